@@ -1,0 +1,19 @@
+package dev.hpc.api;
+
+import java.util.List;
+
+/**
+ * The indices of an array job ({@code -t 1-100%5}, {@code -J 1-100:2}, {@code --array=1,3,5-7}) and
+ * its throttle: at most {@code throttle} tasks run at once, 0 for no limit.
+ */
+public record ArraySpec(String expression, List<Integer> indices, int throttle) {
+    public ArraySpec {
+        indices = List.copyOf(indices);
+        if (indices.isEmpty()) {
+            throw new InvalidRequestException("array range '" + expression + "' has no index");
+        }
+        if (throttle < 0) {
+            throw new InvalidRequestException("array throttle must not be negative, got " + throttle);
+        }
+    }
+}

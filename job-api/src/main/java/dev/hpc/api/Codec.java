@@ -1,0 +1,300 @@
+package dev.hpc.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON form of every record in this package: {@code toMap} gives maps and lists ready for
+ * {@link Json#write}, {@code read*} builds the record back and names the field at fault when the
+ * input is wrong. Times are ISO-8601 strings, durations whole seconds, sizes bytes.
+ */
+public final class Codec {
+    private Codec() {
+    }
+
+    // ---- small values
+
+    static String instant(Instant i) {
+        return i.toString();
+    }
+
+    static Instant instant(JsonFields f, String field) {
+        String s = f.string(field);
+        try {
+            return Instant.parse(s);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidRequestException("field '" + field + "' must be an ISO-8601 instant, got '" + s + "'");
+        }
+    }
+
+    // ---- resources and spec
+
+    public static Map<String, Object> toMap(Resources r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("nodes", r.nodes());
+        m.put("coresPerNode", r.coresPerNode());
+        m.put("memoryPerNode", r.memoryPerNode());
+        m.put("walltimeSeconds", r.walltime().toSeconds());
+        m.put("mpiprocsPerNode", r.mpiprocsPerNode());
+        m.put("generic", new LinkedHashMap<>(r.generic()));
+        return m;
+    }
+
+    public static Resources readResources(JsonFields f) {
+        f.allowOnly(java.util.Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds", "mpiprocsPerNode",
+                "generic"));
+        long walltime = f.longValue("walltimeSeconds", 0);
+        if (walltime < 0) {
+            throw new InvalidRequestException("field 'walltimeSeconds' must not be negative");
+        }
+        return new Resources(f.intValue("nodes", 1), f.intValue("coresPerNode", 1), f.longValue("memoryPerNode", 0),
+                Duration.ofSeconds(walltime), f.intValue("mpiprocsPerNode", 1), f.longMap("generic"));
+    }
+
+    public static Map<String, Object> toMap(JobSpec s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.name());
+        m.put("owner", s.owner());
+        m.put("submitHost", s.submitHost());
+        m.put("script", s.script());
+        m.put("submitDir", s.submitDir());
+        m.put("workDir", s.workDir());
+        m.put("environment", new LinkedHashMap<>(s.environment()));
+        m.put("queue", s.queue());
+        m.put("resources", toMap(s.resources()));
+        s.array().ifPresent(a -> {
+            Map<String, Object> am = new LinkedHashMap<>();
+            am.put("expression", a.expression());
+            am.put("indices", a.indices());
+            am.put("throttle", a.throttle());
+            m.put("array", am);
+        });
+        List<Object> deps = new ArrayList<>();
+        for (Dependency d : s.dependencies()) {
+            Map<String, Object> dm = new LinkedHashMap<>();
+            dm.put("type", d.type().name());
+            dm.put("jobs", d.jobNumbers());
+            deps.add(dm);
+        }
+        m.put("dependencies", deps);
+        m.put("userHold", s.userHold());
+        m.put("priority", s.priority());
+        m.put("rerunnable", s.rerunnable());
+        m.put("stdoutPath", s.stdoutPath());
+        m.put("stderrPath", s.stderrPath());
+        m.put("join", s.join().name());
+        m.put("mailPoints", s.mailPoints());
+        m.put("mailUsers", s.mailUsers());
+        m.put("account", s.account());
+        m.put("notBefore", instant(s.notBefore()));
+        return m;
+    }
+
+    public static JobSpec readSpec(JsonFields f) {
+        Optional<ArraySpec> array = Optional.empty();
+        if (f.has("array")) {
+            JsonFields a = f.object("array");
+            List<Integer> indices = new ArrayList<>();
+            for (Long l : a.longs("indices")) {
+                indices.add(Math.toIntExact(l));
+            }
+            array = Optional.of(new ArraySpec(a.string("expression"), indices, a.intValue("throttle", 0)));
+        }
+        List<Dependency> deps = new ArrayList<>();
+        for (JsonFields d : f.objects("dependencies")) {
+            deps.add(new Dependency(d.enumValue("type", DependencyType.class), d.longs("jobs")));
+        }
+        return new JobSpec(f.string("name"), f.string("owner"), f.string("submitHost", ""), f.string("script"),
+                f.string("submitDir"), f.string("workDir"), f.stringMap("environment"), f.string("queue"),
+                readResources(f.object("resources")), array, deps, f.bool("userHold", false),
+                f.intValue("priority", 0), f.bool("rerunnable", true), f.string("stdoutPath", ""),
+                f.string("stderrPath", ""), f.has("join") ? f.enumValue("join", JoinMode.class) : JoinMode.NONE,
+                f.string("mailPoints", ""), f.strings("mailUsers"), f.string("account", ""),
+                f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH);
+    }
+
+    public static Map<String, Object> toMap(SubmitRequest r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("script", r.script());
+        m.put("options", r.options());
+        m.put("user", r.user());
+        m.put("submitHost", r.submitHost());
+        m.put("submitDir", r.submitDir());
+        m.put("environment", new LinkedHashMap<>(r.clientEnvironment()));
+        return m;
+    }
+
+    public static SubmitRequest readSubmitRequest(JsonFields f) {
+        f.allowOnly(java.util.Set.of("script", "options", "user", "submitHost", "submitDir", "environment"));
+        return new SubmitRequest(f.string("script"), f.strings("options"), f.string("user", ""),
+                f.string("submitHost", ""), f.string("submitDir", ""), f.stringMap("environment"));
+    }
+
+    // ---- jobs and tasks
+
+    public static Map<String, Object> toMap(NodeSlot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", s.node());
+        m.put("cores", s.cores());
+        m.put("memory", s.memory());
+        return m;
+    }
+
+    static NodeSlot readSlot(JsonFields f) {
+        return new NodeSlot(f.string("node"), f.intValue("cores"), f.longValue("memory", 0));
+    }
+
+    static List<Object> slots(List<NodeSlot> slots) {
+        List<Object> out = new ArrayList<>();
+        for (NodeSlot s : slots) {
+            out.add(toMap(s));
+        }
+        return out;
+    }
+
+    static List<NodeSlot> readSlots(JsonFields f, String field) {
+        List<NodeSlot> out = new ArrayList<>();
+        for (JsonFields s : f.objects(field)) {
+            out.add(readSlot(s));
+        }
+        return out;
+    }
+
+    public static Map<String, Object> toMap(Attempt a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("nodes", slots(a.nodes()));
+        m.put("start", instant(a.start()));
+        m.put("end", instant(a.end()));
+        m.put("outcome", a.outcome().name());
+        m.put("reason", a.reason().name());
+        m.put("exitStatus", a.exitStatus());
+        return m;
+    }
+
+    static Attempt readAttempt(JsonFields f) {
+        return new Attempt(f.longValue("id"), readSlots(f, "nodes"), instant(f, "start"), instant(f, "end"),
+                f.enumValue("outcome", JobState.class), f.enumValue("reason", EndReason.class), f.intValue("exitStatus"));
+    }
+
+    public static Map<String, Object> toMap(Task t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", t.index());
+        m.put("state", t.state().name());
+        List<Object> attempts = new ArrayList<>();
+        for (Attempt a : t.attempts()) {
+            attempts.add(toMap(a));
+        }
+        m.put("attempts", attempts);
+        m.put("exitStatus", t.exitStatus());
+        m.put("reason", t.reason().name());
+        m.put("comment", t.comment());
+        m.put("end", instant(t.end()));
+        return m;
+    }
+
+    public static Task readTask(JsonFields f) {
+        List<Attempt> attempts = new ArrayList<>();
+        for (JsonFields a : f.objects("attempts")) {
+            attempts.add(readAttempt(a));
+        }
+        return new Task(f.intValue("index"), f.enumValue("state", JobState.class), attempts, f.intValue("exitStatus"),
+                f.enumValue("reason", EndReason.class), f.string("comment", ""), instant(f, "end"));
+    }
+
+    /** A job with all its tasks; {@code includeScript} false leaves the script text out of listings. */
+    public static Map<String, Object> toMap(Job j, boolean includeScript) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", j.id().toString());
+        m.put("number", j.id().number());
+        m.put("cluster", j.id().cluster());
+        m.put("state", j.state().name());
+        m.put("submitted", instant(j.submitted()));
+        m.put("started", instant(j.started()));
+        m.put("ended", instant(j.ended()));
+        m.put("exitStatus", j.exitStatus());
+        m.put("reason", j.reason().name());
+        m.put("cancelledBy", j.cancelledBy());
+        m.put("version", j.version());
+        Map<String, Object> spec = toMap(j.spec());
+        if (!includeScript) {
+            spec.remove("script");
+            spec.remove("environment");
+        }
+        m.put("spec", spec);
+        List<Object> tasks = new ArrayList<>();
+        for (Task t : j.tasks()) {
+            tasks.add(toMap(t));
+        }
+        m.put("tasks", tasks);
+        return m;
+    }
+
+    public static Job readJob(JsonFields f) {
+        JobId id = new JobId(f.longValue("number"), f.string("cluster"), f.string("id").contains("[]"));
+        JsonFields specFields = f.object("spec");
+        List<Task> tasks = new ArrayList<>();
+        for (JsonFields t : f.objects("tasks")) {
+            tasks.add(readTask(t));
+        }
+        return new Job(id, readSpecLenient(specFields), f.enumValue("state", JobState.class),
+                instant(f, "submitted"), tasks, f.string("cancelledBy", ""), f.longValue("version", 0));
+    }
+
+    /** Listings leave out the script and environment; a job read from one has them empty. */
+    private static JobSpec readSpecLenient(JsonFields f) {
+        if (f.has("script")) {
+            return readSpec(f);
+        }
+        Map<String, Object> copy = new LinkedHashMap<>();
+        f.raw().forEach((k, v) -> copy.put(String.valueOf(k), v));
+        copy.put("script", "");
+        return readSpec(JsonFields.of(copy));
+    }
+
+    // ---- nodes
+
+    public static Map<String, Object> toMap(Health h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("loadAverage", h.loadAverage());
+        m.put("freeMemory", h.freeMemory());
+        m.put("freeDisk", h.freeDisk());
+        m.put("checkPassed", h.checkPassed());
+        m.put("checkMessage", h.checkMessage());
+        return m;
+    }
+
+    public static Health readHealth(JsonFields f) {
+        return new Health(f.doubleValue("loadAverage", 0), f.longValue("freeMemory", 0), f.longValue("freeDisk", 0),
+                f.bool("checkPassed", true), f.string("checkMessage", ""));
+    }
+
+    public static Map<String, Object> toMap(NodeInfo n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", n.name());
+        m.put("host", n.host());
+        m.put("state", n.state().name());
+        m.put("pbsState", n.state().pbsName());
+        m.put("cores", n.cores());
+        m.put("coresUsed", n.coresUsed());
+        m.put("memory", n.memory());
+        m.put("memoryUsed", n.memoryUsed());
+        m.put("health", toMap(n.health()));
+        m.put("lastHeartbeat", instant(n.lastHeartbeat()));
+        m.put("reason", n.reason());
+        m.put("tasks", n.tasks());
+        return m;
+    }
+
+    public static NodeInfo readNode(JsonFields f) {
+        return new NodeInfo(f.string("name"), f.string("host", ""), f.enumValue("state", NodeState.class),
+                f.intValue("cores"), f.intValue("coresUsed"), f.longValue("memory"), f.longValue("memoryUsed"),
+                readHealth(f.object("health")), instant(f, "lastHeartbeat"), f.string("reason", ""),
+                f.strings("tasks"));
+    }
+}

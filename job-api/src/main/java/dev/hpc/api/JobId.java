@@ -1,0 +1,67 @@
+package dev.hpc.api;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The identity of a job, printed the PBS way: {@code 42.cluster} for a plain job,
+ * {@code 42[].cluster} for an array job. Numbers increase and are never reused.
+ */
+public record JobId(long number, String cluster, boolean array) implements Comparable<JobId> {
+
+    private static final Pattern FORM = Pattern.compile("(\\d{1,18})(\\[(\\d*)\\])?(?:\\.([A-Za-z0-9][A-Za-z0-9.-]*))?");
+
+    public JobId {
+        if (number <= 0) {
+            throw new InvalidRequestException("a job number must be positive, got " + number);
+        }
+        if (cluster.isEmpty()) {
+            throw new InvalidRequestException("a job id needs a cluster name");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return number + (array ? "[]" : "") + "." + cluster;
+    }
+
+    /** The id of one index of this array job, for example {@code 42[7].cluster}. */
+    public String taskName(int index) {
+        return index < 0 ? toString() : number + "[" + index + "]." + cluster;
+    }
+
+    @Override
+    public int compareTo(JobId other) {
+        return Long.compare(number, other.number);
+    }
+
+    /**
+     * Parses what a user types: {@code 42}, {@code 42.cluster}, {@code 42[]}, {@code 42[7].cluster}.
+     * A bare number is accepted, as Torque and OpenPBS accept it.
+     */
+    public static JobRef parse(String text) {
+        Matcher m = FORM.matcher(text.trim());
+        if (!m.matches()) {
+            throw new InvalidRequestException("'" + text + "' is not a job id; expected a form like 42, 42.cluster, "
+                    + "42[] or 42[7]");
+        }
+        long number = Long.parseLong(m.group(1));
+        if (number <= 0) {
+            throw new InvalidRequestException("'" + text + "' is not a job id: job numbers start at 1");
+        }
+        boolean bracket = m.group(2) != null;
+        Optional<Integer> index = bracket && !m.group(3).isEmpty()
+                ? Optional.of(Integer.parseInt(m.group(3))) : Optional.empty();
+        return new JobRef(number, Optional.ofNullable(m.group(4)), bracket, index);
+    }
+
+    /** A job id as a user wrote it, possibly without cluster name, possibly naming one array index. */
+    public record JobRef(long number, Optional<String> cluster, boolean bracketed, Optional<Integer> arrayIndex) {
+        @Override
+        public String toString() {
+            return number + (bracketed ? "[" + arrayIndex.map(String::valueOf).orElse("") + "]" : "")
+                    + cluster.map(c -> "." + c).orElse("");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.hpc.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Everything a submission says about a job, after directives and command-line options are merged.
+ *
+ * <p>{@code submitDir} is where qsub ran ({@code PBS_O_WORKDIR}); {@code workDir} is where the script
+ * starts (qsub {@code -d}, Slurm {@code -D}), which defaults to the submit directory. Output paths
+ * are absolute once the head has accepted the job; an empty path before that means "the PBS
+ * default" ({@code NAME.oNUMBER} in the submit directory). {@code environment} holds the variables
+ * exported to the job ({@code -v}, {@code -V} and the {@code PBS_O_*} set), in name order.
+ * {@code notBefore} is {@link Instant#EPOCH} unless {@code -a} deferred the start.
+ */
+public record JobSpec(
+        String name,
+        String owner,
+        String submitHost,
+        String script,
+        String submitDir,
+        String workDir,
+        Map<String, String> environment,
+        String queue,
+        Resources resources,
+        Optional<ArraySpec> array,
+        List<Dependency> dependencies,
+        boolean userHold,
+        int priority,
+        boolean rerunnable,
+        String stdoutPath,
+        String stderrPath,
+        JoinMode join,
+        String mailPoints,
+        List<String> mailUsers,
+        String account,
+        Instant notBefore) {
+
+    public static final int MIN_PRIORITY = -1024;
+    public static final int MAX_PRIORITY = 1023;
+
+    public JobSpec {
+        environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        dependencies = List.copyOf(dependencies);
+        mailUsers = List.copyOf(mailUsers);
+        if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+            throw new InvalidRequestException("priority must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY
+                    + ", got " + priority);
+        }
+    }
+
+    public boolean isArray() {
+        return array.isPresent();
+    }
+
+    public JobSpec withOutputPaths(String stdout, String stderr) {
+        return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array,
+                dependencies, userHold, priority, rerunnable, stdout, stderr, join, mailPoints, mailUsers, account,
+                notBefore);
+    }
+
+    public JobSpec withQueue(String q) {
+        return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, q, resources, array,
+                dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
+                account, notBefore);
+    }
+
+    public JobSpec withResources(Resources r) {
+        return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, r, array,
+                dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
+                account, notBefore);
+    }
+}

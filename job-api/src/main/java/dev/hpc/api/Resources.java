@@ -1,0 +1,68 @@
+package dev.hpc.api;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What one task of a job asks for: {@code nodes} nodes with {@code coresPerNode} cores and
+ * {@code memoryPerNode} bytes each. Memory 0 means "no memory requested" and walltime
+ * {@link Duration#ZERO} "no walltime requested"; the head applies queue defaults to both.
+ * {@code generic} holds generic resources per node such as {@code gpu=2}, in name order.
+ */
+public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime,
+                        int mpiprocsPerNode, Map<String, Long> generic) {
+
+    public static final Resources DEFAULT = new Resources(1, 1, 0, Duration.ZERO, 1, Map.of());
+
+    public Resources {
+        generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+        if (nodes < 1) {
+            throw new InvalidRequestException("a job needs at least one node, got nodes=" + nodes);
+        }
+        if (coresPerNode < 1) {
+            throw new InvalidRequestException("a job needs at least one core per node, got " + coresPerNode);
+        }
+        if (memoryPerNode < 0) {
+            throw new InvalidRequestException("memory must not be negative");
+        }
+        if (walltime.isNegative()) {
+            throw new InvalidRequestException("walltime must not be negative");
+        }
+        if (mpiprocsPerNode < 1) {
+            throw new InvalidRequestException("mpiprocs must be at least 1, got " + mpiprocsPerNode);
+        }
+    }
+
+    public int totalCores() {
+        return nodes * coresPerNode;
+    }
+
+    public boolean hasWalltime() {
+        return !walltime.isZero();
+    }
+
+    public Resources withNodes(int n) {
+        return new Resources(n, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic);
+    }
+
+    public Resources withCoresPerNode(int c) {
+        return new Resources(nodes, c, memoryPerNode, walltime, mpiprocsPerNode, generic);
+    }
+
+    public Resources withMemoryPerNode(long m) {
+        return new Resources(nodes, coresPerNode, m, walltime, mpiprocsPerNode, generic);
+    }
+
+    public Resources withWalltime(Duration w) {
+        return new Resources(nodes, coresPerNode, memoryPerNode, w, mpiprocsPerNode, generic);
+    }
+
+    public Resources withMpiprocsPerNode(int p) {
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, p, generic);
+    }
+
+    public Resources withGeneric(Map<String, Long> g) {
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, g);
+    }
+}

@@ -1,0 +1,20 @@
+package dev.hpc.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A submission as qsub sends it: the script text (copied now, so the file may go away), the
+ * command-line options in qsub syntax ({@code ["-N", "x", "-l", "nodes=2:ppn=4"]}), and where and by
+ * whom it was submitted. The head parses the directives, so the REST API and the CLI accept exactly
+ * the same things. {@code clientEnvironment} is the submitter's environment; only what {@code -V},
+ * {@code -v} and the {@code PBS_O_*} set need is kept.
+ */
+public record SubmitRequest(String script, List<String> options, String user, String submitHost, String submitDir,
+                            Map<String, String> clientEnvironment) {
+    public SubmitRequest {
+        options = List.copyOf(options);
+        clientEnvironment = java.util.Collections.unmodifiableMap(new TreeMap<>(clientEnvironment));
+    }
+}

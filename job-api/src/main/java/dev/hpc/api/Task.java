@@ -1,0 +1,39 @@
+package dev.hpc.api;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One unit the scheduler places: a plain job has one task (index -1), an array job one per index.
+ * A multi-node job is one task holding several nodes. {@code attempts} is the history of starts,
+ * newest last; {@code exitStatus} is meaningful once the task is terminal. {@code comment} says why a
+ * queued task waits. {@code end} is {@link Instant#EPOCH} until the task is terminal.
+ */
+public record Task(int index, JobState state, List<Attempt> attempts, int exitStatus, EndReason reason,
+                   String comment, Instant end) {
+    public static final int NO_INDEX = -1;
+
+    public Task {
+        attempts = List.copyOf(attempts);
+    }
+
+    public static Task fresh(int index, boolean held) {
+        return new Task(index, held ? JobState.HELD : JobState.QUEUED, List.of(), 0, EndReason.NONE, "", Instant.EPOCH);
+    }
+
+    public long currentAttemptId() {
+        return attempts.isEmpty() ? 0 : attempts.get(attempts.size() - 1).id();
+    }
+
+    public List<NodeSlot> currentNodes() {
+        return attempts.isEmpty() || state != JobState.RUNNING ? List.of() : attempts.get(attempts.size() - 1).nodes();
+    }
+
+    public Instant firstStart() {
+        return attempts.isEmpty() ? Instant.EPOCH : attempts.get(0).start();
+    }
+
+    public Instant lastStart() {
+        return attempts.isEmpty() ? Instant.EPOCH : attempts.get(attempts.size() - 1).start();
+    }
+}

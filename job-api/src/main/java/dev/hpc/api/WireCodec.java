@@ -1,0 +1,176 @@
+package dev.hpc.api;
+
+import dev.hpc.api.WireMessage.FromHead;
+import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.api.WireMessage.Heartbeat;
+import dev.hpc.api.WireMessage.Kill;
+import dev.hpc.api.WireMessage.Launch;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.WireMessage.Refused;
+import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.WireMessage.ResultAck;
+import dev.hpc.api.WireMessage.RunningTask;
+import dev.hpc.api.WireMessage.TaskFinished;
+import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.WireMessage.TaskStarted;
+import dev.hpc.api.WireMessage.Welcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The JSON text frames of the worker link: {@code {"type": "...", ...}}. */
+public final class WireCodec {
+    private WireCodec() {
+    }
+
+    public static String encode(WireMessage message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (message instanceof Register r) {
+            m.put("type", "register");
+            m.put("node", r.node());
+            m.put("host", r.host());
+            m.put("cores", r.cores());
+            m.put("memory", r.memory());
+            m.put("generic", new LinkedHashMap<>(r.generic()));
+            m.put("secretProof", r.secretProof());
+            List<Object> running = new ArrayList<>();
+            for (RunningTask t : r.running()) {
+                Map<String, Object> tm = new LinkedHashMap<>();
+                tm.put("attemptId", t.attemptId());
+                tm.put("taskName", t.taskName());
+                tm.put("pid", t.pid());
+                running.add(tm);
+            }
+            m.put("running", running);
+            List<Object> finished = new ArrayList<>();
+            for (TaskResult t : r.finished()) {
+                finished.add(result(t));
+            }
+            m.put("finished", finished);
+        } else if (message instanceof Heartbeat h) {
+            m.put("type", "heartbeat");
+            m.put("health", Codec.toMap(h.health()));
+            m.put("running", h.runningAttempts());
+        } else if (message instanceof TaskStarted s) {
+            m.put("type", "started");
+            m.put("attemptId", s.attemptId());
+            m.put("pid", s.pid());
+        } else if (message instanceof TaskFinished f) {
+            m.put("type", "finished");
+            m.put("result", result(f.result()));
+        } else if (message instanceof Welcome w) {
+            m.put("type", "welcome");
+            m.put("epoch", w.epoch());
+            m.put("headName", w.headName());
+            m.put("heartbeatMillis", w.heartbeatInterval().toMillis());
+        } else if (message instanceof Refused r) {
+            m.put("type", "refused");
+            m.put("epoch", r.epoch());
+            m.put("message", r.message());
+        } else if (message instanceof Launch l) {
+            m.put("type", "launch");
+            m.put("epoch", l.epoch());
+            m.put("order", order(l.order()));
+        } else if (message instanceof Kill k) {
+            m.put("type", "kill");
+            m.put("epoch", k.epoch());
+            m.put("attemptId", k.attemptId());
+            m.put("reason", k.reason().name());
+        } else if (message instanceof ResultAck a) {
+            m.put("type", "ack");
+            m.put("epoch", a.epoch());
+            m.put("attemptId", a.attemptId());
+        }
+        return Json.write(m);
+    }
+
+    private static Map<String, Object> result(TaskResult t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("attemptId", t.attemptId());
+        m.put("taskName", t.taskName());
+        m.put("exitStatus", t.exitStatus());
+        m.put("reason", t.reason().name());
+        m.put("end", Codec.instant(t.end()));
+        return m;
+    }
+
+    private static TaskResult readResult(JsonFields f) {
+        return new TaskResult(f.longValue("attemptId"), f.string("taskName"), f.intValue("exitStatus"),
+                f.enumValue("reason", EndReason.class), Codec.instant(f, "end"));
+    }
+
+    private static Map<String, Object> order(LaunchOrder o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("attemptId", o.attemptId());
+        m.put("jobId", o.jobId());
+        m.put("taskName", o.taskName());
+        m.put("arrayIndex", o.arrayIndex());
+        m.put("jobName", o.jobName());
+        m.put("owner", o.owner());
+        m.put("script", o.script());
+        m.put("workDir", o.workDir());
+        m.put("submitDir", o.submitDir());
+        m.put("submitHost", o.submitHost());
+        m.put("queue", o.queue());
+        m.put("environment", new LinkedHashMap<>(o.environment()));
+        m.put("stdoutPath", o.stdoutPath());
+        m.put("stderrPath", o.stderrPath());
+        m.put("join", o.join().name());
+        m.put("nodes", Codec.slots(o.nodes()));
+        m.put("coresPerNode", o.coresPerNode());
+        m.put("mpiprocsPerNode", o.mpiprocsPerNode());
+        m.put("memoryPerNode", o.memoryPerNode());
+        m.put("walltimeSeconds", o.walltime().toSeconds());
+        return m;
+    }
+
+    private static LaunchOrder readOrder(JsonFields f) {
+        return new LaunchOrder(f.longValue("attemptId"), f.string("jobId"), f.string("taskName"),
+                f.intValue("arrayIndex"), f.string("jobName"), f.string("owner"), f.string("script"),
+                f.string("workDir"), f.string("submitDir"), f.string("submitHost"), f.string("queue"),
+                f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
+                f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
+                f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
+                Duration.ofSeconds(f.longValue("walltimeSeconds")));
+    }
+
+    public static FromWorker decodeFromWorker(String text) {
+        JsonFields f = Json.readObject(text);
+        String type = f.string("type");
+        return switch (type) {
+            case "register" -> {
+                List<RunningTask> running = new ArrayList<>();
+                for (JsonFields t : f.objects("running")) {
+                    running.add(new RunningTask(t.longValue("attemptId"), t.string("taskName"), t.longValue("pid")));
+                }
+                List<TaskResult> finished = new ArrayList<>();
+                for (JsonFields t : f.objects("finished")) {
+                    finished.add(readResult(t));
+                }
+                yield new Register(f.string("node"), f.string("host"), f.intValue("cores"), f.longValue("memory"),
+                        f.longMap("generic"), f.string("secretProof", ""), running, finished);
+            }
+            case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"));
+            case "started" -> new TaskStarted(f.longValue("attemptId"), f.longValue("pid"));
+            case "finished" -> new TaskFinished(readResult(f.object("result")));
+            default -> throw new InvalidRequestException("unknown worker message type '" + type + "'");
+        };
+    }
+
+    public static FromHead decodeFromHead(String text) {
+        JsonFields f = Json.readObject(text);
+        String type = f.string("type");
+        return switch (type) {
+            case "welcome" -> new Welcome(f.longValue("epoch"), f.string("headName"),
+                    Duration.ofMillis(f.longValue("heartbeatMillis")));
+            case "refused" -> new Refused(f.longValue("epoch"), f.string("message"));
+            case "launch" -> new Launch(f.longValue("epoch"), readOrder(f.object("order")));
+            case "kill" -> new Kill(f.longValue("epoch"), f.longValue("attemptId"),
+                    f.enumValue("reason", EndReason.class));
+            case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
+            default -> throw new InvalidRequestException("unknown head message type '" + type + "'");
+        };
+    }
+}

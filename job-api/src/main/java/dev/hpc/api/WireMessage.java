@@ -1,0 +1,85 @@
+package dev.hpc.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Messages on the worker link, one JSON text frame each. Workers open the link; the head answers a
+ * {@link Register} with a {@link Welcome} that carries its epoch. A worker obeys only the highest
+ * epoch it has seen (DESIGN.md invariant 2) and keeps each {@link TaskFinished} until the head
+ * acknowledges it with {@link ResultAck}, across reconnects and head takeovers.
+ */
+public sealed interface WireMessage {
+
+    /** From worker to head. */
+    sealed interface FromWorker extends WireMessage {
+    }
+
+    /** From head to worker; every one names the epoch of the head that sent it. */
+    sealed interface FromHead extends WireMessage {
+        long epoch();
+    }
+
+    /** A task attempt the worker is running right now. */
+    record RunningTask(long attemptId, String taskName, long pid) {
+    }
+
+    /** How an attempt ended on the worker; {@code exitStatus} follows PBS (256+signal when killed). */
+    record TaskResult(long attemptId, String taskName, int exitStatus, EndReason reason, Instant end) {
+    }
+
+    record Register(String node, String host, int cores, long memory, Map<String, Long> generic,
+                    String secretProof, List<RunningTask> running, List<TaskResult> finished) implements FromWorker {
+        public Register {
+            generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+            running = List.copyOf(running);
+            finished = List.copyOf(finished);
+        }
+    }
+
+    record Heartbeat(Health health, List<Long> runningAttempts) implements FromWorker {
+        public Heartbeat {
+            runningAttempts = List.copyOf(runningAttempts);
+        }
+    }
+
+    record TaskStarted(long attemptId, long pid) implements FromWorker {
+    }
+
+    record TaskFinished(TaskResult result) implements FromWorker {
+    }
+
+    record Welcome(long epoch, String headName, Duration heartbeatInterval) implements FromHead {
+    }
+
+    record Refused(long epoch, String message) implements FromHead {
+    }
+
+    record Launch(long epoch, LaunchOrder order) implements FromHead {
+    }
+
+    record Kill(long epoch, long attemptId, EndReason reason) implements FromHead {
+    }
+
+    record ResultAck(long epoch, long attemptId) implements FromHead {
+    }
+
+    /**
+     * All a worker needs to start one task attempt. {@code nodes} is the whole allocation, first node
+     * first (the one that runs the script); {@code environment} holds the variables the submission
+     * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.
+     */
+    record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
+                       String script, String workDir, String submitDir, String submitHost, String queue,
+                       Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
+                       List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
+                       Duration walltime) {
+        public LaunchOrder {
+            environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+            nodes = List.copyOf(nodes);
+        }
+    }
+}
