@@ -1,0 +1,55 @@
+package dev.hpc.head;
+
+import dev.hpc.api.InvalidRequestException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything a head is told at start: defaults, then a properties file, then flags (see {@link
+ * HeadMain}). Validated once, here, with messages that say which setting is wrong.
+ *
+ * @param heartbeatInterval how often workers heartbeat (sent to them at registration)
+ * @param nodeTimeout       a worker silent this long is down and its tasks move
+ * @param keepCompleted     how long a finished job stays in plain {@code qstat} (Torque's keep_completed)
+ * @param maxRequeues       how many times a task may be requeued after node failures before it fails
+ * @param maxBodyBytes      the largest REST request body accepted
+ */
+public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
+                         Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
+                         long maxBodyBytes, String defaultQueue) {
+
+    public HeadConfig {
+        if (name.isBlank()) {
+            throw new InvalidRequestException("the head needs a name (--name)");
+        }
+        if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
+            throw new InvalidRequestException("cluster name '" + cluster + "' must be letters, digits, '.' and '-'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new InvalidRequestException("port must be between 0 and 65535, got " + port);
+        }
+        if (heartbeatInterval.compareTo(Duration.ofMillis(100)) < 0) {
+            throw new InvalidRequestException("heartbeat interval must be at least 100ms, got " + heartbeatInterval);
+        }
+        if (nodeTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new InvalidRequestException("node timeout (" + nodeTimeout + ") must be at least two heartbeat "
+                    + "intervals (" + heartbeatInterval + "), or one late heartbeat would take a node down");
+        }
+        if (maxRequeues < 0) {
+            throw new InvalidRequestException("max requeues must not be negative");
+        }
+        if (maxBodyBytes < 1024) {
+            throw new InvalidRequestException("max body size must be at least 1kb");
+        }
+    }
+
+    public static HeadConfig defaults(String name, String cluster, Path dataDir) {
+        return new HeadConfig(name, cluster, "127.0.0.1", 8640, dataDir, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                Duration.ofMinutes(5), 3, 2L * 1024 * 1024, "batch");
+    }
+
+    public HeadConfig withPort(int p) {
+        return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue);
+    }
+}

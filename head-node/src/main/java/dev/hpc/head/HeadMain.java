@@ -1,0 +1,146 @@
+package dev.hpc.head;
+
+import dev.hpc.api.HpcException;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Starts a head: {@code java -jar hpc-head.jar --name head1 --cluster c --port 8640 --data-dir DIR}. */
+@Command(name = "hpc-head", mixinStandardHelpOptions = true,
+        description = "The head daemon of the hpc batch scheduler: REST API, scheduler, worker gateway, store.")
+public final class HeadMain implements Callable<Integer> {
+    @Option(names = "--config", description = "a properties file with settings (flags win over it)")
+    Path configFile;
+    @Option(names = "--name", description = "this head's name (default: head1)")
+    String name;
+    @Option(names = "--cluster", description = "the cluster name, the suffix of job ids (default: the short host name)")
+    String cluster;
+    @Option(names = "--bind", description = "address to listen on (default 127.0.0.1)")
+    String bind;
+    @Option(names = "--port", description = "HTTP port of the API and the worker link (default 8640; 0 = any free)")
+    Integer port;
+    @Option(names = "--data-dir", description = "where the head keeps its database (default ~/.hpc/head/NAME)")
+    Path dataDir;
+    @Option(names = "--heartbeat", description = "worker heartbeat interval, e.g. 1s or 500ms (default 1s)")
+    String heartbeat;
+    @Option(names = "--node-timeout", description = "a worker silent this long is down (default 5s)")
+    String nodeTimeout;
+    @Option(names = "--keep-completed", description = "how long finished jobs stay in plain qstat (default 5m)")
+    String keepCompleted;
+    @Option(names = "--max-requeues", description = "requeues after node failures before a task fails (default 3)")
+    Integer maxRequeues;
+    @Option(names = "--default-queue", description = "queue of jobs that name none (default batch)")
+    String defaultQueue;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new HeadMain()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        HeadConfig config;
+        try {
+            config = config();
+        } catch (HpcException e) {
+            System.err.println("hpc-head: " + e.getMessage());
+            return 2;
+        }
+        HeadService service;
+        try {
+            service = HeadService.start(config, Clock.systemUTC());
+        } catch (HpcException e) {
+            System.err.println("hpc-head: " + e.getMessage());
+            return 1;
+        }
+        Vertx vertx = Vertx.vertx();
+        HeadVerticle verticle = new HeadVerticle(service);
+        try {
+            vertx.deployVerticle(verticle).await();
+        } catch (Exception e) {
+            System.err.println("hpc-head: cannot listen on " + config.bindHost() + ":" + config.port() + ": "
+                    + e.getMessage());
+            service.close();
+            vertx.close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            vertx.close().await();
+            service.close();
+        }, "head-shutdown"));
+        System.out.println("head " + config.name() + " of cluster " + config.cluster() + " listening on "
+                + config.bindHost() + ":" + verticle.port() + " (epoch " + service.epoch() + ")");
+        System.out.flush();
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    /** Defaults, then the file, then flags. */
+    HeadConfig config() throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                file.load(in);
+            } catch (IOException e) {
+                throw new HpcException("cannot read --config " + configFile + ": " + e.getMessage());
+            }
+        }
+        String headName = pick(name, file, "name", "head1");
+        String clusterName = pick(cluster, file, "cluster", shortHostName());
+        Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
+                : Path.of(System.getProperty("user.home"), ".hpc", "head", headName);
+        HeadConfig d = HeadConfig.defaults(headName, clusterName, dir);
+        return new HeadConfig(headName, clusterName, pick(bind, file, "bind", d.bindHost()),
+                port != null ? port : Integer.parseInt(pick(null, file, "port", String.valueOf(d.port()))), dir,
+                duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s")),
+                duration("node-timeout", pick(nodeTimeout, file, "node-timeout", "5s")),
+                duration("keep-completed", pick(keepCompleted, file, "keep-completed", "5m")),
+                maxRequeues != null ? maxRequeues
+                        : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
+                d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()));
+    }
+
+    private static String pick(String flag, Properties file, String key, String fallback) {
+        return flag != null ? flag : file.getProperty(key, fallback);
+    }
+
+    /** Durations as people write them: 500ms, 5s, 2m, 1h, or plain seconds. */
+    static Duration duration(String setting, String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            long n = Long.parseLong(t.replaceAll("[smh]$", ""));
+            return switch (t.charAt(t.length() - 1)) {
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> Duration.ofSeconds(n);
+            };
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw new HpcException("--" + setting + " must be a duration like 500ms, 5s, 2m or 1h, got '" + text
+                    + "'");
+        }
+    }
+
+    static String shortHostName() {
+        try {
+            String host = java.net.InetAddress.getLocalHost().getHostName();
+            int dot = host.indexOf('.');
+            return dot > 0 ? host.substring(0, dot) : host;
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}

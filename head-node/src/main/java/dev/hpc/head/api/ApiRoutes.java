@@ -1,0 +1,300 @@
+package dev.hpc.head.api;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.HpcException;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.SubmitDefaults;
+import dev.hpc.api.SubmitParser;
+import dev.hpc.api.SubmitRequest;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.RequestRejected;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The routes of the REST API and their handlers. */
+public final class ApiRoutes {
+    private static final Logger LOG = Logger.getLogger(ApiRoutes.class.getName());
+    private static final int DEFAULT_LIMIT = 1000;
+    private static final int MAX_LIMIT = 10_000;
+    private static final Set<String> SUBMIT_FIELDS = Set.of("script", "options", "user", "submitHost", "submitDir",
+            "environment", "job");
+    private static final Set<String> JOB_FIELDS = Set.of("name", "queue", "resources", "priority", "rerunnable",
+            "userHold", "stdoutPath", "stderrPath", "join", "environment", "workDir", "array", "dependencies");
+
+    private final Vertx vertx;
+    private final HeadService head;
+
+    public ApiRoutes(Vertx vertx, HeadService head) {
+        this.vertx = vertx;
+        this.head = head;
+    }
+
+    public void mount(Router router) {
+        router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(head.config().maxBodyBytes()));
+        router.post("/api/v1/jobs").handler(this::submit);
+        router.get("/api/v1/jobs").handler(this::listJobs);
+        router.get("/api/v1/jobs/:id").handler(this::showJob);
+        router.post("/api/v1/jobs/:id/cancel").handler(this::cancel);
+        router.delete("/api/v1/jobs/:id").handler(this::cancel);
+        router.post("/api/v1/jobs/:id/hold").handler(this::hold);
+        router.post("/api/v1/jobs/:id/release").handler(this::release);
+        router.get("/api/v1/nodes").handler(this::listNodes);
+        router.get("/api/v1/nodes/:name").handler(this::showNode);
+        router.get("/api/v1/cluster").handler(this::cluster);
+        router.route("/api/v1/*").last().handler(ctx -> error(ctx, 404, "NOT_FOUND",
+                "no such API route: " + ctx.request().method() + " " + ctx.request().path()
+                        + "; see docs/rest-api.md"));
+        router.route("/api/v1/*").failureHandler(this::failure);
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    private void submit(RoutingContext ctx) {
+        JsonFields body = Json.readObject(bodyText(ctx)).allowOnly(SUBMIT_FIELDS);
+        String user = user(ctx, body);
+        List<String> options = new ArrayList<>(body.strings("options"));
+        Map<String, String> extraEnvironment = Map.of();
+        if (body.has("job")) {
+            JsonFields job = body.object("job").allowOnly(JOB_FIELDS);
+            options.addAll(JobOptions.fromJson(job));
+            extraEnvironment = job.stringMap("environment");
+        }
+        SubmitRequest request = new SubmitRequest(body.string("script"), options, user,
+                body.string("submitHost", ctx.request().remoteAddress().host()),
+                body.string("submitDir", "/tmp"), body.stringMap("environment"));
+        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.config().defaultQueue(), true));
+        JobSpec spec = JobOptions.withEnvironment(parsed, extraEnvironment);
+        reply(ctx, head.submit(spec), job -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", job.id().toString());
+            m.put("job", Codec.toMap(job, false));
+            return m;
+        }, 201);
+    }
+
+    private void listJobs(RoutingContext ctx) {
+        List<JobState> states = new ArrayList<>();
+        for (String s : param(ctx, "state").split(",")) {
+            if (!s.isBlank()) {
+                try {
+                    states.add(JobState.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidRequestException("state '" + s + "' is not one of "
+                            + java.util.Arrays.toString(JobState.values()));
+                }
+            }
+        }
+        String user = param(ctx, "user");
+        String queue = param(ctx, "queue");
+        int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        long after = intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
+        if ("true".equals(param(ctx, "history"))) {
+            Future<List<Job>> page = vertx.executeBlocking(() -> head.store().history(user, queue, states, after,
+                    limit + 1));
+            page.onSuccess(jobs -> {
+                boolean more = jobs.size() > limit;
+                List<Job> shown = more ? jobs.subList(0, limit) : jobs;
+                json(ctx, 200, jobPage(shown, shown.size(), more ? shown.get(shown.size() - 1).id().number() : -1));
+            }).onFailure(ctx::fail);
+            return;
+        }
+        Predicate<Job> filter = j -> (user.isEmpty() || j.spec().owner().equals(user))
+                && (queue.isEmpty() || j.spec().queue().equals(queue))
+                && (states.isEmpty() || states.contains(j.state()));
+        reply(ctx, head.jobs(filter, after, limit), p -> jobPage(p.jobs(), p.total(), p.next()), 200);
+    }
+
+    private static Map<String, Object> jobPage(List<Job> jobs, int total, long next) {
+        List<Object> list = new ArrayList<>(jobs.size());
+        for (Job j : jobs) {
+            list.add(Codec.toMap(j, false));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jobs", list);
+        m.put("total", total);
+        m.put("next", next < 0 ? null : String.valueOf(next));
+        return m;
+    }
+
+    private void showJob(RoutingContext ctx) {
+        JobId.JobRef ref = JobId.parse(ctx.pathParam("id"));
+        CompletableFuture<Job> found = head.job(ref.number()).thenApply(j -> j.filter(job -> matches(job, ref))
+                .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())));
+        reply(ctx, found, job -> Codec.toMap(job, true), 200);
+    }
+
+    private boolean matches(Job job, JobId.JobRef ref) {
+        boolean clusterOk = ref.cluster().map(c -> c.equals(job.id().cluster())
+                || job.id().cluster().startsWith(c + ".") || c.startsWith(job.id().cluster() + ".")).orElse(true);
+        boolean indexOk = ref.arrayIndex().map(i -> job.tasks().stream().anyMatch(t -> t.index() == i)).orElse(true);
+        return clusterOk && indexOk;
+    }
+
+    private void cancel(RoutingContext ctx) {
+        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
+    }
+
+    private void hold(RoutingContext ctx) {
+        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
+    }
+
+    private void release(RoutingContext ctx) {
+        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
+    }
+
+    // ------------------------------------------------------------------ nodes and cluster
+
+    private void listNodes(RoutingContext ctx) {
+        reply(ctx, head.nodes(), nodes -> {
+            List<Object> list = new ArrayList<>();
+            for (NodeInfo n : nodes) {
+                list.add(Codec.toMap(n));
+            }
+            return Map.of("nodes", list);
+        }, 200);
+    }
+
+    private void showNode(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        reply(ctx, head.node(name).thenApply(n -> n.orElseThrow(() -> new RequestRejected(404, "UNKNOWN_NODE",
+                "Unknown node " + name))), Codec::toMap, 200);
+    }
+
+    private void cluster(RoutingContext ctx) {
+        reply(ctx, head.summary(), s -> {
+            Map<String, Object> self = new LinkedHashMap<>();
+            self.put("name", head.config().name());
+            self.put("address", head.config().bindHost() + ":" + ctx.request().localAddress().port());
+            self.put("pid", ProcessHandle.current().pid());
+            self.put("role", "ACTIVE");
+            self.put("epoch", head.epoch());
+            self.put("startedAt", head.startedAt().toString());
+            Map<String, Object> jobs = new LinkedHashMap<>();
+            s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cluster", head.config().cluster());
+            m.put("head", self);
+            m.put("heads", List.of(self));
+            m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
+            m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
+            m.put("jobs", jobs);
+            return m;
+        }, 200);
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private static String bodyText(RoutingContext ctx) {
+        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+            throw new InvalidRequestException("the request needs a JSON body");
+        }
+        return ctx.body().asString("UTF-8");
+    }
+
+    /** Who is asking: the X-Hpc-User header, else the body's user field. */
+    private static String user(RoutingContext ctx, JsonFields body) {
+        String header = ctx.request().getHeader("X-Hpc-User");
+        String user = header != null ? header : body != null ? body.string("user", "") : "";
+        if (user.isBlank()) {
+            throw new InvalidRequestException("say who you are: send the X-Hpc-User header or a 'user' field");
+        }
+        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
+            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
+        }
+        return user;
+    }
+
+    private static String param(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        return v == null ? "" : v.trim();
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+        String v = param(ctx, name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new InvalidRequestException("parameter '" + name + "' must be between " + min + " and " + max
+                        + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("parameter '" + name + "' must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private <T> void reply(RoutingContext ctx, CompletableFuture<T> result,
+                           java.util.function.Function<T, Object> render, int status) {
+        result.whenComplete((value, error) -> {
+            if (error != null) {
+                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            } else {
+                try {
+                    json(ctx, status, render.apply(value));
+                } catch (RuntimeException e) {
+                    ctx.fail(e);
+                }
+            }
+        });
+    }
+
+    private static void json(RoutingContext ctx, int status, Object body) {
+        if (ctx.response().ended()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+                .end(Json.write(body));
+    }
+
+    private static void error(RoutingContext ctx, int status, String code, String message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", code);
+        m.put("message", message);
+        json(ctx, status, m);
+    }
+
+    private void failure(RoutingContext ctx) {
+        Throwable t = ctx.failure();
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof RequestRejected r) {
+            error(ctx, r.status(), r.code(), r.getMessage());
+        } else if (t instanceof InvalidRequestException) {
+            error(ctx, 400, "BAD_REQUEST", t.getMessage());
+        } else if (ctx.statusCode() == 413) {
+            error(ctx, 413, "TOO_LARGE", "the request body is larger than " + head.config().maxBodyBytes()
+                    + " bytes");
+        } else if (t == null && ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            error(ctx, ctx.statusCode(), "BAD_REQUEST", "the request was refused (HTTP " + ctx.statusCode() + ")");
+        } else {
+            LOG.log(Level.SEVERE, "internal error on " + ctx.request().method() + " " + ctx.request().path(), t);
+            error(ctx, 500, "INTERNAL", "internal error: " + (t == null ? "unknown" : t.getClass().getSimpleName()
+                    + (t instanceof HpcException ? ": " + t.getMessage() : "")) + "; see the head's log");
+        }
+    }
+
+}

@@ -1,0 +1,111 @@
+package dev.hpc.head.gateway;
+
+import dev.hpc.api.HpcException;
+import dev.hpc.api.WireCodec;
+import dev.hpc.api.WireMessage;
+import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.head.EffectSink;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.state.Effect;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** One WebSocket session per worker, keyed by node name once it has registered. */
+public final class WorkerGateway implements EffectSink {
+    private static final Logger LOG = Logger.getLogger(WorkerGateway.class.getName());
+    public static final String PATH = "/api/v1/workers/link";
+
+    private final HeadService head;
+    private final Map<String, ServerWebSocket> sessions = new ConcurrentHashMap<>();
+
+    public WorkerGateway(HeadService head) {
+        this.head = head;
+    }
+
+    public void mount(Router router) {
+        router.get(PATH).handler(this::accept);
+    }
+
+    private void accept(RoutingContext ctx) {
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            String[] node = {""};
+            ws.textMessageHandler(text -> {
+                try {
+                    node[0] = onMessage(ws, node[0], WireCodec.decodeFromWorker(text));
+                } catch (HpcException e) {
+                    LOG.warning("bad message from worker " + node[0] + " at " + ws.remoteAddress() + ": "
+                            + e.getMessage());
+                }
+            });
+            ws.closeHandler(v -> {
+                if (!node[0].isEmpty()) {
+                    sessions.remove(node[0], ws);
+                }
+            });
+            ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
+        }).onFailure(e -> LOG.warning("worker link upgrade failed: " + e.getMessage()));
+    }
+
+    /** Handles one frame; returns the node name the session belongs to. */
+    private String onMessage(ServerWebSocket ws, String node, FromWorker message) {
+        if (message instanceof WireMessage.Register r) {
+            ServerWebSocket previous = sessions.put(r.node(), ws);
+            if (previous != null && previous != ws) {
+                previous.close();
+            }
+            send(ws, new WireMessage.Welcome(head.epoch(), head.config().name(), head.config().heartbeatInterval()));
+            head.registered(r);
+            LOG.info("worker " + r.node() + " registered from " + ws.remoteAddress() + " with " + r.cores()
+                    + " cores, running " + r.running().size() + ", " + r.finished().size() + " results to report");
+            return r.node();
+        }
+        if (node.isEmpty()) {
+            send(ws, new WireMessage.Refused(head.epoch(), "register first"));
+            return node;
+        }
+        if (message instanceof WireMessage.Heartbeat h) {
+            head.heartbeat(node, h.health(), h.runningAttempts());
+        } else if (message instanceof WireMessage.TaskFinished f) {
+            head.finished(node, f.result());
+        } else if (message instanceof WireMessage.TaskStarted s) {
+            LOG.fine("attempt " + s.attemptId() + " started on " + node + " as pid " + s.pid());
+        }
+        return node;
+    }
+
+    @Override
+    public void deliver(Effect effect) {
+        ServerWebSocket ws = sessions.get(effect.node());
+        if (ws == null) {
+            LOG.info("no link to " + effect.node() + "; dropping " + effect.getClass().getSimpleName()
+                    + " (reconciled when it registers again)");
+            return;
+        }
+        long epoch = head.epoch();
+        WireMessage message;
+        if (effect instanceof Effect.Launch l) {
+            message = new WireMessage.Launch(epoch, l.order());
+        } else if (effect instanceof Effect.Kill k) {
+            message = new WireMessage.Kill(epoch, k.attemptId(), k.reason());
+        } else if (effect instanceof Effect.Ack a) {
+            message = new WireMessage.ResultAck(epoch, a.attemptId());
+        } else {
+            throw new IllegalStateException("should never happen: unknown effect " + effect);
+        }
+        send(ws, message);
+    }
+
+    private static void send(ServerWebSocket ws, WireMessage message) {
+        ws.writeTextMessage(WireCodec.encode(message)).onFailure(e ->
+                LOG.fine("send to worker failed: " + e.getMessage()));
+    }
+
+    public int connectedWorkers() {
+        return sessions.size();
+    }
+}

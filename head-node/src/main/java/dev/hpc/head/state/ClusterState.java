@@ -1,0 +1,778 @@
+package dev.hpc.head.state;
+
+import dev.hpc.api.Attempt;
+import dev.hpc.api.Dependency;
+import dev.hpc.api.EndReason;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JobState;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeSlot;
+import dev.hpc.api.Resources;
+import dev.hpc.api.Task;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.WireMessage.RunningTask;
+import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.head.RequestRejected;
+import dev.hpc.head.sched.ClusterSnapshot;
+import dev.hpc.head.sched.NodeCapacity;
+import dev.hpc.head.sched.PendingTask;
+import dev.hpc.head.sched.Placement;
+import dev.hpc.head.sched.TaskKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The job table, the node table and the allocations, changed only through {@link #apply}. Keeps
+ * its own indexes (the queue in priority order, running attempts by id) so that a scheduling cycle
+ * never scans the whole job table.
+ */
+public final class ClusterState {
+    /** Outcome codes of jobs no longer held in memory, for the dependencies that name them. */
+    private static final byte OUTCOME_OK = 0;
+    private static final byte OUTCOME_FAILED = 1;
+    private static final byte OUTCOME_CANCELLED = 2;
+
+    private static final Comparator<TaskEntry> QUEUE_ORDER = Comparator
+            .comparingInt((TaskEntry t) -> -t.job.spec.priority())
+            .thenComparingLong(t -> t.job.id.number())
+            .thenComparingInt(t -> t.index);
+
+    private final String cluster;
+    private final long epoch;
+    private final int maxRequeues;
+    private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
+    private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
+    private final TreeSet<TaskEntry> queue = new TreeSet<>(QUEUE_ORDER);
+    private final Map<Long, TaskEntry> running = new HashMap<>();
+    private final Map<Long, Byte> pastOutcomes = new HashMap<>();
+    private long nextJobNumber;
+    private long attemptCounter;
+
+    /**
+     * @param epoch the epoch of this head's term; attempt ids start at {@code epoch << 32} so that
+     *              no two terms ever hand out the same attempt id
+     * @param nextJobNumber the first job number this head may give out
+     */
+    public ClusterState(String cluster, long epoch, long nextJobNumber, int maxRequeues) {
+        this.cluster = cluster;
+        this.epoch = epoch;
+        this.nextJobNumber = Math.max(1, nextJobNumber);
+        this.maxRequeues = maxRequeues;
+        this.attemptCounter = epoch << 32;
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    // ------------------------------------------------------------------ restore
+
+    /** Loads a job from the store at start-up, before any command. */
+    public void restore(Job job) {
+        JobEntry entry = new JobEntry(job);
+        jobs.put(job.id().number(), entry);
+        nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
+        for (TaskEntry t : entry.tasks) {
+            if (t.state == JobState.QUEUED) {
+                queue.add(t);
+            } else if (t.state == JobState.RUNNING) {
+                running.put(t.currentAttemptId(), t);
+                for (NodeSlot s : t.current().nodes()) {
+                    NodeEntry n = nodes.computeIfAbsent(s.node(), NodeEntry::new);
+                    n.attempts.add(t.currentAttemptId());
+                    n.coresUsed += s.cores();
+                    n.memoryUsed += s.memory();
+                }
+            }
+        }
+    }
+
+    /** Loads a node known from an earlier run: it is down until its worker registers again. */
+    public void restore(NodeInfo node, Instant now) {
+        NodeEntry n = nodes.computeIfAbsent(node.name(), NodeEntry::new);
+        n.host = node.host();
+        n.cores = node.cores();
+        n.memory = node.memory();
+        n.watchedSince = now;
+        n.reason = "not registered since the head started";
+    }
+
+    /** Remembers how a job that is only in history ended, for dependencies that name it. */
+    public void restoreOutcome(long number, JobState state, int exitStatus) {
+        pastOutcomes.put(number, outcomeCode(state, exitStatus));
+        nextJobNumber = Math.max(nextJobNumber, number + 1);
+    }
+
+    private static byte outcomeCode(JobState state, int exitStatus) {
+        if (state == JobState.CANCELLED) {
+            return OUTCOME_CANCELLED;
+        }
+        return state == JobState.COMPLETED && exitStatus == 0 ? OUTCOME_OK : OUTCOME_FAILED;
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    public java.util.Optional<Job> job(long number) {
+        JobEntry e = jobs.get(number);
+        return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.toRecord());
+    }
+
+    /** Jobs in number order above {@code after}, filtered, at most {@code limit}; and the total that matched. */
+    public Page jobs(java.util.function.Predicate<Job> filter, long after, int limit) {
+        List<Job> out = new ArrayList<>();
+        int total = 0;
+        long next = -1;
+        for (JobEntry e : jobs.tailMap(after, false).values()) {
+            Job j = e.toRecord();
+            if (!filter.test(j)) {
+                continue;
+            }
+            total++;
+            if (out.size() < limit) {
+                out.add(j);
+            } else if (next < 0) {
+                next = out.get(out.size() - 1).id().number();
+            }
+        }
+        return new Page(out, total, next);
+    }
+
+    public record Page(List<Job> jobs, int total, long next) {
+    }
+
+    public List<NodeInfo> nodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        for (NodeEntry n : nodes.values()) {
+            out.add(nodeRecord(n));
+        }
+        return out;
+    }
+
+    public java.util.Optional<NodeInfo> node(String name) {
+        NodeEntry n = nodes.get(name);
+        return n == null ? java.util.Optional.empty() : java.util.Optional.of(nodeRecord(n));
+    }
+
+    public Map<JobState, Integer> jobCounts() {
+        Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
+        for (JobState s : JobState.values()) {
+            counts.put(s, 0);
+        }
+        for (JobEntry e : jobs.values()) {
+            counts.merge(e.state(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    /** Nodes whose last sign of life is older than {@code cutoff} and that are still up, or never came back. */
+    public List<String> silentNodes(Instant cutoff) {
+        List<String> out = new ArrayList<>();
+        for (NodeEntry n : nodes.values()) {
+            Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
+            boolean hasWork = !n.attempts.isEmpty();
+            if ((n.up || hasWork) && lastSign.isBefore(cutoff)) {
+                out.add(n.name);
+            }
+        }
+        return out;
+    }
+
+    private NodeInfo nodeRecord(NodeEntry n) {
+        List<String> names = new ArrayList<>(n.attempts.size());
+        for (long a : n.attempts) {
+            TaskEntry t = running.get(a);
+            if (t != null) {
+                names.add(t.name());
+            }
+        }
+        return n.toRecord(names);
+    }
+
+    // ------------------------------------------------------------------ submission
+
+    /**
+     * Checks a new job against the cluster and gives it its number, without entering it: the caller
+     * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
+     */
+    public Job prepareSubmit(JobSpec spec, Instant now) {
+        checkFeasible(spec.resources());
+        for (Dependency d : spec.dependencies()) {
+            for (long number : d.jobNumbers()) {
+                if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
+                    throw RequestRejected.badRequest("dependency " + d.type().pbsName() + " names job " + number
+                            + "." + cluster + ", which does not exist");
+                }
+            }
+        }
+        long number = nextJobNumber;
+        JobId id = new JobId(number, cluster, spec.isArray());
+        String base = spec.submitDir().endsWith("/") ? spec.submitDir() : spec.submitDir() + "/";
+        String stdout = spec.stdoutPath().isEmpty() ? base + spec.name() + ".o" + number
+                : spec.stdoutPath().endsWith("/") ? spec.stdoutPath() + spec.name() + ".o" + number : spec.stdoutPath();
+        String stderr = spec.stderrPath().isEmpty() ? base + spec.name() + ".e" + number
+                : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number : spec.stderrPath();
+        JobSpec complete = spec.withOutputPaths(stdout, stderr);
+        List<Task> tasks = new ArrayList<>();
+        if (spec.isArray()) {
+            for (int index : new TreeSet<>(spec.array().orElseThrow().indices())) {
+                tasks.add(Task.fresh(index, spec.userHold()));
+            }
+        } else {
+            tasks.add(Task.fresh(Task.NO_INDEX, spec.userHold()));
+        }
+        nextJobNumber++;
+        return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "", 1);
+    }
+
+    /** A request no known node could ever hold is refused now rather than left to wait forever. */
+    private void checkFeasible(Resources r) {
+        if (nodes.isEmpty()) {
+            return;
+        }
+        int fitting = 0;
+        int largestCores = 0;
+        long largestMemory = 0;
+        for (NodeEntry n : nodes.values()) {
+            largestCores = Math.max(largestCores, n.cores);
+            largestMemory = Math.max(largestMemory, n.memory);
+            if (n.cores >= r.coresPerNode() && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
+                fitting++;
+            }
+        }
+        if (r.coresPerNode() > largestCores) {
+            throw new InvalidRequestException("the job asks for " + r.coresPerNode() + " cores per node but the "
+                    + "largest node has " + largestCores + "; ask for at most " + largestCores + " (ppn/ncpus)");
+        }
+        if (largestMemory > 0 && r.memoryPerNode() > largestMemory) {
+            throw new InvalidRequestException("the job asks for " + mib(r.memoryPerNode()) + " of memory per node "
+                    + "but the largest node has " + mib(largestMemory));
+        }
+        if (fitting < r.nodes()) {
+            throw new InvalidRequestException("the job asks for " + r.nodes() + " nodes with " + r.coresPerNode()
+                    + " cores each but the cluster has only " + fitting + " such node" + (fitting == 1 ? "" : "s"));
+        }
+    }
+
+    private static String mib(long bytes) {
+        return (bytes / (1024 * 1024)) + " MiB";
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    public Outcome apply(Command command) {
+        Outcome out = new Outcome();
+        if (command instanceof Command.Admit c) {
+            admit(c, out);
+        } else if (command instanceof Command.Cancel c) {
+            cancel(c, out);
+        } else if (command instanceof Command.Hold c) {
+            hold(c, out);
+        } else if (command instanceof Command.Release c) {
+            release(c, out);
+        } else if (command instanceof Command.Start c) {
+            start(c, out);
+        } else if (command instanceof Command.Finish c) {
+            finish(c.node(), c.result(), out);
+        } else if (command instanceof Command.RegisterNode c) {
+            register(c, out);
+        } else if (command instanceof Command.Heartbeat c) {
+            heartbeat(c);
+        } else if (command instanceof Command.LoseNode c) {
+            loseNode(c, out);
+        } else if (command instanceof Command.DependencyNeverMet c) {
+            dependencyNeverMet(c, out);
+        } else if (command instanceof Command.Expire c) {
+            expire(c);
+        } else if (command instanceof Command.Explain c) {
+            explain(c);
+        } else {
+            throw new IllegalStateException("should never happen: unhandled command " + command);
+        }
+        return out;
+    }
+
+    private void admit(Command.Admit c, Outcome out) {
+        JobEntry e = new JobEntry(c.job());
+        jobs.put(e.id.number(), e);
+        for (TaskEntry t : e.tasks) {
+            if (t.state == JobState.QUEUED) {
+                t.comment = "waiting for the scheduler";
+                queue.add(t);
+            } else if (t.state == JobState.HELD) {
+                t.comment = "held by the user";
+            }
+        }
+        out.answer(e.toRecord());
+        out.reschedule();
+    }
+
+    private JobEntry resolve(JobId.JobRef ref) {
+        JobEntry e = jobs.get(ref.number());
+        if (e == null || ref.cluster().map(c -> !c.equals(cluster) && !cluster.startsWith(c + ".")
+                && !c.startsWith(cluster + ".")).orElse(false)) {
+            throw RequestRejected.unknownJob(ref.toString());
+        }
+        if (ref.arrayIndex().isPresent() && e.task(ref.arrayIndex().get()) == null) {
+            throw RequestRejected.unknownJob(ref.toString());
+        }
+        return e;
+    }
+
+    /** The tasks a reference names: one index of an array job, or all tasks of the job. */
+    private List<TaskEntry> tasksOf(JobEntry e, JobId.JobRef ref) {
+        if (ref.arrayIndex().isPresent()) {
+            return List.of(e.task(ref.arrayIndex().get()));
+        }
+        return List.of(e.tasks);
+    }
+
+    private void cancel(Command.Cancel c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        List<TaskEntry> targets = tasksOf(e, c.job());
+        boolean anyLive = targets.stream().anyMatch(t -> !t.state.isTerminal());
+        if (!anyLive) {
+            throw RequestRejected.notAllowed("job " + c.job() + " has already finished (" + e.state()
+                    + "); there is nothing to cancel");
+        }
+        for (TaskEntry t : targets) {
+            if (t.state == JobState.QUEUED || t.state == JobState.HELD) {
+                queue.remove(t);
+                t.moveTo(JobState.CANCELLED);
+                t.reason = EndReason.CANCELLED;
+                t.exitStatus = 256 + 15;
+                t.end = c.now();
+                t.comment = "cancelled by " + c.user() + " before it started";
+            } else if (t.state == JobState.RUNNING && !t.cancelRequested) {
+                t.cancelRequested = true;
+                t.comment = "cancelled by " + c.user() + "; waiting for its processes to end";
+                for (NodeSlot s : t.current().nodes()) {
+                    out.effect(new Effect.Kill(s.node(), t.currentAttemptId(), EndReason.CANCELLED));
+                }
+                NodeEntry first = nodes.get(t.current().nodes().get(0).node());
+                if (first == null || !first.up) {
+                    endRunning(t, c.now(), JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
+                }
+            }
+        }
+        e.cancelledBy = c.user();
+        touch(e, out);
+        out.answer(e.toRecord());
+        out.reschedule();
+    }
+
+    private void hold(Command.Hold c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        int held = 0;
+        for (TaskEntry t : tasksOf(e, c.job())) {
+            if (t.state == JobState.QUEUED) {
+                queue.remove(t);
+                t.moveTo(JobState.HELD);
+                t.comment = "held by " + c.user();
+                held++;
+            } else if (t.state == JobState.HELD) {
+                held++;
+            }
+        }
+        if (held == 0) {
+            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
+                    + "; only queued jobs can be held (Request invalid for state of job)");
+        }
+        touch(e, out);
+        out.answer(e.toRecord());
+    }
+
+    private void release(Command.Release c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        int released = 0;
+        for (TaskEntry t : tasksOf(e, c.job())) {
+            if (t.state == JobState.HELD) {
+                t.moveTo(JobState.QUEUED);
+                t.comment = "waiting for the scheduler";
+                queue.add(t);
+                released++;
+            }
+        }
+        if (released == 0) {
+            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
+                    + " and has no hold to release");
+        }
+        touch(e, out);
+        out.answer(e.toRecord());
+        out.reschedule();
+    }
+
+    private void start(Command.Start c, Outcome out) {
+        Set<JobEntry> touched = new LinkedHashSet<>();
+        for (Placement p : c.placements()) {
+            JobEntry e = jobs.get(p.task().jobNumber());
+            TaskEntry t = e == null ? null : e.task(p.task().index());
+            if (t == null || t.state != JobState.QUEUED || !fits(p.slots())) {
+                continue; // stale placement: the next cycle decides again
+            }
+            queue.remove(t);
+            t.moveTo(JobState.RUNNING);
+            long attemptId = ++attemptCounter;
+            t.attempts.add(new Attempt(attemptId, p.slots(), c.now(), Instant.EPOCH, JobState.RUNNING,
+                    EndReason.NONE, 0));
+            t.comment = "";
+            e.running++;
+            running.put(attemptId, t);
+            for (NodeSlot s : p.slots()) {
+                NodeEntry n = nodes.get(s.node());
+                n.coresUsed += s.cores();
+                n.memoryUsed += s.memory();
+                n.attempts.add(attemptId);
+            }
+            out.effect(new Effect.Launch(p.slots().get(0).node(), launchOrder(t, attemptId, p.slots())));
+            touched.add(e);
+        }
+        for (JobEntry e : touched) {
+            touch(e, out);
+        }
+    }
+
+    private boolean fits(List<NodeSlot> slots) {
+        for (NodeSlot s : slots) {
+            NodeEntry n = nodes.get(s.node());
+            if (n == null || !n.schedulable() || n.freeCores() < s.cores()
+                    || (n.memory > 0 && n.freeMemory() < s.memory())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
+        JobSpec s = t.job.spec;
+        String suffix = t.index >= 0 ? "-" + t.index : "";
+        Resources r = s.resources();
+        return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
+                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(), s.stdoutPath() + suffix,
+                s.stderrPath() + suffix, s.join(), slots, r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(),
+                r.walltime());
+    }
+
+    /** Applies a result from a worker; a result of any but the current attempt is stale and changes nothing. */
+    private void finish(String node, TaskResult result, Outcome out) {
+        out.effect(new Effect.Ack(node, result.attemptId()));
+        TaskEntry t = running.get(result.attemptId());
+        if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != result.attemptId()) {
+            return;
+        }
+        JobState outcome;
+        EndReason reason = result.reason();
+        if (t.cancelRequested || reason == EndReason.CANCELLED) {
+            outcome = JobState.CANCELLED;
+            reason = EndReason.CANCELLED;
+        } else if (reason == EndReason.EXITED && result.exitStatus() == 0) {
+            outcome = JobState.COMPLETED;
+        } else {
+            outcome = JobState.FAILED;
+        }
+        endRunning(t, result.end(), outcome, reason, result.exitStatus());
+        touch(t.job, out);
+        out.reschedule();
+    }
+
+    /** Ends the running attempt and the task with it, freeing its nodes. */
+    private void endRunning(TaskEntry t, Instant when, JobState outcome, EndReason reason, int exitStatus) {
+        long attemptId = t.currentAttemptId();
+        release(t, attemptId);
+        t.closeAttempt(when, outcome, reason, exitStatus);
+        t.moveTo(outcome);
+        t.reason = reason;
+        t.exitStatus = exitStatus;
+        t.end = when;
+        t.comment = outcome == JobState.COMPLETED ? "" : reason.description();
+    }
+
+    /** Gives back the nodes an attempt held. */
+    private void release(TaskEntry t, long attemptId) {
+        running.remove(attemptId);
+        t.job.running--;
+        for (NodeSlot s : t.current().nodes()) {
+            NodeEntry n = nodes.get(s.node());
+            if (n != null && n.attempts.remove(attemptId)) {
+                n.coresUsed -= s.cores();
+                n.memoryUsed -= s.memory();
+            }
+        }
+    }
+
+    /**
+     * A worker (re)registers: record its capacity, take its buffered results, keep the attempts it
+     * still runs that are current, kill the stale ones, and requeue what it no longer runs.
+     */
+    private void register(Command.RegisterNode c, Outcome out) {
+        Register r = c.registration();
+        NodeEntry n = nodes.computeIfAbsent(r.node(), NodeEntry::new);
+        n.host = r.host();
+        n.cores = r.cores();
+        n.memory = r.memory();
+        n.generic = new TreeMap<>(r.generic());
+        n.up = true;
+        n.lastHeartbeat = c.now();
+        n.watchedSince = c.now();
+        n.reason = "";
+        for (TaskResult result : r.finished()) {
+            finish(r.node(), result, out);
+        }
+        Set<Long> reported = new java.util.HashSet<>();
+        for (RunningTask rt : r.running()) {
+            reported.add(rt.attemptId());
+            TaskEntry t = running.get(rt.attemptId());
+            boolean current = t != null && t.currentAttemptId() == rt.attemptId()
+                    && t.current().nodes().get(0).node().equals(r.node());
+            if (!current) {
+                out.effect(new Effect.Kill(r.node(), rt.attemptId(), EndReason.NODE_FAILURE));
+            }
+        }
+        for (long attemptId : new ArrayList<>(n.attempts)) {
+            TaskEntry t = running.get(attemptId);
+            if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)) {
+                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out);
+            }
+        }
+        out.changed(nodeRecord(n));
+        out.reschedule();
+    }
+
+    private void heartbeat(Command.Heartbeat c) {
+        NodeEntry n = nodes.get(c.node());
+        if (n != null) {
+            n.health = c.health();
+            n.lastHeartbeat = c.now();
+        }
+    }
+
+    private void loseNode(Command.LoseNode c, Outcome out) {
+        NodeEntry n = nodes.get(c.node());
+        if (n == null) {
+            return;
+        }
+        n.up = false;
+        n.reason = c.reason();
+        for (long attemptId : new ArrayList<>(n.attempts)) {
+            TaskEntry t = running.get(attemptId);
+            if (t != null) {
+                requeueOrFail(t, c.now(), c.taskReason(), out);
+            }
+        }
+        out.changed(nodeRecord(n));
+        out.reschedule();
+    }
+
+    /**
+     * A running task lost its node. Rerunnable tasks go back to the queue with a fresh attempt to come
+     * (they keep their place, ahead of newer work); others fail with the node-failure reason.
+     */
+    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out) {
+        long attemptId = t.currentAttemptId();
+        for (NodeSlot s : t.current().nodes()) {
+            NodeEntry other = nodes.get(s.node());
+            if (other != null && other.up) {
+                out.effect(new Effect.Kill(s.node(), attemptId, reason));
+            }
+        }
+        if (t.cancelRequested) {
+            endRunning(t, now, JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
+        } else if (!t.job.spec.rerunnable()) {
+            endRunning(t, now, JobState.FAILED, EndReason.NODE_FAILURE, -1);
+        } else if (t.attempts.size() > maxRequeues) {
+            endRunning(t, now, JobState.FAILED, EndReason.REQUEUE_LIMIT, -1);
+            t.comment = "requeued " + maxRequeues + " times after node failures; giving up";
+        } else {
+            release(t, attemptId);
+            t.closeAttempt(now, JobState.QUEUED, reason, -1);
+            t.moveTo(JobState.QUEUED);
+            t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
+            queue.add(t);
+        }
+        touch(t.job, out);
+    }
+
+    private void dependencyNeverMet(Command.DependencyNeverMet c, Outcome out) {
+        for (long number : c.jobNumbers()) {
+            JobEntry e = jobs.get(number);
+            if (e == null) {
+                continue;
+            }
+            for (TaskEntry t : e.tasks) {
+                if (t.state == JobState.QUEUED || t.state == JobState.HELD) {
+                    queue.remove(t);
+                    t.moveTo(JobState.CANCELLED);
+                    t.reason = EndReason.DEPENDENCY_NEVER_MET;
+                    t.exitStatus = -1;
+                    t.end = c.now();
+                    t.comment = EndReason.DEPENDENCY_NEVER_MET.description();
+                }
+            }
+            touch(e, out);
+        }
+        out.reschedule();
+    }
+
+    private void expire(Command.Expire c) {
+        Iterator<JobEntry> it = jobs.values().iterator();
+        while (it.hasNext()) {
+            JobEntry e = it.next();
+            JobState s = e.state();
+            if (s.isTerminal()) {
+                Instant ended = Instant.EPOCH;
+                for (TaskEntry t : e.tasks) {
+                    ended = t.end.isAfter(ended) ? t.end : ended;
+                }
+                if (ended.isBefore(c.cutoff())) {
+                    pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    private void explain(Command.Explain c) {
+        c.reasons().forEach((key, reason) -> {
+            JobEntry e = jobs.get(key.jobNumber());
+            TaskEntry t = e == null ? null : e.task(key.index());
+            if (t != null && t.state == JobState.QUEUED) {
+                t.comment = reason;
+            }
+        });
+    }
+
+    private void touch(JobEntry e, Outcome out) {
+        e.version++;
+        out.changed(e.toRecord());
+    }
+
+    /**
+     * Attempts a worker says it runs that are not the current attempt of a task started on it: stale
+     * (a launch that crossed a requeue, a worker back from a cut). They are to be killed.
+     */
+    public List<Effect> staleAttempts(String node, List<Long> runningAttempts) {
+        List<Effect> kills = new ArrayList<>();
+        for (long attemptId : runningAttempts) {
+            TaskEntry t = running.get(attemptId);
+            boolean current = t != null && t.currentAttemptId() == attemptId
+                    && t.current().nodes().get(0).node().equals(node);
+            if (!current) {
+                kills.add(new Effect.Kill(node, attemptId, EndReason.NODE_FAILURE));
+            }
+        }
+        return kills;
+    }
+
+    // ------------------------------------------------------------------ scheduling view
+
+    /** A view of the queue and nodes for one plan; valid until the next command. */
+    public ClusterSnapshot snapshot() {
+        List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
+        for (NodeEntry n : nodes.values()) {
+            capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
+                    n.freeMemory()));
+        }
+        return new ClusterSnapshot() {
+            @Override
+            public Iterable<PendingTask> queue() {
+                return () -> new Iterator<>() {
+                    private final Iterator<TaskEntry> inner = queue.iterator();
+
+                    @Override
+                    public boolean hasNext() {
+                        return inner.hasNext();
+                    }
+
+                    @Override
+                    public PendingTask next() {
+                        return pending(inner.next());
+                    }
+                };
+            }
+
+            @Override
+            public List<NodeCapacity> nodes() {
+                return capacities;
+            }
+        };
+    }
+
+    private PendingTask pending(TaskEntry t) {
+        JobSpec s = t.job.spec;
+        PendingTask.Readiness readiness = PendingTask.Readiness.READY;
+        String waitingFor = "";
+        for (Dependency d : s.dependencies()) {
+            for (long number : d.jobNumbers()) {
+                PendingTask.Readiness r = dependencyState(d, number);
+                if (r == PendingTask.Readiness.NEVER) {
+                    readiness = r;
+                } else if (r == PendingTask.Readiness.WAITING && readiness == PendingTask.Readiness.READY) {
+                    readiness = r;
+                    waitingFor = d.type().pbsName() + ":" + number + "." + cluster;
+                }
+            }
+        }
+        int throttle = s.array().map(a -> a.throttle()).orElse(0);
+        return new PendingTask(t.key(), s.owner(), s.queue(), s.resources(), s.priority(), s.notBefore(), readiness,
+                waitingFor, throttle, t.job.running);
+    }
+
+    private PendingTask.Readiness dependencyState(Dependency d, long number) {
+        JobEntry other = jobs.get(number);
+        byte outcome;
+        if (other != null) {
+            JobState st = other.state();
+            if (d.type() == dev.hpc.api.DependencyType.AFTER) {
+                boolean started = st == JobState.RUNNING || st.isTerminal();
+                return started ? PendingTask.Readiness.READY : PendingTask.Readiness.WAITING;
+            }
+            if (!st.isTerminal()) {
+                return PendingTask.Readiness.WAITING;
+            }
+            outcome = outcomeCode(st, other.toRecord().exitStatus());
+        } else {
+            Byte past = pastOutcomes.get(number);
+            if (past == null) {
+                return PendingTask.Readiness.NEVER;
+            }
+            outcome = past;
+        }
+        return switch (d.type()) {
+            case AFTER, AFTERANY -> PendingTask.Readiness.READY;
+            case AFTEROK -> outcome == OUTCOME_OK ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
+            case AFTERNOTOK -> outcome == OUTCOME_FAILED ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
+        };
+    }
+
+    /** Total and free cores of the schedulable nodes, for the cluster summary. */
+    public int[] coreTotals() {
+        int total = 0;
+        int used = 0;
+        for (NodeEntry n : nodes.values()) {
+            if (n.up) {
+                total += n.cores;
+                used += n.coresUsed;
+            }
+        }
+        return new int[] {total, used};
+    }
+
+}

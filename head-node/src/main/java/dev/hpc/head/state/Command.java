@@ -1,0 +1,59 @@
+package dev.hpc.head.state;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.Health;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
+import dev.hpc.head.sched.Placement;
+import dev.hpc.head.sched.TaskKey;
+import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.WireMessage.TaskResult;
+import java.time.Instant;
+import java.util.List;
+
+/** The changes the cluster state accepts. Each carries the time it happens at; the state reads no clock. */
+public sealed interface Command {
+
+    /** Enter a job that is already durable in the store (see {@link ClusterState#prepareSubmit}). */
+    record Admit(Job job) implements Command {
+    }
+
+    record Cancel(JobId.JobRef job, String user, Instant now) implements Command {
+    }
+
+    record Hold(JobId.JobRef job, String user) implements Command {
+    }
+
+    record Release(JobId.JobRef job, String user) implements Command {
+    }
+
+    /** Start the placements of a plan; each is re-checked and dropped when it no longer fits. */
+    record Start(List<Placement> placements, Instant now) implements Command {
+    }
+
+    record Finish(String node, TaskResult result) implements Command {
+    }
+
+    record RegisterNode(Register registration, Instant now) implements Command {
+    }
+
+    record Heartbeat(String node, Health health, Instant now) implements Command {
+    }
+
+    /** A node is gone (silent past its timeout, or its worker said so); its tasks move or fail. */
+    record LoseNode(String node, String reason, EndReason taskReason, Instant now) implements Command {
+    }
+
+    /** End jobs whose dependencies can never be met, as the scheduler found. */
+    record DependencyNeverMet(List<Long> jobNumbers, Instant now) implements Command {
+    }
+
+    /** Forget terminal jobs that ended before {@code cutoff}; the store keeps them as history. */
+    record Expire(Instant cutoff) implements Command {
+    }
+
+    /** Record why queued tasks wait, as the scheduler explained; not persisted. */
+    record Explain(java.util.Map<TaskKey, String> reasons) implements Command {
+    }
+
+}

@@ -1,0 +1,63 @@
+package dev.hpc.head.state;
+
+import dev.hpc.api.Job;
+import dev.hpc.api.NodeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one command changed: jobs and nodes to make durable, effects to carry out once they are,
+ * the job the caller asked about, and whether the scheduler should look again.
+ */
+public final class Outcome {
+    private final List<Job> changedJobs = new ArrayList<>();
+    private final List<NodeInfo> changedNodes = new ArrayList<>();
+    private final List<Effect> effects = new ArrayList<>();
+    private Optional<Job> answer = Optional.empty();
+    private boolean reschedule;
+
+    void changed(Job job) {
+        changedJobs.add(job);
+    }
+
+    void changed(NodeInfo node) {
+        changedNodes.add(node);
+    }
+
+    void effect(Effect effect) {
+        effects.add(effect);
+    }
+
+    void answer(Job job) {
+        answer = Optional.of(job);
+    }
+
+    void reschedule() {
+        reschedule = true;
+    }
+
+    public List<Job> changedJobs() {
+        return changedJobs;
+    }
+
+    public List<NodeInfo> changedNodes() {
+        return changedNodes;
+    }
+
+    public List<Effect> effects() {
+        return effects;
+    }
+
+    public Optional<Job> answer() {
+        return answer;
+    }
+
+    public boolean needsReschedule() {
+        return reschedule;
+    }
+
+    public boolean isEmpty() {
+        return changedJobs.isEmpty() && changedNodes.isEmpty() && effects.isEmpty();
+    }
+}

@@ -1,0 +1,327 @@
+package dev.hpc.head.store;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.HpcException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.NodeInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Jobs, nodes and counters in an H2 database of this head's own. */
+public final class JobStore implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
+    private static final int SCHEMA_VERSION = 1;
+
+    private final Connection writeConnection;
+    private final Connection readConnection;
+    private final BlockingQueue<Write> pending = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong writeFailures = new AtomicLong();
+    private volatile boolean closing;
+
+    private record Write(List<Job> jobs, List<NodeInfo> nodes, CompletableFuture<Void> done) {
+    }
+
+    private JobStore(Connection write, Connection read) {
+        this.writeConnection = write;
+        this.readConnection = read;
+        this.writer = new Thread(this::writeLoop, "job-store-writer");
+        this.writer.setDaemon(true);
+    }
+
+    /** Opens (creating when new) the database in {@code dir}; a second process on the same files fails. */
+    public static JobStore open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("hpc") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+            Connection write = DriverManager.getConnection(url, "hpc", "");
+            write.setAutoCommit(false);
+            migrate(write);
+            Connection read = DriverManager.getConnection(url, "hpc", "");
+            read.setAutoCommit(true);
+            JobStore store = new JobStore(write, read);
+            store.writer.start();
+            return store;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == 90020) {
+                throw new HpcException("the database in " + dir + " is in use by another process; is another head "
+                        + "running with the same --data-dir?", e);
+            }
+            throw new HpcException("cannot open the database in " + dir + ": " + e.getMessage(), e);
+        } catch (java.io.IOException e) {
+            throw new HpcException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Numbered migrations: each runs once, in order, and records itself. */
+    private static void migrate(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS meta (k VARCHAR(64) PRIMARY KEY, v BIGINT NOT NULL)");
+            long version = 0;
+            try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
+                if (rs.next()) {
+                    version = rs.getLong(1);
+                }
+            }
+            if (version < 1) {
+                s.execute("CREATE TABLE jobs (number BIGINT PRIMARY KEY, state VARCHAR(16) NOT NULL, "
+                        + "owner VARCHAR(256) NOT NULL, queue VARCHAR(256) NOT NULL, terminal BOOLEAN NOT NULL, "
+                        + "exit_status INT NOT NULL, submitted TIMESTAMP WITH TIME ZONE NOT NULL, "
+                        + "ended TIMESTAMP WITH TIME ZONE, version BIGINT NOT NULL, body CLOB NOT NULL)");
+                s.execute("CREATE INDEX jobs_terminal ON jobs (terminal, ended)");
+                s.execute("CREATE INDEX jobs_owner ON jobs (owner)");
+                s.execute("CREATE TABLE nodes (name VARCHAR(256) PRIMARY KEY, body CLOB NOT NULL)");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 1)");
+            }
+            if (version > SCHEMA_VERSION) {
+                throw new SQLException("the database has schema version " + version + " but this head knows only "
+                        + SCHEMA_VERSION + "; upgrade the head");
+            }
+        }
+        c.commit();
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    /** Queues jobs and nodes to be written; the future completes once they are committed. */
+    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (jobs.isEmpty() && nodes.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
+        if (closing) {
+            done.completeExceptionally(new HpcException("the store is closing"));
+            return done;
+        }
+        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), done));
+        return done;
+    }
+
+    private void writeLoop() {
+        List<Write> batch = new ArrayList<>();
+        while (!closing || !pending.isEmpty()) {
+            try {
+                Write first = pending.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                pending.drainTo(batch, 10_000);
+                commit(batch);
+                commits.incrementAndGet();
+                for (Write w : batch) {
+                    w.done.complete(null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                writeFailures.incrementAndGet();
+                LOG.log(Level.SEVERE, "store write of " + batch.size() + " changes failed", e);
+                try {
+                    writeConnection.rollback();
+                } catch (SQLException ignored) {
+                    // the failure is already reported to every waiting caller
+                }
+                for (Write w : batch) {
+                    w.done.completeExceptionally(e);
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<Write> batch) throws SQLException {
+        Map<Long, Job> jobs = new LinkedHashMap<>();
+        Map<String, NodeInfo> nodes = new LinkedHashMap<>();
+        for (Write w : batch) {
+            for (Job j : w.jobs) {
+                jobs.merge(j.id().number(), j, (a, b) -> a.version() > b.version() ? a : b);
+            }
+            for (NodeInfo n : w.nodes) {
+                nodes.put(n.name(), n);
+            }
+        }
+        if (!jobs.isEmpty()) {
+            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs (number, state, owner, "
+                    + "queue, terminal, exit_status, submitted, ended, version, body) KEY (number) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (Job j : jobs.values()) {
+                    ps.setLong(1, j.id().number());
+                    ps.setString(2, j.state().name());
+                    ps.setString(3, j.spec().owner());
+                    ps.setString(4, j.spec().queue());
+                    ps.setBoolean(5, j.state().isTerminal());
+                    ps.setInt(6, j.exitStatus());
+                    ps.setObject(7, j.submitted().atOffset(java.time.ZoneOffset.UTC));
+                    ps.setObject(8, j.state().isTerminal() ? j.ended().atOffset(java.time.ZoneOffset.UTC) : null);
+                    ps.setLong(9, j.version());
+                    ps.setString(10, Json.write(Codec.toMap(j, true)));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+        if (!nodes.isEmpty()) {
+            try (PreparedStatement ps = writeConnection.prepareStatement(
+                    "MERGE INTO nodes (name, body) KEY (name) VALUES (?, ?)")) {
+                for (NodeInfo n : nodes.values()) {
+                    ps.setString(1, n.name());
+                    ps.setString(2, Json.write(Codec.toMap(n)));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
+        writeConnection.commit();
+    }
+
+    /** Raises and returns the stored epoch, synchronously: a head calls it once as it becomes active. */
+    public synchronized long nextEpoch() {
+        try (Statement s = readConnection.createStatement()) {
+            long epoch = 0;
+            try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'epoch'")) {
+                if (rs.next()) {
+                    epoch = rs.getLong(1);
+                }
+            }
+            epoch++;
+            s.execute("MERGE INTO meta KEY (k) VALUES ('epoch', " + epoch + ")");
+            return epoch;
+        } catch (SQLException e) {
+            throw new HpcException("cannot raise the epoch in the store: " + e.getMessage(), e);
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    /** Every job not yet finished, and those finished after {@code keepSince}, in number order. */
+    public void loadLive(Instant keepSince, Consumer<Job> sink) {
+        query("SELECT body FROM jobs WHERE terminal = FALSE OR ended >= ? ORDER BY number", ps -> {
+            ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC));
+        }, rs -> sink.accept(Codec.readJob(Json.readObject(rs.getString(1)))));
+    }
+
+    /** How every finished job before {@code keepSince} ended, for dependencies that name them. */
+    public void loadOutcomes(Instant keepSince, OutcomeSink sink) {
+        query("SELECT number, state, exit_status FROM jobs WHERE terminal = TRUE AND ended < ?",
+                ps -> ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC)),
+                rs -> sink.accept(rs.getLong(1), JobState.valueOf(rs.getString(2)), rs.getInt(3)));
+    }
+
+    public interface OutcomeSink {
+        void accept(long number, JobState state, int exitStatus);
+    }
+
+    public List<NodeInfo> loadNodes() {
+        List<NodeInfo> out = new ArrayList<>();
+        query("SELECT body FROM nodes ORDER BY name", ps -> {
+        }, rs -> out.add(Codec.readNode(Json.readObject(rs.getString(1)))));
+        return out;
+    }
+
+    public Optional<Job> job(long number) {
+        List<Job> out = new ArrayList<>();
+        query("SELECT body FROM jobs WHERE number = ?", ps -> ps.setLong(1, number),
+                rs -> out.add(Codec.readJob(Json.readObject(rs.getString(1)))));
+        return out.stream().findFirst();
+    }
+
+    /** A page of all jobs ever accepted, live or finished, in number order after {@code after}. */
+    public List<Job> history(String owner, String queue, List<JobState> states, long after, int limit) {
+        StringBuilder sql = new StringBuilder("SELECT body FROM jobs WHERE number > ?");
+        List<Object> args = new ArrayList<>();
+        args.add(after);
+        if (!owner.isEmpty()) {
+            sql.append(" AND owner = ?");
+            args.add(owner);
+        }
+        if (!queue.isEmpty()) {
+            sql.append(" AND queue = ?");
+            args.add(queue);
+        }
+        if (!states.isEmpty()) {
+            sql.append(" AND state IN (");
+            for (int i = 0; i < states.size(); i++) {
+                sql.append(i == 0 ? "?" : ", ?");
+                args.add(states.get(i).name());
+            }
+            sql.append(")");
+        }
+        sql.append(" ORDER BY number LIMIT ?");
+        args.add(limit);
+        List<Job> out = new ArrayList<>();
+        query(sql.toString(), ps -> {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+        }, rs -> out.add(Codec.readJob(Json.readObject(rs.getString(1)))));
+        return out;
+    }
+
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private interface RowReader {
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private synchronized void query(String sql, Binder binder, RowReader reader) {
+        try (PreparedStatement ps = readConnection.prepareStatement(sql)) {
+            binder.bind(ps);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    reader.read(rs);
+                }
+            }
+        } catch (SQLException e) {
+            throw new HpcException("store query failed: " + e.getMessage(), e);
+        }
+    }
+
+    public long commits() {
+        return commits.get();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            readConnection.close();
+            writeConnection.close();
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "closing the store", e);
+        }
+    }
+
+}

@@ -1,0 +1,266 @@
+package dev.hpc.head.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.ArraySpec;
+import dev.hpc.api.EndReason;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JobState;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.NodeState;
+import dev.hpc.api.Resources;
+import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.WireMessage.RunningTask;
+import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.head.RequestRejected;
+import dev.hpc.head.sched.Plan;
+import dev.hpc.head.sched.Policy;
+import dev.hpc.head.sched.Scheduler;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ClusterStateTest {
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    private ClusterState state;
+
+    static JobSpec aJob(Resources resources, boolean rerunnable) {
+        return new JobSpec("job", "alice", "login", "#!/bin/bash\ntrue\n", "/home/alice", "/home/alice", Map.of(),
+                "batch", resources, Optional.empty(), List.of(), false, 0, rerunnable, "", "", JoinMode.NONE, "",
+                List.of(), "", Instant.EPOCH);
+    }
+
+    static JobSpec anArrayJob(int size, int throttle) {
+        List<Integer> indices = java.util.stream.IntStream.rangeClosed(1, size).boxed().toList();
+        JobSpec s = aJob(Resources.DEFAULT, true);
+        return new JobSpec(s.name(), s.owner(), s.submitHost(), s.script(), s.submitDir(), s.workDir(), Map.of(),
+                "batch", s.resources(), Optional.of(new ArraySpec("1-" + size, indices, throttle)), List.of(), false,
+                0, true, "", "", JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+    }
+
+    private Job submit(JobSpec spec) {
+        Job prepared = state.prepareSubmit(spec, T0);
+        return state.apply(new Command.Admit(prepared)).answer().orElseThrow();
+    }
+
+    private void registerNode(String name, int cores, List<RunningTask> running, List<TaskResult> finished) {
+        state.apply(new Command.RegisterNode(new Register(name, name, cores, 8L << 30, Map.of(), "", running,
+                finished), T0));
+    }
+
+    private Outcome cycle() {
+        Plan plan = Scheduler.plan(state.snapshot(), Policy.DEFAULT, T0);
+        return state.apply(new Command.Start(plan.placements(), T0));
+    }
+
+    private Job job(long n) {
+        return state.job(n).orElseThrow();
+    }
+
+    private long attemptOf(long n) {
+        return job(n).tasks().get(0).currentAttemptId();
+    }
+
+    private static JobId.JobRef ref(String text) {
+        return JobId.parse(text);
+    }
+
+    @BeforeEach
+    void freshCluster() {
+        state = new ClusterState("c", 1, 1, 3);
+        registerNode("n1", 2, List.of(), List.of());
+        registerNode("n2", 2, List.of(), List.of());
+    }
+
+    @Test
+    void jobsGetIncreasingNumbersAndTheDefaultOutputPaths() {
+        Job first = submit(aJob(Resources.DEFAULT, true));
+        Job second = submit(aJob(Resources.DEFAULT, true));
+        assertEquals("1.c", first.id().toString());
+        assertEquals("2.c", second.id().toString());
+        assertEquals("/home/alice/job.o1", first.spec().stdoutPath());
+        assertEquals("/home/alice/job.e1", first.spec().stderrPath());
+    }
+
+    @Test
+    void aJobRunsAndCompletesOnceOnItsCurrentAttempt() {
+        submit(aJob(Resources.DEFAULT, true));
+        Outcome started = cycle();
+        assertEquals(1, started.effects().size());
+        assertTrue(started.effects().get(0) instanceof Effect.Launch);
+        assertEquals(JobState.RUNNING, job(1).state());
+        long attempt = attemptOf(1);
+        state.apply(new Command.Finish("n1", new TaskResult(attempt, "1.c", 0, EndReason.EXITED, T0)));
+        assertEquals(JobState.COMPLETED, job(1).state());
+        Outcome again = state.apply(new Command.Finish("n1", new TaskResult(attempt, "1.c", 3, EndReason.EXITED,
+                T0)));
+        assertEquals(JobState.COMPLETED, job(1).state(), "a second result of the same attempt changes nothing");
+        assertEquals(0, job(1).exitStatus());
+        assertTrue(again.changedJobs().isEmpty());
+        assertTrue(again.effects().get(0) instanceof Effect.Ack, "the repeat is still acknowledged");
+    }
+
+    @Test
+    void aNonZeroExitIsAFailedJobWithItsStatus() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        state.apply(new Command.Finish("n1", new TaskResult(attemptOf(1), "1.c", 3, EndReason.EXITED, T0)));
+        assertEquals(JobState.FAILED, job(1).state());
+        assertEquals(3, job(1).exitStatus());
+    }
+
+    @Test
+    void aRerunnableTaskOfALostNodeIsRequeuedWithANewAttemptAndTheOldResultIsIgnored() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        long first = attemptOf(1);
+        String node = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        state.apply(new Command.LoseNode(node, "no heartbeat", EndReason.NODE_FAILURE, T0));
+        assertEquals(JobState.QUEUED, job(1).state());
+        assertEquals(NodeState.DOWN, state.node(node).orElseThrow().state());
+        cycle();
+        long second = attemptOf(1);
+        assertTrue(second != first);
+        assertTrue(!job(1).tasks().get(0).attempts().get(1).nodes().get(0).node().equals(node));
+        state.apply(new Command.Finish(node, new TaskResult(first, "1.c", 0, EndReason.EXITED, T0)));
+        assertEquals(JobState.RUNNING, job(1).state(), "the stale attempt's result is ignored");
+        assertEquals(2, job(1).tasks().get(0).attempts().size());
+    }
+
+    @Test
+    void aTaskThatMayNotRerunFailsWithTheNodeFailureReason() {
+        submit(aJob(Resources.DEFAULT, false));
+        cycle();
+        String node = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        state.apply(new Command.LoseNode(node, "no heartbeat", EndReason.NODE_FAILURE, T0));
+        assertEquals(JobState.FAILED, job(1).state());
+        assertEquals(EndReason.NODE_FAILURE, job(1).reason());
+    }
+
+    @Test
+    void aTaskRequeuedTooOftenFails() {
+        state = new ClusterState("c", 1, 1, 1);
+        registerNode("n1", 2, List.of(), List.of());
+        submit(aJob(Resources.DEFAULT, true));
+        for (int i = 0; i < 2; i++) {
+            cycle();
+            state.apply(new Command.LoseNode("n1", "gone", EndReason.NODE_FAILURE, T0));
+            registerNode("n1", 2, List.of(), List.of());
+        }
+        assertEquals(JobState.FAILED, job(1).state());
+        assertEquals(EndReason.REQUEUE_LIMIT, job(1).reason());
+    }
+
+    @Test
+    void cancellingAQueuedJobEndsItAtOnceAndARunningOneThroughItsWorker() {
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
+        cycle();
+        assertEquals(JobState.QUEUED, job(3).state());
+        state.apply(new Command.Cancel(ref("3"), "alice", T0));
+        assertEquals(JobState.CANCELLED, job(3).state());
+        Outcome cancel = state.apply(new Command.Cancel(ref("1.c"), "alice", T0));
+        assertTrue(cancel.effects().stream().anyMatch(e -> e instanceof Effect.Kill));
+        assertEquals(JobState.RUNNING, job(1).state(), "running until the worker reports the kill");
+        state.apply(new Command.Finish("n1", new TaskResult(attemptOf(1), "1.c", 271, EndReason.CANCELLED, T0)));
+        assertEquals(JobState.CANCELLED, job(1).state());
+        assertEquals("alice", job(1).cancelledBy());
+    }
+
+    @Test
+    void holdAndReleaseAreRefusedInTheWrongStateAndChangeNothing() {
+        submit(aJob(Resources.DEFAULT, true));
+        state.apply(new Command.Hold(ref("1"), "alice"));
+        assertEquals(JobState.HELD, job(1).state());
+        assertTrue(cycle().effects().isEmpty(), "a held job does not start");
+        state.apply(new Command.Release(ref("1"), "alice"));
+        cycle();
+        long version = job(1).version();
+        RequestRejected e = assertThrows(RequestRejected.class, () -> state.apply(new Command.Hold(ref("1"), "a")));
+        assertEquals(409, e.status());
+        assertEquals(version, job(1).version());
+        assertEquals(JobState.RUNNING, job(1).state());
+    }
+
+    @Test
+    void unknownJobsAreRejectedWithThePbsMessage() {
+        RequestRejected e = assertThrows(RequestRejected.class,
+                () -> state.apply(new Command.Cancel(ref("42.c"), "alice", T0)));
+        assertEquals("Unknown Job Id 42.c", e.getMessage());
+        assertEquals(404, e.status());
+        submit(aJob(Resources.DEFAULT, true));
+        assertThrows(RequestRejected.class, () -> state.apply(new Command.Cancel(ref("1.other"), "alice", T0)));
+    }
+
+    @Test
+    void aRequestNoNodeCouldEverHoldIsRefusedAndTakesNoNumber() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> state.prepareSubmit(aJob(Resources.DEFAULT.withCoresPerNode(64), true), T0));
+        assertTrue(e.getMessage().contains("64 cores per node but the largest node has 2"), e.getMessage());
+        assertThrows(InvalidRequestException.class,
+                () -> state.prepareSubmit(aJob(Resources.DEFAULT.withNodes(3), true), T0));
+        assertEquals("1.c", submit(aJob(Resources.DEFAULT, true)).id().toString());
+    }
+
+    @Test
+    void aReturningWorkerKeepsItsCurrentTasksAndKillsStaleOnes() {
+        submit(aJob(Resources.DEFAULT, true));
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        long a1 = attemptOf(1);
+        String node1 = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        Outcome re = state.apply(new Command.RegisterNode(new Register(node1, node1, 2, 8L << 30, Map.of(), "",
+                List.of(new RunningTask(a1, "1.c", 100), new RunningTask(999, "x", 101)), List.of()), T0));
+        assertEquals(JobState.RUNNING, job(1).state());
+        assertEquals(a1, attemptOf(1), "adopted, not restarted");
+        assertTrue(re.effects().stream().anyMatch(e -> e instanceof Effect.Kill k && k.attemptId() == 999));
+    }
+
+    @Test
+    void aReturningWorkerThatLostATaskGetsItRequeuedAndItsBufferedResultsCount() {
+        submit(aJob(Resources.DEFAULT, true));
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        String n1 = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        String n2 = job(2).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        registerNode(n1, 2, List.of(), List.of());
+        assertEquals(JobState.QUEUED, job(1).state());
+        registerNode(n2, 2, List.of(), List.of(new TaskResult(attemptOf(2), "2.c", 0, EndReason.EXITED, T0)));
+        assertEquals(JobState.COMPLETED, job(2).state());
+    }
+
+    @Test
+    void anArrayJobHasATaskPerIndexAndRespectsItsThrottle() {
+        state = new ClusterState("c", 1, 1, 3);
+        registerNode("n1", 8, List.of(), List.of());
+        Job array = submit(anArrayJob(10, 2));
+        assertEquals("1[].c", array.id().toString());
+        assertEquals(10, array.tasks().size());
+        assertEquals(2, cycle().effects().size());
+        assertEquals(0, cycle().effects().size());
+        long first = array.tasks().get(0).index();
+        long attempt = job(1).tasks().get(0).currentAttemptId();
+        state.apply(new Command.Finish("n1", new TaskResult(attempt, "1[" + first + "].c", 0, EndReason.EXITED, T0)));
+        assertEquals(1, cycle().effects().size());
+        state.apply(new Command.Cancel(ref("1[10]"), "alice", T0));
+        assertEquals(JobState.CANCELLED, job(1).tasks().get(9).state());
+    }
+
+    @Test
+    void attemptIdsOfDifferentEpochsNeverCollide() {
+        ClusterState next = new ClusterState("c", 2, 1, 3);
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        assertTrue(attemptOf(1) < (2L << 32));
+        assertTrue(next.epoch() == 2);
+    }
+}

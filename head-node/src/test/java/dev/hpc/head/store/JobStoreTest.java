@@ -1,0 +1,98 @@
+package dev.hpc.head.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.HpcException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JobState;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.Resources;
+import dev.hpc.api.Task;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobStoreTest {
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private static Job aJob(long number, JobState state) {
+        JobSpec spec = new JobSpec("job", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of("A", "1"), "batch",
+                Resources.DEFAULT, Optional.empty(), List.of(), false, 0, true, "/tmp/o", "/tmp/e", JoinMode.NONE, "",
+                List.of(), "", Instant.EPOCH);
+        Task t = new Task(-1, state, List.of(), 0, dev.hpc.api.EndReason.NONE, "", state.isTerminal() ? T0
+                : Instant.EPOCH);
+        return new Job(new JobId(number, "c", false), spec, state, T0, List.of(t), "", 1);
+    }
+
+    @Test
+    void whatIsCommittedSurvivesAReopenAndTheNewestVersionWins() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (long n = 1; n <= 500; n++) {
+                writes.add(store.write(List.of(aJob(n, JobState.QUEUED)), List.of()));
+            }
+            Job done = aJob(7, JobState.COMPLETED);
+            writes.add(store.write(List.of(new Job(done.id(), done.spec(), done.state(), done.submitted(),
+                    done.tasks(), "", 2)), List.of()));
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            assertTrue(store.commits() < 500, "writes are grouped into fewer commits than changes");
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            List<Job> live = new ArrayList<>();
+            store.loadLive(T0.plusSeconds(1), live::add);
+            assertEquals(499, live.size(), "the completed job is history, not live");
+            assertEquals(JobState.COMPLETED, store.job(7).orElseThrow().state());
+            assertEquals("1", store.job(3).orElseThrow().spec().environment().get("A"));
+            assertEquals(500, store.history("alice", "", List.of(), 0, 1000).size());
+            assertEquals(1, store.history("", "", List.of(JobState.COMPLETED), 0, 1000).size());
+        }
+    }
+
+    @Test
+    void theEpochRisesAtEveryStart() {
+        try (JobStore store = JobStore.open(dir)) {
+            assertEquals(1, store.nextEpoch());
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            assertEquals(2, store.nextEpoch());
+        }
+    }
+
+    @Test
+    void aSecondProcessOnTheSameFilesIsToldWhy() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), OpenStore.class.getName(), dir.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(other.getInputStream().readAllBytes());
+            assertTrue(other.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(out.contains("in use by another process"), out);
+        }
+        assertThrows(HpcException.class, () -> JobStore.open(Path.of("/proc/no-such-dir/x")));
+    }
+
+    /** Opens the store in another JVM, for the test above. */
+    public static final class OpenStore {
+        public static void main(String[] args) {
+            try (JobStore s = JobStore.open(Path.of(args[0]))) {
+                System.out.println("opened");
+            } catch (HpcException e) {
+                System.out.println(e.getMessage());
+            }
+        }
+    }
+}
