@@ -1,0 +1,129 @@
+package dev.hpc.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * The nodes a PBS {@code -l nodes=...} or {@code -l select=...} asks for: how many, and what each
+ * holds. Cores and MPI processes are empty when the request leaves them to other options
+ * ({@code -l ncpus}) or defaults. Both forms may join several parts with {@code +}; as every node of
+ * a job looks alike here, parts must agree on everything but their count.
+ */
+record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
+                 Map<String, Long> generic) {
+
+    NodeShape {
+        generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+    }
+
+    /** Torque {@code nodes=N[:ppn=P][:gpus=G]}: P cores and P MPI processes on each of N nodes. */
+    static NodeShape parseNodes(String value) {
+        List<NodeShape> shapes = new ArrayList<>();
+        for (String part : parts(value, "nodes")) {
+            String[] fields = part.split(":", -1);
+            if (!fields[0].matches("\\d+")) {
+                throw new InvalidRequestException("host names and node properties ('" + fields[0] + "') are not "
+                        + "supported; ask for a count of nodes, e.g. nodes=2:ppn=8");
+            }
+            int nodes = Counts.parse(fields[0], "nodes", 1, SubmitParser.MAX_NODES);
+            OptionalInt ppn = OptionalInt.empty();
+            Map<String, Long> generic = new TreeMap<>();
+            for (int i = 1; i < fields.length; i++) {
+                String[] kv = keyValue(fields[i], "nodes");
+                switch (kv[0]) {
+                    case "ppn" -> ppn = OptionalInt.of(Counts.parse(kv[1], "ppn", 1, SubmitParser.MAX_CORES_PER_NODE));
+                    case "gpus", "gpu", "ngpus" -> generic.put(GenericResources.GPU, GenericResources.amount("gpus",
+                            kv[1]));
+                    default -> throw new InvalidRequestException("'" + fields[i] + "' is not supported in nodes=; "
+                            + "use nodes=N[:ppn=P][:gpus=G]");
+                }
+            }
+            shapes.add(new NodeShape(nodes, ppn, OptionalInt.empty(), 0, generic));
+        }
+        return sum(shapes, "nodes=" + value);
+    }
+
+    /**
+     * OpenPBS {@code select=[N:]ncpus=C[:mpiprocs=M][:mem=SIZE][:ngpus=G][:other=V]}: N chunks, each
+     * placed on its own node. MPI processes default to 1 per chunk, as in OpenPBS.
+     */
+    static NodeShape parseSelect(String value) {
+        List<NodeShape> shapes = new ArrayList<>();
+        for (String part : parts(value, "select")) {
+            String[] fields = part.split(":", -1);
+            int first = 0;
+            int chunks = 1;
+            if (fields[0].matches("\\d+")) {
+                chunks = Counts.parse(fields[0], "the chunk count of select", 1, SubmitParser.MAX_NODES);
+                first = 1;
+            }
+            OptionalInt ncpus = OptionalInt.empty();
+            int mpiprocs = 1;
+            long memory = 0;
+            Map<String, Long> generic = new TreeMap<>();
+            for (int i = first; i < fields.length; i++) {
+                String[] kv = keyValue(fields[i], "select");
+                switch (kv[0]) {
+                    case "ncpus" -> ncpus = OptionalInt.of(Counts.parse(kv[1], "ncpus", 1,
+                            SubmitParser.MAX_CORES_PER_NODE));
+                    case "mpiprocs" -> mpiprocs = Counts.parse(kv[1], "mpiprocs", 1, SubmitParser.MAX_CORES_PER_NODE);
+                    case "mem" -> memory = Sizes.parsePbs(kv[1]);
+                    case "ompthreads" -> Counts.parse(kv[1], "ompthreads", 1, SubmitParser.MAX_CORES_PER_NODE);
+                    case "host", "vnode" -> throw new InvalidRequestException("choosing nodes by name (" + kv[0]
+                            + "=) is not supported; ask for what a node must hold, e.g. select=2:ncpus=8");
+                    default -> generic.put(GenericResources.name(kv[0]), GenericResources.amount(kv[0], kv[1]));
+                }
+            }
+            shapes.add(new NodeShape(chunks, ncpus, OptionalInt.of(mpiprocs), memory, generic));
+        }
+        return sum(shapes, "select=" + value);
+    }
+
+    private static String[] parts(String value, String key) {
+        if (value.isEmpty()) {
+            throw new InvalidRequestException(key + "= needs a value, e.g. " + example(key));
+        }
+        String[] parts = value.split("\\+", -1);
+        for (String part : parts) {
+            if (part.isEmpty()) {
+                throw new InvalidRequestException("empty part in " + key + "=" + value + "; join parts with one +");
+            }
+        }
+        return parts;
+    }
+
+    private static String[] keyValue(String field, String key) {
+        int eq = field.indexOf('=');
+        if (eq <= 0) {
+            throw new InvalidRequestException("'" + field + "' in " + key + "= must be name=value, e.g. "
+                    + example(key));
+        }
+        return new String[] {field.substring(0, eq).toLowerCase(Locale.ROOT), field.substring(eq + 1)};
+    }
+
+    private static String example(String key) {
+        return key.equals("nodes") ? "nodes=2:ppn=8" : "select=2:ncpus=8:mpiprocs=8:mem=4gb";
+    }
+
+    private static NodeShape sum(List<NodeShape> shapes, String request) {
+        return shapes.stream().reduce((sum, part) -> join(sum, part, request)).orElseThrow();
+    }
+
+    private static NodeShape join(NodeShape sum, NodeShape part, String request) {
+        if (!sum.coresPerNode.equals(part.coresPerNode) || !sum.mpiprocsPerNode.equals(part.mpiprocsPerNode)
+                || sum.memoryPerNode != part.memoryPerNode || !sum.generic.equals(part.generic)) {
+            throw new InvalidRequestException("'" + request + "' asks for nodes of different shapes; a job's nodes "
+                    + "must all be alike here");
+        }
+        long nodes = (long) sum.nodes + part.nodes;
+        if (nodes > SubmitParser.MAX_NODES) {
+            throw new InvalidRequestException("'" + request + "' asks for " + nodes + " nodes; the limit is "
+                    + SubmitParser.MAX_NODES);
+        }
+        return new NodeShape((int) nodes, sum.coresPerNode, sum.mpiprocsPerNode, sum.memoryPerNode, sum.generic);
+    }
+}

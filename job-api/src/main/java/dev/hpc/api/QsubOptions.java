@@ -1,0 +1,97 @@
+package dev.hpc.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The qsub options, as {@code #PBS} directives and on the command line.
+ *
+ * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
+ * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
+ */
+final class QsubOptions {
+
+    private static final OptionWords WORDS = new OptionWords(shortOptions(), Map.of(), "qsub");
+
+    private QsubOptions() {
+    }
+
+    private static Map<Character, OptionWords.Spec> shortOptions() {
+        Map<Character, OptionWords.Spec> options = new TreeMap<>();
+        for (char c : "AadeJjlMmNopqrStvWw".toCharArray()) {
+            options.put(c, new OptionWords.Spec(String.valueOf(c), true));
+        }
+        for (char c : "hIV".toCharArray()) {
+            options.put(c, new OptionWords.Spec(String.valueOf(c), false));
+        }
+        return options;
+    }
+
+    static void apply(List<String> words, Origin origin, SubmitContext context, SubmitDraft draft) {
+        for (OptionWords.Option option : WORDS.read(words, origin)) {
+            if (option.name().equals("l")) {
+                ResourceLists.apply(option.value(), origin, draft.resources());
+            } else {
+                origin.within(option.written(), () -> apply(option, context, draft));
+            }
+        }
+    }
+
+    private static void apply(OptionWords.Option option, SubmitContext context, SubmitDraft draft) {
+        String value = option.value();
+        switch (option.name()) {
+            case "N" -> draft.name(OptionValues.jobName(value));
+            case "q" -> draft.queue(OptionValues.queue(value));
+            case "o" -> draft.stdoutPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
+            case "e" -> draft.stderrPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
+            case "j" -> draft.join(OptionValues.join(value));
+            case "V" -> draft.exportAll();
+            case "v" -> draft.variables(OptionValues.variables(value, context::variable));
+            case "t" -> draft.array(ArrayRanges.parseList(value));
+            case "J" -> draft.array(ArrayRanges.parseRange(value));
+            case "W" -> attributes(value, draft);
+            case "h" -> draft.userHold();
+            case "p" -> draft.priority(OptionValues.priority(value));
+            case "r" -> draft.rerunnable(OptionValues.yesNo(value, "rerunnable"));
+            case "m" -> draft.mailPoints(OptionValues.mailPoints(value));
+            case "M" -> draft.mailUsers(OptionValues.mailUsers(value));
+            case "d", "w" -> draft.workDir(context.absolutePath(value));
+            case "A" -> draft.account(OptionValues.account(value));
+            case "a" -> draft.notBefore(DeferredStart.parse(value, context.now()).toInstant());
+            case "S" -> OptionValues.shells(value);
+            case "I" -> throw new InvalidRequestException("interactive jobs are not supported; submit a batch "
+                    + "script instead");
+            default -> throw new IllegalStateException("qsub option " + option.written() + " is declared but has no "
+                    + "meaning; should never happen");
+        }
+    }
+
+    /**
+     * {@code -W attr=value[,attr=value]}. A dependency list holds commas itself, so an entry without
+     * {@code =} continues the value before it.
+     */
+    private static void attributes(String text, SubmitDraft draft) {
+        List<String[]> attributes = new ArrayList<>();
+        for (String entry : text.split(",", -1)) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                attributes.add(new String[] {entry.substring(0, eq), entry.substring(eq + 1)});
+            } else if (!attributes.isEmpty()) {
+                String[] last = attributes.get(attributes.size() - 1);
+                last[1] = last[1] + "," + entry;
+            } else {
+                throw new InvalidRequestException("-W takes attribute=value, e.g. depend=afterok:42, got '" + text
+                        + "'");
+            }
+        }
+        for (String[] attribute : attributes) {
+            if (!attribute[0].equals("depend")) {
+                throw new InvalidRequestException("-W " + attribute[0] + " is not supported; the only -W attribute "
+                        + "is depend=");
+            }
+            draft.dependencies(DependencyLists.parse(attribute[1]));
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.hpc.api;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The resource requests of one submission as they are read, each remembering where it was written,
+ * and the rule that turns them into {@link Resources}.
+ *
+ * <p>Every setting replaces the earlier one of the same name. A node request is written either the
+ * PBS way ({@code nodes=}, {@code select=}, {@code ncpus=}) or the Slurm way ({@code -N}, {@code -n},
+ * {@code --ntasks-per-node}, {@code -c}); writing one way drops what was written the other way, so
+ * the last one wins as a whole. {@code ncpus} after a node request sets its cores; a node request
+ * naming cores after {@code ncpus} drops it. Memory likewise: PBS {@code mem} (whole job, split
+ * over the nodes) and {@code pmem} (per process, times the cores of a node) against Slurm
+ * {@code --mem} (per node) and {@code --mem-per-cpu}. When several memory requests apply, a node
+ * needs the largest of them, and likewise for a generic resource given both per job and per node.
+ */
+final class ResourceDraft {
+
+    /** A value and where it was written, so that a conflict found later can still name its line. */
+    record Setting<T>(T value, Origin origin, String what) {
+        String where() {
+            return origin.describe(what);
+        }
+    }
+
+    private Optional<Setting<NodeShape>> shape = Optional.empty();
+    private Optional<Setting<Integer>> ncpus = Optional.empty();
+    private Optional<Setting<Long>> jobMemory = Optional.empty();
+    private Optional<Setting<Long>> processMemory = Optional.empty();
+    private Optional<Setting<Long>> slurmNodeMemory = Optional.empty();
+    private Optional<Setting<Long>> slurmCpuMemory = Optional.empty();
+    private Optional<Setting<Integer>> slurmNodes = Optional.empty();
+    private Optional<Setting<Integer>> slurmTasks = Optional.empty();
+    private Optional<Setting<Integer>> slurmTasksPerNode = Optional.empty();
+    private Optional<Setting<Integer>> slurmCpusPerTask = Optional.empty();
+    private Optional<Setting<Duration>> walltime = Optional.empty();
+    private final Map<String, Long> generic = new TreeMap<>();
+
+    void shape(Setting<NodeShape> s) {
+        dropSlurmNodes();
+        shape = Optional.of(s);
+        if (s.value().coresPerNode().isPresent()) {
+            ncpus = Optional.empty();
+        }
+    }
+
+    void ncpus(Setting<Integer> s) {
+        dropSlurmNodes();
+        ncpus = Optional.of(s);
+    }
+
+    void jobMemory(Setting<Long> s) {
+        dropSlurmMemory();
+        jobMemory = Optional.of(s);
+    }
+
+    void processMemory(Setting<Long> s) {
+        dropSlurmMemory();
+        processMemory = Optional.of(s);
+    }
+
+    void slurmNodeMemory(Setting<Long> s) {
+        dropPbsMemory();
+        slurmCpuMemory = Optional.empty();
+        slurmNodeMemory = Optional.of(s);
+    }
+
+    void slurmCpuMemory(Setting<Long> s) {
+        dropPbsMemory();
+        slurmNodeMemory = Optional.empty();
+        slurmCpuMemory = Optional.of(s);
+    }
+
+    void slurmNodes(Setting<Integer> s) {
+        dropPbsNodes();
+        slurmNodes = Optional.of(s);
+    }
+
+    void slurmTasks(Setting<Integer> s) {
+        dropPbsNodes();
+        slurmTasks = Optional.of(s);
+    }
+
+    void slurmTasksPerNode(Setting<Integer> s) {
+        dropPbsNodes();
+        slurmTasksPerNode = Optional.of(s);
+    }
+
+    void slurmCpusPerTask(Setting<Integer> s) {
+        dropPbsNodes();
+        slurmCpusPerTask = Optional.of(s);
+    }
+
+    void walltime(Setting<Duration> s) {
+        walltime = Optional.of(s);
+    }
+
+    void generic(String name, long amount) {
+        generic.put(name, amount);
+    }
+
+    private void dropSlurmNodes() {
+        slurmNodes = Optional.empty();
+        slurmTasks = Optional.empty();
+        slurmTasksPerNode = Optional.empty();
+        slurmCpusPerTask = Optional.empty();
+    }
+
+    private void dropPbsNodes() {
+        shape = Optional.empty();
+        ncpus = Optional.empty();
+    }
+
+    private void dropSlurmMemory() {
+        slurmNodeMemory = Optional.empty();
+        slurmCpuMemory = Optional.empty();
+    }
+
+    private void dropPbsMemory() {
+        jobMemory = Optional.empty();
+        processMemory = Optional.empty();
+    }
+
+    /** The per-node layout both ways of writing a node request come down to. */
+    private record Layout(int nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
+                          Map<String, Long> generic) {
+    }
+
+    Resources resolve() {
+        boolean slurm = Stream.of(slurmNodes, slurmTasks, slurmTasksPerNode, slurmCpusPerTask)
+                .anyMatch(Optional::isPresent);
+        Layout layout = slurm ? slurmLayout() : pbsLayout();
+        long memory = memoryPerNode(layout);
+        Map<String, Long> perNode = new TreeMap<>(generic);
+        layout.generic().forEach((name, amount) -> perNode.merge(name, amount, Math::max));
+        return new Resources(layout.nodes(), layout.coresPerNode(), memory,
+                walltime.map(Setting::value).orElse(Duration.ZERO), layout.mpiprocsPerNode(), perNode);
+    }
+
+    private Layout pbsLayout() {
+        NodeShape s = shape.map(Setting::value)
+                .orElse(new NodeShape(1, OptionalInt.empty(), OptionalInt.empty(), 0, Map.of()));
+        int cores = ncpus.map(Setting::value).orElse(s.coresPerNode().orElse(1));
+        return new Layout(s.nodes(), cores, s.mpiprocsPerNode().orElse(cores), s.memoryPerNode(), s.generic());
+    }
+
+    private Layout slurmLayout() {
+        int cpusPerTask = slurmCpusPerTask.map(Setting::value).orElse(1);
+        long nodes;
+        long tasksPerNode;
+        if (slurmTasksPerNode.isPresent()) {
+            tasksPerNode = slurmTasksPerNode.get().value();
+            nodes = slurmNodes.map(s -> (long) s.value())
+                    .orElse(slurmTasks.map(t -> ceilDiv(t.value(), tasksPerNode)).orElse(1L));
+        } else {
+            nodes = slurmNodes.map(Setting::value).orElse(1);
+            tasksPerNode = slurmTasks.map(t -> ceilDiv(t.value(), nodes)).orElse(1L);
+        }
+        if (nodes > SubmitParser.MAX_NODES) {
+            throw new InvalidRequestException(wheres(List.of(slurmTasks, slurmTasksPerNode)) + " for " + nodes
+                    + " nodes; the limit is " + SubmitParser.MAX_NODES);
+        }
+        long cores = tasksPerNode * cpusPerTask;
+        if (cores > SubmitParser.MAX_CORES_PER_NODE) {
+            throw new InvalidRequestException(wheres(List.of(slurmNodes, slurmTasks, slurmTasksPerNode,
+                    slurmCpusPerTask))
+                    + " for " + cores + " cores per node (" + tasksPerNode + " tasks of " + cpusPerTask
+                    + " cores); the limit is " + SubmitParser.MAX_CORES_PER_NODE);
+        }
+        return new Layout((int) nodes, (int) cores, (int) tasksPerNode, 0, Map.of());
+    }
+
+    private long memoryPerNode(Layout layout) {
+        List<Long> needs = new ArrayList<>();
+        needs.add(layout.memoryPerNode());
+        jobMemory.ifPresent(s -> needs.add(ceilDiv(s.value(), layout.nodes())));
+        processMemory.ifPresent(s -> needs.add(timesCores(s, layout)));
+        slurmNodeMemory.ifPresent(s -> needs.add(s.value()));
+        slurmCpuMemory.ifPresent(s -> needs.add(timesCores(s, layout)));
+        long memory = needs.stream().mapToLong(Long::longValue).max().orElse(0);
+        if (memory > SubmitParser.MAX_MEMORY_PER_NODE) {
+            throw new InvalidRequestException(wheres(List.of(shape, jobMemory, processMemory, slurmNodeMemory,
+                    slurmCpuMemory))
+                    + " for " + Sizes.format(memory) + " per node; the limit is "
+                    + Sizes.format(SubmitParser.MAX_MEMORY_PER_NODE));
+        }
+        return memory;
+    }
+
+    private long timesCores(Setting<Long> perCore, Layout layout) {
+        try {
+            return Math.multiplyExact(perCore.value(), layout.coresPerNode());
+        } catch (ArithmeticException e) {
+            throw new InvalidRequestException(perCore.where() + ": times " + layout.coresPerNode()
+                    + " cores per node this is too much memory");
+        }
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** {@code line 3: -l mem=8gb: this asks} or {@code line 3: -N 2, line 4: -n 8: these ask}. */
+    private static String wheres(List<Optional<? extends Setting<?>>> settings) {
+        List<String> where = settings.stream().flatMap(Optional::stream).map(Setting::where).toList();
+        return String.join(", ", where) + (where.size() == 1 ? ": this asks" : ": these ask");
+    }
+}

@@ -1,0 +1,141 @@
+package dev.hpc.api;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A submission while its options are read, in order: script directives top to bottom, then the
+ * command line. A later option replaces an earlier one of the same kind; {@code -v} variables
+ * accumulate; {@code -V} and {@code -h} once given stay given. Options are checked as they are read,
+ * so {@link #build} only combines values already known to be valid.
+ */
+final class SubmitDraft {
+
+    /** The variables qsub passes as {@code PBS_O_<name>} when the submitter has them. */
+    private static final List<String> PASSED_ON = List.of("HOME", "LANG", "LOGNAME", "PATH", "MAIL", "SHELL", "TZ");
+
+    private final ResourceDraft resources = new ResourceDraft();
+    private final Map<String, String> variables = new TreeMap<>();
+    private Optional<String> name = Optional.empty();
+    private Optional<String> queue = Optional.empty();
+    private Optional<String> stdoutPath = Optional.empty();
+    private Optional<String> stderrPath = Optional.empty();
+    private Optional<JoinMode> join = Optional.empty();
+    private boolean exportAll;
+    private Optional<ArraySpec> array = Optional.empty();
+    private Optional<List<Dependency>> dependencies = Optional.empty();
+    private boolean userHold;
+    private Optional<Integer> priority = Optional.empty();
+    private Optional<Boolean> rerunnable = Optional.empty();
+    private Optional<String> mailPoints = Optional.empty();
+    private Optional<List<String>> mailUsers = Optional.empty();
+    private Optional<String> workDir = Optional.empty();
+    private Optional<String> account = Optional.empty();
+    private Optional<Instant> notBefore = Optional.empty();
+
+    ResourceDraft resources() {
+        return resources;
+    }
+
+    void name(String n) {
+        name = Optional.of(n);
+    }
+
+    /** An empty queue ({@code -q @server}) means the default queue. */
+    void queue(String q) {
+        queue = q.isEmpty() ? Optional.empty() : Optional.of(q);
+    }
+
+    void stdoutPath(String p) {
+        stdoutPath = Optional.of(p);
+    }
+
+    void stderrPath(String p) {
+        stderrPath = Optional.of(p);
+    }
+
+    void join(JoinMode j) {
+        join = Optional.of(j);
+    }
+
+    void exportAll() {
+        exportAll = true;
+    }
+
+    void variables(Map<String, String> vars) {
+        variables.putAll(vars);
+    }
+
+    void array(ArraySpec a) {
+        array = Optional.of(a);
+    }
+
+    void dependencies(List<Dependency> d) {
+        dependencies = Optional.of(List.copyOf(d));
+    }
+
+    void userHold() {
+        userHold = true;
+    }
+
+    void priority(int p) {
+        priority = Optional.of(p);
+    }
+
+    void rerunnable(boolean r) {
+        rerunnable = Optional.of(r);
+    }
+
+    void mailPoints(String points) {
+        mailPoints = Optional.of(points);
+    }
+
+    void mailUsers(List<String> users) {
+        mailUsers = Optional.of(List.copyOf(users));
+    }
+
+    void workDir(String dir) {
+        workDir = Optional.of(dir);
+    }
+
+    void account(String a) {
+        account = Optional.of(a);
+    }
+
+    void notBefore(Instant t) {
+        notBefore = Optional.of(t);
+    }
+
+    JobSpec build(SubmitRequest request, SubmitDefaults defaults) {
+        Resources resolved = resources.resolve();
+        String q = queue.orElse(defaults.defaultQueue());
+        return new JobSpec(name.orElse(SubmitParser.DEFAULT_NAME), request.user(), request.submitHost(),
+                request.script(), request.submitDir(), workDir.orElse(request.submitDir()),
+                environment(request, q), q, resolved, array, dependencies.orElse(List.of()), userHold,
+                priority.orElse(0), rerunnable.orElse(defaults.defaultRerunnable()), stdoutPath.orElse(""),
+                stderrPath.orElse(""), join.orElse(JoinMode.NONE), mailPoints.orElse(""), mailUsers.orElse(List.of()),
+                account.orElse(""), notBefore.orElse(Instant.EPOCH));
+    }
+
+    /** {@code -V}'s copy of the client environment, then {@code -v}, then the {@code PBS_O_*} set. */
+    private Map<String, String> environment(SubmitRequest request, String q) {
+        Map<String, String> client = request.clientEnvironment();
+        Map<String, String> env = new TreeMap<>();
+        if (exportAll) {
+            env.putAll(client);
+        }
+        env.putAll(variables);
+        for (String name : PASSED_ON) {
+            if (client.containsKey(name)) {
+                env.put("PBS_O_" + name, client.get(name));
+            }
+        }
+        env.put("PBS_O_WORKDIR", request.submitDir());
+        env.put("PBS_O_HOST", request.submitHost());
+        env.put("PBS_O_QUEUE", q);
+        return env;
+    }
+}
