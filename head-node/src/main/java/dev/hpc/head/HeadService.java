@@ -53,6 +53,7 @@ public final class HeadService implements AutoCloseable {
     private final AtomicLong loopErrors = new AtomicLong();
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
+    private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private HeadService(HeadConfig config, Clock clock, JobStore store, ClusterState state) {
         this.config = config;
@@ -112,6 +113,10 @@ public final class HeadService implements AutoCloseable {
         this.effects = sink;
     }
 
+    public void addListener(ChangeListener listener) {
+        listeners.add(listener);
+    }
+
     public HeadConfig config() {
         return config;
     }
@@ -147,14 +152,29 @@ public final class HeadService implements AutoCloseable {
         }
         CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         List<Effect> toSend = out.effects();
-        if (toSend.isEmpty()) {
+        if (toSend.isEmpty() && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
         }
         return durable.thenRun(() -> {
             for (Effect e : toSend) {
                 effects.deliver(e);
             }
+            tellListeners(out.changedJobs(), out.changedNodes());
         });
+    }
+
+    private void tellListeners(List<Job> jobs, List<NodeInfo> nodes) {
+        if (jobs.isEmpty() && nodes.isEmpty()) {
+            return;
+        }
+        for (ChangeListener l : listeners) {
+            try {
+                l.changed(jobs, nodes);
+            } catch (RuntimeException e) {
+                loopErrors.incrementAndGet();
+                LOG.log(Level.WARNING, "change listener failed", e);
+            }
+        }
     }
 
     private CompletableFuture<Job> command(Command command) {
@@ -164,9 +184,15 @@ public final class HeadService implements AutoCloseable {
 
     /** Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. */
     public CompletableFuture<Job> submit(JobSpec spec) {
+        // The new job is durable before it enters the state; entering it writes nothing more.
         return onState(() -> state.prepareSubmit(spec, clock.instant()))
                 .thenCompose(job -> store.write(List.of(job), List.of()).thenApply(v -> job))
-                .thenCompose(job -> onState(() -> applyNow(new Command.Admit(job)).answer().orElseThrow()));
+                .thenCompose(job -> onState(() -> {
+                    Outcome out = applyNow(new Command.Admit(job));
+                    Job admitted = out.answer().orElseThrow();
+                    tellListeners(List.of(admitted), List.of());
+                    return admitted;
+                }));
     }
 
     public CompletableFuture<Job> cancel(JobId.JobRef ref, String user) {
