@@ -1,0 +1,14 @@
+package dev.hpc.worker;
+
+import dev.hpc.api.HpcException;
+
+/** A task attempt could not be started; it ends with {@link dev.hpc.api.EndReason#LAUNCH_FAILED}. */
+public class LaunchFailedException extends HpcException {
+    public LaunchFailedException(String message) {
+        super(message);
+    }
+
+    public LaunchFailedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

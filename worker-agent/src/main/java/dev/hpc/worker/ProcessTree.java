@@ -1,0 +1,147 @@
+package dev.hpc.worker;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The processes of one task on Linux: the task's leader runs in a session and process group of its
+ * own ({@code setsid}), so the group id and the session id are the leader's pid. Members that
+ * moved to another group keep the session; members that started a session of their own are found
+ * as descendants of the leader while it lives. Zombies count as gone. Blocking.
+ */
+public final class ProcessTree {
+    private static final Logger LOG = Logger.getLogger(ProcessTree.class.getName());
+    private static final Path PROC = Path.of("/proc");
+    private static final Optional<String> KILL = findKill();
+
+    private ProcessTree() {
+    }
+
+    /** One line of {@code /proc/PID/stat}: the fields this class needs. */
+    public record Stat(long pid, char state, long parent, long group, long session) {
+        boolean zombie() {
+            return state == 'Z' || state == 'X';
+        }
+    }
+
+    /** The stat of one process, empty when it does not exist (any more). */
+    public static Optional<Stat> stat(long pid) {
+        try {
+            String line = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
+            // the command name is in parentheses and may itself hold spaces and parentheses
+            int close = line.lastIndexOf(')');
+            String[] f = line.substring(close + 2).split(" ");
+            return Optional.of(new Stat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    Long.parseLong(f[3])));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Every live process that belongs to the task led by {@code leader}: its session, its process
+     * group and the leader's descendants, keyed by pid, in pid order.
+     */
+    public static Map<Long, ProcessHandle> members(long leader) {
+        Map<Long, ProcessHandle> found = new java.util.TreeMap<>();
+        ProcessHandle.of(leader).ifPresent(h -> {
+            found.put(leader, h);
+            h.descendants().forEach(d -> found.put(d.pid(), d));
+        });
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
+            for (Path dir : dirs) {
+                long pid = Long.parseLong(dir.getFileName().toString());
+                if (found.containsKey(pid)) {
+                    continue;
+                }
+                stat(pid).filter(s -> !s.zombie() && (s.session() == leader || s.group() == leader))
+                        .flatMap(s -> ProcessHandle.of(pid))
+                        .ifPresent(h -> found.put(pid, h));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "cannot scan /proc for the processes of " + leader, e);
+        }
+        found.values().removeIf(h -> !alive(h));
+        return found;
+    }
+
+    /** Alive and not a zombie. */
+    public static boolean alive(ProcessHandle h) {
+        return h.isAlive() && !stat(h.pid()).map(Stat::zombie).orElse(false);
+    }
+
+    /** Whether {@code pid} is in process group {@code group} right now. */
+    public static boolean inGroup(long pid, long group) {
+        return stat(pid).map(s -> s.group() == group).orElse(false);
+    }
+
+    /**
+     * Sends {@code signal} ({@code TERM} or {@code KILL}) to the whole process group at once with
+     * {@code kill(1)}, which no fork can race; without a kill command, to each member found.
+     */
+    public static void signalGroup(long group, String signal) {
+        if (KILL.isPresent()) {
+            try {
+                Process p = new ProcessBuilder(KILL.get(), "-s", signal, "--", "-" + group)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                if (p.waitFor(5, TimeUnit.SECONDS)) {
+                    return; // a non-zero status means the group is gone already
+                }
+                p.destroyForcibly();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to signal process group " + group, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (ProcessHandle h : members(group).values()) {
+            if (inGroup(h.pid(), group)) {
+                signal(h, signal);
+            }
+        }
+    }
+
+    /** Sends {@code TERM} or {@code KILL} to one process (checked against its start time by the JDK). */
+    public static void signal(ProcessHandle h, String signal) {
+        try {
+            if ("KILL".equals(signal)) {
+                h.destroyForcibly();
+            } else {
+                h.destroy();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "cannot signal process " + h.pid(), e);
+        }
+    }
+
+    private static boolean isNumber(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Optional<String> findKill() {
+        for (String candidate : new String[] {"/bin/kill", "/usr/bin/kill"}) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,363 @@
+package dev.hpc.worker;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.NodeSlot;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.WireMessage.TaskResult;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Starts task attempts: writes the script and the node file into the attempt's spool directory,
+ * opens the output files, builds the PBS environment and starts {@code setsid bash script}, so
+ * that the task is a session and process group of its own whose id is its pid. Blocking: call it
+ * off the event loop. Tasks run as the agent's user; running them as their owner comes later.
+ *
+ * <p>Spool layout: {@code <spool>/<attemptId>/script}, {@code nodefile}, {@code tmp/} (the task's
+ * TMPDIR, removed when the attempt ends) and, only when the asked output file could not be
+ * written, {@code stdout} or {@code stderr}. {@link #cleanUp} removes the script, the node file
+ * and the directory once the head has the result, but keeps fallback output files.
+ */
+public final class TaskLauncher implements AutoCloseable {
+    /** The exit status of an attempt that could not be started (PBS's JOB_EXEC_FAIL1). */
+    public static final int LAUNCH_FAILED_STATUS = -1;
+
+    private static final Logger LOG = Logger.getLogger(TaskLauncher.class.getName());
+    private static final Optional<Path> SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
+    private static final Optional<Path> BASH = firstExecutable("/bin/bash", "/usr/bin/bash");
+    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    private final Path spoolDir;
+    private final String nodeName;
+    private final Duration killGrace;
+    private final Map<String, String> agentEnvironment;
+    private final Clock clock;
+    private final ScheduledExecutorService timers;
+
+    /**
+     * @param agentEnvironment the agent's own environment, from which HOME, USER, LOGNAME, PATH and
+     *                         LANG pass to tasks
+     */
+    public TaskLauncher(Path spoolDir, String nodeName, Duration killGrace, Map<String, String> agentEnvironment,
+                        Clock clock) {
+        this.spoolDir = spoolDir.toAbsolutePath().normalize();
+        this.nodeName = nodeName;
+        this.killGrace = killGrace;
+        this.agentEnvironment = Map.copyOf(agentEnvironment);
+        this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
+            Thread t = new Thread(r, "hpc-task-supervisor-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        pool.setRemoveOnCancelPolicy(true);
+        this.timers = Executors.unconfigurableScheduledExecutorService(pool);
+    }
+
+    public static TaskLauncher create(WorkerConfig config, Clock clock) {
+        return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock);
+    }
+
+    public Path attemptDir(long attemptId) {
+        return spoolDir.resolve(Long.toString(attemptId));
+    }
+
+    /** The result of an attempt that could not be started. */
+    public TaskResult launchFailed(LaunchOrder order) {
+        return new TaskResult(order.attemptId(), order.taskName(), LAUNCH_FAILED_STATUS, EndReason.LAUNCH_FAILED,
+                clock.instant());
+    }
+
+    /**
+     * Starts the attempt. Throws {@link LaunchFailedException} (after writing the explanation into
+     * the task's error file where possible) when it cannot be started.
+     */
+    public TaskProcess launch(LaunchOrder order) {
+        Path dir = attemptDir(order.attemptId());
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LaunchFailedException("cannot create the spool directory " + dir + " of attempt "
+                    + order.attemptId() + ": " + e.getMessage(), e);
+        }
+        Outputs outputs = openOutputs(order, dir);
+        try {
+            Path workDir = workDir(order, outputs);
+            Path script = dir.resolve("script");
+            Path nodeFile = dir.resolve("nodefile");
+            Path tmpDir = dir.resolve("tmp");
+            writeFile(script, order.script(), "rwx------");
+            writeFile(nodeFile, String.join("\n", nodeFileLines(order, nodeName)) + "\n", "rw-r--r--");
+            Files.createDirectories(tmpDir);
+            Path setsid = SETSID.orElseThrow(() -> new LaunchFailedException("no setsid command in /usr/bin or /bin"));
+            Path bash = BASH.orElseThrow(() -> new LaunchFailedException("no bash in /bin or /usr/bin"));
+
+            ProcessBuilder pb = new ProcessBuilder(setsid.toString(), bash.toString(), script.toString())
+                    .directory(workDir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(outputs.stdout().toFile()));
+            if (outputs.joined()) {
+                pb.redirectErrorStream(true);
+            } else {
+                pb.redirectError(ProcessBuilder.Redirect.appendTo(outputs.stderr().toFile()));
+            }
+            pb.environment().clear();
+            pb.environment().putAll(environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir));
+
+            Process process = pb.start();
+            TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
+                    clock);
+            task.watch();
+            task.result().whenCompleteAsync((r, e) -> deleteTree(tmpDir), timers);
+            LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") started as pid " + task.pid()
+                    + " in " + workDir);
+            return task;
+        } catch (LaunchFailedException e) {
+            explain(outputs, e.getMessage());
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            String why = "cannot start attempt " + order.attemptId() + " (" + order.taskName() + ") on node " + nodeName
+                    + ": " + e.getMessage();
+            explain(outputs, why);
+            throw new LaunchFailedException(why, e);
+        }
+    }
+
+    /** Removes what the attempt left in the spool, except output that had nowhere else to go. */
+    public void cleanUp(long attemptId) {
+        Path dir = attemptDir(attemptId);
+        try {
+            Files.deleteIfExists(dir.resolve("script"));
+            Files.deleteIfExists(dir.resolve("nodefile"));
+            deleteTree(dir.resolve("tmp"));
+            try (Stream<Path> left = Files.list(dir)) {
+                if (left.findAny().isEmpty()) {
+                    Files.deleteIfExists(dir);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot clean up " + dir, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        timers.shutdownNow();
+    }
+
+    // ---- the parts of a launch
+
+    /** Where the output goes; {@code stdout == stderr} when the streams are joined. */
+    private record Outputs(Path stdout, Path stderr) {
+        boolean joined() {
+            return stdout.equals(stderr);
+        }
+    }
+
+    private Outputs openOutputs(LaunchOrder order, Path dir) {
+        List<String> notes = new ArrayList<>();
+        Outputs outputs = switch (order.join()) {
+            case STDOUT_STDERR -> {
+                Path p = open(order, order.stdoutPath(), dir.resolve("stdout"), notes);
+                yield new Outputs(p, p);
+            }
+            case STDERR_STDOUT -> {
+                Path p = open(order, order.stderrPath(), dir.resolve("stderr"), notes);
+                yield new Outputs(p, p);
+            }
+            case NONE -> new Outputs(open(order, order.stdoutPath(), dir.resolve("stdout"), notes),
+                    open(order, order.stderrPath(), dir.resolve("stderr"), notes));
+        };
+        notes.forEach(note -> explain(outputs, note));
+        return outputs;
+    }
+
+    /** Creates (truncates) the asked file; when that fails, the spool fallback, and says so. */
+    private Path open(LaunchOrder order, String requested, Path fallback, List<String> notes) {
+        if (!requested.isBlank()) {
+            Path p = resolve(order, requested);
+            try {
+                truncate(p);
+                return p;
+            } catch (IOException e) {
+                String note = "cannot write " + p + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                        + "); this output goes to " + nodeName + ":" + fallback + " instead";
+                LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
+                notes.add(note);
+            }
+        } else {
+            notes.add("no output file was given; this output goes to " + nodeName + ":" + fallback);
+        }
+        try {
+            truncate(fallback);
+            return fallback;
+        } catch (IOException e) {
+            throw new LaunchFailedException("cannot write the output of attempt " + order.attemptId() + " to "
+                    + requested + " nor to " + fallback + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path workDir(LaunchOrder order, Outputs outputs) {
+        if (!order.workDir().isBlank() && Files.isDirectory(Path.of(order.workDir()))) {
+            return Path.of(order.workDir());
+        }
+        if (!order.submitDir().isBlank() && Files.isDirectory(Path.of(order.submitDir()))) {
+            String note = "the work directory '" + order.workDir() + "' does not exist on " + nodeName
+                    + "; running in the submit directory " + order.submitDir();
+            LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
+            explain(outputs, note);
+            return Path.of(order.submitDir());
+        }
+        throw new LaunchFailedException("neither the work directory '" + order.workDir()
+                + "' nor the submit directory '" + order.submitDir() + "' exists on node " + nodeName);
+    }
+
+    private static Path resolve(LaunchOrder order, String path) {
+        Path p = Path.of(path);
+        if (p.isAbsolute() || order.submitDir().isBlank()) {
+            return p;
+        }
+        return Path.of(order.submitDir()).resolve(p);
+    }
+
+    /** One {@code hpc:} line in the task's error file; best effort. */
+    private void explain(Outputs outputs, String message) {
+        try (OutputStream out = Files.newOutputStream(outputs.stderr(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            out.write(("hpc: " + message + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot write to " + outputs.stderr(), e);
+        }
+    }
+
+    // ---- pure parts, visible to tests
+
+    /**
+     * The lines of PBS_NODEFILE: one per processor, each node of the allocation repeated for the
+     * MPI ranks per node when more than one is asked, else for the cores per node.
+     */
+    static List<String> nodeFileLines(LaunchOrder order, String localNode) {
+        List<NodeSlot> slots = slots(order, localNode);
+        List<String> lines = new ArrayList<>();
+        for (NodeSlot slot : slots) {
+            int repeat = order.mpiprocsPerNode() > 1 ? order.mpiprocsPerNode() : coresOf(order, slot);
+            for (int i = 0; i < repeat; i++) {
+                lines.add(slot.node());
+            }
+        }
+        return lines;
+    }
+
+    /** The task's environment: a small base, then the submission's variables, then the PBS set. */
+    static Map<String, String> environment(LaunchOrder order, String nodeName, Map<String, String> agentEnvironment,
+                                           Path workDir, Path nodeFile, Path tmpDir) {
+        Map<String, String> env = new TreeMap<>();
+        for (String name : List.of("HOME", "USER", "LOGNAME", "LANG")) {
+            Optional.ofNullable(agentEnvironment.get(name)).ifPresent(v -> env.put(name, v));
+        }
+        env.put("PATH", Optional.ofNullable(agentEnvironment.get("PATH")).orElse(DEFAULT_PATH));
+        env.put("SHELL", "/bin/bash");
+        env.putAll(order.environment());
+
+        List<NodeSlot> slots = slots(order, nodeName);
+        int totalCores = slots.stream().mapToInt(s -> coresOf(order, s)).sum();
+        env.put("PBS_JOBID", order.taskName());
+        env.put("PBS_JOBNAME", order.jobName());
+        env.put("PBS_O_WORKDIR", order.submitDir());
+        env.put("PBS_O_HOST", order.submitHost());
+        env.put("PBS_O_QUEUE", order.queue());
+        env.put("PBS_QUEUE", order.queue());
+        env.put("PBS_NODEFILE", nodeFile.toString());
+        env.put("PBS_NUM_NODES", Integer.toString(slots.size()));
+        env.put("PBS_NUM_PPN", Integer.toString(coresOf(order, slots.get(0))));
+        env.put("PBS_NP", Integer.toString(totalCores));
+        env.put("PBS_TASKNUM", "1");
+        env.put("PBS_NODENUM", "0");
+        env.put("PBS_ENVIRONMENT", "PBS_BATCH");
+        env.put("PBS_JOBDIR", workDir.toString());
+        if (!order.walltime().isZero() && !order.walltime().isNegative()) {
+            env.put("PBS_WALLTIME", Long.toString(order.walltime().toSeconds()));
+        }
+        if (order.arrayIndex() >= 0) {
+            env.put("PBS_ARRAYID", Integer.toString(order.arrayIndex()));
+            env.put("PBS_ARRAY_INDEX", Integer.toString(order.arrayIndex()));
+        }
+        env.put("TMPDIR", tmpDir.toString());
+        env.put("HPC_WORKER_NODE", nodeName);
+        return env;
+    }
+
+    private static List<NodeSlot> slots(LaunchOrder order, String localNode) {
+        return order.nodes().isEmpty() ? List.of(new NodeSlot(localNode, order.coresPerNode(), 0)) : order.nodes();
+    }
+
+    private static int coresOf(LaunchOrder order, NodeSlot slot) {
+        if (order.coresPerNode() > 0) {
+            return order.coresPerNode();
+        }
+        return Math.max(1, slot.cores());
+    }
+
+    // ---- files
+
+    private static void truncate(Path p) throws IOException {
+        Files.newOutputStream(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING).close();
+    }
+
+    private static void writeFile(Path p, String content, String permissions) throws IOException {
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: the default permissions stay
+        }
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "cannot delete " + p, e);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "cannot delete " + root, e);
+        }
+    }
+
+    private static Optional<Path> firstExecutable(String... candidates) {
+        for (String c : candidates) {
+            if (Files.isExecutable(Path.of(c))) {
+                return Optional.of(Path.of(c));
+            }
+        }
+        return Optional.empty();
+    }
+}

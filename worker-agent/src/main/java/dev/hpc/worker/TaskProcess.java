@@ -1,0 +1,252 @@
+package dev.hpc.worker;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.WireMessage.TaskResult;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One running task attempt: the {@code setsid bash script} process, its walltime timer, and the
+ * kill sequence (SIGTERM to the group, the session and every descendant; SIGKILL after the grace
+ * period). {@link #result()} completes once: with the script's exit status when it ends by itself,
+ * or with {@code 256 + signal} and the kill's reason once the whole tree is gone after a kill.
+ * A script that ends by itself still has its leftover processes swept (TERM, then KILL).
+ * Timers and kills run on the launcher's scheduler, never on the caller's thread.
+ */
+public final class TaskProcess implements RunningAttempt {
+    public static final int SIGTERM = 15;
+    public static final int SIGKILL = 9;
+    /** PBS reports an attempt the agent killed as 256 plus the last signal it needed. */
+    public static final int SIGNAL_BASE = 256;
+
+    private static final Logger LOG = Logger.getLogger(TaskProcess.class.getName());
+    private static final long POLL_MILLIS = 50;
+    /** How long to wait for processes to vanish after SIGKILL before reporting anyway. */
+    private static final Duration AFTER_KILL = Duration.ofSeconds(10);
+
+    private final LaunchOrder order;
+    private final Process process;
+    private final long pid;
+    private final Path stdoutFile;
+    private final Path stderrFile;
+    private final ScheduledExecutorService timers;
+    private final Duration grace;
+    private final Clock clock;
+    private final CompletableFuture<TaskResult> result = new CompletableFuture<>();
+    private final Map<Long, ProcessHandle> known = new ConcurrentSkipListMap<>();
+
+    private final Object lock = new Object();
+    private Optional<EndReason> killReason = Optional.empty();
+    private int lastSignal = SIGTERM;
+    private Optional<ScheduledFuture<?>> walltimeTimer = Optional.empty();
+
+    TaskProcess(LaunchOrder order, Process process, Path stdoutFile, Path stderrFile, ScheduledExecutorService timers,
+                Duration grace, Clock clock) {
+        this.order = order;
+        this.process = process;
+        this.pid = process.pid();
+        this.stdoutFile = stdoutFile;
+        this.stderrFile = stderrFile;
+        this.timers = timers;
+        this.grace = grace;
+        this.clock = clock;
+    }
+
+    /** Arms the walltime and the exit watch; called once by the launcher right after the start. */
+    void watch() {
+        if (!order.walltime().isZero() && !order.walltime().isNegative()) {
+            ScheduledFuture<?> timer = timers.schedule(() -> {
+                LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") exceeded its walltime of "
+                        + order.walltime().toSeconds() + " s: killing it");
+                kill(EndReason.WALLTIME);
+            }, order.walltime().toMillis(), TimeUnit.MILLISECONDS);
+            synchronized (lock) {
+                walltimeTimer = Optional.of(timer);
+            }
+        }
+        process.onExit().thenRunAsync(this::leaderExited, timers);
+        result.whenComplete((r, e) -> walltimeTimer().ifPresent(t -> t.cancel(false)));
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    public LaunchOrder order() {
+        return order;
+    }
+
+    public long attemptId() {
+        return order.attemptId();
+    }
+
+    /** Where the task's standard output went (the asked path, or the spool fallback). */
+    public Path stdoutFile() {
+        return stdoutFile;
+    }
+
+    /** Where the task's standard error went (equal to {@link #stdoutFile()} when joined). */
+    public Path stderrFile() {
+        return stderrFile;
+    }
+
+    /** Completes once, with how the attempt ended; never exceptionally. */
+    public CompletableFuture<TaskResult> result() {
+        return result;
+    }
+
+    @Override
+    public void kill(EndReason reason) {
+        synchronized (lock) {
+            if (killReason.isPresent() || result.isDone()) {
+                return;
+            }
+            killReason = Optional.of(reason);
+            lastSignal = grace.isZero() ? SIGKILL : SIGTERM;
+        }
+        timers.execute(() -> {
+            try {
+                if (grace.isZero()) {
+                    forceKill();
+                } else {
+                    terminate(clock.instant().plus(grace));
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "killing attempt " + attemptId() + " failed; forcing it", e);
+                forceKill();
+            }
+        });
+    }
+
+    private Optional<ScheduledFuture<?>> walltimeTimer() {
+        synchronized (lock) {
+            return walltimeTimer;
+        }
+    }
+
+    private Optional<EndReason> killReason() {
+        synchronized (lock) {
+            return killReason;
+        }
+    }
+
+    /** SIGTERM to the group, then to members outside it; poll until gone or the grace is over. */
+    private void terminate(Instant deadline) {
+        collect();
+        LOG.info(() -> "attempt " + attemptId() + ": SIGTERM to process group " + pid + " " + known.keySet());
+        ProcessTree.signalGroup(pid, "TERM");
+        signalOutsiders("TERM");
+        timers.schedule(() -> awaitTermination(deadline), POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void awaitTermination(Instant deadline) {
+        collect();
+        if (!process.isAlive() && known.isEmpty()) {
+            finishKilled();
+        } else if (!clock.instant().isBefore(deadline)) {
+            forceKill();
+        } else {
+            timers.schedule(() -> awaitTermination(deadline), POLL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void forceKill() {
+        synchronized (lock) {
+            lastSignal = SIGKILL;
+        }
+        collect();
+        LOG.info(() -> "attempt " + attemptId() + ": SIGKILL to process group " + pid + " " + known.keySet());
+        ProcessTree.signalGroup(pid, "KILL");
+        process.destroyForcibly();
+        signalOutsiders("KILL");
+        Instant giveUp = clock.instant().plus(AFTER_KILL);
+        timers.schedule(() -> awaitDeath(giveUp), POLL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private void awaitDeath(Instant giveUp) {
+        collect();
+        if (!process.isAlive() && known.isEmpty()) {
+            finishKilled();
+        } else if (!clock.instant().isBefore(giveUp)) {
+            LOG.warning(() -> "attempt " + attemptId() + ": processes " + known.keySet()
+                    + " survive SIGKILL (stuck in the kernel?); reporting the attempt as killed");
+            finishKilled();
+        } else {
+            known.values().forEach(h -> ProcessTree.signal(h, "KILL"));
+            timers.schedule(() -> awaitDeath(giveUp), POLL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void finishKilled() {
+        int signal;
+        EndReason reason;
+        synchronized (lock) {
+            signal = lastSignal;
+            reason = killReason.orElse(EndReason.CANCELLED);
+        }
+        complete(SIGNAL_BASE + signal, reason);
+    }
+
+    /** The leader ended; unless a kill is under way, report its exit status and sweep what it left. */
+    private void leaderExited() {
+        if (killReason().isPresent()) {
+            return; // the kill sequence reports when the whole tree is gone
+        }
+        int status = process.exitValue();
+        complete(status, EndReason.EXITED);
+        collect();
+        if (!known.isEmpty()) {
+            LOG.info(() -> "attempt " + attemptId() + " ended leaving processes " + known.keySet() + ": killing them");
+            ProcessTree.signalGroup(pid, "TERM");
+            signalOutsiders("TERM");
+            timers.schedule(this::sweepLeftovers, grace.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void sweepLeftovers() {
+        collect();
+        if (!known.isEmpty()) {
+            ProcessTree.signalGroup(pid, "KILL");
+            known.values().forEach(h -> ProcessTree.signal(h, "KILL"));
+        }
+    }
+
+    private void complete(int exitStatus, EndReason reason) {
+        TaskResult r = new TaskResult(attemptId(), order.taskName(), exitStatus, reason, clock.instant());
+        if (result.complete(r)) {
+            LOG.info(() -> "attempt " + attemptId() + " (" + order.taskName() + ") ended: exit status " + exitStatus
+                    + ", " + reason);
+        }
+    }
+
+    /** Adds every live member of the tree to {@link #known} and drops the dead. Scheduler thread only. */
+    private void collect() {
+        known.putAll(ProcessTree.members(pid));
+        known.values().removeIf(h -> !ProcessTree.alive(h));
+        if (!process.isAlive()) {
+            known.remove(pid);
+        }
+    }
+
+    /** Members outside the process group get the signal one by one (the group got it at once). */
+    private void signalOutsiders(String signal) {
+        for (ProcessHandle h : known.values()) {
+            if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
+                ProcessTree.signal(h, signal);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.hpc.worker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the worker agent is told at start-up: defaults, then flags, validated as a whole.
+ *
+ * @param nodeName          the name the node registers under (default: the short host name)
+ * @param hostName          the host name sent in the registration (default: the resolver's name)
+ * @param heads             every head to keep a link to; at least one
+ * @param cores             cores offered to tasks (default: the processors the JVM sees)
+ * @param memoryBytes       memory offered to tasks (default: MemTotal of /proc/meminfo)
+ * @param spoolDir          where attempts keep their script, node file and TMPDIR
+ *                          (default: {@code ~/.hpc/spool/<node>})
+ * @param heartbeatInterval heartbeat period until a head's welcome sets another
+ * @param reconnectMin      first delay before reconnecting a failed link; doubles on each failure
+ * @param reconnectMax      longest delay between reconnect attempts
+ * @param killGrace         time between SIGTERM and SIGKILL when a task is killed
+ * @param connectTimeout    how long one connection attempt to a head may take
+ * @param maxMessageBytes   largest link message accepted (a launch carries the whole script)
+ */
+public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
+                           Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
+                           Duration killGrace, Duration connectTimeout, int maxMessageBytes) {
+
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
+    public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    public WorkerConfig {
+        heads = List.copyOf(heads);
+        spoolDir = spoolDir.toAbsolutePath().normalize();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects overrides; {@link #build()} fills in the defaults and validates everything at once. */
+    public static final class Builder {
+        private Optional<String> nodeName = Optional.empty();
+        private Optional<String> hostName = Optional.empty();
+        private final List<String> heads = new ArrayList<>();
+        private Optional<Integer> cores = Optional.empty();
+        private Optional<String> memory = Optional.empty();
+        private Optional<Path> spoolDir = Optional.empty();
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+        private Duration reconnectMin = DEFAULT_RECONNECT_MIN;
+        private Duration reconnectMax = DEFAULT_RECONNECT_MAX;
+        private Optional<String> killGrace = Optional.empty();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+
+        private Builder() {
+        }
+
+        public Builder nodeName(String v) {
+            nodeName = Optional.of(v);
+            return this;
+        }
+
+        public Builder hostName(String v) {
+            hostName = Optional.of(v);
+            return this;
+        }
+
+        /** Adds head addresses; each entry may itself be a comma-separated list. */
+        public Builder heads(List<String> v) {
+            for (String entry : v) {
+                for (String part : entry.split(",")) {
+                    if (!part.isBlank()) {
+                        heads.add(part.trim());
+                    }
+                }
+            }
+            return this;
+        }
+
+        public Builder cores(int v) {
+            cores = Optional.of(v);
+            return this;
+        }
+
+        /** Memory as a size: {@code 4gb}, {@code 512mb} or bytes. */
+        public Builder memory(String v) {
+            memory = Optional.of(v);
+            return this;
+        }
+
+        public Builder spoolDir(Path v) {
+            spoolDir = Optional.of(v);
+            return this;
+        }
+
+        public Builder heartbeatInterval(Duration v) {
+            heartbeatInterval = v;
+            return this;
+        }
+
+        public Builder reconnect(Duration min, Duration max) {
+            reconnectMin = min;
+            reconnectMax = max;
+            return this;
+        }
+
+        /** The kill grace period as a duration: {@code 5s}, {@code 500ms}; a bare number is seconds. */
+        public Builder killGrace(String v) {
+            killGrace = Optional.of(v);
+            return this;
+        }
+
+        public Builder connectTimeout(Duration v) {
+            connectTimeout = v;
+            return this;
+        }
+
+        public Builder maxMessageBytes(int v) {
+            maxMessageBytes = v;
+            return this;
+        }
+
+        /** Defaults, then the overrides; throws one {@link WorkerConfigException} naming every problem. */
+        public WorkerConfig build() {
+            List<String> errors = new ArrayList<>();
+
+            String node = nodeName.orElseGet(NodeFacts::shortHostName);
+            if (!NODE_NAME.matcher(node).matches()) {
+                errors.add("--name '" + node + "' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+            }
+            String host = hostName.orElseGet(NodeFacts::hostName);
+
+            List<HeadAddress> addresses = new ArrayList<>();
+            if (heads.isEmpty()) {
+                errors.add("--heads is required: give every head as host:port, comma-separated (e.g. head1:8080,head2:8080)");
+            }
+            for (String h : heads) {
+                try {
+                    HeadAddress a = HeadAddress.parse(h);
+                    if (addresses.contains(a)) {
+                        errors.add("--heads lists " + a + " twice; give each head once");
+                    } else {
+                        addresses.add(a);
+                    }
+                } catch (WorkerConfigException e) {
+                    errors.add(e.getMessage());
+                }
+            }
+
+            int c = cores.orElseGet(() -> Runtime.getRuntime().availableProcessors());
+            if (c < 1) {
+                errors.add("--cores " + c + " must be at least 1");
+            }
+
+            long mem = 0;
+            try {
+                mem = memory.map(m -> ConfigValues.parseBytes("--memory", m)).orElseGet(NodeFacts::totalMemory);
+                if (mem < 1) {
+                    errors.add(memory.isPresent() ? "--memory must be more than 0, as in 4gb"
+                            : "the total memory of this machine is unknown: give it with --memory, as in --memory 4gb");
+                }
+            } catch (WorkerConfigException e) {
+                errors.add(e.getMessage());
+            }
+
+            Path spool = spoolDir.orElseGet(() -> Path.of(System.getProperty("user.home"), ".hpc", "spool", node));
+
+            Duration grace = DEFAULT_KILL_GRACE;
+            try {
+                grace = killGrace.map(g -> ConfigValues.parseDuration("--kill-grace", g)).orElse(DEFAULT_KILL_GRACE);
+                if (grace.compareTo(Duration.ofMinutes(10)) > 0) {
+                    errors.add("--kill-grace " + killGrace.orElse("") + " is longer than 10 minutes; a stuck task would hold the node that long");
+                }
+            } catch (WorkerConfigException e) {
+                errors.add(e.getMessage());
+            }
+
+            requirePositive(errors, "the heartbeat interval", heartbeatInterval);
+            requirePositive(errors, "the first reconnect delay", reconnectMin);
+            requirePositive(errors, "the connect timeout", connectTimeout);
+            if (reconnectMax.compareTo(reconnectMin) < 0) {
+                errors.add("the longest reconnect delay " + reconnectMax.toMillis() + " ms is shorter than the first, "
+                        + reconnectMin.toMillis() + " ms");
+            }
+            if (maxMessageBytes < 65536) {
+                errors.add("the largest link message must be at least 65536 bytes, not " + maxMessageBytes);
+            }
+
+            if (!errors.isEmpty()) {
+                throw new WorkerConfigException("cannot start the worker:\n  - " + String.join("\n  - ", errors));
+            }
+            return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
+                    grace, connectTimeout, maxMessageBytes);
+        }
+
+        private static void requirePositive(List<String> errors, String what, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                errors.add(what + " must be more than zero, not " + d.toMillis() + " ms");
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.hpc.worker;
+
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code hpc-worker}: starts the worker agent. It prints {@code worker NAME ready, heads ...} on
+ * standard output once it runs; SIGTERM (or SIGINT) kills the running tasks' process trees and
+ * stops it. A SIGKILL leaves the tasks running as orphans, as a crashed node would.
+ */
+@Command(name = "hpc-worker", mixinStandardHelpOptions = true, version = "hpc-worker 0.1.0",
+        description = "The worker agent of the hpc batch scheduler: links to every head, runs the tasks they launch.",
+        sortOptions = false)
+public final class WorkerMain implements Callable<Integer> {
+    /** Time beyond the kill grace for a stop to finish before the JVM gives up waiting. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+
+    @Option(names = "--name", paramLabel = "NODE", description = "Node name to register under (default: the short host name).")
+    private String name;
+
+    @Option(names = "--heads", required = true, split = ",", paramLabel = "HOST:PORT",
+            description = "Every head, comma-separated: host:port[,host:port].")
+    private List<String> heads;
+
+    @Option(names = "--cores", paramLabel = "N", description = "Cores offered to tasks (default: the processors of this machine).")
+    private Integer cores;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory offered to tasks: 4gb, 512mb or bytes (default: all of it).")
+    private String memory;
+
+    @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where attempts keep their script and TMPDIR (default: ~/.hpc/spool/NODE).")
+    private Path spoolDir;
+
+    @Option(names = "--kill-grace", paramLabel = "DURATION",
+            description = "Time between SIGTERM and SIGKILL when a task is killed: 5s, 500ms (default: 5s).")
+    private String killGrace;
+
+    public static void main(String[] args) {
+        configureLogging();
+        int code = new CommandLine(new WorkerMain()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+        // on success the Vert.x threads keep the JVM alive until a signal runs the shutdown hook
+    }
+
+    @Override
+    public Integer call() {
+        WorkerConfig config;
+        try {
+            config = config();
+        } catch (WorkerConfigException e) {
+            System.err.println("hpc-worker: " + e.getMessage());
+            return 2;
+        }
+        Vertx vertx = Vertx.vertx();
+        try {
+            vertx.deployVerticle(new WorkerVerticle(config)).await();
+        } catch (RuntimeException e) {
+            System.err.println("hpc-worker: cannot start: " + e.getMessage());
+            vertx.close().await();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, config), "hpc-worker-stop"));
+        System.out.println("worker " + config.nodeName() + " ready, heads "
+                + config.heads().stream().map(HeadAddress::toString).collect(Collectors.joining(",")));
+        System.out.flush();
+        return 0;
+    }
+
+    WorkerConfig config() {
+        WorkerConfig.Builder b = WorkerConfig.builder().heads(heads);
+        if (name != null) {
+            b.nodeName(name);
+        }
+        if (cores != null) {
+            b.cores(cores);
+        }
+        if (memory != null) {
+            b.memory(memory);
+        }
+        if (spoolDir != null) {
+            b.spoolDir(spoolDir);
+        }
+        if (killGrace != null) {
+            b.killGrace(killGrace);
+        }
+        return b.build();
+    }
+
+    private static void stop(Vertx vertx, WorkerConfig config) {
+        // java.util.logging shuts itself down in a shutdown hook of its own: write to stderr directly
+        stderr("worker " + config.nodeName() + " stopping: killing its tasks");
+        long limit = config.killGrace().plus(STOP_MARGIN).toMillis();
+        try {
+            // closing Vert.x undeploys the worker, whose stop kills the tasks; chaining on the undeploy
+            // future instead would wait for a callback on an event loop that the close has ended
+            vertx.close().toCompletionStage().toCompletableFuture().get(limit, TimeUnit.MILLISECONDS);
+            stderr("worker " + config.nodeName() + " stopped");
+        } catch (Exception e) {
+            stderr("worker " + config.nodeName() + " did not stop cleanly: " + e);
+        }
+    }
+
+    private static void stderr(String line) {
+        System.err.println(LocalDateTime.now().format(STAMP) + " INFO [" + WorkerMain.class.getName() + "] " + line);
+        System.err.flush();
+    }
+
+    /** One line per record with a timestamp, unless the user configured logging. */
+    private static void configureLogging() {
+        if (System.getProperty("java.util.logging.config.file") == null
+                && System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format",
+                    "%1$tF %1$tT.%1$tL %4$s [%3$s] %5$s%6$s%n");
+        }
+    }
+}

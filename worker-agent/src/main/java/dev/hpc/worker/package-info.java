@@ -1,0 +1,27 @@
+/**
+ * The worker agent: the daemon on every compute node. It keeps a WebSocket link to every head it
+ * knows, registers with its resources, heartbeats health figures, launches each task attempt as
+ * its own session and process group with the PBS environment, and reports how each attempt ended.
+ *
+ * <p>Invariants this package keeps:
+ * <ul>
+ *   <li>It obeys only the highest head epoch it has seen: a {@code Launch}, {@code Kill} or
+ *       {@code ResultAck} with a lower epoch is ignored (DESIGN.md invariant 2).</li>
+ *   <li>A result is kept until the head acknowledges it, and is sent again in every
+ *       registration until then; while the agent lives no result is lost (invariant 3).</li>
+ *   <li>Launching the same attempt twice starts it once; killing an unknown attempt does nothing.</li>
+ *   <li>A kill, a walltime overrun or a stop of the agent leaves no process of the task behind:
+ *       the process group, the session and every descendant get SIGTERM, then SIGKILL after the
+ *       grace period.</li>
+ *   <li>The Vert.x event loop never blocks: launches, kills, health sampling and spool clean-up
+ *       run on other threads and post their outcome back to the verticle's context.</li>
+ * </ul>
+ *
+ * <p>Files: {@link dev.hpc.worker.WorkerMain} (command line), {@link dev.hpc.worker.WorkerConfig}
+ * (configuration), {@link dev.hpc.worker.WorkerVerticle} (wiring), {@link dev.hpc.worker.HeadLink}
+ * (one head connection), {@link dev.hpc.worker.EpochFence} (which head to obey),
+ * {@link dev.hpc.worker.TaskTable} (attempts and unacknowledged results),
+ * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes),
+ * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe}.
+ */
+package dev.hpc.worker;

@@ -1,0 +1,106 @@
+package dev.hpc.worker;
+
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.NodeSlot;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Launch orders for tests, named by intent: {@code aTask(7, "exit 3").in(dir).build()}. */
+final class LaunchOrders {
+    private long attemptId;
+    private String script;
+    private String jobId;
+    private String taskName;
+    private int arrayIndex = -1;
+    private String jobName = "test-job";
+    private String workDir = "";
+    private String submitDir = "";
+    private String stdoutPath = "";
+    private String stderrPath = "";
+    private JoinMode join = JoinMode.NONE;
+    private Map<String, String> environment = Map.of();
+    private List<NodeSlot> nodes = List.of(new NodeSlot("node1", 1, 0));
+    private int coresPerNode = 1;
+    private int mpiprocsPerNode = 1;
+    private Duration walltime = Duration.ZERO;
+
+    private LaunchOrders(long attemptId, String script) {
+        this.attemptId = attemptId;
+        this.script = script;
+        this.jobId = attemptId + ".cluster";
+        this.taskName = jobId;
+    }
+
+    /** A task of one core on node1 running {@code script}. */
+    static LaunchOrders aTask(long attemptId, String script) {
+        return new LaunchOrders(attemptId, script);
+    }
+
+    /** Work dir and submit dir {@code dir}; output to {@code dir/out.o} and {@code dir/out.e}. */
+    LaunchOrders in(Path dir) {
+        workDir = dir.toString();
+        submitDir = dir.toString();
+        stdoutPath = dir.resolve("out.o").toString();
+        stderrPath = dir.resolve("out.e").toString();
+        return this;
+    }
+
+    LaunchOrders workDir(String v) {
+        workDir = v;
+        return this;
+    }
+
+    LaunchOrders submitDir(String v) {
+        submitDir = v;
+        return this;
+    }
+
+    LaunchOrders output(String stdout, String stderr) {
+        stdoutPath = stdout;
+        stderrPath = stderr;
+        return this;
+    }
+
+    LaunchOrders join(JoinMode v) {
+        join = v;
+        return this;
+    }
+
+    LaunchOrders arrayTask(String jobId, int index) {
+        this.jobId = jobId;
+        this.taskName = jobId.replaceFirst("\\[\\]", "[" + index + "]");
+        this.arrayIndex = index;
+        return this;
+    }
+
+    LaunchOrders named(String v) {
+        jobName = v;
+        return this;
+    }
+
+    LaunchOrders environment(Map<String, String> v) {
+        environment = v;
+        return this;
+    }
+
+    LaunchOrders nodes(int coresPerNode, int mpiprocsPerNode, String... names) {
+        this.coresPerNode = coresPerNode;
+        this.mpiprocsPerNode = mpiprocsPerNode;
+        this.nodes = java.util.Arrays.stream(names).map(n -> new NodeSlot(n, coresPerNode, 0)).toList();
+        return this;
+    }
+
+    LaunchOrders walltime(Duration v) {
+        walltime = v;
+        return this;
+    }
+
+    LaunchOrder build() {
+        return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, "alice", script, workDir, submitDir,
+                "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
+                0, walltime);
+    }
+}

@@ -1,0 +1,288 @@
+package dev.hpc.worker;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.WireMessage.TaskResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real {@code bash} processes started by the launcher. */
+class TaskLauncherTest {
+    private static final Duration GRACE = Duration.ofMillis(500);
+
+    @TempDir
+    Path tmp;
+    private Path spool;
+    private Path dir;
+    private TaskLauncher launcher;
+    private final List<TaskProcess> started = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        spool = tmp.resolve("spool");
+        dir = Files.createDirectories(tmp.resolve("job"));
+        Map<String, String> agentEnv = new LinkedHashMap<>();
+        agentEnv.put("HOME", "/home/agent");
+        agentEnv.put("USER", "agent");
+        agentEnv.put("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        agentEnv.put("AGENT_SECRET", "must-not-leak");
+        launcher = new TaskLauncher(spool, "node1", GRACE, agentEnv, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (TaskProcess p : started) {
+            p.kill(EndReason.CANCELLED);
+            p.result().get(10, TimeUnit.SECONDS);
+            assertTrue(ProcessTree.members(p.pid()).isEmpty(), "processes of " + p.pid() + " left behind");
+        }
+        launcher.close();
+    }
+
+    private TaskProcess launch(LaunchOrders order) {
+        TaskProcess p = launcher.launch(order.build());
+        started.add(p);
+        return p;
+    }
+
+    private static TaskResult resultOf(TaskProcess p) throws Exception {
+        return p.result().get(10, TimeUnit.SECONDS);
+    }
+
+    private static Map<String, String> readEnv(Path file) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                env.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return env;
+    }
+
+    @Test
+    void anArrayTaskGetsThePbsEnvironment() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        TaskProcess p = launch(aTask(42, "env; echo \"CWD=$(pwd)\"; test -d \"$TMPDIR\" && echo TMPDIR_EXISTS=yes")
+                .in(dir).workDir(work.toString()).arrayTask("42[].cluster", 3).named("sweep")
+                .nodes(2, 1, "node1", "node2")
+                .environment(Map.of("FOO", "bar", "PBS_JOBID", "overridden-by-the-worker"))
+                .walltime(Duration.ofHours(1)));
+
+        TaskResult r = resultOf(p);
+        assertEquals(0, r.exitStatus());
+        assertEquals(EndReason.EXITED, r.reason());
+        Map<String, String> env = readEnv(dir.resolve("out.o"));
+        Path attempt = spool.resolve("42");
+        assertEquals("42[3].cluster", env.get("PBS_JOBID"));
+        assertEquals("sweep", env.get("PBS_JOBNAME"));
+        assertEquals(dir.toString(), env.get("PBS_O_WORKDIR"));
+        assertEquals("login1", env.get("PBS_O_HOST"));
+        assertEquals("batch", env.get("PBS_O_QUEUE"));
+        assertEquals("batch", env.get("PBS_QUEUE"));
+        assertEquals(attempt.resolve("nodefile").toString(), env.get("PBS_NODEFILE"));
+        assertEquals("2", env.get("PBS_NUM_NODES"));
+        assertEquals("2", env.get("PBS_NUM_PPN"));
+        assertEquals("4", env.get("PBS_NP"));
+        assertEquals("1", env.get("PBS_TASKNUM"));
+        assertEquals("0", env.get("PBS_NODENUM"));
+        assertEquals("PBS_BATCH", env.get("PBS_ENVIRONMENT"));
+        assertEquals(work.toString(), env.get("PBS_JOBDIR"));
+        assertEquals("3", env.get("PBS_ARRAYID"));
+        assertEquals("3", env.get("PBS_ARRAY_INDEX"));
+        assertEquals("3600", env.get("PBS_WALLTIME"));
+        assertEquals(attempt.resolve("tmp").toString(), env.get("TMPDIR"));
+        assertEquals("yes", env.get("TMPDIR_EXISTS"));
+        assertEquals("node1", env.get("HPC_WORKER_NODE"));
+        assertEquals("bar", env.get("FOO"));
+        assertEquals("/home/agent", env.get("HOME"));
+        assertEquals("agent", env.get("USER"));
+        assertEquals("/bin/bash", env.get("SHELL"));
+        assertEquals(work.toString(), env.get("CWD"));
+        assertFalse(env.containsKey("AGENT_SECRET"), "the agent's environment leaked into the task");
+        assertEquals(List.of("node1", "node1", "node2", "node2"), Files.readAllLines(attempt.resolve("nodefile")));
+        assertEquals("", Files.readString(dir.resolve("out.e")));
+        Await.until("TMPDIR removed at the end", () -> !Files.exists(attempt.resolve("tmp")));
+    }
+
+    @Test
+    void aPlainTaskHasNoArrayVariables() throws Exception {
+        TaskProcess p = launch(aTask(43, "env").in(dir));
+        resultOf(p);
+        Map<String, String> env = readEnv(dir.resolve("out.o"));
+        assertEquals("43.cluster", env.get("PBS_JOBID"));
+        assertFalse(env.containsKey("PBS_ARRAYID"));
+        assertFalse(env.containsKey("PBS_ARRAY_INDEX"));
+        assertFalse(env.containsKey("PBS_WALLTIME"));
+        assertEquals("1", env.get("PBS_NP"));
+    }
+
+    @Test
+    void theNodeFileRepeatsEachNodeForItsMpiRanksOrCores() {
+        assertEquals(List.of("a", "a", "a", "b", "b", "b"),
+                TaskLauncher.nodeFileLines(aTask(1, "").nodes(3, 1, "a", "b").build(), "a"));
+        assertEquals(List.of("a", "a", "b", "b"),
+                TaskLauncher.nodeFileLines(aTask(1, "").nodes(8, 2, "a", "b").build(), "a"));
+    }
+
+    @Test
+    void stdoutAndStderrGoToTheirOwnFiles() throws Exception {
+        Files.writeString(dir.resolve("out.o"), "old content that must go\n");
+        resultOf(launch(aTask(50, "echo out; echo err >&2").in(dir)));
+        assertEquals("out\n", Files.readString(dir.resolve("out.o")));
+        assertEquals("err\n", Files.readString(dir.resolve("out.e")));
+    }
+
+    @Test
+    void joinStdoutStderrPutsBothInTheStdoutFile() throws Exception {
+        resultOf(launch(aTask(51, "echo out; echo err >&2").in(dir).join(JoinMode.STDOUT_STDERR)));
+        assertEquals("out\nerr\n", Files.readString(dir.resolve("out.o")));
+        assertFalse(Files.exists(dir.resolve("out.e")));
+    }
+
+    @Test
+    void joinStderrStdoutPutsBothInTheStderrFile() throws Exception {
+        resultOf(launch(aTask(52, "echo out; echo err >&2").in(dir).join(JoinMode.STDERR_STDOUT)));
+        assertEquals("out\nerr\n", Files.readString(dir.resolve("out.e")));
+        assertFalse(Files.exists(dir.resolve("out.o")));
+    }
+
+    @Test
+    void anUnwritableOutputFileFallsBackToTheSpoolAndSaysSo() throws Exception {
+        String missing = tmp.resolve("no-such-dir").resolve("x.o").toString();
+        resultOf(launch(aTask(53, "echo out").in(dir).output(missing, dir.resolve("x.e").toString())));
+        assertEquals("out\n", Files.readString(spool.resolve("53").resolve("stdout")));
+        String err = Files.readString(dir.resolve("x.e"));
+        assertTrue(err.startsWith("hpc: cannot write " + missing), err);
+        launcher.cleanUp(53);
+        assertTrue(Files.exists(spool.resolve("53").resolve("stdout")), "fallback output must survive clean-up");
+        assertFalse(Files.exists(spool.resolve("53").resolve("script")));
+    }
+
+    @Test
+    void theExitStatusOfTheScriptIsReported() throws Exception {
+        TaskResult r = resultOf(launch(aTask(60, "exit 3").in(dir)));
+        assertEquals(60, r.attemptId());
+        assertEquals("60.cluster", r.taskName());
+        assertEquals(3, r.exitStatus());
+        assertEquals(EndReason.EXITED, r.reason());
+    }
+
+    @Test
+    void aMissingWorkDirFallsBackToTheSubmitDir() throws Exception {
+        resultOf(launch(aTask(61, "pwd").in(dir).workDir(tmp.resolve("gone").toString())));
+        assertEquals(dir + "\n", Files.readString(dir.resolve("out.o")));
+        assertTrue(Files.readString(dir.resolve("out.e")).contains("does not exist"));
+    }
+
+    @Test
+    void noWorkDirAndNoSubmitDirFailsTheLaunchWithAnExplanation() {
+        LaunchFailedException e = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(62, "true").in(dir).workDir(tmp.resolve("gone").toString())
+                        .submitDir(tmp.resolve("gone-too").toString()).build()));
+        assertTrue(e.getMessage().contains("neither the work directory"), e.getMessage());
+        assertTrue(readQuietly(dir.resolve("out.e")).contains("neither the work directory"));
+        TaskResult r = launcher.launchFailed(aTask(62, "true").build());
+        assertEquals(EndReason.LAUNCH_FAILED, r.reason());
+        assertEquals(TaskLauncher.LAUNCH_FAILED_STATUS, r.exitStatus());
+    }
+
+    @Test
+    void cancelKillsTheWholeTreeWithSigterm() throws Exception {
+        TaskProcess p = launch(aTask(70, "sleep 1000 & sleep 1000 & wait").in(dir));
+        Await.until("bash and two sleeps", () -> ProcessTree.members(p.pid()).size() >= 3);
+        List<ProcessHandle> tree = List.copyOf(ProcessTree.members(p.pid()).values());
+
+        p.kill(EndReason.CANCELLED);
+        TaskResult r = resultOf(p);
+
+        assertEquals(256 + 15, r.exitStatus());
+        assertEquals(EndReason.CANCELLED, r.reason());
+        assertTrue(tree.stream().noneMatch(ProcessTree::alive), "a process of the tree survived: " + tree);
+        assertTrue(ProcessTree.members(p.pid()).isEmpty());
+    }
+
+    @Test
+    void aTaskIgnoringSigtermGetsSigkillAfterTheGracePeriod() throws Exception {
+        TaskProcess p = launch(aTask(71, "trap '' TERM; sleep 1000 & sleep 1000 & wait").in(dir));
+        Await.until("bash and two sleeps", () -> ProcessTree.members(p.pid()).size() >= 3);
+        List<ProcessHandle> tree = List.copyOf(ProcessTree.members(p.pid()).values());
+        long before = System.nanoTime();
+
+        p.kill(EndReason.CANCELLED);
+        TaskResult r = resultOf(p);
+
+        assertEquals(256 + 9, r.exitStatus());
+        assertTrue(System.nanoTime() - before >= GRACE.toNanos(), "SIGKILL came before the grace period ended");
+        assertTrue(tree.stream().noneMatch(ProcessTree::alive), "a process of the tree survived: " + tree);
+    }
+
+    @Test
+    void aKillReachesDescendantsThatLeftTheSession() throws Exception {
+        TaskProcess p = launch(aTask(72, "setsid sleep 1000 & echo $!; wait").in(dir));
+        Await.until("the escaped sleep", () -> ProcessTree.members(p.pid()).size() >= 2);
+        long escaped = Long.parseLong(Files.readString(dir.resolve("out.o")).trim());
+        ProcessHandle sleeper = ProcessHandle.of(escaped).orElseThrow();
+        assertTrue(ProcessTree.stat(escaped).orElseThrow().session() != p.pid(), "the sleep did not leave the session");
+
+        p.kill(EndReason.CANCELLED);
+        resultOf(p);
+
+        assertFalse(ProcessTree.alive(sleeper), "the process that left the session survived");
+    }
+
+    @Test
+    void processesLeftBehindByAFinishedScriptAreSwept() throws Exception {
+        TaskProcess p = launch(aTask(73, "sleep 1000 & echo $!; exit 0").in(dir));
+        TaskResult r = resultOf(p);
+        assertEquals(0, r.exitStatus());
+        long left = Long.parseLong(Files.readString(dir.resolve("out.o")).trim());
+        Await.until("the leftover sleep is gone",
+                () -> ProcessHandle.of(left).map(h -> !ProcessTree.alive(h)).orElse(true));
+    }
+
+    @Test
+    void walltimeKillsTheTaskAndSaysSo() throws Exception {
+        long before = System.nanoTime();
+        TaskProcess p = launch(aTask(74, "sleep 1000").in(dir).walltime(Duration.ofSeconds(1)));
+        TaskResult r = resultOf(p);
+        assertEquals(EndReason.WALLTIME, r.reason());
+        assertEquals(256 + 15, r.exitStatus());
+        assertTrue(System.nanoTime() - before >= Duration.ofSeconds(1).toNanos());
+        assertTrue(ProcessTree.members(p.pid()).isEmpty());
+    }
+
+    @Test
+    void theFirstKillReasonWins() throws Exception {
+        TaskProcess p = launch(aTask(75, "sleep 1000").in(dir));
+        p.kill(EndReason.WALLTIME);
+        p.kill(EndReason.CANCELLED);
+        assertEquals(EndReason.WALLTIME, resultOf(p).reason());
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
