@@ -1,0 +1,50 @@
+package dev.hpc.cli;
+
+import dev.hpc.api.HeadClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code --server} option every command that talks to a head mixes in, and the client built from
+ * it. {@code HPC_WAIT} (seconds) changes how long a command waits for a head during a takeover
+ * (default 30).
+ */
+public final class ClientOptions {
+    public static final String WAIT_ENV = "HPC_WAIT";
+
+    @Option(names = "--server", paramLabel = "HOST:PORT[,HOST:PORT]",
+            description = "the heads to ask (default: $HPC_SERVER, else server= in ~/.hpc/config or $HPC_CONFIG)")
+    String server;
+
+    /** The user commands act as: the login name of whoever runs the CLI. */
+    public static String user() {
+        return System.getProperty("user.name", "");
+    }
+
+    public HeadClient client() {
+        Map<String, String> env = System.getenv();
+        Path config = ConfigFile.path(env, Path.of(System.getProperty("user.home", ".")));
+        ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
+        return new HeadClient(servers.heads(), user(), settings(env));
+    }
+
+    static HeadClient.Settings settings(Map<String, String> env) {
+        HeadClient.Settings s = HeadClient.Settings.defaults();
+        String wait = env.getOrDefault(WAIT_ENV, "").strip();
+        if (wait.isEmpty()) {
+            return s;
+        }
+        try {
+            double seconds = Double.parseDouble(wait);
+            if (seconds < 0 || Double.isNaN(seconds) || seconds > 86_400) {
+                throw new NumberFormatException();
+            }
+            return s.withMaxWait(Duration.ofMillis((long) (seconds * 1000)));
+        } catch (NumberFormatException e) {
+            throw new UsageException(WAIT_ENV + " must be a number of seconds from 0 to 86400, got '" + wait + "'");
+        }
+    }
+}

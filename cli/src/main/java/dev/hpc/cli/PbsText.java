@@ -1,0 +1,56 @@
+package dev.hpc.cli;
+
+import dev.hpc.api.NodeSlot;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/** Values written the way PBS writes them: times, durations, sizes, host lists. */
+public final class PbsText {
+    private static final DateTimeFormatter CTIME =
+            DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ENGLISH);
+
+    private PbsText() {
+    }
+
+    /** {@code HH:MM:SS}; hours grow past 99 when they must. */
+    public static String hhmmss(Duration d) {
+        long s = Math.max(0, d.getSeconds());
+        return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+    }
+
+    /** C's {@code ctime()} form: {@code Tue Nov  4 00:14:32 2026}. */
+    public static String ctime(Instant i, ZoneId zone) {
+        return CTIME.format(i.atZone(zone));
+    }
+
+    /** A size in the largest PBS unit that divides it: {@code 4gb}, {@code 1536mb}, {@code 100b}. */
+    public static String size(long bytes) {
+        String[] units = {"tb", "gb", "mb", "kb"};
+        for (int i = 0; i < units.length; i++) {
+            long unit = 1L << (10 * (4 - i));
+            if (bytes >= unit && bytes % unit == 0) {
+                return bytes / unit + units[i];
+            }
+        }
+        return bytes + "b";
+    }
+
+    /** {@code exec_host}: {@code node1/0-1+node2/0}, the cores of each slot numbered from 0. */
+    public static String execHost(List<NodeSlot> slots) {
+        StringBuilder b = new StringBuilder();
+        for (NodeSlot s : slots) {
+            if (b.length() > 0) {
+                b.append('+');
+            }
+            b.append(s.node()).append("/0");
+            if (s.cores() > 1) {
+                b.append('-').append(s.cores() - 1);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.hpc.cli;
+
+import dev.hpc.api.HeadClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code qrls [-h u] ID...}: release the user holds of batch jobs.
+ * Only user holds exist, so {@code -h} accepts {@code u} alone.
+ */
+@Command(name = "qrls", versionProvider = HpcCommand.VersionText.class,
+        description = "Release the user holds of batch jobs.",
+        footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
+public final class QrlsCommand extends JobActionCommand {
+    @Option(names = "--help", usageHelp = true, description = "show this help")
+    boolean help;
+
+    @Option(names = "-h", paramLabel = "TYPES", description = "hold types; only u (user) is supported")
+    String holdTypes = "u";
+
+    @Override
+    public Integer call() {
+        if (!holdTypes.equals("u")) {
+            throw new UsageException("-h " + holdTypes + ": only user holds (-h u) are supported");
+        }
+        return super.call();
+    }
+
+    @Override
+    void apply(HeadClient head, String id, String user) {
+        head.release(id, user);
+    }
+}

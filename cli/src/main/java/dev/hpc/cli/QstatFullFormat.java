@@ -1,0 +1,269 @@
+package dev.hpc.cli;
+
+import dev.hpc.api.Dependency;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Resources;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * {@code qstat -f}: every attribute of a job in PBS's names and forms, as text ({@code Job Id: ...}
+ * then {@code     name = value} lines, long values wrapped at 80 columns onto lines that start with a
+ * tab, unless {@code -1}) or as OpenPBS's {@code -F json} document.
+ */
+public final class QstatFullFormat {
+    /** The width PBS wraps {@code qstat -f} lines at; a tab counts as 8 columns. */
+    public static final int WIDTH = 80;
+
+    /**
+     * One attribute. {@code name} may be {@code Resource_List.mem}; {@code value} is a String, an
+     * Integer, or for {@code Variable_List} a map of names to values.
+     */
+    public record Attribute(String name, Object value) {
+    }
+
+    private QstatFullFormat() {
+    }
+
+    public static List<Attribute> attributes(JobView v, boolean history, Instant now, ZoneId zone) {
+        Job job = v.job();
+        JobSpec spec = job.spec();
+        String host = spec.submitHost();
+        List<Attribute> a = new ArrayList<>();
+        a.add(new Attribute("Job_Name", spec.name()));
+        a.add(new Attribute("Job_Owner", host.isEmpty() ? spec.owner() : spec.owner() + "@" + host));
+        if (v.everStarted()) {
+            a.add(new Attribute("resources_used.walltime", PbsText.hhmmss(v.runTime(now))));
+        }
+        a.add(new Attribute("job_state", String.valueOf(v.letter(history, now))));
+        a.add(new Attribute("queue", spec.queue()));
+        a.add(new Attribute("server", job.id().cluster()));
+        a.add(new Attribute("ctime", PbsText.ctime(job.submitted(), zone)));
+        a.add(new Attribute("qtime", PbsText.ctime(job.submitted(), zone)));
+        if (v.everStarted()) {
+            a.add(new Attribute("stime", PbsText.ctime(v.firstStart(), zone)));
+        }
+        a.add(new Attribute("mtime", PbsText.ctime(v.lastChange(), zone)));
+        String exec = PbsText.execHost(v.execSlots());
+        if (!exec.isEmpty()) {
+            a.add(new Attribute("exec_host", exec));
+        }
+        Resources r = spec.resources();
+        StringBuilder nodes = new StringBuilder().append(r.nodes()).append(":ppn=").append(r.coresPerNode());
+        r.generic().forEach((k, n) -> nodes.append(':').append(k).append('=').append(n));
+        a.add(new Attribute("Resource_List.nodes", nodes.toString()));
+        a.add(new Attribute("Resource_List.ncpus", r.totalCores()));
+        if (r.memoryPerNode() > 0) {
+            a.add(new Attribute("Resource_List.mem", PbsText.size(r.memoryPerNode() * r.nodes())));
+        }
+        if (r.hasWalltime()) {
+            a.add(new Attribute("Resource_List.walltime", PbsText.hhmmss(r.walltime())));
+        }
+        a.add(new Attribute("Output_Path", host + ":" + outputPath(job, spec.stdoutPath(), 'o')));
+        a.add(new Attribute("Error_Path", host + ":" + outputPath(job, spec.stderrPath(), 'e')));
+        a.add(new Attribute("Join_Path", switch (spec.join()) {
+            case NONE -> "n";
+            case STDOUT_STDERR -> "oe";
+            case STDERR_STDOUT -> "eo";
+        }));
+        a.add(new Attribute("Hold_Types", holdTypes(v)));
+        a.add(new Attribute("Priority", spec.priority()));
+        a.add(new Attribute("Rerunable", spec.rerunnable() ? "True" : "False"));
+        if (!spec.environment().isEmpty()) {
+            a.add(new Attribute("Variable_List", new LinkedHashMap<>(spec.environment())));
+        }
+        a.add(new Attribute("euser", spec.owner()));
+        a.add(new Attribute("init_work_dir", spec.workDir()));
+        if (!host.isEmpty()) {
+            a.add(new Attribute("submit_host", host));
+        }
+        if (!spec.dependencies().isEmpty()) {
+            a.add(new Attribute("depend", depend(spec.dependencies(), job.id().cluster())));
+        }
+        if (!spec.notBefore().equals(Instant.EPOCH)) {
+            a.add(new Attribute("Execution_Time", PbsText.ctime(spec.notBefore(), zone)));
+        }
+        if (!spec.mailPoints().isEmpty()) {
+            a.add(new Attribute("Mail_Points", spec.mailPoints()));
+        }
+        if (!spec.mailUsers().isEmpty()) {
+            a.add(new Attribute("Mail_Users", String.join(",", spec.mailUsers())));
+        }
+        if (!spec.account().isEmpty()) {
+            a.add(new Attribute("Account_Name", spec.account()));
+        }
+        if (v.state().isTerminal() && v.everStarted()) {
+            a.add(new Attribute("exit_status", v.exitStatus()));
+        }
+        a.add(new Attribute("run_count", v.runCount()));
+        String comment = v.comment();
+        if (!comment.isEmpty()) {
+            a.add(new Attribute("comment", comment));
+        }
+        if (v.arrayIndex().isPresent()) {
+            a.add(new Attribute("job_array_id", v.arrayIndex().getAsInt()));
+        } else {
+            spec.array().ifPresent(ar -> a.add(new Attribute("job_array_request",
+                    ar.throttle() > 0 && !ar.expression().contains("%")
+                            ? ar.expression() + "%" + ar.throttle() : ar.expression())));
+        }
+        return a;
+    }
+
+    /** The path as the head resolved it, else the PBS default {@code SUBMITDIR/NAME.oNUMBER}. */
+    private static String outputPath(Job job, String path, char stream) {
+        if (!path.isEmpty()) {
+            return path;
+        }
+        String dir = job.spec().submitDir();
+        return (dir.isEmpty() || dir.endsWith("/") ? dir : dir + "/") + job.spec().name() + "." + stream
+                + job.id().number();
+    }
+
+    private static String holdTypes(JobView v) {
+        if (v.state() != JobState.HELD) {
+            return "n";
+        }
+        JobSpec spec = v.job().spec();
+        return !spec.userHold() && !spec.dependencies().isEmpty() ? "s" : "u";
+    }
+
+    private static String depend(List<Dependency> deps, String cluster) {
+        StringJoiner all = new StringJoiner(",");
+        for (Dependency d : deps) {
+            StringBuilder b = new StringBuilder(d.type().pbsName());
+            d.jobNumbers().forEach(n -> b.append(':').append(n).append('.').append(cluster));
+            all.add(b);
+        }
+        return all.toString();
+    }
+
+    // ---- text
+
+    /** {@code qstat -f}: each job's block followed by a blank line. */
+    public static String text(List<JobView> views, boolean oneLine, boolean history, Instant now, ZoneId zone) {
+        StringBuilder b = new StringBuilder();
+        for (JobView v : views) {
+            b.append(block(v, oneLine, history, now, zone)).append('\n');
+        }
+        return b.toString();
+    }
+
+    public static String block(JobView v, boolean oneLine, boolean history, Instant now, ZoneId zone) {
+        StringBuilder b = new StringBuilder("Job Id: ").append(v.id()).append('\n');
+        for (Attribute a : attributes(v, history, now, zone)) {
+            String first = "    " + a.name() + " = ";
+            String value = textValue(a.value());
+            if (oneLine) {
+                b.append(first).append(value).append('\n');
+            } else {
+                wrap(b, first, value, WIDTH);
+            }
+        }
+        return b.toString();
+    }
+
+    static String textValue(Object value) {
+        if (value instanceof Map<?, ?> vars) {
+            StringJoiner j = new StringJoiner(",");
+            vars.forEach((k, val) -> j.add(k + "=" + String.valueOf(val).replace(",", "\\,")));
+            return j.toString();
+        }
+        return String.valueOf(value);
+    }
+
+    /**
+     * Appends {@code first + value}, breaking it PBS-style after commas so that no line passes
+     * {@code width}; continuation lines start with a tab. A piece without a comma that is still too
+     * long is cut where the line ends.
+     */
+    static void wrap(StringBuilder b, String first, String value, int width) {
+        b.append(first);
+        int col = first.length();
+        boolean lineHasValue = false;
+        for (String piece : pieces(value)) {
+            if (lineHasValue && col + piece.length() > width) {
+                b.append("\n\t");
+                col = 8;
+                lineHasValue = false;
+            }
+            while (col + piece.length() > width) {
+                int room = width - col;
+                if (room <= 0) {
+                    b.append("\n\t");
+                    col = 8;
+                    continue;
+                }
+                b.append(piece, 0, room).append("\n\t");
+                piece = piece.substring(room);
+                col = 8;
+            }
+            b.append(piece);
+            col += piece.length();
+            lineHasValue = true;
+        }
+        b.append('\n');
+    }
+
+    /** The value cut after each comma that is not escaped; the commas stay with the piece before. */
+    private static List<String> pieces(String value) {
+        List<String> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) == ',' && (i == 0 || value.charAt(i - 1) != '\\')) {
+                out.add(value.substring(start, i + 1));
+                start = i + 1;
+            }
+        }
+        if (start < value.length() || out.isEmpty()) {
+            out.add(value.substring(start));
+        }
+        return out;
+    }
+
+    // ---- JSON
+
+    /**
+     * OpenPBS's {@code qstat -f -F json} document: {@code timestamp}, {@code pbs_version},
+     * {@code pbs_server} and, when there are jobs, {@code Jobs} by id. Dotted attributes become
+     * nested objects ({@code "Resource_List": {"ncpus": 1}}) and {@code Variable_List} an object.
+     */
+    public static Map<String, Object> json(List<JobView> views, String server, boolean history, Instant now,
+                                           ZoneId zone) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("timestamp", now.getEpochSecond());
+        doc.put("pbs_version", Version.NUMBER);
+        doc.put("pbs_server", server);
+        if (!views.isEmpty()) {
+            Map<String, Object> jobs = new LinkedHashMap<>();
+            for (JobView v : views) {
+                jobs.put(v.id(), jsonAttributes(attributes(v, history, now, zone)));
+            }
+            doc.put("Jobs", jobs);
+        }
+        return doc;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> jsonAttributes(List<Attribute> attributes) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Attribute a : attributes) {
+            int dot = a.name().indexOf('.');
+            if (dot < 0) {
+                out.put(a.name(), a.value());
+            } else {
+                Map<String, Object> group = (Map<String, Object>) out.computeIfAbsent(a.name().substring(0, dot),
+                        k -> new LinkedHashMap<String, Object>());
+                group.put(a.name().substring(dot + 1), a.value());
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.hpc.cli;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.Job;
+import dev.hpc.api.SubmitRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code qsub [options] [script]}: submits a script and prints the job id alone. The script is read
+ * now, so the file may go away right after; without a script it is read from standard input. The
+ * options go to the head unparsed (see {@link QsubArgs}).
+ */
+@Command(name = "qsub", usageHelpAutoWidth = true,
+        customSynopsis = "hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
+        description = {"Submit a batch job script; prints the job id.",
+                "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
+                        + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=... -h -p PRIORITY -r y|n "
+                        + "-m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I.",
+                "Without a script, the script is read from standard input (the job is then named STDIN).",
+                "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
+        parameterListHeading = "", footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})
+public final class QsubCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--help", usageHelp = true, description = "show this help (-h means hold, as in PBS)")
+    boolean help;
+
+    @Unmatched
+    List<String> raw = new ArrayList<>();
+
+    /** Where a script without a file comes from; tests replace it. */
+    InputStream stdin = System.in;
+
+    @Override
+    public Integer call() {
+        QsubArgs args = QsubArgs.split(raw);
+        String script;
+        String defaultName;
+        if (!args.command().isEmpty()) {
+            script = commandScript(args.command());
+            defaultName = Path.of(args.command().get(0)).getFileName().toString();
+        } else if (args.script().isPresent()) {
+            script = readScript(Path.of(args.script().get()));
+            defaultName = Path.of(args.script().get()).getFileName().toString();
+        } else if (args.has('I')) {
+            script = "";
+            defaultName = "STDIN";
+        } else {
+            script = readStdin();
+            defaultName = "STDIN";
+        }
+        HeadClient head = client.client();
+        SubmitRequest request = new SubmitRequest(script, args.optionsWithDefaultName(script, defaultName),
+                ClientOptions.user(), Hosts.shortName(), System.getProperty("user.dir", ""), System.getenv());
+        Job job = head.submit(request);
+        spec.commandLine().getOut().println(job.id());
+        spec.commandLine().getOut().flush();
+        return ExitCodes.OK;
+    }
+
+    /** A script that runs the command given after {@code --}, each word quoted for the shell. */
+    static String commandScript(List<String> command) {
+        StringBuilder b = new StringBuilder("#!/bin/sh\nexec");
+        for (String word : command) {
+            b.append(" '").append(word.replace("'", "'\\''")).append('\'');
+        }
+        return b.append('\n').toString();
+    }
+
+    private static String readScript(Path file) {
+        try {
+            if (Files.isDirectory(file)) {
+                throw new UsageException("script file '" + file + "' is a directory");
+            }
+            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UncheckedIOException("script file '" + file + "' cannot be loaded: no such file", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("script file '" + file + "' cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private String readStdin() {
+        try {
+            return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the script from standard input: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.hpc.cli.local;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One daemon of a local cluster as recorded in {@code local.json}: its name ({@code head1},
+ * {@code node2}), role, the address it serves ({@code 127.0.0.1:8640} for a head, empty for a worker),
+ * its process id, log file, the exact command that started it (used again by
+ * {@link LocalCluster#startDaemon}) and the start time of that process, which tells a recycled pid
+ * from ours ({@link Instant#EPOCH} when unknown).
+ */
+public record Daemon(String name, Role role, String address, long pid, Path log, List<String> command,
+                     Instant started) {
+    public enum Role {
+        HEAD,
+        WORKER;
+
+        public String label() {
+            return this == HEAD ? "head" : "worker";
+        }
+    }
+
+    public Daemon {
+        command = List.copyOf(command);
+    }
+
+    public Daemon withProcess(long newPid, Instant newStarted) {
+        return new Daemon(name, role, address, newPid, log, command, newStarted);
+    }
+}

@@ -1,0 +1,223 @@
+package dev.hpc.cli.local;
+
+import dev.hpc.api.Json;
+import dev.hpc.cli.ConfigFile;
+import dev.hpc.cli.ExitCodes;
+import dev.hpc.cli.HpcMain;
+import dev.hpc.cli.UsageException;
+import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hpc local up|status|down}: a whole cluster on this machine ({@link LocalCluster}). */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Run a whole cluster (a head and workers) on this machine.",
+        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class})
+public final class LocalCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+
+    /** {@code ~/.hpc/local}. */
+    static Path defaultDir() {
+        return Path.of(System.getProperty("user.home", "."), ".hpc", "local");
+    }
+
+    static Path dirOrDefault(Path dir) {
+        return dir == null ? defaultDir() : dir;
+    }
+
+    /**
+     * The repository root holding the daemons' jars: {@code -Dhpc.home} (set by bin/hpc), else the
+     * directory three levels above this jar ({@code ROOT/cli/target/hpc-cli.jar}).
+     */
+    static Path hpcHome() {
+        String prop = System.getProperty("hpc.home", "");
+        if (!prop.isBlank()) {
+            return Path.of(prop).toAbsolutePath().normalize();
+        }
+        try {
+            Path jar = Path.of(HpcMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path root = jar.getParent() == null || jar.getParent().getParent() == null ? null
+                    : jar.getParent().getParent().getParent();
+            if (root != null && Files.isDirectory(root.resolve("head-node"))) {
+                return root;
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall through to the error below
+        }
+        throw new UsageException("cannot tell where hpc is installed: run it as bin/hpc, or pass "
+                + "-Dhpc.home=REPOSITORY_ROOT to java");
+    }
+
+    /** {@code hpc local up}. */
+    @Command(name = "up", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+            description = {"Start a head and workers on this machine as background processes, wait until they "
+                    + "are up, and point the commands at them (server= in ~/.hpc/config, or $HPC_CONFIG).",
+                    "Logs and state go to DIR; 'hpc local down' stops everything."})
+    public static final class Up implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "workers to start "
+                + "(default ${DEFAULT-VALUE})")
+        int workers;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "logs, data and local.json (default ~/.hpc/local)")
+        Path dir;
+
+        @Option(names = "--port", paramLabel = "P", defaultValue = "8640", description = "the head's HTTP port "
+                + "(default ${DEFAULT-VALUE})")
+        int port;
+
+        @Option(names = "--cluster", paramLabel = "NAME", defaultValue = LocalSpec.DEFAULT_CLUSTER,
+                description = "the cluster's name, the suffix of job ids (default ${DEFAULT-VALUE})")
+        String cluster;
+
+        @Option(names = "--cores", paramLabel = "C", description = "cores per worker (default max(2, processors))")
+        Integer cores;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "how long to wait "
+                + "for the cluster to come up (default ${DEFAULT-VALUE})")
+        int timeout;
+
+        @Override
+        public Integer call() {
+            if (workers < 0 || port < 1 || port > 65535 || timeout < 1 || (cores != null && cores < 1)) {
+                throw new UsageException("--workers must be 0 or more, --port 1 to 65535, --timeout and --cores "
+                        + "at least 1");
+            }
+            if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
+                throw new UsageException("--cluster " + cluster + ": use letters, digits, '.' and '-'");
+            }
+            Path config = ConfigFile.path(System.getenv(), Path.of(System.getProperty("user.home", ".")));
+            LocalSpec ls = LocalSpec.defaults(hpcHome()).withWorkers(workers).withPort(port).withCluster(cluster)
+                    .withReadyTimeout(Duration.ofSeconds(timeout)).withConfigFile(config);
+            if (cores != null) {
+                ls = ls.withCoresPerWorker(cores);
+            }
+            LocalCluster lc = new LocalCluster(dirOrDefault(dir));
+            LocalClusterInfo info = lc.start(ls);
+            PrintWriter out = spec.commandLine().getOut();
+            String head = info.heads().get(0);
+            out.println("cluster " + info.cluster() + " is up: head http://" + head + "/ (API " + info.apiUrl()
+                    + "), " + workers + " worker" + (workers == 1 ? "" : "s"));
+            out.println("try: echo 'hostname' | bin/qsub && bin/qstat; stop it with: hpc local down (logs in "
+                    + lc.dir() + ", server=" + String.join(",", info.heads()) + " written to " + config + ")");
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code hpc local status}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = {"List the daemons of the local cluster and whether each is alive.",
+                    "Exit code 0 when every recorded daemon is alive, 1 otherwise."})
+    public static final class Status implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the cluster was started (default "
+                + "~/.hpc/local)")
+        Path dir;
+
+        @Option(names = "--json", description = "as JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            LocalCluster lc = new LocalCluster(dirOrDefault(dir));
+            PrintWriter out = spec.commandLine().getOut();
+            var info = lc.info();
+            List<DaemonStatus> all = lc.status();
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("dir", lc.dir().toString());
+                info.ifPresent(i -> {
+                    doc.put("cluster", i.cluster());
+                    doc.put("heads", i.heads());
+                });
+                List<Object> daemons = new ArrayList<>();
+                for (DaemonStatus s : all) {
+                    Map<String, Object> m = LocalStateFile.toMap(s.daemon());
+                    m.put("alive", s.alive());
+                    daemons.add(m);
+                }
+                doc.put("daemons", daemons);
+                out.println(Json.writePretty(doc));
+            } else if (info.isEmpty()) {
+                out.println("no local cluster is recorded in " + lc.dir() + " (start one with 'hpc local up')");
+            } else {
+                out.println("cluster " + info.get().cluster() + " in " + lc.dir());
+                out.println(String.format(Locale.ROOT, "%-10s %-7s %-21s %-8s %-6s %s", "NAME", "ROLE", "ADDRESS",
+                        "PID", "STATE", "LOG"));
+                for (DaemonStatus s : all) {
+                    Daemon d = s.daemon();
+                    out.println(String.format(Locale.ROOT, "%-10s %-7s %-21s %-8d %-6s %s", d.name(),
+                            d.role().label(), d.address().isEmpty() ? "-" : d.address(), d.pid(),
+                            s.alive() ? "alive" : "dead", d.log()));
+                }
+            }
+            out.flush();
+            boolean allAlive = !all.isEmpty() && all.stream().allMatch(DaemonStatus::alive);
+            return allAlive ? ExitCodes.OK : ExitCodes.ERROR;
+        }
+    }
+
+    /** {@code hpc local down}. */
+    @Command(name = "down", mixinStandardHelpOptions = true,
+            description = "Stop every daemon of the local cluster: SIGTERM, then SIGKILL after 15 s.")
+    public static final class Down implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the cluster was started (default "
+                + "~/.hpc/local)")
+        Path dir;
+
+        @Override
+        public Integer call() {
+            LocalCluster lc = new LocalCluster(dirOrDefault(dir));
+            PrintWriter out = spec.commandLine().getOut();
+            var info = lc.info();
+            if (info.isEmpty()) {
+                out.println("no local cluster is recorded in " + lc.dir() + "; nothing to stop");
+                out.flush();
+                return ExitCodes.OK;
+            }
+            boolean survivors = false;
+            for (LocalCluster.Stopped s : lc.stop()) {
+                Daemon d = s.daemon();
+                String how = switch (s.outcome()) {
+                    case NOT_RUNNING -> "was not running";
+                    case TERMINATED -> "stopped";
+                    case KILLED -> "killed after " + LocalCluster.STOP_GRACE.toSeconds() + " s";
+                    case SURVIVED -> "STILL RUNNING after SIGKILL";
+                };
+                survivors |= s.outcome() == LocalCluster.Outcome.SURVIVED;
+                out.println(d.name() + " (pid " + d.pid() + "): " + how);
+            }
+            out.println(survivors ? "cluster " + info.get().cluster() + " is not fully down; " + lc.stateFile()
+                    + " is kept" : "cluster " + info.get().cluster() + " is down");
+            out.flush();
+            return survivors ? ExitCodes.ERROR : ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package dev.hpc.cli;
+
+import static dev.hpc.cli.TestJobs.aBusyNode;
+import static dev.hpc.cli.TestJobs.aCompletedJob;
+import static dev.hpc.cli.TestJobs.aFreeNode;
+import static dev.hpc.cli.TestJobs.aQueuedJob;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.HpcApiException;
+import dev.hpc.api.Job;
+import dev.hpc.api.Json;
+import dev.hpc.api.SubmitRequest;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The commands end to end against a fake head: what they print, to which stream, and their exit codes. */
+class CommandsTest {
+    private static final Job ONE = aCompletedJob(1, "hello", Duration.ofSeconds(1), 0);
+    private static final Job TWO = aQueuedJob(2, "second");
+
+    @TempDir
+    Path tmp;
+
+    private FakeHead head;
+
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeEach
+    void startHead() throws Exception {
+        head = new FakeHead(CommandsTest::route);
+    }
+
+    @AfterEach
+    void stopHead() {
+        head.close();
+    }
+
+    private static FakeHead.Reply route(FakeHead.Request r) {
+        String p = r.rawPath();
+        if (r.method().equals("POST") && p.equals("/api/v1/jobs")) {
+            return FakeHead.Reply.json(201, Map.of("id", "3.cluster", "job", Codec.toMap(aQueuedJob(3, "x"), true)));
+        }
+        if (p.equals("/api/v1/jobs")) {
+            return r.query().contains("after=1") ? FakeHead.Reply.page(List.of(TWO), 2, null)
+                    : FakeHead.Reply.page(List.of(ONE), 2, "1");
+        }
+        if (p.startsWith("/api/v1/jobs/1")) {
+            return FakeHead.Reply.job(ONE);
+        }
+        if (p.startsWith("/api/v1/jobs/2/hold")) {
+            return FakeHead.Reply.error(409, "NOT_ALLOWED", "job 2.cluster is running: only queued jobs can be held");
+        }
+        if (p.startsWith("/api/v1/jobs/2")) {
+            return FakeHead.Reply.job(TWO);
+        }
+        if (p.startsWith("/api/v1/jobs/")) {
+            return FakeHead.Reply.error(404, "UNKNOWN_JOB", "no such job");
+        }
+        if (p.equals("/api/v1/nodes")) {
+            return FakeHead.Reply.nodes(List.of(aFreeNode("node1"), aBusyNode("node2", "2.cluster")));
+        }
+        if (p.equals("/api/v1/nodes/node1")) {
+            return FakeHead.Reply.json(200, Codec.toMap(aFreeNode("node1")));
+        }
+        return FakeHead.Reply.error(404, "UNKNOWN_NODE", "no such node");
+    }
+
+    private Run run(String... args) {
+        return run(Optional.empty(), args);
+    }
+
+    private Run run(Optional<String> stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = HpcMain.commandLine(new PrintWriter(out), new PrintWriter(err));
+        stdin.ifPresent(s -> ((QsubCommand) cl.getSubcommands().get("qsub").getCommand()).stdin =
+                new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private SubmitRequest submitted() {
+        return Codec.readSubmitRequest(Json.readObject(head.requests.get(0).body()));
+    }
+
+    @Test
+    void qsubPrintsTheJobIdAloneAndSendsTheScriptFile() throws Exception {
+        Path script = tmp.resolve("job.sh");
+        Files.writeString(script, "#!/bin/sh\necho hi\n");
+
+        Run r = run("qsub", "--server", head.address(), "-l", "walltime=10", script.toString(), "-j", "oe");
+
+        assertEquals(new Run(0, "3.cluster\n", ""), r);
+        SubmitRequest sent = submitted();
+        assertEquals("#!/bin/sh\necho hi\n", sent.script());
+        assertEquals(List.of("-N", "job.sh", "-l", "walltime=10", "-j", "oe"), sent.options());
+        assertEquals(System.getProperty("user.name"), sent.user());
+        assertEquals(System.getProperty("user.dir"), sent.submitDir());
+        assertEquals(Hosts.shortName(), sent.submitHost());
+        assertEquals(System.getenv(), sent.clientEnvironment());
+        assertEquals(System.getProperty("user.name"), head.requests.get(0).user());
+    }
+
+    @Test
+    void qsubReadsStandardInputWithoutAScript() {
+        Run r = run(Optional.of("#PBS -N piped\nhostname\n"), "qsub", "--server", head.address(), "-h");
+
+        assertEquals(0, r.code());
+        assertEquals("#PBS -N piped\nhostname\n", submitted().script());
+        assertEquals(List.of("-h"), submitted().options());
+    }
+
+    @Test
+    void qsubErrors() {
+        Run missing = run("qsub", "--server", head.address(), tmp.resolve("gone.sh").toString());
+        Run usage = run("qsub", "--server", head.address(), "-Y", "x.sh");
+
+        assertEquals(1, missing.code());
+        assertEquals("qsub: script file '" + tmp.resolve("gone.sh") + "' cannot be loaded: no such file\n",
+                missing.err());
+        assertEquals(2, usage.code());
+        assertTrue(usage.err().startsWith("qsub: invalid option -- 'Y'\n"), usage.err());
+        assertEquals(0, head.requests.size());
+    }
+
+    @Test
+    void qstatPagesThroughTheWholeListing() {
+        Run r = run("qstat", "--server", head.address());
+
+        assertEquals(0, r.code());
+        assertEquals(QstatFormat.HEADER + "\n"
+                + "1.cluster                 hello            alice           00:00:01 C batch\n"
+                + "2.cluster                 second           alice                  0 Q batch\n", r.out());
+        assertEquals(2, head.requests.size());
+    }
+
+    @Test
+    void qstatShowsKnownIdsThenReportsUnknownOnes() {
+        Run r = run("qstat", "--server", head.address(), "1", "99", "2.cluster", "abc");
+
+        assertEquals(153, r.code());
+        assertTrue(r.out().contains("\n1.cluster "), r.out());
+        assertTrue(r.out().contains("\n2.cluster "), r.out());
+        assertTrue(r.err().startsWith("qstat: Unknown Job Id 99\nqstat: 'abc' is not a job id"), r.err());
+    }
+
+    @Test
+    void qstatFullAndJson() {
+        Run full = run("qstat", "--server", head.address(), "-f", "1");
+        Run json = run("qstat", "--server", head.address(), "-f", "-F", "json", "-x");
+        Run badFormat = run("qstat", "--server", head.address(), "-f", "-F", "dsv");
+
+        assertTrue(full.out().startsWith("Job Id: 1.cluster\n    Job_Name = hello\n"), full.out());
+        assertEquals(Map.of("1.cluster", "F", "2.cluster", "Q"), Map.of(
+                "1.cluster", Json.readObject(json.out()).object("Jobs").object("1.cluster").string("job_state"),
+                "2.cluster", Json.readObject(json.out()).object("Jobs").object("2.cluster").string("job_state")));
+        assertTrue(head.requests.stream().anyMatch(q -> q.query().contains("history=true")));
+        assertEquals(2, badFormat.code());
+    }
+
+    @Test
+    void qdelGoesOnAfterAnUnknownIdAndPrintsNothingOnSuccess() {
+        Run r = run("qdel", "--server", head.address(), "1", "99", "2");
+
+        assertEquals(new Run(153, "", "qdel: Unknown Job Id 99\n"), r);
+        assertEquals(List.of("/api/v1/jobs/1/cancel", "/api/v1/jobs/99/cancel", "/api/v1/jobs/2/cancel"),
+                head.requests.stream().map(FakeHead.Request::rawPath).toList());
+    }
+
+    @Test
+    void qholdRefusedIsExitOneWithTheHeadsMessage() {
+        Run r = run("qhold", "--server", head.address(), "2");
+        Run ok = run("qrls", "--server", head.address(), "-h", "u", "1");
+
+        assertEquals(new Run(1, "", "qhold: job 2.cluster is running: only queued jobs can be held (2)\n"), r);
+        assertEquals(new Run(0, "", ""), ok);
+    }
+
+    @Test
+    void pbsnodesListsNodesAndReportsUnknownOnes() {
+        Run all = run("pbsnodes", "--server", head.address());
+        Run some = run("pbsnodes", "--server", head.address(), "node1", "nodeX");
+
+        assertEquals(0, all.code());
+        assertEquals(PbsnodesFormat.nodes(List.of(aFreeNode("node1"), aBusyNode("node2", "2.cluster"))), all.out());
+        assertEquals(new Run(1, PbsnodesFormat.node(aFreeNode("node1")), "pbsnodes: Unknown node nodeX\n"), some);
+    }
+
+    @Test
+    void exitCodesOfErrors() {
+        StringWriter err = new StringWriter();
+        PrintWriter w = new PrintWriter(err);
+
+        assertEquals(3, HpcMain.report(new HeadClient.UnavailableException("no head answered"), "qstat", w));
+        assertEquals(153, HpcMain.report(new HpcApiException(404, "UNKNOWN_JOB", "no job 9"), "qsub", w));
+        assertEquals(1, HpcMain.report(new HpcApiException(400, "BAD_REQUEST", "line 3: bad"), "qsub", w));
+        assertEquals(2, HpcMain.report(new UsageException("no head address"), "qdel", w));
+        w.flush();
+        assertTrue(err.toString().startsWith("qstat: no head answered\nqstat: is the cluster up?"), err.toString());
+        assertTrue(err.toString().contains("qsub: line 3: bad\n"), err.toString());
+    }
+
+    @Test
+    void helpWorksForEveryCommand() {
+        for (String c : List.of("qsub", "qstat", "qdel", "qhold", "qrls", "pbsnodes", "local")) {
+            Run r = run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertTrue(r.out().startsWith("Usage:"), c + ": " + r.out());
+        }
+        assertEquals(0, run("local", "up", "--help").code());
+    }
+}

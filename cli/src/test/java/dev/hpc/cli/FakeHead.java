@@ -1,0 +1,103 @@
+package dev.hpc.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.hpc.api.Codec;
+import dev.hpc.api.Job;
+import dev.hpc.api.Json;
+import dev.hpc.api.NodeInfo;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/** A stand-in for a head's REST API on a free port of 127.0.0.1: answers by a routing function, records requests. */
+final class FakeHead implements AutoCloseable {
+    record Request(String method, String rawPath, String query, String user, String body) {
+    }
+
+    /** An answer; {@link #CLOSE} drops the connection without one. */
+    record Reply(int status, String body) {
+        static final Reply CLOSE = new Reply(-1, "");
+
+        static Reply json(int status, Object value) {
+            return new Reply(status, Json.write(value));
+        }
+
+        static Reply error(int status, String code, String message) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("code", code);
+            m.put("message", message);
+            return json(status, m);
+        }
+
+        static Reply job(Job j) {
+            return json(200, Codec.toMap(j, true));
+        }
+
+        static Reply page(List<Job> jobs, long total, String next) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            List<Object> list = new ArrayList<>();
+            jobs.forEach(j -> list.add(Codec.toMap(j, false)));
+            m.put("jobs", list);
+            m.put("total", total);
+            m.put("next", next);
+            return json(200, m);
+        }
+
+        static Reply nodes(List<NodeInfo> nodes) {
+            List<Object> list = new ArrayList<>();
+            nodes.forEach(n -> list.add(Codec.toMap(n)));
+            return json(200, Map.of("nodes", list));
+        }
+    }
+
+    final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    private final HttpServer server;
+    private volatile Function<Request, Reply> routes;
+
+    FakeHead(Function<Request, Reply> routes) throws IOException {
+        this.routes = routes;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String address() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    void routes(Function<Request, Reply> r) {
+        routes = r;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Request r = new Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
+                ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery(),
+                ex.getRequestHeaders().getFirst("X-Hpc-User"), body);
+        requests.add(r);
+        Reply reply = routes.apply(r);
+        if (reply == Reply.CLOSE) {
+            ex.close();
+            return;
+        }
+        byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        ex.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,220 @@
+package dev.hpc.cli;
+
+import static dev.hpc.cli.TestJobs.aQueuedJob;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.HpcApiException;
+import dev.hpc.api.HpcException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.SubmitRequest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class HeadClientTest {
+    private static final HeadClient.Settings ONE_ROUND = HeadClient.Settings.defaults().withMaxWait(Duration.ZERO);
+
+    /** A port nothing listens on: connecting to it is refused. */
+    static String refusingAddress() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return "127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    private static FakeHead serving(Job job) throws IOException {
+        return new FakeHead(r -> FakeHead.Reply.job(job));
+    }
+
+    @Test
+    void goesToTheSecondHeadWhenTheFirstRefusesConnectionsAndRemembersIt() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        try (FakeHead good = serving(job)) {
+            String dead = refusingAddress();
+            HeadClient client = new HeadClient(List.of(dead, good.address()), "alice", ONE_ROUND);
+
+            assertEquals(job.id(), client.job("7").id());
+            assertEquals(good.address(), client.preferredHead());
+            assertEquals(job.id(), client.job("7").id());
+            assertEquals(2, good.requests.size());
+        }
+    }
+
+    @Test
+    void unavailableHeadIsSkippedForTheNextOne() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        try (FakeHead standby = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"));
+             FakeHead active = serving(job)) {
+            HeadClient client = new HeadClient(List.of(standby.address(), active.address()), "alice", ONE_ROUND);
+
+            assertEquals(job.id(), client.job("7").id());
+            assertEquals(1, standby.requests.size());
+            assertEquals(active.address(), client.preferredHead());
+        }
+    }
+
+    @Test
+    void keepsRetryingWithinTheWaitUntilAHeadAnswers() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        AtomicInteger calls = new AtomicInteger();
+        try (FakeHead head = new FakeHead(r -> calls.incrementAndGet() <= 2
+                ? FakeHead.Reply.error(503, "UNAVAILABLE", "taking over") : FakeHead.Reply.job(job))) {
+            HeadClient client = new HeadClient(List.of(head.address()), "alice", HeadClient.Settings.defaults()
+                    .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+
+            assertEquals(job.id(), client.job("7").id());
+            assertEquals(3, head.requests.size());
+        }
+    }
+
+    @Test
+    void clientErrorIsNotRetriedAndCarriesTheErrorBody() throws Exception {
+        try (FakeHead first = new FakeHead(r -> FakeHead.Reply.error(404, "UNKNOWN_JOB", "no job 99.cluster"));
+             FakeHead second = serving(aQueuedJob(99, "x"))) {
+            HeadClient client = new HeadClient(List.of(first.address(), second.address()), "alice",
+                    HeadClient.Settings.defaults());
+
+            HpcApiException e = assertThrows(HpcApiException.class, () -> client.job("99"));
+
+            assertEquals(404, e.status());
+            assertEquals("UNKNOWN_JOB", e.code());
+            assertEquals("no job 99.cluster", e.getMessage());
+            assertTrue(e.isUnknownJob());
+            assertEquals(1, first.requests.size());
+            assertEquals(0, second.requests.size());
+        }
+    }
+
+    @Test
+    void errorWithoutOurBodyStillSaysWhatTheHeadAnswered() throws Exception {
+        try (FakeHead head = new FakeHead(r -> new FakeHead.Reply(400, "<html>\n  Bad things\n</html>"))) {
+            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+
+            HpcApiException e = assertThrows(HpcApiException.class, () -> client.nodes());
+
+            assertEquals("HTTP_400", e.code());
+            assertEquals("the head answered HTTP 400: <html>", e.getMessage());
+        }
+    }
+
+    @Test
+    void givesUpWhenNoHeadAnswersAndNamesEveryAddress() throws Exception {
+        String a = refusingAddress();
+        try (FakeHead b = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"))) {
+            HeadClient client = new HeadClient(List.of(a, b.address()), "alice", ONE_ROUND);
+
+            HeadClient.UnavailableException e = assertThrows(HeadClient.UnavailableException.class,
+                    () -> client.cluster());
+
+            assertTrue(e.getMessage().contains(a + ": connection refused"), e.getMessage());
+            assertTrue(e.getMessage().contains(b.address() + ": 503 UNAVAILABLE (no active head yet)"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void submissionIsNotSentAgainOnceItMayHaveArrived() throws Exception {
+        try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE);
+             FakeHead other = serving(aQueuedJob(1, "x"))) {
+            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), "alice",
+                    HeadClient.Settings.defaults());
+
+            HpcException e = assertThrows(HpcException.class, () -> client.submit(
+                    new SubmitRequest("echo hi\n", List.of(), "alice", "h", "/tmp", Map.of())));
+
+            assertTrue(e.getMessage().contains("may or may not have been accepted"), e.getMessage());
+            assertEquals(1, dropping.requests.size());
+            assertEquals(0, other.requests.size());
+        }
+    }
+
+    @Test
+    void readsAreRetriedOnTheNextHeadWhenAConnectionDrops() throws Exception {
+        Job job = aQueuedJob(1, "x");
+        try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE); FakeHead other = serving(job)) {
+            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), "alice", ONE_ROUND);
+
+            assertEquals(job.id(), client.job("1").id());
+        }
+    }
+
+    @Test
+    void submitSendsTheRequestAsJsonWithTheUserHeader() throws Exception {
+        Job job = aQueuedJob(3, "hello");
+        Map<String, Object> created = Map.of("id", job.id().toString(), "job", Codec.toMap(job, true));
+        try (FakeHead head = new FakeHead(r -> FakeHead.Reply.json(201, created))) {
+            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            SubmitRequest request = new SubmitRequest("#!/bin/sh\necho hi\n", List.of("-N", "hello"), "alice",
+                    "login1", "/home/alice", Map.of("HOME", "/home/alice"));
+
+            Job answer = client.submit(request);
+
+            assertEquals(job.id(), answer.id());
+            FakeHead.Request sent = head.requests.get(0);
+            assertEquals("POST", sent.method());
+            assertEquals("/api/v1/jobs", sent.rawPath());
+            assertEquals("alice", sent.user());
+            assertEquals(request, Codec.readSubmitRequest(Json.readObject(sent.body())));
+        }
+    }
+
+    @Test
+    void actionsNameTheirUserAndEncodeArrayIds() throws Exception {
+        Job job = aQueuedJob(42, "x");
+        try (FakeHead head = serving(job)) {
+            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+
+            client.cancel("42[]", "bob");
+            client.hold("42.cluster", "bob");
+            client.release("42[3]", "carol");
+
+            assertEquals(List.of("/api/v1/jobs/42%5B%5D/cancel", "/api/v1/jobs/42.cluster/hold",
+                    "/api/v1/jobs/42%5B3%5D/release"), head.requests.stream().map(FakeHead.Request::rawPath).toList());
+            assertEquals(List.of("bob", "bob", "carol"),
+                    head.requests.stream().map(FakeHead.Request::user).toList());
+            assertTrue(head.requests.stream().allMatch(r -> r.method().equals("POST")));
+        }
+    }
+
+    @Test
+    void listingSendsTheFiltersAndFollowsNextToTheEnd() throws Exception {
+        Job a = aQueuedJob(1, "a");
+        Job b = aQueuedJob(2, "b");
+        try (FakeHead head = new FakeHead(r -> r.query().contains("after=1")
+                ? FakeHead.Reply.page(List.of(b), 2, null) : FakeHead.Reply.page(List.of(a), 2, "1"))) {
+            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            HeadClient.JobQuery query = HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED,
+                    JobState.HELD)).withUser("bob smith").withHistory(true).withLimit(1);
+
+            HeadClient.JobPage first = client.jobs(query);
+            List<Job> all = client.allJobs(query);
+
+            assertEquals(Optional.of("1"), first.next());
+            assertEquals(2, first.total());
+            assertEquals(List.of(a.id(), b.id()), all.stream().map(Job::id).toList());
+            assertEquals("state=QUEUED%2CHELD&user=bob+smith&history=true&limit=1", head.requests.get(0).query());
+            assertEquals("state=QUEUED%2CHELD&user=bob+smith&history=true&limit=1&after=1",
+                    head.requests.get(2).query());
+        }
+    }
+
+    @Test
+    void addressesAreCheckedAndNormalized() {
+        assertEquals("h:8640", HeadClient.normalizeAddress(" http://h:8640/ "));
+        assertEquals("[::1]:8640", HeadClient.normalizeAddress("[::1]:8640"));
+        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h"));
+        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:0"));
+        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:http"));
+        assertThrows(HpcException.class, () -> new HeadClient(List.of()));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.hpc.cli;
+
+import static dev.hpc.cli.TestJobs.aBusyNode;
+import static dev.hpc.cli.TestJobs.aDownNode;
+import static dev.hpc.cli.TestJobs.aFreeNode;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.hpc.api.Health;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PbsnodesFormatTest {
+    @Test
+    void busyNodeInTorqueForm() {
+        assertEquals("""
+                node1
+                     state = job-exclusive
+                     power_state = Running
+                     np = 2
+                     ntype = cluster
+                     jobs = 42.cluster, 43[1].cluster
+                     status = opsys=linux,uname=Linux node1.example,rectime=1795479272,loadave=1.50,\
+                availmem=2097152kb,totmem=4194304kb,ncpus=2,state=job-exclusive
+                     mom_service_port = 15002
+                     mom_manager_port = 15003
+
+                """, PbsnodesFormat.node(aBusyNode("node1", "42.cluster", "43[1].cluster")));
+    }
+
+    @Test
+    void nodeNeverHeardFromHasNoStatusButItsNote() {
+        assertEquals("""
+                node9
+                     state = down
+                     power_state = Running
+                     np = 4
+                     ntype = cluster
+                     mom_service_port = 15002
+                     mom_manager_port = 15003
+                     note = no heartbeat for 30 s
+
+                """, PbsnodesFormat.node(aDownNode("node9", "no heartbeat for 30 s")));
+    }
+
+    @Test
+    void failedHealthCheckShowsItsMessage() {
+        NodeInfo sick = new NodeInfo("node3", "", NodeState.OFFLINE, 2, 0, 1 << 20, 0,
+                new Health(0, 0, 0, false, "disk full, /scratch"), TestJobs.T0, "health check failed", List.of());
+
+        String text = PbsnodesFormat.node(sick);
+
+        assertEquals(true, text.contains(",message=disk full; /scratch,state=offline\n"), text);
+    }
+
+    @Test
+    void minusLListsOnlyNodesThatTakeNoWork() {
+        NodeInfo offline = new NodeInfo("node4", "", NodeState.OFFLINE, 2, 0, 0, 0, Health.UNKNOWN,
+                TestJobs.T0, "", List.of());
+
+        assertEquals("""
+                node2                down            no heartbeat
+                node4                offline
+                """, PbsnodesFormat.unavailableList(List.of(aFreeNode("node1"), aDownNode("node2", "no heartbeat"),
+                aBusyNode("node3"), offline)));
+    }
+}

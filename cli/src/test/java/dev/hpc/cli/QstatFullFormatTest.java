@@ -1,0 +1,189 @@
+package dev.hpc.cli;
+
+import static dev.hpc.cli.TestJobs.T0;
+import static dev.hpc.cli.TestJobs.aRunningJob;
+import static dev.hpc.cli.TestJobs.anArrayJob;
+import static dev.hpc.cli.TestJobs.slot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Dependency;
+import dev.hpc.api.DependencyType;
+import dev.hpc.api.EndReason;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.Resources;
+import dev.hpc.api.Task;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class QstatFullFormatTest {
+    private static final Instant NOW = T0.plus(Duration.ofHours(1));
+    private static final ZoneId UTC = ZoneOffset.UTC;
+
+    private static Job aFinishedJobWithEverything() {
+        TestJobs.Spec s = TestJobs.spec();
+        s.resources = new Resources(2, 4, 2L << 30, Duration.ofHours(1), 1, Map.of("gpu", 1L));
+        s.stdout = "/home/alice/run/hello.o1";
+        s.stderr = "/home/alice/run/hello.e1";
+        s.join = JoinMode.STDOUT_STDERR;
+        s.rerunnable = false;
+        s.priority = 10;
+        s.env.put("PBS_O_HOME", "/home/alice");
+        s.env.put("PBS_O_WORKDIR", "/home/alice/run");
+        Task t = TestJobs.ended(-1, JobState.COMPLETED, T0.plusSeconds(5), Duration.ofSeconds(61), 0,
+                EndReason.EXITED, slot("node1", 4), slot("node2", 4));
+        return TestJobs.job(1, s.build(), JobState.COMPLETED, List.of(t));
+    }
+
+    @Test
+    void fullFormOneLinePerAttribute() {
+        String text = QstatFullFormat.text(List.of(JobView.whole(aFinishedJobWithEverything())), true, false, NOW,
+                UTC);
+
+        assertEquals("""
+                Job Id: 1.cluster
+                    Job_Name = hello
+                    Job_Owner = alice@login1
+                    resources_used.walltime = 00:01:01
+                    job_state = C
+                    queue = batch
+                    server = cluster
+                    ctime = Tue Nov 24 00:14:32 2026
+                    qtime = Tue Nov 24 00:14:32 2026
+                    stime = Tue Nov 24 00:14:37 2026
+                    mtime = Tue Nov 24 00:15:38 2026
+                    exec_host = node1/0-3+node2/0-3
+                    Resource_List.nodes = 2:ppn=4:gpu=1
+                    Resource_List.ncpus = 8
+                    Resource_List.mem = 4gb
+                    Resource_List.walltime = 01:00:00
+                    Output_Path = login1:/home/alice/run/hello.o1
+                    Error_Path = login1:/home/alice/run/hello.e1
+                    Join_Path = oe
+                    Hold_Types = n
+                    Priority = 10
+                    Rerunable = False
+                    Variable_List = PBS_O_HOME=/home/alice,PBS_O_WORKDIR=/home/alice/run
+                    euser = alice
+                    init_work_dir = /home/alice/run
+                    submit_host = login1
+                    exit_status = 0
+                    run_count = 1
+
+                """, text);
+    }
+
+    @Test
+    void longValuesWrapAfterCommasAtEightyColumns() {
+        TestJobs.Spec s = TestJobs.spec();
+        for (int i = 0; i < 12; i++) {
+            s.env.put("VARIABLE_" + i, "value-" + i + "-" + "x".repeat(i));
+        }
+        s.env.put("LONG", "y".repeat(150));
+        s.env.put("COMMA", "a,b");
+        Job j = TestJobs.job(1, s.build(), JobState.QUEUED, List.of(Task.fresh(-1, false)));
+
+        String wrapped = QstatFullFormat.block(JobView.whole(j), false, false, NOW, UTC);
+        String oneLine = QstatFullFormat.block(JobView.whole(j), true, false, NOW, UTC);
+
+        for (String line : wrapped.split("\n")) {
+            assertTrue(line.replace("\t", "        ").length() <= 80, line);
+        }
+        assertTrue(wrapped.contains(",\n\tVARIABLE_"), wrapped);
+        assertTrue(oneLine.contains("COMMA=a\\,b,"), oneLine);
+        assertEquals(oneLine, wrapped.replace("\n\t", ""));
+    }
+
+    @Test
+    void runningJobHasNoExitStatusButItsHostsAndStart() {
+        Job j = aRunningJob(4, "busy", T0.plusSeconds(60), slot("node1", 1));
+
+        String text = QstatFullFormat.block(JobView.whole(j), true, false, NOW, UTC);
+
+        assertTrue(text.contains("    job_state = R\n"), text);
+        assertTrue(text.contains("    resources_used.walltime = 00:59:00\n"), text);
+        assertTrue(text.contains("    stime = Tue Nov 24 00:15:32 2026\n"), text);
+        assertTrue(text.contains("    exec_host = node1/0\n"), text);
+        assertTrue(text.contains("    Output_Path = login1:/home/alice/run/busy.o4\n"), text);
+        assertFalse(text.contains("exit_status"), text);
+    }
+
+    @Test
+    void heldOnADependencyAndCancelledJobsSayWhy() {
+        TestJobs.Spec s = TestJobs.spec();
+        s.deps = List.of(new Dependency(DependencyType.AFTEROK, List.of(7L, 8L)));
+        Job held = TestJobs.job(9, s.build(), JobState.HELD, List.of(Task.fresh(-1, true)));
+        Task cancelled = TestJobs.ended(-1, JobState.CANCELLED, T0, Duration.ofSeconds(3), 271, EndReason.CANCELLED);
+        Job gone = new Job(TestJobs.id(10), TestJobs.spec().build(), JobState.CANCELLED, T0, List.of(cancelled), "bob",
+                3);
+
+        String heldText = QstatFullFormat.block(JobView.whole(held), true, false, NOW, UTC);
+        String goneText = QstatFullFormat.block(JobView.whole(gone), true, true, NOW, UTC);
+
+        assertTrue(heldText.contains("    Hold_Types = s\n"), heldText);
+        assertTrue(heldText.contains("    depend = afterok:7.cluster:8.cluster\n"), heldText);
+        assertTrue(goneText.contains("    job_state = F\n"), goneText);
+        assertTrue(goneText.contains("    exit_status = 271\n"), goneText);
+        assertTrue(goneText.contains("    comment = cancelled by bob\n"), goneText);
+    }
+
+    @Test
+    void arrayParentShowsItsRequestAndTasksTheirIndex() {
+        Job array = anArrayJob(42, "sweep", 3);
+
+        String parent = QstatFullFormat.block(JobView.whole(array), true, false, NOW, UTC);
+        String task = QstatFullFormat.block(JobView.task(array, 2).orElseThrow(), true, false, NOW, UTC);
+
+        assertTrue(parent.startsWith("Job Id: 42[].cluster\n"), parent);
+        assertTrue(parent.contains("    job_array_request = 1-3%2\n"), parent);
+        assertTrue(task.startsWith("Job Id: 42[2].cluster\n"), task);
+        assertTrue(task.contains("    job_state = Q\n"), task);
+        assertTrue(task.contains("    job_array_id = 2\n"), task);
+    }
+
+    @Test
+    void jsonIsOpenPbsShape() {
+        Map<String, Object> doc = QstatFullFormat.json(List.of(JobView.whole(aFinishedJobWithEverything())),
+                "cluster", false, NOW, UTC);
+
+        JsonFields f = Json.readObject(Json.writePretty(doc));
+        JsonFields job = f.object("Jobs").object("1.cluster");
+        assertEquals(NOW.getEpochSecond(), f.longValue("timestamp"));
+        assertEquals("cluster", f.string("pbs_server"));
+        assertEquals(Version.NUMBER, f.string("pbs_version"));
+        assertEquals("hello", job.string("Job_Name"));
+        assertEquals(8, job.object("Resource_List").intValue("ncpus"));
+        assertEquals("4gb", job.object("Resource_List").string("mem"));
+        assertEquals("00:01:01", job.object("resources_used").string("walltime"));
+        assertEquals(Map.of("PBS_O_HOME", "/home/alice", "PBS_O_WORKDIR", "/home/alice/run"),
+                job.stringMap("Variable_List"));
+        assertEquals(0, job.intValue("exit_status"));
+        assertEquals(10, job.intValue("Priority"));
+    }
+
+    @Test
+    void jsonWithoutJobsHasNoJobsObject() {
+        Map<String, Object> doc = QstatFullFormat.json(List.of(), "cluster", false, NOW, UTC);
+
+        assertEquals(List.of("timestamp", "pbs_version", "pbs_server"), List.copyOf(doc.keySet()));
+    }
+
+    @Test
+    void sizesTakeTheLargestExactUnit() {
+        assertEquals("4gb", PbsText.size(4L << 30));
+        assertEquals("1536mb", PbsText.size(1536L << 20));
+        assertEquals("100b", PbsText.size(100));
+        assertEquals("Tue Nov  3 00:14:32 2026", PbsText.ctime(Instant.parse("2026-11-03T00:14:32Z"), UTC));
+        assertEquals("100:00:00", PbsText.hhmmss(Duration.ofHours(100)));
+    }
+}

@@ -1,0 +1,526 @@
+package dev.hpc.api;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
+
+/**
+ * The Java client of the REST API (docs/rest-api.md), used by the CLI, the examples and the process
+ * tests. It knows every head's address and goes to the one that answers: the last head that
+ * answered first, then the others in list order. A refused or timed-out connection, or a
+ * {@code 503 UNAVAILABLE} (no active head yet), moves on to the next address; when every address
+ * failed it waits (100 ms, doubling up to 1 s) and tries them all again, for at most
+ * {@link Settings#maxWait()} in total, so that a command issued during a head takeover waits for
+ * the new active head instead of failing. Any other error answer is final and becomes an
+ * {@link HpcApiException} with the status, code and message of the error body.
+ *
+ * <p>A submission is the one call that is not idempotent: once its request may have reached a head
+ * (the head closed the connection or did not answer in time) it is not sent again, since that
+ * could submit the job twice; the caller gets an {@link HpcException} that says so. Connections
+ * that were never established are retried for every call.
+ *
+ * <p>Uses only {@code java.net.http} and the codecs of this package, so that the CLI stays small
+ * and quick to start. Instances are thread-safe.
+ */
+public final class HeadClient {
+    private static final String API = "/api/v1";
+
+    /**
+     * How long to keep trying. {@code maxWait} bounds the whole call including backoff; with
+     * {@link Duration#ZERO} every address is tried exactly once.
+     */
+    public record Settings(Duration maxWait, Duration connectTimeout, Duration requestTimeout, Duration firstBackoff,
+                           Duration maxBackoff) {
+        public Settings {
+            if (maxWait.isNegative() || connectTimeout.isNegative() || connectTimeout.isZero()
+                    || requestTimeout.isNegative() || requestTimeout.isZero() || firstBackoff.isNegative()
+                    || maxBackoff.compareTo(firstBackoff) < 0) {
+                throw new IllegalArgumentException("invalid client settings " + maxWait + ", " + connectTimeout
+                        + ", " + requestTimeout + ", " + firstBackoff + ", " + maxBackoff);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(10),
+                    Duration.ofMillis(100), Duration.ofSeconds(1));
+        }
+
+        public Settings withMaxWait(Duration d) {
+            return new Settings(d, connectTimeout, requestTimeout, firstBackoff, maxBackoff);
+        }
+
+        public Settings withRequestTimeout(Duration d) {
+            return new Settings(maxWait, connectTimeout, d, firstBackoff, maxBackoff);
+        }
+
+        public Settings withBackoff(Duration first, Duration max) {
+            return new Settings(maxWait, connectTimeout, requestTimeout, first, max);
+        }
+    }
+
+    /**
+     * Filters of {@code GET /api/v1/jobs}. An empty {@code states} list, {@code user} or {@code queue}
+     * does not filter; {@code limit} 0 takes the head's default; {@code after} is the {@code next}
+     * of the previous page, empty for the first page.
+     */
+    public record JobQuery(List<JobState> states, String user, String queue, boolean history, int limit,
+                           String after) {
+        public JobQuery {
+            states = List.copyOf(states);
+            if (limit < 0) {
+                throw new IllegalArgumentException("limit must not be negative, got " + limit);
+            }
+        }
+
+        public static JobQuery all() {
+            return new JobQuery(List.of(), "", "", false, 0, "");
+        }
+
+        public JobQuery withStates(List<JobState> s) {
+            return new JobQuery(s, user, queue, history, limit, after);
+        }
+
+        public JobQuery withUser(String u) {
+            return new JobQuery(states, u, queue, history, limit, after);
+        }
+
+        public JobQuery withQueue(String q) {
+            return new JobQuery(states, user, q, history, limit, after);
+        }
+
+        public JobQuery withHistory(boolean h) {
+            return new JobQuery(states, user, queue, h, limit, after);
+        }
+
+        public JobQuery withLimit(int l) {
+            return new JobQuery(states, user, queue, history, l, after);
+        }
+
+        public JobQuery withAfter(String a) {
+            return new JobQuery(states, user, queue, history, limit, a);
+        }
+
+        String queryString() {
+            StringJoiner q = new StringJoiner("&", "?", "").setEmptyValue("");
+            if (!states.isEmpty()) {
+                StringJoiner s = new StringJoiner(",");
+                states.forEach(st -> s.add(st.name()));
+                q.add("state=" + encode(s.toString()));
+            }
+            if (!user.isEmpty()) {
+                q.add("user=" + encode(user));
+            }
+            if (!queue.isEmpty()) {
+                q.add("queue=" + encode(queue));
+            }
+            if (history) {
+                q.add("history=true");
+            }
+            if (limit > 0) {
+                q.add("limit=" + limit);
+            }
+            if (!after.isEmpty()) {
+                q.add("after=" + encode(after));
+            }
+            return q.toString();
+        }
+    }
+
+    /** One page of a listing; {@code next} is the {@code after} of the following page, empty on the last. */
+    public record JobPage(List<Job> jobs, long total, Optional<String> next) {
+        public JobPage {
+            jobs = List.copyOf(jobs);
+        }
+    }
+
+    /** No head answered within the wait: every address refused, timed out or had no active head. */
+    public static final class UnavailableException extends HpcException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    private final List<String> heads;
+    private final List<URI> bases;
+    private final String user;
+    private final Settings settings;
+    private final HttpClient http;
+    private volatile int preferred;
+
+    /** A client for {@code user.name} with the default settings. */
+    public HeadClient(List<String> heads) {
+        this(heads, System.getProperty("user.name", ""), Settings.defaults());
+    }
+
+    /**
+     * @param heads addresses as {@code host:port} (an {@code http://} prefix and a trailing slash are
+     *              accepted); at least one
+     * @param user  sent as {@code X-Hpc-User} on every request that names no other user
+     */
+    public HeadClient(List<String> heads, String user, Settings settings) {
+        if (heads.isEmpty()) {
+            throw new InvalidRequestException("no head address given: expected at least one host:port");
+        }
+        List<String> normalized = new ArrayList<>();
+        List<URI> uris = new ArrayList<>();
+        for (String h : heads) {
+            String a = normalizeAddress(h);
+            normalized.add(a);
+            uris.add(URI.create("http://" + a));
+        }
+        this.heads = List.copyOf(normalized);
+        this.bases = List.copyOf(uris);
+        this.user = user;
+        this.settings = settings;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
+    }
+
+    /**
+     * {@code host:port} from what a user typed: trims, drops an {@code http://} prefix and a trailing
+     * slash, and checks that a port in 1..65535 is there.
+     */
+    public static String normalizeAddress(String text) {
+        String a = text.trim();
+        if (a.startsWith("http://")) {
+            a = a.substring("http://".length());
+        }
+        while (a.endsWith("/")) {
+            a = a.substring(0, a.length() - 1);
+        }
+        int colon = a.lastIndexOf(':');
+        if (colon <= 0 || colon == a.length() - 1 || a.indexOf('/') >= 0) {
+            throw new InvalidRequestException("'" + text + "' is not a head address: expected host:port, "
+                    + "for example 127.0.0.1:8640");
+        }
+        String port = a.substring(colon + 1);
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 1 || p > 65535) {
+            throw new InvalidRequestException("'" + text + "' is not a head address: the port must be a number "
+                    + "from 1 to 65535");
+        }
+        return a;
+    }
+
+    public List<String> heads() {
+        return heads;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The address tried first by the next call: the head that answered last. */
+    public String preferredHead() {
+        return heads.get(preferred);
+    }
+
+    // ---- jobs
+
+    /** Submits a script; the answer is the accepted job. Not retried once the request may have arrived. */
+    public Job submit(SubmitRequest request) {
+        String as = request.user().isEmpty() ? user : request.user();
+        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)), as, false));
+        return readJob(answer.object("job"));
+    }
+
+    /** One job with its script; {@code id} in any form users type ({@code 42}, {@code 42.c}, {@code 42[]}). */
+    public Job job(String id) {
+        return readJob(object(call("GET", "/jobs/" + encodePath(id), "", user, true)));
+    }
+
+    public JobPage jobs(JobQuery query) {
+        JsonFields f = object(call("GET", "/jobs" + query.queryString(), "", user, true));
+        List<Job> jobs = new ArrayList<>();
+        try {
+            for (JsonFields j : f.objects("jobs")) {
+                jobs.add(Codec.readJob(j));
+            }
+            String next = "";
+            if (f.has("next")) {
+                Object n = f.raw().get("next");
+                next = n instanceof Number ? String.valueOf(n) : f.string("next");
+            }
+            return new JobPage(jobs, f.longValue("total", jobs.size()),
+                    next.isEmpty() ? Optional.empty() : Optional.of(next));
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** Every job the query selects, following {@code next} from page to page. */
+    public List<Job> allJobs(JobQuery query) {
+        List<Job> out = new ArrayList<>();
+        JobQuery q = query;
+        while (true) {
+            JobPage page = jobs(q);
+            out.addAll(page.jobs());
+            if (page.next().isEmpty() || page.next().get().equals(q.after()) || page.jobs().isEmpty()) {
+                return out;
+            }
+            q = q.withAfter(page.next().get());
+        }
+    }
+
+    public Job cancel(String id, String asUser) {
+        return jobAction(id, "cancel", asUser);
+    }
+
+    public Job hold(String id, String asUser) {
+        return jobAction(id, "hold", asUser);
+    }
+
+    public Job release(String id, String asUser) {
+        return jobAction(id, "release", asUser);
+    }
+
+    private Job jobAction(String id, String action, String asUser) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "", asUser, true)));
+    }
+
+    // ---- nodes and cluster
+
+    public List<NodeInfo> nodes() {
+        JsonFields f = object(call("GET", "/nodes", "", user, true));
+        List<NodeInfo> out = new ArrayList<>();
+        try {
+            for (JsonFields n : f.objects("nodes")) {
+                out.add(Codec.readNode(n));
+            }
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+        return out;
+    }
+
+    public NodeInfo node(String name) {
+        JsonFields f = object(call("GET", "/nodes/" + encodePath(name), "", user, true));
+        try {
+            return Codec.readNode(f);
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** {@code GET /api/v1/cluster} as plain maps and lists, in the order the head wrote them. */
+    public Map<String, Object> cluster() {
+        JsonFields f = object(call("GET", "/cluster", "", user, true));
+        Map<String, Object> out = new LinkedHashMap<>();
+        f.raw().forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
+
+    // ---- machinery
+
+    private Job readJob(JsonFields f) {
+        try {
+            return Codec.readJob(f);
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    private JsonFields object(String body) {
+        try {
+            return Json.readObject(body);
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    private HpcException unreadable(HpcException e) {
+        return new HpcException("the head at " + preferredHead() + " sent an answer this client cannot read ("
+                + e.getMessage() + "); are the client and the head the same version?", e);
+    }
+
+    /**
+     * Sends one request to the head that answers and returns the body of a 2xx answer.
+     *
+     * @param retryAfterSend whether the request may be sent again after it may have reached a head
+     */
+    private String call(String method, String path, String body, String asUser, boolean retryAfterSend) {
+        long deadline = System.nanoTime() + settings.maxWait().toNanos();
+        Duration backoff = settings.firstBackoff();
+        Map<String, String> failures = new LinkedHashMap<>();
+        while (true) {
+            int first = preferred;
+            for (int i = 0; i < bases.size(); i++) {
+                int idx = (first + i) % bases.size();
+                HttpResponse<String> response;
+                try {
+                    response = http.send(request(idx, method, path, body, asUser),
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                } catch (ConnectException | HttpConnectTimeoutException e) {
+                    failures.put(heads.get(idx), describe(e));
+                    continue;
+                } catch (HttpTimeoutException e) {
+                    if (!retryAfterSend) {
+                        throw maybeApplied(idx, "did not answer within " + seconds(settings.requestTimeout()));
+                    }
+                    failures.put(heads.get(idx), "no answer within " + seconds(settings.requestTimeout()));
+                    continue;
+                } catch (IOException e) {
+                    if (!retryAfterSend) {
+                        throw maybeApplied(idx, "closed the connection (" + describe(e) + ")");
+                    }
+                    failures.put(heads.get(idx), describe(e));
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new HpcException("interrupted while waiting for the head at " + heads.get(idx));
+                }
+                int status = response.statusCode();
+                if (status == 503) {
+                    HpcApiException unavailable = apiError(status, response.body());
+                    failures.put(heads.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage() + ")");
+                    continue;
+                }
+                preferred = answeredBy(response.uri(), idx);
+                if (status >= 200 && status < 300) {
+                    return response.body();
+                }
+                throw apiError(status, response.body());
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw unavailable(failures);
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(backoff.toMillis(), remaining / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HpcException("interrupted while waiting for a head to answer");
+            }
+            Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
+            backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+        }
+    }
+
+    private HttpRequest request(int idx, String method, String path, String body, String asUser) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(bases.get(idx).resolve(API + path))
+                .timeout(settings.requestTimeout())
+                .header("Accept", "application/json");
+        if (!asUser.isEmpty()) {
+            b.header("X-Hpc-User", asUser);
+        }
+        if (method.equals("GET")) {
+            b.GET();
+        } else {
+            b.header("Content-Type", "application/json; charset=utf-8");
+            b.method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        }
+        return b.build();
+    }
+
+    /** After a redirect from a standby, the head that answered is the one to ask first next time. */
+    private int answeredBy(URI uri, int asked) {
+        String authority = uri.getRawAuthority();
+        for (int i = 0; i < bases.size(); i++) {
+            if (bases.get(i).getRawAuthority().equalsIgnoreCase(authority)) {
+                return i;
+            }
+        }
+        return asked;
+    }
+
+    static HpcApiException apiError(int status, String body) {
+        String fallbackCode = "HTTP_" + status;
+        try {
+            JsonFields f = Json.readObject(body);
+            String code = f.string("code", fallbackCode);
+            String message = f.string("message", "");
+            if (!message.isEmpty()) {
+                return new HpcApiException(status, code, message);
+            }
+            return new HpcApiException(status, code, "the head answered HTTP " + status + " " + code);
+        } catch (HpcException notOurs) {
+            String firstLine = body.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("");
+            if (firstLine.length() > 200) {
+                firstLine = firstLine.substring(0, 200) + "...";
+            }
+            return new HpcApiException(status, fallbackCode,
+                    "the head answered HTTP " + status + (firstLine.isEmpty() ? "" : ": " + firstLine));
+        }
+    }
+
+    private HpcException maybeApplied(int idx, String what) {
+        preferred = (idx + 1) % bases.size();
+        return new HpcException("the head at " + heads.get(idx) + " " + what + " after the submission was sent: the "
+                + "job may or may not have been accepted; check with qstat before submitting it again");
+    }
+
+    private UnavailableException unavailable(Map<String, String> failures) {
+        StringJoiner j = new StringJoiner("; ");
+        failures.forEach((head, why) -> j.add(head + ": " + why));
+        String waited = settings.maxWait().isZero() ? "" : " within " + seconds(settings.maxWait());
+        return new UnavailableException("no head answered" + waited + " (" + j + ")");
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof ConnectException) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof java.nio.channels.UnresolvedAddressException) {
+                    return "unknown host";
+                }
+                if (c.getMessage() != null && !c.getMessage().isEmpty()) {
+                    return c.getMessage().toLowerCase(java.util.Locale.ROOT).contains("refused")
+                            ? "connection refused" : c.getMessage();
+                }
+            }
+            return "connection refused";
+        }
+        if (e instanceof HttpConnectTimeoutException) {
+            return "connection timed out";
+        }
+        String m = e.getMessage();
+        if (m == null || m.isEmpty()) {
+            Throwable c = e.getCause();
+            m = c != null && c.getMessage() != null ? c.getMessage() : e.getClass().getSimpleName();
+        }
+        return m.toLowerCase(java.util.Locale.ROOT).contains("refused") ? "connection refused" : m;
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A path segment: percent-encodes brackets and everything else outside the unreserved set. */
+    static String encodePath(String segment) {
+        if (segment.isEmpty()) {
+            throw new InvalidRequestException("an empty id names nothing");
+        }
+        return encode(segment).replace("+", "%20");
+    }
+}
