@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "hpc", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
         description = "Batch jobs on a cluster that looks like one machine.",
         subcommands = {QsubCommand.class, QstatCommand.class, QdelCommand.class, QholdCommand.class,
-                QrlsCommand.class, PbsnodesCommand.class, LocalCommand.class, CommandLine.HelpCommand.class},
+                QrlsCommand.class, PbsnodesCommand.class, LocalCommand.class, ClusterCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
 public final class HpcCommand implements Callable<Integer> {
     @Spec

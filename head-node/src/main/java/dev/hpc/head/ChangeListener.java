@@ -10,4 +10,12 @@ import java.util.List;
  */
 public interface ChangeListener {
     void changed(List<Job> jobs, List<NodeInfo> nodes);
+
+    /**
+     * Told of every alert (node down, offline or back, task requeued or failed by a node failure) once
+     * the change behind it is durable and recorded in the event log; on the head's alert thread, so keep it
+     * quick.
+     */
+    default void alert(dev.hpc.api.Alert alert) {
+    }
 }

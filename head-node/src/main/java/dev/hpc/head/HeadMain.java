@@ -1,7 +1,12 @@
 package dev.hpc.head;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.head.replication.HeadCluster;
+import dev.hpc.head.replication.Leadership;
+import dev.hpc.head.replication.ReplicationConfig;
+import dev.hpc.head.replication.Witnesses;
 import io.vertx.core.Vertx;
+import java.util.Optional;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -38,6 +43,18 @@ public final class HeadMain implements Callable<Integer> {
     String keepCompleted;
     @Option(names = "--max-requeues", description = "requeues after node failures before a task fails (default 3)")
     Integer maxRequeues;
+    @Option(names = "--peers", split = ",",
+            description = "the head cluster's members (host:port of their --peer-port), this head's own included; "
+                    + "without it the head runs alone, with no standby")
+    java.util.List<String> peers;
+    @Option(names = "--peer-port", description = "this head's port in the head cluster (default 5701)")
+    Integer peerPort;
+    @Option(names = "--peer-public-address",
+            description = "host:port the other heads reach this one at, when not its bind address and peer port")
+    String peerPublicAddress;
+    @Option(names = "--head-timeout",
+            description = "a head that stops answering (not killed: hung) is dropped after this long (default 3s)")
+    String headTimeout;
     @Option(names = "--default-queue", description = "queue of jobs that name none (default batch)")
     String defaultQueue;
 
@@ -57,15 +74,37 @@ public final class HeadMain implements Callable<Integer> {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
         }
+        Clock clock = Clock.systemUTC();
+        Witnesses witnesses = new Witnesses(config.heartbeatInterval().multipliedBy(3));
         HeadService service;
+        Optional<HeadCluster> headCluster = Optional.empty();
+        Optional<Leadership> leadership = Optional.empty();
         try {
-            service = HeadService.start(config, Clock.systemUTC());
+            if (peers == null || peers.isEmpty()) {
+                service = HeadService.start(config, clock);
+            } else {
+                if (config.port() == 0) {
+                    throw new HpcException("--port must be a fixed port when --peers is given: the other heads "
+                            + "send clients to it");
+                }
+                ReplicationConfig rc = new ReplicationConfig(config.bindHost(), peerPort != null ? peerPort : 5701,
+                        peers, peerPublicAddress == null ? "" : peerPublicAddress,
+                        duration("head-timeout", headTimeout == null ? "3s" : headTimeout));
+                service = HeadService.open(config, clock);
+                headCluster = Optional.of(HeadCluster.join(config.cluster(), config.name(),
+                        config.bindHost() + ":" + config.port(), rc));
+                leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
+                        Duration.ofMillis(100)));
+                leadership.get().onTakeover((previous, epoch, took) -> System.out.println("head " + config.name()
+                        + " took over from " + previous + " with epoch " + epoch + ", " + took.toMillis()
+                        + " ms after the loss was seen"));
+            }
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
             return 1;
         }
         Vertx vertx = Vertx.vertx();
-        HeadVerticle verticle = new HeadVerticle(service);
+        HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock);
         try {
             vertx.deployVerticle(verticle).await();
         } catch (Exception e) {
@@ -75,9 +114,15 @@ public final class HeadMain implements Callable<Integer> {
             vertx.close();
             return 1;
         }
+        leadership.ifPresent(Leadership::start);
+        Optional<Leadership> stopLeadership = leadership;
+        Optional<HeadCluster> stopCluster = headCluster;
+        HeadService stopService = service;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopLeadership.ifPresent(Leadership::close);
             vertx.close().await();
-            service.close();
+            stopCluster.ifPresent(HeadCluster::close);
+            stopService.close();
         }, "head-shutdown"));
         System.out.println("head " + config.name() + " of cluster " + config.cluster() + " listening on "
                 + config.bindHost() + ":" + verticle.port() + " (epoch " + service.epoch() + ")");

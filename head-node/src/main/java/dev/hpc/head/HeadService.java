@@ -46,7 +46,10 @@ public final class HeadService implements AutoCloseable {
     private final HeadConfig config;
     private final Clock clock;
     private final JobStore store;
-    private final ClusterState state;
+    /** Null while this head is not the active one: a standby holds no state of its own to change. */
+    private volatile ClusterState state;
+    private final AtomicBoolean loopsStarted = new AtomicBoolean();
+    private volatile Runnable onActivation = () -> { };
     private final ExecutorService stateThread;
     private final ScheduledExecutorService ticker;
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
@@ -54,12 +57,13 @@ public final class HeadService implements AutoCloseable {
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Records alerts in the event log and tells listeners of them, off the state and writer threads. */
+    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(r -> daemon(r, "alerts"));
 
-    private HeadService(HeadConfig config, Clock clock, JobStore store, ClusterState state) {
+    private HeadService(HeadConfig config, Clock clock, JobStore store) {
         this.config = config;
         this.clock = clock;
         this.store = store;
-        this.state = state;
         this.startedAt = clock.instant();
         this.stateThread = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-state"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
@@ -71,32 +75,69 @@ public final class HeadService implements AutoCloseable {
         return t;
     }
 
-    /** Opens the store, raises the epoch and loads the state: a cold start or a restart after a crash. */
+    /** A single head: opens the store and becomes active at once with the state it holds. */
     public static HeadService start(HeadConfig config, Clock clock) {
-        JobStore store = JobStore.open(config.dataDir());
-        long epoch = store.nextEpoch();
+        HeadService service = open(config, clock);
+        long epoch = service.store.nextEpoch(0);
+        service.activate(service.stateFromStore(epoch));
+        return service;
+    }
+
+    /** Opens the store; the head is not active until {@link #activate} gives it a state. */
+    public static HeadService open(HeadConfig config, Clock clock) {
+        return new HeadService(config, clock, JobStore.open(config.dataDir()));
+    }
+
+    /** The state as this head's own store holds it: a cold start, or a restart after a crash. */
+    public ClusterState stateFromStore(long epoch) {
         Instant now = clock.instant();
         Instant keepSince = now.minus(config.keepCompleted());
-        ClusterState state = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
-        store.loadOutcomes(keepSince, state::restoreOutcome);
-        store.loadLive(keepSince, state::restore);
+        ClusterState fresh = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
+        store.loadOutcomes(keepSince, fresh::restoreOutcome);
+        store.loadLive(keepSince, fresh::restore);
         for (NodeInfo n : store.loadNodes()) {
-            state.restore(n, now);
+            fresh.restore(n, now);
         }
-        HeadService service = new HeadService(config, clock, store, state);
-        service.startLoops();
-        LOG.info("head " + config.name() + " active for cluster " + config.cluster() + " with epoch " + epoch);
-        return service;
+        return fresh;
+    }
+
+    /** Makes this head the active one with the given state; waits until it is in place. */
+    public void activate(ClusterState loaded) {
+        CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
+        if (loopsStarted.compareAndSet(false, true)) {
+            startLoops();
+        }
+        LOG.info("head " + config.name() + " active for cluster " + config.cluster() + " with epoch "
+                + loaded.epoch());
+        onActivation.run();
+        requestCycle();
+    }
+
+    /** Stops acting as the active head (a newer epoch exists elsewhere); the state is dropped. */
+    public void deactivate() {
+        CompletableFuture.runAsync(() -> state = null, stateThread).join();
+        LOG.warning("head " + config.name() + " is no longer active");
+    }
+
+    public boolean isActive() {
+        return state != null;
+    }
+
+    /** Run when this head becomes active, after the state is in place: the gateway welcomes its workers. */
+    public void onActivation(Runnable action) {
+        this.onActivation = action;
     }
 
     private void startLoops() {
         long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-        ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("failure detector",
-                this::detectFailures)), tick, tick, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(() -> whileActive("failure detector", this::detectFailures), tick, tick,
+                TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () ->
-                state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted()))))),
-                10, 10, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
+            if (state != null) {
+                state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+            }
+        })), 10, 10, TimeUnit.SECONDS);
     }
 
     /** Loops never die: each step catches, logs, counts and goes on. */
@@ -121,8 +162,10 @@ public final class HeadService implements AutoCloseable {
         return config;
     }
 
+    /** The epoch of this head's term while active, 0 otherwise. */
     public long epoch() {
-        return state.epoch();
+        ClusterState s = state;
+        return s == null ? 0 : s.epoch();
     }
 
     public Instant startedAt() {
@@ -136,7 +179,22 @@ public final class HeadService implements AutoCloseable {
     // ------------------------------------------------------------------ commands
 
     private <T> CompletableFuture<T> onState(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, stateThread);
+        return CompletableFuture.supplyAsync(() -> {
+            if (state == null) {
+                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
+                        + " is not the active head; ask another head or retry in a moment");
+            }
+            return work.get();
+        }, stateThread);
+    }
+
+    /** Runs a loop step on the state thread only while active; a standby has nothing to do. */
+    private void whileActive(String loop, Runnable step) {
+        stateThread.execute(() -> {
+            if (state != null) {
+                loopStep(loop, step);
+            }
+        });
     }
 
     /** Applies on the state thread, then commits; effects go out and the future completes once durable. */
@@ -152,7 +210,8 @@ public final class HeadService implements AutoCloseable {
         }
         CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         List<Effect> toSend = out.effects();
-        if (toSend.isEmpty() && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
+        if (toSend.isEmpty() && out.alerts().isEmpty()
+                && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
         }
         return durable.thenRun(() -> {
@@ -160,6 +219,7 @@ public final class HeadService implements AutoCloseable {
                 effects.deliver(e);
             }
             tellListeners(out.changedJobs(), out.changedNodes());
+            raiseAlerts(out.alerts());
         });
     }
 
@@ -208,22 +268,23 @@ public final class HeadService implements AutoCloseable {
     }
 
     public void registered(Register registration) {
-        stateThread.execute(() -> loopStep("registration of " + registration.node(),
-                () -> applyNow(new Command.RegisterNode(registration, clock.instant()))));
+        whileActive("registration of " + registration.node(),
+                () -> applyNow(new Command.RegisterNode(registration, clock.instant())));
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
-        stateThread.execute(() -> loopStep("heartbeat of " + node, () -> {
-            state.apply(new Command.Heartbeat(node, health, clock.instant()));
+        whileActive("heartbeat of " + node, () -> {
+            applyNow(new Command.Heartbeat(node, health, clock.instant()));
+            applyNow(new Command.CheckRunning(node, runningAttempts, config.nodeTimeout(), clock.instant()));
             for (Effect kill : state.staleAttempts(node, runningAttempts)) {
                 effects.deliver(kill);
             }
-        }));
+        });
     }
 
     public void finished(String node, TaskResult result) {
-        stateThread.execute(() -> loopStep("result of attempt " + result.attemptId() + " from " + node,
-                () -> applyNow(new Command.Finish(node, result))));
+        whileActive("result of attempt " + result.attemptId() + " from " + node,
+                () -> applyNow(new Command.Finish(node, result)));
     }
 
     // ------------------------------------------------------------------ queries
@@ -263,7 +324,9 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
-                loopStep("scheduling cycle", this::cycle);
+                if (state != null) {
+                    loopStep("scheduling cycle", this::cycle);
+                }
             });
         }
     }
@@ -292,12 +355,79 @@ public final class HeadService implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ node administration and alerts
+
+    /** {@code pbsnodes -o}: no new work on the node; what runs goes on. */
+    public CompletableFuture<NodeInfo> setOffline(String node, String note, String by) {
+        return nodeCommand(new Command.SetOffline(node, note, by, clock.instant()));
+    }
+
+    /** {@code pbsnodes -c}: the node takes work again (clears offline and drain). */
+    public CompletableFuture<NodeInfo> clearNode(String node, String by) {
+        return nodeCommand(new Command.ClearNode(node, by, clock.instant()));
+    }
+
+    public CompletableFuture<NodeInfo> drainNode(String node, String note, String by) {
+        return nodeCommand(new Command.Drain(node, note, by, clock.instant()));
+    }
+
+    /** {@code hpc worker stop}: the worker is told to exit, at once or once its tasks have ended. */
+    public CompletableFuture<NodeInfo> stopNode(String node, boolean drain, String by) {
+        return nodeCommand(new Command.StopNode(node, drain, by, clock.instant()));
+    }
+
+    private CompletableFuture<NodeInfo> nodeCommand(Command command) {
+        CompletableFuture<Outcome> applied = onState(() -> state.apply(command));
+        return applied.thenCompose(out -> publish(out).thenApply(v -> out.nodeAnswer().orElseThrow()));
+    }
+
+    /** The newest {@code limit} alerts of the event log, oldest first. */
+    public CompletableFuture<List<dev.hpc.api.Alert>> eventLog(int limit) {
+        return CompletableFuture.supplyAsync(() -> store.events(limit), alertThread);
+    }
+
+    /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */
+    private void raiseAlerts(List<dev.hpc.api.Alert> alerts) {
+        if (alerts.isEmpty()) {
+            return;
+        }
+        List<dev.hpc.api.Alert> raised = List.copyOf(alerts);
+        for (dev.hpc.api.Alert a : raised) {
+            LOG.warning("alert " + a.kind() + " " + a.subject() + ": " + a.message());
+        }
+        alertThread.execute(() -> loopStep("alerts", () -> {
+            List<dev.hpc.api.Alert> recorded = raised;
+            try {
+                recorded = store.appendEvents(raised);
+            } catch (RuntimeException e) {
+                loopErrors.incrementAndGet();
+                LOG.log(Level.WARNING, "cannot record " + raised.size() + " alerts in the event log", e);
+            }
+            for (dev.hpc.api.Alert a : recorded) {
+                for (ChangeListener l : listeners) {
+                    try {
+                        l.alert(a);
+                    } catch (RuntimeException e) {
+                        loopErrors.incrementAndGet();
+                        LOG.log(Level.WARNING, "alert listener failed", e);
+                    }
+                }
+            }
+        }));
+    }
+
     @Override
     public void close() {
         ticker.shutdownNow();
         stateThread.shutdown();
         try {
             stateThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        alertThread.shutdown();
+        try {
+            alertThread.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,28 +2,48 @@ package dev.hpc.head;
 
 import dev.hpc.head.api.ApiRoutes;
 import dev.hpc.head.gateway.WorkerGateway;
+import dev.hpc.head.replication.Leadership;
+import dev.hpc.head.replication.Witnesses;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import dev.hpc.head.web.WebView;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 
-/** The head's network edge: one HTTP server for the REST API and the worker link. */
+/** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
     private final HeadService head;
+    private final Optional<Leadership> leadership;
+    private final Witnesses witnesses;
+    private final Clock clock;
     private HttpServer server;
+    private Router router;
 
+    /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
+        this(head, Optional.empty(), new Witnesses(Duration.ofSeconds(3)), Clock.systemUTC());
+    }
+
+    public HeadVerticle(HeadService head, Optional<Leadership> leadership, Witnesses witnesses, Clock clock) {
         this.head = head;
+        this.leadership = leadership;
+        this.witnesses = witnesses;
+        this.clock = clock;
     }
 
     @Override
     public Future<?> start() {
-        Router router = Router.router(vertx);
-        WorkerGateway gateway = new WorkerGateway(head);
+        router = Router.router(vertx);
+        WorkerGateway gateway = new WorkerGateway(head, witnesses, clock);
         head.effectSink(gateway);
         gateway.mount(router);
+        new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
+        new WebView().mount(router);
         server = vertx.createHttpServer(new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)
                 .setMaxWebSocketFrameSize(1024 * 1024));
@@ -32,5 +52,10 @@ public final class HeadVerticle extends VerticleBase {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** The routes served, once started; tests compare them with the API's description. */
+    public Router router() {
+        return router;
     }
 }

@@ -288,13 +288,44 @@ public final class Codec {
         m.put("lastHeartbeat", instant(n.lastHeartbeat()));
         m.put("reason", n.reason());
         m.put("tasks", n.tasks());
+        m.put("offlineBy", n.offlineBy().name());
+        m.put("offlineNote", n.offlineNote());
+        m.put("draining", n.draining());
         return m;
     }
 
     public static NodeInfo readNode(JsonFields f) {
-        return new NodeInfo(f.string("name"), f.string("host", ""), f.enumValue("state", NodeState.class),
+        NodeInfo plain = new NodeInfo(f.string("name"), f.string("host", ""), f.enumValue("state", NodeState.class),
                 f.intValue("cores"), f.intValue("coresUsed"), f.longValue("memory"), f.longValue("memoryUsed"),
                 readHealth(f.object("health")), instant(f, "lastHeartbeat"), f.string("reason", ""),
                 f.strings("tasks"));
+        return withNodeMarks(plain, f);
+    }
+
+    /** The offline mark and drain of a node; a node written before they existed keeps what its state implies. */
+    private static NodeInfo withNodeMarks(NodeInfo n, JsonFields f) {
+        if (!f.has("offlineBy")) {
+            return n;
+        }
+        return new NodeInfo(n.name(), n.host(), n.state(), n.cores(), n.coresUsed(), n.memory(), n.memoryUsed(),
+                n.health(), n.lastHeartbeat(), n.reason(), n.tasks(), f.enumValue("offlineBy", OfflineOrigin.class),
+                f.string("offlineNote", ""), f.bool("draining", false));
+    }
+
+    // ---- alerts
+
+    public static Map<String, Object> toMap(Alert a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("kind", a.kind().name());
+        m.put("subject", a.subject());
+        m.put("message", a.message());
+        m.put("time", instant(a.time()));
+        return m;
+    }
+
+    public static Alert readAlert(JsonFields f) {
+        return new Alert(f.longValue("id", 0), f.enumValue("kind", Alert.Kind.class), f.string("subject"),
+                f.string("message", ""), instant(f, "time"));
     }
 }

@@ -5,12 +5,30 @@ import java.util.List;
 
 /**
  * A node as the head sees it: capacity, use, health and the tasks on it ({@code 42.c}, {@code 43[2].c}).
- * {@code reason} explains a down or offline state; {@code lastHeartbeat} is {@link Instant#EPOCH}
- * if none was ever received.
+ * {@code reason} explains a down, offline or draining state; {@code lastHeartbeat} is
+ * {@link Instant#EPOCH} if none was ever received.
+ *
+ * <p>{@code offlineBy} and {@code offlineNote} keep the offline mark even while the node is down
+ * (PBS shows {@code down,offline}): who took it offline and why (the administrator's note, or the
+ * health-check script's message). {@code draining} is set while the node takes no new work but
+ * lets its running work finish.
  */
 public record NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
-                       long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks) {
+                       long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks,
+                       OfflineOrigin offlineBy, String offlineNote, boolean draining) {
     public NodeInfo {
         tasks = List.copyOf(tasks);
+    }
+
+    /** A node without offline mark or drain, as the head shows nodes that never had one. */
+    public NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
+                    long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks) {
+        this(name, host, state, cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason, tasks,
+                state == NodeState.OFFLINE ? OfflineOrigin.ADMIN : OfflineOrigin.NONE,
+                state == NodeState.OFFLINE ? reason : "", state == NodeState.DRAINING);
+    }
+
+    public boolean offline() {
+        return offlineBy != OfflineOrigin.NONE;
     }
 }

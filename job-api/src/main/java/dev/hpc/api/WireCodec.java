@@ -49,10 +49,12 @@ public final class WireCodec {
                 finished.add(result(t));
             }
             m.put("finished", finished);
+            m.put("health", Codec.toMap(r.health()));
         } else if (message instanceof Heartbeat h) {
             m.put("type", "heartbeat");
             m.put("health", Codec.toMap(h.health()));
             m.put("running", h.runningAttempts());
+            m.put("activeHead", h.activeHead());
         } else if (message instanceof TaskStarted s) {
             m.put("type", "started");
             m.put("attemptId", s.attemptId());
@@ -82,6 +84,10 @@ public final class WireCodec {
             m.put("type", "ack");
             m.put("epoch", a.epoch());
             m.put("attemptId", a.attemptId());
+        } else if (message instanceof WireMessage.Shutdown s) {
+            m.put("type", "shutdown");
+            m.put("epoch", s.epoch());
+            m.put("reason", s.reason());
         }
         return Json.write(m);
     }
@@ -150,9 +156,11 @@ public final class WireCodec {
                     finished.add(readResult(t));
                 }
                 yield new Register(f.string("node"), f.string("host"), f.intValue("cores"), f.longValue("memory"),
-                        f.longMap("generic"), f.string("secretProof", ""), running, finished);
+                        f.longMap("generic"), f.string("secretProof", ""), running, finished,
+                        f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN);
             }
-            case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"));
+            case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"),
+                    f.string("activeHead", ""));
             case "started" -> new TaskStarted(f.longValue("attemptId"), f.longValue("pid"));
             case "finished" -> new TaskFinished(readResult(f.object("result")));
             default -> throw new InvalidRequestException("unknown worker message type '" + type + "'");
@@ -170,6 +178,7 @@ public final class WireCodec {
             case "kill" -> new Kill(f.longValue("epoch"), f.longValue("attemptId"),
                     f.enumValue("reason", EndReason.class));
             case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
+            case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
             default -> throw new InvalidRequestException("unknown head message type '" + type + "'");
         };
     }

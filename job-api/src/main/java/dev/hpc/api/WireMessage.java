@@ -31,16 +31,31 @@ public sealed interface WireMessage {
     record TaskResult(long attemptId, String taskName, int exitStatus, EndReason reason, Instant end) {
     }
 
+    /**
+     * {@code health} is the node's health at registration, with its health-check verdict, so that a
+     * node whose check fails takes no work even before its first heartbeat.
+     */
     record Register(String node, String host, int cores, long memory, Map<String, Long> generic,
-                    String secretProof, List<RunningTask> running, List<TaskResult> finished) implements FromWorker {
+                    String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health)
+            implements FromWorker {
         public Register {
             generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
             running = List.copyOf(running);
             finished = List.copyOf(finished);
         }
+
+        /** A registration without health figures (they follow in the first heartbeat). */
+        public Register(String node, String host, int cores, long memory, Map<String, Long> generic,
+                        String secretProof, List<RunningTask> running, List<TaskResult> finished) {
+            this(node, host, cores, memory, generic, secretProof, running, finished, Health.UNKNOWN);
+        }
     }
 
-    record Heartbeat(Health health, List<Long> runningAttempts) implements FromWorker {
+    /**
+     * {@code activeHead} names the head this worker obeys and still has an open link to, or is empty:
+     * workers are the witnesses a standby asks before it takes over (DESIGN.md, leadership).
+     */
+    record Heartbeat(Health health, List<Long> runningAttempts, String activeHead) implements FromWorker {
         public Heartbeat {
             runningAttempts = List.copyOf(runningAttempts);
         }
@@ -65,6 +80,13 @@ public sealed interface WireMessage {
     }
 
     record ResultAck(long epoch, long attemptId) implements FromHead {
+    }
+
+    /**
+     * The head asks the worker to stop: an administrator stopped the node ({@code hpc worker stop}),
+     * after draining it when asked. The worker kills what still runs, closes its links and exits.
+     */
+    record Shutdown(long epoch, String reason) implements FromHead {
     }
 
     /**

@@ -103,6 +103,11 @@ final class HeadLink {
         return welcomeEpoch;
     }
 
+    /** The name the head gave in its welcome, empty before one. */
+    String welcomedBy() {
+        return headName;
+    }
+
     String headName() {
         return headName.isEmpty() ? address.toString() : headName + " (" + address + ")";
     }

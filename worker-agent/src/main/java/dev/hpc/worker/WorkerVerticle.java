@@ -326,7 +326,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (ar.failed()) {
                 LOG.log(Level.FINE, "cannot sample health", ar.cause());
             }
-            Heartbeat hb = new Heartbeat(health, tasks.runningIds());
+            String activeHead = active.filter(HeadLink::welcomed).map(HeadLink::welcomedBy).orElse("");
+            Heartbeat hb = new Heartbeat(health, tasks.runningIds(), activeHead);
             links.stream().filter(HeadLink::answered).forEach(l -> l.send(hb));
         });
     }

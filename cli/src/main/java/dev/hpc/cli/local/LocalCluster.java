@@ -38,6 +38,9 @@ import java.util.StringJoiner;
  * Not thread-safe: one caller at a time per directory.
  */
 public final class LocalCluster {
+    /** A head's port in the head cluster is its HTTP port plus this; see {@code {peerPort}} in {@link LocalSpec}. */
+    public static final int PEER_PORT_OFFSET = 100;
+
     /** How long {@link #stop()} waits after SIGTERM before it sends SIGKILL. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(15);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
@@ -172,8 +175,15 @@ public final class LocalCluster {
     static List<String> substitute(List<String> args, String name, int index, int port, List<String> heads) {
         List<String> out = new ArrayList<>();
         for (String a : args) {
+            List<String> peers = new ArrayList<>();
+            for (String h : heads) {
+                int colon = h.lastIndexOf(':');
+                peers.add(h.substring(0, colon) + ":" + (Integer.parseInt(h.substring(colon + 1)) + PEER_PORT_OFFSET));
+            }
             out.add(a.replace("{name}", name).replace("{index}", String.valueOf(index))
-                    .replace("{port}", String.valueOf(port)).replace("{heads}", String.join(",", heads)));
+                    .replace("{port}", String.valueOf(port)).replace("{heads}", String.join(",", heads))
+                    .replace("{peerPort}", String.valueOf(port + PEER_PORT_OFFSET))
+                    .replace("{peers}", String.join(",", peers)));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.HeadClient;
 import dev.hpc.api.Json;
 import dev.hpc.cli.ConfigFile;
 import dev.hpc.cli.ExitCodes;
@@ -19,12 +20,14 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code hpc local up|status|down}: a whole cluster on this machine ({@link LocalCluster}). */
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run a whole cluster (a head and workers) on this machine.",
-        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class})
+        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class,
+                LocalCommand.KillHead.class, LocalCommand.StartHead.class})
 public final class LocalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -98,6 +101,10 @@ public final class LocalCommand implements Callable<Integer> {
                 + "for the cluster to come up (default ${DEFAULT-VALUE})")
         int timeout;
 
+        @Option(names = "--standby", description = "also start a standby head (head2, on port P+1) that takes over "
+                + "when the active head dies")
+        boolean standby;
+
         @Override
         public Integer call() {
             if (workers < 0 || port < 1 || port > 65535 || timeout < 1 || (cores != null && cores < 1)) {
@@ -113,12 +120,16 @@ public final class LocalCommand implements Callable<Integer> {
             if (cores != null) {
                 ls = ls.withCoresPerWorker(cores);
             }
+            if (standby) {
+                ls = ls.withHeads(2).withHeadArgs(List.of("--peers", "{peers}", "--peer-port", "{peerPort}"));
+            }
             LocalCluster lc = new LocalCluster(dirOrDefault(dir));
             LocalClusterInfo info = lc.start(ls);
             PrintWriter out = spec.commandLine().getOut();
             String head = info.heads().get(0);
             out.println("cluster " + info.cluster() + " is up: head http://" + head + "/ (API " + info.apiUrl()
-                    + "), " + workers + " worker" + (workers == 1 ? "" : "s"));
+                    + "), " + workers + " worker" + (workers == 1 ? "" : "s")
+                    + (standby ? ", standby head http://" + info.heads().get(1) + "/" : ""));
             out.println("try: echo 'hostname' | bin/qsub && bin/qstat; stop it with: hpc local down (logs in "
                     + lc.dir() + ", server=" + String.join(",", info.heads()) + " written to " + config + ")");
             out.flush();
@@ -218,6 +229,76 @@ public final class LocalCommand implements Callable<Integer> {
                     + " is kept" : "cluster " + info.get().cluster() + " is down");
             out.flush();
             return survivors ? ExitCodes.ERROR : ExitCodes.OK;
+        }
+    }
+
+    /** {@code hpc local kill-head}: SIGKILL of the active head, to watch a takeover. */
+    @Command(name = "kill-head", mixinStandardHelpOptions = true,
+            description = {"Kill the active head (or the named one) with SIGKILL, as a crash would; with a "
+                    + "standby (hpc local up --standby) it takes over. Bring the head back with 'hpc local start-head'."})
+    public static final class KillHead implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the cluster was started (default "
+                + "~/.hpc/local)")
+        Path dir;
+
+        @Parameters(arity = "0..1", paramLabel = "HEAD", description = "the head to kill (default: the active one)")
+        String name;
+
+        @Override
+        public Integer call() {
+            LocalCluster lc = new LocalCluster(dirOrDefault(dir));
+            String target = name != null ? name : activeHead(lc);
+            long pid = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).daemons().stream().filter(d -> d.name().equals(target)).map(Daemon::pid).findFirst()
+                    .orElseThrow(() -> new UsageException("no head named " + target + " in " + lc.dir()));
+            lc.kill(target);
+            spec.commandLine().getOut().println("killed " + target + " (pid " + pid + ") with SIGKILL");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
+        }
+
+        private static String activeHead(LocalCluster lc) {
+            List<String> heads = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).heads();
+            HeadClient client = new HeadClient(heads, System.getProperty("user.name", ""),
+                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
+            Object list = client.cluster().get("heads");
+            if (list instanceof List<?> l) {
+                for (Object o : l) {
+                    if (o instanceof java.util.Map<?, ?> m && "ACTIVE".equals(m.get("role"))) {
+                        return String.valueOf(m.get("name"));
+                    }
+                }
+            }
+            throw new UsageException("no head reports itself active; name the head to kill");
+        }
+    }
+
+    /** {@code hpc local start-head NAME}: starts a killed or stopped head again, with its recorded command. */
+    @Command(name = "start-head", mixinStandardHelpOptions = true,
+            description = "Start a head of the local cluster again (it joins as standby when another head is active).")
+    public static final class StartHead implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "where the cluster was started (default "
+                + "~/.hpc/local)")
+        Path dir;
+
+        @Parameters(arity = "1", paramLabel = "HEAD", description = "the head to start, e.g. head1")
+        String name;
+
+        @Override
+        public Integer call() {
+            LocalCluster lc = new LocalCluster(dirOrDefault(dir));
+            if (lc.isAlive(name)) {
+                throw new UsageException(name + " is already running");
+            }
+            lc.startDaemon(name);
+            spec.commandLine().getOut().println("started " + name);
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
         }
     }
 }

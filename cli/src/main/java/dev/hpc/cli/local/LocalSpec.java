@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param jvmArgs        extra JVM options of every daemon
  * @param headArgs       extra arguments of every head; {@code {name}}, {@code {port}}, {@code {index}}
  *                       (1-based) and {@code {heads}} (every head's address, comma-separated) are replaced
+ *                       ({@code {peerPort}} and {@code {peers}} are the same for the head cluster's
+ *                       ports, which are the HTTP ports plus {@link LocalCluster#PEER_PORT_OFFSET})
  * @param workerArgs     extra arguments of every worker, with {@code {name}}, {@code {index}} and
  *                       {@code {heads}} replaced
  */

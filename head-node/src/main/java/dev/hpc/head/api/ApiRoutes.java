@@ -60,7 +60,9 @@ public final class ApiRoutes {
         router.post("/api/v1/jobs/:id/release").handler(this::release);
         router.get("/api/v1/nodes").handler(this::listNodes);
         router.get("/api/v1/nodes/:name").handler(this::showNode);
-        router.get("/api/v1/cluster").handler(this::cluster);
+        new EventStream(vertx, head).mount(router);
+        new NodeAdminRoutes(head).mount(router);
+        new ApiDescription().mount(router);
         router.route("/api/v1/*").last().handler(ctx -> error(ctx, 404, "NOT_FOUND",
                 "no such API route: " + ctx.request().method() + " " + ctx.request().path()
                         + "; see docs/rest-api.md"));
@@ -178,28 +180,6 @@ public final class ApiRoutes {
         String name = ctx.pathParam("name");
         reply(ctx, head.node(name).thenApply(n -> n.orElseThrow(() -> new RequestRejected(404, "UNKNOWN_NODE",
                 "Unknown node " + name))), Codec::toMap, 200);
-    }
-
-    private void cluster(RoutingContext ctx) {
-        reply(ctx, head.summary(), s -> {
-            Map<String, Object> self = new LinkedHashMap<>();
-            self.put("name", head.config().name());
-            self.put("address", head.config().bindHost() + ":" + ctx.request().localAddress().port());
-            self.put("pid", ProcessHandle.current().pid());
-            self.put("role", "ACTIVE");
-            self.put("epoch", head.epoch());
-            self.put("startedAt", head.startedAt().toString());
-            Map<String, Object> jobs = new LinkedHashMap<>();
-            s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("cluster", head.config().cluster());
-            m.put("head", self);
-            m.put("heads", List.of(self));
-            m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
-            m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
-            m.put("jobs", jobs);
-            return m;
-        }, 200);
     }
 
     // ------------------------------------------------------------------ plumbing

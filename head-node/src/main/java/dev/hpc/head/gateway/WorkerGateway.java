@@ -6,11 +6,14 @@ import dev.hpc.api.WireMessage;
 import dev.hpc.api.WireMessage.FromWorker;
 import dev.hpc.head.EffectSink;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.replication.Witnesses;
 import dev.hpc.head.state.Effect;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,10 +24,27 @@ public final class WorkerGateway implements EffectSink {
     public static final String PATH = "/api/v1/workers/link";
 
     private final HeadService head;
+    private final Witnesses witnesses;
+    private final Clock clock;
     private final Map<String, ServerWebSocket> sessions = new ConcurrentHashMap<>();
+    /** Every open link, registered or refused: a head that becomes active welcomes them all. */
+    private final Set<ServerWebSocket> links = ConcurrentHashMap.newKeySet();
 
-    public WorkerGateway(HeadService head) {
+    public WorkerGateway(HeadService head, Witnesses witnesses, Clock clock) {
         this.head = head;
+        this.witnesses = witnesses;
+        this.clock = clock;
+        head.onActivation(this::welcomeAll);
+    }
+
+    /**
+     * A head that has just become active tells every connected worker its epoch; each answers by
+     * registering again with what it runs and what it has finished, and is reconciled.
+     */
+    private void welcomeAll() {
+        for (ServerWebSocket ws : links) {
+            send(ws, new WireMessage.Welcome(head.epoch(), head.config().name(), head.config().heartbeatInterval()));
+        }
     }
 
     public void mount(Router router) {
@@ -33,6 +53,7 @@ public final class WorkerGateway implements EffectSink {
 
     private void accept(RoutingContext ctx) {
         ctx.request().toWebSocket().onSuccess(ws -> {
+            links.add(ws);
             String[] node = {""};
             ws.textMessageHandler(text -> {
                 try {
@@ -43,6 +64,7 @@ public final class WorkerGateway implements EffectSink {
                 }
             });
             ws.closeHandler(v -> {
+                links.remove(ws);
                 if (!node[0].isEmpty()) {
                     sessions.remove(node[0], ws);
                 }
@@ -53,6 +75,14 @@ public final class WorkerGateway implements EffectSink {
 
     /** Handles one frame; returns the node name the session belongs to. */
     private String onMessage(ServerWebSocket ws, String node, FromWorker message) {
+        if (message instanceof WireMessage.Register r && !head.isActive()) {
+            send(ws, new WireMessage.Refused(head.epoch(), "head " + head.config().name()
+                    + " is a standby; register with the active head"));
+            return r.node();
+        }
+        if (message instanceof WireMessage.Heartbeat h && !node.isEmpty()) {
+            witnesses.heard(node, h.activeHead(), clock.instant());
+        }
         if (message instanceof WireMessage.Register r) {
             ServerWebSocket previous = sessions.put(r.node(), ws);
             if (previous != null && previous != ws) {
@@ -94,6 +124,11 @@ public final class WorkerGateway implements EffectSink {
             message = new WireMessage.Kill(epoch, k.attemptId(), k.reason());
         } else if (effect instanceof Effect.Ack a) {
             message = new WireMessage.ResultAck(epoch, a.attemptId());
+        } else if (effect instanceof Effect.Shutdown sd) {
+            message = new WireMessage.Shutdown(epoch, sd.reason());
+        } else if (effect instanceof Effect.Reregister rr) {
+            // the worker answers a refusal by registering again on the same link
+            message = new WireMessage.Refused(epoch, rr.message());
         } else {
             throw new IllegalStateException("should never happen: unknown effect " + effect);
         }

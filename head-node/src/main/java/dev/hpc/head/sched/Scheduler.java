@@ -8,12 +8,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Priority/FIFO first-fit placement: tasks are taken in queue order; each starts on the nodes with
  * the most free cores that can hold it (spreading work), ties broken by node name. A task that does
  * not fit does not block smaller ones behind it. The walk stops once no core is free, so a cycle
- * costs what it starts, not the length of the queue.
+ * costs what it starts, not the length of the queue. A requeued task keeps off the nodes that failed
+ * it while other schedulable nodes could ever hold it; when none could, it may go back to them.
  */
 public final class Scheduler {
     private Scheduler() {
@@ -21,10 +23,14 @@ public final class Scheduler {
 
     public static Plan plan(ClusterSnapshot snapshot, Policy policy, Instant now) {
         List<FreeNode> nodes = new ArrayList<>();
+        List<NodeCapacity> schedulable = new ArrayList<>();
         int freeCores = 0;
         int largestNode = 0;
         for (NodeCapacity n : snapshot.nodes()) {
             largestNode = Math.max(largestNode, n.cores());
+            if (n.schedulable()) {
+                schedulable.add(n);
+            }
             if (n.schedulable() && n.freeCores() > 0) {
                 nodes.add(new FreeNode(n.name(), n.freeCores(), n.freeMemory(), n.memory()));
                 freeCores += n.freeCores();
@@ -49,9 +55,11 @@ public final class Scheduler {
                 waiting.put(task.key(), reason);
                 continue;
             }
-            List<NodeSlot> slots = place(task.resources(), nodes);
+            Set<String> avoid = avoidable(task, schedulable);
+            List<NodeSlot> slots = place(task.resources(), nodes, avoid);
             if (slots.isEmpty()) {
-                waiting.put(task.key(), resourceReason(task.resources(), largestNode));
+                waiting.put(task.key(), resourceReason(task.resources(), largestNode) + (avoid.isEmpty() ? ""
+                        : "; keeping off " + String.join(", ", avoid) + ", where an earlier attempt failed"));
                 continue;
             }
             placements.add(new Placement(task.key(), slots));
@@ -95,10 +103,10 @@ public final class Scheduler {
      * Chooses {@code r.nodes()} distinct nodes with room, most free cores first, and takes the room
      * from them. Returns no slots (and takes nothing) when the request does not fit now.
      */
-    private static List<NodeSlot> place(Resources r, List<FreeNode> nodes) {
+    private static List<NodeSlot> place(Resources r, List<FreeNode> nodes, Set<String> avoid) {
         List<FreeNode> chosen = new ArrayList<>(r.nodes());
         for (FreeNode n : nodes) {
-            if (n.freeCores >= r.coresPerNode() && n.freeMemory >= r.memoryPerNode()) {
+            if (n.freeCores >= r.coresPerNode() && n.freeMemory >= r.memoryPerNode() && !avoid.contains(n.name)) {
                 insertByRoom(chosen, n, r.nodes());
             }
         }
@@ -113,6 +121,25 @@ public final class Scheduler {
         }
         nodes.removeIf(n -> n.freeCores == 0);
         return slots;
+    }
+
+    /**
+     * The nodes this task must keep off: those that failed it, as long as enough other schedulable
+     * nodes could hold it when empty; otherwise none, so that it is not stranded.
+     */
+    private static Set<String> avoidable(PendingTask task, List<NodeCapacity> schedulable) {
+        if (task.avoidNodes().isEmpty()) {
+            return Set.of();
+        }
+        Resources r = task.resources();
+        int others = 0;
+        for (NodeCapacity n : schedulable) {
+            if (!task.avoidNodes().contains(n.name()) && n.cores() >= r.coresPerNode()
+                    && (n.memory() == 0 || n.memory() >= r.memoryPerNode())) {
+                others++;
+            }
+        }
+        return others >= r.nodes() ? task.avoidNodes() : Set.of();
     }
 
     /** Keeps the best {@code limit} nodes: most free cores, then name order (the input is in name order). */

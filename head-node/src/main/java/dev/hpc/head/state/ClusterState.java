@@ -1,15 +1,19 @@
 package dev.hpc.head.state;
 
+import dev.hpc.api.Alert;
 import dev.hpc.api.Attempt;
 import dev.hpc.api.Dependency;
 import dev.hpc.api.EndReason;
+import dev.hpc.api.Health;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeState;
 import dev.hpc.api.NodeSlot;
+import dev.hpc.api.OfflineOrigin;
 import dev.hpc.api.Resources;
 import dev.hpc.api.Task;
 import dev.hpc.api.WireMessage.LaunchOrder;
@@ -60,6 +64,8 @@ public final class ClusterState {
     private final TreeSet<TaskEntry> queue = new TreeSet<>(QUEUE_ORDER);
     private final Map<Long, TaskEntry> running = new HashMap<>();
     private final Map<Long, Byte> pastOutcomes = new HashMap<>();
+    /** Nodes to shut down once their running work has ended (a stop with drain). */
+    private final TreeSet<String> stopWhenDrained = new TreeSet<>();
     private long nextJobNumber;
     private long attemptCounter;
 
@@ -114,6 +120,7 @@ public final class ClusterState {
         n.memory = node.memory();
         n.watchedSince = now;
         n.reason = "not registered since the head started";
+        restoreMarks(n, node);
     }
 
     /** Remembers how a job that is only in history ended, for dependencies that name it. */
@@ -295,7 +302,7 @@ public final class ClusterState {
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
         } else if (command instanceof Command.Heartbeat c) {
-            heartbeat(c);
+            heartbeat(c, out);
         } else if (command instanceof Command.LoseNode c) {
             loseNode(c, out);
         } else if (command instanceof Command.DependencyNeverMet c) {
@@ -304,9 +311,10 @@ public final class ClusterState {
             expire(c);
         } else if (command instanceof Command.Explain c) {
             explain(c);
-        } else {
+        } else if (!applyNodeCommand(command, out)) {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
+        stopDrainedNodes(out);
         return out;
     }
 
@@ -533,6 +541,7 @@ public final class ClusterState {
         n.lastHeartbeat = c.now();
         n.watchedSince = c.now();
         n.reason = "";
+        registered(n, r, c.now(), out);
         for (TaskResult result : r.finished()) {
             finish(r.node(), result, out);
         }
@@ -549,18 +558,20 @@ public final class ClusterState {
         for (long attemptId : new ArrayList<>(n.attempts)) {
             TaskEntry t = running.get(attemptId);
             if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)) {
-                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out);
+                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
+                        "its worker registered again without it");
             }
         }
         out.changed(nodeRecord(n));
         out.reschedule();
     }
 
-    private void heartbeat(Command.Heartbeat c) {
+    private void heartbeat(Command.Heartbeat c, Outcome out) {
         NodeEntry n = nodes.get(c.node());
         if (n != null) {
             n.health = c.health();
             n.lastHeartbeat = c.now();
+            heartbeatOfNode(n, c, out);
         }
     }
 
@@ -569,14 +580,18 @@ public final class ClusterState {
         if (n == null) {
             return;
         }
+        boolean wasUp = n.up;
         n.up = false;
         n.reason = c.reason();
+        int tasks = 0;
         for (long attemptId : new ArrayList<>(n.attempts)) {
             TaskEntry t = running.get(attemptId);
             if (t != null) {
-                requeueOrFail(t, c.now(), c.taskReason(), out);
+                requeueOrFail(t, c.now(), c.taskReason(), out, n.name, c.reason());
+                tasks++;
             }
         }
+        nodeLost(n, wasUp, tasks, c.now(), out);
         out.changed(nodeRecord(n));
         out.reschedule();
     }
@@ -732,7 +747,7 @@ public final class ClusterState {
         }
         int throttle = s.array().map(a -> a.throttle()).orElse(0);
         return new PendingTask(t.key(), s.owner(), s.queue(), s.resources(), s.priority(), s.notBefore(), readiness,
-                waitingFor, throttle, t.job.running);
+                waitingFor, throttle, t.job.running, nodesThatFailed(t));
     }
 
     private PendingTask.Readiness dependencyState(Dependency d, long number) {
@@ -775,4 +790,279 @@ public final class ClusterState {
         return new int[] {total, used};
     }
 
+    // ------------------------------------------------------------------ node health and administration
+
+    /** Marks a drain that waits to stop the worker; such a drain is not kept across a head restart. */
+    private static final String STOPPING = "stopping: ";
+
+    /** The offline mark and drain a stored node had; a stop in progress is forgotten. */
+    private static void restoreMarks(NodeEntry n, NodeInfo node) {
+        n.offlineBy = node.offlineBy();
+        n.offlineNote = node.offlineNote();
+        String drainNote = node.state() == NodeState.DRAINING ? node.reason() : "";
+        n.draining = node.draining() && !drainNote.startsWith(STOPPING);
+        n.drainNote = n.draining ? drainNote : "";
+    }
+
+    private boolean applyNodeCommand(Command command, Outcome out) {
+        if (command instanceof Command.SetOffline c) {
+            setOffline(c, out);
+        } else if (command instanceof Command.ClearNode c) {
+            clearNode(c, out);
+        } else if (command instanceof Command.Drain c) {
+            drain(c, out);
+        } else if (command instanceof Command.StopNode c) {
+            stopNode(c, out);
+        } else if (command instanceof Command.CheckRunning c) {
+            checkRunning(c, out);
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private NodeEntry nodeOrReject(String name) {
+        NodeEntry n = nodes.get(name);
+        if (n == null) {
+            throw new RequestRejected(404, "UNKNOWN_NODE", "Unknown node " + name);
+        }
+        return n;
+    }
+
+    private void answerNode(NodeEntry n, Outcome out) {
+        NodeInfo record = nodeRecord(n);
+        out.changed(record);
+        out.answer(record);
+    }
+
+    private void setOffline(Command.SetOffline c, Outcome out) {
+        NodeEntry n = nodeOrReject(c.node());
+        OfflineOrigin before = n.offlineBy;
+        String note = c.note().strip();
+        n.offlineBy = OfflineOrigin.ADMIN;
+        n.offlineNote = note.isEmpty() ? "taken offline by " + c.by() : note;
+        if (before != OfflineOrigin.ADMIN) {
+            out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " taken offline by " + c.by()
+                    + (note.isEmpty() ? "" : ": " + note) + (n.attempts.isEmpty() ? ""
+                    : "; its " + n.attempts.size() + " running task(s) go on"), c.now()));
+        }
+        answerNode(n, out);
+    }
+
+    private void clearNode(Command.ClearNode c, Outcome out) {
+        NodeEntry n = nodeOrReject(c.node());
+        boolean wasOut = n.offlineBy != OfflineOrigin.NONE || n.draining;
+        n.offlineBy = OfflineOrigin.NONE;
+        n.offlineNote = "";
+        n.draining = false;
+        n.drainNote = "";
+        n.stopWhenDrained = false;
+        stopWhenDrained.remove(n.name);
+        if (wasOut && n.up) {
+            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: cleared by "
+                    + c.by(), c.now()));
+        }
+        answerNode(n, out);
+        out.reschedule();
+    }
+
+    private void drain(Command.Drain c, Outcome out) {
+        NodeEntry n = nodeOrReject(c.node());
+        String note = c.note().strip();
+        n.draining = true;
+        n.drainNote = note.isEmpty() ? "draining: requested by " + c.by() : note;
+        answerNode(n, out);
+    }
+
+    private void stopNode(Command.StopNode c, Outcome out) {
+        NodeEntry n = nodeOrReject(c.node());
+        if (!n.up) {
+            throw RequestRejected.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
+                    + "connected, so there is nothing to stop");
+        }
+        if (c.drain()) {
+            n.draining = true;
+            n.drainNote = STOPPING + "draining before its worker stops (requested by " + c.by() + ")";
+            n.stopWhenDrained = true;
+            stopWhenDrained.add(n.name);
+        } else {
+            n.up = false;
+            n.lost = false;
+            n.reason = "stopped by " + c.by();
+            for (long attemptId : new ArrayList<>(n.attempts)) {
+                TaskEntry t = running.get(attemptId);
+                if (t != null) {
+                    requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "its worker was stopped by "
+                            + c.by());
+                }
+            }
+            n.draining = false;
+            n.drainNote = "";
+            out.effect(new Effect.Shutdown(n.name, n.reason));
+            out.reschedule();
+        }
+        answerNode(n, out);
+    }
+
+    /** After every command: a node that drains to stop and has no work left is told to shut down. */
+    private void stopDrainedNodes(Outcome out) {
+        if (stopWhenDrained.isEmpty()) {
+            return;
+        }
+        for (String name : new ArrayList<>(stopWhenDrained)) {
+            NodeEntry n = nodes.get(name);
+            if (n != null && n.stopWhenDrained && !n.attempts.isEmpty()) {
+                continue;
+            }
+            stopWhenDrained.remove(name);
+            if (n == null || !n.stopWhenDrained) {
+                continue;
+            }
+            n.stopWhenDrained = false;
+            n.draining = false;
+            n.drainNote = "";
+            if (n.up) {
+                n.up = false;
+                n.lost = false;
+                n.reason = "stopped by an administrator after draining";
+                out.effect(new Effect.Shutdown(name, n.reason));
+            }
+            NodeInfo record = nodeRecord(n);
+            out.changed(record);
+            if (out.nodeAnswer().filter(a -> a.name().equals(name)).isPresent()) {
+                out.answer(record);
+            }
+        }
+    }
+
+    /** A worker registered: a node that was lost is back; the health it reports counts at once. */
+    private void registered(NodeEntry n, Register r, Instant now, Outcome out) {
+        n.missingSince.clear();
+        if (n.lost) {
+            n.lost = false;
+            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " is back: its worker registered "
+                    + "again" + (n.offlineBy == OfflineOrigin.NONE ? "" : " (still offline: " + n.offlineReason()
+                    + ")"), now));
+        }
+        if (!r.health().equals(Health.UNKNOWN)) {
+            n.health = r.health();
+            healthVerdict(n, r.health(), now, out);
+        }
+    }
+
+    private void heartbeatOfNode(NodeEntry n, Command.Heartbeat c, Outcome out) {
+        if (!n.up) {
+            if (n.lost) {
+                // back from a freeze or a cut on a link that never closed: reconcile through a registration
+                out.effect(new Effect.Reregister(n.name, "node " + n.name + " was marked down (" + n.reason
+                        + "); register again"));
+            }
+            return;
+        }
+        healthVerdict(n, c.health(), c.now(), out);
+    }
+
+    /**
+     * A failing check takes the node offline with the script's message, unless an administrator already
+     * did; a passing one brings it back only when the check had taken it offline.
+     */
+    private void healthVerdict(NodeEntry n, Health h, Instant now, Outcome out) {
+        if (!h.checkPassed()) {
+            String message = h.checkMessage().strip().isEmpty() ? "the health-check script failed"
+                    : h.checkMessage().strip();
+            if (n.offlineBy == OfflineOrigin.NONE) {
+                n.offlineBy = OfflineOrigin.HEALTH_CHECK;
+                n.offlineNote = message;
+                out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " offline: health check "
+                        + "failed: " + message, now));
+                out.changed(nodeRecord(n));
+            } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK && !n.offlineNote.equals(message)) {
+                n.offlineNote = message;
+                out.changed(nodeRecord(n));
+            }
+        } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK) {
+            n.offlineBy = OfflineOrigin.NONE;
+            n.offlineNote = "";
+            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: its health "
+                    + "check passes again", now));
+            out.changed(nodeRecord(n));
+            out.reschedule();
+        }
+    }
+
+    private void nodeLost(NodeEntry n, boolean wasUp, int tasks, Instant now, Outcome out) {
+        n.missingSince.clear();
+        if (wasUp || tasks > 0) {
+            n.lost = true;
+            out.alert(Alert.of(Alert.Kind.NODE_DOWN, n.name, "node " + n.name + " is down: " + n.reason
+                    + (tasks == 0 ? "" : "; its " + tasks + " running task(s) were requeued or failed"), now));
+        }
+    }
+
+    /** {@link #requeueOrFail(TaskEntry, Instant, EndReason, Outcome)}, and the alert that tells of it. */
+    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out, String failedNode,
+                               String why) {
+        int attempt = t.attempts.size();
+        requeueOrFail(t, now, reason, out);
+        String task = t.name();
+        String what = "node " + failedNode + " failed (" + why + ")";
+        if (t.state == JobState.QUEUED) {
+            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, task, "task " + task + " requeued: " + what + "; attempt "
+                    + attempt + " ended, at most " + (maxRequeues + 1) + " in all", now));
+        } else if (t.state == JobState.FAILED) {
+            out.alert(Alert.of(Alert.Kind.TASK_FAILED_NODE_FAILURE, task, "task " + task + " failed: " + what
+                    + (t.reason == EndReason.REQUEUE_LIMIT ? "; it was requeued " + maxRequeues + " times already"
+                    : "; it is not rerunnable (qsub -r n)"), now));
+        }
+    }
+
+    /** Attempts that vanished from a node that still heartbeats: their tasks move as after a node failure. */
+    private void checkRunning(Command.CheckRunning c, Outcome out) {
+        NodeEntry n = nodes.get(c.node());
+        if (n == null || !n.up) {
+            return;
+        }
+        n.missingSince.keySet().retainAll(n.attempts);
+        Set<Long> listed = new java.util.HashSet<>(c.running());
+        boolean moved = false;
+        for (long attemptId : new ArrayList<>(n.attempts)) {
+            TaskEntry t = running.get(attemptId);
+            if (t == null || t.currentAttemptId() != attemptId
+                    || !t.current().nodes().get(0).node().equals(n.name)) {
+                continue;
+            }
+            if (listed.contains(attemptId)) {
+                n.missingSince.remove(attemptId);
+                continue;
+            }
+            Instant since = n.missingSince.computeIfAbsent(attemptId, k -> c.now());
+            boolean startedLongAgo = !t.current().start().plus(c.grace()).isAfter(c.now());
+            if (startedLongAgo && !since.plus(c.grace()).isAfter(c.now())) {
+                n.missingSince.remove(attemptId);
+                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "attempt " + attemptId
+                        + " vanished: the worker has not listed it for " + c.grace().toMillis() + " ms");
+                moved = true;
+            }
+        }
+        if (moved) {
+            out.changed(nodeRecord(n));
+            out.reschedule();
+        }
+    }
+
+    /** The nodes on which an attempt of this task ended by a node failure: a requeued task avoids them. */
+    private static Set<String> nodesThatFailed(TaskEntry t) {
+        Set<String> out = Set.of();
+        for (Attempt a : t.attempts) {
+            if (a.reason() == EndReason.NODE_FAILURE) {
+                if (out.isEmpty()) {
+                    out = new TreeSet<>();
+                }
+                for (NodeSlot s : a.nodes()) {
+                    out.add(s.node());
+                }
+            }
+        }
+        return out;
+    }
 }

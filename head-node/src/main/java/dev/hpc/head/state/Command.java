@@ -56,4 +56,34 @@ public sealed interface Command {
     record Explain(java.util.Map<TaskKey, String> reasons) implements Command {
     }
 
+    // ---- node administration and health (see docs/nodes.md)
+
+    /** An administrator takes a node offline ({@code pbsnodes -o -N note}): no new work; running work goes on. */
+    record SetOffline(String node, String note, String by, Instant now) implements Command {
+    }
+
+    /** An administrator puts a node back in service ({@code pbsnodes -c}): clears offline and drain. */
+    record ClearNode(String node, String by, Instant now) implements Command {
+    }
+
+    /** An administrator drains a node: no new work; running work finishes; the node stays up. */
+    record Drain(String node, String note, String by, Instant now) implements Command {
+    }
+
+    /**
+     * An administrator stops a node's worker ({@code hpc worker stop}). With {@code drain} the worker is
+     * told to shut down once its tasks have ended; without, at once, and its tasks move or fail now.
+     */
+    record StopNode(String node, boolean drain, String by, Instant now) implements Command {
+    }
+
+    /**
+     * The attempts a node's heartbeat says it runs. An attempt the head placed there that the node
+     * has not listed for {@code grace} (and that started longer than {@code grace} ago) has vanished:
+     * its task moves or fails as after a node failure.
+     */
+    record CheckRunning(String node, java.util.List<Long> running, java.time.Duration grace, Instant now)
+            implements Command {
+    }
+
 }

@@ -16,4 +16,15 @@ public sealed interface Effect {
     /** Tell the worker its result is recorded, so it may forget it. */
     record Ack(String node, long attemptId) implements Effect {
     }
+
+    /** Tell the worker to stop: it kills what still runs and exits (a stop by an administrator). */
+    record Shutdown(String node, String reason) implements Effect {
+    }
+
+    /**
+     * Ask the worker to register again: it was marked down and still talks (a worker back from a
+     * freeze or a network cut), so its tasks must be reconciled before it takes work again.
+     */
+    record Reregister(String node, String message) implements Effect {
+    }
 }

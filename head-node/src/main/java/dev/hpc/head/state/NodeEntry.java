@@ -3,7 +3,9 @@ package dev.hpc.head.state;
 import dev.hpc.api.Health;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
+import dev.hpc.api.OfflineOrigin;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,14 +22,30 @@ final class NodeEntry {
     long memoryUsed;
     /** True while the node is up: registered and heard from within its timeout. */
     boolean up;
-    /** Set by an administrator or a failed health check; the node takes no new work. */
-    boolean offline;
+    /**
+     * Who took the node offline ({@link OfflineOrigin#NONE} when it is not): it then takes no new
+     * work. Kept while the node is down, so that an offline node that dies and comes back stays offline.
+     */
+    OfflineOrigin offlineBy = OfflineOrigin.NONE;
+    /** The administrator's note, or the health-check script's message. */
+    String offlineNote = "";
+    /** Takes no new work; its running work continues. */
+    boolean draining;
+    /** Why it drains (the administrator's note, or "stopping"). */
+    String drainNote = "";
+    /** Set by a stop that waits for the drain: the worker is told to shut down once its work has ended. */
+    boolean stopWhenDrained;
+    /** True once the node was marked down by the failure detector (not a node restored at start-up). */
+    boolean lost;
     Health health = Health.UNKNOWN;
     Instant lastHeartbeat = Instant.EPOCH;
     /** When the head started watching this node; a node restored from the store gets a grace period. */
     Instant watchedSince = Instant.EPOCH;
+    /** Why the node is down. */
     String reason = "";
     final TreeSet<Long> attempts = new TreeSet<>();
+    /** Attempts the head holds on this node that its heartbeats no longer list, with when they were first missed. */
+    final Map<Long, Instant> missingSince = new HashMap<>();
 
     NodeEntry(String name) {
         this.name = name;
@@ -37,14 +55,17 @@ final class NodeEntry {
         if (!up) {
             return NodeState.DOWN;
         }
-        if (offline) {
+        if (offlineBy != OfflineOrigin.NONE) {
             return NodeState.OFFLINE;
+        }
+        if (draining) {
+            return NodeState.DRAINING;
         }
         return coresUsed >= cores ? NodeState.BUSY : NodeState.FREE;
     }
 
     boolean schedulable() {
-        return up && !offline;
+        return up && offlineBy == OfflineOrigin.NONE && !draining;
     }
 
     int freeCores() {
@@ -55,8 +76,27 @@ final class NodeEntry {
         return Math.max(0, memory - memoryUsed);
     }
 
+    /** What explains the state: why it is down, why it is offline, why it drains; empty when it works. */
+    String stateReason() {
+        if (!up) {
+            return reason;
+        }
+        if (offlineBy != OfflineOrigin.NONE) {
+            return offlineReason();
+        }
+        return draining ? drainNote : "";
+    }
+
+    String offlineReason() {
+        return switch (offlineBy) {
+            case ADMIN -> offlineNote.isEmpty() ? "offline: taken out of service by an administrator" : offlineNote;
+            case HEALTH_CHECK -> "health check failed" + (offlineNote.isEmpty() ? "" : ": " + offlineNote);
+            case NONE -> "";
+        };
+    }
+
     NodeInfo toRecord(List<String> taskNames) {
-        return new NodeInfo(name, host, state(), cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason,
-                taskNames);
+        return new NodeInfo(name, host, state(), cores, coresUsed, memory, memoryUsed, health, lastHeartbeat,
+                stateReason(), taskNames, offlineBy, offlineNote, draining);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hpc.head.state;
 
+import dev.hpc.api.Alert;
 import dev.hpc.api.Job;
 import dev.hpc.api.NodeInfo;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ public final class Outcome {
     private final List<Effect> effects = new ArrayList<>();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
+    private final List<Alert> alerts = new ArrayList<>();
+    private Optional<NodeInfo> nodeAnswer = Optional.empty();
 
     void changed(Job job) {
         changedJobs.add(job);
@@ -55,6 +58,24 @@ public final class Outcome {
 
     public boolean needsReschedule() {
         return reschedule;
+    }
+
+    void alert(Alert alert) {
+        alerts.add(alert);
+    }
+
+    void answer(NodeInfo node) {
+        nodeAnswer = Optional.of(node);
+    }
+
+    /** What an administrator should hear about, to tell once the change is durable. */
+    public List<Alert> alerts() {
+        return alerts;
+    }
+
+    /** The node a node command acted on, as it is now. */
+    public Optional<NodeInfo> nodeAnswer() {
+        return nodeAnswer;
     }
 
     public boolean isEmpty() {

@@ -31,7 +31,9 @@ import java.util.logging.Logger;
 /** Jobs, nodes and counters in an H2 database of this head's own. */
 public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
+    /** The event log keeps about this many of the newest alerts. */
+    private static final long EVENTS_KEPT = 100_000;
 
     private final Connection writeConnection;
     private final Connection readConnection;
@@ -40,6 +42,27 @@ public final class JobStore implements AutoCloseable {
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean closing;
+    private volatile Replica replica = Replica.NONE;
+    private volatile Instant lastCommit = Instant.EPOCH;
+
+    /**
+     * Where committed changes are replicated before they count as written: the standby heads. A
+     * batch whose replication fails is not committed and every waiting caller gets the failure.
+     */
+    public interface Replica {
+        Replica NONE = (jobs, nodes) -> { };
+
+        void put(Map<Long, String> jobs, Map<String, String> nodes);
+    }
+
+    public void replicateTo(Replica target) {
+        this.replica = target;
+    }
+
+    /** When the last batch was committed (and replicated, when a replica is set). */
+    public Instant lastCommit() {
+        return lastCommit;
+    }
 
     private record Write(List<Job> jobs, List<NodeInfo> nodes, CompletableFuture<Void> done) {
     }
@@ -94,6 +117,12 @@ public final class JobStore implements AutoCloseable {
                 s.execute("CREATE INDEX jobs_owner ON jobs (owner)");
                 s.execute("CREATE TABLE nodes (name VARCHAR(256) PRIMARY KEY, body CLOB NOT NULL)");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 1)");
+            }
+            if (version < 2) {
+                s.execute("CREATE TABLE events (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
+                        + "at TIMESTAMP WITH TIME ZONE NOT NULL, kind VARCHAR(64) NOT NULL, "
+                        + "subject VARCHAR(512) NOT NULL, message VARCHAR(8192) NOT NULL)");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 2)");
             }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
@@ -166,6 +195,15 @@ public final class JobStore implements AutoCloseable {
                 nodes.put(n.name(), n);
             }
         }
+        Map<Long, String> jobBodies = new LinkedHashMap<>();
+        for (Job j : jobs.values()) {
+            jobBodies.put(j.id().number(), Json.write(Codec.toMap(j, true)));
+        }
+        Map<String, String> nodeBodies = new LinkedHashMap<>();
+        for (NodeInfo n : nodes.values()) {
+            nodeBodies.put(n.name(), Json.write(Codec.toMap(n)));
+        }
+        replica.put(jobBodies, nodeBodies);
         if (!jobs.isEmpty()) {
             try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs (number, state, owner, "
                     + "queue, terminal, exit_status, submitted, ended, version, body) KEY (number) "
@@ -180,7 +218,7 @@ public final class JobStore implements AutoCloseable {
                     ps.setObject(7, j.submitted().atOffset(java.time.ZoneOffset.UTC));
                     ps.setObject(8, j.state().isTerminal() ? j.ended().atOffset(java.time.ZoneOffset.UTC) : null);
                     ps.setLong(9, j.version());
-                    ps.setString(10, Json.write(Codec.toMap(j, true)));
+                    ps.setString(10, jobBodies.get(j.id().number()));
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -191,27 +229,41 @@ public final class JobStore implements AutoCloseable {
                     "MERGE INTO nodes (name, body) KEY (name) VALUES (?, ?)")) {
                 for (NodeInfo n : nodes.values()) {
                     ps.setString(1, n.name());
-                    ps.setString(2, Json.write(Codec.toMap(n)));
+                    ps.setString(2, nodeBodies.get(n.name()));
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
         }
         writeConnection.commit();
+        lastCommit = Instant.now();
     }
 
-    /** Raises and returns the stored epoch, synchronously: a head calls it once as it becomes active. */
-    public synchronized long nextEpoch() {
+    /**
+     * Raises the stored epoch above both its stored value and {@code atLeast}, and returns it,
+     * synchronously: a head calls it as it becomes active, so an epoch is never reused.
+     */
+    public synchronized long nextEpoch(long atLeast) {
+        long epoch = Math.max(epoch(), atLeast) + 1;
+        recordEpoch(epoch);
+        return epoch;
+    }
+
+    /** The highest epoch this store has seen. */
+    public synchronized long epoch() {
+        try (Statement s = readConnection.createStatement();
+             ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'epoch'")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            throw new HpcException("cannot read the epoch from the store: " + e.getMessage(), e);
+        }
+    }
+
+    /** Remembers an epoch raised elsewhere (by the replicated epoch of the head cluster). */
+    public synchronized void recordEpoch(long epoch) {
         try (Statement s = readConnection.createStatement()) {
-            long epoch = 0;
-            try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'epoch'")) {
-                if (rs.next()) {
-                    epoch = rs.getLong(1);
-                }
-            }
-            epoch++;
-            s.execute("MERGE INTO meta KEY (k) VALUES ('epoch', " + epoch + ")");
-            return epoch;
+            s.execute("MERGE INTO meta KEY (k) VALUES ('epoch', GREATEST(COALESCE((SELECT v FROM meta WHERE k = "
+                    + "'epoch'), 0), " + epoch + "))");
         } catch (SQLException e) {
             throw new HpcException("cannot raise the epoch in the store: " + e.getMessage(), e);
         }
@@ -306,6 +358,54 @@ public final class JobStore implements AutoCloseable {
 
     public long commits() {
         return commits.get();
+    }
+
+    // ------------------------------------------------------------------ event log
+
+    /**
+     * Appends alerts to the event log, synchronously, and returns them with their log ids. Called off
+     * the state thread: the log is a record for administrators, not part of the job state.
+     */
+    public synchronized List<dev.hpc.api.Alert> appendEvents(List<dev.hpc.api.Alert> alerts) {
+        List<dev.hpc.api.Alert> out = new ArrayList<>(alerts.size());
+        try (PreparedStatement ps = readConnection.prepareStatement("INSERT INTO events (at, kind, subject, message) "
+                + "VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+            long last = 0;
+            for (dev.hpc.api.Alert a : alerts) {
+                ps.setObject(1, a.time().atOffset(java.time.ZoneOffset.UTC));
+                ps.setString(2, a.kind().name());
+                ps.setString(3, cut(a.subject(), 512));
+                ps.setString(4, cut(a.message(), 8192));
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    last = keys.next() ? keys.getLong(1) : 0;
+                }
+                out.add(a.withId(last));
+            }
+            if (last > 0 && last % 1000 == 0) {
+                try (Statement s = readConnection.createStatement()) {
+                    s.execute("DELETE FROM events WHERE id <= " + (last - EVENTS_KEPT));
+                }
+            }
+        } catch (SQLException e) {
+            throw new HpcException("cannot append to the event log: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The newest {@code limit} alerts of the event log, oldest first. */
+    public List<dev.hpc.api.Alert> events(int limit) {
+        List<dev.hpc.api.Alert> out = new ArrayList<>();
+        query("SELECT id, at, kind, subject, message FROM events ORDER BY id DESC LIMIT ?", ps -> ps.setInt(1, limit),
+                rs -> out.add(new dev.hpc.api.Alert(rs.getLong(1),
+                        dev.hpc.api.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5),
+                        rs.getObject(2, java.time.OffsetDateTime.class).toInstant())));
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
+    private static String cut(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
     }
 
     @Override

@@ -65,10 +65,10 @@ class JobStoreTest {
     @Test
     void theEpochRisesAtEveryStart() {
         try (JobStore store = JobStore.open(dir)) {
-            assertEquals(1, store.nextEpoch());
+            assertEquals(1, store.nextEpoch(0));
         }
         try (JobStore store = JobStore.open(dir)) {
-            assertEquals(2, store.nextEpoch());
+            assertEquals(2, store.nextEpoch(0));
         }
     }
 

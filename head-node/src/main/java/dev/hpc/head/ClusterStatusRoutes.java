@@ -1,0 +1,92 @@
+package dev.hpc.head;
+
+import dev.hpc.api.Json;
+import dev.hpc.head.replication.Leadership;
+import dev.hpc.head.replication.Witnesses;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The routes every head answers itself, whatever its role: the cluster status, and in front of the
+ * rest of the API a filter that sends a standby's callers to the active head (307, so a POST stays
+ * a POST), or answers 503 while no head is active, which clients retry.
+ */
+final class ClusterStatusRoutes {
+    private final HeadService head;
+    private final Optional<Leadership> leadership;
+    private final Witnesses witnesses;
+    private final Clock clock;
+
+    ClusterStatusRoutes(HeadService head, Optional<Leadership> leadership, Witnesses witnesses, Clock clock) {
+        this.head = head;
+        this.leadership = leadership;
+        this.witnesses = witnesses;
+        this.clock = clock;
+    }
+
+    void mount(Router router) {
+        router.get("/api/v1/cluster").handler(this::status);
+        router.route("/api/v1/*").handler(this::toActiveHead);
+    }
+
+    private void toActiveHead(RoutingContext ctx) {
+        if (head.isActive() || ctx.request().path().startsWith("/api/v1/workers/")) {
+            ctx.next();
+            return;
+        }
+        Optional<String> active = leadership.flatMap(Leadership::activeApiAddress);
+        if (active.isPresent()) {
+            ctx.response().setStatusCode(307).putHeader("Location", "http://" + active.get() + ctx.request().uri())
+                    .putHeader("Content-Type", "application/json; charset=utf-8")
+                    .end(Json.write(Map.of("code", "REDIRECT", "message", "head " + head.config().name()
+                            + " is a standby; the active head is at " + active.get())));
+        } else {
+            ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json; charset=utf-8")
+                    .putHeader("Retry-After", "1")
+                    .end(Json.write(Map.of("code", "UNAVAILABLE", "message", "no head is active right now (a "
+                            + "takeover may be under way); retry in a moment")));
+        }
+    }
+
+    private void status(RoutingContext ctx) {
+        Map<String, Object> self = new LinkedHashMap<>();
+        self.put("name", head.config().name());
+        self.put("address", head.config().bindHost() + ":" + ctx.request().localAddress().port());
+        self.put("pid", ProcessHandle.current().pid());
+        self.put("role", head.isActive() ? "ACTIVE" : "STANDBY");
+        self.put("epoch", head.epoch());
+        self.put("startedAt", head.startedAt().toString());
+        self.put("lastChange", head.store().lastCommit().toString());
+        self.put("lastHeartbeat", witnesses.lastHeard().toString());
+        List<Map<String, Object>> heads = leadership.map(Leadership::heads).orElse(List.of(self));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cluster", head.config().cluster());
+        m.put("head", self);
+        m.put("heads", heads);
+        m.put("now", clock.instant().toString());
+        if (!head.isActive()) {
+            m.put("workers", Map.of("up", witnesses.count(clock.instant()), "total", witnesses.count(clock.instant())));
+            json(ctx, m);
+            return;
+        }
+        head.summary().whenComplete((s, error) -> {
+            if (error == null) {
+                Map<String, Object> jobs = new LinkedHashMap<>();
+                s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
+                m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
+                m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
+                m.put("jobs", jobs);
+            }
+            json(ctx, m);
+        });
+    }
+
+    private static void json(RoutingContext ctx, Object body) {
+        ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(Json.write(body));
+    }
+}

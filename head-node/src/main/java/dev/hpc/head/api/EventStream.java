@@ -1,0 +1,267 @@
+package dev.hpc.head.api;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.Job;
+import dev.hpc.api.Json;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.head.ChangeListener;
+import dev.hpc.head.HeadService;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code GET /api/v1/events}: the committed changes of the head as server-sent events, for the web
+ * view and anyone else who wants to watch (see docs/web.md for the format).
+ *
+ * <p>One {@link ChangeListener} serves every client. It runs on the store's writer thread, so it only
+ * queues the changed records and asks the Vert.x context to drain them; the drain coalesces several
+ * changes of one job or node into its newest version, encodes each record once and writes the same
+ * bytes to every client. A client that reads too slowly (its write queue is full) is closed instead
+ * of buffered without bound; its EventSource reconnects and reloads. When the changes come faster
+ * than the context drains them the queue is bounded too: past {@link Settings#maxPending()} changes
+ * are dropped and every client gets a {@code resync} event telling it to reload.
+ */
+public final class EventStream implements ChangeListener {
+    private static final Logger LOG = Logger.getLogger(EventStream.class.getName());
+    public static final String PATH = "/api/v1/events";
+
+    /**
+     * @param keepAlive    how often an idle stream gets a {@code : keepalive} comment, so proxies keep it open
+     * @param clusterEvery at most how often a {@code cluster} summary follows changes
+     * @param retry        how long a browser waits before it reconnects (the SSE {@code retry:} field)
+     * @param maxPending   changes queued for the context before they are dropped for a {@code resync}
+     * @param maxWriteQueue bytes a client may have unsent before it is closed as too slow
+     */
+    public record Settings(Duration keepAlive, Duration clusterEvery, Duration retry, int maxPending,
+                           int maxWriteQueue) {
+        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(15), Duration.ofSeconds(2),
+                Duration.ofSeconds(2), 100_000, 4 * 1024 * 1024);
+    }
+
+    private final Vertx vertx;
+    private final HeadService head;
+    private final Settings settings;
+    private final Context context;
+    /** Touched only on {@link #context}. */
+    private final List<HttpServerResponse> clients = new ArrayList<>();
+    private final AtomicInteger clientCount = new AtomicInteger();
+    private final Queue<Object> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicBoolean overflowed = new AtomicBoolean();
+    /** Touched only on {@link #context}. */
+    private long nextId = 1;
+    private boolean clusterDirty;
+
+    public EventStream(Vertx vertx, HeadService head) {
+        this(vertx, head, Settings.DEFAULTS);
+    }
+
+    public EventStream(Vertx vertx, HeadService head, Settings settings) {
+        this.vertx = vertx;
+        this.head = head;
+        this.settings = settings;
+        this.context = vertx.getOrCreateContext();
+    }
+
+    public void mount(Router router) {
+        router.get(PATH).handler(this::open);
+        head.addListener(this);
+        vertx.setPeriodic(settings.keepAlive().toMillis(), t -> broadcast(Buffer.buffer(": keepalive\n\n")));
+        vertx.setPeriodic(settings.clusterEvery().toMillis(), t -> {
+            if (!head.isActive() && !clients.isEmpty()) {
+                // this head stepped down: its clients reconnect and are sent to the active head
+                LOG.info("this head is no longer active: closing " + clients.size() + " event stream(s)");
+                for (HttpServerResponse client : List.copyOf(clients)) {
+                    remove(client);
+                    client.end();
+                }
+                return;
+            }
+            if (clusterDirty && !clients.isEmpty()) {
+                clusterDirty = false;
+                sendCluster(null);
+            }
+        });
+    }
+
+    /** Number of connected clients; for tests and metrics. */
+    public int clients() {
+        return clientCount.get();
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    private void open(RoutingContext ctx) {
+        HttpServerResponse response = ctx.response();
+        response.setChunked(true)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .putHeader("X-Accel-Buffering", "no")
+                .setWriteQueueMaxSize(settings.maxWriteQueue());
+        response.closeHandler(v -> remove(response));
+        response.exceptionHandler(e -> {
+            LOG.log(Level.FINE, "event stream client failed", e);
+            remove(response);
+        });
+        response.write("retry: " + settings.retry().toMillis() + "\n: connected to head " + head.config().name()
+                + "\n\n");
+        clients.add(response);
+        clientCount.set(clients.size());
+        sendCluster(response);
+    }
+
+    private void remove(HttpServerResponse response) {
+        if (clients.remove(response)) {
+            clientCount.set(clients.size());
+        }
+    }
+
+    /** A client that cannot keep up is closed; its EventSource reconnects and reloads what it shows. */
+    private void write(HttpServerResponse client, Buffer bytes) {
+        if (client.writeQueueFull()) {
+            LOG.warning("an event stream client reads too slowly: closing it (it will reconnect and reload)");
+            remove(client);
+            client.reset();
+            return;
+        }
+        client.write(bytes);
+    }
+
+    private void broadcast(Buffer bytes) {
+        for (HttpServerResponse client : List.copyOf(clients)) {
+            write(client, bytes);
+        }
+    }
+
+    // ------------------------------------------------------------------ changes
+
+    /** On the store's writer thread: queue and hand over, nothing more. */
+    @Override
+    public void changed(List<Job> jobs, List<NodeInfo> nodes) {
+        if (clientCount.get() == 0) {
+            return;
+        }
+        int size = jobs.size() + nodes.size();
+        if (pendingCount.addAndGet(size) > settings.maxPending()) {
+            pendingCount.addAndGet(-size);
+            overflowed.set(true);
+        } else {
+            pending.addAll(jobs);
+            pending.addAll(nodes);
+        }
+        if (drainScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> drain());
+        }
+    }
+
+    /** An alert (node down, task requeued, ...) as {@code event: alert}, written on the context. */
+    @Override
+    public void alert(dev.hpc.api.Alert alert) {
+        if (clientCount.get() == 0) {
+            return;
+        }
+        context.runOnContext(v -> broadcast(Buffer.buffer(event("alert", Codec.toMap(alert))
+                .getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** On the context: newest version of each changed job and node, encoded once, written to all. */
+    private void drain() {
+        drainScheduled.set(false);
+        Map<String, Object> latest = new LinkedHashMap<>();
+        Object change;
+        while ((change = pending.poll()) != null) {
+            pendingCount.decrementAndGet();
+            if (change instanceof Job j) {
+                String key = "job:" + j.id().number();
+                Object before = latest.get(key);
+                if (!(before instanceof Job b) || b.version() <= j.version()) {
+                    latest.remove(key);
+                    latest.put(key, j);
+                }
+            } else if (change instanceof NodeInfo n) {
+                latest.remove("node:" + n.name());
+                latest.put("node:" + n.name(), n);
+            }
+        }
+        if (clients.isEmpty()) {
+            overflowed.set(false);
+            return;
+        }
+        StringBuilder out = new StringBuilder();
+        if (overflowed.getAndSet(false)) {
+            out.append(event("resync", Map.of("reason", "changes came faster than they could be sent; reload")));
+        }
+        for (Object c : latest.values()) {
+            if (c instanceof Job j) {
+                out.append(event("job", Codec.toMap(j, false)));
+            } else {
+                out.append(event("node", Codec.toMap((NodeInfo) c)));
+            }
+        }
+        clusterDirty = true;
+        if (out.length() > 0) {
+            broadcast(Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** One event in the SSE format; a data line per line of the JSON (it has none, but to be safe). */
+    private String event(String name, Object data) {
+        StringBuilder b = new StringBuilder();
+        b.append("id: ").append(nextId++).append('\n');
+        b.append("event: ").append(name).append('\n');
+        for (String line : Json.write(data).split("\n", -1)) {
+            b.append("data: ").append(line).append('\n');
+        }
+        return b.append('\n').toString();
+    }
+
+    /** The cluster summary, to one new client or (with {@code null}) to every client. */
+    private void sendCluster(HttpServerResponse only) {
+        head.summary().whenComplete((s, error) -> context.runOnContext(v -> {
+            if (error != null) {
+                LOG.log(Level.WARNING, "cluster summary for the event stream failed", error);
+                return;
+            }
+            Buffer bytes = Buffer.buffer(event("cluster", summary(s)).getBytes(StandardCharsets.UTF_8));
+            if (only == null) {
+                broadcast(bytes);
+            } else if (clients.contains(only)) {
+                write(only, bytes);
+            }
+        }));
+    }
+
+    /**
+     * The figures of {@code GET /api/v1/cluster} that change with jobs and nodes. Which heads there are
+     * and their roles is that route's to say; a client reads it on connect and now and then.
+     */
+    private Map<String, Object> summary(HeadService.Summary s) {
+        Map<String, Object> jobs = new LinkedHashMap<>();
+        s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cluster", head.config().cluster());
+        m.put("head", head.config().name());
+        m.put("epoch", head.epoch());
+        m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
+        m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
+        m.put("jobs", jobs);
+        return m;
+    }
+}

@@ -1,0 +1,140 @@
+package dev.hpc.head.api;
+
+import dev.hpc.api.Alert;
+import dev.hpc.api.Codec;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.head.HeadService;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The node administration routes ({@code pbsnodes -o/-c}, drain, {@code hpc worker stop}) and the event
+ * log of alerts. Errors go to the failure handler of {@link ApiRoutes}, which answers in the API's
+ * error form; an unknown node is {@code 404 UNKNOWN_NODE}. See docs/nodes.md.
+ */
+public final class NodeAdminRoutes {
+    public static final String EVENT_LOG_PATH = "/api/v1/events/log";
+    private static final int DEFAULT_EVENTS = 100;
+    private static final int MAX_EVENTS = 10_000;
+    private static final Set<String> NOTE_FIELDS = Set.of("note", "user");
+    private static final Set<String> STOP_FIELDS = Set.of("drain", "user");
+
+    private final HeadService head;
+
+    public NodeAdminRoutes(HeadService head) {
+        this.head = head;
+    }
+
+    public void mount(Router router) {
+        router.post("/api/v1/nodes/:name/offline").handler(this::offline);
+        router.post("/api/v1/nodes/:name/clear").handler(this::clear);
+        router.post("/api/v1/nodes/:name/drain").handler(this::drain);
+        router.post("/api/v1/nodes/:name/stop").handler(this::stop);
+        router.get(EVENT_LOG_PATH).handler(this::eventLog);
+    }
+
+    private void offline(RoutingContext ctx) {
+        JsonFields body = body(ctx, NOTE_FIELDS);
+        reply(ctx, head.setOffline(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+    }
+
+    private void clear(RoutingContext ctx) {
+        JsonFields body = body(ctx, NOTE_FIELDS);
+        reply(ctx, head.clearNode(ctx.pathParam("name"), who(ctx, body)), Codec::toMap);
+    }
+
+    private void drain(RoutingContext ctx) {
+        JsonFields body = body(ctx, NOTE_FIELDS);
+        reply(ctx, head.drainNode(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+    }
+
+    private void stop(RoutingContext ctx) {
+        JsonFields body = body(ctx, STOP_FIELDS);
+        reply(ctx, head.stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx, body)), Codec::toMap);
+    }
+
+    private void eventLog(RoutingContext ctx) {
+        int limit = limit(ctx);
+        reply(ctx, head.eventLog(limit), events -> {
+            List<Object> list = new ArrayList<>(events.size());
+            for (Alert a : events) {
+                list.add(Codec.toMap(a));
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("events", list);
+            return m;
+        });
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /** The optional JSON body; none, or an empty one, is an empty object. */
+    private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
+        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+            return JsonFields.of(Map.of());
+        }
+        String text = ctx.body().asString("UTF-8");
+        if (text.isBlank()) {
+            return JsonFields.of(Map.of());
+        }
+        return Json.readObject(text).allowOnly(allowed);
+    }
+
+    /** Who asks, for the node's note and the alert: the X-Hpc-User header, else the body's user. */
+    private static String who(RoutingContext ctx, JsonFields body) {
+        String header = ctx.request().getHeader("X-Hpc-User");
+        String user = header != null ? header : body.string("user", "");
+        if (user.isBlank()) {
+            return "an administrator";
+        }
+        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
+            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
+        }
+        return user;
+    }
+
+    private static int limit(RoutingContext ctx) {
+        String v = ctx.request().getParam("limit");
+        if (v == null || v.isBlank()) {
+            return DEFAULT_EVENTS;
+        }
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n < 1 || n > MAX_EVENTS) {
+                throw new InvalidRequestException("parameter 'limit' must be between 1 and " + MAX_EVENTS
+                        + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException("parameter 'limit' must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {
+        result.whenComplete((value, error) -> {
+            if (error != null) {
+                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                return;
+            }
+            try {
+                Object body = render.apply(value);
+                if (!ctx.response().ended()) {
+                    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+                            .end(Json.write(body));
+                }
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
+    }
+}

@@ -1,0 +1,140 @@
+package dev.hpc.head.replication;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.hpc.api.HpcException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * This head's membership of the head cluster: the Hazelcast member, the replicated maps and the
+ * order of the members. Each member carries its head's name and API address as attributes.
+ */
+public final class HeadCluster implements AutoCloseable {
+    static final String JOBS = "hpc.jobs";
+    static final String NODES = "hpc.nodes";
+    static final String META = "hpc.meta";
+    static final String HEADS = "hpc.heads";
+    private static final String NAME = "hpc.head.name";
+    private static final String API = "hpc.head.api";
+
+    private final HazelcastInstance hazelcast;
+
+    private HeadCluster(HazelcastInstance hazelcast) {
+        this.hazelcast = hazelcast;
+    }
+
+    /** Starts the member and joins (or forms) the head cluster named after the scheduler's cluster. */
+    public static HeadCluster join(String cluster, String headName, String apiAddress, ReplicationConfig rc) {
+        Config c = new Config();
+        c.setClusterName("hpc-" + cluster);
+        c.setInstanceName("hpc-" + cluster + "-" + headName);
+        c.getMemberAttributeConfig().setAttribute(NAME, headName).setAttribute(API, apiAddress);
+        c.setProperty("hazelcast.logging.type", "jdk");
+        c.setProperty("hazelcast.phone.home.enabled", "false");
+        c.setProperty("hazelcast.socket.bind.any", "false");
+        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+        c.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(rc.memberTimeout().getSeconds()));
+        c.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
+        c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
+        c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
+        c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        NetworkConfig n = c.getNetworkConfig();
+        n.setPort(rc.port()).setPortAutoIncrement(false);
+        n.getInterfaces().setEnabled(true).addInterface(rc.bindHost());
+        if (!rc.publicAddress().isEmpty()) {
+            n.setPublicAddress(rc.publicAddress());
+        }
+        JoinConfig j = n.getJoin();
+        j.getMulticastConfig().setEnabled(false);
+        j.getAutoDetectionConfig().setEnabled(false);
+        j.getTcpIpConfig().setEnabled(true).setMembers(rc.members()).setConnectionTimeoutSeconds(2);
+        MapConfig replicated = new MapConfig("hpc.*").setBackupCount(1).setAsyncBackupCount(0);
+        c.addMapConfig(replicated);
+        try {
+            return new HeadCluster(Hazelcast.newHazelcastInstance(c));
+        } catch (RuntimeException e) {
+            throw new HpcException("cannot join the head cluster on " + rc.bindHost() + ":" + rc.port() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public IMap<Long, String> jobs() {
+        return hazelcast.getMap(JOBS);
+    }
+
+    public IMap<String, String> nodes() {
+        return hazelcast.getMap(NODES);
+    }
+
+    /** Each head's status line (role, epoch, pid, ...), keyed by head name; see {@link Leadership}. */
+    public IMap<String, String> heads() {
+        return hazelcast.getMap(HEADS);
+    }
+
+    IMap<String, Long> meta() {
+        return hazelcast.getMap(META);
+    }
+
+    /** Whether this member is the oldest of the cluster it currently sees: the one that should be active. */
+    public boolean isOldest() {
+        Iterator<Member> members = hazelcast.getCluster().getMembers().iterator();
+        return members.hasNext() && members.next().localMember();
+    }
+
+    /** The head names of the members this one sees, oldest first. */
+    public List<HeadMember> members() {
+        List<HeadMember> out = new ArrayList<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            out.add(new HeadMember(String.valueOf(m.getAttribute(NAME)), String.valueOf(m.getAttribute(API)),
+                    m.localMember()));
+        }
+        return out;
+    }
+
+    public record HeadMember(String name, String apiAddress, boolean local) {
+    }
+
+    public Optional<HeadMember> oldest() {
+        return members().stream().findFirst();
+    }
+
+    public long raiseEpoch(long atLeast) {
+        return meta().executeOnKey("epoch", new RaiseEpoch(atLeast));
+    }
+
+    public long epoch() {
+        Long e = meta().get("epoch");
+        return e == null ? 0 : e;
+    }
+
+    /** Calls {@code onChange} with the removed member's head name (or "" for an addition). */
+    public void onMembershipChange(java.util.function.Consumer<String> onChange) {
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                onChange.accept("");
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                onChange.accept(String.valueOf(e.getMember().getAttribute(NAME)));
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        hazelcast.getLifecycleService().terminate();
+    }
+}

@@ -1,0 +1,300 @@
+package dev.hpc.head.replication;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.Job;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.state.ClusterState;
+import dev.hpc.head.store.JobStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Decides whether this head is active or standby, and carries out takeovers and step-downs. All
+ * decisions run on one thread, on membership changes and on a short tick.
+ *
+ * <p>At start, a head alone in the cluster is active and loads its own store (a cold start); one
+ * that joins others is standby and mirrors the replicated state into its store. A standby takes
+ * over when the head it knew as active has left the cluster, it is now the oldest member, and the
+ * workers agree the active head is gone. An active head that finds a higher epoch steps down.
+ */
+public final class Leadership implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Leadership.class.getName());
+
+    private final HeadCluster cluster;
+    private final HeadService service;
+    private final JobStore store;
+    private final Witnesses witnesses;
+    private final Clock clock;
+    private final Duration tick;
+    private final ScheduledExecutorService decisions;
+    private final StandbyMirror mirror;
+    private final List<TakeoverListener> takeoverListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile String knownActive = "";
+    private volatile Instant activeLostAt = Instant.EPOCH;
+    private boolean mirroring;
+
+    /** Told of each takeover this head makes: the head it replaces, the new epoch and how long it took. */
+    public interface TakeoverListener {
+        void tookOver(String previousActive, long epoch, Duration sinceLoss);
+    }
+
+    public Leadership(HeadCluster cluster, HeadService service, Witnesses witnesses, Clock clock, Duration tick) {
+        this.cluster = cluster;
+        this.service = service;
+        this.store = service.store();
+        this.witnesses = witnesses;
+        this.clock = clock;
+        this.tick = tick;
+        this.mirror = new StandbyMirror(cluster, store);
+        this.decisions = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "leadership");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void onTakeover(TakeoverListener listener) {
+        takeoverListeners.add(listener);
+    }
+
+    public void start() {
+        cluster.onMembershipChange(removed -> decisions.execute(() -> step(() -> membershipChanged(removed))));
+        decisions.execute(() -> step(this::decideAtStart));
+        decisions.scheduleWithFixedDelay(() -> step(this::check), tick.toMillis(), tick.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /** Loops never die: a failed decision is logged and the next tick decides again. */
+    private void step(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "leadership decision failed", e);
+        }
+    }
+
+    private void decideAtStart() {
+        if (cluster.members().size() == 1) {
+            long epoch = cluster.raiseEpoch(store.epoch());
+            store.recordEpoch(epoch);
+            ClusterState state = service.stateFromStore(epoch);
+            seedReplica(state);
+            becomeActive(state, "cold start");
+        } else {
+            becomeStandby();
+        }
+    }
+
+    /** A head that starts alone holds the only copy: put it into the maps for the standbys to come. */
+    private void seedReplica(ClusterState state) {
+        Map<Long, String> jobs = new LinkedHashMap<>();
+        long after = 0;
+        while (true) {
+            ClusterState.Page page = state.jobs(j -> true, after, 1000);
+            for (Job j : page.jobs()) {
+                jobs.put(j.id().number(), Json.write(Codec.toMap(j, true)));
+            }
+            if (page.next() < 0) {
+                break;
+            }
+            after = page.next();
+        }
+        Map<String, String> nodes = new LinkedHashMap<>();
+        for (NodeInfo n : state.nodes()) {
+            nodes.put(n.name(), Json.write(Codec.toMap(n)));
+        }
+        cluster.jobs().putAll(jobs);
+        cluster.nodes().putAll(nodes);
+    }
+
+    private void membershipChanged(String removedHead) {
+        if (!removedHead.isEmpty() && removedHead.equals(knownActive)) {
+            activeLostAt = clock.instant();
+            LOG.warning("the active head " + removedHead + " left the head cluster");
+        }
+        check();
+    }
+
+    private void check() {
+        publishSelf();
+        if (service.isActive()) {
+            long replicated = cluster.epoch();
+            if (replicated > service.epoch()) {
+                LOG.warning("found epoch " + replicated + " above this head's " + service.epoch() + ": stepping down");
+                service.deactivate();
+                store.replicateTo(JobStore.Replica.NONE);
+                becomeStandby();
+            }
+            return;
+        }
+        String active = activeHeadName();
+        if (!active.isEmpty()) {
+            knownActive = active;
+            activeLostAt = Instant.EPOCH;
+            return;
+        }
+        if (!cluster.isOldest()) {
+            return;
+        }
+        Instant since = activeLostAt.equals(Instant.EPOCH) ? clock.instant() : activeLostAt;
+        if (activeLostAt.equals(Instant.EPOCH)) {
+            activeLostAt = since;
+        }
+        if (witnesses.agreeLost(knownActive, since, clock.instant())) {
+            takeOver(since);
+        }
+    }
+
+    /** The head of a current member that says it is active, or "". */
+    private String activeHeadName() {
+        List<String> present = new ArrayList<>();
+        for (HeadCluster.HeadMember m : cluster.members()) {
+            present.add(m.name());
+        }
+        for (Map.Entry<String, String> e : cluster.heads().entrySet()) {
+            JsonFields f = Json.readObject(e.getValue());
+            if (present.contains(e.getKey()) && "ACTIVE".equals(f.string("role", ""))
+                    && f.longValue("epoch", 0) >= cluster.epoch()) {
+                return e.getKey();
+            }
+        }
+        return "";
+    }
+
+    private void takeOver(Instant lostAt) {
+        // Heads that all started together find no epoch yet: nobody was active, so the maps hold
+        // nothing and the newest state is in this head's own store.
+        boolean coldStart = cluster.epoch() == 0;
+        long epoch = cluster.raiseEpoch(store.epoch());
+        store.recordEpoch(epoch);
+        mirror.close();
+        mirroring = false;
+        ClusterState state;
+        if (coldStart) {
+            state = service.stateFromStore(epoch);
+            seedReplica(state);
+        } else {
+            state = stateFromReplica(epoch);
+        }
+        String previous = knownActive.isEmpty() ? "an unknown head" : knownActive;
+        becomeActive(state, (coldStart ? "cold start after " : "takeover from ") + previous);
+        Duration took = Duration.between(lostAt, clock.instant());
+        for (TakeoverListener l : takeoverListeners) {
+            l.tookOver(previous, epoch, took);
+        }
+    }
+
+    /** Builds the state from the replicated maps; history older than the keep time comes from the store. */
+    private ClusterState stateFromReplica(long epoch) {
+        Instant now = clock.instant();
+        Instant keepSince = now.minus(service.config().keepCompleted());
+        ClusterState state = new ClusterState(service.config().cluster(), epoch, 1, service.config().maxRequeues());
+        store.loadOutcomes(keepSince, state::restoreOutcome);
+        List<Job> jobs = new ArrayList<>();
+        for (String body : cluster.jobs().values()) {
+            jobs.add(Codec.readJob(Json.readObject(body)));
+        }
+        jobs.sort((a, b) -> Long.compare(a.id().number(), b.id().number()));
+        for (Job j : jobs) {
+            if (j.state().isTerminal() && j.ended().isBefore(keepSince)) {
+                state.restoreOutcome(j.id().number(), j.state(), j.exitStatus());
+            } else {
+                state.restore(j);
+            }
+        }
+        for (String body : cluster.nodes().values()) {
+            state.restore(Codec.readNode(Json.readObject(body)), now);
+        }
+        return state;
+    }
+
+    private void becomeActive(ClusterState state, String why) {
+        store.replicateTo((jobs, nodes) -> {
+            if (!jobs.isEmpty()) {
+                cluster.jobs().putAll(jobs);
+            }
+            if (!nodes.isEmpty()) {
+                cluster.nodes().putAll(nodes);
+            }
+        });
+        service.activate(state);
+        knownActive = service.config().name();
+        publishSelf();
+        LOG.info("head " + service.config().name() + " is ACTIVE (" + why + "), epoch " + state.epoch());
+    }
+
+    private void becomeStandby() {
+        if (!mirroring) {
+            mirror.start();
+            mirroring = true;
+        }
+        String active = activeHeadName();
+        if (!active.isEmpty()) {
+            knownActive = active;
+        }
+        publishSelf();
+        LOG.info("head " + service.config().name() + " is STANDBY" + (knownActive.isEmpty() ? ""
+                : "; the active head is " + knownActive));
+    }
+
+    /** This head's line in the replicated head registry, read by every head's cluster status. */
+    private void publishSelf() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", service.config().name());
+        m.put("role", service.isActive() ? "ACTIVE" : "STANDBY");
+        m.put("epoch", service.isActive() ? service.epoch() : cluster.epoch());
+        m.put("pid", ProcessHandle.current().pid());
+        m.put("startedAt", service.startedAt().toString());
+        m.put("lastChange", store.lastCommit().toString());
+        m.put("lastHeartbeat", witnesses.lastHeard().toString());
+        m.put("workers", witnesses.count(clock.instant()));
+        m.put("updatedAt", clock.instant().toString());
+        cluster.heads().set(service.config().name(), Json.write(m));
+    }
+
+    /** The registry entries of every head, with role DOWN for those no longer in the cluster. */
+    public List<Map<String, Object>> heads() {
+        Map<String, String> apis = new LinkedHashMap<>();
+        for (HeadCluster.HeadMember m : cluster.members()) {
+            apis.put(m.name(), m.apiAddress());
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(cluster.heads()).entrySet()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            Json.readObject(e.getValue()).raw().forEach((k, v) -> m.put(String.valueOf(k), v));
+            m.put("address", apis.getOrDefault(e.getKey(), ""));
+            if (!apis.containsKey(e.getKey())) {
+                m.put("role", "DOWN");
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** The API address of the active head, if a current member is active. */
+    public java.util.Optional<String> activeApiAddress() {
+        String active = activeHeadName();
+        return cluster.members().stream().filter(m -> m.name().equals(active)).map(HeadCluster.HeadMember::apiAddress)
+                .findFirst();
+    }
+
+    @Override
+    public void close() {
+        decisions.shutdownNow();
+        mirror.close();
+    }
+
+}

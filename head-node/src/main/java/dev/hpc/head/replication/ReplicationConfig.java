@@ -1,0 +1,30 @@
+package dev.hpc.head.replication;
+
+import dev.hpc.api.InvalidRequestException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How this head joins the head cluster: its Hazelcast port on {@code bindHost}, the members to
+ * join ({@code host:port}), and an optional public address when members must reach it through
+ * another address than the one it binds. {@code memberTimeout} is how long a silent (not
+ * disconnected) member stays in the cluster; a killed one is seen at once through its closed
+ * connection.
+ */
+public record ReplicationConfig(String bindHost, int port, List<String> members, String publicAddress,
+                                Duration memberTimeout) {
+    public ReplicationConfig {
+        members = List.copyOf(members);
+        if (port < 1 || port > 65535) {
+            throw new InvalidRequestException("--peer-port must be between 1 and 65535, got " + port);
+        }
+        for (String m : members) {
+            if (!m.matches("[^:\\s]+:\\d{1,5}")) {
+                throw new InvalidRequestException("--peers entry '" + m + "' must be host:port");
+            }
+        }
+        if (memberTimeout.getSeconds() < 2) {
+            throw new InvalidRequestException("the head member timeout must be at least 2s, got " + memberTimeout);
+        }
+    }
+}

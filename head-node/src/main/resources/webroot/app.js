@@ -1,0 +1,743 @@
+// The live queue view of an hpc head: plain JavaScript, no build step, no outside resources.
+// It reads the REST API (docs/rest-api.md) and follows /api/v1/events (docs/web.md).
+'use strict';
+
+const ROW_H = 28;                // must match --row-h in app.css
+const PAGE_SIZE = 5000;          // jobs per GET /api/v1/jobs page while loading
+const OVERSCAN = 12;             // rows rendered above and below the visible ones
+const VIEW_THROTTLE_MS = 200;    // at most this often the sorted list is rebuilt under a burst of events
+const POLL_MS = 10000;           // nodes and cluster are read again this often (load figures come by heartbeat)
+const FAILOVER_AFTER_MS = 4000;  // the stream down this long: try the other heads
+const PROBE_TIMEOUT_MS = 1500;
+const HOUR_MS = 3600 * 1000;
+const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+const STATE_ORDER = { RUNNING: 0, QUEUED: 1, HELD: 2, FAILED: 3, CANCELLED: 4, COMPLETED: 5 };
+
+const $ = (id) => document.getElementById(id);
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g,
+  (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+const ms = (iso) => { const t = iso ? Date.parse(iso) : 0; return Number.isFinite(t) && t > 0 ? t : 0; };
+
+const ui = {
+  jobs: new Map(),          // job number -> compact row
+  nodes: new Map(),         // node name -> NodeInfo JSON
+  cluster: null,            // the last cluster summary
+  view: [],                 // what the table shows, in order: {r} or {r, t} for a task of an expanded array
+  viewDirty: true,
+  viewTimer: 0,
+  sort: { key: 'number', dir: -1 },
+  filter: { user: '', state: '', queue: '' },
+  expanded: new Set(),      // numbers of array jobs shown with their tasks
+  selected: null,           // number of the job in the detail panel
+  detail: null,             // its full JSON (with script)
+  ends: new Map(),          // "number:index" -> end time (ms) of tasks that ran, for the throughput chart
+  loadGen: 0,
+  loading: false,
+  heads: [],                // host:port of every head we know
+  stream: null,
+  downSince: 0,
+  switching: false,
+  leaving: false,
+};
+
+// ------------------------------------------------------------------ REST
+
+async function api(method, path, user) {
+  const headers = { Accept: 'application/json' };
+  if (user) headers['X-Hpc-User'] = user;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, cache: 'no-store' });
+  } catch (e) {
+    throw new Error(`cannot reach the head (${e.message}); it may be restarting`);
+  }
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+  if (!response.ok) {
+    const message = body && body.message ? body.message : `HTTP ${response.status} ${text.slice(0, 200)}`;
+    const error = new Error(message);
+    error.code = body && body.code;
+    throw error;
+  }
+  return body;
+}
+
+const jobPath = (id) => `/api/v1/jobs/${encodeURIComponent(id)}`;
+
+// ------------------------------------------------------------------ jobs
+
+function letter(state, notBefore) {
+  switch (state) {
+    case 'HELD': return 'H';
+    case 'QUEUED': return notBefore > Date.now() ? 'W' : 'Q';
+    case 'RUNNING': return 'R';
+    default: return 'C';
+  }
+}
+
+function firstStart(task) {
+  return task.attempts && task.attempts.length ? ms(task.attempts[0].start) : 0;
+}
+
+/** The few fields the table needs: 100,000 of these stay small. */
+function toRow(j) {
+  const spec = j.spec || {};
+  const res = spec.resources || {};
+  const row = {
+    number: j.number, id: j.id, name: spec.name || '', owner: spec.owner || '', queue: spec.queue || '',
+    state: j.state, notBefore: ms(spec.notBefore), nodes: res.nodes || 1, cores: res.coresPerNode || 1,
+    submitted: ms(j.submitted), started: ms(j.started), ended: ms(j.ended), version: j.version || 0,
+    exitStatus: j.exitStatus, isArray: !!spec.array, gen: ui.loadGen,
+  };
+  if (row.isArray) {
+    row.tasks = (j.tasks || []).map((t) => ({
+      index: t.index, state: t.state, started: firstStart(t), ended: ms(t.end), exitStatus: t.exitStatus,
+    }));
+    row.done = row.tasks.filter((t) => TERMINAL.has(t.state)).length;
+  }
+  return row;
+}
+
+function noteEnds(j) {
+  for (const t of j.tasks || []) {
+    if ((t.state === 'COMPLETED' || t.state === 'FAILED') && ms(t.end)) {
+      ui.ends.set(`${j.number}:${t.index}`, ms(t.end));
+    }
+  }
+}
+
+/** A job from a page or an event; an older version never replaces a newer one. */
+function upsert(j) {
+  const old = ui.jobs.get(j.number);
+  if (old && old.version > (j.version || 0)) {
+    old.gen = ui.loadGen;
+    return;
+  }
+  ui.jobs.set(j.number, toRow(j));
+  noteEnds(j);
+  if (ui.selected === j.number) {
+    mergeDetail(j);
+  }
+  scheduleView();
+}
+
+async function reloadAll() {
+  const gen = ++ui.loadGen;
+  ui.loading = true;
+  renderCount();
+  refreshClusterAndNodes();
+  try {
+    let after = 0;
+    for (;;) {
+      const page = await api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`);
+      if (gen !== ui.loadGen) return;
+      for (const j of page.jobs) upsert(j);
+      scheduleView(true);
+      if (!page.next) break;
+      after = page.next;
+    }
+    // what neither a page nor an event of this load brought has left the live list
+    for (const [n, r] of ui.jobs) {
+      if (r.gen < gen) ui.jobs.delete(n);
+    }
+    scheduleView(true);
+  } catch (e) {
+    console.warn('loading jobs failed', e);
+  } finally {
+    if (gen === ui.loadGen) {
+      ui.loading = false;
+      renderCount();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ the table
+
+function matches(r) {
+  const f = ui.filter;
+  if (f.user && !r.owner.includes(f.user)) return false;
+  if (f.queue && !r.queue.includes(f.queue)) return false;
+  if (f.state === 'active') return !TERMINAL.has(r.state);
+  if (f.state) return r.state === f.state;
+  return true;
+}
+
+const elapsedOf = (s) => (s.started ? (s.ended || Date.now()) - s.started : -1);
+const SORT_KEYS = {
+  number: (r) => r.number,
+  name: (r) => r.name.toLowerCase(),
+  owner: (r) => r.owner,
+  state: (r) => STATE_ORDER[r.state] ?? 9,
+  queue: (r) => r.queue,
+  size: (r) => r.nodes * r.cores,
+  submitted: (r) => r.submitted,
+  started: (r) => r.started,
+  elapsed: elapsedOf,
+};
+
+function buildView() {
+  ui.viewDirty = false;
+  const key = SORT_KEYS[ui.sort.key] || SORT_KEYS.number;
+  const dir = ui.sort.dir;
+  const rows = [];
+  for (const r of ui.jobs.values()) {
+    if (matches(r)) rows.push(r);
+  }
+  rows.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (x < y) return -dir;
+    if (x > y) return dir;
+    return (a.number - b.number) * dir;
+  });
+  const view = [];
+  for (const r of rows) {
+    view.push({ r });
+    if (r.isArray && ui.expanded.has(r.number)) {
+      for (const t of r.tasks) view.push({ r, t });
+    }
+  }
+  ui.view = view;
+}
+
+/** Rebuilds the list soon: at once when asked, else at most every VIEW_THROTTLE_MS under a burst. */
+function scheduleView(now) {
+  ui.viewDirty = true;
+  if (now) {
+    clearTimeout(ui.viewTimer);
+    ui.viewTimer = 0;
+    requestAnimationFrame(renderQueue);
+  } else if (!ui.viewTimer) {
+    ui.viewTimer = setTimeout(() => { ui.viewTimer = 0; renderQueue(); }, VIEW_THROTTLE_MS);
+  }
+}
+
+function fmtTime(t) {
+  if (!t) return '';
+  const d = new Date(t);
+  const now = new Date();
+  const hms = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  if (d.toDateString() === now.toDateString()) return hms;
+  return `${d.getMonth() + 1}/${d.getDate()} ${hms.slice(0, 5)}`;
+}
+
+function fmtDuration(msValue) {
+  if (msValue < 0) return '';
+  const s = Math.floor(msValue / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+const taskId = (r, index) => r.id.replace('[]', `[${index}]`);
+
+function stateCell(id, state, notBefore) {
+  const l = letter(state, notBefore);
+  const extra = state === 'FAILED' ? ' failed' : state === 'CANCELLED' ? ' cancelled' : '';
+  return `<span class="c-state"><span class="st st-${l}${extra}" data-testid="job-state-${esc(id)}" `
+    + `data-state="${esc(state)}" title="${esc(state.toLowerCase())}">${l}</span></span>`;
+}
+
+function rowHtml(entry) {
+  const { r, t } = entry;
+  if (t) {
+    const id = taskId(r, t.index);
+    return `<div class="row task" role="row" data-testid="job-row-${esc(id)}" data-number="${r.number}">`
+      + `<span class="c-id">${esc(id)}</span><span>${esc(r.name)}-${t.index}</span>`
+      + `<span>${esc(r.owner)}</span>${stateCell(id, t.state, r.notBefore)}<span>${esc(r.queue)}</span>`
+      + `<span>${r.nodes}×${r.cores}</span><span></span><span>${fmtTime(t.started)}</span>`
+      + `<span>${fmtDuration(elapsedOf(t))}</span></div>`;
+  }
+  const selected = ui.selected === r.number ? ' selected' : '';
+  const toggle = r.isArray
+    ? `<span class="toggle" data-toggle="${r.number}" data-testid="expand-${esc(r.id)}" title="show the tasks">`
+      + `${ui.expanded.has(r.number) ? '▾' : '▸'}</span>`
+    : '';
+  const summary = r.isArray
+    ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${r.done}/${r.tasks.length} done</span>` : '';
+  return `<div class="row${selected}" role="row" data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
+    + `<span class="c-id">${toggle}${esc(r.id)}</span>`
+    + `<span class="c-name" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
+    + `<span>${esc(r.owner)}</span>${stateCell(r.id, r.state, r.notBefore)}<span>${esc(r.queue)}</span>`
+    + `<span>${r.nodes}×${r.cores}</span><span>${fmtTime(r.submitted)}</span><span>${fmtTime(r.started)}</span>`
+    + `<span>${fmtDuration(elapsedOf(r))}</span></div>`;
+}
+
+/** Renders only the rows in sight (plus a few): the DOM stays small with any number of jobs. */
+function renderRows() {
+  const box = $('queue');
+  const win = $('queue-window');
+  const headH = box.querySelector('.qhead').offsetHeight;
+  const top = Math.max(0, box.scrollTop - headH);
+  const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
+  const last = Math.min(ui.view.length, Math.ceil((top + box.clientHeight) / ROW_H) + OVERSCAN);
+  const parts = [];
+  for (let i = first; i < last; i++) parts.push(rowHtml(ui.view[i]));
+  win.style.transform = `translateY(${first * ROW_H}px)`;
+  win.innerHTML = parts.join('');
+}
+
+function renderQueue() {
+  if (ui.viewDirty) buildView();
+  $('queue-spacer').style.height = `${ui.view.length * ROW_H}px`;
+  $('queue-empty').hidden = ui.view.length > 0;
+  for (const h of document.querySelectorAll('.qhead [data-sort]')) {
+    if (h.dataset.sort === ui.sort.key) h.setAttribute('aria-sort', ui.sort.dir > 0 ? 'ascending' : 'descending');
+    else h.removeAttribute('aria-sort');
+  }
+  renderRows();
+  renderCount();
+  renderThroughput();
+}
+
+function renderCount() {
+  const shown = ui.view.filter((e) => !e.t).length;
+  const text = `${shown.toLocaleString()} shown of ${ui.jobs.size.toLocaleString()} jobs${ui.loading ? ', loading…' : ''}`;
+  $('queue-count').textContent = text;
+}
+
+// ------------------------------------------------------------------ the detail panel
+
+function mergeDetail(j) {
+  if (!ui.detail || ui.detail.number !== j.number) return;
+  if ((j.version || 0) < (ui.detail.version || 0)) return;
+  const script = ui.detail.spec && ui.detail.spec.script;
+  const environment = ui.detail.spec && ui.detail.spec.environment;
+  ui.detail = j;
+  if (ui.detail.spec && ui.detail.spec.script === undefined) {
+    ui.detail.spec.script = script;
+    ui.detail.spec.environment = environment;
+  }
+  renderDetail();
+}
+
+async function openDetail(number) {
+  const r = ui.jobs.get(number);
+  if (!r) return;
+  ui.selected = number;
+  ui.detail = null;
+  showMessage('');
+  $('detail').hidden = false;
+  $('detail-id').textContent = r.id;
+  $('detail-body').innerHTML = '<p class="muted">loading…</p>';
+  renderRows();
+  try {
+    const j = await api('GET', jobPath(r.id));
+    if (ui.selected !== number) return;
+    ui.detail = j;
+    renderDetail();
+  } catch (e) {
+    if (ui.selected === number) showMessage(e.message);
+  }
+}
+
+function closeDetail() {
+  ui.selected = null;
+  ui.detail = null;
+  $('detail').hidden = true;
+  renderRows();
+}
+
+function fmtBytes(b) {
+  if (!b) return 'no limit';
+  const units = ['b', 'kb', 'mb', 'gb', 'tb'];
+  let i = 0;
+  let v = b;
+  while (v >= 1024 && i < units.length - 1 && v % 1024 === 0) { v /= 1024; i++; }
+  return `${v}${units[i]}`;
+}
+
+function kv(pairs) {
+  return `<dl class="kv">${pairs.filter((p) => p[1] !== '' && p[1] !== undefined && p[1] !== null)
+    .map(([k, v, testid]) => `<dt>${esc(k)}</dt><dd${testid ? ` data-testid="${testid}"` : ''}>${esc(v)}</dd>`)
+    .join('')}</dl>`;
+}
+
+function renderDetail() {
+  const j = ui.detail;
+  if (!j) return;
+  const spec = j.spec || {};
+  const res = spec.resources || {};
+  const l = letter(j.state, ms(spec.notBefore));
+  $('detail-id').textContent = j.id;
+  const pill = $('detail-state');
+  pill.textContent = `${l} · ${j.state.toLowerCase()}`;
+  pill.dataset.state = j.state;
+  pill.dataset.letter = l;
+  const terminal = TERMINAL.has(j.state);
+  $('cancel-button').disabled = terminal;
+  $('hold-button').disabled = j.state !== 'QUEUED';
+  $('release-button').disabled = j.state !== 'HELD';
+
+  const waiting = (j.tasks || []).filter((t) => t.comment && !TERMINAL.has(t.state) && t.state !== 'RUNNING');
+  const comment = waiting.length
+    ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${
+      [...new Set(waiting.map((t) => t.comment))].map(esc).join('<br>')}</div>` : '';
+  const deps = (spec.dependencies || []).map((d) => `${d.type.toLowerCase()}:${d.jobs.join(':')}`).join(',');
+  const specHtml = kv([
+    ['name', spec.name], ['owner', spec.owner], ['queue', spec.queue],
+    ['resources', `${res.nodes} node(s) × ${res.coresPerNode} core(s)`, 'detail-resources'],
+    ['memory per node', fmtBytes(res.memoryPerNode)],
+    ['walltime', res.walltimeSeconds ? fmtDuration(res.walltimeSeconds * 1000) : 'no limit'],
+    ['priority', spec.priority, 'detail-priority'], ['rerunnable', spec.rerunnable ? 'yes' : 'no'],
+    ['array', spec.array ? spec.array.expression : ''], ['depends on', deps],
+    ['submitted', j.submitted && ms(j.submitted) ? new Date(ms(j.submitted)).toLocaleString() : ''],
+    ['from', `${spec.submitHost || ''}:${spec.submitDir || ''}`], ['work dir', spec.workDir],
+    ['stdout', spec.stdoutPath, 'detail-stdout'], ['stderr', spec.stderrPath], ['join', spec.join],
+    ['cancelled by', j.cancelledBy], ['end reason', j.reason !== 'NONE' ? j.reason.toLowerCase() : ''],
+    ['exit status', terminal ? j.exitStatus : ''],
+  ]);
+  const rows = [];
+  for (const t of j.tasks || []) {
+    const name = t.index >= 0 ? `[${t.index}]` : '';
+    if (!t.attempts || !t.attempts.length) {
+      rows.push(`<tr><td>${esc(name)}</td><td colspan="6" class="muted">${esc(t.state.toLowerCase())}, not started</td></tr>`);
+    }
+    for (const a of t.attempts || []) {
+      const nodes = (a.nodes || []).map((s) => `${s.node}/${s.cores}`).join(' ');
+      const open = !ms(a.end);
+      rows.push(`<tr data-testid="attempt-${a.id}"><td>${esc(name)} #${a.id}</td><td>${esc(nodes)}</td>`
+        + `<td>${fmtTime(ms(a.start))}</td><td>${open ? '' : fmtTime(ms(a.end))}</td>`
+        + `<td>${open ? 'running' : esc(a.outcome.toLowerCase())}</td>`
+        + `<td>${open || a.reason === 'NONE' ? '' : esc(a.reason.toLowerCase())}</td>`
+        + `<td>${open ? '' : a.exitStatus}</td></tr>`);
+    }
+  }
+  const history = `<h3>History</h3><table class="hist" data-testid="detail-history"><thead><tr><th>attempt</th>`
+    + '<th>nodes</th><th>start</th><th>end</th><th>outcome</th><th>reason</th><th>exit</th></tr></thead>'
+    + `<tbody>${rows.join('')}</tbody></table>`;
+  const script = spec.script ? `<h3>Script</h3><pre class="script" data-testid="detail-script">${esc(spec.script)}</pre>` : '';
+  $('detail-body').innerHTML = `${comment}<h3>Spec</h3><div data-testid="detail-spec">${specHtml}</div>${history}${script}`;
+}
+
+function showMessage(text, ok) {
+  const box = $('action-error');
+  box.hidden = !text;
+  box.textContent = text;
+  box.classList.toggle('info', !!ok);
+}
+
+async function act(action) {
+  const j = ui.detail;
+  if (!j) return;
+  const user = $('user').value.trim();
+  if (!user) {
+    showMessage('Type your user name in the "user" box at the top first: the head checks who may change a job.');
+    $('user').focus();
+    return;
+  }
+  showMessage('');
+  for (const b of document.querySelectorAll('.actions button')) b.disabled = true;
+  try {
+    const changed = await api('POST', `${jobPath(j.id)}/${action}`, user);
+    upsert(changed);
+    mergeDetail(changed);
+    showMessage(`${action} of ${j.id}: done`, true);
+  } catch (e) {
+    showMessage(`${action} of ${j.id} refused: ${e.message}`);
+  } finally {
+    renderDetail();
+  }
+}
+
+// ------------------------------------------------------------------ nodes, cluster, heads
+
+let nodesTimer = 0;
+function scheduleNodes() {
+  if (!nodesTimer) nodesTimer = setTimeout(() => { nodesTimer = 0; renderNodes(); }, 100);
+}
+
+function renderNodes() {
+  const grid = $('node-grid');
+  const nodes = [...ui.nodes.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
+  grid.classList.toggle('compact', nodes.length > 400);
+  if (!nodes.length) {
+    grid.innerHTML = '<div class="empty muted" data-testid="nodes-empty">no worker has registered yet</div>';
+  } else {
+    grid.innerHTML = nodes.map((n) => {
+      const st = String(n.state).toLowerCase();
+      const pct = n.cores ? Math.round((100 * n.coresUsed) / n.cores) : 0;
+      const load = n.health ? Number(n.health.loadAverage).toFixed(2) : '–';
+      const tasks = n.tasks || [];
+      const title = `${n.name}: ${n.pbsState}${n.reason ? ` (${n.reason})` : ''}, ${n.coresUsed}/${n.cores} cores, `
+        + `load ${load}${tasks.length ? `, running ${tasks.join(' ')}` : ''}`;
+      return `<div class="node" data-testid="node-${esc(n.name)}" data-state="${esc(st)}" title="${esc(title)}">`
+        + `<div class="nname"><span>${esc(n.name)}</span><span>${esc(n.pbsState)}</span></div>`
+        + `<div class="nbar"><div style="width:${pct}%"></div></div>`
+        + `<div data-testid="node-cores-${esc(n.name)}">${n.coresUsed}/${n.cores} cores · load ${esc(load)}</div>`
+        + `<div class="ntasks" data-testid="node-tasks-${esc(n.name)}">${
+          tasks.length ? esc(tasks.join(' ')) : (n.reason ? esc(n.reason) : 'idle')}</div></div>`;
+    }).join('');
+  }
+  const counts = {};
+  for (const n of nodes) counts[n.pbsState] = (counts[n.pbsState] || 0) + 1;
+  $('nodes-summary').textContent = Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(', ');
+}
+
+/** The figures that change with jobs and nodes: from GET /api/v1/cluster and the stream's cluster events. */
+function setFigures(c) {
+  $('cluster-name').textContent = c.cluster;
+  document.title = `hpc ${c.cluster}`;
+  const cores = c.cores || { total: 0, used: 0 };
+  $('cores-busy').textContent = cores.used;
+  $('cores-free').textContent = Math.max(0, cores.total - cores.used);
+  if (c.workers) $('workers-up').textContent = `${c.workers.up}/${c.workers.total}`;
+  const order = ['QUEUED', 'HELD', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'];
+  $('job-counts').innerHTML = order.map((s) => `<span data-testid="jobs-${s}">${esc(s.toLowerCase())}`
+    + `<b>${(c.jobs && c.jobs[s]) || 0}</b></span>`).join('');
+}
+
+/** GET /api/v1/cluster: the figures and the heads with their roles. */
+function setCluster(c) {
+  ui.cluster = c;
+  setFigures(c);
+  const heads = c.heads && c.heads.length ? c.heads : [c.head];
+  const active = heads.find((h) => h.role === 'ACTIVE');
+  const badge = $('active-head');
+  badge.textContent = active ? `${active.name} (${active.address}), epoch ${active.epoch}` : 'none active';
+  badge.dataset.name = active ? active.name : '';
+  badge.dataset.epoch = active ? active.epoch : '';
+  $('heads').innerHTML = heads.map((h) => `<li data-testid="head-${esc(h.name)}" data-role="${esc(h.role)}">`
+    + `<b>${esc(h.name)}</b><span class="muted">${esc(h.address)}</span>`
+    + `<span class="role ${esc(h.role)}">${esc(String(h.role).toLowerCase())}</span>`
+    + `<span class="muted">epoch ${esc(h.epoch)}</span>`
+    + `${h.name === c.head.name ? '<span class="here">this page</span>' : ''}</li>`).join('');
+  for (const h of heads) rememberHead(reachable(h.address));
+  // a standby sends API calls to the active head by a redirect this page cannot follow: go there
+  if (c.head.role !== 'ACTIVE' && active && reachable(active.address) !== location.host) {
+    goToHead([reachable(active.address)]);
+  }
+}
+
+async function refreshClusterAndNodes() {
+  try {
+    setCluster(await api('GET', '/api/v1/cluster'));
+    const answer = await api('GET', '/api/v1/nodes');
+    ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
+    renderNodes();
+  } catch (e) {
+    console.warn('reading the cluster failed', e);
+  }
+}
+
+// ------------------------------------------------------------------ throughput
+
+function renderThroughput() {
+  const now = Date.now();
+  const buckets = new Array(60).fill(0);
+  let total = 0;
+  for (const [k, t] of ui.ends) {
+    const age = now - t;
+    if (age > HOUR_MS) { ui.ends.delete(k); continue; }
+    const minute = 59 - Math.min(59, Math.floor(Math.max(0, age) / 60000));
+    buckets[minute]++;
+    total++;
+  }
+  const max = Math.max(1, ...buckets);
+  const w = 600;
+  const h = 70;
+  const bw = w / 60;
+  const bars = buckets.map((v, i) => {
+    const bh = Math.round(((h - 16) * v) / max);
+    return v ? `<rect class="bar" x="${(i * bw + 1).toFixed(1)}" y="${h - 12 - bh}" width="${(bw - 2).toFixed(1)}" `
+      + `height="${bh}"><title>${v} in minute -${59 - i}</title></rect>` : '';
+  }).join('');
+  $('throughput').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
+    + `aria-label="jobs ended per minute" data-testid="throughput-chart">`
+    + `<line class="axis" x1="0" y1="${h - 12}" x2="${w}" y2="${h - 12}"/>${bars}`
+    + `<text x="2" y="${h - 1}">-60 min</text><text x="${w - 2}" y="${h - 1}" text-anchor="end">now</text>`
+    + `<text x="${w - 2}" y="10" text-anchor="end" data-testid="throughput-total">${total} in the last hour, `
+    + `peak ${max === 1 && !total ? 0 : max}/min</text></svg>`;
+}
+
+// ------------------------------------------------------------------ the stream and the heads
+
+function setConnection(state, text) {
+  const c = $('connection');
+  c.dataset.state = state;
+  c.textContent = text;
+}
+
+/** A head's address as this browser can reach it (a head bound to 0.0.0.0 is at this page's host). */
+function reachable(address) {
+  if (!address) return '';
+  return address.replace(/^(0\.0\.0\.0|\[::\]|::):/, `${location.hostname}:`);
+}
+
+function rememberHead(address) {
+  if (address && !ui.heads.includes(address)) ui.heads.push(address);
+}
+
+function connect() {
+  if (ui.stream) ui.stream.close();
+  const es = new EventSource('/api/v1/events');
+  ui.stream = es;
+  es.onopen = () => {
+    ui.downSince = 0;
+    setConnection('live', 'live');
+    reloadAll();
+  };
+  es.onerror = () => {
+    if (!ui.downSince) {
+      ui.downSince = Date.now();
+      refreshClusterAndNodes(); // a head that became a standby says so, and where the active head is
+    }
+    setConnection('reconnecting', 'reconnecting…');
+    if (es.readyState === EventSource.CLOSED) {
+      // the browser gave up (an error answer): try again ourselves
+      setTimeout(() => { if (ui.stream === es) connect(); }, 2000);
+    }
+  };
+  es.addEventListener('job', (e) => upsert(JSON.parse(e.data)));
+  es.addEventListener('node', (e) => {
+    const n = JSON.parse(e.data);
+    ui.nodes.set(n.name, n);
+    scheduleNodes();
+  });
+  es.addEventListener('cluster', (e) => {
+    const figures = JSON.parse(e.data);
+    if (ui.cluster) Object.assign(ui.cluster, figures);
+    setFigures(figures);
+  });
+  es.addEventListener('resync', () => reloadAll());
+}
+
+/** Can this head be reached at all? An opaque answer is enough: we only go there if it answers. */
+async function probe(address) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), PROBE_TIMEOUT_MS);
+  try {
+    await fetch(`${location.protocol}//${address}/api/v1/cluster`, { mode: 'no-cors', cache: 'no-store',
+      signal: controller.signal });
+    return true;
+  } catch (e) {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The stream is down for a while: go to the first other head that answers, keeping what is shown. */
+function failover() {
+  if (!ui.downSince || Date.now() - ui.downSince < FAILOVER_AFTER_MS) return;
+  const others = ui.heads.filter((h) => h !== location.host);
+  if (!others.length) {
+    setConnection('lost', 'head unreachable, retrying…');
+    return;
+  }
+  goToHead(others);
+}
+
+/** Opens the page on the first of these heads that answers, with the same filters, sort and job. */
+async function goToHead(candidates) {
+  if (ui.switching || ui.leaving) return;
+  ui.switching = true;
+  setConnection('switching', 'trying other heads…');
+  try {
+    for (const h of candidates) {
+      if (await probe(h)) {
+        const params = new URLSearchParams({ heads: ui.heads.join(',') });
+        ui.leaving = true;
+        location.assign(`${location.protocol}//${h}/?${params}#${saveHash()}`);
+        return;
+      }
+    }
+    setConnection('lost', 'no other head answers, retrying…');
+  } finally {
+    ui.switching = false;
+  }
+}
+
+function saveHash() {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(ui.filter)) if (v) p.set(k, v);
+  p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
+  if (ui.selected) p.set('job', String(ui.selected));
+  return p.toString();
+}
+
+function restoreHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  for (const k of Object.keys(ui.filter)) if (p.get(k)) ui.filter[k] = p.get(k);
+  const sort = (p.get('sort') || '').split(':');
+  if (SORT_KEYS[sort[0]]) ui.sort = { key: sort[0], dir: sort[1] === '1' ? 1 : -1 };
+  $('filter-user').value = ui.filter.user;
+  $('filter-state').value = ui.filter.state;
+  $('filter-queue').value = ui.filter.queue;
+  return p.get('job') ? Number(p.get('job')) : null;
+}
+
+// ------------------------------------------------------------------ start
+
+function start() {
+  const user = $('user');
+  user.value = localStorage.getItem('hpc.user') || '';
+  user.addEventListener('input', () => localStorage.setItem('hpc.user', user.value.trim()));
+
+  const given = new URLSearchParams(location.search).get('heads');
+  rememberHead(location.host);
+  for (const h of (given || '').split(',')) rememberHead(h.trim());
+
+  const reopen = restoreHash();
+  const onFilter = () => {
+    ui.filter = { user: $('filter-user').value.trim(), state: $('filter-state').value,
+      queue: $('filter-queue').value.trim() };
+    $('queue').scrollTop = 0;
+    scheduleView(true);
+  };
+  for (const id of ['filter-user', 'filter-queue']) {
+    $(id).addEventListener('input', onFilter);
+    $(id).addEventListener('change', onFilter);
+  }
+  $('filter-state').addEventListener('change', onFilter);
+
+  document.querySelector('.qhead').addEventListener('click', (e) => {
+    const key = e.target.closest('[data-sort]')?.dataset.sort;
+    if (!key) return;
+    ui.sort = ui.sort.key === key ? { key, dir: -ui.sort.dir } : { key, dir: key === 'number' ? -1 : 1 };
+    scheduleView(true);
+  });
+  let scrolling = false;
+  $('queue').addEventListener('scroll', () => {
+    if (scrolling) return;
+    scrolling = true;
+    requestAnimationFrame(() => { scrolling = false; renderRows(); });
+  });
+  $('queue-window').addEventListener('click', (e) => {
+    const toggle = e.target.closest('[data-toggle]');
+    if (toggle) {
+      const n = Number(toggle.dataset.toggle);
+      if (ui.expanded.has(n)) ui.expanded.delete(n); else ui.expanded.add(n);
+      scheduleView(true);
+      return;
+    }
+    const row = e.target.closest('[data-number]');
+    if (row) openDetail(Number(row.dataset.number));
+  });
+  $('detail-close').addEventListener('click', closeDetail);
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDetail(); });
+  for (const b of document.querySelectorAll('.actions button')) {
+    b.addEventListener('click', () => act(b.dataset.action));
+  }
+  window.addEventListener('resize', () => renderRows());
+
+  setInterval(renderRows, 1000);
+  setInterval(() => renderThroughput(), 15000);
+  setInterval(refreshClusterAndNodes, POLL_MS);
+  setInterval(failover, 1000);
+
+  renderNodes();
+  renderThroughput();
+  scheduleView(true);
+  refreshClusterAndNodes();
+  connect();
+  if (reopen) {
+    const wait = setInterval(() => {
+      if (ui.jobs.has(reopen)) { clearInterval(wait); openDetail(reopen); }
+    }, 200);
+    setTimeout(() => clearInterval(wait), 10000);
+  }
+}
+
+start();

@@ -1,0 +1,119 @@
+package dev.hpc.head.web;
+
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.head.HeadConfig;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.HeadVerticle;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real head in this JVM (state, store, scheduler, REST API, web view) on a free port of 127.0.0.1,
+ * with a small REST client for tests. Nothing in it is faked.
+ */
+public final class RunningHead implements AutoCloseable {
+    private final HeadService service;
+    private final Vertx vertx;
+    private final HeadVerticle verticle;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private RunningHead(HeadService service, Vertx vertx, HeadVerticle verticle) {
+        this.service = service;
+        this.vertx = vertx;
+        this.verticle = verticle;
+    }
+
+    public static RunningHead start(Path dataDir, String cluster) {
+        return start(HeadConfig.defaults("head1", cluster, dataDir).withPort(0));
+    }
+
+    /** A head with quick failure detection: workers heartbeat every 200 ms and are down after 1 s. */
+    public static RunningHead startQuick(Path dataDir, String cluster) {
+        HeadConfig d = HeadConfig.defaults("head1", cluster, dataDir);
+        return start(new HeadConfig(d.name(), d.cluster(), d.bindHost(), 0, dataDir, Duration.ofMillis(200),
+                Duration.ofSeconds(1), d.keepCompleted(), d.maxRequeues(), d.maxBodyBytes(), d.defaultQueue()));
+    }
+
+    public static RunningHead start(HeadConfig config) {
+        HeadService service = HeadService.start(config, Clock.systemUTC());
+        Vertx vertx = Vertx.vertx();
+        HeadVerticle verticle = new HeadVerticle(service);
+        try {
+            vertx.deployVerticle(verticle).await();
+        } catch (RuntimeException e) {
+            vertx.close().await();
+            service.close();
+            throw e;
+        }
+        return new RunningHead(service, vertx, verticle);
+    }
+
+    public HeadService service() {
+        return service;
+    }
+
+    public HeadVerticle verticle() {
+        return verticle;
+    }
+
+    public int port() {
+        return verticle.port();
+    }
+
+    /** {@code http://127.0.0.1:PORT} with no slash at the end. */
+    public String baseUrl() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10)).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpResponse<String> post(String path, String user, String json) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
+                .header("X-Hpc-User", user).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Submits a job as {@code user} with the given qsub options; returns its id, like {@code 1.test}. */
+    public String submit(String user, String name, List<String> options) throws IOException, InterruptedException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("script", "#!/bin/bash\n#PBS -N " + name + "\nsleep 1\n");
+        body.put("options", options);
+        body.put("submitDir", "/home/" + user + "/work");
+        HttpResponse<String> r = post("/api/v1/jobs", user, Json.write(body));
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("submit answered " + r.statusCode() + ": " + r.body());
+        }
+        return Json.readObject(r.body()).string("id");
+    }
+
+    public JsonFields job(String id) throws IOException, InterruptedException {
+        HttpResponse<String> r = get("/api/v1/jobs/" + id.replace("[", "%5B").replace("]", "%5D"));
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("show " + id + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return Json.readObject(r.body());
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().await();
+        } finally {
+            service.close();
+        }
+    }
+}

@@ -1,0 +1,298 @@
+package dev.hpc.head.web;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedCondition;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web view as a test sees it: one method per thing a person does or looks at, found by the
+ * page's {@code data-testid}s (docs/web.md lists them). Every wait is on a condition with a timeout.
+ * Reusable by the integration tests with real workers and two heads.
+ */
+public final class WebPage {
+    public static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    public static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    public static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+    private final WebDriver driver;
+    private final String baseUrl;
+    private final WebDriverWait wait;
+
+    public WebPage(WebDriver driver, String baseUrl, Duration timeout) {
+        this.driver = driver;
+        this.baseUrl = baseUrl;
+        this.wait = new WebDriverWait(driver, timeout, Duration.ofMillis(50));
+    }
+
+    /** Why no browser test can run here, or empty when Debian's chromium and chromium-driver are installed. */
+    public static String whyNoBrowser() {
+        if (!Files.isExecutable(CHROMIUM)) {
+            return CHROMIUM + " is missing: apt-get install chromium chromium-driver";
+        }
+        if (!Files.isExecutable(CHROMEDRIVER)) {
+            return CHROMEDRIVER + " is missing: apt-get install chromium-driver";
+        }
+        return "";
+    }
+
+    /**
+     * Headless Chromium of the system, driven by the system's chromedriver: both paths are given, so
+     * Selenium Manager has nothing to look up or download.
+     */
+    public static WebDriver startChromium(Path profileDir) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toString());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--disable-extensions", "--window-size=1440,1000", "--user-data-dir=" + profileDir.toAbsolutePath());
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    public WebDriver driver() {
+        return driver;
+    }
+
+    // ------------------------------------------------------------------ the page
+
+    /** Opens the page and waits until the event stream is live and the first load is done. */
+    public WebPage open() {
+        return open("");
+    }
+
+    /** Opens {@code /} plus the given query, for example {@code ?heads=127.0.0.1:8640,127.0.0.1:8641}. */
+    public WebPage open(String query) {
+        driver.get(baseUrl + "/" + query);
+        awaitLive();
+        awaitUntil("the first load of jobs ends", d -> !text("queue-count").contains("loading"));
+        ((JavascriptExecutor) driver).executeScript("window.__sameDocument = true;");
+        return this;
+    }
+
+    /** True while the document opened by {@link #open()} is still shown: nothing reloaded it. */
+    public boolean notReloaded() {
+        return Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript("return window.__sameDocument === true;"));
+    }
+
+    public void awaitLive() {
+        awaitUntil("the event stream is live", d -> "live".equals(byTestId("connection").getAttribute("data-state")));
+    }
+
+    public String connectionState() {
+        return byTestId("connection").getAttribute("data-state");
+    }
+
+    /** Types the user name the page sends as X-Hpc-User (kept in localStorage). */
+    public void setUser(String user) {
+        WebElement box = byTestId("user-input");
+        box.clear();
+        box.sendKeys(user);
+    }
+
+    // ------------------------------------------------------------------ the queue
+
+    public WebElement awaitJobRow(String jobId) {
+        return awaitUntil("the row of job " + jobId + " is shown", d -> present("job-row-" + jobId));
+    }
+
+    public String stateLetter(String jobId) {
+        return text("job-state-" + jobId);
+    }
+
+    /** Waits until the queue shows the job with this PBS letter (Q, H, R, C...). */
+    public void awaitStateLetter(String jobId, String letter) {
+        awaitUntil("job " + jobId + " shows state " + letter + " in the queue", d -> {
+            WebElement cell = present("job-state-" + jobId);
+            return cell != null && letter.equals(cell.getText().trim()) ? cell : null;
+        });
+    }
+
+    /** The full state name behind the letter (QUEUED, CANCELLED...). */
+    public String stateName(String jobId) {
+        return byTestId("job-state-" + jobId).getAttribute("data-state");
+    }
+
+    public List<String> visibleJobIds() {
+        return driver.findElements(By.cssSelector("#queue-window [data-testid^='job-row-']")).stream()
+                .map(e -> e.getAttribute("data-testid").substring("job-row-".length())).toList();
+    }
+
+    public void filterUser(String user) {
+        WebElement box = byTestId("filter-user");
+        box.clear();
+        box.sendKeys(user);
+    }
+
+    public void filterState(String stateValue) {
+        new Select(byTestId("filter-state")).selectByValue(stateValue);
+    }
+
+    public void sortBy(String column) {
+        byTestId("sort-" + column).click();
+    }
+
+    public String arraySummary(String arrayJobId) {
+        return text("array-summary-" + arrayJobId);
+    }
+
+    public void toggleArray(String arrayJobId) {
+        byTestId("expand-" + arrayJobId).click();
+    }
+
+    // ------------------------------------------------------------------ the detail panel
+
+    /** Clicks the job's row and waits for its detail with the spec. */
+    public WebElement openDetail(String jobId) {
+        awaitJobRow(jobId).click();
+        awaitUntil("the detail of " + jobId + " is open", d -> {
+            WebElement panel = byTestId("job-detail");
+            return panel.isDisplayed() && jobId.equals(text("detail-id")) && present("detail-spec") != null
+                    ? panel : null;
+        });
+        return byTestId("job-detail");
+    }
+
+    public String detailText() {
+        return byTestId("job-detail").getText();
+    }
+
+    /** The PBS letter the detail panel shows. */
+    public String detailLetter() {
+        return byTestId("detail-state").getAttribute("data-letter");
+    }
+
+    public void awaitDetailLetter(String letter) {
+        awaitUntil("the detail shows state " + letter, d -> letter.equals(detailLetter()) ? Boolean.TRUE : null);
+    }
+
+    public void cancel() {
+        clickEnabled("cancel-button");
+    }
+
+    public void hold() {
+        clickEnabled("hold-button");
+    }
+
+    public void release() {
+        clickEnabled("release-button");
+    }
+
+    public boolean enabled(String buttonTestId) {
+        return byTestId(buttonTestId).isEnabled();
+    }
+
+    /** Waits for the message the page shows after a refused action and returns it. */
+    public String awaitActionError() {
+        return awaitUntil("an error message is shown", d -> {
+            WebElement box = byTestId("action-error");
+            return box.isDisplayed() && !box.getAttribute("class").contains("info") && !box.getText().isBlank()
+                    ? box.getText() : null;
+        });
+    }
+
+    public void closeDetail() {
+        byTestId("close-detail").click();
+        awaitUntil("the detail is closed", d -> !byTestId("job-detail").isDisplayed());
+    }
+
+    // ------------------------------------------------------------------ nodes, heads, totals
+
+    public WebElement awaitNode(String node) {
+        return awaitUntil("node " + node + " is shown", d -> present("node-" + node));
+    }
+
+    /** free, busy, draining, offline or down. */
+    public String nodeState(String node) {
+        return byTestId("node-" + node).getAttribute("data-state");
+    }
+
+    public void awaitNodeState(String node, String state) {
+        awaitUntil("node " + node + " is shown as " + state, d -> {
+            WebElement tile = present("node-" + node);
+            return tile != null && state.equals(tile.getAttribute("data-state")) ? tile : null;
+        });
+    }
+
+    public String nodeTasks(String node) {
+        return text("node-tasks-" + node);
+    }
+
+    /** The name of the head the page calls active. */
+    public String activeHead() {
+        return byTestId("active-head").getAttribute("data-name");
+    }
+
+    public void awaitActiveHead(String name) {
+        awaitUntil("head " + name + " is shown as active", d -> name.equals(activeHead()) ? Boolean.TRUE : null);
+    }
+
+    /** The count the totals card shows for a job state (QUEUED, HELD...). */
+    public int jobCount(String state) {
+        return Integer.parseInt(byTestId("jobs-" + state).findElement(By.tagName("b")).getText().trim());
+    }
+
+    public void awaitJobCount(String state, int count) {
+        awaitUntil(count + " jobs " + state + " in the totals", d -> jobCount(state) == count ? Boolean.TRUE : null);
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    public WebElement byTestId(String testId) {
+        return driver.findElement(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
+    }
+
+    private WebElement present(String testId) {
+        List<WebElement> found = driver.findElements(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    private String text(String testId) {
+        return byTestId(testId).getText().trim();
+    }
+
+    private void clickEnabled(String testId) {
+        awaitUntil(testId + " is enabled", d -> byTestId(testId).isEnabled() ? Boolean.TRUE : null);
+        byTestId(testId).click();
+    }
+
+    private static String cssEscape(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    public <T> T awaitUntil(String what, ExpectedCondition<T> condition) {
+        return wait.withMessage(what).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(condition);
+    }
+
+    /** Saves the whole window as {@code target/screenshots/NAME.png} and returns the file. */
+    public Path screenshot(String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        Path file = SCREENSHOTS.resolve(name + ".png");
+        Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        return file;
+    }
+
+    /** Saves one element (the node grid, the detail panel) as {@code target/screenshots/NAME.png}. */
+    public Path screenshot(String name, String testId) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        Path file = SCREENSHOTS.resolve(name + ".png");
+        Files.write(file, byTestId(testId).getScreenshotAs(OutputType.BYTES));
+        return file;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.hpc.head.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.WebDriver;
+
+/**
+ * The web view in a real headless Chromium against a real head in this JVM. No worker is connected,
+ * so jobs stay queued: what needs workers (R then C, a node going red, a head takeover) is in
+ * {@link WebPage} for the integration tests. Skipped, with the reason, where Chromium is missing.
+ */
+class WebViewBrowserTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @TempDir
+    static Path dir;
+    private static RunningHead head;
+    private static WebDriver driver;
+    private static WebPage page;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String why = WebPage.whyNoBrowser();
+        Assumptions.assumeTrue(why.isEmpty(), "no browser test: " + why);
+        head = RunningHead.start(Files.createDirectories(dir.resolve("head")), "web");
+        driver = WebPage.startChromium(Files.createDirectories(dir.resolve("chromium-profile")));
+        page = new WebPage(driver, head.baseUrl(), TIMEOUT);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (driver != null) {
+                driver.quit();
+            }
+        } finally {
+            if (head != null) {
+                head.close();
+            }
+        }
+    }
+
+    @BeforeEach
+    void openThePage() {
+        page.open();
+    }
+
+    @Test
+    void aSubmittedJobAppearsWithoutReloadAndItsDetailShowsTheSpec() throws Exception {
+        String id = head.submit("alice", "render-frames", List.of("-l", "nodes=1:ppn=2,walltime=00:30:00", "-p", "5",
+                "-o", "/home/alice/work/frames.out"));
+
+        page.awaitJobRow(id);
+        page.awaitStateLetter(id, "Q");
+        assertEquals("QUEUED", page.stateName(id));
+        page.awaitJobCount("QUEUED", countOf("QUEUED"));
+        page.screenshot("queue");
+
+        page.openDetail(id);
+        String detail = page.detailText();
+        assertTrue(detail.contains("render-frames"), detail);
+        assertTrue(detail.contains("1 node(s) × 2 core(s)"), detail);
+        assertTrue(detail.contains("00:30:00"), detail);
+        assertEquals("5", page.byTestId("detail-priority").getText());
+        assertEquals("/home/alice/work/frames.out", page.byTestId("detail-stdout").getText());
+        assertTrue(page.byTestId("detail-script").getText().contains("#PBS -N render-frames"), detail);
+        assertEquals("Q", page.detailLetter());
+        page.screenshot("job-detail");
+        page.screenshot("nodes", "node-grid");
+        assertTrue(page.notReloaded(), "the page updated in place");
+    }
+
+    @Test
+    void holdReleaseAndCancelFromTheDetailPanel() throws Exception {
+        String id = head.submit("bob", "hold-me", List.of());
+        page.setUser("bob");
+        page.openDetail(id);
+        assertTrue(page.enabled("hold-button"));
+        assertFalse(page.enabled("release-button"), "nothing to release on a queued job");
+
+        page.hold();
+        page.awaitStateLetter(id, "H");
+        page.awaitDetailLetter("H");
+        assertEquals("HELD", head.job(id).string("state"));
+
+        page.release();
+        page.awaitStateLetter(id, "Q");
+        page.awaitDetailLetter("Q");
+
+        page.cancel();
+        page.awaitStateLetter(id, "C");
+        page.awaitDetailLetter("C");
+        assertEquals("CANCELLED", page.stateName(id));
+        assertEquals("CANCELLED", head.job(id).string("state"));
+        assertTrue(page.detailText().contains("bob"), "cancelled by bob: " + page.detailText());
+        assertFalse(page.enabled("cancel-button"), "an ended job cannot be cancelled again");
+        assertTrue(page.notReloaded(), "the page updated in place");
+    }
+
+    @Test
+    void aRefusedActionShowsTheHeadsMessage() throws Exception {
+        String id = head.submit("carol", "refused", List.of());
+        page.openDetail(id);
+        page.setUser("not a user!");
+        page.hold();
+        String message = page.awaitActionError();
+        assertTrue(message.contains("is not a valid user name"), message);
+        assertEquals("Q", page.stateLetter(id));
+    }
+
+    @Test
+    void changesMadeElsewhereArePushed() throws Exception {
+        String id = head.submit("dave", "pushed", List.of());
+        page.awaitStateLetter(id, "Q");
+        head.post("/api/v1/jobs/" + id + "/hold", "dave", "");
+        page.awaitStateLetter(id, "H");
+        head.post("/api/v1/jobs/" + id + "/cancel", "dave", "");
+        page.awaitStateLetter(id, "C");
+        assertTrue(page.notReloaded(), "the page updated in place");
+    }
+
+    @Test
+    void anArrayJobIsOneRowWithASummaryAndUnfolds() throws Exception {
+        String id = head.submit("erin", "sweep", List.of("-t", "1-4"));
+        assertTrue(id.contains("[]"), id);
+        page.awaitJobRow(id);
+        assertEquals("0/4 done", page.arraySummary(id));
+        String third = id.replace("[]", "[3]");
+        assertTrue(page.visibleJobIds().stream().noneMatch(third::equals), "tasks are folded");
+        page.toggleArray(id);
+        page.awaitJobRow(third);
+        assertEquals("Q", page.stateLetter(third));
+        page.toggleArray(id);
+        page.awaitUntil("the tasks fold again", d -> page.visibleJobIds().contains(third) ? null : Boolean.TRUE);
+    }
+
+    @Test
+    void theQueueFiltersByUserAndSortsByColumn() throws Exception {
+        String a = head.submit("frank", "b-second", List.of());
+        String b = head.submit("grace", "a-first", List.of());
+        page.awaitJobRow(b);
+        page.filterUser("frank");
+        page.awaitUntil("only frank's jobs are shown", d -> {
+            List<String> ids = page.visibleJobIds();
+            return ids.contains(a) && !ids.contains(b) ? Boolean.TRUE : null;
+        });
+        page.filterUser("");
+        page.awaitJobRow(b);
+        page.sortBy("name");
+        page.awaitUntil("jobs sorted by name", d -> {
+            List<String> ids = page.visibleJobIds();
+            return ids.indexOf(b) >= 0 && ids.indexOf(b) < ids.indexOf(a) ? Boolean.TRUE : null;
+        });
+        page.sortBy("number");
+    }
+
+    @Test
+    void theHeadAndItsEpochAreShown() {
+        page.awaitActiveHead("head1");
+        assertEquals(String.valueOf(head.service().epoch()), page.byTestId("active-head").getAttribute("data-epoch"));
+        assertTrue(page.byTestId("head-head1").getText().contains("active"));
+    }
+
+    private static int countOf(String state) throws Exception {
+        return (int) dev.hpc.api.Json.readObject(head.get("/api/v1/cluster").body()).object("jobs").longValue(state, 0);
+    }
+}
