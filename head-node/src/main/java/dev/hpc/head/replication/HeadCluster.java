@@ -6,6 +6,8 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -59,7 +61,11 @@ public final class HeadCluster implements AutoCloseable {
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
         j.getTcpIpConfig().setEnabled(true).setMembers(rc.members()).setConnectionTimeoutSeconds(2);
-        MapConfig replicated = new MapConfig("hpc.*").setBackupCount(1).setAsyncBackupCount(0);
+        // After a split heals, the side that kept writing (the only active head) must win entry by
+        // entry; Hazelcast's default keeps whichever entry already exists and would drop its updates.
+        MapConfig replicated = new MapConfig("hpc.*").setBackupCount(1).setAsyncBackupCount(0)
+                .setPerEntryStatsEnabled(true)
+                .setMergePolicyConfig(new MergePolicyConfig(LatestUpdateMergePolicy.class.getName(), 1000));
         c.addMapConfig(replicated);
         try {
             return new HeadCluster(Hazelcast.newHazelcastInstance(c));

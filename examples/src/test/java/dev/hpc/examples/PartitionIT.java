@@ -1,0 +1,215 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.SubmitRequest;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN.md invariant 2, issue 3: a cut between the two heads only (the workers still reach both)
+ * never gives two heads that start tasks. The heads' own traffic runs through {@link TcpCut}
+ * forwarders that the test cuts; the standby loses the active head in Hazelcast, asks the workers,
+ * hears that they still have it, and stays standby.
+ */
+class PartitionIT {
+    private static final Path HOME = Path.of(System.getProperty("hpc.home", "..")).toAbsolutePath().normalize();
+    private final List<Process> processes = new ArrayList<>();
+    private final List<TcpCut> cuts = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stopEverything() throws InterruptedException {
+        for (Process p : processes) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+        for (Process p : processes) {
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+        cuts.forEach(TcpCut::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private Process start(String name, List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).redirectInput(ProcessBuilder.Redirect.from(
+                        new java.io.File("/dev/null"))).start();
+        processes.add(p);
+        return p;
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The role head {@code port} gives itself, or "" when it does not answer. */
+    private String role(int port) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            Map<?, ?> head = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("head");
+            return String.valueOf(head.get("role"));
+        } catch (IOException | RuntimeException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** The roles head {@code port} sees for every head, by name. */
+    private Map<String, String> view(int port) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            for (Object o : (List<?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("heads")) {
+                Map<?, ?> h = (Map<?, ?>) o;
+                out.put(String.valueOf(h.get("name")), String.valueOf(h.get("role")));
+            }
+        } catch (IOException | RuntimeException e) {
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
+    private void await(String what, Duration timeout, BooleanSupplier condition) throws IOException {
+        Instant end = Instant.now().plus(timeout);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(end)) {
+                StringBuilder logs = new StringBuilder();
+                for (String name : List.of("head1", "head2")) {
+                    List<String> lines = Files.readAllLines(dir.resolve(name + ".log"));
+                    logs.append("\n--- ").append(name).append(".log (tail)\n")
+                            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+                }
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what + logs);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    @Test
+    void aCutBetweenTheHeadsOnlyNeverGivesTwoActiveHeads() throws Exception {
+        int[] http = {freePort(), freePort()};
+        int[] peer = {freePort(), freePort()};
+        int[] proxy = {freePort(), freePort()};
+        for (int k = 0; k < 2; k++) {
+            cuts.add(new TcpCut(proxy[k], peer[k]));
+        }
+        String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
+        String cluster = "part" + ProcessHandle.current().pid();
+        for (int k = 0; k < 2; k++) {
+            String name = "head" + (k + 1);
+            start(name, List.of(java(), "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-jar",
+                    HOME.resolve("head-node/target/hpc-head.jar").toString(), "--name", name, "--cluster", cluster,
+                    "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
+                    dir.resolve(name).toString(), "--peers", peers, "--peer-port", String.valueOf(peer[k]),
+                    "--peer-public-address", "127.0.0.1:" + proxy[k]));
+            int port = http[k];
+            String expected = k == 0 ? "ACTIVE" : "STANDBY";
+            await(name + " to be " + expected, Duration.ofSeconds(60), () -> expected.equals(role(port)));
+        }
+        String heads = "127.0.0.1:" + http[0] + ",127.0.0.1:" + http[1];
+        for (int k = 1; k <= 2; k++) {
+            start("node" + k, List.of(java(), "-jar", HOME.resolve("worker-agent/target/hpc-worker.jar").toString(),
+                    "--name", "node" + k, "--heads", heads, "--cores", "2", "--spool-dir",
+                    dir.resolve("node" + k).toString()));
+        }
+        HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), "alice",
+                HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+        await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
+                .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
+
+        Map<String, Integer> activeSightings = new ConcurrentHashMap<>();
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                if ("ACTIVE".equals(role(http[1]))) {
+                    activeSightings.merge("head2", 1, Integer::sum);
+                }
+                if (!"ACTIVE".equals(role(http[0]))) {
+                    activeSightings.merge("head1 not active", 1, Integer::sum);
+                }
+            }
+        }, "role-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+
+        cuts.forEach(TcpCut::cut);
+        await("head2 to lose head1 in the head cluster", Duration.ofSeconds(30),
+                () -> "DOWN".equals(view(http[1]).get("head1")));
+        Path marks = Files.createDirectories(dir.resolve("marks"));
+        List<Job> submitted = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Path mark = marks.resolve("job" + i);
+            submitted.add(active.submit(new SubmitRequest("#!/bin/bash\necho run >> " + mark + "\n", List.of(),
+                    "alice", "localhost", dir.toString(), Map.of())));
+        }
+        await("the 20 jobs to finish on head1 during the cut", Duration.ofSeconds(60), () -> submitted.stream()
+                .allMatch(j -> active.job(j.id().toString()).state() == JobState.COMPLETED));
+        // Keep watching the cut for as long as a takeover would take with no witnesses to stop it.
+        Instant observedUntil = Instant.now().plusSeconds(5);
+        await("the observation window", Duration.ofSeconds(10), () -> Instant.now().isAfter(observedUntil));
+        assertEquals(Map.of(), activeSightings, "while cut off, only head1 may be active");
+        assertEquals("STANDBY", role(http[1]));
+
+        cuts.forEach(c -> {
+            try {
+                c.heal();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        await("the head cluster to merge again", Duration.ofSeconds(60),
+                () -> "ACTIVE".equals(view(http[1]).get("head1")) && "STANDBY".equals(view(http[0]).get("head2")));
+        watching.set(false);
+        watcher.join(5000);
+        assertEquals(Map.of(), activeSightings, "after the merge, still only head1 is active");
+        for (int i = 0; i < 20; i++) {
+            assertEquals(List.of("run"), Files.readAllLines(marks.resolve("job" + i)), "job " + i + " ran once");
+        }
+        HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), "alice",
+                HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+        assertTrue(viaStandby.job(submitted.get(19).id().toString()).state() == JobState.COMPLETED,
+                "the standby sends its callers to the active head, which knows every job");
+    }
+}
