@@ -135,7 +135,8 @@ public final class HeadService implements AutoCloseable {
         ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
             if (state != null) {
-                state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+                Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+                store.forgetLive(out.expiredJobs());
             }
         })), 10, 10, TimeUnit.SECONDS);
     }

@@ -222,12 +222,22 @@ public final class Leadership implements AutoCloseable {
     }
 
     private void becomeActive(ClusterState state, String why) {
-        store.replicateTo((jobs, nodes) -> {
-            if (!jobs.isEmpty()) {
-                cluster.jobs().putAll(jobs);
+        store.replicateTo(new JobStore.Replica() {
+            @Override
+            public void put(Map<Long, String> jobs, Map<String, String> nodes) {
+                if (!jobs.isEmpty()) {
+                    cluster.jobs().putAll(jobs);
+                }
+                if (!nodes.isEmpty()) {
+                    cluster.nodes().putAll(nodes);
+                }
             }
-            if (!nodes.isEmpty()) {
-                cluster.nodes().putAll(nodes);
+
+            @Override
+            public void remove(java.util.Collection<Long> jobs) {
+                for (long number : jobs) {
+                    cluster.jobs().removeAsync(number);
+                }
             }
         });
         service.activate(state);

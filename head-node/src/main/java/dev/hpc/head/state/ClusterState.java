@@ -308,7 +308,7 @@ public final class ClusterState {
         } else if (command instanceof Command.DependencyNeverMet c) {
             dependencyNeverMet(c, out);
         } else if (command instanceof Command.Expire c) {
-            expire(c);
+            expire(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -646,7 +646,7 @@ public final class ClusterState {
         out.reschedule();
     }
 
-    private void expire(Command.Expire c) {
+    private void expire(Command.Expire c, Outcome out) {
         Iterator<JobEntry> it = jobs.values().iterator();
         while (it.hasNext()) {
             JobEntry e = it.next();
@@ -659,6 +659,7 @@ public final class ClusterState {
                 if (ended.isBefore(c.cutoff())) {
                     pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
                     it.remove();
+                    out.expired(e.id.number());
                 }
             }
         }

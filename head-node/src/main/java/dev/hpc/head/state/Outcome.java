@@ -15,6 +15,7 @@ public final class Outcome {
     private final List<Job> changedJobs = new ArrayList<>();
     private final List<NodeInfo> changedNodes = new ArrayList<>();
     private final List<Effect> effects = new ArrayList<>();
+    private final List<Long> expired = new ArrayList<>();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
     private final List<Alert> alerts = new ArrayList<>();
@@ -50,6 +51,15 @@ public final class Outcome {
 
     public List<Effect> effects() {
         return effects;
+    }
+
+    /** Jobs that left memory (finished longer ago than the keep time); the store keeps their history. */
+    public List<Long> expiredJobs() {
+        return expired;
+    }
+
+    void expired(long jobNumber) {
+        expired.add(jobNumber);
     }
 
     public Optional<Job> answer() {

@@ -53,6 +53,17 @@ public final class JobStore implements AutoCloseable {
         Replica NONE = (jobs, nodes) -> { };
 
         void put(Map<Long, String> jobs, Map<String, String> nodes);
+
+        /** Jobs no longer live: the replicas may drop them (each head's store keeps them as history). */
+        default void remove(java.util.Collection<Long> jobs) {
+        }
+    }
+
+    /** Finished jobs past the keep time leave the replicas, which hold only what a takeover needs. */
+    public void forgetLive(java.util.Collection<Long> jobs) {
+        if (!jobs.isEmpty()) {
+            replica.remove(jobs);
+        }
     }
 
     public void replicateTo(Replica target) {
