@@ -1,0 +1,25 @@
+package dev.hpc.cli.bench;
+
+import dev.hpc.cli.ExitCodes;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code hpc bench}: measurements on a cluster started for the purpose on this machine. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure the scheduler: submit, throughput and latency against the running cluster (--server, "
+                + "HPC_SERVER or ~/.hpc/config); failover and recovery on a local cluster started for the purpose."},
+        subcommands = {LoadBench.Submit.class, LoadBench.Throughput.class, LoadBench.Latency.class,
+                FailoverBench.class, RecoveryBench.class, CommandLine.HelpCommand.class})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return ExitCodes.USAGE;
+    }
+}

@@ -1,0 +1,282 @@
+package dev.hpc.cli.bench;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.SubmitRequest;
+import dev.hpc.cli.ClientOptions;
+import dev.hpc.cli.ExitCodes;
+import dev.hpc.cli.UsageException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The load measurements of {@code hpc bench} against any running cluster: how fast submissions
+ * are accepted ({@code submit}), how fast trivial jobs flow through ({@code throughput}) and how
+ * soon a job starts on an idle cluster ({@code latency}). Each acknowledgement includes the
+ * durable write and, with a standby, the replication.
+ */
+final class LoadBench {
+    private LoadBench() {
+    }
+
+    static SubmitRequest trivialJob(String user, String options) {
+        List<String> opts = options.isBlank() ? List.of() : List.of(options.trim().split("\\s+"));
+        return new SubmitRequest("#!/bin/bash\ntrue\n", opts, user, "bench", Path.of(System.getProperty(
+                "java.io.tmpdir")).toString(), Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
+    }
+
+    static void print(CommandSpec spec, boolean json, Map<String, Object> result, String table) {
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? Json.writePretty(result) + "\n" : table);
+        out.flush();
+    }
+
+    /** Waits until no job submitted by the benchmark is left unfinished. */
+    static void awaitDone(HeadClient head, List<String> ids, Duration timeout) {
+        Instant end = Instant.now().plus(timeout);
+        int from = 0;
+        while (from < ids.size()) {
+            Job j = head.job(ids.get(from));
+            if (j.state().isTerminal()) {
+                from++;
+                continue;
+            }
+            if (Instant.now().isAfter(end)) {
+                throw new UsageException("gave up after " + timeout.toSeconds() + " s: job " + ids.get(from)
+                        + " is still " + j.state() + " (" + (ids.size() - from) + " jobs unfinished)");
+            }
+            sleep(20);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UsageException("interrupted");
+        }
+    }
+
+    @Command(name = "submit", mixinStandardHelpOptions = true,
+            description = "Submissions accepted per second through the REST API, by one client and by several "
+                    + "at once, and through the qsub command in a shell loop.")
+    static final class Submit implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Option(names = "--jobs", defaultValue = "2000", description = "submissions per measurement (default 2000)")
+        int jobs;
+        @Option(names = "--clients", defaultValue = "4", description = "concurrent clients (default 4)")
+        int clients;
+        @Option(names = "--qsub", defaultValue = "100",
+                description = "qsub commands in a shell loop (default 100; 0 to skip)")
+        int qsubRuns;
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (jobs < 1 || clients < 1 || qsubRuns < 0) {
+                throw new UsageException("--jobs and --clients must be at least 1, --qsub at least 0");
+            }
+            HeadClient head = client.client();
+            SubmitRequest job = trivialJob(head.user(), "-h");
+            double one = rate(head, job, jobs, 1);
+            double many = rate(head, job, jobs, clients);
+            double qsub = qsubRuns == 0 ? Double.NaN : qsubLoop(qsubRuns);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("jobs", jobs);
+            m.put("oneClientPerSecond", Figures.round(one));
+            m.put("clients", clients);
+            m.put("concurrentPerSecond", Figures.round(many));
+            m.put("qsubLoopPerSecond", Figures.round(qsub));
+            String table = String.format("submissions accepted per second (held jobs, durable%s)%n"
+                            + "  REST, 1 client:      %10.1f%n  REST, %d clients:     %10.1f%n"
+                            + "  qsub in a shell loop: %9.1f  (%d runs)%n",
+                    head.heads().size() > 1 ? " and replicated" : "", one, clients, many, qsub, qsubRuns);
+            print(spec, json, m, table);
+            return ExitCodes.OK;
+        }
+
+        /** Submits held jobs (so the measurement is of acceptance alone) and cancels them after. */
+        private static double rate(HeadClient head, SubmitRequest job, int n, int threads) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            List<Future<List<String>>> parts = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int t = 0; t < threads; t++) {
+                int share = n / threads + (t < n % threads ? 1 : 0);
+                parts.add(pool.submit(() -> {
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < share; i++) {
+                        ids.add(head.submit(job).id().toString());
+                    }
+                    return ids;
+                }));
+            }
+            List<String> ids = new ArrayList<>();
+            for (Future<List<String>> f : parts) {
+                ids.addAll(f.get());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            pool.shutdown();
+            for (String id : ids) {
+                head.cancel(id, head.user());
+            }
+            return n / seconds;
+        }
+
+        /** {@code for i in ...; do echo true | qsub -h; done}, timed, then the jobs are cancelled. */
+        private double qsubLoop(int runs) throws Exception {
+            String home = System.getProperty("hpc.home", ".");
+            String script = "for i in $(seq " + runs + "); do echo true | '" + home + "/bin/qsub' -h "
+                    + serverOption() + " >> \"$IDS\" || exit 1; done";
+            Path ids = java.nio.file.Files.createTempFile("bench-qsub", ".ids");
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).inheritIO();
+            pb.environment().put("IDS", ids.toString());
+            long start = System.nanoTime();
+            int code = pb.start().waitFor();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            HeadClient head = client.client();
+            for (String id : java.nio.file.Files.readAllLines(ids)) {
+                if (!id.isBlank()) {
+                    head.cancel(id.trim(), head.user());
+                }
+            }
+            java.nio.file.Files.deleteIfExists(ids);
+            if (code != 0) {
+                throw new UsageException("the qsub loop failed with exit code " + code);
+            }
+            return runs / seconds;
+        }
+
+        private String serverOption() {
+            return "--server " + String.join(",", client.client().heads());
+        }
+    }
+
+    @Command(name = "throughput", mixinStandardHelpOptions = true,
+            description = "Trivial jobs (true) from the first submission to the last completion, as N jobs and "
+                    + "as one array job of N tasks.")
+    static final class Throughput implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Option(names = "--jobs", defaultValue = "1000", description = "jobs (and array tasks) to run (default 1000)")
+        int jobs;
+        @Option(names = "--clients", defaultValue = "4", description = "concurrent submitters (default 4)")
+        int clients;
+        @Option(names = "--timeout", defaultValue = "600", description = "give up after this many seconds")
+        int timeout;
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (jobs < 1 || clients < 1) {
+                throw new UsageException("--jobs and --clients must be at least 1");
+            }
+            HeadClient head = client.client();
+            SubmitRequest job = trivialJob(head.user(), "");
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            long start = System.nanoTime();
+            List<Future<List<String>>> parts = new ArrayList<>();
+            for (int t = 0; t < clients; t++) {
+                int share = jobs / clients + (t < jobs % clients ? 1 : 0);
+                parts.add(pool.submit(() -> {
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < share; i++) {
+                        ids.add(head.submit(job).id().toString());
+                    }
+                    return ids;
+                }));
+            }
+            List<String> ids = new ArrayList<>();
+            for (Future<List<String>> f : parts) {
+                ids.addAll(f.get());
+            }
+            pool.shutdown();
+            ids.sort((a, b) -> Long.compare(Long.parseLong(a.substring(0, a.indexOf('.'))),
+                    Long.parseLong(b.substring(0, b.indexOf('.')))));
+            awaitDone(head, ids, Duration.ofSeconds(timeout));
+            double jobsSeconds = (System.nanoTime() - start) / 1e9;
+            long arrayStart = System.nanoTime();
+            Job array = head.submit(trivialJob(head.user(), "-t 1-" + jobs));
+            awaitDone(head, List.of(array.id().toString()), Duration.ofSeconds(timeout));
+            double arraySeconds = (System.nanoTime() - arrayStart) / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("jobs", jobs);
+            m.put("jobsSeconds", Figures.round(jobsSeconds));
+            m.put("jobsPerSecond", Figures.round(jobs / jobsSeconds));
+            m.put("arrayTasksSeconds", Figures.round(arraySeconds));
+            m.put("arrayTasksPerSecond", Figures.round(jobs / arraySeconds));
+            print(spec, json, m, String.format("%d trivial jobs, first submission to last completion: %.1f s, "
+                    + "%.1f jobs/s%none array job of %d tasks: %.1f s, %.1f tasks/s%n", jobs, jobsSeconds,
+                    jobs / jobsSeconds, jobs, arraySeconds, jobs / arraySeconds));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "latency", mixinStandardHelpOptions = true,
+            description = "Submit-to-start and submit-to-finish of single jobs on an idle cluster, by the head's "
+                    + "own clock (acceptance, scheduling, dispatch and the worker's start).")
+    static final class Latency implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Option(names = "--runs", defaultValue = "50", description = "jobs, one after the other (default 50)")
+        int runs;
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (runs < 1) {
+                throw new UsageException("--runs must be at least 1");
+            }
+            HeadClient head = client.client();
+            Figures toStart = new Figures();
+            Figures toFinish = new Figures();
+            for (int i = 0; i < runs; i++) {
+                Job submitted = head.submit(trivialJob(head.user(), ""));
+                String id = submitted.id().toString();
+                awaitDone(head, List.of(id), Duration.ofSeconds(60));
+                Job done = head.job(id);
+                if (done.state() != JobState.COMPLETED || done.tasks().get(0).attempts().isEmpty()) {
+                    throw new UsageException("job " + id + " ended " + done.state() + "; latency needs jobs that run");
+                }
+                Instant accepted = done.submitted();
+                toStart.add(Duration.between(accepted, done.tasks().get(0).attempts().get(0).start()).toNanos() / 1e6);
+                toFinish.add(Duration.between(accepted, done.ended()).toNanos() / 1e6);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("submitToStart", toStart.toMap());
+            m.put("submitToFinish", toFinish.toMap());
+            print(spec, json, m, String.format("%d single jobs on an idle cluster (ms)     median     p99     min"
+                            + "     max%n  submit to start  %27.1f %7.1f %7.1f %7.1f%n  submit to finish %27.1f %7.1f "
+                            + "%7.1f %7.1f%n", runs, toStart.median(), toStart.percentile(99), toStart.min(),
+                    toStart.max(), toFinish.median(), toFinish.percentile(99), toFinish.min(), toFinish.max()));
+            return ExitCodes.OK;
+        }
+    }
+}
