@@ -44,6 +44,12 @@ public final class HpcMain {
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler(HpcMain::executionError);
         cl.setParameterExceptionHandler(HpcMain::usageError);
+        // qsub reads '--' itself (QsubArgs: the command to run follows it); picocli would swallow it
+        // as its own end of options and qsub would take the command for a script. No argument can
+        // hold a NUL, so this delimiter never matches.
+        cl.getSubcommands().get("qsub").setEndOfOptionsDelimiter("\0");
+        // hpc dsh PROGRAM ARGS...: the program's own options follow it untouched
+        cl.getSubcommands().get("dsh").setStopAtPositional(true);
         return cl;
     }
 

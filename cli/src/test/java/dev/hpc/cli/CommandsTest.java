@@ -118,6 +118,16 @@ class CommandsTest {
         assertEquals(System.getProperty("user.name"), head.requests.get(0).user());
     }
 
+    /** Regression: picocli took '--' as its own end of options, so qsub read the command as a script file. */
+    @Test
+    void qsubSubmitsTheCommandAfterDoubleDash() {
+        Run r = run("qsub", "--server", head.address(), "-N", "sh", "--", "/bin/sh", "-c", "echo $PBS_JOBID");
+
+        assertEquals(new Run(0, "3.cluster\n", ""), r);
+        assertEquals("#!/bin/sh\nexec '/bin/sh' '-c' 'echo $PBS_JOBID'\n", submitted().script());
+        assertEquals(List.of("-N", "sh"), submitted().options());
+    }
+
     @Test
     void qsubReadsStandardInputWithoutAScript() {
         Run r = run(Optional.of("#PBS -N piped\nhostname\n"), "qsub", "--server", head.address(), "-h");

@@ -1,0 +1,127 @@
+package dev.hpc.examples;
+
+import dev.hpc.cli.HpcMain;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the commands ({@code qsub}, {@code qstat}, ...) against one cluster and captures what they print
+ * and their exit code.
+ *
+ * <p>{@link #run} runs them in this JVM through {@link HpcMain#run}, which writes to the given writers
+ * and never exits: fast, and what the launchers run. {@code --server} is put right after the command
+ * name, so the user's {@code ~/.hpc/config} is never read. {@link #qsubIn} is qsub run from a
+ * directory: qsub sends {@code user.dir} as the submit directory (where the output goes by
+ * default), so that property is set for the call, as {@code cd DIR && qsub} would; the JVM's file
+ * resolution does not follow {@code user.dir} after start-up, so script paths must be absolute.
+ *
+ * <p>{@link #process} runs the launchers of {@code bin/} as real processes instead, in a directory and
+ * with {@code HPC_CONFIG} pointing at the cluster's own config file.
+ */
+final class Cli {
+    /** What one command printed and how it exited. */
+    record Result(String command, int exitCode, String out, String err) {
+        /** Standard output without the final newline: a job id, for qsub. */
+        String line() {
+            return out.strip();
+        }
+
+        /** For failure messages. */
+        String describe() {
+            return command + " -> exit " + exitCode + ", stdout [" + out + "], stderr [" + err + "]";
+        }
+    }
+
+    private static final Object USER_DIR_LOCK = new Object();
+    private static final Duration PROCESS_TIMEOUT = Duration.ofSeconds(90);
+
+    private final String server;
+    private final Path hpcHome;
+    private final Path config;
+
+    Cli(String server, Path hpcHome, Path config) {
+        this.server = server;
+        this.hpcHome = hpcHome;
+        this.config = config;
+    }
+
+    /** {@code hpc COMMAND --server HEAD ARGS...} in this JVM. */
+    Result run(String command, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(command);
+        all.add("--server");
+        all.add(server);
+        all.addAll(Arrays.asList(args));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code;
+        try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+            code = HpcMain.run(o, e, all.toArray(String[]::new));
+        }
+        return new Result(command + " " + String.join(" ", args), code, out.toString(), err.toString());
+    }
+
+    /** {@code cd submitDir && qsub ARGS...} in this JVM. */
+    Result qsubIn(Path submitDir, String... args) {
+        synchronized (USER_DIR_LOCK) {
+            String before = System.getProperty("user.dir");
+            System.setProperty("user.dir", submitDir.toAbsolutePath().toString());
+            try {
+                return run("qsub", args);
+            } finally {
+                System.setProperty("user.dir", before);
+            }
+        }
+    }
+
+    /**
+     * {@code cd dir && bin/COMMAND ARGS...} as a process, finding the head through {@code HPC_CONFIG}
+     * (the cluster's own config file) like a user's shell finds it through {@code ~/.hpc/config}.
+     */
+    Result process(Path dir, String command, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(hpcHome.resolve("bin").resolve(command).toString());
+        cmd.addAll(Arrays.asList(args));
+        try {
+            Path out = Files.createTempFile("cli", ".out");
+            Path err = Files.createTempFile("cli", ".err");
+            try {
+                ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                        .redirectOutput(out.toFile()).redirectError(err.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                Map<String, String> env = pb.environment();
+                env.remove("HPC_SERVER");
+                env.remove("HPC_WAIT");
+                env.put("HPC_CONFIG", config.toString());
+                Process p = pb.start();
+                if (!p.waitFor(PROCESS_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError(String.join(" ", cmd) + " did not end within "
+                            + PROCESS_TIMEOUT.toSeconds() + " s");
+                }
+                return new Result(String.join(" ", cmd), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + cmd + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + cmd, e);
+        }
+    }
+}
