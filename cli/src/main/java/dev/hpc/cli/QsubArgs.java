@@ -48,7 +48,7 @@ public record QsubArgs(List<String> options, Optional<String> script, List<Strin
             if (arg.length() < 2 || arg.charAt(0) != '-') {
                 if (script != null) {
                     throw new UsageException("only one script may be given, got '" + script + "' and '" + arg
-                            + "' (arguments for the script go in -F \"ARGS\")");
+                            + "' (to pass arguments, submit a command instead: qsub [options] -- COMMAND ARGS)");
                 }
                 script = arg;
                 continue;

@@ -62,8 +62,8 @@ public final class QsubCommand implements Callable<Integer> {
             script = readScript(Path.of(args.script().get()));
             defaultName = Path.of(args.script().get()).getFileName().toString();
         } else if (args.has('I')) {
-            script = "";
-            defaultName = "STDIN";
+            throw new UsageException("interactive jobs (-I) are not supported: submit a batch script instead, "
+                    + "for example 'echo \"my command\" | qsub'");
         } else {
             script = readStdin();
             defaultName = "STDIN";

@@ -128,6 +128,15 @@ class CommandsTest {
         assertEquals(List.of("-N", "sh"), submitted().options());
     }
 
+    /** Regression: qsub -I sent an empty script and the head answered "the script is empty". */
+    @Test
+    void qsubRefusesInteractiveJobsSayingSo() {
+        Run r = run("qsub", "--server", head.address(), "-I");
+
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("interactive jobs (-I) are not supported"), r.err());
+    }
+
     @Test
     void qsubReadsStandardInputWithoutAScript() {
         Run r = run(Optional.of("#PBS -N piped\nhostname\n"), "qsub", "--server", head.address(), "-h");

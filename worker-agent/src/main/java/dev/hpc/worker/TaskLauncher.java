@@ -53,6 +53,8 @@ public final class TaskLauncher implements AutoCloseable {
     private final Map<String, String> agentEnvironment;
     private final Clock clock;
     private final ScheduledExecutorService timers;
+    /** The variables and host files for spawning and MPI (docs/mpi.md). */
+    private SpawnSupport spawnSupport = SpawnSupport.none();
 
     /**
      * @param agentEnvironment the agent's own environment, from which HOME, USER, LOGNAME, PATH and
@@ -76,7 +78,18 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
-        return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock);
+        return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock)
+                .withSpawnSupport(SpawnSupport.create(config));
+    }
+
+    /** Gives tasks what they need to spawn commands and run MPI across their allocation (docs/mpi.md). */
+    TaskLauncher withSpawnSupport(SpawnSupport support) {
+        this.spawnSupport = support;
+        support.home().ifPresentOrElse(
+                h -> LOG.info(() -> "tasks get the MPI agent " + h.resolve(SpawnSupport.AGENT)),
+                () -> LOG.warning(() -> "no bin/hpc-rsh found (set -Dhpc.home or HPC_HOME): tasks can spawn "
+                        + "through hpc dsh, but mpirun is not set up to use the agent"));
+        return this;
     }
 
     public Path attemptDir(long attemptId) {
@@ -113,7 +126,12 @@ public final class TaskLauncher implements AutoCloseable {
             Path setsid = SETSID.orElseThrow(() -> new LaunchFailedException("no setsid command in /usr/bin or /bin"));
             Path bash = BASH.orElseThrow(() -> new LaunchFailedException("no bash in /bin or /usr/bin"));
 
-            ProcessBuilder pb = new ProcessBuilder(setsid.toString(), bash.toString(), script.toString())
+            // A script that names its interpreter (#!/usr/bin/env python3) runs under it, as when run by
+            // hand; any other runs under bash, the shell PBS users expect.
+            List<String> command = order.script().startsWith("#!")
+                    ? List.of(setsid.toString(), script.toString())
+                    : List.of(setsid.toString(), bash.toString(), script.toString());
+            ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(outputs.stdout().toFile()));
@@ -124,6 +142,7 @@ public final class TaskLauncher implements AutoCloseable {
             }
             pb.environment().clear();
             pb.environment().putAll(environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir));
+            pb.environment().putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), pb.environment()));
 
             Process process = pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
@@ -150,6 +169,8 @@ public final class TaskLauncher implements AutoCloseable {
         try {
             Files.deleteIfExists(dir.resolve("script"));
             Files.deleteIfExists(dir.resolve("nodefile"));
+            Files.deleteIfExists(dir.resolve(SpawnSupport.OPEN_MPI_HOSTFILE));
+            Files.deleteIfExists(dir.resolve(SpawnSupport.MPICH_HOSTFILE));
             deleteTree(dir.resolve("tmp"));
             try (Stream<Path> left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {

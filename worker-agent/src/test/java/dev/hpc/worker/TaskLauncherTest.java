@@ -144,6 +144,15 @@ class TaskLauncherTest {
     }
 
     @Test
+    void aScriptThatNamesItsInterpreterRunsUnderIt() throws Exception {
+        // Found by the end-to-end tests: every script ran under bash, whatever its #! line said.
+        resultOf(launch(aTask(51, "#!/usr/bin/env perl\nprint \"perl $^V\\n\";\n").in(dir)));
+        assertTrue(Files.readString(dir.resolve("out.o")).startsWith("perl v5"), Files.readString(dir.resolve("out.o")));
+        resultOf(launch(aTask(52, "echo \"under $(basename $(readlink /proc/$$/exe))\"\n").in(dir)));
+        assertEquals("under bash", Files.readString(dir.resolve("out.o")).trim());
+    }
+
+    @Test
     void stdoutAndStderrGoToTheirOwnFiles() throws Exception {
         Files.writeString(dir.resolve("out.o"), "old content that must go\n");
         resultOf(launch(aTask(50, "echo out; echo err >&2").in(dir)));
