@@ -3,10 +3,11 @@
 'use strict';
 
 const ROW_H = 28;                // must match --row-h in app.css
-const PAGE_SIZE = 5000;          // jobs per GET /api/v1/jobs page while loading
+const PAGE_SIZE = 10000;         // jobs per GET /api/v1/jobs page while loading (the API's largest)
 const OVERSCAN = 12;             // rows rendered above and below the visible ones
 const VIEW_THROTTLE_MS = 200;    // at most this often the sorted list is rebuilt under a burst of events
 const POLL_MS = 10000;           // nodes and cluster are read again this often (load figures come by heartbeat)
+const NODES_REFRESH_MS = 1000;   // at most this often the nodes are read again after jobs start or end
 const FAILOVER_AFTER_MS = 4000;  // the stream down this long: try the other heads
 const PROBE_TIMEOUT_MS = 1500;
 const HOUR_MS = 3600 * 1000;
@@ -34,6 +35,7 @@ const ui = {
   loadGen: 0,
   loading: false,
   heads: [],                // host:port of every head we know
+  alerts: [],               // the newest alerts, newest first
   stream: null,
   downSince: 0,
   switching: false,
@@ -116,6 +118,10 @@ function upsert(j) {
   }
   ui.jobs.set(j.number, toRow(j));
   noteEnds(j);
+  if (j.state === 'RUNNING' || (old && old.state === 'RUNNING')) {
+    // the cores a start or an end takes or frees: the head does not send node events for those yet
+    refreshNodesSoon();
+  }
   if (ui.selected === j.number) {
     mergeDetail(j);
   }
@@ -127,15 +133,18 @@ async function reloadAll() {
   ui.loading = true;
   renderCount();
   refreshClusterAndNodes();
+  refreshAlerts();
   try {
-    let after = 0;
+    const fetchPage = (after) => api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`);
+    let page = await fetchPage(0);
     for (;;) {
-      const page = await api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`);
       if (gen !== ui.loadGen) return;
+      // ask for the next page first, then take this one in while the head prepares it
+      const next = page.next ? fetchPage(page.next) : null;
       for (const j of page.jobs) upsert(j);
       scheduleView(true);
-      if (!page.next) break;
-      after = page.next;
+      if (!next) break;
+      page = await next;
     }
     // what neither a page nor an event of this load brought has left the live list
     for (const [n, r] of ui.jobs) {
@@ -247,7 +256,7 @@ function rowHtml(entry) {
       + `<span class="c-id">${esc(id)}</span><span>${esc(r.name)}-${t.index}</span>`
       + `<span>${esc(r.owner)}</span>${stateCell(id, t.state, r.notBefore)}<span>${esc(r.queue)}</span>`
       + `<span>${r.nodes}×${r.cores}</span><span></span><span>${fmtTime(t.started)}</span>`
-      + `<span>${fmtDuration(elapsedOf(t))}</span></div>`;
+      + '<span class="c-el"></span></div>';
   }
   const selected = ui.selected === r.number ? ' selected' : '';
   const toggle = r.isArray
@@ -261,10 +270,16 @@ function rowHtml(entry) {
     + `<span class="c-name" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
     + `<span>${esc(r.owner)}</span>${stateCell(r.id, r.state, r.notBefore)}<span>${esc(r.queue)}</span>`
     + `<span>${r.nodes}×${r.cores}</span><span>${fmtTime(r.submitted)}</span><span>${fmtTime(r.started)}</span>`
-    + `<span>${fmtDuration(elapsedOf(r))}</span></div>`;
+    + '<span class="c-el"></span></div>';
 }
 
-/** Renders only the rows in sight (plus a few): the DOM stays small with any number of jobs. */
+let renderedRows = new Map(); // row key -> {el, html}: a row whose content did not change keeps its element
+const rowTemplate = document.createElement('template');
+
+/**
+ * Renders only the rows in sight (plus a few): the DOM stays small with any number of jobs. A row
+ * is rebuilt only when what it shows changed; the elapsed times are written in place every second.
+ */
 function renderRows() {
   const box = $('queue');
   const win = $('queue-window');
@@ -272,10 +287,29 @@ function renderRows() {
   const top = Math.max(0, box.scrollTop - headH);
   const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN);
   const last = Math.min(ui.view.length, Math.ceil((top + box.clientHeight) / ROW_H) + OVERSCAN);
-  const parts = [];
-  for (let i = first; i < last; i++) parts.push(rowHtml(ui.view[i]));
+  const kept = new Map();
+  const elements = [];
+  for (let i = first; i < last; i++) {
+    const entry = ui.view[i];
+    const key = entry.t ? `${entry.r.number}:${entry.t.index}` : String(entry.r.number);
+    const html = rowHtml(entry);
+    let item = renderedRows.get(key);
+    if (!item || item.html !== html) {
+      rowTemplate.innerHTML = html;
+      item = { el: rowTemplate.content.firstElementChild, html };
+    }
+    const elapsed = fmtDuration(elapsedOf(entry.t || entry.r));
+    const cell = item.el.lastElementChild;
+    if (cell.textContent !== elapsed) cell.textContent = elapsed;
+    kept.set(key, item);
+    elements.push(item.el);
+  }
+  renderedRows = kept;
   win.style.transform = `translateY(${first * ROW_H}px)`;
-  win.innerHTML = parts.join('');
+  const current = win.children;
+  let same = current.length === elements.length;
+  for (let i = 0; same && i < elements.length; i++) same = current[i] === elements[i];
+  if (!same) win.replaceChildren(...elements);
 }
 
 function renderQueue() {
@@ -394,15 +428,16 @@ function renderDetail() {
     if (!t.attempts || !t.attempts.length) {
       rows.push(`<tr><td>${esc(name)}</td><td colspan="6" class="muted">${esc(t.state.toLowerCase())}, not started</td></tr>`);
     }
-    for (const a of t.attempts || []) {
+    (t.attempts || []).forEach((a, k) => {
       const nodes = (a.nodes || []).map((s) => `${s.node}/${s.cores}`).join(' ');
       const open = !ms(a.end);
-      rows.push(`<tr data-testid="attempt-${a.id}"><td>${esc(name)} #${a.id}</td><td>${esc(nodes)}</td>`
+      rows.push(`<tr data-testid="attempt-${a.id}"><td title="attempt id ${a.id}">${esc(name)} #${k + 1}</td>`
+        + `<td>${esc(nodes)}</td>`
         + `<td>${fmtTime(ms(a.start))}</td><td>${open ? '' : fmtTime(ms(a.end))}</td>`
         + `<td>${open ? 'running' : esc(a.outcome.toLowerCase())}</td>`
         + `<td>${open || a.reason === 'NONE' ? '' : esc(a.reason.toLowerCase())}</td>`
         + `<td>${open ? '' : a.exitStatus}</td></tr>`);
-    }
+    });
   }
   const history = `<h3>History</h3><table class="hist" data-testid="detail-history"><thead><tr><th>attempt</th>`
     + '<th>nodes</th><th>start</th><th>end</th><th>outcome</th><th>reason</th><th>exit</th></tr></thead>'
@@ -458,7 +493,7 @@ function renderNodes() {
     grid.innerHTML = nodes.map((n) => {
       const st = String(n.state).toLowerCase();
       const pct = n.cores ? Math.round((100 * n.coresUsed) / n.cores) : 0;
-      const load = n.health ? Number(n.health.loadAverage).toFixed(2) : '–';
+      const load = n.health && st !== 'down' ? Number(n.health.loadAverage).toFixed(2) : '–';
       const tasks = n.tasks || [];
       const title = `${n.name}: ${n.pbsState}${n.reason ? ` (${n.reason})` : ''}, ${n.coresUsed}/${n.cores} cores, `
         + `load ${load}${tasks.length ? `, running ${tasks.join(' ')}` : ''}`;
@@ -510,6 +545,33 @@ function setCluster(c) {
   }
 }
 
+let nodesRefresh = 0;
+let nodesAgain = false;
+/** Reads the nodes soon, at most every NODES_REFRESH_MS, and once more after a burst. */
+function refreshNodesSoon() {
+  if (nodesRefresh) {
+    nodesAgain = true;
+    return;
+  }
+  nodesRefresh = setTimeout(async () => {
+    try {
+      const answer = await api('GET', '/api/v1/nodes');
+      ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
+      scheduleNodes();
+    } catch (e) {
+      console.warn('reading the nodes failed', e);
+    } finally {
+      setTimeout(() => {
+        nodesRefresh = 0;
+        if (nodesAgain) {
+          nodesAgain = false;
+          refreshNodesSoon();
+        }
+      }, NODES_REFRESH_MS);
+    }
+  }, 150);
+}
+
 async function refreshClusterAndNodes() {
   try {
     setCluster(await api('GET', '/api/v1/cluster'));
@@ -518,6 +580,31 @@ async function refreshClusterAndNodes() {
     renderNodes();
   } catch (e) {
     console.warn('reading the cluster failed', e);
+  }
+}
+
+// ------------------------------------------------------------------ alerts
+
+const MAX_ALERTS = 20;
+
+function addAlerts(list) {
+  const known = new Set(ui.alerts.map((a) => a.id));
+  for (const a of list) if (!known.has(a.id)) ui.alerts.push(a);
+  ui.alerts.sort((a, b) => b.id - a.id);
+  ui.alerts.length = Math.min(ui.alerts.length, MAX_ALERTS);
+  $('alerts').innerHTML = ui.alerts.length ? ui.alerts.map((a) => `<li data-testid="alert-${a.id}" `
+    + `title="${esc(`${a.time} ${a.kind} ${a.subject}: ${a.message}`)}"><span class="kind ${esc(a.kind)}">`
+    + `${esc(a.kind.toLowerCase().replaceAll('_', ' '))}</span> ${esc(a.subject)} `
+    + `<span class="muted">${fmtTime(ms(a.time))} ${esc(a.message)}</span></li>`).join('')
+    : '<li class="muted">none</li>';
+}
+
+async function refreshAlerts() {
+  try {
+    const answer = await api('GET', `/api/v1/events/log?limit=${MAX_ALERTS}`);
+    addAlerts(answer.events || []);
+  } catch (e) {
+    console.warn('reading the event log failed', e);
   }
 }
 
@@ -536,19 +623,19 @@ function renderThroughput() {
   }
   const max = Math.max(1, ...buckets);
   const w = 600;
-  const h = 70;
+  const h = 60;
   const bw = w / 60;
   const bars = buckets.map((v, i) => {
-    const bh = Math.round(((h - 16) * v) / max);
-    return v ? `<rect class="bar" x="${(i * bw + 1).toFixed(1)}" y="${h - 12 - bh}" width="${(bw - 2).toFixed(1)}" `
+    const bh = Math.max(2, Math.round(((h - 4) * v) / max));
+    return v ? `<rect class="bar" x="${(i * bw + 1).toFixed(1)}" y="${h - bh}" width="${(bw - 2).toFixed(1)}" `
       + `height="${bh}"><title>${v} in minute -${59 - i}</title></rect>` : '';
   }).join('');
-  $('throughput').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
-    + `aria-label="jobs ended per minute" data-testid="throughput-chart">`
-    + `<line class="axis" x1="0" y1="${h - 12}" x2="${w}" y2="${h - 12}"/>${bars}`
-    + `<text x="2" y="${h - 1}">-60 min</text><text x="${w - 2}" y="${h - 1}" text-anchor="end">now</text>`
-    + `<text x="${w - 2}" y="10" text-anchor="end" data-testid="throughput-total">${total} in the last hour, `
-    + `peak ${max === 1 && !total ? 0 : max}/min</text></svg>`;
+  const peak = Math.max(...buckets);
+  $('throughput').innerHTML = `<div class="tp-total" data-testid="throughput-total">${total} in the last hour`
+    + `${peak ? `, peak ${peak}/min` : ''}</div>`
+    + `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="jobs ended per minute" `
+    + `data-testid="throughput-chart"><line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/>`
+    + `${bars}</svg><div class="tp-axis"><span>-60 min</span><span>now</span></div>`;
 }
 
 // ------------------------------------------------------------------ the stream and the heads
@@ -600,6 +687,7 @@ function connect() {
     if (ui.cluster) Object.assign(ui.cluster, figures);
     setFigures(figures);
   });
+  es.addEventListener('alert', (e) => addAlerts([JSON.parse(e.data)]));
   es.addEventListener('resync', () => reloadAll());
 }
 

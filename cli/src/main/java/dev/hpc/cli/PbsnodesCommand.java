@@ -14,9 +14,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pbsnodes [-a] [-l] [NODE...]}: the worker nodes, in Torque's form ({@link PbsnodesFormat}). */
+/**
+ * {@code pbsnodes [-a] [-l] [NODE...]}: the worker nodes, in Torque's form ({@link PbsnodesFormat});
+ * {@code pbsnodes -o NODE... [-N note]} takes nodes offline and {@code pbsnodes -c NODE...} clears
+ * them, silently on success as in PBS.
+ */
 @Command(name = "pbsnodes", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
-        usageHelpAutoWidth = true, description = "Show the worker nodes of the cluster.",
+        usageHelpAutoWidth = true, description = {"Show the worker nodes of the cluster, or take them offline "
+                + "(-o) and back (-c).",
+                "An offline node takes no new work; what runs on it goes on."},
         footer = {"", "Exit codes: 0 ok, 1 unknown node or refused, 2 usage, 3 no head answered."})
 public final class PbsnodesCommand implements Callable<Integer> {
     @Spec
@@ -32,12 +38,37 @@ public final class PbsnodesCommand implements Callable<Integer> {
             + "their reason")
     boolean unavailable;
 
+    @Option(names = "-o", description = "take the named nodes offline (no new work; running work goes on)")
+    boolean offline;
+
+    @Option(names = "-c", description = "clear the offline (and drain) state of the named nodes")
+    boolean clear;
+
+    @Option(names = "-N", paramLabel = "NOTE", description = "with -o: why, shown as the node's note")
+    String note;
+
     @Parameters(paramLabel = "NODE", description = "node names (default: every node)")
     List<String> names = new ArrayList<>();
 
     @Override
     public Integer call() {
+        if (offline && clear) {
+            throw new UsageException("-o and -c exclude each other: take nodes offline or clear them");
+        }
+        if ((offline || clear) && names.isEmpty()) {
+            throw new UsageException((offline ? "-o" : "-c") + " needs the names of the nodes to change");
+        }
+        if (note != null && !offline) {
+            throw new UsageException("-N sets the note of a node taken offline: use it with -o");
+        }
+        if ((offline || clear) && (unavailable || all)) {
+            throw new UsageException("-o and -c change nodes; show them with a separate pbsnodes -a or -l");
+        }
         HeadClient head = client.client();
+        return offline || clear ? change(head) : show(head);
+    }
+
+    private int show(HeadClient head) {
         List<NodeInfo> nodes = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         if (names.isEmpty()) {
@@ -54,6 +85,26 @@ public final class PbsnodesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(unavailable ? PbsnodesFormat.unavailableList(nodes) : PbsnodesFormat.nodes(nodes));
         out.flush();
+        return report(errors);
+    }
+
+    private int change(HeadClient head) {
+        List<String> errors = new ArrayList<>();
+        for (String name : names) {
+            try {
+                if (offline) {
+                    head.offline(name, note == null ? "" : note);
+                } else {
+                    head.clear(name);
+                }
+            } catch (HpcApiException e) {
+                errors.add(e.isUnknownNode() || e.status() == 404 ? "Unknown node " + name : e.getMessage());
+            }
+        }
+        return report(errors);
+    }
+
+    private int report(List<String> errors) {
         PrintWriter err = spec.commandLine().getErr();
         errors.forEach(e -> err.println("pbsnodes: " + e));
         err.flush();

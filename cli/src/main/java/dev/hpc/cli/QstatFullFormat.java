@@ -1,10 +1,13 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.Attempt;
 import dev.hpc.api.Dependency;
+import dev.hpc.api.EndReason;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Resources;
+import dev.hpc.api.Task;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -103,6 +106,10 @@ public final class QstatFullFormat {
             a.add(new Attribute("exit_status", v.exitStatus()));
         }
         a.add(new Attribute("run_count", v.runCount()));
+        String ranOn = attemptHistory(v);
+        if (!ranOn.isEmpty()) {
+            a.add(new Attribute("exec_host_history", ranOn));
+        }
         String comment = v.comment();
         if (!comment.isEmpty()) {
             a.add(new Attribute("comment", comment));
@@ -115,6 +122,44 @@ public final class QstatFullFormat {
                             ? ar.expression() + "%" + ar.throttle() : ar.expression())));
         }
         return a;
+    }
+
+    /**
+     * Where each attempt of a single task ran and how it ended, oldest first:
+     * {@code node1/0 (node failure, requeued), node2/0 (running)}. Empty unless the task was started
+     * more than once or an attempt ended by a node failure (a plain run says all in exec_host).
+     */
+    static String attemptHistory(JobView v) {
+        if (v.tasks().size() != 1) {
+            return "";
+        }
+        Task t = v.tasks().get(0);
+        boolean nodeFailure = t.attempts().stream().anyMatch(x -> x.reason() == EndReason.NODE_FAILURE
+                || x.reason() == EndReason.REQUEUE_LIMIT);
+        if (t.attempts().size() < 2 && !nodeFailure) {
+            return "";
+        }
+        StringJoiner j = new StringJoiner(", ");
+        for (Attempt x : t.attempts()) {
+            j.add(PbsText.execHost(x.nodes()) + " (" + attemptEnd(x, t) + ")");
+        }
+        return j.toString();
+    }
+
+    private static String attemptEnd(Attempt x, Task t) {
+        if (x.isOpen()) {
+            return t.state() == JobState.RUNNING ? "running" : "started";
+        }
+        return switch (x.reason()) {
+            case NODE_FAILURE -> x.outcome() == JobState.QUEUED ? "node failure, requeued" : "node failure";
+            case REQUEUE_LIMIT -> "node failure, requeue limit reached";
+            case EXITED -> "exit " + x.exitStatus();
+            case CANCELLED -> "cancelled";
+            case WALLTIME -> "walltime exceeded";
+            case MEMORY -> "memory exceeded";
+            case LAUNCH_FAILED -> "launch failed";
+            default -> x.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+        };
     }
 
     /** The path as the head resolved it, else the PBS default {@code SUBMITDIR/NAME.oNUMBER}. */

@@ -20,6 +20,10 @@ class PbsnodesFormatTest {
                      power_state = Running
                      np = 2
                      ntype = cluster
+                     resources_available.ncpus = 2
+                     resources_assigned.ncpus = 2
+                     resources_available.mem = 4194304kb
+                     resources_assigned.mem = 1048576kb
                      jobs = 42.cluster, 43[1].cluster
                      status = opsys=linux,uname=Linux node1.example,rectime=1795479272,loadave=1.50,\
                 availmem=2097152kb,totmem=4194304kb,ncpus=2,state=job-exclusive
@@ -37,6 +41,10 @@ class PbsnodesFormatTest {
                      power_state = Running
                      np = 4
                      ntype = cluster
+                     resources_available.ncpus = 4
+                     resources_assigned.ncpus = 0
+                     resources_available.mem = 8388608kb
+                     resources_assigned.mem = 0kb
                      mom_service_port = 15002
                      mom_manager_port = 15003
                      note = no heartbeat for 30 s

@@ -57,6 +57,9 @@ public final class HeadMain implements Callable<Integer> {
     String headTimeout;
     @Option(names = "--default-queue", description = "queue of jobs that name none (default batch)")
     String defaultQueue;
+    @Option(names = "--alert-webhook", paramLabel = "URL",
+            description = "POST every alert (node down/offline/back, task requeued/failed) as JSON to this URL")
+    String alertWebhook;
 
     public static void main(String[] args) {
         int code = new CommandLine(new HeadMain()).execute(args);
@@ -68,8 +71,10 @@ public final class HeadMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HeadConfig config;
+        dev.hpc.head.alert.AlertSettings alerts;
         try {
             config = config();
+            alerts = alertSettings();
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
@@ -103,6 +108,7 @@ public final class HeadMain implements Callable<Integer> {
             System.err.println("hpc-head: " + e.getMessage());
             return 1;
         }
+        attachAlertWebhook(service, config, alerts);
         Vertx vertx = Vertx.vertx();
         HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock);
         try {
@@ -154,6 +160,25 @@ public final class HeadMain implements Callable<Integer> {
                 maxRequeues != null ? maxRequeues
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()));
+    }
+
+    /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */
+    dev.hpc.head.alert.AlertSettings alertSettings() throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                file.load(in);
+            }
+        }
+        return dev.hpc.head.alert.AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
+    }
+
+    private static void attachAlertWebhook(HeadService service, HeadConfig config,
+                                           dev.hpc.head.alert.AlertSettings alerts) {
+        alerts.webhook().ifPresent(url -> {
+            service.addListener(dev.hpc.head.alert.WebhookNotifier.of(alerts, config.cluster(), config.name()));
+            System.out.println("alerts are posted to " + url);
+        });
     }
 
     private static String pick(String flag, Properties file, String key, String fallback) {

@@ -302,6 +302,11 @@ public final class HeadService implements AutoCloseable {
         return onState(state::nodes);
     }
 
+    /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
+    public CompletableFuture<Optional<dev.hpc.head.state.SpawnTarget>> spawnTarget(long attemptId) {
+        return onState(() -> state.spawnTarget(attemptId));
+    }
+
     public CompletableFuture<Optional<NodeInfo>> node(String name) {
         return onState(() -> state.node(name));
     }

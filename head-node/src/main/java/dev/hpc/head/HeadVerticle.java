@@ -43,6 +43,8 @@ public final class HeadVerticle extends VerticleBase {
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
+        new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
+                dev.hpc.head.spawn.SpawnKeys.open(head.config().dataDir()), Duration.ofSeconds(15)).mount(router);
         new WebView().mount(router);
         server = vertx.createHttpServer(new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)

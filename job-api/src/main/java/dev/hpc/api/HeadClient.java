@@ -328,6 +328,51 @@ public final class HeadClient {
         }
     }
 
+    // ---- node administration and the event log (docs/nodes.md)
+
+    /** {@code pbsnodes -o}: takes the node offline with an optional note; the node as it is now. */
+    public NodeInfo offline(String name, String note) {
+        return nodeAction(name, "offline", note.isEmpty() ? "" : Json.write(Map.of("note", note)));
+    }
+
+    /** {@code pbsnodes -c}: puts the node back in service (clears offline and drain). */
+    public NodeInfo clear(String name) {
+        return nodeAction(name, "clear", "");
+    }
+
+    /** Drains the node: no new work, what runs finishes. */
+    public NodeInfo drain(String name, String note) {
+        return nodeAction(name, "drain", note.isEmpty() ? "" : Json.write(Map.of("note", note)));
+    }
+
+    /** {@code hpc worker stop}: the worker exits, at once or ({@code drain}) once its tasks have ended. */
+    public NodeInfo stopWorker(String name, boolean drain) {
+        return nodeAction(name, "stop", Json.write(Map.of("drain", drain)));
+    }
+
+    private NodeInfo nodeAction(String name, String action, String body) {
+        JsonFields f = object(call("POST", "/nodes/" + encodePath(name) + "/" + action, body, user, true));
+        try {
+            return Codec.readNode(f);
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** The newest {@code limit} alerts of the head's event log, oldest first. */
+    public List<Alert> events(int limit) {
+        JsonFields f = object(call("GET", "/events/log?limit=" + limit, "", user, true));
+        List<Alert> out = new ArrayList<>();
+        try {
+            for (JsonFields a : f.objects("events")) {
+                out.add(Codec.readAlert(a));
+            }
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+        return out;
+    }
+
     /** {@code GET /api/v1/cluster} as plain maps and lists, in the order the head wrote them. */
     public Map<String, Object> cluster() {
         JsonFields f = object(call("GET", "/cluster", "", user, true));

@@ -88,8 +88,57 @@ public final class WireCodec {
             m.put("type", "shutdown");
             m.put("epoch", s.epoch());
             m.put("reason", s.reason());
+        } else {
+            encodeSpawn(message, m);
         }
         return Json.write(m);
+    }
+
+    /** The messages of spawned commands (MPI's remote launch, {@code hpc dsh}); see {@link WireMessage.Spawn}. */
+    private static void encodeSpawn(WireMessage message, Map<String, Object> m) {
+        if (message instanceof WireMessage.Spawn s) {
+            m.put("type", "spawn");
+            m.put("epoch", s.epoch());
+            m.put("attemptId", s.attemptId());
+            m.put("spawnId", s.spawnId());
+            m.put("argv", s.argv());
+            m.put("environment", new LinkedHashMap<>(s.environment()));
+            m.put("workDir", s.workDir());
+        } else if (message instanceof WireMessage.KillSpawn k) {
+            m.put("type", "killSpawn");
+            m.put("epoch", k.epoch());
+            m.put("spawnId", k.spawnId());
+        } else if (message instanceof WireMessage.SpawnOutput o) {
+            m.put("type", "spawnOutput");
+            m.put("spawnId", o.spawnId());
+            m.put("stream", o.stream());
+            m.put("data", java.util.Base64.getEncoder().encodeToString(o.data()));
+        } else if (message instanceof WireMessage.SpawnExited x) {
+            m.put("type", "spawnExited");
+            m.put("spawnId", x.spawnId());
+            m.put("exitStatus", x.exitStatus());
+            m.put("message", x.message());
+        } else if (message instanceof WireMessage.SpawnsRunning r) {
+            m.put("type", "spawnsRunning");
+            List<Object> spawns = new ArrayList<>();
+            for (WireMessage.SpawnRef ref : r.spawns()) {
+                Map<String, Object> rm = new LinkedHashMap<>();
+                rm.put("spawnId", ref.spawnId());
+                rm.put("attemptId", ref.attemptId());
+                spawns.add(rm);
+            }
+            m.put("spawns", spawns);
+        } else {
+            throw new IllegalStateException("should never happen: no encoding for " + message.getClass().getName());
+        }
+    }
+
+    private static byte[] base64(JsonFields f, String field) {
+        try {
+            return java.util.Base64.getDecoder().decode(f.string(field));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("field '" + field + "' must be base64: " + e.getMessage());
+        }
     }
 
     private static Map<String, Object> result(TaskResult t) {
@@ -163,6 +212,17 @@ public final class WireCodec {
                     f.string("activeHead", ""));
             case "started" -> new TaskStarted(f.longValue("attemptId"), f.longValue("pid"));
             case "finished" -> new TaskFinished(readResult(f.object("result")));
+            case "spawnOutput" -> new WireMessage.SpawnOutput(f.string("spawnId"), f.intValue("stream"),
+                    base64(f, "data"));
+            case "spawnExited" -> new WireMessage.SpawnExited(f.string("spawnId"), f.intValue("exitStatus"),
+                    f.string("message", ""));
+            case "spawnsRunning" -> {
+                List<WireMessage.SpawnRef> spawns = new ArrayList<>();
+                for (JsonFields r : f.objects("spawns")) {
+                    spawns.add(new WireMessage.SpawnRef(r.string("spawnId"), r.longValue("attemptId")));
+                }
+                yield new WireMessage.SpawnsRunning(spawns);
+            }
             default -> throw new InvalidRequestException("unknown worker message type '" + type + "'");
         };
     }
@@ -179,6 +239,9 @@ public final class WireCodec {
                     f.enumValue("reason", EndReason.class));
             case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
             case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
+            case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
+                    f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""));
+            case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
             default -> throw new InvalidRequestException("unknown head message type '" + type + "'");
         };
     }

@@ -90,6 +90,74 @@ public sealed interface WireMessage {
     }
 
     /**
+     * Head to worker: start {@code argv} (joined by blanks and run by {@code sh -c}, as ssh runs a
+     * remote command) as a part of attempt {@code attemptId}, whose allocation holds this node: the
+     * remote launch of MPI ({@code hpc-rsh}) and of {@code hpc dsh}. Its output and exit come back as
+     * {@link SpawnOutput} and {@link SpawnExited}; it dies with the attempt. See docs/mpi.md.
+     */
+    record Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
+                 String workDir) implements FromHead {
+        public Spawn {
+            argv = List.copyOf(argv);
+            environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
+    }
+
+    /** Head to worker: kill one spawned command (its caller went away). */
+    record KillSpawn(long epoch, String spawnId) implements FromHead {
+    }
+
+    /** Worker to head: bytes a spawned command wrote; {@code stream} 1 is stdout, 2 is stderr. */
+    record SpawnOutput(String spawnId, int stream, byte[] data) implements FromWorker {
+        public SpawnOutput {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SpawnOutput other && spawnId.equals(other.spawnId) && stream == other.stream
+                    && java.util.Arrays.equals(data, other.data);
+        }
+
+        @Override
+        public int hashCode() {
+            return spawnId.hashCode() * 31 + stream * 7 + java.util.Arrays.hashCode(data);
+        }
+
+        @Override
+        public String toString() {
+            return "SpawnOutput[" + spawnId + ", stream " + stream + ", " + data.length + " bytes]";
+        }
+    }
+
+    /**
+     * Worker to head: a spawned command ended, after all its output was sent. {@code exitStatus} is
+     * the shell's (128 + signal when a signal ended it; 255 when it could not start, with the reason
+     * in {@code message}).
+     */
+    record SpawnExited(String spawnId, int exitStatus, String message) implements FromWorker {
+    }
+
+    /**
+     * Worker to head, with each heartbeat while any spawned command runs: which run, for which
+     * attempts. The head kills those of attempts that ended and those it knows no caller for.
+     */
+    record SpawnsRunning(List<SpawnRef> spawns) implements FromWorker {
+        public SpawnsRunning {
+            spawns = List.copyOf(spawns);
+        }
+    }
+
+    /** One spawned command: its id and the attempt it belongs to. */
+    record SpawnRef(String spawnId, long attemptId) {
+    }
+
+    /**
      * All a worker needs to start one task attempt. {@code nodes} is the whole allocation, first node
      * first (the one that runs the script); {@code environment} holds the variables the submission
      * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.

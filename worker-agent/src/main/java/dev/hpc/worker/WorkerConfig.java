@@ -23,10 +23,16 @@ import java.util.regex.Pattern;
  * @param killGrace         time between SIGTERM and SIGKILL when a task is killed
  * @param connectTimeout    how long one connection attempt to a head may take
  * @param maxMessageBytes   largest link message accepted (a launch carries the whole script)
+ * @param healthCheck       a node-health-check script, run every {@code healthInterval}; exit 0 passes,
+ *                          anything else (or running past {@code healthTimeout}) fails with the
+ *                          script's first line of output as the message
+ * @param healthInterval    how often the health check runs
+ * @param healthTimeout     how long one run of the health check may take
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
-                           Duration killGrace, Duration connectTimeout, int maxMessageBytes) {
+                           Duration killGrace, Duration connectTimeout, int maxMessageBytes,
+                           Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -34,6 +40,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
     public static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(5);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    public static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(10);
 
     private static final Pattern NODE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -60,8 +68,29 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> killGrace = Optional.empty();
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private int maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        private Optional<Path> healthCheck = Optional.empty();
+        private Optional<String> healthInterval = Optional.empty();
+        private Optional<String> healthTimeout = Optional.empty();
 
         private Builder() {
+        }
+
+        /** The node-health-check script: an executable file. */
+        public Builder healthCheck(Path script) {
+            healthCheck = Optional.of(script);
+            return this;
+        }
+
+        /** How often the health check runs, as a duration: {@code 30s}, {@code 5m}. */
+        public Builder healthInterval(String v) {
+            healthInterval = Optional.of(v);
+            return this;
+        }
+
+        /** How long one run may take before it counts as failed, as a duration: {@code 10s}. */
+        public Builder healthTimeout(String v) {
+            healthTimeout = Optional.of(v);
+            return this;
         }
 
         public Builder nodeName(String v) {
@@ -195,11 +224,41 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 errors.add("the largest link message must be at least 65536 bytes, not " + maxMessageBytes);
             }
 
+            Optional<Path> check = healthCheck.map(p -> p.toAbsolutePath().normalize());
+            check.ifPresent(p -> {
+                if (!java.nio.file.Files.isRegularFile(p)) {
+                    errors.add("--health-check " + p + " does not exist or is not a file");
+                } else if (!java.nio.file.Files.isExecutable(p)) {
+                    errors.add("--health-check " + p + " is not executable: chmod +x it");
+                }
+            });
+            Duration checkEvery = healthDuration(errors, "--health-interval", healthInterval, DEFAULT_HEALTH_INTERVAL);
+            Duration checkLimit = healthDuration(errors, "--health-timeout", healthTimeout, DEFAULT_HEALTH_TIMEOUT);
+            if (healthInterval.isPresent() || healthTimeout.isPresent()) {
+                if (check.isEmpty()) {
+                    errors.add("--health-interval and --health-timeout need --health-check SCRIPT");
+                }
+            }
+
             if (!errors.isEmpty()) {
                 throw new WorkerConfigException("cannot start the worker:\n  - " + String.join("\n  - ", errors));
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
-                    grace, connectTimeout, maxMessageBytes);
+                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit);
+        }
+
+        private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,
+                                               Duration fallback) {
+            try {
+                Duration d = text.map(t -> ConfigValues.parseDuration(flag, t)).orElse(fallback);
+                if (d.compareTo(Duration.ofMillis(100)) < 0) {
+                    errors.add(flag + " " + text.orElse("") + " must be at least 100ms");
+                }
+                return d;
+            } catch (WorkerConfigException e) {
+                errors.add(e.getMessage());
+                return fallback;
+            }
         }
 
         private static void requirePositive(List<String> errors, String what, Duration d) {

@@ -46,6 +46,19 @@ public final class WorkerMain implements Callable<Integer> {
             description = "Time between SIGTERM and SIGKILL when a task is killed: 5s, 500ms (default: 5s).")
     private String killGrace;
 
+    @Option(names = "--health-check", paramLabel = "SCRIPT",
+            description = "A node-health-check script: exit 0 passes; otherwise the node goes offline with the "
+                    + "script's first line of output as the reason, until a run passes again.")
+    private Path healthCheck;
+
+    @Option(names = "--health-interval", paramLabel = "DURATION",
+            description = "How often the health check runs (default: 30s).")
+    private String healthInterval;
+
+    @Option(names = "--health-timeout", paramLabel = "DURATION",
+            description = "How long one run may take before it counts as failed (default: 10s).")
+    private String healthTimeout;
+
     public static void main(String[] args) {
         configureLogging();
         int code = new CommandLine(new WorkerMain()).execute(args);
@@ -66,7 +79,7 @@ public final class WorkerMain implements Callable<Integer> {
         }
         Vertx vertx = Vertx.vertx();
         try {
-            vertx.deployVerticle(new WorkerVerticle(config)).await();
+            vertx.deployVerticle(new WorkerVerticle(config).onShutdown(WorkerMain::exitAsked)).await();
         } catch (RuntimeException e) {
             System.err.println("hpc-worker: cannot start: " + e.getMessage());
             vertx.close().await();
@@ -96,7 +109,23 @@ public final class WorkerMain implements Callable<Integer> {
         if (killGrace != null) {
             b.killGrace(killGrace);
         }
+        if (healthCheck != null) {
+            b.healthCheck(healthCheck);
+        }
+        if (healthInterval != null) {
+            b.healthInterval(healthInterval);
+        }
+        if (healthTimeout != null) {
+            b.healthTimeout(healthTimeout);
+        }
         return b.build();
+    }
+
+    /** The head told this worker to stop: exit 0 from another thread; the shutdown hook stops the agent. */
+    private static void exitAsked() {
+        Thread t = new Thread(() -> System.exit(0), "hpc-worker-exit");
+        t.setDaemon(false);
+        t.start();
     }
 
     private static void stop(Vertx vertx, WorkerConfig config) {

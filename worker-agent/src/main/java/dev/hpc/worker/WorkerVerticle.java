@@ -56,6 +56,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     private final List<HeadLink> links = new ArrayList<>();
 
     private TaskLauncher launcher;
+    /** Commands spawned here into running attempts (MPI, hpc dsh; docs/mpi.md). */
+    private SpawnSupervisor spawns;
     private HealthProbe probe;
     private WebSocketClient client;
     private Optional<HeadLink> active = Optional.empty();
@@ -63,6 +65,10 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     private Optional<Long> heartbeatTimer = Optional.empty();
     private boolean sampling;
     private boolean stopping;
+    private Optional<HealthCheck> healthCheck = Optional.empty();
+    private Optional<Long> healthTimer = Optional.empty();
+    private boolean checking;
+    private Runnable shutdownAction = () -> vertx.undeploy(deploymentID());
 
     public WorkerVerticle(WorkerConfig config) {
         this(config, Clock.systemUTC());
@@ -76,9 +82,10 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     @Override
     public Future<?> start() {
-        return vertx.executeBlocking(this::prepareSpool, false).map(v -> {
+        return vertx.executeBlocking(this::prepareSpool, false).compose(v -> checkHealthFirst()).map(v -> {
             launcher = TaskLauncher.create(config, clock);
-            probe = new HealthProbe(config.spoolDir());
+            spawns = new SpawnSupervisor(config.nodeName(), config.spoolDir(), config.killGrace(), System.getenv(),
+                    message -> context.runOnContext(ignored -> sendToActive(message)));
             client = vertx.createWebSocketClient(new WebSocketClientOptions()
                     .setMaxMessageSize(config.maxMessageBytes())
                     .setMaxFrameSize(Math.min(config.maxMessageBytes(), 1 << 20))
@@ -89,6 +96,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
                 link.start();
             }
             scheduleHeartbeats();
+            scheduleHealthChecks();
             return null;
         });
     }
@@ -97,21 +105,26 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     public Future<?> stop() {
         stopping = true;
         heartbeatTimer.ifPresent(vertx::cancelTimer);
+        healthTimer.ifPresent(vertx::cancelTimer);
         if (launcher == null) {
             return Future.succeededFuture(); // the start failed before anything ran
         }
         tasks.killAll(EndReason.NODE_FAILURE);
+        spawns.killAll();
         Instant deadline = clock.instant().plus(config.killGrace()).plus(STOP_MARGIN);
         Promise<Void> idle = Promise.promise();
         awaitIdle(deadline, idle);
         return idle.future()
                 .compose(v -> Future.join(links.stream().map(HeadLink::stop).toList()))
                 .compose(v -> client.close())
-                .onComplete(ar -> launcher.close());
+                .onComplete(ar -> {
+                    launcher.close();
+                    spawns.close();
+                });
     }
 
     private void awaitIdle(Instant deadline, Promise<Void> idle) {
-        if (tasks.idle()) {
+        if (tasks.idle() && spawns.idle()) {
             idle.complete();
         } else if (!clock.instant().isBefore(deadline)) {
             LOG.warning(() -> "stopping with attempts " + tasks.runningIds() + " not confirmed dead");
@@ -140,7 +153,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     @Override
     public Register registration() {
         return new Register(config.nodeName(), config.hostName(), config.cores(), config.memoryBytes(), Map.of(), "",
-                tasks.running(), tasks.unacknowledged());
+                tasks.running(), tasks.unacknowledged(), probe.latest());
     }
 
     @Override
@@ -156,6 +169,14 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (admitted(link, l.epoch(), "launch of attempt " + l.order().attemptId())) {
                 onLaunch(l.order());
             }
+        } else if (message instanceof dev.hpc.api.WireMessage.Spawn sp) {
+            if (admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId()) && !stopping) {
+                spawns.start(sp);
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.KillSpawn ks) {
+            if (admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
+                spawns.kill(ks.spawnId());
+            }
         } else if (message instanceof Kill k) {
             if (admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
                 onKill(k);
@@ -163,6 +184,10 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         } else if (message instanceof ResultAck a) {
             if (admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
                 onAck(a.attemptId());
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.Shutdown sd) {
+            if (admitted(link, sd.epoch(), "shutdown")) {
+                onShutdown(link, sd);
             }
         }
     }
@@ -277,6 +302,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void finished(TaskResult result) {
         tasks.finished(result);
+        spawns.killAttempt(result.attemptId());
         if (!stopping) {
             sendToActive(new TaskFinished(result));
         }
@@ -284,6 +310,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void onKill(Kill k) {
         TaskTable.KillOutcome outcome = tasks.kill(k.attemptId(), k.reason());
+        spawns.killAttempt(k.attemptId());
         LOG.info(() -> "kill of attempt " + k.attemptId() + " (" + k.reason() + "): " + switch (outcome) {
             case KILLING -> "killing its processes";
             case PENDING -> "it is killed as soon as it has started";
@@ -329,6 +356,77 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             String activeHead = active.filter(HeadLink::welcomed).map(HeadLink::welcomedBy).orElse("");
             Heartbeat hb = new Heartbeat(health, tasks.runningIds(), activeHead);
             links.stream().filter(HeadLink::answered).forEach(l -> l.send(hb));
+            if (!spawns.idle()) {
+                sendToActive(new dev.hpc.api.WireMessage.SpawnsRunning(spawns.running()));
+            }
         });
+    }
+
+    // ---- health checks and shutdown
+
+    /**
+     * What to do when the head tells this worker to shut down ({@code hpc worker stop}); by default the
+     * verticle undeploys itself. The daemon exits the JVM, whose shutdown hook stops the agent.
+     */
+    public WorkerVerticle onShutdown(Runnable action) {
+        this.shutdownAction = action;
+        return this;
+    }
+
+    private void onShutdown(HeadLink link, dev.hpc.api.WireMessage.Shutdown sd) {
+        if (stopping) {
+            return;
+        }
+        LOG.warning(() -> "head " + link.headName() + " told this worker to shut down (" + sd.reason() + "): "
+                + (tasks.idle() ? "nothing runs" : "killing attempts " + tasks.runningIds()) + ", stopping");
+        shutdownAction.run();
+    }
+
+    /** The first run of the health check happens before the worker registers, so its verdict comes along. */
+    private Future<Void> checkHealthFirst() {
+        probe = new HealthProbe(config.spoolDir());
+        healthCheck = config.healthCheck().map(script -> new HealthCheck(script, config.healthTimeout(),
+                config.spoolDir()));
+        return vertx.executeBlocking(() -> {
+            healthCheck.ifPresent(c -> recordVerdict(c.run()));
+            probe.sample();
+            return null;
+        }, false);
+    }
+
+    private void scheduleHealthChecks() {
+        healthCheck.ifPresent(c -> {
+            long ms = Math.max(100, config.healthInterval().toMillis());
+            healthTimer = Optional.of(vertx.setPeriodic(ms, ms, id -> runHealthCheck(c)));
+        });
+    }
+
+    /** One run on a worker thread; a run still going when the next is due makes the next one wait. */
+    private void runHealthCheck(HealthCheck check) {
+        if (checking || stopping) {
+            return;
+        }
+        checking = true;
+        vertx.executeBlocking(() -> recordVerdict(check.run()), false).onComplete(ar -> {
+            checking = false;
+            if (ar.failed()) {
+                LOG.log(Level.WARNING, "the health check could not run", ar.cause());
+            } else if (Boolean.TRUE.equals(ar.result())) {
+                beat(); // tell the heads at once, not at the next heartbeat
+            }
+        });
+    }
+
+    /** Records a verdict; true when it changed. Called on a worker thread. */
+    private boolean recordVerdict(HealthCheck.Verdict v) {
+        boolean changed = probe.verdict(v);
+        if (changed) {
+            if (v.passed()) {
+                LOG.info(() -> "health check passes again");
+            } else {
+                LOG.warning(() -> "health check failed: " + v.message());
+            }
+        }
+        return changed;
     }
 }

@@ -22,6 +22,7 @@
  * (one head connection), {@link dev.hpc.worker.EpochFence} (which head to obey),
  * {@link dev.hpc.worker.TaskTable} (attempts and unacknowledged results),
  * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes),
- * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe}.
+ * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe} (heartbeat
+ * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop).
  */
 package dev.hpc.worker;

@@ -51,7 +51,7 @@ public final class LocalCommand implements Callable<Integer> {
      * The repository root holding the daemons' jars: {@code -Dhpc.home} (set by bin/hpc), else the
      * directory three levels above this jar ({@code ROOT/cli/target/hpc-cli.jar}).
      */
-    static Path hpcHome() {
+    public static Path hpcHome() {
         String prop = System.getProperty("hpc.home", "");
         if (!prop.isBlank()) {
             return Path.of(prop).toAbsolutePath().normalize();

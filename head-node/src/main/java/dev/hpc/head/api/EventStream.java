@@ -50,7 +50,7 @@ public final class EventStream implements ChangeListener {
      */
     public record Settings(Duration keepAlive, Duration clusterEvery, Duration retry, int maxPending,
                            int maxWriteQueue) {
-        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(15), Duration.ofSeconds(2),
+        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(15), Duration.ofSeconds(1),
                 Duration.ofSeconds(2), 100_000, 4 * 1024 * 1024);
     }
 
@@ -135,13 +135,17 @@ public final class EventStream implements ChangeListener {
 
     /** A client that cannot keep up is closed; its EventSource reconnects and reloads what it shows. */
     private void write(HttpServerResponse client, Buffer bytes) {
+        if (client.closed() || client.ended()) {
+            remove(client);
+            return;
+        }
         if (client.writeQueueFull()) {
             LOG.warning("an event stream client reads too slowly: closing it (it will reconnect and reload)");
             remove(client);
             client.reset();
             return;
         }
-        client.write(bytes);
+        client.write(bytes).onFailure(e -> remove(client));
     }
 
     private void broadcast(Buffer bytes) {

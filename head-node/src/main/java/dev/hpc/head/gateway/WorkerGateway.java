@@ -29,6 +29,8 @@ public final class WorkerGateway implements EffectSink {
     private final Map<String, ServerWebSocket> sessions = new ConcurrentHashMap<>();
     /** Every open link, registered or refused: a head that becomes active welcomes them all. */
     private final Set<ServerWebSocket> links = ConcurrentHashMap.newKeySet();
+    /** Commands spawned into running attempts (docs/mpi.md); none until the head wires them. */
+    private volatile SpawnHooks spawnHooks = SpawnHooks.NONE;
 
     public WorkerGateway(HeadService head, Witnesses witnesses, Clock clock) {
         this.head = head;
@@ -51,6 +53,21 @@ public final class WorkerGateway implements EffectSink {
         router.get(PATH).handler(this::accept);
     }
 
+    /** Who handles spawned commands: their messages, lost links, and what a launch carries for them. */
+    public void spawnHooks(SpawnHooks hooks) {
+        this.spawnHooks = hooks;
+    }
+
+    /** Sends a message to a node's worker; false when it has no link to this head. */
+    public boolean send(String node, WireMessage.FromHead message) {
+        ServerWebSocket ws = sessions.get(node);
+        if (ws == null) {
+            return false;
+        }
+        send(ws, message);
+        return true;
+    }
+
     private void accept(RoutingContext ctx) {
         ctx.request().toWebSocket().onSuccess(ws -> {
             links.add(ws);
@@ -65,8 +82,8 @@ public final class WorkerGateway implements EffectSink {
             });
             ws.closeHandler(v -> {
                 links.remove(ws);
-                if (!node[0].isEmpty()) {
-                    sessions.remove(node[0], ws);
+                if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
+                    spawnHooks.linkClosed(node[0]);
                 }
             });
             ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
@@ -90,6 +107,7 @@ public final class WorkerGateway implements EffectSink {
             }
             send(ws, new WireMessage.Welcome(head.epoch(), head.config().name(), head.config().heartbeatInterval()));
             head.registered(r);
+            spawnHooks.registered(r.node(), r.host());
             LOG.info("worker " + r.node() + " registered from " + ws.remoteAddress() + " with " + r.cores()
                     + " cores, running " + r.running().size() + ", " + r.finished().size() + " results to report");
             return r.node();
@@ -104,6 +122,9 @@ public final class WorkerGateway implements EffectSink {
             head.finished(node, f.result());
         } else if (message instanceof WireMessage.TaskStarted s) {
             LOG.fine("attempt " + s.attemptId() + " started on " + node + " as pid " + s.pid());
+        } else if (message instanceof WireMessage.SpawnOutput || message instanceof WireMessage.SpawnExited
+                || message instanceof WireMessage.SpawnsRunning) {
+            spawnHooks.fromWorker(node, message);
         }
         return node;
     }
@@ -119,7 +140,7 @@ public final class WorkerGateway implements EffectSink {
         long epoch = head.epoch();
         WireMessage message;
         if (effect instanceof Effect.Launch l) {
-            message = new WireMessage.Launch(epoch, l.order());
+            message = new WireMessage.Launch(epoch, spawnHooks.launching(l.order()));
         } else if (effect instanceof Effect.Kill k) {
             message = new WireMessage.Kill(epoch, k.attemptId(), k.reason());
         } else if (effect instanceof Effect.Ack a) {

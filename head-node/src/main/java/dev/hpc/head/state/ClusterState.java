@@ -497,8 +497,36 @@ public final class ClusterState {
             outcome = JobState.FAILED;
         }
         endRunning(t, result.end(), outcome, reason, result.exitStatus());
+        killSpawnsOnOtherNodes(t, node, result.attemptId(), reason, out);
         touch(t.job, out);
         out.reschedule();
+    }
+
+    /**
+     * The script of a multi-node attempt ended on its first node: the other nodes of the allocation
+     * kill what they still run for it (commands spawned by MPI or {@code hpc dsh}; docs/mpi.md).
+     */
+    private void killSpawnsOnOtherNodes(TaskEntry t, String reportingNode, long attemptId, EndReason reason,
+                                        Outcome out) {
+        for (NodeSlot s : t.current().nodes()) {
+            NodeEntry n = nodes.get(s.node());
+            if (!s.node().equals(reportingNode) && n != null && n.up) {
+                out.effect(new Effect.Kill(s.node(), attemptId, reason));
+            }
+        }
+    }
+
+    /**
+     * The attempt when it is the current, running attempt of its task and no cancel is under way:
+     * the only kind into which its job may spawn commands (docs/mpi.md).
+     */
+    public java.util.Optional<SpawnTarget> spawnTarget(long attemptId) {
+        TaskEntry t = running.get(attemptId);
+        if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != attemptId || t.cancelRequested) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new SpawnTarget(attemptId, t.job.id.number(), t.name(), t.job.spec.owner(),
+                t.current().nodes()));
     }
 
     /** Ends the running attempt and the task with it, freeing its nodes. */

@@ -89,6 +89,6 @@ public final class Outcome {
     }
 
     public boolean isEmpty() {
-        return changedJobs.isEmpty() && changedNodes.isEmpty() && effects.isEmpty();
+        return changedJobs.isEmpty() && changedNodes.isEmpty() && effects.isEmpty() && alerts.isEmpty();
     }
 }

@@ -3,9 +3,18 @@ package dev.hpc.head.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.Job;
+import dev.hpc.api.JobId;
 import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.head.web.RunningHead;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -92,6 +101,108 @@ class EventStreamTest {
                 Event held = awaitEvent(in, e -> e.name().equals("job") && e.data().contains("\"HELD\""), seen);
                 assertTrue(Long.parseLong(held.id()) > Long.parseLong(queued.id()), "event ids rise");
                 awaitEvent(in, e -> e.name().equals("cluster") && e.data().contains("\"HELD\":1"), seen);
+            }
+        }
+    }
+
+    /** An event stream with the given settings on a server of its own, in one verticle (one context). */
+    private static final class StreamVerticle extends VerticleBase {
+        private final RunningHead head;
+        private final EventStream.Settings settings;
+        EventStream stream;
+        HttpServer server;
+
+        StreamVerticle(RunningHead head, EventStream.Settings settings) {
+            this.head = head;
+            this.settings = settings;
+        }
+
+        @Override
+        public Future<?> start() {
+            Router router = Router.router(vertx);
+            stream = new EventStream(vertx, head.service(), settings);
+            stream.mount(router);
+            server = vertx.createHttpServer();
+            return server.requestHandler(router).listen(0, "127.0.0.1");
+        }
+    }
+
+    private static Job aRealJob(RunningHead head) throws Exception {
+        String id = head.submit("alice", "model", List.of());
+        return head.service().job(JobId.parse(id).number()).get(10, TimeUnit.SECONDS).orElseThrow();
+    }
+
+    private static List<Job> copies(Job real, int from, int count) {
+        List<Job> out = new ArrayList<>();
+        for (int i = from; i < from + count; i++) {
+            out.add(new Job(new JobId(i, real.id().cluster(), false), real.spec(), real.state(), real.submitted(),
+                    real.tasks(), "", 1));
+        }
+        return out;
+    }
+
+    @Test
+    void aClientThatDoesNotReadIsDisconnectedAndTheWriterIsNeverBlocked() throws Exception {
+        try (RunningHead head = RunningHead.start(dir, "test")) {
+            Job real = aRealJob(head);
+            io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+            try {
+                StreamVerticle v = new StreamVerticle(head, new EventStream.Settings(Duration.ofSeconds(15),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), 1_000_000, 64 * 1024));
+                vertx.deployVerticle(v).await();
+                try (Socket stuck = new Socket()) {
+                    stuck.setReceiveBufferSize(4096);
+                    stuck.connect(new InetSocketAddress("127.0.0.1", v.server.actualPort()), 5000);
+                    OutputStream out = stuck.getOutputStream();
+                    out.write("GET /api/v1/events HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (v.stream.clients() == 0 && System.nanoTime() < deadline) {
+                        Thread.sleep(10);
+                    }
+                    assertEquals(1, v.stream.clients(), "the client is connected");
+                    // the writer hands over and returns at once, however much the client has not read
+                    int number = 1000;
+                    while (v.stream.clients() > 0 && System.nanoTime() < deadline) {
+                        v.stream.changed(copies(real, number, 200), List.of());
+                        number += 200;
+                        Thread.sleep(5);
+                    }
+                    assertEquals(0, v.stream.clients(), "the client that does not read was disconnected after "
+                            + (number - 1000) + " changes");
+                }
+            } finally {
+                vertx.close().await();
+            }
+        }
+    }
+
+    @Test
+    void changesDroppedForALackOfRoomEndInAResync() throws Exception {
+        try (RunningHead head = RunningHead.start(dir, "test")) {
+            Job real = aRealJob(head);
+            io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+            try {
+                StreamVerticle v = new StreamVerticle(head, new EventStream.Settings(Duration.ofSeconds(15),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), 50, 4 * 1024 * 1024));
+                vertx.deployVerticle(v).await();
+                HttpResponse<InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + v.server.actualPort() + "/api/v1/events"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                List<Event> seen = new ArrayList<>();
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(),
+                        StandardCharsets.UTF_8))) {
+                    awaitEvent(in, e -> e.name().equals("cluster"), seen);
+                    v.stream.changed(copies(real, 100, 51), List.of());
+                    v.stream.changed(copies(real, 200, 2), List.of());
+                    Event resync = awaitEvent(in, e -> e.name().equals("resync"), seen);
+                    assertTrue(resync.data().contains("reload"), resync.data());
+                    awaitEvent(in, e -> e.name().equals("job") && e.data().contains("\"201.test\""), seen);
+                    assertTrue(seen.stream().noneMatch(e -> e.data().contains("\"150.test\"")),
+                            "the changes past the bound were dropped");
+                }
+            } finally {
+                vertx.close().await();
             }
         }
     }

@@ -91,11 +91,11 @@ public final class WebPage {
     }
 
     public void awaitLive() {
-        awaitUntil("the event stream is live", d -> "live".equals(byTestId("connection").getAttribute("data-state")));
+        awaitUntil("the event stream is live", d -> "live".equals(attribute("connection", "data-state")));
     }
 
     public String connectionState() {
-        return byTestId("connection").getAttribute("data-state");
+        return attribute("connection", "data-state");
     }
 
     /** Types the user name the page sends as X-Hpc-User (kept in localStorage). */
@@ -125,12 +125,13 @@ public final class WebPage {
 
     /** The full state name behind the letter (QUEUED, CANCELLED...). */
     public String stateName(String jobId) {
-        return byTestId("job-state-" + jobId).getAttribute("data-state");
+        return attribute("job-state-" + jobId, "data-state");
     }
 
     public List<String> visibleJobIds() {
-        return driver.findElements(By.cssSelector("#queue-window [data-testid^='job-row-']")).stream()
-                .map(e -> e.getAttribute("data-testid").substring("job-row-".length())).toList();
+        Object ids = ((JavascriptExecutor) driver).executeScript("return [...document.querySelectorAll("
+                + "\"#queue-window [data-testid^='job-row-']\")].map(e => e.dataset.testid.substring(8));");
+        return ((List<?>) ids).stream().map(String::valueOf).toList();
     }
 
     public void filterUser(String user) {
@@ -144,7 +145,7 @@ public final class WebPage {
     }
 
     public void sortBy(String column) {
-        byTestId("sort-" + column).click();
+        click("sort-" + column);
     }
 
     public String arraySummary(String arrayJobId) {
@@ -152,14 +153,15 @@ public final class WebPage {
     }
 
     public void toggleArray(String arrayJobId) {
-        byTestId("expand-" + arrayJobId).click();
+        click("expand-" + arrayJobId);
     }
 
     // ------------------------------------------------------------------ the detail panel
 
     /** Clicks the job's row and waits for its detail with the spec. */
     public WebElement openDetail(String jobId) {
-        awaitJobRow(jobId).click();
+        awaitJobRow(jobId);
+        click("job-row-" + jobId);
         awaitUntil("the detail of " + jobId + " is open", d -> {
             WebElement panel = byTestId("job-detail");
             return panel.isDisplayed() && jobId.equals(text("detail-id")) && present("detail-spec") != null
@@ -169,12 +171,12 @@ public final class WebPage {
     }
 
     public String detailText() {
-        return byTestId("job-detail").getText();
+        return read("job-detail", WebElement::getText);
     }
 
     /** The PBS letter the detail panel shows. */
     public String detailLetter() {
-        return byTestId("detail-state").getAttribute("data-letter");
+        return attribute("detail-state", "data-letter");
     }
 
     public void awaitDetailLetter(String letter) {
@@ -194,7 +196,7 @@ public final class WebPage {
     }
 
     public boolean enabled(String buttonTestId) {
-        return byTestId(buttonTestId).isEnabled();
+        return read(buttonTestId, WebElement::isEnabled);
     }
 
     /** Waits for the message the page shows after a refused action and returns it. */
@@ -207,7 +209,7 @@ public final class WebPage {
     }
 
     public void closeDetail() {
-        byTestId("close-detail").click();
+        click("close-detail");
         awaitUntil("the detail is closed", d -> !byTestId("job-detail").isDisplayed());
     }
 
@@ -219,7 +221,7 @@ public final class WebPage {
 
     /** free, busy, draining, offline or down. */
     public String nodeState(String node) {
-        return byTestId("node-" + node).getAttribute("data-state");
+        return attribute("node-" + node, "data-state");
     }
 
     public void awaitNodeState(String node, String state) {
@@ -235,7 +237,7 @@ public final class WebPage {
 
     /** The name of the head the page calls active. */
     public String activeHead() {
-        return byTestId("active-head").getAttribute("data-name");
+        return attribute("active-head", "data-name");
     }
 
     public void awaitActiveHead(String name) {
@@ -244,7 +246,7 @@ public final class WebPage {
 
     /** The count the totals card shows for a job state (QUEUED, HELD...). */
     public int jobCount(String state) {
-        return Integer.parseInt(byTestId("jobs-" + state).findElement(By.tagName("b")).getText().trim());
+        return read("jobs-" + state, e -> Integer.parseInt(e.findElement(By.tagName("b")).getText().trim()));
     }
 
     public void awaitJobCount(String state, int count) {
@@ -262,13 +264,39 @@ public final class WebPage {
         return found.isEmpty() ? null : found.get(0);
     }
 
-    private String text(String testId) {
-        return byTestId(testId).getText().trim();
+    /** The trimmed text of an element, read again if the page re-rendered it meanwhile. */
+    public String text(String testId) {
+        return read(testId, e -> e.getText().trim());
+    }
+
+    /** Reads an element the page may re-render meanwhile (rows are redrawn every second): retries a stale one. */
+    public <T> T read(String testId, java.util.function.Function<WebElement, T> reader) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return reader.apply(byTestId(testId));
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    public String attribute(String testId, String name) {
+        return read(testId, e -> e.getAttribute(name));
     }
 
     private void clickEnabled(String testId) {
         awaitUntil(testId + " is enabled", d -> byTestId(testId).isEnabled() ? Boolean.TRUE : null);
-        byTestId(testId).click();
+        click(testId);
+    }
+
+    /** Clicks an element, found again if the page re-rendered it between finding and clicking. */
+    public void click(String testId) {
+        read(testId, e -> {
+            e.click();
+            return Boolean.TRUE;
+        });
     }
 
     private static String cssEscape(String s) {

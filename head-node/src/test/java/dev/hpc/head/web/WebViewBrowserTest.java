@@ -9,46 +9,37 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebDriver;
 
 /**
  * The web view in a real headless Chromium against a real head in this JVM. No worker is connected,
- * so jobs stay queued: what needs workers (R then C, a node going red, a head takeover) is in
- * {@link WebPage} for the integration tests. Skipped, with the reason, where Chromium is missing.
+ * so jobs stay queued (Q); running and dying workers are in {@link WebViewWorkersBrowserTest}.
+ * Skipped, with the reason, where Chromium is missing (see {@link Chromium}).
  */
+@ExtendWith(Chromium.class)
 class WebViewBrowserTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     @TempDir
     static Path dir;
     private static RunningHead head;
-    private static WebDriver driver;
     private static WebPage page;
 
     @BeforeAll
-    static void start() throws Exception {
-        String why = WebPage.whyNoBrowser();
-        Assumptions.assumeTrue(why.isEmpty(), "no browser test: " + why);
+    static void start(WebDriver browser) throws Exception {
         head = RunningHead.start(Files.createDirectories(dir.resolve("head")), "web");
-        driver = WebPage.startChromium(Files.createDirectories(dir.resolve("chromium-profile")));
-        page = new WebPage(driver, head.baseUrl(), TIMEOUT);
+        page = new WebPage(browser, head.baseUrl(), TIMEOUT);
     }
 
     @AfterAll
     static void stop() {
-        try {
-            if (driver != null) {
-                driver.quit();
-            }
-        } finally {
-            if (head != null) {
-                head.close();
-            }
+        if (head != null) {
+            head.close();
         }
     }
 
@@ -73,9 +64,9 @@ class WebViewBrowserTest {
         assertTrue(detail.contains("render-frames"), detail);
         assertTrue(detail.contains("1 node(s) × 2 core(s)"), detail);
         assertTrue(detail.contains("00:30:00"), detail);
-        assertEquals("5", page.byTestId("detail-priority").getText());
-        assertEquals("/home/alice/work/frames.out", page.byTestId("detail-stdout").getText());
-        assertTrue(page.byTestId("detail-script").getText().contains("#PBS -N render-frames"), detail);
+        assertEquals("5", page.text("detail-priority"));
+        assertEquals("/home/alice/work/frames.out", page.text("detail-stdout"));
+        assertTrue(page.text("detail-script").contains("#PBS -N render-frames"), detail);
         assertEquals("Q", page.detailLetter());
         page.screenshot("job-detail");
         page.screenshot("nodes", "node-grid");
@@ -169,8 +160,8 @@ class WebViewBrowserTest {
     @Test
     void theHeadAndItsEpochAreShown() {
         page.awaitActiveHead("head1");
-        assertEquals(String.valueOf(head.service().epoch()), page.byTestId("active-head").getAttribute("data-epoch"));
-        assertTrue(page.byTestId("head-head1").getText().contains("active"));
+        assertEquals(String.valueOf(head.service().epoch()), page.attribute("active-head", "data-epoch"));
+        assertTrue(page.text("head-head1").contains("active"));
     }
 
     private static int countOf(String state) throws Exception {

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.WebDriver;
 
@@ -19,34 +19,25 @@ import org.openqa.selenium.WebDriver;
  * nothing ({@link WireWorker}); the integration tests repeat these steps with real worker agents,
  * killed with SIGKILL, and with a head takeover, using the same {@link WebPage}.
  */
+@ExtendWith(Chromium.class)
 class WebViewWorkersBrowserTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     @TempDir
     static Path dir;
     private static RunningHead head;
-    private static WebDriver driver;
     private static WebPage page;
 
     @BeforeAll
-    static void start() throws Exception {
-        String why = WebPage.whyNoBrowser();
-        Assumptions.assumeTrue(why.isEmpty(), "no browser test: " + why);
+    static void start(WebDriver browser) throws Exception {
         head = RunningHead.startQuick(Files.createDirectories(dir.resolve("head")), "web");
-        driver = WebPage.startChromium(Files.createDirectories(dir.resolve("chromium-profile")));
-        page = new WebPage(driver, head.baseUrl(), TIMEOUT);
+        page = new WebPage(browser, head.baseUrl(), TIMEOUT);
     }
 
     @AfterAll
     static void stop() {
-        try {
-            if (driver != null) {
-                driver.quit();
-            }
-        } finally {
-            if (head != null) {
-                head.close();
-            }
+        if (head != null) {
+            head.close();
         }
     }
 
@@ -62,10 +53,13 @@ class WebViewWorkersBrowserTest {
             String node = awaitLaunchOnEither(id, worker, other);
             page.awaitStateLetter(id, "R");
             page.awaitNodeState(node, "busy");
+            page.awaitUntil("the totals count the busy cores", d -> "4".equals(page.text("cores-busy")) ? Boolean.TRUE
+                    : null);
+            page.awaitJobCount("RUNNING", 1);
             page.awaitUntil("the node shows the task", d -> page.nodeTasks(node).contains(id) ? Boolean.TRUE : null);
             page.openDetail(id);
             page.awaitDetailLetter("R");
-            assertTrue(page.byTestId("detail-history").getText().contains(node + "/4"), page.detailText());
+            assertTrue(page.text("detail-history").contains(node + "/4"), page.detailText());
             page.screenshot("nodes-running", "node-grid");
             page.screenshot("job-running");
 
@@ -74,10 +68,10 @@ class WebViewWorkersBrowserTest {
             page.awaitDetailLetter("C");
             assertEquals("COMPLETED", page.stateName(id));
             page.awaitUntil("the history shows the attempt completed", d ->
-                    page.byTestId("detail-history").getText().contains("completed") ? Boolean.TRUE : null);
+                    page.text("detail-history").contains("completed") ? Boolean.TRUE : null);
             page.awaitNodeState(node, "free");
             page.awaitUntil("the throughput counts the job", d ->
-                    page.byTestId("throughput-total").getText().startsWith("1 ") ? Boolean.TRUE : null);
+                    page.text("throughput-total").startsWith("1 ") ? Boolean.TRUE : null);
             assertTrue(page.notReloaded(), "the page updated in place");
         }
     }
@@ -89,6 +83,7 @@ class WebViewWorkersBrowserTest {
         page.awaitNodeState("n09", "free");
         worker.kill();
         page.awaitNodeState("n09", "down");
+        page.awaitUntil("the alert is listed", d -> page.text("alerts").contains("node down n09") ? Boolean.TRUE : null);
         page.screenshot("nodes-down", "node-grid");
         assertTrue(page.notReloaded(), "the page updated in place");
     }

@@ -1,0 +1,401 @@
+package dev.hpc.cli.bench;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.HpcApiException;
+import dev.hpc.api.HpcException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.Json;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeState;
+import dev.hpc.api.SubmitRequest;
+import dev.hpc.cli.ClientOptions;
+import dev.hpc.cli.ExitCodes;
+import dev.hpc.cli.UsageException;
+import dev.hpc.cli.local.Daemon;
+import dev.hpc.cli.local.LocalCluster;
+import dev.hpc.cli.local.LocalClusterInfo;
+import dev.hpc.cli.local.LocalCommand;
+import dev.hpc.cli.local.LocalSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hpc bench failover}: how long a takeover takes, seen from a client.
+ *
+ * <p>Starts a cluster of two heads (the second a standby) and N workers in a directory of its own,
+ * on free ports, then K times: submits a {@code sleep 30} job and waits until it runs, kills the
+ * active head with SIGKILL, and measures (a) the time from the kill to the first submission a head
+ * accepts (a tight loop of submissions, each trying both heads once) and (b) the time from the kill
+ * to the start of that job's first attempt, as the new active head recorded it. It then checks that
+ * the {@code sleep 30} job was not restarted (still running, one attempt) once every worker has
+ * registered with the new head, cancels it, starts the killed head again and waits until it is a
+ * standby, and goes on with the next run. The cluster is stopped at the end, also on failure.
+ */
+@Command(name = "failover", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = {"Measure head takeovers on a local cluster with a standby head, started for the purpose "
+                + "and stopped after: kill the active head with SIGKILL K times and measure the time until a "
+                + "submission is accepted again and until the new head starts a task.",
+                "Exit code 0 when every run went through and no running job was restarted, 1 otherwise."})
+public final class FailoverBench implements Callable<Integer> {
+    private static final List<String> STANDBY_HEAD_ARGS = List.of("--peers", "{peers}", "--peer-port", "{peerPort}");
+    private static final Duration SUBMIT_RETRY = Duration.ofMillis(10);
+    private static final Duration POLL = Duration.ofMillis(20);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--runs", paramLabel = "K", defaultValue = "5", description = "takeovers to measure (default "
+            + "${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2", description = "workers (default "
+            + "${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--port", paramLabel = "P", description = "HTTP port of the first head; the second listens on "
+            + "P+1, the head cluster on P+100 and P+101 (default: free ports)")
+    Integer port;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "60", description = "how long to wait for "
+            + "each step before giving up (default ${DEFAULT-VALUE})")
+    int timeout;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "where the cluster keeps its logs and data (default: "
+            + "a new temporary directory, removed afterwards unless the benchmark failed or --keep is given)")
+    Path dir;
+
+    @Option(names = "--keep", description = "keep the directory with the logs afterwards")
+    boolean keep;
+
+    @Option(names = "--json", description = "print the results as JSON")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (runs < 1 || workers < 1 || timeout < 1 || (port != null && (port < 1 || port + 101 > 65535))) {
+            throw new UsageException("--runs, --workers and --timeout must be at least 1, --port from 1 to 65434");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path home = LocalCommand.hpcHome();
+        Path work = workDir();
+        LocalCluster lc = new LocalCluster(work.resolve("cluster"));
+        List<FailoverRun> results = new ArrayList<>();
+        boolean ok = false;
+        int basePort = 0;
+        try {
+            LocalClusterInfo info = start(lc, home);
+            basePort = Integer.parseInt(info.heads().get(0).substring(info.heads().get(0).lastIndexOf(':') + 1));
+            err.println("bench failover: cluster " + info.cluster() + " up (heads " + String.join(", ", info.heads())
+                    + ", " + workers + " workers, logs in " + lc.dir() + ")");
+            err.flush();
+            Session session = new Session(lc, info, work.resolve("jobs"), Duration.ofSeconds(timeout), err);
+            for (int k = 1; k <= runs; k++) {
+                FailoverRun r = session.run(k);
+                results.add(r);
+                err.println("run " + k + ": killed " + r.killed() + ", " + r.newActive() + " active with epoch "
+                        + r.epoch() + "; kill->accepted " + r.killToAcceptedMs() + " ms, kill->first start "
+                        + r.killToFirstStartMs() + " ms; running job " + (r.runningJobKept() ? "kept"
+                        : "NOT kept (" + r.runningState() + ", " + r.runningAttempts() + " attempts)")
+                        + "; rejoined as standby in " + r.rejoinMs() + " ms");
+                err.flush();
+            }
+            ok = true;
+        } catch (RuntimeException e) {
+            err.println("bench failover: failed: " + e.getMessage());
+            err.println(headLogTails(lc));
+            err.flush();
+            throw e;
+        } finally {
+            lc.stop(STOP_GRACE);
+            if (ok && !keep && dir == null) {
+                deleteTree(work);
+            } else {
+                err.println("bench failover: logs and data kept in " + work);
+                err.flush();
+            }
+        }
+        if (json) {
+            Map<String, Object> setup = new LinkedHashMap<>();
+            setup.put("runs", runs);
+            setup.put("heads", 2);
+            setup.put("workers", workers);
+            setup.put("basePort", basePort);
+            setup.put("processors", Runtime.getRuntime().availableProcessors());
+            setup.put("java", System.getProperty("java.version"));
+            out.println(Json.writePretty(FailoverReport.json(setup, results)));
+        } else {
+            out.print(FailoverReport.table(results));
+        }
+        out.flush();
+        boolean allKept = results.stream().allMatch(FailoverRun::runningJobKept);
+        if (!allKept) {
+            err.println("bench failover: a job running through a takeover was restarted or lost (see RUNNING JOB)");
+            err.flush();
+        }
+        return allKept ? ExitCodes.OK : ExitCodes.ERROR;
+    }
+
+    private Path workDir() {
+        try {
+            if (dir != null) {
+                return Files.createDirectories(dir).toAbsolutePath();
+            }
+            return Files.createTempDirectory("hpc-bench-failover-").toAbsolutePath();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the benchmark's directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the cluster on {@code --port}, or on free ports (tried again if a port was taken meanwhile). */
+    private LocalClusterInfo start(LocalCluster lc, Path home) {
+        String name = "fbench" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+        for (int attempt = 1; ; attempt++) {
+            int p = port != null ? port : freeBasePort();
+            LocalSpec ls = LocalSpec.defaults(home).withHeads(2).withHeadArgs(STANDBY_HEAD_ARGS).withWorkers(workers)
+                    .withPort(p).withCluster(name).withReadyTimeout(Duration.ofSeconds(Math.max(timeout, 60)));
+            try {
+                return lc.start(ls);
+            } catch (HpcException e) {
+                if (port != null || attempt >= 3 || !String.valueOf(e.getMessage()).contains("is taken")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A port P with P and P+1 (the heads' HTTP ports) and P+100 and P+101 (their head cluster ports) free. */
+    static int freeBasePort() {
+        for (int i = 0; i < 200; i++) {
+            int p = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
+            if (Stream.of(p, p + 1, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
+                    .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))) {
+                return p;
+            }
+        }
+        throw new HpcException("found no free ports P, P+1, P+100, P+101 between 20000 and 30100: give --port");
+    }
+
+    private static String headLogTails(LocalCluster lc) {
+        StringBuilder s = new StringBuilder();
+        lc.info().ifPresent(i -> i.daemons(Daemon.Role.HEAD).forEach(d -> s.append(tail(d.log(), 15))));
+        return s.toString();
+    }
+
+    static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return "--- last lines of " + log + ":\n  " + String.join("\n  ",
+                    all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+        } catch (IOException | UncheckedIOException e) {
+            return "--- " + log + ": cannot read (" + e.getMessage() + ")\n";
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a leftover temporary directory is not worth failing the benchmark for
+        }
+    }
+
+    /** One cluster's takeovers. */
+    private static final class Session {
+        private final LocalCluster lc;
+        private final LocalClusterInfo info;
+        private final Path jobDir;
+        private final Duration timeout;
+        private final PrintWriter err;
+        private final String user = ClientOptions.user();
+        /** Tries each head once per call: the loops here retry, so the measure is not the client's backoff. */
+        private final HeadClient quick;
+        /** Waits through a takeover like the commands do; for the calls that are not measured. */
+        private final HeadClient patient;
+
+        Session(LocalCluster lc, LocalClusterInfo info, Path jobDir, Duration timeout, PrintWriter err) {
+            this.lc = lc;
+            this.info = info;
+            this.jobDir = jobDir;
+            this.timeout = timeout;
+            this.err = err;
+            this.quick = new HeadClient(info.heads(), user, new HeadClient.Settings(Duration.ZERO,
+                    Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
+            this.patient = new HeadClient(info.heads(), user, HeadClient.Settings.defaults().withMaxWait(timeout));
+            try {
+                Files.createDirectories(jobDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + jobDir + ": " + e.getMessage(), e);
+            }
+        }
+
+        FailoverRun run(int k) {
+            Map<String, Object> before = await("one head is ACTIVE and the other STANDBY", () -> {
+                Map<String, Object> c = quick.cluster();
+                return roles(c).size() == 2 && roles(c).containsValue("ACTIVE") && roles(c).containsValue("STANDBY")
+                        ? Optional.of(c) : Optional.empty();
+            });
+            String killed = headWith(before, "ACTIVE");
+            // a job is RUNNING once the head has sent it to a worker; the file says its process started
+            Path startedFile = jobDir.resolve("sleeper-" + k + ".started");
+            Job sleeper = patient.submit(request("echo $$ > " + startedFile + "\nsleep 30", "bench-sleep-" + k));
+            String sleeperId = sleeper.id().toString();
+            await("job " + sleeperId + " (sleep 30) runs", () -> Optional.of(quick.job(sleeperId))
+                    .filter(j -> j.state() == JobState.RUNNING && Files.exists(startedFile)));
+
+            Instant killedAt = Instant.now();
+            long t0 = System.nanoTime();
+            lc.kill(killed);
+
+            Job probe = await("a head accepts a submission after " + killed + " was killed", () -> {
+                try {
+                    return Optional.of(quick.submit(request("true", "bench-probe-" + k)));
+                } catch (HpcApiException e) {
+                    if (e.status() != 503) {
+                        throw e;
+                    }
+                } catch (HpcException e) {
+                    // no head answered, or the request died with the killed head: try again
+                }
+                pause(SUBMIT_RETRY);
+                return Optional.empty();
+            });
+            long accepted = (System.nanoTime() - t0) / 1_000_000;
+            String probeId = probe.id().toString();
+            Job started = await("job " + probeId + " submitted after the kill starts", () ->
+                    Optional.of(quick.job(probeId)).filter(j -> !j.tasks().isEmpty()
+                            && !j.tasks().get(0).attempts().isEmpty()));
+            long firstStart = Duration.between(killedAt, started.tasks().get(0).firstStart()).toMillis();
+
+            Map<String, Object> after = await("another head than " + killed + " is ACTIVE", () -> {
+                Map<String, Object> c = quick.cluster();
+                String a = headWith(c, "ACTIVE");
+                return a.isEmpty() || a.equals(killed) ? Optional.empty() : Optional.of(c);
+            });
+            String active = headWith(after, "ACTIVE");
+            long epoch = epochOf(after, active);
+            await("every worker registered with " + active, () -> {
+                List<NodeInfo> nodes = quick.nodes();
+                return nodes.stream().filter(n -> n.state() != NodeState.DOWN).count() >= info.daemons(
+                        Daemon.Role.WORKER).size() ? Optional.of(nodes) : Optional.empty();
+            });
+            Job sleeperNow = patient.job(sleeperId);
+            int attempts = sleeperNow.tasks().isEmpty() ? 0 : sleeperNow.tasks().get(0).attempts().size();
+            String state = sleeperNow.state().name();
+            if (!sleeperNow.state().isTerminal()) {
+                patient.cancel(sleeperId, user);
+            }
+
+            long r0 = System.nanoTime();
+            lc.startDaemon(killed);
+            HeadClient rejoined = new HeadClient(List.of(address(killed)), user, new HeadClient.Settings(Duration.ZERO,
+                    Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
+            await(killed + " is back as STANDBY with epoch " + epoch, () -> {
+                Map<String, Object> c = rejoined.cluster();
+                return c.get("head") instanceof Map<?, ?> self && "STANDBY".equals(self.get("role"))
+                        && "STANDBY".equals(roles(c).get(killed)) && epochOf(c, killed) == epoch
+                        ? Optional.of(c) : Optional.empty();
+            });
+            long rejoin = (System.nanoTime() - r0) / 1_000_000;
+            return new FailoverRun(k, killed, active, epoch, accepted, firstStart, attempts, state, rejoin);
+        }
+
+        private String address(String head) {
+            return info.daemon(head).map(Daemon::address).orElseThrow(() -> new HpcException("no head " + head));
+        }
+
+        private SubmitRequest request(String command, String name) {
+            return new SubmitRequest("#!/bin/sh\n" + command + "\n", List.of("-N", name, "-j", "oe"), user,
+                    "localhost", jobDir.toString(), Map.of());
+        }
+
+        /** Asks {@code probe} every few milliseconds until it gives a value; a failed call counts as "not yet". */
+        private <T> T await(String what, Supplier<Optional<T>> probe) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            String last = "";
+            while (true) {
+                try {
+                    Optional<T> v = probe.get();
+                    if (v.isPresent()) {
+                        return v.get();
+                    }
+                } catch (HpcApiException e) {
+                    if (e.status() != 503 && e.status() != 307) {
+                        throw e;
+                    }
+                    last = e.getMessage();
+                } catch (HpcException e) {
+                    last = e.getMessage();
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new HpcException("timed out after " + timeout.toSeconds() + " s waiting until " + what
+                            + (last.isEmpty() ? "" : " (last error: " + last + ")"));
+                }
+                pause(POLL);
+            }
+        }
+    }
+
+    /** Each head's role as a {@code GET /api/v1/cluster} answer lists it. */
+    static Map<String, String> roles(Map<String, Object> cluster) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (cluster.get("heads") instanceof List<?> heads) {
+            for (Object o : heads) {
+                if (o instanceof Map<?, ?> h) {
+                    out.put(String.valueOf(h.get("name")), String.valueOf(h.get("role")));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The name of the head with {@code role}, or "" if none. */
+    static String headWith(Map<String, Object> cluster, String role) {
+        return roles(cluster).entrySet().stream().filter(e -> e.getValue().equals(role)).map(Map.Entry::getKey)
+                .findFirst().orElse("");
+    }
+
+    static long epochOf(Map<String, Object> cluster, String head) {
+        if (cluster.get("heads") instanceof List<?> heads) {
+            for (Object o : heads) {
+                if (o instanceof Map<?, ?> h && head.equals(h.get("name")) && h.get("epoch") instanceof Number n) {
+                    return n.longValue();
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package dev.hpc.head.spawn;
+
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.JobId;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.NodeSlot;
+import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.WireMessage;
+import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.RequestRejected;
+import dev.hpc.head.gateway.SpawnHooks;
+import dev.hpc.head.gateway.WorkerGateway;
+import dev.hpc.head.state.SpawnTarget;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * {@code POST /api/v1/jobs/{id}/spawn}: starts a command on a node of a running attempt's allocation
+ * through that node's worker, and streams its output and exit status back to the caller in the frames
+ * of {@link SpawnProtocol}. This is what {@code hpc-rsh} (the agent MPI runs instead of ssh) and
+ * {@code hpc dsh} call.
+ *
+ * <p>Checks, in this order: the token is the attempt's ({@code 403 FORBIDDEN}); the attempt is the
+ * current, running attempt of the job named in the path and no cancel is under way
+ * ({@code 409 NOT_ALLOWED}); the host is a node of its allocation ({@code 400 BAD_REQUEST}); the node's
+ * worker has a link to this head ({@code 503 UNAVAILABLE}). Then the answer is {@code 200} and the
+ * command runs.
+ *
+ * <p>The command dies when its caller goes away (the connection closes: {@link WireMessage.KillSpawn}),
+ * and with its attempt on the worker. When the link to the node's worker closes, the caller gets a
+ * note and exit status 255, as ssh gives for a lost connection. Output flows without back-pressure:
+ * the commands MPI spawns (its daemons) write little; a flood is buffered here.
+ */
+public final class SpawnRelay implements SpawnHooks {
+    private static final Logger LOG = Logger.getLogger(SpawnRelay.class.getName());
+    public static final String PATH = "/api/v1/jobs/:id/spawn";
+    private static final Set<String> FIELDS = Set.of("attemptId", "token", "host", "argv", "environment", "workDir");
+    /** Local names a caller may use for the node it runs on. */
+    private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "::1");
+
+    private final Vertx vertx;
+    private final HeadService head;
+    private final WorkerGateway gateway;
+    private final SpawnKeys keys;
+    private final Duration keepalive;
+    private final Map<String, OpenSpawn> open = new ConcurrentHashMap<>();
+    /** The machine each node's worker runs on, from its registration. */
+    private final Map<String, String> hosts = new ConcurrentHashMap<>();
+
+    /** A spawned command whose caller is still connected. */
+    private record OpenSpawn(String spawnId, String node, long attemptId, Context context,
+                             HttpServerResponse response) {
+        void write(byte[] frame) {
+            context.runOnContext(v -> {
+                if (!response.ended() && !response.closed()) {
+                    response.write(Buffer.buffer(frame));
+                }
+            });
+        }
+
+        void end(byte[]... frames) {
+            context.runOnContext(v -> {
+                if (!response.ended() && !response.closed()) {
+                    for (byte[] f : frames) {
+                        response.write(Buffer.buffer(f));
+                    }
+                    response.end();
+                }
+            });
+        }
+    }
+
+    public SpawnRelay(Vertx vertx, HeadService head, WorkerGateway gateway, SpawnKeys keys, Duration keepalive) {
+        this.vertx = vertx;
+        this.head = head;
+        this.gateway = gateway;
+        this.keys = keys;
+        this.keepalive = keepalive;
+    }
+
+    /** Serves the route and takes the gateway's spawn messages; mount after the API's body handler. */
+    public void mount(Router router) {
+        router.post(PATH).handler(this::spawn);
+        gateway.spawnHooks(this);
+        long ms = Math.max(100, keepalive.toMillis());
+        vertx.setPeriodic(ms, ms, id -> {
+            byte[] frame = SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]);
+            open.values().forEach(s -> s.write(frame));
+        });
+    }
+
+    /** How many spawned commands have a caller connected (for tests and the log). */
+    public int openSpawns() {
+        return open.size();
+    }
+
+    // ---- the route
+
+    private void spawn(RoutingContext ctx) {
+        if (ctx.body() == null || ctx.body().length() == 0) {
+            throw new InvalidRequestException("the request needs a JSON body: attemptId, token, host, argv");
+        }
+        JsonFields body = Json.readObject(ctx.body().asString("UTF-8")).allowOnly(FIELDS);
+        JobId.JobRef job = JobId.parse(ctx.pathParam("id"));
+        long attemptId = body.longValue("attemptId");
+        String token = body.string("token");
+        String host = body.string("host").strip();
+        List<String> argv = body.strings("argv");
+        if (argv.isEmpty() || argv.stream().allMatch(String::isBlank)) {
+            throw new InvalidRequestException("field 'argv' must name a command to run");
+        }
+        Map<String, String> environment = body.has("environment") ? body.stringMap("environment") : Map.of();
+        String workDir = body.string("workDir", "");
+        if (!keys.verify(attemptId, token)) {
+            throw new RequestRejected(403, "FORBIDDEN", "the spawn token is not that of attempt " + attemptId
+                    + ": only the job itself may start commands in its allocation ($"
+                    + SpawnProtocol.ENV_SPAWN_TOKEN + " of the job's environment; a head that took over since the "
+                    + "job started does not know it)");
+        }
+        Context context = vertx.getOrCreateContext();
+        head.spawnTarget(attemptId).whenComplete((found, error) -> context.runOnContext(v -> {
+            try {
+                if (error != null) {
+                    throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                }
+                SpawnTarget target = check(found, job, attemptId, host);
+                start(ctx, context, target, resolveNode(target, host), argv, environment, workDir);
+            } catch (Throwable t) {
+                ctx.fail(t);
+            }
+        }));
+    }
+
+    private SpawnTarget check(Optional<SpawnTarget> found, JobId.JobRef job, long attemptId, String host) {
+        SpawnTarget target = found.orElseThrow(() -> RequestRejected.notAllowed("attempt " + attemptId
+                + " is not running (it ended, or was cancelled or requeued): nothing can be started in its "
+                + "allocation any more"));
+        if (target.jobNumber() != job.number()) {
+            throw RequestRejected.badRequest("attempt " + attemptId + " belongs to job " + target.taskName()
+                    + ", not to " + job + ": use $" + SpawnProtocol.ENV_JOB_ID + " and $"
+                    + SpawnProtocol.ENV_ATTEMPT_ID + " of the same job");
+        }
+        if (resolveNode(target, host).isEmpty()) {
+            throw RequestRejected.badRequest("host '" + host + "' is not a node of the allocation of "
+                    + target.taskName() + " (" + target.nodes().stream().map(NodeSlot::node).toList()
+                    + "): name the nodes as $PBS_NODEFILE and $" + SpawnProtocol.ENV_HOSTFILE + " do");
+        }
+        return target;
+    }
+
+    /**
+     * The node a caller means by {@code host}: a node name of the allocation; else the machine name of
+     * exactly one of its nodes. Loopback names are refused here: {@code hpc-rsh} turns them into the
+     * node it runs on.
+     */
+    private String resolveNode(SpawnTarget target, String host) {
+        if (target.nodeIndex(host) >= 0) {
+            return host;
+        }
+        if (LOOPBACK.contains(host)) {
+            return "";
+        }
+        List<String> onHost = new ArrayList<>();
+        for (NodeSlot s : target.nodes()) {
+            if (host.equals(hosts.get(s.node()))) {
+                onHost.add(s.node());
+            }
+        }
+        return onHost.size() == 1 ? onHost.get(0) : "";
+    }
+
+    private void start(RoutingContext ctx, Context context, SpawnTarget target, String node, List<String> argv,
+                       Map<String, String> environment, String workDir) {
+        String spawnId = UUID.randomUUID().toString();
+        HttpServerResponse response = ctx.response();
+        Map<String, String> env = new TreeMap<>(environment);
+        env.put("PBS_NODENUM", Integer.toString(target.nodeIndex(node)));
+        OpenSpawn spawn = new OpenSpawn(spawnId, node, target.attemptId(), context, response);
+        response.setStatusCode(200).setChunked(true).putHeader("Content-Type", SpawnProtocol.MEDIA_TYPE)
+                .putHeader("X-Hpc-Spawn-Id", spawnId).putHeader("Cache-Control", "no-store");
+        response.closeHandler(v -> callerGone(spawnId));
+        open.put(spawnId, spawn);
+        response.write(Buffer.buffer()); // the status and headers go out now
+        boolean sent = gateway.send(node, new WireMessage.Spawn(head.epoch(), target.attemptId(), spawnId, argv, env,
+                workDir));
+        if (!sent) {
+            open.remove(spawnId);
+            spawn.end(SpawnProtocol.noteFrame("node " + node + " has no link to head " + head.config().name()
+                    + " now; try again in a moment"), SpawnProtocol.exitFrame(SpawnProtocol.LOST));
+            return;
+        }
+        LOG.fine(() -> "spawn " + spawnId + " of attempt " + target.attemptId() + " (" + target.taskName() + ") on "
+                + node + ": " + String.join(" ", argv));
+    }
+
+    private void callerGone(String spawnId) {
+        OpenSpawn s = open.remove(spawnId);
+        if (s != null) {
+            LOG.fine(() -> "the caller of spawn " + spawnId + " on " + s.node() + " went away: killing it");
+            gateway.send(s.node(), new WireMessage.KillSpawn(head.epoch(), spawnId));
+        }
+    }
+
+    // ---- what the gateway tells
+
+    @Override
+    public void registered(String node, String host) {
+        hosts.put(node, host);
+    }
+
+    @Override
+    public void fromWorker(String node, FromWorker message) {
+        if (message instanceof WireMessage.SpawnOutput o) {
+            OpenSpawn s = open.get(o.spawnId());
+            if (s == null) {
+                gateway.send(node, new WireMessage.KillSpawn(head.epoch(), o.spawnId()));
+                return;
+            }
+            byte kind = o.stream() == 2 ? SpawnProtocol.STDERR : SpawnProtocol.STDOUT;
+            s.write(SpawnProtocol.frame(kind, o.data()));
+        } else if (message instanceof WireMessage.SpawnExited x) {
+            OpenSpawn s = open.remove(x.spawnId());
+            if (s == null) {
+                return;
+            }
+            if (x.message().isBlank()) {
+                s.end(SpawnProtocol.exitFrame(x.exitStatus()));
+            } else {
+                s.end(SpawnProtocol.noteFrame(x.message()), SpawnProtocol.exitFrame(x.exitStatus()));
+            }
+        } else if (message instanceof WireMessage.SpawnsRunning r) {
+            for (WireMessage.SpawnRef ref : r.spawns()) {
+                OpenSpawn s = open.get(ref.spawnId());
+                if (s == null || !s.node().equals(node)) {
+                    LOG.info(() -> "node " + node + " runs spawn " + ref.spawnId() + " of attempt " + ref.attemptId()
+                            + ", whose caller is gone: killing it");
+                    gateway.send(node, new WireMessage.KillSpawn(head.epoch(), ref.spawnId()));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void linkClosed(String node) {
+        for (OpenSpawn s : List.copyOf(open.values())) {
+            if (s.node().equals(node) && open.remove(s.spawnId(), s)) {
+                s.end(SpawnProtocol.noteFrame("lost the link to the worker of node " + node + "; the command's end "
+                        + "is unknown"), SpawnProtocol.exitFrame(SpawnProtocol.LOST));
+            }
+        }
+    }
+
+    @Override
+    public LaunchOrder launching(LaunchOrder order) {
+        Map<String, String> env = new LinkedHashMap<>(order.environment());
+        env.put(SpawnProtocol.ENV_SPAWN_TOKEN, keys.token(order.attemptId()));
+        List<String> nodeHosts = new ArrayList<>();
+        for (NodeSlot s : order.nodes()) {
+            nodeHosts.add(s.node() + "=" + hosts.getOrDefault(s.node(), ""));
+        }
+        env.put(SpawnProtocol.ENV_NODE_HOSTS, String.join(",", nodeHosts));
+        return new LaunchOrder(order.attemptId(), order.jobId(), order.taskName(), order.arrayIndex(), order.jobName(),
+                order.owner(), order.script(), order.workDir(), order.submitDir(), order.submitHost(), order.queue(),
+                env, order.stdoutPath(), order.stderrPath(), order.join(), order.nodes(), order.coresPerNode(),
+                order.mpiprocsPerNode(), order.memoryPerNode(), order.walltime());
+    }
+}

@@ -1,0 +1,59 @@
+package dev.hpc.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Issue 6: the link messages and the streamed frames of spawned commands. */
+class SpawnMessagesTest {
+    @Test
+    void spawnMessagesSurviveTheLink() {
+        WireMessage.Spawn spawn = new WireMessage.Spawn(7, 42, "s-1", List.of("orted", "-mca", "\"x\""),
+                Map.of("PATH", "/usr/bin", "A", "b c"), "/home/alice");
+        assertEquals(spawn, WireCodec.decodeFromHead(WireCodec.encode(spawn)));
+        WireMessage.KillSpawn kill = new WireMessage.KillSpawn(7, "s-1");
+        assertEquals(kill, WireCodec.decodeFromHead(WireCodec.encode(kill)));
+
+        byte[] bytes = {0, 1, (byte) 0xff, 'h', 'i', '\n'};
+        WireMessage.SpawnOutput out = new WireMessage.SpawnOutput("s-1", 2, bytes);
+        WireMessage.SpawnOutput back = (WireMessage.SpawnOutput) WireCodec.decodeFromWorker(WireCodec.encode(out));
+        assertEquals(out, back);
+        assertArrayEquals(bytes, back.data());
+        WireMessage.SpawnExited exited = new WireMessage.SpawnExited("s-1", 143, "killed");
+        assertEquals(exited, WireCodec.decodeFromWorker(WireCodec.encode(exited)));
+        WireMessage.SpawnsRunning running = new WireMessage.SpawnsRunning(List.of(new WireMessage.SpawnRef("s-1", 42),
+                new WireMessage.SpawnRef("s-2", 43)));
+        assertEquals(running, WireCodec.decodeFromWorker(WireCodec.encode(running)));
+    }
+
+    @Test
+    void framesAreReadBackInOrderUntilTheEnd() throws IOException {
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        stream.write(SpawnProtocol.frame(SpawnProtocol.STDOUT, "out".getBytes(StandardCharsets.UTF_8)));
+        stream.write(SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]));
+        stream.write(SpawnProtocol.noteFrame("a note"));
+        stream.write(SpawnProtocol.exitFrame(-3));
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(stream.toByteArray()));
+        assertEquals("out", SpawnProtocol.read(in).orElseThrow().text());
+        assertEquals(SpawnProtocol.KEEPALIVE, SpawnProtocol.read(in).orElseThrow().kind());
+        SpawnProtocol.Frame note = SpawnProtocol.read(in).orElseThrow();
+        assertEquals(SpawnProtocol.NOTE, note.kind());
+        assertEquals("a note", note.text());
+        assertEquals(-3, SpawnProtocol.read(in).orElseThrow().exitStatus());
+        assertTrue(SpawnProtocol.read(in).isEmpty());
+    }
+
+    @Test
+    void theSpawnPathEncodesArrayIds() {
+        assertEquals("/api/v1/jobs/42%5B3%5D.c/spawn", SpawnProtocol.path("42[3].c"));
+    }
+}

@@ -1,0 +1,70 @@
+package dev.hpc.mpi;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One command to start on a node of the allocation: the body of {@code POST /api/v1/jobs/{id}/spawn}.
+ * {@code argv} is joined by blanks and run by {@code sh -c} on the node, as ssh does.
+ */
+public record SpawnRequest(JobContext job, String host, List<String> argv, Map<String, String> environment,
+                           String workDir) {
+    public SpawnRequest {
+        argv = List.copyOf(argv);
+        environment = new TreeMap<>(environment);
+    }
+
+    /** The JSON body, written by hand: this runs at every MPI launch and loads no JSON library. */
+    String json() {
+        StringBuilder b = new StringBuilder(256);
+        b.append("{\"attemptId\":").append(job.attemptId());
+        b.append(",\"token\":");
+        string(b, job.token());
+        b.append(",\"host\":");
+        string(b, host);
+        b.append(",\"argv\":[");
+        for (int i = 0; i < argv.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            string(b, argv.get(i));
+        }
+        b.append("],\"environment\":{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            if (!first) {
+                b.append(',');
+            }
+            first = false;
+            string(b, e.getKey());
+            b.append(':');
+            string(b, e.getValue());
+        }
+        b.append("},\"workDir\":");
+        string(b, workDir);
+        return b.append('}').toString();
+    }
+
+    static void string(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}

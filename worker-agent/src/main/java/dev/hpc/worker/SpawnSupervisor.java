@@ -1,0 +1,243 @@
+package dev.hpc.worker;
+
+import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.api.WireMessage.Spawn;
+import dev.hpc.api.WireMessage.SpawnExited;
+import dev.hpc.api.WireMessage.SpawnRef;
+import dev.hpc.api.SpawnProtocol;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+/**
+ * The commands spawned on this node into running attempts (MPI's daemons started by {@code hpc-rsh},
+ * the copies of {@code hpc dsh}; docs/mpi.md), whether this node runs the attempt's script or is
+ * another node of its allocation. They belong to the attempt: a kill of the attempt kills them, and so
+ * does the end of its script here, a stop of the agent, and the head when their caller went away.
+ *
+ * <p>Each runs as {@code setsid sh -c COMMAND} in the caller's directory (else HOME), with a small
+ * base environment, the environment the caller sent, and {@code HPC_WORKER_NODE} and {@code TMPDIR}
+ * of this node ({@code <spool>/spawn-<attempt>/}, removed when the attempt's last command here ends).
+ *
+ * <p>{@link #start}, {@link #kill}, {@link #killAttempt} and {@link #killAll} are called on the
+ * verticle's event loop and never block; starts and kills run on threads of this class. Messages for
+ * the head go to {@code send}, which must carry them to the verticle's context.
+ */
+final class SpawnSupervisor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SpawnSupervisor.class.getName());
+    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** How many ended attempts to remember, to refuse a spawn that arrives after its attempt's kill. */
+    private static final int ENDED_MEMORY = 10_000;
+
+    private final String nodeName;
+    private final Path spoolDir;
+    private final Duration grace;
+    private final Map<String, String> agentEnvironment;
+    private final Consumer<FromWorker> send;
+    private final ExecutorService io;
+    private final ScheduledExecutorService timers;
+    /** Every spawn starting or running; a starting one has no command yet. */
+    private final Map<String, Entry> spawns = new ConcurrentHashMap<>();
+    /** Attempts killed here (event loop only). */
+    private final Set<Long> ended = new LinkedHashSet<>();
+
+    private static final class Entry {
+        final long attemptId;
+        volatile Optional<SpawnedCommand> command = Optional.empty();
+        volatile boolean killed;
+
+        Entry(long attemptId) {
+            this.attemptId = attemptId;
+        }
+    }
+
+    SpawnSupervisor(String nodeName, Path spoolDir, Duration grace, Map<String, String> agentEnvironment,
+                    Consumer<FromWorker> send) {
+        this.nodeName = nodeName;
+        this.spoolDir = spoolDir.toAbsolutePath().normalize();
+        this.grace = grace;
+        this.agentEnvironment = Map.copyOf(agentEnvironment);
+        this.send = send;
+        AtomicInteger n = new AtomicInteger();
+        this.io = Executors.newCachedThreadPool(r -> daemon(r, "hpc-spawn-io-" + n.incrementAndGet()));
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "hpc-spawn-kill"));
+        pool.setRemoveOnCancelPolicy(true);
+        this.timers = Executors.unconfigurableScheduledExecutorService(pool);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Starts a spawned command; its failure to start is reported to the head as exit status 255. */
+    void start(Spawn s) {
+        if (spawns.containsKey(s.spawnId())) {
+            LOG.info(() -> "ignored a repeated spawn " + s.spawnId());
+            return;
+        }
+        if (ended.contains(s.attemptId())) {
+            send.accept(new SpawnExited(s.spawnId(), SpawnProtocol.LOST, "attempt " + s.attemptId()
+                    + " has ended on node " + nodeName + ": nothing more can start in it"));
+            return;
+        }
+        Entry entry = new Entry(s.attemptId());
+        spawns.put(s.spawnId(), entry);
+        io.execute(() -> {
+            try {
+                SpawnedCommand command = launch(s);
+                entry.command = Optional.of(command);
+                command.exited().whenComplete((status, e) -> ended(s.spawnId(), entry));
+                command.watch(io);
+                if (entry.killed) {
+                    command.kill();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(() -> "spawn " + s.spawnId() + " of attempt " + s.attemptId() + " failed to start: "
+                        + e.getMessage());
+                send.accept(new SpawnExited(s.spawnId(), SpawnProtocol.LOST, "cannot start the command on node "
+                        + nodeName + ": " + e.getMessage()));
+                ended(s.spawnId(), entry);
+            }
+        });
+    }
+
+    private SpawnedCommand launch(Spawn s) throws IOException {
+        Path tmp = tmpDir(s.attemptId());
+        synchronized (this) {
+            Files.createDirectories(tmp);
+        }
+        String shell = String.join(" ", s.argv());
+        List<String> command = new ArrayList<>();
+        setsid().ifPresent(command::add);
+        command.add("/bin/sh");
+        command.add("-c");
+        command.add(shell);
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(workDir(s.workDir()).toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.clear();
+        for (String name : List.of("HOME", "USER", "LOGNAME", "LANG")) {
+            Optional.ofNullable(agentEnvironment.get(name)).ifPresent(v -> env.put(name, v));
+        }
+        env.put("PATH", Optional.ofNullable(agentEnvironment.get("PATH")).orElse(DEFAULT_PATH));
+        env.putAll(s.environment());
+        env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
+        env.put("TMPDIR", tmp.toString());
+        Process p = pb.start();
+        LOG.info(() -> "spawn " + s.spawnId() + " of attempt " + s.attemptId() + " started as pid " + p.pid() + ": "
+                + shell);
+        return new SpawnedCommand(s.spawnId(), s.attemptId(), p, send, timers, grace);
+    }
+
+    private Path workDir(String asked) {
+        if (!asked.isBlank() && Files.isDirectory(Path.of(asked))) {
+            return Path.of(asked);
+        }
+        String home = agentEnvironment.getOrDefault("HOME", "");
+        if (!home.isBlank() && Files.isDirectory(Path.of(home))) {
+            return Path.of(home);
+        }
+        return spoolDir;
+    }
+
+    Path tmpDir(long attemptId) {
+        return spoolDir.resolve("spawn-" + attemptId);
+    }
+
+    /** A command ended (or never started): forget it; the attempt's last one here takes its TMPDIR along. */
+    private void ended(String spawnId, Entry entry) {
+        spawns.remove(spawnId, entry);
+        synchronized (this) {
+            boolean last = spawns.values().stream().noneMatch(e -> e.attemptId == entry.attemptId);
+            if (last) {
+                TaskLauncher.deleteTree(tmpDir(entry.attemptId));
+            }
+        }
+    }
+
+    /** Kills one spawned command (its caller went away); unknown ids are ignored. */
+    void kill(String spawnId) {
+        Entry e = spawns.get(spawnId);
+        if (e != null) {
+            e.killed = true;
+            e.command.ifPresent(SpawnedCommand::kill);
+        }
+    }
+
+    /** Kills every command of the attempt and refuses new ones: the attempt ended, here or elsewhere. */
+    void killAttempt(long attemptId) {
+        ended.add(attemptId);
+        if (ended.size() > ENDED_MEMORY) {
+            Iterator<Long> oldest = ended.iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        int n = 0;
+        for (Entry e : spawns.values()) {
+            if (e.attemptId == attemptId) {
+                e.killed = true;
+                e.command.ifPresent(SpawnedCommand::kill);
+                n++;
+            }
+        }
+        if (n > 0) {
+            int killed = n;
+            LOG.info(() -> "attempt " + attemptId + " ended: killing its " + killed + " spawned command(s) on "
+                    + nodeName);
+        }
+    }
+
+    /** Kills everything spawned here (the agent is stopping). */
+    void killAll() {
+        for (Entry e : spawns.values()) {
+            e.killed = true;
+            e.command.ifPresent(SpawnedCommand::kill);
+        }
+    }
+
+    /** What runs (or starts) now, for the head's reconciliation. */
+    List<SpawnRef> running() {
+        List<SpawnRef> out = new ArrayList<>();
+        spawns.forEach((id, e) -> out.add(new SpawnRef(id, e.attemptId)));
+        return out;
+    }
+
+    boolean idle() {
+        return spawns.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        io.shutdownNow();
+        timers.shutdownNow();
+    }
+
+    private static Optional<String> setsid() {
+        for (String p : List.of("/usr/bin/setsid", "/bin/setsid")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+}
