@@ -100,9 +100,14 @@ public final class HeadMain implements Callable<Integer> {
                         config.bindHost() + ":" + config.port(), rc));
                 leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
                         Duration.ofMillis(100)));
-                leadership.get().onTakeover((previous, epoch, took) -> System.out.println("head " + config.name()
-                        + " took over from " + previous + " with epoch " + epoch + ", " + took.toMillis()
-                        + " ms after the loss was seen"));
+                HeadService active = service;
+                leadership.get().onTakeover((previous, epoch, took) -> {
+                    String message = "head " + config.name() + " took over from " + previous + " with epoch " + epoch
+                            + ", " + took.toMillis() + " ms after the loss was seen";
+                    System.out.println(message);
+                    active.alert(dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.HEAD_TAKEOVER, config.name(), message,
+                            clock.instant()));
+                });
             }
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());

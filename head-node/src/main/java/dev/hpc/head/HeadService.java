@@ -393,6 +393,11 @@ public final class HeadService implements AutoCloseable {
     }
 
     /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */
+    /** Records alerts raised outside the state (a takeover) like those the state raises. */
+    public void alert(dev.hpc.api.Alert alert) {
+        raiseAlerts(List.of(alert));
+    }
+
     private void raiseAlerts(List<dev.hpc.api.Alert> alerts) {
         if (alerts.isEmpty()) {
             return;

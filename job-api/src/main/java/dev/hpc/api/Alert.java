@@ -21,7 +21,9 @@ public record Alert(long id, Kind kind, String subject, String message, Instant 
         /** A running task went back to the queue with a new attempt after its node failed. */
         TASK_REQUEUED,
         /** A task failed because its node failed: not rerunnable, or requeued too many times. */
-        TASK_FAILED_NODE_FAILURE
+        TASK_FAILED_NODE_FAILURE,
+        /** A standby head took over from the active head, with a new epoch. */
+        HEAD_TAKEOVER
     }
 
     public static Alert of(Kind kind, String subject, String message, Instant time) {
