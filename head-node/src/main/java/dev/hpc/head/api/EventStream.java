@@ -32,10 +32,12 @@ import java.util.logging.Logger;
  * <p>One {@link ChangeListener} serves every client. It runs on the store's writer thread, so it only
  * queues the changed records and asks the Vert.x context to drain them; the drain coalesces several
  * changes of one job or node into its newest version, encodes each record once and writes the same
- * bytes to every client. A client that reads too slowly (its write queue is full) is closed instead
- * of buffered without bound; its EventSource reconnects and reloads. When the changes come faster
+ * bytes to every client. A client that reads too slowly (more than {@link Settings#maxWriteQueue()}
+ * bytes not yet on its socket) is closed instead of buffered without bound; its EventSource
+ * reconnects and reloads. A head that is no longer active closes its streams. When the changes come faster
  * than the context drains them the queue is bounded too: past {@link Settings#maxPending()} changes
- * are dropped and every client gets a {@code resync} event telling it to reload.
+ * are dropped and every client gets a {@code resync} event telling it to reload. Alerts go out as
+ * {@code alert} events.
  */
 public final class EventStream implements ChangeListener {
     private static final Logger LOG = Logger.getLogger(EventStream.class.getName());
@@ -59,7 +61,7 @@ public final class EventStream implements ChangeListener {
     private final Settings settings;
     private final Context context;
     /** Touched only on {@link #context}. */
-    private final List<HttpServerResponse> clients = new ArrayList<>();
+    private final List<Client> clients = new ArrayList<>();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final Queue<Object> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
@@ -88,9 +90,9 @@ public final class EventStream implements ChangeListener {
             if (!head.isActive() && !clients.isEmpty()) {
                 // this head stepped down: its clients reconnect and are sent to the active head
                 LOG.info("this head is no longer active: closing " + clients.size() + " event stream(s)");
-                for (HttpServerResponse client : List.copyOf(clients)) {
+                for (Client client : List.copyOf(clients)) {
                     remove(client);
-                    client.end();
+                    client.response.end();
                 }
                 return;
             }
@@ -108,48 +110,74 @@ public final class EventStream implements ChangeListener {
 
     // ------------------------------------------------------------------ clients
 
+    /** A connected client and the bytes written to it that have not reached its socket yet. */
+    private static final class Client {
+        final HttpServerResponse response;
+        long unsent;
+
+        Client(HttpServerResponse response) {
+            this.response = response;
+        }
+    }
+
     private void open(RoutingContext ctx) {
         HttpServerResponse response = ctx.response();
+        Client client = new Client(response);
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .putHeader("X-Accel-Buffering", "no")
                 .setWriteQueueMaxSize(settings.maxWriteQueue());
-        response.closeHandler(v -> remove(response));
+        response.closeHandler(v -> remove(client));
         response.exceptionHandler(e -> {
             LOG.log(Level.FINE, "event stream client failed", e);
-            remove(response);
+            remove(client);
         });
-        response.write("retry: " + settings.retry().toMillis() + "\n: connected to head " + head.config().name()
-                + "\n\n");
-        clients.add(response);
+        clients.add(client);
         clientCount.set(clients.size());
-        sendCluster(response);
+        write(client, Buffer.buffer("retry: " + settings.retry().toMillis() + "\n: connected to head "
+                + head.config().name() + "\n\n"));
+        sendCluster(client);
     }
 
-    private void remove(HttpServerResponse response) {
-        if (clients.remove(response)) {
+    private void remove(Client client) {
+        if (clients.remove(client)) {
             clientCount.set(clients.size());
         }
     }
 
-    /** A client that cannot keep up is closed; its EventSource reconnects and reloads what it shows. */
-    private void write(HttpServerResponse client, Buffer bytes) {
-        if (client.closed() || client.ended()) {
+    /**
+     * A client that cannot keep up is closed; its EventSource reconnects and reloads what it shows. The
+     * bytes not yet on its socket are counted here: the write queue of the connection alone did not
+     * stop a reader that never reads (Vert.x 5.1 kept it "writable" past hundreds of megabytes).
+     */
+    private void write(Client client, Buffer bytes) {
+        HttpServerResponse response = client.response;
+        if (response.closed() || response.ended()) {
             remove(client);
             return;
         }
-        if (client.writeQueueFull()) {
-            LOG.warning("an event stream client reads too slowly: closing it (it will reconnect and reload)");
+        // a client that has taken everything so far gets the next batch whatever its size
+        if (client.unsent > 0 && (client.unsent + bytes.length() > settings.maxWriteQueue()
+                || response.writeQueueFull())) {
+            LOG.warning("an event stream client reads too slowly (" + client.unsent + " bytes unsent): closing it;"
+                    + " it will reconnect and reload");
             remove(client);
-            client.reset();
+            response.reset();
             return;
         }
-        client.write(bytes).onFailure(e -> remove(client));
+        int length = bytes.length();
+        client.unsent += length;
+        response.write(bytes).onComplete(r -> {
+            client.unsent -= length;
+            if (r.failed()) {
+                remove(client);
+            }
+        });
     }
 
     private void broadcast(Buffer bytes) {
-        for (HttpServerResponse client : List.copyOf(clients)) {
+        for (Client client : List.copyOf(clients)) {
             write(client, bytes);
         }
     }
@@ -237,7 +265,7 @@ public final class EventStream implements ChangeListener {
     }
 
     /** The cluster summary, to one new client or (with {@code null}) to every client. */
-    private void sendCluster(HttpServerResponse only) {
+    private void sendCluster(Client only) {
         head.summary().whenComplete((s, error) -> context.runOnContext(v -> {
             if (error != null) {
                 LOG.log(Level.WARNING, "cluster summary for the event stream failed", error);
