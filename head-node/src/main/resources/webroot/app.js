@@ -11,6 +11,8 @@ const NODES_REFRESH_MS = 1000;   // at most this often the nodes are read again 
 const FAILOVER_AFTER_MS = 4000;  // the stream down this long: try the other heads
 const PROBE_TIMEOUT_MS = 1500;
 const HOUR_MS = 3600 * 1000;
+const OUTPUT_EVERY_MS = 2000;    // the detail's live output is read again this often while the job runs
+const OUTPUT_TAIL_BYTES = 8192;  // how much of the end of stdout it shows
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 const STATE_ORDER = { RUNNING: 0, QUEUED: 1, HELD: 2, FAILED: 3, CANCELLED: 4, COMPLETED: 5 };
 
@@ -351,6 +353,7 @@ async function openDetail(number) {
   if (!r) return;
   ui.selected = number;
   ui.detail = null;
+  stopOutput();
   showMessage('');
   $('detail').hidden = false;
   $('detail-id').textContent = r.id;
@@ -369,6 +372,7 @@ async function openDetail(number) {
 function closeDetail() {
   ui.selected = null;
   ui.detail = null;
+  stopOutput();
   $('detail').hidden = true;
   renderRows();
 }
@@ -444,6 +448,100 @@ function renderDetail() {
     + `<tbody>${rows.join('')}</tbody></table>`;
   const script = spec.script ? `<h3>Script</h3><pre class="script" data-testid="detail-script">${esc(spec.script)}</pre>` : '';
   $('detail-body').innerHTML = `${comment}<h3>Spec</h3><div data-testid="detail-spec">${specHtml}</div>${history}${script}`;
+  syncOutput();
+}
+
+// ------------------------------------------------------------------ live output (GET .../output)
+
+const output = { key: '', timer: 0, busy: false, again: false };
+
+/** The task whose output the detail shows: the one running, else the last that started. */
+function outputTask(j) {
+  const started = (j.tasks || []).filter((t) => t.attempts && t.attempts.length);
+  if (!started.length) return null;
+  return started.find((t) => t.state === 'RUNNING') || started[started.length - 1];
+}
+
+function stopOutput() {
+  clearInterval(output.timer);
+  output.timer = 0;
+  output.key = '';
+  $('detail-output-box').hidden = true;
+  $('detail-output').textContent = '';
+  $('detail-output').dataset.state = '';
+  $('detail-output-info').textContent = '';
+}
+
+/** Shows the tail of stdout once the job has started; reads it every OUTPUT_EVERY_MS while it runs. */
+function syncOutput() {
+  const j = ui.detail;
+  const task = j ? outputTask(j) : null;
+  if (!task) {
+    stopOutput();
+    return;
+  }
+  $('detail-output-box').hidden = false;
+  const key = `${j.number}:${task.index}:${task.attempts.length}`;
+  if (output.key !== key) {
+    output.key = key;
+    $('detail-output').textContent = '';
+    readOutput();
+  }
+  const running = task.state === 'RUNNING';
+  if (running && !output.timer) {
+    output.timer = setInterval(readOutput, OUTPUT_EVERY_MS);
+  } else if (!running && output.timer) {
+    clearInterval(output.timer);
+    output.timer = 0;
+    readOutput(); // what it wrote last
+  }
+}
+
+function fmtSize(b) {
+  if (b < 1024) return `${b} bytes`;
+  if (b < 1024 * 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${(b / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+async function readOutput() {
+  const j = ui.detail;
+  const task = j ? outputTask(j) : null;
+  if (!task) return;
+  if (output.busy) {
+    output.again = true; // once this read is back
+    return;
+  }
+  const key = output.key;
+  const query = `?stream=stdout&offset=-${OUTPUT_TAIL_BYTES}&limit=${OUTPUT_TAIL_BYTES}`
+    + `${task.index >= 0 ? `&task=${task.index}` : ''}`;
+  const pre = $('detail-output');
+  const info = $('detail-output-info');
+  output.busy = true;
+  try {
+    const o = await api('GET', `${jobPath(j.id)}/output${query}`);
+    if (output.key !== key) return;
+    // a tail that starts inside a line starts at the next line
+    const text = o.offset > 0 && o.data.includes('\n') ? o.data.slice(o.data.indexOf('\n') + 1) : o.data;
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    if (pre.textContent !== text) pre.textContent = text;
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+    pre.dataset.state = o.running ? 'running' : 'ended';
+    info.classList.remove('bad');
+    info.textContent = `${o.task} stdout, ${o.offset > 0 ? 'the end of ' : ''}${fmtSize(o.size)} on ${o.node}`
+      + `${o.running ? ', live' : ''}`;
+    info.title = `${o.node}:${o.path}`;
+  } catch (e) {
+    if (output.key !== key) return;
+    pre.dataset.state = 'error';
+    info.classList.add('bad');
+    info.textContent = e.message;
+  } finally {
+    output.busy = false;
+    if (output.again) {
+      output.again = false;
+      readOutput();
+    }
+  }
 }
 
 function showMessage(text, ok) {

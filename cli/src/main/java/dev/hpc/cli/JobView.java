@@ -62,10 +62,22 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
     public char letter(boolean history, Instant now) {
         return switch (state()) {
             case HELD -> 'H';
-            case QUEUED -> job.spec().notBefore().isAfter(now) ? 'W' : 'Q';
+            case QUEUED -> job.spec().notBefore().isAfter(now) ? 'W' : waitsForDependency() ? 'H' : 'Q';
             case RUNNING -> 'R';
             case COMPLETED, FAILED, CANCELLED -> history ? 'F' : 'C';
         };
+    }
+
+    /** Queued, but the scheduler found it waiting for a dependency: PBS shows a system hold (H, Hold_Types s). */
+    public boolean waitsForDependency() {
+        return tasks.stream().anyMatch(t -> t.state() == JobState.QUEUED && t.holds().contains("s"))
+                && tasks.stream().noneMatch(t -> t.state() == JobState.QUEUED && !t.holds().contains("s"));
+    }
+
+    /** The earliest estimated start of its queued tasks, if the scheduler gave one. */
+    public java.util.Optional<Instant> estimatedStart() {
+        return tasks.stream().filter(t -> t.state() == JobState.QUEUED).map(Task::estimatedStart)
+                .filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo);
     }
 
     public boolean everStarted() {

@@ -15,19 +15,21 @@ public final class QrlsCommand extends JobActionCommand {
     @Option(names = "--help", usageHelp = true, description = "show this help")
     boolean help;
 
-    @Option(names = "-h", paramLabel = "TYPES", description = "hold types; only u (user) is supported")
+    @Option(names = "-h", paramLabel = "TYPES",
+            description = "hold types: u (user, the default), o (operator), or both (uo)")
     String holdTypes = "u";
 
     @Override
     public Integer call() {
-        if (!holdTypes.equals("u")) {
-            throw new UsageException("-h " + holdTypes + ": only user holds (-h u) are supported");
+        if (holdTypes.isEmpty() || !holdTypes.matches("[uo]+")) {
+            throw new UsageException("-h " + holdTypes + ": hold types are u (user) and o (operator); "
+                    + "system holds (s) are the scheduler's");
         }
         return super.call();
     }
 
     @Override
     void apply(HeadClient head, String id, String user) {
-        head.release(id, user);
+        head.release(id, user, holdTypes);
     }
 }

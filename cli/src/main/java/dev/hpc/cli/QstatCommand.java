@@ -61,6 +61,12 @@ public final class QstatCommand implements Callable<Integer> {
     @Option(names = "-t", description = "show each task of an array job")
     boolean tasks;
 
+    @Option(names = "-Q", description = "the queues, with the counts of their jobs")
+    boolean queueStatus;
+
+    @Option(names = "-q", description = "the queues with their limits, per server")
+    boolean queueSummary;
+
     @Parameters(paramLabel = "ID", description = "job ids: 42, 42.cluster, 42[], 42[7]")
     List<String> ids = new ArrayList<>();
 
@@ -71,6 +77,9 @@ public final class QstatCommand implements Callable<Integer> {
         }
         boolean json = format != null;
         HeadClient head = client.client();
+        if (queueStatus || queueSummary) {
+            return showQueues(head);
+        }
         Instant now = Instant.now();
         PrintWriter out = spec.commandLine().getOut();
         List<String> errors = new ArrayList<>();
@@ -137,6 +146,20 @@ public final class QstatCommand implements Callable<Integer> {
         errors.forEach(e -> err.println("qstat: " + e));
         err.flush();
         return code;
+    }
+
+    /** {@code qstat -Q} and {@code qstat -q} (docs/scheduling.md). */
+    private int showQueues(HeadClient head) {
+        PrintWriter out = spec.commandLine().getOut();
+        List<dev.hpc.api.QueueInfo> queues = head.queues();
+        if (queueStatus) {
+            out.print(QstatQueueFormat.queues(queues));
+        }
+        if (queueSummary) {
+            out.print(QstatQueueFormat.summary(serverName(head, List.of()), queues));
+        }
+        out.flush();
+        return ExitCodes.OK;
     }
 
     /** Adds the views of one id; empty when the job exists but not the array index it names. */

@@ -114,6 +114,8 @@ public final class QstatFullFormat {
         if (!comment.isEmpty()) {
             a.add(new Attribute("comment", comment));
         }
+        v.estimatedStart().ifPresent(t -> a.add(new Attribute("estimated.start_time",
+                PbsText.ctime(t, zone))));
         if (v.arrayIndex().isPresent()) {
             a.add(new Attribute("job_array_id", v.arrayIndex().getAsInt()));
         } else {
@@ -173,11 +175,15 @@ public final class QstatFullFormat {
     }
 
     private static String holdTypes(JobView v) {
+        if (v.state() == JobState.QUEUED && v.waitsForDependency()) {
+            return "s";
+        }
         if (v.state() != JobState.HELD) {
             return "n";
         }
-        JobSpec spec = v.job().spec();
-        return !spec.userHold() && !spec.dependencies().isEmpty() ? "s" : "u";
+        String holds = v.tasks().stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
+                .filter(h -> !h.isEmpty()).findFirst().orElse("u");
+        return holds;
     }
 
     private static String depend(List<Dependency> deps, String cluster) {

@@ -196,7 +196,8 @@ class FailoverIT {
                         // allowed: an attempt the killed head recorded but never got to the worker is
                         // requeued by the new head; the marker above shows the script ran once
                         System.out.println("FailoverIT 500 submissions: " + id + " has " + j.tasks().get(0).attempts()
-                                .size() + " attempts (ran once: " + lines + ")");
+                                .size() + " attempts (ran once: " + lines + "); the logs say:\n"
+                                + cluster.logLinesWith("(" + id + ")") + cluster.logLinesWith(" " + id + ":"));
                     }
                 }
                 assertTrue(problems.isEmpty(), problems.size() + " problems: " + problems);

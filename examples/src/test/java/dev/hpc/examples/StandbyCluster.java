@@ -307,6 +307,23 @@ final class StandbyCluster implements AutoCloseable {
         }
     }
 
+    /** The lines of every daemon's log that contain {@code text}, each prefixed with the log's name. */
+    String logLinesWith(String text) {
+        StringBuilder s = new StringBuilder();
+        for (Path log : logs(local)) {
+            try {
+                for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                    if (line.contains(text)) {
+                        s.append("    ").append(log.getFileName()).append(": ").append(line).append('\n');
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                s.append("    ").append(log.getFileName()).append(": cannot read (").append(e).append(")\n");
+            }
+        }
+        return s.toString();
+    }
+
     /**
      * Copies every daemon's whole log to {@code examples/target/failover-it-logs/CLUSTER/}, where it
      * survives the test's temporary directory; returns that directory.

@@ -72,9 +72,11 @@ public final class HeadMain implements Callable<Integer> {
     public Integer call() throws Exception {
         HeadConfig config;
         dev.hpc.head.alert.AlertSettings alerts;
+        SchedulingSettings scheduling;
         try {
             config = config();
             alerts = alertSettings();
+            scheduling = schedulingSettings(config);
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
@@ -86,7 +88,7 @@ public final class HeadMain implements Callable<Integer> {
         Optional<Leadership> leadership = Optional.empty();
         try {
             if (peers == null || peers.isEmpty()) {
-                service = HeadService.start(config, clock);
+                service = HeadService.start(config, scheduling, clock);
             } else {
                 if (config.port() == 0) {
                     throw new HpcException("--port must be a fixed port when --peers is given: the other heads "
@@ -96,6 +98,7 @@ public final class HeadMain implements Callable<Integer> {
                         peers, peerPublicAddress == null ? "" : peerPublicAddress,
                         duration("head-timeout", headTimeout == null ? "3s" : headTimeout));
                 service = HeadService.open(config, clock);
+                service.useScheduling(scheduling);
                 headCluster = Optional.of(HeadCluster.join(config.cluster(), config.name(),
                         config.bindHost() + ":" + config.port(), rc));
                 leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
@@ -176,6 +179,17 @@ public final class HeadMain implements Callable<Integer> {
             }
         }
         return dev.hpc.head.alert.AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
+    }
+
+    /** Queues, priority weights and backfill limits from the config file (docs/scheduling.md). */
+    SchedulingSettings schedulingSettings(HeadConfig config) throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                file.load(in);
+            }
+        }
+        return SchedulingSettings.from(file, config.defaultQueue());
     }
 
     private static void attachAlertWebhook(HeadService service, HeadConfig config,

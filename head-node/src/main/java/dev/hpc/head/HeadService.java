@@ -10,7 +10,6 @@ import dev.hpc.api.NodeInfo;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.head.sched.Plan;
-import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.Scheduler;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
@@ -45,6 +44,8 @@ public final class HeadService implements AutoCloseable {
 
     private final HeadConfig config;
     private final Clock clock;
+    /** Queues, priority weights, fair-share and backfill settings (docs/scheduling.md). */
+    private volatile SchedulingSettings scheduling;
     private final JobStore store;
     /** Null while this head is not the active one: a standby holds no state of its own to change. */
     private volatile ClusterState state;
@@ -64,6 +65,7 @@ public final class HeadService implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.store = store;
+        this.scheduling = SchedulingSettings.defaults(config.defaultQueue());
         this.startedAt = clock.instant();
         this.stateThread = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-state"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
@@ -101,8 +103,35 @@ public final class HeadService implements AutoCloseable {
         return fresh;
     }
 
+    /** A single head with scheduling settings: opens the store and becomes active at once. */
+    public static HeadService start(HeadConfig config, SchedulingSettings scheduling, Clock clock) {
+        HeadService service = open(config, clock);
+        service.useScheduling(scheduling);
+        long epoch = service.store.nextEpoch(0);
+        service.activate(service.stateFromStore(epoch));
+        return service;
+    }
+
+    /** Sets the queues and scheduling policy; call before the head becomes active. */
+    public void useScheduling(SchedulingSettings settings) {
+        this.scheduling = settings;
+    }
+
+    public SchedulingSettings scheduling() {
+        return scheduling;
+    }
+
+    /** Gives a state about to become active the queues and the usage recorded in this head's store. */
+    private void configure(ClusterState loaded) {
+        SchedulingSettings s = scheduling;
+        loaded.useQueues(s.queues(), s.defaultQueue());
+        loaded.useFairShare(s.halfLife());
+        store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
+    }
+
     /** Makes this head the active one with the given state; waits until it is in place. */
     public void activate(ClusterState loaded) {
+        configure(loaded);
         CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
         if (loopsStarted.compareAndSet(false, true)) {
             startLoops();
@@ -268,6 +297,26 @@ public final class HeadService implements AutoCloseable {
         return command(new Command.Release(ref, user));
     }
 
+    /** {@code qhold -h TYPES}: {@code u} user, {@code o} operator hold. */
+    public CompletableFuture<Job> hold(JobId.JobRef ref, String user, String types) {
+        return command(new Command.Hold(ref, user, types));
+    }
+
+    public CompletableFuture<Job> release(JobId.JobRef ref, String user, String types) {
+        return command(new Command.Release(ref, user, types));
+    }
+
+    /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
+    public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
+                                        String user) {
+        return command(new Command.Alter(ref, change, user, clock.instant()));
+    }
+
+    /** The queues and their job counts ({@code qstat -Q}). */
+    public CompletableFuture<List<dev.hpc.api.QueueInfo>> queues() {
+        return onState(() -> state.queueInfos(clock.instant()));
+    }
+
     public void registered(Register registration) {
         whileActive("registration of " + registration.node(),
                 () -> applyNow(new Command.RegisterNode(registration, clock.instant())));
@@ -339,7 +388,7 @@ public final class HeadService implements AutoCloseable {
 
     private void cycle() {
         Instant now = clock.instant();
-        Plan plan = Scheduler.plan(state.snapshot(), Policy.DEFAULT, now);
+        Plan plan = Scheduler.plan(state.snapshot(now), scheduling.policy(), now);
         if (!plan.unsatisfiable().isEmpty()) {
             applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
         }
@@ -347,7 +396,7 @@ public final class HeadService implements AutoCloseable {
             applyNow(new Command.Start(plan.placements(), now));
         }
         if (!plan.waiting().isEmpty()) {
-            state.apply(new Command.Explain(plan.waiting()));
+            state.apply(new Command.Explain(plan.waiting(), plan.estimates()));
         }
     }
 

@@ -16,6 +16,8 @@ import io.vertx.ext.web.Router;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
+    /** How long a worker may take to answer a read of a task's output (hpc peek) before the caller gets 504. */
+    private static final Duration OUTPUT_READ_TIMEOUT = Duration.ofSeconds(5);
     private final HeadService head;
     private final Optional<Leadership> leadership;
     private final Witnesses witnesses;
@@ -45,6 +47,10 @@ public final class HeadVerticle extends VerticleBase {
         new ApiRoutes(vertx, head).mount(router);
         new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
                 dev.hpc.head.spawn.SpawnKeys.open(head.config().dataDir()), Duration.ofSeconds(15)).mount(router);
+        dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
+                OUTPUT_READ_TIMEOUT);
+        gateway.outputAnswers(output::answer);
+        output.mount(router);
         new WebView().mount(router);
         server = vertx.createHttpServer(new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)

@@ -195,6 +195,8 @@ public final class Codec {
         m.put("reason", t.reason().name());
         m.put("comment", t.comment());
         m.put("end", instant(t.end()));
+        m.put("holds", t.holds());
+        m.put("estimatedStart", instant(t.estimatedStart()));
         return m;
     }
 
@@ -203,8 +205,11 @@ public final class Codec {
         for (JsonFields a : f.objects("attempts")) {
             attempts.add(readAttempt(a));
         }
-        return new Task(f.intValue("index"), f.enumValue("state", JobState.class), attempts, f.intValue("exitStatus"),
-                f.enumValue("reason", EndReason.class), f.string("comment", ""), instant(f, "end"));
+        JobState state = f.enumValue("state", JobState.class);
+        return new Task(f.intValue("index"), state, attempts, f.intValue("exitStatus"),
+                f.enumValue("reason", EndReason.class), f.string("comment", ""), instant(f, "end"),
+                f.string("holds", state == JobState.HELD ? "u" : ""),
+                f.has("estimatedStart") ? instant(f, "estimatedStart") : Instant.EPOCH);
     }
 
     /** A job with all its tasks; {@code includeScript} false leaves the script text out of listings. */

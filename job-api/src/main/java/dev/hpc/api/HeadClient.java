@@ -300,8 +300,55 @@ public final class HeadClient {
         return jobAction(id, "release", asUser);
     }
 
+    /** {@code qhold -h TYPES} / {@code qrls -h TYPES}: {@code u} user, {@code o} operator, or both. */
+    public Job hold(String id, String asUser, String holdTypes) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/hold", Json.write(Map.of("holdTypes",
+                holdTypes)), asUser, true)));
+    }
+
+    public Job release(String id, String asUser, String holdTypes) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/release", Json.write(Map.of("holdTypes",
+                holdTypes)), asUser, true)));
+    }
+
+    /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
+    public Job alter(String id, List<String> options, String asUser) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",
+                options)), asUser, true)));
+    }
+
+    /** The queues of the cluster with their job counts ({@code qstat -Q}). */
+    public List<QueueInfo> queues() {
+        JsonFields f = object(call("GET", "/queues", "", user, true));
+        List<QueueInfo> out = new ArrayList<>();
+        try {
+            for (JsonFields q : f.objects("queues")) {
+                out.add(QueueInfo.read(q));
+            }
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+        return out;
+    }
+
     private Job jobAction(String id, String action, String asUser) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "", asUser, true)));
+    }
+
+    /**
+     * Part of a task's output ({@code hpc peek}): {@code limit} bytes (at most {@link JobOutput#MAX_BYTES})
+     * from {@code offset}, or from the end when {@code offset} is negative. {@code task} is the array
+     * index, or -1 for a job that is not an array (or when {@code id} names the task).
+     */
+    public JobOutput output(String id, JobOutput.Stream stream, int task, long offset, int limit) {
+        String query = "?stream=" + stream.wireName() + "&offset=" + offset + "&limit=" + limit
+                + (task >= 0 ? "&task=" + task : "");
+        JsonFields f = object(call("GET", "/jobs/" + encodePath(id) + "/output" + query, "", user, true));
+        try {
+            return JobOutput.fromMap(f);
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
     }
 
     // ---- nodes and cluster

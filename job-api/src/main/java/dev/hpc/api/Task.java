@@ -10,11 +10,23 @@ import java.util.List;
  * queued task waits. {@code end} is {@link Instant#EPOCH} until the task is terminal.
  */
 public record Task(int index, JobState state, List<Attempt> attempts, int exitStatus, EndReason reason,
-                   String comment, Instant end) {
+                   String comment, Instant end, String holds, Instant estimatedStart) {
     public static final int NO_INDEX = -1;
 
     public Task {
         attempts = List.copyOf(attempts);
+    }
+
+    /**
+     * A task with the holds its state implies (a held task is held by its user) and no estimated start.
+     * {@code holds} are PBS's hold types: {@code u} user, {@code o} operator, {@code s} system (the
+     * task waits for a dependency); {@code estimatedStart} is when the scheduler expects it to start,
+     * {@link Instant#EPOCH} when it has no estimate (docs/scheduling.md).
+     */
+    public Task(int index, JobState state, List<Attempt> attempts, int exitStatus, EndReason reason, String comment,
+                Instant end) {
+        this(index, state, attempts, exitStatus, reason, comment, end, state == JobState.HELD ? "u" : "",
+                Instant.EPOCH);
     }
 
     public static Task fresh(int index, boolean held) {

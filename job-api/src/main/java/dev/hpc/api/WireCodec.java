@@ -88,6 +88,22 @@ public final class WireCodec {
             m.put("type", "shutdown");
             m.put("epoch", s.epoch());
             m.put("reason", s.reason());
+        } else if (message instanceof WireMessage.ReadOutput r) {
+            m.put("type", "readOutput");
+            m.put("epoch", r.epoch());
+            m.put("requestId", r.requestId());
+            m.put("attemptId", r.attemptId());
+            m.put("stream", r.stream());
+            m.put("offset", r.offset());
+            m.put("maxBytes", r.maxBytes());
+        } else if (message instanceof WireMessage.OutputChunk c) {
+            m.put("type", "outputChunk");
+            m.put("requestId", c.requestId());
+            m.put("offset", c.offset());
+            m.put("data", java.util.Base64.getEncoder().encodeToString(c.data()));
+            m.put("size", c.size());
+            m.put("path", c.path());
+            m.put("error", c.error());
         } else {
             encodeSpawn(message, m);
         }
@@ -216,6 +232,8 @@ public final class WireCodec {
                     base64(f, "data"));
             case "spawnExited" -> new WireMessage.SpawnExited(f.string("spawnId"), f.intValue("exitStatus"),
                     f.string("message", ""));
+            case "outputChunk" -> new WireMessage.OutputChunk(f.string("requestId"), f.longValue("offset"),
+                    base64(f, "data"), f.longValue("size"), f.string("path", ""), f.string("error", ""));
             case "spawnsRunning" -> {
                 List<WireMessage.SpawnRef> spawns = new ArrayList<>();
                 for (JsonFields r : f.objects("spawns")) {
@@ -242,6 +260,8 @@ public final class WireCodec {
             case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
                     f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""));
             case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
+            case "readOutput" -> new WireMessage.ReadOutput(f.longValue("epoch"), f.string("requestId"),
+                    f.longValue("attemptId"), f.string("stream"), f.longValue("offset"), f.intValue("maxBytes"));
             default -> throw new InvalidRequestException("unknown head message type '" + type + "'");
         };
     }

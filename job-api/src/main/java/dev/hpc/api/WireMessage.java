@@ -90,6 +90,52 @@ public sealed interface WireMessage {
     }
 
     /**
+     * Head to worker: read part of the output of an attempt this worker ran ({@code hpc peek}, the web
+     * view's live output). {@code stream} is {@code stdout} or {@code stderr}; the worker reads the file
+     * it opened for that stream itself, so no path crosses the link and no other file can be read. A
+     * negative {@code offset} counts from the end. The answer is an {@link OutputChunk} of the same
+     * {@code requestId}, on the same link. Reading changes nothing, so any welcomed head may ask.
+     */
+    record ReadOutput(long epoch, String requestId, long attemptId, String stream, long offset, int maxBytes)
+            implements FromHead {
+    }
+
+    /**
+     * Worker to head: the answer to a {@link ReadOutput}. {@code offset} is where {@code data} starts in
+     * the file, {@code size} the file's size when read, {@code path} the file on the worker's node.
+     * {@code error} is empty, or says why nothing could be read (then {@code data} is empty).
+     */
+    record OutputChunk(String requestId, long offset, byte[] data, long size, String path, String error)
+            implements FromWorker {
+        public OutputChunk {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OutputChunk other && requestId.equals(other.requestId) && offset == other.offset
+                    && java.util.Arrays.equals(data, other.data) && size == other.size && path.equals(other.path)
+                    && error.equals(other.error);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(requestId, offset, java.util.Arrays.hashCode(data), size, path, error);
+        }
+
+        @Override
+        public String toString() {
+            return "OutputChunk[" + requestId + ", " + data.length + " bytes at " + offset + " of " + size + ", "
+                    + path + (error.isEmpty() ? "" : ", error " + error) + "]";
+        }
+    }
+
+    /**
      * Head to worker: start {@code argv} (joined by blanks and run by {@code sh -c}, as ssh runs a
      * remote command) as a part of attempt {@code attemptId}, whose allocation holds this node: the
      * remote launch of MPI ({@code hpc-rsh}) and of {@code hpc dsh}. Its output and exit come back as

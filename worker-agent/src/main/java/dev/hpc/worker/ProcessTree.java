@@ -73,6 +73,22 @@ public final class ProcessTree {
         return found;
     }
 
+    /** The resident memory of one process ({@code VmRSS} of /proc/PID/status) in bytes; 0 when unknown or gone. */
+    public static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"),
+                    StandardCharsets.UTF_8)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] f = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(f[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
     /** Alive and not a zombie. */
     public static boolean alive(ProcessHandle h) {
         return h.isAlive() && !stat(h.pid()).map(Stat::zombie).orElse(false);

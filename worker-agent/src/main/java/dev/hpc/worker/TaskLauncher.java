@@ -53,6 +53,8 @@ public final class TaskLauncher implements AutoCloseable {
     private final Map<String, String> agentEnvironment;
     private final Clock clock;
     private final ScheduledExecutorService timers;
+    /** Where each attempt's output went, for reads by a head (hpc peek). */
+    private final OutputFiles outputFiles;
     /** The variables and host files for spawning and MPI (docs/mpi.md). */
     private SpawnSupport spawnSupport = SpawnSupport.none();
 
@@ -75,6 +77,7 @@ public final class TaskLauncher implements AutoCloseable {
         });
         pool.setRemoveOnCancelPolicy(true);
         this.timers = Executors.unconfigurableScheduledExecutorService(pool);
+        this.outputFiles = new OutputFiles(this.spoolDir, nodeName);
     }
 
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
@@ -90,6 +93,11 @@ public final class TaskLauncher implements AutoCloseable {
                 () -> LOG.warning(() -> "no bin/hpc-rsh found (set -Dhpc.home or HPC_HOME): tasks can spawn "
                         + "through hpc dsh, but mpirun is not set up to use the agent"));
         return this;
+    }
+
+    /** The output files of the attempts launched here, for reads by a head. */
+    public OutputFiles outputFiles() {
+        return outputFiles;
     }
 
     public Path attemptDir(long attemptId) {
@@ -115,6 +123,7 @@ public final class TaskLauncher implements AutoCloseable {
                     + order.attemptId() + ": " + e.getMessage(), e);
         }
         Outputs outputs = openOutputs(order, dir);
+        outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr());
         try {
             Path workDir = workDir(order, outputs);
             Path script = dir.resolve("script");

@@ -35,6 +35,8 @@ public final class TaskProcess implements RunningAttempt {
     private static final long POLL_MILLIS = 50;
     /** How long to wait for processes to vanish after SIGKILL before reporting anyway. */
     private static final Duration AFTER_KILL = Duration.ofSeconds(10);
+    /** How often the resident memory of a task with a memory limit is measured. */
+    static final Duration MEMORY_SAMPLE = Duration.ofSeconds(1);
 
     private final LaunchOrder order;
     private final Process process;
@@ -78,6 +80,44 @@ public final class TaskProcess implements RunningAttempt {
         }
         process.onExit().thenRunAsync(this::leaderExited, timers);
         result.whenComplete((r, e) -> walltimeTimer().ifPresent(t -> t.cancel(false)));
+        watchMemory();
+    }
+
+    /**
+     * With a memory limit ({@code -l mem}, per node): every {@link #MEMORY_SAMPLE} the resident memory
+     * of the task's process tree (VmRSS of each member, from /proc) is added up; over the limit, the
+     * task is killed with the reason {@link EndReason#MEMORY}. cgroups v2 are not used (docs/scheduling.md).
+     */
+    private void watchMemory() {
+        long limit = order.memoryPerNode();
+        if (limit <= 0) {
+            return;
+        }
+        ScheduledFuture<?> sampler = timers.scheduleWithFixedDelay(() -> {
+            try {
+                if (result.isDone() || killReason().isPresent()) {
+                    return;
+                }
+                long rss = residentMemory();
+                if (rss > limit) {
+                    LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") uses " + rss / 1024
+                            + " KiB of resident memory, over its limit of " + limit / 1024 + " KiB: killing it");
+                    kill(EndReason.MEMORY);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "measuring the memory of attempt " + order.attemptId() + " failed", e);
+            }
+        }, MEMORY_SAMPLE.toMillis(), MEMORY_SAMPLE.toMillis(), TimeUnit.MILLISECONDS);
+        result.whenComplete((r, e) -> sampler.cancel(false));
+    }
+
+    /** The resident memory of every process of the task, in bytes. */
+    long residentMemory() {
+        long total = 0;
+        for (long member : ProcessTree.members(pid).keySet()) {
+            total += ProcessTree.residentBytes(member);
+        }
+        return total;
     }
 
     @Override

@@ -28,11 +28,13 @@ import java.util.regex.Pattern;
  *                          script's first line of output as the message
  * @param healthInterval    how often the health check runs
  * @param healthTimeout     how long one run of the health check may take
+ * @param generic           generic resources offered to tasks ({@code --generic gpu=2}), by name
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
-                           Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout) {
+                           Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
+                           java.util.Map<String, Long> generic) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -48,6 +50,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
     public WorkerConfig {
         heads = List.copyOf(heads);
         spoolDir = spoolDir.toAbsolutePath().normalize();
+        generic = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(generic));
     }
 
     public static Builder builder() {
@@ -71,8 +74,15 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<Path> healthCheck = Optional.empty();
         private Optional<String> healthInterval = Optional.empty();
         private Optional<String> healthTimeout = Optional.empty();
+        private Optional<String> generic = Optional.empty();
 
         private Builder() {
+        }
+
+        /** Generic resources: {@code gpu=2,scratch=100gb} (names as qsub's {@code -l}; gpus and ngpus mean gpu). */
+        public Builder generic(String v) {
+            generic = Optional.of(v);
+            return this;
         }
 
         /** The node-health-check script: an executable file. */
@@ -240,11 +250,12 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 }
             }
 
+            java.util.Map<String, Long> gres = genericResources(errors, generic);
             if (!errors.isEmpty()) {
                 throw new WorkerConfigException("cannot start the worker:\n  - " + String.join("\n  - ", errors));
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
-                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit);
+                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,
@@ -259,6 +270,42 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 errors.add(e.getMessage());
                 return fallback;
             }
+        }
+
+        /** {@code --generic gpu=2,scratch=100gb}: counts, or sizes in bytes when written with a unit. */
+        private static java.util.Map<String, Long> genericResources(List<String> errors, Optional<String> text) {
+            java.util.Map<String, Long> out = new java.util.TreeMap<>();
+            if (text.isEmpty()) {
+                return out;
+            }
+            for (String part : text.get().split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                String[] kv = part.trim().split("=", 2);
+                String name = kv[0].trim().toLowerCase(java.util.Locale.ROOT);
+                if (!name.matches("[a-z][a-z0-9_]*") || kv.length < 2) {
+                    errors.add("--generic '" + part.trim() + "' must be NAME=COUNT or NAME=SIZE, e.g. gpu=2 or "
+                            + "scratch=100gb");
+                    continue;
+                }
+                if (name.equals("gpus") || name.equals("ngpus")) {
+                    name = "gpu";
+                }
+                String value = kv[1].trim();
+                try {
+                    long amount = value.matches("\\d+") ? Long.parseLong(value)
+                            : ConfigValues.parseBytes("--generic " + name, value);
+                    if (amount < 0) {
+                        throw new NumberFormatException();
+                    }
+                    out.put(name, amount);
+                } catch (NumberFormatException | WorkerConfigException e) {
+                    errors.add("--generic " + name + "=" + value + ": the amount must be a count (gpu=2) or a size "
+                            + "(scratch=100gb)");
+                }
+            }
+            return out;
         }
 
         private static void requirePositive(List<String> errors, String what, Duration d) {

@@ -39,6 +39,11 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--memory", paramLabel = "SIZE", description = "Memory offered to tasks: 4gb, 512mb or bytes (default: all of it).")
     private String memory;
 
+    @Option(names = "--generic", paramLabel = "NAME=N[,...]",
+            description = "Generic resources offered to tasks, which ask for them with -l (e.g. gpu=2; a size such "
+                    + "as scratch=100gb counts bytes).")
+    private String generic;
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where attempts keep their script and TMPDIR (default: ~/.hpc/spool/NODE).")
     private Path spoolDir;
 
@@ -105,6 +110,9 @@ public final class WorkerMain implements Callable<Integer> {
         }
         if (spoolDir != null) {
             b.spoolDir(spoolDir);
+        }
+        if (generic != null) {
+            b.generic(generic);
         }
         if (killGrace != null) {
             b.killGrace(killGrace);

@@ -152,7 +152,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     @Override
     public Register registration() {
-        return new Register(config.nodeName(), config.hostName(), config.cores(), config.memoryBytes(), Map.of(), "",
+        return new Register(config.nodeName(), config.hostName(), config.cores(), config.memoryBytes(),
+                config.generic(), "",
                 tasks.running(), tasks.unacknowledged(), probe.latest());
     }
 
@@ -189,7 +190,24 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (admitted(link, sd.epoch(), "shutdown")) {
                 onShutdown(link, sd);
             }
+        } else if (message instanceof dev.hpc.api.WireMessage.ReadOutput ro) {
+            onReadOutput(link, ro);
         }
+    }
+
+    /**
+     * A head reads an attempt's output (hpc peek): off the event loop, answered on the link that asked.
+     * Reading changes nothing, so it needs a welcome but not the highest epoch.
+     */
+    private void onReadOutput(HeadLink link, dev.hpc.api.WireMessage.ReadOutput ro) {
+        if (!link.welcomed()) {
+            LOG.warning(() -> "ignored a read of attempt " + ro.attemptId() + "'s output from head " + link.headName()
+                    + ": it has not welcomed this worker");
+            return;
+        }
+        vertx.executeBlocking(() -> launcher.outputFiles().read(ro), false).onComplete(ar -> link.send(
+                ar.succeeded() ? ar.result() : new dev.hpc.api.WireMessage.OutputChunk(ro.requestId(), 0, new byte[0],
+                        0, "", "the worker could not read it: " + ar.cause())));
     }
 
     @Override
@@ -314,7 +332,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         LOG.info(() -> "kill of attempt " + k.attemptId() + " (" + k.reason() + "): " + switch (outcome) {
             case KILLING -> "killing its processes";
             case PENDING -> "it is killed as soon as it has started";
-            case NOT_RUNNING -> "not running here; ignored";
+            case NOT_RUNNING -> "its script does not run here (commands spawned into it here, if any, are killed)";
         });
     }
 

@@ -23,6 +23,9 @@
  * {@link dev.hpc.worker.TaskTable} (attempts and unacknowledged results),
  * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes),
  * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe} (heartbeat
- * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop).
+ * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop),
+ * {@link dev.hpc.worker.SpawnSupervisor} and {@link dev.hpc.worker.SpawnedCommand} (commands spawned into an
+ * attempt by MPI or hpc dsh, on any node of its allocation) and {@link dev.hpc.worker.SpawnSupport} (what
+ * tasks get to spawn: variables, host files; docs/mpi.md).
  */
 package dev.hpc.worker;

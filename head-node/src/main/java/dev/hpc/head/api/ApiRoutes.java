@@ -56,6 +56,7 @@ public final class ApiRoutes {
         router.get("/api/v1/jobs/:id").handler(this::showJob);
         router.post("/api/v1/jobs/:id/cancel").handler(this::cancel);
         router.delete("/api/v1/jobs/:id").handler(this::cancel);
+        new SchedulingRoutes(head).mount(router);
         router.post("/api/v1/jobs/:id/hold").handler(this::hold);
         router.post("/api/v1/jobs/:id/release").handler(this::release);
         router.get("/api/v1/nodes").handler(this::listNodes);

@@ -31,6 +31,8 @@ public final class WorkerGateway implements EffectSink {
     private final Set<ServerWebSocket> links = ConcurrentHashMap.newKeySet();
     /** Commands spawned into running attempts (docs/mpi.md); none until the head wires them. */
     private volatile SpawnHooks spawnHooks = SpawnHooks.NONE;
+    /** Who takes the answers to output reads (hpc peek; OutputRoutes): node and answer. */
+    private volatile java.util.function.BiConsumer<String, WireMessage.OutputChunk> outputAnswers = (n, c) -> { };
 
     public WorkerGateway(HeadService head, Witnesses witnesses, Clock clock) {
         this.head = head;
@@ -56,6 +58,11 @@ public final class WorkerGateway implements EffectSink {
     /** Who handles spawned commands: their messages, lost links, and what a launch carries for them. */
     public void spawnHooks(SpawnHooks hooks) {
         this.spawnHooks = hooks;
+    }
+
+    /** Who takes the workers' answers to {@link WireMessage.ReadOutput}, called on the gateway's event loops. */
+    public void outputAnswers(java.util.function.BiConsumer<String, WireMessage.OutputChunk> taker) {
+        this.outputAnswers = taker;
     }
 
     /** Sends a message to a node's worker; false when it has no link to this head. */
@@ -125,6 +132,8 @@ public final class WorkerGateway implements EffectSink {
         } else if (message instanceof WireMessage.SpawnOutput || message instanceof WireMessage.SpawnExited
                 || message instanceof WireMessage.SpawnsRunning) {
             spawnHooks.fromWorker(node, message);
+        } else if (message instanceof WireMessage.OutputChunk c) {
+            outputAnswers.accept(node, c);
         }
         return node;
     }

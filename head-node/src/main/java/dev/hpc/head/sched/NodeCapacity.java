@@ -1,6 +1,24 @@
 package dev.hpc.head.sched;
 
-/** A node as the scheduler sees it: whether it takes work and what is free on it. */
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A node as the scheduler sees it: whether it takes work and what is free on it. {@code generic}
+ * holds the generic resources its worker declared ({@code gpu=2}), {@code freeGeneric} what of them
+ * no task holds. A node with memory 0 declared no memory figure and is not limited by memory.
+ */
 public record NodeCapacity(String name, boolean schedulable, int cores, int freeCores, long memory,
-                           long freeMemory) {
+                           long freeMemory, Map<String, Long> generic, Map<String, Long> freeGeneric) {
+
+    public NodeCapacity {
+        generic = generic.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+        freeGeneric = freeGeneric.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new TreeMap<>(freeGeneric));
+    }
+
+    /** A node without generic resources. */
+    public NodeCapacity(String name, boolean schedulable, int cores, int freeCores, long memory, long freeMemory) {
+        this(name, schedulable, cores, freeCores, memory, freeMemory, Map.of(), Map.of());
+    }
 }

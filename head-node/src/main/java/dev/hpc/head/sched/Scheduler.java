@@ -2,170 +2,464 @@ package dev.hpc.head.sched;
 
 import dev.hpc.api.NodeSlot;
 import dev.hpc.api.Resources;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * Priority/FIFO first-fit placement: tasks are taken in queue order; each starts on the nodes with
- * the most free cores that can hold it (spreading work), ties broken by node name. A task that does
- * not fit does not block smaller ones behind it. The walk stops once no core is free, so a cycle
- * costs what it starts, not the length of the queue. A requeued task keeps off the nodes that failed
- * it while other schedulable nodes could ever hold it; when none could, it may go back to them.
+ * Multifactor priority with backfill.
+ *
+ * <p><b>Order.</b> Queued tasks are taken by priority ({@link Priorities}: the job's {@code -p}, its
+ * queue's priority, its age and its owner's fair-share factor), then by job number and index. The
+ * state keeps the queue in groups of one queue, owner and job priority, each in number order; within
+ * a group only the age differs, so the order is a merge of the groups, computed lazily: a cycle costs
+ * what it looks at, not the length of the queue.
+ *
+ * <p><b>Where.</b> Each task starts on the nodes with the most free cores that can hold it (spreading
+ * work), ties broken by node name, found through an index of nodes by free cores. A request is per
+ * node: cores, memory and generic resources ({@code gpu=2}); a multi-node task gets distinct nodes.
+ * Nodes must belong to the task's queue; a requeued task keeps off the nodes that failed it while
+ * other nodes could ever hold it.
+ *
+ * <p><b>Backfill.</b> A task that cannot start gets, while fewer than {@link Policy#reservationDepth}
+ * tasks have one, a reservation: the earliest time enough nodes free up, from the expected ends of
+ * the running tasks (start plus walltime; a task without walltime is expected to run its queue's
+ * maximum walltime, or for an unknown time, which keeps its nodes out of every reservation). That
+ * time is the task's estimated start. A lower-priority task may then start on a reserved node only
+ * if it is expected to end before the reservation begins, or if it fits in what the reservation
+ * leaves over. A node reserved for one task is used in a later reservation only from the end of the
+ * earlier one: estimates for later tasks err late, never early.
+ *
+ * <p><b>Reasons.</b> Every task examined that does not start gets the reason: its dependency, its
+ * start time, the array throttle, its queue stopped or not configured, its owner's running limit in
+ * the queue, the resources it waits for (and its estimated start), or the higher-priority task whose
+ * reservation it would delay. The walk stops once nothing more can start and the reservations are
+ * made, or after {@link Policy#maxTasksExamined} tasks.
+ *
+ * <p>Pure and deterministic: the same snapshot, policy and time give the same plan.
  */
 public final class Scheduler {
+    /** How the reason of a task waiting for a dependency begins. */
+    public static final String DEPENDENCY_REASON = "waiting for dependency: ";
+
     private Scheduler() {
     }
 
     public static Plan plan(ClusterSnapshot snapshot, Policy policy, Instant now) {
-        List<FreeNode> nodes = new ArrayList<>();
-        List<NodeCapacity> schedulable = new ArrayList<>();
-        int freeCores = 0;
-        int largestNode = 0;
-        for (NodeCapacity n : snapshot.nodes()) {
-            largestNode = Math.max(largestNode, n.cores());
-            if (n.schedulable()) {
-                schedulable.add(n);
-            }
-            if (n.schedulable() && n.freeCores() > 0) {
-                nodes.add(new FreeNode(n.name(), n.freeCores(), n.freeMemory(), n.memory()));
-                freeCores += n.freeCores();
-            }
+        return new Cycle(snapshot, policy, now).run();
+    }
+
+    /** The name a reason uses for a task: {@code 12} or {@code 12[3]}. */
+    static String taskName(TaskKey k) {
+        return k.index() < 0 ? String.valueOf(k.jobNumber()) : k.jobNumber() + "[" + k.index() + "]";
+    }
+
+    /** One planning pass. */
+    private static final class Cycle {
+        private final ClusterSnapshot snapshot;
+        private final Policy policy;
+        private final Instant now;
+        private final long nowMillis;
+        private final Map<String, QueueDef> queues;
+        private final Map<String, Double> fairShare;
+        private final NodePool pool;
+        private final Map<String, int[]> queueNodes = new HashMap<>();
+        private final Map<String, Integer> runningPerQueueUser = new HashMap<>();
+        private final Map<Long, Integer> startedPerJob = new HashMap<>();
+        private final Map<Shape, String> failed = new HashMap<>();
+        private final List<Placement> placements = new ArrayList<>();
+        private final Map<TaskKey, String> waiting = new LinkedHashMap<>();
+        private final TreeSet<Long> unsatisfiable = new TreeSet<>();
+        private final Map<TaskKey, Instant> estimates = new LinkedHashMap<>();
+        private int reservations;
+
+        Cycle(ClusterSnapshot snapshot, Policy policy, Instant now) {
+            this.snapshot = snapshot;
+            this.policy = policy;
+            this.now = now;
+            this.nowMillis = now.toEpochMilli();
+            this.queues = new TreeMap<>(snapshot.queues());
+            this.fairShare = Priorities.fairShare(snapshot.usage());
+            this.pool = new NodePool(snapshot.nodes());
         }
-        List<Placement> placements = new ArrayList<>();
-        Map<TaskKey, String> waiting = new LinkedHashMap<>();
-        List<Long> unsatisfiable = new ArrayList<>();
-        Map<Long, Integer> startedPerJob = new HashMap<>();
-        for (PendingTask task : snapshot.queue()) {
-            if (freeCores == 0 || placements.size() >= policy.maxStartsPerCycle()) {
-                break;
-            }
-            String reason = blocker(task, now, startedPerJob);
-            if (task.readiness() == PendingTask.Readiness.NEVER) {
-                if (unsatisfiable.isEmpty() || unsatisfiable.get(unsatisfiable.size() - 1) != task.key().jobNumber()) {
-                    unsatisfiable.add(task.key().jobNumber());
+
+        Plan run() {
+            for (RunningTask r : snapshot.running()) {
+                long end = expectedEnd(r.start(), r.walltime(), r.queue());
+                for (NodeSlot s : r.slots()) {
+                    int i = pool.index(s.node());
+                    if (i >= 0) {
+                        pool.holdsUntil(i, new NodePool.Release(end, s.cores(), s.memory(), r.genericPerNode()));
+                    }
                 }
-                continue;
+                runningPerQueueUser.merge(r.queue() + '\0' + r.owner(), 1, Integer::sum);
             }
+            PriorityQueue<Cursor> heap = new PriorityQueue<>(Cursor.ORDER);
+            for (QueueGroup g : snapshot.groups()) {
+                Cursor c = new Cursor(g.tasks().iterator(), queues.get(g.queue()),
+                        fairShare.getOrDefault(g.owner(), 1.0));
+                if (c.advance(policy, now)) {
+                    heap.add(c);
+                }
+            }
+            int examined = 0;
+            while (!heap.isEmpty()) {
+                if (placements.size() >= policy.maxStartsPerCycle() || examined >= policy.maxTasksExamined()
+                        || (pool.totalFree == 0 && reservations >= policy.reservationDepth())) {
+                    break;
+                }
+                Cursor c = heap.poll();
+                PendingTask task = c.current;
+                if (c.advance(policy, now)) {
+                    heap.add(c);
+                }
+                examined++;
+                consider(task);
+            }
+            return new Plan(placements, waiting, new ArrayList<>(unsatisfiable), estimates);
+        }
+
+        private void consider(PendingTask task) {
+            if (task.readiness() == PendingTask.Readiness.NEVER) {
+                unsatisfiable.add(task.key().jobNumber());
+                return;
+            }
+            QueueDef queue = queueOf(task.queue());
+            String reason = blocker(task, queue);
             if (!reason.isEmpty()) {
                 waiting.put(task.key(), reason);
-                continue;
+                return;
             }
-            Set<String> avoid = avoidable(task, schedulable);
-            List<NodeSlot> slots = place(task.resources(), nodes, avoid);
-            if (slots.isEmpty()) {
-                waiting.put(task.key(), resourceReason(task.resources(), largestNode) + (avoid.isEmpty() ? ""
-                        : "; keeping off " + String.join(", ", avoid) + ", where an earlier attempt failed"));
-                continue;
+            Resources r = task.resources();
+            long duration = expectedDuration(r.walltime(), queue);
+            long end = duration == NodePool.NEVER ? NodePool.NEVER : nowMillis + duration;
+            Set<String> avoid = avoidable(task, queue);
+            Shape shape = avoid.isEmpty() ? new Shape(queue.name(), r.nodes(), r.coresPerNode(), r.memoryPerNode(),
+                    r.generic(), end == NodePool.NEVER ? -1 : duration) : null;
+            String failure = shape == null ? null : failed.get(shape);
+            if (failure == null) {
+                List<NodeSlot> slots = pool.totalFree == 0 ? List.of() : place(task, queue, avoid, end);
+                if (!slots.isEmpty()) {
+                    placements.add(new Placement(task.key(), slots));
+                    startedPerJob.merge(task.key().jobNumber(), 1, Integer::sum);
+                    runningPerQueueUser.merge(queue.name() + '\0' + task.owner(), 1, Integer::sum);
+                    return;
+                }
+                failure = blockedBy != null ? priorityReason(blockedBy)
+                        : resourceReason(r, queue) + (avoid.isEmpty() ? ""
+                        : "; keeping off " + String.join(", ", avoid) + ", where an earlier attempt failed");
+                if (shape != null) {
+                    failed.put(shape, failure);
+                }
             }
-            placements.add(new Placement(task.key(), slots));
-            startedPerJob.merge(task.key().jobNumber(), 1, Integer::sum);
-            freeCores -= task.resources().totalCores();
+            if (reservations < policy.reservationDepth()) {
+                reservations++; // tried, whether or not an estimate comes of it: the work is bounded
+                long at = reserve(task, queue, avoid, duration);
+                if (at == NodePool.NEVER) {
+                    failure += "; no estimated start: the nodes it needs run work without a walltime";
+                } else {
+                    Instant start = Instant.ofEpochMilli(at).truncatedTo(ChronoUnit.SECONDS);
+                    estimates.put(task.key(), start);
+                    failure += "; estimated start " + start;
+                }
+            }
+            waiting.put(task.key(), failure);
         }
-        return new Plan(placements, waiting, unsatisfiable);
+
+        private QueueDef queueOf(String name) {
+            if (queues.isEmpty()) {
+                return QueueDef.open(name);
+            }
+            QueueDef q = queues.get(name);
+            return q == null ? new QueueDef(name, 0, Set.of(), Duration.ZERO, Duration.ZERO, 0, 0, false, false) : q;
+        }
+
+        /** Why this task may not start whatever the nodes hold, or "" when it may. */
+        private String blocker(PendingTask task, QueueDef queue) {
+            if (task.readiness() == PendingTask.Readiness.WAITING) {
+                return DEPENDENCY_REASON + task.waitingFor();
+            }
+            if (now.isBefore(task.notBefore())) {
+                return "waiting for its start time " + task.notBefore();
+            }
+            if (!queues.isEmpty() && !queues.containsKey(task.queue())) {
+                return "queue limit: queue '" + task.queue() + "' is not configured on the head; move the job "
+                        + "with qalter -q or delete it";
+            }
+            if (!queue.started()) {
+                return "queue limit: queue '" + queue.name() + "' is stopped (started=false); its jobs wait "
+                        + "until an administrator starts it";
+            }
+            if (task.throttle() > 0) {
+                int running = task.runningInJob() + startedPerJob.getOrDefault(task.key().jobNumber(), 0);
+                if (running >= task.throttle()) {
+                    return "array throttle: " + running + " of at most " + task.throttle() + " tasks running";
+                }
+            }
+            if (queue.maxRunningPerUser() > 0) {
+                int running = runningPerQueueUser.getOrDefault(queue.name() + '\0' + task.owner(), 0);
+                if (running >= queue.maxRunningPerUser()) {
+                    return "user limit: " + task.owner() + " runs " + running + " tasks in queue " + queue.name()
+                            + ", at most " + queue.maxRunningPerUser() + " (max-running-per-user)";
+                }
+            }
+            return "";
+        }
+
+        /** When a task started at {@code start} is expected to end, in epoch milliseconds. */
+        private long expectedEnd(Instant start, Duration walltime, String queueName) {
+            long d = expectedDuration(walltime, queues.isEmpty() ? null : queues.get(queueName));
+            if (d == NodePool.NEVER) {
+                return NodePool.NEVER;
+            }
+            return Math.max(nowMillis, start.toEpochMilli() + d);
+        }
+
+        private static long expectedDuration(Duration walltime, QueueDef queue) {
+            if (!walltime.isZero()) {
+                return walltime.toMillis();
+            }
+            if (queue != null && !queue.maxWalltime().isZero()) {
+                return queue.maxWalltime().toMillis();
+            }
+            return NodePool.NEVER;
+        }
+
+        // ---------------------------------------------------------------- placement
+
+        /** Set by {@link #place} when room existed but was reserved for a task of higher priority. */
+        private TaskKey blockedBy;
+        private int blockedNodes;
+
+        /**
+         * Chooses {@code r.nodes()} distinct nodes with room, most free cores first, and takes the room
+         * from them. Returns no slots (and takes nothing) when the request does not fit now.
+         */
+        private List<NodeSlot> place(PendingTask task, QueueDef queue, Set<String> avoid, long end) {
+            blockedBy = null;
+            blockedNodes = 0;
+            Resources r = task.resources();
+            int want = r.nodes();
+            int c = r.coresPerNode();
+            long m = r.memoryPerNode();
+            Map<String, Long> g = r.generic();
+            int[] chosen = new int[want];
+            int count = 0;
+            if (!queue.nodes().isEmpty()) {
+                count = chooseAmong(allowedNodes(queue), chosen, task, avoid, end);
+            } else {
+                outer:
+                for (int free = pool.nextCount(pool.largestFree(), c); free >= 0;
+                     free = pool.nextCount(free - 1, c)) {
+                    BitSet b = pool.nodesWithFree(free);
+                    for (int i = b.nextSetBit(0); i >= 0; i = b.nextSetBit(i + 1)) {
+                        if (usable(i, c, m, g, avoid, end)) {
+                            chosen[count++] = i;
+                            if (count == want) {
+                                break outer;
+                            }
+                        }
+                    }
+                }
+            }
+            if (count < want) {
+                if (count + blockedNodes < want) {
+                    blockedBy = null; // too little room even without the reservations
+                }
+                return List.of();
+            }
+            blockedBy = null;
+            List<NodeSlot> slots = new ArrayList<>(want);
+            for (int i : chosen) {
+                pool.take(i, c, m, g, end);
+                slots.add(new NodeSlot(pool.names[i], c, m));
+            }
+            return slots;
+        }
+
+        private boolean usable(int i, int c, long m, Map<String, Long> g, Set<String> avoid, long end) {
+            if (!pool.schedulable[i] || !pool.fitsNow(i, c, m, g)
+                    || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
+                return false;
+            }
+            if (!pool.backfillAllowed(i, c, m, g, end)) {
+                blockedNodes++;
+                if (blockedBy == null || pool.reservedFor[i].compareTo(blockedBy) < 0) {
+                    blockedBy = pool.reservedFor[i];
+                }
+                return false;
+            }
+            return true;
+        }
+
+        /** Among a queue's own nodes: the best {@code chosen.length} by free cores, then name. */
+        private int chooseAmong(int[] allowed, int[] chosen, PendingTask task, Set<String> avoid, long end) {
+            Resources r = task.resources();
+            int count = 0;
+            for (int i : allowed) {
+                if (!usable(i, r.coresPerNode(), r.memoryPerNode(), r.generic(), avoid, end)) {
+                    continue;
+                }
+                int at = count;
+                while (at > 0 && pool.free[chosen[at - 1]] < pool.free[i]) {
+                    at--;
+                }
+                if (at < chosen.length) {
+                    int last = Math.min(count, chosen.length - 1);
+                    System.arraycopy(chosen, at, chosen, at + 1, last - at);
+                    chosen[at] = i;
+                    count = Math.min(count + 1, chosen.length);
+                }
+            }
+            return count;
+        }
+
+        private int[] allowedNodes(QueueDef queue) {
+            return queueNodes.computeIfAbsent(queue.name(), k -> {
+                List<Integer> list = new ArrayList<>();
+                for (String n : queue.nodes()) {
+                    int i = pool.index(n);
+                    if (i >= 0) {
+                        list.add(i);
+                    }
+                }
+                return list.stream().mapToInt(Integer::intValue).sorted().toArray();
+            });
+        }
+
+        /**
+         * The nodes this task must keep off: those that failed it, as long as enough other schedulable
+         * nodes of its queue could hold it when empty; otherwise none, so that it is not stranded.
+         */
+        private Set<String> avoidable(PendingTask task, QueueDef queue) {
+            if (task.avoidNodes().isEmpty()) {
+                return Set.of();
+            }
+            Resources r = task.resources();
+            int others = 0;
+            for (int i = 0; i < pool.size; i++) {
+                if (pool.schedulable[i] && queue.allowsNode(pool.names[i])
+                        && !task.avoidNodes().contains(pool.names[i])
+                        && pool.couldHold(i, r.coresPerNode(), r.memoryPerNode(), r.generic())) {
+                    others++;
+                }
+            }
+            return others >= r.nodes() ? task.avoidNodes() : Set.of();
+        }
+
+        // ---------------------------------------------------------------- backfill reservations
+
+        /**
+         * Reserves, for a task that cannot start now, the nodes that free up first, and returns when
+         * it is expected to start; {@link NodePool#NEVER} when that cannot be known.
+         */
+        private long reserve(PendingTask task, QueueDef queue, Set<String> avoid, long duration) {
+            Resources r = task.resources();
+            int c = r.coresPerNode();
+            long m = r.memoryPerNode();
+            Map<String, Long> g = r.generic();
+            List<long[]> candidates = new ArrayList<>();
+            int[] scope = queue.nodes().isEmpty() ? null : allowedNodes(queue);
+            int n = scope == null ? pool.size : scope.length;
+            for (int k = 0; k < n; k++) {
+                int i = scope == null ? k : scope[k];
+                if (!pool.schedulable[i] || !pool.couldHold(i, c, m, g)
+                        || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
+                    continue;
+                }
+                long t = pool.earliestFit(i, c, m, g, nowMillis);
+                if (t != NodePool.NEVER) {
+                    candidates.add(new long[] {t, i});
+                }
+            }
+            if (candidates.size() < r.nodes()) {
+                return NodePool.NEVER;
+            }
+            candidates.sort(Comparator.<long[]>comparingLong(a -> a[0]).thenComparingLong(a -> a[1]));
+            long at = candidates.get(r.nodes() - 1)[0];
+            long until = duration == NodePool.NEVER ? NodePool.NEVER : at + duration;
+            for (int k = 0; k < r.nodes(); k++) {
+                pool.reserve((int) candidates.get(k)[1], task.key(), at, until, c, m, g);
+            }
+            return at;
+        }
+
+        // ---------------------------------------------------------------- reasons
+
+        private String priorityReason(TaskKey ahead) {
+            return "waiting for priority: job " + taskName(ahead) + " has a higher priority and the room this "
+                    + "job would use is reserved for it; starting now would delay it";
+        }
+
+        private String resourceReason(Resources r, QueueDef queue) {
+            StringBuilder s = new StringBuilder("waiting for resources: needs ");
+            s.append(r.nodes()).append(r.nodes() == 1 ? " node" : " nodes").append(" with ").append(r.coresPerNode())
+                    .append(r.coresPerNode() == 1 ? " free core" : " free cores");
+            if (r.memoryPerNode() > 0) {
+                s.append(" and ").append(r.memoryPerNode() / (1024 * 1024)).append(" MiB free memory");
+            }
+            r.generic().forEach((k, v) -> s.append(" and ").append(k).append('=').append(v));
+            if (!queue.nodes().isEmpty()) {
+                s.append(" among the ").append(queue.nodes().size()).append(" nodes of queue ").append(queue.name());
+            }
+            if (pool.largestCores > 0 && r.coresPerNode() > pool.largestCores) {
+                s.append("; no node has that many cores");
+            } else if (!r.generic().isEmpty() && noNodeHas(r.generic())) {
+                s.append("; no node has these generic resources");
+            }
+            return s.toString();
+        }
+
+        private boolean noNodeHas(Map<String, Long> g) {
+            for (int i = 0; i < pool.size; i++) {
+                if (NodePool.covers(pool.totalGeneric[i], g)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 
-    /** Why this task may not start whatever the nodes hold, or "" when it may. */
-    private static String blocker(PendingTask task, Instant now, Map<Long, Integer> startedPerJob) {
-        if (task.readiness() == PendingTask.Readiness.WAITING) {
-            return "waiting for dependency: " + task.waitingFor();
+    /** A request as far as placement goes: tasks of one shape that failed once this cycle fail again. */
+    private record Shape(String queue, int nodes, int cores, long memory, Map<String, Long> generic, long duration) {
+    }
+
+    /** The next task of one group and its priority. */
+    private static final class Cursor {
+        static final Comparator<Cursor> ORDER = Comparator.comparingDouble((Cursor c) -> -c.priority)
+                .thenComparing(c -> c.current.key());
+
+        private final Iterator<PendingTask> tasks;
+        private final QueueDef queue;
+        private final double fairShare;
+        PendingTask current;
+        double priority;
+
+        Cursor(Iterator<PendingTask> tasks, QueueDef queue, double fairShare) {
+            this.tasks = tasks;
+            this.queue = queue;
+            this.fairShare = fairShare;
         }
-        if (now.isBefore(task.notBefore())) {
-            return "waiting for its start time " + task.notBefore();
-        }
-        if (task.throttle() > 0) {
-            int running = task.runningInJob() + startedPerJob.getOrDefault(task.key().jobNumber(), 0);
-            if (running >= task.throttle()) {
-                return "array throttle: " + running + " of at most " + task.throttle() + " tasks running";
+
+        boolean advance(Policy policy, Instant now) {
+            if (!tasks.hasNext()) {
+                return false;
             }
-        }
-        return "";
-    }
-
-    private static String resourceReason(Resources r, int largestNode) {
-        StringBuilder s = new StringBuilder("waiting for resources: needs ");
-        s.append(r.nodes()).append(r.nodes() == 1 ? " node" : " nodes").append(" with ").append(r.coresPerNode())
-                .append(r.coresPerNode() == 1 ? " free core" : " free cores");
-        if (r.memoryPerNode() > 0) {
-            s.append(" and ").append(r.memoryPerNode() / (1024 * 1024)).append(" MiB free memory");
-        }
-        if (largestNode > 0 && r.coresPerNode() > largestNode) {
-            s.append("; no node has that many cores");
-        }
-        return s.toString();
-    }
-
-    /**
-     * Chooses {@code r.nodes()} distinct nodes with room, most free cores first, and takes the room
-     * from them. Returns no slots (and takes nothing) when the request does not fit now.
-     */
-    private static List<NodeSlot> place(Resources r, List<FreeNode> nodes, Set<String> avoid) {
-        List<FreeNode> chosen = new ArrayList<>(r.nodes());
-        for (FreeNode n : nodes) {
-            if (n.freeCores >= r.coresPerNode() && n.freeMemory >= r.memoryPerNode() && !avoid.contains(n.name)) {
-                insertByRoom(chosen, n, r.nodes());
-            }
-        }
-        if (chosen.size() < r.nodes()) {
-            return List.of();
-        }
-        List<NodeSlot> slots = new ArrayList<>(chosen.size());
-        for (FreeNode n : chosen) {
-            n.freeCores -= r.coresPerNode();
-            n.freeMemory -= r.memoryPerNode();
-            slots.add(new NodeSlot(n.name, r.coresPerNode(), r.memoryPerNode()));
-        }
-        nodes.removeIf(n -> n.freeCores == 0);
-        return slots;
-    }
-
-    /**
-     * The nodes this task must keep off: those that failed it, as long as enough other schedulable
-     * nodes could hold it when empty; otherwise none, so that it is not stranded.
-     */
-    private static Set<String> avoidable(PendingTask task, List<NodeCapacity> schedulable) {
-        if (task.avoidNodes().isEmpty()) {
-            return Set.of();
-        }
-        Resources r = task.resources();
-        int others = 0;
-        for (NodeCapacity n : schedulable) {
-            if (!task.avoidNodes().contains(n.name()) && n.cores() >= r.coresPerNode()
-                    && (n.memory() == 0 || n.memory() >= r.memoryPerNode())) {
-                others++;
-            }
-        }
-        return others >= r.nodes() ? task.avoidNodes() : Set.of();
-    }
-
-    /** Keeps the best {@code limit} nodes: most free cores, then name order (the input is in name order). */
-    private static void insertByRoom(List<FreeNode> chosen, FreeNode n, int limit) {
-        int at = chosen.size();
-        while (at > 0 && chosen.get(at - 1).freeCores < n.freeCores) {
-            at--;
-        }
-        if (at < limit) {
-            chosen.add(at, n);
-            if (chosen.size() > limit) {
-                chosen.remove(chosen.size() - 1);
-            }
-        }
-    }
-
-    private static final class FreeNode {
-        final String name;
-        int freeCores;
-        long freeMemory;
-
-        FreeNode(String name, int freeCores, long freeMemory, long memory) {
-            this.name = name;
-            this.freeCores = freeCores;
-            // A node that reports no memory figure is not limited by memory.
-            this.freeMemory = memory == 0 ? Long.MAX_VALUE : freeMemory;
+            current = tasks.next();
+            priority = Priorities.of(current, queue, fairShare, policy, now);
+            return true;
         }
     }
 }

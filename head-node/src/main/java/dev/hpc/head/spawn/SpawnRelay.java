@@ -103,6 +103,11 @@ public final class SpawnRelay implements SpawnHooks {
         gateway.spawnHooks(this);
         long ms = Math.max(100, keepalive.toMillis());
         vertx.setPeriodic(ms, ms, id -> {
+            if (!head.isActive()) {
+                // the workers report to another head now: what they run can no longer be followed from here
+                endAll("head " + head.config().name() + " is no longer the active head");
+                return;
+            }
             byte[] frame = SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]);
             open.values().forEach(s -> s.write(frame));
         });
@@ -255,6 +260,15 @@ public final class SpawnRelay implements SpawnHooks {
                             + ", whose caller is gone: killing it");
                     gateway.send(node, new WireMessage.KillSpawn(head.epoch(), ref.spawnId()));
                 }
+            }
+        }
+    }
+
+    private void endAll(String why) {
+        for (OpenSpawn s : List.copyOf(open.values())) {
+            if (open.remove(s.spawnId(), s)) {
+                s.end(SpawnProtocol.noteFrame(why + "; the end of the command on " + s.node() + " is unknown"),
+                        SpawnProtocol.exitFrame(SpawnProtocol.LOST));
             }
         }
     }

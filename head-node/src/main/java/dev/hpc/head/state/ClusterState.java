@@ -61,13 +61,19 @@ public final class ClusterState {
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
-    private final TreeSet<TaskEntry> queue = new TreeSet<>(QUEUE_ORDER);
+    private final QueueIndex queue = new QueueIndex();
     private final Map<Long, TaskEntry> running = new HashMap<>();
     private final Map<Long, Byte> pastOutcomes = new HashMap<>();
     /** Nodes to shut down once their running work has ended (a stop with drain). */
     private final TreeSet<String> stopWhenDrained = new TreeSet<>();
     private long nextJobNumber;
     private long attemptCounter;
+    /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
+    private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
+    private String defaultQueue = "batch";
+    /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
+    private final TreeMap<String, double[]> usage = new TreeMap<>();
+    private Duration usageHalfLife = Duration.ofDays(7);
 
     /**
      * @param epoch the epoch of this head's term; attempt ids start at {@code epoch << 32} so that
@@ -107,6 +113,7 @@ public final class ClusterState {
                     n.attempts.add(t.currentAttemptId());
                     n.coresUsed += s.cores();
                     n.memoryUsed += s.memory();
+                    n.useGeneric(t.job.spec.resources().generic(), 1);
                 }
             }
         }
@@ -221,7 +228,9 @@ public final class ClusterState {
      * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
+        spec = admitToQueue(spec);
         checkFeasible(spec.resources());
+        checkFeasibleInQueue(spec);
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
                 if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
@@ -309,6 +318,8 @@ public final class ClusterState {
             dependencyNeverMet(c, out);
         } else if (command instanceof Command.Expire c) {
             expire(c, out);
+        } else if (command instanceof Command.Alter c) {
+            alter(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -394,9 +405,12 @@ public final class ClusterState {
             if (t.state == JobState.QUEUED) {
                 queue.remove(t);
                 t.moveTo(JobState.HELD);
-                t.comment = "held by " + c.user();
+                t.holds = Holds.add("", c.types());
+                t.comment = Holds.comment(t.holds, c.user());
                 held++;
             } else if (t.state == JobState.HELD) {
+                t.holds = Holds.add(t.holds, c.types());
+                t.comment = Holds.comment(t.holds, c.user());
                 held++;
             }
         }
@@ -412,16 +426,21 @@ public final class ClusterState {
         JobEntry e = resolve(c.job());
         int released = 0;
         for (TaskEntry t : tasksOf(e, c.job())) {
-            if (t.state == JobState.HELD) {
-                t.moveTo(JobState.QUEUED);
-                t.comment = "waiting for the scheduler";
-                queue.add(t);
+            if (t.state == JobState.HELD && Holds.overlaps(t.holds, c.types())) {
+                t.holds = Holds.remove(t.holds, c.types());
                 released++;
+                if (t.holds.isEmpty()) {
+                    t.moveTo(JobState.QUEUED);
+                    t.comment = "waiting for the scheduler";
+                    queue.add(t);
+                } else {
+                    t.comment = Holds.comment(t.holds, c.user());
+                }
             }
         }
         if (released == 0) {
             throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
-                    + " and has no hold to release");
+                    + " and has no " + Holds.describe(c.types()) + " hold to release");
         }
         touch(e, out);
         out.answer(e.toRecord());
@@ -433,7 +452,8 @@ public final class ClusterState {
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
             TaskEntry t = e == null ? null : e.task(p.task().index());
-            if (t == null || t.state != JobState.QUEUED || !fits(p.slots())) {
+            if (t == null || t.state != JobState.QUEUED || !fits(p.slots())
+                    || !genericFits(p.slots(), t.job.spec.resources().generic())) {
                 continue; // stale placement: the next cycle decides again
             }
             queue.remove(t);
@@ -448,6 +468,7 @@ public final class ClusterState {
                 NodeEntry n = nodes.get(s.node());
                 n.coresUsed += s.cores();
                 n.memoryUsed += s.memory();
+                n.useGeneric(t.job.spec.resources().generic(), 1);
                 n.attempts.add(attemptId);
             }
             out.effect(new Effect.Launch(p.slots().get(0).node(), launchOrder(t, attemptId, p.slots())));
@@ -534,6 +555,7 @@ public final class ClusterState {
         long attemptId = t.currentAttemptId();
         release(t, attemptId);
         t.closeAttempt(when, outcome, reason, exitStatus);
+        charge(t.job.spec.owner(), t.current());
         t.moveTo(outcome);
         t.reason = reason;
         t.exitStatus = exitStatus;
@@ -550,6 +572,7 @@ public final class ClusterState {
             if (n != null && n.attempts.remove(attemptId)) {
                 n.coresUsed -= s.cores();
                 n.memoryUsed -= s.memory();
+                n.useGeneric(t.job.spec.resources().generic(), -1);
             }
         }
     }
@@ -646,6 +669,7 @@ public final class ClusterState {
         } else {
             release(t, attemptId);
             t.closeAttempt(now, JobState.QUEUED, reason, -1);
+            charge(t.job.spec.owner(), t.current());
             t.moveTo(JobState.QUEUED);
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
             queue.add(t);
@@ -699,6 +723,8 @@ public final class ClusterState {
             TaskEntry t = e == null ? null : e.task(key.index());
             if (t != null && t.state == JobState.QUEUED) {
                 t.comment = reason;
+                t.dependencyWait = reason.startsWith(dev.hpc.head.sched.Scheduler.DEPENDENCY_REASON);
+                t.estimatedStart = c.estimates().getOrDefault(key, Instant.EPOCH);
             }
         });
     }
@@ -727,12 +753,17 @@ public final class ClusterState {
 
     // ------------------------------------------------------------------ scheduling view
 
-    /** A view of the queue and nodes for one plan; valid until the next command. */
+    /** A view of the queue and nodes for one plan, usage not decayed; valid until the next command. */
     public ClusterSnapshot snapshot() {
+        return snapshot(Instant.EPOCH);
+    }
+
+    /** The nodes and queue as the old snapshot gave them, before queues, usage and backfill. */
+    private ClusterSnapshot basicSnapshot() {
         List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
         for (NodeEntry n : nodes.values()) {
             capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
-                    n.freeMemory()));
+                    n.freeMemory(), n.generic, n.freeGeneric()));
         }
         return new ClusterSnapshot() {
             @Override
@@ -776,7 +807,7 @@ public final class ClusterState {
         }
         int throttle = s.array().map(a -> a.throttle()).orElse(0);
         return new PendingTask(t.key(), s.owner(), s.queue(), s.resources(), s.priority(), s.notBefore(), readiness,
-                waitingFor, throttle, t.job.running, nodesThatFailed(t));
+                waitingFor, throttle, t.job.running, nodesThatFailed(t), t.job.submitted);
     }
 
     private PendingTask.Readiness dependencyState(Dependency d, long number) {
@@ -1093,5 +1124,288 @@ public final class ClusterState {
             }
         }
         return out;
+    }
+    // ------------------------------------------------------------------ queues, fair-share and qalter (docs/scheduling.md)
+
+    /**
+     * The queues of the head's configuration; {@code defaultName} takes jobs that name none. With no
+     * queue at all, every queue name is accepted and none has limits.
+     */
+    public void useQueues(List<dev.hpc.head.sched.QueueDef> defs, String defaultName) {
+        queueDefs.clear();
+        for (dev.hpc.head.sched.QueueDef q : defs) {
+            queueDefs.put(q.name(), q);
+        }
+        defaultQueue = defaultName;
+    }
+
+    /** How fast recorded usage loses weight: it halves every {@code halfLife}. */
+    public void useFairShare(Duration halfLife) {
+        usageHalfLife = halfLife;
+    }
+
+    /** Loads a user's usage (core-seconds, decayed to {@code asOf}) from the store at activation. */
+    public void restoreUsage(String user, double coreSeconds, Instant asOf) {
+        double[] u = usage.computeIfAbsent(user, k -> new double[] {0, asOf.toEpochMilli()});
+        double before = decay(u, asOf.toEpochMilli());
+        u[0] = before + coreSeconds;
+        u[1] = Math.max(u[1], asOf.toEpochMilli());
+    }
+
+    /** Every user's usage in core-seconds, decayed to {@code now}, in user order. */
+    public Map<String, Double> usage(Instant now) {
+        Map<String, Double> out = new TreeMap<>();
+        long at = now.toEpochMilli();
+        usage.forEach((user, u) -> out.put(user, decay(u, at)));
+        return out;
+    }
+
+    private double decay(double[] u, long at) {
+        if (at <= u[1]) {
+            return u[0];
+        }
+        double halfLives = (at - u[1]) / (double) usageHalfLife.toMillis();
+        return u[0] * Math.pow(0.5, halfLives);
+    }
+
+    /** Adds what a closed attempt used (cores over its run time) to its owner's usage. */
+    private void charge(String user, Attempt a) {
+        if (a.end().isBefore(a.start())) {
+            return;
+        }
+        int cores = 0;
+        for (NodeSlot s : a.nodes()) {
+            cores += s.cores();
+        }
+        double seconds = Duration.between(a.start(), a.end()).toMillis() / 1000.0;
+        restoreUsage(user, cores * seconds, a.end());
+    }
+
+    private java.util.Optional<dev.hpc.head.sched.QueueDef> queueDef(String name) {
+        return java.util.Optional.ofNullable(queueDefs.get(name));
+    }
+
+    /**
+     * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
+     * queue, or a request over the queue's limits, is refused with what to change.
+     */
+    private JobSpec admitToQueue(JobSpec spec) {
+        if (queueDefs.isEmpty()) {
+            return spec;
+        }
+        dev.hpc.head.sched.QueueDef q = queueDefs.get(spec.queue());
+        if (q == null) {
+            throw new InvalidRequestException("queue '" + spec.queue() + "' does not exist; queues are: "
+                    + String.join(", ", queueDefs.keySet()) + " (the default is " + defaultQueue + ")");
+        }
+        if (!q.enabled()) {
+            throw new InvalidRequestException("queue '" + q.name() + "' is disabled: it accepts no new jobs; "
+                    + "submit to another queue (" + String.join(", ", enabledQueues()) + ")");
+        }
+        Resources r = spec.resources();
+        if (!r.hasWalltime() && !q.defaultWalltime().isZero()) {
+            r = r.withWalltime(q.defaultWalltime());
+        }
+        if (!q.maxWalltime().isZero() && r.walltime().compareTo(q.maxWalltime()) > 0) {
+            throw new InvalidRequestException("the job asks for walltime " + hms(r.walltime()) + " but queue '"
+                    + q.name() + "' allows at most " + hms(q.maxWalltime()) + "; ask for less (-l walltime) or "
+                    + "use another queue (-q)");
+        }
+        if (q.maxCoresPerJob() > 0 && r.totalCores() > q.maxCoresPerJob()) {
+            throw new InvalidRequestException("the job asks for " + r.totalCores() + " cores (" + r.nodes()
+                    + " node(s) x " + r.coresPerNode() + ") but queue '" + q.name() + "' allows at most "
+                    + q.maxCoresPerJob() + " per job; ask for fewer or use another queue (-q)");
+        }
+        return r == spec.resources() ? spec : spec.withResources(r);
+    }
+
+    private List<String> enabledQueues() {
+        List<String> out = new ArrayList<>();
+        queueDefs.values().forEach(q -> {
+            if (q.enabled()) {
+                out.add(q.name());
+            }
+        });
+        return out;
+    }
+
+    private static String hms(Duration d) {
+        long s = d.toSeconds();
+        return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+    }
+
+    /**
+     * Refuses a request that no node of its queue could ever hold, generic resources included
+     * ({@link #checkFeasible} has checked cores and memory over the whole cluster already).
+     */
+    private void checkFeasibleInQueue(JobSpec spec) {
+        Resources r = spec.resources();
+        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
+        boolean restricted = q.isPresent() && !q.get().nodes().isEmpty();
+        if (nodes.isEmpty() || (r.generic().isEmpty() && !restricted)) {
+            return;
+        }
+        int fitting = 0;
+        int withGeneric = 0;
+        for (NodeEntry n : nodes.values()) {
+            if (q.isPresent() && !q.get().allowsNode(n.name)) {
+                continue;
+            }
+            boolean generic = dev.hpc.head.sched.NodeCapacityChecks.covers(n.generic, r.generic());
+            if (generic) {
+                withGeneric++;
+            }
+            if (generic && n.cores >= r.coresPerNode() && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
+                fitting++;
+            }
+        }
+        if (fitting >= r.nodes()) {
+            return;
+        }
+        String where = restricted ? "queue '" + spec.queue() + "'" : "the cluster";
+        if (!r.generic().isEmpty() && withGeneric == 0) {
+            throw new InvalidRequestException("the job asks for " + genericText(r.generic()) + " per node but no node "
+                    + "of " + where + " has " + (r.generic().size() == 1 ? "it" : "them") + "; workers declare "
+                    + "generic resources with --generic (e.g. --generic gpu=2)");
+        }
+        throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
+                + " cores" + (r.generic().isEmpty() ? "" : " and " + genericText(r.generic())) + " each but "
+                + where + " has only " + fitting + " such node" + (fitting == 1 ? "" : "s"));
+    }
+
+    private static String genericText(Map<String, Long> g) {
+        List<String> parts = new ArrayList<>();
+        g.forEach((k, v) -> parts.add(k + "=" + v));
+        return String.join(",", parts);
+    }
+
+    /** Whether the nodes of a placement still have the generic resources it asks for free. */
+    private boolean genericFits(List<NodeSlot> slots, Map<String, Long> generic) {
+        if (generic.isEmpty()) {
+            return true;
+        }
+        for (NodeSlot s : slots) {
+            NodeEntry n = nodes.get(s.node());
+            if (n == null || !dev.hpc.head.sched.NodeCapacityChecks.covers(n.freeGeneric(), generic)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A view for one plan at {@code now}: the queue in groups, the nodes, the running tasks with
+     * their walltimes, the queue definitions and each user's decayed usage. Valid until the next command.
+     */
+    public ClusterSnapshot snapshot(Instant now) {
+        ClusterSnapshot basic = basicSnapshot();
+        List<dev.hpc.head.sched.QueueGroup> groups = new ArrayList<>();
+        queue.groups().forEach((g, tasks) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
+                g.priority(), () -> tasks.stream().map(this::pending).iterator())));
+        List<dev.hpc.head.sched.RunningTask> runningTasks = new ArrayList<>(running.size());
+        for (TaskEntry t : running.values()) {
+            if (t.state != JobState.RUNNING) {
+                continue;
+            }
+            Resources r = t.job.spec.resources();
+            runningTasks.add(new dev.hpc.head.sched.RunningTask(t.key(), t.job.spec.owner(), t.job.spec.queue(),
+                    t.current().nodes(), r.generic(), t.current().start(), r.walltime()));
+        }
+        Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
+                new TreeMap<>(queueDefs));
+        Map<String, Double> decayed = usage(now);
+        return new ClusterSnapshot() {
+            @Override
+            public Iterable<PendingTask> queue() {
+                return basic.queue();
+            }
+
+            @Override
+            public List<NodeCapacity> nodes() {
+                return basic.nodes();
+            }
+
+            @Override
+            public List<dev.hpc.head.sched.QueueGroup> groups() {
+                return groups;
+            }
+
+            @Override
+            public List<dev.hpc.head.sched.RunningTask> running() {
+                return runningTasks;
+            }
+
+            @Override
+            public Map<String, dev.hpc.head.sched.QueueDef> queues() {
+                return defs;
+            }
+
+            @Override
+            public Map<String, Double> usage() {
+                return decayed;
+            }
+        };
+    }
+
+    /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
+    public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
+        Map<String, int[]> counts = new TreeMap<>();
+        for (JobEntry e : jobs.values()) {
+            JobState st = e.state();
+            if (st.isTerminal()) {
+                continue;
+            }
+            int[] c = counts.computeIfAbsent(e.spec.queue(), k -> new int[4]);
+            switch (st) {
+                case RUNNING -> c[1]++;
+                case HELD -> c[2]++;
+                default -> c[now.isBefore(e.spec.notBefore()) ? 3 : 0]++;
+            }
+        }
+        List<dev.hpc.head.sched.QueueDef> defs = new ArrayList<>(queueDefs.values());
+        if (defs.isEmpty()) {
+            defs.add(dev.hpc.head.sched.QueueDef.open(defaultQueue));
+        }
+        List<dev.hpc.api.QueueInfo> out = new ArrayList<>();
+        for (dev.hpc.head.sched.QueueDef q : defs) {
+            int[] c = counts.getOrDefault(q.name(), new int[4]);
+            out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
+                    q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
+                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3]));
+        }
+        return out;
+    }
+
+    /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
+    private void alter(Command.Alter c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        if (c.job().arrayIndex().isPresent()) {
+            throw RequestRejected.notAllowed("qalter changes a whole job; name the job (" + e.id
+                    + "), not one of its array tasks");
+        }
+        for (TaskEntry t : e.tasks) {
+            if (t.state != JobState.QUEUED && t.state != JobState.HELD) {
+                throw RequestRejected.notAllowed("job " + e.id + " has " + (e.tasks.length == 1 ? "" : "a task that ")
+                        + (e.tasks.length == 1 ? "state " : "is ") + t.state + "; only a job whose tasks are all "
+                        + "queued or held can be altered");
+            }
+        }
+        JobSpec next = admitToQueue(c.change().apply(e.spec));
+        checkFeasible(next.resources());
+        checkFeasibleInQueue(next);
+        List<TaskEntry> queued = new ArrayList<>();
+        for (TaskEntry t : e.tasks) {
+            if (queue.remove(t)) {
+                queued.add(t);
+            }
+        }
+        e.spec = next;
+        for (TaskEntry t : queued) {
+            t.comment = "altered by " + c.user() + "; waiting for the scheduler";
+            queue.add(t);
+        }
+        touch(e, out);
+        out.answer(e.toRecord());
+        out.reschedule();
     }
 }

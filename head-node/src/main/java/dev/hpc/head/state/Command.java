@@ -21,10 +21,27 @@ public sealed interface Command {
     record Cancel(JobId.JobRef job, String user, Instant now) implements Command {
     }
 
-    record Hold(JobId.JobRef job, String user) implements Command {
+    /** Hold with PBS hold types: {@code u} user, {@code o} operator (either or both). */
+    record Hold(JobId.JobRef job, String user, String types) implements Command {
+        public Hold(JobId.JobRef job, String user) {
+            this(job, user, "u");
+        }
     }
 
-    record Release(JobId.JobRef job, String user) implements Command {
+    /** Release the holds of the given types; a task is queued again once it has no hold left. */
+    record Release(JobId.JobRef job, String user, String types) implements Command {
+        public Release(JobId.JobRef job, String user) {
+            this(job, user, "u");
+        }
+    }
+
+    /**
+     * {@code qalter}: change a job whose tasks are all queued or held. {@code change} makes the new
+     * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
+     * before anything changes.
+     */
+    record Alter(JobId.JobRef job, java.util.function.UnaryOperator<dev.hpc.api.JobSpec> change, String user,
+                 Instant now) implements Command {
     }
 
     /** Start the placements of a plan; each is re-checked and dropped when it no longer fits. */
@@ -53,7 +70,11 @@ public sealed interface Command {
     }
 
     /** Record why queued tasks wait, as the scheduler explained; not persisted. */
-    record Explain(java.util.Map<TaskKey, String> reasons) implements Command {
+    record Explain(java.util.Map<TaskKey, String> reasons, java.util.Map<TaskKey, Instant> estimates)
+            implements Command {
+        public Explain(java.util.Map<TaskKey, String> reasons) {
+            this(reasons, java.util.Map.of());
+        }
     }
 
     // ---- node administration and health (see docs/nodes.md)

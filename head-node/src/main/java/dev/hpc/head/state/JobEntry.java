@@ -13,7 +13,8 @@ import java.util.List;
 /** The mutable form of a job inside the state; its state is the summary of its tasks. */
 final class JobEntry {
     final JobId id;
-    final JobSpec spec;
+    /** Changes only through {@code qalter}, with the job's queued tasks out of the queue index meanwhile. */
+    JobSpec spec;
     final Instant submitted;
     final TaskEntry[] tasks;
     /** Sorted array indices, parallel to {@link #tasks}; empty for a plain job. */

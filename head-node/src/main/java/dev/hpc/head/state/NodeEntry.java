@@ -20,6 +20,8 @@ final class NodeEntry {
     Map<String, Long> generic = new TreeMap<>();
     int coresUsed;
     long memoryUsed;
+    /** Generic resources held by running tasks ({@code gpu=1}), per name. */
+    final Map<String, Long> genericUsed = new TreeMap<>();
     /** True while the node is up: registered and heard from within its timeout. */
     boolean up;
     /**
@@ -74,6 +76,28 @@ final class NodeEntry {
 
     long freeMemory() {
         return Math.max(0, memory - memoryUsed);
+    }
+
+    /** Adds ({@code sign} 1) or gives back ({@code sign} -1) generic resources a task holds here. */
+    void useGeneric(Map<String, Long> amounts, int sign) {
+        amounts.forEach((k, v) -> {
+            long now = genericUsed.getOrDefault(k, 0L) + sign * v;
+            if (now <= 0) {
+                genericUsed.remove(k);
+            } else {
+                genericUsed.put(k, now);
+            }
+        });
+    }
+
+    /** The generic resources no task holds. */
+    Map<String, Long> freeGeneric() {
+        if (genericUsed.isEmpty()) {
+            return generic;
+        }
+        Map<String, Long> out = new TreeMap<>(generic);
+        genericUsed.forEach((k, v) -> out.merge(k, -v, Long::sum));
+        return out;
     }
 
     /** What explains the state: why it is down, why it is offline, why it drains; empty when it works. */

@@ -22,6 +22,12 @@ final class TaskEntry {
     Instant end = Instant.EPOCH;
     /** Set by a cancel of a running task; the worker's result then ends the task as cancelled. */
     boolean cancelRequested;
+    /** The hold types of a held task: u (user), o (operator). */
+    String holds = "";
+    /** Set by the scheduler's explanation: the queued task waits for a dependency (shown as hold type s). */
+    boolean dependencyWait;
+    /** When the scheduler expects the queued task to start; {@link Instant#EPOCH} when it has no estimate. */
+    Instant estimatedStart = Instant.EPOCH;
 
     TaskEntry(JobEntry job, Task task) {
         this.job = job;
@@ -32,6 +38,10 @@ final class TaskEntry {
         this.reason = task.reason();
         this.comment = task.comment();
         this.end = task.end();
+        this.holds = task.state() == JobState.HELD ? task.holds().replace("s", "") : "";
+        if (this.state == JobState.HELD && this.holds.isEmpty()) {
+            this.holds = "u";
+        }
     }
 
     TaskKey key() {
@@ -66,6 +76,9 @@ final class TaskEntry {
     }
 
     Task toRecord() {
-        return new Task(index, state, attempts, exitStatus, reason, comment, end);
+        boolean queued = state == JobState.QUEUED;
+        String shownHolds = state == JobState.HELD ? holds : queued && dependencyWait ? "s" : "";
+        return new Task(index, state, attempts, exitStatus, reason, comment, end, shownHolds,
+                queued ? estimatedStart : Instant.EPOCH);
     }
 }

@@ -31,7 +31,15 @@ import java.util.logging.Logger;
 /** Jobs, nodes and counters in an H2 database of this head's own. */
 public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 2;
+    private static final int SCHEMA_VERSION = 3;
+    /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
+    private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
+            new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                    return size() > 100_000;
+                }
+            });
     /** The event log keeps about this many of the newest alerts. */
     private static final long EVENTS_KEPT = 100_000;
 
@@ -134,6 +142,13 @@ public final class JobStore implements AutoCloseable {
                         + "at TIMESTAMP WITH TIME ZONE NOT NULL, kind VARCHAR(64) NOT NULL, "
                         + "subject VARCHAR(512) NOT NULL, message VARCHAR(8192) NOT NULL)");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 2)");
+            }
+            if (version < 3) {
+                // fair-share: what each ended attempt used, one row per attempt (docs/scheduling.md)
+                s.execute("CREATE TABLE usage (attempt BIGINT PRIMARY KEY, owner VARCHAR(256) NOT NULL, "
+                        + "core_seconds DOUBLE PRECISION NOT NULL, ended TIMESTAMP WITH TIME ZONE NOT NULL)");
+                s.execute("CREATE INDEX usage_ended ON usage (ended)");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 3)");
             }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
@@ -246,8 +261,75 @@ public final class JobStore implements AutoCloseable {
                 ps.executeBatch();
             }
         }
+        recordUsage(jobs.values());
         writeConnection.commit();
         lastCommit = Instant.now();
+    }
+
+    /**
+     * Records the usage of every ended attempt of the jobs written (cores times run time), once per
+     * attempt: the rows are keyed by attempt id, so a job written again, or mirrored by a standby,
+     * writes the same rows. Part of the same commit as the jobs.
+     */
+    private void recordUsage(java.util.Collection<Job> jobs) throws SQLException {
+        PreparedStatement ps = null;
+        try {
+            for (Job j : jobs) {
+                for (dev.hpc.api.Task t : j.tasks()) {
+                    for (dev.hpc.api.Attempt a : t.attempts()) {
+                        if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
+                            continue;
+                        }
+                        if (ps == null) {
+                            ps = writeConnection.prepareStatement("MERGE INTO usage (attempt, owner, core_seconds, "
+                                    + "ended) KEY (attempt) VALUES (?, ?, ?, ?)");
+                        }
+                        int cores = 0;
+                        for (dev.hpc.api.NodeSlot s : a.nodes()) {
+                            cores += s.cores();
+                        }
+                        ps.setLong(1, a.id());
+                        ps.setString(2, j.spec().owner());
+                        ps.setDouble(3, cores * (java.time.Duration.between(a.start(), a.end()).toMillis() / 1000.0));
+                        ps.setObject(4, a.end().atOffset(java.time.ZoneOffset.UTC));
+                        ps.addBatch();
+                        charged.add(a.id());
+                    }
+                }
+            }
+            if (ps != null) {
+                ps.executeBatch();
+            }
+        } finally {
+            if (ps != null) {
+                ps.close();
+            }
+        }
+    }
+
+    /**
+     * Each user's usage decayed to {@code now} with the given half-life, from the attempts recorded
+     * in this store; rows older than 30 half-lives (worth less than a billionth) are deleted.
+     */
+    public void loadUsage(Instant now, java.time.Duration halfLife, UsageSink sink) {
+        Instant cutoff = now.minus(halfLife.multipliedBy(30));
+        synchronized (this) {
+            try (PreparedStatement del = readConnection.prepareStatement("DELETE FROM usage WHERE ended < ?")) {
+                del.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+                del.executeUpdate();
+            } catch (SQLException e) {
+                LOG.log(Level.WARNING, "cannot prune old usage records", e);
+            }
+        }
+        query("SELECT owner, SUM(core_seconds * POWER(0.5, DATEDIFF('MILLISECOND', ended, ?) / ?)) FROM usage "
+                + "GROUP BY owner ORDER BY owner", ps -> {
+                    ps.setObject(1, now.atOffset(java.time.ZoneOffset.UTC));
+                    ps.setDouble(2, (double) halfLife.toMillis());
+                }, rs -> sink.accept(rs.getString(1), rs.getDouble(2), now));
+    }
+
+    public interface UsageSink {
+        void accept(String user, double coreSeconds, Instant asOf);
     }
 
     /**

@@ -154,9 +154,13 @@ class SchedulerTest {
         for (int i = 1; i <= 100; i++) {
             queue.add(aTask(i, 1));
         }
-        Plan plan = Scheduler.plan(snapshot(queue, List.of(aFreeNode("n1", 2))), Policy.DEFAULT, NOW);
+        Plan plan = Scheduler.plan(snapshot(queue, List.of(aFreeNode("n1", 2))),
+                Policy.DEFAULT.withReservationDepth(0), NOW);
         assertEquals(2, plan.placements().size());
         assertTrue(plan.waiting().isEmpty(), "tasks behind a full cluster are not examined");
+        Plan withBackfill = Scheduler.plan(snapshot(queue, List.of(aFreeNode("n1", 2))), Policy.DEFAULT, NOW);
+        assertEquals(Policy.DEFAULT.reservationDepth(), withBackfill.waiting().size(),
+                "once the cluster is full only the tasks that get a reservation are examined");
     }
 
     @Test

@@ -60,6 +60,14 @@ class WebViewWorkersBrowserTest {
             page.openDetail(id);
             page.awaitDetailLetter("R");
             assertTrue(page.text("detail-history").contains(node + "/4"), page.detailText());
+            // issue 7: the live output, read from the worker every 2 s while the job runs
+            WireWorker runner = node.equals("n01") ? worker : other;
+            runner.output(id, "step 1\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            page.awaitUntil("the live output shows step 1", d -> page.text("detail-output").contains("step 1")
+                    ? Boolean.TRUE : null);
+            runner.output(id, "step 1\nstep 2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            page.awaitUntil("the live output shows step 2", d -> page.text("detail-output").contains("step 2")
+                    ? Boolean.TRUE : null);
             page.screenshot("nodes-running", "node-grid");
             page.screenshot("job-running");
 

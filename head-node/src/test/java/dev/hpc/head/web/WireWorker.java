@@ -33,6 +33,9 @@ public final class WireWorker implements AutoCloseable {
     private final CompletableFuture<WireMessage.Welcome> welcome = new CompletableFuture<>();
     private volatile WebSocket socket;
     private volatile boolean silent;
+    /** What the tasks "wrote" to stdout, by task name, for reads of their output (hpc peek). */
+    private final Map<String, byte[]> outputs = new ConcurrentHashMap<>();
+    private volatile boolean answerReads = true;
 
     private WireWorker(String node) {
         this.node = node;
@@ -102,6 +105,10 @@ public final class WireWorker implements AutoCloseable {
             running.put(order.attemptId(), order);
             send(new WireMessage.TaskStarted(order.attemptId(), 40_000 + order.attemptId()));
             launches.computeIfAbsent(order.taskName(), k -> new CompletableFuture<>()).complete(order);
+        } else if (message instanceof WireMessage.ReadOutput r) {
+            if (answerReads) {
+                send(readOutput(r));
+            }
         } else if (message instanceof WireMessage.Kill k) {
             LaunchOrder order = running.remove(k.attemptId());
             if (order != null) {
@@ -109,6 +116,31 @@ public final class WireWorker implements AutoCloseable {
                         256 + 15, k.reason(), Instant.now())));
             }
         }
+    }
+
+    /** Answers a read as the real worker does, from what {@link #output} gave; stderr is always empty. */
+    private WireMessage.OutputChunk readOutput(WireMessage.ReadOutput r) {
+        String task = launches.values().stream().map(f -> f.getNow(null)).filter(o -> o != null
+                && o.attemptId() == r.attemptId()).map(LaunchOrder::taskName).findFirst().orElse("");
+        if (task.isEmpty()) {
+            return new WireMessage.OutputChunk(r.requestId(), 0, new byte[0], 0, "", "node " + node
+                    + " has no output of attempt " + r.attemptId());
+        }
+        byte[] all = r.stream().equals("stdout") ? outputs.getOrDefault(task, new byte[0]) : new byte[0];
+        long start = r.offset() < 0 ? Math.max(0, all.length + r.offset()) : Math.min(r.offset(), all.length);
+        int n = (int) Math.min(r.maxBytes(), all.length - start);
+        return new WireMessage.OutputChunk(r.requestId(), start, java.util.Arrays.copyOfRange(all, (int) start,
+                (int) start + n), all.length, "/work/" + task + "." + r.stream(), "");
+    }
+
+    /** Sets what the task has written to its stdout so far (read back through GET .../output). */
+    public void output(String taskName, byte[] stdout) {
+        outputs.put(taskName, stdout.clone());
+    }
+
+    /** Whether reads of output are answered; a worker that does not answer makes the head time out. */
+    public void answerReads(boolean answer) {
+        answerReads = answer;
     }
 
     public String node() {

@@ -1,0 +1,123 @@
+package dev.hpc.head.api;
+
+import dev.hpc.api.Codec;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.JobId;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.QueueInfo;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.state.Holds;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
+ * and release with hold types ({@code qhold -h o}). Mounted before {@link ApiRoutes}' own hold and
+ * release routes, which they extend with an optional body. Errors go to the failure handler of
+ * {@link ApiRoutes}.
+ */
+public final class SchedulingRoutes {
+    private static final Set<String> HOLD_FIELDS = Set.of("holdTypes", "user");
+    private static final Set<String> ALTER_FIELDS = Set.of("options", "user");
+
+    private final HeadService head;
+
+    public SchedulingRoutes(HeadService head) {
+        this.head = head;
+    }
+
+    public void mount(Router router) {
+        router.get("/api/v1/queues").handler(this::queues);
+        router.post("/api/v1/jobs/:id/alter").handler(this::alter);
+        router.post("/api/v1/jobs/:id/hold").handler(this::hold);
+        router.post("/api/v1/jobs/:id/release").handler(this::release);
+    }
+
+    private void queues(RoutingContext ctx) {
+        reply(ctx, head.queues(), list -> {
+            List<Object> out = new ArrayList<>();
+            for (QueueInfo q : list) {
+                out.add(q.toMap());
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("queues", out);
+            return m;
+        });
+    }
+
+    private void alter(RoutingContext ctx) {
+        JsonFields body = body(ctx, ALTER_FIELDS);
+        if (!body.has("options")) {
+            throw new InvalidRequestException("say what to change: a body {\"options\": [\"-N\", \"newname\", "
+                    + "\"-l\", \"walltime=01:00:00\"]} with qalter options -N, -p, -l, -q");
+        }
+        String user = who(ctx, body);
+        Alteration change = Alteration.parse(body.strings("options"), user, head.scheduling().defaultQueue());
+        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, user), j -> Codec.toMap(j, false));
+    }
+
+    private void hold(RoutingContext ctx) {
+        JsonFields body = body(ctx, HOLD_FIELDS);
+        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), who(ctx, body),
+                Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
+    }
+
+    private void release(RoutingContext ctx) {
+        JsonFields body = body(ctx, HOLD_FIELDS);
+        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), who(ctx, body),
+                Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
+        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
+            return JsonFields.of(Map.of());
+        }
+        String text = ctx.body().asString("UTF-8");
+        if (text.isBlank()) {
+            return JsonFields.of(Map.of());
+        }
+        return Json.readObject(text).allowOnly(allowed);
+    }
+
+    /** Who asks: the X-Hpc-User header, else the body's user. */
+    private static String who(RoutingContext ctx, JsonFields body) {
+        String header = ctx.request().getHeader("X-Hpc-User");
+        String user = header != null ? header : body.string("user", "");
+        if (user.isBlank()) {
+            throw new InvalidRequestException("say who you are: send the X-Hpc-User header or a 'user' field");
+        }
+        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
+            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
+        }
+        return user;
+    }
+
+    private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {
+        result.whenComplete((value, error) -> {
+            if (error != null) {
+                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+                return;
+            }
+            try {
+                Object body = render.apply(value);
+                if (!ctx.response().ended()) {
+                    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+                            .end(Json.write(body));
+                }
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+            }
+        });
+    }
+}

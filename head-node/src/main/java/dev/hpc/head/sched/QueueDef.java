@@ -1,0 +1,60 @@
+package dev.hpc.head.sched;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A queue (a PBS queue, a Slurm partition) as configured on the head.
+ *
+ * @param nodes             the nodes its jobs may use, by name; empty means every node
+ * @param defaultWalltime   given to a job that asks for none ({@link Duration#ZERO}: none)
+ * @param maxWalltime       the longest walltime a job may ask for ({@link Duration#ZERO}: no limit); also
+ *                          the expected run time of a running job that has no walltime
+ * @param maxCoresPerJob    the most cores one task may ask for, over all its nodes (0: no limit)
+ * @param maxRunningPerUser the most tasks one user may run in the queue at once (0: no limit)
+ * @param enabled           whether it accepts new jobs
+ * @param started           whether its jobs are scheduled (a stopped queue accepts but runs nothing)
+ */
+public record QueueDef(String name, int priority, Set<String> nodes, Duration defaultWalltime, Duration maxWalltime,
+                       int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started) {
+
+    public QueueDef {
+        nodes = Collections.unmodifiableSet(new TreeSet<>(nodes));
+    }
+
+    /** A queue with no limits, enabled and started: what the head has when no queue is configured. */
+    public static QueueDef open(String name) {
+        return new QueueDef(name, 0, Set.of(), Duration.ZERO, Duration.ZERO, 0, 0, true, true);
+    }
+
+    public boolean allowsNode(String node) {
+        return nodes.isEmpty() || nodes.contains(node);
+    }
+
+    public QueueDef withStarted(boolean s) {
+        return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
+                enabled, s);
+    }
+
+    public QueueDef withMaxRunningPerUser(int max) {
+        return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, max, enabled,
+                started);
+    }
+
+    public QueueDef withNodes(Set<String> n) {
+        return new QueueDef(name, priority, n, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
+                enabled, started);
+    }
+
+    public QueueDef withPriority(int p) {
+        return new QueueDef(name, p, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser, enabled,
+                started);
+    }
+
+    public QueueDef withMaxWalltime(Duration w) {
+        return new QueueDef(name, priority, nodes, defaultWalltime, w, maxCoresPerJob, maxRunningPerUser, enabled,
+                started);
+    }
+}

@@ -1,0 +1,56 @@
+package dev.hpc.api;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A queue as {@code GET /api/v1/queues} shows it: its definition and how many of its jobs are in each
+ * state. A walltime of {@link Duration#ZERO} and a limit of 0 mean "none"; an empty node list means
+ * every node. {@code waiting} counts queued jobs deferred by {@code -a} (PBS's W).
+ */
+public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean started, int priority,
+                        Duration defaultWalltime, Duration maxWalltime, int maxCoresPerJob, int maxRunningPerUser,
+                        List<String> nodes, int queued, int running, int held, int waiting) {
+    public QueueInfo {
+        nodes = List.copyOf(nodes);
+    }
+
+    public int total() {
+        return queued + running + held + waiting;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("default", isDefault);
+        m.put("enabled", enabled);
+        m.put("started", started);
+        m.put("priority", priority);
+        m.put("defaultWalltimeSeconds", defaultWalltime.toSeconds());
+        m.put("maxWalltimeSeconds", maxWalltime.toSeconds());
+        m.put("maxCoresPerJob", maxCoresPerJob);
+        m.put("maxRunningPerUser", maxRunningPerUser);
+        m.put("nodes", nodes);
+        Map<String, Object> jobs = new LinkedHashMap<>();
+        jobs.put("queued", queued);
+        jobs.put("running", running);
+        jobs.put("held", held);
+        jobs.put("waiting", waiting);
+        jobs.put("total", total());
+        m.put("jobs", jobs);
+        return m;
+    }
+
+    public static QueueInfo read(JsonFields f) {
+        JsonFields jobs = f.object("jobs");
+        return new QueueInfo(f.string("name"), f.bool("default", false), f.bool("enabled", true),
+                f.bool("started", true), f.intValue("priority", 0),
+                Duration.ofSeconds(f.longValue("defaultWalltimeSeconds", 0)),
+                Duration.ofSeconds(f.longValue("maxWalltimeSeconds", 0)), f.intValue("maxCoresPerJob", 0),
+                f.intValue("maxRunningPerUser", 0), f.has("nodes") ? f.strings("nodes") : List.of(),
+                jobs.intValue("queued", 0), jobs.intValue("running", 0), jobs.intValue("held", 0),
+                jobs.intValue("waiting", 0));
+    }
+}
