@@ -58,7 +58,8 @@ final class ClusterStatusRoutes {
         self.put("name", head.config().name());
         self.put("address", head.config().bindHost() + ":" + ctx.request().localAddress().port());
         self.put("pid", ProcessHandle.current().pid());
-        self.put("role", head.isActive() ? "ACTIVE" : "STANDBY");
+        self.put("role", head.isActive() ? "ACTIVE" : leadership.map(Leadership::role)
+                .filter(r -> !r.equals("ACTIVE")).orElse("STANDBY"));
         self.put("epoch", head.epoch());
         self.put("startedAt", head.startedAt().toString());
         self.put("lastChange", head.store().lastCommit().toString());

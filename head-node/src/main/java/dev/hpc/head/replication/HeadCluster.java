@@ -12,6 +12,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.replicatedmap.ReplicatedMap;
 import dev.hpc.api.HpcException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -84,8 +85,8 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     /** Each head's status line (role, epoch, pid, ...), keyed by head name; see {@link Leadership}. */
-    public IMap<String, String> heads() {
-        return hazelcast.getMap(HEADS);
+    public ReplicatedMap<String, String> heads() {
+        return hazelcast.getReplicatedMap(HEADS);
     }
 
     IMap<String, Long> meta() {

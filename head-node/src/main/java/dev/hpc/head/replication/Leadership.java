@@ -45,6 +45,9 @@ public final class Leadership implements AutoCloseable {
     private volatile String knownActive = "";
     private volatile Instant activeLostAt = Instant.EPOCH;
     private boolean mirroring;
+    private long recordedEpoch;
+    private volatile String role = "STARTING";
+    private Instant lastPublished = Instant.EPOCH;
 
     /** Told of each takeover this head makes: the head it replaces, the new epoch and how long it took. */
     public interface TakeoverListener {
@@ -140,6 +143,7 @@ public final class Leadership implements AutoCloseable {
             }
             return;
         }
+        rememberEpoch();
         String active = activeHeadName();
         if (!active.isEmpty()) {
             knownActive = active;
@@ -153,25 +157,43 @@ public final class Leadership implements AutoCloseable {
         if (activeLostAt.equals(Instant.EPOCH)) {
             activeLostAt = since;
         }
-        if (witnesses.agreeLost(knownActive, since, clock.instant())) {
+        if (witnesses.agreeNoActiveHead(since, clock.instant())) {
             takeOver(since);
         }
     }
 
-    /** The head of a current member that says it is active, or "". */
+    /**
+     * A standby keeps the replicated epoch in its own store, so that after every head was stopped,
+     * whichever starts first raises the epoch above any the workers have seen.
+     */
+    private void rememberEpoch() {
+        long replicated = cluster.epoch();
+        if (replicated > recordedEpoch) {
+            store.recordEpoch(replicated);
+            recordedEpoch = replicated;
+        }
+    }
+
+    /**
+     * The current member that says it is active, with the highest epoch when two do (for a moment
+     * after a split heals), or "". Reads only local data: safe on any thread.
+     */
     private String activeHeadName() {
         List<String> present = new ArrayList<>();
         for (HeadCluster.HeadMember m : cluster.members()) {
             present.add(m.name());
         }
-        for (Map.Entry<String, String> e : cluster.heads().entrySet()) {
+        String best = "";
+        long bestEpoch = -1;
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(cluster.heads()).entrySet()) {
             JsonFields f = Json.readObject(e.getValue());
-            if (present.contains(e.getKey()) && "ACTIVE".equals(f.string("role", ""))
-                    && f.longValue("epoch", 0) >= cluster.epoch()) {
-                return e.getKey();
+            long epoch = f.longValue("epoch", 0);
+            if (present.contains(e.getKey()) && "ACTIVE".equals(f.string("role", "")) && epoch > bestEpoch) {
+                best = e.getKey();
+                bestEpoch = epoch;
             }
         }
-        return "";
+        return best;
     }
 
     private void takeOver(Instant lostAt) {
@@ -260,8 +282,19 @@ public final class Leadership implements AutoCloseable {
                 : "; the active head is " + knownActive));
     }
 
-    /** This head's line in the replicated head registry, read by every head's cluster status. */
+    /**
+     * This head's line in the replicated head registry, read by every head's cluster status. The
+     * registry is a ReplicatedMap: reads are local and writes do not wait for the other heads, so a
+     * dying head can never hold up a decision here.
+     */
     private void publishSelf() {
+        String nowRole = service.isActive() ? "ACTIVE" : "STANDBY";
+        Instant now = clock.instant();
+        if (nowRole.equals(role) && now.isBefore(lastPublished.plusSeconds(1))) {
+            return;
+        }
+        role = nowRole;
+        lastPublished = now;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", service.config().name());
         m.put("role", service.isActive() ? "ACTIVE" : "STANDBY");
@@ -272,7 +305,7 @@ public final class Leadership implements AutoCloseable {
         m.put("lastHeartbeat", witnesses.lastHeard().toString());
         m.put("workers", witnesses.count(clock.instant()));
         m.put("updatedAt", clock.instant().toString());
-        cluster.heads().set(service.config().name(), Json.write(m));
+        cluster.heads().put(service.config().name(), Json.write(m));
     }
 
     /** The registry entries of every head, with role DOWN for those no longer in the cluster. */
@@ -299,6 +332,11 @@ public final class Leadership implements AutoCloseable {
         String active = activeHeadName();
         return cluster.members().stream().filter(m -> m.name().equals(active)).map(HeadCluster.HeadMember::apiAddress)
                 .findFirst();
+    }
+
+    /** STARTING until this head has decided, then ACTIVE or STANDBY. */
+    public String role() {
+        return role;
     }
 
     @Override

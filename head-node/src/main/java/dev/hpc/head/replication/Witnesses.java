@@ -27,11 +27,12 @@ public final class Witnesses {
     }
 
     /**
-     * Whether the workers agree that {@code lostHead} is gone: none of them were heard from lately
+     * Whether the workers agree that no head commands them: none of them were heard from lately
      * (there is no one to ask, and no one for two heads to command), or most of those heard since
-     * {@code since} no longer hold a link to it.
+     * {@code since} obey no head at all. A worker that still obeys any head, whatever its name,
+     * disagrees: that head is alive for it, and taking over would give it two masters.
      */
-    public boolean agreeLost(String lostHead, Instant since, Instant now) {
+    public boolean agreeNoActiveHead(Instant since, Instant now) {
         int recent = 0;
         int agreeing = 0;
         for (Testimony t : latest.values()) {
@@ -39,7 +40,7 @@ public final class Witnesses {
                 continue;
             }
             recent++;
-            if (!t.at().isBefore(since) && !t.activeHead().equals(lostHead)) {
+            if (!t.at().isBefore(since) && t.activeHead().isEmpty()) {
                 agreeing++;
             }
         }
