@@ -840,6 +840,8 @@ function saveHash() {
   for (const [k, v] of Object.entries(ui.filter)) if (v) p.set(k, v);
   p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
   if (ui.selected) p.set('job', String(ui.selected));
+  const user = $('user').value.trim();
+  if (user) p.set('as', user); // the other head's page is another origin, with its own localStorage
   return p.toString();
 }
 
@@ -851,6 +853,10 @@ function restoreHash() {
   $('filter-user').value = ui.filter.user;
   $('filter-state').value = ui.filter.state;
   $('filter-queue').value = ui.filter.queue;
+  if (p.get('as') && !$('user').value) {
+    $('user').value = p.get('as');
+    localStorage.setItem('hpc.user', p.get('as'));
+  }
   return p.get('job') ? Number(p.get('job')) : null;
 }
 

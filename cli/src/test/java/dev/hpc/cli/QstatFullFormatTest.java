@@ -122,7 +122,10 @@ class QstatFullFormatTest {
     void heldOnADependencyAndCancelledJobsSayWhy() {
         TestJobs.Spec s = TestJobs.spec();
         s.deps = List.of(new Dependency(DependencyType.AFTEROK, List.of(7L, 8L)));
-        Job held = TestJobs.job(9, s.build(), JobState.HELD, List.of(Task.fresh(-1, true)));
+        // a queued job the scheduler found waiting for its dependencies: a system hold (docs/scheduling.md)
+        Task waiting = new Task(-1, JobState.QUEUED, List.of(), 0, EndReason.NONE,
+                "waiting for dependency: afterok:7.cluster", java.time.Instant.EPOCH, "s", java.time.Instant.EPOCH);
+        Job held = TestJobs.job(9, s.build(), JobState.QUEUED, List.of(waiting));
         Task cancelled = TestJobs.ended(-1, JobState.CANCELLED, T0, Duration.ofSeconds(3), 271, EndReason.CANCELLED);
         Job gone = new Job(TestJobs.id(10), TestJobs.spec().build(), JobState.CANCELLED, T0, List.of(cancelled), "bob",
                 3);
@@ -131,6 +134,7 @@ class QstatFullFormatTest {
         String goneText = QstatFullFormat.block(JobView.whole(gone), true, true, NOW, UTC);
 
         assertTrue(heldText.contains("    Hold_Types = s\n"), heldText);
+        assertTrue(heldText.contains("    job_state = H\n"), heldText);
         assertTrue(heldText.contains("    depend = afterok:7.cluster:8.cluster\n"), heldText);
         assertTrue(goneText.contains("    job_state = F\n"), goneText);
         assertTrue(goneText.contains("    exit_status = 271\n"), goneText);

@@ -105,6 +105,34 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     /** The result of an attempt that could not be started. */
+    /**
+     * {@code setsid INTERPRETER [ARG] SCRIPT}, as the kernel reads a {@code #!} line (everything after the
+     * interpreter is one argument). The script is not executed itself: executing a file that another
+     * thread's fork may still hold open for writing fails with ETXTBSY (exit 126) when tasks start
+     * side by side.
+     */
+    static List<String> interpreterCommand(Path setsid, String scriptText, Path script) {
+        int end = scriptText.indexOf('\n');
+        String line = (end < 0 ? scriptText.substring(2) : scriptText.substring(2, end)).strip();
+        List<String> command = new java.util.ArrayList<>();
+        command.add(setsid.toString());
+        int space = line.indexOf(' ');
+        if (line.isEmpty()) {
+            return List.of(setsid.toString(), script.toString());
+        }
+        if (space < 0) {
+            command.add(line);
+        } else {
+            command.add(line.substring(0, space));
+            String arg = line.substring(space + 1).strip();
+            if (!arg.isEmpty()) {
+                command.add(arg);
+            }
+        }
+        command.add(script.toString());
+        return command;
+    }
+
     public TaskResult launchFailed(LaunchOrder order) {
         return new TaskResult(order.attemptId(), order.taskName(), LAUNCH_FAILED_STATUS, EndReason.LAUNCH_FAILED,
                 clock.instant());
@@ -138,7 +166,7 @@ public final class TaskLauncher implements AutoCloseable {
             // A script that names its interpreter (#!/usr/bin/env python3) runs under it, as when run by
             // hand; any other runs under bash, the shell PBS users expect.
             List<String> command = order.script().startsWith("#!")
-                    ? List.of(setsid.toString(), script.toString())
+                    ? interpreterCommand(setsid, order.script(), script)
                     : List.of(setsid.toString(), bash.toString(), script.toString());
             ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(workDir.toFile())

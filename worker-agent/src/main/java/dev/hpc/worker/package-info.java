@@ -26,6 +26,7 @@
  * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop),
  * {@link dev.hpc.worker.SpawnSupervisor} and {@link dev.hpc.worker.SpawnedCommand} (commands spawned into an
  * attempt by MPI or hpc dsh, on any node of its allocation) and {@link dev.hpc.worker.SpawnSupport} (what
- * tasks get to spawn: variables, host files; docs/mpi.md).
+ * tasks get to spawn: variables, host files; docs/mpi.md), {@link dev.hpc.worker.OutputFiles} (the output
+ * files of the attempts it ran, read for a head by attempt and stream, never by path: qpeek, the web view).
  */
 package dev.hpc.worker;

@@ -30,7 +30,7 @@ public record Policy(int maxStartsPerCycle, int reservationDepth, int maxTasksEx
 
     /** The default settings with another limit of starts per cycle. */
     public Policy(int maxStartsPerCycle) {
-        this(maxStartsPerCycle, 16, 50_000, Weights.DEFAULT, Duration.ofDays(7));
+        this(maxStartsPerCycle, 16, 10_000, Weights.DEFAULT, Duration.ofDays(7));
     }
 
     public Policy withWeights(Weights w) {

@@ -51,6 +51,11 @@ import java.util.TreeSet;
  * <p>Pure and deterministic: the same snapshot, policy and time give the same plan.
  */
 public final class Scheduler {
+    private static final int INDEX_BITS = 22;
+    private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
+    /** Estimates reach at most this far ahead (about 69 years): beyond it, "no estimate". */
+    private static final long MAX_HORIZON = 1L << (63 - INDEX_BITS);
+
     /** How the reason of a task waiting for a dependency begins. */
     public static final String DEPENDENCY_REASON = "waiting for dependency: ";
 
@@ -146,9 +151,13 @@ public final class Scheduler {
             long duration = expectedDuration(r.walltime(), queue);
             long end = duration == NodePool.NEVER ? NodePool.NEVER : nowMillis + duration;
             Set<String> avoid = avoidable(task, queue);
+            // A request that found too little room, reservations aside, fails again whatever its walltime;
+            // one refused only for a reservation may fit with a shorter walltime.
             Shape shape = avoid.isEmpty() ? new Shape(queue.name(), r.nodes(), r.coresPerNode(), r.memoryPerNode(),
-                    r.generic(), end == NodePool.NEVER ? -1 : duration) : null;
-            String failure = shape == null ? null : failed.get(shape);
+                    r.generic(), -1) : null;
+            Shape timed = shape == null ? null : new Shape(shape.queue(), shape.nodes(), shape.cores(),
+                    shape.memory(), shape.generic(), end == NodePool.NEVER ? -2 : duration);
+            String failure = shape == null ? null : failed.getOrDefault(shape, failed.get(timed));
             if (failure == null) {
                 List<NodeSlot> slots = pool.totalFree == 0 ? List.of() : place(task, queue, avoid, end);
                 if (!slots.isEmpty()) {
@@ -161,7 +170,7 @@ public final class Scheduler {
                         : resourceReason(r, queue) + (avoid.isEmpty() ? ""
                         : "; keeping off " + String.join(", ", avoid) + ", where an earlier attempt failed");
                 if (shape != null) {
-                    failed.put(shape, failure);
+                    failed.put(blockedBy == null ? shape : timed, failure);
                 }
             }
             if (reservations < policy.reservationDepth()) {
@@ -370,9 +379,11 @@ public final class Scheduler {
             int c = r.coresPerNode();
             long m = r.memoryPerNode();
             Map<String, Long> g = r.generic();
-            List<long[]> candidates = new ArrayList<>();
             int[] scope = queue.nodes().isEmpty() ? null : allowedNodes(queue);
             int n = scope == null ? pool.size : scope.length;
+            // each candidate as one long: milliseconds from now in the high bits, the node index in the low 22
+            long[] keys = new long[n];
+            int count = 0;
             for (int k = 0; k < n; k++) {
                 int i = scope == null ? k : scope[k];
                 if (!pool.schedulable[i] || !pool.couldHold(i, c, m, g)
@@ -380,18 +391,26 @@ public final class Scheduler {
                     continue;
                 }
                 long t = pool.earliestFit(i, c, m, g, nowMillis);
-                if (t != NodePool.NEVER) {
-                    candidates.add(new long[] {t, i});
+                if (t != NodePool.NEVER && t - nowMillis < MAX_HORIZON) {
+                    keys[count++] = ((t - nowMillis) << INDEX_BITS) | i;
                 }
             }
-            if (candidates.size() < r.nodes()) {
+            if (count < r.nodes()) {
                 return NodePool.NEVER;
             }
-            candidates.sort(Comparator.<long[]>comparingLong(a -> a[0]).thenComparingLong(a -> a[1]));
-            long at = candidates.get(r.nodes() - 1)[0];
+            if (r.nodes() == 1) {
+                long min = Long.MAX_VALUE;
+                for (int k = 0; k < count; k++) {
+                    min = Math.min(min, keys[k]);
+                }
+                keys[0] = min;
+            } else {
+                java.util.Arrays.sort(keys, 0, count);
+            }
+            long at = nowMillis + (keys[r.nodes() - 1] >>> INDEX_BITS);
             long until = duration == NodePool.NEVER ? NodePool.NEVER : at + duration;
             for (int k = 0; k < r.nodes(); k++) {
-                pool.reserve((int) candidates.get(k)[1], task.key(), at, until, c, m, g);
+                pool.reserve((int) (keys[k] & INDEX_MASK), task.key(), at, until, c, m, g);
             }
             return at;
         }
