@@ -165,7 +165,8 @@ class FailoverIT {
                         () -> acknowledged.keySet().stream().filter(i -> !Files.exists(markers.resolve(i + ".txt")))
                                 .count() + " markers missing, e.g. " + acknowledged.entrySet().stream()
                                 .filter(e -> !Files.exists(markers.resolve(e.getKey() + ".txt"))).limit(5)
-                                .map(e -> e.getValue()).toList() + "; " + cluster.describe());
+                                .map(e -> e.getValue() + " " + jobState(cluster, e.getValue())).toList() + "; "
+                                + cluster.describe());
                 Map<String, Job> jobs = Poll.value("every acknowledged job is COMPLETED", WAIT, () -> {
                     Map<String, Job> byId = byId(cluster.client().allJobs(HeadClient.JobQuery.all()));
                     return acknowledged.values().stream().allMatch(id -> byId.containsKey(id)
@@ -448,5 +449,16 @@ class FailoverIT {
         Map<String, Job> out = new LinkedHashMap<>();
         jobs.forEach(j -> out.put(j.id().toString(), j));
         return out;
+    }
+
+    /** How the active head sees a job, for the message of a failed wait. */
+    private static String jobState(StandbyCluster cluster, String id) {
+        try {
+            Job j = cluster.client().job(id);
+            return j.state() + " " + j.tasks().stream().map(t -> t.state() + " attempts=" + t.attempts().size()
+                    + " comment=" + t.comment()).toList();
+        } catch (RuntimeException e) {
+            return "(cannot ask: " + e.getMessage() + ")";
+        }
     }
 }

@@ -111,7 +111,10 @@ class PartitionIT {
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {
                 StringBuilder logs = new StringBuilder();
-                for (String name : List.of("head1", "head2")) {
+                for (String name : List.of("head1", "head2", "node1", "node2")) {
+                    if (!Files.exists(dir.resolve(name + ".log"))) {
+                        continue;
+                    }
                     List<String> lines = Files.readAllLines(dir.resolve(name + ".log"));
                     logs.append("\n--- ").append(name).append(".log (tail)\n")
                             .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
@@ -146,7 +149,7 @@ class PartitionIT {
                     "--peer-public-address", "127.0.0.1:" + proxy[k]));
             int port = http[k];
             String expected = k == 0 ? "ACTIVE" : "STANDBY";
-            await(name + " to be " + expected, Duration.ofSeconds(60), () -> expected.equals(role(port)));
+            await(name + " to be " + expected, Duration.ofSeconds(120), () -> expected.equals(role(port)));
         }
         String heads = "127.0.0.1:" + http[0] + ",127.0.0.1:" + http[1];
         for (int k = 1; k <= 2; k++) {
