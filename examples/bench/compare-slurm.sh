@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Side by side with Slurm: the same submit, throughput and latency workloads against a one-host
+# Slurm (Debian's slurm-wlm, on loopback) and against a local hpc cluster, one after the other in
+# the same run, then both sets of figures and the ratios.
+#
+#   usage (as root, from the repository root, after mvn -q -DskipTests package):
+#     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M]
+#
+# Slurm gets the high-throughput guide's limits with batch_sched_delay=0 (the guide's delay of
+# 20 s would hold every single job back; with it removed Slurm was fastest here) and one node
+# of 16 declared CPUs; hpc gets two workers of 8 cores, 16 in all. Installs slurm-wlm and
+# munge when missing. Starts its daemons in the background and stops exactly those at the end.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+JOBS=1000
+LAT=20
+QSUB=100
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --jobs) JOBS=$2; shift 2 ;;
+    --latency-runs) LAT=$2; shift 2 ;;
+    --qsub-runs) QSUB=$2; shift 2 ;;
+    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M]" >&2; exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "$0: run as root (it installs and starts Slurm's daemons)" >&2; exit 2; }
+[ -f "$ROOT/cli/target/hpc-cli.jar" ] || { echo "$0: build first: mvn -q -DskipTests package" >&2; exit 2; }
+
+WORK=$(mktemp -d /var/tmp/compare-slurm.XXXXXX)
+NODE=$(hostname -s)
+CONF=/etc/slurm/slurm.conf
+PIDS=()
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+
+cleanup() {
+  set +e
+  if [ -n "${HPC_DIR:-}" ]; then "$ROOT/bin/hpc" local down --dir "$HPC_DIR" >/dev/null 2>&1; fi
+  timeout 10 scancel --user=root >/dev/null 2>&1
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do for i in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done; kill -9 "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# ---- Slurm: install, configure, start
+if ! dpkg-query -W -f='${Status}' slurm-wlm 2>/dev/null | grep -q 'install ok installed' \
+   || ! dpkg-query -W -f='${Status}' munge 2>/dev/null | grep -q 'install ok installed'; then
+  log "installing slurm-wlm and munge (their services are not started by the package)"
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends slurm-wlm slurmctld slurmd slurm-client munge >&2
+  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge /var/lib/munge /var/log/munge "$WORK/run"
+chown slurm:slurm /var/spool/slurmctld /var/log/slurm "$WORK/run"
+chown munge:munge /run/munge /var/lib/munge /var/log/munge
+[ -s /etc/munge/munge.key ] || { if command -v mungekey >/dev/null; then mungekey --create --force; else dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; fi; }
+chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key
+chmod 755 "$WORK"
+cat > "$CONF" <<CONFEOF
+ClusterName=compare
+SlurmctldHost=$NODE(127.0.0.1)
+SlurmUser=slurm
+SlurmdUser=root
+SlurmctldPort=6817-6820
+SlurmdPort=6821
+AuthType=auth/munge
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=$WORK/run/slurmctld.pid
+SlurmdPidFile=$WORK/run/slurmd.pid
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+SlurmctldDebug=error
+SlurmdDebug=error
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+SwitchType=switch/none
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+SchedulerType=sched/backfill
+PriorityType=priority/basic
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerParameters=batch_sched_delay=0
+MaxJobCount=100000
+MaxArraySize=100001
+MinJobAge=2
+SlurmdParameters=config_overrides
+NodeName=$NODE NodeAddr=127.0.0.1 CPUs=16 RealMemory=16000 State=UNKNOWN
+PartitionName=batch Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+CONFEOF
+chmod 644 "$CONF"
+
+spawn() { "$@" >> "$WORK/daemons.log" 2>&1 < /dev/null & PIDS+=($!); }
+pgrep -x munged >/dev/null || { rm -f /run/munge/munged.pid; spawn setpriv --reuid=munge --regid=munge --init-groups munged -F; }
+for i in $(seq 50); do munge -n </dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
+spawn slurmctld -D -f "$CONF"
+spawn slurmd -D -f "$CONF"
+for i in $(seq 300); do [ "$(sinfo -h -N -n "$NODE" -o %T 2>/dev/null | head -1)" = idle ] && break
+  case "$(sinfo -h -N -n "$NODE" -o %T 2>/dev/null | head -1)" in down*|drain*) scontrol update nodename="$NODE" state=resume >/dev/null 2>&1 ;; esac
+  sleep 0.2; done
+[ "$(sinfo -h -N -n "$NODE" -o %T 2>/dev/null | head -1)" = idle ] || { log "Slurm's node did not become idle; see $WORK/daemons.log and /var/log/slurm"; exit 1; }
+log "Slurm is up on $NODE"
+
+queue_empty() { [ -z "$(squeue -h -r -o %i 2>/dev/null)" ]; }
+wait_empty() { local n; for n in $(seq 6000); do queue_empty && return 0; sleep 0.1; done; log "Slurm's queue did not empty"; return 1; }
+SB=(sbatch --parsable --output=/dev/null --error=/dev/null)
+
+# submissions accepted per second: held jobs, as for hpc (acceptance alone), then cancelled
+t0=$(now); for ((i = 0; i < QSUB; i++)); do "${SB[@]}" --hold --wrap=true >/dev/null; done; t1=$(now)
+S_SUBMIT=$(calc "$QSUB / ($t1 - $t0)")
+scancel --user=root; wait_empty
+# trivial jobs from first submission to last completion, four parallel submitters
+t0=$(now)
+# wait for the submitters alone: a plain 'wait' would also wait for the daemons started above
+submitters=()
+for p in 1 2 3 4; do ( for ((i = 0; i < JOBS / 4; i++)); do "${SB[@]}" --wrap=true >/dev/null; done ) & submitters+=($!); done
+wait "${submitters[@]}"
+wait_empty; t1=$(now)
+S_THROUGHPUT=$(calc "(JOBS / 4 * 4) / ($t1 - $t0)")
+# submit to start of single jobs on an idle cluster (the job writes its start time)
+: > "$WORK/slurm-lat"
+for ((i = 0; i < LAT; i++)); do
+  f=$WORK/lat.$i; rm -f "$f"; t0=$(now)
+  "${SB[@]}" --wrap="date +%s.%N > $f" >/dev/null
+  for k in $(seq 2400); do [ -s "$f" ] && break; sleep 0.02; done
+  echo "$(calc "($(cat "$f") - $t0) * 1000")" >> "$WORK/slurm-lat"
+  wait_empty
+done
+S_LAT=$(sort -n "$WORK/slurm-lat" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+log "Slurm: $S_SUBMIT sbatch/s, $S_THROUGHPUT jobs/s, median submit-to-start $S_LAT ms"
+timeout 10 scancel --user=root >/dev/null 2>&1 || true
+for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+PIDS=()
+
+# ---- hpc: a local cluster of 16 cores, the same workloads
+HPC_DIR=$WORK/hpc
+export HPC_CONFIG=$WORK/hpc-config
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 2 --cores 8 --cluster compare >&2
+t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$ROOT/bin/qsub" -h >/dev/null; done; t1=$(now)
+H_QSUB=$(calc "$QSUB / ($t1 - $t0)")
+"$ROOT/bin/hpc" bench submit --jobs "$JOBS" --clients 4 --qsub 0 --json > "$WORK/hpc-submit.json"
+"$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --json > "$WORK/hpc-throughput.json"
+: > "$WORK/hpc-lat"
+for ((i = 0; i < LAT; i++)); do
+  f=$WORK/hlat.$i; rm -f "$f"; t0=$(now)
+  echo "date +%s.%N > $f" | "$ROOT/bin/qsub" >/dev/null
+  for k in $(seq 2400); do [ -s "$f" ] && break; sleep 0.02; done
+  echo "$(calc "($(cat "$f") - $t0) * 1000")" >> "$WORK/hpc-lat"
+done
+H_LAT=$(sort -n "$WORK/hpc-lat" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+"$ROOT/bin/hpc" bench latency --runs "$LAT" --json > "$WORK/hpc-latency.json"
+field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$@"; }
+H_API=$(field "$WORK/hpc-submit.json" '["concurrentPerSecond"]')
+H_THROUGHPUT=$(field "$WORK/hpc-throughput.json" '["jobsPerSecond"]')
+H_APILAT=$(field "$WORK/hpc-latency.json" '["submitToStart"]["medianMs"]')
+
+echo
+echo "side by side on $(nproc) cores, $JOBS jobs, $LAT latency runs, $QSUB submissions in a shell loop"
+printf '%-48s %12s %12s %8s\n' "" "Slurm" "hpc" "ratio"
+printf '%-48s %12s %12s %8s\n' "submissions/s, command in a shell loop (held)" "$S_SUBMIT" "$H_QSUB" "$(calc "$H_QSUB / $S_SUBMIT")"
+printf '%-48s %12s %12s %8s\n' "submissions/s, hpc REST API with 4 clients" "-" "$H_API" "$(calc "$H_API / $S_SUBMIT")"
+printf '%-48s %12s %12s %8s\n' "trivial jobs completed/s, 4 submitters" "$S_THROUGHPUT" "$H_THROUGHPUT" "$(calc "$H_THROUGHPUT / $S_THROUGHPUT")"
+printf '%-48s %12s %12s %8s\n' "submit to start, median ms, command line" "$S_LAT" "$H_LAT" "$(calc "$S_LAT / $H_LAT")"
+printf '%-48s %12s %12s %8s\n' "submit to start, median ms, hpc API (head clock)" "-" "$H_APILAT" "-"
