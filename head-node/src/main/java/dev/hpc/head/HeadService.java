@@ -131,6 +131,7 @@ public final class HeadService implements AutoCloseable {
 
     /** Makes this head the active one with the given state; waits until it is in place. */
     public void activate(ClusterState loaded) {
+        loaded.launchGrace(config.nodeTimeout());
         configure(loaded);
         CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
         if (loopsStarted.compareAndSet(false, true)) {

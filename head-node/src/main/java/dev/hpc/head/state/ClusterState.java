@@ -67,6 +67,7 @@ public final class ClusterState {
     /** Nodes to shut down once their running work has ended (a stop with drain). */
     private final TreeSet<String> stopWhenDrained = new TreeSet<>();
     private long nextJobNumber;
+    private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
     /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
     private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
@@ -90,6 +91,14 @@ public final class ClusterState {
 
     public String cluster() {
         return cluster;
+    }
+
+    /**
+     * How long a started attempt may be missing from its worker's registration before it counts as
+     * lost: the launch may still be on its way. The head sets it to the node timeout.
+     */
+    public void launchGrace(java.time.Duration grace) {
+        this.launchGrace = grace;
     }
 
     public long epoch() {
@@ -608,7 +617,11 @@ public final class ClusterState {
         }
         for (long attemptId : new ArrayList<>(n.attempts)) {
             TaskEntry t = running.get(attemptId);
-            if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)) {
+            // A registration may have been sent before a launch that is still on its way: a young
+            // attempt is left to the heartbeat check, which requeues it if it never shows up.
+            boolean young = t != null && t.current().start().plus(launchGrace).isAfter(c.now());
+            if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)
+                    && !young) {
                 requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
                         "its worker registered again without it");
             }

@@ -52,8 +52,13 @@ class ClusterStateTest {
     }
 
     private void registerNode(String name, int cores, List<RunningTask> running, List<TaskResult> finished) {
+        registerNodeAt(T0, name, cores, running, finished);
+    }
+
+    private void registerNodeAt(Instant at, String name, int cores, List<RunningTask> running,
+                                List<TaskResult> finished) {
         state.apply(new Command.RegisterNode(new Register(name, name, cores, 8L << 30, Map.of(), "", running,
-                finished), T0));
+                finished), at));
     }
 
     private Outcome cycle() {
@@ -232,10 +237,25 @@ class ClusterStateTest {
         cycle();
         String n1 = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
         String n2 = job(2).tasks().get(0).attempts().get(0).nodes().get(0).node();
-        registerNode(n1, 2, List.of(), List.of());
+        registerNodeAt(T0.plusSeconds(10), n1, 2, List.of(), List.of());
         assertEquals(JobState.QUEUED, job(1).state());
         registerNode(n2, 2, List.of(), List.of(new TaskResult(attemptOf(2), "2.c", 0, EndReason.EXITED, T0)));
         assertEquals(JobState.COMPLETED, job(2).state());
+    }
+
+    /**
+     * Regression (issue 3, found by FailoverIT): a registration sent before a launch reached the worker
+     * requeued the attempt, and the worker then ran it too, so the script started twice.
+     */
+    @Test
+    void aRegistrationThatCrossesALaunchDoesNotRequeueTheYoungAttempt() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        long attempt = attemptOf(1);
+        String node = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        registerNodeAt(T0.plusMillis(50), node, 2, List.of(), List.of());
+        assertEquals(JobState.RUNNING, job(1).state());
+        assertEquals(attempt, attemptOf(1), "the launch on its way stays the current attempt");
     }
 
     @Test
