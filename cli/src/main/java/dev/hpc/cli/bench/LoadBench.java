@@ -42,6 +42,31 @@ final class LoadBench {
                 "java.io.tmpdir")).toString(), Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")));
     }
 
+    /** Submits {@code n} copies of {@code job} from {@code threads} clients at once; returns their ids. */
+    static List<String> submitConcurrently(HeadClient head, SubmitRequest job, int n, int threads) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<List<String>>> parts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int share = n / threads + (t < n % threads ? 1 : 0);
+                parts.add(pool.submit(() -> {
+                    List<String> ids = new ArrayList<>();
+                    for (int i = 0; i < share; i++) {
+                        ids.add(head.submit(job).id().toString());
+                    }
+                    return ids;
+                }));
+            }
+            List<String> ids = new ArrayList<>();
+            for (Future<List<String>> f : parts) {
+                ids.addAll(f.get());
+            }
+            return ids;
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     static void print(CommandSpec spec, boolean json, Map<String, Object> result, String table) {
         PrintWriter out = spec.commandLine().getOut();
         out.print(json ? Json.writePretty(result) + "\n" : table);
@@ -119,25 +144,9 @@ final class LoadBench {
 
         /** Submits held jobs (so the measurement is of acceptance alone) and cancels them after. */
         private static double rate(HeadClient head, SubmitRequest job, int n, int threads) throws Exception {
-            ExecutorService pool = Executors.newFixedThreadPool(threads);
-            List<Future<List<String>>> parts = new ArrayList<>();
             long start = System.nanoTime();
-            for (int t = 0; t < threads; t++) {
-                int share = n / threads + (t < n % threads ? 1 : 0);
-                parts.add(pool.submit(() -> {
-                    List<String> ids = new ArrayList<>();
-                    for (int i = 0; i < share; i++) {
-                        ids.add(head.submit(job).id().toString());
-                    }
-                    return ids;
-                }));
-            }
-            List<String> ids = new ArrayList<>();
-            for (Future<List<String>> f : parts) {
-                ids.addAll(f.get());
-            }
+            List<String> ids = submitConcurrently(head, job, n, threads);
             double seconds = (System.nanoTime() - start) / 1e9;
-            pool.shutdown();
             for (String id : ids) {
                 head.cancel(id, head.user());
             }
@@ -197,24 +206,8 @@ final class LoadBench {
             }
             HeadClient head = client.client();
             SubmitRequest job = trivialJob(head.user(), "");
-            ExecutorService pool = Executors.newFixedThreadPool(clients);
             long start = System.nanoTime();
-            List<Future<List<String>>> parts = new ArrayList<>();
-            for (int t = 0; t < clients; t++) {
-                int share = jobs / clients + (t < jobs % clients ? 1 : 0);
-                parts.add(pool.submit(() -> {
-                    List<String> ids = new ArrayList<>();
-                    for (int i = 0; i < share; i++) {
-                        ids.add(head.submit(job).id().toString());
-                    }
-                    return ids;
-                }));
-            }
-            List<String> ids = new ArrayList<>();
-            for (Future<List<String>> f : parts) {
-                ids.addAll(f.get());
-            }
-            pool.shutdown();
+            List<String> ids = submitConcurrently(head, job, jobs, clients);
             ids.sort((a, b) -> Long.compare(Long.parseLong(a.substring(0, a.indexOf('.'))),
                     Long.parseLong(b.substring(0, b.indexOf('.')))));
             awaitDone(head, ids, Duration.ofSeconds(timeout));
