@@ -242,9 +242,10 @@ class NodeFailureIT {
 
             writeScript(checks.resolve("nhc-node1.sh"), "exit 0");
             Poll.until("node1 comes back", WAIT, () -> c.client().node("node1").state() == NodeState.FREE);
-            List<Alert.Kind> kinds = c.client().events(100).stream().filter(a -> a.subject().equals("node1"))
-                    .map(Alert::kind).toList();
-            assertEquals(List.of(Alert.Kind.NODE_OFFLINE, Alert.Kind.NODE_BACK), kinds);
+            // Alerts reach the event log just after the change they report is committed.
+            Poll.until("the event log to hold node1's offline and back alerts", WAIT,
+                    () -> List.of(Alert.Kind.NODE_OFFLINE, Alert.Kind.NODE_BACK).equals(c.client().events(100)
+                            .stream().filter(a -> a.subject().equals("node1")).map(Alert::kind).toList()));
 
             // an administrator's mark is the administrator's to clear: a passing check leaves it
             Cli.Result off = c.cli().run("pbsnodes", "-o", "node2", "-N", "disk swap");
