@@ -135,13 +135,14 @@ class PartitionIT {
         int[] http = {freePort(), freePort()};
         int[] peer = {freePort(), freePort()};
         int[] proxy = {freePort(), freePort()};
-        for (int k = 0; k < 2; k++) {
-            cuts.add(new TcpCut(proxy[k], peer[k]));
-        }
         String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
         String cluster = "part" + ProcessHandle.current().pid();
         for (int k = 0; k < 2; k++) {
             String name = "head" + (k + 1);
+            // Each head's forwarder opens only as the head starts: a forwarder that accepts and then
+            // resets (its head not yet up) keeps Hazelcast's joiner retrying instead of forming a
+            // cluster alone, while a closed port is passed over at once.
+            cuts.add(new TcpCut(proxy[k], peer[k]));
             start(name, List.of(java(), "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-jar",
                     HOME.resolve("head-node/target/hpc-head.jar").toString(), "--name", name, "--cluster", cluster,
                     "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
