@@ -46,9 +46,21 @@ const ui = {
 
 // ------------------------------------------------------------------ REST
 
-async function api(method, path, user) {
+/** The token pasted in the box at the top, kept in localStorage; every API call sends it. */
+const token = () => localStorage.getItem('hpc.token') || '';
+const LOGIN_HINT = 'Paste your token in the "token" box at the top. An admin makes one with: '
+  + 'hpc admin token create YOUR-USER (on your own machine after hpc local up, it is in ~/.hpc/token).';
+
+function showLogin(why) {
+  const box = $('login');
+  box.hidden = false;
+  box.textContent = (why ? `${why} ` : '') + LOGIN_HINT;
+  setConnection('login', 'token needed');
+}
+
+async function api(method, path) {
   const headers = { Accept: 'application/json' };
-  if (user) headers['X-Hpc-User'] = user;
+  if (token()) headers.Authorization = `Bearer ${token()}`;
   let response;
   try {
     response = await fetch(path, { method, headers, cache: 'no-store' });
@@ -58,6 +70,7 @@ async function api(method, path, user) {
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+  if (response.status === 401) showLogin(body && body.message ? `The head says: ${body.message}.` : '');
   if (!response.ok) {
     const message = body && body.message ? body.message : `HTTP ${response.status} ${text.slice(0, 200)}`;
     const error = new Error(message);
@@ -554,16 +567,15 @@ function showMessage(text, ok) {
 async function act(action) {
   const j = ui.detail;
   if (!j) return;
-  const user = $('user').value.trim();
-  if (!user) {
-    showMessage('Type your user name in the "user" box at the top first: the head checks who may change a job.');
-    $('user').focus();
+  if (!token()) {
+    showMessage('Paste your token in the "token" box at the top first: the head checks who may change a job.');
+    $('token').focus();
     return;
   }
   showMessage('');
   for (const b of document.querySelectorAll('.actions button')) b.disabled = true;
   try {
-    const changed = await api('POST', `${jobPath(j.id)}/${action}`, user);
+    const changed = await api('POST', `${jobPath(j.id)}/${action}`);
     upsert(changed);
     mergeDetail(changed);
     showMessage(`${action} of ${j.id}: done`, true);
@@ -756,10 +768,18 @@ function rememberHead(address) {
 
 function connect() {
   if (ui.stream) ui.stream.close();
-  const es = new EventSource('/api/v1/events');
+  ui.stream = null;
+  if (!token()) {
+    showLogin('');
+    return;
+  }
+  // EventSource cannot send headers: the head takes the token as a parameter on this route only
+  const es = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(token())}`);
   ui.stream = es;
   es.onopen = () => {
     ui.downSince = 0;
+    $('login').hidden = true;
+    whoami();
     setConnection('live', 'live');
     reloadAll();
   };
@@ -840,8 +860,8 @@ function saveHash() {
   for (const [k, v] of Object.entries(ui.filter)) if (v) p.set(k, v);
   p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
   if (ui.selected) p.set('job', String(ui.selected));
-  const user = $('user').value.trim();
-  if (user) p.set('as', user); // the other head's page is another origin, with its own localStorage
+  // the other head's page is another origin, with its own localStorage: the token comes along once
+  if (token()) p.set('token', token());
   return p.toString();
 }
 
@@ -853,25 +873,48 @@ function restoreHash() {
   $('filter-user').value = ui.filter.user;
   $('filter-state').value = ui.filter.state;
   $('filter-queue').value = ui.filter.queue;
-  if (p.get('as') && !$('user').value) {
-    $('user').value = p.get('as');
-    localStorage.setItem('hpc.user', p.get('as'));
+  if (p.get('token')) {
+    localStorage.setItem('hpc.token', p.get('token'));
+    p.delete('token');
+    history.replaceState(null, '', `${location.pathname}${location.search}#${p.toString()}`);
   }
   return p.get('job') ? Number(p.get('job')) : null;
 }
 
 // ------------------------------------------------------------------ start
 
+/** Shows whose token the page uses, as the head says. */
+async function whoami() {
+  try {
+    const me = await api('GET', '/api/v1/whoami');
+    $('whoami').textContent = `${me.user} (${me.role})`;
+  } catch (e) {
+    $('whoami').textContent = '';
+  }
+}
+
 function start() {
-  const user = $('user');
-  user.value = localStorage.getItem('hpc.user') || '';
-  user.addEventListener('input', () => localStorage.setItem('hpc.user', user.value.trim()));
+  const box = $('token');
+  let typing = 0;
+  box.addEventListener('input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      const pasted = box.value.trim();
+      if (!pasted) return;
+      localStorage.setItem('hpc.token', pasted);
+      box.value = '';
+      $('login').hidden = true;
+      connect();
+      refreshClusterAndNodes();
+    }, 300);
+  });
 
   const given = new URLSearchParams(location.search).get('heads');
   rememberHead(location.host);
   for (const h of (given || '').split(',')) rememberHead(h.trim());
 
   const reopen = restoreHash();
+  if (token()) whoami();
   const onFilter = () => {
     ui.filter = { user: $('filter-user').value.trim(), state: $('filter-state').value,
       queue: $('filter-queue').value.trim() };

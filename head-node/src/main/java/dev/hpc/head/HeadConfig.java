@@ -1,6 +1,7 @@
 package dev.hpc.head;
 
 import dev.hpc.api.InvalidRequestException;
+import dev.hpc.head.access.AccessSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -13,10 +14,19 @@ import java.time.Duration;
  * @param keepCompleted     how long a finished job stays in plain {@code qstat} (Torque's keep_completed)
  * @param maxRequeues       how many times a task may be requeued after node failures before it fails
  * @param maxBodyBytes      the largest REST request body accepted
+ * @param access            tokens and per-user limits (docs/security.md)
  */
 public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                          Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
-                         long maxBodyBytes, String defaultQueue) {
+                         long maxBodyBytes, String defaultQueue, AccessSettings access) {
+
+    /** With the default access settings for the data directory. */
+    public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
+                      Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
+                      long maxBodyBytes, String defaultQueue) {
+        this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
+                maxBodyBytes, defaultQueue, AccessSettings.defaults(dataDir));
+    }
 
     public HeadConfig {
         if (name.isBlank()) {
@@ -50,6 +60,11 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
 
     public HeadConfig withPort(int p) {
         return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue);
+                maxRequeues, maxBodyBytes, defaultQueue, access);
+    }
+
+    public HeadConfig withAccess(AccessSettings a) {
+        return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue, a);
     }
 }

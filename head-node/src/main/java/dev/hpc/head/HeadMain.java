@@ -60,6 +60,17 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--alert-webhook", paramLabel = "URL",
             description = "POST every alert (node down/offline/back, task requeued/failed) as JSON to this URL")
     String alertWebhook;
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "the bootstrap admin token: registered at start, made (mode 0600) when missing "
+                    + "(default DATA-DIR/admin.token)")
+    Path adminTokenFile;
+    @Option(names = "--submit-rate", description = "submissions per second per user with role user (default 1000)")
+    String submitRate;
+    @Option(names = "--submit-burst", description = "submissions a user may make at once (default 10000)")
+    String submitBurst;
+    @Option(names = "--max-queued-per-user",
+            description = "queued and held tasks one user may have; 0 = no limit (default 0)")
+    String maxQueuedPerUser;
 
     public static void main(String[] args) {
         int code = new CommandLine(new HeadMain()).execute(args);
@@ -167,7 +178,9 @@ public final class HeadMain implements Callable<Integer> {
                 duration("keep-completed", pick(keepCompleted, file, "keep-completed", "5m")),
                 maxRequeues != null ? maxRequeues
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
-                d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()));
+                d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
+                dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
+                        maxQueuedPerUser));
     }
 
     /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */

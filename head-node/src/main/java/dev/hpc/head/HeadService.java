@@ -9,6 +9,12 @@ import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.head.access.AdminTokenFile;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.JobAccess;
+import dev.hpc.head.access.Role;
+import dev.hpc.head.access.SubmitLimiter;
+import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Scheduler;
 import dev.hpc.head.state.ClusterState;
@@ -60,6 +66,9 @@ public final class HeadService implements AutoCloseable {
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Records alerts in the event log and tells listeners of them, off the state and writer threads. */
     private final ExecutorService alertThread = Executors.newSingleThreadExecutor(r -> daemon(r, "alerts"));
+    /** The tokens callers present (docs/security.md). */
+    private final TokenRegistry tokens;
+    private final SubmitLimiter submitLimiter;
 
     private HeadService(HeadConfig config, Clock clock, JobStore store) {
         this.config = config;
@@ -67,6 +76,8 @@ public final class HeadService implements AutoCloseable {
         this.store = store;
         this.scheduling = SchedulingSettings.defaults(config.defaultQueue());
         this.startedAt = clock.instant();
+        this.tokens = new TokenRegistry(store, clock);
+        this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
         this.stateThread = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-state"));
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
     }
@@ -87,7 +98,30 @@ public final class HeadService implements AutoCloseable {
 
     /** Opens the store; the head is not active until {@link #activate} gives it a state. */
     public static HeadService open(HeadConfig config, Clock clock) {
-        return new HeadService(config, clock, JobStore.open(config.dataDir()));
+        HeadService service = new HeadService(config, clock, JobStore.open(config.dataDir()));
+        try {
+            service.registerAdminToken();
+        } catch (RuntimeException e) {
+            service.close();
+            throw e;
+        }
+        return service;
+    }
+
+    /** The bootstrap admin token, for the account that runs the head; the same file gives the same token. */
+    private void registerAdminToken() {
+        java.nio.file.Path file = config.access().adminTokenFile();
+        String admin = System.getProperty("user.name", "root");
+        tokens.register(AdminTokenFile.ensure(file), admin, Role.ADMIN);
+        LOG.info("admin token of " + admin + " in " + file);
+    }
+
+    public TokenRegistry tokens() {
+        return tokens;
+    }
+
+    public SubmitLimiter submitLimiter() {
+        return submitLimiter;
     }
 
     /** The state as this head's own store holds it: a cold start, or a restart after a crash. */
@@ -268,15 +302,26 @@ public final class HeadService implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Job> command(Command command) {
-        CompletableFuture<Outcome> applied = onState(() -> state.apply(command));
+    /** Checks on the state thread, just before applying, that the caller may act on the job: no half-applied refusal. */
+    private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
+        CompletableFuture<Outcome> applied = onState(() -> {
+            state.ownerOf(ref.number()).ifPresent(owner -> JobAccess.check(caller, owner,
+                    state.idOf(ref.number()).map(Object::toString).orElse(ref.toString()), verb));
+            return state.apply(command);
+        });
         return applied.thenCompose(out -> publish(out).thenApply(v -> out.answer().orElseThrow()));
     }
 
     /** Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. */
     public CompletableFuture<Job> submit(JobSpec spec) {
         // The new job is durable before it enters the state; entering it writes nothing more.
-        return onState(() -> state.prepareSubmit(spec, clock.instant()))
+        int maxQueued = config.access().maxQueuedPerUser();
+        return onState(() -> {
+            if (maxQueued > 0) {
+                JobAccess.checkQueuedLimit(spec, state.waitingTasks(spec.owner()), maxQueued);
+            }
+            return state.prepareSubmit(spec, clock.instant());
+        })
                 .thenCompose(job -> store.write(List.of(job), List.of()).thenApply(v -> job))
                 .thenCompose(job -> onState(() -> {
                     Outcome out = applyNow(new Command.Admit(job));
@@ -286,31 +331,25 @@ public final class HeadService implements AutoCloseable {
                 }));
     }
 
-    public CompletableFuture<Job> cancel(JobId.JobRef ref, String user) {
-        return command(new Command.Cancel(ref, user, clock.instant()));
+    public CompletableFuture<Job> cancel(JobId.JobRef ref, Caller caller) {
+        return command(new Command.Cancel(ref, caller.user(), clock.instant()), ref, caller, "cancel");
     }
 
-    public CompletableFuture<Job> hold(JobId.JobRef ref, String user) {
-        return command(new Command.Hold(ref, user));
+    /** {@code qhold -h TYPES}: {@code u} user, {@code o} operator hold (operators only). */
+    public CompletableFuture<Job> hold(JobId.JobRef ref, Caller caller, String types) {
+        JobAccess.checkHoldTypes(caller, types, "set");
+        return command(new Command.Hold(ref, caller.user(), types), ref, caller, "hold");
     }
 
-    public CompletableFuture<Job> release(JobId.JobRef ref, String user) {
-        return command(new Command.Release(ref, user));
-    }
-
-    /** {@code qhold -h TYPES}: {@code u} user, {@code o} operator hold. */
-    public CompletableFuture<Job> hold(JobId.JobRef ref, String user, String types) {
-        return command(new Command.Hold(ref, user, types));
-    }
-
-    public CompletableFuture<Job> release(JobId.JobRef ref, String user, String types) {
-        return command(new Command.Release(ref, user, types));
+    public CompletableFuture<Job> release(JobId.JobRef ref, Caller caller, String types) {
+        JobAccess.checkHoldTypes(caller, types, "release");
+        return command(new Command.Release(ref, caller.user(), types), ref, caller, "release");
     }
 
     /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
     public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
-                                        String user) {
-        return command(new Command.Alter(ref, change, user, clock.instant()));
+                                        Caller caller) {
+        return command(new Command.Alter(ref, change, caller.user(), clock.instant()), ref, caller, "alter");
     }
 
     /** The queues and their job counts ({@code qstat -Q}). */

@@ -15,6 +15,9 @@ import dev.hpc.api.SubmitParser;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.JobAccess;
+import dev.hpc.head.access.Role;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -51,14 +54,14 @@ public final class ApiRoutes {
 
     public void mount(Router router) {
         router.route("/api/v1/*").handler(BodyHandler.create(false).setBodyLimit(head.config().maxBodyBytes()));
+        new Authenticator(head.tokens(), head.config().cluster()).mount(router);
+        new TokenRoutes(vertx, head.tokens()).mount(router);
         router.post("/api/v1/jobs").handler(this::submit);
         router.get("/api/v1/jobs").handler(this::listJobs);
         router.get("/api/v1/jobs/:id").handler(this::showJob);
         router.post("/api/v1/jobs/:id/cancel").handler(this::cancel);
         router.delete("/api/v1/jobs/:id").handler(this::cancel);
         new SchedulingRoutes(head).mount(router);
-        router.post("/api/v1/jobs/:id/hold").handler(this::hold);
-        router.post("/api/v1/jobs/:id/release").handler(this::release);
         router.get("/api/v1/nodes").handler(this::listNodes);
         router.get("/api/v1/nodes/:name").handler(this::showNode);
         new EventStream(vertx, head).mount(router);
@@ -74,7 +77,20 @@ public final class ApiRoutes {
 
     private void submit(RoutingContext ctx) {
         JsonFields body = Json.readObject(bodyText(ctx)).allowOnly(SUBMIT_FIELDS);
-        String user = user(ctx, body);
+        Caller caller = Authenticator.caller(ctx);
+        JobAccess.checkSubmitAs(caller, body.string("user", ""));
+        String user = body.string("user", "").isEmpty() ? caller.user() : body.string("user");
+        if (caller.role() == Role.USER) {
+            java.util.Optional<java.time.Duration> wait = head.submitLimiter().take(caller.user());
+            if (wait.isPresent()) {
+                long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+                ctx.response().putHeader("Retry-After", String.valueOf(seconds));
+                error(ctx, 429, "TOO_MANY_SUBMISSIONS", caller.user() + " submits faster than the limit of "
+                        + head.config().access().submitRate() + " jobs per second (bursts of "
+                        + head.config().access().submitBurst() + "); retry in " + seconds + " s");
+                return;
+            }
+        }
         List<String> options = new ArrayList<>(body.strings("options"));
         Map<String, String> extraEnvironment = Map.of();
         if (body.has("job")) {
@@ -154,15 +170,8 @@ public final class ApiRoutes {
     }
 
     private void cancel(RoutingContext ctx) {
-        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
-    }
-
-    private void hold(RoutingContext ctx) {
-        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
-    }
-
-    private void release(RoutingContext ctx) {
-        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), user(ctx, null)), j -> Codec.toMap(j, false), 200);
+        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx)),
+                j -> Codec.toMap(j, false), 200);
     }
 
     // ------------------------------------------------------------------ nodes and cluster
@@ -190,19 +199,6 @@ public final class ApiRoutes {
             throw new InvalidRequestException("the request needs a JSON body");
         }
         return ctx.body().asString("UTF-8");
-    }
-
-    /** Who is asking: the X-Hpc-User header, else the body's user field. */
-    private static String user(RoutingContext ctx, JsonFields body) {
-        String header = ctx.request().getHeader("X-Hpc-User");
-        String user = header != null ? header : body != null ? body.string("user", "") : "";
-        if (user.isBlank()) {
-            throw new InvalidRequestException("say who you are: send the X-Hpc-User header or a 'user' field");
-        }
-        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
-            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
-        }
-        return user;
     }
 
     private static String param(RoutingContext ctx, String name) {

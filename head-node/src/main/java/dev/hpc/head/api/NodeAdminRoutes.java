@@ -6,6 +6,7 @@ import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.access.JobAccess;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.function.Function;
 /**
  * The node administration routes ({@code pbsnodes -o/-c}, drain, {@code hpc worker stop}) and the event
  * log of alerts. Errors go to the failure handler of {@link ApiRoutes}, which answers in the API's
- * error form; an unknown node is {@code 404 UNKNOWN_NODE}. See docs/nodes.md.
+ * error form; an unknown node is {@code 404 UNKNOWN_NODE}. The changes need an operator (403 otherwise). See docs/nodes.md.
  */
 public final class NodeAdminRoutes {
     public static final String EVENT_LOG_PATH = "/api/v1/events/log";
@@ -44,23 +45,27 @@ public final class NodeAdminRoutes {
     }
 
     private void offline(RoutingContext ctx) {
+        JobAccess.requireOperator(Authenticator.caller(ctx), "take nodes offline");
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.setOffline(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.setOffline(ctx.pathParam("name"), body.string("note", ""), who(ctx)), Codec::toMap);
     }
 
     private void clear(RoutingContext ctx) {
+        JobAccess.requireOperator(Authenticator.caller(ctx), "clear nodes");
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.clearNode(ctx.pathParam("name"), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.clearNode(ctx.pathParam("name"), who(ctx)), Codec::toMap);
     }
 
     private void drain(RoutingContext ctx) {
+        JobAccess.requireOperator(Authenticator.caller(ctx), "drain nodes");
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.drainNode(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.drainNode(ctx.pathParam("name"), body.string("note", ""), who(ctx)), Codec::toMap);
     }
 
     private void stop(RoutingContext ctx) {
+        JobAccess.requireOperator(Authenticator.caller(ctx), "stop workers");
         JsonFields body = body(ctx, STOP_FIELDS);
-        reply(ctx, head.stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx)), Codec::toMap);
     }
 
     private void eventLog(RoutingContext ctx) {
@@ -78,8 +83,15 @@ public final class NodeAdminRoutes {
 
     // ------------------------------------------------------------------ plumbing
 
-    /** The optional JSON body; none, or an empty one, is an empty object. */
+    /** The optional JSON body; a {@code user} in it other than the token's is refused (admins excepted). */
     private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
+        JsonFields body = rawBody(ctx, allowed);
+        JobAccess.checkActAs(Authenticator.caller(ctx), body.string("user", ""));
+        return body;
+    }
+
+    /** The optional JSON body; none, or an empty one, is an empty object. */
+    private static JsonFields rawBody(RoutingContext ctx, Set<String> allowed) {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             return JsonFields.of(Map.of());
         }
@@ -90,17 +102,9 @@ public final class NodeAdminRoutes {
         return Json.readObject(text).allowOnly(allowed);
     }
 
-    /** Who asks, for the node's note and the alert: the X-Hpc-User header, else the body's user. */
-    private static String who(RoutingContext ctx, JsonFields body) {
-        String header = ctx.request().getHeader("X-Hpc-User");
-        String user = header != null ? header : body.string("user", "");
-        if (user.isBlank()) {
-            return "an administrator";
-        }
-        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
-            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
-        }
-        return user;
+    /** Who asks, for the node's note and the alert: the token's user. */
+    private static String who(RoutingContext ctx) {
+        return Authenticator.caller(ctx).user();
     }
 
     private static int limit(RoutingContext ctx) {

@@ -32,7 +32,7 @@ import java.util.logging.Logger;
  * that runs the script and holds its output files. The head asks it with a
  * {@link ReadOutput} on the worker link and answers with the text of its {@link OutputChunk}.
  *
- * <p>Refusals: {@code 400} for a bad parameter or an array job without a task; {@code 404 UNKNOWN_JOB};
+ * <p>Refusals: {@code 403 FORBIDDEN} when the caller is neither the job's owner nor an operator; {@code 400} for a bad parameter or an array job without a task; {@code 404 UNKNOWN_JOB};
  * {@code 409 NOT_ALLOWED} when the task has not started, its node is down or has no link to this head;
  * {@code 404 NO_OUTPUT} when the worker has no such file (forgotten, deleted); {@code 504 TIMEOUT} when
  * the worker does not answer in time. Nothing waits on the event loop: the pending reads are a map
@@ -96,9 +96,15 @@ public final class OutputRoutes {
         long offset = longParam(ctx, "offset", 0, Long.MIN_VALUE + 1, Long.MAX_VALUE);
         int limit = (int) longParam(ctx, "limit", JobOutput.DEFAULT_BYTES, 1, JobOutput.MAX_BYTES);
         Context context = vertx.getOrCreateContext();
+        dev.hpc.head.access.Caller caller = Authenticator.caller(ctx);
         head.job(ref.number())
-                .thenApply(found -> target(found.filter(j -> sameCluster(j, ref))
-                        .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())), index))
+                .thenApply(found -> found.filter(j -> sameCluster(j, ref))
+                        .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())))
+                .thenApply(job -> {
+                    dev.hpc.head.access.JobAccess.check(caller, job.spec().owner(), job.id().toString(),
+                            "read the output of");
+                    return target(job, index);
+                })
                 .thenCompose(t -> head.node(t.node()).thenApply(node -> checkNode(t, node)))
                 .whenComplete((target, error) -> context.runOnContext(v -> {
                     if (error != null) {

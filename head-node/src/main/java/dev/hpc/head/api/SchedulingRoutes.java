@@ -7,6 +7,8 @@ import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.api.QueueInfo;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.state.Holds;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -22,7 +24,7 @@ import java.util.function.Function;
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
  * and release with hold types ({@code qhold -h o}). Mounted before {@link ApiRoutes}' own hold and
- * release routes, which they extend with an optional body. Errors go to the failure handler of
+ * release routes. Errors go to the failure handler of
  * {@link ApiRoutes}.
  */
 public final class SchedulingRoutes {
@@ -60,26 +62,33 @@ public final class SchedulingRoutes {
             throw new InvalidRequestException("say what to change: a body {\"options\": [\"-N\", \"newname\", "
                     + "\"-l\", \"walltime=01:00:00\"]} with qalter options -N, -p, -l, -q");
         }
-        String user = who(ctx, body);
-        Alteration change = Alteration.parse(body.strings("options"), user, head.scheduling().defaultQueue());
-        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, user), j -> Codec.toMap(j, false));
+        Caller caller = Authenticator.caller(ctx);
+        Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.scheduling().defaultQueue());
+        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> Codec.toMap(j, false));
     }
 
     private void hold(RoutingContext ctx) {
         JsonFields body = body(ctx, HOLD_FIELDS);
-        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), who(ctx, body),
+        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
                 Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
     }
 
     private void release(RoutingContext ctx) {
         JsonFields body = body(ctx, HOLD_FIELDS);
-        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), who(ctx, body),
+        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
                 Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
     }
 
     // ------------------------------------------------------------------ plumbing
 
+    /** The optional JSON body; a {@code user} in it other than the token's is refused (admins excepted). */
     private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
+        JsonFields body = rawBody(ctx, allowed);
+        JobAccess.checkActAs(Authenticator.caller(ctx), body.string("user", ""));
+        return body;
+    }
+
+    private static JsonFields rawBody(RoutingContext ctx, Set<String> allowed) {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             return JsonFields.of(Map.of());
         }
@@ -88,19 +97,6 @@ public final class SchedulingRoutes {
             return JsonFields.of(Map.of());
         }
         return Json.readObject(text).allowOnly(allowed);
-    }
-
-    /** Who asks: the X-Hpc-User header, else the body's user. */
-    private static String who(RoutingContext ctx, JsonFields body) {
-        String header = ctx.request().getHeader("X-Hpc-User");
-        String user = header != null ? header : body.string("user", "");
-        if (user.isBlank()) {
-            throw new InvalidRequestException("say who you are: send the X-Hpc-User header or a 'user' field");
-        }
-        if (!user.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")) {
-            throw new InvalidRequestException("user name '" + user + "' is not a valid user name");
-        }
-        return user;
     }
 
     private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {

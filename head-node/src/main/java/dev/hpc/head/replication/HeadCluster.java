@@ -28,6 +28,8 @@ public final class HeadCluster implements AutoCloseable {
     static final String NODES = "hpc.nodes";
     static final String META = "hpc.meta";
     static final String HEADS = "hpc.heads";
+    /** API token records by id (docs/security.md): hashes only, never a token. */
+    static final String TOKENS = "hpc.tokens";
     private static final String NAME = "hpc.head.name";
     private static final String API = "hpc.head.api";
 
@@ -82,6 +84,10 @@ public final class HeadCluster implements AutoCloseable {
 
     public IMap<String, String> nodes() {
         return hazelcast.getMap(NODES);
+    }
+
+    public IMap<String, String> tokens() {
+        return hazelcast.getMap(TOKENS);
     }
 
     /** Each head's status line (role, epoch, pid, ...), keyed by head name; see {@link Leadership}. */

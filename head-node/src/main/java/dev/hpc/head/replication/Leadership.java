@@ -6,6 +6,8 @@ import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.access.TokenRecord;
+import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
@@ -61,7 +63,7 @@ public final class Leadership implements AutoCloseable {
         this.witnesses = witnesses;
         this.clock = clock;
         this.tick = tick;
-        this.mirror = new StandbyMirror(cluster, store);
+        this.mirror = new StandbyMirror(cluster, store, service.tokens());
         this.decisions = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "leadership");
             t.setDaemon(true);
@@ -121,6 +123,11 @@ public final class Leadership implements AutoCloseable {
         }
         cluster.jobs().putAll(jobs);
         cluster.nodes().putAll(nodes);
+        Map<String, String> tokens = new LinkedHashMap<>();
+        for (TokenRecord t : service.tokens().list()) {
+            tokens.put(t.id(), Json.write(t.replicaMap()));
+        }
+        cluster.tokens().putAll(tokens);
     }
 
     private void membershipChanged(String removedHead) {
@@ -139,6 +146,7 @@ public final class Leadership implements AutoCloseable {
                 LOG.warning("found epoch " + replicated + " above this head's " + service.epoch() + ": stepping down");
                 service.deactivate();
                 store.replicateTo(JobStore.Replica.NONE);
+                service.tokens().replicateTo(TokenRegistry.Replica.NONE);
                 becomeStandby();
             }
             return;
@@ -260,6 +268,17 @@ public final class Leadership implements AutoCloseable {
                 for (long number : jobs) {
                     cluster.jobs().removeAsync(number);
                 }
+            }
+        });
+        service.tokens().replicateTo(new TokenRegistry.Replica() {
+            @Override
+            public void put(TokenRecord token) {
+                cluster.tokens().set(token.id(), Json.write(token.replicaMap()));
+            }
+
+            @Override
+            public void remove(String id) {
+                cluster.tokens().delete(id);
             }
         });
         service.activate(state);

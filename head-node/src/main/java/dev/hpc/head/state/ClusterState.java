@@ -60,6 +60,7 @@ public final class ClusterState {
     private final long epoch;
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
+    private final WaitingCounts waiting = new WaitingCounts();
     private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
     private final QueueIndex queue = new QueueIndex();
     private final Map<Long, TaskEntry> running = new HashMap<>();
@@ -109,7 +110,7 @@ public final class ClusterState {
 
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
-        JobEntry entry = new JobEntry(job);
+        JobEntry entry = new JobEntry(job, waiting);
         jobs.put(job.id().number(), entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.tasks) {
@@ -153,6 +154,23 @@ public final class ClusterState {
     }
 
     // ------------------------------------------------------------------ queries
+
+    /** The owner of a live job, for the access check before a command; empty when there is no such job. */
+    public java.util.Optional<String> ownerOf(long number) {
+        JobEntry e = jobs.get(number);
+        return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.spec.owner());
+    }
+
+    /** The full id of a live job, for messages. */
+    public java.util.Optional<JobId> idOf(long number) {
+        JobEntry e = jobs.get(number);
+        return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.id);
+    }
+
+    /** How many queued or held tasks the owner has (the per-user queued limit). */
+    public int waitingTasks(String owner) {
+        return waiting.of(owner);
+    }
 
     public java.util.Optional<Job> job(long number) {
         JobEntry e = jobs.get(number);
@@ -339,7 +357,7 @@ public final class ClusterState {
     }
 
     private void admit(Command.Admit c, Outcome out) {
-        JobEntry e = new JobEntry(c.job());
+        JobEntry e = new JobEntry(c.job(), waiting);
         jobs.put(e.id.number(), e);
         for (TaskEntry t : e.tasks) {
             if (t.state == JobState.QUEUED) {

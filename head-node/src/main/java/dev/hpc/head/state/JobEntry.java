@@ -23,7 +23,11 @@ final class JobEntry {
     long version;
     int running;
 
-    JobEntry(Job job) {
+    /** Told of each task that starts or stops waiting (queued or held). */
+    final WaitingCounts waiting;
+
+    JobEntry(Job job, WaitingCounts waiting) {
+        this.waiting = waiting;
         this.id = job.id();
         this.spec = job.spec();
         this.submitted = job.submitted();
@@ -37,6 +41,8 @@ final class JobEntry {
             indices[i] = t.index();
             if (t.state() == JobState.RUNNING) {
                 running++;
+            } else if (WaitingCounts.waiting(t.state())) {
+                waiting.add(spec.owner(), 1);
             }
         }
     }

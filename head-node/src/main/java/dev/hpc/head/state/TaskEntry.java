@@ -66,6 +66,9 @@ final class TaskEntry {
 
     void moveTo(JobState next) {
         Transitions.check("task " + name(), state, next);
+        if (WaitingCounts.waiting(state) != WaitingCounts.waiting(next)) {
+            job.waiting.add(job.spec.owner(), WaitingCounts.waiting(next) ? 1 : -1);
+        }
         state = next;
     }
 

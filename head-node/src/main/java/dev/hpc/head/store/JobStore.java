@@ -29,9 +29,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** Jobs, nodes and counters in an H2 database of this head's own. */
-public final class JobStore implements AutoCloseable {
+public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenRegistry.Storage {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 3;
+    private static final int SCHEMA_VERSION = 4;
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
     private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
@@ -45,6 +45,8 @@ public final class JobStore implements AutoCloseable {
 
     private final Connection writeConnection;
     private final Connection readConnection;
+    /** Token changes are rare and each is one statement: their own connection, in autocommit. */
+    private final Connection tokenConnection;
     private final BlockingQueue<Write> pending = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong commits = new AtomicLong();
@@ -86,9 +88,10 @@ public final class JobStore implements AutoCloseable {
     private record Write(List<Job> jobs, List<NodeInfo> nodes, CompletableFuture<Void> done) {
     }
 
-    private JobStore(Connection write, Connection read) {
+    private JobStore(Connection write, Connection read, Connection tokens) {
         this.writeConnection = write;
         this.readConnection = read;
+        this.tokenConnection = tokens;
         this.writer = new Thread(this::writeLoop, "job-store-writer");
         this.writer.setDaemon(true);
     }
@@ -103,7 +106,9 @@ public final class JobStore implements AutoCloseable {
             migrate(write);
             Connection read = DriverManager.getConnection(url, "hpc", "");
             read.setAutoCommit(true);
-            JobStore store = new JobStore(write, read);
+            Connection tokens = DriverManager.getConnection(url, "hpc", "");
+            tokens.setAutoCommit(true);
+            JobStore store = new JobStore(write, read, tokens);
             store.writer.start();
             return store;
         } catch (SQLException e) {
@@ -149,6 +154,13 @@ public final class JobStore implements AutoCloseable {
                         + "core_seconds DOUBLE PRECISION NOT NULL, ended TIMESTAMP WITH TIME ZONE NOT NULL)");
                 s.execute("CREATE INDEX usage_ended ON usage (ended)");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 3)");
+            }
+            if (version < 4) {
+                // API tokens (docs/security.md): only a hash of each token, never the token
+                s.execute("CREATE TABLE tokens (id VARCHAR(32) PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, "
+                        + "owner VARCHAR(256) NOT NULL, role VARCHAR(16) NOT NULL, "
+                        + "created TIMESTAMP WITH TIME ZONE NOT NULL)");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 4)");
             }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
@@ -497,6 +509,56 @@ public final class JobStore implements AutoCloseable {
         return out;
     }
 
+    // ------------------------------------------------------------------ tokens
+
+    @Override
+    public synchronized List<dev.hpc.head.access.TokenRecord> loadTokens() {
+        List<dev.hpc.head.access.TokenRecord> out = new ArrayList<>();
+        try (PreparedStatement q = tokenConnection.prepareStatement(
+                "SELECT id, owner, role, hash, created FROM tokens ORDER BY created, id");
+             ResultSet rs = q.executeQuery()) {
+            while (rs.next()) {
+                out.add(new dev.hpc.head.access.TokenRecord(rs.getString(1), rs.getString(2),
+                        dev.hpc.head.access.Role.parse(rs.getString(3)), rs.getString(4),
+                        rs.getObject(5, java.time.OffsetDateTime.class).toInstant()));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new HpcException("cannot read the tokens: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void saveToken(dev.hpc.head.access.TokenRecord t) {
+        try (PreparedStatement drop = tokenConnection.prepareStatement("DELETE FROM tokens WHERE hash = ? AND id <> ?");
+             PreparedStatement merge = tokenConnection.prepareStatement(
+                     "MERGE INTO tokens KEY (id) VALUES (?, ?, ?, ?, ?)")) {
+            drop.setString(1, t.hash());
+            drop.setString(2, t.id());
+            drop.executeUpdate();
+            merge.setString(1, t.id());
+            merge.setString(2, t.hash());
+            merge.setString(3, t.user());
+            merge.setString(4, t.role().word());
+            merge.setObject(5, t.created().atOffset(java.time.ZoneOffset.UTC));
+            merge.executeUpdate();
+        } catch (SQLException e) {
+            throw new HpcException("cannot store token " + t.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void deleteTokens(java.util.Collection<String> ids) {
+        try (PreparedStatement d = tokenConnection.prepareStatement("DELETE FROM tokens WHERE id = ?")) {
+            for (String id : ids) {
+                d.setString(1, id);
+                d.executeUpdate();
+            }
+        } catch (SQLException e) {
+            throw new HpcException("cannot delete tokens " + ids + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String cut(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max);
     }
@@ -511,6 +573,7 @@ public final class JobStore implements AutoCloseable {
         }
         try {
             readConnection.close();
+            tokenConnection.close();
             writeConnection.close();
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "closing the store", e);

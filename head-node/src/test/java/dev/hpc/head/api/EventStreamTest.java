@@ -79,8 +79,8 @@ class EventStreamTest {
     void aSubscriberSeesTheClusterThenEveryChangeOfAJob() throws Exception {
         try (RunningHead head = RunningHead.start(dir, "test")) {
             HttpClient client = HttpClient.newHttpClient();
-            HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(
-                    URI.create(head.baseUrl() + "/api/v1/events")).timeout(Duration.ofSeconds(10)).build(),
+            HttpResponse<InputStream> stream = client.send(HttpRequest.newBuilder(URI.create(head.baseUrl()
+                    + "/api/v1/events?access_token=" + head.tokenFor("alice"))).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, stream.statusCode());
             assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.hpc.head.access.Role;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 4: the node administration routes and the event log against a real head and a wire worker. */
@@ -35,6 +36,7 @@ class NodeAdminRoutesTest {
     @BeforeEach
     void start() throws Exception {
         head = RunningHead.start(dir, "test");
+        head.grant("root", Role.OPERATOR);
         worker = WireWorker.connect(head.baseUrl(), "node1", 2);
         awaitNode("FREE");
     }
@@ -98,6 +100,16 @@ class NodeAdminRoutesTest {
     }
 
     @Test
+    void aPlainUserMayNotChangeANode() throws Exception {
+        for (String action : List.of("offline", "clear", "drain", "stop")) {
+            HttpResponse<String> r = head.post("/api/v1/nodes/node1/" + action, "mallory", "");
+            assertEquals(403, r.statusCode(), action + ": " + r.body());
+            assertTrue(Json.readObject(r.body()).string("message").contains("only an operator or an admin"), r.body());
+        }
+        assertEquals("FREE", node().string("state"), "nothing changed");
+    }
+
+    @Test
     void drainThenStopWithDrainOfAnIdleNodeTakesItDown() throws Exception {
         HttpResponse<String> drain = head.post("/api/v1/nodes/node1/drain", "root", "");
         assertEquals("DRAINING", Json.readObject(drain.body()).string("state"));
@@ -128,7 +140,8 @@ class NodeAdminRoutesTest {
     @Test
     void anAlertGoesOutOnTheEventStream() throws Exception {
         HttpResponse<InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(head.baseUrl() + "/api/v1/events")).timeout(Duration.ofSeconds(10)).build(),
+                URI.create(head.baseUrl() + "/api/v1/events")).header("Authorization", "Bearer " + head.adminToken())
+                        .timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
             CompletableFuture<String> alert = CompletableFuture.supplyAsync(() -> {

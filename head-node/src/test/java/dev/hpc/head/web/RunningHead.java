@@ -5,6 +5,7 @@ import dev.hpc.api.JsonFields;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.HeadVerticle;
+import dev.hpc.head.access.Role;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
@@ -27,6 +28,8 @@ public final class RunningHead implements AutoCloseable {
     private final Vertx vertx;
     private final HeadVerticle verticle;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Each user's token, made on first use with role user unless {@link #grant} said otherwise. */
+    private final Map<String, String> tokens = new java.util.concurrent.ConcurrentHashMap<>();
 
     private RunningHead(HeadService service, Vertx vertx, HeadVerticle verticle) {
         this.service = service;
@@ -76,15 +79,62 @@ public final class RunningHead implements AutoCloseable {
         return "http://127.0.0.1:" + port();
     }
 
-    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10)).GET()
-                .build(), HttpResponse.BodyHandlers.ofString());
+    /** The user's token (role user, unless granted another); made on first use. */
+    public String tokenFor(String user) {
+        return tokens.computeIfAbsent(user, u -> service.tokens().create(u, Role.USER).token());
     }
 
+    /** Gives the user a token with the role; later requests as that user use it. */
+    public String grant(String user, Role role) {
+        String token = service.tokens().create(user, role).token();
+        tokens.put(user, token);
+        return token;
+    }
+
+    /** The head's bootstrap admin token (from its admin token file). */
+    public String adminToken() {
+        try {
+            return java.nio.file.Files.readString(service.config().access().adminTokenFile()).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A GET with the admin token. */
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return getWithToken(path, adminToken());
+    }
+
+    /** A GET with the given token; an empty token sends none. */
+    public HttpResponse<String> getWithToken(String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10));
+        if (!token.isEmpty()) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A POST as the user, with their token. */
     public HttpResponse<String> post(String path, String user, String json) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
-                .header("X-Hpc-User", user).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        return postWithToken(path, tokenFor(user), json);
+    }
+
+    public HttpResponse<String> postWithToken(String path, String token, String json)
+            throws IOException, InterruptedException {
+        return send("POST", path, token, json);
+    }
+
+    /** Any method with the given token (empty: none) and body (empty: none). */
+    public HttpResponse<String> send(String method, String path, String token, String json)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl() + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json");
+        if (!token.isEmpty()) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        b.method(method, json.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(json));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Submits a job as {@code user} with the given qsub options; returns its id, like {@code 1.test}. */

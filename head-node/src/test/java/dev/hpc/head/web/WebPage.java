@@ -31,6 +31,7 @@ public final class WebPage {
 
     private final WebDriver driver;
     private final String baseUrl;
+    private String token = "";
     private final WebDriverWait wait;
 
     public WebPage(WebDriver driver, String baseUrl, Duration timeout) {
@@ -78,7 +79,8 @@ public final class WebPage {
 
     /** Opens {@code /} plus the given query, for example {@code ?heads=127.0.0.1:8640,127.0.0.1:8641}. */
     public WebPage open(String query) {
-        driver.get(baseUrl + "/" + query);
+        // the page takes a token from its address once (as when it moves to another head) and forgets it there
+        driver.get(baseUrl + "/" + query + (token.isEmpty() || query.contains("#") ? "" : "#token=" + token));
         awaitLive();
         awaitUntil("the first load of jobs ends", d -> !text("queue-count").contains("loading"));
         ((JavascriptExecutor) driver).executeScript("window.__sameDocument = true;");
@@ -98,11 +100,25 @@ public final class WebPage {
         return attribute("connection", "data-state");
     }
 
-    /** Types the user name the page sends as X-Hpc-User (kept in localStorage). */
-    public void setUser(String user) {
-        WebElement box = byTestId("user-input");
+    /** The token {@link #open} gives the page; a test may paste another with {@link #setToken}. */
+    public WebPage withToken(String t) {
+        this.token = t;
+        return this;
+    }
+
+    /** Pastes a token into the box at the top, as a user would; waits until the page uses it. */
+    public void setToken(String t) {
+        WebElement box = byTestId("token-input");
         box.clear();
-        box.sendKeys(user);
+        box.sendKeys(t);
+        awaitUntil("the page took the token", d -> text("whoami").isEmpty() || !byTestId("token-input")
+                .getAttribute("value").isEmpty() ? null : Boolean.TRUE);
+        awaitLive();
+    }
+
+    /** Whose token the page uses, as the head says: {@code alice (user)}. */
+    public String whoami() {
+        return text("whoami");
     }
 
     // ------------------------------------------------------------------ the queue

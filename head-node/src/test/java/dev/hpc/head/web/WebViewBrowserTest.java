@@ -33,7 +33,7 @@ class WebViewBrowserTest {
     @BeforeAll
     static void start(WebDriver browser) throws Exception {
         head = RunningHead.start(Files.createDirectories(dir.resolve("head")), "web");
-        page = new WebPage(browser, head.baseUrl(), TIMEOUT);
+        page = new WebPage(browser, head.baseUrl(), TIMEOUT).withToken(head.tokenFor("viewer"));
     }
 
     @AfterAll
@@ -76,7 +76,9 @@ class WebViewBrowserTest {
     @Test
     void holdReleaseAndCancelFromTheDetailPanel() throws Exception {
         String id = head.submit("bob", "hold-me", List.of());
-        page.setUser("bob");
+        page.setToken(head.tokenFor("bob"));
+        page.awaitUntil("the page says whose token it uses", d -> page.whoami().equals("bob (user)") ? Boolean.TRUE
+                : null);
         page.openDetail(id);
         assertTrue(page.enabled("hold-button"));
         assertFalse(page.enabled("release-button"), "nothing to release on a queued job");
@@ -104,10 +106,10 @@ class WebViewBrowserTest {
     void aRefusedActionShowsTheHeadsMessage() throws Exception {
         String id = head.submit("carol", "refused", List.of());
         page.openDetail(id);
-        page.setUser("not a user!");
+        page.setToken(head.tokenFor("mallory"));
         page.hold();
         String message = page.awaitActionError();
-        assertTrue(message.contains("is not a valid user name"), message);
+        assertTrue(message.contains("belongs to carol; only its owner or an operator may hold it"), message);
         assertEquals("Q", page.stateLetter(id));
     }
 

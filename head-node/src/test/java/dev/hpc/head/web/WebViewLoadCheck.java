@@ -42,7 +42,8 @@ class WebViewLoadCheck {
             for (int i = 0; i < n; i++) {
                 inFlight.acquire();
                 all[i] = http.sendAsync(HttpRequest.newBuilder(URI.create(head.baseUrl() + "/api/v1/jobs"))
-                        .header("X-Hpc-User", "u" + i % 7).header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + head.tokenFor("u" + i % 7))
+                        .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                         HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
                             inFlight.release();
@@ -55,7 +56,7 @@ class WebViewLoadCheck {
             assertEquals(0, failed.get(), "failed submissions");
             report("submitted " + n + " held jobs", t0);
 
-            WebPage page = new WebPage(browser, head.baseUrl(), Duration.ofMinutes(3));
+            WebPage page = new WebPage(browser, head.baseUrl(), Duration.ofMinutes(3)).withToken(head.adminToken());
             JavascriptExecutor js = (JavascriptExecutor) browser;
             long t1 = System.nanoTime();
             browser.get(head.baseUrl() + "/");

@@ -1,0 +1,92 @@
+package dev.hpc.head.access;
+
+import dev.hpc.api.InvalidRequestException;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * The head's access settings (docs/security.md).
+ *
+ * @param adminTokenFile   the bootstrap admin token: registered at start, created (mode 0600) when missing
+ * @param submitRate       submissions per second a user with role {@code user} may make on average
+ * @param submitBurst      how many submissions such a user may make at once before the rate applies
+ * @param maxQueuedPerUser the most queued and held tasks one user may have (array tasks count one
+ *                         each); 0 means no limit
+ */
+public record AccessSettings(Path adminTokenFile, double submitRate, int submitBurst, int maxQueuedPerUser) {
+    public static final double DEFAULT_SUBMIT_RATE = 1000;
+    public static final int DEFAULT_SUBMIT_BURST = 10_000;
+    public static final int DEFAULT_MAX_QUEUED = 0;
+
+    public AccessSettings {
+        if (!(submitRate > 0) || Double.isInfinite(submitRate)) {
+            throw new InvalidRequestException("submit-rate must be a positive number of submissions per second, got "
+                    + submitRate);
+        }
+        if (submitBurst < 1) {
+            throw new InvalidRequestException("submit-burst must be at least 1, got " + submitBurst);
+        }
+        if (maxQueuedPerUser < 0) {
+            throw new InvalidRequestException("max-queued-per-user must be 0 (no limit) or more, got "
+                    + maxQueuedPerUser);
+        }
+    }
+
+    public static AccessSettings defaults(Path dataDir) {
+        return new AccessSettings(dataDir.resolve("admin.token"), DEFAULT_SUBMIT_RATE, DEFAULT_SUBMIT_BURST,
+                DEFAULT_MAX_QUEUED);
+    }
+
+    /**
+     * From flags (null when not given), else the config file's keys of the same names, else the defaults.
+     */
+    public static AccessSettings from(Properties file, Path dataDir, Path adminTokenFileFlag, String submitRateFlag,
+                                      String submitBurstFlag, String maxQueuedFlag) {
+        AccessSettings d = defaults(dataDir);
+        Path tokenFile = adminTokenFileFlag != null ? adminTokenFileFlag
+                : file.containsKey("admin-token-file") ? Path.of(file.getProperty("admin-token-file").strip())
+                : d.adminTokenFile();
+        return new AccessSettings(tokenFile,
+                number("submit-rate", pick(submitRateFlag, file, "submit-rate", String.valueOf(d.submitRate()))),
+                (int) whole("submit-burst", pick(submitBurstFlag, file, "submit-burst",
+                        String.valueOf(d.submitBurst()))),
+                (int) whole("max-queued-per-user", pick(maxQueuedFlag, file, "max-queued-per-user",
+                        String.valueOf(d.maxQueuedPerUser()))));
+    }
+
+    public AccessSettings withSubmitRate(double rate, int burst) {
+        return new AccessSettings(adminTokenFile, rate, burst, maxQueuedPerUser);
+    }
+
+    public AccessSettings withMaxQueuedPerUser(int max) {
+        return new AccessSettings(adminTokenFile, submitRate, submitBurst, max);
+    }
+
+    public AccessSettings withAdminTokenFile(Path file) {
+        return new AccessSettings(file, submitRate, submitBurst, maxQueuedPerUser);
+    }
+
+    private static String pick(String flag, Properties file, String key, String fallback) {
+        return flag != null ? flag : file.getProperty(key, fallback).strip();
+    }
+
+    private static double number(String key, String text) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(key + " must be a number, got '" + text + "'");
+        }
+    }
+
+    private static long whole(String key, String text) {
+        try {
+            long n = Long.parseLong(text.replace("_", "").replace(",", ""));
+            if (n > Integer.MAX_VALUE) {
+                throw new InvalidRequestException(key + " must be at most " + Integer.MAX_VALUE + ", got " + text);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new InvalidRequestException(key + " must be a whole number, got '" + text + "'");
+        }
+    }
+}

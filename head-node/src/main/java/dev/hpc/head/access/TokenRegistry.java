@@ -1,0 +1,166 @@
+package dev.hpc.head.access;
+
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.head.RequestRejected;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * The tokens this head accepts, by hash, kept in memory for the check on every request and written
+ * through to the head's store and, on the active head, to the replica the standbys mirror. Changes
+ * are rare (an administrator's command) and are serialised on this object.
+ */
+public final class TokenRegistry {
+    private static final Logger LOG = Logger.getLogger(TokenRegistry.class.getName());
+    private static final String USER_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}";
+
+    /** Where the records are durable: the head's own database. */
+    public interface Storage {
+        List<TokenRecord> loadTokens();
+
+        void saveToken(TokenRecord token);
+
+        void deleteTokens(Collection<String> ids);
+    }
+
+    /** Where the active head sends each change for the standbys (see the replication package). */
+    public interface Replica {
+        Replica NONE = new Replica() {
+            @Override
+            public void put(TokenRecord token) {
+            }
+
+            @Override
+            public void remove(String id) {
+            }
+        };
+
+        void put(TokenRecord token);
+
+        void remove(String id);
+    }
+
+    private final Storage storage;
+    private final Clock clock;
+    private final Map<String, TokenRecord> byHash = new ConcurrentHashMap<>();
+    private volatile Replica replica = Replica.NONE;
+
+    public TokenRegistry(Storage storage, Clock clock) {
+        this.storage = storage;
+        this.clock = clock;
+        for (TokenRecord t : storage.loadTokens()) {
+            byHash.put(t.hash(), t);
+        }
+    }
+
+    public void replicateTo(Replica target) {
+        this.replica = target;
+    }
+
+    /** The caller a presented token stands for; empty when no such token exists (or it was revoked). */
+    public Optional<Caller> authenticate(String token) {
+        TokenRecord t = byHash.get(Tokens.hash(token));
+        return t == null ? Optional.empty() : Optional.of(new Caller(t.user(), t.role()));
+    }
+
+    /** Makes a new token for a user; the answer is the only place its text ever appears. */
+    public synchronized Issued create(String user, Role role) {
+        checkUser(user);
+        String token = Tokens.generate();
+        TokenRecord record = new TokenRecord(Tokens.idOf(token), user, role, Tokens.hash(token), clock.instant());
+        put(record);
+        LOG.info("token " + record.id() + " created for " + user + " with role " + role.word());
+        return new Issued(token, record);
+    }
+
+    /** A new token and its record. */
+    public record Issued(String token, TokenRecord record) {
+    }
+
+    /** Accepts a token made elsewhere (the admin token file); the same token again changes nothing. */
+    public synchronized TokenRecord register(String token, String user, Role role) {
+        checkUser(user);
+        String hash = Tokens.hash(token);
+        TokenRecord known = byHash.get(hash);
+        if (known != null && known.user().equals(user) && known.role() == role) {
+            return known;
+        }
+        TokenRecord record = new TokenRecord(Tokens.idOf(token), user, role, hash, clock.instant());
+        put(record);
+        return record;
+    }
+
+    /** Every token, oldest first. */
+    public List<TokenRecord> list() {
+        List<TokenRecord> out = new ArrayList<>(byHash.values());
+        out.sort(Comparator.comparing(TokenRecord::created).thenComparing(TokenRecord::id));
+        return out;
+    }
+
+    /** Revokes the token with this id, or else every token of the user of this name; 404 when none matches. */
+    public synchronized List<TokenRecord> revoke(String userOrId) {
+        List<TokenRecord> byId = list().stream().filter(t -> t.id().equals(userOrId)).toList();
+        List<TokenRecord> gone = byId.isEmpty() ? list().stream().filter(t -> t.user().equals(userOrId)).toList()
+                : byId;
+        if (gone.isEmpty()) {
+            throw new RequestRejected(404, "UNKNOWN_TOKEN", "no token has the id '" + userOrId
+                    + "' and no user of that name has a token; see hpc admin token list");
+        }
+        storage.deleteTokens(gone.stream().map(TokenRecord::id).toList());
+        for (TokenRecord t : gone) {
+            byHash.remove(t.hash());
+            replica.remove(t.id());
+            LOG.info("token " + t.id() + " of " + t.user() + " revoked");
+        }
+        return gone;
+    }
+
+    // ---- mirroring (a standby follows the active head's records)
+
+    /** A record the active head made or changed. */
+    public synchronized void mirror(TokenRecord record) {
+        byHash.values().removeIf(t -> t.id().equals(record.id()) && !t.hash().equals(record.hash()));
+        byHash.put(record.hash(), record);
+        storage.saveToken(record);
+    }
+
+    /** A record the active head revoked. */
+    public synchronized void mirrorRemoved(String id) {
+        if (byHash.values().removeIf(t -> t.id().equals(id))) {
+            storage.deleteTokens(List.of(id));
+        }
+    }
+
+    /** The active head's records replace this head's own: revocations made while it was away hold. */
+    public synchronized void mirrorAll(Collection<TokenRecord> records) {
+        List<String> stale = byHash.values().stream().map(TokenRecord::id)
+                .filter(id -> records.stream().noneMatch(r -> r.id().equals(id))).toList();
+        if (!stale.isEmpty()) {
+            storage.deleteTokens(stale);
+            byHash.values().removeIf(t -> stale.contains(t.id()));
+        }
+        for (TokenRecord r : records) {
+            mirror(r);
+        }
+    }
+
+    private void put(TokenRecord record) {
+        storage.saveToken(record);
+        byHash.put(record.hash(), record);
+        replica.put(record);
+    }
+
+    private static void checkUser(String user) {
+        if (!user.matches(USER_PATTERN)) {
+            throw new InvalidRequestException("user name '" + user + "' is not a valid user name: letters, digits, "
+                    + "'_', '.' and '-', at most 64, not starting with '.' or '-'");
+        }
+    }
+}
