@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,8 +9,8 @@ import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code --server} option every command that talks to a head mixes in, and the client built from
- * it. {@code HPC_WAIT} (seconds) changes how long a command waits for a head during a takeover
+ * The {@code --server} and {@code --token-file} options every command that talks to a head mixes in,
+ * and the client built from them. {@code HPC_WAIT} (seconds) changes how long a command waits for a head during a takeover
  * (default 30).
  */
 public final class ClientOptions {
@@ -19,6 +20,11 @@ public final class ClientOptions {
             description = "the heads to ask (default: $HPC_SERVER, else server= in ~/.hpc/config or $HPC_CONFIG)")
     String server;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "the API token to send (default: $HPC_TOKEN, else the file $HPC_TOKEN_FILE, else "
+                    + "~/.hpc/token); the file must be private (chmod 600)")
+    Path tokenFile;
+
     /** The user commands act as: the login name of whoever runs the CLI. */
     public static String user() {
         return System.getProperty("user.name", "");
@@ -26,9 +32,15 @@ public final class ClientOptions {
 
     public HeadClient client() {
         Map<String, String> env = System.getenv();
-        Path config = ConfigFile.path(env, Path.of(System.getProperty("user.home", ".")));
+        Path home = Path.of(System.getProperty("user.home", "."));
+        Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
-        return new HeadClient(servers.heads(), user(), settings(env));
+        return new HeadClient(servers.heads(), token(env, home), settings(env));
+    }
+
+    /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
+    ApiToken token(Map<String, String> env, Path home) {
+        return ApiToken.find(Optional.ofNullable(tokenFile), env, home);
     }
 
     static HeadClient.Settings settings(Map<String, String> env) {

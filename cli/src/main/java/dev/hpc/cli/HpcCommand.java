@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         description = "Batch jobs on a cluster that looks like one machine.",
         subcommands = {QsubCommand.class, QstatCommand.class, QdelCommand.class, QholdCommand.class,
                 QrlsCommand.class, QalterCommand.class, PbsnodesCommand.class, LocalCommand.class, ClusterCommand.class,
-                WorkerCommand.class, EventsCommand.class, dev.hpc.cli.bench.BenchCommand.class,
+                WorkerCommand.class, EventsCommand.class, AdminCommand.class, dev.hpc.cli.bench.BenchCommand.class,
                 DshCommand.class, PeekCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
 public final class HpcCommand implements Callable<Integer> {

@@ -29,7 +29,7 @@ abstract class JobActionCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "ID", description = "job ids: 42, 42.cluster, 42[], 42[7]")
     List<String> ids = new ArrayList<>();
 
-    abstract void apply(HeadClient head, String id, String user);
+    abstract void apply(HeadClient head, String id);
 
     @Override
     public Integer call() {
@@ -41,7 +41,7 @@ abstract class JobActionCommand implements Callable<Integer> {
         for (String id : ids) {
             try {
                 JobId.parse(id);
-                apply(head, id, ClientOptions.user());
+                apply(head, id);
             } catch (HpcApiException e) {
                 if (e.isUnknownJob()) {
                     unknown = true;

@@ -61,7 +61,7 @@ public final class QalterCommand extends JobActionCommand {
     }
 
     @Override
-    void apply(HeadClient head, String id, String user) {
-        head.alter(id, options(), user);
+    void apply(HeadClient head, String id) {
+        head.alter(id, options());
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
 public final class QdelCommand extends JobActionCommand {
     @Override
-    void apply(HeadClient head, String id, String user) {
-        head.cancel(id, user);
+    void apply(HeadClient head, String id) {
+        head.cancel(id);
     }
 }

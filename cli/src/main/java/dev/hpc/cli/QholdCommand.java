@@ -29,7 +29,7 @@ public final class QholdCommand extends JobActionCommand {
     }
 
     @Override
-    void apply(HeadClient head, String id, String user) {
-        head.hold(id, user, holdTypes);
+    void apply(HeadClient head, String id) {
+        head.hold(id, holdTypes);
     }
 }

@@ -29,7 +29,7 @@ public final class QrlsCommand extends JobActionCommand {
     }
 
     @Override
-    void apply(HeadClient head, String id, String user) {
-        head.release(id, user, holdTypes);
+    void apply(HeadClient head, String id) {
+        head.release(id, holdTypes);
     }
 }

@@ -70,7 +70,7 @@ public final class QsubCommand implements Callable<Integer> {
         }
         HeadClient head = client.client();
         SubmitRequest request = new SubmitRequest(script, args.optionsWithDefaultName(script, defaultName),
-                ClientOptions.user(), Hosts.shortName(), System.getProperty("user.dir", ""), System.getenv());
+                "", Hosts.shortName(), System.getProperty("user.dir", ""), System.getenv());
         Job job = head.submit(request);
         spec.commandLine().getOut().println(job.id());
         spec.commandLine().getOut().flush();

@@ -156,22 +156,18 @@ public final class HeadClient {
 
     private final List<String> heads;
     private final List<URI> bases;
-    private final String user;
+    private final ApiToken token;
     private final Settings settings;
     private final HttpClient http;
     private volatile int preferred;
 
-    /** A client for {@code user.name} with the default settings. */
-    public HeadClient(List<String> heads) {
-        this(heads, System.getProperty("user.name", ""), Settings.defaults());
-    }
-
     /**
      * @param heads addresses as {@code host:port} (an {@code http://} prefix and a trailing slash are
      *              accepted); at least one
-     * @param user  sent as {@code X-Hpc-User} on every request that names no other user
+     * @param token sent as {@code Authorization: Bearer} on every request; the head takes the caller's
+     *              user and role from it
      */
-    public HeadClient(List<String> heads, String user, Settings settings) {
+    public HeadClient(List<String> heads, ApiToken token, Settings settings) {
         if (heads.isEmpty()) {
             throw new InvalidRequestException("no head address given: expected at least one host:port");
         }
@@ -184,7 +180,7 @@ public final class HeadClient {
         }
         this.heads = List.copyOf(normalized);
         this.bases = List.copyOf(uris);
-        this.user = user;
+        this.token = token;
         this.settings = settings;
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -228,8 +224,8 @@ public final class HeadClient {
         return heads;
     }
 
-    public String user() {
-        return user;
+    public ApiToken token() {
+        return token;
     }
 
     public Settings settings() {
@@ -245,18 +241,17 @@ public final class HeadClient {
 
     /** Submits a script; the answer is the accepted job. Not retried once the request may have arrived. */
     public Job submit(SubmitRequest request) {
-        String as = request.user().isEmpty() ? user : request.user();
-        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)), as, false));
+        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)), false));
         return readJob(answer.object("job"));
     }
 
     /** One job with its script; {@code id} in any form users type ({@code 42}, {@code 42.c}, {@code 42[]}). */
     public Job job(String id) {
-        return readJob(object(call("GET", "/jobs/" + encodePath(id), "", user, true)));
+        return readJob(object(call("GET", "/jobs/" + encodePath(id), "", true)));
     }
 
     public JobPage jobs(JobQuery query) {
-        JsonFields f = object(call("GET", "/jobs" + query.queryString(), "", user, true));
+        JsonFields f = object(call("GET", "/jobs" + query.queryString(), "", true));
         List<Job> jobs = new ArrayList<>();
         try {
             for (JsonFields j : f.objects("jobs")) {
@@ -288,38 +283,38 @@ public final class HeadClient {
         }
     }
 
-    public Job cancel(String id, String asUser) {
-        return jobAction(id, "cancel", asUser);
+    public Job cancel(String id) {
+        return jobAction(id, "cancel");
     }
 
-    public Job hold(String id, String asUser) {
-        return jobAction(id, "hold", asUser);
+    public Job hold(String id) {
+        return jobAction(id, "hold");
     }
 
-    public Job release(String id, String asUser) {
-        return jobAction(id, "release", asUser);
+    public Job release(String id) {
+        return jobAction(id, "release");
     }
 
     /** {@code qhold -h TYPES} / {@code qrls -h TYPES}: {@code u} user, {@code o} operator, or both. */
-    public Job hold(String id, String asUser, String holdTypes) {
+    public Job hold(String id, String holdTypes) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/hold", Json.write(Map.of("holdTypes",
-                holdTypes)), asUser, true)));
+                holdTypes)), true)));
     }
 
-    public Job release(String id, String asUser, String holdTypes) {
+    public Job release(String id, String holdTypes) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/release", Json.write(Map.of("holdTypes",
-                holdTypes)), asUser, true)));
+                holdTypes)), true)));
     }
 
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
-    public Job alter(String id, List<String> options, String asUser) {
+    public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",
-                options)), asUser, true)));
+                options)), true)));
     }
 
     /** The queues of the cluster with their job counts ({@code qstat -Q}). */
     public List<QueueInfo> queues() {
-        JsonFields f = object(call("GET", "/queues", "", user, true));
+        JsonFields f = object(call("GET", "/queues", "", true));
         List<QueueInfo> out = new ArrayList<>();
         try {
             for (JsonFields q : f.objects("queues")) {
@@ -331,8 +326,8 @@ public final class HeadClient {
         return out;
     }
 
-    private Job jobAction(String id, String action, String asUser) {
-        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "", asUser, true)));
+    private Job jobAction(String id, String action) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "", true)));
     }
 
     /**
@@ -343,7 +338,7 @@ public final class HeadClient {
     public JobOutput output(String id, JobOutput.Stream stream, int task, long offset, int limit) {
         String query = "?stream=" + stream.wireName() + "&offset=" + offset + "&limit=" + limit
                 + (task >= 0 ? "&task=" + task : "");
-        JsonFields f = object(call("GET", "/jobs/" + encodePath(id) + "/output" + query, "", user, true));
+        JsonFields f = object(call("GET", "/jobs/" + encodePath(id) + "/output" + query, "", true));
         try {
             return JobOutput.fromMap(f);
         } catch (InvalidRequestException e) {
@@ -354,7 +349,7 @@ public final class HeadClient {
     // ---- nodes and cluster
 
     public List<NodeInfo> nodes() {
-        JsonFields f = object(call("GET", "/nodes", "", user, true));
+        JsonFields f = object(call("GET", "/nodes", "", true));
         List<NodeInfo> out = new ArrayList<>();
         try {
             for (JsonFields n : f.objects("nodes")) {
@@ -367,7 +362,7 @@ public final class HeadClient {
     }
 
     public NodeInfo node(String name) {
-        JsonFields f = object(call("GET", "/nodes/" + encodePath(name), "", user, true));
+        JsonFields f = object(call("GET", "/nodes/" + encodePath(name), "", true));
         try {
             return Codec.readNode(f);
         } catch (InvalidRequestException e) {
@@ -398,7 +393,7 @@ public final class HeadClient {
     }
 
     private NodeInfo nodeAction(String name, String action, String body) {
-        JsonFields f = object(call("POST", "/nodes/" + encodePath(name) + "/" + action, body, user, true));
+        JsonFields f = object(call("POST", "/nodes/" + encodePath(name) + "/" + action, body, true));
         try {
             return Codec.readNode(f);
         } catch (InvalidRequestException e) {
@@ -408,7 +403,7 @@ public final class HeadClient {
 
     /** The newest {@code limit} alerts of the head's event log, oldest first. */
     public List<Alert> events(int limit) {
-        JsonFields f = object(call("GET", "/events/log?limit=" + limit, "", user, true));
+        JsonFields f = object(call("GET", "/events/log?limit=" + limit, "", true));
         List<Alert> out = new ArrayList<>();
         try {
             for (JsonFields a : f.objects("events")) {
@@ -422,9 +417,41 @@ public final class HeadClient {
 
     /** {@code GET /api/v1/cluster} as plain maps and lists, in the order the head wrote them. */
     public Map<String, Object> cluster() {
-        JsonFields f = object(call("GET", "/cluster", "", user, true));
+        JsonFields f = object(call("GET", "/cluster", "", true));
         Map<String, Object> out = new LinkedHashMap<>();
         f.raw().forEach((k, v) -> out.put(String.valueOf(k), v));
+        return out;
+    }
+
+    // ---- tokens (docs/security.md)
+
+    /** Whose token this client sends: {@code {user, role}}. */
+    public TokenInfo whoami() {
+        JsonFields f = object(call("GET", "/whoami", "", true));
+        return new TokenInfo("", f.string("user"), f.string("role"), "", "");
+    }
+
+    /** Makes a token for a user (admins only); the answer holds the token's text, shown this once. */
+    public TokenInfo createToken(String forUser, String role) {
+        return TokenInfo.read(object(call("POST", "/tokens", Json.write(Map.of("user", forUser, "role", role)),
+                false)));
+    }
+
+    /** Every token: id, user, role and when it was made (admins only); never a token's text. */
+    public List<TokenInfo> tokens() {
+        List<TokenInfo> out = new ArrayList<>();
+        for (JsonFields t : object(call("GET", "/tokens", "", true)).objects("tokens")) {
+            out.add(TokenInfo.read(t));
+        }
+        return out;
+    }
+
+    /** Revokes the token with this id, or every token of this user (admins only); the revoked tokens. */
+    public List<TokenInfo> revokeToken(String userOrId) {
+        List<TokenInfo> out = new ArrayList<>();
+        for (JsonFields t : object(call("DELETE", "/tokens/" + encodePath(userOrId), "", true)).objects("revoked")) {
+            out.add(TokenInfo.read(t));
+        }
         return out;
     }
 
@@ -456,7 +483,7 @@ public final class HeadClient {
      *
      * @param retryAfterSend whether the request may be sent again after it may have reached a head
      */
-    private String call(String method, String path, String body, String asUser, boolean retryAfterSend) {
+    private String call(String method, String path, String body, boolean retryAfterSend) {
         long deadline = System.nanoTime() + settings.maxWait().toNanos();
         Duration backoff = settings.firstBackoff();
         Map<String, String> failures = new LinkedHashMap<>();
@@ -466,7 +493,7 @@ public final class HeadClient {
                 int idx = (first + i) % bases.size();
                 HttpResponse<String> response;
                 try {
-                    response = http.send(request(idx, method, path, body, asUser),
+                    response = http.send(request(idx, method, path, body),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 } catch (ConnectException | HttpConnectTimeoutException e) {
                     failures.put(heads.get(idx), describe(e));
@@ -497,6 +524,9 @@ public final class HeadClient {
                 if (status >= 200 && status < 300) {
                     return response.body();
                 }
+                if (status == 401 && !token.isPresent()) {
+                    throw new HpcApiException(status, "UNAUTHENTICATED", token.advice());
+                }
                 throw apiError(status, response.body());
             }
             long remaining = deadline - System.nanoTime();
@@ -514,12 +544,12 @@ public final class HeadClient {
         }
     }
 
-    private HttpRequest request(int idx, String method, String path, String body, String asUser) {
+    private HttpRequest request(int idx, String method, String path, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(bases.get(idx).resolve(API + path))
                 .timeout(settings.requestTimeout())
                 .header("Accept", "application/json");
-        if (!asUser.isEmpty()) {
-            b.header("X-Hpc-User", asUser);
+        if (token.isPresent()) {
+            b.header("Authorization", "Bearer " + token.value());
         }
         if (method.equals("GET")) {
             b.GET();

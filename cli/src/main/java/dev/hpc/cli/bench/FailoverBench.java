@@ -243,9 +243,9 @@ public final class FailoverBench implements Callable<Integer> {
             this.jobDir = jobDir;
             this.timeout = timeout;
             this.err = err;
-            this.quick = new HeadClient(info.heads(), user, new HeadClient.Settings(Duration.ZERO,
+            this.quick = new HeadClient(info.heads(), lc.adminToken(), new HeadClient.Settings(Duration.ZERO,
                     Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
-            this.patient = new HeadClient(info.heads(), user, HeadClient.Settings.defaults().withMaxWait(timeout));
+            this.patient = new HeadClient(info.heads(), lc.adminToken(), HeadClient.Settings.defaults().withMaxWait(timeout));
             try {
                 Files.createDirectories(jobDir);
             } catch (IOException e) {
@@ -307,12 +307,12 @@ public final class FailoverBench implements Callable<Integer> {
             int attempts = sleeperNow.tasks().isEmpty() ? 0 : sleeperNow.tasks().get(0).attempts().size();
             String state = sleeperNow.state().name();
             if (!sleeperNow.state().isTerminal()) {
-                patient.cancel(sleeperId, user);
+                patient.cancel(sleeperId);
             }
 
             long r0 = System.nanoTime();
             lc.startDaemon(killed);
-            HeadClient rejoined = new HeadClient(List.of(address(killed)), user, new HeadClient.Settings(Duration.ZERO,
+            HeadClient rejoined = new HeadClient(List.of(address(killed)), lc.adminToken(), new HeadClient.Settings(Duration.ZERO,
                     Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
             await(killed + " is back as STANDBY with epoch " + epoch, () -> {
                 Map<String, Object> c = rejoined.cluster();

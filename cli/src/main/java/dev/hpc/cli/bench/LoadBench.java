@@ -124,7 +124,7 @@ final class LoadBench {
                 throw new UsageException("--jobs and --clients must be at least 1, --qsub at least 0");
             }
             HeadClient head = client.client();
-            SubmitRequest job = trivialJob(head.user(), "-h");
+            SubmitRequest job = trivialJob("", "-h");
             double one = rate(head, job, jobs, 1);
             double many = rate(head, job, jobs, clients);
             double qsub = qsubRuns == 0 ? Double.NaN : qsubLoop(qsubRuns);
@@ -148,7 +148,7 @@ final class LoadBench {
             List<String> ids = submitConcurrently(head, job, n, threads);
             double seconds = (System.nanoTime() - start) / 1e9;
             for (String id : ids) {
-                head.cancel(id, head.user());
+                head.cancel(id);
             }
             return n / seconds;
         }
@@ -167,7 +167,7 @@ final class LoadBench {
             HeadClient head = client.client();
             for (String id : java.nio.file.Files.readAllLines(ids)) {
                 if (!id.isBlank()) {
-                    head.cancel(id.trim(), head.user());
+                    head.cancel(id.trim());
                 }
             }
             java.nio.file.Files.deleteIfExists(ids);
@@ -205,7 +205,7 @@ final class LoadBench {
                 throw new UsageException("--jobs and --clients must be at least 1");
             }
             HeadClient head = client.client();
-            SubmitRequest job = trivialJob(head.user(), "");
+            SubmitRequest job = trivialJob("", "");
             long start = System.nanoTime();
             List<String> ids = submitConcurrently(head, job, jobs, clients);
             ids.sort((a, b) -> Long.compare(Long.parseLong(a.substring(0, a.indexOf('.'))),
@@ -213,7 +213,7 @@ final class LoadBench {
             awaitDone(head, ids, Duration.ofSeconds(timeout));
             double jobsSeconds = (System.nanoTime() - start) / 1e9;
             long arrayStart = System.nanoTime();
-            Job array = head.submit(trivialJob(head.user(), "-t 1-" + jobs));
+            Job array = head.submit(trivialJob("", "-t 1-" + jobs));
             awaitDone(head, List.of(array.id().toString()), Duration.ofSeconds(timeout));
             double arraySeconds = (System.nanoTime() - arrayStart) / 1e9;
             Map<String, Object> m = new LinkedHashMap<>();
@@ -251,7 +251,7 @@ final class LoadBench {
             Figures toStart = new Figures();
             Figures toFinish = new Figures();
             for (int i = 0; i < runs; i++) {
-                Job submitted = head.submit(trivialJob(head.user(), ""));
+                Job submitted = head.submit(trivialJob("", ""));
                 String id = submitted.id().toString();
                 awaitDone(head, List.of(id), Duration.ofSeconds(60));
                 Job done = head.job(id);

@@ -98,7 +98,7 @@ public final class RecoveryBench implements Callable<Integer> {
                     + (headArgs.isEmpty() ? "" : " (head " + String.join(" ", headArgs) + ")"));
             out.flush();
             LocalClusterInfo info = cluster.start(ls);
-            HeadClient head = new HeadClient(info.heads(), System.getProperty("user.name", "bench"),
+            HeadClient head = new HeadClient(info.heads(), cluster.adminToken(),
                     HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(10)));
             out.println(String.format(Locale.ROOT, "%-4s %-7s %-6s %12s %12s %12s", "run", "killed", "tasks",
                     "down (ms)", "moved (ms)", "running (ms)"));
@@ -133,7 +133,7 @@ public final class RecoveryBench implements Callable<Integer> {
     private Run once(LocalCluster cluster, HeadClient head, Path dir) {
         int count = (workers - 1) * cores;
         SubmitRequest request = new SubmitRequest("#!/bin/bash\nsleep 3600\n", List.of("-N", "bench", "-t", "1-"
-                + count, "-j", "oe"), head.user(), "localhost", dir.toString(), Map.of());
+                + count, "-j", "oe"), "", "localhost", dir.toString(), Map.of());
         Job job = head.submit(request);
         String id = job.id().toString();
         Job running = await(head, id, j -> j.tasks().stream().allMatch(t -> t.state() == JobState.RUNNING),
@@ -172,7 +172,7 @@ public final class RecoveryBench implements Callable<Integer> {
                 pause(POLL);
             }
         }
-        head.cancel(id, head.user());
+        head.cancel(id);
         cluster.startDaemon(victim);
         await(head, id, j -> j.state().isTerminal(), "the job cancelled");
         long up = System.nanoTime() + Duration.ofMinutes(1).toNanos();

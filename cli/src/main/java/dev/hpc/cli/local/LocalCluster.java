@@ -1,5 +1,6 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
@@ -121,12 +122,14 @@ public final class LocalCluster {
         }
         LocalClusterInfo info = new LocalClusterInfo(spec.cluster(), dir, heads, List.of());
         LocalStateFile.write(stateFile(), info);
+        ensureAdminToken();
         try {
             for (int k = 1; k <= spec.heads(); k++) {
                 String name = "head" + k;
                 int port = spec.port() + k - 1;
                 List<String> args = new ArrayList<>(List.of("--name", name, "--cluster", spec.cluster(), "--port",
-                        String.valueOf(port), "--bind", BIND, "--data-dir", dataDir(name).toString()));
+                        String.valueOf(port), "--bind", BIND, "--data-dir", dataDir(name).toString(),
+                        "--admin-token-file", adminTokenFile().toString()));
                 args.addAll(substitute(spec.headArgs(), name, k, port, heads));
                 List<String> command = javaCommand(spec, List.of("-Djava.util.concurrent.ForkJoinPool.common"
                         + ".parallelism=4"), spec.headJar(), args);
@@ -156,6 +159,53 @@ public final class LocalCluster {
         }
         spec.configFile().ifPresent(c -> ConfigFile.put(c, ConfigFile.SERVER, String.join(",", heads)));
         return info;
+    }
+
+    /** The admin token every head of this cluster is given (docs/security.md); made by the first start. */
+    public Path adminTokenFile() {
+        return dir.resolve("admin.token");
+    }
+
+    public ApiToken adminToken() {
+        return ApiToken.read(adminTokenFile(), "the local cluster's admin token");
+    }
+
+    private void ensureAdminToken() {
+        if (!Files.exists(adminTokenFile())) {
+            ApiToken.install(adminTokenFile(), ApiToken.generate());
+        }
+    }
+
+    /** What {@link #installToken} did. */
+    public enum TokenInstall { INSTALLED, REPLACED, KEPT, LEFT_ALONE }
+
+    /**
+     * Makes {@code target} (where the CLI looks for its token) hold a token this cluster accepts: the
+     * cluster's admin token is copied there when the file is missing or its token is refused. A
+     * token the cluster accepts is kept, and a file the CLI would refuse to read is left alone.
+     */
+    public TokenInstall installToken(Path target, List<String> heads) {
+        if (!Files.exists(target)) {
+            ApiToken.install(target, adminToken().value());
+            return TokenInstall.INSTALLED;
+        }
+        ApiToken current;
+        try {
+            current = ApiToken.read(target, "the token file");
+        } catch (HpcException unusable) {
+            return TokenInstall.LEFT_ALONE;
+        }
+        try {
+            new HeadClient(heads, current, HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)))
+                    .whoami();
+            return TokenInstall.KEPT;
+        } catch (dev.hpc.api.HpcApiException e) {
+            if (e.status() != 401) {
+                throw e;
+            }
+            ApiToken.install(target, adminToken().value());
+            return TokenInstall.REPLACED;
+        }
     }
 
     private Path dataDir(String name) {
@@ -247,7 +297,7 @@ public final class LocalCluster {
 
     /** Polls the API until it answers and {@code workers} of our workers are not DOWN. */
     private void awaitReady(LocalClusterInfo info, int workers, Duration timeout) {
-        HeadClient client = new HeadClient(info.heads(), System.getProperty("user.name", ""),
+        HeadClient client = new HeadClient(info.heads(), adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)));
         Set<String> ours = new HashSet<>();
         info.daemons(Daemon.Role.WORKER).forEach(d -> ours.add(d.name()));

@@ -130,11 +130,34 @@ public final class LocalCommand implements Callable<Integer> {
             out.println("cluster " + info.cluster() + " is up: head http://" + head + "/ (API " + info.apiUrl()
                     + "), " + workers + " worker" + (workers == 1 ? "" : "s")
                     + (standby ? ", standby head http://" + info.heads().get(1) + "/" : ""));
+            out.println(tokenNote(lc, info));
             out.println("try: echo 'hostname' | bin/qsub && bin/qstat; stop it with: hpc local down (logs in "
                     + lc.dir() + ", server=" + String.join(",", info.heads()) + " written to " + config + ")");
             out.flush();
             return ExitCodes.OK;
         }
+    }
+
+    /**
+     * Puts the cluster's admin token where the CLI will look for it (HPC_TOKEN_FILE, else ~/.hpc/token),
+     * unless HPC_TOKEN names one, or the file there already holds a token the cluster accepts.
+     */
+    static String tokenNote(LocalCluster lc, LocalClusterInfo info) {
+        java.util.Map<String, String> env = System.getenv();
+        if (!env.getOrDefault(dev.hpc.api.ApiToken.ENV, "").isBlank()) {
+            return "HPC_TOKEN is set, so the commands send it; the cluster's admin token is in " + lc.adminTokenFile();
+        }
+        String named = env.getOrDefault(dev.hpc.api.ApiToken.FILE_ENV, "").strip();
+        Path target = !named.isEmpty() ? Path.of(named)
+                : dev.hpc.api.ApiToken.defaultFile(Path.of(System.getProperty("user.home", ".")));
+        return switch (lc.installToken(target, info.heads())) {
+            case INSTALLED -> "the cluster's admin token is installed in " + target + " (mode 0600)";
+            case REPLACED -> "the token in " + target + " was not valid for this cluster: replaced by the cluster's "
+                    + "admin token";
+            case KEPT -> "the token in " + target + " is valid for this cluster: kept";
+            case LEFT_ALONE -> "the token file " + target + " may be read by others, so the commands refuse it: "
+                    + "chmod 600 " + target + ", or copy " + lc.adminTokenFile() + " there";
+        };
     }
 
     /** {@code hpc local status}. */
@@ -261,7 +284,7 @@ public final class LocalCommand implements Callable<Integer> {
 
         private static String activeHead(LocalCluster lc) {
             List<String> heads = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).heads();
-            HeadClient client = new HeadClient(heads, System.getProperty("user.name", ""),
+            HeadClient client = new HeadClient(heads, lc.adminToken(),
                     HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
             Object list = client.cluster().get("heads");
             if (list instanceof List<?> l) {

@@ -3,24 +3,17 @@ package dev.hpc.head.access;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HexFormat;
 
 /** Making tokens and the values derived from them. */
 public final class Tokens {
-    /** 32 random bytes: 256 bits, far beyond guessing. */
-    private static final int TOKEN_BYTES = 32;
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Tokens() {
     }
 
-    /** A new token: 32 random bytes, URL-safe Base64 without padding (43 characters). */
+    /** A new token: 32 random bytes (256 bits), URL-safe Base64 without padding (43 characters). */
     public static String generate() {
-        byte[] bytes = new byte[TOKEN_BYTES];
-        RANDOM.nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return dev.hpc.api.ApiToken.generate();
     }
 
     /** What the store keeps: the SHA-256 of the token, in hex. */

@@ -184,6 +184,7 @@ class OutputRoutesTest {
             OutputRoutes routes = new OutputRoutes(vertx, head.service(), (node, read) -> linked.get(),
                     Duration.ofMillis(300));
             Router router = Router.router(vertx);
+            new Authenticator(head.service().tokens(), "test").mount(router);
             routes.mount(router);
             router.route().failureHandler(ctx -> {
                 RequestRejected r = (RequestRejected) ctx.failure();
@@ -194,7 +195,9 @@ class OutputRoutesTest {
             HttpClient http = HttpClient.newHttpClient();
             URI uri = URI.create("http://127.0.0.1:" + server.actualPort() + "/api/v1/jobs/" + id + "/output");
             long t0 = System.nanoTime();
-            HttpResponse<String> late = http.send(HttpRequest.newBuilder(uri).build(),
+            HttpRequest read = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + head.adminToken())
+                    .build();
+            HttpResponse<String> late = http.send(read,
                     HttpResponse.BodyHandlers.ofString());
             refused(late, 504, "TIMEOUT", "node node1, which ran " + id + ", did not answer within 300 ms");
             assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "the timeout took too long");
@@ -202,7 +205,7 @@ class OutputRoutesTest {
             routes.answer("node1", new OutputChunk("late", 0, new byte[0], 0, "", "")); // nobody waits: ignored
 
             linked.set(false);
-            refused(http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()), 409,
+            refused(http.send(read, HttpResponse.BodyHandlers.ofString()), 409,
                     "NOT_ALLOWED", "node node1, which ran " + id + ", has no link to head");
             assertEquals(0, routes.pendingReads());
         } finally {
@@ -231,11 +234,12 @@ class OutputRoutesTest {
                 return true;
             }, Duration.ofSeconds(5));
             Router router = Router.router(vertx);
+            new Authenticator(head.service().tokens(), "test").mount(router);
             routes[0].mount(router);
             HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + server.actualPort() + "/api/v1/jobs/" + id + "/output?offset=-10&limit=10"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + head.adminToken()).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("real", ok(r).string("data"));
             assertEquals(-10, asked[0].offset());
             assertEquals(10, asked[0].maxBytes());

@@ -31,7 +31,7 @@ class WebViewWorkersBrowserTest {
     @BeforeAll
     static void start(WebDriver browser) throws Exception {
         head = RunningHead.startQuick(Files.createDirectories(dir.resolve("head")), "web");
-        page = new WebPage(browser, head.baseUrl(), TIMEOUT).withToken(head.tokenFor("viewer"));
+        page = new WebPage(browser, head.baseUrl(), TIMEOUT).withToken(head.tokenFor("alice"));
     }
 
     @AfterAll

@@ -1,0 +1,228 @@
+package dev.hpc.head.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.head.web.RunningHead;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 8: tokens, roles and who may act on a job, against a real head over HTTP. */
+class AccessRoutesTest {
+    @TempDir
+    Path dir;
+    private RunningHead head;
+
+    @BeforeEach
+    void start() {
+        head = RunningHead.start(dir, "c");
+    }
+
+    @AfterEach
+    void stop() {
+        if (head != null) {
+            head.close();
+        }
+    }
+
+    private static JsonFields body(HttpResponse<String> r) {
+        return Json.readObject(r.body());
+    }
+
+    private String state(String id) throws Exception {
+        return head.job(id).string("state");
+    }
+
+    @Test
+    void aUserCannotCancelHoldReleaseAlterOrReadAnotherUsersJobAndNothingChanges() throws Exception {
+        String queued = head.submit("alice", "mine", List.of());
+        String held = head.submit("alice", "mine-held", List.of("-h"));
+        String[][] attempts = {
+            {"/cancel", queued, "cancel"}, {"/hold", queued, "hold"}, {"/release", held, "release"},
+        };
+        for (String[] a : attempts) {
+            HttpResponse<String> r = head.post("/api/v1/jobs/" + a[1] + a[0], "mallory", "");
+            assertEquals(403, r.statusCode(), a[0] + ": " + r.body());
+            assertEquals("FORBIDDEN", body(r).string("code"));
+            assertEquals("job " + a[1] + " belongs to alice; only its owner or an operator may " + a[2] + " it",
+                    body(r).string("message"));
+        }
+        HttpResponse<String> alter = head.post("/api/v1/jobs/" + queued + "/alter", "mallory",
+                "{\"options\": [\"-N\", \"stolen\"]}");
+        assertEquals(403, alter.statusCode(), alter.body());
+        HttpResponse<String> delete = head.send("DELETE", "/api/v1/jobs/" + queued, head.tokenFor("mallory"), "");
+        assertEquals(403, delete.statusCode(), delete.body());
+        HttpResponse<String> output = head.getWithToken("/api/v1/jobs/" + queued + "/output",
+                head.tokenFor("mallory"));
+        assertEquals(403, output.statusCode(), output.body());
+        assertTrue(body(output).string("message").contains("may read the output of it"), output.body());
+
+        assertEquals("QUEUED", state(queued));
+        assertEquals("mine", head.job(queued).object("spec").string("name"));
+        assertEquals("HELD", state(held));
+        HttpResponse<String> seen = head.getWithToken("/api/v1/jobs/" + queued, head.tokenFor("mallory"));
+        assertEquals(200, seen.statusCode(), "everyone may look at every job");
+    }
+
+    @Test
+    void anArrayJobIsRefusedWholeForAnotherUser() throws Exception {
+        String array = head.submit("alice", "sweep", List.of("-t", "1-3"));
+        String number = array.substring(0, array.indexOf('['));
+        HttpResponse<String> r = head.post("/api/v1/jobs/" + number + "%5B2%5D/cancel", "mallory", "");
+        assertEquals(403, r.statusCode(), r.body());
+        HttpResponse<String> all = head.post("/api/v1/jobs/" + array.replace("[", "%5B").replace("]", "%5D")
+                + "/cancel", "mallory", "");
+        assertEquals(403, all.statusCode(), all.body());
+        for (JsonFields t : head.job(array).objects("tasks")) {
+            assertEquals("QUEUED", t.string("state"), "no task changed");
+        }
+    }
+
+    @Test
+    void theOwnerAndAnOperatorMayActButOnlyAnOperatorSetsOperatorHolds() throws Exception {
+        String id = head.submit("alice", "mine", List.of());
+        HttpResponse<String> own = head.post("/api/v1/jobs/" + id + "/hold", "alice", "");
+        assertEquals(200, own.statusCode(), own.body());
+        HttpResponse<String> opHold = head.post("/api/v1/jobs/" + id + "/hold", "alice", "{\"holdTypes\": \"o\"}");
+        assertEquals(403, opHold.statusCode(), opHold.body());
+        assertTrue(body(opHold).string("message").contains("only an operator may set an operator hold"));
+
+        head.grant("olga", Role.OPERATOR);
+        assertEquals(200, head.post("/api/v1/jobs/" + id + "/hold", "olga", "{\"holdTypes\": \"o\"}").statusCode());
+        HttpResponse<String> ownRelease = head.post("/api/v1/jobs/" + id + "/release", "alice",
+                "{\"holdTypes\": \"uo\"}");
+        assertEquals(403, ownRelease.statusCode(), "the owner may not lift an operator hold");
+        assertEquals(200, head.post("/api/v1/jobs/" + id + "/release", "olga", "{\"holdTypes\": \"uo\"}")
+                .statusCode());
+        assertEquals("QUEUED", state(id));
+        HttpResponse<String> cancel = head.post("/api/v1/jobs/" + id + "/cancel", "olga", "");
+        assertEquals(200, cancel.statusCode(), cancel.body());
+        assertEquals("CANCELLED", state(id));
+    }
+
+    @Test
+    void aMissingInvalidOrRevokedTokenIs401() throws Exception {
+        HttpResponse<String> none = head.getWithToken("/api/v1/jobs", "");
+        assertEquals(401, none.statusCode());
+        assertEquals("UNAUTHENTICATED", body(none).string("code"));
+        assertTrue(body(none).string("message").contains("hpc admin token create"), none.body());
+        assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
+
+        HttpResponse<String> wrong = head.getWithToken("/api/v1/jobs", "not-a-token-of-this-cluster-at-all");
+        assertEquals(401, wrong.statusCode());
+        assertTrue(body(wrong).string("message").contains("not valid on cluster c"), wrong.body());
+
+        String token = head.tokenFor("alice");
+        assertEquals(200, head.getWithToken("/api/v1/jobs", token).statusCode());
+        HttpResponse<String> revoke = head.send("DELETE", "/api/v1/tokens/alice", head.adminToken(), "");
+        assertEquals(200, revoke.statusCode(), revoke.body());
+        assertEquals(401, head.getWithToken("/api/v1/jobs", token).statusCode(), "a revoked token is refused");
+
+        assertEquals(200, head.getWithToken("/api/v1/cluster", "").statusCode(), "the status needs no token");
+        assertEquals(200, head.getWithToken("/api/v1/openapi.json", "").statusCode());
+        assertEquals(401, head.getWithToken("/api/v1/events", "").statusCode());
+    }
+
+    @Test
+    void adminsCreateListAndRevokeTokensAndOthersMayNot() throws Exception {
+        HttpResponse<String> made = head.postWithToken("/api/v1/tokens", head.adminToken(),
+                "{\"user\": \"bob\", \"role\": \"operator\"}");
+        assertEquals(201, made.statusCode(), made.body());
+        String token = body(made).string("token");
+        String id = body(made).string("id");
+        assertTrue(token.length() >= 43, "32 random bytes or more: " + token.length());
+        assertTrue(token.matches("[A-Za-z0-9_-]+"), "URL-safe: " + token);
+
+        HttpResponse<String> me = head.getWithToken("/api/v1/whoami", token);
+        assertEquals("bob", body(me).string("user"));
+        assertEquals("operator", body(me).string("role"));
+
+        HttpResponse<String> list = head.get("/api/v1/tokens");
+        assertEquals(200, list.statusCode());
+        assertFalse(list.body().contains(token), "a listing never shows a token");
+        assertFalse(list.body().contains(Tokens.hash(token)), "nor its hash");
+        assertTrue(body(list).objects("tokens").stream().anyMatch(t -> t.string("id").equals(id)
+                && t.string("user").equals("bob") && t.string("role").equals("operator")), list.body());
+
+        assertEquals(403, head.postWithToken("/api/v1/tokens", token, "{\"user\": \"eve\"}").statusCode(),
+                "an operator may not make tokens");
+        assertEquals(403, head.getWithToken("/api/v1/tokens", head.tokenFor("alice")).statusCode());
+        assertEquals(400, head.postWithToken("/api/v1/tokens", head.adminToken(), "{\"user\": \"x\", \"role\": "
+                + "\"king\"}").statusCode());
+
+        HttpResponse<String> revoked = head.send("DELETE", "/api/v1/tokens/" + id, head.adminToken(), "");
+        assertEquals(200, revoked.statusCode(), revoked.body());
+        assertEquals(401, head.getWithToken("/api/v1/whoami", token).statusCode());
+        assertEquals(404, head.send("DELETE", "/api/v1/tokens/" + id, head.adminToken(), "").statusCode());
+    }
+
+    @Test
+    void theStoreKeepsOnlyAHashOfEachToken() throws Exception {
+        String token = head.tokenFor("alice");
+        String admin = head.adminToken();
+        StringBuilder rows = new StringBuilder();
+        try (Connection c = DriverManager.getConnection("jdbc:h2:file:" + dir.toAbsolutePath().resolve("hpc")
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE", "hpc", "");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT * FROM tokens")) {
+            while (rs.next()) {
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    rows.append(rs.getString(i)).append('|');
+                }
+                rows.append('\n');
+            }
+        }
+        assertTrue(rows.toString().contains(Tokens.hash(token)), rows.toString());
+        assertFalse(rows.toString().contains(token), rows.toString());
+        assertFalse(rows.toString().contains(admin), rows.toString());
+        head.close();
+        head = null;
+        byte[] file = Files.readAllBytes(dir.resolve("hpc.mv.db"));
+        String raw = new String(file, StandardCharsets.ISO_8859_1);
+        assertFalse(raw.contains(token), "the token is nowhere in the database file");
+        assertTrue(raw.contains(Tokens.hash(token)) || !raw.contains("alice"), "the hash is what is kept");
+    }
+
+    @Test
+    void theBodyMayNameAnotherUserOnlyForAnAdmin() throws Exception {
+        String script = "{\"script\": \"#!/bin/sh\\ntrue\\n\", \"user\": \"bob\"}";
+        HttpResponse<String> asBob = head.post("/api/v1/jobs", "alice", script);
+        assertEquals(403, asBob.statusCode(), asBob.body());
+        assertTrue(body(asBob).string("message").contains("your token is for alice"), asBob.body());
+        HttpResponse<String> byAdmin = head.postWithToken("/api/v1/jobs", head.adminToken(), script);
+        assertEquals(201, byAdmin.statusCode(), byAdmin.body());
+        assertEquals("bob", body(byAdmin).object("job").object("spec").string("owner"));
+        HttpResponse<String> own = head.post("/api/v1/jobs", "alice", "{\"script\": \"#!/bin/sh\\ntrue\\n\"}");
+        assertEquals("alice", body(own).object("job").object("spec").string("owner"), "the token says who");
+    }
+
+    @Test
+    void theAdminTokenFileIsMadePrivateAndTheSameFileGivesTheSameToken() throws Exception {
+        Path file = head.service().config().access().adminTokenFile();
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(file)));
+        String before = head.adminToken();
+        head.close();
+        head = RunningHead.start(dir, "c");
+        assertEquals(before, head.adminToken());
+        HttpResponse<String> me = head.getWithToken("/api/v1/whoami", before);
+        assertEquals("admin", body(me).string("role"));
+        assertEquals(System.getProperty("user.name"), body(me).string("user"));
+        assertEquals(1, head.service().tokens().list().stream().filter(t -> t.role() == Role.ADMIN).count(),
+                "registering the same file again adds nothing");
+    }
+}

@@ -1,0 +1,126 @@
+package dev.hpc.head.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.head.HeadConfig;
+import dev.hpc.head.web.RunningHead;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 8: the per-user submission rate and queued-job limits. */
+class LimitsTest {
+    private static final String SCRIPT = "{\"script\": \"#!/bin/sh\\ntrue\\n\"}";
+
+    @TempDir
+    Path dir;
+
+    /** A clock the test moves by hand. */
+    private static final class HandClock extends Clock {
+        final AtomicLong millis = new AtomicLong(1_000_000);
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis.get());
+        }
+    }
+
+    @Test
+    void theBucketAllowsABurstThenTheRateAndEachUserHasTheirOwn() {
+        HandClock clock = new HandClock();
+        SubmitLimiter limiter = new SubmitLimiter(2, 3, clock);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Optional.empty(), limiter.take("alice"), "burst " + i);
+        }
+        Optional<Duration> wait = limiter.take("alice");
+        assertEquals(Optional.of(Duration.ofMillis(500)), wait, "one more in half a second at 2/s");
+        assertEquals(Optional.empty(), limiter.take("bob"), "bob has a bucket of his own");
+        clock.millis.addAndGet(499);
+        assertTrue(limiter.take("alice").isPresent());
+        clock.millis.addAndGet(1);
+        assertEquals(Optional.empty(), limiter.take("alice"), "refilled");
+        clock.millis.addAndGet(60_000);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Optional.empty(), limiter.take("alice"), "never more than the burst: " + i);
+        }
+        assertTrue(limiter.take("alice").isPresent());
+    }
+
+    @Test
+    void aUserOverTheRateGets429WithRetryAfterThenGetsThroughAgainAndOperatorsAreExempt() throws Exception {
+        HeadConfig d = HeadConfig.defaults("head1", "c", dir).withPort(0);
+        try (RunningHead head = RunningHead.start(d.withAccess(d.access().withSubmitRate(0.5, 2)))) {
+            assertEquals(201, head.post("/api/v1/jobs", "alice", SCRIPT).statusCode());
+            assertEquals(201, head.post("/api/v1/jobs", "alice", SCRIPT).statusCode());
+            HttpResponse<String> refused = head.post("/api/v1/jobs", "alice", SCRIPT);
+            assertEquals(429, refused.statusCode(), refused.body());
+            assertEquals("TOO_MANY_SUBMISSIONS", Json.readObject(refused.body()).string("code"));
+            long retry = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+            assertTrue(retry >= 1 && retry <= 2, "Retry-After " + retry);
+            assertEquals(2, jobsOf(head, "alice"), "nothing was created");
+
+            head.grant("olga", dev.hpc.head.access.Role.OPERATOR);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(201, head.post("/api/v1/jobs", "olga", SCRIPT).statusCode(), "operators are exempt");
+            }
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            int status;
+            do {
+                Thread.sleep(100);
+                status = head.post("/api/v1/jobs", "alice", SCRIPT).statusCode();
+            } while (status == 429 && System.nanoTime() < deadline);
+            assertEquals(201, status, "alice gets through again once her bucket refills");
+        }
+    }
+
+    @Test
+    void aUserAtTheQueuedLimitIsRefusedAndArrayTasksCountEach() throws Exception {
+        HeadConfig d = HeadConfig.defaults("head1", "c", dir).withPort(0);
+        try (RunningHead head = RunningHead.start(d.withAccess(d.access().withMaxQueuedPerUser(3)))) {
+            String array = head.submit("alice", "sweep", List.of("-t", "1-2"));
+            HttpResponse<String> tooBig = head.post("/api/v1/jobs", "alice",
+                    "{\"script\": \"#!/bin/sh\\ntrue\\n\", \"options\": [\"-t\", \"1-2\"]}");
+            assertEquals(403, tooBig.statusCode(), tooBig.body());
+            JsonFields e = Json.readObject(tooBig.body());
+            assertEquals("QUEUED_LIMIT", e.string("code"));
+            assertTrue(e.string("message").startsWith("you have 2 queued jobs; the limit is 3"), e.string("message"));
+            String held = head.submit("alice", "held", List.of("-h"));
+            HttpResponse<String> full = head.post("/api/v1/jobs", "alice", SCRIPT);
+            assertEquals(403, full.statusCode(), "held jobs count too: " + full.body());
+            assertTrue(Json.readObject(full.body()).string("message").startsWith("you have 3 queued jobs; the limit "
+                    + "is 3"), full.body());
+            assertEquals(2, jobsOf(head, "alice"), "nothing was created when refused");
+            assertEquals(201, head.post("/api/v1/jobs", "bob", SCRIPT).statusCode(), "bob has his own count");
+
+            assertEquals(200, head.post("/api/v1/jobs/" + held + "/cancel", "alice", "").statusCode());
+            assertEquals(201, head.post("/api/v1/jobs", "alice", SCRIPT).statusCode(), "room again after a cancel");
+            assertTrue(array.endsWith("[].c"), array);
+        }
+    }
+
+    private static int jobsOf(RunningHead head, String user) throws Exception {
+        return (int) Json.readObject(head.get("/api/v1/jobs?user=" + user).body()).longValue("total", -1);
+    }
+}
