@@ -92,8 +92,25 @@ class CommandsTest {
         CommandLine cl = HpcMain.commandLine(new PrintWriter(out), new PrintWriter(err));
         stdin.ifPresent(s -> ((QsubCommand) cl.getSubcommands().get("qsub").getCommand()).stdin =
                 new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8)));
-        int code = cl.execute(args);
+        int code = cl.execute(withTestToken(args));
         return new Run(code, out.toString(), err.toString());
+    }
+
+    private static final String TOKEN = "test-token-of-the-commands-test";
+
+    /** After {@code --server ADDRESS}: a private token file of this test, never the machine's ~/.hpc/token. */
+    private String[] withTestToken(String[] args) {
+        List<String> out = new java.util.ArrayList<>(List.of(args));
+        int server = out.indexOf("--server");
+        if (server >= 0 && server + 1 < out.size()) {
+            Path file = tmp.resolve("token");
+            if (!Files.exists(file)) {
+                dev.hpc.api.ApiToken.install(file, TOKEN);
+            }
+            out.add(server + 2, file.toString());
+            out.add(server + 2, "--token-file");
+        }
+        return out.toArray(String[]::new);
     }
 
     private SubmitRequest submitted() {
@@ -111,11 +128,11 @@ class CommandsTest {
         SubmitRequest sent = submitted();
         assertEquals("#!/bin/sh\necho hi\n", sent.script());
         assertEquals(List.of("-N", "job.sh", "-l", "walltime=10", "-j", "oe"), sent.options());
-        assertEquals(System.getProperty("user.name"), sent.user());
+        assertEquals("", sent.user(), "the head takes the user from the token");
         assertEquals(System.getProperty("user.dir"), sent.submitDir());
         assertEquals(Hosts.shortName(), sent.submitHost());
         assertEquals(System.getenv(), sent.clientEnvironment());
-        assertEquals(System.getProperty("user.name"), head.requests.get(0).user());
+        assertEquals("Bearer " + TOKEN, head.requests.get(0).authorization());
     }
 
     /** Regression: picocli took '--' as its own end of options, so qsub read the command as a script file. */

@@ -19,7 +19,7 @@ import java.util.function.Function;
 
 /** A stand-in for a head's REST API on a free port of 127.0.0.1: answers by a routing function, records requests. */
 final class FakeHead implements AutoCloseable {
-    record Request(String method, String rawPath, String query, String user, String body) {
+    record Request(String method, String rawPath, String query, String authorization, String body) {
     }
 
     /** An answer; {@link #CLOSE} drops the connection without one. */
@@ -81,7 +81,7 @@ final class FakeHead implements AutoCloseable {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         Request r = new Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
                 ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery(),
-                ex.getRequestHeaders().getFirst("X-Hpc-User"), body);
+                String.valueOf(ex.getRequestHeaders().getFirst("Authorization")), body);
         requests.add(r);
         Reply reply = routes.apply(r);
         if (reply == Reply.CLOSE) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hpc.api.Codec;
+import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 class HeadClientTest {
     private static final HeadClient.Settings ONE_ROUND = HeadClient.Settings.defaults().withMaxWait(Duration.ZERO);
+    private static final ApiToken ALICE = ApiToken.of("tok-alice");
 
     /** A port nothing listens on: connecting to it is refused. */
     static String refusingAddress() throws IOException {
@@ -41,7 +43,7 @@ class HeadClientTest {
         Job job = aQueuedJob(7, "x");
         try (FakeHead good = serving(job)) {
             String dead = refusingAddress();
-            HeadClient client = new HeadClient(List.of(dead, good.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(dead, good.address()), ALICE, ONE_ROUND);
 
             assertEquals(job.id(), client.job("7").id());
             assertEquals(good.address(), client.preferredHead());
@@ -55,7 +57,7 @@ class HeadClientTest {
         Job job = aQueuedJob(7, "x");
         try (FakeHead standby = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"));
              FakeHead active = serving(job)) {
-            HeadClient client = new HeadClient(List.of(standby.address(), active.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(standby.address(), active.address()), ALICE, ONE_ROUND);
 
             assertEquals(job.id(), client.job("7").id());
             assertEquals(1, standby.requests.size());
@@ -69,7 +71,7 @@ class HeadClientTest {
         AtomicInteger calls = new AtomicInteger();
         try (FakeHead head = new FakeHead(r -> calls.incrementAndGet() <= 2
                 ? FakeHead.Reply.error(503, "UNAVAILABLE", "taking over") : FakeHead.Reply.job(job))) {
-            HeadClient client = new HeadClient(List.of(head.address()), "alice", HeadClient.Settings.defaults()
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, HeadClient.Settings.defaults()
                     .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
 
             assertEquals(job.id(), client.job("7").id());
@@ -81,7 +83,7 @@ class HeadClientTest {
     void clientErrorIsNotRetriedAndCarriesTheErrorBody() throws Exception {
         try (FakeHead first = new FakeHead(r -> FakeHead.Reply.error(404, "UNKNOWN_JOB", "no job 99.cluster"));
              FakeHead second = serving(aQueuedJob(99, "x"))) {
-            HeadClient client = new HeadClient(List.of(first.address(), second.address()), "alice",
+            HeadClient client = new HeadClient(List.of(first.address(), second.address()), ALICE,
                     HeadClient.Settings.defaults());
 
             HpcApiException e = assertThrows(HpcApiException.class, () -> client.job("99"));
@@ -98,7 +100,7 @@ class HeadClientTest {
     @Test
     void errorWithoutOurBodyStillSaysWhatTheHeadAnswered() throws Exception {
         try (FakeHead head = new FakeHead(r -> new FakeHead.Reply(400, "<html>\n  Bad things\n</html>"))) {
-            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, ONE_ROUND);
 
             HpcApiException e = assertThrows(HpcApiException.class, () -> client.nodes());
 
@@ -111,7 +113,7 @@ class HeadClientTest {
     void givesUpWhenNoHeadAnswersAndNamesEveryAddress() throws Exception {
         String a = refusingAddress();
         try (FakeHead b = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"))) {
-            HeadClient client = new HeadClient(List.of(a, b.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(a, b.address()), ALICE, ONE_ROUND);
 
             HeadClient.UnavailableException e = assertThrows(HeadClient.UnavailableException.class,
                     () -> client.cluster());
@@ -126,7 +128,7 @@ class HeadClientTest {
     void submissionIsNotSentAgainOnceItMayHaveArrived() throws Exception {
         try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE);
              FakeHead other = serving(aQueuedJob(1, "x"))) {
-            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), "alice",
+            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), ALICE,
                     HeadClient.Settings.defaults());
 
             HpcException e = assertThrows(HpcException.class, () -> client.submit(
@@ -142,7 +144,7 @@ class HeadClientTest {
     void readsAreRetriedOnTheNextHeadWhenAConnectionDrops() throws Exception {
         Job job = aQueuedJob(1, "x");
         try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE); FakeHead other = serving(job)) {
-            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), ALICE, ONE_ROUND);
 
             assertEquals(job.id(), client.job("1").id());
         }
@@ -153,7 +155,7 @@ class HeadClientTest {
         Job job = aQueuedJob(3, "hello");
         Map<String, Object> created = Map.of("id", job.id().toString(), "job", Codec.toMap(job, true));
         try (FakeHead head = new FakeHead(r -> FakeHead.Reply.json(201, created))) {
-            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, ONE_ROUND);
             SubmitRequest request = new SubmitRequest("#!/bin/sh\necho hi\n", List.of("-N", "hello"), "alice",
                     "login1", "/home/alice", Map.of("HOME", "/home/alice"));
 
@@ -163,25 +165,24 @@ class HeadClientTest {
             FakeHead.Request sent = head.requests.get(0);
             assertEquals("POST", sent.method());
             assertEquals("/api/v1/jobs", sent.rawPath());
-            assertEquals("alice", sent.user());
+            assertEquals("Bearer tok-alice", sent.authorization());
             assertEquals(request, Codec.readSubmitRequest(Json.readObject(sent.body())));
         }
     }
 
     @Test
-    void actionsNameTheirUserAndEncodeArrayIds() throws Exception {
+    void actionsSendTheTokenAndEncodeArrayIds() throws Exception {
         Job job = aQueuedJob(42, "x");
         try (FakeHead head = serving(job)) {
-            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, ONE_ROUND);
 
-            client.cancel("42[]", "bob");
-            client.hold("42.cluster", "bob");
-            client.release("42[3]", "carol");
+            client.cancel("42[]");
+            client.hold("42.cluster");
+            client.release("42[3]");
 
             assertEquals(List.of("/api/v1/jobs/42%5B%5D/cancel", "/api/v1/jobs/42.cluster/hold",
                     "/api/v1/jobs/42%5B3%5D/release"), head.requests.stream().map(FakeHead.Request::rawPath).toList());
-            assertEquals(List.of("bob", "bob", "carol"),
-                    head.requests.stream().map(FakeHead.Request::user).toList());
+            assertTrue(head.requests.stream().allMatch(r -> r.authorization().equals("Bearer tok-alice")));
             assertTrue(head.requests.stream().allMatch(r -> r.method().equals("POST")));
         }
     }
@@ -192,7 +193,7 @@ class HeadClientTest {
         Job b = aQueuedJob(2, "b");
         try (FakeHead head = new FakeHead(r -> r.query().contains("after=1")
                 ? FakeHead.Reply.page(List.of(b), 2, null) : FakeHead.Reply.page(List.of(a), 2, "1"))) {
-            HeadClient client = new HeadClient(List.of(head.address()), "alice", ONE_ROUND);
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, ONE_ROUND);
             HeadClient.JobQuery query = HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED,
                     JobState.HELD)).withUser("bob smith").withHistory(true).withLimit(1);
 
@@ -209,12 +210,29 @@ class HeadClientTest {
     }
 
     @Test
+    void withoutATokenA401SaysHowToGetOne() throws Exception {
+        try (FakeHead head = new FakeHead(r -> FakeHead.Reply.json(401, Map.of("code", "UNAUTHENTICATED",
+                "message", "this request needs a token")))) {
+            HeadClient none = new HeadClient(List.of(head.address()), ApiToken.missing("no API token found: ask an "
+                    + "admin"), ONE_ROUND);
+            HpcApiException e = assertThrows(HpcApiException.class, none::nodes);
+            assertEquals(401, e.status());
+            assertEquals("no API token found: ask an admin", e.getMessage());
+            assertEquals("null", head.requests.get(0).authorization(), "no header at all");
+
+            HpcApiException bad = assertThrows(HpcApiException.class,
+                    () -> new HeadClient(List.of(head.address()), ALICE, ONE_ROUND).nodes());
+            assertEquals("this request needs a token", bad.getMessage(), "a refused token: the head's message");
+        }
+    }
+
+    @Test
     void addressesAreCheckedAndNormalized() {
         assertEquals("h:8640", HeadClient.normalizeAddress(" http://h:8640/ "));
         assertEquals("[::1]:8640", HeadClient.normalizeAddress("[::1]:8640"));
         assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h"));
         assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:0"));
         assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:http"));
-        assertThrows(HpcException.class, () -> new HeadClient(List.of()));
+        assertThrows(HpcException.class, () -> new HeadClient(List.of(), ALICE, ONE_ROUND));
     }
 }

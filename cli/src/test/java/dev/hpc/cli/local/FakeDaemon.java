@@ -60,6 +60,19 @@ public final class FakeDaemon {
             }
             reply(ex, j.toString());
         });
+        s.createContext("/api/v1/whoami", ex -> {
+            String admin = java.nio.file.Files.readString(java.nio.file.Path.of(o.get("admin-token-file"))).strip();
+            if (("Bearer " + admin).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                reply(ex, "{\"user\":\"admin\",\"role\":\"admin\"}");
+            } else {
+                byte[] refused = "{\"code\":\"UNAUTHENTICATED\",\"message\":\"not valid\"}".getBytes(
+                        StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(401, refused.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    out.write(refused);
+                }
+            }
+        });
         s.createContext("/fake/register", ex -> {
             nodes.add(ex.getRequestURI().getQuery().substring("name=".length()));
             reply(ex, "{}");

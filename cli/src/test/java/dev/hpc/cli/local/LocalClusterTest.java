@@ -100,7 +100,19 @@ class LocalClusterTest {
         }
         assertEquals("127.0.0.1:" + port, ConfigFile.read(tmp.resolve("config")).get("server"));
         assertEquals(info, new LocalCluster(dir).info().orElseThrow());
-        assertEquals(2, new HeadClient(info.heads()).nodes().size());
+        assertEquals(2, new HeadClient(info.heads(), cluster.adminToken(), HeadClient.Settings.defaults()).nodes()
+                .size());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(cluster.adminTokenFile())), "the admin token is private");
+        assertTrue(info.daemon("head1").orElseThrow().command().containsAll(List.of("--admin-token-file",
+                cluster.adminTokenFile().toString())), "every head gets the cluster's admin token");
+        Path mine = tmp.resolve("home-token");
+        assertEquals(LocalCluster.TokenInstall.INSTALLED, cluster.installToken(mine, info.heads()));
+        assertEquals(cluster.adminToken().value(), Files.readString(mine).strip());
+        assertEquals(LocalCluster.TokenInstall.KEPT, cluster.installToken(mine, info.heads()));
+        dev.hpc.api.ApiToken.install(mine, "a-token-of-another-cluster");
+        assertEquals(LocalCluster.TokenInstall.REPLACED, cluster.installToken(mine, info.heads()));
+        assertEquals(cluster.adminToken().value(), Files.readString(mine).strip());
         assertTrue(info.daemon("head1").orElseThrow().command().containsAll(List.of("--name", "head1", "--cluster",
                 "local", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--data-dir",
                 dir.resolve("head1").toString())));
