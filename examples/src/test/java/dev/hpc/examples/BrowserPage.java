@@ -93,12 +93,6 @@ final class BrowserPage implements AutoCloseable {
         return driver.getCurrentUrl();
     }
 
-    void setUser(String user) {
-        WebElement box = byTestId("user-input").orElseThrow();
-        box.clear();
-        box.sendKeys(user);
-    }
-
     /** The PBS letter of a job's row, or empty while it has no row. */
     String stateLetter(String jobId) {
         return text("job-state-" + jobId);

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * resolution does not follow {@code user.dir} after start-up, so script paths must be absolute.
  *
  * <p>{@link #process} runs the launchers of {@code bin/} as real processes instead, in a directory and
- * with {@code HPC_CONFIG} pointing at the cluster's own config file.
+ * with {@code HPC_CONFIG} pointing at the cluster's own config file and {@code HPC_TOKEN_FILE} at its
+ * admin token, so that they never touch the machine's own {@code ~/.hpc}.
  */
 final class Cli {
     /** What one command printed and how it exited. */
@@ -49,11 +50,14 @@ final class Cli {
     private final String server;
     private final Path hpcHome;
     private final Path config;
+    /** The cluster's admin token: the commands never read the machine's own ~/.hpc/token. */
+    private final Path tokenFile;
 
-    Cli(String server, Path hpcHome, Path config) {
+    Cli(String server, Path hpcHome, Path config, Path tokenFile) {
         this.server = server;
         this.hpcHome = hpcHome;
         this.config = config;
+        this.tokenFile = tokenFile;
     }
 
     /** {@code hpc COMMAND --server HEAD ARGS...} in this JVM. */
@@ -62,6 +66,8 @@ final class Cli {
         all.add(command);
         all.add("--server");
         all.add(server);
+        all.add("--token-file");
+        all.add(tokenFile.toString());
         all.addAll(Arrays.asList(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -104,6 +110,8 @@ final class Cli {
                 env.remove("HPC_SERVER");
                 env.remove("HPC_WAIT");
                 env.put("HPC_CONFIG", config.toString());
+                env.remove("HPC_TOKEN");
+                env.put("HPC_TOKEN_FILE", tokenFile.toString());
                 Process p = pb.start();
                 if (!p.waitFor(PROCESS_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                     p.destroyForcibly();

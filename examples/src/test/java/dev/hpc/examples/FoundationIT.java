@@ -300,7 +300,6 @@ class FoundationIT {
 
         // the same through the REST API
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        String user = System.getProperty("user.name");
         Map<String, Object> malformed = submitBody("#!/bin/bash\n#PBS -N refused4\n#PBS -l walltime=soon\necho x\n",
                 List.of());
         assertError(post(http, "/jobs", malformed), 400, "BAD_REQUEST", "line 3");
@@ -308,7 +307,7 @@ class FoundationIT {
                 List.of("-N", "refused5", "-l", "nodes=1:ppn=64"));
         assertError(post(http, "/jobs", impossible), 400, "BAD_REQUEST", "64");
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(cluster.apiUrl() + "/jobs/9999"))
-                .header("X-Hpc-User", user).timeout(Duration.ofSeconds(10)).GET().build(),
+                .header("Authorization", "Bearer " + cluster.token()).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertError(get, 404, "UNKNOWN_JOB", "9999");
         HttpResponse<String> cancel = post(http, "/jobs/9999/cancel", Map.of());
@@ -343,7 +342,7 @@ class FoundationIT {
     private static HttpResponse<String> post(HttpClient http, String path, Map<String, Object> body)
             throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create(cluster.apiUrl() + path))
-                .header("Content-Type", "application/json").header("X-Hpc-User", System.getProperty("user.name"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + cluster.token())
                 .timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(body))).build(),
                 HttpResponse.BodyHandlers.ofString());

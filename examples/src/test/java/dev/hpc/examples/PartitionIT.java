@@ -147,7 +147,8 @@ class PartitionIT {
                     HOME.resolve("head-node/target/hpc-head.jar").toString(), "--name", name, "--cluster", cluster,
                     "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
                     dir.resolve(name).toString(), "--peers", peers, "--peer-port", String.valueOf(peer[k]),
-                    "--peer-public-address", "127.0.0.1:" + proxy[k]));
+                    "--peer-public-address", "127.0.0.1:" + proxy[k], "--admin-token-file",
+                    dir.resolve("admin.token").toString()));
             int port = http[k];
             String expected = k == 0 ? "ACTIVE" : "STANDBY";
             await(name + " to be " + expected, Duration.ofSeconds(120), () -> expected.equals(role(port)));
@@ -158,7 +159,7 @@ class PartitionIT {
                     "--name", "node" + k, "--heads", heads, "--cores", "2", "--spool-dir",
                     dir.resolve("node" + k).toString()));
         }
-        HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), "alice",
+        HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
                 .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
@@ -211,9 +212,14 @@ class PartitionIT {
         for (int i = 0; i < 20; i++) {
             assertEquals(List.of("run"), Files.readAllLines(marks.resolve("job" + i)), "job " + i + " ran once");
         }
-        HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), "alice",
+        HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         assertTrue(viaStandby.job(submitted.get(19).id().toString()).state() == JobState.COMPLETED,
                 "the standby sends its callers to the active head, which knows every job");
+    }
+
+    /** The admin token both heads share (the first head made the file). */
+    private dev.hpc.api.ApiToken adminToken() {
+        return dev.hpc.api.ApiToken.read(dir.resolve("admin.token"), "the heads' admin token");
     }
 }

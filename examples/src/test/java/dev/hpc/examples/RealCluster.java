@@ -79,9 +79,19 @@ final class RealCluster implements AutoCloseable {
         this.marker = marker;
         this.shutdownHook = shutdownHook;
         this.reaper = reaper;
-        this.client = new HeadClient(List.of(server()), System.getProperty("user.name", ""),
+        this.client = new HeadClient(List.of(server()), local.adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
-        this.cli = new Cli(server(), hpcHome, config);
+        this.cli = new Cli(server(), hpcHome, config, local.adminTokenFile());
+    }
+
+    /** The cluster's admin token, for raw REST calls. */
+    String token() {
+        return local.adminToken().value();
+    }
+
+    /** The file of the cluster's admin token. */
+    Path tokenFile() {
+        return local.adminTokenFile();
     }
 
     /** The repository root: {@code -Dhpc.home}, set by the examples module's failsafe configuration. */

@@ -59,7 +59,7 @@ final class StandbyCluster implements AutoCloseable {
         this.config = config;
         this.marker = marker;
         this.shutdownHook = shutdownHook;
-        this.client = new HeadClient(servers(), System.getProperty("user.name", ""),
+        this.client = new HeadClient(servers(), local.adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
     }
 
@@ -152,6 +152,11 @@ final class StandbyCluster implements AutoCloseable {
         return local;
     }
 
+    /** The cluster's admin token, as both heads accept it. */
+    String token() {
+        return local.adminToken().value();
+    }
+
     /** A client of both heads that tries each once per call (the polls retry instead). */
     HeadClient client() {
         return client;
@@ -159,17 +164,17 @@ final class StandbyCluster implements AutoCloseable {
 
     /** A client of both heads with {@code settings}, as a user's program would have. */
     HeadClient client(HeadClient.Settings settings) {
-        return new HeadClient(servers(), System.getProperty("user.name", ""), settings);
+        return new HeadClient(servers(), local.adminToken(), settings);
     }
 
     /** The commands, given both heads' addresses ({@code --server A,B}). */
     Cli cli() {
-        return new Cli(String.join(",", servers()), RealCluster.repositoryRoot(), config);
+        return new Cli(String.join(",", servers()), RealCluster.repositoryRoot(), config, local.adminTokenFile());
     }
 
     /** {@code GET /api/v1/cluster} answered by {@code head} itself, never redirected. */
     Map<String, Object> clusterSeenBy(String head) {
-        return new HeadClient(List.of(server(head)), System.getProperty("user.name", ""),
+        return new HeadClient(List.of(server(head)), local.adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)))
                 .cluster();
     }

@@ -56,9 +56,11 @@ class WebViewIT {
         try (BrowserPage page = BrowserPage.start(screenshots)) {
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE and the other STANDBY", WAIT);
             cluster.awaitWorkersUp(WAIT);
-            page.open("http://" + cluster.server(first.head()) + "/?heads=" + String.join(",", cluster.servers()),
-                    WAIT);
-            page.setUser(USER);
+            // the token comes in the address once, as when the page moves to another head; the page keeps it
+            page.open("http://" + cluster.server(first.head()) + "/?heads=" + String.join(",", cluster.servers())
+                    + "#token=" + cluster.token(), WAIT);
+            page.await("the page says whose token it uses", WAIT, () -> page.text("whoami").equals(USER
+                    + " (admin)"));
             page.await("both workers are shown free", WAIT,
                     () -> page.nodeState("node1").equals("free") && page.nodeState("node2").equals("free"));
             assertEquals(first.head(), page.activeHead());
@@ -130,7 +132,9 @@ class WebViewIT {
                     + ": " + page.url());
             page.await("the jobs are still listed", WAIT,
                     () -> page.stateName(a).equals("COMPLETED") && page.stateName(b).equals("CANCELLED"));
-            assertEquals(USER, page.attribute("user-input", "value"), "the user name came along to " + first.other());
+            page.await("the token came along to " + first.other(), WAIT,
+                    () -> page.text("whoami").equals(USER + " (admin)"));
+            assertTrue(!page.url().contains("token="), "the token does not stay in the address: " + page.url());
             assertEquals("", page.attribute("filter-user", "value"), "the user name is not taken for a filter");
             page.screenshot("after-takeover");
             System.out.println("WebViewIT: " + first.other() + " shown active (epoch " + page.activeEpoch() + ") "

@@ -89,7 +89,6 @@ public final class SpawnClient {
                         c.setFixedLengthStreamingMode(body.length);
                         c.setRequestProperty("Content-Type", "application/json; charset=utf-8");
                         c.setRequestProperty("Accept", SpawnProtocol.MEDIA_TYPE);
-                        c.setRequestProperty("X-Hpc-User", user);
                         c.connect();
                     } catch (ConnectException | NoRouteToHostException | UnknownHostException
                              | SocketTimeoutException e) {
