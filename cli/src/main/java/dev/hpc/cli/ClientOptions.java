@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The {@code --server} and {@code --token-file} options every command that talks to a head mixes in,
- * and the client built from them. {@code HPC_WAIT} (seconds) changes how long a command waits for a head during a takeover
+ * and the client built from them. {@code HPC_WAIT} (seconds) changes how long a command waits for a
+ * head during a takeover
  * (default 30).
  */
 public final class ClientOptions {

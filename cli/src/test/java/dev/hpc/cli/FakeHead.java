@@ -23,8 +23,18 @@ final class FakeHead implements AutoCloseable {
     }
 
     /** An answer; {@link #CLOSE} drops the connection without one. */
-    record Reply(int status, String body) {
+    record Reply(int status, String body, String location) {
         static final Reply CLOSE = new Reply(-1, "");
+
+        Reply(int status, String body) {
+            this(status, body, "");
+        }
+
+        /** A standby's answer: 307 to the active head at {@code address}, for the same path. */
+        static Reply redirect(String address, Request r) {
+            return new Reply(307, "{\"code\":\"REDIRECT\",\"message\":\"standby\"}",
+                    "http://" + address + r.rawPath() + (r.query().isEmpty() ? "" : "?" + r.query()));
+        }
 
         static Reply json(int status, Object value) {
             return new Reply(status, Json.write(value));
@@ -90,6 +100,9 @@ final class FakeHead implements AutoCloseable {
         }
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        if (!reply.location().isEmpty()) {
+            ex.getResponseHeaders().set("Location", reply.location());
+        }
         ex.sendResponseHeaders(reply.status(), bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);

@@ -53,6 +53,19 @@ class HeadClientTest {
     }
 
     @Test
+    void theTokenFollowsAStandbysRedirectToTheActiveHead() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        try (FakeHead active = serving(job);
+             FakeHead standby = new FakeHead(r -> FakeHead.Reply.redirect(active.address(), r))) {
+            HeadClient client = new HeadClient(List.of(standby.address(), active.address()), ALICE, ONE_ROUND);
+
+            assertEquals(job.id(), client.cancel("7").id());
+            assertEquals("Bearer tok-alice", active.requests.get(0).authorization(), "the redirected call keeps it");
+            assertEquals("POST", active.requests.get(0).method());
+        }
+    }
+
+    @Test
     void unavailableHeadIsSkippedForTheNextOne() throws Exception {
         Job job = aQueuedJob(7, "x");
         try (FakeHead standby = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"));

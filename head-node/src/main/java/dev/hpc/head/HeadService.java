@@ -12,7 +12,6 @@ import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.head.access.AdminTokenFile;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
-import dev.hpc.head.access.Role;
 import dev.hpc.head.access.SubmitLimiter;
 import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.sched.Plan;
@@ -112,7 +111,7 @@ public final class HeadService implements AutoCloseable {
     private void registerAdminToken() {
         java.nio.file.Path file = config.access().adminTokenFile();
         String admin = System.getProperty("user.name", "root");
-        tokens.register(AdminTokenFile.ensure(file), admin, Role.ADMIN);
+        tokens.registerAdminFile(AdminTokenFile.ensure(file), admin);
         LOG.info("admin token of " + admin + " in " + file);
     }
 
@@ -302,7 +301,7 @@ public final class HeadService implements AutoCloseable {
         }
     }
 
-    /** Checks on the state thread, just before applying, that the caller may act on the job: no half-applied refusal. */
+    /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
         CompletableFuture<Outcome> applied = onState(() -> {
             state.ownerOf(ref.number()).ifPresent(owner -> JobAccess.check(caller, owner,

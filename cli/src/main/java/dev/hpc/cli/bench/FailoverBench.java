@@ -245,7 +245,8 @@ public final class FailoverBench implements Callable<Integer> {
             this.err = err;
             this.quick = new HeadClient(info.heads(), lc.adminToken(), new HeadClient.Settings(Duration.ZERO,
                     Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
-            this.patient = new HeadClient(info.heads(), lc.adminToken(), HeadClient.Settings.defaults().withMaxWait(timeout));
+            this.patient = new HeadClient(info.heads(), lc.adminToken(),
+                    HeadClient.Settings.defaults().withMaxWait(timeout));
             try {
                 Files.createDirectories(jobDir);
             } catch (IOException e) {
@@ -312,8 +313,9 @@ public final class FailoverBench implements Callable<Integer> {
 
             long r0 = System.nanoTime();
             lc.startDaemon(killed);
-            HeadClient rejoined = new HeadClient(List.of(address(killed)), lc.adminToken(), new HeadClient.Settings(Duration.ZERO,
-                    Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
+            HeadClient rejoined = new HeadClient(List.of(address(killed)), lc.adminToken(),
+                    new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                            Duration.ofMillis(10), Duration.ofMillis(10)));
             await(killed + " is back as STANDBY with epoch " + epoch, () -> {
                 Map<String, Object> c = rejoined.cluster();
                 return c.get("head") instanceof Map<?, ?> self && "STANDBY".equals(self.get("role"))

@@ -50,6 +50,8 @@ public final class TokenRegistry {
     private final Storage storage;
     private final Clock clock;
     private final Map<String, TokenRecord> byHash = new ConcurrentHashMap<>();
+    /** The ids of admin tokens from admin token files: registered at every start, so never revoked or mirrored away. */
+    private final java.util.Set<String> pinned = ConcurrentHashMap.newKeySet();
     private volatile Replica replica = Replica.NONE;
 
     public TokenRegistry(Storage storage, Clock clock) {
@@ -84,16 +86,20 @@ public final class TokenRegistry {
     public record Issued(String token, TokenRecord record) {
     }
 
-    /** Accepts a token made elsewhere (the admin token file); the same token again changes nothing. */
-    public synchronized TokenRecord register(String token, String user, Role role) {
+    /**
+     * Accepts the token of an admin token file for {@code user}; the same token again changes nothing.
+     * It stays for as long as this head runs: it cannot be revoked (the file would bring it back).
+     */
+    public synchronized TokenRecord registerAdminFile(String token, String user) {
         checkUser(user);
         String hash = Tokens.hash(token);
         TokenRecord known = byHash.get(hash);
-        if (known != null && known.user().equals(user) && known.role() == role) {
-            return known;
+        TokenRecord record = known != null && known.user().equals(user) && known.role() == Role.ADMIN ? known
+                : new TokenRecord(Tokens.idOf(token), user, Role.ADMIN, hash, clock.instant());
+        pinned.add(record.id());
+        if (record != known) {
+            put(record);
         }
-        TokenRecord record = new TokenRecord(Tokens.idOf(token), user, role, hash, clock.instant());
-        put(record);
         return record;
     }
 
@@ -113,6 +119,12 @@ public final class TokenRegistry {
             throw new RequestRejected(404, "UNKNOWN_TOKEN", "no token has the id '" + userOrId
                     + "' and no user of that name has a token; see hpc admin token list");
         }
+        if (gone.stream().allMatch(t -> pinned.contains(t.id()))) {
+            throw RequestRejected.notAllowed("token " + gone.get(0).id() + " is the heads' admin token from their "
+                    + "admin token file and comes back at every start; to change it, delete that file on every head "
+                    + "and restart them");
+        }
+        gone = gone.stream().filter(t -> !pinned.contains(t.id())).toList();
         storage.deleteTokens(gone.stream().map(TokenRecord::id).toList());
         for (TokenRecord t : gone) {
             byHash.remove(t.hash());
@@ -133,15 +145,18 @@ public final class TokenRegistry {
 
     /** A record the active head revoked. */
     public synchronized void mirrorRemoved(String id) {
-        if (byHash.values().removeIf(t -> t.id().equals(id))) {
+        if (!pinned.contains(id) && byHash.values().removeIf(t -> t.id().equals(id))) {
             storage.deleteTokens(List.of(id));
         }
     }
 
-    /** The active head's records replace this head's own: revocations made while it was away hold. */
+    /**
+     * The active head's records replace this head's own: revocations made while it was away hold.
+     * An empty replica was not seeded yet (an active head always holds its admin token): nothing goes.
+     */
     public synchronized void mirrorAll(Collection<TokenRecord> records) {
-        List<String> stale = byHash.values().stream().map(TokenRecord::id)
-                .filter(id -> records.stream().noneMatch(r -> r.id().equals(id))).toList();
+        List<String> stale = records.isEmpty() ? List.of() : byHash.values().stream().map(TokenRecord::id)
+                .filter(id -> !pinned.contains(id) && records.stream().noneMatch(r -> r.id().equals(id))).toList();
         if (!stale.isEmpty()) {
             storage.deleteTokens(stale);
             byHash.values().removeIf(t -> stale.contains(t.id()));

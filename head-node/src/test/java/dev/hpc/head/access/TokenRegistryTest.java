@@ -1,0 +1,80 @@
+package dev.hpc.head.access;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.head.RequestRejected;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The token registry's rules for mirroring and revoking, with the store as a map. */
+class TokenRegistryTest {
+    private static final class MapStorage implements TokenRegistry.Storage {
+        final Map<String, TokenRecord> rows = new LinkedHashMap<>();
+
+        @Override
+        public List<TokenRecord> loadTokens() {
+            return new ArrayList<>(rows.values());
+        }
+
+        @Override
+        public void saveToken(TokenRecord token) {
+            rows.put(token.id(), token);
+        }
+
+        @Override
+        public void deleteTokens(Collection<String> ids) {
+            ids.forEach(rows::remove);
+        }
+    }
+
+    private final MapStorage storage = new MapStorage();
+    private final TokenRegistry registry = new TokenRegistry(storage, Clock.systemUTC());
+
+    @Test
+    void anEmptyReplicaWasNotSeededYetAndTakesNothingAway() {
+        String admin = Tokens.generate();
+        registry.registerAdminFile(admin, "root");
+        String mine = registry.create("alice", Role.USER).token();
+        registry.mirrorAll(List.of());
+        assertTrue(registry.authenticate(admin).isPresent());
+        assertTrue(registry.authenticate(mine).isPresent());
+    }
+
+    @Test
+    void theActiveHeadsRecordsReplaceTheOwnButNeverTheAdminFilesToken() {
+        String admin = Tokens.generate();
+        registry.registerAdminFile(admin, "root");
+        String stale = registry.create("alice", Role.USER).token();
+        TokenRecord fromActive = new TokenRecord("abc", "bob", Role.OPERATOR, Tokens.hash("bobs-token-abcdefghijkl"),
+                Instant.now());
+        registry.mirrorAll(List.of(fromActive));
+        assertTrue(registry.authenticate(stale).isEmpty(), "revoked while this head was away");
+        assertTrue(registry.authenticate(admin).isPresent(), "the admin file's token stays");
+        assertEquals("bob", registry.authenticate("bobs-token-abcdefghijkl").orElseThrow().user());
+        assertTrue(storage.rows.containsKey("abc"), "kept in the store");
+        registry.mirrorRemoved(Tokens.idOf(admin));
+        assertTrue(registry.authenticate(admin).isPresent());
+    }
+
+    @Test
+    void theAdminFilesTokenCannotBeRevokedButTheUsersOtherTokensCan() {
+        String admin = Tokens.generate();
+        TokenRecord pinned = registry.registerAdminFile(admin, "root");
+        assertEquals(pinned, registry.registerAdminFile(admin, "root"), "the same file again changes nothing");
+        String other = registry.create("root", Role.USER).token();
+        RequestRejected e = assertThrows(RequestRejected.class, () -> registry.revoke(pinned.id()));
+        assertEquals(409, e.status());
+        assertTrue(e.getMessage().contains("delete that file"), e.getMessage());
+        assertEquals(1, registry.revoke("root").size());
+        assertTrue(registry.authenticate(other).isEmpty());
+        assertTrue(registry.authenticate(admin).isPresent());
+    }
+}
