@@ -33,6 +33,10 @@ import java.util.StringJoiner;
  * could submit the job twice; the caller gets an {@link HpcException} that says so. Connections
  * that were never established are retried for every call.
  *
+ * <p>Every request carries the client's {@link ApiToken} as {@code Authorization: Bearer}; the head
+ * takes the caller's user and role from it (docs/security.md). Without a token, a {@code 401} becomes
+ * an error with the token's advice on how to get one.
+ *
  * <p>Uses only {@code java.net.http} and the codecs of this package, so that the CLI stays small
  * and quick to start. Instances are thread-safe.
  */
