@@ -239,7 +239,8 @@ class OutputRoutesTest {
             HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + server.actualPort() + "/api/v1/jobs/" + id + "/output?offset=-10&limit=10"))
-                    .header("Authorization", "Bearer " + head.adminToken()).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Authorization", "Bearer " + head.adminToken()).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals("real", ok(r).string("data"));
             assertEquals(-10, asked[0].offset());
             assertEquals(10, asked[0].maxBytes());
@@ -250,7 +251,8 @@ class OutputRoutesTest {
                         rr.getMessage())));
             });
             refused(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + server.actualPort() + "/api/v1/jobs/" + id + "/output?stream=stderr")).build(),
+                    + server.actualPort() + "/api/v1/jobs/" + id + "/output?stream=stderr"))
+                    .header("Authorization", "Bearer " + head.adminToken()).build(),
                     HttpResponse.BodyHandlers.ofString()), 404, "NO_OUTPUT", "the stderr file node1:/y does not exist");
         } finally {
             vertx.close().await();
