@@ -13,10 +13,19 @@ import java.time.Duration;
  * @param keepCompleted     how long a finished job stays in plain {@code qstat} (Torque's keep_completed)
  * @param maxRequeues       how many times a task may be requeued after node failures before it fails
  * @param maxBodyBytes      the largest REST request body accepted
+ * @param linkSecurity      the cluster secret and TLS key store (docs/security.md)
  */
 public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                          Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
-                         long maxBodyBytes, String defaultQueue) {
+                         long maxBodyBytes, String defaultQueue, LinkSecurity linkSecurity) {
+
+    /** A head with no cluster secret and no TLS (in-process tests; see {@link LinkSecurity#INSECURE}). */
+    public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
+                      Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
+                      long maxBodyBytes, String defaultQueue) {
+        this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
+                maxBodyBytes, defaultQueue, LinkSecurity.INSECURE);
+    }
 
     public HeadConfig {
         if (name.isBlank()) {
@@ -50,6 +59,11 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
 
     public HeadConfig withPort(int p) {
         return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue);
+                maxRequeues, maxBodyBytes, defaultQueue, linkSecurity);
+    }
+
+    public HeadConfig withLinkSecurity(LinkSecurity security) {
+        return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue, security);
     }
 }
