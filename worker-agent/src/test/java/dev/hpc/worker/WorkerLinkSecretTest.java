@@ -11,6 +11,8 @@ import dev.hpc.api.WireMessage;
 import dev.hpc.api.WireMessage.FromWorker;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,8 +71,12 @@ class WorkerLinkSecretTest {
         final HttpServer server;
 
         TestHead(HeadKind kind) {
-            server = headVertx.createHttpServer().webSocketHandler(ws -> accept(ws, kind)).listen(0, "127.0.0.1")
-                    .await();
+            this(kind, new HttpServerOptions());
+        }
+
+        TestHead(HeadKind kind, HttpServerOptions options) {
+            server = headVertx.createHttpServer(options).webSocketHandler(ws -> accept(ws, kind))
+                    .listen(0, "127.0.0.1").await();
         }
 
         String address() {
@@ -115,7 +121,11 @@ class WorkerLinkSecretTest {
     }
 
     private void startWorker(TestHead head) {
-        WorkerConfig config = WorkerConfig.builder().nodeName("node1").hostName("node1.test")
+        startWorker(head, WorkerConfig.builder());
+    }
+
+    private void startWorker(TestHead head, WorkerConfig.Builder builder) {
+        WorkerConfig config = builder.nodeName("node1").hostName("node1.test")
                 .heads(List.of(head.address())).cores(2).memory("1gb").spoolDir(tmp.resolve("spool"))
                 .killGrace("500ms").heartbeatInterval(Duration.ofMillis(100))
                 .reconnect(Duration.ofMillis(50), Duration.ofMillis(200)).clusterSecret(SECRET).build();
@@ -156,5 +166,16 @@ class WorkerLinkSecretTest {
         assertFalse(Files.exists(marker), "a launch from a head that proved nothing must not run");
         assertTrue(head.received.stream().allMatch(m -> m instanceof WireMessage.Hello),
                 "the worker sent nothing but hellos: " + head.received);
+    }
+
+    @Test
+    void withATlsCaTheWorkerLinksOverWssAndObeysAHeadThatProvesTheSecret() throws Exception {
+        SelfSignedCert cert = SelfSignedCert.make(tmp);
+        TestHead head = new TestHead(HeadKind.KNOWS_THE_SECRET, new HttpServerOptions().setSsl(true)
+                .setKeyCertOptions(new PfxOptions().setPath(cert.keystore().toString())
+                        .setPassword(SelfSignedCert.PASSWORD)));
+        startWorker(head, WorkerConfig.builder().tlsCa(cert.pem()));
+        Await.until("the task ordered over wss to run", () -> Files.exists(marker));
+        assertTrue(head.workerProofValid);
     }
 }
