@@ -13,6 +13,7 @@ public final class WorkerHandshake {
     private final String workerNonce = ClusterSecret.nonce();
     private String headNonce = "";
     private boolean headProved;
+    private boolean failed;
 
     public WorkerHandshake(Optional<ClusterSecret> secret) {
         this.secret = secret;
@@ -23,9 +24,18 @@ public final class WorkerHandshake {
         return secret.map(s -> new WireMessage.Hello(workerNonce));
     }
 
+    /** Marks the link as dropped: the head failed the handshake. */
+    public void fail() {
+        failed = true;
+    }
+
+    public boolean failed() {
+        return failed;
+    }
+
     /** Whether the head's messages may be obeyed: it proved the secret, or this worker holds none. */
     public boolean trusted() {
-        return secret.isEmpty() || headProved;
+        return !failed && (secret.isEmpty() || headProved);
     }
 
     /** Checks the head's answer; empty when it proved the secret, else why the link must be dropped. */

@@ -224,6 +224,10 @@ final class HeadLink {
 
     /** Closes a link whose head failed the handshake; the usual backoff reconnects it later. */
     private void drop(String reason) {
+        if (handshake.failed()) {
+            return; // already closing: what else that head sent is ignored without more noise
+        }
+        handshake.fail();
         LOG.warning(() -> reason + "; closing the link to " + address + " (check cluster-secret-file)");
         socket.filter(ws -> !ws.isClosed()).ifPresent(ws -> ws.close((short) 1008, "the head did not prove the "
                 + "cluster secret"));

@@ -122,6 +122,7 @@ public final class WorkerGateway implements EffectSink {
         if (message instanceof WireMessage.Hello hello) {
             Optional<WireMessage.Challenge> challenge = handshake.challenge(hello, head.epoch(), head.config().name());
             if (challenge.isEmpty()) {
+                handshake.fail();
                 refuse(ws, "worker at " + ws.remoteAddress() + " said hello twice on one link");
             } else {
                 send(ws, challenge.get());
