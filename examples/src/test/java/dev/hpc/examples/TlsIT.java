@@ -77,18 +77,30 @@ class TlsIT {
                 "--tls-keystore-password-file", password.toString()));
         start("node1", worker("node1", head, secret, pem));
         start("node2", worker("node2", head, wrongSecret, pem));
+        List<String> noSecret = new ArrayList<>(worker("node3", head, secret, pem));
+        int flag = noSecret.indexOf("--cluster-secret-file");
+        noSecret.subList(flag, flag + 2).clear();
+        noSecret.add("--insecure-no-secret");
+        start("node3", noSecret);
 
         HeadClient client = new HeadClient(List.of("https://" + head), "alice",
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)),
                 Optional.of(ClientTls.trusting(pem)));
         await("node1 to register over wss", Duration.ofSeconds(60), () -> client.nodes().stream()
                 .anyMatch(n -> n.name().equals("node1") && n.state() != NodeState.DOWN));
-        await("the head to refuse node2", Duration.ofSeconds(60),
-                () -> log("head1").contains("worker node2 did not prove the cluster secret"));
-        await("node2 to say why it was refused", Duration.ofSeconds(30),
-                () -> log("node2").contains("did not prove the cluster secret"));
-        assertFalse(client.nodes().stream().map(NodeInfo::name).anyMatch("node2"::equals),
-                "a worker with the wrong secret is never a node");
+        // node2 finds first that the head's proof does not match its secret, drops the link, and both log it
+        await("node2 to drop the head", Duration.ofSeconds(60),
+                () -> log("node2").contains("head head1 did not prove the cluster secret"));
+        await("the head to log the abandoned link", Duration.ofSeconds(30),
+                () -> log("head1").contains("closed its link before proving the cluster secret"));
+        // node3 has no secret: the head refuses its registration, and both log why
+        await("the head to refuse node3", Duration.ofSeconds(60),
+                () -> log("head1").contains("worker node3 did not prove the cluster secret; check cluster-secret-file"));
+        await("node3 to log the refusal", Duration.ofSeconds(30),
+                () -> log("node3").contains("worker node3 did not prove the cluster secret"));
+        List<String> names = client.nodes().stream().map(NodeInfo::name).toList();
+        assertFalse(names.contains("node2") || names.contains("node3"), "only a worker with the secret is a node: "
+                + names);
 
         Path work = Files.createDirectories(dir.resolve("work"));
         Path script = Files.writeString(work.resolve("job.sh"), "#!/bin/sh\n#PBS -N tlsjob\necho over-tls\n");
@@ -132,6 +144,10 @@ class TlsIT {
         }
     }
 
+    private static String tail(String log) {
+        return log.length() <= 3000 ? log : log.substring(log.length() - 3000);
+    }
+
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
@@ -150,7 +166,8 @@ class TlsIT {
         while (!safely(condition)) {
             if (Instant.now().isAfter(end)) {
                 throw new AssertionError("timed out after " + timeout + " waiting for " + what + "\n--- head1.log\n"
-                        + log("head1") + "\n--- node1.log\n" + log("node1") + "\n--- node2.log\n" + log("node2"));
+                        + log("head1") + "\n--- node1.log\n" + log("node1") + "\n--- node2.log (tail)\n"
+                        + tail(log("node2")) + "\n--- node3.log (tail)\n" + tail(log("node3")));
             }
             try {
                 Thread.sleep(100);

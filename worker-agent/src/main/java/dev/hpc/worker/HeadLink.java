@@ -228,7 +228,7 @@ final class HeadLink {
             return; // already closing: what else that head sent is ignored without more noise
         }
         handshake.fail();
-        LOG.warning(() -> reason + "; closing the link to " + address + " (check cluster-secret-file)");
+        LOG.warning(() -> reason + "; closing the link to " + address);
         socket.filter(ws -> !ws.isClosed()).ifPresent(ws -> ws.close((short) 1008, "the head did not prove the "
                 + "cluster secret"));
     }

@@ -42,6 +42,11 @@ final class HeadHandshake {
         return failed;
     }
 
+    /** A hello was answered but the worker never proved the secret, and the link was not refused by us. */
+    boolean abandoned() {
+        return secret.isPresent() && !headNonce.isEmpty() && !workerProved && !failed;
+    }
+
     /** Whether the worker proved the secret on this link, or none is needed. */
     boolean proved() {
         return secret.isEmpty() || workerProved;

@@ -102,6 +102,10 @@ public final class WorkerGateway implements EffectSink {
                 }
             });
             ws.closeHandler(v -> {
+                if (handshake.abandoned()) {
+                    LOG.warning("a worker at " + ws.remoteAddress() + " closed its link before proving the cluster "
+                            + "secret: it did not accept this head's proof; check cluster-secret-file on both");
+                }
                 links.remove(ws);
                 if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
                     spawnHooks.linkClosed(node[0]);
