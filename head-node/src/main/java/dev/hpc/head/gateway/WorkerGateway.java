@@ -1,5 +1,6 @@
 package dev.hpc.head.gateway;
 
+import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.WireCodec;
 import dev.hpc.api.WireMessage;
@@ -11,10 +12,9 @@ import dev.hpc.head.state.Effect;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import dev.hpc.api.ClusterSecret;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -134,8 +134,8 @@ public final class WorkerGateway implements EffectSink {
             return false;
         }
         Optional<String> failure = handshake.check(message);
-        failure.ifPresent(reason -> handshake.fail());
         if (failure.isPresent()) {
+            handshake.fail();
             refuse(ws, failure.get());
             return false;
         }
