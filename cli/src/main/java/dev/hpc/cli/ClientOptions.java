@@ -1,6 +1,7 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.ApiToken;
+import dev.hpc.api.ClientTls;
 import dev.hpc.api.HeadClient;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +12,9 @@ import picocli.CommandLine.Option;
 /**
  * The {@code --server} and {@code --token-file} options every command that talks to a head mixes in,
  * and the client built from them. {@code HPC_WAIT} (seconds) changes how long a command waits for a
- * head during a takeover
- * (default 30).
+ * head during a takeover (default 30). A head address written {@code https://host:port} is reached
+ * over TLS, trusting the PEM file of {@code HPC_TLS_CA} or {@code tls-ca=} in the config file
+ * (docs/security.md).
  */
 public final class ClientOptions {
     public static final String WAIT_ENV = "HPC_WAIT";
@@ -36,12 +38,28 @@ public final class ClientOptions {
         Path home = Path.of(System.getProperty("user.home", "."));
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
-        return new HeadClient(servers.heads(), token(env, home), settings(env));
+        return new HeadClient(servers.heads(), token(env, home), settings(env), tls(env, config));
     }
 
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
     ApiToken token(Map<String, String> env, Path home) {
         return ApiToken.find(Optional.ofNullable(tokenFile), env, home);
+    }
+
+    /** What to trust over https: the PEM file of {@code HPC_TLS_CA}, else {@code tls-ca=} of the config file. */
+    static Optional<javax.net.ssl.SSLContext> tls(Map<String, String> env, Path config) {
+        String ca = env.getOrDefault(ClientTls.CA_ENV, "").strip();
+        if (ca.isEmpty()) {
+            ca = ConfigFile.read(config).getOrDefault(ConfigFile.TLS_CA, "").strip();
+        }
+        if (ca.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ClientTls.trusting(Path.of(ca)));
+        } catch (dev.hpc.api.HpcException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     static HeadClient.Settings settings(Map<String, String> env) {

@@ -14,11 +14,14 @@ import java.util.Map;
 /**
  * The client configuration file, {@code ~/.hpc/config} unless {@code HPC_CONFIG} names another: lines
  * of {@code key=value}; blank lines and lines starting with {@code #} are ignored. Today it holds
- * {@code server=host:port[,host:port]}, which {@code hpc local up} writes.
+ * {@code server=host:port[,host:port]}, which {@code hpc local up} writes, and {@code tls-ca=FILE} for
+ * heads that serve https.
  */
 public final class ConfigFile {
     public static final String ENV = "HPC_CONFIG";
     public static final String SERVER = "server";
+    /** A PEM file of the certificates to trust when {@code server=} says {@code https://}. */
+    public static final String TLS_CA = "tls-ca";
 
     private ConfigFile() {
     }

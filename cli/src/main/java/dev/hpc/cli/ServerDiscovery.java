@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * Finds the heads to talk to, first match wins: the {@code --server} option, the {@code HPC_SERVER}
  * environment variable, the {@code server=} line of the config file ({@link ConfigFile}). Each is a
- * comma-separated list of {@code host:port}.
+ * comma-separated list of {@code host:port}, or of {@code https://host:port} for heads that serve TLS.
  */
 public final class ServerDiscovery {
     public static final String ENV = "HPC_SERVER";
@@ -59,6 +59,9 @@ public final class ServerDiscovery {
             }
             try {
                 String a = HeadClient.normalizeAddress(part);
+                if (dev.hpc.api.ClientTls.isHttps(part)) {
+                    a = "https://" + a;
+                }
                 if (!out.contains(a)) {
                     out.add(a);
                 }

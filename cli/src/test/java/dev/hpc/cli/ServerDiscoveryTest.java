@@ -55,6 +55,18 @@ class ServerDiscoveryTest {
     }
 
     @Test
+    void httpsAddressesKeepTheirSchemeAndTheCaComesFromTheEnvironmentOrTheConfigFile() throws Exception {
+        Path c = config("server=https://a:1,https://b:2/\ntls-ca=" + home.resolve("missing.pem") + "\n");
+
+        ServerDiscovery.Servers s = ServerDiscovery.discover(Optional.empty(), Map.of(), c);
+
+        assertEquals(List.of("https://a:1", "https://b:2"), s.heads());
+        UsageException e = assertThrows(UsageException.class, () -> ClientOptions.tls(Map.of(), c));
+        assertTrue(e.getMessage().contains("tls-ca " + home.resolve("missing.pem")), e.getMessage());
+        assertEquals(Optional.empty(), ClientOptions.tls(Map.of(), config("server=https://a:1\n")));
+    }
+
+    @Test
     void withNothingConfiguredTheErrorSaysHowToConfigure() {
         Path c = home.resolve(".hpc").resolve("config");
 

@@ -137,6 +137,8 @@ class PartitionIT {
         int[] proxy = {freePort(), freePort()};
         String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
         String cluster = "part" + ProcessHandle.current().pid();
+        java.nio.file.Path secret = dir.resolve("cluster-secret");
+        dev.hpc.api.ClusterSecret.generate(secret);
         for (int k = 0; k < 2; k++) {
             String name = "head" + (k + 1);
             // Each head's forwarder opens only as the head starts: a forwarder that accepts and then
@@ -148,7 +150,7 @@ class PartitionIT {
                     "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
                     dir.resolve(name).toString(), "--peers", peers, "--peer-port", String.valueOf(peer[k]),
                     "--peer-public-address", "127.0.0.1:" + proxy[k], "--admin-token-file",
-                    dir.resolve("admin.token").toString()));
+                    dir.resolve("admin.token").toString(), "--cluster-secret-file", secret.toString()));
             int port = http[k];
             String expected = k == 0 ? "ACTIVE" : "STANDBY";
             await(name + " to be " + expected, Duration.ofSeconds(120), () -> expected.equals(role(port)));
@@ -157,7 +159,7 @@ class PartitionIT {
         for (int k = 1; k <= 2; k++) {
             start("node" + k, List.of(java(), "-jar", HOME.resolve("worker-agent/target/hpc-worker.jar").toString(),
                     "--name", "node" + k, "--heads", heads, "--cores", "2", "--spool-dir",
-                    dir.resolve("node" + k).toString()));
+                    dir.resolve("node" + k).toString(), "--cluster-secret-file", secret.toString()));
         }
         HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));

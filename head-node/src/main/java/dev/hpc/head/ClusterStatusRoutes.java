@@ -41,7 +41,8 @@ final class ClusterStatusRoutes {
         }
         Optional<String> active = leadership.flatMap(Leadership::activeApiAddress);
         if (active.isPresent()) {
-            ctx.response().setStatusCode(307).putHeader("Location", "http://" + active.get() + ctx.request().uri())
+            ctx.response().setStatusCode(307).putHeader("Location", (head.config().linkSecurity().tls() ? "https://" : "http://")
+                            + active.get() + ctx.request().uri())
                     .putHeader("Content-Type", "application/json; charset=utf-8")
                     .end(Json.write(Map.of("code", "REDIRECT", "message", "head " + head.config().name()
                             + " is a standby; the active head is at " + active.get())));

@@ -15,17 +15,21 @@ import java.time.Duration;
  * @param maxRequeues       how many times a task may be requeued after node failures before it fails
  * @param maxBodyBytes      the largest REST request body accepted
  * @param access            tokens and per-user limits (docs/security.md)
+ * @param linkSecurity      the cluster secret and TLS key store (docs/security.md)
  */
 public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                          Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
-                         long maxBodyBytes, String defaultQueue, AccessSettings access) {
+                         long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity) {
 
-    /** With the default access settings for the data directory. */
+    /**
+     * With the default access settings for the data directory, and no cluster secret nor TLS (in-process
+     * tests; see {@link LinkSecurity#INSECURE}).
+     */
     public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                       Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
                       long maxBodyBytes, String defaultQueue) {
         this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
-                maxBodyBytes, defaultQueue, AccessSettings.defaults(dataDir));
+                maxBodyBytes, defaultQueue, AccessSettings.defaults(dataDir), LinkSecurity.INSECURE);
     }
 
     public HeadConfig {
@@ -60,11 +64,16 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
 
     public HeadConfig withPort(int p) {
         return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access);
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity);
     }
 
     public HeadConfig withAccess(AccessSettings a) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, a);
+                maxRequeues, maxBodyBytes, defaultQueue, a, linkSecurity);
+    }
+
+    public HeadConfig withLinkSecurity(LinkSecurity security) {
+        return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue, access, security);
     }
 }

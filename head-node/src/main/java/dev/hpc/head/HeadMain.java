@@ -49,6 +49,10 @@ public final class HeadMain implements Callable<Integer> {
     java.util.List<String> peers;
     @Option(names = "--peer-port", description = "this head's port in the head cluster (default 5701)")
     Integer peerPort;
+    @Option(names = "--peer-bind", paramLabel = "IP",
+            description = "the private interface the head cluster port listens on (default: --bind); the peer "
+                    + "port has no authentication, see docs/security.md")
+    String peerBind;
     @Option(names = "--peer-public-address",
             description = "host:port the other heads reach this one at, when not its bind address and peer port")
     String peerPublicAddress;
@@ -71,6 +75,19 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--max-queued-per-user",
             description = "queued and held tasks one user may have; 0 = no limit (default 0)")
     String maxQueuedPerUser;
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "the key heads and workers prove to each other on the worker link: the same private "
+                    + "file (chmod 600, at least 32 bytes) on every head and worker; see docs/security.md")
+    Path clusterSecretFile;
+    @Option(names = "--insecure-no-secret",
+            description = "start without a cluster secret: any program that reaches the port can act as a worker")
+    boolean insecureNoSecret;
+    @Option(names = "--tls-keystore", paramLabel = "FILE",
+            description = "serve the API, web view and worker link over TLS with this PKCS12 key store")
+    Path tlsKeystore;
+    @Option(names = "--tls-keystore-password-file", paramLabel = "FILE",
+            description = "a file holding the password of --tls-keystore")
+    Path tlsKeystorePassword;
 
     public static void main(String[] args) {
         int code = new CommandLine(new HeadMain()).execute(args);
@@ -105,7 +122,7 @@ public final class HeadMain implements Callable<Integer> {
                     throw new HpcException("--port must be a fixed port when --peers is given: the other heads "
                             + "send clients to it");
                 }
-                ReplicationConfig rc = new ReplicationConfig(config.bindHost(), peerPort != null ? peerPort : 5701,
+                ReplicationConfig rc = new ReplicationConfig(peerBind != null ? peerBind : config.bindHost(), peerPort != null ? peerPort : 5701,
                         peers, peerPublicAddress == null ? "" : peerPublicAddress,
                         duration("head-timeout", headTimeout == null ? "3s" : headTimeout));
                 service = HeadService.open(config, clock);
@@ -151,6 +168,10 @@ public final class HeadMain implements Callable<Integer> {
         }, "head-shutdown"));
         System.out.println("head " + config.name() + " of cluster " + config.cluster() + " listening on "
                 + config.bindHost() + ":" + verticle.port() + " (epoch " + service.epoch() + ")");
+        if (config.linkSecurity().clusterSecret().isEmpty()) {
+            System.out.println("warning: no cluster secret (--insecure-no-secret): any program that reaches port "
+                    + verticle.port() + " can register as a worker");
+        }
         System.out.flush();
         Thread.currentThread().join();
         return 0;
@@ -180,7 +201,32 @@ public final class HeadMain implements Callable<Integer> {
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
                 dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
-                        maxQueuedPerUser));
+                        maxQueuedPerUser),
+                LinkSecurity.from(linkSettings(file)));
+    }
+
+    /** The security settings of the file with the flags over them (read by {@link LinkSecurity#from}). */
+    private Properties linkSettings(Properties file) {
+        Properties p = new Properties();
+        for (String key : java.util.List.of("cluster-secret-file", "insecure-no-secret", "tls-keystore",
+                "tls-keystore-password-file")) {
+            if (file.containsKey(key)) {
+                p.setProperty(key, file.getProperty(key));
+            }
+        }
+        if (clusterSecretFile != null) {
+            p.setProperty("cluster-secret-file", clusterSecretFile.toString());
+        }
+        if (insecureNoSecret) {
+            p.setProperty("insecure-no-secret", "true");
+        }
+        if (tlsKeystore != null) {
+            p.setProperty("tls-keystore", tlsKeystore.toString());
+        }
+        if (tlsKeystorePassword != null) {
+            p.setProperty("tls-keystore-password-file", tlsKeystorePassword.toString());
+        }
+        return p;
     }
 
     /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */

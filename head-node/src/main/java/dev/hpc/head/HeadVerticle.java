@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
@@ -52,9 +53,13 @@ public final class HeadVerticle extends VerticleBase {
         gateway.outputAnswers(output::answer);
         output.mount(router);
         new WebView().mount(router);
-        server = vertx.createHttpServer(new HttpServerOptions().setHost(head.config().bindHost())
+        HttpServerOptions options = new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)
-                .setMaxWebSocketFrameSize(1024 * 1024));
+                .setMaxWebSocketFrameSize(1024 * 1024);
+        LinkSecurity security = head.config().linkSecurity();
+        security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
+                .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
+        server = vertx.createHttpServer(options);
         return server.requestHandler(router).listen();
     }
 

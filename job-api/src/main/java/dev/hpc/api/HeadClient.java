@@ -167,30 +167,44 @@ public final class HeadClient {
 
     /**
      * @param heads addresses as {@code host:port} (an {@code http://} prefix and a trailing slash are
-     *              accepted); at least one
+     *              accepted; {@code https://} makes the client use TLS); at least one
      * @param token sent as {@code Authorization: Bearer} on every request; the head takes the caller's
      *              user and role from it
      */
     public HeadClient(List<String> heads, ApiToken token, Settings settings) {
+        this(heads, token, settings, Optional.empty());
+    }
+
+    /**
+     * @param tls what to trust when the addresses say {@code https://} (see {@link ClientTls}); empty:
+     *            the JVM's default certificates
+     */
+    public HeadClient(List<String> heads, ApiToken token, Settings settings, Optional<javax.net.ssl.SSLContext> tls) {
         if (heads.isEmpty()) {
             throw new InvalidRequestException("no head address given: expected at least one host:port");
         }
         List<String> normalized = new ArrayList<>();
         List<URI> uris = new ArrayList<>();
+        boolean https = ClientTls.isHttps(heads.get(0));
         for (String h : heads) {
+            if (ClientTls.isHttps(h) != https) {
+                throw new InvalidRequestException("the head addresses mix http and https (" + String.join(",", heads)
+                        + "): all heads of a cluster serve the same way; write https:// before every one or none");
+            }
             String a = normalizeAddress(h);
             normalized.add(a);
-            uris.add(URI.create("http://" + a));
+            uris.add(URI.create((https ? "https://" : "http://") + a));
         }
         this.heads = List.copyOf(normalized);
         this.bases = List.copyOf(uris);
         this.token = token;
         this.settings = settings;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        tls.ifPresent(builder::sslContext);
+        this.http = builder.build();
     }
 
     /**
@@ -201,6 +215,8 @@ public final class HeadClient {
         String a = text.trim();
         if (a.startsWith("http://")) {
             a = a.substring("http://".length());
+        } else if (ClientTls.isHttps(a)) {
+            a = a.substring("https://".length());
         }
         while (a.endsWith("/")) {
             a = a.substring(0, a.length() - 1);
@@ -502,6 +518,8 @@ public final class HeadClient {
                 } catch (ConnectException | HttpConnectTimeoutException e) {
                     failures.put(heads.get(idx), describe(e));
                     continue;
+                } catch (javax.net.ssl.SSLException e) {
+                    throw ClientTls.failure(heads.get(idx), e);
                 } catch (HttpTimeoutException e) {
                     if (!retryAfterSend) {
                         throw maybeApplied(idx, "did not answer within " + seconds(settings.requestTimeout()));

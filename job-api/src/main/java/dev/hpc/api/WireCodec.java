@@ -50,6 +50,15 @@ public final class WireCodec {
             }
             m.put("finished", finished);
             m.put("health", Codec.toMap(r.health()));
+        } else if (message instanceof WireMessage.Hello h) {
+            m.put("type", "hello");
+            m.put("nonce", h.nonce());
+        } else if (message instanceof WireMessage.Challenge c) {
+            m.put("type", "challenge");
+            m.put("epoch", c.epoch());
+            m.put("headName", c.headName());
+            m.put("nonce", c.nonce());
+            m.put("proof", c.proof());
         } else if (message instanceof Heartbeat h) {
             m.put("type", "heartbeat");
             m.put("health", Codec.toMap(h.health()));
@@ -224,6 +233,7 @@ public final class WireCodec {
                         f.longMap("generic"), f.string("secretProof", ""), running, finished,
                         f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN);
             }
+            case "hello" -> new WireMessage.Hello(f.string("nonce"));
             case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"),
                     f.string("activeHead", ""));
             case "started" -> new TaskStarted(f.longValue("attemptId"), f.longValue("pid"));
@@ -251,6 +261,8 @@ public final class WireCodec {
         return switch (type) {
             case "welcome" -> new Welcome(f.longValue("epoch"), f.string("headName"),
                     Duration.ofMillis(f.longValue("heartbeatMillis")));
+            case "challenge" -> new WireMessage.Challenge(f.longValue("epoch"), f.string("headName"),
+                    f.string("nonce"), f.string("proof", ""));
             case "refused" -> new Refused(f.longValue("epoch"), f.string("message"));
             case "launch" -> new Launch(f.longValue("epoch"), readOrder(f.object("order")));
             case "kill" -> new Kill(f.longValue("epoch"), f.longValue("attemptId"),

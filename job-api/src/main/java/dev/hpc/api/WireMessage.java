@@ -10,7 +10,9 @@ import java.util.TreeMap;
  * Messages on the worker link, one JSON text frame each. Workers open the link; the head answers a
  * {@link Register} with a {@link Welcome} that carries its epoch. A worker obeys only the highest
  * epoch it has seen (DESIGN.md invariant 2) and keeps each {@link TaskFinished} until the head
- * acknowledges it with {@link ResultAck}, across reconnects and head takeovers.
+ * acknowledges it with {@link ResultAck}, across reconnects and head takeovers. When the cluster has a
+ * secret, the link opens with {@link Hello} and {@link Challenge} and the registration carries the
+ * worker's proof: both sides prove the secret before anything else is obeyed.
  */
 public sealed interface WireMessage {
 
@@ -21,6 +23,22 @@ public sealed interface WireMessage {
     /** From head to worker; every one names the epoch of the head that sent it. */
     sealed interface FromHead extends WireMessage {
         long epoch();
+    }
+
+    /**
+     * Worker to head, first on a link when the worker holds the cluster secret: a fresh random nonce.
+     * The head answers with a {@link Challenge}; nothing else on the link counts until both sides
+     * have proved the secret (docs/security.md, "Cluster secret and TLS").
+     */
+    record Hello(String nonce) implements FromWorker {
+    }
+
+    /**
+     * Head to worker, the answer to a {@link Hello}: the head's own nonce and its proof of the cluster
+     * secret over both nonces ({@link ClusterSecret#headProof}); {@code proof} is empty when the head
+     * holds no secret. The worker answers with a {@link Register} whose {@code secretProof} proves it.
+     */
+    record Challenge(long epoch, String headName, String nonce, String proof) implements FromHead {
     }
 
     /** A task attempt the worker is running right now. */
@@ -48,6 +66,11 @@ public sealed interface WireMessage {
         public Register(String node, String host, int cores, long memory, Map<String, Long> generic,
                         String secretProof, List<RunningTask> running, List<TaskResult> finished) {
             this(node, host, cores, memory, generic, secretProof, running, finished, Health.UNKNOWN);
+        }
+
+        /** The same registration carrying this proof of the cluster secret. */
+        public Register withSecretProof(String proof) {
+            return new Register(node, host, cores, memory, generic, proof, running, finished, health);
         }
     }
 

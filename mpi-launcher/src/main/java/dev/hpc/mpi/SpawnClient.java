@@ -1,5 +1,6 @@
 package dev.hpc.mpi;
 
+import dev.hpc.api.ClientTls;
 import dev.hpc.api.SpawnProtocol;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -64,6 +65,13 @@ public final class SpawnClient {
         }
     }
 
+    /** The certificates of {@code HPC_TLS_CA}, which the worker sets when it links to the heads over TLS. */
+    private static java.util.Optional<javax.net.ssl.SSLSocketFactory> trust() {
+        String ca = System.getenv(ClientTls.CA_ENV);
+        return ca == null || ca.isBlank() ? java.util.Optional.empty()
+                : java.util.Optional.of(ClientTls.trusting(java.nio.file.Path.of(ca)).getSocketFactory());
+    }
+
     /** Sends the request to the heads in turn; returns the connection that answered 200. */
     HttpURLConnection open(SpawnRequest request) throws SpawnFailed {
         byte[] body = request.json().getBytes(StandardCharsets.UTF_8);
@@ -74,12 +82,15 @@ public final class SpawnClient {
         String last = "";
         while (true) {
             for (String head : heads) {
-                String url = "http://" + head + path;
+                String url = (ClientTls.isHttps(head) ? head.strip().replaceAll("/+$", "") : "http://" + head) + path;
                 for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
                     HttpURLConnection c;
                     int status;
                     try {
                         c = (HttpURLConnection) new URL(url).openConnection();
+                        if (c instanceof javax.net.ssl.HttpsURLConnection https) {
+                            trust().ifPresent(https::setSSLSocketFactory);
+                        }
                         c.setRequestMethod("POST");
                         c.setInstanceFollowRedirects(false);
                         c.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);

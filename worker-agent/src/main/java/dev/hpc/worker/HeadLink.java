@@ -1,6 +1,9 @@
 package dev.hpc.worker;
 
 import dev.hpc.api.WireCodec;
+import dev.hpc.api.WorkerHandshake;
+import dev.hpc.api.WireMessage.Challenge;
+import dev.hpc.api.WireMessage.Hello;
 import dev.hpc.api.WireMessage.FromHead;
 import dev.hpc.api.WireMessage.FromWorker;
 import dev.hpc.api.WireMessage.Refused;
@@ -27,7 +30,9 @@ import java.util.stream.Collectors;
  * standby) keeps the link for heartbeats, and the registration is offered again after a backoff,
  * so that a standby that takes over learns this worker within the longest backoff. A welcome that
  * answers no registration (a head that took over on an open link) is answered with a fresh
- * registration, so that the head always gets the full state. Confined to the verticle's context.
+ * registration, so that the head always gets the full state. With a cluster secret, the link first
+ * proves it both ways ({@link WorkerHandshake}); a head that fails is logged and dropped, and nothing
+ * it sent is obeyed. Confined to the verticle's context.
  */
 final class HeadLink {
     static final String PATH = "/api/v1/workers/link";
@@ -47,7 +52,7 @@ final class HeadLink {
     }
 
     /** Where the link stands. */
-    enum Status { DISCONNECTED, REGISTERING, WELCOMED, REFUSED, STOPPED }
+    enum Status { DISCONNECTED, AUTHENTICATING, REGISTERING, WELCOMED, REFUSED, STOPPED }
 
     private final Vertx vertx;
     private final WebSocketClient client;
@@ -56,6 +61,7 @@ final class HeadLink {
     private final Listener listener;
 
     private Optional<WebSocket> socket = Optional.empty();
+    private WorkerHandshake handshake;
     private Status status = Status.DISCONNECTED;
     private long welcomeEpoch;
     private String headName = "";
@@ -154,6 +160,7 @@ final class HeadLink {
                 .setHost(address.host())
                 .setPort(address.port())
                 .setURI(PATH)
+                .setSsl(config.linkTrust().tls())
                 .setConnectTimeout(config.connectTimeout().toMillis())
                 .setTimeout(config.connectTimeout().toMillis());
         client.connect(options).onComplete(ar -> {
@@ -182,8 +189,48 @@ final class HeadLink {
         ws.textMessageHandler(this::onText);
         ws.exceptionHandler(e -> LOG.log(Level.FINE, "link to head " + headName() + " failed", e));
         ws.closeHandler(v -> onClose(ws));
-        status = Status.REGISTERING;
-        register();
+        handshake = new WorkerHandshake(config.linkTrust().clusterSecret());
+        Optional<Hello> hello = handshake.hello();
+        if (hello.isPresent()) {
+            status = Status.AUTHENTICATING;
+            send(hello.get());
+        } else {
+            status = Status.REGISTERING;
+            register();
+        }
+    }
+
+    /** Runs the handshake; false when the message must not be obeyed (the link is then being dropped). */
+    private boolean trusted(FromHead message) {
+        if (message instanceof Challenge c) {
+            Optional<String> failure = handshake.check(c);
+            if (failure.isPresent()) {
+                drop(failure.get());
+            } else if (status == Status.AUTHENTICATING) {
+                LOG.fine(() -> "head " + c.headName() + " at " + address + " proved the cluster secret");
+                status = Status.REGISTERING;
+                register();
+            }
+            return false;
+        }
+        if (!handshake.trusted()) {
+            Optional<String> reason = message instanceof Refused r ? Optional.of(": " + r.message()) : Optional.empty();
+            drop("head at " + address + " sent " + message.getClass().getSimpleName() + reason.orElse("")
+                    + " before proving the cluster secret; ignored it");
+            return false;
+        }
+        return true;
+    }
+
+    /** Closes a link whose head failed the handshake; the usual backoff reconnects it later. */
+    private void drop(String reason) {
+        if (handshake.failed()) {
+            return; // already closing: what else that head sent is ignored without more noise
+        }
+        handshake.fail();
+        LOG.warning(() -> reason + "; closing the link to " + address);
+        socket.filter(ws -> !ws.isClosed()).ifPresent(ws -> ws.close((short) 1008, "the head did not prove the "
+                + "cluster secret"));
     }
 
     /** Sends a registration; the status stays as it is until the head answers. */
@@ -193,7 +240,7 @@ final class HeadLink {
         registeredWithPid = r.running().stream().filter(t -> t.pid() > 0).map(RunningTask::attemptId)
                 .collect(Collectors.toUnmodifiableSet());
         registrationOutstanding = true;
-        send(r);
+        send(handshake.prove(r));
     }
 
     private void onText(String text) {
@@ -202,6 +249,9 @@ final class HeadLink {
             message = WireCodec.decodeFromHead(text);
         } catch (RuntimeException e) {
             LOG.warning(() -> "ignored an unreadable message from head " + headName() + ": " + e.getMessage());
+            return;
+        }
+        if (!trusted(message)) {
             return;
         }
         try {
@@ -263,7 +313,8 @@ final class HeadLink {
         if (status == Status.STOPPED) {
             return;
         }
-        LOG.info(() -> "link to head " + headName() + " closed; reconnecting");
+        String why = ws.closeReason() == null || ws.closeReason().isEmpty() ? "" : " (" + ws.closeReason() + ")";
+        LOG.info(() -> "link to head " + headName() + " closed" + why + "; reconnecting");
         status = Status.DISCONNECTED;
         cancelTimer();
         listener.onClosed(this);

@@ -34,6 +34,8 @@ final class SpawnSupport {
 
     private final String servers;
     private final Optional<Path> home;
+    /** The CA file the worker trusts, passed on so that hpc-rsh and qsub in the job trust the heads too. */
+    private Optional<Path> tlsCa = Optional.empty();
 
     SpawnSupport(String servers, Optional<Path> home) {
         this.servers = servers;
@@ -46,9 +48,12 @@ final class SpawnSupport {
     }
 
     static SpawnSupport create(WorkerConfig config) {
-        String servers = config.heads().stream().map(HeadAddress::toString).collect(Collectors.joining(","));
-        return new SpawnSupport(servers, findHome(System.getProperty("hpc.home", ""),
+        String scheme = config.linkTrust().tls() ? "https://" : "";
+        String servers = config.heads().stream().map(h -> scheme + h).collect(Collectors.joining(","));
+        SpawnSupport support = new SpawnSupport(servers, findHome(System.getProperty("hpc.home", ""),
                 Optional.ofNullable(System.getenv(SpawnProtocol.ENV_HOME)).orElse(""), jarLocation()));
+        support.tlsCa = config.linkTrust().tlsCa();
+        return support;
     }
 
     Optional<Path> home() {
@@ -96,6 +101,7 @@ final class SpawnSupport {
         if (!servers.isEmpty()) {
             add.put(SpawnProtocol.ENV_SERVER, servers);
         }
+        tlsCa.ifPresent(ca -> add.put(dev.hpc.api.ClientTls.CA_ENV, ca.toString()));
         add.put(SpawnProtocol.ENV_JOB_ID, order.taskName());
         add.put(SpawnProtocol.ENV_ATTEMPT_ID, Long.toString(order.attemptId()));
         if (home.isPresent()) {

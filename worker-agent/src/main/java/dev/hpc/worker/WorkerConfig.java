@@ -1,5 +1,6 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.ClusterSecret;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,12 +30,13 @@ import java.util.regex.Pattern;
  * @param healthInterval    how often the health check runs
  * @param healthTimeout     how long one run of the health check may take
  * @param generic           generic resources offered to tasks ({@code --generic gpu=2}), by name
+ * @param linkTrust         the cluster secret the heads must prove, and TLS on the link (docs/security.md)
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
-                           java.util.Map<String, Long> generic) {
+                           java.util.Map<String, Long> generic, LinkTrust linkTrust) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -75,8 +77,37 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> healthInterval = Optional.empty();
         private Optional<String> healthTimeout = Optional.empty();
         private Optional<String> generic = Optional.empty();
+        private Optional<Path> clusterSecretFile = Optional.empty();
+        private Optional<ClusterSecret> clusterSecret = Optional.empty();
+        private boolean tls;
+        private Optional<Path> tlsCa = Optional.empty();
 
         private Builder() {
+        }
+
+        /** The cluster secret's file ({@code --cluster-secret-file}): read and checked by {@link #build()}. */
+        public Builder clusterSecretFile(Path file) {
+            clusterSecretFile = Optional.of(file);
+            return this;
+        }
+
+        /** The cluster secret itself (tests). */
+        public Builder clusterSecret(ClusterSecret secret) {
+            clusterSecret = Optional.of(secret);
+            return this;
+        }
+
+        /** Links to the heads over TLS ({@code wss://}), trusting the JVM's default certificates. */
+        public Builder tls() {
+            tls = true;
+            return this;
+        }
+
+        /** Links over TLS trusting the certificates in this PEM file ({@code --tls-ca}). */
+        public Builder tlsCa(Path pemFile) {
+            tls = true;
+            tlsCa = Optional.of(pemFile);
+            return this;
         }
 
         /** Generic resources: {@code gpu=2,scratch=100gb} (names as qsub's {@code -l}; gpus and ngpus mean gpu). */
@@ -251,11 +282,25 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             }
 
             java.util.Map<String, Long> gres = genericResources(errors, generic);
+            Optional<ClusterSecret> secret = clusterSecret;
+            try {
+                if (clusterSecretFile.isPresent()) {
+                    secret = Optional.of(ClusterSecret.read(clusterSecretFile.get()));
+                }
+            } catch (dev.hpc.api.HpcException e) {
+                errors.add(e.getMessage());
+            }
+            tlsCa.ifPresent(ca -> {
+                if (!java.nio.file.Files.isReadable(ca)) {
+                    errors.add("--tls-ca " + ca + " does not exist or cannot be read");
+                }
+            });
             if (!errors.isEmpty()) {
                 throw new WorkerConfigException("cannot start the worker:\n  - " + String.join("\n  - ", errors));
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
-                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres);
+                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres,
+                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())));
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

@@ -64,6 +64,22 @@ public final class WorkerMain implements Callable<Integer> {
             description = "How long one run may take before it counts as failed (default: 10s).")
     private String healthTimeout;
 
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "The key the heads must prove before this worker obeys them: the same private file "
+                    + "(chmod 600, at least 32 bytes) as the heads'.")
+    private Path clusterSecretFile;
+
+    @Option(names = "--insecure-no-secret",
+            description = "Start without a cluster secret and obey any program that answers at a head's address.")
+    private boolean insecureNoSecret;
+
+    @Option(names = "--tls", description = "Link to the heads over TLS (wss://), trusting the JVM's certificates.")
+    private boolean tls;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "Link to the heads over TLS, trusting the certificates in this PEM file (implies --tls).")
+    private Path tlsCa;
+
     public static void main(String[] args) {
         configureLogging();
         int code = new CommandLine(new WorkerMain()).execute(args);
@@ -99,6 +115,18 @@ public final class WorkerMain implements Callable<Integer> {
 
     WorkerConfig config() {
         WorkerConfig.Builder b = WorkerConfig.builder().heads(heads);
+        if (clusterSecretFile == null && !insecureNoSecret) {
+            throw new WorkerConfigException("no cluster secret: give --cluster-secret-file FILE (the same private file "
+                    + "as the heads'), or --insecure-no-secret to obey any program that answers at a head's address");
+        }
+        if (clusterSecretFile != null) {
+            b.clusterSecretFile(clusterSecretFile);
+        }
+        if (tlsCa != null) {
+            b.tlsCa(tlsCa);
+        } else if (tls) {
+            b.tls();
+        }
         if (name != null) {
             b.nodeName(name);
         }

@@ -86,10 +86,16 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             launcher = TaskLauncher.create(config, clock);
             spawns = new SpawnSupervisor(config.nodeName(), config.spoolDir(), config.killGrace(), System.getenv(),
                     message -> context.runOnContext(ignored -> sendToActive(message)));
-            client = vertx.createWebSocketClient(new WebSocketClientOptions()
+            WebSocketClientOptions options = new WebSocketClientOptions()
                     .setMaxMessageSize(config.maxMessageBytes())
                     .setMaxFrameSize(Math.min(config.maxMessageBytes(), 1 << 20))
-                    .setConnectTimeout((int) config.connectTimeout().toMillis()));
+                    .setConnectTimeout((int) config.connectTimeout().toMillis());
+            if (config.linkTrust().tls()) {
+                options.setSsl(true).setVerifyHost(true);
+                config.linkTrust().tlsCa().ifPresent(ca -> options.setTrustOptions(new io.vertx.core.net.PemTrustOptions()
+                        .addCertPath(ca.toString())));
+            }
+            client = vertx.createWebSocketClient(options);
             for (HeadAddress a : config.heads()) {
                 HeadLink link = new HeadLink(vertx, client, a, config, this);
                 links.add(link);

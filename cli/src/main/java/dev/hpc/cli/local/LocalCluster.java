@@ -2,6 +2,7 @@ package dev.hpc.cli.local;
 
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
@@ -44,6 +45,8 @@ public final class LocalCluster {
 
     /** How long {@link #stop()} waits after SIGTERM before it sends SIGKILL. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(15);
+    /** The file, in the cluster's directory, of the secret its heads and workers share. */
+    public static final String CLUSTER_SECRET = "cluster-secret";
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final String BIND = "127.0.0.1";
@@ -123,6 +126,7 @@ public final class LocalCluster {
         LocalClusterInfo info = new LocalClusterInfo(spec.cluster(), dir, heads, List.of());
         LocalStateFile.write(stateFile(), info);
         ensureAdminToken();
+        List<String> secret = List.of("--cluster-secret-file", clusterSecret().toString());
         try {
             for (int k = 1; k <= spec.heads(); k++) {
                 String name = "head" + k;
@@ -130,6 +134,7 @@ public final class LocalCluster {
                 List<String> args = new ArrayList<>(List.of("--name", name, "--cluster", spec.cluster(), "--port",
                         String.valueOf(port), "--bind", BIND, "--data-dir", dataDir(name).toString(),
                         "--admin-token-file", adminTokenFile().toString()));
+                args.addAll(secret);
                 args.addAll(substitute(spec.headArgs(), name, k, port, heads));
                 List<String> command = javaCommand(spec, List.of("-Djava.util.concurrent.ForkJoinPool.common"
                         + ".parallelism=4"), spec.headJar(), args);
@@ -142,6 +147,7 @@ public final class LocalCluster {
                 List<String> args = new ArrayList<>(List.of("--name", name, "--heads", String.join(",", heads),
                         "--cores", String.valueOf(spec.coresPerWorker()), "--spool-dir",
                         dataDir(name).toString()));
+                args.addAll(secret);
                 args.addAll(substitute(spec.workerArgs(), name, k, 0, heads));
                 List<String> command = javaCommand(spec, List.of(), spec.workerJar(), args);
                 info = info.plus(launch(new Daemon(name, Daemon.Role.WORKER, "", 0, log(name), command,
@@ -206,6 +212,20 @@ public final class LocalCluster {
             ApiToken.install(target, adminToken().value());
             return TokenInstall.REPLACED;
         }
+    }
+
+    /**
+     * The secret the local heads and workers prove to each other (docs/security.md): made once, private
+     * to its owner, in the cluster's directory, and kept for later starts of the same directory.
+     */
+    Path clusterSecret() {
+        Path file = dir.resolve(CLUSTER_SECRET);
+        if (Files.exists(file)) {
+            ClusterSecret.read(file);
+        } else {
+            ClusterSecret.generate(file);
+        }
+        return file;
     }
 
     private Path dataDir(String name) {

@@ -118,6 +118,14 @@ class LocalClusterTest {
                 dir.resolve("head1").toString())));
         assertTrue(info.daemon("node2").orElseThrow().command().containsAll(List.of("--heads", "127.0.0.1:" + port,
                 "--cores", "2", "--spool-dir", dir.resolve("node2").toString())));
+        // every daemon gets the cluster's secret, made private in the cluster's directory
+        Path secret = dir.resolve(LocalCluster.CLUSTER_SECRET);
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(secret)));
+        for (String daemon : List.of("head1", "node1", "node2")) {
+            assertTrue(info.daemon(daemon).orElseThrow().command().containsAll(List.of("--cluster-secret-file",
+                    secret.toString())), daemon);
+        }
 
         HpcException again = assertThrows(HpcException.class, () -> new LocalCluster(dir).start(spec(fakeHome(),
                 freePort())));

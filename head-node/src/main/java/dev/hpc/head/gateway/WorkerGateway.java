@@ -1,5 +1,6 @@
 package dev.hpc.head.gateway;
 
+import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.WireCodec;
 import dev.hpc.api.WireMessage;
@@ -13,6 +14,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
@@ -22,12 +24,17 @@ import java.util.logging.Logger;
 public final class WorkerGateway implements EffectSink {
     private static final Logger LOG = Logger.getLogger(WorkerGateway.class.getName());
     public static final String PATH = "/api/v1/workers/link";
+    /** WebSocket close code 1008: the worker broke the link's rules (here: did not prove the secret). */
+    private static final short POLICY_VIOLATION = 1008;
 
     private final HeadService head;
     private final Witnesses witnesses;
     private final Clock clock;
     private final Map<String, ServerWebSocket> sessions = new ConcurrentHashMap<>();
-    /** Every open link, registered or refused: a head that becomes active welcomes them all. */
+    /**
+     * Every open link whose worker proved the cluster secret (every open link when there is none),
+     * registered or refused: a head that becomes active welcomes them all.
+     */
     private final Set<ServerWebSocket> links = ConcurrentHashMap.newKeySet();
     /** Commands spawned into running attempts (docs/mpi.md); none until the head wires them. */
     private volatile SpawnHooks spawnHooks = SpawnHooks.NONE;
@@ -77,17 +84,28 @@ public final class WorkerGateway implements EffectSink {
 
     private void accept(RoutingContext ctx) {
         ctx.request().toWebSocket().onSuccess(ws -> {
-            links.add(ws);
+            Optional<ClusterSecret> secret = head.config().linkSecurity().clusterSecret();
+            HeadHandshake handshake = new HeadHandshake(secret);
+            if (secret.isEmpty()) {
+                links.add(ws);
+            }
             String[] node = {""};
             ws.textMessageHandler(text -> {
                 try {
-                    node[0] = onMessage(ws, node[0], WireCodec.decodeFromWorker(text));
+                    FromWorker message = WireCodec.decodeFromWorker(text);
+                    if (admitted(ws, handshake, message)) {
+                        node[0] = onMessage(ws, node[0], message);
+                    }
                 } catch (HpcException e) {
                     LOG.warning("bad message from worker " + node[0] + " at " + ws.remoteAddress() + ": "
                             + e.getMessage());
                 }
             });
             ws.closeHandler(v -> {
+                if (handshake.abandoned()) {
+                    LOG.warning("a worker at " + ws.remoteAddress() + " closed its link before proving the cluster "
+                            + "secret: it did not accept this head's proof; check cluster-secret-file on both");
+                }
                 links.remove(ws);
                 if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
                     spawnHooks.linkClosed(node[0]);
@@ -95,6 +113,50 @@ public final class WorkerGateway implements EffectSink {
             });
             ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
         }).onFailure(e -> LOG.warning("worker link upgrade failed: " + e.getMessage()));
+    }
+
+    /**
+     * Runs the handshake (docs/security.md): answers the hello, checks each registration's proof, and
+     * closes a link whose worker fails it, before any other message of that link is looked at.
+     */
+    private boolean admitted(ServerWebSocket ws, HeadHandshake handshake, FromWorker message) {
+        if (handshake.failed()) {
+            return false; // refused and closing: the rest of its frames mean nothing
+        }
+        if (message instanceof WireMessage.Hello hello) {
+            Optional<WireMessage.Challenge> challenge = handshake.challenge(hello, head.epoch(), head.config().name());
+            if (challenge.isEmpty()) {
+                handshake.fail();
+                refuse(ws, "worker at " + ws.remoteAddress() + " said hello twice on one link");
+            } else {
+                send(ws, challenge.get());
+            }
+            return false;
+        }
+        Optional<String> failure = handshake.check(message);
+        if (failure.isPresent()) {
+            handshake.fail();
+            refuse(ws, failure.get());
+            return false;
+        }
+        if (handshake.proved()) {
+            links.add(ws);
+        }
+        return true;
+    }
+
+    /** Tells the worker why, logs it, and closes the link; the node is never registered from it. */
+    private void refuse(ServerWebSocket ws, String reason) {
+        LOG.warning(reason + " (link from " + ws.remoteAddress() + " closed)");
+        links.remove(ws);
+        ws.writeTextMessage(WireCodec.encode(new WireMessage.Refused(head.epoch(), reason)))
+                .eventually(() -> ws.close(POLICY_VIOLATION, closeReason(reason)));
+    }
+
+    /** A close frame's reason holds at most 123 bytes. */
+    private static String closeReason(String reason) {
+        byte[] b = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b.length <= 123 ? reason : new String(b, 0, 120, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Handles one frame; returns the node name the session belongs to. */

@@ -9,12 +9,19 @@ import java.util.List;
  * join ({@code host:port}), and an optional public address when members must reach it through
  * another address than the one it binds. {@code memberTimeout} is how long a silent (not
  * disconnected) member stays in the cluster; a killed one is seen at once through its closed
- * connection.
+ * connection. The Hazelcast port has neither authentication nor TLS in the open-source edition, so
+ * it listens on exactly one interface, {@code bindHost}, which must sit on a private network
+ * (docs/security.md, "Ports and networks"): a wildcard address is refused.
  */
 public record ReplicationConfig(String bindHost, int port, List<String> members, String publicAddress,
                                 Duration memberTimeout) {
     public ReplicationConfig {
         members = List.copyOf(members);
+        if (!bindHost.matches("[0-9.]+|[0-9A-Fa-f:]+") || bindHost.equals("0.0.0.0") || bindHost.matches("[:0]+")) {
+            throw new InvalidRequestException("the head cluster port must listen on one private interface, given "
+                    + "as its IP address: --peer-bind (or --bind) is '" + bindHost + "'; the peer port has no "
+                    + "authentication (docs/security.md)");
+        }
         if (port < 1 || port > 65535) {
             throw new InvalidRequestException("--peer-port must be between 1 and 65535, got " + port);
         }

@@ -1,6 +1,8 @@
 package dev.hpc.worker.sim;
 
+import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.EndReason;
+import dev.hpc.api.WorkerHandshake;
 import dev.hpc.api.Health;
 import dev.hpc.api.WireCodec;
 import dev.hpc.api.WireMessage;
@@ -43,9 +45,13 @@ final class SimulatedNode {
     private Optional<String> activeHead = Optional.empty();
     private String activeHeadName = "";
     private final SimulatorStats stats;
+    private final Optional<ClusterSecret> secret;
+    /** The handshake of each open link (docs/security.md): a head is obeyed only once it proved the secret. */
+    private final Map<WebSocket, WorkerHandshake> handshakes = new HashMap<>();
 
     SimulatedNode(Vertx vertx, WebSocketClient client, String name, int cores, long memory, List<String> heads,
-                  SimulatorSettings settings, long seed, SimulatorStats stats) {
+                  SimulatorSettings settings, long seed, SimulatorStats stats, Optional<ClusterSecret> secret) {
+        this.secret = secret;
         this.vertx = vertx;
         this.client = client;
         this.name = name;
@@ -76,8 +82,28 @@ final class SimulatedNode {
             }
             WebSocket ws = ar.result();
             links.put(head, ws);
-            ws.textMessageHandler(text -> onMessage(head, ws, WireCodec.decodeFromHead(text)));
+            WorkerHandshake handshake = new WorkerHandshake(secret);
+            handshakes.put(ws, handshake);
+            ws.textMessageHandler(text -> {
+                FromHead message = WireCodec.decodeFromHead(text);
+                if (message instanceof WireMessage.Challenge c) {
+                    Optional<String> failure = handshake.check(c);
+                    if (failure.isPresent()) {
+                        System.err.println(name + ": " + failure.get() + "; closing the link to " + head);
+                        ws.close((short) 1008, "the head did not prove the cluster secret");
+                    } else {
+                        register(ws);
+                    }
+                } else if (handshake.trusted()) {
+                    onMessage(head, ws, message);
+                } else {
+                    System.err.println(name + ": head " + head + " sent " + message.getClass().getSimpleName()
+                            + " before proving the cluster secret; closing the link");
+                    ws.close((short) 1008, "the head did not prove the cluster secret");
+                }
+            });
             ws.closeHandler(v -> {
+                handshakes.remove(ws);
                 links.remove(head, ws);
                 if (activeHead.filter(head::equals).isPresent()) {
                     activeHead = Optional.empty();
@@ -85,7 +111,7 @@ final class SimulatedNode {
                 }
                 vertx.setTimer(200 + random.nextInt(800), id -> connect(head));
             });
-            register(ws);
+            handshake.hello().ifPresentOrElse(hello -> send(ws, hello), () -> register(ws));
         });
     }
 
@@ -93,8 +119,10 @@ final class SimulatedNode {
         List<WireMessage.RunningTask> now = new ArrayList<>();
         running.forEach((attempt, timer) -> now.add(new WireMessage.RunningTask(attempt,
                 taskNames.getOrDefault(attempt, ""), 0)));
-        send(ws, new WireMessage.Register(name, "sim", cores, memory, Map.of(), "", now,
-                new ArrayList<>(unacknowledged.values())));
+        WireMessage.Register r = new WireMessage.Register(name, "sim", cores, memory, Map.of(), "", now,
+                new ArrayList<>(unacknowledged.values()));
+        WorkerHandshake handshake = handshakes.get(ws);
+        send(ws, handshake == null ? r : handshake.prove(r));
     }
 
     private void onMessage(String head, WebSocket ws, FromHead message) {

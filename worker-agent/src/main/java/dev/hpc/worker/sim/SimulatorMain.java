@@ -37,6 +37,10 @@ public final class SimulatorMain implements Callable<Integer> {
             description = "how many nodes connect per second at start (default 2000)")
     int rampPerSecond;
 
+    @Option(names = "--cluster-secret-file", description = "the cluster's secret, proved on every link "
+            + "(default: none, for heads started with --insecure-no-secret)")
+    java.nio.file.Path clusterSecretFile;
+
     public static void main(String[] args) {
         int code = new CommandLine(new SimulatorMain()).execute(args);
         if (code != 0) {
@@ -51,6 +55,13 @@ public final class SimulatorMain implements Callable<Integer> {
                     + "positive, --task-seconds > 0, --heartbeat-ms >= 100");
             return 2;
         }
+        java.util.Optional<dev.hpc.api.ClusterSecret> secret;
+        try {
+            secret = java.util.Optional.ofNullable(clusterSecretFile).map(dev.hpc.api.ClusterSecret::read);
+        } catch (dev.hpc.api.HpcException e) {
+            System.err.println("hpc-worker-simulator: " + e.getMessage());
+            return 2;
+        }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(nodes * heads.size() + 16).setMaxMessageSize(64 * 1024 * 1024));
@@ -63,7 +74,7 @@ public final class SimulatorMain implements Callable<Integer> {
         vertx.setPeriodic(1, pause, id -> {
             for (int k = 0; k < 100 && next[0] <= nodes; k++, next[0]++) {
                 int i = next[0];
-                new SimulatedNode(vertx, client, prefix + i, cores, memory, heads, settings, i, stats).start();
+                new SimulatedNode(vertx, client, prefix + i, cores, memory, heads, settings, i, stats, secret).start();
             }
             if (next[0] > nodes) {
                 vertx.cancelTimer(id);
