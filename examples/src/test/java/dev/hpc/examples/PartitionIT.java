@@ -156,9 +156,9 @@ class PartitionIT {
         for (int k = 1; k <= 2; k++) {
             start("node" + k, List.of(java(), "-jar", HOME.resolve("worker-agent/target/hpc-worker.jar").toString(),
                     "--name", "node" + k, "--heads", heads, "--cores", "2", "--spool-dir",
-                    dir.resolve("node" + k).toString()));
+                    dir.resolve("node" + k).toString(), "--allow-root-jobs"));
         }
-        HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), "alice",
+        HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), System.getProperty("user.name"),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
                 .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
@@ -186,7 +186,7 @@ class PartitionIT {
         for (int i = 0; i < 20; i++) {
             Path mark = marks.resolve("job" + i);
             submitted.add(active.submit(new SubmitRequest("#!/bin/bash\necho run >> " + mark + "\n", List.of(),
-                    "alice", "localhost", dir.toString(), Map.of())));
+                    System.getProperty("user.name"), "localhost", dir.toString(), Map.of())));
         }
         await("the 20 jobs to finish on head1 during the cut", Duration.ofSeconds(60), () -> submitted.stream()
                 .allMatch(j -> active.job(j.id().toString()).state() == JobState.COMPLETED));
@@ -211,7 +211,7 @@ class PartitionIT {
         for (int i = 0; i < 20; i++) {
             assertEquals(List.of("run"), Files.readAllLines(marks.resolve("job" + i)), "job " + i + " ran once");
         }
-        HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), "alice",
+        HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), System.getProperty("user.name"),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         assertTrue(viaStandby.job(submitted.get(19).id().toString()).state() == JobState.COMPLETED,
                 "the standby sends its callers to the active head, which knows every job");

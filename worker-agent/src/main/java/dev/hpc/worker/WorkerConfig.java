@@ -29,12 +29,14 @@ import java.util.regex.Pattern;
  * @param healthInterval    how often the health check runs
  * @param healthTimeout     how long one run of the health check may take
  * @param generic           generic resources offered to tasks ({@code --generic gpu=2}), by name
+ * @param allowRootJobs     whether an agent running as root runs jobs owned by root
+ *                          ({@code --allow-root-jobs}; docs/security.md)
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
-                           java.util.Map<String, Long> generic) {
+                           java.util.Map<String, Long> generic, boolean allowRootJobs) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -75,8 +77,15 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> healthInterval = Optional.empty();
         private Optional<String> healthTimeout = Optional.empty();
         private Optional<String> generic = Optional.empty();
+        private boolean allowRootJobs;
 
         private Builder() {
+        }
+
+        /** Lets an agent running as root run root's jobs (a personal cluster; docs/security.md). */
+        public Builder allowRootJobs(boolean v) {
+            allowRootJobs = v;
+            return this;
         }
 
         /** Generic resources: {@code gpu=2,scratch=100gb} (names as qsub's {@code -l}; gpus and ngpus mean gpu). */
@@ -255,7 +264,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 throw new WorkerConfigException("cannot start the worker:\n  - " + String.join("\n  - ", errors));
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
-                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres);
+                    grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres, allowRootJobs);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

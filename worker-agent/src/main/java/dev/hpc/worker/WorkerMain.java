@@ -64,6 +64,11 @@ public final class WorkerMain implements Callable<Integer> {
             description = "How long one run may take before it counts as failed (default: 10s).")
     private String healthTimeout;
 
+    @Option(names = "--allow-root-jobs",
+            description = "Run jobs owned by root. A worker running as root refuses them otherwise; every other "
+                    + "job runs as its owner. For personal clusters that run as root (hpc local up does this).")
+    private boolean allowRootJobs;
+
     public static void main(String[] args) {
         configureLogging();
         int code = new CommandLine(new WorkerMain()).execute(args);
@@ -98,7 +103,7 @@ public final class WorkerMain implements Callable<Integer> {
     }
 
     WorkerConfig config() {
-        WorkerConfig.Builder b = WorkerConfig.builder().heads(heads);
+        WorkerConfig.Builder b = WorkerConfig.builder().heads(heads).allowRootJobs(allowRootJobs);
         if (name != null) {
             b.nodeName(name);
         }
