@@ -121,7 +121,7 @@ public final class SpawnRelay implements SpawnHooks {
     // ---- the route
 
     private void spawn(RoutingContext ctx) {
-        if (ctx.body() == null || ctx.body().length() == 0) {
+        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body: attemptId, token, host, argv");
         }
         JsonFields body = Json.readObject(dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
