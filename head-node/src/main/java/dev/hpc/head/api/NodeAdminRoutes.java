@@ -45,7 +45,7 @@ public final class NodeAdminRoutes {
 
     private void offline(RoutingContext ctx) {
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.setOffline(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.setOffline(ctx.pathParam("name"), note(body), who(ctx, body)), Codec::toMap);
     }
 
     private void clear(RoutingContext ctx) {
@@ -55,7 +55,7 @@ public final class NodeAdminRoutes {
 
     private void drain(RoutingContext ctx) {
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.drainNode(ctx.pathParam("name"), body.string("note", ""), who(ctx, body)), Codec::toMap);
+        reply(ctx, head.drainNode(ctx.pathParam("name"), note(body), who(ctx, body)), Codec::toMap);
     }
 
     private void stop(RoutingContext ctx) {
@@ -77,6 +77,13 @@ public final class NodeAdminRoutes {
     }
 
     // ------------------------------------------------------------------ plumbing
+
+    /** The operator's note: one line (it goes into pbsnodes, the event log and alerts), at most 1024 characters. */
+    private static String note(JsonFields body) {
+        String note = body.string("note", "");
+        dev.hpc.api.SubmitLimits.text("the note", note, dev.hpc.api.SubmitLimits.MAX_FIELD_CHARS);
+        return note;
+    }
 
     /** The optional JSON body; none, or an empty one, is an empty object. */
     private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
