@@ -252,7 +252,16 @@ public final class TaskLauncher implements AutoCloseable {
             Files.deleteIfExists(dir.resolve("nodefile"));
             Files.deleteIfExists(dir.resolve(SpawnSupport.OPEN_MPI_HOSTFILE));
             Files.deleteIfExists(dir.resolve(SpawnSupport.MPICH_HOSTFILE));
-            deleteTree(dir.resolve("tmp"));
+            if (runAs.privileged()) {
+                // the owner's TMPDIR was emptied as the owner when the task ended; root walks no tree a job wrote
+                try {
+                    Files.deleteIfExists(dir.resolve("tmp"));
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    LOG.fine(() -> "the TMPDIR of attempt " + attemptId + " is not empty yet; left for its owner's clean-up");
+                }
+            } else {
+                deleteTree(dir.resolve("tmp"));
+            }
             try (Stream<Path> left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {
                     Files.deleteIfExists(dir);
