@@ -22,8 +22,8 @@ import java.util.regex.Pattern;
  */
 final class OwnerDirectory {
     static final Duration KEEP = Duration.ofSeconds(30);
-    /** Names as useradd accepts them; a leading '-' would read as an option, digits alone as a uid. */
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9._-]{0,63}\\$?");
+    /** User names as the head accepts them; a leading '-' would read as an option, digits alone as a uid. */
+    private static final Pattern NAME = Pattern.compile("(?![0-9]+\\$?$)[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\\$?");
     private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
 
     private record Known(Optional<TaskOwner> owner, Instant until) {
