@@ -6,7 +6,6 @@ import dev.hpc.api.SubmitRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -91,7 +90,12 @@ public final class QsubCommand implements Callable<Integer> {
             if (Files.isDirectory(file)) {
                 throw new UsageException("script file '" + file + "' is a directory");
             }
-            return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            if (Files.size(file) > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
+                throw new dev.hpc.api.InvalidRequestException("script file '" + file + "' is " + Files.size(file) + " bytes; a script may "
+                        + "hold at most 1 MiB (" + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
+                        + "files the script reads");
+            }
+            return text("script file '" + file + "'", Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("script file '" + file + "' cannot be loaded: no such file", e);
         } catch (IOException e) {
@@ -99,9 +103,24 @@ public final class QsubCommand implements Callable<Integer> {
         }
     }
 
+    /** The script's bytes as text; what is not UTF-8 is refused rather than silently changed. */
+    private static String text(String what, byte[] bytes) {
+        try {
+            return dev.hpc.api.Json.utf8(bytes);
+        } catch (dev.hpc.api.InvalidRequestException e) {
+            throw new dev.hpc.api.InvalidRequestException(what + " is not UTF-8 text (" + e.getMessage().replace("the text is not valid "
+                    + "UTF-8 (", "").replace("); send UTF-8", "") + "): convert it, e.g. iconv -f latin1 -t utf-8");
+        }
+    }
+
     private String readStdin() {
         try {
-            return new String(stdin.readAllBytes(), StandardCharsets.UTF_8);
+            byte[] bytes = stdin.readNBytes(dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + 1);
+            if (bytes.length > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
+                throw new dev.hpc.api.InvalidRequestException("the script on standard input is larger than 1 MiB ("
+                        + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");
+            }
+            return text("the script on standard input", bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the script from standard input: " + e.getMessage(), e);
         }

@@ -159,7 +159,8 @@ class PartitionIT {
         for (int k = 1; k <= 2; k++) {
             start("node" + k, List.of(java(), "-jar", HOME.resolve("worker-agent/target/hpc-worker.jar").toString(),
                     "--name", "node" + k, "--heads", heads, "--cores", "2", "--spool-dir",
-                    dir.resolve("node" + k).toString(), "--cluster-secret-file", secret.toString()));
+                    dir.resolve("node" + k).toString(), "--cluster-secret-file", secret.toString(),
+                    "--allow-root-jobs"));
         }
         HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), adminToken(),
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
@@ -189,7 +190,7 @@ class PartitionIT {
         for (int i = 0; i < 20; i++) {
             Path mark = marks.resolve("job" + i);
             submitted.add(active.submit(new SubmitRequest("#!/bin/bash\necho run >> " + mark + "\n", List.of(),
-                    "alice", "localhost", dir.toString(), Map.of())));
+                    System.getProperty("user.name"), "localhost", dir.toString(), Map.of())));
         }
         await("the 20 jobs to finish on head1 during the cut", Duration.ofSeconds(60), () -> submitted.stream()
                 .allMatch(j -> active.job(j.id().toString()).state() == JobState.COMPLETED));

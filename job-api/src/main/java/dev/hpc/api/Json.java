@@ -34,6 +34,23 @@ public final class Json {
         }
     }
 
+    /**
+     * Bytes as UTF-8 text, refusing what is not UTF-8 instead of turning it into U+FFFD (as a lenient
+     * decoder would), so that what a client sent and what the head stores are the same text.
+     */
+    public static String utf8(byte[] bytes) {
+        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        try {
+            return decoder.decode(in).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidRequestException("the text is not valid UTF-8 (near byte " + in.position()
+                    + "); send UTF-8");
+        }
+    }
+
     /** Reads a JSON object; anything else is an {@link InvalidRequestException} saying what was found. */
     public static JsonFields readObject(String text) {
         Object value = readAny(text);

@@ -41,6 +41,7 @@ public final class SubmitParser {
     public static JobSpec parse(SubmitRequest request, SubmitDefaults defaults, Clock clock) {
         checkRequest(request);
         JobScripts.check(request.script());
+        SubmitLimits.script(request.script());
         SubmitContext context = SubmitContext.of(request, clock);
         SubmitDraft draft = new SubmitDraft();
         for (JobScripts.Directive directive : JobScripts.directives(request.script())) {
@@ -53,7 +54,7 @@ public final class SubmitParser {
             }
         }
         QsubOptions.apply(request.options(), Origin.COMMAND_LINE, context, draft);
-        return draft.build(request, defaults);
+        return SubmitLimits.check(draft.build(request, defaults));
     }
 
     private static void checkRequest(SubmitRequest request) {

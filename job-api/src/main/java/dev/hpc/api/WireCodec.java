@@ -129,6 +129,7 @@ public final class WireCodec {
             m.put("argv", s.argv());
             m.put("environment", new LinkedHashMap<>(s.environment()));
             m.put("workDir", s.workDir());
+            m.put("owner", s.owner());
         } else if (message instanceof WireMessage.KillSpawn k) {
             m.put("type", "killSpawn");
             m.put("epoch", k.epoch());
@@ -173,12 +174,13 @@ public final class WireCodec {
         m.put("exitStatus", t.exitStatus());
         m.put("reason", t.reason().name());
         m.put("end", Codec.instant(t.end()));
+        m.put("detail", t.detail());
         return m;
     }
 
     private static TaskResult readResult(JsonFields f) {
         return new TaskResult(f.longValue("attemptId"), f.string("taskName"), f.intValue("exitStatus"),
-                f.enumValue("reason", EndReason.class), Codec.instant(f, "end"));
+                f.enumValue("reason", EndReason.class), Codec.instant(f, "end"), f.string("detail", ""));
     }
 
     private static Map<String, Object> order(LaunchOrder o) {
@@ -270,7 +272,7 @@ public final class WireCodec {
             case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
             case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
             case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
-                    f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""));
+                    f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""));
             case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
             case "readOutput" -> new WireMessage.ReadOutput(f.longValue("epoch"), f.string("requestId"),
                     f.longValue("attemptId"), f.string("stream"), f.longValue("offset"), f.intValue("maxBytes"));

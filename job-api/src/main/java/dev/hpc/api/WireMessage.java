@@ -45,8 +45,15 @@ public sealed interface WireMessage {
     record RunningTask(long attemptId, String taskName, long pid) {
     }
 
-    /** How an attempt ended on the worker; {@code exitStatus} follows PBS (256+signal when killed). */
-    record TaskResult(long attemptId, String taskName, int exitStatus, EndReason reason, Instant end) {
+    /**
+     * How an attempt ended on the worker; {@code exitStatus} follows PBS (256+signal when killed).
+     * {@code detail} says why an attempt could not start (the owner does not exist on the node, ...), for
+     * the task's comment; empty otherwise.
+     */
+    record TaskResult(long attemptId, String taskName, int exitStatus, EndReason reason, Instant end, String detail) {
+        public TaskResult(long attemptId, String taskName, int exitStatus, EndReason reason, Instant end) {
+            this(attemptId, taskName, exitStatus, reason, end, "");
+        }
     }
 
     /**
@@ -160,15 +167,21 @@ public sealed interface WireMessage {
 
     /**
      * Head to worker: start {@code argv} (joined by blanks and run by {@code sh -c}, as ssh runs a
-     * remote command) as a part of attempt {@code attemptId}, whose allocation holds this node: the
+     * remote command) as a part of attempt {@code attemptId}, as the attempt's {@code owner}, whose allocation holds this node: the
      * remote launch of MPI ({@code hpc-rsh}) and of {@code hpc dsh}. Its output and exit come back as
      * {@link SpawnOutput} and {@link SpawnExited}; it dies with the attempt. See docs/mpi.md.
      */
     record Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
-                 String workDir) implements FromHead {
+                 String workDir, String owner) implements FromHead {
         public Spawn {
             argv = List.copyOf(argv);
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
+
+        /** A spawn whose owner is not named; a worker running as root refuses it (docs/security.md). */
+        public Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
+                     String workDir) {
+            this(epoch, attemptId, spawnId, argv, environment, workDir, "");
         }
     }
 

@@ -18,8 +18,15 @@ class SpawnMessagesTest {
     @Test
     void spawnMessagesSurviveTheLink() {
         WireMessage.Spawn spawn = new WireMessage.Spawn(7, 42, "s-1", List.of("orted", "-mca", "\"x\""),
-                Map.of("PATH", "/usr/bin", "A", "b c"), "/home/alice");
+                Map.of("PATH", "/usr/bin", "A", "b c"), "/home/alice", "alice");
         assertEquals(spawn, WireCodec.decodeFromHead(WireCodec.encode(spawn)));
+        assertEquals("alice", ((WireMessage.Spawn) WireCodec.decodeFromHead(WireCodec.encode(spawn))).owner(),
+                "issue 8: the worker starts the command as the attempt's owner");
+        WireMessage.TaskFinished refused = new WireMessage.TaskFinished(new WireMessage.TaskResult(42, "42.test", -1,
+                EndReason.LAUNCH_FAILED, java.time.Instant.parse("2026-11-24T03:00:00Z"),
+                "owner bob does not exist on node n2"));
+        assertEquals(refused, WireCodec.decodeFromWorker(WireCodec.encode(refused)),
+                "issue 8: why a launch was refused reaches the head");
         WireMessage.KillSpawn kill = new WireMessage.KillSpawn(7, "s-1");
         assertEquals(kill, WireCodec.decodeFromHead(WireCodec.encode(kill)));
 

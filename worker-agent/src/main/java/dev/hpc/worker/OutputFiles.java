@@ -29,8 +29,11 @@ public final class OutputFiles {
     /** How many attempts' files are remembered: the newest ones; older ones are forgotten. */
     static final int REMEMBERED = 10_000;
 
-    /** The two files of an attempt; the same file twice when the streams are joined. */
-    record AttemptFiles(Path stdout, Path stderr) {
+    /**
+     * The two files of an attempt; the same file twice when the streams are joined. {@code ownerUid} is
+     * the uid a task started as its owner ran as, or -1 when it ran as the agent.
+     */
+    record AttemptFiles(Path stdout, Path stderr, long ownerUid) {
         Path of(JobOutput.Stream stream) {
             return stream == JobOutput.Stream.STDOUT ? stdout : stderr;
         }
@@ -59,7 +62,21 @@ public final class OutputFiles {
 
     /** The files attempt {@code attemptId} writes its output to. */
     public synchronized void record(long attemptId, Path stdout, Path stderr) {
-        files.put(attemptId, new AttemptFiles(stdout.toAbsolutePath().normalize(), stderr.toAbsolutePath().normalize()));
+        record(attemptId, stdout, stderr, -1);
+    }
+
+    /**
+     * The files of an attempt that ran as {@code ownerUid}: a read follows no symlink and refuses a file
+     * that is not that owner's, so a job cannot swap its output for a link to a file only root may read.
+     */
+    public synchronized void record(long attemptId, Path stdout, Path stderr, long ownerUid) {
+        files.put(attemptId, new AttemptFiles(stdout.toAbsolutePath().normalize(), stderr.toAbsolutePath().normalize(),
+                ownerUid));
+    }
+
+    private synchronized long ownerUid(long attemptId) {
+        AttemptFiles known = files.get(attemptId);
+        return known == null ? -1 : known.ownerUid();
     }
 
     /** The file of one stream of an attempt, when this worker knows it. */
@@ -104,8 +121,15 @@ public final class OutputFiles {
             return refused(request, path, "the " + stream.wireName() + " file " + nodeName + ":" + path
                     + " is not a regular file; it cannot be shown");
         }
+        long ownerUid = ownerUid(request.attemptId());
+        if (ownerUid >= 0 && !ownedBy(path, ownerUid)) {
+            return refused(request, path, "the " + stream.wireName() + " file " + nodeName + ":" + path
+                    + " is a link or no longer belongs to the job's owner; it cannot be shown");
+        }
         int max = Math.max(0, Math.min(JobOutput.MAX_BYTES, request.maxBytes()));
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = ownerUid >= 0
+                ? FileChannel.open(path, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                : FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             long start = request.offset() < 0 ? Math.max(0, size + request.offset()) : Math.min(request.offset(), size);
             int want = (int) Math.min(max, size - start);
@@ -120,6 +144,16 @@ public final class OutputFiles {
                     path.toString(), "");
         } catch (IOException | RuntimeException e) {
             return refused(request, path, "cannot read " + nodeName + ":" + path + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean ownedBy(Path path, long uid) {
+        try {
+            Object owner = Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && ((Number) owner).longValue() == uid;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -32,7 +32,9 @@ import java.util.logging.Logger;
  * another node of its allocation. They belong to the attempt: a kill of the attempt kills them, and so
  * does the end of its script here, a stop of the agent, and the head when their caller went away.
  *
- * <p>Each runs as {@code setsid sh -c COMMAND} in the caller's directory (else HOME), with a small
+ * <p>Each runs as {@code setsid sh -c COMMAND}, as the attempt's owner ({@link RunAs}: an agent running as
+ * root puts {@code setpriv} in front and gives the owner's HOME, USER, LOGNAME and SHELL), in the caller's
+ * directory (else HOME), with a small
  * base environment, the environment the caller sent, and {@code HPC_WORKER_NODE} and {@code TMPDIR}
  * of this node ({@code <spool>/spawn-<attempt>/}, removed when the attempt's last command here ends).
  *
@@ -57,11 +59,14 @@ final class SpawnSupervisor implements AutoCloseable {
     private final Map<String, Entry> spawns = new ConcurrentHashMap<>();
     /** Attempts killed here (event loop only). */
     private final Set<Long> ended = new LinkedHashSet<>();
+    private final RunAs runAs;
 
     private static final class Entry {
         final long attemptId;
         volatile Optional<SpawnedCommand> command = Optional.empty();
         volatile boolean killed;
+        /** Who the command runs as, once known. */
+        volatile Optional<RunAs.Identity> who = Optional.empty();
 
         Entry(long attemptId) {
             this.attemptId = attemptId;
@@ -69,7 +74,8 @@ final class SpawnSupervisor implements AutoCloseable {
     }
 
     SpawnSupervisor(String nodeName, Path spoolDir, Duration grace, Map<String, String> agentEnvironment,
-                    Consumer<FromWorker> send) {
+                    Consumer<FromWorker> send, RunAs runAs) {
+        this.runAs = runAs;
         this.nodeName = nodeName;
         this.spoolDir = spoolDir.toAbsolutePath().normalize();
         this.grace = grace;
@@ -103,7 +109,7 @@ final class SpawnSupervisor implements AutoCloseable {
         spawns.put(s.spawnId(), entry);
         io.execute(() -> {
             try {
-                SpawnedCommand command = launch(s);
+                SpawnedCommand command = launch(s, entry);
                 entry.command = Optional.of(command);
                 command.exited().whenComplete((status, e) -> ended(s.spawnId(), entry));
                 command.watch(io);
@@ -120,19 +126,23 @@ final class SpawnSupervisor implements AutoCloseable {
         });
     }
 
-    private SpawnedCommand launch(Spawn s) throws IOException {
+    private SpawnedCommand launch(Spawn s, Entry entry) throws IOException {
+        RunAs.Identity who = runAs.identify(s.owner());
+        entry.who = Optional.of(who);
         Path tmp = tmpDir(s.attemptId());
         synchronized (this) {
             Files.createDirectories(tmp);
+            who.give(tmp, "rwx------");
         }
         String shell = String.join(" ", s.argv());
         List<String> command = new ArrayList<>();
         setsid().ifPresent(command::add);
+        command.addAll(who.prefix());
         command.add("/bin/sh");
         command.add("-c");
         command.add(shell);
         ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(workDir(s.workDir()).toFile())
+                .directory(workDir(s.workDir(), who).toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Map<String, String> env = pb.environment();
         env.clear();
@@ -143,17 +153,20 @@ final class SpawnSupervisor implements AutoCloseable {
         env.putAll(s.environment());
         env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
         env.put("TMPDIR", tmp.toString());
+        if (who.switchUser()) {
+            env.putAll(who.login());
+        }
         Process p = pb.start();
         LOG.info(() -> "spawn " + s.spawnId() + " of attempt " + s.attemptId() + " started as pid " + p.pid() + ": "
                 + shell);
         return new SpawnedCommand(s.spawnId(), s.attemptId(), p, send, timers, grace);
     }
 
-    private Path workDir(String asked) {
+    private Path workDir(String asked, RunAs.Identity who) {
         if (!asked.isBlank() && Files.isDirectory(Path.of(asked))) {
             return Path.of(asked);
         }
-        String home = agentEnvironment.getOrDefault("HOME", "");
+        String home = runAs.privileged() ? who.login().get("HOME") : agentEnvironment.getOrDefault("HOME", "");
         if (!home.isBlank() && Files.isDirectory(Path.of(home))) {
             return Path.of(home);
         }
@@ -170,7 +183,12 @@ final class SpawnSupervisor implements AutoCloseable {
         synchronized (this) {
             boolean last = spawns.values().stream().noneMatch(e -> e.attemptId == entry.attemptId);
             if (last) {
-                TaskLauncher.deleteTree(tmpDir(entry.attemptId));
+                Optional<RunAs.Identity> who = entry.who;
+                if (who.isPresent()) {
+                    OwnerFiles.deleteTree(who.get(), tmpDir(entry.attemptId));
+                } else {
+                    TaskLauncher.deleteTree(tmpDir(entry.attemptId));
+                }
             }
         }
     }

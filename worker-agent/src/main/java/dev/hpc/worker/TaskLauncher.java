@@ -31,7 +31,14 @@ import java.util.stream.Stream;
  * Starts task attempts: writes the script and the node file into the attempt's spool directory,
  * opens the output files, builds the PBS environment and starts {@code setsid bash script}, so
  * that the task is a session and process group of its own whose id is its pid. Blocking: call it
- * off the event loop. Tasks run as the agent's user; running them as their owner comes later.
+ * off the event loop.
+ *
+ * <p>Tasks run as their owner ({@link RunAs}). An agent running as root starts them with
+ * {@code setsid setpriv --reuid --regid --groups -- sh -c 'exec >>OUT 2>>ERR; exec "$@"' ...}: the output
+ * files are opened by the process that already runs as the owner, never by the agent, so a job writes
+ * only where its owner may (the agent checks each asked path beforehand as the owner too, to fall back
+ * to the spool in time). The attempt's directory stays root's (0711: reachable, not listable, not
+ * writable), its script, TMPDIR and fallback output files are the owner's.
  *
  * <p>Spool layout: {@code <spool>/<attemptId>/script}, {@code nodefile}, {@code tmp/} (the task's
  * TMPDIR, removed when the attempt ends) and, only when the asked output file could not be
@@ -57,6 +64,8 @@ public final class TaskLauncher implements AutoCloseable {
     private final OutputFiles outputFiles;
     /** The variables and host files for spawning and MPI (docs/mpi.md). */
     private SpawnSupport spawnSupport = SpawnSupport.none();
+    /** Who tasks run as; a refused owner fails the launch. */
+    private final RunAs runAs;
 
     /**
      * @param agentEnvironment the agent's own environment, from which HOME, USER, LOGNAME, PATH and
@@ -64,6 +73,14 @@ public final class TaskLauncher implements AutoCloseable {
      */
     public TaskLauncher(Path spoolDir, String nodeName, Duration killGrace, Map<String, String> agentEnvironment,
                         Clock clock) {
+        // a personal agent: root's jobs run when the agent is root (tests run as whoever runs them)
+        this(spoolDir, nodeName, killGrace, agentEnvironment, clock,
+                RunAs.forThisProcess(nodeName, true, new OwnerDirectory(clock)));
+    }
+
+    TaskLauncher(Path spoolDir, String nodeName, Duration killGrace, Map<String, String> agentEnvironment,
+                 Clock clock, RunAs runAs) {
+        this.runAs = runAs;
         this.spoolDir = spoolDir.toAbsolutePath().normalize();
         this.nodeName = nodeName;
         this.killGrace = killGrace;
@@ -81,7 +98,8 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
-        return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock)
+        return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock,
+                RunAs.forThisProcess(config.nodeName(), config.allowRootJobs(), new OwnerDirectory(clock)))
                 .withSpawnSupport(SpawnSupport.create(config));
     }
 
@@ -133,9 +151,14 @@ public final class TaskLauncher implements AutoCloseable {
         return command;
     }
 
-    public TaskResult launchFailed(LaunchOrder order) {
+    public TaskResult launchFailed(LaunchOrder order, String why) {
         return new TaskResult(order.attemptId(), order.taskName(), LAUNCH_FAILED_STATUS, EndReason.LAUNCH_FAILED,
-                clock.instant());
+                clock.instant(), why);
+    }
+
+    /** Who tasks run as here. */
+    RunAs runAs() {
+        return runAs;
     }
 
     /**
@@ -143,23 +166,30 @@ public final class TaskLauncher implements AutoCloseable {
      * the task's error file where possible) when it cannot be started.
      */
     public TaskProcess launch(LaunchOrder order) {
+        RunAs.Identity who = runAs.identify(order.owner());
         Path dir = attemptDir(order.attemptId());
         try {
             Files.createDirectories(dir);
+            if (runAs.privileged()) {
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            }
         } catch (IOException e) {
             throw new LaunchFailedException("cannot create the spool directory " + dir + " of attempt "
                     + order.attemptId() + ": " + e.getMessage(), e);
         }
-        Outputs outputs = openOutputs(order, dir);
-        outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr());
+        Outputs outputs = openOutputs(order, dir, who);
+        outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr(),
+                who.switchUser() ? who.owner().uid() : -1);
         try {
-            Path workDir = workDir(order, outputs);
+            Path workDir = workDir(order, outputs, who);
             Path script = dir.resolve("script");
             Path nodeFile = dir.resolve("nodefile");
             Path tmpDir = dir.resolve("tmp");
             writeFile(script, order.script(), "rwx------");
+            who.give(script, "rwx------");
             writeFile(nodeFile, String.join("\n", nodeFileLines(order, nodeName)) + "\n", "rw-r--r--");
             Files.createDirectories(tmpDir);
+            who.give(tmpDir, "rwx------");
             Path setsid = SETSID.orElseThrow(() -> new LaunchFailedException("no setsid command in /usr/bin or /bin"));
             Path bash = BASH.orElseThrow(() -> new LaunchFailedException("no bash in /bin or /usr/bin"));
 
@@ -168,34 +198,48 @@ public final class TaskLauncher implements AutoCloseable {
             List<String> command = order.script().startsWith("#!")
                     ? interpreterCommand(setsid, order.script(), script)
                     : List.of(setsid.toString(), bash.toString(), script.toString());
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(workDir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(outputs.stdout().toFile()));
-            if (outputs.joined()) {
-                pb.redirectErrorStream(true);
+            ProcessBuilder pb;
+            if (who.switchUser()) {
+                pb = new ProcessBuilder(asOwner(who, command, outputs))
+                        .directory(workDir.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD);
             } else {
-                pb.redirectError(ProcessBuilder.Redirect.appendTo(outputs.stderr().toFile()));
+                pb = new ProcessBuilder(command)
+                        .directory(workDir.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                        .redirectOutput(ProcessBuilder.Redirect.appendTo(outputs.stdout().toFile()));
+                if (outputs.joined()) {
+                    pb.redirectErrorStream(true);
+                } else {
+                    pb.redirectError(ProcessBuilder.Redirect.appendTo(outputs.stderr().toFile()));
+                }
             }
             pb.environment().clear();
             pb.environment().putAll(environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir));
+            if (who.switchUser()) {
+                // after the submission's variables: a job cannot claim to be someone else (a task that runs as
+                // the agent itself has the agent's, which are its owner's)
+                pb.environment().putAll(who.login());
+            }
             pb.environment().putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), pb.environment()));
 
             Process process = pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
                     clock);
             task.watch();
-            task.result().whenCompleteAsync((r, e) -> deleteTree(tmpDir), timers);
+            task.result().whenCompleteAsync((r, e) -> OwnerFiles.deleteTree(who, tmpDir), timers);
             LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") started as pid " + task.pid()
                     + " in " + workDir);
             return task;
         } catch (LaunchFailedException e) {
-            explain(outputs, e.getMessage());
+            explain(who, outputs, e.getMessage());
             throw e;
         } catch (IOException | RuntimeException e) {
             String why = "cannot start attempt " + order.attemptId() + " (" + order.taskName() + ") on node " + nodeName
                     + ": " + e.getMessage();
-            explain(outputs, why);
+            explain(who, outputs, why);
             throw new LaunchFailedException(why, e);
         }
     }
@@ -208,7 +252,16 @@ public final class TaskLauncher implements AutoCloseable {
             Files.deleteIfExists(dir.resolve("nodefile"));
             Files.deleteIfExists(dir.resolve(SpawnSupport.OPEN_MPI_HOSTFILE));
             Files.deleteIfExists(dir.resolve(SpawnSupport.MPICH_HOSTFILE));
-            deleteTree(dir.resolve("tmp"));
+            if (runAs.privileged()) {
+                // the owner's TMPDIR was emptied as the owner when the task ended; root walks no tree a job wrote
+                try {
+                    Files.deleteIfExists(dir.resolve("tmp"));
+                } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    LOG.fine(() -> "the TMPDIR of attempt " + attemptId + " is not empty yet; left for its owner's clean-up");
+                }
+            } else {
+                deleteTree(dir.resolve("tmp"));
+            }
             try (Stream<Path> left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {
                     Files.deleteIfExists(dir);
@@ -226,49 +279,79 @@ public final class TaskLauncher implements AutoCloseable {
 
     // ---- the parts of a launch
 
-    /** Where the output goes; {@code stdout == stderr} when the streams are joined. */
-    private record Outputs(Path stdout, Path stderr) {
+    /**
+     * Where the output goes; {@code stdout == stderr} when the streams are joined. {@code notes} are the
+     * {@code hpc:} lines the task's error file starts with (written by the owner's wrapper when switching).
+     */
+    private record Outputs(Path stdout, Path stderr, List<String> notes) {
         boolean joined() {
             return stdout.equals(stderr);
         }
     }
 
-    private Outputs openOutputs(LaunchOrder order, Path dir) {
+    /**
+     * {@code setsid setpriv ... -- sh -c 'exec >>OUT 2>>ERR; printf NOTES >&2; shift 3; exec "$@"' hpc-task
+     * OUT ERR NOTES COMMAND...}: the shell already runs as the owner when it opens the files.
+     */
+    private static List<String> asOwner(RunAs.Identity who, List<String> command, Outputs outputs) {
+        List<String> wrapped = new ArrayList<>();
+        wrapped.add(command.get(0)); // setsid
+        wrapped.addAll(who.prefix());
+        wrapped.addAll(List.of("/bin/sh", "-c",
+                "exec >>\"$1\" 2>>\"$2\" || exit 126; [ -z \"$3\" ] || printf '%s' \"$3\" >&2; shift 3; exec \"$@\"",
+                "hpc-task", outputs.stdout().toString(), outputs.stderr().toString(), notesText(outputs.notes())));
+        wrapped.addAll(command.subList(1, command.size()));
+        return wrapped;
+    }
+
+    private static String notesText(List<String> notes) {
+        StringBuilder b = new StringBuilder();
+        notes.forEach(n -> b.append("hpc: ").append(n).append('\n'));
+        return b.toString();
+    }
+
+    private Outputs openOutputs(LaunchOrder order, Path dir, RunAs.Identity who) {
         List<String> notes = new ArrayList<>();
         Outputs outputs = switch (order.join()) {
             case STDOUT_STDERR -> {
-                Path p = open(order, order.stdoutPath(), dir.resolve("stdout"), notes);
-                yield new Outputs(p, p);
+                Path p = open(order, order.stdoutPath(), dir.resolve("stdout"), notes, who);
+                yield new Outputs(p, p, notes);
             }
             case STDERR_STDOUT -> {
-                Path p = open(order, order.stderrPath(), dir.resolve("stderr"), notes);
-                yield new Outputs(p, p);
+                Path p = open(order, order.stderrPath(), dir.resolve("stderr"), notes, who);
+                yield new Outputs(p, p, notes);
             }
-            case NONE -> new Outputs(open(order, order.stdoutPath(), dir.resolve("stdout"), notes),
-                    open(order, order.stderrPath(), dir.resolve("stderr"), notes));
+            case NONE -> new Outputs(open(order, order.stdoutPath(), dir.resolve("stdout"), notes, who),
+                    open(order, order.stderrPath(), dir.resolve("stderr"), notes, who), notes);
         };
-        notes.forEach(note -> explain(outputs, note));
+        if (!who.switchUser()) {
+            notes.forEach(note -> explain(who, outputs, note));
+        }
         return outputs;
     }
 
-    /** Creates (truncates) the asked file; when that fails, the spool fallback, and says so. */
-    private Path open(LaunchOrder order, String requested, Path fallback, List<String> notes) {
+    /**
+     * Creates (truncates) the asked file as the owner; when that fails, the spool fallback, and says so.
+     * The fallback is created by the agent in the attempt's directory, which only the agent can write,
+     * and then given to the owner.
+     */
+    private Path open(LaunchOrder order, String requested, Path fallback, List<String> notes, RunAs.Identity who) {
         if (!requested.isBlank()) {
             Path p = resolve(order, requested);
-            try {
-                truncate(p);
+            Optional<String> refused = OwnerFiles.truncate(who, p);
+            if (refused.isEmpty()) {
                 return p;
-            } catch (IOException e) {
-                String note = "cannot write " + p + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
-                        + "); this output goes to " + nodeName + ":" + fallback + " instead";
-                LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
-                notes.add(note);
             }
+            String note = "cannot write " + p + " (" + refused.get() + "); this output goes to " + nodeName + ":"
+                    + fallback + " instead";
+            LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
+            notes.add(note);
         } else {
             notes.add("no output file was given; this output goes to " + nodeName + ":" + fallback);
         }
         try {
             truncate(fallback);
+            who.give(fallback, "rw-------");
             return fallback;
         } catch (IOException e) {
             throw new LaunchFailedException("cannot write the output of attempt " + order.attemptId() + " to "
@@ -276,7 +359,7 @@ public final class TaskLauncher implements AutoCloseable {
         }
     }
 
-    private Path workDir(LaunchOrder order, Outputs outputs) {
+    private Path workDir(LaunchOrder order, Outputs outputs, RunAs.Identity who) {
         if (!order.workDir().isBlank() && Files.isDirectory(Path.of(order.workDir()))) {
             return Path.of(order.workDir());
         }
@@ -284,7 +367,11 @@ public final class TaskLauncher implements AutoCloseable {
             String note = "the work directory '" + order.workDir() + "' does not exist on " + nodeName
                     + "; running in the submit directory " + order.submitDir();
             LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
-            explain(outputs, note);
+            if (who.switchUser()) {
+                outputs.notes().add(note);
+            } else {
+                explain(who, outputs, note);
+            }
             return Path.of(order.submitDir());
         }
         throw new LaunchFailedException("neither the work directory '" + order.workDir()
@@ -300,13 +387,9 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     /** One {@code hpc:} line in the task's error file; best effort. */
-    private void explain(Outputs outputs, String message) {
-        try (OutputStream out = Files.newOutputStream(outputs.stderr(), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            out.write(("hpc: " + message + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "cannot write to " + outputs.stderr(), e);
-        }
+    private void explain(RunAs.Identity who, Outputs outputs, String message) {
+        OwnerFiles.append(who, outputs.stderr(), "hpc: " + message + "\n")
+                .ifPresent(why -> LOG.fine(() -> "cannot write to " + outputs.stderr() + ": " + why));
     }
 
     // ---- pure parts, visible to tests

@@ -31,12 +31,15 @@ import java.util.regex.Pattern;
  * @param healthTimeout     how long one run of the health check may take
  * @param generic           generic resources offered to tasks ({@code --generic gpu=2}), by name
  * @param linkTrust         the cluster secret the heads must prove, and TLS on the link (docs/security.md)
+ * @param allowRootJobs     whether an agent running as root runs jobs owned by root
+ *                          ({@code --allow-root-jobs}; docs/security.md)
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
-                           java.util.Map<String, Long> generic, LinkTrust linkTrust) {
+                           java.util.Map<String, Long> generic, LinkTrust linkTrust,
+                           boolean allowRootJobs) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -81,6 +84,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<ClusterSecret> clusterSecret = Optional.empty();
         private boolean tls;
         private Optional<Path> tlsCa = Optional.empty();
+        private boolean allowRootJobs;
 
         private Builder() {
         }
@@ -107,6 +111,12 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         public Builder tlsCa(Path pemFile) {
             tls = true;
             tlsCa = Optional.of(pemFile);
+            return this;
+        }
+
+        /** Lets an agent running as root run root's jobs (a personal cluster; docs/security.md). */
+        public Builder allowRootJobs(boolean v) {
+            allowRootJobs = v;
             return this;
         }
 
@@ -300,7 +310,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
                     grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres,
-                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())));
+                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

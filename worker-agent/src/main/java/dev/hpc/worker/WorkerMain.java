@@ -80,6 +80,11 @@ public final class WorkerMain implements Callable<Integer> {
             description = "Link to the heads over TLS, trusting the certificates in this PEM file (implies --tls).")
     private Path tlsCa;
 
+    @Option(names = "--allow-root-jobs",
+            description = "Run jobs owned by root. A worker running as root refuses them otherwise; every other "
+                    + "job runs as its owner. For personal clusters that run as root (hpc local up does this).")
+    private boolean allowRootJobs;
+
     public static void main(String[] args) {
         configureLogging();
         int code = new CommandLine(new WorkerMain()).execute(args);
@@ -114,7 +119,7 @@ public final class WorkerMain implements Callable<Integer> {
     }
 
     WorkerConfig config() {
-        WorkerConfig.Builder b = WorkerConfig.builder().heads(heads);
+        WorkerConfig.Builder b = WorkerConfig.builder().heads(heads).allowRootJobs(allowRootJobs);
         if (clusterSecretFile == null && !insecureNoSecret) {
             throw new WorkerConfigException("no cluster secret: give --cluster-secret-file FILE (the same private file "
                     + "as the heads'), or --insecure-no-secret to obey any program that answers at a head's address");

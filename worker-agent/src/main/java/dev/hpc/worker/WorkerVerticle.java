@@ -85,7 +85,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         return vertx.executeBlocking(this::prepareSpool, false).compose(v -> checkHealthFirst()).map(v -> {
             launcher = TaskLauncher.create(config, clock);
             spawns = new SpawnSupervisor(config.nodeName(), config.spoolDir(), config.killGrace(), System.getenv(),
-                    message -> context.runOnContext(ignored -> sendToActive(message)));
+                    message -> context.runOnContext(ignored -> sendToActive(message)), launcher.runAs());
             WebSocketClientOptions options = new WebSocketClientOptions()
                     .setMaxMessageSize(config.maxMessageBytes())
                     .setMaxFrameSize(Math.min(config.maxMessageBytes(), 1 << 20))
@@ -141,16 +141,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     }
 
     private Void prepareSpool() {
-        try {
-            Files.createDirectories(config.spoolDir());
-        } catch (IOException e) {
-            throw new WorkerConfigException("cannot create the spool directory " + config.spoolDir() + " ("
-                    + e.getMessage() + "): give a writable one with --spool-dir");
-        }
-        if (!Files.isWritable(config.spoolDir())) {
-            throw new WorkerConfigException("the spool directory " + config.spoolDir()
-                    + " is not writable: give a writable one with --spool-dir");
-        }
+        SpoolDir.prepare(config.spoolDir(), RunAs.processUid());
         return null;
     }
 
@@ -309,7 +300,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             } else {
                 LOG.warning(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") failed to launch: "
                         + ar.cause().getMessage());
-                finished(launcher.launchFailed(order));
+                finished(launcher.launchFailed(order, ar.cause().getMessage()));
             }
         });
     }

@@ -27,6 +27,8 @@ final class LaunchOrders {
     private int mpiprocsPerNode = 1;
     private Duration walltime = Duration.ZERO;
 
+    private String owner = System.getProperty("user.name");
+
     private LaunchOrders(long attemptId, String script) {
         this.attemptId = attemptId;
         this.script = script;
@@ -93,13 +95,20 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The job's owner (default: the user running the tests). */
+    LaunchOrders ownedBy(String v) {
+        owner = v;
+        return this;
+    }
+
     LaunchOrders walltime(Duration v) {
         walltime = v;
         return this;
     }
 
     LaunchOrder build() {
-        return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, "alice", script, workDir, submitDir,
+        return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
+                submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
                 0, walltime);
     }

@@ -131,7 +131,7 @@ class OutputFilesTest {
         Vertx workerVertx = Vertx.vertx();
         FakeHead head = new FakeHead(r -> Optional.of(new Welcome(4, "head-a", FakeHead.heartbeat())));
         try {
-            WorkerConfig config = WorkerConfig.builder().nodeName("node1").hostName("node1.test")
+            WorkerConfig config = WorkerConfig.builder().allowRootJobs(true).nodeName("node1").hostName("node1.test")
                     .heads(java.util.List.of(head.address())).cores(1).memory("1gb").spoolDir(tmp.resolve("spool"))
                     .killGrace("500ms").heartbeatInterval(Duration.ofMillis(100))
                     .reconnect(Duration.ofMillis(50), Duration.ofMillis(200)).build();

@@ -209,8 +209,9 @@ class TaskLauncherTest {
                         .submitDir(tmp.resolve("gone-too").toString()).build()));
         assertTrue(e.getMessage().contains("neither the work directory"), e.getMessage());
         assertTrue(readQuietly(dir.resolve("out.e")).contains("neither the work directory"));
-        TaskResult r = launcher.launchFailed(aTask(62, "true").build());
+        TaskResult r = launcher.launchFailed(aTask(62, "true").build(), e.getMessage());
         assertEquals(EndReason.LAUNCH_FAILED, r.reason());
+        assertEquals(e.getMessage(), r.detail(), "the reason goes to the head, for the task's comment");
         assertEquals(TaskLauncher.LAUNCH_FAILED_STATUS, r.exitStatus());
     }
 

@@ -56,7 +56,7 @@ class WorkerHealthLinkTest {
     }
 
     private WorkerVerticle start(WorkerConfig.Builder b) {
-        WorkerConfig config = b.nodeName("node1").hostName("node1.test").heads(List.of(head.address())).cores(2)
+        WorkerConfig config = b.allowRootJobs(true).nodeName("node1").hostName("node1.test").heads(List.of(head.address())).cores(2)
                 .memory("1gb").spoolDir(tmp.resolve("spool")).killGrace("500ms")
                 .heartbeatInterval(Duration.ofMillis(100)).reconnect(Duration.ofMillis(50), Duration.ofMillis(200))
                 .build();

@@ -65,7 +65,7 @@ class WorkerLinkTest {
     private void startWorker(Duration firstBackoff, FakeHead... to) {
         List<String> addresses = java.util.Arrays.stream(to).map(FakeHead::address).toList();
         Duration longest = firstBackoff.compareTo(Duration.ofMillis(200)) > 0 ? firstBackoff : Duration.ofMillis(200);
-        WorkerConfig config = WorkerConfig.builder().nodeName("node1").hostName("node1.test").heads(addresses)
+        WorkerConfig config = WorkerConfig.builder().allowRootJobs(true).nodeName("node1").hostName("node1.test").heads(addresses)
                 .cores(2).memory("1gb").spoolDir(tmp.resolve("spool")).killGrace("500ms")
                 .heartbeatInterval(Duration.ofMillis(100))
                 .reconnect(firstBackoff, longest).build();

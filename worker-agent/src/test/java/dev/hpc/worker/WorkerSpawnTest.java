@@ -46,7 +46,7 @@ class WorkerSpawnTest {
         marker = "spawn" + ThreadLocalRandom.current().nextInt(1_000_000, 9_999_999);
         head = new FakeHead(r -> Optional.of(new Welcome(EPOCH, "head-a", FakeHead.heartbeat())));
         workerVertx = Vertx.vertx();
-        WorkerConfig config = WorkerConfig.builder().nodeName("node2").hostName("vm").heads(List.of(head.address()))
+        WorkerConfig config = WorkerConfig.builder().allowRootJobs(true).nodeName("node2").hostName("vm").heads(List.of(head.address()))
                 .cores(2).memory("1gb").spoolDir(tmp.resolve("spool")).killGrace("500ms")
                 .heartbeatInterval(Duration.ofMillis(100)).reconnect(Duration.ofMillis(50), Duration.ofMillis(200))
                 .build();
@@ -72,13 +72,13 @@ class WorkerSpawnTest {
     /** A command that leaves a child behind in the background and waits: two processes to kill. */
     private Spawn sleeper(String id, long attemptId) {
         return new Spawn(EPOCH, attemptId, id, List.of("sleep", "600." + marker.substring(5), "&", "exec", "sleep",
-                "601." + marker.substring(5), "#", marker), Map.of(), tmp.toString());
+                "601." + marker.substring(5), "#", marker), Map.of(), tmp.toString(), System.getProperty("user.name"));
     }
 
     @Test
     void aSpawnedCommandRunsWithItsEnvironmentAndReportsOutputAndStatus() {
         head.send(new Spawn(EPOCH, 77, "s1", List.of("echo", "\"$GREETING from $HPC_WORKER_NODE\";", "echo", "oops",
-                ">&2;", "exit", "3"), Map.of("GREETING", "hello"), tmp.toString()));
+                ">&2;", "exit", "3"), Map.of("GREETING", "hello"), tmp.toString(), System.getProperty("user.name")));
         StringBuilder out = new StringBuilder();
         StringBuilder err = new StringBuilder();
         SpawnExited exited;

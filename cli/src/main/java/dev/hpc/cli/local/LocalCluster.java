@@ -148,6 +148,10 @@ public final class LocalCluster {
                         "--cores", String.valueOf(spec.coresPerWorker()), "--spool-dir",
                         dataDir(name).toString()));
                 args.addAll(secret);
+                if (runsAsRoot()) {
+                    // a local cluster is a personal one: its user submits, and here that user is root
+                    args.add("--allow-root-jobs");
+                }
                 args.addAll(substitute(spec.workerArgs(), name, k, 0, heads));
                 List<String> command = javaCommand(spec, List.of(), spec.workerJar(), args);
                 info = info.plus(launch(new Daemon(name, Daemon.Role.WORKER, "", 0, log(name), command,
@@ -275,6 +279,20 @@ public final class LocalCluster {
      * that ran {@code hpc local up} nor closing it reaches the daemon. A process started from Java is
      * no process-group leader, so setsid runs the program in place and the pid stays the daemon's.
      */
+    /** Whether this process runs as root (uid 0, from /proc/self/status). */
+    static boolean runsAsRoot() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.substring(4).trim().split("\\s+")[0].equals("0");
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
     private static Optional<String> setsid() {
         for (String p : List.of("/usr/bin/setsid", "/bin/setsid")) {
             if (Files.isExecutable(Path.of(p))) {

@@ -102,7 +102,7 @@ public final class ApiRoutes {
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.config().defaultQueue(), true));
-        JobSpec spec = JobOptions.withEnvironment(parsed, extraEnvironment);
+        JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment));
         reply(ctx, head.submit(spec), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
@@ -198,7 +198,7 @@ public final class ApiRoutes {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body");
         }
-        return ctx.body().asString("UTF-8");
+        return dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
     }
 
     private static String param(RoutingContext ctx, String name) {

@@ -47,7 +47,7 @@ public final class NodeAdminRoutes {
     private void offline(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "take nodes offline");
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.setOffline(ctx.pathParam("name"), body.string("note", ""), who(ctx)), Codec::toMap);
+        reply(ctx, head.setOffline(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void clear(RoutingContext ctx) {
@@ -59,7 +59,7 @@ public final class NodeAdminRoutes {
     private void drain(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "drain nodes");
         JsonFields body = body(ctx, NOTE_FIELDS);
-        reply(ctx, head.drainNode(ctx.pathParam("name"), body.string("note", ""), who(ctx)), Codec::toMap);
+        reply(ctx, head.drainNode(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void stop(RoutingContext ctx) {
@@ -83,6 +83,13 @@ public final class NodeAdminRoutes {
 
     // ------------------------------------------------------------------ plumbing
 
+    /** The operator's note: one line (it goes into pbsnodes, the event log and alerts), at most 1024 characters. */
+    private static String note(JsonFields body) {
+        String note = body.string("note", "");
+        dev.hpc.api.SubmitLimits.text("the note", note, dev.hpc.api.SubmitLimits.MAX_FIELD_CHARS);
+        return note;
+    }
+
     /** The optional JSON body; a {@code user} in it other than the token's is refused (admins excepted). */
     private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
         JsonFields body = rawBody(ctx, allowed);
@@ -95,7 +102,7 @@ public final class NodeAdminRoutes {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             return JsonFields.of(Map.of());
         }
-        String text = ctx.body().asString("UTF-8");
+        String text = dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
         if (text.isBlank()) {
             return JsonFields.of(Map.of());
         }

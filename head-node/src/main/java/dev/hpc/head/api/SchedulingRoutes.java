@@ -92,7 +92,7 @@ public final class SchedulingRoutes {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             return JsonFields.of(Map.of());
         }
-        String text = ctx.body().asString("UTF-8");
+        String text = dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
         if (text.isBlank()) {
             return JsonFields.of(Map.of());
         }

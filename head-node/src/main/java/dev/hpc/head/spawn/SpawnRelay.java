@@ -121,10 +121,10 @@ public final class SpawnRelay implements SpawnHooks {
     // ---- the route
 
     private void spawn(RoutingContext ctx) {
-        if (ctx.body() == null || ctx.body().length() == 0) {
+        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body: attemptId, token, host, argv");
         }
-        JsonFields body = Json.readObject(ctx.body().asString("UTF-8")).allowOnly(FIELDS);
+        JsonFields body = Json.readObject(dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
         JobId.JobRef job = JobId.parse(ctx.pathParam("id"));
         long attemptId = body.longValue("attemptId");
         String token = body.string("token");
@@ -206,7 +206,7 @@ public final class SpawnRelay implements SpawnHooks {
         open.put(spawnId, spawn);
         response.write(Buffer.buffer()); // the status and headers go out now
         boolean sent = gateway.send(node, new WireMessage.Spawn(head.epoch(), target.attemptId(), spawnId, argv, env,
-                workDir));
+                workDir, target.owner()));
         if (!sent) {
             open.remove(spawnId);
             spawn.end(SpawnProtocol.noteFrame("node " + node + " has no link to head " + head.config().name()

@@ -545,6 +545,9 @@ public final class ClusterState {
             outcome = JobState.FAILED;
         }
         endRunning(t, result.end(), outcome, reason, result.exitStatus());
+        if (outcome == JobState.FAILED && !result.detail().isBlank()) {
+            t.comment = reason.description() + ": " + result.detail();
+        }
         killSpawnsOnOtherNodes(t, node, result.attemptId(), reason, out);
         touch(t.job, out);
         out.reschedule();

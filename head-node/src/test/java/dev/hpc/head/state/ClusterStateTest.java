@@ -123,6 +123,17 @@ class ClusterStateTest {
     }
 
     @Test
+    void issue8ALaunchTheNodeRefusedFailsTheTaskWithTheNodesReasonInItsComment() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        state.apply(new Command.Finish("n1", new TaskResult(attemptOf(1), "1.c", -1, EndReason.LAUNCH_FAILED, T0,
+                "owner alice does not exist on node n1")));
+        assertEquals(JobState.FAILED, job(1).state());
+        assertEquals("the worker could not start it: owner alice does not exist on node n1",
+                job(1).tasks().get(0).comment());
+    }
+
+    @Test
     void aRerunnableTaskOfALostNodeIsRequeuedWithANewAttemptAndTheOldResultIsIgnored() {
         submit(aJob(Resources.DEFAULT, true));
         cycle();

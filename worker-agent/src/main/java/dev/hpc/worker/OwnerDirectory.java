@@ -1,0 +1,114 @@
+package dev.hpc.worker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * Looks accounts up in the node's user database with {@code getent passwd} and {@code id -G}, so that
+ * LDAP, SSSD and NIS accounts count as well as {@code /etc/passwd}. An answer is kept for
+ * {@link #KEEP}, so that a burst of array tasks costs one look-up and a new account shows up soon.
+ * Thread-safe; blocking.
+ */
+final class OwnerDirectory {
+    static final Duration KEEP = Duration.ofSeconds(30);
+    /** User names as the head accepts them; a leading '-' would read as an option, digits alone as a uid. */
+    private static final Pattern NAME = Pattern.compile("(?![0-9]+\\$?$)[A-Za-z0-9_][A-Za-z0-9._-]{0,63}\\$?");
+    private static final Duration LOOKUP_TIMEOUT = Duration.ofSeconds(10);
+
+    private record Known(Optional<TaskOwner> owner, Instant until) {
+    }
+
+    private final Clock clock;
+    private final Map<String, Known> cache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
+            return size() > 1000;
+        }
+    };
+
+    OwnerDirectory(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The account named {@code name}; empty when the node does not know it (or the name is no user name). */
+    Optional<TaskOwner> find(String name) {
+        if (!NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        synchronized (cache) {
+            Known k = cache.get(name);
+            if (k != null && now.isBefore(k.until())) {
+                return k.owner();
+            }
+        }
+        Optional<TaskOwner> found = lookUp(name);
+        synchronized (cache) {
+            cache.put(name, new Known(found, now.plus(KEEP)));
+        }
+        return found;
+    }
+
+    private static Optional<TaskOwner> lookUp(String name) {
+        Optional<String> line = run("getent", "passwd", name);
+        if (line.isEmpty()) {
+            return Optional.empty();
+        }
+        // name:password:uid:gid:gecos:home:shell
+        String[] f = line.get().strip().split(":", -1);
+        if (f.length < 7 || !f[0].equals(name)) {
+            return Optional.empty();
+        }
+        try {
+            long uid = Long.parseLong(f[2]);
+            long gid = Long.parseLong(f[3]);
+            List<Long> groups = new ArrayList<>();
+            for (String g : run("id", "-G", "--", name).orElse(f[3]).strip().split("\\s+")) {
+                if (!g.isEmpty()) {
+                    groups.add(Long.parseLong(g));
+                }
+            }
+            return Optional.of(new TaskOwner(name, uid, gid, groups, f[5], f[6]));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The first line a command prints when it exits 0; empty when it fails or is missing. */
+    private static Optional<String> run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            byte[] out;
+            try (InputStream in = p.getInputStream()) {
+                out = in.readNBytes(64 * 1024);
+            }
+            if (!p.waitFor(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                return Optional.empty();
+            }
+            if (p.exitValue() != 0) {
+                return Optional.empty();
+            }
+            String text = new String(out, StandardCharsets.UTF_8);
+            int nl = text.indexOf('\n');
+            return Optional.of(nl < 0 ? text : text.substring(0, nl));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+}

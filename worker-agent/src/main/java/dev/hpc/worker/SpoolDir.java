@@ -1,0 +1,49 @@
+package dev.hpc.worker;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The agent's spool directory, which jobs must not write: created the agent's and not writable by
+ * group or others, checked at start-up. An agent running as root makes it {@code 0711}, so a task can
+ * reach its own attempt directory by its full path (its script and TMPDIR are there) but can neither
+ * list nor change the spool; an agent running as an ordinary user makes it {@code 0700}.
+ */
+final class SpoolDir {
+    private SpoolDir() {
+    }
+
+    /** Creates or checks the spool; throws {@link WorkerConfigException} saying what to fix. */
+    static void prepare(Path spool, long agentUid) {
+        String mode = agentUid == 0 ? "rwx--x--x" : "rwx------";
+        try {
+            if (!Files.isDirectory(spool, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(spool);
+                Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString(mode));
+            }
+            Object owner = Files.getAttribute(spool, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            if (agentUid >= 0 && ((Number) owner).longValue() != agentUid) {
+                throw new WorkerConfigException("the spool directory " + spool + " belongs to uid " + owner
+                        + ", not to the worker's uid " + agentUid + ": give one of the worker's own with --spool-dir");
+            }
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(spool, LinkOption.NOFOLLOW_LINKS);
+            if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+                throw new WorkerConfigException("the spool directory " + spool + " is writable by group or others ("
+                        + PosixFilePermissions.toString(p) + "), so jobs could change what the worker runs: "
+                        + "chmod " + (agentUid == 0 ? "711 " : "700 ") + spool);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new WorkerConfigException("cannot create the spool directory " + spool + " ("
+                    + e.getMessage() + "): give a writable one with --spool-dir");
+        }
+        if (!Files.isWritable(spool)) {
+            throw new WorkerConfigException("the spool directory " + spool
+                    + " is not writable: give a writable one with --spool-dir");
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.hpc.worker;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.api.WireMessage.Spawn;
+import dev.hpc.api.WireMessage.SpawnExited;
+import dev.hpc.api.WireMessage.SpawnOutput;
+import dev.hpc.api.WireMessage.TaskResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue #8, "Running as the owner": an agent running as root starts each task as its owner, through the
+ * real launch path (real processes, {@code setpriv}). Needs root, {@code useradd} and {@code setpriv}; it
+ * creates the users {@code hpctesta} and {@code hpctestb} when they are missing, and is skipped (with
+ * the reason) otherwise.
+ */
+class RunAsOwnerTest {
+    private static final String A = "hpctesta";
+    private static final String B = "hpctestb";
+    private static final Duration GRACE = Duration.ofMillis(500);
+    private static final AtomicLong ATTEMPTS = new AtomicLong(9000);
+
+    @TempDir
+    Path tmp;
+    private Path spool;
+    private Path homeA;
+    private Path homeB;
+    private TaskLauncher launcher;
+    private final List<TaskProcess> started = new ArrayList<>();
+
+    @BeforeAll
+    static void users() throws Exception {
+        assumeTrue(RunAs.processUid() == 0, "running tasks as their owner needs a worker running as root; "
+                + "these tests run as uid " + RunAs.processUid());
+        assumeTrue(RunAs.SETPRIV.isPresent(), "no setpriv (util-linux) on this machine");
+        for (String user : List.of(A, B)) {
+            if (run("getent", "passwd", user) != 0) {
+                assumeTrue(Files.isExecutable(Path.of("/usr/sbin/useradd")), "no useradd (package passwd) to create "
+                        + user);
+                assertEquals(0, run("/usr/sbin/useradd", "--create-home", "--shell", "/bin/bash", user),
+                        "useradd " + user);
+            }
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), String.join(" ", command));
+        return p.exitValue();
+    }
+
+    @BeforeEach
+    void setUp() throws IOException {
+        // the owners must be able to reach their attempt's directory in the spool (as under /var/spool)
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+        spool = tmp.resolve("spool");
+        SpoolDir.prepare(spool, 0);
+        homeA = Path.of(new OwnerDirectory(Clock.systemUTC()).find(A).orElseThrow().home());
+        homeB = Path.of(new OwnerDirectory(Clock.systemUTC()).find(B).orElseThrow().home());
+        Files.setPosixFilePermissions(homeB, PosixFilePermissions.fromString("rwxr-xr-x"));
+        launcher = launcher(false);
+    }
+
+    private TaskLauncher launcher(boolean allowRootJobs) {
+        return new TaskLauncher(spool, "n1", GRACE, System.getenv(), Clock.systemUTC(),
+                RunAs.forThisProcess("n1", allowRootJobs, new OwnerDirectory(Clock.systemUTC())));
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (TaskProcess p : started) {
+            p.kill(EndReason.CANCELLED);
+            p.result().get(20, TimeUnit.SECONDS);
+            assertTrue(ProcessTree.members(p.pid()).isEmpty(), "processes of " + p.pid() + " left behind");
+        }
+        if (launcher != null) {
+            launcher.close();
+        }
+    }
+
+    private TaskResult run(TaskLauncher l, LaunchOrders order) throws Exception {
+        TaskProcess p = l.launch(order.build());
+        started.add(p);
+        return p.result().get(30, TimeUnit.SECONDS);
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static long uidOf(Path p) throws IOException {
+        return ((Number) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+    }
+
+    private static String idOutput(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("id"));
+        command.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(command).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void aTaskRunsWithItsOwnersUidGroupsAndEnvironmentAndWritesItsOutputAsTheOwner() throws Exception {
+        Path out = homeA.resolve(unique("out") + ".o");
+        Path err = homeA.resolve(unique("out") + ".e");
+        TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(),
+                "id -u; id -G; echo \"$HOME $USER $LOGNAME $SHELL\"; test -w \"$TMPDIR\" && echo tmp-ok\n")
+                .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
+                .output(out.toString(), err.toString()).environment(Map.of("USER", "root", "HOME", "/root")));
+        assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(idOutput("-u", A), lines.get(0), "the uid the task ran as");
+        assertEquals(idOutput("-G", A), lines.get(1), "the primary and supplementary groups of the task");
+        assertEquals(homeA + " " + A + " " + A + " /bin/bash", lines.get(2), "the owner's login environment");
+        assertEquals("tmp-ok", lines.get(3), "TMPDIR is the owner's");
+        long uidA = Long.parseLong(idOutput("-u", A));
+        assertEquals(uidA, uidOf(out), "the output file was created as the owner");
+        assertEquals(uidA, uidOf(err), "the error file was created as the owner");
+    }
+
+    @Test
+    void aTaskCannotWriteWhereItsOwnerCannot() throws Exception {
+        Path target = tmp.resolve("root-only.txt");
+        Files.writeString(target, "untouched\n");
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        Path link = homeA.resolve(unique("link"));
+        Files.createSymbolicLink(link, target);
+        Path intoB = homeB.resolve(unique("stolen") + ".o");
+        Path err = homeA.resolve(unique("out") + ".e");
+        long attempt = ATTEMPTS.incrementAndGet();
+        TaskResult r = run(launcher, aTask(attempt, "touch " + homeB.resolve("x-" + attempt) + " || echo no-home-b\n"
+                + "touch " + spool.resolve("x") + " || echo no-spool\n"
+                + "ls " + spool + " >/dev/null || echo no-spool-listing\n"
+                + "echo evil >> " + link + " || echo no-link\n")
+                .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
+                .output(intoB.toString(), err.toString()));
+        assertEquals(0, r.exitStatus());
+        assertFalse(Files.exists(intoB), "-o into another user's home was not written");
+        assertFalse(Files.exists(homeB.resolve("x-" + attempt)), "the task wrote into another user's home");
+        assertFalse(Files.exists(spool.resolve("x")), "the task wrote into the agent's spool");
+        assertEquals("untouched\n", Files.readString(target), "a symlink made the agent write a root-only file");
+        String errors = read(err);
+        assertTrue(errors.contains("hpc: cannot write " + intoB), errors);
+        Path fallback = launcher.attemptDir(attempt).resolve("stdout");
+        assertEquals(List.of("no-home-b", "no-spool", "no-spool-listing", "no-link"), Files.readAllLines(fallback));
+        assertEquals(Long.parseLong(idOutput("-u", A)), uidOf(fallback), "the fallback output is the owner's");
+
+        // -o naming the symlink: the owner cannot write its target, so neither does the job
+        Path err2 = homeA.resolve(unique("out") + ".e");
+        run(launcher, aTask(ATTEMPTS.incrementAndGet(), "echo through-the-link\n").ownedBy(A)
+                .workDir(homeA.toString()).submitDir(homeA.toString()).output(link.toString(), err2.toString()));
+        assertEquals("untouched\n", Files.readString(target), "-o through a symlink wrote a root-only file");
+        Files.delete(link);
+    }
+
+    @Test
+    void anOwnerTheNodeDoesNotKnowIsRefusedWithTheReason() {
+        LaunchFailedException e = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(ATTEMPTS.incrementAndGet(), "true\n").ownedBy("hpcnosuchuser").in(tmp).build()));
+        assertEquals("owner hpcnosuchuser does not exist on node n1", e.getMessage());
+    }
+
+    @Test
+    void rootsJobsAreRefusedUnlessAllowed() throws Exception {
+        LaunchFailedException e = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(ATTEMPTS.incrementAndGet(), "true\n").ownedBy("root").in(tmp).build()));
+        assertTrue(e.getMessage().contains("--allow-root-jobs"), e.getMessage());
+
+        TaskLauncher permissive = launcher(true);
+        try {
+            TaskResult r = run(permissive, aTask(ATTEMPTS.incrementAndGet(), "id -u\n").ownedBy("root").in(tmp));
+            assertEquals(0, r.exitStatus());
+            assertEquals("0", Files.readString(tmp.resolve("out.o")).strip());
+        } finally {
+            permissive.close();
+        }
+    }
+
+    @Test
+    void killingATaskOfAnotherOwnerKillsItsWholeTree() throws Exception {
+        TaskProcess p = launcher.launch(aTask(ATTEMPTS.incrementAndGet(), "sleep 600 & sleep 601\n").ownedBy(A)
+                .workDir(homeA.toString()).submitDir(homeA.toString())
+                .output(homeA.resolve(unique("k") + ".o").toString(), homeA.resolve(unique("k") + ".e").toString())
+                .build());
+        started.add(p);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (ProcessTree.members(p.pid()).size() < 2 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertTrue(ProcessTree.members(p.pid()).size() >= 2, "the task and its child run");
+        p.kill(EndReason.CANCELLED);
+        TaskResult r = p.result().get(20, TimeUnit.SECONDS);
+        assertEquals(EndReason.CANCELLED, r.reason());
+        assertTrue(ProcessTree.members(p.pid()).isEmpty(), "processes left behind");
+    }
+
+    @Test
+    void aSpawnedCommandRunsAsTheAttemptsOwner() throws Exception {
+        LinkedBlockingQueue<FromWorker> sent = new LinkedBlockingQueue<>();
+        SpawnSupervisor spawns = new SpawnSupervisor("n1", spool, GRACE, System.getenv(), sent::add,
+                RunAs.forThisProcess("n1", false, new OwnerDirectory(Clock.systemUTC())));
+        try {
+            spawns.start(new Spawn(1, 4242, "s-a", List.of("id", "-u;", "echo", "$HOME"), Map.of(), "", A));
+            spawns.start(new Spawn(1, 4243, "s-nobody", List.of("id", "-u"), Map.of(), "", "hpcnosuchuser"));
+            StringBuilder out = new StringBuilder();
+            Map<String, SpawnExited> exits = new java.util.TreeMap<>();
+            while (exits.size() < 2) {
+                FromWorker m = sent.poll(30, TimeUnit.SECONDS);
+                assertTrue(m != null, "no answer from the spawned commands");
+                if (m instanceof SpawnOutput o && o.spawnId().equals("s-a")) {
+                    out.append(new String(o.data(), StandardCharsets.UTF_8));
+                } else if (m instanceof SpawnExited x) {
+                    exits.put(x.spawnId(), x);
+                }
+            }
+            assertEquals(0, exits.get("s-a").exitStatus());
+            assertEquals(idOutput("-u", A) + "\n" + homeA + "\n", out.toString());
+            assertTrue(exits.get("s-nobody").message().contains("owner hpcnosuchuser does not exist on node n1"),
+                    exits.get("s-nobody").message());
+        } finally {
+            spawns.killAll();
+            spawns.close();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
