@@ -38,14 +38,6 @@ public final class JobAccess {
         }
     }
 
-    /** The caller submits as someone else: only an admin may. */
-    public static void checkSubmitAs(Caller caller, String asUser) {
-        if (!asUser.isEmpty() && !asUser.equals(caller.user()) && !caller.isAdmin()) {
-            throw forbidden("your token is for " + caller.user() + "; only an admin may submit as " + asUser
-                    + " (leave the user field out)");
-        }
-    }
-
     /** A request body names a user: it must be the token's own, unless the caller is an admin. */
     public static void checkActAs(Caller caller, String asUser) {
         if (!asUser.isEmpty() && !asUser.equals(caller.user()) && !caller.isAdmin()) {

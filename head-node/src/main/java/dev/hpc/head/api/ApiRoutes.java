@@ -78,7 +78,7 @@ public final class ApiRoutes {
     private void submit(RoutingContext ctx) {
         JsonFields body = Json.readObject(bodyText(ctx)).allowOnly(SUBMIT_FIELDS);
         Caller caller = Authenticator.caller(ctx);
-        JobAccess.checkSubmitAs(caller, body.string("user", ""));
+        JobAccess.checkActAs(caller, body.string("user", ""));
         String user = body.string("user", "").isEmpty() ? caller.user() : body.string("user");
         if (caller.role() == Role.USER) {
             java.util.Optional<java.time.Duration> wait = head.submitLimiter().take(caller.user());
