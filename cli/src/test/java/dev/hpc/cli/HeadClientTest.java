@@ -154,6 +154,25 @@ class HeadClientTest {
     }
 
     @Test
+    void aSubmissionRedirectedToAKilledHeadGoesOnToTheNewActiveHeadInsteadOfBeingInDoubt() throws Exception {
+        Job job = aQueuedJob(5, "x");
+        Map<String, Object> created = Map.of("id", job.id().toString(), "job", Codec.toMap(job, true));
+        String killed = refusingAddress();
+        AtomicInteger asked = new AtomicInteger();
+        // the standby still names the killed head at first, then takes over and accepts
+        try (FakeHead standby = new FakeHead(r -> asked.incrementAndGet() <= 2
+                ? FakeHead.Reply.redirect(killed, r) : FakeHead.Reply.json(201, created))) {
+            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadClient.Settings.defaults()
+                    .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+
+            Job answer = client.submit(new SubmitRequest("echo hi\n", List.of(), "", "h", "/tmp", Map.of()));
+
+            assertEquals(job.id(), answer.id());
+            assertEquals(3, standby.requests.size());
+        }
+    }
+
+    @Test
     void readsAreRetriedOnTheNextHeadWhenAConnectionDrops() throws Exception {
         Job job = aQueuedJob(1, "x");
         try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE); FakeHead other = serving(job)) {

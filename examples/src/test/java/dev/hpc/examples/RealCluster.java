@@ -223,9 +223,19 @@ final class RealCluster implements AutoCloseable {
         return cli;
     }
 
+    /** The commands as the user whose token is in {@code tokenFile}. */
+    Cli cliWithToken(Path tokenFile) {
+        return new Cli(server(), hpcHome, config, tokenFile);
+    }
+
     /** A REST client that does not wait for an unavailable head (the polls retry instead). */
     HeadClient client() {
         return client;
+    }
+
+    /** A REST client, as {@link #client()}, for the user of the token. */
+    HeadClient clientFor(String token) {
+        return new HeadClient(List.of(server()), dev.hpc.api.ApiToken.of(token), client.settings());
     }
 
     LocalCluster local() {

@@ -202,7 +202,7 @@ public final class HeadClient {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NORMAL);
+                .followRedirects(HttpClient.Redirect.NEVER);
         tls.ifPresent(builder::sslContext);
         this.http = builder.build();
     }
@@ -507,42 +507,61 @@ public final class HeadClient {
         long deadline = System.nanoTime() + settings.maxWait().toNanos();
         Duration backoff = settings.firstBackoff();
         Map<String, String> failures = new LinkedHashMap<>();
+        // a standby's redirect may name a head the caller did not list; it is asked in this call only
+        List<URI> targets = new ArrayList<>(bases);
+        List<String> names = new ArrayList<>(heads);
+        int jumpTo = -1;
+        int redirects = 0;
         while (true) {
-            int first = preferred;
-            for (int i = 0; i < bases.size(); i++) {
-                int idx = (first + i) % bases.size();
+            int first = jumpTo >= 0 ? jumpTo : preferred;
+            jumpTo = -1;
+            for (int i = 0; i < targets.size() && jumpTo < 0; i++) {
+                int idx = (first + i) % targets.size();
                 HttpResponse<String> response;
                 try {
-                    response = http.send(request(idx, method, path, body),
+                    response = http.send(request(targets.get(idx), method, path, body),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 } catch (ConnectException | HttpConnectTimeoutException e) {
-                    failures.put(heads.get(idx), describe(e));
+                    failures.put(names.get(idx), describe(e));
                     continue;
                 } catch (javax.net.ssl.SSLException e) {
-                    throw ClientTls.failure(heads.get(idx), e);
+                    throw ClientTls.failure(names.get(idx), e);
                 } catch (HttpTimeoutException e) {
                     if (!retryAfterSend) {
                         throw maybeApplied(idx, "did not answer within " + seconds(settings.requestTimeout()));
                     }
-                    failures.put(heads.get(idx), "no answer within " + seconds(settings.requestTimeout()));
+                    failures.put(names.get(idx), "no answer within " + seconds(settings.requestTimeout()));
                     continue;
                 } catch (IOException e) {
                     if (!retryAfterSend) {
                         throw maybeApplied(idx, "closed the connection (" + describe(e) + ")");
                     }
-                    failures.put(heads.get(idx), describe(e));
+                    failures.put(names.get(idx), describe(e));
                     continue;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new HpcException("interrupted while waiting for the head at " + heads.get(idx));
+                    throw new HpcException("interrupted while waiting for the head at " + names.get(idx));
                 }
                 int status = response.statusCode();
                 if (status == 503) {
                     HpcApiException unavailable = apiError(status, response.body());
-                    failures.put(heads.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage() + ")");
+                    failures.put(names.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage() + ")");
                     continue;
                 }
-                preferred = answeredBy(response.uri(), idx);
+                if (status == 307 || status == 308) {
+                    // a standby refused the request unapplied, so sending it to the head it names is safe even
+                    // for a submission; following the redirect ourselves keeps a dead head's refused
+                    // connection from reading as "the job may or may not have been accepted"
+                    Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l));
+                    failures.put(names.get(idx), "a standby; it named " + to.map(URI::getRawAuthority).orElse("no head"));
+                    if (to.isPresent() && redirects++ < targets.size() + 1) {
+                        jumpTo = targetIndex(targets, names, to.get());
+                    }
+                    continue;
+                }
+                if (idx < bases.size()) {
+                    preferred = idx;
+                }
                 if (status >= 200 && status < 300) {
                     return response.body();
                 }
@@ -550,6 +569,9 @@ public final class HeadClient {
                     throw new HpcApiException(status, "UNAUTHENTICATED", token.advice());
                 }
                 throw apiError(status, response.body());
+            }
+            if (jumpTo >= 0) {
+                continue;
             }
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
@@ -561,13 +583,14 @@ public final class HeadClient {
                 Thread.currentThread().interrupt();
                 throw new HpcException("interrupted while waiting for a head to answer");
             }
+            redirects = 0;
             Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
             backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
         }
     }
 
-    private HttpRequest request(int idx, String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(bases.get(idx).resolve(API + path))
+    private HttpRequest request(URI base, String method, String path, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(API + path))
                 .timeout(settings.requestTimeout())
                 .header("Accept", "application/json");
         if (token.isPresent()) {
@@ -583,15 +606,17 @@ public final class HeadClient {
         return b.build();
     }
 
-    /** After a redirect from a standby, the head that answered is the one to ask first next time. */
-    private int answeredBy(URI uri, int asked) {
-        String authority = uri.getRawAuthority();
-        for (int i = 0; i < bases.size(); i++) {
-            if (bases.get(i).getRawAuthority().equalsIgnoreCase(authority)) {
+    /** The index of the head a redirect names among the targets, added to them when it is a new one. */
+    private static int targetIndex(List<URI> targets, List<String> names, URI location) {
+        String authority = location.getRawAuthority();
+        for (int i = 0; i < targets.size(); i++) {
+            if (targets.get(i).getRawAuthority().equalsIgnoreCase(authority)) {
                 return i;
             }
         }
-        return asked;
+        targets.add(URI.create(location.getScheme() + "://" + authority));
+        names.add(authority);
+        return targets.size() - 1;
     }
 
     static HpcApiException apiError(int status, String body) {
@@ -616,7 +641,8 @@ public final class HeadClient {
 
     private HpcException maybeApplied(int idx, String what) {
         preferred = (idx + 1) % bases.size();
-        return new HpcException("the head at " + heads.get(idx) + " " + what + " after the submission was sent: the "
+        String head = idx < heads.size() ? heads.get(idx) : "named by the standby's redirect";
+        return new HpcException("the head at " + head + " " + what + " after the submission was sent: the "
                 + "job may or may not have been accepted; check with qstat before submitting it again");
     }
 

@@ -121,7 +121,7 @@ class WorkerLinkSecretTest {
     }
 
     private void startWorker(TestHead head) {
-        startWorker(head, WorkerConfig.builder());
+        startWorker(head, WorkerConfig.builder().allowRootJobs(true));
     }
 
     private void startWorker(TestHead head, WorkerConfig.Builder builder) {
@@ -174,7 +174,7 @@ class WorkerLinkSecretTest {
         TestHead head = new TestHead(HeadKind.KNOWS_THE_SECRET, new HttpServerOptions().setSsl(true)
                 .setKeyCertOptions(new PfxOptions().setPath(cert.keystore().toString())
                         .setPassword(SelfSignedCert.PASSWORD)));
-        startWorker(head, WorkerConfig.builder().tlsCa(cert.pem()));
+        startWorker(head, WorkerConfig.builder().allowRootJobs(true).tlsCa(cert.pem()));
         Await.until("the task ordered over wss to run", () -> Files.exists(marker));
         assertTrue(head.workerProofValid);
     }
