@@ -46,7 +46,9 @@ class SecurityIT {
     private static RealCluster cluster;
 
     @BeforeAll
-    static void startCluster() {
+    static void startCluster() throws IOException {
+        // the workers' spools are in here, and jobs running as their owners must reach their scripts
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
         cluster = RealCluster.start(dir, 2, 2);
     }
 
@@ -88,7 +90,7 @@ class SecurityIT {
                 assertTrue(refused.err().contains("belongs to " + USER_A), refused.describe());
             }
             Job after = cluster.client().job(running);
-            assertEquals(JobState.RUNNING, after.state(), "refusals must change nothing");
+            assertEquals(JobState.RUNNING, after.state(), "refusals must change nothing: " + after);
             assertEquals("sleeper", after.spec().name());
             assertTrue(after.tasks().stream().allMatch(t -> t.holds().isEmpty()), "no hold was set: " + after);
 

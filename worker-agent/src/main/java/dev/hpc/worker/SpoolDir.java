@@ -6,6 +6,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,5 +46,23 @@ final class SpoolDir {
             throw new WorkerConfigException("the spool directory " + spool
                     + " is not writable: give a writable one with --spool-dir");
         }
+    }
+
+    /**
+     * The first directory, from the spool up, that others may not enter (no {@code o+x}). A task that
+     * runs as its owner reaches its script and TMPDIR through the spool, so under such a directory
+     * (root's home is 0700) every job of another user would fail to start.
+     */
+    static Optional<Path> closedToOthers(Path spool) {
+        for (Path p = spool.toAbsolutePath(); p != null; p = p.getParent()) {
+            try {
+                if (!Files.getPosixFilePermissions(p).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return Optional.of(p);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -168,6 +168,14 @@ public final class TaskLauncher implements AutoCloseable {
     public TaskProcess launch(LaunchOrder order) {
         RunAs.Identity who = runAs.identify(order.owner());
         Path dir = attemptDir(order.attemptId());
+        if (who.switchUser()) {
+            SpoolDir.closedToOthers(dir.getParent()).ifPresent(closed -> {
+                throw new LaunchFailedException("the worker's spool " + dir.getParent() + " is under " + closed
+                        + ", which other users may not enter, so " + order.owner() + "'s job could not reach its "
+                        + "script: start the worker with --spool-dir in a directory others may enter, such as "
+                        + "/var/spool/hpc/" + nodeName);
+            });
+        }
         try {
             Files.createDirectories(dir);
             if (runAs.privileged()) {

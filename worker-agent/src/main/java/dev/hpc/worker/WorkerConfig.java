@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * @param cores             cores offered to tasks (default: the processors the JVM sees)
  * @param memoryBytes       memory offered to tasks (default: MemTotal of /proc/meminfo)
  * @param spoolDir          where attempts keep their script, node file and TMPDIR
- *                          (default: {@code ~/.hpc/spool/<node>})
+ *                          (default: {@code /var/spool/hpc/<node>} for root, else {@code ~/.hpc/spool/<node>})
  * @param heartbeatInterval heartbeat period until a head's welcome sets another
  * @param reconnectMin      first delay before reconnecting a failed link; doubles on each failure
  * @param reconnectMax      longest delay between reconnect attempts
@@ -252,7 +252,9 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 errors.add(e.getMessage());
             }
 
-            Path spool = spoolDir.orElseGet(() -> Path.of(System.getProperty("user.home"), ".hpc", "spool", node));
+            // root's home is closed to the users its jobs run as, who must reach their scripts in the spool
+            Path spool = spoolDir.orElseGet(() -> RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", node)
+                    : Path.of(System.getProperty("user.home"), ".hpc", "spool", node));
 
             Duration grace = DEFAULT_KILL_GRACE;
             try {

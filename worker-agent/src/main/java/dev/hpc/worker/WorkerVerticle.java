@@ -142,6 +142,11 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private Void prepareSpool() {
         SpoolDir.prepare(config.spoolDir(), RunAs.processUid());
+        if (RunAs.processUid() == 0) {
+            SpoolDir.closedToOthers(config.spoolDir()).ifPresent(closed -> LOG.warning("the spool "
+                    + config.spoolDir() + " is under " + closed + ", which other users may not enter: only root's "
+                    + "jobs can start here; give --spool-dir in a directory others may enter, such as /var/spool/hpc"));
+        }
         return null;
     }
 
