@@ -42,7 +42,9 @@ class WorkerConfigTest {
         assertEquals(Runtime.getRuntime().availableProcessors(), c.cores());
         assertEquals(NodeFacts.totalMemory(), c.memoryBytes());
         assertTrue(c.memoryBytes() > 0);
-        assertEquals(Path.of(System.getProperty("user.home"), ".hpc", "spool", "n1"), c.spoolDir());
+        Path spool = RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", "n1")
+                : Path.of(System.getProperty("user.home"), ".hpc", "spool", "n1");
+        assertEquals(spool, c.spoolDir(), "root's home is closed to the users its jobs run as");
         assertEquals(Duration.ofSeconds(5), c.killGrace());
         assertEquals(Duration.ofMillis(100), c.reconnectMin());
         assertEquals(Duration.ofSeconds(2), c.reconnectMax());
