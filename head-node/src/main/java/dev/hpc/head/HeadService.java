@@ -54,6 +54,11 @@ public final class HeadService implements AutoCloseable {
     private final ExecutorService stateThread;
     private final ScheduledExecutorService ticker;
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
+    /** Task results from the workers not yet applied; drained by one state step at a time. */
+    private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
+    /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
+    private static final int MAX_RESULTS_PER_STEP = 2_000;
     private final AtomicLong loopErrors = new AtomicLong();
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
@@ -160,8 +165,13 @@ public final class HeadService implements AutoCloseable {
 
     private void startLoops() {
         long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-        ticker.scheduleWithFixedDelay(() -> whileActive("failure detector", this::detectFailures), tick, tick,
-                TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(() -> {
+            // Silence is judged at the time the check is asked for, not when the state thread gets to
+            // it: every heartbeat that arrived before then is applied first (the thread runs in order),
+            // so a state thread held up by a long step no longer marks healthy nodes down.
+            Instant asked = clock.instant();
+            whileActive("failure detector", () -> detectFailures(asked));
+        }, tick, tick, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
             if (state != null) {
@@ -333,9 +343,40 @@ public final class HeadService implements AutoCloseable {
         });
     }
 
+    /**
+     * Results are gathered and applied in batches: one state step and one durable write for all that
+     * arrived while the state thread was busy, instead of one each.
+     */
     public void finished(String node, TaskResult result) {
-        whileActive("result of attempt " + result.attemptId() + " from " + node,
-                () -> applyNow(new Command.Finish(node, result)));
+        arrivedResults.add(new Command.Finish(node, result));
+        drainResultsSoon();
+    }
+
+    private void drainResultsSoon() {
+        if (resultsDrainQueued.compareAndSet(false, true)) {
+            stateThread.execute(() -> {
+                resultsDrainQueued.set(false);
+                if (state == null) {
+                    arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
+                } else {
+                    loopStep("results", this::applyArrivedResults);
+                }
+            });
+        }
+    }
+
+    private void applyArrivedResults() {
+        List<Command.Finish> batch = new java.util.ArrayList<>();
+        for (Command.Finish f = arrivedResults.poll(); f != null && batch.size() < MAX_RESULTS_PER_STEP;
+             f = arrivedResults.poll()) {
+            batch.add(f);
+        }
+        if (!batch.isEmpty()) {
+            applyNow(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
+        }
+        if (!arrivedResults.isEmpty()) {
+            drainResultsSoon();
+        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -401,9 +442,9 @@ public final class HeadService implements AutoCloseable {
         }
     }
 
-    private void detectFailures() {
+    private void detectFailures(Instant asked) {
         Instant now = clock.instant();
-        for (String node : state.silentNodes(now.minus(config.nodeTimeout()))) {
+        for (String node : state.silentNodes(asked.minus(config.nodeTimeout()))) {
             LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
                     + " ms: marking it down");
             applyNow(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",

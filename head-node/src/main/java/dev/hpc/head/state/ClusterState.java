@@ -316,7 +316,15 @@ public final class ClusterState {
         } else if (command instanceof Command.Start c) {
             start(c, out);
         } else if (command instanceof Command.Finish c) {
-            finish(c.node(), c.result(), out);
+            finish(c.node(), c.result(), out).ifPresent(e -> touch(e, out));
+        } else if (command instanceof Command.FinishAll c) {
+            Set<JobEntry> ended = new LinkedHashSet<>();
+            for (Command.Finish f : c.results()) {
+                finish(f.node(), f.result(), out).ifPresent(ended::add);
+            }
+            for (JobEntry e : ended) {
+                touch(e, out);
+            }
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
         } else if (command instanceof Command.Heartbeat c) {
@@ -509,12 +517,15 @@ public final class ClusterState {
                 r.walltime());
     }
 
-    /** Applies a result from a worker; a result of any but the current attempt is stale and changes nothing. */
-    private void finish(String node, TaskResult result, Outcome out) {
+    /**
+     * Applies a result from a worker; a result of any but the current attempt is stale and changes nothing.
+     * Returns the job it changed, for the caller to record.
+     */
+    private java.util.Optional<JobEntry> finish(String node, TaskResult result, Outcome out) {
         out.effect(new Effect.Ack(node, result.attemptId()));
         TaskEntry t = running.get(result.attemptId());
         if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != result.attemptId()) {
-            return;
+            return java.util.Optional.empty();
         }
         JobState outcome;
         EndReason reason = result.reason();
@@ -528,8 +539,8 @@ public final class ClusterState {
         }
         endRunning(t, result.end(), outcome, reason, result.exitStatus());
         killSpawnsOnOtherNodes(t, node, result.attemptId(), reason, out);
-        touch(t.job, out);
         out.reschedule();
+        return java.util.Optional.of(t.job);
     }
 
     /**
