@@ -28,7 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -54,6 +53,8 @@ public final class HeadService implements AutoCloseable {
     private final ExecutorService stateThread;
     private final ScheduledExecutorService ticker;
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
+    private final CycleStats cycleStats = new CycleStats();
+    private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
     /** Task results from the workers not yet applied; drained by one state step at a time. */
     private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
@@ -249,8 +250,13 @@ public final class HeadService implements AutoCloseable {
         if (out.needsReschedule()) {
             requestCycle();
         }
-        CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         List<Effect> toSend = out.effects();
+        for (Effect e : toSend) {
+            if (e instanceof Effect.Launch l) {
+                launchesInFlight.decided(l);
+            }
+        }
+        CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
@@ -258,6 +264,9 @@ public final class HeadService implements AutoCloseable {
         return durable.thenRun(() -> {
             for (Effect e : toSend) {
                 effects.deliver(e);
+                if (e instanceof Effect.Launch l) {
+                    launchesInFlight.sent(l, clock.instant());
+                }
             }
             tellListeners(out.changedJobs(), out.changedNodes());
             raiseAlerts(out.alerts());
@@ -336,7 +345,9 @@ public final class HeadService implements AutoCloseable {
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
         whileActive("heartbeat of " + node, () -> {
             applyNow(new Command.Heartbeat(node, health, clock.instant()));
-            applyNow(new Command.CheckRunning(node, runningAttempts, config.nodeTimeout(), clock.instant()));
+            Instant now = clock.instant();
+            applyNow(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
+                    config.nodeTimeout()), config.nodeTimeout(), now));
             for (Effect kill : state.staleAttempts(node, runningAttempts)) {
                 effects.deliver(kill);
             }
@@ -385,7 +396,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> state.job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
-    public CompletableFuture<ClusterState.Page> jobs(Predicate<Job> filter, long after, int limit) {
+    public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
         return onState(() -> state.jobs(filter, after, limit));
     }
 
@@ -414,6 +425,11 @@ public final class HeadService implements AutoCloseable {
     public record Summary(Map<JobState, Integer> jobs, int nodesUp, int nodesTotal, int cores, int coresUsed) {
     }
 
+    /** The scheduling cycles' figures: snapshot and plan, as measured around them (docs/performance.md). */
+    public Map<String, Object> cycleFigures() {
+        return cycleStats.toMap();
+    }
+
     // ------------------------------------------------------------------ loops
 
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
@@ -430,7 +446,9 @@ public final class HeadService implements AutoCloseable {
 
     private void cycle() {
         Instant now = clock.instant();
+        long began = System.nanoTime();
         Plan plan = Scheduler.plan(state.snapshot(now), scheduling.policy(), now);
+        cycleStats.record(System.nanoTime() - began, plan.placements().size());
         if (!plan.unsatisfiable().isEmpty()) {
             applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
         }

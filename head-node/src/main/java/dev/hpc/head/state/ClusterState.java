@@ -159,21 +159,29 @@ public final class ClusterState {
         return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.toRecord());
     }
 
-    /** Jobs in number order above {@code after}, filtered, at most {@code limit}; and the total that matched. */
-    public Page jobs(java.util.function.Predicate<Job> filter, long after, int limit) {
-        List<Job> out = new ArrayList<>();
+    /**
+     * Jobs in number order above {@code after}, filtered, at most {@code limit}; and the total that
+     * matched. Only the jobs shown are built as records; the rest are counted from their entries.
+     */
+    public Page jobs(JobFilter filter, long after, int limit) {
+        java.util.NavigableMap<Long, JobEntry> later = jobs.tailMap(after, false);
+        List<Job> out = new ArrayList<>(Math.min(limit, 1024));
         int total = 0;
         long next = -1;
-        for (JobEntry e : jobs.tailMap(after, false).values()) {
-            Job j = e.toRecord();
-            if (!filter.test(j)) {
+        boolean all = filter.isAll();
+        for (JobEntry e : later.values()) {
+            if (!all && !filter.matches(e)) {
                 continue;
             }
             total++;
             if (out.size() < limit) {
-                out.add(j);
+                out.add(e.toRecord());
             } else if (next < 0) {
                 next = out.get(out.size() - 1).id().number();
+                if (all) {
+                    total = later.size();
+                    break;
+                }
             }
         }
         return new Page(out, total, next);
