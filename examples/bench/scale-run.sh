@@ -4,17 +4,19 @@
 # and the API latency of one job (qstat JOB) and of a paged listing while the cluster fills up.
 #
 #   usage (from the repository root, after mvn -q -DskipTests package):
-#     examples/bench/scale-run.sh [--nodes 10000] [--arrays 1000] [--array-size 1000]
+#     examples/bench/scale-run.sh [--nodes 10000] [--cores 2] [--arrays 1000] [--array-size 1000]
 #                                 [--head-heap 4g] [--heartbeat 1s] [--node-timeout 5s]
 #                                 [--watch 60] [--keep DIR]
 #
-# The queue is submitted as --arrays array jobs of --array-size tasks (one task of one core each,
+# Nodes have --cores cores (default 2: the cluster fills at 20,000 running tasks and the rest stays
+# queued, so the run measures a large queue rather than 160,000 timers). The queue is submitted as --arrays array jobs of --array-size tasks (one task of one core each,
 # walltime 10 minutes, so a simulated task "runs" 1 to 9 minutes) by 8 concurrent REST clients.
 # The head runs with a flight recording (JFR) of the whole run, kept with the logs in the work
 # directory when --keep is given. Everything it starts is stopped at the end, also on failure.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NODES=10000
+CORES=2
 ARRAYS=1000
 SIZE=1000
 HEAP=4g
@@ -25,6 +27,7 @@ KEEP=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) NODES=$2; shift 2 ;;
+    --cores) CORES=$2; shift 2 ;;
     --arrays) ARRAYS=$2; shift 2 ;;
     --array-size) SIZE=$2; shift 2 ;;
     --head-heap) HEAP=$2; shift 2 ;;
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
     --node-timeout) NODE_TIMEOUT=$2; shift 2 ;;
     --watch) WATCH=$2; shift 2 ;;
     --keep) KEEP=$2; shift 2 ;;
-    *) echo "usage: $0 [--nodes N] [--arrays A] [--array-size S] [--head-heap 4g] [--heartbeat 1s]" \
+    *) echo "usage: $0 [--nodes N] [--cores C] [--arrays A] [--array-size S] [--head-heap 4g] [--heartbeat 1s]" \
             "[--node-timeout 5s] [--watch SECONDS] [--keep DIR]" >&2; exit 2 ;;
   esac
 done
@@ -70,8 +73,8 @@ PIDS+=("$HEAD_PID")
 for _ in $(seq 300); do curl -sf "$API/cluster" >/dev/null && break; sleep 0.2; done
 
 hb_ms=$(awk -v h="$HEARTBEAT" 'BEGIN { if (h ~ /ms$/) print h+0; else print (h+0)*1000 }')
-log "simulator: $NODES nodes of 16 cores"
-HPC_SERVER="127.0.0.1:$PORT" "$ROOT/bin/hpc" worker --simulate "$NODES" --heartbeat-ms "$hb_ms" \
+log "simulator: $NODES nodes of $CORES cores"
+HPC_SERVER="127.0.0.1:$PORT" "$ROOT/bin/hpc" worker --simulate "$NODES" --cores "$CORES" --heartbeat-ms "$hb_ms" \
   --jvm-option=-Xmx3g > "$WORK/simulator.log" 2>&1 &
 PIDS+=("$!")
 

@@ -437,7 +437,9 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
-                if (state != null) {
+                // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
+                // node per request kept the state thread busy with nothing to decide.
+                if (state != null && state.hasQueued()) {
                     loopStep("scheduling cycle", this::cycle);
                 }
             });

@@ -187,6 +187,11 @@ public final class ClusterState {
         return new Page(out, total, next);
     }
 
+    /** Whether any task waits in the queue: without one a scheduling cycle has nothing to decide. */
+    public boolean hasQueued() {
+        return queue.size() > 0;
+    }
+
     public record Page(List<Job> jobs, int total, long next) {
     }
 
