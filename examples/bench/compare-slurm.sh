@@ -122,7 +122,7 @@ submitters=()
 for p in 1 2 3 4; do ( for ((i = 0; i < JOBS / 4; i++)); do "${SB[@]}" --wrap=true >/dev/null; done ) & submitters+=($!); done
 wait "${submitters[@]}"
 wait_empty; t1=$(now)
-S_THROUGHPUT=$(calc "(JOBS / 4 * 4) / ($t1 - $t0)")
+S_THROUGHPUT=$(calc "(int($JOBS / 4) * 4) / ($t1 - $t0)")
 # submit to start of single jobs on an idle cluster (the job writes its start time)
 : > "$WORK/slurm-lat"
 for ((i = 0; i < LAT; i++)); do

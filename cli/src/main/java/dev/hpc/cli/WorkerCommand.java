@@ -16,18 +16,71 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code hpc worker stop|drain NODE...}: take workers out of the cluster cleanly (see docs/nodes.md). */
+/**
+ * {@code hpc worker stop|drain NODE...}: take workers out of the cluster cleanly (see docs/nodes.md);
+ * {@code hpc worker --simulate N}: play N nodes in one process for scale measurements (docs/performance.md).
+ */
 @Command(name = "worker", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
-        description = "Drain or stop worker nodes through the head.",
+        usageHelpAutoWidth = true,
+        description = {"Drain or stop worker nodes through the head; or, with --simulate N, play N worker nodes "
+                + "in one process (no task processes: each task 'runs' for its walltime's share or a sampled "
+                + "time), in the foreground until Ctrl-C."},
         subcommands = {WorkerCommand.Stop.class, WorkerCommand.Drain.class})
 public final class WorkerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    ClientOptions client;
+
+    @Option(names = "--simulate", paramLabel = "N", description = "simulate N worker nodes against the heads")
+    Integer simulate;
+
+    @Option(names = "--cores", paramLabel = "C", defaultValue = "16",
+            description = "with --simulate: cores per node (default ${DEFAULT-VALUE})")
+    int cores;
+
+    @Option(names = "--memory-gb", paramLabel = "GB", defaultValue = "64",
+            description = "with --simulate: memory per node in GiB (default ${DEFAULT-VALUE})")
+    int memoryGb;
+
+    @Option(names = "--prefix", defaultValue = "sim",
+            description = "with --simulate: nodes are named PREFIX1..PREFIXN (default ${DEFAULT-VALUE})")
+    String prefix;
+
+    @Option(names = "--task-seconds", paramLabel = "S", defaultValue = "1",
+            description = "with --simulate: mean run time of a task without walltime (default ${DEFAULT-VALUE}); "
+                    + "a task with a walltime runs 10-90%% of it")
+    double taskSeconds;
+
+    @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "1000",
+            description = "with --simulate: heartbeat interval, match the head's --heartbeat (default ${DEFAULT-VALUE})")
+    int heartbeatMs;
+
+    @Option(names = "--ramp-per-second", paramLabel = "R", defaultValue = "2000",
+            description = "with --simulate: nodes connecting per second at start (default ${DEFAULT-VALUE})")
+    int rampPerSecond;
+
+    @Option(names = "--jvm-option", paramLabel = "OPTION",
+            description = "with --simulate: an option for the simulator's JVM, e.g. --jvm-option=-Xmx2g (repeatable)")
+    List<String> jvmOptions = new ArrayList<>();
+
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
+        if (simulate == null) {
+            spec.commandLine().usage(spec.commandLine().getErr());
+            return ExitCodes.USAGE;
+        }
+        if (simulate < 1) {
+            throw new UsageException("--simulate needs a number of nodes of 1 or more, got " + simulate);
+        }
+        List<String> heads = client.client().heads();
+        List<String> args = List.of("--nodes", Integer.toString(simulate), "--heads", String.join(",", heads),
+                "--cores", Integer.toString(cores), "--memory-gb", Integer.toString(memoryGb), "--prefix", prefix,
+                "--task-seconds", Double.toString(taskSeconds), "--heartbeat-ms", Integer.toString(heartbeatMs),
+                "--ramp-per-second", Integer.toString(rampPerSecond));
+        return SimulatorLauncher.run(SimulatorLauncher.command(dev.hpc.cli.local.LocalCommand.hpcHome(),
+                jvmOptions, args));
     }
 
     private static String unknownOr(HpcApiException e, String name) {

@@ -83,6 +83,7 @@ final class ClusterStatusRoutes {
                 m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
                 m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
                 m.put("jobs", jobs);
+                m.put("scheduler", head.cycleFigures());
             }
             json(ctx, m);
         });

@@ -33,7 +33,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -59,6 +58,13 @@ public final class HeadService implements AutoCloseable {
     private final ExecutorService stateThread;
     private final ScheduledExecutorService ticker;
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
+    private final CycleStats cycleStats = new CycleStats();
+    private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
+    /** Task results from the workers not yet applied; drained by one state step at a time. */
+    private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
+    /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
+    private static final int MAX_RESULTS_PER_STEP = 2_000;
     private final AtomicLong loopErrors = new AtomicLong();
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
@@ -193,8 +199,13 @@ public final class HeadService implements AutoCloseable {
 
     private void startLoops() {
         long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-        ticker.scheduleWithFixedDelay(() -> whileActive("failure detector", this::detectFailures), tick, tick,
-                TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(() -> {
+            // Silence is judged at the time the check is asked for, not when the state thread gets to
+            // it: every heartbeat that arrived before then is applied first (the thread runs in order),
+            // so a state thread held up by a long step no longer marks healthy nodes down.
+            Instant asked = clock.instant();
+            whileActive("failure detector", () -> detectFailures(asked));
+        }, tick, tick, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
             if (state != null) {
@@ -272,8 +283,13 @@ public final class HeadService implements AutoCloseable {
         if (out.needsReschedule()) {
             requestCycle();
         }
-        CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         List<Effect> toSend = out.effects();
+        for (Effect e : toSend) {
+            if (e instanceof Effect.Launch l) {
+                launchesInFlight.decided(l);
+            }
+        }
+        CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
@@ -281,6 +297,9 @@ public final class HeadService implements AutoCloseable {
         return durable.thenRun(() -> {
             for (Effect e : toSend) {
                 effects.deliver(e);
+                if (e instanceof Effect.Launch l) {
+                    launchesInFlight.sent(l, clock.instant());
+                }
             }
             tellListeners(out.changedJobs(), out.changedNodes());
             raiseAlerts(out.alerts());
@@ -364,16 +383,49 @@ public final class HeadService implements AutoCloseable {
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
         whileActive("heartbeat of " + node, () -> {
             applyNow(new Command.Heartbeat(node, health, clock.instant()));
-            applyNow(new Command.CheckRunning(node, runningAttempts, config.nodeTimeout(), clock.instant()));
+            Instant now = clock.instant();
+            applyNow(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
+                    config.nodeTimeout()), config.nodeTimeout(), now));
             for (Effect kill : state.staleAttempts(node, runningAttempts)) {
                 effects.deliver(kill);
             }
         });
     }
 
+    /**
+     * Results are gathered and applied in batches: one state step and one durable write for all that
+     * arrived while the state thread was busy, instead of one each.
+     */
     public void finished(String node, TaskResult result) {
-        whileActive("result of attempt " + result.attemptId() + " from " + node,
-                () -> applyNow(new Command.Finish(node, result)));
+        arrivedResults.add(new Command.Finish(node, result));
+        drainResultsSoon();
+    }
+
+    private void drainResultsSoon() {
+        if (resultsDrainQueued.compareAndSet(false, true)) {
+            stateThread.execute(() -> {
+                resultsDrainQueued.set(false);
+                if (state == null) {
+                    arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
+                } else {
+                    loopStep("results", this::applyArrivedResults);
+                }
+            });
+        }
+    }
+
+    private void applyArrivedResults() {
+        List<Command.Finish> batch = new java.util.ArrayList<>();
+        for (Command.Finish f = arrivedResults.poll(); f != null && batch.size() < MAX_RESULTS_PER_STEP;
+             f = arrivedResults.poll()) {
+            batch.add(f);
+        }
+        if (!batch.isEmpty()) {
+            applyNow(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
+        }
+        if (!arrivedResults.isEmpty()) {
+            drainResultsSoon();
+        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -382,7 +434,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> state.job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
-    public CompletableFuture<ClusterState.Page> jobs(Predicate<Job> filter, long after, int limit) {
+    public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
         return onState(() -> state.jobs(filter, after, limit));
     }
 
@@ -411,6 +463,11 @@ public final class HeadService implements AutoCloseable {
     public record Summary(Map<JobState, Integer> jobs, int nodesUp, int nodesTotal, int cores, int coresUsed) {
     }
 
+    /** The scheduling cycles' figures: snapshot and plan, as measured around them (docs/performance.md). */
+    public Map<String, Object> cycleFigures() {
+        return cycleStats.toMap();
+    }
+
     // ------------------------------------------------------------------ loops
 
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
@@ -418,7 +475,9 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
-                if (state != null) {
+                // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
+                // node per request kept the state thread busy with nothing to decide.
+                if (state != null && state.hasQueued()) {
                     loopStep("scheduling cycle", this::cycle);
                 }
             });
@@ -427,7 +486,9 @@ public final class HeadService implements AutoCloseable {
 
     private void cycle() {
         Instant now = clock.instant();
+        long began = System.nanoTime();
         Plan plan = Scheduler.plan(state.snapshot(now), scheduling.policy(), now);
+        cycleStats.record(System.nanoTime() - began, plan.placements().size());
         if (!plan.unsatisfiable().isEmpty()) {
             applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
         }
@@ -439,9 +500,9 @@ public final class HeadService implements AutoCloseable {
         }
     }
 
-    private void detectFailures() {
+    private void detectFailures(Instant asked) {
         Instant now = clock.instant();
-        for (String node : state.silentNodes(now.minus(config.nodeTimeout()))) {
+        for (String node : state.silentNodes(asked.minus(config.nodeTimeout()))) {
             LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
                     + " ms: marking it down");
             applyNow(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",

@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -137,10 +136,7 @@ public final class ApiRoutes {
             }).onFailure(ctx::fail);
             return;
         }
-        Predicate<Job> filter = j -> (user.isEmpty() || j.spec().owner().equals(user))
-                && (queue.isEmpty() || j.spec().queue().equals(queue))
-                && (states.isEmpty() || states.contains(j.state()));
-        reply(ctx, head.jobs(filter, after, limit), p -> jobPage(p.jobs(), p.total(), p.next()), 200);
+        reply(ctx, head.jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after, limit), p -> jobPage(p.jobs(), p.total(), p.next()), 200);
     }
 
     private static Map<String, Object> jobPage(List<Job> jobs, int total, long next) {

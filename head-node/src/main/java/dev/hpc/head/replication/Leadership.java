@@ -108,7 +108,7 @@ public final class Leadership implements AutoCloseable {
         Map<Long, String> jobs = new LinkedHashMap<>();
         long after = 0;
         while (true) {
-            ClusterState.Page page = state.jobs(j -> true, after, 1000);
+            ClusterState.Page page = state.jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
             for (Job j : page.jobs()) {
                 jobs.put(j.id().number(), Json.write(Codec.toMap(j, true)));
             }

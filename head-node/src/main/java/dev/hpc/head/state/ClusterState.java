@@ -177,24 +177,37 @@ public final class ClusterState {
         return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.toRecord());
     }
 
-    /** Jobs in number order above {@code after}, filtered, at most {@code limit}; and the total that matched. */
-    public Page jobs(java.util.function.Predicate<Job> filter, long after, int limit) {
-        List<Job> out = new ArrayList<>();
+    /**
+     * Jobs in number order above {@code after}, filtered, at most {@code limit}; and the total that
+     * matched. Only the jobs shown are built as records; the rest are counted from their entries.
+     */
+    public Page jobs(JobFilter filter, long after, int limit) {
+        java.util.NavigableMap<Long, JobEntry> later = jobs.tailMap(after, false);
+        List<Job> out = new ArrayList<>(Math.min(limit, 1024));
         int total = 0;
         long next = -1;
-        for (JobEntry e : jobs.tailMap(after, false).values()) {
-            Job j = e.toRecord();
-            if (!filter.test(j)) {
+        boolean all = filter.isAll();
+        for (JobEntry e : later.values()) {
+            if (!all && !filter.matches(e)) {
                 continue;
             }
             total++;
             if (out.size() < limit) {
-                out.add(j);
+                out.add(e.toRecord());
             } else if (next < 0) {
                 next = out.get(out.size() - 1).id().number();
+                if (all) {
+                    total = later.size();
+                    break;
+                }
             }
         }
         return new Page(out, total, next);
+    }
+
+    /** Whether any task waits in the queue: without one a scheduling cycle has nothing to decide. */
+    public boolean hasQueued() {
+        return queue.size() > 0;
     }
 
     public record Page(List<Job> jobs, int total, long next) {
@@ -334,7 +347,15 @@ public final class ClusterState {
         } else if (command instanceof Command.Start c) {
             start(c, out);
         } else if (command instanceof Command.Finish c) {
-            finish(c.node(), c.result(), out);
+            finish(c.node(), c.result(), out).ifPresent(e -> touch(e, out));
+        } else if (command instanceof Command.FinishAll c) {
+            Set<JobEntry> ended = new LinkedHashSet<>();
+            for (Command.Finish f : c.results()) {
+                finish(f.node(), f.result(), out).ifPresent(ended::add);
+            }
+            for (JobEntry e : ended) {
+                touch(e, out);
+            }
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
         } else if (command instanceof Command.Heartbeat c) {
@@ -527,12 +548,15 @@ public final class ClusterState {
                 r.walltime());
     }
 
-    /** Applies a result from a worker; a result of any but the current attempt is stale and changes nothing. */
-    private void finish(String node, TaskResult result, Outcome out) {
+    /**
+     * Applies a result from a worker; a result of any but the current attempt is stale and changes nothing.
+     * Returns the job it changed, for the caller to record.
+     */
+    private java.util.Optional<JobEntry> finish(String node, TaskResult result, Outcome out) {
         out.effect(new Effect.Ack(node, result.attemptId()));
         TaskEntry t = running.get(result.attemptId());
         if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != result.attemptId()) {
-            return;
+            return java.util.Optional.empty();
         }
         JobState outcome;
         EndReason reason = result.reason();
@@ -549,8 +573,8 @@ public final class ClusterState {
             t.comment = reason.description() + ": " + result.detail();
         }
         killSpawnsOnOtherNodes(t, node, result.attemptId(), reason, out);
-        touch(t.job, out);
         out.reschedule();
+        return java.util.Optional.of(t.job);
     }
 
     /**

@@ -51,6 +51,16 @@ public sealed interface Command {
     record Finish(String node, TaskResult result) implements Command {
     }
 
+    /**
+     * Results that arrived together, applied as one command: a job with many tasks ending at once (an
+     * array) is recorded once for the lot, not once per task, which made large arrays quadratic.
+     */
+    record FinishAll(List<Finish> results) implements Command {
+        public FinishAll {
+            results = List.copyOf(results);
+        }
+    }
+
     record RegisterNode(Register registration, Instant now) implements Command {
     }
 

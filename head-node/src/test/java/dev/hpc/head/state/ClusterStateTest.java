@@ -294,4 +294,24 @@ class ClusterStateTest {
         assertTrue(attemptOf(1) < (2L << 32));
         assertTrue(next.epoch() == 2);
     }
+
+    @Test
+    void resultsAppliedTogetherRecordTheirArrayJobOnceAndAckEachAttempt() {
+        registerNode("n3", 2, List.of(), List.of());
+        submit(anArrayJob(4, 0));
+        cycle();
+        List<Command.Finish> results = job(1).tasks().stream()
+                .filter(t -> t.state() == JobState.RUNNING)
+                .map(t -> new Command.Finish(t.currentNodes().get(0).node(), new TaskResult(t.currentAttemptId(),
+                        "1[" + t.index() + "].c", 0, EndReason.EXITED, T0)))
+                .toList();
+        assertEquals(4, results.size());
+
+        Outcome out = state.apply(new Command.FinishAll(results));
+
+        assertEquals(1, out.changedJobs().size());
+        assertEquals(JobState.COMPLETED, out.changedJobs().get(0).state());
+        assertEquals(4, out.effects().stream().filter(e -> e instanceof Effect.Ack).count());
+        assertEquals(JobState.COMPLETED, job(1).state());
+    }
 }

@@ -144,8 +144,15 @@ final class SimulatedNode {
             return;
         }
         if (message instanceof WireMessage.Refused) {
-            vertx.setTimer(2000, id -> {
-                if (!ws.isClosed() && activeHead.filter(head::equals).isEmpty()) {
+            // A refusal from the head this node obeys means it marked the node down (a stall, a storm of
+            // registrations): like the real worker, stop obeying it and offer the registration again.
+            // Ignoring it left such nodes down for good.
+            if (activeHead.filter(head::equals).isPresent()) {
+                activeHead = Optional.empty();
+                activeHeadName = "";
+            }
+            vertx.setTimer(1000 + random.nextInt(1000), id -> {
+                if (!ws.isClosed() && activeHead.isEmpty()) {
                     register(ws);
                 }
             });
