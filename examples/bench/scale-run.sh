@@ -63,18 +63,27 @@ PEER=$(free_port)
 API="http://127.0.0.1:$PORT/api/v1"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
+# the head and the simulated nodes prove this secret to each other; the admin token authenticates curl
+head -c 48 /dev/urandom | base64 > "$WORK/cluster-secret"
+chmod 600 "$WORK/cluster-secret"
+AUTH="Authorization: Bearer $(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+printf '%s\n' "${AUTH#Authorization: Bearer }" > "$WORK/admin.token"
+chmod 600 "$WORK/admin.token"
+
 log "head: -Xmx$HEAP on port $PORT, heartbeat $HEARTBEAT, node timeout $NODE_TIMEOUT; work dir $WORK"
 "$JAVA" -Xmx"$HEAP" -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
   -XX:StartFlightRecording=filename="$WORK/head.jfr",settings=profile,dumponexit=true \
   -jar "$ROOT/head-node/target/hpc-head.jar" --port "$PORT" --peer-port "$PEER" --cluster scale \
-  --data-dir "$WORK/data" --heartbeat "$HEARTBEAT" --node-timeout "$NODE_TIMEOUT" > "$WORK/head.log" 2>&1 &
+  --data-dir "$WORK/data" --heartbeat "$HEARTBEAT" --node-timeout "$NODE_TIMEOUT" \
+  --cluster-secret-file "$WORK/cluster-secret" --admin-token-file "$WORK/admin.token" > "$WORK/head.log" 2>&1 &
 HEAD_PID=$!
 PIDS+=("$HEAD_PID")
 for _ in $(seq 300); do curl -sf "$API/cluster" >/dev/null && break; sleep 0.2; done
 
 hb_ms=$(awk -v h="$HEARTBEAT" 'BEGIN { if (h ~ /ms$/) print h+0; else print (h+0)*1000 }')
 log "simulator: $NODES nodes of $CORES cores"
-HPC_SERVER="127.0.0.1:$PORT" "$ROOT/bin/hpc" worker --simulate "$NODES" --cores "$CORES" --heartbeat-ms "$hb_ms" \
+HPC_SERVER="127.0.0.1:$PORT" HPC_TOKEN_FILE="$WORK/admin.token" "$ROOT/bin/hpc" worker --simulate "$NODES" \
+  --cores "$CORES" --heartbeat-ms "$hb_ms" --cluster-secret-file "$WORK/cluster-secret" \
   --jvm-option=-Xmx3g > "$WORK/simulator.log" 2>&1 &
 PIDS+=("$!")
 
@@ -87,11 +96,11 @@ for _ in $(seq 600); do
 done
 log "nodes up: $(up) of $NODES after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s"
 
-body="{\"script\":\"#!/bin/bash\\ntrue\\n\",\"options\":[\"-t\",\"1-$SIZE\",\"-l\",\"walltime=00:10:00\",\"-N\",\"scale\"],\"user\":\"bench\",\"submitHost\":\"bench\",\"submitDir\":\"/tmp\",\"environment\":{}}"
+body="{\"script\":\"#!/bin/bash\\ntrue\\n\",\"options\":[\"-t\",\"1-$SIZE\",\"-l\",\"walltime=00:10:00\",\"-N\",\"scale\"],\"submitHost\":\"bench\",\"submitDir\":\"/tmp\",\"environment\":{}}"
 echo "$body" > "$WORK/array.json"
 log "submitting $ARRAYS arrays of $SIZE tasks ($((ARRAYS * SIZE)) tasks) with 8 concurrent clients"
 t0=$(date +%s.%N)
-seq "$ARRAYS" | xargs -P 8 -I{} curl -sf -o /dev/null -H 'Content-Type: application/json' \
+seq "$ARRAYS" | xargs -P 8 -I{} curl -sf -o /dev/null -H "$AUTH" -H 'Content-Type: application/json' \
   --data-binary @"$WORK/array.json" "$API/jobs"
 t1=$(date +%s.%N)
 log "submitted in $(awk -v a="$t0" -v b="$t1" -v n="$ARRAYS" -v s="$SIZE" 'BEGIN{printf "%.1f s (%.1f arrays/s, %.0f tasks/s)", b-a, n/(b-a), n*s/(b-a)}')"
@@ -119,13 +128,13 @@ done
 mid=$(( ARRAYS / 2 ))
 : > "$WORK/lat-job.txt"; : > "$WORK/lat-page.txt"; : > "$WORK/lat-filtered.txt"
 for _ in $(seq 20); do
-  curl -sf -o /dev/null -w '%{time_total}\n' "$API/jobs/$mid" >> "$WORK/lat-job.txt"
-  curl -sf -o /dev/null -w '%{time_total}\n' "$API/jobs?limit=100&after=$mid" >> "$WORK/lat-page.txt"
-  curl -sf -o /dev/null -w '%{time_total}\n' "$API/jobs?limit=100&after=$mid&state=QUEUED&user=bench" >> "$WORK/lat-filtered.txt"
+  curl -sf -H "$AUTH" -o /dev/null -w '%{time_total}\n' "$API/jobs/$mid" >> "$WORK/lat-job.txt"
+  curl -sf -H "$AUTH" -o /dev/null -w '%{time_total}\n' "$API/jobs?limit=100&after=$mid" >> "$WORK/lat-page.txt"
+  curl -sf -H "$AUTH" -o /dev/null -w '%{time_total}\n' "$API/jobs?limit=100&after=$mid&state=QUEUED&user=$(id -un)" >> "$WORK/lat-filtered.txt"
 done
 echo "GET /jobs/$mid (qstat of one array job of $SIZE tasks): $(awk '{print $1*1000}' "$WORK/lat-job.txt" | median)"
 echo "GET /jobs?limit=100&after=$mid:                         $(awk '{print $1*1000}' "$WORK/lat-page.txt" | median)"
-echo "GET /jobs?limit=100&after=$mid&state=QUEUED&user=bench: $(awk '{print $1*1000}' "$WORK/lat-filtered.txt" | median)"
+echo "GET /jobs?limit=100&after=$mid&state=QUEUED&user=$(id -un): $(awk '{print $1*1000}' "$WORK/lat-filtered.txt" | median)"
 
 s=$(sched)
 echo "scheduler: $(echo "$s" | grep -o '"scheduler":{[^}]*}')"

@@ -65,6 +65,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "with --simulate: an option for the simulator's JVM, e.g. --jvm-option=-Xmx2g (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+            description = "with --simulate: the cluster's secret, which every simulated node proves to the heads "
+                    + "(needed unless the heads run with --insecure-no-secret)")
+    java.nio.file.Path clusterSecretFile;
+
     @Override
     public Integer call() {
         if (simulate == null) {
@@ -75,10 +80,14 @@ public final class WorkerCommand implements Callable<Integer> {
             throw new UsageException("--simulate needs a number of nodes of 1 or more, got " + simulate);
         }
         List<String> heads = client.client().heads();
-        List<String> args = List.of("--nodes", Integer.toString(simulate), "--heads", String.join(",", heads),
-                "--cores", Integer.toString(cores), "--memory-gb", Integer.toString(memoryGb), "--prefix", prefix,
-                "--task-seconds", Double.toString(taskSeconds), "--heartbeat-ms", Integer.toString(heartbeatMs),
-                "--ramp-per-second", Integer.toString(rampPerSecond));
+        List<String> args = new ArrayList<>(List.of("--nodes", Integer.toString(simulate), "--heads",
+                String.join(",", heads), "--cores", Integer.toString(cores), "--memory-gb", Integer.toString(memoryGb),
+                "--prefix", prefix, "--task-seconds", Double.toString(taskSeconds), "--heartbeat-ms",
+                Integer.toString(heartbeatMs), "--ramp-per-second", Integer.toString(rampPerSecond)));
+        if (clusterSecretFile != null) {
+            args.add("--cluster-secret-file");
+            args.add(clusterSecretFile.toAbsolutePath().toString());
+        }
         return SimulatorLauncher.run(SimulatorLauncher.command(dev.hpc.cli.local.LocalCommand.hpcHome(),
                 jvmOptions, args));
     }
