@@ -101,8 +101,9 @@ public final class LocalCommand implements Callable<Integer> {
                 + "for the cluster to come up (default ${DEFAULT-VALUE})")
         int timeout;
 
-        @Option(names = "--standby", description = "also start a standby head (head2, on port P+1) that takes over "
-                + "when the active head dies")
+        @Option(names = "--standby", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "start a standby head (head2, on port P+1) that takes over when the active head dies "
+                        + "(default); --no-standby starts the active head alone")
         boolean standby;
 
         @Override
