@@ -16,10 +16,30 @@ import java.time.Duration;
  * @param maxBodyBytes      the largest REST request body accepted
  * @param access            tokens and per-user limits (docs/security.md)
  * @param linkSecurity      the cluster secret and TLS key store (docs/security.md)
+ * @param linkLossGrace     a registered worker whose link to the active head closed and that has not
+ *                          registered again this long after is down; zero leaves it to the node timeout
  */
 public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                          Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
-                         long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity) {
+                         long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity,
+                         Duration linkLossGrace) {
+
+    /** With the default link-loss grace: two heartbeat intervals. */
+    public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
+                      Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
+                      long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity) {
+        this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
+                maxBodyBytes, defaultQueue, access, linkSecurity, defaultLinkLossGrace(heartbeatInterval));
+    }
+
+    /**
+     * A live worker whose link merely dropped reconnects after 0.1, 0.2, 0.4 s...: two heartbeats leave
+     * room for several tries on a loaded machine while a killed worker's tasks still move well inside
+     * the node timeout.
+     */
+    public static Duration defaultLinkLossGrace(Duration heartbeatInterval) {
+        return heartbeatInterval.multipliedBy(2);
+    }
 
     /**
      * With the default access settings for the data directory, and no cluster secret nor TLS (in-process
@@ -49,6 +69,10 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
             throw new InvalidRequestException("node timeout (" + nodeTimeout + ") must be at least two heartbeat "
                     + "intervals (" + heartbeatInterval + "), or one late heartbeat would take a node down");
         }
+        if (linkLossGrace.isNegative()) {
+            throw new InvalidRequestException("link-loss grace must not be negative (0 turns it off), got "
+                    + linkLossGrace);
+        }
         if (maxRequeues < 0) {
             throw new InvalidRequestException("max requeues must not be negative");
         }
@@ -64,16 +88,21 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
 
     public HeadConfig withPort(int p) {
         return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity);
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace);
     }
 
     public HeadConfig withAccess(AccessSettings a) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, a, linkSecurity);
+                maxRequeues, maxBodyBytes, defaultQueue, a, linkSecurity, linkLossGrace);
     }
 
     public HeadConfig withLinkSecurity(LinkSecurity security) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access, security);
+                maxRequeues, maxBodyBytes, defaultQueue, access, security, linkLossGrace);
+    }
+
+    public HeadConfig withLinkLossGrace(Duration grace) {
+        return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, grace);
     }
 }

@@ -39,6 +39,10 @@ public final class HeadMain implements Callable<Integer> {
     String heartbeat;
     @Option(names = "--node-timeout", description = "a worker silent this long is down (default 5s)")
     String nodeTimeout;
+    @Option(names = "--link-loss-grace",
+            description = "a worker whose link closed and that is not back this long after is down "
+                    + "(default two heartbeats; 0 = only --node-timeout)")
+    String linkLossGrace;
     @Option(names = "--keep-completed", description = "how long finished jobs stay in plain qstat (default 5m)")
     String keepCompleted;
     @Option(names = "--max-requeues", description = "requeues after node failures before a task fails (default 3)")
@@ -192,9 +196,11 @@ public final class HeadMain implements Callable<Integer> {
         Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
                 : Path.of(System.getProperty("user.home"), ".hpc", "head", headName);
         HeadConfig d = HeadConfig.defaults(headName, clusterName, dir);
+        Duration beat = duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s"));
+        String grace = pick(linkLossGrace, file, "link-loss-grace", "");
         return new HeadConfig(headName, clusterName, pick(bind, file, "bind", d.bindHost()),
                 port != null ? port : Integer.parseInt(pick(null, file, "port", String.valueOf(d.port()))), dir,
-                duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s")),
+                beat,
                 duration("node-timeout", pick(nodeTimeout, file, "node-timeout", "5s")),
                 duration("keep-completed", pick(keepCompleted, file, "keep-completed", "5m")),
                 maxRequeues != null ? maxRequeues
@@ -202,7 +208,8 @@ public final class HeadMain implements Callable<Integer> {
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
                 dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
                         maxQueuedPerUser),
-                LinkSecurity.from(linkSettings(file)));
+                LinkSecurity.from(linkSettings(file)),
+                grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace));
     }
 
     /** The security settings of the file with the flags over them (read by {@link LinkSecurity#from}). */

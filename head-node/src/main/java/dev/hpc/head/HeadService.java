@@ -22,6 +22,7 @@ import dev.hpc.head.state.Effect;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -390,6 +391,41 @@ public final class HeadService implements AutoCloseable {
                 effects.deliver(kill);
             }
         });
+    }
+
+    /**
+     * The link of a registered worker to this head closed. A killed worker's link closes at once (the
+     * kernel resets its connection), long before its silence reaches the node timeout; a live worker
+     * reconnects and registers again within the link-loss grace. So a node that was not heard from
+     * again (no registration, no heartbeat) by the end of the grace, and has no link by then, is down,
+     * exactly as if it had been silent past the timeout. A standby ignores closes: the witness rule of
+     * takeover counts heartbeats, not links; a head that is no longer active when the grace ends does
+     * nothing either. Silent nodes whose link never closes (a cut cable) still wait for the timeout.
+     *
+     * @param linkedAgain whether the node has a link to this head again (asked when the grace ends)
+     */
+    public void linkClosed(String node, java.util.function.BooleanSupplier linkedAgain) {
+        Duration grace = config.linkLossGrace();
+        if (grace.isZero()) {
+            return;
+        }
+        // Taken on the state thread, after every heartbeat that came on the closed link: whatever is
+        // heard from the node later came on a new link.
+        whileActive("closed link of " + node, () -> {
+            Instant closedAt = clock.instant();
+            ticker.schedule(() -> whileActive("closed link of " + node, () -> loseIfGone(node, closedAt,
+                    linkedAgain)), grace.toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void loseIfGone(String node, Instant closedAt, java.util.function.BooleanSupplier linkedAgain) {
+        if (linkedAgain.getAsBoolean() || !state.unheardSince(node, closedAt)) {
+            return;
+        }
+        long graceMs = config.linkLossGrace().toMillis();
+        LOG.warning("node " + node + " lost its link and was not back within " + graceMs + " ms: marking it down");
+        applyNow(new Command.LoseNode(node, "link closed, not back within " + graceMs + " ms",
+                EndReason.NODE_FAILURE, clock.instant()));
     }
 
     /**

@@ -25,6 +25,7 @@ public final class HeadVerticle extends VerticleBase {
     private final Clock clock;
     private HttpServer server;
     private Router router;
+    private volatile WorkerGateway gateway;
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -41,7 +42,7 @@ public final class HeadVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         router = Router.router(vertx);
-        WorkerGateway gateway = new WorkerGateway(head, witnesses, clock);
+        gateway = new WorkerGateway(head, witnesses, clock);
         head.effectSink(gateway);
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
@@ -65,6 +66,11 @@ public final class HeadVerticle extends VerticleBase {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Registered workers with an open link to this head, once started. */
+    public int linkedWorkers() {
+        return gateway.connectedWorkers();
     }
 
     /** The routes served, once started; tests compare them with the API's description. */

@@ -109,6 +109,8 @@ public final class WorkerGateway implements EffectSink {
                 links.remove(ws);
                 if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
                     spawnHooks.linkClosed(node[0]);
+                    String name = node[0];
+                    head.linkClosed(name, () -> sessions.containsKey(name));
                 }
             });
             ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));

@@ -250,6 +250,19 @@ public final class ClusterState {
         return out;
     }
 
+    /**
+     * Whether a node would still be judged by the failure detector (up, or holding work) and nothing
+     * was heard from it (no heartbeat, no registration) since {@code since}.
+     */
+    public boolean unheardSince(String node, Instant since) {
+        NodeEntry n = nodes.get(node);
+        if (n == null) {
+            return false;
+        }
+        Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
+        return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
+    }
+
     private NodeInfo nodeRecord(NodeEntry n) {
         List<String> names = new ArrayList<>(n.attempts.size());
         for (long a : n.attempts) {

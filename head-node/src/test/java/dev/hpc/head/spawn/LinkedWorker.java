@@ -22,7 +22,7 @@ import java.util.function.Predicate;
  * A worker on the real link that runs nothing: it registers, heartbeats with the attempts it was
  * launched, records what the head sends, and sends what the test says.
  */
-final class LinkedWorker implements AutoCloseable {
+public final class LinkedWorker implements AutoCloseable {
     private final String node;
     private final BlockingQueue<WireMessage.FromHead> inbox = new LinkedBlockingQueue<>();
     private final List<Long> running = new CopyOnWriteArrayList<>();
@@ -37,12 +37,21 @@ final class LinkedWorker implements AutoCloseable {
         this.node = node;
     }
 
-    static LinkedWorker connect(String baseUrl, String node) throws Exception {
+    public static LinkedWorker connect(String baseUrl, String node) throws Exception {
+        return connect(baseUrl, node, List.of());
+    }
+
+    /** A worker that registers running the given attempts, as one does after its link dropped. */
+    public static LinkedWorker connect(String baseUrl, String node, List<WireMessage.RunningTask> runs)
+            throws Exception {
         LinkedWorker w = new LinkedWorker(node);
+        for (WireMessage.RunningTask r : runs) {
+            w.running.add(r.attemptId());
+        }
         URI uri = URI.create(baseUrl.replace("http://", "ws://") + "/api/v1/workers/link");
         w.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, w.listener())
                 .get(10, TimeUnit.SECONDS);
-        w.send(new WireMessage.Register(node, "machine-" + node, 2, 8L << 30, Map.of(), "", List.of(), List.of(),
+        w.send(new WireMessage.Register(node, "machine-" + node, 2, 8L << 30, Map.of(), "", List.copyOf(runs), List.of(),
                 new Health(0.1, 6L << 30, 100L << 30, true, "")));
         w.next(WireMessage.Welcome.class, m -> true);
         w.beats.scheduleAtFixedRate(() -> w.send(new WireMessage.Heartbeat(new Health(0.1, 6L << 30, 100L << 30, true,
@@ -71,12 +80,12 @@ final class LinkedWorker implements AutoCloseable {
         };
     }
 
-    synchronized void send(WireMessage message) {
+    public synchronized void send(WireMessage message) {
         socket.sendText(WireCodec.encode(message), true).join();
     }
 
     /** The next message of the type that matches; others are skipped. */
-    <T extends WireMessage.FromHead> T next(Class<T> type, Predicate<T> test) throws InterruptedException {
+    public <T extends WireMessage.FromHead> T next(Class<T> type, Predicate<T> test) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
             WireMessage.FromHead m = inbox.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -90,7 +99,7 @@ final class LinkedWorker implements AutoCloseable {
     }
 
     /** The link drops, as when the worker dies. */
-    void kill() {
+    public void kill() {
         beats.shutdownNow();
         socket.abort();
     }
