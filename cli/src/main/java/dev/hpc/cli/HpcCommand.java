@@ -1,7 +1,10 @@
 package dev.hpc.cli;
 
 import dev.hpc.cli.local.LocalCommand;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,12 +13,37 @@ import picocli.CommandLine.Spec;
 /** {@code hpc}: the top command; every tool is one of its subcommands. */
 @Command(name = "hpc", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
         description = "Batch jobs on a cluster that looks like one machine.",
-        subcommands = {QsubCommand.class, QstatCommand.class, QdelCommand.class, QholdCommand.class,
-                QrlsCommand.class, QalterCommand.class, PbsnodesCommand.class, LocalCommand.class, ClusterCommand.class,
-                WorkerCommand.class, EventsCommand.class, AdminCommand.class, dev.hpc.cli.bench.BenchCommand.class,
-                DshCommand.class, PeekCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
 public final class HpcCommand implements Callable<Integer> {
+    /**
+     * Every subcommand by the name (or alias) typed, in the order {@code hpc --help} lists them. They are
+     * added by {@link HpcMain} rather than named in {@code @Command(subcommands)} because picocli builds the
+     * model of every listed subcommand by reflection, which costs a one-shot {@code qstat} more than its
+     * request; {@link HpcMain} builds only the one that runs when the command line names it.
+     */
+    static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Supplier<Object>> subcommands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("qsub", QsubCommand::new);
+        m.put("qstat", QstatCommand::new);
+        m.put("qdel", QdelCommand::new);
+        m.put("qhold", QholdCommand::new);
+        m.put("qrls", QrlsCommand::new);
+        m.put("qalter", QalterCommand::new);
+        m.put("pbsnodes", PbsnodesCommand::new);
+        m.put("local", LocalCommand::new);
+        m.put("cluster", ClusterCommand::new);
+        m.put("worker", WorkerCommand::new);
+        m.put("events", EventsCommand::new);
+        m.put("admin", AdminCommand::new);
+        m.put("bench", dev.hpc.cli.bench.BenchCommand::new);
+        m.put("dsh", DshCommand::new);
+        m.put("qpeek", PeekCommand::new);
+        m.put("help", CommandLine.HelpCommand::new);
+        return m;
+    }
+
     @Spec
     CommandSpec spec;
 

@@ -7,6 +7,7 @@ import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -30,7 +31,7 @@ public final class HpcMain {
 
     /** Runs one command line; never exits the JVM. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        int code = commandLine(out, err).execute(args);
+        int code = commandLine(out, err, args).execute(args);
         out.flush();
         err.flush();
         return code;
@@ -38,7 +39,24 @@ public final class HpcMain {
 
     /** The whole command tree, writing to {@code out} and {@code err}. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        return commandLine(out, err, new String[0]);
+    }
+
+    /**
+     * The command tree that {@code args} need: when the first argument names a subcommand ({@code qstat 42},
+     * as every bin/ launcher passes), {@code hpc} with that subcommand alone, which parses and runs the
+     * same; otherwise ({@code hpc --help}, {@code hpc help qstat}, a typo that wants suggestions) the whole
+     * tree.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new HpcCommand());
+        String asked = args.length > 0 ? (args[0].equals("peek") ? "qpeek" : args[0]) : "";
+        boolean one = HpcCommand.SUBCOMMANDS.containsKey(asked) && !asked.equals("help");
+        HpcCommand.SUBCOMMANDS.forEach((name, command) -> {
+            if (!one || name.equals(asked)) {
+                cl.addSubcommand(command.get());
+            }
+        });
         cl.setOut(out);
         cl.setErr(err);
         cl.setExpandAtFiles(false);
@@ -47,9 +65,9 @@ public final class HpcMain {
         // qsub reads '--' itself (QsubArgs: the command to run follows it); picocli would swallow it
         // as its own end of options and qsub would take the command for a script. No argument can
         // hold a NUL, so this delimiter never matches.
-        cl.getSubcommands().get("qsub").setEndOfOptionsDelimiter("\0");
+        Optional.ofNullable(cl.getSubcommands().get("qsub")).ifPresent(q -> q.setEndOfOptionsDelimiter("\0"));
         // hpc dsh PROGRAM ARGS...: the program's own options follow it untouched
-        cl.getSubcommands().get("dsh").setStopAtPositional(true);
+        Optional.ofNullable(cl.getSubcommands().get("dsh")).ifPresent(d -> d.setStopAtPositional(true));
         return cl;
     }
 

@@ -23,7 +23,10 @@ public final class ApiToken {
     private static final Set<PosixFilePermission> TOO_OPEN = Set.of(PosixFilePermission.GROUP_READ,
             PosixFilePermission.GROUP_WRITE, PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
 
-    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+    /** In a holder so that a command that only reads its token does not set up the security providers. */
+    private static final class Random {
+        static final java.security.SecureRandom SOURCE = new java.security.SecureRandom();
+    }
 
     private final String value;
     private final String advice;
@@ -63,7 +66,7 @@ public final class ApiToken {
     /** A new random token: 32 bytes from {@link java.security.SecureRandom}, URL-safe Base64 without padding. */
     public static String generate() {
         byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        Random.SOURCE.nextBytes(bytes);
         return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 

@@ -203,7 +203,13 @@ public final class HeadClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER);
-        tls.ifPresent(builder::sslContext);
+        if (tls.isPresent()) {
+            builder.sslContext(tls.get());
+        } else if (!https) {
+            // SSLParameters given here keep the client from asking the context for its defaults, which
+            // would set it up at once; empty parameters leave every TLS engine at its own defaults
+            builder.sslContext(new DeferredTlsContext()).sslParameters(new javax.net.ssl.SSLParameters());
+        }
         this.http = builder.build();
     }
 
