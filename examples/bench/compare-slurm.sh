@@ -145,7 +145,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 2 --cores 8 --cluster compare >&2
 t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$ROOT/bin/qsub" -h >/dev/null; done; t1=$(now)
 H_QSUB=$(calc "$QSUB / ($t1 - $t0)")
-"$ROOT/bin/hpc" bench submit --jobs "$JOBS" --clients 4 --qsub 0 --json > "$WORK/hpc-submit.json"
+"$ROOT/bin/hpc" bench submit --jobs "$JOBS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
 "$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --json > "$WORK/hpc-throughput.json"
 : > "$WORK/hpc-lat"
 for ((i = 0; i < LAT; i++)); do
@@ -165,7 +165,7 @@ echo
 echo "side by side on $(nproc) cores, $JOBS jobs, $LAT latency runs, $QSUB submissions in a shell loop"
 printf '%-48s %12s %12s %8s\n' "" "Slurm" "hpc" "ratio"
 printf '%-48s %12s %12s %8s\n' "submissions/s, command in a shell loop (held)" "$S_SUBMIT" "$H_QSUB" "$(calc "$H_QSUB / $S_SUBMIT")"
-printf '%-48s %12s %12s %8s\n' "submissions/s, hpc REST API with 4 clients" "-" "$H_API" "$(calc "$H_API / $S_SUBMIT")"
+printf '%-48s %12s %12s %8s\n' "submissions/s, hpc REST API with 16 clients" "-" "$H_API" "$(calc "$H_API / $S_SUBMIT")"
 printf '%-48s %12s %12s %8s\n' "trivial jobs completed/s, 4 submitters" "$S_THROUGHPUT" "$H_THROUGHPUT" "$(calc "$H_THROUGHPUT / $S_THROUGHPUT")"
 printf '%-48s %12s %12s %8s\n' "submit to start, median ms, command line" "$S_LAT" "$H_LAT" "$(calc "$S_LAT / $H_LAT")"
 printf '%-48s %12s %12s %8s\n' "submit to start, median ms, hpc API (head clock)" "-" "$H_APILAT" "-"

@@ -355,7 +355,8 @@ class NodeFailureIT {
 
     /** {@code hpc GROUP COMMAND --server HEAD ARGS...} in this JVM, for the commands under a group. */
     private static Cli.Result hpc(RealCluster c, String group, String command, String... args) {
-        List<String> all = new ArrayList<>(List.of(group, command, "--server", c.server()));
+        List<String> all = new ArrayList<>(List.of(group, command, "--server", c.server(), "--token-file",
+                c.tokenFile().toString()));
         all.addAll(List.of(args));
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
