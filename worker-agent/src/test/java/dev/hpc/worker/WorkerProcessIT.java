@@ -48,7 +48,7 @@ class WorkerProcessIT {
         Path out = tmp.resolve("agent.out");
         agent = new ProcessBuilder(java, "-jar", jar, "--name", "itnode", "--heads", head.address(),
                 "--spool-dir", tmp.resolve("spool").toString(), "--kill-grace", "1s", "--cores", "2",
-                "--memory", "1gb", "--insecure-no-secret")
+                "--memory", "1gb", "--insecure-no-secret", "--allow-root-jobs")
                 .redirectOutput(out.toFile())
                 .redirectError(tmp.resolve("agent.err").toFile())
                 .start();
