@@ -130,7 +130,8 @@ class TlsIT {
 
     private List<String> worker(String name, String head, Path secret, Path pem) {
         return List.of(java(), "-jar", HOME.resolve("worker-agent/target/hpc-worker.jar").toString(), "--name", name,
-                "--heads", head, "--cores", "2", "--spool-dir", dir.resolve(name).toString(), "--cluster-secret-file", secret.toString(), "--tls-ca", pem.toString());
+                "--heads", head, "--cores", "2", "--spool-dir", dir.resolve(name).toString(), "--cluster-secret-file",
+                secret.toString(), "--tls-ca", pem.toString(), "--allow-root-jobs");
     }
 
     private void start(String name, List<String> command) throws IOException {
