@@ -173,6 +173,27 @@ class HeadClientTest {
     }
 
     @Test
+    void afterAHeadBrokeAConnectionASubmissionRedirectedThereProbesItInsteadOfSendingItInDoubt() throws Exception {
+        Job job = aQueuedJob(6, "x");
+        Map<String, Object> created = Map.of("id", job.id().toString(), "job", Codec.toMap(job, true));
+        AtomicInteger asked = new AtomicInteger();
+        // the killed head's connections break; the standby names it twice, then has taken over
+        try (FakeHead killed = new FakeHead(r -> FakeHead.Reply.CLOSE);
+             FakeHead standby = new FakeHead(r -> asked.incrementAndGet() <= 2
+                     ? FakeHead.Reply.redirect(killed.address(), r) : FakeHead.Reply.json(201, created))) {
+            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadClient.Settings.defaults()
+                    .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+            SubmitRequest request = new SubmitRequest("echo hi\n", List.of(), "", "h", "/tmp", Map.of());
+            HpcException inDoubt = assertThrows(HpcException.class, () -> client.submit(request));
+            assertTrue(inDoubt.getMessage().contains("may or may not"), inDoubt.getMessage());
+
+            assertEquals(job.id(), client.submit(request).id());
+            assertEquals(1, killed.requests.stream().filter(r -> r.method().equals("POST")).count(),
+                    "the second submission was never sent to the broken head");
+        }
+    }
+
+    @Test
     void readsAreRetriedOnTheNextHeadWhenAConnectionDrops() throws Exception {
         Job job = aQueuedJob(1, "x");
         try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE); FakeHead other = serving(job)) {

@@ -163,6 +163,8 @@ public final class HeadClient {
     private final ApiToken token;
     private final Settings settings;
     private final HttpClient http;
+    /** Heads whose connection broke lately, by address: a submission probes them first. */
+    private final java.util.concurrent.ConcurrentMap<String, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile int preferred;
 
     /**
@@ -524,6 +526,12 @@ public final class HeadClient {
             for (int i = 0; i < targets.size() && jumpTo < 0; i++) {
                 int idx = (first + i) % targets.size();
                 HttpResponse<String> response;
+                if (!retryAfterSend && suspects.containsKey(names.get(idx)) && !answersProbe(targets.get(idx))) {
+                    // a submission must not go down a kept-alive connection to a head that has just died:
+                    // its refusal would read as "may or may not have been accepted"
+                    failures.put(names.get(idx), "did not answer since its connection broke");
+                    continue;
+                }
                 try {
                     response = http.send(request(targets.get(idx), method, path, body),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -533,12 +541,14 @@ public final class HeadClient {
                 } catch (javax.net.ssl.SSLException e) {
                     throw ClientTls.failure(names.get(idx), e);
                 } catch (HttpTimeoutException e) {
+                    suspects.put(names.get(idx), System.nanoTime());
                     if (!retryAfterSend) {
                         throw maybeApplied(idx, "did not answer within " + seconds(settings.requestTimeout()));
                     }
                     failures.put(names.get(idx), "no answer within " + seconds(settings.requestTimeout()));
                     continue;
                 } catch (IOException e) {
+                    suspects.put(names.get(idx), System.nanoTime());
                     if (!retryAfterSend) {
                         throw maybeApplied(idx, "closed the connection (" + describe(e) + ")");
                     }
@@ -592,6 +602,24 @@ public final class HeadClient {
             redirects = 0;
             Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
             backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+        }
+    }
+
+    /**
+     * Whether the head answers a cheap read now, on a fresh or working connection; a failed probe also
+     * takes the broken connection out of the client's pool. Any HTTP answer clears the suspicion.
+     */
+    private boolean answersProbe(URI base) {
+        try {
+            http.send(HttpRequest.newBuilder(base.resolve(API + "/cluster")).timeout(settings.connectTimeout()
+                    .plus(settings.connectTimeout())).GET().build(), HttpResponse.BodyHandlers.discarding());
+            suspects.remove(base.getRawAuthority());
+            return true;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted while waiting for the head at " + base.getRawAuthority());
         }
     }
 
