@@ -94,8 +94,9 @@ class SecurityIT {
             assertEquals("sleeper", after.spec().name());
             assertTrue(after.tasks().stream().allMatch(t -> t.holds().isEmpty()), "no hold was set: " + after);
 
-            Cli.Result peek = asA.run("qpeek", running);
-            assertEquals(0, peek.exitCode(), "the owner may read the output: " + peek.describe());
+            // RUNNING is set when the head dispatches; the worker has the output once it has started the task
+            Poll.until("the owner to read the output of " + running, Duration.ofSeconds(30),
+                    () -> asA.run("qpeek", running).exitCode() == 0, () -> asA.run("qpeek", running).describe());
             Cli.Result qdel = asA.run("qdel", running);
             assertEquals(0, qdel.exitCode(), "the owner may cancel: " + qdel.describe());
 
