@@ -46,25 +46,25 @@ public final class NodeAdminRoutes {
 
     private void offline(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "take nodes offline");
-        JsonFields body = body(ctx, NOTE_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
         reply(ctx, head.setOffline(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void clear(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "clear nodes");
-        JsonFields body = body(ctx, NOTE_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
         reply(ctx, head.clearNode(ctx.pathParam("name"), who(ctx)), Codec::toMap);
     }
 
     private void drain(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "drain nodes");
-        JsonFields body = body(ctx, NOTE_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
         reply(ctx, head.drainNode(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void stop(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "stop workers");
-        JsonFields body = body(ctx, STOP_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, STOP_FIELDS);
         reply(ctx, head.stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx)), Codec::toMap);
     }
 
@@ -90,24 +90,7 @@ public final class NodeAdminRoutes {
         return note;
     }
 
-    /** The optional JSON body; a {@code user} in it other than the token's is refused (admins excepted). */
-    private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
-        JsonFields body = rawBody(ctx, allowed);
-        JobAccess.checkActAs(Authenticator.caller(ctx), body.string("user", ""));
-        return body;
-    }
 
-    /** The optional JSON body; none, or an empty one, is an empty object. */
-    private static JsonFields rawBody(RoutingContext ctx, Set<String> allowed) {
-        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
-            return JsonFields.of(Map.of());
-        }
-        String text = dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
-        if (text.isBlank()) {
-            return JsonFields.of(Map.of());
-        }
-        return Json.readObject(text).allowOnly(allowed);
-    }
 
     /** Who asks, for the node's note and the alert: the token's user. */
     private static String who(RoutingContext ctx) {

@@ -8,7 +8,6 @@ import dev.hpc.api.JsonFields;
 import dev.hpc.api.QueueInfo;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
-import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.state.Holds;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -57,7 +56,7 @@ public final class SchedulingRoutes {
     }
 
     private void alter(RoutingContext ctx) {
-        JsonFields body = body(ctx, ALTER_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, ALTER_FIELDS);
         if (!body.has("options")) {
             throw new InvalidRequestException("say what to change: a body {\"options\": [\"-N\", \"newname\", "
                     + "\"-l\", \"walltime=01:00:00\"]} with qalter options -N, -p, -l, -q");
@@ -68,36 +67,20 @@ public final class SchedulingRoutes {
     }
 
     private void hold(RoutingContext ctx) {
-        JsonFields body = body(ctx, HOLD_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
         reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
                 Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
     }
 
     private void release(RoutingContext ctx) {
-        JsonFields body = body(ctx, HOLD_FIELDS);
+        JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
         reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
                 Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
     }
 
     // ------------------------------------------------------------------ plumbing
 
-    /** The optional JSON body; a {@code user} in it other than the token's is refused (admins excepted). */
-    private static JsonFields body(RoutingContext ctx, Set<String> allowed) {
-        JsonFields body = rawBody(ctx, allowed);
-        JobAccess.checkActAs(Authenticator.caller(ctx), body.string("user", ""));
-        return body;
-    }
 
-    private static JsonFields rawBody(RoutingContext ctx, Set<String> allowed) {
-        if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
-            return JsonFields.of(Map.of());
-        }
-        String text = dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
-        if (text.isBlank()) {
-            return JsonFields.of(Map.of());
-        }
-        return Json.readObject(text).allowOnly(allowed);
-    }
 
     private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {
         result.whenComplete((value, error) -> {
