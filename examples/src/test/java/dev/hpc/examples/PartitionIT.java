@@ -88,6 +88,21 @@ class PartitionIT {
         }
     }
 
+    /** How many workers head {@code port} heard lately: a standby's witnesses of who commands them. */
+    private int workersHeard(int port) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+            Map<?, ?> workers = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("workers");
+            return ((Number) workers.get("up")).intValue();
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     /** The roles head {@code port} sees for every head, by name. */
     private Map<String, String> view(int port) {
         Map<String, String> out = new java.util.TreeMap<>();
@@ -166,6 +181,9 @@ class PartitionIT {
                 HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
                 .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
+        // the standby must have heard the workers say they obey head1 before the cut: a standby that has
+        // heard no worker at all may take over (a cluster without workers must still fail over)
+        await("head2 to hear both workers", Duration.ofSeconds(60), () -> workersHeard(http[1]) == 2);
 
         Map<String, Integer> activeSightings = new ConcurrentHashMap<>();
         AtomicBoolean watching = new AtomicBoolean(true);
