@@ -73,7 +73,11 @@ final class LoadBench {
         out.flush();
     }
 
-    /** Waits until no job submitted by the benchmark is left unfinished. */
+    /**
+     * Waits until no job submitted by the benchmark is left unfinished, asking every 100 ms as
+     * {@code compare-slurm.sh} asks Slurm's {@code squeue}: each poll of an array fetches its whole
+     * state, and a tighter poll took the head's time from the jobs it measures.
+     */
     static void awaitDone(HeadClient head, List<String> ids, Duration timeout) {
         Instant end = Instant.now().plus(timeout);
         int from = 0;
@@ -87,7 +91,7 @@ final class LoadBench {
                 throw new UsageException("gave up after " + timeout.toSeconds() + " s: job " + ids.get(from)
                         + " is still " + j.state() + " (" + (ids.size() - from) + " jobs unfinished)");
             }
-            sleep(20);
+            sleep(100);
         }
     }
 

@@ -14,6 +14,7 @@ import dev.hpc.head.store.JobStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -23,6 +24,12 @@ import java.util.logging.Logger;
  * and a cold start of any head finds a recent copy. Token records go into the head's token registry
  * too, so that a standby accepts the active head's tokens the moment it takes over. A copy of everything at the start, then every
  * change as the maps report it.
+ *
+ * <p>Job changes are gathered for {@link #JOB_DELAY} and written together, each job once in its newest
+ * version: a short job is submitted, started and ended within that time, and writing all three to H2
+ * (after parsing each) cost the standby more than the active head spent on the job. Nothing waits for
+ * this copy (the replicated maps are what a takeover starts from), and {@link #close} writes what is
+ * gathered before the head becomes active, so the newest version is always the one written last.
  */
 final class StandbyMirror implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(StandbyMirror.class.getName());
@@ -32,14 +39,35 @@ final class StandbyMirror implements AutoCloseable {
     private UUID nodesListener;
     private UUID tokensListener;
     private final TokenRegistry tokens;
+    static final java.time.Duration JOB_DELAY = java.time.Duration.ofMillis(100);
+    /** The newest body of each job changed since the last write, by number; guarded by itself. */
+    private final Map<Long, String> gathered = new java.util.LinkedHashMap<>();
+    private boolean writeScheduled;
+    /** Set by {@link #start}, shut by {@link #close}: a head may be standby more than once. */
+    private volatile java.util.concurrent.ScheduledExecutorService writer;
+
+    private final java.time.Duration jobDelay;
 
     StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens) {
+        this(cluster, store, tokens, JOB_DELAY);
+    }
+
+    StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens, java.time.Duration jobDelay) {
+        this.jobDelay = jobDelay;
         this.cluster = cluster;
         this.store = store;
         this.tokens = tokens;
     }
 
     void start() {
+        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "standby-mirror");
+            t.setDaemon(true);
+            return t;
+        });
+        // close() writes what is gathered itself, at once, rather than waiting for the gathering time
+        w.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        writer = w;
         jobsListener = cluster.jobs().addEntryListener(new JobsListener(), true);
         nodesListener = cluster.nodes().addEntryListener(new NodesListener(), true);
         tokensListener = cluster.tokens().addEntryListener(new TokensListener(), true);
@@ -64,10 +92,54 @@ final class StandbyMirror implements AutoCloseable {
     }
 
     private void job(EntryEvent<Long, String> e) {
+        java.util.concurrent.ScheduledExecutorService w = writer;
+        synchronized (gathered) {
+            // events of one key arrive in order, so the last body put is the newest
+            gathered.put(e.getKey(), e.getValue());
+            if (writeScheduled || w == null) {
+                return;
+            }
+            writeScheduled = true;
+        }
         try {
-            store.write(List.of(Codec.readJob(Json.readObject(e.getValue()))), List.of());
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "cannot mirror job " + e.getKey(), ex);
+            w.schedule(this::writeGathered, jobDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            synchronized (gathered) {
+                writeScheduled = false; // close() writes what is gathered
+            }
+        }
+    }
+
+    /**
+     * Hands the gathered jobs to the store as one write. It does not wait for the commit: the store
+     * commits writes in the order it is given them, so what a head writes once active comes after.
+     */
+    private void writeGathered() {
+        Map<Long, String> bodies;
+        synchronized (gathered) {
+            bodies = new java.util.LinkedHashMap<>(gathered);
+            gathered.clear();
+            writeScheduled = false;
+        }
+        List<Job> jobs = new ArrayList<>(bodies.size());
+        for (Map.Entry<Long, String> b : bodies.entrySet()) {
+            try {
+                jobs.add(Codec.readJob(Json.readObject(b.getValue())));
+            } catch (RuntimeException ex) {
+                LOG.log(Level.WARNING, "cannot mirror job " + b.getKey(), ex);
+            }
+        }
+        store.write(jobs, List.of(), bodies).whenComplete((v, ex) -> {
+            if (ex != null) {
+                LOG.log(Level.WARNING, "cannot mirror " + jobs.size() + " jobs", ex);
+            }
+        });
+    }
+
+    /** The body of job {@code number} gathered and not yet handed to the store; for tests. */
+    Optional<String> gathered(long number) {
+        synchronized (gathered) {
+            return Optional.ofNullable(gathered.get(number));
         }
     }
 
@@ -143,5 +215,19 @@ final class StandbyMirror implements AutoCloseable {
             cluster.tokens().removeEntryListener(tokensListener);
             jobsListener = null;
         }
+        java.util.concurrent.ScheduledExecutorService w = writer;
+        if (w != null) {
+            w.shutdown();
+            try {
+                // a gathering under way is only parsing: it hands its write over within milliseconds
+                if (!w.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    LOG.warning("the standby's last mirror gathering did not end within 30 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            writer = null;
+        }
+        writeGathered();
     }
 }

@@ -85,7 +85,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         return lastCommit;
     }
 
-    private record Write(List<Job> jobs, List<NodeInfo> nodes, CompletableFuture<Void> done) {
+    /** {@code bodies}: jobs' JSON as already rendered by {@link Codec} (a standby's mirror has it), by number. */
+    private record Write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies, CompletableFuture<Void> done) {
     }
 
     private JobStore(Connection write, Connection read, Connection tokens) {
@@ -100,7 +101,10 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     public static JobStore open(Path dir) {
         try {
             Files.createDirectories(dir);
-            String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("hpc") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE";
+            // in-place LOBs up to 32 KiB: a job's body (~1-2 KiB) in H2's separate LOB storage made every
+            // commit create and delete a LOB, 2.5 times the cost of the row itself (docs/performance.md)
+            String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("hpc")
+                    + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;MAX_LENGTH_INPLACE_LOB=32768";
             Connection write = DriverManager.getConnection(url, "hpc", "");
             write.setAutoCommit(false);
             migrate(write);
@@ -174,6 +178,14 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
 
     /** Queues jobs and nodes to be written; the future completes once they are committed. */
     public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes) {
+        return write(jobs, nodes, Map.of());
+    }
+
+    /**
+     * As {@link #write(List, List)}, with the jobs' bodies already rendered as {@code Json.write(Codec.toMap(job,
+     * true))}, by job number, so that they are not rendered again; a job missing from {@code bodies} is rendered.
+     */
+    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         if (jobs.isEmpty() && nodes.isEmpty()) {
             done.complete(null);
@@ -183,7 +195,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
             done.completeExceptionally(new HpcException("the store is closing"));
             return done;
         }
-        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), done));
+        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), done));
         return done;
     }
 
@@ -225,9 +237,16 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private void commit(List<Write> batch) throws SQLException {
         Map<Long, Job> jobs = new LinkedHashMap<>();
         Map<String, NodeInfo> nodes = new LinkedHashMap<>();
+        Map<Long, String> rendered = new java.util.HashMap<>();
         for (Write w : batch) {
             for (Job j : w.jobs) {
-                jobs.merge(j.id().number(), j, (a, b) -> a.version() > b.version() ? a : b);
+                Job kept = jobs.merge(j.id().number(), j, (a, b) -> a.version() > b.version() ? a : b);
+                String body = w.bodies.get(j.id().number());
+                if (kept == j && body != null) {
+                    rendered.put(j.id().number(), body);
+                } else if (kept == j) {
+                    rendered.remove(j.id().number());
+                }
             }
             for (NodeInfo n : w.nodes) {
                 nodes.put(n.name(), n);
@@ -235,7 +254,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         }
         Map<Long, String> jobBodies = new LinkedHashMap<>();
         for (Job j : jobs.values()) {
-            jobBodies.put(j.id().number(), Json.write(Codec.toMap(j, true)));
+            String body = rendered.get(j.id().number());
+            jobBodies.put(j.id().number(), body != null ? body : Json.write(Codec.toMap(j, true)));
         }
         Map<String, String> nodeBodies = new LinkedHashMap<>();
         for (NodeInfo n : nodes.values()) {
