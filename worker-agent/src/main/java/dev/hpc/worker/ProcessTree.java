@@ -32,19 +32,58 @@ public final class ProcessTree {
         }
     }
 
-    /** The stat of one process, empty when it does not exist (any more). */
+    /**
+     * The stat of one process, empty when it does not exist (any more). It reads only the start of the
+     * line, up to the session id, into bytes: every task's end scans the stat of every process on the
+     * node, and reading and splitting whole lines as strings was half of an idle worker's CPU time.
+     */
     public static Optional<Stat> stat(long pid) {
-        try {
-            String line = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"), StandardCharsets.UTF_8);
-            // the command name is in parentheses and may itself hold spaces and parentheses
-            int close = line.lastIndexOf(')');
-            String[] f = line.substring(close + 2).split(" ");
-            return Optional.of(new Stat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]),
-                    Long.parseLong(f[3])));
+        byte[] b = new byte[STAT_PREFIX];
+        int n;
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/stat")) {
+            n = in.readNBytes(b, 0, b.length);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+        return parseStat(pid, b, n);
     }
+
+    /** The fields of the first {@code n} bytes of a stat line; empty when they are not all there. */
+    static Optional<Stat> parseStat(long pid, byte[] b, int n) {
+        // the command name is in parentheses and may itself hold spaces and parentheses; no later field does
+        int close = n - 1;
+        while (close >= 0 && b[close] != ')') {
+            close--;
+        }
+        int at = close + 2;
+        if (close < 0 || at >= n) {
+            return Optional.empty();
+        }
+        char state = (char) b[at];
+        at += 2;
+        long[] fields = new long[3]; // parent, group, session
+        for (int k = 0; k < fields.length; k++) {
+            boolean negative = at < n && b[at] == '-';
+            if (negative) {
+                at++;
+            }
+            int start = at;
+            long v = 0;
+            while (at < n && b[at] >= '0' && b[at] <= '9') {
+                v = v * 10 + (b[at] - '0');
+                at++;
+            }
+            if (at == start || at >= n) {
+                return Optional.empty();
+            }
+            fields[k] = negative ? -v : v;
+            at++;
+        }
+        return Optional.of(new Stat(pid, state, fields[0], fields[1], fields[2]));
+    }
+
+    /** Enough of a stat line for its first six fields: a pid, a name of at most 16 bytes, a state and three ids. */
+    private static final int STAT_PREFIX = 192;
 
     /**
      * Every live process that belongs to the task led by {@code leader}: its session, its process
