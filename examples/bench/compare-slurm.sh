@@ -4,7 +4,10 @@
 # the same run, then both sets of figures and the ratios.
 #
 #   usage (as root, from the repository root, after mvn -q -DskipTests package):
-#     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M]
+#     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W]
+#
+# Both get W unmeasured trivial jobs first (default 200; hpc also W submissions), so that the
+# figures are of running systems rather than of the JVMs' first minute.
 #
 # Slurm gets the high-throughput guide's limits with batch_sched_delay=0 (the guide's delay of
 # 20 s would hold every single job back; with it removed Slurm was fastest here) and one node
@@ -15,12 +18,14 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JOBS=1000
 LAT=20
 QSUB=100
+WARMUP=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) JOBS=$2; shift 2 ;;
     --latency-runs) LAT=$2; shift 2 ;;
     --qsub-runs) QSUB=$2; shift 2 ;;
-    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M]" >&2; exit 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (it installs and starts Slurm's daemons)" >&2; exit 2; }
@@ -33,6 +38,10 @@ PIDS=()
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.2f\", $* }"; }
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# ms of each call of a command, one per line into FILE, timed by bash itself (no date process per call)
+timed() { local file=$1 s; shift; s=$EPOCHREALTIME; "$@" >/dev/null 2>&1 </dev/null || true
+  awk -v a="$s" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }' >> "$file"; }
 
 cleanup() {
   set +e
@@ -111,9 +120,16 @@ queue_empty() { [ -z "$(squeue -h -r -o %i 2>/dev/null)" ]; }
 wait_empty() { local n; for n in $(seq 6000); do queue_empty && return 0; sleep 0.1; done; log "Slurm's queue did not empty"; return 1; }
 SB=(sbatch --parsable --output=/dev/null --error=/dev/null)
 
+# a warm-up that is not measured, as for hpc below (whose JVMs compile their hot code in the first minute)
+for ((i = 0; i < WARMUP; i++)); do "${SB[@]}" --wrap=true >/dev/null; done; wait_empty
 # submissions accepted per second: held jobs, as for hpc (acceptance alone), then cancelled
 t0=$(now); for ((i = 0; i < QSUB; i++)); do "${SB[@]}" --hold --wrap=true >/dev/null; done; t1=$(now)
 S_SUBMIT=$(calc "$QSUB / ($t1 - $t0)")
+# one call at a time, as a tool calls them once per job: sbatch, and squeue of one (held) job
+: > "$WORK/s-sbatch"; : > "$WORK/s-squeue"
+HELD=$("${SB[@]}" --hold --wrap=true)
+for ((i = 0; i < QSUB; i++)); do timed "$WORK/s-sbatch" "${SB[@]}" --hold --wrap=true; timed "$WORK/s-squeue" squeue -j "$HELD"; done
+S_SBATCH_MS=$(median "$WORK/s-sbatch"); S_SQUEUE_MS=$(median "$WORK/s-squeue")
 scancel --user=root; wait_empty
 # trivial jobs from first submission to last completion, four parallel submitters
 t0=$(now)
@@ -143,8 +159,17 @@ HPC_DIR=$WORK/hpc
 export HPC_CONFIG=$WORK/hpc-config
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 2 --cores 8 --cluster compare >&2
+log "warming up hpc (not measured): $WARMUP trivial jobs and $WARMUP submissions"
+"$ROOT/bin/hpc" bench throughput --jobs "$WARMUP" --clients 4 >/dev/null
+"$ROOT/bin/hpc" bench submit --jobs "$WARMUP" --clients 16 --qsub 0 >/dev/null
 t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$ROOT/bin/qsub" -h >/dev/null; done; t1=$(now)
 H_QSUB=$(calc "$QSUB / ($t1 - $t0)")
+echo true > "$WORK/true.sh"
+: > "$WORK/h-qsub"; : > "$WORK/h-qstat"
+HELD=$("$ROOT/bin/qsub" -h "$WORK/true.sh")
+for ((i = 0; i < QSUB; i++)); do timed "$WORK/h-qsub" "$ROOT/bin/qsub" -h "$WORK/true.sh"; timed "$WORK/h-qstat" "$ROOT/bin/qstat" "$HELD"; done
+H_QSUB_MS=$(median "$WORK/h-qsub"); H_QSTAT_MS=$(median "$WORK/h-qstat")
+"$ROOT/bin/qdel" $("$ROOT/bin/qstat" -u root | awk '$5 == "H" { print $1 }') >/dev/null 2>&1 || true
 "$ROOT/bin/hpc" bench submit --jobs "$JOBS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
 "$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --json > "$WORK/hpc-throughput.json"
 : > "$WORK/hpc-lat"
@@ -165,6 +190,8 @@ echo
 echo "side by side on $(nproc) cores, $JOBS jobs, $LAT latency runs, $QSUB submissions in a shell loop"
 printf '%-48s %12s %12s %8s\n' "" "Slurm" "hpc" "ratio"
 printf '%-48s %12s %12s %8s\n' "submissions/s, command in a shell loop (held)" "$S_SUBMIT" "$H_QSUB" "$(calc "$H_QSUB / $S_SUBMIT")"
+printf '%-48s %12s %12s %8s\n' "sbatch / qsub, ms per call, median" "$S_SBATCH_MS" "$H_QSUB_MS" "$(calc "$S_SBATCH_MS / $H_QSUB_MS")"
+printf '%-48s %12s %12s %8s\n' "squeue / qstat of one job, ms per call, median" "$S_SQUEUE_MS" "$H_QSTAT_MS" "$(calc "$S_SQUEUE_MS / $H_QSTAT_MS")"
 printf '%-48s %12s %12s %8s\n' "submissions/s, hpc REST API with 16 clients" "-" "$H_API" "$(calc "$H_API / $S_SUBMIT")"
 printf '%-48s %12s %12s %8s\n' "trivial jobs completed/s, 4 submitters" "$S_THROUGHPUT" "$H_THROUGHPUT" "$(calc "$H_THROUGHPUT / $S_THROUGHPUT")"
 printf '%-48s %12s %12s %8s\n' "submit to start, median ms, command line" "$S_LAT" "$H_LAT" "$(calc "$S_LAT / $H_LAT")"
