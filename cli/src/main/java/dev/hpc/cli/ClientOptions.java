@@ -34,7 +34,8 @@ public final class ClientOptions {
     }
 
     public HeadClient client() {
-        Map<String, String> env = System.getenv();
+        Invocation invocation = Invocation.current();
+        Map<String, String> env = invocation.env();
         Path home = Path.of(System.getProperty("user.home", "."));
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
@@ -43,7 +44,7 @@ public final class ClientOptions {
 
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
     ApiToken token(Map<String, String> env, Path home) {
-        return ApiToken.find(Optional.ofNullable(tokenFile), env, home);
+        return ApiToken.find(Optional.ofNullable(tokenFile).map(f -> Invocation.current().resolve(f)), env, home);
     }
 
     /** What to trust over https: the PEM file of {@code HPC_TLS_CA}, else {@code tls-ca=} of the config file. */

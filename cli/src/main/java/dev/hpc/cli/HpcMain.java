@@ -119,7 +119,7 @@ public final class HpcMain {
             return ExitCodes.ERROR;
         }
         err.println(prefix + ": internal error: " + ex);
-        if (!System.getenv().getOrDefault("HPC_DEBUG", "").isEmpty()) {
+        if (!Invocation.current().env().getOrDefault("HPC_DEBUG", "").isEmpty()) {
             ex.printStackTrace(err);
         } else {
             err.println(prefix + ": set HPC_DEBUG=1 to see where it happened");

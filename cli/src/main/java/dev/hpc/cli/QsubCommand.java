@@ -46,8 +46,8 @@ public final class QsubCommand implements Callable<Integer> {
     @Unmatched
     List<String> raw = new ArrayList<>();
 
-    /** Where a script without a file comes from; tests replace it. */
-    InputStream stdin = System.in;
+    /** Where a script without a file comes from; tests replace it. Empty: the invocation's. */
+    InputStream stdin;
 
     @Override
     public Integer call() {
@@ -58,7 +58,7 @@ public final class QsubCommand implements Callable<Integer> {
             script = commandScript(args.command());
             defaultName = Path.of(args.command().get(0)).getFileName().toString();
         } else if (args.script().isPresent()) {
-            script = readScript(Path.of(args.script().get()));
+            script = readScript(args.script().get());
             defaultName = Path.of(args.script().get()).getFileName().toString();
         } else if (args.has('I')) {
             throw new UsageException("interactive jobs (-I) are not supported: submit a batch script instead, "
@@ -68,8 +68,9 @@ public final class QsubCommand implements Callable<Integer> {
             defaultName = "STDIN";
         }
         HeadClient head = client.client();
+        Invocation invocation = Invocation.current();
         SubmitRequest request = new SubmitRequest(script, args.optionsWithDefaultName(script, defaultName),
-                "", Hosts.shortName(), System.getProperty("user.dir", ""), System.getenv());
+                "", Hosts.shortName(), invocation.cwd().toString(), invocation.env());
         Job job = head.submit(request);
         spec.commandLine().getOut().println(job.id());
         spec.commandLine().getOut().flush();
@@ -85,17 +86,19 @@ public final class QsubCommand implements Callable<Integer> {
         return b.append('\n').toString();
     }
 
-    private static String readScript(Path file) {
+    private static String readScript(String typed) {
+        Path file = Path.of(typed);
+        Path at = Invocation.current().resolve(typed);
         try {
-            if (Files.isDirectory(file)) {
+            if (Files.isDirectory(at)) {
                 throw new UsageException("script file '" + file + "' is a directory");
             }
-            if (Files.size(file) > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
-                throw new dev.hpc.api.InvalidRequestException("script file '" + file + "' is " + Files.size(file) + " bytes; a script may "
+            if (Files.size(at) > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
+                throw new dev.hpc.api.InvalidRequestException("script file '" + file + "' is " + Files.size(at) + " bytes; a script may "
                         + "hold at most 1 MiB (" + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
                         + "files the script reads");
             }
-            return text("script file '" + file + "'", Files.readAllBytes(file));
+            return text("script file '" + file + "'", Files.readAllBytes(at));
         } catch (NoSuchFileException e) {
             throw new UncheckedIOException("script file '" + file + "' cannot be loaded: no such file", e);
         } catch (IOException e) {
@@ -115,7 +118,7 @@ public final class QsubCommand implements Callable<Integer> {
 
     private String readStdin() {
         try {
-            byte[] bytes = stdin.readNBytes(dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + 1);
+            byte[] bytes = (stdin != null ? stdin : Invocation.current().stdin()).readNBytes(dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + 1);
             if (bytes.length > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
                 throw new dev.hpc.api.InvalidRequestException("the script on standard input is larger than 1 MiB ("
                         + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");

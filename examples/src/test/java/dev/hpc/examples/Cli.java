@@ -112,6 +112,8 @@ final class Cli {
                 env.put("HPC_CONFIG", config.toString());
                 env.remove("HPC_TOKEN");
                 env.put("HPC_TOKEN_FILE", tokenFile.toString());
+                // each call starts its own JVM: a command server would outlive the test (CommandServerIT tests it)
+                env.put("HPC_NO_SERVER", "1");
                 Process p = pb.start();
                 if (!p.waitFor(PROCESS_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                     p.destroyForcibly();

@@ -1,0 +1,53 @@
+package dev.hpc.cli;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What one command line runs with: its environment, working directory and standard input. A command
+ * started as its own JVM has the process's; one that the {@link CommandServer} runs has what the
+ * caller's shell sent, so the commands read these here and never the process's directly.
+ */
+public record Invocation(Map<String, String> env, Path cwd, InputStream stdin) {
+    /** Set only while a {@link CommandServer} call runs on the thread. */
+    private static final ThreadLocal<Invocation> CURRENT = new ThreadLocal<>();
+
+    public Invocation {
+        env = Map.copyOf(env);
+        cwd = cwd.toAbsolutePath();
+    }
+
+    static Invocation ofThisProcess() {
+        return new Invocation(System.getenv(), Path.of(System.getProperty("user.dir", "/")), System.in);
+    }
+
+    /**
+     * The invocation the calling thread runs for: the server's call, else this process's, read anew
+     * (tests that run commands in their own JVM change {@code user.dir} between them).
+     */
+    public static Invocation current() {
+        Invocation call = CURRENT.get();
+        return call != null ? call : ofThisProcess();
+    }
+
+    /** Runs {@code body} as {@code invocation} on this thread. */
+    static <T> T runAs(Invocation invocation, Supplier<T> body) {
+        CURRENT.set(invocation);
+        try {
+            return body.get();
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    /** A path as the caller typed it, relative to the caller's working directory. */
+    public Path resolve(String typed) {
+        return cwd.resolve(typed);
+    }
+
+    public Path resolve(Path typed) {
+        return cwd.resolve(typed);
+    }
+}

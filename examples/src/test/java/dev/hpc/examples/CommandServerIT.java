@@ -1,0 +1,124 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/qsub and bin/qstat through the user's command server, as a tool that calls them once per job
+ * does: the first call starts the server in the background, the next ones are answered by it. That
+ * they are is shown by a {@code JAVA_HOME} with no java in it: a call that started its own JVM would
+ * fail. The server is stopped at the end; every other test runs the launchers with HPC_NO_SERVER=1.
+ */
+class CommandServerIT {
+    @TempDir
+    static Path clusterHome;
+
+    static RealCluster cluster;
+
+    @TempDir
+    Path home;
+
+    @TempDir
+    Path work;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = RealCluster.start(clusterHome, 1, 2);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private record Ran(int exit, String out, String err) {
+        String describe() {
+            return "exit " + exit + ", stdout [" + out + "], stderr [" + err + "]";
+        }
+    }
+
+    /** {@code cd work && [stdin |] bin/COMMAND ARGS} with this test's HOME, so its server state is the test's. */
+    private Ran run(Optional<String> javaHome, Optional<String> stdin, String command, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(cluster.hpcHome().resolve("bin").resolve(command).toString()));
+        cmd.addAll(List.of(args));
+        Path in = Files.writeString(Files.createTempFile(work, "stdin", ""), stdin.orElse(""));
+        Path out = Files.createTempFile(work, "out", "");
+        Path err = Files.createTempFile(work, "err", "");
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectInput(in.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("HPC_"));
+        env.put("HOME", home.toString());
+        env.put("HPC_CONFIG", cluster.config().toString());
+        env.put("HPC_TOKEN_FILE", cluster.tokenFile().toString());
+        javaHome.ifPresentOrElse(j -> env.put("JAVA_HOME", j), () -> env.remove("JAVA_HOME"));
+        Process p = pb.start();
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS), String.join(" ", cmd) + " did not end within 90 s");
+        return new Ran(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void perJobCommandsAreAnsweredByTheUsersServerOnceItRuns() throws Exception {
+        Path stateDir = home.resolve(".hpc").resolve("command-server");
+        Optional<Long> serverPid = Optional.empty();
+        try {
+            Ran first = run(Optional.empty(), Optional.empty(), "qstat");
+            assertEquals(0, first.exit(), "the first call runs in its own JVM: " + first.describe());
+            Poll.until("the command server wrote its state", Duration.ofSeconds(60), () -> stateFile(stateDir).isPresent());
+            Path state = stateFile(stateDir).orElseThrow();
+            serverPid = Optional.of(Long.parseLong(Files.readString(state).strip().split(" ")[2]));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
+
+            Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
+            Ran submitted = run(noJava, Optional.of("#PBS -N served\necho \"from $PBS_O_WORKDIR\"\n"), "qsub");
+            assertEquals(0, submitted.exit(), "qsub answered by the server: " + submitted.describe());
+            String id = submitted.out().strip();
+            Poll.until("job " + id + " finished", Duration.ofSeconds(60),
+                    () -> cluster.job(id).state().isTerminal());
+            long n = cluster.job(id).id().number();
+            assertEquals("from " + work + "\n", Files.readString(work.resolve("served.o" + n)),
+                    "the script came from the caller's stdin and ran in the caller's directory");
+
+            Ran shown = run(noJava, Optional.empty(), "qstat", id);
+            assertEquals(0, shown.exit(), shown.describe());
+            assertTrue(shown.out().contains(id.substring(0, id.indexOf('.'))) && shown.out().contains("served"),
+                    shown.out());
+            Ran unknown = run(noJava, Optional.empty(), "qstat", "999999");
+            assertEquals(153, unknown.exit(), "PBS's exit code for an unknown job: " + unknown.describe());
+            assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
+        } finally {
+            serverPid.flatMap(ProcessHandle::of).ifPresent(h -> {
+                h.destroy();
+                h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+            });
+        }
+    }
+
+    private static Optional<Path> stateFile(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> !f.getFileName().toString().endsWith(".lock")
+                    && !f.getFileName().toString().contains(".tmp")).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}
