@@ -4,7 +4,7 @@
 # the same run, then both sets of figures and the ratios.
 #
 #   usage (as root, from the repository root, after mvn -q -DskipTests package):
-#     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W]
+#     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]
 #
 # Both get W unmeasured trivial jobs first (default 200; hpc also W submissions), so that the
 # figures are of running systems rather than of the JVMs' first minute.
@@ -19,13 +19,15 @@ JOBS=1000
 LAT=20
 QSUB=100
 WARMUP=200
+SUBMISSIONS=2000
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) JOBS=$2; shift 2 ;;
     --latency-runs) LAT=$2; shift 2 ;;
     --qsub-runs) QSUB=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
-    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W]" >&2; exit 2 ;;
+    --submissions) SUBMISSIONS=$2; shift 2 ;;
+    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (it installs and starts Slurm's daemons)" >&2; exit 2; }
@@ -170,7 +172,8 @@ HELD=$("$ROOT/bin/qsub" -h "$WORK/true.sh")
 for ((i = 0; i < QSUB; i++)); do timed "$WORK/h-qsub" "$ROOT/bin/qsub" -h "$WORK/true.sh"; timed "$WORK/h-qstat" "$ROOT/bin/qstat" "$HELD"; done
 H_QSUB_MS=$(median "$WORK/h-qsub"); H_QSTAT_MS=$(median "$WORK/h-qstat")
 "$ROOT/bin/qdel" $("$ROOT/bin/qstat" -u root | awk '$5 == "H" { print $1 }') >/dev/null 2>&1 || true
-"$ROOT/bin/hpc" bench submit --jobs "$JOBS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
+# S submissions per measurement (default 2000): 400 at ~600/s would be mostly the clients' ramp-up
+"$ROOT/bin/hpc" bench submit --jobs "$SUBMISSIONS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
 "$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --json > "$WORK/hpc-throughput.json"
 : > "$WORK/hpc-lat"
 for ((i = 0; i < LAT; i++)); do
