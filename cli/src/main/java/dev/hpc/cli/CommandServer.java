@@ -255,11 +255,12 @@ public final class CommandServer implements AutoCloseable {
         byte[] e = stderr.toByteArray();
         // one write: a reply in pieces waits for the caller's delayed acknowledgement (~40 ms)
         ByteArrayOutputStream reply = new ByteArrayOutputStream(o.length + e.length + 64);
-        reply.writeBytes(("OUT " + o.length + "\n").getBytes(StandardCharsets.US_ASCII));
-        reply.writeBytes(o);
+        // the output last: the caller may copy a long one with cat rather than read it byte by byte
         reply.writeBytes(("ERR " + e.length + "\n").getBytes(StandardCharsets.US_ASCII));
         reply.writeBytes(e);
         reply.writeBytes(("EXIT " + code + "\n").getBytes(StandardCharsets.US_ASCII));
+        reply.writeBytes(("OUT " + o.length + "\n").getBytes(StandardCharsets.US_ASCII));
+        reply.writeBytes(o);
         reply.writeTo(out);
         out.flush();
     }

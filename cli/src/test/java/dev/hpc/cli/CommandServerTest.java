@@ -92,10 +92,10 @@ class CommandServerTest {
                 out.flush();
                 first = line(in);
             }
-            String o = new String(in.readNBytes(Integer.parseInt(first.substring("OUT ".length()))), StandardCharsets.UTF_8);
-            String e = new String(in.readNBytes(Integer.parseInt(line(in).substring("ERR ".length()))),
-                    StandardCharsets.UTF_8);
+            String e = new String(in.readNBytes(Integer.parseInt(first.substring("ERR ".length()))), StandardCharsets.UTF_8);
             int exit = Integer.parseInt(line(in).substring("EXIT ".length()));
+            String o = new String(in.readNBytes(Integer.parseInt(line(in).substring("OUT ".length()))),
+                    StandardCharsets.UTF_8);
             return new Answer(asked, exit, o, e);
         }
     }

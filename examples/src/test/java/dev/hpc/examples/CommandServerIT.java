@@ -102,6 +102,21 @@ class CommandServerIT {
             assertEquals(0, shown.exit(), shown.describe());
             assertTrue(shown.out().contains(id.substring(0, id.indexOf('.'))) && shown.out().contains("served"),
                     shown.out());
+            // an output longer than 64 KiB is copied by cat, not read by bash byte by byte
+            List<String> held = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                held.add(cluster.client().submit(new dev.hpc.api.SubmitRequest("#!/bin/sh\ntrue\n",
+                        List.of("-h", "-N", "held-" + i), "", "it", work.toString(), Map.of())).id().toString());
+            }
+            Ran full = run(noJava, Optional.empty(), "qstat", "-f");
+            assertEquals(0, full.exit(), full.err());
+            assertTrue(full.out().length() > 65_536, "long enough to be copied: " + full.out().length());
+            for (String h : held) {
+                assertTrue(full.out().contains("Job Id: " + h + "\n"), h + " is in qstat -f");
+            }
+            assertTrue(full.out().endsWith("\n"), "complete to its last line");
+            run(noJava, Optional.empty(), "qdel", held.toArray(String[]::new));
+
             Ran unknown = run(noJava, Optional.empty(), "qstat", "999999");
             assertEquals(153, unknown.exit(), "PBS's exit code for an unknown job: " + unknown.describe());
             assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
