@@ -39,8 +39,24 @@ public final class ClientOptions {
         Path home = Path.of(System.getProperty("user.home", "."));
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
-        return new HeadClient(servers.heads(), token(env, home), settings(env), tls(env, config));
+        ApiToken token = token(env, home);
+        HeadClient.Settings settings = settings(env);
+        if (!invocation.served()) {
+            return new HeadClient(servers.heads(), token, settings, tls(env, config));
+        }
+        // in the command server, calls with the same heads, token and settings share one client: its
+        // connections, its HTTP client's thread and what it learnt of which head is active
+        String ca = env.getOrDefault(dev.hpc.api.ClientTls.CA_ENV, "").strip();
+        String key = String.join(",", servers.heads()) + "|" + (token.isPresent() ? token.value() : "") + "|"
+                + settings + "|" + (ca.isEmpty() ? ConfigFile.read(config).getOrDefault(ConfigFile.TLS_CA, "") : ca);
+        if (SHARED.size() > 32) {
+            SHARED.clear();
+        }
+        return SHARED.computeIfAbsent(key, k -> new HeadClient(servers.heads(), token, settings, tls(env, config)));
     }
+
+    private static final java.util.concurrent.ConcurrentMap<String, HeadClient> SHARED =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
     ApiToken token(Map<String, String> env, Path home) {

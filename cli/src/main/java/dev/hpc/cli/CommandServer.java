@@ -247,7 +247,7 @@ public final class CommandServer implements AutoCloseable {
                         + ", not '" + args.get(0) + "'");
                 code = ExitCodes.USAGE;
             } else {
-                Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out));
+                Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out), true);
                 code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
             }
         }

@@ -9,8 +9,9 @@ import java.util.function.Supplier;
  * What one command line runs with: its environment, working directory and standard input. A command
  * started as its own JVM has the process's; one that the {@link CommandServer} runs has what the
  * caller's shell sent, so the commands read these here and never the process's directly.
+ * {@code served}: the call runs in the command server, which keeps what outlives one call.
  */
-public record Invocation(Map<String, String> env, Path cwd, InputStream stdin) {
+public record Invocation(Map<String, String> env, Path cwd, InputStream stdin, boolean served) {
     /** Set only while a {@link CommandServer} call runs on the thread. */
     private static final ThreadLocal<Invocation> CURRENT = new ThreadLocal<>();
 
@@ -20,7 +21,7 @@ public record Invocation(Map<String, String> env, Path cwd, InputStream stdin) {
     }
 
     static Invocation ofThisProcess() {
-        return new Invocation(System.getenv(), Path.of(System.getProperty("user.dir", "/")), System.in);
+        return new Invocation(System.getenv(), Path.of(System.getProperty("user.dir", "/")), System.in, false);
     }
 
     /**
