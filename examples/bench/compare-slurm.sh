@@ -159,6 +159,8 @@ PIDS=()
 # ---- hpc: a local cluster of 16 cores, the same workloads
 HPC_DIR=$WORK/hpc
 export HPC_CONFIG=$WORK/hpc-config
+# the cluster's admin token goes here, not into the user's own ~/.hpc/token
+export HPC_TOKEN_FILE=$WORK/hpc-token
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 2 --cores 8 --cluster compare >&2
 log "warming up hpc (not measured): $WARMUP trivial jobs and $WARMUP submissions"
