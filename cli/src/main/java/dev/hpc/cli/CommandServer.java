@@ -248,7 +248,16 @@ public final class CommandServer implements AutoCloseable {
                 code = ExitCodes.USAGE;
             } else {
                 Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out), true);
-                code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
+                try {
+                    code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
+                } catch (OutOfMemoryError tooLarge) {
+                    o.flush();
+                    stdout.reset();
+                    e.println(args.get(0) + ": the command server ran out of memory in this call (its heap is "
+                            + "limited to " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); check with "
+                            + "qstat whether it was carried out before repeating it, with HPC_NO_SERVER=1");
+                    code = ExitCodes.ERROR;
+                }
             }
         }
         byte[] o = stdout.toByteArray();

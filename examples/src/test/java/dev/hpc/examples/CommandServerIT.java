@@ -85,7 +85,7 @@ class CommandServerIT {
             assertEquals(0, first.exit(), "the first call runs in its own JVM: " + first.describe());
             Poll.until("the command server wrote its state", Duration.ofSeconds(60), () -> stateFile(stateDir).isPresent());
             Path state = stateFile(stateDir).orElseThrow();
-            serverPid = Optional.of(Long.parseLong(Files.readString(state).strip().split(" ")[2]));
+            serverPid = serverPidIn(state);
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
 
             Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
@@ -120,11 +120,34 @@ class CommandServerIT {
             Ran unknown = run(noJava, Optional.empty(), "qstat", "999999");
             assertEquals(153, unknown.exit(), "PBS's exit code for an unknown job: " + unknown.describe());
             assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
+
+            // a server killed outright leaves its state file: the next call runs in its own JVM and starts another
+            long killed = serverPid.get();
+            ProcessHandle.of(killed).ifPresent(h -> {
+                h.destroyForcibly();
+                h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+            });
+            assertTrue(Files.exists(state), "SIGKILL leaves the state file behind");
+            Ran afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
+            assertEquals(0, afterKill.exit(), "a dead server's call runs in its own JVM: " + afterKill.describe());
+            assertTrue(afterKill.out().contains("served"), afterKill.out());
+            Poll.until("a new command server wrote its state", Duration.ofSeconds(60),
+                    () -> serverPidIn(state).filter(p -> p != killed).isPresent());
+            serverPid = serverPidIn(state);
         } finally {
             serverPid.flatMap(ProcessHandle::of).ifPresent(h -> {
                 h.destroy();
                 h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
             });
+        }
+    }
+
+    private static Optional<Long> serverPidIn(Path state) {
+        try {
+            String[] f = Files.readString(state).strip().split(" ");
+            return f.length == 3 ? Optional.of(Long.parseLong(f[2])) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
         }
     }
 
