@@ -568,7 +568,9 @@ public final class HeadClient {
                     // a standby refused the request unapplied, so sending it to the head it names is safe even
                     // for a submission; following the redirect ourselves keeps a dead head's refused
                     // connection from reading as "the job may or may not have been accepted"
-                    Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l));
+                    // never to another scheme: an https client would send its token in clear to an http address
+                    Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l))
+                            .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
                     failures.put(names.get(idx), "a standby; it named " + to.map(URI::getRawAuthority).orElse("no head"));
                     if (to.isPresent() && redirects++ < targets.size() + 1) {
                         jumpTo = targetIndex(targets, names, to.get());

@@ -125,10 +125,14 @@ public final class TokenRegistry {
                     + "and restart them");
         }
         gone = gone.stream().filter(t -> !pinned.contains(t.id())).toList();
+        // the standby first: a revocation that fails there is refused, and the token still works everywhere,
+        // rather than revoked here and alive on the head that takes over
+        for (TokenRecord t : gone) {
+            replica.remove(t.id());
+        }
         storage.deleteTokens(gone.stream().map(TokenRecord::id).toList());
         for (TokenRecord t : gone) {
             byHash.remove(t.hash());
-            replica.remove(t.id());
             LOG.info("token " + t.id() + " of " + t.user() + " revoked");
         }
         return gone;
@@ -166,10 +170,11 @@ public final class TokenRegistry {
         }
     }
 
+    /** Replicated first: a token that could not reach the standby is refused, not valid on one head only. */
     private void put(TokenRecord record) {
+        replica.put(record);
         storage.saveToken(record);
         byHash.put(record.hash(), record);
-        replica.put(record);
     }
 
     private static void checkUser(String user) {

@@ -67,7 +67,10 @@ final class StandbyMirror implements AutoCloseable {
         });
         // close() writes what is gathered itself, at once, rather than waiting for the gathering time
         w.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        writer = w;
+        synchronized (gathered) {
+            gathered.clear(); // heard after a close: older than what this head wrote while active
+            writeScheduled = false;
+        }
         jobsListener = cluster.jobs().addEntryListener(new JobsListener(), true);
         nodesListener = cluster.nodes().addEntryListener(new NodesListener(), true);
         tokensListener = cluster.tokens().addEntryListener(new TokensListener(), true);
@@ -76,6 +79,12 @@ final class StandbyMirror implements AutoCloseable {
             records.add(TokenRecord.fromReplica(Json.readObject(body)));
         }
         tokens.mirrorAll(records);
+        // a revocation heard between the read above and mirrorAll was undone by it: undo that
+        for (TokenRecord r : records) {
+            if (!cluster.tokens().containsKey(r.id())) {
+                tokens.mirrorRemoved(r.id());
+            }
+        }
         List<Job> batch = new ArrayList<>();
         for (Map.Entry<Long, String> e : cluster.jobs().entrySet()) {
             batch.add(Codec.readJob(Json.readObject(e.getValue())));
@@ -89,11 +98,22 @@ final class StandbyMirror implements AutoCloseable {
             nodes.add(Codec.readNode(Json.readObject(body)));
         }
         store.write(batch, nodes).join();
+        // only now may gathered changes be written: they are newer than the copy above, so they go after it
+        java.util.concurrent.ScheduledExecutorService started = w;
+        synchronized (gathered) {
+            writer = w;
+            if (gathered.isEmpty()) {
+                return;
+            }
+            writeScheduled = true;
+        }
+        started.schedule(this::writeGathered, jobDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void job(EntryEvent<Long, String> e) {
-        java.util.concurrent.ScheduledExecutorService w = writer;
+        java.util.concurrent.ScheduledExecutorService w;
         synchronized (gathered) {
+            w = writer;
             // events of one key arrive in order, so the last body put is the newest
             gathered.put(e.getKey(), e.getValue());
             if (writeScheduled || w == null) {
@@ -178,7 +198,7 @@ final class StandbyMirror implements AutoCloseable {
 
         @Override
         public void entryRemoved(EntryEvent<String, String> e) {
-            tokens.mirrorRemoved(e.getKey());
+            token(e);
         }
     }
 
