@@ -71,7 +71,10 @@ class CommandServerIT {
         env.put("HPC_TOKEN_FILE", cluster.tokenFile().toString());
         javaHome.ifPresentOrElse(j -> env.put("JAVA_HOME", j), () -> env.remove("JAVA_HOME"));
         Process p = pb.start();
-        assertTrue(p.waitFor(90, TimeUnit.SECONDS), String.join(" ", cmd) + " did not end within 90 s");
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", cmd) + " did not end within 90 s");
+        }
         return new Ran(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
@@ -115,7 +118,8 @@ class CommandServerIT {
                 assertTrue(full.out().contains("Job Id: " + h + "\n"), h + " is in qstat -f");
             }
             assertTrue(full.out().endsWith("\n"), "complete to its last line");
-            run(noJava, Optional.empty(), "qdel", held.toArray(String[]::new));
+            Ran deleted = run(noJava, Optional.empty(), "qdel", held.toArray(String[]::new));
+            assertEquals(0, deleted.exit(), deleted.describe());
 
             Ran unknown = run(noJava, Optional.empty(), "qstat", "999999");
             assertEquals(153, unknown.exit(), "PBS's exit code for an unknown job: " + unknown.describe());
@@ -135,10 +139,16 @@ class CommandServerIT {
                     () -> serverPidIn(state).filter(p -> p != killed).isPresent());
             serverPid = serverPidIn(state);
         } finally {
-            serverPid.flatMap(ProcessHandle::of).ifPresent(h -> {
-                h.destroy();
-                h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
-            });
+            // also a server that started before a failed assertion read its pid
+            List<Long> servers = new ArrayList<>();
+            serverPid.ifPresent(servers::add);
+            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).ifPresent(servers::add);
+            for (long pid : servers) {
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    h.destroy();
+                    h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
+                });
+            }
         }
     }
 

@@ -96,14 +96,27 @@ class RunAsOwnerTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (TaskProcess p : started) {
-            p.kill(EndReason.CANCELLED);
-            p.result().get(20, TimeUnit.SECONDS);
-            assertTrue(ProcessTree.members(p.pid()).isEmpty(), "processes of " + p.pid() + " left behind");
+        // kill and close everything before asserting, so that one leftover does not leave the others running
+        List<Long> leftBehind = new java.util.ArrayList<>();
+        try {
+            for (TaskProcess p : started) {
+                p.kill(EndReason.CANCELLED);
+                try {
+                    p.result().get(20, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    ProcessTree.signalGroup(p.pid(), "KILL");
+                }
+                if (!ProcessTree.members(p.pid()).isEmpty()) {
+                    leftBehind.add(p.pid());
+                    ProcessTree.signalGroup(p.pid(), "KILL");
+                }
+            }
+        } finally {
+            if (launcher != null) {
+                launcher.close();
+            }
         }
-        if (launcher != null) {
-            launcher.close();
-        }
+        assertTrue(leftBehind.isEmpty(), "processes of tasks " + leftBehind + " were left behind");
     }
 
     private TaskResult run(TaskLauncher l, LaunchOrders order) throws Exception {
@@ -215,7 +228,7 @@ class RunAsOwnerTest {
         started.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (ProcessTree.members(p.pid()).size() < 2 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            Thread.sleep(10);
         }
         assertTrue(ProcessTree.members(p.pid()).size() >= 2, "the task and its child run");
         p.kill(EndReason.CANCELLED);

@@ -194,7 +194,6 @@ class AccessRoutesTest {
         byte[] file = Files.readAllBytes(dir.resolve("hpc.mv.db"));
         String raw = new String(file, StandardCharsets.ISO_8859_1);
         assertFalse(raw.contains(token), "the token is nowhere in the database file");
-        assertTrue(raw.contains(Tokens.hash(token)) || !raw.contains("alice"), "the hash is what is kept");
     }
 
     @Test
