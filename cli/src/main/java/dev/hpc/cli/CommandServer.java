@@ -47,8 +47,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (otherwise the caller runs the command itself: nothing was asked yet); then the working directory, the number
  * of arguments, the arguments, then {@code NAME=VALUE} for each exported variable and an empty field.
  * The answer is {@code STDIN\n} when the command reads its standard input (the caller then sends
- * {@code LENGTH\n} and that many bytes), then {@code OUT n\n}, n bytes, {@code ERR n\n}, n bytes and
- * {@code EXIT code\n}. Once a call is sent the launcher never runs it again itself: a submission must
+ * {@code LENGTH\n} and that many bytes), then {@code ERR n\n}, n bytes, {@code EXIT code\n},
+ * {@code OUT n\n} and n bytes (the output last, so that a long one can be copied as it is). Once a call is sent the launcher never runs it again itself: a submission must
  * not be made twice.
  */
 public final class CommandServer implements AutoCloseable {
