@@ -1,8 +1,6 @@
 package dev.hpc.worker;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 /**
@@ -125,20 +122,12 @@ final class OwnerDirectory {
     /** The first line a command prints when it exits 0; empty when it fails or is missing. */
     private static Optional<String> run(String... command) {
         try {
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            p.getOutputStream().close();
-            byte[] out;
-            try (InputStream in = p.getInputStream()) {
-                out = in.readNBytes(64 * 1024);
-            }
-            if (!p.waitFor(LOOKUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
+            BoundedRun.Ran ran = BoundedRun.run(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD),
+                    LOOKUP_TIMEOUT, 64 * 1024);
+            if (ran.timedOut() || ran.exit() != 0) {
                 return Optional.empty();
             }
-            if (p.exitValue() != 0) {
-                return Optional.empty();
-            }
-            String text = new String(out, StandardCharsets.UTF_8);
+            String text = ran.output();
             int nl = text.indexOf('\n');
             return Optional.of(nl < 0 ? text : text.substring(0, nl));
         } catch (IOException e) {

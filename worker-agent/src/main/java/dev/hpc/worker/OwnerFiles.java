@@ -1,7 +1,6 @@
 package dev.hpc.worker;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +9,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Opens a task's output files as the task's owner. When the agent runs as root, it never opens a path
@@ -80,19 +78,14 @@ final class OwnerFiles {
                     .directory(Path.of("/").toFile());
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
-            Process p = pb.start();
-            p.getOutputStream().close();
-            String said;
-            try (InputStream in = p.getInputStream()) {
-                said = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
-            }
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+            BoundedRun.Ran ran = BoundedRun.run(pb, java.time.Duration.ofSeconds(TIMEOUT_SECONDS), 4096);
+            if (ran.timedOut()) {
                 return Optional.of("opening it as " + who.owner().name() + " took longer than " + TIMEOUT_SECONDS + " s");
             }
-            if (p.exitValue() == 0) {
+            if (ran.exit() == 0) {
                 return Optional.empty();
             }
+            String said = ran.output().strip();
             // sh says "/bin/sh: 1: cannot create /x: Permission denied"; the part after the last ": " is the news
             int colon = said.lastIndexOf(": ");
             return Optional.of((colon < 0 ? said : said.substring(colon + 2)) + " (as " + who.owner().name() + ")");
