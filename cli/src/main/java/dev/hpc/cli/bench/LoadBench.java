@@ -90,7 +90,7 @@ final class LoadBench {
         long last = java.util.Collections.max(ours);
         Instant end = Instant.now().plus(timeout);
         java.util.function.Function<Long, Optional<Job>> firstQueuedOrRunningAfter = after -> head.jobs(
-                HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED, JobState.RUNNING))
+                HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED, JobState.HELD, JobState.RUNNING))
                         .withAfter(Long.toString(after)).withLimit(1)).jobs().stream().findFirst();
         while (true) {
             Optional<Job> unfinished = firstUnfinished(firstQueuedOrRunningAfter, ours, first, last);
@@ -114,7 +114,7 @@ final class LoadBench {
         return Long.parseLong(id.substring(0, end));
     }
 
-    /** The first of {@code ours} still queued or running, stepping over other jobs numbered among them. */
+    /** The first of {@code ours} not finished yet, stepping over other jobs numbered among them. */
     static Optional<Job> firstUnfinished(java.util.function.Function<Long, Optional<Job>> firstQueuedOrRunningAfter,
                                          java.util.Set<Long> ours, long first, long last) {
         long after = first - 1;
