@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #IDLE} without a call, when its jar is rebuilt, or when a newer server took its state file.
  * docs/commands.md describes it, and how to turn it off ({@code HPC_NO_SERVER=1}).
  *
- * <p>One call, all fields NUL-terminated: {@code HPC-CMD-1} and the key, answered {@code READY\n}
+ * <p>The server speaks first: {@code HPC-CMD-1 PROOF\n}, with the proof from the state file; a caller
+ * that does not see it sends nothing (whatever took the port learns no key). Then one call, all fields
+ * NUL-terminated: {@code HPC-CMD-1} and the key, answered {@code READY\n}
  * (otherwise the caller runs the command itself: nothing was asked yet); then the working directory, the number
  * of arguments, the arguments, then {@code NAME=VALUE} for each exported variable and an empty field.
  * The answer is {@code STDIN\n} when the command reads its standard input (the caller then sends
@@ -67,6 +69,8 @@ public final class CommandServer implements AutoCloseable {
     private final long jarStamp;
     private final ServerSocket socket;
     private final byte[] key;
+    /** What the server shows first, so that a caller never sends its key to whatever took the port. */
+    private final String proof;
     private final String stateLine;
     private final FileChannel lockChannel;
     private final FileLock lock;
@@ -88,8 +92,11 @@ public final class CommandServer implements AutoCloseable {
         this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         this.key = new byte[32];
         new SecureRandom().nextBytes(key);
+        byte[] proofBytes = new byte[16];
+        new SecureRandom().nextBytes(proofBytes);
+        this.proof = HexFormat.of().formatHex(proofBytes);
         this.stateLine = socket.getLocalPort() + " " + HexFormat.of().formatHex(key) + " " + ProcessHandle.current().pid()
-                + "\n";
+                + " " + proof + "\n";
         writePrivately(stateFile, stateLine);
     }
 
@@ -134,6 +141,9 @@ public final class CommandServer implements AutoCloseable {
         }
         try (CommandServer s = server.get()) {
             s.serve();
+            // calls already sent finish before the JVM ends: a submission must not die half-way
+            s.calls.shutdown();
+            s.calls.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
         }
     }
 
@@ -156,6 +166,14 @@ public final class CommandServer implements AutoCloseable {
                 s = socket.accept();
             } catch (IOException e) {
                 break; // closed
+            }
+            if (closed) {
+                try {
+                    s.close(); // the caller was shown nothing, so it runs the command itself
+                } catch (IOException ignored) {
+                    // it is gone already
+                }
+                break;
             }
             running.incrementAndGet();
             lastCall.set(System.nanoTime());
@@ -201,8 +219,12 @@ public final class CommandServer implements AutoCloseable {
 
     private void answer(Socket s) throws IOException {
         s.setTcpNoDelay(true);
+        // a caller that stops sending does not hold a thread, nor keep the server from ever going idle
+        s.setSoTimeout(10_000);
         InputStream in = new BufferedInputStream(s.getInputStream());
         OutputStream out = s.getOutputStream();
+        out.write((MAGIC + " " + proof + "\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
         if (!MAGIC.equals(field(in))) {
             return;
         }
@@ -231,6 +253,7 @@ public final class CommandServer implements AutoCloseable {
                 return;
             }
         }
+        s.setSoTimeout(0); // standard input may be typed at a terminal, at the user's pace
         for (String name : PATH_VARIABLES) {
             String value = env.getOrDefault(name, "");
             if (!value.isBlank()) {

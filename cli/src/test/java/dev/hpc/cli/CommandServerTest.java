@@ -71,6 +71,10 @@ class CommandServerTest {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
+            String greeting = line(in);
+            if (!greeting.equals(CommandServer.MAGIC + " " + Files.readString(stateFile).strip().split(" ")[3])) {
+                return new Answer(false, -1, "", "the server did not show the proof of its state file: " + greeting);
+            }
             out.write(fields(List.of(CommandServer.MAGIC, key)));
             out.flush();
             String ready = line(in);

@@ -155,7 +155,7 @@ class CommandServerIT {
     private static Optional<Long> serverPidIn(Path state) {
         try {
             String[] f = Files.readString(state).strip().split(" ");
-            return f.length == 3 ? Optional.of(Long.parseLong(f[2])) : Optional.empty();
+            return f.length == 4 ? Optional.of(Long.parseLong(f[2])) : Optional.empty();
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
