@@ -73,7 +73,7 @@ public final class ClientOptions {
             return Optional.empty();
         }
         try {
-            return Optional.of(ClientTls.trusting(Path.of(ca)));
+            return Optional.of(ClientTls.trusting(Invocation.current().resolve(ca)));
         } catch (dev.hpc.api.HpcException e) {
             throw new UsageException(e.getMessage());
         }

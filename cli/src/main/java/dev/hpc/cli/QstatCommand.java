@@ -129,7 +129,7 @@ public final class QstatCommand implements Callable<Integer> {
                 }
             }
         }
-        ZoneId zone = ZoneId.systemDefault();
+        ZoneId zone = Invocation.current().zone();
         if (json) {
             out.println(Json.writePretty(QstatFullFormat.json(views, serverName(head, views), history, now, zone)));
         } else if (full) {
