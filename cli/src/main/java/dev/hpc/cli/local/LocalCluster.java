@@ -262,10 +262,19 @@ public final class LocalCluster {
         return out;
     }
 
+    /**
+     * The daemons compile with C1 alone. Their work is I/O, JSON, the store and process starts, for which
+     * C1's code was as fast as C2's in the throughput benchmark (and the scheduling cycle at 100,000 jobs
+     * was no slower), while C2 kept compiling for minutes after a start and took a fifth of a 2-core
+     * machine doing it (docs/performance.md).
+     */
+    static final List<String> DAEMON_JVM_ARGS = List.of("-XX:TieredStopAtLevel=1");
+
     private static List<String> javaCommand(LocalSpec spec, List<String> ownJvmArgs, Path jar, List<String> args) {
         List<String> c = new ArrayList<>();
         setsid().ifPresent(c::add);
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        c.addAll(DAEMON_JVM_ARGS);
         c.addAll(ownJvmArgs);
         c.addAll(spec.jvmArgs());
         c.add("-jar");
