@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -39,13 +40,16 @@ public final class ProcessTree {
      */
     public static Optional<Stat> stat(long pid) {
         byte[] b = new byte[STAT_PREFIX];
-        int n;
-        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/" + pid + "/stat")) {
-            n = in.readNBytes(b, 0, b.length);
+        java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(b);
+        // a channel opens the file with open(2) alone; FileInputStream adds an fstat to refuse directories
+        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(PROC.resolve(pid + "/stat"))) {
+            while (into.hasRemaining() && in.read(into) > 0) {
+                // a stat line comes in one read; loop only for a short one
+            }
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        return parseStat(pid, b, n);
+        return parseStat(pid, b, into.position());
     }
 
     /** The fields of the first {@code n} bytes of a stat line; empty when they are not all there. */
@@ -90,6 +94,15 @@ public final class ProcessTree {
      * group and the leader's descendants, keyed by pid, in pid order.
      */
     public static Map<Long, ProcessHandle> members(long leader) {
+        return members(leader, Optional.empty());
+    }
+
+    /**
+     * As {@link #members(long)}; with {@code newer}, only processes whose pid the kernel gave out in
+     * that window are looked at (every member of a task is newer than the leader, so the window from
+     * the kernel's pid cursor before the leader's start to the cursor now holds them all).
+     */
+    public static Map<Long, ProcessHandle> members(long leader, Optional<PidWindow> newer) {
         Map<Long, ProcessHandle> found = new java.util.TreeMap<>();
         ProcessHandle.of(leader).ifPresent(h -> {
             found.put(leader, h);
@@ -98,7 +111,7 @@ public final class ProcessTree {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
             for (Path dir : dirs) {
                 long pid = Long.parseLong(dir.getFileName().toString());
-                if (found.containsKey(pid)) {
+                if (found.containsKey(pid) || newer.isPresent() && !newer.get().contains(pid)) {
                     continue;
                 }
                 stat(pid).filter(s -> !s.zombie() && (s.session() == leader || s.group() == leader))
@@ -110,6 +123,65 @@ public final class ProcessTree {
         }
         found.values().removeIf(h -> !alive(h));
         return found;
+    }
+
+    /**
+     * The pids the kernel gave out after {@code cursor} and up to {@code last}, in the order it gives
+     * them: upwards, wrapping past {@code pid_max} to the bottom.
+     */
+    public record PidWindow(long cursor, long last) {
+        boolean contains(long pid) {
+            return cursor <= last ? pid > cursor && pid <= last : pid > cursor || pid <= last;
+        }
+    }
+
+    /**
+     * The kernel's pid cursor, the pid it gave out last in this pid namespace
+     * ({@code /proc/sys/kernel/ns_last_pid}); empty where the kernel does not show it.
+     */
+    public static OptionalLong pidCursor() {
+        return readNumber(PROC.resolve("sys/kernel/ns_last_pid"));
+    }
+
+    /** The highest pid plus one ({@code /proc/sys/kernel/pid_max}): where the cursor wraps. */
+    static final OptionalLong PID_MAX = readNumber(PROC.resolve("sys/kernel/pid_max"));
+
+    /**
+     * Taken to be faster than any node forks. The cursor can only come round to where it was after
+     * {@code pid_max} forks, so a window younger than {@code pid_max} divided by this rate cannot have
+     * wrapped past its start: 0.33 s with the old default of 32,768 pids, 42 s with 4,194,304.
+     */
+    static final long FASTEST_FORKS_PER_SECOND = 100_000;
+
+    /**
+     * The window from {@code cursorAtStart} (read right before the leader started, {@code elapsedNanos}
+     * ago) to the cursor now, when it is sure to hold every process started since; empty otherwise.
+     */
+    public static Optional<PidWindow> startedSince(OptionalLong cursorAtStart, long elapsedNanos) {
+        if (cursorAtStart.isEmpty() || PID_MAX.isEmpty()
+                || elapsedNanos >= PID_MAX.getAsLong() * 1_000_000_000L / FASTEST_FORKS_PER_SECOND) {
+            return Optional.empty();
+        }
+        OptionalLong now = pidCursor();
+        if (now.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new PidWindow(cursorAtStart.getAsLong(), now.getAsLong()));
+    }
+
+    /**
+     * A number from a sysctl file, in one read: the kernel answers a read at an offset past 0 with
+     * the end of the file, so the small first reads of {@code Files.readString} would cut it short.
+     */
+    private static OptionalLong readNumber(Path file) {
+        java.nio.ByteBuffer into = java.nio.ByteBuffer.allocate(64);
+        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(file)) {
+            in.read(into);
+            return OptionalLong.of(Long.parseLong(new String(into.array(), 0, into.position(),
+                    StandardCharsets.US_ASCII).strip()));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** The resident memory of one process ({@code VmRSS} of /proc/PID/status) in bytes; 0 when unknown or gone. */

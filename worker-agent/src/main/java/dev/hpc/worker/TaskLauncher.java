@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -233,9 +234,11 @@ public final class TaskLauncher implements AutoCloseable {
             }
             pb.environment().putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), pb.environment()));
 
+            OptionalLong cursorBeforeStart = ProcessTree.pidCursor();
+            long startedNanos = System.nanoTime();
             Process process = pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
-                    clock);
+                    clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));
             task.watch();
             task.result().whenCompleteAsync((r, e) -> OwnerFiles.deleteTree(who, tmpDir), timers);
             LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") started as pid " + task.pid()

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 public final class WorkerMain implements Callable<Integer> {
     /** Time beyond the kill grace for a stop to finish before the JVM gives up waiting. */
     private static final Duration STOP_MARGIN = Duration.ofSeconds(10);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    private static final DateTimeFormatter STAMP = LogLine.STAMP;
 
     @Option(names = "--name", paramLabel = "NODE", description = "Node name to register under (default: the short host name).")
     private String name;
@@ -188,12 +188,13 @@ public final class WorkerMain implements Callable<Integer> {
         System.err.flush();
     }
 
-    /** One line per record with a timestamp, unless the user configured logging. */
+    /** One line per record with a timestamp ({@link LogLine}), unless the user configured logging. */
     private static void configureLogging() {
         if (System.getProperty("java.util.logging.config.file") == null
                 && System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format",
-                    "%1$tF %1$tT.%1$tL %4$s [%3$s] %5$s%6$s%n");
+            for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+                h.setFormatter(new LogLine());
+            }
         }
     }
 }
