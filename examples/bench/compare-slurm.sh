@@ -6,19 +6,19 @@
 #   usage (as root, from the repository root, after mvn -q -DskipTests package):
 #     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]
 #
-# Both get W unmeasured trivial jobs first (default 200; hpc also W submissions), so that the
+# Both get W unmeasured trivial jobs first (default 500; hpc also W submissions), so that the
 # figures are of running systems rather than of the JVMs' first minute.
 #
 # Slurm gets the high-throughput guide's limits with batch_sched_delay=0 (the guide's delay of
 # 20 s would hold every single job back; with it removed Slurm was fastest here) and one node
-# of 16 declared CPUs; hpc gets two workers of 8 cores, 16 in all. Installs slurm-wlm and
+# of 16 declared CPUs; hpc gets the same: one worker of 16 cores. Installs slurm-wlm and
 # munge when missing. Starts its daemons in the background and stops exactly those at the end.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JOBS=1000
 LAT=20
 QSUB=100
-WARMUP=200
+WARMUP=500
 SUBMISSIONS=2000
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -162,9 +162,9 @@ export HPC_CONFIG=$WORK/hpc-config
 # the cluster's admin token goes here, not into the user's own ~/.hpc/token
 export HPC_TOKEN_FILE=$WORK/hpc-token
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 2 --cores 8 --cluster compare >&2
+"$ROOT/bin/hpc" local up --dir "$HPC_DIR" --port "$PORT" --workers 1 --cores 16 --cluster compare >&2
 log "warming up hpc (not measured): $WARMUP trivial jobs and $WARMUP submissions"
-"$ROOT/bin/hpc" bench throughput --jobs "$WARMUP" --clients 4 >/dev/null
+"$ROOT/bin/hpc" bench throughput --jobs "$WARMUP" --clients 4 --no-array >/dev/null
 "$ROOT/bin/hpc" bench submit --jobs "$WARMUP" --clients 16 --qsub 0 >/dev/null
 t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$ROOT/bin/qsub" -h >/dev/null; done; t1=$(now)
 H_QSUB=$(calc "$QSUB / ($t1 - $t0)")
@@ -176,11 +176,11 @@ H_QSUB_MS=$(median "$WORK/h-qsub"); H_QSTAT_MS=$(median "$WORK/h-qstat")
 "$ROOT/bin/qdel" $("$ROOT/bin/qstat" -u root | awk '$5 == "H" { print $1 }') >/dev/null 2>&1 || true
 # S submissions per measurement (default 2000): 400 at ~600/s would be mostly the clients' ramp-up
 "$ROOT/bin/hpc" bench submit --jobs "$SUBMISSIONS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
-"$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --json > "$WORK/hpc-throughput.json"
+"$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --no-array --json > "$WORK/hpc-throughput.json"
 : > "$WORK/hpc-lat"
 for ((i = 0; i < LAT; i++)); do
   f=$WORK/hlat.$i; rm -f "$f"; t0=$(now)
-  echo "date +%s.%N > $f" | "$ROOT/bin/qsub" >/dev/null
+  echo "date +%s.%N > $f" | "$ROOT/bin/qsub" -o /dev/null -e /dev/null >/dev/null
   for k in $(seq 2400); do [ -s "$f" ] && break; sleep 0.02; done
   echo "$(calc "($(cat "$f") - $t0) * 1000")" >> "$WORK/hpc-lat"
 done
