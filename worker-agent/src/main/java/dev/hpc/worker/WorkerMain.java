@@ -87,6 +87,7 @@ public final class WorkerMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         configureLogging();
+        chooseLaunchMechanism(System.getProperties(), Runtime.version().feature());
         int code = new CommandLine(new WorkerMain()).execute(args);
         if (code != 0) {
             System.exit(code);
@@ -186,6 +187,22 @@ public final class WorkerMain implements Callable<Integer> {
     private static void stderr(String line) {
         System.err.println(LocalDateTime.now().format(STAMP) + " INFO [" + WorkerMain.class.getName() + "] " + line);
         System.err.flush();
+    }
+
+    static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+    /**
+     * Tasks start by vfork where the JDK still offers it (17 to 24) and the user chose nothing else.
+     * The JDK's default, posix_spawn, runs its {@code jspawnhelper} between the worker and the task:
+     * one more program to load per task, which on the 2-core benchmark machine was a fifth of the CPU
+     * that starting a task costs ({@code docs/performance.md}). JDK 25 deprecates vfork, with a warning,
+     * and a later JDK removes it; there the default stays.
+     */
+    static void chooseLaunchMechanism(java.util.Properties properties, int jdkFeature) {
+        if (properties.getProperty(LAUNCH_MECHANISM) == null && jdkFeature < 25
+                && "Linux".equals(properties.getProperty("os.name"))) {
+            properties.setProperty(LAUNCH_MECHANISM, "VFORK");
+        }
     }
 
     /** One line per record with a timestamp ({@link LogLine}), unless the user configured logging. */
