@@ -278,7 +278,7 @@ public final class TaskProcess implements RunningAttempt {
 
     /**
      * Adds every live member of the tree to {@link #known} and drops the dead. Scheduler thread only.
-     * Reading every process's stat at each task's end was a third of a busy worker's CPU time; a
+     * Reading every process's stat at each task's end was a sixth of a busy worker's CPU time; a
      * short task's members are found among the few processes started since it was.
      */
     private void collect() {
