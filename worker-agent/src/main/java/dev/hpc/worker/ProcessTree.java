@@ -1,14 +1,19 @@
 package dev.hpc.worker;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,21 +40,19 @@ public final class ProcessTree {
 
     /**
      * The stat of one process, empty when it does not exist (any more). It reads only the start of the
-     * line, up to the session id, into bytes: every task's end scans the stat of every process on the
-     * node, and reading and splitting whole lines as strings was half of an idle worker's CPU time.
+     * line, up to the session id, into bytes: a task's end reads the stat of many processes, and reading
+     * and splitting whole lines as strings was half of an idle worker's CPU time. A stream, not a
+     * channel: a channel's read fails on an interrupted thread, and a kill may run on one.
      */
     public static Optional<Stat> stat(long pid) {
         byte[] b = new byte[STAT_PREFIX];
-        java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(b);
-        // a channel opens the file with open(2) alone; FileInputStream adds an fstat to refuse directories
-        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(PROC.resolve(pid + "/stat"))) {
-            while (into.hasRemaining() && in.read(into) > 0) {
-                // a stat line comes in one read; loop only for a short one
-            }
+        int n;
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat")) {
+            n = in.readNBytes(b, 0, b.length);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
-        return parseStat(pid, b, into.position());
+        return parseStat(pid, b, n);
     }
 
     /** The fields of the first {@code n} bytes of a stat line; empty when they are not all there. */
@@ -94,32 +97,38 @@ public final class ProcessTree {
      * group and the leader's descendants, keyed by pid, in pid order.
      */
     public static Map<Long, ProcessHandle> members(long leader) {
-        return members(leader, Optional.empty());
+        return members(leader, Optional::empty);
     }
 
     /**
-     * As {@link #members(long)}; with {@code newer}, only processes whose pid the kernel gave out in
-     * that window are looked at (every member of a task is newer than the leader, so the window from
-     * the kernel's pid cursor before the leader's start to the cursor now holds them all).
+     * As {@link #members(long)}, reading the stat only of the processes in {@code startedSince} when it
+     * gives a window that holds the leader: every member of a task is newer than its leader. The window
+     * is asked for after /proc is listed, so that a process forked during the scan is either past the
+     * listing or inside the window. While the leader lives, its descendants come from the JDK, which
+     * reads every process's stat itself.
      */
-    public static Map<Long, ProcessHandle> members(long leader, Optional<PidWindow> newer) {
-        Map<Long, ProcessHandle> found = new java.util.TreeMap<>();
+    public static Map<Long, ProcessHandle> members(long leader, Supplier<Optional<PidWindow>> startedSince) {
+        Map<Long, ProcessHandle> found = new TreeMap<>();
         ProcessHandle.of(leader).ifPresent(h -> {
             found.put(leader, h);
             h.descendants().forEach(d -> found.put(d.pid(), d));
         });
+        List<Long> listed = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, p -> isNumber(p.getFileName().toString()))) {
             for (Path dir : dirs) {
-                long pid = Long.parseLong(dir.getFileName().toString());
-                if (found.containsKey(pid) || newer.isPresent() && !newer.get().contains(pid)) {
-                    continue;
-                }
-                stat(pid).filter(s -> !s.zombie() && (s.session() == leader || s.group() == leader))
-                        .flatMap(s -> ProcessHandle.of(pid))
-                        .ifPresent(h -> found.put(pid, h));
+                listed.add(Long.parseLong(dir.getFileName().toString()));
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.FINE, "cannot scan /proc for the processes of " + leader, e);
+        }
+        Optional<PidWindow> window = startedSince.get().filter(w -> w.contains(leader));
+        for (long pid : listed) {
+            if (found.containsKey(pid) || window.isPresent() && !window.get().contains(pid)) {
+                continue;
+            }
+            stat(pid).filter(s -> !s.zombie() && (s.session() == leader || s.group() == leader))
+                    .flatMap(s -> ProcessHandle.of(pid))
+                    .ifPresent(h -> found.put(pid, h));
         }
         found.values().removeIf(h -> !alive(h));
         return found;
@@ -140,18 +149,35 @@ public final class ProcessTree {
      * ({@code /proc/sys/kernel/ns_last_pid}); empty where the kernel does not show it.
      */
     public static OptionalLong pidCursor() {
-        return readNumber(PROC.resolve("sys/kernel/ns_last_pid"));
+        return PROC_IN_OWN_NAMESPACE ? readNumber(PROC.resolve("sys/kernel/ns_last_pid")) : OptionalLong.empty();
+    }
+
+    /**
+     * Whether /proc shows this process's own pid namespace, the one whose cursor {@code ns_last_pid}
+     * is: a /proc mounted from another namespace numbers processes otherwise.
+     */
+    private static final boolean PROC_IN_OWN_NAMESPACE = procInOwnNamespace();
+
+    private static boolean procInOwnNamespace() {
+        try {
+            return Files.readSymbolicLink(PROC.resolve("self")).toString()
+                    .equals(Long.toString(ProcessHandle.current().pid()));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** The highest pid plus one ({@code /proc/sys/kernel/pid_max}): where the cursor wraps. */
     static final OptionalLong PID_MAX = readNumber(PROC.resolve("sys/kernel/pid_max"));
 
     /**
-     * Taken to be faster than any node forks. The cursor can only come round to where it was after
-     * {@code pid_max} forks, so a window younger than {@code pid_max} divided by this rate cannot have
-     * wrapped past its start: 0.33 s with the old default of 32,768 pids, 42 s with 4,194,304.
+     * Assumed to be more pids than any node gives out per second (to processes and threads alike). The
+     * cursor comes round to where it was only after {@code pid_max} pids, so a window younger than
+     * {@code pid_max} divided by this rate is taken not to have wrapped past its start: 0.33 s with the
+     * old default of 32,768 pids, 42 s with 4,194,304. A window that does not hold the task's leader
+     * has wrapped, and gets the whole scan.
      */
-    static final long FASTEST_FORKS_PER_SECOND = 100_000;
+    static final long ASSUMED_MOST_PIDS_PER_SECOND = 100_000;
 
     /**
      * The window from {@code cursorAtStart} (read right before the leader started, {@code elapsedNanos}
@@ -159,7 +185,7 @@ public final class ProcessTree {
      */
     public static Optional<PidWindow> startedSince(OptionalLong cursorAtStart, long elapsedNanos) {
         if (cursorAtStart.isEmpty() || PID_MAX.isEmpty()
-                || elapsedNanos >= PID_MAX.getAsLong() * 1_000_000_000L / FASTEST_FORKS_PER_SECOND) {
+                || elapsedNanos >= PID_MAX.getAsLong() * 1_000_000_000L / ASSUMED_MOST_PIDS_PER_SECOND) {
             return Optional.empty();
         }
         OptionalLong now = pidCursor();
@@ -174,11 +200,10 @@ public final class ProcessTree {
      * the end of the file, so the small first reads of {@code Files.readString} would cut it short.
      */
     private static OptionalLong readNumber(Path file) {
-        java.nio.ByteBuffer into = java.nio.ByteBuffer.allocate(64);
-        try (java.nio.channels.SeekableByteChannel in = Files.newByteChannel(file)) {
-            in.read(into);
-            return OptionalLong.of(Long.parseLong(new String(into.array(), 0, into.position(),
-                    StandardCharsets.US_ASCII).strip()));
+        byte[] b = new byte[64];
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            int n = in.read(b);
+            return OptionalLong.of(Long.parseLong(new String(b, 0, Math.max(n, 0), StandardCharsets.US_ASCII).strip()));
         } catch (IOException | RuntimeException e) {
             return OptionalLong.empty();
         }

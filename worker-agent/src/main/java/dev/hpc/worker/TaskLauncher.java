@@ -234,8 +234,9 @@ public final class TaskLauncher implements AutoCloseable {
             }
             pb.environment().putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), pb.environment()));
 
-            OptionalLong cursorBeforeStart = ProcessTree.pidCursor();
+            // the clock first: a window's age is never taken as younger than it is
             long startedNanos = System.nanoTime();
+            OptionalLong cursorBeforeStart = ProcessTree.pidCursor();
             Process process = pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
                     clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));

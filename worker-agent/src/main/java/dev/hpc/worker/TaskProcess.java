@@ -282,7 +282,7 @@ public final class TaskProcess implements RunningAttempt {
      * short task's members are found among the few processes started since it was.
      */
     private void collect() {
-        known.putAll(ProcessTree.members(pid, startedSince.get()));
+        known.putAll(ProcessTree.members(pid, startedSince));
         known.values().removeIf(h -> !ProcessTree.alive(h));
         if (!process.isAlive()) {
             known.remove(pid);

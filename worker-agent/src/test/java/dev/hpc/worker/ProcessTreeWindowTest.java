@@ -37,7 +37,7 @@ class ProcessTreeWindowTest {
     void anOldStartOrAnUnknownCursorMeansTheWholeScan() {
         assertTrue(ProcessTree.startedSince(OptionalLong.empty(), 0).isEmpty());
         long pidMax = ProcessTree.PID_MAX.orElse(32_768);
-        long tooLong = pidMax * 1_000_000_000L / ProcessTree.FASTEST_FORKS_PER_SECOND;
+        long tooLong = pidMax * 1_000_000_000L / ProcessTree.ASSUMED_MOST_PIDS_PER_SECOND;
         assertTrue(ProcessTree.startedSince(OptionalLong.of(1), tooLong).isEmpty(),
                 "the cursor may have come round since");
     }
@@ -58,11 +58,17 @@ class ProcessTreeWindowTest {
             leader.waitFor();
             Optional<ProcessTree.PidWindow> window = ProcessTree.startedSince(cursor, System.nanoTime() - started);
             assertTrue(window.isPresent(), "a start a moment ago is within the window");
-            assertEquals(java.util.Set.of(orphan), ProcessTree.members(leader.pid(), window).keySet());
+            assertEquals(java.util.Set.of(orphan), ProcessTree.members(leader.pid(), () -> window).keySet());
             assertEquals(ProcessTree.members(leader.pid()).keySet(),
-                    ProcessTree.members(leader.pid(), window).keySet(), "the same as the whole scan");
-            assertTrue(ProcessTree.members(leader.pid(), Optional.of(new ProcessTree.PidWindow(orphan, orphan)))
-                    .isEmpty(), "a window that ends before the orphan does not see it");
+                    ProcessTree.members(leader.pid(), () -> window).keySet(), "the same as the whole scan");
+            assumeTrue(orphan > leader.pid(), "no wrap of the pids between the two starts");
+            ProcessTree.PidWindow upToTheLeader = new ProcessTree.PidWindow(leader.pid() - 1, leader.pid());
+            assertTrue(ProcessTree.members(leader.pid(), () -> Optional.of(upToTheLeader)).isEmpty(),
+                    "a window that ends before the orphan does not look at it");
+            ProcessTree.PidWindow wrapped = new ProcessTree.PidWindow(orphan, orphan);
+            assertEquals(java.util.Set.of(orphan),
+                    ProcessTree.members(leader.pid(), () -> Optional.of(wrapped)).keySet(),
+                    "a window without the leader has come round: the whole scan");
         } finally {
             ProcessHandle.of(orphan).ifPresent(ProcessHandle::destroyForcibly);
         }
