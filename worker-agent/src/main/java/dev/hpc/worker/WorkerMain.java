@@ -192,14 +192,15 @@ public final class WorkerMain implements Callable<Integer> {
     static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
 
     /**
-     * Tasks start by vfork where the JDK still offers it (17 to 24) and the user chose nothing else.
-     * The JDK's default, posix_spawn, runs its {@code jspawnhelper} between the worker and the task:
-     * one more program to load per task, which on the 2-core benchmark machine was a fifth of the CPU
-     * that starting a task costs ({@code docs/performance.md}). JDK 25 deprecates vfork, with a warning,
-     * and a later JDK removes it; there the default stays.
+     * Tasks start by vfork on JDK 17 to 19 unless the user chose otherwise. The JDK's default there,
+     * posix_spawn, runs its {@code jspawnhelper} between the worker and the task: one more program to
+     * load per task, about a quarter of the CPU that starting a task costs on the benchmark machine
+     * ({@code docs/performance.md}), and the task starts the same way (with the signal mask of the
+     * worker's thread, as under posix_spawn on those JDKs). From JDK 20 on, posix_spawn clears that mask
+     * and vfork does not (JDK-8234262), and JDK 25 deprecates vfork: there the default stays.
      */
     static void chooseLaunchMechanism(java.util.Properties properties, int jdkFeature) {
-        if (properties.getProperty(LAUNCH_MECHANISM) == null && jdkFeature < 25
+        if (properties.getProperty(LAUNCH_MECHANISM) == null && jdkFeature < 20
                 && "Linux".equals(properties.getProperty("os.name"))) {
             properties.setProperty(LAUNCH_MECHANISM, "VFORK");
         }

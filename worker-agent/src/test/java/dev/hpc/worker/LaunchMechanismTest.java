@@ -15,8 +15,8 @@ class LaunchMechanismTest {
     }
 
     @Test
-    void vforkOnTheJdksThatOfferItWithoutAWarning() {
-        for (int feature : new int[] {17, 21, 24}) {
+    void vforkOnTheJdksWhereItStartsTasksAsPosixSpawnDoes() {
+        for (int feature : new int[] {17, 18, 19}) {
             Properties p = linux();
             WorkerMain.chooseLaunchMechanism(p, feature);
             assertEquals("VFORK", p.getProperty(WorkerMain.LAUNCH_MECHANISM), "JDK " + feature);
@@ -24,8 +24,8 @@ class LaunchMechanismTest {
     }
 
     @Test
-    void theJdksDefaultFromJdk25OnWhereVforkIsDeprecatedOrGone() {
-        for (int feature : new int[] {25, 26, 30}) {
+    void theJdksDefaultFromJdk20OnWherePosixSpawnClearsTheSignalMaskAndLaterVforkIsGone() {
+        for (int feature : new int[] {20, 21, 24, 25, 30}) {
             Properties p = linux();
             WorkerMain.chooseLaunchMechanism(p, feature);
             assertNull(p.getProperty(WorkerMain.LAUNCH_MECHANISM), "JDK " + feature);
