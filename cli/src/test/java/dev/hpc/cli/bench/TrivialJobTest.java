@@ -1,0 +1,32 @@
+package dev.hpc.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.SubmitDefaults;
+import dev.hpc.api.SubmitParser;
+import org.junit.jupiter.api.Test;
+
+/** The benchmark's job, as a head parses it. */
+class TrivialJobTest {
+    private static JobSpec parsed(String options) {
+        return SubmitParser.parse(LoadBench.trivialJob("alice", options), SubmitDefaults.STANDARD);
+    }
+
+    @Test
+    void itRunsTrueAndLeavesNoOutputFiles() {
+        JobSpec spec = parsed("");
+        assertTrue(spec.script().contains("\ntrue\n"), spec.script());
+        assertTrue(spec.stdoutPath().endsWith("/dev/null"), spec.stdoutPath());
+        assertTrue(spec.stderrPath().endsWith("/dev/null"), spec.stderrPath());
+    }
+
+    @Test
+    void theBenchmarksOwnOptionsComeOnTop() {
+        JobSpec spec = parsed("-t 1-3 -h");
+        assertEquals(java.util.List.of(1, 2, 3), spec.array().orElseThrow().indices());
+        assertTrue(spec.userHold());
+        assertTrue(spec.stdoutPath().endsWith("/dev/null"), spec.stdoutPath());
+    }
+}
