@@ -126,11 +126,20 @@ public final class TokenRegistry {
         }
         gone = gone.stream().filter(t -> !pinned.contains(t.id())).toList();
         // the standby first: a revocation that fails there is refused, and the token still works everywhere,
-        // rather than revoked here and alive on the head that takes over
-        for (TokenRecord t : gone) {
-            replica.remove(t.id());
+        // rather than revoked here and alive on the head that takes over; one that fails after is undone there
+        List<TokenRecord> removedThere = new ArrayList<>();
+        try {
+            for (TokenRecord t : gone) {
+                replica.remove(t.id());
+                removedThere.add(t);
+            }
+            storage.deleteTokens(gone.stream().map(TokenRecord::id).toList());
+        } catch (RuntimeException e) {
+            for (TokenRecord t : removedThere) {
+                undoOnReplica(() -> replica.put(t), e);
+            }
+            throw e;
         }
-        storage.deleteTokens(gone.stream().map(TokenRecord::id).toList());
         for (TokenRecord t : gone) {
             byHash.remove(t.hash());
             LOG.info("token " + t.id() + " of " + t.user() + " revoked");
@@ -170,11 +179,28 @@ public final class TokenRegistry {
         }
     }
 
-    /** Replicated first: a token that could not reach the standby is refused, not valid on one head only. */
+    /**
+     * Replicated first: a token that could not reach the standby is refused, not valid on one head only;
+     * one that this head could not store is taken back from the standby (its old record put back).
+     */
     private void put(TokenRecord record) {
+        Optional<TokenRecord> before = byHash.values().stream().filter(t -> t.id().equals(record.id())).findFirst();
         replica.put(record);
-        storage.saveToken(record);
+        try {
+            storage.saveToken(record);
+        } catch (RuntimeException e) {
+            undoOnReplica(() -> before.ifPresentOrElse(replica::put, () -> replica.remove(record.id())), e);
+            throw e;
+        }
         byHash.put(record.hash(), record);
+    }
+
+    private static void undoOnReplica(Runnable undo, RuntimeException failure) {
+        try {
+            undo.run();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private static void checkUser(String user) {

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** The token registry's rules for mirroring and revoking, with the store as a map. */
 class TokenRegistryTest {
-    private static final class MapStorage implements TokenRegistry.Storage {
+    private static class MapStorage implements TokenRegistry.Storage {
         final Map<String, TokenRecord> rows = new LinkedHashMap<>();
 
         @Override
@@ -32,6 +32,30 @@ class TokenRegistryTest {
         @Override
         public void deleteTokens(Collection<String> ids) {
             ids.forEach(rows::remove);
+        }
+    }
+
+    /** The standby's copy, as the active head sends it; {@code down} makes each call fail. */
+    private static final class MapReplica implements TokenRegistry.Replica {
+        final Map<String, TokenRecord> rows = new LinkedHashMap<>();
+        boolean down;
+
+        @Override
+        public void put(TokenRecord token) {
+            check();
+            rows.put(token.id(), token);
+        }
+
+        @Override
+        public void remove(String id) {
+            check();
+            rows.remove(id);
+        }
+
+        private void check() {
+            if (down) {
+                throw new IllegalStateException("the standby cannot be reached");
+            }
         }
     }
 
@@ -76,5 +100,65 @@ class TokenRegistryTest {
         assertEquals(1, registry.revoke("root").size());
         assertTrue(registry.authenticate(other).isEmpty());
         assertTrue(registry.authenticate(admin).isPresent());
+    }
+
+    @Test
+    void aTokenThatCannotReachTheStandbyIsRefusedAndValidNowhere() {
+        MapReplica replica = new MapReplica();
+        registry.replicateTo(replica);
+        replica.down = true;
+        assertThrows(IllegalStateException.class, () -> registry.create("alice", Role.USER));
+        assertTrue(registry.list().isEmpty());
+        assertTrue(storage.rows.isEmpty());
+    }
+
+    @Test
+    void aTokenThisHeadCannotStoreIsTakenBackFromTheStandby() {
+        MapReplica replica = new MapReplica();
+        registry.replicateTo(replica);
+        TokenRegistry failing = new TokenRegistry(new MapStorage() {
+            @Override
+            public void saveToken(TokenRecord token) {
+                throw new IllegalStateException("disk full");
+            }
+        }, Clock.systemUTC());
+        failing.replicateTo(replica);
+        assertThrows(IllegalStateException.class, () -> failing.create("alice", Role.USER));
+        assertTrue(replica.rows.isEmpty(), "not valid on the standby either");
+        assertTrue(failing.list().isEmpty());
+    }
+
+    @Test
+    void aRevocationFailingAnywhereLeavesTheTokenWorkingEverywhere() {
+        MapReplica replica = new MapReplica();
+        boolean[] diskFull = {false};
+        TokenRegistry heads = new TokenRegistry(new MapStorage() {
+            @Override
+            public void deleteTokens(Collection<String> ids) {
+                if (diskFull[0]) {
+                    throw new IllegalStateException("disk full");
+                }
+                super.deleteTokens(ids);
+            }
+        }, Clock.systemUTC());
+        heads.replicateTo(replica);
+        String first = heads.create("alice", Role.USER).token();
+        String second = heads.create("alice", Role.USER).token();
+        assertEquals(2, replica.rows.size());
+
+        diskFull[0] = true;
+        assertThrows(IllegalStateException.class, () -> heads.revoke("alice"));
+        assertEquals(2, replica.rows.size(), "put back on the standby");
+        assertTrue(heads.authenticate(first).isPresent());
+        assertTrue(heads.authenticate(second).isPresent());
+
+        diskFull[0] = false;
+        replica.down = true;
+        assertThrows(IllegalStateException.class, () -> heads.revoke("alice"));
+        assertTrue(heads.authenticate(first).isPresent(), "refused before anything changed");
+        replica.down = false;
+        assertEquals(2, heads.revoke("alice").size());
+        assertTrue(replica.rows.isEmpty());
+        assertTrue(heads.authenticate(first).isEmpty());
     }
 }
