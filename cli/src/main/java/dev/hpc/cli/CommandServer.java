@@ -44,7 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * docs/commands.md describes it, and how to turn it off ({@code HPC_NO_SERVER=1}).
  *
  * <p>The server speaks first: {@code HPC-CMD-1 PROOF\n}, with the proof from the state file; a caller
- * that does not see it sends nothing (whatever took the port learns no key). Then one call, all fields
+ * that does not see it sends nothing. The proof is shown to whoever connects, so the launcher also
+ * checks, before it connects, that the state file's pid is still this server, run by the same user.
+ * Then one call, all fields
  * NUL-terminated: {@code HPC-CMD-1} and the key, answered {@code READY\n}
  * (otherwise the caller runs the command itself: nothing was asked yet); then the working directory, the number
  * of arguments, the arguments, then {@code NAME=VALUE} for each exported variable and an empty field.

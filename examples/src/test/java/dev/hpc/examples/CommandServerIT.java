@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,6 +96,9 @@ class CommandServerIT {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
 
             Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
+            // the state file is written before the server listens; a call before it answers would find no java
+            Poll.until("the command server answers", Duration.ofSeconds(60),
+                    () -> runQuietly(noJava, "qstat").exit() == 0);
             Ran submitted = run(noJava, Optional.of("#PBS -N served\necho \"from $PBS_O_WORKDIR\"\n"), "qsub");
             assertEquals(0, submitted.exit(), "qsub answered by the server: " + submitted.describe());
             String id = submitted.out().strip();
@@ -132,7 +139,18 @@ class CommandServerIT {
                 h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
             });
             assertTrue(Files.exists(state), "SIGKILL leaves the state file behind");
-            Ran afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
+            // whatever took the dead server's port is sent nothing, even when it shows the proof it was once shown
+            String[] left = Files.readString(state).strip().split(" ");
+            Ran afterKill;
+            long heard;
+            try (ServerSocket impostor = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+                Files.writeString(state, impostor.getLocalPort() + " " + left[1] + " " + killed + " " + left[3] + "\n");
+                CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> listen(impostor, left[3]));
+                afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
+                impostor.close();
+                heard = received.get(30, TimeUnit.SECONDS);
+            }
+            assertEquals(0, heard, "bytes sent to the program on a dead server's port");
             assertEquals(0, afterKill.exit(), "a dead server's call runs in its own JVM: " + afterKill.describe());
             assertTrue(afterKill.out().contains("served"), afterKill.out());
             Poll.until("a new command server wrote its state", Duration.ofSeconds(60),
@@ -144,11 +162,46 @@ class CommandServerIT {
             serverPid.ifPresent(servers::add);
             stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).ifPresent(servers::add);
             for (long pid : servers) {
-                ProcessHandle.of(pid).ifPresent(h -> {
-                    h.destroy();
-                    h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
-                });
+                ProcessHandle.of(pid).filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
+                        .ifPresent(CommandServerIT::stop);
             }
+        }
+    }
+
+    /** Every byte the callers send to {@code impostor}, which greets them as the dead server did. */
+    private static long listen(ServerSocket impostor, String proof) {
+        long total = 0;
+        while (true) {
+            try (Socket caller = impostor.accept()) {
+                caller.setSoTimeout(15_000);
+                caller.getOutputStream().write(("HPC-CMD-1 " + proof + "\n").getBytes(StandardCharsets.US_ASCII));
+                caller.getOutputStream().flush();
+                byte[] buffer = new byte[4096];
+                for (int n; (n = caller.getInputStream().read(buffer)) > 0; ) {
+                    total += n; // counted as it comes: a caller that waits for an answer sends no end
+                }
+            } catch (IOException closedOrGone) {
+                if (impostor.isClosed()) {
+                    return total;
+                }
+            }
+        }
+    }
+
+    private static void stop(ProcessHandle server) {
+        server.destroy();
+        try {
+            server.onExit().get(30, TimeUnit.SECONDS);
+        } catch (Exception notYet) {
+            server.destroyForcibly();
+        }
+    }
+
+    private Ran runQuietly(Optional<String> javaHome, String command) {
+        try {
+            return run(javaHome, Optional.empty(), command);
+        } catch (Exception e) {
+            return new Ran(-1, "", e.toString());
         }
     }
 
