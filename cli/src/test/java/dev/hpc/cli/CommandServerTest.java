@@ -69,6 +69,7 @@ class CommandServerTest {
     /** One call as bin/hpc makes it; {@code stdin} is sent only if the server asks for it. */
     private Answer call(String key, Path cwd, Map<String, String> env, String stdin, String... args) throws IOException {
         try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(30_000); // a server that stops answering fails the test rather than hanging it
             OutputStream out = s.getOutputStream();
             InputStream in = s.getInputStream();
             String greeting = line(in);
@@ -96,12 +97,17 @@ class CommandServerTest {
                 out.flush();
                 first = line(in);
             }
-            String e = new String(in.readNBytes(Integer.parseInt(first.substring("ERR ".length()))), StandardCharsets.UTF_8);
-            int exit = Integer.parseInt(line(in).substring("EXIT ".length()));
-            String o = new String(in.readNBytes(Integer.parseInt(line(in).substring("OUT ".length()))),
-                    StandardCharsets.UTF_8);
+            String e = new String(in.readNBytes(Integer.parseInt(after("ERR ", first))), StandardCharsets.UTF_8);
+            int exit = Integer.parseInt(after("EXIT ", line(in)));
+            String o = new String(in.readNBytes(Integer.parseInt(after("OUT ", line(in)))), StandardCharsets.UTF_8);
             return new Answer(asked, exit, o, e);
         }
+    }
+
+    /** The rest of a reply line, which must start as bin/hpc expects it to. */
+    private static String after(String prefix, String line) {
+        assertTrue(line.startsWith(prefix), "expected '" + prefix + "...', got [" + line + "]");
+        return line.substring(prefix.length());
     }
 
     private Answer call(Path cwd, Map<String, String> env, String stdin, String... args) throws IOException {

@@ -166,8 +166,8 @@ class SecurityIT {
         System.out.printf("flood for %d s: %d submissions accepted (%.0f/s), %d refused; reader's qstat of one job "
                         + "%s; listing of 100 %s%n", FLOOD.toSeconds(), accepted.get(),
                 accepted.get() / (double) FLOOD.toSeconds(), refused.get(), spread(oneJob), spread(listing));
-        // every call above answered within the client's 10 s request timeout; promptness is recorded, not asserted
-        assertTrue(oneJob.size() >= 1, "the reader got no answer in " + FLOOD);
+        // every reader call above answered within the client's 10 s request timeout (one that did not threw);
+        // how promptly is recorded, not asserted
     }
 
     private static SubmitRequest heldJob(String name) {

@@ -16,7 +16,15 @@ import java.util.logging.LogRecord;
 final class LogLine extends Formatter {
     static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
-    private final DateTimeFormatter stamp = STAMP.withZone(ZoneId.systemDefault());
+    private final DateTimeFormatter stamp;
+
+    LogLine() {
+        this(ZoneId.systemDefault());
+    }
+
+    LogLine(ZoneId zone) {
+        this.stamp = STAMP.withZone(zone);
+    }
 
     @Override
     public String format(LogRecord record) {

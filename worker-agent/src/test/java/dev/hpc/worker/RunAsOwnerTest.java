@@ -94,6 +94,15 @@ class RunAsOwnerTest {
                 RunAs.forThisProcess("n1", allowRootJobs, new OwnerDirectory(Clock.systemUTC())));
     }
 
+    /** Files the tests name in the owners' real homes, deleted at the end whatever happened. */
+    private final List<Path> madeInHomes = new java.util.ArrayList<>();
+
+    private Path made(Path home, String name) {
+        Path p = home.resolve(name);
+        madeInHomes.add(p);
+        return p;
+    }
+
     @AfterEach
     void tearDown() throws Exception {
         // kill and close everything before asserting, so that one leftover does not leave the others running
@@ -114,6 +123,9 @@ class RunAsOwnerTest {
         } finally {
             if (launcher != null) {
                 launcher.close();
+            }
+            for (Path p : madeInHomes) {
+                Files.deleteIfExists(p);
             }
         }
         assertTrue(leftBehind.isEmpty(), "processes of tasks " + leftBehind + " were left behind");
@@ -144,8 +156,8 @@ class RunAsOwnerTest {
 
     @Test
     void aTaskRunsWithItsOwnersUidGroupsAndEnvironmentAndWritesItsOutputAsTheOwner() throws Exception {
-        Path out = homeA.resolve(unique("out") + ".o");
-        Path err = homeA.resolve(unique("out") + ".e");
+        Path out = made(homeA, unique("out") + ".o");
+        Path err = made(homeA, unique("out") + ".e");
         TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(),
                 "id -u; id -G; echo \"$HOME $USER $LOGNAME $SHELL\"; test -w \"$TMPDIR\" && echo tmp-ok\n")
                 .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
@@ -166,12 +178,12 @@ class RunAsOwnerTest {
         Path target = tmp.resolve("root-only.txt");
         Files.writeString(target, "untouched\n");
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
-        Path link = homeA.resolve(unique("link"));
+        Path link = made(homeA, unique("link"));
         Files.createSymbolicLink(link, target);
-        Path intoB = homeB.resolve(unique("stolen") + ".o");
-        Path err = homeA.resolve(unique("out") + ".e");
+        Path intoB = made(homeB, unique("stolen") + ".o");
+        Path err = made(homeA, unique("out") + ".e");
         long attempt = ATTEMPTS.incrementAndGet();
-        TaskResult r = run(launcher, aTask(attempt, "touch " + homeB.resolve("x-" + attempt) + " || echo no-home-b\n"
+        TaskResult r = run(launcher, aTask(attempt, "touch " + made(homeB, "x-" + attempt) + " || echo no-home-b\n"
                 + "touch " + spool.resolve("x") + " || echo no-spool\n"
                 + "ls " + spool + " >/dev/null || echo no-spool-listing\n"
                 + "echo evil >> " + link + " || echo no-link\n")
@@ -179,7 +191,7 @@ class RunAsOwnerTest {
                 .output(intoB.toString(), err.toString()));
         assertEquals(0, r.exitStatus());
         assertFalse(Files.exists(intoB), "-o into another user's home was not written");
-        assertFalse(Files.exists(homeB.resolve("x-" + attempt)), "the task wrote into another user's home");
+        assertFalse(Files.exists(made(homeB, "x-" + attempt)), "the task wrote into another user's home");
         assertFalse(Files.exists(spool.resolve("x")), "the task wrote into the agent's spool");
         assertEquals("untouched\n", Files.readString(target), "a symlink made the agent write a root-only file");
         String errors = read(err);
@@ -189,7 +201,7 @@ class RunAsOwnerTest {
         assertEquals(Long.parseLong(idOutput("-u", A)), uidOf(fallback), "the fallback output is the owner's");
 
         // -o naming the symlink: the owner cannot write its target, so neither does the job
-        Path err2 = homeA.resolve(unique("out") + ".e");
+        Path err2 = made(homeA, unique("out") + ".e");
         run(launcher, aTask(ATTEMPTS.incrementAndGet(), "echo through-the-link\n").ownedBy(A)
                 .workDir(homeA.toString()).submitDir(homeA.toString()).output(link.toString(), err2.toString()));
         assertEquals("untouched\n", Files.readString(target), "-o through a symlink wrote a root-only file");
@@ -223,7 +235,7 @@ class RunAsOwnerTest {
     void killingATaskOfAnotherOwnerKillsItsWholeTree() throws Exception {
         TaskProcess p = launcher.launch(aTask(ATTEMPTS.incrementAndGet(), "sleep 600 & sleep 601\n").ownedBy(A)
                 .workDir(homeA.toString()).submitDir(homeA.toString())
-                .output(homeA.resolve(unique("k") + ".o").toString(), homeA.resolve(unique("k") + ".e").toString())
+                .output(made(homeA, unique("k") + ".o").toString(), made(homeA, unique("k") + ".e").toString())
                 .build());
         started.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

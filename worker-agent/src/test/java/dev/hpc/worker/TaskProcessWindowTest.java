@@ -35,6 +35,8 @@ class TaskProcessWindowTest {
                 StandardCharsets.UTF_8))) {
             orphan = Long.parseLong(out.readLine().strip());
         }
+        // held from now on: the JDK checks its start time, so a reused pid is never killed
+        ProcessHandle orphanHandle = ProcessHandle.of(orphan).orElseThrow();
         ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
         try {
             TaskProcess task = new TaskProcess(aTask(81, "unused").build(), leader, Path.of("/dev/null"),
@@ -47,10 +49,10 @@ class TaskProcessWindowTest {
             TaskResult result = task.result().get(10, TimeUnit.SECONDS);
             assertEquals(0, result.exitStatus());
             Await.until("the leftover sleep is swept",
-                    () -> ProcessHandle.of(orphan).map(h -> !ProcessTree.alive(h)).orElse(true));
+                    () -> !ProcessTree.alive(orphanHandle));
             assertTrue(asked.get() > 0, "the sweep asked for the task's window");
         } finally {
-            ProcessHandle.of(orphan).ifPresent(ProcessHandle::destroyForcibly);
+            orphanHandle.destroyForcibly();
             timers.shutdownNow();
         }
     }

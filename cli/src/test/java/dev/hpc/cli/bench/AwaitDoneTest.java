@@ -20,6 +20,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** How the benchmarks find the first of their jobs still unfinished, one job per request. */
+@org.junit.jupiter.api.Timeout(30) // a walk that stops advancing would loop for ever
 class AwaitDoneTest {
     private static Job job(long number) {
         JobSpec spec = new JobSpec("bench", "alice", "login", "true\n", "/tmp", "/tmp", Map.of(), "batch",

@@ -18,8 +18,8 @@ class TrivialJobTest {
     void itRunsTrueAndLeavesNoOutputFiles() {
         JobSpec spec = parsed("");
         assertTrue(spec.script().contains("\ntrue\n"), spec.script());
-        assertTrue(spec.stdoutPath().endsWith("/dev/null"), spec.stdoutPath());
-        assertTrue(spec.stderrPath().endsWith("/dev/null"), spec.stderrPath());
+        assertEquals("/dev/null", spec.stdoutPath());
+        assertEquals("/dev/null", spec.stderrPath());
     }
 
     @Test
@@ -27,6 +27,6 @@ class TrivialJobTest {
         JobSpec spec = parsed("-t 1-3 -h");
         assertEquals(java.util.List.of(1, 2, 3), spec.array().orElseThrow().indices());
         assertTrue(spec.userHold());
-        assertTrue(spec.stdoutPath().endsWith("/dev/null"), spec.stdoutPath());
+        assertEquals("/dev/null", spec.stdoutPath());
     }
 }
