@@ -5,9 +5,11 @@
 #
 #   usage (as root, from the repository root, after mvn -q -DskipTests package):
 #     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]
+#   defaults: --jobs 1000 --latency-runs 20 --qsub-runs 100 --warmup 500 --submissions 2000
+#   M is both the length of the held-submission loop and the number of single calls timed.
 #
-# Both get W unmeasured trivial jobs first (default 500; hpc also W submissions), so that the
-# figures are of running systems rather than of the JVMs' first minute.
+# Both get W unmeasured trivial jobs first (hpc also 2W held submissions: W from one client, W from
+# 16), so that the figures are of running systems rather than of the JVMs' first minute.
 #
 # Slurm gets the high-throughput guide's limits with batch_sched_delay=0 (the guide's delay of
 # 20 s would hold every single job back; with it removed Slurm was fastest here) and one node
