@@ -61,6 +61,8 @@ public final class ClusterState {
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
+    /** The jobs the command being applied changed; committed as one when it is done. */
+    private final ChangedJobs changedJobs = new ChangedJobs();
     private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
     private final QueueIndex queue = new QueueIndex();
     private final Map<Long, TaskEntry> running = new HashMap<>();
@@ -110,7 +112,7 @@ public final class ClusterState {
 
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
-        JobEntry entry = new JobEntry(job, waiting);
+        JobEntry entry = new JobEntry(job, waiting, changedJobs);
         jobs.put(job.id().number(), entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.tasks) {
@@ -347,8 +349,33 @@ public final class ClusterState {
 
     // ------------------------------------------------------------------ commands
 
+    /**
+     * Applies a command and returns what it changed. Every job it changed is in the outcome once, at a new
+     * version, in its final form. A command refused (a lost race, a bad request) changes nothing; one that
+     * fails after changing a job is a bug, and the state cannot be trusted after it.
+     */
     public Outcome apply(Command command) {
         Outcome out = new Outcome();
+        try {
+            dispatch(command, out);
+        } catch (RuntimeException e) {
+            if (!changedJobs.isEmpty()) {
+                List<Long> numbers = changedJobs.drain().stream().map(j -> j.id.number()).toList();
+                throw new HalfAppliedException("should never happen: " + command.getClass().getSimpleName()
+                        + " failed after changing jobs " + numbers + "; this state can no longer be trusted", e);
+            }
+            throw e;
+        }
+        for (JobEntry e : changedJobs.drain()) {
+            e.version++;
+            Job record = e.toRecord();
+            out.changed(record);
+            out.refreshAnswer(record);
+        }
+        return out;
+    }
+
+    private void dispatch(Command command, Outcome out) {
         if (command instanceof Command.Admit c) {
             admit(c, out);
         } else if (command instanceof Command.Cancel c) {
@@ -360,14 +387,10 @@ public final class ClusterState {
         } else if (command instanceof Command.Start c) {
             start(c, out);
         } else if (command instanceof Command.Finish c) {
-            finish(c.node(), c.result(), out).ifPresent(e -> touch(e, out));
+            finish(c.node(), c.result(), out);
         } else if (command instanceof Command.FinishAll c) {
-            Set<JobEntry> ended = new LinkedHashSet<>();
             for (Command.Finish f : c.results()) {
-                finish(f.node(), f.result(), out).ifPresent(ended::add);
-            }
-            for (JobEntry e : ended) {
-                touch(e, out);
+                finish(f.node(), f.result(), out);
             }
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
@@ -387,11 +410,10 @@ public final class ClusterState {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
         stopDrainedNodes(out);
-        return out;
     }
 
     private void admit(Command.Admit c, Outcome out) {
-        JobEntry e = new JobEntry(c.job(), waiting);
+        JobEntry e = new JobEntry(c.job(), waiting, changedJobs);
         jobs.put(e.id.number(), e);
         for (TaskEntry t : e.tasks) {
             if (t.state == JobState.QUEUED) {
@@ -454,7 +476,7 @@ public final class ClusterState {
             }
         }
         e.cancelledBy = c.user();
-        touch(e, out);
+        e.changed();
         out.answer(e.toRecord());
         out.reschedule();
     }
@@ -479,7 +501,7 @@ public final class ClusterState {
             throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
                     + "; only queued jobs can be held (Request invalid for state of job)");
         }
-        touch(e, out);
+        e.changed();
         out.answer(e.toRecord());
     }
 
@@ -503,13 +525,12 @@ public final class ClusterState {
             throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
                     + " and has no " + Holds.describe(c.types()) + " hold to release");
         }
-        touch(e, out);
+        e.changed();
         out.answer(e.toRecord());
         out.reschedule();
     }
 
     private void start(Command.Start c, Outcome out) {
-        Set<JobEntry> touched = new LinkedHashSet<>();
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
             TaskEntry t = e == null ? null : e.task(p.task().index());
@@ -533,10 +554,6 @@ public final class ClusterState {
                 n.attempts.add(attemptId);
             }
             out.effect(new Effect.Launch(p.slots().get(0).node(), launchOrder(t, attemptId, p.slots())));
-            touched.add(e);
-        }
-        for (JobEntry e : touched) {
-            touch(e, out);
         }
     }
 
@@ -563,13 +580,12 @@ public final class ClusterState {
 
     /**
      * Applies a result from a worker; a result of any but the current attempt is stale and changes nothing.
-     * Returns the job it changed, for the caller to record.
      */
-    private java.util.Optional<JobEntry> finish(String node, TaskResult result, Outcome out) {
+    private void finish(String node, TaskResult result, Outcome out) {
         out.effect(new Effect.Ack(node, result.attemptId()));
         TaskEntry t = running.get(result.attemptId());
         if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != result.attemptId()) {
-            return java.util.Optional.empty();
+            return;
         }
         JobState outcome;
         EndReason reason = result.reason();
@@ -587,7 +603,6 @@ public final class ClusterState {
         }
         killSpawnsOnOtherNodes(t, node, result.attemptId(), reason, out);
         out.reschedule();
-        return java.util.Optional.of(t.job);
     }
 
     /**
@@ -745,7 +760,7 @@ public final class ClusterState {
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
             queue.add(t);
         }
-        touch(t.job, out);
+        t.job.changed();
     }
 
     private void dependencyNeverMet(Command.DependencyNeverMet c, Outcome out) {
@@ -764,7 +779,7 @@ public final class ClusterState {
                     t.comment = EndReason.DEPENDENCY_NEVER_MET.description();
                 }
             }
-            touch(e, out);
+            e.changed();
         }
         out.reschedule();
     }
@@ -798,11 +813,6 @@ public final class ClusterState {
                 t.estimatedStart = c.estimates().getOrDefault(key, Instant.EPOCH);
             }
         });
-    }
-
-    private void touch(JobEntry e, Outcome out) {
-        e.version++;
-        out.changed(e.toRecord());
     }
 
     /**
@@ -1475,7 +1485,7 @@ public final class ClusterState {
             t.comment = "altered by " + c.user() + "; waiting for the scheduler";
             queue.add(t);
         }
-        touch(e, out);
+        e.changed();
         out.answer(e.toRecord());
         out.reschedule();
     }

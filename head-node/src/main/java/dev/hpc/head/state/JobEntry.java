@@ -25,9 +25,12 @@ final class JobEntry {
 
     /** Told of each task that starts or stops waiting (queued or held). */
     final WaitingCounts waiting;
+    /** Told of every change of this job's tasks, so that the command that made it commits it. */
+    private final ChangedJobs changes;
 
-    JobEntry(Job job, WaitingCounts waiting) {
+    JobEntry(Job job, WaitingCounts waiting, ChangedJobs changes) {
         this.waiting = waiting;
+        this.changes = changes;
         this.id = job.id();
         this.spec = job.spec();
         this.submitted = job.submitted();
@@ -45,6 +48,11 @@ final class JobEntry {
                 waiting.add(spec.owner(), 1);
             }
         }
+    }
+
+    /** Notes that this job changed in the command being applied. */
+    void changed() {
+        changes.add(this);
     }
 
     /** The task with the given array index (-1 for a plain job), or null when there is none. */

@@ -37,6 +37,13 @@ public final class Outcome {
         answer = Optional.of(job);
     }
 
+    /** The caller's answer in the job's final form of this command, when the answer is that job. */
+    void refreshAnswer(Job job) {
+        if (answer.isPresent() && answer.get().id().number() == job.id().number()) {
+            answer = Optional.of(job);
+        }
+    }
+
     void reschedule() {
         reschedule = true;
     }

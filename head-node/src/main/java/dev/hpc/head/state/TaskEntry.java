@@ -70,12 +70,14 @@ final class TaskEntry {
             job.waiting.add(job.spec.owner(), WaitingCounts.waiting(next) ? 1 : -1);
         }
         state = next;
+        job.changed();
     }
 
     /** Closes the running attempt with its outcome. */
     void closeAttempt(Instant when, JobState outcome, EndReason why, int status) {
         Attempt a = current();
         attempts.set(attempts.size() - 1, new Attempt(a.id(), a.nodes(), a.start(), when, outcome, why, status));
+        job.changed();
     }
 
     Task toRecord() {

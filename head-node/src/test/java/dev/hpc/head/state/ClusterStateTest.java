@@ -255,6 +255,38 @@ class ClusterStateTest {
     }
 
     /**
+     * Regression (issue 16): results a worker buffered while no head was active, reported when it registers
+     * with the new head, ended their tasks in memory but were never part of the outcome, so they were never
+     * written or replicated; the next takeover found them RUNNING and ran them again.
+     */
+    @Test
+    void resultsReportedAtRegistrationAreChangesToCommit() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        String node = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        long versionBefore = job(1).version();
+        Outcome re = state.apply(new Command.RegisterNode(new Register(node, node, 2, 8L << 30, Map.of(), "",
+                List.of(), List.of(new TaskResult(attemptOf(1), "1.c", 0, EndReason.EXITED, T0))), T0));
+        List<Job> written = re.changedJobs().stream().filter(j -> j.id().number() == 1).toList();
+        assertEquals(1, written.size(), "the finished job is among the changes to commit: " + re.changedJobs());
+        assertEquals(JobState.COMPLETED, written.get(0).state());
+        assertTrue(written.get(0).version() > versionBefore, "a newer version than the running one");
+    }
+
+    /** Every change of a job in one command is committed once, in its final form (issue 16). */
+    @Test
+    void aJobChangedTwiceInOneCommandIsCommittedOnceInItsFinalForm() {
+        submit(aJob(Resources.DEFAULT, true));
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        Outcome both = state.apply(new Command.FinishAll(List.of(
+                new Command.Finish("n1", new TaskResult(attemptOf(1), "1.c", 0, EndReason.EXITED, T0)),
+                new Command.Finish("n2", new TaskResult(attemptOf(2), "2.c", 1, EndReason.EXITED, T0)))));
+        assertEquals(List.of(1L, 2L), both.changedJobs().stream().map(j -> j.id().number()).toList());
+        assertEquals(job(1), both.changedJobs().get(0), "the committed form is the one the state holds");
+    }
+
+    /**
      * Regression (issue 3, found by FailoverIT): a registration sent before a launch reached the worker
      * requeued the attempt, and the worker then ran it too, so the script started twice.
      */
