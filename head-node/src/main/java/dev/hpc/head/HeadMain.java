@@ -93,6 +93,9 @@ public final class HeadMain implements Callable<Integer> {
             description = "a file holding the password of --tls-keystore")
     Path tlsKeystorePassword;
 
+    /** The exit status of a head that stopped because it could not commit (EX_SOFTWARE of sysexits.h). */
+    static final int FAIL_STOP_EXIT = 70;
+
     public static void main(String[] args) {
         int code = new CommandLine(new HeadMain()).execute(args);
         if (code != 0) {
@@ -148,6 +151,14 @@ public final class HeadMain implements Callable<Integer> {
             System.err.println("hpc-head: " + e.getMessage());
             return 1;
         }
+        // A head that cannot commit holds state nobody else has: it ends its process rather than serve from it.
+        // Its standby sees the member gone at once and takes over from what was replicated; a supervisor (or
+        // hpc local start-head) brings it back, as a standby.
+        service.onFailStop(why -> {
+            System.err.println("hpc-head: " + config.name() + " stops (fail-stop): " + why);
+            System.err.flush();
+            Runtime.getRuntime().halt(FAIL_STOP_EXIT);
+        });
         attachAlertWebhook(service, config, alerts);
         Vertx vertx = Vertx.vertx();
         HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock);

@@ -67,6 +67,9 @@ public final class HeadService implements AutoCloseable {
     /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
     private static final int MAX_RESULTS_PER_STEP = 2_000;
     private final AtomicLong loopErrors = new AtomicLong();
+    /** Set for good when a commit failed or a command was half-applied (fail-stop). */
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private volatile java.util.function.Consumer<String> failStopAction = why -> { };
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -220,6 +223,9 @@ public final class HeadService implements AutoCloseable {
     private void loopStep(String loop, Runnable step) {
         try {
             step.run();
+        } catch (dev.hpc.head.state.HalfAppliedException e) {
+            LOG.log(Level.SEVERE, loop + " step left the state half-applied", e);
+            failStop(e.getMessage());
         } catch (RuntimeException e) {
             loopErrors.incrementAndGet();
             LOG.log(Level.SEVERE, loop + " step failed", e);
@@ -256,7 +262,7 @@ public final class HeadService implements AutoCloseable {
 
     private <T> CompletableFuture<T> onState(Supplier<T> work) {
         return CompletableFuture.supplyAsync(() -> {
-            if (state == null) {
+            if (state == null || stopped.get()) {
                 throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
                         + " is not the active head; ask another head or retry in a moment");
             }
@@ -267,10 +273,59 @@ public final class HeadService implements AutoCloseable {
     /** Runs a loop step on the state thread only while active; a standby has nothing to do. */
     private void whileActive(String loop, Runnable step) {
         stateThread.execute(() -> {
-            if (state != null) {
+            if (state != null && !stopped.get()) {
                 loopStep(loop, step);
             }
         });
+    }
+
+    /**
+     * What to do when this head can no longer keep its state: by default it only stops being active; the
+     * daemon ends its process, so that its standby takes over from what was replicated.
+     */
+    public void onFailStop(java.util.function.Consumer<String> action) {
+        this.failStopAction = action;
+    }
+
+    /** Whether a failed commit stopped this head. */
+    public boolean failStopped() {
+        return stopped.get();
+    }
+
+    /** The same future; when it fails (and the store is not simply closing), this head stops. */
+    private <T> CompletableFuture<T> failStopOnError(CompletableFuture<T> commit, String what) {
+        commit.whenComplete((v, e) -> {
+            if (e != null && !store.isClosing()) {
+                failStop("the commit of " + what + " failed: " + rootMessage(e));
+            }
+        });
+        return commit;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t.getCause() != null && t.getMessage() == null)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
+    }
+
+    /**
+     * Stops acting at once, on whatever thread learns of the failure: no command is applied, no effect is
+     * sent and no caller is answered from here on (each checks the flag first); the state is dropped.
+     */
+    private void failStop(String why) {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.severe("head " + config.name() + " stops being active (fail-stop): " + why);
+        stateThread.execute(() -> state = null);
+        try {
+            failStopAction.accept(why);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "the fail-stop action failed", e);
+        }
     }
 
     /** Applies on the state thread, then commits; effects go out and the future completes once durable. */
@@ -280,6 +335,11 @@ public final class HeadService implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Commits what a command changed, then lets it be seen: effects to the workers, listeners, alerts. Called
+     * on the state thread only, so that changes reach the store in the order they were applied. A commit that
+     * fails stops this head (fail-stop): its memory now holds what its store and its standby may lack.
+     */
     private CompletableFuture<Void> publish(Outcome out) {
         if (out.needsReschedule()) {
             requestCycle();
@@ -290,12 +350,17 @@ public final class HeadService implements AutoCloseable {
                 launchesInFlight.decided(l);
             }
         }
-        CompletableFuture<Void> durable = store.write(out.changedJobs(), out.changedNodes());
+        CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes()),
+                out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
         }
         return durable.thenRun(() -> {
+            if (stopped.get()) {
+                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
+                        + " stopped being active; ask another head or retry in a moment");
+            }
             for (Effect e : toSend) {
                 effects.deliver(e);
                 if (e instanceof Effect.Launch l) {
@@ -323,12 +388,12 @@ public final class HeadService implements AutoCloseable {
 
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
-        CompletableFuture<Outcome> applied = onState(() -> {
+        return onState(() -> {
             state.ownerOf(ref.number()).ifPresent(owner -> JobAccess.check(caller, owner,
                     state.idOf(ref.number()).map(Object::toString).orElse(ref.toString()), verb));
-            return state.apply(command);
-        });
-        return applied.thenCompose(out -> publish(out).thenApply(v -> out.answer().orElseThrow()));
+            Outcome out = state.apply(command);
+            return publish(out).thenApply(v -> out.answer().orElseThrow());
+        }).thenCompose(answered -> answered);
     }
 
     /** Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. */
@@ -341,7 +406,8 @@ public final class HeadService implements AutoCloseable {
             }
             return state.prepareSubmit(spec, clock.instant());
         })
-                .thenCompose(job -> store.write(List.of(job), List.of()).thenApply(v -> job))
+                .thenCompose(job -> failStopOnError(store.write(List.of(job), List.of()), "submission of job "
+                        + job.id()).thenApply(v -> job))
                 .thenCompose(job -> onState(() -> {
                     Outcome out = applyNow(new Command.Admit(job));
                     Job admitted = out.answer().orElseThrow();
@@ -568,8 +634,10 @@ public final class HeadService implements AutoCloseable {
     }
 
     private CompletableFuture<NodeInfo> nodeCommand(Command command) {
-        CompletableFuture<Outcome> applied = onState(() -> state.apply(command));
-        return applied.thenCompose(out -> publish(out).thenApply(v -> out.nodeAnswer().orElseThrow()));
+        return onState(() -> {
+            Outcome out = state.apply(command);
+            return publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
+        }).thenCompose(answered -> answered);
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */

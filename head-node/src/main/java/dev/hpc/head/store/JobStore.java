@@ -52,6 +52,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean closing;
+    /** The failure of a commit; from then on every write is refused. */
+    private volatile Exception failure;
     private volatile Replica replica = Replica.NONE;
     private volatile Instant lastCommit = Instant.EPOCH;
 
@@ -195,6 +197,12 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
             done.completeExceptionally(new HpcException("the store is closing"));
             return done;
         }
+        Exception failed = failure;
+        if (failed != null) {
+            done.completeExceptionally(new HpcException("the store refuses writes after a failed commit: "
+                    + failed.getMessage(), failed));
+            return done;
+        }
         pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), done));
         return done;
     }
@@ -225,6 +233,10 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 } catch (SQLException ignored) {
                     // the failure is already reported to every waiting caller
                 }
+                // Nothing after a failed commit may land: a later batch would be durable while an earlier
+                // one is not, and the head that wrote them stops being active anyway (fail-stop).
+                failure = e;
+                pending.drainTo(batch);
                 for (Write w : batch) {
                     w.done.completeExceptionally(e);
                 }
@@ -263,9 +275,17 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         }
         replica.put(jobBodies, nodeBodies);
         if (!jobs.isEmpty()) {
-            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs (number, state, owner, "
-                    + "queue, terminal, exit_status, submitted, ended, version, body) KEY (number) "
-                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            // An older version never overwrites a newer one, whoever writes it and in whatever order.
+            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs t USING (VALUES (CAST(? AS "
+                    + "BIGINT), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN), "
+                    + "CAST(? AS INT), CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS TIMESTAMP WITH TIME ZONE), "
+                    + "CAST(? AS BIGINT), CAST(? AS CLOB))) s(number, state, owner, queue, terminal, exit_status, "
+                    + "submitted, ended, version, body) ON t.number = s.number "
+                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET state = s.state, owner = s.owner, "
+                    + "queue = s.queue, terminal = s.terminal, exit_status = s.exit_status, submitted = s.submitted, "
+                    + "ended = s.ended, version = s.version, body = s.body "
+                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.number, s.state, s.owner, s.queue, s.terminal, "
+                    + "s.exit_status, s.submitted, s.ended, s.version, s.body)")) {
                 for (Job j : jobs.values()) {
                     ps.setLong(1, j.id().number());
                     ps.setString(2, j.state().name());
@@ -479,6 +499,11 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         } catch (SQLException e) {
             throw new HpcException("store query failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether the store is being closed: writes fail then because the head stops, not because it broke. */
+    public boolean isClosing() {
+        return closing;
     }
 
     public long commits() {

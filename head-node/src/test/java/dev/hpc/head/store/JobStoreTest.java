@@ -62,6 +62,55 @@ class JobStoreTest {
         }
     }
 
+    private static Job withVersion(Job j, long version) {
+        return new Job(j.id(), j.spec(), j.state(), j.submitted(), j.tasks(), "", version);
+    }
+
+    private static Job ownedBy(Job j, String owner) {
+        JobSpec s = j.spec();
+        JobSpec other = new JobSpec(s.name(), owner, s.submitHost(), s.script(), s.submitDir(), s.workDir(),
+                s.environment(), s.queue(), s.resources(), s.array(), s.dependencies(), s.userHold(), s.priority(),
+                s.rerunnable(), s.stdoutPath(), s.stderrPath(), s.join(), s.mailPoints(), s.mailUsers(), s.account(),
+                s.notBefore());
+        return new Job(j.id(), other, j.state(), j.submitted(), j.tasks(), "", j.version());
+    }
+
+    /** Regression (issue 16): writes could land out of order, and an older version overwrote a newer one. */
+    @Test
+    void anOlderVersionWrittenLaterNeverOverwritesANewerOne() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(withVersion(aJob(1, JobState.COMPLETED), 3)), List.of()).get(10, TimeUnit.SECONDS);
+            store.write(List.of(withVersion(aJob(1, JobState.RUNNING), 2)), List.of()).get(10, TimeUnit.SECONDS);
+            assertEquals(JobState.COMPLETED, store.job(1).orElseThrow().state());
+            assertEquals(3, store.job(1).orElseThrow().version());
+            store.write(List.of(withVersion(aJob(1, JobState.FAILED), 4)), List.of()).get(10, TimeUnit.SECONDS);
+            assertEquals(JobState.FAILED, store.job(1).orElseThrow().state(), "a newer version still lands");
+        }
+    }
+
+    /**
+     * Regression (issue 16): after a failed commit the store went on committing later batches, so a later
+     * change could be durable while an earlier one was not.
+     */
+    @Test
+    void afterAFailedCommitEveryWriteIsRefusedAndNothingOfTheBatchLands() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            CompletableFuture<Void> good = store.write(List.of(aJob(1, JobState.QUEUED)), List.of());
+            good.get(10, TimeUnit.SECONDS);
+            CompletableFuture<Void> bad = store.write(List.of(aJob(2, JobState.QUEUED),
+                    ownedBy(aJob(3, JobState.QUEUED), "x".repeat(300))), List.of());
+            java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> bad.get(10, TimeUnit.SECONDS));
+            assertTrue(store.job(2).isEmpty(), "no part of the failed batch is durable");
+            CompletableFuture<Void> later = store.write(List.of(aJob(4, JobState.QUEUED)), List.of());
+            java.util.concurrent.ExecutionException refused = assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> later.get(10, TimeUnit.SECONDS));
+            assertTrue(refused.getCause().getMessage().contains("refuses writes after a failed commit"),
+                    refused.getCause().getMessage() + " after " + failed.getCause());
+            assertTrue(store.job(4).isEmpty());
+        }
+    }
+
     @Test
     void theEpochRisesAtEveryStart() {
         try (JobStore store = JobStore.open(dir)) {
