@@ -19,7 +19,8 @@ import java.util.function.Function;
 
 /** A stand-in for a head's REST API on a free port of 127.0.0.1: answers by a routing function, records requests. */
 final class FakeHead implements AutoCloseable {
-    record Request(String method, String rawPath, String query, String authorization, String body) {
+    record Request(String method, String rawPath, String query, String authorization, String body,
+                   String idempotencyKey) {
     }
 
     /** An answer; {@link #CLOSE} drops the connection without one. */
@@ -91,7 +92,8 @@ final class FakeHead implements AutoCloseable {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         Request r = new Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
                 ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery(),
-                String.valueOf(ex.getRequestHeaders().getFirst("Authorization")), body);
+                String.valueOf(ex.getRequestHeaders().getFirst("Authorization")), body,
+                String.valueOf(ex.getRequestHeaders().getFirst("Idempotency-Key")));
         requests.add(r);
         Reply reply = routes.apply(r);
         if (reply == Reply.CLOSE) {

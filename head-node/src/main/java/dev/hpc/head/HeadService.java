@@ -61,6 +61,8 @@ public final class HeadService implements AutoCloseable {
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
     private final CycleStats cycleStats = new CycleStats();
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
+    /** Keyed submissions numbered but not yet entered, by owner and key (state thread only). */
+    private final Map<String, CompletableFuture<Job>> submissionsInFlight = new java.util.HashMap<>();
     /** Task results from the workers not yet applied; drained by one state step at a time. */
     private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
@@ -396,24 +398,45 @@ public final class HeadService implements AutoCloseable {
         }).thenCompose(answered -> answered);
     }
 
-    /** Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. */
+    /**
+     * Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. A
+     * submission with an idempotency key that its owner already used is answered with the job of the first
+     * one, whether that is in the state or still being committed: a client may resend a submission through a
+     * takeover without making a second job.
+     */
     public CompletableFuture<Job> submit(JobSpec spec) {
         // The new job is durable before it enters the state; entering it writes nothing more.
         int maxQueued = config.access().maxQueuedPerUser();
         return onState(() -> {
+            String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
+            if (!spec.submitKey().isEmpty()) {
+                Optional<Job> known = state.jobBySubmitKey(spec.owner(), spec.submitKey());
+                if (known.isPresent()) {
+                    return CompletableFuture.completedFuture(known.get());
+                }
+                CompletableFuture<Job> pending = submissionsInFlight.get(inFlightKey);
+                if (pending != null) {
+                    return pending;
+                }
+            }
             if (maxQueued > 0) {
                 JobAccess.checkQueuedLimit(spec, state.waitingTasks(spec.owner()), maxQueued);
             }
-            return state.prepareSubmit(spec, clock.instant());
-        })
-                .thenCompose(job -> failStopOnError(store.write(List.of(job), List.of()), "submission of job "
-                        + job.id()).thenApply(v -> job))
-                .thenCompose(job -> onState(() -> {
-                    Outcome out = applyNow(new Command.Admit(job));
-                    Job admitted = out.answer().orElseThrow();
-                    tellListeners(List.of(admitted), List.of());
-                    return admitted;
-                }));
+            Job job = state.prepareSubmit(spec, clock.instant());
+            CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
+                    "submission of job " + job.id())
+                    .thenCompose(v -> onState(() -> {
+                        Outcome out = applyNow(new Command.Admit(job));
+                        Job entered = out.answer().orElseThrow();
+                        tellListeners(List.of(entered), List.of());
+                        return entered;
+                    }));
+            if (!spec.submitKey().isEmpty()) {
+                submissionsInFlight.put(inFlightKey, admitted);
+                admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread);
+            }
+            return admitted;
+        }).thenCompose(admitted -> admitted);
     }
 
     public CompletableFuture<Job> cancel(JobId.JobRef ref, Caller caller) {

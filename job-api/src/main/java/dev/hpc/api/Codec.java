@@ -92,6 +92,9 @@ public final class Codec {
         m.put("mailUsers", s.mailUsers());
         m.put("account", s.account());
         m.put("notBefore", instant(s.notBefore()));
+        if (!s.submitKey().isEmpty()) {
+            m.put("submitKey", s.submitKey());
+        }
         return m;
     }
 
@@ -115,7 +118,7 @@ public final class Codec {
                 f.intValue("priority", 0), f.bool("rerunnable", true), f.string("stdoutPath", ""),
                 f.string("stderrPath", ""), f.has("join") ? f.enumValue("join", JoinMode.class) : JoinMode.NONE,
                 f.string("mailPoints", ""), f.strings("mailUsers"), f.string("account", ""),
-                f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH);
+                f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH, f.string("submitKey", ""));
     }
 
     public static Map<String, Object> toMap(SubmitRequest r) {

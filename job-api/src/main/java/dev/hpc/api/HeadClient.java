@@ -28,10 +28,9 @@ import java.util.StringJoiner;
  * the new active head instead of failing. Any other error answer is final and becomes an
  * {@link HpcApiException} with the status, code and message of the error body.
  *
- * <p>A submission is the one call that is not idempotent: once its request may have reached a head
- * (the head closed the connection or did not answer in time) it is not sent again, since that
- * could submit the job twice; the caller gets an {@link HpcException} that says so. Connections
- * that were never established are retried for every call.
+ * <p>A submission carries an idempotency key ({@code Idempotency-Key}), so it is retried like every other
+ * call, also after it may have reached a head that then died or answered 503: the head answers a resent
+ * submission with the job of the first.
  *
  * <p>Every request carries the client's {@link ApiToken} as {@code Authorization: Bearer}; the head
  * takes the caller's user and role from it (docs/security.md). Without a token, a {@code 401} becomes
@@ -163,8 +162,6 @@ public final class HeadClient {
     private final ApiToken token;
     private final Settings settings;
     private final HttpClient http;
-    /** Heads whose connection broke lately, by address: a submission probes them first. */
-    private final java.util.concurrent.ConcurrentMap<String, Long> suspects = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile int preferred;
 
     /**
@@ -267,19 +264,35 @@ public final class HeadClient {
 
     // ---- jobs
 
-    /** Submits a script; the answer is the accepted job. Not retried once the request may have arrived. */
+    /**
+     * Submits a script; the answer is the accepted job. The submission carries a new idempotency key, so it is
+     * sent again, like any other call, when a head may have received it but did not answer (a takeover): the
+     * head answers a resent one with the job of the first.
+     */
     public Job submit(SubmitRequest request) {
-        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)), false));
+        return submit(request, java.util.UUID.randomUUID().toString());
+    }
+
+    /**
+     * As {@link #submit(SubmitRequest)} with the caller's own idempotency key: the same key from the same user
+     * always gives the same job while the head remembers it (docs/rest-api.md).
+     */
+    public Job submit(SubmitRequest request, String idempotencyKey) {
+        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)),
+                Map.of(IDEMPOTENCY_KEY, idempotencyKey)));
         return readJob(answer.object("job"));
     }
 
+    /** The header that makes a submission safe to send again. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
     /** One job with its script; {@code id} in any form users type ({@code 42}, {@code 42.c}, {@code 42[]}). */
     public Job job(String id) {
-        return readJob(object(call("GET", "/jobs/" + encodePath(id), "", true)));
+        return readJob(object(call("GET", "/jobs/" + encodePath(id), "")));
     }
 
     public JobPage jobs(JobQuery query) {
-        JsonFields f = object(call("GET", "/jobs" + query.queryString(), "", true));
+        JsonFields f = object(call("GET", "/jobs" + query.queryString(), ""));
         List<Job> jobs = new ArrayList<>();
         try {
             for (JsonFields j : f.objects("jobs")) {
@@ -326,23 +339,23 @@ public final class HeadClient {
     /** {@code qhold -h TYPES} / {@code qrls -h TYPES}: {@code u} user, {@code o} operator, or both. */
     public Job hold(String id, String holdTypes) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/hold", Json.write(Map.of("holdTypes",
-                holdTypes)), true)));
+                holdTypes)))));
     }
 
     public Job release(String id, String holdTypes) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/release", Json.write(Map.of("holdTypes",
-                holdTypes)), true)));
+                holdTypes)))));
     }
 
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
     public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",
-                options)), true)));
+                options)))));
     }
 
     /** The queues of the cluster with their job counts ({@code qstat -Q}). */
     public List<QueueInfo> queues() {
-        JsonFields f = object(call("GET", "/queues", "", true));
+        JsonFields f = object(call("GET", "/queues", ""));
         List<QueueInfo> out = new ArrayList<>();
         try {
             for (JsonFields q : f.objects("queues")) {
@@ -355,7 +368,7 @@ public final class HeadClient {
     }
 
     private Job jobAction(String id, String action) {
-        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "", true)));
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/" + action, "")));
     }
 
     /**
@@ -366,7 +379,7 @@ public final class HeadClient {
     public JobOutput output(String id, JobOutput.Stream stream, int task, long offset, int limit) {
         String query = "?stream=" + stream.wireName() + "&offset=" + offset + "&limit=" + limit
                 + (task >= 0 ? "&task=" + task : "");
-        JsonFields f = object(call("GET", "/jobs/" + encodePath(id) + "/output" + query, "", true));
+        JsonFields f = object(call("GET", "/jobs/" + encodePath(id) + "/output" + query, ""));
         try {
             return JobOutput.fromMap(f);
         } catch (InvalidRequestException e) {
@@ -377,7 +390,7 @@ public final class HeadClient {
     // ---- nodes and cluster
 
     public List<NodeInfo> nodes() {
-        JsonFields f = object(call("GET", "/nodes", "", true));
+        JsonFields f = object(call("GET", "/nodes", ""));
         List<NodeInfo> out = new ArrayList<>();
         try {
             for (JsonFields n : f.objects("nodes")) {
@@ -390,7 +403,7 @@ public final class HeadClient {
     }
 
     public NodeInfo node(String name) {
-        JsonFields f = object(call("GET", "/nodes/" + encodePath(name), "", true));
+        JsonFields f = object(call("GET", "/nodes/" + encodePath(name), ""));
         try {
             return Codec.readNode(f);
         } catch (InvalidRequestException e) {
@@ -421,7 +434,7 @@ public final class HeadClient {
     }
 
     private NodeInfo nodeAction(String name, String action, String body) {
-        JsonFields f = object(call("POST", "/nodes/" + encodePath(name) + "/" + action, body, true));
+        JsonFields f = object(call("POST", "/nodes/" + encodePath(name) + "/" + action, body));
         try {
             return Codec.readNode(f);
         } catch (InvalidRequestException e) {
@@ -431,7 +444,7 @@ public final class HeadClient {
 
     /** The newest {@code limit} alerts of the head's event log, oldest first. */
     public List<Alert> events(int limit) {
-        JsonFields f = object(call("GET", "/events/log?limit=" + limit, "", true));
+        JsonFields f = object(call("GET", "/events/log?limit=" + limit, ""));
         List<Alert> out = new ArrayList<>();
         try {
             for (JsonFields a : f.objects("events")) {
@@ -445,7 +458,7 @@ public final class HeadClient {
 
     /** {@code GET /api/v1/cluster} as plain maps and lists, in the order the head wrote them. */
     public Map<String, Object> cluster() {
-        JsonFields f = object(call("GET", "/cluster", "", true));
+        JsonFields f = object(call("GET", "/cluster", ""));
         Map<String, Object> out = new LinkedHashMap<>();
         f.raw().forEach((k, v) -> out.put(String.valueOf(k), v));
         return out;
@@ -455,20 +468,20 @@ public final class HeadClient {
 
     /** Whose token this client sends: {@code {user, role}}. */
     public TokenInfo whoami() {
-        JsonFields f = object(call("GET", "/whoami", "", true));
+        JsonFields f = object(call("GET", "/whoami", ""));
         return new TokenInfo("", f.string("user"), f.string("role"), "", "");
     }
 
     /** Makes a token for a user (admins only); the answer holds the token's text, shown this once. */
     public TokenInfo createToken(String forUser, String role) {
         return TokenInfo.read(object(call("POST", "/tokens", Json.write(Map.of("user", forUser, "role", role)),
-                false)));
+                Map.of(), false)));
     }
 
     /** Every token: id, user, role and when it was made (admins only); never a token's text. */
     public List<TokenInfo> tokens() {
         List<TokenInfo> out = new ArrayList<>();
-        for (JsonFields t : object(call("GET", "/tokens", "", true)).objects("tokens")) {
+        for (JsonFields t : object(call("GET", "/tokens", "")).objects("tokens")) {
             out.add(TokenInfo.read(t));
         }
         return out;
@@ -477,7 +490,7 @@ public final class HeadClient {
     /** Revokes the token with this id, or every token of this user (admins only); the revoked tokens. */
     public List<TokenInfo> revokeToken(String userOrId) {
         List<TokenInfo> out = new ArrayList<>();
-        for (JsonFields t : object(call("DELETE", "/tokens/" + encodePath(userOrId), "", true)).objects("revoked")) {
+        for (JsonFields t : object(call("DELETE", "/tokens/" + encodePath(userOrId), "")).objects("revoked")) {
             out.add(TokenInfo.read(t));
         }
         return out;
@@ -509,9 +522,20 @@ public final class HeadClient {
     /**
      * Sends one request to the head that answers and returns the body of a 2xx answer.
      *
-     * @param retryAfterSend whether the request may be sent again after it may have reached a head
      */
-    private String call(String method, String path, String body, boolean retryAfterSend) {
+    private String call(String method, String path, String body) {
+        return call(method, path, body, Map.of(), true);
+    }
+
+    private String call(String method, String path, String body, Map<String, String> headers) {
+        return call(method, path, body, headers, true);
+    }
+
+    /**
+     * @param resendable whether the request may be sent again once it may have reached a head: false only for
+     *                   a change that has no idempotency key and must not happen twice (a new token)
+     */
+    private String call(String method, String path, String body, Map<String, String> headers, boolean resendable) {
         long deadline = System.nanoTime() + settings.maxWait().toNanos();
         Duration backoff = settings.firstBackoff();
         Map<String, String> failures = new LinkedHashMap<>();
@@ -526,14 +550,8 @@ public final class HeadClient {
             for (int i = 0; i < targets.size() && jumpTo < 0; i++) {
                 int idx = (first + i) % targets.size();
                 HttpResponse<String> response;
-                if (!retryAfterSend && suspects.containsKey(names.get(idx)) && !answersProbe(targets.get(idx))) {
-                    // a submission must not go down a kept-alive connection to a head that has just died:
-                    // its refusal would read as "may or may not have been accepted"
-                    failures.put(names.get(idx), "did not answer since its connection broke");
-                    continue;
-                }
                 try {
-                    response = http.send(request(targets.get(idx), method, path, body),
+                    response = http.send(request(targets.get(idx), method, path, body, headers),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 } catch (ConnectException | HttpConnectTimeoutException e) {
                     failures.put(names.get(idx), describe(e));
@@ -541,16 +559,14 @@ public final class HeadClient {
                 } catch (javax.net.ssl.SSLException e) {
                     throw ClientTls.failure(names.get(idx), e);
                 } catch (HttpTimeoutException e) {
-                    suspects.put(names.get(idx), System.nanoTime());
-                    if (!retryAfterSend) {
-                        throw maybeApplied(idx, "did not answer within " + seconds(settings.requestTimeout()));
+                    if (!resendable) {
+                        throw maybeApplied(names.get(idx), "did not answer within " + seconds(settings.requestTimeout()));
                     }
                     failures.put(names.get(idx), "no answer within " + seconds(settings.requestTimeout()));
                     continue;
                 } catch (IOException e) {
-                    suspects.put(names.get(idx), System.nanoTime());
-                    if (!retryAfterSend) {
-                        throw maybeApplied(idx, "closed the connection (" + describe(e) + ")");
+                    if (!resendable) {
+                        throw maybeApplied(names.get(idx), "closed the connection (" + describe(e) + ")");
                     }
                     failures.put(names.get(idx), describe(e));
                     continue;
@@ -565,9 +581,8 @@ public final class HeadClient {
                     continue;
                 }
                 if (status == 307 || status == 308) {
-                    // a standby refused the request unapplied, so sending it to the head it names is safe even
-                    // for a submission; following the redirect ourselves keeps a dead head's refused
-                    // connection from reading as "the job may or may not have been accepted"
+                    // a standby refused the request unapplied, so sending it to the head it names is safe for
+                    // any request
                     // never to another scheme: an https client would send its token in clear to an http address
                     Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l))
                             .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
@@ -607,28 +622,11 @@ public final class HeadClient {
         }
     }
 
-    /**
-     * Whether the head answers a cheap read now, on a fresh or working connection; a failed probe also
-     * takes the broken connection out of the client's pool. Any HTTP answer clears the suspicion.
-     */
-    private boolean answersProbe(URI base) {
-        try {
-            http.send(HttpRequest.newBuilder(base.resolve(API + "/cluster")).timeout(settings.connectTimeout()
-                    .plus(settings.connectTimeout())).GET().build(), HttpResponse.BodyHandlers.discarding());
-            suspects.remove(base.getRawAuthority());
-            return true;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HpcException("interrupted while waiting for the head at " + base.getRawAuthority());
-        }
-    }
-
-    private HttpRequest request(URI base, String method, String path, String body) {
+    private HttpRequest request(URI base, String method, String path, String body, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(API + path))
                 .timeout(settings.requestTimeout())
                 .header("Accept", "application/json");
+        headers.forEach(b::header);
         if (token.isPresent()) {
             b.header("Authorization", "Bearer " + token.value());
         }
@@ -675,11 +673,9 @@ public final class HeadClient {
         }
     }
 
-    private HpcException maybeApplied(int idx, String what) {
-        preferred = (idx + 1) % bases.size();
-        String head = idx < heads.size() ? heads.get(idx) : "named by the standby's redirect";
-        return new HpcException("the head at " + head + " " + what + " after the submission was sent: the "
-                + "job may or may not have been accepted; check with qstat before submitting it again");
+    private static HpcException maybeApplied(String head, String what) {
+        return new HpcException("the head at " + head + " " + what + " after the request was sent: it may or may "
+                + "not have been carried out; check before sending it again");
     }
 
     private UnavailableException unavailable(Map<String, String> failures) {

@@ -14,7 +14,9 @@ import java.util.TreeMap;
  * are absolute once the head has accepted the job; an empty path before that means "the PBS
  * default" ({@code NAME.oNUMBER} in the submit directory). {@code environment} holds the variables
  * exported to the job ({@code -v}, {@code -V} and the {@code PBS_O_*} set), in name order.
- * {@code notBefore} is {@link Instant#EPOCH} unless {@code -a} deferred the start.
+ * {@code notBefore} is {@link Instant#EPOCH} unless {@code -a} deferred the start. {@code submitKey} is the
+ * client's idempotency key of the submission ("" when it sent none): a retry with the same key from the same
+ * owner is answered with this job instead of making a second one.
  */
 public record JobSpec(
         String name,
@@ -37,15 +39,33 @@ public record JobSpec(
         String mailPoints,
         List<String> mailUsers,
         String account,
-        Instant notBefore) {
+        Instant notBefore,
+        String submitKey) {
 
     public static final int MIN_PRIORITY = -1024;
     public static final int MAX_PRIORITY = 1023;
+    /** The longest idempotency key a client may send. */
+    public static final int MAX_SUBMIT_KEY = 128;
+
+    /** A submission without an idempotency key. */
+    public JobSpec(String name, String owner, String submitHost, String script, String submitDir, String workDir,
+                   Map<String, String> environment, String queue, Resources resources, Optional<ArraySpec> array,
+                   List<Dependency> dependencies, boolean userHold, int priority, boolean rerunnable,
+                   String stdoutPath, String stderrPath, JoinMode join, String mailPoints, List<String> mailUsers,
+                   String account, Instant notBefore) {
+        this(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array, dependencies,
+                userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers, account, notBefore,
+                "");
+    }
 
     public JobSpec {
         environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
         dependencies = List.copyOf(dependencies);
         mailUsers = List.copyOf(mailUsers);
+        if (submitKey.length() > MAX_SUBMIT_KEY || !submitKey.chars().allMatch(c -> c > ' ' && c < 127)) {
+            throw new InvalidRequestException("the idempotency key must be at most " + MAX_SUBMIT_KEY
+                    + " printable ASCII characters without spaces (a UUID is fine)");
+        }
         if (priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
             throw new InvalidRequestException("priority must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY
                     + ", got " + priority);
@@ -59,18 +79,24 @@ public record JobSpec(
     public JobSpec withOutputPaths(String stdout, String stderr) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array,
                 dependencies, userHold, priority, rerunnable, stdout, stderr, join, mailPoints, mailUsers, account,
-                notBefore);
+                notBefore, submitKey);
     }
 
     public JobSpec withQueue(String q) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, q, resources, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
-                account, notBefore);
+                account, notBefore, submitKey);
+    }
+
+    public JobSpec withSubmitKey(String key) {
+        return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array,
+                dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
+                account, notBefore, key);
     }
 
     public JobSpec withResources(Resources r) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, r, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
-                account, notBefore);
+                account, notBefore, submitKey);
     }
 }

@@ -38,6 +38,8 @@ public final class ApiRoutes {
     private static final Logger LOG = Logger.getLogger(ApiRoutes.class.getName());
     private static final int DEFAULT_LIMIT = 1000;
     private static final int MAX_LIMIT = 10_000;
+    /** The header of a submission's idempotency key (the IETF httpapi draft's name). */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final Set<String> SUBMIT_FIELDS = Set.of("script", "options", "user", "submitHost", "submitDir",
             "environment", "job");
     private static final Set<String> JOB_FIELDS = Set.of("name", "queue", "resources", "priority", "rerunnable",
@@ -101,13 +103,26 @@ public final class ApiRoutes {
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.config().defaultQueue(), true));
-        JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment));
+        JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
+                .withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
             m.put("job", Codec.toMap(job, false));
             return m;
         }, 201);
+    }
+
+    /**
+     * The client's {@code Idempotency-Key} header ("" without one): a retry with the same key is answered with
+     * the job of the first request (docs/rest-api.md).
+     */
+    private static String submitKey(RoutingContext ctx) {
+        List<String> keys = ctx.request().headers().getAll(IDEMPOTENCY_KEY);
+        if (keys.size() > 1) {
+            throw new InvalidRequestException("send one " + IDEMPOTENCY_KEY + " header, not " + keys.size());
+        }
+        return keys.isEmpty() ? "" : keys.get(0).strip();
     }
 
     private void listJobs(RoutingContext ctx) {

@@ -61,6 +61,8 @@ public final class ClusterState {
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
+    /** Live jobs by their owner's idempotency key of the submission ({@link #submitKey}). */
+    private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
     private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
@@ -114,6 +116,7 @@ public final class ClusterState {
     public void restore(Job job) {
         JobEntry entry = new JobEntry(job, waiting, changedJobs);
         jobs.put(job.id().number(), entry);
+        indexSubmitKey(entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.tasks) {
             if (t.state == JobState.QUEUED) {
@@ -314,6 +317,26 @@ public final class ClusterState {
         return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "", 1);
     }
 
+    private void indexSubmitKey(JobEntry e) {
+        if (!e.spec.submitKey().isEmpty()) {
+            bySubmitKey.put(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
+        }
+    }
+
+    /** Keys are the owner's own: one user's key never finds another user's job. */
+    private static String submitKey(String owner, String key) {
+        return owner + '\u0000' + key;
+    }
+
+    /**
+     * The live job its owner submitted with this idempotency key, if any: a retry of a submission is
+     * answered with it. Keys are remembered as long as their job is in memory (at least the keep time).
+     */
+    public java.util.Optional<Job> jobBySubmitKey(String owner, String key) {
+        Long number = key.isEmpty() ? null : bySubmitKey.get(submitKey(owner, key));
+        return number == null ? java.util.Optional.empty() : job(number);
+    }
+
     /** A request no known node could ever hold is refused now rather than left to wait forever. */
     private void checkFeasible(Resources r) {
         if (nodes.isEmpty()) {
@@ -415,6 +438,7 @@ public final class ClusterState {
     private void admit(Command.Admit c, Outcome out) {
         JobEntry e = new JobEntry(c.job(), waiting, changedJobs);
         jobs.put(e.id.number(), e);
+        indexSubmitKey(e);
         for (TaskEntry t : e.tasks) {
             if (t.state == JobState.QUEUED) {
                 t.comment = "waiting for the scheduler";
@@ -797,6 +821,9 @@ public final class ClusterState {
                 if (ended.isBefore(c.cutoff())) {
                     pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
                     it.remove();
+                    if (!e.spec.submitKey().isEmpty()) {
+                        bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
+                    }
                     out.expired(e.id.number());
                 }
             }
