@@ -6,6 +6,7 @@ import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.ReplicationConfig;
 import dev.hpc.head.replication.Witnesses;
 import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.Optional;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,6 +64,16 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--head-timeout",
             description = "a head that stops answering (not killed: hung) is dropped after this long (default 3s)")
     String headTimeout;
+    @Option(names = "--voters", paramLabel = "HOST:PORT,...",
+            description = "the voters of the leadership lease: every head's API address and the arbiter's (at least "
+                    + "three in all); a head leads only while a majority grants it the lease. Needed with --peers")
+    String voters;
+    @Option(names = "--lease", description = "how long a grant of the leadership lease lasts (default 3s); a hung "
+            + "head is replaced about this long after it stopped renewing")
+    String leaseLength;
+    @Option(names = "--arbiter", description = "run only a voter of the leadership lease (the third voter beside two "
+            + "heads), on --bind and --port, keeping its promises in --data-dir")
+    boolean arbiter;
     @Option(names = "--default-queue", description = "queue of jobs that name none (default batch)")
     String defaultQueue;
     @Option(names = "--alert-webhook", paramLabel = "URL",
@@ -116,8 +127,23 @@ public final class HeadMain implements Callable<Integer> {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
         }
+        Duration lease;
+        try {
+            lease = duration("lease", leaseLength == null ? "3s" : leaseLength);
+            if (lease.toMillis() < 300) {
+                throw new HpcException("--lease must be at least 300ms, got " + leaseLength);
+            }
+        } catch (HpcException e) {
+            System.err.println("hpc-head: " + e.getMessage());
+            return 2;
+        }
+        if (arbiter) {
+            return runArbiter(config, lease);
+        }
         Clock clock = Clock.systemUTC();
         Witnesses witnesses = new Witnesses(config.heartbeatInterval().multipliedBy(3));
+        Vertx vertx = Vertx.vertx();
+        Optional<dev.hpc.head.lease.LeaseVoterRoutes> ownVoter = Optional.empty();
         HeadService service;
         Optional<HeadCluster> headCluster = Optional.empty();
         Optional<Leadership> leadership = Optional.empty();
@@ -132,12 +158,23 @@ public final class HeadMain implements Callable<Integer> {
                 ReplicationConfig rc = new ReplicationConfig(peerBind != null ? peerBind : config.bindHost(), peerPort != null ? peerPort : 5701,
                         peers, peerPublicAddress == null ? "" : peerPublicAddress,
                         duration("head-timeout", headTimeout == null ? "3s" : headTimeout));
+                List<String> voterList = voters == null ? List.of()
+                        : java.util.Arrays.stream(voters.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+                if (voterList.size() < 3) {
+                    throw new HpcException("--peers needs --voters naming at least three voters of the leadership "
+                            + "lease: every head's API address and an arbiter's (hpc-head --arbiter), for example "
+                            + "--voters h1:8640,h2:8640,arbiter:8639; see docs/failover.md");
+                }
                 service = HeadService.open(config, clock);
                 service.useScheduling(scheduling);
+                ownVoter = Optional.of(new dev.hpc.head.lease.LeaseVoterRoutes(vertx,
+                        dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease, System::nanoTime), config.name(),
+                        config.linkSecurity().clusterSecret()));
                 headCluster = Optional.of(HeadCluster.join(config.cluster(), config.name(),
                         config.bindHost() + ":" + config.port(), rc));
                 leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
-                        Duration.ofMillis(100)));
+                        Duration.ofMillis(100), Optional.of(new dev.hpc.head.lease.LeaseHolder(vertx, voterList,
+                        config.name(), lease, config.linkSecurity().clusterSecret(), System::nanoTime))));
                 HeadService active = service;
                 leadership.get().onTakeover((previous, epoch, took) -> {
                     String message = "head " + config.name() + " took over from " + previous + " with epoch " + epoch
@@ -149,6 +186,7 @@ public final class HeadMain implements Callable<Integer> {
             }
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
+            vertx.close();
             return 1;
         }
         // A head that cannot commit holds state nobody else has: it ends its process rather than serve from it.
@@ -160,8 +198,8 @@ public final class HeadMain implements Callable<Integer> {
             Runtime.getRuntime().halt(FAIL_STOP_EXIT);
         });
         attachAlertWebhook(service, config, alerts);
-        Vertx vertx = Vertx.vertx();
         HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock);
+        ownVoter.ifPresent(verticle::serveLeaseVoter);
         try {
             vertx.deployVerticle(verticle).await();
         } catch (Exception e) {
@@ -188,6 +226,36 @@ public final class HeadMain implements Callable<Integer> {
                     + verticle.port() + " can register as a worker");
         }
         System.out.flush();
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    /**
+     * The arbiter: a voter of the leadership lease and nothing else, so that two heads have a third voter
+     * and the one that still reaches a majority leads (docs/failover.md).
+     */
+    private int runArbiter(HeadConfig config, Duration lease) throws InterruptedException {
+        Vertx vertx = Vertx.vertx();
+        try {
+            dev.hpc.head.lease.LeaseVoter voter = dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease,
+                    System::nanoTime);
+            io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+            new dev.hpc.head.lease.LeaseVoterRoutes(vertx, voter, config.name(), config.linkSecurity().clusterSecret())
+                    .mount(router);
+            io.vertx.core.http.HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+                    .setHost(config.bindHost()).setPort(config.port()).setIdleTimeout(60))
+                    .requestHandler(router).listen().await();
+            System.out.println("arbiter " + config.name() + " of cluster " + config.cluster() + " listening on "
+                    + config.bindHost() + ":" + server.actualPort() + " (epoch promised so far: "
+                    + voter.state().epoch() + ")");
+            System.out.flush();
+        } catch (RuntimeException e) {
+            System.err.println("hpc-head: the arbiter cannot start on " + config.bindHost() + ":" + config.port()
+                    + ": " + e.getMessage());
+            vertx.close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await(), "arbiter-shutdown"));
         Thread.currentThread().join();
         return 0;
     }

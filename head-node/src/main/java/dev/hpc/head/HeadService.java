@@ -72,6 +72,8 @@ public final class HeadService implements AutoCloseable {
     /** Set for good when a commit failed or a command was half-applied (fail-stop). */
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile java.util.function.Consumer<String> failStopAction = why -> { };
+    /** Whether this head's leadership lease holds now; always, for a head without voters. */
+    private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -214,7 +216,7 @@ public final class HeadService implements AutoCloseable {
         }, tick, tick, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
         ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
-            if (state != null) {
+            if (leading()) {
                 Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
                 store.forgetLive(out.expiredJobs());
             }
@@ -264,7 +266,7 @@ public final class HeadService implements AutoCloseable {
 
     private <T> CompletableFuture<T> onState(Supplier<T> work) {
         return CompletableFuture.supplyAsync(() -> {
-            if (state == null || stopped.get()) {
+            if (!leading()) {
                 throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
                         + " is not the active head; ask another head or retry in a moment");
             }
@@ -275,7 +277,7 @@ public final class HeadService implements AutoCloseable {
     /** Runs a loop step on the state thread only while active; a standby has nothing to do. */
     private void whileActive(String loop, Runnable step) {
         stateThread.execute(() -> {
-            if (state != null && !stopped.get()) {
+            if (leading()) {
                 loopStep(loop, step);
             }
         });
@@ -287,6 +289,20 @@ public final class HeadService implements AutoCloseable {
      */
     public void onFailStop(java.util.function.Consumer<String> action) {
         this.failStopAction = action;
+    }
+
+    /**
+     * Makes every answer, effect and loop step wait on the lease: checked right before each, with the clock of
+     * that moment, so that a head that wakes from a freeze past its lease acts on nothing, whichever of its
+     * threads runs first.
+     */
+    public void leaseGuard(java.util.function.BooleanSupplier holds) {
+        this.leaseHolds = holds;
+    }
+
+    /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
+    private boolean leading() {
+        return state != null && !stopped.get() && leaseHolds.getAsBoolean();
     }
 
     /** Whether a failed commit stopped this head. */
@@ -359,7 +375,7 @@ public final class HeadService implements AutoCloseable {
             return durable;
         }
         return durable.thenRun(() -> {
-            if (stopped.get()) {
+            if (stopped.get() || !leaseHolds.getAsBoolean()) {
                 throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
                         + " stopped being active; ask another head or retry in a moment");
             }
@@ -530,7 +546,7 @@ public final class HeadService implements AutoCloseable {
         if (resultsDrainQueued.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 resultsDrainQueued.set(false);
-                if (state == null) {
+                if (!leading()) {
                     arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
                 } else {
                     loopStep("results", this::applyArrivedResults);
@@ -602,7 +618,7 @@ public final class HeadService implements AutoCloseable {
                 cycleRequested.set(false);
                 // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
                 // node per request kept the state thread busy with nothing to decide.
-                if (state != null && state.hasQueued()) {
+                if (leading() && state.hasQueued()) {
                     loopStep("scheduling cycle", this::cycle);
                 }
             });

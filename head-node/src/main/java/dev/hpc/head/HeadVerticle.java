@@ -26,6 +26,7 @@ public final class HeadVerticle extends VerticleBase {
     private HttpServer server;
     private Router router;
     private volatile WorkerGateway gateway;
+    private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -39,9 +40,15 @@ public final class HeadVerticle extends VerticleBase {
         this.clock = clock;
     }
 
+    /** Serves this head's vote in the leadership lease (a head with a standby); call before deploying. */
+    public void serveLeaseVoter(dev.hpc.head.lease.LeaseVoterRoutes voter) {
+        this.leaseVoter = java.util.Optional.of(voter);
+    }
+
     @Override
     public Future<?> start() {
         router = Router.router(vertx);
+        leaseVoter.ifPresent(v -> v.mount(router));
         gateway = new WorkerGateway(head, witnesses, clock);
         head.effectSink(gateway);
         gateway.mount(router);

@@ -118,6 +118,19 @@ public final class ClusterSecret {
         return mac("worker", headNonce, workerNonce, node);
     }
 
+    /** What a head sends to ask a voter for the leadership lease (head-node's {@code lease} package). */
+    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis) {
+        return mac("lease-request", head, Long.toString(epoch), Long.toString(durationMillis),
+                Long.toString(sentAtMillis));
+    }
+
+    /** What a voter sends with its answer, bound to the request it answers, so that no one else can grant. */
+    public String leaseAnswerProof(String requestProof, boolean granted, long epoch, String holder,
+                                   long remainingMillis) {
+        return mac("lease-answer", requestProof, Boolean.toString(granted), Long.toString(epoch), holder,
+                Long.toString(remainingMillis));
+    }
+
     /** Compares a received proof with the expected one in time that does not depend on where they differ. */
     public static boolean matches(String expected, String received) {
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),

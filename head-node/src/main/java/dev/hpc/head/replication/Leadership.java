@@ -8,6 +8,7 @@ import dev.hpc.api.NodeInfo;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
+import dev.hpc.head.lease.LeaseHolder;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,10 @@ public final class Leadership implements AutoCloseable {
     private final ScheduledExecutorService decisions;
     private final StandbyMirror mirror;
     private final List<TakeoverListener> takeoverListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Optional<LeaseHolder> lease;
+    /** The highest epoch any voter has promised, as heard in their answers. */
+    private long highestEpochSeen;
+    private long lastLeaseAskNanos = Long.MIN_VALUE / 2;
     private volatile String knownActive = "";
     private volatile Instant activeLostAt = Instant.EPOCH;
     private boolean mirroring;
@@ -57,6 +63,17 @@ public final class Leadership implements AutoCloseable {
     }
 
     public Leadership(HeadCluster cluster, HeadService service, Witnesses witnesses, Clock clock, Duration tick) {
+        this(cluster, service, witnesses, clock, tick, Optional.empty());
+    }
+
+    /**
+     * With a lease, this head leads only while a majority of the voters grant it (docs/failover.md): it takes
+     * over only with their grant, and steps down, before it answers anything, as soon as its lease has run out.
+     */
+    public Leadership(HeadCluster cluster, HeadService service, Witnesses witnesses, Clock clock, Duration tick,
+                      Optional<LeaseHolder> lease) {
+        this.lease = lease;
+        lease.ifPresent(l -> service.leaseGuard(l::holds));
         this.cluster = cluster;
         this.service = service;
         this.store = service.store();
@@ -92,6 +109,10 @@ public final class Leadership implements AutoCloseable {
     }
 
     private void decideAtStart() {
+        if (lease.isPresent()) {
+            becomeStandby(); // the first tick asks the voters; only their grant makes this head active
+            return;
+        }
         if (cluster.members().size() == 1) {
             long epoch = cluster.raiseEpoch(store.epoch());
             store.recordEpoch(epoch);
@@ -140,6 +161,9 @@ public final class Leadership implements AutoCloseable {
 
     private void check() {
         publishSelf();
+        if (service.isActive() && lease.isPresent()) {
+            keepLease(lease.get());
+        }
         if (service.isActive()) {
             long replicated = cluster.epoch();
             if (replicated > service.epoch()) {
@@ -156,6 +180,10 @@ public final class Leadership implements AutoCloseable {
         if (!active.isEmpty()) {
             knownActive = active;
             activeLostAt = Instant.EPOCH;
+            return;
+        }
+        if (lease.isPresent()) {
+            tryToLead(lease.get());
             return;
         }
         if (!cluster.isOldest()) {
@@ -204,11 +232,71 @@ public final class Leadership implements AutoCloseable {
         return best;
     }
 
+    /** Whether a third of the lease has passed since the voters were last asked. */
+    private boolean leaseAskDue(LeaseHolder l) {
+        return System.nanoTime() - lastLeaseAskNanos >= l.length().toNanos() / 3;
+    }
+
+    /** The active head renews its lease; one that could not before it ran out steps down. */
+    private void keepLease(LeaseHolder l) {
+        if (l.holds() && leaseAskDue(l)) {
+            lastLeaseAskNanos = System.nanoTime();
+            LeaseHolder.Round round = l.ask(l.epoch());
+            highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
+        }
+        if (!l.holds()) {
+            stepDown("its lease at epoch " + service.epoch() + " ran out before a majority of the voters renewed "
+                    + "it");
+        }
+    }
+
+    private void stepDown(String why) {
+        LOG.warning("head " + service.config().name() + " steps down: " + why);
+        lease.ifPresent(LeaseHolder::release);
+        service.deactivate();
+        store.replicateTo(JobStore.Replica.NONE);
+        service.tokens().replicateTo(TokenRegistry.Replica.NONE);
+        becomeStandby();
+    }
+
+    /**
+     * No head is seen active: ask the voters for the lease at an epoch above every epoch known. They grant it
+     * only once the last holder's lease has run out with them, so a head that is merely cut off from this one
+     * keeps leading, and this one does not take over.
+     */
+    private void tryToLead(LeaseHolder l) {
+        if (!leaseAskDue(l)) {
+            return;
+        }
+        lastLeaseAskNanos = System.nanoTime();
+        long epoch = Math.max(Math.max(cluster.epoch(), store.epoch()), highestEpochSeen) + 1;
+        LeaseHolder.Round round = l.ask(epoch);
+        highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
+        if (!round.majority()) {
+            LOG.fine(() -> "no lease at epoch " + epoch + ": " + round.refusals());
+            return;
+        }
+        Instant since = activeLostAt.equals(Instant.EPOCH) ? clock.instant() : activeLostAt;
+        takeOver(since, epoch);
+    }
+
     private void takeOver(Instant lostAt) {
+        takeOver(lostAt, 0);
+    }
+
+    /** @param leasedEpoch the epoch the voters granted, or 0 without a lease (the next epoch is raised here) */
+    private void takeOver(Instant lostAt, long leasedEpoch) {
         // Heads that all started together find no epoch yet: nobody was active, so the maps hold
         // nothing and the newest state is in this head's own store.
         boolean coldStart = cluster.epoch() == 0;
-        long epoch = cluster.raiseEpoch(store.epoch());
+        long epoch = cluster.raiseEpoch(Math.max(store.epoch(), leasedEpoch - 1));
+        if (leasedEpoch > 0 && epoch != leasedEpoch) {
+            LOG.severe("the replicated epoch went to " + epoch + ", not to the leased " + leasedEpoch
+                    + ": another head raised it without the lease; not taking over");
+            lease.ifPresent(LeaseHolder::release);
+            highestEpochSeen = Math.max(highestEpochSeen, epoch);
+            return;
+        }
         store.recordEpoch(epoch);
         mirror.close();
         mirroring = false;
@@ -255,6 +343,11 @@ public final class Leadership implements AutoCloseable {
         store.replicateTo(new JobStore.Replica() {
             @Override
             public void put(Map<Long, String> jobs, Map<String, String> nodes) {
+                if (lease.isPresent() && !lease.get().holds()) {
+                    // the commit cannot know whether another head leads by now: it fails, and this head stops
+                    throw new dev.hpc.api.HpcException("the lease of head " + service.config().name()
+                            + " ran out before this commit was replicated");
+                }
                 if (!jobs.isEmpty()) {
                     cluster.jobs().putAll(jobs);
                 }

@@ -1,0 +1,163 @@
+package dev.hpc.head.lease;
+
+import dev.hpc.api.ClusterSecret;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * A head's side of the leadership lease: asks every voter, counts the grants, and knows until when the lease
+ * holds. A head acknowledges and dispatches only while {@link #holds()} (docs/failover.md).
+ *
+ * <p>The lease is reckoned from the moment the request was sent, less a tenth for the drift of clocks, so it
+ * ends here before it ends at any voter that granted it (a voter's starts when the request arrives). Another
+ * head can get a majority only once the voters' leases have ended, so by then this head has stopped.
+ *
+ * <p>Blocking: {@link #ask} waits for the answers (at most a third of the lease). Call it from the
+ * leadership thread, never from an event loop.
+ */
+public final class LeaseHolder implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LeaseHolder.class.getName());
+
+    /** What one round of asking gave. */
+    public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals) {
+        public boolean majority() {
+            return granted * 2 > voters;
+        }
+    }
+
+    private final List<URI> voters;
+    private final String head;
+    private final Duration lease;
+    private final Optional<ClusterSecret> secret;
+    private final LongSupplier nanos;
+    private final HttpClient http;
+    private volatile long epoch;
+    /** Compared with {@link System#nanoTime()}-style values: the lease holds while now is before it. */
+    private volatile long validUntilNanos;
+    private volatile boolean held;
+    private long lastSentAt;
+
+    public LeaseHolder(Vertx vertx, List<String> voterAddresses, String head, Duration lease,
+                       Optional<ClusterSecret> secret, LongSupplier nanos) {
+        if (voterAddresses.size() < 2) {
+            throw new IllegalArgumentException("the lease needs at least two voters (three for a standby head to "
+                    + "take over when any one is lost), got " + voterAddresses);
+        }
+        this.voters = voterAddresses.stream().map(LeaseHolder::uri).toList();
+        this.head = head;
+        this.lease = lease;
+        this.secret = secret;
+        this.nanos = nanos;
+        long timeout = Math.max(100, lease.toMillis() / 3);
+        // Transport only: what a voter says is trusted for its proof over the cluster secret, not for its
+        // certificate, so a head reaches voters that serve TLS with any certificate.
+        this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout)
+                .setIdleTimeout(30).setTrustAll(true).setVerifyHost(false));
+    }
+
+    private static URI uri(String address) {
+        String a = address.strip();
+        return URI.create(a.contains("://") ? a : "http://" + a);
+    }
+
+    public Duration length() {
+        return lease;
+    }
+
+    /** Whether this head holds the lease now (at the epoch of {@link #epoch()}). */
+    public boolean holds() {
+        return held && nanos.getAsLong() - validUntilNanos < 0;
+    }
+
+    /** The lease's end, in the clock of {@code nanos}; meaningful while {@link #holds()}. */
+    public long validUntilNanos() {
+        return held ? validUntilNanos : Long.MIN_VALUE;
+    }
+
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Gives the lease up here: from now on this head does not count on it (the voters let it run out). */
+    public void release() {
+        held = false;
+    }
+
+    /**
+     * Asks every voter for the lease at {@code askedEpoch} (a renewal when it is the epoch held) and waits for
+     * their answers; with a majority of grants the lease holds until a tenth short of its length after the
+     * send.
+     */
+    public synchronized Round ask(long askedEpoch) {
+        long sentNanos = nanos.getAsLong();
+        long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
+        lastSentAt = sentAt;
+        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt);
+        String body = LeaseWire.write(request);
+        long timeoutMillis = Math.max(100, lease.toMillis() / 3);
+        List<Future<Optional<LeaseVoter.Answer>>> asks = new ArrayList<>();
+        for (URI v : voters) {
+            RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(v.getHost())
+                    .setPort(v.getPort()).setURI(LeaseWire.PATH).setSsl("https".equals(v.getScheme()))
+                    .setTimeout(timeoutMillis).putHeader("Content-Type", "application/json");
+            asks.add(http.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(b ->
+                    resp.statusCode() == 200 ? LeaseWire.readAnswer(b.toString(), request, secret)
+                            : Optional.<LeaseVoter.Answer>empty()))
+                    .recover(e -> Future.succeededFuture(Optional.empty())));
+        }
+        int granted = 0;
+        long highest = askedEpoch;
+        List<String> refusals = new ArrayList<>();
+        for (int i = 0; i < asks.size(); i++) {
+            Optional<LeaseVoter.Answer> a;
+            try {
+                a = asks.get(i).toCompletionStage().toCompletableFuture().get(timeoutMillis + 100,
+                        TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                a = Optional.empty();
+            } catch (Exception e) {
+                a = Optional.empty();
+            }
+            if (a.isEmpty()) {
+                refusals.add(voters.get(i).getAuthority() + ": no answer");
+                continue;
+            }
+            highest = Math.max(highest, a.get().epoch());
+            if (a.get().granted() && a.get().epoch() == askedEpoch) {
+                granted++;
+            } else {
+                refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
+                        + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
+                        + a.get().remainingMillis() + " ms more");
+            }
+        }
+        Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals));
+        if (round.majority()) {
+            epoch = askedEpoch;
+            validUntilNanos = sentNanos + lease.toNanos() - lease.toNanos() / 10;
+            held = true;
+        } else if (askedEpoch == epoch && held) {
+            LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);
+        }
+        return round;
+    }
+
+    @Override
+    public void close() {
+        held = false;
+        http.close();
+    }
+}

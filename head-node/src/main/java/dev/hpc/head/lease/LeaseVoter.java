@@ -1,0 +1,143 @@
+package dev.hpc.head.lease;
+
+import dev.hpc.api.HpcException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * One voter of the leadership lease (docs/architecture.md, "Leadership is a lease from a majority"). It
+ * grants the lease to at most one head at a time, for a bounded time, and promises never to grant an older
+ * epoch again:
+ *
+ * <ul>
+ *   <li>the head that holds the lease at epoch E may renew it at E while no newer epoch was promised;</li>
+ *   <li>another head (or the same one at a new epoch) gets it only at an epoch above every epoch promised
+ *   so far, and only once the current lease has run out here.</li>
+ * </ul>
+ *
+ * The promised epoch and its holder are on disk (written and synced before the grant is answered), so a
+ * restarted voter neither grants an old epoch again nor, until a whole lease has passed since its start,
+ * grants a new one: it cannot know how long the last lease it gave still runs.
+ *
+ * <p>Time is the voter's own monotonic clock; a lease here starts when the request arrives, which is after
+ * the head sent it, so the head's own reckoning of its lease (from the moment it sent) ends first.
+ */
+public final class LeaseVoter {
+    /** The answer to one request. */
+    public record Answer(boolean granted, long epoch, String holder, long remainingMillis) {
+    }
+
+    static final String FILE = "lease-voter";
+    private final Path file;
+    private final LongSupplier nanos;
+    private final Duration longestLease;
+    private long promisedEpoch;
+    private String holder;
+    private long expiresAtNanos;
+    /** The newest request time each head sent, so that a recorded request cannot be played again. */
+    private final Map<String, Long> lastSentAt = new HashMap<>();
+
+    private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder) {
+        this.file = file;
+        this.nanos = nanos;
+        this.longestLease = longestLease;
+        this.promisedEpoch = promisedEpoch;
+        this.holder = holder;
+        // after a restart the last lease may still run anywhere up to its longest length
+        this.expiresAtNanos = holder.isEmpty() ? nanos.getAsLong() : nanos.getAsLong() + longestLease.toNanos();
+    }
+
+    /** The voter whose promises are kept in {@code dataDir}; {@code longestLease} bounds every grant. */
+    public static LeaseVoter open(Path dataDir, Duration longestLease, LongSupplier nanos) {
+        Path file = dataDir.resolve(FILE);
+        long epoch = 0;
+        String holder = "";
+        try {
+            Files.createDirectories(dataDir);
+            if (Files.exists(file)) {
+                String[] parts = Files.readString(file, StandardCharsets.UTF_8).strip().split(" ", 2);
+                epoch = Long.parseLong(parts[0]);
+                holder = parts.length > 1 ? parts[1] : "";
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new HpcException("cannot read the lease voter's promises in " + file + " (" + e.getMessage()
+                    + "); a voter that forgot them could grant an old epoch again, so it does not start. Restore "
+                    + "the file, or delete it only when every head is stopped", e);
+        }
+        return new LeaseVoter(file, nanos, longestLease, epoch, holder);
+    }
+
+    /**
+     * Decides one request of {@code head} for the lease at {@code epoch}, for {@code duration} (at most the
+     * longest lease). {@code sentAtMillis} must grow from one request of a head to the next.
+     */
+    public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis) {
+        long now = nanos.getAsLong();
+        long remaining = Math.max(0, (expiresAtNanos - now) / 1_000_000);
+        Long last = lastSentAt.get(head);
+        if (last != null && sentAtMillis <= last) {
+            return new Answer(false, promisedEpoch, holder, remaining); // a replay, or requests out of order
+        }
+        lastSentAt.put(head, sentAtMillis);
+        long grant = Math.min(duration.toNanos(), longestLease.toNanos());
+        boolean renewal = head.equals(holder) && epoch == promisedEpoch;
+        boolean free = now - expiresAtNanos >= 0;
+        if (renewal) {
+            expiresAtNanos = now + grant;
+            return new Answer(true, promisedEpoch, holder, grant / 1_000_000);
+        }
+        if (epoch > promisedEpoch && (free || head.equals(holder))) {
+            promise(epoch, head);
+            expiresAtNanos = now + grant;
+            return new Answer(true, promisedEpoch, holder, grant / 1_000_000);
+        }
+        return new Answer(false, promisedEpoch, holder, remaining);
+    }
+
+    /** The newest epoch promised, and to whom; what {@code hpc cluster status} shows of a voter. */
+    public synchronized Answer state() {
+        return new Answer(false, promisedEpoch, holder,
+                Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000));
+    }
+
+    /** Writes the promise and syncs it before anyone hears of it: a crash after the answer keeps it. */
+    private void promise(long epoch, String head) {
+        Path tmp = file.resolveSibling(FILE + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(ByteBuffer.wrap((epoch + " " + head + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.force(true);
+        } catch (IOException e) {
+            throw new HpcException("cannot record the lease promise in " + tmp + ": " + e.getMessage(), e);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException notSyncable) {
+                // some file systems cannot sync a directory; the rename itself is atomic
+            }
+        } catch (IOException e) {
+            throw new HpcException("cannot record the lease promise in " + file + ": " + e.getMessage(), e);
+        }
+        promisedEpoch = epoch;
+        holder = head;
+    }
+
+    /** For tests: the holder and epoch on disk. */
+    static Optional<String> onDisk(Path dataDir) throws IOException {
+        Path f = dataDir.resolve(FILE);
+        return Files.exists(f) ? Optional.of(Files.readString(f).strip()) : Optional.empty();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.hpc.head.lease;
+
+import dev.hpc.api.ClusterSecret;
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The lease's messages as JSON, and their proofs: with a cluster secret every request proves that a head
+ * sent it and every answer that a voter gave it for that request, so that nobody who merely reaches a voter's
+ * port can take the lease or make a head believe it holds one. Without a secret (an insecure cluster) the
+ * proofs are empty and not checked.
+ */
+final class LeaseWire {
+    static final String PATH = "/cluster/v1/lease";
+    private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "proof");
+    private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis", "proof",
+            "voter");
+
+    record Request(String head, long epoch, long durationMillis, long sentAt, String proof) {
+        Duration duration() {
+            return Duration.ofMillis(durationMillis);
+        }
+    }
+
+    private LeaseWire() {
+    }
+
+    static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt) {
+        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt)).orElse("");
+        return new Request(head, epoch, duration.toMillis(), sentAt, proof);
+    }
+
+    static String write(Request r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("head", r.head());
+        m.put("epoch", r.epoch());
+        m.put("durationMillis", r.durationMillis());
+        m.put("sentAt", r.sentAt());
+        m.put("proof", r.proof());
+        return Json.write(m);
+    }
+
+    /** Reads and checks a request; throws {@link IllegalArgumentException} saying what is wrong. */
+    static Request readRequest(String body, Optional<ClusterSecret> secret) {
+        JsonFields f = Json.readObject(body).allowOnly(REQUEST_FIELDS);
+        Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
+                f.longValue("sentAt"), f.string("proof", ""));
+        if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
+            throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
+                    + "positive duration");
+        }
+        if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
+                r.durationMillis(), r.sentAt()), r.proof())) {
+            throw new SecurityException("the lease request of '" + r.head() + "' does not prove the cluster secret");
+        }
+        return r;
+    }
+
+    static String write(LeaseVoter.Answer a, Request answered, String voter, Optional<ClusterSecret> secret) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("voter", voter);
+        m.put("granted", a.granted());
+        m.put("epoch", a.epoch());
+        m.put("holder", a.holder());
+        m.put("remainingMillis", a.remainingMillis());
+        m.put("proof", secret.map(s -> s.leaseAnswerProof(answered.proof(), a.granted(), a.epoch(), a.holder(),
+                a.remainingMillis())).orElse(""));
+        return Json.write(m);
+    }
+
+    /** Reads an answer to {@code asked}; one whose proof does not match counts as no answer (empty). */
+    static Optional<LeaseVoter.Answer> readAnswer(String body, Request asked, Optional<ClusterSecret> secret) {
+        JsonFields f = Json.readObject(body).allowOnly(ANSWER_FIELDS);
+        LeaseVoter.Answer a = new LeaseVoter.Answer(f.bool("granted", false), f.longValue("epoch"),
+                f.string("holder", ""), f.longValue("remainingMillis", 0));
+        if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseAnswerProof(asked.proof(), a.granted(),
+                a.epoch(), a.holder(), a.remainingMillis()), f.string("proof", ""))) {
+            return Optional.empty();
+        }
+        return Optional.of(a);
+    }
+}

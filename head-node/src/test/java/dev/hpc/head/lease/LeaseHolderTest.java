@@ -1,0 +1,112 @@
+package dev.hpc.head.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.ClusterSecret;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Heads asking three real voters over HTTP on loopback (issue 17): the lease comes from a majority, never
+ * from silence, and never from a voter that cannot prove the cluster secret.
+ */
+class LeaseHolderTest {
+    private static final Duration LEASE = Duration.ofSeconds(3);
+    private static final Optional<ClusterSecret> SECRET = Optional.of(ClusterSecret.of(new byte[32]));
+    @TempDir
+    Path dir;
+    private Vertx vertx;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private final List<String> addresses = new ArrayList<>();
+    /** The voters' clock: the test moves it. */
+    private final AtomicLong voterNanos = new AtomicLong(1_000_000_000L);
+
+    @BeforeEach
+    void voters() {
+        vertx = Vertx.vertx();
+        for (int i = 1; i <= 3; i++) {
+            addresses.add(serve("voter" + i, SECRET));
+        }
+    }
+
+    private String serve(String name, Optional<ClusterSecret> secret) {
+        Router router = Router.router(vertx);
+        new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), LEASE, voterNanos::get), name, secret)
+                .mount(router);
+        HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+        servers.add(s);
+        return "127.0.0.1:" + s.actualPort();
+    }
+
+    @AfterEach
+    void stop() {
+        vertx.close().await();
+    }
+
+    private LeaseHolder head(String name, List<String> voters, Optional<ClusterSecret> secret) {
+        return new LeaseHolder(vertx, voters, name, LEASE, secret, System::nanoTime);
+    }
+
+    @Test
+    void theLeaseGoesToOneHeadAndToTheOtherOnlyOnceItRanOutWithTheVoters() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        LeaseHolder head2 = head("head2", addresses, SECRET);
+        assertTrue(head1.ask(1).majority());
+        assertTrue(head1.holds());
+        LeaseHolder.Round refused = head2.ask(2);
+        assertFalse(refused.majority(), "head1's lease runs: " + refused);
+        assertEquals(0, refused.granted());
+        assertFalse(head2.holds());
+
+        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos()); // head1 stopped renewing: frozen, or cut off
+        assertTrue(head2.ask(2).majority());
+        assertFalse(head1.ask(1).majority(), "the old epoch is refused everywhere now");
+        assertEquals(2, head1.ask(1).highestEpochSeen(), "and head1 learns the newer epoch");
+    }
+
+    @Test
+    void aHeadThatReachesOnlyOneVoterOfThreeNeverLeads() {
+        servers.get(1).close().await();
+        servers.get(2).close().await();
+        LeaseHolder alone = head("head2", addresses, SECRET);
+        LeaseHolder.Round round = alone.ask(1);
+        assertEquals(1, round.granted());
+        assertFalse(round.majority(), "one of three is no majority: silence is not consent");
+        assertFalse(alone.holds());
+    }
+
+    @Test
+    void grantsFromVotersThatCannotProveTheSecretDoNotCount() {
+        List<String> impostors = List.of(serve("fake1", Optional.of(ClusterSecret.of(new byte[] {
+                1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
+                29, 30, 31, 32}))), serve("fake2", Optional.empty()), addresses.get(0));
+        LeaseHolder head = head("head1", impostors, SECRET);
+        LeaseHolder.Round round = head.ask(1);
+        assertEquals(1, round.granted(), "only the real voter's grant counts: " + round.refusals());
+        assertFalse(head.holds());
+    }
+
+    @Test
+    void aLeaseHeldRunsOutAtTheHeadBeforeItDoesAtAnyVoter() {
+        AtomicLong headNanos = new AtomicLong(0);
+        LeaseHolder head1 = new LeaseHolder(vertx, addresses, "head1", LEASE, SECRET, headNanos::get);
+        assertTrue(head1.ask(1).majority());
+        headNanos.set(LEASE.toNanos() - LEASE.toNanos() / 10 - 1);
+        assertTrue(head1.holds());
+        headNanos.set(LEASE.toNanos() - LEASE.toNanos() / 10);
+        assertFalse(head1.holds(), "a tenth short of the lease, for the drift of clocks");
+    }
+}

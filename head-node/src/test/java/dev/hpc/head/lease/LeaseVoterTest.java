@@ -1,0 +1,84 @@
+package dev.hpc.head.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The voter's rules (issue 17): one holder at a time, epochs only upwards, promises kept across restarts. */
+class LeaseVoterTest {
+    private static final Duration LEASE = Duration.ofSeconds(3);
+    @TempDir
+    Path dir;
+    private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    private long sent = 1;
+
+    private LeaseVoter.Answer ask(LeaseVoter v, String head, long epoch) {
+        return v.request(head, epoch, LEASE, sent++);
+    }
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+    }
+
+    @Test
+    void aHeldLeaseIsRenewedByItsHolderAndRefusedToAnyOtherUntilItRunsOut() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head1", 1).granted());
+        advance(Duration.ofSeconds(2));
+        assertTrue(ask(v, "head1", 1).granted(), "the holder renews at its epoch");
+        LeaseVoter.Answer refused = ask(v, "head2", 2);
+        assertFalse(refused.granted(), "a lease that runs is not given to another head, even at a newer epoch");
+        assertEquals("head1", refused.holder());
+        assertEquals(1, refused.epoch());
+        advance(Duration.ofMillis(2_999));
+        assertFalse(ask(v, "head2", 2).granted());
+        advance(Duration.ofMillis(2));
+        LeaseVoter.Answer granted = ask(v, "head2", 2);
+        assertTrue(granted.granted(), "once it ran out, a newer epoch gets it");
+        assertFalse(ask(v, "head1", 1).granted(), "the old holder cannot renew the old epoch any more");
+    }
+
+    @Test
+    void anEpochIsNeverGrantedTwiceNorAnOlderOne() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head1", 5).granted());
+        advance(Duration.ofSeconds(4));
+        assertFalse(ask(v, "head2", 5).granted(), "the same epoch to another head");
+        assertFalse(ask(v, "head2", 4).granted(), "an older epoch");
+        assertTrue(ask(v, "head2", 6).granted());
+    }
+
+    @Test
+    void aRestartedVoterKeepsItsPromiseAndWaitsOutTheLastLease() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head1", 7).granted());
+        LeaseVoter restarted = LeaseVoter.open(dir, LEASE, now::get);
+        assertFalse(ask(restarted, "head2", 7).granted(), "epoch 7 was promised before the restart");
+        assertFalse(ask(restarted, "head2", 8).granted(),
+                "it cannot know how long head1's lease still runs: it waits a whole lease");
+        assertTrue(ask(restarted, "head1", 7).granted(), "the holder may renew");
+        advance(LEASE.plusMillis(1));
+        assertTrue(ask(restarted, "head2", 8).granted());
+    }
+
+    @Test
+    void aRequestPlayedAgainIsRefused() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(v.request("head1", 1, LEASE, 100).granted());
+        advance(Duration.ofSeconds(2));
+        assertFalse(v.request("head1", 1, LEASE, 100).granted(), "a recorded renewal must not keep a dead head's lease");
+        assertTrue(v.request("head1", 1, LEASE, 101).granted());
+    }
+
+    @Test
+    void noGrantIsLongerThanTheVotersLongestLease() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertEquals(3_000, v.request("head1", 1, Duration.ofMinutes(5), sent++).remainingMillis());
+    }
+}
