@@ -106,18 +106,18 @@ final class StandbyCluster implements AutoCloseable {
     }
 
     /**
-     * A port P with P and P+1 (the heads' HTTP ports) and P+100 and P+101 (their head cluster ports)
-     * free, below the ephemeral range so that no outgoing connection takes one meanwhile.
+     * A port P with P and P+1 (the heads' HTTP ports), P+2 (the arbiter's) and P+100 and P+101 (their head
+     * cluster ports) free, below the ephemeral range so that no outgoing connection takes one meanwhile.
      */
     static int freeBasePort() {
         for (int i = 0; i < 500; i++) {
             int p = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
-            if (Stream.of(p, p + 1, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
+            if (Stream.of(p, p + 1, p + 2, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
                     .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))) {
                 return p;
             }
         }
-        throw new IllegalStateException("found no free ports P, P+1, P+100, P+101 between 20000 and 30101");
+        throw new IllegalStateException("found no free ports P, P+1, P+2, P+100, P+101 between 20000 and 30101");
     }
 
     // ---- what tests use
@@ -261,6 +261,11 @@ final class StandbyCluster implements AutoCloseable {
 
     void awaitWorkersUp(Duration timeout) {
         Poll.until("every worker is registered with the active head", timeout, this::workersUp, this::describe);
+    }
+
+    /** SIGSTOP ({@code frozen}) or SIGCONT to a head or the arbiter: a hung process. */
+    void freeze(String daemon, boolean frozen) {
+        local.freeze(daemon, frozen);
     }
 
     /** SIGKILL to a head: a crash. */

@@ -59,8 +59,9 @@ final class ClusterStatusRoutes {
         self.put("name", head.config().name());
         self.put("address", head.config().bindHost() + ":" + ctx.request().localAddress().port());
         self.put("pid", ProcessHandle.current().pid());
-        self.put("role", head.isActive() ? "ACTIVE" : leadership.map(Leadership::role)
+        self.put("role", head.isLeading() ? "ACTIVE" : leadership.map(Leadership::role)
                 .filter(r -> !r.equals("ACTIVE")).orElse("STANDBY"));
+        leadership.flatMap(Leadership::leaseStatus).ifPresent(l -> self.put("lease", l));
         self.put("epoch", head.epoch());
         self.put("startedAt", head.startedAt().toString());
         self.put("lastChange", head.store().lastCommit().toString());

@@ -305,6 +305,11 @@ public final class HeadService implements AutoCloseable {
         return state != null && !stopped.get() && leaseHolds.getAsBoolean();
     }
 
+    /** Whether this head acts as the active one right now: active, not stopped and within its lease. */
+    public boolean isLeading() {
+        return leading();
+    }
+
     /** Whether a failed commit stopped this head. */
     public boolean failStopped() {
         return stopped.get();

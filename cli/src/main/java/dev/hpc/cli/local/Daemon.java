@@ -15,10 +15,22 @@ public record Daemon(String name, Role role, String address, long pid, Path log,
                      Instant started) {
     public enum Role {
         HEAD,
-        WORKER;
+        WORKER,
+        /** The third voter of the leadership lease beside two heads (docs/failover.md). */
+        ARBITER;
 
         public String label() {
-            return this == HEAD ? "head" : "worker";
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The role of a label written by {@link #label()}. */
+        static Role of(String label) {
+            for (Role r : values()) {
+                if (r.label().equals(label)) {
+                    return r;
+                }
+            }
+            throw new dev.hpc.api.HpcException("daemon role must be head, worker or arbiter, got '" + label + "'");
         }
     }
 

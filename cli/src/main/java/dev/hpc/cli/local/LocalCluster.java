@@ -42,6 +42,8 @@ import java.util.StringJoiner;
 public final class LocalCluster {
     /** A head's port in the head cluster is its HTTP port plus this; see {@code {peerPort}} in {@link LocalSpec}. */
     public static final int PEER_PORT_OFFSET = 100;
+    /** The name, log and data directory of the arbiter a cluster of several heads gets. */
+    static final String ARBITER = "arbiter";
 
     /** How long {@link #stop()} waits after SIGTERM before it sends SIGKILL. */
     public static final Duration STOP_GRACE = Duration.ofSeconds(15);
@@ -127,7 +129,27 @@ public final class LocalCluster {
         LocalStateFile.write(stateFile(), info);
         ensureAdminToken();
         List<String> secret = List.of("--cluster-secret-file", clusterSecret().toString());
+        // Two heads need a third voter for their leadership lease: the arbiter, on the port after the heads'.
+        List<String> voters = new ArrayList<>(heads);
+        int arbiterPort = spec.port() + spec.heads();
+        if (spec.heads() > 1) {
+            if (!portFree(BIND, arbiterPort)) {
+                throw new HpcException("port " + arbiterPort + " on " + BIND + " is taken: choose another base port "
+                        + "with --port (the arbiter of the heads' leadership lease listens on the port after the "
+                        + "heads')");
+            }
+            voters.add(BIND + ":" + arbiterPort);
+        }
         try {
+            if (spec.heads() > 1) {
+                List<String> args = new ArrayList<>(List.of("--arbiter", "--name", ARBITER, "--cluster",
+                        spec.cluster(), "--port", String.valueOf(arbiterPort), "--bind", BIND, "--data-dir",
+                        dataDir(ARBITER).toString()));
+                args.addAll(secret);
+                info = info.plus(launch(new Daemon(ARBITER, Daemon.Role.ARBITER, BIND + ":" + arbiterPort, 0,
+                        log(ARBITER), javaCommand(spec, List.of(), spec.headJar(), args), Instant.EPOCH)));
+                LocalStateFile.write(stateFile(), info);
+            }
             for (int k = 1; k <= spec.heads(); k++) {
                 String name = "head" + k;
                 int port = spec.port() + k - 1;
@@ -135,6 +157,9 @@ public final class LocalCluster {
                         String.valueOf(port), "--bind", BIND, "--data-dir", dataDir(name).toString(),
                         "--admin-token-file", adminTokenFile().toString()));
                 args.addAll(secret);
+                if (spec.heads() > 1) {
+                    args.addAll(List.of("--voters", String.join(",", voters)));
+                }
                 args.addAll(substitute(spec.headArgs(), name, k, port, heads));
                 List<String> command = javaCommand(spec, List.of("-Djava.util.concurrent.ForkJoinPool.common"
                         + ".parallelism=4"), spec.headJar(), args);
@@ -436,6 +461,30 @@ public final class LocalCluster {
         }
     }
 
+    /**
+     * SIGSTOP ({@code frozen}) or SIGCONT to one daemon: a hung process, whose connections stay open while it
+     * answers nothing (fault tests and {@code hpc bench chaos}). A frozen daemon is also thawed by a stop.
+     */
+    public void freeze(String name, boolean frozen) {
+        Daemon d = daemon(name);
+        if (!isAlive(d)) {
+            throw new HpcException(name + " is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", frozen ? "-STOP" : "-CONT", Long.toString(d.pid()))
+                    .redirectErrorStream(true).start();
+            String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (kill.waitFor() != 0) {
+                throw new HpcException("cannot " + (frozen ? "freeze " : "thaw ") + name + ": " + out);
+            }
+        } catch (IOException e) {
+            throw new HpcException("cannot run kill: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted while signalling " + name);
+        }
+    }
+
     /** SIGTERM to one daemon (an orderly stop); SIGKILL if it has not gone within {@link #STOP_GRACE}. */
     public void terminate(String name) {
         Daemon d = daemon(name);
@@ -508,6 +557,17 @@ public final class LocalCluster {
     }
 
     private void signal(Daemon d, boolean kill) {
+        // a frozen daemon could not act on SIGTERM; SIGCONT first (harmless to a running one)
+        ProcessHandle.of(d.pid()).filter(h -> h.isAlive()).ifPresent(h -> {
+            try {
+                new ProcessBuilder("kill", "-CONT", Long.toString(d.pid())).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (IOException e) {
+                // no kill command: a frozen daemon stays frozen until SIGKILL, which needs no thaw
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         Process p = children.get(d.name());
         if (p != null && p.pid() == d.pid()) {
             if (kill) {

@@ -81,11 +81,7 @@ public final class LocalStateFile {
         JsonFields f = Json.readObject(text);
         List<Daemon> daemons = new ArrayList<>();
         for (JsonFields d : f.objects("daemons")) {
-            String role = d.string("role");
-            if (!role.equals("head") && !role.equals("worker")) {
-                throw new HpcException("daemon role must be head or worker, got '" + role + "'");
-            }
-            daemons.add(new Daemon(d.string("name"), role.equals("head") ? Daemon.Role.HEAD : Daemon.Role.WORKER,
+            daemons.add(new Daemon(d.string("name"), Daemon.Role.of(d.string("role")),
                     d.string("address", ""), d.longValue("pid"), Path.of(d.string("log")), d.strings("command"),
                     Instant.parse(d.string("started", Instant.EPOCH.toString()))));
         }

@@ -50,6 +50,9 @@ public final class Leadership implements AutoCloseable {
     /** The highest epoch any voter has promised, as heard in their answers. */
     private long highestEpochSeen;
     private long lastLeaseAskNanos = Long.MIN_VALUE / 2;
+    private volatile LeaseHolder.Round lastRound;
+    /** How many times the voters were asked, for status: a test can wait for a head to have asked again. */
+    private volatile long rounds;
     private volatile String knownActive = "";
     private volatile Instant activeLostAt = Instant.EPOCH;
     private boolean mirroring;
@@ -242,6 +245,8 @@ public final class Leadership implements AutoCloseable {
         if (l.holds() && leaseAskDue(l)) {
             lastLeaseAskNanos = System.nanoTime();
             LeaseHolder.Round round = l.ask(l.epoch());
+            lastRound = round;
+            rounds++;
             highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
         }
         if (!l.holds()) {
@@ -271,6 +276,8 @@ public final class Leadership implements AutoCloseable {
         lastLeaseAskNanos = System.nanoTime();
         long epoch = Math.max(Math.max(cluster.epoch(), store.epoch()), highestEpochSeen) + 1;
         LeaseHolder.Round round = l.ask(epoch);
+        lastRound = round;
+        rounds++;
         highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
         if (!round.majority()) {
             LOG.fine(() -> "no lease at epoch " + epoch + ": " + round.refusals());
@@ -444,6 +451,30 @@ public final class Leadership implements AutoCloseable {
         String active = activeHeadName();
         return cluster.members().stream().filter(m -> m.name().equals(active)).map(HeadCluster.HeadMember::apiAddress)
                 .findFirst();
+    }
+
+    /**
+     * This head's side of the leadership lease, for {@code hpc cluster status}: whether it holds it, until
+     * when, and what the voters answered last time they were asked.
+     */
+    public Optional<Map<String, Object>> leaseStatus() {
+        return lease.map(l -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("held", l.holds());
+            m.put("epoch", l.epoch());
+            m.put("validForMillis", l.holds() ? Math.max(0, (l.validUntilNanos() - System.nanoTime()) / 1_000_000) : 0);
+            LeaseHolder.Round r = lastRound;
+            if (r != null) {
+                Map<String, Object> round = new LinkedHashMap<>();
+                round.put("epoch", r.epoch());
+                round.put("granted", r.granted());
+                round.put("voters", r.voters());
+                round.put("refusals", r.refusals());
+                round.put("rounds", rounds);
+                m.put("lastRound", round);
+            }
+            return m;
+        });
     }
 
     /** STARTING until this head has decided, then ACTIVE or STANDBY. */

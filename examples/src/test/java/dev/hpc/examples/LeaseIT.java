@@ -1,0 +1,124 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.Job;
+import dev.hpc.api.SubmitRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One active head, always (issue 17), with real heads, an arbiter and a worker, frozen with SIGSTOP:
+ *
+ * <ul>
+ *   <li>a hung active head (its connections stay open, it answers nothing) is replaced, and when it wakes it
+ *   answers no submission before it has stepped down;</li>
+ *   <li>a standby that reaches no majority of the voters (the active head and the arbiter both frozen) never
+ *   becomes active, however long the silence, and takes over as soon as a second voter answers again.</li>
+ * </ul>
+ *
+ * Before the lease, the first case never took over (the workers' links to the frozen head stayed open, so they
+ * vouched for it) and the second took over on silence.
+ */
+class LeaseIT {
+    private static final Duration WAIT = Poll.TIMEOUT;
+    private static final HttpClient RAW = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    @TempDir
+    Path work;
+
+    /** POST of a submission to one head, redirects not followed: the status that head itself answered. */
+    private static int submitDirectly(StandbyCluster cluster, String head, String key) throws Exception {
+        String body = dev.hpc.api.Json.write(dev.hpc.api.Codec.toMap(new SubmitRequest("true\n", List.of(), "",
+                "h", "/tmp", Map.of())));
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + cluster.server(head) + "/api/v1/jobs"))
+                .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + cluster.token())
+                .header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build();
+        return RAW.send(r, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static String role(StandbyCluster cluster, String head) {
+        return cluster.ownRole(head);
+    }
+
+    /** How often {@code head} has asked the voters, from its own cluster status. */
+    private static long leaseRounds(StandbyCluster cluster, String head) {
+        if (cluster.clusterSeenBy(head).get("head") instanceof Map<?, ?> self && self.get("lease") instanceof Map<?, ?> l
+                && l.get("lastRound") instanceof Map<?, ?> r) {
+            return ((Number) r.get("rounds")).longValue();
+        }
+        return 0;
+    }
+
+    @Test
+    void aFrozenActiveHeadIsReplacedAndAnswersNothingWhenItWakesBeforeItStepsDown() throws Exception {
+        try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2)) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            String frozen = first.head();
+            String other = first.other();
+            cluster.freeze(frozen, true);
+            try {
+                Poll.until(other + " becomes ACTIVE while " + frozen + " is frozen", WAIT,
+                        () -> role(cluster, other).equals("ACTIVE"), cluster::describe);
+                HeadClient onlyOther = new HeadClient(List.of(cluster.server(other)), cluster.local().adminToken(),
+                        HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                Job accepted = onlyOther.submit(new SubmitRequest("true\n", List.of("-N", "after-freeze"), "", "h",
+                        "/tmp", Map.of()));
+                assertTrue(accepted.id().number() > 0);
+            } finally {
+                cluster.freeze(frozen, false);
+            }
+            // the first thing it is asked after it wakes: it must not accept
+            int status = submitDirectly(cluster, frozen, "woken-" + System.nanoTime());
+            assertNotEquals(201, status, "the head woken past its lease accepted a submission");
+            assertTrue(status == 503 || status == 307, "refused as unavailable or redirected, got " + status);
+            Poll.until(frozen + " calls itself STANDBY", WAIT, () -> role(cluster, frozen).equals("STANDBY"),
+                    cluster::describe);
+            StandbyCluster.Active now = cluster.awaitRoles("exactly one head ACTIVE after the thaw", WAIT);
+            assertEquals(other, now.head());
+            assertTrue(now.epoch() > first.epoch(), "the new term has a newer epoch: " + now + " after " + first);
+        }
+    }
+
+    @Test
+    void aStandbyThatReachesNoMajorityNeverLeadsAndLeadsOnceASecondVoterAnswers() throws Exception {
+        try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2)) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            String standby = first.other();
+            cluster.freeze("arbiter", true);
+            cluster.freeze(first.head(), true);
+            try {
+                long before = leaseRounds(cluster, standby);
+                // it has asked the voters several times since both froze, and each time only its own vote came
+                Poll.until(standby + " has asked the voters again and again", WAIT,
+                        () -> leaseRounds(cluster, standby) >= before + 5, cluster::describe);
+                assertEquals("STANDBY", role(cluster, standby), "silence is not consent");
+                int status = submitDirectly(cluster, standby, "isolated-" + System.nanoTime());
+                assertNotEquals(201, status, "a head with one vote of three accepted a submission");
+
+                cluster.freeze("arbiter", false);
+                Poll.until(standby + " takes over with the arbiter's vote", WAIT,
+                        () -> role(cluster, standby).equals("ACTIVE"), cluster::describe);
+            } finally {
+                cluster.freeze("arbiter", false);
+                cluster.freeze(first.head(), false);
+            }
+            StandbyCluster.Active now = cluster.awaitRoles("exactly one head ACTIVE after the thaw", WAIT);
+            assertEquals(standby, now.head());
+        }
+    }
+}
