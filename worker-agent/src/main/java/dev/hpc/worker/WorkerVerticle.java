@@ -46,13 +46,16 @@ import java.util.logging.Logger;
 public final class WorkerVerticle extends VerticleBase implements HeadLink.Listener {
     private static final Logger LOG = Logger.getLogger(WorkerVerticle.class.getName());
     private static final long STOP_POLL_MILLIS = 50;
+    /** The file in the spool that keeps the highest epoch obeyed. */
+    static final String EPOCH_FILE = "epoch";
     /** Time beyond the kill grace for the tasks' processes to vanish when the agent stops. */
     private static final Duration STOP_MARGIN = Duration.ofSeconds(5);
 
     private final WorkerConfig config;
     private final Clock clock;
     private final TaskTable tasks = new TaskTable();
-    private final EpochFence fence = new EpochFence();
+    /** Kept in the spool, so that a restarted worker still refuses a deposed head; read at start. */
+    private EpochFence fence = new EpochFence();
     private final List<HeadLink> links = new ArrayList<>();
 
     private TaskLauncher launcher;
@@ -142,6 +145,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private Void prepareSpool() {
         SpoolDir.prepare(config.spoolDir(), RunAs.processUid());
+        fence = EpochFence.keptIn(config.spoolDir().resolve(EPOCH_FILE));
+        fence.highest().ifPresent(e -> LOG.info(() -> "obeys no head below epoch " + e + " (" + EPOCH_FILE + ")"));
         if (RunAs.processUid() == 0) {
             SpoolDir.closedToOthers(config.spoolDir()).ifPresent(closed -> LOG.warning("the spool "
                     + config.spoolDir() + " is under " + closed + ", which other users may not enter: only root's "
