@@ -324,8 +324,11 @@ public final class HeadService implements AutoCloseable {
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
         CompletableFuture<Outcome> applied = onState(() -> {
-            state.ownerOf(ref.number()).ifPresent(owner -> JobAccess.check(caller, owner,
-                    state.idOf(ref.number()).map(Object::toString).orElse(ref.toString()), verb));
+            state.ownerOf(ref.number()).ifPresent(owner -> {
+                config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
+                JobAccess.check(caller, owner, state.idOf(ref.number()).map(Object::toString)
+                        .orElse(ref.toString()), verb);
+            });
             return state.apply(command);
         });
         return applied.thenCompose(out -> publish(out).thenApply(v -> out.answer().orElseThrow()));
