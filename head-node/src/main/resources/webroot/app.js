@@ -434,7 +434,8 @@ function renderDetail() {
     ['priority', spec.priority, 'detail-priority'], ['rerunnable', spec.rerunnable ? 'yes' : 'no'],
     ['array', spec.array ? spec.array.expression : ''], ['depends on', deps],
     ['submitted', j.submitted && ms(j.submitted) ? new Date(ms(j.submitted)).toLocaleString() : ''],
-    ['from', `${spec.submitHost || ''}:${spec.submitDir || ''}`], ['work dir', spec.workDir],
+    // another user's job comes without where it was submitted from (docs/rest-api.md): nothing to show
+    ['from', spec.submitDir ? `${spec.submitHost || ''}:${spec.submitDir}` : ''], ['work dir', spec.workDir],
     ['stdout', spec.stdoutPath, 'detail-stdout'], ['stderr', spec.stderrPath], ['join', spec.join],
     ['cancelled by', j.cancelledBy], ['end reason', j.reason !== 'NONE' ? j.reason.toLowerCase() : ''],
     ['exit status', terminal ? j.exitStatus : ''],

@@ -69,8 +69,12 @@ public final class QstatFullFormat {
         if (r.hasWalltime()) {
             a.add(new Attribute("Resource_List.walltime", PbsText.hhmmss(r.walltime())));
         }
-        a.add(new Attribute("Output_Path", host + ":" + outputPath(job, spec.stdoutPath(), 'o')));
-        a.add(new Attribute("Error_Path", host + ":" + outputPath(job, spec.stderrPath(), 'e')));
+        // another user's job comes without its paths (docs/security.md): they are left out, not made up
+        boolean pathsShown = !spec.submitDir().isEmpty();
+        if (pathsShown) {
+            a.add(new Attribute("Output_Path", host + ":" + outputPath(job, spec.stdoutPath(), 'o')));
+            a.add(new Attribute("Error_Path", host + ":" + outputPath(job, spec.stderrPath(), 'e')));
+        }
         a.add(new Attribute("Join_Path", switch (spec.join()) {
             case NONE -> "n";
             case STDOUT_STDERR -> "oe";
@@ -83,7 +87,9 @@ public final class QstatFullFormat {
             a.add(new Attribute("Variable_List", new LinkedHashMap<>(spec.environment())));
         }
         a.add(new Attribute("euser", spec.owner()));
-        a.add(new Attribute("init_work_dir", spec.workDir()));
+        if (!spec.workDir().isEmpty()) {
+            a.add(new Attribute("init_work_dir", spec.workDir()));
+        }
         if (!host.isEmpty()) {
             a.add(new Attribute("submit_host", host));
         }

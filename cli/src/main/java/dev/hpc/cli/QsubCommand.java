@@ -1,7 +1,9 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
+import dev.hpc.api.SubmitEnvironment;
 import dev.hpc.api.SubmitRequest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +13,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,12 +73,31 @@ public final class QsubCommand implements Callable<Integer> {
         }
         HeadClient head = client.client();
         Invocation invocation = Invocation.current();
-        SubmitRequest request = new SubmitRequest(script, args.optionsWithDefaultName(script, defaultName),
-                "", Hosts.shortName(), invocation.cwd().toString(), invocation.env());
+        List<String> options = args.optionsWithDefaultName(script, defaultName);
+        SubmitRequest request = new SubmitRequest(script, options, "", Hosts.shortName(),
+                invocation.cwd().toString(), environmentToSend(script, options, invocation.env()));
         Job job = head.submit(request);
         spec.commandLine().getOut().println(job.id());
         spec.commandLine().getOut().flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * What of the caller's environment goes with the submission: what OpenPBS's qsub sends (the
+     * sources of the {@code PBS_O_*} set, the submit host's system, the variables {@code -v} names)
+     * and the rest only with {@code -V}; never the cluster's credentials (issue #15).
+     */
+    static Map<String, String> environmentToSend(String script, List<String> options, Map<String, String> caller) {
+        SubmitEnvironment.Wanted wanted;
+        try {
+            wanted = SubmitEnvironment.wanted(script, options);
+        } catch (InvalidRequestException e) {
+            // the head reads the same options and refuses them in its own words; that needs nothing more
+            wanted = SubmitEnvironment.Wanted.NOTHING;
+        }
+        Map<String, String> send = new TreeMap<>(SubmitEnvironment.toSend(wanted, caller));
+        send.put(SubmitEnvironment.SYSTEM, System.getProperty("os.name", "unknown"));
+        return send;
     }
 
     /** A script that runs the command given after {@code --}, each word quoted for the shell. */

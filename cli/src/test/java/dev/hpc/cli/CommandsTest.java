@@ -131,7 +131,8 @@ class CommandsTest {
         assertEquals("", sent.user(), "the head takes the user from the token");
         assertEquals(System.getProperty("user.dir"), sent.submitDir());
         assertEquals(Hosts.shortName(), sent.submitHost());
-        assertEquals(System.getenv(), sent.clientEnvironment());
+        assertEquals(QsubCommand.environmentToSend(sent.script(), sent.options(), System.getenv()),
+                sent.clientEnvironment(), "what the options ask for, not the whole environment (issue #15)");
         assertEquals("Bearer " + TOKEN, head.requests.get(0).authorization());
     }
 

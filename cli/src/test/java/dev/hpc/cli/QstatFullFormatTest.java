@@ -45,6 +45,29 @@ class QstatFullFormatTest {
         return TestJobs.job(1, s.build(), JobState.COMPLETED, List.of(t));
     }
 
+    /**
+     * Issue #15: another user's job comes from the head with its public attributes only; qstat -f
+     * leaves the withheld ones out rather than make up paths from empty values.
+     */
+    @Test
+    void anotherUsersJobShowsItsPublicAttributesAndInventsNoPaths() {
+        Map<String, Object> asShown = dev.hpc.api.Codec.toMap(aFinishedJobWithEverything(), false);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spec = (Map<String, Object>) asShown.get("spec");
+        spec.keySet().removeAll(List.of("submitHost", "submitDir", "workDir", "stdoutPath", "stderrPath",
+                "mailUsers"));
+        Job read = dev.hpc.api.Codec.readJob(Json.readObject(Json.write(asShown)));
+
+        String text = QstatFullFormat.text(List.of(JobView.whole(read)), true, false, NOW, UTC);
+
+        assertTrue(text.contains("    Job_Owner = alice\n"), text);
+        assertTrue(text.contains("    Resource_List.ncpus = 8\n"), text);
+        for (String withheld : List.of("Output_Path", "Error_Path", "Variable_List", "init_work_dir",
+                "submit_host", "hello.o1")) {
+            assertFalse(text.contains(withheld), withheld + " in\n" + text);
+        }
+    }
+
     @Test
     void fullFormOneLinePerAttribute() {
         String text = QstatFullFormat.text(List.of(JobView.whole(aFinishedJobWithEverything())), true, false, NOW,

@@ -1,6 +1,7 @@
 package dev.hpc.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue #8's acceptance on real processes: a job runs with its owner's uid on a worker running as
  * root, another user can neither cancel, hold, alter nor read it (and nothing changes), and one user
- * flooding the head with submissions does not stop another user's qstat from answering.
+ * flooding the head with submissions does not stop another user's qstat from answering; and issue
+ * #15's: another user sees a job's public attributes only, and no credential travels with a job.
  */
 class SecurityIT {
     private static final String USER_A = "hpctesta";
@@ -109,6 +111,48 @@ class SecurityIT {
             assertEquals(USER_A, Files.getOwner(out).getName(), "the owner, not the agent, made the output file");
         } finally {
             run(List.of("rm", "-rf", work.toString()));
+        }
+    }
+
+    /**
+     * Issue #15 on real processes: {@code bin/qsub -V} sends the caller's environment less the
+     * cluster's credentials, and another user's {@code qstat -f} shows the job's public attributes,
+     * never its variables, script or paths, while its owner's shows all of them.
+     */
+    @Test
+    void anotherUserSeesOnlyThePublicAttributesAndNoCredentialTravelsWithAJob() throws Exception {
+        Path work = Files.createTempDirectory(dir, "visibility");
+        Path script = Files.writeString(work.resolve("private.sh"),
+                "#!/bin/sh\n#PBS -N private -h\necho SECRET_IN_SCRIPT\n");
+        Cli.Result submitted = cluster.cli().process(work, "qsub", "-V", "-v", "MY_SECRET=s3cr3t-value",
+                script.toString());
+        assertEquals(0, submitted.exitCode(), submitted.describe());
+        String id = submitted.line();
+        try {
+            Job stored = cluster.client().job(id);
+            Map<String, String> env = stored.spec().environment();
+            assertEquals("s3cr3t-value", env.get("MY_SECRET"));
+            assertTrue(env.containsKey("HPC_CONFIG"), "-V copied the caller's other variables: " + env.keySet());
+            assertFalse(env.containsKey("HPC_TOKEN_FILE"), "a credential travelled with the job: " + env.keySet());
+            assertFalse(env.containsKey("HPC_TOKEN"));
+
+            Cli reader = cluster.cliWithToken(tokenFile("hpcreader"));
+            Cli.Result full = reader.run("qstat", "-f", id);
+            assertEquals(0, full.exitCode(), full.describe());
+            assertTrue(full.out().contains("Job_Name = private"), full.describe());
+            for (String withheld : List.of("Variable_List", "Output_Path", "init_work_dir", "s3cr3t-value",
+                    work.toString())) {
+                assertFalse(full.out().contains(withheld), withheld + " shown to another user: " + full.describe());
+            }
+            Cli.Result listing = reader.run("qstat");
+            assertTrue(listing.out().contains(id.substring(0, id.indexOf('.'))), "listings are open by default: "
+                    + listing.describe());
+
+            Cli.Result own = cluster.cli().run("qstat", "-f", id);
+            assertTrue(own.out().contains("MY_SECRET=s3cr3t-value") && own.out().contains("Output_Path"),
+                    own.describe());
+        } finally {
+            cluster.cli().run("qdel", id);
         }
     }
 

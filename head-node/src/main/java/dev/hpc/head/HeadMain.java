@@ -90,6 +90,10 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--max-queued-per-user",
             description = "queued and held tasks one user may have; 0 = no limit (default 0)")
     String maxQueuedPerUser;
+    @Option(names = "--query-other-jobs", paramLabel = "true|false",
+            description = "whether users see other users' jobs (never their scripts or environments); false "
+                    + "shows each user only their own (default true)")
+    String queryOtherJobs;
     @Option(names = "--cluster-secret-file", paramLabel = "FILE",
             description = "the key heads and workers prove to each other on the worker link: the same private "
                     + "file (chmod 600, at least 32 bytes) on every head and worker; see docs/security.md")
@@ -286,7 +290,7 @@ public final class HeadMain implements Callable<Integer> {
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
                 dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
-                        maxQueuedPerUser),
+                        maxQueuedPerUser, queryOtherJobs),
                 LinkSecurity.from(linkSettings(file)),
                 grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace));
     }

@@ -412,8 +412,11 @@ public final class HeadService implements AutoCloseable {
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
         return onState(() -> {
-            state.ownerOf(ref.number()).ifPresent(owner -> JobAccess.check(caller, owner,
-                    state.idOf(ref.number()).map(Object::toString).orElse(ref.toString()), verb));
+            state.ownerOf(ref.number()).ifPresent(owner -> {
+                config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
+                JobAccess.check(caller, owner, state.idOf(ref.number()).map(Object::toString)
+                        .orElse(ref.toString()), verb);
+            });
             Outcome out = state.apply(command);
             return publish(out).thenApply(v -> out.answer().orElseThrow());
         }).thenCompose(answered -> answered);

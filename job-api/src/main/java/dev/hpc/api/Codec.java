@@ -254,14 +254,19 @@ public final class Codec {
                 instant(f, "submitted"), tasks, f.string("cancelledBy", ""), f.longValue("version", 0));
     }
 
-    /** Listings leave out the script and environment; a job read from one has them empty. */
+    /**
+     * Listings leave out the script and environment, and another user's job shows only its public
+     * attributes (docs/security.md): a job read from either has what is left out empty.
+     */
     private static JobSpec readSpecLenient(JsonFields f) {
-        if (f.has("script")) {
+        if (f.has("script") && f.has("submitDir") && f.has("workDir")) {
             return readSpec(f);
         }
         Map<String, Object> copy = new LinkedHashMap<>();
         f.raw().forEach((k, v) -> copy.put(String.valueOf(k), v));
-        copy.put("script", "");
+        for (String withheld : List.of("script", "submitDir", "workDir")) {
+            copy.putIfAbsent(withheld, "");
+        }
         return readSpec(JsonFields.of(copy));
     }
 

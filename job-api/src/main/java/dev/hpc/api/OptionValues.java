@@ -148,6 +148,7 @@ final class OptionValues {
                 throw new InvalidRequestException("'" + name + "' is not a variable name: names are letters, digits "
                         + "and _, not starting with a digit");
             }
+            SubmitEnvironment.requireNotCredential(name);
             if (eq >= 0) {
                 vars.put(name, unquote(entry.substring(eq + 1)));
             } else {
@@ -158,7 +159,25 @@ final class OptionValues {
         return vars;
     }
 
-    private static List<String> splitOutsideQuotes(String text) {
+    /**
+     * The names a {@code -v} list gives without a value: those whose value comes from the submitter's
+     * environment. Split and checked as {@link #variables} does.
+     */
+    static List<String> namesWithoutValue(String text) {
+        List<String> names = new ArrayList<>();
+        for (String entry : splitOutsideQuotes(text)) {
+            if (entry.indexOf('=') < 0) {
+                if (!VARIABLE.matcher(entry).matches()) {
+                    throw new InvalidRequestException("'" + entry + "' is not a variable name: names are letters, "
+                            + "digits and _, not starting with a digit");
+                }
+                names.add(entry);
+            }
+        }
+        return names;
+    }
+
+    static List<String> splitOutsideQuotes(String text) {
         List<String> entries = new ArrayList<>();
         StringBuilder entry = new StringBuilder();
         char quote = 0;

@@ -13,7 +13,7 @@ import java.util.TreeMap;
  */
 final class QsubOptions {
 
-    private static final OptionWords WORDS = new OptionWords(shortOptions(), Map.of(), "qsub");
+    static final OptionWords WORDS = new OptionWords(shortOptions(), Map.of(), "qsub");
 
     private QsubOptions() {
     }

@@ -13,11 +13,14 @@ import java.util.TreeSet;
  * {@code --ntasks-per-node}, or {@code --ntasks} spread evenly (rounding up) over {@code --nodes}.
  * Memory ({@code --mem}) is per node, in megabytes unless a unit says otherwise; {@code --mem=0}
  * (all of a node's memory) is refused. {@code --mail-type} maps BEGIN, END, FAIL, ALL and NONE onto
- * qsub's {@code b}, {@code e}, {@code a}, {@code abe} and {@code n}.
+ * qsub's {@code b}, {@code e}, {@code a}, {@code abe} and {@code n}. {@code --export} is {@code ALL}
+ * (qsub's {@code -V}), {@code NONE}, or a list of variables as qsub's {@code -v} takes them, after
+ * {@code ALL,} or alone; without it a job gets what qsub gives without {@code -V}, the {@code PBS_O_*}
+ * set, and not the whole environment that sbatch's own default would copy (issue #15).
  */
 final class SbatchOptions {
 
-    private static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH");
+    static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH");
 
     private SbatchOptions() {
     }
@@ -38,7 +41,7 @@ final class SbatchOptions {
         Map<String, Boolean> options = new TreeMap<>();
         for (String name : List.of("job-name", "nodes", "ntasks", "ntasks-per-node", "cpus-per-task", "mem",
                 "mem-per-cpu", "time", "partition", "output", "error", "array", "dependency", "chdir", "account",
-                "mail-type", "mail-user", "gres")) {
+                "mail-type", "mail-user", "gres", "export")) {
             options.put(name, true);
         }
         options.put("hold", false);
@@ -80,9 +83,42 @@ final class SbatchOptions {
             case "mail-type" -> draft.mailPoints(mailPoints(value));
             case "mail-user" -> draft.mailUsers(OptionValues.mailUsers(value));
             case "gres" -> gres(value, resources);
+            case "export" -> {
+                Export export = export(value);
+                if (export.all()) {
+                    draft.exportAll();
+                }
+                if (!export.variables().isEmpty()) {
+                    draft.variables(OptionValues.variables(export.variables(), context::variable));
+                }
+            }
             default -> throw new IllegalStateException("#SBATCH option " + option.written() + " is declared but has "
                     + "no meaning; should never happen");
         }
+    }
+
+    /** {@code --export}: the whole environment or not, and the list of {@code -v} entries besides. */
+    record Export(boolean all, String variables) {
+    }
+
+    static Export export(String text) {
+        boolean all = false;
+        boolean none = false;
+        List<String> rest = new java.util.ArrayList<>();
+        for (String entry : OptionValues.splitOutsideQuotes(text)) {
+            if (entry.equalsIgnoreCase("ALL")) {
+                all = true;
+            } else if (entry.equalsIgnoreCase("NONE")) {
+                none = true;
+            } else {
+                rest.add(entry);
+            }
+        }
+        if (none && (all || !rest.isEmpty())) {
+            throw new InvalidRequestException("--export=NONE cannot be combined with other entries, got '" + text
+                    + "'; write NONE, ALL, or NAME[=value],... with or without ALL in front");
+        }
+        return new Export(all, String.join(",", rest));
     }
 
     private static long nodeMemory(String value) {

@@ -14,9 +14,6 @@ import java.util.TreeMap;
  */
 final class SubmitDraft {
 
-    /** The variables qsub passes as {@code PBS_O_<name>} when the submitter has them. */
-    private static final List<String> PASSED_ON = List.of("HOME", "LANG", "LOGNAME", "PATH", "MAIL", "SHELL", "TZ");
-
     private final ResourceDraft resources = new ResourceDraft();
     private final Map<String, String> variables = new TreeMap<>();
     private Optional<String> name = Optional.empty();
@@ -120,18 +117,25 @@ final class SubmitDraft {
                 account.orElse(""), notBefore.orElse(Instant.EPOCH));
     }
 
-    /** {@code -V}'s copy of the client environment, then {@code -v}, then the {@code PBS_O_*} set. */
+    /**
+     * {@code -V}'s copy of the client environment, then {@code -v}, then the {@code PBS_O_*} set. The
+     * copy leaves out the credentials that a client sent all the same (an older qsub sent everything)
+     * and the client's own {@code PBS_O_*}, which qsub makes anew; {@code -v} has refused credentials.
+     */
     private Map<String, String> environment(SubmitRequest request, String q) {
         Map<String, String> client = request.clientEnvironment();
         Map<String, String> env = new TreeMap<>();
         if (exportAll) {
-            env.putAll(client);
+            env.putAll(SubmitEnvironment.exportable(client));
         }
         env.putAll(variables);
-        for (String name : PASSED_ON) {
+        for (String name : SubmitEnvironment.PASSED_ON) {
             if (client.containsKey(name)) {
-                env.put("PBS_O_" + name, client.get(name));
+                env.put(SubmitEnvironment.QSUB_PREFIX + name, client.get(name));
             }
+        }
+        if (client.containsKey(SubmitEnvironment.SYSTEM)) {
+            env.put(SubmitEnvironment.SYSTEM, client.get(SubmitEnvironment.SYSTEM));
         }
         env.put("PBS_O_WORKDIR", request.submitDir());
         env.put("PBS_O_HOST", request.submitHost());

@@ -12,8 +12,11 @@ import java.util.Properties;
  * @param submitBurst      how many submissions such a user may make at once before the rate applies
  * @param maxQueuedPerUser the most queued and held tasks one user may have (array tasks count one
  *                         each); 0 means no limit
+ * @param jobVisibility    whether users see other users' jobs ({@code query-other-jobs}, default true);
+ *                         never their scripts and environments either way
  */
-public record AccessSettings(Path adminTokenFile, double submitRate, int submitBurst, int maxQueuedPerUser) {
+public record AccessSettings(Path adminTokenFile, double submitRate, int submitBurst, int maxQueuedPerUser,
+                             JobVisibility jobVisibility) {
     public static final double DEFAULT_SUBMIT_RATE = 1000;
     public static final int DEFAULT_SUBMIT_BURST = 10_000;
     public static final int DEFAULT_MAX_QUEUED = 0;
@@ -34,14 +37,14 @@ public record AccessSettings(Path adminTokenFile, double submitRate, int submitB
 
     public static AccessSettings defaults(Path dataDir) {
         return new AccessSettings(dataDir.resolve("admin.token"), DEFAULT_SUBMIT_RATE, DEFAULT_SUBMIT_BURST,
-                DEFAULT_MAX_QUEUED);
+                DEFAULT_MAX_QUEUED, JobVisibility.DEFAULT);
     }
 
     /**
      * From flags (null when not given), else the config file's keys of the same names, else the defaults.
      */
     public static AccessSettings from(Properties file, Path dataDir, Path adminTokenFileFlag, String submitRateFlag,
-                                      String submitBurstFlag, String maxQueuedFlag) {
+                                      String submitBurstFlag, String maxQueuedFlag, String queryOtherJobsFlag) {
         AccessSettings d = defaults(dataDir);
         Path tokenFile = adminTokenFileFlag != null ? adminTokenFileFlag
                 : file.containsKey("admin-token-file") ? Path.of(file.getProperty("admin-token-file").strip())
@@ -51,19 +54,25 @@ public record AccessSettings(Path adminTokenFile, double submitRate, int submitB
                 (int) whole("submit-burst", pick(submitBurstFlag, file, "submit-burst",
                         String.valueOf(d.submitBurst()))),
                 (int) whole("max-queued-per-user", pick(maxQueuedFlag, file, "max-queued-per-user",
-                        String.valueOf(d.maxQueuedPerUser()))));
+                        String.valueOf(d.maxQueuedPerUser()))),
+                JobVisibility.parse(pick(queryOtherJobsFlag, file, "query-other-jobs",
+                        String.valueOf(d.jobVisibility().othersListed()))));
     }
 
     public AccessSettings withSubmitRate(double rate, int burst) {
-        return new AccessSettings(adminTokenFile, rate, burst, maxQueuedPerUser);
+        return new AccessSettings(adminTokenFile, rate, burst, maxQueuedPerUser, jobVisibility);
     }
 
     public AccessSettings withMaxQueuedPerUser(int max) {
-        return new AccessSettings(adminTokenFile, submitRate, submitBurst, max);
+        return new AccessSettings(adminTokenFile, submitRate, submitBurst, max, jobVisibility);
     }
 
     public AccessSettings withAdminTokenFile(Path file) {
-        return new AccessSettings(file, submitRate, submitBurst, maxQueuedPerUser);
+        return new AccessSettings(file, submitRate, submitBurst, maxQueuedPerUser, jobVisibility);
+    }
+
+    public AccessSettings withJobVisibility(JobVisibility visibility) {
+        return new AccessSettings(adminTokenFile, submitRate, submitBurst, maxQueuedPerUser, visibility);
     }
 
     private static String pick(String flag, Properties file, String key, String fallback) {

@@ -4,9 +4,10 @@ import dev.hpc.api.JobSpec;
 import dev.hpc.head.RequestRejected;
 
 /**
- * Who may do what to a job, as PBS has it: everyone may look; only the owner, an operator or an
- * admin may cancel, hold, release, alter or read the output of a job; operator holds need an
- * operator. Each check throws {@code 403 FORBIDDEN} before anything changes.
+ * Who may do what to a job, as PBS has it: only the owner, an operator or an admin may cancel, hold,
+ * release, alter or read the output of a job; operator holds need an operator. Each check throws
+ * {@code 403 FORBIDDEN} before anything changes. What a caller may see of a job, and whether they
+ * may know of it at all, is {@link JobVisibility}'s to say, and is checked before these.
  */
 public final class JobAccess {
     private JobAccess() {

@@ -108,7 +108,7 @@ public final class ApiRoutes {
         reply(ctx, head.submit(spec), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
-            m.put("job", Codec.toMap(job, false));
+            m.put("job", shown(caller, job));
             return m;
         }, 201);
     }
@@ -137,27 +137,38 @@ public final class ApiRoutes {
                 }
             }
         }
-        String user = param(ctx, "user");
+        Caller caller = Authenticator.caller(ctx);
         String queue = param(ctx, "queue");
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         long after = intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
+        java.util.Optional<String> listed = head.config().access().jobVisibility().listedOwner(caller,
+                param(ctx, "user"));
+        if (listed.isEmpty()) {
+            // another user's jobs, which this caller may not see: as if that user had none
+            json(ctx, 200, jobPage(caller, List.of(), 0, -1));
+            return;
+        }
+        String user = listed.get();
         if ("true".equals(param(ctx, "history"))) {
             Future<List<Job>> page = vertx.executeBlocking(() -> head.store().history(user, queue, states, after,
                     limit + 1));
             page.onSuccess(jobs -> {
                 boolean more = jobs.size() > limit;
                 List<Job> shown = more ? jobs.subList(0, limit) : jobs;
-                json(ctx, 200, jobPage(shown, shown.size(), more ? shown.get(shown.size() - 1).id().number() : -1));
+                json(ctx, 200, jobPage(caller, shown, shown.size(),
+                        more ? shown.get(shown.size() - 1).id().number() : -1));
             }).onFailure(ctx::fail);
             return;
         }
-        reply(ctx, head.jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after, limit), p -> jobPage(p.jobs(), p.total(), p.next()), 200);
+        reply(ctx, head.jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after,
+                limit), p -> jobPage(caller, p.jobs(), p.total(), p.next()), 200);
     }
 
-    private static Map<String, Object> jobPage(List<Job> jobs, int total, long next) {
+    /** Each job as the caller may see it; the owner filter has left out those the caller may not see. */
+    private Map<String, Object> jobPage(Caller caller, List<Job> jobs, int total, long next) {
         List<Object> list = new ArrayList<>(jobs.size());
         for (Job j : jobs) {
-            list.add(Codec.toMap(j, false));
+            list.add(shown(caller, j));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("jobs", list);
@@ -170,7 +181,15 @@ public final class ApiRoutes {
         JobId.JobRef ref = JobId.parse(ctx.pathParam("id"));
         CompletableFuture<Job> found = head.job(ref.number()).thenApply(j -> j.filter(job -> matches(job, ref))
                 .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())));
-        reply(ctx, found, job -> Codec.toMap(job, true), 200);
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, found, job -> head.config().access().jobVisibility().detail(caller, job, ref.toString()), 200);
+    }
+
+    /** A job in a listing or the answer to a command, as {@link dev.hpc.head.access.JobVisibility} says. */
+    private Map<String, Object> shown(Caller caller, Job job) {
+        return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
+                new IllegalStateException("should never happen: job " + job.id() + " of " + job.spec().owner()
+                        + " reached a listing or answer for " + caller.user() + ", who may not see it"));
     }
 
     private boolean matches(Job job, JobId.JobRef ref) {
@@ -181,8 +200,8 @@ public final class ApiRoutes {
     }
 
     private void cancel(RoutingContext ctx) {
-        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx)),
-                j -> Codec.toMap(j, false), 200);
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j), 200);
     }
 
     // ------------------------------------------------------------------ nodes and cluster

@@ -6,6 +6,8 @@ import dev.hpc.api.Json;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.head.ChangeListener;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.JobVisibility;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,13 +17,16 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,6 +43,11 @@ import java.util.logging.Logger;
  * than the context drains them the queue is bounded too: past {@link Settings#maxPending()} changes
  * are dropped and every client gets a {@code resync} event telling it to reload. Alerts go out as
  * {@code alert} events.
+ *
+ * <p>Each client sees each job as {@link JobVisibility} lets its caller see it (issue #15): its own
+ * jobs, and every job for an operator or admin, as listings show them; other users' jobs with their
+ * public attributes only, or not at all when listings are private. Each form of a change is still
+ * encoded once per drain, whatever the number of clients.
  */
 public final class EventStream implements ChangeListener {
     private static final Logger LOG = Logger.getLogger(EventStream.class.getName());
@@ -110,19 +120,21 @@ public final class EventStream implements ChangeListener {
 
     // ------------------------------------------------------------------ clients
 
-    /** A connected client and the bytes written to it that have not reached its socket yet. */
+    /** A connected client, who it is, and the bytes written to it that have not reached its socket yet. */
     private static final class Client {
         final HttpServerResponse response;
+        final Caller caller;
         long unsent;
 
-        Client(HttpServerResponse response) {
+        Client(HttpServerResponse response, Caller caller) {
             this.response = response;
+            this.caller = caller;
         }
     }
 
     private void open(RoutingContext ctx) {
         HttpServerResponse response = ctx.response();
-        Client client = new Client(response);
+        Client client = new Client(response, Authenticator.caller(ctx));
         response.setChunked(true)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
@@ -209,11 +221,14 @@ public final class EventStream implements ChangeListener {
         if (clientCount.get() == 0) {
             return;
         }
-        context.runOnContext(v -> broadcast(Buffer.buffer(event("alert", Codec.toMap(alert))
+        context.runOnContext(v -> broadcast(Buffer.buffer(event(nextId++, "alert", Codec.toMap(alert))
                 .getBytes(StandardCharsets.UTF_8))));
     }
 
-    /** On the context: newest version of each changed job and node, encoded once, written to all. */
+    /**
+     * On the context: the newest version of each changed job and node, encoded once per form, written
+     * to each client as its caller may see it.
+     */
     private void drain() {
         drainScheduled.set(false);
         Map<String, Object> latest = new LinkedHashMap<>();
@@ -236,27 +251,47 @@ public final class EventStream implements ChangeListener {
             overflowed.set(false);
             return;
         }
-        StringBuilder out = new StringBuilder();
+        List<Function<Caller, Optional<String>>> changes = new ArrayList<>();
         if (overflowed.getAndSet(false)) {
-            out.append(event("resync", Map.of("reason", "changes came faster than they could be sent; reload")));
+            String resync = event(nextId++, "resync", Map.of("reason",
+                    "changes came faster than they could be sent; reload"));
+            changes.add(caller -> Optional.of(resync));
         }
+        JobVisibility visibility = head.config().access().jobVisibility();
         for (Object c : latest.values()) {
+            long id = nextId++;
             if (c instanceof Job j) {
-                out.append(event("job", Codec.toMap(j, false)));
+                // encoded once per form, for all the clients that see the job that way
+                Map<JobVisibility.View, Optional<String>> forms = new EnumMap<>(JobVisibility.View.class);
+                changes.add(caller -> forms.computeIfAbsent(visibility.view(caller, j.spec().owner()),
+                        view -> visibility.summary(caller, j).map(m -> event(id, "job", m))));
             } else {
-                out.append(event("node", Codec.toMap((NodeInfo) c)));
+                String node = event(id, "node", Codec.toMap((NodeInfo) c));
+                changes.add(caller -> Optional.of(node));
             }
         }
         clusterDirty = true;
-        if (out.length() > 0) {
-            broadcast(Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8)));
+        // every operator sees the same, and each user's clients (browser tabs) see the same: one buffer each
+        Map<String, Buffer> byViewer = new java.util.HashMap<>();
+        for (Client client : List.copyOf(clients)) {
+            String viewer = client.caller.isOperator() ? "" : "user:" + client.caller.user();
+            Buffer bytes = byViewer.computeIfAbsent(viewer, v -> {
+                StringBuilder out = new StringBuilder();
+                for (Function<Caller, Optional<String>> form : changes) {
+                    form.apply(client.caller).ifPresent(out::append);
+                }
+                return Buffer.buffer(out.toString().getBytes(StandardCharsets.UTF_8));
+            });
+            if (bytes.length() > 0) {
+                write(client, bytes);
+            }
         }
     }
 
     /** One event in the SSE format; a data line per line of the JSON (it has none, but to be safe). */
-    private String event(String name, Object data) {
+    private static String event(long id, String name, Object data) {
         StringBuilder b = new StringBuilder();
-        b.append("id: ").append(nextId++).append('\n');
+        b.append("id: ").append(id).append('\n');
         b.append("event: ").append(name).append('\n');
         for (String line : Json.write(data).split("\n", -1)) {
             b.append("data: ").append(line).append('\n');
@@ -271,7 +306,7 @@ public final class EventStream implements ChangeListener {
                 LOG.log(Level.WARNING, "cluster summary for the event stream failed", error);
                 return;
             }
-            Buffer bytes = Buffer.buffer(event("cluster", summary(s)).getBytes(StandardCharsets.UTF_8));
+            Buffer bytes = Buffer.buffer(event(nextId++, "cluster", summary(s)).getBytes(StandardCharsets.UTF_8));
             if (only == null) {
                 broadcast(bytes);
             } else if (clients.contains(only)) {

@@ -90,7 +90,10 @@ final class JobOptions {
         options.add(value);
     }
 
-    /** Adds variables given as a JSON map, which may hold commas that {@code -v} cannot carry. */
+    /**
+     * Adds variables given as a JSON map, which may hold commas that {@code -v} cannot carry; as with
+     * {@code -v}, naming one of the cluster's credentials is refused.
+     */
     static JobSpec withEnvironment(JobSpec spec, Map<String, String> extra) {
         if (extra.isEmpty()) {
             return spec;
@@ -100,6 +103,7 @@ final class JobOptions {
                 throw new dev.hpc.api.InvalidRequestException("environment variable name '" + name
                         + "' must be letters, digits and '_', not starting with a digit");
             }
+            dev.hpc.api.SubmitEnvironment.requireNotCredential(name);
         }
         Map<String, String> env = new TreeMap<>(spec.environment());
         env.putAll(extra);

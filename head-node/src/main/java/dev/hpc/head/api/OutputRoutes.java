@@ -32,7 +32,10 @@ import java.util.logging.Logger;
  * that runs the script and holds its output files. The head asks it with a
  * {@link ReadOutput} on the worker link and answers with the text of its {@link OutputChunk}.
  *
- * <p>Refusals: {@code 403 FORBIDDEN} when the caller is neither the job's owner nor an operator; {@code 400} for a bad parameter or an array job without a task; {@code 404 UNKNOWN_JOB};
+ * <p>Refusals: {@code 403 FORBIDDEN} when the caller is neither the job's owner nor an operator, or
+ * {@code 404 UNKNOWN_JOB} as for an unknown id when listings are private and the caller may not even
+ * see the job ({@link dev.hpc.head.access.JobVisibility}); {@code 400} for a bad parameter or an array
+ * job without a task; {@code 404 UNKNOWN_JOB};
  * {@code 409 NOT_ALLOWED} when the task has not started, its node is down or has no link to this head;
  * {@code 404 NO_OUTPUT} when the worker has no such file (forgotten, deleted); {@code 504 TIMEOUT} when
  * the worker does not answer in time. Nothing waits on the event loop: the pending reads are a map
@@ -101,6 +104,8 @@ public final class OutputRoutes {
                 .thenApply(found -> found.filter(j -> sameCluster(j, ref))
                         .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())))
                 .thenApply(job -> {
+                    head.config().access().jobVisibility().requireVisible(caller, job.spec().owner(),
+                            ref.toString());
                     dev.hpc.head.access.JobAccess.check(caller, job.spec().owner(), job.id().toString(),
                             "read the output of");
                     return target(job, index);

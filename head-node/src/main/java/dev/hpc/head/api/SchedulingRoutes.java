@@ -1,6 +1,5 @@
 package dev.hpc.head.api;
 
-import dev.hpc.api.Codec;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.JobId;
 import dev.hpc.api.Json;
@@ -63,19 +62,28 @@ public final class SchedulingRoutes {
         }
         Caller caller = Authenticator.caller(ctx);
         Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.scheduling().defaultQueue());
-        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> Codec.toMap(j, false));
+        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> shown(caller, j));
     }
 
     private void hold(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
-        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
-                Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), caller, Holds.parse(body.string("holdTypes", "u"))),
+                j -> shown(caller, j));
     }
 
     private void release(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
-        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), Authenticator.caller(ctx),
-                Holds.parse(body.string("holdTypes", "u"))), j -> Codec.toMap(j, false));
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), caller,
+                Holds.parse(body.string("holdTypes", "u"))), j -> shown(caller, j));
+    }
+
+    /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */
+    private Map<String, Object> shown(Caller caller, dev.hpc.api.Job job) {
+        return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
+                new IllegalStateException("should never happen: " + caller.user() + " changed job " + job.id()
+                        + ", which they may not see"));
     }
 
     // ------------------------------------------------------------------ plumbing

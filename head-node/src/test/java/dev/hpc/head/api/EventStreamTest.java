@@ -120,6 +120,8 @@ class EventStreamTest {
         @Override
         public Future<?> start() {
             Router router = Router.router(vertx);
+            // every stream knows its caller: it shows each one only the jobs it may see (issue #15)
+            new Authenticator(head.service().tokens(), "test").mount(router);
             stream = new EventStream(vertx, head.service(), settings);
             stream.mount(router);
             server = vertx.createHttpServer();
@@ -154,7 +156,8 @@ class EventStreamTest {
                     stuck.setReceiveBufferSize(4096);
                     stuck.connect(new InetSocketAddress("127.0.0.1", v.server.actualPort()), 5000);
                     OutputStream out = stuck.getOutputStream();
-                    out.write("GET /api/v1/events HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.write(("GET /api/v1/events?access_token=" + head.tokenFor("alice")
+                            + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                     while (v.stream.clients() == 0 && System.nanoTime() < deadline) {
@@ -187,7 +190,8 @@ class EventStreamTest {
                         Duration.ofSeconds(1), Duration.ofSeconds(2), 50, 4 * 1024 * 1024));
                 vertx.deployVerticle(v).await();
                 HttpResponse<InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + v.server.actualPort() + "/api/v1/events"))
+                        URI.create("http://127.0.0.1:" + v.server.actualPort() + "/api/v1/events?access_token="
+                                + head.tokenFor("alice")))
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
                 List<Event> seen = new ArrayList<>();
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(),
