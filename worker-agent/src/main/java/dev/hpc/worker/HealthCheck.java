@@ -14,10 +14,18 @@ import java.util.concurrent.TimeUnit;
  * killed), fails. The message of a failure is the script's first non-blank line of output (NHC prints
  * {@code ERROR ...}; stdout and stderr together), else a sentence that says what went wrong.
  * Blocking: the verticle runs it on a worker thread, never on the event loop.
+ *
+ * <p>It runs as the agent, root on a real node, so it gets {@link #ENVIRONMENT} alone, not the agent's
+ * environment: whatever the shell that started the agent had ({@code sudo -E}, a login's
+ * {@code LD_LIBRARY_PATH}) must not steer a program root runs (docs/security.md). A script that needs more
+ * sets it itself.
  */
 public final class HealthCheck {
     /** At most this much of a message is kept: it travels in every heartbeat. */
     static final int MAX_MESSAGE = 500;
+
+    /** The whole environment of the script: the system's programs, the administrator's in sbin included. */
+    static final java.util.Map<String, String> ENVIRONMENT = java.util.Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
 
     /** The outcome of one run; {@link #PASS} when no script is configured. */
     public record Verdict(boolean passed, String message) {
@@ -38,12 +46,14 @@ public final class HealthCheck {
     public Verdict run() {
         Process p;
         try {
-            p = new ProcessBuilder(List.of(script.toString()))
+            ProcessBuilder pb = new ProcessBuilder(List.of(script.toString()))
                     .directory(outputFile.getParent().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(outputFile.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().clear();
+            pb.environment().putAll(ENVIRONMENT);
+            p = pb.start();
         } catch (IOException e) {
             return new Verdict(false, "cannot run the health check " + script + ": " + e.getMessage());
         }

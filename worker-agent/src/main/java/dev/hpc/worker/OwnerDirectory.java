@@ -122,8 +122,9 @@ final class OwnerDirectory {
     /** The first line a command prints when it exits 0; empty when it fails or is missing. */
     private static Optional<String> run(String... command) {
         try {
-            BoundedRun.Ran ran = BoundedRun.run(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD),
-                    LOOKUP_TIMEOUT, 64 * 1024);
+            // run as root on a real node: the fixed environment, whatever the agent's own holds
+            BoundedRun.Ran ran = BoundedRun.run(OwnerShell.asRoot(new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)), LOOKUP_TIMEOUT, 64 * 1024);
             if (ran.timedOut() || ran.exit() != 0) {
                 return Optional.empty();
             }

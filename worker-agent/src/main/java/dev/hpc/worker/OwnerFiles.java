@@ -76,8 +76,7 @@ final class OwnerFiles {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .directory(Path.of("/").toFile());
-            pb.environment().clear();
-            pb.environment().put("PATH", "/usr/bin:/bin");
+            OwnerShell.asRoot(pb); // setpriv runs as root until it switches: nothing of the job's or the agent's
             BoundedRun.Ran ran = BoundedRun.run(pb, java.time.Duration.ofSeconds(TIMEOUT_SECONDS), 4096);
             if (ran.timedOut()) {
                 return Optional.of("opening it as " + who.owner().name() + " took longer than " + TIMEOUT_SECONDS + " s");

@@ -242,9 +242,10 @@ public final class ProcessTree {
     public static void signalGroup(long group, String signal) {
         if (KILL.isPresent()) {
             try {
-                Process p = new ProcessBuilder(KILL.get(), "-s", signal, "--", "-" + group)
+                // kill runs as root: the fixed environment, not whatever the agent was started with
+                Process p = OwnerShell.asRoot(new ProcessBuilder(KILL.get(), "-s", signal, "--", "-" + group)
                         .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD))
                         .start();
                 if (p.waitFor(5, TimeUnit.SECONDS)) {
                     return; // a non-zero status means the group is gone already

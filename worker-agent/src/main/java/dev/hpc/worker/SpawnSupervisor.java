@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,11 +33,14 @@ import java.util.logging.Logger;
  * another node of its allocation. They belong to the attempt: a kill of the attempt kills them, and so
  * does the end of its script here, a stop of the agent, and the head when their caller went away.
  *
- * <p>Each runs as {@code setsid sh -c COMMAND}, as the attempt's owner ({@link RunAs}: an agent running as
- * root puts {@code setpriv} in front and gives the owner's HOME, USER, LOGNAME and SHELL), in the caller's
- * directory (else HOME), with a small
- * base environment, the environment the caller sent, and {@code HPC_WORKER_NODE} and {@code TMPDIR}
- * of this node ({@code <spool>/spawn-<attempt>/}, removed when the attempt's last command here ends).
+ * <p>Each runs as {@code setsid sh -c COMMAND}, as the attempt's owner ({@link RunAs}), in the caller's
+ * directory (else HOME), with a small base environment, the environment the caller sent, and
+ * {@code HPC_WORKER_NODE} and {@code TMPDIR} of this node ({@code <spool>/spawn-<attempt>/}, removed when
+ * the attempt's last command here ends). An agent running as root starts
+ * {@code setsid setpriv ... -- /bin/sh -s -- COMMAND} instead, with a fixed {@code PATH} alone, and the
+ * owner's shell enters the directory, exports the variables (with the owner's HOME, USER, LOGNAME and
+ * SHELL last) and runs {@code sh -c COMMAND} ({@link OwnerShell}): the caller's variables never reach a
+ * program that runs as root (issue #15).
  *
  * <p>{@link #start}, {@link #kill}, {@link #killAttempt} and {@link #killAll} are called on the
  * verticle's event loop and never block; starts and kills run on threads of this class. Messages for
@@ -135,17 +139,8 @@ final class SpawnSupervisor implements AutoCloseable {
             who.give(tmp, "rwx------");
         }
         String shell = String.join(" ", s.argv());
-        List<String> command = new ArrayList<>();
-        setsid().ifPresent(command::add);
-        command.addAll(who.prefix());
-        command.add("/bin/sh");
-        command.add("-c");
-        command.add(shell);
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .directory(workDir(s.workDir(), who).toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Map<String, String> env = pb.environment();
-        env.clear();
+        Path dir = workDir(s.workDir(), who);
+        Map<String, String> env = new TreeMap<>();
         for (String name : List.of("HOME", "USER", "LOGNAME", "LANG")) {
             Optional.ofNullable(agentEnvironment.get(name)).ifPresent(v -> env.put(name, v));
         }
@@ -153,10 +148,28 @@ final class SpawnSupervisor implements AutoCloseable {
         env.putAll(s.environment());
         env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
         env.put("TMPDIR", tmp.toString());
+        List<String> command = new ArrayList<>();
+        setsid().ifPresent(command::add);
+        Process p;
         if (who.switchUser()) {
             env.putAll(who.login());
+            // nothing root starts may see the caller's variables (issue #15): they reach the owner's shell only
+            command.addAll(who.prefix());
+            command.addAll(OwnerShell.loader());
+            command.add(shell);
+            String enter = OwnerShell.enter(dir, "hpc: cannot enter " + dir.toAbsolutePath() + " as "
+                    + who.owner().name() + ": give a directory the job's owner may enter");
+            p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
+                    OwnerShell.script(List.of(enter), env, "exec /bin/sh -c \"$1\""));
+        } else {
+            command.addAll(List.of("/bin/sh", "-c", shell));
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            p = pb.start();
         }
-        Process p = pb.start();
         LOG.info(() -> "spawn " + s.spawnId() + " of attempt " + s.attemptId() + " started as pid " + p.pid() + ": "
                 + shell);
         return new SpawnedCommand(s.spawnId(), s.attemptId(), p, send, timers, grace);

@@ -46,6 +46,22 @@ final class SpoolDir {
             throw new WorkerConfigException("the spool directory " + spool
                     + " is not writable: give a writable one with --spool-dir");
         }
+        removeHandOvers(spool);
+    }
+
+    /**
+     * Removes the hand-over files ({@link OwnerShell}) an agent that died mid-launch left: each holds a
+     * job's whole environment, its spawn token included, and no process will read it any more.
+     */
+    static void removeHandOvers(Path spool) {
+        try (var files = Files.newDirectoryStream(spool, OwnerShell.HAND_OVER_PREFIX + "*")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new WorkerConfigException("cannot remove the hand-over files left in the spool directory " + spool
+                    + " (" + e.getMessage() + "): remove " + spool + "/" + OwnerShell.HAND_OVER_PREFIX + "* by hand");
+        }
     }
 
     /**

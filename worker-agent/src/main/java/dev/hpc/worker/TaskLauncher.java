@@ -35,11 +35,14 @@ import java.util.stream.Stream;
  * off the event loop.
  *
  * <p>Tasks run as their owner ({@link RunAs}). An agent running as root starts them with
- * {@code setsid setpriv --reuid --regid --groups -- sh -c 'exec >>OUT 2>>ERR; exec "$@"' ...}: the output
- * files are opened by the process that already runs as the owner, never by the agent, so a job writes
- * only where its owner may (the agent checks each asked path beforehand as the owner too, to fall back
- * to the spool in time). The attempt's directory stays root's (0711: reachable, not listable, not
- * writable), its script, TMPDIR and fallback output files are the owner's.
+ * {@code setsid setpriv --reuid --regid --groups -- /bin/sh -s -- bash SCRIPT} in {@code /} and with a fixed
+ * {@code PATH} alone ({@link OwnerShell}): the shell, already the owner, reads from its standard input the
+ * commands that open the output files, enter the work directory and export the job's variables, and only
+ * then runs the script. So the job's environment never reaches a program that runs as root (issue #15),
+ * and a job writes and enters only where its owner may (the agent checks each asked output path
+ * beforehand as the owner too, to fall back to the spool in time). The attempt's directory stays root's
+ * (0711: reachable, not listable, not writable), its script, TMPDIR and fallback output files are the
+ * owner's.
  *
  * <p>Spool layout: {@code <spool>/<attemptId>/script}, {@code nodefile}, {@code tmp/} (the task's
  * TMPDIR, removed when the attempt ends) and, only when the asked output file could not be
@@ -207,13 +210,21 @@ public final class TaskLauncher implements AutoCloseable {
             List<String> command = order.script().startsWith("#!")
                     ? interpreterCommand(setsid, order.script(), script)
                     : List.of(setsid.toString(), bash.toString(), script.toString());
-            ProcessBuilder pb;
+            Map<String, String> env = environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir);
             if (who.switchUser()) {
-                pb = new ProcessBuilder(asOwner(who, command, outputs))
-                        .directory(workDir.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                // after the submission's variables: a job cannot claim to be someone else (a task that runs as
+                // the agent itself has the agent's, which are its owner's)
+                env.putAll(who.login());
+            }
+            env.putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), env));
+            ProcessBuilder pb;
+            String handOver = "";
+            if (who.switchUser()) {
+                // nothing root starts may see the job's variables (issue #15): they reach the owner's shell only
+                pb = new ProcessBuilder(asOwner(who, command))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD);
+                handOver = ownerScript(who, outputs, workDir, env);
             } else {
                 pb = new ProcessBuilder(command)
                         .directory(workDir.toFile())
@@ -224,20 +235,14 @@ public final class TaskLauncher implements AutoCloseable {
                 } else {
                     pb.redirectError(ProcessBuilder.Redirect.appendTo(outputs.stderr().toFile()));
                 }
+                pb.environment().clear();
+                pb.environment().putAll(env);
             }
-            pb.environment().clear();
-            pb.environment().putAll(environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir));
-            if (who.switchUser()) {
-                // after the submission's variables: a job cannot claim to be someone else (a task that runs as
-                // the agent itself has the agent's, which are its owner's)
-                pb.environment().putAll(who.login());
-            }
-            pb.environment().putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), pb.environment()));
 
             // the clock first: a window's age is never taken as younger than it is
             long startedNanos = System.nanoTime();
             OptionalLong cursorBeforeStart = ProcessTree.pidCursor();
-            Process process = pb.start();
+            Process process = who.switchUser() ? OwnerShell.start(pb, spoolDir, handOver) : pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
                     clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));
             task.watch();
@@ -293,7 +298,7 @@ public final class TaskLauncher implements AutoCloseable {
 
     /**
      * Where the output goes; {@code stdout == stderr} when the streams are joined. {@code notes} are the
-     * {@code hpc:} lines the task's error file starts with (written by the owner's wrapper when switching).
+     * {@code hpc:} lines the task's error file starts with (written by the owner's shell when switching).
      */
     private record Outputs(Path stdout, Path stderr, List<String> notes) {
         boolean joined() {
@@ -301,19 +306,31 @@ public final class TaskLauncher implements AutoCloseable {
         }
     }
 
-    /**
-     * {@code setsid setpriv ... -- sh -c 'exec >>OUT 2>>ERR; printf NOTES >&2; shift 3; exec "$@"' hpc-task
-     * OUT ERR NOTES COMMAND...}: the shell already runs as the owner when it opens the files.
-     */
-    private static List<String> asOwner(RunAs.Identity who, List<String> command, Outputs outputs) {
+    /** {@code setsid setpriv ... -- /bin/sh -s -- COMMAND...}: everything else reaches the owner's shell on its stdin. */
+    private static List<String> asOwner(RunAs.Identity who, List<String> command) {
         List<String> wrapped = new ArrayList<>();
         wrapped.add(command.get(0)); // setsid
         wrapped.addAll(who.prefix());
-        wrapped.addAll(List.of("/bin/sh", "-c",
-                "exec >>\"$1\" 2>>\"$2\" || exit 126; [ -z \"$3\" ] || printf '%s' \"$3\" >&2; shift 3; exec \"$@\"",
-                "hpc-task", outputs.stdout().toString(), outputs.stderr().toString(), notesText(outputs.notes())));
+        wrapped.addAll(OwnerShell.loader());
         wrapped.addAll(command.subList(1, command.size()));
         return wrapped;
+    }
+
+    /**
+     * What the owner's shell reads ({@link OwnerShell}): it opens the output files and enters the work
+     * directory already as the owner, so a job writes and reads only where its owner may; then the job's
+     * variables, then the command.
+     */
+    private static String ownerScript(RunAs.Identity who, Outputs outputs, Path workDir, Map<String, String> env) {
+        List<String> steps = new ArrayList<>();
+        steps.add("exec >>" + OwnerShell.quote(outputs.stdout().toString()) + " 2>>"
+                + OwnerShell.quote(outputs.stderr().toString()) + " || exit 126");
+        if (!outputs.notes().isEmpty()) {
+            steps.add("printf '%s' " + OwnerShell.quote(notesText(outputs.notes())) + " >&2");
+        }
+        steps.add(OwnerShell.enter(workDir, "hpc: cannot enter the work directory " + workDir.toAbsolutePath() + " as "
+                + who.owner().name() + ": give one the job's owner may enter"));
+        return OwnerShell.script(steps, env, "exec \"$@\"");
     }
 
     private static String notesText(List<String> notes) {

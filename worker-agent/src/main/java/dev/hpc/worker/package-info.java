@@ -13,6 +13,9 @@
  *   <li>A kill, a walltime overrun or a stop of the agent leaves no process of the task behind:
  *       the process group, the session and every descendant get SIGTERM, then SIGKILL after the
  *       grace period.</li>
+ *   <li>Nothing it runs as root sees a job's environment (invariant 5, issue #15): a task or spawn of
+ *       another user gets its variables only in the shell that already runs as its owner
+ *       ({@link dev.hpc.worker.OwnerShell}); what root runs gets a fixed {@code PATH} alone.</li>
  *   <li>The Vert.x event loop never blocks: launches, kills, health sampling and spool clean-up
  *       run on other threads and post their outcome back to the verticle's context.</li>
  * </ul>
@@ -22,6 +25,8 @@
  * (one head connection), {@link dev.hpc.worker.EpochFence} (which head to obey),
  * {@link dev.hpc.worker.TaskTable} (attempts and unacknowledged results),
  * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes),
+ * {@link dev.hpc.worker.RunAs} and {@link dev.hpc.worker.OwnerShell} (who a process runs as, and how its
+ * environment reaches it),
  * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe} (heartbeat
  * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop),
  * {@link dev.hpc.worker.SpawnSupervisor} and {@link dev.hpc.worker.SpawnedCommand} (commands spawned into an

@@ -62,6 +62,14 @@ class HealthCheckTest {
     }
 
     @Test
+    void theScriptGetsTheFixedEnvironmentNotTheAgents() throws IOException {
+        // root runs it on a real node: nothing the agent was started with may steer it (issue #15)
+        HealthCheck.Verdict v = run("/usr/bin/env | /usr/bin/grep -v '^PWD=' | /usr/bin/sort | /usr/bin/tr '\\n' ' '; exit 1",
+                Duration.ofSeconds(5));
+        assertEquals("PATH=/usr/sbin:/usr/bin:/sbin:/bin", v.message());
+    }
+
+    @Test
     void aScriptThatCannotRunFailsWithWhy() {
         HealthCheck.Verdict v = new HealthCheck(dir.resolve("missing.sh"), Duration.ofSeconds(1), dir).run();
         assertFalse(v.passed());

@@ -209,6 +209,26 @@ class RunAsOwnerTest {
     }
 
     @Test
+    void aTaskEntersItsWorkDirectoryAsItsOwnerNotAsRoot() throws Exception {
+        // an open directory under a closed one: its owner cannot reach it, but a task that root had put
+        // there would read it by relative paths
+        Path closedParent = tmp.resolve("root-only");
+        Path closed = closedParent.resolve("open");
+        Files.createDirectories(closed);
+        Files.setPosixFilePermissions(closedParent, PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(closed.resolve("secret"), "root's\n");
+        Files.setPosixFilePermissions(closed.resolve("secret"), PosixFilePermissions.fromString("rw-r--r--"));
+        Path out = made(homeA, unique("out") + ".o");
+        Path err = made(homeA, unique("out") + ".e");
+        TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(), "cat secret\n").ownedBy(A)
+                .workDir(closed.toString()).submitDir(homeA.toString()).output(out.toString(), err.toString()));
+        assertEquals(126, r.exitStatus());
+        assertEquals("", read(out), "the task ran in a directory its owner may not enter");
+        assertTrue(read(err).contains("hpc: cannot enter the work directory " + closed + " as " + A
+                + ": give one the job's owner may enter"), read(err));
+    }
+
+    @Test
     void anOwnerTheNodeDoesNotKnowIsRefusedWithTheReason() {
         LaunchFailedException e = assertThrows(LaunchFailedException.class, () -> launcher.launch(
                 aTask(ATTEMPTS.incrementAndGet(), "true\n").ownedBy("hpcnosuchuser").in(tmp).build()));

@@ -32,6 +32,19 @@ class SpoolDirTest {
     }
 
     @Test
+    void handOverFilesADeadAgentLeftAreRemovedAtStart() throws Exception {
+        Path spool = tmp.resolve("spool");
+        SpoolDir.prepare(spool, RunAs.processUid());
+        Path left = Files.writeString(spool.resolve(OwnerShell.HAND_OVER_PREFIX + "123"), "command export A='secret'\n");
+        Path attempt = Files.createDirectories(spool.resolve("42"));
+
+        SpoolDir.prepare(spool, RunAs.processUid());
+
+        assertTrue(Files.notExists(left), "a job's environment stayed in the spool");
+        assertTrue(Files.isDirectory(attempt), "an attempt's directory went too");
+    }
+
+    @Test
     void aSpoolOthersMayWriteIsRefusedWithTheCommandThatFixesIt() throws Exception {
         Path spool = Files.createDirectories(tmp.resolve("spool"));
         Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwxrwxrwx"));
