@@ -29,10 +29,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DESIGN.md invariant 2, issue 3: a cut between the two heads only (the workers still reach both)
- * never gives two heads that start tasks. The heads' own traffic runs through {@link TcpCut}
- * forwarders that the test cuts; the standby loses the active head in Hazelcast, asks the workers,
- * hears that they still have it, and stays standby.
+ * DESIGN.md invariant 2, issues 3 and 17: a cut between the two heads only (the workers and the arbiter still
+ * reach both) never gives two heads that start tasks. All traffic between the heads, the head cluster's and
+ * the leadership lease's, runs through {@link TcpCut} forwarders that the test cuts; the standby loses the
+ * active head in Hazelcast, asks the voters for the lease, gets only its own vote (the arbiter's lease is
+ * still the active head's), and stays standby.
  */
 class PartitionIT {
     private static final Path HOME = Path.of(System.getProperty("hpc.home", "..")).toAbsolutePath().normalize();
@@ -126,7 +127,7 @@ class PartitionIT {
         while (!condition.getAsBoolean()) {
             if (Instant.now().isAfter(end)) {
                 StringBuilder logs = new StringBuilder();
-                for (String name : List.of("head1", "head2", "node1", "node2")) {
+                for (String name : List.of("head1", "head2", "arbiter", "node1", "node2")) {
                     if (!Files.exists(dir.resolve(name + ".log"))) {
                         continue;
                     }
@@ -150,12 +151,23 @@ class PartitionIT {
         int[] http = {freePort(), freePort()};
         int[] peer = {freePort(), freePort()};
         int[] proxy = {freePort(), freePort()};
+        int[] apiProxy = {freePort(), freePort()};
+        int arbiter = freePort();
         String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
         String cluster = "part" + ProcessHandle.current().pid();
         java.nio.file.Path secret = dir.resolve("cluster-secret");
         dev.hpc.api.ClusterSecret.generate(secret);
+        start("arbiter", List.of(java(), "-jar", HOME.resolve("head-node/target/hpc-head.jar").toString(), "--arbiter",
+                "--name", "arbiter", "--cluster", cluster, "--bind", "127.0.0.1", "--port", String.valueOf(arbiter),
+                "--data-dir", dir.resolve("arbiter").toString(), "--cluster-secret-file", secret.toString()));
+        for (int k = 0; k < 2; k++) {
+            // each head reaches the other's vote through a forwarder that the cut closes too
+            cuts.add(new TcpCut(apiProxy[k], http[k]));
+        }
         for (int k = 0; k < 2; k++) {
             String name = "head" + (k + 1);
+            int other = 1 - k;
+            String voters = "127.0.0.1:" + http[k] + ",127.0.0.1:" + apiProxy[other] + ",127.0.0.1:" + arbiter;
             // Each head's forwarder opens only as the head starts: a forwarder that accepts and then
             // resets (its head not yet up) keeps Hazelcast's joiner retrying instead of forming a
             // cluster alone, while a closed port is passed over at once.
@@ -165,7 +177,8 @@ class PartitionIT {
                     "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
                     dir.resolve(name).toString(), "--peers", peers, "--peer-port", String.valueOf(peer[k]),
                     "--peer-public-address", "127.0.0.1:" + proxy[k], "--admin-token-file",
-                    dir.resolve("admin.token").toString(), "--cluster-secret-file", secret.toString()));
+                    dir.resolve("admin.token").toString(), "--cluster-secret-file", secret.toString(),
+                    "--voters", voters));
             int port = http[k];
             String expected = k == 0 ? "ACTIVE" : "STANDBY";
             await(name + " to be " + expected, Duration.ofSeconds(120), () -> expected.equals(role(port)));
@@ -212,7 +225,7 @@ class PartitionIT {
         }
         await("the 20 jobs to finish on head1 during the cut", Duration.ofSeconds(60), () -> submitted.stream()
                 .allMatch(j -> active.job(j.id().toString()).state() == JobState.COMPLETED));
-        // Keep watching the cut for as long as a takeover would take with no witnesses to stop it.
+        // Keep watching the cut for as long as a takeover would take if nothing stopped it.
         Instant observedUntil = Instant.now().plusSeconds(5);
         await("the observation window", Duration.ofSeconds(10), () -> Instant.now().isAfter(observedUntil));
         assertEquals(Map.of(), activeSightings, "while cut off, only head1 may be active");

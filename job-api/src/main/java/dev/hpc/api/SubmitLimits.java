@@ -24,6 +24,21 @@ public final class SubmitLimits {
     public static final int MAX_FIELD_CHARS = 1024;
 
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /**
+     * A user name as accounts have them (POSIX's portable set, with LDAP's upper case): the same rule for the
+     * owner of a job, whoever names it (a user's token, or an admin acting for someone), and for tokens.
+     */
+    public static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}");
+
+    /** Refuses a name that no account can have, saying what a name may hold. */
+    public static String userName(String what, String name) {
+        if (!USER_NAME.matcher(name).matches()) {
+            throw new InvalidRequestException(what + " '" + printable(name.length() > 80 ? name.substring(0, 80) + "..."
+                    : name) + "' is not a valid user name: letters, digits, '_', '.' and '-', at most 64 characters, "
+                    + "not starting with '.' or '-'");
+        }
+        return name;
+    }
 
     private SubmitLimits() {
     }
@@ -31,7 +46,7 @@ public final class SubmitLimits {
     /** Refuses a spec that breaks any limit; returns it otherwise. */
     public static JobSpec check(JobSpec spec) {
         text("the job name", spec.name(), MAX_FIELD_CHARS);
-        text("the owner", spec.owner(), MAX_FIELD_CHARS);
+        userName("the owner", spec.owner());
         text("the submit host", spec.submitHost(), MAX_FIELD_CHARS);
         text("the queue", spec.queue(), MAX_FIELD_CHARS);
         text("the account (-A)", spec.account(), MAX_FIELD_CHARS);

@@ -19,7 +19,6 @@ import java.util.logging.Logger;
  */
 public final class TokenRegistry {
     private static final Logger LOG = Logger.getLogger(TokenRegistry.class.getName());
-    private static final String USER_PATTERN = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}";
 
     /** Where the records are durable: the head's own database. */
     public interface Storage {
@@ -204,9 +203,6 @@ public final class TokenRegistry {
     }
 
     private static void checkUser(String user) {
-        if (!user.matches(USER_PATTERN)) {
-            throw new InvalidRequestException("user name '" + user + "' is not a valid user name: letters, digits, "
-                    + "'_', '.' and '-', at most 64, not starting with '.' or '-'");
-        }
+        dev.hpc.api.SubmitLimits.userName("user name", user);
     }
 }
