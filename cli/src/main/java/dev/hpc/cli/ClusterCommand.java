@@ -29,7 +29,7 @@ public final class ClusterCommand implements Callable<Integer> {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Each head with its role (ACTIVE, STANDBY, DOWN), epoch, uptime, the time of its last "
+            description = "Each head with its role (ACTIVE, STANDBY, WAITING, DOWN), epoch, uptime, the time of its last "
                     + "replicated change and last worker heartbeat, and the worker count.")
     public static final class Status implements Callable<Integer> {
         @Spec
@@ -69,6 +69,10 @@ public final class ClusterCommand implements Callable<Integer> {
                             value(h.get("address")), down ? "-" : value(h.get("pid")), h.get("role"), h.get("epoch"),
                             down ? "-" : since(h.get("startedAt"), now), ago(h.get("lastChange"), now),
                             ago(h.get("lastHeartbeat"), now)));
+                    if (h.get("waitingFor") != null) {
+                        s.append("  ").append(h.get("name")).append(" waits for ").append(h.get("waitingFor"))
+                                .append('\n');
+                    }
                 }
             }
         }

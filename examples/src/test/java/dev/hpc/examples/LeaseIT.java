@@ -121,4 +121,43 @@ class LeaseIT {
             assertEquals(standby, now.head());
         }
     }
+
+    /**
+     * Issue 17: a head that starts when no head runs served its own store, which may be older than another
+     * head's (it was down while the other went on alone), and the newer one's jobs were lost when it rejoined.
+     * Now the voters know which head led last: the other waits for it, says so, and accepts nothing.
+     */
+    @Test
+    void aHeadWithAnOlderStoreWaitsForTheHeadThatLedLastAndNothingAcknowledgedIsLost() throws Exception {
+        try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2)) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            String leader = first.head();
+            String older = first.other();
+            cluster.kill(older); // from here on, only the leader's store has what it acknowledges
+            HeadClient onlyLeader = new HeadClient(List.of(cluster.server(leader)), cluster.local().adminToken(),
+                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+            List<Job> acknowledged = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                acknowledged.add(onlyLeader.submit(new SubmitRequest("true\n", List.of("-N", "alone" + i), "", "h",
+                        "/tmp", Map.of())));
+            }
+            cluster.kill(leader);
+
+            cluster.restart(older); // the head with the older store starts first
+            Poll.until(older + " waits for " + leader, WAIT, () -> role(cluster, older).equals("WAITING"),
+                    cluster::describe);
+            assertTrue(String.valueOf(cluster.clusterSeenBy(older).get("head")).contains(leader),
+                    "the status names the head it waits for: " + cluster.clusterSeenBy(older).get("head"));
+            int status = submitDirectly(cluster, older, "stale-" + System.nanoTime());
+            assertNotEquals(201, status, "a head serving an older copy accepted a submission");
+
+            cluster.restart(leader);
+            StandbyCluster.Active now = cluster.awaitRoles("the head that led last leads again", WAIT);
+            assertEquals(leader, now.head());
+            for (Job j : acknowledged) {
+                assertEquals(j.spec().name(), cluster.client().job(j.id().toString()).spec().name(),
+                        "acknowledged job " + j.id() + " is there");
+            }
+        }
+    }
 }

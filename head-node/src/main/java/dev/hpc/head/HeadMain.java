@@ -71,6 +71,10 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--lease", description = "how long a grant of the leadership lease lasts (default 3s); a hung "
             + "head is replaced about this long after it stopped renewing")
     String leaseLength;
+    @Option(names = "--force-stale-start", description = "when no head runs, start from this head's own store even "
+            + "if another head led last and may hold jobs this one lacks (that head is lost for good); see "
+            + "docs/failover.md")
+    boolean forceStaleStart;
     @Option(names = "--arbiter", description = "run only a voter of the leadership lease (the third voter beside two "
             + "heads), on --bind and --port, keeping its promises in --data-dir")
     boolean arbiter;
@@ -178,7 +182,8 @@ public final class HeadMain implements Callable<Integer> {
                         config.bindHost() + ":" + config.port(), rc));
                 leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
                         Duration.ofMillis(100), Optional.of(new dev.hpc.head.lease.LeaseHolder(vertx, voterList,
-                        config.name(), lease, config.linkSecurity().clusterSecret(), System::nanoTime))));
+                        config.name(), lease, config.linkSecurity().clusterSecret(), System::nanoTime)),
+                        forceStaleStart));
                 HeadService active = service;
                 leadership.get().onTakeover((previous, epoch, took) -> {
                     String message = "head " + config.name() + " took over from " + previous + " with epoch " + epoch

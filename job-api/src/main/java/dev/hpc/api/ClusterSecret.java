@@ -119,16 +119,16 @@ public final class ClusterSecret {
     }
 
     /** What a head sends to ask a voter for the leadership lease (head-node's {@code lease} package). */
-    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis) {
+    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis, boolean active) {
         return mac("lease-request", head, Long.toString(epoch), Long.toString(durationMillis),
-                Long.toString(sentAtMillis));
+                Long.toString(sentAtMillis), Boolean.toString(active));
     }
 
     /** What a voter sends with its answer, bound to the request it answers, so that no one else can grant. */
     public String leaseAnswerProof(String requestProof, boolean granted, long epoch, String holder,
-                                   long remainingMillis) {
+                                   long remainingMillis, long activeEpoch, String activeHead) {
         return mac("lease-answer", requestProof, Boolean.toString(granted), Long.toString(epoch), holder,
-                Long.toString(remainingMillis));
+                Long.toString(remainingMillis), Long.toString(activeEpoch), activeHead);
     }
 
     /** Compares a received proof with the expected one in time that does not depend on where they differ. */

@@ -30,8 +30,13 @@ import java.util.logging.Logger;
 public final class LeaseHolder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LeaseHolder.class.getName());
 
-    /** What one round of asking gave. */
-    public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals) {
+    /**
+     * What one round of asking gave. {@code lastActiveHead} led last in {@code lastActiveEpoch}, as the voters
+     * that answered knew it before this round ("" when no head has led yet): any majority includes a voter
+     * that was told of the last head to lead, so with a majority of grants this is the last one.
+     */
+    public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals,
+                        long lastActiveEpoch, String lastActiveHead) {
         public boolean majority() {
             return granted * 2 > voters;
         }
@@ -100,11 +105,19 @@ public final class LeaseHolder implements AutoCloseable {
      * their answers; with a majority of grants the lease holds until a tenth short of its length after the
      * send.
      */
-    public synchronized Round ask(long askedEpoch) {
+    public Round ask(long askedEpoch) {
+        return ask(askedEpoch, false);
+    }
+
+    /**
+     * As {@link #ask(long)}; with {@code active}, a granted round also tells the voters that this head leads in
+     * {@code askedEpoch}, which a head asks once before it acts as the active head.
+     */
+    public synchronized Round ask(long askedEpoch, boolean active) {
         long sentNanos = nanos.getAsLong();
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
-        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt);
+        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active);
         String body = LeaseWire.write(request);
         long timeoutMillis = Math.max(100, lease.toMillis() / 3);
         List<Future<Optional<LeaseVoter.Answer>>> asks = new ArrayList<>();
@@ -119,6 +132,8 @@ public final class LeaseHolder implements AutoCloseable {
         }
         int granted = 0;
         long highest = askedEpoch;
+        long lastActiveEpoch = 0;
+        String lastActiveHead = "";
         List<String> refusals = new ArrayList<>();
         for (int i = 0; i < asks.size(); i++) {
             Optional<LeaseVoter.Answer> a;
@@ -136,6 +151,10 @@ public final class LeaseHolder implements AutoCloseable {
                 continue;
             }
             highest = Math.max(highest, a.get().epoch());
+            if (a.get().activeEpoch() > lastActiveEpoch) {
+                lastActiveEpoch = a.get().activeEpoch();
+                lastActiveHead = a.get().activeHead();
+            }
             if (a.get().granted() && a.get().epoch() == askedEpoch) {
                 granted++;
             } else {
@@ -144,7 +163,8 @@ public final class LeaseHolder implements AutoCloseable {
                         + a.get().remainingMillis() + " ms more");
             }
         }
-        Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals));
+        Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
+                lastActiveHead);
         if (round.majority()) {
             epoch = askedEpoch;
             validUntilNanos = sentNanos + lease.toNanos() - lease.toNanos() / 10;

@@ -34,8 +34,13 @@ import java.util.function.LongSupplier;
  * the head sent it, so the head's own reckoning of its lease (from the moment it sent) ends first.
  */
 public final class LeaseVoter {
-    /** The answer to one request. */
-    public record Answer(boolean granted, long epoch, String holder, long remainingMillis) {
+    /**
+     * The answer to one request. {@code activeEpoch} and {@code activeHead} name the last head that told this
+     * voter it had become active, and in which epoch, as the voter knew them before the request: a head that
+     * starts with no running head to copy from must know whether another led after it ({@link LeaseHolder}).
+     */
+    public record Answer(boolean granted, long epoch, String holder, long remainingMillis, long activeEpoch,
+                         String activeHead) {
     }
 
     static final String FILE = "lease-voter";
@@ -44,16 +49,21 @@ public final class LeaseVoter {
     private final Duration longestLease;
     private long promisedEpoch;
     private String holder;
+    private long activeEpoch;
+    private String activeHead;
     private long expiresAtNanos;
     /** The newest request time each head sent, so that a recorded request cannot be played again. */
     private final Map<String, Long> lastSentAt = new HashMap<>();
 
-    private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder) {
+    private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder,
+                       long activeEpoch, String activeHead) {
         this.file = file;
         this.nanos = nanos;
         this.longestLease = longestLease;
         this.promisedEpoch = promisedEpoch;
         this.holder = holder;
+        this.activeEpoch = activeEpoch;
+        this.activeHead = activeHead;
         // after a restart the last lease may still run anywhere up to its longest length
         this.expiresAtNanos = holder.isEmpty() ? nanos.getAsLong() : nanos.getAsLong() + longestLease.toNanos();
     }
@@ -63,60 +73,79 @@ public final class LeaseVoter {
         Path file = dataDir.resolve(FILE);
         long epoch = 0;
         String holder = "";
+        long activeEpoch = 0;
+        String activeHead = "";
         try {
             Files.createDirectories(dataDir);
             if (Files.exists(file)) {
-                String[] parts = Files.readString(file, StandardCharsets.UTF_8).strip().split(" ", 2);
-                epoch = Long.parseLong(parts[0]);
-                holder = parts.length > 1 ? parts[1] : "";
+                String[] lines = Files.readString(file, StandardCharsets.UTF_8).strip().split("\n");
+                String[] promised = lines[0].strip().split(" ", 2);
+                epoch = Long.parseLong(promised[0]);
+                holder = promised.length > 1 ? promised[1] : "";
+                if (lines.length > 1) {
+                    String[] active = lines[1].strip().split(" ", 2);
+                    activeEpoch = Long.parseLong(active[0]);
+                    activeHead = active.length > 1 ? active[1] : "";
+                }
             }
         } catch (IOException | RuntimeException e) {
             throw new HpcException("cannot read the lease voter's promises in " + file + " (" + e.getMessage()
                     + "); a voter that forgot them could grant an old epoch again, so it does not start. Restore "
                     + "the file, or delete it only when every head is stopped", e);
         }
-        return new LeaseVoter(file, nanos, longestLease, epoch, holder);
+        return new LeaseVoter(file, nanos, longestLease, epoch, holder, activeEpoch, activeHead);
     }
 
     /**
      * Decides one request of {@code head} for the lease at {@code epoch}, for {@code duration} (at most the
-     * longest lease). {@code sentAtMillis} must grow from one request of a head to the next.
+     * longest lease). {@code sentAtMillis} must grow from one request of a head to the next. With
+     * {@code active}, a granted request also records that {@code head} leads in {@code epoch}; the answer
+     * tells the last active head as it was before.
      */
-    public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis) {
+    public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis,
+                                       boolean active) {
         long now = nanos.getAsLong();
         long remaining = Math.max(0, (expiresAtNanos - now) / 1_000_000);
+        long knownActiveEpoch = activeEpoch;
+        String knownActiveHead = activeHead;
         Long last = lastSentAt.get(head);
         if (last != null && sentAtMillis <= last) {
-            return new Answer(false, promisedEpoch, holder, remaining); // a replay, or requests out of order
+            // a replay, or requests out of order
+            return new Answer(false, promisedEpoch, holder, remaining, knownActiveEpoch, knownActiveHead);
         }
         lastSentAt.put(head, sentAtMillis);
         long grant = Math.min(duration.toNanos(), longestLease.toNanos());
         boolean renewal = head.equals(holder) && epoch == promisedEpoch;
         boolean free = now - expiresAtNanos >= 0;
-        if (renewal) {
+        if (renewal || epoch > promisedEpoch && (free || head.equals(holder))) {
+            boolean becomesActive = active && (epoch != activeEpoch || !head.equals(activeHead));
+            if (!renewal || becomesActive) {
+                record(epoch, head, becomesActive ? epoch : activeEpoch, becomesActive ? head : activeHead);
+            }
             expiresAtNanos = now + grant;
-            return new Answer(true, promisedEpoch, holder, grant / 1_000_000);
+            return new Answer(true, promisedEpoch, holder, grant / 1_000_000, knownActiveEpoch, knownActiveHead);
         }
-        if (epoch > promisedEpoch && (free || head.equals(holder))) {
-            promise(epoch, head);
-            expiresAtNanos = now + grant;
-            return new Answer(true, promisedEpoch, holder, grant / 1_000_000);
-        }
-        return new Answer(false, promisedEpoch, holder, remaining);
+        return new Answer(false, promisedEpoch, holder, remaining, knownActiveEpoch, knownActiveHead);
+    }
+
+    /** As {@link #request(String, long, Duration, long, boolean)}, not saying the head is active. */
+    public Answer request(String head, long epoch, Duration duration, long sentAtMillis) {
+        return request(head, epoch, duration, sentAtMillis, false);
     }
 
     /** The newest epoch promised, and to whom; what {@code hpc cluster status} shows of a voter. */
     public synchronized Answer state() {
         return new Answer(false, promisedEpoch, holder,
-                Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000));
+                Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000), activeEpoch, activeHead);
     }
 
     /** Writes the promise and syncs it before anyone hears of it: a crash after the answer keeps it. */
-    private void promise(long epoch, String head) {
+    private void record(long epoch, String head, long newActiveEpoch, String newActiveHead) {
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap((epoch + " " + head + "\n").getBytes(StandardCharsets.UTF_8)));
+            ch.write(ByteBuffer.wrap((epoch + " " + head + "\n" + newActiveEpoch + " " + newActiveHead + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         } catch (IOException e) {
             throw new HpcException("cannot record the lease promise in " + tmp + ": " + e.getMessage(), e);
@@ -133,6 +162,8 @@ public final class LeaseVoter {
         }
         promisedEpoch = epoch;
         holder = head;
+        activeEpoch = newActiveEpoch;
+        activeHead = newActiveHead;
     }
 
     /** For tests: the holder and epoch on disk. */

@@ -46,7 +46,8 @@ public final class LeaseVoterRoutes {
             return;
         }
         LeaseWire.Request asked = request;
-        vertx.executeBlocking(() -> voter.request(asked.head(), asked.epoch(), asked.duration(), asked.sentAt()), false)
+        vertx.executeBlocking(() -> voter.request(asked.head(), asked.epoch(), asked.duration(), asked.sentAt(),
+                asked.active()), false)
                 .onSuccess(answer -> ctx.response().putHeader("Content-Type", "application/json")
                         .end(LeaseWire.write(answer, asked, voterName, secret)))
                 .onFailure(e -> {

@@ -17,11 +17,13 @@ import java.util.Set;
  */
 final class LeaseWire {
     static final String PATH = "/cluster/v1/lease";
-    private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "proof");
-    private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis", "proof",
-            "voter");
+    private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "active",
+            "proof");
+    private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis",
+            "activeEpoch", "activeHead", "proof", "voter");
 
-    record Request(String head, long epoch, long durationMillis, long sentAt, String proof) {
+    /** {@code active}: the head says it leads (or is about to) in {@code epoch}. */
+    record Request(String head, long epoch, long durationMillis, long sentAt, boolean active, String proof) {
         Duration duration() {
             return Duration.ofMillis(durationMillis);
         }
@@ -30,9 +32,11 @@ final class LeaseWire {
     private LeaseWire() {
     }
 
-    static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt) {
-        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt)).orElse("");
-        return new Request(head, epoch, duration.toMillis(), sentAt, proof);
+    static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt,
+                           boolean active) {
+        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active))
+                .orElse("");
+        return new Request(head, epoch, duration.toMillis(), sentAt, active, proof);
     }
 
     static String write(Request r) {
@@ -41,6 +45,7 @@ final class LeaseWire {
         m.put("epoch", r.epoch());
         m.put("durationMillis", r.durationMillis());
         m.put("sentAt", r.sentAt());
+        m.put("active", r.active());
         m.put("proof", r.proof());
         return Json.write(m);
     }
@@ -49,13 +54,13 @@ final class LeaseWire {
     static Request readRequest(String body, Optional<ClusterSecret> secret) {
         JsonFields f = Json.readObject(body).allowOnly(REQUEST_FIELDS);
         Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
-                f.longValue("sentAt"), f.string("proof", ""));
+                f.longValue("sentAt"), f.bool("active", false), f.string("proof", ""));
         if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
             throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
                     + "positive duration");
         }
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
-                r.durationMillis(), r.sentAt()), r.proof())) {
+                r.durationMillis(), r.sentAt(), r.active()), r.proof())) {
             throw new SecurityException("the lease request of '" + r.head() + "' does not prove the cluster secret");
         }
         return r;
@@ -68,8 +73,10 @@ final class LeaseWire {
         m.put("epoch", a.epoch());
         m.put("holder", a.holder());
         m.put("remainingMillis", a.remainingMillis());
+        m.put("activeEpoch", a.activeEpoch());
+        m.put("activeHead", a.activeHead());
         m.put("proof", secret.map(s -> s.leaseAnswerProof(answered.proof(), a.granted(), a.epoch(), a.holder(),
-                a.remainingMillis())).orElse(""));
+                a.remainingMillis(), a.activeEpoch(), a.activeHead())).orElse(""));
         return Json.write(m);
     }
 
@@ -77,9 +84,10 @@ final class LeaseWire {
     static Optional<LeaseVoter.Answer> readAnswer(String body, Request asked, Optional<ClusterSecret> secret) {
         JsonFields f = Json.readObject(body).allowOnly(ANSWER_FIELDS);
         LeaseVoter.Answer a = new LeaseVoter.Answer(f.bool("granted", false), f.longValue("epoch"),
-                f.string("holder", ""), f.longValue("remainingMillis", 0));
+                f.string("holder", ""), f.longValue("remainingMillis", 0), f.longValue("activeEpoch", 0),
+                f.string("activeHead", ""));
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseAnswerProof(asked.proof(), a.granted(),
-                a.epoch(), a.holder(), a.remainingMillis()), f.string("proof", ""))) {
+                a.epoch(), a.holder(), a.remainingMillis(), a.activeEpoch(), a.activeHead()), f.string("proof", ""))) {
             return Optional.empty();
         }
         return Optional.of(a);

@@ -47,6 +47,12 @@ public final class Leadership implements AutoCloseable {
     private final StandbyMirror mirror;
     private final List<TakeoverListener> takeoverListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Optional<LeaseHolder> lease;
+    private final boolean forceStaleStart;
+    /**
+     * Set while this head, starting with no running head to copy from, waits for the head that led last: that
+     * head's store may hold jobs this one lacks, so this one must not serve its own older copy.
+     */
+    private volatile Optional<String> waitingFor = Optional.empty();
     /** The highest epoch any voter has promised, as heard in their answers. */
     private long highestEpochSeen;
     private long lastLeaseAskNanos = Long.MIN_VALUE / 2;
@@ -75,6 +81,16 @@ public final class Leadership implements AutoCloseable {
      */
     public Leadership(HeadCluster cluster, HeadService service, Witnesses witnesses, Clock clock, Duration tick,
                       Optional<LeaseHolder> lease) {
+        this(cluster, service, witnesses, clock, tick, lease, false);
+    }
+
+    /**
+     * @param forceStaleStart start from this head's own store even when another head led last and may hold
+     *                        jobs this one lacks: the operator's decision when that head is gone for good
+     */
+    public Leadership(HeadCluster cluster, HeadService service, Witnesses witnesses, Clock clock, Duration tick,
+                      Optional<LeaseHolder> lease, boolean forceStaleStart) {
+        this.forceStaleStart = forceStaleStart;
         this.lease = lease;
         lease.ifPresent(l -> service.leaseGuard(l::holds));
         this.cluster = cluster;
@@ -270,6 +286,12 @@ public final class Leadership implements AutoCloseable {
      * keeps leading, and this one does not take over.
      */
     private void tryToLead(LeaseHolder l) {
+        if (waitingFor.isPresent()) {
+            if (cluster.epoch() == 0) {
+                return; // still no running head to copy from: only the one awaited (or an operator) can start
+            }
+            waitingFor = Optional.empty(); // the awaited head leads and seeded the maps: a standby again
+        }
         if (!leaseAskDue(l)) {
             return;
         }
@@ -282,6 +304,20 @@ public final class Leadership implements AutoCloseable {
         if (!round.majority()) {
             LOG.fine(() -> "no lease at epoch " + epoch + ": " + round.refusals());
             return;
+        }
+        String me = service.config().name();
+        if (cluster.epoch() == 0 && !round.lastActiveHead().isEmpty() && !round.lastActiveHead().equals(me)) {
+            if (!forceStaleStart) {
+                waitingFor = Optional.of(round.lastActiveHead() + ", which led last (epoch " + round.lastActiveEpoch()
+                        + ") and may hold jobs this head's store lacks; start it, or restart this head with "
+                        + "--force-stale-start to serve this head's own copy");
+                l.release();
+                LOG.warning("head " + me + " does not start from its own store: it waits for " + waitingFor.get());
+                publishSelf();
+                return;
+            }
+            LOG.warning("head " + me + " starts from its own store although " + round.lastActiveHead() + " led last "
+                    + "(epoch " + round.lastActiveEpoch() + "): --force-stale-start");
         }
         Instant since = activeLostAt.equals(Instant.EPOCH) ? clock.instant() : activeLostAt;
         takeOver(since, epoch);
@@ -303,6 +339,17 @@ public final class Leadership implements AutoCloseable {
             lease.ifPresent(LeaseHolder::release);
             highestEpochSeen = Math.max(highestEpochSeen, epoch);
             return;
+        }
+        if (lease.isPresent()) {
+            // the voters learn that this head leads before it acts: a later cold start of another head then
+            // knows to wait for this one's store
+            LeaseHolder.Round told = lease.get().ask(epoch, true);
+            if (!told.majority()) {
+                LOG.warning("head " + service.config().name() + " lost the lease at epoch " + epoch
+                        + " before it became active: " + told.refusals());
+                lease.get().release();
+                return;
+            }
         }
         store.recordEpoch(epoch);
         mirror.close();
@@ -407,7 +454,7 @@ public final class Leadership implements AutoCloseable {
      * dying head can never hold up a decision here.
      */
     private void publishSelf() {
-        String nowRole = service.isActive() ? "ACTIVE" : "STANDBY";
+        String nowRole = service.isActive() ? "ACTIVE" : waitingFor.isPresent() ? "WAITING" : "STANDBY";
         Instant now = clock.instant();
         if (nowRole.equals(role) && now.isBefore(lastPublished.plusSeconds(1))) {
             return;
@@ -416,7 +463,8 @@ public final class Leadership implements AutoCloseable {
         lastPublished = now;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", service.config().name());
-        m.put("role", service.isActive() ? "ACTIVE" : "STANDBY");
+        m.put("role", nowRole);
+        waitingFor.ifPresent(w -> m.put("waitingFor", w));
         m.put("epoch", service.isActive() ? service.epoch() : cluster.epoch());
         m.put("pid", ProcessHandle.current().pid());
         m.put("startedAt", service.startedAt().toString());
@@ -463,6 +511,7 @@ public final class Leadership implements AutoCloseable {
             m.put("held", l.holds());
             m.put("epoch", l.epoch());
             m.put("validForMillis", l.holds() ? Math.max(0, (l.validUntilNanos() - System.nanoTime()) / 1_000_000) : 0);
+            waitingFor.ifPresent(w -> m.put("waitingFor", w));
             LeaseHolder.Round r = lastRound;
             if (r != null) {
                 Map<String, Object> round = new LinkedHashMap<>();

@@ -81,4 +81,22 @@ class LeaseVoterTest {
         LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
         assertEquals(3_000, v.request("head1", 1, Duration.ofMinutes(5), sent++).remainingMillis());
     }
+
+    @Test
+    void theLastHeadToLeadIsRememberedAcrossRestartsAndToldBeforeItChanges() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        LeaseVoter.Answer fresh = ask(v, "head1", 1);
+        assertEquals("", fresh.activeHead(), "no head has led yet");
+        assertTrue(v.request("head1", 1, LEASE, sent++, true).granted());
+        advance(LEASE.plusMillis(1));
+        LeaseVoter restarted = LeaseVoter.open(dir, LEASE, now::get);
+        advance(LEASE.plusMillis(1));
+        LeaseVoter.Answer next = ask(restarted, "head2", 2);
+        assertTrue(next.granted());
+        assertEquals("head1", next.activeHead(), "the grant tells head2 who led last");
+        assertEquals(1, next.activeEpoch());
+        assertEquals("head1", restarted.request("head2", 2, LEASE, sent++, true).activeHead(),
+                "the answer tells the last leader as it was before");
+        assertEquals("head2", restarted.state().activeHead());
+    }
 }
