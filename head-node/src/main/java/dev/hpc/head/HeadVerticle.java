@@ -27,6 +27,7 @@ public final class HeadVerticle extends VerticleBase {
     private Router router;
     private volatile WorkerGateway gateway;
     private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
+    private Duration spawnAdoptionGrace = dev.hpc.head.spawn.SpawnRelay.ADOPTION_GRACE;
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -38,6 +39,15 @@ public final class HeadVerticle extends VerticleBase {
         this.leadership = leadership;
         this.witnesses = witnesses;
         this.clock = clock;
+    }
+
+    /**
+     * How long after it becomes active this head keeps the spawned commands no caller follows yet, for the
+     * callers of the previous head to come back (default a minute); call before deploying.
+     */
+    public HeadVerticle spawnAdoptionGrace(Duration grace) {
+        this.spawnAdoptionGrace = grace;
+        return this;
     }
 
     /** Serves this head's vote in the leadership lease (a head with a standby); call before deploying. */
@@ -55,7 +65,8 @@ public final class HeadVerticle extends VerticleBase {
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
         new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
-                dev.hpc.head.spawn.SpawnKeys.open(head.config().dataDir()), Duration.ofSeconds(15)).mount(router);
+                dev.hpc.head.spawn.SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
+                        head.config().dataDir()), Duration.ofSeconds(15), spawnAdoptionGrace).mount(router);
         dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
                 OUTPUT_READ_TIMEOUT);
         gateway.outputAnswers(output::answer);

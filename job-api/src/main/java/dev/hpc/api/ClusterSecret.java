@@ -131,6 +131,14 @@ public final class ClusterSecret {
                 Long.toString(remainingMillis), Long.toString(activeEpoch), activeHead);
     }
 
+    /**
+     * A key of 32 bytes for one purpose, the same on every head that holds this secret: what one head signs
+     * with it, another can check (the spawn tokens of running jobs, across a takeover).
+     */
+    public byte[] derivedKey(String purpose) {
+        return HexFormat.of().parseHex(mac("derived-key", purpose));
+    }
+
     /** Compares a received proof with the expected one in time that does not depend on where they differ. */
     public static boolean matches(String expected, String received) {
         return MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),

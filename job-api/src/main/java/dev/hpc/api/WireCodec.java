@@ -130,6 +130,9 @@ public final class WireCodec {
             m.put("environment", new LinkedHashMap<>(s.environment()));
             m.put("workDir", s.workDir());
             m.put("owner", s.owner());
+            if (s.resume()) {
+                m.put("resume", true);
+            }
         } else if (message instanceof WireMessage.KillSpawn k) {
             m.put("type", "killSpawn");
             m.put("epoch", k.epoch());
@@ -272,7 +275,8 @@ public final class WireCodec {
             case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
             case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
             case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
-                    f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""));
+                    f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""),
+                    f.bool("resume", false));
             case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
             case "readOutput" -> new WireMessage.ReadOutput(f.longValue("epoch"), f.string("requestId"),
                     f.longValue("attemptId"), f.string("stream"), f.longValue("offset"), f.intValue("maxBytes"));

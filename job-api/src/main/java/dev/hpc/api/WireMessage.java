@@ -170,12 +170,22 @@ public sealed interface WireMessage {
      * remote command) as a part of attempt {@code attemptId}, as the attempt's {@code owner}, whose allocation holds this node: the
      * remote launch of MPI ({@code hpc-rsh}) and of {@code hpc dsh}. Its output and exit come back as
      * {@link SpawnOutput} and {@link SpawnExited}; it dies with the attempt. See docs/mpi.md.
+     *
+     * <p>A spawn id the worker already runs is not started again: the head that sends it follows that command
+     * (a head that took over). With {@code resume}, the caller follows a command it started earlier through
+     * another head: one the worker no longer has is not started, and the worker answers with its end.
      */
     record Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
-                 String workDir, String owner) implements FromHead {
+                 String workDir, String owner, boolean resume) implements FromHead {
         public Spawn {
             argv = List.copyOf(argv);
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
+
+        /** A new spawn. */
+        public Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
+                     String workDir, String owner) {
+            this(epoch, attemptId, spawnId, argv, environment, workDir, owner, false);
         }
 
         /** A spawn whose owner is not named; a worker running as root refuses it (docs/security.md). */

@@ -25,9 +25,11 @@ import java.util.Optional;
  * 255 (as ssh) when it could not be started or its end is unknown.
  *
  * <p>Heads are tried in order until one answers; a standby's redirect (307) is followed, and a head
- * in the middle of a takeover (503) or none reachable is tried again for {@code patienceMillis}. A
- * request that may have reached a head is never sent again, so that no command runs twice.
- * Blocking; uses nothing but {@link HttpURLConnection}, for start-up time.
+ * in the middle of a takeover (503) or none reachable is tried again for {@code patienceMillis}. The request
+ * carries the caller's spawn id, so sending it again never starts the command twice: when the head dies
+ * while the command runs (a takeover), the same request goes to the new active head, which finds the
+ * command still running on its node and relays it from there (output written in between may be lost;
+ * the exit status is not). Blocking; uses nothing but {@link HttpURLConnection}, for start-up time.
  */
 public final class SpawnClient {
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -54,11 +56,27 @@ public final class SpawnClient {
         }
     }
 
+    /** How often a running command is followed again through another head before its end counts as unknown. */
+    static final int MAX_REATTACHES = 10;
+
     public int run(SpawnRequest request, OutputStream out, OutputStream err) {
         PrintStream notes = new PrintStream(err, true, StandardCharsets.UTF_8);
         try {
             HttpURLConnection c = open(request);
-            return relay(c, out, err, notes);
+            for (int reattached = 0; ; reattached++) {
+                java.util.OptionalInt status = relay(c, out, err, notes);
+                if (status.isPresent()) {
+                    return status.getAsInt();
+                }
+                if (reattached >= MAX_REATTACHES) {
+                    notes.println(tool + ": lost the head " + MAX_REATTACHES + " times while the command ran; its "
+                            + "end is unknown");
+                    return SpawnProtocol.LOST;
+                }
+                notes.println(tool + ": lost the head while the command ran; following it through the active head");
+                sleep(Math.min(5_000, 250L << Math.min(reattached, 5))); // a takeover takes seconds; no busy loop
+                c = open(request.resuming());
+            }
         } catch (SpawnFailed e) {
             notes.println(tool + ": " + e.getMessage());
             return SpawnProtocol.LOST;
@@ -115,10 +133,10 @@ public final class SpawnClient {
                         }
                         status = c.getResponseCode();
                     } catch (IOException e) {
-                        // the request may have reached the head: sending it again could start the command twice
+                        // the spawn id makes a resend safe: a head that has the command already only follows it
                         c.disconnect();
-                        throw new SpawnFailed("no answer from head " + head + " to the spawn on " + request.host()
-                                + " (" + e.getMessage() + "); the command may or may not have started");
+                        last = "no answer from head " + head + " (" + e.getMessage() + ")";
+                        break;
                     }
                     if (status == 200) {
                         return c;
@@ -151,16 +169,14 @@ public final class SpawnClient {
         }
     }
 
-    /** Copies the frames to the streams until the exit frame; 255 when the stream breaks first. */
-    int relay(HttpURLConnection c, OutputStream out, OutputStream err, PrintStream notes) {
+    /** Copies the frames to the streams until the exit frame; empty when the stream breaks first. */
+    java.util.OptionalInt relay(HttpURLConnection c, OutputStream out, OutputStream err, PrintStream notes) {
         try (InputStream raw = c.getInputStream();
              DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 65536))) {
             while (true) {
                 Optional<SpawnProtocol.Frame> next = SpawnProtocol.read(in);
                 if (next.isEmpty()) {
-                    notes.println(tool + ": the head ended the stream before the command's exit status; "
-                            + "its end is unknown");
-                    return SpawnProtocol.LOST;
+                    return java.util.OptionalInt.empty(); // the head ended the stream before the exit status
                 }
                 SpawnProtocol.Frame f = next.get();
                 switch (f.kind()) {
@@ -174,7 +190,7 @@ public final class SpawnClient {
                     }
                     case SpawnProtocol.NOTE -> notes.println(tool + ": " + f.text());
                     case SpawnProtocol.EXIT -> {
-                        return f.exitStatus();
+                        return java.util.OptionalInt.of(f.exitStatus());
                     }
                     default -> {
                         // keepalive, or a kind from a newer head: nothing to show
@@ -182,9 +198,7 @@ public final class SpawnClient {
                 }
             }
         } catch (IOException e) {
-            notes.println(tool + ": lost the head while the command ran (" + e.getMessage() + "); its end is "
-                    + "unknown");
-            return SpawnProtocol.LOST;
+            return java.util.OptionalInt.empty();
         } finally {
             c.disconnect();
         }

@@ -6,13 +6,27 @@ import java.util.TreeMap;
 
 /**
  * One command to start on a node of the allocation: the body of {@code POST /api/v1/jobs/{id}/spawn}.
- * {@code argv} is joined by blanks and run by {@code sh -c} on the node, as ssh does.
+ * {@code argv} is joined by blanks and run by {@code sh -c} on the node, as ssh does. {@code spawnId} is the
+ * caller's own name for this one command: sent again (to a head that took over), the same request finds the
+ * same command instead of starting a second one. {@code resume} marks a request sent again to follow a
+ * command already started: the worker never starts it anew.
  */
 public record SpawnRequest(JobContext job, String host, List<String> argv, Map<String, String> environment,
-                           String workDir) {
+                           String workDir, String spawnId, boolean resume) {
     public SpawnRequest {
         argv = List.copyOf(argv);
         environment = new TreeMap<>(environment);
+    }
+
+    /** A request for a new command, with a fresh spawn id. */
+    public SpawnRequest(JobContext job, String host, List<String> argv, Map<String, String> environment,
+                        String workDir) {
+        this(job, host, argv, environment, workDir, java.util.UUID.randomUUID().toString(), false);
+    }
+
+    /** The same request, to follow the command it started through another head. */
+    public SpawnRequest resuming() {
+        return new SpawnRequest(job, host, argv, environment, workDir, spawnId, true);
     }
 
     /** The JSON body, written by hand: this runs at every MPI launch and loads no JSON library. */
@@ -43,6 +57,11 @@ public record SpawnRequest(JobContext job, String host, List<String> argv, Map<S
         }
         b.append("},\"workDir\":");
         string(b, workDir);
+        b.append(",\"spawnId\":");
+        string(b, spawnId);
+        if (resume) {
+            b.append(",\"resume\":true");
+        }
         return b.append('}').toString();
     }
 

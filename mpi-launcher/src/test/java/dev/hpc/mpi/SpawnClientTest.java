@@ -109,20 +109,37 @@ class SpawnClientTest {
         assertTrue(text.contains("attempt 7 is not \"running\" (HTTP 409)"), text);
     }
 
+    /**
+     * Issue 16: a stream that broke before the exit (the head died: a takeover) ended the command's caller with
+     * 255, and MPI gave up the job. The caller now follows the command again, with the same spawn id and
+     * asking to resume, and gets the rest of its output and its exit status.
+     */
     @Test
-    void aStreamThatBreaksBeforeTheExitIs255() throws IOException {
+    void aStreamThatBreaksBeforeTheExitIsFollowedAgainWithTheSameSpawnId() throws IOException {
+        List<String> bodies = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         HttpServer h = head(ex -> {
-            ex.getRequestBody().readAllBytes();
+            String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            bodies.add(body);
             ex.sendResponseHeaders(200, 0);
             try (OutputStream o = ex.getResponseBody()) {
-                o.write(SpawnProtocol.frame(SpawnProtocol.STDOUT, "partial".getBytes(StandardCharsets.UTF_8)));
+                if (bodies.size() == 1) {
+                    o.write(SpawnProtocol.frame(SpawnProtocol.STDOUT, "partial ".getBytes(StandardCharsets.UTF_8)));
+                } else {
+                    o.write(SpawnProtocol.frame(SpawnProtocol.STDOUT, "rest".getBytes(StandardCharsets.UTF_8)));
+                    o.write(SpawnProtocol.exitFrame(3));
+                }
             }
         });
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertEquals(255, new SpawnClient("hpc-rsh", "alice", 1_000).run(request(List.of(address(h))), out, err));
-        assertEquals("partial", out.toString(StandardCharsets.UTF_8));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown"));
+        assertEquals(3, new SpawnClient("hpc-rsh", "alice", 1_000).run(request(List.of(address(h))), out, err));
+        assertEquals("partial rest", out.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("following it through the active head"),
+                err.toString(StandardCharsets.UTF_8));
+        assertEquals(2, bodies.size());
+        String id = bodies.get(0).replaceAll(".*\"spawnId\":\"([^\"]+)\".*", "$1");
+        assertTrue(bodies.get(1).contains("\"spawnId\":\"" + id + "\""), "the same spawn id: " + bodies);
+        assertTrue(!bodies.get(0).contains("\"resume\"") && bodies.get(1).contains("\"resume\":true"), bodies.toString());
     }
 
     @Test

@@ -61,6 +61,17 @@ final class SpawnSupervisor implements AutoCloseable {
     private final ScheduledExecutorService timers;
     /** Every spawn starting or running; a starting one has no command yet. */
     private final Map<String, Entry> spawns = new ConcurrentHashMap<>();
+    /**
+     * How the newest spawns here ended, by spawn id: a head that took over asks for a command whose end the
+     * previous head may never have passed on (event loop and spawn threads).
+     */
+    private final Map<String, SpawnExited> endedSpawns = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, SpawnExited> eldest) {
+                    return size() > ENDED_MEMORY;
+                }
+            });
     /** Attempts killed here (event loop only). */
     private final Set<Long> ended = new LinkedHashSet<>();
     private final RunAs runAs;
@@ -98,10 +109,22 @@ final class SpawnSupervisor implements AutoCloseable {
         return t;
     }
 
-    /** Starts a spawned command; its failure to start is reported to the head as exit status 255. */
+    /**
+     * Starts a spawned command; its failure to start is reported to the head as exit status 255. A spawn id
+     * that runs here is not started again: its output already goes to the active head, which now follows it
+     * (a head that took over). One that ended here is answered with its end again, and one asked to be
+     * resumed is never started anew.
+     */
     void start(Spawn s) {
         if (spawns.containsKey(s.spawnId())) {
-            LOG.info(() -> "ignored a repeated spawn " + s.spawnId());
+            LOG.info(() -> "spawn " + s.spawnId() + " runs already; the head that asked follows it");
+            return;
+        }
+        Optional<SpawnExited> end = Optional.ofNullable(endedSpawns.get(s.spawnId()));
+        if (end.isPresent() || s.resume()) {
+            send.accept(end.orElseGet(() -> new SpawnExited(s.spawnId(), SpawnProtocol.LOST, "the command is no "
+                    + "longer known on node " + nodeName + " (its worker restarted, or it ended long ago): its end "
+                    + "is unknown")));
             return;
         }
         if (ended.contains(s.attemptId())) {
@@ -115,7 +138,10 @@ final class SpawnSupervisor implements AutoCloseable {
             try {
                 SpawnedCommand command = launch(s, entry);
                 entry.command = Optional.of(command);
-                command.exited().whenComplete((status, e) -> ended(s.spawnId(), entry));
+                command.exited().whenComplete((status, e) -> {
+                    rememberEnd(new SpawnExited(s.spawnId(), e == null ? status : SpawnProtocol.LOST, ""));
+                    ended(s.spawnId(), entry);
+                });
                 command.watch(io);
                 if (entry.killed) {
                     command.kill();
@@ -128,6 +154,10 @@ final class SpawnSupervisor implements AutoCloseable {
                 ended(s.spawnId(), entry);
             }
         });
+    }
+
+    private void rememberEnd(SpawnExited end) {
+        endedSpawns.put(end.spawnId(), end);
     }
 
     private SpawnedCommand launch(Spawn s, Entry entry) throws IOException {

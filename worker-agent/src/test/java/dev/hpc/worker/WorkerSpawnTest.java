@@ -98,6 +98,35 @@ class WorkerSpawnTest {
         assertEquals("oops\n", err.toString());
     }
 
+    /**
+     * Issue 16: a head that took over asks again for the commands the previous head relayed. One that ended
+     * is answered with its end, one this worker never ran (it restarted) is not started when asked to resume,
+     * and one that runs is not started twice.
+     */
+    @Test
+    void aSpawnAskedForAgainIsNeverStartedTwiceAndAnEndedOneIsAnsweredWithItsEnd() {
+        head.send(new Spawn(EPOCH, 77, "s-end", List.of("exit", "4"), Map.of(), tmp.toString(),
+                System.getProperty("user.name")));
+        assertEquals(4, head.next(SpawnExited.class, x -> x.spawnId().equals("s-end")).exitStatus());
+        head.send(new Spawn(EPOCH, 77, "s-end", List.of("exit", "4"), Map.of(), tmp.toString(),
+                System.getProperty("user.name"), true));
+        assertEquals(4, head.next(SpawnExited.class, x -> x.spawnId().equals("s-end")).exitStatus(),
+                "the end is told again to the head that asks");
+
+        head.send(new Spawn(EPOCH, 77, "s-never", List.of("touch", tmp.resolve("started").toString()), Map.of(),
+                tmp.toString(), System.getProperty("user.name"), true));
+        SpawnExited unknown = head.next(SpawnExited.class, x -> x.spawnId().equals("s-never"));
+        assertEquals(255, unknown.exitStatus());
+        assertTrue(unknown.message().contains("no longer known"), unknown.message());
+        assertTrue(!java.nio.file.Files.exists(tmp.resolve("started")), "a resumed spawn is never started anew");
+
+        head.send(sleeper("s-run", 78));
+        Await.until("the sleeper runs", () -> alive() >= 2);
+        head.send(sleeper("s-run", 78));
+        head.next(SpawnsRunning.class, r -> r.spawns().size() == 1);
+        assertEquals(2, alive(), "the same spawn id twice runs once");
+    }
+
     @Test
     void aKillOfAnAttemptThisNodeDoesNotRunKillsItsSpawnedCommands() {
         head.send(sleeper("s1", 88));

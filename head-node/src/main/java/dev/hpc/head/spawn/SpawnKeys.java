@@ -16,9 +16,11 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The per-attempt spawn tokens: {@code HMAC-SHA256(key, attempt id)}, so the head needs no table of
- * tokens and a restarted head still knows those it gave out. The key is 32 random bytes kept in the
- * head's data directory ({@code spawn.key}, readable by its owner only). A standby that takes over has a
- * key of its own: attempts started by the previous head cannot spawn through it (docs/mpi.md).
+ * tokens and a restarted head still knows those it gave out. In a cluster with a secret the key is derived
+ * from it, so every head has the same one and a running job keeps spawning through a head that took over
+ * (issue 16: MPI jobs failed on a takeover). Without a secret (an insecure cluster) it is 32 random bytes
+ * kept in the head's data directory ({@code spawn.key}, readable by its owner only), and a head that takes
+ * over does not know the tokens of the previous one (docs/mpi.md).
  */
 public final class SpawnKeys {
     static final String FILE = "spawn.key";
@@ -31,6 +33,11 @@ public final class SpawnKeys {
             throw new IllegalArgumentException("a spawn key needs at least 16 bytes, got " + key.length);
         }
         this.key = key.clone();
+    }
+
+    /** The cluster's key when it has a secret, else this head's own ({@link #open}). */
+    public static SpawnKeys of(java.util.Optional<dev.hpc.api.ClusterSecret> secret, Path dataDir) {
+        return secret.map(s -> new SpawnKeys(s.derivedKey("spawn-tokens"))).orElseGet(() -> open(dataDir));
     }
 
     /** The key of {@code dataDir/spawn.key}, created on first use. */

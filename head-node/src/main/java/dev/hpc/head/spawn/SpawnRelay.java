@@ -53,7 +53,17 @@ import java.util.logging.Logger;
 public final class SpawnRelay implements SpawnHooks {
     private static final Logger LOG = Logger.getLogger(SpawnRelay.class.getName());
     public static final String PATH = "/api/v1/jobs/:id/spawn";
-    private static final Set<String> FIELDS = Set.of("attemptId", "token", "host", "argv", "environment", "workDir");
+    private static final Set<String> FIELDS = Set.of("attemptId", "token", "host", "argv", "environment", "workDir",
+            "spawnId", "resume");
+    /** A caller's own spawn id: a UUID, or any short name of these characters. */
+    private static final java.util.regex.Pattern SPAWN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    /**
+     * For this long after a head became active it keeps the commands its workers run that no caller follows
+     * yet, and their output and ends: the callers of the previous head come back to follow them (issue 16).
+     */
+    public static final Duration ADOPTION_GRACE = Duration.ofSeconds(60);
+    /** The output of one command kept for a caller that has not come back yet. */
+    private static final int MAX_KEPT_BYTES = 1 << 20;
     /** Local names a caller may use for the node it runs on. */
     private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "::1");
 
@@ -63,8 +73,27 @@ public final class SpawnRelay implements SpawnHooks {
     private final SpawnKeys keys;
     private final Duration keepalive;
     private final Map<String, OpenSpawn> open = new ConcurrentHashMap<>();
+    /** Commands the workers run, or ran, that no caller follows yet, since this head became active. */
+    private final Map<String, Unfollowed> unfollowed = new ConcurrentHashMap<>();
+    private final Duration adoptionGrace;
+    private volatile long epochSeen;
+    private volatile long activeSinceNanos = System.nanoTime();
     /** The machine each node's worker runs on, from its registration. */
     private final Map<String, String> hosts = new ConcurrentHashMap<>();
+
+    /** A command no caller follows yet: its output so far (up to {@link #MAX_KEPT_BYTES}) and, once ended, its end. */
+    private static final class Unfollowed {
+        final List<byte[]> frames = new ArrayList<>();
+        int bytes;
+        Optional<WireMessage.SpawnExited> end = Optional.empty();
+
+        synchronized void keep(byte[] frame) {
+            if (bytes + frame.length <= MAX_KEPT_BYTES) {
+                frames.add(frame);
+                bytes += frame.length;
+            }
+        }
+    }
 
     /** A spawned command whose caller is still connected. */
     private record OpenSpawn(String spawnId, String node, long attemptId, Context context,
@@ -90,6 +119,12 @@ public final class SpawnRelay implements SpawnHooks {
     }
 
     public SpawnRelay(Vertx vertx, HeadService head, WorkerGateway gateway, SpawnKeys keys, Duration keepalive) {
+        this(vertx, head, gateway, keys, keepalive, ADOPTION_GRACE);
+    }
+
+    public SpawnRelay(Vertx vertx, HeadService head, WorkerGateway gateway, SpawnKeys keys, Duration keepalive,
+                      Duration adoptionGrace) {
+        this.adoptionGrace = adoptionGrace;
         this.vertx = vertx;
         this.head = head;
         this.gateway = gateway;
@@ -135,6 +170,11 @@ public final class SpawnRelay implements SpawnHooks {
         }
         Map<String, String> environment = body.has("environment") ? body.stringMap("environment") : Map.of();
         String workDir = body.string("workDir", "");
+        String spawnId = body.string("spawnId", UUID.randomUUID().toString());
+        if (!SPAWN_ID.matcher(spawnId).matches()) {
+            throw new InvalidRequestException("field 'spawnId' must be 1 to 64 letters, digits and '_.:-' (a UUID)");
+        }
+        boolean resume = body.bool("resume", false);
         if (!keys.verify(attemptId, token)) {
             throw new RequestRejected(403, "FORBIDDEN", "the spawn token is not that of attempt " + attemptId
                     + ": only the job itself may start commands in its allocation ($"
@@ -148,7 +188,7 @@ public final class SpawnRelay implements SpawnHooks {
                     throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                 }
                 SpawnTarget target = check(found, job, attemptId, host);
-                start(ctx, context, target, resolveNode(target, host), argv, environment, workDir);
+                start(ctx, context, target, resolveNode(target, host), argv, environment, workDir, spawnId, resume);
             } catch (Throwable t) {
                 ctx.fail(t);
             }
@@ -194,31 +234,51 @@ public final class SpawnRelay implements SpawnHooks {
     }
 
     private void start(RoutingContext ctx, Context context, SpawnTarget target, String node, List<String> argv,
-                       Map<String, String> environment, String workDir) {
-        String spawnId = UUID.randomUUID().toString();
+                       Map<String, String> environment, String workDir, String spawnId, boolean resume) {
+        noteEpoch();
         HttpServerResponse response = ctx.response();
         Map<String, String> env = new TreeMap<>(environment);
         env.put("PBS_NODENUM", Integer.toString(target.nodeIndex(node)));
         OpenSpawn spawn = new OpenSpawn(spawnId, node, target.attemptId(), context, response);
         response.setStatusCode(200).setChunked(true).putHeader("Content-Type", SpawnProtocol.MEDIA_TYPE)
                 .putHeader("X-Hpc-Spawn-Id", spawnId).putHeader("Cache-Control", "no-store");
-        response.closeHandler(v -> callerGone(spawnId));
-        open.put(spawnId, spawn);
+        response.closeHandler(v -> callerGone(spawnId, spawn));
+        OpenSpawn before = open.put(spawnId, spawn);
+        if (before != null) {
+            before.end(SpawnProtocol.noteFrame("another connection follows this command now"));
+        }
         response.write(Buffer.buffer()); // the status and headers go out now
+        Unfollowed kept = unfollowed.remove(spawnId);
+        if (kept != null) {
+            synchronized (kept) {
+                kept.frames.forEach(spawn::write);
+                if (kept.end.isPresent()) {
+                    open.remove(spawnId, spawn);
+                    endWith(spawn, kept.end.get());
+                    return;
+                }
+            }
+        }
         boolean sent = gateway.send(node, new WireMessage.Spawn(head.epoch(), target.attemptId(), spawnId, argv, env,
-                workDir, target.owner()));
+                workDir, target.owner(), resume));
         if (!sent) {
-            open.remove(spawnId);
-            spawn.end(SpawnProtocol.noteFrame("node " + node + " has no link to head " + head.config().name()
-                    + " now; try again in a moment"), SpawnProtocol.exitFrame(SpawnProtocol.LOST));
+            open.remove(spawnId, spawn);
+            if (resume) {
+                // no exit status: the caller comes back and finds the command once the node's link is back
+                spawn.end(SpawnProtocol.noteFrame("node " + node + " has no link to head " + head.config().name()
+                        + " now"));
+            } else {
+                spawn.end(SpawnProtocol.noteFrame("node " + node + " has no link to head " + head.config().name()
+                        + " now; try again in a moment"), SpawnProtocol.exitFrame(SpawnProtocol.LOST));
+            }
             return;
         }
         LOG.fine(() -> "spawn " + spawnId + " of attempt " + target.attemptId() + " (" + target.taskName() + ") on "
                 + node + ": " + String.join(" ", argv));
     }
 
-    private void callerGone(String spawnId) {
-        OpenSpawn s = open.remove(spawnId);
+    private void callerGone(String spawnId, OpenSpawn which) {
+        OpenSpawn s = open.remove(spawnId, which) ? which : null;
         if (s != null) {
             LOG.fine(() -> "the caller of spawn " + spawnId + " on " + s.node() + " went away: killing it");
             gateway.send(s.node(), new WireMessage.KillSpawn(head.epoch(), spawnId));
@@ -232,27 +292,61 @@ public final class SpawnRelay implements SpawnHooks {
         hosts.put(node, host);
     }
 
+    /** A takeover is seen as a new epoch here: from then on, the grace for the previous head's callers runs. */
+    private void noteEpoch() {
+        long epoch = head.epoch();
+        if (epoch != epochSeen) {
+            epochSeen = epoch;
+            activeSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** Whether commands no caller follows are still kept for callers of the previous head. */
+    private boolean adopting() {
+        noteEpoch();
+        return System.nanoTime() - activeSinceNanos < adoptionGrace.toNanos();
+    }
+
+    private static void endWith(OpenSpawn s, WireMessage.SpawnExited x) {
+        if (x.message().isBlank()) {
+            s.end(SpawnProtocol.exitFrame(x.exitStatus()));
+        } else {
+            s.end(SpawnProtocol.noteFrame(x.message()), SpawnProtocol.exitFrame(x.exitStatus()));
+        }
+    }
+
     @Override
     public void fromWorker(String node, FromWorker message) {
         if (message instanceof WireMessage.SpawnOutput o) {
             OpenSpawn s = open.get(o.spawnId());
+            byte kind = o.stream() == 2 ? SpawnProtocol.STDERR : SpawnProtocol.STDOUT;
             if (s == null) {
-                gateway.send(node, new WireMessage.KillSpawn(head.epoch(), o.spawnId()));
+                if (adopting()) {
+                    unfollowed.computeIfAbsent(o.spawnId(), id -> new Unfollowed())
+                            .keep(SpawnProtocol.frame(kind, o.data()));
+                } else {
+                    gateway.send(node, new WireMessage.KillSpawn(head.epoch(), o.spawnId()));
+                }
                 return;
             }
-            byte kind = o.stream() == 2 ? SpawnProtocol.STDERR : SpawnProtocol.STDOUT;
             s.write(SpawnProtocol.frame(kind, o.data()));
         } else if (message instanceof WireMessage.SpawnExited x) {
             OpenSpawn s = open.remove(x.spawnId());
             if (s == null) {
+                if (adopting()) {
+                    Unfollowed u = unfollowed.computeIfAbsent(x.spawnId(), id -> new Unfollowed());
+                    synchronized (u) {
+                        u.end = Optional.of(x);
+                    }
+                }
                 return;
             }
-            if (x.message().isBlank()) {
-                s.end(SpawnProtocol.exitFrame(x.exitStatus()));
-            } else {
-                s.end(SpawnProtocol.noteFrame(x.message()), SpawnProtocol.exitFrame(x.exitStatus()));
-            }
+            endWith(s, x);
         } else if (message instanceof WireMessage.SpawnsRunning r) {
+            if (adopting()) {
+                return; // callers of the previous head may still come back to follow these
+            }
+            unfollowed.clear();
             for (WireMessage.SpawnRef ref : r.spawns()) {
                 OpenSpawn s = open.get(ref.spawnId());
                 if (s == null || !s.node().equals(node)) {
@@ -264,11 +358,16 @@ public final class SpawnRelay implements SpawnHooks {
         }
     }
 
+    /**
+     * Ends every stream without an exit status: the commands go on on their nodes, and their callers follow
+     * them through the head that is active now.
+     */
     private void endAll(String why) {
+        unfollowed.clear();
         for (OpenSpawn s : List.copyOf(open.values())) {
             if (open.remove(s.spawnId(), s)) {
-                s.end(SpawnProtocol.noteFrame(why + "; the end of the command on " + s.node() + " is unknown"),
-                        SpawnProtocol.exitFrame(SpawnProtocol.LOST));
+                s.end(SpawnProtocol.noteFrame(why + "; follow the command on " + s.node() + " through the active "
+                        + "head"));
             }
         }
     }

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,9 +187,65 @@ class SpawnRelayTest {
         assertEquals(409, late.getResponseCode());
     }
 
+    /** Once the adoption grace after the head's start is over, a command no caller follows is killed. */
     @Test
-    void aSpawnWithoutACallerIsKilledWhenTheWorkerListsIt() throws Exception {
-        otherWorker.send(new WireMessage.SpawnsRunning(List.of(new WireMessage.SpawnRef("orphan", order.attemptId()))));
-        assertEquals("orphan", otherWorker.next(WireMessage.KillSpawn.class, m -> true).spawnId());
+    void aSpawnWithoutACallerIsKilledWhenTheWorkerListsItAfterTheGrace() throws Exception {
+        n1.close();
+        n2.close();
+        head.close();
+        head = RunningHead.start(dev.hpc.head.HeadConfig.defaults("head1", "c", dir.resolve("late")).withPort(0),
+                java.time.Duration.ZERO);
+        LinkedWorker w = LinkedWorker.connect(head.baseUrl(), "n1");
+        n1 = w;
+        n2 = LinkedWorker.connect(head.baseUrl(), "n2");
+        w.send(new WireMessage.SpawnsRunning(List.of(new WireMessage.SpawnRef("orphan", 1))));
+        assertEquals("orphan", w.next(WireMessage.KillSpawn.class, m -> true).spawnId());
+    }
+
+    /**
+     * Issue 16: MPI jobs failed on a takeover. A head that has just become active keeps what its workers run
+     * for callers of the previous head: their output and end wait for the caller that resumes with the same
+     * spawn id, and the worker is asked to resume, never to start anew.
+     */
+    @Test
+    void aCallerOfThePreviousHeadResumesItsCommandAndGetsItsOutputAndEnd() throws Exception {
+        otherWorker.send(new WireMessage.SpawnOutput("orted-7", 1, "before the takeover\n".getBytes(
+                StandardCharsets.UTF_8)));
+        otherWorker.send(new WireMessage.SpawnsRunning(List.of(new WireMessage.SpawnRef("orted-7",
+                order.attemptId()))));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("attemptId", order.attemptId());
+        body.put("token", token());
+        body.put("host", other);
+        body.put("argv", List.of("orted", "\"x\""));
+        body.put("workDir", "/tmp");
+        body.put("spawnId", "orted-7");
+        body.put("resume", true);
+        HttpURLConnection c = (HttpURLConnection) new URL(head.baseUrl() + SpawnProtocol.path(order.taskName()))
+                .openConnection();
+        c.setRequestMethod("POST");
+        c.setDoOutput(true);
+        c.setReadTimeout(10_000);
+        c.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream o = c.getOutputStream()) {
+            o.write(Json.write(body).getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(200, c.getResponseCode());
+        WireMessage.Spawn asked = otherWorker.next(WireMessage.Spawn.class, m -> m.spawnId().equals("orted-7"));
+        assertTrue(asked.resume(), "the worker is asked to resume it, never to start it anew");
+        otherWorker.send(new WireMessage.SpawnExited("orted-7", 0, ""));
+        java.io.DataInputStream in = new java.io.DataInputStream(c.getInputStream());
+        StringBuilder out = new StringBuilder();
+        int exit = -1;
+        for (Optional<SpawnProtocol.Frame> f = SpawnProtocol.read(in); f.isPresent(); f = SpawnProtocol.read(in)) {
+            if (f.get().kind() == SpawnProtocol.STDOUT) {
+                out.append(new String(f.get().payload(), StandardCharsets.UTF_8));
+            } else if (f.get().kind() == SpawnProtocol.EXIT) {
+                exit = f.get().exitStatus();
+                break;
+            }
+        }
+        assertEquals("before the takeover\n", out.toString(), "the output written while no caller followed");
+        assertEquals(0, exit);
     }
 }

@@ -49,9 +49,14 @@ public final class RunningHead implements AutoCloseable {
     }
 
     public static RunningHead start(HeadConfig config) {
+        return start(config, dev.hpc.head.spawn.SpawnRelay.ADOPTION_GRACE);
+    }
+
+    /** With how long, after it started, the head keeps spawned commands no caller follows. */
+    public static RunningHead start(HeadConfig config, Duration spawnAdoptionGrace) {
         HeadService service = HeadService.start(config, Clock.systemUTC());
         Vertx vertx = Vertx.vertx();
-        HeadVerticle verticle = new HeadVerticle(service);
+        HeadVerticle verticle = new HeadVerticle(service).spawnAdoptionGrace(spawnAdoptionGrace);
         try {
             vertx.deployVerticle(verticle).await();
         } catch (RuntimeException e) {
