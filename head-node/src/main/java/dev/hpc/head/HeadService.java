@@ -72,6 +72,9 @@ public final class HeadService implements AutoCloseable {
     /** Set for good when a commit failed or a command was half-applied (fail-stop). */
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile java.util.function.Consumer<String> failStopAction = why -> { };
+    private volatile boolean standingDown;
+    private final AtomicBoolean probeQueued = new AtomicBoolean();
+    private volatile long stateProbeNanos = System.nanoTime();
     /** Whether this head's leadership lease holds now; always, for a head without voters. */
     private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
     private final Instant startedAt;
@@ -192,8 +195,37 @@ public final class HeadService implements AutoCloseable {
 
     /** Stops acting as the active head (a newer epoch exists elsewhere); the state is dropped. */
     public void deactivate() {
-        CompletableFuture.runAsync(() -> state = null, stateThread).join();
+        standingDown = true;
+        try {
+            // a stuck state thread must not hold the step-down: leading() is false from here on anyway
+            CompletableFuture.runAsync(() -> state = null, stateThread).get(2, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.severe("head " + config.name() + ": the state thread did not take the step-down within 2 s; it is "
+                    + "stuck, and this head acts on nothing");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            LOG.log(Level.SEVERE, "stepping down failed on the state thread", e);
+        } finally {
+            standingDown = false;
+        }
         LOG.warning("head " + config.name() + " is no longer active");
+    }
+
+    /**
+     * Whether this head's own work goes on: its state thread ran a probe and its store's writer came round
+     * within {@code within}. The leadership lease is renewed only while it does, so a head whose state thread
+     * or disk is stuck, though its process and connections live, is replaced (issue 17).
+     */
+    public boolean progressing(Duration within) {
+        long now = System.nanoTime();
+        if (probeQueued.compareAndSet(false, true)) {
+            stateThread.execute(() -> {
+                stateProbeNanos = System.nanoTime();
+                probeQueued.set(false);
+            });
+        }
+        return now - stateProbeNanos < within.toNanos() && store.writerProgressing(within);
     }
 
     public boolean isActive() {
@@ -302,12 +334,17 @@ public final class HeadService implements AutoCloseable {
 
     /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
     private boolean leading() {
-        return state != null && !stopped.get() && leaseHolds.getAsBoolean();
+        return state != null && !stopped.get() && !standingDown && leaseHolds.getAsBoolean();
     }
 
     /** Whether this head acts as the active one right now: active, not stopped and within its lease. */
     public boolean isLeading() {
         return leading();
+    }
+
+    /** Runs {@code work} on the state thread, after everything queued there (tests hold the thread with it). */
+    void onStateThread(Runnable work) {
+        stateThread.execute(work);
     }
 
     /** Whether a failed commit stopped this head. */

@@ -258,7 +258,12 @@ public final class Leadership implements AutoCloseable {
 
     /** The active head renews its lease; one that could not before it ran out steps down. */
     private void keepLease(LeaseHolder l) {
-        if (l.holds() && leaseAskDue(l)) {
+        Duration stall = l.length().dividedBy(2);
+        if (l.holds() && leaseAskDue(l) && !service.progressing(stall)) {
+            lastLeaseAskNanos = System.nanoTime();
+            LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
+                    + "for " + stall.toMillis() + " ms; it does not renew its lease, so that another head takes over");
+        } else if (l.holds() && leaseAskDue(l)) {
             lastLeaseAskNanos = System.nanoTime();
             LeaseHolder.Round round = l.ask(l.epoch());
             lastRound = round;

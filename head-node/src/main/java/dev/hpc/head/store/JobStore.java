@@ -52,6 +52,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile boolean closing;
+    /** When the writer last came round its loop: it does every 200 ms when idle, after each commit when busy. */
+    private volatile long writerTurnNanos = System.nanoTime();
     /** The failure of a commit; from then on every write is refused. */
     private volatile Exception failure;
     private volatile Replica replica = Replica.NONE;
@@ -210,6 +212,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private void writeLoop() {
         List<Write> batch = new ArrayList<>();
         while (!closing || !pending.isEmpty()) {
+            writerTurnNanos = System.nanoTime();
             try {
                 Write first = pending.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -499,6 +502,14 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         } catch (SQLException e) {
             throw new HpcException("store query failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the writer came round its loop within {@code within}: a commit stuck on a dead disk holds it,
+     * and a head whose commits do not progress must not keep its lease (issue 17).
+     */
+    public boolean writerProgressing(java.time.Duration within) {
+        return System.nanoTime() - writerTurnNanos < within.toNanos();
     }
 
     /** Whether the store is being closed: writes fail then because the head stops, not because it broke. */
