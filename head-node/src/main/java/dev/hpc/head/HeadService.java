@@ -342,6 +342,18 @@ public final class HeadService implements AutoCloseable {
         return leading();
     }
 
+    /**
+     * A worker obeys {@code epoch}: when it is newer than this head's, another head leads and this one, which
+     * still believes it does, stops (fail-stop) before it commands anyone again.
+     */
+    public void newerEpochSeen(String node, long newer) {
+        long own = epoch();
+        if (isActive() && newer > own) {
+            failStop("worker " + node + " obeys epoch " + newer + ", newer than this head's " + own
+                    + ": another head leads");
+        }
+    }
+
     /** Runs {@code work} on the state thread, after everything queued there (tests hold the thread with it). */
     void onStateThread(Runnable work) {
         stateThread.execute(work);

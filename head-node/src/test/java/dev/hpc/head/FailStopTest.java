@@ -63,4 +63,19 @@ class FailStopTest {
             assertTrue(again.job(2).get(10, TimeUnit.SECONDS).isEmpty(), "the failed submission is not");
         }
     }
+
+    /** Issue 17: a worker that obeys a newer epoch tells the head it met, and that head stops acting. */
+    @Test
+    void aHeadToldOfANewerEpochByAWorkerStops() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            CompletableFuture<String> stoppedBecause = new CompletableFuture<>();
+            head.onFailStop(stoppedBecause::complete);
+            head.newerEpochSeen("node1", head.epoch());
+            assertFalse(head.failStopped(), "the same epoch is no news");
+            head.newerEpochSeen("node1", head.epoch() + 1);
+            assertTrue(stoppedBecause.get(10, TimeUnit.SECONDS).contains("worker node1 obeys epoch"));
+            assertTrue(head.failStopped());
+        }
+    }
 }

@@ -147,6 +147,9 @@ public final class WireCodec {
             m.put("spawnId", x.spawnId());
             m.put("exitStatus", x.exitStatus());
             m.put("message", x.message());
+        } else if (message instanceof WireMessage.NewerEpoch e) {
+            m.put("type", "newerEpoch");
+            m.put("epoch", e.epoch());
         } else if (message instanceof WireMessage.SpawnsRunning r) {
             m.put("type", "spawnsRunning");
             List<Object> spawns = new ArrayList<>();
@@ -249,6 +252,7 @@ public final class WireCodec {
                     f.string("message", ""));
             case "outputChunk" -> new WireMessage.OutputChunk(f.string("requestId"), f.longValue("offset"),
                     base64(f, "data"), f.longValue("size"), f.string("path", ""), f.string("error", ""));
+            case "newerEpoch" -> new WireMessage.NewerEpoch(f.longValue("epoch"));
             case "spawnsRunning" -> {
                 List<WireMessage.SpawnRef> spawns = new ArrayList<>();
                 for (JsonFields r : f.objects("spawns")) {

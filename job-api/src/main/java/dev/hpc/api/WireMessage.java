@@ -236,6 +236,13 @@ public sealed interface WireMessage {
     }
 
     /**
+     * Worker to head: this worker obeys {@code epoch}, newer than the head's, so the head that reads this was
+     * deposed and must stop acting (issue 17: workers only logged it).
+     */
+    record NewerEpoch(long epoch) implements FromWorker {
+    }
+
+    /**
      * Worker to head, with each heartbeat while any spawned command runs: which run, for which
      * attempts. The head kills those of attempts that ended and those it knows no caller for.
      */

@@ -245,9 +245,12 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
                     makeActive(link, w);
                 }
             }
-            case STALE -> LOG.warning(() -> "head " + link.headName() + " welcomed this worker with epoch " + w.epoch()
-                    + ", older than epoch " + fence.highest().getAsLong()
-                    + " already seen: it is not obeyed, only told heartbeats");
+            case STALE -> {
+                LOG.warning(() -> "head " + link.headName() + " welcomed this worker with epoch " + w.epoch()
+                        + ", older than epoch " + fence.highest().getAsLong()
+                        + " already seen: it is not obeyed, only told heartbeats, and told it was deposed");
+                link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
+            }
         }
     }
 
@@ -284,6 +287,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         if (!fence.admits(epoch)) {
             LOG.warning(() -> "ignored the " + what + " from head " + link.headName() + ": its epoch " + epoch
                     + " is older than epoch " + fence.highest().getAsLong());
+            link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
             return false;
         }
         if (fence.observe(epoch) == EpochFence.Verdict.NEWER) {

@@ -99,6 +99,27 @@ class WorkerLinkTest {
         assertTrue(hb.health().freeDisk() > 0);
     }
 
+    /**
+     * Regression (issue 17): a worker that met a deposed head (an older epoch) only logged it, so that head
+     * never learned it had been replaced. Now it tells it, at the welcome and at any command it refuses.
+     */
+    @Test
+    void aDeposedHeadIsToldTheNewerEpochTheWorkerObeys() {
+        FakeHead newer = head(7, "head-b");
+        FakeHead deposed = new FakeHead(r -> Optional.empty()); // welcomes only when the test says
+        heads.add(deposed);
+        startWorker(newer, deposed);
+        newer.next(Register.class);
+        newer.next(Heartbeat.class, h -> h.activeHead().equals("head-b")); // epoch 7 is obeyed
+        deposed.next(Register.class);
+        deposed.send(new Welcome(6, "head-a", FakeHead.heartbeat()));
+        assertEquals(7, deposed.next(dev.hpc.api.WireMessage.NewerEpoch.class).epoch(),
+                "the deposed head hears of epoch 7");
+        deposed.send(launch(6, 901, "true"));
+        assertEquals(7, deposed.next(dev.hpc.api.WireMessage.NewerEpoch.class).epoch(),
+                "and again at the command it sends");
+    }
+
     @Test
     void aLaunchIsStartedThenFinishedAndTheResultIsResentUntilAcknowledged() {
         FakeHead head = head(5, "head-a");

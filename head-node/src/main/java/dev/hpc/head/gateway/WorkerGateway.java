@@ -198,6 +198,8 @@ public final class WorkerGateway implements EffectSink {
             spawnHooks.fromWorker(node, message);
         } else if (message instanceof WireMessage.OutputChunk c) {
             outputAnswers.accept(node, c);
+        } else if (message instanceof WireMessage.NewerEpoch e) {
+            head.newerEpochSeen(node, e.epoch());
         }
         return node;
     }
