@@ -134,8 +134,14 @@ public final class ChaosBench implements Callable<Integer> {
             err.flush();
             throw e;
         }
-        out.print(ChaosReport.text(result));
+        String report = ChaosReport.text(result);
+        out.print(report);
         out.flush();
+        try {
+            Files.writeString(work.resolve("report.txt"), report);
+        } catch (IOException e) {
+            err.println("bench chaos: cannot write " + work.resolve("report.txt") + ": " + e.getMessage());
+        }
         if (result.passed() && !keep && dir == null) {
             deleteTree(work);
         } else {

@@ -167,7 +167,9 @@ public final class ChaosAccount {
 
     /**
      * {@code [node died, node alive]}: whether the job wrote more than one end line, and whether each end line but
-     * the last came from a run whose node was crashed after it started (then its result died with the node).
+     * the last came from a run whose node was crashed after that run started and before the job's next run
+     * started, so that the crash is what lost its result. A crash of the same node long after the rerun began
+     * explains nothing.
      */
     private int[] completedTwice(List<Execution> runs) {
         List<Execution> ended = runs.stream().filter(Execution::ended)
@@ -175,7 +177,13 @@ public final class ChaosAccount {
         if (ended.size() < 2) {
             return new int[] {0, 0};
         }
-        boolean alive = ended.subList(0, ended.size() - 1).stream().anyMatch(e -> crashAfter(e).isEmpty());
+        boolean alive = false;
+        for (Execution e : ended.subList(0, ended.size() - 1)) {
+            long next = runs.stream().filter(o -> o != e && o.startNs() > e.startNs()).mapToLong(Execution::startNs)
+                    .min().orElse(Long.MAX_VALUE);
+            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs()
+                    && k.wallNs() <= next);
+        }
         return alive ? new int[] {0, 1} : new int[] {1, 0};
     }
 

@@ -12,6 +12,8 @@ import java.util.function.Function;
 public final class ChaosReport {
     /** Findings printed at most; the rest are counted. */
     static final int MAX_FINDINGS = 60;
+    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter
+            .ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
 
     private ChaosReport() {
     }
@@ -48,12 +50,13 @@ public final class ChaosReport {
     }
 
     private static void faults(StringBuilder s, List<FaultRecord> faults) {
-        String row = "%-4s %-20s %-7s %9s %12s %10s%n";
-        s.append(String.format(Locale.ROOT, row, "#", "FAULT", "TARGET", "AT s", "ACCEPTED ms", "WHOLE ms"));
+        String row = "%-4s %-20s %-7s %9s %-13s %12s %10s%n";
+        s.append(String.format(Locale.ROOT, row, "#", "FAULT", "TARGET", "AT s", "AT (UTC)", "ACCEPTED ms",
+                "WHOLE ms"));
         for (FaultRecord f : faults) {
             s.append(String.format(Locale.ROOT, row, f.fault().number(), f.fault().kind().label(), f.target(),
-                    String.format(Locale.ROOT, "%.1f", f.atMs() / 1000.0), f.acceptedMs() >= 0 ? f.acceptedMs() : "-",
-                    f.recoveredMs()));
+                    String.format(Locale.ROOT, "%.1f", f.atMs() / 1000.0), CLOCK.format(f.at()),
+                    f.acceptedMs() >= 0 ? f.acceptedMs() : "-", f.recoveredMs()));
         }
     }
 

@@ -77,6 +77,7 @@ final class FaultInjector implements Runnable {
     private FaultRecord inject(Fault f) {
         long t0 = System.nanoTime();
         long at = (t0 - upNanos) / 1_000_000;
+        java.time.Instant wall = java.time.Instant.now();
         String target = switch (f.kind()) {
             case KILL_WORKER -> f.worker();
             case KILL_ACTIVE, FREEZE_ACTIVE -> active();
@@ -110,7 +111,7 @@ final class FaultInjector implements Runnable {
         }
         long acceptedMs = join(accepted);
         awaitWhole();
-        return new FaultRecord(f, target, at, acceptedMs, (System.nanoTime() - t0) / 1_000_000);
+        return new FaultRecord(f, target, at, wall, acceptedMs, (System.nanoTime() - t0) / 1_000_000);
     }
 
     private CompletableFuture<Long> probeIf(Fault f, long t0) {

@@ -119,6 +119,17 @@ class ChaosAccountTest {
     }
 
     @Test
+    void aCrashOfTheNodeAfterTheRerunStartedDoesNotExplainTheRerun() {
+        wrote("ch1", "1.c 10 node1 100 200", "1.c 11 node2 600 700");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeKill("node1", 650));
+
+        assertEquals(1, r.total().completedTwice(), "issue 16: results lost in a head cluster merge looked explained");
+        assertEquals(0, r.total().completedTwiceNodeDied());
+    }
+
+    @Test
     void aSecondJobWithTheSameKeyOrNameOrMarkerFileIsASecondSubmission() {
         wrote("ch1", "1.c 10 node1 100 200");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
