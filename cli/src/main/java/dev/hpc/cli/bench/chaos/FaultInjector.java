@@ -55,6 +55,8 @@ final class FaultInjector implements Runnable {
             for (Fault f : schedule) {
                 awaitWhole();
                 Poll.pause(f.gap());
+                // a head that ended by itself during the gap (a fail-stop) must be noted, not taken for the kill
+                awaitWhole();
                 FaultRecord r = inject(f);
                 synchronized (this) {
                     records.add(r);
