@@ -75,6 +75,7 @@ public final class ChaosSuite {
             Map<Long, HeadView> views = headViews(patient, sent);
             Map<String, Marks> marks = marks(files.marksDir());
             ChaosAccount.Result account = ChaosAccount.account(sent, marks, views, injector.nodeKills());
+            keepRawData(s.dir(), sent, injector.nodeKills(), account);
             return new ChaosResult(s, cluster.name(), schedule, injector.records(), injector.exits(), account, failure,
                     (System.nanoTime() - up) / 1_000_000);
         } catch (InterruptedException e) {
@@ -166,6 +167,28 @@ public final class ChaosSuite {
             throw new UncheckedIOException("cannot read the marker files in " + dir + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * What the accounting was made from, beside the marker files, so that a run can be examined again later:
+     * {@code submissions.tsv}, {@code node-kills.tsv} and every finding in {@code findings.txt}.
+     */
+    private static void keepRawData(Path dir, List<Submission> sent, List<NodeKill> kills, ChaosAccount.Result a) {
+        StringBuilder subs = new StringBuilder("index\tname\troute\tkey\tjob\terror\n");
+        for (Submission x : sent) {
+            subs.append(x.index()).append('\t').append(x.name()).append('\t').append(x.route()).append('\t')
+                    .append(x.key()).append('\t').append(x.jobId().orElse("")).append('\t')
+                    .append(x.error().replace('\t', ' ').replace('\n', ' ')).append('\n');
+        }
+        StringBuilder nodes = new StringBuilder("node\twall_ns\n");
+        kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\n'));
+        try {
+            Files.writeString(dir.resolve("submissions.tsv"), subs, StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("node-kills.tsv"), nodes, StandardCharsets.UTF_8);
+            Files.write(dir.resolve("findings.txt"), a.findings(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the run's data in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     /** The JVM ends before the run did: SIGKILL to every recorded daemon, with no thread-safety to rely on. */
