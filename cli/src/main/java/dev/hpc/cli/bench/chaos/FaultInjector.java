@@ -36,6 +36,8 @@ final class FaultInjector implements Runnable {
     private final List<NodeKill> nodeKills = new ArrayList<>();
     private final List<UnplannedExit> exits = new ArrayList<>();
     private volatile String failure = "";
+    /** The last fault injected (or being injected): an exit found while the cluster recovers belongs to it. */
+    private int lastFault;
 
     FaultInjector(ChaosSettings settings, ChaosCluster cluster, List<Fault> schedule, Submitter submitter, Gate gate,
                   PrintWriter log, long upNanos) {
@@ -77,6 +79,7 @@ final class FaultInjector implements Runnable {
     }
 
     private FaultRecord inject(Fault f) {
+        lastFault = f.number();
         long t0 = System.nanoTime();
         long at = (t0 - upNanos) / 1_000_000;
         java.time.Instant wall = java.time.Instant.now();
@@ -150,13 +153,13 @@ final class FaultInjector implements Runnable {
             for (String d : cluster.daemons()) {
                 if (!cluster.alive(d) && restarts.merge(d, 1, Integer::sum) <= RESTARTS_PER_WAIT) {
                     UnplannedExit e = new UnplannedExit(d, cluster.exitStatus(d).orElse(-1),
-                            (System.nanoTime() - upNanos) / 1_000_000, records.size(),
+                            (System.nanoTime() - upNanos) / 1_000_000, lastFault,
                             ChaosCluster.tail(cluster.local().dir().resolve(d + ".log"), 15));
                     synchronized (this) {
                         exits.add(e);
                     }
                     say("UNPLANNED EXIT: " + d + " ended by itself (status " + e.exitStatus() + ") after fault "
-                            + e.afterFault() + "; starting it again\n" + e.logTail());
+                            + e.afterFault() + " was injected; starting it again\n" + e.logTail());
                     cluster.restart(d);
                 }
             }
