@@ -10,9 +10,10 @@ import picocli.CommandLine.Spec;
 /** {@code hpc bench}: measurements on a cluster started for the purpose on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Measure the scheduler: submit, throughput and latency against the running cluster (--server, "
-                + "HPC_SERVER or ~/.hpc/config); failover and recovery on a local cluster started for the purpose."},
+                + "HPC_SERVER or ~/.hpc/config); failover, recovery and the fault suite (chaos) on a local cluster "
+                + "started for the purpose."},
         subcommands = {LoadBench.Submit.class, LoadBench.Throughput.class, LoadBench.Latency.class,
-                FailoverBench.class, RecoveryBench.class, CommandLine.HelpCommand.class})
+                FailoverBench.class, RecoveryBench.class, ChaosBench.class, CommandLine.HelpCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

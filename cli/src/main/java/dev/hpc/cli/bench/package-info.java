@@ -11,5 +11,9 @@
  * <p>{@code hpc bench recovery} ({@link dev.hpc.cli.bench.RecoveryBench}) kills a worker with SIGKILL
  * while it runs tasks and measures how long the head takes to mark the node down and to have its
  * tasks running on other workers (docs/nodes.md, docs/performance.md).
+ *
+ * <p>{@code hpc bench chaos} ({@link dev.hpc.cli.bench.ChaosBench}) is the fault suite of package
+ * {@code chaos}: it kills and freezes heads and crashes workers on a seeded schedule while jobs are
+ * submitted, and accounts for every acknowledged job from what the job bodies wrote (docs/failover.md).
  */
 package dev.hpc.cli.bench;

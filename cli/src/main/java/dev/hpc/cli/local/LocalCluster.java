@@ -405,6 +405,16 @@ public final class LocalCluster {
         }
     }
 
+    /**
+     * The exit status of a daemon this instance started and that has ended since; empty while it runs, or when
+     * another process started it (a fault suite tells a head's fail-stop, status 70, from a crash by it).
+     */
+    public Optional<Integer> exitStatus(String name) {
+        Process p = children.get(name);
+        Daemon d = daemon(name);
+        return p != null && p.pid() == d.pid() && !p.isAlive() ? Optional.of(p.exitValue()) : Optional.empty();
+    }
+
     private String exitStatus(Daemon d) {
         Process p = children.get(d.name());
         return p != null && !p.isAlive() ? " with status " + p.exitValue() : "";

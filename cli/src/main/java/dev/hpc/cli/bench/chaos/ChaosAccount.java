@@ -1,0 +1,210 @@
+package dev.hpc.cli.bench.chaos;
+
+import dev.hpc.api.JobState;
+import dev.hpc.cli.bench.chaos.MarkerJob.Execution;
+import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Accounts for every submission from what its job bodies wrote, checked against what the head says at the end.
+ * Pure: the marker lines, the head's answers and the crash times come in; the tally and a line of evidence per
+ * finding come out.
+ */
+public final class ChaosAccount {
+    /** The tally per route and in all, and what was found, one line per finding naming the job. */
+    public record Result(Map<Submission.Route, Tally> byRoute, Tally total, List<String> findings) {
+        public Result {
+            byRoute = Map.copyOf(byRoute);
+            findings = List.copyOf(findings);
+        }
+    }
+
+    private final Map<String, Marks> marks;
+    private final Map<Long, HeadView> jobs;
+    private final List<NodeKill> kills;
+    private final List<String> findings = new ArrayList<>();
+
+    private ChaosAccount(Map<String, Marks> marks, Map<Long, HeadView> jobs, List<NodeKill> kills) {
+        this.marks = marks;
+        this.jobs = jobs;
+        this.kills = kills;
+    }
+
+    /**
+     * @param submissions every submission sent
+     * @param marks       the marker file of each submission, by its name (missing: the body never started)
+     * @param jobs        every job the head knows at the end, by number
+     * @param kills       every worker crash
+     */
+    public static Result account(List<Submission> submissions, Map<String, Marks> marks, Map<Long, HeadView> jobs,
+                                 List<NodeKill> kills) {
+        ChaosAccount a = new ChaosAccount(marks, jobs, kills);
+        Map<Submission.Route, Tally> byRoute = new EnumMap<>(Submission.Route.class);
+        for (Submission s : submissions) {
+            byRoute.merge(s.route(), a.one(s), Tally::plus);
+        }
+        Tally total = byRoute.values().stream().reduce(Tally.zero(), Tally::plus);
+        return new Result(byRoute, total, a.findings);
+    }
+
+    private Tally one(Submission s) {
+        Marks m = marks.getOrDefault(s.name(), Marks.none());
+        int malformed = m.malformed().size();
+        m.malformed().forEach(l -> findings.add(s.name() + ": unreadable marker line '" + l + "'"));
+        Set<Long> numbers = jobsOf(s);
+        if (s.jobNumber().isEmpty()) {
+            int twice = numbers.size() > 1 ? 1 : 0;
+            if (twice > 0) {
+                findings.add("SUBMITTED TWICE: " + s.name() + " (" + s.route() + ", gave up: " + s.error() + ") made jobs "
+                        + numbers);
+            }
+            return new Tally(1, 0, 1, numbers.isEmpty() ? 0 : 1, 0, 0, 0, 0, 0, twice, 0, 0, 0, malformed);
+        }
+        long number = s.jobNumber().getAsLong();
+        String id = s.name() + " (" + s.route() + ", job " + s.jobId().orElseThrow() + ")";
+        int submittedTwice = 0;
+        if (numbers.stream().anyMatch(n -> n != number)) {
+            submittedTwice = 1;
+            findings.add("SUBMITTED TWICE: " + id + ": jobs " + numbers + describeOthers(numbers, number));
+        }
+        List<Execution> runs = m.executions().stream().filter(e -> e.jobNumber() == number).toList();
+        boolean completed = runs.stream().anyMatch(Execution::ended);
+        Optional<HeadView> head = Optional.ofNullable(jobs.get(number));
+        boolean pending = head.map(h -> !h.state().isTerminal()).orElse(false);
+        int lost = 0;
+        if (!completed && !pending) {
+            lost = 1;
+            findings.add("LOST: " + id + ": no end line (" + runs.size() + " runs started: " + describe(runs)
+                    + "); the head says " + head.map(ChaosAccount::describe).orElse("it does not know the job"));
+        }
+        int notTerminal = 0;
+        if (pending) {
+            notTerminal = 1;
+            findings.add("NOT TERMINAL: " + id + ": the head says " + describe(head.get()));
+        }
+        int notCompleted = 0;
+        if (!pending && head.map(h -> h.state() != JobState.COMPLETED || h.exitStatus() != 0).orElse(true)) {
+            notCompleted = 1;
+            findings.add("NOT COMPLETED: " + id + ": the head says " + head.map(ChaosAccount::describe)
+                    .orElse("it does not know the job") + "; runs: " + describe(runs));
+        }
+        int missing = 0;
+        if (head.isPresent() && !head.get().listed()) {
+            missing = 1;
+            findings.add("MISSING FROM qstat -x: " + id + ": the head answers for it by number but its listing lacks it");
+        }
+        int overlap = overlaps(runs) ? 1 : 0;
+        if (overlap > 0) {
+            findings.add("RAN TWICE AT ONCE: " + id + ": " + describe(runs));
+        }
+        int[] twice = completedTwice(runs);
+        if (twice[1] > 0) {
+            findings.add("COMPLETED TWICE, NODE ALIVE: " + id + ": " + describe(runs));
+        }
+        return new Tally(1, 1, 0, 0, completed ? 1 : 0, twice[1] > 0 ? 0 : twice[0], lost, overlap,
+                twice[1] > 0 ? 1 : 0, submittedTwice, notTerminal, notCompleted, missing, malformed);
+    }
+
+    /** Every job number that belongs to the submission: the acknowledged one, and any with its name, key or file. */
+    private Set<Long> jobsOf(Submission s) {
+        Set<Long> out = new TreeSet<>();
+        s.jobNumber().ifPresent(out::add);
+        marks.getOrDefault(s.name(), Marks.none()).executions().forEach(e -> out.add(e.jobNumber()));
+        String key = s.key().isEmpty() ? s.jobNumber().stream().mapToObj(n -> Optional.ofNullable(jobs.get(n)))
+                .flatMap(Optional::stream).map(HeadView::key).findFirst().orElse("") : s.key();
+        for (HeadView h : jobs.values()) {
+            if (h.name().equals(s.name()) || (!key.isEmpty() && h.key().equals(key))) {
+                out.add(h.number());
+            }
+        }
+        return out;
+    }
+
+    private String describeOthers(Set<Long> numbers, long acknowledged) {
+        StringBuilder b = new StringBuilder();
+        for (long n : numbers) {
+            if (n != acknowledged) {
+                b.append("; job ").append(n).append(": ").append(Optional.ofNullable(jobs.get(n))
+                        .map(ChaosAccount::describe).orElse("unknown to the head, seen in the marker file"));
+            }
+        }
+        return b.toString();
+    }
+
+    /** The end of a run: its end line, else the first crash of its node after it started, else never. */
+    private long endOf(Execution e) {
+        if (e.endNs().isPresent()) {
+            return e.endNs().getAsLong();
+        }
+        return crashAfter(e).orElse(Long.MAX_VALUE);
+    }
+
+    private OptionalLong crashAfter(Execution e) {
+        return kills.stream().filter(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs())
+                .mapToLong(NodeKill::wallNs).min();
+    }
+
+    private boolean overlaps(List<Execution> runs) {
+        for (int i = 0; i < runs.size(); i++) {
+            for (int j = i + 1; j < runs.size(); j++) {
+                Execution a = runs.get(i);
+                Execution b = runs.get(j);
+                if (a.startNs() < endOf(b) && b.startNs() < endOf(a)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * {@code [node died, node alive]}: whether the job wrote more than one end line, and whether each end line but
+     * the last came from a run whose node was crashed after that run started and before the job's next run
+     * started, so that the crash is what lost its result. A crash of the same node long after the rerun began
+     * explains nothing.
+     */
+    private int[] completedTwice(List<Execution> runs) {
+        List<Execution> ended = runs.stream().filter(Execution::ended)
+                .sorted(Comparator.comparingLong(e -> e.endNs().getAsLong())).toList();
+        if (ended.size() < 2) {
+            return new int[] {0, 0};
+        }
+        boolean alive = false;
+        for (Execution e : ended.subList(0, ended.size() - 1)) {
+            long next = runs.stream().filter(o -> o != e && o.startNs() > e.startNs()).mapToLong(Execution::startNs)
+                    .min().orElse(Long.MAX_VALUE);
+            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs()
+                    && k.wallNs() <= next);
+        }
+        return alive ? new int[] {0, 1} : new int[] {1, 0};
+    }
+
+    private static String describe(HeadView h) {
+        return h.state() + (h.state().isTerminal() ? " (exit " + h.exitStatus() + (h.reason().isEmpty() ? ""
+                : ", " + h.reason()) + ")" : "");
+    }
+
+    private String describe(List<Execution> runs) {
+        if (runs.isEmpty()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Execution e : runs) {
+            if (!b.isEmpty()) {
+                b.append(", ");
+            }
+            b.append("attempt ").append(e.attempt()).append(" on ").append(e.node()).append(" [").append(e.startNs())
+                    .append(", ").append(e.endNs().isPresent() ? String.valueOf(e.endNs().getAsLong())
+                            : crashAfter(e).isPresent() ? "crashed " + crashAfter(e).getAsLong() : "no end").append(']');
+        }
+        return b.toString();
+    }
+}

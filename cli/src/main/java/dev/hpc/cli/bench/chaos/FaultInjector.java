@@ -1,0 +1,201 @@
+package dev.hpc.cli.bench.chaos;
+
+import dev.hpc.api.HeadClient;
+import dev.hpc.api.HpcException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Injects the schedule's faults one after the other: waits until the cluster is whole again (starting any daemon
+ * that ended by itself, and noting it), pauses the fault's gap (the one deliberate wait: faults must not all come
+ * at once), injects the fault, starts again what it killed after {@code restartAfter} and thaws what it froze
+ * after {@code freezeFor}. A fault of the active head is timed by a probe submission. If the cluster does not
+ * become whole within the step timeout, the schedule stops there and says why; the run still accounts for
+ * every job.
+ */
+final class FaultInjector implements Runnable {
+    /** Each try of the probe asks each head once and waits at most this for an answer: a frozen head is passed over. */
+    private static final HeadClient.Settings PROBE = new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1),
+            Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(10));
+    private static final int RESTARTS_PER_WAIT = 3;
+
+    private final ChaosSettings settings;
+    private final ChaosCluster cluster;
+    private final List<Fault> schedule;
+    private final Submitter submitter;
+    private final Gate gate;
+    private final PrintWriter log;
+    private final long upNanos;
+    private final HeadClient quick;
+    private final List<FaultRecord> records = new ArrayList<>();
+    private final List<NodeKill> nodeKills = new ArrayList<>();
+    private final List<UnplannedExit> exits = new ArrayList<>();
+    private volatile String failure = "";
+    /** The last fault injected (or being injected): an exit found while the cluster recovers belongs to it. */
+    private int lastFault;
+
+    FaultInjector(ChaosSettings settings, ChaosCluster cluster, List<Fault> schedule, Submitter submitter, Gate gate,
+                  PrintWriter log, long upNanos) {
+        this.settings = settings;
+        this.cluster = cluster;
+        this.schedule = List.copyOf(schedule);
+        this.submitter = submitter;
+        this.gate = gate;
+        this.log = log;
+        this.upNanos = upNanos;
+        this.quick = cluster.client(PROBE);
+    }
+
+    @Override
+    public void run() {
+        try {
+            for (Fault f : schedule) {
+                awaitWhole();
+                Poll.pause(f.gap());
+                // a head that ended by itself during the gap (a fail-stop) must be noted, not taken for the kill
+                awaitWhole();
+                FaultRecord r = inject(f);
+                synchronized (this) {
+                    records.add(r);
+                }
+                say("fault " + f.number() + "/" + schedule.size() + ": " + f.kind().label() + " " + r.target()
+                        + (r.acceptedMs() >= 0 ? ", a submission accepted after " + r.acceptedMs() + " ms" : "")
+                        + ", whole again after " + r.recoveredMs() + " ms");
+                gate.injected(records.size());
+            }
+            awaitWhole();
+        } catch (HpcException e) {
+            failure = "the fault schedule stopped after " + records.size() + " of " + schedule.size() + " faults: "
+                    + e.getMessage();
+            say(failure + "\n" + cluster.logTails(20));
+        } finally {
+            gate.openFully();
+        }
+    }
+
+    private FaultRecord inject(Fault f) {
+        lastFault = f.number();
+        long t0 = System.nanoTime();
+        long at = (t0 - upNanos) / 1_000_000;
+        java.time.Instant wall = java.time.Instant.now();
+        String target = switch (f.kind()) {
+            case KILL_WORKER -> f.worker();
+            case KILL_ACTIVE, FREEZE_ACTIVE -> active();
+            case KILL_STANDBY, FREEZE_STANDBY -> ChaosCluster.other(active());
+        };
+        CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
+        switch (f.kind()) {
+            case KILL_ACTIVE, KILL_STANDBY -> {
+                cluster.kill(target);
+                accepted = probeIf(f, t0);
+                Poll.pause(settings.restartAfter());
+                cluster.restart(target);
+            }
+            case FREEZE_ACTIVE, FREEZE_STANDBY -> {
+                cluster.freeze(target, true);
+                try {
+                    accepted = probeIf(f, t0);
+                    Poll.pause(settings.freezeFor());
+                } finally {
+                    cluster.freeze(target, false);
+                }
+            }
+            case KILL_WORKER -> {
+                NodeKill k = cluster.crash(target);
+                synchronized (this) {
+                    nodeKills.add(k);
+                }
+                Poll.pause(settings.restartAfter());
+                cluster.restart(target);
+            }
+        }
+        long acceptedMs = join(accepted);
+        awaitWhole();
+        return new FaultRecord(f, target, at, wall, acceptedMs, (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private CompletableFuture<Long> probeIf(Fault f, long t0) {
+        if (!f.kind().takeover()) {
+            return CompletableFuture.completedFuture(-1L);
+        }
+        return CompletableFuture.supplyAsync(() -> submitter.probe(quick, t0, settings.stepTimeout()));
+    }
+
+    private static long join(CompletableFuture<Long> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted while a probe ran");
+        } catch (ExecutionException e) {
+            throw new HpcException("the probe failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private String active() {
+        return Poll.value("one head is ACTIVE", settings.stepTimeout(), cluster::active);
+    }
+
+    /**
+     * Waits until {@link ChaosCluster#missing()} is empty, starting again (and noting) any daemon found dead, at
+     * most {@link #RESTARTS_PER_WAIT} times per daemon.
+     */
+    private void awaitWhole() {
+        long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
+        java.util.Map<String, Integer> restarts = new java.util.HashMap<>();
+        String last = "";
+        while (true) {
+            for (String d : cluster.daemons()) {
+                if (!cluster.alive(d) && restarts.merge(d, 1, Integer::sum) <= RESTARTS_PER_WAIT) {
+                    UnplannedExit e = new UnplannedExit(d, cluster.exitStatus(d).orElse(-1),
+                            (System.nanoTime() - upNanos) / 1_000_000, lastFault,
+                            ChaosCluster.tail(cluster.local().dir().resolve(d + ".log"), 15));
+                    synchronized (this) {
+                        exits.add(e);
+                    }
+                    say("UNPLANNED EXIT: " + d + " ended by itself (status " + e.exitStatus() + ") after fault "
+                            + e.afterFault() + " was injected; starting it again\n" + e.logTail());
+                    cluster.restart(d);
+                }
+            }
+            Optional<String> missing = cluster.missing();
+            if (missing.isEmpty()) {
+                return;
+            }
+            last = missing.get();
+            if (System.nanoTime() - deadline > 0) {
+                throw new HpcException("the cluster was not whole again within " + settings.stepTimeout().toSeconds()
+                        + " s: " + last);
+            }
+            Poll.pause(Duration.ofMillis(100));
+        }
+    }
+
+    private void say(String line) {
+        synchronized (log) {
+            log.println("chaos: " + line);
+            log.flush();
+        }
+    }
+
+    synchronized List<FaultRecord> records() {
+        return List.copyOf(records);
+    }
+
+    synchronized List<NodeKill> nodeKills() {
+        return List.copyOf(nodeKills);
+    }
+
+    synchronized List<UnplannedExit> exits() {
+        return List.copyOf(exits);
+    }
+
+    Optional<String> failure() {
+        return failure.isEmpty() ? Optional.empty() : Optional.of(failure);
+    }
+}

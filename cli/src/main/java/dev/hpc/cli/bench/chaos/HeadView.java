@@ -1,0 +1,19 @@
+package dev.hpc.cli.bench.chaos;
+
+import dev.hpc.api.JobState;
+
+/**
+ * What the active head says of one job at the end of a run.
+ *
+ * @param number     the job's number
+ * @param name       its name ({@code -N})
+ * @param key        the idempotency key it was submitted with, "" for none
+ * @param state      its state
+ * @param exitStatus its exit status (meaningful once it ended)
+ * @param reason     why it ended, as the head names it ({@code NODE_FAILURE}, ...)
+ * @param listed     whether the head's full listing ({@code qstat -x}, its store) has it; false for a job found
+ *                   only by asking for it by number
+ */
+public record HeadView(long number, String name, String key, JobState state, int exitStatus, String reason,
+                       boolean listed) {
+}
