@@ -364,14 +364,26 @@ public final class HeadService implements AutoCloseable {
         return stopped.get();
     }
 
-    /** The same future; when it fails (and the store is not simply closing), this head stops. */
+    /**
+     * The commit's outcome for the caller. When it fails (and the store is not simply closing), this head stops,
+     * and the caller is told 503, as during a takeover: the change may or may not be on the standby, so a
+     * client resends it (a submission with its idempotency key finds its job if it is there).
+     */
     private <T> CompletableFuture<T> failStopOnError(CompletableFuture<T> commit, String what) {
+        CompletableFuture<T> answered = new CompletableFuture<>();
         commit.whenComplete((v, e) -> {
-            if (e != null && !store.isClosing()) {
+            if (e == null) {
+                answered.complete(v);
+                return;
+            }
+            if (!store.isClosing()) {
                 failStop("the commit of " + what + " failed: " + rootMessage(e));
             }
+            answered.completeExceptionally(new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
+                    + " could not commit this change and stopped being active (" + rootMessage(e) + "); ask another "
+                    + "head or retry in a moment"));
         });
-        return commit;
+        return answered;
     }
 
     private static String rootMessage(Throwable e) {

@@ -34,9 +34,27 @@ public final class HeadCluster implements AutoCloseable {
     private static final String API = "hpc.head.api";
 
     private final HazelcastInstance hazelcast;
+    /**
+     * How many times this member began to merge into another cluster after a split. Hazelcast then takes
+     * this member's data to the other cluster and resets it; a write that completes after the merge began
+     * may be in neither (the fault suite saw acknowledged jobs lost so), so a write counts only if no merge
+     * began while it ran.
+     */
+    private final java.util.concurrent.atomic.AtomicLong merges = new java.util.concurrent.atomic.AtomicLong();
 
     private HeadCluster(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
+        // a lifecycle listener runs as the event is fired, before the merge collects this member's data
+        hazelcast.getLifecycleService().addLifecycleListener(e -> {
+            if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGING) {
+                merges.incrementAndGet();
+            }
+        });
+    }
+
+    /** How many merges into another cluster this member began; see {@link #merges}. */
+    public long merges() {
+        return merges.get();
     }
 
     /** Starts the member and joins (or forms) the head cluster named after the scheduler's cluster. */

@@ -258,7 +258,8 @@ public final class Leadership implements AutoCloseable {
 
     /** The active head renews its lease; one that could not before it ran out steps down. */
     private void keepLease(LeaseHolder l) {
-        Duration stall = l.length().dividedBy(2);
+        // a whole lease: a state thread busy with one long step on a loaded machine is not a hung head
+        Duration stall = l.length();
         if (l.holds() && leaseAskDue(l) && !service.progressing(stall)) {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
@@ -407,11 +408,16 @@ public final class Leadership implements AutoCloseable {
                     throw new dev.hpc.api.HpcException("the lease of head " + service.config().name()
                             + " ran out before this commit was replicated");
                 }
+                long mergesBefore = cluster.merges();
                 if (!jobs.isEmpty()) {
                     cluster.jobs().putAll(jobs);
                 }
                 if (!nodes.isEmpty()) {
                     cluster.nodes().putAll(nodes);
+                }
+                if (cluster.merges() != mergesBefore) {
+                    throw new dev.hpc.api.HpcException("head " + service.config().name() + " began to merge into "
+                            + "another head cluster while this commit was replicated: it may be in neither");
                 }
             }
 
@@ -445,12 +451,10 @@ public final class Leadership implements AutoCloseable {
             mirroring = true;
         }
         String active = activeHeadName();
-        if (!active.isEmpty()) {
-            knownActive = active;
-        }
+        String me = service.config().name();
+        knownActive = active.equals(me) ? "" : active.isEmpty() ? knownActive.equals(me) ? "" : knownActive : active;
         publishSelf();
-        LOG.info("head " + service.config().name() + " is STANDBY" + (knownActive.isEmpty() ? ""
-                : "; the active head is " + knownActive));
+        LOG.info("head " + me + " is STANDBY" + (knownActive.isEmpty() ? "" : "; the active head is " + knownActive));
     }
 
     /**

@@ -59,6 +59,9 @@ class WebViewBrowserTest {
         page.awaitJobCount("QUEUED", countOf("QUEUED"));
         page.screenshot("queue");
 
+        // the script and paths of a job are its owner's to see (issue 15): alice looks at her own job
+        page.setToken(head.tokenFor("alice"));
+        page.awaitJobRow(id);
         page.openDetail(id);
         String detail = page.detailText();
         assertTrue(detail.contains("render-frames"), detail);
