@@ -199,6 +199,7 @@ public final class Leadership implements AutoCloseable {
         if (!active.isEmpty()) {
             knownActive = active;
             activeLostAt = Instant.EPOCH;
+            waitingFor = Optional.empty(); // someone leads: a standby again
             return;
         }
         if (lease.isPresent()) {
@@ -258,8 +259,9 @@ public final class Leadership implements AutoCloseable {
 
     /** The active head renews its lease; one that could not before it ran out steps down. */
     private void keepLease(LeaseHolder l) {
-        // a whole lease: a state thread busy with one long step on a loaded machine is not a hung head
-        Duration stall = l.length();
+        // Two leases: a state thread busy with one long step on a loaded machine is not a hung head, nor is a
+        // commit that waits for the backup of a standby that froze until the head cluster drops it (3 s).
+        Duration stall = l.length().multipliedBy(2);
         if (l.holds() && leaseAskDue(l) && !service.progressing(stall)) {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
@@ -293,10 +295,7 @@ public final class Leadership implements AutoCloseable {
      */
     private void tryToLead(LeaseHolder l) {
         if (waitingFor.isPresent()) {
-            if (cluster.epoch() == 0) {
-                return; // still no running head to copy from: only the one awaited (or an operator) can start
-            }
-            waitingFor = Optional.empty(); // the awaited head leads and seeded the maps: a standby again
+            return; // only the head awaited (or an operator's --force-stale-start) can lead now
         }
         if (!leaseAskDue(l)) {
             return;
@@ -312,32 +311,51 @@ public final class Leadership implements AutoCloseable {
             return;
         }
         String me = service.config().name();
-        if (cluster.epoch() == 0 && !round.lastActiveHead().isEmpty() && !round.lastActiveHead().equals(me)) {
-            if (!forceStaleStart) {
-                waitingFor = Optional.of(round.lastActiveHead() + ", which led last (epoch " + round.lastActiveEpoch()
-                        + ") and may hold jobs this head's store lacks; start it, or restart this head with "
-                        + "--force-stale-start to serve this head's own copy");
-                l.release();
-                LOG.warning("head " + me + " does not start from its own store: it waits for " + waitingFor.get());
-                publishSelf();
-                return;
-            }
-            LOG.warning("head " + me + " starts from its own store although " + round.lastActiveHead() + " led last "
-                    + "(epoch " + round.lastActiveEpoch() + "): --force-stale-start");
+        String last = round.lastActiveHead();
+        boolean ledLast = last.equals(me);
+        boolean cold = noHeadEverLed();
+        // Whose copy is complete: the head that led last committed every change it acknowledged to its own
+        // store, so it leads from that store, also over maps a standby kept meanwhile. With no maps at all
+        // another head has only its own store, which may be older: it waits for the one that led last.
+        boolean mayLack = !last.isEmpty() && !ledLast && cold;
+        if (mayLack && !forceStaleStart) {
+            waitingFor = Optional.of(last + ", which led last (epoch " + round.lastActiveEpoch() + ") and may hold "
+                    + "jobs this head's store lacks; start it, or restart this head with --force-stale-start to serve this head's own copy");
+            l.release();
+            LOG.warning("head " + me + " does not lead: it waits for " + waitingFor.get());
+            publishSelf();
+            return;
+        }
+        if (mayLack) {
+            LOG.warning("head " + me + " leads from its own copy although " + last + " led last (epoch "
+                    + round.lastActiveEpoch() + "): --force-stale-start");
         }
         Instant since = activeLostAt.equals(Instant.EPOCH) ? clock.instant() : activeLostAt;
-        takeOver(since, epoch);
+        takeOver(since, epoch, ledLast && !cold);
     }
 
     private void takeOver(Instant lostAt) {
-        takeOver(lostAt, 0);
+        takeOver(lostAt, 0, false);
     }
 
-    /** @param leasedEpoch the epoch the voters granted, or 0 without a lease (the next epoch is raised here) */
-    private void takeOver(Instant lostAt, long leasedEpoch) {
+    /**
+     * Whether no head has led since the head cluster formed: the maps hold nothing, and a head has only its own
+     * store. Judged also by what this head has seen, not by one read of the replicated epoch alone, which
+     * came back 0 once while the partitions of a frozen member moved.
+     */
+    private boolean noHeadEverLed() {
+        return recordedEpoch == 0 && knownActive.isEmpty() && cluster.epoch() == 0;
+    }
+
+    /**
+     * @param leasedEpoch  the epoch the voters granted, or 0 without a lease (the next epoch is raised here)
+     * @param fromOwnStore lead from this head's own store and put it into the maps, which may be older: this
+     *                     head led last and is back
+     */
+    private void takeOver(Instant lostAt, long leasedEpoch, boolean fromOwnStore) {
         // Heads that all started together find no epoch yet: nobody was active, so the maps hold
         // nothing and the newest state is in this head's own store.
-        boolean coldStart = cluster.epoch() == 0;
+        boolean coldStart = noHeadEverLed() || fromOwnStore;
         long epoch = cluster.raiseEpoch(Math.max(store.epoch(), leasedEpoch - 1));
         if (leasedEpoch > 0 && epoch != leasedEpoch) {
             LOG.severe("the replicated epoch went to " + epoch + ", not to the leased " + leasedEpoch
@@ -440,6 +458,7 @@ public final class Leadership implements AutoCloseable {
             }
         });
         service.activate(state);
+        recordedEpoch = Math.max(recordedEpoch, state.epoch());
         knownActive = service.config().name();
         publishSelf();
         LOG.info("head " + service.config().name() + " is ACTIVE (" + why + "), epoch " + state.epoch());
