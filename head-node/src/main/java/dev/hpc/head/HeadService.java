@@ -74,7 +74,7 @@ public final class HeadService implements AutoCloseable {
     private volatile java.util.function.Consumer<String> failStopAction = why -> { };
     private volatile boolean standingDown;
     private final AtomicBoolean probeQueued = new AtomicBoolean();
-    private volatile long stateProbeNanos = System.nanoTime();
+    private volatile long probeAskedNanos = System.nanoTime();
     /** Whether this head's leadership lease holds now; always, for a head without voters. */
     private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
     private final Instant startedAt;
@@ -220,12 +220,12 @@ public final class HeadService implements AutoCloseable {
     public boolean progressing(Duration within) {
         long now = System.nanoTime();
         if (probeQueued.compareAndSet(false, true)) {
-            stateThread.execute(() -> {
-                stateProbeNanos = System.nanoTime();
-                probeQueued.set(false);
-            });
+            // a probe asked for now: no evidence of a stall until it has waited longer than the window
+            probeAskedNanos = now;
+            stateThread.execute(() -> probeQueued.set(false));
         }
-        return now - stateProbeNanos < within.toNanos() && store.writerProgressing(within);
+        boolean stateStuck = probeQueued.get() && now - probeAskedNanos >= within.toNanos();
+        return !stateStuck && store.writerProgressing(within);
     }
 
     public boolean isActive() {
@@ -615,8 +615,12 @@ public final class HeadService implements AutoCloseable {
         if (resultsDrainQueued.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 resultsDrainQueued.set(false);
-                if (!leading()) {
+                if (state == null || stopped.get()) {
                     arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
+                } else if (!leading()) {
+                    // active, but its lease is being renewed late: keep the results for when it holds again
+                    // (or is dropped with the state): dropped, their attempts were requeued and ran again
+                    ticker.schedule(this::drainResultsSoon, 100, TimeUnit.MILLISECONDS);
                 } else {
                     loopStep("results", this::applyArrivedResults);
                 }
