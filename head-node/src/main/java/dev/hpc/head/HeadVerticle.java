@@ -1,6 +1,8 @@
 package dev.hpc.head;
 
 import dev.hpc.head.api.ApiRoutes;
+import dev.hpc.head.edge.EdgeSettings;
+import dev.hpc.head.edge.HttpEdge;
 import dev.hpc.head.gateway.WorkerGateway;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
@@ -48,26 +50,29 @@ public final class HeadVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         router = Router.router(vertx);
+        HttpEdge edge = new HttpEdge(vertx, head.config().edge());
+        edge.mount(router);
         leaseVoter.ifPresent(v -> v.mount(router));
-        gateway = new WorkerGateway(head, witnesses, clock);
+        gateway = new WorkerGateway(vertx, head, witnesses, clock);
         head.effectSink(gateway);
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
         new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
-                dev.hpc.head.spawn.SpawnKeys.open(head.config().dataDir()), Duration.ofSeconds(15)).mount(router);
+                dev.hpc.head.spawn.SpawnKeys.open(head.config().dataDir()), EdgeSettings.KEEPALIVE).mount(router);
         dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
                 OUTPUT_READ_TIMEOUT);
         gateway.outputAnswers(output::answer);
         output.mount(router);
         new WebView().mount(router);
-        HttpServerOptions options = new HttpServerOptions().setHost(head.config().bindHost())
+        HttpServerOptions options = edge.options(new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)
-                .setMaxWebSocketFrameSize(1024 * 1024);
+                .setMaxWebSocketFrameSize(1024 * 1024));
         LinkSecurity security = head.config().linkSecurity();
         security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
                 .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
         server = vertx.createHttpServer(options);
+        edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept));
         return server.requestHandler(router).listen();
     }
 

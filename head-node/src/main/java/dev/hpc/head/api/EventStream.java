@@ -9,6 +9,7 @@ import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobVisibility;
 import dev.hpc.head.access.TokenRegistry;
+import dev.hpc.head.edge.EdgeSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -67,7 +68,7 @@ public final class EventStream implements ChangeListener {
      */
     public record Settings(Duration keepAlive, Duration clusterEvery, Duration retry, int maxPending,
                            int maxWriteQueue) {
-        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(15), Duration.ofSeconds(1),
+        public static final Settings DEFAULTS = new Settings(EdgeSettings.KEEPALIVE, Duration.ofSeconds(1),
                 Duration.ofSeconds(2), 100_000, 4 * 1024 * 1024);
     }
 
