@@ -26,6 +26,7 @@ public final class HeadVerticle extends VerticleBase {
     private final Witnesses witnesses;
     private final Clock clock;
     private HttpServer server;
+    private HttpEdge edge;
     private Router router;
     private volatile WorkerGateway gateway;
     private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
@@ -50,7 +51,7 @@ public final class HeadVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         router = Router.router(vertx);
-        HttpEdge edge = new HttpEdge(vertx, head.config().edge());
+        edge = new HttpEdge(vertx, head.config().edge());
         edge.mount(router);
         leaseVoter.ifPresent(v -> v.mount(router));
         gateway = new WorkerGateway(vertx, head, witnesses, clock);
@@ -78,6 +79,11 @@ public final class HeadVerticle extends VerticleBase {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Open HTTP connections (not WebSockets) to this head, once started. */
+    public int openConnections() {
+        return edge.connections();
     }
 
     /** Registered workers with an open link to this head, once started. */

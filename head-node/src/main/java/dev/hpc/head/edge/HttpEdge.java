@@ -111,6 +111,7 @@ public final class HttpEdge {
         boolean upgraded;
         /** A request on it was refused for its framing: nothing after it is answered. */
         boolean refused;
+        boolean closed;
 
         Connection(HttpConnection connection, String key) {
             this.connection = connection;
@@ -184,6 +185,7 @@ public final class HttpEdge {
         Connection c = new Connection(connection, key(connection.localAddress(), connection.remoteAddress()));
         connections.put(c.key, c);
         connection.closeHandler(v -> {
+            c.closed = true;
             c.cancel();
             connections.remove(c.key, c);
         });
@@ -198,7 +200,7 @@ public final class HttpEdge {
                 + settings.bodyTimeout().toMillis() + " ms of its headers; send it at once, and whole");
     }
 
-    /** Open connections the head is timing (for tests). */
+    /** Open HTTP connections the edge is timing (WebSockets not counted): for tests and the log. */
     public int connections() {
         return connections.size();
     }
@@ -349,14 +351,18 @@ public final class HttpEdge {
             return;
         }
         if (c != null) {
+            // a WebSocket is timed by its own protocol (the link's handshake timeout), and its connection's
+            // close is no longer told to the HTTP connection: it leaves the table now
             c.upgraded = true;
             c.cancel();
+            connections.remove(c.key, c);
         }
         handshake.accept().onSuccess(handler).onFailure(e -> {
             LOG.warning("WebSocket upgrade on " + handshake.path() + " from " + handshake.remoteAddress()
                     + " failed: " + e.getMessage());
-            if (c != null) {
+            if (c != null && !c.closed) {
                 c.upgraded = false;
+                connections.put(c.key, c);
                 c.awaitHead();
             }
         });

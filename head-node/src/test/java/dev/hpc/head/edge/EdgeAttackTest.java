@@ -335,6 +335,12 @@ class EdgeAttackTest {
         }
         assertEquals(200, exchange(bytes("GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
                 .first(), "the head still serves");
+        long deadline = System.nanoTime() + HANG.toNanos();
+        while (head.verticle().openConnections() > 0) {
+            assertTrue(System.nanoTime() < deadline, "the closed connections leave the edge's table: "
+                    + head.verticle().openConnections() + " left");
+            Thread.sleep(20);
+        }
     }
 
     private static Socket open(String partial) throws IOException {
