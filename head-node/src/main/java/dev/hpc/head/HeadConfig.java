@@ -26,13 +26,13 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
                          long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity,
                          Duration linkLossGrace, EdgeSettings edge) {
 
-    /** With the default limits of the HTTP port. */
+    /** With the default limits of the HTTP port for this heartbeat. */
     public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                       Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
                       long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity,
                       Duration linkLossGrace) {
         this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
-                maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace, EdgeSettings.DEFAULTS);
+                maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace, EdgeSettings.defaults(heartbeatInterval));
     }
 
     /** With the default link-loss grace: two heartbeat intervals. */

@@ -51,7 +51,7 @@ public final class HeadMain implements Callable<Integer> {
             description = "a request's body must arrive this soon after its headers, or 408 (default 60s)")
     String bodyTimeout;
     @Option(names = "--idle-timeout", description = "a connection with nothing read or written this long is "
-            + "closed (default 60s; at least 30s and two heartbeats)")
+            + "closed (default 60s, or three heartbeats if longer; at least 30s and two heartbeats)")
     String idleTimeout;
     @Option(names = "--link-handshake-timeout", description = "a worker link must prove the cluster secret and "
             + "register this soon after it opens, or it is closed (default 10s)")
@@ -318,12 +318,12 @@ public final class HeadMain implements Callable<Integer> {
                         maxQueuedPerUser, queryOtherJobs),
                 LinkSecurity.from(linkSettings(file)),
                 grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace),
-                edgeSettings(file));
+                edgeSettings(file, beat));
     }
 
     /** The limits of the HTTP port (docs/security.md, "The network edge"). */
-    private dev.hpc.head.edge.EdgeSettings edgeSettings(Properties file) {
-        dev.hpc.head.edge.EdgeSettings d = dev.hpc.head.edge.EdgeSettings.DEFAULTS;
+    private dev.hpc.head.edge.EdgeSettings edgeSettings(Properties file, Duration heartbeat) {
+        dev.hpc.head.edge.EdgeSettings d = dev.hpc.head.edge.EdgeSettings.defaults(heartbeat);
         return new dev.hpc.head.edge.EdgeSettings(
                 duration("header-timeout", pick(headerTimeout, file, "header-timeout", d.headerTimeout().toMillis() + "ms")),
                 duration("body-timeout", pick(bodyTimeout, file, "body-timeout", d.bodyTimeout().toMillis() + "ms")),

@@ -45,13 +45,15 @@ class EdgeSettingsConfigTest {
     }
 
     @Test
-    void aBadSettingIsRefusedAtStartWithWhatToFix() {
+    void aBadSettingIsRefusedAtStartWithWhatToFix() throws Exception {
         HpcException idle = assertThrows(HpcException.class, () -> configOf("--data-dir", dir.toString(),
                 "--cluster", "c", "--idle-timeout", "10s"));
         assertTrue(idle.getMessage().contains("idle-timeout") && idle.getMessage().contains("keepalive"),
                 idle.getMessage());
+        assertEquals(Duration.ofMinutes(2), configOf("--data-dir", dir.toString(), "--cluster", "c", "--heartbeat",
+                "40s", "--node-timeout", "2m").edge().idleTimeout(), "by default three heartbeats when that is longer");
         HpcException beat = assertThrows(HpcException.class, () -> configOf("--data-dir", dir.toString(),
-                "--cluster", "c", "--heartbeat", "40s", "--node-timeout", "2m"));
+                "--cluster", "c", "--heartbeat", "40s", "--node-timeout", "2m", "--idle-timeout", "60s"));
         assertTrue(beat.getMessage().contains("two heartbeat intervals"), beat.getMessage());
         HpcException size = assertThrows(HpcException.class, () -> configOf("--data-dir", dir.toString(),
                 "--cluster", "c", "--max-header-size", "8k"));

@@ -36,6 +36,15 @@ public record EdgeSettings(Duration headerTimeout, Duration bodyTimeout, Duratio
     public static final EdgeSettings DEFAULTS = new EdgeSettings(Duration.ofSeconds(20), Duration.ofSeconds(60),
             Duration.ofSeconds(60), Duration.ofSeconds(10), 4096, 8192);
 
+    /**
+     * The defaults for workers that heartbeat this often: the idle timeout is at least three heartbeats,
+     * so a head with slow heartbeats does not close its quiet worker links.
+     */
+    public static EdgeSettings defaults(Duration heartbeatInterval) {
+        Duration threeBeats = heartbeatInterval.multipliedBy(3);
+        return threeBeats.compareTo(DEFAULTS.idleTimeout()) > 0 ? DEFAULTS.withIdleTimeout(threeBeats) : DEFAULTS;
+    }
+
     public EdgeSettings {
         positive("header-timeout", headerTimeout);
         positive("body-timeout", bodyTimeout);
