@@ -107,6 +107,8 @@ public final class HttpEdge {
         final HttpConnection connection;
         final String key;
         long timer = -1;
+        /** What the timer times: the head of the next request, or the body of the current one. */
+        boolean timingBody;
         int requests;
         boolean upgraded;
         /** A request on it was refused for its framing: nothing after it is answered. */
@@ -123,6 +125,7 @@ public final class HttpEdge {
                 vertx.cancelTimer(timer);
                 timer = -1;
             }
+            timingBody = false;
         }
 
         void awaitHead() {
@@ -142,12 +145,16 @@ public final class HttpEdge {
             int n = ++requests;
             HttpServerRequest request = ctx.request();
             if (!request.isEnded()) {
+                timingBody = true;
                 timer = vertx.setTimer(settings.bodyTimeout().toMillis(), id -> {
                     timer = -1;
+                    timingBody = false;
                     bodyTooSlow(ctx, this);
                 });
+                // the answer may have ended first (a GET answered before its end was read): then the timer
+                // already times the next head and stays
                 request.end().onComplete(done -> {
-                    if (requests == n && done.succeeded()) {
+                    if (requests == n && timingBody && done.succeeded()) {
                         cancel();
                     }
                 });

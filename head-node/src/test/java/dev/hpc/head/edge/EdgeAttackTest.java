@@ -48,6 +48,7 @@ class EdgeAttackTest {
     private static final int SLOW_HEADS = 300;
     private static final int IDLE = 400;
     private static final int SLOW_BODIES = 50;
+    private static final int KEPT_ALIVE = 100;
     /** How long a socket may stay open before the test calls it a hang: far above the head's 1 s timeouts. */
     private static final Duration HANG = Duration.ofSeconds(60);
     private static final Pattern STATUS = Pattern.compile("(?m)^HTTP/\\d\\.\\d (\\d{3}) ");
@@ -60,8 +61,9 @@ class EdgeAttackTest {
     @BeforeAll
     static void start() throws Exception {
         HeadConfig d = HeadConfig.defaults("head1", "test", dir).withPort(0);
+        // the idle timeout far beyond the test's patience: only the header and body timeouts may close
         head = RunningHead.start(d.withEdge(d.edge().withHeaderTimeout(Duration.ofSeconds(1))
-                .withBodyTimeout(Duration.ofSeconds(1))));
+                .withBodyTimeout(Duration.ofSeconds(1)).withIdleTimeout(Duration.ofMinutes(10))));
         token = head.tokenFor("alice");
         head.submit("alice", "seed", List.of("-h"));
     }
@@ -255,7 +257,7 @@ class EdgeAttackTest {
             inputs.add(generate(random));
         }
         Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(32);
+        ExecutorService pool = Executors.newFixedThreadPool(64);
         try {
             List<Future<?>> runs = new ArrayList<>();
             for (byte[] input : inputs) {
@@ -305,7 +307,7 @@ class EdgeAttackTest {
     // ------------------------------------------------------------------ slowloris
 
     @Test
-    void halfSentRequestsIdleConnectionsAndSlowBodiesAreClosed() throws Exception {
+    void halfSentRequestsIdleConnectionsSlowBodiesAndIdleKeptAliveConnectionsAreClosed() throws Exception {
         List<Socket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < SLOW_HEADS; i++) {
@@ -313,6 +315,10 @@ class EdgeAttackTest {
             }
             for (int i = 0; i < IDLE; i++) {
                 sockets.add(open(""));
+            }
+            List<Socket> keptAlive = new ArrayList<>();
+            for (int i = 0; i < KEPT_ALIVE; i++) {
+                keptAlive.add(open("GET /api/v1/cluster HTTP/1.1\r\nHost: x\r\n\r\n"));
             }
             List<Socket> bodies = new ArrayList<>();
             for (int i = 0; i < SLOW_BODIES; i++) {
@@ -327,7 +333,12 @@ class EdgeAttackTest {
                 assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
                 assertTrue(answer.contains("REQUEST_TIMEOUT") && answer.contains("body"), answer);
             }
+            for (Socket s : keptAlive) {
+                String answer = readToClose(s);
+                assertTrue(answer.startsWith("HTTP/1.1 200 ") && !answer.contains("Connection: close"), answer);
+            }
             sockets.addAll(bodies);
+            sockets.addAll(keptAlive);
         } finally {
             for (Socket s : sockets) {
                 s.close();
