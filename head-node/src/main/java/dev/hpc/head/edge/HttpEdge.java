@@ -246,7 +246,7 @@ public final class HttpEdge {
     }
 
     /** The first bad {@code %} escape of a raw path, described; empty when there is none. */
-    static String badEscape(String path) {
+    private static String badEscape(String path) {
         if (path == null) {
             return "";
         }
