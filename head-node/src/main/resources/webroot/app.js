@@ -808,6 +808,20 @@ function connect() {
   });
   es.addEventListener('alert', (e) => addAlerts([JSON.parse(e.data)]));
   es.addEventListener('resync', () => reloadAll());
+  // the head ends the stream of a revoked token with this event: nothing the token fetched stays on show
+  es.addEventListener('revoked', (e) => {
+    let why = null;
+    try { why = JSON.parse(e.data); } catch (err) { why = null; }
+    es.close();
+    if (ui.stream === es) ui.stream = null;
+    localStorage.removeItem('hpc.token');
+    $('whoami').textContent = '';
+    closeDetail();
+    ui.jobs.clear();
+    scheduleView(true);
+    showLogin(why && why.message ? `The head says: ${why.message}.` : 'The head says: your token was revoked.');
+    setConnection('revoked', 'token revoked');
+  });
 }
 
 /** Can this head be reached at all? An opaque answer is enough: we only go there if it answers. */

@@ -2,6 +2,7 @@ package dev.hpc.head;
 
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.head.access.AccessSettings;
+import dev.hpc.head.edge.EdgeSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,11 +19,21 @@ import java.time.Duration;
  * @param linkSecurity      the cluster secret and TLS key store (docs/security.md)
  * @param linkLossGrace     a registered worker whose link to the active head closed and that has not
  *                          registered again this long after is down; zero leaves it to the node timeout
+ * @param edge              the timeouts and sizes every connection to the HTTP port is held to (docs/security.md)
  */
 public record HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
                          Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
                          long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity,
-                         Duration linkLossGrace) {
+                         Duration linkLossGrace, EdgeSettings edge) {
+
+    /** With the default limits of the HTTP port for this heartbeat. */
+    public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
+                      Duration heartbeatInterval, Duration nodeTimeout, Duration keepCompleted, int maxRequeues,
+                      long maxBodyBytes, String defaultQueue, AccessSettings access, LinkSecurity linkSecurity,
+                      Duration linkLossGrace) {
+        this(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted, maxRequeues,
+                maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace, EdgeSettings.defaults(heartbeatInterval));
+    }
 
     /** With the default link-loss grace: two heartbeat intervals. */
     public HeadConfig(String name, String cluster, String bindHost, int port, Path dataDir,
@@ -79,6 +90,10 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
         if (maxBodyBytes < 1024) {
             throw new InvalidRequestException("max body size must be at least 1kb");
         }
+        if (edge.idleTimeout().compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new InvalidRequestException("idle-timeout (" + edge.idleTimeout() + ") must be at least two "
+                    + "heartbeat intervals (" + heartbeatInterval + "), or quiet worker links would be closed");
+        }
     }
 
     public static HeadConfig defaults(String name, String cluster, Path dataDir) {
@@ -88,21 +103,26 @@ public record HeadConfig(String name, String cluster, String bindHost, int port,
 
     public HeadConfig withPort(int p) {
         return new HeadConfig(name, cluster, bindHost, p, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace);
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace, edge);
     }
 
     public HeadConfig withAccess(AccessSettings a) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, a, linkSecurity, linkLossGrace);
+                maxRequeues, maxBodyBytes, defaultQueue, a, linkSecurity, linkLossGrace, edge);
     }
 
     public HeadConfig withLinkSecurity(LinkSecurity security) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access, security, linkLossGrace);
+                maxRequeues, maxBodyBytes, defaultQueue, access, security, linkLossGrace, edge);
     }
 
     public HeadConfig withLinkLossGrace(Duration grace) {
         return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
-                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, grace);
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, grace, edge);
+    }
+
+    public HeadConfig withEdge(EdgeSettings e) {
+        return new HeadConfig(name, cluster, bindHost, port, dataDir, heartbeatInterval, nodeTimeout, keepCompleted,
+                maxRequeues, maxBodyBytes, defaultQueue, access, linkSecurity, linkLossGrace, e);
     }
 }

@@ -44,6 +44,22 @@ public final class HeadMain implements Callable<Integer> {
             description = "a worker whose link closed and that is not back this long after is down "
                     + "(default two heartbeats; 0 = only --node-timeout)")
     String linkLossGrace;
+    @Option(names = "--header-timeout", description = "a connection to the HTTP port must send a whole request "
+            + "head this soon after it opens or after its last answer, or it is closed (default 20s)")
+    String headerTimeout;
+    @Option(names = "--body-timeout",
+            description = "a request's body must arrive this soon after its headers, or 408 (default 60s)")
+    String bodyTimeout;
+    @Option(names = "--idle-timeout", description = "a connection with nothing read or written this long is "
+            + "closed (default 60s, or three heartbeats if longer; at least 30s and two heartbeats)")
+    String idleTimeout;
+    @Option(names = "--link-handshake-timeout", description = "a worker link must prove the cluster secret and "
+            + "register this soon after it opens, or it is closed (default 10s)")
+    String linkHandshakeTimeout;
+    @Option(names = "--max-request-line", description = "the longest request line in bytes (default 4096)")
+    String maxRequestLine;
+    @Option(names = "--max-header-size", description = "the most bytes of headers in a request (default 8192)")
+    String maxHeaderSize;
     @Option(names = "--keep-completed", description = "how long finished jobs stay in plain qstat (default 5m)")
     String keepCompleted;
     @Option(names = "--max-requeues", description = "requeues after node failures before a task fails (default 3)")
@@ -249,11 +265,15 @@ public final class HeadMain implements Callable<Integer> {
             dev.hpc.head.lease.LeaseVoter voter = dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease,
                     System::nanoTime);
             io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+            // the arbiter's port faces the same network as the heads': held to the same limits
+            dev.hpc.head.edge.HttpEdge edge = new dev.hpc.head.edge.HttpEdge(vertx, config.edge());
+            edge.mount(router);
             new dev.hpc.head.lease.LeaseVoterRoutes(vertx, voter, config.name(), config.linkSecurity().clusterSecret())
                     .mount(router);
-            io.vertx.core.http.HttpServer server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
-                    .setHost(config.bindHost()).setPort(config.port()).setIdleTimeout(60))
-                    .requestHandler(router).listen().await();
+            io.vertx.core.http.HttpServer server = vertx.createHttpServer(edge.options(
+                    new io.vertx.core.http.HttpServerOptions().setHost(config.bindHost()).setPort(config.port())));
+            edge.attach(server, java.util.Map.of());
+            server.requestHandler(router).listen().await();
             System.out.println("arbiter " + config.name() + " of cluster " + config.cluster() + " listening on "
                     + config.bindHost() + ":" + server.actualPort() + " (epoch promised so far: "
                     + voter.state().epoch() + ")");
@@ -297,7 +317,32 @@ public final class HeadMain implements Callable<Integer> {
                 dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
                         maxQueuedPerUser, queryOtherJobs),
                 LinkSecurity.from(linkSettings(file)),
-                grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace));
+                grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace),
+                edgeSettings(file, beat));
+    }
+
+    /** The limits of the HTTP port (docs/security.md, "The network edge"). */
+    private dev.hpc.head.edge.EdgeSettings edgeSettings(Properties file, Duration heartbeat) {
+        dev.hpc.head.edge.EdgeSettings d = dev.hpc.head.edge.EdgeSettings.defaults(heartbeat);
+        return new dev.hpc.head.edge.EdgeSettings(
+                duration("header-timeout", pick(headerTimeout, file, "header-timeout", d.headerTimeout().toMillis() + "ms")),
+                duration("body-timeout", pick(bodyTimeout, file, "body-timeout", d.bodyTimeout().toMillis() + "ms")),
+                duration("idle-timeout", pick(idleTimeout, file, "idle-timeout", d.idleTimeout().toMillis() + "ms")),
+                duration("link-handshake-timeout", pick(linkHandshakeTimeout, file, "link-handshake-timeout",
+                        d.linkHandshakeTimeout().toMillis() + "ms")),
+                bytes("max-request-line", pick(maxRequestLine, file, "max-request-line",
+                        String.valueOf(d.maxRequestLineBytes()))),
+                bytes("max-header-size", pick(maxHeaderSize, file, "max-header-size",
+                        String.valueOf(d.maxHeaderBytes()))));
+    }
+
+    /** A size in bytes, as a whole number. */
+    static int bytes(String setting, String text) {
+        String t = text.strip();
+        if (!t.matches("\\d{1,9}")) {
+            throw new HpcException("--" + setting + " must be a whole number of bytes, got '" + text + "'");
+        }
+        return Integer.parseInt(t);
     }
 
     /** The security settings of the file with the flags over them (read by {@link LinkSecurity#from}). */

@@ -1,6 +1,8 @@
 package dev.hpc.head;
 
 import dev.hpc.head.api.ApiRoutes;
+import dev.hpc.head.edge.EdgeSettings;
+import dev.hpc.head.edge.HttpEdge;
 import dev.hpc.head.gateway.WorkerGateway;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
@@ -24,6 +26,7 @@ public final class HeadVerticle extends VerticleBase {
     private final Witnesses witnesses;
     private final Clock clock;
     private HttpServer server;
+    private HttpEdge edge;
     private Router router;
     private volatile WorkerGateway gateway;
     private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
@@ -58,32 +61,40 @@ public final class HeadVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         router = Router.router(vertx);
+        edge = new HttpEdge(vertx, head.config().edge());
+        edge.mount(router);
         leaseVoter.ifPresent(v -> v.mount(router));
-        gateway = new WorkerGateway(head, witnesses, clock);
+        gateway = new WorkerGateway(vertx, head, witnesses, clock);
         head.effectSink(gateway);
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
         new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
                 dev.hpc.head.spawn.SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
-                        head.config().dataDir()), Duration.ofSeconds(15), spawnAdoptionGrace).mount(router);
+                        head.config().dataDir()), EdgeSettings.KEEPALIVE, spawnAdoptionGrace).mount(router);
         dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
                 OUTPUT_READ_TIMEOUT);
         gateway.outputAnswers(output::answer);
         output.mount(router);
         new WebView().mount(router);
-        HttpServerOptions options = new HttpServerOptions().setHost(head.config().bindHost())
+        HttpServerOptions options = edge.options(new HttpServerOptions().setHost(head.config().bindHost())
                 .setPort(head.config().port()).setMaxWebSocketMessageSize(16 * 1024 * 1024)
-                .setMaxWebSocketFrameSize(1024 * 1024);
+                .setMaxWebSocketFrameSize(1024 * 1024));
         LinkSecurity security = head.config().linkSecurity();
         security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
                 .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
         server = vertx.createHttpServer(options);
+        edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept));
         return server.requestHandler(router).listen();
     }
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Open HTTP connections (not WebSockets) to this head, once started. */
+    public int openConnections() {
+        return edge.connections();
     }
 
     /** Registered workers with an open link to this head, once started. */

@@ -10,7 +10,11 @@ import java.util.regex.Pattern;
  */
 public record JobId(long number, String cluster, boolean array) implements Comparable<JobId> {
 
-    private static final Pattern FORM = Pattern.compile("(\\d{1,18})(\\[(\\d*)\\])?(?:\\.([A-Za-z0-9][A-Za-z0-9.-]*))?");
+    private static final Pattern FORM = Pattern.compile("(\\d+)(\\[(\\d*)\\])?(?:\\.([A-Za-z0-9][A-Za-z0-9.-]*))?");
+    /** Array indices are ints; the digits are checked before they are parsed, so no number overflows. */
+    private static final int MAX_INDEX_DIGITS = 9;
+    /** Job numbers are longs; 18 digits always fit. */
+    private static final int MAX_NUMBER_DIGITS = 18;
 
     public JobId {
         if (number <= 0) {
@@ -46,13 +50,22 @@ public record JobId(long number, String cluster, boolean array) implements Compa
             throw new InvalidRequestException("'" + text + "' is not a job id; expected a form like 42, 42.cluster, "
                     + "42[] or 42[7]");
         }
-        long number = Long.parseLong(m.group(1));
+        String digits = m.group(1);
+        if (digits.replaceFirst("^0+", "").length() > MAX_NUMBER_DIGITS) {
+            throw new InvalidRequestException("'" + text + "' is not a job id: job number " + digits + " has more than "
+                    + MAX_NUMBER_DIGITS + " digits");
+        }
+        long number = Long.parseLong(digits);
         if (number <= 0) {
             throw new InvalidRequestException("'" + text + "' is not a job id: job numbers start at 1");
         }
         boolean bracket = m.group(2) != null;
-        Optional<Integer> index = bracket && !m.group(3).isEmpty()
-                ? Optional.of(Integer.parseInt(m.group(3))) : Optional.empty();
+        String indexDigits = bracket ? m.group(3) : "";
+        if (indexDigits.replaceFirst("^0+", "").length() > MAX_INDEX_DIGITS) {
+            throw new InvalidRequestException("'" + text + "' is not a job id: array index " + indexDigits
+                    + " has more than " + MAX_INDEX_DIGITS + " digits");
+        }
+        Optional<Integer> index = indexDigits.isEmpty() ? Optional.empty() : Optional.of(Integer.parseInt(indexDigits));
         return new JobRef(number, Optional.ofNullable(m.group(4)), bracket, index);
     }
 

@@ -12,6 +12,11 @@ import java.util.Map;
  */
 public record TokenRecord(String id, String user, Role role, String hash, Instant created) {
 
+    /** Who a request made with this token comes from. */
+    public Caller caller() {
+        return new Caller(user, role);
+    }
+
     /** The form users see: no hash, no token. */
     public Map<String, Object> publicMap() {
         Map<String, Object> m = new LinkedHashMap<>();

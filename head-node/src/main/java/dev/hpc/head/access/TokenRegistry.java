@@ -9,13 +9,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The tokens this head accepts, by hash, kept in memory for the check on every request and written
  * through to the head's store and, on the active head, to the replica the standbys mirror. Changes
  * are rare (an administrator's command) and are serialised on this object.
+ *
+ * <p>A request is checked once, when it arrives; an answer that stays open (the event stream, a read
+ * waiting for a worker) is held with {@link #whileValid}, and ended the moment its token stops being
+ * valid here: revoked on this head, or revoked on the active head and mirrored to this one (issue #15).
  */
 public final class TokenRegistry {
     private static final Logger LOG = Logger.getLogger(TokenRegistry.class.getName());
@@ -52,6 +60,8 @@ public final class TokenRegistry {
     /** The ids of admin tokens from admin token files: registered at every start, so never revoked or mirrored away. */
     private final java.util.Set<String> pinned = ConcurrentHashMap.newKeySet();
     private volatile Replica replica = Replica.NONE;
+    /** The open answers held with each token, by hash; see {@link #whileValid}. */
+    private final Map<String, Set<Held>> holds = new ConcurrentHashMap<>();
 
     public TokenRegistry(Storage storage, Clock clock) {
         this.storage = storage;
@@ -67,8 +77,92 @@ public final class TokenRegistry {
 
     /** The caller a presented token stands for; empty when no such token exists (or it was revoked). */
     public Optional<Caller> authenticate(String token) {
-        TokenRecord t = byHash.get(Tokens.hash(token));
-        return t == null ? Optional.empty() : Optional.of(new Caller(t.user(), t.role()));
+        return find(token).map(TokenRecord::caller);
+    }
+
+    /** The record of a presented token; empty when no such token exists (or it was revoked). */
+    public Optional<TokenRecord> find(String token) {
+        return Optional.ofNullable(byHash.get(Tokens.hash(token)));
+    }
+
+    /** An open answer held with a token; released when the answer ends by itself. */
+    public interface Hold {
+        void release();
+    }
+
+    private final class Held implements Hold {
+        private final String hash;
+        private final Consumer<String> end;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Held(String hash, Consumer<String> end) {
+            this.hash = hash;
+            this.end = end;
+        }
+
+        void end(String why) {
+            if (done.compareAndSet(false, true)) {
+                try {
+                    end.accept(why);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "ending an answer held with a revoked token failed", e);
+                }
+            }
+        }
+
+        @Override
+        public void release() {
+            done.set(true);
+            unlink();
+        }
+
+        void unlink() {
+            holds.computeIfPresent(hash, (h, set) -> {
+                set.remove(this);
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+
+    /**
+     * Calls {@code end} with the reason, once, when {@code token} stops being valid on this head: at
+     * once if it already has. {@code end} runs on the thread that revokes (a worker thread of the API,
+     * or Hazelcast's on a standby), so it only hands over to the answer's own context.
+     */
+    public Hold whileValid(TokenRecord token, Consumer<String> end) {
+        Held held = new Held(token.hash(), end);
+        holds.compute(token.hash(), (h, set) -> {
+            Set<Held> s = set == null ? ConcurrentHashMap.newKeySet() : set;
+            s.add(held);
+            return s;
+        });
+        // a revocation between the request's check and this hold has already swept the holds: look again
+        if (byHash.get(token.hash()) == null) {
+            held.unlink();
+            held.end(revoked(token));
+        }
+        return held;
+    }
+
+    private static String revoked(TokenRecord t) {
+        return "token " + t.id() + " of " + t.user() + " was revoked";
+    }
+
+    /**
+     * Every way a token stops being valid (revoked here, revoked on the active head, dropped by a copy
+     * of its records) ends here, after it was taken out of {@link #byHash}, so no answer it holds
+     * outlives it.
+     */
+    private void ended(Collection<TokenRecord> gone) {
+        for (TokenRecord t : gone) {
+            Set<Held> held = holds.remove(t.hash());
+            if (held != null) {
+                LOG.info("ending " + held.size() + " open answer(s) held with token " + t.id() + " of " + t.user());
+                for (Held h : held) {
+                    h.end(revoked(t));
+                }
+            }
+        }
     }
 
     /** Makes a new token for a user; the answer is the only place its text ever appears. */
@@ -143,6 +237,7 @@ public final class TokenRegistry {
             byHash.remove(t.hash());
             LOG.info("token " + t.id() + " of " + t.user() + " revoked");
         }
+        ended(gone);
         return gone;
     }
 
@@ -150,15 +245,27 @@ public final class TokenRegistry {
 
     /** A record the active head made or changed. */
     public synchronized void mirror(TokenRecord record) {
-        byHash.values().removeIf(t -> t.id().equals(record.id()) && !t.hash().equals(record.hash()));
+        List<TokenRecord> replaced = byHash.values().stream()
+                .filter(t -> t.id().equals(record.id()) && !t.hash().equals(record.hash())).toList();
+        replaced.forEach(t -> byHash.remove(t.hash()));
         byHash.put(record.hash(), record);
         storage.saveToken(record);
+        ended(replaced);
     }
 
     /** A record the active head revoked. */
     public synchronized void mirrorRemoved(String id) {
-        if (!pinned.contains(id) && byHash.values().removeIf(t -> t.id().equals(id))) {
-            storage.deleteTokens(List.of(id));
+        if (pinned.contains(id)) {
+            return;
+        }
+        List<TokenRecord> gone = byHash.values().stream().filter(t -> t.id().equals(id)).toList();
+        if (!gone.isEmpty()) {
+            gone.forEach(t -> byHash.remove(t.hash()));
+            try {
+                storage.deleteTokens(List.of(id));
+            } finally {
+                ended(gone);
+            }
         }
     }
 
@@ -171,7 +278,9 @@ public final class TokenRegistry {
                 .filter(id -> !pinned.contains(id) && records.stream().noneMatch(r -> r.id().equals(id))).toList();
         if (!stale.isEmpty()) {
             storage.deleteTokens(stale);
-            byHash.values().removeIf(t -> stale.contains(t.id()));
+            List<TokenRecord> gone = byHash.values().stream().filter(t -> stale.contains(t.id())).toList();
+            gone.forEach(t -> byHash.remove(t.hash()));
+            ended(gone);
         }
         for (TokenRecord r : records) {
             mirror(r);

@@ -2,6 +2,7 @@ package dev.hpc.head.api;
 
 import dev.hpc.api.Json;
 import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.gateway.WorkerGateway;
 import dev.hpc.head.spawn.SpawnRelay;
@@ -20,6 +21,7 @@ import java.util.regex.Pattern;
  */
 public final class Authenticator {
     private static final String CALLER = "hpc.caller";
+    private static final String TOKEN = "hpc.token";
     private static final Pattern SPAWN = Pattern.compile("/api/v1/jobs/[^/]+/spawn/?");
     private static final String HOW_TO_GET_ONE = "ask an admin for a token (hpc admin token create YOUR-USER), "
             + "then save it in ~/.hpc/token with mode 0600 or set HPC_TOKEN";
@@ -45,6 +47,18 @@ public final class Authenticator {
         return c;
     }
 
+    /**
+     * The token a request that passed this handler was made with, for answers that stay open: they hold
+     * it with {@link TokenRegistry#whileValid} and end when it is revoked.
+     */
+    public static TokenRecord token(RoutingContext ctx) {
+        TokenRecord t = ctx.get(TOKEN);
+        if (t == null) {
+            throw new IllegalStateException("should never happen: no token on " + ctx.request().path());
+        }
+        return t;
+    }
+
     static boolean open(String path) {
         return path.equals("/api/v1/cluster") || path.equals(ApiDescription.PATH)
                 || path.startsWith(WorkerGateway.PATH.substring(0, WorkerGateway.PATH.lastIndexOf('/') + 1))
@@ -66,12 +80,13 @@ public final class Authenticator {
             refuse(ctx, "this request needs a token: send 'Authorization: Bearer TOKEN'; " + HOW_TO_GET_ONE);
             return;
         }
-        Caller caller = tokens.authenticate(token).orElse(null);
-        if (caller == null) {
+        TokenRecord record = tokens.find(token).orElse(null);
+        if (record == null) {
             refuse(ctx, "the token is not valid on cluster " + cluster + " (unknown or revoked); " + HOW_TO_GET_ONE);
             return;
         }
-        ctx.put(CALLER, caller);
+        ctx.put(CALLER, record.caller());
+        ctx.put(TOKEN, record);
         ctx.next();
     }
 

@@ -8,6 +8,8 @@ import dev.hpc.head.ChangeListener;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobVisibility;
+import dev.hpc.head.access.TokenRegistry;
+import dev.hpc.head.edge.EdgeSettings;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -48,6 +50,10 @@ import java.util.logging.Logger;
  * jobs, and every job for an operator or admin, as listings show them; other users' jobs with their
  * public attributes only, or not at all when listings are private. Each form of a change is still
  * encoded once per drain, whatever the number of clients.
+ *
+ * <p>A stream lives no longer than the token it was opened with: when that token is revoked (here, or
+ * on the active head and mirrored here) the stream gets a last {@code revoked} event, which the page
+ * shows, and ends (issue #15). Its EventSource then reconnects and is refused with {@code 401}.
  */
 public final class EventStream implements ChangeListener {
     private static final Logger LOG = Logger.getLogger(EventStream.class.getName());
@@ -62,7 +68,7 @@ public final class EventStream implements ChangeListener {
      */
     public record Settings(Duration keepAlive, Duration clusterEvery, Duration retry, int maxPending,
                            int maxWriteQueue) {
-        public static final Settings DEFAULTS = new Settings(Duration.ofSeconds(15), Duration.ofSeconds(1),
+        public static final Settings DEFAULTS = new Settings(EdgeSettings.KEEPALIVE, Duration.ofSeconds(1),
                 Duration.ofSeconds(2), 100_000, 4 * 1024 * 1024);
     }
 
@@ -125,6 +131,7 @@ public final class EventStream implements ChangeListener {
         final HttpServerResponse response;
         final Caller caller;
         long unsent;
+        TokenRegistry.Hold hold;
 
         Client(HttpServerResponse response, Caller caller) {
             this.response = response;
@@ -147,6 +154,8 @@ public final class EventStream implements ChangeListener {
         });
         clients.add(client);
         clientCount.set(clients.size());
+        client.hold = head.tokens().whileValid(Authenticator.token(ctx),
+                why -> context.runOnContext(v -> revoked(client, why)));
         write(client, Buffer.buffer("retry: " + settings.retry().toMillis() + "\n: connected to head "
                 + head.config().name() + "\n\n"));
         sendCluster(client);
@@ -155,6 +164,23 @@ public final class EventStream implements ChangeListener {
     private void remove(Client client) {
         if (clients.remove(client)) {
             clientCount.set(clients.size());
+        }
+        if (client.hold != null) {
+            client.hold.release();
+        }
+    }
+
+    /** On the context: the stream's token was revoked; its last event says so, and it ends. */
+    private void revoked(Client client, String why) {
+        if (!clients.contains(client)) {
+            return;
+        }
+        remove(client);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", "TOKEN_REVOKED");
+        m.put("message", why + ": this stream ends; sign in with a valid token to go on");
+        if (!client.response.closed() && !client.response.ended()) {
+            client.response.end(Buffer.buffer(event(nextId++, "revoked", m).getBytes(StandardCharsets.UTF_8)));
         }
     }
 

@@ -14,6 +14,7 @@ import dev.hpc.api.WireMessage.OutputChunk;
 import dev.hpc.api.WireMessage.ReadOutput;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
+import dev.hpc.head.access.TokenRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -39,7 +40,8 @@ import java.util.logging.Logger;
  * {@code 409 NOT_ALLOWED} when the task has not started, its node is down or has no link to this head;
  * {@code 404 NO_OUTPUT} when the worker has no such file (forgotten, deleted); {@code 504 TIMEOUT} when
  * the worker does not answer in time. Nothing waits on the event loop: the pending reads are a map
- * with a timer each.
+ * with a timer each. A read waiting while its caller's token is revoked is answered {@code 401} at
+ * once, not with the output (issue #15).
  */
 public final class OutputRoutes {
     private static final Logger LOG = Logger.getLogger(OutputRoutes.class.getName());
@@ -63,7 +65,7 @@ public final class OutputRoutes {
     }
 
     private record Pending(String node, Target target, JobOutput.Stream stream, RoutingContext ctx, Context context,
-                           long timer) {
+                           long timer, TokenRegistry.Hold hold) {
     }
 
     private final Vertx vertx;
@@ -182,19 +184,33 @@ public final class OutputRoutes {
                      int limit) {
         String requestId = UUID.randomUUID().toString();
         long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> timedOut(requestId));
-        pending.put(requestId, new Pending(target.node(), target, stream, ctx, context, timer));
+        TokenRegistry.Hold hold = head.tokens().whileValid(Authenticator.token(ctx), why -> revoked(requestId, why));
+        pending.put(requestId, new Pending(target.node(), target, stream, ctx, context, timer, hold));
         boolean sent = link.send(target.node(), new ReadOutput(head.epoch(), requestId, target.attempt().id(),
                 stream.wireName(), offset, limit));
         if (!sent && pending.remove(requestId) != null) {
             vertx.cancelTimer(timer);
+            hold.release();
             ctx.fail(RequestRejected.notAllowed("node " + target.node() + ", which ran " + target.taskName()
                     + ", has no link to head " + head.config().name() + " now; try again in a moment"));
+        }
+    }
+
+    private void revoked(String requestId, String why) {
+        Pending p = pending.remove(requestId);
+        if (p != null) {
+            p.context().runOnContext(v -> {
+                vertx.cancelTimer(p.timer());
+                p.ctx().fail(new RequestRejected(401, "UNAUTHENTICATED", why + " while the output of "
+                        + p.target().taskName() + " was being read; sign in with a valid token"));
+            });
         }
     }
 
     private void timedOut(String requestId) {
         Pending p = pending.remove(requestId);
         if (p != null) {
+            p.hold().release();
             p.context().runOnContext(v -> p.ctx().fail(new RequestRejected(504, "TIMEOUT", "node " + p.node()
                     + ", which ran " + p.target().taskName() + ", did not answer within " + timeout.toMillis()
                     + " ms; it may be overloaded: try again")));
@@ -213,6 +229,7 @@ public final class OutputRoutes {
         if (!pending.remove(chunk.requestId(), p)) {
             return;
         }
+        p.hold().release();
         p.context().runOnContext(v -> {
             vertx.cancelTimer(p.timer());
             respond(p, chunk);

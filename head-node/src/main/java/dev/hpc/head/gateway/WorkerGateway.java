@@ -9,9 +9,9 @@ import dev.hpc.head.EffectSink;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.replication.Witnesses;
 import dev.hpc.head.state.Effect;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
@@ -20,13 +20,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** One WebSocket session per worker, keyed by node name once it has registered. */
+/**
+ * One WebSocket session per worker, keyed by node name once it has registered. A link must complete
+ * its handshake (hello, then a registration with its proof) within the link handshake timeout, or it
+ * is refused and closed: a link that never speaks would otherwise be held for ever (issue #15).
+ */
 public final class WorkerGateway implements EffectSink {
     private static final Logger LOG = Logger.getLogger(WorkerGateway.class.getName());
     public static final String PATH = "/api/v1/workers/link";
     /** WebSocket close code 1008: the worker broke the link's rules (here: did not prove the secret). */
     private static final short POLICY_VIOLATION = 1008;
 
+    private final Vertx vertx;
     private final HeadService head;
     private final Witnesses witnesses;
     private final Clock clock;
@@ -41,7 +46,8 @@ public final class WorkerGateway implements EffectSink {
     /** Who takes the answers to output reads (hpc peek; OutputRoutes): node and answer. */
     private volatile java.util.function.BiConsumer<String, WireMessage.OutputChunk> outputAnswers = (n, c) -> { };
 
-    public WorkerGateway(HeadService head, Witnesses witnesses, Clock clock) {
+    public WorkerGateway(Vertx vertx, HeadService head, Witnesses witnesses, Clock clock) {
+        this.vertx = vertx;
         this.head = head;
         this.witnesses = witnesses;
         this.clock = clock;
@@ -56,10 +62,6 @@ public final class WorkerGateway implements EffectSink {
         for (ServerWebSocket ws : links) {
             send(ws, new WireMessage.Welcome(head.epoch(), head.config().name(), head.config().heartbeatInterval()));
         }
-    }
-
-    public void mount(Router router) {
-        router.get(PATH).handler(this::accept);
     }
 
     /** Who handles spawned commands: their messages, lost links, and what a launch carries for them. */
@@ -82,39 +84,56 @@ public final class WorkerGateway implements EffectSink {
         return true;
     }
 
-    private void accept(RoutingContext ctx) {
-        ctx.request().toWebSocket().onSuccess(ws -> {
-            Optional<ClusterSecret> secret = head.config().linkSecurity().clusterSecret();
-            HeadHandshake handshake = new HeadHandshake(secret);
-            if (secret.isEmpty()) {
-                links.add(ws);
+    /**
+     * The link is upgraded to a WebSocket by the HTTP server itself ({@link #accept}); the route answers
+     * what reaches it without the upgrade.
+     */
+    public void mount(Router router) {
+        router.get(PATH).handler(ctx -> ctx.fail(dev.hpc.head.RequestRejected.badRequest("the worker link is a "
+                + "WebSocket: connect with 'Connection: Upgrade' and 'Upgrade: websocket' (hpc worker does)")));
+    }
+
+    /** A new link, upgraded by the HTTP server at {@link #PATH}. */
+    public void accept(ServerWebSocket ws) {
+        Optional<ClusterSecret> secret = head.config().linkSecurity().clusterSecret();
+        HeadHandshake handshake = new HeadHandshake(secret);
+        if (secret.isEmpty()) {
+            links.add(ws);
+        }
+        String[] node = {""};
+        java.time.Duration limit = head.config().edge().linkHandshakeTimeout();
+        long handshakeTimer = vertx.setTimer(limit.toMillis(), id -> {
+            if (node[0].isEmpty() && !handshake.failed()) {
+                handshake.fail();
+                refuse(ws, "worker at " + ws.remoteAddress() + " did not complete the link's handshake (hello, "
+                        + "then register with its proof) within " + limit.toMillis() + " ms");
             }
-            String[] node = {""};
-            ws.textMessageHandler(text -> {
-                try {
-                    FromWorker message = WireCodec.decodeFromWorker(text);
-                    if (admitted(ws, handshake, message)) {
-                        node[0] = onMessage(ws, node[0], message);
-                    }
-                } catch (HpcException e) {
-                    LOG.warning("bad message from worker " + node[0] + " at " + ws.remoteAddress() + ": "
-                            + e.getMessage());
+        });
+        ws.textMessageHandler(text -> {
+            try {
+                FromWorker message = WireCodec.decodeFromWorker(text);
+                if (admitted(ws, handshake, message)) {
+                    node[0] = onMessage(ws, node[0], message);
                 }
-            });
-            ws.closeHandler(v -> {
-                if (handshake.abandoned()) {
-                    LOG.warning("a worker at " + ws.remoteAddress() + " closed its link before proving the cluster "
-                            + "secret: it did not accept this head's proof; check cluster-secret-file on both");
-                }
-                links.remove(ws);
-                if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
-                    spawnHooks.linkClosed(node[0]);
-                    String name = node[0];
-                    head.linkClosed(name, () -> sessions.containsKey(name));
-                }
-            });
-            ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
-        }).onFailure(e -> LOG.warning("worker link upgrade failed: " + e.getMessage()));
+            } catch (HpcException e) {
+                LOG.warning("bad message from worker " + node[0] + " at " + ws.remoteAddress() + ": "
+                        + e.getMessage());
+            }
+        });
+        ws.closeHandler(v -> {
+            vertx.cancelTimer(handshakeTimer);
+            if (handshake.abandoned()) {
+                LOG.warning("a worker at " + ws.remoteAddress() + " closed its link before proving the cluster "
+                        + "secret: it did not accept this head's proof; check cluster-secret-file on both");
+            }
+            links.remove(ws);
+            if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
+                spawnHooks.linkClosed(node[0]);
+                String name = node[0];
+                head.linkClosed(name, () -> sessions.containsKey(name));
+            }
+        });
+        ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
     }
 
     /**

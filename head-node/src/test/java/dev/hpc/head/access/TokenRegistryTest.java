@@ -161,4 +161,44 @@ class TokenRegistryTest {
         assertTrue(replica.rows.isEmpty());
         assertTrue(heads.authenticate(first).isEmpty());
     }
+
+    /** Issue #15: an answer held with a token ends whichever way the token stops being valid, and only then. */
+    @Test
+    void aHoldEndsWhenItsTokenStopsBeingValidHereOrByMirror() {
+        String alice = registry.create("alice", Role.USER).token();
+        String bob = registry.create("bob", Role.USER).token();
+        List<String> ended = new ArrayList<>();
+        registry.whileValid(registry.find(alice).orElseThrow(), why -> ended.add("alice: " + why));
+        TokenRegistry.Hold released = registry.whileValid(registry.find(bob).orElseThrow(),
+                why -> ended.add("released bob: " + why));
+        released.release();
+        registry.whileValid(registry.find(bob).orElseThrow(), why -> ended.add("bob: " + why));
+
+        registry.revoke("alice");
+        assertEquals(1, ended.size(), ended.toString());
+        assertTrue(ended.get(0).startsWith("alice: token ") && ended.get(0).endsWith(" of alice was revoked"),
+                ended.toString());
+
+        TokenRecord bobs = registry.find(bob).orElseThrow();
+        registry.mirrorRemoved(bobs.id());
+        assertEquals(2, ended.size(), ended.toString());
+        assertEquals("bob: token " + bobs.id() + " of bob was revoked", ended.get(1), "revoked on the active head");
+    }
+
+    @Test
+    void aHoldOnATokenAlreadyGoneEndsAtOnceAndACopyWithoutItEndsTheOthers() {
+        String carol = registry.create("carol", Role.USER).token();
+        TokenRecord record = registry.find(carol).orElseThrow();
+        registry.revoke("carol");
+        List<String> ended = new ArrayList<>();
+        registry.whileValid(record, ended::add);
+        assertEquals(1, ended.size(), "a token revoked between the request's check and the hold");
+
+        String dave = registry.create("dave", Role.USER).token();
+        String erin = registry.create("erin", Role.USER).token();
+        registry.whileValid(registry.find(dave).orElseThrow(), why -> ended.add("dave"));
+        registry.whileValid(registry.find(erin).orElseThrow(), why -> ended.add("erin"));
+        registry.mirrorAll(List.of(registry.find(erin).orElseThrow()));
+        assertEquals(List.of(ended.get(0), "dave"), ended, "the active head's copy lacks dave's token");
+    }
 }

@@ -210,4 +210,45 @@ class EventStreamTest {
             }
         }
     }
+
+    /**
+     * Issue #15: a stream outlived the revocation of its token (still sent job events 20 s later). Now its
+     * last event says the token was revoked, it ends, and reconnecting with the token is refused.
+     */
+    @Test
+    void aStreamEndsWithARevokedEventWhenItsTokenIsRevoked() throws Exception {
+        try (RunningHead head = RunningHead.start(dir, "test")) {
+            String token = head.tokenFor("alice");
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest open = HttpRequest.newBuilder(URI.create(head.baseUrl() + "/api/v1/events?access_token="
+                    + token)).build();
+            HttpResponse<InputStream> stream = client.send(open, HttpResponse.BodyHandlers.ofInputStream());
+            assertEquals(200, stream.statusCode());
+            List<Event> seen = new ArrayList<>();
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                awaitEvent(in, e -> e.name().equals("cluster"), seen);
+                assertEquals(1, head.service().tokens().list().stream().filter(t -> t.user().equals("alice")).count());
+                HttpResponse<String> revoked = head.send("DELETE", "/api/v1/tokens/alice", head.adminToken(), "");
+                assertEquals(200, revoked.statusCode(), revoked.body());
+
+                Event last = awaitEvent(in, e -> e.name().equals("revoked"), seen);
+                JsonFields why = Json.readObject(last.data());
+                assertEquals("TOKEN_REVOKED", why.string("code"));
+                assertTrue(why.string("message").contains("of alice was revoked"), why.string("message"));
+                String rest = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        StringBuilder b = new StringBuilder();
+                        for (String line; (line = in.readLine()) != null; ) {
+                            b.append(line).append('\n');
+                        }
+                        return b.toString();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }).get(15, TimeUnit.SECONDS);
+                assertEquals("", rest.strip(), "nothing follows the revoked event: the stream ended");
+            }
+            assertEquals(401, client.send(open, HttpResponse.BodyHandlers.ofString()).statusCode());
+        }
+    }
 }

@@ -213,6 +213,40 @@ class OutputRoutesTest {
         }
     }
 
+    /** Issue #15: a read still waiting for its worker when the caller's token is revoked is answered 401. */
+    @Test
+    void aReadWaitingWhenItsTokenIsRevokedIs401() throws Exception {
+        String id = runningJob();
+        Vertx vertx = Vertx.vertx();
+        try {
+            java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+            OutputRoutes routes = new OutputRoutes(vertx, head.service(), (node, read) -> {
+                asked.countDown();
+                return true; // and never answers
+            }, Duration.ofMinutes(10));
+            Router router = Router.router(vertx);
+            new Authenticator(head.service().tokens(), "test").mount(router);
+            routes.mount(router);
+            router.route().failureHandler(ctx -> {
+                RequestRejected r = (RequestRejected) ctx.failure();
+                ctx.response().setStatusCode(r.status()).end(Json.write(Map.of("code", r.code(), "message",
+                        r.getMessage())));
+            });
+            HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+            java.util.concurrent.CompletableFuture<HttpResponse<String>> read = HttpClient.newHttpClient().sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/api/v1/jobs/" + id
+                            + "/output")).header("Authorization", "Bearer " + head.tokenFor("alice")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(asked.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "the worker was asked");
+            head.service().tokens().revoke("alice");
+            refused(read.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), 401, "UNAUTHENTICATED",
+                    "token ");
+            assertEquals(0, routes.pendingReads());
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     /** The answer must come from the node asked; a worker's refusal is NO_OUTPUT with its message. */
     @Test
     void onlyTheNodeThatWasAskedMayAnswer() throws Exception {

@@ -25,10 +25,15 @@ final class RawLink implements AutoCloseable {
     private WebSocket socket;
 
     static RawLink open(String wsBase, Optional<SSLContext> tls) throws Exception {
-        RawLink link = new RawLink();
         HttpClient.Builder http = HttpClient.newBuilder();
         tls.ifPresent(http::sslContext);
-        link.socket = http.build().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+        return open(wsBase, http.build());
+    }
+
+    /** A link made by a client the test shares between many links. */
+    static RawLink open(String wsBase, HttpClient http) throws Exception {
+        RawLink link = new RawLink();
+        link.socket = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(URI.create(wsBase + WorkerGateway.PATH), link.listener()).get(10, TimeUnit.SECONDS);
         return link;
     }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 8: a token made or revoked on the active head is accepted or refused by the standby, which
- * keeps it (as a hash) in its own store, so that it holds after a takeover. Two Hazelcast members
+ * keeps it (as a hash) in its own store, so that it holds after a takeover; issue 15: what the
+ * standby holds open with a token ends when the revocation reaches it. Two Hazelcast members
  * and two heads' stores in this JVM, on 127.0.0.1.
  */
 class TokenReplicationTest {
@@ -84,8 +85,14 @@ class TokenReplicationTest {
             assertTrue(heads[1].store().loadTokens().stream().anyMatch(t -> t.hash().equals(Tokens.hash(token))
                     && t.user().equals("alice") && t.role() == Role.OPERATOR), "kept in the standby's own store");
 
+            // issue #15: what a standby holds open with the token ends when the revocation reaches it
+            java.util.concurrent.CompletableFuture<String> endedOnStandby = new java.util.concurrent.CompletableFuture<>();
+            standby.whileValid(standby.find(token).orElseThrow(), endedOnStandby::complete);
+
             active.revoke("alice");
             await("the standby refuses alice's revoked token", () -> standby.authenticate(token).isEmpty());
+            String why = endedOnStandby.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(why.endsWith("of alice was revoked"), why);
             assertTrue(heads[1].store().loadTokens().stream().noneMatch(t -> t.user().equals("alice")));
         } finally {
             for (AutoCloseable c : open) {

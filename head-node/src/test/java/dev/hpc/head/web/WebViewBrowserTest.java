@@ -169,6 +169,25 @@ class WebViewBrowserTest {
         assertTrue(page.text("head-head1").contains("active"));
     }
 
+    /** Issue #15: the page kept showing a revoked user; now its stream ends and the page says why. */
+    @Test
+    void aRevokedTokenEndsThePagesStreamAndThePageSaysSo() throws Exception {
+        String id = head.submit("gina", "mine", List.of());
+        page.setToken(head.tokenFor("gina"));
+        page.awaitUntil("the page says whose token it uses", d -> page.whoami().equals("gina (user)") ? Boolean.TRUE
+                : null);
+        page.awaitJobRow(id);
+
+        assertEquals(200, head.send("DELETE", "/api/v1/tokens/gina", head.adminToken(), "").statusCode());
+        page.awaitUntil("the page shows the token revoked", d -> "revoked".equals(page.connectionState())
+                ? Boolean.TRUE : null);
+        assertEquals("", page.whoami());
+        assertTrue(page.text("login").contains("of gina was revoked"), page.text("login"));
+        page.screenshot("token-revoked");
+        // the page is shared by the tests of this class: it goes on with a valid token, as a user would
+        page.setToken(head.tokenFor("viewer"));
+    }
+
     private static int countOf(String state) throws Exception {
         return (int) dev.hpc.api.Json.readObject(head.get("/api/v1/cluster").body()).object("jobs").longValue(state, 0);
     }
