@@ -302,7 +302,15 @@ public final class HeadService implements AutoCloseable {
                 throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
                         + " is not the active head; ask another head or retry in a moment");
             }
-            return work.get();
+            try {
+                return work.get();
+            } catch (dev.hpc.head.state.HalfAppliedException e) {
+                // a caller's command, like a loop step, that left the state half-applied stops the head
+                LOG.log(Level.SEVERE, "a command left the state half-applied", e);
+                failStop(e.getMessage());
+                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
+                        + " stopped being active; ask another head or retry in a moment");
+            }
         }, stateThread);
     }
 

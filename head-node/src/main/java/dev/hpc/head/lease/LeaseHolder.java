@@ -31,7 +31,8 @@ public final class LeaseHolder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LeaseHolder.class.getName());
 
     /**
-     * What one round of asking gave. {@code lastActiveHead} led last in {@code lastActiveEpoch}, as the voters
+     * What one round of asking gave. {@code highestEpochSeen} is the newest epoch the voters that answered
+     * promised to other heads (0 when none). {@code lastActiveHead} led last in {@code lastActiveEpoch}, as the voters
      * that answered knew it before this round ("" when no head has led yet): any majority includes a voter
      * that was told of the last head to lead, so with a majority of grants this is the last one.
      */
@@ -131,7 +132,9 @@ public final class LeaseHolder implements AutoCloseable {
                     .recover(e -> Future.succeededFuture(Optional.empty())));
         }
         int granted = 0;
-        long highest = askedEpoch;
+        // only what other heads were promised: counting this head's own grants would make every retry ask a
+        // newer epoch, and its own voter write a new promise each second while another head leads
+        long highest = 0;
         long lastActiveEpoch = 0;
         String lastActiveHead = "";
         List<String> refusals = new ArrayList<>();
@@ -150,7 +153,9 @@ public final class LeaseHolder implements AutoCloseable {
                 refusals.add(voters.get(i).getAuthority() + ": no answer");
                 continue;
             }
-            highest = Math.max(highest, a.get().epoch());
+            if (!a.get().holder().equals(head)) {
+                highest = Math.max(highest, a.get().epoch());
+            }
             if (a.get().activeEpoch() > lastActiveEpoch) {
                 lastActiveEpoch = a.get().activeEpoch();
                 lastActiveHead = a.get().activeHead();

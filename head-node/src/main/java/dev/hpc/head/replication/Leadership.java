@@ -320,7 +320,8 @@ public final class Leadership implements AutoCloseable {
         boolean mayLack = !last.isEmpty() && !ledLast && cold;
         if (mayLack && !forceStaleStart) {
             waitingFor = Optional.of(last + ", which led last (epoch " + round.lastActiveEpoch() + ") and may hold "
-                    + "jobs this head's store lacks; start it, or restart this head with --force-stale-start to serve this head's own copy");
+                    + "jobs this head's store lacks; start it, or restart this head with --force-stale-start to "
+                    + "serve this head's own copy");
             l.release();
             LOG.warning("head " + me + " does not lead: it waits for " + waitingFor.get());
             publishSelf();
@@ -471,7 +472,11 @@ public final class Leadership implements AutoCloseable {
         }
         String active = activeHeadName();
         String me = service.config().name();
-        knownActive = active.equals(me) ? "" : active.isEmpty() ? knownActive.equals(me) ? "" : knownActive : active;
+        if (active.equals(me) || active.isEmpty() && knownActive.equals(me)) {
+            knownActive = ""; // this head stepped down: no other head is known to lead yet
+        } else if (!active.isEmpty()) {
+            knownActive = active;
+        }
         publishSelf();
         LOG.info("head " + me + " is STANDBY" + (knownActive.isEmpty() ? "" : "; the active head is " + knownActive));
     }
