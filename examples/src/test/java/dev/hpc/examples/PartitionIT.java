@@ -7,6 +7,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
 import dev.hpc.api.SubmitRequest;
+import dev.hpc.cli.bench.chaos.Forwarder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -31,14 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * DESIGN.md invariant 2, issues 3 and 17: a cut between the two heads only (the workers and the arbiter still
  * reach both) never gives two heads that start tasks. All traffic between the heads, the head cluster's and
- * the leadership lease's, runs through {@link TcpCut} forwarders that the test cuts; the standby loses the
+ * the leadership lease's, runs through {@link Forwarder}s that the test cuts; the standby loses the
  * active head in Hazelcast, asks the voters for the lease, gets only its own vote (the arbiter's lease is
  * still the active head's), and stays standby.
  */
 class PartitionIT {
     private static final Path HOME = Path.of(System.getProperty("hpc.home", "..")).toAbsolutePath().normalize();
     private final List<Process> processes = new ArrayList<>();
-    private final List<TcpCut> cuts = new ArrayList<>();
+    private final List<Forwarder> cuts = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @TempDir
@@ -53,7 +54,7 @@ class PartitionIT {
         for (Process p : processes) {
             p.waitFor(20, TimeUnit.SECONDS);
         }
-        cuts.forEach(TcpCut::close);
+        cuts.forEach(Forwarder::close);
     }
 
     private static int freePort() throws IOException {
@@ -162,7 +163,7 @@ class PartitionIT {
                 "--data-dir", dir.resolve("arbiter").toString(), "--cluster-secret-file", secret.toString()));
         for (int k = 0; k < 2; k++) {
             // each head reaches the other's vote through a forwarder that the cut closes too
-            cuts.add(new TcpCut(apiProxy[k], http[k]));
+            cuts.add(new Forwarder("head" + (2 - k) + ">head" + (k + 1), apiProxy[k], http[k]));
         }
         for (int k = 0; k < 2; k++) {
             String name = "head" + (k + 1);
@@ -171,7 +172,7 @@ class PartitionIT {
             // Each head's forwarder opens only as the head starts: a forwarder that accepts and then
             // resets (its head not yet up) keeps Hazelcast's joiner retrying instead of forming a
             // cluster alone, while a closed port is passed over at once.
-            cuts.add(new TcpCut(proxy[k], peer[k]));
+            cuts.add(new Forwarder("peer>" + name, proxy[k], peer[k]));
             start(name, List.of(java(), "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4", "-jar",
                     HOME.resolve("head-node/target/hpc-head.jar").toString(), "--name", name, "--cluster", cluster,
                     "--bind", "127.0.0.1", "--port", String.valueOf(http[k]), "--data-dir",
@@ -213,7 +214,7 @@ class PartitionIT {
         watcher.setDaemon(true);
         watcher.start();
 
-        cuts.forEach(TcpCut::cut);
+        cuts.forEach(c -> c.cut(Forwarder.CutMode.RESET));
         await("head2 to lose head1 in the head cluster", Duration.ofSeconds(30),
                 () -> "DOWN".equals(view(http[1]).get("head1")));
         Path marks = Files.createDirectories(dir.resolve("marks"));
@@ -231,13 +232,7 @@ class PartitionIT {
         assertEquals(Map.of(), activeSightings, "while cut off, only head1 may be active");
         assertEquals("STANDBY", role(http[1]));
 
-        cuts.forEach(c -> {
-            try {
-                c.heal();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        cuts.forEach(Forwarder::heal);
         await("the head cluster to merge again", Duration.ofSeconds(60),
                 () -> "ACTIVE".equals(view(http[1]).get("head1")) && "STANDBY".equals(view(http[0]).get("head2")));
         watching.set(false);

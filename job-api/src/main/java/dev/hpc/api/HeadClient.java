@@ -278,9 +278,26 @@ public final class HeadClient {
      * always gives the same job while the head remembers it (docs/rest-api.md).
      */
     public Job submit(SubmitRequest request, String idempotencyKey) {
-        JsonFields answer = Json.readObject(call("POST", "/jobs", Json.write(Codec.toMap(request)),
+        return submitAnswer(request, idempotencyKey).job();
+    }
+
+    /**
+     * A head's answer to a submission: the job, and the head that accepted it with the epoch it led in
+     * ({@code ""} and 0 from a head that does not say).
+     */
+    public record Accepted(Job job, String head, long epoch) {
+    }
+
+    /** As {@link #submit(SubmitRequest, String)}, with the head that answered and its epoch. */
+    public Accepted submitAnswer(SubmitRequest request, String idempotencyKey) {
+        JsonFields answer = object(call("POST", "/jobs", Json.write(Codec.toMap(request)),
                 Map.of(IDEMPOTENCY_KEY, idempotencyKey)));
-        return readJob(answer.object("job"));
+        try {
+            return new Accepted(readJob(answer.object("job")), answer.string("head", ""),
+                    answer.longValue("epoch", 0));
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
     }
 
     /** The header that makes a submission safe to send again. */

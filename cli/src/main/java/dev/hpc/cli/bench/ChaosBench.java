@@ -28,11 +28,13 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = {"A fault suite on a local cluster with a standby head, started for the purpose and stopped "
-                + "after: submits short jobs (through the REST client and qsub) while heads are killed and frozen "
-                + "and workers crash on a seeded random schedule, then accounts for every acknowledged job from "
-                + "the lines the jobs themselves wrote.",
+                + "after: submits short jobs (through the REST client and qsub) while heads are killed and frozen, "
+                + "workers crash and network links are cut and healed on a seeded random schedule, then accounts "
+                + "for every acknowledged job from the lines the jobs themselves wrote, and checks that no two heads "
+                + "acknowledged at once.",
                 "Exit code 0 when no job was lost, ran twice at once, completed twice on a live node or was "
-                        + "submitted twice, and every one ended COMPLETED; 1 otherwise."})
+                        + "submitted twice, no head acknowledged out of turn, and every one ended COMPLETED; 1 "
+                        + "otherwise."})
 public final class ChaosBench implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,6 +76,19 @@ public final class ChaosBench implements Callable<Integer> {
             + "them of the active one, SIGCONT after --freeze-for (default ${DEFAULT-VALUE})")
     int freezes;
 
+    @Option(names = "--cuts", paramLabel = "N", defaultValue = "0", description = "network cuts, spread over: "
+            + "between the heads; the active head from every worker; the standby from the other head, the workers "
+            + "and the arbiter (clients still reach it); the active head from all of them. Each drops or resets "
+            + "its links (drawn) for about --cut-for, then heals. With any, the daemons reach each other through "
+            + "forwarders on ports P+200 on (default ${DEFAULT-VALUE})")
+    int cuts;
+
+    @Option(names = "--cut-for", paramLabel = "TIME", defaultValue = "8s", converter = DurationText.class,
+            description = "how long a cut lasts, drawn from half to one and a half of it; past the lease, the head "
+                    + "timeout (3 s each by default) and the node timeout (5 s), an isolated active head is "
+                    + "replaced and cut workers go down (default ${DEFAULT-VALUE})")
+    Duration cutFor;
+
     @Option(names = "--interval", paramLabel = "TIME", defaultValue = "3s", converter = DurationText.class,
             description = "mean pause between the cluster's recovery and the next fault, drawn from half to one and "
                     + "a half of it (default ${DEFAULT-VALUE})")
@@ -94,7 +109,8 @@ public final class ChaosBench implements Callable<Integer> {
     Long seed;
 
     @Option(names = "--port", paramLabel = "P", description = "HTTP port of the first head; the second and the "
-            + "arbiter take P+1 and P+2, the head cluster P+100 and P+101 (default: free ports)")
+            + "arbiter take P+1 and P+2, the head cluster P+100 and P+101, with --cuts the forwarders P+200 to "
+            + "P+205+2*workers (default: free ports)")
     Integer port;
 
     @Option(names = "--timeout", paramLabel = "TIME", defaultValue = "120s", converter = DurationText.class,
@@ -124,8 +140,8 @@ public final class ChaosBench implements Callable<Integer> {
         err.flush();
         Path work = workDir();
         ChaosSettings settings = new ChaosSettings(LocalCommand.hpcHome(), work, port != null ? port : 0, workers,
-                cores, jobs, duration, submitters, qsubEvery, headKills, workerKills, freezes, interval, freezeFor,
-                restartAfter, theSeed, timeout, drainTimeout, List.of());
+                cores, jobs, duration, submitters, qsubEvery, headKills, workerKills, freezes, cuts, interval,
+                freezeFor, cutFor, restartAfter, theSeed, timeout, drainTimeout, List.of());
         ChaosResult result;
         try {
             result = ChaosSuite.run(settings, err);

@@ -130,7 +130,6 @@ public final class LocalCluster {
         ensureAdminToken();
         List<String> secret = List.of("--cluster-secret-file", clusterSecret().toString());
         // Two heads need a third voter for their leadership lease: the arbiter, on the port after the heads'.
-        List<String> voters = new ArrayList<>(heads);
         int arbiterPort = spec.port() + spec.heads();
         if (spec.heads() > 1) {
             if (!portFree(BIND, arbiterPort)) {
@@ -138,7 +137,6 @@ public final class LocalCluster {
                         + "with --port (the arbiter of the heads' leadership lease listens on the port after the "
                         + "heads')");
             }
-            voters.add(BIND + ":" + arbiterPort);
         }
         try {
             if (spec.heads() > 1) {
@@ -158,9 +156,9 @@ public final class LocalCluster {
                         "--admin-token-file", adminTokenFile().toString()));
                 args.addAll(secret);
                 if (spec.heads() > 1) {
-                    args.addAll(List.of("--voters", String.join(",", voters)));
+                    args.addAll(List.of("--voters", String.join(",", voters(spec, name, heads, arbiterPort))));
                 }
-                args.addAll(substitute(spec.headArgs(), name, k, port, heads));
+                args.addAll(substitute(spec.headArgs(), name, k, port, heads, spec.routes()));
                 List<String> command = javaCommand(spec, List.of("-Djava.util.concurrent.ForkJoinPool.common"
                         + ".parallelism=4"), spec.headJar(), args);
                 info = info.plus(launch(new Daemon(name, Daemon.Role.HEAD, BIND + ":" + port, 0, log(name),
@@ -169,7 +167,11 @@ public final class LocalCluster {
             }
             for (int k = 1; k <= spec.workers(); k++) {
                 String name = "node" + k;
-                List<String> args = new ArrayList<>(List.of("--name", name, "--heads", String.join(",", heads),
+                List<String> routed = new ArrayList<>();
+                for (int j = 0; j < heads.size(); j++) {
+                    routed.add(spec.routes().address(name, "head" + (j + 1), LocalSpec.Port.API, heads.get(j)));
+                }
+                List<String> args = new ArrayList<>(List.of("--name", name, "--heads", String.join(",", routed),
                         "--cores", String.valueOf(spec.coresPerWorker()), "--spool-dir",
                         dataDir(name).toString()));
                 args.addAll(secret);
@@ -177,7 +179,7 @@ public final class LocalCluster {
                     // a local cluster is a personal one: its user submits, and here that user is root
                     args.add("--allow-root-jobs");
                 }
-                args.addAll(substitute(spec.workerArgs(), name, k, 0, heads));
+                args.addAll(substitute(spec.workerArgs(), name, k, 0, heads, spec.routes()));
                 List<String> command = javaCommand(spec, List.of(), spec.workerJar(), args);
                 info = info.plus(launch(new Daemon(name, Daemon.Role.WORKER, "", 0, log(name), command,
                         Instant.EPOCH)));
@@ -271,20 +273,50 @@ public final class LocalCluster {
         return dir.resolve(name + ".log");
     }
 
+    /**
+     * Head {@code name}'s voters: its own address (a head always reaches itself), the other heads' and the
+     * arbiter's, each as {@code spec.routes()} gives it.
+     */
+    private static List<String> voters(LocalSpec spec, String name, List<String> heads, int arbiterPort) {
+        List<String> out = new ArrayList<>();
+        for (int j = 0; j < heads.size(); j++) {
+            String other = "head" + (j + 1);
+            out.add(other.equals(name) ? heads.get(j)
+                    : spec.routes().address(name, other, LocalSpec.Port.API, heads.get(j)));
+        }
+        out.add(spec.routes().address(name, ARBITER, LocalSpec.Port.API, BIND + ":" + arbiterPort));
+        return out;
+    }
+
     static List<String> substitute(List<String> args, String name, int index, int port, List<String> heads) {
+        return substitute(args, name, index, port, heads, LocalSpec.Routes.DIRECT);
+    }
+
+    static List<String> substitute(List<String> args, String name, int index, int port, List<String> heads,
+                                   LocalSpec.Routes routes) {
+        List<String> peers = new ArrayList<>();
+        for (int j = 0; j < heads.size(); j++) {
+            String head = "head" + (j + 1);
+            String direct = peerAddress(heads.get(j));
+            peers.add(head.equals(name) ? routes.address("", head, LocalSpec.Port.PEER, direct)
+                    : routes.address(name, head, LocalSpec.Port.PEER, direct));
+        }
+        String published = port == 0 ? "" : routes.address("", name, LocalSpec.Port.PEER,
+                BIND + ":" + (port + PEER_PORT_OFFSET));
         List<String> out = new ArrayList<>();
         for (String a : args) {
-            List<String> peers = new ArrayList<>();
-            for (String h : heads) {
-                int colon = h.lastIndexOf(':');
-                peers.add(h.substring(0, colon) + ":" + (Integer.parseInt(h.substring(colon + 1)) + PEER_PORT_OFFSET));
-            }
             out.add(a.replace("{name}", name).replace("{index}", String.valueOf(index))
                     .replace("{port}", String.valueOf(port)).replace("{heads}", String.join(",", heads))
                     .replace("{peerPort}", String.valueOf(port + PEER_PORT_OFFSET))
+                    .replace("{peerAddress}", published)
                     .replace("{peers}", String.join(",", peers)));
         }
         return out;
+    }
+
+    private static String peerAddress(String head) {
+        int colon = head.lastIndexOf(':');
+        return head.substring(0, colon) + ":" + (Integer.parseInt(head.substring(colon + 1)) + PEER_PORT_OFFSET);
     }
 
     /**

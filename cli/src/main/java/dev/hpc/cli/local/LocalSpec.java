@@ -23,13 +23,40 @@ import java.util.Optional;
  * @param headArgs       extra arguments of every head; {@code {name}}, {@code {port}}, {@code {index}}
  *                       (1-based) and {@code {heads}} (every head's address, comma-separated) are replaced
  *                       ({@code {peerPort}} and {@code {peers}} are the same for the head cluster's
- *                       ports, which are the HTTP ports plus {@link LocalCluster#PEER_PORT_OFFSET})
+ *                       ports, which are the HTTP ports plus {@link LocalCluster#PEER_PORT_OFFSET};
+ *                       {@code {peers}} goes through {@code routes}, and {@code {peerAddress}} is the
+ *                       address the head is published at in the head cluster)
  * @param workerArgs     extra arguments of every worker, with {@code {name}}, {@code {index}} and
  *                       {@code {heads}} replaced
+ * @param routes         the address each daemon is given for another: the direct one, or a forwarder's in
+ *                       between that a fault suite can cut ({@code hpc bench chaos}); see {@link Routes}
  */
 public record LocalSpec(Path hpcHome, Optional<Path> configFile, String cluster, int port, int heads, int workers,
                         int coresPerWorker, Duration readyTimeout, List<String> jvmArgs, List<String> headArgs,
-                        List<String> workerArgs) {
+                        List<String> workerArgs, Routes routes) {
+    /** Which port of a daemon a route leads to. */
+    public enum Port {
+        /** The HTTP port: a head's API, lease voter and worker link, or the arbiter's voter. */
+        API,
+        /** A head's port in the head cluster ({@code {peerPort}}). */
+        PEER
+    }
+
+    /**
+     * The address daemon {@code from} is given to reach {@code port} of daemon {@code to}, whose own address is
+     * {@code direct}. Used for a head's voters ({@code --voters}: the other heads and the arbiter), a worker's
+     * heads ({@code --heads}), and the head cluster ({@code {peers}}, and {@code {peerAddress}}, the address a
+     * head is published at, asked with {@code from} empty: one address for every other head). A head always
+     * reaches itself directly.
+     */
+    @FunctionalInterface
+    public interface Routes {
+        /** Every daemon reaches every other at its own address. */
+        Routes DIRECT = (from, to, port, direct) -> direct;
+
+        String address(String from, String to, Port port, String direct);
+    }
+
     public static final int DEFAULT_PORT = 8640;
     public static final String DEFAULT_CLUSTER = "local";
 
@@ -37,6 +64,7 @@ public record LocalSpec(Path hpcHome, Optional<Path> configFile, String cluster,
         jvmArgs = List.copyOf(jvmArgs);
         headArgs = List.copyOf(headArgs);
         workerArgs = List.copyOf(workerArgs);
+        java.util.Objects.requireNonNull(routes, "routes");
         if (port < 1 || port + heads - 1 > 65535) {
             throw new IllegalArgumentException("port must be from 1 to 65535, got " + port);
         }
@@ -55,57 +83,62 @@ public record LocalSpec(Path hpcHome, Optional<Path> configFile, String cluster,
     public static LocalSpec defaults(Path hpcHome) {
         return new LocalSpec(hpcHome, Optional.empty(), DEFAULT_CLUSTER, DEFAULT_PORT, 1, 2,
                 Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(60), List.of(),
-                List.of(), List.of());
+                List.of(), List.of(), Routes.DIRECT);
     }
 
     public LocalSpec withConfigFile(Path p) {
         return new LocalSpec(hpcHome, Optional.of(p), cluster, port, heads, workers, coresPerWorker, readyTimeout,
-                jvmArgs, headArgs, workerArgs);
+                jvmArgs, headArgs, workerArgs, routes);
     }
 
     public LocalSpec withCluster(String c) {
         return new LocalSpec(hpcHome, configFile, c, port, heads, workers, coresPerWorker, readyTimeout, jvmArgs,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withPort(int p) {
         return new LocalSpec(hpcHome, configFile, cluster, p, heads, workers, coresPerWorker, readyTimeout, jvmArgs,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withHeads(int h) {
         return new LocalSpec(hpcHome, configFile, cluster, port, h, workers, coresPerWorker, readyTimeout, jvmArgs,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withWorkers(int w) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, w, coresPerWorker, readyTimeout, jvmArgs,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withCoresPerWorker(int c) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, c, readyTimeout, jvmArgs, headArgs,
-                workerArgs);
+                workerArgs, routes);
     }
 
     public LocalSpec withReadyTimeout(Duration d) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, coresPerWorker, d, jvmArgs,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withJvmArgs(List<String> a) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, coresPerWorker, readyTimeout, a,
-                headArgs, workerArgs);
+                headArgs, workerArgs, routes);
     }
 
     public LocalSpec withHeadArgs(List<String> a) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, coresPerWorker, readyTimeout,
-                jvmArgs, a, workerArgs);
+                jvmArgs, a, workerArgs, routes);
     }
 
     public LocalSpec withWorkerArgs(List<String> a) {
         return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, coresPerWorker, readyTimeout,
-                jvmArgs, headArgs, a);
+                jvmArgs, headArgs, a, routes);
+    }
+
+    public LocalSpec withRoutes(Routes r) {
+        return new LocalSpec(hpcHome, configFile, cluster, port, heads, workers, coresPerWorker, readyTimeout,
+                jvmArgs, headArgs, workerArgs, r);
     }
 
     public Path headJar() {

@@ -226,4 +226,19 @@ class LocalClusterTest {
                         "{port}"), "head2", 2, 9000, List.of("a:1", "b:2")));
         assertEquals(Map.of(), ConfigFile.read(Path.of("/nonexistent/config")));
     }
+
+    @Test
+    void routesGiveEachHeadTheOtherHeadsClusterAddressAndItsOwnPublishedOne() {
+        LocalSpec.Routes routes = (from, to, port, direct) -> port == LocalSpec.Port.PEER
+                ? "fwd:" + to : direct;
+
+        assertEquals(List.of("--peers", "fwd:head1,fwd:head2", "--peer-public-address", "fwd:head2",
+                        "--peer-port", "9101"),
+                LocalCluster.substitute(List.of("--peers", "{peers}", "--peer-public-address", "{peerAddress}",
+                        "--peer-port", "{peerPort}"), "head2", 2, 9001, List.of("127.0.0.1:9000",
+                        "127.0.0.1:9001"), routes));
+        assertEquals(List.of("127.0.0.1:9100,127.0.0.1:9101", "127.0.0.1:9101"),
+                LocalCluster.substitute(List.of("{peers}", "{peerAddress}"), "head2", 2, 9001,
+                        List.of("127.0.0.1:9000", "127.0.0.1:9001")));
+    }
 }

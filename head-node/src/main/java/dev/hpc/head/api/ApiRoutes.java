@@ -109,6 +109,9 @@ public final class ApiRoutes {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
             m.put("job", shown(caller, job));
+            // who acknowledged, in which term: a fault test checks that no two heads acknowledge at once
+            m.put("head", head.config().name());
+            m.put("epoch", head.epoch());
             return m;
         }, 201);
     }

@@ -19,8 +19,11 @@ import java.util.TreeSet;
  * finding come out.
  */
 public final class ChaosAccount {
-    /** The tally per route and in all, and what was found, one line per finding naming the job. */
-    public record Result(Map<Submission.Route, Tally> byRoute, Tally total, List<String> findings) {
+    /**
+     * The tally per route and in all, what was found, one line per finding naming the job, and who acknowledged
+     * in which epoch.
+     */
+    public record Result(Map<Submission.Route, Tally> byRoute, Tally total, List<String> findings, AckOrder.Result acks) {
         public Result {
             byRoute = Map.copyOf(byRoute);
             findings = List.copyOf(findings);
@@ -29,10 +32,10 @@ public final class ChaosAccount {
 
     private final Map<String, Marks> marks;
     private final Map<Long, HeadView> jobs;
-    private final List<NodeKill> kills;
+    private final List<NodeLoss> kills;
     private final List<String> findings = new ArrayList<>();
 
-    private ChaosAccount(Map<String, Marks> marks, Map<Long, HeadView> jobs, List<NodeKill> kills) {
+    private ChaosAccount(Map<String, Marks> marks, Map<Long, HeadView> jobs, List<NodeLoss> kills) {
         this.marks = marks;
         this.jobs = jobs;
         this.kills = kills;
@@ -42,17 +45,23 @@ public final class ChaosAccount {
      * @param submissions every submission sent
      * @param marks       the marker file of each submission, by its name (missing: the body never started)
      * @param jobs        every job the head knows at the end, by number
-     * @param kills       every worker crash
+     * @param kills       every worker crashed, or cut from the active head
      */
     public static Result account(List<Submission> submissions, Map<String, Marks> marks, Map<Long, HeadView> jobs,
-                                 List<NodeKill> kills) {
+                                 List<NodeLoss> kills) {
         ChaosAccount a = new ChaosAccount(marks, jobs, kills);
+        AckOrder.Result acks = AckOrder.check(submissions);
+        a.findings.addAll(acks.findings());
         Map<Submission.Route, Tally> byRoute = new EnumMap<>(Submission.Route.class);
         for (Submission s : submissions) {
-            byRoute.merge(s.route(), a.one(s), Tally::plus);
+            Tally t = a.one(s);
+            boolean attributed = s.acknowledged() && s.ack().map(Ack::attributed).orElse(false);
+            int outOfTurn = acks.outOfTurn().contains(s.name()) ? 1 : 0;
+            t = t.plus(new Tally(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, attributed ? 1 : 0, outOfTurn));
+            byRoute.merge(s.route(), t, Tally::plus);
         }
         Tally total = byRoute.values().stream().reduce(Tally.zero(), Tally::plus);
-        return new Result(byRoute, total, a.findings);
+        return new Result(byRoute, total, a.findings, acks);
     }
 
     private Tally one(Submission s) {
@@ -66,7 +75,7 @@ public final class ChaosAccount {
                 findings.add("SUBMITTED TWICE: " + s.name() + " (" + s.route() + ", gave up: " + s.error() + ") made jobs "
                         + numbers);
             }
-            return new Tally(1, 0, 1, numbers.isEmpty() ? 0 : 1, 0, 0, 0, 0, 0, twice, 0, 0, 0, malformed);
+            return new Tally(1, 0, 1, numbers.isEmpty() ? 0 : 1, 0, 0, 0, 0, 0, twice, 0, 0, 0, malformed, 0, 0);
         }
         long number = s.jobNumber().getAsLong();
         String id = s.name() + " (" + s.route() + ", job " + s.jobId().orElseThrow() + ")";
@@ -110,7 +119,7 @@ public final class ChaosAccount {
             findings.add("COMPLETED TWICE, NODE ALIVE: " + id + ": " + describe(runs));
         }
         return new Tally(1, 1, 0, 0, completed ? 1 : 0, twice[1] > 0 ? 0 : twice[0], lost, overlap,
-                twice[1] > 0 ? 1 : 0, submittedTwice, notTerminal, notCompleted, missing, malformed);
+                twice[1] > 0 ? 1 : 0, submittedTwice, notTerminal, notCompleted, missing, malformed, 0, 0);
     }
 
     /** Every job number that belongs to the submission: the acknowledged one, and any with its name, key or file. */
@@ -139,17 +148,22 @@ public final class ChaosAccount {
         return b.toString();
     }
 
-    /** The end of a run: its end line, else the first crash of its node after it started, else never. */
+    /**
+     * The end of a run: its end line, else the first loss of its node after it started, else never. A run on a
+     * node cut from the active head ended at the cut whatever it wrote later: it ran on unseen, and the head,
+     * which cannot tell a cut from a crash, rightly ran it again elsewhere.
+     */
     private long endOf(Execution e) {
-        if (e.endNs().isPresent()) {
-            return e.endNs().getAsLong();
-        }
-        return crashAfter(e).orElse(Long.MAX_VALUE);
+        long end = e.endNs().isPresent() ? e.endNs().getAsLong() : crashAfter(e).orElse(Long.MAX_VALUE);
+        OptionalLong cut = kills.stream().filter(k -> k.cause() == NodeLoss.Cause.CUT && k.node().equals(e.node())
+                && k.wallNs() >= e.startNs()).mapToLong(NodeLoss::wallNs).min();
+        return cut.isPresent() ? Math.min(end, cut.getAsLong()) : end;
     }
 
+    /** The first loss (crash or cut) of the run's node after it started. */
     private OptionalLong crashAfter(Execution e) {
         return kills.stream().filter(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs())
-                .mapToLong(NodeKill::wallNs).min();
+                .mapToLong(NodeLoss::wallNs).min();
     }
 
     private boolean overlaps(List<Execution> runs) {
@@ -203,7 +217,7 @@ public final class ChaosAccount {
             }
             b.append("attempt ").append(e.attempt()).append(" on ").append(e.node()).append(" [").append(e.startNs())
                     .append(", ").append(e.endNs().isPresent() ? String.valueOf(e.endNs().getAsLong())
-                            : crashAfter(e).isPresent() ? "crashed " + crashAfter(e).getAsLong() : "no end").append(']');
+                            : crashAfter(e).isPresent() ? "node lost " + crashAfter(e).getAsLong() : "no end").append(']');
         }
         return b.toString();
     }

@@ -27,34 +27,54 @@ final class ChaosCluster {
     static final String HEAD2 = "head2";
     static final List<String> HEADS = List.of(HEAD1, HEAD2);
     private static final List<String> STANDBY_HEAD_ARGS = List.of("--peers", "{peers}", "--peer-port", "{peerPort}");
+    /** With cuts, the other head reaches this one's head cluster port through a forwarder: it is published so. */
+    private static final List<String> ROUTED_HEAD_ARGS = List.of("--peers", "{peers}", "--peer-port", "{peerPort}",
+            "--peer-public-address", "{peerAddress}");
     /** A status question to one head: a frozen head must not hold the injector long. */
     private static final HeadClient.Settings ONE_TRY = new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMillis(10));
 
     private final LocalCluster local;
     private final LocalClusterInfo info;
+    private final Optional<ChaosNetwork> network;
     private final Map<String, HeadClient> perHead = new LinkedHashMap<>();
 
-    private ChaosCluster(LocalCluster local, LocalClusterInfo info) {
+    private ChaosCluster(LocalCluster local, LocalClusterInfo info, Optional<ChaosNetwork> network) {
         this.local = local;
         this.info = info;
+        this.network = network;
         for (String h : HEADS) {
             perHead.put(h, new HeadClient(List.of(address(h)), local.adminToken(), ONE_TRY));
         }
     }
 
-    /** Starts the cluster in {@code s.dir()/cluster}; on failure nothing is left running. */
+    /**
+     * Starts the cluster in {@code s.dir()/cluster}; with cuts, its links run through a {@link ChaosNetwork} from
+     * port P+{@value ChaosSettings#LINK_PORT_OFFSET} on. On failure nothing is left running.
+     */
     static ChaosCluster start(ChaosSettings s, LocalCluster local) {
         String name = "chaos" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+        int links = s.cuts() > 0 ? ChaosNetwork.links(s.workers()) : 0;
         for (int attempt = 1; ; attempt++) {
-            int port = s.port() != 0 ? s.port() : freeBasePort();
-            LocalSpec spec = LocalSpec.defaults(s.hpcHome()).withHeads(2).withHeadArgs(STANDBY_HEAD_ARGS)
+            int port = s.port() != 0 ? s.port() : freeBasePort(links);
+            if (s.port() != 0) {
+                checkLinkPorts(port, links);
+            }
+            Optional<ChaosNetwork> network = links > 0
+                    ? Optional.of(new ChaosNetwork(port + ChaosSettings.LINK_PORT_OFFSET, s.workers()))
+                    : Optional.empty();
+            LocalSpec spec = LocalSpec.defaults(s.hpcHome()).withHeads(2)
+                    .withHeadArgs(network.isPresent() ? ROUTED_HEAD_ARGS : STANDBY_HEAD_ARGS)
                     .withWorkers(s.workers()).withCoresPerWorker(s.cores()).withPort(port).withCluster(name)
                     .withJvmArgs(s.daemonJvmArgs()).withReadyTimeout(s.stepTimeout().compareTo(Duration.ofSeconds(90))
                             > 0 ? s.stepTimeout() : Duration.ofSeconds(90));
+            if (network.isPresent()) {
+                spec = spec.withRoutes(network.get());
+            }
             try {
-                return new ChaosCluster(local, local.start(spec));
+                return new ChaosCluster(local, local.start(spec), network);
             } catch (HpcException e) {
+                network.ifPresent(ChaosNetwork::close);
                 // another process may have taken a free port between the probe and the start
                 if (s.port() != 0 || attempt >= 3 || !String.valueOf(e.getMessage()).contains("is taken")) {
                     throw e;
@@ -63,16 +83,55 @@ final class ChaosCluster {
         }
     }
 
-    /** A port P with P, P+1 (the heads), P+2 (the arbiter), P+100 and P+101 (the head cluster) free. */
-    static int freeBasePort() {
+    /**
+     * A port P with P, P+1 (the heads), P+2 (the arbiter), P+100 and P+101 (the head cluster) free, and
+     * {@code links} ports from P+{@value ChaosSettings#LINK_PORT_OFFSET} on for the cuts' forwarders.
+     */
+    static int freeBasePort(int links) {
         for (int i = 0; i < 500; i++) {
             int p = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
             if (Stream.of(p, p + 1, p + 2, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
-                    .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))) {
+                    .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))
+                    && java.util.stream.IntStream.range(0, links).allMatch(k -> LocalCluster.portFree("127.0.0.1",
+                    p + ChaosSettings.LINK_PORT_OFFSET + k))) {
                 return p;
             }
         }
-        throw new HpcException("found no free ports P to P+2, P+100 and P+101 between 20000 and 30101: give --port");
+        throw new HpcException("found no free ports P to P+2, P+100 and P+101" + (links > 0 ? " and P+"
+                + ChaosSettings.LINK_PORT_OFFSET + " to P+" + (ChaosSettings.LINK_PORT_OFFSET + links - 1) : "")
+                + " between 20000 and 30000: give --port");
+    }
+
+    private static void checkLinkPorts(int port, int links) {
+        for (int k = 0; k < links; k++) {
+            int q = port + ChaosSettings.LINK_PORT_OFFSET + k;
+            if (!LocalCluster.portFree("127.0.0.1", q)) {
+                throw new HpcException("port " + q + " on 127.0.0.1 is taken: choose another --port (with --cuts, P+"
+                        + ChaosSettings.LINK_PORT_OFFSET + " to P+" + (ChaosSettings.LINK_PORT_OFFSET + links - 1)
+                        + " carry the links between the daemons)");
+            }
+        }
+    }
+
+    /**
+     * Cuts the links a {@code kind} of cut breaks, given the roles the heads hold now; returns them, for
+     * {@link #heal}.
+     */
+    List<Forwarder> cut(FaultKind kind, Forwarder.CutMode mode, String active) {
+        ChaosNetwork n = network.orElseThrow(() -> new HpcException("the cluster was started without --cuts: "
+                + "its daemons' links cannot be cut"));
+        List<Forwarder> links = n.linksOf(kind, active, other(active), workers());
+        links.forEach(f -> f.cut(mode));
+        return links;
+    }
+
+    static void heal(List<Forwarder> links) {
+        links.forEach(Forwarder::heal);
+    }
+
+    /** Closes the forwarders; after the daemons are stopped. */
+    void closeNetwork() {
+        network.ifPresent(ChaosNetwork::close);
     }
 
     String name() {
@@ -180,7 +239,7 @@ final class ChaosCluster {
     }
 
     /** Crashes a worker's whole machine: its agent and every process of its tasks; see {@link NodeCrash}. */
-    NodeKill crash(String worker) {
+    NodeLoss crash(String worker) {
         Daemon d = info.daemon(worker).orElseThrow(() -> new HpcException("no worker " + worker));
         long pid = local.info().flatMap(i -> i.daemon(worker)).map(Daemon::pid).orElse(d.pid());
         if (!alive(worker)) {
@@ -189,7 +248,7 @@ final class ChaosCluster {
         local.freeze(worker, true);
         long at = NodeCrash.killTree(pid);
         Poll.until(worker + " exits after SIGKILL", Duration.ofSeconds(10), () -> !alive(worker));
-        return new NodeKill(worker, at);
+        return new NodeLoss(worker, at);
     }
 
     /** The last lines of every daemon's log, for a failure message. */

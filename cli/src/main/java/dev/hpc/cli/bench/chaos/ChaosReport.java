@@ -22,11 +22,12 @@ public final class ChaosReport {
         StringBuilder s = new StringBuilder();
         ChaosSettings st = r.settings();
         s.append(String.format(Locale.ROOT, "seed %d: %d jobs of %d ms (every %s through qsub), %d workers of %d cores;"
-                        + " %d head kills, %d worker crashes, %d freezes of %d ms; cluster %s; %.1f s%n%n",
+                        + " %d head kills, %d worker crashes, %d freezes of %d ms, %d cuts of about %d ms; cluster %s;"
+                        + " %.1f s%n%n",
                 st.seed(), st.jobs(), st.jobDuration().toMillis(), st.qsubEvery() == 0 ? "none" : ordinal(st.qsubEvery()),
                 st.workers(), st.cores(), st.headKills(), st.workerKills(), st.freezes(), st.freezeFor().toMillis(),
-                r.cluster(), r.wallMs() / 1000.0));
-        faults(s, r.faults());
+                st.cuts(), st.cutFor().toMillis(), r.cluster(), r.wallMs() / 1000.0));
+        faults(s, r.faults(), r.account().acks());
         s.append('\n');
         takeovers(s, r.faults());
         s.append('\n');
@@ -49,14 +50,21 @@ public final class ChaosReport {
         return k == 1 ? "one" : k == 2 ? "second one" : k + "th";
     }
 
-    private static void faults(StringBuilder s, List<FaultRecord> faults) {
-        String row = "%-4s %-20s %-7s %9s %-13s %12s %10s%n";
-        s.append(String.format(Locale.ROOT, row, "#", "FAULT", "TARGET", "AT s", "AT (UTC)", "ACCEPTED ms",
-                "WHOLE ms"));
+    /**
+     * One line per fault; ACKED BY names every head@epoch whose acknowledgement came back between the fault and the
+     * cluster being whole again (a takeover shows two, one after the other).
+     */
+    private static void faults(StringBuilder s, List<FaultRecord> faults, AckOrder.Result acks) {
+        String row = "%-4s %-23s %-7s %-11s %9s %-13s %12s %10s  %s%n";
+        s.append(String.format(Locale.ROOT, row, "#", "FAULT", "TARGET", "CUT ms", "AT s", "AT (UTC)", "ACCEPTED ms",
+                "WHOLE ms", "ACKED BY"));
         for (FaultRecord f : faults) {
+            List<String> who = acks.between(f.atMs(), f.atMs() + f.recoveredMs());
             s.append(String.format(Locale.ROOT, row, f.fault().number(), f.fault().kind().label(), f.target(),
+                    f.fault().cut().map(m -> m.label() + " " + f.fault().hold().toMillis()).orElse("-"),
                     String.format(Locale.ROOT, "%.1f", f.atMs() / 1000.0), CLOCK.format(f.at()),
-                    f.acceptedMs() >= 0 ? f.acceptedMs() : "-", f.recoveredMs()));
+                    f.acceptedMs() >= 0 ? f.acceptedMs() : "-", f.recoveredMs(),
+                    who.isEmpty() ? "-" : String.join(" ", who)));
         }
     }
 
@@ -108,6 +116,8 @@ public final class ChaosReport {
         s.append(String.format(Locale.ROOT, row, h.toArray()));
         rows(s, row, by, a.total(), Tally::counts);
         rows(s, row, by, a.total(), Tally::bad);
+        s.append("ACKNOWLEDGED BY (head@epoch): ").append(a.acks().byEpoch().isEmpty() ? "-"
+                : String.join(" ", a.acks().byEpoch())).append('\n');
     }
 
     private static void rows(StringBuilder s, String row, Map<Submission.Route, Tally> by, Tally total,

@@ -38,14 +38,15 @@ public final class ChaosSuite {
     }
 
     public static ChaosResult run(ChaosSettings s, PrintWriter log) {
-        List<Fault> schedule = FaultSchedule.plan(s.seed(), s.headKills(), s.workerKills(), s.freezes(),
-                s.interval(), s.workers());
+        List<Fault> schedule = FaultSchedule.plan(s.seed(), s.headKills(), s.workerKills(), s.freezes(), s.cuts(),
+                s.interval(), s.cutFor(), s.workers());
         LocalCluster local = new LocalCluster(s.dir().resolve("cluster"));
         Thread hook = new Thread(() -> emergencyStop(local), "chaos-emergency-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         QsubRunner qsub = null;
+        ChaosCluster cluster = null;
         try {
-            ChaosCluster cluster = ChaosCluster.start(s, local);
+            cluster = ChaosCluster.start(s, local);
             long up = System.nanoTime();
             say(log, "cluster " + cluster.name() + " up: heads " + cluster.heads() + ", workers " + cluster.workers()
                     + ", logs in " + local.dir() + "; seed " + s.seed());
@@ -55,7 +56,7 @@ public final class ChaosSuite {
             HeadClient patient = cluster.client(HeadClient.Settings.defaults().withMaxWait(s.stepTimeout()));
             Submitter.JobFiles files = new Submitter.JobFiles(s.dir().resolve("jobs"), s.jobDuration());
             Gate gate = new Gate(s.jobs(), schedule.size());
-            Submitter submitter = new Submitter(s, files, patient, qsub, gate, log);
+            Submitter submitter = new Submitter(s, files, patient, qsub, gate, log, up);
             FaultInjector injector = new FaultInjector(s, cluster, schedule, submitter, gate, log, up);
             Thread faults = new Thread(injector, "chaos-faults");
             faults.start();
@@ -74,8 +75,8 @@ public final class ChaosSuite {
             }
             Map<Long, HeadView> views = headViews(patient, sent);
             Map<String, Marks> marks = marks(files.marksDir());
-            ChaosAccount.Result account = ChaosAccount.account(sent, marks, views, injector.nodeKills());
-            keepRawData(s.dir(), sent, injector.nodeKills(), account);
+            ChaosAccount.Result account = ChaosAccount.account(sent, marks, views, injector.nodeLosses());
+            keepRawData(s.dir(), sent, injector.nodeLosses(), account);
             return new ChaosResult(s, cluster.name(), schedule, injector.records(), injector.exits(), account, failure,
                     (System.nanoTime() - up) / 1_000_000);
         } catch (InterruptedException e) {
@@ -89,6 +90,9 @@ public final class ChaosSuite {
                 if (st.outcome() == LocalCluster.Outcome.KILLED || st.outcome() == LocalCluster.Outcome.SURVIVED) {
                     say(log, st.daemon().name() + " " + st.outcome() + " at the end");
                 }
+            }
+            if (cluster != null) {
+                cluster.closeNetwork();
             }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -171,20 +175,27 @@ public final class ChaosSuite {
 
     /**
      * What the accounting was made from, beside the marker files, so that a run can be examined again later:
-     * {@code submissions.tsv}, {@code node-kills.tsv} and every finding in {@code findings.txt}.
+     * {@code submissions.tsv} (with who acknowledged each, in which epoch, sent and answered in ms since the
+     * cluster was up), {@code node-losses.tsv} and every finding in {@code findings.txt}.
      */
-    private static void keepRawData(Path dir, List<Submission> sent, List<NodeKill> kills, ChaosAccount.Result a) {
-        StringBuilder subs = new StringBuilder("index\tname\troute\tkey\tjob\terror\n");
+    private static void keepRawData(Path dir, List<Submission> sent, List<NodeLoss> kills, ChaosAccount.Result a) {
+        StringBuilder subs = new StringBuilder("index\tname\troute\tkey\tjob\thead\tepoch\tsent_ms\tanswered_ms"
+                + "\terror\n");
         for (Submission x : sent) {
             subs.append(x.index()).append('\t').append(x.name()).append('\t').append(x.route()).append('\t')
                     .append(x.key()).append('\t').append(x.jobId().orElse("")).append('\t')
+                    .append(x.ack().map(Ack::head).orElse("")).append('\t')
+                    .append(x.ack().map(k -> Long.toString(k.epoch())).orElse("")).append('\t')
+                    .append(x.ack().map(k -> Long.toString(k.sentMs())).orElse("")).append('\t')
+                    .append(x.ack().map(k -> Long.toString(k.answeredMs())).orElse("")).append('\t')
                     .append(x.error().replace('\t', ' ').replace('\n', ' ')).append('\n');
         }
-        StringBuilder nodes = new StringBuilder("node\twall_ns\n");
-        kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\n'));
+        StringBuilder nodes = new StringBuilder("node\twall_ns\tcause\n");
+        kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\t')
+                .append(k.cause().name().toLowerCase(java.util.Locale.ROOT)).append('\n'));
         try {
             Files.writeString(dir.resolve("submissions.tsv"), subs, StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("node-kills.tsv"), nodes, StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve("node-losses.tsv"), nodes, StandardCharsets.UTF_8);
             Files.write(dir.resolve("findings.txt"), a.findings(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the run's data in " + dir + ": " + e.getMessage(), e);

@@ -33,7 +33,7 @@ final class FaultInjector implements Runnable {
     private final long upNanos;
     private final HeadClient quick;
     private final List<FaultRecord> records = new ArrayList<>();
-    private final List<NodeKill> nodeKills = new ArrayList<>();
+    private final List<NodeLoss> nodeLosses = new ArrayList<>();
     private final List<UnplannedExit> exits = new ArrayList<>();
     private volatile String failure = "";
     /** The last fault injected (or being injected): an exit found while the cluster recovers belongs to it. */
@@ -85,8 +85,8 @@ final class FaultInjector implements Runnable {
         java.time.Instant wall = java.time.Instant.now();
         String target = switch (f.kind()) {
             case KILL_WORKER -> f.worker();
-            case KILL_ACTIVE, FREEZE_ACTIVE -> active();
-            case KILL_STANDBY, FREEZE_STANDBY -> ChaosCluster.other(active());
+            case KILL_ACTIVE, FREEZE_ACTIVE, CUT_HEADS, CUT_ACTIVE_FROM_WORKERS, ISOLATE_ACTIVE -> active();
+            case KILL_STANDBY, FREEZE_STANDBY, ISOLATE_STANDBY -> ChaosCluster.other(active());
         };
         CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
         switch (f.kind()) {
@@ -106,12 +106,27 @@ final class FaultInjector implements Runnable {
                 }
             }
             case KILL_WORKER -> {
-                NodeKill k = cluster.crash(target);
+                NodeLoss k = cluster.crash(target);
                 synchronized (this) {
-                    nodeKills.add(k);
+                    nodeLosses.add(k);
                 }
                 Poll.pause(settings.restartAfter());
                 cluster.restart(target);
+            }
+            case CUT_HEADS, CUT_ACTIVE_FROM_WORKERS, ISOLATE_STANDBY, ISOLATE_ACTIVE -> {
+                String active = f.kind() == FaultKind.ISOLATE_STANDBY ? ChaosCluster.other(target) : target;
+                List<Forwarder> links = cluster.cut(f.kind(), f.cut().orElseThrow(), active);
+                if (f.kind().workersLost()) {
+                    long wallNs = NodeCrash.wallNanos();
+                    synchronized (this) {
+                        cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, wallNs, NodeLoss.Cause.CUT)));
+                    }
+                }
+                try {
+                    Poll.pause(f.hold());
+                } finally {
+                    ChaosCluster.heal(links);
+                }
             }
         }
         long acceptedMs = join(accepted);
@@ -187,8 +202,8 @@ final class FaultInjector implements Runnable {
         return List.copyOf(records);
     }
 
-    synchronized List<NodeKill> nodeKills() {
-        return List.copyOf(nodeKills);
+    synchronized List<NodeLoss> nodeLosses() {
+        return List.copyOf(nodeLosses);
     }
 
     synchronized List<UnplannedExit> exits() {

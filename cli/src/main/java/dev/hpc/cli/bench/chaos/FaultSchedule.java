@@ -22,9 +22,20 @@ public final class FaultSchedule {
      */
     public static List<Fault> plan(long seed, int headKills, int workerKills, int freezes, Duration interval,
                                    int workers) {
-        if (headKills < 0 || workerKills < 0 || freezes < 0 || workers < 1) {
+        return plan(seed, headKills, workerKills, freezes, 0, interval, Duration.ZERO, workers);
+    }
+
+    /**
+     * As above, with {@code cuts} network cuts spread over the kinds of {@link FaultKind#cuts()} in turn (the
+     * first kinds get one more when they do not divide evenly). Each cut drops or resets its links (drawn, half
+     * and half) and holds between half and one and a half {@code cutFor}. A plan without cuts is the same as
+     * before cuts existed, for the same seed.
+     */
+    public static List<Fault> plan(long seed, int headKills, int workerKills, int freezes, int cuts,
+                                   Duration interval, Duration cutFor, int workers) {
+        if (headKills < 0 || workerKills < 0 || freezes < 0 || cuts < 0 || workers < 1) {
             throw new IllegalArgumentException("counts must not be negative and there must be a worker: " + headKills
-                    + ", " + workerKills + ", " + freezes + ", " + workers);
+                    + ", " + workerKills + ", " + freezes + ", " + cuts + ", " + workers);
         }
         Random random = new Random(seed);
         List<FaultKind> kinds = new ArrayList<>();
@@ -34,12 +45,23 @@ public final class FaultSchedule {
         add(kinds, FaultKind.FREEZE_ACTIVE, (freezes + 1) / 2);
         add(kinds, FaultKind.FREEZE_STANDBY, freezes / 2);
         add(kinds, FaultKind.KILL_WORKER, workerKills);
+        List<FaultKind> cutKinds = FaultKind.cuts();
+        for (int i = 0; i < cuts; i++) {
+            kinds.add(cutKinds.get(i % cutKinds.size()));
+        }
         Collections.shuffle(kinds, random);
         List<Fault> out = new ArrayList<>();
         for (FaultKind k : kinds) {
             String worker = k == FaultKind.KILL_WORKER ? "node" + (1 + random.nextInt(workers)) : "";
             long gap = Math.round(interval.toMillis() * (0.5 + random.nextDouble()));
-            out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap)));
+            if (k.cut()) {
+                Forwarder.CutMode mode = random.nextBoolean() ? Forwarder.CutMode.DROP : Forwarder.CutMode.RESET;
+                long hold = Math.round(cutFor.toMillis() * (0.5 + random.nextDouble()));
+                out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap), java.util.Optional.of(mode),
+                        Duration.ofMillis(hold)));
+            } else {
+                out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap)));
+            }
         }
         return List.copyOf(out);
     }

@@ -13,8 +13,10 @@ import java.util.OptionalLong;
  *               answer names it
  * @param jobId  the id the head acknowledged, empty when the submission gave up
  * @param error  why it gave up; empty when acknowledged
+ * @param ack    who acknowledged it and when; empty when it gave up (and in tests that need no times)
  */
-public record Submission(int index, String name, Route route, String key, Optional<String> jobId, String error) {
+public record Submission(int index, String name, Route route, String key, Optional<String> jobId, String error,
+                         Optional<Ack> ack) {
     /** How a submission reached the head. */
     public enum Route {
         /** {@code HeadClient.submit} with a key of the suite's own, resent through takeovers. */
@@ -34,10 +36,21 @@ public record Submission(int index, String name, Route route, String key, Option
     }
 
     public static Submission acknowledged(int index, String name, Route route, String key, String jobId) {
-        return new Submission(index, name, route, key, Optional.of(jobId), "");
+        return new Submission(index, name, route, key, Optional.of(jobId), "", Optional.empty());
+    }
+
+    public static Submission acknowledged(int index, String name, Route route, String key, String jobId, Ack ack) {
+        return new Submission(index, name, route, key, Optional.of(jobId), "", Optional.of(ack));
     }
 
     public static Submission failed(int index, String name, Route route, String key, String error) {
-        return new Submission(index, name, route, key, Optional.empty(), error.isEmpty() ? "unknown error" : error);
+        return new Submission(index, name, route, key, Optional.empty(), error.isEmpty() ? "unknown error" : error,
+                Optional.empty());
+    }
+
+    /** This acknowledged submission, with when it was sent and answered (the route named no head). */
+    public Submission timed(long sentMs, long answeredMs) {
+        return jobId.isEmpty() ? this : new Submission(index, name, route, key, jobId, error,
+                Optional.of(new Ack("", 0, sentMs, answeredMs)));
     }
 }

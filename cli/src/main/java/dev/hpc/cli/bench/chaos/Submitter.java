@@ -2,7 +2,6 @@ package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.cli.ClientOptions;
 import java.io.IOException;
@@ -39,9 +38,12 @@ final class Submitter {
     private final AtomicInteger next = new AtomicInteger(1);
     private final AtomicInteger done = new AtomicInteger();
     private final AtomicInteger probes = new AtomicInteger();
+    /** When the cluster was up ({@code System.nanoTime()}): acknowledgements are timed from it. */
+    private final long upNanos;
 
     Submitter(ChaosSettings settings, JobFiles files, HeadClient patient, QsubRunner qsub, Gate gate,
-              PrintWriter log) {
+              PrintWriter log, long upNanos) {
+        this.upNanos = upNanos;
         this.settings = settings;
         this.files = files;
         this.patient = patient;
@@ -99,12 +101,15 @@ final class Submitter {
         String name = "ch" + index;
         Path script = files.script(name);
         if (settings.qsubEvery() > 0 && index % settings.qsubEvery() == 0) {
-            return qsub.submit(index, name, script, files.submitDir(), files.outDir());
+            long sent = sinceUp();
+            return qsub.submit(index, name, script, files.submitDir(), files.outDir()).timed(sent, sinceUp());
         }
         String key = UUID.randomUUID().toString();
         try {
-            Job job = patient.submit(request(name), key);
-            return Submission.acknowledged(index, name, Submission.Route.REST, key, job.id().toString());
+            long sent = sinceUp();
+            HeadClient.Accepted a = patient.submitAnswer(request(name), key);
+            return Submission.acknowledged(index, name, Submission.Route.REST, key, a.job().id().toString(),
+                    new Ack(a.head(), a.epoch(), sent, sinceUp()));
         } catch (HpcException e) {
             return Submission.failed(index, name, Submission.Route.REST, key, e.getMessage());
         }
@@ -122,11 +127,13 @@ final class Submitter {
         SubmitRequest request = request(name);
         long deadline = sinceNanos + timeout.toNanos();
         String last = "";
+        long first = sinceUp();
         while (System.nanoTime() - deadline < 0) {
             try {
-                Job job = quick.submit(request, key);
+                HeadClient.Accepted a = quick.submitAnswer(request, key);
                 long ms = (System.nanoTime() - sinceNanos) / 1_000_000;
-                sent.add(Submission.acknowledged(k, name, Submission.Route.PROBE, key, job.id().toString()));
+                sent.add(Submission.acknowledged(k, name, Submission.Route.PROBE, key, a.job().id().toString(),
+                        new Ack(a.head(), a.epoch(), first, sinceUp())));
                 return ms;
             } catch (HpcException e) {
                 // no head accepts yet (dead, frozen, 503 during the takeover): the same key again
@@ -137,6 +144,10 @@ final class Submitter {
         sent.add(Submission.failed(k, name, Submission.Route.PROBE, key, "no head accepted it within "
                 + timeout.toSeconds() + " s: " + last));
         return -1;
+    }
+
+    private long sinceUp() {
+        return (System.nanoTime() - upNanos) / 1_000_000;
     }
 
     private SubmitRequest request(String name) {

@@ -12,8 +12,9 @@ import java.util.Map;
  * @param unacknowledged         those that gave up (no head answered in time, or an error)
  * @param unacknowledgedButRan   of those, how many made a job anyway (shown, not a fault: the client gave up)
  * @param completed              acknowledged jobs whose body wrote an end line
- * @param completedTwiceNodeDied acknowledged jobs that wrote two end lines, the first on a node crashed after it
- *                               started (its result died with the node, so the run again is right)
+ * @param completedTwiceNodeDied acknowledged jobs that wrote two end lines, the first on a node crashed or cut
+ *                               from the active head after it started (its result died with the node, or could
+ *                               not reach the head, so the run again is right)
  * @param lost                   acknowledged, no end line, and the head does not hold it queued or running
  * @param ranTwiceAtOnce         acknowledged jobs with two runs whose intervals overlap
  * @param completedTwice         acknowledged jobs that wrote two end lines though the node of the first was never
@@ -24,13 +25,17 @@ import java.util.Map;
  *                               does not know
  * @param missingFromHistory     acknowledged jobs the head knows by number but its full listing lacks
  * @param malformedLines         marker lines that could not be read (torn writes)
+ * @param attributed             acknowledgements that named the head and epoch that gave them
+ * @param outOfTurn              acknowledgements given out of turn ({@link AckOrder}): by a second head in one
+ *                               epoch, or in an older epoch after a newer one had acknowledged
  */
 public record Tally(int submitted, int acknowledged, int unacknowledged, int unacknowledgedButRan, int completed,
                     int completedTwiceNodeDied, int lost, int ranTwiceAtOnce, int completedTwice, int submittedTwice,
-                    int notTerminal, int notCompleted, int missingFromHistory, int malformedLines) {
+                    int notTerminal, int notCompleted, int missingFromHistory, int malformedLines, int attributed,
+                    int outOfTurn) {
 
     public static Tally zero() {
-        return new Tally(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        return new Tally(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     public Tally plus(Tally o) {
@@ -39,7 +44,7 @@ public record Tally(int submitted, int acknowledged, int unacknowledged, int una
                 completedTwiceNodeDied + o.completedTwiceNodeDied, lost + o.lost, ranTwiceAtOnce + o.ranTwiceAtOnce,
                 completedTwice + o.completedTwice, submittedTwice + o.submittedTwice, notTerminal + o.notTerminal,
                 notCompleted + o.notCompleted, missingFromHistory + o.missingFromHistory,
-                malformedLines + o.malformedLines);
+                malformedLines + o.malformedLines, attributed + o.attributed, outOfTurn + o.outOfTurn);
     }
 
     /** The counts that say what happened, by row label, in table order. */
@@ -47,10 +52,11 @@ public record Tally(int submitted, int acknowledged, int unacknowledged, int una
         Map<String, Integer> m = new LinkedHashMap<>();
         m.put("submitted", submitted);
         m.put("acknowledged", acknowledged);
+        m.put("  of which head and epoch known", attributed);
         m.put("unacknowledged (gave up)", unacknowledged);
         m.put("  of which made a job anyway", unacknowledgedButRan);
         m.put("completed (end line written)", completed);
-        m.put("completed twice, node crashed", completedTwiceNodeDied);
+        m.put("completed twice, node lost", completedTwiceNodeDied);
         m.put("unreadable marker lines", malformedLines);
         return m;
     }
@@ -62,6 +68,7 @@ public record Tally(int submitted, int acknowledged, int unacknowledged, int una
         m.put("RAN TWICE AT ONCE", ranTwiceAtOnce);
         m.put("COMPLETED TWICE, NODE ALIVE", completedTwice);
         m.put("SUBMITTED TWICE", submittedTwice);
+        m.put("TWO HEADS ACKNOWLEDGING", outOfTurn);
         m.put("NOT TERMINAL (API)", notTerminal);
         m.put("NOT COMPLETED/0 (API)", notCompleted);
         m.put("MISSING FROM qstat -x (API)", missingFromHistory);

@@ -27,7 +27,7 @@ class ChaosAccountTest {
         jobs.put(job, new HeadView(job, name, key, state, 0, "EXITED", true));
     }
 
-    private ChaosAccount.Result account(List<Submission> subs, NodeKill... kills) {
+    private ChaosAccount.Result account(List<Submission> subs, NodeLoss... kills) {
         return ChaosAccount.account(subs, marks, jobs, List.of(kills));
     }
 
@@ -89,7 +89,7 @@ class ChaosAccountTest {
         wrote("ch1", "1.c 10 node1 100 -", "1.c 11 node2 600 700");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
 
-        assertTrue(account(List.of(aRestSubmission(1, 1)), new NodeKill("node1", 500)).total().clean());
+        assertTrue(account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 500)).total().clean());
     }
 
     @Test
@@ -97,7 +97,7 @@ class ChaosAccountTest {
         wrote("ch1", "1.c 10 node1 100 -", "1.c 11 node2 600 700");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
 
-        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeKill("node1", 50));
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 50));
 
         assertEquals(1, r.total().ranTwiceAtOnce(), "node1 died before the run started, not under it");
     }
@@ -110,7 +110,7 @@ class ChaosAccountTest {
         headSays(2, "ch2", "key2", JobState.COMPLETED);
 
         ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1), aRestSubmission(2, 2)),
-                new NodeKill("node1", 250));
+                new NodeLoss("node1", 250));
 
         assertEquals(1, r.total().completedTwiceNodeDied());
         assertEquals(1, r.total().completedTwice());
@@ -123,7 +123,7 @@ class ChaosAccountTest {
         wrote("ch1", "1.c 10 node1 100 200", "1.c 11 node2 600 700");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
 
-        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeKill("node1", 650));
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 650));
 
         assertEquals(1, r.total().completedTwice(), "issue 16: results lost in a head cluster merge looked explained");
         assertEquals(0, r.total().completedTwiceNodeDied());
@@ -180,5 +180,46 @@ class ChaosAccountTest {
         assertEquals(1, r.total().notCompleted());
         assertEquals(1, r.total().missingFromHistory());
         assertEquals(0, r.total().lost());
+    }
+
+    @Test
+    void aRunOnANodeCutFromTheActiveHeadEndedAtTheCutEvenWhenItWroteItsEndLater() {
+        // node1 was cut at 150; its run went on unseen and ended at 700, while the head ran the job again on node2
+        wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150,
+                NodeLoss.Cause.CUT));
+
+        assertTrue(r.total().clean(), r.findings().toString());
+        assertEquals(1, r.total().completedTwiceNodeDied());
+    }
+
+    @Test
+    void aCutOfAnotherNodeExplainsNothing() {
+        wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node3", 150,
+                NodeLoss.Cause.CUT));
+
+        assertEquals(1, r.total().ranTwiceAtOnce());
+        assertEquals(1, r.total().completedTwice());
+    }
+
+    @Test
+    void anAcknowledgementOutOfTurnIsABadColumnOfItsSubmission() {
+        wrote("ch1", "1.c 10 node1 100 200");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+        wrote("ch2", "2.c 20 node1 100 200");
+        headSays(2, "ch2", "key2", JobState.COMPLETED);
+        Submission newer = Submission.acknowledged(1, "ch1", Route.REST, "key1", "1.c", new Ack("head2", 5, 100, 110));
+        Submission stale = Submission.acknowledged(2, "ch2", Route.REST, "key2", "2.c", new Ack("head1", 4, 120, 130));
+
+        ChaosAccount.Result r = account(List.of(newer, stale));
+
+        assertEquals(1, r.total().outOfTurn());
+        assertEquals(2, r.total().attributed());
+        assertTrue(r.findings().get(0).startsWith("ACKNOWLEDGED IN AN OLDER EPOCH: ch2"), r.findings().toString());
     }
 }

@@ -61,4 +61,25 @@ class FaultScheduleTest {
     void noFaultsIsAnEmptySchedule() {
         assertEquals(List.of(), FaultSchedule.plan(5, 0, 0, 0, Duration.ofSeconds(1), 1));
     }
+
+    @Test
+    void cutsAreSpreadOverTheirKindsAndEachHasAModeAndAHold() {
+        List<Fault> plan = FaultSchedule.plan(11, 0, 0, 0, 10, Duration.ofSeconds(1), Duration.ofSeconds(8), 3);
+
+        assertEquals(Map.of(FaultKind.CUT_HEADS, 3L, FaultKind.CUT_ACTIVE_FROM_WORKERS, 3L,
+                FaultKind.ISOLATE_STANDBY, 2L, FaultKind.ISOLATE_ACTIVE, 2L), kinds(plan));
+        for (Fault f : plan) {
+            assertTrue(f.cut().isPresent(), f.toString());
+            assertTrue(f.hold().toMillis() >= 4000 && f.hold().toMillis() <= 12000, f.toString());
+        }
+        assertEquals(2, plan.stream().map(f -> f.cut().orElseThrow()).distinct().count(), "both modes in 10 cuts");
+    }
+
+    @Test
+    void aPlanWithoutCutsIsTheOneOfBeforeCutsExisted() {
+        assertEquals(FaultSchedule.plan(42, 9, 8, 4, Duration.ofSeconds(3), 3),
+                FaultSchedule.plan(42, 9, 8, 4, 0, Duration.ofSeconds(3), Duration.ofSeconds(8), 3));
+        assertTrue(FaultSchedule.plan(42, 9, 8, 4, Duration.ofSeconds(3), 3).stream()
+                .allMatch(f -> f.cut().isEmpty() && f.hold().isZero()));
+    }
 }

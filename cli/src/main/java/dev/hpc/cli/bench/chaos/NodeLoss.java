@@ -1,0 +1,25 @@
+package dev.hpc.cli.bench.chaos;
+
+/**
+ * A worker lost by the suite: crashed, or cut from the active head (which cannot tell the two apart, and moves
+ * the node's tasks either way).
+ *
+ * @param node   the worker's name
+ * @param wallNs when it was lost, in the clock of the marker lines (nanoseconds since the epoch): a run on that
+ *               node that started before and never wrote its end line ended here, as far as the head could know
+ * @param cause  how it was lost
+ */
+public record NodeLoss(String node, long wallNs, Cause cause) {
+    /** How a worker was lost. */
+    public enum Cause {
+        /** Its agent and every process of its tasks were killed; the agent was started again. */
+        CRASH,
+        /** Its link to the active head was cut, and healed later; its tasks ran on, unseen. */
+        CUT
+    }
+
+    /** A crash. */
+    public NodeLoss(String node, long wallNs) {
+        this(node, wallNs, Cause.CRASH);
+    }
+}
