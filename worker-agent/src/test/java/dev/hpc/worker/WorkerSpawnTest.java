@@ -147,7 +147,7 @@ class WorkerSpawnTest {
     }
 
     @Test
-    void theEndOfTheScriptOnThisNodeLosssWhatWasSpawnedIntoItsAttempt() throws Exception {
+    void theEndOfTheScriptOnThisNodeKillsWhatWasSpawnedIntoItsAttempt() throws Exception {
         Path flag = tmp.resolve("go");
         Path dir = Files.createDirectories(tmp.resolve("job"));
         head.send(new Launch(EPOCH, aTask(99, "while [ ! -e " + flag + " ]; do sleep 0.05; done").in(dir)
