@@ -150,20 +150,25 @@ public final class ChaosAccount {
 
     /**
      * The end of a run: its end line, else the first loss of its node after it started, else never. A run on a
-     * node cut from the active head ended at the cut whatever it wrote later: it ran on unseen, and the head,
-     * which cannot tell a cut from a crash, rightly ran it again elsewhere.
+     * node cut from the active head, in progress during the cut, ended when the cut began (or it started, if
+     * later) whatever it wrote afterwards: it ran on unseen, and the head, which cannot tell a cut from a crash,
+     * rightly ran it again elsewhere.
      */
     private long endOf(Execution e) {
         long end = e.endNs().isPresent() ? e.endNs().getAsLong() : crashAfter(e).orElse(Long.MAX_VALUE);
-        OptionalLong cut = kills.stream().filter(k -> k.cause() == NodeLoss.Cause.CUT && k.node().equals(e.node())
-                && k.wallNs() >= e.startNs()).mapToLong(NodeLoss::wallNs).min();
-        return cut.isPresent() ? Math.min(end, cut.getAsLong()) : end;
+        for (NodeLoss k : kills) {
+            if (k.cause() == NodeLoss.Cause.CUT && k.node().equals(e.node()) && e.startNs() <= k.untilNs()
+                    && end >= k.wallNs()) {
+                end = Math.min(end, Math.max(k.wallNs(), e.startNs()));
+            }
+        }
+        return end;
     }
 
-    /** The first loss (crash or cut) of the run's node after it started. */
+    /** The first loss (crash or cut) of the run's node that it was under: one that ended after it started. */
     private OptionalLong crashAfter(Execution e) {
-        return kills.stream().filter(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs())
-                .mapToLong(NodeLoss::wallNs).min();
+        return kills.stream().filter(k -> k.node().equals(e.node()) && k.untilNs() >= e.startNs())
+                .mapToLong(k -> Math.max(k.wallNs(), e.startNs())).min();
     }
 
     private boolean overlaps(List<Execution> runs) {
@@ -181,9 +186,9 @@ public final class ChaosAccount {
 
     /**
      * {@code [node died, node alive]}: whether the job wrote more than one end line, and whether each end line but
-     * the last came from a run whose node was crashed after that run started and before the job's next run
-     * started, so that the crash is what lost its result. A crash of the same node long after the rerun began
-     * explains nothing.
+     * the last came from a run whose node was lost (crashed, or cut while the run was under way or its result on
+     * its way) after that run started and before the job's next run started, so that the loss is what lost its
+     * result. A crash of the same node long after the rerun began explains nothing.
      */
     private int[] completedTwice(List<Execution> runs) {
         List<Execution> ended = runs.stream().filter(Execution::ended)
@@ -195,7 +200,7 @@ public final class ChaosAccount {
         for (Execution e : ended.subList(0, ended.size() - 1)) {
             long next = runs.stream().filter(o -> o != e && o.startNs() > e.startNs()).mapToLong(Execution::startNs)
                     .min().orElse(Long.MAX_VALUE);
-            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.wallNs() >= e.startNs()
+            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.untilNs() >= e.startNs()
                     && k.wallNs() <= next);
         }
         return alive ? new int[] {0, 1} : new int[] {1, 0};

@@ -180,6 +180,26 @@ final class ChaosCluster {
         }
     }
 
+    /**
+     * The heads that {@code head}'s head cluster has as members now (its cluster status lists them with a role
+     * other than DOWN); empty when it does not answer.
+     */
+    java.util.Set<String> members(String head) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try {
+            if (perHead.get(head).cluster().get("heads") instanceof List<?> heads) {
+                for (Object o : heads) {
+                    if (o instanceof Map<?, ?> h && !"DOWN".equals(String.valueOf(h.get("role")))) {
+                        out.add(String.valueOf(h.get("name")));
+                    }
+                }
+            }
+        } catch (HpcException e) {
+            // dead, frozen or starting: no members known
+        }
+        return out;
+    }
+
     /** The head that calls itself ACTIVE, when exactly one live head does. */
     Optional<String> active() {
         List<String> active = new ArrayList<>();
@@ -196,8 +216,9 @@ final class ChaosCluster {
     }
 
     /**
-     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY, and the
-     * active head has every worker up. Empty when it is; else what is missing.
+     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY, both are
+     * members of one head cluster (after a cut, each may call itself so while the head clusters have not merged
+     * yet), and the active head has every worker up. Empty when it is; else what is missing.
      */
     Optional<String> missing() {
         for (String d : daemons()) {
@@ -214,6 +235,12 @@ final class ChaosCluster {
         String role = ownRole(standby);
         if (!role.equals("STANDBY")) {
             return Optional.of(standby + " is not STANDBY yet ('" + role + "')");
+        }
+        for (String h : HEADS) {
+            java.util.Set<String> members = members(h);
+            if (!members.containsAll(HEADS)) {
+                return Optional.of("the heads are not in one head cluster yet (" + h + " has " + members + ")");
+            }
         }
         try {
             List<NodeInfo> nodes = perHead.get(active.get()).nodes();

@@ -13,10 +13,10 @@ import java.util.concurrent.ExecutionException;
 /**
  * Injects the schedule's faults one after the other: waits until the cluster is whole again (starting any daemon
  * that ended by itself, and noting it), pauses the fault's gap (the one deliberate wait: faults must not all come
- * at once), injects the fault, starts again what it killed after {@code restartAfter} and thaws what it froze
- * after {@code freezeFor}. A fault of the active head is timed by a probe submission. If the cluster does not
- * become whole within the step timeout, the schedule stops there and says why; the run still accounts for
- * every job.
+ * at once), lets the fault's batch of submissions go ({@link Gate}) and injects the fault, starts again what it
+ * killed after {@code restartAfter}, thaws what it froze after {@code freezeFor}, and heals what it cut after the
+ * cut's hold. A kill or freeze of the active head is timed by a probe submission. If the cluster does not become
+ * whole within the step timeout, the schedule stops there and says why; the run still accounts for every job.
  */
 final class FaultInjector implements Runnable {
     /** Each try of the probe asks each head once and waits at most this for an answer: a frozen head is passed over. */
@@ -66,7 +66,6 @@ final class FaultInjector implements Runnable {
                 say("fault " + f.number() + "/" + schedule.size() + ": " + f.kind().label() + " " + r.target()
                         + (r.acceptedMs() >= 0 ? ", a submission accepted after " + r.acceptedMs() + " ms" : "")
                         + ", whole again after " + r.recoveredMs() + " ms");
-                gate.injected(records.size());
             }
             awaitWhole();
         } catch (HpcException e) {
@@ -80,14 +79,16 @@ final class FaultInjector implements Runnable {
 
     private FaultRecord inject(Fault f) {
         lastFault = f.number();
-        long t0 = System.nanoTime();
-        long at = (t0 - upNanos) / 1_000_000;
-        java.time.Instant wall = java.time.Instant.now();
         String target = switch (f.kind()) {
             case KILL_WORKER -> f.worker();
             case KILL_ACTIVE, FREEZE_ACTIVE, CUT_HEADS, CUT_ACTIVE_FROM_WORKERS, ISOLATE_ACTIVE -> active();
             case KILL_STANDBY, FREEZE_STANDBY, ISOLATE_STANDBY -> ChaosCluster.other(active());
         };
+        // the fault's batch of submissions sets off with it, so that it is in flight while the fault strikes
+        gate.begun(f.number());
+        long t0 = System.nanoTime();
+        long at = (t0 - upNanos) / 1_000_000;
+        java.time.Instant wall = java.time.Instant.now();
         CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
         switch (f.kind()) {
             case KILL_ACTIVE, KILL_STANDBY -> {
@@ -115,17 +116,19 @@ final class FaultInjector implements Runnable {
             }
             case CUT_HEADS, CUT_ACTIVE_FROM_WORKERS, ISOLATE_STANDBY, ISOLATE_ACTIVE -> {
                 String active = f.kind() == FaultKind.ISOLATE_STANDBY ? ChaosCluster.other(target) : target;
+                long cutNs = NodeCrash.wallNanos();
                 List<Forwarder> links = cluster.cut(f.kind(), f.cut().orElseThrow(), active);
-                if (f.kind().workersLost()) {
-                    long wallNs = NodeCrash.wallNanos();
-                    synchronized (this) {
-                        cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, wallNs, NodeLoss.Cause.CUT)));
-                    }
-                }
                 try {
                     Poll.pause(f.hold());
                 } finally {
                     ChaosCluster.heal(links);
+                }
+                if (f.kind().workersLost()) {
+                    long healNs = NodeCrash.wallNanos();
+                    synchronized (this) {
+                        cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, cutNs, healNs,
+                                NodeLoss.Cause.CUT)));
+                    }
                 }
             }
         }

@@ -1,14 +1,15 @@
 package dev.hpc.cli.bench.chaos;
 
 /**
- * Spreads the submissions over the fault schedule: submission i of N goes once {@code floor((i-1) * F / N)} of
- * the F faults have been injected, so that every fault meets submissions in flight, and none waits once the
- * schedule is over (or gave up).
+ * Spreads the submissions over the fault schedule: submission i of N goes as fault {@code floor((i-1) * F / N) + 1}
+ * of the F faults begins, so that every fault meets a batch of submissions in flight (a batch sent between
+ * faults was all answered, on a fast machine, before the next fault came), and none waits once the schedule is
+ * over (or gave up).
  */
 final class Gate {
     private final int jobs;
     private final int faults;
-    private int injected;
+    private int begun;
     private boolean open;
 
     Gate(int jobs, int faults) {
@@ -17,8 +18,9 @@ final class Gate {
         this.open = faults == 0;
     }
 
-    synchronized void injected(int count) {
-        injected = count;
+    /** Fault {@code number} (1-based) is about to be injected. */
+    synchronized void begun(int number) {
+        begun = number;
         notifyAll();
     }
 
@@ -29,8 +31,8 @@ final class Gate {
 
     /** Waits until submission {@code index} (1-based) may go. */
     synchronized void await(int index) throws InterruptedException {
-        long needed = (long) (index - 1) * faults / jobs;
-        while (!open && injected < needed) {
+        long needed = (long) (index - 1) * faults / jobs + 1;
+        while (!open && begun < needed) {
             wait(1000);
         }
     }

@@ -188,7 +188,7 @@ class ChaosAccountTest {
         wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
 
-        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150,
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150, 550,
                 NodeLoss.Cause.CUT));
 
         assertTrue(r.total().clean(), r.findings().toString());
@@ -196,11 +196,34 @@ class ChaosAccountTest {
     }
 
     @Test
+    void aTaskLaunchedJustBeforeACutStartsItsBodyDuringItAndBelongsToTheCut() {
+        // the launch went out before the cut at 150; the body's first line came at 180, its result never arrived
+        wrote("ch1", "1.c 10 node1 180 400", "1.c 11 node2 600 800");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150, 550,
+                NodeLoss.Cause.CUT));
+
+        assertTrue(r.total().clean(), r.findings().toString());
+    }
+
+    @Test
+    void aRunThatStartedAfterTheCutHealedIsNoLongerExcused() {
+        wrote("ch1", "1.c 10 node1 600 700", "1.c 11 node2 900 1000");
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150, 550,
+                NodeLoss.Cause.CUT));
+
+        assertEquals(1, r.total().completedTwice());
+    }
+
+    @Test
     void aCutOfAnotherNodeExplainsNothing() {
         wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
 
-        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node3", 150,
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node3", 150, 550,
                 NodeLoss.Cause.CUT));
 
         assertEquals(1, r.total().ranTwiceAtOnce());
