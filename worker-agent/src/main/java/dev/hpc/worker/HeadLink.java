@@ -287,9 +287,19 @@ final class HeadLink {
 
     private void onRefused(Refused r) {
         registrationOutstanding = false;
+        boolean due = status == Status.REFUSED && timer.isPresent();
         status = Status.REFUSED;
         failuresInARow = 0;
         reconnectDelay = config.reconnectMin();
+        if (due) {
+            // A head that marked this worker down refuses each of its heartbeats too (a burst of them when a cut
+            // that held them heals). The registration it asks for is already due: put off again at every
+            // refusal, by more than a heartbeat, it never went out (issue 17).
+            LOG.fine(() -> "head " + address + " refused again (epoch " + r.epoch() + "): " + r.message()
+                    + "; the registration it asks for is due already");
+            listener.onMessage(this, r);
+            return;
+        }
         Duration delay = jittered(reregisterDelay);
         reregisterDelay = doubled(reregisterDelay);
         LOG.info(() -> "head " + address + " refused the registration (epoch " + r.epoch() + "): " + r.message()

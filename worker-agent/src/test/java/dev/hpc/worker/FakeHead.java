@@ -28,6 +28,7 @@ final class FakeHead implements AutoCloseable {
     private final List<FromWorker> history = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Function<Register, Optional<FromHead>> onRegister;
+    private volatile Function<dev.hpc.api.WireMessage.Heartbeat, Optional<FromHead>> onHeartbeat = h -> Optional.empty();
     private volatile ServerWebSocket current;
     private final HttpServer server;
 
@@ -56,6 +57,11 @@ final class FakeHead implements AutoCloseable {
         onRegister = answer;
     }
 
+    /** Answers each heartbeat as told, as it arrives, as a head that marked the worker down does. */
+    void answerHeartbeatsWith(Function<dev.hpc.api.WireMessage.Heartbeat, Optional<FromHead>> answer) {
+        onHeartbeat = answer;
+    }
+
     private void accept(ServerWebSocket ws) {
         if (!HeadLink.PATH.equals(ws.path())) {
             ws.close((short) 1008, "wrong path " + ws.path());
@@ -68,6 +74,8 @@ final class FakeHead implements AutoCloseable {
             if (m instanceof Register r) {
                 // answered before the test sees the registration, so that what the test sends comes after
                 onRegister.apply(r).ifPresent(answer -> ws.writeTextMessage(WireCodec.encode(answer)));
+            } else if (m instanceof dev.hpc.api.WireMessage.Heartbeat h) {
+                onHeartbeat.apply(h).ifPresent(answer -> ws.writeTextMessage(WireCodec.encode(answer)));
             }
             history.add(m);
             inbox.add(m);

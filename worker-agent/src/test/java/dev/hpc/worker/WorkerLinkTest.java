@@ -214,6 +214,30 @@ class WorkerLinkTest {
         assertEquals(1, standby.connections(), "the link was not kept open");
     }
 
+    /**
+     * Regression (issue 17, found by {@code hpc bench chaos} cutting the active head from its workers): when the
+     * cut healed, the heartbeats it had held reached the head at once, the head refused each (it had marked the
+     * worker down) and then each next heartbeat. Every refusal put the pending registration off again, by more
+     * than a heartbeat, so the worker never registered again and the head never had a node back.
+     */
+    @Test
+    void refusedHeartbeatsDoNotPutOffTheRegistrationTheHeadAsksFor() {
+        FakeHead head = head(5, "head-a");
+        // a re-registration delay of up to a second, ten heartbeats long
+        startWorker(Duration.ofSeconds(1), head);
+        head.next(Register.class);
+        head.next(Heartbeat.class);
+        Refused markedDown = new Refused(5, "node node1 was marked down (no heartbeat for 5000 ms); register again");
+        head.answerHeartbeatsWith(h -> Optional.of(markedDown));
+        for (int i = 0; i < 6; i++) {
+            head.send(markedDown); // the held heartbeats, refused at once
+        }
+
+        Register again = head.next(Register.class);
+
+        assertEquals("node1", again.node());
+    }
+
     @Test
     void aWelcomeThatAnswersNoRegistrationIsAnsweredWithOne() {
         FakeHead standby = new FakeHead(r -> Optional.of(new Refused(3, "standby")));
