@@ -41,7 +41,8 @@ public final class ChaosSuite {
         List<Fault> schedule = FaultSchedule.plan(s.seed(), s.headKills(), s.workerKills(), s.freezes(), s.cuts(),
                 s.interval(), s.cutFor(), s.workers());
         LocalCluster local = new LocalCluster(s.dir().resolve("cluster"));
-        Thread hook = new Thread(() -> emergencyStop(local), "chaos-emergency-stop");
+        java.util.concurrent.atomic.AtomicReference<QsubRunner> started = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread hook = new Thread(() -> emergencyStop(local, started.get()), "chaos-emergency-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         QsubRunner qsub = null;
         ChaosCluster cluster = null;
@@ -53,6 +54,7 @@ public final class ChaosSuite {
             schedule.forEach(f -> say(log, "planned fault " + f));
             qsub = new QsubRunner(s.hpcHome(), s.dir().resolve("qsub-home"), cluster.heads(), local.adminTokenFile(),
                     s.stepTimeout());
+            started.set(qsub);
             HeadClient patient = cluster.client(HeadClient.Settings.defaults().withMaxWait(s.stepTimeout()));
             Submitter.JobFiles files = new Submitter.JobFiles(s.dir().resolve("jobs"), s.jobDuration());
             Gate gate = new Gate(s.jobs(), schedule.size());
@@ -202,8 +204,18 @@ public final class ChaosSuite {
         }
     }
 
-    /** The JVM ends before the run did: SIGKILL to every recorded daemon, with no thread-safety to rely on. */
-    private static void emergencyStop(LocalCluster local) {
+    /**
+     * The JVM ends before the run did: SIGKILL to every recorded daemon, with no thread-safety to rely on, and
+     * the command server qsub started is stopped.
+     */
+    private static void emergencyStop(LocalCluster local, QsubRunner qsub) {
+        if (qsub != null) {
+            try {
+                qsub.close();
+            } catch (RuntimeException e) {
+                System.err.println("chaos: cannot stop the command server: " + e);
+            }
+        }
         try {
             local.info().ifPresent(i -> i.daemons().stream().map(Daemon::pid).forEach(pid ->
                     ProcessHandle.of(pid).ifPresent(h -> {
