@@ -192,8 +192,9 @@ public final class ChaosSuite {
                     .append(x.ack().map(k -> Long.toString(k.answeredMs())).orElse("")).append('\t')
                     .append(x.error().replace('\t', ' ').replace('\n', ' ')).append('\n');
         }
-        StringBuilder nodes = new StringBuilder("node\twall_ns\tcause\n");
-        kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\t')
+        StringBuilder nodes = new StringBuilder("node\twall_ns\tuntil_ns\tcause\n");
+        kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\t').append(k.untilNs())
+                .append('\t')
                 .append(k.cause().name().toLowerCase(java.util.Locale.ROOT)).append('\n'));
         try {
             Files.writeString(dir.resolve("submissions.tsv"), subs, StandardCharsets.UTF_8);

@@ -90,6 +90,8 @@ final class FaultInjector implements Runnable {
         long at = (t0 - upNanos) / 1_000_000;
         java.time.Instant wall = java.time.Instant.now();
         CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
+        long lostFrom = -1;
+        long healedAt = -1;
         switch (f.kind()) {
             case KILL_ACTIVE, KILL_STANDBY -> {
                 cluster.kill(target);
@@ -123,17 +125,22 @@ final class FaultInjector implements Runnable {
                 } finally {
                     ChaosCluster.heal(links);
                 }
-                if (f.kind().workersLost()) {
-                    long healNs = NodeCrash.wallNanos();
-                    synchronized (this) {
-                        cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, cutNs, healNs,
-                                NodeLoss.Cause.CUT)));
-                    }
-                }
+                lostFrom = f.kind().workersLost() ? cutNs : -1;
+                healedAt = NodeCrash.wallNanos();
             }
         }
         long acceptedMs = join(accepted);
         awaitWhole();
+        if (lostFrom >= 0) {
+            // Cut from their head, the workers were lost until they were back with the active head: a launch the
+            // cut held starts its task after the heal, and the task runs until the head, hearing of it at the
+            // worker's registration, kills it; only a head that took over meanwhile commanded them throughout.
+            long until = f.kind() == FaultKind.CUT_ACTIVE_FROM_WORKERS ? NodeCrash.wallNanos() : healedAt;
+            long from = lostFrom;
+            synchronized (this) {
+                cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, from, until, NodeLoss.Cause.CUT)));
+            }
+        }
         return new FaultRecord(f, target, at, wall, acceptedMs, (System.nanoTime() - t0) / 1_000_000);
     }
 
