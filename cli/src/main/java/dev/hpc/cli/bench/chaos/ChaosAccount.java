@@ -150,19 +150,35 @@ public final class ChaosAccount {
 
     /**
      * The end of a run: its end line, else the first loss of its node after it started, else never. A run on a
-     * node cut from the active head, in progress during the cut, ended when the cut began (or it started, if
-     * later) whatever it wrote afterwards: it ran on unseen, and the head, which cannot tell a cut from a crash,
+     * node cut from the active head ended when the cut began (or when it started, if later) whatever it wrote
+     * afterwards, if the head launched it before the cut healed and it ran on after the cut began: it ran on
+     * unseen (or its launch, held by the cut, arrived late), and the head, which cannot tell a cut from a crash,
      * rightly ran it again elsewhere.
      */
     private long endOf(Execution e) {
         long end = e.endNs().isPresent() ? e.endNs().getAsLong() : crashAfter(e).orElse(Long.MAX_VALUE);
-        for (NodeLoss k : kills) {
-            if (k.cause() == NodeLoss.Cause.CUT && k.node().equals(e.node()) && e.startNs() <= k.untilNs()
-                    && end >= k.wallNs()) {
+        for (NodeLoss k : cutsOf(e)) {
+            if (end >= k.wallNs()) {
                 end = Math.min(end, Math.max(k.wallNs(), e.startNs()));
             }
         }
         return end;
+    }
+
+    /** The cuts of the run's node from the active head that its launch went out before the end of. */
+    private List<NodeLoss> cutsOf(Execution e) {
+        long launched = launchOf(e);
+        return kills.stream().filter(k -> k.cause() == NodeLoss.Cause.CUT && k.node().equals(e.node())
+                && launched <= k.untilNs()).toList();
+    }
+
+    /**
+     * When the head launched the run: its record of the attempt's start, else (a head that no longer knows the
+     * attempt) the run's own start line.
+     */
+    private long launchOf(Execution e) {
+        return Optional.ofNullable(jobs.get(e.jobNumber())).map(h -> h.dispatched().get(e.attempt()))
+                .map(ns -> Math.min(ns, e.startNs())).orElse(e.startNs());
     }
 
     /** The first loss (crash or cut) of the run's node that it was under: one that ended after it started. */
@@ -200,7 +216,8 @@ public final class ChaosAccount {
         for (Execution e : ended.subList(0, ended.size() - 1)) {
             long next = runs.stream().filter(o -> o != e && o.startNs() > e.startNs()).mapToLong(Execution::startNs)
                     .min().orElse(Long.MAX_VALUE);
-            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.untilNs() >= e.startNs()
+            long launched = launchOf(e);
+            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.untilNs() >= launched
                     && k.wallNs() <= next);
         }
         return alive ? new int[] {0, 1} : new int[] {1, 0};

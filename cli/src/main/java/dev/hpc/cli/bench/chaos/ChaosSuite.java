@@ -158,9 +158,12 @@ public final class ChaosSuite {
     }
 
     private static HeadView view(Job j, boolean listed) {
+        Map<String, Long> dispatched = new HashMap<>();
+        j.tasks().forEach(t -> t.attempts().forEach(a -> dispatched.put(Long.toString(a.id()),
+                a.start().getEpochSecond() * 1_000_000_000L + a.start().getNano())));
         return new HeadView(j.id().number(), j.spec().name(), j.spec().submitKey(), j.state(),
                 j.state().isTerminal() ? j.exitStatus() : 0, j.state().isTerminal() ? String.valueOf(j.reason()) : "",
-                listed);
+                listed, dispatched);
     }
 
     private static Map<String, Marks> marks(Path dir) {

@@ -132,10 +132,9 @@ final class FaultInjector implements Runnable {
         long acceptedMs = join(accepted);
         awaitWhole();
         if (lostFrom >= 0) {
-            // Cut from their head, the workers were lost until they were back with the active head: a launch the
-            // cut held starts its task after the heal, and the task runs until the head, hearing of it at the
-            // worker's registration, kills it; only a head that took over meanwhile commanded them throughout.
-            long until = f.kind() == FaultKind.CUT_ACTIVE_FROM_WORKERS ? NodeCrash.wallNanos() : healedAt;
+            // the workers were lost to the active head from the cut to the heal; the accounting finds the launches
+            // the cut held by the head's record of when it launched each attempt
+            long until = healedAt;
             long from = lostFrom;
             synchronized (this) {
                 cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, from, until, NodeLoss.Cause.CUT)));

@@ -13,7 +13,19 @@ import dev.hpc.api.JobState;
  * @param reason     why it ended, as the head names it ({@code NODE_FAILURE}, ...)
  * @param listed     whether the head's full listing ({@code qstat -x}, its store) has it; false for a job found
  *                   only by asking for it by number
+ * @param dispatched when the head started each attempt it records, by attempt id, in nanoseconds since the epoch
+ *                   (the clock of the marker lines): a launch sent before a cut healed may reach its worker, and
+ *                   start its task, after it
  */
 public record HeadView(long number, String name, String key, JobState state, int exitStatus, String reason,
-                       boolean listed) {
+                       boolean listed, java.util.Map<String, Long> dispatched) {
+    public HeadView {
+        dispatched = java.util.Map.copyOf(dispatched);
+    }
+
+    /** Without attempt times. */
+    public HeadView(long number, String name, String key, JobState state, int exitStatus, String reason,
+                    boolean listed) {
+        this(number, name, key, state, exitStatus, reason, listed, java.util.Map.of());
+    }
 }

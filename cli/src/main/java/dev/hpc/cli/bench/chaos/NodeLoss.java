@@ -8,9 +8,8 @@ package dev.hpc.cli.bench.chaos;
  * @param wallNs  when it was lost, in the clock of the marker lines (nanoseconds since the epoch): a run on that
  *                node that started before and never wrote its end line ended here, as far as the head could know
  * @param untilNs when the loss ended, in the same clock: for a crash the same instant (the agent that starts
- *                again is a new one); for a cut, when the worker was back with the active head (or when the cut
- *                healed, if another head had taken over meanwhile). A launch the cut held starts its task late, so
- *                a run on a cut node that started before then belongs to the cut too
+ *                again is a new one); for a cut, when it healed. A launch the head sent before then may have been
+ *                held by the cut and start its task after it, so a run launched before then belongs to the cut
  * @param cause   how it was lost
  */
 public record NodeLoss(String node, long wallNs, long untilNs, Cause cause) {

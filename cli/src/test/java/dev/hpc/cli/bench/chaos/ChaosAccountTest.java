@@ -219,6 +219,21 @@ class ChaosAccountTest {
     }
 
     @Test
+    void aLaunchTheCutHeldStartsAfterTheHealAndStillBelongsToTheCut() {
+        // the head launched attempt 10 at 140, just before the cut at 150; the cut held it until the heal at 550,
+        // the head ran the job again as attempt 11, and attempt 10 arrived and ran after all
+        wrote("ch1", "1.c 10 node1 560 700", "1.c 11 node2 600 800");
+        jobs.put(1L, new HeadView(1, "ch1", "key1", JobState.COMPLETED, 0, "EXITED", true,
+                Map.of("10", 140L, "11", 590L)));
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 150, 550,
+                NodeLoss.Cause.CUT));
+
+        assertTrue(r.total().clean(), r.findings().toString());
+        assertEquals(1, r.total().completedTwiceNodeDied());
+    }
+
+    @Test
     void aCutOfAnotherNodeExplainsNothing() {
         wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
