@@ -4,7 +4,6 @@ import dev.hpc.api.JobState;
 import dev.hpc.cli.bench.chaos.MarkerJob.Execution;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -187,12 +186,18 @@ public final class ChaosAccount {
                 .mapToLong(k -> Math.max(k.wallNs(), e.startNs())).min();
     }
 
+    /**
+     * Whether two runs overlap. A run that counts as ended before it started (a launch a cut held, which started
+     * its task after the cut began) overlaps nothing: the head could not stop it.
+     */
     private boolean overlaps(List<Execution> runs) {
         for (int i = 0; i < runs.size(); i++) {
             for (int j = i + 1; j < runs.size(); j++) {
                 Execution a = runs.get(i);
                 Execution b = runs.get(j);
-                if (a.startNs() < endOf(b) && b.startNs() < endOf(a)) {
+                long endA = endOf(a);
+                long endB = endOf(b);
+                if (endA > a.startNs() && endB > b.startNs() && a.startNs() < endB && b.startNs() < endA) {
                     return true;
                 }
             }
@@ -201,26 +206,26 @@ public final class ChaosAccount {
     }
 
     /**
-     * {@code [node died, node alive]}: whether the job wrote more than one end line, and whether each end line but
-     * the last came from a run whose node was lost (crashed, or cut while the run was under way or its result on
-     * its way) after that run started and before the job's next run started, so that the loss is what lost its
-     * result. A crash of the same node long after the rerun began explains nothing.
+     * {@code [node died, node alive]}: whether the job wrote more than one end line, and whether all of them but
+     * one came from runs whose node was lost while the head still counted on them: crashed after the run started
+     * (or cut from the active head after the head launched it), with another run of the job started after the
+     * loss began, so that the loss is what made the head run it again. A crash of the same node after the rerun
+     * began explains nothing.
      */
     private int[] completedTwice(List<Execution> runs) {
-        List<Execution> ended = runs.stream().filter(Execution::ended)
-                .sorted(Comparator.comparingLong(e -> e.endNs().getAsLong())).toList();
+        List<Execution> ended = runs.stream().filter(Execution::ended).toList();
         if (ended.size() < 2) {
             return new int[] {0, 0};
         }
-        boolean alive = false;
-        for (Execution e : ended.subList(0, ended.size() - 1)) {
-            long next = runs.stream().filter(o -> o != e && o.startNs() > e.startNs()).mapToLong(Execution::startNs)
-                    .min().orElse(Long.MAX_VALUE);
-            long launched = launchOf(e);
-            alive |= kills.stream().noneMatch(k -> k.node().equals(e.node()) && k.untilNs() >= launched
-                    && k.wallNs() <= next);
-        }
-        return alive ? new int[] {0, 1} : new int[] {1, 0};
+        long unexplained = ended.stream().filter(e -> !supersededByLoss(e, runs)).count();
+        return unexplained > 1 ? new int[] {0, 1} : new int[] {1, 0};
+    }
+
+    private boolean supersededByLoss(Execution e, List<Execution> runs) {
+        long launched = launchOf(e);
+        return kills.stream().anyMatch(k -> k.node().equals(e.node()) && k.untilNs() >= launched
+                && (k.cause() == NodeLoss.Cause.CRASH || e.endNs().orElse(Long.MAX_VALUE) >= k.wallNs())
+                && runs.stream().anyMatch(o -> o != e && o.startNs() >= k.wallNs()));
     }
 
     private static String describe(HeadView h) {

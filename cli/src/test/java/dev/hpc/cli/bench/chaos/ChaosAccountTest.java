@@ -234,6 +234,22 @@ class ChaosAccountTest {
     }
 
     @Test
+    void aHeldLaunchThatStartsAfterTheRerunAndEndsLastIsStillTheCutsDoing() {
+        // as a fault suite run saw it: attempt 10 launched at 140 during the cut [100, 500] was held, the head
+        // ran the job again as attempt 11 (launched at 510); attempt 10 arrived and ran beside it, and ended last
+        wrote("ch1", "1.c 11 node3 600 900", "1.c 10 node2 650 950");
+        jobs.put(1L, new HeadView(1, "ch1", "key1", JobState.COMPLETED, 0, "EXITED", true,
+                Map.of("10", 140L, "11", 510L)));
+        NodeLoss[] cut = {new NodeLoss("node2", 100, 500, NodeLoss.Cause.CUT),
+                new NodeLoss("node3", 100, 500, NodeLoss.Cause.CUT)};
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), cut);
+
+        assertTrue(r.total().clean(), r.findings().toString());
+        assertEquals(1, r.total().completedTwiceNodeDied());
+    }
+
+    @Test
     void aCutOfAnotherNodeExplainsNothing() {
         wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
