@@ -90,8 +90,6 @@ final class FaultInjector implements Runnable {
         long at = (t0 - upNanos) / 1_000_000;
         java.time.Instant wall = java.time.Instant.now();
         CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
-        long lostFrom = -1;
-        long healedAt = -1;
         switch (f.kind()) {
             case KILL_ACTIVE, KILL_STANDBY -> {
                 cluster.kill(target);
@@ -125,21 +123,19 @@ final class FaultInjector implements Runnable {
                 } finally {
                     ChaosCluster.heal(links);
                 }
-                lostFrom = f.kind().workersLost() ? cutNs : -1;
-                healedAt = NodeCrash.wallNanos();
+                if (f.kind().workersLost()) {
+                    // lost to the active head from the cut to the heal; the accounting finds the launches the cut
+                    // held by the head's record of when it launched each attempt
+                    long healNs = NodeCrash.wallNanos();
+                    synchronized (this) {
+                        cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, cutNs, healNs,
+                                NodeLoss.Cause.CUT)));
+                    }
+                }
             }
         }
         long acceptedMs = join(accepted);
         awaitWhole();
-        if (lostFrom >= 0) {
-            // the workers were lost to the active head from the cut to the heal; the accounting finds the launches
-            // the cut held by the head's record of when it launched each attempt
-            long until = healedAt;
-            long from = lostFrom;
-            synchronized (this) {
-                cluster.workers().forEach(w -> nodeLosses.add(new NodeLoss(w, from, until, NodeLoss.Cause.CUT)));
-            }
-        }
         return new FaultRecord(f, target, at, wall, acceptedMs, (System.nanoTime() - t0) / 1_000_000);
     }
 
