@@ -135,11 +135,8 @@ public final class Leadership implements AutoCloseable {
         decisions.execute(() -> step(this::decideAtStart));
         decisions.scheduleWithFixedDelay(() -> step(this::check), tick.toMillis(), tick.toMillis(),
                 TimeUnit.MILLISECONDS);
-        lease.ifPresent(l -> renewals.scheduleWithFixedDelay(() -> step(() -> {
-            if (service.isActive()) {
-                keepLease(l);
-            }
-        }), tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS));
+        lease.ifPresent(l -> renewals.scheduleWithFixedDelay(() -> step(() -> keepLease(l)), tick.toMillis(),
+                tick.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** Loops never die: a failed decision is logged and the next tick decides again. */
@@ -287,11 +284,16 @@ public final class Leadership implements AutoCloseable {
     }
 
     /** The active head renews its lease; one that could not before it ran out steps down. */
+    /**
+     * Renews a lease held, also while this head is taking over with it: building the state from the maps can take
+     * longer than a lease when the old head's partitions are still moving, and a lease that ran out meanwhile
+     * made the new head's first commit fail (the fault suite saw it stop so).
+     */
     private void keepLease(LeaseHolder l) {
         // Two leases: a state thread busy with one long step on a loaded machine is not a hung head, nor is a
         // commit that waits for the backup of a standby that froze until the head cluster drops it (3 s).
         Duration stall = l.length().multipliedBy(2);
-        if (l.holds() && leaseAskDue(l) && !service.progressing(stall)) {
+        if (l.holds() && leaseAskDue(l) && service.isActive() && !service.progressing(stall)) {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
                     + "for " + stall.toMillis() + " ms; it does not renew its lease, so that another head takes over");
@@ -299,7 +301,7 @@ public final class Leadership implements AutoCloseable {
             lastLeaseAskNanos = System.nanoTime();
             noteRound(l.ask(l.epoch()));
         }
-        if (!l.holds()) {
+        if (!l.holds() && service.isActive()) {
             // every answer and effect already waits on the lease; the step-down itself is a decision
             decisions.execute(() -> step(() -> {
                 if (service.isActive() && !l.holds()) {
@@ -435,6 +437,12 @@ public final class Leadership implements AutoCloseable {
             state = stateFromReplica(epoch);
         }
         String previous = knownActive.isEmpty() ? "an unknown head" : knownActive;
+        if (lease.isPresent() && !lease.get().holds()) {
+            LOG.warning("head " + service.config().name() + " lost the lease at epoch " + epoch + " while it built "
+                    + "its state; it stays standby and asks again");
+            becomeStandby();
+            return;
+        }
         becomeActive(state, (coldStart ? "cold start after " : "takeover from ") + previous);
         Duration took = Duration.between(lostAt, clock.instant());
         for (TakeoverListener l : takeoverListeners) {
