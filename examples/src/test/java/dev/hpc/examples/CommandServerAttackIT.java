@@ -145,10 +145,12 @@ class CommandServerAttackIT {
         run(List.of("chown", ATTACKER, lair.toString()), Map.of());
         Path trap = lair.resolve("trap.sock");
         Path heard = lair.resolve("heard");
-        Process listener = asAttacker(List.of("listen", trap.toString(), heard.toString()));
+        Path state = stateFile(rootHome);
+        // its command line reads as the server's, which the launcher looks for before it connects
+        Process listener = asAttacker(List.of("listen", trap.toString(), heard.toString(), "dev.hpc.cli.CommandServer",
+                state.toString(), "x"));
         try {
             Poll.until("the attacker's socket", Duration.ofSeconds(60), () -> Files.exists(heard));
-            Path state = stateFile(rootHome);
             Files.createDirectories(state.getParent());
             Files.setPosixFilePermissions(state.getParent(), PosixFilePermissions.fromString("rwx------"));
             Files.writeString(state, listener.pid() + " " + trap + "\n");
@@ -159,6 +161,7 @@ class CommandServerAttackIT {
                     () -> read(heard).contains("accepted=1"), () -> read(heard));
             assertEquals("accepted=1 received=0\n", read(heard),
                     "root's launcher connected, asked the kernel who listens, and sent nothing");
+            System.out.println("root's call on another user's socket: " + read(heard).strip());
         } finally {
             listener.destroyForcibly();
             listener.waitFor(30, TimeUnit.SECONDS);
