@@ -130,7 +130,7 @@ public final class CommandServer implements AutoCloseable {
             Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
             this.socketKey = Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                     .fileKey();
-            this.self = Files.getOwner(socketPath, LinkOption.NOFOLLOW_LINKS);
+            this.self = asTheKernelSeesIt(socketPath);
             this.stateLine = ProcessHandle.current().pid() + " " + socketPath + "\n";
             writePrivately(stateFile, stateLine);
         } catch (IOException | RuntimeException e) {
@@ -440,7 +440,22 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
-    /** This process's user, as the kernel will report it for the callers. */
+    /**
+     * This process's user as the kernel reports it to a peer: what a caller's credentials are compared
+     * with, from the same source, so that neither a file system that maps owners (NFS squashing) nor a
+     * uid without a name in the password file can make the server refuse its own user. The kernel
+     * tells a client the credentials the listener had at {@code listen()}: those of this process.
+     */
+    private static UserPrincipal asTheKernelSeesIt(Path socket) throws IOException {
+        try (SocketChannel me = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return me.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+        } catch (UnsupportedOperationException e) {
+            throw new IOException("this system does not tell who is at the other end of a Unix socket (SO_PEERCRED), "
+                    + "which the command server needs to answer its own user only", e);
+        }
+    }
+
+    /** This process's user id, for the directories it makes or checks. */
     private static long uid() {
         return new com.sun.security.auth.module.UnixSystem().getUid();
     }
