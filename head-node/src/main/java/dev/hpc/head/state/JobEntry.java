@@ -276,6 +276,10 @@ final class JobEntry {
         }
 
         void moveTo(JobState next) {
+            if (next == JobState.RUNNING) {
+                throw new Transitions.IllegalTransition("unstarted tasks of job " + id + " (a task starts alone, "
+                        + "taken apart first)", state, next);
+            }
             Transitions.check("unstarted tasks " + indices.toIndexSet() + " of job " + id, state, next);
             int n = indices.size();
             count(state, -n);
