@@ -216,6 +216,11 @@ public final class ClusterState {
     public record Page(List<Job> jobs, int total, long next) {
     }
 
+    /** The number the next job gets: every job this head held or holds has a smaller one. */
+    public long nextJobNumber() {
+        return nextJobNumber;
+    }
+
     public List<NodeInfo> nodes() {
         List<NodeInfo> out = new ArrayList<>();
         for (NodeEntry n : nodes.values()) {

@@ -121,6 +121,16 @@ final class ChaosCluster {
         }
     }
 
+    /** Whether the active {@code head} told the voters its standby may lack changes it acknowledged. */
+    private boolean holdsOnlyCopy(String head) {
+        try {
+            return perHead.get(head).cluster().get("head") instanceof Map<?, ?> self
+                    && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("soleCopy"));
+        } catch (HpcException e) {
+            return false;
+        }
+    }
+
     /** The head that calls itself ACTIVE, when exactly one live head does. */
     Optional<String> active() {
         List<String> active = new ArrayList<>();
@@ -137,8 +147,8 @@ final class ChaosCluster {
     }
 
     /**
-     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY, and the
-     * active head has every worker up. Empty when it is; else what is missing.
+     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY and in step
+     * with it, and the active head has every worker up. Empty when it is; else what is missing.
      */
     Optional<String> missing() {
         for (String d : daemons()) {
@@ -155,6 +165,10 @@ final class ChaosCluster {
         String role = ownRole(standby);
         if (!role.equals("STANDBY")) {
             return Optional.of(standby + " is not STANDBY yet ('" + role + "')");
+        }
+        if (holdsOnlyCopy(active.get())) {
+            return Optional.of(active.get() + " may still hold the only copy of recent changes: " + standby
+                    + " is not in step yet");
         }
         try {
             List<NodeInfo> nodes = perHead.get(active.get()).nodes();
