@@ -187,7 +187,7 @@ public final class QstatFullFormat {
         if (v.state() != JobState.HELD) {
             return "n";
         }
-        String holds = v.tasks().stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
+        String holds = dev.hpc.api.TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
                 .filter(h -> !h.isEmpty()).findFirst().orElse("u");
         return holds;
     }

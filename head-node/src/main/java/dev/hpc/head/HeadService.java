@@ -499,8 +499,17 @@ public final class HeadService implements AutoCloseable {
      * takeover without making a second job.
      */
     public CompletableFuture<Job> submit(JobSpec spec) {
+        return submit(spec, true);
+    }
+
+    /**
+     * As {@link #submit(JobSpec)}; {@code limited} is whether the owner's queued limits apply (a user's own
+     * submission; operators and admins are not limited, docs/security.md).
+     */
+    public CompletableFuture<Job> submit(JobSpec spec, boolean limited) {
         // The new job is durable before it enters the state; entering it writes nothing more.
-        int maxQueued = config.access().maxQueuedPerUser();
+        int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
+        int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
         return onState(() -> {
             String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
             if (!spec.submitKey().isEmpty()) {
@@ -513,9 +522,8 @@ public final class HeadService implements AutoCloseable {
                     return pending;
                 }
             }
-            if (maxQueued > 0) {
-                JobAccess.checkQueuedLimit(spec, state.waitingTasks(spec.owner()), maxQueued);
-            }
+            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
+                    maxTasks, maxJobs);
             Job job = state.prepareSubmit(spec, clock.instant());
             CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
                     "submission of job " + job.id())
