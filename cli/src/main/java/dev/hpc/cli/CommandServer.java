@@ -80,7 +80,7 @@ import jdk.net.UnixDomainPrincipal;
 public final class CommandServer implements AutoCloseable {
     static final String MAGIC = "HPC-CMD-2";
     /** The commands tools call once per job; the others start their own JVM. */
-    static final Set<String> SERVED = Set.of("qsub", "qstat", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
+    static final Set<String> SERVED = Set.of("qsub", "qstat", "qselect", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
     static final Duration IDLE = Duration.ofMinutes(10);
     /** A caller that stops sending its call does not hold a thread, nor keep the server from going idle. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);

@@ -199,7 +199,7 @@ class CommandServerTest {
 
         Answer notServed = call(tmp, Map.of(), "", "local", "down");
         assertEquals(ExitCodes.USAGE, notServed.exit());
-        assertTrue(notServed.err().contains("runs only pbsnodes, qalter, qdel, qhold, qrls, qstat, qsub"), notServed.err());
+        assertTrue(notServed.err().contains("runs only pbsnodes, qalter, qdel, qhold, qrls, qselect, qstat, qsub"), notServed.err());
     }
 
     @Test
