@@ -112,8 +112,37 @@ function toRow(j) {
       index: t.index, state: t.state, started: firstStart(t), ended: ms(t.end), exitStatus: t.exitStatus,
     }));
     row.done = row.tasks.filter((t) => TERMINAL.has(t.state)).length;
+    row.total = row.tasks.length;
+    // an array's tasks that never started come as one entry (docs/rest-api.md): a row each while they are
+    // few, else one row for all of them
+    const u = j.unstarted;
+    if (u && u.count) {
+      const alike = u.count <= UNSTARTED_ROWS
+        ? indicesOf(u.indices).map((index) => ({ index, state: u.state, started: 0 }))
+        : [{ index: parseInt(u.indices, 10), indices: u.indices, count: u.count, state: u.state, started: 0,
+          group: true }];
+      row.tasks = row.tasks.concat(alike).sort((a, b) => a.index - b.index);
+      row.total += u.count;
+      if (TERMINAL.has(u.state)) row.done += u.count;
+    }
   }
   return row;
+}
+
+/** Unstarted tasks shown a row each up to this many; more are one row. */
+const UNSTARTED_ROWS = 1000;
+
+/** The indices of a text form such as 1-99:2,200,300-400. */
+function indicesOf(text) {
+  const out = [];
+  for (const run of text.split(',')) {
+    const [range, step] = run.split(':');
+    const [a, z] = range.split('-').map((v) => parseInt(v, 10));
+    for (let i = a; i <= (Number.isNaN(z) || z === undefined ? a : z); i += step ? parseInt(step, 10) : 1) {
+      out.push(i);
+    }
+  }
+  return out;
 }
 
 function noteEnds(j) {
@@ -265,6 +294,16 @@ function stateCell(id, state, notBefore) {
 
 function rowHtml(entry) {
   const { r, t } = entry;
+  if (t && t.group) {
+    const shown = t.indices.length > 40 ? `${t.indices.slice(0, 40)}…` : t.indices;
+    const id = taskId(r, shown);
+    return `<div class="row task" role="row" data-testid="job-row-${esc(taskId(r, 'unstarted'))}" `
+      + `data-number="${r.number}"><span class="c-id" title="${esc(t.indices)}">${esc(id)}</span>`
+      + `<span>${t.count.toLocaleString()} tasks not started</span>`
+      + `<span>${esc(r.owner)}</span>${stateCell(taskId(r, 'unstarted'), t.state, r.notBefore)}`
+      + `<span>${esc(r.queue)}</span><span>${r.nodes}×${r.cores}</span><span></span><span></span>`
+      + '<span class="c-el"></span></div>';
+  }
   if (t) {
     const id = taskId(r, t.index);
     return `<div class="row task" role="row" data-testid="job-row-${esc(id)}" data-number="${r.number}">`
@@ -279,7 +318,7 @@ function rowHtml(entry) {
       + `${ui.expanded.has(r.number) ? '▾' : '▸'}</span>`
     : '';
   const summary = r.isArray
-    ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${r.done}/${r.tasks.length} done</span>` : '';
+    ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${r.done}/${r.total} done</span>` : '';
   return `<div class="row${selected}" role="row" data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
     + `<span class="c-id">${toggle}${esc(r.id)}</span>`
     + `<span class="c-name" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
@@ -421,7 +460,8 @@ function renderDetail() {
   $('hold-button').disabled = j.state !== 'QUEUED';
   $('release-button').disabled = j.state !== 'HELD';
 
-  const waiting = (j.tasks || []).filter((t) => t.comment && !TERMINAL.has(t.state) && t.state !== 'RUNNING');
+  const waiting = (j.tasks || []).concat(j.unstarted ? [j.unstarted] : [])
+    .filter((t) => t.comment && !TERMINAL.has(t.state) && t.state !== 'RUNNING');
   const comment = waiting.length
     ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${
       [...new Set(waiting.map((t) => t.comment))].map(esc).join('<br>')}</div>` : '';
@@ -456,6 +496,10 @@ function renderDetail() {
         + `<td>${open || a.reason === 'NONE' ? '' : esc(a.reason.toLowerCase())}</td>`
         + `<td>${open ? '' : a.exitStatus}</td></tr>`);
     });
+  }
+  if (j.unstarted && j.unstarted.count) {
+    rows.push(`<tr data-testid="detail-unstarted"><td>[${esc(j.unstarted.indices)}]</td><td colspan="6" class="muted">`
+      + `${j.unstarted.count.toLocaleString()} tasks ${esc(j.unstarted.state.toLowerCase())}, not started</td></tr>`);
   }
   const history = `<h3>History</h3><table class="hist" data-testid="detail-history"><thead><tr><th>attempt</th>`
     + '<th>nodes</th><th>start</th><th>end</th><th>outcome</th><th>reason</th><th>exit</th></tr></thead>'

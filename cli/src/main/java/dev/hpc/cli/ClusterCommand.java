@@ -69,6 +69,10 @@ public final class ClusterCommand implements Callable<Integer> {
                             value(h.get("address")), down ? "-" : value(h.get("pid")), h.get("role"), h.get("epoch"),
                             down ? "-" : since(h.get("startedAt"), now), ago(h.get("lastChange"), now),
                             ago(h.get("lastHeartbeat"), now)));
+                    if ("SOLE".equals(h.get("copies"))) {
+                        s.append("  ").append(h.get("name")).append(" may hold the only copy of recent changes (its "
+                                + "standby is not in step); no standby leads without it\n");
+                    }
                     if (h.get("waitingFor") != null) {
                         s.append("  ").append(h.get("name")).append(" waits for ").append(h.get("waitingFor"))
                                 .append('\n');

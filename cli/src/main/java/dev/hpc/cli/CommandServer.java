@@ -8,58 +8,82 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 
 /**
  * Runs the per-job commands ({@link #SERVED}) for the {@code bin/hpc} launcher of one user, so that a
  * tool that calls {@code qsub} or {@code qstat} once per job does not start a JVM each time (~0.8 s on
  * 2 cores; through the server, a few ms plus the head's answer). The launcher starts it in the
- * background on first use; it listens on 127.0.0.1 only, answers only callers that send the random
- * key of its state file (mode 0600 in a 0700 directory of the user's ~/.hpc), and exits after
- * {@link #IDLE} without a call, when its jar is rebuilt, or when a newer server took its state file.
+ * background on first use, detached from the caller (its own session, its standard streams on
+ * {@code /dev/null}, no other descriptor of the caller's); it exits after {@link #IDLE} without a call,
+ * when its jar is rebuilt, when a newer server took its state file, or when its socket file is gone.
  * docs/commands.md describes it, and how to turn it off ({@code HPC_NO_SERVER=1}).
  *
- * <p>The server speaks first: {@code HPC-CMD-1 PROOF\n}, with the proof from the state file; a caller
- * that does not see it sends nothing. The proof is shown to whoever connects, so the launcher also
- * checks, before it connects, that the state file's pid is still this server, run by the same user.
- * Then one call, all fields
- * NUL-terminated: {@code HPC-CMD-1} and the key, answered {@code READY\n}
- * (otherwise the caller runs the command itself: nothing was asked yet); then the working directory, the number
- * of arguments, the arguments, then {@code NAME=VALUE} for each exported variable and an empty field.
- * The answer is {@code STDIN\n} when the command reads its standard input (the caller then sends
- * {@code LENGTH\n} and that many bytes), then {@code ERR n\n}, n bytes, {@code EXIT code\n},
- * {@code OUT n\n} and n bytes (the output last, so that a long one can be copied as it is). Once a call is sent the launcher never runs it again itself: a submission must
- * not be made twice.
+ * <p><b>Who may call it.</b> It listens on a Unix domain socket in a directory of mode 0700 that
+ * belongs to its user ({@link CommandSocketPath}), so another user cannot even reach the socket.
+ * For every connection it asks the kernel which user made it ({@code SO_PEERCRED}) and closes any
+ * other user's before it reads or writes a byte. The launcher asks the kernel the same about the
+ * server before it sends anything. So there is no key: until issue #15 the server listened on
+ * 127.0.0.1, where anybody could connect, and trusted a caller that sent a random key from the
+ * user's private state file, and a launcher trusted a server that showed a second one after checking
+ * its pid in {@code /proc}. Whoever can read such a key (the user, root) can reach the socket too,
+ * and the kernel's answer cannot be copied or replayed as a secret can.
+ *
+ * <p>The state file (mode 0600, in the user's {@code ~/.hpc/command-server}, 0700) holds
+ * {@code PID SOCKET-PATH}; the server writes its log beside it ({@code STATE.log}): where the socket
+ * is and why, and every refused caller.
+ *
+ * <p><b>The call.</b> The server speaks first: {@code HPC-CMD-2\n} (a caller that does not see it
+ * runs the command itself: nothing was asked yet). Then, all fields NUL-terminated, the working
+ * directory, the number of arguments, the arguments, then {@code NAME=VALUE} for each exported
+ * variable and an empty field. The answer is {@code STDIN\n} when the command reads its standard input
+ * (the caller then sends {@code LENGTH\n} and that many bytes), then {@code ERR n\n}, n bytes,
+ * {@code EXIT code\n}, {@code OUT n\n} and n bytes (the output last, so that a long one can be copied as
+ * it is). Once a call is sent the launcher never runs it again itself: a submission must not be made
+ * twice.
  */
 public final class CommandServer implements AutoCloseable {
-    static final String MAGIC = "HPC-CMD-1";
+    static final String MAGIC = "HPC-CMD-2";
     /** The commands tools call once per job; the others start their own JVM. */
-    static final Set<String> SERVED = Set.of("qsub", "qstat", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
+    static final Set<String> SERVED = Set.of("qsub", "qstat", "qselect", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
     static final Duration IDLE = Duration.ofMinutes(10);
+    /** A caller that stops sending its call does not hold a thread, nor keep the server from going idle. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_FIELD = 1 << 20;
     private static final int MAX_FIELDS = 100_000;
     /** Variables that name files: relative to the caller's directory, not the server's. */
@@ -69,47 +93,62 @@ public final class CommandServer implements AutoCloseable {
     private final Path stateFile;
     private final Path jar;
     private final long jarStamp;
-    private final ServerSocket socket;
-    private final byte[] key;
-    /** What the server shows first, so that a caller never sends its key to whatever took the port. */
-    private final String proof;
+    private final Path socketPath;
+    private final ServerSocketChannel socket;
+    /** The socket file this server made: another one at its path is not its to remove. */
+    private final Object socketKey;
+    /** The user the kernel reports for this process's socket: the only one it answers. */
+    private final UserPrincipal self;
     private final String stateLine;
+    private final ServerLog log;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final ExecutorService calls = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "hpc-command");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService calls = Executors.newCachedThreadPool(r -> daemon(r, "hpc-command"));
+    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
+            r -> daemon(r, "hpc-command-timeout"));
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong lastCall = new AtomicLong(System.nanoTime());
     private volatile boolean closed;
+    private volatile String leaving = "closed";
 
-    private CommandServer(Path stateFile, Path jar, FileChannel lockChannel, FileLock lock) throws IOException {
+    private CommandServer(Path stateFile, Path jar, CommandSocketPath.Places places, ServerLog log,
+                          FileChannel lockChannel, FileLock lock) throws IOException {
         this.stateFile = stateFile;
         this.jar = jar;
         this.jarStamp = stamp(jar);
+        this.log = log;
         this.lockChannel = lockChannel;
         this.lock = lock;
-        this.socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
-        this.key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        byte[] proofBytes = new byte[16];
-        new SecureRandom().nextBytes(proofBytes);
-        this.proof = HexFormat.of().formatHex(proofBytes);
-        this.stateLine = socket.getLocalPort() + " " + HexFormat.of().formatHex(key) + " " + ProcessHandle.current().pid()
-                + " " + proof + "\n";
-        writePrivately(stateFile, stateLine);
+        CommandSocketPath.Choice choice = CommandSocketPath.choose(stateFile, places, uid());
+        choice.notes().forEach(log::line);
+        this.socketPath = choice.socket();
+        removeStale(socketPath);
+        this.socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            socket.bind(UnixDomainSocketAddress.of(socketPath), 64);
+            // the directory keeps others out already; the socket file itself is the user's alone as well
+            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
+            this.socketKey = Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
+            this.self = asTheKernelSeesIt(socketPath);
+            this.stateLine = ProcessHandle.current().pid() + " " + socketPath + "\n";
+            writePrivately(stateFile, stateLine);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            Files.deleteIfExists(socketPath);
+            throw e;
+        }
+        log.line("pid " + ProcessHandle.current().pid() + " answers " + self.getName() + " only, on " + socketPath);
     }
 
     /**
      * A server whose state goes to {@code stateFile}; empty when another server of the same state file
      * is running or starting (its lock file is held).
      */
-    static java.util.Optional<CommandServer> start(Path stateFile, Path jar) throws IOException {
+    static Optional<CommandServer> start(Path stateFile, Path jar, CommandSocketPath.Places places) throws IOException {
         Path dir = stateFile.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(dir.getParent());
+        CommandSocketPath.makePrivate(dir, uid());
         FileChannel channel = FileChannel.open(dir.resolve(stateFile.getFileName() + ".lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
@@ -120,11 +159,17 @@ public final class CommandServer implements AutoCloseable {
         }
         if (lock == null) {
             channel.close();
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
+        ServerLog log = null;
         try {
-            return java.util.Optional.of(new CommandServer(stateFile, jar, channel, lock));
+            log = new ServerLog(dir.resolve(stateFile.getFileName() + ".log"));
+            return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock));
         } catch (IOException | RuntimeException e) {
+            if (log != null) {
+                log.line("cannot start: " + e.getMessage() + "; the commands start their own JVM meanwhile");
+                log.close();
+            }
             lock.release();
             channel.close();
             throw e;
@@ -137,45 +182,52 @@ public final class CommandServer implements AutoCloseable {
             System.err.println("usage: CommandServer STATE-FILE JAR");
             System.exit(2);
         }
-        java.util.Optional<CommandServer> server = start(Path.of(args[0]), Path.of(args[1]));
+        Optional<CommandServer> server;
+        try {
+            server = start(Path.of(args[0]), Path.of(args[1]), CommandSocketPath.Places.of(System.getenv()));
+        } catch (IOException e) {
+            System.err.println("hpc command server: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         if (server.isEmpty()) {
             return; // another is running or starting
         }
         try (CommandServer s = server.get()) {
+            // killed with SIGTERM (as the docs say to stop it): no state file or socket is left behind
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                s.leaving = "stopped by a signal";
+                s.closeQuietly();
+            }, "hpc-command-exit"));
             s.serve();
             // calls already sent finish before the JVM ends: a submission must not die half-way
             s.calls.shutdown();
-            s.calls.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES);
+            s.calls.awaitTermination(5, TimeUnit.MINUTES);
         }
     }
 
-    int port() {
-        return socket.getLocalPort();
-    }
-
-    byte[] key() {
-        return key.clone();
+    Path socketPath() {
+        return socketPath;
     }
 
     /** Answers calls until idle, stale or closed. */
     void serve() {
-        Thread watch = new Thread(this::watch, "hpc-command-watch");
-        watch.setDaemon(true);
+        Thread watch = daemon(this::watch, "hpc-command-watch");
         watch.start();
         while (!closed) {
-            Socket s;
+            SocketChannel s;
             try {
                 s = socket.accept();
             } catch (IOException e) {
                 break; // closed
             }
             if (closed) {
-                try {
-                    s.close(); // the caller was shown nothing, so it runs the command itself
-                } catch (IOException ignored) {
-                    // it is gone already
-                }
+                closeQuietly(s); // the caller was shown nothing, so it runs the command itself
                 break;
+            }
+            if (!fromThisUser(s)) {
+                closeQuietly(s);
+                continue;
             }
             running.incrementAndGet();
             lastCall.set(System.nanoTime());
@@ -192,6 +244,21 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
+    /** The kernel's word on who connected; anyone but this server's user is refused unheard. */
+    private boolean fromThisUser(SocketChannel s) {
+        try {
+            UnixDomainPrincipal peer = s.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (peer.user().equals(self)) {
+                return true;
+            }
+            log.line("refused a caller run by " + peer.user().getName() + ": only " + self.getName()
+                    + " may call this server; nothing was read from it or sent to it");
+        } catch (IOException | UnsupportedOperationException e) {
+            log.line("refused a caller whose user the kernel did not tell: " + e);
+        }
+        return false;
+    }
+
     private void watch() {
         while (!closed) {
             try {
@@ -200,42 +267,51 @@ public final class CommandServer implements AutoCloseable {
                 return;
             }
             boolean idle = running.get() == 0 && System.nanoTime() - lastCall.get() > IDLE.toNanos();
-            if (idle || stale()) {
+            Optional<String> stale = stale();
+            if (idle || stale.isPresent()) {
+                leaving = stale.orElse("idle for " + IDLE.toMinutes() + " minutes");
                 closeQuietly();
                 return;
             }
         }
     }
 
-    /** The jar was rebuilt, or another server took the state file: its callers go there now. */
-    private boolean stale() {
+    /** Why the callers no longer come here: the jar was rebuilt, another server took over, the socket is gone. */
+    private Optional<String> stale() {
         if (running.get() > 0) {
-            return false;
+            return Optional.empty();
+        }
+        if (stamp(jar) != jarStamp) {
+            return Optional.of("its jar was rebuilt");
         }
         try {
-            return stamp(jar) != jarStamp || !Files.readString(stateFile).equals(stateLine);
+            if (!Files.readString(stateFile).equals(stateLine)) {
+                return Optional.of("another server took its state file");
+            }
         } catch (IOException e) {
-            return true;
+            return Optional.of("its state file is gone");
+        }
+        if (!ownSocketFile()) {
+            // a logout empties XDG_RUNTIME_DIR: no caller can reach this one any more
+            return Optional.of("its socket file is gone");
+        }
+        return Optional.empty();
+    }
+
+    private boolean ownSocketFile() {
+        try {
+            return Objects.equals(socketKey, Files.readAttributes(socketPath, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey());
+        } catch (IOException e) {
+            return false;
         }
     }
 
-    private void answer(Socket s) throws IOException {
-        s.setTcpNoDelay(true);
-        // a caller that stops sending does not hold a thread, nor keep the server from ever going idle
-        s.setSoTimeout(10_000);
-        InputStream in = new BufferedInputStream(s.getInputStream());
-        OutputStream out = s.getOutputStream();
-        out.write((MAGIC + " " + proof + "\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        if (!MAGIC.equals(field(in))) {
-            return;
-        }
-        if (!MessageDigest.isEqual(key, HexFormat.of().parseHex(hexOrEmpty(field(in))))) {
-            return;
-        }
-        // the caller sends the call only after this, and runs it itself when it does not come
-        out.write("READY\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+    private void answer(SocketChannel s) throws IOException {
+        ScheduledFuture<?> cut = timeouts.schedule(() -> closeQuietly(s), CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        InputStream in = new BufferedInputStream(Channels.newInputStream(s));
+        OutputStream out = Channels.newOutputStream(s);
+        out.write((MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
         Path cwd = Path.of(field(in));
         int argc = Integer.parseInt(field(in));
         if (argc < 1 || argc > MAX_FIELDS) {
@@ -255,7 +331,10 @@ public final class CommandServer implements AutoCloseable {
                 return;
             }
         }
-        s.setSoTimeout(0); // standard input may be typed at a terminal, at the user's pace
+        if (!cut.cancel(false)) {
+            return; // cut off meanwhile: the caller was told the call may not have been made, and it was not
+        }
+        // standard input, if the command reads it, may be typed at a terminal, at the user's pace
         for (String name : PATH_VARIABLES) {
             String value = env.getOrDefault(name, "");
             if (!value.isBlank()) {
@@ -287,7 +366,7 @@ public final class CommandServer implements AutoCloseable {
         }
         byte[] o = stdout.toByteArray();
         byte[] e = stderr.toByteArray();
-        // one write: a reply in pieces waits for the caller's delayed acknowledgement (~40 ms)
+        // one write: each piece would wake the launcher's relay and the launcher once more
         ByteArrayOutputStream reply = new ByteArrayOutputStream(o.length + e.length + 64);
         // the output last: the caller may copy a long one with cat rather than read it byte by byte
         reply.writeBytes(("ERR " + e.length + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -297,10 +376,6 @@ public final class CommandServer implements AutoCloseable {
         reply.writeBytes(o);
         reply.writeTo(out);
         out.flush();
-    }
-
-    private static String hexOrEmpty(String s) {
-        return s.length() == 64 && s.chars().allMatch(c -> Character.digit(c, 16) >= 0) ? s : "";
     }
 
     /** One NUL-terminated UTF-8 field. */
@@ -365,6 +440,48 @@ public final class CommandServer implements AutoCloseable {
         }
     }
 
+    /**
+     * This process's user as the kernel reports it to a peer: what a caller's credentials are compared
+     * with, from the same source, so that neither a file system that maps owners (NFS squashing) nor a
+     * uid without a name in the password file can make the server refuse its own user. The kernel
+     * tells a client the credentials the listener had at {@code listen()}: those of this process.
+     */
+    private static UserPrincipal asTheKernelSeesIt(Path socket) throws IOException {
+        try (SocketChannel me = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            return me.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+        } catch (UnsupportedOperationException e) {
+            throw new IOException("this system does not tell who is at the other end of a Unix socket (SO_PEERCRED), "
+                    + "which the command server needs to answer its own user only", e);
+        }
+    }
+
+    /** This process's user id, for the directories it makes or checks. */
+    private static long uid() {
+        return new com.sun.security.auth.module.UnixSystem().getUid();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Under the lock, whatever socket is at the path was left by a server of this state file that died
+     * (SIGKILL leaves it): binding needs the name free. Anything else there is not ours to remove.
+     */
+    private static void removeStale(Path socket) throws IOException {
+        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        int mode = ((Number) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
+        if ((mode & 0170000) != 0140000) {
+            throw new IOException(socket + " is there and is not a socket; the command server binds its socket at "
+                    + "that path: remove it");
+        }
+        Files.delete(socket);
+    }
+
     private static void writePrivately(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
         Files.deleteIfExists(tmp);
@@ -374,6 +491,14 @@ public final class CommandServer implements AutoCloseable {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // it is gone already
         }
     }
 
@@ -398,9 +523,46 @@ public final class CommandServer implements AutoCloseable {
         } catch (IOException e) {
             // already gone or taken by another server
         }
+        // before the lock goes: the next server of this state file binds the same path
+        if (ownSocketFile()) {
+            Files.deleteIfExists(socketPath);
+        }
         socket.close();
         calls.shutdown();
+        timeouts.shutdownNow();
+        log.line("left: " + leaving);
+        log.close();
         lock.release();
         lockChannel.close();
+    }
+
+    /**
+     * The server's own log, {@code STATE.log} beside the state file (mode 0600): where its socket is and
+     * why, and whom it refused. Bounded, since whoever is refused can call again.
+     */
+    private static final class ServerLog {
+        private static final int MAX_LINES = 1_000;
+        private final PrintWriter out;
+        private int lines;
+
+        ServerLog(Path file) throws IOException {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            out = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), true);
+        }
+
+        synchronized void line(String text) {
+            if (lines < MAX_LINES) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + text);
+            } else if (lines == MAX_LINES) {
+                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " (" + MAX_LINES
+                        + " lines written; the later ones are left out)");
+            }
+            lines++;
+        }
+
+        synchronized void close() {
+            out.close();
+        }
     }
 }

@@ -27,6 +27,7 @@ public final class HpcCommand implements Callable<Integer> {
         Map<String, Supplier<Object>> m = new LinkedHashMap<>();
         m.put("qsub", QsubCommand::new);
         m.put("qstat", QstatCommand::new);
+        m.put("qselect", QselectCommand::new);
         m.put("qdel", QdelCommand::new);
         m.put("qhold", QholdCommand::new);
         m.put("qrls", QrlsCommand::new);

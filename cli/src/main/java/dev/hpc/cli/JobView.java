@@ -6,6 +6,7 @@ import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeSlot;
 import dev.hpc.api.Task;
+import dev.hpc.api.TaskList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,11 +19,17 @@ import java.util.Set;
 /**
  * One line of qstat: a whole job ({@code 42.c}, or the summary {@code 42[].c} of an array job), or one
  * task of an array job ({@code 42[7].c}, with {@code qstat -t}). The figures qstat shows are computed
- * over {@code tasks}: every task of the job, or the one task.
+ * over {@code tasks}: every task of the job, or the one task. They read only what differs between the tasks
+ * ({@link TaskList#forms}): an array's unstarted tasks, alike, count once, so that a line for an array of a
+ * million tasks costs what its started tasks cost.
  */
 public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayIndex) {
     public JobView {
-        tasks = List.copyOf(tasks);
+        tasks = TaskList.copyOf(tasks);
+    }
+
+    private List<Task> forms() {
+        return TaskList.forms(tasks);
     }
 
     public static JobView whole(Job job) {
@@ -43,12 +50,7 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
 
     /** The view of one array index, when the job has it. */
     public static Optional<JobView> task(Job job, int index) {
-        for (Task t : job.tasks()) {
-            if (t.index() == index) {
-                return Optional.of(new JobView(job.id().taskName(index), job, List.of(t), OptionalInt.of(index)));
-            }
-        }
-        return Optional.empty();
+        return job.task(index).map(t -> new JobView(job.id().taskName(index), job, List.of(t), OptionalInt.of(index)));
     }
 
     public JobState state() {
@@ -70,18 +72,18 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
 
     /** Queued, but the scheduler found it waiting for a dependency: PBS shows a system hold (H, Hold_Types s). */
     public boolean waitsForDependency() {
-        return tasks.stream().anyMatch(t -> t.state() == JobState.QUEUED && t.holds().contains("s"))
-                && tasks.stream().noneMatch(t -> t.state() == JobState.QUEUED && !t.holds().contains("s"));
+        return forms().stream().anyMatch(t -> t.state() == JobState.QUEUED && t.holds().contains("s"))
+                && forms().stream().noneMatch(t -> t.state() == JobState.QUEUED && !t.holds().contains("s"));
     }
 
     /** The earliest estimated start of its queued tasks, if the scheduler gave one. */
     public java.util.Optional<Instant> estimatedStart() {
-        return tasks.stream().filter(t -> t.state() == JobState.QUEUED).map(Task::estimatedStart)
+        return forms().stream().filter(t -> t.state() == JobState.QUEUED).map(Task::estimatedStart)
                 .filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo);
     }
 
     public boolean everStarted() {
-        return tasks.stream().anyMatch(t -> !t.attempts().isEmpty());
+        return forms().stream().anyMatch(t -> !t.attempts().isEmpty());
     }
 
     /**
@@ -91,7 +93,7 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
      */
     public Duration runTime(Instant now) {
         Duration total = Duration.ZERO;
-        for (Task t : tasks) {
+        for (Task t : forms()) {
             if (t.attempts().isEmpty()) {
                 continue;
             }
@@ -110,7 +112,7 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
      */
     public List<NodeSlot> execSlots() {
         Set<NodeSlot> out = new LinkedHashSet<>();
-        for (Task t : tasks) {
+        for (Task t : forms()) {
             if (!t.attempts().isEmpty()) {
                 out.addAll(t.attempts().get(t.attempts().size() - 1).nodes());
             }
@@ -119,14 +121,14 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
     }
 
     public Instant firstStart() {
-        return tasks.stream().map(Task::firstStart).filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo)
+        return forms().stream().map(Task::firstStart).filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo)
                 .orElse(Instant.EPOCH);
     }
 
     /** The latest thing that happened to the job: submission, a start or an end. */
     public Instant lastChange() {
         Instant last = job.submitted();
-        for (Task t : tasks) {
+        for (Task t : forms()) {
             for (Attempt a : t.attempts()) {
                 last = later(later(last, a.start()), a.end());
             }
@@ -140,7 +142,7 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
     }
 
     public int runCount() {
-        return tasks.stream().mapToInt(t -> t.attempts().size()).sum();
+        return forms().stream().mapToInt(t -> t.attempts().size()).sum();
     }
 
     public int exitStatus() {
@@ -163,6 +165,6 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
             }
             return r.description();
         }
-        return tasks.stream().map(Task::comment).filter(c -> !c.isEmpty()).findFirst().orElse("");
+        return forms().stream().map(Task::comment).filter(c -> !c.isEmpty()).findFirst().orElse("");
     }
 }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code pbsnodes [-a] [-l] [NODE...]}: the worker nodes, in Torque's form ({@link PbsnodesFormat});
+ * {@code pbsnodes [-a] [-l] [-S[j]] [-F json] [NODE...]}: the worker nodes, in Torque's form
+ * ({@link PbsnodesFormat}) or as OpenPBS's JSON;
  * {@code pbsnodes -o NODE... [-N note]} takes nodes offline and {@code pbsnodes -c NODE...} clears
  * them, silently on success as in PBS.
  */
@@ -44,6 +45,15 @@ public final class PbsnodesCommand implements Callable<Integer> {
     @Option(names = "-c", description = "clear the offline (and drain) state of the named nodes")
     boolean clear;
 
+    @Option(names = "-S", description = "a summary line (with -F json: object) per node, as OpenPBS's pbsnodes -S")
+    boolean summary;
+
+    @Option(names = "-j", description = "with -S: the jobs of each node and its free/total cores and memory")
+    boolean jobSummary;
+
+    @Option(names = "-F", paramLabel = "json", description = "the output format; only json (OpenPBS's form)")
+    String format;
+
     @Option(names = "-N", paramLabel = "NOTE", description = "with -o: why, shown as the node's note")
     String note;
 
@@ -64,6 +74,21 @@ public final class PbsnodesCommand implements Callable<Integer> {
         if ((offline || clear) && (unavailable || all)) {
             throw new UsageException("-o and -c change nodes; show them with a separate pbsnodes -a or -l");
         }
+        if (format != null && !format.equalsIgnoreCase("json")) {
+            throw new UsageException("-F " + format + " is not supported; only -F json is");
+        }
+        if ((offline || clear) && (summary || jobSummary || format != null)) {
+            throw new UsageException("-S, -j and -F show nodes; -o and -c change them: use them separately");
+        }
+        if (jobSummary && !summary) {
+            throw new UsageException("-j adds the jobs to the summary: use it with -S (pbsnodes -aSj)");
+        }
+        if (summary && format == null) {
+            throw new UsageException("-S is available as JSON only here: add -F json (pbsnodes -aSj -F json)");
+        }
+        if (unavailable && format != null) {
+            throw new UsageException("-l lists unavailable nodes as text; for JSON use pbsnodes -a -F json");
+        }
         HeadClient head = client.client();
         return offline || clear ? change(head) : show(head);
     }
@@ -83,9 +108,24 @@ public final class PbsnodesCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (format != null) {
+            out.print(PbsJson.print(PbsnodesFormat.json(nodes, serverName(head), summary, jobSummary,
+                    java.time.Instant.now())));
+            out.flush();
+            return report(errors);
+        }
         out.print(unavailable ? PbsnodesFormat.unavailableList(nodes) : PbsnodesFormat.nodes(nodes));
         out.flush();
         return report(errors);
+    }
+
+    /** The cluster's name, OpenPBS's {@code pbs_server}; empty when the head does not say. */
+    private static String serverName(HeadClient head) {
+        try {
+            return String.valueOf(head.cluster().getOrDefault("cluster", ""));
+        } catch (RuntimeException e) {
+            return "";
+        }
     }
 
     private int change(HeadClient head) {

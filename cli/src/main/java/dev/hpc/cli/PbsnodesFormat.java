@@ -3,8 +3,11 @@ package dev.hpc.cli;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code pbsnodes} output in Torque's form:
@@ -117,5 +120,136 @@ public final class PbsnodesFormat {
             }
         }
         return b.toString();
+    }
+
+    // ---- OpenPBS's -F json (src/cmds/pbsnodes.c of OpenPBS)
+
+    /**
+     * {@code pbsnodes -a -F json}: {@code timestamp}, {@code pbs_version}, {@code pbs_server} and
+     * {@code nodes} by name, each with OpenPBS's attributes of a node ({@code Mom}, {@code Port},
+     * {@code ntype}, {@code state}, {@code pcpus}, {@code jobs}, {@code resources_available},
+     * {@code resources_assigned} with its non-zero values only, ...). With {@code summary}
+     * ({@code -S}), OpenPBS's summary object of each node instead, and with {@code jobSummary} too
+     * ({@code -Sj}, what Open OnDemand asks for) the one with job counts and free/total figures.
+     */
+    public static Map<String, Object> json(List<NodeInfo> nodes, String server, boolean summary, boolean jobSummary,
+                                           Instant now) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("timestamp", now.getEpochSecond());
+        doc.put("pbs_version", Version.NUMBER);
+        doc.put("pbs_server", server);
+        Map<String, Object> byName = new LinkedHashMap<>();
+        for (NodeInfo n : nodes) {
+            byName.put(n.name(), !summary ? jsonNode(n) : jobSummary ? jobSummary(n) : summary(n));
+        }
+        doc.put("nodes", byName);
+        return doc;
+    }
+
+    private static Map<String, Object> jsonNode(NodeInfo n) {
+        String host = n.host().isEmpty() ? n.name() : n.host();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("Mom", host);
+        o.put("Port", MOM_SERVICE_PORT);
+        o.put("pbs_version", Version.NUMBER);
+        o.put("ntype", "PBS");
+        o.put("state", state(n));
+        o.put("pcpus", (long) n.cores());
+        if (!n.tasks().isEmpty()) {
+            o.put("jobs", jobIds(n));
+        }
+        Map<String, Object> available = new LinkedHashMap<>();
+        available.put("arch", "linux");
+        available.put("host", host);
+        available.put("mem", n.memory() / 1024 + "kb");
+        available.put("ncpus", (long) n.cores());
+        available.put("vnode", n.name());
+        o.put("resources_available", available);
+        // OpenPBS leaves out the assigned values that are zero ("0kb" included)
+        Map<String, Object> assigned = new LinkedHashMap<>();
+        if (n.memoryUsed() / 1024 > 0) {
+            assigned.put("mem", n.memoryUsed() / 1024 + "kb");
+        }
+        if (n.coresUsed() > 0) {
+            assigned.put("ncpus", (long) n.coresUsed());
+        }
+        o.put("resources_assigned", assigned);
+        o.put("resv_enable", "True");
+        o.put("sharing", "default_shared");
+        String note = note(n);
+        if (!note.isEmpty()) {
+            o.put("comment", note);
+        }
+        if (!n.lastHeartbeat().equals(Instant.EPOCH)) {
+            o.put("last_state_change_time", n.lastHeartbeat().getEpochSecond());
+        }
+        return o;
+    }
+
+    /** {@code -S -F json}: the columns of OpenPBS's node summary. */
+    private static Map<String, Object> summary(NodeInfo n) {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("State", summaryState(n));
+        o.put("OS", "--");
+        o.put("hardware", "--");
+        o.put("host", n.host().isEmpty() ? n.name() : n.host());
+        o.put("queue", "--");
+        o.put("Memory", scaled(n.memory() / 1024));
+        o.put("ncpus", (long) n.cores());
+        o.put("nmics", 0L);
+        o.put("ngpus", 0L);
+        String note = note(n);
+        o.put("comment", note.isEmpty() ? "--" : note);
+        return o;
+    }
+
+    /** {@code -Sj -F json}: the job columns of OpenPBS's node summary; {@code f/t} is free/total. */
+    private static Map<String, Object> jobSummary(NodeInfo n) {
+        List<String> jobs = jobIds(n);
+        long totalKb = n.memory() / 1024;
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("State", summaryState(n));
+        o.put("Total Jobs", (long) jobs.size());
+        o.put("Running Jobs", (long) jobs.size());
+        o.put("Suspended Jobs", 0L);
+        o.put("mem f/t", scaled(totalKb - n.memoryUsed() / 1024) + "/" + scaled(totalKb));
+        o.put("ncpus f/t", (n.cores() - n.coresUsed()) + "/" + n.cores());
+        o.put("nmics f/t", "0/0");
+        o.put("ngpus f/t", "0/0");
+        o.put("jobs", jobs);
+        return o;
+    }
+
+    /** The summary shows the first word of the state only ({@code down} of {@code down,offline}). */
+    private static String summaryState(NodeInfo n) {
+        String s = state(n);
+        int comma = s.indexOf(',');
+        return comma < 0 ? s : s.substring(0, comma);
+    }
+
+    /** Each job once, in the order of the node's tasks, as OpenPBS lists a node's jobs. */
+    private static List<String> jobIds(NodeInfo n) {
+        List<String> ids = new ArrayList<>();
+        for (String t : n.tasks()) {
+            if (ids.isEmpty() || !ids.get(ids.size() - 1).equals(t)) {
+                ids.add(t);
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * A size in kilobytes as OpenPBS's summary writes it: divided by 1024, rounding as it does, until
+     * it is at most 999, with the unit's letter ({@code 4gb}, {@code 3906mb}).
+     */
+    static String scaled(long kb) {
+        String letters = " kmgtp?";
+        int unit = 1;
+        long v = kb;
+        while (v > 999 && unit < letters.length() - 1) {
+            v = ((v % 1024) + v) >> 10;
+            unit++;
+        }
+        return v + "" + letters.charAt(unit) + "b";
     }
 }

@@ -172,8 +172,8 @@ public final class PeekCommand implements Callable<Integer> {
         boolean told = false;
         while (true) {
             Job job = head.job(id);
-            Optional<Task> task = job.tasks().stream().filter(t -> index.map(i -> t.index() == i)
-                    .orElse(job.tasks().size() == 1)).findFirst();
+            Optional<Task> task = index.isPresent() ? job.task(index.get())
+                    : job.tasks().size() == 1 ? Optional.of(job.tasks().get(0)) : Optional.empty();
             if (task.isEmpty() || !task.get().attempts().isEmpty() || task.get().state().isTerminal()) {
                 return; // an array job without index, started, or ended unstarted: the head's answer says which
             }

@@ -5,7 +5,6 @@ import dev.hpc.api.HpcApiException;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
-import dev.hpc.api.Json;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -131,7 +130,7 @@ public final class QstatCommand implements Callable<Integer> {
         }
         ZoneId zone = Invocation.current().zone();
         if (json) {
-            out.println(Json.writePretty(QstatFullFormat.json(views, serverName(head, views), history, now, zone)));
+            out.print(PbsJson.print(QstatFullFormat.json(views, serverName(head, views), history, now, zone)));
         } else if (full) {
             out.print(QstatFullFormat.text(views, oneLine, history, now, zone));
         } else if (!views.isEmpty()) {

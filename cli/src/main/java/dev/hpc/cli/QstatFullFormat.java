@@ -109,7 +109,9 @@ public final class QstatFullFormat {
             a.add(new Attribute("Account_Name", spec.account()));
         }
         if (v.state().isTerminal() && v.everStarted()) {
+            // Torque's name and PBS Pro's: scripts written for either find theirs
             a.add(new Attribute("exit_status", v.exitStatus()));
+            a.add(new Attribute("Exit_status", v.exitStatus()));
         }
         a.add(new Attribute("run_count", v.runCount()));
         String ranOn = attemptHistory(v);
@@ -187,7 +189,7 @@ public final class QstatFullFormat {
         if (v.state() != JobState.HELD) {
             return "n";
         }
-        String holds = v.tasks().stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
+        String holds = dev.hpc.api.TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
                 .filter(h -> !h.isEmpty()).findFirst().orElse("u");
         return holds;
     }
@@ -289,8 +291,11 @@ public final class QstatFullFormat {
 
     /**
      * OpenPBS's {@code qstat -f -F json} document: {@code timestamp}, {@code pbs_version},
-     * {@code pbs_server} and, when there are jobs, {@code Jobs} by id. Dotted attributes become
-     * nested objects ({@code "Resource_List": {"ncpus": 1}}) and {@code Variable_List} an object.
+     * {@code pbs_server} and, when there are jobs, {@code Jobs} by id, each with the attributes of
+     * {@link #attributes} (the same as the text form). As OpenPBS does, dotted attributes become
+     * nested objects ({@code "Resource_List": {"ncpus": 1}}), {@code Variable_List} an object, and
+     * every value is typed from its text ({@link PbsJson#typed}), except the job's name, account and
+     * project, which stay strings whatever they look like.
      */
     public static Map<String, Object> json(List<JobView> views, String server, boolean history, Instant now,
                                            ZoneId zone) {
@@ -308,17 +313,27 @@ public final class QstatFullFormat {
         return doc;
     }
 
+    /** OpenPBS's attributes that are strings in its JSON even when their text reads as a number. */
+    private static final java.util.Set<String> ALWAYS_STRINGS = java.util.Set.of("Job_Name", "project",
+            "Account_Name");
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> jsonAttributes(List<Attribute> attributes) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Attribute a : attributes) {
             int dot = a.name().indexOf('.');
-            if (dot < 0) {
-                out.put(a.name(), a.value());
+            if (a.value() instanceof Map<?, ?> vars) {
+                Map<String, Object> typed = new LinkedHashMap<>();
+                vars.forEach((k, val) -> typed.put(String.valueOf(k), PbsJson.typed(String.valueOf(val))));
+                out.put(a.name(), typed);
+            } else if (ALWAYS_STRINGS.contains(a.name())) {
+                out.put(a.name(), String.valueOf(a.value()));
+            } else if (dot < 0) {
+                out.put(a.name(), PbsJson.typed(textValue(a.value())));
             } else {
                 Map<String, Object> group = (Map<String, Object>) out.computeIfAbsent(a.name().substring(0, dot),
                         k -> new LinkedHashMap<String, Object>());
-                group.put(a.name().substring(dot + 1), a.value());
+                group.put(a.name().substring(dot + 1), PbsJson.typed(textValue(a.value())));
             }
         }
         return out;

@@ -1,7 +1,10 @@
 package dev.hpc.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hpc.api.Codec;
 import dev.hpc.api.Json;
@@ -10,17 +13,24 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,17 +39,23 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command server against a fake head, through its protocol as bin/hpc speaks it: the call's
- * directory, environment and standard input are the caller's, the output and exit code come back, and
- * nobody without the key gets a command run. bin/hpc itself is tested by CommandServerIT in examples.
+ * directory, environment and standard input are the caller's, the output and exit code come back; and
+ * where its socket goes: a private directory, a short one when the path would be too long, never a
+ * directory of another user's. That another user is refused unheard needs a second user: that is
+ * CommandServerAttackIT in examples, which also runs bin/hpc; so does CommandServerIT.
  */
 class CommandServerTest {
+    private static final long UID = new com.sun.security.auth.module.UnixSystem().getUid();
+
     @TempDir
     Path tmp;
 
     private FakeHead head;
+    private final List<CommandServer> servers = new ArrayList<>();
+    private final List<Thread> serving = new ArrayList<>();
     private CommandServer server;
-    private Thread serving;
     private Path stateFile;
+    private Path jar;
     private Path token;
 
     @BeforeEach
@@ -48,71 +64,86 @@ class CommandServerTest {
                 ? FakeHead.Reply.json(201, Map.of("id", "3.cluster", "job", Codec.toMap(TestJobs.aQueuedJob(3, "x"), true)))
                 : FakeHead.Reply.error(404, "UNKNOWN_JOB", "job 9.cluster does not exist"));
         stateFile = tmp.resolve("state").resolve("server");
-        Path jar = Files.writeString(tmp.resolve("cli.jar"), "stands for the jar");
-        server = CommandServer.start(stateFile, jar).orElseThrow();
-        serving = new Thread(server::serve, "test-command-server");
-        serving.start();
+        jar = Files.writeString(tmp.resolve("cli.jar"), "stands for the jar");
+        server = serve(stateFile, places(Optional.empty()));
         token = tmp.resolve("token");
         dev.hpc.api.ApiToken.install(token, "token-of-the-command-server-test");
     }
 
     @AfterEach
     void stop() throws Exception {
-        server.close();
-        serving.join(10_000);
+        for (CommandServer s : servers) {
+            s.close();
+        }
+        for (Thread t : serving) {
+            t.join(10_000);
+        }
         head.close();
+    }
+
+    private CommandSocketPath.Places places(Optional<Path> runtimeDir) throws IOException {
+        return new CommandSocketPath.Places(runtimeDir, Files.createDirectories(tmp.resolve("t")));
+    }
+
+    private CommandServer serve(Path state, CommandSocketPath.Places places) throws IOException {
+        CommandServer s = CommandServer.start(state, jar, places).orElseThrow();
+        servers.add(s);
+        Thread t = new Thread(s::serve, "test-command-server");
+        t.start();
+        serving.add(t);
+        return s;
     }
 
     record Answer(boolean askedForStdin, int exit, String out, String err) {
     }
 
-    /** One call as bin/hpc makes it; {@code stdin} is sent only if the server asks for it. */
-    private Answer call(String key, Path cwd, Map<String, String> env, String stdin, String... args) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
-            s.setSoTimeout(30_000); // a server that stops answering fails the test rather than hanging it
-            OutputStream out = s.getOutputStream();
-            InputStream in = s.getInputStream();
-            String greeting = line(in);
-            if (!greeting.equals(CommandServer.MAGIC + " " + Files.readString(stateFile).strip().split(" ")[3])) {
-                return new Answer(false, -1, "", "the server did not show the proof of its state file: " + greeting);
-            }
-            out.write(fields(List.of(CommandServer.MAGIC, key)));
-            out.flush();
-            String ready = line(in);
-            if (!ready.equals("READY")) {
-                return new Answer(false, -1, "", "no READY: [" + ready + "]");
-            }
-            List<String> call = new ArrayList<>(List.of(cwd.toString(), Integer.toString(args.length)));
-            call.addAll(List.of(args));
-            env.forEach((k, v) -> call.add(k + "=" + v));
-            call.add("");
-            out.write(fields(call));
-            out.flush();
-            String first = line(in);
-            boolean asked = first.equals("STDIN");
-            if (asked) {
-                byte[] data = stdin.getBytes(StandardCharsets.UTF_8);
-                out.write((data.length + "\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(data);
-                out.flush();
-                first = line(in);
-            }
-            String e = new String(in.readNBytes(Integer.parseInt(after("ERR ", first))), StandardCharsets.UTF_8);
-            int exit = Integer.parseInt(after("EXIT ", line(in)));
-            String o = new String(in.readNBytes(Integer.parseInt(after("OUT ", line(in)))), StandardCharsets.UTF_8);
-            return new Answer(asked, exit, o, e);
+    /**
+     * One call as bin/hpc makes it; {@code stdin} is sent only if the server asks for it. A server that
+     * stops answering fails the test rather than hanging it.
+     */
+    private Answer call(Path cwd, Map<String, String> env, String stdin, String... args) throws Exception {
+        try (SocketChannel s = SocketChannel.open(UnixDomainSocketAddress.of(server.socketPath()))) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return exchange(s, cwd, env, stdin, args);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).get(30, TimeUnit.SECONDS);
         }
+    }
+
+    private static Answer exchange(SocketChannel s, Path cwd, Map<String, String> env, String stdin, String... args)
+            throws IOException {
+        OutputStream out = Channels.newOutputStream(s);
+        InputStream in = Channels.newInputStream(s);
+        String greeting = line(in);
+        if (!greeting.equals(CommandServer.MAGIC)) {
+            return new Answer(false, -1, "", "no greeting: [" + greeting + "]");
+        }
+        List<String> call = new ArrayList<>(List.of(cwd.toString(), Integer.toString(args.length)));
+        call.addAll(List.of(args));
+        env.forEach((k, v) -> call.add(k + "=" + v));
+        call.add("");
+        out.write(fields(call));
+        String first = line(in);
+        boolean asked = first.equals("STDIN");
+        if (asked) {
+            byte[] data = stdin.getBytes(StandardCharsets.UTF_8);
+            out.write((data.length + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(data);
+            first = line(in);
+        }
+        String e = new String(in.readNBytes(Integer.parseInt(after("ERR ", first))), StandardCharsets.UTF_8);
+        int exit = Integer.parseInt(after("EXIT ", line(in)));
+        String o = new String(in.readNBytes(Integer.parseInt(after("OUT ", line(in)))), StandardCharsets.UTF_8);
+        return new Answer(asked, exit, o, e);
     }
 
     /** The rest of a reply line, which must start as bin/hpc expects it to. */
     private static String after(String prefix, String line) {
         assertTrue(line.startsWith(prefix), "expected '" + prefix + "...', got [" + line + "]");
         return line.substring(prefix.length());
-    }
-
-    private Answer call(Path cwd, Map<String, String> env, String stdin, String... args) throws IOException {
-        String key = Files.readString(stateFile).split(" ")[1];
-        return call(key, cwd, env, stdin, args);
     }
 
     private static byte[] fields(List<String> fields) {
@@ -168,27 +199,116 @@ class CommandServerTest {
 
         Answer notServed = call(tmp, Map.of(), "", "local", "down");
         assertEquals(ExitCodes.USAGE, notServed.exit());
-        assertTrue(notServed.err().contains("runs only pbsnodes, qalter, qdel, qhold, qrls, qstat, qsub"), notServed.err());
+        assertTrue(notServed.err().contains("runs only pbsnodes, qalter, qdel, qhold, qrls, qselect, qstat, qsub"), notServed.err());
     }
 
     @Test
-    void aCallerWithoutTheKeyGetsNothingRun() throws Exception {
-        String wrong = HexFormat.of().formatHex(new byte[32]);
-        Answer a = call(wrong, tmp, Map.of("HPC_SERVER", head.address(), "HPC_TOKEN_FILE", token.toString()), "",
-                "qsub", "--", "true");
-        assertEquals("no READY: []", a.err());
-        assertTrue(head.requests.isEmpty(), "nothing reached the head");
-    }
-
-    @Test
-    void theStateFileIsPrivateAndAServerWhoseFileWasTakenLeaves() throws Exception {
+    void theSocketAndTheStateFileAreTheUsersAloneAndTheStateNamesThem() throws Exception {
+        Path socket = server.socketPath();
+        assertEquals(stateFile.getParent(), socket.getParent(), "without XDG_RUNTIME_DIR, beside the state file");
+        assertEquals(0140000, (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000,
+                socket + " is a socket");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateFile)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stateFile.getParent())));
-        assertEquals(Optional.empty(), CommandServer.start(stateFile, tmp.resolve("cli.jar")),
+        assertEquals(ProcessHandle.current().pid() + " " + socket + "\n", Files.readString(stateFile));
+        assertEquals(Optional.empty(), CommandServer.start(stateFile, jar, places(Optional.empty())),
                 "a second server of the same state file does not start");
-        Files.writeString(stateFile, "1 " + HexFormat.of().formatHex(new byte[32]) + " 1\n");
-        await("the server leaves", () -> !serving.isAlive());
+    }
+
+    @Test
+    void aServerWhoseStateFileWasTakenLeavesAndLeavesTheNewerFileAlone() throws Exception {
+        Files.writeString(stateFile, "1 " + tmp.resolve("elsewhere.sock") + "\n");
+        await("the server leaves", () -> !serving.get(0).isAlive());
         assertTrue(Files.exists(stateFile), "it leaves the newer server's file alone");
+        assertFalse(Files.exists(server.socketPath(), LinkOption.NOFOLLOW_LINKS), "it removed its socket");
+    }
+
+    @Test
+    void aServerWhoseSocketFileIsGoneLeaves() throws Exception {
+        // as when a logout empties XDG_RUNTIME_DIR: no caller can reach it any more
+        Files.delete(server.socketPath());
+        await("the server leaves", () -> !serving.get(0).isAlive());
+        assertFalse(Files.exists(stateFile), "its state file goes with it");
+        assertTrue(Files.readString(Path.of(stateFile + ".log")).contains("left: its socket file is gone"));
+    }
+
+    @Test
+    void theSocketOfAServerThatDiedIsReplacedButNothingElseIsRemoved() throws Exception {
+        Path state = tmp.resolve("state").resolve("other-installation");
+        Path socket = stateFile.getParent().resolve(CommandSocketPath.name(state));
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(socket)); // closing the channel leaves the file, as SIGKILL does
+        }
+        assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS));
+        CommandServer second = serve(state, places(Optional.empty()));
+        assertEquals(socket, second.socketPath());
+        Answer a = callOn(second, "qstat", "9");
+        assertEquals(ExitCodes.UNKNOWN_JOB, a.exit(), a.toString());
+        second.close();
+
+        Files.writeString(socket, "not a socket");
+        IOException refused = assertThrows(IOException.class, () -> CommandServer.start(state, jar, places(Optional.empty())));
+        assertTrue(refused.getMessage().contains(socket + " is there and is not a socket"), refused.getMessage());
+        assertEquals("not a socket", Files.readString(socket));
+    }
+
+    private Answer callOn(CommandServer s, String... args) throws Exception {
+        CommandServer was = server;
+        server = s;
+        try {
+            return call(tmp, Map.of("HPC_SERVER", head.address(), "HPC_TOKEN_FILE", token.toString()), "", args);
+        } finally {
+            server = was;
+        }
+    }
+
+    @Test
+    void aPathTooLongForASocketMovesToAShortPrivateDirectoryAndTheLogSaysWhy() throws Exception {
+        Path deep = tmp.resolve("d".repeat(60)).resolve("e".repeat(60)).resolve("server");
+        CommandServer s = serve(deep, places(Optional.empty()));
+        Path shortDir = tmp.resolve("t").resolve("hpc-" + UID);
+        assertEquals(shortDir.resolve(CommandSocketPath.name(deep)), s.socketPath());
+        assertTrue(CommandSocketPath.bytes(s.socketPath()) <= CommandSocketPath.MAX_BYTES);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(shortDir)));
+        String log = Files.readString(Path.of(deep + ".log"));
+        assertTrue(log.contains("over the 107 a Unix socket path may have; the socket is in " + shortDir + " instead"), log);
+        assertEquals(ExitCodes.UNKNOWN_JOB, callOn(s, "qstat", "9").exit());
+    }
+
+    @Test
+    void aShortDirectoryThatAnotherUserMadeIsNotUsed() throws Exception {
+        assumeTrue(UID == 0, "skipped: giving a directory to another user takes root");
+        Path shortDir = Files.createDirectories(tmp.resolve("t").resolve("hpc-0"));
+        Files.setPosixFilePermissions(shortDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setAttribute(shortDir, "unix:uid", 1001); // whoever it is: not this user
+        Path deep = tmp.resolve("d".repeat(60)).resolve("e".repeat(60)).resolve("server");
+        IOException refused = assertThrows(IOException.class, () -> CommandServer.start(deep, jar, places(Optional.empty())));
+        assertTrue(refused.getMessage().contains(shortDir + " belongs to ") && refused.getMessage().contains("(uid 1001), not "
+                + "to this user (uid 0)"), refused.getMessage());
+        try (var left = Files.list(shortDir)) {
+            assertEquals(0, left.count(), "nothing was put in it");
+        }
+        assertTrue(Files.readString(Path.of(deep + ".log")).contains("cannot start: " + refused.getMessage()));
+        assertThrows(IOException.class, () -> CommandServer.start(deep, jar, places(Optional.empty())),
+                "a refused start keeps no lock: the next one is refused for the same reason, not skipped");
+    }
+
+    @Test
+    void aPrivateRuntimeDirectoryHoldsTheSocketAndAnOpenOneIsPassedOver() throws Exception {
+        Path runtime = Files.createDirectory(tmp.resolve("run"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        CommandServer s = serve(tmp.resolve("state").resolve("with-runtime"), places(Optional.of(runtime)));
+        assertEquals(runtime.resolve("hpc"), s.socketPath().getParent());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtime.resolve("hpc"))));
+
+        Path open = Files.createDirectory(tmp.resolve("open-run"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Path state = tmp.resolve("state").resolve("with-open-runtime");
+        CommandServer t = serve(state, places(Optional.of(open)));
+        assertEquals(state.getParent(), t.socketPath().getParent());
+        String log = Files.readString(Path.of(state + ".log"));
+        assertTrue(log.contains("XDG_RUNTIME_DIR=" + open + " is not used: its mode is rwxr-xr-x, not rwx------"), log);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

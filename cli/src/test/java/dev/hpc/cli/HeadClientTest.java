@@ -65,6 +65,25 @@ class HeadClientTest {
         }
     }
 
+    /**
+     * Issue 17: a frozen head accepts connections (the kernel does) and never answers. A client whose request went
+     * there waited its whole request timeout before it tried the other head; now it moves on after a short first
+     * try. The request timeout here is ten minutes, so the old client would wait that long.
+     */
+    @Test
+    void aHeadThatAcceptsAndNeverAnswersIsLeftForTheOtherWithoutWaitingTheWholeRequestTimeout() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        try (ServerSocket frozen = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             FakeHead active = serving(job)) {
+            HeadClient client = new HeadClient(List.of("127.0.0.1:" + frozen.getLocalPort(), active.address()), ALICE,
+                    ONE_ROUND.withRequestTimeout(Duration.ofMinutes(10)));
+            Job answered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(2),
+                    () -> client.job("7"));
+            assertEquals(job.id(), answered.id());
+            assertEquals(active.address(), client.preferredHead());
+        }
+    }
+
     @Test
     void unavailableHeadIsSkippedForTheNextOne() throws Exception {
         Job job = aQueuedJob(7, "x");

@@ -107,6 +107,27 @@ class QstatFormatTest {
                 QstatFormat.lines(array, new QstatFormat.Options(false, true, false, false), NOW));
     }
 
+    /** Issue 15: a million-task array as the head sends it, its started task and one entry for the rest. */
+    @Test
+    void aCompactArrayIsOneLineAndUnfoldsIntoEveryTask() {
+        TestJobs.Spec s = TestJobs.spec();
+        s.name = "sweep";
+        s.array = java.util.Optional.of(new dev.hpc.api.ArraySpec("0-999999", dev.hpc.api.IndexSet.parse("0-999999"),
+                0));
+        dev.hpc.api.UnstartedTasks rest = new dev.hpc.api.UnstartedTasks(dev.hpc.api.IndexSet.parse("1-999999"),
+                JobState.QUEUED, "", "waiting for resources", 0, dev.hpc.api.EndReason.NONE, Instant.EPOCH,
+                Instant.EPOCH);
+        Job array = TestJobs.job(43, s.build(), JobState.RUNNING, dev.hpc.api.TaskList.of(
+                List.of(TestJobs.running(0, NOW.minusSeconds(10), slot("node1", 1))), rest));
+
+        assertEquals(List.of("43[].cluster              sweep            alice           00:00:10 R batch"),
+                QstatFormat.lines(array, PLAIN, NOW));
+        List<String> all = QstatFormat.lines(array, new QstatFormat.Options(false, true, false, false), NOW);
+        assertEquals(1_000_000, all.size());
+        assertEquals("43[0].cluster             sweep            alice           00:00:10 R batch", all.get(0));
+        assertEquals("43[999999].cluster        sweep            alice                  0 Q batch", all.get(999_999));
+    }
+
     @Test
     void hostsSharedByArrayTasksAreListedOnce() {
         TestJobs.Spec s = TestJobs.spec();

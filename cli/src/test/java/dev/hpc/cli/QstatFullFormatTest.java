@@ -101,6 +101,7 @@ class QstatFullFormatTest {
                     init_work_dir = /home/alice/run
                     submit_host = login1
                     exit_status = 0
+                    Exit_status = 0
                     run_count = 1
 
                 """, text);
@@ -161,6 +162,7 @@ class QstatFullFormatTest {
         assertTrue(heldText.contains("    depend = afterok:7.cluster:8.cluster\n"), heldText);
         assertTrue(goneText.contains("    job_state = F\n"), goneText);
         assertTrue(goneText.contains("    exit_status = 271\n"), goneText);
+        assertTrue(goneText.contains("    Exit_status = 271\n"), goneText);
         assertTrue(goneText.contains("    comment = cancelled by bob\n"), goneText);
     }
 
@@ -178,24 +180,79 @@ class QstatFullFormatTest {
         assertTrue(task.contains("    job_array_id = 2\n"), task);
     }
 
+    /**
+     * Checked field by field against what OpenPBS's qstat writes (src/cmds/qstat.c, prt_attr): the
+     * envelope, the nesting of Resource_List and resources_used, ctime-style dates, and values typed
+     * from their text (numbers when the whole text is one, strings otherwise; Job_Name always a string).
+     */
     @Test
     void jsonIsOpenPbsShape() {
         Map<String, Object> doc = QstatFullFormat.json(List.of(JobView.whole(aFinishedJobWithEverything())),
                 "cluster", false, NOW, UTC);
 
-        JsonFields f = Json.readObject(Json.writePretty(doc));
-        JsonFields job = f.object("Jobs").object("1.cluster");
+        String printed = PbsJson.print(doc);
+        JsonFields f = Json.readObject(printed);
+        assertEquals(List.of("timestamp", "pbs_version", "pbs_server", "Jobs"), List.copyOf(f.raw().keySet()));
         assertEquals(NOW.getEpochSecond(), f.longValue("timestamp"));
         assertEquals("cluster", f.string("pbs_server"));
         assertEquals(Version.NUMBER, f.string("pbs_version"));
+        JsonFields job = f.object("Jobs").object("1.cluster");
         assertEquals("hello", job.string("Job_Name"));
-        assertEquals(8, job.object("Resource_List").intValue("ncpus"));
-        assertEquals("4gb", job.object("Resource_List").string("mem"));
+        assertEquals("alice@login1", job.string("Job_Owner"));
+        assertEquals("C", job.string("job_state"));
+        assertEquals("batch", job.string("queue"));
+        assertEquals("cluster", job.string("server"));
+        assertEquals("Tue Nov 24 00:14:32 2026", job.string("ctime"));
+        assertEquals("Tue Nov 24 00:14:32 2026", job.string("qtime"));
+        assertEquals("Tue Nov 24 00:14:37 2026", job.string("stime"));
+        assertTrue(job.string("mtime").matches("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] \\d\\d:\\d\\d:\\d\\d \\d{4}"),
+                job.string("mtime"));
+        assertEquals("node1/0-3+node2/0-3", job.string("exec_host"));
+        JsonFields list = job.object("Resource_List");
+        assertEquals(8, list.longValue("ncpus"));
+        assertEquals("4gb", list.string("mem"));
+        assertEquals("01:00:00", list.string("walltime"));
+        assertEquals("2:ppn=4:gpu=1", list.string("nodes"));
         assertEquals("00:01:01", job.object("resources_used").string("walltime"));
+        assertEquals(0, job.longValue("Exit_status"));
+        assertEquals(0, job.longValue("exit_status"));
+        assertEquals(10, job.longValue("Priority"));
+        assertEquals(1, job.longValue("run_count"));
+        assertEquals("False", job.string("Rerunable"));
+        assertEquals("oe", job.string("Join_Path"));
+        assertEquals("n", job.string("Hold_Types"));
+        assertEquals("login1:/home/alice/run/hello.o1", job.string("Output_Path"));
         assertEquals(Map.of("PBS_O_HOME", "/home/alice", "PBS_O_WORKDIR", "/home/alice/run"),
                 job.stringMap("Variable_List"));
-        assertEquals(0, job.intValue("exit_status"));
-        assertEquals(10, job.intValue("Priority"));
+        // cJSON's layout: a tab per level and after each colon
+        assertTrue(printed.startsWith("{\n\t\"timestamp\":\t" + NOW.getEpochSecond() + ",\n\t\"pbs_version\":\t\""),
+                printed);
+        assertTrue(printed.contains("\n\t\t\"1.cluster\":\t{\n\t\t\t\"Job_Name\":\t\"hello\",\n"), printed);
+        assertTrue(printed.endsWith("\n\t}\n}\n"), printed);
+    }
+
+    /** As in OpenPBS: a name or account that reads as a number stays a string; a variable's value does not. */
+    @Test
+    void jsonTypesValuesFromTheirTextButKeepsNamesStrings() {
+        TestJobs.Spec s = TestJobs.spec();
+        s.name = "123";
+        s.env.put("NSTEPS", "500");
+        s.env.put("FLAG", "true");
+        s.env.put("LABEL", "007x");
+        Job job = TestJobs.job(2, s.build(), JobState.QUEUED, List.of(Task.fresh(Task.NO_INDEX, false)));
+
+        JsonFields j = Json.readObject(PbsJson.print(QstatFullFormat.json(List.of(JobView.whole(job)), "cluster",
+                false, NOW, UTC))).object("Jobs").object("2.cluster");
+
+        assertEquals("123", j.string("Job_Name"));
+        assertEquals("Q", j.string("job_state"));
+        JsonFields vars = j.object("Variable_List");
+        assertEquals(500, vars.longValue("NSTEPS"));
+        assertEquals(Boolean.TRUE, vars.raw().get("FLAG"));
+        assertEquals("007x", vars.string("LABEL"));
+        assertFalse(j.has("stime"), "a job never started has no stime");
+        assertFalse(j.has("exec_host"));
+        assertFalse(j.has("Exit_status"));
     }
 
     @Test

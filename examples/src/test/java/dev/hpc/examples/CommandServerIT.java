@@ -1,12 +1,10 @@
 package dev.hpc.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +93,7 @@ class CommandServerIT {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
 
             Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
-            // the state file is written before the server listens; a call before it answers would find no java
+            // the server listens before it writes its state: from here a call that found no server would fail
             Poll.until("the command server answers", Duration.ofSeconds(60),
                     () -> runQuietly(noJava, "qstat").exit() == 0);
             Ran submitted = run(noJava, Optional.of("#PBS -N served\necho \"from $PBS_O_WORKDIR\"\n"), "qsub");
@@ -132,30 +129,24 @@ class CommandServerIT {
             assertEquals(153, unknown.exit(), "PBS's exit code for an unknown job: " + unknown.describe());
             assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
 
-            // a server killed outright leaves its state file: the next call runs in its own JVM and starts another
+            // a server killed outright leaves its state file and socket: the next call finds nobody behind the
+            // socket and runs in its own JVM, and the server it starts binds the same path afresh
             long killed = serverPid.get();
+            Path socket = Path.of(Files.readString(state).strip().split(" ", 2)[1]);
             ProcessHandle.of(killed).ifPresent(h -> {
                 h.destroyForcibly();
                 h.onExit().orTimeout(30, TimeUnit.SECONDS).join();
             });
-            assertTrue(Files.exists(state), "SIGKILL leaves the state file behind");
-            // whatever took the dead server's port is sent nothing, even when it shows the proof it was once shown
-            String[] left = Files.readString(state).strip().split(" ");
-            Ran afterKill;
-            long heard;
-            try (ServerSocket impostor = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
-                Files.writeString(state, impostor.getLocalPort() + " " + left[1] + " " + killed + " " + left[3] + "\n");
-                CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> listen(impostor, left[3]));
-                afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
-                impostor.close();
-                heard = received.get(30, TimeUnit.SECONDS);
-            }
-            assertEquals(0, heard, "bytes sent to the program on a dead server's port");
+            assertTrue(Files.exists(state) && Files.exists(socket), "SIGKILL leaves the state file and socket behind");
+            Ran afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
             assertEquals(0, afterKill.exit(), "a dead server's call runs in its own JVM: " + afterKill.describe());
             assertTrue(afterKill.out().contains("served"), afterKill.out());
             Poll.until("a new command server wrote its state", Duration.ofSeconds(60),
                     () -> serverPidIn(state).filter(p -> p != killed).isPresent());
             serverPid = serverPidIn(state);
+            Poll.until("the new command server answers", Duration.ofSeconds(60),
+                    () -> runQuietly(noJava, "qstat").exit() == 0);
+            assertEquals(Optional.of(socket.toString()), socketIn(state), "the same socket path, bound anew");
         } finally {
             // also a server that started before a failed assertion read its pid
             List<Long> servers = new ArrayList<>();
@@ -168,24 +159,76 @@ class CommandServerIT {
         }
     }
 
-    /** Every byte the callers send to {@code impostor}, which greets them as the dead server did. */
-    private static long listen(ServerSocket impostor, String proof) {
-        long total = 0;
-        while (true) {
-            try (Socket caller = impostor.accept()) {
-                caller.setSoTimeout(15_000);
-                caller.getOutputStream().write(("HPC-CMD-1 " + proof + "\n").getBytes(StandardCharsets.US_ASCII));
-                caller.getOutputStream().flush();
-                byte[] buffer = new byte[4096];
-                for (int n; (n = caller.getInputStream().read(buffer)) > 0; ) {
-                    total += n; // counted as it comes: a caller that waits for an answer sends no end
-                }
-            } catch (IOException closedOrGone) {
-                if (impostor.isClosed()) {
-                    return total;
+    /**
+     * Issue #15: the server that a caller's first call starts keeps none of the caller's descriptors. Here
+     * the caller's standard output and its descriptor 7 are one pipe, as in {@code tool 7>&1 | cat}
+     * (a lock held on a descriptor, make's job server and a CI runner's output pipe are other cases):
+     * its reader sees the end as soon as the call ends. Before the fix the server, which stays up to ten
+     * idle minutes, held descriptor 7, and the reader waited for those minutes.
+     */
+    @Test
+    void theServerAFirstCallStartsKeepsNoneOfTheCallersDescriptors() throws Exception {
+        Path stateDir = home.resolve(".hpc").resolve("command-server");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("bash", "-c", "exec \"$0\" \"$@\" 7>&1 2>/dev/null",
+                    cluster.hpcHome().resolve("bin").resolve("qstat").toString(), "-Q")
+                    .directory(work.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("HPC_"));
+            env.put("HOME", home.toString());
+            env.put("HPC_CONFIG", cluster.config().toString());
+            env.put("HPC_TOKEN_FILE", cluster.tokenFile().toString());
+            Process caller = pb.start();
+            java.util.concurrent.CompletableFuture<byte[]> untilTheEnd = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            return caller.getInputStream().readAllBytes();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            assertTrue(caller.waitFor(90, TimeUnit.SECONDS), "the first qstat ends");
+            assertEquals(0, caller.exitValue());
+            Poll.until("the command server wrote its state", Duration.ofSeconds(60), () -> stateFile(stateDir).isPresent());
+            long server = serverPidIn(stateFile(stateDir).orElseThrow()).orElseThrow();
+            byte[] out;
+            try {
+                // the reader's end comes with the caller's, not with the server's, ten idle minutes later
+                out = untilTheEnd.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the pipe of the caller stays open after it ended; the server holds "
+                        + descriptors(server));
+            }
+            assertFalse(new String(out, StandardCharsets.UTF_8).isBlank(), "qstat -Q printed the queues");
+            List<String> fds = descriptors(server);
+            for (String fd : fds) {
+                assertFalse(fd.contains("pipe:") || fd.contains("/dev/pts") || fd.contains("/dev/tty"),
+                        "the server holds none of the caller's pipes or terminals: " + fds);
+            }
+            assertTrue(fds.containsAll(List.of("0 -> /dev/null", "1 -> /dev/null", "2 -> /dev/null")), fds.toString());
+            assertEquals(server, Procs.read(server).orElseThrow().session(), "the server leads its own session");
+        } finally {
+            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
+                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
+                    .ifPresent(CommandServerIT::stop);
+        }
+    }
+
+    /** {@code FD -> TARGET} for each open descriptor of {@code pid}. */
+    private static List<String> descriptors(long pid) {
+        List<String> out = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    out.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
+                } catch (IOException closedMeanwhile) {
+                    // gone
                 }
             }
+        } catch (IOException e) {
+            out.add("(cannot list: " + e + ")");
         }
+        return out;
     }
 
     private static void stop(ProcessHandle server) {
@@ -205,19 +248,30 @@ class CommandServerIT {
         }
     }
 
+    /** The state file holds {@code PID SOCKET-PATH}. */
     private static Optional<Long> serverPidIn(Path state) {
         try {
-            String[] f = Files.readString(state).strip().split(" ");
-            return f.length == 4 ? Optional.of(Long.parseLong(f[2])) : Optional.empty();
+            String[] f = Files.readString(state).strip().split(" ", 2);
+            return f.length == 2 ? Optional.of(Long.parseLong(f[0])) : Optional.empty();
         } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> socketIn(Path state) {
+        try {
+            String[] f = Files.readString(state).strip().split(" ", 2);
+            return f.length == 2 ? Optional.of(f[1]) : Optional.empty();
+        } catch (IOException e) {
             return Optional.empty();
         }
     }
 
     private static Optional<Path> stateFile(Path dir) {
         try (var files = Files.list(dir)) {
-            return files.filter(f -> !f.getFileName().toString().endsWith(".lock")
-                    && !f.getFileName().toString().contains(".tmp")).findFirst();
+            return files.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().endsWith(".lock")
+                    && !f.getFileName().toString().endsWith(".log") && !f.getFileName().toString().contains(".tmp"))
+                    .findFirst();
         } catch (IOException e) {
             return Optional.empty();
         }

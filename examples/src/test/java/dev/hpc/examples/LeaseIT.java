@@ -160,4 +160,49 @@ class LeaseIT {
             }
         }
     }
+
+    /**
+     * Issue 16: while the standby was away (frozen past the head cluster's timeout), the active head acknowledged
+     * jobs that only it held; when it was lost next, the standby took over from maps that lacked them (the fault
+     * suite lost up to 162 of 1,003 jobs so). Now the active head tells the voters it holds the only copy before
+     * it acknowledges such a job, and the standby waits for it, accepting nothing, until it is back.
+     */
+    @Test
+    void aStandbyThatWasAwayWaitsForTheHeadThatHeldTheOnlyCopyAndNothingAcknowledgedIsLost() throws Exception {
+        try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2)) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE and its standby in step", WAIT);
+            String leader = first.head();
+            String away = first.other();
+            HeadClient onlyLeader = new HeadClient(List.of(cluster.server(leader)), cluster.local().adminToken(),
+                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+            List<Job> acknowledged = new java.util.ArrayList<>();
+            cluster.freeze(away, true);
+            try {
+                for (int i = 0; i < 5; i++) {
+                    acknowledged.add(onlyLeader.submit(new SubmitRequest("true\n", List.of("-N", "only" + i), "",
+                            "h", "/tmp", Map.of())));
+                }
+                assertTrue(cluster.holdsOnlyCopy(leader), leader + " acknowledged jobs its frozen standby lacks, "
+                        + "and must have told the voters so: " + cluster.clusterSeenBy(leader).get("head"));
+                cluster.kill(leader);
+            } finally {
+                cluster.freeze(away, false);
+            }
+            Poll.until(away + " waits for " + leader, WAIT, () -> role(cluster, away).equals("WAITING"),
+                    cluster::describe);
+            String status = String.valueOf(cluster.clusterSeenBy(away).get("head"));
+            assertTrue(status.contains(leader) && status.contains("only copy"),
+                    "the status says which head it waits for, and why: " + status);
+            int answered = submitDirectly(cluster, away, "without-the-copy-" + System.nanoTime());
+            assertNotEquals(201, answered, "a head without the acknowledged jobs accepted a submission");
+
+            cluster.restart(leader);
+            StandbyCluster.Active now = cluster.awaitRoles("the head that held the only copy leads again", WAIT);
+            assertEquals(leader, now.head());
+            for (Job j : acknowledged) {
+                assertEquals(j.spec().name(), cluster.client().job(j.id().toString()).spec().name(),
+                        "acknowledged job " + j.id() + " is there");
+            }
+        }
+    }
 }

@@ -227,9 +227,20 @@ final class StandbyCluster implements AutoCloseable {
         }
     }
 
-    /** Waits until one head is ACTIVE and every other live head STANDBY; returns the active one. */
+    /**
+     * Waits until one head is ACTIVE and every other live head STANDBY and in step with it (the active head no
+     * longer says it may hold the only copy, so that the standby can take over when it is lost); returns the
+     * active one.
+     */
     Active awaitRoles(String what, Duration timeout) {
-        return Poll.value(what, timeout, this::active, this::describe);
+        return Poll.value(what, timeout, () -> active().filter(a -> !local.isAlive(a.other())
+                || !holdsOnlyCopy(a.head())), this::describe);
+    }
+
+    /** Whether the active {@code head} told the voters its standby may lack changes it acknowledged. */
+    boolean holdsOnlyCopy(String head) {
+        return clusterSeenBy(head).get("head") instanceof Map<?, ?> self
+                && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("soleCopy"));
     }
 
     /** Waits until a head other than {@code previous} is ACTIVE with an epoch above {@code previousEpoch}. */

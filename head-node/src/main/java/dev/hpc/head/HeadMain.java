@@ -108,8 +108,13 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--submit-burst", description = "submissions a user may make at once (default 10000)")
     String submitBurst;
     @Option(names = "--max-queued-per-user",
-            description = "queued and held tasks one user may have; 0 = no limit (default 0)")
+            description = "queued and held tasks one user may have, each task of an array counting one; 0 = no "
+                    + "limit (default 1000000)")
     String maxQueuedPerUser;
+    @Option(names = "--max-queued-jobs-per-user",
+            description = "jobs with queued or held tasks one user may have, an array counting once; 0 = no limit "
+                    + "(default 10000)")
+    String maxQueuedJobsPerUser;
     @Option(names = "--query-other-jobs", paramLabel = "true|false",
             description = "whether users see other users' jobs (never their scripts or environments); false "
                     + "shows each user only their own (default true)")
@@ -315,7 +320,7 @@ public final class HeadMain implements Callable<Integer> {
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
                 dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
-                        maxQueuedPerUser, queryOtherJobs),
+                        maxQueuedPerUser, maxQueuedJobsPerUser, queryOtherJobs),
                 LinkSecurity.from(linkSettings(file)),
                 grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace),
                 edgeSettings(file, beat));

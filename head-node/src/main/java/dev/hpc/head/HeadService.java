@@ -24,6 +24,7 @@ import dev.hpc.head.store.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -498,8 +499,17 @@ public final class HeadService implements AutoCloseable {
      * takeover without making a second job.
      */
     public CompletableFuture<Job> submit(JobSpec spec) {
+        return submit(spec, true);
+    }
+
+    /**
+     * As {@link #submit(JobSpec)}; {@code limited} is whether the owner's queued limits apply (a user's own
+     * submission; operators and admins are not limited, docs/security.md).
+     */
+    public CompletableFuture<Job> submit(JobSpec spec, boolean limited) {
         // The new job is durable before it enters the state; entering it writes nothing more.
-        int maxQueued = config.access().maxQueuedPerUser();
+        int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
+        int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
         return onState(() -> {
             String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
             if (!spec.submitKey().isEmpty()) {
@@ -512,9 +522,8 @@ public final class HeadService implements AutoCloseable {
                     return pending;
                 }
             }
-            if (maxQueued > 0) {
-                JobAccess.checkQueuedLimit(spec, state.waitingTasks(spec.owner()), maxQueued);
-            }
+            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
+                    maxTasks, maxJobs);
             Job job = state.prepareSubmit(spec, clock.instant());
             CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
                     "submission of job " + job.id())
@@ -648,6 +657,35 @@ public final class HeadService implements AutoCloseable {
         if (!arrivedResults.isEmpty()) {
             drainResultsSoon();
         }
+    }
+
+    /**
+     * Commits every job and node this head holds again, as they are, in order with every other commit: replicas
+     * that may have lost entries (a standby that was away, a head cluster that merged after a split) hold all
+     * of them once it completes. The store writes nothing new (it keeps the newer version, which is the same).
+     */
+    public CompletableFuture<HeldJobs> recommitAll() {
+        return onState(() -> {
+            List<Job> jobs = new ArrayList<>();
+            long after = 0;
+            while (true) {
+                ClusterState.Page page = state.jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
+                jobs.addAll(page.jobs());
+                if (page.next() < 0) {
+                    break;
+                }
+                after = page.next();
+            }
+            java.util.Set<Long> numbers = new java.util.HashSet<>();
+            jobs.forEach(j -> numbers.add(j.id().number()));
+            HeldJobs held = new HeldJobs(numbers, state.nextJobNumber());
+            // written from the state thread, so that it lands between the commits applied before and after it
+            return failStopOnError(store.write(jobs, state.nodes()), "every job and node again").thenApply(v -> held);
+        }).thenCompose(written -> written);
+    }
+
+    /** The numbers of the jobs a head holds, and the number its next job gets. */
+    public record HeldJobs(java.util.Set<Long> numbers, long nextNumber) {
     }
 
     // ------------------------------------------------------------------ queries

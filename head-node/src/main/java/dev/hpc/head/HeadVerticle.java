@@ -63,6 +63,7 @@ public final class HeadVerticle extends VerticleBase {
         router = Router.router(vertx);
         edge = new HttpEdge(vertx, head.config().edge());
         edge.mount(router);
+        new ProbeRoutes(head).mount(router);
         leaseVoter.ifPresent(v -> v.mount(router));
         gateway = new WorkerGateway(vertx, head, witnesses, clock);
         head.effectSink(gateway);

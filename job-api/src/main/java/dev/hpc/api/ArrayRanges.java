@@ -1,7 +1,5 @@
 package dev.hpc.api;
 
-import java.util.Arrays;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,15 +36,8 @@ final class ArrayRanges {
             throw new InvalidRequestException("array '" + text + "' has " + count + " indices; the limit is "
                     + MAX_INDICES);
         }
-        int[] indices = new int[(int) count];
-        int k = 0;
-        for (int[] b : bounds) {
-            for (long v = b[0]; v <= b[1]; v += b[2]) {
-                indices[k++] = (int) v;
-            }
-        }
-        List<Integer> distinct = Arrays.stream(indices).sorted().distinct().boxed().toList();
-        return new ArraySpec(text, distinct, throttle(text));
+        IndexSet indices = IndexSet.ofRuns(java.util.Arrays.asList(bounds));
+        return new ArraySpec(text, indices, throttle(text));
     }
 
     /** OpenPBS {@code -J}: exactly one range {@code X-Y[:Z]} with an optional {@code %N}. */

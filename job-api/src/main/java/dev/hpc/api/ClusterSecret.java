@@ -119,16 +119,19 @@ public final class ClusterSecret {
     }
 
     /** What a head sends to ask a voter for the leadership lease (head-node's {@code lease} package). */
-    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis, boolean active) {
+    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis, boolean active,
+                                    boolean soleCopy) {
         return mac("lease-request", head, Long.toString(epoch), Long.toString(durationMillis),
-                Long.toString(sentAtMillis), Boolean.toString(active));
+                Long.toString(sentAtMillis), Boolean.toString(active), Boolean.toString(soleCopy));
     }
 
     /** What a voter sends with its answer, bound to the request it answers, so that no one else can grant. */
     public String leaseAnswerProof(String requestProof, boolean granted, long epoch, String holder,
-                                   long remainingMillis, long activeEpoch, String activeHead) {
+                                   long remainingMillis, long activeEpoch, String activeHead, boolean activeSole,
+                                   long activeSoleAt) {
         return mac("lease-answer", requestProof, Boolean.toString(granted), Long.toString(epoch), holder,
-                Long.toString(remainingMillis), Long.toString(activeEpoch), activeHead);
+                Long.toString(remainingMillis), Long.toString(activeEpoch), activeHead, Boolean.toString(activeSole),
+                Long.toString(activeSoleAt));
     }
 
     /**

@@ -70,7 +70,7 @@ public final class Codec {
         s.array().ifPresent(a -> {
             Map<String, Object> am = new LinkedHashMap<>();
             am.put("expression", a.expression());
-            am.put("indices", a.indices());
+            am.put("indices", a.indexSet().toString());
             am.put("throttle", a.throttle());
             m.put("array", am);
         });
@@ -102,11 +102,8 @@ public final class Codec {
         Optional<ArraySpec> array = Optional.empty();
         if (f.has("array")) {
             JsonFields a = f.object("array");
-            List<Integer> indices = new ArrayList<>();
-            for (Long l : a.longs("indices")) {
-                indices.add(Math.toIntExact(l));
-            }
-            array = Optional.of(new ArraySpec(a.string("expression"), indices, a.intValue("throttle", 0)));
+            array = Optional.of(new ArraySpec(a.string("expression"), readIndices(a, "indices"),
+                    a.intValue("throttle", 0)));
         }
         List<Dependency> deps = new ArrayList<>();
         for (JsonFields d : f.objects("dependencies")) {
@@ -119,6 +116,24 @@ public final class Codec {
                 f.string("stderrPath", ""), f.has("join") ? f.enumValue("join", JoinMode.class) : JoinMode.NONE,
                 f.string("mailPoints", ""), f.strings("mailUsers"), f.string("account", ""),
                 f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH, f.string("submitKey", ""));
+    }
+
+    /**
+     * Indices in their text form ({@code 0-999999}); bodies written before that form listed every index as a
+     * number, and are read as well.
+     */
+    static IndexSet readIndices(JsonFields f, String field) {
+        if (f.raw().get(field) instanceof String text) {
+            return IndexSet.parse(text);
+        }
+        List<Integer> indices = new ArrayList<>();
+        for (Long l : f.longs(field)) {
+            if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+                throw new InvalidRequestException("field '" + field + "' holds " + l + ", which is no array index");
+            }
+            indices.add(l.intValue());
+        }
+        return IndexSet.copyOf(indices);
     }
 
     public static Map<String, Object> toMap(SubmitRequest r) {
@@ -236,11 +251,37 @@ public final class Codec {
         }
         m.put("spec", spec);
         List<Object> tasks = new ArrayList<>();
-        for (Task t : j.tasks()) {
+        for (Task t : j.listedTasks()) {
             tasks.add(toMap(t));
         }
         m.put("tasks", tasks);
+        UnstartedTasks u = j.unstartedTasks();
+        if (!u.isEmpty()) {
+            m.put("unstarted", toMap(u));
+        }
         return m;
+    }
+
+    /** An array's unstarted tasks: their indices in text form, how many, and the form they share. */
+    public static Map<String, Object> toMap(UnstartedTasks u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("indices", u.indices().toString());
+        m.put("count", u.count());
+        m.put("state", u.state().name());
+        m.put("holds", u.holds());
+        m.put("comment", u.comment());
+        m.put("exitStatus", u.exitStatus());
+        m.put("reason", u.reason().name());
+        m.put("end", instant(u.end()));
+        m.put("estimatedStart", instant(u.estimatedStart()));
+        return m;
+    }
+
+    static UnstartedTasks readUnstarted(JsonFields f) {
+        return new UnstartedTasks(readIndices(f, "indices"), f.enumValue("state", JobState.class),
+                f.string("holds", ""), f.string("comment", ""), f.intValue("exitStatus", 0),
+                f.enumValue("reason", EndReason.class), instant(f, "end"),
+                f.has("estimatedStart") ? instant(f, "estimatedStart") : Instant.EPOCH);
     }
 
     public static Job readJob(JsonFields f) {
@@ -250,8 +291,9 @@ public final class Codec {
         for (JsonFields t : f.objects("tasks")) {
             tasks.add(readTask(t));
         }
+        List<Task> all = f.has("unstarted") ? TaskList.of(tasks, readUnstarted(f.object("unstarted"))) : tasks;
         return new Job(id, readSpecLenient(specFields), f.enumValue("state", JobState.class),
-                instant(f, "submitted"), tasks, f.string("cancelledBy", ""), f.longValue("version", 0));
+                instant(f, "submitted"), all, f.string("cancelledBy", ""), f.longValue("version", 0));
     }
 
     /**

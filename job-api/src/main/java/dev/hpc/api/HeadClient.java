@@ -28,6 +28,11 @@ import java.util.StringJoiner;
  * the new active head instead of failing. Any other error answer is final and becomes an
  * {@link HpcApiException} with the status, code and message of the error body.
  *
+ * <p>A head that hangs (frozen, or stuck) still accepts connections and never answers. So while there is another
+ * head to try, a request that may be sent again gets {@link #FIRST_TRY} to answer, doubling on each round up to
+ * {@link Settings#requestTimeout()}: a client whose head froze moves on within seconds, not after the whole
+ * request timeout, and a head that is merely slow gets longer each round.
+ *
  * <p>A submission carries an idempotency key ({@code Idempotency-Key}), so it is retried like every other
  * call, also after it may have reached a head that then died or answered 503: the head answers a resent
  * submission with the job of the first.
@@ -41,6 +46,8 @@ import java.util.StringJoiner;
  */
 public final class HeadClient {
     private static final String API = "/api/v1";
+    /** How long a head has to answer in the first round of a call that may go to another head. */
+    static final Duration FIRST_TRY = Duration.ofSeconds(2);
 
     /**
      * How long to keep trying. {@code maxWait} bounds the whole call including backoff; with
@@ -561,6 +568,8 @@ public final class HeadClient {
         List<String> names = new ArrayList<>(heads);
         int jumpTo = -1;
         int redirects = 0;
+        Duration tryTimeout = resendable && targets.size() > 1 && FIRST_TRY.compareTo(settings.requestTimeout()) < 0
+                ? FIRST_TRY : settings.requestTimeout();
         while (true) {
             int first = jumpTo >= 0 ? jumpTo : preferred;
             jumpTo = -1;
@@ -568,7 +577,7 @@ public final class HeadClient {
                 int idx = (first + i) % targets.size();
                 HttpResponse<String> response;
                 try {
-                    response = http.send(request(targets.get(idx), method, path, body, headers),
+                    response = http.send(request(targets.get(idx), method, path, body, headers, tryTimeout),
                             HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
                 } catch (ConnectException | HttpConnectTimeoutException e) {
                     failures.put(names.get(idx), describe(e));
@@ -579,7 +588,7 @@ public final class HeadClient {
                     if (!resendable) {
                         throw maybeApplied(names.get(idx), "did not answer within " + seconds(settings.requestTimeout()));
                     }
-                    failures.put(names.get(idx), "no answer within " + seconds(settings.requestTimeout()));
+                    failures.put(names.get(idx), "no answer within " + seconds(tryTimeout));
                     continue;
                 } catch (IOException e) {
                     if (!resendable) {
@@ -634,14 +643,17 @@ public final class HeadClient {
                 throw new HpcException("interrupted while waiting for a head to answer");
             }
             redirects = 0;
+            tryTimeout = tryTimeout.multipliedBy(2).compareTo(settings.requestTimeout()) > 0 ? settings.requestTimeout()
+                    : tryTimeout.multipliedBy(2);
             Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
             backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
         }
     }
 
-    private HttpRequest request(URI base, String method, String path, String body, Map<String, String> headers) {
+    private HttpRequest request(URI base, String method, String path, String body, Map<String, String> headers,
+                                Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(API + path))
-                .timeout(settings.requestTimeout())
+                .timeout(timeout)
                 .header("Accept", "application/json");
         headers.forEach(b::header);
         if (token.isPresent()) {

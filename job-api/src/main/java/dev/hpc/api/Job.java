@@ -2,37 +2,61 @@ package dev.hpc.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A job as the head knows it. {@code state} of an array job summarises its tasks: running while any
  * runs, terminal when all are. {@code cancelledBy} names who cancelled it, empty otherwise.
+ *
+ * <p>{@code tasks} is every task in index order. An array job's tasks that never started and are alike are
+ * held as one {@link UnstartedTasks} inside a {@link TaskList}, and built as the list is read: the figures
+ * below read only what differs ({@link TaskList#forms}).
  */
 public record Job(JobId id, JobSpec spec, JobState state, Instant submitted, List<Task> tasks,
                   String cancelledBy, long version) {
     public Job {
-        tasks = List.copyOf(tasks);
+        tasks = TaskList.copyOf(tasks);
+    }
+
+    /** The tasks kept one by one: all of a plain job's; an array's that started or were acted on alone. */
+    public List<Task> listedTasks() {
+        return TaskList.listed(tasks);
+    }
+
+    /** The array's tasks that never started and are alike; {@link UnstartedTasks#NONE} when there are none. */
+    public UnstartedTasks unstartedTasks() {
+        return tasks instanceof TaskList t ? t.unstarted() : UnstartedTasks.NONE;
+    }
+
+    /** The task with this array index ({@link Task#NO_INDEX} for a plain job's), if the job has it. */
+    public Optional<Task> task(int index) {
+        if (tasks instanceof TaskList t) {
+            return t.byIndex(index);
+        }
+        return tasks.stream().filter(t -> t.index() == index).findFirst();
     }
 
     public Instant started() {
-        return tasks.stream().map(Task::firstStart).filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo)
-                .orElse(Instant.EPOCH);
+        return TaskList.forms(tasks).stream().map(Task::firstStart).filter(i -> !i.equals(Instant.EPOCH))
+                .min(Instant::compareTo).orElse(Instant.EPOCH);
     }
 
     public Instant ended() {
         if (!state.isTerminal()) {
             return Instant.EPOCH;
         }
-        return tasks.stream().map(Task::end).max(Instant::compareTo).orElse(Instant.EPOCH);
+        return TaskList.forms(tasks).stream().map(Task::end).max(Instant::compareTo).orElse(Instant.EPOCH);
     }
 
     /** The exit status PBS reports for the job: the first non-zero of its tasks, else 0. */
     public int exitStatus() {
-        return tasks.stream().mapToInt(Task::exitStatus).filter(s -> s != 0).findFirst().orElse(0);
+        return TaskList.forms(tasks).stream().mapToInt(Task::exitStatus).filter(s -> s != 0).findFirst().orElse(0);
     }
 
     public EndReason reason() {
-        return tasks.stream().map(Task::reason).filter(r -> r != EndReason.NONE && r != EndReason.EXITED).findFirst()
-                .orElse(tasks.stream().map(Task::reason).filter(r -> r != EndReason.NONE).findFirst()
+        List<Task> forms = TaskList.forms(tasks);
+        return forms.stream().map(Task::reason).filter(r -> r != EndReason.NONE && r != EndReason.EXITED).findFirst()
+                .orElse(forms.stream().map(Task::reason).filter(r -> r != EndReason.NONE).findFirst()
                         .orElse(EndReason.NONE));
     }
 }

@@ -255,10 +255,11 @@ public final class FailoverBench implements Callable<Integer> {
         }
 
         FailoverRun run(int k) {
-            Map<String, Object> before = await("one head is ACTIVE and the other STANDBY", () -> {
+            // in step: a standby that lacks changes of the active head rightly waits for it rather than lead
+            Map<String, Object> before = await("one head is ACTIVE and the other STANDBY and in step with it", () -> {
                 Map<String, Object> c = quick.cluster();
                 return roles(c).size() == 2 && roles(c).containsValue("ACTIVE") && roles(c).containsValue("STANDBY")
-                        ? Optional.of(c) : Optional.empty();
+                        && activeCopiesReplicated(c) ? Optional.of(c) : Optional.empty();
             });
             String killed = headWith(before, "ACTIVE");
             // a job is RUNNING once the head has sent it to a worker; the file says its process started
@@ -363,6 +364,18 @@ public final class FailoverBench implements Callable<Integer> {
     }
 
     /** Each head's role as a {@code GET /api/v1/cluster} answer lists it. */
+    /** Whether the active head's registry entry says its standby holds every change it acknowledged. */
+    static boolean activeCopiesReplicated(Map<String, Object> cluster) {
+        if (cluster.get("heads") instanceof List<?> heads) {
+            for (Object o : heads) {
+                if (o instanceof Map<?, ?> h && "ACTIVE".equals(h.get("role"))) {
+                    return "REPLICATED".equals(h.get("copies"));
+                }
+            }
+        }
+        return false;
+    }
+
     static Map<String, String> roles(Map<String, Object> cluster) {
         Map<String, String> out = new LinkedHashMap<>();
         if (cluster.get("heads") instanceof List<?> heads) {

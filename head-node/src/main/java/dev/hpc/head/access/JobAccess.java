@@ -29,13 +29,25 @@ public final class JobAccess {
         }
     }
 
-    /** A submission must not take its owner past the queued limit; array tasks count one each. */
-    public static void checkQueuedLimit(JobSpec spec, int waitingNow, int limit) {
+    /**
+     * A submission must not take its owner past the queued limits (0: none): {@code maxTasks} queued or held
+     * tasks, array tasks counting one each, and {@code maxJobs} jobs with such tasks, an array counting once.
+     * The refusal names the limit, and how to raise it.
+     */
+    public static void checkQueuedLimits(JobSpec spec, int tasksNow, int jobsNow, int maxTasks, int maxJobs) {
         int adding = spec.isArray() ? spec.array().orElseThrow().indices().size() : 1;
-        if ((long) waitingNow + adding > limit) {
-            throw new RequestRejected(403, "QUEUED_LIMIT", "you have " + waitingNow + " queued jobs; the limit is "
-                    + limit + (adding > 1 ? " and this array adds " + adding : "")
-                    + "; wait for some to start or cancel some (qdel) and submit again");
+        String owner = spec.owner();
+        if (maxTasks > 0 && (long) tasksNow + adding > maxTasks) {
+            throw new RequestRejected(403, "QUEUED_LIMIT", owner + " has " + tasksNow + " queued or held tasks"
+                    + (adding > 1 ? " and this array adds " + adding : "") + "; the limit is " + maxTasks
+                    + " per user (the head's max-queued-per-user, each task of an array counting one); wait for "
+                    + "some to start, cancel some (qdel), or ask an administrator to raise max-queued-per-user");
+        }
+        if (maxJobs > 0 && (long) jobsNow + 1 > maxJobs) {
+            throw new RequestRejected(403, "QUEUED_LIMIT", owner + " has " + jobsNow + " queued or held jobs; the "
+                    + "limit is " + maxJobs + " per user (the head's max-queued-jobs-per-user, an array job counting "
+                    + "once); wait for some to start, cancel some (qdel), submit many alike tasks as one array job "
+                    + "(qsub -J), or ask an administrator to raise max-queued-jobs-per-user");
         }
     }
 

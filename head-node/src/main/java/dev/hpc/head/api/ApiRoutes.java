@@ -105,7 +105,7 @@ public final class ApiRoutes {
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.config().defaultQueue(), true));
         JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
-        reply(ctx, head.submit(spec), job -> {
+        reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
             m.put("job", shown(caller, job));
@@ -198,7 +198,7 @@ public final class ApiRoutes {
     private boolean matches(Job job, JobId.JobRef ref) {
         boolean clusterOk = ref.cluster().map(c -> c.equals(job.id().cluster())
                 || job.id().cluster().startsWith(c + ".") || c.startsWith(job.id().cluster() + ".")).orElse(true);
-        boolean indexOk = ref.arrayIndex().map(i -> job.tasks().stream().anyMatch(t -> t.index() == i)).orElse(true);
+        boolean indexOk = ref.arrayIndex().map(i -> job.task(i).isPresent()).orElse(true);
         return clusterOk && indexOk;
     }
 

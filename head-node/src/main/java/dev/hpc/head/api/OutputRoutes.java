@@ -145,8 +145,8 @@ public final class OutputRoutes {
         Task task;
         if (index.isPresent()) {
             int i = index.get();
-            task = job.tasks().stream().filter(t -> t.index() == i || i == -1 && job.tasks().size() == 1)
-                    .findFirst().orElseThrow(() -> new RequestRejected(404, "UNKNOWN_JOB", "job " + job.id()
+            task = job.task(i).or(() -> i == -1 && job.tasks().size() == 1 ? Optional.of(job.tasks().get(0))
+                    : Optional.empty()).orElseThrow(() -> new RequestRejected(404, "UNKNOWN_JOB", "job " + job.id()
                             + " has no task " + i));
         } else if (job.tasks().size() == 1) {
             task = job.tasks().get(0);

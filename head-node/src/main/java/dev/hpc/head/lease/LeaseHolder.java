@@ -35,9 +35,11 @@ public final class LeaseHolder implements AutoCloseable {
      * promised to other heads (0 when none). {@code lastActiveHead} led last in {@code lastActiveEpoch}, as the voters
      * that answered knew it before this round ("" when no head has led yet): any majority includes a voter
      * that was told of the last head to lead, so with a majority of grants this is the last one.
+     * {@code lastActiveSole} is the last thing that head told a majority of its copies: whether it may have
+     * held the only copy of changes it acknowledged.
      */
     public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals,
-                        long lastActiveEpoch, String lastActiveHead) {
+                        long lastActiveEpoch, String lastActiveHead, boolean lastActiveSole) {
         public boolean majority() {
             return granted * 2 > voters;
         }
@@ -53,6 +55,11 @@ public final class LeaseHolder implements AutoCloseable {
     /** Compared with {@link System#nanoTime()}-style values: the lease holds while now is before it. */
     private volatile long validUntilNanos;
     private volatile boolean held;
+    /**
+     * What this head says of its copies in every request while it leads: a head that has just taken over has
+     * the only copy until its standby is in step with it, so this starts true.
+     */
+    private volatile boolean soleCopy = true;
     private long lastSentAt;
 
     public LeaseHolder(Vertx vertx, List<String> voterAddresses, String head, Duration lease,
@@ -115,10 +122,13 @@ public final class LeaseHolder implements AutoCloseable {
      * {@code askedEpoch}, which a head asks once before it acts as the active head.
      */
     public synchronized Round ask(long askedEpoch, boolean active) {
+        if (active) {
+            soleCopy = true;
+        }
         long sentNanos = nanos.getAsLong();
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
-        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active);
+        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active, soleCopy);
         String body = LeaseWire.write(request);
         long timeoutMillis = Math.max(100, lease.toMillis() / 3);
         List<Future<Optional<LeaseVoter.Answer>>> asks = new ArrayList<>();
@@ -137,6 +147,8 @@ public final class LeaseHolder implements AutoCloseable {
         long highest = 0;
         long lastActiveEpoch = 0;
         String lastActiveHead = "";
+        boolean lastActiveSole = false;
+        long lastSoleAt = -1;
         List<String> refusals = new ArrayList<>();
         for (int i = 0; i < asks.size(); i++) {
             Optional<LeaseVoter.Answer> a;
@@ -156,9 +168,12 @@ public final class LeaseHolder implements AutoCloseable {
             if (!a.get().holder().equals(head)) {
                 highest = Math.max(highest, a.get().epoch());
             }
-            if (a.get().activeEpoch() > lastActiveEpoch) {
+            if (a.get().activeEpoch() > lastActiveEpoch
+                    || a.get().activeEpoch() == lastActiveEpoch && a.get().activeSoleAt() > lastSoleAt) {
                 lastActiveEpoch = a.get().activeEpoch();
                 lastActiveHead = a.get().activeHead();
+                lastActiveSole = a.get().activeSole();
+                lastSoleAt = a.get().activeSoleAt();
             }
             if (a.get().granted() && a.get().epoch() == askedEpoch) {
                 granted++;
@@ -169,7 +184,7 @@ public final class LeaseHolder implements AutoCloseable {
             }
         }
         Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
-                lastActiveHead);
+                lastActiveHead, lastActiveSole);
         if (round.majority()) {
             epoch = askedEpoch;
             validUntilNanos = sentNanos + lease.toNanos() - lease.toNanos() / 10;
@@ -178,6 +193,25 @@ public final class LeaseHolder implements AutoCloseable {
             LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);
         }
         return round;
+    }
+
+    /**
+     * Tells the voters, in a renewal at the epoch held, whether this head may hold the only copy of changes it
+     * acknowledged; every later renewal says the same. The caller must not count on it without a majority.
+     * A head that could not say "replicated" goes on saying "sole", which is never wrong.
+     */
+    public synchronized Round declare(boolean sole) {
+        soleCopy = sole;
+        Round r = ask(epoch, false);
+        if (!r.majority() && !sole) {
+            soleCopy = true;
+        }
+        return r;
+    }
+
+    /** What this head says of its copies in its requests. */
+    public boolean declaresSoleCopy() {
+        return soleCopy;
     }
 
     @Override

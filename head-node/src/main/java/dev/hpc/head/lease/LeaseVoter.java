@@ -38,9 +38,11 @@ public final class LeaseVoter {
      * The answer to one request. {@code activeEpoch} and {@code activeHead} name the last head that told this
      * voter it had become active, and in which epoch, as the voter knew them before the request: a head that
      * starts with no running head to copy from must know whether another led after it ({@link LeaseHolder}).
+     * {@code activeSole} is what that head said last of its copies: that it may hold the only copy of changes it
+     * acknowledged (its standby away), said in its request sent at {@code activeSoleAt} (its clock, growing).
      */
     public record Answer(boolean granted, long epoch, String holder, long remainingMillis, long activeEpoch,
-                         String activeHead) {
+                         String activeHead, boolean activeSole, long activeSoleAt) {
     }
 
     static final String FILE = "lease-voter";
@@ -51,12 +53,14 @@ public final class LeaseVoter {
     private String holder;
     private long activeEpoch;
     private String activeHead;
+    private boolean activeSole;
+    private long activeSoleAt;
     private long expiresAtNanos;
     /** The newest request time each head sent, so that a recorded request cannot be played again. */
     private final Map<String, Long> lastSentAt = new HashMap<>();
 
     private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder,
-                       long activeEpoch, String activeHead) {
+                       long activeEpoch, String activeHead, boolean activeSole, long activeSoleAt) {
         this.file = file;
         this.nanos = nanos;
         this.longestLease = longestLease;
@@ -64,6 +68,8 @@ public final class LeaseVoter {
         this.holder = holder;
         this.activeEpoch = activeEpoch;
         this.activeHead = activeHead;
+        this.activeSole = activeSole;
+        this.activeSoleAt = activeSoleAt;
         // after a restart the last lease may still run anywhere up to its longest length
         this.expiresAtNanos = holder.isEmpty() ? nanos.getAsLong() : nanos.getAsLong() + longestLease.toNanos();
     }
@@ -75,6 +81,8 @@ public final class LeaseVoter {
         String holder = "";
         long activeEpoch = 0;
         String activeHead = "";
+        boolean activeSole = false;
+        long activeSoleAt = 0;
         try {
             Files.createDirectories(dataDir);
             if (Files.exists(file)) {
@@ -87,31 +95,37 @@ public final class LeaseVoter {
                     activeEpoch = Long.parseLong(active[0]);
                     activeHead = active.length > 1 ? active[1] : "";
                 }
+                if (lines.length > 2) {
+                    String[] sole = lines[2].strip().split(" ");
+                    activeSole = "sole".equals(sole[0]);
+                    activeSoleAt = Long.parseLong(sole[1]);
+                }
             }
         } catch (IOException | RuntimeException e) {
             throw new HpcException("cannot read the lease voter's promises in " + file + " (" + e.getMessage()
                     + "); a voter that forgot them could grant an old epoch again, so it does not start. Restore "
                     + "the file, or delete it only when every head is stopped", e);
         }
-        return new LeaseVoter(file, nanos, longestLease, epoch, holder, activeEpoch, activeHead);
+        return new LeaseVoter(file, nanos, longestLease, epoch, holder, activeEpoch, activeHead, activeSole,
+                activeSoleAt);
     }
 
     /**
      * Decides one request of {@code head} for the lease at {@code epoch}, for {@code duration} (at most the
      * longest lease). {@code sentAtMillis} must grow from one request of a head to the next. With
      * {@code active}, a granted request also records that {@code head} leads in {@code epoch}; the answer
-     * tells the last active head as it was before.
+     * tells the last active head as it was before. {@code soleCopy}, from the active head, is kept with it when
+     * granted: whether that head may now hold the only copy of changes it acknowledged.
      */
     public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis,
-                                       boolean active) {
+                                       boolean active, boolean soleCopy) {
         long now = nanos.getAsLong();
         long remaining = Math.max(0, (expiresAtNanos - now) / 1_000_000);
-        long knownActiveEpoch = activeEpoch;
-        String knownActiveHead = activeHead;
+        Answer refused = new Answer(false, promisedEpoch, holder, remaining, activeEpoch, activeHead, activeSole,
+                activeSoleAt);
         Long last = lastSentAt.get(head);
         if (last != null && sentAtMillis <= last) {
-            // a replay, or requests out of order
-            return new Answer(false, promisedEpoch, holder, remaining, knownActiveEpoch, knownActiveHead);
+            return refused; // a replay, or requests out of order
         }
         lastSentAt.put(head, sentAtMillis);
         long grant = Math.min(duration.toNanos(), longestLease.toNanos());
@@ -119,13 +133,22 @@ public final class LeaseVoter {
         boolean free = now - expiresAtNanos >= 0;
         if (renewal || epoch > promisedEpoch && (free || head.equals(holder))) {
             boolean becomesActive = active && (epoch != activeEpoch || !head.equals(activeHead));
-            if (!renewal || becomesActive) {
-                record(epoch, head, becomesActive ? epoch : activeEpoch, becomesActive ? head : activeHead);
+            boolean speaksAsActive = becomesActive || head.equals(activeHead) && epoch == activeEpoch;
+            boolean copiesChange = speaksAsActive && (becomesActive || soleCopy != activeSole);
+            if (!renewal || copiesChange) {
+                record(epoch, head, becomesActive ? epoch : activeEpoch, becomesActive ? head : activeHead,
+                        copiesChange ? soleCopy : activeSole, copiesChange ? sentAtMillis : activeSoleAt);
             }
             expiresAtNanos = now + grant;
-            return new Answer(true, promisedEpoch, holder, grant / 1_000_000, knownActiveEpoch, knownActiveHead);
+            return new Answer(true, promisedEpoch, holder, grant / 1_000_000, refused.activeEpoch(),
+                    refused.activeHead(), refused.activeSole(), refused.activeSoleAt());
         }
-        return new Answer(false, promisedEpoch, holder, remaining, knownActiveEpoch, knownActiveHead);
+        return refused;
+    }
+
+    /** As {@link #request(String, long, Duration, long, boolean, boolean)}, with no word on copies. */
+    public Answer request(String head, long epoch, Duration duration, long sentAtMillis, boolean active) {
+        return request(head, epoch, duration, sentAtMillis, active, false);
     }
 
     /** As {@link #request(String, long, Duration, long, boolean)}, not saying the head is active. */
@@ -136,16 +159,18 @@ public final class LeaseVoter {
     /** The newest epoch promised, and to whom; what {@code hpc cluster status} shows of a voter. */
     public synchronized Answer state() {
         return new Answer(false, promisedEpoch, holder,
-                Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000), activeEpoch, activeHead);
+                Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000), activeEpoch, activeHead, activeSole,
+                activeSoleAt);
     }
 
     /** Writes the promise and syncs it before anyone hears of it: a crash after the answer keeps it. */
-    private void record(long epoch, String head, long newActiveEpoch, String newActiveHead) {
+    private void record(long epoch, String head, long newActiveEpoch, String newActiveHead, boolean newSole,
+                        long newSoleAt) {
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ch.write(ByteBuffer.wrap((epoch + " " + head + "\n" + newActiveEpoch + " " + newActiveHead + "\n")
-                    .getBytes(StandardCharsets.UTF_8)));
+            ch.write(ByteBuffer.wrap((epoch + " " + head + "\n" + newActiveEpoch + " " + newActiveHead + "\n"
+                    + (newSole ? "sole " : "replicated ") + newSoleAt + "\n").getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         } catch (IOException e) {
             throw new HpcException("cannot record the lease promise in " + tmp + ": " + e.getMessage(), e);
@@ -164,6 +189,8 @@ public final class LeaseVoter {
         holder = head;
         activeEpoch = newActiveEpoch;
         activeHead = newActiveHead;
+        activeSole = newSole;
+        activeSoleAt = newSoleAt;
     }
 
     /** For tests: the holder and epoch on disk. */

@@ -18,12 +18,16 @@ import java.util.Set;
 final class LeaseWire {
     static final String PATH = "/cluster/v1/lease";
     private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "active",
-            "proof");
+            "soleCopy", "proof");
     private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis",
-            "activeEpoch", "activeHead", "proof", "voter");
+            "activeEpoch", "activeHead", "activeSole", "activeSoleAt", "proof", "voter");
 
-    /** {@code active}: the head says it leads (or is about to) in {@code epoch}. */
-    record Request(String head, long epoch, long durationMillis, long sentAt, boolean active, String proof) {
+    /**
+     * {@code active}: the head says it leads (or is about to) in {@code epoch}; {@code soleCopy}: the active head
+     * says it may hold the only copy of changes it acknowledged.
+     */
+    record Request(String head, long epoch, long durationMillis, long sentAt, boolean active, boolean soleCopy,
+                   String proof) {
         Duration duration() {
             return Duration.ofMillis(durationMillis);
         }
@@ -33,10 +37,10 @@ final class LeaseWire {
     }
 
     static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt,
-                           boolean active) {
-        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active))
-                .orElse("");
-        return new Request(head, epoch, duration.toMillis(), sentAt, active, proof);
+                           boolean active, boolean soleCopy) {
+        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active,
+                soleCopy)).orElse("");
+        return new Request(head, epoch, duration.toMillis(), sentAt, active, soleCopy, proof);
     }
 
     static String write(Request r) {
@@ -46,6 +50,7 @@ final class LeaseWire {
         m.put("durationMillis", r.durationMillis());
         m.put("sentAt", r.sentAt());
         m.put("active", r.active());
+        m.put("soleCopy", r.soleCopy());
         m.put("proof", r.proof());
         return Json.write(m);
     }
@@ -54,13 +59,13 @@ final class LeaseWire {
     static Request readRequest(String body, Optional<ClusterSecret> secret) {
         JsonFields f = Json.readObject(body).allowOnly(REQUEST_FIELDS);
         Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
-                f.longValue("sentAt"), f.bool("active", false), f.string("proof", ""));
+                f.longValue("sentAt"), f.bool("active", false), f.bool("soleCopy", false), f.string("proof", ""));
         if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
             throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
                     + "positive duration");
         }
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
-                r.durationMillis(), r.sentAt(), r.active()), r.proof())) {
+                r.durationMillis(), r.sentAt(), r.active(), r.soleCopy()), r.proof())) {
             throw new SecurityException("the lease request of '" + r.head() + "' does not prove the cluster secret");
         }
         return r;
@@ -75,8 +80,10 @@ final class LeaseWire {
         m.put("remainingMillis", a.remainingMillis());
         m.put("activeEpoch", a.activeEpoch());
         m.put("activeHead", a.activeHead());
+        m.put("activeSole", a.activeSole());
+        m.put("activeSoleAt", a.activeSoleAt());
         m.put("proof", secret.map(s -> s.leaseAnswerProof(answered.proof(), a.granted(), a.epoch(), a.holder(),
-                a.remainingMillis(), a.activeEpoch(), a.activeHead())).orElse(""));
+                a.remainingMillis(), a.activeEpoch(), a.activeHead(), a.activeSole(), a.activeSoleAt())).orElse(""));
         return Json.write(m);
     }
 
@@ -85,9 +92,10 @@ final class LeaseWire {
         JsonFields f = Json.readObject(body).allowOnly(ANSWER_FIELDS);
         LeaseVoter.Answer a = new LeaseVoter.Answer(f.bool("granted", false), f.longValue("epoch"),
                 f.string("holder", ""), f.longValue("remainingMillis", 0), f.longValue("activeEpoch", 0),
-                f.string("activeHead", ""));
+                f.string("activeHead", ""), f.bool("activeSole", false), f.longValue("activeSoleAt", 0));
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseAnswerProof(asked.proof(), a.granted(),
-                a.epoch(), a.holder(), a.remainingMillis(), a.activeEpoch(), a.activeHead()), f.string("proof", ""))) {
+                a.epoch(), a.holder(), a.remainingMillis(), a.activeEpoch(), a.activeHead(), a.activeSole(),
+                a.activeSoleAt()), f.string("proof", ""))) {
             return Optional.empty();
         }
         return Optional.of(a);

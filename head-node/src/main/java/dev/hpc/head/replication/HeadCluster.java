@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * This head's membership of the head cluster: the Hazelcast member, the replicated maps and the
@@ -134,6 +135,30 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     public record HeadMember(String name, String apiAddress, boolean local) {
+    }
+
+    /**
+     * The members this one sees, by their Hazelcast identity: a member that left and came back, or merged after
+     * a split, has a new one.
+     */
+    Set<java.util.UUID> memberIds() {
+        Set<java.util.UUID> ids = new java.util.HashSet<>();
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            ids.add(m.getUuid());
+        }
+        return ids;
+    }
+
+    /**
+     * Whether every partition has its backup in step with its primary and none is moving: only then does every
+     * entry live on two members. Asks every member: for the leadership thread, not a commit.
+     */
+    boolean backupsInStep() {
+        try {
+            return hazelcast.getLifecycleService().isRunning() && hazelcast.getPartitionService().isClusterSafe();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     public Optional<HeadMember> oldest() {

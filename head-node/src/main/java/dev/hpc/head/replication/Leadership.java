@@ -44,9 +44,23 @@ public final class Leadership implements AutoCloseable {
     private final Clock clock;
     private final Duration tick;
     private final ScheduledExecutorService decisions;
+    /**
+     * Renews the lease of the active head, apart from the decisions: those touch the head cluster's maps, which
+     * wait for a frozen member until it is dropped (seconds), and a renewal must not wait behind them.
+     */
+    private final ScheduledExecutorService renewals;
+    /** Writes this head's registry line, which also waits for a frozen member, off the decision thread. */
+    private final java.util.concurrent.ExecutorService registryWriter;
+    private final java.util.concurrent.atomic.AtomicReference<String> registryLine =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final StandbyMirror mirror;
     private final List<TakeoverListener> takeoverListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Optional<LeaseHolder> lease;
+    /** With a lease: whether this head, while active, may hold the only copy of what it acknowledged. */
+    private final Optional<SoleCopy> copies;
+    /** A recommit of everything under way to make the copies whole again, and when the last one ended. */
+    private Recommit recommit;
+    private long lastRecommitEndNanos = Long.MIN_VALUE / 2;
     private final boolean forceStaleStart;
     /**
      * Set while this head, starting with no running head to copy from, waits for the head that led last: that
@@ -55,10 +69,10 @@ public final class Leadership implements AutoCloseable {
     private volatile Optional<String> waitingFor = Optional.empty();
     /** The highest epoch any voter has promised, as heard in their answers. */
     private long highestEpochSeen;
-    private long lastLeaseAskNanos = Long.MIN_VALUE / 2;
+    private volatile long lastLeaseAskNanos = Long.MIN_VALUE / 2;
     private volatile LeaseHolder.Round lastRound;
     /** How many times the voters were asked, for status: a test can wait for a head to have asked again. */
-    private volatile long rounds;
+    private long rounds;
     private volatile String knownActive = "";
     private volatile Instant activeLostAt = Instant.EPOCH;
     private boolean mirroring;
@@ -100,11 +114,16 @@ public final class Leadership implements AutoCloseable {
         this.clock = clock;
         this.tick = tick;
         this.mirror = new StandbyMirror(cluster, store, service.tokens());
-        this.decisions = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "leadership");
-            t.setDaemon(true);
-            return t;
-        });
+        this.copies = lease.map(l -> new SoleCopy(cluster, l, service.config().name()));
+        this.decisions = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "leadership"));
+        this.renewals = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lease-renewal"));
+        this.registryWriter = Executors.newSingleThreadExecutor(r -> daemon(r, "head-registry"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 
     public void onTakeover(TakeoverListener listener) {
@@ -116,6 +135,8 @@ public final class Leadership implements AutoCloseable {
         decisions.execute(() -> step(this::decideAtStart));
         decisions.scheduleWithFixedDelay(() -> step(this::check), tick.toMillis(), tick.toMillis(),
                 TimeUnit.MILLISECONDS);
+        lease.ifPresent(l -> renewals.scheduleWithFixedDelay(() -> step(() -> keepLease(l)), tick.toMillis(),
+                tick.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** Loops never die: a failed decision is logged and the next tick decides again. */
@@ -180,8 +201,13 @@ public final class Leadership implements AutoCloseable {
 
     private void check() {
         publishSelf();
-        if (service.isActive() && lease.isPresent()) {
-            keepLease(lease.get());
+        if (service.isActive() && lease.isPresent() && !lease.get().holds()) {
+            stepDown("its lease at epoch " + service.epoch() + " ran out before a majority of the voters renewed "
+                    + "it");
+            return;
+        }
+        if (service.isActive() && copies.isPresent()) {
+            makeCopiesWhole(copies.get());
         }
         if (service.isActive()) {
             long replicated = cluster.epoch();
@@ -258,25 +284,42 @@ public final class Leadership implements AutoCloseable {
     }
 
     /** The active head renews its lease; one that could not before it ran out steps down. */
+    /**
+     * Renews a lease held, also while this head is taking over with it: building the state from the maps can take
+     * longer than a lease when the old head's partitions are still moving, and a lease that ran out meanwhile
+     * made the new head's first commit fail (the fault suite saw it stop so).
+     */
     private void keepLease(LeaseHolder l) {
         // Two leases: a state thread busy with one long step on a loaded machine is not a hung head, nor is a
         // commit that waits for the backup of a standby that froze until the head cluster drops it (3 s).
         Duration stall = l.length().multipliedBy(2);
-        if (l.holds() && leaseAskDue(l) && !service.progressing(stall)) {
+        if (l.holds() && leaseAskDue(l) && service.isActive() && !service.progressing(stall)) {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
                     + "for " + stall.toMillis() + " ms; it does not renew its lease, so that another head takes over");
         } else if (l.holds() && leaseAskDue(l)) {
             lastLeaseAskNanos = System.nanoTime();
-            LeaseHolder.Round round = l.ask(l.epoch());
-            lastRound = round;
-            rounds++;
-            highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
+            noteRound(l.ask(l.epoch()));
         }
-        if (!l.holds()) {
-            stepDown("its lease at epoch " + service.epoch() + " ran out before a majority of the voters renewed "
-                    + "it");
+        if (!l.holds() && service.isActive()) {
+            // every answer and effect already waits on the lease; the step-down itself is a decision
+            decisions.execute(() -> step(() -> {
+                if (service.isActive() && !l.holds()) {
+                    stepDown("its lease at epoch " + service.epoch() + " ran out before a majority of the voters "
+                            + "renewed it");
+                }
+            }));
         }
+    }
+
+    private synchronized void noteRound(LeaseHolder.Round round) {
+        lastRound = round;
+        rounds++;
+        highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
+    }
+
+    private synchronized long highestEpochSeen() {
+        return highestEpochSeen;
     }
 
     private void stepDown(String why) {
@@ -301,11 +344,9 @@ public final class Leadership implements AutoCloseable {
             return;
         }
         lastLeaseAskNanos = System.nanoTime();
-        long epoch = Math.max(Math.max(cluster.epoch(), store.epoch()), highestEpochSeen) + 1;
+        long epoch = Math.max(Math.max(cluster.epoch(), store.epoch()), highestEpochSeen()) + 1;
         LeaseHolder.Round round = l.ask(epoch);
-        lastRound = round;
-        rounds++;
-        highestEpochSeen = Math.max(highestEpochSeen, round.highestEpochSeen());
+        noteRound(round);
         if (!round.majority()) {
             LOG.fine(() -> "no lease at epoch " + epoch + ": " + round.refusals());
             return;
@@ -317,9 +358,15 @@ public final class Leadership implements AutoCloseable {
         // Whose copy is complete: the head that led last committed every change it acknowledged to its own
         // store, so it leads from that store, also over maps a standby kept meanwhile. With no maps at all
         // another head has only its own store, which may be older: it waits for the one that led last.
-        boolean mayLack = !last.isEmpty() && !ledLast && cold;
+        // A head that told the voters it held the only copy of some changes (its standby was away) is awaited
+        // the same way: the maps lack those changes.
+        boolean sole = !last.isEmpty() && !ledLast && round.lastActiveSole();
+        boolean mayLack = !last.isEmpty() && !ledLast && cold || sole;
         if (mayLack && !forceStaleStart) {
-            waitingFor = Optional.of(last + ", which led last (epoch " + round.lastActiveEpoch() + ") and may hold "
+            waitingFor = Optional.of(sole ? last + ", which led last (epoch " + round.lastActiveEpoch() + ") and "
+                    + "held the only copy of changes it acknowledged while this head was away; start it, or restart "
+                    + "this head with --force-stale-start to lead from what was replicated (those changes are lost)"
+                    : last + ", which led last (epoch " + round.lastActiveEpoch() + ") and may hold "
                     + "jobs this head's store lacks; start it, or restart this head with --force-stale-start to "
                     + "serve this head's own copy");
             l.release();
@@ -362,7 +409,9 @@ public final class Leadership implements AutoCloseable {
             LOG.severe("the replicated epoch went to " + epoch + ", not to the leased " + leasedEpoch
                     + ": another head raised it without the lease; not taking over");
             lease.ifPresent(LeaseHolder::release);
-            highestEpochSeen = Math.max(highestEpochSeen, epoch);
+            synchronized (this) {
+                highestEpochSeen = Math.max(highestEpochSeen, epoch);
+            }
             return;
         }
         if (lease.isPresent()) {
@@ -375,6 +424,7 @@ public final class Leadership implements AutoCloseable {
                 lease.get().release();
                 return;
             }
+            copies.ifPresent(SoleCopy::tookOver);
         }
         store.recordEpoch(epoch);
         mirror.close();
@@ -387,6 +437,12 @@ public final class Leadership implements AutoCloseable {
             state = stateFromReplica(epoch);
         }
         String previous = knownActive.isEmpty() ? "an unknown head" : knownActive;
+        if (lease.isPresent() && !lease.get().holds()) {
+            LOG.warning("head " + service.config().name() + " lost the lease at epoch " + epoch + " while it built "
+                    + "its state; it stays standby and asks again");
+            becomeStandby();
+            return;
+        }
         becomeActive(state, (coldStart ? "cold start after " : "takeover from ") + previous);
         Duration took = Duration.between(lostAt, clock.instant());
         for (TakeoverListener l : takeoverListeners) {
@@ -419,6 +475,7 @@ public final class Leadership implements AutoCloseable {
     }
 
     private void becomeActive(ClusterState state, String why) {
+        recommit = null;
         store.replicateTo(new JobStore.Replica() {
             @Override
             public void put(Map<Long, String> jobs, Map<String, String> nodes) {
@@ -426,6 +483,10 @@ public final class Leadership implements AutoCloseable {
                     // the commit cannot know whether another head leads by now: it fails, and this head stops
                     throw new dev.hpc.api.HpcException("the lease of head " + service.config().name()
                             + " ran out before this commit was replicated");
+                }
+                if (copies.isPresent()) {
+                    putKnowingCopies(copies.get(), jobs, nodes);
+                    return;
                 }
                 long mergesBefore = cluster.merges();
                 if (!jobs.isEmpty()) {
@@ -465,6 +526,88 @@ public final class Leadership implements AutoCloseable {
         LOG.info("head " + service.config().name() + " is ACTIVE (" + why + "), epoch " + state.epoch());
     }
 
+    /**
+     * Writes a commit to the maps. A write that fails or may lack its backup does not stop this head: its own
+     * store has the change, and the voters hear that this head may hold the only copy before it is acknowledged,
+     * so no standby leads without it ({@link SoleCopy}).
+     */
+    private void putKnowingCopies(SoleCopy sole, Map<Long, String> jobs, Map<String, String> nodes) {
+        SoleCopy.Before before = sole.before();
+        RuntimeException failure = null;
+        try {
+            if (!jobs.isEmpty()) {
+                cluster.jobs().putAll(jobs);
+            }
+            if (!nodes.isEmpty()) {
+                cluster.nodes().putAll(nodes);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+            LOG.warning("head " + service.config().name() + " could not replicate a commit (" + e
+                    + "); its store has it");
+        }
+        sole.after(before, failure);
+    }
+
+    /** A recommit of everything this head holds, begun when the copies could be made whole again. */
+    private record Recommit(SoleCopy.Attempt attempt, java.util.concurrent.CompletableFuture<HeadService.HeldJobs> done) {
+    }
+
+    /**
+     * While this head may hold the only copy, and its standby is back with every backup in step: commits
+     * everything again (the maps may have lost entries in a merge, or never got them), drops entries of jobs it
+     * no longer holds (a merge can bring back old ones), and then tells the voters its copies are whole. Runs
+     * over several ticks, never blocking this thread on the commit.
+     */
+    private void makeCopiesWhole(SoleCopy sole) {
+        if (recommit == null) {
+            if (System.nanoTime() - lastRecommitEndNanos < Duration.ofSeconds(2).toNanos()) {
+                return;
+            }
+            sole.clearable().ifPresent(a -> recommit = new Recommit(a, service.recommitAll()));
+            return;
+        }
+        if (!recommit.done().isDone()) {
+            return;
+        }
+        Recommit r = recommit;
+        recommit = null;
+        lastRecommitEndNanos = System.nanoTime();
+        if (r.done().isCompletedExceptionally()) {
+            return;
+        }
+        HeadService.HeldJobs held = r.done().join();
+        try {
+            dropStaleEntries(held);
+        } catch (RuntimeException e) {
+            LOG.warning("could not drop old entries from the replicated maps: " + e);
+            return;
+        }
+        sole.clear(r.attempt());
+    }
+
+    /** Removes map entries this head does not hold: jobs long finished, revoked tokens, brought back by merges. */
+    private void dropStaleEntries(HeadService.HeldJobs held) {
+        for (Long number : new ArrayList<>(cluster.jobs().keySet())) {
+            // a job numbered from nextNumber on was submitted after the recommit began
+            if (number < held.nextNumber() && !held.numbers().contains(number)) {
+                cluster.jobs().delete(number);
+            }
+        }
+        java.util.Set<String> liveTokens = new java.util.HashSet<>();
+        for (TokenRecord t : service.tokens().list()) {
+            liveTokens.add(t.id());
+            cluster.tokens().set(t.id(), Json.write(t.replicaMap()));
+        }
+        java.util.Set<String> extra = new java.util.HashSet<>(cluster.tokens().keySet());
+        extra.removeAll(liveTokens);
+        if (!extra.isEmpty()) {
+            // listed again: a token made meanwhile is in the registry now
+            service.tokens().list().forEach(t -> extra.remove(t.id()));
+            extra.forEach(id -> cluster.tokens().delete(id));
+        }
+    }
+
     private void becomeStandby() {
         if (!mirroring) {
             mirror.start();
@@ -483,8 +626,9 @@ public final class Leadership implements AutoCloseable {
 
     /**
      * This head's line in the replicated head registry, read by every head's cluster status. The
-     * registry is a ReplicatedMap: reads are local and writes do not wait for the other heads, so a
-     * dying head can never hold up a decision here.
+     * registry is a ReplicatedMap: reads are local, but a write waits for a frozen member until it is
+     * dropped from the head cluster (the fault suite saw the lease run out so), so a thread of its own
+     * writes the newest line and no decision waits for it.
      */
     private void publishSelf() {
         String nowRole = service.isActive() ? "ACTIVE" : waitingFor.isPresent() ? "WAITING" : "STANDBY";
@@ -498,6 +642,9 @@ public final class Leadership implements AutoCloseable {
         m.put("name", service.config().name());
         m.put("role", nowRole);
         waitingFor.ifPresent(w -> m.put("waitingFor", w));
+        if (service.isActive() && copies.isPresent()) {
+            m.put("copies", copies.get().inDoubt() ? "SOLE" : "REPLICATED");
+        }
         m.put("epoch", service.isActive() ? service.epoch() : cluster.epoch());
         m.put("pid", ProcessHandle.current().pid());
         m.put("startedAt", service.startedAt().toString());
@@ -505,7 +652,20 @@ public final class Leadership implements AutoCloseable {
         m.put("lastHeartbeat", witnesses.lastHeard().toString());
         m.put("workers", witnesses.count(clock.instant()));
         m.put("updatedAt", clock.instant().toString());
-        cluster.heads().put(service.config().name(), Json.write(m));
+        // Only the newest line matters: one written while an older one waits replaces it.
+        if (registryLine.getAndSet(Json.write(m)) == null) {
+            registryWriter.execute(() -> {
+                String line;
+                while ((line = registryLine.get()) != null) {
+                    try {
+                        cluster.heads().put(service.config().name(), line);
+                    } catch (RuntimeException e) {
+                        LOG.fine(() -> "could not write this head's registry line: " + e);
+                    }
+                    registryLine.compareAndSet(line, null);
+                }
+            });
+        }
     }
 
     /** The registry entries of every head, with role DOWN for those no longer in the cluster. */
@@ -543,6 +703,9 @@ public final class Leadership implements AutoCloseable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("held", l.holds());
             m.put("epoch", l.epoch());
+            if (service.isActive()) {
+                m.put("soleCopy", l.declaresSoleCopy());
+            }
             m.put("validForMillis", l.holds() ? Math.max(0, (l.validUntilNanos() - System.nanoTime()) / 1_000_000) : 0);
             waitingFor.ifPresent(w -> m.put("waitingFor", w));
             LeaseHolder.Round r = lastRound;
@@ -552,7 +715,9 @@ public final class Leadership implements AutoCloseable {
                 round.put("granted", r.granted());
                 round.put("voters", r.voters());
                 round.put("refusals", r.refusals());
-                round.put("rounds", rounds);
+                synchronized (this) {
+                    round.put("rounds", rounds);
+                }
                 m.put("lastRound", round);
             }
             return m;
@@ -567,6 +732,8 @@ public final class Leadership implements AutoCloseable {
     @Override
     public void close() {
         decisions.shutdownNow();
+        renewals.shutdownNow();
+        registryWriter.shutdownNow();
         mirror.close();
     }
 

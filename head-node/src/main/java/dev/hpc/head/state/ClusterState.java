@@ -29,7 +29,6 @@ import dev.hpc.head.sched.TaskKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -50,11 +49,6 @@ public final class ClusterState {
     private static final byte OUTCOME_OK = 0;
     private static final byte OUTCOME_FAILED = 1;
     private static final byte OUTCOME_CANCELLED = 2;
-
-    private static final Comparator<TaskEntry> QUEUE_ORDER = Comparator
-            .comparingInt((TaskEntry t) -> -t.job.spec.priority())
-            .thenComparingLong(t -> t.job.id.number())
-            .thenComparingInt(t -> t.index);
 
     private final String cluster;
     private final long epoch;
@@ -114,14 +108,12 @@ public final class ClusterState {
 
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
-        JobEntry entry = new JobEntry(job, waiting, changedJobs);
+        JobEntry entry = new JobEntry(job, waiting, changedJobs, queue);
         jobs.put(job.id().number(), entry);
         indexSubmitKey(entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
-        for (TaskEntry t : entry.tasks) {
-            if (t.state == JobState.QUEUED) {
-                queue.add(t);
-            } else if (t.state == JobState.RUNNING) {
+        for (TaskEntry t : entry.keptTasks()) {
+            if (t.state == JobState.RUNNING) {
                 running.put(t.currentAttemptId(), t);
                 for (NodeSlot s : t.current().nodes()) {
                     NodeEntry n = nodes.computeIfAbsent(s.node(), NodeEntry::new);
@@ -177,6 +169,11 @@ public final class ClusterState {
         return waiting.of(owner);
     }
 
+    /** How many jobs with a queued or held task the owner has (the per-user queued jobs limit). */
+    public int waitingJobs(String owner) {
+        return waiting.jobsOf(owner);
+    }
+
     public java.util.Optional<Job> job(long number) {
         JobEntry e = jobs.get(number);
         return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.toRecord());
@@ -216,6 +213,11 @@ public final class ClusterState {
     }
 
     public record Page(List<Job> jobs, int total, long next) {
+    }
+
+    /** The number the next job gets: every job this head held or holds has a smaller one. */
+    public long nextJobNumber() {
+        return nextJobNumber;
     }
 
     public List<NodeInfo> nodes() {
@@ -305,14 +307,11 @@ public final class ClusterState {
         String stderr = spec.stderrPath().isEmpty() ? base + spec.name() + ".e" + number
                 : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number : spec.stderrPath();
         JobSpec complete = spec.withOutputPaths(stdout, stderr);
-        List<Task> tasks = new ArrayList<>();
-        if (spec.isArray()) {
-            for (int index : new TreeSet<>(spec.array().orElseThrow().indices())) {
-                tasks.add(Task.fresh(index, spec.userHold()));
-            }
-        } else {
-            tasks.add(Task.fresh(Task.NO_INDEX, spec.userHold()));
-        }
+        // an array's tasks are one record until they start or are acted on alone (issue 15)
+        List<Task> tasks = spec.isArray()
+                ? dev.hpc.api.TaskList.of(List.of(), dev.hpc.api.UnstartedTasks.fresh(
+                        spec.array().orElseThrow().indexSet(), spec.userHold()))
+                : List.of(Task.fresh(Task.NO_INDEX, spec.userHold()));
         nextJobNumber++;
         return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "", 1);
     }
@@ -436,16 +435,20 @@ public final class ClusterState {
     }
 
     private void admit(Command.Admit c, Outcome out) {
-        JobEntry e = new JobEntry(c.job(), waiting, changedJobs);
+        JobEntry e = new JobEntry(c.job(), waiting, changedJobs, queue);
         jobs.put(e.id.number(), e);
         indexSubmitKey(e);
-        for (TaskEntry t : e.tasks) {
+        for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = "waiting for the scheduler";
-                queue.add(t);
             } else if (t.state == JobState.HELD) {
                 t.comment = "held by the user";
             }
+        }
+        if (e.unstarted.in(JobState.QUEUED)) {
+            e.unstarted.comment = "waiting for the scheduler";
+        } else if (e.unstarted.in(JobState.HELD)) {
+            e.unstarted.comment = "held by the user";
         }
         out.answer(e.toRecord());
         out.reschedule();
@@ -457,31 +460,41 @@ public final class ClusterState {
                 && !c.startsWith(cluster + ".")).orElse(false)) {
             throw RequestRejected.unknownJob(ref.toString());
         }
-        if (ref.arrayIndex().isPresent() && e.task(ref.arrayIndex().get()) == null) {
+        if (ref.arrayIndex().isPresent() && !e.has(ref.arrayIndex().get())) {
             throw RequestRejected.unknownJob(ref.toString());
         }
         return e;
     }
 
-    /** The tasks a reference names: one index of an array job, or all tasks of the job. */
+    /**
+     * The kept tasks a reference names: one index of an array job (taken apart from the unstarted ones, so that
+     * it may change alone), or all kept tasks of the job; a command on the whole job acts on its unstarted
+     * tasks as well ({@link #namesWholeJob}).
+     */
     private List<TaskEntry> tasksOf(JobEntry e, JobId.JobRef ref) {
         if (ref.arrayIndex().isPresent()) {
-            return List.of(e.task(ref.arrayIndex().get()));
+            return List.of(e.touch(ref.arrayIndex().get()));
         }
-        return List.of(e.tasks);
+        return new ArrayList<>(e.keptTasks());
+    }
+
+    private static boolean namesWholeJob(JobId.JobRef ref) {
+        return ref.arrayIndex().isEmpty();
     }
 
     private void cancel(Command.Cancel c, Outcome out) {
         JobEntry e = resolve(c.job());
         List<TaskEntry> targets = tasksOf(e, c.job());
-        boolean anyLive = targets.stream().anyMatch(t -> !t.state.isTerminal());
+        JobEntry.Unstarted unstarted = e.unstarted;
+        boolean unstartedLive = namesWholeJob(c.job())
+                && (unstarted.in(JobState.QUEUED) || unstarted.in(JobState.HELD));
+        boolean anyLive = unstartedLive || targets.stream().anyMatch(t -> !t.state.isTerminal());
         if (!anyLive) {
             throw RequestRejected.notAllowed("job " + c.job() + " has already finished (" + e.state()
                     + "); there is nothing to cancel");
         }
         for (TaskEntry t : targets) {
             if (t.state == JobState.QUEUED || t.state == JobState.HELD) {
-                queue.remove(t);
                 t.moveTo(JobState.CANCELLED);
                 t.reason = EndReason.CANCELLED;
                 t.exitStatus = 256 + 15;
@@ -499,6 +512,13 @@ public final class ClusterState {
                 }
             }
         }
+        if (unstartedLive) {
+            unstarted.moveTo(JobState.CANCELLED);
+            unstarted.reason = EndReason.CANCELLED;
+            unstarted.exitStatus = 256 + 15;
+            unstarted.end = c.now();
+            unstarted.comment = "cancelled by " + c.user() + " before it started";
+        }
         e.cancelledBy = c.user();
         e.changed();
         out.answer(e.toRecord());
@@ -510,7 +530,6 @@ public final class ClusterState {
         int held = 0;
         for (TaskEntry t : tasksOf(e, c.job())) {
             if (t.state == JobState.QUEUED) {
-                queue.remove(t);
                 t.moveTo(JobState.HELD);
                 t.holds = Holds.add("", c.types());
                 t.comment = Holds.comment(t.holds, c.user());
@@ -520,6 +539,17 @@ public final class ClusterState {
                 t.comment = Holds.comment(t.holds, c.user());
                 held++;
             }
+        }
+        JobEntry.Unstarted u = e.unstarted;
+        if (namesWholeJob(c.job()) && (u.in(JobState.QUEUED) || u.in(JobState.HELD))) {
+            if (u.state == JobState.QUEUED) {
+                u.moveTo(JobState.HELD);
+                u.holds = Holds.add("", c.types());
+            } else {
+                u.holds = Holds.add(u.holds, c.types());
+            }
+            u.comment = Holds.comment(u.holds, c.user());
+            held += u.indices.size();
         }
         if (held == 0) {
             throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
@@ -539,10 +569,21 @@ public final class ClusterState {
                 if (t.holds.isEmpty()) {
                     t.moveTo(JobState.QUEUED);
                     t.comment = "waiting for the scheduler";
-                    queue.add(t);
                 } else {
                     t.comment = Holds.comment(t.holds, c.user());
                 }
+            }
+        }
+        JobEntry.Unstarted u = e.unstarted;
+        if (namesWholeJob(c.job()) && u.in(JobState.HELD) && Holds.overlaps(u.holds, c.types())) {
+            u.holds = Holds.remove(u.holds, c.types());
+            released += u.indices.size();
+            if (u.holds.isEmpty()) {
+                u.moveTo(JobState.QUEUED);
+                u.comment = "waiting for the scheduler";
+            } else {
+                u.comment = Holds.comment(u.holds, c.user());
+                e.changed();
             }
         }
         if (released == 0) {
@@ -557,12 +598,13 @@ public final class ClusterState {
     private void start(Command.Start c, Outcome out) {
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
-            TaskEntry t = e == null ? null : e.task(p.task().index());
-            if (t == null || t.state != JobState.QUEUED || !fits(p.slots())
-                    || !genericFits(p.slots(), t.job.spec.resources().generic())) {
+            if (e == null || !fits(p.slots()) || !genericFits(p.slots(), e.spec.resources().generic())) {
                 continue; // stale placement: the next cycle decides again
             }
-            queue.remove(t);
+            TaskEntry t = queuedTask(e, p.task().index());
+            if (t == null) {
+                continue;
+            }
             t.moveTo(JobState.RUNNING);
             long attemptId = ++attemptCounter;
             t.attempts.add(new Attempt(attemptId, p.slots(), c.now(), Instant.EPOCH, JobState.RUNNING,
@@ -579,6 +621,15 @@ public final class ClusterState {
             }
             out.effect(new Effect.Launch(p.slots().get(0).node(), launchOrder(t, attemptId, p.slots())));
         }
+    }
+
+    /** The queued task with this index, taken apart from the unstarted ones when it is one; null when none. */
+    private static TaskEntry queuedTask(JobEntry e, int index) {
+        TaskEntry t = e.task(index);
+        if (t != null) {
+            return t.state == JobState.QUEUED ? t : null;
+        }
+        return e.unstarted.in(JobState.QUEUED) ? e.touch(index) : null;
     }
 
     private boolean fits(List<NodeSlot> slots) {
@@ -782,7 +833,6 @@ public final class ClusterState {
             charge(t.job.spec.owner(), t.current());
             t.moveTo(JobState.QUEUED);
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
-            queue.add(t);
         }
         t.job.changed();
     }
@@ -793,15 +843,22 @@ public final class ClusterState {
             if (e == null) {
                 continue;
             }
-            for (TaskEntry t : e.tasks) {
+            for (TaskEntry t : new ArrayList<>(e.keptTasks())) {
                 if (t.state == JobState.QUEUED || t.state == JobState.HELD) {
-                    queue.remove(t);
                     t.moveTo(JobState.CANCELLED);
                     t.reason = EndReason.DEPENDENCY_NEVER_MET;
                     t.exitStatus = -1;
                     t.end = c.now();
                     t.comment = EndReason.DEPENDENCY_NEVER_MET.description();
                 }
+            }
+            JobEntry.Unstarted u = e.unstarted;
+            if (u.in(JobState.QUEUED) || u.in(JobState.HELD)) {
+                u.moveTo(JobState.CANCELLED);
+                u.reason = EndReason.DEPENDENCY_NEVER_MET;
+                u.exitStatus = -1;
+                u.end = c.now();
+                u.comment = EndReason.DEPENDENCY_NEVER_MET.description();
             }
             e.changed();
         }
@@ -814,11 +871,7 @@ public final class ClusterState {
             JobEntry e = it.next();
             JobState s = e.state();
             if (s.isTerminal()) {
-                Instant ended = Instant.EPOCH;
-                for (TaskEntry t : e.tasks) {
-                    ended = t.end.isAfter(ended) ? t.end : ended;
-                }
-                if (ended.isBefore(c.cutoff())) {
+                if (e.lastEnd().isBefore(c.cutoff())) {
                     pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
                     it.remove();
                     if (!e.spec.submitKey().isEmpty()) {
@@ -830,14 +883,34 @@ public final class ClusterState {
         }
     }
 
+    /**
+     * Gives the tasks the scheduler looked at its reasons. An array's unstarted tasks share the reason of the
+     * first of them it looked at (the next to start); one with an estimated start is taken apart to hold it.
+     */
     private void explain(Command.Explain c) {
+        Set<JobEntry> unstartedExplained = new java.util.HashSet<>();
         c.reasons().forEach((key, reason) -> {
             JobEntry e = jobs.get(key.jobNumber());
-            TaskEntry t = e == null ? null : e.task(key.index());
+            if (e == null) {
+                return;
+            }
+            Instant estimate = c.estimates().getOrDefault(key, Instant.EPOCH);
+            boolean dependency = reason.startsWith(dev.hpc.head.sched.Scheduler.DEPENDENCY_REASON);
+            TaskEntry t = e.task(key.index());
+            if (t == null && e.unstarted.in(JobState.QUEUED) && e.unstarted.indices.contains(key.index())) {
+                if (estimate.equals(Instant.EPOCH)) {
+                    if (unstartedExplained.add(e)) {
+                        e.unstarted.comment = reason;
+                        e.unstarted.dependencyWait = dependency;
+                    }
+                    return;
+                }
+                t = e.touch(key.index());
+            }
             if (t != null && t.state == JobState.QUEUED) {
                 t.comment = reason;
-                t.dependencyWait = reason.startsWith(dev.hpc.head.sched.Scheduler.DEPENDENCY_REASON);
-                t.estimatedStart = c.estimates().getOrDefault(key, Instant.EPOCH);
+                t.dependencyWait = dependency;
+                t.estimatedStart = estimate;
             }
         });
     }
@@ -876,19 +949,9 @@ public final class ClusterState {
         return new ClusterSnapshot() {
             @Override
             public Iterable<PendingTask> queue() {
-                return () -> new Iterator<>() {
-                    private final Iterator<TaskEntry> inner = queue.iterator();
-
-                    @Override
-                    public boolean hasNext() {
-                        return inner.hasNext();
-                    }
-
-                    @Override
-                    public PendingTask next() {
-                        return pending(inner.next());
-                    }
-                };
+                List<JobEntry> queued = new ArrayList<>();
+                queue.groups().values().forEach(queued::addAll);
+                return () -> pendingOf(queued);
             }
 
             @Override
@@ -898,8 +961,36 @@ public final class ClusterState {
         };
     }
 
-    private PendingTask pending(TaskEntry t) {
-        JobSpec s = t.job.spec;
+    /** The queued tasks of these jobs, job by job, each job's in index order; built as they are read. */
+    private Iterator<PendingTask> pendingOf(Iterable<JobEntry> queued) {
+        Iterator<JobEntry> jobsLeft = queued.iterator();
+        return new Iterator<>() {
+            private JobEntry job;
+            private java.util.PrimitiveIterator.OfInt indices;
+
+            @Override
+            public boolean hasNext() {
+                while ((indices == null || !indices.hasNext()) && jobsLeft.hasNext()) {
+                    job = jobsLeft.next();
+                    indices = job.queuedIndices();
+                }
+                return indices != null && indices.hasNext();
+            }
+
+            @Override
+            public PendingTask next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                return pending(job, indices.nextInt());
+            }
+        };
+    }
+
+    /** A queued task as the scheduler sees it; an unstarted task has no attempts and so avoids no node. */
+    private PendingTask pending(JobEntry e, int index) {
+        TaskEntry t = e.task(index);
+        JobSpec s = e.spec;
         PendingTask.Readiness readiness = PendingTask.Readiness.READY;
         String waitingFor = "";
         for (Dependency d : s.dependencies()) {
@@ -914,8 +1005,9 @@ public final class ClusterState {
             }
         }
         int throttle = s.array().map(a -> a.throttle()).orElse(0);
-        return new PendingTask(t.key(), s.owner(), s.queue(), s.resources(), s.priority(), s.notBefore(), readiness,
-                waitingFor, throttle, t.job.running, nodesThatFailed(t), t.job.submitted);
+        return new PendingTask(new TaskKey(e.id.number(), index), s.owner(), s.queue(), s.resources(), s.priority(),
+                s.notBefore(), readiness, waitingFor, throttle, e.running, t == null ? Set.of() : nodesThatFailed(t),
+                e.submitted);
     }
 
     private PendingTask.Readiness dependencyState(Dependency d, long number) {
@@ -1408,8 +1500,8 @@ public final class ClusterState {
     public ClusterSnapshot snapshot(Instant now) {
         ClusterSnapshot basic = basicSnapshot();
         List<dev.hpc.head.sched.QueueGroup> groups = new ArrayList<>();
-        queue.groups().forEach((g, tasks) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
-                g.priority(), () -> tasks.stream().map(this::pending).iterator())));
+        queue.groups().forEach((g, queued) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
+                g.priority(), () -> pendingOf(queued))));
         List<dev.hpc.head.sched.RunningTask> runningTasks = new ArrayList<>(running.size());
         for (TaskEntry t : running.values()) {
             if (t.state != JobState.RUNNING) {
@@ -1491,26 +1583,26 @@ public final class ClusterState {
             throw RequestRejected.notAllowed("qalter changes a whole job; name the job (" + e.id
                     + "), not one of its array tasks");
         }
-        for (TaskEntry t : e.tasks) {
-            if (t.state != JobState.QUEUED && t.state != JobState.HELD) {
-                throw RequestRejected.notAllowed("job " + e.id + " has " + (e.tasks.length == 1 ? "" : "a task that ")
-                        + (e.tasks.length == 1 ? "state " : "is ") + t.state + "; only a job whose tasks are all "
-                        + "queued or held can be altered");
-            }
+        if (!e.allWaiting()) {
+            JobState other = e.unstarted.isEmpty() || WaitingCounts.waiting(e.unstarted.state)
+                    ? e.keptTasks().stream().map(t -> t.state).filter(st -> !WaitingCounts.waiting(st)).findFirst()
+                    .orElseThrow() : e.unstarted.state;
+            boolean single = e.taskCount() == 1;
+            throw RequestRejected.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
+                    + "; only a job whose tasks are all queued or held can be altered");
         }
         JobSpec next = admitToQueue(c.change().apply(e.spec));
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
-        List<TaskEntry> queued = new ArrayList<>();
-        for (TaskEntry t : e.tasks) {
-            if (queue.remove(t)) {
-                queued.add(t);
+        queue.regroup(e, () -> e.spec = next);
+        String comment = "altered by " + c.user() + "; waiting for the scheduler";
+        for (TaskEntry t : e.keptTasks()) {
+            if (t.state == JobState.QUEUED) {
+                t.comment = comment;
             }
         }
-        e.spec = next;
-        for (TaskEntry t : queued) {
-            t.comment = "altered by " + c.user() + "; waiting for the scheduler";
-            queue.add(t);
+        if (e.unstarted.in(JobState.QUEUED)) {
+            e.unstarted.comment = comment;
         }
         e.changed();
         out.answer(e.toRecord());

@@ -1,52 +1,78 @@
 package dev.hpc.head.state;
 
+import dev.hpc.api.EndReason;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Task;
+import dev.hpc.api.TaskList;
+import dev.hpc.api.UnstartedTasks;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.PrimitiveIterator;
+import java.util.TreeMap;
 
-/** The mutable form of a job inside the state; its state is the summary of its tasks. */
+/**
+ * The mutable form of a job inside the state; its state is the summary of its tasks.
+ *
+ * <p>A task is kept as its own {@link TaskEntry} once it starts or is acted on alone; an array's other tasks
+ * are {@link Unstarted}: their indices as runs and one form they share, so that a job of a million tasks holds
+ * what differs between them, not a million records (issue 15). Taking a task out of the unstarted ones
+ * ({@link #touch}) changes nothing a reader sees: it is the same task, held apart.
+ */
 final class JobEntry {
     final JobId id;
-    /** Changes only through {@code qalter}, with the job's queued tasks out of the queue index meanwhile. */
+    /** Changes only through {@code qalter}, with the job out of the queue index meanwhile. */
     JobSpec spec;
     final Instant submitted;
-    final TaskEntry[] tasks;
-    /** Sorted array indices, parallel to {@link #tasks}; empty for a plain job. */
-    private final int[] indices;
+    /** The tasks kept one by one, by index: every task of a plain job. */
+    private final TreeMap<Integer, TaskEntry> kept = new TreeMap<>();
+    /** The kept tasks that are queued, by index. */
+    private final TreeMap<Integer, TaskEntry> queuedKept = new TreeMap<>();
+    /** An array's tasks that never started and are alike; empty for a plain job. */
+    final Unstarted unstarted;
+    /** How many tasks are in each state, unstarted ones included. */
+    private final int[] counts = new int[JobState.values().length];
     String cancelledBy;
     long version;
     int running;
+    /** Whether the queue index holds this job; kept by {@link QueueIndex}. */
+    boolean inQueue;
 
     /** Told of each task that starts or stops waiting (queued or held). */
-    final WaitingCounts waiting;
+    private final WaitingCounts waiting;
     /** Told of every change of this job's tasks, so that the command that made it commits it. */
     private final ChangedJobs changes;
+    /** Holds the job while any of its tasks is queued. */
+    private final QueueIndex queue;
 
-    JobEntry(Job job, WaitingCounts waiting, ChangedJobs changes) {
+    JobEntry(Job job, WaitingCounts waiting, ChangedJobs changes, QueueIndex queue) {
         this.waiting = waiting;
         this.changes = changes;
+        this.queue = queue;
         this.id = job.id();
         this.spec = job.spec();
         this.submitted = job.submitted();
         this.cancelledBy = job.cancelledBy();
         this.version = job.version();
-        this.tasks = new TaskEntry[job.tasks().size()];
-        this.indices = new int[job.tasks().size()];
-        for (int i = 0; i < tasks.length; i++) {
-            Task t = job.tasks().get(i);
-            tasks[i] = new TaskEntry(this, t);
-            indices[i] = t.index();
-            if (t.state() == JobState.RUNNING) {
+        this.unstarted = new Unstarted(job.unstartedTasks());
+        for (Task t : job.listedTasks()) {
+            TaskEntry e = new TaskEntry(this, t);
+            kept.put(e.index, e);
+            if (e.state == JobState.QUEUED) {
+                queuedKept.put(e.index, e);
+            } else if (e.state == JobState.RUNNING) {
                 running++;
-            } else if (WaitingCounts.waiting(t.state())) {
-                waiting.add(spec.owner(), 1);
             }
+            count(e.state, 1);
+        }
+        if (!unstarted.indices.isEmpty()) {
+            count(unstarted.state, unstarted.indices.size());
         }
     }
 
@@ -55,57 +81,229 @@ final class JobEntry {
         changes.add(this);
     }
 
-    /** The task with the given array index (-1 for a plain job), or null when there is none. */
+    /** The kept task with this index (-1 for a plain job's), or null: an unstarted task is not kept. */
     TaskEntry task(int index) {
         if (!id.array()) {
-            return index < 0 ? tasks[0] : null;
+            return index < 0 ? kept.get(Task.NO_INDEX) : null;
         }
-        int at = Arrays.binarySearch(indices, index);
-        return at >= 0 ? tasks[at] : null;
+        return kept.get(index);
+    }
+
+    /** Whether the job has a task with this array index (-1 for a plain job's). */
+    boolean has(int index) {
+        return task(index) != null || unstarted.indices.contains(index);
+    }
+
+    /**
+     * The task with this index kept apart from the unstarted ones, so that it may change alone; null when the
+     * job has no such task. Taking it apart is no change: it is the same task.
+     */
+    TaskEntry touch(int index) {
+        TaskEntry t = task(index);
+        if (t != null || !unstarted.indices.remove(index)) {
+            return t;
+        }
+        t = new TaskEntry(this, unstarted.task(index));
+        t.dependencyWait = unstarted.dependencyWait;
+        kept.put(index, t);
+        if (t.state == JobState.QUEUED) {
+            queuedKept.put(index, t);
+        }
+        return t;
+    }
+
+    /** The kept tasks, in index order. */
+    Collection<TaskEntry> keptTasks() {
+        return kept.values();
+    }
+
+    int taskCount() {
+        return kept.size() + unstarted.indices.size();
+    }
+
+    /** A kept task moved: the counts, the waiting figures and the queue follow. Called by {@link TaskEntry}. */
+    void moved(TaskEntry t, JobState from, JobState to) {
+        if (from == JobState.QUEUED) {
+            queuedKept.remove(t.index);
+        }
+        if (to == JobState.QUEUED) {
+            queuedKept.put(t.index, t);
+        }
+        count(from, -1);
+        count(to, 1);
+    }
+
+    private void count(JobState s, int delta) {
+        int waitingBefore = waitingTasks();
+        counts[s.ordinal()] += delta;
+        if (WaitingCounts.waiting(s)) {
+            waiting.add(spec.owner(), delta);
+            int waitingAfter = waitingTasks();
+            if (waitingBefore == 0 && waitingAfter > 0) {
+                waiting.addJob(spec.owner(), 1);
+            } else if (waitingBefore > 0 && waitingAfter == 0) {
+                waiting.addJob(spec.owner(), -1);
+            }
+        }
+        if (s == JobState.QUEUED) {
+            queue.adjust(this, delta);
+        }
+    }
+
+    int queuedTasks() {
+        return counts[JobState.QUEUED.ordinal()];
+    }
+
+    private int waitingTasks() {
+        return counts[JobState.QUEUED.ordinal()] + counts[JobState.HELD.ordinal()];
+    }
+
+    /** Whether any task is in one of these states. */
+    boolean anyIn(JobState a, JobState b) {
+        return counts[a.ordinal()] + counts[b.ordinal()] > 0;
+    }
+
+    /** Whether every task is queued or held. */
+    boolean allWaiting() {
+        return waitingTasks() == taskCount();
+    }
+
+    /** The indices of the queued tasks in ascending order, kept and unstarted; valid until the next change. */
+    PrimitiveIterator.OfInt queuedIndices() {
+        Iterator<Integer> keptIt = queuedKept.keySet().iterator();
+        PrimitiveIterator.OfInt rest = unstarted.state == JobState.QUEUED ? unstarted.indices.iterator()
+                : java.util.stream.IntStream.empty().iterator();
+        return new PrimitiveIterator.OfInt() {
+            private boolean keptHas = keptIt.hasNext();
+            private int keptNext = keptHas ? keptIt.next() : 0;
+            private boolean restHas = rest.hasNext();
+            private int restNext = restHas ? rest.nextInt() : 0;
+
+            @Override
+            public boolean hasNext() {
+                return keptHas || restHas;
+            }
+
+            @Override
+            public int nextInt() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                if (keptHas && (!restHas || keptNext < restNext)) {
+                    int v = keptNext;
+                    keptHas = keptIt.hasNext();
+                    keptNext = keptHas ? keptIt.next() : 0;
+                    return v;
+                }
+                int v = restNext;
+                restHas = rest.hasNext();
+                restNext = restHas ? rest.nextInt() : 0;
+                return v;
+            }
+        };
     }
 
     JobState state() {
-        boolean anyQueued = false;
-        boolean anyHeld = false;
-        boolean anyFailed = false;
-        boolean anyCancelled = false;
-        for (TaskEntry t : tasks) {
-            switch (t.state) {
-                case RUNNING:
-                    return JobState.RUNNING;
-                case QUEUED:
-                    anyQueued = true;
-                    break;
-                case HELD:
-                    anyHeld = true;
-                    break;
-                case FAILED:
-                    anyFailed = true;
-                    break;
-                case CANCELLED:
-                    anyCancelled = true;
-                    break;
-                default:
-                    break;
-            }
+        if (counts[JobState.RUNNING.ordinal()] > 0) {
+            return JobState.RUNNING;
         }
-        if (anyQueued) {
+        if (counts[JobState.QUEUED.ordinal()] > 0) {
             return JobState.QUEUED;
         }
-        if (anyHeld) {
+        if (counts[JobState.HELD.ordinal()] > 0) {
             return JobState.HELD;
         }
-        if (anyCancelled) {
+        if (counts[JobState.CANCELLED.ordinal()] > 0) {
             return JobState.CANCELLED;
         }
-        return anyFailed ? JobState.FAILED : JobState.COMPLETED;
+        return counts[JobState.FAILED.ordinal()] > 0 ? JobState.FAILED : JobState.COMPLETED;
+    }
+
+    /** When the last of its tasks ended; {@link Instant#EPOCH} when none did. */
+    Instant lastEnd() {
+        Instant ended = unstarted.indices.isEmpty() ? Instant.EPOCH : unstarted.end;
+        for (TaskEntry t : kept.values()) {
+            ended = t.end.isAfter(ended) ? t.end : ended;
+        }
+        return ended;
     }
 
     Job toRecord() {
-        List<Task> list = new ArrayList<>(tasks.length);
-        for (TaskEntry t : tasks) {
+        List<Task> list = new ArrayList<>(kept.size());
+        for (TaskEntry t : kept.values()) {
             list.add(t.toRecord());
         }
-        return new Job(id, spec, state(), submitted, list, cancelledBy, version);
+        List<Task> tasks = id.array() ? TaskList.of(list, unstarted.toRecord()) : list;
+        return new Job(id, spec, state(), submitted, tasks, cancelledBy, version);
+    }
+
+    /**
+     * An array's tasks that never started and are alike: their indices and the form they share. They move
+     * together ({@link #moveTo}); a task that is to differ from them is taken apart first ({@link #touch}).
+     */
+    final class Unstarted {
+        final IndexRuns indices;
+        JobState state;
+        /** The hold types while held: u (user), o (operator). */
+        String holds;
+        String comment;
+        int exitStatus;
+        EndReason reason;
+        Instant end;
+        /** Set by the scheduler's explanation: they wait for a dependency (shown as hold type s). */
+        boolean dependencyWait;
+
+        Unstarted(UnstartedTasks u) {
+            this.indices = new IndexRuns(u.indices());
+            this.state = u.state();
+            this.holds = u.state() == JobState.HELD ? u.holds().replace("s", "") : "";
+            if (state == JobState.HELD && holds.isEmpty()) {
+                holds = "u";
+            }
+            this.comment = u.comment();
+            this.exitStatus = u.exitStatus();
+            this.reason = u.reason();
+            this.end = u.end();
+        }
+
+        boolean isEmpty() {
+            return indices.isEmpty();
+        }
+
+        /** Whether there are unstarted tasks and they are in this state. */
+        boolean in(JobState s) {
+            return !indices.isEmpty() && state == s;
+        }
+
+        void moveTo(JobState next) {
+            if (next == JobState.RUNNING) {
+                throw new Transitions.IllegalTransition("unstarted tasks of job " + id + " (a task starts alone, "
+                        + "taken apart first)", state, next);
+            }
+            Transitions.check("unstarted tasks " + indices.toIndexSet() + " of job " + id, state, next);
+            int n = indices.size();
+            count(state, -n);
+            state = next;
+            count(next, n);
+            changed();
+        }
+
+        /** The task at {@code index}, as it is while among them. */
+        Task task(int index) {
+            return new Task(index, state, List.of(), exitStatus, reason, comment, end, shownHolds(), Instant.EPOCH);
+        }
+
+        private String shownHolds() {
+            return state == JobState.HELD ? holds : state == JobState.QUEUED && dependencyWait ? "s" : "";
+        }
+
+        /** Their record; estimated starts belong to the few tasks the scheduler reserved for, kept apart. */
+        UnstartedTasks toRecord() {
+            if (indices.isEmpty()) {
+                return UnstartedTasks.NONE;
+            }
+            return new UnstartedTasks(indices.toIndexSet(), state, shownHolds(), comment, exitStatus, reason, end,
+                    Instant.EPOCH);
+        }
     }
 }

@@ -1,22 +1,19 @@
 package dev.hpc.head.state;
 
 import java.util.Comparator;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The queued tasks, in groups of one queue, owner and job priority, each group in job number order
- * (then index). The scheduler merges the groups by priority (docs/scheduling.md), so the state never
- * sorts the whole queue. A task's group comes from its job's spec: a job whose spec changes
- * ({@code qalter}) has its tasks removed before the change and added after.
+ * The jobs with queued tasks, in groups of one queue, owner and job priority, each group in job number
+ * order; a job gives its queued tasks in index order ({@link JobEntry#queuedIndices}). The scheduler merges
+ * the groups by priority (docs/scheduling.md), so the state never sorts the whole queue, and an array of a
+ * million queued tasks is one entry here. A job's group comes from its spec: a job whose spec changes
+ * ({@code qalter}) leaves the index before the change and comes back after ({@link #regroup}).
  */
-final class QueueIndex implements Iterable<TaskEntry> {
-    static final Comparator<TaskEntry> NUMBER_ORDER = Comparator
-            .comparingLong((TaskEntry t) -> t.job.id.number())
-            .thenComparingInt(t -> t.index);
+final class QueueIndex {
+    static final Comparator<JobEntry> NUMBER_ORDER = Comparator.comparingLong((JobEntry e) -> e.id.number());
 
     record Group(String queue, String owner, int priority) implements Comparable<Group> {
         @Override
@@ -29,57 +26,56 @@ final class QueueIndex implements Iterable<TaskEntry> {
         }
     }
 
-    private final TreeMap<Group, TreeSet<TaskEntry>> groups = new TreeMap<>();
-    private int size;
+    private final TreeMap<Group, TreeSet<JobEntry>> groups = new TreeMap<>();
+    /** Queued tasks of every job in the index. */
+    private long size;
 
-    private static Group groupOf(TaskEntry t) {
-        return new Group(t.job.spec.queue(), t.job.spec.owner(), t.job.spec.priority());
+    private static Group groupOf(JobEntry e) {
+        return new Group(e.spec.queue(), e.spec.owner(), e.spec.priority());
     }
 
-    boolean add(TaskEntry t) {
-        boolean added = groups.computeIfAbsent(groupOf(t), g -> new TreeSet<>(NUMBER_ORDER)).add(t);
-        if (added) {
-            size++;
+    /** {@code delta} tasks of the job became queued (positive) or stopped being queued; called by the job. */
+    void adjust(JobEntry e, int delta) {
+        size += delta;
+        if (e.queuedTasks() > 0 && !e.inQueue) {
+            groups.computeIfAbsent(groupOf(e), g -> new TreeSet<>(NUMBER_ORDER)).add(e);
+            e.inQueue = true;
+        } else if (e.queuedTasks() == 0 && e.inQueue) {
+            leave(e);
         }
-        return added;
     }
 
-    boolean remove(TaskEntry t) {
-        Group g = groupOf(t);
-        TreeSet<TaskEntry> set = groups.get(g);
-        if (set == null || !set.remove(t)) {
-            return false;
+    private void leave(JobEntry e) {
+        Group g = groupOf(e);
+        TreeSet<JobEntry> set = groups.get(g);
+        if (set == null || !set.remove(e)) {
+            throw new IllegalStateException("should never happen: job " + e.id + " is not in its queue group " + g);
         }
         if (set.isEmpty()) {
             groups.remove(g);
         }
-        size--;
-        return true;
+        e.inQueue = false;
     }
 
-    boolean contains(TaskEntry t) {
-        TreeSet<TaskEntry> set = groups.get(groupOf(t));
-        return set != null && set.contains(t);
+    /** Runs a change of the job's spec with the job out of the index, so that it comes back in its new group. */
+    void regroup(JobEntry e, Runnable change) {
+        boolean was = e.inQueue;
+        if (was) {
+            leave(e);
+        }
+        change.run();
+        if (was) {
+            groups.computeIfAbsent(groupOf(e), g -> new TreeSet<>(NUMBER_ORDER)).add(e);
+            e.inQueue = true;
+        }
     }
 
-    int size() {
+    /** How many tasks are queued. */
+    long size() {
         return size;
     }
 
-    NavigableMap<Group, TreeSet<TaskEntry>> groups() {
+    NavigableMap<Group, TreeSet<JobEntry>> groups() {
         return java.util.Collections.unmodifiableNavigableMap(groups);
-    }
-
-    /** Every queued task, group by group. */
-    @Override
-    public Iterator<TaskEntry> iterator() {
-        return groups.values().stream().flatMap(TreeSet::stream).iterator();
-    }
-
-    /** The number of queued tasks per queue name. */
-    Map<String, Integer> sizesByQueue() {
-        Map<String, Integer> out = new TreeMap<>();
-        groups.forEach((g, set) -> out.merge(g.queue(), set.size(), Integer::sum));
-        return out;
     }
 }

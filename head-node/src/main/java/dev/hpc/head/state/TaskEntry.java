@@ -28,6 +28,8 @@ final class TaskEntry {
     boolean dependencyWait;
     /** When the scheduler expects the queued task to start; {@link Instant#EPOCH} when it has no estimate. */
     Instant estimatedStart = Instant.EPOCH;
+    /** The record of an ended task, built once. */
+    private Task record;
 
     TaskEntry(JobEntry job, Task task) {
         this.job = job;
@@ -66,10 +68,9 @@ final class TaskEntry {
 
     void moveTo(JobState next) {
         Transitions.check("task " + name(), state, next);
-        if (WaitingCounts.waiting(state) != WaitingCounts.waiting(next)) {
-            job.waiting.add(job.spec.owner(), WaitingCounts.waiting(next) ? 1 : -1);
-        }
+        JobState from = state;
         state = next;
+        job.moved(this, from, next);
         job.changed();
     }
 
@@ -81,9 +82,17 @@ final class TaskEntry {
     }
 
     Task toRecord() {
+        Task last = record;
+        // an ended task no longer changes: a job of many ended tasks reuses their records at each change
+        if (last != null && last.state() == state && last.comment() == comment && last.exitStatus() == exitStatus
+                && last.reason() == reason && last.end() == end && last.attempts().size() == attempts.size()) {
+            return last;
+        }
         boolean queued = state == JobState.QUEUED;
         String shownHolds = state == JobState.HELD ? holds : queued && dependencyWait ? "s" : "";
-        return new Task(index, state, attempts, exitStatus, reason, comment, end, shownHolds,
+        Task built = new Task(index, state, attempts, exitStatus, reason, comment, end, shownHolds,
                 queued ? estimatedStart : Instant.EPOCH);
+        record = state.isTerminal() ? built : null;
+        return built;
     }
 }

@@ -5,6 +5,10 @@
  * dev.hpc.head.state.Transitions}, and comes out as an {@link dev.hpc.head.state.Outcome}: the
  * changed jobs for the store (and later replication) and the effects for the workers.
  *
+ * <p>A job holds what differs between its tasks: an array's tasks that never started are one entry
+ * ({@code JobEntry.Unstarted}, index runs and one shared form) until a task starts or is acted on alone;
+ * they move together through the same transition table (issue 15, docs/architecture.md).
+ *
  * <p>Not thread-safe by design: only the head's state thread calls it. A lost race (a stale
  * attempt, a placement that no longer fits) is a normal result; an impossible transition throws.
  */

@@ -330,7 +330,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         PreparedStatement ps = null;
         try {
             for (Job j : jobs) {
-                for (dev.hpc.api.Task t : j.tasks()) {
+                for (dev.hpc.api.Task t : j.listedTasks()) { // unstarted tasks have no attempts
                     for (dev.hpc.api.Attempt a : t.attempts()) {
                         if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
                             continue;

@@ -156,10 +156,10 @@ class JobVisibilityTest {
         Path dir = Path.of("/tmp/head");
         assertEquals(OPEN, AccessSettings.defaults(dir).jobVisibility());
         Properties file = new Properties();
-        assertEquals(OPEN, AccessSettings.from(file, dir, null, null, null, null, null).jobVisibility());
+        assertEquals(OPEN, AccessSettings.from(file, dir, null, null, null, null, null, null).jobVisibility());
         file.setProperty("query-other-jobs", " false ");
-        assertEquals(PRIVATE, AccessSettings.from(file, dir, null, null, null, null, null).jobVisibility());
-        assertEquals(OPEN, AccessSettings.from(file, dir, null, null, null, null, "TRUE").jobVisibility(),
+        assertEquals(PRIVATE, AccessSettings.from(file, dir, null, null, null, null, null, null).jobVisibility());
+        assertEquals(OPEN, AccessSettings.from(file, dir, null, null, null, null, null, "TRUE").jobVisibility(),
                 "the flag wins over the file");
     }
 
@@ -168,7 +168,7 @@ class JobVisibilityTest {
         Properties file = new Properties();
         file.setProperty("query-other-jobs", "no");
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> AccessSettings.from(file,
-                Path.of("/tmp/head"), null, null, null, null, null));
+                Path.of("/tmp/head"), null, null, null, null, null, null));
         assertEquals("query-other-jobs must be true (users see other users' jobs, without their scripts and "
                 + "environments) or false (users see only their own jobs), got 'no'", e.getMessage());
     }

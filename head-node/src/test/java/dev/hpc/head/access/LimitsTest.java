@@ -105,12 +105,14 @@ class LimitsTest {
             assertEquals(403, tooBig.statusCode(), tooBig.body());
             JsonFields e = Json.readObject(tooBig.body());
             assertEquals("QUEUED_LIMIT", e.string("code"));
-            assertTrue(e.string("message").startsWith("you have 2 queued jobs; the limit is 3"), e.string("message"));
+            assertEquals("alice has 2 queued or held tasks and this array adds 2; the limit is 3 per user (the head's "
+                    + "max-queued-per-user, each task of an array counting one); wait for some to start, cancel some "
+                    + "(qdel), or ask an administrator to raise max-queued-per-user", e.string("message"));
             String held = head.submit("alice", "held", List.of("-h"));
             HttpResponse<String> full = head.post("/api/v1/jobs", "alice", SCRIPT);
             assertEquals(403, full.statusCode(), "held jobs count too: " + full.body());
-            assertTrue(Json.readObject(full.body()).string("message").startsWith("you have 3 queued jobs; the limit "
-                    + "is 3"), full.body());
+            assertTrue(Json.readObject(full.body()).string("message").startsWith("alice has 3 queued or held tasks; "
+                    + "the limit is 3 per user"), full.body());
             assertEquals(2, jobsOf(head, "alice"), "nothing was created when refused");
             assertEquals(201, head.post("/api/v1/jobs", "bob", SCRIPT).statusCode(), "bob has his own count");
 
@@ -118,6 +120,40 @@ class LimitsTest {
             assertEquals(201, head.post("/api/v1/jobs", "alice", SCRIPT).statusCode(), "room again after a cancel");
             assertTrue(array.endsWith("[].c"), array);
         }
+    }
+
+    /** Issue 15: a user's jobs are limited apart from their tasks, and an array counts once. */
+    @Test
+    void aUserAtTheQueuedJobsLimitIsRefusedWithTheSettingToRaiseAndOperatorsAreExempt() throws Exception {
+        HeadConfig d = HeadConfig.defaults("head1", "c", dir).withPort(0);
+        try (RunningHead head = RunningHead.start(d.withAccess(d.access().withMaxQueuedJobsPerUser(2)))) {
+            head.submit("alice", "sweep", List.of("-h", "-t", "0-99999"));
+            String single = head.submit("alice", "one", List.of("-h"));
+            HttpResponse<String> refused = head.post("/api/v1/jobs", "alice",
+                    "{\"script\": \"#!/bin/sh\\ntrue\\n\", \"options\": [\"-t\", \"1-2\"]}");
+            assertEquals(403, refused.statusCode(), refused.body());
+            JsonFields e = Json.readObject(refused.body());
+            assertEquals("QUEUED_LIMIT", e.string("code"));
+            assertEquals("alice has 2 queued or held jobs; the limit is 2 per user (the head's "
+                    + "max-queued-jobs-per-user, an array job counting once); wait for some to start, cancel some "
+                    + "(qdel), submit many alike tasks as one array job (qsub -J), or ask an administrator to raise "
+                    + "max-queued-jobs-per-user", e.string("message"));
+            assertEquals(2, jobsOf(head, "alice"), "nothing was created when refused");
+
+            head.grant("olga", dev.hpc.head.access.Role.OPERATOR);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(201, head.post("/api/v1/jobs", "olga", SCRIPT).statusCode(), "operators are exempt");
+            }
+            assertEquals(200, head.post("/api/v1/jobs/" + single + "/cancel", "alice", "").statusCode());
+            assertEquals(201, head.post("/api/v1/jobs", "alice", SCRIPT).statusCode(), "room again after a cancel");
+        }
+    }
+
+    @Test
+    void theDefaultsAllowOneFullArrayAndTenThousandJobsPerUser() {
+        AccessSettings d = AccessSettings.defaults(dir);
+        assertEquals(1_000_000, d.maxQueuedPerUser());
+        assertEquals(10_000, d.maxQueuedJobsPerUser());
     }
 
     private static int jobsOf(RunningHead head, String user) throws Exception {

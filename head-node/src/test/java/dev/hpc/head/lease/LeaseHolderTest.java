@@ -110,4 +110,30 @@ class LeaseHolderTest {
         headNanos.set(LEASE.toNanos() - LEASE.toNanos() / 10);
         assertFalse(head1.holds(), "a tenth short of the lease, for the drift of clocks");
     }
+
+    @Test
+    void aStandbyHearsWhatTheLastActiveHeadToldAMajorityOfItsCopies() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        assertTrue(head1.ask(1, true).majority());
+        assertTrue(head1.declaresSoleCopy(), "a head that has just taken over holds the only copy");
+        assertTrue(head1.declare(false).majority());
+        servers.get(2).close().await(); // voter3 misses what follows
+        assertTrue(head1.declare(true).majority(), "two of three heard it: the standby went away");
+
+        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos()); // head1 is lost
+        LeaseHolder head2 = head("head2", addresses, SECRET);
+        LeaseHolder.Round round = head2.ask(2);
+        assertEquals("head1", round.lastActiveHead());
+        assertTrue(round.lastActiveSole(), "any majority holds a voter that heard the newest statement: " + round);
+    }
+
+    @Test
+    void aStatementThatReachedNoMajorityIsTakenBackAsSole() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        assertTrue(head1.ask(1, true).majority());
+        servers.get(1).close().await();
+        servers.get(2).close().await();
+        assertFalse(head1.declare(false).majority());
+        assertTrue(head1.declaresSoleCopy(), "saying sole is never wrong; replicated needs a majority");
+    }
 }

@@ -99,4 +99,36 @@ class LeaseVoterTest {
                 "the answer tells the last leader as it was before");
         assertEquals("head2", restarted.state().activeHead());
     }
+
+    @Test
+    void whatTheActiveHeadSaysOfItsCopiesIsKeptAcrossRestartsAndOnlyItCanChangeIt() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(v.request("head1", 1, LEASE, sent++, true, true).granted());
+        assertTrue(v.state().activeSole(), "a head that has just taken over holds the only copy");
+        assertTrue(v.request("head1", 1, LEASE, sent++, false, false).granted());
+        assertFalse(v.state().activeSole(), "its standby is in step: replicated");
+        long clearedAt = v.state().activeSoleAt();
+        assertTrue(v.request("head1", 1, LEASE, sent++, false, true).granted());
+        assertTrue(v.state().activeSole(), "its standby went away");
+        assertTrue(v.state().activeSoleAt() > clearedAt, "the newer statement carries its newer time");
+
+        advance(LEASE.plusMillis(1));
+        LeaseVoter restarted = LeaseVoter.open(dir, LEASE, now::get);
+        advance(LEASE.plusMillis(1));
+        LeaseVoter.Answer asked = restarted.request("head2", 2, LEASE, sent++, false, false);
+        assertTrue(asked.granted());
+        assertTrue(asked.activeSole(), "the standby that asks next hears that head1 held the only copy");
+        assertEquals("head1", asked.activeHead());
+        assertTrue(restarted.state().activeSole(), "a head that is not the active one says nothing of its copies");
+    }
+
+    @Test
+    void aHeadNotGrantedTheLeaseCannotSayAnythingOfTheActiveHeadsCopies() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(v.request("head1", 1, LEASE, sent++, true, true).granted());
+        assertFalse(v.request("head1", 0 + 1, LEASE, sent - 2, false, false).granted(), "an old request played again");
+        assertTrue(v.state().activeSole());
+        assertFalse(v.request("head2", 2, LEASE, sent++, false, false).granted(), "head1's lease runs");
+        assertTrue(v.state().activeSole());
+    }
 }

@@ -62,6 +62,37 @@ class JobStoreTest {
         }
     }
 
+    /** Issue 15: an array's unstarted tasks are one entry of its row, and read back as every task. */
+    @Test
+    void aMillionTaskArrayIsWrittenAsItsStartedTaskAndOneEntryAndReadsBackWhole() throws Exception {
+        JobSpec plain = aJob(1, JobState.QUEUED).spec();
+        JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
+                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-999999",
+                dev.hpc.api.IndexSet.parse("0-999999"), 0)), List.of(), false, 0, true, plain.stdoutPath(),
+                plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(4_294_967_297L, List.of(new dev.hpc.api.NodeSlot("n1", 1, 0)),
+                T0, T0.plusSeconds(3), JobState.COMPLETED, dev.hpc.api.EndReason.EXITED, 0);
+        Task first = new Task(0, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.EndReason.EXITED, "",
+                T0.plusSeconds(3));
+        dev.hpc.api.UnstartedTasks rest = dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("1-999999"),
+                false);
+        Job array = new Job(new JobId(9, "c", true), spec, JobState.QUEUED, T0,
+                dev.hpc.api.TaskList.of(List.of(first), rest), "", 4);
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(array), List.of()).get(30, TimeUnit.SECONDS);
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            List<Job> live = new ArrayList<>();
+            store.loadLive(T0, live::add);
+            assertEquals(List.of(array), live);
+            assertEquals(1_000_000, live.get(0).tasks().size());
+            assertEquals(List.of(first), live.get(0).listedTasks());
+            List<String> users = new ArrayList<>();
+            store.loadUsage(T0.plusSeconds(3), java.time.Duration.ofDays(7), (u, s, at) -> users.add(u + " " + s));
+            assertEquals(List.of("alice 3.0"), users, "the one attempt's usage, once");
+        }
+    }
+
     private static Job withVersion(Job j, long version) {
         return new Job(j.id(), j.spec(), j.state(), j.submitted(), j.tasks(), "", version);
     }

@@ -142,6 +142,21 @@ class WebViewBrowserTest {
         page.awaitUntil("the tasks fold again", d -> page.visibleJobIds().contains(third) ? null : Boolean.TRUE);
     }
 
+    /** Issue 15: an array's unstarted tasks come as one entry; beyond a thousand they unfold as one row. */
+    @Test
+    void aLargeArrayUnfoldsItsUnstartedTasksAsOneRow() throws Exception {
+        String id = head.submit("erin", "huge", List.of("-h", "-t", "0-99999"));
+        page.awaitJobRow(id);
+        assertEquals("0/100000 done", page.arraySummary(id));
+        page.toggleArray(id);
+        String unstarted = id.replace("[]", "[unstarted]");
+        page.awaitJobRow(unstarted);
+        assertEquals("H", page.stateLetter(unstarted));
+        assertTrue(page.visibleJobIds().stream().noneMatch(id.replace("[]", "[7]")::equals),
+                "no row per unstarted task");
+        page.toggleArray(id);
+    }
+
     @Test
     void theQueueFiltersByUserAndSortsByColumn() throws Exception {
         String a = head.submit("frank", "b-second", List.of());

@@ -200,6 +200,16 @@ final class ChaosCluster {
         return out;
     }
 
+    /** Whether the active {@code head} told the voters its standby may lack changes it acknowledged. */
+    private boolean holdsOnlyCopy(String head) {
+        try {
+            return perHead.get(head).cluster().get("head") instanceof Map<?, ?> self
+                    && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("soleCopy"));
+        } catch (HpcException e) {
+            return false;
+        }
+    }
+
     /** The head that calls itself ACTIVE, when exactly one live head does. */
     Optional<String> active() {
         List<String> active = new ArrayList<>();
@@ -216,9 +226,9 @@ final class ChaosCluster {
     }
 
     /**
-     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY, both are
-     * members of one head cluster (after a cut, each may call itself so while the head clusters have not merged
-     * yet), and the active head has every worker up. Empty when it is; else what is missing.
+     * Whether the cluster is whole again: every daemon runs, one head is ACTIVE and the other STANDBY and in step
+     * with it, both are members of one head cluster (after a cut, each may call itself so while the head clusters
+     * have not merged yet), and the active head has every worker up. Empty when it is; else what is missing.
      */
     Optional<String> missing() {
         for (String d : daemons()) {
@@ -241,6 +251,10 @@ final class ChaosCluster {
             if (!members.containsAll(HEADS)) {
                 return Optional.of("the heads are not in one head cluster yet (" + h + " has " + members + ")");
             }
+        }
+        if (holdsOnlyCopy(active.get())) {
+            return Optional.of(active.get() + " may still hold the only copy of recent changes: " + standby
+                    + " is not in step yet");
         }
         try {
             List<NodeInfo> nodes = perHead.get(active.get()).nodes();

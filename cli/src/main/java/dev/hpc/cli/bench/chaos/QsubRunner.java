@@ -96,14 +96,17 @@ final class QsubRunner implements AutoCloseable {
         }
         List<Path> files = new ArrayList<>();
         try (Stream<Path> s = Files.list(states)) {
-            s.filter(f -> !f.getFileName().toString().endsWith(".lock")).forEach(files::add);
+            // the state files, beside their locks, logs and sockets
+            s.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().endsWith(".lock")
+                    && !f.getFileName().toString().endsWith(".log")).forEach(files::add);
         } catch (IOException e) {
             return;
         }
         for (Path f : files) {
             try {
-                String[] w = Files.readString(f, StandardCharsets.UTF_8).strip().split(" ");
-                long pid = w.length >= 3 && w[2].matches("\\d{1,10}") ? Long.parseLong(w[2]) : -1;
+                // PID SOCKET-PATH
+                String[] w = Files.readString(f, StandardCharsets.UTF_8).strip().split(" ", 2);
+                long pid = w.length == 2 && w[0].matches("\\d{1,10}") ? Long.parseLong(w[0]) : -1;
                 ProcessHandle.of(pid).filter(h -> h.info().arguments().map(a -> String.join(" ", a))
                         .filter(cmd -> cmd.contains("dev.hpc.cli.CommandServer") && cmd.contains(f.toString()))
                         .isPresent()).ifPresent(h -> {

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# One big array job against a running cluster (issue 15): how long the head takes to accept it, how much
+# memory it holds afterwards, and how long another user's qstat of one job takes meanwhile.
+#
+#   usage (from the repository root, with a cluster up, e.g. bin/hpc local up):
+#     examples/bench/big-array.sh [--size 1000000] [--held] [--server HOST:PORT]
+#
+# It makes two tokens with role user through the admin token the commands use (~/.hpc/token or
+# $HPC_TOKEN): the submitter (the user running this script, so that a root worker may run its tasks) and
+# a reader (bench-reader, whose one job stays held). The reader asks for its job over one kept-alive
+# connection every 5 ms from 2 s before the submission to 2 s after its answer. The array's tasks run
+# `sleep 30` (--held keeps them held). At the end the jobs are cancelled and both tokens revoked. The
+# head's resident memory and its heap after a full GC are read when the head runs on this machine.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SIZE=1000000
+HELD=""
+SERVER=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) SIZE=$2; shift 2 ;;
+    --held) HELD=held; shift ;;
+    --server) SERVER=$2; shift 2 ;;
+    *) echo "usage: $0 [--size N] [--held] [--server HOST:PORT]" >&2; exit 2 ;;
+  esac
+done
+command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 2; }
+HPC=("$ROOT/bin/hpc")
+if [ -z "$SERVER" ]; then
+  CONFIG=${HPC_CONFIG:-$HOME/.hpc/config}
+  SERVER=$(sed -n 's/^server=\([^,]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -1)
+  [ -n "$SERVER" ] || { echo "$0: no --server given and no server= in $CONFIG; start a cluster (bin/hpc local up)" >&2; exit 2; }
+fi
+WORK=$(mktemp -d /tmp/hpc-big-array.XXXXXX)
+IDS=()
+cleanup() {
+  set +e
+  for id in "${IDS[@]}"; do HPC_SERVER="$SERVER" "${HPC[@]}" admin token revoke "$id" >/dev/null 2>&1; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+token() { # USER -> prints the token, remembers its id for the cleanup
+  local out
+  out=$(HPC_SERVER="$SERVER" "${HPC[@]}" admin token create "$1" 2>&1)
+  IDS+=("$(sed -n 's/^token \([0-9a-f]*\) for.*/\1/p' <<<"$out")")
+  tail -1 <<<"$out"
+}
+SUBMITTER=$(id -un)
+token "$SUBMITTER" > "$WORK/a.tok"
+token bench-reader > "$WORK/b.tok"
+
+python3 - "$SERVER" "$SIZE" "$HELD" "$WORK" <<'EOF'
+import http.client, json, os, statistics, subprocess, sys, threading, time
+server, size, held, work = sys.argv[1], int(sys.argv[2]), sys.argv[3] == 'held', sys.argv[4]
+host, port = server.rsplit(':', 1)
+A = open(work + '/a.tok').read().strip()
+B = open(work + '/b.tok').read().strip()
+
+def call(tok, method, path, body=None):
+    c = http.client.HTTPConnection(host, int(port), timeout=600)
+    c.request(method, path, None if body is None else json.dumps(body),
+              {'Authorization': 'Bearer ' + tok, 'Content-Type': 'application/json'})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data
+
+def head_pid():
+    status, data = call(A, 'GET', '/api/v1/cluster')
+    pid = json.loads(data).get('head', {}).get('pid', 0)
+    return pid if pid and os.path.exists('/proc/%d' % pid) else 0
+
+def rss_mib(pid):
+    for line in open('/proc/%d/status' % pid):
+        if line.startswith('VmRSS'):
+            return int(line.split()[1]) // 1024
+
+def heap_after_gc(pid):
+    try:
+        subprocess.run(['jcmd', str(pid), 'GC.run'], capture_output=True, timeout=60)
+        out = subprocess.run(['jcmd', str(pid), 'GC.heap_info'], capture_output=True, text=True, timeout=60).stdout
+        used = [l for l in out.splitlines() if 'used' in l][0]
+        return used.split('used')[1].split()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return '?'
+
+pid = head_pid()
+if pid:
+    print('head pid %d: resident %d MiB, heap used after a full GC %s' % (pid, rss_mib(pid), heap_after_gc(pid)))
+status, data = call(B, 'POST', '/api/v1/jobs', {'script': '#!/bin/sh\ntrue\n', 'options': ['-h', '-N', 'reader'],
+                                              'submitDir': '/tmp'})
+reader = json.loads(data)['id']
+latencies = []
+stop = threading.Event()
+
+def poll():
+    c = http.client.HTTPConnection(host, int(port), timeout=600)
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        c.request('GET', '/api/v1/jobs/' + reader.split('.')[0], headers={'Authorization': 'Bearer ' + B})
+        c.getresponse().read()
+        latencies.append((t0, (time.perf_counter() - t0) * 1000))
+        time.sleep(0.005)
+
+poller = threading.Thread(target=poll)
+poller.start()
+time.sleep(2)
+options = ['-J', '0-%d' % (size - 1), '-N', 'big'] + (['-h'] if held else [])
+t0 = time.perf_counter()
+status, data = call(A, 'POST', '/api/v1/jobs', {'script': '#!/bin/sh\nsleep 30\n', 'options': options,
+                                              'submitDir': '/tmp'})
+t1 = time.perf_counter()
+time.sleep(2)
+stop.set()
+poller.join()
+print('qsub -J 0-%d%s: HTTP %d in %.1f ms, an answer of %d bytes' % (size - 1, ' -h' if held else '', status,
+                                                                    (t1 - t0) * 1000, len(data)))
+if status != 201:
+    print('  ' + data.decode()[:400])
+
+def spread(name, values):
+    values = sorted(values)
+    if values:
+        p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
+        print('  %s: %d calls, median %.2f ms, p99 %.2f ms, max %.2f ms'
+              % (name, len(values), statistics.median(values), p99, values[-1]))
+
+spread("another user's qstat of one job, before", [ms for t, ms in latencies if t < t0])
+spread("the same, from the submission to 2 s after its answer", [ms for t, ms in latencies if t >= t0])
+array = json.loads(data)['id'].split('.')[0].replace('[]', '') if status == 201 else ''
+if array:
+    shown = call(A, 'GET', '/api/v1/jobs/' + array)[1]
+    print('  GET of the array job: %d bytes' % len(shown))
+if pid:
+    print('head: resident %d MiB, heap used after a full GC %s' % (rss_mib(pid), heap_after_gc(pid)))
+if array:
+    call(A, 'DELETE', '/api/v1/jobs/' + array)
+call(B, 'DELETE', '/api/v1/jobs/' + reader.split('.')[0])
+EOF

@@ -1,0 +1,114 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
+import dev.hpc.cli.local.LocalCluster;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20: the commands that tools built for PBS call (Open OnDemand, JSON pollers), run through bin/ as
+ * processes against a real active head and its standby: {@code qstat -f -F json}, {@code pbsnodes -aSj
+ * -F json} and {@code qselect -u}, their output parsed as those tools parse it and naming the submitted
+ * job; and the probes, {@code /readyz} ready on the active head only.
+ */
+class PbsToolsIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String USER = System.getProperty("user.name", "");
+
+    @TempDir
+    Path work;
+
+    @Test
+    void pbsToolsAndProbesOnARealCluster() throws Exception {
+        preload();
+        Path submitDir = Files.createDirectories(work.resolve("submit"));
+        StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2);
+        try {
+            StandbyCluster.Active active = cluster.awaitRoles("one head ACTIVE and the other STANDBY", WAIT);
+            cluster.awaitWorkersUp(WAIT);
+            Path script = Files.writeString(submitDir.resolve("tools.sh"),
+                    "#!/bin/sh\n#PBS -N tools\n#PBS -l nodes=1:ppn=1\nsleep 600\n");
+            Cli.Result sub = cluster.cli().qsubIn(submitDir, script.toString());
+            assertEquals(0, sub.exitCode(), sub.describe());
+            String id = sub.line();
+            Cli cli = cluster.cli();
+
+            // qselect: the job's id on a line of its own, once it runs
+            Poll.until(id + " listed by qselect -u " + USER + " -s R", WAIT, () -> {
+                Cli.Result r = cli.process(submitDir, "qselect", "-u", USER, "-s", "R");
+                return r.exitCode() == 0 && r.out().lines().toList().equals(List.of(id));
+            });
+            Cli.Result queued = cli.process(submitDir, "qselect", "-s", "Q", "-N", "tools");
+            assertEquals(new Cli.Result(queued.command(), 0, "", ""), queued, queued.describe());
+
+            // qstat -f -F json, OpenPBS's document
+            Cli.Result qstat = cli.process(submitDir, "qstat", "-f", "-F", "json", id);
+            assertEquals(0, qstat.exitCode(), qstat.describe());
+            JsonFields doc = Json.readObject(qstat.out());
+            assertTrue(doc.longValue("timestamp") > 0, qstat.out());
+            assertEquals(cluster.name(), doc.string("pbs_server"), qstat.out());
+            JsonFields job = doc.object("Jobs").object(id);
+            assertEquals("tools", job.string("Job_Name"));
+            assertTrue(job.string("Job_Owner").matches(java.util.regex.Pattern.quote(USER) + "(@.+)?"),
+                    job.string("Job_Owner"));
+            assertEquals("R", job.string("job_state"));
+            assertEquals(1, job.object("Resource_List").longValue("ncpus"));
+            assertTrue(job.string("exec_host").startsWith("node1/"), job.string("exec_host"));
+            assertTrue(job.string("stime").matches("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}"),
+                    job.string("stime"));
+            Cli.Result all = cli.process(submitDir, "qstat", "-f", "-F", "json");
+            assertTrue(Json.readObject(all.out()).object("Jobs").has(id), all.describe());
+
+            // pbsnodes -aSj -F json, as Open OnDemand calls it
+            Cli.Result nodes = cli.process(submitDir, "pbsnodes", "-aSj", "-F", "json");
+            assertEquals(0, nodes.exitCode(), nodes.describe());
+            JsonFields node1 = Json.readObject(nodes.out()).object("nodes").object("node1");
+            assertEquals(List.of(id), node1.strings("jobs"), nodes.out());
+            assertEquals("1/2", node1.string("ncpus f/t"), nodes.out());
+            Cli.Result full = cli.process(submitDir, "pbsnodes", "-a", "-F", "json");
+            JsonFields fullNode = Json.readObject(full.out()).object("nodes").object("node1");
+            assertEquals(2, fullNode.longValue("pcpus"), full.out());
+            assertEquals(1, fullNode.object("resources_assigned").longValue("ncpus"), full.out());
+
+            // the probes: no token; ready on the active head only
+            HttpClient http = HttpClient.newHttpClient();
+            String standby = active.other();
+            for (String head : List.of(active.head(), standby)) {
+                assertEquals(200, status(http, cluster.server(head), "/livez"), head + " /livez");
+                assertEquals(200, status(http, cluster.server(head), "/healthz"), head + " /healthz");
+            }
+            assertEquals(200, status(http, cluster.server(active.head()), "/readyz"));
+            assertEquals(503, status(http, cluster.server(standby), "/readyz"));
+        } finally {
+            cluster.close();
+        }
+    }
+
+    private static int status(HttpClient http, String server, String path) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + server + path))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        return http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** Loads the clean-up's classes now: a build running meanwhile may rewrite the class files. */
+    private static void preload() throws ClassNotFoundException {
+        for (Class<?> c : List.of(Procs.class, Procs.Proc.class, Poll.class, Cli.class, Cli.Result.class,
+                RealCluster.class, RealCluster.Reaper.class, StandbyCluster.class, StandbyCluster.Active.class,
+                LocalCluster.Stopped.class, LocalCluster.Outcome.class)) {
+            Class.forName(c.getName(), true, c.getClassLoader());
+        }
+        Procs.all();
+    }
+}

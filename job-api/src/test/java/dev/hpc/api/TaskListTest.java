@@ -1,0 +1,88 @@
+package dev.hpc.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Issue 15: an array's tasks as the few listed one by one and the unstarted ones alike. */
+class TaskListTest {
+    private static final Instant T0 = Instant.parse("2026-12-05T10:00:00Z");
+
+    private static Task ended(int index, int status) {
+        Attempt a = new Attempt(100 + index, List.of(new NodeSlot("n1", 1, 0)), T0, T0.plusSeconds(index),
+                status == 0 ? JobState.COMPLETED : JobState.FAILED, EndReason.EXITED, status);
+        return new Task(index, status == 0 ? JobState.COMPLETED : JobState.FAILED, List.of(a), status,
+                EndReason.EXITED, "", T0.plusSeconds(index));
+    }
+
+    private static UnstartedTasks queued(String indices) {
+        return new UnstartedTasks(IndexSet.parse(indices), JobState.QUEUED, "", "waiting for resources", 0,
+                EndReason.NONE, Instant.EPOCH, Instant.EPOCH);
+    }
+
+    @Test
+    void itListsEveryTaskInIndexOrderByPositionAndByIteration() {
+        TaskList tasks = TaskList.of(List.of(ended(0, 0), ended(3, 2), ended(9, 0)), queued("1-2,4-8,10-12"));
+        assertEquals(13, tasks.size());
+        List<Integer> iterated = new ArrayList<>();
+        for (Task t : tasks) {
+            iterated.add(t.index());
+        }
+        List<Integer> byPosition = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            byPosition.add(tasks.get(i).index());
+        }
+        List<Integer> all = java.util.stream.IntStream.rangeClosed(0, 12).boxed().toList();
+        assertEquals(all, iterated);
+        assertEquals(all, byPosition);
+        assertEquals(all, tasks.stream().map(Task::index).toList());
+        assertEquals(JobState.FAILED, tasks.get(3).state());
+        assertEquals(JobState.QUEUED, tasks.get(4).state());
+        assertEquals("waiting for resources", tasks.get(12).comment());
+        assertTrue(tasks.get(12).attempts().isEmpty());
+    }
+
+    @Test
+    void aTaskIsFoundByItsIndex() {
+        TaskList tasks = TaskList.of(List.of(ended(5, 0)), queued("0-4,6-999999"));
+        assertEquals(JobState.COMPLETED, tasks.byIndex(5).orElseThrow().state());
+        assertEquals(JobState.QUEUED, tasks.byIndex(999_999).orElseThrow().state());
+        assertEquals(Optional.empty(), tasks.byIndex(1_000_000));
+        assertEquals(1_000_000, tasks.size());
+    }
+
+    @Test
+    void theFormsStandForTheUnstartedTasksOnceAtTheirFirstIndex() {
+        TaskList tasks = TaskList.of(List.of(ended(0, 0), ended(7, 3)), queued("1-6,8-20"));
+        List<Integer> forms = TaskList.forms(tasks).stream().map(Task::index).toList();
+        assertEquals(List.of(0, 1, 7), forms);
+        Job job = new Job(new JobId(4, "c", true), Specs.spec(), JobState.QUEUED, T0, tasks, "", 2);
+        assertEquals(3, job.exitStatus());
+        assertEquals(T0, job.started());
+        assertEquals(List.of(0, 7), job.listedTasks().stream().map(Task::index).toList());
+        assertEquals(19, job.unstartedTasks().count());
+    }
+
+    @Test
+    void aListedTaskMayNotBeAmongTheUnstartedOnesNorOutOfOrder() {
+        assertThrows(InvalidRequestException.class, () -> TaskList.of(List.of(ended(3, 0)), queued("1-5")));
+        assertThrows(InvalidRequestException.class, () -> TaskList.of(List.of(ended(3, 0), ended(1, 0)),
+                queued("7")));
+    }
+
+    /** A minimal spec for jobs built by hand in these tests. */
+    static final class Specs {
+        static JobSpec spec() {
+            return new JobSpec("sweep", "alice", "login", "#!/bin/sh\n", "/home/alice", "/home/alice",
+                    java.util.Map.of(), "batch", Resources.DEFAULT,
+                    Optional.of(new ArraySpec("0-20", IndexSet.parse("0-20"), 0)), List.of(), false, 0, true, "", "",
+                    JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+        }
+    }
+}
