@@ -346,6 +346,7 @@ public final class Codec {
         m.put("offlineBy", n.offlineBy().name());
         m.put("offlineNote", n.offlineNote());
         m.put("draining", n.draining());
+        m.put("version", n.version());
         return m;
     }
 
@@ -364,7 +365,7 @@ public final class Codec {
         }
         return new NodeInfo(n.name(), n.host(), n.state(), n.cores(), n.coresUsed(), n.memory(), n.memoryUsed(),
                 n.health(), n.lastHeartbeat(), n.reason(), n.tasks(), f.enumValue("offlineBy", OfflineOrigin.class),
-                f.string("offlineNote", ""), f.bool("draining", false));
+                f.string("offlineNote", ""), f.bool("draining", false), f.longValue("version", 0));
     }
 
     // ---- alerts

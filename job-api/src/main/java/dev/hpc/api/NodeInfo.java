@@ -12,12 +12,24 @@ import java.util.List;
  * (PBS shows {@code down,offline}): who took it offline and why (the administrator's note, or the
  * health-check script's message). {@code draining} is set while the node takes no new work but
  * lets its running work finish.
+ *
+ * <p>{@code version} grows with every change the active head commits of the node, across takeovers, so that
+ * an older record never overwrites a newer one in a store, whatever order writes arrive in (0: a record that
+ * was never committed, or one written before nodes had versions).
  */
 public record NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
                        long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks,
-                       OfflineOrigin offlineBy, String offlineNote, boolean draining) {
+                       OfflineOrigin offlineBy, String offlineNote, boolean draining, long version) {
     public NodeInfo {
         tasks = List.copyOf(tasks);
+    }
+
+    /** A node record of no committed version. */
+    public NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
+                    long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks,
+                    OfflineOrigin offlineBy, String offlineNote, boolean draining) {
+        this(name, host, state, cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason, tasks,
+                offlineBy, offlineNote, draining, 0);
     }
 
     /** A node without offline mark or drain, as the head shows nodes that never had one. */

@@ -134,6 +134,7 @@ public final class ClusterState {
         n.memory = node.memory();
         n.watchedSince = now;
         n.reason = "not registered since the head started";
+        n.version = Math.max(n.version, node.version());
         restoreMarks(n, node);
     }
 
@@ -268,6 +269,12 @@ public final class ClusterState {
         }
         Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
         return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
+    }
+
+    /** The record of a node this command changed, at the node's next version. */
+    private NodeInfo changedNode(NodeEntry n) {
+        n.version++;
+        return nodeRecord(n);
     }
 
     private NodeInfo nodeRecord(NodeEntry n) {
@@ -774,7 +781,7 @@ public final class ClusterState {
                         "its worker registered again without it");
             }
         }
-        out.changed(nodeRecord(n));
+        out.changed(changedNode(n));
         out.reschedule();
     }
 
@@ -804,7 +811,7 @@ public final class ClusterState {
             }
         }
         nodeLost(n, wasUp, tasks, c.now(), out);
-        out.changed(nodeRecord(n));
+        out.changed(changedNode(n));
         out.reschedule();
     }
 
@@ -1090,7 +1097,7 @@ public final class ClusterState {
     }
 
     private void answerNode(NodeEntry n, Outcome out) {
-        NodeInfo record = nodeRecord(n);
+        NodeInfo record = changedNode(n);
         out.changed(record);
         out.answer(record);
     }
@@ -1187,7 +1194,7 @@ public final class ClusterState {
                 n.reason = "stopped by an administrator after draining";
                 out.effect(new Effect.Shutdown(name, n.reason));
             }
-            NodeInfo record = nodeRecord(n);
+            NodeInfo record = changedNode(n);
             out.changed(record);
             if (out.nodeAnswer().filter(a -> a.name().equals(name)).isPresent()) {
                 out.answer(record);
@@ -1235,17 +1242,17 @@ public final class ClusterState {
                 n.offlineNote = message;
                 out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " offline: health check "
                         + "failed: " + message, now));
-                out.changed(nodeRecord(n));
+                out.changed(changedNode(n));
             } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK && !n.offlineNote.equals(message)) {
                 n.offlineNote = message;
-                out.changed(nodeRecord(n));
+                out.changed(changedNode(n));
             }
         } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK) {
             n.offlineBy = OfflineOrigin.NONE;
             n.offlineNote = "";
             out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: its health "
                     + "check passes again", now));
-            out.changed(nodeRecord(n));
+            out.changed(changedNode(n));
             out.reschedule();
         }
     }
@@ -1305,7 +1312,7 @@ public final class ClusterState {
             }
         }
         if (moved) {
-            out.changed(nodeRecord(n));
+            out.changed(changedNode(n));
             out.reschedule();
         }
     }

@@ -33,6 +33,8 @@ final class NodeEntry {
     String offlineNote = "";
     /** Takes no new work; its running work continues. */
     boolean draining;
+    /** Grows with each change committed; see {@link NodeInfo#version()}. */
+    long version;
     /** Why it drains (the administrator's note, or "stopping"). */
     String drainNote = "";
     /** Set by a stop that waits for the drain: the worker is told to shut down once its work has ended. */
@@ -121,6 +123,6 @@ final class NodeEntry {
 
     NodeInfo toRecord(List<String> taskNames) {
         return new NodeInfo(name, host, state(), cores, coresUsed, memory, memoryUsed, health, lastHeartbeat,
-                stateReason(), taskNames, offlineBy, offlineNote, draining);
+                stateReason(), taskNames, offlineBy, offlineNote, draining, version);
     }
 }

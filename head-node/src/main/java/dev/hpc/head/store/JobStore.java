@@ -31,7 +31,7 @@ import java.util.logging.Logger;
 /** Jobs, nodes and counters in an H2 database of this head's own. */
 public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenRegistry.Storage {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 4;
+    private static final int SCHEMA_VERSION = 5;
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
     private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
@@ -170,6 +170,11 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                         + "created TIMESTAMP WITH TIME ZONE NOT NULL)");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 4)");
             }
+            if (version < 5) {
+                // node records carry a version, as jobs do: an older one never overwrites a newer one
+                s.execute("ALTER TABLE nodes ADD COLUMN version BIGINT DEFAULT 0 NOT NULL");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 5)");
+            }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
                         + SCHEMA_VERSION + "; upgrade the head");
@@ -264,7 +269,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 }
             }
             for (NodeInfo n : w.nodes) {
-                nodes.put(n.name(), n);
+                nodes.merge(n.name(), n, (a, b) -> a.version() > b.version() ? a : b);
             }
         }
         Map<Long, String> jobBodies = new LinkedHashMap<>();
@@ -306,11 +311,15 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
             }
         }
         if (!nodes.isEmpty()) {
-            try (PreparedStatement ps = writeConnection.prepareStatement(
-                    "MERGE INTO nodes (name, body) KEY (name) VALUES (?, ?)")) {
+            // An older version never overwrites a newer one; the same version may (a node never committed is 0).
+            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO nodes t USING (VALUES (CAST(? "
+                    + "AS VARCHAR), CAST(? AS CLOB), CAST(? AS BIGINT))) s(name, body, version) ON t.name = s.name "
+                    + "WHEN MATCHED AND t.version <= s.version THEN UPDATE SET body = s.body, version = s.version "
+                    + "WHEN NOT MATCHED THEN INSERT (name, body, version) VALUES (s.name, s.body, s.version)")) {
                 for (NodeInfo n : nodes.values()) {
                     ps.setString(1, n.name());
                     ps.setString(2, nodeBodies.get(n.name()));
+                    ps.setLong(3, n.version());
                     ps.addBatch();
                 }
                 ps.executeBatch();

@@ -346,4 +346,21 @@ class ClusterStateTest {
         assertEquals(4, out.effects().stream().filter(e -> e instanceof Effect.Ack).count());
         assertEquals(JobState.COMPLETED, job(1).state());
     }
+
+    /** Issue 16: every committed change of a node carries a newer version, and a standby's state goes on from it. */
+    @Test
+    void eachCommittedChangeOfANodeHasANewerVersionAndARestoredStateGoesOnFromIt() {
+        registerNode("node1", 4, List.of(), List.of());
+        long registered = state.node("node1").orElseThrow().version();
+        assertTrue(registered > 0, "the registration was committed at a version");
+        Outcome offline = state.apply(new Command.SetOffline("node1", "disk", "root", T0));
+        long afterOffline = offline.changedNodes().get(0).version();
+        assertTrue(afterOffline > registered, afterOffline + " after " + registered);
+
+        ClusterState standby = new ClusterState("c", 2, 1, 3);
+        standby.restore(offline.changedNodes().get(0), T0);
+        Outcome cleared = standby.apply(new Command.ClearNode("node1", "root", T0));
+        assertTrue(cleared.changedNodes().get(0).version() > afterOffline,
+                "the new active head's change is newer than the old head's last");
+    }
 }

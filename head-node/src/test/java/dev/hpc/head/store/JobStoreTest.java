@@ -62,6 +62,28 @@ class JobStoreTest {
         }
     }
 
+    private static dev.hpc.api.NodeInfo aNode(String reason, long version) {
+        return new dev.hpc.api.NodeInfo("node1", "h1", dev.hpc.api.NodeState.FREE, 4, 0, 1L << 30, 0,
+                dev.hpc.api.Health.UNKNOWN, T0, reason, List.of(), dev.hpc.api.OfflineOrigin.NONE, "", false, version);
+    }
+
+    /** Issue 16: node records carry a version as jobs do; an older one, written later, never wins. */
+    @Test
+    void anOlderNodeRecordNeverOverwritesANewerOne() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(), List.of(aNode("newer", 5))).get(30, TimeUnit.SECONDS);
+            store.write(List.of(), List.of(aNode("older", 4))).get(30, TimeUnit.SECONDS);
+            assertEquals("newer", store.loadNodes().get(0).reason());
+            assertEquals(5, store.loadNodes().get(0).version());
+            store.write(List.of(), List.of(aNode("older in one batch", 3), aNode("newest", 6)))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            assertEquals("newest", store.loadNodes().get(0).reason());
+            assertEquals(6, store.loadNodes().get(0).version());
+        }
+    }
+
     /** Issue 15: an array's unstarted tasks are one entry of its row, and read back as every task. */
     @Test
     void aMillionTaskArrayIsWrittenAsItsStartedTaskAndOneEntryAndReadsBackWhole() throws Exception {
