@@ -490,10 +490,10 @@ public final class Leadership implements AutoCloseable {
                 }
                 long mergesBefore = cluster.merges();
                 if (!jobs.isEmpty()) {
-                    cluster.jobs().putAll(jobs);
+                    HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
                 }
                 if (!nodes.isEmpty()) {
-                    cluster.nodes().putAll(nodes);
+                    HeadCluster.putAwaitingBackups(cluster.nodes(), nodes);
                 }
                 if (cluster.merges() != mergesBefore) {
                     throw new dev.hpc.api.HpcException("head " + service.config().name() + " began to merge into "
@@ -536,10 +536,10 @@ public final class Leadership implements AutoCloseable {
         RuntimeException failure = null;
         try {
             if (!jobs.isEmpty()) {
-                cluster.jobs().putAll(jobs);
+                HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
             }
             if (!nodes.isEmpty()) {
-                cluster.nodes().putAll(nodes);
+                HeadCluster.putAwaitingBackups(cluster.nodes(), nodes);
             }
         } catch (RuntimeException e) {
             failure = e;
