@@ -106,10 +106,21 @@ public final class HeadCluster implements AutoCloseable {
      * instead ({@code hazelcast.operation.fail.on.indeterminate.state}).
      */
     static <K> void putAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
-        List<java.util.concurrent.CompletableFuture<Void>> writes = new ArrayList<>(entries.size());
+        List<java.util.concurrent.CompletableFuture<Void>> writes = new ArrayList<>(Math.min(entries.size(),
+                WRITES_IN_FLIGHT));
         for (Map.Entry<K, String> e : entries.entrySet()) {
             writes.add(map.setAsync(e.getKey(), e.getValue()).toCompletableFuture());
+            if (writes.size() == WRITES_IN_FLIGHT) {
+                awaitAll(writes);
+            }
         }
+        awaitAll(writes);
+    }
+
+    /** A recommit of a whole cluster's jobs is one batch: it goes out in windows, not all at once. */
+    private static final int WRITES_IN_FLIGHT = 1024;
+
+    private static void awaitAll(List<java.util.concurrent.CompletableFuture<Void>> writes) {
         for (java.util.concurrent.CompletableFuture<Void> w : writes) {
             try {
                 w.join();
@@ -117,6 +128,7 @@ public final class HeadCluster implements AutoCloseable {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
+        writes.clear();
     }
 
     public IMap<Long, String> jobs() {
