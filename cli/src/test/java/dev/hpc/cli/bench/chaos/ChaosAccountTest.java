@@ -250,6 +250,32 @@ class ChaosAccountTest {
     }
 
     @Test
+    void aRunThatEndedJustBeforeACutOfItsNodeHadItsResultHeldAndIsRightlyRunAgain() {
+        // as ChaosIT saw it: the run ended, and its result was still on its way when the cut began 0.3 s later
+        long s = 1_000_000_000L;
+        wrote("ch1", "1.c 10 node1 " + s + " " + 2 * s, "1.c 11 node1 " + 8 * s + " " + 9 * s);
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 2 * s + s / 3,
+                7 * s, NodeLoss.Cause.CUT));
+
+        assertTrue(r.total().clean(), r.findings().toString());
+        assertEquals(1, r.total().completedTwiceNodeDied());
+    }
+
+    @Test
+    void aCutLongAfterARunEndedDoesNotExcuseRunningItAgain() {
+        long s = 1_000_000_000L;
+        wrote("ch1", "1.c 10 node1 " + s + " " + 2 * s, "1.c 11 node1 " + 8 * s + " " + 9 * s);
+        headSays(1, "ch1", "key1", JobState.COMPLETED);
+
+        ChaosAccount.Result r = account(List.of(aRestSubmission(1, 1)), new NodeLoss("node1", 5 * s, 7 * s,
+                NodeLoss.Cause.CUT));
+
+        assertEquals(1, r.total().completedTwice());
+    }
+
+    @Test
     void aCutOfAnotherNodeExplainsNothing() {
         wrote("ch1", "1.c 10 node1 100 700", "1.c 11 node2 600 800");
         headSays(1, "ch1", "key1", JobState.COMPLETED);
