@@ -311,6 +311,11 @@ public final class HttpEdge {
     private void refuse(HttpServerRequest request, int status, String code, String message) {
         Connection c = connectionOf(request);
         if (c != null) {
+            if (c.refused) {
+                // a request decoded behind a refused one can reach here before or after it: one answer only
+                request.connection().close();
+                return;
+            }
             c.refused = true;
         }
         HttpServerResponse response = request.response();
