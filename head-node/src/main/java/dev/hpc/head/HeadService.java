@@ -567,9 +567,27 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> state.queueInfos(clock.instant()));
     }
 
-    public void registered(Register registration) {
-        whileActive("registration of " + registration.node(),
-                () -> applyNow(new Command.RegisterNode(registration, clock.instant())));
+    /**
+     * A worker registers. While this head leads, {@code welcome} runs on the state thread right before the
+     * registration is applied, so the welcome reaches the worker ahead of every effect of it (acknowledgements,
+     * kills). Otherwise {@code refuse} is told why and the worker offers its registration again later. A
+     * registration is never dropped behind a welcome: the worker would count itself registered while the head
+     * kept its node down, with its attempts RUNNING and their results unacknowledged for ever (ChaosIT seed
+     * 10330642155178245: a registration that reached a head renewing its lease late).
+     */
+    public void registered(Register registration, Runnable welcome, java.util.function.Consumer<String> refuse) {
+        String node = registration.node();
+        stateThread.execute(() -> {
+            if (!leading()) {
+                refuse.accept("head " + config.name() + " is not leading right now (it is taking over, stepping "
+                        + "down or renewing its lease); register again in a moment");
+                return;
+            }
+            loopStep("registration of " + node, () -> {
+                welcome.run();
+                applyNow(new Command.RegisterNode(registration, clock.instant()));
+            });
+        });
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {

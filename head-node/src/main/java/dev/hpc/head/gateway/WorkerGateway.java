@@ -195,8 +195,9 @@ public final class WorkerGateway implements EffectSink {
             if (previous != null && previous != ws) {
                 previous.close();
             }
-            send(ws, new WireMessage.Welcome(head.epoch(), head.config().name(), head.config().heartbeatInterval()));
-            head.registered(r);
+            long epoch = head.epoch();
+            head.registered(r, () -> send(ws, new WireMessage.Welcome(epoch, head.config().name(),
+                    head.config().heartbeatInterval())), why -> send(ws, new WireMessage.Refused(epoch, why)));
             spawnHooks.registered(r.node(), r.host());
             LOG.info("worker " + r.node() + " registered from " + ws.remoteAddress() + " with " + r.cores()
                     + " cores, running " + r.running().size() + ", " + r.finished().size() + " results to report");

@@ -753,6 +753,7 @@ public final class ClusterState {
         n.memory = r.memory();
         n.generic = new TreeMap<>(r.generic());
         n.up = true;
+        n.registeredHere = true;
         n.lastHeartbeat = c.now();
         n.watchedSince = c.now();
         n.reason = "";
@@ -1219,9 +1220,12 @@ public final class ClusterState {
 
     private void heartbeatOfNode(NodeEntry n, Command.Heartbeat c, Outcome out) {
         if (!n.up) {
-            if (n.lost) {
-                // back from a freeze or a cut on a link that never closed: reconcile through a registration
-                out.effect(new Effect.Reregister(n.name, "node " + n.name + " was marked down (" + n.reason
+            boolean unregisteredTooLong = !n.registeredHere && !c.now().isBefore(n.watchedSince.plus(launchGrace));
+            if (n.lost || unregisteredTooLong) {
+                // back from a freeze or a cut on a link that never closed, or heartbeating to this head for longer
+                // than a takeover's registrations take without registering: reconcile through a registration. Its
+                // heartbeats keep it from the failure detector, so its attempts would stay RUNNING here for ever.
+                out.effect(new Effect.Reregister(n.name, "node " + n.name + " is down here (" + n.reason
                         + "); register again"));
             }
             return;

@@ -41,6 +41,8 @@ final class NodeEntry {
     boolean stopWhenDrained;
     /** True once the node was marked down by the failure detector (not a node restored at start-up). */
     boolean lost;
+    /** False from a restore at start-up or takeover until the node's worker registers with this head. */
+    boolean registeredHere;
     Health health = Health.UNKNOWN;
     Instant lastHeartbeat = Instant.EPOCH;
     /** When the head started watching this node; a node restored from the store gets a grace period. */

@@ -374,6 +374,34 @@ class NodeHealthTest {
         assertTrue(register("n1", HEALTHY).alerts().isEmpty());
     }
 
+    /**
+     * ChaosIT seed 10330642155178245: a worker whose registration a head never applied heartbeats on; its node
+     * stayed down, out of the failure detector's reach, with two attempts RUNNING for the rest of the run.
+     */
+    @Test
+    void aRestoredNodeThatHeartbeatsWithoutRegisteringIsAskedToRegisterOnceATakeoversRegistrationsAreLate() {
+        submit(true);
+        cycle();
+        String on = nodeOf(1);
+        Job running = job(1);
+        NodeInfo stored = node(on);
+        state = new ClusterState("c", 2, 2, 3);
+        state.launchGrace(Duration.ofSeconds(5));
+        state.restore(running);
+        state.restore(stored, T0);
+
+        assertTrue(heartbeat(on, HEALTHY, T0.plusSeconds(4)).effects().isEmpty(), "its registration may be on its way");
+        Outcome late = heartbeat(on, HEALTHY, T0.plusSeconds(5));
+        assertTrue(late.effects().stream().anyMatch(e -> e instanceof Effect.Reregister r && r.node().equals(on)),
+                "asked to register: " + late.effects());
+        assertTrue(late.alerts().isEmpty(), "no alarm: it was never lost here");
+
+        state.apply(new Command.RegisterNode(new Register(on, on, 2, 8L << 30, Map.of(), "", List.of(), List.of(),
+                HEALTHY), T0.plusSeconds(6)));
+        assertEquals(JobState.QUEUED, job(1).state(), "registered without its attempt: the task moves");
+        assertTrue(heartbeat(on, HEALTHY, T0.plusSeconds(20)).effects().isEmpty(), "registered: nothing more to ask");
+    }
+
     @Test
     void anAttemptThatVanishesFromTheHeartbeatsIsRequeuedAfterTheGrace() {
         submit(true);
