@@ -72,7 +72,7 @@ public final class AdminCommand implements Callable<Integer> {
             TokenInfo made = client.client().createToken(user, r);
             PrintWriter out = spec.commandLine().getOut();
             if (install) {
-                Path file = ApiToken.defaultFile(Path.of(System.getProperty("user.home", ".")));
+                Path file = ApiToken.defaultFile(dev.hpc.api.UserHome.of(Invocation.current().env()));
                 ApiToken.install(file, made.token());
                 out.println("token " + made.id() + " for " + user + " (" + made.role() + ") installed in " + file);
             } else {

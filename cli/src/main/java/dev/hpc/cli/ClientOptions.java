@@ -36,7 +36,7 @@ public final class ClientOptions {
     public HeadClient client() {
         Invocation invocation = Invocation.current();
         Map<String, String> env = invocation.env();
-        Path home = Path.of(System.getProperty("user.home", "."));
+        Path home = dev.hpc.api.UserHome.of(env);
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
         ApiToken token = token(env, home);

@@ -307,7 +307,7 @@ public final class HeadMain implements Callable<Integer> {
         String headName = pick(name, file, "name", "head1");
         String clusterName = pick(cluster, file, "cluster", shortHostName());
         Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
-                : Path.of(System.getProperty("user.home"), ".hpc", "head", headName);
+                : dev.hpc.api.UserHome.ofThisProcess().resolve(".hpc").resolve("head").resolve(headName);
         HeadConfig d = HeadConfig.defaults(headName, clusterName, dir);
         Duration beat = duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s"));
         String grace = pick(linkLossGrace, file, "link-loss-grace", "");

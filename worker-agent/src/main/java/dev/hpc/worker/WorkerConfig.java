@@ -254,7 +254,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
 
             // root's home is closed to the users its jobs run as, who must reach their scripts in the spool
             Path spool = spoolDir.orElseGet(() -> RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", node)
-                    : Path.of(System.getProperty("user.home"), ".hpc", "spool", node));
+                    : dev.hpc.api.UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
 
             Duration grace = DEFAULT_KILL_GRACE;
             try {

@@ -40,7 +40,7 @@ public final class LocalCommand implements Callable<Integer> {
 
     /** {@code ~/.hpc/local}. */
     static Path defaultDir() {
-        return Path.of(System.getProperty("user.home", "."), ".hpc", "local");
+        return dev.hpc.api.UserHome.of(dev.hpc.cli.Invocation.current().env()).resolve(".hpc").resolve("local");
     }
 
     static Path dirOrDefault(Path dir) {
@@ -115,7 +115,8 @@ public final class LocalCommand implements Callable<Integer> {
             if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
                 throw new UsageException("--cluster " + cluster + ": use letters, digits, '.' and '-'");
             }
-            Path config = ConfigFile.path(System.getenv(), Path.of(System.getProperty("user.home", ".")));
+            java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
+            Path config = ConfigFile.path(env, dev.hpc.api.UserHome.of(env));
             LocalSpec ls = LocalSpec.defaults(hpcHome()).withWorkers(workers).withPort(port).withCluster(cluster)
                     .withReadyTimeout(Duration.ofSeconds(timeout)).withConfigFile(config);
             if (cores != null) {
@@ -144,13 +145,13 @@ public final class LocalCommand implements Callable<Integer> {
      * unless HPC_TOKEN names one, or the file there already holds a token the cluster accepts.
      */
     static String tokenNote(LocalCluster lc, LocalClusterInfo info) {
-        java.util.Map<String, String> env = System.getenv();
+        java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
         if (!env.getOrDefault(dev.hpc.api.ApiToken.ENV, "").isBlank()) {
             return "HPC_TOKEN is set, so the commands send it; the cluster's admin token is in " + lc.adminTokenFile();
         }
         String named = env.getOrDefault(dev.hpc.api.ApiToken.FILE_ENV, "").strip();
         Path target = !named.isEmpty() ? Path.of(named)
-                : dev.hpc.api.ApiToken.defaultFile(Path.of(System.getProperty("user.home", ".")));
+                : dev.hpc.api.ApiToken.defaultFile(dev.hpc.api.UserHome.of(env));
         return switch (lc.installToken(target, info.heads())) {
             case INSTALLED -> "the cluster's admin token is installed in " + target + " (mode 0600)";
             case REPLACED -> "the token in " + target + " was not valid for this cluster: replaced by the cluster's "
