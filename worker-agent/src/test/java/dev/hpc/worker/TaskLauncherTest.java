@@ -248,8 +248,10 @@ class TaskLauncherTest {
     @Test
     void aKillReachesDescendantsThatLeftTheSession() throws Exception {
         TaskProcess p = launch(aTask(72, "setsid sleep 1000 & echo $!; wait").in(dir));
-        Await.until("the escaped sleep", () -> ProcessTree.members(p.pid()).size() >= 2);
+        // the sleep can be in the tree before the script has written its pid: wait for the line itself
+        Await.until("the escaped sleep's pid in the output", () -> textOf(dir.resolve("out.o")).endsWith("\n"));
         long escaped = Long.parseLong(Files.readString(dir.resolve("out.o")).trim());
+        Await.until("the escaped sleep", () -> ProcessTree.members(p.pid()).size() >= 2);
         ProcessHandle sleeper = ProcessHandle.of(escaped).orElseThrow();
         assertTrue(ProcessTree.stat(escaped).orElseThrow().session() != p.pid(), "the sleep did not leave the session");
 
@@ -257,6 +259,15 @@ class TaskLauncherTest {
         resultOf(p);
 
         assertFalse(ProcessTree.alive(sleeper), "the process that left the session survived");
+    }
+
+    /** What the file holds so far; empty while it does not exist. */
+    private static String textOf(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException notYet) {
+            return "";
+        }
     }
 
     @Test
