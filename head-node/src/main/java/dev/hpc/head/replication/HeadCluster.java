@@ -7,7 +7,6 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
-import com.hazelcast.spi.merge.LatestUpdateMergePolicy;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -84,11 +83,11 @@ public final class HeadCluster implements AutoCloseable {
         j.getMulticastConfig().setEnabled(false);
         j.getAutoDetectionConfig().setEnabled(false);
         j.getTcpIpConfig().setEnabled(true).setMembers(rc.members()).setConnectionTimeoutSeconds(2);
-        // After a split heals, the side that kept writing (the only active head) must win entry by
-        // entry; Hazelcast's default keeps whichever entry already exists and would drop its updates.
+        // After a split heals, the head of the newer epoch must win entry by entry; Hazelcast's default keeps
+        // whichever entry already exists and would drop its updates.
         MapConfig replicated = new MapConfig("hpc.*").setBackupCount(1).setAsyncBackupCount(0)
                 .setPerEntryStatsEnabled(true)
-                .setMergePolicyConfig(new MergePolicyConfig(LatestUpdateMergePolicy.class.getName(), 1000));
+                .setMergePolicyConfig(new MergePolicyConfig(NewerVersionMergePolicy.class.getName(), 1000));
         c.addMapConfig(replicated);
         try {
             return new HeadCluster(Hazelcast.newHazelcastInstance(c));

@@ -271,9 +271,19 @@ public final class ClusterState {
         return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
     }
 
+    /**
+     * The version a record changed by this head gets: above the last, and with this head's epoch in its high
+     * half, so that whatever a deposed head writes late is older than every write of the head that followed it,
+     * in each head's store (which keeps the higher version) and when a split of the head cluster heals
+     * ({@code NewerVersionMergePolicy}). Within an epoch it counts up by one.
+     */
+    private long nextVersion(long last) {
+        return Math.max(last + 1, epoch << 32);
+    }
+
     /** The record of a node this command changed, at the node's next version. */
     private NodeInfo changedNode(NodeEntry n) {
-        n.version++;
+        n.version = nextVersion(n.version);
         return nodeRecord(n);
     }
 
@@ -320,7 +330,8 @@ public final class ClusterState {
                         spec.array().orElseThrow().indexSet(), spec.userHold()))
                 : List.of(Task.fresh(Task.NO_INDEX, spec.userHold()));
         nextJobNumber++;
-        return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "", 1);
+        return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "",
+                nextVersion(0));
     }
 
     private void indexSubmitKey(JobEntry e) {
@@ -396,7 +407,7 @@ public final class ClusterState {
             throw e;
         }
         for (JobEntry e : changedJobs.drain()) {
-            e.version++;
+            e.version = nextVersion(e.version);
             Job record = e.toRecord();
             out.changed(record);
             out.refreshAnswer(record);

@@ -363,4 +363,28 @@ class ClusterStateTest {
         assertTrue(cleared.changedNodes().get(0).version() > afterOffline,
                 "the new active head's change is newer than the old head's last");
     }
+    /**
+     * Issue 17: a record carries the epoch of the head that wrote it, in the high half of its version, so that a
+     * late write of a deposed head is older than every write of the head that followed it, however many changes
+     * the deposed head made (each store and the maps keep the higher version).
+     */
+    @Test
+    void aVersionCarriesTheEpochOfItsWriterAndEveryWriteOfANewerEpochIsNewer() {
+        Job submitted = submit(aJob(Resources.DEFAULT, true));
+        assertEquals(1, submitted.version() >>> 32, "written at epoch 1");
+
+        ClusterState deposed = new ClusterState("c", 1, 1, 3);
+        deposed.restore(job(1));
+        ClusterState next = new ClusterState("c", 2, 1, 3);
+        next.restore(job(1));
+        long lastOfTheDeposed = 0;
+        for (int i = 0; i < 50; i++) {
+            lastOfTheDeposed = deposed.apply(new Command.Hold(ref("1"), "alice")).changedJobs().get(0).version();
+            deposed.apply(new Command.Release(ref("1"), "alice"));
+        }
+        long firstOfTheNext = next.apply(new Command.Hold(ref("1"), "alice")).changedJobs().get(0).version();
+
+        assertEquals(2, firstOfTheNext >>> 32, "written at epoch 2");
+        assertTrue(firstOfTheNext > lastOfTheDeposed, firstOfTheNext + " after " + lastOfTheDeposed);
+    }
 }
