@@ -36,6 +36,8 @@ import java.util.stream.Collectors;
  */
 final class HeadLink {
     static final String PATH = "/api/v1/workers/link";
+    /** How long a registration may go unanswered before it is offered again on the same link. */
+    static final Duration REGISTRATION_ANSWER_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = Logger.getLogger(HeadLink.class.getName());
 
@@ -71,6 +73,8 @@ final class HeadLink {
     private Duration reconnectDelay;
     private Duration reregisterDelay;
     private Optional<Long> timer = Optional.empty();
+    /** Offers the registration again when the head left the last one unanswered. */
+    private Optional<Long> answerTimer = Optional.empty();
     private int failuresInARow;
 
     HeadLink(Vertx vertx, WebSocketClient client, HeadAddress address, WorkerConfig config, Listener listener) {
@@ -241,6 +245,18 @@ final class HeadLink {
                 .collect(Collectors.toUnmodifiableSet());
         registrationOutstanding = true;
         send(handshake.prove(r));
+        answerTimer.ifPresent(vertx::cancelTimer);
+        answerTimer = Optional.of(vertx.setTimer(REGISTRATION_ANSWER_TIMEOUT.toMillis(), id -> {
+            answerTimer = Optional.empty();
+            if (registrationOutstanding && isOpen()) {
+                // A head answers every registration, with a welcome or a refusal; one that said nothing (a
+                // registration dropped by a head stepping down or taking over) would leave this worker unknown
+                // to it for good, its results never acknowledged.
+                LOG.warning(() -> "head " + headName() + " has not answered the registration in "
+                        + REGISTRATION_ANSWER_TIMEOUT.toSeconds() + " s: offering it again");
+                register();
+            }
+        }));
     }
 
     private void onText(String text) {

@@ -215,6 +215,27 @@ class WorkerLinkTest {
     }
 
     /**
+     * ChaosIT seed 10330642155178245: a head that leaves a registration unanswered (it dropped it while stepping
+     * down or taking over) must not leave the worker unknown to it for good: the registration is offered again.
+     */
+    @Test
+    void aRegistrationTheHeadLeavesUnansweredIsOfferedAgain() {
+        FakeHead silent = new FakeHead(r -> Optional.empty());
+        heads.add(silent);
+        startWorker(silent);
+        long first = System.nanoTime();
+        silent.next(Register.class);
+        silent.answerRegistrationsWith(r -> Optional.<FromHead>of(new Welcome(3, "head-a", FakeHead.heartbeat())));
+
+        Register again = silent.next(Register.class);
+
+        assertEquals("node1", again.node());
+        assertTrue(System.nanoTime() - first >= HeadLink.REGISTRATION_ANSWER_TIMEOUT.toNanos(),
+                "offered again only once the head had time to answer");
+        assertEquals(1, silent.connections(), "on the same link");
+    }
+
+    /**
      * Regression (issue 17, found by {@code hpc bench chaos} cutting the active head from its workers): when the
      * cut healed, the heartbeats it had held reached the head at once, the head refused each (it had marked the
      * worker down) and then each next heartbeat. Every refusal put the pending registration off again, by more
