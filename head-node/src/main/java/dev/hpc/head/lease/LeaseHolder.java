@@ -11,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -141,7 +142,20 @@ public final class LeaseHolder implements AutoCloseable {
                             : Optional.<LeaseVoter.Answer>empty()))
                     .recover(e -> Future.succeededFuture(Optional.empty())));
         }
+        // Answers are taken as they come, and the round ends once its outcome is known: a frozen voter (a head's
+        // own voter in a frozen head) would otherwise hold every round for the whole timeout, the takeover of
+        // a frozen head twice (issue 17).
+        java.util.concurrent.BlockingQueue<Map.Entry<Integer, Optional<LeaseVoter.Answer>>> answers =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        for (int i = 0; i < asks.size(); i++) {
+            int voter = i;
+            asks.get(i).onComplete(ar -> answers.add(Map.entry(voter,
+                    ar.succeeded() ? ar.result() : Optional.<LeaseVoter.Answer>empty())));
+        }
+        int majority = voters.size() / 2 + 1;
         int granted = 0;
+        int notGranted = 0;
+        boolean[] answered = new boolean[voters.size()];
         // only what other heads were promised: counting this head's own grants would make every retry ask a
         // newer epoch, and its own voter write a new promise each second while another head leads
         long highest = 0;
@@ -150,18 +164,23 @@ public final class LeaseHolder implements AutoCloseable {
         boolean lastActiveSole = false;
         long lastSoleAt = -1;
         List<String> refusals = new ArrayList<>();
-        for (int i = 0; i < asks.size(); i++) {
-            Optional<LeaseVoter.Answer> a;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 100);
+        while (granted < majority && voters.size() - notGranted >= majority) {
+            Map.Entry<Integer, Optional<LeaseVoter.Answer>> next;
             try {
-                a = asks.get(i).toCompletionStage().toCompletableFuture().get(timeoutMillis + 100,
-                        TimeUnit.MILLISECONDS);
+                next = answers.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                a = Optional.empty();
-            } catch (Exception e) {
-                a = Optional.empty();
+                next = null;
             }
+            if (next == null) {
+                break;
+            }
+            int i = next.getKey();
+            answered[i] = true;
+            Optional<LeaseVoter.Answer> a = next.getValue();
             if (a.isEmpty()) {
+                notGranted++;
                 refusals.add(voters.get(i).getAuthority() + ": no answer");
                 continue;
             }
@@ -178,9 +197,17 @@ public final class LeaseHolder implements AutoCloseable {
             if (a.get().granted() && a.get().epoch() == askedEpoch) {
                 granted++;
             } else {
+                notGranted++;
                 refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
                         + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
                         + a.get().remainingMillis() + " ms more");
+            }
+        }
+        if (granted < majority) {
+            for (int i = 0; i < voters.size(); i++) {
+                if (!answered[i]) {
+                    refusals.add(voters.get(i).getAuthority() + ": no answer");
+                }
             }
         }
         Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,

@@ -84,9 +84,29 @@ class LeaseHolderTest {
         servers.get(2).close().await();
         LeaseHolder alone = head("head2", addresses, SECRET);
         LeaseHolder.Round round = alone.ask(1);
-        assertEquals(1, round.granted());
+        // the round may end before the one voter's grant arrives: two silent voters already decide it
+        assertTrue(round.granted() <= 1, round.toString());
         assertFalse(round.majority(), "one of three is no majority: silence is not consent");
         assertFalse(alone.holds());
+    }
+
+    /**
+     * Issue 17: a voter that takes requests and never answers (the voter of a frozen head) held every round for
+     * its whole timeout, twice in the takeover of a frozen head. A round ends once a majority has granted.
+     */
+    @Test
+    void aRoundThatAMajorityGrantedDoesNotWaitForAFrozenVoter() {
+        List<io.vertx.core.http.HttpServerRequest> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer frozen = vertx.createHttpServer().requestHandler(held::add).listen(0, "127.0.0.1").await();
+        servers.add(frozen);
+        LeaseHolder head = head("head2", List.of("127.0.0.1:" + frozen.actualPort(), addresses.get(0),
+                addresses.get(1)), SECRET);
+
+        LeaseHolder.Round round = head.ask(1);
+
+        assertTrue(round.majority(), round.toString());
+        assertEquals(List.of(), round.refusals(), "the frozen voter was not waited for until it counted as silent");
+        assertEquals(1, held.size(), "the frozen voter was asked");
     }
 
     @Test
@@ -96,7 +116,9 @@ class LeaseHolderTest {
                 29, 30, 31, 32}))), serve("fake2", Optional.empty()), addresses.get(0));
         LeaseHolder head = head("head1", impostors, SECRET);
         LeaseHolder.Round round = head.ask(1);
-        assertEquals(1, round.granted(), "only the real voter's grant counts: " + round.refusals());
+        // two voters that cannot prove the secret decide the round: no majority, whatever the real one says
+        assertFalse(round.majority(), "only the real voter's grant counts: " + round.refusals());
+        assertTrue(round.granted() <= 1, round.toString());
         assertFalse(head.holds());
     }
 
