@@ -84,6 +84,46 @@ class HeadClientTest {
         }
     }
 
+    /**
+     * Issue 17: after a round in which the head it preferred took the request and said nothing (frozen) and the
+     * other answered 503 (taking over), the client waited on the frozen head again, twice as long, before it
+     * asked the head that had taken over by then. The silent head now goes last.
+     */
+    @Test
+    void aHeadThatLeftARequestUnansweredIsAskedLastInTheNextRound() throws Exception {
+        Job job = aQueuedJob(7, "x");
+        AtomicInteger frozenConnections = new AtomicInteger();
+        List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        try (ServerSocket frozen = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             FakeHead takingOver = new FakeHead(r -> calls.incrementAndGet() == 1
+                     ? FakeHead.Reply.error(503, "UNAVAILABLE", "taking over") : FakeHead.Reply.job(job))) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(frozen.accept()); // reads nothing, answers nothing
+                        frozenConnections.incrementAndGet();
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            HeadClient client = new HeadClient(List.of("127.0.0.1:" + frozen.getLocalPort(), takingOver.address()),
+                    ALICE, HeadClient.Settings.defaults().withMaxWait(Duration.ofMinutes(1))
+                            .withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+
+            assertEquals(job.id(), client.job("7").id());
+            assertEquals(1, frozenConnections.get(), "the frozen head was asked once, not again before the other");
+            assertEquals(2, takingOver.requests.size());
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
     @Test
     void unavailableHeadIsSkippedForTheNextOne() throws Exception {
         Job job = aQueuedJob(7, "x");

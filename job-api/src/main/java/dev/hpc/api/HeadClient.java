@@ -570,11 +570,19 @@ public final class HeadClient {
         int redirects = 0;
         Duration tryTimeout = resendable && targets.size() > 1 && FIRST_TRY.compareTo(settings.requestTimeout()) < 0
                 ? FIRST_TRY : settings.requestTimeout();
+        // heads that took a request and did not answer in time (a frozen head accepts connections) are tried
+        // last in the next rounds: the others answered, and one of them may lead by now (issue 17)
+        java.util.Set<Integer> silent = new java.util.HashSet<>();
         while (true) {
             int first = jumpTo >= 0 ? jumpTo : preferred;
             jumpTo = -1;
-            for (int i = 0; i < targets.size() && jumpTo < 0; i++) {
-                int idx = (first + i) % targets.size();
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                order.add((first + i) % targets.size());
+            }
+            order.sort(java.util.Comparator.comparing(silent::contains));
+            for (int k = 0; k < order.size() && jumpTo < 0; k++) {
+                int idx = order.get(k);
                 HttpResponse<String> response;
                 try {
                     response = http.send(request(targets.get(idx), method, path, body, headers, tryTimeout),
@@ -589,6 +597,7 @@ public final class HeadClient {
                         throw maybeApplied(names.get(idx), "did not answer within " + seconds(settings.requestTimeout()));
                     }
                     failures.put(names.get(idx), "no answer within " + seconds(tryTimeout));
+                    silent.add(idx);
                     continue;
                 } catch (IOException e) {
                     if (!resendable) {
@@ -600,6 +609,7 @@ public final class HeadClient {
                     Thread.currentThread().interrupt();
                     throw new HpcException("interrupted while waiting for the head at " + names.get(idx));
                 }
+                silent.remove(idx);
                 int status = response.statusCode();
                 if (status == 503) {
                     HpcApiException unavailable = apiError(status, response.body());
