@@ -17,6 +17,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -229,6 +230,12 @@ public final class HttpEdge {
                     + "HTTP/1.1 (or HTTP/1.0)");
             return;
         }
+        String framing = badFraming(request);
+        if (!framing.isEmpty()) {
+            // the length of the body is unknown, so what follows could be read as a request of its own
+            refuse(request, 400, "BAD_REQUEST", framing);
+            return;
+        }
         String badEscape = badEscape(request.path());
         if (!badEscape.isEmpty()) {
             refuse(request, 400, "BAD_REQUEST", "the path has " + badEscape + ": write '%' as %25, and every "
@@ -243,6 +250,29 @@ public final class HttpEdge {
             return;
         }
         ctx.next();
+    }
+
+    /**
+     * What is wrong with how a request says where its body ends, as RFC 9112 (6.1, 6.3) requires a server to
+     * refuse: a transfer coding whose last one is not {@code chunked}, or one beside a {@code Content-Length};
+     * empty when nothing is.
+     */
+    private static String badFraming(HttpServerRequest request) {
+        List<String> codings = request.headers().getAll("Transfer-Encoding");
+        if (codings.isEmpty()) {
+            return "";
+        }
+        String[] all = String.join(",", codings).split(",");
+        String last = all[all.length - 1].strip();
+        if (!last.equalsIgnoreCase("chunked")) {
+            return "the request's Transfer-Encoding '" + printable(shortened(String.join(",", codings)))
+                    + "' does not end with chunked, so its body's length cannot be known: send chunked last, or a "
+                    + "Content-Length instead";
+        }
+        if (request.headers().contains("Content-Length")) {
+            return "the request has both Transfer-Encoding and Content-Length: send one of them";
+        }
+        return "";
     }
 
     /** The first bad {@code %} escape of a raw path, described; empty when there is none. */
