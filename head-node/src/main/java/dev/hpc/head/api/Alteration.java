@@ -126,6 +126,6 @@ final class Alteration {
                 queue ? parsed.queue() : current.queue(), r, current.array(), current.dependencies(),
                 current.userHold(), priority ? parsed.priority() : current.priority(), current.rerunnable(),
                 current.stdoutPath(), current.stderrPath(), current.join(), current.mailPoints(), current.mailUsers(),
-                current.account(), current.notBefore(), current.submitKey());
+                current.account(), current.notBefore(), current.submitKey(), current.recorded());
     }
 }
