@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * <p>{@code recorded} holds the directives a submission gave that this cluster keeps and shows but does
  * not apply (issue 18: {@code -P}, {@code -W group_list}, {@code -l vmem}, {@code --qos}, ...), keyed by
  * the attribute name {@code qstat -f} shows them under ({@code project}, {@code Resource_List.vmem},
- * {@code sbatch.qos}), in name order. Two keys also steer the head: {@link #SLURM_OUTPUT} and
+ * {@code sbatch.qos}), in name order. {@link #SCRIPT_ARGUMENTS} is applied: the worker passes them
+ * to the script. Two keys also steer the head: {@link #SLURM_OUTPUT} and
  * {@link #SLURM_ERROR} say the output paths were written by {@code #SBATCH} and hold Slurm's
  * {@code %} patterns ({@link SlurmPatterns}).
  */
@@ -54,6 +55,8 @@ public record JobSpec(
     public static final int MAX_PRIORITY = 1023;
     /** The longest idempotency key a client may send. */
     public static final int MAX_SUBMIT_KEY = 128;
+    /** qsub {@code -F}: the script's arguments as written, shown as Torque's {@code job_arguments}. */
+    public static final String SCRIPT_ARGUMENTS = "job_arguments";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */
@@ -94,6 +97,12 @@ public record JobSpec(
             throw new InvalidRequestException("priority must be between " + MIN_PRIORITY + " and " + MAX_PRIORITY
                     + ", got " + priority);
         }
+    }
+
+    /** The script's arguments (qsub {@code -F "ARGS"}), split as a shell splits them; none without {@code -F}. */
+    public List<String> scriptArguments() {
+        String written = recorded.get(SCRIPT_ARGUMENTS);
+        return written == null ? List.of() : ShellWords.split(written);
     }
 
     public boolean isArray() {

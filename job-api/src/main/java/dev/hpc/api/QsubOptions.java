@@ -11,9 +11,9 @@ import java.util.TreeMap;
  * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
  * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
  *
- * <p>Recorded and shown by {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}),
- * {@code -W group_list}, {@code -W umask}, {@code -W sandbox}, {@code -F} ({@code job_arguments}),
- * {@code -k} ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means
+ * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
+ * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
+ * {@code -W umask}, {@code -W sandbox}, {@code -k} ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means
  * something to an interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
  * reads it from the command line before the script, so here it is only checked.
  */
@@ -66,7 +66,7 @@ final class QsubOptions {
             case "W" -> attributes(value, draft);
             case "P" -> draft.record("project", project(value));
             case "C" -> directivePrefix(value);
-            case "F" -> draft.record("job_arguments", value);
+            case "F" -> draft.record(JobSpec.SCRIPT_ARGUMENTS, scriptArguments(value));
             case "k" -> draft.record("Keep_Files", keepFiles(value));
             case "c" -> draft.record("Checkpoint", nonEmpty(value, "-c", "-c n"));
             case "x" -> draft.record("interactive_script", "True");
@@ -134,6 +134,12 @@ final class QsubOptions {
         if (value.isEmpty() || !value.chars().allMatch(c -> "eodn".indexOf(c) >= 0)) {
             throw new InvalidRequestException("-k takes n, e, o, eo, oe or d, got '" + value + "'");
         }
+        return value;
+    }
+
+    /** {@code -F "ARGS"}: checked now (quotes must close), split by the worker's shell rules when the job starts. */
+    private static String scriptArguments(String value) {
+        ShellWords.split(value);
         return value;
     }
 

@@ -139,6 +139,28 @@ class SiteDirectivesTest {
         }
 
         @Test
+        void scriptArgumentsAreSplitAsAShellSplitsThem() {
+            JobSpec spec = withDirectives("#PBS -F \"input.dat 'two words' 3\"");
+            assertEquals("input.dat 'two words' 3", spec.recorded().get(JobSpec.SCRIPT_ARGUMENTS));
+            assertEquals(List.of("input.dat", "two words", "3"), spec.scriptArguments());
+            assertEquals(List.of(), withDirectives("#PBS -N none").scriptArguments());
+        }
+
+        @Test
+        void scriptArgumentsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
+            WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
+                    "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
+                    0, Duration.ZERO, List.of("a", "b c"));
+            WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
+                    new WireMessage.Launch(3, order)));
+            assertEquals(order, back.order());
+            String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
+                    "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
+                    0, Duration.ZERO)));
+            assertFalse(plain.contains("arguments"), plain);
+        }
+
+        @Test
         void dependWithOtherAttributesInOneW() {
             JobSpec spec = withOptions("-W", "depend=afterok:1:2,group_list=g");
             assertEquals(List.of(1L, 2L), spec.dependencies().get(0).jobNumbers());

@@ -659,7 +659,7 @@ public final class ClusterState {
                 s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(),
                 taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
-                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime());
+                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments());
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */

@@ -21,10 +21,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 18: {@code #SBATCH -o/-e} paths with Slurm's {@code %} patterns are expanded, the job's part
- * when the head accepts it and the task's part when it starts; PBS paths keep their {@code %} as written.
+ * Issue 18, what the head applies of a script's directives when it accepts and starts the job:
+ * {@code #SBATCH -o/-e} paths with Slurm's {@code %} patterns are expanded, the job's part when the
+ * head accepts it and the task's part when it starts (PBS paths keep their {@code %} as written), and
+ * qsub {@code -F} arguments go to the worker with the launch.
  */
-class SlurmOutputPatternsTest {
+class SiteDirectivesLaunchTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
     private ClusterState state;
 
@@ -75,6 +77,12 @@ class SlurmOutputPatternsTest {
                 orders.stream().map(LaunchOrder::stdoutPath).toList());
         assertEquals(List.of("/home/alice/1.err-1", "/home/alice/1.err-2"),
                 orders.stream().map(LaunchOrder::stderrPath).toList(), "without %a each task still gets its own file");
+    }
+
+    @Test
+    void scriptArgumentsGoWithTheLaunch() {
+        submit(aJob("", "", Map.of(JobSpec.SCRIPT_ARGUMENTS, "in.dat 'two words'"), Optional.empty()));
+        assertEquals(List.of("in.dat", "two words"), started().get(0).arguments());
     }
 
     @Test
