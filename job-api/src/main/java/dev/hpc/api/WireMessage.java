@@ -283,5 +283,12 @@ public sealed interface WireMessage {
                     environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
                     walltime, List.of());
         }
+
+        /** The same order with other variables; every other field is kept, the script's arguments too. */
+        public LaunchOrder withEnvironment(Map<String, String> env) {
+            return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
+                    submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
+                    memoryPerNode, walltime, arguments);
+        }
     }
 }

@@ -158,6 +158,9 @@ class SiteDirectivesTest {
                     "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
                     0, Duration.ZERO)));
             assertFalse(plain.contains("arguments"), plain);
+            WireMessage.LaunchOrder withToken = order.withEnvironment(Map.of("TOKEN", "t"));
+            assertEquals(List.of("a", "b c"), withToken.arguments(), "the spawn relay's copy keeps the arguments");
+            assertEquals(Map.of("TOKEN", "t"), withToken.environment());
         }
 
         @Test
