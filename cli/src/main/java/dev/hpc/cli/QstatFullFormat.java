@@ -69,6 +69,12 @@ public final class QstatFullFormat {
         if (r.hasWalltime()) {
             a.add(new Attribute("Resource_List.walltime", PbsText.hhmmss(r.walltime())));
         }
+        // recorded, not applied (issue 18): shown where Torque and OpenPBS show them, resources with resources
+        spec.recorded().forEach((name, value) -> {
+            if (name.startsWith("Resource_List.")) {
+                a.add(new Attribute(name, value));
+            }
+        });
         // another user's job comes without its paths (docs/security.md): they are left out, not made up
         boolean pathsShown = !spec.submitDir().isEmpty();
         if (pathsShown) {
@@ -108,6 +114,11 @@ public final class QstatFullFormat {
         if (!spec.account().isEmpty()) {
             a.add(new Attribute("Account_Name", spec.account()));
         }
+        spec.recorded().forEach((name, value) -> {
+            if (!name.startsWith("Resource_List.")) {
+                a.add(new Attribute(name, value));
+            }
+        });
         if (v.state().isTerminal() && v.everStarted()) {
             // Torque's name and PBS Pro's: scripts written for either find theirs
             a.add(new Attribute("exit_status", v.exitStatus()));
@@ -294,8 +305,9 @@ public final class QstatFullFormat {
      * {@code pbs_server} and, when there are jobs, {@code Jobs} by id, each with the attributes of
      * {@link #attributes} (the same as the text form). As OpenPBS does, dotted attributes become
      * nested objects ({@code "Resource_List": {"ncpus": 1}}), {@code Variable_List} an object, and
-     * every value is typed from its text ({@link PbsJson#typed}), except the job's name, account and
-     * project, which stay strings whatever they look like.
+     * every value is typed from its text ({@link PbsJson#typed}), except the job's name, account,
+     * project, group list, umask (its leading 0 matters) and arguments, which stay strings whatever they
+     * look like.
      */
     public static Map<String, Object> json(List<JobView> views, String server, boolean history, Instant now,
                                            ZoneId zone) {
@@ -315,7 +327,7 @@ public final class QstatFullFormat {
 
     /** OpenPBS's attributes that are strings in its JSON even when their text reads as a number. */
     private static final java.util.Set<String> ALWAYS_STRINGS = java.util.Set.of("Job_Name", "project",
-            "Account_Name");
+            "Account_Name", "group_list", "umask", "job_arguments");
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> jsonAttributes(List<Attribute> attributes) {

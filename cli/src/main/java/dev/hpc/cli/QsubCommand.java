@@ -33,7 +33,8 @@ import picocli.CommandLine.Unmatched;
         description = {"Submit a batch job script; prints the job id.",
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
                         + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=... -h -p PRIORITY -r y|n "
-                        + "-m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I.",
+                        + "-m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
+                        + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x.",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
                 "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
         parameterListHeading = "", footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})

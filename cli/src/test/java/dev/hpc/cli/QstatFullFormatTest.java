@@ -270,4 +270,43 @@ class QstatFullFormatTest {
         assertEquals("Tue Nov  3 00:14:32 2026", PbsText.ctime(Instant.parse("2026-11-03T00:14:32Z"), UTC));
         assertEquals("100:00:00", PbsText.hhmmss(Duration.ofHours(100)));
     }
+
+    /**
+     * Issue 18: what a script asked for and this cluster records rather than applies is shown under the
+     * names Torque and OpenPBS use, resources with the resources and the rest after Account_Name.
+     */
+    @Test
+    void recordedDirectivesAreShownUnderTheirPbsNames() {
+        String script = """
+                #!/bin/bash
+                #PBS -N recorded
+                #PBS -P climate
+                #PBS -l procs=4,vmem=8g,cput=10:00:60
+                #PBS -W group_list=hpcusers,umask=022
+                #SBATCH --qos=debug
+                hostname
+                """;
+        dev.hpc.api.JobSpec spec = dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest(script, List.of(),
+                "alice", "login1", "/home/alice/run", Map.of()), dev.hpc.api.SubmitDefaults.STANDARD);
+        Job job = TestJobs.job(3, spec, JobState.QUEUED, List.of(Task.fresh(Task.NO_INDEX, false)));
+
+        String text = QstatFullFormat.text(List.of(JobView.whole(job)), true, false, NOW, UTC);
+
+        assertTrue(text.contains("""
+                    Resource_List.nodes = 1:ppn=4
+                    Resource_List.ncpus = 4
+                    Resource_List.cput = 10:01:00
+                    Resource_List.procs = 4
+                    Resource_List.vmem = 8gb
+                """), text);
+        for (String line : List.of("    project = climate\n", "    group_list = hpcusers\n", "    umask = 022\n",
+                "    sbatch.qos = debug\n")) {
+            assertTrue(text.contains(line), line + " in\n" + text);
+        }
+        JsonFields j = Json.readObject(PbsJson.print(QstatFullFormat.json(List.of(JobView.whole(job)), "cluster",
+                false, NOW, UTC))).object("Jobs").object("3.cluster");
+        assertEquals("8gb", j.object("Resource_List").string("vmem"));
+        assertEquals("022", j.string("umask"), "a umask keeps its leading zero");
+        assertEquals("climate", j.string("project"));
+    }
 }

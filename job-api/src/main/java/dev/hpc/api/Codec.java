@@ -95,6 +95,10 @@ public final class Codec {
         if (!s.submitKey().isEmpty()) {
             m.put("submitKey", s.submitKey());
         }
+        // left out when empty, so that a body stays what it was before issue 18 for a job that recorded nothing
+        if (!s.recorded().isEmpty()) {
+            m.put("recorded", new LinkedHashMap<>(s.recorded()));
+        }
         return m;
     }
 
@@ -115,7 +119,8 @@ public final class Codec {
                 f.intValue("priority", 0), f.bool("rerunnable", true), f.string("stdoutPath", ""),
                 f.string("stderrPath", ""), f.has("join") ? f.enumValue("join", JoinMode.class) : JoinMode.NONE,
                 f.string("mailPoints", ""), f.strings("mailUsers"), f.string("account", ""),
-                f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH, f.string("submitKey", ""));
+                f.has("notBefore") ? instant(f, "notBefore") : Instant.EPOCH, f.string("submitKey", ""),
+                f.stringMap("recorded"));
     }
 
     /**

@@ -10,7 +10,8 @@ import java.util.List;
  * <p>Directives are read as PBS reads them: from the top, past the {@code #!} line, blank lines and
  * other comments; the first line that is none of these (a command) ends them, and directives below
  * it are plain comments. A directive is {@code #PBS} or {@code #SBATCH}, possibly indented, followed
- * by a blank and options split into words like a shell would.
+ * by a blank and options split into words like a shell would. qsub's {@code -C} puts another prefix in
+ * the place of {@code #PBS}; an empty one reads no PBS directives at all.
  */
 final class JobScripts {
 
@@ -54,6 +55,10 @@ final class JobScripts {
     }
 
     static List<Directive> directives(String script) {
+        return directives(script, Dialect.PBS.prefix);
+    }
+
+    static List<Directive> directives(String script, String pbsPrefix) {
         List<Directive> directives = new ArrayList<>();
         String[] lines = script.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
@@ -66,9 +71,10 @@ final class JobScripts {
                 break;
             }
             for (Dialect dialect : Dialect.values()) {
-                if (isDirective(text, dialect)) {
+                String prefix = dialect == Dialect.PBS ? pbsPrefix : dialect.prefix;
+                if (!prefix.isEmpty() && isDirective(text, prefix)) {
                     int number = i + 1;
-                    List<String> words = split(text.substring(dialect.prefix.length()), number);
+                    List<String> words = split(text.substring(prefix.length()), number);
                     if (!words.isEmpty()) {
                         directives.add(new Directive(number, dialect, words));
                     }
@@ -78,9 +84,9 @@ final class JobScripts {
         return directives;
     }
 
-    private static boolean isDirective(String text, Dialect dialect) {
-        return text.startsWith(dialect.prefix) && (text.length() == dialect.prefix.length()
-                || Character.isWhitespace(text.charAt(dialect.prefix.length())));
+    private static boolean isDirective(String text, String prefix) {
+        return text.startsWith(prefix) && (text.length() == prefix.length()
+                || Character.isWhitespace(text.charAt(prefix.length())));
     }
 
     private static List<String> split(String options, int line) {

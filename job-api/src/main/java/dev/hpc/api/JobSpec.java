@@ -17,6 +17,14 @@ import java.util.TreeMap;
  * {@code notBefore} is {@link Instant#EPOCH} unless {@code -a} deferred the start. {@code submitKey} is the
  * client's idempotency key of the submission ("" when it sent none): a retry with the same key from the same
  * owner is answered with this job instead of making a second one.
+ *
+ * <p>{@code recorded} holds the directives a submission gave that this cluster keeps and shows but does
+ * not apply (issue 18: {@code -P}, {@code -W group_list}, {@code -l vmem}, {@code --qos}, ...), keyed by
+ * the attribute name {@code qstat -f} shows them under ({@code project}, {@code Resource_List.vmem},
+ * {@code sbatch.qos}), in name order. {@link #SCRIPT_ARGUMENTS} is applied: the worker passes them
+ * to the script. Two keys also steer the head: {@link #SLURM_OUTPUT} and
+ * {@link #SLURM_ERROR} say the output paths were written by {@code #SBATCH} and hold Slurm's
+ * {@code %} patterns ({@link SlurmPatterns}).
  */
 public record JobSpec(
         String name,
@@ -40,12 +48,19 @@ public record JobSpec(
         List<String> mailUsers,
         String account,
         Instant notBefore,
-        String submitKey) {
+        String submitKey,
+        Map<String, String> recorded) {
 
     public static final int MIN_PRIORITY = -1024;
     public static final int MAX_PRIORITY = 1023;
     /** The longest idempotency key a client may send. */
     public static final int MAX_SUBMIT_KEY = 128;
+    /** qsub {@code -F}: the script's arguments as written, shown as Torque's {@code job_arguments}. */
+    public static final String SCRIPT_ARGUMENTS = "job_arguments";
+    /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
+    public static final String SLURM_OUTPUT = "sbatch.output";
+    /** The {@code #SBATCH -e} path as written. */
+    public static final String SLURM_ERROR = "sbatch.error";
 
     /** A submission without an idempotency key. */
     public JobSpec(String name, String owner, String submitHost, String script, String submitDir, String workDir,
@@ -58,10 +73,22 @@ public record JobSpec(
                 "");
     }
 
+    /** A submission that recorded no directive beyond those applied. */
+    public JobSpec(String name, String owner, String submitHost, String script, String submitDir, String workDir,
+                   Map<String, String> environment, String queue, Resources resources, Optional<ArraySpec> array,
+                   List<Dependency> dependencies, boolean userHold, int priority, boolean rerunnable,
+                   String stdoutPath, String stderrPath, JoinMode join, String mailPoints, List<String> mailUsers,
+                   String account, Instant notBefore, String submitKey) {
+        this(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array, dependencies,
+                userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers, account, notBefore,
+                submitKey, Map.of());
+    }
+
     public JobSpec {
         environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
         dependencies = List.copyOf(dependencies);
         mailUsers = List.copyOf(mailUsers);
+        recorded = java.util.Collections.unmodifiableMap(new TreeMap<>(recorded));
         if (submitKey.length() > MAX_SUBMIT_KEY || !submitKey.chars().allMatch(c -> c > ' ' && c < 127)) {
             throw new InvalidRequestException("the idempotency key must be at most " + MAX_SUBMIT_KEY
                     + " printable ASCII characters without spaces (a UUID is fine)");
@@ -72,6 +99,12 @@ public record JobSpec(
         }
     }
 
+    /** The script's arguments (qsub {@code -F "ARGS"}), split as a shell splits them; none without {@code -F}. */
+    public List<String> scriptArguments() {
+        String written = recorded.get(SCRIPT_ARGUMENTS);
+        return written == null ? List.of() : ShellWords.split(written);
+    }
+
     public boolean isArray() {
         return array.isPresent();
     }
@@ -79,24 +112,24 @@ public record JobSpec(
     public JobSpec withOutputPaths(String stdout, String stderr) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array,
                 dependencies, userHold, priority, rerunnable, stdout, stderr, join, mailPoints, mailUsers, account,
-                notBefore, submitKey);
+                notBefore, submitKey, recorded);
     }
 
     public JobSpec withQueue(String q) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, q, resources, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
-                account, notBefore, submitKey);
+                account, notBefore, submitKey, recorded);
     }
 
     public JobSpec withSubmitKey(String key) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, resources, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
-                account, notBefore, key);
+                account, notBefore, key, recorded);
     }
 
     public JobSpec withResources(Resources r) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, r, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,
-                account, notBefore, submitKey);
+                account, notBefore, submitKey, recorded);
     }
 }

@@ -14,12 +14,20 @@ import java.util.TreeSet;
  * @param shortOptions for each short letter, its canonical name and whether it takes a value
  * @param longOptions  for each long name, whether it takes a value
  * @param program      {@code qsub} or {@code #SBATCH}, for messages
+ * @param optionalValue long names without a value that may still be given one with {@code =}, as
+ *                      {@code --exclusive} and {@code --exclusive=user}
  */
-record OptionWords(Map<Character, Spec> shortOptions, Map<String, Boolean> longOptions, String program) {
+record OptionWords(Map<Character, Spec> shortOptions, Map<String, Boolean> longOptions, String program,
+                   Set<String> optionalValue) {
 
     OptionWords {
         shortOptions = Map.copyOf(shortOptions);
         longOptions = Map.copyOf(longOptions);
+        optionalValue = Set.copyOf(optionalValue);
+    }
+
+    OptionWords(Map<Character, Spec> shortOptions, Map<String, Boolean> longOptions, String program) {
+        this(shortOptions, longOptions, program, Set.of());
     }
 
     /**
@@ -59,6 +67,10 @@ record OptionWords(Map<Character, Spec> shortOptions, Map<String, Boolean> longO
                     + supported());
         }
         if (!takesValue) {
+            if (eq >= 0 && optionalValue.contains(name)) {
+                options.add(new Option(name, written, word.substring(eq + 1)));
+                return next;
+            }
             if (eq >= 0) {
                 throw origin.error(written, written + " takes no value");
             }

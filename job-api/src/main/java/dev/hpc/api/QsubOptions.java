@@ -10,6 +10,12 @@ import java.util.TreeMap;
  *
  * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
  * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
+ *
+ * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
+ * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
+ * {@code -W umask}, {@code -W sandbox}, {@code -k} ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means
+ * something to an interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
+ * reads it from the command line before the script, so here it is only checked.
  */
 final class QsubOptions {
 
@@ -20,10 +26,10 @@ final class QsubOptions {
 
     private static Map<Character, OptionWords.Spec> shortOptions() {
         Map<Character, OptionWords.Spec> options = new TreeMap<>();
-        for (char c : "AadeJjlMmNopqrStvWw".toCharArray()) {
+        for (char c : "AaCcdeFJjklMmNoPpqrStvWw".toCharArray()) {
             options.put(c, new OptionWords.Spec(String.valueOf(c), true));
         }
-        for (char c : "hIV".toCharArray()) {
+        for (char c : "hIVx".toCharArray()) {
             options.put(c, new OptionWords.Spec(String.valueOf(c), false));
         }
         return options;
@@ -32,7 +38,7 @@ final class QsubOptions {
     static void apply(List<String> words, Origin origin, SubmitContext context, SubmitDraft draft) {
         for (OptionWords.Option option : WORDS.read(words, origin)) {
             if (option.name().equals("l")) {
-                ResourceLists.apply(option.value(), origin, draft.resources());
+                ResourceLists.apply(option.value(), origin, draft);
             } else {
                 origin.within(option.written(), () -> apply(option, context, draft));
             }
@@ -44,14 +50,26 @@ final class QsubOptions {
         switch (option.name()) {
             case "N" -> draft.name(OptionValues.jobName(value));
             case "q" -> draft.queue(OptionValues.queue(value));
-            case "o" -> draft.stdoutPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
-            case "e" -> draft.stderrPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
+            case "o" -> {
+                draft.stdoutPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
+                draft.forget(JobSpec.SLURM_OUTPUT);
+            }
+            case "e" -> {
+                draft.stderrPath(context.absolutePath(OptionValues.pathWithoutHost(value)));
+                draft.forget(JobSpec.SLURM_ERROR);
+            }
             case "j" -> draft.join(OptionValues.join(value));
             case "V" -> draft.exportAll();
             case "v" -> draft.variables(OptionValues.variables(value, context::variable));
             case "t" -> draft.array(ArrayRanges.parseList(value));
             case "J" -> draft.array(ArrayRanges.parseRange(value));
             case "W" -> attributes(value, draft);
+            case "P" -> draft.record("project", project(value));
+            case "C" -> directivePrefix(value);
+            case "F" -> draft.record(JobSpec.SCRIPT_ARGUMENTS, scriptArguments(value));
+            case "k" -> draft.record("Keep_Files", keepFiles(value));
+            case "c" -> draft.record("Checkpoint", nonEmpty(value, "-c", "-c n"));
+            case "x" -> draft.record("interactive_script", "True");
             case "h" -> draft.userHold();
             case "p" -> draft.priority(OptionValues.priority(value));
             case "r" -> draft.rerunnable(OptionValues.yesNo(value, "rerunnable"));
@@ -87,11 +105,63 @@ final class QsubOptions {
             }
         }
         for (String[] attribute : attributes) {
-            if (!attribute[0].equals("depend")) {
-                throw new InvalidRequestException("-W " + attribute[0] + " is not supported; the only -W attribute "
-                        + "is depend=");
+            String value = attribute[1];
+            switch (attribute[0]) {
+                case "depend" -> draft.dependencies(DependencyLists.parse(value));
+                case "group_list" -> draft.record("group_list", nonEmpty(value, "-W group_list", "group_list=proj"));
+                case "umask" -> draft.record("umask", umask(value));
+                case "sandbox" -> draft.record("sandbox", nonEmpty(value, "-W sandbox", "sandbox=PRIVATE"));
+                default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; -W takes "
+                        + "depend=, group_list=, umask= and sandbox=");
             }
-            draft.dependencies(DependencyLists.parse(attribute[1]));
         }
+    }
+
+    /**
+     * The prefix of directives, {@code -C}: the script is read with it instead of {@code #PBS}, and an
+     * empty one means "no directives"; it has to start with {@code #} and hold no blanks.
+     */
+    static String directivePrefix(String value) {
+        if (!value.isEmpty() && (!value.startsWith("#") || value.chars().anyMatch(Character::isWhitespace))) {
+            throw new InvalidRequestException("the directive prefix must start with '#' and hold no blanks, e.g. "
+                    + "-C '#MYPBS', or be empty to read no directives; got '" + value + "'");
+        }
+        return value;
+    }
+
+    /** {@code -k}: which output files stay on the execution host; n, e, o, eo, oe, and OpenPBS's d. */
+    private static String keepFiles(String value) {
+        if (value.isEmpty() || !value.chars().allMatch(c -> "eodn".indexOf(c) >= 0)) {
+            throw new InvalidRequestException("-k takes n, e, o, eo, oe or d, got '" + value + "'");
+        }
+        return value;
+    }
+
+    /** {@code -F "ARGS"}: checked now (quotes must close), split by the worker's shell rules when the job starts. */
+    private static String scriptArguments(String value) {
+        ShellWords.split(value);
+        return value;
+    }
+
+    private static String project(String value) {
+        if (!value.matches("\\S{1,255}")) {
+            throw new InvalidRequestException("a project is 1 to 255 characters without blanks, e.g. -P climate, got '"
+                    + value + "'");
+        }
+        return value;
+    }
+
+    private static String umask(String value) {
+        if (!value.matches("[0-7]{1,4}")) {
+            throw new InvalidRequestException("umask must be octal digits such as 022 or 0077, got '" + value + "'");
+        }
+        return value;
+    }
+
+    private static String nonEmpty(String value, String option, String example) {
+        if (value.isBlank()) {
+            throw new InvalidRequestException(option + " needs a value, e.g. " + example);
+        }
+        return value;
     }
 }

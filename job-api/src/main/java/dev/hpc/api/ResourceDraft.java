@@ -19,8 +19,11 @@ import java.util.stream.Stream;
  * the last one wins as a whole. {@code ncpus} after a node request sets its cores; a node request
  * naming cores after {@code ncpus} drops it. Memory likewise: PBS {@code mem} (whole job, split
  * over the nodes) and {@code pmem} (per process, times the cores of a node) against Slurm
- * {@code --mem} (per node) and {@code --mem-per-cpu}. When several memory requests apply, a node
- * needs the largest of them, and likewise for a generic resource given both per job and per node.
+ * {@code --mem} (per node), {@code --mem-per-cpu} and {@code --mem-per-gpu} (times the GPUs of a
+ * node, at least one). When several memory requests apply, a node needs the largest of them, and
+ * likewise for a generic resource given both per job and per node. Slurm's {@code --gpus} (for the
+ * whole job) is spread evenly over the nodes, rounding up, and {@code --gpus-per-task} is times the
+ * tasks of a node; a node gets the largest GPU count any of them asks for.
  */
 final class ResourceDraft {
 
@@ -41,6 +44,9 @@ final class ResourceDraft {
     private Optional<Setting<Integer>> slurmTasks = Optional.empty();
     private Optional<Setting<Integer>> slurmTasksPerNode = Optional.empty();
     private Optional<Setting<Integer>> slurmCpusPerTask = Optional.empty();
+    private Optional<Setting<Long>> slurmGpuMemory = Optional.empty();
+    private Optional<Setting<Integer>> slurmGpus = Optional.empty();
+    private Optional<Setting<Integer>> slurmGpusPerTask = Optional.empty();
     private Optional<Setting<Duration>> walltime = Optional.empty();
     private final Map<String, Long> generic = new TreeMap<>();
 
@@ -69,14 +75,28 @@ final class ResourceDraft {
 
     void slurmNodeMemory(Setting<Long> s) {
         dropPbsMemory();
-        slurmCpuMemory = Optional.empty();
+        dropSlurmMemory();
         slurmNodeMemory = Optional.of(s);
     }
 
     void slurmCpuMemory(Setting<Long> s) {
         dropPbsMemory();
-        slurmNodeMemory = Optional.empty();
+        dropSlurmMemory();
         slurmCpuMemory = Optional.of(s);
+    }
+
+    void slurmGpuMemory(Setting<Long> s) {
+        dropPbsMemory();
+        dropSlurmMemory();
+        slurmGpuMemory = Optional.of(s);
+    }
+
+    void slurmGpus(Setting<Integer> s) {
+        slurmGpus = Optional.of(s);
+    }
+
+    void slurmGpusPerTask(Setting<Integer> s) {
+        slurmGpusPerTask = Optional.of(s);
     }
 
     void slurmNodes(Setting<Integer> s) {
@@ -122,6 +142,7 @@ final class ResourceDraft {
     private void dropSlurmMemory() {
         slurmNodeMemory = Optional.empty();
         slurmCpuMemory = Optional.empty();
+        slurmGpuMemory = Optional.empty();
     }
 
     private void dropPbsMemory() {
@@ -138,9 +159,19 @@ final class ResourceDraft {
         boolean slurm = Stream.of(slurmNodes, slurmTasks, slurmTasksPerNode, slurmCpusPerTask)
                 .anyMatch(Optional::isPresent);
         Layout layout = slurm ? slurmLayout() : pbsLayout();
-        long memory = memoryPerNode(layout);
         Map<String, Long> perNode = new TreeMap<>(generic);
         layout.generic().forEach((name, amount) -> perNode.merge(name, amount, Math::max));
+        slurmGpus.ifPresent(s -> perNode.merge(GenericResources.GPU, ceilDiv(s.value(), layout.nodes()), Math::max));
+        slurmGpusPerTask.ifPresent(s -> perNode.merge(GenericResources.GPU,
+                (long) s.value() * layout.mpiprocsPerNode(), Math::max));
+        perNode.computeIfPresent(GenericResources.GPU, (name, n) -> {
+            if (n > GenericResources.MAX_COUNT) {
+                throw new InvalidRequestException(wheres(List.of(slurmGpus, slurmGpusPerTask)) + " for " + n
+                        + " GPUs per node; the limit is " + GenericResources.MAX_COUNT);
+            }
+            return n;
+        });
+        long memory = memoryPerNode(layout, perNode.getOrDefault(GenericResources.GPU, 0L));
         return new Resources(layout.nodes(), layout.coresPerNode(), memory,
                 walltime.map(Setting::value).orElse(Duration.ZERO), layout.mpiprocsPerNode(), perNode);
     }
@@ -178,17 +209,18 @@ final class ResourceDraft {
         return new Layout((int) nodes, (int) cores, (int) tasksPerNode, 0, Map.of());
     }
 
-    private long memoryPerNode(Layout layout) {
+    private long memoryPerNode(Layout layout, long gpusPerNode) {
         List<Long> needs = new ArrayList<>();
         needs.add(layout.memoryPerNode());
         jobMemory.ifPresent(s -> needs.add(ceilDiv(s.value(), layout.nodes())));
         processMemory.ifPresent(s -> needs.add(timesCores(s, layout)));
         slurmNodeMemory.ifPresent(s -> needs.add(s.value()));
         slurmCpuMemory.ifPresent(s -> needs.add(timesCores(s, layout)));
+        slurmGpuMemory.ifPresent(s -> needs.add(times(s, Math.max(1, gpusPerNode), "GPUs")));
         long memory = needs.stream().mapToLong(Long::longValue).max().orElse(0);
         if (memory > SubmitParser.MAX_MEMORY_PER_NODE) {
             throw new InvalidRequestException(wheres(List.of(shape, jobMemory, processMemory, slurmNodeMemory,
-                    slurmCpuMemory))
+                    slurmCpuMemory, slurmGpuMemory))
                     + " for " + Sizes.format(memory) + " per node; the limit is "
                     + Sizes.format(SubmitParser.MAX_MEMORY_PER_NODE));
         }
@@ -196,11 +228,15 @@ final class ResourceDraft {
     }
 
     private long timesCores(Setting<Long> perCore, Layout layout) {
+        return times(perCore, layout.coresPerNode(), "cores");
+    }
+
+    private static long times(Setting<Long> perUnit, long units, String what) {
         try {
-            return Math.multiplyExact(perCore.value(), layout.coresPerNode());
+            return Math.multiplyExact(perUnit.value(), units);
         } catch (ArithmeticException e) {
-            throw new InvalidRequestException(perCore.where() + ": times " + layout.coresPerNode()
-                    + " cores per node this is too much memory");
+            throw new InvalidRequestException(perUnit.where() + ": times " + units + " " + what
+                    + " per node this is too much memory");
         }
     }
 

@@ -7,37 +7,48 @@ import java.util.Set;
  * qsub {@code -l name=value[,name=value...]}: each entry is read on its own and recorded with its
  * origin, so that a later {@code -l} replaces only the entries it names.
  *
- * <p>Known names: {@code walltime}, {@code nodes}, {@code select}, {@code ncpus}, {@code mem},
- * {@code pmem}, and {@code place}, which is accepted and ignored (every chunk gets its own node
- * anyway). Names of PBS resources this cluster does not enforce are refused; any other name is a
- * generic per-node resource such as {@code gpus=2}.
+ * <p>Applied: {@code walltime}, {@code nodes}, {@code select}, {@code ncpus}, {@code mem},
+ * {@code pmem}, and Torque's {@code procs=N} (N cores anywhere), which asks for one node of N cores,
+ * the closest layout this cluster places. Recorded and shown as {@code Resource_List.NAME}, not
+ * applied (issue 18): {@code vmem}, {@code pvmem}, {@code cput}, {@code pcput}, {@code file},
+ * {@code software}, {@code host}, {@code naccesspolicy}, {@code nice} and {@code place} (every chunk
+ * gets a node of its own anyway, and nodes are not given out exclusively). The values are checked as
+ * Torque checks them, so a typo is still refused. The few PBS resource names left in
+ * {@link #UNSUPPORTED} are refused; any other name is a generic per-node resource such as
+ * {@code gpus=2}.
  */
 final class ResourceLists {
 
-    private static final Set<String> UNSUPPORTED = Set.of("cput", "pcput", "file", "host", "hostlist", "arch",
-            "software", "procs", "naccesspolicy", "nice", "feature", "opsys", "vnode", "tpn", "trl", "epilogue",
-            "prologue", "other");
+    private static final Set<String> UNSUPPORTED = Set.of("hostlist", "arch", "feature", "opsys", "vnode", "tpn",
+            "trl", "epilogue", "prologue", "other");
+    private static final int MIN_NICE = -20;
+    private static final int MAX_NICE = 19;
 
     private ResourceLists() {
     }
 
-    static void apply(String list, Origin origin, ResourceDraft resources) {
+    static void apply(String list, Origin origin, SubmitDraft draft) {
         if (list.isEmpty()) {
             throw origin.error("-l", "resource list is empty; write it like walltime=01:00:00,nodes=1:ppn=4");
         }
         for (String entry : list.split(",", -1)) {
             String what = "-l " + entry;
-            origin.within(what, () -> entry(entry, origin, what, resources));
+            origin.within(what, () -> entry(entry, origin, what, draft));
         }
     }
 
-    private static void entry(String entry, Origin origin, String what, ResourceDraft resources) {
+    private static void entry(String entry, Origin origin, String what, SubmitDraft draft) {
+        ResourceDraft resources = draft.resources();
         int eq = entry.indexOf('=');
         if (eq <= 0) {
             throw new InvalidRequestException("a resource is written name=value, e.g. walltime=01:00:00");
         }
         String name = entry.substring(0, eq).toLowerCase(Locale.ROOT);
         String value = entry.substring(eq + 1);
+        if (name.equals("nodes") || name.equals("select") || name.equals("ncpus")) {
+            // a node request written after procs= replaces it, as it replaces an earlier nodes=
+            draft.forget("Resource_List.procs");
+        }
         switch (name) {
             case "walltime" -> resources.walltime(new ResourceDraft.Setting<>(Walltimes.parsePbs(value), origin, what));
             case "mem" -> resources.jobMemory(new ResourceDraft.Setting<>(Sizes.parsePbs(value), origin, what));
@@ -46,20 +57,48 @@ final class ResourceLists {
                     Counts.parse(value, "ncpus", 1, SubmitParser.MAX_CORES_PER_NODE), origin, what));
             case "nodes" -> resources.shape(new ResourceDraft.Setting<>(NodeShape.parseNodes(value), origin, what));
             case "select" -> resources.shape(new ResourceDraft.Setting<>(NodeShape.parseSelect(value), origin, what));
-            case "place" -> {
-                if (value.isEmpty()) {
-                    throw new InvalidRequestException("place needs a value such as scatter");
-                }
+            case "procs" -> {
+                int cores = Counts.parse(value, "procs", 1, SubmitParser.MAX_CORES_PER_NODE);
+                resources.shape(new ResourceDraft.Setting<>(NodeShape.parseNodes("1:ppn=" + cores), origin, what));
+                draft.record("Resource_List.procs", Integer.toString(cores));
             }
-            case "vmem", "pvmem" -> throw new InvalidRequestException("virtual memory limits are not supported; ask "
-                    + "for memory with mem (whole job) or pmem (per process)");
+            case "vmem", "pvmem", "file" -> draft.record("Resource_List." + name, Sizes.format(Sizes.parsePbs(value)));
+            case "cput", "pcput" -> draft.record("Resource_List." + name,
+                    Walltimes.format(Walltimes.parsePbs(value)));
+            case "nice" -> draft.record("Resource_List.nice", Integer.toString(nice(value)));
+            case "place", "software", "host", "naccesspolicy" -> {
+                if (value.isEmpty()) {
+                    throw new InvalidRequestException(name + " needs a value, e.g. " + switch (name) {
+                        case "place" -> "place=scatter";
+                        case "software" -> "software=matlab";
+                        case "host" -> "host=node01";
+                        default -> "naccesspolicy=singlejob";
+                    });
+                }
+                draft.record("Resource_List." + name, value);
+            }
             default -> {
                 if (UNSUPPORTED.contains(name)) {
                     throw new InvalidRequestException("resource '" + name + "' is not supported; supported are "
-                            + "walltime, nodes, select, ncpus, mem, pmem, place and generic counts such as gpus=2");
+                            + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, "
+                            + "software, host, naccesspolicy, nice, place and generic counts such as gpus=2");
                 }
                 resources.generic(GenericResources.name(name), GenericResources.amount(name, value));
             }
         }
+    }
+
+    /** Torque's {@code nice}: the priority the job's processes run at, -20 to 19. */
+    private static int nice(String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= MIN_NICE && n <= MAX_NICE) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what is allowed
+        }
+        throw new InvalidRequestException("nice must be a whole number from " + MIN_NICE + " to " + MAX_NICE
+                + ", got '" + value + "'");
     }
 }

@@ -3,6 +3,7 @@ package dev.hpc.api;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -17,10 +18,23 @@ import java.util.TreeSet;
  * (qsub's {@code -V}), {@code NONE}, or a list of variables as qsub's {@code -v} takes them, after
  * {@code ALL,} or alone; without it a job gets what qsub gives without {@code -V}, the {@code PBS_O_*}
  * set, and not the whole environment that sbatch's own default would copy (issue #15).
+ *
+ * <p>GPUs ({@code --gres=gpu:N}, {@code --gpus-per-node}, {@code --gpus}, {@code --gpus-per-task}) are
+ * the generic per-node resource {@code gpu}; a GPU type ({@code gpu:v100:2}) is recorded but not
+ * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable. Recorded and
+ * shown by {@code qstat -f} as {@code sbatch.NAME}, not applied (issue 18): {@code --reservation},
+ * {@code --constraint}, {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
+ * {@code --hint}, {@code --signal}, {@code --open-mode} and the mail types that have no qsub mail
+ * point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
+ * ({@link SlurmPatterns}).
  */
 final class SbatchOptions {
 
-    static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH");
+    static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH", Set.of("exclusive"));
+    private static final Set<String> RECORDED = Set.of("reservation", "constraint", "nodelist", "exclude", "qos",
+            "hint", "signal");
+    private static final Set<String> MAIL_TYPES_RECORDED = Set.of("REQUEUE", "INVALID_DEPEND", "STAGE_OUT",
+            "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS");
 
     private SbatchOptions() {
     }
@@ -29,7 +43,8 @@ final class SbatchOptions {
         Map<Character, OptionWords.Spec> options = new TreeMap<>();
         String[][] withValue = {{"J", "job-name"}, {"N", "nodes"}, {"n", "ntasks"}, {"c", "cpus-per-task"},
             {"t", "time"}, {"p", "partition"}, {"o", "output"}, {"e", "error"}, {"a", "array"}, {"d", "dependency"},
-            {"D", "chdir"}, {"A", "account"}};
+            {"D", "chdir"}, {"A", "account"}, {"w", "nodelist"}, {"x", "exclude"}, {"C", "constraint"}, {"q", "qos"},
+            {"G", "gpus"}};
         for (String[] o : withValue) {
             options.put(o[0].charAt(0), new OptionWords.Spec(o[1], true));
         }
@@ -41,10 +56,13 @@ final class SbatchOptions {
         Map<String, Boolean> options = new TreeMap<>();
         for (String name : List.of("job-name", "nodes", "ntasks", "ntasks-per-node", "cpus-per-task", "mem",
                 "mem-per-cpu", "time", "partition", "output", "error", "array", "dependency", "chdir", "account",
-                "mail-type", "mail-user", "gres", "export")) {
+                "mail-type", "mail-user", "gres", "export", "gpus", "gpus-per-node", "gpus-per-task", "mem-per-gpu",
+                "reservation", "constraint", "nodelist", "exclude", "qos", "hint", "signal", "open-mode")) {
             options.put(name, true);
         }
-        options.put("hold", false);
+        for (String flag : List.of("hold", "exclusive", "requeue", "no-requeue")) {
+            options.put(flag, false);
+        }
         return options;
     }
 
@@ -60,29 +78,38 @@ final class SbatchOptions {
         String what = option.written() + " " + value;
         switch (option.name()) {
             case "job-name" -> draft.name(OptionValues.jobName(value));
-            case "nodes" -> resources.slurmNodes(new ResourceDraft.Setting<>(
-                    Counts.parse(value, "nodes", 1, SubmitParser.MAX_NODES), origin, what));
-            case "ntasks" -> resources.slurmTasks(new ResourceDraft.Setting<>(
-                    Counts.parse(value, "ntasks", 1, SubmitParser.MAX_NODES * 100), origin, what));
-            case "ntasks-per-node" -> resources.slurmTasksPerNode(new ResourceDraft.Setting<>(
-                    Counts.parse(value, "ntasks-per-node", 1, SubmitParser.MAX_CORES_PER_NODE), origin, what));
-            case "cpus-per-task" -> resources.slurmCpusPerTask(new ResourceDraft.Setting<>(
-                    Counts.parse(value, "cpus-per-task", 1, SubmitParser.MAX_CORES_PER_NODE), origin, what));
+            case "nodes", "ntasks", "ntasks-per-node", "cpus-per-task" -> {
+                draft.forget("Resource_List.procs");
+                nodeRequest(option, origin, what, resources);
+            }
+            case "gpus", "gpus-per-node", "gpus-per-task" -> gpus(option, origin, what, draft);
+            case "mem-per-gpu" -> resources.slurmGpuMemory(new ResourceDraft.Setting<>(Sizes.parseSlurm(value), origin,
+                    what));
+            case "exclusive" -> draft.record("sbatch.exclusive", value.isEmpty() ? "True" : value);
+            case "requeue" -> draft.rerunnable(true);
+            case "no-requeue" -> draft.rerunnable(false);
+            case "open-mode" -> draft.record("sbatch.open-mode", openMode(value));
             case "mem" -> resources.slurmNodeMemory(new ResourceDraft.Setting<>(nodeMemory(value), origin, what));
             case "mem-per-cpu" -> resources.slurmCpuMemory(new ResourceDraft.Setting<>(Sizes.parseSlurm(value), origin,
                     what));
             case "time" -> resources.walltime(new ResourceDraft.Setting<>(Walltimes.parseSlurm(value), origin, what));
             case "partition" -> draft.queue(OptionValues.queue(value));
-            case "output" -> draft.stdoutPath(context.absolutePath(value));
-            case "error" -> draft.stderrPath(context.absolutePath(value));
+            case "output" -> {
+                draft.stdoutPath(context.absolutePath(value));
+                recordPattern(JobSpec.SLURM_OUTPUT, value, draft);
+            }
+            case "error" -> {
+                draft.stderrPath(context.absolutePath(value));
+                recordPattern(JobSpec.SLURM_ERROR, value, draft);
+            }
             case "array" -> draft.array(ArrayRanges.parseList(value));
             case "dependency" -> draft.dependencies(DependencyLists.parse(value));
             case "chdir" -> draft.workDir(context.absolutePath(value));
             case "account" -> draft.account(OptionValues.account(value));
             case "hold" -> draft.userHold();
-            case "mail-type" -> draft.mailPoints(mailPoints(value));
+            case "mail-type" -> mailType(value, draft);
             case "mail-user" -> draft.mailUsers(OptionValues.mailUsers(value));
-            case "gres" -> gres(value, resources);
+            case "gres" -> gres(value, resources, draft);
             case "export" -> {
                 Export export = export(value);
                 if (export.all()) {
@@ -92,9 +119,75 @@ final class SbatchOptions {
                     draft.variables(OptionValues.variables(export.variables(), context::variable));
                 }
             }
-            default -> throw new IllegalStateException("#SBATCH option " + option.written() + " is declared but has "
-                    + "no meaning; should never happen");
+            default -> {
+                if (!RECORDED.contains(option.name())) {
+                    throw new IllegalStateException("#SBATCH option " + option.written() + " is declared but has "
+                            + "no meaning; should never happen");
+                }
+                if (value.isBlank()) {
+                    throw new InvalidRequestException(option.written() + " needs a value");
+                }
+                draft.record("sbatch." + option.name(), value);
+            }
         }
+    }
+
+    private static void nodeRequest(OptionWords.Option option, Origin origin, String what, ResourceDraft resources) {
+        String value = option.value();
+        switch (option.name()) {
+            case "nodes" -> resources.slurmNodes(new ResourceDraft.Setting<>(
+                    Counts.parse(value, "nodes", 1, SubmitParser.MAX_NODES), origin, what));
+            case "ntasks" -> resources.slurmTasks(new ResourceDraft.Setting<>(
+                    Counts.parse(value, "ntasks", 1, SubmitParser.MAX_NODES * 100), origin, what));
+            case "ntasks-per-node" -> resources.slurmTasksPerNode(new ResourceDraft.Setting<>(
+                    Counts.parse(value, "ntasks-per-node", 1, SubmitParser.MAX_CORES_PER_NODE), origin, what));
+            default -> resources.slurmCpusPerTask(new ResourceDraft.Setting<>(
+                    Counts.parse(value, "cpus-per-task", 1, SubmitParser.MAX_CORES_PER_NODE), origin, what));
+        }
+    }
+
+    /**
+     * {@code --gpus}, {@code --gpus-per-node}, {@code --gpus-per-task}: {@code [type:]count}. The count
+     * is applied; a type is recorded under the option's name, since GPU types are not matched.
+     */
+    private static void gpus(OptionWords.Option option, Origin origin, String what, SubmitDraft draft) {
+        String value = option.value();
+        String[] parts = value.split(":", -1);
+        if (parts.length > 2 || parts[parts.length - 1].isEmpty()) {
+            throw new InvalidRequestException(option.written() + " takes [type:]count, e.g. 2 or v100:2, got '"
+                    + value + "'");
+        }
+        int count = Counts.parse(parts[parts.length - 1], option.written().substring(2), 0,
+                (int) GenericResources.MAX_COUNT);
+        String key = "sbatch." + option.name();
+        if (parts.length == 2) {
+            draft.record(key, value);
+        } else {
+            draft.forget(key);
+        }
+        ResourceDraft resources = draft.resources();
+        switch (option.name()) {
+            case "gpus-per-node" -> resources.generic(GenericResources.GPU, count);
+            case "gpus" -> resources.slurmGpus(new ResourceDraft.Setting<>(count, origin, what));
+            default -> resources.slurmGpusPerTask(new ResourceDraft.Setting<>(count, origin, what));
+        }
+    }
+
+    /** Keeps an output path as written when it holds a {@code %} pattern, so that the head expands it. */
+    private static void recordPattern(String key, String path, SubmitDraft draft) {
+        if (path.indexOf('%') >= 0) {
+            draft.record(key, path);
+        } else {
+            draft.forget(key);
+        }
+    }
+
+    private static String openMode(String value) {
+        String mode = value.toLowerCase(Locale.ROOT);
+        if (!mode.equals("append") && !mode.equals("truncate")) {
+            throw new InvalidRequestException("--open-mode is append or truncate, got '" + value + "'");
+        }
+        return mode;
     }
 
     /** {@code --export}: the whole environment or not, and the list of {@code -v} entries besides. */
@@ -130,17 +223,43 @@ final class SbatchOptions {
         return bytes;
     }
 
+    /**
+     * Slurm's mail types as qsub's mail points; the types qsub has no point for are recorded as
+     * {@code sbatch.mail-type} (the whole value as written) and add no point.
+     */
+    private static void mailType(String text, SubmitDraft draft) {
+        boolean unmapped = false;
+        for (String type : text.split(",", -1)) {
+            unmapped |= MAIL_TYPES_RECORDED.contains(type.toUpperCase(Locale.ROOT));
+        }
+        String points = mailPoints(text);
+        if (unmapped) {
+            draft.record("sbatch.mail-type", text);
+        } else {
+            draft.forget("sbatch.mail-type");
+        }
+        if (!points.isEmpty()) {
+            draft.mailPoints(points);
+        }
+    }
+
     private static String mailPoints(String text) {
         TreeSet<Character> points = new TreeSet<>();
         for (String type : text.split(",", -1)) {
-            switch (type.toUpperCase(Locale.ROOT)) {
+            String upper = type.toUpperCase(Locale.ROOT);
+            switch (upper) {
                 case "NONE" -> points.add('n');
                 case "BEGIN" -> points.add('b');
                 case "END" -> points.add('e');
                 case "FAIL" -> points.add('a');
                 case "ALL" -> points.addAll(List.of('a', 'b', 'e'));
-                default -> throw new InvalidRequestException("mail type '" + type + "' is not supported; use NONE, "
-                        + "BEGIN, END, FAIL or ALL");
+                default -> {
+                    if (!MAIL_TYPES_RECORDED.contains(upper)) {
+                        throw new InvalidRequestException("mail type '" + type + "' is not known; use NONE, BEGIN, "
+                                + "END, FAIL, ALL, REQUEUE, INVALID_DEPEND, STAGE_OUT, TIME_LIMIT, TIME_LIMIT_90, "
+                                + "TIME_LIMIT_80, TIME_LIMIT_50 or ARRAY_TASKS");
+                    }
+                }
             }
         }
         if (points.contains('n') && points.size() > 1) {
@@ -151,16 +270,32 @@ final class SbatchOptions {
         return s.toString();
     }
 
-    /** {@code --gres=name[:count][,name[:count]]}; typed forms such as {@code gpu:a100:2} are refused. */
-    private static void gres(String text, ResourceDraft resources) {
+    /**
+     * {@code --gres=name[[:type]:count][,...]}. The count is applied; a type ({@code gpu:v100:2}) is not
+     * matched against nodes, so the whole value is recorded as {@code sbatch.gres} when one has a type.
+     */
+    private static void gres(String text, ResourceDraft resources, SubmitDraft draft) {
+        boolean typed = false;
         for (String entry : text.split(",", -1)) {
             String[] parts = entry.split(":", -1);
-            if (parts.length > 2) {
-                throw new InvalidRequestException("typed generic resources such as '" + entry + "' are not supported; "
-                        + "write name:count, e.g. gpu:2");
+            if (parts.length > 3) {
+                throw new InvalidRequestException("a generic resource is name[[:type]:count], e.g. gpu:2 or "
+                        + "gpu:v100:2, got '" + entry + "'");
             }
             String name = GenericResources.name(parts[0]);
-            resources.generic(name, parts.length == 2 ? GenericResources.amount(parts[0], parts[1]) : 1);
+            if (parts.length == 3 && parts[1].isEmpty()) {
+                throw new InvalidRequestException("the type in '" + entry + "' is empty; write gpu:v100:2 or gpu:2");
+            }
+            // gpu:v100 is a type and a count of one, gpu:2 a count
+            boolean typeOnly = parts.length == 2 && !parts[1].matches("\\d+[A-Za-z]*");
+            typed |= parts.length == 3 || typeOnly;
+            String count = parts.length == 1 || typeOnly ? "1" : parts[parts.length - 1];
+            resources.generic(name, GenericResources.amount(parts[0], count));
+        }
+        if (typed) {
+            draft.record("sbatch.gres", text);
+        } else {
+            draft.forget("sbatch.gres");
         }
     }
 }

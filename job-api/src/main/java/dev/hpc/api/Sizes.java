@@ -10,13 +10,15 @@ import java.util.regex.Pattern;
  *
  * <p>PBS: a whole number with an optional unit {@code b}, {@code kb}, {@code mb}, {@code gb},
  * {@code tb}, {@code pb}, or the same in 8-byte words ({@code w}, {@code kw}, ...), any case; the
- * multiples are binary ({@code 1kb = 1024b}) and no unit means bytes. Slurm: a whole number with an
- * optional unit {@code K}, {@code M}, {@code G} or {@code T}, any case; no unit means megabytes.
+ * multiples are binary ({@code 1kb = 1024b}) and no unit means bytes. A bare multiplier
+ * ({@code 500m}, {@code 4g}) means bytes of it, as Torque reads it (issue 18). Slurm: a whole number
+ * with an optional unit {@code K}, {@code M}, {@code G} or {@code T}, any case, with or without a
+ * trailing {@code B} ({@code 4096MB}, {@code 16GB}); no unit means megabytes.
  */
 public final class Sizes {
 
     private static final Pattern PBS = Pattern.compile("(\\d+)([A-Za-z]*)");
-    private static final Pattern SLURM = Pattern.compile("(\\d+)([KMGTkmgt]?)");
+    private static final Pattern SLURM = Pattern.compile("(\\d+)(?:([KMGTkmgt])[Bb]?)?");
     private static final long KB = 1L << 10;
     private static final long MB = 1L << 20;
     private static final long GB = 1L << 30;
@@ -25,7 +27,8 @@ public final class Sizes {
     private static final Map<String, Long> PBS_UNITS = Map.ofEntries(
             Map.entry("", 1L), Map.entry("b", 1L), Map.entry("kb", KB), Map.entry("mb", MB), Map.entry("gb", GB),
             Map.entry("tb", TB), Map.entry("pb", PB), Map.entry("w", 8L), Map.entry("kw", 8 * KB),
-            Map.entry("mw", 8 * MB), Map.entry("gw", 8 * GB), Map.entry("tw", 8 * TB), Map.entry("pw", 8 * PB));
+            Map.entry("mw", 8 * MB), Map.entry("gw", 8 * GB), Map.entry("tw", 8 * TB), Map.entry("pw", 8 * PB),
+            Map.entry("k", KB), Map.entry("m", MB), Map.entry("g", GB), Map.entry("t", TB), Map.entry("p", PB));
     private static final Map<String, Long> SLURM_UNITS = Map.of("", MB, "k", KB, "m", MB, "g", GB, "t", TB);
 
     private Sizes() {
@@ -37,24 +40,21 @@ public final class Sizes {
         String unit = m.matches() ? m.group(2).toLowerCase(Locale.ROOT) : "";
         Long multiple = PBS_UNITS.get(unit);
         if (!m.matches() || multiple == null) {
-            if (m.matches() && unit.length() == 1 && "kmgtp".contains(unit)) {
-                throw new InvalidRequestException("size '" + text + "' needs a unit ending in b or w; did you mean "
-                        + m.group(1) + unit + "b?");
-            }
             throw new InvalidRequestException("size must be a whole number with an optional unit b, kb, mb, gb, tb "
-                    + "or w (8-byte words), e.g. 4gb, got '" + text + "'");
+                    + "(or k, m, g, t) or w (8-byte words), e.g. 4gb, got '" + text + "'");
         }
         return times(m.group(1), multiple, text);
     }
 
-    /** Parses a Slurm size such as {@code 4G}, {@code 500} (megabytes) or {@code 100k}. */
+    /** Parses a Slurm size such as {@code 4G}, {@code 16GB}, {@code 500} (megabytes) or {@code 100k}. */
     public static long parseSlurm(String text) {
         Matcher m = SLURM.matcher(text);
         if (!m.matches()) {
             throw new InvalidRequestException("size must be a whole number with an optional unit K, M, G or T "
-                    + "(megabytes if none), e.g. 4G, got '" + text + "'");
+                    + "(megabytes if none), e.g. 4G or 4GB, got '" + text + "'");
         }
-        return times(m.group(1), SLURM_UNITS.get(m.group(2).toLowerCase(Locale.ROOT)), text);
+        String unit = m.group(2) == null ? "" : m.group(2).toLowerCase(Locale.ROOT);
+        return times(m.group(1), SLURM_UNITS.get(unit), text);
     }
 
     /** The shortest exact PBS form: {@code 4gb}, {@code 1536mb}, {@code 100b}. */

@@ -32,6 +32,7 @@ final class SubmitDraft {
     private Optional<String> workDir = Optional.empty();
     private Optional<String> account = Optional.empty();
     private Optional<Instant> notBefore = Optional.empty();
+    private final Map<String, String> recorded = new TreeMap<>();
 
     ResourceDraft resources() {
         return resources;
@@ -106,6 +107,15 @@ final class SubmitDraft {
         notBefore = Optional.of(t);
     }
 
+    /** Keeps a directive that is shown but not applied, under its {@code qstat -f} name; a later one replaces it. */
+    void record(String attribute, String value) {
+        recorded.put(attribute, value);
+    }
+
+    void forget(String attribute) {
+        recorded.remove(attribute);
+    }
+
     JobSpec build(SubmitRequest request, SubmitDefaults defaults) {
         Resources resolved = resources.resolve();
         String q = queue.orElse(defaults.defaultQueue());
@@ -114,7 +124,7 @@ final class SubmitDraft {
                 environment(request, q), q, resolved, array, dependencies.orElse(List.of()), userHold,
                 priority.orElse(0), rerunnable.orElse(defaults.defaultRerunnable()), stdoutPath.orElse(""),
                 stderrPath.orElse(""), join.orElse(JoinMode.NONE), mailPoints.orElse(""), mailUsers.orElse(List.of()),
-                account.orElse(""), notBefore.orElse(Instant.EPOCH));
+                account.orElse(""), notBefore.orElse(Instant.EPOCH), "", recorded);
     }
 
     /**

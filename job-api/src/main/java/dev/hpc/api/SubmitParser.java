@@ -1,6 +1,7 @@
 package dev.hpc.api;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Turns what qsub sends (a script and command-line options) into a {@link JobSpec}.
@@ -44,7 +45,7 @@ public final class SubmitParser {
         SubmitLimits.script(request.script());
         SubmitContext context = SubmitContext.of(request, clock);
         SubmitDraft draft = new SubmitDraft();
-        for (JobScripts.Directive directive : JobScripts.directives(request.script())) {
+        for (JobScripts.Directive directive : JobScripts.directives(request.script(), directivePrefix(request))) {
             Origin origin = Origin.scriptLine(directive.line());
             switch (directive.dialect()) {
                 case PBS -> QsubOptions.apply(directive.words(), origin, context, draft);
@@ -55,6 +56,33 @@ public final class SubmitParser {
         }
         QsubOptions.apply(request.options(), Origin.COMMAND_LINE, context, draft);
         return SubmitLimits.check(draft.build(request, defaults));
+    }
+
+    /**
+     * The prefix of PBS directives: the last {@code -C} on the command line, else the submitter's
+     * {@code PBS_DPREFIX}, else {@code #PBS}, as qsub chooses it. It has to be known before the script
+     * is read; a command line that does not parse is refused by the full reading after it.
+     */
+    private static String directivePrefix(SubmitRequest request) {
+        String prefix = request.clientEnvironment().getOrDefault("PBS_DPREFIX", "");
+        try {
+            prefix = prefix.isEmpty() ? "#PBS" : QsubOptions.directivePrefix(prefix);
+        } catch (InvalidRequestException e) {
+            prefix = "#PBS"; // a stray variable of the login shell is not worth refusing a script for
+        }
+        List<OptionWords.Option> options;
+        try {
+            options = QsubOptions.WORDS.read(request.options(), Origin.COMMAND_LINE);
+        } catch (InvalidRequestException e) {
+            return prefix;
+        }
+        for (OptionWords.Option option : options) {
+            if (option.name().equals("C")) {
+                Origin.COMMAND_LINE.within(option.written(), () -> QsubOptions.directivePrefix(option.value()));
+                prefix = option.value();
+            }
+        }
+        return prefix;
     }
 
     private static void checkRequest(SubmitRequest request) {

@@ -9,9 +9,10 @@ import java.util.regex.Pattern;
  *
  * <p>PBS {@code walltime}: {@code SS}, {@code MM:SS}, {@code HH:MM:SS} or {@code D:HH:MM:SS}. Slurm
  * {@code --time}: {@code minutes}, {@code minutes:seconds}, {@code hours:minutes:seconds},
- * {@code days-hours}, {@code days-hours:minutes} or {@code days-hours:minutes:seconds}. The leading
- * field may be as large as it likes ({@code 90:00} is ninety minutes); the fields after it must stay
- * below 60 (hours below 24 after a day count). A limit is longer than zero and at most {@link #MAX}.
+ * {@code days-hours}, {@code days-hours:minutes} or {@code days-hours:minutes:seconds}. Any field may
+ * be as large as it likes and carries over as Torque and PBS normalise it: {@code 10:00:60} is
+ * {@code 10:01:00}, {@code 90:00} ninety minutes, {@code 1:30:00:00} (days then 30 hours) 54 hours;
+ * Slurm's {@code 0-36} is 36 hours. A limit is longer than zero and at most {@link #MAX}.
  */
 public final class Walltimes {
 
@@ -35,9 +36,9 @@ public final class Walltimes {
         long[] f = fields(text);
         long seconds = switch (f.length) {
             case 1 -> f[0];
-            case 2 -> below60(f[1], text) + 60 * f[0];
-            case 3 -> below60(f[2], text) + 60 * below60(f[1], text) + 3600 * f[0];
-            default -> below60(f[3], text) + 60 * below60(f[2], text) + 3600 * below24(f[1], text) + 86400 * f[0];
+            case 2 -> f[1] + 60 * f[0];
+            case 3 -> f[2] + 60 * f[1] + 3600 * f[0];
+            default -> f[3] + 60 * f[2] + 3600 * f[1] + 86400 * f[0];
         };
         return bounded(seconds, text);
     }
@@ -57,15 +58,15 @@ public final class Walltimes {
         if (m.group(1) != null) {
             long days = Long.parseLong(m.group(1));
             seconds = switch (f.length) {
-                case 1 -> 3600 * below24(f[0], text);
-                case 2 -> 3600 * below24(f[0], text) + 60 * below60(f[1], text);
-                default -> 3600 * below24(f[0], text) + 60 * below60(f[1], text) + below60(f[2], text);
+                case 1 -> 3600 * f[0];
+                case 2 -> 3600 * f[0] + 60 * f[1];
+                default -> 3600 * f[0] + 60 * f[1] + f[2];
             } + 86400 * days;
         } else {
             seconds = switch (f.length) {
                 case 1 -> 60 * f[0];
-                case 2 -> 60 * f[0] + below60(f[1], text);
-                default -> 3600 * f[0] + 60 * below60(f[1], text) + below60(f[2], text);
+                case 2 -> 60 * f[0] + f[1];
+                default -> 3600 * f[0] + 60 * f[1] + f[2];
             };
         }
         return bounded(seconds, text);
@@ -87,20 +88,6 @@ public final class Walltimes {
             values[i] = Long.parseLong(parts[i]);
         }
         return values;
-    }
-
-    private static long below60(long value, String text) {
-        if (value >= 60) {
-            throw new InvalidRequestException("minutes and seconds must be below 60 in '" + text + "'");
-        }
-        return value;
-    }
-
-    private static long below24(long value, String text) {
-        if (value >= 24) {
-            throw new InvalidRequestException("hours must be below 24 after a day count in '" + text + "'");
-        }
-        return value;
     }
 
     private static Duration bounded(long seconds, String text) {

@@ -211,6 +211,10 @@ public final class WireCodec {
         m.put("mpiprocsPerNode", o.mpiprocsPerNode());
         m.put("memoryPerNode", o.memoryPerNode());
         m.put("walltimeSeconds", o.walltime().toSeconds());
+        if (!o.arguments().isEmpty()) {
+            // only then: an order without it reads the same on a worker that predates -F
+            m.put("arguments", o.arguments());
+        }
         return m;
     }
 
@@ -221,7 +225,7 @@ public final class WireCodec {
                 f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
                 f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
-                Duration.ofSeconds(f.longValue("walltimeSeconds")));
+                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"));
     }
 
     public static FromWorker decodeFromWorker(String text) {

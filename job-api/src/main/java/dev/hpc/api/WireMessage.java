@@ -260,15 +260,35 @@ public sealed interface WireMessage {
      * All a worker needs to start one task attempt. {@code nodes} is the whole allocation, first node
      * first (the one that runs the script); {@code environment} holds the variables the submission
      * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.
+     * {@code arguments} are given to the script after its path (qsub {@code -F}).
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
-                       Duration walltime) {
+                       Duration walltime, List<String> arguments) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
+            arguments = List.copyOf(arguments);
+        }
+
+        /** An order whose script takes no arguments. */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, List.of());
+        }
+
+        /** The same order with other variables; every other field is kept, the script's arguments too. */
+        public LaunchOrder withEnvironment(Map<String, String> env) {
+            return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
+                    submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
+                    memoryPerNode, walltime, arguments);
         }
     }
 }

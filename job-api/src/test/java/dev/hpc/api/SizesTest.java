@@ -22,17 +22,19 @@ class SizesTest {
         assertEquals(bytes, Sizes.parsePbs(text));
     }
 
-    @Test
-    void suggestsTheBUnitForABareLetter() {
-        String message = assertThrows(InvalidRequestException.class, () -> Sizes.parsePbs("4g")).getMessage();
-        assertTrue(message.contains("did you mean 4gb?"), message);
+    /** Issue 18: Torque reads {@code 500m} and {@code 4g} as 500 MiB and 4 GiB. */
+    @ParameterizedTest(name = "{0} is {1} bytes")
+    @CsvSource({"500m, 524288000", "4g, 4294967296", "4G, 4294967296", "100k, 102400", "1t, 1099511627776",
+        "1p, 1125899906842624"})
+    void readsPbsSizesWithABareMultiplier(String text, long bytes) {
+        assertEquals(bytes, Sizes.parsePbs(text));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "four", "-1", "4 gb", "4.5gb", "4xb", "gb"})
     void refusesMalformedPbsSizes(String text) {
         String message = assertThrows(InvalidRequestException.class, () -> Sizes.parsePbs(text)).getMessage();
-        assertTrue(message.contains("size must be a whole number with an optional unit b, kb, mb, gb, tb or w"),
+        assertTrue(message.contains("size must be a whole number with an optional unit b, kb, mb, gb, tb (or k, m, g, t) or w"),
                 message);
     }
 
@@ -45,13 +47,13 @@ class SizesTest {
 
     @ParameterizedTest(name = "{0} is {1} bytes")
     @CsvSource({"500, 524288000", "4G, 4294967296", "4g, 4294967296", "100k, 102400", "2M, 2097152",
-        "1T, 1099511627776"})
+        "1T, 1099511627776", "4096MB, 4294967296", "16GB, 17179869184", "16gb, 17179869184", "100KB, 102400"})
     void readsSlurmSizesInMegabytesByDefault(String text, long bytes) {
         assertEquals(bytes, Sizes.parseSlurm(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"4GB", "x", "", "1.5G", "-4G"})
+    @ValueSource(strings = {"4B", "x", "", "1.5G", "-4G", "4GiB", "4BB"})
     void refusesMalformedSlurmSizes(String text) {
         String message = assertThrows(InvalidRequestException.class, () -> Sizes.parseSlurm(text)).getMessage();
         assertTrue(message.contains("unit K, M, G or T (megabytes if none)"), message);

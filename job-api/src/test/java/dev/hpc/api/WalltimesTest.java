@@ -26,17 +26,18 @@ class WalltimesTest {
         assertTrue(message.startsWith("walltime must be [[HH:]MM:]SS, e.g. 01:30:00"), message);
     }
 
-    @Test
-    void refusesMinutesOrSecondsOf60OrMoreAfterTheLeadingField() {
-        String message = assertThrows(InvalidRequestException.class, () -> Walltimes.parsePbs("1:90:00")).getMessage();
-        assertEquals("minutes and seconds must be below 60 in '1:90:00'", message);
+    /** Issue 18: Torque and PBS carry a field of 60 or more over instead of refusing the script. */
+    @ParameterizedTest(name = "{0} is {1} s")
+    @CsvSource({"10:00:60, 36060", "1:90:00, 9000", "0:0:3600, 3600", "1:24:00:00, 172800", "1:30:00:00, 194400",
+        "59:60, 3600"})
+    void normalisesFieldsOf60OrMoreAsTorqueDoes(String text, long seconds) {
+        assertEquals(Duration.ofSeconds(seconds), Walltimes.parsePbs(text));
     }
 
-    @Test
-    void refusesHoursOf24OrMoreAfterADayCount() {
-        String message = assertThrows(InvalidRequestException.class,
-                () -> Walltimes.parsePbs("1:24:00:00")).getMessage();
-        assertEquals("hours must be below 24 after a day count in '1:24:00:00'", message);
+    @ParameterizedTest(name = "{0} is {1} s")
+    @CsvSource({"0-36, 129600", "1-00:90, 91800", "10:75, 675", "1:90:00, 9000", "0-0:0:61, 61"})
+    void normalisesSlurmFieldsOf60OrMore(String text, long seconds) {
+        assertEquals(Duration.ofSeconds(seconds), Walltimes.parseSlurm(text));
     }
 
     @Test

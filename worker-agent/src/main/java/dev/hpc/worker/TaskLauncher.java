@@ -207,9 +207,10 @@ public final class TaskLauncher implements AutoCloseable {
 
             // A script that names its interpreter (#!/usr/bin/env python3) runs under it, as when run by
             // hand; any other runs under bash, the shell PBS users expect.
-            List<String> command = order.script().startsWith("#!")
+            List<String> command = new ArrayList<>(order.script().startsWith("#!")
                     ? interpreterCommand(setsid, order.script(), script)
-                    : List.of(setsid.toString(), bash.toString(), script.toString());
+                    : List.of(setsid.toString(), bash.toString(), script.toString()));
+            command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
             Map<String, String> env = environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir);
             if (who.switchUser()) {
                 // after the submission's variables: a job cannot claim to be someone else (a task that runs as

@@ -26,6 +26,7 @@ final class LaunchOrders {
     private int coresPerNode = 1;
     private int mpiprocsPerNode = 1;
     private Duration walltime = Duration.ZERO;
+    private List<String> arguments = List.of();
 
     private String owner = System.getProperty("user.name");
 
@@ -106,10 +107,16 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The script's arguments, as qsub -F gives them. */
+    LaunchOrders arguments(String... v) {
+        arguments = List.of(v);
+        return this;
+    }
+
     LaunchOrder build() {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime);
+                0, walltime, arguments);
     }
 }

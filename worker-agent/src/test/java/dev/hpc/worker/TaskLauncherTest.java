@@ -152,6 +152,16 @@ class TaskLauncherTest {
         assertEquals("under bash", Files.readString(dir.resolve("out.o")).trim());
     }
 
+    /** Issue 18: Torque's qsub -F "ARGS" reaches the script as $1, $2, ..., under bash and under its own #!. */
+    @Test
+    void theScriptGetsItsArguments() throws Exception {
+        resultOf(launch(aTask(53, "echo \"$# [$1] [$2]\"").in(dir).arguments("input.dat", "two words")));
+        assertEquals("2 [input.dat] [two words]\n", Files.readString(dir.resolve("out.o")));
+        resultOf(launch(aTask(54, "#!/usr/bin/env perl\nprint scalar(@ARGV), \" $ARGV[0]\\n\";\n").in(dir)
+                .arguments("-x", "y")));
+        assertEquals("2 -x\n", Files.readString(dir.resolve("out.o")));
+    }
+
     @Test
     void stdoutAndStderrGoToTheirOwnFiles() throws Exception {
         Files.writeString(dir.resolve("out.o"), "old content that must go\n");

@@ -19,10 +19,13 @@ import java.util.TreeSet;
  * the same parser as a submission (so they are checked alike), and applied to a job's spec attribute
  * by attribute: only what the options name changes. In {@code -l}, a node request ({@code nodes},
  * {@code select}, {@code ncpus}) replaces the job's nodes, cores and MPI processes; {@code mem} or
- * {@code pmem} its memory; {@code walltime} its walltime; any other name that generic resource.
+ * {@code pmem} its memory; {@code walltime} its walltime; a resource that is recorded, not applied
+ * ({@code vmem}, {@code cput}, ..., issue 18), its recorded value; any other name that generic resource.
+ * Torque's {@code procs} is a node request.
  */
 final class Alteration {
-    private static final Set<String> SHAPE = Set.of("nodes", "select", "ncpus");
+    private static final Set<String> SHAPE = Set.of("nodes", "select", "ncpus", "procs");
+    private static final String RESOURCE = "Resource_List.";
     private static final Set<String> MEMORY = Set.of("mem", "pmem");
 
     private final JobSpec parsed;
@@ -113,8 +116,16 @@ final class Alteration {
         if (shape) {
             generic.putAll(want.generic());
         }
+        Map<String, String> recorded = new TreeMap<>(current.recorded());
+        if (shape) {
+            recorded.remove(RESOURCE + "procs");
+        }
         for (String key : resourceKeys) {
-            if (!SHAPE.contains(key) && !MEMORY.contains(key) && !key.equals("walltime")) {
+            recorded.remove(RESOURCE + key);
+            String asked = parsed.recorded().get(RESOURCE + key);
+            if (asked != null) {
+                recorded.put(RESOURCE + key, asked);
+            } else if (!SHAPE.contains(key) && !MEMORY.contains(key) && !key.equals("walltime")) {
                 generic.remove(key);
                 generic.remove(key.equals("gpus") || key.equals("ngpus") ? "gpu" : key);
                 generic.putAll(want.generic());
@@ -126,6 +137,6 @@ final class Alteration {
                 queue ? parsed.queue() : current.queue(), r, current.array(), current.dependencies(),
                 current.userHold(), priority ? parsed.priority() : current.priority(), current.rerunnable(),
                 current.stdoutPath(), current.stderrPath(), current.join(), current.mailPoints(), current.mailUsers(),
-                current.account(), current.notBefore(), current.submitKey());
+                current.account(), current.notBefore(), current.submitKey(), recorded);
     }
 }

@@ -110,6 +110,7 @@ final class JobOptions {
         return new JobSpec(spec.name(), spec.owner(), spec.submitHost(), spec.script(), spec.submitDir(),
                 spec.workDir(), env, spec.queue(), spec.resources(), spec.array(), spec.dependencies(),
                 spec.userHold(), spec.priority(), spec.rerunnable(), spec.stdoutPath(), spec.stderrPath(), spec.join(),
-                spec.mailPoints(), spec.mailUsers(), spec.account(), spec.notBefore(), spec.submitKey());
+                spec.mailPoints(), spec.mailUsers(), spec.account(), spec.notBefore(), spec.submitKey(),
+                spec.recorded());
     }
 }

@@ -391,9 +391,7 @@ public final class SpawnRelay implements SpawnHooks {
             nodeHosts.add(s.node() + "=" + hosts.getOrDefault(s.node(), ""));
         }
         env.put(SpawnProtocol.ENV_NODE_HOSTS, String.join(",", nodeHosts));
-        return new LaunchOrder(order.attemptId(), order.jobId(), order.taskName(), order.arrayIndex(), order.jobName(),
-                order.owner(), order.script(), order.workDir(), order.submitDir(), order.submitHost(), order.queue(),
-                env, order.stdoutPath(), order.stderrPath(), order.join(), order.nodes(), order.coresPerNode(),
-                order.mpiprocsPerNode(), order.memoryPerNode(), order.walltime());
+        // a copy field by field lost the -F arguments added later (issue 18); this keeps whatever an order holds
+        return order.withEnvironment(env);
     }
 }

@@ -320,9 +320,11 @@ public final class ClusterState {
         JobId id = new JobId(number, cluster, spec.isArray());
         String base = spec.submitDir().endsWith("/") ? spec.submitDir() : spec.submitDir() + "/";
         String stdout = spec.stdoutPath().isEmpty() ? base + spec.name() + ".o" + number
-                : spec.stdoutPath().endsWith("/") ? spec.stdoutPath() + spec.name() + ".o" + number : spec.stdoutPath();
+                : spec.stdoutPath().endsWith("/") ? spec.stdoutPath() + spec.name() + ".o" + number
+                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_OUTPUT, spec.stdoutPath(), number);
         String stderr = spec.stderrPath().isEmpty() ? base + spec.name() + ".e" + number
-                : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number : spec.stderrPath();
+                : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number
+                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_ERROR, spec.stderrPath(), number);
         JobSpec complete = spec.withOutputPaths(stdout, stderr);
         // an array's tasks are one record until they start or are acted on alone (issue 15)
         List<Task> tasks = spec.isArray()
@@ -663,12 +665,31 @@ public final class ClusterState {
 
     private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
         JobSpec s = t.job.spec;
-        String suffix = t.index >= 0 ? "-" + t.index : "";
         Resources r = s.resources();
         return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
-                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(), s.stdoutPath() + suffix,
-                s.stderrPath() + suffix, s.join(), slots, r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(),
-                r.walltime());
+                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(),
+                taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
+                taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
+                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments());
+    }
+
+    /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
+    private static String slurmPatternsAtSubmit(JobSpec spec, String key, String path, long number) {
+        return spec.recorded().containsKey(key)
+                ? dev.hpc.api.SlurmPatterns.atSubmit(path, number, spec.name(), spec.owner()) : path;
+    }
+
+    /**
+     * The path one task writes: an array task's gets {@code -INDEX}, as PBS does, unless Slurm's
+     * {@code %a} already names the index; the rest of the Slurm patterns are expanded here.
+     */
+    private static String taskOutputPath(JobSpec s, String key, String path, int index, List<NodeSlot> slots) {
+        String written = s.recorded().get(key);
+        if (written == null || !dev.hpc.api.SlurmPatterns.expands(written)) {
+            return index >= 0 ? path + "-" + index : path;
+        }
+        String expanded = dev.hpc.api.SlurmPatterns.atStart(path, index, slots.isEmpty() ? "" : slots.get(0).node());
+        return index >= 0 && !dev.hpc.api.SlurmPatterns.namesArrayIndex(written) ? expanded + "-" + index : expanded;
     }
 
     /**

@@ -1,0 +1,44 @@
+package dev.hpc.head.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.SubmitDefaults;
+import dev.hpc.api.SubmitParser;
+import dev.hpc.api.SubmitRequest;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Issue 18: qalter -l of a recorded resource changes what is recorded; procs is a node request. */
+class AlterationTest {
+
+    private static JobSpec submitted(String... directives) {
+        return SubmitParser.parse(new SubmitRequest("#!/bin/bash\n" + String.join("\n", directives) + "\ntrue\n",
+                List.of(), "alice", "login1", "/home/alice", Map.of()), SubmitDefaults.STANDARD);
+    }
+
+    private static JobSpec altered(JobSpec job, String... options) {
+        return Alteration.parse(List.of(options), "alice", "batch").apply(job);
+    }
+
+    @Test
+    void aRecordedResourceIsReplacedAndTheOthersKept() {
+        JobSpec job = submitted("#PBS -l vmem=4gb,cput=10:00 -P climate");
+        JobSpec after = altered(job, "-l", "vmem=8gb");
+        assertEquals(Map.of("Resource_List.vmem", "8gb", "Resource_List.cput", "00:10:00", "project", "climate"),
+                after.recorded());
+        assertEquals(job.resources(), after.resources());
+    }
+
+    @Test
+    void procsChangesTheCoresAndANodeRequestDropsIt() {
+        JobSpec job = submitted("#PBS -l procs=2");
+        JobSpec more = altered(job, "-l", "procs=6");
+        assertEquals(6, more.resources().coresPerNode());
+        assertEquals("6", more.recorded().get("Resource_List.procs"));
+        JobSpec nodes = altered(more, "-l", "nodes=2:ppn=3");
+        assertEquals(3, nodes.resources().coresPerNode());
+        assertEquals(Map.of(), nodes.recorded());
+    }
+}
