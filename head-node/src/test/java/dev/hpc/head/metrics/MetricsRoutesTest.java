@@ -113,6 +113,7 @@ class MetricsRoutesTest {
             assertEquals(5, v(m, "hpc_jobs_pending") + v(m, "hpc_jobs_running"));
             assertTrue(v(m, "hpc_jobs_running") >= 1);
             assertTrue(v(m, "hpc_sched_cycle_seconds_count") >= 1);
+            everyMetricOfTheDashboardIsServed(m);
 
             // a cancelled job ends: counted as cancelled, and bob has no work left
             HttpResponse<String> cancel = head.send("DELETE", "/api/v1/jobs/" + held, head.tokenFor("bob"), "");
@@ -122,6 +123,27 @@ class MetricsRoutesTest {
             assertEquals(1, v(m, "hpc_jobs_ended_total", "state", "cancelled"));
             assertEquals(0, v(m, "hpc_jobs_hold"));
             assertTrue(m.value("hpc_user_jobs_pending", Map.of("username", "bob")).isEmpty(), "bob has no work");
+        }
+    }
+
+    /** The Grafana dashboard shipped in examples/ asks only for series a leading head serves. */
+    private static void everyMetricOfTheDashboardIsServed(PrometheusText m) throws Exception {
+        Path dashboard = Path.of("..", "examples", "grafana", "hpc-dashboard.json");
+        String text = java.nio.file.Files.readString(dashboard);
+        java.util.regex.Matcher expr = java.util.regex.Pattern.compile("\"expr\": \"((?:[^\"\\\\]|\\\\.)*)\"")
+                .matcher(text);
+        java.util.Set<String> asked = new java.util.TreeSet<>();
+        while (expr.find()) {
+            java.util.regex.Matcher name = java.util.regex.Pattern.compile("\\b(?:hpc|jvm|process)_[a-z_]+")
+                    .matcher(expr.group(1));
+            while (name.find()) {
+                asked.add(name.group());
+            }
+        }
+        assertTrue(asked.size() > 20, "the dashboard's queries name " + asked);
+        for (String series : asked) {
+            assertFalse(m.samples(series, Map.of()).isEmpty(), dashboard + " asks for " + series
+                    + ", which /metrics does not serve");
         }
     }
 
