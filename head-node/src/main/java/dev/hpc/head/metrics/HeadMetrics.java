@@ -89,7 +89,8 @@ public final class HeadMetrics implements AutoCloseable {
         gc.bindTo(registry);
 
         Gauge.builder("hpc.head.active", head, h -> h.isLeading() ? 1 : 0).strongReference(true)
-                .description("1 on the head that leads now (active, within its lease), 0 on a standby").register(registry);
+                .description("1 on the head that leads now (active, within its lease), 0 on a standby")
+                .register(registry);
         Gauge.builder("hpc.head.epoch", head, HeadService::epoch).strongReference(true)
                 .description("The epoch of this head's term while it is active, 0 otherwise; it rises at each takeover")
                 .register(registry);
@@ -218,7 +219,13 @@ public final class HeadMetrics implements AutoCloseable {
      * gave last, so that a scrape never hangs on a busy head.
      */
     public CompletableFuture<String> scrape() {
-        return head.figures().completeOnTimeout(null, FIGURES_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+        CompletableFuture<Optional<HeadService.Figures>> asked;
+        try {
+            asked = head.figures();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            asked = CompletableFuture.completedFuture(Optional.empty()); // the head is closing: no state to read
+        }
+        return asked.completeOnTimeout(null, FIGURES_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(e -> null)
                 .thenApplyAsync(read -> {
                     Optional<HeadService.Figures> figures = read != null ? read
@@ -254,10 +261,12 @@ public final class HeadMetrics implements AutoCloseable {
             heldRows.put(e.getKey(), now);
         }
         if (figures.isPresent() && termCounters.isEmpty()) {
-            termCounters.add(FunctionCounter.builder("hpc.jobs.submitted", this, m -> m.shownJobs().map(JobFigures::admitted).orElse(0L))
+            termCounters.add(FunctionCounter.builder("hpc.jobs.submitted", this,
+                            m -> m.shownJobs().map(JobFigures::admitted).orElse(0L))
                     .description("Jobs admitted since this head became active").register(registry));
             for (JobState s : new JobState[] {JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED}) {
-                termCounters.add(FunctionCounter.builder("hpc.jobs.ended", this, m -> m.shownJobs().map(j -> j.ended(s)).orElse(0L))
+                termCounters.add(FunctionCounter.builder("hpc.jobs.ended", this,
+                                m -> m.shownJobs().map(j -> j.ended(s)).orElse(0L))
                         .tag("state", s.name().toLowerCase(Locale.ROOT))
                         .description("Jobs that ended in each final state since this head became active")
                         .register(registry));

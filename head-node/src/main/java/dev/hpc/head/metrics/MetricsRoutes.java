@@ -32,14 +32,14 @@ public final class MetricsRoutes {
     }
 
     private void scrape(RoutingContext ctx) {
-        Optional<String> refused = refusal(ctx);
+        Optional<Refusal> refused = refusal(ctx);
         if (refused.isPresent()) {
-            int status = refused.get().startsWith("this token") ? 403 : 401;
-            var response = ctx.response().setStatusCode(status).putHeader("Content-Type", "text/plain; charset=utf-8");
-            if (status == 401) {
+            var response = ctx.response().setStatusCode(refused.get().status())
+                    .putHeader("Content-Type", "text/plain; charset=utf-8");
+            if (refused.get().status() == 401) {
                 response.putHeader("WWW-Authenticate", "Bearer realm=\"hpc\"");
             }
-            response.end(refused.get() + "\n");
+            response.end(refused.get().message() + "\n");
             return;
         }
         metrics.scrape().whenComplete((text, error) -> {
@@ -54,26 +54,35 @@ public final class MetricsRoutes {
         });
     }
 
+    /** An answer that refuses a request: 401 without a valid token, 403 for a token whose role is too low. */
+    private record Refusal(int status, String message) {
+    }
+
     /** Why this request may not read the metrics; empty when it may. */
-    private Optional<String> refusal(RoutingContext ctx) {
+    private Optional<Refusal> refusal(RoutingContext ctx) {
         if (settings.access() == MetricsSettings.Access.OPEN) {
             return Optional.empty();
         }
         String token = bearer(ctx);
         if (token.isEmpty()) {
-            return Optional.of("/metrics needs a token: send 'Authorization: Bearer TOKEN' (in Prometheus: "
-                    + "authorization: credentials_file: ...); an admin makes one with hpc admin token create prometheus"
-                    + (settings.access() == MetricsSettings.Access.OPERATOR ? " --role operator" : ""));
+            return Optional.of(new Refusal(401, "/metrics needs a token: send 'Authorization: Bearer TOKEN' (in "
+                    + "Prometheus: authorization: credentials_file: ...); an admin makes one with hpc admin token "
+                    + "create prometheus" + (operatorsOnly() ? " --role operator" : "")));
         }
         Optional<TokenRecord> record = tokens.find(token);
         if (record.isEmpty()) {
-            return Optional.of("the token is not valid on this cluster (unknown or revoked); ask an admin for one");
+            return Optional.of(new Refusal(401, "the token is not valid on this cluster (unknown or revoked); ask an "
+                    + "admin for one"));
         }
-        if (settings.access() == MetricsSettings.Access.OPERATOR && !record.get().caller().role().atLeast(Role.OPERATOR)) {
-            return Optional.of("this token's role is " + record.get().caller().role().word() + "; this head's "
-                    + "metrics-access is operator: use a token with role operator or admin");
+        if (operatorsOnly() && !record.get().caller().role().atLeast(Role.OPERATOR)) {
+            return Optional.of(new Refusal(403, "this token's role is " + record.get().caller().role().word()
+                    + "; this head's metrics-access is operator: use a token with role operator or admin"));
         }
         return Optional.empty();
+    }
+
+    private boolean operatorsOnly() {
+        return settings.access() == MetricsSettings.Access.OPERATOR;
     }
 
     private static String bearer(RoutingContext ctx) {
