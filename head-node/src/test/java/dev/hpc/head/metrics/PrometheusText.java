@@ -15,19 +15,20 @@ import java.util.regex.Pattern;
  * A parser of the Prometheus text exposition format (version 0.0.4), as Prometheus itself reads a scrape: the
  * Java client libraries write the format but none parses it, so the tests parse it here, strictly. A line it
  * cannot read, a sample of no declared family, a family declared twice, a series given twice, a histogram whose
- * buckets are not cumulative or miss {@code +Inf}: each throws, naming the line.
+ * buckets are not cumulative or miss {@code +Inf}: each throws, naming the line. Shared with the process tests
+ * of {@code examples} through this module's test jar.
  */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     private static final Set<String> TYPES = Set.of("counter", "gauge", "histogram", "summary", "untyped");
 
     /** One sample line: its metric name (with any suffix such as {@code _bucket}), labels and value. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
     /** A metric family: what {@code # TYPE} and {@code # HELP} say of it, and its samples. */
-    record Family(String name, String type, String help, List<Sample> samples) {
+    public record Family(String name, String type, String help, List<Sample> samples) {
     }
 
     private final Map<String, Family> families;
@@ -36,11 +37,11 @@ final class PrometheusText {
         this.families = families;
     }
 
-    Map<String, Family> families() {
+    public Map<String, Family> families() {
         return families;
     }
 
-    Optional<Family> family(String name) {
+    public Optional<Family> family(String name) {
         return Optional.ofNullable(families.get(name));
     }
 
@@ -48,7 +49,7 @@ final class PrometheusText {
      * The value of the one sample named {@code name} whose labels include {@code labels} (other labels, such as
      * the head's, may be there too); empty when there is none, an error when several match.
      */
-    OptionalDouble value(String name, Map<String, String> labels) {
+    public OptionalDouble value(String name, Map<String, String> labels) {
         List<Sample> found = samples(name, labels);
         if (found.size() > 1) {
             throw new AssertionError(found.size() + " samples of " + name + " have labels " + labels + ": " + found);
@@ -56,11 +57,11 @@ final class PrometheusText {
         return found.isEmpty() ? OptionalDouble.empty() : OptionalDouble.of(found.get(0).value());
     }
 
-    OptionalDouble value(String name) {
+    public OptionalDouble value(String name) {
         return value(name, Map.of());
     }
 
-    List<Sample> samples(String name, Map<String, String> labels) {
+    public List<Sample> samples(String name, Map<String, String> labels) {
         List<Sample> out = new ArrayList<>();
         for (Family f : families.values()) {
             for (Sample s : f.samples()) {
@@ -72,7 +73,7 @@ final class PrometheusText {
         return out;
     }
 
-    static PrometheusText parse(String text) {
+    public static PrometheusText parse(String text) {
         Map<String, Family> families = new LinkedHashMap<>();
         Map<String, String> helps = new TreeMap<>();
         Set<String> seriesSeen = new HashSet<>();
