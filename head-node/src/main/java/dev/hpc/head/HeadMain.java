@@ -119,6 +119,14 @@ public final class HeadMain implements Callable<Integer> {
             description = "whether users see other users' jobs (never their scripts or environments); false "
                     + "shows each user only their own (default true)")
     String queryOtherJobs;
+    @Option(names = "--metrics-access", paramLabel = "open|token|operator",
+            description = "who may read /metrics: anyone who reaches the port, any valid token, or an operator's "
+                    + "or admin's token (default token); see docs/monitoring.md")
+    String metricsAccess;
+    @Option(names = "--metrics-per-user", paramLabel = "true|false",
+            description = "whether /metrics shows pending and running jobs per user name (default: true when a "
+                    + "token is needed and --query-other-jobs is true)")
+    String metricsPerUser;
     @Option(names = "--cluster-secret-file", paramLabel = "FILE",
             description = "the key heads and workers prove to each other on the worker link: the same private "
                     + "file (chmod 600, at least 32 bytes) on every head and worker; see docs/security.md")
@@ -148,9 +156,11 @@ public final class HeadMain implements Callable<Integer> {
         HeadConfig config;
         dev.hpc.head.alert.AlertSettings alerts;
         SchedulingSettings scheduling;
+        dev.hpc.head.metrics.MetricsSettings metrics;
         try {
             config = config();
             alerts = alertSettings();
+            metrics = metricsSettings(config);
             scheduling = schedulingSettings(config);
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
@@ -228,7 +238,7 @@ public final class HeadMain implements Callable<Integer> {
             Runtime.getRuntime().halt(FAIL_STOP_EXIT);
         });
         attachAlertWebhook(service, config, alerts);
-        HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock);
+        HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock).metrics(metrics);
         ownVoter.ifPresent(verticle::serveLeaseVoter);
         try {
             vertx.deployVerticle(verticle).await();
@@ -383,6 +393,17 @@ public final class HeadMain implements Callable<Integer> {
             }
         }
         return dev.hpc.head.alert.AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
+    }
+
+    /** Who may read /metrics and whether it names users (docs/monitoring.md). */
+    dev.hpc.head.metrics.MetricsSettings metricsSettings(HeadConfig config) throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                file.load(in);
+            }
+        }
+        return dev.hpc.head.metrics.MetricsSettings.from(file, config.access(), metricsAccess, metricsPerUser);
     }
 
     /** Queues, priority weights and backfill limits from the config file (docs/scheduling.md). */

@@ -70,6 +70,10 @@ public final class HeadService implements AutoCloseable {
     /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
     private static final int MAX_RESULTS_PER_STEP = 2_000;
     private final AtomicLong loopErrors = new AtomicLong();
+    /** How many times this head became active (its first start included). */
+    private final AtomicLong activations = new AtomicLong();
+    /** Told how long each scheduling cycle's plan took, in nanoseconds (on the state thread). */
+    private volatile java.util.function.LongConsumer cycleTimes = nanos -> { };
     /** Set for good when a commit failed or a command was half-applied (fail-stop). */
     private final AtomicBoolean stopped = new AtomicBoolean();
     private volatile java.util.function.Consumer<String> failStopAction = why -> { };
@@ -185,6 +189,7 @@ public final class HeadService implements AutoCloseable {
         loaded.launchGrace(config.nodeTimeout());
         configure(loaded);
         CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
+        activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {
             startLoops();
         }
@@ -741,6 +746,36 @@ public final class HeadService implements AutoCloseable {
     public record Summary(Map<JobState, Integer> jobs, int nodesUp, int nodesTotal, int cores, int coresUsed) {
     }
 
+    /**
+     * The figures {@code /metrics} shows of the cluster, read on the state thread from counts the state keeps
+     * (docs/monitoring.md); empty while this head does not lead. Cheap: no pass over the jobs.
+     */
+    public CompletableFuture<Optional<Figures>> figures() {
+        return CompletableFuture.supplyAsync(() -> leading()
+                ? Optional.of(new Figures(state.jobFigures(), state.nodeFigures(), state.queuedTasks()))
+                : Optional.<Figures>empty(), stateThread);
+    }
+
+    /** The cluster as {@code /metrics} shows it; {@code queuedTasks} is the scheduler's queue length. */
+    public record Figures(dev.hpc.head.state.JobFigures jobs, dev.hpc.head.state.NodeFigures nodes,
+                          long queuedTasks) {
+    }
+
+    /** How many times this head became active: its first start, and each takeover it made. */
+    public long activations() {
+        return activations.get();
+    }
+
+    /** Loop steps, listeners and alerts that failed and were logged (each loop goes on). */
+    public long loopErrors() {
+        return loopErrors.get();
+    }
+
+    /** Tells {@code times} how long each scheduling cycle's plan takes, in nanoseconds. */
+    public void onCycle(java.util.function.LongConsumer times) {
+        this.cycleTimes = times;
+    }
+
     /** The scheduling cycles' figures: snapshot and plan, as measured around them (docs/performance.md). */
     public Map<String, Object> cycleFigures() {
         return cycleStats.toMap();
@@ -766,7 +801,9 @@ public final class HeadService implements AutoCloseable {
         Instant now = clock.instant();
         long began = System.nanoTime();
         Plan plan = Scheduler.plan(state.snapshot(now), scheduling.policy(), now);
-        cycleStats.record(System.nanoTime() - began, plan.placements().size());
+        long took = System.nanoTime() - began;
+        cycleStats.record(took, plan.placements().size());
+        cycleTimes.accept(took);
         if (!plan.unsatisfiable().isEmpty()) {
             applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
         }

@@ -4,6 +4,9 @@ import dev.hpc.head.api.ApiRoutes;
 import dev.hpc.head.edge.EdgeSettings;
 import dev.hpc.head.edge.HttpEdge;
 import dev.hpc.head.gateway.WorkerGateway;
+import dev.hpc.head.metrics.HeadMetrics;
+import dev.hpc.head.metrics.MetricsRoutes;
+import dev.hpc.head.metrics.MetricsSettings;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
 import java.time.Clock;
@@ -31,6 +34,8 @@ public final class HeadVerticle extends VerticleBase {
     private volatile WorkerGateway gateway;
     private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
     private Duration spawnAdoptionGrace = dev.hpc.head.spawn.SpawnRelay.ADOPTION_GRACE;
+    private Optional<MetricsSettings> metricsSettings = Optional.empty();
+    private HeadMetrics metrics;
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -53,6 +58,15 @@ public final class HeadVerticle extends VerticleBase {
         return this;
     }
 
+    /**
+     * Who may read {@code /metrics} and whether it names users (docs/monitoring.md); by default from the head's
+     * access settings. Call before deploying.
+     */
+    public HeadVerticle metrics(MetricsSettings settings) {
+        this.metricsSettings = Optional.of(settings);
+        return this;
+    }
+
     /** Serves this head's vote in the leadership lease (a head with a standby); call before deploying. */
     public void serveLeaseVoter(dev.hpc.head.lease.LeaseVoterRoutes voter) {
         this.leaseVoter = java.util.Optional.of(voter);
@@ -64,6 +78,9 @@ public final class HeadVerticle extends VerticleBase {
         edge = new HttpEdge(vertx, head.config().edge());
         edge.mount(router);
         new ProbeRoutes(head).mount(router);
+        MetricsSettings ms = metricsSettings.orElseGet(() -> MetricsSettings.defaults(head.config().access()));
+        metrics = new HeadMetrics(head, witnesses, ms, clock);
+        new MetricsRoutes(metrics, head.tokens(), ms).mount(router);
         leaseVoter.ifPresent(v -> v.mount(router));
         gateway = new WorkerGateway(vertx, head, witnesses, clock);
         head.effectSink(gateway);
@@ -87,6 +104,14 @@ public final class HeadVerticle extends VerticleBase {
         server = vertx.createHttpServer(options);
         edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept));
         return server.requestHandler(router).listen();
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (metrics != null) {
+            metrics.close();
+        }
+        return Future.succeededFuture();
     }
 
     public int port() {

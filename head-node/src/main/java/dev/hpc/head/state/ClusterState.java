@@ -55,6 +55,7 @@ public final class ClusterState {
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
+    private final JobTally tally = new JobTally();
     /** Live jobs by their owner's idempotency key of the submission ({@link #submitKey}). */
     private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
@@ -109,7 +110,11 @@ public final class ClusterState {
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
         JobEntry entry = new JobEntry(job, waiting, changedJobs, queue);
-        jobs.put(job.id().number(), entry);
+        JobEntry replaced = jobs.put(job.id().number(), entry);
+        if (replaced != null) {
+            tally.leave(replaced);
+        }
+        tally.enter(entry, false);
         indexSubmitKey(entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.keptTasks()) {
@@ -243,6 +248,47 @@ public final class ClusterState {
             counts.merge(e.state(), 1, Integer::sum);
         }
         return counts;
+    }
+
+    /**
+     * The job figures for {@code /metrics}, from counts kept as jobs change: the cost grows with the queues
+     * and the users that have work, not with the jobs or their tasks.
+     */
+    public JobFigures jobFigures() {
+        java.util.Set<String> known = new java.util.TreeSet<>(queueDefs.keySet());
+        known.add(defaultQueue);
+        return tally.figures(known);
+    }
+
+    /** How many tasks wait in the queue for the scheduler (queued, not held). */
+    public long queuedTasks() {
+        return queue.size();
+    }
+
+    /** The node figures for {@code /metrics}: one pass over the nodes, no records built. */
+    public NodeFigures nodeFigures() {
+        int[] byKind = new int[NodeFigures.Kind.values().length];
+        long cores = 0;
+        long alloc = 0;
+        long idle = 0;
+        for (NodeEntry n : nodes.values()) {
+            NodeFigures.Kind kind = switch (n.state()) {
+                case DOWN -> NodeFigures.Kind.DOWN;
+                case OFFLINE -> NodeFigures.Kind.DRAIN;
+                case DRAINING -> NodeFigures.Kind.DRAINING;
+                case BUSY -> NodeFigures.Kind.ALLOC;
+                case FREE -> n.coresUsed > 0 ? NodeFigures.Kind.MIXED : NodeFigures.Kind.IDLE;
+            };
+            byKind[kind.ordinal()]++;
+            cores += n.cores;
+            if (n.up) {
+                alloc += n.coresUsed;
+                if (n.schedulable()) {
+                    idle += n.freeCores();
+                }
+            }
+        }
+        return new NodeFigures(byKind, cores, alloc, idle);
     }
 
     /** Nodes whose last sign of life is older than {@code cutoff} and that are still up, or never came back. */
@@ -409,6 +455,7 @@ public final class ClusterState {
             throw e;
         }
         for (JobEntry e : changedJobs.drain()) {
+            tally.update(e);
             e.version = nextVersion(e.version);
             Job record = e.toRecord();
             out.changed(record);
@@ -457,6 +504,7 @@ public final class ClusterState {
     private void admit(Command.Admit c, Outcome out) {
         JobEntry e = new JobEntry(c.job(), waiting, changedJobs, queue);
         jobs.put(e.id.number(), e);
+        tally.enter(e, true);
         indexSubmitKey(e);
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
@@ -914,6 +962,7 @@ public final class ClusterState {
                 if (e.lastEnd().isBefore(c.cutoff())) {
                     pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
                     it.remove();
+                    tally.leave(e);
                     if (!e.spec.submitKey().isEmpty()) {
                         bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
                     }

@@ -43,6 +43,8 @@ final class JobEntry {
     int running;
     /** Whether the queue index holds this job; kept by {@link QueueIndex}. */
     boolean inQueue;
+    /** What {@link JobTally} last counted this job as; set when the job enters the state. */
+    JobTally.Counted counted;
 
     /** Told of each task that starts or stops waiting (queued or held). */
     private final WaitingCounts waiting;
@@ -152,6 +154,11 @@ final class JobEntry {
 
     int queuedTasks() {
         return counts[JobState.QUEUED.ordinal()];
+    }
+
+    /** How many of its tasks are in this state, unstarted ones included. */
+    int tasksIn(JobState s) {
+        return counts[s.ordinal()];
     }
 
     private int waitingTasks() {

@@ -58,6 +58,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private volatile Exception failure;
     private volatile Replica replica = Replica.NONE;
     private volatile Instant lastCommit = Instant.EPOCH;
+    /** Told how long each batch took to replicate and commit, in nanoseconds (on the writer thread). */
+    private volatile java.util.function.LongConsumer commitTimes = nanos -> { };
 
     /**
      * Where committed changes are replicated before they count as written: the standby heads. A
@@ -225,7 +227,9 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 }
                 batch.add(first);
                 pending.drainTo(batch, 10_000);
+                long began = System.nanoTime();
                 commit(batch);
+                commitTimes.accept(System.nanoTime() - began);
                 commits.incrementAndGet();
                 for (Write w : batch) {
                     w.done.complete(null);
@@ -524,6 +528,16 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     /** Whether the store is being closed: writes fail then because the head stops, not because it broke. */
     public boolean isClosing() {
         return closing;
+    }
+
+    /** Tells {@code times} how long each batch takes to replicate and commit, in nanoseconds. */
+    public void onCommit(java.util.function.LongConsumer times) {
+        this.commitTimes = times;
+    }
+
+    /** Batches whose commit failed (after the first, the store refuses every write). */
+    public long writeFailures() {
+        return writeFailures.get();
     }
 
     public long commits() {

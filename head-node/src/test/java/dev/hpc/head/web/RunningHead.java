@@ -54,9 +54,14 @@ public final class RunningHead implements AutoCloseable {
 
     /** With how long, after it started, the head keeps spawned commands no caller follows. */
     public static RunningHead start(HeadConfig config, Duration spawnAdoptionGrace) {
+        return start(config, v -> v.spawnAdoptionGrace(spawnAdoptionGrace));
+    }
+
+    /** With the head's verticle set up by {@code setUp} before it is deployed (metrics settings, say). */
+    public static RunningHead start(HeadConfig config, java.util.function.UnaryOperator<HeadVerticle> setUp) {
         HeadService service = HeadService.start(config, Clock.systemUTC());
         Vertx vertx = Vertx.vertx();
-        HeadVerticle verticle = new HeadVerticle(service).spawnAdoptionGrace(spawnAdoptionGrace);
+        HeadVerticle verticle = setUp.apply(new HeadVerticle(service));
         try {
             vertx.deployVerticle(verticle).await();
         } catch (RuntimeException e) {
