@@ -10,6 +10,7 @@ import java.util.TreeMap;
  *
  * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
  * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
+ * {@code -W block=true} means nothing to the job: qsub itself waits for it ({@link SubmitBlocking}).
  */
 final class QsubOptions {
 
@@ -69,10 +70,25 @@ final class QsubOptions {
     }
 
     /**
-     * {@code -W attr=value[,attr=value]}. A dependency list holds commas itself, so an entry without
-     * {@code =} continues the value before it.
+     * {@code -W attr=value[,attr=value]}: {@code depend=} sets the dependencies; {@code block=} is
+     * checked and otherwise left to qsub, which waits for the job ({@link SubmitBlocking}).
      */
     private static void attributes(String text, SubmitDraft draft) {
+        for (String[] attribute : attributeList(text)) {
+            switch (attribute[0]) {
+                case "depend" -> draft.dependencies(DependencyLists.parse(attribute[1]));
+                case "block" -> block(attribute[1]);
+                default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; the -W "
+                        + "attributes are depend= and block=");
+            }
+        }
+    }
+
+    /**
+     * The {@code attr=value} entries of a {@code -W} value, in order. A dependency list holds commas
+     * itself, so an entry without {@code =} continues the value before it.
+     */
+    static List<String[]> attributeList(String text) {
         List<String[]> attributes = new ArrayList<>();
         for (String entry : text.split(",", -1)) {
             int eq = entry.indexOf('=');
@@ -86,12 +102,17 @@ final class QsubOptions {
                         + "'");
             }
         }
-        for (String[] attribute : attributes) {
-            if (!attribute[0].equals("depend")) {
-                throw new InvalidRequestException("-W " + attribute[0] + " is not supported; the only -W attribute "
-                        + "is depend=");
-            }
-            draft.dependencies(DependencyLists.parse(attribute[1]));
+        return attributes;
+    }
+
+    /** {@code -W block=true|false} as OpenPBS spells it (any case). */
+    static boolean block(String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return true;
         }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new InvalidRequestException("-W block takes true or false, got '" + value + "'");
     }
 }

@@ -17,6 +17,8 @@ import java.util.TreeSet;
  * (qsub's {@code -V}), {@code NONE}, or a list of variables as qsub's {@code -v} takes them, after
  * {@code ALL,} or alone; without it a job gets what qsub gives without {@code -V}, the {@code PBS_O_*}
  * set, and not the whole environment that sbatch's own default would copy (issue #15).
+ * {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its status, as sbatch does
+ * ({@link SubmitBlocking}).
  */
 final class SbatchOptions {
 
@@ -34,6 +36,7 @@ final class SbatchOptions {
             options.put(o[0].charAt(0), new OptionWords.Spec(o[1], true));
         }
         options.put('H', new OptionWords.Spec("hold", false));
+        options.put('W', new OptionWords.Spec("wait", false));
         return options;
     }
 
@@ -45,6 +48,7 @@ final class SbatchOptions {
             options.put(name, true);
         }
         options.put("hold", false);
+        options.put("wait", false);
         return options;
     }
 
@@ -80,6 +84,9 @@ final class SbatchOptions {
             case "chdir" -> draft.workDir(context.absolutePath(value));
             case "account" -> draft.account(OptionValues.account(value));
             case "hold" -> draft.userHold();
+            case "wait" -> {
+                // qsub waits for the job (SubmitBlocking); the job itself is the same
+            }
             case "mail-type" -> draft.mailPoints(mailPoints(value));
             case "mail-user" -> draft.mailUsers(OptionValues.mailUsers(value));
             case "gres" -> gres(value, resources);

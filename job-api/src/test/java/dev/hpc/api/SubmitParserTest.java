@@ -963,7 +963,7 @@ class SubmitParserTest {
             assertEquals("option -W: a dependency on one array task (42[7]) is not supported; depend on the whole "
                     + "array job with 42[]", refusalOfOptions("-W", "depend=afterok:42[7]"));
             assertStartsWith("option -W: 'x' is not a job id", refusalOfOptions("-W", "depend=afterok:x"));
-            assertEquals("option -W: -W umask is not supported; the only -W attribute is depend=",
+            assertEquals("option -W: -W umask is not supported; the -W attributes are depend= and block=",
                     refusalOfOptions("-W", "umask=022"));
             assertEquals("line 2: --dependency: dependency type 'singleton' is not supported; use after, afterok, "
                     + "afternotok or afterany", refusalOfDirective("#SBATCH --dependency=singleton"));
