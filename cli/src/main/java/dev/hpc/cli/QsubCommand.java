@@ -32,7 +32,7 @@ import picocli.CommandLine.Unmatched;
         customSynopsis = "hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
         description = {"Submit a batch job script; prints the job id.",
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
-                        + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=... -h -p PRIORITY -r y|n "
+                        + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=...|block=true -h -p PRIORITY -r y|n "
                         + "-m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I.",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
                 "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
