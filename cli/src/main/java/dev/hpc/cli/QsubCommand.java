@@ -70,6 +70,10 @@ public final class QsubCommand implements Callable<Integer> {
                 throw new UsageException("--block-on waits for a job that is submitted already; it takes no qsub "
                         + "options or script, got " + String.join(" ", raw));
             }
+            if (Invocation.current().served()) {
+                CommandServer.continueWith(continuation(blockOn));
+                return ExitCodes.OK;
+            }
             return BlockingWait.inThisProcess(client.client(), blockOn, spec.commandLine().getErr());
         }
         QsubArgs args = QsubArgs.split(raw);

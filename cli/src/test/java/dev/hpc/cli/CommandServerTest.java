@@ -224,6 +224,10 @@ class CommandServerTest {
         assertEquals(new Answer(false, 0, "3.cluster\n", "", List.of("qsub", "--block-on", "3.cluster", "--server",
                 head.address(), "--token-file", token.toString())), a);
         assertEquals(1, head.requests.size(), "the server does not wait for the job");
+        Answer typed = call(dir, Map.of(), "", "qsub", "--block-on", "3.cluster", "--server", head.address());
+        assertEquals(new Answer(false, 0, "", "", List.of("qsub", "--block-on", "3.cluster", "--server",
+                head.address())), typed, "a wait asked of the server directly goes to the launcher too");
+        assertEquals(1, head.requests.size());
 
         Answer plain = call(dir, Map.of("HPC_SERVER", head.address(), "HPC_TOKEN_FILE", token.toString()), "",
                 "qsub", "-W", "block=false", "job.sh");
