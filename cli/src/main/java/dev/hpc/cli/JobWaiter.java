@@ -16,8 +16,8 @@ import java.util.function.DoubleSupplier;
  * {@link Settings#first()}, then each time {@link Settings#factor()} times later up to
  * {@link Settings#max()}, each pause stretched or shrunk by up to a tenth at random. So a thousand
  * blocked submissions of long jobs cost the head about a hundred lookups of one job a second (one
- * map read each) and keep no connection open, while a short job is seen to end within about a
- * second; the event stream would send every waiter every change of every job.
+ * map read each) and an idle kept-alive connection each, while a short job is seen to end within
+ * about a second; the event stream would send every waiter every change of every job.
  *
  * <p>The head is asked through {@link HeadClient}, which goes to whichever head is active: during a
  * takeover its call waits for the new head; if none answers within its wait, this says so once and
