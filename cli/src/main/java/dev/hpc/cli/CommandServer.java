@@ -75,10 +75,15 @@ import jdk.net.UnixDomainPrincipal;
  * (the caller then sends {@code LENGTH\n} and that many bytes), then {@code ERR n\n}, n bytes,
  * {@code EXIT code\n}, {@code OUT n\n} and n bytes (the output last, so that a long one can be copied as
  * it is). Once a call is sent the launcher never runs it again itself: a submission must not be made
- * twice.
+ * twice. A call may end with {@code THEN n\n} and n NUL-terminated arguments: after printing what it
+ * got, the launcher runs the command line they make in a JVM of its own (HPC-CMD-3; qsub's wait
+ * for a blocking submission, which would otherwise hold a thread of the server for as long as the
+ * job runs and could not be stopped with Ctrl-C).
  */
 public final class CommandServer implements AutoCloseable {
-    static final String MAGIC = "HPC-CMD-2";
+    static final String MAGIC = "HPC-CMD-3";
+    /** What the command running on this thread leaves the launcher to run in a JVM of its own. */
+    private static final ThreadLocal<List<String>> THEN = new ThreadLocal<>();
     /** The commands tools call once per job; the others start their own JVM. */
     static final Set<String> SERVED = Set.of("qsub", "qstat", "qselect", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
     static final Duration IDLE = Duration.ofMinutes(10);
@@ -208,6 +213,14 @@ public final class CommandServer implements AutoCloseable {
 
     Path socketPath() {
         return socketPath;
+    }
+
+    /**
+     * Asks the launcher to run {@code args} (an {@code hpc} command line) in a JVM of its own once it has
+     * printed this call's answer; outside the server it does nothing.
+     */
+    static void continueWith(List<String> args) {
+        THEN.set(List.copyOf(args));
     }
 
     /** Answers calls until idle, stale or closed. */
@@ -344,6 +357,7 @@ public final class CommandServer implements AutoCloseable {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         int code;
+        List<String> then = null;
         try (PrintWriter o = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
              PrintWriter e = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8))) {
             if (!SERVED.contains(args.get(0))) {
@@ -353,7 +367,9 @@ public final class CommandServer implements AutoCloseable {
             } else {
                 Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out), true);
                 try {
+                    THEN.remove();
                     code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
+                    then = THEN.get();
                 } catch (OutOfMemoryError tooLarge) {
                     o.flush();
                     stdout.reset();
@@ -361,6 +377,8 @@ public final class CommandServer implements AutoCloseable {
                             + "limited to " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); check with "
                             + "qstat whether it was carried out before repeating it, with HPC_NO_SERVER=1");
                     code = ExitCodes.ERROR;
+                } finally {
+                    THEN.remove();
                 }
             }
         }
@@ -374,6 +392,13 @@ public final class CommandServer implements AutoCloseable {
         reply.writeBytes(("EXIT " + code + "\n").getBytes(StandardCharsets.US_ASCII));
         reply.writeBytes(("OUT " + o.length + "\n").getBytes(StandardCharsets.US_ASCII));
         reply.writeBytes(o);
+        if (then != null) {
+            reply.writeBytes(("THEN " + then.size() + "\n").getBytes(StandardCharsets.US_ASCII));
+            for (String arg : then) {
+                reply.writeBytes(arg.getBytes(StandardCharsets.UTF_8));
+                reply.write(0);
+            }
+        }
         reply.writeTo(out);
         out.flush();
     }

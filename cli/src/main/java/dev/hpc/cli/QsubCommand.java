@@ -32,12 +32,15 @@ import picocli.CommandLine.Unmatched;
         customSynopsis = "hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
         description = {"Submit a batch job script; prints the job id.",
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
-                        + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=... -h -p PRIORITY -r y|n "
-                        + "-m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
+                        + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=...|block=true -h -p PRIORITY "
+                        + "-r y|n -m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
                         + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x.",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
                 "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
-        parameterListHeading = "", footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})
+        parameterListHeading = "", footer = {"", "-W block=true (or #SBATCH --wait in the script) waits for the job "
+                + "to end and exits with its exit status (modulo 256; an array's highest); Ctrl-C stops waiting "
+                + "and leaves the job alone (exit 130).",
+                "", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})
 public final class QsubCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -51,11 +54,29 @@ public final class QsubCommand implements Callable<Integer> {
     @Unmatched
     List<String> raw = new ArrayList<>();
 
+    /**
+     * The second half of a blocking submission that the command server made: the launcher runs
+     * {@code qsub --block-on ID} in its own JVM to wait for the job (see {@link #call()}).
+     */
+    @Option(names = "--block-on", hidden = true, paramLabel = "JOBID")
+    String blockOn;
+
     /** Where a script without a file comes from; tests replace it. Empty: the invocation's. */
     InputStream stdin;
 
     @Override
     public Integer call() {
+        if (blockOn != null) {
+            if (!raw.isEmpty()) {
+                throw new UsageException("--block-on waits for a job that is submitted already; it takes no qsub "
+                        + "options or script, got " + String.join(" ", raw));
+            }
+            if (Invocation.current().served()) {
+                CommandServer.continueWith(continuation(blockOn));
+                return ExitCodes.OK;
+            }
+            return BlockingWait.inThisProcess(client.client(), blockOn, spec.commandLine().getErr());
+        }
         QsubArgs args = QsubArgs.split(raw);
         String script;
         String defaultName;
@@ -77,10 +98,44 @@ public final class QsubCommand implements Callable<Integer> {
         List<String> options = args.optionsWithDefaultName(script, defaultName);
         SubmitRequest request = new SubmitRequest(script, options, "", Hosts.shortName(),
                 invocation.cwd().toString(), environmentToSend(script, options, invocation.env()));
+        boolean block = blocks(script, options);
         Job job = head.submit(request);
         spec.commandLine().getOut().println(job.id());
         spec.commandLine().getOut().flush();
-        return ExitCodes.OK;
+        if (!block) {
+            return ExitCodes.OK;
+        }
+        if (invocation.served()) {
+            // a wait of hours must not hold the command server, which answers the user's other calls, nor
+            // leave Ctrl-C to a launcher that cannot pass it on: the launcher prints the id, then waits in
+            // a JVM of its own, in the caller's terminal
+            CommandServer.continueWith(continuation(job.id().toString()));
+            return ExitCodes.OK;
+        }
+        return BlockingWait.inThisProcess(head, job.id().toString(), spec.commandLine().getErr());
+    }
+
+    /** Whether qsub waits for the job; a bad {@code -W block=} is left to the head, which refuses it. */
+    static boolean blocks(String script, List<String> options) {
+        try {
+            return dev.hpc.api.SubmitBlocking.requested(script, options);
+        } catch (InvalidRequestException e) {
+            return false;
+        }
+    }
+
+    /** {@code qsub --block-on ID} with the caller's head and token options, for the launcher to run. */
+    private List<String> continuation(String id) {
+        List<String> args = new ArrayList<>(List.of("qsub", "--block-on", id));
+        if (client.server != null) {
+            args.add("--server");
+            args.add(client.server);
+        }
+        if (client.tokenFile != null) {
+            args.add("--token-file");
+            args.add(Invocation.current().resolve(client.tokenFile).normalize().toString());
+        }
+        return args;
     }
 
     /**

@@ -94,7 +94,11 @@ class CommandServerTest {
         return s;
     }
 
-    record Answer(boolean askedForStdin, int exit, String out, String err) {
+    /** {@code then}: what the launcher is to run in a JVM of its own afterwards ({@code THEN}), usually nothing. */
+    record Answer(boolean askedForStdin, int exit, String out, String err, List<String> then) {
+        Answer(boolean askedForStdin, int exit, String out, String err) {
+            this(askedForStdin, exit, out, err, List.of());
+        }
     }
 
     /**
@@ -137,7 +141,16 @@ class CommandServerTest {
         String e = new String(in.readNBytes(Integer.parseInt(after("ERR ", first))), StandardCharsets.UTF_8);
         int exit = Integer.parseInt(after("EXIT ", line(in)));
         String o = new String(in.readNBytes(Integer.parseInt(after("OUT ", line(in)))), StandardCharsets.UTF_8);
-        return new Answer(asked, exit, o, e);
+        String rest = line(in);
+        List<String> then = new ArrayList<>();
+        if (!rest.isEmpty()) {
+            int n = Integer.parseInt(after("THEN ", rest));
+            for (int i = 0; i < n; i++) {
+                then.add(field(in));
+            }
+        }
+        assertEquals(-1, in.read(), "nothing after the answer");
+        return new Answer(asked, exit, o, e, then);
     }
 
     /** The rest of a reply line, which must start as bin/hpc expects it to. */
@@ -153,6 +166,15 @@ class CommandServerTest {
             b.write(0);
         }
         return b.toByteArray();
+    }
+
+    private static String field(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c = in.read(); c != 0; c = in.read()) {
+            assertTrue(c >= 0, "a THEN argument ends with NUL");
+            b.write(c);
+        }
+        return b.toString(StandardCharsets.UTF_8);
     }
 
     private static String line(InputStream in) throws IOException {
@@ -188,6 +210,28 @@ class CommandServerTest {
         Answer a = call(dir, Map.of("HPC_SERVER", head.address()), "", "qsub", "--token-file", "../token", "job.sh");
         assertEquals(new Answer(false, 0, "3.cluster\n", ""), a);
         assertEquals("#!/bin/sh\ntrue\n", submitted().script());
+    }
+
+    /**
+     * Issue 19 item 2: a blocking qsub is submitted by the server, which prints the id; the wait, which may
+     * last hours and must stop on Ctrl-C, is left to the launcher's own JVM with the caller's options.
+     */
+    @Test
+    void aBlockingQsubIsSubmittedHereAndItsWaitLeftToTheLaunchersOwnJvm() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("sub"));
+        Files.writeString(dir.resolve("job.sh"), "#!/bin/sh\n#PBS -W block=true\ntrue\n");
+        Answer a = call(dir, Map.of(), "", "qsub", "--server", head.address(), "--token-file", "../token", "job.sh");
+        assertEquals(new Answer(false, 0, "3.cluster\n", "", List.of("qsub", "--block-on", "3.cluster", "--server",
+                head.address(), "--token-file", token.toString())), a);
+        assertEquals(1, head.requests.size(), "the server does not wait for the job");
+        Answer typed = call(dir, Map.of(), "", "qsub", "--block-on", "3.cluster", "--server", head.address());
+        assertEquals(new Answer(false, 0, "", "", List.of("qsub", "--block-on", "3.cluster", "--server",
+                head.address())), typed, "a wait asked of the server directly goes to the launcher too");
+        assertEquals(1, head.requests.size());
+
+        Answer plain = call(dir, Map.of("HPC_SERVER", head.address(), "HPC_TOKEN_FILE", token.toString()), "",
+                "qsub", "-W", "block=false", "job.sh");
+        assertEquals(new Answer(false, 0, "3.cluster\n", ""), plain);
     }
 
     @Test

@@ -96,42 +96,119 @@ final class Cli {
      * (the cluster's own config file) like a user's shell finds it through {@code ~/.hpc/config}.
      */
     Result process(Path dir, String command, String... args) {
-        List<String> cmd = new ArrayList<>();
+        Running p = start(dir, command, args);
+        try {
+            return p.await(PROCESS_TIMEOUT);
+        } finally {
+            p.close();
+        }
+    }
+
+    /** A launcher of {@code bin/} started by {@link #start}, its output going to files until it ends. */
+    static final class Running implements AutoCloseable {
+        private final String command;
+        private final Process process;
+        private final Path out;
+        private final Path err;
+
+        private Running(String command, Process process, Path out, Path err) {
+            this.command = command;
+            this.process = process;
+            this.out = out;
+            this.err = err;
+        }
+
+        Process process() {
+            return process;
+        }
+
+        /** What it printed on standard output so far. */
+        String outSoFar() {
+            try {
+                return Files.readString(out, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** What it printed on standard error so far. */
+        String errSoFar() {
+            try {
+                return Files.readString(err, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** Waits for it to end; one that does not within {@code timeout} is killed and fails the test. */
+        Result await(Duration timeout) {
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    process.destroyForcibly();
+                    process.waitFor(10, TimeUnit.SECONDS);
+                    throw new AssertionError(command + " did not end within " + timeout.toSeconds() + " s; stdout ["
+                            + outSoFar() + "], stderr [" + errSoFar() + "]");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while running " + command, e);
+            }
+            return new Result(command, process.exitValue(), outSoFar(), errSoFar());
+        }
+
+        /** Kills it if it still runs and removes its output files. */
+        @Override
+        public void close() {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                try {
+                    process.waitFor(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            try {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** {@link #process} started, not waited for: for a command that blocks (qsub -W block=true). */
+    Running start(Path dir, String command, String... args) {
+        return start(dir, List.of(), command, args);
+    }
+
+    /** As {@link #start(Path, String, String...)}, run through {@code wrapper} (a program and its arguments). */
+    Running start(Path dir, List<String> wrapper, String command, String... args) {
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(hpcHome.resolve("bin").resolve(command).toString());
         cmd.addAll(Arrays.asList(args));
         try {
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            Map<String, String> env = pb.environment();
+            env.remove("HPC_SERVER");
+            env.remove("HPC_WAIT");
+            env.put("HPC_CONFIG", config.toString());
+            env.remove("HPC_TOKEN");
+            env.put("HPC_TOKEN_FILE", tokenFile.toString());
+            // each call starts its own JVM: a command server would outlive the test (CommandServerIT tests it)
+            env.put("HPC_NO_SERVER", "1");
             try {
-                ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                        .redirectOutput(out.toFile()).redirectError(err.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-                Map<String, String> env = pb.environment();
-                env.remove("HPC_SERVER");
-                env.remove("HPC_WAIT");
-                env.put("HPC_CONFIG", config.toString());
-                env.remove("HPC_TOKEN");
-                env.put("HPC_TOKEN_FILE", tokenFile.toString());
-                // each call starts its own JVM: a command server would outlive the test (CommandServerIT tests it)
-                env.put("HPC_NO_SERVER", "1");
-                Process p = pb.start();
-                if (!p.waitFor(PROCESS_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(10, TimeUnit.SECONDS);
-                    throw new AssertionError(String.join(" ", cmd) + " did not end within "
-                            + PROCESS_TIMEOUT.toSeconds() + " s");
-                }
-                return new Result(String.join(" ", cmd), p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                        Files.readString(err, StandardCharsets.UTF_8));
-            } finally {
+                return new Running(String.join(" ", cmd), pb.start(), out, err);
+            } catch (IOException e) {
                 Files.deleteIfExists(out);
                 Files.deleteIfExists(err);
+                throw e;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + cmd + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + cmd, e);
         }
     }
 }

@@ -105,6 +105,26 @@ class CommandServerIT {
             assertEquals("from " + work + "\n", Files.readString(work.resolve("served.o" + n)),
                     "the script came from the caller's stdin and ran in the caller's directory");
 
+            // issue 19 item 2: a blocking qsub is submitted by the server, which prints the id; the wait runs in a
+            // JVM of the launcher's own (a java that logs its arguments shows which), and exits with the job's status
+            Path loggingJavaHome = work.resolve("logging-java");
+            Path javaStarts = work.resolve("java-starts");
+            Path loggingJava = Files.createDirectories(loggingJavaHome.resolve("bin")).resolve("java");
+            Files.writeString(loggingJava, "#!/bin/sh\necho \"$*\" >> '" + javaStarts + "'\nexec '"
+                    + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+            Files.setPosixFilePermissions(loggingJava, PosixFilePermissions.fromString("rwx------"));
+            Path four = Files.writeString(work.resolve("four.sh"), "#!/bin/sh\nexit 4\n");
+            Ran blocked = run(Optional.of(loggingJavaHome.toString()), Optional.empty(), "qsub", "-W", "block=true",
+                    four.toString());
+            assertEquals(4, blocked.exit(), "qsub -W block=true through the server: " + blocked.describe());
+            String blockedId = blocked.out().strip();
+            assertEquals(blockedId + "\n", blocked.out(), blocked.describe());
+            assertTrue(cluster.job(blockedId).state().isTerminal());
+            List<String> starts = Files.readAllLines(javaStarts);
+            assertEquals(1, starts.size(), "one JVM, the wait's: " + starts);
+            assertTrue(starts.get(0).contains(" qsub --block-on " + blockedId) && !starts.get(0).contains("block=true"),
+                    "the server submitted, the launcher's JVM waited: " + starts);
+
             Ran shown = run(noJava, Optional.empty(), "qstat", id);
             assertEquals(0, shown.exit(), shown.describe());
             assertTrue(shown.out().contains(id.substring(0, id.indexOf('.'))) && shown.out().contains("served"),

@@ -16,6 +16,7 @@ import java.util.TreeMap;
  * {@code -W umask}, {@code -W sandbox}, {@code -k} ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means
  * something to an interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
  * reads it from the command line before the script, so here it is only checked.
+ * {@code -W block=true} means nothing to the job: qsub itself waits for it ({@link SubmitBlocking}).
  */
 final class QsubOptions {
 
@@ -87,10 +88,29 @@ final class QsubOptions {
     }
 
     /**
-     * {@code -W attr=value[,attr=value]}. A dependency list holds commas itself, so an entry without
-     * {@code =} continues the value before it.
+     * {@code -W attr=value[,attr=value]}: {@code depend=} sets the dependencies; {@code block=} is
+     * checked and otherwise left to qsub, which waits for the job ({@link SubmitBlocking}).
      */
     private static void attributes(String text, SubmitDraft draft) {
+        for (String[] attribute : attributeList(text)) {
+            switch (attribute[0]) {
+                case "depend" -> draft.dependencies(DependencyLists.parse(attribute[1]));
+                case "block" -> block(attribute[1]);
+                case "group_list" -> draft.record("group_list", nonEmpty(attribute[1], "-W group_list",
+                        "group_list=proj"));
+                case "umask" -> draft.record("umask", umask(attribute[1]));
+                case "sandbox" -> draft.record("sandbox", nonEmpty(attribute[1], "-W sandbox", "sandbox=PRIVATE"));
+                default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; -W takes "
+                        + "depend=, block=, group_list=, umask= and sandbox=");
+            }
+        }
+    }
+
+    /**
+     * The {@code attr=value} entries of a {@code -W} value, in order. A dependency list holds commas
+     * itself, so an entry without {@code =} continues the value before it.
+     */
+    static List<String[]> attributeList(String text) {
         List<String[]> attributes = new ArrayList<>();
         for (String entry : text.split(",", -1)) {
             int eq = entry.indexOf('=');
@@ -104,17 +124,18 @@ final class QsubOptions {
                         + "'");
             }
         }
-        for (String[] attribute : attributes) {
-            String value = attribute[1];
-            switch (attribute[0]) {
-                case "depend" -> draft.dependencies(DependencyLists.parse(value));
-                case "group_list" -> draft.record("group_list", nonEmpty(value, "-W group_list", "group_list=proj"));
-                case "umask" -> draft.record("umask", umask(value));
-                case "sandbox" -> draft.record("sandbox", nonEmpty(value, "-W sandbox", "sandbox=PRIVATE"));
-                default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; -W takes "
-                        + "depend=, group_list=, umask= and sandbox=");
-            }
+        return attributes;
+    }
+
+    /** {@code -W block=true|false} as OpenPBS spells it (any case). */
+    static boolean block(String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return true;
         }
+        if (value.equalsIgnoreCase("false")) {
+            return false;
+        }
+        throw new InvalidRequestException("-W block takes true or false, got '" + value + "'");
     }
 
     /**

@@ -26,7 +26,8 @@ import java.util.TreeSet;
  * {@code --constraint}, {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
  * {@code --hint}, {@code --signal}, {@code --open-mode} and the mail types that have no qsub mail
  * point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
- * ({@link SlurmPatterns}).
+ * ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
+ * status, as sbatch does ({@link SubmitBlocking}).
  */
 final class SbatchOptions {
 
@@ -49,6 +50,7 @@ final class SbatchOptions {
             options.put(o[0].charAt(0), new OptionWords.Spec(o[1], true));
         }
         options.put('H', new OptionWords.Spec("hold", false));
+        options.put('W', new OptionWords.Spec("wait", false));
         return options;
     }
 
@@ -60,7 +62,7 @@ final class SbatchOptions {
                 "reservation", "constraint", "nodelist", "exclude", "qos", "hint", "signal", "open-mode")) {
             options.put(name, true);
         }
-        for (String flag : List.of("hold", "exclusive", "requeue", "no-requeue")) {
+        for (String flag : List.of("hold", "exclusive", "requeue", "no-requeue", "wait")) {
             options.put(flag, false);
         }
         return options;
@@ -107,6 +109,9 @@ final class SbatchOptions {
             case "chdir" -> draft.workDir(context.absolutePath(value));
             case "account" -> draft.account(OptionValues.account(value));
             case "hold" -> draft.userHold();
+            case "wait" -> {
+                // qsub waits for the job (SubmitBlocking); the job itself is the same
+            }
             case "mail-type" -> mailType(value, draft);
             case "mail-user" -> draft.mailUsers(OptionValues.mailUsers(value));
             case "gres" -> gres(value, resources, draft);

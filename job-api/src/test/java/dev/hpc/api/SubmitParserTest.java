@@ -963,8 +963,8 @@ class SubmitParserTest {
             assertEquals("option -W: a dependency on one array task (42[7]) is not supported; depend on the whole "
                     + "array job with 42[]", refusalOfOptions("-W", "depend=afterok:42[7]"));
             assertStartsWith("option -W: 'x' is not a job id", refusalOfOptions("-W", "depend=afterok:x"));
-            assertEquals("option -W: -W stagein is not supported; -W takes depend=, group_list=, umask= and sandbox=",
-                    refusalOfOptions("-W", "stagein=a@h:b"));
+            assertEquals("option -W: -W stagein is not supported; -W takes depend=, block=, group_list=, umask= "
+                    + "and sandbox=", refusalOfOptions("-W", "stagein=a@h:b"));
             assertEquals("line 2: --dependency: dependency type 'singleton' is not supported; use after, afterok, "
                     + "afternotok or afterany", refusalOfDirective("#SBATCH --dependency=singleton"));
             assertEquals("line 2: -d: '?' (any one of several dependencies) is not supported; separate clauses with "
