@@ -164,7 +164,7 @@ public final class QstatFullFormat {
             case NODE_FAILURE -> x.outcome() == JobState.QUEUED ? "node failure, requeued" : "node failure";
             case REQUEUE_LIMIT -> "node failure, requeue limit reached";
             case EXITED -> "exit " + x.exitStatus();
-            case CANCELLED -> "cancelled";
+            case CANCELLED -> x.outcome() == JobState.QUEUED ? "rerun, requeued" : "cancelled";
             case WALLTIME -> "walltime exceeded";
             case MEMORY -> "memory exceeded";
             case LAUNCH_FAILED -> "launch failed";

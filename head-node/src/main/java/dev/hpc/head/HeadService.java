@@ -556,6 +556,15 @@ public final class HeadService implements AutoCloseable {
         return command(new Command.Release(ref, caller.user(), types), ref, caller, "release");
     }
 
+    /**
+     * {@code qrerun}: running tasks go back to the queue, their attempts killed. Operators and admins only, as in
+     * PBS: a rerun throws away work the owner's allocation already did.
+     */
+    public CompletableFuture<Job> rerun(JobId.JobRef ref, Caller caller) {
+        JobAccess.requireOperator(caller, "rerun a job (qrerun)");
+        return command(new Command.Rerun(ref, caller.user(), clock.instant()), ref, caller, "rerun");
+    }
+
     /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
     public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
                                         Caller caller) {

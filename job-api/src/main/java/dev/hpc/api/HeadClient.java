@@ -371,6 +371,11 @@ public final class HeadClient {
                 holdTypes)))));
     }
 
+    /** {@code qrerun}: the job's running tasks go back to the queue, their attempts killed (operators only). */
+    public Job rerun(String id) {
+        return jobAction(id, "rerun");
+    }
+
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
     public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",

@@ -444,6 +444,8 @@ public final class ClusterState {
             expire(c, out);
         } else if (command instanceof Command.Alter c) {
             alter(c, out);
+        } else if (command instanceof Command.Rerun c) {
+            rerun(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -854,6 +856,55 @@ public final class ClusterState {
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
         }
         t.job.changed();
+    }
+
+    /**
+     * {@code qrerun}: every running task the reference names goes back to the queue with a new attempt to come,
+     * as after a node failure, but its attempt ends as cancelled: the node is neither blamed nor avoided. The
+     * whole request is checked before anything changes.
+     */
+    private void rerun(Command.Rerun c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        List<TaskEntry> targets = new ArrayList<>();
+        for (TaskEntry t : tasksOf(e, c.job())) {
+            if (t.state == JobState.RUNNING) {
+                targets.add(t);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state() + "; only running jobs can be "
+                    + "rerun (Request invalid for state of job): a queued job starts by itself, a held one after qrls");
+        }
+        for (TaskEntry t : targets) {
+            if (t.cancelRequested) {
+                throw RequestRejected.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
+            }
+            if (!t.job.spec.rerunnable()) {
+                throw RequestRejected.notAllowed("job " + c.job() + " was submitted as not rerunnable (qsub -r n); "
+                        + "it cannot be rerun. Cancel it (qdel) and submit it again instead");
+            }
+        }
+        for (TaskEntry t : targets) {
+            long attemptId = t.currentAttemptId();
+            int attempt = t.attempts.size();
+            for (NodeSlot s : t.current().nodes()) {
+                NodeEntry n = nodes.get(s.node());
+                if (n != null && n.up) {
+                    // CANCELLED, a reason every worker knows: its result for this attempt is stale and ignored anyway
+                    out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
+                }
+            }
+            release(t, attemptId);
+            t.closeAttempt(c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
+            charge(t.job.spec.owner(), t.current());
+            t.moveTo(JobState.QUEUED);
+            t.comment = "requeued by " + c.user() + " (qrerun)";
+            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
+                    + " (qrerun); attempt " + attempt + " was killed", c.now()));
+        }
+        e.changed();
+        out.answer(e.toRecord());
+        out.reschedule();
     }
 
     private void dependencyNeverMet(Command.DependencyNeverMet c, Outcome out) {

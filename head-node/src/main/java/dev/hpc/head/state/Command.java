@@ -36,6 +36,13 @@ public sealed interface Command {
     }
 
     /**
+     * {@code qrerun}: an operator sends running tasks back to the queue. Their current attempts are killed and
+     * closed as cancelled, not as node failures, so that no node is blamed or avoided for it.
+     */
+    record Rerun(JobId.JobRef job, String user, Instant now) implements Command {
+    }
+
+    /**
      * {@code qalter}: change a job whose tasks are all queued or held. {@code change} makes the new
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.
