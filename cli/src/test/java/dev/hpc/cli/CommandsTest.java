@@ -199,10 +199,22 @@ class CommandsTest {
     }
 
     @Test
-    void qstatFullAndJson() {
+    void qstatFullJsonAndDsv() {
         Run full = run("qstat", "--server", head.address(), "-f", "1");
         Run json = run("qstat", "--server", head.address(), "-f", "-F", "json", "-x");
-        Run badFormat = run("qstat", "--server", head.address(), "-f", "-F", "dsv");
+        Run dsv = run("qstat", "--server", head.address(), "-f", "-F", "dsv", "-D", ";", "1");
+        Run badFormat = run("qstat", "--server", head.address(), "-f", "-F", "xml");
+        Run delimiterWithoutDsv = run("qstat", "--server", head.address(), "-f", "-D", ";", "1");
+        Run emptyDelimiter = run("qstat", "--server", head.address(), "-f", "-F", "dsv", "-D", "", "1");
+
+        assertEquals(0, dsv.code(), dsv.err());
+        assertTrue(dsv.out().startsWith("Job Id: 1.cluster;Job_Name=hello;"), dsv.out());
+        assertEquals(1, dsv.out().lines().count(), dsv.out());
+        assertEquals(new Run(2, "", "qstat: -D ; sets the delimiter of -F dsv; add -f -F dsv, or leave -D out\n"),
+                delimiterWithoutDsv);
+        assertEquals(2, emptyDelimiter.code());
+        assertTrue(emptyDelimiter.err().contains("-D needs a delimiter"), emptyDelimiter.err());
+        assertTrue(badFormat.err().contains("the formats are json and dsv"), badFormat.err());
 
         assertTrue(full.out().startsWith("Job Id: 1.cluster\n    Job_Name = hello\n"), full.out());
         assertEquals(Map.of("1.cluster", "F", "2.cluster", "Q"), Map.of(
