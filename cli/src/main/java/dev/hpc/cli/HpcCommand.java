@@ -33,6 +33,7 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qrls", QrlsCommand::new);
         m.put("qalter", QalterCommand::new);
         m.put("qrerun", QrerunCommand::new);
+        m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);
         m.put("cluster", ClusterCommand::new);

@@ -830,6 +830,11 @@ public final class HeadService implements AutoCloseable {
         return CompletableFuture.supplyAsync(() -> store.events(limit), alertThread);
     }
 
+    /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
+    public CompletableFuture<List<dev.hpc.api.Alert>> jobEventLog(long jobNumber, int limit) {
+        return CompletableFuture.supplyAsync(() -> store.jobEvents(jobNumber, limit), alertThread);
+    }
+
     /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */
     /** Records alerts raised outside the state (a takeover) like those the state raises. */
     public void alert(dev.hpc.api.Alert alert) {

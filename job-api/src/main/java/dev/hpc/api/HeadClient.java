@@ -473,7 +473,17 @@ public final class HeadClient {
 
     /** The newest {@code limit} alerts of the head's event log, oldest first. */
     public List<Alert> events(int limit) {
-        JsonFields f = object(call("GET", "/events/log?limit=" + limit, ""));
+        return readEvents("/events/log?limit=" + limit);
+    }
+
+    /** The newest {@code limit} alerts of the event log about the tasks of job {@code id} ({@code tracejob}). */
+    public List<Alert> jobEvents(String id, int limit) {
+        return readEvents("/events/log?limit=" + limit + "&job=" + java.net.URLEncoder.encode(id,
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private List<Alert> readEvents(String path) {
+        JsonFields f = object(call("GET", path, ""));
         List<Alert> out = new ArrayList<>();
         try {
             for (JsonFields a : f.objects("events")) {
