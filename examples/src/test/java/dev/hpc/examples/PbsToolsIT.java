@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 20: the commands that tools built for PBS call (Open OnDemand, JSON pollers), run through bin/ as
  * processes against a real active head and its standby: {@code qstat -f -F json}, {@code pbsnodes -aSj
  * -F json} and {@code qselect -u}, their output parsed as those tools parse it and naming the submitted
- * job; {@code qrerun}, whose killed attempt is checked in {@code /proc}; and the probes, {@code /readyz} ready on the active head only.
+ * job; {@code qrerun}, whose killed attempt is checked in {@code /proc}; {@code tracejob} and {@code qstat -f
+ * -F dsv} of the rerun job; and the probes, {@code /readyz} ready on the active head only.
  */
 class PbsToolsIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -97,6 +98,30 @@ class PbsToolsIT {
                     && fullAttribute(cli, submitDir, id, "job_state").equals("R"));
             assertTrue(fullAttribute(cli, submitDir, id, "exec_host_history").contains("(rerun, requeued)"),
                     cli.process(submitDir, "qstat", "-f", id).out());
+            // tracejob: both attempts from the job's record, the rerun's alert from the event log
+            Poll.until("tracejob shows the rerun from the record and the event log", WAIT, () -> {
+                String trace = cli.process(submitDir, "tracejob", id).out();
+                return trace.startsWith("Job: " + id + "\n\n") && trace.contains("  S    Job Queued at request of ")
+                        && trace.contains("  S    Job Run on exec_host node") && trace.contains("(attempt 2)")
+                        && trace.contains("  S    Job requeued: its run was killed by qrerun")
+                        && trace.contains("  E    TASK_REQUEUED task " + id + " requeued by ")
+                        && trace.endsWith("\nNow RUNNING\n");
+            });
+            Cli.Result noTrace = cli.process(submitDir, "tracejob", "99999");
+            assertEquals(new Cli.Result(noTrace.command(), 153, "", "tracejob: Unknown Job Id 99999\n"), noTrace,
+                    noTrace.describe());
+
+            // qstat -f -F dsv: one line, the attributes of -f split on the delimiter
+            Cli.Result dsv = cli.process(submitDir, "qstat", "-f", "-F", "dsv", id);
+            assertEquals(0, dsv.exitCode(), dsv.describe());
+            assertEquals(1, dsv.out().lines().count(), dsv.out());
+            List<String> fields = List.of(dsv.out().strip().split("(?<!\\\\)\\|"));
+            assertEquals("Job Id: " + id, fields.get(0), dsv.out());
+            assertTrue(fields.contains("Job_Name=tools") && fields.contains("job_state=R")
+                    && fields.contains("run_count=2"), dsv.out());
+            Cli.Result semicolons = cli.process(submitDir, "qstat", "-f", "-F", "dsv", "-D", ";", id);
+            assertTrue(semicolons.out().startsWith("Job Id: " + id + ";Job_Name=tools;"), semicolons.describe());
+
             Cli.Result badRerun = cli.process(submitDir, "qrerun", "99999");
             assertEquals(153, badRerun.exitCode(), badRerun.describe());
             assertEquals("qrerun: Unknown Job Id 99999\n", badRerun.err(), badRerun.describe());
