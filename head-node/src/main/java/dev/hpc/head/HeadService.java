@@ -565,6 +565,11 @@ public final class HeadService implements AutoCloseable {
         return command(new Command.Rerun(ref, caller.user(), clock.instant()), ref, caller, "rerun");
     }
 
+    /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */
+    public CompletableFuture<Job> move(JobId.JobRef ref, String queue, Caller caller) {
+        return command(new Command.Move(ref, queue, caller.user(), clock.instant()), ref, caller, "move");
+    }
+
     /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
     public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
                                         Caller caller) {

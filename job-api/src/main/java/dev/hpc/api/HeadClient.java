@@ -371,6 +371,11 @@ public final class HeadClient {
                 holdTypes)))));
     }
 
+    /** {@code qmove}: a queued or held job goes to another queue, checked against it as a submission. */
+    public Job move(String id, String queue) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/move", Json.write(Map.of("queue", queue)))));
+    }
+
     /** {@code qrerun}: the job's running tasks go back to the queue, their attempts killed (operators only). */
     public Job rerun(String id) {
         return jobAction(id, "rerun");

@@ -446,6 +446,8 @@ public final class ClusterState {
             alter(c, out);
         } else if (command instanceof Command.Rerun c) {
             rerun(c, out);
+        } else if (command instanceof Command.Move c) {
+            move(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -1651,9 +1653,25 @@ public final class ClusterState {
 
     /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
     private void alter(Command.Alter c, Outcome out) {
-        JobEntry e = resolve(c.job());
-        if (c.job().arrayIndex().isPresent()) {
-            throw RequestRejected.notAllowed("qalter changes a whole job; name the job (" + e.id
+        JobEntry e = waitingJob(c.job(), "qalter changes", "altered");
+        changeWaiting(e, c.change().apply(e.spec), "altered by " + c.user(), out);
+    }
+
+    /** {@code qmove}: as {@code qalter -q}, with qmove's words in its refusals. */
+    private void move(Command.Move c, Outcome out) {
+        JobEntry e = waitingJob(c.job(), "qmove moves", "moved to another queue");
+        if (e.spec.queue().equals(c.queue())) {
+            throw RequestRejected.notAllowed("job " + e.id + " is in queue '" + c.queue() + "' already; name "
+                    + "another queue to move it to");
+        }
+        changeWaiting(e, e.spec.withQueue(c.queue()), "moved from queue " + e.spec.queue() + " by " + c.user(), out);
+    }
+
+    /** The whole job the reference names, when all its tasks are queued or held; refused otherwise. */
+    private JobEntry waitingJob(JobId.JobRef ref, String what, String done) {
+        JobEntry e = resolve(ref);
+        if (ref.arrayIndex().isPresent()) {
+            throw RequestRejected.notAllowed(what + " a whole job; name the job (" + e.id
                     + "), not one of its array tasks");
         }
         if (!e.allWaiting()) {
@@ -1662,13 +1680,18 @@ public final class ClusterState {
                     .orElseThrow() : e.unstarted.state;
             boolean single = e.taskCount() == 1;
             throw RequestRejected.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
-                    + "; only a job whose tasks are all queued or held can be altered");
+                    + "; only a job whose tasks are all queued or held can be " + done);
         }
-        JobSpec next = admitToQueue(c.change().apply(e.spec));
+        return e;
+    }
+
+    /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
+    private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
+        JobSpec next = admitToQueue(wanted);
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
         queue.regroup(e, () -> e.spec = next);
-        String comment = "altered by " + c.user() + "; waiting for the scheduler";
+        String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = comment;

@@ -43,6 +43,13 @@ public sealed interface Command {
     }
 
     /**
+     * {@code qmove}: a job whose tasks are all queued or held goes to another queue, checked against that queue
+     * as a submission to it would be. It keeps its number, and so its order among the jobs of its new queue.
+     */
+    record Move(JobId.JobRef job, String queue, String user, Instant now) implements Command {
+    }
+
+    /**
      * {@code qalter}: change a job whose tasks are all queued or held. {@code change} makes the new
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.
