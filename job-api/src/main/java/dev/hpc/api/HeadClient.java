@@ -376,9 +376,12 @@ public final class HeadClient {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/move", Json.write(Map.of("queue", queue)))));
     }
 
-    /** {@code qrerun}: the job's running tasks go back to the queue, their attempts killed (operators only). */
+    /**
+     * {@code qrerun}: the job's running tasks go back to the queue, their attempts killed (operators only). Not
+     * sent again once it may have reached a head: resent through a takeover, it would kill the next attempt too.
+     */
     public Job rerun(String id) {
-        return jobAction(id, "rerun");
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/rerun", "", Map.of(), false)));
     }
 
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
