@@ -32,6 +32,9 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qhold", QholdCommand::new);
         m.put("qrls", QrlsCommand::new);
         m.put("qalter", QalterCommand::new);
+        m.put("qmove", QmoveCommand::new);
+        m.put("qrerun", QrerunCommand::new);
+        m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);
         m.put("cluster", ClusterCommand::new);

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code qstat [-f [-1]] [-F json] [-x] [-u USER] [-n] [-t] [ID...]}: the jobs of the cluster, as
+ * {@code qstat [-f [-1]] [-F json|dsv [-D DELIM]] [-x] [-u USER] [-n] [-t] [ID...]}: the jobs of the cluster, as
  * Torque's table ({@link QstatFormat}) or PBS's full form ({@link QstatFullFormat}). Without ids it
  * pages through the whole listing; with ids it shows those, reports the unknown ones after the known
  * ones and exits 153 if any was unknown.
@@ -45,8 +45,13 @@ public final class QstatCommand implements Callable<Integer> {
             + "job's line")
     boolean oneLine;
 
-    @Option(names = "-F", paramLabel = "json", description = "with -f, the output format; only json")
+    @Option(names = "-F", paramLabel = "FORMAT", description = "with -f, the output format: json, or dsv (one "
+            + "line per job, attr=value separated by the -D delimiter)")
     String format;
+
+    @Option(names = "-D", paramLabel = "DELIM", description = "with -F dsv, the delimiter between attributes "
+            + "(default |)")
+    String delimiter;
 
     @Option(names = "-x", description = "include finished jobs from the history")
     boolean history;
@@ -71,10 +76,17 @@ public final class QstatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (format != null && !format.equalsIgnoreCase("json")) {
-            throw new UsageException("-F " + format + " is not supported; only -F json is");
+        if (format != null && !format.equalsIgnoreCase("json") && !format.equalsIgnoreCase("dsv")) {
+            throw new UsageException("-F " + format + " is not supported; the formats are json and dsv");
         }
-        boolean json = format != null;
+        boolean dsv = format != null && format.equalsIgnoreCase("dsv");
+        if (delimiter != null && !dsv) {
+            throw new UsageException("-D " + delimiter + " sets the delimiter of -F dsv; add -f -F dsv, or leave -D out");
+        }
+        if (delimiter != null && delimiter.isEmpty()) {
+            throw new UsageException("-D needs a delimiter of one character or more, as in -D '|' or -D ';'");
+        }
+        boolean json = format != null && !dsv;
         HeadClient head = client.client();
         if (queueStatus || queueSummary) {
             return showQueues(head);
@@ -87,7 +99,7 @@ public final class QstatCommand implements Callable<Integer> {
         if (ids.isEmpty()) {
             HeadClient.JobQuery query = HeadClient.JobQuery.all().withHistory(history)
                     .withUser(user == null ? "" : user);
-            if (!full && !json) {
+            if (!full && format == null) {
                 // Print page by page: a big queue does not have to fit in memory twice.
                 QstatFormat.Options o = new QstatFormat.Options(history, tasks, nodes, oneLine);
                 boolean header = false;
@@ -129,7 +141,9 @@ public final class QstatCommand implements Callable<Integer> {
             }
         }
         ZoneId zone = Invocation.current().zone();
-        if (json) {
+        if (dsv) {
+            out.print(QstatFullFormat.dsv(views, delimiter == null ? "|" : delimiter, history, now, zone));
+        } else if (json) {
             out.print(PbsJson.print(QstatFullFormat.json(views, serverName(head, views), history, now, zone)));
         } else if (full) {
             out.print(QstatFullFormat.text(views, oneLine, history, now, zone));

@@ -19,7 +19,7 @@ import java.util.StringJoiner;
 /**
  * {@code qstat -f}: every attribute of a job in PBS's names and forms, as text ({@code Job Id: ...}
  * then {@code     name = value} lines, long values wrapped at 80 columns onto lines that start with a
- * tab, unless {@code -1}) or as OpenPBS's {@code -F json} document.
+ * tab, unless {@code -1}), as OpenPBS's {@code -F json} document, or as its {@code -F dsv} lines.
  */
 public final class QstatFullFormat {
     /** The width PBS wraps {@code qstat -f} lines at; a tab counts as 8 columns. */
@@ -175,7 +175,7 @@ public final class QstatFullFormat {
             case NODE_FAILURE -> x.outcome() == JobState.QUEUED ? "node failure, requeued" : "node failure";
             case REQUEUE_LIMIT -> "node failure, requeue limit reached";
             case EXITED -> "exit " + x.exitStatus();
-            case CANCELLED -> "cancelled";
+            case CANCELLED -> x.outcome() == JobState.QUEUED ? "rerun, requeued" : "cancelled";
             case WALLTIME -> "walltime exceeded";
             case MEMORY -> "memory exceeded";
             case LAUNCH_FAILED -> "launch failed";
@@ -296,6 +296,68 @@ public final class QstatFullFormat {
             out.add(value.substring(start));
         }
         return out;
+    }
+
+    // ---- DSV
+
+    /** OpenPBS's escape character on Unix ({@code ESC_CHAR}). */
+    private static final char ESCAPE = '\\';
+
+    /**
+     * OpenPBS's {@code qstat -f -F dsv [-D DELIM]}: one line per job, {@code Job Id: ID}, then each attribute of
+     * {@link #attributes} as {@code name=value}, all joined by the delimiter ({@code |} by default). Values are
+     * escaped as OpenPBS's qstat escapes them, so that a reader can split on the delimiter: {@link #dsvValue}.
+     */
+    public static String dsv(List<JobView> views, String delimiter, boolean history, Instant now, ZoneId zone) {
+        StringBuilder b = new StringBuilder();
+        for (JobView v : views) {
+            b.append("Job Id: ").append(v.id());
+            for (Attribute a : attributes(v, history, now, zone)) {
+                b.append(delimiter).append(a.name()).append('=').append(dsvValue(textValue(a.value()), delimiter));
+            }
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
+    /**
+     * A value as OpenPBS's qstat prints it in DSV (its {@code escape_delimiter}, {@code convert_feed_chars} and
+     * {@code show_nonprint_chars}, in that order): a backslash gets a backslash before it unless a quote, an
+     * apostrophe or a comma follows it (those pairs are escapes already, as in {@code Variable_List}); each
+     * occurrence of the delimiter gets a backslash before it; a line feed becomes {@code \n} and a form feed
+     * {@code \f}; any other control character but the tab is shown as {@code ^} and its letter.
+     */
+    static String dsvValue(String value, String delimiter) {
+        StringBuilder b = new StringBuilder(value.length() + 8);
+        int i = 0;
+        while (i < value.length()) {
+            char c = value.charAt(i);
+            char next = i + 1 < value.length() ? value.charAt(i + 1) : '\0';
+            if (c == ESCAPE && next != '\'' && next != '"' && next != ',') {
+                b.append(ESCAPE).append(c);
+                i++;
+            } else if (!delimiter.isEmpty() && value.startsWith(delimiter, i)) {
+                b.append(ESCAPE).append(delimiter);
+                i += delimiter.length();
+            } else {
+                b.append(c);
+                i++;
+            }
+        }
+        StringBuilder out = new StringBuilder(b.length());
+        for (int k = 0; k < b.length(); k++) {
+            char c = b.charAt(k);
+            if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\f') {
+                out.append("\\f");
+            } else if (c < 32 && c != '\t') {
+                out.append('^').append((char) (c + 64));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     // ---- JSON

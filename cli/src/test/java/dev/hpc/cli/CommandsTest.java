@@ -73,6 +73,9 @@ class CommandsTest {
         if (p.startsWith("/api/v1/jobs/")) {
             return FakeHead.Reply.error(404, "UNKNOWN_JOB", "no such job");
         }
+        if (p.equals("/api/v1/events/log")) {
+            return FakeHead.Reply.json(200, Map.of("events", List.of()));
+        }
         if (p.equals("/api/v1/nodes")) {
             return FakeHead.Reply.nodes(List.of(aFreeNode("node1"), aBusyNode("node2", "2.cluster")));
         }
@@ -199,10 +202,22 @@ class CommandsTest {
     }
 
     @Test
-    void qstatFullAndJson() {
+    void qstatFullJsonAndDsv() {
         Run full = run("qstat", "--server", head.address(), "-f", "1");
         Run json = run("qstat", "--server", head.address(), "-f", "-F", "json", "-x");
-        Run badFormat = run("qstat", "--server", head.address(), "-f", "-F", "dsv");
+        Run dsv = run("qstat", "--server", head.address(), "-f", "-F", "dsv", "-D", ";", "1");
+        Run badFormat = run("qstat", "--server", head.address(), "-f", "-F", "xml");
+        Run delimiterWithoutDsv = run("qstat", "--server", head.address(), "-f", "-D", ";", "1");
+        Run emptyDelimiter = run("qstat", "--server", head.address(), "-f", "-F", "dsv", "-D", "", "1");
+
+        assertEquals(0, dsv.code(), dsv.err());
+        assertTrue(dsv.out().startsWith("Job Id: 1.cluster;Job_Name=hello;"), dsv.out());
+        assertEquals(1, dsv.out().lines().count(), dsv.out());
+        assertEquals(new Run(2, "", "qstat: -D ; sets the delimiter of -F dsv; add -f -F dsv, or leave -D out\n"),
+                delimiterWithoutDsv);
+        assertEquals(2, emptyDelimiter.code());
+        assertTrue(emptyDelimiter.err().contains("-D needs a delimiter"), emptyDelimiter.err());
+        assertTrue(badFormat.err().contains("the formats are json and dsv"), badFormat.err());
 
         assertTrue(full.out().startsWith("Job Id: 1.cluster\n    Job_Name = hello\n"), full.out());
         assertEquals(Map.of("1.cluster", "F", "2.cluster", "Q"), Map.of(
@@ -228,6 +243,37 @@ class CommandsTest {
 
         assertEquals(new Run(1, "", "qhold: job 2.cluster is running: only queued jobs can be held (2)\n"), r);
         assertEquals(new Run(0, "", ""), ok);
+    }
+
+    @Test
+    void qmoveSendsTheQueueForEachIdAndRefusesADestinationWithoutOne() {
+        Run r = run("qmove", "--server", head.address(), "debug@cluster", "1", "99");
+        Run noQueue = run("qmove", "--server", head.address(), "@cluster", "1");
+        Run noId = run("qmove", "--server", head.address(), "debug");
+
+        assertEquals(new Run(153, "", "qmove: Unknown Job Id 99\n"), r);
+        assertEquals(List.of("/api/v1/jobs/1/move", "/api/v1/jobs/99/move"),
+                head.requests.stream().map(FakeHead.Request::rawPath).toList());
+        assertEquals("{\"queue\":\"debug\"}", head.requests.get(0).body().replace(" ", ""));
+        assertEquals(2, noQueue.code());
+        assertTrue(noQueue.err().contains("names no queue"), noQueue.err());
+        assertEquals(2, noId.code());
+        assertTrue(noId.err().contains("qmove DEST ID..."), noId.err());
+    }
+
+    @Test
+    void qrerunAndTracejob() {
+        Run rerun = run("qrerun", "--server", head.address(), "1");
+        Run trace = run("tracejob", "--server", head.address(), "1");
+        Run oneTask = run("tracejob", "--server", head.address(), "1[2]");
+
+        assertEquals(new Run(0, "", ""), rerun);
+        assertEquals("/api/v1/jobs/1/rerun", head.requests.get(0).rawPath());
+        assertEquals(0, trace.code(), trace.err());
+        assertTrue(trace.out().startsWith("Job: 1.cluster\n\n"), trace.out());
+        assertTrue(head.requests.stream().anyMatch(q -> q.rawPath().equals("/api/v1/events/log")
+                && q.query().contains("job=1.cluster")), head.requests.toString());
+        assertEquals(2, oneTask.code());
     }
 
     @Test

@@ -255,6 +255,53 @@ class QstatFullFormatTest {
         assertFalse(j.has("Exit_status"));
     }
 
+    /** OpenPBS's -F dsv: one line per job, Job Id first, the same attributes as -f, joined by the delimiter. */
+    @Test
+    void dsvIsOneLinePerJobWithTheAttributesOfTheFullForm() {
+        List<JobView> views = List.of(JobView.whole(aFinishedJobWithEverything()));
+
+        String dsv = QstatFullFormat.dsv(views, "|", false, NOW, UTC);
+
+        assertTrue(dsv.endsWith("\n") && dsv.lines().count() == 1, dsv);
+        String line = dsv.strip();
+        assertTrue(line.startsWith("Job Id: 1.cluster|Job_Name=hello|Job_Owner=alice@login1|"
+                + "resources_used.walltime=00:01:01|job_state=C|queue=batch|server=cluster|"
+                + "ctime=Tue Nov 24 00:14:32 2026|"), line);
+        assertTrue(line.contains("|Resource_List.ncpus=8|Resource_List.mem=4gb|"), line);
+        assertTrue(line.contains("|Variable_List=PBS_O_HOME=/home/alice,PBS_O_WORKDIR=/home/alice/run|"), line);
+        assertTrue(line.endsWith("|exit_status=0|Exit_status=0|run_count=1"), line);
+        List<String> fields = List.of(line.split("\\|"));
+        List<String> names = QstatFullFormat.attributes(views.get(0), false, NOW, UTC).stream()
+                .map(QstatFullFormat.Attribute::name).toList();
+        assertEquals(names, fields.subList(1, fields.size()).stream().map(f -> f.substring(0, f.indexOf('=')))
+                .toList(), "the attributes of -f, in its order");
+
+        String semi = QstatFullFormat.dsv(views, ";;", false, NOW, UTC);
+        assertTrue(semi.startsWith("Job Id: 1.cluster;;Job_Name=hello;;Job_Owner=alice@login1;;"), semi);
+        assertEquals("", QstatFullFormat.dsv(List.of(), "|", false, NOW, UTC));
+    }
+
+    /** As OpenPBS's escape_delimiter, convert_feed_chars and show_nonprint_chars: a reader splits on the delimiter. */
+    @Test
+    void dsvValuesEscapeTheDelimiterBackslashesAndLineBreaks() {
+        assertEquals("a\\|b", QstatFullFormat.dsvValue("a|b", "|"));
+        assertEquals("a|b", QstatFullFormat.dsvValue("a|b", ","), "only the delimiter in use");
+        assertEquals("x\\::y", QstatFullFormat.dsvValue("x::y", "::"));
+        assertEquals("c:\\\\dir", QstatFullFormat.dsvValue("c:\\dir", "|"), "a lone backslash is doubled");
+        assertEquals("A=1\\,2", QstatFullFormat.dsvValue("A=1\\,2", "|"), "an escaped comma stays as it is");
+        assertEquals("line1\\nline2\\f", QstatFullFormat.dsvValue("line1\nline2\f", "|"));
+        assertEquals("bell^G\ttab", QstatFullFormat.dsvValue("bell\u0007\ttab", "|"));
+
+        TestJobs.Spec s = TestJobs.spec();
+        s.name = "pipe|name";
+        s.env.put("MSG", "a|b,c");
+        Job job = TestJobs.job(3, s.build(), JobState.QUEUED, List.of(Task.fresh(Task.NO_INDEX, false)));
+        String line = QstatFullFormat.dsv(List.of(JobView.whole(job)), "|", false, NOW, UTC).strip();
+        List<String> fields = List.of(line.split("(?<!\\\\)\\|"));
+        assertEquals("Job_Name=pipe\\|name", fields.get(1), line);
+        assertTrue(fields.contains("Variable_List=MSG=a\\|b\\,c"), line);
+    }
+
     @Test
     void jsonWithoutJobsHasNoJobsObject() {
         Map<String, Object> doc = QstatFullFormat.json(List.of(), "cluster", false, NOW, UTC);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 20: the commands that tools built for PBS call (Open OnDemand, JSON pollers), run through bin/ as
  * processes against a real active head and its standby: {@code qstat -f -F json}, {@code pbsnodes -aSj
  * -F json} and {@code qselect -u}, their output parsed as those tools parse it and naming the submitted
- * job; and the probes, {@code /readyz} ready on the active head only.
+ * job; {@code qrerun}, whose killed attempt is checked in {@code /proc}; {@code tracejob} and {@code qstat -f
+ * -F dsv} of the rerun job; and the probes, {@code /readyz} ready on the active head only.
  */
 class PbsToolsIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
@@ -39,7 +40,7 @@ class PbsToolsIT {
             StandbyCluster.Active active = cluster.awaitRoles("one head ACTIVE and the other STANDBY", WAIT);
             cluster.awaitWorkersUp(WAIT);
             Path script = Files.writeString(submitDir.resolve("tools.sh"),
-                    "#!/bin/sh\n#PBS -N tools\n#PBS -l nodes=1:ppn=1\nsleep 600\n");
+                    "#!/bin/sh\n#PBS -N tools\n#PBS -l nodes=1:ppn=1\necho $$ >> runs.txt\nsleep 600\n");
             Cli.Result sub = cluster.cli().qsubIn(submitDir, script.toString());
             assertEquals(0, sub.exitCode(), sub.describe());
             String id = sub.line();
@@ -82,6 +83,49 @@ class PbsToolsIT {
             assertEquals(2, fullNode.longValue("pcpus"), full.out());
             assertEquals(1, fullNode.object("resources_assigned").longValue("ncpus"), full.out());
 
+            // qrerun: the attempt's processes are killed and the job runs again with a new attempt
+            Path runs = submitDir.resolve("runs.txt");
+            Poll.until("the first attempt's shell wrote its pid", WAIT,
+                    () -> lines(runs).size() == 1);
+            long firstShell = Long.parseLong(lines(runs).get(0).trim());
+            assertTrue(Files.exists(Path.of("/proc/" + firstShell)), "the first attempt runs");
+            Cli.Result rerun = cli.process(submitDir, "qrerun", id);
+            assertEquals(new Cli.Result(rerun.command(), 0, "", ""), rerun, rerun.describe());
+            Poll.until("the first attempt's shell " + firstShell + " is gone", WAIT,
+                    () -> !Files.exists(Path.of("/proc/" + firstShell)));
+            Poll.until("a second attempt of " + id + " runs", WAIT, () -> lines(runs).size() == 2
+                    && fullAttribute(cli, submitDir, id, "run_count").equals("2")
+                    && fullAttribute(cli, submitDir, id, "job_state").equals("R"));
+            assertTrue(fullAttribute(cli, submitDir, id, "exec_host_history").contains("(rerun, requeued)"),
+                    cli.process(submitDir, "qstat", "-f", id).out());
+            // tracejob: both attempts from the job's record, the rerun's alert from the event log
+            Poll.until("tracejob shows the rerun from the record and the event log", WAIT, () -> {
+                String trace = cli.process(submitDir, "tracejob", id).out();
+                return trace.startsWith("Job: " + id + "\n\n") && trace.contains("  S    Job Queued at request of ")
+                        && trace.contains("  S    Job Run on exec_host node") && trace.contains("(attempt 2)")
+                        && trace.contains("  S    Job requeued: its run was killed by qrerun")
+                        && trace.contains("  E    TASK_REQUEUED task " + id + " requeued by ")
+                        && trace.endsWith("\nNow RUNNING\n");
+            });
+            Cli.Result noTrace = cli.process(submitDir, "tracejob", "99999");
+            assertEquals(new Cli.Result(noTrace.command(), 153, "", "tracejob: Unknown Job Id 99999\n"), noTrace,
+                    noTrace.describe());
+
+            // qstat -f -F dsv: one line, the attributes of -f split on the delimiter
+            Cli.Result dsv = cli.process(submitDir, "qstat", "-f", "-F", "dsv", id);
+            assertEquals(0, dsv.exitCode(), dsv.describe());
+            assertEquals(1, dsv.out().lines().count(), dsv.out());
+            List<String> fields = List.of(dsv.out().strip().split("(?<!\\\\)\\|"));
+            assertEquals("Job Id: " + id, fields.get(0), dsv.out());
+            assertTrue(fields.contains("Job_Name=tools") && fields.contains("job_state=R")
+                    && fields.contains("run_count=2"), dsv.out());
+            Cli.Result semicolons = cli.process(submitDir, "qstat", "-f", "-F", "dsv", "-D", ";", id);
+            assertTrue(semicolons.out().startsWith("Job Id: " + id + ";Job_Name=tools;"), semicolons.describe());
+
+            Cli.Result badRerun = cli.process(submitDir, "qrerun", "99999");
+            assertEquals(153, badRerun.exitCode(), badRerun.describe());
+            assertEquals("qrerun: Unknown Job Id 99999\n", badRerun.err(), badRerun.describe());
+
             // the probes: no token; ready on the active head only
             HttpClient http = HttpClient.newHttpClient();
             String standby = active.other();
@@ -94,6 +138,22 @@ class PbsToolsIT {
         } finally {
             cluster.close();
         }
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** One attribute of {@code qstat -f -1}, or empty. */
+    private static String fullAttribute(Cli cli, Path dir, String id, String name) {
+        Cli.Result r = cli.process(dir, "qstat", "-f", "-1", id);
+        String prefix = "    " + name + " = ";
+        return r.out().lines().filter(l -> l.startsWith(prefix)).map(l -> l.substring(prefix.length())).findFirst()
+                .orElse("");
     }
 
     private static int status(HttpClient http, String server, String path) throws Exception {

@@ -561,6 +561,20 @@ public final class HeadService implements AutoCloseable {
         return command(new Command.Release(ref, caller.user(), types), ref, caller, "release");
     }
 
+    /**
+     * {@code qrerun}: running tasks go back to the queue, their attempts killed. Operators and admins only, as in
+     * PBS: a rerun throws away work the owner's allocation already did.
+     */
+    public CompletableFuture<Job> rerun(JobId.JobRef ref, Caller caller) {
+        JobAccess.requireOperator(caller, "rerun a job (qrerun)");
+        return command(new Command.Rerun(ref, caller.user(), clock.instant()), ref, caller, "rerun");
+    }
+
+    /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */
+    public CompletableFuture<Job> move(JobId.JobRef ref, String queue, Caller caller) {
+        return command(new Command.Move(ref, queue, caller.user(), clock.instant()), ref, caller, "move");
+    }
+
     /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
     public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
                                         Caller caller) {
@@ -856,6 +870,11 @@ public final class HeadService implements AutoCloseable {
     /** The newest {@code limit} alerts of the event log, oldest first. */
     public CompletableFuture<List<dev.hpc.api.Alert>> eventLog(int limit) {
         return CompletableFuture.supplyAsync(() -> store.events(limit), alertThread);
+    }
+
+    /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
+    public CompletableFuture<List<dev.hpc.api.Alert>> jobEventLog(long jobNumber, int limit) {
+        return CompletableFuture.supplyAsync(() -> store.jobEvents(jobNumber, limit), alertThread);
     }
 
     /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */

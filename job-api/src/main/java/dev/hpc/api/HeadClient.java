@@ -371,6 +371,19 @@ public final class HeadClient {
                 holdTypes)))));
     }
 
+    /** {@code qmove}: a queued or held job goes to another queue, checked against it as a submission. */
+    public Job move(String id, String queue) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/move", Json.write(Map.of("queue", queue)))));
+    }
+
+    /**
+     * {@code qrerun}: the job's running tasks go back to the queue, their attempts killed (operators only). Not
+     * sent again once it may have reached a head: resent through a takeover, it would kill the next attempt too.
+     */
+    public Job rerun(String id) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/rerun", "", Map.of(), false)));
+    }
+
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
     public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",
@@ -468,7 +481,17 @@ public final class HeadClient {
 
     /** The newest {@code limit} alerts of the head's event log, oldest first. */
     public List<Alert> events(int limit) {
-        JsonFields f = object(call("GET", "/events/log?limit=" + limit, ""));
+        return readEvents("/events/log?limit=" + limit);
+    }
+
+    /** The newest {@code limit} alerts of the event log about the tasks of job {@code id} ({@code tracejob}). */
+    public List<Alert> jobEvents(String id, int limit) {
+        return readEvents("/events/log?limit=" + limit + "&job=" + java.net.URLEncoder.encode(id,
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private List<Alert> readEvents(String path) {
+        JsonFields f = object(call("GET", path, ""));
         List<Alert> out = new ArrayList<>();
         try {
             for (JsonFields a : f.objects("events")) {

@@ -70,7 +70,10 @@ public final class NodeAdminRoutes {
 
     private void eventLog(RoutingContext ctx) {
         int limit = limit(ctx);
-        reply(ctx, head.eventLog(limit), events -> {
+        String job = ctx.request().getParam("job");
+        // any caller reads the whole log already; the filter only spares tracejob a scan of it
+        reply(ctx, job == null ? head.eventLog(limit) : head.jobEventLog(dev.hpc.api.JobId.parse(job).number(), limit),
+                events -> {
             List<Object> list = new ArrayList<>(events.size());
             for (Alert a : events) {
                 list.add(Codec.toMap(a));

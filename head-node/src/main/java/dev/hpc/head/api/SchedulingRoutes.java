@@ -21,7 +21,7 @@ import java.util.function.Function;
 
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
- * and release with hold types ({@code qhold -h o}). Mounted before {@link ApiRoutes}' own hold and
+ * and release with hold types ({@code qhold -h o}), {@code qmove} and {@code qrerun}. Mounted before {@link ApiRoutes}' own hold and
  * release routes. Errors go to the failure handler of
  * {@link ApiRoutes}.
  */
@@ -40,6 +40,8 @@ public final class SchedulingRoutes {
         router.post("/api/v1/jobs/:id/alter").handler(this::alter);
         router.post("/api/v1/jobs/:id/hold").handler(this::hold);
         router.post("/api/v1/jobs/:id/release").handler(this::release);
+        router.post("/api/v1/jobs/:id/rerun").handler(this::rerun);
+        router.post("/api/v1/jobs/:id/move").handler(this::move);
     }
 
     private void queues(RoutingContext ctx) {
@@ -77,6 +79,23 @@ public final class SchedulingRoutes {
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), caller,
                 Holds.parse(body.string("holdTypes", "u"))), j -> shown(caller, j));
+    }
+
+    private void move(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, Set.of("queue", "user"));
+        String queue = body.string("queue", "").trim();
+        if (queue.isEmpty()) {
+            throw new InvalidRequestException("say where to move the job: a body {\"queue\": \"NAME\"} naming one "
+                    + "of the queues (qstat -Q lists them)");
+        }
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.move(JobId.parse(ctx.pathParam("id")), queue, caller), j -> shown(caller, j));
+    }
+
+    private void rerun(RoutingContext ctx) {
+        OptionalBody.read(ctx, Set.of("user"));
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.rerun(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j));
     }
 
     /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */

@@ -493,6 +493,10 @@ public final class ClusterState {
             expire(c, out);
         } else if (command instanceof Command.Alter c) {
             alter(c, out);
+        } else if (command instanceof Command.Rerun c) {
+            rerun(c, out);
+        } else if (command instanceof Command.Move c) {
+            move(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -923,6 +927,55 @@ public final class ClusterState {
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
         }
         t.job.changed();
+    }
+
+    /**
+     * {@code qrerun}: every running task the reference names goes back to the queue with a new attempt to come,
+     * as after a node failure, but its attempt ends as cancelled: the node is neither blamed nor avoided. The
+     * whole request is checked before anything changes.
+     */
+    private void rerun(Command.Rerun c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        List<TaskEntry> targets = new ArrayList<>();
+        for (TaskEntry t : tasksOf(e, c.job())) {
+            if (t.state == JobState.RUNNING) {
+                targets.add(t);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state() + "; only running jobs can be "
+                    + "rerun (Request invalid for state of job): a queued job starts by itself, a held one after qrls");
+        }
+        for (TaskEntry t : targets) {
+            if (t.cancelRequested) {
+                throw RequestRejected.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
+            }
+            if (!t.job.spec.rerunnable()) {
+                throw RequestRejected.notAllowed("job " + c.job() + " was submitted as not rerunnable (qsub -r n); "
+                        + "it cannot be rerun. Cancel it (qdel) and submit it again instead");
+            }
+        }
+        for (TaskEntry t : targets) {
+            long attemptId = t.currentAttemptId();
+            int attempt = t.attempts.size();
+            for (NodeSlot s : t.current().nodes()) {
+                NodeEntry n = nodes.get(s.node());
+                if (n != null && n.up) {
+                    // CANCELLED, a reason every worker knows: its result for this attempt is stale and ignored anyway
+                    out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
+                }
+            }
+            release(t, attemptId);
+            t.closeAttempt(c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
+            charge(t.job.spec.owner(), t.current());
+            t.moveTo(JobState.QUEUED);
+            t.comment = "requeued by " + c.user() + " (qrerun)";
+            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
+                    + " (qrerun); attempt " + attempt + " was killed", c.now()));
+        }
+        e.changed();
+        out.answer(e.toRecord());
+        out.reschedule();
     }
 
     private void dependencyNeverMet(Command.DependencyNeverMet c, Outcome out) {
@@ -1670,9 +1723,25 @@ public final class ClusterState {
 
     /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
     private void alter(Command.Alter c, Outcome out) {
-        JobEntry e = resolve(c.job());
-        if (c.job().arrayIndex().isPresent()) {
-            throw RequestRejected.notAllowed("qalter changes a whole job; name the job (" + e.id
+        JobEntry e = waitingJob(c.job(), "qalter changes", "altered");
+        changeWaiting(e, c.change().apply(e.spec), "altered by " + c.user(), out);
+    }
+
+    /** {@code qmove}: as {@code qalter -q}, with qmove's words in its refusals. */
+    private void move(Command.Move c, Outcome out) {
+        JobEntry e = waitingJob(c.job(), "qmove moves", "moved to another queue");
+        if (e.spec.queue().equals(c.queue())) {
+            throw RequestRejected.notAllowed("job " + e.id + " is in queue '" + c.queue() + "' already; name "
+                    + "another queue to move it to");
+        }
+        changeWaiting(e, e.spec.withQueue(c.queue()), "moved from queue " + e.spec.queue() + " by " + c.user(), out);
+    }
+
+    /** The whole job the reference names, when all its tasks are queued or held; refused otherwise. */
+    private JobEntry waitingJob(JobId.JobRef ref, String what, String done) {
+        JobEntry e = resolve(ref);
+        if (ref.arrayIndex().isPresent()) {
+            throw RequestRejected.notAllowed(what + " a whole job; name the job (" + e.id
                     + "), not one of its array tasks");
         }
         if (!e.allWaiting()) {
@@ -1681,13 +1750,18 @@ public final class ClusterState {
                     .orElseThrow() : e.unstarted.state;
             boolean single = e.taskCount() == 1;
             throw RequestRejected.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
-                    + "; only a job whose tasks are all queued or held can be altered");
+                    + "; only a job whose tasks are all queued or held can be " + done);
         }
-        JobSpec next = admitToQueue(c.change().apply(e.spec));
+        return e;
+    }
+
+    /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
+    private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
+        JobSpec next = admitToQueue(wanted);
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
         queue.regroup(e, () -> e.spec = next);
-        String comment = "altered by " + c.user() + "; waiting for the scheduler";
+        String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = comment;

@@ -36,6 +36,20 @@ public sealed interface Command {
     }
 
     /**
+     * {@code qrerun}: an operator sends running tasks back to the queue. Their current attempts are killed and
+     * closed as cancelled, not as node failures, so that no node is blamed or avoided for it.
+     */
+    record Rerun(JobId.JobRef job, String user, Instant now) implements Command {
+    }
+
+    /**
+     * {@code qmove}: a job whose tasks are all queued or held goes to another queue, checked against that queue
+     * as a submission to it would be. It keeps its number, and so its order among the jobs of its new queue.
+     */
+    record Move(JobId.JobRef job, String queue, String user, Instant now) implements Command {
+    }
+
+    /**
      * {@code qalter}: change a job whose tasks are all queued or held. {@code change} makes the new
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.

@@ -581,11 +581,31 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     public List<dev.hpc.api.Alert> events(int limit) {
         List<dev.hpc.api.Alert> out = new ArrayList<>();
         query("SELECT id, at, kind, subject, message FROM events ORDER BY id DESC LIMIT ?", ps -> ps.setInt(1, limit),
-                rs -> out.add(new dev.hpc.api.Alert(rs.getLong(1),
-                        dev.hpc.api.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4), rs.getString(5),
-                        rs.getObject(2, java.time.OffsetDateTime.class).toInstant())));
+                rs -> out.add(alert(rs)));
         java.util.Collections.reverse(out);
         return out;
+    }
+
+    /**
+     * The newest {@code limit} alerts of the event log about the tasks of job {@code number} ({@code tracejob}),
+     * oldest first: their subjects are {@code 42.cluster} or {@code 42[3].cluster}; a node's alerts are left out
+     * even when its name starts like a job id.
+     */
+    public List<dev.hpc.api.Alert> jobEvents(long number, int limit) {
+        List<dev.hpc.api.Alert> out = new ArrayList<>();
+        query("SELECT id, at, kind, subject, message FROM events WHERE kind LIKE 'TASK\\_%' "
+                + "AND (subject LIKE ? OR subject LIKE ?) ORDER BY id DESC LIMIT ?", ps -> {
+                    ps.setString(1, number + ".%");
+                    ps.setString(2, number + "[%");
+                    ps.setInt(3, limit);
+                }, rs -> out.add(alert(rs)));
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
+    private static dev.hpc.api.Alert alert(ResultSet rs) throws SQLException {
+        return new dev.hpc.api.Alert(rs.getLong(1), dev.hpc.api.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
+                rs.getString(5), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
     }
 
     // ------------------------------------------------------------------ tokens

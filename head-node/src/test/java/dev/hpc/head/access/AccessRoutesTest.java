@@ -115,6 +115,20 @@ class AccessRoutesTest {
     }
 
     @Test
+    void onlyAnOperatorMayRerunAJobNotEvenItsOwner() throws Exception {
+        String id = head.submit("alice", "mine", List.of());
+        HttpResponse<String> own = head.post("/api/v1/jobs/" + id + "/rerun", "alice", "");
+        assertEquals(403, own.statusCode(), own.body());
+        assertEquals("only an operator or an admin may rerun a job (qrerun); alice has role user",
+                body(own).string("message"));
+        head.grant("olga", Role.OPERATOR);
+        HttpResponse<String> queued = head.post("/api/v1/jobs/" + id + "/rerun", "olga", "");
+        assertEquals(409, queued.statusCode(), "no worker: the job is queued, not running; " + queued.body());
+        assertTrue(body(queued).string("message").contains("only running jobs can be rerun"), queued.body());
+        assertEquals("QUEUED", state(id));
+    }
+
+    @Test
     void aMissingInvalidOrRevokedTokenIs401() throws Exception {
         HttpResponse<String> none = head.getWithToken("/api/v1/jobs", "");
         assertEquals(401, none.statusCode());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.Alert;
 import dev.hpc.api.ArraySpec;
 import dev.hpc.api.EndReason;
 import dev.hpc.api.InvalidRequestException;
@@ -190,6 +191,59 @@ class ClusterStateTest {
         state.apply(new Command.Finish("n1", new TaskResult(attemptOf(1), "1.c", 271, EndReason.CANCELLED, T0)));
         assertEquals(JobState.CANCELLED, job(1).state());
         assertEquals("alice", job(1).cancelledBy());
+    }
+
+    @Test
+    void aRerunKillsTheAttemptAndQueuesTheTaskWithoutBlamingItsNode() {
+        submit(aJob(Resources.DEFAULT, true));
+        cycle();
+        long first = attemptOf(1);
+        String node = job(1).tasks().get(0).attempts().get(0).nodes().get(0).node();
+        Outcome rerun = state.apply(new Command.Rerun(ref("1"), "olga", T0));
+        assertEquals(List.of(new Effect.Kill(node, first, EndReason.CANCELLED)), rerun.effects());
+        assertEquals(1, rerun.changedJobs().size(), "the change is committed with the command");
+        assertEquals(JobState.QUEUED, job(1).state());
+        assertEquals("requeued by olga (qrerun)", job(1).tasks().get(0).comment());
+        dev.hpc.api.Attempt closed = job(1).tasks().get(0).attempts().get(0);
+        assertEquals(JobState.QUEUED, closed.outcome());
+        assertEquals(EndReason.CANCELLED, closed.reason());
+        assertEquals(Alert.Kind.TASK_REQUEUED, rerun.alerts().get(0).kind());
+        assertEquals(0, state.node(node).orElseThrow().coresUsed(), "its cores are free again");
+        assertEquals(NodeState.FREE, state.node(node).orElseThrow().state(), "the node is not blamed");
+
+        cycle();
+        long second = attemptOf(1);
+        assertTrue(second != first);
+        assertEquals(JobState.RUNNING, job(1).state());
+        state.apply(new Command.Finish(node, new TaskResult(first, "1.c", 271, EndReason.CANCELLED, T0)));
+        assertEquals(JobState.RUNNING, job(1).state(), "the killed attempt's result is stale");
+        state.apply(new Command.Finish(job(1).tasks().get(0).attempts().get(1).nodes().get(0).node(),
+                new TaskResult(second, "1.c", 0, EndReason.EXITED, T0)));
+        assertEquals(JobState.COMPLETED, job(1).state());
+    }
+
+    @Test
+    void aRerunOfAJobThatDoesNotRunOrMayNotRerunIsRefusedAndChangesNothing() {
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), false));
+        submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
+        cycle();
+        assertEquals(JobState.QUEUED, job(3).state());
+        RequestRejected queued = assertThrows(RequestRejected.class,
+                () -> state.apply(new Command.Rerun(ref("3"), "olga", T0)));
+        assertEquals(409, queued.status());
+        assertTrue(queued.getMessage().contains("only running jobs can be rerun"), queued.getMessage());
+        RequestRejected notRerunnable = assertThrows(RequestRejected.class,
+                () -> state.apply(new Command.Rerun(ref("2"), "olga", T0)));
+        assertTrue(notRerunnable.getMessage().contains("qsub -r n"), notRerunnable.getMessage());
+        assertEquals(JobState.RUNNING, job(2).state());
+        assertEquals(1, job(2).tasks().get(0).attempts().size());
+
+        state.apply(new Command.Cancel(ref("1"), "alice", T0));
+        RequestRejected cancelling = assertThrows(RequestRejected.class,
+                () -> state.apply(new Command.Rerun(ref("1"), "olga", T0)));
+        assertTrue(cancelling.getMessage().contains("being cancelled"), cancelling.getMessage());
+        assertThrows(RequestRejected.class, () -> state.apply(new Command.Rerun(ref("42"), "olga", T0)));
     }
 
     @Test

@@ -180,6 +180,35 @@ class QueuesAndHoldsTest {
     }
 
     @Test
+    void qmoveChecksTheJobAgainstItsNewQueueAndRefusesARunningJob() {
+        submit(aJob("batch", Resources.DEFAULT));
+        InvalidRequestException tooLong = assertThrows(InvalidRequestException.class, () -> state.apply(
+                new Command.Move(JobId.parse("1"), "debug", "alice", T0)));
+        assertTrue(tooLong.getMessage().contains("queue 'debug' allows at most 00:30:00"), tooLong.getMessage());
+        InvalidRequestException unknown = assertThrows(InvalidRequestException.class, () -> state.apply(
+                new Command.Move(JobId.parse("1"), "nosuch", "alice", T0)));
+        assertTrue(unknown.getMessage().contains("queues are: batch, debug, old"), unknown.getMessage());
+        assertThrows(InvalidRequestException.class, () -> state.apply(new Command.Move(JobId.parse("1"), "old",
+                "alice", T0)), "a disabled queue takes no job");
+        RequestRejected same = assertThrows(RequestRejected.class, () -> state.apply(
+                new Command.Move(JobId.parse("1"), "batch", "alice", T0)));
+        assertTrue(same.getMessage().contains("is in queue 'batch' already"), same.getMessage());
+        assertEquals("batch", job(1).spec().queue(), "a refused move changes nothing");
+
+        submit(aJob("batch", Resources.DEFAULT.withWalltime(Duration.ofMinutes(10))));
+        Outcome moved = state.apply(new Command.Move(JobId.parse("2"), "debug", "bob", T0));
+        assertEquals(1, moved.changedJobs().size(), "committed with the command");
+        assertEquals("debug", job(2).spec().queue());
+        assertEquals("moved from queue batch by bob; waiting for the scheduler", job(2).tasks().get(0).comment());
+        cycle(T0);
+        assertEquals("n1", job(2).tasks().get(0).currentNodes().get(0).node(), "debug runs on n1 only");
+        RequestRejected running = assertThrows(RequestRejected.class, () -> state.apply(new Command.Move(
+                JobId.parse("2"), "batch", "alice", T0)));
+        assertTrue(running.getMessage().contains("has state RUNNING; only a job whose tasks are all queued or held "
+                + "can be moved to another queue"), running.getMessage());
+    }
+
+    @Test
     void eachDependencyTypeWaitsThenRunsOrIsCancelled() {
         submit(aJob("batch", Resources.DEFAULT)); // 1: will succeed
         submit(aJob("batch", Resources.DEFAULT)); // 2: will fail

@@ -197,4 +197,25 @@ class JobStoreTest {
             }
         }
     }
+
+    /** tracejob reads the alerts of one job's tasks, not those of another job or of a node named like a job. */
+    @Test
+    void theEventLogOfOneJobHasOnlyItsTasksAlerts() throws Exception {
+        java.time.Instant t = java.time.Instant.parse("2026-11-24T10:00:00Z");
+        try (JobStore store = JobStore.open(dir)) {
+            store.appendEvents(List.of(
+                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "42.c", "task 42.c requeued", t),
+                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "420.c", "task 420.c requeued", t),
+                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.NODE_DOWN, "42.rack1", "node 42.rack1 down", t),
+                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_FAILED_NODE_FAILURE, "42[3].c", "task 42[3].c "
+                            + "failed", t.plusSeconds(1)),
+                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "4.c", "task 4.c requeued", t)));
+
+            assertEquals(List.of("task 42.c requeued", "task 42[3].c failed"),
+                    store.jobEvents(42, 100).stream().map(dev.hpc.api.Alert::message).toList());
+            assertEquals(List.of("task 42[3].c failed"),
+                    store.jobEvents(42, 1).stream().map(dev.hpc.api.Alert::message).toList(), "the newest ones");
+            assertEquals(List.of(), store.jobEvents(7, 100));
+        }
+    }
 }
