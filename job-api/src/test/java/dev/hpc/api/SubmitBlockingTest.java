@@ -46,7 +46,7 @@ class SubmitBlockingTest {
         assertEquals("option -W: -W block takes true or false, got 'yes'", assertThrows(InvalidRequestException.class,
                 () -> SubmitBlocking.requested(PLAIN, List.of("-W", "block=yes"))).getMessage());
         assertEquals("option -W: -W block takes true or false, got 'yes'", refusal("-W", "block=yes"));
-        assertTrue(refusal("-W", "sandbox=private").contains("the -W attributes are depend= and block="));
+        assertTrue(refusal("-W", "stagein=a@h:b").contains("-W takes depend=, block="));
     }
 
     @Test
