@@ -335,12 +335,14 @@ const taskId = (r, index) => r.id.replace('[]', `[${index}]`);
 
 /** What a state is called beside its letter: the three ends of C apart by word and mark, not by colour. */
 function stateWord(state, l) {
+  // on a phone only the mark shows (the word stays for screen readers): app.css
+  const said = (mark, word) => `${mark ? `<span class="st-mark">${mark}</span> ` : ''}<span class="st-name">${word}</span>`;
   switch (state) {
-    case 'COMPLETED': return '✓ done';
-    case 'FAILED': return '✗ failed';
-    case 'CANCELLED': return '⊘ cancelled';
-    case 'QUEUED': return l === 'W' ? 'waiting' : 'queued';
-    default: return state.toLowerCase();
+    case 'COMPLETED': return said('✓', 'done');
+    case 'FAILED': return said('✗', 'failed');
+    case 'CANCELLED': return said('⊘', 'cancelled');
+    case 'QUEUED': return said('', l === 'W' ? 'waiting' : 'queued');
+    default: return said('', state.toLowerCase());
   }
 }
 

@@ -445,6 +445,7 @@ class WebViewIT {
             for (String figure : List.of("cores-busy", "cores-free", "workers-up")) {
                 assertEquals("–", page.text(figure), figure + " without a token, beside nodes and jobs it cannot show");
             }
+            assertEquals("", page.text("job-counts"), "no job counts without a token, beside an empty queue");
             assertTrue(page.text("nodes-empty").contains("token"), page.text("nodes-empty"));
             assertTrue(page.text("queue-empty").contains("token"), page.text("queue-empty"));
             page.screenshot("web-no-token");
