@@ -43,6 +43,7 @@ const ui = {
   switching: false,
   leaving: false,
   refused: false,           // the head refused the pasted token: nothing is retried until another is pasted
+  me: null,                 // whoami: whose token, which role
   focusKey: null,           // the row the keyboard is on (entryKey)
   returnFocus: null,        // where focus goes back to when the job detail closes
 };
@@ -90,6 +91,7 @@ const signedIn = () => !!token() && !ui.refused;
 /** Without a token the page shows nothing of the cluster it could not back up with nodes and jobs. */
 function signedOut() {
   $('whoami').textContent = '';
+  ui.me = null;
   ui.nodes.clear();
   renderNodes();
   ui.jobs.clear();
@@ -657,15 +659,24 @@ function renderDetail() {
   pill.dataset.state = j.state;
   pill.dataset.letter = l;
   const terminal = TERMINAL.has(j.state);
-  $('cancel-button').disabled = terminal;
-  $('hold-button').disabled = j.state !== 'QUEUED';
-  $('release-button').disabled = j.state !== 'HELD';
+  // a user's token changes only that user's jobs (operators and admins any): no button that can only be refused
+  const mayChange = !ui.me || ui.me.role !== 'user' || ui.me.user === spec.owner;
+  $('cancel-button').disabled = terminal || !mayChange;
+  $('hold-button').disabled = j.state !== 'QUEUED' || !mayChange;
+  $('release-button').disabled = j.state !== 'HELD' || !mayChange;
+  for (const b of document.querySelectorAll('.actions button')) {
+    b.title = mayChange ? '' : `only ${spec.owner}, an operator or an admin may change this job`;
+  }
 
   const waiting = (j.tasks || []).concat(j.unstarted ? [j.unstarted] : [])
     .filter((t) => t.comment && !TERMINAL.has(t.state) && t.state !== 'RUNNING');
+  // one line per reason, with how many tasks it holds back, not one line per task
+  const reasons = new Map();
+  for (const t of waiting) reasons.set(t.comment, (reasons.get(t.comment) || 0) + (t.count || 1));
   const comment = waiting.length
-    ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${
-      [...new Set(waiting.map((t) => t.comment))].map(esc).join('<br>')}</div>` : '';
+    ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${[...reasons]
+      .map(([c, n]) => (reasons.size > 1 || n > 1 ? `${esc(c)} <span class="muted">(${n} task${n > 1 ? 's' : ''})</span>`
+        : esc(c))).join('<br>')}</div>` : '';
   const deps = (spec.dependencies || []).map((d) => `${d.type.toLowerCase()}:${d.jobs.join(':')}`).join(',');
   const specHtml = kv([
     ['name', spec.name], ['owner', spec.owner], ['queue', spec.queue],
@@ -712,7 +723,8 @@ function renderDetail() {
 
 // ------------------------------------------------------------------ live output (GET .../output)
 
-const output = { key: '', timer: 0, busy: false, again: false };
+// stream: what the detail shows; chosen: set by the user for this job, else the job's state picks it
+const output = { key: '', timer: 0, busy: false, again: false, stream: 'stdout', chosen: null };
 
 /** The task whose output the detail shows: the one running, else the last that started. */
 function outputTask(j) {
@@ -740,7 +752,14 @@ function syncOutput() {
     return;
   }
   $('detail-output-box').hidden = false;
-  const key = `${j.number}:${task.index}:${task.attempts.length}`;
+  // a failed task's reason is usually on its standard error: shown first, unless the user chose
+  const stream = output.chosen && output.chosen.number === j.number ? output.chosen.stream
+    : task.state === 'FAILED' ? 'stderr' : 'stdout';
+  output.stream = stream;
+  for (const b of document.querySelectorAll('.streams button')) {
+    b.setAttribute('aria-pressed', String(b.dataset.stream === stream));
+  }
+  const key = `${j.number}:${task.index}:${task.attempts.length}:${stream}`;
   if (output.key !== key) {
     output.key = key;
     $('detail-output').textContent = '';
@@ -771,7 +790,7 @@ async function readOutput() {
     return;
   }
   const key = output.key;
-  const query = `?stream=stdout&offset=-${OUTPUT_TAIL_BYTES}&limit=${OUTPUT_TAIL_BYTES}`
+  const query = `?stream=${output.stream}&offset=-${OUTPUT_TAIL_BYTES}&limit=${OUTPUT_TAIL_BYTES}`
     + `${task.index >= 0 ? `&task=${task.index}` : ''}`;
   const pre = $('detail-output');
   const info = $('detail-output-info');
@@ -786,7 +805,7 @@ async function readOutput() {
     if (atEnd) pre.scrollTop = pre.scrollHeight;
     pre.dataset.state = o.running ? 'running' : 'ended';
     info.classList.remove('bad');
-    info.textContent = `${o.task} stdout, ${o.offset > 0 ? 'the end of ' : ''}${fmtSize(o.size)} on ${o.node}`
+    info.textContent = `${o.task} ${output.stream}, ${o.offset > 0 ? 'the end of ' : ''}${fmtSize(o.size)} on ${o.node}`
       + `${o.running ? ', live' : ''}`;
     info.title = `${o.node}:${o.path}`;
   } catch (e) {
@@ -1172,10 +1191,13 @@ function restoreHash() {
 async function whoami() {
   try {
     const me = await api('GET', '/api/v1/whoami');
+    ui.me = me;
     $('whoami').textContent = `${me.user} (${me.role})`;
+    if (ui.detail) renderDetail();
     showFigures(true);
   } catch (e) {
     $('whoami').textContent = '';
+    ui.me = null;
   }
 }
 
@@ -1244,6 +1266,13 @@ function start() {
     }
   });
   $('detail-close').addEventListener('click', closeDetail);
+  for (const b of document.querySelectorAll('.streams button')) {
+    b.addEventListener('click', () => {
+      if (!ui.detail) return;
+      output.chosen = { number: ui.detail.number, stream: b.dataset.stream };
+      syncOutput();
+    });
+  }
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') closeDetail();
     trapFocus(e);

@@ -484,6 +484,38 @@ class WebViewIT {
     }
 
     /**
+     * Issue 23: a failed job showed only its standard output, where the reason seldom is; Cancel stayed
+     * enabled on jobs the token may not change.
+     */
+    @Test
+    @Order(6)
+    void aFailedJobShowsItsStandardErrorAndAnotherUsersJobOffersNoButtonThatWouldBeRefused() throws Exception {
+        BrowserPage page = sharedPage();
+        openSignedIn(page);
+        page.openDetail(jobs.failed(), WAIT);
+        page.await("the detail of the failed job shows its standard error", WAIT,
+                () -> page.detailOutput().contains("no input file"));
+        assertEquals("true", page.attribute("output-stderr", "aria-pressed"));
+        assertTrue(page.text("detail-output-info").contains("stderr"), page.text("detail-output-info"));
+        page.click("output-stdout");
+        page.await("standard output on demand", WAIT, () -> page.text("detail-output-info").contains("stdout"));
+        assertEquals("true", page.attribute("output-stdout", "aria-pressed"));
+        page.click("close-detail");
+
+        // a user's token: someone else's running job offers no Cancel; the head would refuse it
+        String bob = shared.client().createToken("bob", "user").token();
+        page.load("http://" + shared.server() + "/?forget");
+        page.js("localStorage.clear();");
+        page.open("http://" + shared.server() + "/?bob#token=" + bob, WAIT);
+        page.await("the page uses bob's token", WAIT, () -> page.text("whoami").equals("bob (user)"));
+        page.openDetail(jobs.running(), WAIT);
+        page.await("Cancel is disabled on root's job for bob", WAIT, () -> !page.enabled("cancel-button"));
+        assertTrue(page.attribute("cancel-button", "title").contains("operator"),
+                page.attribute("cancel-button", "title"));
+        page.click("close-detail");
+    }
+
+    /**
      * Loads now the classes the test and its clean-up need: another build may rewrite this module's class
      * files while the test runs (see {@link RealCluster}), and a class first needed at the clean-up would be
      * missing, leaving the daemons running.
