@@ -878,12 +878,43 @@ function renderNodes() {
         + `<div class="nbar"><div style="width:${pct}%"></div></div>`
         + `<div data-testid="node-cores-${esc(n.name)}">${n.coresUsed}/${n.cores} cores · load ${esc(load)}</div>`
         + `<div class="ntasks" data-testid="node-tasks-${esc(n.name)}">${
-          tasks.length ? esc(tasks.join(' ')) : (n.reason ? esc(n.reason) : 'idle')}</div></div>`;
+          tasks.length ? esc(tasks.join(' ')) : (n.reason ? esc(n.reason) : 'idle')}</div>${nodeActions(n, st)}</div>`;
     }).join('');
   }
   const counts = {};
   for (const n of nodes) counts[n.pbsState] = (counts[n.pbsState] || 0) + 1;
   $('nodes-summary').textContent = Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(', ');
+}
+
+/** What an operator may do to a node from its tile: the same routes and permissions as pbsnodes -o, -c. */
+const NODE_ACTIONS = {
+  offline: { label: 'offline', ask: (n) => `Take ${n} offline? Running work goes on; nothing new starts there.` },
+  drain: { label: 'drain', ask: (n) => `Drain ${n}? Running work finishes; nothing new starts there.` },
+  clear: { label: 'back in service', ask: null },
+};
+
+function nodeActions(n, st) {
+  if (!ui.me || ui.me.role === 'user' || st === 'down') return '';
+  const ops = st === 'offline' || st === 'draining' ? ['clear'] : ['drain', 'offline'];
+  return `<div class="nactions">${ops.map((op) => `<button type="button" data-node="${esc(n.name)}" data-op="${op}" `
+    + `data-testid="node-${op}-${esc(n.name)}" aria-label="${esc(NODE_ACTIONS[op].label)} ${esc(n.name)}">`
+    + `${esc(NODE_ACTIONS[op].label)}</button>`).join('')}</div>`;
+}
+
+async function nodeAction(name, op) {
+  const ask = NODE_ACTIONS[op].ask;
+  if (ask && !window.confirm(ask(name))) return;
+  const box = $('node-error');
+  box.hidden = true;
+  try {
+    const n = await api('POST', `/api/v1/nodes/${encodeURIComponent(name)}/${op}`);
+    if (n && n.name) ui.nodes.set(n.name, n);
+    renderNodes();
+    announce(`${name}: ${String(n && n.pbsState ? n.pbsState : op)}`);
+  } catch (e) {
+    box.hidden = false;
+    box.textContent = `${op} of ${name} refused: ${e.message}`;
+  }
 }
 
 /** The figures that change with jobs and nodes: from GET /api/v1/cluster and the stream's cluster events. */
@@ -1193,6 +1224,7 @@ async function whoami() {
     const me = await api('GET', '/api/v1/whoami');
     ui.me = me;
     $('whoami').textContent = `${me.user} (${me.role})`;
+    renderNodes();
     if (ui.detail) renderDetail();
     showFigures(true);
   } catch (e) {
@@ -1266,6 +1298,10 @@ function start() {
     }
   });
   $('detail-close').addEventListener('click', closeDetail);
+  $('node-grid').addEventListener('click', (e) => {
+    const b = e.target.closest('[data-op]');
+    if (b) nodeAction(b.dataset.node, b.dataset.op);
+  });
   for (const b of document.querySelectorAll('.streams button')) {
     b.addEventListener('click', () => {
       if (!ui.detail) return;

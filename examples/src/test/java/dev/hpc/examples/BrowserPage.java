@@ -163,6 +163,15 @@ final class BrowserPage implements AutoCloseable {
         new Actions(driver).sendKeys(keys).perform();
     }
 
+    /** Answers the page's confirmation question with OK and returns its text. */
+    String acceptConfirmation(Duration timeout) {
+        org.openqa.selenium.Alert question = new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+        String text = question.getText();
+        question.accept();
+        return text;
+    }
+
     /** Shift+Tab: back to the previous control. */
     void pressShiftTab() {
         new Actions(driver).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();

@@ -343,10 +343,12 @@ class WebViewIT {
             assertTrue(dark ? background < 60 : background > 200, theme + " theme follows the system: " + background);
             failures.addAll(contrastFailures(page, theme + ", the page"));
             // each state of a tile and of the badge, though the cluster shows only some of them now
+            String shown = page.nodeState("node1");
             for (String state : List.of("free", "busy", "draining", "offline", "down")) {
                 page.js("document.querySelector('[data-testid=node-node1]').dataset.state = arguments[0];", state);
                 failures.addAll(contrastFailures(page, theme + ", a " + state + " node"));
             }
+            page.js("document.querySelector('[data-testid=node-node1]').dataset.state = arguments[0];", shown);
             for (String state : List.of("connecting", "live", "reconnecting", "switching", "lost", "login", "refused",
                     "revoked")) {
                 page.js("document.querySelector('[data-testid=connection]').dataset.state = arguments[0];", state);
@@ -489,7 +491,8 @@ class WebViewIT {
      */
     @Test
     @Order(6)
-    void aFailedJobShowsItsStandardErrorAndAnotherUsersJobOffersNoButtonThatWouldBeRefused() throws Exception {
+    void aFailedJobShowsItsStandardErrorAnOperatorActsOnANodeAndAUserGetsNoButtonThatWouldBeRefused()
+            throws Exception {
         BrowserPage page = sharedPage();
         openSignedIn(page);
         page.openDetail(jobs.failed(), WAIT);
@@ -502,6 +505,15 @@ class WebViewIT {
         assertEquals("true", page.attribute("output-stdout", "aria-pressed"));
         page.click("close-detail");
 
+        // an operator takes a node offline from its tile, after a question, and puts it back
+        page.click("node-offline-node1");
+        String question = page.acceptConfirmation(WAIT);
+        assertTrue(question.contains("offline"), question);
+        page.await("node1 is shown offline", WAIT, () -> page.nodeState("node1").equals("offline"));
+        assertEquals("OFFLINE", String.valueOf(shared.client().node("node1").state()));
+        page.click("node-clear-node1");
+        page.await("node1 is back in service", WAIT, () -> page.nodeState("node1").equals("free"));
+
         // a user's token: someone else's running job offers no Cancel; the head would refuse it
         String bob = shared.client().createToken("bob", "user").token();
         page.load("http://" + shared.server() + "/?forget");
@@ -513,6 +525,8 @@ class WebViewIT {
         assertTrue(page.attribute("cancel-button", "title").contains("operator"),
                 page.attribute("cancel-button", "title"));
         page.click("close-detail");
+        assertEquals("", page.attribute("node-grid", "innerHTML").contains("data-op") ? "node actions for a user"
+                : "", "a user's page offers no node actions");
     }
 
     /**
