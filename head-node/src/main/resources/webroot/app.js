@@ -29,7 +29,9 @@ const ui = {
   viewDirty: true,
   viewTimer: 0,
   sort: { key: 'number', dir: -1 },
-  filter: { user: '', state: '', queue: '' },
+  filter: { text: '', user: '', state: '', queue: '' },
+  mine: false,              // only the jobs of the token's user
+  history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
   selected: null,           // number of the job in the detail panel
   detail: null,             // its full JSON (with script)
@@ -229,7 +231,8 @@ async function reloadAll() {
   refreshClusterAndNodes();
   refreshAlerts();
   try {
-    const fetchPage = (after) => api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`);
+    const fetchPage = (after) => api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`
+      + `${ui.history ? '&history=true' : ''}`);
     let page = await fetchPage(0);
     for (;;) {
       if (gen !== ui.loadGen) return;
@@ -259,7 +262,13 @@ async function reloadAll() {
 
 function matches(r) {
   const f = ui.filter;
-  if (f.user && !r.owner.includes(f.user)) return false;
+  // a user is a whole name ("a" matched alice, carol and dave); the search is a part of an id or a name
+  if (f.user && r.owner !== f.user) return false;
+  if (ui.mine && ui.me && r.owner !== ui.me.user) return false;
+  if (f.text) {
+    const t = f.text.toLowerCase();
+    if (!r.id.toLowerCase().includes(t) && !r.name.toLowerCase().includes(t)) return false;
+  }
   if (f.queue && !r.queue.includes(f.queue)) return false;
   if (f.state === 'active') return !TERMINAL.has(r.state);
   if (f.state) return r.state === f.state;
@@ -586,6 +595,7 @@ async function openDetail(number) {
   $('detail-body').innerHTML = '<p class="muted">loading…</p>';
   $('detail-close').focus();
   renderRows();
+  updateAddress();
   try {
     const j = await api('GET', jobPath(r.id));
     if (ui.selected !== number) return;
@@ -604,6 +614,7 @@ function closeDetail() {
   const inside = $('detail').contains(document.activeElement);
   $('detail').hidden = true;
   renderRows();
+  updateAddress();
   const back = ui.returnFocus;
   ui.returnFocus = null;
   if (!inside && document.activeElement !== document.body) return; // the user has moved on meanwhile
@@ -1190,14 +1201,22 @@ async function goToHead(candidates) {
   }
 }
 
-function saveHash() {
+function saveHash(withToken = true) {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(ui.filter)) if (v) p.set(k, v);
+  if (ui.mine) p.set('mine', '1');
+  if (ui.history) p.set('history', '1');
   p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
   if (ui.selected) p.set('job', String(ui.selected));
   // the other head's page is another origin, with its own localStorage: the token comes along once
-  if (token()) p.set('token', token());
+  if (withToken && token()) p.set('token', token());
   return p.toString();
+}
+
+/** The address says what is shown (filters, sort, the open job): it can be bookmarked and sent. */
+function updateAddress() {
+  if (ui.leaving) return;
+  history.replaceState(null, '', `${location.pathname}${location.search}#${saveHash(false)}`);
 }
 
 function restoreHash() {
@@ -1205,6 +1224,11 @@ function restoreHash() {
   for (const k of Object.keys(ui.filter)) if (p.get(k)) ui.filter[k] = p.get(k);
   const sort = (p.get('sort') || '').split(':');
   if (SORT_KEYS[sort[0]]) ui.sort = { key: sort[0], dir: sort[1] === '1' ? 1 : -1 };
+  ui.mine = p.get('mine') === '1';
+  ui.history = p.get('history') === '1';
+  $('filter-mine').checked = ui.mine;
+  $('filter-history').checked = ui.history;
+  $('filter-text').value = ui.filter.text;
   $('filter-user').value = ui.filter.user;
   $('filter-state').value = ui.filter.state;
   $('filter-queue').value = ui.filter.queue;
@@ -1225,6 +1249,7 @@ async function whoami() {
     ui.me = me;
     $('whoami').textContent = `${me.user} (${me.role})`;
     renderNodes();
+    if (ui.mine) scheduleView(true);
     if (ui.detail) renderDetail();
     showFigures(true);
   } catch (e) {
@@ -1257,12 +1282,20 @@ function start() {
   const reopen = restoreHash();
   if (token()) whoami();
   const onFilter = () => {
-    ui.filter = { user: $('filter-user').value.trim(), state: $('filter-state').value,
-      queue: $('filter-queue').value.trim() };
+    ui.filter = { text: $('filter-text').value.trim(), user: $('filter-user').value.trim(),
+      state: $('filter-state').value, queue: $('filter-queue').value.trim() };
+    ui.mine = $('filter-mine').checked;
     $('queue').scrollTop = 0;
     scheduleView(true);
+    updateAddress();
   };
-  for (const id of ['filter-user', 'filter-queue']) {
+  $('filter-mine').addEventListener('change', onFilter);
+  $('filter-history').addEventListener('change', () => {
+    ui.history = $('filter-history').checked;
+    updateAddress();
+    if (signedIn()) reloadAll();
+  });
+  for (const id of ['filter-text', 'filter-user', 'filter-queue']) {
     $(id).addEventListener('input', onFilter);
     $(id).addEventListener('change', onFilter);
   }
@@ -1273,6 +1306,7 @@ function start() {
     if (!key) return;
     ui.sort = ui.sort.key === key ? { key, dir: -ui.sort.dir } : { key, dir: key === 'number' ? -1 : 1 };
     scheduleView(true);
+    updateAddress();
   });
   let scrolling = false;
   $('queue').addEventListener('scroll', () => {

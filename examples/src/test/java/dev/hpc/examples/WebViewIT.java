@@ -530,6 +530,53 @@ class WebViewIT {
     }
 
     /**
+     * Issue 23: the user filter matched parts of names ("a": alice, carol and dave), there was no search by
+     * id or name, no "my jobs", no history and no address for a job.
+     */
+    @Test
+    @Order(7)
+    void searchMyJobsHistoryAndAnAddressForAJob() throws Exception {
+        BrowserPage page = sharedPage();
+        openSignedIn(page);
+        String userBox = "document.querySelector('[data-testid=filter-user]')";
+        String textBox = "document.querySelector('[data-testid=filter-text]')";
+        String type = "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));";
+        page.js("const box = " + textBox + "; " + type.replace("arguments[0]", "box").replace("arguments[1]",
+                "'SWE'"));
+        page.await("the search finds the array by its name", WAIT, () -> page.text("queue-count").startsWith("1 shown"));
+        page.js("const box = " + textBox + "; box.value = ''; box.dispatchEvent(new Event('input'));");
+        page.js("const box = " + userBox + "; box.value = arguments[0]; box.dispatchEvent(new Event('input'));",
+                USER.substring(0, USER.length() - 1));
+        page.await("a part of a user name matches nobody", WAIT, () -> page.text("queue-count").startsWith("0 shown"));
+        page.js("const box = " + userBox + "; box.value = arguments[0]; box.dispatchEvent(new Event('input'));", USER);
+        page.await("the whole name matches", WAIT, () -> page.text("queue-count").startsWith("6 shown"));
+        page.js("const box = " + userBox + "; box.value = ''; box.dispatchEvent(new Event('input'));");
+        page.click("filter-mine");
+        page.await("my jobs: all of them, the admin submitted them", WAIT,
+                () -> page.text("queue-count").startsWith("6 shown"));
+        assertTrue(page.url().contains("mine=1"), page.url());
+        page.click("filter-mine");
+
+        page.click("filter-history");
+        page.await("the page asks the head for its history", WAIT, () -> Boolean.TRUE.equals(page.js(
+                "return performance.getEntriesByType('resource').some(r => r.name.includes('history=true'));")));
+        page.await("and lists the jobs again", WAIT, () -> !page.text("queue-count").contains("loading")
+                && page.text("queue-count").startsWith("6 shown"));
+        page.click("filter-history");
+
+        // the address of an open job opens it again
+        page.openDetail(jobs.failed(), WAIT);
+        String number = jobs.failed().substring(0, jobs.failed().indexOf('.'));
+        page.await("the address names the job", WAIT, () -> page.url().contains("job=" + number));
+        String address = page.url().replace("?signin", "?again");
+        assertFalse(address.contains("token="), "no token in the address: " + address);
+        page.load(address);
+        page.await("the job's address opens its detail", WAIT, () -> jobs.failed().equals(page.text("detail-id"))
+                && !page.text("detail-spec").isEmpty());
+        page.click("close-detail");
+    }
+
+    /**
      * Loads now the classes the test and its clean-up need: another build may rewrite this module's class
      * files while the test runs (see {@link RealCluster}), and a class first needed at the clean-up would be
      * missing, leaving the daemons running.
