@@ -848,6 +848,9 @@ async function act(action) {
     $('token').focus();
     return;
   }
+  // a cancel cannot be undone: asked first (hold and release can be)
+  if (action === 'cancel' && !window.confirm(`Cancel ${j.id}${j.spec && j.spec.name ? ` (${j.spec.name})` : ''}? `
+    + 'Its running tasks are killed; this cannot be undone.')) return;
   showMessage('');
   for (const b of document.querySelectorAll('.actions button')) b.disabled = true;
   try {

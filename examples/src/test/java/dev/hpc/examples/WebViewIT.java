@@ -121,6 +121,8 @@ class WebViewIT {
             page.openDetail(b, WAIT);
             page.await("Cancel is enabled", WAIT, () -> page.enabled("cancel-button"));
             page.click("cancel-button");
+            String question = page.acceptConfirmation(WAIT);
+            assertTrue(question.contains("Cancel " + b), question);
             page.await(b + " shows C in its detail and cancelled in the queue", WAIT,
                     () -> page.detailLetter().equals("C") && page.stateName(b).equals("CANCELLED"));
             Poll.until("the process of the cancelled " + b + " is gone", WAIT,
