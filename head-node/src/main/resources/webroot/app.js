@@ -29,7 +29,9 @@ const ui = {
   viewDirty: true,
   viewTimer: 0,
   sort: { key: 'number', dir: -1 },
-  filter: { user: '', state: '', queue: '' },
+  filter: { text: '', user: '', state: '', queue: '' },
+  mine: false,              // only the jobs of the token's user
+  history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
   selected: null,           // number of the job in the detail panel
   detail: null,             // its full JSON (with script)
@@ -42,20 +44,67 @@ const ui = {
   downSince: 0,
   switching: false,
   leaving: false,
+  refused: false,           // the head refused the pasted token: nothing is retried until another is pasted
+  me: null,                 // whoami: whose token, which role
+  focusKey: null,           // the row the keyboard is on (entryKey)
+  returnFocus: null,        // where focus goes back to when the job detail closes
 };
 
 // ------------------------------------------------------------------ REST
 
 /** The token pasted in the box at the top, kept in localStorage; every API call sends it. */
 const token = () => localStorage.getItem('hpc.token') || '';
-const LOGIN_HINT = 'Paste your token in the "token" box at the top. An admin makes one with: '
-  + 'hpc admin token create YOUR-USER (on your own machine after hpc local up, it is in ~/.hpc/token).';
+const LOGIN_HINT = 'To see the jobs and nodes, paste your API token in the token box at the top. '
+  + 'Your cluster\'s administrators issue tokens.';
 
 function showLogin(why) {
   const box = $('login');
   box.hidden = false;
+  box.dataset.kind = 'login';
   box.textContent = (why ? `${why} ` : '') + LOGIN_HINT;
   setConnection('login', 'token needed');
+  signedOut();
+}
+
+/**
+ * The head does not know the pasted token: said once, and nothing is retried with it (the page used to
+ * flip between "token needed" and "reconnecting" for ever). A new token starts again.
+ */
+function tokenRefused(message) {
+  if (ui.refused) return;
+  ui.refused = true;
+  ui.downSince = 0; // the head answered: nothing to fail over from
+  if (ui.stream) ui.stream.close();
+  ui.stream = null;
+  localStorage.removeItem('hpc.token');
+  console.warn('the head refused the token:', message);
+  const box = $('login');
+  box.hidden = false;
+  box.dataset.kind = 'refused';
+  // not the head's own message: it is written for the command line (files, variables)
+  box.textContent = 'Token refused: the head does not know it (mistyped, revoked or of another cluster). '
+    + 'Paste another one in the token box at the top; your cluster\'s administrators issue tokens.';
+  setConnection('refused', 'token refused');
+  signedOut();
+}
+
+const signedIn = () => !!token() && !ui.refused;
+
+/** Without a token the page shows nothing of the cluster it could not back up with nodes and jobs. */
+function signedOut() {
+  $('whoami').textContent = '';
+  ui.me = null;
+  ui.nodes.clear();
+  renderNodes();
+  ui.jobs.clear();
+  scheduleView(true);
+  showFigures(false);
+}
+
+function showFigures(on) {
+  $('figures-hidden').hidden = on;
+  for (const id of ['cores-busy', 'cores-free', 'workers-up']) if (!on) $(id).textContent = '–';
+  $('job-counts').hidden = !on;
 }
 
 async function api(method, path) {
@@ -70,7 +119,10 @@ async function api(method, path) {
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
-  if (response.status === 401) showLogin(body && body.message ? `The head says: ${body.message}.` : '');
+  if (response.status === 401 && !ui.refused) {
+    if (token()) tokenRefused(body && body.message ? body.message : '');
+    else showLogin('');
+  }
   if (!response.ok) {
     const message = body && body.message ? body.message : `HTTP ${response.status} ${text.slice(0, 200)}`;
     const error = new Error(message);
@@ -179,7 +231,8 @@ async function reloadAll() {
   refreshClusterAndNodes();
   refreshAlerts();
   try {
-    const fetchPage = (after) => api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`);
+    const fetchPage = (after) => api('GET', `/api/v1/jobs?limit=${PAGE_SIZE}&after=${after}`
+      + `${ui.history ? '&history=true' : ''}`);
     let page = await fetchPage(0);
     for (;;) {
       if (gen !== ui.loadGen) return;
@@ -209,7 +262,13 @@ async function reloadAll() {
 
 function matches(r) {
   const f = ui.filter;
-  if (f.user && !r.owner.includes(f.user)) return false;
+  // a user is a whole name ("a" matched alice, carol and dave); the search is a part of an id or a name
+  if (f.user && r.owner !== f.user) return false;
+  if (ui.mine && ui.me && r.owner !== ui.me.user) return false;
+  if (f.text) {
+    const t = f.text.toLowerCase();
+    if (!r.id.toLowerCase().includes(t) && !r.name.toLowerCase().includes(t)) return false;
+  }
   if (f.queue && !r.queue.includes(f.queue)) return false;
   if (f.state === 'active') return !TERMINAL.has(r.state);
   if (f.state) return r.state === f.state;
@@ -285,46 +344,80 @@ function fmtDuration(msValue) {
 
 const taskId = (r, index) => r.id.replace('[]', `[${index}]`);
 
+/** What a state is called beside its letter: the three ends of C apart by word and mark, not by colour. */
+function stateWord(state, l) {
+  // on a phone only the mark shows (the word stays for screen readers): app.css
+  const said = (mark, word) => `${mark ? `<span class="st-mark">${mark}</span> ` : ''}<span class="st-name">${word}</span>`;
+  switch (state) {
+    case 'COMPLETED': return said('✓', 'done');
+    case 'FAILED': return said('✗', 'failed');
+    case 'CANCELLED': return said('⊘', 'cancelled');
+    case 'QUEUED': return said('', l === 'W' ? 'waiting' : 'queued');
+    default: return said('', state.toLowerCase());
+  }
+}
+
 function stateCell(id, state, notBefore) {
   const l = letter(state, notBefore);
   const extra = state === 'FAILED' ? ' failed' : state === 'CANCELLED' ? ' cancelled' : '';
-  return `<span class="c-state"><span class="st st-${l}${extra}" data-testid="job-state-${esc(id)}" `
-    + `data-state="${esc(state)}" title="${esc(state.toLowerCase())}">${l}</span></span>`;
+  return `<span class="c-state" role="cell"><span class="st st-${l}${extra}" data-testid="job-state-${esc(id)}" `
+    + `data-state="${esc(state)}" title="${esc(state.toLowerCase())}">${l}</span>`
+    + `<span class="st-word" data-testid="job-state-word-${esc(id)}">${stateWord(state, l)}</span></span>`;
 }
+
+/** The key of a row of the view: a job's number, or number:index for a task. */
+const entryKey = (entry) => (entry.t ? `${entry.r.number}:${entry.t.index}` : String(entry.r.number));
 
 function rowHtml(entry) {
   const { r, t } = entry;
+  const key = entryKey(entry);
   if (t && t.group) {
     const shown = t.indices.length > 40 ? `${t.indices.slice(0, 40)}…` : t.indices;
     const id = taskId(r, shown);
-    return `<div class="row task" role="row" data-testid="job-row-${esc(taskId(r, 'unstarted'))}" `
-      + `data-number="${r.number}"><span class="c-id" title="${esc(t.indices)}">${esc(id)}</span>`
-      + `<span>${t.count.toLocaleString()} tasks not started</span>`
-      + `<span>${esc(r.owner)}</span>${stateCell(taskId(r, 'unstarted'), t.state, r.notBefore)}`
-      + `<span>${esc(r.queue)}</span><span>${r.nodes}×${r.cores}</span><span></span><span></span>`
-      + '<span class="c-el"></span></div>';
+    return `<div class="row task" role="row" data-key="${key}" `
+      + `data-testid="job-row-${esc(taskId(r, 'unstarted'))}" `
+      + `data-number="${r.number}"><span class="c-id" role="cell" title="${esc(t.indices)}">${esc(id)}</span>`
+      + `<span role="cell">${t.count.toLocaleString()} tasks not started</span>`
+      + `<span role="cell">${esc(r.owner)}</span>${stateCell(taskId(r, 'unstarted'), t.state, r.notBefore)}`
+      + `<span role="cell">${esc(r.queue)}</span><span role="cell">${r.nodes}×${r.cores}</span>`
+      + '<span role="cell"></span><span role="cell"></span><span class="c-el" role="cell"></span></div>';
   }
   if (t) {
     const id = taskId(r, t.index);
-    return `<div class="row task" role="row" data-testid="job-row-${esc(id)}" data-number="${r.number}">`
-      + `<span class="c-id">${esc(id)}</span><span>${esc(r.name)}-${t.index}</span>`
-      + `<span>${esc(r.owner)}</span>${stateCell(id, t.state, r.notBefore)}<span>${esc(r.queue)}</span>`
-      + `<span>${r.nodes}×${r.cores}</span><span></span><span>${fmtTime(t.started)}</span>`
-      + '<span class="c-el"></span></div>';
+    return `<div class="row task" role="row" data-key="${key}" `
+      + `data-testid="job-row-${esc(id)}" data-number="${r.number}">`
+      + `<span class="c-id" role="cell">${esc(id)}</span><span role="cell">${esc(r.name)}-${t.index}</span>`
+      + `<span role="cell">${esc(r.owner)}</span>${stateCell(id, t.state, r.notBefore)}`
+      + `<span role="cell">${esc(r.queue)}</span><span role="cell">${r.nodes}×${r.cores}</span>`
+      + `<span role="cell"></span><span role="cell">${fmtTime(t.started)}</span>`
+      + '<span class="c-el" role="cell"></span></div>';
   }
   const selected = ui.selected === r.number ? ' selected' : '';
+  const open = ui.expanded.has(r.number);
+  // the fold is a button of its own, in the Tab order only in the row that has it
   const toggle = r.isArray
-    ? `<span class="toggle" data-toggle="${r.number}" data-testid="expand-${esc(r.id)}" title="show the tasks">`
-      + `${ui.expanded.has(r.number) ? '▾' : '▸'}</span>`
+    ? `<button type="button" class="toggle" data-toggle="${r.number}" data-testid="expand-${esc(r.id)}" `
+      + `aria-expanded="${open}" `
+      + `aria-label="${open ? 'hide' : 'show'} the tasks of ${esc(r.id)}">${open ? '▾' : '▸'}</button>`
     : '';
-  const summary = r.isArray
-    ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${r.done}/${r.total} done</span>` : '';
-  return `<div class="row${selected}" role="row" data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
-    + `<span class="c-id">${toggle}${esc(r.id)}</span>`
-    + `<span class="c-name" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
-    + `<span>${esc(r.owner)}</span>${stateCell(r.id, r.state, r.notBefore)}<span>${esc(r.queue)}</span>`
-    + `<span>${r.nodes}×${r.cores}</span><span>${fmtTime(r.submitted)}</span><span>${fmtTime(r.started)}</span>`
-    + '<span class="c-el"></span></div>';
+  const summary = r.isArray ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${arraySummary(r)}</span>`
+    : '';
+  return `<div class="row${selected}" role="row" data-key="${key}" `
+    + `${r.isArray ? `aria-expanded="${open}" ` : ''}data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
+    + `<span class="c-id" role="cell">${toggle}${esc(r.id)}</span>`
+    + `<span class="c-name" role="cell" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
+    + `<span role="cell">${esc(r.owner)}</span>${stateCell(r.id, r.state, r.notBefore)}`
+    + `<span role="cell">${esc(r.queue)}</span><span role="cell">${r.nodes}×${r.cores}</span>`
+    + `<span role="cell">${fmtTime(r.submitted)}</span><span role="cell">${fmtTime(r.started)}</span>`
+    + '<span class="c-el" role="cell"></span></div>';
+}
+
+/** "7/10 done, 2 failed": an array's failures are not hidden behind its count of ended tasks. */
+function arraySummary(r) {
+  const failed = r.tasks.filter((t) => t.state === 'FAILED').length;
+  const cancelled = r.tasks.filter((t) => t.state === 'CANCELLED').reduce((n, t) => n + (t.count || 1), 0);
+  return `${r.done}/${r.total} done${failed ? `, <span class="bad">${failed} failed</span>` : ''}`
+    + `${cancelled ? `, ${cancelled} cancelled` : ''}`;
 }
 
 let renderedRows = new Map(); // row key -> {el, html}: a row whose content did not change keeps its element
@@ -343,14 +436,24 @@ function renderRows() {
   const last = Math.min(ui.view.length, Math.ceil((top + box.clientHeight) / ROW_H) + OVERSCAN);
   const kept = new Map();
   const elements = [];
+  // one row of those in the page takes Tab (the one last focused, else the first in sight): arrows move
+  // from there. Set in place, so that moving it rebuilds no row and keeps the focus where it is.
+  let stop = first < last ? entryKey(ui.view[first]) : null;
+  for (let i = first; i < last; i++) if (entryKey(ui.view[i]) === ui.focusKey) stop = ui.focusKey;
   for (let i = first; i < last; i++) {
     const entry = ui.view[i];
-    const key = entry.t ? `${entry.r.number}:${entry.t.index}` : String(entry.r.number);
+    const key = entryKey(entry);
     const html = rowHtml(entry);
     let item = renderedRows.get(key);
     if (!item || item.html !== html) {
       rowTemplate.innerHTML = html;
       item = { el: rowTemplate.content.firstElementChild, html };
+    }
+    const tab = key === stop ? '0' : '-1';
+    if (item.el.getAttribute('tabindex') !== tab) {
+      item.el.setAttribute('tabindex', tab);
+      const fold = item.el.querySelector('.toggle');
+      if (fold) fold.setAttribute('tabindex', tab);
     }
     const elapsed = fmtDuration(elapsedOf(entry.t || entry.r));
     const cell = item.el.lastElementChild;
@@ -363,16 +466,91 @@ function renderRows() {
   const current = win.children;
   let same = current.length === elements.length;
   for (let i = 0; same && i < elements.length; i++) same = current[i] === elements[i];
-  if (!same) win.replaceChildren(...elements);
+  if (!same) {
+    // a focused row that was re-rendered (its state changed, its array unfolded) keeps the keyboard's place
+    const active = document.activeElement;
+    const hadFocus = win.contains(active);
+    const onFold = hadFocus && active.classList.contains('toggle');
+    win.replaceChildren(...elements);
+    if (hadFocus && !win.contains(document.activeElement)) {
+      const again = win.querySelector(`[data-key="${ui.focusKey}"]`);
+      const target = again && onFold ? again.querySelector('.toggle') || again : again;
+      if (target) target.focus({ preventScroll: true });
+    }
+  }
+}
+
+/** Moves the keyboard to a row of the view, scrolling it into sight; onFold: to its fold button. */
+function focusRow(key, onFold) {
+  const i = ui.view.findIndex((e) => entryKey(e) === key);
+  if (i < 0) return;
+  ui.focusKey = key;
+  const box = $('queue');
+  const headH = box.querySelector('.qhead').offsetHeight;
+  if (i * ROW_H < box.scrollTop) box.scrollTop = i * ROW_H;
+  else if (headH + (i + 1) * ROW_H > box.scrollTop + box.clientHeight) {
+    box.scrollTop = headH + (i + 1) * ROW_H - box.clientHeight;
+  }
+  renderRows();
+  const el = $('queue-window').querySelector(`[data-key="${key}"]`);
+  const target = el && onFold ? el.querySelector('.toggle') || el : el;
+  if (target) target.focus({ preventScroll: true });
+}
+
+function toggleArray(number) {
+  if (ui.expanded.has(number)) ui.expanded.delete(number); else ui.expanded.add(number);
+  scheduleView(true);
+}
+
+/** The queue as a keyboard user drives it: arrows, Page Up/Down, Home/End, Enter or Space to open. */
+function onQueueKey(e) {
+  const row = e.target.closest('.row');
+  if (!row) return;
+  const i = ui.view.findIndex((en) => entryKey(en) === row.dataset.key);
+  const entry = ui.view[i];
+  if (!entry) return;
+  const page = Math.max(1, Math.floor($('queue').clientHeight / ROW_H) - 2);
+  let to;
+  switch (e.key) {
+    case 'ArrowDown': to = i + 1; break;
+    case 'ArrowUp': to = i - 1; break;
+    case 'PageDown': to = i + page; break;
+    case 'PageUp': to = i - page; break;
+    case 'Home': to = 0; break;
+    case 'End': to = ui.view.length - 1; break;
+    case 'Enter':
+    case ' ':
+      if (e.target !== row) return; // the fold button acts by itself
+      e.preventDefault();
+      openDetail(Number(row.dataset.number));
+      return;
+    case 'ArrowRight':
+    case 'ArrowLeft':
+      if (!entry.t && entry.r.isArray && (e.key === 'ArrowRight') !== ui.expanded.has(entry.r.number)) {
+        e.preventDefault();
+        toggleArray(entry.r.number);
+      } else if (entry.t && e.key === 'ArrowLeft') {
+        e.preventDefault();
+        focusRow(String(entry.r.number));
+      }
+      return;
+    default:
+      return;
+  }
+  e.preventDefault();
+  to = Math.max(0, Math.min(ui.view.length - 1, to));
+  focusRow(entryKey(ui.view[to]));
 }
 
 function renderQueue() {
   if (ui.viewDirty) buildView();
   $('queue-spacer').style.height = `${ui.view.length * ROW_H}px`;
   $('queue-empty').hidden = ui.view.length > 0;
+  $('queue-empty').textContent = signedIn() ? 'no jobs' : 'a token is needed to see the jobs';
   for (const h of document.querySelectorAll('.qhead [data-sort]')) {
-    if (h.dataset.sort === ui.sort.key) h.setAttribute('aria-sort', ui.sort.dir > 0 ? 'ascending' : 'descending');
-    else h.removeAttribute('aria-sort');
+    const cell = h.parentElement; // aria-sort belongs to the column header, the button inside sorts
+    if (h.dataset.sort === ui.sort.key) cell.setAttribute('aria-sort', ui.sort.dir > 0 ? 'ascending' : 'descending');
+    else cell.removeAttribute('aria-sort');
   }
   renderRows();
   renderCount();
@@ -381,7 +559,8 @@ function renderQueue() {
 
 function renderCount() {
   const shown = ui.view.filter((e) => !e.t).length;
-  const text = `${shown.toLocaleString()} shown of ${ui.jobs.size.toLocaleString()} jobs${ui.loading ? ', loading…' : ''}`;
+  const text = !signedIn() ? ''
+    : `${shown.toLocaleString()} shown of ${ui.jobs.size.toLocaleString()} jobs${ui.loading ? ', loading…' : ''}`;
   $('queue-count').textContent = text;
 }
 
@@ -403,6 +582,10 @@ function mergeDetail(j) {
 async function openDetail(number) {
   const r = ui.jobs.get(number);
   if (!r) return;
+  const wasOpen = !$('detail').hidden;
+  // where focus goes back to when the dialog closes (a row is found again by its key: it may re-render)
+  if (!wasOpen) ui.returnFocus = document.activeElement && document.activeElement.dataset
+    && document.activeElement.dataset.key ? { key: document.activeElement.dataset.key } : document.activeElement;
   ui.selected = number;
   ui.detail = null;
   stopOutput();
@@ -410,7 +593,9 @@ async function openDetail(number) {
   $('detail').hidden = false;
   $('detail-id').textContent = r.id;
   $('detail-body').innerHTML = '<p class="muted">loading…</p>';
+  $('detail-close').focus();
   renderRows();
+  updateAddress();
   try {
     const j = await api('GET', jobPath(r.id));
     if (ui.selected !== number) return;
@@ -422,11 +607,40 @@ async function openDetail(number) {
 }
 
 function closeDetail() {
+  if ($('detail').hidden) return;
   ui.selected = null;
   ui.detail = null;
   stopOutput();
+  const inside = $('detail').contains(document.activeElement);
   $('detail').hidden = true;
   renderRows();
+  updateAddress();
+  const back = ui.returnFocus;
+  ui.returnFocus = null;
+  if (!inside && document.activeElement !== document.body) return; // the user has moved on meanwhile
+  if (back && back.key) focusRow(back.key);
+  else if (back && back.isConnected && back.focus) back.focus();
+}
+
+/** Tab and Shift+Tab stay inside the open dialog (aria-modal): they wrap from the last control to the first. */
+function trapFocus(e) {
+  const box = $('detail');
+  if (e.key !== 'Tab' || box.hidden) return;
+  const focusable = [...box.querySelectorAll('button, [href], input, select, textarea, pre, [tabindex]')]
+    .filter((el) => !el.disabled && el.tabIndex >= 0 && el.offsetParent !== null);
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (!box.contains(document.activeElement)) {
+    e.preventDefault();
+    first.focus();
+  } else if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
 }
 
 function fmtBytes(b) {
@@ -456,15 +670,24 @@ function renderDetail() {
   pill.dataset.state = j.state;
   pill.dataset.letter = l;
   const terminal = TERMINAL.has(j.state);
-  $('cancel-button').disabled = terminal;
-  $('hold-button').disabled = j.state !== 'QUEUED';
-  $('release-button').disabled = j.state !== 'HELD';
+  // a user's token changes only that user's jobs (operators and admins any): no button that can only be refused
+  const mayChange = !ui.me || ui.me.role !== 'user' || ui.me.user === spec.owner;
+  $('cancel-button').disabled = terminal || !mayChange;
+  $('hold-button').disabled = j.state !== 'QUEUED' || !mayChange;
+  $('release-button').disabled = j.state !== 'HELD' || !mayChange;
+  for (const b of document.querySelectorAll('.actions button')) {
+    b.title = mayChange ? '' : `only ${spec.owner}, an operator or an admin may change this job`;
+  }
 
   const waiting = (j.tasks || []).concat(j.unstarted ? [j.unstarted] : [])
     .filter((t) => t.comment && !TERMINAL.has(t.state) && t.state !== 'RUNNING');
+  // one line per reason, with how many tasks it holds back, not one line per task
+  const reasons = new Map();
+  for (const t of waiting) reasons.set(t.comment, (reasons.get(t.comment) || 0) + (t.count || 1));
   const comment = waiting.length
-    ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${
-      [...new Set(waiting.map((t) => t.comment))].map(esc).join('<br>')}</div>` : '';
+    ? `<h3>Why it waits</h3><div class="comment" data-testid="detail-comment">${[...reasons]
+      .map(([c, n]) => (reasons.size > 1 || n > 1 ? `${esc(c)} <span class="muted">(${n} task${n > 1 ? 's' : ''})</span>`
+        : esc(c))).join('<br>')}</div>` : '';
   const deps = (spec.dependencies || []).map((d) => `${d.type.toLowerCase()}:${d.jobs.join(':')}`).join(',');
   const specHtml = kv([
     ['name', spec.name], ['owner', spec.owner], ['queue', spec.queue],
@@ -511,7 +734,8 @@ function renderDetail() {
 
 // ------------------------------------------------------------------ live output (GET .../output)
 
-const output = { key: '', timer: 0, busy: false, again: false };
+// stream: what the detail shows; chosen: set by the user for this job, else the job's state picks it
+const output = { key: '', timer: 0, busy: false, again: false, stream: 'stdout', chosen: null };
 
 /** The task whose output the detail shows: the one running, else the last that started. */
 function outputTask(j) {
@@ -539,7 +763,14 @@ function syncOutput() {
     return;
   }
   $('detail-output-box').hidden = false;
-  const key = `${j.number}:${task.index}:${task.attempts.length}`;
+  // a failed task's reason is usually on its standard error: shown first, unless the user chose
+  const stream = output.chosen && output.chosen.number === j.number ? output.chosen.stream
+    : task.state === 'FAILED' ? 'stderr' : 'stdout';
+  output.stream = stream;
+  for (const b of document.querySelectorAll('.streams button')) {
+    b.setAttribute('aria-pressed', String(b.dataset.stream === stream));
+  }
+  const key = `${j.number}:${task.index}:${task.attempts.length}:${stream}`;
   if (output.key !== key) {
     output.key = key;
     $('detail-output').textContent = '';
@@ -570,7 +801,7 @@ async function readOutput() {
     return;
   }
   const key = output.key;
-  const query = `?stream=stdout&offset=-${OUTPUT_TAIL_BYTES}&limit=${OUTPUT_TAIL_BYTES}`
+  const query = `?stream=${output.stream}&offset=-${OUTPUT_TAIL_BYTES}&limit=${OUTPUT_TAIL_BYTES}`
     + `${task.index >= 0 ? `&task=${task.index}` : ''}`;
   const pre = $('detail-output');
   const info = $('detail-output-info');
@@ -585,7 +816,7 @@ async function readOutput() {
     if (atEnd) pre.scrollTop = pre.scrollHeight;
     pre.dataset.state = o.running ? 'running' : 'ended';
     info.classList.remove('bad');
-    info.textContent = `${o.task} stdout, ${o.offset > 0 ? 'the end of ' : ''}${fmtSize(o.size)} on ${o.node}`
+    info.textContent = `${o.task} ${output.stream}, ${o.offset > 0 ? 'the end of ' : ''}${fmtSize(o.size)} on ${o.node}`
       + `${o.running ? ', live' : ''}`;
     info.title = `${o.node}:${o.path}`;
   } catch (e) {
@@ -617,6 +848,9 @@ async function act(action) {
     $('token').focus();
     return;
   }
+  // a cancel cannot be undone: asked first (hold and release can be)
+  if (action === 'cancel' && !window.confirm(`Cancel ${j.id}${j.spec && j.spec.name ? ` (${j.spec.name})` : ''}? `
+    + 'Its running tasks are killed; this cannot be undone.')) return;
   showMessage('');
   for (const b of document.querySelectorAll('.actions button')) b.disabled = true;
   try {
@@ -643,7 +877,8 @@ function renderNodes() {
   const nodes = [...ui.nodes.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
   grid.classList.toggle('compact', nodes.length > 400);
   if (!nodes.length) {
-    grid.innerHTML = '<div class="empty muted" data-testid="nodes-empty">no worker has registered yet</div>';
+    grid.innerHTML = `<div class="empty muted" data-testid="nodes-empty">${signedIn()
+      ? 'no worker has registered yet' : 'a token is needed to see the nodes'}</div>`;
   } else {
     grid.innerHTML = nodes.map((n) => {
       const st = String(n.state).toLowerCase();
@@ -653,11 +888,11 @@ function renderNodes() {
       const title = `${n.name}: ${n.pbsState}${n.reason ? ` (${n.reason})` : ''}, ${n.coresUsed}/${n.cores} cores, `
         + `load ${load}${tasks.length ? `, running ${tasks.join(' ')}` : ''}`;
       return `<div class="node" data-testid="node-${esc(n.name)}" data-state="${esc(st)}" title="${esc(title)}">`
-        + `<div class="nname"><span>${esc(n.name)}</span><span>${esc(n.pbsState)}</span></div>`
+        + `<div class="nname"><span>${esc(n.name)}</span> <span>${esc(n.pbsState)}</span></div>`
         + `<div class="nbar"><div style="width:${pct}%"></div></div>`
         + `<div data-testid="node-cores-${esc(n.name)}">${n.coresUsed}/${n.cores} cores · load ${esc(load)}</div>`
         + `<div class="ntasks" data-testid="node-tasks-${esc(n.name)}">${
-          tasks.length ? esc(tasks.join(' ')) : (n.reason ? esc(n.reason) : 'idle')}</div></div>`;
+          tasks.length ? esc(tasks.join(' ')) : (n.reason ? esc(n.reason) : 'idle')}</div>${nodeActions(n, st)}</div>`;
     }).join('');
   }
   const counts = {};
@@ -665,10 +900,46 @@ function renderNodes() {
   $('nodes-summary').textContent = Object.entries(counts).map(([s, c]) => `${c} ${s}`).join(', ');
 }
 
+/** What an operator may do to a node from its tile: the same routes and permissions as pbsnodes -o, -c. */
+const NODE_ACTIONS = {
+  offline: { label: 'offline', ask: (n) => `Take ${n} offline? Running work goes on; nothing new starts there.` },
+  drain: { label: 'drain', ask: (n) => `Drain ${n}? Running work finishes; nothing new starts there.` },
+  clear: { label: 'back in service', ask: null },
+};
+
+function nodeActions(n, st) {
+  if (!ui.me || ui.me.role === 'user' || st === 'down') return '';
+  const ops = st === 'offline' || st === 'draining' ? ['clear'] : ['drain', 'offline'];
+  return `<div class="nactions">${ops.map((op) => `<button type="button" data-node="${esc(n.name)}" data-op="${op}" `
+    + `data-testid="node-${op}-${esc(n.name)}" aria-label="${esc(NODE_ACTIONS[op].label)} ${esc(n.name)}">`
+    + `${esc(NODE_ACTIONS[op].label)}</button>`).join('')}</div>`;
+}
+
+async function nodeAction(name, op) {
+  const ask = NODE_ACTIONS[op].ask;
+  if (ask && !window.confirm(ask(name))) return;
+  const box = $('node-error');
+  box.hidden = true;
+  try {
+    const n = await api('POST', `/api/v1/nodes/${encodeURIComponent(name)}/${op}`);
+    if (n && n.name) ui.nodes.set(n.name, n);
+    renderNodes();
+    announce(`${name}: ${String(n && n.pbsState ? n.pbsState : op)}`);
+  } catch (e) {
+    box.hidden = false;
+    box.textContent = `${op} of ${name} refused: ${e.message}`;
+  }
+}
+
 /** The figures that change with jobs and nodes: from GET /api/v1/cluster and the stream's cluster events. */
 function setFigures(c) {
   $('cluster-name').textContent = c.cluster;
   document.title = `hpc ${c.cluster}`;
+  // the summary needs no token, the nodes and jobs do: without one the figures would contradict them
+  if (!signedIn()) {
+    showFigures(false);
+    return;
+  }
   const cores = c.cores || { total: 0, used: 0 };
   $('cores-busy').textContent = cores.used;
   $('cores-free').textContent = Math.max(0, cores.total - cores.used);
@@ -730,6 +1001,7 @@ function refreshNodesSoon() {
 async function refreshClusterAndNodes() {
   try {
     setCluster(await api('GET', '/api/v1/cluster'));
+    if (!signedIn()) return;
     const answer = await api('GET', '/api/v1/nodes');
     ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
     renderNodes();
@@ -742,9 +1014,14 @@ async function refreshClusterAndNodes() {
 
 const MAX_ALERTS = 20;
 
-function addAlerts(list) {
+function addAlerts(list, live) {
   const known = new Set(ui.alerts.map((a) => a.id));
-  for (const a of list) if (!known.has(a.id)) ui.alerts.push(a);
+  const fresh = list.filter((a) => !known.has(a.id));
+  for (const a of fresh) ui.alerts.push(a);
+  if (live && fresh.length) {
+    announce(fresh.map((a) => `Alert: ${a.kind.toLowerCase().replaceAll('_', ' ')} ${a.subject}. ${a.message}`)
+      .join(' '));
+  }
   ui.alerts.sort((a, b) => b.id - a.id);
   ui.alerts.length = Math.min(ui.alerts.length, MAX_ALERTS);
   $('alerts').innerHTML = ui.alerts.length ? ui.alerts.map((a) => `<li data-testid="alert-${a.id}" `
@@ -786,8 +1063,8 @@ function renderThroughput() {
       + `height="${bh}"><title>${v} in minute -${59 - i}</title></rect>` : '';
   }).join('');
   const peak = Math.max(...buckets);
-  $('throughput').innerHTML = `<div class="tp-total" data-testid="throughput-total">${total} in the last hour`
-    + `${peak ? `, peak ${peak}/min` : ''}</div>`
+  $('throughput').innerHTML = `<div class="tp-total" data-testid="throughput-total">${!signedIn()
+    ? 'shown once a token is pasted' : `${total} in the last hour${peak ? `, peak ${peak}/min` : ''}`}</div>`
     + `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="jobs ended per minute" `
     + `data-testid="throughput-chart"><line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/>`
     + `${bars}</svg><div class="tp-axis"><span>-60 min</span><span>now</span></div>`;
@@ -797,8 +1074,17 @@ function renderThroughput() {
 
 function setConnection(state, text) {
   const c = $('connection');
+  if (c.dataset.state === state && c.textContent === text) return; // a live region speaks each change once
   c.dataset.state = state;
   c.textContent = text;
+}
+
+/** Says a change out loud to a screen reader (a polite live region), once. */
+function announce(text) {
+  const box = $('announce');
+  box.textContent = '';
+  // a fresh text node in a later frame: the same message twice is spoken twice
+  requestAnimationFrame(() => { box.textContent = text; });
 }
 
 /** A head's address as this browser can reach it (a head bound to 0.0.0.0 is at this page's host). */
@@ -818,6 +1104,7 @@ function connect() {
     showLogin('');
     return;
   }
+  if (ui.refused) return;
   // EventSource cannot send headers: the head takes the token as a parameter on this route only
   const es = new EventSource(`/api/v1/events?access_token=${encodeURIComponent(token())}`);
   ui.stream = es;
@@ -833,11 +1120,17 @@ function connect() {
       ui.downSince = Date.now();
       refreshClusterAndNodes(); // a head that became a standby says so, and where the active head is
     }
-    setConnection('reconnecting', 'reconnecting…');
     if (es.readyState === EventSource.CLOSED) {
-      // the browser gave up (an error answer): try again ourselves
-      setTimeout(() => { if (ui.stream === es) connect(); }, 2000);
+      // the browser gave up (an error answer, such as 401 for a token the head does not know): whoami says
+      // which before the badge says anything; a refused token is said once and not retried
+      whoami().then(() => {
+        if (ui.stream !== es || ui.refused) return;
+        setConnection('reconnecting', 'reconnecting…');
+        setTimeout(() => { if (ui.stream === es && !ui.refused) connect(); }, 2000);
+      });
+      return;
     }
+    setConnection('reconnecting', 'reconnecting…');
   };
   es.addEventListener('job', (e) => upsert(JSON.parse(e.data)));
   es.addEventListener('node', (e) => {
@@ -850,7 +1143,7 @@ function connect() {
     if (ui.cluster) Object.assign(ui.cluster, figures);
     setFigures(figures);
   });
-  es.addEventListener('alert', (e) => addAlerts([JSON.parse(e.data)]));
+  es.addEventListener('alert', (e) => addAlerts([JSON.parse(e.data)], true));
   es.addEventListener('resync', () => reloadAll());
   // the head ends the stream of a revoked token with this event: nothing the token fetched stays on show
   es.addEventListener('revoked', (e) => {
@@ -859,10 +1152,7 @@ function connect() {
     es.close();
     if (ui.stream === es) ui.stream = null;
     localStorage.removeItem('hpc.token');
-    $('whoami').textContent = '';
     closeDetail();
-    ui.jobs.clear();
-    scheduleView(true);
     showLogin(why && why.message ? `The head says: ${why.message}.` : 'The head says: your token was revoked.');
     setConnection('revoked', 'token revoked');
   });
@@ -885,7 +1175,7 @@ async function probe(address) {
 
 /** The stream is down for a while: go to the first other head that answers, keeping what is shown. */
 function failover() {
-  if (!ui.downSince || Date.now() - ui.downSince < FAILOVER_AFTER_MS) return;
+  if (ui.refused || !ui.downSince || Date.now() - ui.downSince < FAILOVER_AFTER_MS) return;
   const others = ui.heads.filter((h) => h !== location.host);
   if (!others.length) {
     setConnection('lost', 'head unreachable, retrying…');
@@ -914,14 +1204,22 @@ async function goToHead(candidates) {
   }
 }
 
-function saveHash() {
+function saveHash(withToken = true) {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(ui.filter)) if (v) p.set(k, v);
+  if (ui.mine) p.set('mine', '1');
+  if (ui.history) p.set('history', '1');
   p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
   if (ui.selected) p.set('job', String(ui.selected));
   // the other head's page is another origin, with its own localStorage: the token comes along once
-  if (token()) p.set('token', token());
+  if (withToken && token()) p.set('token', token());
   return p.toString();
+}
+
+/** The address says what is shown (filters, sort, the open job): it can be bookmarked and sent. */
+function updateAddress() {
+  if (ui.leaving) return;
+  history.replaceState(null, '', `${location.pathname}${location.search}#${saveHash(false)}`);
 }
 
 function restoreHash() {
@@ -929,6 +1227,11 @@ function restoreHash() {
   for (const k of Object.keys(ui.filter)) if (p.get(k)) ui.filter[k] = p.get(k);
   const sort = (p.get('sort') || '').split(':');
   if (SORT_KEYS[sort[0]]) ui.sort = { key: sort[0], dir: sort[1] === '1' ? 1 : -1 };
+  ui.mine = p.get('mine') === '1';
+  ui.history = p.get('history') === '1';
+  $('filter-mine').checked = ui.mine;
+  $('filter-history').checked = ui.history;
+  $('filter-text').value = ui.filter.text;
   $('filter-user').value = ui.filter.user;
   $('filter-state').value = ui.filter.state;
   $('filter-queue').value = ui.filter.queue;
@@ -946,9 +1249,15 @@ function restoreHash() {
 async function whoami() {
   try {
     const me = await api('GET', '/api/v1/whoami');
+    ui.me = me;
     $('whoami').textContent = `${me.user} (${me.role})`;
+    renderNodes();
+    if (ui.mine) scheduleView(true);
+    if (ui.detail) renderDetail();
+    showFigures(true);
   } catch (e) {
     $('whoami').textContent = '';
+    ui.me = null;
   }
 }
 
@@ -962,6 +1271,7 @@ function start() {
       if (!pasted) return;
       localStorage.setItem('hpc.token', pasted);
       box.value = '';
+      ui.refused = false;
       $('login').hidden = true;
       connect();
       refreshClusterAndNodes();
@@ -975,12 +1285,20 @@ function start() {
   const reopen = restoreHash();
   if (token()) whoami();
   const onFilter = () => {
-    ui.filter = { user: $('filter-user').value.trim(), state: $('filter-state').value,
-      queue: $('filter-queue').value.trim() };
+    ui.filter = { text: $('filter-text').value.trim(), user: $('filter-user').value.trim(),
+      state: $('filter-state').value, queue: $('filter-queue').value.trim() };
+    ui.mine = $('filter-mine').checked;
     $('queue').scrollTop = 0;
     scheduleView(true);
+    updateAddress();
   };
-  for (const id of ['filter-user', 'filter-queue']) {
+  $('filter-mine').addEventListener('change', onFilter);
+  $('filter-history').addEventListener('change', () => {
+    ui.history = $('filter-history').checked;
+    updateAddress();
+    if (signedIn()) reloadAll();
+  });
+  for (const id of ['filter-text', 'filter-user', 'filter-queue']) {
     $(id).addEventListener('input', onFilter);
     $(id).addEventListener('change', onFilter);
   }
@@ -991,6 +1309,7 @@ function start() {
     if (!key) return;
     ui.sort = ui.sort.key === key ? { key, dir: -ui.sort.dir } : { key, dir: key === 'number' ? -1 : 1 };
     scheduleView(true);
+    updateAddress();
   });
   let scrolling = false;
   $('queue').addEventListener('scroll', () => {
@@ -1001,20 +1320,47 @@ function start() {
   $('queue-window').addEventListener('click', (e) => {
     const toggle = e.target.closest('[data-toggle]');
     if (toggle) {
-      const n = Number(toggle.dataset.toggle);
-      if (ui.expanded.has(n)) ui.expanded.delete(n); else ui.expanded.add(n);
-      scheduleView(true);
+      toggleArray(Number(toggle.dataset.toggle));
       return;
     }
     const row = e.target.closest('[data-number]');
     if (row) openDetail(Number(row.dataset.number));
   });
+  $('queue-window').addEventListener('keydown', onQueueKey);
+  $('queue-window').addEventListener('focusin', (e) => {
+    const row = e.target.closest('.row');
+    if (row && row.dataset.key !== ui.focusKey) {
+      ui.focusKey = row.dataset.key;
+      renderRows();
+    }
+  });
   $('detail-close').addEventListener('click', closeDetail);
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDetail(); });
+  $('node-grid').addEventListener('click', (e) => {
+    const b = e.target.closest('[data-op]');
+    if (b) nodeAction(b.dataset.node, b.dataset.op);
+  });
+  for (const b of document.querySelectorAll('.streams button')) {
+    b.addEventListener('click', () => {
+      if (!ui.detail) return;
+      output.chosen = { number: ui.detail.number, stream: b.dataset.stream };
+      syncOutput();
+    });
+  }
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeDetail();
+    trapFocus(e);
+  });
   for (const b of document.querySelectorAll('.actions button')) {
     b.addEventListener('click', () => act(b.dataset.action));
   }
   window.addEventListener('resize', () => renderRows());
+  // a page left for another (or kept in the back-forward cache) lets go of its stream: a browser has a few
+  // connections per host, and streams kept by pages out of sight left a newly opened page none to load with
+  window.addEventListener('pagehide', () => {
+    if (ui.stream) ui.stream.close();
+    ui.stream = null;
+  });
+  window.addEventListener('pageshow', (e) => { if (e.persisted) connect(); });
 
   setInterval(renderRows, 1000);
   setInterval(() => renderThroughput(), 15000);

@@ -11,6 +11,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -19,6 +20,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -74,6 +76,11 @@ final class BrowserPage implements AutoCloseable {
     }
 
     // ---- the page
+
+    /** Opens {@code url} and waits only until the document has loaded (a page without a token never goes live). */
+    void load(String url) {
+        driver.get(url);
+    }
 
     /** Opens {@code url} and waits until the event stream is live and the first load is done. */
     void open(String url, Duration timeout) {
@@ -147,6 +154,77 @@ final class BrowserPage implements AutoCloseable {
 
     boolean enabled(String testId) {
         return read(testId, WebElement::isEnabled, false);
+    }
+
+    // ---- the keyboard, the viewport, the colour scheme
+
+    /** Presses keys as a keyboard user would: they go to whatever has the focus. */
+    void press(CharSequence... keys) {
+        new Actions(driver).sendKeys(keys).perform();
+    }
+
+    /** Answers the page's confirmation question with OK and returns its text. */
+    String acceptConfirmation(Duration timeout) {
+        org.openqa.selenium.Alert question = new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                .until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent());
+        String text = question.getText();
+        question.accept();
+        return text;
+    }
+
+    /** Shift+Tab: back to the previous control. */
+    void pressShiftTab() {
+        new Actions(driver).keyDown(Keys.SHIFT).sendKeys(Keys.TAB).keyUp(Keys.SHIFT).perform();
+    }
+
+    /** Presses Tab until the element with {@code testId} has the focus, at most {@code limit} times. */
+    void tabTo(String testId, int limit) {
+        StringBuilder path = new StringBuilder();
+        for (int i = 0; i < limit; i++) {
+            press(Keys.TAB);
+            String now = focused();
+            path.append(now.isEmpty() ? "?" : now).append(' ');
+            if (now.equals(testId)) {
+                return;
+            }
+        }
+        throw new AssertionError("Tab did not reach " + testId + " in " + limit + " presses; it went: " + path);
+    }
+
+    /** The data-testid of the focused element (or of the nearest ancestor that has one), empty if none. */
+    String focused() {
+        Object id = js("const e = document.activeElement; const t = e && e.closest('[data-testid]');"
+                + " return t ? t.dataset.testid : '';");
+        return id == null ? "" : id.toString();
+    }
+
+    /** Runs JavaScript in the page and returns what it returns. */
+    Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** The window at this size (the viewport of a phone is about 360 to 430 px wide), laid out again. */
+    void resize(int width, int height) {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+        js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));");
+    }
+
+    /** The page as the system's dark (or light) theme shows it: {@code prefers-color-scheme}. */
+    void darkScheme(boolean dark) {
+        ((org.openqa.selenium.chromium.ChromiumDriver) driver).executeCdpCommand("Emulation.setEmulatedMedia",
+                java.util.Map.of("features", List.of(java.util.Map.of("name", "prefers-color-scheme",
+                        "value", dark ? "dark" : "light"))));
+        js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));");
+    }
+
+    /** Runs a script of this module's test resources ({@code web/NAME}) in the page. */
+    Object runResource(String name) throws IOException {
+        try (var in = BrowserPage.class.getResourceAsStream("/web/" + name)) {
+            if (in == null) {
+                throw new IOException("no test resource web/" + name);
+            }
+            return js(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
     }
 
     // ---- plumbing

@@ -199,8 +199,12 @@ public final class WebPage {
         awaitUntil("the detail shows state " + letter, d -> letter.equals(detailLetter()) ? Boolean.TRUE : null);
     }
 
+    /** Cancel, and OK to the page's question (a cancel cannot be undone, so the page asks). */
     public void cancel() {
         clickEnabled("cancel-button");
+        org.openqa.selenium.Alert question = wait.until(org.openqa.selenium.support.ui.ExpectedConditions
+                .alertIsPresent());
+        question.accept();
     }
 
     public void hold() {
