@@ -75,6 +75,12 @@ final class HeadLink {
     private Optional<Long> timer = Optional.empty();
     /** Offers the registration again when the head left the last one unanswered. */
     private Optional<Long> answerTimer = Optional.empty();
+    /**
+     * How long the registration now out may go unanswered: doubles while answers stay away (a head whose state
+     * thread is behind with thousands of registrations after a takeover is not sent them all again every few
+     * seconds), back to the first on any answer.
+     */
+    private Duration answerTimeout = REGISTRATION_ANSWER_TIMEOUT;
     private int failuresInARow;
 
     HeadLink(Vertx vertx, WebSocketClient client, HeadAddress address, WorkerConfig config, Listener listener) {
@@ -246,14 +252,17 @@ final class HeadLink {
         registrationOutstanding = true;
         send(handshake.prove(r));
         answerTimer.ifPresent(vertx::cancelTimer);
-        answerTimer = Optional.of(vertx.setTimer(REGISTRATION_ANSWER_TIMEOUT.toMillis(), id -> {
+        Duration waited = answerTimeout;
+        answerTimer = Optional.of(vertx.setTimer(waited.toMillis(), id -> {
             answerTimer = Optional.empty();
             if (registrationOutstanding && isOpen()) {
                 // A head answers every registration, with a welcome or a refusal; one that said nothing (a
                 // registration dropped by a head stepping down or taking over) would leave this worker unknown
                 // to it for good, its results never acknowledged.
                 LOG.warning(() -> "head " + headName() + " has not answered the registration in "
-                        + REGISTRATION_ANSWER_TIMEOUT.toSeconds() + " s: offering it again");
+                        + waited.toSeconds() + " s: offering it again");
+                answerTimeout = waited.multipliedBy(2).compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1)
+                        : waited.multipliedBy(2);
                 register();
             }
         }));
@@ -287,6 +296,7 @@ final class HeadLink {
     private void onWelcome(Welcome w) {
         boolean answersRegistration = registrationOutstanding;
         registrationOutstanding = false;
+        answerTimeout = REGISTRATION_ANSWER_TIMEOUT;
         status = Status.WELCOMED;
         welcomeEpoch = w.epoch();
         headName = w.headName();
@@ -303,6 +313,7 @@ final class HeadLink {
 
     private void onRefused(Refused r) {
         registrationOutstanding = false;
+        answerTimeout = REGISTRATION_ANSWER_TIMEOUT;
         boolean due = status == Status.REFUSED && timer.isPresent();
         status = Status.REFUSED;
         failuresInARow = 0;
