@@ -52,6 +52,9 @@ class PeekCommandTest {
 
     private FakeHead.Reply route(FakeHead.Request r) {
         if (r.rawPath().equals("/api/v1/jobs/7/output")) {
+            // as the head does: whether the task runs is taken before the file is read, so that an answer that
+            // says "ended" holds everything written (read after, a line written just before the end was missed)
+            boolean stillRunning = running;
             reads.incrementAndGet();
             Map<String, String> q = query(r.query());
             byte[] file = q.get("stream").equals("stderr") ? "oops\n".getBytes(StandardCharsets.UTF_8) : stdout;
@@ -61,7 +64,7 @@ class PeekCommandTest {
             int end = Math.min(file.length, start + limit);
             String data = new String(Arrays.copyOfRange(file, start, end), StandardCharsets.UTF_8);
             JobOutput o = new JobOutput("7.c", JobOutput.Stream.parse(q.get("stream")), data, start, end, file.length,
-                    end >= file.length, running, running ? JobState.RUNNING : JobState.COMPLETED, "node1",
+                    end >= file.length, stillRunning, stillRunning ? JobState.RUNNING : JobState.COMPLETED, "node1",
                     "/home/a/job.o7");
             return FakeHead.Reply.json(200, o.toMap());
         }
