@@ -64,6 +64,10 @@ public final class HeadMain implements Callable<Integer> {
     String keepCompleted;
     @Option(names = "--max-requeues", description = "requeues after node failures before a task fails (default 3)")
     Integer maxRequeues;
+    @Option(names = "--array-segment-tasks", paramLabel = "N", description = "an array's ended tasks are stored "
+            + "apart from the job, N at a time, so that a change of a big array writes only what changed "
+            + "(default 1000)")
+    Integer arraySegmentTasks;
     @Option(names = "--peers", split = ",",
             description = "the head cluster's members (host:port of their --peer-port), this head's own included; "
                     + "without it the head runs alone, with no standby")
@@ -162,10 +166,14 @@ public final class HeadMain implements Callable<Integer> {
             alerts = alertSettings();
             metrics = metricsSettings(config);
             scheduling = schedulingSettings(config);
+            if (arraySegmentTasks != null && arraySegmentTasks < 1) {
+                throw new HpcException("--array-segment-tasks must be at least 1, not " + arraySegmentTasks);
+            }
         } catch (HpcException e) {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
         }
+        int segmentTasks = arraySegmentTasks != null ? arraySegmentTasks : HeadService.DEFAULT_ARRAY_SEGMENT_TASKS;
         Duration lease;
         try {
             lease = duration("lease", leaseLength == null ? "3s" : leaseLength);
@@ -188,7 +196,10 @@ public final class HeadMain implements Callable<Integer> {
         Optional<Leadership> leadership = Optional.empty();
         try {
             if (peers == null || peers.isEmpty()) {
-                service = HeadService.start(config, scheduling, clock);
+                service = HeadService.open(config, clock);
+                service.useScheduling(scheduling);
+                service.useArraySegmentTasks(segmentTasks);
+                service.activateFromStore();
             } else {
                 if (config.port() == 0) {
                     throw new HpcException("--port must be a fixed port when --peers is given: the other heads "
@@ -206,6 +217,7 @@ public final class HeadMain implements Callable<Integer> {
                 }
                 service = HeadService.open(config, clock);
                 service.useScheduling(scheduling);
+                service.useArraySegmentTasks(segmentTasks);
                 ownVoter = Optional.of(new dev.hpc.head.lease.LeaseVoterRoutes(vertx,
                         dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease, System::nanoTime), config.name(),
                         config.linkSecurity().clusterSecret()));

@@ -162,9 +162,13 @@ public final class HeadService implements AutoCloseable {
     public static HeadService start(HeadConfig config, SchedulingSettings scheduling, Clock clock) {
         HeadService service = open(config, clock);
         service.useScheduling(scheduling);
-        long epoch = service.store.nextEpoch(0);
-        service.activate(service.stateFromStore(epoch));
+        service.activateFromStore();
         return service;
+    }
+
+    /** Makes this head, alone, the active one with the state its own store holds, at a new epoch. */
+    public void activateFromStore() {
+        activate(stateFromStore(store.nextEpoch(0)));
     }
 
     /** Sets the queues and scheduling policy; call before the head becomes active. */
@@ -172,12 +176,28 @@ public final class HeadService implements AutoCloseable {
         this.scheduling = settings;
     }
 
+    /**
+     * How many ended tasks of an array are sealed together and stored apart from its body
+     * ({@link ClusterState#sealEndedTasksAt}); call before the head becomes active.
+     */
+    public void useArraySegmentTasks(int tasks) {
+        if (tasks < 1) {
+            throw new dev.hpc.api.HpcException("--array-segment-tasks must be at least 1, not " + tasks);
+        }
+        this.arraySegmentTasks = tasks;
+    }
+
+    private volatile int arraySegmentTasks = DEFAULT_ARRAY_SEGMENT_TASKS;
+    /** About 380 KB of ended tasks at most in a body; a million-task array is a thousand segments. */
+    public static final int DEFAULT_ARRAY_SEGMENT_TASKS = 1000;
+
     public SchedulingSettings scheduling() {
         return scheduling;
     }
 
     /** Gives a state about to become active the queues and the usage recorded in this head's store. */
     private void configure(ClusterState loaded) {
+        loaded.sealEndedTasksAt(arraySegmentTasks);
         SchedulingSettings s = scheduling;
         loaded.useQueues(s.queues(), s.defaultQueue());
         loaded.useFairShare(s.halfLife());
@@ -256,7 +276,7 @@ public final class HeadService implements AutoCloseable {
         ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
             if (leading()) {
                 Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
-                store.forgetLive(out.expiredJobs());
+                store.forgetLive(out.expiredJobs(), out.expiredSegments());
             }
         })), 10, 10, TimeUnit.SECONDS);
     }
@@ -448,7 +468,8 @@ public final class HeadService implements AutoCloseable {
                 launchesInFlight.decided(l);
             }
         }
-        CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes()),
+        CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes(),
+                        out.sealedSegments()),
                 out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
@@ -714,10 +735,15 @@ public final class HeadService implements AutoCloseable {
                 after = page.next();
             }
             java.util.Set<Long> numbers = new java.util.HashSet<>();
-            jobs.forEach(j -> numbers.add(j.id().number()));
+            List<dev.hpc.api.TaskSegment> segments = new ArrayList<>();
+            jobs.forEach(j -> {
+                numbers.add(j.id().number());
+                segments.addAll(j.segments());
+            });
             HeldJobs held = new HeldJobs(numbers, state.nextJobNumber());
             // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state.nodes()), "every job and node again").thenApply(v -> held);
+            return failStopOnError(store.write(jobs, state.nodes(), segments), "every job and node again")
+                    .thenApply(v -> held);
         }).thenCompose(written -> written);
     }
 

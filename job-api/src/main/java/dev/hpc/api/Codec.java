@@ -237,6 +237,19 @@ public final class Codec {
 
     /** A job with all its tasks; {@code includeScript} false leaves the script text out of listings. */
     public static Map<String, Object> toMap(Job j, boolean includeScript) {
+        return toMap(j, includeScript, false);
+    }
+
+    /**
+     * A job as the head stores and replicates it: its sealed tasks are left out and only counted
+     * ({@code "segments"}); each {@link TaskSegment} is stored once, on its own ({@link #toMap(TaskSegment)}).
+     * Read it back with {@link #readJob(JsonFields, SegmentSource)}.
+     */
+    public static Map<String, Object> toStoredMap(Job j) {
+        return toMap(j, true, true);
+    }
+
+    private static Map<String, Object> toMap(Job j, boolean includeScript, boolean stored) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", j.id().toString());
         m.put("number", j.id().number());
@@ -256,7 +269,7 @@ public final class Codec {
         }
         m.put("spec", spec);
         List<Object> tasks = new ArrayList<>();
-        for (Task t : j.listedTasks()) {
+        for (Task t : stored ? j.listedTasks() : TaskList.oneByOne(j.tasks())) {
             tasks.add(toMap(t));
         }
         m.put("tasks", tasks);
@@ -264,7 +277,39 @@ public final class Codec {
         if (!u.isEmpty()) {
             m.put("unstarted", toMap(u));
         }
+        int segments = TaskList.segments(j.tasks()).size();
+        if (stored && segments > 0) {
+            m.put("segments", segments);
+        }
         return m;
+    }
+
+    /** A segment of sealed tasks as the head stores and replicates it. */
+    public static Map<String, Object> toMap(TaskSegment s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("job", s.job());
+        m.put("number", s.number());
+        m.put("version", s.version());
+        List<Object> tasks = new ArrayList<>(s.size());
+        for (Task t : s.tasks()) {
+            tasks.add(toMap(t));
+        }
+        m.put("tasks", tasks);
+        return m;
+    }
+
+    public static TaskSegment readSegment(JsonFields f) {
+        List<Task> tasks = new ArrayList<>();
+        for (JsonFields t : f.objects("tasks")) {
+            tasks.add(readTask(t));
+        }
+        return new TaskSegment(f.longValue("job"), f.intValue("number"), f.longValue("version", 0), tasks);
+    }
+
+    /** Where a stored job's sealed tasks are read from: the store's table, or the replicated map. */
+    public interface SegmentSource {
+        /** Segments 0 to {@code count - 1} of job {@code job}, in order; fails when one is missing. */
+        List<TaskSegment> segments(long job, int count);
     }
 
     /** An array's unstarted tasks: their indices in text form, how many, and the form they share. */
@@ -289,14 +334,26 @@ public final class Codec {
                 f.has("estimatedStart") ? instant(f, "estimatedStart") : Instant.EPOCH);
     }
 
+    /** A job as the REST API gives it; a stored body whose tasks are sealed apart needs its segments. */
     public static Job readJob(JsonFields f) {
+        return readJob(f, (job, count) -> {
+            throw new InvalidRequestException("job " + job + " has " + count + " segments of sealed tasks stored apart "
+                    + "from its body; read it with its segments");
+        });
+    }
+
+    /** A job as the REST API gives it or as the head stores it, its sealed tasks read from {@code segments}. */
+    public static Job readJob(JsonFields f, SegmentSource segments) {
         JobId id = new JobId(f.longValue("number"), f.string("cluster"), f.string("id").contains("[]"));
         JsonFields specFields = f.object("spec");
         List<Task> tasks = new ArrayList<>();
         for (JsonFields t : f.objects("tasks")) {
             tasks.add(readTask(t));
         }
-        List<Task> all = f.has("unstarted") ? TaskList.of(tasks, readUnstarted(f.object("unstarted"))) : tasks;
+        int sealed = f.intValue("segments", 0);
+        UnstartedTasks unstarted = f.has("unstarted") ? readUnstarted(f.object("unstarted")) : UnstartedTasks.NONE;
+        List<Task> all = sealed > 0 ? TaskList.checked(tasks, unstarted, segments.segments(id.number(), sealed))
+                : f.has("unstarted") ? TaskList.of(tasks, unstarted) : tasks;
         return new Job(id, readSpecLenient(specFields), f.enumValue("state", JobState.class),
                 instant(f, "submitted"), all, f.string("cancelledBy", ""), f.longValue("version", 0));
     }

@@ -18,9 +18,17 @@ public record Job(JobId id, JobSpec spec, JobState state, Instant submitted, Lis
         tasks = TaskList.copyOf(tasks);
     }
 
-    /** The tasks kept one by one: all of a plain job's; an array's that started or were acted on alone. */
+    /**
+     * The tasks kept one by one and not sealed: all of a plain job's; an array's that started or were acted on
+     * alone, less those {@link #segments() sealed}.
+     */
     public List<Task> listedTasks() {
         return TaskList.listed(tasks);
+    }
+
+    /** The array's ended tasks sealed in segments stored apart from its body; none for a plain job. */
+    public List<TaskSegment> segments() {
+        return TaskList.segments(tasks);
     }
 
     /** The array's tasks that never started and are alike; {@link UnstartedTasks#NONE} when there are none. */

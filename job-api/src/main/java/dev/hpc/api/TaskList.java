@@ -2,27 +2,40 @@ package dev.hpc.api;
 
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.PrimitiveIterator;
+import java.util.PriorityQueue;
 import java.util.RandomAccess;
+import java.util.Spliterator;
+import java.util.Spliterators;
 
 /**
  * Every task of an array job, in index order, as an immutable list: the tasks {@link #listed() listed} one by
- * one (those that started, or were acted on alone) and the {@link #unstarted()} ones, which are built as they
- * are read. A million unstarted tasks cost one {@link UnstartedTasks}; reading all of them builds a million
- * {@link Task} records, so code that only needs what differs between tasks reads {@link #forms}.
+ * one (those that started, or were acted on alone, and are not sealed), the {@link #unstarted()} ones, which
+ * are built as they are read, and the ended tasks {@link #segments() sealed} in segments stored apart from
+ * the job's body. A million unstarted tasks cost one {@link UnstartedTasks}; reading all of them builds a
+ * million {@link Task} records, so code that only needs what differs between tasks reads {@link #forms}.
  */
 public final class TaskList extends AbstractList<Task> implements RandomAccess {
     private final List<Task> listed;
     private final int[] listedIndex;
     private final UnstartedTasks unstarted;
+    private final List<TaskSegment> segments;
+    private final int sealedCount;
+    /** The sealed tasks that decide the job's figures ({@link TaskSegment#deciding}). */
+    private final List<Task> sealedDeciding;
+    /** Every task in index order, built the first time one is asked for by position while segments exist. */
+    private volatile Task[] all;
 
-    private TaskList(List<Task> listed, UnstartedTasks unstarted) {
+    private TaskList(List<Task> listed, UnstartedTasks unstarted, List<TaskSegment> segments) {
         this.listed = List.copyOf(listed);
         this.listedIndex = new int[this.listed.size()];
         this.unstarted = unstarted;
+        this.segments = List.copyOf(segments);
         for (int i = 0; i < listedIndex.length; i++) {
             listedIndex[i] = this.listed.get(i).index();
             if (i > 0 && listedIndex[i] <= listedIndex[i - 1]) {
@@ -34,11 +47,61 @@ public final class TaskList extends AbstractList<Task> implements RandomAccess {
                         + "unstarted tasks");
             }
         }
+        int sealed = 0;
+        List<Task> deciding = new ArrayList<>();
+        for (int i = 0; i < this.segments.size(); i++) {
+            TaskSegment s = this.segments.get(i);
+            if (s.number() != i) {
+                throw new InvalidRequestException("segment " + s.number() + " of job " + s.job() + " is at place " + i
+                        + "; a job's segments are numbered 0, 1, 2 ... in order");
+            }
+            sealed += s.size();
+            deciding.addAll(s.deciding());
+        }
+        this.sealedCount = sealed;
+        this.sealedDeciding = this.segments.isEmpty() ? List.of() : TaskSegment.deciding(deciding);
     }
 
     /** The listed tasks (in ascending index order, none of them among {@code unstarted}) and the unstarted ones. */
     public static TaskList of(List<Task> listed, UnstartedTasks unstarted) {
-        return new TaskList(listed, unstarted);
+        return new TaskList(listed, unstarted, List.of());
+    }
+
+    /**
+     * As {@link #of(List, UnstartedTasks)}, with ended tasks sealed in {@code segments} (numbered 0, 1, ...). The
+     * state builds these and keeps them apart; that no index is in two places is checked by {@link #checked}.
+     */
+    public static TaskList of(List<Task> listed, UnstartedTasks unstarted, List<TaskSegment> segments) {
+        return new TaskList(listed, unstarted, segments);
+    }
+
+    /** As {@link #of(List, UnstartedTasks, List)}, refusing an index held twice: for lists read from storage. */
+    public static TaskList checked(List<Task> listed, UnstartedTasks unstarted, List<TaskSegment> segments) {
+        TaskList list = new TaskList(listed, unstarted, segments);
+        if (!segments.isEmpty()) {
+            int[] all = new int[list.listed.size() + list.sealedCount];
+            int n = 0;
+            for (int i : list.listedIndex) {
+                all[n++] = i;
+            }
+            for (TaskSegment s : list.segments) {
+                for (Task t : s.tasks()) {
+                    if (unstarted.indices().contains(t.index())) {
+                        throw new InvalidRequestException("task index " + t.index() + " is sealed in " + s
+                                + " and also among the unstarted tasks");
+                    }
+                    all[n++] = t.index();
+                }
+            }
+            Arrays.sort(all);
+            for (int i = 1; i < all.length; i++) {
+                if (all[i] == all[i - 1]) {
+                    throw new InvalidRequestException("task index " + all[i] + " is held twice among the listed "
+                            + "and sealed tasks of a job");
+                }
+            }
+        }
+        return list;
     }
 
     /** A list that is already immutable stays as it is; any other list is copied. */
@@ -46,33 +109,44 @@ public final class TaskList extends AbstractList<Task> implements RandomAccess {
         return tasks instanceof TaskList ? tasks : List.copyOf(tasks);
     }
 
-    /** The tasks kept one by one, in index order. */
+    /** The tasks kept one by one and not sealed, in index order. */
     public static List<Task> listed(List<Task> tasks) {
         return tasks instanceof TaskList t ? t.listed : tasks;
     }
 
+    /** The segments of sealed ended tasks of a list; none for a list that is not a {@code TaskList}. */
+    public static List<TaskSegment> segments(List<Task> tasks) {
+        return tasks instanceof TaskList t ? t.segments : List.of();
+    }
+
+    /** Every task that started or was acted on alone, sealed or not, in index order: all but the unstarted. */
+    public static Iterable<Task> oneByOne(List<Task> tasks) {
+        if (!(tasks instanceof TaskList t) || t.segments.isEmpty()) {
+            return listed(tasks);
+        }
+        return () -> t.merged(false);
+    }
+
     /**
      * What the tasks of a list hold, in index order, with the unstarted tasks of a {@link TaskList} standing as
-     * one, at the place of the first of them: enough for any figure over all tasks that alike tasks give alike
-     * (the state of the job, its first non-zero exit status, its times, its comment).
+     * one, at the place of the first of them, and sealed tasks by the few that decide a figure: enough for any
+     * figure over all tasks that alike tasks give alike (the state of the job, its first non-zero exit status,
+     * its times, its comment).
      */
     public static List<Task> forms(List<Task> tasks) {
-        if (!(tasks instanceof TaskList t) || t.unstarted.isEmpty()) {
-            return tasks instanceof TaskList t2 ? t2.listed : tasks;
+        if (!(tasks instanceof TaskList t)) {
+            return tasks;
         }
-        int first = t.unstarted.indices().firstIndex();
-        List<Task> out = new ArrayList<>(t.listed.size() + 1);
-        boolean placed = false;
-        for (Task task : t.listed) {
-            if (!placed && task.index() > first) {
-                out.add(t.unstarted.task(first));
-                placed = true;
-            }
-            out.add(task);
+        if (t.unstarted.isEmpty() && t.segments.isEmpty()) {
+            return t.listed;
         }
-        if (!placed) {
-            out.add(t.unstarted.task(first));
+        List<Task> out = new ArrayList<>(t.listed.size() + 1 + t.sealedDeciding.size());
+        out.addAll(t.listed);
+        if (!t.unstarted.isEmpty()) {
+            out.add(t.unstarted.task(t.unstarted.indices().firstIndex()));
         }
+        out.addAll(t.sealedDeciding);
+        out.sort((a, b) -> Integer.compare(a.index(), b.index()));
         return out;
     }
 
@@ -84,15 +158,31 @@ public final class TaskList extends AbstractList<Task> implements RandomAccess {
         return unstarted;
     }
 
+    public List<TaskSegment> segments() {
+        return segments;
+    }
+
     @Override
     public int size() {
-        return listed.size() + unstarted.count();
+        return listed.size() + unstarted.count() + sealedCount;
     }
 
     @Override
     public Task get(int position) {
         if (position < 0 || position >= size()) {
             throw new IndexOutOfBoundsException("position " + position + " of " + size());
+        }
+        if (!segments.isEmpty()) {
+            Task[] every = all;
+            if (every == null) {
+                every = new Task[size()];
+                int i = 0;
+                for (Task t : this) {
+                    every[i++] = t;
+                }
+                all = every;
+            }
+            return every[position];
         }
         if (unstarted.isEmpty()) {
             return listed.get(position);
@@ -115,48 +205,93 @@ public final class TaskList extends AbstractList<Task> implements RandomAccess {
     }
 
     /** The task with this index, if the job has it. */
-    public java.util.Optional<Task> byIndex(int index) {
-        int at = java.util.Arrays.binarySearch(listedIndex, index);
+    public Optional<Task> byIndex(int index) {
+        int at = Arrays.binarySearch(listedIndex, index);
         if (at >= 0) {
-            return java.util.Optional.of(listed.get(at));
+            return Optional.of(listed.get(at));
         }
-        return unstarted.indices().contains(index) ? java.util.Optional.of(unstarted.task(index))
-                : java.util.Optional.empty();
+        if (unstarted.indices().contains(index)) {
+            return Optional.of(unstarted.task(index));
+        }
+        for (TaskSegment s : segments) {
+            Task t = s.byIndex(index);
+            if (t != null) {
+                return Optional.of(t);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Streams walk the list as its iterator does, not by position. */
     @Override
-    public java.util.Spliterator<Task> spliterator() {
-        return java.util.Spliterators.spliterator(iterator(), size(), java.util.Spliterator.ORDERED
-                | java.util.Spliterator.IMMUTABLE | java.util.Spliterator.NONNULL);
+    public Spliterator<Task> spliterator() {
+        return Spliterators.spliterator(iterator(), size(), Spliterator.ORDERED | Spliterator.IMMUTABLE
+                | Spliterator.NONNULL);
     }
 
     @Override
     public Iterator<Task> iterator() {
-        return new Iterator<>() {
-            private int next;
-            private final PrimitiveIterator.OfInt rest = unstarted.indices().indices();
-            private boolean restHas = rest.hasNext();
-            private int restIndex = restHas ? rest.nextInt() : 0;
+        return merged(true);
+    }
 
+    /** The tasks in index order, the unstarted ones among them or not. */
+    private Iterator<Task> merged(boolean withUnstarted) {
+        PriorityQueue<Cursor> heads = new PriorityQueue<>(segments.size() + 2,
+                (a, b) -> Integer.compare(a.index, b.index));
+        Cursor.offer(heads, new Cursor(listed.iterator()));
+        if (withUnstarted && !unstarted.isEmpty()) {
+            PrimitiveIterator.OfInt indices = unstarted.indices().indices();
+            Cursor.offer(heads, new Cursor(new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return indices.hasNext();
+                }
+
+                @Override
+                public Task next() {
+                    return unstarted.task(indices.nextInt());
+                }
+            }));
+        }
+        for (TaskSegment s : segments) {
+            Cursor.offer(heads, new Cursor(s.tasks().iterator()));
+        }
+        return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return next < listedIndex.length || restHas;
+                return !heads.isEmpty();
             }
 
             @Override
             public Task next() {
-                if (!hasNext()) {
+                Cursor c = heads.poll();
+                if (c == null) {
                     throw new NoSuchElementException();
                 }
-                if (next < listedIndex.length && (!restHas || listedIndex[next] < restIndex)) {
-                    return listed.get(next++);
-                }
-                Task t = unstarted.task(restIndex);
-                restHas = rest.hasNext();
-                restIndex = restHas ? rest.nextInt() : 0;
+                Task t = c.task;
+                Cursor.offer(heads, c);
                 return t;
             }
         };
+    }
+
+    /** One sorted source of tasks and its next task; its index orders the sources. */
+    private static final class Cursor {
+        private final Iterator<Task> rest;
+        private Task task;
+        private int index;
+
+        Cursor(Iterator<Task> rest) {
+            this.rest = rest;
+        }
+
+        /** Moves the cursor on and puts it back among the heads, unless its source is done. */
+        static void offer(PriorityQueue<Cursor> heads, Cursor c) {
+            if (c.rest.hasNext()) {
+                c.task = c.rest.next();
+                c.index = c.task.index();
+                heads.add(c);
+            }
+        }
     }
 }

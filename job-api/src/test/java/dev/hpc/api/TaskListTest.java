@@ -85,4 +85,56 @@ class TaskListTest {
                     JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
         }
     }
+
+    @Test
+    void sealedSegmentsInterleaveWithTheListedAndUnstartedTasksInIndexOrder() {
+        TaskSegment first = new TaskSegment(7, 0, 1, List.of(ended(0, 0), ended(2, 0), ended(6, 5)));
+        TaskSegment second = new TaskSegment(7, 1, 2, List.of(ended(1, 0), ended(5, 0), ended(11, 4)));
+        TaskList tasks = TaskList.checked(List.of(ended(3, 0)), queued("4,7-10,12"), List.of(first, second));
+        List<Integer> all = java.util.stream.IntStream.rangeClosed(0, 12).boxed().toList();
+        assertEquals(13, tasks.size());
+        assertEquals(all, tasks.stream().map(Task::index).toList());
+        List<Integer> byPosition = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            byPosition.add(tasks.get(i).index());
+        }
+        assertEquals(all, byPosition);
+        assertEquals(5, tasks.byIndex(6).orElseThrow().exitStatus());
+        assertEquals(JobState.QUEUED, tasks.byIndex(8).orElseThrow().state());
+        assertEquals(Optional.empty(), tasks.byIndex(13));
+        List<Integer> oneByOne = new ArrayList<>();
+        TaskList.oneByOne(tasks).forEach(t -> oneByOne.add(t.index()));
+        assertEquals(List.of(0, 1, 2, 3, 5, 6, 11), oneByOne, "all but the unstarted");
+    }
+
+    @Test
+    void aJobsFiguresOverSealedTasksAreThoseOverEveryTask() {
+        TaskSegment first = new TaskSegment(7, 0, 1, List.of(ended(0, 0), ended(2, 0), ended(6, 5)));
+        TaskSegment second = new TaskSegment(7, 1, 2, List.of(ended(1, 0), ended(5, 3), ended(11, 4)));
+        TaskList sealed = TaskList.of(List.of(ended(3, 0)), UnstartedTasks.NONE, List.of(first, second));
+        JobSpec spec = Specs.spec();
+        Job withSegments = new Job(new JobId(7, "c", true), spec, JobState.FAILED, T0, sealed, "", 3);
+        Job oneByOne = new Job(new JobId(7, "c", true), spec, JobState.FAILED, T0, List.copyOf(sealed), "", 3);
+        assertEquals(3, withSegments.exitStatus(), "task 5's, the first non-zero by index, not task 6's");
+        assertEquals(oneByOne.exitStatus(), withSegments.exitStatus());
+        assertEquals(T0.plusSeconds(11), withSegments.ended());
+        assertEquals(oneByOne.ended(), withSegments.ended());
+        assertEquals(oneByOne.started(), withSegments.started());
+        assertEquals(oneByOne.reason(), withSegments.reason());
+    }
+
+    @Test
+    void anIndexHeldTwiceOrASegmentOutOfOrderIsRefusedWhenRead() {
+        TaskSegment first = new TaskSegment(7, 0, 1, List.of(ended(0, 0), ended(2, 0)));
+        InvalidRequestException twice = assertThrows(InvalidRequestException.class,
+                () -> TaskList.checked(List.of(ended(2, 0)), UnstartedTasks.NONE, List.of(first)));
+        assertTrue(twice.getMessage().contains("task index 2 is held twice"), twice.getMessage());
+        assertThrows(InvalidRequestException.class,
+                () -> TaskList.checked(List.of(), queued("0-1"), List.of(first)));
+        TaskSegment misplaced = new TaskSegment(7, 1, 1, List.of(ended(4, 0)));
+        InvalidRequestException order = assertThrows(InvalidRequestException.class,
+                () -> TaskList.of(List.of(), UnstartedTasks.NONE, List.of(misplaced)));
+        assertTrue(order.getMessage().contains("numbered 0, 1, 2"), order.getMessage());
+        assertThrows(InvalidRequestException.class, () -> new TaskSegment(7, 0, 1, List.of(ended(3, 0), ended(1, 0))));
+    }
 }

@@ -27,6 +27,7 @@ import java.util.Set;
 public final class HeadCluster implements AutoCloseable {
     static final String JOBS = "hpc.jobs";
     static final String NODES = "hpc.nodes";
+    static final String SEGMENTS = "hpc.segments";
     static final String META = "hpc.meta";
     static final String HEADS = "hpc.heads";
     /** API token records by id (docs/security.md): hashes only, never a token. */
@@ -132,6 +133,35 @@ public final class HeadCluster implements AutoCloseable {
 
     public IMap<Long, String> jobs() {
         return hazelcast.getMap(JOBS);
+    }
+
+    /** Segments of arrays' sealed ended tasks, by {@link dev.hpc.api.TaskSegment#key}; written once each. */
+    public IMap<String, String> segments() {
+        return hazelcast.getMap(SEGMENTS);
+    }
+
+    /** Segments 0 to {@code count - 1} of a job, from the replicated map; a missing one fails the read. */
+    public List<dev.hpc.api.TaskSegment> segments(long job, int count) {
+        return segments(job, 0, count);
+    }
+
+    /** Segments {@code from} to {@code count - 1} of a job, from the replicated map; a missing one fails. */
+    public List<dev.hpc.api.TaskSegment> segments(long job, int from, int count) {
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        for (int i = from; i < count; i++) {
+            keys.add(dev.hpc.api.TaskSegment.key(job, i));
+        }
+        Map<String, String> found = segments().getAll(keys);
+        List<dev.hpc.api.TaskSegment> out = new ArrayList<>(count - from);
+        for (String key : keys) {
+            String body = found.get(key);
+            if (body == null) {
+                throw new HpcException("job " + job + " names " + count + " segments of ended tasks but segment "
+                        + key + " is not in the replicated map");
+            }
+            out.add(dev.hpc.api.Codec.readSegment(dev.hpc.api.Json.readObject(body)));
+        }
+        return out;
     }
 
     public IMap<String, String> nodes() {

@@ -167,11 +167,15 @@ public final class Leadership implements AutoCloseable {
     /** A head that starts alone holds the only copy: put it into the maps for the standbys to come. */
     private void seedReplica(ClusterState state) {
         Map<Long, String> jobs = new LinkedHashMap<>();
+        Map<String, String> segments = new LinkedHashMap<>();
         long after = 0;
         while (true) {
             ClusterState.Page page = state.jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
             for (Job j : page.jobs()) {
-                jobs.put(j.id().number(), Json.write(Codec.toMap(j, true)));
+                jobs.put(j.id().number(), Json.write(Codec.toStoredMap(j)));
+                for (dev.hpc.api.TaskSegment seg : j.segments()) {
+                    segments.put(seg.key(), Json.write(Codec.toMap(seg)));
+                }
             }
             if (page.next() < 0) {
                 break;
@@ -182,6 +186,7 @@ public final class Leadership implements AutoCloseable {
         for (NodeInfo n : state.nodes()) {
             nodes.put(n.name(), Json.write(Codec.toMap(n)));
         }
+        cluster.segments().putAll(segments);
         cluster.jobs().putAll(jobs);
         cluster.nodes().putAll(nodes);
         Map<String, String> tokens = new LinkedHashMap<>();
@@ -458,7 +463,7 @@ public final class Leadership implements AutoCloseable {
         store.loadOutcomes(keepSince, state::restoreOutcome);
         List<Job> jobs = new ArrayList<>();
         for (String body : cluster.jobs().values()) {
-            jobs.add(Codec.readJob(Json.readObject(body)));
+            jobs.add(Codec.readJob(Json.readObject(body), cluster::segments));
         }
         jobs.sort((a, b) -> Long.compare(a.id().number(), b.id().number()));
         for (Job j : jobs) {
@@ -478,17 +483,20 @@ public final class Leadership implements AutoCloseable {
         recommit = null;
         store.replicateTo(new JobStore.Replica() {
             @Override
-            public void put(Map<Long, String> jobs, Map<String, String> nodes) {
+            public void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments) {
                 if (lease.isPresent() && !lease.get().holds()) {
                     // the commit cannot know whether another head leads by now: it fails, and this head stops
                     throw new dev.hpc.api.HpcException("the lease of head " + service.config().name()
                             + " ran out before this commit was replicated");
                 }
                 if (copies.isPresent()) {
-                    putKnowingCopies(copies.get(), jobs, nodes);
+                    putKnowingCopies(copies.get(), jobs, nodes, segments);
                     return;
                 }
                 long mergesBefore = cluster.merges();
+                if (!segments.isEmpty()) {
+                    HeadCluster.putAwaitingBackups(cluster.segments(), segments);
+                }
                 if (!jobs.isEmpty()) {
                     HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
                 }
@@ -502,9 +510,12 @@ public final class Leadership implements AutoCloseable {
             }
 
             @Override
-            public void remove(java.util.Collection<Long> jobs) {
+            public void remove(java.util.Collection<Long> jobs, java.util.Collection<String> segments) {
                 for (long number : jobs) {
                     cluster.jobs().removeAsync(number);
+                }
+                for (String key : segments) {
+                    cluster.segments().removeAsync(key);
                 }
             }
         });
@@ -531,10 +542,14 @@ public final class Leadership implements AutoCloseable {
      * store has the change, and the voters hear that this head may hold the only copy before it is acknowledged,
      * so no standby leads without it ({@link SoleCopy}).
      */
-    private void putKnowingCopies(SoleCopy sole, Map<Long, String> jobs, Map<String, String> nodes) {
+    private void putKnowingCopies(SoleCopy sole, Map<Long, String> jobs, Map<String, String> nodes,
+                                  Map<String, String> segments) {
         SoleCopy.Before before = sole.before();
         RuntimeException failure = null;
         try {
+            if (!segments.isEmpty()) {
+                HeadCluster.putAwaitingBackups(cluster.segments(), segments);
+            }
             if (!jobs.isEmpty()) {
                 HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
             }
@@ -592,6 +607,12 @@ public final class Leadership implements AutoCloseable {
             // a job numbered from nextNumber on was submitted after the recommit began
             if (number < held.nextNumber() && !held.numbers().contains(number)) {
                 cluster.jobs().delete(number);
+            }
+        }
+        for (String key : new ArrayList<>(cluster.segments().keySet())) {
+            long number = Long.parseLong(key.substring(0, key.indexOf('/')));
+            if (number < held.nextNumber() && !held.numbers().contains(number)) {
+                cluster.segments().delete(key);
             }
         }
         java.util.Set<String> liveTokens = new java.util.HashSet<>();

@@ -10,6 +10,7 @@ import dev.hpc.api.Codec;
 import dev.hpc.api.Job;
 import dev.hpc.api.Json;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.TaskSegment;
 import dev.hpc.head.store.JobStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +48,11 @@ final class StandbyMirror implements AutoCloseable {
     private volatile java.util.concurrent.ScheduledExecutorService writer;
 
     private final java.time.Duration jobDelay;
+    /**
+     * The segments of sealed tasks of each live job read so far: a segment never changes, so each is read from
+     * the map once and written to the store once, not at every change of its job (issue 15).
+     */
+    private final Map<Long, List<TaskSegment>> segmentsRead = new java.util.concurrent.ConcurrentHashMap<>();
 
     StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens) {
         this(cluster, store, tokens, JOB_DELAY);
@@ -85,19 +91,22 @@ final class StandbyMirror implements AutoCloseable {
                 tokens.mirrorRemoved(r.id());
             }
         }
+        segmentsRead.clear(); // a head may be standby more than once: read what the maps hold now
         List<Job> batch = new ArrayList<>();
+        List<TaskSegment> fresh = new ArrayList<>();
         for (Map.Entry<Long, String> e : cluster.jobs().entrySet()) {
-            batch.add(Codec.readJob(Json.readObject(e.getValue())));
+            batch.add(readJob(e.getValue(), fresh));
             if (batch.size() == 1000) {
-                store.write(batch, List.of());
+                store.write(batch, List.of(), fresh);
                 batch = new ArrayList<>();
+                fresh = new ArrayList<>();
             }
         }
         List<NodeInfo> nodes = new ArrayList<>();
         for (String body : cluster.nodes().values()) {
             nodes.add(Codec.readNode(Json.readObject(body)));
         }
-        store.write(batch, nodes).join();
+        store.write(batch, nodes, fresh).join();
         // only now may gathered changes be written: they are newer than the copy above, so they go after it
         java.util.concurrent.ScheduledExecutorService started = w;
         synchronized (gathered) {
@@ -108,6 +117,25 @@ final class StandbyMirror implements AutoCloseable {
             writeScheduled = true;
         }
         started.schedule(this::writeGathered, jobDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A job's body from the map with its segments: those read before from this mirror's memory, the rest from
+     * the map, added to {@code fresh} for the store. The active head puts a segment before any body naming it.
+     */
+    private Job readJob(String body, List<TaskSegment> fresh) {
+        return Codec.readJob(Json.readObject(body), (job, count) -> {
+            List<TaskSegment> known = segmentsRead.getOrDefault(job, List.of());
+            if (known.size() >= count) {
+                return known.subList(0, count);
+            }
+            List<TaskSegment> all = new ArrayList<>(known);
+            List<TaskSegment> read = cluster.segments(job, known.size(), count);
+            all.addAll(read);
+            fresh.addAll(read);
+            segmentsRead.put(job, all);
+            return all;
+        });
     }
 
     private void job(EntryEvent<Long, String> e) {
@@ -142,14 +170,15 @@ final class StandbyMirror implements AutoCloseable {
             writeScheduled = false;
         }
         List<Job> jobs = new ArrayList<>(bodies.size());
+        List<TaskSegment> fresh = new ArrayList<>();
         for (Map.Entry<Long, String> b : bodies.entrySet()) {
             try {
-                jobs.add(Codec.readJob(Json.readObject(b.getValue())));
+                jobs.add(readJob(b.getValue(), fresh));
             } catch (RuntimeException ex) {
                 LOG.log(Level.WARNING, "cannot mirror job " + b.getKey(), ex);
             }
         }
-        store.write(jobs, List.of(), bodies).whenComplete((v, ex) -> {
+        store.write(jobs, List.of(), bodies, fresh, Map.of()).whenComplete((v, ex) -> {
             if (ex != null) {
                 LOG.log(Level.WARNING, "cannot mirror " + jobs.size() + " jobs", ex);
             }
@@ -202,10 +231,17 @@ final class StandbyMirror implements AutoCloseable {
         }
     }
 
-    private final class JobsListener implements EntryAddedListener<Long, String>, EntryUpdatedListener<Long, String> {
+    private final class JobsListener implements EntryAddedListener<Long, String>, EntryUpdatedListener<Long, String>,
+            EntryRemovedListener<Long, String> {
         @Override
         public void entryAdded(EntryEvent<Long, String> e) {
             job(e);
+        }
+
+        /** A job that left the maps (expired) needs its segments no more. */
+        @Override
+        public void entryRemoved(EntryEvent<Long, String> e) {
+            segmentsRead.remove(e.getKey());
         }
 
         @Override

@@ -97,12 +97,26 @@ public final class ClusterState {
      * How long a started attempt may be missing from its worker's registration before it counts as
      * lost: the launch may still be on its way. The head sets it to the node timeout.
      */
+    /** See {@link #sealEndedTasksAt}. */
+    private int sealEndedAt = 1000;
+
     public void launchGrace(java.time.Duration grace) {
         this.launchGrace = grace;
     }
 
     public long epoch() {
         return epoch;
+    }
+
+    /**
+     * How many ended tasks of an array are sealed together into a segment stored apart from the job's body
+     * (issue 15): the body then holds at most about this many ended tasks, however many have ended.
+     */
+    public void sealEndedTasksAt(int tasks) {
+        if (tasks < 1) {
+            throw new IllegalArgumentException("tasks are sealed in segments of at least 1, not " + tasks);
+        }
+        this.sealEndedAt = tasks;
     }
 
     // ------------------------------------------------------------------ restore
@@ -457,6 +471,7 @@ public final class ClusterState {
         for (JobEntry e : changedJobs.drain()) {
             tally.update(e);
             e.version = nextVersion(e.version);
+            e.sealEnded(sealEndedAt, e.version).ifPresent(out::sealed);
             Job record = e.toRecord();
             out.changed(record);
             out.refreshAnswer(record);
@@ -1019,7 +1034,7 @@ public final class ClusterState {
                     if (!e.spec.submitKey().isEmpty()) {
                         bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
                     }
-                    out.expired(e.id.number());
+                    out.expired(e.id.number(), e.segments());
                 }
             }
         }
@@ -1747,7 +1762,7 @@ public final class ClusterState {
         if (!e.allWaiting()) {
             JobState other = e.unstarted.isEmpty() || WaitingCounts.waiting(e.unstarted.state)
                     ? e.keptTasks().stream().map(t -> t.state).filter(st -> !WaitingCounts.waiting(st)).findFirst()
-                    .orElseThrow() : e.unstarted.state;
+                    .orElseGet(e::sealedState) : e.unstarted.state;
             boolean single = e.taskCount() == 1;
             throw RequestRejected.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
                     + "; only a job whose tasks are all queued or held can be " + done);

@@ -7,6 +7,7 @@ import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Task;
 import dev.hpc.api.TaskList;
+import dev.hpc.api.TaskSegment;
 import dev.hpc.api.UnstartedTasks;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,12 @@ final class JobEntry {
     private final TreeMap<Integer, TaskEntry> queuedKept = new TreeMap<>();
     /** An array's tasks that never started and are alike; empty for a plain job. */
     final Unstarted unstarted;
+    /** An array's ended tasks sealed apart from its body, oldest first; they never change (issue 15). */
+    private final List<TaskSegment> sealed = new ArrayList<>();
+    /** How many kept tasks have ended: sealed together once there are enough of them. */
+    private int endedKept;
+    /** When the last sealed task ended. */
+    private Instant sealedLastEnd = Instant.EPOCH;
     /** How many tasks are in each state, unstarted ones included. */
     private final int[] counts = new int[JobState.values().length];
     String cancelledBy;
@@ -70,8 +77,17 @@ final class JobEntry {
                 queuedKept.put(e.index, e);
             } else if (e.state == JobState.RUNNING) {
                 running++;
+            } else if (e.state.isTerminal()) {
+                endedKept++;
             }
             count(e.state, 1);
+        }
+        for (TaskSegment s : job.segments()) {
+            sealed.add(s);
+            for (Task t : s.tasks()) {
+                count(t.state(), 1);
+                sealedLastEnd = t.end().isAfter(sealedLastEnd) ? t.end() : sealedLastEnd;
+            }
         }
         if (!unstarted.indices.isEmpty()) {
             count(unstarted.state, unstarted.indices.size());
@@ -93,15 +109,33 @@ final class JobEntry {
 
     /** Whether the job has a task with this array index (-1 for a plain job's). */
     boolean has(int index) {
-        return task(index) != null || unstarted.indices.contains(index);
+        return task(index) != null || unstarted.indices.contains(index) || sealedTask(index) != null;
+    }
+
+    private Task sealedTask(int index) {
+        for (TaskSegment s : sealed) {
+            Task t = s.byIndex(index);
+            if (t != null) {
+                return t;
+            }
+        }
+        return null;
     }
 
     /**
      * The task with this index kept apart from the unstarted ones, so that it may change alone; null when the
-     * job has no such task. Taking it apart is no change: it is the same task.
+     * job has no such task. Taking it apart is no change: it is the same task. A sealed task is given as a copy
+     * that is not kept: it has ended, so no command can change it (the {@link Transitions} table allows nothing
+     * from an end state), and commands only look at it to refuse.
      */
     TaskEntry touch(int index) {
         TaskEntry t = task(index);
+        if (t == null) {
+            Task ended = sealedTask(index);
+            if (ended != null) {
+                return new TaskEntry(this, ended);
+            }
+        }
         if (t != null || !unstarted.indices.remove(index)) {
             return t;
         }
@@ -120,11 +154,58 @@ final class JobEntry {
     }
 
     int taskCount() {
-        return kept.size() + unstarted.indices.size();
+        return kept.size() + unstarted.indices.size() + sealedCount();
+    }
+
+    private int sealedCount() {
+        int n = 0;
+        for (TaskSegment s : sealed) {
+            n += s.size();
+        }
+        return n;
+    }
+
+    /** The state of the first sealed task: an end state. */
+    JobState sealedState() {
+        return sealed.isEmpty() ? JobState.COMPLETED : sealed.get(0).tasks().get(0).state();
+    }
+
+    /** How many segments of sealed tasks the job has. */
+    int segments() {
+        return sealed.size();
+    }
+
+    /**
+     * Seals the ended kept tasks of an array into a new segment once there are at least {@code atLeast} of them,
+     * and gives it; a plain job is never sealed. The job at {@code version} names the segment: both are written
+     * in the same commit. Readers see the same tasks before and after.
+     */
+    java.util.Optional<TaskSegment> sealEnded(int atLeast, long version) {
+        if (!id.array() || endedKept < atLeast || endedKept == 0) {
+            return java.util.Optional.empty();
+        }
+        List<Task> ended = new ArrayList<>(endedKept);
+        Iterator<TaskEntry> it = kept.values().iterator();
+        while (it.hasNext()) {
+            TaskEntry t = it.next();
+            if (t.state.isTerminal()) {
+                Task record = t.toRecord();
+                ended.add(record);
+                sealedLastEnd = record.end().isAfter(sealedLastEnd) ? record.end() : sealedLastEnd;
+                it.remove();
+            }
+        }
+        endedKept = 0;
+        TaskSegment segment = new TaskSegment(id.number(), sealed.size(), version, ended);
+        sealed.add(segment);
+        return java.util.Optional.of(segment);
     }
 
     /** A kept task moved: the counts, the waiting figures and the queue follow. Called by {@link TaskEntry}. */
     void moved(TaskEntry t, JobState from, JobState to) {
+        if (to.isTerminal()) {
+            endedKept++;
+        }
         if (from == JobState.QUEUED) {
             queuedKept.remove(t.index);
         }
@@ -229,6 +310,7 @@ final class JobEntry {
     /** When the last of its tasks ended; {@link Instant#EPOCH} when none did. */
     Instant lastEnd() {
         Instant ended = unstarted.indices.isEmpty() ? Instant.EPOCH : unstarted.end;
+        ended = sealedLastEnd.isAfter(ended) ? sealedLastEnd : ended;
         for (TaskEntry t : kept.values()) {
             ended = t.end.isAfter(ended) ? t.end : ended;
         }
@@ -240,7 +322,7 @@ final class JobEntry {
         for (TaskEntry t : kept.values()) {
             list.add(t.toRecord());
         }
-        List<Task> tasks = id.array() ? TaskList.of(list, unstarted.toRecord()) : list;
+        List<Task> tasks = id.array() ? TaskList.of(list, unstarted.toRecord(), sealed) : list;
         return new Job(id, spec, state(), submitted, tasks, cancelledBy, version);
     }
 

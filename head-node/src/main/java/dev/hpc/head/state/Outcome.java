@@ -3,6 +3,7 @@ package dev.hpc.head.state;
 import dev.hpc.api.Alert;
 import dev.hpc.api.Job;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.TaskSegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +17,8 @@ public final class Outcome {
     private final List<NodeInfo> changedNodes = new ArrayList<>();
     private final List<Effect> effects = new ArrayList<>();
     private final List<Long> expired = new ArrayList<>();
+    private final List<String> expiredSegments = new ArrayList<>();
+    private final List<TaskSegment> sealed = new ArrayList<>();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
     private final List<Alert> alerts = new ArrayList<>();
@@ -27,6 +30,15 @@ public final class Outcome {
 
     void changed(NodeInfo node) {
         changedNodes.add(node);
+    }
+
+    /** Ended tasks sealed by this command: written once, in the same commit as the job that names them. */
+    void sealed(TaskSegment segment) {
+        sealed.add(segment);
+    }
+
+    public List<TaskSegment> sealedSegments() {
+        return sealed;
     }
 
     void effect(Effect effect) {
@@ -65,7 +77,15 @@ public final class Outcome {
         return expired;
     }
 
-    void expired(long jobNumber) {
+    /** The keys of the segments of the expired jobs ({@link TaskSegment#key}): they leave the replicas too. */
+    public List<String> expiredSegments() {
+        return expiredSegments;
+    }
+
+    void expired(long jobNumber, int segments) {
+        for (int i = 0; i < segments; i++) {
+            expiredSegments.add(TaskSegment.key(jobNumber, i));
+        }
         expired.add(jobNumber);
     }
 

@@ -6,6 +6,7 @@ import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Json;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.TaskSegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -31,7 +32,7 @@ import java.util.logging.Logger;
 /** Jobs, nodes and counters in an H2 database of this head's own. */
 public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenRegistry.Storage {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 5;
+    private static final int SCHEMA_VERSION = 6;
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
     private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
@@ -66,19 +67,26 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * batch whose replication fails is not committed and every waiting caller gets the failure.
      */
     public interface Replica {
-        Replica NONE = (jobs, nodes) -> { };
+        Replica NONE = (jobs, nodes, segments) -> { };
 
-        void put(Map<Long, String> jobs, Map<String, String> nodes);
+        /**
+         * Replicates a commit: job and node bodies by key, and the segments of sealed tasks the jobs name
+         * ({@link TaskSegment#key}), which must be in place before any body that names them.
+         */
+        void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments);
 
-        /** Jobs no longer live: the replicas may drop them (each head's store keeps them as history). */
-        default void remove(java.util.Collection<Long> jobs) {
+        /**
+         * Jobs no longer live and their segments: the replicas may drop them (each head's store keeps them as
+         * history).
+         */
+        default void remove(java.util.Collection<Long> jobs, java.util.Collection<String> segments) {
         }
     }
 
     /** Finished jobs past the keep time leave the replicas, which hold only what a takeover needs. */
-    public void forgetLive(java.util.Collection<Long> jobs) {
+    public void forgetLive(java.util.Collection<Long> jobs, java.util.Collection<String> segments) {
         if (!jobs.isEmpty()) {
-            replica.remove(jobs);
+            replica.remove(jobs, segments);
         }
     }
 
@@ -91,8 +99,12 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         return lastCommit;
     }
 
-    /** {@code bodies}: jobs' JSON as already rendered by {@link Codec} (a standby's mirror has it), by number. */
-    private record Write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies, CompletableFuture<Void> done) {
+    /**
+     * {@code bodies}: jobs' JSON as already rendered by {@link Codec#toStoredMap} (a standby's mirror has it), by
+     * number; {@code segmentBodies} likewise for {@code segments}, by key.
+     */
+    private record Write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies, List<TaskSegment> segments,
+                         Map<String, String> segmentBodies, CompletableFuture<Void> done) {
     }
 
     private JobStore(Connection write, Connection read, Connection tokens) {
@@ -177,6 +189,12 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 s.execute("ALTER TABLE nodes ADD COLUMN version BIGINT DEFAULT 0 NOT NULL");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 5)");
             }
+            if (version < 6) {
+                // an array's ended tasks, sealed in segments written once (issue 15; TaskSegment)
+                s.execute("CREATE TABLE task_segments (job BIGINT NOT NULL, segment INT NOT NULL, "
+                        + "version BIGINT NOT NULL, body CLOB NOT NULL, PRIMARY KEY (job, segment))");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 6)");
+            }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
                         + SCHEMA_VERSION + "; upgrade the head");
@@ -189,16 +207,26 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
 
     /** Queues jobs and nodes to be written; the future completes once they are committed. */
     public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes) {
-        return write(jobs, nodes, Map.of());
+        return write(jobs, nodes, List.of());
     }
 
     /**
-     * As {@link #write(List, List)}, with the jobs' bodies already rendered as {@code Json.write(Codec.toMap(job,
-     * true))}, by job number, so that they are not rendered again; a job missing from {@code bodies} is rendered.
+     * As {@link #write(List, List)}, with segments of sealed tasks the jobs name: the segments are written first,
+     * in the same commit. A segment never changes, so writing one again changes nothing.
      */
-    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies) {
+    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, List<TaskSegment> segments) {
+        return write(jobs, nodes, Map.of(), segments, Map.of());
+    }
+
+    /**
+     * As {@link #write(List, List, List)}, with the jobs' bodies already rendered as {@code
+     * Json.write(Codec.toStoredMap(job))}, by job number, and the segments' as {@code
+     * Json.write(Codec.toMap(segment))}, by key, so that they are not rendered again; one missing is rendered.
+     */
+    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies,
+                                         List<TaskSegment> segments, Map<String, String> segmentBodies) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (jobs.isEmpty() && nodes.isEmpty()) {
+        if (jobs.isEmpty() && nodes.isEmpty() && segments.isEmpty()) {
             done.complete(null);
             return done;
         }
@@ -212,7 +240,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                     + failed.getMessage(), failed));
             return done;
         }
-        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), done));
+        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), List.copyOf(segments),
+                Map.copyOf(segmentBodies), done));
         return done;
     }
 
@@ -262,7 +291,14 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         Map<Long, Job> jobs = new LinkedHashMap<>();
         Map<String, NodeInfo> nodes = new LinkedHashMap<>();
         Map<Long, String> rendered = new java.util.HashMap<>();
+        Map<String, TaskSegment> segments = new LinkedHashMap<>();
+        Map<String, String> segmentBodies = new LinkedHashMap<>();
         for (Write w : batch) {
+            for (TaskSegment s : w.segments) {
+                segments.putIfAbsent(s.key(), s);
+                String body = w.segmentBodies.get(s.key());
+                segmentBodies.putIfAbsent(s.key(), body != null ? body : Json.write(Codec.toMap(s)));
+            }
             for (Job j : w.jobs) {
                 Job kept = jobs.merge(j.id().number(), j, (a, b) -> a.version() > b.version() ? a : b);
                 String body = w.bodies.get(j.id().number());
@@ -279,13 +315,30 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         Map<Long, String> jobBodies = new LinkedHashMap<>();
         for (Job j : jobs.values()) {
             String body = rendered.get(j.id().number());
-            jobBodies.put(j.id().number(), body != null ? body : Json.write(Codec.toMap(j, true)));
+            jobBodies.put(j.id().number(), body != null ? body : Json.write(Codec.toStoredMap(j)));
         }
         Map<String, String> nodeBodies = new LinkedHashMap<>();
         for (NodeInfo n : nodes.values()) {
             nodeBodies.put(n.name(), Json.write(Codec.toMap(n)));
         }
-        replica.put(jobBodies, nodeBodies);
+        replica.put(jobBodies, nodeBodies, segmentBodies);
+        if (!segments.isEmpty()) {
+            // written once; a segment written again (a recommit, a mirror) is the same and changes nothing
+            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO task_segments t USING (VALUES "
+                    + "(CAST(? AS BIGINT), CAST(? AS INT), CAST(? AS BIGINT), CAST(? AS CLOB))) s(job, segment, "
+                    + "version, body) ON t.job = s.job AND t.segment = s.segment "
+                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET version = s.version, body = s.body "
+                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.job, s.segment, s.version, s.body)")) {
+                for (TaskSegment seg : segments.values()) {
+                    ps.setLong(1, seg.job());
+                    ps.setInt(2, seg.number());
+                    ps.setLong(3, seg.version());
+                    ps.setString(4, segmentBodies.get(seg.key()));
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
         if (!jobs.isEmpty()) {
             // An older version never overwrites a newer one, whoever writes it and in whatever order.
             try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs t USING (VALUES (CAST(? AS "
@@ -329,7 +382,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 ps.executeBatch();
             }
         }
-        recordUsage(jobs.values());
+        recordUsage(jobs.values(), segments.values());
         writeConnection.commit();
         lastCommit = Instant.now();
     }
@@ -339,11 +392,25 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * attempt: the rows are keyed by attempt id, so a job written again, or mirrored by a standby,
      * writes the same rows. Part of the same commit as the jobs.
      */
-    private void recordUsage(java.util.Collection<Job> jobs) throws SQLException {
+    private void recordUsage(java.util.Collection<Job> jobs, java.util.Collection<TaskSegment> segments)
+            throws SQLException {
+        Map<Long, String> owners = new java.util.HashMap<>();
+        List<Map.Entry<String, List<dev.hpc.api.Task>>> tasks = new ArrayList<>();
+        for (Job j : jobs) {
+            owners.put(j.id().number(), j.spec().owner());
+            tasks.add(Map.entry(j.spec().owner(), j.listedTasks())); // unstarted tasks have no attempts
+        }
+        for (TaskSegment s : segments) {
+            // a task may end and be sealed in one commit: its usage is charged with its segment, once
+            String owner = owners.get(s.job());
+            if (owner != null) {
+                tasks.add(Map.entry(owner, s.tasks()));
+            }
+        }
         PreparedStatement ps = null;
         try {
-            for (Job j : jobs) {
-                for (dev.hpc.api.Task t : j.listedTasks()) { // unstarted tasks have no attempts
+            for (Map.Entry<String, List<dev.hpc.api.Task>> owned : tasks) {
+                for (dev.hpc.api.Task t : owned.getValue()) {
                     for (dev.hpc.api.Attempt a : t.attempts()) {
                         if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
                             continue;
@@ -357,7 +424,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                             cores += s.cores();
                         }
                         ps.setLong(1, a.id());
-                        ps.setString(2, j.spec().owner());
+                        ps.setString(2, owned.getKey());
                         ps.setDouble(3, cores * (java.time.Duration.between(a.start(), a.end()).toMillis() / 1000.0));
                         ps.setObject(4, a.end().atOffset(java.time.ZoneOffset.UTC));
                         ps.addBatch();
@@ -436,7 +503,26 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     public void loadLive(Instant keepSince, Consumer<Job> sink) {
         query("SELECT body FROM jobs WHERE terminal = FALSE OR ended >= ? ORDER BY number", ps -> {
             ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC));
-        }, rs -> sink.accept(Codec.readJob(Json.readObject(rs.getString(1)))));
+        }, rs -> sink.accept(readJob(rs.getString(1))));
+    }
+
+    /** A job as stored, with its segments of sealed tasks from this store. */
+    private Job readJob(String body) {
+        return Codec.readJob(Json.readObject(body), this::segments);
+    }
+
+    /** Segments 0 to {@code count - 1} of a job, from this store; a missing one is a broken store. */
+    private List<TaskSegment> segments(long job, int count) {
+        List<TaskSegment> out = new ArrayList<>(count);
+        query("SELECT body FROM task_segments WHERE job = ? AND segment < ? ORDER BY segment", ps -> {
+            ps.setLong(1, job);
+            ps.setInt(2, count);
+        }, rs -> out.add(Codec.readSegment(Json.readObject(rs.getString(1)))));
+        if (out.size() != count) {
+            throw new HpcException("job " + job + " names " + count + " segments of ended tasks but the store holds "
+                    + out.size() + " of them");
+        }
+        return out;
     }
 
     /** How every finished job before {@code keepSince} ended, for dependencies that name them. */
@@ -460,7 +546,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     public Optional<Job> job(long number) {
         List<Job> out = new ArrayList<>();
         query("SELECT body FROM jobs WHERE number = ?", ps -> ps.setLong(1, number),
-                rs -> out.add(Codec.readJob(Json.readObject(rs.getString(1)))));
+                rs -> out.add(readJob(rs.getString(1))));
         return out.stream().findFirst();
     }
 
@@ -492,7 +578,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
             for (int i = 0; i < args.size(); i++) {
                 ps.setObject(i + 1, args.get(i));
             }
-        }, rs -> out.add(Codec.readJob(Json.readObject(rs.getString(1)))));
+        }, rs -> out.add(readJob(rs.getString(1))));
         return out;
     }
 

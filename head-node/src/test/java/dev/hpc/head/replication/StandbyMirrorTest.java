@@ -90,6 +90,49 @@ class StandbyMirrorTest {
         });
     }
 
+    private static Task ended(int index) {
+        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(100 + index, List.of(new dev.hpc.api.NodeSlot("n1", 1, 0)),
+                T0, T0.plusSeconds(1), JobState.COMPLETED, EndReason.EXITED, 0);
+        return new Task(index, JobState.COMPLETED, List.of(ran), 0, EndReason.EXITED, "", T0.plusSeconds(1));
+    }
+
+    private static Job array(long version, List<dev.hpc.api.TaskSegment> segments) {
+        Job plain = version(3, JobState.QUEUED, version);
+        JobSpec s = plain.spec();
+        JobSpec spec = new JobSpec(s.name(), s.owner(), s.submitHost(), s.script(), s.submitDir(), s.workDir(),
+                s.environment(), s.queue(), s.resources(), Optional.of(new dev.hpc.api.ArraySpec("0-5",
+                dev.hpc.api.IndexSet.parse("0-5"), 0)), s.dependencies(), s.userHold(), s.priority(), s.rerunnable(),
+                s.stdoutPath(), s.stderrPath(), s.join(), s.mailPoints(), s.mailUsers(), s.account(), s.notBefore());
+        int sealed = segments.stream().mapToInt(dev.hpc.api.TaskSegment::size).sum();
+        return new Job(new JobId(3, "c", true), spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(),
+                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse(sealed + "-5"), false), segments), "",
+                version);
+    }
+
+    /**
+     * Issue 15: the mirror writes an array's sealed tasks to its store with the body that names them, and
+     * reads each segment from the map once: a later change of the job does not read them again.
+     */
+    @Test
+    void sealedSegmentsAreMirroredWithTheirJobAndReadOnce() throws Exception {
+        withMirror(Duration.ofMillis(50), (cluster, store, mirror) -> {
+            dev.hpc.api.TaskSegment first = new dev.hpc.api.TaskSegment(3, 0, 2, List.of(ended(0), ended(1)));
+            dev.hpc.api.TaskSegment second = new dev.hpc.api.TaskSegment(3, 1, 4, List.of(ended(2), ended(3)));
+            cluster.segments().set(first.key(), Json.write(Codec.toMap(first)));
+            cluster.jobs().set(3L, Json.write(Codec.toStoredMap(array(2, List.of(first)))));
+            await("job 3 is stored with one segment", () -> storedVersion(store, 3) == 2);
+            assertEquals(array(2, List.of(first)), store.job(3).orElseThrow());
+
+            cluster.segments().delete(first.key()); // read once: the mirror no longer needs it from the map
+            cluster.segments().set(second.key(), Json.write(Codec.toMap(second)));
+            cluster.jobs().set(3L, Json.write(Codec.toStoredMap(array(4, List.of(first, second)))));
+            await("job 3 is stored with two segments", () -> storedVersion(store, 3) == 4);
+            Job stored = store.job(3).orElseThrow();
+            assertEquals(array(4, List.of(first, second)), stored);
+            assertEquals(6, stored.tasks().size());
+        });
+    }
+
     private interface MirrorTest {
         void run(HeadCluster cluster, JobStore store, StandbyMirror mirror) throws Exception;
     }

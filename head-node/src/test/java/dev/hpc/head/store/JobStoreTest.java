@@ -115,6 +115,69 @@ class JobStoreTest {
         }
     }
 
+    private static Task endedAt(int index, long attempt) {
+        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(attempt, List.of(new dev.hpc.api.NodeSlot("n1", 2, 0)), T0,
+                T0.plusSeconds(1), JobState.COMPLETED, dev.hpc.api.EndReason.EXITED, 0);
+        return new Task(index, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.EndReason.EXITED, "", T0.plusSeconds(1));
+    }
+
+    /**
+     * Issue 15: an array's sealed tasks are rows of their own, written once; the job's row names how many there
+     * are, and reads back whole. Usage is charged once per attempt, sealed in the same commit as it ended or not.
+     */
+    @Test
+    void sealedSegmentsAreRowsOfTheirOwnAndTheJobReadsBackWhole() throws Exception {
+        Job plain = aJob(1, JobState.QUEUED);
+        JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
+                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-9", dev.hpc.api.IndexSet.parse("0-9"), 0)),
+                List.of(), false, 0, true, plain.spec().stdoutPath(), plain.spec().stderrPath(), JoinMode.NONE, "",
+                List.of(), "", Instant.EPOCH);
+        JobId id = new JobId(9, "c", true);
+        dev.hpc.api.TaskSegment first = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
+        dev.hpc.api.TaskSegment second = new dev.hpc.api.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
+        Job sealedOnce = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(endedAt(3, 5)),
+                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("5-9"), false), List.of(first)), "", 3);
+        Job sealedTwice = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(endedAt(3, 5)),
+                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("5-9"), false), List.of(first, second)),
+                "", 5);
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(sealedOnce), List.of(), List.of(first)).get(30, TimeUnit.SECONDS);
+            // task 4 ended and was sealed in one commit: its usage comes with its segment
+            store.write(List.of(sealedTwice), List.of(), List.of(second)).get(30, TimeUnit.SECONDS);
+            assertEquals(sealedTwice, store.job(9).orElseThrow());
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            List<Job> live = new ArrayList<>();
+            store.loadLive(T0, live::add);
+            assertEquals(List.of(sealedTwice), live);
+            assertEquals(List.of(endedAt(3, 5)), live.get(0).listedTasks());
+            assertEquals(List.of(first, second), live.get(0).segments());
+            assertEquals(List.of(sealedTwice), store.history("alice", "", List.of(), 0, 10));
+            List<String> users = new ArrayList<>();
+            store.loadUsage(T0.plusSeconds(1), java.time.Duration.ofDays(7), (u, s, at) -> users.add(u + " " + s));
+            assertEquals(List.of("alice 10.0"), users, "five attempts of two cores for a second, each once");
+        }
+    }
+
+    /** A job row that names a segment the store does not hold is a broken store, said as such, not a short job. */
+    @Test
+    void aMissingSegmentIsReportedNotSkipped() throws Exception {
+        Job plain = aJob(1, JobState.QUEUED);
+        JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
+                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-1", dev.hpc.api.IndexSet.parse("0-1"), 0)),
+                List.of(), false, 0, true, plain.spec().stdoutPath(), plain.spec().stderrPath(), JoinMode.NONE, "",
+                List.of(), "", Instant.EPOCH);
+        dev.hpc.api.TaskSegment only = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
+        Job job = new Job(new JobId(9, "c", true), spec, JobState.COMPLETED, T0, dev.hpc.api.TaskList.of(List.of(),
+                dev.hpc.api.UnstartedTasks.NONE, List.of(only)), "", 3);
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(job), List.of()).get(30, TimeUnit.SECONDS); // the segment left out
+            HpcException e = assertThrows(HpcException.class, () -> store.job(9));
+            assertTrue(e.getMessage().contains("names 1 segments of ended tasks but the store holds 0"),
+                    e.getMessage());
+        }
+    }
+
     private static Job withVersion(Job j, long version) {
         return new Job(j.id(), j.spec(), j.state(), j.submitted(), j.tasks(), "", version);
     }
