@@ -69,6 +69,11 @@ final class StandbyCluster implements AutoCloseable {
      * running.
      */
     static StandbyCluster start(Path dir, int workers, int coresPerWorker) {
+        return start(dir, workers, coresPerWorker, List.of());
+    }
+
+    /** As {@link #start(Path, int, int)}, with {@code headArgs} added to both heads' command lines. */
+    static StandbyCluster start(Path dir, int workers, int coresPerWorker, List<String> headArgs) {
         Path home = RealCluster.repositoryRoot();
         String name = "fo" + Long.toString(System.nanoTime() & 0xffffffffL, 36)
                 + ThreadLocalRandom.current().nextInt(1000);
@@ -81,7 +86,8 @@ final class StandbyCluster implements AutoCloseable {
             for (int attempt = 1; ; attempt++) {
                 int port = freeBasePort();
                 LocalSpec spec = LocalSpec.defaults(home).withPort(port).withCluster(name).withHeads(2)
-                        .withHeadArgs(STANDBY_HEAD_ARGS).withWorkers(workers).withCoresPerWorker(coresPerWorker)
+                        .withHeadArgs(java.util.stream.Stream.concat(STANDBY_HEAD_ARGS.stream(), headArgs.stream())
+                                .toList()).withWorkers(workers).withCoresPerWorker(coresPerWorker)
                         .withConfigFile(config).withReadyTimeout(READY).withJvmArgs(DAEMON_JVM);
                 try {
                     local.start(spec);
@@ -138,6 +144,11 @@ final class StandbyCluster implements AutoCloseable {
 
     int workers() {
         return workers;
+    }
+
+    /** Where head {@code head} keeps its database. */
+    Path dataDir(String head) {
+        return local.dir().resolve(head);
     }
 
     Path config() {
