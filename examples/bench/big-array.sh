@@ -3,7 +3,12 @@
 # memory it holds afterwards, and how long another user's qstat of one job takes meanwhile.
 #
 #   usage (from the repository root, with a cluster up, e.g. bin/hpc local up):
-#     examples/bench/big-array.sh [--size 1000000] [--held] [--server HOST:PORT]
+#     examples/bench/big-array.sh [--size 1000000] [--held] [--run SECONDS] [--server HOST:PORT]
+#
+# With --run SECONDS the array's tasks run `true` and the script follows them for that long, every 5 s:
+# tasks ended (from /metrics), the mean time of the active head's commits, its resident memory, and which
+# head is active (a head that cannot commit in time loses its lease). Start simulated workers first, e.g.
+# `bin/hpc worker --simulate 200 --cores 16 --task-seconds 1`, so that thousands of tasks end each second.
 #
 # It makes two tokens with role user through the admin token the commands use (~/.hpc/token or
 # $HPC_TOKEN): the submitter (the user running this script, so that a root worker may run its tasks) and
@@ -15,13 +20,15 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SIZE=1000000
 HELD=""
+RUN=0
 SERVER=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) SIZE=$2; shift 2 ;;
     --held) HELD=held; shift ;;
+    --run) RUN=$2; shift 2 ;;
     --server) SERVER=$2; shift 2 ;;
-    *) echo "usage: $0 [--size N] [--held] [--server HOST:PORT]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--size N] [--held] [--run SECONDS] [--server HOST:PORT]" >&2; exit 2 ;;
   esac
 done
 command -v python3 >/dev/null || { echo "$0: needs python3" >&2; exit 2; }
@@ -50,9 +57,11 @@ SUBMITTER=$(id -un)
 token "$SUBMITTER" > "$WORK/a.tok"
 token bench-reader > "$WORK/b.tok"
 
-python3 - "$SERVER" "$SIZE" "$HELD" "$WORK" <<'EOF'
-import http.client, json, os, statistics, subprocess, sys, threading, time
+SERVERS=$(sed -n 's/^server=//p' "${HPC_CONFIG:-$HOME/.hpc/config}" 2>/dev/null | head -1)
+python3 - "$SERVER" "$SIZE" "$HELD" "$WORK" "$RUN" "${SERVERS:-$SERVER}" <<'EOF'
+import http.client, json, os, re, statistics, subprocess, sys, threading, time
 server, size, held, work = sys.argv[1], int(sys.argv[2]), sys.argv[3] == 'held', sys.argv[4]
+run, servers = int(sys.argv[5]), sys.argv[6].split(',')
 host, port = server.rsplit(':', 1)
 A = open(work + '/a.tok').read().strip()
 B = open(work + '/b.tok').read().strip()
@@ -85,6 +94,35 @@ def heap_after_gc(pid):
     except (OSError, IndexError, subprocess.SubprocessError):
         return '?'
 
+def active_metrics():
+    """The active head's /metrics as {name{labels}: value}, and its name and pid; empty when none answers."""
+    for s in servers:
+        h, p = s.strip().rsplit(':', 1)
+        try:
+            c = http.client.HTTPConnection(h, int(p), timeout=30)
+            c.request('GET', '/metrics', headers={'Authorization': 'Bearer ' + A})
+            text = c.getresponse().read().decode()
+            c.request('GET', '/api/v1/cluster', headers={'Authorization': 'Bearer ' + A})
+            head = json.loads(c.getresponse().read()).get('head', {})
+            c.close()
+        except (OSError, ValueError, http.client.HTTPException):
+            continue
+        values = {}
+        for line in re.finditer(r'^([a-z_]+)(\{[^}]*\})? (\S+)$', text, re.M):
+            # the head's own labels (cluster, head) are dropped; other labels stay in the key
+            labels = re.sub(r'(cluster|head)="[^"]*",?', '', line.group(2) or '')
+            values[line.group(1) + ('' if labels in ('', '{}') else labels)] = float(line.group(3))
+        if values.get('hpc_head_active') == 1.0:
+            return values, head.get('name', s), head.get('pid', 0)
+    return {}, '', 0
+
+def ended_tasks(m):
+    return sum(v for k, v in m.items() if k.startswith('hpc_queue_tasks{')
+               and re.search(r'state="(completed|failed|cancelled)"', k))
+
+# tasks of jobs that ended before, still held by the head, are not counted
+ended_before = ended_tasks(active_metrics()[0]) if run else 0
+
 pid = head_pid()
 if pid:
     print('head pid %d: resident %d MiB, heap used after a full GC %s' % (pid, rss_mib(pid), heap_after_gc(pid)))
@@ -108,7 +146,7 @@ poller.start()
 time.sleep(2)
 options = ['-J', '0-%d' % (size - 1), '-N', 'big'] + (['-h'] if held else [])
 t0 = time.perf_counter()
-status, data = call(A, 'POST', '/api/v1/jobs', {'script': '#!/bin/sh\nsleep 30\n', 'options': options,
+status, data = call(A, 'POST', '/api/v1/jobs', {'script': '#!/bin/sh\n%s\n' % ('true' if run else 'sleep 30'), 'options': options,
                                               'submitDir': '/tmp'})
 t1 = time.perf_counter()
 time.sleep(2)
@@ -129,9 +167,24 @@ def spread(name, values):
 spread("another user's qstat of one job, before", [ms for t, ms in latencies if t < t0])
 spread("the same, from the submission to 2 s after its answer", [ms for t, ms in latencies if t >= t0])
 array = json.loads(data)['id'].split('.')[0].replace('[]', '') if status == 201 else ''
-if array:
+if array and not run:
     shown = call(A, 'GET', '/api/v1/jobs/' + array)[1]
     print('  GET of the array job: %d bytes' % len(shown))
+
+if run and status == 201:
+    print('following the array for %d s (every 5 s: tasks ended, mean commit, active head, its resident memory)' % run)
+    before, began = {}, time.time()
+    while time.time() - began < run:
+        time.sleep(5)
+        m, name, hpid = active_metrics()
+        ended = ended_tasks(m) - ended_before
+        sums, counts = m.get('hpc_store_commit_seconds_sum', 0), m.get('hpc_store_commit_seconds_count', 0)
+        mean = ((sums - before.get('s', 0)) / (counts - before.get('c', 0)) * 1000
+                if counts > before.get('c', 0) and before.get('n') == name else float('nan'))
+        before = {'s': sums, 'c': counts, 'n': name}
+        rss = rss_mib(hpid) if hpid and os.path.exists('/proc/%d' % hpid) else 0
+        print('  %4.0f s: %8d tasks ended, mean commit %7.1f ms, active %s, resident %d MiB'
+              % (time.time() - began, ended, mean, name or 'NONE', rss), flush=True)
 if pid:
     print('head: resident %d MiB, heap used after a full GC %s' % (rss_mib(pid), heap_after_gc(pid)))
 if array:
