@@ -150,8 +150,10 @@ status, data = call(A, 'POST', '/api/v1/jobs', {'script': '#!/bin/sh\n%s\n' % ('
                                               'submitDir': '/tmp'})
 t1 = time.perf_counter()
 time.sleep(2)
-stop.set()
-poller.join()
+t2 = time.perf_counter()
+if not run:
+    stop.set()
+    poller.join()
 print('qsub -J 0-%d%s: HTTP %d in %.1f ms, an answer of %d bytes' % (size - 1, ' -h' if held else '', status,
                                                                     (t1 - t0) * 1000, len(data)))
 if status != 201:
@@ -165,7 +167,7 @@ def spread(name, values):
               % (name, len(values), statistics.median(values), p99, values[-1]))
 
 spread("another user's qstat of one job, before", [ms for t, ms in latencies if t < t0])
-spread("the same, from the submission to 2 s after its answer", [ms for t, ms in latencies if t >= t0])
+spread("the same, from the submission to 2 s after its answer", [ms for t, ms in latencies if t0 <= t < t2])
 array = json.loads(data)['id'].split('.')[0].replace('[]', '') if status == 201 else ''
 if array and not run:
     shown = call(A, 'GET', '/api/v1/jobs/' + array)[1]
@@ -185,6 +187,9 @@ if run and status == 201:
         rss = rss_mib(hpid) if hpid and os.path.exists('/proc/%d' % hpid) else 0
         print('  %4.0f s: %8d tasks ended, mean commit %7.1f ms, active %s, resident %d MiB'
               % (time.time() - began, ended, mean, name or 'NONE', rss), flush=True)
+    stop.set()
+    poller.join()
+    spread("another user's qstat of one job while the array ran", [ms for t, ms in latencies if t >= t2])
 if pid:
     print('head: resident %d MiB, heap used after a full GC %s' % (rss_mib(pid), heap_after_gc(pid)))
 if array:

@@ -115,6 +115,13 @@ class JobStoreTest {
         }
     }
 
+    private static JobSpec anArray(String indices) {
+        JobSpec plain = aJob(1, JobState.QUEUED).spec();
+        return new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch", Resources.DEFAULT,
+                Optional.of(new dev.hpc.api.ArraySpec(indices, dev.hpc.api.IndexSet.parse(indices), 0)), List.of(),
+                false, 0, true, plain.stdoutPath(), plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+    }
+
     private static Task endedAt(int index, long attempt) {
         dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(attempt, List.of(new dev.hpc.api.NodeSlot("n1", 2, 0)), T0,
                 T0.plusSeconds(1), JobState.COMPLETED, dev.hpc.api.EndReason.EXITED, 0);
@@ -127,11 +134,7 @@ class JobStoreTest {
      */
     @Test
     void sealedSegmentsAreRowsOfTheirOwnAndTheJobReadsBackWhole() throws Exception {
-        Job plain = aJob(1, JobState.QUEUED);
-        JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
-                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-9", dev.hpc.api.IndexSet.parse("0-9"), 0)),
-                List.of(), false, 0, true, plain.spec().stdoutPath(), plain.spec().stderrPath(), JoinMode.NONE, "",
-                List.of(), "", Instant.EPOCH);
+        JobSpec spec = anArray("0-9");
         JobId id = new JobId(9, "c", true);
         dev.hpc.api.TaskSegment first = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
         dev.hpc.api.TaskSegment second = new dev.hpc.api.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
@@ -162,11 +165,7 @@ class JobStoreTest {
     /** A job row that names a segment the store does not hold is a broken store, said as such, not a short job. */
     @Test
     void aMissingSegmentIsReportedNotSkipped() throws Exception {
-        Job plain = aJob(1, JobState.QUEUED);
-        JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
-                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-1", dev.hpc.api.IndexSet.parse("0-1"), 0)),
-                List.of(), false, 0, true, plain.spec().stdoutPath(), plain.spec().stderrPath(), JoinMode.NONE, "",
-                List.of(), "", Instant.EPOCH);
+        JobSpec spec = anArray("0-1");
         dev.hpc.api.TaskSegment only = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
         Job job = new Job(new JobId(9, "c", true), spec, JobState.COMPLETED, T0, dev.hpc.api.TaskList.of(List.of(),
                 dev.hpc.api.UnstartedTasks.NONE, List.of(only)), "", 3);
