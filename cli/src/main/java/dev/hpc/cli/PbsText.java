@@ -39,7 +39,11 @@ public final class PbsText {
         return bytes + "b";
     }
 
-    /** {@code exec_host}: {@code node1/0-1+node2/0}, the cores of each slot numbered from 0. */
+    /**
+     * {@code exec_host} as PBS Pro writes it: {@code node1/0*2+node2/0}, each slot's node, the job's index on
+     * it, and its cores after a star when more than one. Open OnDemand's PBS Pro adapter counts a job's cores
+     * from the stars (Torque's {@code node1/0-1}, written before, read as one core per node there).
+     */
     public static String execHost(List<NodeSlot> slots) {
         StringBuilder b = new StringBuilder();
         for (NodeSlot s : slots) {
@@ -48,7 +52,7 @@ public final class PbsText {
             }
             b.append(s.node()).append("/0");
             if (s.cores() > 1) {
-                b.append('-').append(s.cores() - 1);
+                b.append('*').append(s.cores());
             }
         }
         return b.toString();

@@ -45,7 +45,8 @@ public final class QstatFullFormat {
         if (v.everStarted()) {
             a.add(new Attribute("resources_used.walltime", PbsText.hhmmss(v.runTime(now))));
         }
-        a.add(new Attribute("job_state", String.valueOf(v.letter(history, now))));
+        // PBS Pro's letter for a finished job: Open OnDemand's PBS Pro adapter reads Torque's C as undetermined
+        a.add(new Attribute("job_state", String.valueOf(v.letter(true, now))));
         a.add(new Attribute("queue", spec.queue()));
         a.add(new Attribute("server", job.id().cluster()));
         a.add(new Attribute("ctime", PbsText.ctime(job.submitted(), zone)));
@@ -63,6 +64,8 @@ public final class QstatFullFormat {
         r.generic().forEach((k, n) -> nodes.append(':').append(k).append('=').append(n));
         a.add(new Attribute("Resource_List.nodes", nodes.toString()));
         a.add(new Attribute("Resource_List.ncpus", r.totalCores()));
+        // PBS Pro's count of nodes asked for: Open OnDemand shows a waiting job's nodes from it
+        a.add(new Attribute("Resource_List.nodect", r.nodes()));
         if (r.memoryPerNode() > 0) {
             a.add(new Attribute("Resource_List.mem", PbsText.size(r.memoryPerNode() * r.nodes())));
         }

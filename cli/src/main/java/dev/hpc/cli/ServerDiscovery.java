@@ -10,11 +10,16 @@ import java.util.Optional;
 
 /**
  * Finds the heads to talk to, first match wins: the {@code --server} option, the {@code HPC_SERVER}
- * environment variable, the {@code server=} line of the config file ({@link ConfigFile}). Each is a
- * comma-separated list of {@code host:port}, or of {@code https://host:port} for heads that serve TLS.
+ * environment variable, PBS's {@code PBS_DEFAULT} (what portals such as Open OnDemand set to name the
+ * server), the {@code server=} line of the config file ({@link ConfigFile}). Each is a comma-separated
+ * list of {@code host:port}, or of {@code https://host:port} for heads that serve TLS; in {@code
+ * PBS_DEFAULT}, which names a PBS server by its host alone, a host without a port means the head's
+ * default port {@value #DEFAULT_PORT}.
  */
 public final class ServerDiscovery {
     public static final String ENV = "HPC_SERVER";
+    public static final String PBS_ENV = "PBS_DEFAULT";
+    static final int DEFAULT_PORT = 8640;
 
     /** The heads and where they came from ({@code --server}, {@code HPC_SERVER} or the config file's path). */
     public record Servers(List<String> heads, String source) {
@@ -41,6 +46,10 @@ public final class ServerDiscovery {
         if (!fromEnv.isBlank()) {
             return new Servers(parse(fromEnv, ENV), ENV);
         }
+        String fromPbs = env.getOrDefault(PBS_ENV, "");
+        if (!fromPbs.isBlank()) {
+            return new Servers(parse(withDefaultPorts(fromPbs), PBS_ENV), PBS_ENV);
+        }
         String fromFile = ConfigFile.read(configFile).getOrDefault(ConfigFile.SERVER, "");
         if (!fromFile.isBlank()) {
             return new Servers(parse(fromFile, configFile.toString()), configFile.toString());
@@ -48,6 +57,18 @@ public final class ServerDiscovery {
         throw new NoServerException("no head address is configured: pass --server host:port[,host:port], set "
                 + ENV + "=host:port, or put server=host:port in " + configFile
                 + " (hpc local up starts a cluster on this machine and writes it)");
+    }
+
+    /** {@code host} alone becomes {@code host:8640}; an address with a port, or a URL, stays as it is. */
+    private static String withDefaultPorts(String list) {
+        List<String> out = new ArrayList<>();
+        for (String part : list.split(",")) {
+            String p = part.strip();
+            boolean url = p.startsWith("http://") || dev.hpc.api.ClientTls.isHttps(p);
+            boolean bracketedIpv6 = p.startsWith("[") && p.endsWith("]");
+            out.add(!url && !p.isEmpty() && (bracketedIpv6 || p.indexOf(':') < 0) ? p + ":" + DEFAULT_PORT : p);
+        }
+        return String.join(",", out);
     }
 
     /** Splits a comma-separated list of addresses; an error names {@code source}. */

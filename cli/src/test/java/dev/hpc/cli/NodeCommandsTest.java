@@ -157,7 +157,7 @@ class NodeCommandsTest {
         Job job = TestJobs.job(1, TestJobs.spec().build(), JobState.RUNNING, List.of(t));
         String text = QstatFullFormat.block(JobView.whole(job), true, false, T0.plusSeconds(20), ZoneOffset.UTC);
         assertTrue(text.contains("    run_count = 2\n"), text);
-        assertTrue(text.contains("    exec_host_history = node1/0 (node failure, requeued), node2/0-1 (running)\n"),
+        assertTrue(text.contains("    exec_host_history = node1/0 (node failure, requeued), node2/0*2 (running)\n"),
                 text);
 
         Job plain = TestJobs.aCompletedJob(2, "plain", java.time.Duration.ofSeconds(3), 0);

@@ -88,7 +88,7 @@ class QstatFormatTest {
         Job queued = aQueuedJob(5, "q");
 
         assertEquals(List.of("4.cluster                 mpi              alice           00:00:05 R batch",
-                "   node1/0-1+node2/0"), QstatFormat.lines(running, new QstatFormat.Options(false, false, true,
+                "   node1/0*2+node2/0"), QstatFormat.lines(running, new QstatFormat.Options(false, false, true,
                 false), NOW));
         assertEquals(List.of("5.cluster                 q                alice                  0 Q batch --"),
                 QstatFormat.lines(queued, new QstatFormat.Options(false, false, true, true), NOW));

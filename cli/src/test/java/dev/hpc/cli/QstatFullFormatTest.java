@@ -78,16 +78,17 @@ class QstatFullFormatTest {
                     Job_Name = hello
                     Job_Owner = alice@login1
                     resources_used.walltime = 00:01:01
-                    job_state = C
+                    job_state = F
                     queue = batch
                     server = cluster
                     ctime = Tue Nov 24 00:14:32 2026
                     qtime = Tue Nov 24 00:14:32 2026
                     stime = Tue Nov 24 00:14:37 2026
                     mtime = Tue Nov 24 00:15:38 2026
-                    exec_host = node1/0-3+node2/0-3
+                    exec_host = node1/0*4+node2/0*4
                     Resource_List.nodes = 2:ppn=4:gpu=1
                     Resource_List.ncpus = 8
+                    Resource_List.nodect = 2
                     Resource_List.mem = 4gb
                     Resource_List.walltime = 01:00:00
                     Output_Path = login1:/home/alice/run/hello.o1
@@ -199,7 +200,7 @@ class QstatFullFormatTest {
         JsonFields job = f.object("Jobs").object("1.cluster");
         assertEquals("hello", job.string("Job_Name"));
         assertEquals("alice@login1", job.string("Job_Owner"));
-        assertEquals("C", job.string("job_state"));
+        assertEquals("F", job.string("job_state"), "PBS Pro's letter for a finished job");
         assertEquals("batch", job.string("queue"));
         assertEquals("cluster", job.string("server"));
         assertEquals("Tue Nov 24 00:14:32 2026", job.string("ctime"));
@@ -207,7 +208,7 @@ class QstatFullFormatTest {
         assertEquals("Tue Nov 24 00:14:37 2026", job.string("stime"));
         assertTrue(job.string("mtime").matches("[A-Z][a-z]{2} [A-Z][a-z]{2} [ 1-3][0-9] \\d\\d:\\d\\d:\\d\\d \\d{4}"),
                 job.string("mtime"));
-        assertEquals("node1/0-3+node2/0-3", job.string("exec_host"));
+        assertEquals("node1/0*4+node2/0*4", job.string("exec_host"));
         JsonFields list = job.object("Resource_List");
         assertEquals(8, list.longValue("ncpus"));
         assertEquals("4gb", list.string("mem"));
@@ -265,9 +266,9 @@ class QstatFullFormatTest {
         assertTrue(dsv.endsWith("\n") && dsv.lines().count() == 1, dsv);
         String line = dsv.strip();
         assertTrue(line.startsWith("Job Id: 1.cluster|Job_Name=hello|Job_Owner=alice@login1|"
-                + "resources_used.walltime=00:01:01|job_state=C|queue=batch|server=cluster|"
+                + "resources_used.walltime=00:01:01|job_state=F|queue=batch|server=cluster|"
                 + "ctime=Tue Nov 24 00:14:32 2026|"), line);
-        assertTrue(line.contains("|Resource_List.ncpus=8|Resource_List.mem=4gb|"), line);
+        assertTrue(line.contains("|Resource_List.ncpus=8|Resource_List.nodect=2|Resource_List.mem=4gb|"), line);
         assertTrue(line.contains("|Variable_List=PBS_O_HOME=/home/alice,PBS_O_WORKDIR=/home/alice/run|"), line);
         assertTrue(line.endsWith("|exit_status=0|Exit_status=0|run_count=1"), line);
         List<String> fields = List.of(line.split("\\|"));
@@ -342,6 +343,7 @@ class QstatFullFormatTest {
         assertTrue(text.contains("""
                     Resource_List.nodes = 1:ppn=4
                     Resource_List.ncpus = 4
+                    Resource_List.nodect = 1
                     Resource_List.cput = 10:01:00
                     Resource_List.procs = 4
                     Resource_List.vmem = 8gb

@@ -44,6 +44,20 @@ class ServerDiscoveryTest {
         assertEquals("HPC_SERVER", s.source());
     }
 
+    /** Open OnDemand names the PBS server in PBS_DEFAULT, by its host alone or with a port. */
+    @Test
+    void pbsDefaultComesAfterHpcServerAndBeforeTheConfigFileAndAHostAloneGetsTheDefaultPort() throws Exception {
+        Path c = config("server=file:3\n");
+
+        ServerDiscovery.Servers s = ServerDiscovery.discover(Optional.empty(),
+                Map.of("PBS_DEFAULT", "head1, head2:9000,[::1]"), c);
+        assertEquals(List.of("head1:8640", "head2:9000", "[::1]:8640"), s.heads());
+        assertEquals("PBS_DEFAULT", s.source());
+
+        s = ServerDiscovery.discover(Optional.empty(), Map.of("PBS_DEFAULT", "head1", "HPC_SERVER", "env:2"), c);
+        assertEquals(List.of("env:2"), s.heads(), "HPC_SERVER, the product's own, wins");
+    }
+
     @Test
     void configFileIsTheLastResort() throws Exception {
         Path c = config("# written by hpc local up\n\n server = a:1, b:2 ,a:1\n");

@@ -132,7 +132,7 @@ class ExampleScriptsIT {
         assertEquals(0, r.exitCode(), r.describe());
         Map<String, Map<String, String>> shown = QstatFull.parse(r.out());
         expected.forEach((job, status) -> {
-            assertEquals("C", shown.getOrDefault(job, Map.of()).get("job_state"), r.describe());
+            assertEquals("F", shown.getOrDefault(job, Map.of()).get("job_state"), r.describe());
             assertEquals(status, shown.get(job).get("exit_status"), r.describe());
         });
     }

@@ -248,7 +248,7 @@ class FailoverIT {
             assertEquals(0, full.exitCode(), full.describe());
             Map<String, String> attributes = QstatFull.parse(full.out()).values().stream().findFirst()
                     .orElseThrow(() -> new AssertionError("no job in " + full.describe()));
-            assertEquals("C", attributes.get("job_state"), full.describe());
+            assertEquals("F", attributes.get("job_state"), full.describe());
             assertEquals("0", attributes.get("exit_status"), full.describe());
         });
     }

@@ -202,7 +202,7 @@ class FoundationIT {
                 problems.add(e.id() + " (" + e.what() + "): not in qstat -f");
                 continue;
             }
-            if (!"C".equals(a.get("job_state")) || !String.valueOf(e.exitStatus()).equals(a.get("exit_status"))) {
+            if (!"F".equals(a.get("job_state")) || !String.valueOf(e.exitStatus()).equals(a.get("exit_status"))) {
                 problems.add(e.id() + " (" + e.what() + "): job_state " + a.get("job_state") + " exit_status "
                         + a.get("exit_status") + ", expected C and " + e.exitStatus());
             }
@@ -249,7 +249,7 @@ class FoundationIT {
         assertEquals(0, del.exitCode(), del.describe());
         assertEquals("", del.out() + del.err(), "qdel is silent on success: " + del.describe());
 
-        Poll.until("job " + id + " ends after qdel", WAIT, () -> "C".equals(attributes(id).get("job_state")),
+        Poll.until("job " + id + " ends after qdel", WAIT, () -> "F".equals(attributes(id).get("job_state")),
                 () -> attributes(id).toString());
         List<Procs.Proc> left = Procs.withCommandLineContaining(m);
         assertEquals(List.of(), left, "processes of job " + id + " outlive qdel (its tree was " + tree + ")");
@@ -437,7 +437,7 @@ class FoundationIT {
                 assertEquals("Q", after.get(id).get("job_state"), "job " + id + " still waits: " + after.get(id));
             }
             for (String id : finished) {
-                assertEquals("C", after.get(id).get("job_state"), "job " + id + ": " + after.get(id));
+                assertEquals("F", after.get(id).get("job_state"), "job " + id + ": " + after.get(id));
                 assertEquals("0", after.get(id).get("exit_status"), "job " + id + ": " + after.get(id));
             }
             assertHistoryShowsFinished(cli, finished);
@@ -447,7 +447,7 @@ class FoundationIT {
             Map<String, Map<String, String>> end = QstatFull.parse(cli.run("qstat", array(concat(List.of("-f"),
                     acknowledged))).out());
             for (String id : acknowledged) {
-                assertEquals("C", end.get(id).get("job_state"), "job " + id + ": " + end.get(id));
+                assertEquals("F", end.get(id).get("job_state"), "job " + id + ": " + end.get(id));
                 assertEquals("0", end.get(id).get("exit_status"), "job " + id + ": " + end.get(id));
             }
             for (int i = 0; i < slots; i++) {
