@@ -34,6 +34,7 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qalter", QalterCommand::new);
         m.put("qmove", QmoveCommand::new);
         m.put("qrerun", QrerunCommand::new);
+        m.put("qmgr", QmgrCommand::new);
         m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);

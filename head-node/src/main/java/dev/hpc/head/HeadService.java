@@ -152,6 +152,7 @@ public final class HeadService implements AutoCloseable {
         ClusterState fresh = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
         store.loadOutcomes(keepSince, fresh::restoreOutcome);
         store.loadLive(keepSince, fresh::restore);
+        store.setting(QUEUES_SETTING).ifPresent(fresh::restoreQueues);
         for (NodeInfo n : store.loadNodes()) {
             fresh.restore(n, now);
         }
@@ -188,6 +189,24 @@ public final class HeadService implements AutoCloseable {
     }
 
     private volatile int arraySegmentTasks = DEFAULT_ARRAY_SEGMENT_TASKS;
+    /** The key of the queues qmgr committed among the settings the store and the replicas hold. */
+    public static final String QUEUES_SETTING = "queues";
+
+    private static Map<String, String> settings(Optional<String> queues) {
+        return queues.map(body -> Map.of(QUEUES_SETTING, body)).orElse(Map.of());
+    }
+
+    /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
+    public CompletableFuture<Void> changeQueue(Command.ChangeQueue change, Caller caller) {
+        if (!caller.isAdmin()) {
+            return CompletableFuture.failedFuture(new RequestRejected(403, "FORBIDDEN", "only an administrator may "
+                    + "change queues; " + caller.user() + " has role " + caller.role().word()));
+        }
+        return onState(() -> {
+            Outcome out = state.apply(change);
+            return publish(out);
+        }).thenCompose(done -> done);
+    }
     /** About 380 KB of ended tasks at most in a body; a million-task array is a thousand segments. */
     public static final int DEFAULT_ARRAY_SEGMENT_TASKS = 1000;
 
@@ -199,7 +218,12 @@ public final class HeadService implements AutoCloseable {
     private void configure(ClusterState loaded) {
         loaded.sealEndedTasksAt(arraySegmentTasks);
         SchedulingSettings s = scheduling;
-        loaded.useQueues(s.queues(), s.defaultQueue());
+        if (!loaded.queuesCommitted()) {
+            loaded.useQueues(s.queues(), s.defaultQueue());
+        } else if (!s.queues().isEmpty()) {
+            LOG.info("head " + config.name() + " uses the queues qmgr committed; the configuration file's queue "
+                    + "lines are not read (docs/scheduling.md)");
+        }
         loaded.useFairShare(s.halfLife());
         store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
     }
@@ -469,7 +493,7 @@ public final class HeadService implements AutoCloseable {
             }
         }
         CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes(),
-                        out.sealedSegments()),
+                        out.sealedSegments(), settings(out.changedQueues())),
                 out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
@@ -742,7 +766,8 @@ public final class HeadService implements AutoCloseable {
             });
             HeldJobs held = new HeldJobs(numbers, state.nextJobNumber());
             // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state.nodes(), segments), "every job and node again")
+            return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues())),
+                    "every job and node again")
                     .thenApply(v -> held);
         }).thenCompose(written -> written);
     }

@@ -3,6 +3,7 @@ package dev.hpc.head;
 import dev.hpc.api.HpcException;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.QueueDef;
+import dev.hpc.head.sched.QueueSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,13 +17,13 @@ import java.util.TreeSet;
 /**
  * The scheduling part of a head's configuration (docs/scheduling.md): the queues, the default queue,
  * the priority weights, the fair-share half-life and the backfill limits. Read from the head's
- * {@code --config} properties file and validated as a whole at start-up. Queues are not replicated:
- * every head of a cluster must be given the same file.
+ * {@code --config} properties file and validated as a whole at start-up. The file's queues are where a
+ * cluster starts; once {@code qmgr} changed them, the queues are part of the replicated, durable state and
+ * the file's are no longer read (docs/scheduling.md).
  */
 public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife) {
 
-    private static final Set<String> QUEUE_KEYS = Set.of("priority", "default-walltime", "max-walltime",
-            "max-cores-per-job", "max-running-per-user", "nodes", "enabled", "started");
+    private static final Set<String> QUEUE_KEYS = QueueSettings.KEYS;
 
     public SchedulingSettings {
         queues = List.copyOf(queues);
@@ -98,53 +99,11 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
     }
 
     private static QueueDef queue(String name, Map<String, String> s) {
-        String prefix = "queue." + name + ".";
-        int priority = (int) integer(prefix + "priority", s.getOrDefault("priority", "0"), -1024, 1023);
-        Duration def = walltime(prefix + "default-walltime", s.getOrDefault("default-walltime", "0"));
-        Duration max = walltime(prefix + "max-walltime", s.getOrDefault("max-walltime", "0"));
-        if (!max.isZero() && def.compareTo(max) > 0) {
-            throw new HpcException(prefix + "default-walltime (" + def + ") is longer than its max-walltime ("
-                    + max + ")");
-        }
-        int maxCores = (int) integer(prefix + "max-cores-per-job", s.getOrDefault("max-cores-per-job", "0"), 0,
-                Integer.MAX_VALUE);
-        int maxRunning = (int) integer(prefix + "max-running-per-user", s.getOrDefault("max-running-per-user", "0"),
-                0, Integer.MAX_VALUE);
-        Set<String> nodes = new TreeSet<>();
-        String nodeList = s.getOrDefault("nodes", "*").trim();
-        if (!nodeList.equals("*")) {
-            for (String n : nodeList.split(",")) {
-                if (!n.isBlank()) {
-                    nodes.add(n.trim());
-                }
-            }
-            if (nodes.isEmpty()) {
-                throw new HpcException(prefix + "nodes is empty; list node names separated by commas, or * for all");
-            }
-        }
-        return new QueueDef(name, priority, nodes, def, max, maxCores, maxRunning,
-                bool(prefix + "enabled", s.getOrDefault("enabled", "true")),
-                bool(prefix + "started", s.getOrDefault("started", "true")));
-    }
-
-    private static boolean bool(String key, String v) {
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "1" -> true;
-            case "false", "no", "0" -> false;
-            default -> throw new HpcException(key + " must be true or false, got '" + v + "'");
-        };
+        return QueueSettings.parse(name, s);
     }
 
     private static long integer(String key, String v, long min, long max) {
-        try {
-            long n = Long.parseLong(v.trim());
-            if (n < min || n > max) {
-                throw new HpcException(key + " must be between " + min + " and " + max + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new HpcException(key + " must be a whole number, got '" + v + "'");
-        }
+        return QueueSettings.integer(key, v, min, max);
     }
 
     private static int count(Properties file, String key, int fallback, int min) {
@@ -170,47 +129,11 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
 
     /** A walltime: {@code [[HH:]MM:]SS}, or a duration such as {@code 90m}, {@code 24h}, {@code 7d}; 0 is none. */
     static Duration walltime(String key, String v) {
-        String t = v.trim();
-        if (t.matches("\\d+(:\\d+){1,3}")) {
-            String[] parts = t.split(":");
-            long seconds = 0;
-            long[] unit = {1, 60, 3600, 86400};
-            for (int i = 0; i < parts.length; i++) {
-                seconds += Long.parseLong(parts[parts.length - 1 - i]) * unit[i];
-            }
-            return Duration.ofSeconds(seconds);
-        }
-        return duration(key, t);
+        return QueueSettings.walltime(key, v);
     }
 
     /** Durations as people write them: 500ms, 30s, 90m, 24h, 7d, or plain seconds. */
     static Duration duration(String key, String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            char unit = t.isEmpty() ? ' ' : t.charAt(t.length() - 1);
-            String number = Character.isDigit(unit) ? t : t.substring(0, t.length() - 1);
-            long n = Long.parseLong(number);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return switch (unit) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> {
-                    if (!Character.isDigit(unit)) {
-                        throw new NumberFormatException();
-                    }
-                    yield Duration.ofSeconds(n);
-                }
-            };
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new HpcException(key + " must be a duration like 30s, 90m, 24h or 7d (or HH:MM:SS), got '" + text
-                    + "'");
-        }
+        return QueueSettings.duration(key, text);
     }
 }

@@ -390,9 +390,25 @@ public final class HeadClient {
                 options)))));
     }
 
+    /**
+     * {@code qmgr}: {@code change} is {@code create}, {@code set}, {@code delete} or {@code default}; {@code set}
+     * holds settings by the configuration file's keys, {@code unset} those that go back to their default.
+     * Administrators only. Answers with every queue.
+     */
+    public List<QueueInfo> changeQueue(String queue, String change, Map<String, String> set, List<String> unset) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("change", change);
+        body.put("set", set);
+        body.put("unset", unset);
+        return readQueues(object(call("POST", "/queues/" + encodePath(queue), Json.write(body))));
+    }
+
     /** The queues of the cluster with their job counts ({@code qstat -Q}). */
     public List<QueueInfo> queues() {
-        JsonFields f = object(call("GET", "/queues", ""));
+        return readQueues(object(call("GET", "/queues", "")));
+    }
+
+    private List<QueueInfo> readQueues(JsonFields f) {
         List<QueueInfo> out = new ArrayList<>();
         try {
             for (JsonFields q : f.objects("queues")) {

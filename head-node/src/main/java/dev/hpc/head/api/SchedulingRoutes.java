@@ -37,6 +37,7 @@ public final class SchedulingRoutes {
 
     public void mount(Router router) {
         router.get("/api/v1/queues").handler(this::queues);
+        router.post("/api/v1/queues/:name").handler(this::changeQueue);
         router.post("/api/v1/jobs/:id/alter").handler(this::alter);
         router.post("/api/v1/jobs/:id/hold").handler(this::hold);
         router.post("/api/v1/jobs/:id/release").handler(this::release);
@@ -54,6 +55,37 @@ public final class SchedulingRoutes {
             m.put("queues", out);
             return m;
         });
+    }
+
+    /**
+     * {@code qmgr}: {@code {"change": "create|set|delete|default", "set": {"max-walltime": "24h"}, "unset":
+     * ["priority"]}}; answers with every queue as {@code GET /api/v1/queues} does.
+     */
+    private void changeQueue(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset"));
+        String word = body.string("change", "");
+        dev.hpc.head.state.Command.QueueChange change = switch (word) {
+            case "create" -> dev.hpc.head.state.Command.QueueChange.CREATE;
+            case "set" -> dev.hpc.head.state.Command.QueueChange.SET;
+            case "delete" -> dev.hpc.head.state.Command.QueueChange.DELETE;
+            case "default" -> dev.hpc.head.state.Command.QueueChange.MAKE_DEFAULT;
+            default -> throw new InvalidRequestException("say what to do with queue " + ctx.pathParam("name")
+                    + ": \"change\" is one of create, set, delete, default, not '" + word + "'");
+        };
+        Map<String, String> set = new LinkedHashMap<>();
+        if (body.has("set")) {
+            body.object("set").raw().forEach((k, v) -> set.put(String.valueOf(k), String.valueOf(v)));
+        }
+        Set<String> unset = body.has("unset") ? Set.copyOf(body.strings("unset")) : Set.of();
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
+                unset, caller.user()), caller).thenCompose(v -> head.queues()), list -> {
+                    List<Object> out = new ArrayList<>();
+                    for (QueueInfo q : list) {
+                        out.add(q.toMap());
+                    }
+                    return Map.of("queues", out);
+                });
     }
 
     private void alter(RoutingContext ctx) {

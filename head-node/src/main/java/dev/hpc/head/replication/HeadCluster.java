@@ -28,6 +28,7 @@ public final class HeadCluster implements AutoCloseable {
     static final String JOBS = "hpc.jobs";
     static final String NODES = "hpc.nodes";
     static final String SEGMENTS = "hpc.segments";
+    static final String SETTINGS = "hpc.settings";
     static final String META = "hpc.meta";
     static final String HEADS = "hpc.heads";
     /** API token records by id (docs/security.md): hashes only, never a token. */
@@ -162,6 +163,11 @@ public final class HeadCluster implements AutoCloseable {
             out.add(dev.hpc.api.Codec.readSegment(dev.hpc.api.Json.readObject(body)));
         }
         return out;
+    }
+
+    /** Settings that commands change (qmgr's queues), by name; each a body with a version. */
+    public IMap<String, String> settings() {
+        return hazelcast.getMap(SETTINGS);
     }
 
     public IMap<String, String> nodes() {

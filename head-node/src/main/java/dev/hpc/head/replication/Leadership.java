@@ -187,6 +187,7 @@ public final class Leadership implements AutoCloseable {
             nodes.put(n.name(), Json.write(Codec.toMap(n)));
         }
         cluster.segments().putAll(segments);
+        state.committedQueues().ifPresent(q -> cluster.settings().put(HeadService.QUEUES_SETTING, q));
         cluster.jobs().putAll(jobs);
         cluster.nodes().putAll(nodes);
         Map<String, String> tokens = new LinkedHashMap<>();
@@ -476,6 +477,10 @@ public final class Leadership implements AutoCloseable {
         for (String body : cluster.nodes().values()) {
             state.restore(Codec.readNode(Json.readObject(body)), now);
         }
+        String queues = cluster.settings().get(HeadService.QUEUES_SETTING);
+        if (queues != null) {
+            state.restoreQueues(queues);
+        }
         return state;
     }
 
@@ -483,19 +488,23 @@ public final class Leadership implements AutoCloseable {
         recommit = null;
         store.replicateTo(new JobStore.Replica() {
             @Override
-            public void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments) {
+            public void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments,
+                            Map<String, String> settings) {
                 if (lease.isPresent() && !lease.get().holds()) {
                     // the commit cannot know whether another head leads by now: it fails, and this head stops
                     throw new dev.hpc.api.HpcException("the lease of head " + service.config().name()
                             + " ran out before this commit was replicated");
                 }
                 if (copies.isPresent()) {
-                    putKnowingCopies(copies.get(), jobs, nodes, segments);
+                    putKnowingCopies(copies.get(), jobs, nodes, segments, settings);
                     return;
                 }
                 long mergesBefore = cluster.merges();
                 if (!segments.isEmpty()) {
                     HeadCluster.putAwaitingBackups(cluster.segments(), segments);
+                }
+                if (!settings.isEmpty()) {
+                    HeadCluster.putAwaitingBackups(cluster.settings(), settings);
                 }
                 if (!jobs.isEmpty()) {
                     HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
@@ -543,12 +552,15 @@ public final class Leadership implements AutoCloseable {
      * so no standby leads without it ({@link SoleCopy}).
      */
     private void putKnowingCopies(SoleCopy sole, Map<Long, String> jobs, Map<String, String> nodes,
-                                  Map<String, String> segments) {
+                                  Map<String, String> segments, Map<String, String> settings) {
         SoleCopy.Before before = sole.before();
         RuntimeException failure = null;
         try {
             if (!segments.isEmpty()) {
                 HeadCluster.putAwaitingBackups(cluster.segments(), segments);
+            }
+            if (!settings.isEmpty()) {
+                HeadCluster.putAwaitingBackups(cluster.settings(), settings);
             }
             if (!jobs.isEmpty()) {
                 HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);

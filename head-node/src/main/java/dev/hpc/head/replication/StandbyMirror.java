@@ -39,6 +39,7 @@ final class StandbyMirror implements AutoCloseable {
     private UUID jobsListener;
     private UUID nodesListener;
     private UUID tokensListener;
+    private UUID settingsListener;
     private final TokenRegistry tokens;
     static final java.time.Duration JOB_DELAY = java.time.Duration.ofMillis(100);
     /** The newest body of each job changed since the last write, by number; guarded by itself. */
@@ -80,6 +81,7 @@ final class StandbyMirror implements AutoCloseable {
         jobsListener = cluster.jobs().addEntryListener(new JobsListener(), true);
         nodesListener = cluster.nodes().addEntryListener(new NodesListener(), true);
         tokensListener = cluster.tokens().addEntryListener(new TokensListener(), true);
+        settingsListener = cluster.settings().addEntryListener(new SettingsListener(), true);
         List<TokenRecord> records = new ArrayList<>();
         for (String body : cluster.tokens().values()) {
             records.add(TokenRecord.fromReplica(Json.readObject(body)));
@@ -106,7 +108,7 @@ final class StandbyMirror implements AutoCloseable {
         for (String body : cluster.nodes().values()) {
             nodes.add(Codec.readNode(Json.readObject(body)));
         }
-        store.write(batch, nodes, fresh).join();
+        store.write(batch, nodes, fresh, Map.copyOf(cluster.settings())).join();
         // only now may gathered changes be written: they are newer than the copy above, so they go after it
         java.util.concurrent.ScheduledExecutorService started = w;
         synchronized (gathered) {
@@ -178,7 +180,7 @@ final class StandbyMirror implements AutoCloseable {
                 LOG.log(Level.WARNING, "cannot mirror job " + b.getKey(), ex);
             }
         }
-        store.write(jobs, List.of(), bodies, fresh, Map.of()).whenComplete((v, ex) -> {
+        store.write(jobs, List.of(), bodies, fresh, Map.of(), Map.of()).whenComplete((v, ex) -> {
             if (ex != null) {
                 LOG.log(Level.WARNING, "cannot mirror " + jobs.size() + " jobs", ex);
             }
@@ -210,6 +212,28 @@ final class StandbyMirror implements AutoCloseable {
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "cannot mirror token " + e.getKey(), ex);
         }
+    }
+
+    /** qmgr's queues: written as they come; the store keeps the newer version. */
+    private final class SettingsListener implements EntryAddedListener<String, String>,
+            EntryUpdatedListener<String, String> {
+        @Override
+        public void entryAdded(EntryEvent<String, String> e) {
+            setting(e);
+        }
+
+        @Override
+        public void entryUpdated(EntryEvent<String, String> e) {
+            setting(e);
+        }
+    }
+
+    private void setting(EntryEvent<String, String> e) {
+        store.write(List.of(), List.of(), List.of(), Map.of(e.getKey(), e.getValue())).whenComplete((v, ex) -> {
+            if (ex != null) {
+                LOG.log(Level.WARNING, "cannot mirror setting " + e.getKey(), ex);
+            }
+        });
     }
 
     /** Token records: added, changed or revoked on the active head. */
@@ -269,6 +293,7 @@ final class StandbyMirror implements AutoCloseable {
             cluster.jobs().removeEntryListener(jobsListener);
             cluster.nodes().removeEntryListener(nodesListener);
             cluster.tokens().removeEntryListener(tokensListener);
+            cluster.settings().removeEntryListener(settingsListener);
             jobsListener = null;
         }
         java.util.concurrent.ScheduledExecutorService w = writer;

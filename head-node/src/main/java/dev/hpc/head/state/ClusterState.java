@@ -25,6 +25,7 @@ import dev.hpc.head.sched.ClusterSnapshot;
 import dev.hpc.head.sched.NodeCapacity;
 import dev.hpc.head.sched.PendingTask;
 import dev.hpc.head.sched.Placement;
+import dev.hpc.head.sched.QueueSettings;
 import dev.hpc.head.sched.TaskKey;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,6 +73,8 @@ public final class ClusterState {
     /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
     private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
     private String defaultQueue = "batch";
+    /** The version of the queues {@code qmgr} committed; 0 while they are the configuration file's. */
+    private long queuesVersion;
     /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
     private final TreeMap<String, double[]> usage = new TreeMap<>();
     private Duration usageHalfLife = Duration.ofDays(7);
@@ -512,6 +515,8 @@ public final class ClusterState {
             rerun(c, out);
         } else if (command instanceof Command.Move c) {
             move(c, out);
+        } else if (command instanceof Command.ChangeQueue c) {
+            changeQueue(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -1497,6 +1502,98 @@ public final class ClusterState {
             queueDefs.put(q.name(), q);
         }
         defaultQueue = defaultName;
+    }
+
+    /** Whether the queues are those {@code qmgr} committed, which win over the configuration file's. */
+    public boolean queuesCommitted() {
+        return queuesVersion > 0;
+    }
+
+    /** The queues {@code qmgr} committed, as the store or a replica holds them ({@link QueueSettings#body}). */
+    public void restoreQueues(String body) {
+        QueueSettings.Stored stored = QueueSettings.read(body);
+        useQueues(stored.queues(), stored.defaultQueue());
+        queuesVersion = stored.version();
+    }
+
+    /** The committed queues' body, when {@code qmgr} made them; for a recommit of everything. */
+    public java.util.Optional<String> committedQueues() {
+        return queuesCommitted() ? java.util.Optional.of(QueueSettings.body(List.copyOf(queueDefs.values()),
+                defaultQueue, queuesVersion)) : java.util.Optional.empty();
+    }
+
+    private void changeQueue(Command.ChangeQueue c, Outcome out) {
+        TreeMap<String, dev.hpc.head.sched.QueueDef> next = new TreeMap<>(queueDefs);
+        if (next.isEmpty()) {
+            // no queue configured means one open queue, the default: qmgr starts from that
+            next.put(defaultQueue, dev.hpc.head.sched.QueueDef.open(defaultQueue));
+        }
+        String name = c.queue();
+        dev.hpc.head.sched.QueueDef current = next.get(name);
+        String nextDefault = defaultQueue;
+        try {
+            switch (c.change()) {
+                case CREATE -> {
+                    if (current != null) {
+                        throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
+                                + "queue " + name + " ...");
+                    }
+                    next.put(name, QueueSettings.parse(name, c.set()));
+                }
+                case SET -> {
+                    Map<String, String> settings = new TreeMap<>(QueueSettings.of(requireQueue(current, name,
+                            next)));
+                    settings.putAll(c.set());
+                    Map<String, String> defaults = QueueSettings.of(dev.hpc.head.sched.QueueDef.open(name));
+                    for (String key : c.unset()) {
+                        if (!QueueSettings.KEYS.contains(key)) {
+                            throw new InvalidRequestException("unknown queue setting '" + key + "'; known: "
+                                    + new TreeSet<>(QueueSettings.KEYS));
+                        }
+                        settings.put(key, defaults.get(key));
+                    }
+                    next.put(name, QueueSettings.parse(name, settings));
+                }
+                case DELETE -> {
+                    requireQueue(current, name, next);
+                    if (name.equals(defaultQueue)) {
+                        throw RequestRejected.notAllowed("queue '" + name + "' is the default queue; make another "
+                                + "queue the default first (set server default_queue = OTHER)");
+                    }
+                    long live = jobs.values().stream().filter(j -> j.spec.queue().equals(name)
+                            && !j.state().isTerminal()).count();
+                    if (live > 0) {
+                        throw RequestRejected.notAllowed("queue '" + name + "' is not empty: " + live
+                                + " of its jobs are queued, held or running; move them (qmove) or let them end");
+                    }
+                    next.remove(name);
+                }
+                case MAKE_DEFAULT -> {
+                    requireQueue(current, name, next);
+                    nextDefault = name;
+                }
+            }
+        } catch (dev.hpc.api.HpcException e) {
+            if (e instanceof RequestRejected) {
+                throw e;
+            }
+            throw RequestRejected.badRequest(e.getMessage());
+        }
+        queueDefs.clear();
+        queueDefs.putAll(next);
+        defaultQueue = nextDefault;
+        queuesVersion = nextVersion(queuesVersion);
+        out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
+        out.reschedule();
+    }
+
+    private static dev.hpc.head.sched.QueueDef requireQueue(dev.hpc.head.sched.QueueDef q, String name,
+                                                            Map<String, dev.hpc.head.sched.QueueDef> all) {
+        if (q == null) {
+            throw RequestRejected.notAllowed("queue '" + name + "' does not exist; queues are: "
+                    + String.join(", ", all.keySet()));
+        }
+        return q;
     }
 
     /** How fast recorded usage loses weight: it halves every {@code halfLife}. */

@@ -131,4 +131,19 @@ public sealed interface Command {
             implements Command {
     }
 
+    /**
+     * {@code qmgr}: create, change or delete a queue, or name the default queue. {@code set} holds settings by
+     * the configuration file's keys ({@code max-walltime}, ...), {@code unset} the keys that go back to their
+     * default. The queues become part of the committed state: replicated, durable, kept over restarts.
+     */
+    record ChangeQueue(String queue, QueueChange change, java.util.Map<String, String> set,
+                       java.util.Set<String> unset, String user) implements Command {
+        public ChangeQueue {
+            set = java.util.Map.copyOf(set);
+            unset = java.util.Set.copyOf(unset);
+        }
+    }
+
+    enum QueueChange { CREATE, SET, DELETE, MAKE_DEFAULT }
+
 }

@@ -19,6 +19,7 @@ public final class Outcome {
     private final List<Long> expired = new ArrayList<>();
     private final List<String> expiredSegments = new ArrayList<>();
     private final List<TaskSegment> sealed = new ArrayList<>();
+    private Optional<String> queues = Optional.empty();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
     private final List<Alert> alerts = new ArrayList<>();
@@ -39,6 +40,15 @@ public final class Outcome {
 
     public List<TaskSegment> sealedSegments() {
         return sealed;
+    }
+
+    /** The queues as {@code qmgr} left them ({@link dev.hpc.head.sched.QueueSettings#body}), when it changed them. */
+    void queuesChanged(String body) {
+        queues = Optional.of(body);
+    }
+
+    public Optional<String> changedQueues() {
+        return queues;
     }
 
     void effect(Effect effect) {

@@ -32,7 +32,7 @@ import java.util.logging.Logger;
 /** Jobs, nodes and counters in an H2 database of this head's own. */
 public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenRegistry.Storage {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 6;
+    private static final int SCHEMA_VERSION = 7;
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
     private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
@@ -67,13 +67,15 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * batch whose replication fails is not committed and every waiting caller gets the failure.
      */
     public interface Replica {
-        Replica NONE = (jobs, nodes, segments) -> { };
+        Replica NONE = (jobs, nodes, segments, settings) -> { };
 
         /**
-         * Replicates a commit: job and node bodies by key, and the segments of sealed tasks the jobs name
-         * ({@link TaskSegment#key}), which must be in place before any body that names them.
+         * Replicates a commit: job and node bodies by key, the segments of sealed tasks the jobs name
+         * ({@link TaskSegment#key}), which must be in place before any body that names them, and the cluster's
+         * settings that commands change (the queues of {@code qmgr}), by name.
          */
-        void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments);
+        void put(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments,
+                 Map<String, String> settings);
 
         /**
          * Jobs no longer live and their segments: the replicas may drop them (each head's store keeps them as
@@ -104,7 +106,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * number; {@code segmentBodies} likewise for {@code segments}, by key.
      */
     private record Write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies, List<TaskSegment> segments,
-                         Map<String, String> segmentBodies, CompletableFuture<Void> done) {
+                         Map<String, String> segmentBodies, Map<String, String> settings,
+                         CompletableFuture<Void> done) {
     }
 
     private JobStore(Connection write, Connection read, Connection tokens) {
@@ -195,6 +198,12 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                         + "version BIGINT NOT NULL, body CLOB NOT NULL, PRIMARY KEY (job, segment))");
                 s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 6)");
             }
+            if (version < 7) {
+                // settings that commands change (qmgr's queues), each one versioned body
+                s.execute("CREATE TABLE settings (k VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, "
+                        + "body CLOB NOT NULL)");
+                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 7)");
+            }
             if (version > SCHEMA_VERSION) {
                 throw new SQLException("the database has schema version " + version + " but this head knows only "
                         + SCHEMA_VERSION + "; upgrade the head");
@@ -215,7 +224,16 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * in the same commit. A segment never changes, so writing one again changes nothing.
      */
     public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, List<TaskSegment> segments) {
-        return write(jobs, nodes, Map.of(), segments, Map.of());
+        return write(jobs, nodes, Map.of(), segments, Map.of(), Map.of());
+    }
+
+    /**
+     * As {@link #write(List, List, List)}, with settings by name: each a JSON body with a {@code version}; an
+     * older version never overwrites a newer one.
+     */
+    public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, List<TaskSegment> segments,
+                                         Map<String, String> settings) {
+        return write(jobs, nodes, Map.of(), segments, Map.of(), settings);
     }
 
     /**
@@ -224,9 +242,10 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
      * Json.write(Codec.toMap(segment))}, by key, so that they are not rendered again; one missing is rendered.
      */
     public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies,
-                                         List<TaskSegment> segments, Map<String, String> segmentBodies) {
+                                         List<TaskSegment> segments, Map<String, String> segmentBodies,
+                                         Map<String, String> settings) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (jobs.isEmpty() && nodes.isEmpty() && segments.isEmpty()) {
+        if (jobs.isEmpty() && nodes.isEmpty() && segments.isEmpty() && settings.isEmpty()) {
             done.complete(null);
             return done;
         }
@@ -241,7 +260,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
             return done;
         }
         pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), List.copyOf(segments),
-                Map.copyOf(segmentBodies), done));
+                Map.copyOf(segmentBodies), Map.copyOf(settings), done));
         return done;
     }
 
@@ -293,7 +312,9 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         Map<Long, String> rendered = new java.util.HashMap<>();
         Map<String, TaskSegment> segments = new LinkedHashMap<>();
         Map<String, String> segmentBodies = new LinkedHashMap<>();
+        Map<String, String> settings = new LinkedHashMap<>();
         for (Write w : batch) {
+            w.settings.forEach((k, body) -> settings.merge(k, body, (a, b) -> version(a) > version(b) ? a : b));
             for (TaskSegment s : w.segments) {
                 segments.putIfAbsent(s.key(), s);
                 String body = w.segmentBodies.get(s.key());
@@ -321,7 +342,21 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         for (NodeInfo n : nodes.values()) {
             nodeBodies.put(n.name(), Json.write(Codec.toMap(n)));
         }
-        replica.put(jobBodies, nodeBodies, segmentBodies);
+        replica.put(jobBodies, nodeBodies, segmentBodies, settings);
+        if (!settings.isEmpty()) {
+            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO settings t USING (VALUES (CAST(? "
+                    + "AS VARCHAR), CAST(? AS BIGINT), CAST(? AS CLOB))) s(k, version, body) ON t.k = s.k "
+                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET version = s.version, body = s.body "
+                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.version, s.body)")) {
+                for (Map.Entry<String, String> e : settings.entrySet()) {
+                    ps.setString(1, e.getKey());
+                    ps.setLong(2, version(e.getValue()));
+                    ps.setString(3, e.getValue());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+        }
         if (!segments.isEmpty()) {
             // written once; a segment written again (a recommit, a mirror) is the same and changes nothing
             try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO task_segments t USING (VALUES "
@@ -504,6 +539,17 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         query("SELECT body FROM jobs WHERE terminal = FALSE OR ended >= ? ORDER BY number", ps -> {
             ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC));
         }, rs -> sink.accept(readJob(rs.getString(1))));
+    }
+
+    private static long version(String body) {
+        return Json.readObject(body).longValue("version", 0);
+    }
+
+    /** A setting that commands change (qmgr's queues), as last committed; empty when none was. */
+    public Optional<String> setting(String key) {
+        List<String> out = new ArrayList<>();
+        query("SELECT body FROM settings WHERE k = ?", ps -> ps.setString(1, key), rs -> out.add(rs.getString(1)));
+        return out.stream().findFirst();
     }
 
     /** A job as stored, with its segments of sealed tasks from this store. */

@@ -115,6 +115,23 @@ class JobStoreTest {
         }
     }
 
+    /** qmgr's queues are a setting: the newer version wins, and it survives reopening the store, twice. */
+    @Test
+    void aSettingSurvivesReopeningAndAnOlderVersionNeverWins() throws Exception {
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(), List.of(), List.of(), Map.of("queues", "{\"version\": 5, \"v\": \"newer\"}"))
+                    .get(30, TimeUnit.SECONDS);
+            store.write(List.of(), List.of(), List.of(), Map.of("queues", "{\"version\": 4, \"v\": \"older\"}"))
+                    .get(30, TimeUnit.SECONDS);
+        }
+        for (int reopen = 0; reopen < 2; reopen++) {
+            try (JobStore store = JobStore.open(dir)) {
+                assertTrue(store.setting("queues").orElseThrow().contains("newer"), store.setting("queues").get());
+                assertEquals(Optional.empty(), store.setting("other"));
+            }
+        }
+    }
+
     private static JobSpec anArray(String indices) {
         JobSpec plain = aJob(1, JobState.QUEUED).spec();
         return new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch", Resources.DEFAULT,

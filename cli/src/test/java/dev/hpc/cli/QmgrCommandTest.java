@@ -1,0 +1,70 @@
+package dev.hpc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.QueueInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Issue 20: qmgr's directives as PBS writes them, abbreviations included, and what they become for the head. */
+class QmgrCommandTest {
+    @Test
+    void directivesAreReadAsPbsWritesThem() {
+        QmgrCommand.Directive c = QmgrCommand.parse("create queue debug queue_type = Execution, "
+                + "resources_max.walltime = 00:30:00,Priority=100");
+        assertEquals("create", c.verb());
+        assertEquals("queue", c.object());
+        assertEquals("debug", c.name());
+        assertEquals(Map.of("max-walltime", "00:30:00", "priority", "100"), QmgrCommand.settings(c.set()));
+
+        QmgrCommand.Directive s = QmgrCommand.parse("s q debug enabled = False");
+        assertEquals("set", s.verb());
+        assertEquals(Map.of("enabled", "false"), QmgrCommand.settings(s.set()));
+
+        QmgrCommand.Directive u = QmgrCommand.parse("unset queue debug max_user_run, resources_max.ncpus");
+        assertEquals(List.of("max_user_run", "resources_max.ncpus"), u.unset());
+
+        QmgrCommand.Directive d = QmgrCommand.parse("set server default_queue = debug");
+        assertEquals("server", d.object());
+        assertEquals(Map.of("default_queue", "debug"), d.set());
+        assertEquals(Map.of("default_queue", "debug"), QmgrCommand.parse("set server pbs1 default_queue = debug").set());
+        assertEquals("list", QmgrCommand.parse("l q").verb());
+        assertEquals("", QmgrCommand.parse("print queue").name());
+    }
+
+    @Test
+    void badDirectivesSayWhatToWrite() {
+        UsageException verb = assertThrows(UsageException.class, () -> QmgrCommand.parse("make queue x"));
+        assertTrue(verb.getMessage().contains("create, delete, set, unset, list or print"), verb.getMessage());
+        UsageException noName = assertThrows(UsageException.class, () -> QmgrCommand.parse("create queue"));
+        assertTrue(noName.getMessage().contains("name the queue"), noName.getMessage());
+        UsageException noValue = assertThrows(UsageException.class, () -> QmgrCommand.parse("set queue x Priority"));
+        assertTrue(noValue.getMessage().contains("ATTR = VALUE"), noValue.getMessage());
+        UsageException unknown = assertThrows(UsageException.class,
+                () -> QmgrCommand.settings(Map.of("resources_max.mem", "4gb")));
+        assertTrue(unknown.getMessage().contains("unknown queue attribute 'resources_max.mem'"), unknown.getMessage());
+        assertThrows(UsageException.class, () -> QmgrCommand.settings(Map.of("queue_type", "Route")));
+        assertThrows(UsageException.class, () -> QmgrCommand.parse("set node n1 state = offline"));
+    }
+
+    @Test
+    void printWritesDirectivesThatMakeTheQueueAgain() {
+        QueueInfo q = new QueueInfo("debug", false, true, false, 100, Duration.ZERO, Duration.ofMinutes(30), 4, 0,
+                List.of("n1"), 0, 0, 0, 0);
+        String printed = QmgrCommand.print(q);
+        assertTrue(printed.contains("create queue debug\n"), printed);
+        assertTrue(printed.contains("set queue debug resources_max.walltime = 00:30:00\n"), printed);
+        assertTrue(printed.contains("set queue debug started = False\n"), printed);
+        for (String line : printed.split("\n")) {
+            if (line.startsWith("set queue")) {
+                QmgrCommand.Directive again = QmgrCommand.parse(line);
+                QmgrCommand.settings(again.set()); // every printed attribute is one qmgr takes
+            }
+        }
+        assertTrue(QmgrCommand.list(q).startsWith("Queue debug\n    queue_type = Execution\n"), QmgrCommand.list(q));
+    }
+}
