@@ -50,6 +50,10 @@ public final class WireCodec {
             }
             m.put("finished", finished);
             m.put("health", Codec.toMap(r.health()));
+            if (!r.traits().isEmpty()) {
+                m.put("properties", new ArrayList<>(r.traits().properties()));
+                m.put("hostResources", new LinkedHashMap<>(r.traits().resources()));
+            }
         } else if (message instanceof WireMessage.Hello h) {
             m.put("type", "hello");
             m.put("nonce", h.nonce());
@@ -243,7 +247,9 @@ public final class WireCodec {
                 }
                 yield new Register(f.string("node"), f.string("host"), f.intValue("cores"), f.longValue("memory"),
                         f.longMap("generic"), f.string("secretProof", ""), running, finished,
-                        f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN);
+                        f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN,
+                        new NodeTraits(new java.util.TreeSet<>(f.strings("properties")),
+                                f.stringMap("hostResources")));
             }
             case "hello" -> new WireMessage.Hello(f.string("nonce"));
             case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"),

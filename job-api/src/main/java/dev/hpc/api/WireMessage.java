@@ -58,15 +58,23 @@ public sealed interface WireMessage {
 
     /**
      * {@code health} is the node's health at registration, with its health-check verdict, so that a
-     * node whose check fails takes no work even before its first heartbeat.
+     * node whose check fails takes no work even before its first heartbeat. {@code traits} are the
+     * properties and string-valued host resources the worker declares (absent on the wire: none).
      */
     record Register(String node, String host, int cores, long memory, Map<String, Long> generic,
-                    String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health)
+                    String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health,
+                    NodeTraits traits)
             implements FromWorker {
         public Register {
             generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
             running = List.copyOf(running);
             finished = List.copyOf(finished);
+        }
+
+        /** A registration of a node without properties or host resources. */
+        public Register(String node, String host, int cores, long memory, Map<String, Long> generic,
+                        String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health) {
+            this(node, host, cores, memory, generic, secretProof, running, finished, health, NodeTraits.NONE);
         }
 
         /** A registration without health figures (they follow in the first heartbeat). */
@@ -77,7 +85,7 @@ public sealed interface WireMessage {
 
         /** The same registration carrying this proof of the cluster secret. */
         public Register withSecretProof(String proof) {
-            return new Register(node, host, cores, memory, generic, proof, running, finished, health);
+            return new Register(node, host, cores, memory, generic, proof, running, finished, health, traits);
         }
     }
 

@@ -222,7 +222,8 @@ class SiteDirectivesTest {
             JobSpec spec = withDirectives("#SBATCH --reservation=maint", "#SBATCH -C skylake", "#SBATCH --exclusive",
                     "#SBATCH -w node[01-02]", "#SBATCH -x node03", "#SBATCH --qos=debug", "#SBATCH --hint=nomultithread",
                     "#SBATCH --signal=B:USR1@60", "#SBATCH --open-mode=append");
-            assertEquals(Map.of("sbatch.reservation", "maint", "sbatch.constraint", "skylake", "sbatch.exclusive",
+            assertEquals("skylake", spec.resources().constraint().features(), "-C is applied, not recorded");
+            assertEquals(Map.of("sbatch.reservation", "maint", "sbatch.exclusive",
                     "True", "sbatch.nodelist", "node[01-02]", "sbatch.exclude", "node03", "sbatch.qos", "debug",
                     "sbatch.hint", "nomultithread", "sbatch.signal", "B:USR1@60", "sbatch.open-mode", "append"),
                     spec.recorded());

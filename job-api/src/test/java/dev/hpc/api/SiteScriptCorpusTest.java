@@ -32,7 +32,8 @@ class SiteScriptCorpusTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"torque-mpi.pbs", "torque-serial-procs.pbs", "torque-prefix.pbs",
         "openpbs-ncar-select.pbs", "openpbs-project-place.pbs", "slurm-gpu.sbatch", "slurm-array.sbatch",
-        "slurm-mpi-exclusive.sbatch"})
+        "slurm-mpi-exclusive.sbatch", "torque-properties.pbs", "pbspro-custom-resources.pbs",
+        "slurm-constraint.sbatch"})
     void aSiteScriptReadsAsAPbsServerShowsIt(String file) throws IOException {
         String script = read(file);
         List<String> options = new ArrayList<>();
@@ -74,10 +75,7 @@ class SiteScriptCorpusTest {
         if (r.generic().containsKey(GenericResources.GPU)) {
             a.put("Resource_List.ngpus", Long.toString(r.generic().get(GenericResources.GPU) * r.nodes()));
         }
-        if (r.hasWalltime()) {
-            a.put("Resource_List.walltime", Walltimes.format(r.walltime()));
-        }
-        a.put("Join_Path", switch (spec.join()) {
+XX, switch (spec.join()) {
             case NONE -> "n";
             case STDOUT_STDERR -> "oe";
             case STDERR_STDOUT -> "eo";
