@@ -98,10 +98,10 @@ class NodeConstraintTest {
     class Refusals {
         @Test
         void slurmSyntaxBeyondAndAndOrIsRefusedSayingWhatToWrite() {
-            assertEquals("line 2: -C [rack1|rack2]: '[rack1|rack2]': '[' is not supported in a constraint; join "
+            assertEquals("line 2: -C: '[rack1|rack2]': '[' is not supported in a constraint; join "
                     + "feature names with & (and) and | (or), e.g. ib&bigmem or skylake|cascadelake",
                     refusal("#SBATCH -C [rack1|rack2]"));
-            assertEquals("line 2: --constraint ib&: 'ib&' has an empty feature name; write names joined with & or |, "
+            assertEquals("line 2: --constraint: 'ib&' has an empty feature name; write names joined with & or |, "
                     + "e.g. ib&bigmem", refusal("#SBATCH --constraint=ib&"));
         }
 

@@ -75,7 +75,15 @@ class SiteScriptCorpusTest {
         if (r.generic().containsKey(GenericResources.GPU)) {
             a.put("Resource_List.ngpus", Long.toString(r.generic().get(GenericResources.GPU) * r.nodes()));
         }
-XX, switch (spec.join()) {
+        if (r.hasWalltime()) {
+            a.put("Resource_List.walltime", Walltimes.format(r.walltime()));
+        }
+        // the node kind as Torque shows -l feature and PBS Pro a host resource of the select
+        if (!r.constraint().anyOf().isEmpty()) {
+            a.put("Resource_List.feature", r.constraint().features());
+        }
+        r.constraint().resources().forEach((name, value) -> a.put("Resource_List." + name, value));
+        a.put("Join_Path", switch (spec.join()) {
             case NONE -> "n";
             case STDOUT_STDERR -> "oe";
             case STDERR_STDOUT -> "eo";
