@@ -180,6 +180,7 @@ public final class HeadService implements AutoCloseable {
     private void configure(ClusterState loaded) {
         SchedulingSettings s = scheduling;
         loaded.useQueues(s.queues(), s.defaultQueue());
+        loaded.useHostResources(s.hostResources());
         loaded.useFairShare(s.halfLife());
         store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
     }

@@ -17,15 +17,23 @@ import java.util.TreeSet;
  * The scheduling part of a head's configuration (docs/scheduling.md): the queues, the default queue,
  * the priority weights, the fair-share half-life and the backfill limits. Read from the head's
  * {@code --config} properties file and validated as a whole at start-up. Queues are not replicated:
- * every head of a cluster must be given the same file.
+ * every head of a cluster must be given the same file. {@code hostResources} are the names of
+ * string-valued host resources the site declares ({@code host-resources=gpu_model,fabric}), which
+ * jobs may ask for even before a worker that has them registers (docs/nodes.md).
  */
-public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife) {
+public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife,
+                                 Set<String> hostResources) {
+
+    public SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife) {
+        this(queues, defaultQueue, policy, halfLife, Set.of());
+    }
 
     private static final Set<String> QUEUE_KEYS = Set.of("priority", "default-walltime", "max-walltime",
             "max-cores-per-job", "max-running-per-user", "nodes", "enabled", "started");
 
     public SchedulingSettings {
         queues = List.copyOf(queues);
+        hostResources = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(hostResources));
     }
 
     /** No queue configured: one open queue, {@code defaultQueue}, with no limits. */
@@ -90,11 +98,22 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
         } catch (HpcException | IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
+        Set<String> hostResources = new TreeSet<>();
+        for (String name : file.getProperty("host-resources", "").split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            try {
+                hostResources.add(dev.hpc.api.NodeTraits.resourceName(name.trim()));
+            } catch (dev.hpc.api.InvalidRequestException e) {
+                errors.add("host-resources: " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             throw new HpcException("bad scheduling settings in the configuration:\n  - " + String.join("\n  - ",
                     errors));
         }
-        return new SchedulingSettings(queues, defaultQueue, p, halfLife);
+        return new SchedulingSettings(queues, defaultQueue, p, halfLife, hostResources);
     }
 
     private static QueueDef queue(String name, Map<String, String> s) {

@@ -71,6 +71,7 @@ public final class ClusterState {
     private long attemptCounter;
     /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
     private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
+    private java.util.SortedSet<String> siteHostResources = java.util.Collections.emptySortedSet();
     private String defaultQueue = "batch";
     /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
     private final TreeMap<String, double[]> usage = new TreeMap<>();
@@ -137,6 +138,7 @@ public final class ClusterState {
         n.host = node.host();
         n.cores = node.cores();
         n.memory = node.memory();
+        n.traits = node.traits();
         n.watchedSince = now;
         n.reason = "not registered since the head started";
         n.version = Math.max(n.version, node.version());
@@ -354,6 +356,7 @@ public final class ClusterState {
         spec = admitToQueue(spec);
         checkFeasible(spec.resources());
         checkFeasibleInQueue(spec);
+        checkHostResourceNames(spec.resources());
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
                 if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
@@ -836,6 +839,7 @@ public final class ClusterState {
         n.cores = r.cores();
         n.memory = r.memory();
         n.generic = new TreeMap<>(r.generic());
+        n.traits = r.traits();
         n.up = true;
         n.registeredHere = true;
         n.lastHeartbeat = c.now();
@@ -1086,7 +1090,7 @@ public final class ClusterState {
         List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
         for (NodeEntry n : nodes.values()) {
             capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
-                    n.freeMemory(), n.generic, n.freeGeneric()));
+                    n.freeMemory(), n.generic, n.freeGeneric(), n.traits));
         }
         return new ClusterSnapshot() {
             @Override
@@ -1484,6 +1488,39 @@ public final class ClusterState {
         defaultQueue = defaultName;
     }
 
+    /**
+     * Host resource names the site declares in the head's configuration ({@code host-resources=}),
+     * known before any worker that has them registers.
+     */
+    public void useHostResources(java.util.Set<String> names) {
+        siteHostResources = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(names));
+    }
+
+    /**
+     * Refuses a string-valued host resource ({@code select=...:gpu_model=v100}) whose name neither
+     * the site's configuration nor any node of the node table (down ones included: their records
+     * survive restarts) declares: most likely a typo, or a resource of another site. A known name
+     * with a value no node has is accepted, and waits with a comment, as a missing property does.
+     * A head that knows no node and no site name yet checks nothing, as {@link #checkFeasible} does.
+     */
+    private void checkHostResourceNames(Resources r) {
+        if (r.constraint().resources().isEmpty() || (nodes.isEmpty() && siteHostResources.isEmpty())) {
+            return;
+        }
+        java.util.SortedSet<String> known = new java.util.TreeSet<>(siteHostResources);
+        for (NodeEntry n : nodes.values()) {
+            known.addAll(n.traits.resources().keySet());
+        }
+        List<String> unknown = r.constraint().resources().keySet().stream().filter(k -> !known.contains(k)).toList();
+        if (!unknown.isEmpty()) {
+            throw new InvalidRequestException("the job asks for host resource" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + ", which no node and no site configuration declares; "
+                    + (known.isEmpty() ? "this cluster declares none" : "known are " + String.join(", ", known))
+                    + " (workers declare them with --resource NAME=VALUE, the head's configuration with "
+                    + "host-resources=NAME,...)");
+        }
+    }
+
     /** How fast recorded usage loses weight: it halves every {@code halfLife}. */
     public void useFairShare(Duration halfLife) {
         usageHalfLife = halfLife;
@@ -1760,6 +1797,7 @@ public final class ClusterState {
         JobSpec next = admitToQueue(wanted);
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
+        checkHostResourceNames(next.resources());
         queue.regroup(e, () -> e.spec = next);
         String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {
