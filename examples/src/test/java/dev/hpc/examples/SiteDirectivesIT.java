@@ -161,4 +161,50 @@ class SiteDirectivesIT {
                     json.describe());
         }
     }
+
+    /**
+     * The interpreter line and {@code -S}: a {@code #!/usr/bin/env python3} script runs under
+     * python, {@code -S} runs the script with the shell it names over the {@code #!} line, and a
+     * shell missing on the node fails the job with a comment that names it.
+     */
+    @Test
+    void theInterpreterLineAndMinusSChooseWhatRunsTheScript() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("shells"));
+        try (RealCluster cluster = RealCluster.start(work.resolve("s"), 1, 2)) {
+            Cli cli = cluster.cli();
+            Map<String, String> scripts = new java.util.LinkedHashMap<>();
+            scripts.put("hashbang", "#!/usr/bin/env python3\n#PBS -N hashbang\nimport sys\nprint('python', "
+                    + "sys.version_info[0])\n");
+            scripts.put("minus_s", "#!/bin/bash\n#PBS -N minus_s\n#PBS -S /usr/bin/python3\nprint('via -S')\n");
+            scripts.put("missing", "#!/bin/bash\n#PBS -N missing\n#PBS -S /no/such/tcsh\necho never\n");
+            Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> e : scripts.entrySet()) {
+                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), e.getValue());
+                Cli.Result r = cli.qsubIn(submitDir, script.toString());
+                assertEquals(0, r.exitCode(), r.describe());
+                ids.put(e.getKey(), r.line());
+            }
+            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+            full.addAll(ids.values());
+            String[] all = full.toArray(new String[0]);
+            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
+                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+                return shown.size() == ids.size() && shown.values().stream()
+                        .allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", all).describe());
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            String hashbang = ids.get("hashbang");
+            String minusS = ids.get("minus_s");
+            assertEquals("python 3\n", Files.readString(submitDir.resolve("hashbang.o" + number(hashbang))));
+            assertEquals("via -S\n", Files.readString(submitDir.resolve("minus_s.o" + number(minusS))));
+            assertEquals("/usr/bin/python3", shown.get(minusS).get("Shell_Path_List"), shown.get(minusS).toString());
+            Map<String, String> missing = shown.get(ids.get("missing"));
+            assertTrue(!"0".equals(missing.get("exit_status"))
+                    && String.valueOf(missing.get("comment")).contains("/no/such/tcsh"), missing.toString());
+        }
+    }
+
+    private static String number(String jobId) {
+        return jobId.substring(0, jobId.indexOf('.'));
+    }
 }

@@ -215,6 +215,9 @@ public final class WireCodec {
         m.put("mpiprocsPerNode", o.mpiprocsPerNode());
         m.put("memoryPerNode", o.memoryPerNode());
         m.put("walltimeSeconds", o.walltime().toSeconds());
+        if (!o.shells().isEmpty()) {
+            m.put("shells", o.shells());
+        }
         if (!o.arguments().isEmpty()) {
             // only then: an order without it reads the same on a worker that predates -F
             m.put("arguments", o.arguments());
@@ -229,7 +232,7 @@ public final class WireCodec {
                 f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
                 f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
-                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"));
+                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""));
     }
 
     public static FromWorker decodeFromWorker(String text) {

@@ -268,13 +268,15 @@ public sealed interface WireMessage {
      * All a worker needs to start one task attempt. {@code nodes} is the whole allocation, first node
      * first (the one that runs the script); {@code environment} holds the variables the submission
      * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.
-     * {@code arguments} are given to the script after its path (qsub {@code -F}).
+     * {@code arguments} are given to the script after its path (qsub {@code -F}). {@code shells} is
+     * qsub's {@code -S} list ("" when none): the shell the worker starts the script with, instead of
+     * the script's {@code #!} line.
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
-                       Duration walltime, List<String> arguments) {
+                       Duration walltime, List<String> arguments, String shells) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
@@ -289,14 +291,25 @@ public sealed interface WireMessage {
                            long memoryPerNode, Duration walltime) {
             this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
                     environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
-                    walltime, List.of());
+                    walltime, List.of(), "");
+        }
+
+        /** An order with the script's arguments and no {@code -S}. */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime, List<String> arguments) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, arguments, "");
         }
 
         /** The same order with other variables; every other field is kept, the script's arguments too. */
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments);
+                    memoryPerNode, walltime, arguments, shells);
         }
     }
 }

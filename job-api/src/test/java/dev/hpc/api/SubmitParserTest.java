@@ -442,14 +442,22 @@ class SubmitParserTest {
             assertEquals("proj-42", withOptions("-A", "proj-42").account());
         }
 
+        /** Issue 18: -S is kept as PBS shows it, and each node picks its entry as PBS does. */
         @Test
-        void acceptsAndIgnoresTheShell() {
-            assertEquals(withOptions().resources(), withOptions("-S", "/bin/bash,/bin/ksh@other").resources());
+        void keepsTheShellListAndANodePicksItsEntry() {
+            JobSpec spec = withOptions("-S", "/bin/ksh@other.example,/bin/tcsh");
+            assertEquals(withOptions().resources(), spec.resources());
+            String list = spec.recorded().get(JobSpec.SHELL_PATH_LIST);
+            assertEquals("/bin/ksh@other.example,/bin/tcsh", list);
+            assertEquals("/bin/ksh", JobSpec.shellFor(list, "other"));
+            assertEquals("/bin/ksh", JobSpec.shellFor(list, "other.example"));
+            assertEquals("/bin/tcsh", JobSpec.shellFor(list, "node1"));
+            assertEquals("", JobSpec.shellFor("/bin/ksh@other", "node1"), "no entry for this node: #! or bash");
         }
 
         @Test
         void refusesARelativeShell() {
-            assertEquals("option -S: a shell must be an absolute path such as /bin/bash, got 'bash'",
+            assertEquals("option -S: a shell must be an absolute path without spaces such as /bin/bash, got 'bash'",
                     refusalOfOptions("-S", "bash"));
         }
 

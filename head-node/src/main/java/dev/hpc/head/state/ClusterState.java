@@ -725,7 +725,8 @@ public final class ClusterState {
                 s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(),
                 taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
-                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments());
+                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
+                s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""));
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
