@@ -88,6 +88,20 @@ class QstatFullFormatTest {
         assertTrue(choice.contains("    Resource_List.feature = ib|opa\n"), choice);
     }
 
+    /** A launch the node refused shows the node's reason, not only that it could not start. */
+    @Test
+    void aRefusedLaunchShowsTheNodesReason() {
+        Task ended = TestJobs.ended(-1, JobState.FAILED, T0, Duration.ZERO, -1, EndReason.LAUNCH_FAILED,
+                slot("node1", 1));
+        Task detailed = new Task(ended.index(), ended.state(), ended.attempts(), ended.exitStatus(), ended.reason(),
+                EndReason.LAUNCH_FAILED.description() + ": the shell /bin/tcsh that -S names is not an executable "
+                        + "file on node node1; name one that exists there, or leave -S out", ended.end());
+        String text = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(4, TestJobs.spec().build(),
+                JobState.FAILED, List.of(detailed)))), true, false, NOW, UTC);
+        assertTrue(text.contains("    comment = the worker could not start it: the shell /bin/tcsh that -S names"),
+                text);
+    }
+
     @Test
     void fullFormOneLinePerAttribute() {
         String text = QstatFullFormat.text(List.of(JobView.whole(aFinishedJobWithEverything())), true, false, NOW,

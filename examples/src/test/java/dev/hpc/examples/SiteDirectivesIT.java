@@ -200,7 +200,10 @@ class SiteDirectivesIT {
             assertEquals("/usr/bin/python3", shown.get(minusS).get("Shell_Path_List"), shown.get(minusS).toString());
             Map<String, String> missing = shown.get(ids.get("missing"));
             assertTrue(!"0".equals(missing.get("exit_status"))
-                    && String.valueOf(missing.get("comment")).contains("/no/such/tcsh"), missing.toString());
+                    && String.valueOf(missing.get("comment")).contains("the shell /no/such/tcsh that -S names is not "
+                    + "an executable file on node node1"), missing.toString());
+            assertTrue(Files.readString(submitDir.resolve("missing.e" + number(ids.get("missing"))))
+                    .contains("/no/such/tcsh"), "the job's error file says it too");
         }
     }
 
