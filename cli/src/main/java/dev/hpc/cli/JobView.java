@@ -163,7 +163,9 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
             if (r == EndReason.CANCELLED && !job.cancelledBy().isEmpty()) {
                 return "cancelled by " + job.cancelledBy();
             }
-            return r.description();
+            // the node's own words when it gave some (a launch it refused: which shell or owner is missing)
+            return forms().stream().map(Task::comment).filter(c -> c.startsWith(r.description() + ": "))
+                    .findFirst().orElse(r.description());
         }
         return forms().stream().map(Task::comment).filter(c -> !c.isEmpty()).findFirst().orElse("");
     }

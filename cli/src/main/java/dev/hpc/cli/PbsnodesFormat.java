@@ -17,7 +17,9 @@ import java.util.Map;
  *      state = free
  *      power_state = Running
  *      np = 2
+ *      properties = bigmem,ib
  *      ntype = cluster
+ *      resources_available.gpu_model = v100
  *      resources_available.ncpus = 2
  *      resources_assigned.ncpus = 2
  *      resources_available.mem = 4194304kb
@@ -29,7 +31,8 @@ import java.util.Map;
  *      note = drained for maintenance
  * </pre>
  *
- * followed by a blank line. {@code jobs} uses the simple list form (the head does not say which cores
+ * followed by a blank line. {@code properties} (Torque's line) and the string-valued host resources
+ * (PBS Pro's {@code resources_available.NAME}) appear when the worker declared some. {@code jobs} uses the simple list form (the head does not say which cores
  * each task holds); {@code status} is left out for a node never heard from. A node that is down and
  * was offline shows {@code state = down,offline}, as Torque does, and both reasons in its note.
  */
@@ -52,7 +55,11 @@ public final class PbsnodesFormat {
         line(b, "state", state(n));
         line(b, "power_state", "Running");
         line(b, "np", String.valueOf(n.cores()));
+        if (!n.traits().properties().isEmpty()) {
+            line(b, "properties", String.join(",", n.traits().properties()));
+        }
         line(b, "ntype", "cluster");
+        n.traits().resources().forEach((name, value) -> line(b, "resources_available." + name, value));
         // PBS Pro's names for what the node offers and what its tasks hold
         line(b, "resources_available.ncpus", String.valueOf(n.cores()));
         line(b, "resources_assigned.ncpus", String.valueOf(n.coresUsed()));
@@ -164,7 +171,13 @@ public final class PbsnodesFormat {
         available.put("mem", n.memory() / 1024 + "kb");
         available.put("ncpus", (long) n.cores());
         available.put("vnode", n.name());
+        // PBS Pro keeps custom host resources (and properties, as booleans) among what a node offers
+        n.traits().resources().forEach(available::put);
+        n.traits().properties().forEach(p -> available.putIfAbsent(p, "True"));
         o.put("resources_available", available);
+        if (!n.traits().properties().isEmpty()) {
+            o.put("properties", String.join(",", n.traits().properties()));
+        }
         // OpenPBS leaves out the assigned values that are zero ("0kb" included)
         Map<String, Object> assigned = new LinkedHashMap<>();
         if (n.memoryUsed() / 1024 > 0) {

@@ -62,7 +62,13 @@ public final class QstatFullFormat {
         Resources r = spec.resources();
         StringBuilder nodes = new StringBuilder().append(r.nodes()).append(":ppn=").append(r.coresPerNode());
         r.generic().forEach((k, n) -> nodes.append(':').append(k).append('=').append(n));
+        // properties as Torque writes them after the count; a choice (a|b) has no nodes= form
+        nodes.append(r.constraint().nodesSuffix());
         a.add(new Attribute("Resource_List.nodes", nodes.toString()));
+        if (r.constraint().anyOf().size() > 1) {
+            a.add(new Attribute("Resource_List.feature", r.constraint().features()));
+        }
+        r.constraint().resources().forEach((name, value) -> a.add(new Attribute("Resource_List." + name, value)));
         a.add(new Attribute("Resource_List.ncpus", r.totalCores()));
         // PBS Pro's count of nodes asked for: Open OnDemand shows a waiting job's nodes from it
         a.add(new Attribute("Resource_List.nodect", r.nodes()));

@@ -65,6 +65,15 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "with --simulate: an option for the simulator's JVM, e.g. --jvm-option=-Xmx2g (repeatable)")
     List<String> jvmOptions = new ArrayList<>();
 
+    @Option(names = "--properties", paramLabel = "NAME[,NAME...]",
+            description = "with --simulate: node properties of every simulated node, e.g. ib,bigmem")
+    List<String> properties = new ArrayList<>();
+
+    @Option(names = "--resource", paramLabel = "NAME=VALUE",
+            description = "with --simulate: a string-valued host resource of every simulated node, e.g. "
+                    + "gpu_model=v100 (repeatable)")
+    List<String> resources = new ArrayList<>();
+
     @Option(names = "--cluster-secret-file", paramLabel = "FILE",
             description = "with --simulate: the cluster's secret, which every simulated node proves to the heads "
                     + "(needed unless the heads run with --insecure-no-secret)")
@@ -84,6 +93,14 @@ public final class WorkerCommand implements Callable<Integer> {
                 String.join(",", heads), "--cores", Integer.toString(cores), "--memory-gb", Integer.toString(memoryGb),
                 "--prefix", prefix, "--task-seconds", Double.toString(taskSeconds), "--heartbeat-ms",
                 Integer.toString(heartbeatMs), "--ramp-per-second", Integer.toString(rampPerSecond)));
+        if (!properties.isEmpty()) {
+            args.add("--properties");
+            args.add(String.join(",", properties));
+        }
+        for (String r : resources) {
+            args.add("--resource");
+            args.add(r);
+        }
         if (clusterSecretFile != null) {
             args.add("--cluster-secret-file");
             args.add(clusterSecretFile.toAbsolutePath().toString());

@@ -52,6 +52,28 @@ class PbsnodesFormatTest {
                 """, PbsnodesFormat.node(aDownNode("node9", "no heartbeat for 30 s")));
     }
 
+    /** Issue 18: Torque's properties line, PBS Pro's custom host resources; in -F json too. */
+    @Test
+    void declaredPropertiesAndHostResourcesAreShown() {
+        NodeInfo n = aDownNode("node9", "").withTraits(dev.hpc.api.NodeTraits.parse("ib,bigmem",
+                List.of("gpu_model=v100"), "--properties", "--resource"));
+        String text = PbsnodesFormat.node(n);
+        assertEquals(true, text.contains("""
+                     np = 4
+                     properties = bigmem,ib
+                     ntype = cluster
+                     resources_available.gpu_model = v100
+                     resources_available.ncpus = 4
+                """), text);
+        java.util.Map<?, ?> json = (java.util.Map<?, ?>) ((java.util.Map<?, ?>) PbsnodesFormat.json(List.of(n), "c",
+                false, false, TestJobs.T0).get("nodes")).get("node9");
+        assertEquals("bigmem,ib", json.get("properties"));
+        java.util.Map<?, ?> available = (java.util.Map<?, ?>) json.get("resources_available");
+        assertEquals("v100", available.get("gpu_model"));
+        assertEquals("True", available.get("ib"));
+        assertEquals(false, PbsnodesFormat.node(aDownNode("node8", "")).contains("properties"));
+    }
+
     @Test
     void failedHealthCheckShowsItsMessage() {
         NodeInfo sick = new NodeInfo("node3", "", NodeState.OFFLINE, 2, 0, 1 << 20, 0,

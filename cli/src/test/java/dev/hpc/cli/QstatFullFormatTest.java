@@ -68,6 +68,40 @@ class QstatFullFormatTest {
         }
     }
 
+    /** Issue 18: properties after the node count as Torque shows them, host resources as PBS Pro does. */
+    @Test
+    void nodeKindIsShownUnderTorqueAndPbsProNames() {
+        TestJobs.Spec s = TestJobs.spec();
+        s.resources = new Resources(2, 8, 0, Duration.ZERO, 8, Map.of(), dev.hpc.api.NodeConstraint
+                .parseFeatures("ib&bigmem").and(dev.hpc.api.NodeConstraint.resource("gpu_model", "v100")));
+        String text = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(2, s.build(), JobState.QUEUED,
+                List.of()))), true, false, NOW, UTC);
+        assertTrue(text.contains("    Resource_List.nodes = 2:ppn=8:bigmem:ib\n"), text);
+        assertTrue(text.contains("    Resource_List.gpu_model = v100\n"), text);
+        assertFalse(text.contains("Resource_List.feature"), text);
+
+        s.resources = new Resources(1, 1, 0, Duration.ZERO, 1, Map.of(),
+                dev.hpc.api.NodeConstraint.parseFeatures("ib|opa"));
+        String choice = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(3, s.build(), JobState.QUEUED,
+                List.of()))), true, false, NOW, UTC);
+        assertTrue(choice.contains("    Resource_List.nodes = 1:ppn=1\n"), choice);
+        assertTrue(choice.contains("    Resource_List.feature = ib|opa\n"), choice);
+    }
+
+    /** A launch the node refused shows the node's reason, not only that it could not start. */
+    @Test
+    void aRefusedLaunchShowsTheNodesReason() {
+        Task ended = TestJobs.ended(-1, JobState.FAILED, T0, Duration.ZERO, -1, EndReason.LAUNCH_FAILED,
+                slot("node1", 1));
+        Task detailed = new Task(ended.index(), ended.state(), ended.attempts(), ended.exitStatus(), ended.reason(),
+                EndReason.LAUNCH_FAILED.description() + ": the shell /bin/tcsh that -S names is not an executable "
+                        + "file on node node1; name one that exists there, or leave -S out", ended.end());
+        String text = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(4, TestJobs.spec().build(),
+                JobState.FAILED, List.of(detailed)))), true, false, NOW, UTC);
+        assertTrue(text.contains("    comment = the worker could not start it: the shell /bin/tcsh that -S names"),
+                text);
+    }
+
     @Test
     void fullFormOneLinePerAttribute() {
         String text = QstatFullFormat.text(List.of(JobView.whole(aFinishedJobWithEverything())), true, false, NOW,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 18, end to end on real processes: a Torque-style and a Slurm-style script, each with
  * directives this cluster used to refuse, are accepted unchanged by qsub, run, and leave what their
  * directives ask for: {@code -F} arguments reach the script, Slurm's {@code %x}/{@code %j} name the
- * output file, and {@code qstat -f} shows what is recorded under the Torque/OpenPBS names.
+ * output file, and {@code qstat -f} shows what is recorded under the Torque/OpenPBS names. Node
+ * properties and string-valued host resources that workers declare place jobs on their nodes only.
  */
 class SiteDirectivesIT {
 
@@ -23,7 +25,8 @@ class SiteDirectivesIT {
     @Test
     void torqueAndSlurmScriptsRunUnchanged() throws Exception {
         Path submitDir = Files.createDirectories(work.resolve("submit"));
-        try (RealCluster cluster = RealCluster.start(work.resolve("c"), 1, 2)) {
+        try (RealCluster cluster = RealCluster.start(work.resolve("c"), 1, 2,
+                spec -> spec.withWorkerArgs(List.of("--properties", "skylake")))) {
             Cli cli = cluster.cli();
             Path torque = Files.writeString(submitDir.resolve("torque.pbs"), """
                     #!/bin/bash
@@ -81,8 +84,130 @@ class SiteDirectivesIT {
             assertTrue(b.get("Output_Path").endsWith(":" + log), b.toString());
             assertEquals("00:05:00", b.get("Resource_List.walltime"), b.toString());
             assertEquals("debug", b.get("sbatch.qos"), b.toString());
-            assertEquals("skylake", b.get("sbatch.constraint"), b.toString());
+            assertEquals("1:ppn=1:skylake", b.get("Resource_List.nodes"), b.toString());
             assertEquals("logs-%x-%j.out", b.get("sbatch.output"), b.toString());
         }
+    }
+
+    /**
+     * Two workers of two kinds ({@code --properties ib,rackN --resource gpu_model=mN}): Torque
+     * properties, PBS Pro host resources and Slurm constraints each start the job on the node of its
+     * kind only; a property no node has keeps the job queued with a comment; an undeclared host
+     * resource is refused at qsub, naming the known ones; pbsnodes shows what each node declared.
+     */
+    @Test
+    void nodePropertiesAndHostResourcesPlaceJobs() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("kinds"));
+        try (RealCluster cluster = RealCluster.start(work.resolve("k"), 2, 2, spec -> spec.withWorkerArgs(
+                List.of("--properties", "ib,rack{index}", "--resource", "gpu_model=m{index}")))) {
+            Cli cli = cluster.cli();
+            Map<String, String> scripts = new java.util.LinkedHashMap<>();
+            scripts.put("torque", "#PBS -l nodes=1:ppn=1:rack2\n");
+            scripts.put("pbspro", "#PBS -l select=1:ncpus=1:gpu_model=m1\n");
+            scripts.put("slurm_and", "#SBATCH -C rack1&ib\n");
+            scripts.put("slurm_or", "#SBATCH --constraint=rack9|rack2\n");
+            scripts.put("both", "#PBS -l nodes=2:ppn=1:ib\n");
+            Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> e : scripts.entrySet()) {
+                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
+                        + e.getKey() + "\n" + e.getValue() + "true\n");
+                Cli.Result r = cli.qsubIn(submitDir, script.toString());
+                assertEquals(0, r.exitCode(), r.describe());
+                ids.put(e.getKey(), r.line());
+            }
+            Path nowhere = Files.writeString(submitDir.resolve("nowhere.sh"),
+                    "#!/bin/bash\n#PBS -l nodes=1:ppn=1:bigmem\ntrue\n");
+            Cli.Result queued = cli.qsubIn(submitDir, nowhere.toString());
+            assertEquals(0, queued.exitCode(), "a property no node has is not a reason to refuse: " + queued.describe());
+            Path typo = Files.writeString(submitDir.resolve("typo.sh"),
+                    "#!/bin/bash\n#PBS -l select=1:ncpus=1:gpu_modle=m1\ntrue\n");
+            Cli.Result refused = cli.qsubIn(submitDir, typo.toString());
+            assertTrue(refused.exitCode() != 0 && refused.err().contains("gpu_modle")
+                    && refused.err().contains("known are gpu_model"), refused.describe());
+
+            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+            full.addAll(ids.values());
+            String[] all = full.toArray(new String[0]);
+            Poll.until("the jobs of each kind complete", Poll.TIMEOUT, () -> {
+                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+                return shown.size() == ids.size() && shown.values().stream()
+                        .allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", all).describe());
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            Map<String, String> where = new java.util.TreeMap<>();
+            ids.forEach((name, id) -> where.put(name, String.join("+", new java.util.TreeSet<>(List.of(
+                    shown.get(id).get("exec_host").replaceAll("/[0-9-]+", "").split("\\+"))))));
+            assertEquals(Map.of("torque", "node2", "pbspro", "node1", "slurm_and", "node1", "slurm_or", "node2",
+                    "both", "node1+node2"), where, shown.toString());
+            assertEquals("1:ppn=1:rack2", shown.get(ids.get("torque")).get("Resource_List.nodes"));
+            assertEquals("m1", shown.get(ids.get("pbspro")).get("Resource_List.gpu_model"));
+
+            String waiting = queued.line();
+            Poll.until("the job no node suits says why it waits", Poll.TIMEOUT,
+                    () -> String.valueOf(QstatFull.parse(cli.run("qstat", "-f", "-1", waiting).out()).get(waiting)
+                            .get("comment")).contains("no node has property bigmem"),
+                    () -> cli.run("qstat", "-f", waiting).describe());
+            assertEquals("Q", QstatFull.parse(cli.run("qstat", "-f", "-1", waiting).out()).get(waiting)
+                    .get("job_state"));
+            Cli.Result deleted = cli.run("qdel", waiting);
+            assertEquals(0, deleted.exitCode(), deleted.describe());
+
+            Cli.Result nodes = cli.run("pbsnodes", "-a");
+            assertTrue(nodes.out().contains("node1\n") && nodes.out().contains("     properties = ib,rack1\n")
+                    && nodes.out().contains("     properties = ib,rack2\n")
+                    && nodes.out().contains("     resources_available.gpu_model = m2\n"), nodes.describe());
+            Cli.Result json = cli.run("pbsnodes", "-a", "-F", "json");
+            assertTrue(java.util.regex.Pattern.compile("\"properties\":\\s*\"ib,rack1\"").matcher(json.out()).find(),
+                    json.describe());
+        }
+    }
+
+    /**
+     * The interpreter line and {@code -S}: a {@code #!/usr/bin/env python3} script runs under
+     * python, {@code -S} runs the script with the shell it names over the {@code #!} line, and a
+     * shell missing on the node fails the job with a comment that names it.
+     */
+    @Test
+    void theInterpreterLineAndMinusSChooseWhatRunsTheScript() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("shells"));
+        try (RealCluster cluster = RealCluster.start(work.resolve("s"), 1, 2)) {
+            Cli cli = cluster.cli();
+            Map<String, String> scripts = new java.util.LinkedHashMap<>();
+            scripts.put("hashbang", "#!/usr/bin/env python3\n#PBS -N hashbang\nimport sys\nprint('python', "
+                    + "sys.version_info[0])\n");
+            scripts.put("minus_s", "#!/bin/bash\n#PBS -N minus_s\n#PBS -S /usr/bin/python3\nprint('via -S')\n");
+            scripts.put("missing", "#!/bin/bash\n#PBS -N missing\n#PBS -S /no/such/tcsh\necho never\n");
+            Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> e : scripts.entrySet()) {
+                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), e.getValue());
+                Cli.Result r = cli.qsubIn(submitDir, script.toString());
+                assertEquals(0, r.exitCode(), r.describe());
+                ids.put(e.getKey(), r.line());
+            }
+            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+            full.addAll(ids.values());
+            String[] all = full.toArray(new String[0]);
+            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
+                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+                return shown.size() == ids.size() && shown.values().stream()
+                        .allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", all).describe());
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            String hashbang = ids.get("hashbang");
+            String minusS = ids.get("minus_s");
+            assertEquals("python 3\n", Files.readString(submitDir.resolve("hashbang.o" + number(hashbang))));
+            assertEquals("via -S\n", Files.readString(submitDir.resolve("minus_s.o" + number(minusS))));
+            assertEquals("/usr/bin/python3", shown.get(minusS).get("Shell_Path_List"), shown.get(minusS).toString());
+            Map<String, String> missing = shown.get(ids.get("missing"));
+            assertTrue(!"0".equals(missing.get("exit_status"))
+                    && String.valueOf(missing.get("comment")).contains("the shell /no/such/tcsh that -S names is not "
+                    + "an executable file on node node1"), missing.toString());
+            assertTrue(Files.readString(submitDir.resolve("missing.e" + number(ids.get("missing"))))
+                    .contains("/no/such/tcsh"), "the job's error file says it too");
+        }
+    }
+
+    private static String number(String jobId) {
+        return jobId.substring(0, jobId.indexOf('.'));
     }
 }

@@ -224,6 +224,7 @@ public final class HeadService implements AutoCloseable {
             LOG.info("head " + config.name() + " uses the queues qmgr committed; the configuration file's queue "
                     + "lines are not read (docs/scheduling.md)");
         }
+        loaded.useHostResources(s.hostResources());
         loaded.useFairShare(s.halfLife());
         store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
     }

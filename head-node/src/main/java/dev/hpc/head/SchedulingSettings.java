@@ -20,13 +20,22 @@ import java.util.TreeSet;
  * {@code --config} properties file and validated as a whole at start-up. The file's queues are where a
  * cluster starts; once {@code qmgr} changed them, the queues are part of the replicated, durable state and
  * the file's are no longer read (docs/scheduling.md).
+ * {@code hostResources} are the names of string-valued host resources the site declares
+ * ({@code host-resources=gpu_model,fabric}), which jobs may ask for even before a worker that has them
+ * registers (docs/nodes.md).
  */
-public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife) {
+public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife,
+                                 Set<String> hostResources) {
+
+    public SchedulingSettings(List<QueueDef> queues, String defaultQueue, Policy policy, Duration halfLife) {
+        this(queues, defaultQueue, policy, halfLife, Set.of());
+    }
 
     private static final Set<String> QUEUE_KEYS = QueueSettings.KEYS;
 
     public SchedulingSettings {
         queues = List.copyOf(queues);
+        hostResources = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(hostResources));
     }
 
     /** No queue configured: one open queue, {@code defaultQueue}, with no limits. */
@@ -91,11 +100,22 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
         } catch (HpcException | IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
+        Set<String> hostResources = new TreeSet<>();
+        for (String name : file.getProperty("host-resources", "").split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            try {
+                hostResources.add(dev.hpc.api.NodeTraits.resourceName(name.trim()));
+            } catch (dev.hpc.api.InvalidRequestException e) {
+                errors.add("host-resources: " + e.getMessage());
+            }
+        }
         if (!errors.isEmpty()) {
             throw new HpcException("bad scheduling settings in the configuration:\n  - " + String.join("\n  - ",
                     errors));
         }
-        return new SchedulingSettings(queues, defaultQueue, p, halfLife);
+        return new SchedulingSettings(queues, defaultQueue, p, halfLife, hostResources);
     }
 
     private static QueueDef queue(String name, Map<String, String> s) {

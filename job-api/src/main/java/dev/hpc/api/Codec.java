@@ -42,18 +42,47 @@ public final class Codec {
         m.put("walltimeSeconds", r.walltime().toSeconds());
         m.put("mpiprocsPerNode", r.mpiprocsPerNode());
         m.put("generic", new LinkedHashMap<>(r.generic()));
+        // left out when empty: a body written before node constraints existed reads the same
+        if (!r.constraint().anyOf().isEmpty()) {
+            m.put("properties", r.constraint().features());
+        }
+        if (!r.constraint().resources().isEmpty()) {
+            m.put("hostResources", new LinkedHashMap<>(r.constraint().resources()));
+        }
         return m;
     }
 
     public static Resources readResources(JsonFields f) {
         f.allowOnly(java.util.Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds", "mpiprocsPerNode",
-                "generic"));
+                "generic", "properties", "hostResources"));
         long walltime = f.longValue("walltimeSeconds", 0);
         if (walltime < 0) {
             throw new InvalidRequestException("field 'walltimeSeconds' must not be negative");
         }
         return new Resources(f.intValue("nodes", 1), f.intValue("coresPerNode", 1), f.longValue("memoryPerNode", 0),
-                Duration.ofSeconds(walltime), f.intValue("mpiprocsPerNode", 1), f.longMap("generic"));
+                Duration.ofSeconds(walltime), f.intValue("mpiprocsPerNode", 1), f.longMap("generic"),
+                readConstraint(f));
+    }
+
+    /** {@code "properties": "ib&bigmem|opa"} and {@code "hostResources": {"gpu_model": "v100"}}, both optional. */
+    private static NodeConstraint readConstraint(JsonFields f) {
+        NodeConstraint c = NodeConstraint.NONE;
+        String properties = f.string("properties", "");
+        if (!properties.isEmpty()) {
+            try {
+                c = NodeConstraint.parseFeatures(properties);
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("field 'properties': " + e.getMessage());
+            }
+        }
+        for (Map.Entry<String, String> e : f.stringMap("hostResources").entrySet()) {
+            try {
+                c = c.and(NodeConstraint.resource(e.getKey(), e.getValue()));
+            } catch (InvalidRequestException x) {
+                throw new InvalidRequestException("field 'hostResources': " + x.getMessage());
+            }
+        }
+        return c;
     }
 
     public static Map<String, Object> toMap(JobSpec s) {
@@ -409,6 +438,8 @@ public final class Codec {
         m.put("offlineNote", n.offlineNote());
         m.put("draining", n.draining());
         m.put("version", n.version());
+        m.put("properties", new ArrayList<>(n.traits().properties()));
+        m.put("hostResources", new LinkedHashMap<>(n.traits().resources()));
         return m;
     }
 
@@ -417,7 +448,16 @@ public final class Codec {
                 f.intValue("cores"), f.intValue("coresUsed"), f.longValue("memory"), f.longValue("memoryUsed"),
                 readHealth(f.object("health")), instant(f, "lastHeartbeat"), f.string("reason", ""),
                 f.strings("tasks"));
-        return withNodeMarks(plain, f);
+        return withTraits(withNodeMarks(plain, f), f);
+    }
+
+    /** A node written before nodes declared properties and host resources has none. */
+    private static NodeInfo withTraits(NodeInfo n, JsonFields f) {
+        if (!f.has("properties") && !f.has("hostResources")) {
+            return n;
+        }
+        return n.withTraits(new NodeTraits(new java.util.TreeSet<>(f.strings("properties")),
+                f.stringMap("hostResources")));
     }
 
     /** The offline mark and drain of a node; a node written before they existed keeps what its state implies. */

@@ -27,6 +27,17 @@ final class GenericResources {
         };
     }
 
+    /**
+     * Whether a value is an amount (a count, or a size with a unit PBS knows) rather than a string
+     * such as {@code v100} or {@code 2080ti}, which asks for a host resource of that value.
+     */
+    static boolean isAmount(String value) {
+        if (value.matches("\\d+")) {
+            return true;
+        }
+        return Sizes.isPbsSize(value);
+    }
+
     static long amount(String name, String value) {
         if (value.matches("\\d+")) {
             return Counts.parse(value, name, 0, (int) MAX_COUNT);

@@ -57,6 +57,11 @@ public record JobSpec(
     public static final int MAX_SUBMIT_KEY = 128;
     /** qsub {@code -F}: the script's arguments as written, shown as Torque's {@code job_arguments}. */
     public static final String SCRIPT_ARGUMENTS = "job_arguments";
+    /**
+     * qsub {@code -S}: the shells that run the script, {@code path[@host],...} as written and as PBS
+     * shows it; the worker picks the entry for its node ({@link #shellFor}).
+     */
+    public static final String SHELL_PATH_LIST = "Shell_Path_List";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */
@@ -103,6 +108,31 @@ public record JobSpec(
     public List<String> scriptArguments() {
         String written = recorded.get(SCRIPT_ARGUMENTS);
         return written == null ? List.of() : ShellWords.split(written);
+    }
+
+    /**
+     * The shell of {@code -S} for a node, as PBS picks it from {@code path[@host],...}: the entry
+     * naming this host (its full or short name), else the entry without a host; "" when none applies
+     * and the {@code #!} line (or bash) decides.
+     */
+    public static String shellFor(String shellPathList, String node) {
+        String any = "";
+        for (String entry : shellPathList.split(",")) {
+            int at = entry.indexOf('@');
+            if (at < 0) {
+                if (any.isEmpty()) {
+                    any = entry.trim();
+                }
+                continue;
+            }
+            String host = entry.substring(at + 1).trim();
+            String shortNode = node.contains(".") ? node.substring(0, node.indexOf('.')) : node;
+            String shortHost = host.contains(".") ? host.substring(0, host.indexOf('.')) : host;
+            if (host.equals(node) || shortHost.equals(shortNode)) {
+                return entry.substring(0, at).trim();
+            }
+        }
+        return any;
     }
 
     public boolean isArray() {

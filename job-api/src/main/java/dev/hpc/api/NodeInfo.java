@@ -16,12 +16,24 @@ import java.util.List;
  * <p>{@code version} grows with every change the active head commits of the node, across takeovers, so that
  * an older record never overwrites a newer one in a store, whatever order writes arrive in (0: a record that
  * was never committed, or one written before nodes had versions).
+ *
+ * <p>{@code traits} are the properties and string-valued host resources its worker declared at its last
+ * registration; kept while the node is down, so that the head knows the names after a restart.
  */
 public record NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
                        long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks,
-                       OfflineOrigin offlineBy, String offlineNote, boolean draining, long version) {
+                       OfflineOrigin offlineBy, String offlineNote, boolean draining, long version,
+                       NodeTraits traits) {
     public NodeInfo {
         tasks = List.copyOf(tasks);
+    }
+
+    /** A node that declared no properties or host resources. */
+    public NodeInfo(String name, String host, NodeState state, int cores, int coresUsed, long memory,
+                    long memoryUsed, Health health, Instant lastHeartbeat, String reason, List<String> tasks,
+                    OfflineOrigin offlineBy, String offlineNote, boolean draining, long version) {
+        this(name, host, state, cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason, tasks,
+                offlineBy, offlineNote, draining, version, NodeTraits.NONE);
     }
 
     /** A node record of no committed version. */
@@ -38,6 +50,11 @@ public record NodeInfo(String name, String host, NodeState state, int cores, int
         this(name, host, state, cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason, tasks,
                 state == NodeState.OFFLINE ? OfflineOrigin.ADMIN : OfflineOrigin.NONE,
                 state == NodeState.OFFLINE ? reason : "", state == NodeState.DRAINING);
+    }
+
+    public NodeInfo withTraits(NodeTraits t) {
+        return new NodeInfo(name, host, state, cores, coresUsed, memory, memoryUsed, health, lastHeartbeat, reason,
+                tasks, offlineBy, offlineNote, draining, version, t);
     }
 
     public boolean offline() {

@@ -14,42 +14,62 @@ import java.util.TreeMap;
  * a job looks alike here, parts must agree on everything but their count.
  */
 record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
-                 Map<String, Long> generic) {
+                 Map<String, Long> generic, NodeConstraint constraint) {
 
     NodeShape {
         generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
     }
 
-    /** Torque {@code nodes=N[:ppn=P][:gpus=G]}: P cores and P MPI processes on each of N nodes. */
+    NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
+              Map<String, Long> generic) {
+        this(nodes, coresPerNode, mpiprocsPerNode, memoryPerNode, generic, NodeConstraint.NONE);
+    }
+
+    /**
+     * Torque {@code nodes=N[:ppn=P][:gpus=G][:PROPERTY...]}: P cores and P MPI processes on each of N
+     * nodes, each holding every property named.
+     */
     static NodeShape parseNodes(String value) {
         List<NodeShape> shapes = new ArrayList<>();
         for (String part : parts(value, "nodes")) {
             String[] fields = part.split(":", -1);
             if (!fields[0].matches("\\d+")) {
-                throw new InvalidRequestException("host names and node properties ('" + fields[0] + "') are not "
-                        + "supported; ask for a count of nodes, e.g. nodes=2:ppn=8");
+                throw new InvalidRequestException("choosing nodes by host name ('" + fields[0] + "') is not "
+                        + "supported; ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
+                        + "nodes=1:ppn=4:" + fields[0]);
             }
             int nodes = Counts.parse(fields[0], "nodes", 1, SubmitParser.MAX_NODES);
             OptionalInt ppn = OptionalInt.empty();
             Map<String, Long> generic = new TreeMap<>();
+            java.util.Set<String> properties = new java.util.TreeSet<>();
             for (int i = 1; i < fields.length; i++) {
+                if (fields[i].indexOf('=') < 0) {
+                    if (fields[i].isEmpty()) {
+                        throw new InvalidRequestException("empty field in nodes=" + value + "; separate fields with one :");
+                    }
+                    properties.add(NodeTraits.property(fields[i]));
+                    continue;
+                }
                 String[] kv = keyValue(fields[i], "nodes");
                 switch (kv[0]) {
                     case "ppn" -> ppn = OptionalInt.of(Counts.parse(kv[1], "ppn", 1, SubmitParser.MAX_CORES_PER_NODE));
                     case "gpus", "gpu", "ngpus" -> generic.put(GenericResources.GPU, GenericResources.amount("gpus",
                             kv[1]));
                     default -> throw new InvalidRequestException("'" + fields[i] + "' is not supported in nodes=; "
-                            + "use nodes=N[:ppn=P][:gpus=G]");
+                            + "use nodes=N[:ppn=P][:gpus=G][:PROPERTY...], e.g. nodes=2:ppn=8:ib");
                 }
             }
-            shapes.add(new NodeShape(nodes, ppn, OptionalInt.empty(), 0, generic));
+            shapes.add(new NodeShape(nodes, ppn, OptionalInt.empty(), 0, generic, NodeConstraint.allOf(properties)));
         }
         return sum(shapes, "nodes=" + value);
     }
 
     /**
      * OpenPBS {@code select=[N:]ncpus=C[:mpiprocs=M][:mem=SIZE][:ngpus=G][:other=V]}: N chunks, each
-     * placed on its own node. MPI processes default to 1 per chunk, as in OpenPBS.
+     * placed on its own node. MPI processes default to 1 per chunk, as in OpenPBS. {@code other=V} is
+     * a generic resource when V is a count or a size, a node property when V is {@code true} (PBS
+     * Pro's boolean host resources), and else a string-valued host resource the node must have
+     * ({@code gpu_model=v100}).
      */
     static NodeShape parseSelect(String value) {
         List<NodeShape> shapes = new ArrayList<>();
@@ -65,6 +85,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             int mpiprocs = 1;
             long memory = 0;
             Map<String, Long> generic = new TreeMap<>();
+            NodeConstraint constraint = NodeConstraint.NONE;
             for (int i = first; i < fields.length; i++) {
                 String[] kv = keyValue(fields[i], "select");
                 switch (kv[0]) {
@@ -75,12 +96,34 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
                     case "ompthreads" -> Counts.parse(kv[1], "ompthreads", 1, SubmitParser.MAX_CORES_PER_NODE);
                     case "host", "vnode" -> throw new InvalidRequestException("choosing nodes by name (" + kv[0]
                             + "=) is not supported; ask for what a node must hold, e.g. select=2:ncpus=8");
-                    default -> generic.put(GenericResources.name(kv[0]), GenericResources.amount(kv[0], kv[1]));
+                    default -> {
+                        String name = GenericResources.name(kv[0]);
+                        if (GenericResources.isAmount(kv[1]) || name.equals(GenericResources.GPU)) {
+                            generic.put(name, GenericResources.amount(kv[0], kv[1]));
+                        } else {
+                            constraint = constraint.and(hostResource(name, kv[1]));
+                        }
+                    }
                 }
             }
-            shapes.add(new NodeShape(chunks, ncpus, OptionalInt.of(mpiprocs), memory, generic));
+            shapes.add(new NodeShape(chunks, ncpus, OptionalInt.of(mpiprocs), memory, generic, constraint));
         }
         return sum(shapes, "select=" + value);
+    }
+
+    /**
+     * {@code name=value} of a select chunk or {@code -l} that is not an amount: {@code true} asks for
+     * the property, anything else for a host resource of that value.
+     */
+    static NodeConstraint hostResource(String name, String value) {
+        if (value.equalsIgnoreCase("true")) {
+            return NodeConstraint.allOf(java.util.Set.of(NodeTraits.property(name)));
+        }
+        if (value.equalsIgnoreCase("false")) {
+            throw new InvalidRequestException(name + "=" + value + ": asking for nodes without a property is not "
+                    + "supported; leave " + name + " out to take any node");
+        }
+        return NodeConstraint.resource(name, NodeTraits.value(name, value));
     }
 
     private static String[] parts(String value, String key) {
@@ -115,7 +158,8 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
 
     private static NodeShape join(NodeShape sum, NodeShape part, String request) {
         if (!sum.coresPerNode.equals(part.coresPerNode) || !sum.mpiprocsPerNode.equals(part.mpiprocsPerNode)
-                || sum.memoryPerNode != part.memoryPerNode || !sum.generic.equals(part.generic)) {
+                || sum.memoryPerNode != part.memoryPerNode || !sum.generic.equals(part.generic)
+                || !sum.constraint.equals(part.constraint)) {
             throw new InvalidRequestException("'" + request + "' asks for nodes of different shapes; a job's nodes "
                     + "must all be alike here");
         }
@@ -124,6 +168,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             throw new InvalidRequestException("'" + request + "' asks for " + nodes + " nodes; the limit is "
                     + SubmitParser.MAX_NODES);
         }
-        return new NodeShape((int) nodes, sum.coresPerNode, sum.mpiprocsPerNode, sum.memoryPerNode, sum.generic);
+        return new NodeShape((int) nodes, sum.coresPerNode, sum.mpiprocsPerNode, sum.memoryPerNode, sum.generic,
+                sum.constraint);
     }
 }

@@ -128,9 +128,9 @@ final class OptionValues {
     static void shells(String text) {
         for (String entry : text.split(",", -1)) {
             String path = entry.contains("@") ? entry.substring(0, entry.indexOf('@')) : entry;
-            if (!path.startsWith("/")) {
-                throw new InvalidRequestException("a shell must be an absolute path such as /bin/bash, got '"
-                        + entry + "'");
+            if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c == 127)) {
+                throw new InvalidRequestException("a shell must be an absolute path without spaces such as /bin/bash, "
+                        + "got '" + entry + "'");
             }
         }
     }

@@ -8,8 +8,10 @@ import java.util.TreeMap;
 /**
  * The qsub options, as {@code #PBS} directives and on the command line.
  *
- * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
- * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
+ * <p>{@code -S path[@host][,path@host...]} names the shell that runs the script, as in PBS: kept
+ * as {@code Shell_Path_List} and applied by the worker ({@link JobSpec#SHELL_PATH_LIST}); without
+ * it the script runs with the interpreter of its {@code #!} line, else bash. {@code -I} is refused:
+ * there are no interactive jobs.
  *
  * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
  * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
@@ -79,7 +81,10 @@ final class QsubOptions {
             case "d", "w" -> draft.workDir(context.absolutePath(value));
             case "A" -> draft.account(OptionValues.account(value));
             case "a" -> draft.notBefore(DeferredStart.parse(value, context.now()).toInstant());
-            case "S" -> OptionValues.shells(value);
+            case "S" -> {
+                OptionValues.shells(value);
+                draft.record(JobSpec.SHELL_PATH_LIST, value);
+            }
             case "I" -> throw new InvalidRequestException("interactive jobs are not supported; submit a batch "
                     + "script instead");
             default -> throw new IllegalStateException("qsub option " + option.written() + " is declared but has no "

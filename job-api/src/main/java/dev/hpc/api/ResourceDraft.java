@@ -24,6 +24,10 @@ import java.util.stream.Stream;
  * likewise for a generic resource given both per job and per node. Slurm's {@code --gpus} (for the
  * whole job) is spread evenly over the nodes, rounding up, and {@code --gpus-per-task} is times the
  * tasks of a node; a node gets the largest GPU count any of them asks for.
+ *
+ * <p>What kind of node ({@link NodeConstraint}) is the properties of the PBS node request
+ * ({@code nodes=2:ppn=8:ib}, {@code select=...:gpu_model=v100}), and Torque's {@code -l feature=},
+ * Slurm's {@code --constraint} and {@code -l NAME=STRING} besides: all of them at once.
  */
 final class ResourceDraft {
 
@@ -49,6 +53,9 @@ final class ResourceDraft {
     private Optional<Setting<Integer>> slurmGpusPerTask = Optional.empty();
     private Optional<Setting<Duration>> walltime = Optional.empty();
     private final Map<String, Long> generic = new TreeMap<>();
+    private Optional<Setting<NodeConstraint>> feature = Optional.empty();
+    private Optional<Setting<NodeConstraint>> slurmConstraint = Optional.empty();
+    private final Map<String, NodeConstraint> hostValues = new TreeMap<>();
 
     void shape(Setting<NodeShape> s) {
         dropSlurmNodes();
@@ -125,6 +132,23 @@ final class ResourceDraft {
 
     void generic(String name, long amount) {
         generic.put(name, amount);
+        hostValues.remove(name);
+    }
+
+    /** {@code -l NAME=STRING}: every node must have this host resource (or property, for {@code true}). */
+    void hostValue(String name, NodeConstraint c) {
+        hostValues.put(name, c);
+        generic.remove(name);
+    }
+
+    /** Torque's {@code -l feature=}. */
+    void feature(Setting<NodeConstraint> s) {
+        feature = Optional.of(s);
+    }
+
+    /** Slurm's {@code --constraint}. */
+    void slurmConstraint(Setting<NodeConstraint> s) {
+        slurmConstraint = Optional.of(s);
     }
 
     private void dropSlurmNodes() {
@@ -173,7 +197,33 @@ final class ResourceDraft {
         });
         long memory = memoryPerNode(layout, perNode.getOrDefault(GenericResources.GPU, 0L));
         return new Resources(layout.nodes(), layout.coresPerNode(), memory,
-                walltime.map(Setting::value).orElse(Duration.ZERO), layout.mpiprocsPerNode(), perNode);
+                walltime.map(Setting::value).orElse(Duration.ZERO), layout.mpiprocsPerNode(), perNode,
+                constraint(slurm));
+    }
+
+    private NodeConstraint constraint(boolean slurm) {
+        List<Optional<? extends Setting<?>>> from = new ArrayList<>();
+        NodeConstraint c = NodeConstraint.NONE;
+        try {
+            if (!slurm && shape.isPresent()) {
+                from.add(shape);
+                c = c.and(shape.get().value().constraint());
+            }
+            for (Optional<Setting<NodeConstraint>> s : List.of(feature, slurmConstraint)) {
+                if (s.isPresent()) {
+                    from.add(s);
+                    c = c.and(s.get().value());
+                }
+            }
+            for (NodeConstraint v : hostValues.values()) {
+                c = c.and(v);
+            }
+        } catch (InvalidRequestException e) {
+            String where = from.stream().flatMap(Optional::stream).map(Setting::where)
+                    .reduce((a, b) -> a + ", " + b).map(w -> w + ": ").orElse("");
+            throw new InvalidRequestException(where + e.getMessage());
+        }
+        return c;
     }
 
     private Layout pbsLayout() {

@@ -13,13 +13,15 @@ import java.util.Set;
  * applied (issue 18): {@code vmem}, {@code pvmem}, {@code cput}, {@code pcput}, {@code file},
  * {@code software}, {@code host}, {@code naccesspolicy}, {@code nice} and {@code place} (every chunk
  * gets a node of its own anyway, and nodes are not given out exclusively). The values are checked as
- * Torque checks them, so a typo is still refused. The few PBS resource names left in
- * {@link #UNSUPPORTED} are refused; any other name is a generic per-node resource such as
- * {@code gpus=2}.
+ * Torque checks them, so a typo is still refused. Torque's {@code feature=ib&bigmem} asks for node
+ * properties as Slurm's {@code --constraint} does. The few PBS resource names left in
+ * {@link #UNSUPPORTED} are refused; any other name is a generic per-node resource when its value
+ * is an amount ({@code gpus=2}, {@code scratch=100gb}) and else a string-valued host resource every
+ * node must have ({@code host_type=skylake}; the head refuses names no node or site declared).
  */
 final class ResourceLists {
 
-    private static final Set<String> UNSUPPORTED = Set.of("hostlist", "arch", "feature", "opsys", "vnode", "tpn",
+    private static final Set<String> UNSUPPORTED = Set.of("hostlist", "arch", "opsys", "vnode", "tpn",
             "trl", "epilogue", "prologue", "other");
     private static final int MIN_NICE = -20;
     private static final int MAX_NICE = 19;
@@ -65,6 +67,8 @@ final class ResourceLists {
             case "vmem", "pvmem", "file" -> draft.record("Resource_List." + name, Sizes.format(Sizes.parsePbs(value)));
             case "cput", "pcput" -> draft.record("Resource_List." + name,
                     Walltimes.format(Walltimes.parsePbs(value)));
+            case "feature" -> resources.feature(new ResourceDraft.Setting<>(NodeConstraint.parseFeatures(value), origin,
+                    what));
             case "nice" -> draft.record("Resource_List.nice", Integer.toString(nice(value)));
             case "place", "software", "host", "naccesspolicy" -> {
                 if (value.isEmpty()) {
@@ -81,9 +85,15 @@ final class ResourceLists {
                 if (UNSUPPORTED.contains(name)) {
                     throw new InvalidRequestException("resource '" + name + "' is not supported; supported are "
                             + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, "
-                            + "software, host, naccesspolicy, nice, place and generic counts such as gpus=2");
+                            + "software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
+                            + "and host resources such as host_type=skylake");
                 }
-                resources.generic(GenericResources.name(name), GenericResources.amount(name, value));
+                String resource = GenericResources.name(name);
+                if (GenericResources.isAmount(value) || resource.equals(GenericResources.GPU)) {
+                    resources.generic(resource, GenericResources.amount(name, value));
+                } else {
+                    resources.hostValue(resource, NodeShape.hostResource(resource, value));
+                }
             }
         }
     }

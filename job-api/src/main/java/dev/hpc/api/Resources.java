@@ -9,11 +9,19 @@ import java.util.TreeMap;
  * {@code memoryPerNode} bytes each. Memory 0 means "no memory requested" and walltime
  * {@link Duration#ZERO} "no walltime requested"; the head applies queue defaults to both.
  * {@code generic} holds generic resources per node such as {@code gpu=2}, in name order.
+ * {@code constraint} says what kind of node each must be: its properties and string-valued host
+ * resources ({@code ib}, {@code gpu_model=v100}); {@link NodeConstraint#NONE} takes any node.
  */
 public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime,
-                        int mpiprocsPerNode, Map<String, Long> generic) {
+                        int mpiprocsPerNode, Map<String, Long> generic, NodeConstraint constraint) {
 
     public static final Resources DEFAULT = new Resources(1, 1, 0, Duration.ZERO, 1, Map.of());
+
+    /** A request that takes any kind of node. */
+    public Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime, int mpiprocsPerNode,
+                     Map<String, Long> generic) {
+        this(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, NodeConstraint.NONE);
+    }
 
     public Resources {
         generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
@@ -43,26 +51,30 @@ public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duratio
     }
 
     public Resources withNodes(int n) {
-        return new Resources(n, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic);
+        return new Resources(n, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint);
     }
 
     public Resources withCoresPerNode(int c) {
-        return new Resources(nodes, c, memoryPerNode, walltime, mpiprocsPerNode, generic);
+        return new Resources(nodes, c, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint);
     }
 
     public Resources withMemoryPerNode(long m) {
-        return new Resources(nodes, coresPerNode, m, walltime, mpiprocsPerNode, generic);
+        return new Resources(nodes, coresPerNode, m, walltime, mpiprocsPerNode, generic, constraint);
     }
 
     public Resources withWalltime(Duration w) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, w, mpiprocsPerNode, generic);
+        return new Resources(nodes, coresPerNode, memoryPerNode, w, mpiprocsPerNode, generic, constraint);
     }
 
     public Resources withMpiprocsPerNode(int p) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, p, generic);
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, p, generic, constraint);
     }
 
     public Resources withGeneric(Map<String, Long> g) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, g);
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, g, constraint);
+    }
+
+    public Resources withConstraint(NodeConstraint c) {
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, c);
     }
 }

@@ -21,9 +21,10 @@ import java.util.TreeSet;
  *
  * <p>GPUs ({@code --gres=gpu:N}, {@code --gpus-per-node}, {@code --gpus}, {@code --gpus-per-task}) are
  * the generic per-node resource {@code gpu}; a GPU type ({@code gpu:v100:2}) is recorded but not
- * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable. Recorded and
- * shown by {@code qstat -f} as {@code sbatch.NAME}, not applied (issue 18): {@code --reservation},
- * {@code --constraint}, {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
+ * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable.
+ * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
+ * {@code |}; {@link NodeConstraint}). Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
+ * not applied (issue 18): {@code --reservation}, {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
  * {@code --hint}, {@code --signal}, {@code --open-mode} and the mail types that have no qsub mail
  * point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
  * ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
@@ -32,7 +33,7 @@ import java.util.TreeSet;
 final class SbatchOptions {
 
     static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH", Set.of("exclusive"));
-    private static final Set<String> RECORDED = Set.of("reservation", "constraint", "nodelist", "exclude", "qos",
+    private static final Set<String> RECORDED = Set.of("reservation", "nodelist", "exclude", "qos",
             "hint", "signal");
     private static final Set<String> MAIL_TYPES_RECORDED = Set.of("REQUEUE", "INVALID_DEPEND", "STAGE_OUT",
             "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS");
@@ -87,6 +88,8 @@ final class SbatchOptions {
             case "gpus", "gpus-per-node", "gpus-per-task" -> gpus(option, origin, what, draft);
             case "mem-per-gpu" -> resources.slurmGpuMemory(new ResourceDraft.Setting<>(Sizes.parseSlurm(value), origin,
                     what));
+            case "constraint" -> resources.slurmConstraint(new ResourceDraft.Setting<>(
+                    NodeConstraint.parseFeatures(value), origin, what));
             case "exclusive" -> draft.record("sbatch.exclusive", value.isEmpty() ? "True" : value);
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);

@@ -35,6 +35,12 @@ public final class Sizes {
     }
 
     /** Parses a PBS size such as {@code 4gb}, {@code 512mb}, {@code 1024} (bytes) or {@code 2w} (16 bytes). */
+    /** Whether the text has the form of a PBS size (it may still be too large to parse). */
+    static boolean isPbsSize(String text) {
+        Matcher m = PBS.matcher(text);
+        return m.matches() && PBS_UNITS.containsKey(m.group(2).toLowerCase(Locale.ROOT));
+    }
+
     public static long parsePbs(String text) {
         Matcher m = PBS.matcher(text);
         String unit = m.matches() ? m.group(2).toLowerCase(Locale.ROOT) : "";

@@ -50,6 +50,10 @@ public final class WireCodec {
             }
             m.put("finished", finished);
             m.put("health", Codec.toMap(r.health()));
+            if (!r.traits().isEmpty()) {
+                m.put("properties", new ArrayList<>(r.traits().properties()));
+                m.put("hostResources", new LinkedHashMap<>(r.traits().resources()));
+            }
         } else if (message instanceof WireMessage.Hello h) {
             m.put("type", "hello");
             m.put("nonce", h.nonce());
@@ -211,6 +215,9 @@ public final class WireCodec {
         m.put("mpiprocsPerNode", o.mpiprocsPerNode());
         m.put("memoryPerNode", o.memoryPerNode());
         m.put("walltimeSeconds", o.walltime().toSeconds());
+        if (!o.shells().isEmpty()) {
+            m.put("shells", o.shells());
+        }
         if (!o.arguments().isEmpty()) {
             // only then: an order without it reads the same on a worker that predates -F
             m.put("arguments", o.arguments());
@@ -225,7 +232,7 @@ public final class WireCodec {
                 f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
                 f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
-                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"));
+                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""));
     }
 
     public static FromWorker decodeFromWorker(String text) {
@@ -243,7 +250,9 @@ public final class WireCodec {
                 }
                 yield new Register(f.string("node"), f.string("host"), f.intValue("cores"), f.longValue("memory"),
                         f.longMap("generic"), f.string("secretProof", ""), running, finished,
-                        f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN);
+                        f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN,
+                        new NodeTraits(new java.util.TreeSet<>(f.strings("properties")),
+                                f.stringMap("hostResources")));
             }
             case "hello" -> new WireMessage.Hello(f.string("nonce"));
             case "heartbeat" -> new Heartbeat(Codec.readHealth(f.object("health")), f.longs("running"),

@@ -58,15 +58,23 @@ public sealed interface WireMessage {
 
     /**
      * {@code health} is the node's health at registration, with its health-check verdict, so that a
-     * node whose check fails takes no work even before its first heartbeat.
+     * node whose check fails takes no work even before its first heartbeat. {@code traits} are the
+     * properties and string-valued host resources the worker declares (absent on the wire: none).
      */
     record Register(String node, String host, int cores, long memory, Map<String, Long> generic,
-                    String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health)
+                    String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health,
+                    NodeTraits traits)
             implements FromWorker {
         public Register {
             generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
             running = List.copyOf(running);
             finished = List.copyOf(finished);
+        }
+
+        /** A registration of a node without properties or host resources. */
+        public Register(String node, String host, int cores, long memory, Map<String, Long> generic,
+                        String secretProof, List<RunningTask> running, List<TaskResult> finished, Health health) {
+            this(node, host, cores, memory, generic, secretProof, running, finished, health, NodeTraits.NONE);
         }
 
         /** A registration without health figures (they follow in the first heartbeat). */
@@ -77,7 +85,7 @@ public sealed interface WireMessage {
 
         /** The same registration carrying this proof of the cluster secret. */
         public Register withSecretProof(String proof) {
-            return new Register(node, host, cores, memory, generic, proof, running, finished, health);
+            return new Register(node, host, cores, memory, generic, proof, running, finished, health, traits);
         }
     }
 
@@ -260,13 +268,15 @@ public sealed interface WireMessage {
      * All a worker needs to start one task attempt. {@code nodes} is the whole allocation, first node
      * first (the one that runs the script); {@code environment} holds the variables the submission
      * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.
-     * {@code arguments} are given to the script after its path (qsub {@code -F}).
+     * {@code arguments} are given to the script after its path (qsub {@code -F}). {@code shells} is
+     * qsub's {@code -S} list ("" when none): the shell the worker starts the script with, instead of
+     * the script's {@code #!} line.
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
-                       Duration walltime, List<String> arguments) {
+                       Duration walltime, List<String> arguments, String shells) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
@@ -281,14 +291,25 @@ public sealed interface WireMessage {
                            long memoryPerNode, Duration walltime) {
             this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
                     environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
-                    walltime, List.of());
+                    walltime, List.of(), "");
+        }
+
+        /** An order with the script's arguments and no {@code -S}. */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime, List<String> arguments) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, arguments, "");
         }
 
         /** The same order with other variables; every other field is kept, the script's arguments too. */
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments);
+                    memoryPerNode, walltime, arguments, shells);
         }
     }
 }

@@ -150,16 +150,17 @@ class SiteDirectivesTest {
         void scriptArgumentsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
             WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
                     "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
-                    0, Duration.ZERO, List.of("a", "b c"));
+                    0, Duration.ZERO, List.of("a", "b c"), "/bin/tcsh");
             WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                     new WireMessage.Launch(3, order)));
             assertEquals(order, back.order());
             String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
                     "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
                     0, Duration.ZERO)));
-            assertFalse(plain.contains("arguments"), plain);
+            assertFalse(plain.contains("arguments") || plain.contains("shells"), plain);
             WireMessage.LaunchOrder withToken = order.withEnvironment(Map.of("TOKEN", "t"));
             assertEquals(List.of("a", "b c"), withToken.arguments(), "the spawn relay's copy keeps the arguments");
+            assertEquals("/bin/tcsh", withToken.shells());
             assertEquals(Map.of("TOKEN", "t"), withToken.environment());
         }
 
@@ -222,7 +223,8 @@ class SiteDirectivesTest {
             JobSpec spec = withDirectives("#SBATCH --reservation=maint", "#SBATCH -C skylake", "#SBATCH --exclusive",
                     "#SBATCH -w node[01-02]", "#SBATCH -x node03", "#SBATCH --qos=debug", "#SBATCH --hint=nomultithread",
                     "#SBATCH --signal=B:USR1@60", "#SBATCH --open-mode=append");
-            assertEquals(Map.of("sbatch.reservation", "maint", "sbatch.constraint", "skylake", "sbatch.exclusive",
+            assertEquals("skylake", spec.resources().constraint().features(), "-C is applied, not recorded");
+            assertEquals(Map.of("sbatch.reservation", "maint", "sbatch.exclusive",
                     "True", "sbatch.nodelist", "node[01-02]", "sbatch.exclude", "node03", "sbatch.qos", "debug",
                     "sbatch.hint", "nomultithread", "sbatch.signal", "B:USR1@60", "sbatch.open-mode", "append"),
                     spec.recorded());

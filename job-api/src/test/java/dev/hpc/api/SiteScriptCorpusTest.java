@@ -32,7 +32,8 @@ class SiteScriptCorpusTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"torque-mpi.pbs", "torque-serial-procs.pbs", "torque-prefix.pbs",
         "openpbs-ncar-select.pbs", "openpbs-project-place.pbs", "slurm-gpu.sbatch", "slurm-array.sbatch",
-        "slurm-mpi-exclusive.sbatch"})
+        "slurm-mpi-exclusive.sbatch", "torque-properties.pbs", "pbspro-custom-resources.pbs",
+        "slurm-constraint.sbatch"})
     void aSiteScriptReadsAsAPbsServerShowsIt(String file) throws IOException {
         String script = read(file);
         List<String> options = new ArrayList<>();
@@ -77,6 +78,11 @@ class SiteScriptCorpusTest {
         if (r.hasWalltime()) {
             a.put("Resource_List.walltime", Walltimes.format(r.walltime()));
         }
+        // the node kind as Torque shows -l feature and PBS Pro a host resource of the select
+        if (!r.constraint().anyOf().isEmpty()) {
+            a.put("Resource_List.feature", r.constraint().features());
+        }
+        r.constraint().resources().forEach((name, value) -> a.put("Resource_List." + name, value));
         a.put("Join_Path", switch (spec.join()) {
             case NONE -> "n";
             case STDOUT_STDERR -> "oe";

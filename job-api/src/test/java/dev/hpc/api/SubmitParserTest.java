@@ -442,14 +442,22 @@ class SubmitParserTest {
             assertEquals("proj-42", withOptions("-A", "proj-42").account());
         }
 
+        /** Issue 18: -S is kept as PBS shows it, and each node picks its entry as PBS does. */
         @Test
-        void acceptsAndIgnoresTheShell() {
-            assertEquals(withOptions().resources(), withOptions("-S", "/bin/bash,/bin/ksh@other").resources());
+        void keepsTheShellListAndANodePicksItsEntry() {
+            JobSpec spec = withOptions("-S", "/bin/ksh@other.example,/bin/tcsh");
+            assertEquals(withOptions().resources(), spec.resources());
+            String list = spec.recorded().get(JobSpec.SHELL_PATH_LIST);
+            assertEquals("/bin/ksh@other.example,/bin/tcsh", list);
+            assertEquals("/bin/ksh", JobSpec.shellFor(list, "other"));
+            assertEquals("/bin/ksh", JobSpec.shellFor(list, "other.example"));
+            assertEquals("/bin/tcsh", JobSpec.shellFor(list, "node1"));
+            assertEquals("", JobSpec.shellFor("/bin/ksh@other", "node1"), "no entry for this node: #! or bash");
         }
 
         @Test
         void refusesARelativeShell() {
-            assertEquals("option -S: a shell must be an absolute path such as /bin/bash, got 'bash'",
+            assertEquals("option -S: a shell must be an absolute path without spaces such as /bin/bash, got 'bash'",
                     refusalOfOptions("-S", "bash"));
         }
 
@@ -1017,14 +1025,15 @@ class SubmitParserTest {
                     refusalOfOptions("-l", ""));
             assertEquals("option -l gpus=two: gpus must be a count from 0 to 100000 or a size such as 100gb, got "
                     + "'two'", refusalOfOptions("-l", "gpus=two"));
+            assertEquals("option -l select=1:ngpus=v100: ngpus must be a count from 0 to 100000 or a size such as "
+                    + "100gb, got 'v100'", refusalOfOptions("-l", "select=1:ngpus=v100"));
         }
 
         @Test
         void refusesNodeRequestsThisClusterCannotHonour() {
-            assertEquals("option -l nodes=node01:ppn=2: host names and node properties ('node01') are not supported; "
-                    + "ask for a count of nodes, e.g. nodes=2:ppn=8", refusalOfOptions("-l", "nodes=node01:ppn=2"));
-            assertEquals("option -l nodes=2:ppn=8:ib: 'ib' in nodes= must be name=value, e.g. nodes=2:ppn=8",
-                    refusalOfOptions("-l", "nodes=2:ppn=8:ib"));
+            assertEquals("option -l nodes=node01:ppn=2: choosing nodes by host name ('node01') is not supported; "
+                    + "ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
+                    + "nodes=1:ppn=4:node01", refusalOfOptions("-l", "nodes=node01:ppn=2"));
             assertEquals("option -l nodes=2:ppn=8+1:ppn=4: 'nodes=2:ppn=8+1:ppn=4' asks for nodes of different "
                     + "shapes; a job's nodes must all be alike here", refusalOfOptions("-l", "nodes=2:ppn=8+1:ppn=4"));
             assertEquals("option -l select=60000:ncpus=1+60000:ncpus=1: 'select=60000:ncpus=1+60000:ncpus=1' asks for "
@@ -1037,7 +1046,8 @@ class SubmitParserTest {
         void refusesResourcesThisClusterDoesNotEnforce() {
             assertEquals("option -l epilogue=/x: resource 'epilogue' is not supported; supported are walltime, nodes, "
                     + "select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, software, host, "
-                    + "naccesspolicy, nice, place and generic counts such as gpus=2",
+                    + "naccesspolicy, nice, place, feature, generic counts such as gpus=2 and host resources such as "
+                    + "host_type=skylake",
                     refusalOfOptions("-l", "epilogue=/x"));
         }
 

@@ -205,11 +205,22 @@ public final class TaskLauncher implements AutoCloseable {
             Path setsid = SETSID.orElseThrow(() -> new LaunchFailedException("no setsid command in /usr/bin or /bin"));
             Path bash = BASH.orElseThrow(() -> new LaunchFailedException("no bash in /bin or /usr/bin"));
 
-            // A script that names its interpreter (#!/usr/bin/env python3) runs under it, as when run by
-            // hand; any other runs under bash, the shell PBS users expect.
-            List<String> command = new ArrayList<>(order.script().startsWith("#!")
-                    ? interpreterCommand(setsid, order.script(), script)
-                    : List.of(setsid.toString(), bash.toString(), script.toString()));
+            // qsub -S names the shell, as in PBS; else a script that names its interpreter
+            // (#!/usr/bin/env python3) runs under it, as when run by hand; any other runs under bash,
+            // the shell PBS users expect.
+            String shell = dev.hpc.api.JobSpec.shellFor(order.shells(), nodeName);
+            List<String> command;
+            if (!shell.isEmpty()) {
+                if (!Files.isRegularFile(Path.of(shell)) || !Files.isExecutable(Path.of(shell))) {
+                    throw new LaunchFailedException("the shell " + shell + " that -S names is not an executable "
+                            + "file on node " + nodeName + "; name one that exists there, or leave -S out");
+                }
+                command = new ArrayList<>(List.of(setsid.toString(), shell, script.toString()));
+            } else {
+                command = new ArrayList<>(order.script().startsWith("#!")
+                        ? interpreterCommand(setsid, order.script(), script)
+                        : List.of(setsid.toString(), bash.toString(), script.toString()));
+            }
             command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
             Map<String, String> env = environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir);
             if (who.switchUser()) {

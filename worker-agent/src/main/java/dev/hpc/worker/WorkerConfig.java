@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  * @param healthInterval    how often the health check runs
  * @param healthTimeout     how long one run of the health check may take
  * @param generic           generic resources offered to tasks ({@code --generic gpu=2}), by name
+ * @param traits            node properties ({@code --properties ib,bigmem}) and string-valued host
+ *                          resources ({@code --resource gpu_model=v100}) that jobs may ask for
  * @param linkTrust         the cluster secret the heads must prove, and TLS on the link (docs/security.md)
  * @param allowRootJobs     whether an agent running as root runs jobs owned by root
  *                          ({@code --allow-root-jobs}; docs/security.md)
@@ -39,7 +41,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
                            java.util.Map<String, Long> generic, LinkTrust linkTrust,
-                           boolean allowRootJobs) {
+                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -80,6 +82,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> healthInterval = Optional.empty();
         private Optional<String> healthTimeout = Optional.empty();
         private Optional<String> generic = Optional.empty();
+        private String properties = "";
+        private final List<String> resources = new ArrayList<>();
         private Optional<Path> clusterSecretFile = Optional.empty();
         private Optional<ClusterSecret> clusterSecret = Optional.empty();
         private boolean tls;
@@ -123,6 +127,18 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         /** Generic resources: {@code gpu=2,scratch=100gb} (names as qsub's {@code -l}; gpus and ngpus mean gpu). */
         public Builder generic(String v) {
             generic = Optional.of(v);
+            return this;
+        }
+
+        /** Node properties (Torque) or features (Slurm): {@code ib,bigmem}; adds to earlier ones. */
+        public Builder properties(String v) {
+            properties = properties.isEmpty() ? v : properties + "," + v;
+            return this;
+        }
+
+        /** A string-valued host resource, {@code gpu_model=v100}; once per name. */
+        public Builder resource(String v) {
+            resources.add(v);
             return this;
         }
 
@@ -294,6 +310,18 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             }
 
             java.util.Map<String, Long> gres = genericResources(errors, generic);
+            dev.hpc.api.NodeTraits traits = dev.hpc.api.NodeTraits.NONE;
+            try {
+                traits = dev.hpc.api.NodeTraits.parse(properties, resources, "--properties", "--resource");
+                for (String name : traits.resources().keySet()) {
+                    if (gres.containsKey(name)) {
+                        errors.add("--resource " + name + " is also a --generic resource; a name is a count or a "
+                                + "string value, not both");
+                    }
+                }
+            } catch (dev.hpc.api.InvalidRequestException e) {
+                errors.add(e.getMessage());
+            }
             Optional<ClusterSecret> secret = clusterSecret;
             try {
                 if (clusterSecretFile.isPresent()) {
@@ -312,7 +340,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
                     grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres,
-                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs);
+                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs, traits);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

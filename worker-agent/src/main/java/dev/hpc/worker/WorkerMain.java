@@ -44,6 +44,16 @@ public final class WorkerMain implements Callable<Integer> {
                     + "as scratch=100gb counts bytes).")
     private String generic;
 
+    @Option(names = "--properties", paramLabel = "NAME[,NAME...]",
+            description = "Node properties (Slurm: features) that jobs may ask for, e.g. ib,bigmem: "
+                    + "-l nodes=1:ppn=4:bigmem, -l feature=ib, #SBATCH --constraint=ib&bigmem.")
+    private List<String> properties = new java.util.ArrayList<>();
+
+    @Option(names = "--resource", paramLabel = "NAME=VALUE",
+            description = "A string-valued host resource that jobs may ask for, e.g. gpu_model=v100: "
+                    + "-l select=1:ncpus=8:gpu_model=v100 (repeatable).")
+    private List<String> resources = new java.util.ArrayList<>();
+
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where attempts keep their script and TMPDIR (default: ~/.hpc/spool/NODE).")
     private Path spoolDir;
 
@@ -148,6 +158,8 @@ public final class WorkerMain implements Callable<Integer> {
         if (generic != null) {
             b.generic(generic);
         }
+        properties.forEach(b::properties);
+        resources.forEach(b::resource);
         if (killGrace != null) {
             b.killGrace(killGrace);
         }

@@ -161,7 +161,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     public Register registration() {
         return new Register(config.nodeName(), config.hostName(), config.cores(), config.memoryBytes(),
                 config.generic(), "",
-                tasks.running(), tasks.unacknowledged(), probe.latest());
+                tasks.running(), tasks.unacknowledged(), probe.latest(), config.traits());
     }
 
     @Override

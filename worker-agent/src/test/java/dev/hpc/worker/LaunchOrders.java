@@ -27,6 +27,7 @@ final class LaunchOrders {
     private int mpiprocsPerNode = 1;
     private Duration walltime = Duration.ZERO;
     private List<String> arguments = List.of();
+    private String shells = "";
 
     private String owner = System.getProperty("user.name");
 
@@ -107,6 +108,12 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The shells of qsub -S, {@code path[@host],...}. */
+    LaunchOrders shells(String v) {
+        shells = v;
+        return this;
+    }
+
     /** The script's arguments, as qsub -F gives them. */
     LaunchOrders arguments(String... v) {
         arguments = List.of(v);
@@ -117,6 +124,6 @@ final class LaunchOrders {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments);
+                0, walltime, arguments, shells);
     }
 }

@@ -152,6 +152,24 @@ class TaskLauncherTest {
         assertEquals("under bash", Files.readString(dir.resolve("out.o")).trim());
     }
 
+    /** Issue 18: qsub -S names the shell, as in PBS, over the script's #! line; one missing on the node says so. */
+    @Test
+    void theShellOfMinusSRunsTheScript() throws Exception {
+        Path wrapper = tmp.resolve("wrapper-shell");
+        Files.writeString(wrapper, "#!/bin/sh\necho \"wrapped $# $2\"\nexec /bin/sh \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        resultOf(launch(aTask(55, "#!/usr/bin/env perl\necho \"ran by sh\"\n").in(dir)
+                .shells("/bin/false@elsewhere," + wrapper).arguments("a1")));
+        assertEquals("wrapped 2 a1\nran by sh\n", Files.readString(dir.resolve("out.o")),
+                "the entry without a host, the script and its arguments; the #! line is a comment then");
+
+        LaunchFailedException e = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(56, "true").in(dir).shells("/no/such/tcsh").build()));
+        assertTrue(e.getMessage().startsWith("the shell /no/such/tcsh that -S names is not an executable file on "
+                + "node "), e.getMessage());
+        assertTrue(readQuietly(dir.resolve("out.e")).contains("/no/such/tcsh"));
+    }
+
     /** Issue 18: Torque's qsub -F "ARGS" reaches the script as $1, $2, ..., under bash and under its own #!. */
     @Test
     void theScriptGetsItsArguments() throws Exception {

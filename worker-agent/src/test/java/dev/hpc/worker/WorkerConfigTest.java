@@ -52,6 +52,27 @@ class WorkerConfigTest {
         assertTrue(!WorkerConfig.builder().heads(List.of("h:1")).build().nodeName().isBlank());
     }
 
+    /** Issue 18: what kind of node this is, declared as Torque's nodes file and PBS Pro's custom resources do. */
+    @Test
+    void propertiesAndHostResourcesAreDeclaredAndChecked() {
+        WorkerConfig c = WorkerConfig.builder().nodeName("n1").heads(List.of("h:1")).properties("ib,bigmem")
+                .properties("gpu").resource("gpu_model=v100").resource("fabric=edr").build();
+        assertEquals(java.util.Set.of("bigmem", "gpu", "ib"), c.traits().properties());
+        assertEquals(java.util.Map.of("gpu_model", "v100", "fabric", "edr"), c.traits().resources());
+        assertEquals(dev.hpc.api.NodeTraits.NONE, WorkerConfig.builder().heads(List.of("h:1")).build().traits());
+
+        WorkerConfigException e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder()
+                .heads(List.of("h:1")).properties("i b").build());
+        assertTrue(e.getMessage().contains("--properties: 'i b' is not a node property"), e.getMessage());
+        e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder().heads(List.of("h:1"))
+                .resource("gpu_model").build());
+        assertTrue(e.getMessage().contains("--resource 'gpu_model' must be NAME=VALUE, e.g. gpu_model=v100"),
+                e.getMessage());
+        e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder().heads(List.of("h:1"))
+                .generic("scratch=100gb").resource("scratch=fast").build());
+        assertTrue(e.getMessage().contains("--resource scratch is also a --generic resource"), e.getMessage());
+    }
+
     @Test
     void flagsOverrideTheDefaults() {
         WorkerConfig c = WorkerConfig.builder().nodeName("n1").heads(List.of("[::1]:9000")).cores(3).memory("2gb")

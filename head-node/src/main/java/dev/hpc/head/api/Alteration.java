@@ -21,7 +21,9 @@ import java.util.TreeSet;
  * {@code select}, {@code ncpus}) replaces the job's nodes, cores and MPI processes; {@code mem} or
  * {@code pmem} its memory; {@code walltime} its walltime; a resource that is recorded, not applied
  * ({@code vmem}, {@code cput}, ..., issue 18), its recorded value; any other name that generic resource.
- * Torque's {@code procs} is a node request.
+ * Torque's {@code procs} is a node request. The kind of node (issue 18): a node request replaces the
+ * job's properties and host resources with its own, {@code feature} its properties, and
+ * {@code NAME=STRING} that host resource.
  */
 final class Alteration {
     private static final Set<String> SHAPE = Set.of("nodes", "select", "ncpus", "procs");
@@ -93,6 +95,14 @@ final class Alteration {
         return out;
     }
 
+    private dev.hpc.api.NodeConstraint kind(dev.hpc.api.NodeConstraint cur, dev.hpc.api.NodeConstraint want,
+                                            boolean shape) {
+        boolean properties = shape || resourceKeys.contains("feature");
+        Map<String, String> values = new TreeMap<>(shape ? Map.of() : cur.resources());
+        want.resources().forEach(values::put);
+        return new dev.hpc.api.NodeConstraint(properties ? want.anyOf() : cur.anyOf(), values);
+    }
+
     /** The job's spec with the asked changes. */
     JobSpec apply(JobSpec current) {
         Resources cur = current.resources();
@@ -131,7 +141,7 @@ final class Alteration {
                 generic.putAll(want.generic());
             }
         }
-        r = r.withGeneric(generic);
+        r = r.withGeneric(generic).withConstraint(kind(cur.constraint(), want.constraint(), shape));
         return new JobSpec(name ? parsed.name() : current.name(), current.owner(), current.submitHost(),
                 current.script(), current.submitDir(), current.workDir(), current.environment(),
                 queue ? parsed.queue() : current.queue(), r, current.array(), current.dependencies(),

@@ -1,5 +1,6 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.NodeTraits;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -7,9 +8,18 @@ import java.util.TreeMap;
  * A node as the scheduler sees it: whether it takes work and what is free on it. {@code generic}
  * holds the generic resources its worker declared ({@code gpu=2}), {@code freeGeneric} what of them
  * no task holds. A node with memory 0 declared no memory figure and is not limited by memory.
+ * {@code traits} are its properties and string-valued host resources, which a job's
+ * {@link dev.hpc.api.NodeConstraint} must admit.
  */
 public record NodeCapacity(String name, boolean schedulable, int cores, int freeCores, long memory,
-                           long freeMemory, Map<String, Long> generic, Map<String, Long> freeGeneric) {
+                           long freeMemory, Map<String, Long> generic, Map<String, Long> freeGeneric,
+                           NodeTraits traits) {
+
+    /** A node without properties or host resources. */
+    public NodeCapacity(String name, boolean schedulable, int cores, int freeCores, long memory, long freeMemory,
+                        Map<String, Long> generic, Map<String, Long> freeGeneric) {
+        this(name, schedulable, cores, freeCores, memory, freeMemory, generic, freeGeneric, NodeTraits.NONE);
+    }
 
     public NodeCapacity {
         generic = generic.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(generic));

@@ -1,5 +1,7 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.NodeConstraint;
+import dev.hpc.api.NodeTraits;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -30,6 +32,7 @@ final class NodePool {
     final long[] freeMemory;
     final Map<String, Long>[] totalGeneric;
     final Map<String, Long>[] freeGeneric;
+    final NodeTraits[] traits;
     private final Map<String, Integer> byName;
     /** buckets[c]: schedulable nodes with exactly c free cores (c >= 1). */
     private final BitSet[] buckets;
@@ -58,6 +61,7 @@ final class NodePool {
         freeMemory = new long[size];
         totalGeneric = new Map[size];
         freeGeneric = new Map[size];
+        traits = new NodeTraits[size];
         byName = new HashMap<>(size * 2);
         releases = new List[size];
         sorted = new boolean[size];
@@ -88,6 +92,7 @@ final class NodePool {
             freeMemory[i] = n.memory() == 0 ? Long.MAX_VALUE : n.freeMemory();
             totalGeneric[i] = n.generic();
             freeGeneric[i] = n.generic().isEmpty() ? Map.of() : new TreeMap<>(n.freeGeneric());
+            traits[i] = n.traits();
             reservedAt[i] = NEVER;
             reservedUntil[i] = NEVER;
             if (schedulable[i] && free[i] > 0) {
@@ -119,6 +124,11 @@ final class NodePool {
         }
         releases[i].add(r);
         sorted[i] = false;
+    }
+
+    /** Whether node {@code i} is of the kind the request asks for (its properties and host resources). */
+    boolean admits(int i, NodeConstraint c) {
+        return c.isEmpty() || c.admits(traits[i]);
     }
 
     /** Whether node {@code i} could ever hold the per-node request (when empty). */

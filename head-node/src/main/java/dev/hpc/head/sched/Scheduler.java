@@ -1,5 +1,6 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.NodeConstraint;
 import dev.hpc.api.NodeSlot;
 import dev.hpc.api.Resources;
 import java.time.Duration;
@@ -29,7 +30,9 @@ import java.util.TreeSet;
  *
  * <p><b>Where.</b> Each task starts on the nodes with the most free cores that can hold it (spreading
  * work), ties broken by node name, found through an index of nodes by free cores. A request is per
- * node: cores, memory and generic resources ({@code gpu=2}); a multi-node task gets distinct nodes.
+ * node: cores, memory and generic resources ({@code gpu=2}), on nodes of the kind its
+ * {@link dev.hpc.api.NodeConstraint} admits (properties, host resources); a multi-node task gets
+ * distinct nodes.
  * Nodes must belong to the task's queue; a requeued task keeps off the nodes that failed it while
  * other nodes could ever hold it.
  *
@@ -154,9 +157,9 @@ public final class Scheduler {
             // A request that found too little room, reservations aside, fails again whatever its walltime;
             // one refused only for a reservation may fit with a shorter walltime.
             Shape shape = avoid.isEmpty() ? new Shape(queue.name(), r.nodes(), r.coresPerNode(), r.memoryPerNode(),
-                    r.generic(), -1) : null;
+                    r.generic(), r.constraint(), -1) : null;
             Shape timed = shape == null ? null : new Shape(shape.queue(), shape.nodes(), shape.cores(),
-                    shape.memory(), shape.generic(), end == NodePool.NEVER ? -2 : duration);
+                    shape.memory(), shape.generic(), shape.constraint(), end == NodePool.NEVER ? -2 : duration);
             String failure = shape == null ? null : failed.getOrDefault(shape, failed.get(timed));
             if (failure == null) {
                 List<NodeSlot> slots = pool.totalFree == 0 ? List.of() : place(task, queue, avoid, end);
@@ -274,7 +277,7 @@ public final class Scheduler {
                      free = pool.nextCount(free - 1, c)) {
                     BitSet b = pool.nodesWithFree(free);
                     for (int i = b.nextSetBit(0); i >= 0; i = b.nextSetBit(i + 1)) {
-                        if (usable(i, c, m, g, avoid, end)) {
+                        if (usable(i, c, m, g, r.constraint(), avoid, end)) {
                             chosen[count++] = i;
                             if (count == want) {
                                 break outer;
@@ -298,8 +301,9 @@ public final class Scheduler {
             return slots;
         }
 
-        private boolean usable(int i, int c, long m, Map<String, Long> g, Set<String> avoid, long end) {
-            if (!pool.schedulable[i] || !pool.fitsNow(i, c, m, g)
+        private boolean usable(int i, int c, long m, Map<String, Long> g, NodeConstraint k, Set<String> avoid,
+                               long end) {
+            if (!pool.schedulable[i] || !pool.admits(i, k) || !pool.fitsNow(i, c, m, g)
                     || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
                 return false;
             }
@@ -318,7 +322,7 @@ public final class Scheduler {
             Resources r = task.resources();
             int count = 0;
             for (int i : allowed) {
-                if (!usable(i, r.coresPerNode(), r.memoryPerNode(), r.generic(), avoid, end)) {
+                if (!usable(i, r.coresPerNode(), r.memoryPerNode(), r.generic(), r.constraint(), avoid, end)) {
                     continue;
                 }
                 int at = count;
@@ -360,7 +364,7 @@ public final class Scheduler {
             int others = 0;
             for (int i = 0; i < pool.size; i++) {
                 if (pool.schedulable[i] && queue.allowsNode(pool.names[i])
-                        && !task.avoidNodes().contains(pool.names[i])
+                        && !task.avoidNodes().contains(pool.names[i]) && pool.admits(i, r.constraint())
                         && pool.couldHold(i, r.coresPerNode(), r.memoryPerNode(), r.generic())) {
                     others++;
                 }
@@ -386,7 +390,7 @@ public final class Scheduler {
             int count = 0;
             for (int k = 0; k < n; k++) {
                 int i = scope == null ? k : scope[k];
-                if (!pool.schedulable[i] || !pool.couldHold(i, c, m, g)
+                if (!pool.schedulable[i] || !pool.admits(i, r.constraint()) || !pool.couldHold(i, c, m, g)
                         || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
                     continue;
                 }
@@ -430,6 +434,9 @@ public final class Scheduler {
                 s.append(" and ").append(r.memoryPerNode() / (1024 * 1024)).append(" MiB free memory");
             }
             r.generic().forEach((k, v) -> s.append(" and ").append(k).append('=').append(v));
+            if (!r.constraint().isEmpty()) {
+                s.append(" and ").append(r.constraint().describe());
+            }
             if (!queue.nodes().isEmpty()) {
                 s.append(" among the ").append(queue.nodes().size()).append(" nodes of queue ").append(queue.name());
             }
@@ -437,6 +444,11 @@ public final class Scheduler {
                 s.append("; no node has that many cores");
             } else if (!r.generic().isEmpty() && noNodeHas(r.generic())) {
                 s.append("; no node has these generic resources");
+            } else if (!r.constraint().isEmpty()) {
+                String unmet = r.constraint().unmetBy(java.util.Arrays.asList(pool.traits));
+                if (!unmet.isEmpty()) {
+                    s.append("; ").append(unmet);
+                }
             }
             return s.toString();
         }
@@ -452,7 +464,8 @@ public final class Scheduler {
     }
 
     /** A request as far as placement goes: tasks of one shape that failed once this cycle fail again. */
-    private record Shape(String queue, int nodes, int cores, long memory, Map<String, Long> generic, long duration) {
+    private record Shape(String queue, int nodes, int cores, long memory, Map<String, Long> generic,
+                         NodeConstraint constraint, long duration) {
     }
 
     /** The next task of one group and its priority. */

@@ -72,6 +72,7 @@ public final class ClusterState {
     private long attemptCounter;
     /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
     private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
+    private java.util.SortedSet<String> siteHostResources = java.util.Collections.emptySortedSet();
     private String defaultQueue = "batch";
     /** The version of the queues {@code qmgr} committed; 0 while they are the configuration file's. */
     private long queuesVersion;
@@ -154,6 +155,7 @@ public final class ClusterState {
         n.host = node.host();
         n.cores = node.cores();
         n.memory = node.memory();
+        n.traits = node.traits();
         n.watchedSince = now;
         n.reason = "not registered since the head started";
         n.version = Math.max(n.version, node.version());
@@ -371,6 +373,7 @@ public final class ClusterState {
         spec = admitToQueue(spec);
         checkFeasible(spec.resources());
         checkFeasibleInQueue(spec);
+        checkHostResourceNames(spec.resources());
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
                 if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
@@ -742,7 +745,8 @@ public final class ClusterState {
                 s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(),
                 taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
-                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments());
+                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
+                s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""));
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
@@ -856,6 +860,7 @@ public final class ClusterState {
         n.cores = r.cores();
         n.memory = r.memory();
         n.generic = new TreeMap<>(r.generic());
+        n.traits = r.traits();
         n.up = true;
         n.registeredHere = true;
         n.lastHeartbeat = c.now();
@@ -1106,7 +1111,7 @@ public final class ClusterState {
         List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
         for (NodeEntry n : nodes.values()) {
             capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
-                    n.freeMemory(), n.generic, n.freeGeneric()));
+                    n.freeMemory(), n.generic, n.freeGeneric(), n.traits));
         }
         return new ClusterSnapshot() {
             @Override
@@ -1596,6 +1601,39 @@ public final class ClusterState {
         return q;
     }
 
+    /**
+     * Host resource names the site declares in the head's configuration ({@code host-resources=}),
+     * known before any worker that has them registers.
+     */
+    public void useHostResources(java.util.Set<String> names) {
+        siteHostResources = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(names));
+    }
+
+    /**
+     * Refuses a string-valued host resource ({@code select=...:gpu_model=v100}) whose name neither
+     * the site's configuration nor any node of the node table (down ones included: their records
+     * survive restarts) declares: most likely a typo, or a resource of another site. A known name
+     * with a value no node has is accepted, and waits with a comment, as a missing property does.
+     * A head that knows no node and no site name yet checks nothing, as {@link #checkFeasible} does.
+     */
+    private void checkHostResourceNames(Resources r) {
+        if (r.constraint().resources().isEmpty() || (nodes.isEmpty() && siteHostResources.isEmpty())) {
+            return;
+        }
+        java.util.SortedSet<String> known = new java.util.TreeSet<>(siteHostResources);
+        for (NodeEntry n : nodes.values()) {
+            known.addAll(n.traits.resources().keySet());
+        }
+        List<String> unknown = r.constraint().resources().keySet().stream().filter(k -> !known.contains(k)).toList();
+        if (!unknown.isEmpty()) {
+            throw new InvalidRequestException("the job asks for host resource" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + ", which no node and no site configuration declares; "
+                    + (known.isEmpty() ? "this cluster declares none" : "known are " + String.join(", ", known))
+                    + " (workers declare them with --resource NAME=VALUE, the head's configuration with "
+                    + "host-resources=NAME,...)");
+        }
+    }
+
     /** How fast recorded usage loses weight: it halves every {@code halfLife}. */
     public void useFairShare(Duration halfLife) {
         usageHalfLife = halfLife;
@@ -1872,6 +1910,7 @@ public final class ClusterState {
         JobSpec next = admitToQueue(wanted);
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
+        checkHostResourceNames(next.resources());
         queue.regroup(e, () -> e.spec = next);
         String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {

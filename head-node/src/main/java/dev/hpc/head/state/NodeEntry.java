@@ -3,6 +3,7 @@ package dev.hpc.head.state;
 import dev.hpc.api.Health;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
+import dev.hpc.api.NodeTraits;
 import dev.hpc.api.OfflineOrigin;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,6 +19,8 @@ final class NodeEntry {
     int cores;
     long memory;
     Map<String, Long> generic = new TreeMap<>();
+    /** The properties and string-valued host resources its worker declared; kept while it is down. */
+    NodeTraits traits = NodeTraits.NONE;
     int coresUsed;
     long memoryUsed;
     /** Generic resources held by running tasks ({@code gpu=1}), per name. */
@@ -125,6 +128,6 @@ final class NodeEntry {
 
     NodeInfo toRecord(List<String> taskNames) {
         return new NodeInfo(name, host, state(), cores, coresUsed, memory, memoryUsed, health, lastHeartbeat,
-                stateReason(), taskNames, offlineBy, offlineNote, draining, version);
+                stateReason(), taskNames, offlineBy, offlineNote, draining, version, traits);
     }
 }

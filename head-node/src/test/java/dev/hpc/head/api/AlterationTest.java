@@ -41,4 +41,19 @@ class AlterationTest {
         assertEquals(3, nodes.resources().coresPerNode());
         assertEquals(Map.of(), nodes.recorded());
     }
+
+    @Test
+    void theKindOfNodeChangesOnlyWhereTheOptionsNameIt() {
+        JobSpec job = submitted("#PBS -l select=1:ncpus=2:gpu_model=v100:fabric=edr", "#PBS -l feature=ib");
+        assertEquals("ib", job.resources().constraint().features());
+        JobSpec model = altered(job, "-l", "gpu_model=a100");
+        assertEquals(Map.of("gpu_model", "a100", "fabric", "edr"), model.resources().constraint().resources());
+        assertEquals("ib", model.resources().constraint().features());
+        JobSpec feature = altered(model, "-l", "feature=opa|ib");
+        assertEquals("opa|ib", feature.resources().constraint().features());
+        assertEquals(model.resources().constraint().resources(), feature.resources().constraint().resources());
+        JobSpec nodes = altered(feature, "-l", "nodes=2:ppn=2:bigmem");
+        assertEquals("bigmem", nodes.resources().constraint().features());
+        assertEquals(Map.of(), nodes.resources().constraint().resources(), "a node request says the whole kind");
+    }
 }

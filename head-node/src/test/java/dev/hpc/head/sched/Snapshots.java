@@ -28,6 +28,21 @@ final class Snapshots {
         return this;
     }
 
+    /** A free node of a kind: its properties and host resources. */
+    Snapshots withFreeNode(String name, int cores, dev.hpc.api.NodeTraits traits) {
+        nodes.add(new NodeCapacity(name, true, cores, cores, 0, 0, Map.of(), Map.of(), traits));
+        return this;
+    }
+
+    /** A node of a kind whose {@code runningCores} are taken by a task ending in {@code endsIn}. */
+    Snapshots withBusyNode(String name, int cores, int runningCores, long job, Duration endsIn,
+                           dev.hpc.api.NodeTraits traits) {
+        nodes.add(new NodeCapacity(name, true, cores, cores - runningCores, 0, 0, Map.of(), Map.of(), traits));
+        running.add(new RunningTask(new TaskKey(job, -1), "other", "batch",
+                List.of(new NodeSlot(name, runningCores, 0)), Map.of(), NOW.minusSeconds(60), endsIn.plusSeconds(60)));
+        return this;
+    }
+
     Snapshots withGpuNode(String name, int cores, long gpus, long freeGpus) {
         nodes.add(new NodeCapacity(name, true, cores, cores, 0, 0, Map.of("gpu", gpus), Map.of("gpu", freeGpus)));
         return this;

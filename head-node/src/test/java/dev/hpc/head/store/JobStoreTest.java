@@ -67,6 +67,25 @@ class JobStoreTest {
                 dev.hpc.api.Health.UNKNOWN, T0, reason, List.of(), dev.hpc.api.OfflineOrigin.NONE, "", false, version);
     }
 
+    /** Issue 18: a node's properties and host resources, and a job's node constraint, survive a reopen. */
+    @Test
+    void nodeTraitsAndJobConstraintsSurviveAReopen() throws Exception {
+        dev.hpc.api.NodeTraits traits = dev.hpc.api.NodeTraits.parse("ib,bigmem", List.of("gpu_model=v100"),
+                "--properties", "--resource");
+        Job plain = aJob(1, JobState.QUEUED);
+        dev.hpc.api.NodeConstraint kind = dev.hpc.api.NodeConstraint.parseFeatures("ib|opa")
+                .and(dev.hpc.api.NodeConstraint.resource("gpu_model", "v100"));
+        Job job = new Job(plain.id(), plain.spec().withResources(plain.spec().resources().withConstraint(kind)),
+                plain.state(), plain.submitted(), plain.tasks(), "", 1);
+        try (JobStore store = JobStore.open(dir)) {
+            store.write(List.of(job), List.of(aNode("", 1).withTraits(traits))).get(30, TimeUnit.SECONDS);
+        }
+        try (JobStore store = JobStore.open(dir)) {
+            assertEquals(traits, store.loadNodes().get(0).traits());
+            assertEquals(kind, store.job(1).orElseThrow().spec().resources().constraint());
+        }
+    }
+
     /** Issue 16: node records carry a version as jobs do; an older one, written later, never wins. */
     @Test
     void anOlderNodeRecordNeverOverwritesANewerOne() throws Exception {

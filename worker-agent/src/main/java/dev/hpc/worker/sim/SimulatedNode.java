@@ -120,7 +120,7 @@ final class SimulatedNode {
         running.forEach((attempt, timer) -> now.add(new WireMessage.RunningTask(attempt,
                 taskNames.getOrDefault(attempt, ""), 0)));
         WireMessage.Register r = new WireMessage.Register(name, "sim", cores, memory, Map.of(), "", now,
-                new ArrayList<>(unacknowledged.values()));
+                new ArrayList<>(unacknowledged.values()), dev.hpc.api.Health.UNKNOWN, settings.traits());
         WorkerHandshake handshake = handshakes.get(ws);
         send(ws, handshake == null ? r : handshake.prove(r));
     }

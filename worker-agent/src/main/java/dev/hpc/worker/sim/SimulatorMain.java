@@ -37,6 +37,12 @@ public final class SimulatorMain implements Callable<Integer> {
             description = "how many nodes connect per second at start (default 2000)")
     int rampPerSecond;
 
+    @Option(names = "--properties", description = "node properties of every simulated node, e.g. ib,bigmem")
+    List<String> properties = new java.util.ArrayList<>();
+    @Option(names = "--resource", description = "a host resource of every simulated node, e.g. gpu_model=v100 "
+            + "(repeatable)")
+    List<String> resources = new java.util.ArrayList<>();
+
     @Option(names = "--cluster-secret-file", description = "the cluster's secret, proved on every link "
             + "(default: none, for heads started with --insecure-no-secret)")
     java.nio.file.Path clusterSecretFile;
@@ -62,11 +68,19 @@ public final class SimulatorMain implements Callable<Integer> {
             System.err.println("hpc-worker-simulator: " + e.getMessage());
             return 2;
         }
+        dev.hpc.api.NodeTraits traits;
+        try {
+            traits = dev.hpc.api.NodeTraits.parse(String.join(",", properties), resources, "--properties",
+                    "--resource");
+        } catch (dev.hpc.api.InvalidRequestException e) {
+            System.err.println("hpc-worker-simulator: " + e.getMessage());
+            return 2;
+        }
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(nodes * heads.size() + 16).setMaxMessageSize(64 * 1024 * 1024));
         SimulatorSettings settings = new SimulatorSettings(Duration.ofMillis(heartbeatMs),
-                Duration.ofMillis((long) (taskSeconds * 1000)));
+                Duration.ofMillis((long) (taskSeconds * 1000)), traits);
         SimulatorStats stats = new SimulatorStats();
         long memory = (long) memoryGb << 30;
         long pause = Math.max(1, 1000L * 100 / rampPerSecond);

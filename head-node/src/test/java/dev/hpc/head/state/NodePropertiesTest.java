@@ -1,0 +1,140 @@
+package dev.hpc.head.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Health;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Job;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.NodeConstraint;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeSlot;
+import dev.hpc.api.NodeTraits;
+import dev.hpc.api.Resources;
+import dev.hpc.api.WireMessage.Register;
+import dev.hpc.head.sched.Placement;
+import dev.hpc.head.sched.Plan;
+import dev.hpc.head.sched.Policy;
+import dev.hpc.head.sched.Scheduler;
+import dev.hpc.head.sched.TaskKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 18: workers declare node properties and string-valued host resources; the head places a job
+ * only on nodes of the kind it asks for, keeps a job that no node suits queued with a comment that
+ * says what is missing, and refuses a host resource name nobody declared, naming the known ones.
+ */
+class NodePropertiesTest {
+    private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
+    private ClusterState state;
+
+    private static NodeTraits traits(String properties, String... resources) {
+        return NodeTraits.parse(properties, List.of(resources), "--properties", "--resource");
+    }
+
+    private void register(String node, NodeTraits t) {
+        state.apply(new Command.RegisterNode(new Register(node, node, 4, 8L << 30, Map.of(), "", List.of(), List.of(),
+                Health.UNKNOWN, t), T0));
+    }
+
+    @BeforeEach
+    void aClusterOfThreeKinds() {
+        state = new ClusterState("c", 1, 1, 3);
+        register("n1", traits("ib,bigmem", "gpu_model=v100", "fabric=edr"));
+        register("n2", traits("ib", "gpu_model=a100"));
+        register("n3", NodeTraits.NONE);
+    }
+
+    private static JobSpec aJob(int nodes, NodeConstraint c) {
+        return new JobSpec("j", "alice", "login", "#!/bin/bash\ntrue\n", "/home/alice", "/home/alice", Map.of(),
+                "batch", new Resources(nodes, 1, 0, Duration.ZERO, 1, Map.of(), c), Optional.empty(), List.of(),
+                false, 0, true, "", "", JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+    }
+
+    private Job submit(JobSpec spec) {
+        return state.apply(new Command.Admit(state.prepareSubmit(spec, T0))).answer().orElseThrow();
+    }
+
+    /** One cycle: what starts (node names by job number) and why the others wait. */
+    private Plan cycle() {
+        Plan plan = Scheduler.plan(state.snapshot(), Policy.DEFAULT, T0);
+        state.apply(new Command.Start(plan.placements(), T0));
+        state.apply(new Command.Explain(plan.waiting(), plan.estimates()));
+        return plan;
+    }
+
+    private static List<String> nodesOf(Plan plan, Job job) {
+        return plan.placements().stream().filter(p -> p.task().jobNumber() == job.id().number())
+                .flatMap(p -> p.slots().stream()).map(NodeSlot::node).sorted().toList();
+    }
+
+    @Test
+    void jobsGoOnlyToNodesOfTheirKind() {
+        Job ib = submit(aJob(2, NodeConstraint.parseFeatures("ib")));
+        Job v100 = submit(aJob(1, NodeConstraint.resource("gpu_model", "a100")));
+        Job either = submit(aJob(1, NodeConstraint.parseFeatures("bigmem|opa")));
+        Plan plan = cycle();
+        assertEquals(List.of("n1", "n2"), nodesOf(plan, ib));
+        assertEquals(List.of("n2"), nodesOf(plan, v100));
+        assertEquals(List.of("n1"), nodesOf(plan, either));
+    }
+
+    @Test
+    void aJobNoNodeSuitsStaysQueuedWithACommentSayingWhy() {
+        Job job = submit(aJob(1, NodeConstraint.parseFeatures("gpu80").and(NodeConstraint.resource("gpu_model",
+                "h100"))));
+        Plan plan = cycle();
+        assertTrue(plan.placements().isEmpty());
+        String reason = plan.waiting().get(new TaskKey(job.id().number(), -1));
+        assertTrue(reason.contains("no node has gpu_model=h100, property gpu80"), reason);
+        assertTrue(state.job(job.id().number()).orElseThrow().tasks().get(0).comment()
+                .contains("no node has gpu_model=h100, property gpu80"));
+    }
+
+    @Test
+    void aMultiNodeJobWaitsWhenTooFewNodesAreOfItsKind() {
+        Job job = submit(aJob(2, NodeConstraint.parseFeatures("bigmem")));
+        Plan plan = cycle();
+        assertTrue(plan.placements().isEmpty(), plan.toString());
+        assertTrue(plan.waiting().get(new TaskKey(job.id().number(), -1)).startsWith("waiting for resources"));
+    }
+
+    @Test
+    void anUnknownHostResourceIsRefusedNamingTheKnownOnes() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                () -> state.prepareSubmit(aJob(1, NodeConstraint.resource("gpu_modle", "v100")), T0));
+        assertEquals("the job asks for host resource gpu_modle, which no node and no site configuration declares; "
+                + "known are fabric, gpu_model (workers declare them with --resource NAME=VALUE, the head's "
+                + "configuration with host-resources=NAME,...)", e.getMessage());
+        state.useHostResources(Set.of("gpu_modle"));
+        submit(aJob(1, NodeConstraint.resource("gpu_modle", "v100")));
+    }
+
+    @Test
+    void theNodeRecordCarriesTheTraitsAndARestoredNodeKeepsThem() {
+        NodeInfo n1 = state.node("n1").orElseThrow();
+        assertEquals(Set.of("bigmem", "ib"), n1.traits().properties());
+        ClusterState restarted = new ClusterState("c", 2, 1, 3);
+        restarted.restore(n1, T0);
+        assertEquals(n1.traits(), restarted.node("n1").orElseThrow().traits());
+        // while its worker is away, the names it declared are still known
+        restarted.prepareSubmit(aJob(1, NodeConstraint.resource("fabric", "edr")), T0);
+    }
+
+    @Test
+    void aWorkerThatRegistersAgainWithOtherTraitsReplacesThem() {
+        register("n1", traits("opa"));
+        assertEquals(Set.of("opa"), state.node("n1").orElseThrow().traits().properties());
+        assertEquals(Map.of(), state.node("n1").orElseThrow().traits().resources());
+    }
+}
