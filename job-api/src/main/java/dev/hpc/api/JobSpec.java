@@ -51,12 +51,19 @@ public record JobSpec(
         String submitKey,
         Map<String, String> recorded) {
 
+    /** Whether the job was submitted with {@code -I} and so takes an interactive session. */
+    public boolean interactive() {
+        return "True".equals(recorded.get(INTERACTIVE));
+    }
+
     public static final int MIN_PRIORITY = -1024;
     public static final int MAX_PRIORITY = 1023;
     /** The longest idempotency key a client may send. */
     public static final int MAX_SUBMIT_KEY = 128;
     /** qsub {@code -F}: the script's arguments as written, shown as Torque's {@code job_arguments}. */
     public static final String SCRIPT_ARGUMENTS = "job_arguments";
+    /** qsub {@code -I}: recorded as PBS's {@code interactive = True}; only such a job takes a session. */
+    public static final String INTERACTIVE = "interactive";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */

@@ -9,7 +9,9 @@ import java.util.TreeMap;
  * The qsub options, as {@code #PBS} directives and on the command line.
  *
  * <p>{@code -S} is checked (absolute paths) and otherwise ignored: the script runs with the
- * interpreter of its {@code #!} line. {@code -I} is refused: there are no interactive jobs.
+ * interpreter of its {@code #!} line. {@code -I} makes the job interactive: it is recorded as
+ * {@link JobSpec#INTERACTIVE} ({@code interactive = True} in {@code qstat -f}), which lets its owner open the
+ * session's shell beside the script ({@code qsub -I} submits a script that only waits for that shell).
  *
  * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
  * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
@@ -80,8 +82,7 @@ final class QsubOptions {
             case "A" -> draft.account(OptionValues.account(value));
             case "a" -> draft.notBefore(DeferredStart.parse(value, context.now()).toInstant());
             case "S" -> OptionValues.shells(value);
-            case "I" -> throw new InvalidRequestException("interactive jobs are not supported; submit a batch "
-                    + "script instead");
+            case "I" -> draft.record(JobSpec.INTERACTIVE, "True");
             default -> throw new IllegalStateException("qsub option " + option.written() + " is declared but has no "
                     + "meaning; should never happen");
         }

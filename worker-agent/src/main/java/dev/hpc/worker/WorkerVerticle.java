@@ -181,6 +181,19 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId()) && !stopping) {
                 spawns.start(sp);
             }
+        } else if (message instanceof dev.hpc.api.WireMessage.OpenSession os) {
+            if (admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId()) && !stopping) {
+                spawns.startSession(os, tasks.process(os.attemptId()).flatMap(TaskProcess::sessionSetup),
+                        status -> context.runOnContext(v -> sessionEnded(os.attemptId(), status)));
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.SessionInput si) {
+            if (admitted(link, si.epoch(), "input of session " + si.spawnId())) {
+                spawns.input(si.spawnId(), si.data(), si.end());
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.SessionResize sr) {
+            if (admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
+                spawns.resize(sr.spawnId(), sr.rows(), sr.cols());
+            }
         } else if (message instanceof dev.hpc.api.WireMessage.KillSpawn ks) {
             if (admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
                 spawns.kill(ks.spawnId());
@@ -335,6 +348,15 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         if (!stopping) {
             sendToActive(new TaskFinished(result));
         }
+    }
+
+    /** The shell of an interactive session ended: the attempt, whose script only waits for it, ends with it. */
+    private void sessionEnded(long attemptId, int status) {
+        tasks.process(attemptId).ifPresent(t -> {
+            LOG.info(() -> "the session's shell of attempt " + attemptId + " ended with " + status
+                    + ": ending the attempt with that status");
+            t.endSession(status);
+        });
     }
 
     private void onKill(Kill k) {
