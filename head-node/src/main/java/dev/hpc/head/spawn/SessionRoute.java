@@ -170,6 +170,8 @@ public final class SessionRoute {
         }
         LOG.info(() -> caller.user() + " opened the session of " + job.id() + " on " + node + " ("
                 + (r.tty() ? "terminal " + r.rows() + "x" + r.cols() : "no terminal") + ")");
+        // the client sends its input only after this first frame: a refusal is a note and a close instead
+        sink.write(SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]));
         ws.closeHandler(v -> relay.leave(spawnId, key.get()));
         ws.binaryMessageHandler(b -> fromClient(node, spawnId, b));
         ws.resume();
