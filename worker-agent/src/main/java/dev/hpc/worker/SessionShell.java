@@ -75,10 +75,17 @@ final class SessionShell {
         return env;
     }
 
-    /** Where the shell's standard input is written; closing it ends that input. */
+    /** Where the shell's standard input is written. */
     interface Input extends AutoCloseable {
         void write(byte[] data) throws IOException;
 
+        /**
+         * Ends the input (the shell reads an end of file after what was written); {@code sessionPid} is the
+         * session's leader, {@code ended} whether it has ended. May wait for the shell to open its input.
+         */
+        void end(long sessionPid, java.util.function.BooleanSupplier ended);
+
+        /** Frees what the input holds, once the session ended. */
         @Override
         void close();
     }
@@ -90,6 +97,11 @@ final class SessionShell {
             public void write(byte[] data) throws IOException {
                 stdin.write(data);
                 stdin.flush();
+            }
+
+            @Override
+            public void end(long sessionPid, java.util.function.BooleanSupplier ended) {
+                close();
             }
 
             @Override
@@ -153,13 +165,54 @@ final class SessionShell {
             }
         }
 
+        /**
+         * Closing the agent's descriptor before the shell opened the FIFO would throw away what was written
+         * (a pipe nobody holds open keeps nothing): so this waits until a process of the session holds it, or
+         * the session ended, polling the session's open files.
+         */
         @Override
-        public void close() {
+        public void end(long sessionPid, java.util.function.BooleanSupplier ended) {
+            while (!ended.getAsBoolean() && !held(sessionPid)) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            closeChannel();
+        }
+
+        private boolean held(long sessionPid) {
+            for (long pid : ProcessTree.members(sessionPid).keySet()) {
+                try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+                    if (fds.anyMatch(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).equals(path);
+                        } catch (IOException e) {
+                            return false;
+                        }
+                    })) {
+                        return true;
+                    }
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // gone: the next one
+                }
+            }
+            return false;
+        }
+
+        private void closeChannel() {
             try {
                 channel.close();
             } catch (IOException e) {
                 // nothing more to end
             }
+        }
+
+        @Override
+        public void close() {
+            closeChannel();
             try {
                 Files.deleteIfExists(path);
             } catch (IOException e) {

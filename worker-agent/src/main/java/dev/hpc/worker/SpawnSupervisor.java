@@ -192,8 +192,10 @@ final class SpawnSupervisor implements AutoCloseable {
         spawns.put(o.spawnId(), entry);
         io.execute(() -> {
             try {
-                SpawnedCommand command = launchSession(o, setup.get(), entry);
+                Started started = launchSession(o, setup.get(), entry);
+                SpawnedCommand command = started.command();
                 entry.command = Optional.of(command);
+                entry.input.complete(started.input()); // after the command: the input's end looks at it
                 command.exited().whenComplete((status, e) -> {
                     int s = e == null ? status : SpawnProtocol.LOST;
                     rememberEnd(new SpawnExited(o.spawnId(), s, ""));
@@ -216,7 +218,7 @@ final class SpawnSupervisor implements AutoCloseable {
         });
     }
 
-    private SpawnedCommand launchSession(dev.hpc.api.WireMessage.OpenSession o, TaskProcess.SessionSetup setup,
+    private Started launchSession(dev.hpc.api.WireMessage.OpenSession o, TaskProcess.SessionSetup setup,
                                          Entry entry) throws IOException {
         RunAs.Identity who = setup.who();
         entry.who = Optional.of(who);
@@ -225,6 +227,7 @@ final class SpawnSupervisor implements AutoCloseable {
         List<String> command = new ArrayList<>();
         setsid().ifPresent(command::add);
         Process p;
+        SessionShell.Input input;
         if (who.switchUser()) {
             SessionShell.Fifo fifo = SessionShell.Fifo.create(spoolDir, who);
             try {
@@ -241,18 +244,21 @@ final class SpawnSupervisor implements AutoCloseable {
                 fifo.close();
                 throw e;
             }
-            entry.input.complete(fifo);
+            input = fifo;
         } else {
             command.addAll(List.of("/bin/sh", "-c", shell));
             ProcessBuilder pb = new ProcessBuilder(command).directory(setup.workDir().toFile());
             pb.environment().clear();
             pb.environment().putAll(env);
             p = pb.start();
-            entry.input.complete(SessionShell.pipe(p.getOutputStream()));
+            input = SessionShell.pipe(p.getOutputStream());
         }
         LOG.info(() -> "session " + o.spawnId() + " of attempt " + o.attemptId() + " started as pid " + p.pid()
                 + (o.tty() ? " in a terminal of " + o.rows() + "x" + o.cols() : " reading its standard input"));
-        return new SpawnedCommand(o.spawnId(), o.attemptId(), p, send, timers, grace);
+        return new Started(new SpawnedCommand(o.spawnId(), o.attemptId(), p, send, timers, grace), input);
+    }
+
+    private record Started(SpawnedCommand command, SessionShell.Input input) {
     }
 
     /** Bytes for a session's standard input, written in order by the session's own thread; {@code end} closes it. */
@@ -279,7 +285,8 @@ final class SpawnSupervisor implements AutoCloseable {
                 LOG.fine(() -> "session " + spawnId + ": its shell no longer reads its input: " + ex.getMessage());
             }
             if (end) {
-                in.close();
+                Optional<SpawnedCommand> c = e.command;
+                in.end(c.map(SpawnedCommand::pid).orElse(-1L), () -> c.isEmpty() || c.get().exited().isDone());
             }
         });
     }
