@@ -235,11 +235,11 @@ final class SpawnSupervisor implements AutoCloseable {
                 command.addAll(who.prefix());
                 command.addAll(OwnerShell.loader());
                 command.add(shell);
-                String input = "exec <" + OwnerShell.quote(fifo.path().toString()) + " || exit 126";
+                String fromFifo = "exec <" + OwnerShell.quote(fifo.path().toString()) + " || exit 126";
                 String enter = OwnerShell.enter(setup.workDir(), "hpc: cannot enter " + setup.workDir() + " as "
                         + who.owner().name());
                 p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
-                        OwnerShell.script(List.of(input, enter), env, "exec /bin/sh -c \"$1\""));
+                        OwnerShell.script(List.of(fromFifo, enter), env, "exec /bin/sh -c \"$1\""));
             } catch (IOException | RuntimeException e) {
                 fifo.close();
                 throw e;
