@@ -62,11 +62,14 @@ final class InteractiveJob {
                 say("qsub: job " + id + " " + ended.get());
                 return ExitCodes.ERROR;
             }
-            say("qsub: job " + id + " ready");
-            say("");
-            if (terminalInput && !terminal.raw()) {
+            // raw mode before "ready": what is typed from then on goes to the session as it is, never echoed here
+            boolean raw = terminalInput && terminal.raw();
+            if (terminalInput && !raw) {
                 say("qsub: could not put the terminal in raw mode; keys reach the session line by line");
             }
+            String eol = raw ? "\r\n" : "\n";
+            err.print("qsub: job " + id + " ready" + eol + eol);
+            err.flush();
             InteractiveSession.Outcome o;
             try {
                 o = new InteractiveSession(head, id, sessionOut, sessionErr, err).run(in, terminalInput,
