@@ -67,7 +67,8 @@ public final class SessionRoute {
         Context context = vertx.getOrCreateContext();
         ws.pause();
         try {
-            Caller caller = caller(ws);
+            TokenRecord token = token(ws);
+            Caller caller = token.caller();
             if (!head.isActive()) {
                 refuse(ws, NOT_ACTIVE, "head " + head.config().name() + " is not the active head: ask the next one");
                 return;
@@ -79,7 +80,7 @@ public final class SessionRoute {
                         throw error instanceof CompletionException && error.getCause() != null ? error.getCause()
                                 : error;
                     }
-                    open(ws, context, caller, r, found);
+                    open(ws, context, token, r, found);
                 } catch (Refusal e) {
                     refuse(ws, e.code, e.getMessage());
                 } catch (Throwable t) {
@@ -94,7 +95,7 @@ public final class SessionRoute {
         }
     }
 
-    private Caller caller(ServerWebSocket ws) {
+    private TokenRecord token(ServerWebSocket ws) {
         String h = ws.headers().get("Authorization");
         String token = h != null && h.strip().regionMatches(true, 0, "Bearer ", 0, 7) ? h.strip().substring(7).strip()
                 : "";
@@ -102,7 +103,7 @@ public final class SessionRoute {
             throw new Refusal(UNAUTHENTICATED, "the session needs your token: send 'Authorization: Bearer TOKEN' "
                     + "(qsub sends ~/.hpc/token or $HPC_TOKEN)");
         }
-        return head.tokens().find(token).map(TokenRecord::caller).orElseThrow(() -> new Refusal(UNAUTHENTICATED,
+        return head.tokens().find(token).orElseThrow(() -> new Refusal(UNAUTHENTICATED,
                 "the token is not valid on this cluster (unknown or revoked): ask an admin for a new one"));
     }
 
@@ -131,7 +132,8 @@ public final class SessionRoute {
         }
     }
 
-    private void open(ServerWebSocket ws, Context context, Caller caller, Request r, Optional<Job> found) {
+    private void open(ServerWebSocket ws, Context context, TokenRecord token, Request r, Optional<Job> found) {
+        Caller caller = token.caller();
         Job job = found.orElseThrow(() -> new Refusal(NOT_FOUND, "job " + r.job() + " is unknown here (qstat -x "
                 + "lists the jobs that ended)"));
         if (!job.spec().owner().equals(caller.user())) {
@@ -172,7 +174,13 @@ public final class SessionRoute {
                 + (r.tty() ? "terminal " + r.rows() + "x" + r.cols() : "no terminal") + ")");
         // the client sends its input only after this first frame: a refusal is a note and a close instead
         sink.write(SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]));
-        ws.closeHandler(v -> relay.leave(spawnId, key.get()));
+        // a revoked token ends the session as it ends every answer it holds open (docs/security.md)
+        dev.hpc.head.access.TokenRegistry.Hold hold = head.tokens().whileValid(token, why -> sink.end(
+                SpawnProtocol.noteFrame("the session ended: " + why)));
+        ws.closeHandler(v -> {
+            hold.release();
+            relay.leave(spawnId, key.get());
+        });
         ws.binaryMessageHandler(b -> fromClient(node, spawnId, b));
         ws.resume();
     }

@@ -180,6 +180,18 @@ class SessionRouteTest {
         assertEquals(o.spawnId(), k.spawnId());
     }
 
+    /** As every answer held open with a token (issue #15): its revocation ends the session, and so its shell. */
+    @Test
+    void aRevokedTokenEndsTheSession() throws Exception {
+        WireMessage.LaunchOrder order = running(List.of("-I"));
+        Client c = open(order.jobId(), head.tokenFor("alice"), false);
+        WireMessage.OpenSession o = worker.next(WireMessage.OpenSession.class, m -> true);
+        head.service().tokens().revoke("alice");
+        assertTrue(c.next().text().contains("the session ended"));
+        c.closed.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        assertEquals(o.spawnId(), worker.next(WireMessage.KillSpawn.class, m -> true).spawnId());
+    }
+
     @Test
     void onlyTheOwnerOfARunningInteractiveJobOpensItsSession() throws Exception {
         WireMessage.LaunchOrder batch = running(List.of());
