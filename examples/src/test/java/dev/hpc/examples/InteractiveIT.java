@@ -146,6 +146,40 @@ class InteractiveIT {
         }
     }
 
+    /**
+     * A session does not follow its shell through a takeover (docs/commands.md): when the active head is killed,
+     * qsub says that the session ended and why, deletes the job through the new active head, and exits 255.
+     */
+    @Test
+    void aTakeoverOfTheHeadEndsTheSessionSayingSoAndTheJobIsDeleted() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("takeover"));
+        StandbyCluster two = StandbyCluster.start(dir.resolve("c"), 1, 2);
+        try {
+            two.awaitWorkersUp(WAIT);
+            StandbyCluster.Active first = two.awaitRoles("one head ACTIVE", WAIT);
+            try (Cli.Running p = two.cli().startWithInput(dir, "qsub", "-I")) {
+                String id = ready(p, false);
+                type(p, "echo started\n");
+                awaitOutput(p, "started");
+                two.kill(first.head());
+                two.awaitTakeover(first, Duration.ofSeconds(30));
+                Cli.Result r = p.await(WAIT);
+                assertEquals(255, r.exitCode(), r.describe());
+                assertTrue(r.err().contains("qsub: the session of job " + id + " ended without the shell's exit "
+                        + "status"), r.describe());
+                assertTrue(r.err().contains("job " + id + " is deleted"), r.describe());
+                Poll.until(id + " ends on the new head", WAIT, () -> two.client().job(id).state().isTerminal(),
+                        two::describe);
+                assertEquals(JobState.CANCELLED, two.client().job(id).state());
+            }
+        } catch (Exception | AssertionError e) {
+            two.printLogs("the test failed: " + e);
+            throw e;
+        } finally {
+            two.close();
+        }
+    }
+
     @Test
     void attachFollowsARunningBatchJobsOutputFromItsStartToItsEnd() throws Exception {
         Path release = work.resolve("release");
