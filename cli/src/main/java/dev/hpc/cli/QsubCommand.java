@@ -29,14 +29,18 @@ import picocli.CommandLine.Unmatched;
  * options go to the head unparsed (see {@link QsubArgs}).
  */
 @Command(name = "qsub", usageHelpAutoWidth = true,
-        customSynopsis = "hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
+        customSynopsis = {"hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
+                "hpc qsub -I [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]]"},
         description = {"Submit a batch job script; prints the job id.",
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
                         + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=...|block=true -h -p PRIORITY "
                         + "-r y|n -m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
                         + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x.",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
-                "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
+                "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND.",
+                "qsub -I [options] submits an interactive job: once it runs, a shell on its first node in this "
+                        + "terminal (or reading standard input when it is not a terminal); qsub exits with the "
+                        + "shell's status. -X is refused."},
         parameterListHeading = "", footer = {"", "-W block=true (or #SBATCH --wait in the script) waits for the job "
                 + "to end and exits with its exit status (modulo 256; an array's highest); Ctrl-C stops waiting "
                 + "and leaves the job alone (exit 130).",
