@@ -107,6 +107,14 @@ class InteractiveIT {
             String id = ready(p, true);
             type(p, "tty | sed 's/^/remote-/'\n");
             awaitOutput(p, "remote-/dev/pts/");
+            // a size change of the local terminal (SIGWINCH to qsub) reaches the remote one
+            String pts = terminalOf(p.process());
+            Process stty = new ProcessBuilder("stty", "-F", pts, "rows", "33", "cols", "111").inheritIO().start();
+            assertEquals(0, stty.waitFor(), "stty -F " + pts);
+            Poll.until("the remote terminal has the new size", WAIT, () -> {
+                type(p, "stty size | sed 's/^/size-/'\n");
+                return p.outSoFar().contains("size-33 111");
+            }, p::outSoFar);
             type(p, "sleep 617.5\n");
             Poll.until("the remote sleep runs", WAIT,
                     () -> !Procs.withCommandLineContaining("sleep 617.5").isEmpty(), p::outSoFar);
@@ -120,6 +128,17 @@ class InteractiveIT {
             assertEquals(4, r.exitCode(), "qsub's status through script -e: " + r.describe());
             assertEquals(4, cluster.job(id).exitStatus(), r.describe());
         }
+    }
+
+    /** The pseudo-terminal qsub runs in under {@code script}: what a process below it reads. */
+    private static String terminalOf(Process script) {
+        return Poll.value("qsub's terminal", WAIT, () -> script.descendants().map(h -> {
+            try {
+                return Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "fd", "0")).toString();
+            } catch (IOException e) {
+                return "";
+            }
+        }).filter(t -> t.matches("/dev/pts/[0-9]+")).findFirst());
     }
 
     @Test
