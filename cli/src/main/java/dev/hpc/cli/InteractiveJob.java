@@ -84,8 +84,14 @@ final class InteractiveJob {
                 deleteOnExit.set(false);
                 return SpawnProtocol.LOST;
             }
-            deleteOnExit.set(false);
             int status = o.exitStatus().get();
+            if (status == SpawnProtocol.LOST && !o.notes().isEmpty()) {
+                // the head or the worker ended it (no shell, or a lost worker link): the job would wait on alone
+                delete("qsub: the session of job " + id + " could not go on");
+                deleteOnExit.set(false);
+                return SpawnProtocol.LOST;
+            }
+            deleteOnExit.set(false);
             explainEnd();
             return status & 0xff;
         } catch (InteractiveSession.Refused e) {

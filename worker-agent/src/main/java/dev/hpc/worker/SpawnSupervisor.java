@@ -171,7 +171,8 @@ final class SpawnSupervisor implements AutoCloseable {
      * {@code setup} tells (empty: it does not run here). {@code shellEnded} gets the shell's exit status once
      * its output is sent, to end the attempt with it. Output and end go to the head as for a spawned command.
      */
-    void startSession(dev.hpc.api.WireMessage.OpenSession o, Optional<TaskProcess.SessionSetup> setup,
+    void startSession(dev.hpc.api.WireMessage.OpenSession o,
+                      java.util.concurrent.CompletionStage<Optional<TaskProcess.SessionSetup>> setup,
                       java.util.function.IntConsumer shellEnded) {
         if (spawns.containsKey(o.spawnId())) {
             LOG.info(() -> "session " + o.spawnId() + " runs already; the head that asked follows it");
@@ -182,17 +183,22 @@ final class SpawnSupervisor implements AutoCloseable {
             send.accept(end.get());
             return;
         }
-        if (ended.contains(o.attemptId()) || setup.isEmpty()) {
-            send.accept(new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId()
-                    + " does not run its script on node " + nodeName + " (it ended, or has not started here): no "
-                    + "session can open in it"));
+        if (ended.contains(o.attemptId())) {
+            send.accept(notRunning(o));
             return;
         }
+        // the entry exists from now on, so that input coming before the start waits for it, in order
         Entry entry = new Entry(o.attemptId(), true);
         spawns.put(o.spawnId(), entry);
-        io.execute(() -> {
+        setup.whenCompleteAsync((found, error) -> {
+            if (error != null || found == null || found.isEmpty() || entry.killed) {
+                send.accept(notRunning(o));
+                entry.input.completeExceptionally(new IllegalStateException("not started"));
+                ended(o.spawnId(), entry);
+                return;
+            }
             try {
-                Started started = launchSession(o, setup.get(), entry);
+                Started started = launchSession(o, found.get(), entry);
                 SpawnedCommand command = started.command();
                 entry.command = Optional.of(command);
                 entry.input.complete(started.input()); // after the command: the input's end looks at it
@@ -215,7 +221,12 @@ final class SpawnSupervisor implements AutoCloseable {
                 ended(o.spawnId(), entry);
                 shellEnded.accept(SpawnProtocol.LOST);
             }
-        });
+        }, io);
+    }
+
+    private SpawnExited notRunning(dev.hpc.api.WireMessage.OpenSession o) {
+        return new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId() + " does not run its "
+                + "script on node " + nodeName + " (it ended, or has not started here): no session can open in it");
     }
 
     private Started launchSession(dev.hpc.api.WireMessage.OpenSession o, TaskProcess.SessionSetup setup,

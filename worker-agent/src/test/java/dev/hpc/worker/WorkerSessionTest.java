@@ -171,6 +171,24 @@ class WorkerSessionTest {
         assertEquals(EndReason.CANCELLED, e.task().result().reason(), "a kill under way wins over the shell's end");
     }
 
+    /**
+     * The head counts an attempt as running once it sent the launch, so a session may be asked for before the
+     * script started here (InteractiveIT met it): the shell waits for the script and then starts.
+     */
+    @Test
+    void aSessionAskedForWhileItsAttemptIsLaunchingStartsOnceTheScriptRuns() {
+        startWorker(tmp.resolve("spool"));
+        long attempt = ATTEMPTS.incrementAndGet();
+        String id = "session-" + attempt;
+        head.send(new Launch(EPOCH, aTask(attempt, WAITER).in(tmp).environment(Map.of("GREETING", "early")).build()));
+        head.send(new OpenSession(EPOCH, attempt, id, false, 0, 0, ""));
+        type(id, "echo \"$GREETING\"; exit 2\n", true);
+        Ended e = untilEnd(id, attempt);
+        assertEquals("early\n", e.out(), e.toString());
+        assertEquals(2, e.exit().exitStatus());
+        assertEquals(2, e.task().result().exitStatus());
+    }
+
     @Test
     void aSessionOfAnAttemptThatDoesNotRunHereIsRefusedWithTheReason() {
         startWorker(tmp.resolve("spool"));
