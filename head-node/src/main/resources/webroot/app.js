@@ -158,6 +158,7 @@ function toRow(j) {
     state: j.state, notBefore: ms(spec.notBefore), nodes: res.nodes || 1, cores: res.coresPerNode || 1,
     submitted: ms(j.submitted), started: ms(j.started), ended: ms(j.ended), version: j.version || 0,
     exitStatus: j.exitStatus, isArray: !!spec.array, gen: ui.loadGen,
+    interactive: !!(spec.recorded && spec.recorded.interactive === 'True'),
   };
   if (row.isArray) {
     row.tasks = (j.tasks || []).map((t) => ({
@@ -405,7 +406,9 @@ function rowHtml(entry) {
   return `<div class="row${selected}" role="row" data-key="${key}" `
     + `${r.isArray ? `aria-expanded="${open}" ` : ''}data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
     + `<span class="c-id" role="cell">${toggle}${esc(r.id)}</span>`
-    + `<span class="c-name" role="cell" title="${esc(r.name)}">${esc(r.name)}${summary}</span>`
+    + `<span class="c-name" role="cell" title="${esc(r.name)}${r.interactive ? ' (interactive: qsub -I)' : ''}">`
+    + `${esc(r.name)}${r.interactive ? ` <span class="muted" data-testid="interactive-${esc(r.id)}">interactive</span>`
+      : ''}${summary}</span>`
     + `<span role="cell">${esc(r.owner)}</span>${stateCell(r.id, r.state, r.notBefore)}`
     + `<span role="cell">${esc(r.queue)}</span><span role="cell">${r.nodes}×${r.cores}</span>`
     + `<span role="cell">${fmtTime(r.submitted)}</span><span role="cell">${fmtTime(r.started)}</span>`
@@ -696,6 +699,8 @@ function renderDetail() {
     ['walltime', res.walltimeSeconds ? fmtDuration(res.walltimeSeconds * 1000) : 'no limit'],
     ['priority', spec.priority, 'detail-priority'], ['rerunnable', spec.rerunnable ? 'yes' : 'no'],
     ['array', spec.array ? spec.array.expression : ''], ['depends on', deps],
+    ['interactive', spec.recorded && spec.recorded.interactive === 'True'
+      ? 'yes: a shell opened with qsub -I, relayed by the head' : '', 'detail-interactive'],
     ['submitted', j.submitted && ms(j.submitted) ? new Date(ms(j.submitted)).toLocaleString() : ''],
     // another user's job comes without where it was submitted from (docs/rest-api.md): nothing to show
     ['from', spec.submitDir ? `${spec.submitHost || ''}:${spec.submitDir}` : ''], ['work dir', spec.workDir],

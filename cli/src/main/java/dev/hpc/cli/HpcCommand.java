@@ -45,6 +45,7 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("bench", dev.hpc.cli.bench.BenchCommand::new);
         m.put("dsh", DshCommand::new);
         m.put("qpeek", PeekCommand::new);
+        m.put("attach", AttachCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return m;
     }

@@ -29,14 +29,18 @@ import picocli.CommandLine.Unmatched;
  * options go to the head unparsed (see {@link QsubArgs}).
  */
 @Command(name = "qsub", usageHelpAutoWidth = true,
-        customSynopsis = "hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
+        customSynopsis = {"hpc qsub [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]] [SCRIPT | -- COMMAND [ARGS...]]",
+                "hpc qsub -I [QSUB OPTIONS] [--server HOST:PORT[,HOST:PORT]]"},
         description = {"Submit a batch job script; prints the job id.",
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
                         + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=...|block=true -h -p PRIORITY "
                         + "-r y|n -m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
                         + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x.",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
-                "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND."},
+                "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND.",
+                "qsub -I [options] submits an interactive job: once it runs, a shell on its first node in this "
+                        + "terminal (or reading standard input when it is not a terminal); qsub exits with the "
+                        + "shell's status. -X is refused."},
         parameterListHeading = "", footer = {"", "-W block=true (or #SBATCH --wait in the script) waits for the job "
                 + "to end and exits with its exit status (modulo 256; an array's highest); Ctrl-C stops waiting "
                 + "and leaves the job alone (exit 130).",
@@ -64,6 +68,10 @@ public final class QsubCommand implements Callable<Integer> {
     /** Where a script without a file comes from; tests replace it. Empty: the invocation's. */
     InputStream stdin;
 
+    /** Where an interactive session's output goes; tests replace them. Empty: this process's own. */
+    java.io.OutputStream sessionOut;
+    java.io.OutputStream sessionErr;
+
     @Override
     public Integer call() {
         if (blockOn != null) {
@@ -78,6 +86,9 @@ public final class QsubCommand implements Callable<Integer> {
             return BlockingWait.inThisProcess(client.client(), blockOn, spec.commandLine().getErr());
         }
         QsubArgs args = QsubArgs.split(raw);
+        if (args.has('I')) {
+            return interactive(args);
+        }
         String script;
         String defaultName;
         if (!args.command().isEmpty()) {
@@ -86,9 +97,6 @@ public final class QsubCommand implements Callable<Integer> {
         } else if (args.script().isPresent()) {
             script = readScript(args.script().get());
             defaultName = Path.of(args.script().get()).getFileName().toString();
-        } else if (args.has('I')) {
-            throw new UsageException("interactive jobs (-I) are not supported: submit a batch script instead, "
-                    + "for example 'echo \"my command\" | qsub'");
         } else {
             script = readStdin();
             defaultName = "STDIN";
@@ -115,6 +123,54 @@ public final class QsubCommand implements Callable<Integer> {
         return BlockingWait.inThisProcess(head, job.id().toString(), spec.commandLine().getErr());
     }
 
+    /** What an interactive job runs as its script: nothing but a wait for the session's shell, beside it. */
+    static final String INTERACTIVE_SCRIPT = "#!/bin/sh\n"
+            + "# qsub -I: an interactive job. Its shell runs beside this script, in the session qsub opened, and the\n"
+            + "# job ends when that shell exits, with its exit status; this script only waits for that.\n"
+            + "exec sleep infinity\n";
+
+    /**
+     * {@code qsub -I}: submits a job that waits for its session, waits for its start, then runs the session's
+     * shell on its first node in this terminal (or reading this standard input) until the shell exits; qsub
+     * exits with the shell's status. Run in the caller's own JVM, never in the command server.
+     */
+    private int interactive(QsubArgs args) {
+        if (args.has('X')) {
+            throw new UsageException("-X (X11 forwarding) is not supported: an interactive session carries a "
+                    + "terminal only, no X11 display; drop -X and run graphical programs on a machine with a display");
+        }
+        if (!args.command().isEmpty() || args.script().isPresent()) {
+            throw new UsageException("qsub -I takes no script or command: the session's commands come from your "
+                    + "terminal, or from standard input when it is not one (printf 'hostname\\n' | qsub -I)");
+        }
+        if (args.value('J').isPresent() || args.value('t').isPresent()) {
+            throw new UsageException("an interactive job (-I) has one shell: drop the array option (-J or -t)");
+        }
+        Invocation invocation = Invocation.current();
+        if (invocation.served()) {
+            // the session needs this terminal and its standard input for as long as it lasts: its own JVM
+            List<String> again = new ArrayList<>(List.of("qsub"));
+            again.addAll(clientArgs());
+            again.addAll(raw);
+            CommandServer.continueWith(again);
+            return ExitCodes.OK;
+        }
+        HeadClient head = client.client();
+        List<String> options = args.optionsWithDefaultName(INTERACTIVE_SCRIPT, "STDIN");
+        SubmitRequest request = new SubmitRequest(INTERACTIVE_SCRIPT, options, "", Hosts.shortName(),
+                invocation.cwd().toString(), environmentToSend(INTERACTIVE_SCRIPT, options, invocation.env()));
+        Job job = head.submit(request);
+        String id = job.id().toString();
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        boolean terminal = stdin == null && LocalTerminal.stdinIsTerminal();
+        java.io.OutputStream out = sessionOut != null ? sessionOut
+                : new java.io.FileOutputStream(java.io.FileDescriptor.out);
+        java.io.OutputStream errBytes = sessionErr != null ? sessionErr
+                : new java.io.FileOutputStream(java.io.FileDescriptor.err);
+        return new InteractiveJob(head, id, err, out, errBytes, terminal)
+                .run(stdin != null ? stdin : invocation.stdin());
+    }
+
     /** Whether qsub waits for the job; a bad {@code -W block=} is left to the head, which refuses it. */
     static boolean blocks(String script, List<String> options) {
         try {
@@ -127,6 +183,13 @@ public final class QsubCommand implements Callable<Integer> {
     /** {@code qsub --block-on ID} with the caller's head and token options, for the launcher to run. */
     private List<String> continuation(String id) {
         List<String> args = new ArrayList<>(List.of("qsub", "--block-on", id));
+        args.addAll(clientArgs());
+        return args;
+    }
+
+    /** The caller's head and token options, for a qsub the launcher runs in a JVM of its own. */
+    private List<String> clientArgs() {
+        List<String> args = new ArrayList<>();
         if (client.server != null) {
             args.add("--server");
             args.add(client.server);

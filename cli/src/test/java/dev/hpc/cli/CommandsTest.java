@@ -4,6 +4,7 @@ import static dev.hpc.cli.TestJobs.aBusyNode;
 import static dev.hpc.cli.TestJobs.aCompletedJob;
 import static dev.hpc.cli.TestJobs.aFreeNode;
 import static dev.hpc.cli.TestJobs.aQueuedJob;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,13 +150,27 @@ class CommandsTest {
         assertEquals(List.of("-N", "sh"), submitted().options());
     }
 
-    /** Regression: qsub -I sent an empty script and the head answered "the script is empty". */
+    /** Issue 19: qsub -I refuses what an interactive session cannot do before it submits anything. */
     @Test
-    void qsubRefusesInteractiveJobsSayingSo() {
-        Run r = run("qsub", "--server", head.address(), "-I");
+    void qsubInteractiveRefusesX11AScriptAndArraysSayingWhatToDo() {
+        Run x = run("qsub", "--server", head.address(), "-I", "-X");
+        assertEquals(2, x.code());
+        assertTrue(x.err().contains("-X (X11 forwarding) is not supported"), x.err());
 
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("interactive jobs (-I) are not supported"), r.err());
+        Run script = run("qsub", "--server", head.address(), "-I", "job.sh");
+        assertEquals(2, script.code());
+        assertTrue(script.err().contains("qsub -I takes no script or command"), script.err());
+
+        Run array = run("qsub", "--server", head.address(), "-I", "-J", "1-3");
+        assertEquals(2, array.code());
+        assertTrue(array.err().contains("drop the array option"), array.err());
+    }
+
+    @Test
+    void theSizeOfATerminalIsReadFromSttySize() {
+        assertArrayEquals(new int[] {40, 120}, LocalTerminal.parseSize("40 120\n"));
+        assertArrayEquals(new int[] {0, 0}, LocalTerminal.parseSize(""));
+        assertArrayEquals(new int[] {0, 0}, LocalTerminal.parseSize("0 0"));
     }
 
     @Test

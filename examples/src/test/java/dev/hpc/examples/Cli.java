@@ -186,12 +186,40 @@ final class Cli {
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(hpcHome.resolve("bin").resolve(command).toString());
         cmd.addAll(Arrays.asList(args));
+        return startCommand(dir, cmd, ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+    }
+
+    /**
+     * As {@link #start(Path, String, String...)} with a pipe as standard input, which the test writes through
+     * {@code process().getOutputStream()} (qsub -I reads its commands there).
+     */
+    Running startWithInput(Path dir, String command, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(hpcHome.resolve("bin").resolve(command).toString());
+        cmd.addAll(Arrays.asList(args));
+        return startCommand(dir, cmd, ProcessBuilder.Redirect.PIPE);
+    }
+
+    /**
+     * As {@link #startWithInput}, in a pseudo-terminal of its own made by util-linux {@code script}: the command
+     * sees a terminal on its standard input and output; what the test writes is typed at that terminal.
+     */
+    Running startInTerminal(Path dir, String command, String... args) {
+        StringBuilder line = new StringBuilder("exec '" + hpcHome.resolve("bin").resolve(command) + "'");
+        for (String a : args) {
+            line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        return startCommand(dir, List.of("script", "-q", "-e", "-f", "-c", line.toString(), "/dev/null"),
+                ProcessBuilder.Redirect.PIPE);
+    }
+
+    private Running startCommand(Path dir, List<String> cmd, ProcessBuilder.Redirect input) {
         try {
             Path out = Files.createTempFile("cli", ".out");
             Path err = Files.createTempFile("cli", ".err");
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    .redirectInput(input);
             Map<String, String> env = pb.environment();
             env.remove("HPC_SERVER");
             env.remove("HPC_WAIT");

@@ -125,6 +125,15 @@ class CommandServerIT {
             assertTrue(starts.get(0).contains(" qsub --block-on " + blockedId) && !starts.get(0).contains("block=true"),
                     "the server submitted, the launcher's JVM waited: " + starts);
 
+            // issue 19 item 1: qsub -I runs whole in a JVM of the launcher's own, with the caller's standard input
+            Ran interactive = run(Optional.of(loggingJavaHome.toString()), Optional.of("echo \"served-$((2*3))\"\n"
+                    + "exit 5\n"), "qsub", "-I");
+            assertEquals(5, interactive.exit(), "qsub -I through the server: " + interactive.describe());
+            assertEquals("served-6\n", interactive.out(), interactive.describe());
+            List<String> afterInteractive = Files.readAllLines(javaStarts);
+            assertEquals(2, afterInteractive.size(), "one more JVM, the session's: " + afterInteractive);
+            assertTrue(afterInteractive.get(1).endsWith(" qsub -I"), afterInteractive.toString());
+
             Ran shown = run(noJava, Optional.empty(), "qstat", id);
             assertEquals(0, shown.exit(), shown.describe());
             assertTrue(shown.out().contains(id.substring(0, id.indexOf('.'))) && shown.out().contains("served"),

@@ -87,9 +87,11 @@ public final class HeadVerticle extends VerticleBase {
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
-        new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
+        dev.hpc.head.spawn.SpawnRelay relay = new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
                 dev.hpc.head.spawn.SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
-                        head.config().dataDir()), EdgeSettings.KEEPALIVE, spawnAdoptionGrace).mount(router);
+                        head.config().dataDir()), EdgeSettings.KEEPALIVE, spawnAdoptionGrace);
+        relay.mount(router);
+        dev.hpc.head.spawn.SessionRoute sessions = new dev.hpc.head.spawn.SessionRoute(vertx, head, relay);
         dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
                 OUTPUT_READ_TIMEOUT);
         gateway.outputAnswers(output::answer);
@@ -102,7 +104,8 @@ public final class HeadVerticle extends VerticleBase {
         security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
                 .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
         server = vertx.createHttpServer(options);
-        edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept));
+        edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept,
+                dev.hpc.api.SpawnProtocol.SESSION_PATH, sessions::accept));
         return server.requestHandler(router).listen();
     }
 

@@ -269,6 +269,35 @@ public final class HeadClient {
         return heads.get(preferred);
     }
 
+    // ---- interactive sessions
+
+    /**
+     * Opens the WebSocket of a job's interactive session ({@link SpawnProtocol#SESSION_PATH}) on the head at
+     * {@code head} (one of {@link #heads()}), with this client's token and TLS settings. The caller tries the
+     * heads in turn: a standby answers with a note and closes.
+     */
+    public java.util.concurrent.CompletableFuture<java.net.http.WebSocket> openSession(String head, String jobId,
+            boolean tty, int rows, int cols, String term, java.net.http.WebSocket.Listener listener) {
+        int i = heads.indexOf(head);
+        if (i < 0) {
+            throw new IllegalArgumentException("should never happen: " + head + " is not one of " + heads);
+        }
+        URI base = bases.get(i);
+        String scheme = base.getScheme().equals("https") ? "wss" : "ws";
+        URI uri = URI.create(scheme + "://" + base.getRawAuthority() + SpawnProtocol.SESSION_PATH + "?job="
+                + java.net.URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "&tty=" + tty + "&rows=" + rows
+                + "&cols=" + cols + "&term=" + java.net.URLEncoder.encode(term, StandardCharsets.UTF_8));
+        java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+        if (token.isPresent()) {
+            b.header("Authorization", "Bearer " + token.value());
+        }
+        return b.buildAsync(uri, listener).whenComplete((ws, e) -> {
+            if (e == null) {
+                preferred = i;
+            }
+        });
+    }
+
     // ---- jobs
 
     /**

@@ -51,6 +51,11 @@ public record JobSpec(
         String submitKey,
         Map<String, String> recorded) {
 
+    /** Whether the job was submitted with {@code -I} and so takes an interactive session. */
+    public boolean interactive() {
+        return "True".equals(recorded.get(INTERACTIVE));
+    }
+
     public static final int MIN_PRIORITY = -1024;
     public static final int MAX_PRIORITY = 1023;
     /** The longest idempotency key a client may send. */
@@ -62,6 +67,9 @@ public record JobSpec(
      * shows it; the worker picks the entry for its node ({@link #shellFor}).
      */
     public static final String SHELL_PATH_LIST = "Shell_Path_List";
+
+    /** qsub {@code -I}: recorded as PBS's {@code interactive = True}; only such a job takes a session. */
+    public static final String INTERACTIVE = "interactive";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */

@@ -10,8 +10,10 @@ import java.util.TreeMap;
  *
  * <p>{@code -S path[@host][,path@host...]} names the shell that runs the script, as in PBS: kept
  * as {@code Shell_Path_List} and applied by the worker ({@link JobSpec#SHELL_PATH_LIST}); without
- * it the script runs with the interpreter of its {@code #!} line, else bash. {@code -I} is refused:
- * there are no interactive jobs.
+ * it the script runs with the interpreter of its {@code #!} line, else bash. {@code -I} makes the job
+ * interactive: it is recorded as {@link JobSpec#INTERACTIVE} ({@code interactive = True} in {@code qstat -f}),
+ * which lets its owner open the session's shell beside the script ({@code qsub -I} submits a script that only
+ * waits for that shell).
  *
  * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
  * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
@@ -85,8 +87,7 @@ final class QsubOptions {
                 OptionValues.shells(value);
                 draft.record(JobSpec.SHELL_PATH_LIST, value);
             }
-            case "I" -> throw new InvalidRequestException("interactive jobs are not supported; submit a batch "
-                    + "script instead");
+            case "I" -> draft.record(JobSpec.INTERACTIVE, "True");
             default -> throw new IllegalStateException("qsub option " + option.written() + " is declared but has no "
                     + "meaning; should never happen");
         }

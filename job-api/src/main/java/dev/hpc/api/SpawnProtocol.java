@@ -33,6 +33,24 @@ public final class SpawnProtocol {
     /** The last frame: the exit status as a 4-byte big-endian int. */
     public static final byte EXIT = 'x';
 
+    // ---- the frames a client sends on an interactive session (qsub -I), as binary WebSocket messages
+
+    /** Bytes for the session's standard input (its terminal's keys, Ctrl-C as 0x03 among them). */
+    public static final byte INPUT = 'i';
+    /** The end of the session's standard input; no payload. */
+    public static final byte INPUT_END = 'd';
+    /** The client's terminal has a new size: rows, then columns, two 4-byte big-endian ints. */
+    public static final byte RESIZE = 'z';
+
+    /**
+     * The WebSocket of interactive sessions ({@code qsub -I}): {@code ?job=ID&tty=true&rows=R&cols=C}, the
+     * caller's token as {@code Authorization: Bearer}. The path is fixed (the job is in the query) because
+     * WebSockets are matched on the path alone. The head sends the frames above ({@link #STDOUT} ...
+     * {@link #EXIT}), one per binary message; the client sends {@link #INPUT}, {@link #INPUT_END} and
+     * {@link #RESIZE} frames. See docs/rest-api.md.
+     */
+    public static final String SESSION_PATH = "/api/v1/session";
+
     /** The exit status reported when the command could not be started or the link to it was lost (as ssh). */
     public static final int LOST = 255;
 
@@ -76,6 +94,10 @@ public final class SpawnProtocol {
         return frame(EXIT, ByteBuffer.allocate(4).putInt(status).array());
     }
 
+    public static byte[] resizeFrame(int rows, int cols) {
+        return frame(RESIZE, ByteBuffer.allocate(8).putInt(rows).putInt(cols).array());
+    }
+
     public static byte[] noteFrame(String text) {
         return frame(NOTE, text.getBytes(StandardCharsets.UTF_8));
     }
@@ -87,6 +109,16 @@ public final class SpawnProtocol {
             return ByteBuffer.wrap(payload).getInt();
         }
 
+        /** The rows and columns of a {@link #RESIZE} frame. */
+        public int[] size() {
+            if (payload.length != 8) {
+                throw new IllegalArgumentException("a resize frame holds 8 bytes (rows, columns), got "
+                        + payload.length);
+            }
+            ByteBuffer b = ByteBuffer.wrap(payload);
+            return new int[] {b.getInt(), b.getInt()};
+        }
+
         public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
@@ -94,6 +126,22 @@ public final class SpawnProtocol {
 
     /** The largest frame accepted when reading (the head sends at most the worker's chunk size). */
     public static final int MAX_FRAME = 1 << 24;
+
+    /** The one frame a WebSocket message holds; throws on a short, long or bad one. */
+    public static Frame parse(byte[] message) throws IOException {
+        if (message.length < 5) {
+            throw new IOException("a frame needs 5 bytes at least, got " + message.length);
+        }
+        ByteBuffer b = ByteBuffer.wrap(message);
+        byte kind = b.get();
+        int length = b.getInt();
+        if (length != message.length - 5) {
+            throw new IOException("the frame says " + length + " bytes but holds " + (message.length - 5));
+        }
+        byte[] payload = new byte[length];
+        b.get(payload);
+        return new Frame(kind, payload);
+    }
 
     /** Reads the next frame; empty at a clean end of the stream. Throws on a truncated or bad frame. */
     public static Optional<Frame> read(DataInputStream in) throws IOException {

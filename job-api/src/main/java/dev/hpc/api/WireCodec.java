@@ -137,6 +137,27 @@ public final class WireCodec {
             if (s.resume()) {
                 m.put("resume", true);
             }
+        } else if (message instanceof WireMessage.OpenSession o) {
+            m.put("type", "openSession");
+            m.put("epoch", o.epoch());
+            m.put("attemptId", o.attemptId());
+            m.put("spawnId", o.spawnId());
+            m.put("tty", o.tty());
+            m.put("rows", o.rows());
+            m.put("cols", o.cols());
+            m.put("term", o.term());
+        } else if (message instanceof WireMessage.SessionInput i) {
+            m.put("type", "sessionInput");
+            m.put("epoch", i.epoch());
+            m.put("spawnId", i.spawnId());
+            m.put("data", java.util.Base64.getEncoder().encodeToString(i.data()));
+            m.put("end", i.end());
+        } else if (message instanceof WireMessage.SessionResize r) {
+            m.put("type", "sessionResize");
+            m.put("epoch", r.epoch());
+            m.put("spawnId", r.spawnId());
+            m.put("rows", r.rows());
+            m.put("cols", r.cols());
         } else if (message instanceof WireMessage.KillSpawn k) {
             m.put("type", "killSpawn");
             m.put("epoch", k.epoch());
@@ -295,6 +316,13 @@ public final class WireCodec {
                     f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""),
                     f.bool("resume", false));
             case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
+            case "openSession" -> new WireMessage.OpenSession(f.longValue("epoch"), f.longValue("attemptId"),
+                    f.string("spawnId"), f.bool("tty", false), f.intValue("rows"), f.intValue("cols"),
+                    f.string("term", ""));
+            case "sessionInput" -> new WireMessage.SessionInput(f.longValue("epoch"), f.string("spawnId"),
+                    base64(f, "data"), f.bool("end", false));
+            case "sessionResize" -> new WireMessage.SessionResize(f.longValue("epoch"), f.string("spawnId"),
+                    f.intValue("rows"), f.intValue("cols"));
             case "readOutput" -> new WireMessage.ReadOutput(f.longValue("epoch"), f.string("requestId"),
                     f.longValue("attemptId"), f.string("stream"), f.longValue("offset"), f.intValue("maxBytes"));
             default -> throw new InvalidRequestException("unknown head message type '" + type + "'");

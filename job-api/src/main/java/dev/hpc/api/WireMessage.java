@@ -203,6 +203,52 @@ public sealed interface WireMessage {
         }
     }
 
+    /**
+     * Head to worker: start the shell of an interactive session ({@code qsub -I}) as part of attempt
+     * {@code attemptId}, whose script runs on this node: as the attempt's owner, in its work directory, with
+     * the environment the worker gave the attempt's script. With {@code tty} the shell runs in a pseudo-terminal
+     * of {@code rows} by {@code cols}; without, it reads commands from its standard input. Input comes as
+     * {@link SessionInput}, size changes as {@link SessionResize}; output and the end go back as
+     * {@link SpawnOutput} and {@link SpawnExited}, and {@link KillSpawn} ends it, as for a spawned command.
+     * When the shell ends, the attempt ends with the shell's exit status. {@code term} is the client's
+     * {@code TERM} (empty: {@code xterm} in a terminal).
+     */
+    record OpenSession(long epoch, long attemptId, String spawnId, boolean tty, int rows, int cols, String term)
+            implements FromHead {
+    }
+
+    /** Head to worker: bytes for a session's standard input; {@code end} closes it after them. */
+    record SessionInput(long epoch, String spawnId, byte[] data, boolean end) implements FromHead {
+        public SessionInput {
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SessionInput other && epoch == other.epoch && spawnId.equals(other.spawnId)
+                    && java.util.Arrays.equals(data, other.data) && end == other.end;
+        }
+
+        @Override
+        public int hashCode() {
+            return spawnId.hashCode() * 31 + java.util.Arrays.hashCode(data) + (end ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return "SessionInput[" + spawnId + ", " + data.length + " bytes" + (end ? ", end" : "") + "]";
+        }
+    }
+
+    /** Head to worker: the session's terminal has a new size. */
+    record SessionResize(long epoch, String spawnId, int rows, int cols) implements FromHead {
+    }
+
     /** Head to worker: kill one spawned command (its caller went away). */
     record KillSpawn(long epoch, String spawnId) implements FromHead {
     }

@@ -59,6 +59,29 @@ class SpawnMessagesTest {
         assertTrue(SpawnProtocol.read(in).isEmpty());
     }
 
+    /** Issue 19: the messages and frames of interactive sessions. */
+    @Test
+    void sessionMessagesSurviveTheLinkAndSessionFramesParse() throws IOException {
+        WireMessage.OpenSession open = new WireMessage.OpenSession(7, 42, "session-42", true, 24, 80, "xterm");
+        assertEquals(open, WireCodec.decodeFromHead(WireCodec.encode(open)));
+        byte[] keys = {3, 'l', 's', '\r', (byte) 0xc3, (byte) 0xa9};
+        WireMessage.SessionInput input = new WireMessage.SessionInput(7, "session-42", keys, false);
+        WireMessage.SessionInput back = (WireMessage.SessionInput) WireCodec.decodeFromHead(WireCodec.encode(input));
+        assertEquals(input, back);
+        assertArrayEquals(keys, back.data());
+        WireMessage.SessionInput end = new WireMessage.SessionInput(7, "session-42", new byte[0], true);
+        assertEquals(end, WireCodec.decodeFromHead(WireCodec.encode(end)));
+        WireMessage.SessionResize resize = new WireMessage.SessionResize(7, "session-42", 50, 132);
+        assertEquals(resize, WireCodec.decodeFromHead(WireCodec.encode(resize)));
+
+        int[] size = SpawnProtocol.parse(SpawnProtocol.resizeFrame(50, 132)).size();
+        assertArrayEquals(new int[] {50, 132}, size);
+        assertArrayEquals(keys, SpawnProtocol.parse(SpawnProtocol.frame(SpawnProtocol.INPUT, keys)).payload());
+        IOException shortFrame = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> SpawnProtocol.parse(new byte[] {'i', 0, 0, 0, 9, 'x'}));
+        assertTrue(shortFrame.getMessage().contains("says 9 bytes but holds 1"), shortFrame.getMessage());
+    }
+
     @Test
     void theSpawnPathEncodesArrayIds() {
         assertEquals("/api/v1/jobs/42%5B3%5D.c/spawn", SpawnProtocol.path("42[3].c"));

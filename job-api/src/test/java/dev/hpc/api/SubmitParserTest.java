@@ -462,11 +462,10 @@ class SubmitParserTest {
         }
 
         @Test
-        void refusesInteractiveJobs() {
-            assertEquals("option -I: interactive jobs are not supported; submit a batch script instead",
-                    refusalOfOptions("-I"));
-            assertEquals("line 2: -I: interactive jobs are not supported; submit a batch script instead",
-                    refusalOfDirective("#PBS -I"));
+        void recordsInteractiveJobs() {
+            assertTrue(withOptions("-I").interactive());
+            assertEquals("True", withDirectives("#PBS -I").recorded().get(JobSpec.INTERACTIVE));
+            assertFalse(withOptions("-N", "batch").interactive());
         }
     }
 

@@ -82,9 +82,19 @@ final class SpawnSupervisor implements AutoCloseable {
         volatile boolean killed;
         /** Who the command runs as, once known. */
         volatile Optional<RunAs.Identity> who = Optional.empty();
+        /** An interactive session's standard input, once started; one thread writes it, in order. */
+        final java.util.concurrent.CompletableFuture<SessionShell.Input> input =
+                new java.util.concurrent.CompletableFuture<>();
+        final Optional<ExecutorService> writer;
+
+        Entry(long attemptId, boolean session) {
+            this.attemptId = attemptId;
+            this.writer = session ? Optional.of(Executors.newSingleThreadExecutor(r -> daemon(r, "hpc-session-input")))
+                    : Optional.empty();
+        }
 
         Entry(long attemptId) {
-            this.attemptId = attemptId;
+            this(attemptId, false);
         }
     }
 
@@ -156,6 +166,164 @@ final class SpawnSupervisor implements AutoCloseable {
         });
     }
 
+    /**
+     * Starts the shell of an interactive session of attempt {@code o.attemptId()}, whose script runs here as
+     * {@code setup} tells (empty: it does not run here). {@code shellEnded} gets the shell's exit status once
+     * its output is sent, to end the attempt with it. Output and end go to the head as for a spawned command.
+     */
+    void startSession(dev.hpc.api.WireMessage.OpenSession o,
+                      java.util.concurrent.CompletionStage<Optional<TaskProcess.SessionSetup>> setup,
+                      java.util.function.IntConsumer shellEnded) {
+        if (spawns.containsKey(o.spawnId())) {
+            LOG.info(() -> "session " + o.spawnId() + " runs already; the head that asked follows it");
+            return;
+        }
+        Optional<SpawnExited> end = Optional.ofNullable(endedSpawns.get(o.spawnId()));
+        if (end.isPresent()) {
+            send.accept(end.get());
+            return;
+        }
+        if (ended.contains(o.attemptId())) {
+            send.accept(notRunning(o));
+            return;
+        }
+        // the entry exists from now on, so that input coming before the start waits for it, in order
+        Entry entry = new Entry(o.attemptId(), true);
+        spawns.put(o.spawnId(), entry);
+        setup.whenCompleteAsync((found, error) -> {
+            if (error != null || found == null || found.isEmpty() || entry.killed) {
+                send.accept(notRunning(o));
+                entry.input.completeExceptionally(new IllegalStateException("not started"));
+                ended(o.spawnId(), entry);
+                return;
+            }
+            try {
+                Started started = launchSession(o, found.get(), entry);
+                SpawnedCommand command = started.command();
+                entry.command = Optional.of(command);
+                entry.input.complete(started.input()); // after the command: the input's end looks at it
+                command.exited().whenComplete((status, e) -> {
+                    int s = e == null ? status : SpawnProtocol.LOST;
+                    rememberEnd(new SpawnExited(o.spawnId(), s, ""));
+                    ended(o.spawnId(), entry);
+                    shellEnded.accept(s);
+                });
+                command.watch(io);
+                if (entry.killed) {
+                    command.kill();
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warning(() -> "session " + o.spawnId() + " of attempt " + o.attemptId() + " failed to start: "
+                        + e.getMessage());
+                send.accept(new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "cannot start the session's shell on "
+                        + "node " + nodeName + ": " + e.getMessage()));
+                entry.input.completeExceptionally(e);
+                ended(o.spawnId(), entry);
+                shellEnded.accept(SpawnProtocol.LOST);
+            }
+        }, io);
+    }
+
+    private SpawnExited notRunning(dev.hpc.api.WireMessage.OpenSession o) {
+        return new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId() + " does not run its "
+                + "script on node " + nodeName + " (it ended, or has not started here): no session can open in it");
+    }
+
+    private Started launchSession(dev.hpc.api.WireMessage.OpenSession o, TaskProcess.SessionSetup setup,
+                                         Entry entry) throws IOException {
+        RunAs.Identity who = setup.who();
+        entry.who = Optional.of(who);
+        String shell = SessionShell.command(o.tty(), o.rows(), o.cols());
+        Map<String, String> env = SessionShell.environment(setup.environment(), o.tty(), o.term());
+        List<String> command = new ArrayList<>();
+        setsid().ifPresent(command::add);
+        Process p;
+        SessionShell.Input input;
+        if (who.switchUser()) {
+            SessionShell.Fifo fifo = SessionShell.Fifo.create(spoolDir, who);
+            try {
+                // nothing root starts may see the job's variables (issue #15): they reach the owner's shell only
+                command.addAll(who.prefix());
+                command.addAll(OwnerShell.loader());
+                command.add(shell);
+                String fromFifo = "exec <" + OwnerShell.quote(fifo.path().toString()) + " || exit 126";
+                String enter = OwnerShell.enter(setup.workDir(), "hpc: cannot enter " + setup.workDir() + " as "
+                        + who.owner().name());
+                p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
+                        OwnerShell.script(List.of(fromFifo, enter), env, "exec /bin/sh -c \"$1\""));
+            } catch (IOException | RuntimeException e) {
+                fifo.close();
+                throw e;
+            }
+            input = fifo;
+        } else {
+            command.addAll(List.of("/bin/sh", "-c", shell));
+            ProcessBuilder pb = new ProcessBuilder(command).directory(setup.workDir().toFile());
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            p = pb.start();
+            input = SessionShell.pipe(p.getOutputStream());
+        }
+        LOG.info(() -> "session " + o.spawnId() + " of attempt " + o.attemptId() + " started as pid " + p.pid()
+                + (o.tty() ? " in a terminal of " + o.rows() + "x" + o.cols() : " reading its standard input"));
+        return new Started(new SpawnedCommand(o.spawnId(), o.attemptId(), p, send, timers, grace), input);
+    }
+
+    private record Started(SpawnedCommand command, SessionShell.Input input) {
+    }
+
+    /** Bytes for a session's standard input, written in order by the session's own thread; {@code end} closes it. */
+    void input(String spawnId, byte[] data, boolean end) {
+        Entry e = spawns.get(spawnId);
+        if (e == null || e.writer.isEmpty()) {
+            return;
+        }
+        e.writer.get().execute(() -> {
+            SessionShell.Input in;
+            try {
+                in = e.input.get(); // this thread waits for the start; the input keeps its order meanwhile
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException ex) {
+                return; // the start failed, and its end is on the way to the head
+            }
+            try {
+                if (data.length > 0) {
+                    in.write(data);
+                }
+            } catch (IOException ex) {
+                LOG.fine(() -> "session " + spawnId + ": its shell no longer reads its input: " + ex.getMessage());
+            }
+            if (end) {
+                Optional<SpawnedCommand> c = e.command;
+                in.end(c.map(SpawnedCommand::pid).orElse(-1L), () -> c.isEmpty() || c.get().exited().isDone());
+            }
+        });
+    }
+
+    /** A session's terminal has a new size (in order with its input). */
+    void resize(String spawnId, int rows, int cols) {
+        Entry e = spawns.get(spawnId);
+        if (e == null || e.writer.isEmpty()) {
+            return;
+        }
+        e.writer.get().execute(() -> {
+            Optional<SpawnedCommand> c = e.command;
+            Optional<RunAs.Identity> who = e.who;
+            if (c.isEmpty() || who.isEmpty()) {
+                return;
+            }
+            try {
+                if (!SessionShell.resize(c.get().pid(), who.get(), rows, cols)) {
+                    LOG.fine(() -> "session " + spawnId + ": no terminal to resize");
+                }
+            } catch (IOException ex) {
+                LOG.fine(() -> "session " + spawnId + ": resizing failed: " + ex.getMessage());
+            }
+        });
+    }
+
     private void rememberEnd(SpawnExited end) {
         endedSpawns.put(end.spawnId(), end);
     }
@@ -223,6 +391,10 @@ final class SpawnSupervisor implements AutoCloseable {
     /** A command ended (or never started): forget it; the attempt's last one here takes its TMPDIR along. */
     private void ended(String spawnId, Entry entry) {
         spawns.remove(spawnId, entry);
+        entry.writer.ifPresent(w -> {
+            w.shutdownNow(); // a write blocked on a full FIFO is interrupted, and the channel closes
+            entry.input.thenAccept(SessionShell.Input::close);
+        });
         synchronized (this) {
             boolean last = spawns.values().stream().noneMatch(e -> e.attemptId == entry.attemptId);
             if (last) {

@@ -257,6 +257,7 @@ public final class TaskLauncher implements AutoCloseable {
             Process process = who.switchUser() ? OwnerShell.start(pb, spoolDir, handOver) : pb.start();
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
                     clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));
+            task.sessionSetup(new TaskProcess.SessionSetup(who, workDir, env));
             task.watch();
             task.result().whenCompleteAsync((r, e) -> OwnerFiles.deleteTree(who, tmpDir), timers);
             LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") started as pid " + task.pid()

@@ -56,6 +56,21 @@ public final class TaskProcess implements RunningAttempt {
     private Optional<EndReason> killReason = Optional.empty();
     private int lastSignal = SIGTERM;
     private Optional<ScheduledFuture<?>> walltimeTimer = Optional.empty();
+    /** The status the attempt ends with once killed because its interactive session's shell ended. */
+    private java.util.OptionalInt sessionStatus = java.util.OptionalInt.empty();
+    /** How the script was started, for the shell of an interactive session; empty for a simulated one. */
+    private volatile Optional<SessionSetup> sessionSetup = Optional.empty();
+
+    /**
+     * What the shell of an interactive session needs to start exactly as the script did: the owner, the
+     * work directory and the whole environment the script got (the job's variables, the PBS set, the owner's
+     * login variables).
+     */
+    record SessionSetup(RunAs.Identity who, Path workDir, Map<String, String> environment) {
+        SessionSetup {
+            environment = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(environment));
+        }
+    }
 
     TaskProcess(LaunchOrder order, Process process, Path stdoutFile, Path stderrFile, ScheduledExecutorService timers,
                 Duration grace, Clock clock, Supplier<Optional<ProcessTree.PidWindow>> startedSince) {
@@ -152,6 +167,28 @@ public final class TaskProcess implements RunningAttempt {
         return result;
     }
 
+    void sessionSetup(SessionSetup setup) {
+        sessionSetup = Optional.of(setup);
+    }
+
+    Optional<SessionSetup> sessionSetup() {
+        return sessionSetup;
+    }
+
+    /**
+     * The shell of the attempt's interactive session ended with {@code status}: the script (which only waits
+     * for it) is killed and the attempt ends as if it had exited with that status. A kill under way wins.
+     */
+    void endSession(int status) {
+        synchronized (lock) {
+            if (killReason.isPresent() || result.isDone()) {
+                return;
+            }
+            sessionStatus = java.util.OptionalInt.of(status);
+        }
+        kill(EndReason.EXITED);
+    }
+
     @Override
     public void kill(EndReason reason) {
         synchronized (lock) {
@@ -237,9 +274,15 @@ public final class TaskProcess implements RunningAttempt {
     private void finishKilled() {
         int signal;
         EndReason reason;
+        java.util.OptionalInt session;
         synchronized (lock) {
             signal = lastSignal;
             reason = killReason.orElse(EndReason.CANCELLED);
+            session = sessionStatus;
+        }
+        if (session.isPresent() && reason == EndReason.EXITED) {
+            complete(session.getAsInt(), EndReason.EXITED);
+            return;
         }
         complete(SIGNAL_BASE + signal, reason);
     }

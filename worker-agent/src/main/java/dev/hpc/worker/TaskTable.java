@@ -134,6 +134,17 @@ public final class TaskTable {
         return ids;
     }
 
+    /** Whether the attempt is being launched here (not started yet). */
+    boolean launching(long attemptId) {
+        return launching.containsKey(attemptId);
+    }
+
+    /** The attempt if it runs here as a real process (not a simulated one). */
+    Optional<TaskProcess> process(long attemptId) {
+        return Optional.ofNullable(running.get(attemptId)).map(r -> r.attempt())
+                .filter(a -> a instanceof TaskProcess).map(a -> (TaskProcess) a);
+    }
+
     public Optional<Long> pid(long attemptId) {
         return Optional.ofNullable(running.get(attemptId)).map(r -> r.attempt().pid());
     }

@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,6 +62,9 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     private TaskLauncher launcher;
     /** Commands spawned here into running attempts (MPI, hpc dsh; docs/mpi.md). */
     private SpawnSupervisor spawns;
+    /** Sessions asked for while their attempt was still launching, by attempt (event loop only). */
+    private final Map<Long, List<java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>>>>
+            sessionsWaiting = new HashMap<>();
     private HealthProbe probe;
     private WebSocketClient client;
     private Optional<HeadLink> active = Optional.empty();
@@ -180,6 +184,27 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         } else if (message instanceof dev.hpc.api.WireMessage.Spawn sp) {
             if (admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId()) && !stopping) {
                 spawns.start(sp);
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.OpenSession os) {
+            if (admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId()) && !stopping) {
+                java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>> setup =
+                        new java.util.concurrent.CompletableFuture<>();
+                if (tasks.launching(os.attemptId())) {
+                    // the head counts the attempt as running once it sent the launch: the shell waits for the script
+                    sessionsWaiting.computeIfAbsent(os.attemptId(), id -> new ArrayList<>()).add(setup);
+                } else {
+                    setup.complete(tasks.process(os.attemptId()).flatMap(TaskProcess::sessionSetup));
+                }
+                spawns.startSession(os, setup, status -> context.runOnContext(v -> sessionEnded(os.attemptId(),
+                        status)));
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.SessionInput si) {
+            if (admitted(link, si.epoch(), "input of session " + si.spawnId())) {
+                spawns.input(si.spawnId(), si.data(), si.end());
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.SessionResize sr) {
+            if (admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
+                spawns.resize(sr.spawnId(), sr.rows(), sr.cols());
             }
         } else if (message instanceof dev.hpc.api.WireMessage.KillSpawn ks) {
             if (admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
@@ -321,6 +346,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void started(TaskProcess task) {
         Optional<EndReason> pendingKill = tasks.started(task.attemptId(), task);
+        startWaitingSessions(task.attemptId());
         sendToActive(new TaskStarted(task.attemptId(), task.pid()));
         pendingKill.ifPresent(task::kill);
         if (stopping) {
@@ -331,10 +357,30 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void finished(TaskResult result) {
         tasks.finished(result);
+        startWaitingSessions(result.attemptId()); // refused: the attempt does not run here any more
         spawns.killAttempt(result.attemptId());
         if (!stopping) {
             sendToActive(new TaskFinished(result));
         }
+    }
+
+    /** The attempt started or failed to: the sessions asked for while it was launching start (or are refused). */
+    private void startWaitingSessions(long attemptId) {
+        List<java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>>> waiting =
+                sessionsWaiting.remove(attemptId);
+        if (waiting != null) {
+            Optional<TaskProcess.SessionSetup> setup = tasks.process(attemptId).flatMap(TaskProcess::sessionSetup);
+            waiting.forEach(f -> f.complete(setup));
+        }
+    }
+
+    /** The shell of an interactive session ended: the attempt, whose script only waits for it, ends with it. */
+    private void sessionEnded(long attemptId, int status) {
+        tasks.process(attemptId).ifPresent(t -> {
+            LOG.info(() -> "the session's shell of attempt " + attemptId + " ended with " + status
+                    + ": ending the attempt with that status");
+            t.endSession(status);
+        });
     }
 
     private void onKill(Kill k) {

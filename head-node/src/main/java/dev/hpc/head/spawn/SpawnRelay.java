@@ -95,10 +95,19 @@ public final class SpawnRelay implements SpawnHooks {
         }
     }
 
-    /** A spawned command whose caller is still connected. */
-    private record OpenSpawn(String spawnId, String node, long attemptId, Context context,
-                             HttpServerResponse response) {
-        void write(byte[] frame) {
+    /** Where the frames of a followed command go: a chunked HTTP answer, or a session's WebSocket. */
+    interface Sink {
+        /** Writes one frame; never blocks. */
+        void write(byte[] frame);
+
+        /** Writes these frames last and ends; never blocks. */
+        void end(byte[]... frames);
+    }
+
+    /** The chunked answer of the spawn route. */
+    private record HttpSink(Context context, HttpServerResponse response) implements Sink {
+        @Override
+        public void write(byte[] frame) {
             context.runOnContext(v -> {
                 if (!response.ended() && !response.closed()) {
                     response.write(Buffer.buffer(frame));
@@ -106,7 +115,8 @@ public final class SpawnRelay implements SpawnHooks {
             });
         }
 
-        void end(byte[]... frames) {
+        @Override
+        public void end(byte[]... frames) {
             context.runOnContext(v -> {
                 if (!response.ended() && !response.closed()) {
                     for (byte[] f : frames) {
@@ -115,6 +125,17 @@ public final class SpawnRelay implements SpawnHooks {
                     response.end();
                 }
             });
+        }
+    }
+
+    /** A spawned command (or an interactive session's shell) whose caller is still connected. */
+    private record OpenSpawn(String spawnId, String node, long attemptId, Sink sink, boolean session) {
+        void write(byte[] frame) {
+            sink.write(frame);
+        }
+
+        void end(byte[]... frames) {
+            sink.end(frames);
         }
     }
 
@@ -239,7 +260,7 @@ public final class SpawnRelay implements SpawnHooks {
         HttpServerResponse response = ctx.response();
         Map<String, String> env = new TreeMap<>(environment);
         env.put("PBS_NODENUM", Integer.toString(target.nodeIndex(node)));
-        OpenSpawn spawn = new OpenSpawn(spawnId, node, target.attemptId(), context, response);
+        OpenSpawn spawn = new OpenSpawn(spawnId, node, target.attemptId(), new HttpSink(context, response), false);
         response.setStatusCode(200).setChunked(true).putHeader("Content-Type", SpawnProtocol.MEDIA_TYPE)
                 .putHeader("X-Hpc-Spawn-Id", spawnId).putHeader("Cache-Control", "no-store");
         response.closeHandler(v -> callerGone(spawnId, spawn));
@@ -282,6 +303,44 @@ public final class SpawnRelay implements SpawnHooks {
         if (s != null) {
             LOG.fine(() -> "the caller of spawn " + spawnId + " on " + s.node() + " went away: killing it");
             gateway.send(s.node(), new WireMessage.KillSpawn(head.epoch(), spawnId));
+        }
+    }
+
+    // ---- interactive sessions (SessionRoute)
+
+    /** Whether a caller follows this spawn id now. */
+    boolean following(String spawnId) {
+        return open.containsKey(spawnId);
+    }
+
+    /**
+     * Follows an interactive session's shell on {@code node} into {@code sink} and sends {@code start} to the
+     * node's worker; false (and nothing followed) when the node has no link to this head. The returned key
+     * ends the following with {@link #leave}.
+     */
+    Optional<Object> followSession(String spawnId, String node, long attemptId, Sink sink,
+                                   WireMessage.FromHead start) {
+        noteEpoch();
+        OpenSpawn s = new OpenSpawn(spawnId, node, attemptId, sink, true);
+        if (open.putIfAbsent(spawnId, s) != null) {
+            return Optional.empty();
+        }
+        if (!gateway.send(node, start)) {
+            open.remove(spawnId, s);
+            return Optional.empty();
+        }
+        return Optional.of(s);
+    }
+
+    /** Sends a session's input or size to its node; false when the link is gone. */
+    boolean toWorker(String node, WireMessage.FromHead message) {
+        return gateway.send(node, message);
+    }
+
+    /** The caller of a session went away: its shell is killed (and its attempt ends with it). */
+    void leave(String spawnId, Object key) {
+        if (key instanceof OpenSpawn s) {
+            callerGone(spawnId, s);
         }
     }
 
@@ -366,8 +425,8 @@ public final class SpawnRelay implements SpawnHooks {
         unfollowed.clear();
         for (OpenSpawn s : List.copyOf(open.values())) {
             if (open.remove(s.spawnId(), s)) {
-                s.end(SpawnProtocol.noteFrame(why + "; follow the command on " + s.node() + " through the active "
-                        + "head"));
+                s.end(SpawnProtocol.noteFrame(why + (s.session() ? "" : "; follow the command on " + s.node()
+                        + " through the active head")));
             }
         }
     }

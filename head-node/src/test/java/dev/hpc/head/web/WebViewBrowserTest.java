@@ -125,6 +125,17 @@ class WebViewBrowserTest {
         page.setToken(head.tokenFor("viewer"));
     }
 
+    /** Issue 19: an interactive job is marked as such in the queue and in its details. */
+    @Test
+    void anInteractiveJobIsMarked() throws Exception {
+        String id = head.submit("alice", "shell", List.of("-I"));
+        page.setToken(head.tokenFor("alice"));
+        page.awaitJobRow(id);
+        assertEquals("interactive", page.text("interactive-" + id));
+        page.openDetail(id);
+        assertTrue(page.text("detail-interactive").contains("qsub -I"), page.detailText());
+    }
+
     @Test
     void changesMadeElsewhereArePushed() throws Exception {
         String id = head.submit("dave", "pushed", List.of());
