@@ -34,6 +34,9 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qalter", QalterCommand::new);
         m.put("qmove", QmoveCommand::new);
         m.put("qrerun", QrerunCommand::new);
+        m.put("qsig", QsigCommand::new);
+        m.put("qmsg", QmsgCommand::new);
+        m.put("qorder", QorderCommand::new);
         m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);

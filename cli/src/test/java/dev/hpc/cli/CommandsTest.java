@@ -12,6 +12,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
 import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
 import dev.hpc.api.SubmitRequest;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -274,6 +275,64 @@ class CommandsTest {
         assertTrue(head.requests.stream().anyMatch(q -> q.rawPath().equals("/api/v1/events/log")
                 && q.query().contains("job=1.cluster")), head.requests.toString());
         assertEquals(2, oneTask.code());
+    }
+
+    @Test
+    void qsigSendsTheCanonicalSignalAndRefusesAMisspeltOneWithoutARequest() {
+        Run dflt = run("qsig", "--server", head.address(), "1");
+        Run usr1 = run("qsig", "--server", head.address(), "-s", "sigusr1", "1", "99");
+        int sent = head.requests.size();
+        Run bad = run("qsig", "--server", head.address(), "-s", "SIGFOO", "1");
+        Run suspend = run("qsig", "--server", head.address(), "-s", "suspend", "1");
+
+        assertEquals(new Run(0, "", ""), dflt);
+        assertEquals(new Run(153, "", "qsig: Unknown Job Id 99\n"), usr1);
+        assertEquals(List.of("/api/v1/jobs/1/signal", "/api/v1/jobs/1/signal", "/api/v1/jobs/99/signal"),
+                head.requests.stream().map(FakeHead.Request::rawPath).toList());
+        assertEquals("{\"signal\":\"TERM\"}", head.requests.get(0).body().replace(" ", ""));
+        assertEquals("{\"signal\":\"USR1\"}", head.requests.get(1).body().replace(" ", ""));
+        assertEquals(sent, head.requests.size(), "a bad signal is refused before any request");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'SIGFOO' is not a signal name"), bad.err());
+        assertEquals(2, suspend.code());
+        assertTrue(suspend.err().contains("-s STOP"), suspend.err());
+    }
+
+    @Test
+    void qmsgWritesToStandardErrorByDefaultAndToBothWithBothOptions() {
+        Run dflt = run("qmsg", "--server", head.address(), "checkpoint now", "1");
+        Run both = run("qmsg", "--server", head.address(), "-E", "-O", "hello", "1");
+        Run noId = run("qmsg", "--server", head.address(), "hello");
+
+        assertEquals(new Run(0, "", ""), dflt);
+        assertEquals(new Run(0, "", ""), both);
+        List<String> bodies = head.requests.stream().map(q -> q.body().replace(" ", "")).toList();
+        assertEquals(List.of("{\"stream\":\"stderr\",\"message\":\"checkpointnow\"}",
+                "{\"stream\":\"stdout\",\"message\":\"hello\"}", "{\"stream\":\"stderr\",\"message\":\"hello\"}"),
+                bodies.stream().map(b -> b.startsWith("{\"message") ? reorder(b) : b).toList());
+        assertEquals("/api/v1/jobs/1/message", head.requests.get(0).rawPath());
+        assertEquals(2, noId.code());
+        assertTrue(noId.err().contains("qmsg [-E] [-O] MESSAGE ID..."), noId.err());
+    }
+
+    /** The two fields of a message body in one order, whichever the client wrote. */
+    private static String reorder(String body) {
+        JsonFields f = Json.readObject(body);
+        return "{\"stream\":\"" + f.string("stream") + "\",\"message\":\"" + f.string("message") + "\"}";
+    }
+
+    @Test
+    void qorderSendsTheSecondJobAndWantsExactlyTwo() {
+        Run ok = run("qorder", "--server", head.address(), "1", "2");
+        Run unknown = run("qorder", "--server", head.address(), "99", "1");
+        Run one = run("qorder", "--server", head.address(), "1");
+
+        assertEquals(new Run(0, "", ""), ok);
+        assertEquals("/api/v1/jobs/1/order", head.requests.get(0).rawPath());
+        assertEquals("{\"with\":\"2\"}", head.requests.get(0).body().replace(" ", ""));
+        assertEquals(new Run(153, "", "qorder: Unknown Job Id 99 or 1\n"), unknown);
+        assertEquals(2, one.code());
+        assertTrue(one.err().contains("qorder swaps exactly two jobs"), one.err());
     }
 
     @Test

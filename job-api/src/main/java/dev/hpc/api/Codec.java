@@ -249,6 +249,10 @@ public final class Codec {
         m.put("reason", j.reason().name());
         m.put("cancelledBy", j.cancelledBy());
         m.put("version", j.version());
+        if (j.reordered()) {
+            m.put("queueRank", j.queueRank());
+            m.put("queueSince", instant(j.queueSince()));
+        }
         Map<String, Object> spec = toMap(j.spec());
         if (!includeScript) {
             spec.remove("script");
@@ -297,8 +301,10 @@ public final class Codec {
             tasks.add(readTask(t));
         }
         List<Task> all = f.has("unstarted") ? TaskList.of(tasks, readUnstarted(f.object("unstarted"))) : tasks;
+        Instant submitted = instant(f, "submitted");
         return new Job(id, readSpecLenient(specFields), f.enumValue("state", JobState.class),
-                instant(f, "submitted"), all, f.string("cancelledBy", ""), f.longValue("version", 0));
+                submitted, all, f.string("cancelledBy", ""), f.longValue("version", 0),
+                f.longValue("queueRank", id.number()), f.has("queueSince") ? instant(f, "queueSince") : submitted);
     }
 
     /**

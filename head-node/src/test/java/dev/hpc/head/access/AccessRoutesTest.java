@@ -129,6 +129,50 @@ class AccessRoutesTest {
     }
 
     @Test
+    void qsigQmsgAndQorderAreForTheOwnerOrAnOperatorAndSayWhatToFix() throws Exception {
+        String id = head.submit("alice", "mine", List.of());
+        String other = head.submit("alice", "also-mine", List.of());
+        String bobs = head.submit("bob", "his", List.of());
+        HttpResponse<String> foreign = head.post("/api/v1/jobs/" + id + "/signal", "bob", "{\"signal\": \"USR1\"}");
+        assertEquals(403, foreign.statusCode(), foreign.body());
+        assertTrue(body(foreign).string("message").contains("only its owner or an operator may signal it"),
+                foreign.body());
+        HttpResponse<String> queued = head.post("/api/v1/jobs/" + id + "/signal", "alice", "");
+        assertEquals(409, queued.statusCode(), "no worker: the job is queued; " + queued.body());
+        assertTrue(body(queued).string("message").contains("(Request invalid for state of job)"), queued.body());
+        HttpResponse<String> badSignal = head.post("/api/v1/jobs/" + id + "/signal", "alice",
+                "{\"signal\": \"SIGFOO\"}");
+        assertEquals(400, badSignal.statusCode(), badSignal.body());
+        assertTrue(body(badSignal).string("message").contains("is not a signal name"), badSignal.body());
+        HttpResponse<String> suspend = head.post("/api/v1/jobs/" + id + "/signal", "alice",
+                "{\"signal\": \"suspend\"}");
+        assertEquals(400, suspend.statusCode(), suspend.body());
+        assertTrue(body(suspend).string("message").contains("-s STOP"), suspend.body());
+
+        HttpResponse<String> foreignMsg = head.post("/api/v1/jobs/" + id + "/message", "bob",
+                "{\"message\": \"hi\"}");
+        assertEquals(403, foreignMsg.statusCode(), foreignMsg.body());
+        HttpResponse<String> emptyMsg = head.post("/api/v1/jobs/" + id + "/message", "alice", "{}");
+        assertEquals(400, emptyMsg.statusCode(), emptyMsg.body());
+        HttpResponse<String> badStream = head.post("/api/v1/jobs/" + id + "/message", "alice",
+                "{\"message\": \"hi\", \"stream\": \"stdin\"}");
+        assertEquals(400, badStream.statusCode(), badStream.body());
+
+        HttpResponse<String> mixed = head.post("/api/v1/jobs/" + id + "/order", "alice",
+                "{\"with\": \"" + bobs + "\"}");
+        assertEquals(403, mixed.statusCode(), "alice may not move bob's job: " + mixed.body());
+        HttpResponse<String> noOther = head.post("/api/v1/jobs/" + id + "/order", "alice", "{}");
+        assertEquals(400, noOther.statusCode(), noOther.body());
+        HttpResponse<String> swapped = head.post("/api/v1/jobs/" + id + "/order", "alice",
+                "{\"with\": \"" + other + "\"}");
+        assertEquals(200, swapped.statusCode(), swapped.body());
+        head.grant("olga", Role.OPERATOR);
+        HttpResponse<String> byOperator = head.post("/api/v1/jobs/" + id + "/order", "olga",
+                "{\"with\": \"" + bobs + "\"}");
+        assertEquals(200, byOperator.statusCode(), "an operator swaps any two users' jobs: " + byOperator.body());
+    }
+
+    @Test
     void aMissingInvalidOrRevokedTokenIs401() throws Exception {
         HttpResponse<String> none = head.getWithToken("/api/v1/jobs", "");
         assertEquals(401, none.statusCode());
