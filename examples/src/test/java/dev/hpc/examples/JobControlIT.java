@@ -1,0 +1,126 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.cli.local.LocalCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 20: {@code qsig}, {@code qmsg} and {@code qorder} run through bin/ as processes against a real active head
+ * and its standby. A signal is checked by what the job's own trap wrote, a message by the job's output files, and
+ * a swap by which job the scheduler starts first, after the head that made the swap was killed with SIGKILL: the
+ * swap was committed and replicated before qorder returned.
+ */
+class JobControlIT {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void qsigQmsgAndQorderOnARealCluster() throws Exception {
+        preload();
+        Path dir = Files.createDirectories(work.resolve("submit"));
+        StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2);
+        try {
+            StandbyCluster.Active active = cluster.awaitRoles("one head ACTIVE and the other STANDBY", WAIT);
+            cluster.awaitWorkersUp(WAIT);
+            Cli cli = cluster.cli();
+
+            // a job that takes both cores and answers USR1 in its own output
+            Path trapped = Files.writeString(dir.resolve("trap.sh"), "#!/bin/bash\n#PBS -N trap\n"
+                    + "#PBS -l nodes=1:ppn=2\ntrap 'echo got-USR1 >> signals.txt' USR1\necho started > started.txt\n"
+                    + "while :; do sleep 0.2; done\n");
+            String id = submit(cli, dir, trapped);
+            Poll.until(id + " started", WAIT, () -> Files.exists(dir.resolve("started.txt")));
+
+            Cli.Result usr1 = cli.process(dir, "qsig", "-s", "SIGUSR1", id);
+            assertEquals(new Cli.Result(usr1.command(), 0, "", ""), usr1, usr1.describe());
+            Poll.until("the job's trap wrote that USR1 came", WAIT,
+                    () -> lines(dir.resolve("signals.txt")).equals(List.of("got-USR1")));
+            Cli.Result byNumber = cli.process(dir, "qsig", "-s", "10", id);
+            assertEquals(0, byNumber.exitCode(), byNumber.describe());
+            Poll.until("a second USR1, given by number", WAIT,
+                    () -> lines(dir.resolve("signals.txt")).size() == 2);
+            Cli.Result misspelt = cli.process(dir, "qsig", "-s", "SIGUSR3", id);
+            assertEquals(2, misspelt.exitCode(), misspelt.describe());
+            assertTrue(misspelt.err().contains("'SIGUSR3' is not a signal name"), misspelt.describe());
+            Cli.Result suspend = cli.process(dir, "qsig", "-s", "suspend", id);
+            assertEquals(2, suspend.exitCode(), suspend.describe());
+            assertTrue(suspend.err().contains("-s STOP"), suspend.describe());
+
+            // qmsg: a line into standard error by default, into standard output with -O
+            String number = id.substring(0, id.indexOf('.'));
+            Cli.Result msg = cli.process(dir, "qmsg", "checkpoint requested by the operator", id);
+            assertEquals(new Cli.Result(msg.command(), 0, "", ""), msg, msg.describe());
+            Cli.Result msgOut = cli.process(dir, "qmsg", "-O", "to standard output", id);
+            assertEquals(0, msgOut.exitCode(), msgOut.describe());
+            Poll.until("the messages are in the job's files", WAIT,
+                    () -> lines(dir.resolve("trap.e" + number)).contains("checkpoint requested by the operator")
+                            && lines(dir.resolve("trap.o" + number)).equals(List.of("to standard output")));
+            // USR1 reached the job's sleep too (bash reports it on standard error): the message only appended
+
+
+            // two jobs wait behind it; the younger one is swapped ahead of the older one
+            Path first = Files.writeString(dir.resolve("first.sh"), "#!/bin/sh\n#PBS -N first\n#PBS -l nodes=1:ppn=2\n"
+                    + "date +%s%N > first.txt\nsleep 600\n");
+            Path second = Files.writeString(dir.resolve("second.sh"), "#!/bin/sh\n#PBS -N second\n"
+                    + "#PBS -l nodes=1:ppn=2\ndate +%s%N > second.txt\nsleep 600\n");
+            String older = submit(cli, dir, first);
+            String younger = submit(cli, dir, second);
+            Cli.Result notRunning = cli.process(dir, "qsig", older);
+            assertEquals(1, notRunning.exitCode(), notRunning.describe());
+            assertTrue(notRunning.err().contains("only running jobs can be signalled (Request invalid for state of "
+                    + "job)"), notRunning.describe());
+            Cli.Result running = cli.process(dir, "qorder", id, older);
+            assertEquals(1, running.exitCode(), running.describe());
+            assertTrue(running.err().contains("has state RUNNING"), running.describe());
+            Cli.Result swap = cli.process(dir, "qorder", older, younger);
+            assertEquals(new Cli.Result(swap.command(), 0, "", ""), swap, swap.describe());
+
+            // the head that committed the swap dies; its standby must know the swap
+            cluster.killAndAwaitTakeover(active, WAIT);
+            cluster.awaitWorkersUp(WAIT);
+            Cli.Result term = cli.process(dir, "qsig", id);
+            assertEquals(0, term.exitCode(), term.describe());
+            Poll.until("the younger job runs first, in the older one's place", WAIT,
+                    () -> Files.exists(dir.resolve("second.txt")));
+            assertTrue(!Files.exists(dir.resolve("first.txt")), "the older job started although it was swapped back");
+            Cli.Result state = cli.process(dir, "qselect", "-s", "Q");
+            assertEquals(List.of(older), state.out().lines().toList(), state.describe());
+            cli.process(dir, "qdel", older, younger);
+        } finally {
+            cluster.close();
+        }
+    }
+
+    private static String submit(Cli cli, Path dir, Path script) {
+        Cli.Result r = cli.qsubIn(dir, script.toString());
+        assertEquals(0, r.exitCode(), r.describe());
+        return r.line();
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Loads the clean-up's classes now: a build running meanwhile may rewrite the class files. */
+    private static void preload() throws ClassNotFoundException {
+        for (Class<?> c : List.of(Procs.class, Procs.Proc.class, Poll.class, Cli.class, Cli.Result.class,
+                RealCluster.class, RealCluster.Reaper.class, StandbyCluster.class, StandbyCluster.Active.class,
+                LocalCluster.Stopped.class, LocalCluster.Outcome.class)) {
+            Class.forName(c.getName(), true, c.getClassLoader());
+        }
+        Procs.all();
+    }
+}
