@@ -43,6 +43,7 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("cluster", ClusterCommand::new);
         m.put("worker", WorkerCommand::new);
         m.put("events", EventsCommand::new);
+        m.put("report", ReportCommand::new);
         m.put("admin", AdminCommand::new);
         m.put("bench", dev.hpc.cli.bench.BenchCommand::new);
         m.put("dsh", DshCommand::new);

@@ -74,6 +74,9 @@ class CommandsTest {
         if (p.startsWith("/api/v1/jobs/")) {
             return FakeHead.Reply.error(404, "UNKNOWN_JOB", "no such job");
         }
+        if (p.equals("/api/v1/report")) {
+            return FakeHead.Reply.json(200, REPORT);
+        }
         if (p.equals("/api/v1/events/log")) {
             return FakeHead.Reply.json(200, Map.of("events", List.of()));
         }
@@ -333,6 +336,76 @@ class CommandsTest {
         assertEquals(new Run(153, "", "qorder: Unknown Job Id 99 or 1\n"), unknown);
         assertEquals(2, one.code());
         assertTrue(one.err().contains("qorder swaps exactly two jobs"), one.err());
+    }
+
+    private static final Object REPORT = Json.readAny("""
+            {"cluster": "cluster", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z",
+             "generated": "2026-12-02T00:00:00Z", "filter": {"user": "", "account": "", "queue": ""},
+             "total": {"jobs": 3, "completed": 2, "failed": 1, "cancelled": 0, "submitted": 3, "attempts": 4,
+                       "coreHours": 10.5, "wallHours": 4.25},
+             "users": [{"name": "alice", "jobs": 2, "completed": 2, "failed": 0, "cancelled": 0, "submitted": 2,
+                        "attempts": 3, "coreHours": 8.5, "wallHours": 3.25},
+                       {"name": "bob", "jobs": 1, "completed": 0, "failed": 1, "cancelled": 0, "submitted": 1,
+                        "attempts": 1, "coreHours": 2.0, "wallHours": 1.0}],
+             "accounts": [{"name": "climate, ice", "jobs": 3, "completed": 2, "failed": 1, "cancelled": 0,
+                           "submitted": 3, "attempts": 4, "coreHours": 10.5, "wallHours": 4.25}],
+             "projects": [], "queues": []}
+            """);
+
+    @Test
+    void hpcReportAsksForThePeriodAndPrintsTablesCsvOrTheHeadsJson() {
+        Run text = run("report", "--server", head.address(), "--start", "2026-12-01T00:00:00Z", "--end",
+                "2026-12-02T00:00:00Z", "-u", "alice", "-A", "climate", "--by", "user,account");
+        Run csv = run("report", "--server", head.address(), "--start", "2026-12-01T00:00:00Z", "--csv");
+        Run json = run("report", "--server", head.address(), "--json");
+
+        assertEquals(0, text.code(), text.err());
+        String query = head.requests.get(0).query();
+        assertTrue(query.contains("start=2026-12-01T00%3A00%3A00Z") && query.contains("end=2026-12-02T00%3A00%3A00Z")
+                && query.contains("user=alice") && query.contains("account=climate"), query);
+        assertTrue(text.out().contains("Total: 3 jobs ended (2 completed, 1 failed, 0 cancelled), 3 submitted, "
+                + "4 runs, 10.50 core-hours, 4.25 wall-hours"), text.out());
+        assertTrue(text.out().contains("\nBy user\n  user    jobs  completed  failed  cancelled  submitted   runs"
+                + "  core-hours  wall-hours\n  alice      2          2       0          0          2      3        8.50"
+                + "        3.25\n"), text.out());
+        assertTrue(text.out().contains("By account"), text.out());
+        assertTrue(!text.out().contains("By queue"), "--by leaves the other tables out: " + text.out());
+        assertEquals("by,name,jobs,completed,failed,cancelled,submitted,attempts,core_hours,wall_hours\n"
+                + "user,alice,2,2,0,0,2,3,8.5,3.25\nuser,bob,1,0,1,0,1,1,2.0,1.0\n"
+                + "account,\"climate, ice\",3,2,1,0,3,4,10.5,4.25\n", csv.out());
+        assertEquals(0, json.code(), json.err());
+        assertEquals(10.5, Json.readObject(json.out()).object("total").doubleValue("coreHours", 0));
+    }
+
+    @Test
+    void hpcReportRefusesABadTimeOrGroupingBeforeAnyRequest() {
+        Run badTime = run("report", "--server", head.address(), "--start", "last tuesday");
+        Run backwards = run("report", "--server", head.address(), "--start", "2026-12-02", "--end", "2026-12-01");
+        Run badBy = run("report", "--server", head.address(), "--by", "user,colour");
+        Run both = run("report", "--server", head.address(), "--json", "--csv");
+
+        assertEquals(2, badTime.code());
+        assertTrue(badTime.err().contains("--start 'last tuesday' is not a time: give 2026-12-01"), badTime.err());
+        assertEquals(2, backwards.code());
+        assertTrue(backwards.err().contains("give --end after --start"), backwards.err());
+        assertEquals(2, badBy.code());
+        assertTrue(badBy.err().contains("--by 'colour' is not one of user, account, project, queue"), badBy.err());
+        assertEquals(2, both.code());
+        assertEquals(List.of(), head.requests);
+    }
+
+    @Test
+    void reportTimesAreLocalUnlessTheyNameTheirOffset() {
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-12-05T12:00:00Z"),
+                java.time.ZoneId.of("Europe/Paris"));
+        assertEquals(java.time.Instant.parse("2026-11-30T23:00:00Z"), ReportCommand.when("2026-12-01", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T07:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T08:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30:00Z", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T06:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30:00+02:00", "--start", clock));
+        assertEquals(clock.instant(), ReportCommand.when("now", "--end", clock));
     }
 
     @Test

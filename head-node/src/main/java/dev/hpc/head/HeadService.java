@@ -296,6 +296,11 @@ public final class HeadService implements AutoCloseable {
         return startedAt;
     }
 
+    /** The clock this head runs on: "now" for the edges that answer with times (the usage report). */
+    public Clock clock() {
+        return clock;
+    }
+
     public JobStore store() {
         return store;
     }

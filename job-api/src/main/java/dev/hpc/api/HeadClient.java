@@ -412,12 +412,15 @@ public final class HeadClient {
     }
 
     /**
-     * {@code hpc report}: usage per user, account, project and queue between {@code start} and {@code end}
-     * (ISO-8601 instants), as the head's store holds it; the answer's JSON as documented in docs/accounting.md.
+     * {@code hpc report}: usage per user, account, project and queue between {@code start} and {@code end}, as the
+     * head's store holds it, only of {@code user}, {@code account} or {@code queue} when they are not empty; the
+     * answer's JSON text as documented in docs/accounting.md.
      */
-    public JsonFields report(java.time.Instant start, java.time.Instant end) {
-        return object(call("GET", "/report?start=" + encode(start.toString()) + "&end="
-                + encode(end.toString()), ""));
+    public String report(java.time.Instant start, java.time.Instant end, String user, String account, String queue) {
+        String body = call("GET", "/report?start=" + encode(start.toString()) + "&end=" + encode(end.toString())
+                + "&user=" + encode(user) + "&account=" + encode(account) + "&queue=" + encode(queue), "");
+        object(body); // a head that answers something else is reported here, not by the caller's parser
+        return body;
     }
 
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */

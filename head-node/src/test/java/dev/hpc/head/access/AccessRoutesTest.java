@@ -173,6 +173,37 @@ class AccessRoutesTest {
     }
 
     @Test
+    void aUserSeesTheirOwnUsageAndAnOperatorEveryonesFromTheStore() throws Exception {
+        head.submit("alice", "one", List.of());
+        head.submit("alice", "two", List.of("-A", "climate"));
+        head.submit("bob", "his", List.of());
+        HttpResponse<String> own = head.send("GET", "/api/v1/report", head.tokenFor("alice"), "");
+        assertEquals(200, own.statusCode(), own.body());
+        JsonFields mine = body(own);
+        assertEquals(List.of("alice"), mine.objects("users").stream().map(r -> r.string("name")).toList());
+        assertEquals(2, mine.object("total").longValue("submitted"));
+        assertEquals(List.of("(none)", "climate"), mine.objects("accounts").stream().map(r -> r.string("name"))
+                .toList());
+        HttpResponse<String> bobs = head.send("GET", "/api/v1/report?user=bob", head.tokenFor("alice"), "");
+        assertEquals(403, bobs.statusCode(), bobs.body());
+        assertTrue(body(bobs).string("message").contains("leave out user="), bobs.body());
+
+        head.grant("olga", Role.OPERATOR);
+        HttpResponse<String> all = head.send("GET", "/api/v1/report", head.tokenFor("olga"), "");
+        assertEquals(List.of("alice", "bob"), body(all).objects("users").stream().map(r -> r.string("name")).toList());
+        HttpResponse<String> badStart = head.send("GET", "/api/v1/report?start=yesterday", head.tokenFor("olga"),
+                "");
+        assertEquals(400, badStart.statusCode(), badStart.body());
+        assertTrue(body(badStart).string("message").contains("2026-12-01T00:00:00Z"), badStart.body());
+        HttpResponse<String> backwards = head.send("GET", "/api/v1/report?start=2026-12-02T00:00:00Z"
+                + "&end=2026-12-01T00:00:00Z", head.tokenFor("olga"), "");
+        assertEquals(400, backwards.statusCode(), backwards.body());
+        HttpResponse<String> past = head.send("GET", "/api/v1/report?start=2000-01-01T00:00:00Z"
+                + "&end=2000-02-01T00:00:00Z", head.tokenFor("olga"), "");
+        assertEquals(0, body(past).object("total").longValue("submitted"), "nothing was submitted in 2000");
+    }
+
+    @Test
     void aMissingInvalidOrRevokedTokenIs401() throws Exception {
         HttpResponse<String> none = head.getWithToken("/api/v1/jobs", "");
         assertEquals(401, none.statusCode());
