@@ -3,6 +3,8 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
 import dev.hpc.cli.local.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,7 +96,28 @@ class JobControlIT {
             assertTrue(!Files.exists(dir.resolve("first.txt")), "the older job started although it was swapped back");
             Cli.Result state = cli.process(dir, "qselect", "-s", "Q");
             assertEquals(List.of(older), state.out().lines().toList(), state.describe());
-            cli.process(dir, "qdel", older, younger);
+            Cli.Result del = cli.process(dir, "qdel", older, younger);
+            assertEquals(0, del.exitCode(), del.describe());
+
+            // hpc report: the three jobs, from the store of the head that took over
+            String user = System.getProperty("user.name", "");
+            JsonFields report = Poll.value("the report counts the three jobs as ended", WAIT, () -> {
+                Cli.Result r = cli.process(dir, "hpc", "report", "--json");
+                JsonFields f = r.exitCode() == 0 ? Json.readObject(r.out()) : null;
+                return java.util.Optional.ofNullable(f).filter(x -> x.object("total").longValue("jobs") == 3);
+            }, () -> cli.process(dir, "hpc", "report").out());
+            JsonFields mine = report.objects("users").stream().filter(r -> r.string("name").equals(user)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no row of " + user + ": " + report));
+            assertEquals(3, mine.longValue("submitted"));
+            assertEquals(2, mine.longValue("cancelled"), "qdel cancelled the swapped jobs");
+            assertEquals(1, mine.longValue("completed") + mine.longValue("failed"), "qsig -s TERM ended the first");
+            assertEquals(2, mine.longValue("attempts"), "the trap job ran once and the younger job once");
+            assertTrue(mine.doubleValue("coreHours", 0) > 0, report.toString());
+            assertEquals(mine.doubleValue("coreHours", 0), 2 * mine.doubleValue("wallHours", 0), 1e-3,
+                    "both runs held two cores");
+            Cli.Result text = cli.process(dir, "hpc", "report", "--by", "queue");
+            assertEquals(0, text.exitCode(), text.describe());
+            assertTrue(text.out().contains("\nBy queue\n") && !text.out().contains("By user"), text.describe());
         } finally {
             cluster.close();
         }
