@@ -66,13 +66,17 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--csv", description = "print one CSV line per row")
     boolean csv;
 
+    @Option(names = "--pbs-records", description = "print the period's PBS accounting records (Q, S, R, D, E lines, "
+            + "as in server_priv/accounting/YYYYMMDD) instead of the usage; the start defaults to a day before the end")
+    boolean pbsRecords;
+
     /** Fixed in tests; the system clock otherwise. */
     Clock clock = Clock.systemDefaultZone();
 
     @Override
     public Integer call() {
-        if (json && csv) {
-            throw new UsageException("--json and --csv exclude each other: give one");
+        if ((json ? 1 : 0) + (csv ? 1 : 0) + (pbsRecords ? 1 : 0) > 1) {
+            throw new UsageException("--json, --csv and --pbs-records exclude each other: give one");
         }
         for (String g : by) {
             if (!ReportFormat.GROUPINGS.contains(g.trim().toLowerCase(Locale.ROOT))) {
@@ -83,13 +87,20 @@ public final class ReportCommand implements Callable<Integer> {
                 : by.stream().map(g -> g.trim().toLowerCase(Locale.ROOT)).toList();
         ZoneId zone = clock.getZone();
         Instant to = end.isEmpty() ? clock.instant() : when(end, "--end", clock);
-        Instant from = start.isEmpty() ? to.minus(DEFAULT_PERIOD) : when(start, "--start", clock);
+        Instant from = start.isEmpty() ? to.minus(pbsRecords ? Duration.ofDays(1) : DEFAULT_PERIOD)
+                : when(start, "--start", clock);
         if (!to.isAfter(from)) {
             throw new UsageException("the period ends (" + to + ") before it starts (" + from + "): give --end after "
                     + "--start");
         }
-        String report = client.client().report(from, to, user, account, queue);
         PrintWriter out = spec.commandLine().getOut();
+        if (pbsRecords) {
+            out.print(ReportFormat.pbsRecords(Json.readObject(client.client().reportRecords(from, to, user, account,
+                    queue)), zone));
+            out.flush();
+            return ExitCodes.OK;
+        }
+        String report = client.client().report(from, to, user, account, queue);
         if (json) {
             out.println(report);
         } else if (csv) {

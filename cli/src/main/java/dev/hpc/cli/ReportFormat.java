@@ -71,6 +71,18 @@ final class ReportFormat {
         return b.toString();
     }
 
+    private static final DateTimeFormatter PBS_TIME = DateTimeFormatter.ofPattern("MM/dd/yyyy HH:mm:ss", Locale.ROOT);
+
+    /** PBS accounting log lines, {@code MM/DD/YYYY HH:MM:SS;TYPE;ID;MESSAGE}, with times in {@code zone}. */
+    static String pbsRecords(JsonFields answer, ZoneId zone) {
+        StringBuilder b = new StringBuilder();
+        for (JsonFields r : answer.objects("records")) {
+            b.append(PBS_TIME.format(Instant.parse(r.string("time")).atZone(zone))).append(';').append(r.string("type"))
+                    .append(';').append(r.string("id")).append(';').append(r.string("message")).append('\n');
+        }
+        return b.toString();
+    }
+
     private static String quote(String s) {
         if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0) {
             return s;

@@ -74,6 +74,15 @@ class CommandsTest {
         if (p.startsWith("/api/v1/jobs/")) {
             return FakeHead.Reply.error(404, "UNKNOWN_JOB", "no such job");
         }
+        if (p.equals("/api/v1/report/records")) {
+            return FakeHead.Reply.json(200, Json.readAny("""
+                    {"cluster": "cluster", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z",
+                     "records": [{"time": "2026-12-01T10:00:00Z", "type": "Q", "id": "1.cluster",
+                                  "message": "queue=batch"},
+                                 {"time": "2026-12-01T10:00:05Z", "type": "E", "id": "1.cluster",
+                                  "message": "user=alice jobname=x queue=batch end=1764583205 Exit_status=0"}]}
+                    """));
+        }
         if (p.equals("/api/v1/report")) {
             return FakeHead.Reply.json(200, REPORT);
         }
@@ -375,6 +384,22 @@ class CommandsTest {
                 + "account,\"climate, ice\",3,2,1,0,3,4,10.5,4.25\n", csv.out());
         assertEquals(0, json.code(), json.err());
         assertEquals(10.5, Json.readObject(json.out()).object("total").doubleValue("coreHours", 0));
+    }
+
+    @Test
+    void hpcReportPrintsPbsAccountingRecordsOfTheLastDayByDefault() {
+        Run r = run("report", "--server", head.address(), "--pbs-records", "--end", "2026-12-02T00:00:00Z");
+
+        assertEquals(0, r.code(), r.err());
+        assertEquals("/api/v1/report/records", head.requests.get(0).rawPath());
+        assertTrue(head.requests.get(0).query().contains("start=2026-12-01T00%3A00%3A00Z"), head.requests.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(1).matches("\\d\\d/\\d\\d/2026 \\d\\d:\\d\\d:05;E;1\\.cluster;user=alice jobname=x "
+                + "queue=batch end=1764583205 Exit_status=0"), lines.get(1));
+        assertEquals("12/01/2026 10:00:00;Q;1.cluster;queue=batch\n", ReportFormat.pbsRecords(Json.readObject("""
+                {"records": [{"time": "2026-12-01T10:00:00Z", "type": "Q", "id": "1.cluster", "message": "queue=batch"}]}
+                """), java.time.ZoneOffset.UTC));
     }
 
     @Test

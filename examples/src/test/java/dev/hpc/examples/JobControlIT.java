@@ -115,12 +115,33 @@ class JobControlIT {
             assertTrue(mine.doubleValue("coreHours", 0) > 0, report.toString());
             assertEquals(mine.doubleValue("coreHours", 0), 2 * mine.doubleValue("wallHours", 0), 1e-3,
                     "both runs held two cores");
+            // the same jobs as PBS accounting records, in the lines PBS's tools read
+            Poll.until("the records end with the swapped jobs' deletions and ends", WAIT, () -> {
+                String out = cli.process(dir, "hpc", "report", "--pbs-records").out();
+                return out.lines().filter(l -> l.contains(";E;")).count() == 3;
+            });
+            Cli.Result records = cli.process(dir, "hpc", "report", "--pbs-records");
+            List<String> lines = records.out().lines().toList();
+            assertTrue(lines.stream().allMatch(l -> l.matches("\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d:\\d\\d;[QSRDE];"
+                    + "\\d+\\.[^;]+;.+")), records.describe());
+            assertEquals(List.of("Q", "S", "E"), types(lines, id), records.describe());
+            assertEquals(List.of("Q", "D", "E"), types(lines, older), records.describe());
+            assertEquals(List.of("Q", "S", "D", "E"), types(lines, younger), records.describe());
+            assertTrue(lines.stream().anyMatch(l -> l.contains(";E;" + id + ";user=" + user + " ")
+                    && l.contains(" exec_host=node1/0-1 ") && l.contains(" resources_used.ncpus=2 ")
+                    && l.contains(" run_count=1")), records.describe());
+
             Cli.Result text = cli.process(dir, "hpc", "report", "--by", "queue");
             assertEquals(0, text.exitCode(), text.describe());
             assertTrue(text.out().contains("\nBy queue\n") && !text.out().contains("By user"), text.describe());
         } finally {
             cluster.close();
         }
+    }
+
+    /** The record types of one job, in the order printed. */
+    private static List<String> types(List<String> lines, String id) {
+        return lines.stream().filter(l -> l.contains(";" + id + ";")).map(l -> l.split(";")[1]).toList();
     }
 
     private static String submit(Cli cli, Path dir, Path script) {

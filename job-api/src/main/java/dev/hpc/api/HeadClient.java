@@ -423,6 +423,19 @@ public final class HeadClient {
         return body;
     }
 
+    /**
+     * {@code hpc report --pbs-records}: the PBS accounting records (Q, S, R, D, E) of the events between {@code start}
+     * and {@code end}, filtered as {@link #report}; the answer's JSON text as documented in docs/accounting.md.
+     */
+    public String reportRecords(java.time.Instant start, java.time.Instant end, String user, String account,
+                                String queue) {
+        String body = call("GET", "/report/records?start=" + encode(start.toString()) + "&end="
+                + encode(end.toString()) + "&user=" + encode(user) + "&account=" + encode(account) + "&queue="
+                + encode(queue), "");
+        object(body);
+        return body;
+    }
+
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
     public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",

@@ -39,7 +39,7 @@ public final class UsageReport {
     public record Filter(String user, String account, String queue) {
         public static final Filter NONE = new Filter("", "", "");
 
-        boolean keeps(Job job) {
+        public boolean keeps(Job job) {
             return (user.isEmpty() || user.equals(job.spec().owner()))
                     && (account.isEmpty() || account.equals(job.spec().account()))
                     && (queue.isEmpty() || queue.equals(job.spec().queue()));

@@ -184,6 +184,12 @@ class AccessRoutesTest {
         assertEquals(2, mine.object("total").longValue("submitted"));
         assertEquals(List.of("(none)", "climate"), mine.objects("accounts").stream().map(r -> r.string("name"))
                 .toList());
+        HttpResponse<String> records = head.send("GET", "/api/v1/report/records", head.tokenFor("alice"), "");
+        assertEquals(200, records.statusCode(), records.body());
+        assertEquals(List.of("Q", "Q"), body(records).objects("records").stream().map(r -> r.string("type")).toList(),
+                "the queueing of alice's two jobs, not bob's: " + records.body());
+        assertEquals(403, head.send("GET", "/api/v1/report/records?user=bob", head.tokenFor("alice"), "")
+                .statusCode());
         HttpResponse<String> bobs = head.send("GET", "/api/v1/report?user=bob", head.tokenFor("alice"), "");
         assertEquals(403, bobs.statusCode(), bobs.body());
         assertTrue(body(bobs).string("message").contains("leave out user="), bobs.body());
