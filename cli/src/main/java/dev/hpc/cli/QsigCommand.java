@@ -19,7 +19,8 @@ public final class QsigCommand extends JobActionCommand {
     @Option(names = "--help", usageHelp = true, description = "show this help")
     boolean help;
 
-    @Option(names = "-s", paramLabel = "SIGNAL", description = "the signal: TERM (the default), SIGUSR1, usr1, 10, KILL, ...")
+    @Option(names = "-s", paramLabel = "SIGNAL",
+            description = "the signal: TERM (the default), SIGUSR1, usr1, 10, KILL, ...")
     String signal = Signals.DEFAULT;
 
     private String canonical = Signals.DEFAULT;

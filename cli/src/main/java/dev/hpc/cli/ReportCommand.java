@@ -112,7 +112,10 @@ public final class ReportCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** {@code WHEN} as an instant: a date is its midnight and a date-time without offset is local to the clock's zone. */
+    /**
+     * {@code WHEN} as an instant: a date is its midnight and a date-time without offset is local to the clock's
+     * zone.
+     */
     static Instant when(String text, String option, Clock clock) {
         String t = text.trim();
         ZoneId zone = clock.getZone();

@@ -65,7 +65,8 @@ public final class PbsRecords {
                 StringBuilder e = new StringBuilder(common(job));
                 Attempt last = t.attempts().isEmpty() ? null : t.attempts().get(t.attempts().size() - 1);
                 if (last != null) {
-                    e.append(" start=").append(epoch(last.start())).append(" exec_host=").append(execHost(last.nodes()));
+                    e.append(" start=").append(epoch(last.start())).append(" exec_host=")
+                            .append(execHost(last.nodes()));
                 }
                 e.append(resourceList(s)).append(" end=").append(epoch(t.end())).append(" Exit_status=")
                         .append(t.exitStatus());

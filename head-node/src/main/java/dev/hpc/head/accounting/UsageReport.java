@@ -119,7 +119,7 @@ public final class UsageReport {
         }
     }
 
-    /** Adds a job as the store holds it; one that the filter leaves out or that has nothing in the period adds nothing. */
+    /** Adds a job as the store holds it; one the filter leaves out or with nothing in the period adds nothing. */
     public void add(Job job) {
         if (!filter.keeps(job)) {
             return;

@@ -22,8 +22,8 @@ import java.util.function.Function;
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
  * and release with hold types ({@code qhold -h o}), {@code qmove}, {@code qrerun}, {@code qsig}, {@code qmsg}
- * and {@code qorder}. Mounted before {@link ApiRoutes}' own hold and release routes. Errors go to the failure handler of
- * {@link ApiRoutes}.
+ * and {@code qorder}. Mounted before {@link ApiRoutes}' own hold and release routes. Errors go to the failure
+ * handler of {@link ApiRoutes}.
  */
 public final class SchedulingRoutes {
     private static final Set<String> HOLD_FIELDS = Set.of("holdTypes", "user");
