@@ -35,12 +35,16 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qmove", QmoveCommand::new);
         m.put("qrerun", QrerunCommand::new);
         m.put("qmgr", QmgrCommand::new);
+        m.put("qsig", QsigCommand::new);
+        m.put("qmsg", QmsgCommand::new);
+        m.put("qorder", QorderCommand::new);
         m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);
         m.put("cluster", ClusterCommand::new);
         m.put("worker", WorkerCommand::new);
         m.put("events", EventsCommand::new);
+        m.put("report", ReportCommand::new);
         m.put("admin", AdminCommand::new);
         m.put("bench", dev.hpc.cli.bench.BenchCommand::new);
         m.put("dsh", DshCommand::new);

@@ -13,6 +13,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
 import dev.hpc.api.Json;
+import dev.hpc.api.JsonFields;
 import dev.hpc.api.SubmitRequest;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -73,6 +74,18 @@ class CommandsTest {
         }
         if (p.startsWith("/api/v1/jobs/")) {
             return FakeHead.Reply.error(404, "UNKNOWN_JOB", "no such job");
+        }
+        if (p.equals("/api/v1/report/records")) {
+            return FakeHead.Reply.json(200, Json.readAny("""
+                    {"cluster": "cluster", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z",
+                     "records": [{"time": "2026-12-01T10:00:00Z", "type": "Q", "id": "1.cluster",
+                                  "message": "queue=batch"},
+                                 {"time": "2026-12-01T10:00:05Z", "type": "E", "id": "1.cluster",
+                                  "message": "user=alice jobname=x queue=batch end=1764583205 Exit_status=0"}]}
+                    """));
+        }
+        if (p.equals("/api/v1/report")) {
+            return FakeHead.Reply.json(200, REPORT);
         }
         if (p.equals("/api/v1/events/log")) {
             return FakeHead.Reply.json(200, Map.of("events", List.of()));
@@ -289,6 +302,150 @@ class CommandsTest {
         assertTrue(head.requests.stream().anyMatch(q -> q.rawPath().equals("/api/v1/events/log")
                 && q.query().contains("job=1.cluster")), head.requests.toString());
         assertEquals(2, oneTask.code());
+    }
+
+    @Test
+    void qsigSendsTheCanonicalSignalAndRefusesAMisspeltOneWithoutARequest() {
+        Run dflt = run("qsig", "--server", head.address(), "1");
+        Run usr1 = run("qsig", "--server", head.address(), "-s", "sigusr1", "1", "99");
+        int sent = head.requests.size();
+        Run bad = run("qsig", "--server", head.address(), "-s", "SIGFOO", "1");
+        Run suspend = run("qsig", "--server", head.address(), "-s", "suspend", "1");
+
+        assertEquals(new Run(0, "", ""), dflt);
+        assertEquals(new Run(153, "", "qsig: Unknown Job Id 99\n"), usr1);
+        assertEquals(List.of("/api/v1/jobs/1/signal", "/api/v1/jobs/1/signal", "/api/v1/jobs/99/signal"),
+                head.requests.stream().map(FakeHead.Request::rawPath).toList());
+        assertEquals("{\"signal\":\"TERM\"}", head.requests.get(0).body().replace(" ", ""));
+        assertEquals("{\"signal\":\"USR1\"}", head.requests.get(1).body().replace(" ", ""));
+        assertEquals(sent, head.requests.size(), "a bad signal is refused before any request");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'SIGFOO' is not a signal name"), bad.err());
+        assertEquals(2, suspend.code());
+        assertTrue(suspend.err().contains("-s STOP"), suspend.err());
+    }
+
+    @Test
+    void qmsgWritesToStandardErrorByDefaultAndToBothWithBothOptions() {
+        Run dflt = run("qmsg", "--server", head.address(), "checkpoint now", "1");
+        Run both = run("qmsg", "--server", head.address(), "-E", "-O", "hello", "1");
+        Run noId = run("qmsg", "--server", head.address(), "hello");
+
+        assertEquals(new Run(0, "", ""), dflt);
+        assertEquals(new Run(0, "", ""), both);
+        List<String> bodies = head.requests.stream().map(q -> q.body().replace(" ", "")).toList();
+        assertEquals(List.of("{\"stream\":\"stderr\",\"message\":\"checkpointnow\"}",
+                "{\"stream\":\"stdout\",\"message\":\"hello\"}", "{\"stream\":\"stderr\",\"message\":\"hello\"}"),
+                bodies.stream().map(b -> b.startsWith("{\"message") ? reorder(b) : b).toList());
+        assertEquals("/api/v1/jobs/1/message", head.requests.get(0).rawPath());
+        assertEquals(2, noId.code());
+        assertTrue(noId.err().contains("qmsg [-E] [-O] MESSAGE ID..."), noId.err());
+    }
+
+    /** The two fields of a message body in one order, whichever the client wrote. */
+    private static String reorder(String body) {
+        JsonFields f = Json.readObject(body);
+        return "{\"stream\":\"" + f.string("stream") + "\",\"message\":\"" + f.string("message") + "\"}";
+    }
+
+    @Test
+    void qorderSendsTheSecondJobAndWantsExactlyTwo() {
+        Run ok = run("qorder", "--server", head.address(), "1", "2");
+        Run unknown = run("qorder", "--server", head.address(), "99", "1");
+        Run one = run("qorder", "--server", head.address(), "1");
+
+        assertEquals(new Run(0, "", ""), ok);
+        assertEquals("/api/v1/jobs/1/order", head.requests.get(0).rawPath());
+        assertEquals("{\"with\":\"2\"}", head.requests.get(0).body().replace(" ", ""));
+        assertEquals(new Run(153, "", "qorder: Unknown Job Id 99 or 1\n"), unknown);
+        assertEquals(2, one.code());
+        assertTrue(one.err().contains("qorder swaps exactly two jobs"), one.err());
+    }
+
+    private static final Object REPORT = Json.readAny("""
+            {"cluster": "cluster", "start": "2026-12-01T00:00:00Z", "end": "2026-12-02T00:00:00Z",
+             "generated": "2026-12-02T00:00:00Z", "filter": {"user": "", "account": "", "queue": ""},
+             "total": {"jobs": 3, "completed": 2, "failed": 1, "cancelled": 0, "submitted": 3, "attempts": 4,
+                       "coreHours": 10.5, "wallHours": 4.25},
+             "users": [{"name": "alice", "jobs": 2, "completed": 2, "failed": 0, "cancelled": 0, "submitted": 2,
+                        "attempts": 3, "coreHours": 8.5, "wallHours": 3.25},
+                       {"name": "bob", "jobs": 1, "completed": 0, "failed": 1, "cancelled": 0, "submitted": 1,
+                        "attempts": 1, "coreHours": 2.0, "wallHours": 1.0}],
+             "accounts": [{"name": "climate, ice", "jobs": 3, "completed": 2, "failed": 1, "cancelled": 0,
+                           "submitted": 3, "attempts": 4, "coreHours": 10.5, "wallHours": 4.25}],
+             "projects": [], "queues": []}
+            """);
+
+    @Test
+    void hpcReportAsksForThePeriodAndPrintsTablesCsvOrTheHeadsJson() {
+        Run text = run("report", "--server", head.address(), "--start", "2026-12-01T00:00:00Z", "--end",
+                "2026-12-02T00:00:00Z", "-u", "alice", "-A", "climate", "--by", "user,account");
+        Run csv = run("report", "--server", head.address(), "--start", "2026-12-01T00:00:00Z", "--csv");
+        Run json = run("report", "--server", head.address(), "--json");
+
+        assertEquals(0, text.code(), text.err());
+        String query = head.requests.get(0).query();
+        assertTrue(query.contains("start=2026-12-01T00%3A00%3A00Z") && query.contains("end=2026-12-02T00%3A00%3A00Z")
+                && query.contains("user=alice") && query.contains("account=climate"), query);
+        assertTrue(text.out().contains("Total: 3 jobs ended (2 completed, 1 failed, 0 cancelled), 3 submitted, "
+                + "4 runs, 10.50 core-hours, 4.25 wall-hours"), text.out());
+        assertTrue(text.out().contains("\nBy user\n  user    jobs  completed  failed  cancelled  submitted   runs"
+                + "  core-hours  wall-hours\n  alice      2          2       0          0          2      3        8.50"
+                + "        3.25\n"), text.out());
+        assertTrue(text.out().contains("By account"), text.out());
+        assertTrue(!text.out().contains("By queue"), "--by leaves the other tables out: " + text.out());
+        assertEquals("by,name,jobs,completed,failed,cancelled,submitted,attempts,core_hours,wall_hours\n"
+                + "user,alice,2,2,0,0,2,3,8.5,3.25\nuser,bob,1,0,1,0,1,1,2.0,1.0\n"
+                + "account,\"climate, ice\",3,2,1,0,3,4,10.5,4.25\n", csv.out());
+        assertEquals(0, json.code(), json.err());
+        assertEquals(10.5, Json.readObject(json.out()).object("total").doubleValue("coreHours", 0));
+    }
+
+    @Test
+    void hpcReportPrintsPbsAccountingRecordsOfTheLastDayByDefault() {
+        Run r = run("report", "--server", head.address(), "--pbs-records", "--end", "2026-12-02T00:00:00Z");
+
+        assertEquals(0, r.code(), r.err());
+        assertEquals("/api/v1/report/records", head.requests.get(0).rawPath());
+        assertTrue(head.requests.get(0).query().contains("start=2026-12-01T00%3A00%3A00Z"), head.requests.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(2, lines.size(), r.out());
+        assertTrue(lines.get(1).matches("\\d\\d/\\d\\d/2026 \\d\\d:\\d\\d:05;E;1\\.cluster;user=alice jobname=x "
+                + "queue=batch end=1764583205 Exit_status=0"), lines.get(1));
+        assertEquals("12/01/2026 10:00:00;Q;1.cluster;queue=batch\n", ReportFormat.pbsRecords(Json.readObject("""
+                {"records": [{"time": "2026-12-01T10:00:00Z", "type": "Q", "id": "1.cluster", "message": "queue=batch"}]}
+                """), java.time.ZoneOffset.UTC));
+    }
+
+    @Test
+    void hpcReportRefusesABadTimeOrGroupingBeforeAnyRequest() {
+        Run badTime = run("report", "--server", head.address(), "--start", "last tuesday");
+        Run backwards = run("report", "--server", head.address(), "--start", "2026-12-02", "--end", "2026-12-01");
+        Run badBy = run("report", "--server", head.address(), "--by", "user,colour");
+        Run both = run("report", "--server", head.address(), "--json", "--csv");
+
+        assertEquals(2, badTime.code());
+        assertTrue(badTime.err().contains("--start 'last tuesday' is not a time: give 2026-12-01"), badTime.err());
+        assertEquals(2, backwards.code());
+        assertTrue(backwards.err().contains("give --end after --start"), backwards.err());
+        assertEquals(2, badBy.code());
+        assertTrue(badBy.err().contains("--by 'colour' is not one of user, account, project, queue"), badBy.err());
+        assertEquals(2, both.code());
+        assertEquals(List.of(), head.requests);
+    }
+
+    @Test
+    void reportTimesAreLocalUnlessTheyNameTheirOffset() {
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-12-05T12:00:00Z"),
+                java.time.ZoneId.of("Europe/Paris"));
+        assertEquals(java.time.Instant.parse("2026-11-30T23:00:00Z"), ReportCommand.when("2026-12-01", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T07:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T08:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30:00Z", "--start", clock));
+        assertEquals(java.time.Instant.parse("2026-12-01T06:30:00Z"),
+                ReportCommand.when("2026-12-01T08:30:00+02:00", "--start", clock));
+        assertEquals(clock.instant(), ReportCommand.when("now", "--end", clock));
     }
 
     @Test

@@ -341,6 +341,11 @@ public final class HeadService implements AutoCloseable {
         return startedAt;
     }
 
+    /** The clock this head runs on: "now" for the edges that answer with times (the usage report). */
+    public Clock clock() {
+        return clock;
+    }
+
     public JobStore store() {
         return store;
     }
@@ -614,6 +619,35 @@ public final class HeadService implements AutoCloseable {
     public CompletableFuture<Job> rerun(JobId.JobRef ref, Caller caller) {
         JobAccess.requireOperator(caller, "rerun a job (qrerun)");
         return command(new Command.Rerun(ref, caller.user(), clock.instant()), ref, caller, "rerun");
+    }
+
+    /** {@code qsig}: the owner, operators and admins may signal a running job's processes. */
+    public CompletableFuture<Job> signal(JobId.JobRef ref, String signal, Caller caller) {
+        return command(new Command.Signal(ref, caller.user(), signal), ref, caller, "signal");
+    }
+
+    /** {@code qmsg}: the owner, operators and admins may write a line into a running job's output. */
+    public CompletableFuture<Job> message(JobId.JobRef ref, dev.hpc.api.JobOutput.Stream stream, String text,
+                                          Caller caller) {
+        return command(new Command.Message(ref, caller.user(), stream, text), ref, caller, "message");
+    }
+
+    /**
+     * {@code qorder}: swaps two waiting jobs' places. The caller must be allowed to act on both (its own jobs, or
+     * any as an operator); both are checked on the state thread right before the swap.
+     */
+    public CompletableFuture<Job> order(JobId.JobRef ref, JobId.JobRef other, Caller caller) {
+        return onState(() -> {
+            for (JobId.JobRef r : List.of(ref, other)) {
+                state.ownerOf(r.number()).ifPresent(owner -> {
+                    config.access().jobVisibility().requireVisible(caller, owner, r.toString());
+                    JobAccess.check(caller, owner, state.idOf(r.number()).map(Object::toString)
+                            .orElse(r.toString()), "reorder");
+                });
+            }
+            Outcome out = state.apply(new Command.Order(ref, other, caller.user()));
+            return publish(out).thenApply(v -> out.answer().orElseThrow());
+        }).thenCompose(answered -> answered);
     }
 
     /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */

@@ -291,6 +291,10 @@ public final class Codec {
         m.put("reason", j.reason().name());
         m.put("cancelledBy", j.cancelledBy());
         m.put("version", j.version());
+        if (j.reordered()) {
+            m.put("queueRank", j.queueRank());
+            m.put("queueSince", instant(j.queueSince()));
+        }
         Map<String, Object> spec = toMap(j.spec());
         if (!includeScript) {
             spec.remove("script");
@@ -383,8 +387,10 @@ public final class Codec {
         UnstartedTasks unstarted = f.has("unstarted") ? readUnstarted(f.object("unstarted")) : UnstartedTasks.NONE;
         List<Task> all = sealed > 0 ? TaskList.checked(tasks, unstarted, segments.segments(id.number(), sealed))
                 : f.has("unstarted") ? TaskList.of(tasks, unstarted) : tasks;
+        Instant submitted = instant(f, "submitted");
         return new Job(id, readSpecLenient(specFields), f.enumValue("state", JobState.class),
-                instant(f, "submitted"), all, f.string("cancelledBy", ""), f.longValue("version", 0));
+                submitted, all, f.string("cancelledBy", ""), f.longValue("version", 0),
+                f.longValue("queueRank", id.number()), f.has("queueSince") ? instant(f, "queueSince") : submitted);
     }
 
     /**

@@ -413,6 +413,58 @@ public final class HeadClient {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/rerun", "", Map.of(), false)));
     }
 
+    /**
+     * {@code qsig}: sends {@code signal} (a name with or without SIG, or a number) to the processes of the job's
+     * running tasks. Not sent again once it may have reached a head: a signal such as USR1 must arrive once.
+     */
+    public Job signal(String id, String signal) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/signal", Json.write(Map.of("signal",
+                signal)), Map.of(), false)));
+    }
+
+    /**
+     * {@code qmsg}: appends {@code message} and a newline to the standard error ({@link JobOutput.Stream#STDERR})
+     * or output of the job's running tasks. Not sent again once it may have reached a head: it would be written twice.
+     */
+    public Job message(String id, JobOutput.Stream stream, String message) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/message", Json.write(Map.of("stream",
+                stream.wireName(), "message", message)), Map.of(), false)));
+    }
+
+    /**
+     * {@code qorder}: swaps the queue places of two queued or held jobs; answers the first as it is now. Not sent
+     * again once it may have reached a head: a second swap would undo the first.
+     */
+    public Job order(String id, String other) {
+        return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/order", Json.write(Map.of("with", other)),
+                Map.of(), false)));
+    }
+
+    /**
+     * {@code hpc report}: usage per user, account, project and queue between {@code start} and {@code end}, as the
+     * head's store holds it, only of {@code user}, {@code account} or {@code queue} when they are not empty; the
+     * answer's JSON text as documented in docs/accounting.md.
+     */
+    public String report(java.time.Instant start, java.time.Instant end, String user, String account, String queue) {
+        String body = call("GET", "/report?start=" + encode(start.toString()) + "&end=" + encode(end.toString())
+                + "&user=" + encode(user) + "&account=" + encode(account) + "&queue=" + encode(queue), "");
+        object(body); // a head that answers something else is reported here, not by the caller's parser
+        return body;
+    }
+
+    /**
+     * {@code hpc report --pbs-records}: the PBS accounting records (Q, S, R, D, E) of the events between {@code start}
+     * and {@code end}, filtered as {@link #report}; the answer's JSON text as documented in docs/accounting.md.
+     */
+    public String reportRecords(java.time.Instant start, java.time.Instant end, String user, String account,
+                                String queue) {
+        String body = call("GET", "/report/records?start=" + encode(start.toString()) + "&end="
+                + encode(end.toString()) + "&user=" + encode(user) + "&account=" + encode(account) + "&queue="
+                + encode(queue), "");
+        object(body);
+        return body;
+    }
+
     /** {@code qalter}: changes a queued or held job with qsub-style options ({@code -N}, {@code -p}, {@code -l}, {@code -q}). */
     public Job alter(String id, List<String> options) {
         return readJob(object(call("POST", "/jobs/" + encodePath(id) + "/alter", Json.write(Map.of("options",

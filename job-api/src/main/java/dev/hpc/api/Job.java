@@ -7,15 +7,29 @@ import java.util.Optional;
 /**
  * A job as the head knows it. {@code state} of an array job summarises its tasks: running while any
  * runs, terminal when all are. {@code cancelledBy} names who cancelled it, empty otherwise.
+ * {@code queueRank} orders the job among the waiting jobs of its queue, owner and priority, and its age
+ * counts from {@code queueSince}: its number and submission time, until {@code qorder} swaps them with
+ * another job's.
  *
  * <p>{@code tasks} is every task in index order. An array job's tasks that never started and are alike are
  * held as one {@link UnstartedTasks} inside a {@link TaskList}, and built as the list is read: the figures
  * below read only what differs ({@link TaskList#forms}).
  */
 public record Job(JobId id, JobSpec spec, JobState state, Instant submitted, List<Task> tasks,
-                  String cancelledBy, long version) {
+                  String cancelledBy, long version, long queueRank, Instant queueSince) {
     public Job {
         tasks = TaskList.copyOf(tasks);
+    }
+
+    /** A job in its own place in the queue: ranked by its number, aged from its submission. */
+    public Job(JobId id, JobSpec spec, JobState state, Instant submitted, List<Task> tasks, String cancelledBy,
+               long version) {
+        this(id, spec, state, submitted, tasks, cancelledBy, version, id.number(), submitted);
+    }
+
+    /** Whether {@code qorder} gave this job another job's place ({@link #queueRank}, {@link #queueSince}). */
+    public boolean reordered() {
+        return queueRank != id.number() || !queueSince.equals(submitted);
     }
 
     /**

@@ -93,6 +93,17 @@ public final class WireCodec {
             m.put("epoch", k.epoch());
             m.put("attemptId", k.attemptId());
             m.put("reason", k.reason().name());
+        } else if (message instanceof WireMessage.Signal sg) {
+            m.put("type", "signal");
+            m.put("epoch", sg.epoch());
+            m.put("attemptId", sg.attemptId());
+            m.put("signal", sg.signal());
+        } else if (message instanceof WireMessage.AppendOutput ao) {
+            m.put("type", "appendOutput");
+            m.put("epoch", ao.epoch());
+            m.put("attemptId", ao.attemptId());
+            m.put("stream", ao.stream());
+            m.put("text", ao.text());
         } else if (message instanceof ResultAck a) {
             m.put("type", "ack");
             m.put("epoch", a.epoch());
@@ -311,6 +322,9 @@ public final class WireCodec {
             case "kill" -> new Kill(f.longValue("epoch"), f.longValue("attemptId"),
                     f.enumValue("reason", EndReason.class));
             case "ack" -> new ResultAck(f.longValue("epoch"), f.longValue("attemptId"));
+            case "signal" -> new WireMessage.Signal(f.longValue("epoch"), f.longValue("attemptId"), f.string("signal"));
+            case "appendOutput" -> new WireMessage.AppendOutput(f.longValue("epoch"), f.longValue("attemptId"),
+                    f.string("stream"), f.string("text"));
             case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
             case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
                     f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""),

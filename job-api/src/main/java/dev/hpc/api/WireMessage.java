@@ -121,6 +121,21 @@ public sealed interface WireMessage {
     }
 
     /**
+     * Head to worker ({@code qsig}): send {@code signal} (a {@link Signals} canonical name or number) to every
+     * process of the attempt here: its script's process tree and the commands spawned into it on this node.
+     */
+    record Signal(long epoch, long attemptId, String signal) implements FromHead {
+    }
+
+    /**
+     * Head to worker ({@code qmsg}): append {@code text} and a newline to the attempt's {@code stream} file
+     * ({@code stdout} or {@code stderr}), as the job's owner. No path crosses the link: the worker uses the file it
+     * opened for that stream.
+     */
+    record AppendOutput(long epoch, long attemptId, String stream, String text) implements FromHead {
+    }
+
+    /**
      * The head asks the worker to stop: an administrator stopped the node ({@code hpc worker stop}),
      * after draining it when asked. The worker kills what still runs, closes its links and exits.
      */

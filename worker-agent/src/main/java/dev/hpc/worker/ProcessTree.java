@@ -264,6 +264,42 @@ public final class ProcessTree {
         }
     }
 
+    /**
+     * Sends any {@code signal} ({@link dev.hpc.api.Signals}' canonical form: a name without SIG, or a number) to
+     * process group {@code group} and to each of {@code others}, in one {@code kill(1)} run as root. A target
+     * that is gone already is skipped by kill, which still signals the rest. Without a kill command only TERM
+     * and KILL can be sent (by the JDK), to each member found.
+     */
+    public static void signalGroupAndOthers(long group, java.util.Collection<Long> others, String signal) {
+        if (!signal.matches("[A-Z0-9]+")) {
+            throw new IllegalArgumentException("should never happen: signal '" + signal + "' is not canonical");
+        }
+        if (KILL.isEmpty()) {
+            if (!"TERM".equals(signal) && !"KILL".equals(signal)) {
+                LOG.warning("no kill command in /bin or /usr/bin: SIG" + signal + " cannot be sent to group " + group);
+                return;
+            }
+            signalGroup(group, signal);
+            others.forEach(pid -> ProcessHandle.of(pid).ifPresent(h -> signal(h, signal)));
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(KILL.get(), "-s", signal, "--", "-" + group));
+        others.forEach(pid -> command.add(Long.toString(pid)));
+        try {
+            Process p = OwnerShell.asRoot(new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD))
+                    .start();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to send SIG" + signal + " to group " + group, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Sends {@code TERM} or {@code KILL} to one process (checked against its start time by the JDK). */
     public static void signal(ProcessHandle h, String signal) {
         try {

@@ -417,6 +417,18 @@ final class SpawnSupervisor implements AutoCloseable {
         }
     }
 
+    /** {@code qsig}: {@code signal} to every command spawned into the attempt here; how many there were. */
+    int signalAttempt(long attemptId, String signal) {
+        int n = 0;
+        for (Entry e : spawns.values()) {
+            if (e.attemptId == attemptId && !e.killed && e.command.isPresent()) {
+                e.command.get().signal(signal);
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Kills every command of the attempt and refuses new ones: the attempt ended, here or elsewhere. */
     void killAttempt(long attemptId) {
         ended.add(attemptId);

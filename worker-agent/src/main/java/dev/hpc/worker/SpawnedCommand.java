@@ -96,6 +96,25 @@ final class SpawnedCommand {
         }
     }
 
+    /** {@code qsig}: {@code signal} to the command's whole tree, unless it is being killed. Never blocks. */
+    void signal(String signal) {
+        if (killing.get()) {
+            return;
+        }
+        timers.execute(() -> {
+            collect();
+            java.util.List<Long> outsiders = new java.util.ArrayList<>();
+            for (ProcessHandle h : known.values()) {
+                if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
+                    outsiders.add(h.pid());
+                }
+            }
+            if (!known.isEmpty()) {
+                ProcessTree.signalGroupAndOthers(pid, outsiders, signal);
+            }
+        });
+    }
+
     /** SIGTERM to the whole tree now, SIGKILL to what is left after the grace period. Never blocks. */
     void kill() {
         if (!killing.compareAndSet(false, true)) {

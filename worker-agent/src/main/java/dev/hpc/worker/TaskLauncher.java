@@ -122,6 +122,25 @@ public final class TaskLauncher implements AutoCloseable {
         return outputFiles;
     }
 
+    /**
+     * {@code qmsg}: appends {@code text} and a newline to the file the attempt's {@code stream} goes to, as the
+     * job's owner (so a link the job put in its place leads only where the owner may write). Blocking; the reason
+     * when it could not be written.
+     */
+    public Optional<String> appendMessage(long attemptId, String owner, dev.hpc.api.JobOutput.Stream stream,
+                                          String text) {
+        Optional<Path> file = outputFiles.file(attemptId, stream);
+        if (file.isEmpty()) {
+            return Optional.of("node " + nodeName + " does not know where attempt " + attemptId + " writes its "
+                    + stream.wireName());
+        }
+        try {
+            return OwnerFiles.append(runAs.identify(owner), file.get(), text + "\n");
+        } catch (RuntimeException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
     public Path attemptDir(long attemptId) {
         return spoolDir.resolve(Long.toString(attemptId));
     }

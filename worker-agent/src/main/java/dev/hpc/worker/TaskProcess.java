@@ -190,6 +190,38 @@ public final class TaskProcess implements RunningAttempt {
     }
 
     @Override
+    public String owner() {
+        return order.owner();
+    }
+
+    /**
+     * {@code qsig}: the signal goes to the process group at once and to the members outside it (descendants that
+     * left the group or session), in one kill(1). A kill under way is not disturbed; an ended attempt is left be.
+     */
+    @Override
+    public void signal(String signal) {
+        timers.execute(() -> {
+            try {
+                if (result.isDone()) {
+                    return;
+                }
+                collect();
+                java.util.List<Long> outsiders = new java.util.ArrayList<>();
+                for (ProcessHandle h : known.values()) {
+                    if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
+                        outsiders.add(h.pid());
+                    }
+                }
+                LOG.info(() -> "attempt " + attemptId() + ": SIG" + signal + " to process group " + pid + " "
+                        + known.keySet() + " (qsig)");
+                ProcessTree.signalGroupAndOthers(pid, outsiders, signal);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "signalling attempt " + attemptId() + " failed", e);
+            }
+        });
+    }
+
+    @Override
     public void kill(EndReason reason) {
         synchronized (lock) {
             if (killReason.isPresent() || result.isDone()) {

@@ -98,6 +98,12 @@ public final class TaskTable {
         return KillOutcome.NOT_RUNNING;
     }
 
+    /** The running attempt with this id, if it runs here (not while it is still being launched). */
+    public Optional<RunningAttempt> runningAttempt(long attemptId) {
+        Running r = running.get(attemptId);
+        return r == null ? Optional.empty() : Optional.of(r.attempt());
+    }
+
     /** A head has the result; true when it was waiting for that acknowledgement. */
     public boolean acknowledge(long attemptId) {
         if (unacknowledged.remove(attemptId) == null) {

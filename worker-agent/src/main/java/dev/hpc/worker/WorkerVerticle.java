@@ -214,6 +214,14 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
                 onKill(k);
             }
+        } else if (message instanceof dev.hpc.api.WireMessage.Signal sg) {
+            if (admitted(link, sg.epoch(), "signal to attempt " + sg.attemptId())) {
+                onSignal(sg);
+            }
+        } else if (message instanceof dev.hpc.api.WireMessage.AppendOutput ao) {
+            if (admitted(link, ao.epoch(), "message to attempt " + ao.attemptId())) {
+                onAppendOutput(ao);
+            }
         } else if (message instanceof ResultAck a) {
             if (admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
                 onAck(a.attemptId());
@@ -391,6 +399,32 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             case PENDING -> "it is killed as soon as it has started";
             case NOT_RUNNING -> "its script does not run here (commands spawned into it here, if any, are killed)";
         });
+    }
+
+    /** {@code qsig}: to the script's processes if it runs here, and to what was spawned into the attempt here. */
+    private void onSignal(dev.hpc.api.WireMessage.Signal sg) {
+        Optional<RunningAttempt> attempt = tasks.runningAttempt(sg.attemptId());
+        attempt.ifPresent(a -> a.signal(sg.signal()));
+        int spawned = spawns.signalAttempt(sg.attemptId(), sg.signal());
+        if (attempt.isEmpty() && spawned == 0) {
+            LOG.info(() -> "SIG" + sg.signal() + " for attempt " + sg.attemptId() + ": nothing of it runs here");
+        }
+    }
+
+    /** {@code qmsg}: written as the owner, off the event loop; a failure is logged, the head has answered. */
+    private void onAppendOutput(dev.hpc.api.WireMessage.AppendOutput ao) {
+        Optional<RunningAttempt> attempt = tasks.runningAttempt(ao.attemptId());
+        if (attempt.isEmpty()) {
+            LOG.info(() -> "message for attempt " + ao.attemptId() + " dropped: its script does not run here");
+            return;
+        }
+        String owner = attempt.get().owner();
+        vertx.executeBlocking(() -> launcher.appendMessage(ao.attemptId(), owner,
+                dev.hpc.api.JobOutput.Stream.parse(ao.stream()), ao.text()), false).onComplete(ar -> {
+                    Optional<String> failed = ar.succeeded() ? ar.result() : Optional.of(String.valueOf(ar.cause()));
+                    failed.ifPresent(why -> LOG.warning("cannot write the message for attempt " + ao.attemptId()
+                            + " into its " + ao.stream() + ": " + why));
+                });
     }
 
     private void onAck(long attemptId) {

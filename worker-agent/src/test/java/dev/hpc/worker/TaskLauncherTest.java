@@ -289,6 +289,42 @@ class TaskLauncherTest {
         assertFalse(ProcessTree.alive(sleeper), "the process that left the session survived");
     }
 
+    @Test
+    void qsigReachesTheScriptAndADescendantThatLeftTheSessionAndTheTaskGoesOn() throws Exception {
+        Path escaped = dir.resolve("escaped.txt");
+        TaskProcess p = launch(aTask(75, "trap 'echo script-got-USR1' USR1\n"
+                + "setsid sh -c 'trap \"echo escaped-got-USR1 >> " + escaped + "; exit 0\" USR1; echo ready >> "
+                + escaped + "; while :; do sleep 0.1; done' &\n"
+                + "echo started\nwhile :; do sleep 0.1; done").in(dir));
+        Await.until("the script and the escaped shell started", () -> textOf(dir.resolve("out.o")).contains("started")
+                && textOf(escaped).contains("ready"));
+        Await.until("the escaped shell is in the task's tree", () -> ProcessTree.members(p.pid()).values().stream()
+                .anyMatch(h -> ProcessTree.stat(h.pid()).map(st -> st.session() != p.pid()).orElse(false)));
+
+        p.signal(dev.hpc.api.Signals.parse("SIGUSR1"));
+
+        Await.until("the script's trap ran", () -> textOf(dir.resolve("out.o")).contains("script-got-USR1"));
+        Await.until("the escaped shell's trap ran", () -> textOf(escaped).contains("escaped-got-USR1"));
+        assertFalse(p.result().isDone(), "USR1 is trapped: the task goes on");
+    }
+
+    @Test
+    void qmsgAppendsALineToTheFileOfTheStreamAsTheOwner() throws Exception {
+        TaskProcess p = launch(aTask(76, "echo first >&2; echo out; sleep 1000").in(dir));
+        Await.until("the script wrote to both files", () -> textOf(dir.resolve("out.e")).equals("first\n")
+                && textOf(dir.resolve("out.o")).equals("out\n"));
+
+        assertEquals(java.util.Optional.empty(), launcher.appendMessage(76, p.owner(),
+                dev.hpc.api.JobOutput.Stream.STDERR, "checkpoint requested"));
+        assertEquals(java.util.Optional.empty(), launcher.appendMessage(76, p.owner(),
+                dev.hpc.api.JobOutput.Stream.STDOUT, "to stdout"));
+
+        assertEquals("first\ncheckpoint requested\n", Files.readString(dir.resolve("out.e")));
+        assertEquals("out\nto stdout\n", Files.readString(dir.resolve("out.o")));
+        assertTrue(launcher.appendMessage(999, p.owner(), dev.hpc.api.JobOutput.Stream.STDERR, "x").orElseThrow()
+                .contains("does not know where attempt 999 writes"));
+    }
+
     /** What the file holds so far; empty while it does not exist. */
     private static String textOf(Path file) {
         try {

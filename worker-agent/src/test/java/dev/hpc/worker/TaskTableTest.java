@@ -30,6 +30,18 @@ class TaskTableTest {
             return pid;
         }
 
+        final List<String> signals = new ArrayList<>();
+
+        @Override
+        public String owner() {
+            return "alice";
+        }
+
+        @Override
+        public void signal(String signal) {
+            signals.add(signal);
+        }
+
         @Override
         public void kill(EndReason reason) {
             kills.add(reason);

@@ -63,6 +63,7 @@ public final class ApiRoutes {
         router.post("/api/v1/jobs/:id/cancel").handler(this::cancel);
         router.delete("/api/v1/jobs/:id").handler(this::cancel);
         new SchedulingRoutes(head).mount(router);
+        new ReportRoutes(vertx, head, head.clock()).mount(router);
         router.get("/api/v1/nodes").handler(this::listNodes);
         router.get("/api/v1/nodes/:name").handler(this::showNode);
         new EventStream(vertx, head).mount(router);

@@ -21,9 +21,9 @@ import java.util.function.Function;
 
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
- * and release with hold types ({@code qhold -h o}), {@code qmove} and {@code qrerun}. Mounted before {@link ApiRoutes}' own hold and
- * release routes. Errors go to the failure handler of
- * {@link ApiRoutes}.
+ * and release with hold types ({@code qhold -h o}), {@code qmove}, {@code qrerun}, {@code qsig}, {@code qmsg}
+ * and {@code qorder}. Mounted before {@link ApiRoutes}' own hold and release routes. Errors go to the failure
+ * handler of {@link ApiRoutes}.
  */
 public final class SchedulingRoutes {
     private static final Set<String> HOLD_FIELDS = Set.of("holdTypes", "user");
@@ -43,6 +43,9 @@ public final class SchedulingRoutes {
         router.post("/api/v1/jobs/:id/release").handler(this::release);
         router.post("/api/v1/jobs/:id/rerun").handler(this::rerun);
         router.post("/api/v1/jobs/:id/move").handler(this::move);
+        router.post("/api/v1/jobs/:id/signal").handler(this::signal);
+        router.post("/api/v1/jobs/:id/message").handler(this::message);
+        router.post("/api/v1/jobs/:id/order").handler(this::order);
     }
 
     private void queues(RoutingContext ctx) {
@@ -128,6 +131,43 @@ public final class SchedulingRoutes {
         OptionalBody.read(ctx, Set.of("user"));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.rerun(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j));
+    }
+
+    private void signal(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, Set.of("signal", "user"));
+        String signal = dev.hpc.api.Signals.parse(body.string("signal", dev.hpc.api.Signals.DEFAULT));
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.signal(JobId.parse(ctx.pathParam("id")), signal, caller), j -> shown(caller, j));
+    }
+
+    /** The longest {@code qmsg} message, in characters: a line for a person to read, not a file to copy. */
+    static final int MAX_MESSAGE = 4096;
+
+    private void message(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, Set.of("message", "stream", "user"));
+        String text = body.string("message", "");
+        if (text.isEmpty()) {
+            throw new InvalidRequestException("say what to write: a body {\"message\": \"TEXT\", \"stream\": "
+                    + "\"stderr\"} (or \"stdout\") with a message that is not empty");
+        }
+        if (text.length() > MAX_MESSAGE || text.indexOf('\0') >= 0) {
+            throw new InvalidRequestException("the message has " + text.length() + " characters" + (text.indexOf('\0')
+                    >= 0 ? " and a NUL" : "") + "; give at most " + MAX_MESSAGE + " characters of text, without NUL");
+        }
+        dev.hpc.api.JobOutput.Stream stream = dev.hpc.api.JobOutput.Stream.parse(body.string("stream", "stderr"));
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.message(JobId.parse(ctx.pathParam("id")), stream, text, caller), j -> shown(caller, j));
+    }
+
+    private void order(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, Set.of("with", "user"));
+        String other = body.string("with", "").trim();
+        if (other.isEmpty()) {
+            throw new InvalidRequestException("say which job to swap places with: a body {\"with\": \"ID\"} naming "
+                    + "another queued or held job");
+        }
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.order(JobId.parse(ctx.pathParam("id")), JobId.parse(other), caller), j -> shown(caller, j));
     }
 
     /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */

@@ -238,6 +238,10 @@ public final class WorkerGateway implements EffectSink {
             message = new WireMessage.Launch(epoch, spawnHooks.launching(l.order()));
         } else if (effect instanceof Effect.Kill k) {
             message = new WireMessage.Kill(epoch, k.attemptId(), k.reason());
+        } else if (effect instanceof Effect.Signal sg) {
+            message = new WireMessage.Signal(epoch, sg.attemptId(), sg.signal());
+        } else if (effect instanceof Effect.AppendOutput ao) {
+            message = new WireMessage.AppendOutput(epoch, ao.attemptId(), ao.stream().wireName(), ao.text());
         } else if (effect instanceof Effect.Ack a) {
             message = new WireMessage.ResultAck(epoch, a.attemptId());
         } else if (effect instanceof Effect.Shutdown sd) {

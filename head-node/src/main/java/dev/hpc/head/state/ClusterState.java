@@ -516,6 +516,12 @@ public final class ClusterState {
             alter(c, out);
         } else if (command instanceof Command.Rerun c) {
             rerun(c, out);
+        } else if (command instanceof Command.Signal c) {
+            signal(c, out);
+        } else if (command instanceof Command.Message c) {
+            message(c, out);
+        } else if (command instanceof Command.Order c) {
+            order(c, out);
         } else if (command instanceof Command.Move c) {
             move(c, out);
         } else if (command instanceof Command.ChangeQueue c) {
@@ -1003,6 +1009,102 @@ public final class ClusterState {
         out.reschedule();
     }
 
+    /** The running tasks the reference names; refused, in PBS's words, when none runs. */
+    private List<TaskEntry> runningTasks(JobEntry e, JobId.JobRef ref, String verb, String alternative) {
+        List<TaskEntry> targets = new ArrayList<>();
+        for (TaskEntry t : tasksOf(e, ref)) {
+            if (t.state == JobState.RUNNING) {
+                targets.add(t);
+            }
+        }
+        if (targets.isEmpty()) {
+            throw RequestRejected.notAllowed("job " + ref + " is " + e.state() + "; only running jobs can be "
+                    + verb + " (Request invalid for state of job)" + alternative);
+        }
+        return targets;
+    }
+
+    /**
+     * {@code qsig}: the signal goes to every node of each running task's attempt, where the worker sends it to the
+     * script's processes and to the commands spawned into the attempt. Nothing in the job changes, so nothing is
+     * written; the effects still go out only after every earlier change is durable.
+     */
+    private void signal(Command.Signal c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        for (TaskEntry t : runningTasks(e, c.job(), "signalled", "")) {
+            long attemptId = t.currentAttemptId();
+            for (NodeSlot s : t.current().nodes()) {
+                NodeEntry n = nodes.get(s.node());
+                if (n != null && n.up) {
+                    out.effect(new Effect.Signal(s.node(), attemptId, c.signal()));
+                }
+            }
+        }
+        out.answer(e.toRecord());
+    }
+
+    /** {@code qmsg}: the line goes to the node where each running task's script runs, which holds its files. */
+    private void message(Command.Message c, Outcome out) {
+        JobEntry e = resolve(c.job());
+        for (TaskEntry t : runningTasks(e, c.job(), "sent a message",
+                ": a job's output file is written on its node while it runs")) {
+            NodeSlot first = t.current().nodes().get(0);
+            NodeEntry n = nodes.get(first.node());
+            if (n != null && n.up) {
+                out.effect(new Effect.AppendOutput(first.node(), t.currentAttemptId(), c.stream(), c.text()));
+            }
+        }
+        out.answer(e.toRecord());
+    }
+
+    /**
+     * {@code qorder}: two waiting jobs of one queue and priority swap their places: the rank that orders a queue
+     * group (the job number until a swap) and the time their age counts from. A job's place is its priority
+     * first (docs/scheduling.md), so jobs of different queues or {@code -p} are refused: swapping their ranks
+     * would not swap their order.
+     */
+    private void order(Command.Order c, Outcome out) {
+        JobEntry a = waitingJob(c.job(), "qorder reorders", "reordered");
+        JobEntry b = waitingJob(c.other(), "qorder reorders", "reordered");
+        if (a == b) {
+            throw RequestRejected.notAllowed("qorder needs two different jobs; " + c.job() + " and " + c.other()
+                    + " are both job " + a.id);
+        }
+        if (!a.spec.queue().equals(b.spec.queue())) {
+            throw RequestRejected.notAllowed("jobs " + a.id + " (queue " + a.spec.queue() + ") and " + b.id
+                    + " (queue " + b.spec.queue() + ") are in different queues; qorder swaps jobs of one queue "
+                    + "here: qmove one of them first");
+        }
+        if (a.spec.priority() != b.spec.priority()) {
+            throw RequestRejected.notAllowed("jobs " + a.id + " (-p " + a.spec.priority() + ") and " + b.id + " (-p "
+                    + b.spec.priority() + ") have different priorities, which order them before their places do: "
+                    + "give them the same priority with qalter -p first");
+        }
+        queue.regroup(a, () -> queue.regroup(b, () -> {
+            long rank = a.rank;
+            Instant since = a.rankSince;
+            a.rank = b.rank;
+            a.rankSince = b.rankSince;
+            b.rank = rank;
+            b.rankSince = since;
+        }));
+        for (JobEntry e : List.of(a, b)) {
+            JobEntry other = e == a ? b : a;
+            String comment = "place swapped with job " + other.id + " by " + c.user() + " (qorder)";
+            for (TaskEntry t : e.keptTasks()) {
+                if (t.state == JobState.QUEUED) {
+                    t.comment = comment;
+                }
+            }
+            if (e.unstarted.in(JobState.QUEUED)) {
+                e.unstarted.comment = comment;
+            }
+            e.changed();
+        }
+        out.answer(a.toRecord());
+        out.reschedule();
+    }
+
     private void dependencyNeverMet(Command.DependencyNeverMet c, Outcome out) {
         for (long number : c.jobNumbers()) {
             JobEntry e = jobs.get(number);
@@ -1174,7 +1276,7 @@ public final class ClusterState {
         int throttle = s.array().map(a -> a.throttle()).orElse(0);
         return new PendingTask(new TaskKey(e.id.number(), index), s.owner(), s.queue(), s.resources(), s.priority(),
                 s.notBefore(), readiness, waitingFor, throttle, e.running, t == null ? Set.of() : nodesThatFailed(t),
-                e.submitted);
+                e.rankSince);
     }
 
     private PendingTask.Readiness dependencyState(Dependency d, long number) {

@@ -50,6 +50,25 @@ public sealed interface Command {
     }
 
     /**
+     * {@code qsig}: send {@code signal} (a {@link dev.hpc.api.Signals} canonical name) to the processes of every
+     * running task the reference names, on each node of its attempt. The job itself does not change.
+     */
+    record Signal(JobId.JobRef job, String user, String signal) implements Command {
+    }
+
+    /**
+     * {@code qmsg}: append {@code text} to the {@code stream} file of every running task the reference names, on
+     * the node where its script runs. The job itself does not change.
+     */
+    record Message(JobId.JobRef job, String user, dev.hpc.api.JobOutput.Stream stream, String text)
+            implements Command {
+    }
+
+    /** {@code qorder}: swap the queue places of two whole jobs whose tasks are all queued or held. */
+    record Order(JobId.JobRef job, JobId.JobRef other, String user) implements Command {
+    }
+
+    /**
      * {@code qalter}: change a job whose tasks are all queued or held. {@code change} makes the new
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.

@@ -13,6 +13,15 @@ public sealed interface Effect {
     record Kill(String node, long attemptId, EndReason reason) implements Effect {
     }
 
+    /** Send a signal to the processes of an attempt on the node ({@code qsig}). */
+    record Signal(String node, long attemptId, String signal) implements Effect {
+    }
+
+    /** Append a line to an attempt's output file on the node ({@code qmsg}). */
+    record AppendOutput(String node, long attemptId, dev.hpc.api.JobOutput.Stream stream, String text)
+            implements Effect {
+    }
+
     /** Tell the worker its result is recorded, so it may forget it. */
     record Ack(String node, long attemptId) implements Effect {
     }

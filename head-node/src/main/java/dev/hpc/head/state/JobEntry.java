@@ -47,6 +47,12 @@ final class JobEntry {
     private final int[] counts = new int[JobState.values().length];
     String cancelledBy;
     long version;
+    /**
+     * Its place among the waiting jobs of its group ({@link QueueIndex}) and the time its age counts from: its
+     * number and submission until {@code qorder} swaps them; changed only with the job out of the queue index.
+     */
+    long rank;
+    Instant rankSince;
     int running;
     /** Whether the queue index holds this job; kept by {@link QueueIndex}. */
     boolean inQueue;
@@ -69,6 +75,8 @@ final class JobEntry {
         this.submitted = job.submitted();
         this.cancelledBy = job.cancelledBy();
         this.version = job.version();
+        this.rank = job.queueRank();
+        this.rankSince = job.queueSince();
         this.unstarted = new Unstarted(job.unstartedTasks());
         for (Task t : job.listedTasks()) {
             TaskEntry e = new TaskEntry(this, t);
@@ -323,7 +331,7 @@ final class JobEntry {
             list.add(t.toRecord());
         }
         List<Task> tasks = id.array() ? TaskList.of(list, unstarted.toRecord(), sealed) : list;
-        return new Job(id, spec, state(), submitted, tasks, cancelledBy, version);
+        return new Job(id, spec, state(), submitted, tasks, cancelledBy, version, rank, rankSince);
     }
 
     /**

@@ -7,13 +7,16 @@ import java.util.TreeSet;
 
 /**
  * The jobs with queued tasks, in groups of one queue, owner and job priority, each group in job number
- * order; a job gives its queued tasks in index order ({@link JobEntry#queuedIndices}). The scheduler merges
+ * order (their ranks' order: {@code qorder} swaps two jobs' ranks); a job gives its queued tasks in index
+ * order ({@link JobEntry#queuedIndices}). The scheduler merges
  * the groups by priority (docs/scheduling.md), so the state never sorts the whole queue, and an array of a
  * million queued tasks is one entry here. A job's group comes from its spec: a job whose spec changes
  * ({@code qalter}) leaves the index before the change and comes back after ({@link #regroup}).
  */
 final class QueueIndex {
-    static final Comparator<JobEntry> NUMBER_ORDER = Comparator.comparingLong((JobEntry e) -> e.id.number());
+    /** Rank order: number order until {@code qorder} swaps two jobs' ranks. */
+    static final Comparator<JobEntry> NUMBER_ORDER = Comparator.comparingLong((JobEntry e) -> e.rank)
+            .thenComparingLong(e -> e.id.number());
 
     record Group(String queue, String owner, int priority) implements Comparable<Group> {
         @Override

@@ -596,6 +596,21 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         return out.stream().findFirst();
     }
 
+    /**
+     * Every job that may have something in {@code [start, end)} for a usage report: submitted before the end and
+     * not ended before the start, in number order; only {@code owner}'s when it is not empty.
+     */
+    public void forEachJobIn(Instant start, Instant end, String owner, Consumer<Job> sink) {
+        query("SELECT body FROM jobs WHERE submitted < ? AND (terminal = FALSE OR ended >= ?)"
+                + (owner.isEmpty() ? "" : " AND owner = ?") + " ORDER BY number", ps -> {
+                    ps.setObject(1, end.atOffset(java.time.ZoneOffset.UTC));
+                    ps.setObject(2, start.atOffset(java.time.ZoneOffset.UTC));
+                    if (!owner.isEmpty()) {
+                        ps.setString(3, owner);
+                    }
+                }, rs -> sink.accept(Codec.readJob(Json.readObject(rs.getString(1)))));
+    }
+
     /** A page of all jobs ever accepted, live or finished, in number order after {@code after}. */
     public List<Job> history(String owner, String queue, List<JobState> states, long after, int limit) {
         StringBuilder sql = new StringBuilder("SELECT body FROM jobs WHERE number > ?");

@@ -129,6 +129,87 @@ class AccessRoutesTest {
     }
 
     @Test
+    void qsigQmsgAndQorderAreForTheOwnerOrAnOperatorAndSayWhatToFix() throws Exception {
+        String id = head.submit("alice", "mine", List.of());
+        String other = head.submit("alice", "also-mine", List.of());
+        String bobs = head.submit("bob", "his", List.of());
+        HttpResponse<String> foreign = head.post("/api/v1/jobs/" + id + "/signal", "bob", "{\"signal\": \"USR1\"}");
+        assertEquals(403, foreign.statusCode(), foreign.body());
+        assertTrue(body(foreign).string("message").contains("only its owner or an operator may signal it"),
+                foreign.body());
+        HttpResponse<String> queued = head.post("/api/v1/jobs/" + id + "/signal", "alice", "");
+        assertEquals(409, queued.statusCode(), "no worker: the job is queued; " + queued.body());
+        assertTrue(body(queued).string("message").contains("(Request invalid for state of job)"), queued.body());
+        HttpResponse<String> badSignal = head.post("/api/v1/jobs/" + id + "/signal", "alice",
+                "{\"signal\": \"SIGFOO\"}");
+        assertEquals(400, badSignal.statusCode(), badSignal.body());
+        assertTrue(body(badSignal).string("message").contains("is not a signal name"), badSignal.body());
+        HttpResponse<String> suspend = head.post("/api/v1/jobs/" + id + "/signal", "alice",
+                "{\"signal\": \"suspend\"}");
+        assertEquals(400, suspend.statusCode(), suspend.body());
+        assertTrue(body(suspend).string("message").contains("-s STOP"), suspend.body());
+
+        HttpResponse<String> foreignMsg = head.post("/api/v1/jobs/" + id + "/message", "bob",
+                "{\"message\": \"hi\"}");
+        assertEquals(403, foreignMsg.statusCode(), foreignMsg.body());
+        HttpResponse<String> emptyMsg = head.post("/api/v1/jobs/" + id + "/message", "alice", "{}");
+        assertEquals(400, emptyMsg.statusCode(), emptyMsg.body());
+        HttpResponse<String> badStream = head.post("/api/v1/jobs/" + id + "/message", "alice",
+                "{\"message\": \"hi\", \"stream\": \"stdin\"}");
+        assertEquals(400, badStream.statusCode(), badStream.body());
+
+        HttpResponse<String> mixed = head.post("/api/v1/jobs/" + id + "/order", "alice",
+                "{\"with\": \"" + bobs + "\"}");
+        assertEquals(403, mixed.statusCode(), "alice may not move bob's job: " + mixed.body());
+        HttpResponse<String> noOther = head.post("/api/v1/jobs/" + id + "/order", "alice", "{}");
+        assertEquals(400, noOther.statusCode(), noOther.body());
+        HttpResponse<String> swapped = head.post("/api/v1/jobs/" + id + "/order", "alice",
+                "{\"with\": \"" + other + "\"}");
+        assertEquals(200, swapped.statusCode(), swapped.body());
+        head.grant("olga", Role.OPERATOR);
+        HttpResponse<String> byOperator = head.post("/api/v1/jobs/" + id + "/order", "olga",
+                "{\"with\": \"" + bobs + "\"}");
+        assertEquals(200, byOperator.statusCode(), "an operator swaps any two users' jobs: " + byOperator.body());
+    }
+
+    @Test
+    void aUserSeesTheirOwnUsageAndAnOperatorEveryonesFromTheStore() throws Exception {
+        head.submit("alice", "one", List.of());
+        head.submit("alice", "two", List.of("-A", "climate"));
+        head.submit("bob", "his", List.of());
+        HttpResponse<String> own = head.send("GET", "/api/v1/report", head.tokenFor("alice"), "");
+        assertEquals(200, own.statusCode(), own.body());
+        JsonFields mine = body(own);
+        assertEquals(List.of("alice"), mine.objects("users").stream().map(r -> r.string("name")).toList());
+        assertEquals(2, mine.object("total").longValue("submitted"));
+        assertEquals(List.of("(none)", "climate"), mine.objects("accounts").stream().map(r -> r.string("name"))
+                .toList());
+        HttpResponse<String> records = head.send("GET", "/api/v1/report/records", head.tokenFor("alice"), "");
+        assertEquals(200, records.statusCode(), records.body());
+        assertEquals(List.of("Q", "Q"), body(records).objects("records").stream().map(r -> r.string("type")).toList(),
+                "the queueing of alice's two jobs, not bob's: " + records.body());
+        assertEquals(403, head.send("GET", "/api/v1/report/records?user=bob", head.tokenFor("alice"), "")
+                .statusCode());
+        HttpResponse<String> bobs = head.send("GET", "/api/v1/report?user=bob", head.tokenFor("alice"), "");
+        assertEquals(403, bobs.statusCode(), bobs.body());
+        assertTrue(body(bobs).string("message").contains("leave out user="), bobs.body());
+
+        head.grant("olga", Role.OPERATOR);
+        HttpResponse<String> all = head.send("GET", "/api/v1/report", head.tokenFor("olga"), "");
+        assertEquals(List.of("alice", "bob"), body(all).objects("users").stream().map(r -> r.string("name")).toList());
+        HttpResponse<String> badStart = head.send("GET", "/api/v1/report?start=yesterday", head.tokenFor("olga"),
+                "");
+        assertEquals(400, badStart.statusCode(), badStart.body());
+        assertTrue(body(badStart).string("message").contains("2026-12-01T00:00:00Z"), badStart.body());
+        HttpResponse<String> backwards = head.send("GET", "/api/v1/report?start=2026-12-02T00:00:00Z"
+                + "&end=2026-12-01T00:00:00Z", head.tokenFor("olga"), "");
+        assertEquals(400, backwards.statusCode(), backwards.body());
+        HttpResponse<String> past = head.send("GET", "/api/v1/report?start=2000-01-01T00:00:00Z"
+                + "&end=2000-02-01T00:00:00Z", head.tokenFor("olga"), "");
+        assertEquals(0, body(past).object("total").longValue("submitted"), "nothing was submitted in 2000");
+    }
+
+    @Test
     void aMissingInvalidOrRevokedTokenIs401() throws Exception {
         HttpResponse<String> none = head.getWithToken("/api/v1/jobs", "");
         assertEquals(401, none.statusCode());

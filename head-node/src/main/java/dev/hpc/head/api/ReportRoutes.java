@@ -1,0 +1,117 @@
+package dev.hpc.head.api;
+
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.Json;
+import dev.hpc.head.HeadService;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.accounting.UsageReport;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * {@code GET /api/v1/report} ({@code hpc report}, docs/accounting.md): usage over a period from the job records of
+ * this head's store, read off the event loop. A user's report covers only their own jobs; operators and admins
+ * see everyone's, or one user's with {@code user=}. Reading changes nothing, so it goes through no command.
+ */
+public final class ReportRoutes {
+    private final Vertx vertx;
+    private final HeadService head;
+    private final java.time.Clock clock;
+
+    public ReportRoutes(Vertx vertx, HeadService head, java.time.Clock clock) {
+        this.vertx = vertx;
+        this.head = head;
+        this.clock = clock;
+    }
+
+    public void mount(Router router) {
+        router.get("/api/v1/report").handler(this::report);
+        router.get("/api/v1/report/records").handler(this::records);
+    }
+
+    /** The user whose jobs the caller may count: the one asked for, or the caller alone for a plain user. */
+    private static String user(RoutingContext ctx, Caller caller) {
+        String user = param(ctx, "user");
+        if (caller.isOperator()) {
+            return user;
+        }
+        if (!user.isEmpty() && !user.equals(caller.user())) {
+            throw new dev.hpc.head.RequestRejected(403, "FORBIDDEN", "only an operator or an admin may see "
+                    + "another user's usage; " + caller.user() + " has role " + caller.role().word()
+                    + ": leave out user= (or -u) to see your own");
+        }
+        return caller.user();
+    }
+
+    private void report(RoutingContext ctx) {
+        Caller caller = Authenticator.caller(ctx);
+        Instant now = clock.instant();
+        Instant end = instant(ctx, "end", now);
+        Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofDays(30)));
+        String owner = user(ctx, caller);
+        UsageReport report = new UsageReport(start, end, now, new UsageReport.Filter(owner, param(ctx, "account"),
+                param(ctx, "queue")));
+        answer(ctx, () -> {
+            head.store().forEachJobIn(start, end, owner, report::add);
+            return Json.write(report.toMap(head.config().cluster()));
+        });
+    }
+
+    /** PBS accounting records of the period ({@code hpc report --pbs-records}), in time order. */
+    private void records(RoutingContext ctx) {
+        Caller caller = Authenticator.caller(ctx);
+        Instant now = clock.instant();
+        Instant end = instant(ctx, "end", now);
+        Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofDays(1)));
+        String owner = user(ctx, caller);
+        // the same checks of the period as the report's
+        UsageReport.Filter filter = new UsageReport.Filter(owner, param(ctx, "account"), param(ctx, "queue"));
+        new UsageReport(start, end, now, filter);
+        answer(ctx, () -> {
+            java.util.List<dev.hpc.head.accounting.PbsRecords.Line> lines = new java.util.ArrayList<>();
+            head.store().forEachJobIn(start, end, owner, job -> {
+                if (filter.keeps(job)) {
+                    lines.addAll(dev.hpc.head.accounting.PbsRecords.of(job, start, end));
+                }
+            });
+            lines.sort(dev.hpc.head.accounting.PbsRecords.ORDER);
+            java.util.List<Object> out = new java.util.ArrayList<>(lines.size());
+            lines.forEach(l -> out.add(l.toMap()));
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("cluster", head.config().cluster());
+            m.put("start", start.toString());
+            m.put("end", end.toString());
+            m.put("records", out);
+            return Json.write(m);
+        });
+    }
+
+    private void answer(RoutingContext ctx, java.util.concurrent.Callable<String> work) {
+        vertx.executeBlocking(work, false).onSuccess(body -> {
+            if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+                        .end(body);
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    private static String param(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        return v == null ? "" : v.trim();
+    }
+
+    private static Instant instant(RoutingContext ctx, String name, Instant fallback) {
+        String v = param(ctx, name);
+        if (v.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            throw new InvalidRequestException(name + " '" + v + "' is not an instant: give it as 2026-12-01T00:00:00Z");
+        }
+    }
+}
