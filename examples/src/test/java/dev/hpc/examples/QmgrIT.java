@@ -39,6 +39,11 @@ class QmgrIT {
             Cli.Result tooLong = cli.qsubIn(submitDir, "-q", "debug", "-l", "walltime=01:00:00", script.toString());
             assertNotEquals(0, tooLong.exitCode(), "over the queue's max walltime: " + tooLong.describe());
             String job = ok(cli.qsubIn(submitDir, "-q", "debug", "-l", "walltime=00:10:00", script.toString())).line();
+            ok(cli.run("qmgr", "-c", "set server default_queue = debug"));
+            String unnamed = ok(cli.qsubIn(submitDir, "-l", "walltime=00:05:00", script.toString())).line();
+            assertEquals("debug", cluster.client().job(unnamed).spec().queue(), "a job that names no queue");
+            ok(cli.run("qdel", unnamed));
+            ok(cli.run("qmgr", "-c", "set server default_queue = batch"));
 
             StandbyCluster.Active second = cluster.killAndAwaitTakeover(first, Duration.ofSeconds(30));
             Cli.Result listed = ok(cli.run("qmgr", "-c", "list queue debug"));

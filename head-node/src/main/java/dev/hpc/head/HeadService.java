@@ -204,9 +204,21 @@ public final class HeadService implements AutoCloseable {
         }
         return onState(() -> {
             Outcome out = state.apply(change);
+            defaultQueue = state.defaultQueue();
             return publish(out);
         }).thenCompose(done -> done);
     }
+
+    /**
+     * The queue of a submission that names none, as the active state has it: the configuration's, or the one
+     * {@code qmgr} made the default (read by the routes, off the state thread).
+     */
+    public String defaultQueue() {
+        String current = defaultQueue;
+        return current != null ? current : config.defaultQueue();
+    }
+
+    private volatile String defaultQueue;
     /** About 380 KB of ended tasks at most in a body; a million-task array is a thousand segments. */
     public static final int DEFAULT_ARRAY_SEGMENT_TASKS = 1000;
 
@@ -233,6 +245,7 @@ public final class HeadService implements AutoCloseable {
     public void activate(ClusterState loaded) {
         loaded.launchGrace(config.nodeTimeout());
         configure(loaded);
+        defaultQueue = loaded.defaultQueue();
         CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
         activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {

@@ -103,7 +103,7 @@ public final class ApiRoutes {
         SubmitRequest request = new SubmitRequest(body.string("script"), options, user,
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
-        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.config().defaultQueue(), true));
+        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.defaultQueue(), true));
         JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {

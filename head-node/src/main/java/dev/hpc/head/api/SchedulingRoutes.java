@@ -98,7 +98,7 @@ public final class SchedulingRoutes {
                     + "\"-l\", \"walltime=01:00:00\"]} with qalter options -N, -p, -l, -q");
         }
         Caller caller = Authenticator.caller(ctx);
-        Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.scheduling().defaultQueue());
+        Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.defaultQueue());
         reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> shown(caller, j));
     }
 

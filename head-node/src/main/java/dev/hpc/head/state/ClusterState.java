@@ -1611,6 +1611,11 @@ public final class ClusterState {
         defaultQueue = defaultName;
     }
 
+    /** The queue of a job that names none: the configuration's, or the one {@code qmgr} made the default. */
+    public String defaultQueue() {
+        return defaultQueue;
+    }
+
     /** Whether the queues are those {@code qmgr} committed, which win over the configuration file's. */
     public boolean queuesCommitted() {
         return queuesVersion > 0;
