@@ -194,11 +194,20 @@ public final class Codec {
         m.put("node", s.node());
         m.put("cores", s.cores());
         m.put("memory", s.memory());
+        if (!s.gpus().isEmpty()) {
+            m.put("gpus", s.gpus());
+        }
         return m;
     }
 
     static NodeSlot readSlot(JsonFields f) {
-        return new NodeSlot(f.string("node"), f.intValue("cores"), f.longValue("memory", 0));
+        List<Integer> gpus = new ArrayList<>();
+        if (f.has("gpus")) {
+            for (long g : f.longs("gpus")) {
+                gpus.add((int) g);
+            }
+        }
+        return new NodeSlot(f.string("node"), f.intValue("cores"), f.longValue("memory", 0), gpus);
     }
 
     static List<Object> slots(List<NodeSlot> slots) {

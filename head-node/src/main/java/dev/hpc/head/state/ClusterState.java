@@ -144,6 +144,7 @@ public final class ClusterState {
                     n.coresUsed += s.cores();
                     n.memoryUsed += s.memory();
                     n.useGeneric(t.job.spec.resources().generic(), 1);
+                    n.holdGpus(s.gpus(), true);
                 }
             }
         }
@@ -708,19 +709,23 @@ public final class ClusterState {
             }
             t.moveTo(JobState.RUNNING);
             long attemptId = ++attemptCounter;
-            t.attempts.add(new Attempt(attemptId, p.slots(), c.now(), Instant.EPOCH, JobState.RUNNING,
-                    EndReason.NONE, 0));
-            t.comment = "";
-            e.running++;
-            running.put(attemptId, t);
+            long gpusPerNode = t.job.spec.resources().generic().getOrDefault(NodeEntry.GPU, 0L);
+            List<NodeSlot> slots = new ArrayList<>(p.slots().size());
             for (NodeSlot s : p.slots()) {
                 NodeEntry n = nodes.get(s.node());
                 n.coresUsed += s.cores();
                 n.memoryUsed += s.memory();
                 n.useGeneric(t.job.spec.resources().generic(), 1);
                 n.attempts.add(attemptId);
+                // which of the node's GPUs, not only how many: the job sees those alone (CUDA_VISIBLE_DEVICES)
+                slots.add(gpusPerNode > 0 ? s.withGpus(n.takeGpus(gpusPerNode)) : s);
             }
-            out.effect(new Effect.Launch(p.slots().get(0).node(), launchOrder(t, attemptId, p.slots())));
+            t.attempts.add(new Attempt(attemptId, slots, c.now(), Instant.EPOCH, JobState.RUNNING,
+                    EndReason.NONE, 0));
+            t.comment = "";
+            e.running++;
+            running.put(attemptId, t);
+            out.effect(new Effect.Launch(slots.get(0).node(), launchOrder(t, attemptId, slots)));
         }
     }
 
@@ -747,8 +752,17 @@ public final class ClusterState {
     private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
         JobSpec s = t.job.spec;
         Resources r = s.resources();
+        Map<String, String> environment = s.environment();
+        NodeEntry first = nodes.get(slots.get(0).node());
+        if (first != null && first.hasGpus()) {
+            // the GPUs given to the task on its first node, none when it asked for none; the job's own value
+            // (qsub -v, -V) does not widen it
+            environment = new java.util.TreeMap<>(environment);
+            environment.put("CUDA_VISIBLE_DEVICES", slots.get(0).gpus().stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(",")));
+        }
         return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
-                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), s.environment(),
+                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), environment,
                 taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
                 r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
@@ -851,6 +865,7 @@ public final class ClusterState {
                 n.coresUsed -= s.cores();
                 n.memoryUsed -= s.memory();
                 n.useGeneric(t.job.spec.resources().generic(), -1);
+                n.holdGpus(s.gpus(), false);
             }
         }
     }

@@ -85,6 +85,38 @@ final class NodeEntry {
         return Math.max(0, memory - memoryUsed);
     }
 
+    /** The indices of this node's GPUs that running attempts hold, each by one attempt (issue 19). */
+    final java.util.BitSet gpusHeld = new java.util.BitSet();
+
+    /**
+     * The {@code count} lowest GPU indices no attempt holds, now held; fewer when the node has fewer free (the
+     * generic count the scheduler checked says it has them, so that is a node re-registered with fewer GPUs).
+     */
+    java.util.List<Integer> takeGpus(long count) {
+        long gpus = generic.getOrDefault(GPU, 0L);
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int i = gpusHeld.nextClearBit(0); i < gpus && out.size() < count; i = gpusHeld.nextClearBit(i + 1)) {
+            out.add(i);
+            gpusHeld.set(i);
+        }
+        return out;
+    }
+
+    /** Holds ({@code held} true) or gives back the GPU indices of an attempt. */
+    void holdGpus(java.util.List<Integer> indices, boolean held) {
+        for (int i : indices) {
+            gpusHeld.set(i, held);
+        }
+    }
+
+    /** Whether the node declares GPUs: a task on it sees only its own, or none. */
+    boolean hasGpus() {
+        return generic.getOrDefault(GPU, 0L) > 0;
+    }
+
+    /** The generic resource that counts GPUs ({@code ngpus}, {@code --gres=gpu:N}). */
+    static final String GPU = "gpu";
+
     /** Adds ({@code sign} 1) or gives back ({@code sign} -1) generic resources a task holds here. */
     void useGeneric(Map<String, Long> amounts, int sign) {
         amounts.forEach((k, v) -> {
