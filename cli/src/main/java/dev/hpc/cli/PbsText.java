@@ -57,4 +57,27 @@ public final class PbsText {
         }
         return b.toString();
     }
+
+    /**
+     * {@code exec_vnode} as PBS Pro writes it, {@code (node1:ncpus=2:mem=1048576kb:ngpus=1)+(node2:ncpus=2)}, with
+     * the indices of the GPUs each node gave the attempt ({@code gpus=0,1}), which PBS leaves to its hooks.
+     */
+    public static String execVnode(List<NodeSlot> slots) {
+        StringBuilder b = new StringBuilder();
+        for (NodeSlot s : slots) {
+            if (b.length() > 0) {
+                b.append('+');
+            }
+            b.append('(').append(s.node()).append(":ncpus=").append(s.cores());
+            if (s.memory() > 0) {
+                b.append(":mem=").append(s.memory() / 1024).append("kb");
+            }
+            if (!s.gpus().isEmpty()) {
+                b.append(":ngpus=").append(s.gpus().size()).append(":gpus=").append(s.gpus().stream()
+                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+            }
+            b.append(')');
+        }
+        return b.toString();
+    }
 }

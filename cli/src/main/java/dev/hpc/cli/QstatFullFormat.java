@@ -58,6 +58,7 @@ public final class QstatFullFormat {
         String exec = PbsText.execHost(v.execSlots());
         if (!exec.isEmpty()) {
             a.add(new Attribute("exec_host", exec));
+            a.add(new Attribute("exec_vnode", PbsText.execVnode(v.execSlots())));
         }
         Resources r = spec.resources();
         StringBuilder nodes = new StringBuilder().append(r.nodes()).append(":ppn=").append(r.coresPerNode());

@@ -120,6 +120,7 @@ class QstatFullFormatTest {
                     stime = Tue Nov 24 00:14:37 2026
                     mtime = Tue Nov 24 00:15:38 2026
                     exec_host = node1/0*4+node2/0*4
+                    exec_vnode = (node1:ncpus=4)+(node2:ncpus=4)
                     Resource_List.nodes = 2:ppn=4:gpu=1
                     Resource_List.ncpus = 8
                     Resource_List.nodect = 2
@@ -391,5 +392,13 @@ class QstatFullFormatTest {
         assertEquals("8gb", j.object("Resource_List").string("vmem"));
         assertEquals("022", j.string("umask"), "a umask keeps its leading zero");
         assertEquals("climate", j.string("project"));
+    }
+
+    /** Issue 19: which GPUs of each node an attempt holds, in PBS Pro's exec_vnode with their indices. */
+    @Test
+    void execVnodeNamesTheCoresMemoryAndGpuIndicesOfEachNode() {
+        assertEquals("(g1:ncpus=2:mem=1048576kb:ngpus=2:gpus=1,3)+(g2:ncpus=2)", PbsText.execVnode(java.util.List.of(
+                new dev.hpc.api.NodeSlot("g1", 2, 1L << 30, java.util.List.of(1, 3)),
+                new dev.hpc.api.NodeSlot("g2", 2, 0))));
     }
 }

@@ -758,8 +758,12 @@ public final class ClusterState {
             // the GPUs given to the task on its first node, none when it asked for none; the job's own value
             // (qsub -v, -V) does not widen it
             environment = new java.util.TreeMap<>(environment);
-            environment.put("CUDA_VISIBLE_DEVICES", slots.get(0).gpus().stream().map(String::valueOf)
-                    .collect(java.util.stream.Collectors.joining(",")));
+            String gpus = slots.get(0).gpus().stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(","));
+            // NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own
+            for (String name : List.of("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL")) {
+                environment.put(name, gpus);
+            }
         }
         return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
                 s.workDir(), s.submitDir(), s.submitHost(), s.queue(), environment,

@@ -71,6 +71,8 @@ class GpuBindingTest {
         assertEquals(3, orders.size());
         assertEquals("0", orders.get(0).environment().get("CUDA_VISIBLE_DEVICES"), "its one GPU, not the four");
         assertEquals("1,2", orders.get(1).environment().get("CUDA_VISIBLE_DEVICES"));
+        assertEquals("1,2", orders.get(1).environment().get("ROCR_VISIBLE_DEVICES"), "AMD's too");
+        assertEquals("1,2", orders.get(1).environment().get("GPU_DEVICE_ORDINAL"), "OpenCL's too");
         assertEquals("", orders.get(2).environment().get("CUDA_VISIBLE_DEVICES"), "none asked, none seen");
         assertEquals(List.of(1, 2), state.job(2).orElseThrow().tasks().get(0).attempts().get(0).nodes().get(0).gpus());
 
