@@ -450,6 +450,23 @@ public final class ClusterState {
             throw new InvalidRequestException("the job asks for " + r.nodes() + " nodes with " + r.coresPerNode()
                     + " cores each but the cluster has only " + fitting + " such node" + (fitting == 1 ? "" : "s"));
         }
+        // a host resource the site declared ahead of its nodes (host-resources=) may wait for them
+        boolean anticipated = r.constraint().resources().keySet().stream().anyMatch(siteHostResources::contains);
+        if (!r.constraint().isEmpty() && !anticipated) {
+            checkHostResourceNames(r); // a misspelt name first, with the names that exist
+            // as for cores: a kind of node no node of the cluster is, down ones included, would never run
+            List<dev.hpc.api.NodeTraits> kinds = nodes.values().stream().map(n -> n.traits).toList();
+            String unmet = r.constraint().unmetBy(kinds);
+            if (!unmet.isEmpty()) {
+                java.util.SortedSet<String> known = new java.util.TreeSet<>();
+                kinds.forEach(k -> known.addAll(k.properties()));
+                throw new InvalidRequestException("the job asks for " + r.constraint().describe() + " but " + unmet
+                        + " among the " + nodes.size() + " nodes of the cluster (properties there: "
+                        + (known.isEmpty() ? "none" : String.join(", ", known)) + "); ask for what the nodes have "
+                        + "(pbsnodes -a lists them), or have the workers declare it (hpc-worker --properties, "
+                        + "--resource)");
+            }
+        }
     }
 
     private static String mib(long bytes) {
