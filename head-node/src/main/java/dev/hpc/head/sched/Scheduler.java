@@ -344,7 +344,7 @@ public final class Scheduler {
             if (now.isBefore(task.notBefore())) {
                 return "waiting for its start time " + task.notBefore();
             }
-            if (!queues.isEmpty() && !queues.containsKey(task.queue())) {
+            if (!queues.isEmpty() && !queues.containsKey(task.queue()) && !advance.containsKey(task.queue())) {
                 return "queue limit: queue '" + task.queue() + "' is not configured on the head; move the job "
                         + "with qalter -q or delete it";
             }
