@@ -1904,6 +1904,11 @@ public final class ClusterState {
         if (in != null) {
             return admitToReservation(spec, in);
         }
+        String asked = spec.recorded().getOrDefault("sbatch.reservation", "");
+        if (!asked.isEmpty()) {
+            throw new InvalidRequestException("reservation '" + asked + "' (#SBATCH --reservation) does not exist "
+                    + "(or has ended); pbs_rstat lists the reservations");
+        }
         if (spec.queue().matches("R[0-9]+") && !queueDefs.containsKey(spec.queue())) {
             throw new InvalidRequestException("reservation " + spec.queue() + " does not exist (or has ended); "
                     + "pbs_rstat lists the reservations");

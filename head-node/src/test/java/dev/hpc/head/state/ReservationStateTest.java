@@ -103,6 +103,13 @@ class ReservationStateTest {
         InvalidRequestException none = assertThrows(InvalidRequestException.class,
                 () -> state.prepareSubmit(aJob("alice", "R9", 1, Duration.ofMinutes(5)), T0));
         assertTrue(none.getMessage().contains("reservation R9 does not exist"), none.getMessage());
+        JobSpec slurm = dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n"
+                + "#SBATCH --reservation=maint\ntrue\n", List.of(), "alice", "login", "/home/alice", Map.of()),
+                dev.hpc.api.SubmitDefaults.STANDARD);
+        InvalidRequestException noSuch = assertThrows(InvalidRequestException.class,
+                () -> state.prepareSubmit(slurm, T0));
+        assertTrue(noSuch.getMessage().contains("reservation 'maint'"), "not run as an ordinary queue with no "
+                + "queues configured: " + noSuch.getMessage());
     }
 
     @Test
