@@ -38,6 +38,9 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qsig", QsigCommand::new);
         m.put("qmsg", QmsgCommand::new);
         m.put("qorder", QorderCommand::new);
+        m.put("pbs_rsub", ReservationCommands.Rsub::new);
+        m.put("pbs_rstat", ReservationCommands.Rstat::new);
+        m.put("pbs_rdel", ReservationCommands.Rdel::new);
         m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);
         m.put("local", LocalCommand::new);

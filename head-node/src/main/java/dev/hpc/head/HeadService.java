@@ -153,6 +153,7 @@ public final class HeadService implements AutoCloseable {
         store.loadOutcomes(keepSince, fresh::restoreOutcome);
         store.loadLive(keepSince, fresh::restore);
         store.setting(QUEUES_SETTING).ifPresent(fresh::restoreQueues);
+        store.setting(RESERVATIONS_SETTING).ifPresent(fresh::restoreReservations);
         for (NodeInfo n : store.loadNodes()) {
             fresh.restore(n, now);
         }
@@ -192,8 +193,39 @@ public final class HeadService implements AutoCloseable {
     /** The key of the queues qmgr committed among the settings the store and the replicas hold. */
     public static final String QUEUES_SETTING = "queues";
 
-    private static Map<String, String> settings(Optional<String> queues) {
-        return queues.map(body -> Map.of(QUEUES_SETTING, body)).orElse(Map.of());
+    /** The key of the advance reservations among the settings (docs/scheduling.md). */
+    public static final String RESERVATIONS_SETTING = "reservations";
+
+    private static Map<String, String> settings(Optional<String> queues, Optional<String> reservations) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        queues.ifPresent(body -> out.put(QUEUES_SETTING, body));
+        reservations.ifPresent(body -> out.put(RESERVATIONS_SETTING, body));
+        return out;
+    }
+
+    /** {@code pbs_rsub}: a reservation, confirmed or refused with why; any user may make one for themselves. */
+    public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
+                                                                      int nodes, int coresPerNode,
+                                                                      java.util.Set<String> users, Caller caller) {
+        return onState(() -> {
+            Outcome out = state.apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
+                    clock.instant()));
+            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
+        }).thenCompose(done -> done);
+    }
+
+    /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
+    public CompletableFuture<Void> unreserve(long number, Caller caller) {
+        return onState(() -> {
+            Outcome out = state.apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
+                    clock.instant()));
+            return publish(out);
+        }).thenCompose(done -> done);
+    }
+
+    /** {@code pbs_rstat}: the reservations not yet ended. */
+    public CompletableFuture<List<dev.hpc.head.sched.Reservation>> reservations() {
+        return onState(() -> state.reservations());
     }
 
     /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
@@ -512,7 +544,7 @@ public final class HeadService implements AutoCloseable {
             }
         }
         CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes(),
-                        out.sealedSegments(), settings(out.changedQueues())),
+                        out.sealedSegments(), settings(out.changedQueues(), out.changedReservations())),
                 out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
@@ -814,7 +846,8 @@ public final class HeadService implements AutoCloseable {
             });
             HeldJobs held = new HeldJobs(numbers, state.nextJobNumber());
             // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues())),
+            return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
+                    state.committedReservations())),
                     "every job and node again")
                     .thenApply(v -> held);
         }).thenCompose(written -> written);
@@ -901,6 +934,9 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
+                if (leading() && state.reservationEndedBy(clock.instant())) {
+                    loopStep("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
+                }
                 // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
                 // node per request kept the state thread busy with nothing to decide.
                 if (leading() && state.hasQueued()) {

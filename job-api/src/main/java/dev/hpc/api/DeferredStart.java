@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * has that day; no year means this year, or the next one that has that date. A time with a full date
  * in the past is kept: the job may start at once.
  */
-final class DeferredStart {
+public final class DeferredStart {
 
     private static final Pattern FORM = Pattern.compile("((?:\\d\\d){2,6})(?:\\.(\\d\\d))?");
     private static final String FORMS = "date and time must be [[[[CC]YY]MM]DD]hhmm[.SS], e.g. 2330, "
@@ -23,7 +23,7 @@ final class DeferredStart {
     private DeferredStart() {
     }
 
-    static ZonedDateTime parse(String text, ZonedDateTime now) {
+    public static ZonedDateTime parse(String text, ZonedDateTime now) {
         Matcher m = FORM.matcher(text);
         if (!m.matches()) {
             throw new InvalidRequestException(FORMS + ", got '" + text + "'");

@@ -484,6 +484,37 @@ public final class HeadClient {
         return readQueues(object(call("POST", "/queues/" + encodePath(queue), Json.write(body))));
     }
 
+    /**
+     * {@code pbs_rsub}: an advance reservation of {@code coresPerNode} cores on each of {@code nodes} nodes from
+     * {@code start} to {@code end}; answers with it as {@link #reservations()} lists it (its {@code id}, {@code
+     * queue}, {@code nodes}, ...), or fails with why it cannot be confirmed.
+     */
+    public JsonFields reserve(java.time.Instant start, java.time.Instant end, int nodes, int coresPerNode,
+                              String name, List<String> users) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("start", start.toString());
+        body.put("end", end.toString());
+        body.put("nodes", nodes);
+        body.put("coresPerNode", coresPerNode);
+        body.put("name", name);
+        body.put("users", users);
+        return object(call("POST", "/reservations", Json.write(body)));
+    }
+
+    /** {@code pbs_rstat}: the reservations not yet ended. */
+    public List<JsonFields> reservations() {
+        try {
+            return object(call("GET", "/reservations", "")).objects("reservations");
+        } catch (InvalidRequestException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** {@code pbs_rdel}: the reservation ends now, with its queue and its jobs. */
+    public void deleteReservation(String id) {
+        call("DELETE", "/reservations/" + encodePath(id), "");
+    }
+
     /** The queues of the cluster with their job counts ({@code qstat -Q}). */
     public List<QueueInfo> queues() {
         return readQueues(object(call("GET", "/queues", "")));

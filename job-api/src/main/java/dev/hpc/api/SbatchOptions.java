@@ -24,16 +24,17 @@ import java.util.TreeSet;
  * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable.
  * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
  * {@code |}; {@link NodeConstraint}). Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
- * not applied (issue 18): {@code --reservation}, {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
+ * not applied (issue 18): {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
  * {@code --hint}, {@code --signal}, {@code --open-mode} and the mail types that have no qsub mail
  * point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
  * ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
- * status, as sbatch does ({@link SubmitBlocking}).
+ * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
+ * advance reservation of that name or queue ({@code R42}), whose queue it then is (recorded too).
  */
 final class SbatchOptions {
 
     static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH", Set.of("exclusive"));
-    private static final Set<String> RECORDED = Set.of("reservation", "nodelist", "exclude", "qos",
+    private static final Set<String> RECORDED = Set.of("nodelist", "exclude", "qos",
             "hint", "signal");
     private static final Set<String> MAIL_TYPES_RECORDED = Set.of("REQUEUE", "INVALID_DEPEND", "STAGE_OUT",
             "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS");
@@ -99,6 +100,11 @@ final class SbatchOptions {
                     what));
             case "time" -> resources.walltime(new ResourceDraft.Setting<>(Walltimes.parseSlurm(value), origin, what));
             case "partition" -> draft.queue(OptionValues.queue(value));
+            case "reservation" -> {
+                // a reservation is a queue of its own (R42); the head resolves a reservation's name to it
+                draft.queue(OptionValues.queue(value));
+                draft.record("sbatch.reservation", value);
+            }
             case "output" -> {
                 draft.stdoutPath(context.absolutePath(value));
                 recordPattern(JobSpec.SLURM_OUTPUT, value, draft);

@@ -229,6 +229,7 @@ class SiteDirectivesTest {
                     "sbatch.hint", "nomultithread", "sbatch.signal", "B:USR1@60", "sbatch.open-mode", "append"),
                     spec.recorded());
             assertEquals("user", withDirectives("#SBATCH --exclusive=user").recorded().get("sbatch.exclusive"));
+            assertEquals("maint", spec.queue(), "issue 19: --reservation sends the job to the reservation's queue");
         }
 
         @Test

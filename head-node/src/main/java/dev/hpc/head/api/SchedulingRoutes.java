@@ -38,6 +38,9 @@ public final class SchedulingRoutes {
     public void mount(Router router) {
         router.get("/api/v1/queues").handler(this::queues);
         router.post("/api/v1/queues/:name").handler(this::changeQueue);
+        router.get("/api/v1/reservations").handler(this::reservations);
+        router.post("/api/v1/reservations").handler(this::reserve);
+        router.delete("/api/v1/reservations/:id").handler(this::unreserve);
         router.post("/api/v1/jobs/:id/alter").handler(this::alter);
         router.post("/api/v1/jobs/:id/hold").handler(this::hold);
         router.post("/api/v1/jobs/:id/release").handler(this::release);
@@ -89,6 +92,71 @@ public final class SchedulingRoutes {
                     }
                     return Map.of("queues", out);
                 });
+    }
+
+    private static final Set<String> RESERVE_FIELDS = Set.of("start", "end", "nodes", "coresPerNode", "name",
+            "users");
+
+    /** A reservation as {@code pbs_rstat} shows it: with its id ({@code R42.cluster}) and its queue. */
+    private Map<String, Object> reservationMap(dev.hpc.head.sched.Reservation r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.queue() + "." + head.config().cluster());
+        m.put("queue", r.queue());
+        m.putAll(dev.hpc.head.sched.ReservationSettings.toMap(r));
+        return m;
+    }
+
+    private void reservations(RoutingContext ctx) {
+        reply(ctx, head.reservations(), list -> {
+            List<Object> out = new ArrayList<>();
+            list.forEach(r -> out.add(reservationMap(r)));
+            return Map.of("reservations", out);
+        });
+    }
+
+    /**
+     * {@code pbs_rsub}: {@code {"start": ISO-8601, "end": ISO-8601, "nodes": N, "coresPerNode": C, "name": "",
+     * "users": []}}; answers with the reservation, or 409 NOT_ALLOWED saying why it cannot be confirmed.
+     */
+    private void reserve(RoutingContext ctx) {
+        JsonFields body = OptionalBody.read(ctx, RESERVE_FIELDS);
+        java.time.Instant start = instant(body, "start");
+        java.time.Instant end = instant(body, "end");
+        long nodes = body.longValue("nodes", 1);
+        long cores = body.longValue("coresPerNode", 1);
+        if (nodes < 1 || nodes > 100_000 || cores < 1 || cores > 100_000) {
+            throw new InvalidRequestException("nodes and coresPerNode must be between 1 and 100000, got " + nodes
+                    + " and " + cores);
+        }
+        String name = body.string("name", "");
+        if (!name.isEmpty() && !name.matches("[A-Za-z][A-Za-z0-9_.-]{0,62}")) {
+            throw new InvalidRequestException("a reservation name starts with a letter and has letters, digits, "
+                    + "'_', '.' or '-' (at most 63), not '" + name + "'");
+        }
+        Set<String> users = body.has("users") ? Set.copyOf(body.strings("users")) : Set.of();
+        Caller caller = Authenticator.caller(ctx);
+        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, caller), this::reservationMap);
+    }
+
+    private static java.time.Instant instant(JsonFields body, String field) {
+        String text = body.string(field, "");
+        try {
+            return java.time.Instant.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new InvalidRequestException("\"" + field + "\" must be an ISO-8601 instant such as "
+                    + "2026-12-05T14:00:00Z, got '" + text + "'");
+        }
+    }
+
+    private void unreserve(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("R([0-9]{1,18})(\\..*)?").matcher(id);
+        if (!m.matches()) {
+            throw new InvalidRequestException("'" + id + "' is not a reservation id; expected a form like R42 or "
+                    + "R42." + head.config().cluster());
+        }
+        reply(ctx, head.unreserve(Long.parseLong(m.group(1)), Authenticator.caller(ctx)), v -> Map.of("deleted",
+                "R" + m.group(1) + "." + head.config().cluster()));
     }
 
     private void alter(RoutingContext ctx) {

@@ -188,6 +188,7 @@ public final class Leadership implements AutoCloseable {
         }
         cluster.segments().putAll(segments);
         state.committedQueues().ifPresent(q -> cluster.settings().put(HeadService.QUEUES_SETTING, q));
+        state.committedReservations().ifPresent(r -> cluster.settings().put(HeadService.RESERVATIONS_SETTING, r));
         cluster.jobs().putAll(jobs);
         cluster.nodes().putAll(nodes);
         Map<String, String> tokens = new LinkedHashMap<>();
@@ -480,6 +481,10 @@ public final class Leadership implements AutoCloseable {
         String queues = cluster.settings().get(HeadService.QUEUES_SETTING);
         if (queues != null) {
             state.restoreQueues(queues);
+        }
+        String reservations = cluster.settings().get(HeadService.RESERVATIONS_SETTING);
+        if (reservations != null) {
+            state.restoreReservations(reservations);
         }
         return state;
     }

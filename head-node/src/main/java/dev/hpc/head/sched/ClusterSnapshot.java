@@ -48,6 +48,11 @@ public interface ClusterSnapshot {
         return Map.of();
     }
 
+    /** The advance reservations not yet ended, in number order. */
+    default List<Reservation> reservations() {
+        return List.of();
+    }
+
     /** Each user's recent usage in core-seconds, decayed to now; users not listed have none. */
     default Map<String, Double> usage() {
         return Map.of();

@@ -126,6 +126,19 @@ final class NodePool {
         sorted[i] = false;
     }
 
+    /** The cores that running or placed work gives back on node {@code i} by {@code t}. */
+    int coresReleasedBy(int i, long t) {
+        int out = 0;
+        if (releases[i] != null) {
+            for (Release r : releases[i]) {
+                if (r.end() <= t) {
+                    out += r.cores();
+                }
+            }
+        }
+        return out;
+    }
+
     /** Whether node {@code i} is of the kind the request asks for (its properties and host resources). */
     boolean admits(int i, NodeConstraint c) {
         return c.isEmpty() || c.admits(traits[i]);

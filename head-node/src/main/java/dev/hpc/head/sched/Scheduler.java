@@ -45,6 +45,11 @@ import java.util.TreeSet;
  * leaves over. A node reserved for one task is used in a later reservation only from the end of the
  * earlier one: estimates for later tasks err late, never early.
  *
+ * <p><b>Advance reservations.</b> In its window a {@link Reservation}'s cores on its nodes are held for
+ * the jobs of its queue, which start only then and only there, within those cores. Before the window,
+ * other work may take the reserved cores only if it is expected to end by the window's start (work
+ * without a walltime is not); backfill thus never delays a reservation.
+ *
  * <p><b>Reasons.</b> Every task examined that does not start gets the reason: its dependency, its
  * start time, the array throttle, its queue stopped or not configured, its owner's running limit in
  * the queue, the resources it waits for (and its estimated start), or the higher-priority task whose
@@ -92,6 +97,12 @@ public final class Scheduler {
         private final TreeSet<Long> unsatisfiable = new TreeSet<>();
         private final Map<TaskKey, Instant> estimates = new LinkedHashMap<>();
         private int reservations;
+        /** The advance reservations not ended, by queue name; their cores left per node while active. */
+        private final Map<String, Reservation> advance = new TreeMap<>();
+        private final Map<String, Map<Integer, Integer>> reservedLeft = new HashMap<>();
+        /** The advance reservations on each node that begin after now. */
+        private final Map<Integer, List<Reservation>> ahead = new HashMap<>();
+        private Reservation blockedByAdvance;
 
         Cycle(ClusterSnapshot snapshot, Policy policy, Instant now) {
             this.snapshot = snapshot;
@@ -104,7 +115,39 @@ public final class Scheduler {
         }
 
         Plan run() {
+            for (Reservation a : snapshot.reservations()) {
+                if (a.endedBy(now)) {
+                    continue; // the state ends it and its jobs
+                }
+                advance.put(a.queue(), a);
+                Map<Integer, Integer> left = new TreeMap<>();
+                for (String n : a.nodes()) {
+                    int i = pool.index(n);
+                    if (i >= 0) {
+                        left.put(i, a.coresPerNode());
+                        if (a.start().isAfter(now)) {
+                            ahead.computeIfAbsent(i, k -> new ArrayList<>()).add(a);
+                        }
+                    }
+                }
+                reservedLeft.put(a.queue(), left);
+            }
             for (RunningTask r : snapshot.running()) {
+                Reservation in = advance.get(r.queue());
+                if (in != null) {
+                    // its cores go back to the reservation, not to other work, until the window ends
+                    Map<Integer, Integer> left = reservedLeft.get(in.queue());
+                    for (NodeSlot s : r.slots()) {
+                        int i = pool.index(s.node());
+                        if (i >= 0) {
+                            left.computeIfPresent(i, (k, v) -> v - s.cores());
+                            pool.holdsUntil(i, new NodePool.Release(in.end().toEpochMilli(), s.cores(), s.memory(),
+                                    r.genericPerNode()));
+                        }
+                    }
+                    runningPerQueueUser.merge(r.queue() + '\0' + r.owner(), 1, Integer::sum);
+                    continue;
+                }
                 long end = expectedEnd(r.start(), r.walltime(), r.queue());
                 for (NodeSlot s : r.slots()) {
                     int i = pool.index(s.node());
@@ -113,6 +156,20 @@ public final class Scheduler {
                     }
                 }
                 runningPerQueueUser.merge(r.queue() + '\0' + r.owner(), 1, Integer::sum);
+            }
+            boolean inWindow = false;
+            for (Reservation a : advance.values()) {
+                if (!a.activeAt(now)) {
+                    continue;
+                }
+                inWindow = true;
+                // what its jobs do not use is held from other work until the window ends
+                reservedLeft.get(a.queue()).forEach((i, left) -> {
+                    int held = Math.min(Math.max(0, left), pool.free[i]);
+                    if (held > 0) {
+                        pool.take(i, held, 0, Map.of(), a.end().toEpochMilli());
+                    }
+                });
             }
             PriorityQueue<Cursor> heap = new PriorityQueue<>(Cursor.ORDER);
             for (QueueGroup g : snapshot.groups()) {
@@ -125,7 +182,7 @@ public final class Scheduler {
             int examined = 0;
             while (!heap.isEmpty()) {
                 if (placements.size() >= policy.maxStartsPerCycle() || examined >= policy.maxTasksExamined()
-                        || (pool.totalFree == 0 && reservations >= policy.reservationDepth())) {
+                        || (pool.totalFree == 0 && reservations >= policy.reservationDepth() && !inWindow)) {
                     break;
                 }
                 Cursor c = heap.poll();
@@ -142,6 +199,11 @@ public final class Scheduler {
         private void consider(PendingTask task) {
             if (task.readiness() == PendingTask.Readiness.NEVER) {
                 unsatisfiable.add(task.key().jobNumber());
+                return;
+            }
+            Reservation in = advance.get(task.queue());
+            if (in != null) {
+                considerReserved(task, in);
                 return;
             }
             QueueDef queue = queueOf(task.queue());
@@ -170,10 +232,11 @@ public final class Scheduler {
                     return;
                 }
                 failure = blockedBy != null ? priorityReason(blockedBy)
+                        : blockedByAdvance != null ? advanceReason(blockedByAdvance)
                         : resourceReason(r, queue) + (avoid.isEmpty() ? ""
                         : "; keeping off " + String.join(", ", avoid) + ", where an earlier attempt failed");
                 if (shape != null) {
-                    failed.put(blockedBy == null ? shape : timed, failure);
+                    failed.put(blockedBy == null && blockedByAdvance == null ? shape : timed, failure);
                 }
             }
             if (reservations < policy.reservationDepth()) {
@@ -188,6 +251,81 @@ public final class Scheduler {
                 }
             }
             waiting.put(task.key(), failure);
+        }
+
+        /**
+         * A job of an advance reservation: it starts only in the window, on the reservation's nodes, within
+         * the cores the reservation's other jobs leave.
+         */
+        private void considerReserved(PendingTask task, Reservation in) {
+            QueueDef queue = QueueDef.open(in.queue()).withNodes(in.nodes());
+            String reason = blocker(task, queue);
+            if (reason.isEmpty() && now.isBefore(in.start())) {
+                reason = "waiting for reservation " + in.queue() + ": its window begins at " + in.start();
+            }
+            if (!reason.isEmpty()) {
+                waiting.put(task.key(), reason);
+                return;
+            }
+            Resources r = task.resources();
+            Map<Integer, Integer> left = reservedLeft.get(in.queue());
+            List<Integer> fit = new ArrayList<>();
+            for (Map.Entry<Integer, Integer> e : left.entrySet()) {
+                int i = e.getKey();
+                if (pool.schedulable[i] && e.getValue() >= r.coresPerNode() && pool.admits(i, r.constraint())
+                        && pool.freeMemory[i] >= r.memoryPerNode() && NodePool.covers(pool.freeGeneric[i],
+                        r.generic()) && !task.avoidNodes().contains(pool.names[i])) {
+                    fit.add(i);
+                }
+            }
+            if (fit.size() < r.nodes()) {
+                waiting.put(task.key(), "waiting for resources: needs " + r.nodes() + " node(s) with "
+                        + r.coresPerNode() + " cores among the " + in.nodes().size() + " node(s) of reservation "
+                        + in.queue() + " (" + in.coresPerNode() + " cores each, until " + in.end()
+                        + "); its other jobs hold the rest");
+                return;
+            }
+            fit.sort(Comparator.comparingInt((Integer i) -> -left.get(i)).thenComparing(i -> i));
+            List<NodeSlot> slots = new ArrayList<>();
+            for (int k = 0; k < r.nodes(); k++) {
+                int i = fit.get(k);
+                left.merge(i, -r.coresPerNode(), Integer::sum);
+                slots.add(new NodeSlot(pool.names[i], r.coresPerNode(), r.memoryPerNode()));
+            }
+            placements.add(new Placement(task.key(), slots));
+            startedPerJob.merge(task.key().jobNumber(), 1, Integer::sum);
+            runningPerQueueUser.merge(queue.name() + '\0' + task.owner(), 1, Integer::sum);
+        }
+
+        /**
+         * Whether work ending at {@code end} may take {@code c} cores of node {@code i} now without using the
+         * cores of a reservation that begins before it ends.
+         */
+        private boolean advanceAllows(int i, int c, long end) {
+            List<Reservation> list = ahead.get(i);
+            if (list == null) {
+                return true;
+            }
+            for (Reservation a : list) {
+                long at = a.start().toEpochMilli();
+                if (end <= at) {
+                    continue;
+                }
+                int busyThen = pool.cores[i] - pool.free[i] - pool.coresReleasedBy(i, at);
+                int reservedThen = 0;
+                for (Reservation b : list) {
+                    if (b.activeAt(a.start())) {
+                        reservedThen += b.coresPerNode();
+                    }
+                }
+                if (busyThen + c + reservedThen > pool.cores[i]) {
+                    if (blockedByAdvance == null) {
+                        blockedByAdvance = a;
+                    }
+                    return false;
+                }
+            }
+            return true;
         }
 
         private QueueDef queueOf(String name) {
@@ -206,7 +344,7 @@ public final class Scheduler {
             if (now.isBefore(task.notBefore())) {
                 return "waiting for its start time " + task.notBefore();
             }
-            if (!queues.isEmpty() && !queues.containsKey(task.queue())) {
+            if (!queues.isEmpty() && !queues.containsKey(task.queue()) && !advance.containsKey(task.queue())) {
                 return "queue limit: queue '" + task.queue() + "' is not configured on the head; move the job "
                         + "with qalter -q or delete it";
             }
@@ -261,6 +399,7 @@ public final class Scheduler {
          */
         private List<NodeSlot> place(PendingTask task, QueueDef queue, Set<String> avoid, long end) {
             blockedBy = null;
+            blockedByAdvance = null;
             blockedNodes = 0;
             Resources r = task.resources();
             int want = r.nodes();
@@ -289,10 +428,12 @@ public final class Scheduler {
             if (count < want) {
                 if (count + blockedNodes < want) {
                     blockedBy = null; // too little room even without the reservations
+                    blockedByAdvance = null;
                 }
                 return List.of();
             }
             blockedBy = null;
+            blockedByAdvance = null;
             List<NodeSlot> slots = new ArrayList<>(want);
             for (int i : chosen) {
                 pool.take(i, c, m, g, end);
@@ -305,6 +446,10 @@ public final class Scheduler {
                                long end) {
             if (!pool.schedulable[i] || !pool.admits(i, k) || !pool.fitsNow(i, c, m, g)
                     || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
+                return false;
+            }
+            if (!advanceAllows(i, c, end)) {
+                blockedNodes++;
                 return false;
             }
             if (!pool.backfillAllowed(i, c, m, g, end)) {
@@ -424,6 +569,12 @@ public final class Scheduler {
         private String priorityReason(TaskKey ahead) {
             return "waiting for priority: job " + taskName(ahead) + " has a higher priority and the room this "
                     + "job would use is reserved for it; starting now would delay it";
+        }
+
+        private String advanceReason(Reservation a) {
+            return "waiting for resources: the room it needs is reserved for reservation " + a.queue() + " from "
+                    + a.start() + " to " + a.end() + "; a walltime that ends before " + a.start()
+                    + " lets it start now";
         }
 
         private String resourceReason(Resources r, QueueDef queue) {

@@ -76,6 +76,10 @@ public final class ClusterState {
     private String defaultQueue = "batch";
     /** The version of the queues {@code qmgr} committed; 0 while they are the configuration file's. */
     private long queuesVersion;
+    /** The advance reservations not yet ended, by number, and the next number (docs/scheduling.md). */
+    private final TreeMap<Long, dev.hpc.head.sched.Reservation> reservations = new TreeMap<>();
+    private long reservationsVersion;
+    private long nextReservation = 1;
     /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
     private final TreeMap<String, double[]> usage = new TreeMap<>();
     private Duration usageHalfLife = Duration.ofDays(7);
@@ -544,6 +548,12 @@ public final class ClusterState {
             move(c, out);
         } else if (command instanceof Command.ChangeQueue c) {
             changeQueue(c, out);
+        } else if (command instanceof Command.Reserve c) {
+            reserve(c, out);
+        } else if (command instanceof Command.Unreserve c) {
+            unreserve(c, out);
+        } else if (command instanceof Command.EndReservations c) {
+            endReservations(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (!applyNodeCommand(command, out)) {
@@ -1670,6 +1680,109 @@ public final class ClusterState {
                 defaultQueue, queuesVersion)) : java.util.Optional.empty();
     }
 
+    // ------------------------------------------------------------------ advance reservations
+
+    /** The reservations not yet ended, in number order. */
+    public List<dev.hpc.head.sched.Reservation> reservations() {
+        return List.copyOf(reservations.values());
+    }
+
+    /** Whether a reservation's window has ended by {@code now}: an {@link Command.EndReservations} is due. */
+    public boolean reservationEndedBy(Instant now) {
+        return reservations.values().stream().anyMatch(r -> r.endedBy(now));
+    }
+
+    /** The reservations as the store or a replica holds them ({@link dev.hpc.head.sched.ReservationSettings}). */
+    public void restoreReservations(String body) {
+        dev.hpc.head.sched.ReservationSettings.Stored stored = dev.hpc.head.sched.ReservationSettings.read(body);
+        reservations.clear();
+        stored.reservations().forEach(r -> reservations.put(r.number(), r));
+        nextReservation = stored.next();
+        reservationsVersion = stored.version();
+    }
+
+    /** The committed reservations' body, once any was made; for a recommit of everything. */
+    public java.util.Optional<String> committedReservations() {
+        return reservationsVersion > 0 ? java.util.Optional.of(reservationsBody()) : java.util.Optional.empty();
+    }
+
+    private String reservationsBody() {
+        return dev.hpc.head.sched.ReservationSettings.body(List.copyOf(reservations.values()), nextReservation,
+                reservationsVersion);
+    }
+
+    private void reservationsChanged(Outcome out) {
+        reservationsVersion = nextVersion(reservationsVersion);
+        out.reservationsChanged(reservationsBody());
+        out.reschedule();
+    }
+
+    private void reserve(Command.Reserve c, Outcome out) {
+        if (!c.end().isAfter(c.start())) {
+            throw RequestRejected.badRequest("the reservation ends (" + c.end() + ") before it starts (" + c.start()
+                    + "); give an end after the start (-E) or a duration (-D)");
+        }
+        if (!c.end().isAfter(c.now())) {
+            throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
+                    + ") is over already; give a window that ends in the future");
+        }
+        if (c.nodes() < 1 || c.coresPerNode() < 1) {
+            throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
+                    + "(-l select=N:ncpus=C)");
+        }
+        Instant start = c.start().isBefore(c.now()) ? c.now() : c.start();
+        ClusterSnapshot view = snapshot(c.now());
+        dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.place(
+                view.nodes(), view.running(), queueDefs, reservations(), start, c.end(), c.nodes(),
+                c.coresPerNode());
+        if (!placed.placed()) {
+            throw RequestRejected.notAllowed(placed.refusal());
+        }
+        long number = nextReservation++;
+        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
+                c.end(), new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users());
+        reservations.put(number, r);
+        out.answer(r);
+        reservationsChanged(out);
+    }
+
+    private void unreserve(Command.Unreserve c, Outcome out) {
+        dev.hpc.head.sched.Reservation r = reservations.get(c.number());
+        if (r == null) {
+            throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
+                    + dev.hpc.head.sched.Reservation.queueName(c.number()) + "." + cluster + " does not exist (or "
+                    + "has ended); pbs_rstat lists the reservations");
+        }
+        if (!c.admin() && !r.owner().equals(c.user())) {
+            throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
+                    + "its owner or an administrator may delete it");
+        }
+        endReservation(r, "deleted by " + c.user() + " with reservation " + r.queue(), c.now(), out);
+        reservationsChanged(out);
+    }
+
+    private void endReservations(Command.EndReservations c, Outcome out) {
+        List<dev.hpc.head.sched.Reservation> ended = reservations.values().stream().filter(r -> r.endedBy(c.now()))
+                .toList();
+        for (dev.hpc.head.sched.Reservation r : ended) {
+            endReservation(r, "the end of reservation " + r.queue() + " at " + r.end(), c.now(), out);
+        }
+        if (!ended.isEmpty()) {
+            reservationsChanged(out);
+        }
+    }
+
+    /** Removes a reservation and deletes its queue's jobs, as PBS does when a reservation ends. */
+    private void endReservation(dev.hpc.head.sched.Reservation r, String by, Instant now, Outcome out) {
+        reservations.remove(r.number());
+        for (JobEntry e : new ArrayList<>(jobs.values())) {
+            if (e.spec.queue().equals(r.queue()) && !e.state().isTerminal()) {
+                cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
+                        java.util.Optional.empty()), by, now), out);
+            }
+        }
+    }
+
     private void changeQueue(Command.ChangeQueue c, Outcome out) {
         TreeMap<String, dev.hpc.head.sched.QueueDef> next = new TreeMap<>(queueDefs);
         if (next.isEmpty()) {
@@ -1828,6 +1941,19 @@ public final class ClusterState {
      * queue, or a request over the queue's limits, is refused with what to change.
      */
     private JobSpec admitToQueue(JobSpec spec) {
+        dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
+        if (in != null) {
+            return admitToReservation(spec, in);
+        }
+        String asked = spec.recorded().getOrDefault("sbatch.reservation", "");
+        if (!asked.isEmpty()) {
+            throw new InvalidRequestException("reservation '" + asked + "' (#SBATCH --reservation) does not exist "
+                    + "(or has ended); pbs_rstat lists the reservations");
+        }
+        if (spec.queue().matches("R[0-9]+") && !queueDefs.containsKey(spec.queue())) {
+            throw new InvalidRequestException("reservation " + spec.queue() + " does not exist (or has ended); "
+                    + "pbs_rstat lists the reservations");
+        }
         if (queueDefs.isEmpty()) {
             return spec;
         }
@@ -1855,6 +1981,34 @@ public final class ClusterState {
                     + q.maxCoresPerJob() + " per job; ask for fewer or use another queue (-q)");
         }
         return r == spec.resources() ? spec : spec.withResources(r);
+    }
+
+    private java.util.Optional<dev.hpc.head.sched.Reservation> reservationOfQueue(String queue) {
+        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
+            if (r.queue().equals(queue) || (!r.name().isEmpty() && r.name().equals(queue))) {
+                return java.util.Optional.of(r);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A job for a reservation's queue (named by its queue, {@code R42}, or by the reservation's name, as Slurm's
+     * {@code --reservation=NAME} does): its owner must be a user of the reservation and its request must fit in it.
+     */
+    private JobSpec admitToReservation(JobSpec spec, dev.hpc.head.sched.Reservation in) {
+        if (!in.admits(spec.owner())) {
+            throw new InvalidRequestException("reservation " + in.queue() + " is for " + in.owner()
+                    + (in.users().isEmpty() ? "" : " and " + String.join(", ", in.users())) + ", not "
+                    + spec.owner() + "; its owner can add users (pbs_rsub -U)");
+        }
+        Resources r = spec.resources();
+        if (r.nodes() > in.nodes().size() || r.coresPerNode() > in.coresPerNode()) {
+            throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
+                    + " cores but reservation " + in.queue() + " holds " + in.nodes().size() + " node(s) with "
+                    + in.coresPerNode() + " cores; ask for less");
+        }
+        return spec.queue().equals(in.queue()) ? spec : spec.withQueue(in.queue());
     }
 
     private List<String> enabledQueues() {
@@ -1952,7 +2106,13 @@ public final class ClusterState {
         Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
                 new TreeMap<>(queueDefs));
         Map<String, Double> decayed = usage(now);
+        List<dev.hpc.head.sched.Reservation> advance = reservations();
         return new ClusterSnapshot() {
+            @Override
+            public List<dev.hpc.head.sched.Reservation> reservations() {
+                return advance;
+            }
+
             @Override
             public Iterable<PendingTask> queue() {
                 return basic.queue();
@@ -2010,6 +2170,13 @@ public final class ClusterState {
             out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
                     q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
                     new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3]));
+        }
+        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
+            int[] c = counts.getOrDefault(r.queue(), new int[4]);
+            // started only in its window: before it, its jobs wait
+            out.add(new dev.hpc.api.QueueInfo(r.queue(), false, true, r.activeAt(now), 0, Duration.ZERO,
+                    Duration.between(r.start(), r.end()), r.coresPerNode() * r.nodes().size(), 0,
+                    new ArrayList<>(r.nodes()), c[0], c[1], c[2], c[3]));
         }
         return out;
     }

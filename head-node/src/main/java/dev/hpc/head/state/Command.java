@@ -165,4 +165,24 @@ public sealed interface Command {
 
     enum QueueChange { CREATE, SET, DELETE, MAKE_DEFAULT }
 
+    /**
+     * {@code pbs_rsub}: an advance reservation of {@code coresPerNode} cores on each of {@code nodes} nodes from
+     * {@code start} to {@code end}, confirmed only when that many nodes are free for the whole window.
+     * {@code users} may submit to it besides {@code owner}.
+     */
+    record Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
+                   java.util.Set<String> users, Instant now) implements Command {
+        public Reserve {
+            users = java.util.Set.copyOf(users);
+        }
+    }
+
+    /** {@code pbs_rdel}: the reservation ends now and its jobs are deleted; its owner or an administrator. */
+    record Unreserve(long number, String user, boolean admin, Instant now) implements Command {
+    }
+
+    /** The reservations whose window has ended by {@code now} go, with their queues and jobs (as PBS does). */
+    record EndReservations(Instant now) implements Command {
+    }
+
 }

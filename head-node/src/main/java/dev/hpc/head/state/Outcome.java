@@ -20,6 +20,8 @@ public final class Outcome {
     private final List<String> expiredSegments = new ArrayList<>();
     private final List<TaskSegment> sealed = new ArrayList<>();
     private Optional<String> queues = Optional.empty();
+    private Optional<String> reservations = Optional.empty();
+    private Optional<dev.hpc.head.sched.Reservation> reservationAnswer = Optional.empty();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
     private final List<Alert> alerts = new ArrayList<>();
@@ -49,6 +51,24 @@ public final class Outcome {
 
     public Optional<String> changedQueues() {
         return queues;
+    }
+
+    /** The reservations as a command left them ({@link dev.hpc.head.sched.ReservationSettings#body}). */
+    void reservationsChanged(String body) {
+        reservations = Optional.of(body);
+    }
+
+    public Optional<String> changedReservations() {
+        return reservations;
+    }
+
+    void answer(dev.hpc.head.sched.Reservation r) {
+        reservationAnswer = Optional.of(r);
+    }
+
+    /** The reservation {@code pbs_rsub} made. */
+    public Optional<dev.hpc.head.sched.Reservation> reservationAnswer() {
+        return reservationAnswer;
     }
 
     void effect(Effect effect) {

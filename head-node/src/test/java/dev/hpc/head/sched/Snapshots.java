@@ -18,6 +18,7 @@ final class Snapshots {
     private final List<RunningTask> running = new ArrayList<>();
     private final Map<String, QueueDef> queues = new TreeMap<>();
     private final Map<String, Double> usage = new TreeMap<>();
+    private final List<Reservation> reservations = new ArrayList<>();
 
     static Snapshots aCluster() {
         return new Snapshots();
@@ -57,6 +58,11 @@ final class Snapshots {
         return this;
     }
 
+    Snapshots withNode(NodeCapacity n) {
+        nodes.add(n);
+        return this;
+    }
+
     Snapshots withRunning(RunningTask t) {
         running.add(t);
         return this;
@@ -65,6 +71,17 @@ final class Snapshots {
     Snapshots withQueue(QueueDef q) {
         queues.put(q.name(), q);
         return this;
+    }
+
+    Snapshots withReservation(Reservation r) {
+        reservations.add(r);
+        return this;
+    }
+
+    /** Reservation {@code R<number>} of alice: {@code cores} on each node, from {@code in} to {@code in + length}. */
+    static Reservation aReservation(long number, Duration in, Duration length, int cores, String... nodes) {
+        return new Reservation(number, "", "alice", NOW.plus(in), NOW.plus(in).plus(length),
+                java.util.Set.of(nodes), cores, java.util.Set.of());
     }
 
     Snapshots withUsage(String user, double coreSeconds) {
@@ -83,6 +100,7 @@ final class Snapshots {
         List<RunningTask> r = List.copyOf(running);
         Map<String, QueueDef> qs = Map.copyOf(queues);
         Map<String, Double> u = Map.copyOf(usage);
+        List<Reservation> rs = List.copyOf(reservations);
         return new ClusterSnapshot() {
             @Override
             public Iterable<PendingTask> queue() {
@@ -107,6 +125,11 @@ final class Snapshots {
             @Override
             public Map<String, Double> usage() {
                 return u;
+            }
+
+            @Override
+            public List<Reservation> reservations() {
+                return rs;
             }
         };
     }

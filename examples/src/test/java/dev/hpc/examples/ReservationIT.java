@@ -1,0 +1,147 @@
+package dev.hpc.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Attempt;
+import dev.hpc.api.EndReason;
+import dev.hpc.api.JobState;
+import dev.hpc.api.JsonFields;
+import dev.hpc.api.Task;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 19 item 3: an advance reservation on a real cluster of two heads and two workers of two cores. A job
+ * of its queue waits for the window and runs in it on the reserved node; an ordinary job that would still run
+ * at the window's start keeps off the reserved cores; the reservation survives a SIGKILL of the active head; at
+ * the window's end its job is killed and its queue goes; a reservation made later survives a restart of both
+ * heads and numbers go on.
+ */
+class ReservationIT {
+    private static final Duration WAIT = Poll.TIMEOUT;
+    /** Time for the steps before the window: four commands, each a JVM. */
+    private static final Duration LEAD = Duration.ofSeconds(45);
+    /** Long enough for a takeover inside the window. */
+    private static final Duration WINDOW = Duration.ofSeconds(90);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void aReservationHoldsItsCoresForItsJobsInItsWindowThroughATakeover() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("submit"));
+        Path script = submitDir.resolve("job.sh");
+        Files.writeString(script, "#!/bin/sh\nsleep 600\n");
+        Path slurm = submitDir.resolve("slurm.sh");
+        Files.writeString(slurm, "#!/bin/sh\n#SBATCH --reservation=demo\n#SBATCH -t 5\nsleep 600\n");
+        StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 2, 2);
+        System.out.println("ReservationIT: " + cluster);
+        try {
+            Cli cli = cluster.cli();
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            Instant start = Instant.now().plus(LEAD).truncatedTo(ChronoUnit.SECONDS);
+            Cli.Result made = ok(cli.run("pbs_rsub", "-R", start.toString(), "-D", String.valueOf(WINDOW.toSeconds()),
+                    "-l", "select=1:ncpus=2", "-N", "demo"));
+            assertTrue(made.line().matches("R1\\.\\S+ CONFIRMED"), made.describe());
+            String id = made.line().split(" ")[0];
+            JsonFields r = cluster.client().reservations().get(0);
+            String reserved = r.strings("nodes").get(0);
+            Cli.Result refused = cli.run("pbs_rsub", "-R", start.toString(), "-D", "60", "-l", "select=2:ncpus=2");
+            assertNotEquals(0, refused.exitCode(), refused.describe());
+            assertTrue(refused.err().contains("cannot confirm the reservation"), refused.describe());
+            Cli.Result stat = ok(cli.run("pbs_rstat"));
+            assertTrue(stat.out().contains(id) && stat.out().contains(" CO "), stat.describe());
+            assertTrue(ok(cli.run("qstat", "-Q")).out().contains("R1"), "the reservation's queue is listed");
+
+            String inside = ok(cli.qsubIn(submitDir, "-q", "R1", "-l", "walltime=00:10:00", "-l", "nodes=1:ppn=2",
+                    script.toString())).line();
+            String other = ok(cli.qsubIn(submitDir, "-l", "walltime=00:10:00", "-l", "nodes=1:ppn=2",
+                    script.toString())).line();
+            String waits = ok(cli.qsubIn(submitDir, "-l", "walltime=00:10:00", "-l", "nodes=1:ppn=2",
+                    script.toString())).line();
+            Poll.until("the reservation's job waits for the window and job " + waits + " for the reserved cores", WAIT,
+                    () -> comment(cluster, inside).startsWith("waiting for reservation R1")
+                            && comment(cluster, waits).contains("reserved for reservation R1"), cluster::describe);
+            assertTrue(Instant.now().isBefore(start), "observed before the window (LEAD too short for this machine)");
+            Poll.until("the ordinary job runs", WAIT, () -> cluster.client().job(other).state() == JobState.RUNNING,
+                    cluster::describe);
+            assertNotEquals(reserved, node(cluster, other), "an ordinary job does not take the reserved node");
+
+            Poll.until("the reservation's job starts in the window", WAIT.plus(LEAD),
+                    () -> cluster.client().job(inside).state() == JobState.RUNNING, cluster::describe);
+            Attempt run = attempt(cluster, inside);
+            assertFalse(run.start().isBefore(start), "started " + run.start() + ", the window begins " + start);
+            assertEquals(reserved, run.nodes().get(0).node());
+            assertEquals(JobState.QUEUED, cluster.client().job(waits).state(), "the reserved cores stay reserved");
+            String slurmJob = ok(cli.qsubIn(submitDir, slurm.toString())).line();
+            assertEquals("R1", cluster.client().job(slurmJob).spec().queue(), "--reservation=demo names R1");
+
+            StandbyCluster.Active second = cluster.killAndAwaitTakeover(first, Duration.ofSeconds(30));
+            Cli.Result afterTakeover = ok(cli.run("pbs_rstat", "-f", id));
+            assertTrue(afterTakeover.out().contains("reserve_state = RESV_RUNNING")
+                    && afterTakeover.out().contains("resv_nodes = (" + reserved + ":ncpus=2)"),
+                    afterTakeover.describe());
+            assertTrue(Instant.now().isBefore(start.plus(WINDOW)), "the takeover came inside the window");
+
+            Poll.until("the window ends and the reservation's jobs are deleted", WAIT.plus(WINDOW),
+                    () -> cluster.client().job(inside).state().isTerminal()
+                            && cluster.client().job(slurmJob).state().isTerminal(), cluster::describe);
+            assertEquals(JobState.CANCELLED, cluster.client().job(inside).state());
+            assertEquals(EndReason.CANCELLED, cluster.client().job(inside).reason());
+            assertTrue(cluster.client().reservations().isEmpty(), "the reservation went");
+            assertFalse(ok(cli.run("qstat", "-Q")).out().contains("R1"), "its queue went");
+            Poll.until("job " + waits + " takes the freed cores", WAIT,
+                    () -> cluster.client().job(waits).state() == JobState.RUNNING, cluster::describe);
+
+            // a later reservation: kept by both heads' stores through a restart of both
+            Instant later = Instant.now().plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.SECONDS);
+            ok(cli.run("pbs_rsub", "-R", later.toString(), "-D", "3600", "-l", "select=2:ncpus=1"));
+            cluster.restart(first.head());
+            cluster.awaitRoles("the killed head is back as standby", WAIT);
+            cluster.kill(second.head());
+            cluster.kill(first.head());
+            cluster.restart(second.head());
+            cluster.restart(first.head());
+            cluster.awaitRoles("one head ACTIVE after both restarted", WAIT);
+            List<JsonFields> kept = cluster.client().reservations();
+            assertEquals(1, kept.size(), kept.toString());
+            assertEquals("R2", kept.get(0).string("queue"));
+            Cli.Result next = ok(cli.run("pbs_rsub", "-R", later.plus(Duration.ofHours(2)).toString(), "-D", "60"));
+            assertTrue(next.line().startsWith("R3."), "numbers are not given twice: " + next.describe());
+            ok(cli.run("pbs_rdel", "R2"));
+            assertEquals(List.of("R3"), cluster.client().reservations().stream().map(x -> x.string("queue")).toList());
+        } catch (Exception | AssertionError e) {
+            cluster.printLogs("the test failed: " + e);
+            throw e;
+        } finally {
+            cluster.close();
+        }
+    }
+
+    private static String comment(StandbyCluster cluster, String job) {
+        return cluster.client().job(job).task(Task.NO_INDEX).map(Task::comment).orElse("");
+    }
+
+    private static Attempt attempt(StandbyCluster cluster, String job) {
+        Task t = cluster.client().job(job).task(Task.NO_INDEX).orElseThrow();
+        return t.attempts().get(t.attempts().size() - 1);
+    }
+
+    private static String node(StandbyCluster cluster, String job) {
+        return attempt(cluster, job).nodes().get(0).node();
+    }
+
+    private static Cli.Result ok(Cli.Result r) {
+        assertEquals(0, r.exitCode(), r.describe());
+        return r;
+    }
+}
