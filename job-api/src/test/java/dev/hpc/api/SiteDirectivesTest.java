@@ -165,6 +165,34 @@ class SiteDirectivesTest {
         }
 
         @Test
+        void vmemCputAndFileBecomePerProcessLimitsTheSmallerFormWinning() {
+            JobSpec spec = withDirectives("#PBS -l vmem=4gb,pvmem=1g\n#PBS -l cput=01:30:00,pcput=2:00:00\n"
+                    + "#PBS -l file=100mb");
+            assertEquals(new ProcessLimits(1L << 30, 5400, 100L << 20), ProcessLimits.of(spec.recorded()));
+            assertEquals(new ProcessLimits(0, 60, 0), ProcessLimits.of(withDirectives("#PBS -l pcput=60").recorded()));
+            assertEquals(new ProcessLimits(2L << 30, 0, 0),
+                    ProcessLimits.of(withDirectives("#PBS -l vmem=2gb").recorded()));
+            assertEquals(ProcessLimits.NONE, ProcessLimits.of(withDirectives("#PBS -l mem=1gb").recorded()));
+            assertEquals(ProcessLimits.NONE, ProcessLimits.of(withDirectives("#PBS -l vmem=0").recorded()),
+                    "0 is no limit");
+        }
+
+        @Test
+        void processLimitsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
+            WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
+                    "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
+                    0, Duration.ZERO, List.of(), "", new ProcessLimits(1L << 30, 90, 4096));
+            WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
+                    new WireMessage.Launch(3, order)));
+            assertEquals(order, back.order());
+            assertEquals(order.limits(), order.withEnvironment(Map.of("T", "t")).limits());
+            String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
+                    "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
+                    0, Duration.ZERO)));
+            assertFalse(plain.contains("Limit"), plain);
+        }
+
+        @Test
         void dependWithOtherAttributesInOneW() {
             JobSpec spec = withOptions("-W", "depend=afterok:1:2,group_list=g");
             assertEquals(List.of(1L, 2L), spec.dependencies().get(0).jobNumbers());
