@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directives ask for: {@code -F} arguments reach the script, Slurm's {@code %x}/{@code %j} name the
  * output file, and {@code qstat -f} shows what is recorded under the Torque/OpenPBS names. Node
  * properties and string-valued host resources that workers declare place jobs on their nodes only.
+ * {@code -l pcput}, {@code file} and {@code vmem} are enforced as per-process limits.
  */
 class SiteDirectivesIT {
 
@@ -204,6 +205,60 @@ class SiteDirectivesIT {
                     + "an executable file on node node1"), missing.toString());
             assertTrue(Files.readString(submitDir.resolve("missing.e" + number(ids.get("missing"))))
                     .contains("/no/such/tcsh"), "the job's error file says it too");
+        }
+    }
+
+    /**
+     * {@code -l pcput}, {@code file} and {@code vmem} are per-process limits on the node: a script past its CPU
+     * time ends with 152 (128 + SIGXCPU), one writing past its file size with 153 (128 + SIGXFSZ), each with a
+     * comment naming the limit in {@code qstat -f} and {@code tracejob}; an allocation past the address space
+     * fails inside the job, which ends as its program chooses.
+     */
+    @Test
+    void cpuTimeFileSizeAndAddressSpaceLimitsEndJobsAsPbsDoes() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("limits"));
+        try (RealCluster cluster = RealCluster.start(work.resolve("l"), 1, 2)) {
+            Cli cli = cluster.cli();
+            Map<String, String> scripts = new java.util.LinkedHashMap<>();
+            scripts.put("cpu", "#PBS -l pcput=1,walltime=00:10:00\nwhile :; do :; done\n");
+            scripts.put("file", "#PBS -l file=64kb\nhead -c 1000000 /dev/zero > big.dat\n");
+            scripts.put("vmem", "#PBS -l vmem=32mb\ndd if=/dev/zero of=/dev/null bs=64M count=1\n");
+            Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> e : scripts.entrySet()) {
+                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
+                        + e.getKey() + "\n" + e.getValue());
+                Cli.Result r = cli.qsubIn(submitDir, script.toString());
+                assertEquals(0, r.exitCode(), r.describe());
+                ids.put(e.getKey(), r.line());
+            }
+            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+            full.addAll(ids.values());
+            String[] all = full.toArray(new String[0]);
+            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
+                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+                return shown.size() == ids.size() && shown.values().stream()
+                        .allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", all).describe());
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+
+            Map<String, String> cpu = shown.get(ids.get("cpu"));
+            assertEquals("152", cpu.get("exit_status"), cpu.toString());
+            assertTrue(String.valueOf(cpu.get("comment")).contains("SIGXCPU")
+                    && cpu.get("comment").contains("00:00:01"), cpu.toString());
+            assertEquals("00:00:01", cpu.get("Resource_List.pcput"), cpu.toString());
+
+            Map<String, String> file = shown.get(ids.get("file"));
+            assertEquals("153", file.get("exit_status"), file.toString());
+            assertTrue(String.valueOf(file.get("comment")).contains("SIGXFSZ"), file.toString());
+            assertEquals(64 * 1024, Files.size(submitDir.resolve("big.dat")), "the file stops at the limit");
+
+            Map<String, String> vmem = shown.get(ids.get("vmem"));
+            assertEquals("1", vmem.get("exit_status"), vmem.toString());
+            assertTrue(Files.readString(submitDir.resolve("vmem.e" + number(ids.get("vmem"))))
+                    .contains("memory exhausted"), "dd says it could not allocate its block");
+
+            String trace = cli.process(submitDir, "tracejob", ids.get("cpu")).out();
+            assertTrue(trace.contains("Exit_status=152") && trace.contains("SIGXCPU"), trace);
         }
     }
 
