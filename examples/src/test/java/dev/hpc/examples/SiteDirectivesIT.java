@@ -46,22 +46,33 @@ class SiteDirectivesIT {
                     #SBATCH --qos=debug
                     #SBATCH --constraint=skylake
                     echo "ran as $SLURM_JOB_NAME$PBS_JOBNAME"
+                    echo "to stderr" >&2
+                    """);
+            Path errorOnly = Files.writeString(submitDir.resolve("error-only.sbatch"), """
+                    #!/bin/bash
+                    #SBATCH -J error_only
+                    #SBATCH -e only-%j.err
+                    echo "to stdout"
+                    echo "to stderr" >&2
                     """);
             Cli.Result t = cli.qsubIn(submitDir, "-F", "first 'second word'", torque.toString());
             assertEquals(0, t.exitCode(), t.describe());
             Cli.Result s = cli.qsubIn(submitDir, slurm.toString());
             assertEquals(0, s.exitCode(), s.describe());
+            Cli.Result e = cli.qsubIn(submitDir, errorOnly.toString());
+            assertEquals(0, e.exitCode(), e.describe());
             String torqueId = t.line();
             String slurmId = s.line();
+            String errorOnlyId = e.line();
 
-            Poll.until("both jobs complete", Poll.TIMEOUT, () -> {
+            Poll.until("the jobs complete", Poll.TIMEOUT, () -> {
                 Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", "-f", "-x", torqueId,
-                        slurmId).out());
+                        slurmId, errorOnlyId).out());
                 // with -x a finished job shows OpenPBS's F
-                return shown.size() == 2 && shown.values().stream().allMatch(a -> "F".equals(a.get("job_state")));
-            }, () -> cli.run("qstat", "-f", "-x", torqueId, slurmId).describe());
+                return shown.size() == 3 && shown.values().stream().allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", "-f", "-x", torqueId, slurmId, errorOnlyId).describe());
             Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", "-f", "-1", "-x", torqueId,
-                    slurmId).out());
+                    slurmId, errorOnlyId).out());
 
             Map<String, String> a = shown.get(torqueId);
             assertEquals("0", a.get("exit_status"), a.toString());
@@ -81,12 +92,19 @@ class SiteDirectivesIT {
             assertEquals("0", b.get("exit_status"), b.toString());
             String slurmNumber = slurmId.substring(0, slurmId.indexOf('.'));
             Path log = submitDir.resolve("logs-slurm_style-" + slurmNumber + ".out");
-            assertTrue(Files.readString(log).startsWith("ran as slurm_style"), Files.readString(log));
+            assertEquals("ran as slurm_style\nto stderr\n", Files.readString(log),
+                    "#SBATCH -o without -e: both streams in the -o file, as in Slurm");
+            assertEquals("oe", b.get("Join_Path"), b.toString());
             assertTrue(b.get("Output_Path").endsWith(":" + log), b.toString());
             assertEquals("00:05:00", b.get("Resource_List.walltime"), b.toString());
             assertEquals("debug", b.get("sbatch.qos"), b.toString());
             assertEquals("1:ppn=1:skylake", b.get("Resource_List.nodes"), b.toString());
             assertEquals("logs-%x-%j.out", b.get("sbatch.output"), b.toString());
+
+            String errorOnlyNumber = number(errorOnlyId);
+            assertEquals("to stdout\n", Files.readString(submitDir.resolve("slurm-" + errorOnlyNumber + ".out")),
+                    "#SBATCH -e alone: the output goes to Slurm's slurm-%j.out");
+            assertEquals("to stderr\n", Files.readString(submitDir.resolve("only-" + errorOnlyNumber + ".err")));
         }
     }
 

@@ -100,11 +100,11 @@ final class SbatchOptions {
             case "time" -> resources.walltime(new ResourceDraft.Setting<>(Walltimes.parseSlurm(value), origin, what));
             case "partition" -> draft.queue(OptionValues.queue(value));
             case "output" -> {
-                draft.stdoutPath(context.absolutePath(value));
+                draft.slurmStdoutPath(context.absolutePath(value));
                 recordPattern(JobSpec.SLURM_OUTPUT, value, draft);
             }
             case "error" -> {
-                draft.stderrPath(context.absolutePath(value));
+                draft.slurmStderrPath(context.absolutePath(value));
                 recordPattern(JobSpec.SLURM_ERROR, value, draft);
             }
             case "array" -> draft.array(ArrayRanges.parseList(value));

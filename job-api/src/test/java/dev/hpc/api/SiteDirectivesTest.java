@@ -283,6 +283,46 @@ class SiteDirectivesTest {
             assertEquals("/scratch/run", spec.workDir());
         }
 
+        /** Issue 18: Slurm joins the streams in the -o file unless -e is given; -e alone leaves slurm-%j.out. */
+        @Test
+        void slurmSendsStandardErrorToTheOutputFileUnlessMinusEIsGiven() {
+            JobSpec joined = withDirectives("#SBATCH -o run-%j.log");
+            assertEquals(JoinMode.STDOUT_STDERR, joined.join());
+            assertEquals("", joined.stderrPath(), "unused under the join: PBS's default name, as PBS shows it");
+            assertFalse(joined.recorded().containsKey(JobSpec.SLURM_ERROR));
+            assertEquals(JoinMode.STDOUT_STDERR, withDirectives("#SBATCH --output=run.log").join());
+
+            JobSpec both = withDirectives("#SBATCH -o run.out", "#SBATCH -e run.err");
+            assertEquals(JoinMode.NONE, both.join());
+            assertEquals(SUBMIT_DIR + "/run.err", both.stderrPath());
+
+            JobSpec errorOnly = withDirectives("#SBATCH -e run.err");
+            assertEquals(SUBMIT_DIR + "/slurm-%j.out", errorOnly.stdoutPath());
+            assertEquals("slurm-%j.out", errorOnly.recorded().get(JobSpec.SLURM_OUTPUT));
+            assertEquals(JoinMode.NONE, errorOnly.join());
+            assertEquals(SUBMIT_DIR + "/slurm-%A_%a.out",
+                    withDirectives("#SBATCH -e run.err", "#SBATCH --array=1-3").stdoutPath());
+            assertEquals("/scratch/run/slurm-%j.out",
+                    withDirectives("#SBATCH -e run.err", "#SBATCH -D /scratch/run").stdoutPath(),
+                    "Slurm's default is in the job's working directory");
+        }
+
+        @Test
+        void pbsOutputOptionsKeepTheirMeaningBesideSbatchOnes() {
+            JobSpec errorByPbs = withDirectives("#SBATCH -o run.out", "#PBS -e pbs.err");
+            assertEquals(JoinMode.NONE, errorByPbs.join());
+            assertEquals(SUBMIT_DIR + "/pbs.err", errorByPbs.stderrPath());
+            JobSpec notJoined = withDirectives("#SBATCH -o run.out", "#PBS -j n");
+            assertEquals(JoinMode.NONE, notJoined.join(), "an explicit -j wins");
+            assertEquals("", notJoined.stderrPath(), "PBS's NAME.eNUMBER");
+            JobSpec outputByQsub = submitted("#!/bin/bash\n#SBATCH -o run.out\nhostname\n", Map.of(), "-o", "/tmp/q.out");
+            assertEquals(JoinMode.NONE, outputByQsub.join());
+            assertEquals("", outputByQsub.stderrPath());
+            assertEquals("", withDirectives("#SBATCH -t 5").stdoutPath(), "no #SBATCH -o/-e: PBS's names");
+            JobSpec outputByPbs = withDirectives("#SBATCH -e run.err", "#PBS -o pbs.out");
+            assertEquals(SUBMIT_DIR + "/pbs.out", outputByPbs.stdoutPath());
+        }
+
         @Test
         void aQsubOutputPathReplacesThePatternOfAnSbatchOne() {
             JobSpec spec = submitted("#!/bin/bash\n#SBATCH -o out-%j\nhostname\n", Map.of(), "-o", "/tmp/plain%j");
