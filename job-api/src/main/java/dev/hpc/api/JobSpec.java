@@ -71,6 +71,8 @@ public record JobSpec(
 
     /** qsub {@code -I}: recorded as PBS's {@code interactive = True}; only such a job takes a session. */
     public static final String INTERACTIVE = "interactive";
+    /** qsub {@code -u} as written; the first user without a host (else the first) is the job's owner. */
+    public static final String USER_LIST = "User_List";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */

@@ -34,6 +34,7 @@ final class SubmitDraft {
     private Optional<List<String>> mailUsers = Optional.empty();
     private Optional<String> workDir = Optional.empty();
     private Optional<String> account = Optional.empty();
+    private Optional<String> runAs = Optional.empty();
     private Optional<Instant> notBefore = Optional.empty();
     private final Map<String, String> recorded = new TreeMap<>();
 
@@ -120,6 +121,11 @@ final class SubmitDraft {
         account = Optional.of(a);
     }
 
+    /** qsub {@code -u}: the job's owner, in place of the submitting user; the head decides whether it may be. */
+    void runAs(String user) {
+        runAs = Optional.of(user);
+    }
+
     void notBefore(Instant t) {
         notBefore = Optional.of(t);
     }
@@ -137,7 +143,7 @@ final class SubmitDraft {
         slurmOutputDefaults(workDir.orElse(request.submitDir()));
         Resources resolved = resources.resolve();
         String q = queue.orElse(defaults.defaultQueue());
-        return new JobSpec(name.orElse(SubmitParser.DEFAULT_NAME), request.user(), request.submitHost(),
+        return new JobSpec(name.orElse(SubmitParser.DEFAULT_NAME), runAs.orElse(request.user()), request.submitHost(),
                 request.script(), request.submitDir(), workDir.orElse(request.submitDir()),
                 environment(request, q), q, resolved, array, dependencies.orElse(List.of()), userHold,
                 priority.orElse(0), rerunnable.orElse(defaults.defaultRerunnable()), stdoutPath.orElse(""),

@@ -2,6 +2,7 @@ package dev.hpc.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -190,6 +191,19 @@ class SiteDirectivesTest {
                     "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
                     0, Duration.ZERO)));
             assertFalse(plain.contains("Limit"), plain);
+        }
+
+        @Test
+        void minusUNamesTheOwnerTheEntryWithoutAHostWinning() {
+            JobSpec spec = withDirectives("#PBS -u bob");
+            assertEquals("bob", spec.owner());
+            assertEquals("bob", spec.recorded().get(JobSpec.USER_LIST));
+            assertEquals("carol", withOptions("-u", "bob@login1,carol").owner());
+            assertEquals("bob", withOptions("-u", "bob@login1,carol@login2").owner(), "else the first");
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> withOptions("-u", "b ob"));
+            assertTrue(e.getMessage().contains("user or user@host"), e.getMessage());
+            assertThrows(InvalidRequestException.class, () -> withOptions("-u", "bob@"));
+            assertThrows(InvalidRequestException.class, () -> withOptions("-u", "bob,,carol"));
         }
 
         @Test
