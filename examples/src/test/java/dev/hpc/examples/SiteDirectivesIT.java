@@ -280,6 +280,53 @@ class SiteDirectivesIT {
         }
     }
 
+    /**
+     * {@code -m abe -M} and Slurm's {@code --mail-type}/{@code --mail-user} send mail through the head's
+     * {@code mail-command}: here a script that records what it read, as a real sendmail would get it.
+     */
+    @Test
+    void mailGoesThroughTheHeadsMailCommandAtBeginEndAndAbort() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("mail"));
+        Path mails = work.resolve("mails.txt");
+        Path sendmail = work.resolve("sendmail");
+        Files.writeString(sendmail, "#!/bin/sh\n{ echo \"ARGS $*\"; cat; echo '-- end'; } >> '" + mails + "'\n");
+        Files.setPosixFilePermissions(sendmail, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path config = Files.writeString(work.resolve("head.properties"), "mail-command=" + sendmail + " -t\n");
+        try (RealCluster cluster = RealCluster.start(work.resolve("m"), 1, 2,
+                spec -> spec.withHeadArgs(List.of("--config", config.toString())))) {
+            Cli cli = cluster.cli();
+            Path pbs = Files.writeString(submitDir.resolve("pbs.sh"),
+                    "#!/bin/bash\n#PBS -N pbs_mail\n#PBS -m abe\n#PBS -M alice@example.org\ntrue\n");
+            Path slurm = Files.writeString(submitDir.resolve("slurm.sh"), "#!/bin/bash\n#SBATCH -J slurm_mail\n"
+                    + "#SBATCH -t 0:01\n#SBATCH --mail-type=FAIL\n#SBATCH --mail-user=bob@example.org\nsleep 30\n");
+            Cli.Result a = cli.qsubIn(submitDir, pbs.toString());
+            assertEquals(0, a.exitCode(), a.describe());
+            Cli.Result b = cli.qsubIn(submitDir, slurm.toString());
+            assertEquals(0, b.exitCode(), b.describe());
+            String pbsId = a.line();
+            String slurmId = b.line();
+            Poll.until("three mails: begin and end of one job, the walltime abort of the other", Poll.TIMEOUT,
+                    () -> Files.exists(mails) && read(mails).split("-- end\n", -1).length - 1 >= 3,
+                    () -> mails + ": " + (Files.exists(mails) ? read(mails) : "none"));
+            String text = Files.readString(mails);
+            assertTrue(text.contains("ARGS -t\nTo: alice@example.org\nSubject: PBS JOB " + pbsId + "\n\nPBS Job Id: "
+                    + pbsId + "\nJob Name:   pbs_mail\n"), text);
+            assertTrue(text.contains("Begun execution\n") && text.contains("Execution terminated\nExit_status=0\n"),
+                    text);
+            assertTrue(text.contains("To: bob@example.org\nSubject: PBS JOB " + slurmId + "\n")
+                    && text.contains("Aborted by the batch system: killed after exceeding its walltime limit"), text);
+            assertEquals(3, text.split("-- end\n", -1).length - 1, "one mail each, no more: " + text);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
     private static String number(String jobId) {
         return jobId.substring(0, jobId.indexOf('.'));
     }
