@@ -157,8 +157,13 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
     public String comment() {
         if (state().isTerminal()) {
             EndReason r = reason();
-            if (r == EndReason.NONE || r == EndReason.EXITED) {
+            if (r == EndReason.NONE) {
                 return "";
+            }
+            if (r == EndReason.EXITED) {
+                // an exit is its own explanation, unless the node said what the status means (a process limit)
+                return forms().stream().map(Task::comment).filter(c -> c.startsWith(r.description() + ": "))
+                        .findFirst().orElse("");
             }
             if (r == EndReason.CANCELLED && !job.cancelledBy().isEmpty()) {
                 return "cancelled by " + job.cancelledBy();

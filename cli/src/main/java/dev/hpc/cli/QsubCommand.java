@@ -35,7 +35,7 @@ import picocli.CommandLine.Unmatched;
                 "Options as PBS qsub: -N NAME -q QUEUE -o PATH -e PATH -j oe|eo|n -V -v VAR[=VALUE],... "
                         + "-l RESOURCE=VALUE[,...] (repeatable) -t|-J ARRAY -W depend=...|block=true -h -p PRIORITY "
                         + "-r y|n -m abe -M USERS -d DIR -w DIR -A ACCOUNT -a [[CC]YY]MMDDhhmm[.SS] -S SHELL -I "
-                        + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x.",
+                        + "-P PROJECT -W group_list=G -C PREFIX -F \"ARGS\" -k oe -c n -x -u USER (admins: run as USER).",
                 "Without a script, the script is read from standard input (the job is then named STDIN).",
                 "qsub [options] -- COMMAND [ARGS...] submits a script that runs COMMAND.",
                 "qsub -I [options] submits an interactive job: once it runs, a shell on its first node in this "

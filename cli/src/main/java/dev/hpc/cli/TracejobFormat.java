@@ -60,7 +60,8 @@ public final class TracejobFormat {
                 out.add(new Event(a.start(), 'S', who + " Run on exec_host " + PbsText.execHost(a.nodes())
                         + " (attempt " + n + ")"));
                 if (!a.isOpen()) {
-                    out.add(new Event(a.end(), 'S', who + " " + attemptEnd(job, a)));
+                    out.add(new Event(a.end(), 'S', who + " " + attemptEnd(job, a)
+                            + (n == t.attempts().size() ? exitNote(t, a) : "")));
                 }
             }
             if (t.attempts().isEmpty() && t.state().isTerminal() && !t.end().equals(Instant.EPOCH)) {
@@ -84,6 +85,13 @@ public final class TracejobFormat {
 
     private static String by(Job job) {
         return job.cancelledBy().isEmpty() ? "" : " at request of " + job.cancelledBy();
+    }
+
+    /** What the node said an exit status means (a per-process limit the job reached), after the status. */
+    private static String exitNote(Task t, Attempt a) {
+        String prefix = EndReason.EXITED.description() + ": ";
+        return a.reason() == EndReason.EXITED && t.comment().startsWith(prefix)
+                ? "; " + t.comment().substring(prefix.length()) : "";
     }
 
     private static String attemptEnd(Job job, Attempt a) {

@@ -56,6 +56,26 @@ class TracejobFormatTest {
                 """, text);
     }
 
+    /** Issue 18: what the node said an exit status means (a process limit reached) follows the status. */
+    @Test
+    void anExitAtAProcessLimitSaysWhichOnItsLine() {
+        Instant end = T0.plusSeconds(5);
+        String note = "exit status 152 is 128 + SIGXCPU, which the kernel sends a process of the job at its CPU-time "
+                + "limit of 00:00:01 (-l cput/pcput)";
+        Task t = new Task(Task.NO_INDEX, JobState.FAILED, List.of(attempt(21, "node1", T0, end, JobState.FAILED,
+                EndReason.EXITED, 152)), 152, EndReason.EXITED, "the job script exited: " + note, end);
+        Job job = TestJobs.job(10, TestJobs.spec().build(), JobState.FAILED, List.of(t));
+        assertEquals("Job Exit_status=152 resources_used.walltime=00:00:05; " + note,
+                TracejobFormat.events(job, List.of()).get(2).text());
+        assertEquals("the job script exited: " + note, JobView.whole(job).comment());
+        Task plain = new Task(Task.NO_INDEX, JobState.FAILED, List.of(attempt(22, "node1", T0, end, JobState.FAILED,
+                EndReason.EXITED, 3)), 3, EndReason.EXITED, "the job script exited", end);
+        Job exited = TestJobs.job(11, TestJobs.spec().build(), JobState.FAILED, List.of(plain));
+        assertEquals("Job Exit_status=3 resources_used.walltime=00:00:05",
+                TracejobFormat.events(exited, List.of()).get(2).text());
+        assertEquals("", JobView.whole(exited).comment(), "an exit is its own explanation");
+    }
+
     @Test
     void aJobCancelledBeforeItStartedAndOneStillHeld() {
         Instant end = T0.plusSeconds(30);

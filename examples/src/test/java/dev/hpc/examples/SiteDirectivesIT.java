@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * directives ask for: {@code -F} arguments reach the script, Slurm's {@code %x}/{@code %j} name the
  * output file, and {@code qstat -f} shows what is recorded under the Torque/OpenPBS names. Node
  * properties and string-valued host resources that workers declare place jobs on their nodes only.
+ * {@code -l pcput}, {@code file} and {@code vmem} are enforced as per-process limits.
  */
 class SiteDirectivesIT {
 
@@ -45,22 +46,33 @@ class SiteDirectivesIT {
                     #SBATCH --qos=debug
                     #SBATCH --constraint=skylake
                     echo "ran as $SLURM_JOB_NAME$PBS_JOBNAME"
+                    echo "to stderr" >&2
+                    """);
+            Path errorOnly = Files.writeString(submitDir.resolve("error-only.sbatch"), """
+                    #!/bin/bash
+                    #SBATCH -J error_only
+                    #SBATCH -e only-%j.err
+                    echo "to stdout"
+                    echo "to stderr" >&2
                     """);
             Cli.Result t = cli.qsubIn(submitDir, "-F", "first 'second word'", torque.toString());
             assertEquals(0, t.exitCode(), t.describe());
             Cli.Result s = cli.qsubIn(submitDir, slurm.toString());
             assertEquals(0, s.exitCode(), s.describe());
+            Cli.Result e = cli.qsubIn(submitDir, errorOnly.toString());
+            assertEquals(0, e.exitCode(), e.describe());
             String torqueId = t.line();
             String slurmId = s.line();
+            String errorOnlyId = e.line();
 
-            Poll.until("both jobs complete", Poll.TIMEOUT, () -> {
+            Poll.until("the jobs complete", Poll.TIMEOUT, () -> {
                 Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", "-f", "-x", torqueId,
-                        slurmId).out());
+                        slurmId, errorOnlyId).out());
                 // with -x a finished job shows OpenPBS's F
-                return shown.size() == 2 && shown.values().stream().allMatch(a -> "F".equals(a.get("job_state")));
-            }, () -> cli.run("qstat", "-f", "-x", torqueId, slurmId).describe());
+                return shown.size() == 3 && shown.values().stream().allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", "-f", "-x", torqueId, slurmId, errorOnlyId).describe());
             Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", "-f", "-1", "-x", torqueId,
-                    slurmId).out());
+                    slurmId, errorOnlyId).out());
 
             Map<String, String> a = shown.get(torqueId);
             assertEquals("0", a.get("exit_status"), a.toString());
@@ -80,12 +92,19 @@ class SiteDirectivesIT {
             assertEquals("0", b.get("exit_status"), b.toString());
             String slurmNumber = slurmId.substring(0, slurmId.indexOf('.'));
             Path log = submitDir.resolve("logs-slurm_style-" + slurmNumber + ".out");
-            assertTrue(Files.readString(log).startsWith("ran as slurm_style"), Files.readString(log));
+            assertEquals("ran as slurm_style\nto stderr\n", Files.readString(log),
+                    "#SBATCH -o without -e: both streams in the -o file, as in Slurm");
+            assertEquals("oe", b.get("Join_Path"), b.toString());
             assertTrue(b.get("Output_Path").endsWith(":" + log), b.toString());
             assertEquals("00:05:00", b.get("Resource_List.walltime"), b.toString());
             assertEquals("debug", b.get("sbatch.qos"), b.toString());
             assertEquals("1:ppn=1:skylake", b.get("Resource_List.nodes"), b.toString());
             assertEquals("logs-%x-%j.out", b.get("sbatch.output"), b.toString());
+
+            String errorOnlyNumber = number(errorOnlyId);
+            assertEquals("to stdout\n", Files.readString(submitDir.resolve("slurm-" + errorOnlyNumber + ".out")),
+                    "#SBATCH -e alone: the output goes to Slurm's slurm-%j.out");
+            assertEquals("to stderr\n", Files.readString(submitDir.resolve("only-" + errorOnlyNumber + ".err")));
         }
     }
 
@@ -196,6 +215,107 @@ class SiteDirectivesIT {
                     + "an executable file on node node1"), missing.toString());
             assertTrue(Files.readString(submitDir.resolve("missing.e" + number(ids.get("missing"))))
                     .contains("/no/such/tcsh"), "the job's error file says it too");
+        }
+    }
+
+    /**
+     * {@code -l pcput}, {@code file} and {@code vmem} are per-process limits on the node: a script past its CPU
+     * time ends with 152 (128 + SIGXCPU), one writing past its file size with 153 (128 + SIGXFSZ), each with a
+     * comment naming the limit in {@code qstat -f} and {@code tracejob}; an allocation past the address space
+     * fails inside the job, which ends as its program chooses.
+     */
+    @Test
+    void cpuTimeFileSizeAndAddressSpaceLimitsEndJobsAsPbsDoes() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("limits"));
+        try (RealCluster cluster = RealCluster.start(work.resolve("l"), 1, 2)) {
+            Cli cli = cluster.cli();
+            Map<String, String> scripts = new java.util.LinkedHashMap<>();
+            scripts.put("cpu", "#PBS -l pcput=1,walltime=00:10:00\nwhile :; do :; done\n");
+            scripts.put("file", "#PBS -l file=64kb\nhead -c 1000000 /dev/zero > big.dat\n");
+            scripts.put("vmem", "#PBS -l vmem=32mb\ndd if=/dev/zero of=/dev/null bs=64M count=1\n");
+            Map<String, String> ids = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, String> e : scripts.entrySet()) {
+                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
+                        + e.getKey() + "\n" + e.getValue());
+                Cli.Result r = cli.qsubIn(submitDir, script.toString());
+                assertEquals(0, r.exitCode(), r.describe());
+                ids.put(e.getKey(), r.line());
+            }
+            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+            full.addAll(ids.values());
+            String[] all = full.toArray(new String[0]);
+            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
+                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+                return shown.size() == ids.size() && shown.values().stream()
+                        .allMatch(a -> "F".equals(a.get("job_state")));
+            }, () -> cli.run("qstat", all).describe());
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+
+            Map<String, String> cpu = shown.get(ids.get("cpu"));
+            assertEquals("152", cpu.get("exit_status"), cpu.toString());
+            assertTrue(String.valueOf(cpu.get("comment")).contains("SIGXCPU")
+                    && cpu.get("comment").contains("00:00:01"), cpu.toString());
+            assertEquals("00:00:01", cpu.get("Resource_List.pcput"), cpu.toString());
+
+            Map<String, String> file = shown.get(ids.get("file"));
+            assertEquals("153", file.get("exit_status"), file.toString());
+            assertTrue(String.valueOf(file.get("comment")).contains("SIGXFSZ"), file.toString());
+            assertEquals(64 * 1024, Files.size(submitDir.resolve("big.dat")), "the file stops at the limit");
+
+            Map<String, String> vmem = shown.get(ids.get("vmem"));
+            assertEquals("1", vmem.get("exit_status"), vmem.toString());
+            assertTrue(Files.readString(submitDir.resolve("vmem.e" + number(ids.get("vmem"))))
+                    .contains("memory exhausted"), "dd says it could not allocate its block");
+
+            String trace = cli.process(submitDir, "tracejob", ids.get("cpu")).out();
+            assertTrue(trace.contains("Exit_status=152") && trace.contains("SIGXCPU"), trace);
+        }
+    }
+
+    /**
+     * {@code -m abe -M} and Slurm's {@code --mail-type}/{@code --mail-user} send mail through the head's
+     * {@code mail-command}: here a script that records what it read, as a real sendmail would get it.
+     */
+    @Test
+    void mailGoesThroughTheHeadsMailCommandAtBeginEndAndAbort() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("mail"));
+        Path mails = work.resolve("mails.txt");
+        Path sendmail = work.resolve("sendmail");
+        Files.writeString(sendmail, "#!/bin/sh\n{ echo \"ARGS $*\"; cat; echo '-- end'; } >> '" + mails + "'\n");
+        Files.setPosixFilePermissions(sendmail, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path config = Files.writeString(work.resolve("head.properties"), "mail-command=" + sendmail + " -t\n");
+        try (RealCluster cluster = RealCluster.start(work.resolve("m"), 1, 2,
+                spec -> spec.withHeadArgs(List.of("--config", config.toString())))) {
+            Cli cli = cluster.cli();
+            Path pbs = Files.writeString(submitDir.resolve("pbs.sh"),
+                    "#!/bin/bash\n#PBS -N pbs_mail\n#PBS -m abe\n#PBS -M alice@example.org\ntrue\n");
+            Path slurm = Files.writeString(submitDir.resolve("slurm.sh"), "#!/bin/bash\n#SBATCH -J slurm_mail\n"
+                    + "#SBATCH -t 0:01\n#SBATCH --mail-type=FAIL\n#SBATCH --mail-user=bob@example.org\nsleep 30\n");
+            Cli.Result a = cli.qsubIn(submitDir, pbs.toString());
+            assertEquals(0, a.exitCode(), a.describe());
+            Cli.Result b = cli.qsubIn(submitDir, slurm.toString());
+            assertEquals(0, b.exitCode(), b.describe());
+            String pbsId = a.line();
+            String slurmId = b.line();
+            Poll.until("three mails: begin and end of one job, the walltime abort of the other", Poll.TIMEOUT,
+                    () -> Files.exists(mails) && read(mails).split("-- end\n", -1).length - 1 >= 3,
+                    () -> mails + ": " + (Files.exists(mails) ? read(mails) : "none"));
+            String text = Files.readString(mails);
+            assertTrue(text.contains("ARGS -t\nTo: alice@example.org\nSubject: PBS JOB " + pbsId + "\n\nPBS Job Id: "
+                    + pbsId + "\nJob Name:   pbs_mail\n"), text);
+            assertTrue(text.contains("Begun execution\n") && text.contains("Execution terminated\nExit_status=0\n"),
+                    text);
+            assertTrue(text.contains("To: bob@example.org\nSubject: PBS JOB " + slurmId + "\n")
+                    && text.contains("Aborted by the batch system: killed after exceeding its walltime limit"), text);
+            assertEquals(3, text.split("-- end\n", -1).length - 1, "one mail each, no more: " + text);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 

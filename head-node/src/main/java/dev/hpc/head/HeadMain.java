@@ -161,9 +161,11 @@ public final class HeadMain implements Callable<Integer> {
         dev.hpc.head.alert.AlertSettings alerts;
         SchedulingSettings scheduling;
         dev.hpc.head.metrics.MetricsSettings metrics;
+        java.util.Optional<dev.hpc.head.alert.MailNotifier> mail;
         try {
             config = config();
             alerts = alertSettings();
+            mail = mailNotifier(config);
             metrics = metricsSettings(config);
             scheduling = schedulingSettings(config);
             if (arraySegmentTasks != null && arraySegmentTasks < 1) {
@@ -250,6 +252,7 @@ public final class HeadMain implements Callable<Integer> {
             Runtime.getRuntime().halt(FAIL_STOP_EXIT);
         });
         attachAlertWebhook(service, config, alerts);
+        mail.ifPresent(service::addListener);
         HeadVerticle verticle = new HeadVerticle(service, leadership, witnesses, clock).metrics(metrics);
         ownVoter.ifPresent(verticle::serveLeaseVoter);
         try {
@@ -427,6 +430,33 @@ public final class HeadMain implements Callable<Integer> {
             }
         }
         return SchedulingSettings.from(file, config.defaultQueue());
+    }
+
+    /**
+     * Job mail through {@code mail-command} of the config file ({@code /usr/sbin/sendmail -t}), waiting at most
+     * {@code mail-timeout} (default 30s) for each; none when it is not set (docs/commands.md).
+     */
+    java.util.Optional<dev.hpc.head.alert.MailNotifier> mailNotifier(HeadConfig config) throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (InputStream in = Files.newInputStream(configFile)) {
+                file.load(in);
+            }
+        }
+        java.util.List<String> words = dev.hpc.head.alert.MailNotifier.commandWords(
+                file.getProperty("mail-command", ""));
+        if (words.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        java.nio.file.Path program = java.nio.file.Path.of(words.get(0));
+        if (!program.isAbsolute() || !Files.isRegularFile(program) || !Files.isExecutable(program)) {
+            throw new HpcException("mail-command=" + String.join(" ", words) + ": " + words.get(0) + " is not an "
+                    + "executable file given by its absolute path; install a mail transfer agent (its sendmail) "
+                    + "or name yours, e.g. mail-command=/usr/sbin/sendmail -t, or remove the setting to send no mail");
+        }
+        Duration timeout = duration("mail-timeout", file.getProperty("mail-timeout", "30s"));
+        System.out.println("job mail goes through " + String.join(" ", words));
+        return java.util.Optional.of(new dev.hpc.head.alert.MailNotifier(words, timeout, 10_000, config.cluster()));
     }
 
     private static void attachAlertWebhook(HeadService service, HeadConfig config,

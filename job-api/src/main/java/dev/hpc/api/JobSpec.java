@@ -19,10 +19,11 @@ import java.util.TreeMap;
  * owner is answered with this job instead of making a second one.
  *
  * <p>{@code recorded} holds the directives a submission gave that this cluster keeps and shows but does
- * not apply (issue 18: {@code -P}, {@code -W group_list}, {@code -l vmem}, {@code --qos}, ...), keyed by
+ * not apply (issue 18: {@code -P}, {@code -W group_list}, {@code -l software}, {@code --qos}, ...), keyed by
  * the attribute name {@code qstat -f} shows them under ({@code project}, {@code Resource_List.vmem},
  * {@code sbatch.qos}), in name order. {@link #SCRIPT_ARGUMENTS} is applied: the worker passes them
- * to the script. Two keys also steer the head: {@link #SLURM_OUTPUT} and
+ * to the script; so are {@code Resource_List.vmem}, {@code pvmem}, {@code cput}, {@code pcput} and
+ * {@code file}, as the job's {@link ProcessLimits}. Two keys also steer the head: {@link #SLURM_OUTPUT} and
  * {@link #SLURM_ERROR} say the output paths were written by {@code #SBATCH} and hold Slurm's
  * {@code %} patterns ({@link SlurmPatterns}).
  */
@@ -70,6 +71,8 @@ public record JobSpec(
 
     /** qsub {@code -I}: recorded as PBS's {@code interactive = True}; only such a job takes a session. */
     public static final String INTERACTIVE = "interactive";
+    /** qsub {@code -u} as written; the first user without a host (else the first) is the job's owner. */
+    public static final String USER_LIST = "User_List";
     /** The {@code #SBATCH -o} path as written, {@code %} patterns and all. */
     public static final String SLURM_OUTPUT = "sbatch.output";
     /** The {@code #SBATCH -e} path as written. */

@@ -117,6 +117,27 @@ final class OptionValues {
         return users;
     }
 
+    /**
+     * qsub {@code -u user[@host][,user@host...]} (OpenPBS's {@code User_List}): the user the job runs as. The
+     * entry without a host wins, as PBS picks the one for its own host and this cluster is one host to its
+     * users; else the first.
+     */
+    static String runAsUser(String text) {
+        String chosen = null;
+        for (String entry : text.split(",", -1)) {
+            int at = entry.indexOf('@');
+            String user = at < 0 ? entry : entry.substring(0, at);
+            if (!user.matches("[A-Za-z_][A-Za-z0-9_.-]{0,31}") || (at >= 0 && at == entry.length() - 1)) {
+                throw new InvalidRequestException("-u names the user the job runs as, user or user@host (several "
+                        + "separated by commas), got '" + text + "'");
+            }
+            if (chosen == null || (at < 0 && chosen.contains("@"))) {
+                chosen = entry;
+            }
+        }
+        return chosen.contains("@") ? chosen.substring(0, chosen.indexOf('@')) : chosen;
+    }
+
     static String account(String text) {
         if (!text.matches("\\S{1,255}")) {
             throw new InvalidRequestException("an account is 1 to 255 characters without blanks, got '" + text + "'");

@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * something to an interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
  * reads it from the command line before the script, so here it is only checked.
  * {@code -W block=true} means nothing to the job: qsub itself waits for it ({@link SubmitBlocking}).
+ * {@code -u user} makes that user the job's owner, shown as {@code User_List}; the head accepts it only from
+ * that user or an admin (docs/commands.md).
  */
 final class QsubOptions {
 
@@ -31,7 +33,7 @@ final class QsubOptions {
 
     private static Map<Character, OptionWords.Spec> shortOptions() {
         Map<Character, OptionWords.Spec> options = new TreeMap<>();
-        for (char c : "AaCcdeFJjklMmNoPpqrStvWw".toCharArray()) {
+        for (char c : "AaCcdeFJjklMmNoPpqrStuvWw".toCharArray()) {
             options.put(c, new OptionWords.Spec(String.valueOf(c), true));
         }
         for (char c : "hIVx".toCharArray()) {
@@ -88,6 +90,10 @@ final class QsubOptions {
                 draft.record(JobSpec.SHELL_PATH_LIST, value);
             }
             case "I" -> draft.record(JobSpec.INTERACTIVE, "True");
+            case "u" -> {
+                draft.record(JobSpec.USER_LIST, value);
+                draft.runAs(OptionValues.runAsUser(value));
+            }
             default -> throw new IllegalStateException("qsub option " + option.written() + " is declared but has no "
                     + "meaning; should never happen");
         }

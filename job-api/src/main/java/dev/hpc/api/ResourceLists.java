@@ -9,8 +9,9 @@ import java.util.Set;
  *
  * <p>Applied: {@code walltime}, {@code nodes}, {@code select}, {@code ncpus}, {@code mem},
  * {@code pmem}, and Torque's {@code procs=N} (N cores anywhere), which asks for one node of N cores,
- * the closest layout this cluster places. Recorded and shown as {@code Resource_List.NAME}, not
- * applied (issue 18): {@code vmem}, {@code pvmem}, {@code cput}, {@code pcput}, {@code file},
+ * the closest layout this cluster places. Recorded and shown as {@code Resource_List.NAME}, and applied
+ * by the worker as per-process limits ({@link ProcessLimits}): {@code vmem}, {@code pvmem}, {@code cput},
+ * {@code pcput}, {@code file}. Recorded and shown, not applied (issue 18):
  * {@code software}, {@code host}, {@code naccesspolicy}, {@code nice} and {@code place} (every chunk
  * gets a node of its own anyway, and nodes are not given out exclusively). The values are checked as
  * Torque checks them, so a typo is still refused. Torque's {@code feature=ib&bigmem} asks for node

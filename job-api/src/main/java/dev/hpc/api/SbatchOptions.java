@@ -106,11 +106,11 @@ final class SbatchOptions {
                 draft.record("sbatch.reservation", value);
             }
             case "output" -> {
-                draft.stdoutPath(context.absolutePath(value));
+                draft.slurmStdoutPath(context.absolutePath(value));
                 recordPattern(JobSpec.SLURM_OUTPUT, value, draft);
             }
             case "error" -> {
-                draft.stderrPath(context.absolutePath(value));
+                draft.slurmStderrPath(context.absolutePath(value));
                 recordPattern(JobSpec.SLURM_ERROR, value, draft);
             }
             case "array" -> draft.array(ArrayRanges.parseList(value));

@@ -21,6 +21,9 @@ final class SubmitDraft {
     private Optional<String> stdoutPath = Optional.empty();
     private Optional<String> stderrPath = Optional.empty();
     private Optional<JoinMode> join = Optional.empty();
+    /** Whether the output paths that stand were written by {@code #SBATCH -o}/{@code -e}, for Slurm's defaults. */
+    private boolean slurmStdout;
+    private boolean slurmStderr;
     private boolean exportAll;
     private Optional<ArraySpec> array = Optional.empty();
     private Optional<List<Dependency>> dependencies = Optional.empty();
@@ -31,6 +34,7 @@ final class SubmitDraft {
     private Optional<List<String>> mailUsers = Optional.empty();
     private Optional<String> workDir = Optional.empty();
     private Optional<String> account = Optional.empty();
+    private Optional<String> runAs = Optional.empty();
     private Optional<Instant> notBefore = Optional.empty();
     private final Map<String, String> recorded = new TreeMap<>();
 
@@ -49,10 +53,24 @@ final class SubmitDraft {
 
     void stdoutPath(String p) {
         stdoutPath = Optional.of(p);
+        slurmStdout = false;
     }
 
     void stderrPath(String p) {
         stderrPath = Optional.of(p);
+        slurmStderr = false;
+    }
+
+    /** {@code #SBATCH -o}: without an {@code -e} the job's standard error goes there too, as in Slurm. */
+    void slurmStdoutPath(String p) {
+        stdoutPath(p);
+        slurmStdout = true;
+    }
+
+    /** {@code #SBATCH -e}: without an {@code -o} the standard output goes to Slurm's {@code slurm-%j.out}. */
+    void slurmStderrPath(String p) {
+        stderrPath(p);
+        slurmStderr = true;
     }
 
     void join(JoinMode j) {
@@ -103,6 +121,11 @@ final class SubmitDraft {
         account = Optional.of(a);
     }
 
+    /** qsub {@code -u}: the job's owner, in place of the submitting user; the head decides whether it may be. */
+    void runAs(String user) {
+        runAs = Optional.of(user);
+    }
+
     void notBefore(Instant t) {
         notBefore = Optional.of(t);
     }
@@ -117,14 +140,36 @@ final class SubmitDraft {
     }
 
     JobSpec build(SubmitRequest request, SubmitDefaults defaults) {
+        slurmOutputDefaults(workDir.orElse(request.submitDir()));
         Resources resolved = resources.resolve();
         String q = queue.orElse(defaults.defaultQueue());
-        return new JobSpec(name.orElse(SubmitParser.DEFAULT_NAME), request.user(), request.submitHost(),
+        return new JobSpec(name.orElse(SubmitParser.DEFAULT_NAME), runAs.orElse(request.user()), request.submitHost(),
                 request.script(), request.submitDir(), workDir.orElse(request.submitDir()),
                 environment(request, q), q, resolved, array, dependencies.orElse(List.of()), userHold,
                 priority.orElse(0), rerunnable.orElse(defaults.defaultRerunnable()), stdoutPath.orElse(""),
                 stderrPath.orElse(""), join.orElse(JoinMode.NONE), mailPoints.orElse(""), mailUsers.orElse(List.of()),
                 account.orElse(""), notBefore.orElse(Instant.EPOCH), "", recorded);
+    }
+
+    /**
+     * Slurm sends both streams to the {@code -o} file unless {@code -e} is given, and the standard output of a
+     * job that gives only {@code -e} to {@code slurm-%j.out} ({@code slurm-%A_%a.out} for an array) in its
+     * working directory. Only when the path that stands came from {@code #SBATCH} and nothing chose the other
+     * stream or a join ({@code -j}); a script without {@code #SBATCH -o}/{@code -e} keeps PBS's names, qsub being
+     * the PBS command.
+     */
+    private void slurmOutputDefaults(String dir) {
+        if (join.isPresent()) {
+            return;
+        }
+        if (slurmStdout && stderrPath.isEmpty()) {
+            // Error_Path keeps PBS's default name, unused under the join, as a PBS server shows it for -j oe
+            join = Optional.of(JoinMode.STDOUT_STDERR);
+        } else if (slurmStderr && stdoutPath.isEmpty()) {
+            String pattern = array.isPresent() ? "slurm-%A_%a.out" : "slurm-%j.out";
+            stdoutPath = Optional.of((dir.endsWith("/") ? dir : dir + "/") + pattern);
+            recorded.put(JobSpec.SLURM_OUTPUT, pattern);
+        }
     }
 
     /**

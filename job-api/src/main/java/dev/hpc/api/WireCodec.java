@@ -250,6 +250,12 @@ public final class WireCodec {
         if (!o.shells().isEmpty()) {
             m.put("shells", o.shells());
         }
+        if (o.limits().any()) {
+            // only then, as the arguments below
+            m.put("addressSpaceLimit", o.limits().addressSpace());
+            m.put("cpuSecondsLimit", o.limits().cpuSeconds());
+            m.put("fileSizeLimit", o.limits().fileSize());
+        }
         if (!o.arguments().isEmpty()) {
             // only then: an order without it reads the same on a worker that predates -F
             m.put("arguments", o.arguments());
@@ -264,7 +270,9 @@ public final class WireCodec {
                 f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
                 f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
-                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""));
+                Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""),
+                new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
+                        f.longValue("fileSizeLimit", 0)));
     }
 
     public static FromWorker decodeFromWorker(String text) {

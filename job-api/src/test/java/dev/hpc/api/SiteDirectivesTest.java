@@ -2,6 +2,7 @@ package dev.hpc.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Clock;
@@ -165,6 +166,47 @@ class SiteDirectivesTest {
         }
 
         @Test
+        void vmemCputAndFileBecomePerProcessLimitsTheSmallerFormWinning() {
+            JobSpec spec = withDirectives("#PBS -l vmem=4gb,pvmem=1g\n#PBS -l cput=01:30:00,pcput=2:00:00\n"
+                    + "#PBS -l file=100mb");
+            assertEquals(new ProcessLimits(1L << 30, 5400, 100L << 20), ProcessLimits.of(spec.recorded()));
+            assertEquals(new ProcessLimits(0, 60, 0), ProcessLimits.of(withDirectives("#PBS -l pcput=60").recorded()));
+            assertEquals(new ProcessLimits(2L << 30, 0, 0),
+                    ProcessLimits.of(withDirectives("#PBS -l vmem=2gb").recorded()));
+            assertEquals(ProcessLimits.NONE, ProcessLimits.of(withDirectives("#PBS -l mem=1gb").recorded()));
+            assertEquals(ProcessLimits.NONE, ProcessLimits.of(withDirectives("#PBS -l vmem=0").recorded()),
+                    "0 is no limit");
+        }
+
+        @Test
+        void processLimitsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
+            WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
+                    "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
+                    0, Duration.ZERO, List.of(), "", new ProcessLimits(1L << 30, 90, 4096));
+            WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
+                    new WireMessage.Launch(3, order)));
+            assertEquals(order, back.order());
+            assertEquals(order.limits(), order.withEnvironment(Map.of("T", "t")).limits());
+            String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
+                    "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
+                    0, Duration.ZERO)));
+            assertFalse(plain.contains("Limit"), plain);
+        }
+
+        @Test
+        void minusUNamesTheOwnerTheEntryWithoutAHostWinning() {
+            JobSpec spec = withDirectives("#PBS -u bob");
+            assertEquals("bob", spec.owner());
+            assertEquals("bob", spec.recorded().get(JobSpec.USER_LIST));
+            assertEquals("carol", withOptions("-u", "bob@login1,carol").owner());
+            assertEquals("bob", withOptions("-u", "bob@login1,carol@login2").owner(), "else the first");
+            InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> withOptions("-u", "b ob"));
+            assertTrue(e.getMessage().contains("user or user@host"), e.getMessage());
+            assertThrows(InvalidRequestException.class, () -> withOptions("-u", "bob@"));
+            assertThrows(InvalidRequestException.class, () -> withOptions("-u", "bob,,carol"));
+        }
+
+        @Test
         void dependWithOtherAttributesInOneW() {
             JobSpec spec = withOptions("-W", "depend=afterok:1:2,group_list=g");
             assertEquals(List.of(1L, 2L), spec.dependencies().get(0).jobNumbers());
@@ -254,6 +296,46 @@ class SiteDirectivesTest {
             assertEquals("logs/%x-%j.out", spec.recorded().get(JobSpec.SLURM_OUTPUT));
             assertEquals("/scratch/%u/%A_%a.err", spec.recorded().get(JobSpec.SLURM_ERROR));
             assertEquals("/scratch/run", spec.workDir());
+        }
+
+        /** Issue 18: Slurm joins the streams in the -o file unless -e is given; -e alone leaves slurm-%j.out. */
+        @Test
+        void slurmSendsStandardErrorToTheOutputFileUnlessMinusEIsGiven() {
+            JobSpec joined = withDirectives("#SBATCH -o run-%j.log");
+            assertEquals(JoinMode.STDOUT_STDERR, joined.join());
+            assertEquals("", joined.stderrPath(), "unused under the join: PBS's default name, as PBS shows it");
+            assertFalse(joined.recorded().containsKey(JobSpec.SLURM_ERROR));
+            assertEquals(JoinMode.STDOUT_STDERR, withDirectives("#SBATCH --output=run.log").join());
+
+            JobSpec both = withDirectives("#SBATCH -o run.out", "#SBATCH -e run.err");
+            assertEquals(JoinMode.NONE, both.join());
+            assertEquals(SUBMIT_DIR + "/run.err", both.stderrPath());
+
+            JobSpec errorOnly = withDirectives("#SBATCH -e run.err");
+            assertEquals(SUBMIT_DIR + "/slurm-%j.out", errorOnly.stdoutPath());
+            assertEquals("slurm-%j.out", errorOnly.recorded().get(JobSpec.SLURM_OUTPUT));
+            assertEquals(JoinMode.NONE, errorOnly.join());
+            assertEquals(SUBMIT_DIR + "/slurm-%A_%a.out",
+                    withDirectives("#SBATCH -e run.err", "#SBATCH --array=1-3").stdoutPath());
+            assertEquals("/scratch/run/slurm-%j.out",
+                    withDirectives("#SBATCH -e run.err", "#SBATCH -D /scratch/run").stdoutPath(),
+                    "Slurm's default is in the job's working directory");
+        }
+
+        @Test
+        void pbsOutputOptionsKeepTheirMeaningBesideSbatchOnes() {
+            JobSpec errorByPbs = withDirectives("#SBATCH -o run.out", "#PBS -e pbs.err");
+            assertEquals(JoinMode.NONE, errorByPbs.join());
+            assertEquals(SUBMIT_DIR + "/pbs.err", errorByPbs.stderrPath());
+            JobSpec notJoined = withDirectives("#SBATCH -o run.out", "#PBS -j n");
+            assertEquals(JoinMode.NONE, notJoined.join(), "an explicit -j wins");
+            assertEquals("", notJoined.stderrPath(), "PBS's NAME.eNUMBER");
+            JobSpec outputByQsub = submitted("#!/bin/bash\n#SBATCH -o run.out\nhostname\n", Map.of(), "-o", "/tmp/q.out");
+            assertEquals(JoinMode.NONE, outputByQsub.join());
+            assertEquals("", outputByQsub.stderrPath());
+            assertEquals("", withDirectives("#SBATCH -t 5").stdoutPath(), "no #SBATCH -o/-e: PBS's names");
+            JobSpec outputByPbs = withDirectives("#SBATCH -e run.err", "#PBS -o pbs.out");
+            assertEquals(SUBMIT_DIR + "/pbs.out", outputByPbs.stdoutPath());
         }
 
         @Test

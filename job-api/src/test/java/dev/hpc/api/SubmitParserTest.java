@@ -876,7 +876,7 @@ class SubmitParserTest {
         @Test
         void refusesUnknownOptions() {
             assertStartsWith("line 2: -K: qsub option -K is not supported; supported are -A -C -F -I -J -M -N -P -S -V "
-                    + "-W -a -c -d -e -h -j -k -l -m -o -p -q -r -t -v -w -x", refusalOfDirective("#PBS -K oe"));
+                    + "-W -a -c -d -e -h -j -k -l -m -o -p -q -r -t -u -v -w -x", refusalOfDirective("#PBS -K oe"));
             assertStartsWith("option --version: qsub option --version is not supported",
                     refusalOfOptions("--version"));
             assertStartsWith("line 2: --tmp: #SBATCH option --tmp is not supported; supported are",

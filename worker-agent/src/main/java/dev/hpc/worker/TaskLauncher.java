@@ -56,6 +56,8 @@ public final class TaskLauncher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TaskLauncher.class.getName());
     private static final Optional<Path> SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
     private static final Optional<Path> BASH = firstExecutable("/bin/bash", "/usr/bin/bash");
+    /** util-linux's, the package of setsid and setpriv: sets the job's per-process limits, then runs the script. */
+    private static final Optional<Path> PRLIMIT = firstExecutable("/usr/bin/prlimit", "/bin/prlimit");
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     private final Path spoolDir;
@@ -241,6 +243,7 @@ public final class TaskLauncher implements AutoCloseable {
                         : List.of(setsid.toString(), bash.toString(), script.toString()));
             }
             command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
+            List<String> limits = limitCommand(order.limits(), PRLIMIT);
             Map<String, String> env = environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir);
             if (who.switchUser()) {
                 // after the submission's variables: a job cannot claim to be someone else (a task that runs as
@@ -255,9 +258,11 @@ public final class TaskLauncher implements AutoCloseable {
                 pb = new ProcessBuilder(asOwner(who, command))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD);
-                handOver = ownerScript(who, outputs, workDir, env);
+                handOver = ownerScript(who, outputs, workDir, env, limits);
             } else {
-                pb = new ProcessBuilder(command)
+                List<String> limited = new ArrayList<>(command);
+                limited.addAll(1, limits);
+                pb = new ProcessBuilder(limited)
                         .directory(workDir.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                         .redirectOutput(ProcessBuilder.Redirect.appendTo(outputs.stdout().toFile()));
@@ -353,7 +358,8 @@ public final class TaskLauncher implements AutoCloseable {
      * directory already as the owner, so a job writes and reads only where its owner may; then the job's
      * variables, then the command.
      */
-    private static String ownerScript(RunAs.Identity who, Outputs outputs, Path workDir, Map<String, String> env) {
+    private static String ownerScript(RunAs.Identity who, Outputs outputs, Path workDir, Map<String, String> env,
+                                      List<String> limits) {
         List<String> steps = new ArrayList<>();
         steps.add("exec >>" + OwnerShell.quote(outputs.stdout().toString()) + " 2>>"
                 + OwnerShell.quote(outputs.stderr().toString()) + " || exit 126");
@@ -362,7 +368,9 @@ public final class TaskLauncher implements AutoCloseable {
         }
         steps.add(OwnerShell.enter(workDir, "hpc: cannot enter the work directory " + workDir.toAbsolutePath() + " as "
                 + who.owner().name() + ": give one the job's owner may enter"));
-        return OwnerShell.script(steps, env, "exec \"$@\"");
+        StringBuilder last = new StringBuilder("exec");
+        limits.forEach(word -> last.append(' ').append(OwnerShell.quote(word)));
+        return OwnerShell.script(steps, env, last.append(" \"$@\"").toString());
     }
 
     private static String notesText(List<String> notes) {
@@ -469,6 +477,36 @@ public final class TaskLauncher implements AutoCloseable {
             }
         }
         return lines;
+    }
+
+    /**
+     * {@code prlimit --as=BYTES --cpu=SECONDS:SECONDS+1 --fsize=BYTES --}, the words that run the script under
+     * the job's per-process limits (none when it has none). The owner's own process runs them, after the privilege
+     * drop: a root program gets none of the job's values, and a limit the owner sets is one the owner cannot raise
+     * again past its hard value. The CPU limit's hard value is a second past the soft one, so that the kernel
+     * sends SIGXCPU first (the shell says "CPU time limit exceeded", a program may catch it and save its work), then
+     * SIGKILL to a process that goes on. Bytes and seconds, whatever the shell: {@code ulimit} counts
+     * {@code -f} in 512-byte blocks in dash and in POSIX mode, in kibibytes in bash.
+     */
+    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits, Optional<Path> prlimit) {
+        if (!limits.any()) {
+            return List.of();
+        }
+        List<String> words = new ArrayList<>();
+        words.add(prlimit.orElseThrow(() -> new LaunchFailedException("the job asks for per-process limits (-l vmem, "
+                + "pvmem, cput, pcput or file), which this node applies with util-linux's prlimit, and it has none in "
+                + "/usr/bin or /bin: install util-linux on the node, or submit without those limits")).toString());
+        if (limits.addressSpace() > 0) {
+            words.add("--as=" + limits.addressSpace());
+        }
+        if (limits.cpuSeconds() > 0) {
+            words.add("--cpu=" + limits.cpuSeconds() + ":" + (limits.cpuSeconds() + 1));
+        }
+        if (limits.fileSize() > 0) {
+            words.add("--fsize=" + limits.fileSize());
+        }
+        words.add("--");
+        return words;
     }
 
     /** The task's environment: a small base, then the submission's variables, then the PBS set. */

@@ -31,6 +31,10 @@ public final class TaskProcess implements RunningAttempt {
     public static final int SIGKILL = 9;
     /** PBS reports an attempt the agent killed as 256 plus the last signal it needed. */
     public static final int SIGNAL_BASE = 256;
+    /** A shell, and Java, report a process that a signal ended as 128 plus the signal. */
+    static final int SHELL_SIGNAL_BASE = 128;
+    static final int SIGXCPU = 24;
+    static final int SIGXFSZ = 25;
 
     private static final Logger LOG = Logger.getLogger(TaskProcess.class.getName());
     private static final long POLL_MILLIS = 50;
@@ -325,7 +329,7 @@ public final class TaskProcess implements RunningAttempt {
             return; // the kill sequence reports when the whole tree is gone
         }
         int status = process.exitValue();
-        complete(status, EndReason.EXITED);
+        complete(status, EndReason.EXITED, limitNote(status, order.limits()));
         collect();
         if (!known.isEmpty()) {
             LOG.info(() -> "attempt " + attemptId() + " ended leaving processes " + known.keySet() + ": killing them");
@@ -344,7 +348,32 @@ public final class TaskProcess implements RunningAttempt {
     }
 
     private void complete(int exitStatus, EndReason reason) {
-        TaskResult r = new TaskResult(attemptId(), order.taskName(), exitStatus, reason, clock.instant());
+        complete(exitStatus, reason, "");
+    }
+
+    /**
+     * What an exit status says about the job's per-process limits, for the job's comment: a shell reports a
+     * command the kernel killed with SIGXCPU (at the CPU-time limit) as 128 + 24 and one killed with SIGXFSZ
+     * (writing past the file-size limit) as 128 + 25, and so does the agent when it is the script's own shell.
+     * "" for any other status, or when the job had no such limit. A failed allocation under the address-space
+     * limit has no status of its own (each program ends its own way), so it is never claimed here.
+     */
+    static String limitNote(int exitStatus, dev.hpc.api.ProcessLimits limits) {
+        if (exitStatus == SHELL_SIGNAL_BASE + SIGXCPU && limits.cpuSeconds() > 0) {
+            return "exit status " + exitStatus + " is 128 + SIGXCPU, which the kernel sends a process of the job "
+                    + "at its CPU-time limit of " + dev.hpc.api.Walltimes.format(
+                            java.time.Duration.ofSeconds(limits.cpuSeconds())) + " (-l cput/pcput)";
+        }
+        if (exitStatus == SHELL_SIGNAL_BASE + SIGXFSZ && limits.fileSize() > 0) {
+            return "exit status " + exitStatus + " is 128 + SIGXFSZ, which the kernel sends a process of the job "
+                    + "writing past its file-size limit of " + dev.hpc.api.Sizes.format(limits.fileSize())
+                    + " (-l file)";
+        }
+        return "";
+    }
+
+    private void complete(int exitStatus, EndReason reason, String detail) {
+        TaskResult r = new TaskResult(attemptId(), order.taskName(), exitStatus, reason, clock.instant(), detail);
         if (result.complete(r)) {
             LOG.info(() -> "attempt " + attemptId() + " (" + order.taskName() + ") ended: exit status " + exitStatus
                     + ", " + reason);

@@ -28,6 +28,7 @@ final class LaunchOrders {
     private Duration walltime = Duration.ZERO;
     private List<String> arguments = List.of();
     private String shells = "";
+    private dev.hpc.api.ProcessLimits limits = dev.hpc.api.ProcessLimits.NONE;
 
     private String owner = System.getProperty("user.name");
 
@@ -114,6 +115,12 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The per-process limits of -l vmem, cput, file. */
+    LaunchOrders limits(dev.hpc.api.ProcessLimits v) {
+        limits = v;
+        return this;
+    }
+
     /** The script's arguments, as qsub -F gives them. */
     LaunchOrders arguments(String... v) {
         arguments = List.of(v);
@@ -124,6 +131,6 @@ final class LaunchOrders {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments, shells);
+                0, walltime, arguments, shells, limits);
     }
 }

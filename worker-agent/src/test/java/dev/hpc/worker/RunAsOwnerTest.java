@@ -173,6 +173,22 @@ class RunAsOwnerTest {
         assertEquals(uidA, uidOf(err), "the error file was created as the owner");
     }
 
+    /** Issue 18: -l cput/file/vmem are set by the owner's own shell, and the owner cannot raise them again. */
+    @Test
+    void theJobsProcessLimitsHoldForTheOwnerWhoCannotRaiseThem() throws Exception {
+        Path out = made(homeA, unique("lim") + ".o");
+        Path err = made(homeA, unique("lim") + ".e");
+        TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(),
+                "id -u; ulimit -H -t; ulimit -H -f; ulimit -H -v\n"
+                        + "ulimit -H -t unlimited 2>/dev/null && echo raised || echo cannot-raise\n")
+                .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
+                .output(out.toString(), err.toString())
+                .limits(new dev.hpc.api.ProcessLimits(512L * 1024 * 1024, 30, 1024 * 1024)));
+        assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
+        // bash counts -f in KiB and -v in KiB; the hard CPU limit is a second past the soft one
+        assertEquals(List.of(idOutput("-u", A), "31", "1024", "524288", "cannot-raise"), Files.readAllLines(out));
+    }
+
     @Test
     void aTaskCannotWriteWhereItsOwnerCannot() throws Exception {
         Path target = tmp.resolve("root-only.txt");

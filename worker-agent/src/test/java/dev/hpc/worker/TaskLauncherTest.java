@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hpc.api.EndReason;
 import dev.hpc.api.JoinMode;
+import dev.hpc.api.ProcessLimits;
 import dev.hpc.api.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -363,6 +365,79 @@ class TaskLauncherTest {
         p.kill(EndReason.WALLTIME);
         p.kill(EndReason.CANCELLED);
         assertEquals(EndReason.WALLTIME, resultOf(p).reason());
+    }
+
+    // ---- issue 18: -l vmem/pvmem, cput/pcput and file as per-process limits
+
+    private static final long MIB = 1024 * 1024;
+
+    @Test
+    void theScriptAndItsChildrenRunUnderTheJobsProcessLimits() throws Exception {
+        TaskProcess p = launch(aTask(80, "grep -E '^Max (cpu time|file size|address space)' /proc/$$/limits\n"
+                + "sh -c 'grep -E \"^Max (cpu time|file size|address space)\" /proc/$$/limits'\n").in(dir)
+                .limits(new ProcessLimits(1024 * MIB, 30, MIB)));
+        TaskResult r = resultOf(p);
+        assertEquals(0, r.exitStatus(), () -> readQuietly(dir.resolve("out.e")));
+        assertEquals("", r.detail());
+        List<String> lines = Files.readAllLines(dir.resolve("out.o")).stream()
+                .map(l -> l.replaceAll("\\s+", " ").strip()).toList();
+        List<String> expected = List.of("Max cpu time 30 31 seconds", "Max file size 1048576 1048576 bytes",
+                "Max address space 1073741824 1073741824 bytes");
+        assertEquals(expected, lines.subList(0, 3), "the script's own shell");
+        assertEquals(expected, lines.subList(3, 6), "a process the script started");
+    }
+
+    @Test
+    void writingPastTheFileSizeLimitEndsWithSigxfszAndSaysWhy() throws Exception {
+        Path big = dir.resolve("big");
+        TaskProcess p = launch(aTask(81, "head -c 1000000 /dev/zero > " + big + "\n").in(dir)
+                .limits(new ProcessLimits(0, 0, 64 * 1024)));
+        TaskResult r = resultOf(p);
+        assertEquals(128 + 25, r.exitStatus(), () -> readQuietly(dir.resolve("out.e")));
+        assertEquals(EndReason.EXITED, r.reason());
+        assertEquals(64 * 1024, Files.size(big), "the file stops at the limit");
+        assertTrue(r.detail().contains("SIGXFSZ") && r.detail().contains("64kb"), r.detail());
+    }
+
+    @Test
+    void aScriptPastItsCpuTimeEndsWithSigxcpuAndSaysWhy() throws Exception {
+        TaskProcess p = launch(aTask(82, "while :; do :; done\n").in(dir).limits(new ProcessLimits(0, 1, 0)));
+        TaskResult r = resultOf(p);
+        assertEquals(128 + 24, r.exitStatus());
+        assertEquals(EndReason.EXITED, r.reason(), "the kernel ended it, not the agent");
+        assertTrue(r.detail().contains("SIGXCPU") && r.detail().contains("00:00:01"), r.detail());
+    }
+
+    @Test
+    void anAllocationPastTheAddressSpaceLimitFails() throws Exception {
+        // dd allocates its whole block before reading: 64 MiB under a 32 MiB address space cannot be had
+        TaskProcess p = launch(aTask(83, "dd if=/dev/zero of=/dev/null bs=64M count=1\n").in(dir)
+                .limits(new ProcessLimits(32 * MIB, 0, 0)));
+        TaskResult r = resultOf(p);
+        assertEquals(1, r.exitStatus());
+        assertTrue(readQuietly(dir.resolve("out.e")).contains("memory exhausted"), readQuietly(dir.resolve("out.e")));
+        assertEquals("", r.detail(), "a failed allocation has no status of its own to name");
+    }
+
+    @Test
+    void theStatusOfALimitIsNamedOnlyWhenTheJobHadThatLimit() {
+        assertEquals("", TaskProcess.limitNote(152, ProcessLimits.NONE));
+        assertEquals("", TaskProcess.limitNote(153, new ProcessLimits(0, 60, 0)));
+        assertEquals("", TaskProcess.limitNote(1, new ProcessLimits(MIB, 60, MIB)));
+        assertTrue(TaskProcess.limitNote(152, new ProcessLimits(0, 5400, 0)).contains("01:30:00"));
+    }
+
+    @Test
+    void theLimitsAreGivenInBytesAndSecondsAndAMissingPrlimitFailsTheLaunchSayingWhatToDo() {
+        Optional<Path> prlimit = Optional.of(Path.of("/usr/bin/prlimit"));
+        assertEquals(List.of(), TaskLauncher.limitCommand(ProcessLimits.NONE, prlimit));
+        assertEquals(List.of("/usr/bin/prlimit", "--as=1048576", "--cpu=60:61", "--fsize=2048", "--"),
+                TaskLauncher.limitCommand(new ProcessLimits(MIB, 60, 2048), prlimit));
+        assertEquals(List.of("/usr/bin/prlimit", "--cpu=5:6", "--"),
+                TaskLauncher.limitCommand(new ProcessLimits(0, 5, 0), prlimit));
+        LaunchFailedException e = assertThrows(LaunchFailedException.class,
+                () -> TaskLauncher.limitCommand(new ProcessLimits(MIB, 0, 0), Optional.empty()));
+        assertTrue(e.getMessage().contains("install util-linux"), e.getMessage());
     }
 
     private static String readQuietly(Path p) {

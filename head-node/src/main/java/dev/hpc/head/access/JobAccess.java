@@ -59,6 +59,19 @@ public final class JobAccess {
         }
     }
 
+    /**
+     * qsub {@code -u}: a job whose script or options name another owner ({@code owner}) than the one submitting
+     * ({@code submitting}) is accepted only from an admin, as the REST API's {@code user} field is; PBS runs a job
+     * as another user only where the server allows it, and here only an admin may act for a user.
+     */
+    public static void checkRunAs(Caller caller, String owner, String submitting) {
+        if (!owner.equals(submitting) && !caller.isAdmin()) {
+            throw forbidden("-u " + owner + ": only an admin may submit a job that runs as another user, and "
+                    + caller.user() + " has role " + caller.role().word() + "; leave -u out to run the job as "
+                    + submitting + ", or ask an admin to submit it for " + owner);
+        }
+    }
+
     /** Routes for operators: node administration. */
     public static void requireOperator(Caller caller, String what) {
         if (!caller.isOperator()) {

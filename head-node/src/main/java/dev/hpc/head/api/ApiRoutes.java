@@ -104,6 +104,7 @@ public final class ApiRoutes {
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.defaultQueue(), true));
+        JobAccess.checkRunAs(caller, parsed.owner(), user);
         JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {

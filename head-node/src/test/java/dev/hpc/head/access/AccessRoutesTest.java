@@ -78,6 +78,30 @@ class AccessRoutesTest {
         assertEquals(200, seen.statusCode(), "everyone may look at every job");
     }
 
+    /** Issue 18, qsub -u: a user may name only themselves; an admin may submit a job that runs as another user. */
+    @Test
+    void minusUNamesTheJobsOwnerOnlyForAnAdminOrTheUserThemself() throws Exception {
+        String script = "{\"script\": \"#!/bin/bash\\n#PBS -u bob\\ntrue\\n\", \"submitDir\": \"/tmp\"}";
+        HttpResponse<String> refused = head.post("/api/v1/jobs", "alice", script);
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertEquals("-u bob: only an admin may submit a job that runs as another user, and alice has role user; "
+                + "leave -u out to run the job as alice, or ask an admin to submit it for bob",
+                body(refused).string("message"));
+
+        HttpResponse<String> own = head.post("/api/v1/jobs", "bob", script);
+        assertEquals(201, own.statusCode(), own.body());
+        assertTrue(body(own).string("id").startsWith("1."), "the refused one took no number: " + own.body());
+        assertEquals("bob", body(own).object("job").object("spec").string("owner"));
+
+        HttpResponse<String> byAdmin = head.postWithToken("/api/v1/jobs", head.adminToken(),
+                "{\"script\": \"#!/bin/bash\\ntrue\\n\", \"options\": [\"-u\", \"carol@login1,bob\"], "
+                        + "\"submitDir\": \"/tmp\"}");
+        assertEquals(201, byAdmin.statusCode(), byAdmin.body());
+        JsonFields spec = body(byAdmin).object("job").object("spec");
+        assertEquals("bob", spec.string("owner"), "the entry without a host");
+        assertEquals("carol@login1,bob", spec.object("recorded").string("User_List"));
+    }
+
     @Test
     void anArrayJobIsRefusedWholeForAnotherUser() throws Exception {
         String array = head.submit("alice", "sweep", List.of("-t", "1-3"));
