@@ -403,8 +403,9 @@ function rowHtml(entry) {
     : '';
   const summary = r.isArray ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${arraySummary(r)}</span>`
     : '';
+  // aria-expanded is the fold button's: ARIA allows it on rows of a treegrid only, not of a table (axe-core)
   return `<div class="row${selected}" role="row" data-key="${key}" `
-    + `${r.isArray ? `aria-expanded="${open}" ` : ''}data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
+    + `data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
     + `<span class="c-id" role="cell">${toggle}${esc(r.id)}</span>`
     + `<span class="c-name" role="cell" title="${esc(r.name)}${r.interactive ? ' (interactive: qsub -I)' : ''}">`
     + `${esc(r.name)}${r.interactive ? ` <span class="muted" data-testid="interactive-${esc(r.id)}">interactive</span>`
