@@ -2,7 +2,9 @@
 // It reads the REST API (docs/rest-api.md) and follows /api/v1/events (docs/web.md).
 'use strict';
 
-const ROW_H = 28;                // must match --row-h in app.css
+// a row's height in px is app.css's --row-h: a table row on a wide screen, a card per job below 600 px.
+// Every row has it, so the rows in sight are found by arithmetic, whatever the number of jobs.
+let ROW_H = 28;
 const PAGE_SIZE = 10000;         // jobs per GET /api/v1/jobs page while loading (the API's largest)
 const OVERSCAN = 12;             // rows rendered above and below the visible ones
 const VIEW_THROTTLE_MS = 200;    // at most this often the sorted list is rebuilt under a burst of events
@@ -482,6 +484,14 @@ function renderRows() {
       if (target) target.focus({ preventScroll: true });
     }
   }
+}
+
+/** Reads --row-h of the queue as the layout now has it; true when it changed (a table became cards). */
+function measureRowHeight() {
+  const h = parseFloat(getComputedStyle($('queue')).getPropertyValue('--row-h'));
+  if (!(h > 0) || h === ROW_H) return false;
+  ROW_H = h;
+  return true;
 }
 
 /** Moves the keyboard to a row of the view, scrolling it into sight; onFold: to its fold button. */
@@ -1359,7 +1369,10 @@ function start() {
   for (const b of document.querySelectorAll('.actions button')) {
     b.addEventListener('click', () => act(b.dataset.action));
   }
-  window.addEventListener('resize', () => renderRows());
+  window.addEventListener('resize', () => {
+    if (measureRowHeight()) renderQueue(); else renderRows();
+  });
+  measureRowHeight();
   // a page left for another (or kept in the back-forward cache) lets go of its stream: a browser has a few
   // connections per host, and streams kept by pages out of sight left a newly opened page none to load with
   window.addEventListener('pagehide', () => {

@@ -359,6 +359,28 @@ public final class WebPage {
                 + " requestAnimationFrame(() => requestAnimationFrame(() => done(true)));");
     }
 
+    /** Runs JavaScript in the page and returns what it returns. */
+    public Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** Puts the keyboard's focus on an element, as a click or a Tab would. */
+    public void focus(String testId) {
+        read(testId, e -> ((JavascriptExecutor) driver).executeScript("arguments[0].focus();", e));
+    }
+
+    /** Presses a key where the focus is, as a keyboard does (not into a given element). */
+    public void pressKey(CharSequence key) {
+        new org.openqa.selenium.interactions.Actions(driver).sendKeys(key).perform();
+    }
+
+    /** The data-testid of the focused element or of the nearest element around it that has one. */
+    public String focusedTestId() {
+        Object id = js("const e = document.activeElement; const t = e && e.closest('[data-testid]');"
+                + " return t ? t.dataset.testid : '';");
+        return id == null ? "" : id.toString();
+    }
+
     /** The page's width beyond its viewport in CSS pixels: 0 when nothing sticks out sideways. */
     public long overflowWidth() {
         return (Long) ((JavascriptExecutor) driver).executeScript(

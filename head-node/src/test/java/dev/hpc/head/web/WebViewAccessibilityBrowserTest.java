@@ -1,6 +1,7 @@
 package dev.hpc.head.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 
 /**
@@ -79,6 +81,59 @@ class WebViewAccessibilityBrowserTest {
             }
         }
         assertEquals(List.of(), violations, "axe-core found violations of serious or critical impact");
+    }
+
+    /**
+     * Issue 23: at 400 px the queue was a table cut to four columns. Each job is now a card with its id,
+     * name, user, state in words, queue and times; the page is no wider than the screen, and a card is
+     * reached with Tab and opened with Enter.
+     */
+    @Test
+    void onAPhoneEachJobIsACardThatFitsTheScreenAndOpensByKeyboard() throws Exception {
+        page.darkScheme(false);
+        page.resize(400, 860);
+        page.open();
+        page.awaitJobRow(queued);
+        assertEquals(0, page.overflowWidth(), "the page is wider than the 400 px viewport");
+
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> card = (java.util.Map<String, Object>) page.js(
+                "const row = document.querySelector(`[data-testid=\"job-row-${arguments[0]}\"]`);"
+                + " const r = row.getBoundingClientRect();"
+                + " const shown = [...row.children].filter(c => c.getBoundingClientRect().width > 0"
+                + "   && getComputedStyle(c).display !== 'none');"
+                + " const word = row.querySelector('.st-name').getBoundingClientRect();"
+                + " return { height: r.height, right: r.right, width: window.innerWidth, cells: shown.length,"
+                + "   text: row.innerText, wordWidth: word.width };", queued);
+        String text = String.valueOf(card.get("text"));
+        assertTrue(((Number) card.get("height")).doubleValue() > 60, "a card, not a table row: " + card);
+        assertTrue(((Number) card.get("right")).doubleValue() <= ((Number) card.get("width")).doubleValue(),
+                "the card sticks out of the screen: " + card);
+        assertEquals(9, ((Number) card.get("cells")).intValue(), "every field of the job is on its card: " + card);
+        for (String part : List.of(queued, "render-frames", "alice", "queued", "batch", "1×2")) {
+            assertTrue(text.contains(part), "the card lacks '" + part + "': " + text);
+        }
+        assertTrue(((Number) card.get("wordWidth")).doubleValue() > 20, "the state is told in words: " + card);
+        page.js("document.querySelector('.queue-section').scrollIntoView();");
+        page.screenshot("web-400-cards");
+
+        // Tab from the last filter through the sort buttons to the first card, then Enter opens it
+        page.focus("filter-queue");
+        String focused = "";
+        for (int i = 0; i < 20 && !focused.startsWith("job-row-"); i++) {
+            page.pressKey(Keys.TAB);
+            focused = page.focusedTestId();
+        }
+        assertTrue(focused.startsWith("job-row-"), "Tab never reached a card; it stopped at " + focused);
+        String opened = focused.substring("job-row-".length());
+        page.pressKey(Keys.ENTER);
+        page.awaitUntil("Enter opens the job dialog of " + opened, d -> page.byTestId("job-detail").isDisplayed()
+                && opened.equals(page.text("detail-id")) ? Boolean.TRUE : null);
+        assertEquals(0, page.overflowWidth(), "the open dialog is wider than the 400 px viewport");
+        page.screenshot("web-400-card-dialog");
+        page.pressKey(Keys.ESCAPE);
+        page.awaitUntil("Escape closes the dialog", d -> page.byTestId("job-detail").isDisplayed() ? null
+                : Boolean.TRUE);
     }
 
     private static List<String> check(String where) throws Exception {
