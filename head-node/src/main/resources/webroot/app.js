@@ -33,6 +33,7 @@ const ui = {
   sort: { key: 'number', dir: -1 },
   filter: { text: '', user: '', state: '', queue: '' },
   mine: false,              // only the jobs of the token's user
+  samples: null,            // the head's last minutes, GET /api/v1/cluster/history (the charts)
   history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
   selected: null,           // number of the job in the detail panel
@@ -1017,13 +1018,21 @@ function refreshNodesSoon() {
 async function refreshClusterAndNodes() {
   try {
     setCluster(await api('GET', '/api/v1/cluster'));
-    if (!signedIn()) return;
-    const answer = await api('GET', '/api/v1/nodes');
-    ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
-    renderNodes();
+    if (signedIn()) {
+      const answer = await api('GET', '/api/v1/nodes');
+      ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
+      renderNodes();
+    }
   } catch (e) {
     console.warn('reading the cluster failed', e);
   }
+  try {
+    ui.samples = signedIn() ? await api('GET', '/api/v1/cluster/history') : null;
+  } catch (e) {
+    ui.samples = null; // a head of an older version has no history: the charts say so, the rest goes on
+    console.warn('reading the cluster history failed', e);
+  }
+  renderHistory();
 }
 
 // ------------------------------------------------------------------ alerts
@@ -1057,6 +1066,69 @@ async function refreshAlerts() {
 }
 
 // ------------------------------------------------------------------ throughput
+
+/**
+ * The head's last minutes (GET /api/v1/cluster/history) as two small inline SVG charts: jobs running,
+ * queued and held as lines told apart by their dash as well as their colour, and cores used against all.
+ * Each chart is an image whose name says what it shows in words, and the line below it says the same.
+ */
+function renderHistory() {
+  const samples = (ui.samples && ui.samples.samples) || [];
+  const every = ((ui.samples && ui.samples.everySeconds) || 10) * 1000;
+  const w = 300;
+  const h = 70;
+  const jobsText = $('history-jobs-text');
+  const coresText = $('history-cores-text');
+  if (samples.length === 0) {
+    const why = !signedIn() ? 'shown once a token is pasted'
+      : ui.samples ? 'no sample yet: the head takes one every 10 s' : 'this head keeps no history';
+    $('history-jobs').innerHTML = '';
+    $('history-cores').innerHTML = '';
+    jobsText.textContent = why;
+    coresText.textContent = '';
+    return;
+  }
+  const times = samples.map((s) => ms(s.time));
+  const end = times[times.length - 1];
+  const span = Math.max(every, end - times[0]);
+  const x = (t) => (w * (t - (end - span))) / span;
+  const minutes = Math.max(1, Math.round(span / 60000));
+  const q = (s) => (s.jobs.QUEUED || 0);
+  const series = [
+    { cls: 'run', word: 'running', of: (s) => s.jobs.RUNNING || 0 },
+    { cls: 'q', word: 'queued', of: q },
+    { cls: 'h', word: 'held', of: (s) => s.jobs.HELD || 0 },
+  ];
+  const top = Math.max(1, ...samples.flatMap((s) => series.map((se) => se.of(s))));
+  const y = (v, max) => (h - 2 - ((h - 4) * v) / max).toFixed(1);
+  const line = (of, max) => samples.map((s, i) => `${i ? 'L' : 'M'}${x(times[i]).toFixed(1)},${y(of(s), max)}`).join('');
+  const last = samples[samples.length - 1];
+  const now = series.map((se) => `${se.of(last)} ${se.word}`).join(', ');
+  const most = series.map((se) => `${Math.max(...samples.map(se.of))} ${se.word}`).join(', ');
+  const jobsSummary = `Jobs over the last ${minutes} min: now ${now}; at most ${most}.`;
+  $('history-jobs').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
+    + `aria-label="${esc(jobsSummary)}" data-testid="history-jobs-chart" data-samples="${samples.length}">`
+    + `<line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/>`
+    + series.map((se) => `<path class="ln ln-${se.cls}" d="${line(se.of, top)}"/>`).join('')
+    + `</svg><div class="tp-axis" aria-hidden="true"><span>-${minutes} min</span><span>max ${top}</span>`
+    + '<span>now</span></div>';
+  jobsText.textContent = jobsSummary;
+
+  const total = Math.max(1, ...samples.map((s) => s.cores.total));
+  const used = line((s) => s.cores.used, total);
+  const area = `${used}L${x(end).toFixed(1)},${h - 2}L${x(times[0]).toFixed(1)},${h - 2}Z`;
+  const coresSummary = `Cores over the last ${minutes} min: now ${last.cores.used} used and `
+    + `${last.cores.total - last.cores.used} free of ${last.cores.total}; at most `
+    + `${Math.max(...samples.map((s) => s.cores.used))} used.`;
+  $('history-cores').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
+    + `aria-label="${esc(coresSummary)}" data-testid="history-cores-chart" data-samples="${samples.length}">`
+    + `<path class="ar-free" d="${line((s) => s.cores.total, total)}L${x(end).toFixed(1)},${h - 2}`
+    + `L${x(times[0]).toFixed(1)},${h - 2}Z"/><path class="ar-used" d="${area}"/>`
+    + `<line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/></svg>`
+    + `<div class="tp-axis" aria-hidden="true"><span>-${minutes} min</span><span>${last.cores.total} cores</span>`
+    + '<span>now</span></div>';
+  coresText.textContent = coresSummary;
+}
 
 function renderThroughput() {
   const now = Date.now();

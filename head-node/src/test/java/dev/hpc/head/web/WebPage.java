@@ -289,7 +289,7 @@ public final class WebPage {
         return driver.findElement(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
     }
 
-    private WebElement present(String testId) {
+    public WebElement present(String testId) {
         List<WebElement> found = driver.findElements(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
         return found.isEmpty() ? null : found.get(0);
     }

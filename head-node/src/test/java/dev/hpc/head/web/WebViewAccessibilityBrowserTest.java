@@ -136,6 +136,43 @@ class WebViewAccessibilityBrowserTest {
                 : Boolean.TRUE);
     }
 
+    /**
+     * Issue 23: the throughput chart was counted in the browser and lost on a reload. The charts of jobs by
+     * state and of cores are drawn from the head's own samples (GET /api/v1/cluster/history), so a page
+     * opened now shows the minutes before it, each chart with its text alternative.
+     */
+    @Test
+    void theChartsOfTheLastMinutesComeFromTheHeadAndSayInWordsWhatTheyShow() throws Exception {
+        page.darkScheme(false);
+        page.resize(1366, 900);
+        // the head samples every 10 s: wait (on the API, with a timeout) for one taken after the submissions
+        WebPage longer = new WebPage(page.driver(), head.baseUrl(), Duration.ofSeconds(30));
+        longer.awaitUntil("the head has a sample with alice's queued job", d -> {
+            try {
+                String body = head.getWithToken("/api/v1/cluster/history", head.tokenFor("alice")).body();
+                return body.contains("\"QUEUED\":2") ? body : null;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertEquals(401, head.getWithToken("/api/v1/cluster/history", "").statusCode(), "the history wants a token");
+
+        page.open();
+        page.awaitUntil("the jobs chart is drawn", d -> page.present("history-jobs-chart"));
+        String jobs = page.attribute("history-jobs-chart", "aria-label");
+        assertTrue(jobs.contains("now 0 running, 2 queued") && jobs.contains("1 held"), jobs);
+        assertEquals(jobs, page.text("history-jobs-text"), "the same words are on the page");
+        assertTrue(Integer.parseInt(page.attribute("history-jobs-chart", "data-samples")) >= 1);
+        String cores = page.attribute("history-cores-chart", "aria-label");
+        assertTrue(cores.contains("now 0 used and 0 free of 0"), cores);
+        page.screenshot("history", "history");
+
+        page.openSignedOut();
+        page.awaitUntil("the charts say a token is needed", d -> page.text("history-jobs-text").contains("token")
+                ? Boolean.TRUE : null);
+        assertEquals(null, page.present("history-jobs-chart"), "no chart without a token");
+    }
+
     private static List<String> check(String where) throws Exception {
         List<String> found = page.seriousAxeViolations().stream().map(v -> where + ": " + v).toList();
         found.forEach(System.out::println);
