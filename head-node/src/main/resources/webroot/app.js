@@ -33,6 +33,7 @@ const ui = {
   sort: { key: 'number', dir: -1 },
   filter: { text: '', user: '', state: '', queue: '' },
   mine: false,              // only the jobs of the token's user
+  queues: [],               // GET /api/v1/queues: limits, enabled and started (qstat -Q)
   samples: null,            // the head's last minutes, GET /api/v1/cluster/history (the charts)
   history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
@@ -1027,6 +1028,12 @@ async function refreshClusterAndNodes() {
     console.warn('reading the cluster failed', e);
   }
   try {
+    ui.queues = signedIn() ? (await api('GET', '/api/v1/queues')).queues : [];
+  } catch (e) {
+    console.warn('reading the queues failed', e);
+  }
+  renderQueues();
+  try {
     ui.samples = signedIn() ? await api('GET', '/api/v1/cluster/history') : null;
   } catch (e) {
     ui.samples = null; // a head of an older version has no history: the charts say so, the rest goes on
@@ -1066,6 +1073,26 @@ async function refreshAlerts() {
 }
 
 // ------------------------------------------------------------------ throughput
+
+/** The queues with their limits and job counts; a limit of 0 is none. Yes and no are words, not colours. */
+function renderQueues() {
+  const limit = (v, f) => (v > 0 ? f(v) : 'none');
+  const yes = (b) => (b ? 'yes' : '<strong class="bad">no</strong>');
+  const body = $('queues-body');
+  if (!signedIn() || ui.queues.length === 0) {
+    body.innerHTML = `<tr><td colspan="13" class="muted">${signedIn() ? 'no queue' : 'a token is needed to see the queues'}</td></tr>`;
+    return;
+  }
+  body.innerHTML = ui.queues.map((q) => `<tr data-testid="queue-${esc(q.name)}">`
+    + `<th scope="row">${esc(q.name)}${q.default ? ' <small class="muted">(default)</small>' : ''}</th>`
+    + `<td data-testid="queue-enabled-${esc(q.name)}">${yes(q.enabled)}</td>`
+    + `<td data-testid="queue-started-${esc(q.name)}">${yes(q.started)}</td>`
+    + `<td>${q.priority}</td><td>${limit(q.maxWalltimeSeconds, (v) => fmtDuration(v * 1000))}</td>`
+    + `<td>${limit(q.maxCoresPerJob, String)}</td><td>${limit(q.maxRunningPerUser, String)}</td>`
+    + `<td>${q.nodes.length ? esc(q.nodes.join(', ')) : 'all'}</td>`
+    + `<td>${q.jobs.queued}</td><td>${q.jobs.running}</td><td>${q.jobs.held}</td><td>${q.jobs.waiting}</td>`
+    + `<td>${q.jobs.total}</td></tr>`).join('');
+}
 
 /**
  * The head's last minutes (GET /api/v1/cluster/history) as two small inline SVG charts: jobs running,

@@ -173,6 +173,34 @@ class WebViewAccessibilityBrowserTest {
         assertEquals(null, page.present("history-jobs-chart"), "no chart without a token");
     }
 
+    /** Issue 23: the queues, as qstat -Q shows them, with their limits and whether they take and start jobs. */
+    @Test
+    void theQueuesShowTheirLimitsAndWhetherTheyAreEnabledAndStarted() throws Exception {
+        page.darkScheme(false);
+        page.resize(1366, 900);
+        page.open();
+        page.awaitUntil("the batch queue is listed", d -> page.present("queue-batch"));
+        String row = page.text("queue-batch");
+        assertTrue(row.startsWith("batch (default)"), row);
+        assertEquals("yes", page.text("queue-enabled-batch"));
+        assertEquals("yes", page.text("queue-started-batch"));
+        assertTrue(row.matches(".* 2 0 1 0 3$"), "queued, running, held, waiting, total: " + row);
+
+        var stopped = head.send("POST", "/api/v1/queues/batch", head.adminToken(),
+                "{\"change\": \"set\", \"set\": {\"started\": \"false\"}}");
+        assertEquals(200, stopped.statusCode(), stopped.body());
+        try {
+            page.open();
+            page.awaitUntil("the page says batch is not started", d -> "no".equals(page.text("queue-started-batch"))
+                    ? Boolean.TRUE : null);
+            assertEquals("yes", page.text("queue-enabled-batch"));
+            page.screenshot("queues", "queues");
+        } finally {
+            head.send("POST", "/api/v1/queues/batch", head.adminToken(),
+                    "{\"change\": \"set\", \"set\": {\"started\": \"true\"}}");
+        }
+    }
+
     private static List<String> check(String where) throws Exception {
         List<String> found = page.seriousAxeViolations().stream().map(v -> where + ": " + v).toList();
         found.forEach(System.out::println);
