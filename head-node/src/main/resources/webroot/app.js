@@ -1080,7 +1080,8 @@ function renderQueues() {
   const yes = (b) => (b ? 'yes' : '<strong class="bad">no</strong>');
   const body = $('queues-body');
   if (!signedIn() || ui.queues.length === 0) {
-    body.innerHTML = `<tr><td colspan="13" class="muted">${signedIn() ? 'no queue' : 'a token is needed to see the queues'}</td></tr>`;
+    const why = signedIn() ? 'no queue' : 'a token is needed to see the queues';
+    body.innerHTML = `<tr><td colspan="13" class="muted">${why}</td></tr>`;
     return;
   }
   body.innerHTML = ui.queues.map((q) => `<tr data-testid="queue-${esc(q.name)}">`
@@ -1120,15 +1121,15 @@ function renderHistory() {
   const span = Math.max(every, end - times[0]);
   const x = (t) => (w * (t - (end - span))) / span;
   const minutes = Math.max(1, Math.round(span / 60000));
-  const q = (s) => (s.jobs.QUEUED || 0);
   const series = [
     { cls: 'run', word: 'running', of: (s) => s.jobs.RUNNING || 0 },
-    { cls: 'q', word: 'queued', of: q },
+    { cls: 'q', word: 'queued', of: (s) => s.jobs.QUEUED || 0 },
     { cls: 'h', word: 'held', of: (s) => s.jobs.HELD || 0 },
   ];
   const top = Math.max(1, ...samples.flatMap((s) => series.map((se) => se.of(s))));
   const y = (v, max) => (h - 2 - ((h - 4) * v) / max).toFixed(1);
-  const line = (of, max) => samples.map((s, i) => `${i ? 'L' : 'M'}${x(times[i]).toFixed(1)},${y(of(s), max)}`).join('');
+  const line = (of, max) => samples
+    .map((s, i) => `${i ? 'L' : 'M'}${x(times[i]).toFixed(1)},${y(of(s), max)}`).join('');
   const last = samples[samples.length - 1];
   const now = series.map((se) => `${se.of(last)} ${se.word}`).join(', ');
   const most = series.map((se) => `${Math.max(...samples.map(se.of))} ${se.word}`).join(', ');

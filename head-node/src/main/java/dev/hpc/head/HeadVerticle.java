@@ -22,7 +22,8 @@ import io.vertx.ext.web.Router;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(HeadVerticle.class.getName());
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(HeadVerticle.class.getName());
     /** How long a worker may take to answer a read of a task's output (hpc peek) before the caller gets 504. */
     private static final Duration OUTPUT_READ_TIMEOUT = Duration.ofSeconds(5);
     /** The web view's charts: a sample of the cluster's figures this often, the last 30 minutes of them. */
