@@ -2,7 +2,9 @@
 // It reads the REST API (docs/rest-api.md) and follows /api/v1/events (docs/web.md).
 'use strict';
 
-const ROW_H = 28;                // must match --row-h in app.css
+// a row's height in px is app.css's --row-h: a table row on a wide screen, a card per job below 600 px.
+// Every row has it, so the rows in sight are found by arithmetic, whatever the number of jobs.
+let ROW_H = 28;
 const PAGE_SIZE = 10000;         // jobs per GET /api/v1/jobs page while loading (the API's largest)
 const OVERSCAN = 12;             // rows rendered above and below the visible ones
 const VIEW_THROTTLE_MS = 200;    // at most this often the sorted list is rebuilt under a burst of events
@@ -31,6 +33,8 @@ const ui = {
   sort: { key: 'number', dir: -1 },
   filter: { text: '', user: '', state: '', queue: '' },
   mine: false,              // only the jobs of the token's user
+  queues: [],               // GET /api/v1/queues: limits, enabled and started (qstat -Q)
+  samples: null,            // the head's last minutes, GET /api/v1/cluster/history (the charts)
   history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
   selected: null,           // number of the job in the detail panel
@@ -403,8 +407,9 @@ function rowHtml(entry) {
     : '';
   const summary = r.isArray ? `<span class="summary" data-testid="array-summary-${esc(r.id)}">${arraySummary(r)}</span>`
     : '';
+  // aria-expanded is the fold button's: ARIA allows it on rows of a treegrid only, not of a table (axe-core)
   return `<div class="row${selected}" role="row" data-key="${key}" `
-    + `${r.isArray ? `aria-expanded="${open}" ` : ''}data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
+    + `data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
     + `<span class="c-id" role="cell">${toggle}${esc(r.id)}</span>`
     + `<span class="c-name" role="cell" title="${esc(r.name)}${r.interactive ? ' (interactive: qsub -I)' : ''}">`
     + `${esc(r.name)}${r.interactive ? ` <span class="muted" data-testid="interactive-${esc(r.id)}">interactive</span>`
@@ -481,6 +486,14 @@ function renderRows() {
       if (target) target.focus({ preventScroll: true });
     }
   }
+}
+
+/** Reads --row-h of the queue as the layout now has it; true when it changed (a table became cards). */
+function measureRowHeight() {
+  const h = parseFloat(getComputedStyle($('queue')).getPropertyValue('--row-h'));
+  if (!(h > 0) || h === ROW_H) return false;
+  ROW_H = h;
+  return true;
 }
 
 /** Moves the keyboard to a row of the view, scrolling it into sight; onFold: to its fold button. */
@@ -1006,13 +1019,27 @@ function refreshNodesSoon() {
 async function refreshClusterAndNodes() {
   try {
     setCluster(await api('GET', '/api/v1/cluster'));
-    if (!signedIn()) return;
-    const answer = await api('GET', '/api/v1/nodes');
-    ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
-    renderNodes();
+    if (signedIn()) {
+      const answer = await api('GET', '/api/v1/nodes');
+      ui.nodes = new Map(answer.nodes.map((n) => [n.name, n]));
+      renderNodes();
+    }
   } catch (e) {
     console.warn('reading the cluster failed', e);
   }
+  try {
+    ui.queues = signedIn() ? (await api('GET', '/api/v1/queues')).queues : [];
+  } catch (e) {
+    console.warn('reading the queues failed', e);
+  }
+  renderQueues();
+  try {
+    ui.samples = signedIn() ? await api('GET', '/api/v1/cluster/history') : null;
+  } catch (e) {
+    ui.samples = null; // a head of an older version has no history: the charts say so, the rest goes on
+    console.warn('reading the cluster history failed', e);
+  }
+  renderHistory();
 }
 
 // ------------------------------------------------------------------ alerts
@@ -1046,6 +1073,90 @@ async function refreshAlerts() {
 }
 
 // ------------------------------------------------------------------ throughput
+
+/** The queues with their limits and job counts; a limit of 0 is none. Yes and no are words, not colours. */
+function renderQueues() {
+  const limit = (v, f) => (v > 0 ? f(v) : 'none');
+  const yes = (b) => (b ? 'yes' : '<strong class="bad">no</strong>');
+  const body = $('queues-body');
+  if (!signedIn() || ui.queues.length === 0) {
+    const why = signedIn() ? 'no queue' : 'a token is needed to see the queues';
+    body.innerHTML = `<tr><td colspan="13" class="muted">${why}</td></tr>`;
+    return;
+  }
+  body.innerHTML = ui.queues.map((q) => `<tr data-testid="queue-${esc(q.name)}">`
+    + `<th scope="row">${esc(q.name)}${q.default ? ' <small class="muted">(default)</small>' : ''}</th>`
+    + `<td data-testid="queue-enabled-${esc(q.name)}">${yes(q.enabled)}</td>`
+    + `<td data-testid="queue-started-${esc(q.name)}">${yes(q.started)}</td>`
+    + `<td>${q.priority}</td><td>${limit(q.maxWalltimeSeconds, (v) => fmtDuration(v * 1000))}</td>`
+    + `<td>${limit(q.maxCoresPerJob, String)}</td><td>${limit(q.maxRunningPerUser, String)}</td>`
+    + `<td>${q.nodes.length ? esc(q.nodes.join(', ')) : 'all'}</td>`
+    + `<td>${q.jobs.queued}</td><td>${q.jobs.running}</td><td>${q.jobs.held}</td><td>${q.jobs.waiting}</td>`
+    + `<td>${q.jobs.total}</td></tr>`).join('');
+}
+
+/**
+ * The head's last minutes (GET /api/v1/cluster/history) as two small inline SVG charts: jobs running,
+ * queued and held as lines told apart by their dash as well as their colour, and cores used against all.
+ * Each chart is an image whose name says what it shows in words, and the line below it says the same.
+ */
+function renderHistory() {
+  const samples = (ui.samples && ui.samples.samples) || [];
+  const every = ((ui.samples && ui.samples.everySeconds) || 10) * 1000;
+  const w = 300;
+  const h = 70;
+  const jobsText = $('history-jobs-text');
+  const coresText = $('history-cores-text');
+  if (samples.length === 0) {
+    const why = !signedIn() ? 'shown once a token is pasted'
+      : ui.samples ? 'no sample yet: the head takes one every 10 s' : 'this head keeps no history';
+    $('history-jobs').innerHTML = '';
+    $('history-cores').innerHTML = '';
+    jobsText.textContent = why;
+    coresText.textContent = '';
+    return;
+  }
+  const times = samples.map((s) => ms(s.time));
+  const end = times[times.length - 1];
+  const span = Math.max(every, end - times[0]);
+  const x = (t) => (w * (t - (end - span))) / span;
+  const minutes = Math.max(1, Math.round(span / 60000));
+  const series = [
+    { cls: 'run', word: 'running', of: (s) => s.jobs.RUNNING || 0 },
+    { cls: 'q', word: 'queued', of: (s) => s.jobs.QUEUED || 0 },
+    { cls: 'h', word: 'held', of: (s) => s.jobs.HELD || 0 },
+  ];
+  const top = Math.max(1, ...samples.flatMap((s) => series.map((se) => se.of(s))));
+  const y = (v, max) => (h - 2 - ((h - 4) * v) / max).toFixed(1);
+  const line = (of, max) => samples
+    .map((s, i) => `${i ? 'L' : 'M'}${x(times[i]).toFixed(1)},${y(of(s), max)}`).join('');
+  const last = samples[samples.length - 1];
+  const now = series.map((se) => `${se.of(last)} ${se.word}`).join(', ');
+  const most = series.map((se) => `${Math.max(...samples.map(se.of))} ${se.word}`).join(', ');
+  const jobsSummary = `Jobs over the last ${minutes} min: now ${now}; at most ${most}.`;
+  $('history-jobs').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
+    + `aria-label="${esc(jobsSummary)}" data-testid="history-jobs-chart" data-samples="${samples.length}">`
+    + `<line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/>`
+    + series.map((se) => `<path class="ln ln-${se.cls}" d="${line(se.of, top)}"/>`).join('')
+    + `</svg><div class="tp-axis" aria-hidden="true"><span>-${minutes} min</span><span>max ${top}</span>`
+    + '<span>now</span></div>';
+  jobsText.textContent = jobsSummary;
+
+  const total = Math.max(1, ...samples.map((s) => s.cores.total));
+  const used = line((s) => s.cores.used, total);
+  const area = `${used}L${x(end).toFixed(1)},${h - 2}L${x(times[0]).toFixed(1)},${h - 2}Z`;
+  const coresSummary = `Cores over the last ${minutes} min: now ${last.cores.used} used and `
+    + `${last.cores.total - last.cores.used} free of ${last.cores.total}; at most `
+    + `${Math.max(...samples.map((s) => s.cores.used))} used.`;
+  $('history-cores').innerHTML = `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" `
+    + `aria-label="${esc(coresSummary)}" data-testid="history-cores-chart" data-samples="${samples.length}">`
+    + `<path class="ar-free" d="${line((s) => s.cores.total, total)}L${x(end).toFixed(1)},${h - 2}`
+    + `L${x(times[0]).toFixed(1)},${h - 2}Z"/><path class="ar-used" d="${area}"/>`
+    + `<line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/></svg>`
+    + `<div class="tp-axis" aria-hidden="true"><span>-${minutes} min</span><span>${last.cores.total} cores</span>`
+    + '<span>now</span></div>';
+  coresText.textContent = coresSummary;
+}
 
 function renderThroughput() {
   const now = Date.now();
@@ -1358,7 +1469,10 @@ function start() {
   for (const b of document.querySelectorAll('.actions button')) {
     b.addEventListener('click', () => act(b.dataset.action));
   }
-  window.addEventListener('resize', () => renderRows());
+  window.addEventListener('resize', () => {
+    if (measureRowHeight()) renderQueue(); else renderRows();
+  });
+  measureRowHeight();
   // a page left for another (or kept in the back-forward cache) lets go of its stream: a browser has a few
   // connections per host, and streams kept by pages out of sight left a newly opened page none to load with
   window.addEventListener('pagehide', () => {

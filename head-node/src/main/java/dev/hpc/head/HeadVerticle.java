@@ -22,8 +22,13 @@ import io.vertx.ext.web.Router;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
+    private static final java.util.logging.Logger LOG =
+            java.util.logging.Logger.getLogger(HeadVerticle.class.getName());
     /** How long a worker may take to answer a read of a task's output (hpc peek) before the caller gets 504. */
     private static final Duration OUTPUT_READ_TIMEOUT = Duration.ofSeconds(5);
+    /** The web view's charts: a sample of the cluster's figures this often, the last 30 minutes of them. */
+    private static final Duration HISTORY_EVERY = Duration.ofSeconds(10);
+    private static final int HISTORY_KEPT = 180;
     private final HeadService head;
     private final Optional<Leadership> leadership;
     private final Witnesses witnesses;
@@ -36,6 +41,9 @@ public final class HeadVerticle extends VerticleBase {
     private Duration spawnAdoptionGrace = dev.hpc.head.spawn.SpawnRelay.ADOPTION_GRACE;
     private Optional<MetricsSettings> metricsSettings = Optional.empty();
     private HeadMetrics metrics;
+    private final dev.hpc.head.metrics.ClusterHistory history =
+            new dev.hpc.head.metrics.ClusterHistory(HISTORY_EVERY, HISTORY_KEPT);
+    private long historyTimer = -1;
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -87,6 +95,10 @@ public final class HeadVerticle extends VerticleBase {
         gateway.mount(router);
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
+        // after ApiRoutes, so behind its authenticator
+        new dev.hpc.head.metrics.ClusterHistoryRoutes(history).mount(router);
+        recordHistory();
+        historyTimer = vertx.setPeriodic(HISTORY_EVERY.toMillis(), id -> recordHistory());
         dev.hpc.head.spawn.SpawnRelay relay = new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
                 dev.hpc.head.spawn.SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
                         head.config().dataDir()), EdgeSettings.KEEPALIVE, spawnAdoptionGrace);
@@ -109,8 +121,26 @@ public final class HeadVerticle extends VerticleBase {
         return server.requestHandler(router).listen();
     }
 
+    /** A sample of the figures while this head leads; a standby's would be its own empty state. */
+    private void recordHistory() {
+        if (!head.isActive()) {
+            history.clear();
+            return;
+        }
+        head.summary().whenComplete((s, error) -> {
+            if (error == null) {
+                history.record(clock.instant(), s.jobs(), s.cores(), s.coresUsed());
+            } else {
+                LOG.log(java.util.logging.Level.WARNING, "could not sample the cluster for its history", error);
+            }
+        });
+    }
+
     @Override
     public Future<?> stop() {
+        if (historyTimer >= 0) {
+            vertx.cancelTimer(historyTimer);
+        }
         if (metrics != null) {
             metrics.close();
         }

@@ -87,6 +87,16 @@ public final class WebPage {
         return this;
     }
 
+    /** Opens the page with no token kept, as a first visit does, and waits until it asks for one. */
+    public WebPage openSignedOut() {
+        driver.get(baseUrl + "/?forget");
+        ((JavascriptExecutor) driver).executeScript("localStorage.clear();");
+        driver.get(baseUrl + "/?signed-out");
+        awaitUntil("the page asks for a token", d -> "login".equals(attribute("connection", "data-state"))
+                && !text("login").isEmpty() ? Boolean.TRUE : null);
+        return this;
+    }
+
     /** True while the document opened by {@link #open()} is still shown: nothing reloaded it. */
     public boolean notReloaded() {
         return Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript("return window.__sameDocument === true;"));
@@ -279,7 +289,7 @@ public final class WebPage {
         return driver.findElement(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
     }
 
-    private WebElement present(String testId) {
+    public WebElement present(String testId) {
         List<WebElement> found = driver.findElements(By.cssSelector("[data-testid=\"" + cssEscape(testId) + "\"]"));
         return found.isEmpty() ? null : found.get(0);
     }
@@ -326,6 +336,81 @@ public final class WebPage {
     public <T> T awaitUntil(String what, ExpectedCondition<T> condition) {
         return wait.withMessage(what).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(condition);
+    }
+
+    // ------------------------------------------------------------------ layout, theme, accessibility
+
+    /** The window at this size (a phone's viewport is about 360 to 430 px wide), laid out again. */
+    public void resize(int width, int height) {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
+        afterLayout();
+    }
+
+    /** The page as the system's dark (or light) theme shows it: {@code prefers-color-scheme}. */
+    public void darkScheme(boolean dark) {
+        ((org.openqa.selenium.chromium.ChromiumDriver) driver).executeCdpCommand("Emulation.setEmulatedMedia",
+                java.util.Map.of("features", List.of(java.util.Map.of("name", "prefers-color-scheme",
+                        "value", dark ? "dark" : "light"))));
+        afterLayout();
+    }
+
+    private void afterLayout() {
+        ((JavascriptExecutor) driver).executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " requestAnimationFrame(() => requestAnimationFrame(() => done(true)));");
+    }
+
+    /** Runs JavaScript in the page and returns what it returns. */
+    public Object js(String script, Object... args) {
+        return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    /** Puts the keyboard's focus on an element, as a click or a Tab would. */
+    public void focus(String testId) {
+        read(testId, e -> ((JavascriptExecutor) driver).executeScript("arguments[0].focus();", e));
+    }
+
+    /** Presses a key where the focus is, as a keyboard does (not into a given element). */
+    public void pressKey(CharSequence key) {
+        new org.openqa.selenium.interactions.Actions(driver).sendKeys(key).perform();
+    }
+
+    /** The data-testid of the focused element or of the nearest element around it that has one. */
+    public String focusedTestId() {
+        Object id = js("const e = document.activeElement; const t = e && e.closest('[data-testid]');"
+                + " return t ? t.dataset.testid : '';");
+        return id == null ? "" : id.toString();
+    }
+
+    /** The page's width beyond its viewport in CSS pixels: 0 when nothing sticks out sideways. */
+    public long overflowWidth() {
+        return (Long) ((JavascriptExecutor) driver).executeScript(
+                "return Math.max(0, document.documentElement.scrollWidth - window.innerWidth);");
+    }
+
+    /**
+     * Runs axe-core (vendored in the test resources, see {@code axe/README.md}) on the page as it is now
+     * and returns its violations of serious or critical impact, one line each with the rule, its help,
+     * and the elements at fault (with axe's summary of what to fix). Empty when the page passes.
+     */
+    @SuppressWarnings("unchecked")
+    public List<String> seriousAxeViolations() throws IOException {
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        if (!Boolean.TRUE.equals(js.executeScript("return typeof window.axe === 'object';"))) {
+            try (var in = WebPage.class.getResourceAsStream("/axe/axe.min.js")) {
+                if (in == null) {
+                    throw new IOException("no test resource axe/axe.min.js: see head-node/src/test/resources/axe");
+                }
+                js.executeScript(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        Object found = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " axe.run(document, { resultTypes: ['violations'] })"
+                + "  .then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                + "    .map(v => v.impact + ' ' + v.id + ': ' + v.help + ' (' + v.helpUrl + ')'"
+                + "      + v.nodes.map(n => '\\n    ' + n.target.join(' ') + ' -- ' + n.failureSummary"
+                + "        .replace(/\\s+/g, ' ')).join(''))))"
+                + "  .catch(e => done(['axe failed to run: ' + e]));");
+        return ((List<Object>) found).stream().map(String::valueOf).toList();
     }
 
     /** Saves the whole window as {@code target/screenshots/NAME.png} and returns the file. */
