@@ -236,8 +236,9 @@ public final class HeadService implements AutoCloseable {
         }
         return onState(() -> {
             Outcome out = state.apply(change);
-            defaultQueue = state.defaultQueue();
-            return publish(out);
+            String next = state.defaultQueue();
+            // submissions read it off the state thread: only once the change is durable and replicated
+            return publish(out).thenRun(() -> defaultQueue = next);
         }).thenCompose(done -> done);
     }
 
