@@ -330,6 +330,8 @@ class NodeFailureIT {
             assertEquals(NodeState.DOWN, node1.state());
             assertEquals("stopped by an administrator after draining", node1.reason());
             Poll.until("the worker process exits", WAIT, () -> !Procs.alive(agent));
+            // the daemon's recorded process (setsid and its java) may take a moment longer to be gone
+            Poll.until("the local cluster sees node1 stopped", WAIT, () -> !c.local().isAlive("node1"));
             assertTrue(c.client().events(100).stream().noneMatch(a -> a.subject().equals("node1")),
                     "a clean stop is no alarm");
 
