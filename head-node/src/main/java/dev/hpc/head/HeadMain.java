@@ -88,7 +88,7 @@ public final class HeadMain implements Callable<Integer> {
             description = "the voters of the leadership lease: every head's API address and the arbiter's (at least "
                     + "three in all); a head leads only while a majority grants it the lease. Needed with --peers")
     String voters;
-    @Option(names = "--lease", description = "how long a grant of the leadership lease lasts (default 3s); a hung "
+    @Option(names = "--lease", description = "how long a grant of the leadership lease lasts (default 2500ms); a hung "
             + "head is replaced about this long after it stopped renewing")
     String leaseLength;
     @Option(names = "--force-stale-start", description = "when no head runs, start from this head's own store even "
@@ -178,7 +178,7 @@ public final class HeadMain implements Callable<Integer> {
         int segmentTasks = arraySegmentTasks != null ? arraySegmentTasks : HeadService.DEFAULT_ARRAY_SEGMENT_TASKS;
         Duration lease;
         try {
-            lease = duration("lease", leaseLength == null ? "3s" : leaseLength);
+            lease = duration("lease", leaseLength == null ? "2500ms" : leaseLength);
             if (lease.toMillis() < 300) {
                 throw new HpcException("--lease must be at least 300ms, got " + leaseLength);
             }

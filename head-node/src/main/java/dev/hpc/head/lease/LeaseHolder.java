@@ -37,10 +37,12 @@ public final class LeaseHolder implements AutoCloseable {
      * that answered knew it before this round ("" when no head has led yet): any majority includes a voter
      * that was told of the last head to lead, so with a majority of grants this is the last one.
      * {@code lastActiveSole} is the last thing that head told a majority of its copies: whether it may have
-     * held the only copy of changes it acknowledged.
+     * held the only copy of changes it acknowledged. {@code refusedForMillis} is the longest time a voter that
+     * refused said its current grant still runs (0 when none refused so): asked again after it, the same voters can
+     * grant.
      */
     public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals,
-                        long lastActiveEpoch, String lastActiveHead, boolean lastActiveSole) {
+                        long lastActiveEpoch, String lastActiveHead, boolean lastActiveSole, long refusedForMillis) {
         public boolean majority() {
             return granted * 2 > voters;
         }
@@ -163,6 +165,9 @@ public final class LeaseHolder implements AutoCloseable {
         String lastActiveHead = "";
         boolean lastActiveSole = false;
         long lastSoleAt = -1;
+        long refusedFor = 0;
+        // a voter started with a shorter --lease grants only that long: the lease holds for the shortest grant
+        long shortestGrant = lease.toMillis();
         List<String> refusals = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 100);
         while (granted < majority && voters.size() - notGranted >= majority) {
@@ -196,8 +201,10 @@ public final class LeaseHolder implements AutoCloseable {
             }
             if (a.get().granted() && a.get().epoch() == askedEpoch) {
                 granted++;
+                shortestGrant = Math.min(shortestGrant, a.get().remainingMillis());
             } else {
                 notGranted++;
+                refusedFor = Math.max(refusedFor, a.get().remainingMillis());
                 refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
                         + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
                         + a.get().remainingMillis() + " ms more");
@@ -211,10 +218,11 @@ public final class LeaseHolder implements AutoCloseable {
             }
         }
         Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
-                lastActiveHead, lastActiveSole);
+                lastActiveHead, lastActiveSole, refusedFor);
         if (round.majority()) {
             epoch = askedEpoch;
-            validUntilNanos = sentNanos + lease.toNanos() - lease.toNanos() / 10;
+            long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
+            validUntilNanos = sentNanos + grantNanos - grantNanos / 10;
             held = true;
         } else if (askedEpoch == epoch && held) {
             LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);

@@ -118,6 +118,43 @@ public final class HeadCluster implements AutoCloseable {
         awaitAll(writes);
     }
 
+    /**
+     * As {@link #putAwaitingBackups}, for bodies that carry a version (jobs, nodes): each is set only when it is at
+     * least as new as the entry there ({@link SetIfNewer}). An entry newer than this head's write means a head of
+     * a newer epoch wrote it: the write fails with {@link StaleWriteException}.
+     */
+    static <K> void putNewerAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
+        List<Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>>> writes = new ArrayList<>(
+                Math.min(entries.size(), WRITES_IN_FLIGHT));
+        for (Map.Entry<K, String> e : entries.entrySet()) {
+            writes.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new SetIfNewer<K>(e.getValue()))
+                    .toCompletableFuture()));
+            if (writes.size() == WRITES_IN_FLIGHT) {
+                awaitNewer(map, writes);
+            }
+        }
+        awaitNewer(map, writes);
+    }
+
+    private static <K> void awaitNewer(IMap<K, String> map,
+                                       List<Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>>> writes) {
+        K refused = null;
+        for (Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>> w : writes) {
+            try {
+                if (!w.getValue().join() && refused == null) {
+                    refused = w.getKey();
+                }
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        }
+        writes.clear();
+        if (refused != null) {
+            throw new StaleWriteException("the replicated map " + map.getName() + " holds a newer version of "
+                    + refused + " than this head wrote: a head of a newer epoch leads");
+        }
+    }
+
     /** A recommit of a whole cluster's jobs is one batch: it goes out in windows, not all at once. */
     private static final int WRITES_IN_FLIGHT = 1024;
 
@@ -228,6 +265,34 @@ public final class HeadCluster implements AutoCloseable {
         } catch (RuntimeException e) {
             return false;
         }
+    }
+
+    /**
+     * Drops the member of head {@code headName} from this member's view of the head cluster now, as Hazelcast's
+     * own heartbeat timeout would later: once the voters have granted this head the lease of a head that stopped
+     * renewing it, that head is deposed, and waiting seconds more for Hazelcast to notice its silence only keeps
+     * its partitions (and every read of them) waiting. Hazelcast has no public call for this; its member service
+     * is reached through the instance's internals, and where that fails the heartbeat timeout still applies.
+     *
+     * @return whether the member was found and suspected
+     */
+    public boolean evict(String headName, String reason) {
+        for (Member m : hazelcast.getCluster().getMembers()) {
+            if (!m.localMember() && headName.equals(String.valueOf(m.getAttribute(NAME)))) {
+                try {
+                    if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy) {
+                        proxy.getOriginal().node.getClusterService().suspectMember(m, reason, true);
+                        return true;
+                    }
+                } catch (RuntimeException | LinkageError e) {
+                    java.util.logging.Logger.getLogger(HeadCluster.class.getName()).warning("cannot drop head "
+                            + headName + " from the head cluster at once (" + e + "); Hazelcast drops it after "
+                            + "--head-timeout");
+                }
+                return false;
+            }
+        }
+        return false;
     }
 
     public Optional<HeadMember> oldest() {

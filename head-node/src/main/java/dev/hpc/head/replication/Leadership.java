@@ -70,6 +70,8 @@ public final class Leadership implements AutoCloseable {
     /** The highest epoch any voter has promised, as heard in their answers. */
     private long highestEpochSeen;
     private volatile long lastLeaseAskNanos = Long.MIN_VALUE / 2;
+    /** When a standby may next ask for the lease of an active head that may have stopped renewing it. */
+    private volatile long nextDeposeAskNanos = Long.MIN_VALUE / 2;
     private volatile LeaseHolder.Round lastRound;
     /** How many times the voters were asked, for status: a test can wait for a head to have asked again. */
     private long rounds;
@@ -308,6 +310,9 @@ public final class Leadership implements AutoCloseable {
             lastLeaseAskNanos = System.nanoTime();
             noteRound(l.ask(l.epoch()));
         }
+        if (!l.holds() && !service.isActive()) {
+            askToDepose(l);
+        }
         if (!l.holds() && service.isActive()) {
             // every answer and effect already waits on the lease; the step-down itself is a decision
             decisions.execute(() -> step(() -> {
@@ -317,6 +322,43 @@ public final class Leadership implements AutoCloseable {
                 }
             }));
         }
+    }
+
+    /**
+     * A standby asks the voters for the lease at the next epoch each time the active head's grant would run out
+     * with them. They grant it only once that head has not renewed it for a whole lease: it is frozen, hung, or
+     * its own work has stalled ({@link #keepLease}), and by its own clock it has stopped acting. Hazelcast would
+     * notice a frozen member only after {@code --head-timeout}, counted in whole seconds, and a member whose state
+     * thread hangs never: the lease decides, and the head cluster follows it, as this head drops the deposed
+     * member at once so that its partitions, and every read of them, come here. Runs on the renewal thread, which
+     * reads no map: the decision thread may be waiting on the frozen member's partitions meanwhile.
+     */
+    private void askToDepose(LeaseHolder l) {
+        String active = activeHeadName();
+        if (active.isEmpty() || active.equals(service.config().name()) || waitingFor.isPresent()
+                || System.nanoTime() - nextDeposeAskNanos < 0) {
+            return;
+        }
+        long epoch = Math.max(highestEpochSeen(), registryEpoch(active)) + 1;
+        lastLeaseAskNanos = System.nanoTime();
+        LeaseHolder.Round round = l.ask(epoch);
+        noteRound(round);
+        if (!round.majority()) {
+            long waitMillis = Math.min(Math.max(round.refusedForMillis() + 10, 50), l.length().toMillis());
+            nextDeposeAskNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            return;
+        }
+        String why = "head " + active + " did not renew its lease for " + l.length().toMillis() + " ms; head "
+                + service.config().name() + " holds it at epoch " + epoch;
+        LOG.warning(why + " and drops " + active + " from the head cluster");
+        cluster.evict(active, why);
+        decisions.execute(() -> step(this::check));
+    }
+
+    /** The epoch a head's registry line gives (a local read), or 0. */
+    private long registryEpoch(String head) {
+        String line = cluster.heads().get(head);
+        return line == null ? 0 : Json.readObject(line).longValue("epoch", 0);
     }
 
     private synchronized void noteRound(LeaseHolder.Round round) {
@@ -347,8 +389,8 @@ public final class Leadership implements AutoCloseable {
         if (waitingFor.isPresent()) {
             return; // only the head awaited (or an operator's --force-stale-start) can lead now
         }
-        if (!leaseAskDue(l)) {
-            return;
+        if (!leaseAskDue(l) && !l.holds()) {
+            return; // a lease held (granted as the last head was deposed) is used at once
         }
         lastLeaseAskNanos = System.nanoTime();
         long epoch = Math.max(Math.max(cluster.epoch(), store.epoch()), highestEpochSeen()) + 1;
@@ -512,10 +554,10 @@ public final class Leadership implements AutoCloseable {
                     HeadCluster.putAwaitingBackups(cluster.settings(), settings);
                 }
                 if (!jobs.isEmpty()) {
-                    HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
+                    HeadCluster.putNewerAwaitingBackups(cluster.jobs(), jobs);
                 }
                 if (!nodes.isEmpty()) {
-                    HeadCluster.putAwaitingBackups(cluster.nodes(), nodes);
+                    HeadCluster.putNewerAwaitingBackups(cluster.nodes(), nodes);
                 }
                 if (cluster.merges() != mergesBefore) {
                     throw new dev.hpc.api.HpcException("head " + service.config().name() + " began to merge into "
@@ -568,11 +610,13 @@ public final class Leadership implements AutoCloseable {
                 HeadCluster.putAwaitingBackups(cluster.settings(), settings);
             }
             if (!jobs.isEmpty()) {
-                HeadCluster.putAwaitingBackups(cluster.jobs(), jobs);
+                HeadCluster.putNewerAwaitingBackups(cluster.jobs(), jobs);
             }
             if (!nodes.isEmpty()) {
-                HeadCluster.putAwaitingBackups(cluster.nodes(), nodes);
+                HeadCluster.putNewerAwaitingBackups(cluster.nodes(), nodes);
             }
+        } catch (StaleWriteException e) {
+            throw e; // not in doubt: a newer head leads, and this commit must fail
         } catch (RuntimeException e) {
             failure = e;
             LOG.warning("head " + service.config().name() + " could not replicate a commit (" + e

@@ -134,6 +134,38 @@ class LeaseHolderTest {
     }
 
     @Test
+    void votersThatGrantShorterThanAskedShortenTheLeaseAtTheHead() {
+        Duration shorter = LEASE.dividedBy(3);
+        List<String> shortVoters = List.of(serveWith("short1", shorter), serveWith("short2", shorter), addresses.get(0));
+        AtomicLong headNanos = new AtomicLong(0);
+        LeaseHolder head1 = new LeaseHolder(vertx, shortVoters, "head1", LEASE, SECRET, headNanos::get);
+        LeaseHolder.Round round = head1.ask(1);
+        assertTrue(round.majority(), round.toString());
+        headNanos.set(shorter.toNanos() - shorter.toNanos() / 10);
+        assertFalse(head1.holds(), "a voter started with a shorter --lease grants only that long");
+    }
+
+    @Test
+    void aRefusalSaysWhenTheVotersCanGrantAgain() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        LeaseHolder head2 = head("head2", addresses, SECRET);
+        assertTrue(head1.ask(1).majority());
+        voterNanos.addAndGet(LEASE.minusSeconds(10).toNanos());
+        LeaseHolder.Round refused = head2.ask(2);
+        assertFalse(refused.majority());
+        assertEquals(10_000, refused.refusedForMillis(), refused.toString());
+    }
+
+    private String serveWith(String name, Duration longestLease) {
+        Router router = Router.router(vertx);
+        new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), longestLease, voterNanos::get), name, SECRET)
+                .mount(router);
+        HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+        servers.add(s);
+        return "127.0.0.1:" + s.actualPort();
+    }
+
+    @Test
     void aStandbyHearsWhatTheLastActiveHeadToldAMajorityOfItsCopies() {
         LeaseHolder head1 = head("head1", addresses, SECRET);
         assertTrue(head1.ask(1, true).majority());
