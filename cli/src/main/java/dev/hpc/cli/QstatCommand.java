@@ -100,7 +100,9 @@ public final class QstatCommand implements Callable<Integer> {
             HeadClient.JobQuery query = HeadClient.JobQuery.all().withHistory(history)
                     .withUser(user == null ? "" : user);
             if (!full && format == null) {
-                // Print page by page: a big queue does not have to fit in memory twice.
+                // Print page by page: a big queue does not have to fit in memory twice. A line per array needs
+                // none of its sealed tasks, which can be a million of another user's.
+                query = query.withSealedCounted(!tasks);
                 QstatFormat.Options o = new QstatFormat.Options(history, tasks, nodes, oneLine);
                 boolean header = false;
                 while (true) {

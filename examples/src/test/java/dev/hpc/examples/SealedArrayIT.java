@@ -70,6 +70,15 @@ class SealedArrayIT {
             Job again = client.job(id);
             assertEquals(done.tasks(), again.tasks(), "the same tasks after a cold start of both heads");
             assertEquals(3, again.exitStatus());
+
+            // a listing of one line per job counts the sealed tasks instead of listing them, with the same figures
+            Job listed = client.jobs(HeadClient.JobQuery.all().withSealedCounted(true)).jobs().stream()
+                    .filter(j -> j.id().toString().equals(id)).findFirst().orElseThrow();
+            assertTrue(listed.tasks().size() < 40 + 8, "the listing holds " + listed.tasks().size() + " tasks");
+            assertEquals(again.state(), listed.state());
+            assertEquals(again.exitStatus(), listed.exitStatus());
+            assertEquals(again.started(), listed.started());
+            assertEquals(again.ended(), listed.ended());
         } catch (Exception | AssertionError e) {
             cluster.printLogs("the test failed: " + e);
             throw e;

@@ -279,6 +279,42 @@ public final class Codec {
     }
 
     /**
+     * A job in a listing that asked for summaries ({@code GET /api/v1/jobs?tasks=summary}, plain {@code qstat}): an
+     * array's sealed tasks are left out but for the few that decide its figures (first start, last end, first
+     * non-zero exit status, end reason), and counted in {@code "sealedTasks"}. So one user's array of a million
+     * ended tasks does not make every user's listing that long; the job's state, times and exit status read the
+     * same as from the whole job. Ask for the job itself for every task.
+     */
+    public static Map<String, Object> toListingMap(Job j) {
+        Map<String, Object> m = toMap(j, false, false);
+        List<TaskSegment> segments = TaskList.segments(j.tasks());
+        if (segments.isEmpty()) {
+            return m;
+        }
+        List<Task> shown = new ArrayList<>(j.listedTasks());
+        shown.addAll(TaskList.sealedDeciding(j.tasks()));
+        shown.sort((a, b) -> Integer.compare(a.index(), b.index()));
+        List<Object> tasks = new ArrayList<>(shown.size());
+        for (Task t : shown) {
+            tasks.add(toMap(t));
+        }
+        m.put("tasks", tasks);
+        Map<String, Integer> byState = new java.util.TreeMap<>();
+        int count = 0;
+        for (TaskSegment s : segments) {
+            for (Task t : s.tasks()) {
+                byState.merge(t.state().name(), 1, Integer::sum);
+            }
+            count += s.size();
+        }
+        Map<String, Object> sealed = new LinkedHashMap<>();
+        sealed.put("count", count);
+        sealed.put("byState", byState);
+        m.put("sealedTasks", sealed);
+        return m;
+    }
+
+    /**
      * A job as the head stores and replicates it: its sealed tasks are left out and only counted
      * ({@code "segments"}); each {@link TaskSegment} is stored once, on its own ({@link #toMap(TaskSegment)}).
      * Read it back with {@link #readJob(JsonFields, SegmentSource)}.

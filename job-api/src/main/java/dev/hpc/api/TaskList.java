@@ -119,6 +119,11 @@ public final class TaskList extends AbstractList<Task> implements RandomAccess {
         return tasks instanceof TaskList t ? t.segments : List.of();
     }
 
+    /** The few sealed tasks that decide the job's figures ({@link TaskSegment#deciding}); none when none is sealed. */
+    public static List<Task> sealedDeciding(List<Task> tasks) {
+        return tasks instanceof TaskList t ? t.sealedDeciding : List.of();
+    }
+
     /** Every task that started or was acted on alone, sealed or not, in index order: all but the unstarted. */
     public static Iterable<Task> oneByOne(List<Task> tasks) {
         if (!(tasks instanceof TaskList t) || t.segments.isEmpty()) {

@@ -108,6 +108,31 @@ class TaskListTest {
     }
 
     @Test
+    void aListingCountsSealedTasksAndReadsBackWithTheSameFigures() {
+        List<Task> many = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            many.add(ended(i, i == 321 ? 9 : 0));
+        }
+        TaskSegment big = new TaskSegment(7, 0, 1, many);
+        TaskList sealed = TaskList.of(List.of(ended(600, 2)), queued("500-599,601-999"), List.of(big));
+        Job job = new Job(new JobId(7, "c", true), Specs.spec(), JobState.RUNNING, T0, sealed, "", 3);
+        java.util.Map<String, Object> listing = Codec.toListingMap(job);
+        @SuppressWarnings("unchecked")
+        List<Object> shown = (List<Object>) listing.get("tasks");
+        assertTrue(shown.size() < 10, "the deciding sealed tasks and the listed one, not 500: " + shown.size());
+        assertEquals(java.util.Map.of("count", 500, "byState", java.util.Map.of("COMPLETED", 499, "FAILED", 1)),
+                listing.get("sealedTasks"));
+        Job read = Codec.readJob(Json.readObject(Json.write(listing)));
+        assertEquals(job.state(), read.state());
+        assertEquals(job.started(), read.started());
+        assertEquals(job.exitStatus(), read.exitStatus(), "task 321's status, the first non-zero by index");
+        assertEquals(job.reason(), read.reason());
+        Job plain = new Job(new JobId(8, "c", false), Specs.spec(), JobState.COMPLETED, T0, List.of(ended(0, 0)), "",
+                3);
+        assertEquals(Codec.toMap(plain, false), Codec.toListingMap(plain), "nothing sealed: the whole job");
+    }
+
+    @Test
     void aJobsFiguresOverSealedTasksAreThoseOverEveryTask() {
         TaskSegment first = new TaskSegment(7, 0, 1, List.of(ended(0, 0), ended(2, 0), ended(6, 5)));
         TaskSegment second = new TaskSegment(7, 1, 2, List.of(ended(1, 0), ended(5, 3), ended(11, 4)));

@@ -87,9 +87,17 @@ public record JobVisibility(boolean othersListed) {
      * even for its owner (they are asked for one job at a time); empty when the caller may not see it.
      */
     public Optional<Map<String, Object>> summary(Caller caller, Job job) {
+        return summary(caller, job, false);
+    }
+
+    /**
+     * As {@link #summary(Caller, Job)}; with {@code sealedCounted}, an array's sealed tasks are counted instead of
+     * listed ({@link Codec#toListingMap}).
+     */
+    public Optional<Map<String, Object>> summary(Caller caller, Job job, boolean sealedCounted) {
         return switch (view(caller, job.spec().owner())) {
-            case ALL -> Optional.of(Codec.toMap(job, false));
-            case PUBLIC -> Optional.of(publicMap(job));
+            case ALL -> Optional.of(sealedCounted ? Codec.toListingMap(job) : Codec.toMap(job, false));
+            case PUBLIC -> Optional.of(publicMap(job, sealedCounted));
             case NONE -> Optional.empty();
         };
     }
@@ -108,7 +116,11 @@ public record JobVisibility(boolean othersListed) {
 
     /** The public attributes of a job: all but the spec fields that are not {@link #PUBLIC_SPEC_FIELDS}. */
     static Map<String, Object> publicMap(Job job) {
-        Map<String, Object> m = Codec.toMap(job, false);
+        return publicMap(job, false);
+    }
+
+    private static Map<String, Object> publicMap(Job job, boolean sealedCounted) {
+        Map<String, Object> m = sealedCounted ? Codec.toListingMap(job) : Codec.toMap(job, false);
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) m.get("spec");
         Map<String, Object> shown = new LinkedHashMap<>();

@@ -144,13 +144,19 @@ public final class ApiRoutes {
         }
         Caller caller = Authenticator.caller(ctx);
         String queue = param(ctx, "queue");
+        boolean sealedCounted = switch (param(ctx, "tasks")) {
+            case "", "all" -> false;
+            case "summary" -> true;
+            default -> throw new InvalidRequestException("tasks='" + param(ctx, "tasks") + "': give all (every task "
+                    + "of each job, the default) or summary (an array's sealed ended tasks counted, not listed)");
+        };
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         long after = intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
         java.util.Optional<String> listed = head.config().access().jobVisibility().listedOwner(caller,
                 param(ctx, "user"));
         if (listed.isEmpty()) {
             // another user's jobs, which this caller may not see: as if that user had none
-            json(ctx, 200, jobPage(caller, List.of(), 0, -1));
+            json(ctx, 200, jobPage(caller, List.of(), 0, -1, sealedCounted));
             return;
         }
         String user = listed.get();
@@ -161,19 +167,19 @@ public final class ApiRoutes {
                 boolean more = jobs.size() > limit;
                 List<Job> shown = more ? jobs.subList(0, limit) : jobs;
                 json(ctx, 200, jobPage(caller, shown, shown.size(),
-                        more ? shown.get(shown.size() - 1).id().number() : -1));
+                        more ? shown.get(shown.size() - 1).id().number() : -1, sealedCounted));
             }).onFailure(ctx::fail);
             return;
         }
         reply(ctx, head.jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after,
-                limit), p -> jobPage(caller, p.jobs(), p.total(), p.next()), 200);
+                limit), p -> jobPage(caller, p.jobs(), p.total(), p.next(), sealedCounted), 200);
     }
 
     /** Each job as the caller may see it; the owner filter has left out those the caller may not see. */
-    private Map<String, Object> jobPage(Caller caller, List<Job> jobs, int total, long next) {
+    private Map<String, Object> jobPage(Caller caller, List<Job> jobs, int total, long next, boolean sealedCounted) {
         List<Object> list = new ArrayList<>(jobs.size());
         for (Job j : jobs) {
-            list.add(shown(caller, j));
+            list.add(shown(caller, j, sealedCounted));
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("jobs", list);
@@ -192,7 +198,11 @@ public final class ApiRoutes {
 
     /** A job in a listing or the answer to a command, as {@link dev.hpc.head.access.JobVisibility} says. */
     private Map<String, Object> shown(Caller caller, Job job) {
-        return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
+        return shown(caller, job, false);
+    }
+
+    private Map<String, Object> shown(Caller caller, Job job, boolean sealedCounted) {
+        return head.config().access().jobVisibility().summary(caller, job, sealedCounted).orElseThrow(() ->
                 new IllegalStateException("should never happen: job " + job.id() + " of " + job.spec().owner()
                         + " reached a listing or answer for " + caller.user() + ", who may not see it"));
     }
