@@ -87,8 +87,8 @@ final class ResourceLists {
             default -> {
                 if (UNSUPPORTED.contains(name)) {
                     throw new InvalidRequestException("resource '" + name + "' is not supported; supported are "
-                            + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, signal, "
-                            + "software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
+                            + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, "
+                            + "signal, software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
                             + "and host resources such as host_type=skylake");
                 }
                 String resource = GenericResources.name(name);

@@ -25,9 +25,10 @@ import java.util.TreeSet;
  * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
  * {@code |}; {@link NodeConstraint}). Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
  * not applied (issue 18): {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
- * {@code --hint}, {@code --open-mode} and the mail types that have no qsub mail point. {@code --signal} is
- * applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded as {@code Resource_List.signal}. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
- * ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
+ * {@code --hint}, {@code --open-mode} and the mail types that have no qsub mail point.
+ * {@code --signal} is applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded
+ * as {@code Resource_List.signal}. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
+ * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
  * advance reservation of that name or queue ({@code R42}), whose queue it then is (recorded too).
  */

@@ -20,9 +20,9 @@ import java.util.logging.Logger;
 
 /**
  * One running task attempt: the {@code setsid bash script} process, its walltime timer, the signal it
- * asked for before the walltime ends, and the kill sequence (SIGTERM to the group, the session and every descendant; SIGKILL after the grace
- * period). {@link #result()} completes once: with the script's exit status when it ends by itself,
- * or with {@code 256 + signal} and the kill's reason once the whole tree is gone after a kill.
+ * asked for before the walltime ends, and the kill sequence (SIGTERM to the group, the session and
+ * every descendant; SIGKILL after the grace period). {@link #result()} completes once: with the
+ * script's exit status when it ends by itself, or with {@code 256 + signal} and the kill's reason once the whole tree is gone after a kill.
  * A script that ends by itself still has its leftover processes swept (TERM, then KILL).
  * Timers and kills run on the launcher's scheduler, never on the caller's thread.
  */
