@@ -367,6 +367,7 @@ class QstatFullFormatTest {
                 #PBS -l procs=4,vmem=8g,cput=10:00:60
                 #PBS -W group_list=hpcusers,umask=022
                 #SBATCH --qos=debug
+                #SBATCH --signal=B:USR1@120
                 hostname
                 """;
         dev.hpc.api.JobSpec spec = dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest(script, List.of(),
@@ -381,6 +382,7 @@ class QstatFullFormatTest {
                     Resource_List.nodect = 1
                     Resource_List.cput = 10:01:00
                     Resource_List.procs = 4
+                    Resource_List.signal = B:USR1@120
                     Resource_List.vmem = 8gb
                 """), text);
         for (String line : List.of("    project = climate\n", "    group_list = hpcusers\n", "    umask = 022\n",
@@ -390,6 +392,7 @@ class QstatFullFormatTest {
         JsonFields j = Json.readObject(PbsJson.print(QstatFullFormat.json(List.of(JobView.whole(job)), "cluster",
                 false, NOW, UTC))).object("Jobs").object("3.cluster");
         assertEquals("8gb", j.object("Resource_List").string("vmem"));
+        assertEquals("B:USR1@120", j.object("Resource_List").string("signal"), "issue 19: --signal is shown");
         assertEquals("022", j.string("umask"), "a umask keeps its leading zero");
         assertEquals("climate", j.string("project"));
     }

@@ -11,7 +11,8 @@ import java.util.Set;
  * {@code pmem}, and Torque's {@code procs=N} (N cores anywhere), which asks for one node of N cores,
  * the closest layout this cluster places. Recorded and shown as {@code Resource_List.NAME}, and applied
  * by the worker as per-process limits ({@link ProcessLimits}): {@code vmem}, {@code pvmem}, {@code cput},
- * {@code pcput}, {@code file}. Recorded and shown, not applied (issue 18):
+ * {@code pcput}, {@code file}; and Torque/Moab's {@code signal=SIG@SECONDS}, which the worker sends before the
+ * walltime ends ({@link WalltimeSignal}). Recorded and shown, not applied (issue 18):
  * {@code software}, {@code host}, {@code naccesspolicy}, {@code nice} and {@code place} (every chunk
  * gets a node of its own anyway, and nodes are not given out exclusively). The values are checked as
  * Torque checks them, so a typo is still refused. Torque's {@code feature=ib&bigmem} asks for node
@@ -71,6 +72,7 @@ final class ResourceLists {
             case "feature" -> resources.feature(new ResourceDraft.Setting<>(NodeConstraint.parseFeatures(value), origin,
                     what));
             case "nice" -> draft.record("Resource_List.nice", Integer.toString(nice(value)));
+            case "signal" -> draft.record(WalltimeSignal.RECORDED, WalltimeSignal.parsePbs(value).text());
             case "place", "software", "host", "naccesspolicy" -> {
                 if (value.isEmpty()) {
                     throw new InvalidRequestException(name + " needs a value, e.g. " + switch (name) {
@@ -86,7 +88,7 @@ final class ResourceLists {
                 if (UNSUPPORTED.contains(name)) {
                     throw new InvalidRequestException("resource '" + name + "' is not supported; supported are "
                             + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, "
-                            + "software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
+                            + "signal, software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
                             + "and host resources such as host_type=skylake");
                 }
                 String resource = GenericResources.name(name);

@@ -25,17 +25,17 @@ import java.util.TreeSet;
  * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
  * {@code |}; {@link NodeConstraint}). Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
  * not applied (issue 18): {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
- * {@code --hint}, {@code --signal}, {@code --open-mode} and the mail types that have no qsub mail
- * point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns, which the head expands
- * ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
+ * {@code --hint}, {@code --open-mode} and the mail types that have no qsub mail point.
+ * {@code --signal} is applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded
+ * as {@code Resource_List.signal}. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
+ * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
  * advance reservation of that name or queue ({@code R42}), whose queue it then is (recorded too).
  */
 final class SbatchOptions {
 
     static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH", Set.of("exclusive"));
-    private static final Set<String> RECORDED = Set.of("nodelist", "exclude", "qos",
-            "hint", "signal");
+    private static final Set<String> RECORDED = Set.of("nodelist", "exclude", "qos", "hint");
     private static final Set<String> MAIL_TYPES_RECORDED = Set.of("REQUEUE", "INVALID_DEPEND", "STAGE_OUT",
             "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS");
 
@@ -95,6 +95,8 @@ final class SbatchOptions {
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);
             case "open-mode" -> draft.record("sbatch.open-mode", openMode(value));
+            // one attribute for both forms, so that a later -l signal or --signal replaces the earlier
+            case "signal" -> draft.record(WalltimeSignal.RECORDED, WalltimeSignal.parseSlurm(value).text());
             case "mem" -> resources.slurmNodeMemory(new ResourceDraft.Setting<>(nodeMemory(value), origin, what));
             case "mem-per-cpu" -> resources.slurmCpuMemory(new ResourceDraft.Setting<>(Sizes.parseSlurm(value), origin,
                     what));

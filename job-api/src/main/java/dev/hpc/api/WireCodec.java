@@ -256,6 +256,10 @@ public final class WireCodec {
             m.put("cpuSecondsLimit", o.limits().cpuSeconds());
             m.put("fileSizeLimit", o.limits().fileSize());
         }
+        if (o.warning().any()) {
+            // only then, as the limits above
+            m.put("warningSignal", o.warning().text());
+        }
         if (!o.arguments().isEmpty()) {
             // only then: an order without it reads the same on a worker that predates -F
             m.put("arguments", o.arguments());
@@ -272,7 +276,8 @@ public final class WireCodec {
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
                 Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""),
                 new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
-                        f.longValue("fileSizeLimit", 0)));
+                        f.longValue("fileSizeLimit", 0)),
+                f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE);
     }
 
     public static FromWorker decodeFromWorker(String text) {

@@ -268,7 +268,7 @@ class SiteDirectivesTest {
             assertEquals("skylake", spec.resources().constraint().features(), "-C is applied, not recorded");
             assertEquals(Map.of("sbatch.reservation", "maint", "sbatch.exclusive",
                     "True", "sbatch.nodelist", "node[01-02]", "sbatch.exclude", "node03", "sbatch.qos", "debug",
-                    "sbatch.hint", "nomultithread", "sbatch.signal", "B:USR1@60", "sbatch.open-mode", "append"),
+                    "sbatch.hint", "nomultithread", "Resource_List.signal", "B:USR1@60", "sbatch.open-mode", "append"),
                     spec.recorded());
             assertEquals("user", withDirectives("#SBATCH --exclusive=user").recorded().get("sbatch.exclusive"));
             assertEquals("maint", spec.queue(), "issue 19: --reservation sends the job to the reservation's queue");

@@ -300,6 +300,40 @@ public final class ProcessTree {
         }
     }
 
+    /**
+     * Sends any canonical {@code signal} to the one process {@code h} alone, not its group (Slurm's
+     * {@code --signal=B:}, for the batch shell), with {@code kill(1)} run as root; skipped when it is gone.
+     */
+    public static void signalOnly(ProcessHandle h, String signal) {
+        if (!h.isAlive()) {
+            return;
+        }
+        if (!signal.matches("[A-Z0-9]+")) {
+            throw new IllegalArgumentException("should never happen: signal '" + signal + "' is not canonical");
+        }
+        if (KILL.isEmpty()) {
+            if ("TERM".equals(signal) || "KILL".equals(signal)) {
+                signal(h, signal);
+            } else {
+                LOG.warning("no kill command in /bin or /usr/bin: SIG" + signal + " cannot be sent to " + h.pid());
+            }
+            return;
+        }
+        try {
+            Process p = OwnerShell.asRoot(new ProcessBuilder(KILL.get(), "-s", signal, "--", Long.toString(h.pid()))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD))
+                    .start();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to send SIG" + signal + " to " + h.pid(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Sends {@code TERM} or {@code KILL} to one process (checked against its start time by the JDK). */
     public static void signal(ProcessHandle h, String signal) {
         try {

@@ -19,10 +19,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One running task attempt: the {@code setsid bash script} process, its walltime timer, and the
- * kill sequence (SIGTERM to the group, the session and every descendant; SIGKILL after the grace
- * period). {@link #result()} completes once: with the script's exit status when it ends by itself,
- * or with {@code 256 + signal} and the kill's reason once the whole tree is gone after a kill.
+ * One running task attempt: the {@code setsid bash script} process, its walltime timer, the signal it
+ * asked for before the walltime ends, and the kill sequence (SIGTERM to the group, the session and
+ * every descendant; SIGKILL after the grace period). {@link #result()} completes once: with the
+ * script's exit status when it ends by itself, or with {@code 256 + signal} and the kill's reason once the whole tree is gone after a kill.
  * A script that ends by itself still has its leftover processes swept (TERM, then KILL).
  * Timers and kills run on the launcher's scheduler, never on the caller's thread.
  */
@@ -103,7 +103,37 @@ public final class TaskProcess implements RunningAttempt {
         }
         process.onExit().thenRunAsync(this::leaderExited, timers);
         result.whenComplete((r, e) -> walltimeTimer().ifPresent(t -> t.cancel(false)));
+        warnBeforeWalltime();
         watchMemory();
+    }
+
+    /**
+     * Slurm's {@code --signal} and Torque's {@code -l signal}: once per attempt, the asked signal goes out its
+     * lead before the walltime ends, measured from the attempt's start here (a head taking over changes nothing),
+     * at once when the lead is as long as the walltime. With {@code B:} the batch shell alone gets it, else every
+     * process of the tree, as qsig sends it. Not after the attempt ended or once a kill is under way.
+     */
+    private void warnBeforeWalltime() {
+        dev.hpc.api.WalltimeSignal warning = order.warning();
+        warning.dueAfter(order.walltime()).ifPresent(due -> {
+            ScheduledFuture<?> timer = timers.schedule(() -> {
+                try {
+                    if (result.isDone() || killReason().isPresent()) {
+                        return;
+                    }
+                    if (warning.batchOnly()) {
+                        LOG.info(() -> "attempt " + attemptId() + ": SIG" + warning.signal() + " to the batch shell "
+                                + pid + ", " + warning.leadSeconds() + " s before the walltime ends");
+                        ProcessTree.signalOnly(process.toHandle(), warning.signal());
+                    } else {
+                        signalTree(warning.signal(), warning.leadSeconds() + " s before the walltime ends");
+                    }
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "signalling attempt " + attemptId() + " before its walltime failed", e);
+                }
+            }, due.toMillis(), TimeUnit.MILLISECONDS);
+            result.whenComplete((r, e) -> timer.cancel(false));
+        });
     }
 
     /**
@@ -209,20 +239,25 @@ public final class TaskProcess implements RunningAttempt {
                 if (result.isDone()) {
                     return;
                 }
-                collect();
-                java.util.List<Long> outsiders = new java.util.ArrayList<>();
-                for (ProcessHandle h : known.values()) {
-                    if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
-                        outsiders.add(h.pid());
-                    }
-                }
-                LOG.info(() -> "attempt " + attemptId() + ": SIG" + signal + " to process group " + pid + " "
-                        + known.keySet() + " (qsig)");
-                ProcessTree.signalGroupAndOthers(pid, outsiders, signal);
+                signalTree(signal, "qsig");
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "signalling attempt " + attemptId() + " failed", e);
             }
         });
+    }
+
+    /** The signal to the process group and to the members outside it, in one kill(1). Scheduler thread only. */
+    private void signalTree(String signal, String why) {
+        collect();
+        java.util.List<Long> outsiders = new java.util.ArrayList<>();
+        for (ProcessHandle h : known.values()) {
+            if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
+                outsiders.add(h.pid());
+            }
+        }
+        LOG.info(() -> "attempt " + attemptId() + ": SIG" + signal + " to process group " + pid + " "
+                + known.keySet() + " (" + why + ")");
+        ProcessTree.signalGroupAndOthers(pid, outsiders, signal);
     }
 
     @Override

@@ -29,6 +29,7 @@ final class LaunchOrders {
     private List<String> arguments = List.of();
     private String shells = "";
     private dev.hpc.api.ProcessLimits limits = dev.hpc.api.ProcessLimits.NONE;
+    private dev.hpc.api.WalltimeSignal warning = dev.hpc.api.WalltimeSignal.NONE;
 
     private String owner = System.getProperty("user.name");
 
@@ -121,6 +122,12 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The signal before the walltime ends, as --signal or -l signal writes it ({@code B:USR1@60}). */
+    LaunchOrders signalBeforeWalltime(String v) {
+        warning = dev.hpc.api.WalltimeSignal.parseSlurm(v);
+        return this;
+    }
+
     /** The script's arguments, as qsub -F gives them. */
     LaunchOrders arguments(String... v) {
         arguments = List.of(v);
@@ -131,6 +138,6 @@ final class LaunchOrders {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments, shells, limits);
+                0, walltime, arguments, shells, limits, warning);
     }
 }

@@ -359,6 +359,58 @@ class TaskLauncherTest {
         assertTrue(ProcessTree.members(p.pid()).isEmpty());
     }
 
+    // ---- issue 19: --signal / -l signal, sent before the walltime ends
+
+    /** A subshell that notes which of USR1 and USR2 it got first, then ends. */
+    private static String child(Path file) {
+        return "( trap 'echo child-got-USR1 >> " + file + "; exit 0' USR1; trap 'echo child-got-USR2 >> " + file
+                + "; exit 0' USR2; echo ready >> " + file + "; while :; do sleep 0.1; done ) &\nchild=$!\n";
+    }
+
+    @Test
+    void theSignalReachesEveryProcessOfTheTreeBeforeTheWalltimeAndTheScriptEndsByItself() throws Exception {
+        Path childFile = dir.resolve("child.txt");
+        TaskProcess p = launch(aTask(90, child(childFile)
+                + "trap 'echo shell-got-USR1; wait $child; exit 0' USR1\n"
+                + "while :; do sleep 0.1; done").in(dir)
+                .walltime(Duration.ofHours(1)).signalBeforeWalltime("USR1@3598"));
+
+        TaskResult r = resultOf(p);
+
+        assertEquals(EndReason.EXITED, r.reason(), "the trap ended the script before the walltime");
+        assertEquals(0, r.exitStatus());
+        assertEquals("shell-got-USR1\n", textOf(dir.resolve("out.o")));
+        assertEquals("ready\nchild-got-USR1\n", textOf(childFile));
+    }
+
+    @Test
+    void withBOnlyTheBatchShellGetsTheSignal() throws Exception {
+        Path childFile = dir.resolve("child.txt");
+        // the shell's trap sends the child USR2; a child that had got USR1 too would run that trap first
+        TaskProcess p = launch(aTask(91, child(childFile)
+                + "trap 'echo shell-got-USR1; kill -USR2 $child; wait $child; exit 0' USR1\n"
+                + "while :; do sleep 0.1; done").in(dir)
+                .walltime(Duration.ofHours(1)).signalBeforeWalltime("B:USR1@3598"));
+
+        TaskResult r = resultOf(p);
+
+        assertEquals(EndReason.EXITED, r.reason());
+        assertEquals(0, r.exitStatus());
+        assertEquals("shell-got-USR1\n", textOf(dir.resolve("out.o")));
+        assertEquals("ready\nchild-got-USR2\n", textOf(childFile));
+    }
+
+    @Test
+    void aLeadAsLongAsTheWalltimeSendsTheSignalAtTheStart() throws Exception {
+        TaskProcess p = launch(aTask(92, "sleep 1000").in(dir)
+                .walltime(Duration.ofSeconds(600)).signalBeforeWalltime("USR2@600"));
+
+        TaskResult r = resultOf(p);
+
+        assertEquals(EndReason.EXITED, r.reason(), "USR2 (not trapped) ended the script, not the walltime");
+        assertEquals(128 + 12, r.exitStatus());
+    }
+
     @Test
     void theFirstKillReasonWins() throws Exception {
         TaskProcess p = launch(aTask(75, "sleep 1000").in(dir));

@@ -43,7 +43,8 @@ public final class ApiRoutes {
     private static final Set<String> SUBMIT_FIELDS = Set.of("script", "options", "user", "submitHost", "submitDir",
             "environment", "job");
     private static final Set<String> JOB_FIELDS = Set.of("name", "queue", "resources", "priority", "rerunnable",
-            "userHold", "stdoutPath", "stderrPath", "join", "environment", "workDir", "array", "dependencies");
+            "userHold", "stdoutPath", "stderrPath", "join", "environment", "workDir", "array", "dependencies",
+            "signal");
 
     private final Vertx vertx;
     private final HeadService head;

@@ -38,6 +38,15 @@ final class JobOptions {
             }
             add(o, "-l", String.join(",", parts));
         }
+        if (job.has("signal")) {
+            // read here, so that a bad value is refused naming the field, and no comma reaches -l
+            String signal = job.string("signal");
+            try {
+                add(o, "-l", "signal=" + dev.hpc.api.WalltimeSignal.parsePbs(signal).text());
+            } catch (dev.hpc.api.InvalidRequestException e) {
+                throw new dev.hpc.api.InvalidRequestException("field 'job.signal': " + e.getMessage());
+            }
+        }
         if (job.has("priority")) {
             add(o, "-p", String.valueOf(job.intValue("priority")));
         }

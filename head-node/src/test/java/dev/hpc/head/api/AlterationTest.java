@@ -23,6 +23,13 @@ class AlterationTest {
     }
 
     @Test
+    void qalterChangesTheSignalBeforeTheWalltime() {
+        JobSpec job = submitted("#SBATCH --signal=B:USR1@120", "#PBS -l walltime=1:00:00");
+        assertEquals(Map.of("Resource_List.signal", "TERM@300"), altered(job, "-l", "signal=TERM@5:00").recorded(),
+                "issue 19: the Torque form replaces the Slurm one");
+    }
+
+    @Test
     void aRecordedResourceIsReplacedAndTheOthersKept() {
         JobSpec job = submitted("#PBS -l vmem=4gb,cput=10:00 -P climate");
         JobSpec after = altered(job, "-l", "vmem=8gb");

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Issue 18, what the head applies of a script's directives when it accepts and starts the job:
  * {@code #SBATCH -o/-e} paths with Slurm's {@code %} patterns are expanded, the job's part when the
  * head accepts it and the task's part when it starts (PBS paths keep their {@code %} as written), and
- * qsub {@code -F} arguments go to the worker with the launch.
+ * qsub {@code -F} arguments go to the worker with the launch, and so does the signal of {@code --signal} and
+ * {@code -l signal} (issue 19).
  */
 class SiteDirectivesLaunchTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
@@ -83,6 +84,18 @@ class SiteDirectivesLaunchTest {
     void scriptArgumentsGoWithTheLaunch() {
         submit(aJob("", "", Map.of(JobSpec.SCRIPT_ARGUMENTS, "in.dat 'two words'"), Optional.empty()));
         assertEquals(List.of("in.dat", "two words"), started().get(0).arguments());
+    }
+
+    @Test
+    void theSignalBeforeTheWalltimeGoesWithTheLaunch() {
+        submit(aJob("", "", Map.of(dev.hpc.api.WalltimeSignal.RECORDED, "B:USR1@120"), Optional.empty()));
+        assertEquals(new dev.hpc.api.WalltimeSignal("USR1", 120, true), started().get(0).warning());
+    }
+
+    @Test
+    void aJobThatAskedNoSignalGetsNone() {
+        submit(aJob("", "", Map.of(), Optional.empty()));
+        assertEquals(dev.hpc.api.WalltimeSignal.NONE, started().get(0).warning());
     }
 
     @Test
