@@ -300,6 +300,11 @@ final class StandbyCluster implements AutoCloseable {
         local.startDaemon(head);
     }
 
+    /** Starts a head again with {@code --force-stale-start}, as an operator does when the head that led last is lost. */
+    void restartForcingStaleStart(String head) {
+        local.startDaemon(head, List.of("--force-stale-start"));
+    }
+
     boolean alive(String head) {
         return local.isAlive(head);
     }

@@ -82,6 +82,10 @@ public final class HeadService implements AutoCloseable {
     private volatile long probeAskedNanos = System.nanoTime();
     /** Whether this head's leadership lease holds now; always, for a head without voters. */
     private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
+    /** The highest job number this head may give out: those the voters reserved for it (no limit without them). */
+    private volatile java.util.function.LongSupplier numbersReserved = () -> Long.MAX_VALUE;
+    /** The next job number, for the lease's thread to reserve ahead of it. */
+    private volatile long nextJobNumber = 1;
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -279,6 +283,7 @@ public final class HeadService implements AutoCloseable {
         loaded.launchGrace(config.nodeTimeout());
         configure(loaded);
         defaultQueue = loaded.defaultQueue();
+        nextJobNumber = loaded.nextJobNumber();
         CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
         activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {
@@ -440,6 +445,20 @@ public final class HeadService implements AutoCloseable {
      */
     public void leaseGuard(java.util.function.BooleanSupplier holds) {
         this.leaseHolds = holds;
+    }
+
+    /**
+     * Gives out only job numbers up to what {@code reserved} says the voters reserved for this head, so that a
+     * head that takes over, whatever store it leads from, starts above every number given out before it
+     * (docs/failover.md). A submission beyond it waits for the next reservation: {@code 503}, which clients resend.
+     */
+    public void numberGuard(java.util.function.LongSupplier reserved) {
+        this.numbersReserved = reserved;
+    }
+
+    /** The number the next submission gets, as last seen on the state thread. */
+    public long nextJobNumber() {
+        return nextJobNumber;
     }
 
     /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
@@ -626,7 +645,12 @@ public final class HeadService implements AutoCloseable {
             }
             JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
                     maxTasks, maxJobs);
+            if (state.nextJobNumber() > numbersReserved.getAsLong()) {
+                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
+                        + "with the voters of its lease; send the submission again");
+            }
             Job job = state.prepareSubmit(spec, clock.instant());
+            nextJobNumber = state.nextJobNumber();
             CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
                     "submission of job " + job.id())
                     .thenCompose(v -> onState(() -> {

@@ -120,18 +120,19 @@ public final class ClusterSecret {
 
     /** What a head sends to ask a voter for the leadership lease (head-node's {@code lease} package). */
     public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis, boolean active,
-                                    boolean soleCopy) {
+                                    boolean soleCopy, long numbersUpTo) {
         return mac("lease-request", head, Long.toString(epoch), Long.toString(durationMillis),
-                Long.toString(sentAtMillis), Boolean.toString(active), Boolean.toString(soleCopy));
+                Long.toString(sentAtMillis), Boolean.toString(active), Boolean.toString(soleCopy),
+                Long.toString(numbersUpTo));
     }
 
     /** What a voter sends with its answer, bound to the request it answers, so that no one else can grant. */
     public String leaseAnswerProof(String requestProof, boolean granted, long epoch, String holder,
                                    long remainingMillis, long activeEpoch, String activeHead, boolean activeSole,
-                                   long activeSoleAt) {
+                                   long activeSoleAt, long numberedUpTo) {
         return mac("lease-answer", requestProof, Boolean.toString(granted), Long.toString(epoch), holder,
                 Long.toString(remainingMillis), Long.toString(activeEpoch), activeHead, Boolean.toString(activeSole),
-                Long.toString(activeSoleAt));
+                Long.toString(activeSoleAt), Long.toString(numberedUpTo));
     }
 
     /**

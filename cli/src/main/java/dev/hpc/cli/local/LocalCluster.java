@@ -540,12 +540,24 @@ public final class LocalCluster {
 
     /** Starts a recorded daemon again with its recorded command, after {@link #kill}; refused while it runs. */
     public Daemon startDaemon(String name) {
+        return startDaemon(name, List.of());
+    }
+
+    /**
+     * As {@link #startDaemon(String)}, with {@code onceArgs} added to its command for this start only (an
+     * operator's {@code --force-stale-start}): the recorded command, used by later starts, stays as it was.
+     */
+    public Daemon startDaemon(String name, List<String> onceArgs) {
         LocalClusterInfo i = info().orElseThrow(() -> new HpcException("no local cluster is recorded in " + dir));
         Daemon d = daemon(name);
         if (isAlive(d)) {
             throw new HpcException(name + " is still running (pid " + d.pid() + "): kill it first");
         }
-        Daemon started = launch(d);
+        List<String> command = new ArrayList<>(d.command());
+        command.addAll(onceArgs);
+        Daemon launched = launch(new Daemon(d.name(), d.role(), d.address(), d.pid(), d.log(), command, d.started()));
+        Daemon started = new Daemon(d.name(), d.role(), d.address(), launched.pid(), d.log(), d.command(),
+                launched.started());
         LocalStateFile.write(stateFile(), i.with(started));
         return started;
     }

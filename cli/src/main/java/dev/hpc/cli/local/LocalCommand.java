@@ -314,13 +314,18 @@ public final class LocalCommand implements Callable<Integer> {
         @Parameters(arity = "1", paramLabel = "HEAD", description = "the head to start, e.g. head1")
         String name;
 
+        @Option(names = "--force-stale-start", description = "lead from this head's own store although another "
+                + "head led last and is lost for good (the jobs only that head had are lost; docs/failover.md); "
+                + "for this start only")
+        boolean forceStaleStart;
+
         @Override
         public Integer call() {
             LocalCluster lc = new LocalCluster(dirOrDefault(dir));
             if (lc.isAlive(name)) {
                 throw new UsageException(name + " is already running");
             }
-            lc.startDaemon(name);
+            lc.startDaemon(name, forceStaleStart ? List.of("--force-stale-start") : List.of());
             spec.commandLine().getOut().println("started " + name);
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;

@@ -39,10 +39,12 @@ public final class LeaseHolder implements AutoCloseable {
      * {@code lastActiveSole} is the last thing that head told a majority of its copies: whether it may have
      * held the only copy of changes it acknowledged. {@code refusedForMillis} is the longest time a voter that
      * refused said its current grant still runs (0 when none refused so): asked again after it, the same voters can
-     * grant.
+     * grant. {@code numberedUpTo} is the highest job number the voters that answered know to be reserved by a
+     * head holding the lease: with a majority of grants, above every number the heads before this one gave out.
      */
     public record Round(long epoch, int granted, int voters, long highestEpochSeen, List<String> refusals,
-                        long lastActiveEpoch, String lastActiveHead, boolean lastActiveSole, long refusedForMillis) {
+                        long lastActiveEpoch, String lastActiveHead, boolean lastActiveSole, long refusedForMillis,
+                        long numberedUpTo) {
         public boolean majority() {
             return granted * 2 > voters;
         }
@@ -63,6 +65,9 @@ public final class LeaseHolder implements AutoCloseable {
      * the only copy until its standby is in step with it, so this starts true.
      */
     private volatile boolean soleCopy = true;
+    /** The job numbers this head asks the voters to reserve, and those a majority has reserved for it. */
+    private volatile long numbersAsked;
+    private volatile long numbersReserved;
     private long lastSentAt;
 
     public LeaseHolder(Vertx vertx, List<String> voterAddresses, String head, Duration lease,
@@ -131,7 +136,9 @@ public final class LeaseHolder implements AutoCloseable {
         long sentNanos = nanos.getAsLong();
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
-        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active, soleCopy);
+        long numbers = numbersAsked;
+        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active, soleCopy,
+                numbers);
         String body = LeaseWire.write(request);
         long timeoutMillis = Math.max(100, lease.toMillis() / 3);
         List<Future<Optional<LeaseVoter.Answer>>> asks = new ArrayList<>();
@@ -166,6 +173,7 @@ public final class LeaseHolder implements AutoCloseable {
         boolean lastActiveSole = false;
         long lastSoleAt = -1;
         long refusedFor = 0;
+        long numberedUpTo = 0;
         // a voter started with a shorter --lease grants only that long: the lease holds for the shortest grant
         long shortestGrant = lease.toMillis();
         List<String> refusals = new ArrayList<>();
@@ -192,6 +200,7 @@ public final class LeaseHolder implements AutoCloseable {
             if (!a.get().holder().equals(head)) {
                 highest = Math.max(highest, a.get().epoch());
             }
+            numberedUpTo = Math.max(numberedUpTo, a.get().numberedUpTo());
             if (a.get().activeEpoch() > lastActiveEpoch
                     || a.get().activeEpoch() == lastActiveEpoch && a.get().activeSoleAt() > lastSoleAt) {
                 lastActiveEpoch = a.get().activeEpoch();
@@ -218,12 +227,13 @@ public final class LeaseHolder implements AutoCloseable {
             }
         }
         Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
-                lastActiveHead, lastActiveSole, refusedFor);
+                lastActiveHead, lastActiveSole, refusedFor, numberedUpTo);
         if (round.majority()) {
             epoch = askedEpoch;
             long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
             validUntilNanos = sentNanos + grantNanos - grantNanos / 10;
             held = true;
+            numbersReserved = Math.max(numbersReserved, numbers);
         } else if (askedEpoch == epoch && held) {
             LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);
         }
@@ -242,6 +252,24 @@ public final class LeaseHolder implements AutoCloseable {
             soleCopy = true;
         }
         return r;
+    }
+
+    /**
+     * Asks the voters, from the next round on, to reserve job numbers up to {@code upTo} for this head; they
+     * count once a majority granted a round that asked it ({@link #numbersReserved()}).
+     */
+    public void reserveNumbers(long upTo) {
+        numbersAsked = Math.max(numbersAsked, upTo);
+    }
+
+    /** The highest job number a majority of the voters reserved for this head; 0 before any. */
+    public long numbersReserved() {
+        return numbersReserved;
+    }
+
+    /** The highest job number this head asks to reserve. */
+    public long numbersAsked() {
+        return numbersAsked;
     }
 
     /** What this head says of its copies in its requests. */

@@ -40,9 +40,11 @@ public final class LeaseVoter {
      * starts with no running head to copy from must know whether another led after it ({@link LeaseHolder}).
      * {@code activeSole} is what that head said last of its copies: that it may hold the only copy of changes it
      * acknowledged (its standby away), said in its request sent at {@code activeSoleAt} (its clock, growing).
+     * {@code numberedUpTo} is the highest job number any head holding the lease reserved here: a head that takes
+     * over gives out numbers above it only, so no two jobs ever share a number, whatever store it leads from.
      */
     public record Answer(boolean granted, long epoch, String holder, long remainingMillis, long activeEpoch,
-                         String activeHead, boolean activeSole, long activeSoleAt) {
+                         String activeHead, boolean activeSole, long activeSoleAt, long numberedUpTo) {
     }
 
     static final String FILE = "lease-voter";
@@ -55,13 +57,15 @@ public final class LeaseVoter {
     private String activeHead;
     private boolean activeSole;
     private long activeSoleAt;
+    private long numberedUpTo;
     private long expiresAtNanos;
     /** The newest request time each head sent, so that a recorded request cannot be played again. */
     private final Map<String, Long> lastSentAt = new HashMap<>();
 
     private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder,
-                       long activeEpoch, String activeHead, boolean activeSole, long activeSoleAt) {
+                       long activeEpoch, String activeHead, boolean activeSole, long activeSoleAt, long numberedUpTo) {
         this.file = file;
+        this.numberedUpTo = numberedUpTo;
         this.nanos = nanos;
         this.longestLease = longestLease;
         this.promisedEpoch = promisedEpoch;
@@ -83,6 +87,7 @@ public final class LeaseVoter {
         String activeHead = "";
         boolean activeSole = false;
         long activeSoleAt = 0;
+        long numbered = 0;
         try {
             Files.createDirectories(dataDir);
             if (Files.exists(file)) {
@@ -100,6 +105,9 @@ public final class LeaseVoter {
                     activeSole = "sole".equals(sole[0]);
                     activeSoleAt = Long.parseLong(sole[1]);
                 }
+                if (lines.length > 3) {
+                    numbered = Long.parseLong(lines[3].strip().split(" ")[1]);
+                }
             }
         } catch (IOException | RuntimeException e) {
             throw new HpcException("cannot read the lease voter's promises in " + file + " (" + e.getMessage()
@@ -107,7 +115,7 @@ public final class LeaseVoter {
                     + "the file, or delete it only when every head is stopped", e);
         }
         return new LeaseVoter(file, nanos, longestLease, epoch, holder, activeEpoch, activeHead, activeSole,
-                activeSoleAt);
+                activeSoleAt, numbered);
     }
 
     /**
@@ -115,14 +123,15 @@ public final class LeaseVoter {
      * longest lease). {@code sentAtMillis} must grow from one request of a head to the next. With
      * {@code active}, a granted request also records that {@code head} leads in {@code epoch}; the answer
      * tells the last active head as it was before. {@code soleCopy}, from the active head, is kept with it when
-     * granted: whether that head may now hold the only copy of changes it acknowledged.
+     * granted: whether that head may now hold the only copy of changes it acknowledged. {@code numbersUpTo}, when
+     * granted, raises the job numbers reserved (never lowers them), written before the answer as the rest.
      */
     public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis,
-                                       boolean active, boolean soleCopy) {
+                                       boolean active, boolean soleCopy, long numbersUpTo) {
         long now = nanos.getAsLong();
         long remaining = Math.max(0, (expiresAtNanos - now) / 1_000_000);
         Answer refused = new Answer(false, promisedEpoch, holder, remaining, activeEpoch, activeHead, activeSole,
-                activeSoleAt);
+                activeSoleAt, numberedUpTo);
         Long last = lastSentAt.get(head);
         if (last != null && sentAtMillis <= last) {
             return refused; // a replay, or requests out of order
@@ -135,15 +144,23 @@ public final class LeaseVoter {
             boolean becomesActive = active && (epoch != activeEpoch || !head.equals(activeHead));
             boolean speaksAsActive = becomesActive || head.equals(activeHead) && epoch == activeEpoch;
             boolean copiesChange = speaksAsActive && (becomesActive || soleCopy != activeSole);
-            if (!renewal || copiesChange) {
+            boolean reserves = numbersUpTo > numberedUpTo;
+            if (!renewal || copiesChange || reserves) {
                 record(epoch, head, becomesActive ? epoch : activeEpoch, becomesActive ? head : activeHead,
-                        copiesChange ? soleCopy : activeSole, copiesChange ? sentAtMillis : activeSoleAt);
+                        copiesChange ? soleCopy : activeSole, copiesChange ? sentAtMillis : activeSoleAt,
+                        Math.max(numberedUpTo, numbersUpTo));
             }
             expiresAtNanos = now + grant;
             return new Answer(true, promisedEpoch, holder, grant / 1_000_000, refused.activeEpoch(),
-                    refused.activeHead(), refused.activeSole(), refused.activeSoleAt());
+                    refused.activeHead(), refused.activeSole(), refused.activeSoleAt(), numberedUpTo);
         }
         return refused;
+    }
+
+    /** As {@link #request(String, long, Duration, long, boolean, boolean, long)}, reserving no job numbers. */
+    public Answer request(String head, long epoch, Duration duration, long sentAtMillis, boolean active,
+                          boolean soleCopy) {
+        return request(head, epoch, duration, sentAtMillis, active, soleCopy, 0);
     }
 
     /** As {@link #request(String, long, Duration, long, boolean, boolean)}, with no word on copies. */
@@ -160,17 +177,18 @@ public final class LeaseVoter {
     public synchronized Answer state() {
         return new Answer(false, promisedEpoch, holder,
                 Math.max(0, (expiresAtNanos - nanos.getAsLong()) / 1_000_000), activeEpoch, activeHead, activeSole,
-                activeSoleAt);
+                activeSoleAt, numberedUpTo);
     }
 
     /** Writes the promise and syncs it before anyone hears of it: a crash after the answer keeps it. */
     private void record(long epoch, String head, long newActiveEpoch, String newActiveHead, boolean newSole,
-                        long newSoleAt) {
+                        long newSoleAt, long newNumbered) {
         Path tmp = file.resolveSibling(FILE + ".tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.write(ByteBuffer.wrap((epoch + " " + head + "\n" + newActiveEpoch + " " + newActiveHead + "\n"
-                    + (newSole ? "sole " : "replicated ") + newSoleAt + "\n").getBytes(StandardCharsets.UTF_8)));
+                    + (newSole ? "sole " : "replicated ") + newSoleAt + "\n" + "numbers " + newNumbered + "\n")
+                    .getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         } catch (IOException e) {
             throw new HpcException("cannot record the lease promise in " + tmp + ": " + e.getMessage(), e);
@@ -191,6 +209,7 @@ public final class LeaseVoter {
         activeHead = newActiveHead;
         activeSole = newSole;
         activeSoleAt = newSoleAt;
+        numberedUpTo = newNumbered;
     }
 
     /** For tests: the holder and epoch on disk. */

@@ -47,7 +47,7 @@ public final class LeaseVoterRoutes {
         }
         LeaseWire.Request asked = request;
         vertx.executeBlocking(() -> voter.request(asked.head(), asked.epoch(), asked.duration(), asked.sentAt(),
-                asked.active(), asked.soleCopy()), false)
+                asked.active(), asked.soleCopy(), asked.numbersUpTo()), false)
                 .onSuccess(answer -> ctx.response().putHeader("Content-Type", "application/json")
                         .end(LeaseWire.write(answer, asked, voterName, secret)))
                 .onFailure(e -> {

@@ -18,16 +18,17 @@ import java.util.Set;
 final class LeaseWire {
     static final String PATH = "/cluster/v1/lease";
     private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "active",
-            "soleCopy", "proof");
+            "soleCopy", "numbersUpTo", "proof");
     private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis",
-            "activeEpoch", "activeHead", "activeSole", "activeSoleAt", "proof", "voter");
+            "activeEpoch", "activeHead", "activeSole", "activeSoleAt", "numberedUpTo", "proof", "voter");
 
     /**
      * {@code active}: the head says it leads (or is about to) in {@code epoch}; {@code soleCopy}: the active head
-     * says it may hold the only copy of changes it acknowledged.
+     * says it may hold the only copy of changes it acknowledged; {@code numbersUpTo}: the job numbers the head
+     * holding the lease reserves (0: none).
      */
     record Request(String head, long epoch, long durationMillis, long sentAt, boolean active, boolean soleCopy,
-                   String proof) {
+                   long numbersUpTo, String proof) {
         Duration duration() {
             return Duration.ofMillis(durationMillis);
         }
@@ -37,10 +38,10 @@ final class LeaseWire {
     }
 
     static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt,
-                           boolean active, boolean soleCopy) {
+                           boolean active, boolean soleCopy, long numbersUpTo) {
         String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active,
-                soleCopy)).orElse("");
-        return new Request(head, epoch, duration.toMillis(), sentAt, active, soleCopy, proof);
+                soleCopy, numbersUpTo)).orElse("");
+        return new Request(head, epoch, duration.toMillis(), sentAt, active, soleCopy, numbersUpTo, proof);
     }
 
     static String write(Request r) {
@@ -51,6 +52,7 @@ final class LeaseWire {
         m.put("sentAt", r.sentAt());
         m.put("active", r.active());
         m.put("soleCopy", r.soleCopy());
+        m.put("numbersUpTo", r.numbersUpTo());
         m.put("proof", r.proof());
         return Json.write(m);
     }
@@ -59,13 +61,14 @@ final class LeaseWire {
     static Request readRequest(String body, Optional<ClusterSecret> secret) {
         JsonFields f = Json.readObject(body).allowOnly(REQUEST_FIELDS);
         Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
-                f.longValue("sentAt"), f.bool("active", false), f.bool("soleCopy", false), f.string("proof", ""));
+                f.longValue("sentAt"), f.bool("active", false), f.bool("soleCopy", false),
+                f.longValue("numbersUpTo", 0), f.string("proof", ""));
         if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
             throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
                     + "positive duration");
         }
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
-                r.durationMillis(), r.sentAt(), r.active(), r.soleCopy()), r.proof())) {
+                r.durationMillis(), r.sentAt(), r.active(), r.soleCopy(), r.numbersUpTo()), r.proof())) {
             throw new SecurityException("the lease request of '" + r.head() + "' does not prove the cluster secret");
         }
         return r;
@@ -82,8 +85,10 @@ final class LeaseWire {
         m.put("activeHead", a.activeHead());
         m.put("activeSole", a.activeSole());
         m.put("activeSoleAt", a.activeSoleAt());
+        m.put("numberedUpTo", a.numberedUpTo());
         m.put("proof", secret.map(s -> s.leaseAnswerProof(answered.proof(), a.granted(), a.epoch(), a.holder(),
-                a.remainingMillis(), a.activeEpoch(), a.activeHead(), a.activeSole(), a.activeSoleAt())).orElse(""));
+                a.remainingMillis(), a.activeEpoch(), a.activeHead(), a.activeSole(), a.activeSoleAt(),
+                a.numberedUpTo())).orElse(""));
         return Json.write(m);
     }
 
@@ -92,10 +97,11 @@ final class LeaseWire {
         JsonFields f = Json.readObject(body).allowOnly(ANSWER_FIELDS);
         LeaseVoter.Answer a = new LeaseVoter.Answer(f.bool("granted", false), f.longValue("epoch"),
                 f.string("holder", ""), f.longValue("remainingMillis", 0), f.longValue("activeEpoch", 0),
-                f.string("activeHead", ""), f.bool("activeSole", false), f.longValue("activeSoleAt", 0));
+                f.string("activeHead", ""), f.bool("activeSole", false), f.longValue("activeSoleAt", 0),
+                f.longValue("numberedUpTo", 0));
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseAnswerProof(asked.proof(), a.granted(),
                 a.epoch(), a.holder(), a.remainingMillis(), a.activeEpoch(), a.activeHead(), a.activeSole(),
-                a.activeSoleAt()), f.string("proof", ""))) {
+                a.activeSoleAt(), a.numberedUpTo()), f.string("proof", ""))) {
             return Optional.empty();
         }
         return Optional.of(a);

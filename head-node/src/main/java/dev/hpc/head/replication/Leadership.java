@@ -70,6 +70,11 @@ public final class Leadership implements AutoCloseable {
     /** The highest epoch any voter has promised, as heard in their answers. */
     private long highestEpochSeen;
     private volatile long lastLeaseAskNanos = Long.MIN_VALUE / 2;
+    /** Job numbers a head reserves ahead of the next one at least (docs/failover.md, "Job numbers"). */
+    static final long NUMBERS_AHEAD = 100;
+    private long numbersMark;
+    private long numbersMarkNanos = System.nanoTime();
+    private long numbersPerSecond;
     /** When a standby may next ask for the lease of an active head that may have stopped renewing it. */
     private volatile long nextDeposeAskNanos = Long.MIN_VALUE / 2;
     private volatile LeaseHolder.Round lastRound;
@@ -109,6 +114,7 @@ public final class Leadership implements AutoCloseable {
         this.forceStaleStart = forceStaleStart;
         this.lease = lease;
         lease.ifPresent(l -> service.leaseGuard(l::holds));
+        lease.ifPresent(l -> service.numberGuard(l::numbersReserved));
         this.cluster = cluster;
         this.service = service;
         this.store = service.store();
@@ -306,7 +312,7 @@ public final class Leadership implements AutoCloseable {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
                     + "for " + stall.toMillis() + " ms; it does not renew its lease, so that another head takes over");
-        } else if (l.holds() && leaseAskDue(l)) {
+        } else if (l.holds() && (leaseAskDue(l) || service.isActive() && numbersRunLow(l))) {
             lastLeaseAskNanos = System.nanoTime();
             noteRound(l.ask(l.epoch()));
         }
@@ -359,6 +365,28 @@ public final class Leadership implements AutoCloseable {
     private long registryEpoch(String head) {
         String line = cluster.heads().get(head);
         return line == null ? 0 : Json.readObject(line).longValue("epoch", 0);
+    }
+
+    /**
+     * Whether the job numbers reserved for this head run low: fewer than half of what two seconds of recent
+     * submissions (at least {@link #NUMBERS_AHEAD}) would take are left. Then it asks for more at once, in a
+     * renewal, so that submissions seldom wait for a reservation; the unused rest is the gap in job numbers a
+     * takeover leaves.
+     */
+    private boolean numbersRunLow(LeaseHolder l) {
+        long next = service.nextJobNumber();
+        long now = System.nanoTime();
+        if (now - numbersMarkNanos >= TimeUnit.SECONDS.toNanos(1)) {
+            numbersPerSecond = Math.max(0, next - numbersMark) * 1_000_000_000L / Math.max(1, now - numbersMarkNanos);
+            numbersMark = next;
+            numbersMarkNanos = now;
+        }
+        long ahead = Math.max(NUMBERS_AHEAD, 2 * numbersPerSecond);
+        if (l.numbersAsked() - next >= ahead / 2) {
+            return false;
+        }
+        l.reserveNumbers(next + ahead);
+        return true;
     }
 
     private synchronized void noteRound(LeaseHolder.Round round) {
@@ -428,11 +456,11 @@ public final class Leadership implements AutoCloseable {
                     + round.lastActiveEpoch() + "): --force-stale-start");
         }
         Instant since = activeLostAt.equals(Instant.EPOCH) ? clock.instant() : activeLostAt;
-        takeOver(since, epoch, ledLast && !cold);
+        takeOver(since, epoch, ledLast && !cold, round.numberedUpTo());
     }
 
     private void takeOver(Instant lostAt) {
-        takeOver(lostAt, 0, false);
+        takeOver(lostAt, 0, false, 0);
     }
 
     /**
@@ -448,8 +476,10 @@ public final class Leadership implements AutoCloseable {
      * @param leasedEpoch  the epoch the voters granted, or 0 without a lease (the next epoch is raised here)
      * @param fromOwnStore lead from this head's own store and put it into the maps, which may be older: this
      *                     head led last and is back
+     * @param numberedBefore the highest job number the voters reserved for the heads before this one: this head
+     *                       gives out numbers above it only
      */
-    private void takeOver(Instant lostAt, long leasedEpoch, boolean fromOwnStore) {
+    private void takeOver(Instant lostAt, long leasedEpoch, boolean fromOwnStore, long numberedBefore) {
         // Heads that all started together find no epoch yet: nobody was active, so the maps hold
         // nothing and the newest state is in this head's own store.
         boolean coldStart = noHeadEverLed() || fromOwnStore;
@@ -465,7 +495,8 @@ public final class Leadership implements AutoCloseable {
         }
         if (lease.isPresent()) {
             // the voters learn that this head leads before it acts: a later cold start of another head then
-            // knows to wait for this one's store
+            // knows to wait for this one's store; the same round reserves its first job numbers
+            lease.get().reserveNumbers(numberedBefore + NUMBERS_AHEAD);
             LeaseHolder.Round told = lease.get().ask(epoch, true);
             if (!told.majority()) {
                 LOG.warning("head " + service.config().name() + " lost the lease at epoch " + epoch
@@ -485,6 +516,7 @@ public final class Leadership implements AutoCloseable {
         } else {
             state = stateFromReplica(epoch);
         }
+        state.skipJobNumbersBelow(numberedBefore + 1);
         String previous = knownActive.isEmpty() ? "an unknown head" : knownActive;
         if (lease.isPresent() && !lease.get().holds()) {
             LOG.warning("head " + service.config().name() + " lost the lease at epoch " + epoch + " while it built "

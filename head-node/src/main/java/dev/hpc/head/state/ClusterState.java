@@ -250,6 +250,14 @@ public final class ClusterState {
         return nextJobNumber;
     }
 
+    /**
+     * Gives out no number below {@code first}: a head that takes over starts above every number the voters had
+     * reserved for the heads before it, which may be above what its copy of the jobs knows.
+     */
+    public void skipJobNumbersBelow(long first) {
+        nextJobNumber = Math.max(nextJobNumber, first);
+    }
+
     public List<NodeInfo> nodes() {
         List<NodeInfo> out = new ArrayList<>();
         for (NodeEntry n : nodes.values()) {

@@ -156,6 +156,25 @@ class LeaseHolderTest {
         assertEquals(10_000, refused.refusedForMillis(), refused.toString());
     }
 
+    @Test
+    void aHeadHearsFromAnyMajorityTheJobNumbersReservedBeforeIt() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        head1.reserveNumbers(250);
+        assertTrue(head1.ask(1, true).majority());
+        assertEquals(250, head1.numbersReserved());
+        head1.reserveNumbers(900);
+        assertEquals(250, head1.numbersReserved(), "asked, not yet granted by a majority");
+        assertTrue(head1.ask(1).majority());
+        assertEquals(900, head1.numbersReserved());
+
+        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos());
+        LeaseHolder head2 = head("head2", addresses.subList(1, 3), SECRET);
+        LeaseHolder.Round round = head2.ask(2);
+        assertTrue(round.majority(), round.toString());
+        assertEquals(900, round.numberedUpTo());
+        assertEquals(0, head2.numbersReserved(), "head2 reserved nothing of its own yet");
+    }
+
     private String serveWith(String name, Duration longestLease) {
         Router router = Router.router(vertx);
         new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), longestLease, voterNanos::get), name, SECRET)

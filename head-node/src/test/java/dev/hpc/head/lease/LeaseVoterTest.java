@@ -131,4 +131,23 @@ class LeaseVoterTest {
         assertFalse(v.request("head2", 2, LEASE, sent++, false, false).granted(), "head1's lease runs");
         assertTrue(v.state().activeSole());
     }
+
+    @Test
+    void jobNumbersReservedByTheHolderOnlyRiseAndOutliveARestart() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertEquals(100, v.request("head1", 1, LEASE, sent++, true, true, 100).numberedUpTo(), "granted: reserved");
+        assertEquals(100, v.state().numberedUpTo());
+        assertTrue(v.request("head1", 1, LEASE, sent++, false, true, 50).granted());
+        assertEquals(100, v.state().numberedUpTo(), "a reservation never goes down");
+        assertFalse(v.request("head2", 2, LEASE, sent++, false, false, 5_000).granted(), "head1's lease runs");
+        assertEquals(100, v.state().numberedUpTo(), "a head refused the lease reserves nothing");
+        assertTrue(v.request("head1", 1, LEASE, sent++, false, true, 400).granted());
+
+        advance(LEASE.plusMillis(1));
+        LeaseVoter restarted = LeaseVoter.open(dir, LEASE, now::get);
+        advance(LEASE.plusMillis(1));
+        LeaseVoter.Answer next = restarted.request("head2", 2, LEASE, sent++, false, false, 0);
+        assertTrue(next.granted());
+        assertEquals(400, next.numberedUpTo(), "the next head hears where head1's numbers end, after a restart");
+    }
 }
