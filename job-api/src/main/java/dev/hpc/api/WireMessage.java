@@ -331,17 +331,31 @@ public sealed interface WireMessage {
      * exported; the worker adds the {@code PBS_*} set. Memory 0 and walltime zero mean no limit.
      * {@code arguments} are given to the script after its path (qsub {@code -F}). {@code shells} is
      * qsub's {@code -S} list ("" when none): the shell the worker starts the script with, instead of
-     * the script's {@code #!} line.
+     * the script's {@code #!} line. {@code group} is {@code -W group_list}'s group ("" when none): the
+     * primary group the task runs with, which the worker checks the owner belongs to.
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
-                       Duration walltime, List<String> arguments, String shells, ProcessLimits limits) {
+                       Duration walltime, List<String> arguments, String shells, ProcessLimits limits,
+                       String group) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
             arguments = List.copyOf(arguments);
+        }
+
+        /** An order that runs with the owner's primary group. */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime, List<String> arguments, String shells,
+                           ProcessLimits limits) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, arguments, shells, limits, "");
         }
 
         /** An order without per-process limits. */
@@ -381,7 +395,7 @@ public sealed interface WireMessage {
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments, shells, limits);
+                    memoryPerNode, walltime, arguments, shells, limits, group);
         }
     }
 }
