@@ -43,8 +43,9 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             String[] fields = part.split(":", -1);
             if (!fields[0].matches("\\d+")) {
                 throw new InvalidRequestException("choosing nodes by host name ('" + fields[0] + "') is not "
-                        + "supported; ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
-                        + "nodes=1:ppn=4:" + fields[0]);
+                        + "supported in nodes=; ask for a count of nodes first, with properties after it, e.g. "
+                        + "nodes=2:ppn=8 or nodes=1:ppn=4:" + fields[0] + ", and name the node with -l host="
+                        + fields[0]);
             }
             int nodes = Counts.parse(fields[0], "nodes", 1, SubmitParser.MAX_NODES);
             OptionalInt ppn = OptionalInt.empty();

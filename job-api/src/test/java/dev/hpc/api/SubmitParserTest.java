@@ -1030,9 +1030,10 @@ class SubmitParserTest {
 
         @Test
         void refusesNodeRequestsThisClusterCannotHonour() {
-            assertEquals("option -l nodes=node01:ppn=2: choosing nodes by host name ('node01') is not supported; "
-                    + "ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
-                    + "nodes=1:ppn=4:node01", refusalOfOptions("-l", "nodes=node01:ppn=2"));
+            assertEquals("option -l nodes=node01:ppn=2: choosing nodes by host name ('node01') is not supported in "
+                    + "nodes=; ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
+                    + "nodes=1:ppn=4:node01, and name the node with -l host=node01",
+                    refusalOfOptions("-l", "nodes=node01:ppn=2"));
             assertEquals("option -l nodes=2:ppn=8+1:ppn=4: 'nodes=2:ppn=8+1:ppn=4' asks for nodes of different "
                     + "shapes; a job's nodes must all be alike here", refusalOfOptions("-l", "nodes=2:ppn=8+1:ppn=4"));
             assertEquals("option -l select=60000:ncpus=1+60000:ncpus=1: 'select=60000:ncpus=1+60000:ncpus=1' asks for "

@@ -597,10 +597,11 @@ public final class Scheduler {
          * nodes of its queue could hold it when empty; otherwise none, so that it is not stranded.
          */
         private Set<String> avoidable(PendingTask task, QueueDef queue) {
-            if (task.avoidNodes().isEmpty()) {
+            Resources r = task.resources();
+            // a node it must have is never kept off: it would wait for ever
+            if (task.avoidNodes().isEmpty() || r.access().required().stream().anyMatch(task.avoidNodes()::contains)) {
                 return Set.of();
             }
-            Resources r = task.resources();
             int others = 0;
             for (int i = 0; i < pool.size; i++) {
                 if (pool.schedulable[i] && queue.allowsNode(pool.names[i]) && r.access().allows(pool.names[i])

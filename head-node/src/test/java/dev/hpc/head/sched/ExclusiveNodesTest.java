@@ -175,6 +175,15 @@ class ExclusiveNodesTest {
         }
 
         @Test
+        void aRequeuedTaskGoesBackToTheNodeItMustHave() {
+            PendingTask t = aJob(1, "alice", on(1, Set.of("n1"), Set.of()));
+            PendingTask requeued = new PendingTask(t.key(), t.owner(), t.queue(), t.resources(), 0, Instant.EPOCH,
+                    PendingTask.Readiness.READY, "", 0, 0, Set.of("n1"), t.submitted());
+            Plan p = aCluster().withFreeNode("n1", 4).withFreeNode("n2", 4).queued(requeued).plan();
+            assertEquals(List.of("n1"), nodesOf(p, 1));
+        }
+
+        @Test
         void aNamedNodeOutsideTheQueueIsNeverUsed() {
             Plan p = aCluster().withFreeNode("n1", 8).withFreeNode("n2", 8)
                     .withQueue(QueueDef.open("batch").withNodes(Set.of("n1")))
