@@ -85,6 +85,13 @@ public final class QstatFullFormat {
                 a.add(new Attribute(name, value));
             }
         });
+        // held nodes asked for otherwise (#SBATCH --exclusive, the REST API): in PBS's words all the same
+        if (r.access().exclusive() && !spec.recorded().containsKey("Resource_List.place")
+                && !spec.recorded().containsKey("Resource_List.naccesspolicy")) {
+            a.add(r.access().sharing() == dev.hpc.api.NodeAccess.Sharing.USER
+                    ? new Attribute("Resource_List.naccesspolicy", "singleuser")
+                    : new Attribute("Resource_List.place", "excl"));
+        }
         // another user's job comes without its paths (docs/security.md): they are left out, not made up
         boolean pathsShown = !spec.submitDir().isEmpty();
         if (pathsShown) {

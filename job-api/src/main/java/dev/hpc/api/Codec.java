@@ -49,19 +49,42 @@ public final class Codec {
         if (!r.constraint().resources().isEmpty()) {
             m.put("hostResources", new LinkedHashMap<>(r.constraint().resources()));
         }
+        // likewise left out when any node, shared: a body written before issue 18 reads the same
+        if (r.access().exclusive()) {
+            m.put("exclusive", r.access().sharing() == NodeAccess.Sharing.USER ? "user" : "node");
+        }
+        if (!r.access().required().isEmpty()) {
+            m.put("nodeList", new ArrayList<>(r.access().required()));
+        }
+        if (!r.access().excluded().isEmpty()) {
+            m.put("excludeNodes", new ArrayList<>(r.access().excluded()));
+        }
         return m;
     }
 
     public static Resources readResources(JsonFields f) {
         f.allowOnly(java.util.Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds", "mpiprocsPerNode",
-                "generic", "properties", "hostResources"));
+                "generic", "properties", "hostResources", "exclusive", "nodeList", "excludeNodes"));
         long walltime = f.longValue("walltimeSeconds", 0);
         if (walltime < 0) {
             throw new InvalidRequestException("field 'walltimeSeconds' must not be negative");
         }
         return new Resources(f.intValue("nodes", 1), f.intValue("coresPerNode", 1), f.longValue("memoryPerNode", 0),
                 Duration.ofSeconds(walltime), f.intValue("mpiprocsPerNode", 1), f.longMap("generic"),
-                readConstraint(f));
+                readConstraint(f), readAccess(f));
+    }
+
+    /** {@code "exclusive": "node"|"user"}, {@code "nodeList"} and {@code "excludeNodes"} (node names), all optional. */
+    private static NodeAccess readAccess(JsonFields f) {
+        NodeAccess.Sharing sharing = switch (f.string("exclusive", "")) {
+            case "" -> NodeAccess.Sharing.SHARED;
+            case "node" -> NodeAccess.Sharing.EXCLUSIVE;
+            case "user" -> NodeAccess.Sharing.USER;
+            default -> throw new InvalidRequestException("field 'exclusive' must be \"node\" (nodes of the job's own) "
+                    + "or \"user\" (shared only with the owner's jobs), got '" + f.string("exclusive") + "'");
+        };
+        return new NodeAccess(sharing, new java.util.TreeSet<>(f.strings("nodeList")),
+                new java.util.TreeSet<>(f.strings("excludeNodes")));
     }
 
     /** {@code "properties": "ib&bigmem|opa"} and {@code "hostResources": {"gpu_model": "v100"}}, both optional. */

@@ -68,6 +68,12 @@ public record JobSpec(
      * shows it; the worker picks the entry for its node ({@link #shellFor}).
      */
     public static final String SHELL_PATH_LIST = "Shell_Path_List";
+    /**
+     * qsub {@code -W group_list=g[@host],...} as written: the worker runs the task with the entry for its
+     * node ({@link #shellFor} picks it the same way) as primary group, once it has checked the owner
+     * belongs to it.
+     */
+    public static final String GROUP_LIST = "group_list";
 
     /** qsub {@code -I}: recorded as PBS's {@code interactive = True}; only such a job takes a session. */
     public static final String INTERACTIVE = "interactive";
@@ -122,7 +128,8 @@ public record JobSpec(
     }
 
     /**
-     * The shell of {@code -S} for a node, as PBS picks it from {@code path[@host],...}: the entry
+     * The entry of a {@code value[@host],...} list (the shell of {@code -S}, the group of
+     * {@code -W group_list}) for a node, as PBS picks it: the entry
      * naming this host (its full or short name), else the entry without a host; "" when none applies
      * and the {@code #!} line (or bash) decides.
      */

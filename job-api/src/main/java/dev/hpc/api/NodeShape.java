@@ -11,13 +11,21 @@ import java.util.TreeMap;
  * The nodes a PBS {@code -l nodes=...} or {@code -l select=...} asks for: how many, and what each
  * holds. Cores and MPI processes are empty when the request leaves them to other options
  * ({@code -l ncpus}) or defaults. Both forms may join several parts with {@code +}; as every node of
- * a job looks alike here, parts must agree on everything but their count.
+ * a job looks alike here, parts must agree on everything but their count and the host they name:
+ * {@code hosts} are the nodes select chunks name with {@code host=} (one chunk each), all of which
+ * the job must have.
  */
 record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
-                 Map<String, Long> generic, NodeConstraint constraint) {
+                 Map<String, Long> generic, NodeConstraint constraint, java.util.SortedSet<String> hosts) {
 
     NodeShape {
         generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+        hosts = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(hosts));
+    }
+
+    NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
+              Map<String, Long> generic, NodeConstraint constraint) {
+        this(nodes, coresPerNode, mpiprocsPerNode, memoryPerNode, generic, constraint, new java.util.TreeSet<>());
     }
 
     NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
@@ -35,8 +43,9 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             String[] fields = part.split(":", -1);
             if (!fields[0].matches("\\d+")) {
                 throw new InvalidRequestException("choosing nodes by host name ('" + fields[0] + "') is not "
-                        + "supported; ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
-                        + "nodes=1:ppn=4:" + fields[0]);
+                        + "supported in nodes=; ask for a count of nodes first, with properties after it, e.g. "
+                        + "nodes=2:ppn=8 or nodes=1:ppn=4:" + fields[0] + ", and name the node with -l host="
+                        + fields[0]);
             }
             int nodes = Counts.parse(fields[0], "nodes", 1, SubmitParser.MAX_NODES);
             OptionalInt ppn = OptionalInt.empty();
@@ -86,6 +95,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             long memory = 0;
             Map<String, Long> generic = new TreeMap<>();
             NodeConstraint constraint = NodeConstraint.NONE;
+            java.util.SortedSet<String> host = new java.util.TreeSet<>();
             for (int i = first; i < fields.length; i++) {
                 String[] kv = keyValue(fields[i], "select");
                 switch (kv[0]) {
@@ -94,8 +104,16 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
                     case "mpiprocs" -> mpiprocs = Counts.parse(kv[1], "mpiprocs", 1, SubmitParser.MAX_CORES_PER_NODE);
                     case "mem" -> memory = Sizes.parsePbs(kv[1]);
                     case "ompthreads" -> Counts.parse(kv[1], "ompthreads", 1, SubmitParser.MAX_CORES_PER_NODE);
-                    case "host", "vnode" -> throw new InvalidRequestException("choosing nodes by name (" + kv[0]
-                            + "=) is not supported; ask for what a node must hold, e.g. select=2:ncpus=8");
+                    case "host" -> {
+                        if (chunks != 1) {
+                            throw new InvalidRequestException("'" + part + "': a chunk with host= is one node; write "
+                                    + "one chunk per host, e.g. select=1:ncpus=4:host=node1+1:ncpus=4:host=node2");
+                        }
+                        host.clear();
+                        host.add(NodeAccess.checkName(kv[1], "host="));
+                    }
+                    case "vnode" -> throw new InvalidRequestException("choosing vnodes (vnode=) is not supported; "
+                            + "name the node with host=, e.g. select=1:ncpus=8:host=node01");
                     default -> {
                         String name = GenericResources.name(kv[0]);
                         if (GenericResources.isAmount(kv[1]) || name.equals(GenericResources.GPU)) {
@@ -106,7 +124,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
                     }
                 }
             }
-            shapes.add(new NodeShape(chunks, ncpus, OptionalInt.of(mpiprocs), memory, generic, constraint));
+            shapes.add(new NodeShape(chunks, ncpus, OptionalInt.of(mpiprocs), memory, generic, constraint, host));
         }
         return sum(shapes, "select=" + value);
     }
@@ -168,7 +186,14 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             throw new InvalidRequestException("'" + request + "' asks for " + nodes + " nodes; the limit is "
                     + SubmitParser.MAX_NODES);
         }
+        java.util.SortedSet<String> hosts = new java.util.TreeSet<>(sum.hosts);
+        for (String h : part.hosts) {
+            if (!hosts.add(h)) {
+                throw new InvalidRequestException("'" + request + "' names host " + h + " in two chunks; each chunk "
+                        + "gets a node of its own here: ask for one chunk on " + h);
+            }
+        }
         return new NodeShape((int) nodes, sum.coresPerNode, sum.mpiprocsPerNode, sum.memoryPerNode, sum.generic,
-                sum.constraint);
+                sum.constraint, hosts);
     }
 }

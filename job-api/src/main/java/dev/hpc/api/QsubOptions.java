@@ -108,8 +108,7 @@ final class QsubOptions {
             switch (attribute[0]) {
                 case "depend" -> draft.dependencies(DependencyLists.parse(attribute[1]));
                 case "block" -> block(attribute[1]);
-                case "group_list" -> draft.record("group_list", nonEmpty(attribute[1], "-W group_list",
-                        "group_list=proj"));
+                case "group_list" -> draft.record(JobSpec.GROUP_LIST, groupList(attribute[1]));
                 case "umask" -> draft.record("umask", umask(attribute[1]));
                 case "sandbox" -> draft.record("sandbox", nonEmpty(attribute[1], "-W sandbox", "sandbox=PRIVATE"));
                 default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; -W takes "
@@ -158,6 +157,22 @@ final class QsubOptions {
         if (!value.isEmpty() && (!value.startsWith("#") || value.chars().anyMatch(Character::isWhitespace))) {
             throw new InvalidRequestException("the directive prefix must start with '#' and hold no blanks, e.g. "
                     + "-C '#MYPBS', or be empty to read no directives; got '" + value + "'");
+        }
+        return value;
+    }
+
+    /**
+     * {@code -W group_list=g[@host][,g@host...]}: kept as written; {@link JobSpec#group()} picks the
+     * group. Each group must be a group name (or a number).
+     */
+    static String groupList(String value) {
+        nonEmpty(value, "-W group_list", "group_list=proj");
+        for (String entry : value.split(",", -1)) {
+            String g = entry.contains("@") ? entry.substring(0, entry.indexOf('@')) : entry;
+            if (!g.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,31}")) {
+                throw new InvalidRequestException("-W group_list=" + value + ": '" + g + "' is not a group name; "
+                        + "write group_list=GROUP[@HOST][,GROUP@HOST...], e.g. group_list=proj");
+            }
         }
         return value;
     }

@@ -56,6 +56,10 @@ final class ResourceDraft {
     private Optional<Setting<NodeConstraint>> feature = Optional.empty();
     private Optional<Setting<NodeConstraint>> slurmConstraint = Optional.empty();
     private final Map<String, NodeConstraint> hostValues = new TreeMap<>();
+    private Optional<Setting<NodeAccess.Sharing>> sharing = Optional.empty();
+    private Optional<Setting<java.util.Set<String>>> nodeList = Optional.empty();
+    private Optional<Setting<java.util.Set<String>>> host = Optional.empty();
+    private Optional<Setting<java.util.Set<String>>> excluded = Optional.empty();
 
     void shape(Setting<NodeShape> s) {
         dropSlurmNodes();
@@ -151,6 +155,26 @@ final class ResourceDraft {
         slurmConstraint = Optional.of(s);
     }
 
+    /** PBS {@code place=...excl}, Torque {@code naccesspolicy}, Slurm {@code --exclusive}: the last one wins. */
+    void sharing(Setting<NodeAccess.Sharing> s) {
+        sharing = Optional.of(s);
+    }
+
+    /** Slurm's {@code --nodelist}. */
+    void nodeList(Setting<java.util.Set<String>> s) {
+        nodeList = Optional.of(s);
+    }
+
+    /** PBS {@code -l host=}. */
+    void host(Setting<java.util.Set<String>> s) {
+        host = Optional.of(s);
+    }
+
+    /** Slurm's {@code --exclude}. */
+    void excluded(Setting<java.util.Set<String>> s) {
+        excluded = Optional.of(s);
+    }
+
     private void dropSlurmNodes() {
         slurmNodes = Optional.empty();
         slurmTasks = Optional.empty();
@@ -182,7 +206,13 @@ final class ResourceDraft {
     Resources resolve() {
         boolean slurm = Stream.of(slurmNodes, slurmTasks, slurmTasksPerNode, slurmCpusPerTask)
                 .anyMatch(Optional::isPresent);
-        Layout layout = slurm ? slurmLayout() : pbsLayout();
+        java.util.SortedSet<String> required = new java.util.TreeSet<>();
+        nodeList.ifPresent(s -> required.addAll(s.value()));
+        host.ifPresent(s -> required.addAll(s.value()));
+        if (!slurm) {
+            shape.ifPresent(s -> required.addAll(s.value().hosts()));
+        }
+        Layout layout = slurm ? slurmLayout(required.size()) : pbsLayout(required.size());
         Map<String, Long> perNode = new TreeMap<>(generic);
         layout.generic().forEach((name, amount) -> perNode.merge(name, amount, Math::max));
         slurmGpus.ifPresent(s -> perNode.merge(GenericResources.GPU, ceilDiv(s.value(), layout.nodes()), Math::max));
@@ -198,7 +228,28 @@ final class ResourceDraft {
         long memory = memoryPerNode(layout, perNode.getOrDefault(GenericResources.GPU, 0L));
         return new Resources(layout.nodes(), layout.coresPerNode(), memory,
                 walltime.map(Setting::value).orElse(Duration.ZERO), layout.mpiprocsPerNode(), perNode,
-                constraint(slurm));
+                constraint(slurm), access(required, layout.nodes()));
+    }
+
+    private NodeAccess access(java.util.SortedSet<String> required, int nodes) {
+        if (required.size() > nodes) {
+            String count = Stream.of(slurmNodes, slurmTasks, shape).flatMap(Optional::stream).map(Setting::where)
+                    .reduce((x, y) -> x + ", " + y).map(w -> w + ": ").orElse("");
+            String names = Stream.of(nodeList, host, shape).flatMap(Optional::stream).map(Setting::where)
+                    .reduce((x, y) -> x + ", " + y).orElse("the node list");
+            throw new InvalidRequestException(count + "the job has " + nodes + " node" + (nodes == 1 ? "" : "s")
+                    + " but " + names + " names " + required.size() + " that must all be among them ("
+                    + String.join(", ", required) + "); ask for at least " + required.size()
+                    + " nodes or name fewer");
+        }
+        try {
+            return new NodeAccess(sharing.map(Setting::value).orElse(NodeAccess.Sharing.SHARED), required,
+                    excluded.map(Setting::value).orElse(java.util.Set.of()));
+        } catch (InvalidRequestException e) {
+            String where = Stream.of(nodeList, host, excluded).flatMap(Optional::stream).map(Setting::where)
+                    .reduce((a, b) -> a + ", " + b).orElse("");
+            throw new InvalidRequestException(where + ": " + e.getMessage());
+        }
     }
 
     private NodeConstraint constraint(boolean slurm) {
@@ -226,23 +277,24 @@ final class ResourceDraft {
         return c;
     }
 
-    private Layout pbsLayout() {
+    /** A node list without a node count asks for as many nodes as it names, as Slurm's does. */
+    private Layout pbsLayout(int named) {
         NodeShape s = shape.map(Setting::value)
-                .orElse(new NodeShape(1, OptionalInt.empty(), OptionalInt.empty(), 0, Map.of()));
+                .orElse(new NodeShape(Math.max(1, named), OptionalInt.empty(), OptionalInt.empty(), 0, Map.of()));
         int cores = ncpus.map(Setting::value).orElse(s.coresPerNode().orElse(1));
         return new Layout(s.nodes(), cores, s.mpiprocsPerNode().orElse(cores), s.memoryPerNode(), s.generic());
     }
 
-    private Layout slurmLayout() {
+    private Layout slurmLayout(int named) {
         int cpusPerTask = slurmCpusPerTask.map(Setting::value).orElse(1);
         long nodes;
         long tasksPerNode;
         if (slurmTasksPerNode.isPresent()) {
             tasksPerNode = slurmTasksPerNode.get().value();
             nodes = slurmNodes.map(s -> (long) s.value())
-                    .orElse(slurmTasks.map(t -> ceilDiv(t.value(), tasksPerNode)).orElse(1L));
+                    .orElse(Math.max(named, slurmTasks.map(t -> ceilDiv(t.value(), tasksPerNode)).orElse(1L)));
         } else {
-            nodes = slurmNodes.map(Setting::value).orElse(1);
+            nodes = slurmNodes.map(Setting::value).orElse(Math.max(1, named));
             tasksPerNode = slurmTasks.map(t -> ceilDiv(t.value(), nodes)).orElse(1L);
         }
         if (nodes > SubmitParser.MAX_NODES) {

@@ -12,9 +12,10 @@ import java.util.Set;
  * the closest layout this cluster places. Recorded and shown as {@code Resource_List.NAME}, and applied
  * by the worker as per-process limits ({@link ProcessLimits}): {@code vmem}, {@code pvmem}, {@code cput},
  * {@code pcput}, {@code file}; and Torque/Moab's {@code signal=SIG@SECONDS}, which the worker sends before the
- * walltime ends ({@link WalltimeSignal}). Recorded and shown, not applied (issue 18):
- * {@code software}, {@code host}, {@code naccesspolicy}, {@code nice} and {@code place} (every chunk
- * gets a node of its own anyway, and nodes are not given out exclusively). The values are checked as
+ * walltime ends ({@link WalltimeSignal}). Applied as {@link NodeAccess}: {@code place=...:excl} and
+ * {@code naccesspolicy} (nodes of the job's own), {@code host=NAME} (the job runs on that node); recorded
+ * and shown besides. Recorded and shown, not applied: {@code software}, {@code nice}, and the arrangement
+ * of {@code place} (every chunk gets a node of its own anyway). The values are checked as
  * Torque checks them, so a typo is still refused. Torque's {@code feature=ib&bigmem} asks for node
  * properties as Slurm's {@code --constraint} does. The few PBS resource names left in
  * {@link #UNSUPPORTED} are refused; any other name is a generic per-node resource when its value
@@ -82,6 +83,15 @@ final class ResourceLists {
                         default -> "naccesspolicy=singlejob";
                     });
                 }
+                switch (name) {
+                    case "place" -> resources.sharing(new ResourceDraft.Setting<>(place(value), origin, what));
+                    case "naccesspolicy" -> resources.sharing(new ResourceDraft.Setting<>(accessPolicy(value), origin,
+                            what));
+                    case "host" -> resources.host(new ResourceDraft.Setting<>(
+                            java.util.Set.of(NodeAccess.checkName(value, "host=")), origin, what));
+                    default -> {
+                    }
+                }
                 draft.record("Resource_List." + name, value);
             }
             default -> {
@@ -99,6 +109,44 @@ final class ResourceLists {
                 }
             }
         }
+    }
+
+    /**
+     * OpenPBS {@code place=[arrangement][:sharing][:group=RESOURCE]}: the arrangement (free, pack,
+     * scatter, vscatter) changes nothing here, as every chunk gets a node of its own; the sharing
+     * {@code excl} or {@code exclhost} gives the job its nodes alone, {@code shared} (the default) does not.
+     */
+    static NodeAccess.Sharing place(String value) {
+        NodeAccess.Sharing sharing = NodeAccess.Sharing.SHARED;
+        for (String word : value.split(":", -1)) {
+            switch (word.toLowerCase(Locale.ROOT)) {
+                case "free", "pack", "scatter", "vscatter", "shared" -> {
+                }
+                case "excl", "exclhost" -> sharing = NodeAccess.Sharing.EXCLUSIVE;
+                default -> {
+                    if (!word.toLowerCase(Locale.ROOT).startsWith("group=")) {
+                        throw new InvalidRequestException("place=" + value + ": '" + word + "' is not a placement; "
+                                + "write [free|pack|scatter|vscatter][:excl|exclhost|shared], e.g. place=scatter:excl");
+                    }
+                }
+            }
+        }
+        return sharing;
+    }
+
+    /**
+     * Torque's {@code naccesspolicy}: {@code singlejob} (and {@code singletask}, one task being the
+     * whole job here) gives the job its nodes alone; {@code singleuser} shares them only with the
+     * owner's jobs; {@code shared} is the default.
+     */
+    static NodeAccess.Sharing accessPolicy(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "shared" -> NodeAccess.Sharing.SHARED;
+            case "singlejob", "singletask" -> NodeAccess.Sharing.EXCLUSIVE;
+            case "singleuser" -> NodeAccess.Sharing.USER;
+            default -> throw new InvalidRequestException("naccesspolicy=" + value + " is not supported; write "
+                    + "singlejob (nodes of the job's own), singleuser (shared only with your jobs) or shared");
+        };
     }
 
     /** Torque's {@code nice}: the priority the job's processes run at, -20 to 19. */

@@ -11,9 +11,12 @@ import java.util.TreeMap;
  * {@code generic} holds generic resources per node such as {@code gpu=2}, in name order.
  * {@code constraint} says what kind of node each must be: its properties and string-valued host
  * resources ({@code ib}, {@code gpu_model=v100}); {@link NodeConstraint#NONE} takes any node.
+ * {@code access} says which nodes by name and whether they are shared ({@link NodeAccess#ANY}:
+ * any node, shared).
  */
 public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime,
-                        int mpiprocsPerNode, Map<String, Long> generic, NodeConstraint constraint) {
+                        int mpiprocsPerNode, Map<String, Long> generic, NodeConstraint constraint,
+                        NodeAccess access) {
 
     public static final Resources DEFAULT = new Resources(1, 1, 0, Duration.ZERO, 1, Map.of());
 
@@ -21,6 +24,12 @@ public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duratio
     public Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime, int mpiprocsPerNode,
                      Map<String, Long> generic) {
         this(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, NodeConstraint.NONE);
+    }
+
+    /** A request on any nodes by name, shared. */
+    public Resources(int nodes, int coresPerNode, long memoryPerNode, Duration walltime, int mpiprocsPerNode,
+                     Map<String, Long> generic, NodeConstraint constraint) {
+        this(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint, NodeAccess.ANY);
     }
 
     public Resources {
@@ -40,6 +49,12 @@ public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duratio
         if (mpiprocsPerNode < 1) {
             throw new InvalidRequestException("mpiprocs must be at least 1, got " + mpiprocsPerNode);
         }
+        if (access.required().size() > nodes) {
+            throw new InvalidRequestException("the job asks for " + nodes + " node" + (nodes == 1 ? "" : "s")
+                    + " but names " + access.required().size() + " that must all be among them ("
+                    + String.join(", ", access.required()) + "); ask for at least " + access.required().size()
+                    + " nodes or name fewer");
+        }
     }
 
     public int totalCores() {
@@ -51,30 +66,34 @@ public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duratio
     }
 
     public Resources withNodes(int n) {
-        return new Resources(n, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint);
+        return new Resources(n, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint, access);
     }
 
     public Resources withCoresPerNode(int c) {
-        return new Resources(nodes, c, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint);
+        return new Resources(nodes, c, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint, access);
     }
 
     public Resources withMemoryPerNode(long m) {
-        return new Resources(nodes, coresPerNode, m, walltime, mpiprocsPerNode, generic, constraint);
+        return new Resources(nodes, coresPerNode, m, walltime, mpiprocsPerNode, generic, constraint, access);
     }
 
     public Resources withWalltime(Duration w) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, w, mpiprocsPerNode, generic, constraint);
+        return new Resources(nodes, coresPerNode, memoryPerNode, w, mpiprocsPerNode, generic, constraint, access);
     }
 
     public Resources withMpiprocsPerNode(int p) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, p, generic, constraint);
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, p, generic, constraint, access);
     }
 
     public Resources withGeneric(Map<String, Long> g) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, g, constraint);
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, g, constraint, access);
+    }
+
+    public Resources withAccess(NodeAccess a) {
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, constraint, a);
     }
 
     public Resources withConstraint(NodeConstraint c) {
-        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, c);
+        return new Resources(nodes, coresPerNode, memoryPerNode, walltime, mpiprocsPerNode, generic, c, access);
     }
 }

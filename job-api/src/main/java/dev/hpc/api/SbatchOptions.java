@@ -23,11 +23,12 @@ import java.util.TreeSet;
  * the generic per-node resource {@code gpu}; a GPU type ({@code gpu:v100:2}) is recorded but not
  * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable.
  * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
- * {@code |}; {@link NodeConstraint}). Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
- * not applied (issue 18): {@code --nodelist}, {@code --exclude}, {@code --exclusive}, {@code --qos},
- * {@code --hint}, {@code --open-mode} and the mail types that have no qsub mail point.
+ * {@code |}; {@link NodeConstraint}). {@code --nodelist} ({@code -w}), {@code --exclude} ({@code -x})
+ * and {@code --exclusive} choose and hold nodes ({@link NodeAccess}), and are recorded too.
  * {@code --signal} is applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded
- * as {@code Resource_List.signal}. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
+ * as {@code Resource_List.signal}. Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
+ * not applied (issue 18): {@code --qos}, {@code --hint}, {@code --open-mode} and the mail types that have
+ * no qsub mail point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
  * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
  * advance reservation of that name or queue ({@code R42}), whose queue it then is (recorded too).
@@ -35,7 +36,7 @@ import java.util.TreeSet;
 final class SbatchOptions {
 
     static final OptionWords WORDS = new OptionWords(shortOptions(), longOptions(), "#SBATCH", Set.of("exclusive"));
-    private static final Set<String> RECORDED = Set.of("nodelist", "exclude", "qos", "hint");
+    private static final Set<String> RECORDED = Set.of("qos", "hint");
     private static final Set<String> MAIL_TYPES_RECORDED = Set.of("REQUEUE", "INVALID_DEPEND", "STAGE_OUT",
             "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS");
 
@@ -91,7 +92,21 @@ final class SbatchOptions {
                     what));
             case "constraint" -> resources.slurmConstraint(new ResourceDraft.Setting<>(
                     NodeConstraint.parseFeatures(value), origin, what));
-            case "exclusive" -> draft.record("sbatch.exclusive", value.isEmpty() ? "True" : value);
+            case "exclusive" -> {
+                resources.sharing(new ResourceDraft.Setting<>(exclusive(value), origin, option.written()
+                        + (value.isEmpty() ? "" : "=" + value)));
+                draft.record("sbatch.exclusive", value.isEmpty() ? "True" : value);
+            }
+            case "nodelist" -> {
+                resources.nodeList(new ResourceDraft.Setting<>(NodeAccess.parseHostList(value, "--nodelist"), origin,
+                        what));
+                draft.record("sbatch.nodelist", value);
+            }
+            case "exclude" -> {
+                resources.excluded(new ResourceDraft.Setting<>(NodeAccess.parseHostList(value, "--exclude"), origin,
+                        what));
+                draft.record("sbatch.exclude", value);
+            }
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);
             case "open-mode" -> draft.record("sbatch.open-mode", openMode(value));
@@ -196,6 +211,19 @@ final class SbatchOptions {
         } else {
             draft.forget(key);
         }
+    }
+
+    /**
+     * {@code --exclusive}: nodes of the job's own; {@code =user}: shared only with the owner's jobs;
+     * {@code =mcs} (sharing within a security label, which this cluster has not) as plain.
+     */
+    static NodeAccess.Sharing exclusive(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "", "mcs" -> NodeAccess.Sharing.EXCLUSIVE;
+            case "user" -> NodeAccess.Sharing.USER;
+            default -> throw new InvalidRequestException("--exclusive=" + value + " is not supported; write "
+                    + "--exclusive, --exclusive=user or --exclusive=mcs");
+        };
     }
 
     private static String openMode(String value) {

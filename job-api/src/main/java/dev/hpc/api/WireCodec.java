@@ -250,6 +250,9 @@ public final class WireCodec {
         if (!o.shells().isEmpty()) {
             m.put("shells", o.shells());
         }
+        if (!o.group().isEmpty()) {
+            m.put("group", o.group());
+        }
         if (o.limits().any()) {
             // only then, as the arguments below
             m.put("addressSpaceLimit", o.limits().addressSpace());
@@ -277,7 +280,8 @@ public final class WireCodec {
                 Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""),
                 new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
                         f.longValue("fileSizeLimit", 0)),
-                f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE);
+                f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE,
+                f.string("group", ""));
     }
 
     public static FromWorker decodeFromWorker(String text) {

@@ -332,21 +332,23 @@ public sealed interface WireMessage {
      * {@code arguments} are given to the script after its path (qsub {@code -F}). {@code shells} is
      * qsub's {@code -S} list ("" when none): the shell the worker starts the script with, instead of
      * the script's {@code #!} line. {@code warning} is the signal the job asked to get before its walltime ends
-     * ({@code --signal}, {@code -l signal}; {@link WalltimeSignal#NONE} when none).
+     * ({@code --signal}, {@code -l signal}; {@link WalltimeSignal#NONE} when none). {@code group} is
+     * {@code -W group_list}'s group ("" when none): the primary group the task runs with, which the worker checks
+     * the owner belongs to.
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
                        Duration walltime, List<String> arguments, String shells, ProcessLimits limits,
-                       WalltimeSignal warning) {
+                       WalltimeSignal warning, String group) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
             arguments = List.copyOf(arguments);
         }
 
-        /** An order without a signal before the walltime ends. */
+        /** An order without a signal before the walltime ends, run with the owner's primary group. */
         public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
                            String owner, String script, String workDir, String submitDir, String submitHost,
                            String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
@@ -355,7 +357,7 @@ public sealed interface WireMessage {
                            ProcessLimits limits) {
             this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
                     environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
-                    walltime, arguments, shells, limits, WalltimeSignal.NONE);
+                    walltime, arguments, shells, limits, WalltimeSignal.NONE, "");
         }
 
         /** An order without per-process limits. */
@@ -395,7 +397,7 @@ public sealed interface WireMessage {
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments, shells, limits, warning);
+                    memoryPerNode, walltime, arguments, shells, limits, warning, group);
         }
     }
 }

@@ -1030,15 +1030,17 @@ class SubmitParserTest {
 
         @Test
         void refusesNodeRequestsThisClusterCannotHonour() {
-            assertEquals("option -l nodes=node01:ppn=2: choosing nodes by host name ('node01') is not supported; "
-                    + "ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
-                    + "nodes=1:ppn=4:node01", refusalOfOptions("-l", "nodes=node01:ppn=2"));
+            assertEquals("option -l nodes=node01:ppn=2: choosing nodes by host name ('node01') is not supported in "
+                    + "nodes=; ask for a count of nodes first, with properties after it, e.g. nodes=2:ppn=8 or "
+                    + "nodes=1:ppn=4:node01, and name the node with -l host=node01",
+                    refusalOfOptions("-l", "nodes=node01:ppn=2"));
             assertEquals("option -l nodes=2:ppn=8+1:ppn=4: 'nodes=2:ppn=8+1:ppn=4' asks for nodes of different "
                     + "shapes; a job's nodes must all be alike here", refusalOfOptions("-l", "nodes=2:ppn=8+1:ppn=4"));
             assertEquals("option -l select=60000:ncpus=1+60000:ncpus=1: 'select=60000:ncpus=1+60000:ncpus=1' asks for "
                     + "120000 nodes; the limit is 100000", refusalOfOptions("-l", "select=60000:ncpus=1+60000:ncpus=1"));
-            assertEquals("option -l select=1:host=n1: choosing nodes by name (host=) is not supported; ask for what a "
-                    + "node must hold, e.g. select=2:ncpus=8", refusalOfOptions("-l", "select=1:host=n1"));
+            assertEquals("option -l select=2:host=n1: '2:host=n1': a chunk with host= is one node; write one chunk per "
+                    + "host, e.g. select=1:ncpus=4:host=node1+1:ncpus=4:host=node2",
+                    refusalOfOptions("-l", "select=2:host=n1"));
         }
 
         @Test

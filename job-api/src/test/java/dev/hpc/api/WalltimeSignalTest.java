@@ -98,7 +98,7 @@ class WalltimeSignalTest {
     void theLaunchOrderCarriesItOverTheWireAndOnlyWhenAsked() {
         WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true", "/",
                 "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1, 0,
-                Duration.ofMinutes(10), List.of(), "", ProcessLimits.NONE, new WalltimeSignal("USR1", 120, true));
+                Duration.ofMinutes(10), List.of(), "", ProcessLimits.NONE, new WalltimeSignal("USR1", 120, true), "");
         WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                 new WireMessage.Launch(3, order)));
         assertEquals(order, back.order());

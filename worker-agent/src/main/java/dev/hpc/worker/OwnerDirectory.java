@@ -40,15 +40,49 @@ final class OwnerDirectory {
     };
 
     private final java.util.function.Function<String, Optional<TaskOwner>> lookUp;
+    private final java.util.function.Function<String, Optional<Long>> groupLookUp;
 
     OwnerDirectory(Clock clock) {
-        this(clock, OwnerDirectory::lookUp);
+        this(clock, OwnerDirectory::lookUp, OwnerDirectory::lookUpGroup);
     }
 
     /** @param lookUp asks the node's user database for one account (tests give their own) */
     OwnerDirectory(Clock clock, java.util.function.Function<String, Optional<TaskOwner>> lookUp) {
+        this(clock, lookUp, OwnerDirectory::lookUpGroup);
+    }
+
+    /** @param groupLookUp asks the node's group database for a group's number */
+    OwnerDirectory(Clock clock, java.util.function.Function<String, Optional<TaskOwner>> lookUp,
+                   java.util.function.Function<String, Optional<Long>> groupLookUp) {
         this.clock = clock;
         this.lookUp = lookUp;
+        this.groupLookUp = groupLookUp;
+    }
+
+    /**
+     * The number of the group named {@code name} ({@code getent group}, so LDAP and SSSD groups count);
+     * empty when the node does not know it. Asked once per task that names a group, not kept.
+     */
+    Optional<Long> groupId(String name) {
+        if (!NAME.matcher(name).matches() && !name.matches("[0-9]{1,10}")) {
+            return Optional.empty();
+        }
+        return groupLookUp.apply(name);
+    }
+
+    private static Optional<Long> lookUpGroup(String name) {
+        // name:password:gid:members
+        return run(GETENT, "group", "--", name).flatMap(line -> {
+            String[] f = line.strip().split(":", -1);
+            if (f.length < 3 || !(f[0].equals(name) || f[2].equals(name))) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(Long.parseLong(f[2]));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
     }
 
     /** The account named {@code name}; empty when the node does not know it (or the name is no user name). */

@@ -115,12 +115,53 @@ final class RunAs {
         return new Identity(new TaskOwner(agentUser, agentUid, -1, List.of(), home, "/bin/bash"), false);
     }
 
+    /**
+     * How a task of {@code owner} runs here with {@code group} ({@code -W group_list}; "" for the owner's
+     * own) as its primary group. As root: the group must exist on this node and the owner belong to it
+     * (primary or supplementary, as {@code id -G} says). Without root the agent cannot change its group:
+     * only its own primary group is accepted.
+     */
+    Identity identify(String owner, String group) {
+        Identity who = identify(owner);
+        if (group.isEmpty()) {
+            return who;
+        }
+        long gid = directory.groupId(group).orElseThrow(() -> new LaunchFailedException("group " + group
+                + " (-W group_list) does not exist on node " + nodeName + "; name a group you belong to (id -Gn)"));
+        if (privileged()) {
+            TaskOwner account = who.owner();
+            if (gid != account.gid() && !account.groups().contains(gid)) {
+                throw new LaunchFailedException("user " + owner + " is not a member of group " + group
+                        + " on node " + nodeName + " (-W group_list); name a group you belong to (id -Gn), or ask "
+                        + "an administrator to add you to " + group);
+            }
+            // root's own job with another group needs the switch too, to change the group
+            return new Identity(account.withGid(gid), who.switchUser() || gid != account.gid());
+        }
+        long own = processGid();
+        if (gid != own) {
+            throw new LaunchFailedException("the worker of node " + nodeName + " runs as " + agentUser
+                    + ", not as root, so its jobs run with its own group (gid " + own + ") and cannot switch to group "
+                    + group + " (-W group_list); leave group_list out, or run the worker as root");
+        }
+        return who;
+    }
+
+    /** The real gid of this process, from /proc/self/status; -1 when unknown. */
+    static long processGid() {
+        return statusId("Gid:");
+    }
+
     /** The real uid of this process, from /proc/self/status; -1 when unknown (never treated as root). */
     static long processUid() {
+        return statusId("Uid:");
+    }
+
+    private static long statusId(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("Uid:")) {
-                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
                 }
             }
         } catch (IOException | RuntimeException e) {

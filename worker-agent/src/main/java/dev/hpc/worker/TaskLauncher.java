@@ -191,7 +191,7 @@ public final class TaskLauncher implements AutoCloseable {
      * the task's error file where possible) when it cannot be started.
      */
     public TaskProcess launch(LaunchOrder order) {
-        RunAs.Identity who = runAs.identify(order.owner());
+        RunAs.Identity who = runAs.identify(order.owner(), dev.hpc.api.JobSpec.shellFor(order.group(), nodeName));
         Path dir = attemptDir(order.attemptId());
         if (who.switchUser()) {
             SpoolDir.closedToOthers(dir.getParent()).ifPresent(closed -> {

@@ -11,6 +11,11 @@ record TaskOwner(String name, long uid, long gid, List<Long> groups, String home
         groups = List.copyOf(groups);
     }
 
+    /** The same account with another primary group, as {@code -W group_list} asks. */
+    TaskOwner withGid(long g) {
+        return new TaskOwner(name, uid, g, groups, home, shell);
+    }
+
     boolean root() {
         return uid == 0;
     }

@@ -138,6 +138,6 @@ final class LaunchOrders {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments, shells, limits, warning);
+                0, walltime, arguments, shells, limits, warning, "");
     }
 }

@@ -107,8 +107,16 @@ final class Alteration {
     JobSpec apply(JobSpec current) {
         Resources cur = current.resources();
         Resources want = parsed.resources();
-        Resources r = cur;
+        // the nodes it names are set last, once the node count they must fit in is known
+        Resources r = cur.withAccess(cur.access().withRequired(Set.of()));
         boolean shape = resourceKeys.stream().anyMatch(SHAPE::contains);
+        dev.hpc.api.NodeAccess access = cur.access();
+        if (resourceKeys.contains("place") || resourceKeys.contains("naccesspolicy")) {
+            access = access.withSharing(want.access().sharing());
+        }
+        if (resourceKeys.contains("host") || (shape && !want.access().required().isEmpty())) {
+            access = access.withRequired(want.access().required());
+        }
         if (shape) {
             r = r.withNodes(want.nodes()).withCoresPerNode(want.coresPerNode()).withMpiprocsPerNode(
                     want.mpiprocsPerNode());
@@ -141,7 +149,7 @@ final class Alteration {
                 generic.putAll(want.generic());
             }
         }
-        r = r.withGeneric(generic).withConstraint(kind(cur.constraint(), want.constraint(), shape));
+        r = r.withGeneric(generic).withConstraint(kind(cur.constraint(), want.constraint(), shape)).withAccess(access);
         return new JobSpec(name ? parsed.name() : current.name(), current.owner(), current.submitHost(),
                 current.script(), current.submitDir(), current.workDir(), current.environment(),
                 queue ? parsed.queue() : current.queue(), r, current.array(), current.dependencies(),

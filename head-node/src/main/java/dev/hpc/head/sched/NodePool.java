@@ -202,6 +202,30 @@ final class NodePool {
         holdsUntil(i, new Release(end, c, m, g));
     }
 
+    /**
+     * Takes whatever is still free on node {@code i} until {@code end}: the node is held by an exclusive
+     * task, and nothing else may start there before it ends.
+     */
+    void takeRest(int i, long end) {
+        Map<String, Long> g = new TreeMap<>();
+        freeGeneric[i].forEach((k, v) -> {
+            if (v > 0) {
+                g.put(k, v);
+            }
+        });
+        long m = memory[i] == 0 ? 0 : Math.max(0, freeMemory[i]);
+        if (free[i] > 0) {
+            take(i, free[i], m, g, end);
+        } else if (m > 0 || !g.isEmpty()) {
+            // no core left to take: only memory and generic resources, without touching the core index
+            if (memory[i] != 0) {
+                freeMemory[i] -= m;
+            }
+            freeGeneric[i] = subtract(freeGeneric[i], g);
+            holdsUntil(i, new Release(end, 0, m, g));
+        }
+    }
+
     private static Map<String, Long> subtract(Map<String, Long> from, Map<String, Long> g) {
         if (g.isEmpty()) {
             return from;

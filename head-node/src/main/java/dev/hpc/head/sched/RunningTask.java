@@ -1,5 +1,6 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.NodeAccess;
 import dev.hpc.api.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,13 +11,21 @@ import java.util.TreeMap;
 /**
  * A running task as the scheduler sees it: whose it is, where it runs, what it holds on each node,
  * and when it started with its walltime ({@link Duration#ZERO}: none), from which the scheduler
- * expects when its nodes free up.
+ * expects when its nodes free up. {@code sharing} says whether it holds its nodes for itself
+ * ({@link NodeAccess.Sharing#EXCLUSIVE}) or for its owner's jobs ({@link NodeAccess.Sharing#USER}).
  */
 public record RunningTask(TaskKey key, String owner, String queue, List<NodeSlot> slots,
-                          Map<String, Long> genericPerNode, Instant start, Duration walltime) {
+                          Map<String, Long> genericPerNode, Instant start, Duration walltime,
+                          NodeAccess.Sharing sharing) {
     public RunningTask {
         slots = List.copyOf(slots);
         genericPerNode = genericPerNode.isEmpty() ? Map.of()
                 : java.util.Collections.unmodifiableMap(new TreeMap<>(genericPerNode));
+    }
+
+    /** A task that shares its nodes. */
+    public RunningTask(TaskKey key, String owner, String queue, List<NodeSlot> slots,
+                       Map<String, Long> genericPerNode, Instant start, Duration walltime) {
+        this(key, owner, queue, slots, genericPerNode, start, walltime, NodeAccess.Sharing.SHARED);
     }
 }

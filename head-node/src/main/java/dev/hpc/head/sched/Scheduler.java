@@ -1,5 +1,6 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.NodeAccess;
 import dev.hpc.api.NodeConstraint;
 import dev.hpc.api.NodeSlot;
 import dev.hpc.api.Resources;
@@ -36,6 +37,12 @@ import java.util.TreeSet;
  * Nodes must belong to the task's queue; a requeued task keeps off the nodes that failed it while
  * other nodes could ever hold it.
  *
+ * <p><b>By name and alone.</b> A task's {@link NodeAccess} names nodes it must have (all of them, the
+ * rest chosen as above) and nodes it must not. An exclusive task starts only on nodes that run
+ * nothing, and takes the whole of each node until it ends: nothing else starts there, and its
+ * backfill reservation holds whole nodes. A task exclusive for its user starts only on nodes that
+ * run nothing of other users, and while it runs only its owner's tasks start there.
+ *
  * <p><b>Backfill.</b> A task that cannot start gets, while fewer than {@link Policy#reservationDepth}
  * tasks have one, a reservation: the earliest time enough nodes free up, from the expected ends of
  * the running tasks (start plus walltime; a task without walltime is expected to run its queue's
@@ -63,6 +70,9 @@ public final class Scheduler {
     private static final long INDEX_MASK = (1L << INDEX_BITS) - 1;
     /** Estimates reach at most this far ahead (about 69 years): beyond it, "no estimate". */
     private static final long MAX_HORIZON = 1L << (63 - INDEX_BITS);
+
+    /** An owner no user name equals: several users' tasks share the node. */
+    private static final String MIXED = "\0mixed";
 
     /** How the reason of a task waiting for a dependency begins. */
     public static final String DEPENDENCY_REASON = "waiting for dependency: ";
@@ -103,6 +113,13 @@ public final class Scheduler {
         /** The advance reservations on each node that begin after now. */
         private final Map<Integer, List<Reservation>> ahead = new HashMap<>();
         private Reservation blockedByAdvance;
+        /** Per node: the one owner of everything running there, {@link #MIXED} for several, null for nothing. */
+        private final String[] owners;
+        /** Per node: the owner whose tasks alone may start there (an exclusive=user task runs), else null. */
+        private final String[] userHold;
+        /** Per node: when the last exclusive=user task there is expected to end. */
+        private final long[] userHoldEnd;
+        private boolean anyUserHold;
 
         Cycle(ClusterSnapshot snapshot, Policy policy, Instant now) {
             this.snapshot = snapshot;
@@ -112,6 +129,24 @@ public final class Scheduler {
             this.queues = new TreeMap<>(snapshot.queues());
             this.fairShare = Priorities.fairShare(snapshot.usage());
             this.pool = new NodePool(snapshot.nodes());
+            this.owners = new String[pool.size];
+            this.userHold = new String[pool.size];
+            this.userHoldEnd = new long[pool.size];
+        }
+
+        /** Notes that a task of {@code owner} runs (or will) on node {@code i} until {@code end}, holding it as it asks. */
+        private void occupy(int i, String owner, NodeAccess.Sharing sharing, long end) {
+            owners[i] = owners[i] == null || owners[i].equals(owner) ? owner : MIXED;
+            switch (sharing) {
+                case EXCLUSIVE -> pool.takeRest(i, end);
+                case USER -> {
+                    userHold[i] = userHold[i] == null || userHold[i].equals(owner) ? owner : MIXED;
+                    userHoldEnd[i] = userHoldEnd[i] == 0 ? end : Math.max(userHoldEnd[i], end);
+                    anyUserHold = true;
+                }
+                default -> {
+                }
+            }
         }
 
         Plan run() {
@@ -140,9 +175,12 @@ public final class Scheduler {
                     for (NodeSlot s : r.slots()) {
                         int i = pool.index(s.node());
                         if (i >= 0) {
-                            left.computeIfPresent(i, (k, v) -> v - s.cores());
+                            // an exclusive job of the reservation leaves nothing of the node to its other jobs
+                            left.computeIfPresent(i, (k, v) -> r.sharing() == NodeAccess.Sharing.EXCLUSIVE ? 0
+                                    : v - s.cores());
                             pool.holdsUntil(i, new NodePool.Release(in.end().toEpochMilli(), s.cores(), s.memory(),
                                     r.genericPerNode()));
+                            occupy(i, r.owner(), r.sharing(), in.end().toEpochMilli());
                         }
                     }
                     runningPerQueueUser.merge(r.queue() + '\0' + r.owner(), 1, Integer::sum);
@@ -153,6 +191,7 @@ public final class Scheduler {
                     int i = pool.index(s.node());
                     if (i >= 0) {
                         pool.holdsUntil(i, new NodePool.Release(end, s.cores(), s.memory(), r.genericPerNode()));
+                        occupy(i, r.owner(), r.sharing(), end);
                     }
                 }
                 runningPerQueueUser.merge(r.queue() + '\0' + r.owner(), 1, Integer::sum);
@@ -218,10 +257,13 @@ public final class Scheduler {
             Set<String> avoid = avoidable(task, queue);
             // A request that found too little room, reservations aside, fails again whatever its walltime;
             // one refused only for a reservation may fit with a shorter walltime.
+            // where other users hold nodes for themselves, who asks matters too
+            String asker = anyUserHold || r.access().sharing() == NodeAccess.Sharing.USER ? task.owner() : "";
             Shape shape = avoid.isEmpty() ? new Shape(queue.name(), r.nodes(), r.coresPerNode(), r.memoryPerNode(),
-                    r.generic(), r.constraint(), -1) : null;
+                    r.generic(), r.constraint(), r.access(), asker, -1) : null;
             Shape timed = shape == null ? null : new Shape(shape.queue(), shape.nodes(), shape.cores(),
-                    shape.memory(), shape.generic(), shape.constraint(), end == NodePool.NEVER ? -2 : duration);
+                    shape.memory(), shape.generic(), shape.constraint(), shape.access(), asker,
+                    end == NodePool.NEVER ? -2 : duration);
             String failure = shape == null ? null : failed.getOrDefault(shape, failed.get(timed));
             if (failure == null) {
                 List<NodeSlot> slots = pool.totalFree == 0 ? List.of() : place(task, queue, avoid, end);
@@ -274,23 +316,33 @@ public final class Scheduler {
                 int i = e.getKey();
                 if (pool.schedulable[i] && e.getValue() >= r.coresPerNode() && pool.admits(i, r.constraint())
                         && pool.freeMemory[i] >= r.memoryPerNode() && NodePool.covers(pool.freeGeneric[i],
-                        r.generic()) && !task.avoidNodes().contains(pool.names[i])) {
+                        r.generic()) && !task.avoidNodes().contains(pool.names[i])
+                        && sharingAllows(i, task) && (!r.access().exclusive() || e.getValue() == in.coresPerNode())) {
                     fit.add(i);
                 }
             }
-            if (fit.size() < r.nodes()) {
+            fit.sort(Comparator.comparingInt((Integer i) -> -left.get(i)).thenComparing(i -> i));
+            // the nodes it names first, then the others it may have
+            List<Integer> ordered = new ArrayList<>();
+            fit.stream().filter(i -> r.access().required().contains(pool.names[i])).forEach(ordered::add);
+            boolean allNamed = ordered.size() == r.access().required().size();
+            fit.stream().filter(i -> !r.access().required().contains(pool.names[i])).forEach(ordered::add);
+            if (ordered.size() < r.nodes() || !allNamed) {
                 waiting.put(task.key(), "waiting for resources: needs " + r.nodes() + " node(s) with "
-                        + r.coresPerNode() + " cores among the " + in.nodes().size() + " node(s) of reservation "
+                        + r.coresPerNode() + " cores" + (r.access().isDefault() ? "" : " and " + r.access().describe())
+                        + " among the " + in.nodes().size() + " node(s) of reservation "
                         + in.queue() + " (" + in.coresPerNode() + " cores each, until " + in.end()
                         + "); its other jobs hold the rest");
                 return;
             }
-            fit.sort(Comparator.comparingInt((Integer i) -> -left.get(i)).thenComparing(i -> i));
             List<NodeSlot> slots = new ArrayList<>();
+            long until = in.end().toEpochMilli();
             for (int k = 0; k < r.nodes(); k++) {
-                int i = fit.get(k);
-                left.merge(i, -r.coresPerNode(), Integer::sum);
+                int i = ordered.get(k);
+                left.merge(i, r.access().sharing() == NodeAccess.Sharing.EXCLUSIVE ? -left.get(i)
+                        : -r.coresPerNode(), Integer::sum);
                 slots.add(new NodeSlot(pool.names[i], r.coresPerNode(), r.memoryPerNode()));
+                occupy(i, task.owner(), r.access().sharing(), until);
             }
             placements.add(new Placement(task.key(), slots));
             startedPerJob.merge(task.key().jobNumber(), 1, Integer::sum);
@@ -408,15 +460,28 @@ public final class Scheduler {
             Map<String, Long> g = r.generic();
             int[] chosen = new int[want];
             int count = 0;
-            if (!queue.nodes().isEmpty()) {
-                count = chooseAmong(allowedNodes(queue), chosen, task, avoid, end);
+            Set<String> named = r.access().required();
+            for (String name : named) {
+                int i = pool.index(name);
+                if (i < 0 || !queue.allowsNode(name) || !usable(i, task, avoid, end)) {
+                    return List.of();
+                }
+                chosen[count++] = i;
+            }
+            if (count == want) {
+                // every node named
+            } else if (!queue.nodes().isEmpty()) {
+                int[] rest = new int[want - count];
+                int more = chooseAmong(allowedNodes(queue), rest, task, avoid, end);
+                System.arraycopy(rest, 0, chosen, count, more);
+                count += more;
             } else {
                 outer:
                 for (int free = pool.nextCount(pool.largestFree(), c); free >= 0;
                      free = pool.nextCount(free - 1, c)) {
                     BitSet b = pool.nodesWithFree(free);
                     for (int i = b.nextSetBit(0); i >= 0; i = b.nextSetBit(i + 1)) {
-                        if (usable(i, c, m, g, r.constraint(), avoid, end)) {
+                        if (!named.contains(pool.names[i]) && usable(i, task, avoid, end)) {
                             chosen[count++] = i;
                             if (count == want) {
                                 break outer;
@@ -437,16 +502,46 @@ public final class Scheduler {
             List<NodeSlot> slots = new ArrayList<>(want);
             for (int i : chosen) {
                 pool.take(i, c, m, g, end);
+                occupy(i, task.owner(), r.access().sharing(), end);
                 slots.add(new NodeSlot(pool.names[i], c, m));
             }
             return slots;
         }
 
-        private boolean usable(int i, int c, long m, Map<String, Long> g, NodeConstraint k, Set<String> avoid,
-                               long end) {
-            if (!pool.schedulable[i] || !pool.admits(i, k) || !pool.fitsNow(i, c, m, g)
-                    || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
+        /**
+         * Whether node {@code i} may take this task as far as its names and holds go, room aside: not a
+         * node it excludes, not held for another user, and for an exclusive task running nothing (of other
+         * users, for exclusive=user).
+         */
+        private boolean sharingAllows(int i, PendingTask task) {
+            NodeAccess a = task.resources().access();
+            if (!a.allows(pool.names[i]) || (userHold[i] != null && !userHold[i].equals(task.owner()))) {
                 return false;
+            }
+            return switch (a.sharing()) {
+                case EXCLUSIVE -> owners[i] == null;
+                case USER -> owners[i] == null || owners[i].equals(task.owner());
+                case SHARED -> true;
+            };
+        }
+
+        private boolean usable(int i, PendingTask task, Set<String> avoid, long end) {
+            Resources r = task.resources();
+            int c = r.coresPerNode();
+            long m = r.memoryPerNode();
+            Map<String, Long> g = r.generic();
+            if (!pool.schedulable[i] || !pool.admits(i, r.constraint()) || !pool.fitsNow(i, c, m, g)
+                    || (!avoid.isEmpty() && avoid.contains(pool.names[i])) || !sharingAllows(i, task)) {
+                return false;
+            }
+            if (r.access().sharing() == NodeAccess.Sharing.EXCLUSIVE) {
+                if (pool.free[i] != pool.cores[i]) {
+                    return false; // held cores of an advance reservation: not a node that runs nothing
+                }
+                // it takes the whole node: the whole node must be free of reservations for its time
+                c = pool.cores[i];
+                m = pool.memory[i];
+                g = pool.totalGeneric[i];
             }
             if (!advanceAllows(i, c, end)) {
                 blockedNodes++;
@@ -467,7 +562,7 @@ public final class Scheduler {
             Resources r = task.resources();
             int count = 0;
             for (int i : allowed) {
-                if (!usable(i, r.coresPerNode(), r.memoryPerNode(), r.generic(), r.constraint(), avoid, end)) {
+                if (r.access().required().contains(pool.names[i]) || !usable(i, task, avoid, end)) {
                     continue;
                 }
                 int at = count;
@@ -502,13 +597,14 @@ public final class Scheduler {
          * nodes of its queue could hold it when empty; otherwise none, so that it is not stranded.
          */
         private Set<String> avoidable(PendingTask task, QueueDef queue) {
-            if (task.avoidNodes().isEmpty()) {
+            Resources r = task.resources();
+            // a node it must have is never kept off: it would wait for ever
+            if (task.avoidNodes().isEmpty() || r.access().required().stream().anyMatch(task.avoidNodes()::contains)) {
                 return Set.of();
             }
-            Resources r = task.resources();
             int others = 0;
             for (int i = 0; i < pool.size; i++) {
-                if (pool.schedulable[i] && queue.allowsNode(pool.names[i])
+                if (pool.schedulable[i] && queue.allowsNode(pool.names[i]) && r.access().allows(pool.names[i])
                         && !task.avoidNodes().contains(pool.names[i]) && pool.admits(i, r.constraint())
                         && pool.couldHold(i, r.coresPerNode(), r.memoryPerNode(), r.generic())) {
                     others++;
@@ -530,38 +626,85 @@ public final class Scheduler {
             Map<String, Long> g = r.generic();
             int[] scope = queue.nodes().isEmpty() ? null : allowedNodes(queue);
             int n = scope == null ? pool.size : scope.length;
-            // each candidate as one long: milliseconds from now in the high bits, the node index in the low 22
-            long[] keys = new long[n];
+            NodeAccess access = r.access();
+            // each candidate as one long: milliseconds from now in the high bits, the node index in the low 22;
+            // the nodes it names first, then the others
+            int named = access.required().size();
+            long[] keys = new long[Math.max(n, named)];
             int count = 0;
+            long namedAt = 0;
+            for (String name : access.required()) {
+                int i = pool.index(name);
+                long t = i < 0 || !queue.allowsNode(name) ? NodePool.NEVER : earliestFor(i, task, avoid);
+                if (t == NodePool.NEVER) {
+                    return NodePool.NEVER;
+                }
+                namedAt = Math.max(namedAt, t - nowMillis);
+                keys[count++] = ((t - nowMillis) << INDEX_BITS) | i;
+            }
             for (int k = 0; k < n; k++) {
                 int i = scope == null ? k : scope[k];
-                if (!pool.schedulable[i] || !pool.admits(i, r.constraint()) || !pool.couldHold(i, c, m, g)
-                        || (!avoid.isEmpty() && avoid.contains(pool.names[i]))) {
+                if (named > 0 && access.required().contains(pool.names[i])) {
                     continue;
                 }
-                long t = pool.earliestFit(i, c, m, g, nowMillis);
-                if (t != NodePool.NEVER && t - nowMillis < MAX_HORIZON) {
+                long t = earliestFor(i, task, avoid);
+                if (t != NodePool.NEVER) {
                     keys[count++] = ((t - nowMillis) << INDEX_BITS) | i;
                 }
             }
             if (count < r.nodes()) {
                 return NodePool.NEVER;
             }
-            if (r.nodes() == 1) {
-                long min = Long.MAX_VALUE;
-                for (int k = 0; k < count; k++) {
-                    min = Math.min(min, keys[k]);
+            if (r.nodes() == named) {
+                // only the nodes it names
+            } else if (r.nodes() - named == 1) {
+                int best = named;
+                for (int k = named + 1; k < count; k++) {
+                    if (keys[k] < keys[best]) {
+                        best = k;
+                    }
                 }
-                keys[0] = min;
+                keys[named] = keys[best];
             } else {
-                java.util.Arrays.sort(keys, 0, count);
+                java.util.Arrays.sort(keys, named, count);
             }
-            long at = nowMillis + (keys[r.nodes() - 1] >>> INDEX_BITS);
+            long at = nowMillis + Math.max(namedAt, keys[r.nodes() - 1] >>> INDEX_BITS);
             long until = duration == NodePool.NEVER ? NodePool.NEVER : at + duration;
             for (int k = 0; k < r.nodes(); k++) {
-                pool.reserve((int) (keys[k] & INDEX_MASK), task.key(), at, until, c, m, g);
+                int i = (int) (keys[k] & INDEX_MASK);
+                if (access.sharing() == NodeAccess.Sharing.EXCLUSIVE) {
+                    pool.reserve(i, task.key(), at, until, pool.cores[i], pool.memory[i], pool.totalGeneric[i]);
+                } else {
+                    pool.reserve(i, task.key(), at, until, c, m, g);
+                }
             }
             return at;
+        }
+
+        /**
+         * When node {@code i} can first take this task, in epoch milliseconds; {@link NodePool#NEVER} when it
+         * never can or that cannot be known. An exclusive task waits for the whole node, one exclusive for its
+         * user for the whole node when other users run there, and any task for other users' holds to end.
+         */
+        private long earliestFor(int i, PendingTask task, Set<String> avoid) {
+            Resources r = task.resources();
+            int c = r.coresPerNode();
+            long m = r.memoryPerNode();
+            Map<String, Long> g = r.generic();
+            NodeAccess access = r.access();
+            if (!pool.schedulable[i] || !pool.admits(i, r.constraint()) || !pool.couldHold(i, c, m, g)
+                    || (!avoid.isEmpty() && avoid.contains(pool.names[i])) || !access.allows(pool.names[i])) {
+                return NodePool.NEVER;
+            }
+            boolean wholeNode = access.sharing() == NodeAccess.Sharing.EXCLUSIVE
+                    || (access.sharing() == NodeAccess.Sharing.USER && owners[i] != null
+                    && !owners[i].equals(task.owner()));
+            long t = wholeNode ? pool.earliestFit(i, pool.cores[i], pool.memory[i], pool.totalGeneric[i], nowMillis)
+                    : pool.earliestFit(i, c, m, g, nowMillis);
+            if (userHold[i] != null && !userHold[i].equals(task.owner())) {
+                t = Math.max(t, userHoldEnd[i]);
+            }
+            return t == NodePool.NEVER || t - nowMillis >= MAX_HORIZON ? NodePool.NEVER : t;
         }
 
         // ---------------------------------------------------------------- reasons
@@ -588,8 +731,27 @@ public final class Scheduler {
             if (!r.constraint().isEmpty()) {
                 s.append(" and ").append(r.constraint().describe());
             }
+            if (!r.access().isDefault()) {
+                s.append(" on ").append(r.access().describe());
+            }
             if (!queue.nodes().isEmpty()) {
                 s.append(" among the ").append(queue.nodes().size()).append(" nodes of queue ").append(queue.name());
+            }
+            for (String name : r.access().required()) {
+                int i = pool.index(name);
+                if (i < 0) {
+                    s.append("; node ").append(name).append(" is not in the cluster now");
+                    return s.toString();
+                }
+                if (!queue.allowsNode(name)) {
+                    s.append("; node ").append(name).append(" is not a node of queue ").append(queue.name())
+                            .append(": move the job to a queue that has it (qalter -q)");
+                    return s.toString();
+                }
+                if (!pool.schedulable[i]) {
+                    s.append("; node ").append(name).append(" takes no work now (down, offline or draining)");
+                    return s.toString();
+                }
             }
             if (pool.largestCores > 0 && r.coresPerNode() > pool.largestCores) {
                 s.append("; no node has that many cores");
@@ -616,7 +778,7 @@ public final class Scheduler {
 
     /** A request as far as placement goes: tasks of one shape that failed once this cycle fail again. */
     private record Shape(String queue, int nodes, int cores, long memory, Map<String, Long> generic,
-                         NodeConstraint constraint, long duration) {
+                         NodeConstraint constraint, NodeAccess access, String asker, long duration) {
     }
 
     /** The next task of one group and its priority. */

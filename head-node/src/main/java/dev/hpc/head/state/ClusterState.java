@@ -145,6 +145,7 @@ public final class ClusterState {
                 for (NodeSlot s : t.current().nodes()) {
                     NodeEntry n = nodes.computeIfAbsent(s.node(), NodeEntry::new);
                     n.attempts.add(t.currentAttemptId());
+                    n.hold(t.currentAttemptId(), t.job.spec.resources().access().sharing(), t.job.spec.owner());
                     n.coresUsed += s.cores();
                     n.memoryUsed += s.memory();
                     n.useGeneric(t.job.spec.resources().generic(), 1);
@@ -387,6 +388,7 @@ public final class ClusterState {
         checkFeasible(spec.resources());
         checkFeasibleInQueue(spec);
         checkHostResourceNames(spec.resources());
+        checkNodeNames(spec);
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
                 if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
@@ -735,7 +737,8 @@ public final class ClusterState {
     private void start(Command.Start c, Outcome out) {
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
-            if (e == null || !fits(p.slots()) || !genericFits(p.slots(), e.spec.resources().generic())) {
+            if (e == null || !fits(p.slots()) || !genericFits(p.slots(), e.spec.resources().generic())
+                    || !accessAllows(p.slots(), e.spec)) {
                 continue; // stale placement: the next cycle decides again
             }
             TaskEntry t = queuedTask(e, p.task().index());
@@ -752,6 +755,7 @@ public final class ClusterState {
                 n.memoryUsed += s.memory();
                 n.useGeneric(t.job.spec.resources().generic(), 1);
                 n.attempts.add(attemptId);
+                n.hold(attemptId, t.job.spec.resources().access().sharing(), t.job.spec.owner());
                 // which of the node's GPUs, not only how many: the job sees those alone (CUDA_VISIBLE_DEVICES)
                 slots.add(gpusPerNode > 0 ? s.withGpus(n.takeGpus(gpusPerNode)) : s);
             }
@@ -784,6 +788,46 @@ public final class ClusterState {
         return true;
     }
 
+    /**
+     * Whether the job may have these nodes as its names and the holds of what runs there go (issue 18):
+     * every node it names among them, none it excludes, none held by another job, and for an exclusive
+     * job nodes that run nothing (of other users, for exclusive=user).
+     */
+    private boolean accessAllows(List<NodeSlot> slots, JobSpec spec) {
+        dev.hpc.api.NodeAccess a = spec.resources().access();
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (NodeSlot s : slots) {
+            names.add(s.node());
+            NodeEntry n = nodes.get(s.node());
+            if (n == null || !a.allows(s.node()) || n.heldExclusively()) {
+                return false;
+            }
+            for (String owner : n.holds.values()) {
+                if (!owner.equals(spec.owner())) {
+                    return false;
+                }
+            }
+            switch (a.sharing()) {
+                case EXCLUSIVE -> {
+                    if (!n.attempts.isEmpty()) {
+                        return false;
+                    }
+                }
+                case USER -> {
+                    for (long id : n.attempts) {
+                        TaskEntry other = running.get(id);
+                        if (other == null || !other.job.spec.owner().equals(spec.owner())) {
+                            return false;
+                        }
+                    }
+                }
+                case SHARED -> {
+                }
+            }
+        }
+        return names.containsAll(a.required());
+    }
+
     private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
         JobSpec s = t.job.spec;
         Resources r = s.resources();
@@ -806,7 +850,7 @@ public final class ClusterState {
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
                 r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
                 s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""), dev.hpc.api.ProcessLimits.of(s.recorded()),
-                dev.hpc.api.WalltimeSignal.of(s.recorded()));
+                dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""));
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
@@ -902,6 +946,7 @@ public final class ClusterState {
         for (NodeSlot s : t.current().nodes()) {
             NodeEntry n = nodes.get(s.node());
             if (n != null && n.attempts.remove(attemptId)) {
+                n.holds.remove(attemptId);
                 n.coresUsed -= s.cores();
                 n.memoryUsed -= s.memory();
                 n.useGeneric(t.job.spec.resources().generic(), -1);
@@ -2039,6 +2084,64 @@ public final class ClusterState {
      * Refuses a request that no node of its queue could ever hold, generic resources included
      * ({@link #checkFeasible} has checked cores and memory over the whole cluster already).
      */
+    /**
+     * The nodes a job names (issue 18: {@code --nodelist}, {@code host=}, {@code --exclude}) must be nodes of
+     * the cluster, down ones included, and a node it must have must be able to hold it; refused now rather
+     * than left to wait forever. Before any worker has registered the head knows no names, and takes any
+     * (as it takes any size of request then).
+     */
+    private void checkNodeNames(JobSpec spec) {
+        dev.hpc.api.NodeAccess a = spec.resources().access();
+        if (nodes.isEmpty() || (a.required().isEmpty() && a.excluded().isEmpty())) {
+            return;
+        }
+        Resources r = spec.resources();
+        java.util.SortedSet<String> unknown = new java.util.TreeSet<>(a.required());
+        unknown.addAll(a.excluded());
+        unknown.removeAll(nodes.keySet());
+        if (!unknown.isEmpty()) {
+            List<String> known = new ArrayList<>(nodes.keySet());
+            String shown = known.size() <= 20 ? String.join(", ", known)
+                    : String.join(", ", known.subList(0, 20)) + ", ... (" + known.size() + " in all)";
+            throw new InvalidRequestException("the job names node" + (unknown.size() == 1 ? " " : "s ")
+                    + String.join(", ", unknown) + " (--nodelist, --exclude or host=) but the cluster has no node of "
+                    + "that name; name nodes pbsnodes -a lists: " + shown);
+        }
+        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
+        for (String name : a.required()) {
+            NodeEntry n = nodes.get(name);
+            if (q.isPresent() && !q.get().allowsNode(name)) {
+                throw new InvalidRequestException("the job must run on node " + name + " but queue '" + spec.queue()
+                        + "' does not have it (its nodes: " + String.join(", ", q.get().nodes()) + "); submit to a "
+                        + "queue that has it, or name one of its nodes");
+            }
+            if (n.cores < r.coresPerNode() || (n.memory > 0 && n.memory < r.memoryPerNode())
+                    || !dev.hpc.head.sched.NodeCapacityChecks.covers(n.generic, r.generic())
+                    || !r.constraint().admits(n.traits)) {
+                throw new InvalidRequestException("the job must run on node " + name + " but that node cannot hold "
+                        + "what it asks for each node (" + r.coresPerNode() + " cores"
+                        + (r.memoryPerNode() > 0 ? ", " + mib(r.memoryPerNode()) : "")
+                        + (r.generic().isEmpty() ? "" : ", " + genericText(r.generic()))
+                        + (r.constraint().isEmpty() ? "" : ", " + r.constraint().describe()) + "; it has "
+                        + n.cores + " cores" + (n.memory > 0 ? ", " + mib(n.memory) : "") + "); ask for less or name "
+                        + "another node");
+            }
+        }
+        int others = 0;
+        for (NodeEntry n : nodes.values()) {
+            if (a.allows(n.name) && (q.isEmpty() || q.get().allowsNode(n.name)) && n.cores >= r.coresPerNode()
+                    && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
+                others++;
+            }
+        }
+        if (others < r.nodes()) {
+            throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
+                    + " cores each but only " + others + " such node" + (others == 1 ? " is" : "s are")
+                    + " not excluded (--exclude " + String.join(",", a.excluded()) + "); exclude fewer nodes or ask "
+                    + "for fewer");
+        }
+    }
+
     private void checkFeasibleInQueue(JobSpec spec) {
         Resources r = spec.resources();
         java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
@@ -2110,7 +2213,7 @@ public final class ClusterState {
             }
             Resources r = t.job.spec.resources();
             runningTasks.add(new dev.hpc.head.sched.RunningTask(t.key(), t.job.spec.owner(), t.job.spec.queue(),
-                    t.current().nodes(), r.generic(), t.current().start(), r.walltime()));
+                    t.current().nodes(), r.generic(), t.current().start(), r.walltime(), r.access().sharing()));
         }
         Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
                 new TreeMap<>(queueDefs));
@@ -2230,6 +2333,7 @@ public final class ClusterState {
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
         checkHostResourceNames(next.resources());
+        checkNodeNames(next);
         queue.regroup(e, () -> e.spec = next);
         String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {

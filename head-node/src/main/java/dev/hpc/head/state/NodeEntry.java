@@ -53,6 +53,11 @@ final class NodeEntry {
     /** Why the node is down. */
     String reason = "";
     final TreeSet<Long> attempts = new TreeSet<>();
+    /**
+     * The attempts among {@link #attempts} that hold the node (issue 18): "" for one that lets no other job
+     * start here (exclusive), else the owner whose jobs alone may (exclusive=user).
+     */
+    final Map<Long, String> holds = new TreeMap<>();
     /** Attempts the head holds on this node that its heartbeats no longer list, with when they were first missed. */
     final Map<Long, Instant> missingSince = new HashMap<>();
 
@@ -70,7 +75,22 @@ final class NodeEntry {
         if (draining) {
             return NodeState.DRAINING;
         }
-        return coresUsed >= cores ? NodeState.BUSY : NodeState.FREE;
+        return coresUsed >= cores || heldExclusively() ? NodeState.BUSY : NodeState.FREE;
+    }
+
+    /** Whether an exclusive job runs here, so that no other job starts here. */
+    boolean heldExclusively() {
+        return holds.containsValue("");
+    }
+
+    /** Notes an attempt of a job that holds the node as {@code sharing} says; nothing for a shared one. */
+    void hold(long attemptId, dev.hpc.api.NodeAccess.Sharing sharing, String owner) {
+        switch (sharing) {
+            case EXCLUSIVE -> holds.put(attemptId, "");
+            case USER -> holds.put(attemptId, owner);
+            case SHARED -> {
+            }
+        }
     }
 
     boolean schedulable() {

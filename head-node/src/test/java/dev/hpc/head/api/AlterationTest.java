@@ -63,4 +63,23 @@ class AlterationTest {
         assertEquals("bigmem", nodes.resources().constraint().features());
         assertEquals(Map.of(), nodes.resources().constraint().resources(), "a node request says the whole kind");
     }
+
+    @Test
+    void qalterChangesSharingAndTheNamedNodeAsItChangesWhatIsRecorded() {
+        JobSpec job = submitted("#SBATCH -N 2", "#SBATCH -w n[1-2]", "#SBATCH -x n9");
+        JobSpec excl = altered(job, "-l", "place=scatter:excl");
+        assertEquals(dev.hpc.api.NodeAccess.Sharing.EXCLUSIVE, excl.resources().access().sharing());
+        assertEquals("scatter:excl", excl.recorded().get("Resource_List.place"));
+        assertEquals(java.util.Set.of("n1", "n2"), excl.resources().access().required(), "the node list is kept");
+        JobSpec shared = altered(excl, "-l", "naccesspolicy=shared");
+        assertEquals(dev.hpc.api.NodeAccess.Sharing.SHARED, shared.resources().access().sharing());
+        JobSpec host = altered(shared, "-l", "select=1:ncpus=1:host=n5");
+        assertEquals(1, host.resources().nodes());
+        assertEquals(java.util.Set.of("n5"), host.resources().access().required());
+        assertEquals(java.util.Set.of("n9"), host.resources().access().excluded());
+        String why = org.junit.jupiter.api.Assertions.assertThrows(dev.hpc.api.InvalidRequestException.class,
+                () -> altered(job, "-l", "nodes=1")).getMessage();
+        assertEquals("the job asks for 1 node but names 2 that must all be among them (n1, n2); ask for at least 2 "
+                + "nodes or name fewer", why);
+    }
 }
