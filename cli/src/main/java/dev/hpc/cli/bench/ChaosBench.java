@@ -84,8 +84,8 @@ public final class ChaosBench implements Callable<Integer> {
     int cuts;
 
     @Option(names = "--cut-for", paramLabel = "TIME", defaultValue = "8s", converter = DurationText.class,
-            description = "how long a cut lasts, drawn from half to one and a half of it; past the lease, the head "
-                    + "timeout (3 s each by default) and the node timeout (5 s), an isolated active head is "
+            description = "how long a cut lasts, drawn from half to one and a half of it; past the lease (2.5 s), "
+                    + "the head timeout (3 s by default) and the node timeout (5 s), an isolated active head is "
                     + "replaced and cut workers go down (default ${DEFAULT-VALUE})")
     Duration cutFor;
 
@@ -95,7 +95,7 @@ public final class ChaosBench implements Callable<Integer> {
     Duration interval;
 
     @Option(names = "--freeze-for", paramLabel = "TIME", defaultValue = "8s", converter = DurationText.class,
-            description = "how long a frozen head stays frozen; past the lease and the head timeout (3 s each by "
+            description = "how long a frozen head stays frozen; past the lease (2.5 s by "
                     + "default) a frozen active head is replaced (default ${DEFAULT-VALUE})")
     Duration freezeFor;
 
