@@ -109,7 +109,7 @@ final class SbatchOptions {
             }
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);
-            case "open-mode" -> draft.record("sbatch.open-mode", openMode(value));
+            case "open-mode" -> draft.record(FileModes.OPEN_MODE, openMode(value));
             // one attribute for both forms, so that a later -l signal or --signal replaces the earlier
             case "signal" -> draft.record(WalltimeSignal.RECORDED, WalltimeSignal.parseSlurm(value).text());
             case "mem" -> resources.slurmNodeMemory(new ResourceDraft.Setting<>(nodeMemory(value), origin, what));
@@ -229,7 +229,9 @@ final class SbatchOptions {
     private static String openMode(String value) {
         String mode = value.toLowerCase(Locale.ROOT);
         if (!mode.equals("append") && !mode.equals("truncate")) {
-            throw new InvalidRequestException("--open-mode is append or truncate, got '" + value + "'");
+            throw new InvalidRequestException("--open-mode is append or truncate, got '" + value + "': write "
+                    + "--open-mode=append to add to existing output files, --open-mode=truncate (the default) to empty "
+                    + "them");
         }
         return mode;
     }
