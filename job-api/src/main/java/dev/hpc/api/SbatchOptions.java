@@ -26,8 +26,9 @@ import java.util.TreeSet;
  * {@code |}; {@link NodeConstraint}). {@code --nodelist} ({@code -w}), {@code --exclude} ({@code -x})
  * and {@code --exclusive} choose and hold nodes ({@link NodeAccess}), and are recorded too.
  * {@code --signal} is applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded
- * as {@code Resource_List.signal}. Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
- * not applied (issue 18): {@code --qos}, {@code --hint}, {@code --open-mode} and the mail types that have
+ * as {@code Resource_List.signal}; {@code --open-mode=append} by the worker when it opens the output files
+ * ({@link FileModes}), recorded as {@code sbatch.open-mode}. Recorded and shown by {@code qstat -f} as
+ * {@code sbatch.NAME}, not applied (issue 18): {@code --qos}, {@code --hint} and the mail types that have
  * no qsub mail point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
  * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
