@@ -15,10 +15,11 @@ import java.util.TreeMap;
  * which lets its owner open the session's shell beside the script ({@code qsub -I} submits a script that only
  * waits for that shell).
  *
- * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). Recorded and shown by
- * {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -W group_list},
- * {@code -W umask}, {@code -W sandbox}, {@code -k} ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means
- * something to an interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
+ * <p>{@code -F} gives the script arguments (shown as {@code job_arguments}). {@code -W group_list},
+ * {@code -W umask} and {@code -W sandbox} are kept as written and applied by the worker ({@link FileModes}).
+ * Recorded and shown by {@code qstat -f}, not applied (issue 18): {@code -P} ({@code project}), {@code -k}
+ * ({@code Keep_Files}), {@code -c} ({@code Checkpoint}) and {@code -x}, which only means something to an
+ * interactive job. {@code -C} chooses the directive prefix; {@link SubmitParser}
  * reads it from the command line before the script, so here it is only checked.
  * {@code -W block=true} means nothing to the job: qsub itself waits for it ({@link SubmitBlocking}).
  * {@code -u user} makes that user the job's owner, shown as {@code User_List}; the head accepts it only from
@@ -109,8 +110,8 @@ final class QsubOptions {
                 case "depend" -> draft.dependencies(DependencyLists.parse(attribute[1]));
                 case "block" -> block(attribute[1]);
                 case "group_list" -> draft.record(JobSpec.GROUP_LIST, groupList(attribute[1]));
-                case "umask" -> draft.record("umask", umask(attribute[1]));
-                case "sandbox" -> draft.record("sandbox", nonEmpty(attribute[1], "-W sandbox", "sandbox=PRIVATE"));
+                case "umask" -> draft.record(FileModes.UMASK, FileModes.checkUmask(attribute[1]));
+                case "sandbox" -> draft.record(FileModes.SANDBOX, sandbox(attribute[1]));
                 default -> throw new InvalidRequestException("-W " + attribute[0] + " is not supported; -W takes "
                         + "depend=, block=, group_list=, umask= and sandbox=");
             }
@@ -199,9 +200,12 @@ final class QsubOptions {
         return value;
     }
 
-    private static String umask(String value) {
-        if (!value.matches("[0-7]{1,4}")) {
-            throw new InvalidRequestException("umask must be octal digits such as 022 or 0077, got '" + value + "'");
+    /** {@code -W sandbox=HOME|PRIVATE} (any case, as OpenPBS takes it), kept as written. */
+    private static String sandbox(String value) {
+        if (!value.equalsIgnoreCase("HOME") && !value.equalsIgnoreCase("PRIVATE")) {
+            throw new InvalidRequestException("-W sandbox is HOME or PRIVATE, got '" + value + "': write "
+                    + "sandbox=PRIVATE to run the job in a directory of its own on the node, removed when it ends, or "
+                    + "sandbox=HOME (the default) to run it where -d says");
         }
         return value;
     }

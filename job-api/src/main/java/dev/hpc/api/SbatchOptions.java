@@ -26,8 +26,9 @@ import java.util.TreeSet;
  * {@code |}; {@link NodeConstraint}). {@code --nodelist} ({@code -w}), {@code --exclude} ({@code -x})
  * and {@code --exclusive} choose and hold nodes ({@link NodeAccess}), and are recorded too.
  * {@code --signal} is applied by the worker before the walltime ends ({@link WalltimeSignal}), recorded
- * as {@code Resource_List.signal}. Recorded and shown by {@code qstat -f} as {@code sbatch.NAME},
- * not applied (issue 18): {@code --qos}, {@code --hint}, {@code --open-mode} and the mail types that have
+ * as {@code Resource_List.signal}; {@code --open-mode=append} by the worker when it opens the output files
+ * ({@link FileModes}), recorded as {@code sbatch.open-mode}. Recorded and shown by {@code qstat -f} as
+ * {@code sbatch.NAME}, not applied (issue 18): {@code --qos}, {@code --hint} and the mail types that have
  * no qsub mail point. {@code -o} and {@code -e} paths keep Slurm's {@code %} patterns,
  * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
@@ -109,7 +110,7 @@ final class SbatchOptions {
             }
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);
-            case "open-mode" -> draft.record("sbatch.open-mode", openMode(value));
+            case "open-mode" -> draft.record(FileModes.OPEN_MODE, openMode(value));
             // one attribute for both forms, so that a later -l signal or --signal replaces the earlier
             case "signal" -> draft.record(WalltimeSignal.RECORDED, WalltimeSignal.parseSlurm(value).text());
             case "mem" -> resources.slurmNodeMemory(new ResourceDraft.Setting<>(nodeMemory(value), origin, what));
@@ -229,7 +230,9 @@ final class SbatchOptions {
     private static String openMode(String value) {
         String mode = value.toLowerCase(Locale.ROOT);
         if (!mode.equals("append") && !mode.equals("truncate")) {
-            throw new InvalidRequestException("--open-mode is append or truncate, got '" + value + "'");
+            throw new InvalidRequestException("--open-mode is append or truncate, got '" + value + "': write "
+                    + "--open-mode=append to add to existing output files, --open-mode=truncate (the default) to empty "
+                    + "them");
         }
         return mode;
     }

@@ -253,6 +253,16 @@ public final class WireCodec {
         if (!o.group().isEmpty()) {
             m.put("group", o.group());
         }
+        if (o.files().umask().isPresent()) {
+            // only then, as the arguments below: an older worker reads the same order
+            m.put("umask", o.files().umaskText());
+        }
+        if (o.files().appendOutput()) {
+            m.put("openMode", "append");
+        }
+        if (o.files().privateSandbox()) {
+            m.put("sandbox", "PRIVATE");
+        }
         if (o.limits().any()) {
             // only then, as the arguments below
             m.put("addressSpaceLimit", o.limits().addressSpace());
@@ -281,7 +291,9 @@ public final class WireCodec {
                 new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
                         f.longValue("fileSizeLimit", 0)),
                 f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE,
-                f.string("group", ""));
+                f.string("group", ""),
+                new FileModes(FileModes.parseUmask(f.string("umask", "")), "append".equals(f.string("openMode", "")),
+                        "PRIVATE".equals(f.string("sandbox", ""))));
     }
 
     public static FromWorker decodeFromWorker(String text) {

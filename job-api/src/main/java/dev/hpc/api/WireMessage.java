@@ -341,11 +341,23 @@ public sealed interface WireMessage {
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
                        Duration walltime, List<String> arguments, String shells, ProcessLimits limits,
-                       WalltimeSignal warning, String group) {
+                       WalltimeSignal warning, String group, FileModes files) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
             arguments = List.copyOf(arguments);
+        }
+
+        /** An order whose files are made with the worker's umask and truncated (no -W umask, no --open-mode). */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime, List<String> arguments, String shells,
+                           ProcessLimits limits, WalltimeSignal warning, String group) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, arguments, shells, limits, warning, group, FileModes.NONE);
         }
 
         /** An order without a signal before the walltime ends, run with the owner's primary group. */
@@ -397,7 +409,7 @@ public sealed interface WireMessage {
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments, shells, limits, warning, group);
+                    memoryPerNode, walltime, arguments, shells, limits, warning, group, files);
         }
     }
 }

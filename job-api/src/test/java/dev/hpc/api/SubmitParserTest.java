@@ -1062,13 +1062,20 @@ class SubmitParserTest {
             assertEquals("option -l place=: place needs a value, e.g. place=scatter", refusalOfOptions("-l", "place="));
             assertEquals("option -l procs=0: procs must be a whole number from 1 to 100000, got '0'",
                     refusalOfOptions("-l", "procs=0"));
-            assertEquals("option -W: umask must be octal digits such as 022 or 0077, got '999'",
+            assertEquals("option -W: umask must be octal from 0 to 0777, such as umask=022 or umask=0077, got '999'",
                     refusalOfOptions("-W", "umask=999"));
+            assertStartsWith("option -W: umask must be octal from 0 to 0777", refusalOfOptions("-W", "umask=1000"));
+            assertStartsWith("option -W: umask must be octal from 0 to 0777", refusalOfOptions("-W", "umask="));
+            assertStartsWith("option -W: umask must be octal from 0 to 0777", refusalOfOptions("-W", "umask=u=rwx"));
+            assertEquals("option -W: -W sandbox is HOME or PRIVATE, got 'TMP': write sandbox=PRIVATE to run the job "
+                    + "in a directory of its own on the node, removed when it ends, or sandbox=HOME (the default) to "
+                    + "run it where -d says", refusalOfOptions("-W", "sandbox=TMP"));
             assertEquals("option -k: -k takes n, e, o, eo, oe or d, got 'x'", refusalOfOptions("-k", "x"));
             assertEquals("option -C: the directive prefix must start with '#' and hold no blanks, e.g. -C '#MYPBS', "
                     + "or be empty to read no directives; got 'PBS'", refusalOfOptions("-C", "PBS"));
-            assertEquals("line 2: --open-mode: --open-mode is append or truncate, got 'overwrite'",
-                    refusalOfDirective("#SBATCH --open-mode=overwrite"));
+            assertEquals("line 2: --open-mode: --open-mode is append or truncate, got 'overwrite': write "
+                    + "--open-mode=append to add to existing output files, --open-mode=truncate (the default) to empty "
+                    + "them", refusalOfDirective("#SBATCH --open-mode=overwrite"));
             assertEquals("line 2: --gpus-per-node: --gpus-per-node takes [type:]count, e.g. 2 or v100:2, got 'a:b:2'",
                     refusalOfDirective("#SBATCH --gpus-per-node=a:b:2"));
         }

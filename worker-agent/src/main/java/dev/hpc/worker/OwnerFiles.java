@@ -23,18 +23,64 @@ final class OwnerFiles {
     private OwnerFiles() {
     }
 
-    /** Creates or truncates {@code file} as the owner; the reason when that is not possible. */
-    static Optional<String> truncate(RunAs.Identity who, Path file) {
+    /**
+     * Makes {@code file} ready for a task's output as the owner: created with the job's umask when it is new
+     * (with the agent's when the job has none), then emptied, or kept as it is with Slurm's
+     * {@code --open-mode=append}. An existing file keeps its permissions, as a shell's {@code >} leaves them.
+     * The reason when that is not possible.
+     */
+    static Optional<String> open(RunAs.Identity who, Path file, dev.hpc.api.FileModes modes) {
         if (!who.switchUser()) {
             try {
+                if (modes.umask().isPresent()) {
+                    createWithUmask(file, modes.umask().getAsInt());
+                }
                 Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING).close();
+                        modes.appendOutput() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)
+                        .close();
                 return Optional.empty();
             } catch (IOException | RuntimeException e) {
                 return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         }
-        return asOwner(who, ": >\"$1\"", file.toString());
+        String umask = modes.umask().isPresent() ? "umask " + modes.umaskText() + " || exit 1; " : "";
+        return asOwner(who, umask + (modes.appendOutput() ? ": >>\"$1\"" : ": >\"$1\""), file.toString());
+    }
+
+    /**
+     * Creates {@code file} with mode {@code 0666 & ~umask} unless it exists. The JVM cannot change its own umask,
+     * and the agent's masks a mode given at creation, so the mode is set once the file is there; until then it
+     * has no more rights than the agent's umask gives, and no content.
+     */
+    static void createWithUmask(Path file, int umask) throws IOException {
+        try {
+            Files.createFile(file);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return;
+        }
+        Files.setPosixFilePermissions(file, permissions(0666 & ~umask));
+    }
+
+    /** The permission bits of {@code mode} as NIO names them. */
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
+        java.nio.file.attribute.PosixFilePermission[] all = {
+            java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
+            java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
+            java.nio.file.attribute.PosixFilePermission.GROUP_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
+            java.nio.file.attribute.PosixFilePermission.OWNER_READ};
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
+                java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+        for (int bit = 0; bit < all.length; bit++) {
+            if ((mode & (1 << bit)) != 0) {
+                set.add(all[bit]);
+            }
+        }
+        return set;
     }
 
     /** Appends {@code text} to {@code file} as the owner; best effort, the reason when it failed. */

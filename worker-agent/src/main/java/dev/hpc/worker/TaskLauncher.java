@@ -45,7 +45,8 @@ import java.util.stream.Stream;
  * owner's.
  *
  * <p>Spool layout: {@code <spool>/<attemptId>/script}, {@code nodefile}, {@code tmp/} (the task's
- * TMPDIR, removed when the attempt ends) and, only when the asked output file could not be
+ * TMPDIR, removed when the attempt ends), {@code sandbox/} (the work directory of a job with
+ * {@code -W sandbox=PRIVATE}, removed likewise) and, only when the asked output file could not be
  * written, {@code stdout} or {@code stderr}. {@link #cleanUp} removes the script, the node file
  * and the directory once the head has the result, but keeps fallback output files.
  */
@@ -59,6 +60,8 @@ public final class TaskLauncher implements AutoCloseable {
     /** util-linux's, the package of setsid and setpriv: sets the job's per-process limits, then runs the script. */
     private static final Optional<Path> PRLIMIT = firstExecutable("/usr/bin/prlimit", "/bin/prlimit");
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** The directory of an attempt with {@code -W sandbox=PRIVATE}, in its spool directory. */
+    static final String SANDBOX = "sandbox";
 
     private final Path spoolDir;
     private final String nodeName;
@@ -214,7 +217,7 @@ public final class TaskLauncher implements AutoCloseable {
         outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr(),
                 who.switchUser() ? who.owner().uid() : -1);
         try {
-            Path workDir = workDir(order, outputs, who);
+            Path workDir = order.files().privateSandbox() ? sandbox(dir, who) : workDir(order, outputs, who);
             Path script = dir.resolve("script");
             Path nodeFile = dir.resolve("nodefile");
             Path tmpDir = dir.resolve("tmp");
@@ -258,10 +261,11 @@ public final class TaskLauncher implements AutoCloseable {
                 pb = new ProcessBuilder(asOwner(who, command))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD);
-                handOver = ownerScript(who, outputs, workDir, env, limits);
+                handOver = ownerScript(who, outputs, workDir, env, limits, order.files());
             } else {
                 List<String> limited = new ArrayList<>(command);
                 limited.addAll(1, limits);
+                limited.addAll(1, umaskCommand(order.files()));
                 pb = new ProcessBuilder(limited)
                         .directory(workDir.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -283,7 +287,12 @@ public final class TaskLauncher implements AutoCloseable {
                     clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));
             task.sessionSetup(new TaskProcess.SessionSetup(who, workDir, env));
             task.watch();
-            task.result().whenCompleteAsync((r, e) -> OwnerFiles.deleteTree(who, tmpDir), timers);
+            task.result().whenCompleteAsync((r, e) -> {
+                OwnerFiles.deleteTree(who, tmpDir);
+                if (order.files().privateSandbox()) {
+                    OwnerFiles.deleteTree(who, workDir);
+                }
+            }, timers);
             LOG.info(() -> "attempt " + order.attemptId() + " (" + order.taskName() + ") started as pid " + task.pid()
                     + " in " + workDir);
             return task;
@@ -308,13 +317,17 @@ public final class TaskLauncher implements AutoCloseable {
             Files.deleteIfExists(dir.resolve(SpawnSupport.MPICH_HOSTFILE));
             if (runAs.privileged()) {
                 // the owner's TMPDIR was emptied as the owner when the task ended; root walks no tree a job wrote
-                try {
-                    Files.deleteIfExists(dir.resolve("tmp"));
-                } catch (java.nio.file.DirectoryNotEmptyException e) {
-                    LOG.fine(() -> "the TMPDIR of attempt " + attemptId + " is not empty yet; left for its owner's clean-up");
+                for (String owners : List.of("tmp", SANDBOX)) {
+                    try {
+                        Files.deleteIfExists(dir.resolve(owners));
+                    } catch (java.nio.file.DirectoryNotEmptyException e) {
+                        LOG.fine(() -> "the " + owners + " directory of attempt " + attemptId + " is not empty yet; "
+                                + "left for its owner's clean-up");
+                    }
                 }
             } else {
                 deleteTree(dir.resolve("tmp"));
+                deleteTree(dir.resolve(SANDBOX));
             }
             try (Stream<Path> left = Files.list(dir)) {
                 if (left.findAny().isEmpty()) {
@@ -359,8 +372,12 @@ public final class TaskLauncher implements AutoCloseable {
      * variables, then the command.
      */
     private static String ownerScript(RunAs.Identity who, Outputs outputs, Path workDir, Map<String, String> env,
-                                      List<String> limits) {
+                                      List<String> limits, dev.hpc.api.FileModes files) {
         List<String> steps = new ArrayList<>();
+        if (files.umask().isPresent()) {
+            // first: every file the job's shell and its children create has it (-W umask)
+            steps.add("umask " + files.umaskText() + " || exit 126");
+        }
         steps.add("exec >>" + OwnerShell.quote(outputs.stdout().toString()) + " 2>>"
                 + OwnerShell.quote(outputs.stderr().toString()) + " || exit 126");
         if (!outputs.notes().isEmpty()) {
@@ -400,14 +417,15 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     /**
-     * Creates (truncates) the asked file as the owner; when that fails, the spool fallback, and says so.
+     * Creates the asked file as the owner with the job's umask, and truncates it unless the job appends
+     * ({@code --open-mode=append}); when that fails, the spool fallback, and says so.
      * The fallback is created by the agent in the attempt's directory, which only the agent can write,
      * and then given to the owner.
      */
     private Path open(LaunchOrder order, String requested, Path fallback, List<String> notes, RunAs.Identity who) {
         if (!requested.isBlank()) {
             Path p = resolve(order, requested);
-            Optional<String> refused = OwnerFiles.truncate(who, p);
+            Optional<String> refused = OwnerFiles.open(who, p, order.files());
             if (refused.isEmpty()) {
                 return p;
             }
@@ -426,6 +444,19 @@ public final class TaskLauncher implements AutoCloseable {
             throw new LaunchFailedException("cannot write the output of attempt " + order.attemptId() + " to "
                     + requested + " nor to " + fallback + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * {@code -W sandbox=PRIVATE}: the attempt's own directory {@code sandbox} in its spool directory, the owner's
+     * with mode 0700, where the job starts (its {@code PBS_JOBDIR}) whatever {@code -d} said, as OpenPBS runs such
+     * a job in a directory it makes for it. Removed with what the job left in it when the attempt ends; the output
+     * files still go where {@code -o} and {@code -e} say.
+     */
+    private static Path sandbox(Path attemptDir, RunAs.Identity who) throws IOException {
+        Path sandbox = attemptDir.resolve(SANDBOX);
+        Files.createDirectories(sandbox);
+        who.give(sandbox, "rwx------");
+        return sandbox;
     }
 
     private Path workDir(LaunchOrder order, Outputs outputs, RunAs.Identity who) {
@@ -507,6 +538,19 @@ public final class TaskLauncher implements AutoCloseable {
         }
         words.add("--");
         return words;
+    }
+
+    /**
+     * {@code /bin/sh -c 'umask "$1" || exit 126; shift; exec "$@"' hpc-umask NNNN}, the words that run the rest of
+     * the command with the job's umask ({@code -W umask}), for an agent that runs as the owner itself: a JVM cannot
+     * set the umask of the processes it starts. None when the job has no umask of its own.
+     */
+    static List<String> umaskCommand(dev.hpc.api.FileModes files) {
+        if (files.umask().isEmpty()) {
+            return List.of();
+        }
+        return List.of(OwnerShell.SHELL, "-c", "umask \"$1\" || exit 126; shift; exec \"$@\"", "hpc-umask",
+                files.umaskText());
     }
 
     /** The task's environment: a small base, then the submission's variables, then the PBS set. */

@@ -30,6 +30,7 @@ final class LaunchOrders {
     private String shells = "";
     private dev.hpc.api.ProcessLimits limits = dev.hpc.api.ProcessLimits.NONE;
     private dev.hpc.api.WalltimeSignal warning = dev.hpc.api.WalltimeSignal.NONE;
+    private dev.hpc.api.FileModes files = dev.hpc.api.FileModes.NONE;
 
     private String owner = System.getProperty("user.name");
 
@@ -134,10 +135,16 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The umask of -W umask, --open-mode=append and -W sandbox=PRIVATE. */
+    LaunchOrders files(dev.hpc.api.FileModes v) {
+        files = v;
+        return this;
+    }
+
     LaunchOrder build() {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments, shells, limits, warning, "");
+                0, walltime, arguments, shells, limits, warning, "", files);
     }
 }

@@ -189,6 +189,44 @@ class RunAsOwnerTest {
         assertEquals(List.of(idOutput("-u", A), "31", "1024", "524288", "cannot-raise"), Files.readAllLines(out));
     }
 
+    /**
+     * Issue 18: -W umask holds for the output files (created by the owner's shell) and the job's own files, and
+     * --open-mode=append adds to the owner's file, when the agent switches to the owner.
+     */
+    @Test
+    void theJobsUmaskAndAppendModeHoldWhenTheAgentSwitchesToTheOwner() throws Exception {
+        Path out = made(homeA, unique("umask") + ".o");
+        Path err = made(homeA, unique("umask") + ".e");
+        Path made = made(homeA, unique("made"));
+        dev.hpc.api.FileModes modes = new dev.hpc.api.FileModes(java.util.OptionalInt.of(027), true, false);
+        for (String word : List.of("one", "two")) {
+            TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(), "umask; echo " + word + "; touch " + made
+                    + "\n").ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
+                    .output(out.toString(), err.toString()).files(modes));
+            assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
+        }
+        assertEquals(List.of("0027", "one", "0027", "two"), Files.readAllLines(out));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(made)));
+        assertEquals(Long.parseLong(idOutput("-u", A)), uidOf(made));
+    }
+
+    /** Issue 18: -W sandbox=PRIVATE: the job starts in a directory of the owner's, mode 0700, removed at its end. */
+    @Test
+    void aPrivateSandboxIsTheOwnersAndIsRemovedAsTheOwnerAtTheEnd() throws Exception {
+        Path out = made(homeA, unique("box") + ".o");
+        Path err = made(homeA, unique("box") + ".e");
+        long attempt = ATTEMPTS.incrementAndGet();
+        TaskResult r = run(launcher, aTask(attempt, "pwd; stat -c '%U %a' .; mkdir -p deep/er; echo x > deep/er/f\n")
+                .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
+                .output(out.toString(), err.toString())
+                .files(new dev.hpc.api.FileModes(java.util.OptionalInt.empty(), false, true)));
+        assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
+        Path box = launcher.attemptDir(attempt).resolve("sandbox");
+        assertEquals(List.of(box.toString(), A + " 700"), Files.readAllLines(out));
+        Await.until("the sandbox " + box + " to be removed", () -> !Files.exists(box));
+    }
+
     @Test
     void aTaskCannotWriteWhereItsOwnerCannot() throws Exception {
         Path target = tmp.resolve("root-only.txt");

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hpc.api.EndReason;
+import dev.hpc.api.FileModes;
 import dev.hpc.api.JoinMode;
 import dev.hpc.api.ProcessLimits;
 import dev.hpc.api.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -214,6 +217,78 @@ class TaskLauncherTest {
         launcher.cleanUp(53);
         assertTrue(Files.exists(spool.resolve("53").resolve("stdout")), "fallback output must survive clean-up");
         assertFalse(Files.exists(spool.resolve("53").resolve("script")));
+    }
+
+    private static String modeOf(Path p) throws IOException {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+    }
+
+    private static FileModes umask(int umask) {
+        return new FileModes(OptionalInt.of(umask), false, false);
+    }
+
+    /** Issue 18: -W umask=077 holds for the output files the worker creates and for every file the job makes. */
+    @Test
+    void theJobsUmaskHoldsForItsOutputFilesAndTheFilesItCreates() throws Exception {
+        resultOf(launch(aTask(63, "umask; touch made; mkdir madedir").in(dir).files(umask(077))));
+        assertEquals("0077\n", Files.readString(dir.resolve("out.o")));
+        assertEquals("rw-------", modeOf(dir.resolve("made")));
+        assertEquals("rwx------", modeOf(dir.resolve("madedir")));
+        assertEquals("rw-------", modeOf(dir.resolve("out.o")));
+        assertEquals("rw-------", modeOf(dir.resolve("out.e")));
+
+        resultOf(launch(aTask(64, "umask; touch made2").in(dir).output(dir.resolve("o2").toString(),
+                dir.resolve("e2").toString()).files(umask(02))));
+        assertEquals("0002\n", Files.readString(dir.resolve("o2")));
+        assertEquals("rw-rw-r--", modeOf(dir.resolve("made2")));
+        assertEquals("rw-rw-r--", modeOf(dir.resolve("o2")));
+    }
+
+    @Test
+    void anExistingOutputFileKeepsItsModeWhateverTheUmask() throws Exception {
+        Files.writeString(dir.resolve("out.o"), "old\n");
+        Files.setPosixFilePermissions(dir.resolve("out.o"), PosixFilePermissions.fromString("rw-r-----"));
+        resultOf(launch(aTask(65, "echo new").in(dir).files(umask(077))));
+        assertEquals("new\n", Files.readString(dir.resolve("out.o")));
+        assertEquals("rw-r-----", modeOf(dir.resolve("out.o")));
+    }
+
+    /** Issue 18: --open-mode=append adds to the output files, also of a second attempt; truncate empties them. */
+    @Test
+    void openModeAppendAddsToTheOutputFilesAndTruncateEmptiesThem() throws Exception {
+        FileModes append = new FileModes(OptionalInt.empty(), true, false);
+        Files.writeString(dir.resolve("out.o"), "before\n");
+        resultOf(launch(aTask(66, "echo first; echo e1 >&2").in(dir).files(append)));
+        resultOf(launch(aTask(67, "echo second; echo e2 >&2").in(dir).files(append)));
+        assertEquals("before\nfirst\nsecond\n", Files.readString(dir.resolve("out.o")));
+        assertEquals("e1\ne2\n", Files.readString(dir.resolve("out.e")));
+        resultOf(launch(aTask(68, "echo third").in(dir)));
+        assertEquals("third\n", Files.readString(dir.resolve("out.o")));
+    }
+
+    /**
+     * Issue 18: -W sandbox=PRIVATE starts the job in a directory of its own (its PBS_JOBDIR, mode 0700), removed
+     * with what the job left in it when the job ends; the output still goes where -o says.
+     */
+    @Test
+    void aPrivateSandboxIsTheJobsOwnDirectoryAndGoesWhenTheJobEnds() throws Exception {
+        FileModes sandbox = new FileModes(OptionalInt.empty(), false, true);
+        TaskProcess p = launch(aTask(69, "pwd; echo \"$PBS_JOBDIR\"; echo \"$PBS_O_WORKDIR\"; "
+                + "stat -c %a .; echo left > inside").in(dir).files(sandbox));
+        assertEquals(0, resultOf(p).exitStatus());
+        Path box = spool.resolve("69").resolve("sandbox");
+        assertEquals(List.of(box.toString(), box.toString(), dir.toString(), "700"),
+                Files.readAllLines(dir.resolve("out.o")));
+        Await.until("the sandbox " + box + " to be removed", () -> !Files.exists(box));
+        launcher.cleanUp(69);
+        assertFalse(Files.exists(spool.resolve("69")), "the attempt's spool directory is removed");
+    }
+
+    @Test
+    void theUmaskWordsRunTheRestOfTheCommandWithIt() {
+        assertEquals(List.of(), TaskLauncher.umaskCommand(FileModes.NONE));
+        assertEquals(List.of("/bin/sh", "-c", "umask \"$1\" || exit 126; shift; exec \"$@\"", "hpc-umask", "0022"),
+                TaskLauncher.umaskCommand(umask(022)));
     }
 
     @Test

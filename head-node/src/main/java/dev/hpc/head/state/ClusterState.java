@@ -850,7 +850,8 @@ public final class ClusterState {
                 taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
                 r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
                 s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""), dev.hpc.api.ProcessLimits.of(s.recorded()),
-                dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""));
+                dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""),
+                dev.hpc.api.FileModes.of(s.recorded()));
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */

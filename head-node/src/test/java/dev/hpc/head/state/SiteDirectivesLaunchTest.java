@@ -68,6 +68,17 @@ class SiteDirectivesLaunchTest {
         assertEquals("/home/alice/alice-n1.err", order.stderrPath());
     }
 
+    /** Issue 18: -W umask, --open-mode=append and -W sandbox=PRIVATE go to the worker with the launch. */
+    @Test
+    void theUmaskOpenModeAndSandboxGoWithTheLaunch() {
+        submit(aJob("/home/alice/o", "/home/alice/e",
+                Map.of("umask", "0027", "sbatch.open-mode", "append", "sandbox", "PRIVATE"), Optional.empty()));
+        submit(aJob("/home/alice/o2", "/home/alice/e2", Map.of(), Optional.empty()));
+        List<LaunchOrder> orders = started();
+        assertEquals(new dev.hpc.api.FileModes(java.util.OptionalInt.of(027), true, true), orders.get(0).files());
+        assertEquals(dev.hpc.api.FileModes.NONE, orders.get(1).files());
+    }
+
     @Test
     void arrayTasksNamedByPercentAGetNoSecondSuffix() {
         Optional<ArraySpec> array = Optional.of(new ArraySpec("1-2", List.of(1, 2), 0));
