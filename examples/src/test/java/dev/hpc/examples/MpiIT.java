@@ -68,7 +68,8 @@ class MpiIT {
                 Files.copy(f, work.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        cluster = RealCluster.start(home, 3, 2);
+        // two GPUs a node, so that commands spawned into a job show the binding of their own node (issue 18)
+        cluster = RealCluster.start(home, 3, 2, spec -> spec.withWorkerArgs(List.of("--generic", "gpu=2")));
         hello = compile("mpicc", "hello.c", "hello-" + cluster.marker());
         pi = compile("mpicc", "pi.c", "pi-" + cluster.marker());
     }
@@ -126,6 +127,23 @@ class MpiIT {
         assertEquals(Set.of("0", "1", "2", "3", "4", "5"), slots, String.join("\n", out));
         assertEquals(Map.of("node1", 2, "node2", 2, "node3", 2), perNode);
         assertEquals(JobState.COMPLETED, job.state(), "job " + id + ": " + out);
+
+        // issue 18: a command spawned on a node runs under the job's per-process limits and sees the GPUs the
+        // job holds on that node, not the caller's value
+        Files.writeString(work.resolve("bound.pbs"), "#PBS -N bound\n#PBS -j oe\nexport CUDA_VISIBLE_DEVICES=caller\n"
+                + "hpc dsh sh -c 'echo \"dsh $HPC_WORKER_NODE [$CUDA_VISIBLE_DEVICES/$ROCR_VISIBLE_DEVICES] "
+                + "$(grep \"^Max file size\" /proc/self/limits | tr -s \" \")\"'\n"
+                + "pbsdsh -u sh -c 'echo \"pbsdsh $HPC_WORKER_NODE [$CUDA_VISIBLE_DEVICES] $(ulimit -t)\"'\n");
+        String bound = qsub("bound.pbs", "-l", "nodes=3:ppn=1:gpus=1", "-l", "file=3mb,pcput=600");
+        Job boundJob = awaitEnd(bound);
+        List<String> lines = output("bound", boundJob);
+        Set<String> seen = new TreeSet<>(lines);
+        for (String node : List.of("node1", "node2", "node3")) {
+            assertTrue(seen.contains("dsh " + node + " [0/0] Max file size " + (3 << 20) + " " + (3 << 20) + " bytes "),
+                    node + ": " + String.join("\n", lines));
+            assertTrue(seen.contains("pbsdsh " + node + " [0] 600"), node + ": " + String.join("\n", lines));
+        }
+        assertEquals(JobState.COMPLETED, boundJob.state(), "job " + bound + ": " + lines);
     }
 
     @Test

@@ -109,16 +109,18 @@ class SiteDirectivesIT {
     }
 
     /**
-     * Two workers of two kinds ({@code --properties ib,rackN --resource gpu_model=mN}): Torque
-     * properties, PBS Pro host resources and Slurm constraints each start the job on the node of its
-     * kind only; a property no node has is refused at submission, naming the properties there; an undeclared host
+     * Two workers of two kinds ({@code --properties ib,rackN --resource gpu_model=mN}, one GPU each): Torque
+     * properties, PBS Pro host resources, Slurm constraints and Slurm GPU types ({@code --gres=gpu:m2:1},
+     * {@code --gpus=m1:1}) each start the job on the node of its kind only; a property or GPU type no
+     * node has is refused at submission, naming the properties there; an undeclared host
      * resource is refused at qsub, naming the known ones; pbsnodes shows what each node declared.
      */
     @Test
     void nodePropertiesAndHostResourcesPlaceJobs() throws Exception {
         Path submitDir = Files.createDirectories(work.resolve("kinds"));
         try (RealCluster cluster = RealCluster.start(work.resolve("k"), 2, 2, spec -> spec.withWorkerArgs(
-                List.of("--properties", "ib,rack{index}", "--resource", "gpu_model=m{index}")))) {
+                List.of("--properties", "ib,rack{index}", "--resource", "gpu_model=m{index}", "--generic",
+                "gpu=1")))) {
             Cli cli = cluster.cli();
             Map<String, String> scripts = new java.util.LinkedHashMap<>();
             scripts.put("torque", "#PBS -l nodes=1:ppn=1:rack2\n");
@@ -126,6 +128,8 @@ class SiteDirectivesIT {
             scripts.put("slurm_and", "#SBATCH -C rack1&ib\n");
             scripts.put("slurm_or", "#SBATCH --constraint=rack9|rack2\n");
             scripts.put("both", "#PBS -l nodes=2:ppn=1:ib\n");
+            scripts.put("gres_typed", "#SBATCH --gres=gpu:m2:1\n");
+            scripts.put("gpus_typed", "#SBATCH --gpus=m1:1\n");
             Map<String, String> ids = new java.util.LinkedHashMap<>();
             for (Map.Entry<String, String> e : scripts.entrySet()) {
                 Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
@@ -140,6 +144,12 @@ class SiteDirectivesIT {
             assertTrue(nowhereRefused.exitCode() != 0 && nowhereRefused.err().contains("no node has property bigmem")
                     && nowhereRefused.err().contains("properties there: ib, rack1, rack2"),
                     "a kind of node the cluster does not have would never run: " + nowhereRefused.describe());
+            Path noModel = Files.writeString(submitDir.resolve("nomodel.sh"),
+                    "#!/bin/bash\n#SBATCH --gres=gpu:v100:1\ntrue\n");
+            Cli.Result noModelRefused = cli.qsubIn(submitDir, noModel.toString());
+            assertTrue(noModelRefused.exitCode() != 0
+                    && noModelRefused.err().contains("the job asks for gpu_model=v100 but no node has gpu_model=v100"),
+                    "a GPU type no node has would never run: " + noModelRefused.describe());
             Path typo = Files.writeString(submitDir.resolve("typo.sh"),
                     "#!/bin/bash\n#PBS -l select=1:ncpus=1:gpu_modle=m1\ntrue\n");
             Cli.Result refused = cli.qsubIn(submitDir, typo.toString());
@@ -159,7 +169,8 @@ class SiteDirectivesIT {
             ids.forEach((name, id) -> where.put(name, String.join("+", new java.util.TreeSet<>(List.of(
                     shown.get(id).get("exec_host").replaceAll("/[0-9-]+", "").split("\\+"))))));
             assertEquals(Map.of("torque", "node2", "pbspro", "node1", "slurm_and", "node1", "slurm_or", "node2",
-                    "both", "node1+node2"), where, shown.toString());
+                    "both", "node1+node2", "gres_typed", "node2", "gpus_typed", "node1"), where, shown.toString());
+            assertEquals("m2", shown.get(ids.get("gres_typed")).get("Resource_List.gpu_model"));
             assertEquals("1:ppn=1:rack2", shown.get(ids.get("torque")).get("Resource_List.nodes"));
             assertEquals("m1", shown.get(ids.get("pbspro")).get("Resource_List.gpu_model"));
 

@@ -10,6 +10,11 @@ import java.util.Locale;
 final class GenericResources {
 
     static final String GPU = "gpu";
+    /**
+     * The string-valued host resource a GPU type is matched against: Slurm's {@code gpu:v100:2} asks
+     * for what PBS Pro's {@code ngpus=2:gpu_model=v100} does, on nodes declared {@code --resource gpu_model=v100}.
+     */
+    static final String GPU_MODEL = "gpu_model";
     static final long MAX_COUNT = 100_000;
 
     private GenericResources() {

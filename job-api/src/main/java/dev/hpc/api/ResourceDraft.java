@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  *
  * <p>What kind of node ({@link NodeConstraint}) is the properties of the PBS node request
  * ({@code nodes=2:ppn=8:ib}, {@code select=...:gpu_model=v100}), and Torque's {@code -l feature=},
- * Slurm's {@code --constraint} and {@code -l NAME=STRING} besides: all of them at once.
+ * Slurm's {@code --constraint}, the GPU type of Slurm's {@code --gres=gpu:v100:2} and {@code --gpus=v100:2}
+ * (the host resource {@code gpu_model}) and {@code -l NAME=STRING} besides: all of them at once.
  */
 final class ResourceDraft {
 
@@ -56,6 +57,8 @@ final class ResourceDraft {
     private Optional<Setting<NodeConstraint>> feature = Optional.empty();
     private Optional<Setting<NodeConstraint>> slurmConstraint = Optional.empty();
     private final Map<String, NodeConstraint> hostValues = new TreeMap<>();
+    // in the order written, so that a conflict names the lines in that order
+    private final Map<String, Setting<NodeConstraint>> gpuTypes = new java.util.LinkedHashMap<>();
     private Optional<Setting<NodeAccess.Sharing>> sharing = Optional.empty();
     private Optional<Setting<java.util.Set<String>>> nodeList = Optional.empty();
     private Optional<Setting<java.util.Set<String>>> host = Optional.empty();
@@ -143,6 +146,15 @@ final class ResourceDraft {
     void hostValue(String name, NodeConstraint c) {
         hostValues.put(name, c);
         generic.remove(name);
+    }
+
+    /**
+     * The GPU type one Slurm option ({@code --gres}, {@code --gpus}, ...) names, as the host resource
+     * {@code gpu_model}; empty when that option, written again, names none.
+     */
+    void gpuType(String option, Optional<Setting<NodeConstraint>> s) {
+        gpuTypes.remove(option);
+        s.ifPresent(t -> gpuTypes.put(option, t));
     }
 
     /** Torque's {@code -l feature=}. */
@@ -265,6 +277,10 @@ final class ResourceDraft {
                     from.add(s);
                     c = c.and(s.get().value());
                 }
+            }
+            for (Setting<NodeConstraint> t : gpuTypes.values()) {
+                from.add(Optional.of(t));
+                c = c.and(t.value());
             }
             for (NodeConstraint v : hostValues.values()) {
                 c = c.and(v);

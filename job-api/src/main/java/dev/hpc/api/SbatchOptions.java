@@ -3,6 +3,7 @@ package dev.hpc.api;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -20,8 +21,9 @@ import java.util.TreeSet;
  * set, and not the whole environment that sbatch's own default would copy (issue #15).
  *
  * <p>GPUs ({@code --gres=gpu:N}, {@code --gpus-per-node}, {@code --gpus}, {@code --gpus-per-task}) are
- * the generic per-node resource {@code gpu}; a GPU type ({@code gpu:v100:2}) is recorded but not
- * matched. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable.
+ * the generic per-node resource {@code gpu}; a GPU type ({@code gpu:v100:2}, {@code --gpus=v100:2}) places
+ * the job on nodes whose host resource {@code gpu_model} is that type, as PBS Pro's
+ * {@code ngpus=2:gpu_model=v100} does, and is recorded as written too. {@code --requeue} and {@code --no-requeue} set whether the job is rerunnable.
  * {@code --constraint} ({@code -C}) places the job on nodes with those features ({@code &} and
  * {@code |}; {@link NodeConstraint}). {@code --nodelist} ({@code -w}), {@code --exclude} ({@code -x})
  * and {@code --exclusive} choose and hold nodes ({@link NodeAccess}), and are recorded too.
@@ -141,7 +143,7 @@ final class SbatchOptions {
             }
             case "mail-type" -> mailType(value, draft);
             case "mail-user" -> draft.mailUsers(OptionValues.mailUsers(value));
-            case "gres" -> gres(value, resources, draft);
+            case "gres" -> gres(value, origin, what, draft);
             case "export" -> {
                 Export export = export(value);
                 if (export.all()) {
@@ -180,7 +182,7 @@ final class SbatchOptions {
 
     /**
      * {@code --gpus}, {@code --gpus-per-node}, {@code --gpus-per-task}: {@code [type:]count}. The count
-     * is applied; a type is recorded under the option's name, since GPU types are not matched.
+     * is applied; a type asks for nodes with that {@code gpu_model} and is recorded under the option's name.
      */
     private static void gpus(OptionWords.Option option, Origin origin, String what, SubmitDraft draft) {
         String value = option.value();
@@ -192,12 +194,15 @@ final class SbatchOptions {
         int count = Counts.parse(parts[parts.length - 1], option.written().substring(2), 0,
                 (int) GenericResources.MAX_COUNT);
         String key = "sbatch." + option.name();
+        ResourceDraft resources = draft.resources();
         if (parts.length == 2) {
             draft.record(key, value);
+            resources.gpuType(option.name(), Optional.of(new ResourceDraft.Setting<>(gpuModel(parts[0]), origin,
+                    what)));
         } else {
             draft.forget(key);
+            resources.gpuType(option.name(), Optional.empty());
         }
-        ResourceDraft resources = draft.resources();
         switch (option.name()) {
             case "gpus-per-node" -> resources.generic(GenericResources.GPU, count);
             case "gpus" -> resources.slurmGpus(new ResourceDraft.Setting<>(count, origin, what));
@@ -318,11 +323,14 @@ final class SbatchOptions {
     }
 
     /**
-     * {@code --gres=name[[:type]:count][,...]}. The count is applied; a type ({@code gpu:v100:2}) is not
-     * matched against nodes, so the whole value is recorded as {@code sbatch.gres} when one has a type.
+     * {@code --gres=name[[:type]:count][,...]}. The count is applied; a GPU type ({@code gpu:v100:2}) asks
+     * for nodes with that {@code gpu_model}. A typed value is recorded as {@code sbatch.gres} as written,
+     * since the type of another generic resource ({@code mic:knl:2}) is not matched.
      */
-    private static void gres(String text, ResourceDraft resources, SubmitDraft draft) {
+    private static void gres(String text, Origin origin, String what, SubmitDraft draft) {
+        ResourceDraft resources = draft.resources();
         boolean typed = false;
+        NodeConstraint gpuTypes = NodeConstraint.NONE;
         for (String entry : text.split(",", -1)) {
             String[] parts = entry.split(":", -1);
             if (parts.length > 3) {
@@ -336,13 +344,23 @@ final class SbatchOptions {
             // gpu:v100 is a type and a count of one, gpu:2 a count
             boolean typeOnly = parts.length == 2 && !parts[1].matches("\\d+[A-Za-z]*");
             typed |= parts.length == 3 || typeOnly;
+            if (name.equals(GenericResources.GPU) && (parts.length == 3 || typeOnly)) {
+                gpuTypes = gpuTypes.and(gpuModel(parts[1]));
+            }
             String count = parts.length == 1 || typeOnly ? "1" : parts[parts.length - 1];
             resources.generic(name, GenericResources.amount(parts[0], count));
         }
+        resources.gpuType("gres", gpuTypes.isEmpty() ? Optional.empty()
+                : Optional.of(new ResourceDraft.Setting<>(gpuTypes, origin, what)));
         if (typed) {
             draft.record("sbatch.gres", text);
         } else {
             draft.forget("sbatch.gres");
         }
+    }
+
+    /** A GPU type as the host resource {@code gpu_model} every node of the job must have. */
+    private static NodeConstraint gpuModel(String type) {
+        return NodeConstraint.resource(GenericResources.GPU_MODEL, NodeTraits.value(GenericResources.GPU_MODEL, type));
     }
 }

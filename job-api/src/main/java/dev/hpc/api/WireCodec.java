@@ -148,6 +148,12 @@ public final class WireCodec {
             if (s.resume()) {
                 m.put("resume", true);
             }
+            if (s.limits().any()) {
+                // only then, as in a launch order
+                m.put("addressSpaceLimit", s.limits().addressSpace());
+                m.put("cpuSecondsLimit", s.limits().cpuSeconds());
+                m.put("fileSizeLimit", s.limits().fileSize());
+            }
         } else if (message instanceof WireMessage.OpenSession o) {
             m.put("type", "openSession");
             m.put("epoch", o.epoch());
@@ -280,6 +286,11 @@ public final class WireCodec {
         return m;
     }
 
+    private static ProcessLimits limits(JsonFields f) {
+        return new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
+                f.longValue("fileSizeLimit", 0));
+    }
+
     private static LaunchOrder readOrder(JsonFields f) {
         return new LaunchOrder(f.longValue("attemptId"), f.string("jobId"), f.string("taskName"),
                 f.intValue("arrayIndex"), f.string("jobName"), f.string("owner"), f.string("script"),
@@ -288,8 +299,7 @@ public final class WireCodec {
                 f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
                 Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""),
-                new ProcessLimits(f.longValue("addressSpaceLimit", 0), f.longValue("cpuSecondsLimit", 0),
-                        f.longValue("fileSizeLimit", 0)),
+                limits(f),
                 f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE,
                 f.string("group", ""),
                 new FileModes(FileModes.parseUmask(f.string("umask", "")), "append".equals(f.string("openMode", "")),
@@ -357,7 +367,7 @@ public final class WireCodec {
             case "shutdown" -> new WireMessage.Shutdown(f.longValue("epoch"), f.string("reason", ""));
             case "spawn" -> new WireMessage.Spawn(f.longValue("epoch"), f.longValue("attemptId"), f.string("spawnId"),
                     f.strings("argv"), f.stringMap("environment"), f.string("workDir", ""), f.string("owner", ""),
-                    f.bool("resume", false));
+                    f.bool("resume", false), limits(f));
             case "killSpawn" -> new WireMessage.KillSpawn(f.longValue("epoch"), f.string("spawnId"));
             case "openSession" -> new WireMessage.OpenSession(f.longValue("epoch"), f.longValue("attemptId"),
                     f.string("spawnId"), f.bool("tty", false), f.intValue("rows"), f.intValue("cols"),

@@ -197,12 +197,21 @@ public sealed interface WireMessage {
      * <p>A spawn id the worker already runs is not started again: the head that sends it follows that command
      * (a head that took over). With {@code resume}, the caller follows a command it started earlier through
      * another head: one the worker no longer has is not started, and the worker answers with its end.
+     *
+     * <p>{@code limits} are the job's per-process limits, set on the command as on the job's script; the
+     * head has put the GPU binding of the attempt on this node into {@code environment} (issue 18).
      */
     record Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
-                 String workDir, String owner, boolean resume) implements FromHead {
+                 String workDir, String owner, boolean resume, ProcessLimits limits) implements FromHead {
         public Spawn {
             argv = List.copyOf(argv);
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        }
+
+        /** A spawn of a job without per-process limits. */
+        public Spawn(long epoch, long attemptId, String spawnId, List<String> argv, Map<String, String> environment,
+                     String workDir, String owner, boolean resume) {
+            this(epoch, attemptId, spawnId, argv, environment, workDir, owner, resume, ProcessLimits.NONE);
         }
 
         /** A new spawn. */

@@ -77,6 +77,34 @@ class NodeConstraintTest {
             assertEquals(Map.of("host_type", "skylake"), parsed("#PBS -l host_type=skylake").constraint().resources());
         }
 
+        /** Issue 18: a Slurm GPU type is the host resource gpu_model, as PBS Pro's ngpus=2:gpu_model=v100. */
+        @Test
+        void aSlurmGpuTypeInEveryFormIsTheHostResourceGpuModel() {
+            Resources pbs = parsed("#PBS -l select=1:ncpus=1:ngpus=2:gpu_model=v100");
+            for (String typed : List.of("#SBATCH --gres=gpu:v100:2", "#SBATCH --gpus=v100:2",
+                    "#SBATCH --gpus-per-node=v100:2", "#SBATCH --gpus-per-task=v100:2", "#SBATCH -G v100:2",
+                    "#SBATCH --gres=gpu:v100:2,scratch:1")) {
+                Resources r = parsed(typed);
+                assertEquals(pbs.constraint(), r.constraint(), typed);
+                assertEquals(2L, r.generic().get("gpu"), typed);
+            }
+            assertEquals(Map.of("gpu_model", "v100"), parsed("#SBATCH --gres=gpu:v100:1\n#SBATCH --gpus=v100:2")
+                    .constraint().resources(), "two options naming one type ask for it once");
+            assertEquals(Map.of("gpu_model", "v100", "fabric", "edr"), parsed("#SBATCH --gres=gpu:v100:1\n"
+                    + "#PBS -l fabric=edr").constraint().resources());
+            assertEquals("ib", parsed("#SBATCH -C ib\n#SBATCH --gpus=v100:1").constraint().features());
+        }
+
+        @Test
+        void anUntypedSlurmGpuRequestDropsTheTypeOfTheSameOptionOnly() {
+            assertTrue(parsed("#SBATCH --gres=gpu:v100:2\n#SBATCH --gres=gpu:2").constraint().isEmpty());
+            assertTrue(parsed("#SBATCH --gpus=v100:2\n#SBATCH --gpus=2").constraint().isEmpty());
+            assertEquals(Map.of("gpu_model", "v100"), parsed("#SBATCH --gpus=v100:2\n#SBATCH --gres=gpu:2")
+                    .constraint().resources());
+            assertTrue(parsed("#SBATCH --gres=mic:knl:2").constraint().isEmpty(),
+                    "only a GPU type is matched; the type of another generic resource is recorded");
+        }
+
         @Test
         void aBooleanTrueInSelectIsAProperty() {
             assertEquals("bigmem", parsed("#PBS -l select=1:ncpus=4:bigmem=True").constraint().features());
@@ -115,6 +143,17 @@ class NodeConstraintTest {
                     refusal("", "-l", "select=1:gpu_model=v1/00"));
             assertEquals("option -l select=1:ib=false: ib=false: asking for nodes without a property is not "
                     + "supported; leave ib out to take any node", refusal("", "-l", "select=1:ib=false"));
+        }
+
+        @Test
+        void twoGpuTypesAreRefusedNamingBothOptions() {
+            assertEquals("line 2: --gres gpu:v100:1, line 3: --gpus a100:2: the job asks for both gpu_model=v100 "
+                    + "and gpu_model=a100; a node has one value of gpu_model: ask for one",
+                    refusal("#SBATCH --gres=gpu:v100:1\n#SBATCH --gpus=a100:2"));
+            assertEquals("line 2: --gres: the job asks for both gpu_model=v100 and gpu_model=a100; a node has one "
+                    + "value of gpu_model: ask for one", refusal("#SBATCH --gres=gpu:v100:1,gpu:a100:1"));
+            assertEquals("line 2: --gpus: gpu_model=v1/00: a resource value is letters, digits, '_', '.', '+' and "
+                    + "'-' (at most 64), e.g. gpu_model=v100", refusal("#SBATCH --gpus=v1/00:2"));
         }
 
         @Test

@@ -250,16 +250,19 @@ class SiteDirectivesTest {
         }
 
         @Test
-        void aGpuTypeIsCountedAndRecordedNotMatched() {
+        void aGpuTypeIsCountedMatchedAsGpuModelAndRecorded() {
             JobSpec spec = withDirectives("#SBATCH --gres=gpu:v100:2");
             assertEquals(Map.of("gpu", 2L), spec.resources().generic());
+            assertEquals(Map.of("gpu_model", "v100"), spec.resources().constraint().resources());
             assertEquals("gpu:v100:2", spec.recorded().get("sbatch.gres"));
-            assertEquals(Map.of("gpu", 1L), withDirectives("#SBATCH --gres=gpu:a100").resources().generic());
+            Resources typeOnly = withDirectives("#SBATCH --gres=gpu:a100").resources();
+            assertEquals(Map.of("gpu", 1L), typeOnly.generic());
+            assertEquals(Map.of("gpu_model", "a100"), typeOnly.constraint().resources());
             JobSpec typed = withDirectives("#SBATCH --gpus-per-node=a100:4");
             assertEquals(Map.of("gpu", 4L), typed.resources().generic());
+            assertEquals(Map.of("gpu_model", "a100"), typed.resources().constraint().resources());
             assertEquals("a100:4", typed.recorded().get("sbatch.gpus-per-node"));
         }
-
         @Test
         void placementQosSignalAndModeOptionsAreRecorded() {
             JobSpec spec = withDirectives("#SBATCH --reservation=maint", "#SBATCH -C skylake", "#SBATCH --exclusive",

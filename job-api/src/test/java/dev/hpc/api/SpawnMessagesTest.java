@@ -27,6 +27,11 @@ class SpawnMessagesTest {
                 "owner bob does not exist on node n2"));
         assertEquals(refused, WireCodec.decodeFromWorker(WireCodec.encode(refused)),
                 "issue 8: why a launch was refused reaches the head");
+        WireMessage.Spawn limited = new WireMessage.Spawn(7, 42, "s-2", List.of("true"), Map.of(), "", "alice", false,
+                new ProcessLimits(1L << 30, 60, 0));
+        assertEquals(limited, WireCodec.decodeFromHead(WireCodec.encode(limited)),
+                "issue 18: a spawned command gets the job's per-process limits");
+        assertEquals(ProcessLimits.NONE, ((WireMessage.Spawn) WireCodec.decodeFromHead(WireCodec.encode(spawn))).limits());
         WireMessage.KillSpawn kill = new WireMessage.KillSpawn(7, "s-1");
         assertEquals(kill, WireCodec.decodeFromHead(WireCodec.encode(kill)));
 

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * The environment a spawned command gets from its caller: the job's environment as the caller has
  * it (so that MPI's daemons and ranks see the job's PATH, library paths and variables, as PBS's
  * {@code tm_spawn} gives them), less what belongs to the caller's node and shell. The worker that
- * runs the command sets its own {@code HPC_WORKER_NODE}, {@code TMPDIR} and {@code PBS_NODENUM}.
+ * runs the command sets its own {@code HPC_WORKER_NODE} and {@code TMPDIR}; the head sets
+ * {@code PBS_NODENUM} and replaces the GPU variables ({@code CUDA_VISIBLE_DEVICES}, ...) with the
+ * binding of the job on the command's node.
  *
  * <p>{@code LD_LIBRARY_PATH}, {@code LD_PRELOAD} and the like are forwarded on purpose: a rank needs the
  * library paths its program was built against. That is safe only because a worker running as root hands

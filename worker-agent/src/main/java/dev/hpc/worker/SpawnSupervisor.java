@@ -36,7 +36,9 @@ import java.util.logging.Logger;
  * <p>Each runs as {@code setsid sh -c COMMAND}, as the attempt's owner ({@link RunAs}), in the caller's
  * directory (else HOME), with a small base environment, the environment the caller sent, and
  * {@code HPC_WORKER_NODE} and {@code TMPDIR} of this node ({@code <spool>/spawn-<attempt>/}, removed when
- * the attempt's last command here ends). An agent running as root starts
+ * the attempt's last command here ends), under the job's per-process limits ({@code prlimit}, as
+ * {@link TaskLauncher} runs the script) and with the GPU binding the head put into the environment for
+ * this node. An agent running as root starts
  * {@code setsid setpriv ... -- /bin/sh -s -- COMMAND} instead, with a fixed {@code PATH} alone, and the
  * owner's shell enters the directory, exports the variables (with the owner's HOME, USER, LOGNAME and
  * SHELL last) and runs {@code sh -c COMMAND} ({@link OwnerShell}): the caller's variables never reach a
@@ -346,6 +348,9 @@ final class SpawnSupervisor implements AutoCloseable {
         env.putAll(s.environment());
         env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
         env.put("TMPDIR", tmp.toString());
+        // the job's per-process limits, as on its script (issue 18); set by the owner's own process when the
+        // agent is root, so that they are limits the owner cannot raise past their hard values
+        List<String> limits = TaskLauncher.limitCommand(s.limits());
         List<String> command = new ArrayList<>();
         setsid().ifPresent(command::add);
         Process p;
@@ -357,9 +362,12 @@ final class SpawnSupervisor implements AutoCloseable {
             command.add(shell);
             String enter = OwnerShell.enter(dir, "hpc: cannot enter " + dir.toAbsolutePath() + " as "
                     + who.owner().name() + ": give a directory the job's owner may enter");
+            StringBuilder last = new StringBuilder("exec");
+            limits.forEach(word -> last.append(' ').append(OwnerShell.quote(word)));
             p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
-                    OwnerShell.script(List.of(enter), env, "exec /bin/sh -c \"$1\""));
+                    OwnerShell.script(List.of(enter), env, last.append(" /bin/sh -c \"$1\"").toString()));
         } else {
+            command.addAll(limits);
             command.addAll(List.of("/bin/sh", "-c", shell));
             ProcessBuilder pb = new ProcessBuilder(command)
                     .directory(dir.toFile())

@@ -519,6 +519,11 @@ public final class TaskLauncher implements AutoCloseable {
      * SIGKILL to a process that goes on. Bytes and seconds, whatever the shell: {@code ulimit} counts
      * {@code -f} in 512-byte blocks in dash and in POSIX mode, in kibibytes in bash.
      */
+    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits) {
+        return limitCommand(limits, PRLIMIT);
+    }
+
+    /** {@link #limitCommand(dev.hpc.api.ProcessLimits)} with the prlimit this node has, or none. */
     static List<String> limitCommand(dev.hpc.api.ProcessLimits limits, Optional<Path> prlimit) {
         if (!limits.any()) {
             return List.of();

@@ -329,7 +329,9 @@ class RunAsOwnerTest {
         SpawnSupervisor spawns = new SpawnSupervisor("n1", spool, GRACE, System.getenv(), sent::add,
                 RunAs.forThisProcess("n1", false, new OwnerDirectory(Clock.systemUTC())));
         try {
-            spawns.start(new Spawn(1, 4242, "s-a", List.of("id", "-u;", "echo", "$HOME"), Map.of(), "", A));
+            // issue 18: the job's per-process limits, set by the owner's own shell as for the script
+            spawns.start(new Spawn(1, 4242, "s-a", List.of("id", "-u;", "echo", "$HOME;", "grep", "'^Max file size'",
+                    "/proc/self/limits"), Map.of(), "", A, false, new dev.hpc.api.ProcessLimits(0, 0, 7L << 20)));
             spawns.start(new Spawn(1, 4243, "s-nobody", List.of("id", "-u"), Map.of(), "", "hpcnosuchuser"));
             StringBuilder out = new StringBuilder();
             Map<String, SpawnExited> exits = new java.util.TreeMap<>();
@@ -343,7 +345,8 @@ class RunAsOwnerTest {
                 }
             }
             assertEquals(0, exits.get("s-a").exitStatus());
-            assertEquals(idOutput("-u", A) + "\n" + homeA + "\n", out.toString());
+            assertEquals(idOutput("-u", A) + "\n" + homeA + "\nMax file size " + (7L << 20) + " " + (7L << 20)
+                    + " bytes\n", out.toString().replaceAll(" +", " ").replace(" \n", "\n"));
             assertTrue(exits.get("s-nobody").message().contains("owner hpcnosuchuser does not exist on node n1"),
                     exits.get("s-nobody").message());
         } finally {

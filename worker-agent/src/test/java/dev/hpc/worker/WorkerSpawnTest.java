@@ -99,6 +99,37 @@ class WorkerSpawnTest {
     }
 
     /**
+     * Issue 18: a command spawned into a job runs under the job's per-process limits, as its script does:
+     * {@code /proc/self/limits} of the spawned shell shows them (bytes and seconds, whatever the shell), and
+     * the GPU binding the head chose for this node reaches it as sent.
+     */
+    @Test
+    void aSpawnedCommandGetsTheJobsPerProcessLimitsAndItsGpuBinding() {
+        head.send(new Spawn(EPOCH, 78, "s-limits", List.of("grep", "-E", "'^Max (cpu time|file size|address space)'",
+                "/proc/self/limits;", "echo", "\"gpus=$CUDA_VISIBLE_DEVICES\""), Map.of("CUDA_VISIBLE_DEVICES", "1"),
+                tmp.toString(), System.getProperty("user.name"), false,
+                new dev.hpc.api.ProcessLimits(3L << 30, 600, 5L << 20)));
+        StringBuilder out = new StringBuilder();
+        SpawnExited exited;
+        while (true) {
+            var m = head.next(dev.hpc.api.WireMessage.FromWorker.class,
+                    x -> x instanceof SpawnOutput || x instanceof SpawnExited);
+            if (m instanceof SpawnOutput o) {
+                out.append(new String(o.data(), StandardCharsets.UTF_8));
+            } else {
+                exited = (SpawnExited) m;
+                break;
+            }
+        }
+        assertEquals(0, exited.exitStatus(), out.toString());
+        String text = out.toString().replaceAll(" +", " ");
+        assertTrue(text.contains("Max cpu time 600 601 seconds"), text);
+        assertTrue(text.contains("Max file size " + (5L << 20) + " " + (5L << 20) + " bytes"), text);
+        assertTrue(text.contains("Max address space " + (3L << 30) + " " + (3L << 30) + " bytes"), text);
+        assertTrue(text.contains("gpus=1\n"), text);
+    }
+
+    /**
      * Issue 16: a head that took over asks again for the commands the previous head relayed. One that ended
      * is answered with its end, one this worker never ran (it restarted) is not started when asked to resume,
      * and one that runs is not started twice.

@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -258,8 +257,7 @@ public final class SpawnRelay implements SpawnHooks {
                        Map<String, String> environment, String workDir, String spawnId, boolean resume) {
         noteEpoch();
         HttpServerResponse response = ctx.response();
-        Map<String, String> env = new TreeMap<>(environment);
-        env.put("PBS_NODENUM", Integer.toString(target.nodeIndex(node)));
+        Map<String, String> env = target.environmentOn(node, environment);
         OpenSpawn spawn = new OpenSpawn(spawnId, node, target.attemptId(), new HttpSink(context, response), false);
         response.setStatusCode(200).setChunked(true).putHeader("Content-Type", SpawnProtocol.MEDIA_TYPE)
                 .putHeader("X-Hpc-Spawn-Id", spawnId).putHeader("Cache-Control", "no-store");
@@ -281,7 +279,7 @@ public final class SpawnRelay implements SpawnHooks {
             }
         }
         boolean sent = gateway.send(node, new WireMessage.Spawn(head.epoch(), target.attemptId(), spawnId, argv, env,
-                workDir, target.owner(), resume));
+                workDir, target.owner(), resume, target.limits()));
         if (!sent) {
             open.remove(spawnId, spawn);
             if (resume) {

@@ -828,22 +828,30 @@ public final class ClusterState {
         return names.containsAll(a.required());
     }
 
+    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
+    public static final List<String> GPU_VARIABLES = List.of("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+            "GPU_DEVICE_ORDINAL");
+
+    /**
+     * The environment a process of the job sees on the node of {@code slot}: on a node with GPUs, the GPUs
+     * given to the attempt there, none when it asked for none, which the job's own value (qsub -v, -V) does
+     * not widen; elsewhere the job's environment as it is.
+     */
+    private Map<String, String> withGpuBinding(Map<String, String> environment, NodeSlot slot) {
+        NodeEntry n = nodes.get(slot.node());
+        if (n == null || !n.hasGpus()) {
+            return environment;
+        }
+        Map<String, String> env = new java.util.TreeMap<>(environment);
+        String gpus = slot.gpus().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+        GPU_VARIABLES.forEach(name -> env.put(name, gpus));
+        return env;
+    }
+
     private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
         JobSpec s = t.job.spec;
         Resources r = s.resources();
-        Map<String, String> environment = s.environment();
-        NodeEntry first = nodes.get(slots.get(0).node());
-        if (first != null && first.hasGpus()) {
-            // the GPUs given to the task on its first node, none when it asked for none; the job's own value
-            // (qsub -v, -V) does not widen it
-            environment = new java.util.TreeMap<>(environment);
-            String gpus = slots.get(0).gpus().stream().map(String::valueOf)
-                    .collect(java.util.stream.Collectors.joining(","));
-            // NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own
-            for (String name : List.of("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES", "GPU_DEVICE_ORDINAL")) {
-                environment.put(name, gpus);
-            }
-        }
+        Map<String, String> environment = withGpuBinding(s.environment(), slots.get(0));
         return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
                 s.workDir(), s.submitDir(), s.submitHost(), s.queue(), environment,
                 taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
@@ -923,8 +931,17 @@ public final class ClusterState {
         if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != attemptId || t.cancelRequested) {
             return java.util.Optional.empty();
         }
+        // a command spawned on a node is bound as the job's script would be there (issue 18)
+        Map<String, Map<String, String>> gpus = new java.util.TreeMap<>();
+        for (NodeSlot slot : t.current().nodes()) {
+            Map<String, String> env = withGpuBinding(t.job.spec.environment(), slot);
+            Map<String, String> binding = new java.util.TreeMap<>();
+            GPU_VARIABLES.forEach(name -> java.util.Optional.ofNullable(env.get(name)).ifPresent(
+                    v -> binding.put(name, v)));
+            gpus.put(slot.node(), binding);
+        }
         return java.util.Optional.of(new SpawnTarget(attemptId, t.job.id.number(), t.name(), t.job.spec.owner(),
-                t.current().nodes()));
+                t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), gpus));
     }
 
     /** Ends the running attempt and the task with it, freeing its nodes. */

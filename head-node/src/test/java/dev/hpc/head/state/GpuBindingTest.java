@@ -100,4 +100,43 @@ class GpuBindingTest {
         assertEquals("3", orders.get(0).environment().get("CUDA_VISIBLE_DEVICES"), "0 to 2 are held by job 1");
         assertFalse(orders.get(0).nodes().get(0).gpus().contains(0));
     }
+
+    /**
+     * Issue 18: a command spawned on a node of the job's allocation (hpc dsh, pbsdsh, mpirun's daemons) sees the
+     * GPUs the attempt holds on that node, not those of the caller's node, and runs under the job's per-process
+     * limits; on a node without GPUs it keeps the job's own value, as the script there would.
+     */
+    @Test
+    void aCommandSpawnedOnANodeSeesTheGpusOfTheAttemptThereAndTheJobsLimits() {
+        state.apply(new Command.RegisterNode(new Register("g2", "g2", 8, 8L << 30, Map.of("gpu", 4L), "", List.of(),
+                List.of()), T0));
+        submit(aJob(1));
+        List<LaunchOrder> first = cycle();
+        String busy = first.get(0).nodes().get(0).node();
+        Job two = submit(dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n"
+                + "#PBS -l nodes=2:ppn=1:gpus=1\n#PBS -l file=1mb,pcput=60\ntrue\n", List.of(), "alice", "login",
+                "/home/alice", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")), dev.hpc.api.SubmitDefaults.STANDARD));
+        LaunchOrder order = cycle().get(0);
+        SpawnTarget target = state.spawnTarget(order.attemptId()).orElseThrow();
+        String other = busy.equals("g1") ? "g2" : "g1";
+        Map<String, String> caller = Map.of("CUDA_VISIBLE_DEVICES", "9", "GPU_DEVICE_ORDINAL", "9", "A", "b");
+        Map<String, String> onBusy = target.environmentOn(busy, caller);
+        assertEquals("1", onBusy.get("CUDA_VISIBLE_DEVICES"), "GPU 0 of " + busy + " is held by job 1");
+        assertEquals("1", onBusy.get("ROCR_VISIBLE_DEVICES"));
+        assertEquals("1", onBusy.get("GPU_DEVICE_ORDINAL"));
+        assertEquals("b", onBusy.get("A"));
+        assertEquals("0", target.environmentOn(other, caller).get("CUDA_VISIBLE_DEVICES"));
+        assertEquals(Integer.toString(target.nodeIndex(other)), target.environmentOn(other, caller).get("PBS_NODENUM"));
+        assertEquals(order.environment().get("CUDA_VISIBLE_DEVICES"),
+                target.environmentOn(order.nodes().get(0).node(), caller).get("CUDA_VISIBLE_DEVICES"),
+                "the script's own node: what the script sees");
+        assertEquals(new dev.hpc.api.ProcessLimits(0, 60, 1L << 20), target.limits());
+        assertEquals(two.id().number(), target.jobNumber());
+
+        SpawnTarget cpuNode = new SpawnTarget(1, 1, "1.c", "alice", List.of(new dev.hpc.api.NodeSlot("c1", 1, 0)),
+                dev.hpc.api.ProcessLimits.NONE, Map.of("c1", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")));
+        assertEquals("0,1,2,3", cpuNode.environmentOn("c1", caller).get("CUDA_VISIBLE_DEVICES"),
+                "a node without GPUs: the job's own value, not the caller's");
+        assertFalse(cpuNode.environmentOn("c1", caller).containsKey("GPU_DEVICE_ORDINAL"));
+    }
 }

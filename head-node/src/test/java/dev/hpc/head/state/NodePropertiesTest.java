@@ -98,6 +98,42 @@ class NodePropertiesTest {
         assertTrue(e.getMessage().contains("properties there: "), e.getMessage());
     }
 
+    private static JobSpec slurmJob(String directives) {
+        return dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n" + directives + "\ntrue\n",
+                List.of(), "alice", "login", "/home/alice", Map.of()), dev.hpc.api.SubmitDefaults.STANDARD);
+    }
+
+    /**
+     * Issue 18: a Slurm GPU type ({@code --gres=gpu:a100:1}, {@code --gpus=v100:2}) places the job on
+     * nodes of that gpu_model only, as PBS Pro's ngpus=1:gpu_model=a100 does, and a type no node has
+     * is refused at submission with the message a select would get.
+     */
+    @Test
+    void aTypedSlurmGpuRequestGoesOnlyToNodesOfThatGpuModel() {
+        for (String n : List.of("n1", "n2", "n3")) {
+            NodeTraits t = state.node(n).orElseThrow().traits();
+            state.apply(new Command.RegisterNode(new Register(n, n, 4, 8L << 30, Map.of("gpu", 2L), "", List.of(),
+                    List.of(), Health.UNKNOWN, t), T0));
+        }
+        Job a100 = submit(slurmJob("#SBATCH --gres=gpu:a100:1"));
+        Job v100 = submit(slurmJob("#SBATCH --gpus-per-node=v100:2"));
+        Job perTask = submit(slurmJob("#SBATCH --gpus-per-task=a100:1"));
+        Job untyped = submit(slurmJob("#SBATCH --gres=gpu:2\n#SBATCH -w n3"));
+        Plan plan = cycle();
+        assertEquals(List.of("n2"), nodesOf(plan, a100));
+        assertEquals(List.of("n1"), nodesOf(plan, v100));
+        assertEquals(List.of("n2"), nodesOf(plan, perTask));
+        assertEquals(List.of("n3"), nodesOf(plan, untyped), "an untyped request takes a node without gpu_model");
+
+        InvalidRequestException typed = assertThrows(InvalidRequestException.class,
+                () -> submit(slurmJob("#SBATCH --gpus=h100:1")));
+        InvalidRequestException select = assertThrows(InvalidRequestException.class,
+                () -> submit(slurmJob("#PBS -l select=1:ncpus=1:ngpus=1:gpu_model=h100")));
+        assertEquals(select.getMessage(), typed.getMessage());
+        assertTrue(typed.getMessage().startsWith("the job asks for gpu_model=h100 but no node has gpu_model=h100"),
+                typed.getMessage());
+    }
+
     @Test
     void aMultiNodeJobWaitsWhenTooFewNodesAreOfItsKind() {
         Job job = submit(aJob(2, NodeConstraint.parseFeatures("bigmem")));
