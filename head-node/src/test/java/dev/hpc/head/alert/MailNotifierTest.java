@@ -101,6 +101,11 @@ class MailNotifierTest {
                 + "Exit_status=0\n"), mails[1]);
         assertTrue(mails[2].contains("To: alice\n") && mails[2].contains("Aborted by the batch system: killed after "
                 + "exceeding its walltime limit\nExit_status=271\n"), "without -m: a, to the owner: " + mails[2]);
+        // the third mail is in the file once the command has written it; it is counted once the command has exited
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (mail.sent() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertEquals(3, mail.sent());
     }
 
