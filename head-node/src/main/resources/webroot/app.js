@@ -34,6 +34,7 @@ const ui = {
   filter: { text: '', user: '', state: '', queue: '' },
   mine: false,              // only the jobs of the token's user
   queues: [],               // GET /api/v1/queues: limits, enabled and started (qstat -Q)
+  reservations: [],         // GET /api/v1/reservations: the advance reservations not ended (pbs_rstat)
   samples: null,            // the head's last minutes, GET /api/v1/cluster/history (the charts)
   history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
@@ -100,6 +101,10 @@ function signedOut() {
   ui.me = null;
   ui.nodes.clear();
   renderNodes();
+  ui.queues = [];
+  ui.reservations = [];
+  renderQueues();
+  renderReservations();
   ui.jobs.clear();
   scheduleView(true);
   showFigures(false);
@@ -111,12 +116,14 @@ function showFigures(on) {
   $('job-counts').hidden = !on;
 }
 
-async function api(method, path) {
+async function api(method, path, json) {
   const headers = { Accept: 'application/json' };
   if (token()) headers.Authorization = `Bearer ${token()}`;
+  if (json !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
-    response = await fetch(path, { method, headers, cache: 'no-store' });
+    response = await fetch(path, { method, headers, cache: 'no-store',
+      body: json === undefined ? undefined : JSON.stringify(json) });
   } catch (e) {
     throw new Error(`cannot reach the head (${e.message}); it may be restarting`);
   }
@@ -1032,7 +1039,14 @@ async function refreshClusterAndNodes() {
   } catch (e) {
     console.warn('reading the queues failed', e);
   }
+  try {
+    ui.reservations = signedIn() ? (await api('GET', '/api/v1/reservations')).reservations : [];
+  } catch (e) {
+    console.warn('reading the reservations failed', e);
+  }
+  // the queues' buttons leave out the reservations' queues, and the reservations count their queues' jobs
   renderQueues();
+  renderReservations();
   try {
     ui.samples = signedIn() ? await api('GET', '/api/v1/cluster/history') : null;
   } catch (e) {
@@ -1079,9 +1093,11 @@ function renderQueues() {
   const limit = (v, f) => (v > 0 ? f(v) : 'none');
   const yes = (b) => (b ? 'yes' : '<strong class="bad">no</strong>');
   const body = $('queues-body');
+  const acting = mayChangeQueues();
+  $('queues-actions-head').hidden = !acting;
   if (!signedIn() || ui.queues.length === 0) {
     const why = signedIn() ? 'no queue' : 'a token is needed to see the queues';
-    body.innerHTML = `<tr><td colspan="13" class="muted">${why}</td></tr>`;
+    body.innerHTML = `<tr><td colspan="${acting ? 14 : 13}" class="muted">${why}</td></tr>`;
     return;
   }
   body.innerHTML = ui.queues.map((q) => `<tr data-testid="queue-${esc(q.name)}">`
@@ -1092,7 +1108,88 @@ function renderQueues() {
     + `<td>${limit(q.maxCoresPerJob, String)}</td><td>${limit(q.maxRunningPerUser, String)}</td>`
     + `<td>${q.nodes.length ? esc(q.nodes.join(', ')) : 'all'}</td>`
     + `<td>${q.jobs.queued}</td><td>${q.jobs.running}</td><td>${q.jobs.held}</td><td>${q.jobs.waiting}</td>`
-    + `<td>${q.jobs.total}</td></tr>`).join('');
+    + `<td>${q.jobs.total}</td>${acting ? `<td>${queueActions(q)}</td>` : ''}</tr>`).join('');
+}
+
+/** Only an administrator may change a queue (qmgr): other tokens get no button the head would refuse. */
+function mayChangeQueues() {
+  return signedIn() && !!ui.me && ui.me.role === 'admin';
+}
+
+/**
+ * What an administrator may do to a queue from its row, as qmgr's set queue enabled/started does. Taking
+ * jobs and starting them are asked about when they stop: submissions are refused, or queued work waits.
+ */
+const QUEUE_ACTIONS = {
+  disable: { set: { enabled: 'false' }, ask: (q) => `Disable queue ${q}? It accepts no new job until enabled `
+    + 'again; the jobs already in it stay.' },
+  enable: { set: { enabled: 'true' }, ask: null },
+  stop: { set: { started: 'false' }, ask: (q) => `Stop queue ${q}? It still accepts jobs but starts none `
+    + 'until started again; running jobs go on.' },
+  start: { set: { started: 'true' }, ask: null },
+};
+
+function queueActions(q) {
+  // a reservation's queue is the reservation's (pbs_rsub, pbs_rdel), not qmgr's
+  if (ui.reservations.some((r) => r.queue === q.name)) return '';
+  const ops = [q.enabled ? 'disable' : 'enable', q.started ? 'stop' : 'start'];
+  return `<span class="qactions">${ops.map((op) => `<button type="button" data-queue="${esc(q.name)}" `
+    + `data-op="${op}" data-testid="queue-${op}-${esc(q.name)}" aria-label="${op} queue ${esc(q.name)}">`
+    + `${op}</button>`).join('')}</span>`;
+}
+
+async function queueAction(name, op) {
+  const ask = QUEUE_ACTIONS[op].ask;
+  if (ask && !window.confirm(ask(name))) return;
+  const box = $('queue-error');
+  box.hidden = true;
+  for (const b of document.querySelectorAll('#queues-body button')) b.disabled = true;
+  try {
+    const answer = await api('POST', `/api/v1/queues/${encodeURIComponent(name)}`,
+      { change: 'set', set: QUEUE_ACTIONS[op].set });
+    if (answer && answer.queues) ui.queues = answer.queues;
+    announce(`queue ${name}: ${op} done`);
+  } catch (e) {
+    box.hidden = false;
+    box.textContent = `${op} of queue ${name} refused: ${e.message}`;
+  }
+  // read again either way: another administrator may have changed it meanwhile
+  try {
+    ui.queues = (await api('GET', '/api/v1/queues')).queues;
+  } catch (e) {
+    console.warn('reading the queues failed', e);
+  }
+  renderQueues();
+}
+
+/**
+ * The advance reservations as pbs_rstat shows them: confirmed before the window, running in it (the head
+ * drops a reservation when its window ends; one the page still holds past its end is shown as ended).
+ */
+function renderReservations() {
+  const body = $('reservations-body');
+  if (!signedIn() || ui.reservations.length === 0) {
+    const why = signedIn() ? 'no reservation' : 'a token is needed to see the reservations';
+    body.innerHTML = `<tr><td colspan="9" class="muted">${why}</td></tr>`;
+    return;
+  }
+  const now = Date.now();
+  const counts = new Map(ui.queues.map((q) => [q.name, q.jobs]));
+  body.innerHTML = ui.reservations.map((r) => {
+    const start = ms(r.start);
+    const end = ms(r.end);
+    const state = end <= now ? 'ended' : (start > now ? 'confirmed' : 'running');
+    const jobs = counts.get(r.queue);
+    const waiting = jobs ? jobs.queued + jobs.held + jobs.waiting : '–';
+    const nodes = (r.nodes || []).length;
+    return `<tr data-testid="reservation-${esc(r.queue)}">`
+      + `<th scope="row">${r.name ? `${esc(r.name)} <small class="muted">${esc(r.id)}</small>` : esc(r.id)}</th>`
+      + `<td>${esc(r.owner)}</td><td data-testid="reservation-state-${esc(r.queue)}">${state}</td>`
+      + `<td>${fmtTime(start)}</td><td>${fmtTime(end)}</td><td>${fmtDuration(end - start)}</td>`
+      + `<td title="${nodes} × ${r.coresPerNode} cores">${esc((r.nodes || []).join(', '))} `
+      + `<small class="muted">×${r.coresPerNode}</small></td>`
+      + `<td>${esc(r.queue)}</td><td data-testid="reservation-waiting-${esc(r.queue)}">${waiting}</td></tr>`;
+  }).join('');
 }
 
 /**
@@ -1368,6 +1465,7 @@ async function whoami() {
     ui.me = me;
     $('whoami').textContent = `${me.user} (${me.role})`;
     renderNodes();
+    renderQueues();
     if (ui.mine) scheduleView(true);
     if (ui.detail) renderDetail();
     showFigures(true);
@@ -1454,6 +1552,10 @@ function start() {
   $('node-grid').addEventListener('click', (e) => {
     const b = e.target.closest('[data-op]');
     if (b) nodeAction(b.dataset.node, b.dataset.op);
+  });
+  $('queues-body').addEventListener('click', (e) => {
+    const b = e.target.closest('[data-op]');
+    if (b) queueAction(b.dataset.queue, b.dataset.op);
   });
   for (const b of document.querySelectorAll('.streams button')) {
     b.addEventListener('click', () => {

@@ -217,6 +217,12 @@ public final class WebPage {
         question.accept();
     }
 
+    /** Clicks a button that asks first (disabling or stopping a queue) and says OK to the question. */
+    public void clickAndConfirm(String testId) {
+        clickEnabled(testId);
+        wait.until(org.openqa.selenium.support.ui.ExpectedConditions.alertIsPresent()).accept();
+    }
+
     public void hold() {
         clickEnabled("hold-button");
     }
