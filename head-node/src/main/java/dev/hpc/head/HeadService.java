@@ -86,6 +86,12 @@ public final class HeadService implements AutoCloseable {
     private volatile java.util.function.LongSupplier numbersReserved = () -> Long.MAX_VALUE;
     /** The next job number, for the lease's thread to reserve ahead of it. */
     private volatile long nextJobNumber = 1;
+    /**
+     * Numbers of submissions written but not yet admitted to the state (state thread only): a recommit must not
+     * take their map entries for stale ones, which it drops (the fault suite saw three acknowledged jobs
+     * dropped so, and never run after the next takeover).
+     */
+    private final java.util.TreeSet<Long> numbersInFlight = new java.util.TreeSet<>();
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -651,14 +657,18 @@ public final class HeadService implements AutoCloseable {
             }
             Job job = state.prepareSubmit(spec, clock.instant());
             nextJobNumber = state.nextJobNumber();
+            long number = job.id().number();
+            numbersInFlight.add(number);
             CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
                     "submission of job " + job.id())
                     .thenCompose(v -> onState(() -> {
+                        numbersInFlight.remove(number);
                         Outcome out = applyNow(new Command.Admit(job));
                         Job entered = out.answer().orElseThrow();
                         tellListeners(List.of(entered), List.of());
                         return entered;
                     }));
+            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread);
             if (!spec.submitKey().isEmpty()) {
                 submissionsInFlight.put(inFlightKey, admitted);
                 admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread);
@@ -869,7 +879,10 @@ public final class HeadService implements AutoCloseable {
                 numbers.add(j.id().number());
                 segments.addAll(j.segments());
             });
-            HeldJobs held = new HeldJobs(numbers, state.nextJobNumber());
+            // a submission written but not yet admitted is held too: its entry is no stale one
+            long firstUnheld = numbersInFlight.isEmpty() ? state.nextJobNumber()
+                    : Math.min(numbersInFlight.first(), state.nextJobNumber());
+            HeldJobs held = new HeldJobs(numbers, firstUnheld);
             // written from the state thread, so that it lands between the commits applied before and after it
             return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
                     state.committedReservations())),
@@ -878,7 +891,10 @@ public final class HeadService implements AutoCloseable {
         }).thenCompose(written -> written);
     }
 
-    /** The numbers of the jobs a head holds, and the number its next job gets. */
+    /**
+     * The numbers of the jobs a head holds, and the first number from which it may not hold every job yet: its next
+     * number, or that of a submission still being written. Map entries numbered from it on are never stale.
+     */
     public record HeldJobs(java.util.Set<Long> numbers, long nextNumber) {
     }
 

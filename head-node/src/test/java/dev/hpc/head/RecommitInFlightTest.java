@@ -1,0 +1,66 @@
+package dev.hpc.head;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hpc.api.Job;
+import dev.hpc.api.JobSpec;
+import dev.hpc.api.JoinMode;
+import dev.hpc.api.Resources;
+import dev.hpc.head.store.JobStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Regression (ChaosIT, seed -4423514813019442095): a recommit that began while a submission was written to the
+ * replicas but not yet admitted to the state held neither the job nor a number below it, so the map entry it had
+ * just written was taken for a stale one and dropped. The head acknowledged the job; the next head, taking over
+ * from the maps, never knew it, and it stayed QUEUED in the old store for good.
+ */
+class RecommitInFlightTest {
+    @TempDir
+    Path dir;
+
+    private static JobSpec aJob() {
+        return new JobSpec("job", "alice", "login", "#!/bin/bash\ntrue\n", "/tmp", "/tmp", Map.of(), "batch",
+                Resources.DEFAULT, Optional.empty(), List.of(), false, 0, true, "", "", JoinMode.NONE, "", List.of(),
+                "", Instant.EPOCH, "");
+    }
+
+    @Test
+    void aSubmissionStillBeingWrittenIsNotStaleForARecommit() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch writing = new CountDownLatch(1);
+            head.store().replicateTo((jobs, nodes, segments, settings) -> {
+                if (!jobs.isEmpty() && writing.getCount() > 0) {
+                    writing.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // a replica slow to take the submission
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            CompletableFuture<Job> submitted = head.submit(aJob());
+            assertTrue(writing.await(10, TimeUnit.SECONDS), "the submission reached the replica");
+            CompletableFuture<HeadService.HeldJobs> recommit = head.recommitAll();
+            release.countDown();
+            long number = submitted.get(10, TimeUnit.SECONDS).id().number();
+            HeadService.HeldJobs held = recommit.get(10, TimeUnit.SECONDS);
+            boolean dropped = number < held.nextNumber() && !held.numbers().contains(number);
+            assertFalse(dropped, "job " + number + " would be dropped from the maps as stale: " + held);
+            head.store().replicateTo(JobStore.Replica.NONE);
+        }
+    }
+}
