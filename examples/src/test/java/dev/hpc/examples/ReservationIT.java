@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ReservationIT {
     private static final Duration WAIT = Poll.TIMEOUT;
     /** Time for the steps before the window: four commands, each a JVM. */
-    private static final Duration LEAD = Duration.ofSeconds(45);
+    private static final Duration LEAD = Duration.ofSeconds(35);
     /** Long enough for a takeover inside the window. */
-    private static final Duration WINDOW = Duration.ofSeconds(90);
+    private static final Duration WINDOW = Duration.ofSeconds(60);
 
     @TempDir
     Path work;
