@@ -131,13 +131,8 @@ class SiteDirectivesIT {
             scripts.put("gres_typed", "#SBATCH --gres=gpu:m2:1\n");
             scripts.put("gpus_typed", "#SBATCH --gpus=m1:1\n");
             Map<String, String> ids = new java.util.LinkedHashMap<>();
-            for (Map.Entry<String, String> e : scripts.entrySet()) {
-                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
-                        + e.getKey() + "\n" + e.getValue() + "true\n");
-                Cli.Result r = cli.qsubIn(submitDir, script.toString());
-                assertEquals(0, r.exitCode(), r.describe());
-                ids.put(e.getKey(), r.line());
-            }
+            submitEach(cli, submitDir, scripts, ids,
+                    (name, body) -> "#!/bin/bash\n#PBS -N " + name + "\n" + body + "true\n");
             Path nowhere = Files.writeString(submitDir.resolve("nowhere.sh"),
                     "#!/bin/bash\n#PBS -l nodes=1:ppn=1:bigmem\ntrue\n");
             Cli.Result nowhereRefused = cli.qsubIn(submitDir, nowhere.toString());
@@ -156,15 +151,8 @@ class SiteDirectivesIT {
             assertTrue(refused.exitCode() != 0 && refused.err().contains("gpu_modle")
                     && refused.err().contains("known are gpu_model"), refused.describe());
 
-            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
-            full.addAll(ids.values());
-            String[] all = full.toArray(new String[0]);
-            Poll.until("the jobs of each kind complete", Poll.TIMEOUT, () -> {
-                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
-                return shown.size() == ids.size() && shown.values().stream()
-                        .allMatch(a -> "F".equals(a.get("job_state")));
-            }, () -> cli.run("qstat", all).describe());
-            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            Map<String, Map<String, String>> shown = awaitFinished(cli, ids.values(),
+                    "the jobs of each kind complete");
             Map<String, String> where = new java.util.TreeMap<>();
             ids.forEach((name, id) -> where.put(name, String.join("+", new java.util.TreeSet<>(List.of(
                     shown.get(id).get("exec_host").replaceAll("/[0-9-]+", "").split("\\+"))))));
@@ -200,21 +188,8 @@ class SiteDirectivesIT {
             scripts.put("minus_s", "#!/bin/bash\n#PBS -N minus_s\n#PBS -S /usr/bin/python3\nprint('via -S')\n");
             scripts.put("missing", "#!/bin/bash\n#PBS -N missing\n#PBS -S /no/such/tcsh\necho never\n");
             Map<String, String> ids = new java.util.LinkedHashMap<>();
-            for (Map.Entry<String, String> e : scripts.entrySet()) {
-                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), e.getValue());
-                Cli.Result r = cli.qsubIn(submitDir, script.toString());
-                assertEquals(0, r.exitCode(), r.describe());
-                ids.put(e.getKey(), r.line());
-            }
-            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
-            full.addAll(ids.values());
-            String[] all = full.toArray(new String[0]);
-            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
-                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
-                return shown.size() == ids.size() && shown.values().stream()
-                        .allMatch(a -> "F".equals(a.get("job_state")));
-            }, () -> cli.run("qstat", all).describe());
-            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            submitEach(cli, submitDir, scripts, ids, (name, body) -> body);
+            Map<String, Map<String, String>> shown = awaitFinished(cli, ids.values(), "the three jobs end");
             String hashbang = ids.get("hashbang");
             String minusS = ids.get("minus_s");
             assertEquals("python 3\n", Files.readString(submitDir.resolve("hashbang.o" + number(hashbang))));
@@ -245,22 +220,9 @@ class SiteDirectivesIT {
             scripts.put("file", "#PBS -l file=64kb\nhead -c 1000000 /dev/zero > big.dat\n");
             scripts.put("vmem", "#PBS -l vmem=32mb\ndd if=/dev/zero of=/dev/null bs=64M count=1\n");
             Map<String, String> ids = new java.util.LinkedHashMap<>();
-            for (Map.Entry<String, String> e : scripts.entrySet()) {
-                Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), "#!/bin/bash\n#PBS -N "
-                        + e.getKey() + "\n" + e.getValue());
-                Cli.Result r = cli.qsubIn(submitDir, script.toString());
-                assertEquals(0, r.exitCode(), r.describe());
-                ids.put(e.getKey(), r.line());
-            }
-            List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
-            full.addAll(ids.values());
-            String[] all = full.toArray(new String[0]);
-            Poll.until("the three jobs end", Poll.TIMEOUT, () -> {
-                Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
-                return shown.size() == ids.size() && shown.values().stream()
-                        .allMatch(a -> "F".equals(a.get("job_state")));
-            }, () -> cli.run("qstat", all).describe());
-            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            submitEach(cli, submitDir, scripts, ids,
+                    (name, body) -> "#!/bin/bash\n#PBS -N " + name + "\n" + body);
+            Map<String, Map<String, String>> shown = awaitFinished(cli, ids.values(), "the three jobs end");
 
             Map<String, String> cpu = shown.get(ids.get("cpu"));
             assertEquals("152", cpu.get("exit_status"), cpu.toString());
@@ -332,5 +294,31 @@ class SiteDirectivesIT {
 
     private static String number(String jobId) {
         return jobId.substring(0, jobId.indexOf('.'));
+    }
+
+    /** Submits each script under its name (a file NAME.sh holding what {@code text} makes of it), noting its id. */
+    private static void submitEach(Cli cli, Path submitDir, Map<String, String> scripts, Map<String, String> ids,
+                                   java.util.function.BinaryOperator<String> text) throws java.io.IOException {
+        for (Map.Entry<String, String> e : scripts.entrySet()) {
+            Path script = Files.writeString(submitDir.resolve(e.getKey() + ".sh"), text.apply(e.getKey(),
+                    e.getValue()));
+            Cli.Result r = cli.qsubIn(submitDir, script.toString());
+            assertEquals(0, r.exitCode(), r.describe());
+            ids.put(e.getKey(), r.line());
+        }
+    }
+
+    /** Waits until {@code qstat -f -x} shows every job finished (F), and gives its attributes by job id. */
+    private static Map<String, Map<String, String>> awaitFinished(Cli cli, java.util.Collection<String> jobIds,
+                                                                  String what) {
+        List<String> full = new java.util.ArrayList<>(List.of("-f", "-1", "-x"));
+        full.addAll(jobIds);
+        String[] all = full.toArray(new String[0]);
+        Poll.until(what, Poll.TIMEOUT, () -> {
+            Map<String, Map<String, String>> shown = QstatFull.parse(cli.run("qstat", all).out());
+            return shown.size() == jobIds.size() && shown.values().stream()
+                    .allMatch(a -> "F".equals(a.get("job_state")));
+        }, () -> cli.run("qstat", all).describe());
+        return QstatFull.parse(cli.run("qstat", all).out());
     }
 }
