@@ -34,6 +34,8 @@ class LeaseHolderTest {
     private final List<String> addresses = new ArrayList<>();
     /** The voters' clock: the test moves it. */
     private final AtomicLong voterNanos = new AtomicLong(1_000_000_000L);
+    /** Requests the voters have answered: a round ends at its majority, and the rest still arrive after it. */
+    private final java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void voters() {
@@ -44,12 +46,34 @@ class LeaseHolderTest {
     }
 
     private String serve(String name, Optional<ClusterSecret> secret) {
-        Router router = Router.router(vertx);
+        Router router = countingAnswers();
         new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), LEASE, voterNanos::get), name, secret)
                 .mount(router);
         HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
         servers.add(s);
         return "127.0.0.1:" + s.actualPort();
+    }
+
+    private Router countingAnswers() {
+        Router router = Router.router(vertx);
+        router.route().handler(ctx -> {
+            ctx.addEndHandler(v -> answered.incrementAndGet());
+            ctx.next();
+        });
+        return router;
+    }
+
+    /**
+     * Moves the voters' clock once they have answered every request sent so far: a request still on its way
+     * would be judged at the new time, and a voter would grant a head that the test takes for lost.
+     */
+    private void advanceVoterClock(Duration by, int requestsSent) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (answered.get() < requestsSent) {
+            assertTrue(System.nanoTime() < deadline, answered.get() + " of " + requestsSent + " requests answered");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        voterNanos.addAndGet(by.toNanos());
     }
 
     @AfterEach
@@ -72,7 +96,7 @@ class LeaseHolderTest {
         assertEquals(0, refused.granted());
         assertFalse(head2.holds());
 
-        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos()); // head1 stopped renewing: frozen, or cut off
+        advanceVoterClock(LEASE.plusMillis(1), 6); // head1 stopped renewing: frozen, or cut off
         assertTrue(head2.ask(2).majority());
         assertFalse(head1.ask(1).majority(), "the old epoch is refused everywhere now");
         assertEquals(2, head1.ask(1).highestEpochSeen(), "and head1 learns the newer epoch");
@@ -150,7 +174,7 @@ class LeaseHolderTest {
         LeaseHolder head1 = head("head1", addresses, SECRET);
         LeaseHolder head2 = head("head2", addresses, SECRET);
         assertTrue(head1.ask(1).majority());
-        voterNanos.addAndGet(LEASE.minusSeconds(10).toNanos());
+        advanceVoterClock(LEASE.minusSeconds(10), 3);
         LeaseHolder.Round refused = head2.ask(2);
         assertFalse(refused.majority());
         assertEquals(10_000, refused.refusedForMillis(), refused.toString());
@@ -167,7 +191,7 @@ class LeaseHolderTest {
         assertTrue(head1.ask(1).majority());
         assertEquals(900, head1.numbersReserved());
 
-        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos());
+        advanceVoterClock(LEASE.plusMillis(1), 6);
         LeaseHolder head2 = head("head2", addresses.subList(1, 3), SECRET);
         LeaseHolder.Round round = head2.ask(2);
         assertTrue(round.majority(), round.toString());
@@ -176,7 +200,7 @@ class LeaseHolderTest {
     }
 
     private String serveWith(String name, Duration longestLease) {
-        Router router = Router.router(vertx);
+        Router router = countingAnswers();
         new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), longestLease, voterNanos::get), name, SECRET)
                 .mount(router);
         HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
@@ -193,7 +217,7 @@ class LeaseHolderTest {
         servers.get(2).close().await(); // voter3 misses what follows
         assertTrue(head1.declare(true).majority(), "two of three heard it: the standby went away");
 
-        voterNanos.addAndGet(LEASE.plusMillis(1).toNanos()); // head1 is lost
+        advanceVoterClock(LEASE.plusMillis(1), 8); // head1 is lost; voter3 was closed for one round
         LeaseHolder head2 = head("head2", addresses, SECRET);
         LeaseHolder.Round round = head2.ask(2);
         assertEquals("head1", round.lastActiveHead());
