@@ -99,6 +99,97 @@ class LeaseIT {
         }
     }
 
+    /**
+     * A head whose disk hangs (its file system frozen: writes sleep in the kernel) lives on, and its connections
+     * stay open; only its commits stop. It finds its own commits idle past 0.6 of a lease, gives the lease up at
+     * the voters, and the standby takes over at once: before, it waited two leases and then for the grant to run
+     * out, 5 to 8 s. When the disk comes back, the hung head acknowledges nothing it took meanwhile.
+     */
+    @Test
+    void aHeadWhoseDiskHangsGivesUpItsLeaseAndIsReplacedAndNothingAcknowledgedIsLost() throws Exception {
+        Path clusterDir = work.resolve("c").resolve("cluster");
+        try (LoopDisk disk1 = LoopDisk.mount(clusterDir.resolve(StandbyCluster.HEAD1));
+             LoopDisk disk2 = LoopDisk.mount(clusterDir.resolve(StandbyCluster.HEAD2));
+             StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2,
+                     List.of("--head-timeout", "120s"))) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            String hung = first.head();
+            String other = first.other();
+            List<Job> acknowledged = new java.util.ArrayList<>();
+            acknowledged.add(cluster.client().submit(new SubmitRequest("true\n", List.of("-N", "before-hang"), "",
+                    "h", "/tmp", Map.of())));
+            LoopDisk disk = hung.equals(StandbyCluster.HEAD1) ? disk1 : disk2;
+            java.util.concurrent.CompletableFuture<Integer> toHung;
+            disk.freeze();
+            try {
+                long frozenAt = System.nanoTime();
+                // a head finds its disk hung when it must commit: a submission asks for one
+                toHung = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return submitDirectly(cluster, hung, "hung-" + System.nanoTime());
+                    } catch (Exception noAnswer) {
+                        return -1;
+                    }
+                });
+                Poll.until(other + " becomes ACTIVE while the disk of " + hung + " hangs", WAIT,
+                        () -> role(cluster, other).equals("ACTIVE"), cluster::describe);
+                System.out.println("LeaseIT: the disk of " + hung + " hung; " + other + " ACTIVE "
+                        + (System.nanoTime() - frozenAt) / 1_000_000 + " ms later");
+                HeadClient onlyOther = new HeadClient(List.of(cluster.server(other)), cluster.local().adminToken(),
+                        HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                acknowledged.add(onlyOther.submit(new SubmitRequest("true\n", List.of("-N", "after-hang"), "", "h",
+                        "/tmp", Map.of())));
+                assertEquals("ACTIVE", role(cluster, other));
+            } finally {
+                disk.thaw();
+            }
+            int status = toHung.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertNotEquals(201, status, "the head whose disk hung acknowledged a submission it could not keep");
+            Poll.until(hung + " no longer acts as ACTIVE", WAIT, () -> !"ACTIVE".equals(role(cluster, hung)),
+                    cluster::describe);
+            StandbyCluster.Active now = cluster.awaitRoles("exactly one head ACTIVE after the disk came back", WAIT);
+            assertEquals(other, now.head());
+            assertTrue(now.epoch() > first.epoch(), "the new term has a newer epoch: " + now + " after " + first);
+            for (Job j : acknowledged) {
+                assertEquals(j.spec().name(), cluster.client().job(j.id().toString()).spec().name(),
+                        "acknowledged job " + j.id() + " is there");
+            }
+        }
+    }
+
+    /**
+     * The active head's commits wait for its standby's backups, so a frozen standby stalled them until Hazelcast
+     * dropped it, by then long enough for the active head to count itself hung: no head at all. Now the active
+     * head drops a standby whose voter stops answering as soon as its commits wait, and goes on; the standby
+     * rejoins when it wakes. The head timeout is two minutes, so Hazelcast's own timeout plays no part.
+     */
+    @Test
+    void aFrozenStandbyStopsNeitherTheActiveHeadNorItsCommits() throws Exception {
+        try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2,
+                List.of("--head-timeout", "120s"))) {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            HeadClient onlyActive = new HeadClient(List.of(cluster.server(first.head())),
+                    cluster.local().adminToken(), HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+            List<Job> acknowledged = new java.util.ArrayList<>();
+            cluster.freeze(first.other(), true);
+            try {
+                for (int i = 0; i < 3; i++) {
+                    acknowledged.add(onlyActive.submit(new SubmitRequest("true\n", List.of("-N", "standby-frozen" + i),
+                            "", "h", "/tmp", Map.of())));
+                }
+                assertEquals("ACTIVE", role(cluster, first.head()));
+            } finally {
+                cluster.freeze(first.other(), false);
+            }
+            StandbyCluster.Active again = cluster.awaitRoles("the thawed standby in step again", WAIT);
+            assertEquals(first, again, "the same head leads in the same term");
+            for (Job j : acknowledged) {
+                assertEquals(j.spec().name(), cluster.client().job(j.id().toString()).spec().name(),
+                        "acknowledged job " + j.id() + " is there");
+            }
+        }
+    }
+
     @Test
     void aStandbyThatReachesNoMajorityNeverLeadsAndLeadsOnceASecondVoterAnswers() throws Exception {
         try (StandbyCluster cluster = StandbyCluster.start(work.resolve("c"), 1, 2)) {

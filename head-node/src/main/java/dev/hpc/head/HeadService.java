@@ -80,6 +80,9 @@ public final class HeadService implements AutoCloseable {
     private volatile boolean standingDown;
     private final AtomicBoolean probeQueued = new AtomicBoolean();
     private volatile long probeAskedNanos = System.nanoTime();
+    private volatile Thread stateThreadHandle;
+    private final CpuWatch stateCpu = new CpuWatch();
+    private final CpuWatch writerCpu = new CpuWatch();
     /** Whether this head's leadership lease holds now; always, for a head without voters. */
     private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
     /** The highest job number this head may give out: those the voters reserved for it (no limit without them). */
@@ -109,7 +112,11 @@ public final class HeadService implements AutoCloseable {
         this.startedAt = clock.instant();
         this.tokens = new TokenRegistry(store, clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
-        this.stateThread = Executors.newSingleThreadExecutor(r -> daemon(r, "cluster-state"));
+        this.stateThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = daemon(r, "cluster-state");
+            stateThreadHandle = t;
+            return t;
+        });
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
     }
 
@@ -321,19 +328,37 @@ public final class HeadService implements AutoCloseable {
     }
 
     /**
-     * Whether this head's own work goes on: its state thread ran a probe and its store's writer came round
-     * within {@code within}. The leadership lease is renewed only while it does, so a head whose state thread
-     * or disk is stuck, though its process and connections live, is replaced (issue 17).
+     * Whether this head's own work goes on: its state thread ran a probe and its store's writer came round its
+     * loop within {@code within}, or, while it uses the processor, within {@code busyWithin}. The leadership lease
+     * is renewed only while it does, so a head whose state thread or disk is stuck, though its process and
+     * connections live, is replaced (issue 17); one long step of real work is given longer. Call it at a steady
+     * pace: it samples the threads' processor time.
      */
-    public boolean progressing(Duration within) {
+    public boolean progressing(Duration within, Duration busyWithin) {
         long now = System.nanoTime();
         if (probeQueued.compareAndSet(false, true)) {
             // a probe asked for now: no evidence of a stall until it has waited longer than the window
             probeAskedNanos = now;
             stateThread.execute(() -> probeQueued.set(false));
         }
-        boolean stateStuck = probeQueued.get() && now - probeAskedNanos >= within.toNanos();
-        return !stateStuck && store.writerProgressing(within);
+        long stateWaited = probeQueued.get() ? now - probeAskedNanos : 0;
+        boolean stateIdle = stateCpu.idleFor(stateThreadHandle, within.toNanos(), now);
+        long writerWaited = store.writerStalledNanos(now);
+        // a commit that waits for the standby's backups is given the longer window too: that wait is the head
+        // cluster's (a frozen standby, dropped or timed out within seconds), not this head's own work
+        boolean writerIdle = writerCpu.idleFor(store.writerThread(), within.toNanos(), now)
+                && !store.writerReplicating();
+        return !stuck(stateWaited, stateIdle, within, busyWithin) && !stuck(writerWaited, writerIdle, within,
+                busyWithin);
+    }
+
+    /** Whether a commit has waited for the head cluster's backups for at least {@code within}. */
+    public boolean replicationWaiting(Duration within) {
+        return store.writerReplicating() && store.writerStalledNanos(System.nanoTime()) >= within.toNanos();
+    }
+
+    private static boolean stuck(long waitedNanos, boolean idle, Duration within, Duration busyWithin) {
+        return waitedNanos >= busyWithin.toNanos() || waitedNanos >= within.toNanos() && idle;
     }
 
     public boolean isActive() {

@@ -69,6 +69,12 @@ public final class LeaseHolder implements AutoCloseable {
     private volatile long numbersAsked;
     private volatile long numbersReserved;
     private long lastSentAt;
+    /**
+     * Per voter, when the oldest request it has not answered yet was sent ({@link #NONE} when it answered the
+     * last one): a voter that is a frozen head shows here first, while rounds still end at a majority without it.
+     */
+    private final java.util.concurrent.atomic.AtomicLongArray unansweredSince;
+    private static final long NONE = Long.MIN_VALUE;
 
     public LeaseHolder(Vertx vertx, List<String> voterAddresses, String head, Duration lease,
                        Optional<ClusterSecret> secret, LongSupplier nanos) {
@@ -81,6 +87,10 @@ public final class LeaseHolder implements AutoCloseable {
         this.lease = lease;
         this.secret = secret;
         this.nanos = nanos;
+        this.unansweredSince = new java.util.concurrent.atomic.AtomicLongArray(voters.size());
+        for (int i = 0; i < voters.size(); i++) {
+            unansweredSince.set(i, NONE);
+        }
         long timeout = Math.max(100, lease.toMillis() / 3);
         // Transport only: what a voter says is trusted for its proof over the cluster secret, not for its
         // certificate, so a head reaches voters that serve TLS with any certificate.
@@ -117,6 +127,32 @@ public final class LeaseHolder implements AutoCloseable {
     }
 
     /**
+     * Gives the lease up here and at the voters: a renewal for one millisecond, after which another head is
+     * granted it as soon as it asks, instead of a whole lease later. For a head whose own work has stalled: it
+     * can still say so, and from now on it does not count on the lease.
+     */
+    public synchronized Round resign() {
+        held = false;
+        return ask(epoch, false, Duration.ofMillis(1));
+    }
+
+    /**
+     * The voters (as {@code host:port}) that have left a request unanswered for at least {@code silentFor}: a
+     * head among them is frozen or cut off from this one, though rounds go on without it.
+     */
+    public List<String> silentVoters(Duration silentFor) {
+        long now = nanos.getAsLong();
+        List<String> silent = new ArrayList<>();
+        for (int i = 0; i < voters.size(); i++) {
+            long since = unansweredSince.get(i);
+            if (since != NONE && now - since >= silentFor.toNanos()) {
+                silent.add(voters.get(i).getAuthority());
+            }
+        }
+        return silent;
+    }
+
+    /**
      * Asks every voter for the lease at {@code askedEpoch} (a renewal when it is the epoch held) and waits for
      * their answers; with a majority of grants the lease holds until a tenth short of its length after the
      * send.
@@ -130,6 +166,11 @@ public final class LeaseHolder implements AutoCloseable {
      * {@code askedEpoch}, which a head asks once before it acts as the active head.
      */
     public synchronized Round ask(long askedEpoch, boolean active) {
+        return ask(askedEpoch, active, lease);
+    }
+
+    private synchronized Round ask(long askedEpoch, boolean active, Duration asked) {
+        boolean resigning = asked.compareTo(lease) < 0;
         if (active) {
             soleCopy = true;
         }
@@ -137,7 +178,7 @@ public final class LeaseHolder implements AutoCloseable {
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
         long numbers = numbersAsked;
-        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, lease, sentAt, active, soleCopy,
+        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, asked, sentAt, active, soleCopy,
                 numbers);
         String body = LeaseWire.write(request);
         long timeoutMillis = Math.max(100, lease.toMillis() / 3);
@@ -158,8 +199,14 @@ public final class LeaseHolder implements AutoCloseable {
                 new java.util.concurrent.LinkedBlockingQueue<>();
         for (int i = 0; i < asks.size(); i++) {
             int voter = i;
-            asks.get(i).onComplete(ar -> answers.add(Map.entry(voter,
-                    ar.succeeded() ? ar.result() : Optional.<LeaseVoter.Answer>empty())));
+            unansweredSince.compareAndSet(voter, NONE, sentNanos);
+            asks.get(i).onComplete(ar -> {
+                Optional<LeaseVoter.Answer> a = ar.succeeded() ? ar.result() : Optional.empty();
+                if (a.isPresent()) {
+                    unansweredSince.set(voter, NONE);
+                }
+                answers.add(Map.entry(voter, a));
+            });
         }
         int majority = voters.size() / 2 + 1;
         int granted = 0;
@@ -228,7 +275,10 @@ public final class LeaseHolder implements AutoCloseable {
         }
         Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
                 lastActiveHead, lastActiveSole, refusedFor, numberedUpTo);
-        if (round.majority()) {
+        if (resigning) {
+            LOG.warning(() -> "head " + head + " gave up its lease at epoch " + askedEpoch + " with "
+                    + round.granted() + " of " + round.voters() + " voters");
+        } else if (round.majority()) {
             epoch = askedEpoch;
             long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
             validUntilNanos = sentNanos + grantNanos - grantNanos / 10;

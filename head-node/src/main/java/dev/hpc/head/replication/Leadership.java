@@ -305,13 +305,21 @@ public final class Leadership implements AutoCloseable {
      * made the new head's first commit fail (the fault suite saw it stop so).
      */
     private void keepLease(LeaseHolder l) {
-        // Two leases: a state thread busy with one long step on a loaded machine is not a hung head, nor is a
-        // commit that waits for the backup of a standby that froze until the head cluster drops it (3 s).
-        Duration stall = l.length().multipliedBy(2);
-        if (l.holds() && leaseAskDue(l) && service.isActive() && !service.progressing(stall)) {
+        // A state thread or a commit that waits, using no processor, for 0.6 of the lease (1.5 s by default) is
+        // hung: given up then, the lease passes within 3 s. One that works on a long step is given four leases,
+        // and so is a commit that waits for the standby's backups: that is the head cluster's wait, not this
+        // head's, and a silent standby is dropped within about a second.
+        Duration stall = l.length().multipliedBy(3).dividedBy(5);
+        Duration busy = l.length().multipliedBy(4);
+        if (l.holds() && service.isActive() && service.replicationWaiting(l.length().dividedBy(5))) {
+            dropSilentStandbys(l);
+        }
+        if (l.holds() && service.isActive() && !service.progressing(stall, busy)) {
             lastLeaseAskNanos = System.nanoTime();
-            LOG.severe("head " + service.config().name() + ": its state thread or its store's writer made no progress "
-                    + "for " + stall.toMillis() + " ms; it does not renew its lease, so that another head takes over");
+            LOG.severe("head " + service.config().name() + ": its state thread or its store's writer has made no "
+                    + "progress for " + stall.toMillis() + " ms while idle (or " + busy.toMillis() + " ms while busy); "
+                    + "it gives up its lease, so that another head takes over now");
+            noteRound(l.resign());
         } else if (l.holds() && (leaseAskDue(l) || service.isActive() && numbersRunLow(l))) {
             lastLeaseAskNanos = System.nanoTime();
             noteRound(l.ask(l.epoch()));
@@ -327,6 +335,32 @@ public final class Leadership implements AutoCloseable {
                             + "renewed it");
                 }
             }));
+        }
+    }
+
+    /**
+     * The active head's commits wait for the standby's backups, so a frozen standby stalls them until the head
+     * cluster drops it, after {@code --head-timeout}: long enough for this head to count its own work as hung
+     * and give up. When the commits stall, a standby whose voter leaves this head's requests unanswered is
+     * dropped at once (a fresh round asks it first); the commits go on without it, and it rejoins through the
+     * head cluster's merge when it wakes. A standby that answers is left alone: then this head is the stuck one.
+     */
+    private void dropSilentStandbys(LeaseHolder l) {
+        Duration silence = l.length().dividedBy(10);
+        if (System.nanoTime() - lastLeaseAskNanos >= silence.toNanos()) {
+            lastLeaseAskNanos = System.nanoTime();
+            noteRound(l.ask(l.epoch()));
+        }
+        List<String> silent = l.silentVoters(silence);
+        for (HeadCluster.HeadMember m : cluster.members()) {
+            if (!m.local() && silent.contains(m.apiAddress())) {
+                String why = "its commits wait for the backups of head " + m.name() + ", whose voter has not "
+                        + "answered for " + silence.toMillis() + " ms";
+                if (cluster.evict(m.name(), why)) {
+                    LOG.warning("head " + service.config().name() + " drops head " + m.name()
+                            + " from the head cluster: " + why);
+                }
+            }
         }
     }
 
@@ -350,7 +384,9 @@ public final class Leadership implements AutoCloseable {
         LeaseHolder.Round round = l.ask(epoch);
         noteRound(round);
         if (!round.majority()) {
-            long waitMillis = Math.min(Math.max(round.refusedForMillis() + 10, 50), l.length().toMillis());
+            // asked again at least every tenth of the lease: a head whose own work stalled gives its lease up
+            // early, and the takeover should not wait for the grant it gave up
+            long waitMillis = Math.min(Math.max(round.refusedForMillis() + 10, 50), l.length().toMillis() / 10);
             nextDeposeAskNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
             return;
         }

@@ -55,6 +55,8 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private volatile boolean closing;
     /** When the writer last came round its loop: it does every 200 ms when idle, after each commit when busy. */
     private volatile long writerTurnNanos = System.nanoTime();
+    /** Whether the writer waits for the head cluster (the standby's backups) rather than for this head's disk. */
+    private volatile boolean replicating;
     /** The failure of a commit; from then on every write is refused. */
     private volatile Exception failure;
     private volatile Replica replica = Replica.NONE;
@@ -342,7 +344,12 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         for (NodeInfo n : nodes.values()) {
             nodeBodies.put(n.name(), Json.write(Codec.toMap(n)));
         }
-        replica.put(jobBodies, nodeBodies, segmentBodies, settings);
+        replicating = true;
+        try {
+            replica.put(jobBodies, nodeBodies, segmentBodies, settings);
+        } finally {
+            replicating = false;
+        }
         if (!settings.isEmpty()) {
             try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO settings t USING (VALUES (CAST(? "
                     + "AS VARCHAR), CAST(? AS BIGINT), CAST(? AS CLOB))) s(k, version, body) ON t.k = s.k "
@@ -665,11 +672,24 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     }
 
     /**
-     * Whether the writer came round its loop within {@code within}: a commit stuck on a dead disk holds it,
-     * and a head whose commits do not progress must not keep its lease (issue 17).
+     * How long the writer has not come round its loop, at {@code now} ({@link System#nanoTime()}): a commit stuck
+     * on a dead disk holds it, and a head whose commits do not progress must not keep its lease (issue 17).
      */
-    public boolean writerProgressing(java.time.Duration within) {
-        return System.nanoTime() - writerTurnNanos < within.toNanos();
+    public long writerStalledNanos(long now) {
+        return Math.max(0, now - writerTurnNanos);
+    }
+
+    /**
+     * Whether the writer is replicating a commit to the head cluster: a stall there waits for the standby's
+     * backups (a frozen standby), not for this head's own disk.
+     */
+    public boolean writerReplicating() {
+        return replicating;
+    }
+
+    /** The thread that commits; its processor time tells a long commit from a hung one. */
+    public Thread writerThread() {
+        return writer;
     }
 
     /** Whether the store is being closed: writes fail then because the head stops, not because it broke. */
