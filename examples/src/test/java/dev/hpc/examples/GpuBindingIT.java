@@ -12,7 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 19: on a worker that declares two GPUs, two jobs that ask for one GPU each run at the same time and
- * each sees its own (CUDA_VISIBLE_DEVICES), and a job that asks for none sees none.
+ * each sees its own (CUDA_VISIBLE_DEVICES), and a job that asks for none sees none. The worker's GPUs are 1 and 3
+ * (`--gpus 1,3`, as on a node whose GPUs 0 and 2 are kept for something else): the jobs see those ids, not
+ * the positions the head counts them by.
  */
 class GpuBindingIT {
     @TempDir
@@ -23,7 +25,7 @@ class GpuBindingIT {
         Path submitDir = Files.createDirectories(work.resolve("submit"));
         Path both = submitDir.resolve("running.txt");
         try (RealCluster cluster = RealCluster.start(work.resolve("c"), 1, 4,
-                spec -> spec.withWorkerArgs(List.of("--generic", "gpu=2")))) {
+                spec -> spec.withWorkerArgs(List.of("--gpus", "1,3")))) {
             Cli cli = cluster.cli();
             // each waits until both run, so that the two held their GPUs at the same time
             Path gpuJob = Files.writeString(submitDir.resolve("gpu.pbs"), "#!/bin/bash\n#PBS -l select=1:ncpus=1:ngpus=1\n"
@@ -43,7 +45,7 @@ class GpuBindingIT {
             for (String id : List.of(a, b)) {
                 seen.add(Files.readString(submitDir.resolve("gpu-" + id + ".txt")).strip());
             }
-            assertEquals(Set.of("0", "1"), seen, "one GPU each, not the same one, not both");
+            assertEquals(Set.of("1", "3"), seen, "one GPU each, not the same one, not both, by the node's ids");
             assertEquals("[]", Files.readString(submitDir.resolve("cpu.txt")).strip(), "no GPU asked, none seen");
         }
     }

@@ -58,6 +58,7 @@ final class SpawnSupervisor implements AutoCloseable {
     private final Path spoolDir;
     private final Duration grace;
     private final Map<String, String> agentEnvironment;
+    private volatile GpuDevices gpus = GpuDevices.NONE;
     private final Consumer<FromWorker> send;
     private final ExecutorService io;
     private final ScheduledExecutorService timers;
@@ -330,6 +331,12 @@ final class SpawnSupervisor implements AutoCloseable {
         endedSpawns.put(end.spawnId(), end);
     }
 
+    /** This node's GPUs, whose ids replace the positions the head gives spawned commands. */
+    SpawnSupervisor withGpuDevices(GpuDevices devices) {
+        this.gpus = devices;
+        return this;
+    }
+
     private SpawnedCommand launch(Spawn s, Entry entry) throws IOException {
         RunAs.Identity who = runAs.identify(s.owner());
         entry.who = Optional.of(who);
@@ -346,6 +353,7 @@ final class SpawnSupervisor implements AutoCloseable {
         }
         env.put("PATH", Optional.ofNullable(agentEnvironment.get("PATH")).orElse(DEFAULT_PATH));
         env.putAll(s.environment());
+        env.putAll(gpus.bind(s.environment())); // the head's GPU positions, as this node's ids
         env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
         env.put("TMPDIR", tmp.toString());
         // the job's per-process limits, as on its script (issue 18); set by the owner's own process when the

@@ -67,6 +67,7 @@ public final class TaskLauncher implements AutoCloseable {
     private final String nodeName;
     private final Duration killGrace;
     private final Map<String, String> agentEnvironment;
+    private GpuDevices gpus = GpuDevices.NONE;
     private final Clock clock;
     private final ScheduledExecutorService timers;
     /** Where each attempt's output went, for reads by a head (hpc peek). */
@@ -109,7 +110,13 @@ public final class TaskLauncher implements AutoCloseable {
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
         return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock,
                 RunAs.forThisProcess(config.nodeName(), config.allowRootJobs(), new OwnerDirectory(clock)))
-                .withSpawnSupport(SpawnSupport.create(config));
+                .withSpawnSupport(SpawnSupport.create(config)).withGpuDevices(config.gpus());
+    }
+
+    /** This node's GPUs: their ids replace the positions the head puts in the job's GPU variables. */
+    TaskLauncher withGpuDevices(GpuDevices devices) {
+        this.gpus = devices;
+        return this;
     }
 
     /** Gives tasks what they need to spawn commands and run MPI across their allocation (docs/mpi.md). */
@@ -247,7 +254,8 @@ public final class TaskLauncher implements AutoCloseable {
             }
             command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
             List<String> limits = limitCommand(order.limits(), PRLIMIT);
-            Map<String, String> env = environment(order, nodeName, agentEnvironment, workDir, nodeFile, tmpDir);
+            Map<String, String> env = new java.util.LinkedHashMap<>(gpus.bind(environment(order, nodeName,
+                    agentEnvironment, workDir, nodeFile, tmpDir)));
             if (who.switchUser()) {
                 // after the submission's variables: a job cannot claim to be someone else (a task that runs as
                 // the agent itself has the agent's, which are its owner's)

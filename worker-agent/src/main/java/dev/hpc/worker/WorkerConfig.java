@@ -35,13 +35,15 @@ import java.util.regex.Pattern;
  * @param linkTrust         the cluster secret the heads must prove, and TLS on the link (docs/security.md)
  * @param allowRootJobs     whether an agent running as root runs jobs owned by root
  *                          ({@code --allow-root-jobs}; docs/security.md)
+ * @param gpus              the GPUs offered, by their driver's ids ({@code --gpus 0,1,2,3}, or found by
+ *                          {@code nvidia-smi -L}); their count is the generic resource {@code gpu}
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
                            java.util.Map<String, Long> generic, LinkTrust linkTrust,
-                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits) {
+                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits, GpuDevices gpus) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -82,6 +84,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> healthInterval = Optional.empty();
         private Optional<String> healthTimeout = Optional.empty();
         private Optional<String> generic = Optional.empty();
+        private Optional<String> gpus = Optional.empty();
         private String properties = "";
         private final List<String> resources = new ArrayList<>();
         private Optional<Path> clusterSecretFile = Optional.empty();
@@ -127,6 +130,12 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         /** Generic resources: {@code gpu=2,scratch=100gb} (names as qsub's {@code -l}; gpus and ngpus mean gpu). */
         public Builder generic(String v) {
             generic = Optional.of(v);
+            return this;
+        }
+
+        /** The GPUs offered, by their driver's ids: {@code 0,1,2,3}, {@code 1,3}, UUIDs, or {@code none}. */
+        public Builder gpus(String v) {
+            gpus = Optional.of(v);
             return this;
         }
 
@@ -309,7 +318,21 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 }
             }
 
-            java.util.Map<String, Long> gres = genericResources(errors, generic);
+            java.util.Map<String, Long> gres = new java.util.TreeMap<>(genericResources(errors, generic));
+            GpuDevices devices = GpuDevices.NONE;
+            if (gpus.isPresent()) {
+                try {
+                    devices = GpuDevices.parse(gpus.get());
+                } catch (WorkerConfigException e) {
+                    errors.add(e.getMessage());
+                }
+                if (gres.containsKey("gpu")) {
+                    errors.add("--gpus and --generic gpu=N both declare this node's GPUs: keep --gpus, which lists "
+                            + "them by id (their count is the gpu resource)");
+                } else if (!devices.ids().isEmpty()) {
+                    gres.put("gpu", (long) devices.ids().size());
+                }
+            }
             dev.hpc.api.NodeTraits traits = dev.hpc.api.NodeTraits.NONE;
             try {
                 traits = dev.hpc.api.NodeTraits.parse(properties, resources, "--properties", "--resource");
@@ -340,7 +363,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             }
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
                     grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres,
-                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs, traits);
+                    new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs, traits,
+                    devices);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

@@ -44,6 +44,12 @@ public final class WorkerMain implements Callable<Integer> {
                     + "as scratch=100gb counts bytes).")
     private String generic;
 
+    @Option(names = "--gpus", paramLabel = "ID[,ID...]|none",
+            description = "The GPUs offered to tasks, by the ids CUDA_VISIBLE_DEVICES takes (0,1,2,3, or 1,3, or "
+                    + "UUIDs); each task sees only its own. Default: those that nvidia-smi -L lists, when it is "
+                    + "installed; none to offer none.")
+    private String gpus;
+
     @Option(names = "--properties", paramLabel = "NAME[,NAME...]",
             description = "Node properties (Slurm: features) that jobs may ask for, e.g. ib,bigmem: "
                     + "-l nodes=1:ppn=4:bigmem, -l feature=ib, #SBATCH --constraint=ib&bigmem.")
@@ -129,6 +135,10 @@ public final class WorkerMain implements Callable<Integer> {
         return 0;
     }
 
+    /** A --generic list that already declares GPUs by count, so nvidia-smi is not asked. */
+    private static final java.util.regex.Pattern DECLARES_GPU = java.util.regex.Pattern.compile(
+            "(^|,)\\s*n?gpus?\\s*=", java.util.regex.Pattern.CASE_INSENSITIVE);
+
     WorkerConfig config() {
         WorkerConfig.Builder b = WorkerConfig.builder().heads(heads).allowRootJobs(allowRootJobs);
         if (clusterSecretFile == null && !insecureNoSecret) {
@@ -157,6 +167,16 @@ public final class WorkerMain implements Callable<Integer> {
         }
         if (generic != null) {
             b.generic(generic);
+        }
+        if (gpus != null) {
+            b.gpus(gpus);
+        } else if (generic == null || !DECLARES_GPU.matcher(generic).find()) {
+            GpuDevices.detect(System.getenv("PATH")).ifPresent(found -> {
+                System.out.println("worker: nvidia-smi lists " + found.ids().size() + " GPUs (" + String.join(", ",
+                        found.names()) + "); offering them (--gpus none offers none; --resource gpu_model=NAME "
+                        + "lets jobs ask for their kind)");
+                b.gpus(String.join(",", found.ids()));
+            });
         }
         properties.forEach(b::properties);
         resources.forEach(b::resource);

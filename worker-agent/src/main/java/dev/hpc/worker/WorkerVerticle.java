@@ -92,7 +92,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         return vertx.executeBlocking(this::prepareSpool, false).compose(v -> checkHealthFirst()).map(v -> {
             launcher = TaskLauncher.create(config, clock);
             spawns = new SpawnSupervisor(config.nodeName(), config.spoolDir(), config.killGrace(), System.getenv(),
-                    message -> context.runOnContext(ignored -> sendToActive(message)), launcher.runAs());
+                    message -> context.runOnContext(ignored -> sendToActive(message)), launcher.runAs())
+                    .withGpuDevices(config.gpus());
             WebSocketClientOptions options = new WebSocketClientOptions()
                     .setMaxMessageSize(config.maxMessageBytes())
                     .setMaxFrameSize(Math.min(config.maxMessageBytes(), 1 << 20))
