@@ -137,6 +137,11 @@ public final class ReservationCommands {
         @Option(names = "-U", paramLabel = "USERS", split = ",", description = "who may submit to it besides you")
         List<String> users = new ArrayList<>();
 
+        @Option(names = "--hosts", paramLabel = "HOST", arity = "1..*", split = ",",
+                description = "a maintenance reservation of these whole nodes (administrators): made whatever runs "
+                        + "there; no job starts there that would still run at its start")
+        List<String> hosts = new ArrayList<>();
+
         @Override
         public Integer call() {
             ZonedDateTime now = ZonedDateTime.now();
@@ -149,11 +154,15 @@ public final class ReservationCommands {
             }
             Instant until = end != null ? time("-E", end, from.atZone(now.getZone()))
                     : from.plus(duration(duration));
+            if (!hosts.isEmpty() && !resources.isEmpty()) {
+                throw new UsageException("a maintenance reservation (--hosts) takes whole nodes: leave -l out");
+            }
             int[] sel = select(resources);
             List<String> who = new ArrayList<>();
             users.forEach(u -> who.add(u.contains("@") ? u.substring(0, u.indexOf('@')) : u.strip()));
             HeadClient head = client.client();
-            JsonFields r = head.reserve(from, until, sel[0], sel[1], name, who);
+            JsonFields r = hosts.isEmpty() ? head.reserve(from, until, sel[0], sel[1], name, who)
+                    : head.reserveHosts(from, until, hosts.stream().map(String::strip).toList(), name, who);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.string("id") + " CONFIRMED");
             out.flush();
@@ -246,6 +255,9 @@ public final class ReservationCommands {
             out.println("    Resource_List.nodect = " + nodes.size());
             out.println("    resv_nodes = " + String.join("+", chunks));
             out.println("    Authorized_Users = " + String.join(",", users));
+            if (r.bool("maintenance", false)) {
+                out.println("    maintenance = True");
+            }
             out.println();
         }
     }

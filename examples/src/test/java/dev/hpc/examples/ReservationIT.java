@@ -119,6 +119,14 @@ class ReservationIT {
             assertTrue(next.line().startsWith("R3."), "numbers are not given twice: " + next.describe());
             ok(cli.run("pbs_rdel", "R2"));
             assertEquals(List.of("R3"), cluster.client().reservations().stream().map(x -> x.string("queue")).toList());
+
+            // an administrator's maintenance reservation of a whole node, made whatever runs there
+            Cli.Result maintenance = ok(cli.run("pbs_rsub", "--hosts", "node1", "-R",
+                    later.plus(Duration.ofHours(4)).toString(), "-D", "3600", "-N", "firmware"));
+            assertTrue(maintenance.line().matches("R4\\.\\S+ CONFIRMED"), maintenance.describe());
+            Cli.Result shown = ok(cli.run("pbs_rstat", "-f", "firmware"));
+            assertTrue(shown.out().contains("maintenance = True") && shown.out().contains("resv_nodes = (node1:ncpus=2)"),
+                    shown.describe());
         } catch (Exception | AssertionError e) {
             cluster.printLogs("the test failed: " + e);
             throw e;

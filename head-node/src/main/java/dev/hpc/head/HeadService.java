@@ -223,10 +223,11 @@ public final class HeadService implements AutoCloseable {
     /** {@code pbs_rsub}: a reservation, confirmed or refused with why; any user may make one for themselves. */
     public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
                                                                       int nodes, int coresPerNode,
-                                                                      java.util.Set<String> users, Caller caller) {
+                                                                      java.util.Set<String> users,
+                                                                      List<String> hosts, Caller caller) {
         return onState(() -> {
             Outcome out = state.apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
-                    clock.instant()));
+                    clock.instant(), hosts, caller.isAdmin()));
             return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
     }

@@ -513,6 +513,21 @@ public final class HeadClient {
         return object(call("POST", "/reservations", Json.write(body)));
     }
 
+    /**
+     * {@code pbs_rsub --hosts}: a maintenance reservation of these whole nodes, made whatever runs there now;
+     * administrators only.
+     */
+    public JsonFields reserveHosts(java.time.Instant start, java.time.Instant end, List<String> hosts, String name,
+                                   List<String> users) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("start", start.toString());
+        body.put("end", end.toString());
+        body.put("hosts", hosts);
+        body.put("name", name);
+        body.put("users", users);
+        return object(call("POST", "/reservations", Json.write(body)));
+    }
+
     /** {@code pbs_rstat}: the reservations not yet ended. */
     public List<JsonFields> reservations() {
         try {

@@ -95,7 +95,7 @@ public final class SchedulingRoutes {
     }
 
     private static final Set<String> RESERVE_FIELDS = Set.of("start", "end", "nodes", "coresPerNode", "name",
-            "users");
+            "users", "hosts");
 
     /** A reservation as {@code pbs_rstat} shows it: with its id ({@code R42.cluster}) and its queue. */
     private Map<String, Object> reservationMap(dev.hpc.head.sched.Reservation r) {
@@ -134,8 +134,18 @@ public final class SchedulingRoutes {
                     + "'_', '.' or '-' (at most 63), not '" + name + "'");
         }
         Set<String> users = body.has("users") ? Set.copyOf(body.strings("users")) : Set.of();
+        List<String> hosts = body.has("hosts") ? List.copyOf(new java.util.LinkedHashSet<>(body.strings("hosts")))
+                : List.of();
+        if (!hosts.isEmpty() && (body.has("nodes") || body.has("coresPerNode"))) {
+            throw new InvalidRequestException("a maintenance reservation takes whole nodes: give \"hosts\" or "
+                    + "\"nodes\" and \"coresPerNode\", not both");
+        }
+        if (body.has("hosts") && hosts.isEmpty()) {
+            throw new InvalidRequestException("\"hosts\" names the nodes of a maintenance reservation; it is empty");
+        }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, caller), this::reservationMap);
+        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, hosts, caller),
+                this::reservationMap);
     }
 
     private static java.time.Instant instant(JsonFields body, String field) {

@@ -12,14 +12,23 @@ import java.util.TreeSet;
  * before the window only when it is expected to end by {@code start}. Cores only: memory and generic
  * resources are not reserved.
  *
- * @param users who may submit to its queue besides its owner (empty: only the owner)
+ * @param users       who may submit to its queue besides its owner (empty: only the owner)
+ * @param maintenance an administrator's reservation of whole named nodes ({@code pbs_rsub --hosts}), made
+ *                    whatever runs there: the nodes drain ahead of it (no job starts there that would still run
+ *                    at its start) and take only its queue's jobs in the window
  */
 public record Reservation(long number, String name, String owner, Instant start, Instant end, Set<String> nodes,
-                          int coresPerNode, Set<String> users) {
+                          int coresPerNode, Set<String> users, boolean maintenance) {
 
     public Reservation {
         nodes = Collections.unmodifiableSet(new TreeSet<>(nodes));
         users = Collections.unmodifiableSet(new TreeSet<>(users));
+    }
+
+    /** A reservation of cores chosen by the planner, not a maintenance one. */
+    public Reservation(long number, String name, String owner, Instant start, Instant end, Set<String> nodes,
+                       int coresPerNode, Set<String> users) {
+        this(number, name, owner, start, end, nodes, coresPerNode, users, false);
     }
 
     /** The queue of its jobs, named like its id: {@code R42}. */

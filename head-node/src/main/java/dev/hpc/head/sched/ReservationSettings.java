@@ -40,7 +40,7 @@ public final class ReservationSettings {
         for (JsonFields r : f.objects("reservations")) {
             out.add(new Reservation(r.longValue("number"), r.string("name", ""), r.string("owner"),
                     Instant.parse(r.string("start")), Instant.parse(r.string("end")), new TreeSet<>(r.strings("nodes")),
-                    (int) r.longValue("coresPerNode"), new TreeSet<>(r.strings("users"))));
+                    (int) r.longValue("coresPerNode"), new TreeSet<>(r.strings("users")), r.bool("maintenance", false)));
         }
         return new Stored(out, f.longValue("next"), f.longValue("version"));
     }
@@ -56,6 +56,7 @@ public final class ReservationSettings {
         one.put("nodes", new ArrayList<>(r.nodes()));
         one.put("coresPerNode", r.coresPerNode());
         one.put("users", new ArrayList<>(r.users()));
+        one.put("maintenance", r.maintenance());
         return one;
     }
 }

@@ -635,7 +635,7 @@ public final class Scheduler {
             long namedAt = 0;
             for (String name : access.required()) {
                 int i = pool.index(name);
-                long t = i < 0 || !queue.allowsNode(name) ? NodePool.NEVER : earliestFor(i, task, avoid);
+                long t = i < 0 || !queue.allowsNode(name) ? NodePool.NEVER : earliestFor(i, task, avoid, duration);
                 if (t == NodePool.NEVER) {
                     return NodePool.NEVER;
                 }
@@ -647,7 +647,7 @@ public final class Scheduler {
                 if (named > 0 && access.required().contains(pool.names[i])) {
                     continue;
                 }
-                long t = earliestFor(i, task, avoid);
+                long t = earliestFor(i, task, avoid, duration);
                 if (t != NodePool.NEVER) {
                     keys[count++] = ((t - nowMillis) << INDEX_BITS) | i;
                 }
@@ -682,11 +682,13 @@ public final class Scheduler {
         }
 
         /**
-         * When node {@code i} can first take this task, in epoch milliseconds; {@link NodePool#NEVER} when it
-         * never can or that cannot be known. An exclusive task waits for the whole node, one exclusive for its
-         * user for the whole node when other users run there, and any task for other users' holds to end.
+         * When node {@code i} can first take this task for {@code duration}, in epoch milliseconds;
+         * {@link NodePool#NEVER} when it never can or that cannot be known. An exclusive task waits for the whole
+         * node, one exclusive for its user for the whole node when other users run there, any task for other
+         * users' holds to end, and for the advance reservations ahead on the node that would leave it too few
+         * cores while it runs.
          */
-        private long earliestFor(int i, PendingTask task, Set<String> avoid) {
+        private long earliestFor(int i, PendingTask task, Set<String> avoid, long duration) {
             Resources r = task.resources();
             int c = r.coresPerNode();
             long m = r.memoryPerNode();
@@ -704,7 +706,38 @@ public final class Scheduler {
             if (userHold[i] != null && !userHold[i].equals(task.owner())) {
                 t = Math.max(t, userHoldEnd[i]);
             }
+            if (t != NodePool.NEVER && !advance.containsKey(task.queue())) {
+                t = afterAdvance(i, wholeNode ? pool.cores[i] : c, t, duration);
+            }
             return t == NodePool.NEVER || t - nowMillis >= MAX_HORIZON ? NodePool.NEVER : t;
+        }
+
+        /**
+         * The first time from {@code t} at which {@code c} cores of node {@code i} held for {@code duration} cross
+         * no advance reservation ahead there that leaves fewer: otherwise a waiting job's backfill estimate took
+         * the room before a reservation (a maintenance one drains the node ahead), and held off the short jobs
+         * that fit there before it begins.
+         */
+        private long afterAdvance(int i, int c, long t, long duration) {
+            List<Reservation> list = ahead.get(i);
+            if (list == null) {
+                return t;
+            }
+            boolean moved = true;
+            while (moved && t != NodePool.NEVER) {
+                moved = false;
+                for (Reservation a : list) {
+                    long start = a.start().toEpochMilli();
+                    long end = a.end().toEpochMilli();
+                    boolean crosses = t < end && (duration == NodePool.NEVER || t + duration > start);
+                    if (crosses && a.coresPerNode() + c > pool.cores[i]) {
+                        t = duration == NodePool.NEVER ? NodePool.NEVER : end;
+                        moved = true;
+                        break;
+                    }
+                }
+            }
+            return t;
         }
 
         // ---------------------------------------------------------------- reasons

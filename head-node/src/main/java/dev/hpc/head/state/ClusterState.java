@@ -1798,12 +1798,16 @@ public final class ClusterState {
             throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
                     + ") is over already; give a window that ends in the future");
         }
+        Instant start = c.start().isBefore(c.now()) ? c.now() : c.start();
+        ClusterSnapshot view = snapshot(c.now());
+        if (!c.hosts().isEmpty()) {
+            reserveHosts(c, start, view, out);
+            return;
+        }
         if (c.nodes() < 1 || c.coresPerNode() < 1) {
             throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
                     + "(-l select=N:ncpus=C)");
         }
-        Instant start = c.start().isBefore(c.now()) ? c.now() : c.start();
-        ClusterSnapshot view = snapshot(c.now());
         dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.place(
                 view.nodes(), view.running(), queueDefs, reservations(), start, c.end(), c.nodes(),
                 c.coresPerNode());
@@ -1813,6 +1817,42 @@ public final class ClusterState {
         long number = nextReservation++;
         dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
                 c.end(), new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users());
+        reservations.put(number, r);
+        out.answer(r);
+        reservationsChanged(out);
+    }
+
+    /**
+     * A maintenance reservation ({@code pbs_rsub --hosts}), as OpenPBS makes one: every core of the named nodes,
+     * confirmed whatever runs there now (those jobs go on; no job starts there that would still run at its
+     * start), refused only when another reservation holds one of the nodes in the window.
+     */
+    private void reserveHosts(Command.Reserve c, Instant start, ClusterSnapshot view, Outcome out) {
+        if (!c.admin()) {
+            throw new RequestRejected(403, "FORBIDDEN", "a maintenance reservation (--hosts) is for administrators: "
+                    + c.owner() + " may reserve cores with -l select=N:ncpus=C instead");
+        }
+        Map<String, Integer> coresOf = new TreeMap<>();
+        view.nodes().forEach(n -> coresOf.put(n.name(), n.cores()));
+        List<String> unknown = c.hosts().stream().filter(h -> !coresOf.containsKey(h)).toList();
+        if (!unknown.isEmpty()) {
+            throw RequestRejected.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
+                    + "pbsnodes -a lists them");
+        }
+        long from = start.toEpochMilli();
+        long until = c.end().toEpochMilli();
+        for (dev.hpc.head.sched.Reservation other : reservations.values()) {
+            List<String> shared = c.hosts().stream().filter(other.nodes()::contains).toList();
+            if (!shared.isEmpty() && other.start().toEpochMilli() < until && from < other.end().toEpochMilli()) {
+                throw RequestRejected.notAllowed("cannot confirm the maintenance reservation: reservation "
+                        + other.queue() + " holds " + String.join(", ", shared) + " from " + other.start() + " to "
+                        + other.end() + "; delete it first (pbs_rdel " + other.queue() + ") or choose another window");
+            }
+        }
+        int cores = c.hosts().stream().mapToInt(coresOf::get).max().orElse(1);
+        long number = nextReservation++;
+        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
+                c.end(), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true);
         reservations.put(number, r);
         out.answer(r);
         reservationsChanged(out);

@@ -168,12 +168,21 @@ public sealed interface Command {
     /**
      * {@code pbs_rsub}: an advance reservation of {@code coresPerNode} cores on each of {@code nodes} nodes from
      * {@code start} to {@code end}, confirmed only when that many nodes are free for the whole window.
-     * {@code users} may submit to it besides {@code owner}.
+     * {@code users} may submit to it besides {@code owner}. With {@code hosts}, a maintenance reservation of those
+     * whole nodes ({@code pbs_rsub --hosts}): administrators only ({@code admin}), made whatever runs there.
      */
     record Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
-                   java.util.Set<String> users, Instant now) implements Command {
+                   java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin)
+            implements Command {
         public Reserve {
             users = java.util.Set.copyOf(users);
+            hosts = java.util.List.copyOf(hosts);
+        }
+
+        /** An ordinary reservation of cores on nodes the planner chooses. */
+        public Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
+                       java.util.Set<String> users, Instant now) {
+            this(name, owner, start, end, nodes, coresPerNode, users, now, java.util.List.of(), false);
         }
     }
 

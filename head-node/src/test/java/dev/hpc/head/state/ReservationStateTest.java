@@ -65,6 +65,63 @@ class ReservationStateTest {
         state.apply(new Command.Explain(plan.waiting(), plan.estimates()));
     }
 
+    private Outcome maintain(String by, boolean admin, Duration in, Duration length, String... hosts) {
+        return state.apply(new Command.Reserve("", by, T0.plus(in), T0.plus(in).plus(length), 0, 0, Set.of(), T0,
+                List.of(hosts), admin));
+    }
+
+    /**
+     * {@code pbs_rsub --hosts}: an administrator's reservation of whole nodes is made whatever runs there, and
+     * the node drains ahead of it: a job that would still run at its start does not start there, a short one does.
+     */
+    @Test
+    void aMaintenanceReservationTakesWholeNodesWhateverRunsAndDrainsThemAhead() {
+        long running = submit(aJob("bob", "batch", 2, Duration.ofHours(10)));
+        cycleAt(T0);
+        String busy = state.job(running).orElseThrow().tasks().get(0).currentNodes().get(0).node();
+        Reservation m = maintain("root", true, Duration.ofMinutes(30), Duration.ofHours(1), busy)
+                .reservationAnswer().orElseThrow();
+        assertTrue(m.maintenance());
+        assertEquals(Set.of(busy), m.nodes());
+        assertEquals(4, m.coresPerNode(), "every core of the node");
+        assertEquals(JobState.RUNNING, state.job(running).orElseThrow().state(), "what runs there goes on");
+
+        // without the drain, the node's two free cores would take one of these three: with it, the other node
+        // takes two and the third waits
+        List<Long> tooLong = List.of(submit(aJob("bob", "batch", 2, Duration.ofHours(2))),
+                submit(aJob("bob", "batch", 2, Duration.ofHours(2))), submit(aJob("bob", "batch", 2,
+                        Duration.ofHours(2))));
+        cycleAt(T0.plusSeconds(1));
+        List<Long> started = tooLong.stream().filter(n -> state.job(n).orElseThrow().state() == JobState.RUNNING)
+                .toList();
+        assertEquals(2, started.size(), "two fit on the other node, none on the draining one");
+        for (long n : started) {
+            assertFalse(state.job(n).orElseThrow().tasks().get(0).currentNodes().get(0).node().equals(busy),
+                    "a job that would run into the window does not start on the draining node");
+        }
+        long shortOne = submit(aJob("bob", "batch", 1, Duration.ofMinutes(10)));
+        cycleAt(T0.plusSeconds(2));
+        assertEquals(JobState.RUNNING, state.job(shortOne).orElseThrow().state(), "one that ends before it does: " + state.job(shortOne).orElseThrow().tasks().get(0).comment());
+        assertEquals(busy, state.job(shortOne).orElseThrow().tasks().get(0).currentNodes().get(0).node());
+    }
+
+    @Test
+    void aMaintenanceReservationIsForAdministratorsOfKnownNodesNotHeldByAnotherReservation() {
+        RequestRejected user = assertThrows(RequestRejected.class,
+                () -> maintain("alice", false, Duration.ZERO, Duration.ofHours(1), "n1"));
+        assertEquals(403, user.status());
+        assertTrue(user.getMessage().contains("administrators"), user.getMessage());
+        RequestRejected unknown = assertThrows(RequestRejected.class,
+                () -> maintain("root", true, Duration.ZERO, Duration.ofHours(1), "n1", "n9"));
+        assertTrue(unknown.getMessage().contains("no node is called n9"), unknown.getMessage());
+        Reservation cores = reserve(Duration.ofMinutes(10), Duration.ofHours(1), 2, 1).reservationAnswer()
+                .orElseThrow();
+        RequestRejected held = assertThrows(RequestRejected.class,
+                () -> maintain("root", true, Duration.ZERO, Duration.ofHours(1), "n1"));
+        assertTrue(held.getMessage().contains("pbs_rdel " + cores.queue()), held.getMessage());
+        assertEquals(1, state.reservations().size(), "nothing half made");
+    }
+
     @Test
     void aConfirmedReservationIsCommittedAndGetsItsQueue() {
         Outcome made = reserve(Duration.ofMinutes(10), Duration.ofHours(1), 1, 4);
