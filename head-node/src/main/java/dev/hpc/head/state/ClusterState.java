@@ -2026,6 +2026,15 @@ public final class ClusterState {
                     nextDefault = name;
                 }
             }
+            dev.hpc.head.sched.QueueDef changed = next.get(name);
+            if (changed != null) {
+                for (String target : changed.preemptTargets()) {
+                    if (!next.containsKey(target)) {
+                        throw RequestRejected.badRequest("preempt_targets of queue '" + name + "' names queue '"
+                                + target + "', which does not exist; queues are: " + String.join(", ", next.keySet()));
+                    }
+                }
+            }
         } catch (dev.hpc.api.HpcException e) {
             if (e instanceof RequestRejected) {
                 throw e;
@@ -2132,6 +2141,8 @@ public final class ClusterState {
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
      * queue, or a request over the queue's limits, is refused with what to change.
      */
+    private static final String SBATCH_QOS = "sbatch.qos";
+
     private JobSpec admitToQueue(JobSpec spec) {
         dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
         if (in != null) {
@@ -2148,6 +2159,12 @@ public final class ClusterState {
         }
         if (queueDefs.isEmpty()) {
             return spec;
+        }
+        // Slurm's QOS is a class of service, as a queue is here: #SBATCH --qos=NAME puts a job that names no other
+        // queue into the queue NAME when there is one (with its priority and preemption); else it is only recorded
+        String qos = spec.recorded().getOrDefault(SBATCH_QOS, "");
+        if (!qos.isEmpty() && spec.queue().equals(defaultQueue) && queueDefs.containsKey(qos)) {
+            spec = spec.withQueue(qos);
         }
         dev.hpc.head.sched.QueueDef q = queueDefs.get(spec.queue());
         if (q == null) {
@@ -2429,7 +2446,8 @@ public final class ClusterState {
             int[] c = counts.getOrDefault(q.name(), new int[4]);
             out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
                     q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
-                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3]));
+                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
+                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace()));
         }
         for (dev.hpc.head.sched.Reservation r : reservations.values()) {
             int[] c = counts.getOrDefault(r.queue(), new int[4]);

@@ -150,4 +150,18 @@ class PreemptionStateTest {
         assertEquals(List.of(new Effect.Signal("n1", first, "KILL")), cycle(T0).effects());
         assertFalse(state.preemptionDue(T0.plus(Duration.ofHours(1))));
     }
+
+    @Test
+    void aSlurmQosNamingAQueuePutsTheJobThereAndAnUnknownOneIsOnlyRecorded() {
+        JobSpec plain = aJob("batch", true);
+        JobSpec high = new JobSpec(plain.name(), plain.owner(), plain.submitHost(), plain.script(), plain.submitDir(),
+                plain.workDir(), Map.of(), "batch", plain.resources(), Optional.empty(), List.of(), false, 0, true, "",
+                "", JoinMode.NONE, "", List.of(), "", Instant.EPOCH, "", Map.of("sbatch.qos", "high"));
+        assertEquals("high", submit(high).spec().queue());
+        JobSpec unknown = high.withRecorded("sbatch.qos", "gold");
+        Job kept = submit(unknown);
+        assertEquals("batch", kept.spec().queue());
+        assertEquals("gold", kept.spec().recorded().get("sbatch.qos"));
+        assertEquals("low", submit(high.withQueue("low")).spec().queue(), "a queue named outright wins");
+    }
 }
