@@ -27,7 +27,8 @@ import java.util.TreeMap;
  *   <li>a task whose earlier victims are still ending waits for them and preempts nothing more.</li>
  * </ul>
  *
- * <p>Pure and deterministic, as the scheduler is: the same snapshot and plan give the same preemptions.
+ * <p>Pure and deterministic, as the scheduler is: the same snapshot and plan give the same preemptions. It
+ * looks only at the tasks the plan examined, so it costs what the plan cost, not the length of the queue.
  */
 public final class Preemptions {
 
@@ -47,13 +48,25 @@ public final class Preemptions {
         Set<TaskKey> waitingForVictims = new HashSet<>(inFlight.values());
         List<PendingTask> candidates = new ArrayList<>();
         Map<TaskKey, Resources> requests = new HashMap<>();
-        for (PendingTask t : snapshot.queue()) {
-            requests.put(t.key(), t.resources());
-            QueueDef q = queues.get(t.queue());
-            if (q != null && q.started() && !q.preemptTargets().isEmpty() && plan.waiting().containsKey(t.key())
-                    && t.readiness() == PendingTask.Readiness.READY && !waitingForVictims.contains(t.key())
-                    && waitsForRoom(plan.waiting().get(t.key()))) {
-                candidates.add(t);
+        Set<TaskKey> placed = new HashSet<>();
+        plan.placements().forEach(p -> placed.add(p.task()));
+        Set<Long> never = new HashSet<>(plan.unsatisfiable());
+        // The plan examined each group's tasks in its order: walking each group only as far as the plan looked
+        // keeps this step as cheap as the plan, however long the queue.
+        for (QueueGroup g : snapshot.groups()) {
+            QueueDef q = queues.get(g.queue());
+            boolean preempting = q != null && q.started() && !q.preemptTargets().isEmpty();
+            for (PendingTask t : g.tasks()) {
+                boolean waits = plan.waiting().containsKey(t.key());
+                if (placed.contains(t.key())) {
+                    requests.put(t.key(), t.resources());
+                } else if (!waits && !never.contains(t.key().jobNumber())) {
+                    break;
+                }
+                if (preempting && waits && t.readiness() == PendingTask.Readiness.READY
+                        && !waitingForVictims.contains(t.key()) && waitsForRoom(plan.waiting().get(t.key()))) {
+                    candidates.add(t);
+                }
             }
         }
         if (candidates.isEmpty()) {

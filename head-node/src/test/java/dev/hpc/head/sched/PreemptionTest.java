@@ -111,6 +111,18 @@ class PreemptionTest {
     }
 
     @Test
+    void onlyTasksThePlanExaminedPreempt() {
+        ClusterSnapshot snapshot = queues(fullNode("n1", 2))
+                .withRunning(running(1, "low", "n1", 1, 300, 0))
+                .withRunning(running(2, "low", "n1", 1, 60, 0))
+                .queued(inQueue(aJob(10, "alice", 1), "high"))
+                .queued(inQueue(aJob(11, "alice", 1), "high")).build();
+        Plan plan = Scheduler.plan(snapshot, Policy.DEFAULT.withMaxTasksExamined(1), NOW);
+        assertEquals(List.of(new Preemptions.Preemption(new TaskKey(2, -1), new TaskKey(10, -1), "low", "high")),
+                Preemptions.plan(snapshot, plan));
+    }
+
+    @Test
     void theSameSnapshotGivesTheSamePreemptions() {
         Snapshots s = queues(aCluster().withNode(new NodeCapacity("n1", true, 4, 0, 0, 0))
                 .withNode(new NodeCapacity("n2", true, 4, 0, 0, 0)))
