@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 19, item 6, on real processes: a job of queue low fills the only core; a Slurm script with
  * {@code --qos=high} goes to queue high, which qmgr made preempt low. The low job gets SIGTERM (its trap writes a
- * marker and exits), is requeued, not failed; the high job runs and completes; then the low job runs again and
+ * marker and goes on), SIGKILL after the queue's grace, and is requeued, not failed; the high job runs and completes; then the low job runs again and
  * completes. qstat -f says who preempted whom, in the attributes and in the victim's comment while it waits.
  */
 class PreemptionIT {
@@ -25,7 +25,8 @@ class PreemptionIT {
     @Test
     void aHigherQueueTakesTheCoreAndTheVictimIsRequeuedAndRunsAgain() throws Exception {
         Path submitDir = Files.createDirectories(work.resolve("submit"));
-        // the first run waits to be preempted; the second, seeing that the first ran, ends at once
+        // the first run notes SIGTERM and goes on, so that only SIGKILL after the grace ends it; the second run,
+        // seeing that the first ran, ends at once
         Path low = Files.writeString(submitDir.resolve("low.pbs"), """
                 #!/bin/bash
                 #PBS -N low
@@ -33,7 +34,7 @@ class PreemptionIT {
                 cd "$PBS_O_WORKDIR"
                 if [ -e low.ran ]; then echo again >> low.marker; exit 0; fi
                 touch low.ran
-                trap 'echo term >> low.marker; exit 0' TERM
+                trap 'echo term >> low.marker' TERM
                 while :; do sleep 0.2; done
                 """);
         // it waits for the test's go-ahead, so that the victim is seen waiting in the queue meanwhile
@@ -46,7 +47,7 @@ class PreemptionIT {
                 """);
         try (RealCluster cluster = RealCluster.start(work.resolve("c"), 1, 1)) {
             Cli cli = cluster.cli();
-            ok(cli.run("qmgr", "-c", "create queue low preempt_grace = 5"));
+            ok(cli.run("qmgr", "-c", "create queue low preempt_grace = 2"));
             ok(cli.run("qmgr", "-c", "create queue high Priority = 100, preempt_targets = low"));
             Cli.Result listed = ok(cli.run("qmgr", "-c", "list queue high"));
             assertTrue(listed.out().contains("preempt_targets = low"), listed.describe());
@@ -64,6 +65,7 @@ class PreemptionIT {
                         + "requeued");
             }, () -> cli.run("qstat", "-f", lowId, highId).describe());
             assertEquals("term\n", Files.readString(submitDir.resolve("low.marker")), "SIGTERM came first");
+            // its trap does not exit: only the SIGKILL after the grace can have ended the first run
             Poll.until("the high job runs", WAIT, () -> "R".equals(attributes(cli, highId).get("job_state")),
                     () -> cli.run("qstat", "-f", highId).describe());
 
