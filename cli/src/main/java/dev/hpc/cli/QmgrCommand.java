@@ -34,7 +34,10 @@ import picocli.CommandLine.Spec;
                 "Changes take effect at once on every head; only administrators may make them."},
         footer = {"", "Queue attributes: enabled, started, Priority, resources_max.walltime, "
                 + "resources_default.walltime, resources_max.ncpus, max_user_run, queue_type (Execution), and "
-                + "nodes (the nodes the queue may use, comma-separated, or *).",
+                + "nodes (the nodes the queue may use, comma-separated, or *), preempt_targets (the lower queues "
+                + "whose jobs this queue's jobs may preempt, comma-separated), preempt_mode (requeue or cancel: "
+                + "what becomes of this queue's jobs when preempted) and preempt_grace (seconds from SIGTERM to "
+                + "SIGKILL for them).",
                 "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})
 public final class QmgrCommand implements Callable<Integer> {
     /** PBS's queue attributes and ours (the configuration file's keys), by the key the head knows. */
@@ -45,7 +48,10 @@ public final class QmgrCommand implements Callable<Integer> {
             Map.entry("resources_max.ncpus", "max-cores-per-job"), Map.entry("max_user_run", "max-running-per-user"),
             Map.entry("nodes", "nodes"), Map.entry("max-walltime", "max-walltime"),
             Map.entry("default-walltime", "default-walltime"), Map.entry("max-cores-per-job", "max-cores-per-job"),
-            Map.entry("max-running-per-user", "max-running-per-user"));
+            Map.entry("max-running-per-user", "max-running-per-user"),
+            Map.entry("preempt_targets", "preempt-targets"), Map.entry("preempt_mode", "preempt-mode"),
+            Map.entry("preempt_grace", "preempt-grace"), Map.entry("preempt-targets", "preempt-targets"),
+            Map.entry("preempt-mode", "preempt-mode"), Map.entry("preempt-grace", "preempt-grace"));
 
     @Spec
     CommandSpec spec;
@@ -123,6 +129,7 @@ public final class QmgrCommand implements Callable<Integer> {
         }
         Map<String, String> set = new LinkedHashMap<>();
         List<String> unset = new ArrayList<>();
+        String last = null;
         for (String part : rest.isBlank() ? new String[0] : rest.split(",")) {
             String p = part.strip();
             if (verb.equals("unset")) {
@@ -130,11 +137,17 @@ public final class QmgrCommand implements Callable<Integer> {
                 continue;
             }
             int eq = p.indexOf('=');
+            if (eq < 0 && last != null && !p.isEmpty()) {
+                // a list value (nodes = n1,n2; preempt_targets = low,batch): the comma separates its items
+                set.put(last, unquote(set.get(last) + "," + unquote(p)));
+                continue;
+            }
             if (eq <= 0) {
                 throw new UsageException("'" + text + "': write each attribute as ATTR = VALUE, separated by commas, "
                         + "as in set queue debug resources_max.walltime = 00:30:00");
             }
-            set.put(p.substring(0, eq).strip(), unquote(p.substring(eq + 1).strip()));
+            last = p.substring(0, eq).strip();
+            set.put(last, unquote(p.substring(eq + 1).strip()));
         }
         if (verb.equals("set") && set.isEmpty()) {
             throw new UsageException("'" + text + "': say what to set, as in set queue debug Priority = 100");
@@ -232,7 +245,7 @@ public final class QmgrCommand implements Callable<Integer> {
             if (key == null) {
                 throw new UsageException("unknown queue attribute '" + attr + "'; known: enabled, started, Priority, "
                         + "resources_max.walltime, resources_default.walltime, resources_max.ncpus, max_user_run, "
-                        + "queue_type, nodes");
+                        + "queue_type, nodes, preempt_targets, preempt_mode, preempt_grace");
             }
             out.put(key, value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")
                     ? value.toLowerCase(Locale.ROOT) : value);
@@ -246,7 +259,8 @@ public final class QmgrCommand implements Callable<Integer> {
             String key = ATTRIBUTES.get(attr.toLowerCase(Locale.ROOT));
             if (key == null || key.equals("enabled") || key.equals("started")) {
                 throw new UsageException("cannot unset '" + attr + "'; unset one of Priority, resources_max.walltime, "
-                        + "resources_default.walltime, resources_max.ncpus, max_user_run, nodes (set enabled and "
+                        + "resources_default.walltime, resources_max.ncpus, max_user_run, nodes, preempt_targets, "
+                        + "preempt_mode, preempt_grace (set enabled and "
                         + "started to True or False)");
             }
             out.add(key);
@@ -297,6 +311,16 @@ public final class QmgrCommand implements Callable<Integer> {
         }
         if (!q.nodes().isEmpty()) {
             a.put("nodes", String.join(",", q.nodes()));
+        }
+        if (!q.preemptTargets().isEmpty()) {
+            a.put("preempt_targets", String.join(",", q.preemptTargets()));
+        }
+        if (!q.preemptMode().equals(QueueInfo.DEFAULT_PREEMPT_MODE)) {
+            a.put("preempt_mode", q.preemptMode());
+        }
+        if (!q.preemptGrace().equals(QueueInfo.DEFAULT_PREEMPT_GRACE)) {
+            a.put("preempt_grace", q.preemptGrace().toMillis() % 1000 == 0
+                    ? String.valueOf(q.preemptGrace().toSeconds()) : q.preemptGrace().toMillis() + "ms");
         }
         a.put("enabled", q.enabled() ? "True" : "False");
         a.put("started", q.started() ? "True" : "False");

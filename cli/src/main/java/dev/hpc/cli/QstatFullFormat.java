@@ -196,6 +196,7 @@ public final class QstatFullFormat {
             case WALLTIME -> "walltime exceeded";
             case MEMORY -> "memory exceeded";
             case LAUNCH_FAILED -> "launch failed";
+            case PREEMPTED -> x.outcome() == JobState.QUEUED ? "preempted, requeued" : "preempted";
             default -> x.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
         };
     }

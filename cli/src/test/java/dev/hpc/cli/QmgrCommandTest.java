@@ -67,4 +67,25 @@ class QmgrCommandTest {
         }
         assertTrue(QmgrCommand.list(q).startsWith("Queue debug\n    queue_type = Execution\n"), QmgrCommand.list(q));
     }
+
+    @Test
+    void preemptionAttributesTakeListsAndPrintBackOnlyWhenSet() {
+        QmgrCommand.Directive c = QmgrCommand.parse("create queue high Priority = 100, preempt_targets = low,batch, "
+                + "preempt_grace = 10");
+        assertEquals(Map.of("priority", "100", "preempt-targets", "low,batch", "preempt-grace", "10"),
+                QmgrCommand.settings(c.set()));
+        assertEquals(Map.of("preempt-targets", "low,batch"),
+                QmgrCommand.settings(QmgrCommand.parse("s q high preempt_targets = \"low,batch\"").set()));
+        assertEquals(Map.of("nodes", "n1,n2", "preempt-mode", "cancel"),
+                QmgrCommand.settings(QmgrCommand.parse("set queue low nodes = n1,n2, preempt_mode = cancel").set()));
+        QueueInfo q = new QueueInfo("high", false, true, true, 100, Duration.ZERO, Duration.ZERO, 0, 0, List.of(), 0, 0,
+                0, 0, List.of("batch", "low"), "cancel", Duration.ofSeconds(10));
+        String printed = QmgrCommand.print(q);
+        assertTrue(printed.contains("set queue high preempt_targets = batch,low\n")
+                && printed.contains("set queue high preempt_mode = cancel\n")
+                && printed.contains("set queue high preempt_grace = 10\n"), printed);
+        String plain = QmgrCommand.print(new QueueInfo("low", false, true, true, 0, Duration.ZERO, Duration.ZERO, 0, 0,
+                List.of(), 0, 0, 0, 0));
+        assertTrue(!plain.contains("preempt"), "defaults are not printed: " + plain);
+    }
 }

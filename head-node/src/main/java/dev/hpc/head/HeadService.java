@@ -1001,6 +1001,9 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
+                if (leading() && state.preemptionDue(clock.instant())) {
+                    loopStep("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
+                }
                 if (leading() && state.reservationEndedBy(clock.instant())) {
                     loopStep("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
                 }
@@ -1016,7 +1019,10 @@ public final class HeadService implements AutoCloseable {
     private void cycle() {
         Instant now = clock.instant();
         long began = System.nanoTime();
-        Plan plan = Scheduler.plan(state.snapshot(now), scheduling.policy(), now);
+        dev.hpc.head.sched.ClusterSnapshot snapshot = state.snapshot(now);
+        Plan plan = Scheduler.plan(snapshot, scheduling.policy(), now);
+        List<dev.hpc.head.sched.Preemptions.Preemption> preemptions = dev.hpc.head.sched.Preemptions.plan(snapshot,
+                plan);
         long took = System.nanoTime() - began;
         cycleStats.record(took, plan.placements().size());
         cycleTimes.accept(took);
@@ -1025,6 +1031,9 @@ public final class HeadService implements AutoCloseable {
         }
         if (!plan.placements().isEmpty()) {
             applyNow(new Command.Start(plan.placements(), now));
+        }
+        if (!preemptions.isEmpty()) {
+            applyNow(new Command.Preempt(preemptions, now));
         }
         if (!plan.waiting().isEmpty()) {
             state.apply(new Command.Explain(plan.waiting(), plan.estimates()));

@@ -77,6 +77,14 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
                 errors.add(e.getMessage());
             }
         });
+        for (QueueDef q : queues) {
+            for (String target : q.preemptTargets()) {
+                if (!byQueue.containsKey(target)) {
+                    errors.add("queue." + q.name() + ".preempt-targets names queue '" + target + "', which is not "
+                            + "configured; configured queues are " + byQueue.keySet());
+                }
+            }
+        }
         if (!queues.isEmpty() && queues.stream().noneMatch(q -> q.name().equals(defaultQueue))) {
             errors.add("default-queue '" + defaultQueue + "' is not one of the configured queues "
                     + byQueue.keySet() + "; set default-queue= to one of them");

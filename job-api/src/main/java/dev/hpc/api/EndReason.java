@@ -10,6 +10,7 @@ public enum EndReason {
     NODE_FAILURE("its node failed and the job is not rerunnable"),
     REQUEUE_LIMIT("requeued too many times after node failures"),
     LAUNCH_FAILED("the worker could not start it"),
+    PREEMPTED("preempted: stopped to make room for a job of a higher-priority queue"),
     DEPENDENCY_NEVER_MET("a job it depends on ended in a way that can never satisfy the dependency");
 
     private final String description;

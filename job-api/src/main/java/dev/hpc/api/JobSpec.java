@@ -175,6 +175,15 @@ public record JobSpec(
                 account, notBefore, key, recorded);
     }
 
+    /** This spec with {@code name} recorded as {@code value}: an attribute the head sets and shows (qstat -f). */
+    public JobSpec withRecorded(String name, String value) {
+        Map<String, String> r = new TreeMap<>(recorded);
+        r.put(name, value);
+        return new JobSpec(this.name, owner, submitHost, script, submitDir, workDir, environment, queue, resources,
+                array, dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints,
+                mailUsers, account, notBefore, submitKey, r);
+    }
+
     public JobSpec withResources(Resources r) {
         return new JobSpec(name, owner, submitHost, script, submitDir, workDir, environment, queue, r, array,
                 dependencies, userHold, priority, rerunnable, stdoutPath, stderrPath, join, mailPoints, mailUsers,

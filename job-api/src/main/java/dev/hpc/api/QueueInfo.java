@@ -8,13 +8,29 @@ import java.util.Map;
 /**
  * A queue as {@code GET /api/v1/queues} shows it: its definition and how many of its jobs are in each
  * state. A walltime of {@link Duration#ZERO} and a limit of 0 mean "none"; an empty node list means
- * every node. {@code waiting} counts queued jobs deferred by {@code -a} (PBS's W).
+ * every node. {@code waiting} counts queued jobs deferred by {@code -a} (PBS's W). {@code preemptTargets} are the
+ * queues whose jobs this queue's jobs may preempt; {@code preemptMode} ({@code requeue} or {@code cancel}) and
+ * {@code preemptGrace} say what becomes of this queue's own jobs when they are preempted.
  */
 public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean started, int priority,
                         Duration defaultWalltime, Duration maxWalltime, int maxCoresPerJob, int maxRunningPerUser,
-                        List<String> nodes, int queued, int running, int held, int waiting) {
+                        List<String> nodes, int queued, int running, int held, int waiting,
+                        List<String> preemptTargets, String preemptMode, Duration preemptGrace) {
+    public static final String DEFAULT_PREEMPT_MODE = "requeue";
+    public static final Duration DEFAULT_PREEMPT_GRACE = Duration.ofSeconds(30);
+
     public QueueInfo {
         nodes = List.copyOf(nodes);
+        preemptTargets = List.copyOf(preemptTargets);
+    }
+
+    /** A queue that preempts nothing, and whose jobs are requeued after the default grace when preempted. */
+    public QueueInfo(String name, boolean isDefault, boolean enabled, boolean started, int priority,
+                     Duration defaultWalltime, Duration maxWalltime, int maxCoresPerJob, int maxRunningPerUser,
+                     List<String> nodes, int queued, int running, int held, int waiting) {
+        this(name, isDefault, enabled, started, priority, defaultWalltime, maxWalltime, maxCoresPerJob,
+                maxRunningPerUser, nodes, queued, running, held, waiting, List.of(), DEFAULT_PREEMPT_MODE,
+                DEFAULT_PREEMPT_GRACE);
     }
 
     public int total() {
@@ -33,6 +49,9 @@ public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean
         m.put("maxCoresPerJob", maxCoresPerJob);
         m.put("maxRunningPerUser", maxRunningPerUser);
         m.put("nodes", nodes);
+        m.put("preemptTargets", preemptTargets);
+        m.put("preemptMode", preemptMode);
+        m.put("preemptGraceSeconds", preemptGrace.toMillis() / 1000.0);
         Map<String, Object> jobs = new LinkedHashMap<>();
         jobs.put("queued", queued);
         jobs.put("running", running);
@@ -51,6 +70,9 @@ public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean
                 Duration.ofSeconds(f.longValue("maxWalltimeSeconds", 0)), f.intValue("maxCoresPerJob", 0),
                 f.intValue("maxRunningPerUser", 0), f.has("nodes") ? f.strings("nodes") : List.of(),
                 jobs.intValue("queued", 0), jobs.intValue("running", 0), jobs.intValue("held", 0),
-                jobs.intValue("waiting", 0));
+                jobs.intValue("waiting", 0), f.has("preemptTargets") ? f.strings("preemptTargets") : List.of(),
+                f.string("preemptMode", DEFAULT_PREEMPT_MODE), f.has("preemptGraceSeconds")
+                        ? Duration.ofMillis(Math.round(f.doubleValue("preemptGraceSeconds", 30) * 1000))
+                        : DEFAULT_PREEMPT_GRACE);
     }
 }

@@ -53,6 +53,14 @@ public interface ClusterSnapshot {
         return List.of();
     }
 
+    /**
+     * The running tasks being preempted now (signalled, not yet ended), each with the task it makes room for: they
+     * are never chosen again, and their preemptor waits for them rather than preempting more.
+     */
+    default Map<TaskKey, TaskKey> preempting() {
+        return Map.of();
+    }
+
     /** Each user's recent usage in core-seconds, decayed to now; users not listed have none. */
     default Map<String, Double> usage() {
         return Map.of();

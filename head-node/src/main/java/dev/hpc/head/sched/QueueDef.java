@@ -16,12 +16,45 @@ import java.util.TreeSet;
  * @param maxRunningPerUser the most tasks one user may run in the queue at once (0: no limit)
  * @param enabled           whether it accepts new jobs
  * @param started           whether its jobs are scheduled (a stopped queue accepts but runs nothing)
+ * @param preemptTargets    the queues whose running jobs this queue's waiting jobs may stop to start (OpenPBS's
+ *                          preempt_targets); only queues of a lower priority are ever preempted
+ * @param preemptMode       what becomes of this queue's jobs when a higher queue preempts them
+ * @param preemptGrace      how long this queue's preempted jobs have between SIGTERM and SIGKILL
+ *                          ({@link Duration#ZERO}: SIGKILL at once)
  */
 public record QueueDef(String name, int priority, Set<String> nodes, Duration defaultWalltime, Duration maxWalltime,
-                       int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started) {
+                       int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started,
+                       Set<String> preemptTargets, PreemptMode preemptMode, Duration preemptGrace) {
+
+    /** What becomes of a preempted job: back to its queue with a new attempt to come, or cancelled. */
+    public enum PreemptMode {
+        REQUEUE,
+        CANCEL
+    }
+
+    /** The grace a preempted job gets when its queue sets none, as Slurm's GraceTime would be set. */
+    public static final Duration DEFAULT_PREEMPT_GRACE = Duration.ofSeconds(30);
 
     public QueueDef {
         nodes = Collections.unmodifiableSet(new TreeSet<>(nodes));
+        preemptTargets = Collections.unmodifiableSet(new TreeSet<>(preemptTargets));
+    }
+
+    /** A queue that preempts nothing; its jobs, when preempted, are requeued after the default grace. */
+    public QueueDef(String name, int priority, Set<String> nodes, Duration defaultWalltime, Duration maxWalltime,
+                    int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started) {
+        this(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser, enabled, started,
+                Set.of(), PreemptMode.REQUEUE, DEFAULT_PREEMPT_GRACE);
+    }
+
+    /** Whether a waiting job of this queue may stop a running job of {@code victim}. */
+    public boolean mayPreempt(QueueDef victim) {
+        return preemptTargets.contains(victim.name()) && victim.priority() < priority;
+    }
+
+    public QueueDef withPreemption(Set<String> targets, PreemptMode mode, Duration grace) {
+        return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
+                enabled, started, targets, mode, grace);
     }
 
     /** A queue with no limits, enabled and started: what the head has when no queue is configured. */
@@ -35,26 +68,31 @@ public record QueueDef(String name, int priority, Set<String> nodes, Duration de
 
     public QueueDef withStarted(boolean s) {
         return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
-                enabled, s);
+                enabled, s,
+                preemptTargets, preemptMode, preemptGrace);
     }
 
     public QueueDef withMaxRunningPerUser(int max) {
         return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, max, enabled,
-                started);
+                started,
+                preemptTargets, preemptMode, preemptGrace);
     }
 
     public QueueDef withNodes(Set<String> n) {
         return new QueueDef(name, priority, n, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
-                enabled, started);
+                enabled, started,
+                preemptTargets, preemptMode, preemptGrace);
     }
 
     public QueueDef withPriority(int p) {
         return new QueueDef(name, p, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser, enabled,
-                started);
+                started,
+                preemptTargets, preemptMode, preemptGrace);
     }
 
     public QueueDef withMaxWalltime(Duration w) {
         return new QueueDef(name, priority, nodes, defaultWalltime, w, maxCoresPerJob, maxRunningPerUser, enabled,
-                started);
+                started,
+                preemptTargets, preemptMode, preemptGrace);
     }
 }

@@ -20,7 +20,8 @@ import java.util.TreeSet;
  */
 public final class QueueSettings {
     public static final Set<String> KEYS = Set.of("priority", "default-walltime", "max-walltime",
-            "max-cores-per-job", "max-running-per-user", "nodes", "enabled", "started");
+            "max-cores-per-job", "max-running-per-user", "nodes", "enabled", "started", "preempt-targets", "preempt-mode",
+            "preempt-grace");
 
     private QueueSettings() {
     }
@@ -59,9 +60,33 @@ public final class QueueSettings {
                 throw new HpcException(prefix + "nodes is empty; list node names separated by commas, or * for all");
             }
         }
+        Set<String> targets = new TreeSet<>();
+        for (String t : s.getOrDefault("preempt-targets", "").split(",")) {
+            String target = t.trim();
+            if (target.isEmpty() || target.equalsIgnoreCase("none")) {
+                continue;
+            }
+            if (target.equals(name)) {
+                throw new HpcException(prefix + "preempt-targets names the queue itself; a queue never preempts its "
+                        + "own jobs: list lower queues only");
+            }
+            if (!target.matches("[A-Za-z0-9_][A-Za-z0-9_-]*")) {
+                throw new HpcException(prefix + "preempt-targets: '" + target + "' is no queue name; list queue "
+                        + "names separated by commas, e.g. low,batch");
+            }
+            targets.add(target);
+        }
+        QueueDef.PreemptMode mode = switch (s.getOrDefault("preempt-mode", "requeue").trim().toLowerCase(Locale.ROOT)) {
+            case "requeue" -> QueueDef.PreemptMode.REQUEUE;
+            case "cancel" -> QueueDef.PreemptMode.CANCEL;
+            default -> throw new HpcException(prefix + "preempt-mode must be requeue or cancel, got '"
+                    + s.get("preempt-mode") + "'");
+        };
+        Duration grace = duration(prefix + "preempt-grace", s.getOrDefault("preempt-grace",
+                QueueDef.DEFAULT_PREEMPT_GRACE.toSeconds() + "s"));
         return new QueueDef(name, priority, nodes, def, max, maxCores, maxRunning,
                 bool(prefix + "enabled", s.getOrDefault("enabled", "true")),
-                bool(prefix + "started", s.getOrDefault("started", "true")));
+                bool(prefix + "started", s.getOrDefault("started", "true")), targets, mode, grace);
     }
 
     /** The settings of {@code q} as text, every key written, so that {@link #parse} gives {@code q} back. */
@@ -75,6 +100,9 @@ public final class QueueSettings {
         s.put("nodes", q.nodes().isEmpty() ? "*" : String.join(",", q.nodes()));
         s.put("enabled", String.valueOf(q.enabled()));
         s.put("started", String.valueOf(q.started()));
+        s.put("preempt-targets", String.join(",", q.preemptTargets()));
+        s.put("preempt-mode", q.preemptMode().name().toLowerCase(Locale.ROOT));
+        s.put("preempt-grace", q.preemptGrace().toMillis() + "ms");
         return s;
     }
 

@@ -566,6 +566,10 @@ public final class ClusterState {
             endReservations(c, out);
         } else if (command instanceof Command.Explain c) {
             explain(c);
+        } else if (command instanceof Command.Preempt c) {
+            preempt(c, out);
+        } else if (command instanceof Command.PreemptDeadlines c) {
+            preemptDeadlines(c, out);
         } else if (!applyNodeCommand(command, out)) {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
@@ -890,6 +894,12 @@ public final class ClusterState {
         if (t == null || t.state != JobState.RUNNING || t.currentAttemptId() != result.attemptId()) {
             return;
         }
+        if (t.preemptor != null && !t.cancelRequested) {
+            endPreempted(t, result, out);
+            killSpawnsOnOtherNodes(t, node, result.attemptId(), EndReason.PREEMPTED, out);
+            out.reschedule();
+            return;
+        }
         JobState outcome;
         EndReason reason = result.reason();
         if (t.cancelRequested || reason == EndReason.CANCELLED) {
@@ -1065,7 +1075,7 @@ public final class ClusterState {
             endRunning(t, now, JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
         } else if (!t.job.spec.rerunnable()) {
             endRunning(t, now, JobState.FAILED, EndReason.NODE_FAILURE, -1);
-        } else if (t.attempts.size() > maxRequeues) {
+        } else if (t.attempts.stream().filter(a -> a.reason() != EndReason.PREEMPTED).count() > maxRequeues) {
             endRunning(t, now, JobState.FAILED, EndReason.REQUEUE_LIMIT, -1);
             t.comment = "requeued " + maxRequeues + " times after node failures; giving up";
         } else {
@@ -1125,6 +1135,114 @@ public final class ClusterState {
         e.changed();
         out.answer(e.toRecord());
         out.reschedule();
+    }
+
+    // ------------------------------------------------------------------ preemption (docs/scheduling.md)
+
+    /**
+     * Begins the preemptions the scheduler chose. Each is checked again against the state as it is now (a lost race
+     * is dropped, not forced): the victim still runs its attempt, is not being cancelled or preempted already, and
+     * its queue is still one the preemptor's queue may preempt; the preemptor still waits in its queue. The victim
+     * gets SIGTERM (SIGKILL at once when its queue gives no grace); both jobs record who preempted whom.
+     */
+    private void preempt(Command.Preempt c, Outcome out) {
+        for (dev.hpc.head.sched.Preemptions.Preemption p : c.preemptions()) {
+            JobEntry ve = jobs.get(p.victim().jobNumber());
+            JobEntry pe = jobs.get(p.preemptor().jobNumber());
+            TaskEntry v = ve == null ? null : ve.task(p.victim().index());
+            dev.hpc.head.sched.QueueDef vq = queueDefs.get(p.victimQueue());
+            dev.hpc.head.sched.QueueDef pq = queueDefs.get(p.preemptorQueue());
+            if (v == null || pe == null || vq == null || pq == null || v.state != JobState.RUNNING
+                    || v.cancelRequested || v.preemptor != null || !ve.spec.queue().equals(vq.name())
+                    || !pe.spec.queue().equals(pq.name()) || !pq.mayPreempt(vq) || !stillWaits(pe, p.preemptor())) {
+                continue;
+            }
+            String by = pe.id.taskName(p.preemptor().index()) + " (queue " + pq.name() + ")";
+            boolean now = vq.preemptGrace().isZero();
+            v.preemptor = p.preemptor();
+            v.preemptedBy = by;
+            v.preemptKillAt = c.now().plus(vq.preemptGrace());
+            v.preemptKilled = now;
+            String then = vq.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE
+                    && ve.spec.rerunnable() ? "requeued" : "cancelled";
+            v.comment = TaskEntry.PREEMPTED_BY + by + (now ? "; SIGKILL sent" : "; SIGTERM sent, SIGKILL after "
+                    + vq.preemptGrace().toMillis() / 1000.0 + " s") + "; it is " + then + " when it ends";
+            for (NodeSlot s : v.current().nodes()) {
+                NodeEntry n = nodes.get(s.node());
+                if (n != null && n.up) {
+                    out.effect(new Effect.Signal(s.node(), v.currentAttemptId(), now ? "KILL" : "TERM"));
+                }
+            }
+            ve.spec = ve.spec.withRecorded(PREEMPTED_BY_ATTRIBUTE, pe.id.taskName(p.preemptor().index()));
+            String before = pe.spec.recorded().getOrDefault(PREEMPTED_ATTRIBUTE, "");
+            pe.spec = pe.spec.withRecorded(PREEMPTED_ATTRIBUTE, (before.isEmpty() ? "" : before + ",") + v.name());
+            ve.changed();
+            pe.changed();
+        }
+    }
+
+    /** Attributes that {@code qstat -f} shows: who preempted a job last, and whom a job preempted. */
+    public static final String PREEMPTED_BY_ATTRIBUTE = "preempted_by";
+    public static final String PREEMPTED_ATTRIBUTE = "preempted";
+
+    private static boolean stillWaits(JobEntry e, TaskKey k) {
+        TaskEntry t = e.task(k.index());
+        return t != null ? t.state == JobState.QUEUED
+                : e.unstarted.indices.contains(k.index()) && e.unstarted.in(JobState.QUEUED);
+    }
+
+    /** Whether a preempted task's grace has passed by {@code now} without its SIGKILL sent. */
+    public boolean preemptionDue(Instant now) {
+        for (TaskEntry t : running.values()) {
+            if (t.preemptor != null && !t.preemptKilled && !t.preemptKillAt.isAfter(now)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** SIGKILL, as the walltime limit would send it, to preempted tasks still running past their grace. */
+    private void preemptDeadlines(Command.PreemptDeadlines c, Outcome out) {
+        for (TaskEntry t : running.values()) {
+            if (t.preemptor == null || t.preemptKilled || t.preemptKillAt.isAfter(c.now())) {
+                continue;
+            }
+            t.preemptKilled = true;
+            for (NodeSlot s : t.current().nodes()) {
+                NodeEntry n = nodes.get(s.node());
+                if (n != null && n.up) {
+                    out.effect(new Effect.Signal(s.node(), t.currentAttemptId(), "KILL"));
+                }
+            }
+        }
+    }
+
+    /**
+     * A preempted task ended (by itself after SIGTERM, or by SIGKILL): back to its queue with a new attempt to
+     * come, its place and its history kept, when its queue requeues and it is rerunnable; else cancelled. Neither
+     * counts as a failure of the job nor of its node.
+     */
+    private void endPreempted(TaskEntry t, TaskResult result, Outcome out) {
+        String by = t.preemptedBy;
+        dev.hpc.head.sched.QueueDef q = queueDefs.get(t.job.spec.queue());
+        boolean requeue = (q == null || q.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE)
+                && t.job.spec.rerunnable();
+        if (requeue) {
+            long attemptId = t.currentAttemptId();
+            int attempt = t.attempts.size();
+            release(t, attemptId);
+            t.closeAttempt(result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
+            charge(t.job.spec.owner(), t.current());
+            t.moveTo(JobState.QUEUED);
+            t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
+            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
+                    + by + "; attempt " + attempt + " was stopped", result.end()));
+        } else {
+            endRunning(t, result.end(), JobState.CANCELLED, EndReason.PREEMPTED, result.exitStatus());
+            t.comment = TaskEntry.PREEMPTED_BY + by + ", cancelled" + (t.job.spec.rerunnable() ? ""
+                    : " (it is not rerunnable)");
+        }
+        t.job.changed();
     }
 
     /** The running tasks the reference names; refused, in PBS's words, when none runs. */
@@ -1295,7 +1413,9 @@ public final class ClusterState {
                 t = e.touch(key.index());
             }
             if (t != null && t.state == JobState.QUEUED) {
-                t.comment = reason;
+                // a requeued victim of preemption keeps saying so while it waits again
+                t.comment = t.comment.startsWith(TaskEntry.PREEMPTED_BY)
+                        ? t.comment.split("; ", 2)[0] + "; " + reason : reason;
                 t.dependencyWait = dependency;
                 t.estimatedStart = estimate;
             }
@@ -1946,6 +2066,15 @@ public final class ClusterState {
                     nextDefault = name;
                 }
             }
+            dev.hpc.head.sched.QueueDef changed = next.get(name);
+            if (changed != null) {
+                for (String target : changed.preemptTargets()) {
+                    if (!next.containsKey(target)) {
+                        throw RequestRejected.badRequest("preempt_targets of queue '" + name + "' names queue '"
+                                + target + "', which does not exist; queues are: " + String.join(", ", next.keySet()));
+                    }
+                }
+            }
         } catch (dev.hpc.api.HpcException e) {
             if (e instanceof RequestRejected) {
                 throw e;
@@ -2052,6 +2181,8 @@ public final class ClusterState {
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
      * queue, or a request over the queue's limits, is refused with what to change.
      */
+    private static final String SBATCH_QOS = "sbatch.qos";
+
     private JobSpec admitToQueue(JobSpec spec) {
         dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
         if (in != null) {
@@ -2068,6 +2199,12 @@ public final class ClusterState {
         }
         if (queueDefs.isEmpty()) {
             return spec;
+        }
+        // Slurm's QOS is a class of service, as a queue is here: #SBATCH --qos=NAME puts a job that names no other
+        // queue into the queue NAME when there is one (with its priority and preemption); else it is only recorded
+        String qos = spec.recorded().getOrDefault(SBATCH_QOS, "");
+        if (!qos.isEmpty() && spec.queue().equals(defaultQueue) && queueDefs.containsKey(qos)) {
+            spec = spec.withQueue(qos);
         }
         dev.hpc.head.sched.QueueDef q = queueDefs.get(spec.queue());
         if (q == null) {
@@ -2265,13 +2402,18 @@ public final class ClusterState {
         queue.groups().forEach((g, queued) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
                 g.priority(), () -> pendingOf(queued))));
         List<dev.hpc.head.sched.RunningTask> runningTasks = new ArrayList<>(running.size());
+        Map<TaskKey, TaskKey> preempting = new TreeMap<>();
         for (TaskEntry t : running.values()) {
             if (t.state != JobState.RUNNING) {
                 continue;
             }
             Resources r = t.job.spec.resources();
             runningTasks.add(new dev.hpc.head.sched.RunningTask(t.key(), t.job.spec.owner(), t.job.spec.queue(),
-                    t.current().nodes(), r.generic(), t.current().start(), r.walltime(), r.access().sharing()));
+                    t.current().nodes(), r.generic(), t.current().start(), r.walltime(), r.access().sharing(),
+                    t.job.spec.priority()));
+            if (t.preemptor != null) {
+                preempting.put(t.key(), t.preemptor);
+            }
         }
         Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
                 new TreeMap<>(queueDefs));
@@ -2312,6 +2454,11 @@ public final class ClusterState {
             public Map<String, Double> usage() {
                 return decayed;
             }
+
+            @Override
+            public Map<TaskKey, TaskKey> preempting() {
+                return preempting;
+            }
         };
     }
 
@@ -2339,7 +2486,8 @@ public final class ClusterState {
             int[] c = counts.getOrDefault(q.name(), new int[4]);
             out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
                     q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
-                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3]));
+                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
+                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace()));
         }
         for (dev.hpc.head.sched.Reservation r : reservations.values()) {
             int[] c = counts.getOrDefault(r.queue(), new int[4]);

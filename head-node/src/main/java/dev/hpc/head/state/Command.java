@@ -104,6 +104,21 @@ public sealed interface Command {
     record LoseNode(String node, String reason, EndReason taskReason, Instant now) implements Command {
     }
 
+    /**
+     * Stop running tasks so that waiting tasks of a preempting queue can start, as {@link
+     * dev.hpc.head.sched.Preemptions} decided: each is re-checked, signalled (SIGTERM, SIGKILL after its queue's
+     * grace) and, once it ends, requeued or cancelled as its queue says.
+     */
+    record Preempt(List<dev.hpc.head.sched.Preemptions.Preemption> preemptions, Instant now) implements Command {
+        public Preempt {
+            preemptions = List.copyOf(preemptions);
+        }
+    }
+
+    /** SIGKILL to the preempted tasks whose grace has passed by {@code now}. */
+    record PreemptDeadlines(Instant now) implements Command {
+    }
+
     /** End jobs whose dependencies can never be met, as the scheduler found. */
     record DependencyNeverMet(List<Long> jobNumbers, Instant now) implements Command {
     }

@@ -28,6 +28,16 @@ final class TaskEntry {
     boolean dependencyWait;
     /** When the scheduler expects the queued task to start; {@link Instant#EPOCH} when it has no estimate. */
     Instant estimatedStart = Instant.EPOCH;
+    /**
+     * Set while the running task is being preempted: the task it makes room for, and that task's name and queue as
+     * its comment tells them. Cleared when the attempt closes. Restored from the comment after a takeover, when
+     * the preemptor is no longer known: the task is then killed at once ({@link #preemptKillAt} of the epoch).
+     */
+    TaskKey preemptor;
+    String preemptedBy = "";
+    /** When a preempted task that has not ended gets SIGKILL; whether it was sent. */
+    Instant preemptKillAt = Instant.EPOCH;
+    boolean preemptKilled;
     /** The record of an ended task, built once. */
     private Task record;
 
@@ -44,7 +54,15 @@ final class TaskEntry {
         if (this.state == JobState.HELD && this.holds.isEmpty()) {
             this.holds = "u";
         }
+        if (this.state == JobState.RUNNING && comment.startsWith(PREEMPTED_BY) && comment.indexOf(')') > 0) {
+            this.preemptor = UNKNOWN_PREEMPTOR;
+            this.preemptedBy = comment.substring(PREEMPTED_BY.length(), comment.indexOf(')') + 1);
+        }
     }
+
+    static final String PREEMPTED_BY = "preempted by ";
+    /** The preemptor of a task whose preemption began on an earlier head. */
+    static final TaskKey UNKNOWN_PREEMPTOR = new TaskKey(0, Task.NO_INDEX);
 
     TaskKey key() {
         return new TaskKey(job.id.number(), index);
@@ -78,6 +96,10 @@ final class TaskEntry {
     void closeAttempt(Instant when, JobState outcome, EndReason why, int status) {
         Attempt a = current();
         attempts.set(attempts.size() - 1, new Attempt(a.id(), a.nodes(), a.start(), when, outcome, why, status));
+        preemptor = null;
+        preemptedBy = "";
+        preemptKillAt = Instant.EPOCH;
+        preemptKilled = false;
         job.changed();
     }
 

@@ -19,6 +19,7 @@ final class Snapshots {
     private final Map<String, QueueDef> queues = new TreeMap<>();
     private final Map<String, Double> usage = new TreeMap<>();
     private final List<Reservation> reservations = new ArrayList<>();
+    private final Map<TaskKey, TaskKey> preempting = new TreeMap<>();
 
     static Snapshots aCluster() {
         return new Snapshots();
@@ -84,6 +85,12 @@ final class Snapshots {
                 java.util.Set.of(nodes), cores, java.util.Set.of());
     }
 
+    /** {@code victim} runs and is being preempted for {@code preemptor}. */
+    Snapshots withPreempting(long victim, long preemptor) {
+        preempting.put(new TaskKey(victim, -1), new TaskKey(preemptor, -1));
+        return this;
+    }
+
     Snapshots withUsage(String user, double coreSeconds) {
         usage.put(user, coreSeconds);
         return this;
@@ -101,7 +108,13 @@ final class Snapshots {
         Map<String, QueueDef> qs = Map.copyOf(queues);
         Map<String, Double> u = Map.copyOf(usage);
         List<Reservation> rs = List.copyOf(reservations);
+        Map<TaskKey, TaskKey> pre = Map.copyOf(preempting);
         return new ClusterSnapshot() {
+            @Override
+            public Map<TaskKey, TaskKey> preempting() {
+                return pre;
+            }
+
             @Override
             public Iterable<PendingTask> queue() {
                 return q;
