@@ -491,12 +491,14 @@ function rowHtml(entry) {
   const selected = ui.selected === r.number ? ' selected' : '';
   const open = ui.expanded.has(r.number);
   // a box only where an action could apply; another user's job says why it cannot be ticked
+  // (a label of its own, not aria-label: every input of the page has one, and it widens what a click hits)
+  const may = mayChange(r.owner);
   const pick = TERMINAL.has(r.state) ? '<span class="pick-none"></span>'
-    : `<input type="checkbox" class="pick" data-pick="${r.number}" data-testid="pick-${esc(r.id)}"`
-      + `${ui.picked.has(r.number) ? ' checked' : ''}${mayChange(r.owner) ? `${ui.bulkBusy ? ' disabled' : ''} `
-        + `aria-label="select ${esc(r.id)}${r.name ? ` ${esc(r.name)}` : ''}"`
-        : ` disabled aria-label="${esc(r.id)}: only ${esc(r.owner)}, an operator or an admin may change it" `
-          + `title="only ${esc(r.owner)}, an operator or an admin may change it"`}>`;
+    : `<label class="pick-box"${may ? '' : ` title="only ${esc(r.owner)}, an operator or an admin may change it"`}>`
+      + `<input type="checkbox" class="pick" data-pick="${r.number}" data-testid="pick-${esc(r.id)}"`
+      + `${ui.picked.has(r.number) ? ' checked' : ''}${!may || ui.bulkBusy ? ' disabled' : ''}>`
+      + `<span class="sr-only">${may ? `select ${esc(r.id)}${r.name ? ` ${esc(r.name)}` : ''}`
+        : `${esc(r.id)}: only ${esc(r.owner)}, an operator or an admin may change it`}</span></label>`;
   // the fold is a button of its own, in the Tab order only in the row that has it
   const toggle = r.isArray
     ? `<button type="button" class="toggle" data-toggle="${r.number}" data-testid="expand-${esc(r.id)}" `
@@ -1715,7 +1717,7 @@ function start() {
     requestAnimationFrame(() => { scrolling = false; renderRows(); });
   });
   $('queue-window').addEventListener('click', (e) => {
-    if (e.target.closest('.pick, .pick-none')) return; // ticking a job does not open it
+    if (e.target.closest('.pick-box, .pick-none')) return; // ticking a job does not open it
     const toggle = e.target.closest('[data-toggle]');
     if (toggle) {
       toggleArray(Number(toggle.dataset.toggle));
