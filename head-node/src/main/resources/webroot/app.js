@@ -6,6 +6,10 @@
 // Every row has it, so the rows in sight are found by arithmetic, whatever the number of jobs.
 let ROW_H = 28;
 const PAGE_SIZE = 10000;         // jobs per GET /api/v1/jobs page while loading (the API's largest)
+const PAGE_SIZES = [50, 100, 200, 500]; // the queue's rows per page the page offers (jobs; an array's tasks go with it)
+const DEFAULT_ROWS = 100;
+const BULK_PARALLEL = 4;         // bulk actions: this many requests at a time, so a big selection does not flood the head
+const BULK_NAMED = 5;            // a confirmation names the jobs when at most this many, else the first few
 const OVERSCAN = 12;             // rows rendered above and below the visible ones
 const VIEW_THROTTLE_MS = 200;    // at most this often the sorted list is rebuilt under a burst of events
 const POLL_MS = 10000;           // nodes and cluster are read again this often (load figures come by heartbeat)
@@ -28,6 +32,13 @@ const ui = {
   nodes: new Map(),         // node name -> NodeInfo JSON
   cluster: null,            // the last cluster summary
   view: [],                 // what the table shows, in order: {r} or {r, t} for a task of an expanded array
+  page: 0,                  // the page the user chose (0 = the first); shown clamped to the last page there is
+  shownPage: 0,             // the page shown
+  rowsPerPage: DEFAULT_ROWS,
+  total: 0,                 // jobs that pass the filters, on all pages
+  picked: new Map(),        // job number -> id of the jobs ticked for a bulk action
+  bulkBusy: false,
+  pageRows: [],             // the jobs of the page shown (without their tasks)
   viewDirty: true,
   viewTimer: 0,
   sort: { key: 'number', dir: -1 },
@@ -315,14 +326,87 @@ function buildView() {
     if (x > y) return dir;
     return (a.number - b.number) * dir;
   });
+  ui.total = rows.length;
+  const lastPage = Math.max(0, Math.ceil(rows.length / ui.rowsPerPage) - 1);
+  // the page the user chose stays chosen (a new job does not move them); shown clamped while there are fewer
+  ui.shownPage = Math.min(ui.page, lastPage);
+  const onPage = rows.slice(ui.shownPage * ui.rowsPerPage, (ui.shownPage + 1) * ui.rowsPerPage);
+  // a ticked job stays ticked through live updates while it is listed and may still be changed; one that left
+  // the filtered list, ended or went is dropped, so the selection never holds what the user cannot see
+  if (ui.picked.size) {
+    const listed = new Set(rows.map((r) => r.number));
+    for (const n of [...ui.picked.keys()]) {
+      const r = ui.jobs.get(n);
+      if (!listed.has(n) || !r || !pickable(r)) ui.picked.delete(n);
+    }
+  }
+  ui.pageRows = onPage;
   const view = [];
-  for (const r of rows) {
+  for (const r of onPage) {
     view.push({ r });
     if (r.isArray && ui.expanded.has(r.number)) {
       for (const t of r.tasks) view.push({ r, t });
     }
   }
   ui.view = view;
+}
+
+/** Whether the token's user may change a job: a user's token only that user's (operators and admins any). */
+function mayChange(owner) {
+  return !ui.me || ui.me.role !== 'user' || ui.me.user === owner;
+}
+
+/** A job a bulk action may take: not ended, and one the token may change (the head judges again). */
+function pickable(r) {
+  return !TERMINAL.has(r.state) && mayChange(r.owner);
+}
+
+/** Goes to a page (0 = the first); the rows shown come from the same sorted, filtered list. */
+function goToPage(page, said) {
+  const lastPage = Math.max(0, Math.ceil(ui.total / ui.rowsPerPage) - 1);
+  ui.page = Math.max(0, Math.min(lastPage, page));
+  $('queue').scrollTop = 0;
+  buildView();
+  renderQueue();
+  updateAddress();
+  if (said) announce($('page-status').textContent);
+}
+
+/** "rows 101–200 of 2,345": the status under the queue. */
+function pageStatus() {
+  if (!ui.total) return 'no rows';
+  const from = ui.shownPage * ui.rowsPerPage + 1;
+  const to = Math.min(ui.total, from + ui.rowsPerPage - 1);
+  return `rows ${from.toLocaleString('en')}–${to.toLocaleString('en')} of ${ui.total.toLocaleString('en')}`;
+}
+
+function renderPager() {
+  const lastPage = Math.max(0, Math.ceil(ui.total / ui.rowsPerPage) - 1);
+  const status = pageStatus();
+  if ($('page-status').textContent !== status) $('page-status').textContent = status;
+  // aria-disabled, not disabled: a button pressed to its end keeps the keyboard's focus
+  const set = (name, off) => document.querySelector(`[data-page="${name}"]`).setAttribute('aria-disabled', String(off));
+  set('first', ui.shownPage === 0);
+  set('prev', ui.shownPage === 0);
+  set('next', ui.shownPage >= lastPage);
+  set('last', ui.shownPage >= lastPage);
+  $('page-size').value = String(ui.rowsPerPage);
+}
+
+/** The bulk bar: how many are ticked (and how many of those are on other pages), and the header's box. */
+function renderBulk() {
+  const n = ui.picked.size;
+  const here = new Set((ui.pageRows || []).map((r) => r.number));
+  const elsewhere = [...ui.picked.keys()].filter((k) => !here.has(k)).length;
+  $('bulk-count').textContent = n ? `${n.toLocaleString('en')} selected${elsewhere ? ` (${elsewhere} on other pages)` : ''}`
+    : 'no job selected';
+  for (const b of document.querySelectorAll('[data-bulk]')) b.setAttribute('aria-disabled', String(!n || ui.bulkBusy));
+  const box = $('pick-page');
+  const mine = (ui.pageRows || []).filter(pickable);
+  const ticked = mine.filter((r) => ui.picked.has(r.number)).length;
+  box.disabled = !mine.length || ui.bulkBusy;
+  box.checked = mine.length > 0 && ticked === mine.length;
+  box.indeterminate = ticked > 0 && ticked < mine.length;
 }
 
 /** Rebuilds the list soon: at once when asked, else at most every VIEW_THROTTLE_MS under a burst. */
@@ -406,6 +490,15 @@ function rowHtml(entry) {
   }
   const selected = ui.selected === r.number ? ' selected' : '';
   const open = ui.expanded.has(r.number);
+  // a box only where an action could apply; another user's job says why it cannot be ticked
+  // (a label of its own, not aria-label: every input of the page has one, and it widens what a click hits)
+  const may = mayChange(r.owner);
+  const pick = TERMINAL.has(r.state) ? '<span class="pick-none"></span>'
+    : `<label class="pick-box"${may ? '' : ` title="only ${esc(r.owner)}, an operator or an admin may change it"`}>`
+      + `<input type="checkbox" class="pick" data-pick="${r.number}" data-testid="pick-${esc(r.id)}"`
+      + `${ui.picked.has(r.number) ? ' checked' : ''}${!may || ui.bulkBusy ? ' disabled' : ''}>`
+      + `<span class="sr-only">${may ? `select ${esc(r.id)}${r.name ? ` ${esc(r.name)}` : ''}`
+        : `${esc(r.id)}: only ${esc(r.owner)}, an operator or an admin may change it`}</span></label>`;
   // the fold is a button of its own, in the Tab order only in the row that has it
   const toggle = r.isArray
     ? `<button type="button" class="toggle" data-toggle="${r.number}" data-testid="expand-${esc(r.id)}" `
@@ -417,7 +510,7 @@ function rowHtml(entry) {
   // aria-expanded is the fold button's: ARIA allows it on rows of a treegrid only, not of a table (axe-core)
   return `<div class="row${selected}" role="row" data-key="${key}" `
     + `data-testid="job-row-${esc(r.id)}" data-number="${r.number}">`
-    + `<span class="c-id" role="cell">${toggle}${esc(r.id)}</span>`
+    + `<span class="c-id" role="cell">${pick}${toggle}${esc(r.id)}</span>`
     + `<span class="c-name" role="cell" title="${esc(r.name)}${r.interactive ? ' (interactive: qsub -I)' : ''}">`
     + `${esc(r.name)}${r.interactive ? ` <span class="muted" data-testid="interactive-${esc(r.id)}">interactive</span>`
       : ''}${summary}</span>`
@@ -467,8 +560,7 @@ function renderRows() {
     const tab = key === stop ? '0' : '-1';
     if (item.el.getAttribute('tabindex') !== tab) {
       item.el.setAttribute('tabindex', tab);
-      const fold = item.el.querySelector('.toggle');
-      if (fold) fold.setAttribute('tabindex', tab);
+      for (const part of item.el.querySelectorAll('.toggle, .pick')) part.setAttribute('tabindex', tab);
     }
     const elapsed = fmtDuration(elapsedOf(entry.t || entry.r));
     const cell = item.el.lastElementChild;
@@ -485,11 +577,12 @@ function renderRows() {
     // a focused row that was re-rendered (its state changed, its array unfolded) keeps the keyboard's place
     const active = document.activeElement;
     const hadFocus = win.contains(active);
-    const onFold = hadFocus && active.classList.contains('toggle');
+    const part = !hadFocus ? null : active.classList.contains('toggle') ? '.toggle'
+      : active.classList.contains('pick') ? '.pick' : null;
     win.replaceChildren(...elements);
     if (hadFocus && !win.contains(document.activeElement)) {
       const again = win.querySelector(`[data-key="${ui.focusKey}"]`);
-      const target = again && onFold ? again.querySelector('.toggle') || again : again;
+      const target = again && part ? again.querySelector(part) || again : again;
       if (target) target.focus({ preventScroll: true });
     }
   }
@@ -577,11 +670,14 @@ function renderQueue() {
   }
   renderRows();
   renderCount();
+  renderPager();
+  renderBulk();
   renderThroughput();
 }
 
 function renderCount() {
-  const shown = ui.view.filter((e) => !e.t).length;
+  // the jobs that pass the filters, on all pages (the status under the queue says which rows are on this one)
+  const shown = ui.total;
   const text = !signedIn() ? ''
     : `${shown.toLocaleString()} shown of ${ui.jobs.size.toLocaleString()} jobs${ui.loading ? ', loading…' : ''}`;
   $('queue-count').textContent = text;
@@ -694,12 +790,12 @@ function renderDetail() {
   pill.dataset.letter = l;
   const terminal = TERMINAL.has(j.state);
   // a user's token changes only that user's jobs (operators and admins any): no button that can only be refused
-  const mayChange = !ui.me || ui.me.role !== 'user' || ui.me.user === spec.owner;
-  $('cancel-button').disabled = terminal || !mayChange;
-  $('hold-button').disabled = j.state !== 'QUEUED' || !mayChange;
-  $('release-button').disabled = j.state !== 'HELD' || !mayChange;
+  const may = mayChange(spec.owner);
+  $('cancel-button').disabled = terminal || !may;
+  $('hold-button').disabled = j.state !== 'QUEUED' || !may;
+  $('release-button').disabled = j.state !== 'HELD' || !may;
   for (const b of document.querySelectorAll('.actions button')) {
-    b.title = mayChange ? '' : `only ${spec.owner}, an operator or an admin may change this job`;
+    b.title = may ? '' : `only ${spec.owner}, an operator or an admin may change this job`;
   }
 
   const waiting = (j.tasks || []).concat(j.unstarted ? [j.unstarted] : [])
@@ -887,6 +983,84 @@ async function act(action) {
     showMessage(`${action} of ${j.id} refused: ${e.message}`);
   } finally {
     renderDetail();
+  }
+}
+
+// ------------------------------------------------------------------ bulk actions on the ticked jobs
+
+const BULK = {
+  cancel: { verb: 'Cancel', done: 'cancelled', ing: 'cancelling', fits: (r) => !TERMINAL.has(r.state), unfit: 'ended',
+    effect: 'Their running tasks are killed; this cannot be undone.' },
+  hold: { verb: 'Hold', done: 'held', ing: 'holding', fits: (r) => r.state === 'QUEUED', unfit: 'not queued',
+    effect: 'They stay in the queue and do not start until released.' },
+  release: { verb: 'Release', done: 'released', ing: 'releasing', fits: (r) => r.state === 'HELD', unfit: 'not held',
+    effect: 'They go back to the queue and may start.' },
+};
+
+const idList = (rows) => (rows.length <= BULK_NAMED ? rows.map((r) => r.id).join(', ')
+  : `${rows.slice(0, BULK_NAMED - 2).map((r) => r.id).join(', ')} and ${rows.length - (BULK_NAMED - 2)} more`);
+
+function showBulk(text, bad) {
+  const box = $('bulk-result');
+  box.textContent = text;
+  box.classList.toggle('bad', !!bad);
+}
+
+/**
+ * One action on every ticked job it fits, after one question that says how many, which and what happens.
+ * Each job is its own request to the route the detail's buttons use: the head judges each, and the result
+ * names every refusal. What was done leaves the selection; what was refused stays ticked, in sight.
+ */
+async function bulkAct(action) {
+  const what = BULK[action];
+  if (ui.bulkBusy || !ui.picked.size || !what) return;
+  if (!token()) {
+    showBulk('Paste your token in the "token" box at the top first: the head checks who may change a job.', true);
+    return;
+  }
+  const picked = [...ui.picked.keys()].map((n) => ui.jobs.get(n)).filter(Boolean);
+  const fit = picked.filter(what.fits);
+  const unfit = picked.filter((r) => !what.fits(r));
+  if (!fit.length) {
+    showBulk(`Nothing to ${action}: the ${picked.length === 1 ? 'selected job is' : `${picked.length} selected jobs are`} `
+      + `${what.unfit} (${idList(unfit)}).`, true);
+    return;
+  }
+  const plural = fit.length === 1 ? 'job' : 'jobs';
+  if (!window.confirm(`${what.verb} ${fit.length} ${plural}: ${idList(fit)}? ${what.effect}`
+    + `${unfit.length ? ` ${unfit.length} selected ${unfit.length === 1 ? 'job is' : 'jobs are'} ${what.unfit} and `
+      + 'left as they are.' : ''}`)) return;
+  ui.bulkBusy = true;
+  showBulk(`${what.ing} ${fit.length} ${plural}…`);
+  renderRows();
+  renderBulk();
+  const done = [];
+  const refused = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < fit.length) {
+      const r = fit[next++];
+      try {
+        upsert(await api('POST', `${jobPath(r.id)}/${action}`));
+        done.push(r);
+      } catch (e) {
+        refused.push({ r, message: e.message });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(BULK_PARALLEL, fit.length) }, worker));
+  } finally {
+    ui.bulkBusy = false;
+    for (const r of done) ui.picked.delete(r.number);
+    const parts = [`${done.length} ${what.done}`];
+    if (refused.length) {
+      parts.push(`${refused.length} refused: ${refused.map((x) => `${x.r.id}: ${x.message}`).join('; ')}`);
+    }
+    if (unfit.length) parts.push(`${unfit.length} left as ${unfit.length === 1 ? 'it was' : 'they were'} (${what.unfit})`);
+    showBulk(`${what.verb}: ${parts.join(', ')}${refused.length ? '. The refused jobs stay selected.' : '.'}`,
+      refused.length > 0);
+    scheduleView(true);
   }
 }
 
@@ -1423,6 +1597,9 @@ function saveHash(withToken = true) {
   if (ui.mine) p.set('mine', '1');
   if (ui.history) p.set('history', '1');
   p.set('sort', `${ui.sort.key}:${ui.sort.dir}`);
+  // the page chosen, not the one shown: an address opened before the jobs have loaded keeps it
+  if (ui.page > 0) p.set('page', String(ui.page + 1));
+  if (ui.rowsPerPage !== DEFAULT_ROWS) p.set('rows', String(ui.rowsPerPage));
   if (ui.selected) p.set('job', String(ui.selected));
   // the other head's page is another origin, with its own localStorage: the token comes along once
   if (withToken && token()) p.set('token', token());
@@ -1441,6 +1618,10 @@ function restoreHash() {
   const sort = (p.get('sort') || '').split(':');
   if (SORT_KEYS[sort[0]]) ui.sort = { key: sort[0], dir: sort[1] === '1' ? 1 : -1 };
   ui.mine = p.get('mine') === '1';
+  const rows = Number(p.get('rows'));
+  if (PAGE_SIZES.includes(rows)) ui.rowsPerPage = rows;
+  const page = Number(p.get('page'));
+  if (Number.isInteger(page) && page > 1) ui.page = page - 1;
   ui.history = p.get('history') === '1';
   $('filter-mine').checked = ui.mine;
   $('filter-history').checked = ui.history;
@@ -1485,6 +1666,8 @@ function start() {
       if (!pasted) return;
       localStorage.setItem('hpc.token', pasted);
       box.value = '';
+      ui.picked.clear(); // ticked as another user: not this token's to act on
+      showBulk('');
       ui.refused = false;
       $('login').hidden = true;
       connect();
@@ -1502,6 +1685,7 @@ function start() {
     ui.filter = { text: $('filter-text').value.trim(), user: $('filter-user').value.trim(),
       state: $('filter-state').value, queue: $('filter-queue').value.trim() };
     ui.mine = $('filter-mine').checked;
+    ui.page = 0;
     $('queue').scrollTop = 0;
     scheduleView(true);
     updateAddress();
@@ -1522,6 +1706,7 @@ function start() {
     const key = e.target.closest('[data-sort]')?.dataset.sort;
     if (!key) return;
     ui.sort = ui.sort.key === key ? { key, dir: -ui.sort.dir } : { key, dir: key === 'number' ? -1 : 1 };
+    ui.page = 0;
     scheduleView(true);
     updateAddress();
   });
@@ -1532,6 +1717,7 @@ function start() {
     requestAnimationFrame(() => { scrolling = false; renderRows(); });
   });
   $('queue-window').addEventListener('click', (e) => {
+    if (e.target.closest('.pick-box, .pick-none')) return; // ticking a job does not open it
     const toggle = e.target.closest('[data-toggle]');
     if (toggle) {
       toggleArray(Number(toggle.dataset.toggle));
@@ -1541,6 +1727,47 @@ function start() {
     if (row) openDetail(Number(row.dataset.number));
   });
   $('queue-window').addEventListener('keydown', onQueueKey);
+  $('queue-window').addEventListener('change', (e) => {
+    const box = e.target.closest('[data-pick]');
+    if (!box) return;
+    const r = ui.jobs.get(Number(box.dataset.pick));
+    if (box.checked && r && pickable(r)) ui.picked.set(r.number, r.id); else ui.picked.delete(Number(box.dataset.pick));
+    renderRows();
+    renderBulk();
+  });
+  $('pick-page').addEventListener('change', () => {
+    const mine = (ui.pageRows || []).filter(pickable);
+    const all = mine.every((r) => ui.picked.has(r.number));
+    for (const r of mine) if (all) ui.picked.delete(r.number); else ui.picked.set(r.number, r.id);
+    renderRows();
+    renderBulk();
+  });
+  for (const b of document.querySelectorAll('[data-bulk]')) {
+    b.addEventListener('click', () => {
+      if (b.getAttribute('aria-disabled') === 'true') return;
+      if (b.dataset.bulk === 'clear') {
+        ui.picked.clear();
+        showBulk('');
+        renderRows();
+        renderBulk();
+      } else {
+        bulkAct(b.dataset.bulk);
+      }
+    });
+  }
+  document.querySelector('.pager').addEventListener('click', (e) => {
+    const b = e.target.closest('[data-page]');
+    if (!b || b.getAttribute('aria-disabled') === 'true') return;
+    const lastPage = Math.max(0, Math.ceil(ui.total / ui.rowsPerPage) - 1);
+    const to = { first: 0, prev: ui.shownPage - 1, next: ui.shownPage + 1, last: lastPage }[b.dataset.page];
+    goToPage(to, true);
+  });
+  $('page-size').addEventListener('change', () => {
+    // the first row in sight stays on the page shown
+    const first = ui.shownPage * ui.rowsPerPage;
+    ui.rowsPerPage = Number($('page-size').value) || DEFAULT_ROWS;
+    goToPage(Math.floor(first / ui.rowsPerPage), true);
+  });
   $('queue-window').addEventListener('focusin', (e) => {
     const row = e.target.closest('.row');
     if (row && row.dataset.key !== ui.focusKey) {

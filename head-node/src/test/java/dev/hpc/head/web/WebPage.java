@@ -244,6 +244,55 @@ public final class WebPage {
         });
     }
 
+    // ------------------------------------------------------------------ paging and bulk actions (issue 23)
+
+    /** The status under the queue: {@code rows 51–100 of 120}. */
+    public String pageStatus() {
+        return text("page-status");
+    }
+
+    public void awaitPageStatus(String status) {
+        String[] seen = {""};
+        try {
+            awaitUntil("the queue says " + status, d -> {
+                seen[0] = pageStatus();
+                return status.equals(seen[0]) ? Boolean.TRUE : null;
+            });
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("the queue says \"" + seen[0] + "\", not \"" + status + "\"", e);
+        }
+    }
+
+    /** Ticks (or unticks) a job's box, as a click does. */
+    public void tick(String jobId) {
+        click("pick-" + jobId);
+    }
+
+    public boolean ticked(String jobId) {
+        return read("pick-" + jobId, WebElement::isSelected);
+    }
+
+    /**
+     * Presses a bulk action's button, waits for the page's question and says OK to it; returns the question,
+     * which names how many jobs and which.
+     */
+    public String bulkAndConfirm(String action) {
+        click("bulk-" + action);
+        org.openqa.selenium.Alert question = wait.until(org.openqa.selenium.support.ui.ExpectedConditions
+                .alertIsPresent());
+        String text = question.getText();
+        question.accept();
+        return text;
+    }
+
+    /** Waits until the bulk action's result is reported (it starts with the verb: {@code Cancel: 3 cancelled}). */
+    public String awaitBulkResult(String start) {
+        return awaitUntil("the bulk result starting with " + start, d -> {
+            String t = text("bulk-result");
+            return t.startsWith(start) ? t : null;
+        });
+    }
+
     public void closeDetail() {
         click("close-detail");
         awaitUntil("the detail is closed", d -> !byTestId("job-detail").isDisplayed());
@@ -378,6 +427,12 @@ public final class WebPage {
     /** Presses a key where the focus is, as a keyboard does (not into a given element). */
     public void pressKey(CharSequence key) {
         new org.openqa.selenium.interactions.Actions(driver).sendKeys(key).perform();
+    }
+
+    /** Shift+Tab: the focus goes back one stop. */
+    public void pressShiftTab() {
+        new org.openqa.selenium.interactions.Actions(driver).keyDown(org.openqa.selenium.Keys.SHIFT)
+                .sendKeys(org.openqa.selenium.Keys.TAB).keyUp(org.openqa.selenium.Keys.SHIFT).perform();
     }
 
     /** The data-testid of the focused element or of the nearest element around it that has one. */

@@ -7,14 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import dev.hpc.head.access.Role;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The web view in a real headless Chromium against a real head in this JVM. No worker is connected,
@@ -220,6 +225,184 @@ class WebViewBrowserTest {
         assertTrue(page.text("login").contains("of gina was revoked"), page.text("login"));
         page.screenshot("token-revoked");
         // the page is shared by the tests of this class: it goes on with a valid token, as a user would
+        page.setToken(head.tokenFor("viewer"));
+    }
+
+    /**
+     * Issue 23: a long queue is shown a page at a time. The keyboard pages through it, the status says which
+     * rows of how many (and a screen reader hears it), the address keeps the page, a new job does not move
+     * the user's page nor drop what is ticked, and a bulk cancel after one question cancels exactly the
+     * ticked jobs (checked through the API); "select all on this page" then holds the last page's jobs.
+     */
+    @Test
+    void theQueueIsPagedByKeyboardAndTickedJobsAreActedOnTogether() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 120; i++) {
+            ids.add(head.submit("paula", "page-" + i, List.of()));
+        }
+        page.setToken(head.tokenFor("paula"));
+        page.awaitUntil("the page uses paula's token", d -> page.whoami().equals("paula (user)") ? Boolean.TRUE
+                : null);
+        try {
+            pageThroughAndActAsPaula(ids);
+        } finally {
+            page.resize(1440, 1000);
+            // a load of its own: the next test's open() changes only the address's #, which reloads nothing,
+            // and would find this test's filter, page and rows per page
+            page.open("?after-paging");
+        }
+    }
+
+    private void pageThroughAndActAsPaula(List<String> ids) throws Exception {
+        page.filterUser("paula");
+        page.awaitPageStatus("rows 1–100 of 120");
+        new Select(page.byTestId("page-size")).selectByValue("50");
+        page.awaitPageStatus("rows 1–50 of 120");
+
+        page.focus("page-next");
+        page.pressKey(Keys.ENTER);
+        page.awaitPageStatus("rows 51–100 of 120");
+        page.pressKey(Keys.SPACE);
+        page.awaitPageStatus("rows 101–120 of 120");
+        assertEquals("true", page.attribute("page-next", "aria-disabled"), "nothing after the last page");
+        assertEquals("page-next", page.focusedTestId(), "the keyboard stays on the button at the end");
+        page.pressShiftTab();
+        assertEquals("page-prev", page.focusedTestId());
+        page.pressKey(Keys.ENTER);
+        page.awaitPageStatus("rows 51–100 of 120");
+        page.awaitUntil("a screen reader hears the rows shown", d -> page.text("announce")
+                .equals("rows 51–100 of 120") ? Boolean.TRUE : null);
+        String address = page.driver().getCurrentUrl();
+        assertTrue(address.contains("page=2") && address.contains("rows=50") && address.contains("user=paula"),
+                address);
+        // newest first: the second page starts with the 51st newest job
+        page.awaitUntil("page 2 starts with the 51st newest job", d -> page.visibleJobIds().get(0).equals(ids.get(69))
+                ? Boolean.TRUE : null);
+
+        // the address opens the same page of the same filtered list
+        page.driver().navigate().refresh();
+        page.awaitLive();
+        page.awaitPageStatus("rows 51–100 of 120");
+        assertEquals(ids.get(69), page.visibleJobIds().get(0));
+
+        String a = ids.get(69);
+        String b = ids.get(68);
+        String c = ids.get(60);
+        page.awaitJobRow(c);
+        page.tick(a);
+        page.tick(b);
+        page.tick(c);
+        page.awaitUntil("three jobs are ticked", d -> page.text("bulk-count").equals("3 selected") ? Boolean.TRUE
+                : null);
+        // a job arriving on the first page neither moves this page nor drops a ticked job
+        String late = head.submit("paula", "late", List.of());
+        page.awaitPageStatus("rows 51–100 of 121");
+        assertTrue(page.driver().getCurrentUrl().contains("page=2"), page.driver().getCurrentUrl());
+        assertEquals("3 selected", page.text("bulk-count"));
+        assertTrue(page.ticked(a) && page.ticked(b) && page.ticked(c), "the boxes stay ticked");
+
+        String question = page.bulkAndConfirm("cancel");
+        assertTrue(question.startsWith("Cancel 3 jobs: ") && question.contains(a) && question.contains(b)
+                && question.contains(c) && question.contains("cannot be undone"), question);
+        page.awaitBulkResult("Cancel: 3 cancelled.");
+        assertEquals("no job selected", page.text("bulk-count"));
+        Set<String> cancelled = Set.of(a, b, c);
+        List<String> all = new ArrayList<>(ids);
+        all.add(late);
+        for (String id : all) {
+            assertEquals(cancelled.contains(id) ? "CANCELLED" : "QUEUED", head.job(id).string("state"), id);
+        }
+
+        // the last page holds the 21 oldest: all ticked with one box, held after one question
+        page.focus("page-last");
+        page.pressKey(Keys.ENTER);
+        page.awaitPageStatus("rows 101–121 of 121");
+        page.click("pick-page");
+        page.awaitUntil("the page's jobs are ticked", d -> page.text("bulk-count").equals("21 selected")
+                ? Boolean.TRUE : null);
+        question = page.bulkAndConfirm("hold");
+        assertTrue(question.startsWith("Hold 21 jobs: ") && question.contains("and 18 more"), question);
+        page.awaitBulkResult("Hold: 21 held.");
+        for (int i = 0; i < ids.size(); i++) {
+            String expected = i <= 20 ? "HELD" : cancelled.contains(ids.get(i)) ? "CANCELLED" : "QUEUED";
+            assertEquals(expected, head.job(ids.get(i)).string("state"), ids.get(i));
+        }
+
+        // as a user sees it, wide and on a phone: the controls fit at 400 px
+        page.focus("page-prev");
+        page.pressKey(Keys.ENTER);
+        page.awaitPageStatus("rows 51–100 of 121");
+        page.tick(ids.get(70));
+        page.tick(ids.get(67));
+        try {
+            page.resize(1366, 900);
+            page.js("document.querySelector('.queue-section').scrollIntoView();");
+            page.screenshot("web-paging-1366");
+            page.resize(400, 860);
+            assertEquals(0, page.overflowWidth(), "the page is no wider than the phone");
+            for (String control : List.of("page-first", "page-prev", "page-next", "page-last", "page-size",
+                    "bulk-cancel", "bulk-hold", "bulk-release", "bulk-clear", "pick-page")) {
+                Object right = page.js("const r = arguments[0].getBoundingClientRect();"
+                        + " return r.width > 0 && r.left >= 0 && r.right <= window.innerWidth;", page.byTestId(control));
+                assertEquals(Boolean.TRUE, right, control + " is fully in sight at 400 px");
+            }
+            page.js("document.querySelector('[data-testid=bulk-bar]').scrollIntoView();");
+            page.screenshot("web-paging-400");
+            page.js("document.querySelector('[data-testid=pager]').scrollIntoView(false);");
+            page.screenshot("web-paging-400-pager");
+        } finally {
+            page.resize(1440, 1000);
+        }
+    }
+
+    /**
+     * Issue 23: a bulk cancel sent with a user's token that takes in another user's job. The page offers no
+     * box for it to a user; here the jobs were ticked with an operator's token, and then the user's token
+     * took its place (pasted in another tab: the page reads the kept token for every call). The head cancels
+     * the user's own jobs and refuses the other; the page reports both, and the refused job stays ticked.
+     */
+    @Test
+    void aBulkCancelThatTakesInAnotherUsersJobReportsTheRefusal() throws Exception {
+        String own1 = head.submit("ursula", "mixed-1", List.of());
+        String own2 = head.submit("ursula", "mixed-2", List.of());
+        String other = head.submit("victor", "mixed-3", List.of());
+        page.setToken(head.tokenFor("ursula"));
+        page.awaitUntil("the page uses ursula's token", d -> page.whoami().equals("ursula (user)") ? Boolean.TRUE
+                : null);
+        try {
+            bulkCancelAsUrsula(own1, own2, other);
+        } finally {
+            page.open("?after-mixed"); // as above: the search would stay for the next test
+        }
+    }
+
+    private void bulkCancelAsUrsula(String own1, String own2, String other) throws Exception {
+        page.byTestId("filter-text").sendKeys("mixed-");
+        page.awaitPageStatus("rows 1–3 of 3");
+        assertFalse(page.enabled("pick-" + other), "a user may not tick another user's job");
+        String label = String.valueOf(page.js("return arguments[0].labels[0].textContent;",
+                page.byTestId("pick-" + other)));
+        assertTrue(label.contains("only victor, an operator or an admin"), label);
+
+        page.setToken(head.grant("olga", Role.OPERATOR));
+        page.awaitUntil("the page uses olga's token", d -> page.whoami().equals("olga (operator)") ? Boolean.TRUE
+                : null);
+        page.awaitPageStatus("rows 1–3 of 3");
+        page.click("pick-page");
+        page.awaitUntil("all three are ticked", d -> page.text("bulk-count").equals("3 selected") ? Boolean.TRUE
+                : null);
+        page.js("localStorage.setItem('hpc.token', arguments[0]);", head.tokenFor("ursula"));
+
+        String question = page.bulkAndConfirm("cancel");
+        assertTrue(question.startsWith("Cancel 3 jobs: ") && question.contains(other), question);
+        String result = page.awaitBulkResult("Cancel: 2 cancelled, 1 refused: " + other + ": job " + other
+                + " belongs to victor");
+        assertTrue(result.endsWith("The refused jobs stay selected."), result);
+        assertEquals("1 selected", page.text("bulk-count"));
+        assertTrue(page.ticked(other));
+        assertEquals("CANCELLED", head.job(own1).string("state"));
+        assertEquals("CANCELLED", head.job(own2).string("state"));
+        assertEquals("QUEUED", head.job(other).string("state"));
         page.setToken(head.tokenFor("viewer"));
     }
 
