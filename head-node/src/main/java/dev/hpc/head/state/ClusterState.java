@@ -1181,6 +1181,9 @@ public final class ClusterState {
         }
     }
 
+    /** The directive {@code #SBATCH --qos=NAME} as recorded; a job may land in the queue of that name. */
+    private static final String SBATCH_QOS = "sbatch.qos";
+
     /** Attributes that {@code qstat -f} shows: who preempted a job last, and whom a job preempted. */
     public static final String PREEMPTED_BY_ATTRIBUTE = "preempted_by";
     public static final String PREEMPTED_ATTRIBUTE = "preempted";
@@ -2181,8 +2184,6 @@ public final class ClusterState {
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
      * queue, or a request over the queue's limits, is refused with what to change.
      */
-    private static final String SBATCH_QOS = "sbatch.qos";
-
     private JobSpec admitToQueue(JobSpec spec) {
         dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
         if (in != null) {
