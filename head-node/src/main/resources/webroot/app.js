@@ -47,6 +47,8 @@ const ui = {
   queues: [],               // GET /api/v1/queues: limits, enabled and started (qstat -Q)
   reservations: [],         // GET /api/v1/reservations: the advance reservations not ended (pbs_rstat)
   samples: null,            // the head's last minutes, GET /api/v1/cluster/history (the charts)
+  usage: null,              // core-hours by user over the last day, GET /api/v1/report (the usage card)
+  usageAt: 0,               // when it was last asked for (Date.now())
   history: false,           // also the jobs that left the live list, from the head's durable history
   expanded: new Set(),      // numbers of array jobs shown with their tasks
   selected: null,           // number of the job in the detail panel
@@ -1228,6 +1230,56 @@ async function refreshClusterAndNodes() {
     console.warn('reading the cluster history failed', e);
   }
   renderHistory();
+  refreshUsage();
+}
+
+const USAGE_EVERY_MS = 60000;
+
+/**
+ * Core-hours by user over the last 24 h, from the head's durable store (GET /api/v1/report, as hpc report
+ * reads it), so the figures survive a reload and a takeover. A user sees their own; an operator everyone's.
+ * Asked at most once a minute: the report reads a day of jobs.
+ */
+async function refreshUsage() {
+  if (!signedIn()) {
+    ui.usage = null;
+    ui.usageAt = 0;
+    renderUsage();
+    return;
+  }
+  if (Date.now() - (ui.usageAt || 0) < USAGE_EVERY_MS) return;
+  ui.usageAt = Date.now();
+  try {
+    const start = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+    ui.usage = await api('GET', `/api/v1/report?start=${encodeURIComponent(start)}`);
+  } catch (e) {
+    ui.usage = null; // a head of an older version, or a refusal: the card says so, the rest goes on
+    console.warn('reading the usage report failed', e);
+  }
+  renderUsage();
+}
+
+function renderUsage() {
+  const list = $('usage-users');
+  const text = $('usage-text');
+  const rows = ((ui.usage && ui.usage.users) || []).filter((r) => r.coreHours > 0 || r.jobs > 0)
+    .sort((a, b) => b.coreHours - a.coreHours || a.name.localeCompare(b.name));
+  if (rows.length === 0) {
+    list.innerHTML = '';
+    text.textContent = !signedIn() ? 'shown once a token is pasted'
+      : ui.usage ? 'no job ran in the last 24 h' : 'this head cannot report usage';
+    return;
+  }
+  const shown = rows.slice(0, 10);
+  const top = Math.max(0.0001, ...shown.map((r) => r.coreHours));
+  const hours = (v) => (v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(1) : v.toFixed(3));
+  list.innerHTML = shown.map((r) => `<li data-testid="usage-${esc(r.name)}">`
+    + `<span class="uname" title="${esc(r.name)}">${esc(r.name)}</span>`
+    + `<span class="ubar" aria-hidden="true"><div style="width:${((100 * r.coreHours) / top).toFixed(1)}%"></div></span>`
+    + `<span>${hours(r.coreHours)} core-h, ${r.jobs} job${r.jobs === 1 ? '' : 's'}</span></li>`).join('');
+  const total = rows.reduce((s, r) => s + r.coreHours, 0);
+  text.textContent = `${rows.length} user${rows.length === 1 ? '' : 's'} used ${hours(total)} core-hours in the `
+    + `last 24 h${rows.length > shown.length ? `; the ${shown.length} who used most are shown` : ''}.`;
 }
 
 // ------------------------------------------------------------------ alerts
@@ -1668,6 +1720,7 @@ function start() {
       box.value = '';
       ui.picked.clear(); // ticked as another user: not this token's to act on
       showBulk('');
+      ui.usageAt = 0; // another token may see other users' usage
       ui.refused = false;
       $('login').hidden = true;
       connect();

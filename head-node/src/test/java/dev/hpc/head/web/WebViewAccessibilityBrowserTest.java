@@ -165,12 +165,19 @@ class WebViewAccessibilityBrowserTest {
         assertTrue(Integer.parseInt(page.attribute("history-jobs-chart", "data-samples")) >= 1);
         String cores = page.attribute("history-cores-chart", "aria-label");
         assertTrue(cores.contains("now 0 used and 0 free of 0"), cores);
+        // usage by user comes from the head's store, as hpc report reads it: alice sees her own
+        page.awaitUntil("the usage card lists alice", d -> page.present("usage-alice"));
+        String usage = page.text("usage-alice");
+        assertTrue(usage.startsWith("alice") && usage.contains("core-h") && usage.contains("jobs"), usage);
+        assertTrue(page.text("usage-text").contains("core-hours in the last 24 h"), page.text("usage-text"));
+        assertEquals(null, page.present("usage-bob"), "a user sees no other user's usage");
         page.screenshot("history", "history");
 
         page.openSignedOut();
         page.awaitUntil("the charts say a token is needed", d -> page.text("history-jobs-text").contains("token")
                 ? Boolean.TRUE : null);
         assertEquals(null, page.present("history-jobs-chart"), "no chart without a token");
+        assertTrue(page.text("usage-text").contains("token"), page.text("usage-text"));
     }
 
     /** Issue 23: the queues, as qstat -Q shows them, with their limits and whether they take and start jobs. */
