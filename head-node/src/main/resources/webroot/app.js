@@ -1230,6 +1230,7 @@ async function refreshClusterAndNodes() {
     console.warn('reading the cluster history failed', e);
   }
   renderHistory();
+  renderThroughput();
   refreshUsage();
 }
 
@@ -1481,32 +1482,52 @@ function renderHistory() {
   coresText.textContent = coresSummary;
 }
 
+/**
+ * Jobs ended (completed or failed) per minute over the last 30 minutes. Up to the head's last sample the
+ * counts are the head's own (the differences of its samples' ended count, GET /api/v1/cluster/history), so a
+ * reload keeps them; after it, the ends this page has seen, so a job that ends shows at once.
+ */
 function renderThroughput() {
   const now = Date.now();
-  const buckets = new Array(60).fill(0);
+  const MINUTES = 30;
+  const buckets = new Array(MINUTES).fill(0);
+  const minuteOf = (t) => MINUTES - 1 - Math.min(MINUTES - 1, Math.floor(Math.max(0, now - t) / 60000));
+  const samples = ((ui.samples && ui.samples.samples) || []).filter((s) => typeof s.ended === 'number');
   let total = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const t = ms(samples[i].time);
+    const n = Math.max(0, samples[i].ended - samples[i - 1].ended);
+    if (now - t <= MINUTES * 60000 && n > 0) {
+      buckets[minuteOf(t)] += n;
+      total += n;
+    }
+  }
+  // the head's samples count what ended between the first and the last of them; this page's own, the rest
+  const firstSample = samples.length > 1 ? ms(samples[0].time) : Infinity;
+  const lastSample = samples.length > 1 ? ms(samples[samples.length - 1].time) : -Infinity;
   for (const [k, t] of ui.ends) {
     const age = now - t;
     if (age > HOUR_MS) { ui.ends.delete(k); continue; }
-    const minute = 59 - Math.min(59, Math.floor(Math.max(0, age) / 60000));
-    buckets[minute]++;
+    if (age > MINUTES * 60000 || (t > firstSample && t <= lastSample)) continue;
+    buckets[minuteOf(t)]++;
     total++;
   }
   const max = Math.max(1, ...buckets);
   const w = 600;
   const h = 60;
-  const bw = w / 60;
+  const bw = w / MINUTES;
   const bars = buckets.map((v, i) => {
     const bh = Math.max(2, Math.round(((h - 4) * v) / max));
     return v ? `<rect class="bar" x="${(i * bw + 1).toFixed(1)}" y="${h - bh}" width="${(bw - 2).toFixed(1)}" `
-      + `height="${bh}"><title>${v} in minute -${59 - i}</title></rect>` : '';
+      + `height="${bh}"><title>${v} in minute -${MINUTES - 1 - i}</title></rect>` : '';
   }).join('');
   const peak = Math.max(...buckets);
+  const words = `${total} in the last ${MINUTES} min${peak ? `, peak ${peak}/min` : ''}`;
   $('throughput').innerHTML = `<div class="tp-total" data-testid="throughput-total">${!signedIn()
-    ? 'shown once a token is pasted' : `${total} in the last hour${peak ? `, peak ${peak}/min` : ''}`}</div>`
-    + `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="jobs ended per minute" `
-    + `data-testid="throughput-chart"><line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" y2="${h - 0.5}"/>`
-    + `${bars}</svg><div class="tp-axis"><span>-60 min</span><span>now</span></div>`;
+    ? 'shown once a token is pasted' : words}</div>`
+    + `<svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="jobs ended per minute: `
+    + `${esc(words)}" data-testid="throughput-chart"><line class="axis" x1="0" y1="${h - 0.5}" x2="${w}" `
+    + `y2="${h - 0.5}"/>${bars}</svg><div class="tp-axis"><span>-${MINUTES} min</span><span>now</span></div>`;
 }
 
 // ------------------------------------------------------------------ the stream and the heads

@@ -127,9 +127,12 @@ public final class HeadVerticle extends VerticleBase {
             history.clear();
             return;
         }
-        head.summary().whenComplete((s, error) -> {
+        head.summary().thenCombine(head.figures(), (s, f) -> java.util.Map.entry(s, f.map(figures ->
+                figures.jobs().ended(dev.hpc.api.JobState.COMPLETED) + figures.jobs().ended(dev.hpc.api.JobState.FAILED))
+                .orElse(0L))).whenComplete((sample, error) -> {
             if (error == null) {
-                history.record(clock.instant(), s.jobs(), s.cores(), s.coresUsed());
+                HeadService.Summary s = sample.getKey();
+                history.record(clock.instant(), s.jobs(), s.cores(), s.coresUsed(), sample.getValue());
             } else {
                 LOG.log(java.util.logging.Level.WARNING, "could not sample the cluster for its history", error);
             }

@@ -16,8 +16,12 @@ import java.util.Map;
  * Samples are recorded from the state thread and read from the event loop, hence the lock.
  */
 public final class ClusterHistory {
-    /** One sample: the time it was taken, jobs by state (every state, in the order of {@link JobState}), cores. */
-    public record Sample(Instant time, Map<String, Integer> jobs, int coresTotal, int coresUsed) {
+    /**
+     * One sample: the time it was taken, jobs by state (every state, in the order of {@link JobState}), cores, and
+     * the jobs that ended completed or failed since this head became active (a count that only grows: the
+     * difference of two samples is the throughput between them).
+     */
+    public record Sample(Instant time, Map<String, Integer> jobs, int coresTotal, int coresUsed, long ended) {
         public Sample {
             jobs = Map.copyOf(jobs);
         }
@@ -32,6 +36,7 @@ public final class ClusterHistory {
             m.put("time", time.toString());
             m.put("jobs", ordered);
             m.put("cores", Map.of("total", coresTotal, "used", coresUsed));
+            m.put("ended", ended);
             return m;
         }
     }
@@ -55,13 +60,14 @@ public final class ClusterHistory {
     }
 
     /** Adds a sample, the oldest leaving once {@code kept} are held. */
-    public synchronized void record(Instant time, Map<JobState, Integer> jobs, int coresTotal, int coresUsed) {
+    public synchronized void record(Instant time, Map<JobState, Integer> jobs, int coresTotal, int coresUsed,
+                                    long ended) {
         Map<String, Integer> byName = new LinkedHashMap<>();
         jobs.forEach((state, count) -> byName.put(state.name(), count));
         if (samples.size() == kept) {
             samples.removeFirst();
         }
-        samples.addLast(new Sample(time, byName, coresTotal, coresUsed));
+        samples.addLast(new Sample(time, byName, coresTotal, coresUsed, ended));
     }
 
     /** The samples held, oldest first. */

@@ -18,7 +18,7 @@ class ClusterHistoryTest {
     void keepsTheNewestSamplesOldestFirst() {
         ClusterHistory history = new ClusterHistory(Duration.ofSeconds(10), 3);
         for (int i = 0; i < 5; i++) {
-            history.record(T0.plusSeconds(10L * i), Map.of(JobState.RUNNING, i), 8, i);
+            history.record(T0.plusSeconds(10L * i), Map.of(JobState.RUNNING, i), 8, i, 2L * i);
         }
         List<ClusterHistory.Sample> samples = history.samples();
         assertEquals(List.of(T0.plusSeconds(20), T0.plusSeconds(30), T0.plusSeconds(40)),
@@ -29,7 +29,7 @@ class ClusterHistoryTest {
     @Test
     void aSampleShowsEveryStateAndTheCores() {
         ClusterHistory history = new ClusterHistory(Duration.ofSeconds(10), 3);
-        history.record(T0, Map.of(JobState.QUEUED, 2), 8, 3);
+        history.record(T0, Map.of(JobState.QUEUED, 2), 8, 3, 5);
         Map<String, Object> json = history.samples().get(0).toJson();
         Map<?, ?> jobs = (Map<?, ?>) json.get("jobs");
         assertEquals(JobState.values().length, jobs.size(), "every state, 0 where none: " + jobs);
@@ -37,12 +37,13 @@ class ClusterHistoryTest {
         assertEquals(0, jobs.get("RUNNING"));
         assertEquals(Map.of("total", 8, "used", 3), json.get("cores"));
         assertEquals(T0.toString(), json.get("time"));
+        assertEquals(5L, json.get("ended"), "the jobs ended so far, whose differences are the throughput");
     }
 
     @Test
     void aHeadThatStopsLeadingForgetsItsSamples() {
         ClusterHistory history = new ClusterHistory(Duration.ofSeconds(10), 3);
-        history.record(T0, Map.of(), 0, 0);
+        history.record(T0, Map.of(), 0, 0, 0);
         history.clear();
         assertTrue(history.samples().isEmpty());
     }
