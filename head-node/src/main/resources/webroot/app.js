@@ -1263,12 +1263,12 @@ async function refreshUsage() {
 function renderUsage() {
   const list = $('usage-users');
   const text = $('usage-text');
-  const rows = ((ui.usage && ui.usage.users) || []).filter((r) => r.coreHours > 0 || r.jobs > 0)
+  const rows = ((ui.usage && ui.usage.users) || []).filter((r) => r.coreHours > 0 || r.jobs > 0 || r.submitted > 0)
     .sort((a, b) => b.coreHours - a.coreHours || a.name.localeCompare(b.name));
   if (rows.length === 0) {
     list.innerHTML = '';
     text.textContent = !signedIn() ? 'shown once a token is pasted'
-      : ui.usage ? 'no job ran in the last 24 h' : 'this head cannot report usage';
+      : ui.usage ? 'no job was submitted or ran in the last 24 h' : 'this head cannot report usage';
     return;
   }
   const shown = rows.slice(0, 10);
@@ -1277,7 +1277,7 @@ function renderUsage() {
   list.innerHTML = shown.map((r) => `<li data-testid="usage-${esc(r.name)}">`
     + `<span class="uname" title="${esc(r.name)}">${esc(r.name)}</span>`
     + `<span class="ubar" aria-hidden="true"><div style="width:${((100 * r.coreHours) / top).toFixed(1)}%"></div></span>`
-    + `<span>${hours(r.coreHours)} core-h, ${r.jobs} job${r.jobs === 1 ? '' : 's'}</span></li>`).join('');
+    + `<span>${hours(r.coreHours)} core-h, ${r.jobs} ended, ${r.submitted} submitted</span></li>`).join('');
   const total = rows.reduce((s, r) => s + r.coreHours, 0);
   text.textContent = `${rows.length} user${rows.length === 1 ? '' : 's'} used ${hours(total)} core-hours in the `
     + `last 24 h${rows.length > shown.length ? `; the ${shown.length} who used most are shown` : ''}.`;

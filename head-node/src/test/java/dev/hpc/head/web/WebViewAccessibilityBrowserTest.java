@@ -168,7 +168,8 @@ class WebViewAccessibilityBrowserTest {
         // usage by user comes from the head's store, as hpc report reads it: alice sees her own
         page.awaitUntil("the usage card lists alice", d -> page.present("usage-alice"));
         String usage = page.text("usage-alice");
-        assertTrue(usage.startsWith("alice") && usage.contains("core-h") && usage.contains("jobs"), usage);
+        // her jobs wait (no worker here): no core-hours yet, but submitted in the last day
+        assertTrue(usage.startsWith("alice") && usage.contains("0.000 core-h") && usage.contains("2 submitted"), usage);
         assertTrue(page.text("usage-text").contains("core-hours in the last 24 h"), page.text("usage-text"));
         assertEquals(null, page.present("usage-bob"), "a user sees no other user's usage");
         page.screenshot("history", "history");
