@@ -53,10 +53,23 @@ class ForwarderTest {
         echo.close();
     }
 
+    /**
+     * A free port below the ephemeral range: while a reset cut has closed the link's port, an outgoing connection
+     * of anyone on the machine may take an ephemeral one, and a connect to it can even meet itself (a TCP
+     * self-connect), so "refused while cut" failed now and then on a busy machine.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        for (int i = 0; i < 200; i++) {
+            int p = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p));
+                return p;
+            } catch (IOException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port between 20000 and 30000 on loopback");
     }
 
     private Socket connect() throws IOException {
