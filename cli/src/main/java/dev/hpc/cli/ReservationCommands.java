@@ -142,6 +142,12 @@ public final class ReservationCommands {
                         + "there; no job starts there that would still run at its start")
         List<String> hosts = new ArrayList<>();
 
+        @Option(names = "-r", paramLabel = "RULE",
+                description = "a standing reservation: its windows repeat by this rule, as in OpenPBS, e.g. "
+                        + "\"FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10\" (FREQ=HOURLY|DAILY|WEEKLY, INTERVAL, BYDAY, and "
+                        + "COUNT or UNTIL=YYYYMMDD), in the time zone of PBS_TZID or else this machine's")
+        String recurrence = "";
+
         @Override
         public Integer call() {
             ZonedDateTime now = ZonedDateTime.now();
@@ -161,8 +167,10 @@ public final class ReservationCommands {
             List<String> who = new ArrayList<>();
             users.forEach(u -> who.add(u.contains("@") ? u.substring(0, u.indexOf('@')) : u.strip()));
             HeadClient head = client.client();
-            JsonFields r = hosts.isEmpty() ? head.reserve(from, until, sel[0], sel[1], name, who)
-                    : head.reserveHosts(from, until, hosts.stream().map(String::strip).toList(), name, who);
+            String zone = java.util.Optional.ofNullable(System.getenv("PBS_TZID")).filter(z -> !z.isBlank())
+                    .orElse(now.getZone().getId());
+            JsonFields r = head.reserve(from, until, sel[0], sel[1], name, who,
+                    hosts.stream().map(String::strip).toList(), recurrence, zone);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.string("id") + " CONFIRMED");
             out.flush();
@@ -255,6 +263,11 @@ public final class ReservationCommands {
             out.println("    Resource_List.nodect = " + nodes.size());
             out.println("    resv_nodes = " + String.join("+", chunks));
             out.println("    Authorized_Users = " + String.join(",", users));
+            if (!r.string("recurrence", "").isEmpty()) {
+                out.println("    reserve_rrule = " + r.string("recurrence"));
+                out.println("    reserve_count = " + r.longValue("occurrences"));
+                out.println("    reserve_index = " + r.longValue("occurrence"));
+            }
             if (r.bool("maintenance", false)) {
                 out.println("    maintenance = True");
             }

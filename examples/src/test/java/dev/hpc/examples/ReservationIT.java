@@ -127,6 +127,13 @@ class ReservationIT {
             Cli.Result shown = ok(cli.run("pbs_rstat", "-f", "firmware"));
             assertTrue(shown.out().contains("maintenance = True") && shown.out().contains("resv_nodes = (node1:ncpus=2)"),
                     shown.describe());
+
+            // a standing reservation: three daily windows, each confirmed now
+            ok(cli.run("pbs_rsub", "-r", "FREQ=DAILY;COUNT=3", "-R", later.plus(Duration.ofHours(6)).toString(),
+                    "-D", "600", "-N", "daily"));
+            Cli.Result daily = ok(cli.run("pbs_rstat", "-f", "daily"));
+            assertTrue(daily.out().contains("reserve_rrule = FREQ=DAILY;COUNT=3") && daily.out().contains(
+                    "reserve_count = 3") && daily.out().contains("reserve_index = 1"), daily.describe());
         } catch (Exception | AssertionError e) {
             cluster.printLogs("the test failed: " + e);
             throw e;

@@ -224,10 +224,11 @@ public final class HeadService implements AutoCloseable {
     public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
                                                                       int nodes, int coresPerNode,
                                                                       java.util.Set<String> users,
-                                                                      List<String> hosts, Caller caller) {
+                                                                      List<String> hosts, String recurrence,
+                                                                      java.time.ZoneId zone, Caller caller) {
         return onState(() -> {
             Outcome out = state.apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
-                    clock.instant(), hosts, caller.isAdmin()));
+                    clock.instant(), hosts, caller.isAdmin(), recurrence, zone));
             return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
     }

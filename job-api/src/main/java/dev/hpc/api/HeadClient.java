@@ -503,28 +503,32 @@ public final class HeadClient {
      */
     public JsonFields reserve(java.time.Instant start, java.time.Instant end, int nodes, int coresPerNode,
                               String name, List<String> users) {
-        Map<String, Object> body = new java.util.LinkedHashMap<>();
-        body.put("start", start.toString());
-        body.put("end", end.toString());
-        body.put("nodes", nodes);
-        body.put("coresPerNode", coresPerNode);
-        body.put("name", name);
-        body.put("users", users);
-        return object(call("POST", "/reservations", Json.write(body)));
+        return reserve(start, end, nodes, coresPerNode, name, users, List.of(), "", "UTC");
     }
 
     /**
-     * {@code pbs_rsub --hosts}: a maintenance reservation of these whole nodes, made whatever runs there now;
-     * administrators only.
+     * {@code pbs_rsub}: with {@code hosts}, a maintenance reservation of those whole nodes (administrators; then
+     * {@code nodes} and {@code coresPerNode} are not sent); with a {@code recurrence} rule, a standing reservation
+     * whose windows repeat in {@code timeZone}.
      */
-    public JsonFields reserveHosts(java.time.Instant start, java.time.Instant end, List<String> hosts, String name,
-                                   List<String> users) {
+    public JsonFields reserve(java.time.Instant start, java.time.Instant end, int nodes, int coresPerNode,
+                              String name, List<String> users, List<String> hosts, String recurrence,
+                              String timeZone) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("start", start.toString());
         body.put("end", end.toString());
-        body.put("hosts", hosts);
+        if (hosts.isEmpty()) {
+            body.put("nodes", nodes);
+            body.put("coresPerNode", coresPerNode);
+        } else {
+            body.put("hosts", hosts);
+        }
         body.put("name", name);
         body.put("users", users);
+        if (!recurrence.isBlank()) {
+            body.put("recurrence", recurrence);
+            body.put("timeZone", timeZone);
+        }
         return object(call("POST", "/reservations", Json.write(body)));
     }
 

@@ -95,7 +95,7 @@ public final class SchedulingRoutes {
     }
 
     private static final Set<String> RESERVE_FIELDS = Set.of("start", "end", "nodes", "coresPerNode", "name",
-            "users", "hosts");
+            "users", "hosts", "recurrence", "timeZone");
 
     /** A reservation as {@code pbs_rstat} shows it: with its id ({@code R42.cluster}) and its queue. */
     private Map<String, Object> reservationMap(dev.hpc.head.sched.Reservation r) {
@@ -143,8 +143,16 @@ public final class SchedulingRoutes {
         if (body.has("hosts") && hosts.isEmpty()) {
             throw new InvalidRequestException("\"hosts\" names the nodes of a maintenance reservation; it is empty");
         }
+        String recurrence = body.string("recurrence", "");
+        java.time.ZoneId zone;
+        try {
+            zone = java.time.ZoneId.of(body.string("timeZone", "UTC"));
+        } catch (java.time.DateTimeException e) {
+            throw new InvalidRequestException("\"timeZone\" must be a time zone such as Europe/Berlin or UTC, not '"
+                    + body.string("timeZone", "") + "'");
+        }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, hosts, caller),
+        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, hosts, recurrence, zone, caller),
                 this::reservationMap);
     }
 

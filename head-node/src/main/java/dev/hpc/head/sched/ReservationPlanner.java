@@ -28,51 +28,79 @@ public final class ReservationPlanner {
 
     public static Result place(List<NodeCapacity> nodes, List<RunningTask> running, Map<String, QueueDef> queues,
                                List<Reservation> existing, Instant start, Instant end, int count, int cores) {
-        Map<String, Integer> busy = new HashMap<>();
+        return placeEvery(nodes, running, queues, existing, List.of(new long[] {start.toEpochMilli(),
+                end.toEpochMilli()}), count, cores);
+    }
+
+    /**
+     * As {@link #place(List, List, Map, List, Instant, Instant, int, int)} for every window of a standing
+     * reservation ({start, end} in epoch milliseconds, the first one first): the nodes chosen have the cores free
+     * in each of them.
+     */
+    public static Result placeEvery(List<NodeCapacity> nodes, List<RunningTask> running, Map<String, QueueDef> queues,
+                                    List<Reservation> existing, List<long[]> windows, int count, int cores) {
         Map<String, Reservation> byQueue = new HashMap<>();
         for (Reservation r : existing) {
             byQueue.put(r.queue(), r);
         }
-        for (RunningTask t : running) {
-            if (byQueue.containsKey(t.queue())) {
-                continue; // inside its reservation's cores, counted below
-            }
-            Duration w = t.walltime();
-            if (w.isZero() && queues.containsKey(t.queue())) {
-                w = queues.get(t.queue()).maxWalltime();
-            }
-            boolean pastStart = w.isZero() || t.start().plus(w).isAfter(start);
-            if (pastStart) {
-                for (NodeSlot s : t.slots()) {
-                    busy.merge(s.node(), s.cores(), Integer::sum);
+        java.util.Set<String> freeInAll = null;
+        Map<String, Integer> mostBusy = new HashMap<>();
+        for (long[] w : windows) {
+            Map<String, Integer> busy = new HashMap<>();
+            for (RunningTask t : running) {
+                if (byQueue.containsKey(t.queue())) {
+                    continue; // inside its reservation's cores, counted below
+                }
+                Duration wall = t.walltime();
+                if (wall.isZero() && queues.containsKey(t.queue())) {
+                    wall = queues.get(t.queue()).maxWalltime();
+                }
+                boolean pastStart = wall.isZero() || t.start().plus(wall).toEpochMilli() > w[0];
+                if (pastStart) {
+                    for (NodeSlot s : t.slots()) {
+                        busy.merge(s.node(), s.cores(), Integer::sum);
+                    }
                 }
             }
-        }
-        long from = start.toEpochMilli();
-        long until = end.toEpochMilli();
-        for (Reservation r : existing) {
-            if (r.overlaps(from, until)) {
-                for (String n : r.nodes()) {
-                    busy.merge(n, r.coresPerNode(), Integer::sum);
+            for (Reservation r : existing) {
+                if (r.overlaps(w[0], w[1])) {
+                    for (String n : r.nodes()) {
+                        busy.merge(n, r.coresPerNode(), Integer::sum);
+                    }
                 }
+            }
+            java.util.Set<String> free = new java.util.HashSet<>();
+            for (NodeCapacity n : nodes) {
+                if (n.schedulable() && n.cores() - busy.getOrDefault(n.name(), 0) >= cores) {
+                    free.add(n.name());
+                }
+            }
+            busy.forEach((n, b) -> mostBusy.merge(n, b, Math::max));
+            if (freeInAll == null) {
+                freeInAll = free;
+            } else {
+                freeInAll.retainAll(free);
             }
         }
         List<NodeCapacity> candidates = new ArrayList<>();
         for (NodeCapacity n : nodes) {
-            if (n.schedulable() && n.cores() - busy.getOrDefault(n.name(), 0) >= cores) {
+            if (freeInAll != null && freeInAll.contains(n.name())) {
                 candidates.add(n);
             }
         }
         if (candidates.size() < count) {
             long big = nodes.stream().filter(n -> n.schedulable() && n.cores() >= cores).count();
+            Instant from = Instant.ofEpochMilli(windows.get(0)[0]);
+            Instant to = Instant.ofEpochMilli(windows.get(0)[1]);
             return new Result(List.of(), "cannot confirm the reservation: it needs " + count + " node(s) with "
-                    + cores + " cores free from " + start + " to " + end + ", but only " + candidates.size()
+                    + cores + " cores free from " + from + " to " + to + (windows.size() > 1 ? " and in each of its "
+                    + (windows.size() - 1) + " later windows" : "") + ", but only " + candidates.size()
                     + " node(s) are free then (" + big + " up with that many cores; the others are held by running "
                     + "jobs expected past the start, jobs without a walltime, or other reservations); ask for fewer "
                     + "nodes or cores, or another window");
         }
         // the least busy first, then name: the reservation spreads over idle nodes
-        candidates.sort(Comparator.comparingInt((NodeCapacity n) -> busy.getOrDefault(n.name(), 0))
+        candidates.sort(Comparator.comparingInt((NodeCapacity n) -> mostBusy.getOrDefault(n.name(), 0))
                 .thenComparing(NodeCapacity::name));
         List<String> chosen = new ArrayList<>();
         for (int i = 0; i < count; i++) {

@@ -40,7 +40,9 @@ public final class ReservationSettings {
         for (JsonFields r : f.objects("reservations")) {
             out.add(new Reservation(r.longValue("number"), r.string("name", ""), r.string("owner"),
                     Instant.parse(r.string("start")), Instant.parse(r.string("end")), new TreeSet<>(r.strings("nodes")),
-                    (int) r.longValue("coresPerNode"), new TreeSet<>(r.strings("users")), r.bool("maintenance", false)));
+                    (int) r.longValue("coresPerNode"), new TreeSet<>(r.strings("users")), r.bool("maintenance", false),
+                    r.string("recurrence", ""), r.has("later") ? r.strings("later").stream().map(Instant::parse).toList()
+                    : List.of(), (int) r.longValue("occurrence", 1)));
         }
         return new Stored(out, f.longValue("next"), f.longValue("version"));
     }
@@ -57,6 +59,12 @@ public final class ReservationSettings {
         one.put("coresPerNode", r.coresPerNode());
         one.put("users", new ArrayList<>(r.users()));
         one.put("maintenance", r.maintenance());
+        if (r.standing()) {
+            one.put("recurrence", r.recurrence());
+            one.put("occurrence", r.occurrence());
+            one.put("occurrences", r.occurrences());
+            one.put("later", r.later().stream().map(Instant::toString).toList());
+        }
         return one;
     }
 }

@@ -1922,24 +1922,37 @@ public final class ClusterState {
                     + ") is over already; give a window that ends in the future");
         }
         Instant start = c.start().isBefore(c.now()) ? c.now() : c.start();
+        List<Instant> later = List.of();
+        if (!c.recurrence().isBlank()) {
+            try {
+                List<Instant> starts = dev.hpc.head.sched.Recurrence.starts(c.recurrence(), c.start(), c.zone());
+                later = starts.subList(1, starts.size());
+            } catch (IllegalArgumentException e) {
+                throw RequestRejected.badRequest(e.getMessage());
+            }
+        }
+        long length = c.end().toEpochMilli() - c.start().toEpochMilli();
+        List<long[]> windows = new ArrayList<>();
+        windows.add(new long[] {start.toEpochMilli(), c.end().toEpochMilli()});
+        later.forEach(s -> windows.add(new long[] {s.toEpochMilli(), s.toEpochMilli() + length}));
         ClusterSnapshot view = snapshot(c.now());
         if (!c.hosts().isEmpty()) {
-            reserveHosts(c, start, view, out);
+            reserveHosts(c, start, windows, later, view, out);
             return;
         }
         if (c.nodes() < 1 || c.coresPerNode() < 1) {
             throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
                     + "(-l select=N:ncpus=C)");
         }
-        dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.place(
-                view.nodes(), view.running(), queueDefs, reservations(), start, c.end(), c.nodes(),
-                c.coresPerNode());
+        dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
+                view.nodes(), view.running(), queueDefs, reservations(), windows, c.nodes(), c.coresPerNode());
         if (!placed.placed()) {
             throw RequestRejected.notAllowed(placed.refusal());
         }
         long number = nextReservation++;
         dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                c.end(), new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users());
+                c.end(), new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users(), false,
+                c.recurrence().strip(), later, 1);
         reservations.put(number, r);
         out.answer(r);
         reservationsChanged(out);
@@ -1950,7 +1963,8 @@ public final class ClusterState {
      * confirmed whatever runs there now (those jobs go on; no job starts there that would still run at its
      * start), refused only when another reservation holds one of the nodes in the window.
      */
-    private void reserveHosts(Command.Reserve c, Instant start, ClusterSnapshot view, Outcome out) {
+    private void reserveHosts(Command.Reserve c, Instant start, List<long[]> windows, List<Instant> later,
+                              ClusterSnapshot view, Outcome out) {
         if (!c.admin()) {
             throw new RequestRejected(403, "FORBIDDEN", "a maintenance reservation (--hosts) is for administrators: "
                     + c.owner() + " may reserve cores with -l select=N:ncpus=C instead");
@@ -1962,11 +1976,9 @@ public final class ClusterState {
             throw RequestRejected.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
                     + "pbsnodes -a lists them");
         }
-        long from = start.toEpochMilli();
-        long until = c.end().toEpochMilli();
         for (dev.hpc.head.sched.Reservation other : reservations.values()) {
             List<String> shared = c.hosts().stream().filter(other.nodes()::contains).toList();
-            if (!shared.isEmpty() && other.start().toEpochMilli() < until && from < other.end().toEpochMilli()) {
+            if (!shared.isEmpty() && windows.stream().anyMatch(w -> other.overlaps(w[0], w[1]))) {
                 throw RequestRejected.notAllowed("cannot confirm the maintenance reservation: reservation "
                         + other.queue() + " holds " + String.join(", ", shared) + " from " + other.start() + " to "
                         + other.end() + "; delete it first (pbs_rdel " + other.queue() + ") or choose another window");
@@ -1975,7 +1987,7 @@ public final class ClusterState {
         int cores = c.hosts().stream().mapToInt(coresOf::get).max().orElse(1);
         long number = nextReservation++;
         dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                c.end(), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true);
+                c.end(), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true, c.recurrence().strip(), later, 1);
         reservations.put(number, r);
         out.answer(r);
         reservationsChanged(out);
@@ -2000,7 +2012,24 @@ public final class ClusterState {
         List<dev.hpc.head.sched.Reservation> ended = reservations.values().stream().filter(r -> r.endedBy(c.now()))
                 .toList();
         for (dev.hpc.head.sched.Reservation r : ended) {
-            endReservation(r, "the end of reservation " + r.queue() + " at " + r.end(), c.now(), out);
+            java.util.Optional<dev.hpc.head.sched.Reservation> next = r.next();
+            while (next.isPresent() && next.get().endedBy(c.now())) {
+                next = next.get().next(); // windows missed while no head ran
+            }
+            if (next.isEmpty()) {
+                endReservation(r, "the end of reservation " + r.queue() + " at " + r.end(), c.now(), out);
+                continue;
+            }
+            // a standing reservation goes on to its next window: what runs now ends with this window, as PBS
+            // deletes it; what waits in its queue waits for the next one
+            reservations.put(r.number(), next.get());
+            for (JobEntry e : new ArrayList<>(jobs.values())) {
+                if (e.spec.queue().equals(r.queue()) && e.state() == JobState.RUNNING) {
+                    cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
+                            java.util.Optional.empty()), "the end of window " + r.occurrence() + " of reservation "
+                            + r.queue() + " at " + r.end(), c.now()), out);
+                }
+            }
         }
         if (!ended.isEmpty()) {
             reservationsChanged(out);

@@ -184,14 +184,22 @@ public sealed interface Command {
      * {@code pbs_rsub}: an advance reservation of {@code coresPerNode} cores on each of {@code nodes} nodes from
      * {@code start} to {@code end}, confirmed only when that many nodes are free for the whole window.
      * {@code users} may submit to it besides {@code owner}. With {@code hosts}, a maintenance reservation of those
-     * whole nodes ({@code pbs_rsub --hosts}): administrators only ({@code admin}), made whatever runs there.
+     * whole nodes ({@code pbs_rsub --hosts}): administrators only ({@code admin}), made whatever runs there. With a
+     * {@code recurrence} rule ({@code pbs_rsub -r}), a standing reservation whose windows repeat, reckoned in
+     * {@code zone}.
      */
     record Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
-                   java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin)
-            implements Command {
+                   java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin,
+                   String recurrence, java.time.ZoneId zone) implements Command {
         public Reserve {
             users = java.util.Set.copyOf(users);
             hosts = java.util.List.copyOf(hosts);
+        }
+
+        /** A reservation of one window. */
+        public Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
+                       java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin) {
+            this(name, owner, start, end, nodes, coresPerNode, users, now, hosts, admin, "", java.time.ZoneOffset.UTC);
         }
 
         /** An ordinary reservation of cores on nodes the planner chooses. */

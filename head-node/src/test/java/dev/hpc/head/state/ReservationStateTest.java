@@ -105,6 +105,53 @@ class ReservationStateTest {
         assertEquals(busy, state.job(shortOne).orElseThrow().tasks().get(0).currentNodes().get(0).node());
     }
 
+    private Outcome standing(String rule, Duration in, Duration length, int nodes, int cores) {
+        return state.apply(new Command.Reserve("", "alice", T0.plus(in), T0.plus(in).plus(length), nodes, cores,
+                Set.of(), T0, List.of(), false, rule, java.time.ZoneOffset.UTC));
+    }
+
+    /**
+     * {@code pbs_rsub -r}: a standing reservation is confirmed for every window, and when one window ends it
+     * moves on to the next: what ran in it is deleted, what waits in its queue waits for the next window.
+     */
+    @Test
+    void aStandingReservationHoldsEveryWindowAndMovesOnWhenOneEnds() {
+        // another reservation holds n1's cores in the second day's window only: the standing one takes n2
+        reserve(Duration.ofDays(1).plusMinutes(10), Duration.ofHours(1), 1, 4);
+        String taken = state.reservations().get(0).nodes().iterator().next();
+        Reservation r = standing("FREQ=DAILY;COUNT=3", Duration.ofMinutes(10), Duration.ofHours(1), 1, 4)
+                .reservationAnswer().orElseThrow();
+        assertEquals(3, r.occurrences());
+        assertFalse(r.nodes().contains(taken), "free in every window, not only the first: " + r);
+        RequestRejected full = assertThrows(RequestRejected.class,
+                () -> standing("FREQ=DAILY;COUNT=3", Duration.ofMinutes(20), Duration.ofHours(1), 1, 4));
+        assertTrue(full.getMessage().contains("in each of its 2 later windows"), full.getMessage());
+        RequestRejected badRule = assertThrows(RequestRejected.class,
+                () -> standing("FREQ=DAILY", Duration.ofMinutes(20), Duration.ofHours(1), 1, 4));
+        assertTrue(badRule.getMessage().contains("COUNT=N or UNTIL"), badRule.getMessage());
+
+        long running = submit(aJob("alice", r.queue(), 4, Duration.ofMinutes(30)));
+        long waiting = submit(aJob("alice", r.queue(), 4, Duration.ofMinutes(30)));
+        cycleAt(T0.plus(Duration.ofMinutes(11)));
+        assertEquals(JobState.RUNNING, state.job(running).orElseThrow().state());
+        assertEquals(JobState.QUEUED, state.job(waiting).orElseThrow().state());
+
+        Outcome ended = state.apply(new Command.EndReservations(T0.plus(Duration.ofMinutes(70))));
+        assertTrue(ended.changedReservations().isPresent(), "the move to the next window is committed");
+        Reservation next = state.reservations().stream().filter(x -> x.number() == r.number()).findFirst()
+                .orElseThrow();
+        assertEquals(2, next.occurrence());
+        assertEquals(T0.plus(Duration.ofDays(1)).plus(Duration.ofMinutes(10)), next.start());
+        assertTrue(state.job(running).orElseThrow().cancelledBy().contains("the end of window 1 of reservation "
+                + r.queue()), "what ran is killed with its window: " + state.job(running).orElseThrow().cancelledBy());
+        assertEquals(JobState.QUEUED, state.job(waiting).orElseThrow().state(), "what waits, waits for the next");
+
+        state.apply(new Command.EndReservations(T0.plus(Duration.ofDays(3))));
+        assertTrue(state.reservations().stream().noneMatch(x -> x.number() == r.number()),
+                "after its last window it goes, with its queue's jobs");
+        assertEquals(JobState.CANCELLED, state.job(waiting).orElseThrow().state());
+    }
+
     @Test
     void aMaintenanceReservationIsForAdministratorsOfKnownNodesNotHeldByAnotherReservation() {
         RequestRejected user = assertThrows(RequestRejected.class,
