@@ -34,8 +34,9 @@ public final class Recurrence {
     }
 
     /**
-     * The starts of every occurrence, the first being {@code first} itself; throws
-     * {@link IllegalArgumentException} saying what to fix in the rule.
+     * The starts of every occurrence; throws {@link IllegalArgumentException} saying what to fix in the rule. The
+     * first is {@code first} itself, unless the rule names days ({@code BYDAY}) and {@code first} falls on none of
+     * them: then the first is the next named day, at the same time of day.
      */
     public static List<Instant> starts(String rule, Instant first, ZoneId zone) {
         Map<String, String> parts = parse(rule);
@@ -74,7 +75,9 @@ public final class Recurrence {
             }
         }
         List<Instant> out = new ArrayList<>();
-        out.add(first);
+        if (days.isEmpty()) {
+            out.add(first);
+        }
         if (freq.equals("WEEKLY") && !days.isEmpty()) {
             LocalDate monday = start.toLocalDate().with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
             for (int week = 0; out.size() < count; week += interval) {
@@ -83,7 +86,7 @@ public final class Recurrence {
                     LocalDateTime at = LocalDateTime.of(monday.plusWeeks(week).with(TemporalAdjusters.nextOrSame(d)),
                             start.toLocalTime());
                     ZonedDateTime z = at.atZone(zone);
-                    if (!z.isAfter(start)) {
+                    if (z.isBefore(start)) {
                         continue;
                     }
                     if (until != null && z.isAfter(until)) {

@@ -1921,19 +1921,23 @@ public final class ClusterState {
             throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
                     + ") is over already; give a window that ends in the future");
         }
-        Instant start = c.start().isBefore(c.now()) ? c.now() : c.start();
+        long length = c.end().toEpochMilli() - c.start().toEpochMilli();
+        Instant asked = c.start();
         List<Instant> later = List.of();
         if (!c.recurrence().isBlank()) {
             try {
+                // the first window is the rule's first occurrence: -R on a day the rule does not name moves it
                 List<Instant> starts = dev.hpc.head.sched.Recurrence.starts(c.recurrence(), c.start(), c.zone());
+                asked = starts.get(0);
                 later = starts.subList(1, starts.size());
             } catch (IllegalArgumentException e) {
                 throw RequestRejected.badRequest(e.getMessage());
             }
         }
-        long length = c.end().toEpochMilli() - c.start().toEpochMilli();
+        Instant end = asked.plusMillis(length);
+        Instant start = asked.isBefore(c.now()) ? c.now() : asked;
         List<long[]> windows = new ArrayList<>();
-        windows.add(new long[] {start.toEpochMilli(), c.end().toEpochMilli()});
+        windows.add(new long[] {start.toEpochMilli(), end.toEpochMilli()});
         later.forEach(s -> windows.add(new long[] {s.toEpochMilli(), s.toEpochMilli() + length}));
         ClusterSnapshot view = snapshot(c.now());
         if (!c.hosts().isEmpty()) {
@@ -1951,7 +1955,7 @@ public final class ClusterState {
         }
         long number = nextReservation++;
         dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                c.end(), new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users(), false,
+                end, new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users(), false,
                 c.recurrence().strip(), later, 1);
         reservations.put(number, r);
         out.answer(r);
@@ -1987,7 +1991,8 @@ public final class ClusterState {
         int cores = c.hosts().stream().mapToInt(coresOf::get).max().orElse(1);
         long number = nextReservation++;
         dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                c.end(), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true, c.recurrence().strip(), later, 1);
+                Instant.ofEpochMilli(windows.get(0)[1]), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true,
+                c.recurrence().strip(), later, 1);
         reservations.put(number, r);
         out.answer(r);
         reservationsChanged(out);

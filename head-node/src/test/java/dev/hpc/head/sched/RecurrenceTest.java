@@ -24,6 +24,14 @@ class RecurrenceTest {
     }
 
     @Test
+    void aFirstStartOnADayTheRuleDoesNotNameMovesToTheNextNamedDay() {
+        Instant sunday = Instant.parse("2026-12-06T14:00:00Z");
+        assertEquals(List.of(Instant.parse("2026-12-08T14:00:00Z"), Instant.parse("2026-12-10T14:00:00Z"),
+                Instant.parse("2026-12-15T14:00:00Z")), Recurrence.starts("FREQ=WEEKLY;BYDAY=TU,TH;COUNT=3", sunday,
+                ZoneOffset.UTC), "Tuesdays and Thursdays only, at the time -R gave");
+    }
+
+    @Test
     void dailyEveryOtherDayUntilADayIncludesThatDay() {
         Instant first = Instant.parse("2026-12-01T22:00:00Z");
         List<Instant> starts = Recurrence.starts("FREQ=DAILY;INTERVAL=2;UNTIL=20261205", first, ZoneOffset.UTC);
