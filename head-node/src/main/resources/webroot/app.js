@@ -1234,12 +1234,13 @@ async function refreshClusterAndNodes() {
   refreshUsage();
 }
 
-const USAGE_EVERY_MS = 60000;
+const USAGE_EVERY_MS = 5 * 60000;
 
 /**
  * Core-hours by user over the last 24 h, from the head's durable store (GET /api/v1/report, as hpc report
  * reads it), so the figures survive a reload and a takeover. A user sees their own; an operator everyone's.
- * Asked at most once a minute: the report reads a day of jobs.
+ * Asked at most every five minutes: the report decodes every job of the day and every job still waiting,
+ * on the head, for each open page.
  */
 async function refreshUsage() {
   if (!signedIn()) {
