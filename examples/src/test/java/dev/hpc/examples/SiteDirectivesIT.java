@@ -119,8 +119,9 @@ class SiteDirectivesIT {
     void nodePropertiesAndHostResourcesPlaceJobs() throws Exception {
         Path submitDir = Files.createDirectories(work.resolve("kinds"));
         try (RealCluster cluster = RealCluster.start(work.resolve("k"), 2, 2, spec -> spec.withWorkerArgs(
+                // no container runtime: the node property it adds where Podman is installed is not this test's
                 List.of("--properties", "ib,rack{index}", "--resource", "gpu_model=m{index}", "--generic",
-                "gpu=1")))) {
+                "gpu=1", "--container-runtime", "none")))) {
             Cli cli = cluster.cli();
             Map<String, String> scripts = new java.util.LinkedHashMap<>();
             scripts.put("torque", "#PBS -l nodes=1:ppn=1:rack2\n");

@@ -56,6 +56,8 @@ final class ResourceDraft {
     private final Map<String, Long> generic = new TreeMap<>();
     private Optional<Setting<NodeConstraint>> feature = Optional.empty();
     private Optional<Setting<NodeConstraint>> slurmConstraint = Optional.empty();
+    /** The image's runtimes ({@link ContainerImage#constraint}), from {@code -l container=} or {@code --container}. */
+    private Optional<Setting<NodeConstraint>> container = Optional.empty();
     private final Map<String, NodeConstraint> hostValues = new TreeMap<>();
     // in the order written, so that a conflict names the lines in that order
     private final Map<String, Setting<NodeConstraint>> gpuTypes = new java.util.LinkedHashMap<>();
@@ -155,6 +157,11 @@ final class ResourceDraft {
     void gpuType(String option, Optional<Setting<NodeConstraint>> s) {
         gpuTypes.remove(option);
         s.ifPresent(t -> gpuTypes.put(option, t));
+    }
+
+    /** A container image: the job runs only where a runtime for it is. */
+    void container(Setting<NodeConstraint> s) {
+        container = Optional.of(s);
     }
 
     /** Torque's {@code -l feature=}. */
@@ -272,7 +279,7 @@ final class ResourceDraft {
                 from.add(shape);
                 c = c.and(shape.get().value().constraint());
             }
-            for (Optional<Setting<NodeConstraint>> s : List.of(feature, slurmConstraint)) {
+            for (Optional<Setting<NodeConstraint>> s : List.of(feature, slurmConstraint, container)) {
                 if (s.isPresent()) {
                     from.add(s);
                     c = c.and(s.get().value());

@@ -72,6 +72,7 @@ final class ResourceLists {
                     Walltimes.format(Walltimes.parsePbs(value)));
             case "feature" -> resources.feature(new ResourceDraft.Setting<>(NodeConstraint.parseFeatures(value), origin,
                     what));
+            case "container" -> ContainerImage.request(draft, value, origin, what);
             case "nice" -> draft.record("Resource_List.nice", Integer.toString(nice(value)));
             case "signal" -> draft.record(WalltimeSignal.RECORDED, WalltimeSignal.parsePbs(value).text());
             case "place", "software", "host", "naccesspolicy" -> {
@@ -98,8 +99,8 @@ final class ResourceLists {
                 if (UNSUPPORTED.contains(name)) {
                     throw new InvalidRequestException("resource '" + name + "' is not supported; supported are "
                             + "walltime, nodes, select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, "
-                            + "signal, software, host, naccesspolicy, nice, place, feature, generic counts such as gpus=2 "
-                            + "and host resources such as host_type=skylake");
+                            + "signal, software, host, naccesspolicy, nice, place, feature, container, generic counts "
+                            + "such as gpus=2 and host resources such as host_type=skylake");
                 }
                 String resource = GenericResources.name(name);
                 if (GenericResources.isAmount(value) || resource.equals(GenericResources.GPU)) {

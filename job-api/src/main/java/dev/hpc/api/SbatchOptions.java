@@ -35,6 +35,9 @@ import java.util.TreeSet;
  * which the head expands ({@link SlurmPatterns}). {@code --wait} ({@code -W}) makes qsub wait for the job and exit with its
  * status, as sbatch does ({@link SubmitBlocking}). {@code --reservation=NAME} sends the job to the
  * advance reservation of that name or queue ({@code R42}), whose queue it then is (recorded too).
+ * {@code --container=IMAGE} and pyxis's {@code --container-image=IMAGE} name the image the script runs in
+ * ({@link ContainerImage}; Slurm's own {@code --container} names an OCI bundle directory, which this scheduler
+ * does not take: it runs images).
  */
 final class SbatchOptions {
 
@@ -65,7 +68,8 @@ final class SbatchOptions {
         for (String name : List.of("job-name", "nodes", "ntasks", "ntasks-per-node", "cpus-per-task", "mem",
                 "mem-per-cpu", "time", "partition", "output", "error", "array", "dependency", "chdir", "account",
                 "mail-type", "mail-user", "gres", "export", "gpus", "gpus-per-node", "gpus-per-task", "mem-per-gpu",
-                "reservation", "constraint", "nodelist", "exclude", "qos", "hint", "signal", "open-mode")) {
+                "reservation", "constraint", "nodelist", "exclude", "qos", "hint", "signal", "open-mode", "container",
+                "container-image")) {
             options.put(name, true);
         }
         for (String flag : List.of("hold", "exclusive", "requeue", "no-requeue", "wait")) {
@@ -110,6 +114,7 @@ final class SbatchOptions {
                         what));
                 draft.record("sbatch.exclude", value);
             }
+            case "container", "container-image" -> ContainerImage.request(draft, value, origin, what);
             case "requeue" -> draft.rerunnable(true);
             case "no-requeue" -> draft.rerunnable(false);
             case "open-mode" -> draft.record(FileModes.OPEN_MODE, openMode(value));

@@ -269,6 +269,9 @@ public final class WireCodec {
         if (o.files().privateSandbox()) {
             m.put("sandbox", "PRIVATE");
         }
+        if (!o.container().isEmpty()) {
+            m.put("container", o.container());
+        }
         if (o.limits().any()) {
             // only then, as the arguments below
             m.put("addressSpaceLimit", o.limits().addressSpace());
@@ -303,7 +306,8 @@ public final class WireCodec {
                 f.has("warningSignal") ? WalltimeSignal.parsePbs(f.string("warningSignal")) : WalltimeSignal.NONE,
                 f.string("group", ""),
                 new FileModes(FileModes.parseUmask(f.string("umask", "")), "append".equals(f.string("openMode", "")),
-                        "PRIVATE".equals(f.string("sandbox", ""))));
+                        "PRIVATE".equals(f.string("sandbox", ""))),
+                f.string("container", ""));
     }
 
     public static FromWorker decodeFromWorker(String text) {

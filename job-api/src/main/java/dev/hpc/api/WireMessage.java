@@ -343,18 +343,31 @@ public sealed interface WireMessage {
      * the script's {@code #!} line. {@code warning} is the signal the job asked to get before its walltime ends
      * ({@code --signal}, {@code -l signal}; {@link WalltimeSignal#NONE} when none). {@code group} is
      * {@code -W group_list}'s group ("" when none): the primary group the task runs with, which the worker checks
-     * the owner belongs to.
+     * the owner belongs to. {@code container} is the image the script runs in ({@link ContainerImage}; "" when it
+     * runs on the node itself).
      */
     record LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName, String owner,
                        String script, String workDir, String submitDir, String submitHost, String queue,
                        Map<String, String> environment, String stdoutPath, String stderrPath, JoinMode join,
                        List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode, long memoryPerNode,
                        Duration walltime, List<String> arguments, String shells, ProcessLimits limits,
-                       WalltimeSignal warning, String group, FileModes files) {
+                       WalltimeSignal warning, String group, FileModes files, String container) {
         public LaunchOrder {
             environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
             arguments = List.copyOf(arguments);
+        }
+
+        /** An order that runs on the node itself, in no container image. */
+        public LaunchOrder(long attemptId, String jobId, String taskName, int arrayIndex, String jobName,
+                           String owner, String script, String workDir, String submitDir, String submitHost,
+                           String queue, Map<String, String> environment, String stdoutPath, String stderrPath,
+                           JoinMode join, List<NodeSlot> nodes, int coresPerNode, int mpiprocsPerNode,
+                           long memoryPerNode, Duration walltime, List<String> arguments, String shells,
+                           ProcessLimits limits, WalltimeSignal warning, String group, FileModes files) {
+            this(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir, submitHost, queue,
+                    environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode, memoryPerNode,
+                    walltime, arguments, shells, limits, warning, group, files, "");
         }
 
         /** An order whose files are made with the worker's umask and truncated (no -W umask, no --open-mode). */
@@ -418,7 +431,7 @@ public sealed interface WireMessage {
         public LaunchOrder withEnvironment(Map<String, String> env) {
             return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                     submitHost, queue, env, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                    memoryPerNode, walltime, arguments, shells, limits, warning, group, files);
+                    memoryPerNode, walltime, arguments, shells, limits, warning, group, files, container);
         }
     }
 }

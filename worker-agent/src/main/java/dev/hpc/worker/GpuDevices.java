@@ -99,7 +99,7 @@ public record GpuDevices(List<String> ids, List<String> names) {
         }
     }
 
-    private static Optional<Path> onPath(String command, String path) {
+    static Optional<Path> onPath(String command, String path) {
         if (path == null) {
             return Optional.empty();
         }

@@ -60,6 +60,10 @@ public final class TaskLauncher implements AutoCloseable {
     /** util-linux's, the package of setsid and setpriv: sets the job's per-process limits, then runs the script. */
     private static final Optional<Path> PRLIMIT = firstExecutable("/usr/bin/prlimit", "/bin/prlimit");
     private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** In an image, which has its own programs: its shell starts the job's under bash when the image has one. */
+    private static final String CONTAINER_SHELL = "/bin/sh";
+    private static final String BASH_ELSE_SH =
+            "if command -v bash >/dev/null 2>&1; then exec bash \"$0\" \"$@\"; fi; exec /bin/sh \"$0\" \"$@\"";
     /** The directory of an attempt with {@code -W sandbox=PRIVATE}, in its spool directory. */
     static final String SANDBOX = "sandbox";
 
@@ -68,6 +72,8 @@ public final class TaskLauncher implements AutoCloseable {
     private final Duration killGrace;
     private final Map<String, String> agentEnvironment;
     private GpuDevices gpus = GpuDevices.NONE;
+    /** Runs the scripts of jobs that name an image; none on a node without a runtime. */
+    private Optional<ContainerRuntime> containers = Optional.empty();
     private final Clock clock;
     private final ScheduledExecutorService timers;
     /** Where each attempt's output went, for reads by a head (hpc peek). */
@@ -110,12 +116,19 @@ public final class TaskLauncher implements AutoCloseable {
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
         return new TaskLauncher(config.spoolDir(), config.nodeName(), config.killGrace(), System.getenv(), clock,
                 RunAs.forThisProcess(config.nodeName(), config.allowRootJobs(), new OwnerDirectory(clock)))
-                .withSpawnSupport(SpawnSupport.create(config)).withGpuDevices(config.gpus());
+                .withSpawnSupport(SpawnSupport.create(config)).withGpuDevices(config.gpus())
+                .withContainerRuntime(config.containerRuntime());
     }
 
     /** This node's GPUs: their ids replace the positions the head puts in the job's GPU variables. */
     TaskLauncher withGpuDevices(GpuDevices devices) {
         this.gpus = devices;
+        return this;
+    }
+
+    /** This node's container runtime, which runs the scripts of jobs that name an image. */
+    TaskLauncher withContainerRuntime(Optional<ContainerRuntime> runtime) {
+        this.containers = runtime;
         return this;
     }
 
@@ -242,7 +255,9 @@ public final class TaskLauncher implements AutoCloseable {
             String shell = dev.hpc.api.JobSpec.shellFor(order.shells(), nodeName);
             List<String> command;
             if (!shell.isEmpty()) {
-                if (!Files.isRegularFile(Path.of(shell)) || !Files.isExecutable(Path.of(shell))) {
+                // a container's shell is the image's, which the node cannot look into
+                if (order.container().isEmpty()
+                        && (!Files.isRegularFile(Path.of(shell)) || !Files.isExecutable(Path.of(shell)))) {
                     throw new LaunchFailedException("the shell " + shell + " that -S names is not an executable "
                             + "file on node " + nodeName + "; name one that exists there, or leave -S out");
                 }
@@ -253,7 +268,6 @@ public final class TaskLauncher implements AutoCloseable {
                         : List.of(setsid.toString(), bash.toString(), script.toString()));
             }
             command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
-            List<String> limits = limitCommand(order.limits(), PRLIMIT);
             Map<String, String> env = new java.util.LinkedHashMap<>(gpus.bind(environment(order, nodeName,
                     agentEnvironment, workDir, nodeFile, tmpDir)));
             if (who.switchUser()) {
@@ -262,6 +276,15 @@ public final class TaskLauncher implements AutoCloseable {
                 env.putAll(who.login());
             }
             env.putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), env));
+            Optional<ContainerRuntime> runtime = Optional.empty();
+            if (!order.container().isEmpty()) {
+                runtime = Optional.of(containers.orElseThrow(() -> new LaunchFailedException("the job runs in "
+                        + "container image " + order.container() + ", but node " + nodeName + " has no container "
+                        + "runtime (start its worker where podman or apptainer is installed)")));
+                command = inContainer(runtime.get(), order, who, env, workDir, dir, tmpDir, command);
+            }
+            List<String> limits = runtime.filter(ContainerRuntime::appliesLimits).isPresent() ? List.of()
+                    : limitCommand(order.limits(), PRLIMIT);
             ProcessBuilder pb;
             String handOver = "";
             if (who.switchUser()) {
@@ -294,6 +317,8 @@ public final class TaskLauncher implements AutoCloseable {
             TaskProcess task = new TaskProcess(order, process, outputs.stdout(), outputs.stderr(), timers, killGrace,
                     clock, () -> ProcessTree.startedSince(cursorBeforeStart, System.nanoTime() - startedNanos));
             task.sessionSetup(new TaskProcess.SessionSetup(who, workDir, env));
+            runtime.flatMap(r -> r.removeCommand(order.attemptId(), who.login())).ifPresent(remove ->
+                    task.afterForcedKill(() -> removeContainer(who, remove, order.attemptId())));
             task.watch();
             task.result().whenCompleteAsync((r, e) -> {
                 OwnerFiles.deleteTree(who, tmpDir);
@@ -312,6 +337,56 @@ public final class TaskLauncher implements AutoCloseable {
                     + ": " + e.getMessage();
             explain(who, outputs, why);
             throw new LaunchFailedException(why, e);
+        }
+    }
+
+    /**
+     * {@code setsid RUNTIME ... IMAGE INTERPRETER SCRIPT ARGS}: the script of {@code command} (setsid, interpreter,
+     * script, arguments) run in the order's image. A script without {@code #!} and {@code -S} runs under bash
+     * where the image has it, else under its {@code /bin/sh}: many small images have no bash.
+     */
+    private static List<String> inContainer(ContainerRuntime runtime, LaunchOrder order, RunAs.Identity who,
+                                            Map<String, String> env, Path workDir, Path attemptDir, Path tmpDir,
+                                            List<String> command) {
+        List<String> inner = new ArrayList<>(command.subList(1, command.size()));
+        if (inner.get(0).equals(BASH.map(Path::toString).orElse(""))) {
+            inner.set(0, CONTAINER_SHELL);
+            inner.addAll(1, List.of("-c", BASH_ELSE_SH));
+        }
+        List<String> gpuIds = GpuDevices.VARIABLES.stream().map(env::get).filter(v -> v != null && !v.isBlank())
+                .findFirst().map(v -> List.of(v.split(","))).orElse(List.of());
+        List<String> wrapped = new ArrayList<>();
+        wrapped.add(command.get(0)); // setsid
+        wrapped.addAll(runtime.command(new ContainerRuntime.Run(order.attemptId(), order.container(),
+                who.owner().uid(), workDir, attemptDir, tmpDir, env.getOrDefault("HOME", ""), env, gpuIds,
+                order.files().umaskText(), order.limits(), order.memoryPerNode(), inner)));
+        return wrapped;
+    }
+
+    /**
+     * Removes a container whose Podman client a kill ended with SIGKILL, as the job's owner: the container runs on
+     * under Podman's monitor, which is not one of the task's processes.
+     */
+    private void removeContainer(RunAs.Identity who, List<String> remove, long attemptId) {
+        List<String> command = new ArrayList<>(who.prefix());
+        command.addAll(remove);
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(new java.io.File("/"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().clear();
+            pb.environment().putAll(OwnerShell.ROOT_ENVIRONMENT);
+            Process p = pb.start();
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                LOG.warning(() -> "attempt " + attemptId + ": removing its container took over 30 s; left to Podman");
+            } else {
+                LOG.info(() -> "attempt " + attemptId + ": removed its container " + ContainerRuntime.containerName(
+                        attemptId) + " (exit " + p.exitValue() + ")");
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "attempt " + attemptId + ": cannot remove its container", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

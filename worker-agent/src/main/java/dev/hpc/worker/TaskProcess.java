@@ -64,6 +64,7 @@ public final class TaskProcess implements RunningAttempt {
     private java.util.OptionalInt sessionStatus = java.util.OptionalInt.empty();
     /** How the script was started, for the shell of an interactive session; empty for a simulated one. */
     private volatile Optional<SessionSetup> sessionSetup = Optional.empty();
+    private volatile Runnable afterForcedKill = () -> { };
 
     /**
      * What the shell of an interactive session needs to start exactly as the script did: the owner, the
@@ -201,6 +202,14 @@ public final class TaskProcess implements RunningAttempt {
         return result;
     }
 
+    /**
+     * What ends the attempt's processes that are not its own descendants once SIGKILL went out: a container that
+     * lives on under its runtime's monitor. Set before the attempt can be killed.
+     */
+    void afterForcedKill(Runnable action) {
+        afterForcedKill = action;
+    }
+
     void sessionSetup(SessionSetup setup) {
         sessionSetup = Optional.of(setup);
     }
@@ -324,6 +333,7 @@ public final class TaskProcess implements RunningAttempt {
         ProcessTree.signalGroup(pid, "KILL");
         process.destroyForcibly();
         signalOutsiders("KILL");
+        afterForcedKill.run();
         Instant giveUp = clock.instant().plus(AFTER_KILL);
         timers.schedule(() -> awaitDeath(giveUp), POLL_MILLIS, TimeUnit.MILLISECONDS);
     }

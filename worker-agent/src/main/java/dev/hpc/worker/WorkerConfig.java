@@ -37,13 +37,16 @@ import java.util.regex.Pattern;
  *                          ({@code --allow-root-jobs}; docs/security.md)
  * @param gpus              the GPUs offered, by their driver's ids ({@code --gpus 0,1,2,3}, or found by
  *                          {@code nvidia-smi -L}); their count is the generic resource {@code gpu}
+ * @param containerRuntime  the runtime that runs the scripts of jobs that name an image
+ *                          ({@code --container-runtime}); its name is one of {@code traits}' properties
  */
 public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> heads, int cores, long memoryBytes,
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
                            java.util.Map<String, Long> generic, LinkTrust linkTrust,
-                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits, GpuDevices gpus) {
+                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits, GpuDevices gpus,
+                           Optional<ContainerRuntime> containerRuntime) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
@@ -86,6 +89,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         private Optional<String> generic = Optional.empty();
         private Optional<String> gpus = Optional.empty();
         private String properties = "";
+        private String containerRuntime = "none";
+        private String path = System.getenv("PATH");
         private final List<String> resources = new ArrayList<>();
         private Optional<Path> clusterSecretFile = Optional.empty();
         private Optional<ClusterSecret> clusterSecret = Optional.empty();
@@ -136,6 +141,21 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         /** The GPUs offered, by their driver's ids: {@code 0,1,2,3}, {@code 1,3}, UUIDs, or {@code none}. */
         public Builder gpus(String v) {
             gpus = Optional.of(v);
+            return this;
+        }
+
+        /**
+         * {@code auto} (the first of podman, apptainer, singularity on PATH), {@code none} (the default here; the
+         * command line's is auto), a runtime's name or its path.
+         */
+        public Builder containerRuntime(String v) {
+            containerRuntime = v;
+            return this;
+        }
+
+        /** Where {@code auto} and a runtime's bare name are looked up: the agent's PATH unless set. */
+        Builder searchPath(String v) {
+            path = v;
             return this;
         }
 
@@ -345,6 +365,23 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             } catch (dev.hpc.api.InvalidRequestException e) {
                 errors.add(e.getMessage());
             }
+            Optional<ContainerRuntime> runtime = Optional.empty();
+            try {
+                runtime = ContainerRuntime.choose(containerRuntime, path);
+            } catch (WorkerConfigException e) {
+                errors.add(e.getMessage());
+            }
+            for (String p : dev.hpc.api.ContainerImage.RUNTIMES) {
+                if (traits.properties().contains(p)) {
+                    errors.add("--properties " + p + ": that is the property of a container runtime, which the "
+                            + "worker declares itself when it has one (--container-runtime); leave it out");
+                }
+            }
+            if (runtime.isPresent()) {
+                java.util.Set<String> props = new java.util.TreeSet<>(traits.properties());
+                props.add(runtime.get().kind().property());
+                traits = new dev.hpc.api.NodeTraits(props, traits.resources());
+            }
             Optional<ClusterSecret> secret = clusterSecret;
             try {
                 if (clusterSecretFile.isPresent()) {
@@ -364,7 +401,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             return new WorkerConfig(node, host, addresses, c, mem, spool, heartbeatInterval, reconnectMin, reconnectMax,
                     grace, connectTimeout, maxMessageBytes, check, checkEvery, checkLimit, gres,
                     new LinkTrust(secret, tls, tlsCa.map(p -> p.toAbsolutePath().normalize())), allowRootJobs, traits,
-                    devices);
+                    devices, runtime);
         }
 
         private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,

@@ -50,6 +50,12 @@ public final class WorkerMain implements Callable<Integer> {
                     + "installed; none to offer none.")
     private String gpus;
 
+    @Option(names = "--container-runtime", paramLabel = "auto|none|podman|apptainer|PATH",
+            description = "What runs the scripts of jobs that name an image (-l container=IMAGE): auto (the default) "
+                    + "takes the first of podman, apptainer and singularity on PATH; none runs no such job here. The "
+                    + "node then has the property podman or apptainer.")
+    private String containerRuntime;
+
     @Option(names = "--properties", paramLabel = "NAME[,NAME...]",
             description = "Node properties (Slurm: features) that jobs may ask for, e.g. ib,bigmem: "
                     + "-l nodes=1:ppn=4:bigmem, -l feature=ib, #SBATCH --constraint=ib&bigmem.")
@@ -130,7 +136,8 @@ public final class WorkerMain implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(vertx, config), "hpc-worker-stop"));
         System.out.println("worker " + config.nodeName() + " ready, heads "
-                + config.heads().stream().map(HeadAddress::toString).collect(Collectors.joining(",")));
+                + config.heads().stream().map(HeadAddress::toString).collect(Collectors.joining(","))
+                + config.containerRuntime().map(r -> "; container jobs run with " + r.executable()).orElse(""));
         System.out.flush();
         return 0;
     }
@@ -178,6 +185,7 @@ public final class WorkerMain implements Callable<Integer> {
                 b.gpus(String.join(",", found.ids()));
             });
         }
+        b.containerRuntime(containerRuntime == null ? "auto" : containerRuntime);
         properties.forEach(b::properties);
         resources.forEach(b::resource);
         if (killGrace != null) {

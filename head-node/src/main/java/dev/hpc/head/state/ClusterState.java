@@ -474,11 +474,16 @@ public final class ClusterState {
             if (!unmet.isEmpty()) {
                 java.util.SortedSet<String> known = new java.util.TreeSet<>();
                 kinds.forEach(k -> known.addAll(k.properties()));
+                boolean container = r.constraint().anyOf().stream().flatMap(java.util.Set::stream)
+                        .anyMatch(dev.hpc.api.ContainerImage.RUNTIMES::contains);
                 throw new InvalidRequestException("the job asks for " + r.constraint().describe() + " but " + unmet
                         + " among the " + nodes.size() + " nodes of the cluster (properties there: "
-                        + (known.isEmpty() ? "none" : String.join(", ", known)) + "); ask for what the nodes have "
-                        + "(pbsnodes -a lists them), or have the workers declare it (hpc-worker --properties, "
-                        + "--resource)");
+                        + (known.isEmpty() ? "none" : String.join(", ", known)) + "); " + (container
+                        ? "a job in a container image (-l container, --container) runs only on nodes with a runtime "
+                        + "for it: install podman or apptainer there (a worker declares its runtime itself), or "
+                        + "submit without the image"
+                        : "ask for what the nodes have (pbsnodes -a lists them), or have the workers declare it "
+                        + "(hpc-worker --properties, --resource)"));
             }
         }
     }
@@ -863,7 +868,7 @@ public final class ClusterState {
                 r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
                 s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""), dev.hpc.api.ProcessLimits.of(s.recorded()),
                 dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""),
-                dev.hpc.api.FileModes.of(s.recorded()));
+                dev.hpc.api.FileModes.of(s.recorded()), dev.hpc.api.ContainerImage.of(s.recorded()));
     }
 
     /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */

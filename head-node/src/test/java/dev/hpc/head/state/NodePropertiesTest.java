@@ -98,6 +98,15 @@ class NodePropertiesTest {
         assertTrue(e.getMessage().contains("properties there: "), e.getMessage());
     }
 
+    /** Issue 19: a job in an image waits for a node with a container runtime, and is told how to get one. */
+    @Test
+    void aJobInAnImageIsRefusedWhereNoNodeHasAContainerRuntime() {
+        InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> submit(aJob(1,
+                dev.hpc.api.ContainerImage.constraint("localhost/tools:1"))));
+        assertTrue(e.getMessage().contains("no node has property apptainer, property podman"), e.getMessage());
+        assertTrue(e.getMessage().contains("install podman or apptainer there"), e.getMessage());
+    }
+
     private static JobSpec slurmJob(String directives) {
         return dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n" + directives + "\ntrue\n",
                 List.of(), "alice", "login", "/home/alice", Map.of()), dev.hpc.api.SubmitDefaults.STANDARD);
