@@ -819,6 +819,7 @@ function renderDetail() {
     ['array', spec.array ? spec.array.expression : ''], ['depends on', deps],
     ['interactive', spec.recorded && spec.recorded.interactive === 'True'
       ? 'yes: a shell opened with qsub -I, relayed by the head' : '', 'detail-interactive'],
+    ['container image', spec.recorded && spec.recorded.container, 'detail-container'],
     ['submitted', j.submitted && ms(j.submitted) ? new Date(ms(j.submitted)).toLocaleString() : ''],
     // another user's job comes without where it was submitted from (docs/rest-api.md): nothing to show
     ['from', spec.submitDir ? `${spec.submitHost || ''}:${spec.submitDir}` : ''], ['work dir', spec.workDir],
