@@ -489,10 +489,25 @@ public final class HeadClient {
      * Administrators only. Answers with every queue.
      */
     public List<QueueInfo> changeQueue(String queue, String change, Map<String, String> set, List<String> unset) {
+        return changeQueue(queue, change, set, unset, Map.of(), Map.of());
+    }
+
+    /**
+     * {@code qmgr}'s {@code +=} and {@code -=} as well: {@code add} and {@code remove} hold names, comma-separated,
+     * by setting key ({@code acl-users}), that the head adds to or takes from the list as it stands.
+     */
+    public List<QueueInfo> changeQueue(String queue, String change, Map<String, String> set, List<String> unset,
+                                       Map<String, String> add, Map<String, String> remove) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("change", change);
         body.put("set", set);
         body.put("unset", unset);
+        if (!add.isEmpty()) {
+            body.put("add", add);
+        }
+        if (!remove.isEmpty()) {
+            body.put("remove", remove);
+        }
         return readQueues(object(call("POST", "/queues/" + encodePath(queue), Json.write(body))));
     }
 

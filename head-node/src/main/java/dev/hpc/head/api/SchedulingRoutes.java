@@ -65,10 +65,11 @@ public final class SchedulingRoutes {
 
     /**
      * {@code qmgr}: {@code {"change": "create|set|delete|default", "set": {"max-walltime": "24h"}, "unset":
-     * ["priority"]}}; answers with every queue as {@code GET /api/v1/queues} does.
+     * ["priority"], "add": {"acl-users": "carol"}, "remove": {"acl-users": "bob"}}}; answers with every queue as
+     * {@code GET /api/v1/queues} does.
      */
     private void changeQueue(RoutingContext ctx) {
-        JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset"));
+        JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset", "add", "remove"));
         String word = body.string("change", "");
         dev.hpc.head.state.Command.QueueChange change = switch (word) {
             case "create" -> dev.hpc.head.state.Command.QueueChange.CREATE;
@@ -83,9 +84,17 @@ public final class SchedulingRoutes {
             body.object("set").raw().forEach((k, v) -> set.put(String.valueOf(k), String.valueOf(v)));
         }
         Set<String> unset = body.has("unset") ? Set.copyOf(body.strings("unset")) : Set.of();
+        Map<String, String> add = new LinkedHashMap<>();
+        if (body.has("add")) {
+            body.object("add").raw().forEach((k, v) -> add.put(String.valueOf(k), String.valueOf(v)));
+        }
+        Map<String, String> remove = new LinkedHashMap<>();
+        if (body.has("remove")) {
+            body.object("remove").raw().forEach((k, v) -> remove.put(String.valueOf(k), String.valueOf(v)));
+        }
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
-                unset, caller.user()), caller).thenCompose(v -> head.queues()), list -> {
+                unset, caller.user(), add, remove), caller).thenCompose(v -> head.queues()), list -> {
                     List<Object> out = new ArrayList<>();
                     for (QueueInfo q : list) {
                         out.add(q.toMap());

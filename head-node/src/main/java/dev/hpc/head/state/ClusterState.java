@@ -384,7 +384,7 @@ public final class ClusterState {
      * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
-        spec = admitToQueue(spec);
+        spec = admitToQueue(spec, "");
         checkFeasible(spec.resources());
         checkFeasibleInQueue(spec);
         checkHostResourceNames(spec.resources());
@@ -2068,7 +2068,9 @@ public final class ClusterState {
                         throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
                                 + "queue " + name + " ...");
                     }
-                    next.put(name, QueueSettings.parse(name, c.set()));
+                    Map<String, String> settings = new TreeMap<>(c.set());
+                    changeLists(name, settings, c.add(), c.remove());
+                    next.put(name, QueueSettings.parse(name, settings));
                 }
                 case SET -> {
                     Map<String, String> settings = new TreeMap<>(QueueSettings.of(requireQueue(current, name,
@@ -2082,6 +2084,7 @@ public final class ClusterState {
                         }
                         settings.put(key, defaults.get(key));
                     }
+                    changeLists(name, settings, c.add(), c.remove());
                     next.put(name, QueueSettings.parse(name, settings));
                 }
                 case DELETE -> {
@@ -2124,6 +2127,52 @@ public final class ClusterState {
         queuesVersion = nextVersion(queuesVersion);
         out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
         out.reschedule();
+    }
+
+    /** Settings whose value is a list of names that {@code qmgr}'s {@code +=} and {@code -=} change. */
+    private static final Set<String> LIST_SETTINGS = Set.of("acl-users", "preempt-targets");
+
+    /**
+     * Applies {@code +=} and {@code -=} to the list settings of a queue, against the lists as they stand in the
+     * state (not as the client last saw them), so that two administrators adding names at once both count.
+     */
+    private static void changeLists(String queue, Map<String, String> settings, Map<String, String> add,
+                                    Map<String, String> remove) {
+        for (String key : new TreeSet<>(add.keySet())) {
+            requireListSetting(key);
+            TreeSet<String> list = names(settings.getOrDefault(key, ""));
+            list.addAll(names(add.get(key)));
+            settings.put(key, String.join(",", list));
+        }
+        for (String key : new TreeSet<>(remove.keySet())) {
+            requireListSetting(key);
+            TreeSet<String> list = names(settings.getOrDefault(key, ""));
+            for (String n : names(remove.get(key))) {
+                if (!list.remove(n)) {
+                    throw RequestRejected.badRequest(key + " of queue '" + queue + "' does not list '" + n
+                            + "' (it lists: " + (list.isEmpty() ? "nobody" : String.join(",", list))
+                            + "); name what is there to remove it");
+                }
+            }
+            settings.put(key, String.join(",", list));
+        }
+    }
+
+    private static void requireListSetting(String key) {
+        if (!LIST_SETTINGS.contains(key)) {
+            throw RequestRejected.badRequest("'" + key + "' is not a list: += and -= change "
+                    + new TreeSet<>(LIST_SETTINGS) + " only; set other settings with =");
+        }
+    }
+
+    private static TreeSet<String> names(String list) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String n : list.split(",")) {
+            if (!n.isBlank() && !n.trim().equalsIgnoreCase("none")) {
+                out.add(n.trim());
+            }
+        }
+        return out;
     }
 
     private static dev.hpc.head.sched.QueueDef requireQueue(dev.hpc.head.sched.QueueDef q, String name,
@@ -2216,9 +2265,11 @@ public final class ClusterState {
 
     /**
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
-     * queue, or a request over the queue's limits, is refused with what to change.
+     * queue, a queue whose user list leaves its owner out, or a request over the queue's limits, is refused with
+     * what to change. {@code from} is the queue the job is in now ("" for a new job): a job that stays in its
+     * queue is not refused by a list changed since it entered.
      */
-    private JobSpec admitToQueue(JobSpec spec) {
+    private JobSpec admitToQueue(JobSpec spec, String from) {
         dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
         if (in != null) {
             return admitToReservation(spec, in);
@@ -2249,6 +2300,18 @@ public final class ClusterState {
         if (!q.enabled()) {
             throw new InvalidRequestException("queue '" + q.name() + "' is disabled: it accepts no new jobs; "
                     + "submit to another queue (" + String.join(", ", enabledQueues()) + ")");
+        }
+        if (!q.admits(spec.owner()) && !q.name().equals(from)) {
+            List<String> open = new ArrayList<>();
+            for (dev.hpc.head.sched.QueueDef o : queueDefs.values()) {
+                if (o.enabled() && o.admits(spec.owner())) {
+                    open.add(o.name());
+                }
+            }
+            throw new RequestRejected(403, "FORBIDDEN", "user " + spec.owner() + " may not put jobs into queue '"
+                    + q.name() + "': it takes jobs only from the users of its acl_users; ask an administrator to "
+                    + "add you to acl_users of queue " + q.name() + (open.isEmpty() ? ""
+                    : ", or submit to a queue open to you (" + String.join(", ", open) + ")"));
         }
         Resources r = spec.resources();
         if (!r.hasWalltime() && !q.defaultWalltime().isZero()) {
@@ -2522,7 +2585,8 @@ public final class ClusterState {
             out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
                     q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
                     new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
-                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace()));
+                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace(), q.aclUserEnable(),
+                    new ArrayList<>(q.aclUsers())));
         }
         for (dev.hpc.head.sched.Reservation r : reservations.values()) {
             int[] c = counts.getOrDefault(r.queue(), new int[4]);
@@ -2570,7 +2634,7 @@ public final class ClusterState {
 
     /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
     private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
-        JobSpec next = admitToQueue(wanted);
+        JobSpec next = admitToQueue(wanted, e.spec.queue());
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
         checkHostResourceNames(next.resources());
