@@ -556,6 +556,21 @@ public final class HeadClient {
         }
     }
 
+    /**
+     * {@code pbs_ralter}: a new window for reservation {@code id} ({@code R42} or {@code R42.cluster}); what is empty
+     * stays as the head has it (a new start alone keeps the length). Answers with the reservation as {@link
+     * #reservations()} lists it, or fails with why it keeps its window.
+     */
+    public JsonFields alterReservation(String id, java.util.Optional<java.time.Instant> start,
+                                       java.util.Optional<java.time.Instant> end,
+                                       java.util.Optional<java.time.Duration> duration) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        start.ifPresent(s -> body.put("start", s.toString()));
+        end.ifPresent(e -> body.put("end", e.toString()));
+        duration.ifPresent(d -> body.put("durationSeconds", d.toSeconds()));
+        return object(call("POST", "/reservations/" + encodePath(id) + "/alter", Json.write(body)));
+    }
+
     /** {@code pbs_rdel}: the reservation ends now, with its queue and its jobs. */
     public void deleteReservation(String id) {
         call("DELETE", "/reservations/" + encodePath(id), "");

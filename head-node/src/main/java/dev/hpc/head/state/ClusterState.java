@@ -562,6 +562,8 @@ public final class ClusterState {
             reserve(c, out);
         } else if (command instanceof Command.Unreserve c) {
             unreserve(c, out);
+        } else if (command instanceof Command.AlterReservation c) {
+            alterReservation(c, out);
         } else if (command instanceof Command.EndReservations c) {
             endReservations(c, out);
         } else if (command instanceof Command.Explain c) {
@@ -1998,18 +2000,112 @@ public final class ClusterState {
         reservationsChanged(out);
     }
 
-    private void unreserve(Command.Unreserve c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = reservations.get(c.number());
+    private dev.hpc.head.sched.Reservation ownReservation(long number, String user, boolean admin, String what) {
+        dev.hpc.head.sched.Reservation r = reservations.get(number);
         if (r == null) {
             throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
-                    + dev.hpc.head.sched.Reservation.queueName(c.number()) + "." + cluster + " does not exist (or "
+                    + dev.hpc.head.sched.Reservation.queueName(number) + "." + cluster + " does not exist (or "
                     + "has ended); pbs_rstat lists the reservations");
         }
-        if (!c.admin() && !r.owner().equals(c.user())) {
+        if (!admin && !r.owner().equals(user)) {
             throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
-                    + "its owner or an administrator may delete it");
+                    + "its owner or an administrator may " + what + " it");
         }
+        return r;
+    }
+
+    private void unreserve(Command.Unreserve c, Outcome out) {
+        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "delete");
         endReservation(r, "deleted by " + c.user() + " with reservation " + r.queue(), c.now(), out);
+        reservationsChanged(out);
+    }
+
+    /**
+     * {@code pbs_ralter}: the reservation gets the new window only when its nodes (or, for one not begun, any nodes)
+     * hold it beside the running work and the other reservations, as at {@code pbs_rsub}; one that has begun may
+     * only have its end moved, as in OpenPBS. Refused whole otherwise.
+     */
+    private void alterReservation(Command.AlterReservation c, Outcome out) {
+        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "change");
+        if (c.start().isEmpty() && c.end().isEmpty() && c.duration().isEmpty()) {
+            throw RequestRejected.badRequest("say what to change of reservation " + r.queue() + ": a new start "
+                    + "(-R), end (-E) or duration (-D)");
+        }
+        if (r.standing()) {
+            throw RequestRejected.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
+                    + "); pbs_ralter changes reservations of one window: delete it (pbs_rdel " + r.queue()
+                    + ") and make it again with the windows you want");
+        }
+        Instant start = c.start().orElse(r.start());
+        Instant end;
+        if (c.end().isPresent()) {
+            end = c.end().get();
+            if (c.duration().isPresent() && c.start().isEmpty()) {
+                start = end.minus(c.duration().get()); // -E and -D: the window ends then and lasts that long
+            } else if (c.duration().isPresent() && !Duration.between(start, end).equals(c.duration().get())) {
+                throw RequestRejected.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
+                        + c.duration().get().toSeconds() + " seconds; give two of them");
+            }
+        } else if (c.duration().isPresent()) {
+            end = start.plus(c.duration().get());
+        } else {
+            end = start.plus(Duration.between(r.start(), r.end())); // a new start alone keeps the length
+        }
+        boolean begun = !r.start().isAfter(c.now());
+        if (begun && !start.equals(r.start())) {
+            throw RequestRejected.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
+                    + "may be moved now (-E, or -D for a new length from its start), not its start");
+        }
+        if (!begun && start.isBefore(c.now())) {
+            start = c.now(); // as at pbs_rsub: a start in the past is now
+        }
+        if (!end.isAfter(start)) {
+            throw RequestRejected.badRequest("the new window of reservation " + r.queue() + " ends (" + end
+                    + ") before it starts (" + start + "); give an end after the start (-E) or a duration (-D)");
+        }
+        if (!end.isAfter(c.now())) {
+            throw RequestRejected.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
+                    + "give an end in the future, or delete the reservation (pbs_rdel " + r.queue() + ")");
+        }
+        List<long[]> window = List.<long[]>of(new long[] {start.toEpochMilli(), end.toEpochMilli()});
+        List<dev.hpc.head.sched.Reservation> others = reservations.values().stream()
+                .filter(o -> o.number() != r.number()).toList();
+        ClusterSnapshot view = snapshot(c.now());
+        java.util.Set<String> nodesNow = r.nodes();
+        if (r.maintenance()) {
+            for (dev.hpc.head.sched.Reservation other : others) {
+                List<String> shared = r.nodes().stream().filter(other.nodes()::contains).toList();
+                if (!shared.isEmpty() && other.overlaps(window.get(0)[0], window.get(0)[1])) {
+                    throw RequestRejected.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
+                            + end + ": reservation " + other.queue() + " holds " + String.join(", ", shared)
+                            + " from " + other.start() + " to " + other.end() + "; choose another window");
+                }
+            }
+        } else {
+            // its own running jobs hold its cores, not others': they do not count against it
+            List<dev.hpc.head.sched.RunningTask> otherWork = view.running().stream()
+                    .filter(t -> !t.queue().equals(r.queue())).toList();
+            List<NodeCapacity> itsNodes = view.nodes().stream().filter(n -> r.nodes().contains(n.name())).toList();
+            dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
+                    itsNodes, otherWork, queueDefs, others, window, r.nodes().size(), r.coresPerNode());
+            if (!placed.placed() && !begun) {
+                // not begun, none of its jobs runs: it may move to other nodes, as a new reservation would
+                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queueDefs, others,
+                        window, r.nodes().size(), r.coresPerNode());
+            }
+            if (!placed.placed()) {
+                throw RequestRejected.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
+                        + " to " + r.end() + "): " + placed.refusal().replace("cannot confirm the reservation",
+                        "the new one cannot be confirmed") + (begun ? " (it has begun: it stays on its nodes "
+                        + String.join(", ", r.nodes()) + ")" : ""));
+            }
+            nodesNow = new java.util.TreeSet<>(placed.nodes());
+        }
+        dev.hpc.head.sched.Reservation moved = new dev.hpc.head.sched.Reservation(r.number(), r.name(), r.owner(),
+                start, end, nodesNow, r.coresPerNode(), r.users(), r.maintenance(), r.recurrence(), r.later(),
+                r.occurrence());
+        reservations.put(r.number(), moved);
+        out.answer(moved);
         reservationsChanged(out);
     }
 

@@ -223,6 +223,16 @@ public sealed interface Command {
     record Unreserve(long number, String user, boolean admin, Instant now) implements Command {
     }
 
+    /**
+     * {@code pbs_ralter}: a new window for a reservation, its owner's or any for an administrator. What is not given
+     * stays: a new {@code start} alone keeps the length, {@code duration} counts from the (new) start. Re-checked
+     * against the nodes and the other reservations; refused whole, leaving the reservation as it was.
+     */
+    record AlterReservation(long number, String user, boolean admin, java.util.Optional<Instant> start,
+                            java.util.Optional<Instant> end, java.util.Optional<java.time.Duration> duration,
+                            Instant now) implements Command {
+    }
+
     /** The reservations whose window has ended by {@code now} go, with their queues and jobs (as PBS does). */
     record EndReservations(Instant now) implements Command {
     }
