@@ -40,6 +40,7 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qorder", QorderCommand::new);
         m.put("pbs_rsub", ReservationCommands.Rsub::new);
         m.put("pbs_rstat", ReservationCommands.Rstat::new);
+        m.put("pbs_ralter", ReservationCommands.Ralter::new);
         m.put("pbs_rdel", ReservationCommands.Rdel::new);
         m.put("tracejob", TracejobCommand::new);
         m.put("pbsnodes", PbsnodesCommand::new);

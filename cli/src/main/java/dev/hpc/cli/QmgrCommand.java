@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
                 + "nodes (the nodes the queue may use, comma-separated, or *), preempt_targets (the lower queues "
                 + "whose jobs this queue's jobs may preempt, comma-separated), preempt_mode (requeue or cancel: "
                 + "what becomes of this queue's jobs when preempted) and preempt_grace (seconds from SIGTERM to "
-                + "SIGKILL for them).",
+                + "SIGKILL for them), acl_user_enable and acl_users (only the users listed may put jobs into the "
+                + "queue; += and -= add and remove names).",
                 "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered."})
 public final class QmgrCommand implements Callable<Integer> {
     /** PBS's queue attributes and ours (the configuration file's keys), by the key the head knows. */
@@ -51,7 +52,9 @@ public final class QmgrCommand implements Callable<Integer> {
             Map.entry("max-running-per-user", "max-running-per-user"),
             Map.entry("preempt_targets", "preempt-targets"), Map.entry("preempt_mode", "preempt-mode"),
             Map.entry("preempt_grace", "preempt-grace"), Map.entry("preempt-targets", "preempt-targets"),
-            Map.entry("preempt-mode", "preempt-mode"), Map.entry("preempt-grace", "preempt-grace"));
+            Map.entry("preempt-mode", "preempt-mode"), Map.entry("preempt-grace", "preempt-grace"),
+            Map.entry("acl_user_enable", "acl-user-enable"), Map.entry("acl_users", "acl-users"),
+            Map.entry("acl-user-enable", "acl-user-enable"), Map.entry("acl-users", "acl-users"));
 
     @Spec
     CommandSpec spec;
@@ -63,8 +66,15 @@ public final class QmgrCommand implements Callable<Integer> {
             + "read from standard input, one per line")
     String directive;
 
-    /** One directive, parsed: what to do, to what, and the attributes named. */
-    record Directive(String verb, String object, String name, Map<String, String> set, List<String> unset) {
+    /**
+     * One directive, parsed: what to do, to what, and the attributes named: set with {@code =}, added to with
+     * {@code +=}, taken from with {@code -=}, or unset.
+     */
+    record Directive(String verb, String object, String name, Map<String, String> set, List<String> unset,
+                     Map<String, String> add, Map<String, String> remove) {
+        Directive(String verb, String object, String name, Map<String, String> set, List<String> unset) {
+            this(verb, object, name, set, unset, Map.of(), Map.of());
+        }
     }
 
     @Override
@@ -128,8 +138,11 @@ public final class QmgrCommand implements Callable<Integer> {
             }
         }
         Map<String, String> set = new LinkedHashMap<>();
+        Map<String, String> add = new LinkedHashMap<>();
+        Map<String, String> remove = new LinkedHashMap<>();
         List<String> unset = new ArrayList<>();
         String last = null;
+        Map<String, String> lastTo = set;
         for (String part : rest.isBlank() ? new String[0] : rest.split(",")) {
             String p = part.strip();
             if (verb.equals("unset")) {
@@ -139,7 +152,7 @@ public final class QmgrCommand implements Callable<Integer> {
             int eq = p.indexOf('=');
             if (eq < 0 && last != null && !p.isEmpty()) {
                 // a list value (nodes = n1,n2; preempt_targets = low,batch): the comma separates its items
-                set.put(last, unquote(set.get(last) + "," + unquote(p)));
+                lastTo.put(last, unquote(lastTo.get(last) + "," + unquote(p)));
                 continue;
             }
             if (eq <= 0) {
@@ -147,12 +160,21 @@ public final class QmgrCommand implements Callable<Integer> {
                         + "as in set queue debug resources_max.walltime = 00:30:00");
             }
             last = p.substring(0, eq).strip();
-            set.put(last, unquote(p.substring(eq + 1).strip()));
+            // PBS's "ATTR += VALUE" and "ATTR -= VALUE" add to a list and take from it
+            lastTo = last.endsWith("+") ? add : last.endsWith("-") ? remove : set;
+            if (lastTo != set) {
+                last = last.substring(0, last.length() - 1).strip();
+                if (last.isEmpty() || !verb.equals("set") || !object.equals("queue")) {
+                    throw new UsageException("'" + text + "': += and -= add names to a queue's list and take them "
+                            + "from it, as in set queue high acl_users += carol");
+                }
+            }
+            lastTo.put(last, unquote(p.substring(eq + 1).strip()));
         }
-        if (verb.equals("set") && set.isEmpty()) {
+        if (verb.equals("set") && set.isEmpty() && add.isEmpty() && remove.isEmpty()) {
             throw new UsageException("'" + text + "': say what to set, as in set queue debug Priority = 100");
         }
-        return new Directive(verb, object, name, set, unset);
+        return new Directive(verb, object, name, set, unset, add, remove);
     }
 
     private static String verb(String word, String text) {
@@ -189,7 +211,8 @@ public final class QmgrCommand implements Callable<Integer> {
     private static void run(HeadClient head, Directive d, PrintWriter out) {
         switch (d.verb() + " " + d.object()) {
             case "create queue" -> head.changeQueue(d.name(), "create", settings(d.set()), List.of());
-            case "set queue" -> head.changeQueue(d.name(), "set", settings(d.set()), List.of());
+            case "set queue" -> head.changeQueue(d.name(), "set", settings(d.set()), List.of(), settings(d.add()),
+                    settings(d.remove()));
             case "unset queue" -> head.changeQueue(d.name(), "set", Map.of(), keys(d.unset()));
             case "delete queue" -> head.changeQueue(d.name(), "delete", Map.of(), List.of());
             case "set server" -> {
@@ -234,6 +257,10 @@ public final class QmgrCommand implements Callable<Integer> {
         Map<String, String> out = new LinkedHashMap<>();
         pbs.forEach((attr, value) -> {
             String a = attr.toLowerCase(Locale.ROOT);
+            if (a.startsWith("acl_group") || a.startsWith("acl-group")) {
+                throw new UsageException(attr + ": queues take user lists only (acl_user_enable, acl_users); the "
+                        + "head has no group database to check a user's groups against, so list the users");
+            }
             if (a.equals("queue_type")) {
                 if (!value.toLowerCase(Locale.ROOT).startsWith("e")) {
                     throw new UsageException("queue_type = " + value + ": only execution queues exist here (no "
@@ -245,7 +272,8 @@ public final class QmgrCommand implements Callable<Integer> {
             if (key == null) {
                 throw new UsageException("unknown queue attribute '" + attr + "'; known: enabled, started, Priority, "
                         + "resources_max.walltime, resources_default.walltime, resources_max.ncpus, max_user_run, "
-                        + "queue_type, nodes, preempt_targets, preempt_mode, preempt_grace");
+                        + "queue_type, nodes, preempt_targets, preempt_mode, preempt_grace, acl_user_enable, "
+                        + "acl_users");
             }
             out.put(key, value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")
                     ? value.toLowerCase(Locale.ROOT) : value);
@@ -260,7 +288,7 @@ public final class QmgrCommand implements Callable<Integer> {
             if (key == null || key.equals("enabled") || key.equals("started")) {
                 throw new UsageException("cannot unset '" + attr + "'; unset one of Priority, resources_max.walltime, "
                         + "resources_default.walltime, resources_max.ncpus, max_user_run, nodes, preempt_targets, "
-                        + "preempt_mode, preempt_grace (set enabled and "
+                        + "preempt_mode, preempt_grace, acl_user_enable, acl_users (set enabled and "
                         + "started to True or False)");
             }
             out.add(key);
@@ -291,7 +319,8 @@ public final class QmgrCommand implements Callable<Integer> {
         return b.toString();
     }
 
-    private static Map<String, String> attributes(QueueInfo q) {
+    /** The queue's attributes by PBS's names, those set only; also what {@code qstat -Qf} shows. */
+    static Map<String, String> attributes(QueueInfo q) {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("queue_type", "Execution");
         if (q.priority() != 0) {
@@ -321,6 +350,12 @@ public final class QmgrCommand implements Callable<Integer> {
         if (!q.preemptGrace().equals(QueueInfo.DEFAULT_PREEMPT_GRACE)) {
             a.put("preempt_grace", q.preemptGrace().toMillis() % 1000 == 0
                     ? String.valueOf(q.preemptGrace().toSeconds()) : q.preemptGrace().toMillis() + "ms");
+        }
+        if (q.aclUserEnable()) {
+            a.put("acl_user_enable", "True");
+        }
+        if (!q.aclUsers().isEmpty()) {
+            a.put("acl_users", String.join(",", q.aclUsers()));
         }
         a.put("enabled", q.enabled() ? "True" : "False");
         a.put("started", q.started() ? "True" : "False");

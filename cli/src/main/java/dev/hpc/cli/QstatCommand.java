@@ -65,7 +65,7 @@ public final class QstatCommand implements Callable<Integer> {
     @Option(names = "-t", description = "show each task of an array job")
     boolean tasks;
 
-    @Option(names = "-Q", description = "the queues, with the counts of their jobs")
+    @Option(names = "-Q", description = "the queues, with the counts of their jobs; with -f, every attribute of each queue")
     boolean queueStatus;
 
     @Option(names = "-q", description = "the queues with their limits, per server")
@@ -168,7 +168,7 @@ public final class QstatCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<dev.hpc.api.QueueInfo> queues = head.queues();
         if (queueStatus) {
-            out.print(QstatQueueFormat.queues(queues));
+            out.print(full ? QstatQueueFormat.full(queues) : QstatQueueFormat.queues(queues));
         }
         if (queueSummary) {
             out.print(QstatQueueFormat.summary(serverName(head, List.of()), queues));

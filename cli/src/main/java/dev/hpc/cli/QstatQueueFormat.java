@@ -29,6 +29,23 @@ public final class QstatQueueFormat {
         return b.toString();
     }
 
+    /**
+     * {@code qstat -Qf}: each queue's attributes as PBS prints them ({@code Queue: NAME}, then {@code name = value}
+     * lines), the same attributes {@code qmgr -c "list queue"} shows, with the job counts.
+     */
+    public static String full(List<QueueInfo> queues) {
+        StringBuilder b = new StringBuilder();
+        for (QueueInfo q : queues) {
+            b.append("Queue: ").append(q.name()).append('\n');
+            QmgrCommand.attributes(q).forEach((k, v) -> b.append("    ").append(k).append(" = ").append(v).append('\n'));
+            b.append("    total_jobs = ").append(q.total()).append('\n');
+            b.append("    state_count = Transit:0 Queued:").append(q.queued() + q.waiting()).append(" Held:")
+                    .append(q.held()).append(" Waiting:0 Running:").append(q.running()).append(" Exiting:0 Begun:0\n");
+            b.append('\n');
+        }
+        return b.toString();
+    }
+
     /** {@code qstat -q}: the server, each queue's limits and counts, and the totals. */
     public static String summary(String server, List<QueueInfo> queues) {
         StringBuilder b = new StringBuilder();

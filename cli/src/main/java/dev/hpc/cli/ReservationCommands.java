@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * OpenPBS's advance reservation commands: {@code pbs_rsub} makes one, {@code pbs_rstat} lists them, {@code
- * pbs_rdel} deletes one. Times are read here, in the caller's time zone as PBS does; the head gets instants.
+ * pbs_ralter} moves one's window, {@code pbs_rdel} deletes one. Times are read here, in the caller's time zone as PBS does; the head gets instants.
  */
 public final class ReservationCommands {
     private ReservationCommands() {
@@ -272,6 +272,57 @@ public final class ReservationCommands {
                 out.println("    maintenance = True");
             }
             out.println();
+        }
+    }
+
+    @Command(name = "pbs_ralter", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
+            usageHelpAutoWidth = true, description = {"Change an advance reservation's window, as OpenPBS's "
+                    + "pbs_ralter does; its owner or an administrator may.",
+                    "The head checks the new window against the nodes and the other reservations and confirms it, "
+                            + "or refuses with why and the reservation keeps its window. Once a reservation has "
+                            + "begun only its end may move. A new start alone keeps the length."},
+            footer = {"", "Times: [[[[CC]YY]MM]DD]hhmm[.SS] in your time zone (e.g. 1430, 05143000.00), or "
+                    + "ISO-8601 (2026-12-05T14:30:00Z).",
+                    "Exit codes: 0 confirmed, 1 refused or unknown, 2 usage, 3 no head answered."})
+    public static final class Ralter implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        ClientOptions client;
+
+        @Option(names = "-R", paramLabel = "START", description = "the new start")
+        String start;
+
+        @Option(names = "-E", paramLabel = "END", description = "the new end")
+        String end;
+
+        @Option(names = "-D", paramLabel = "DURATION", description = "the new length, from the (new) start: "
+                + "seconds or [[hh:]mm:]ss")
+        String duration;
+
+        @Parameters(paramLabel = "ID", arity = "1", description = "the reservation: R42 or R42.cluster")
+        String id;
+
+        @Override
+        public Integer call() {
+            if (start == null && end == null && duration == null) {
+                throw new UsageException("say what to change: -R START, -E END and/or -D DURATION");
+            }
+            ZonedDateTime now = ZonedDateTime.now();
+            java.util.Optional<Instant> from = java.util.Optional.ofNullable(start).map(t -> time("-R", t, now));
+            java.util.Optional<Instant> until = java.util.Optional.ofNullable(end)
+                    .map(t -> time("-E", t, from.map(f -> f.atZone(now.getZone())).orElse(now)));
+            java.util.Optional<Duration> length = java.util.Optional.ofNullable(duration)
+                    .map(ReservationCommands::duration);
+            if (length.isPresent() && (length.get().isZero() || length.get().isNegative())) {
+                throw new UsageException("-D " + duration + ": a reservation lasts at least a second");
+            }
+            JsonFields r = client.client().alterReservation(id.strip(), from, until, length);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(r.string("id") + " CONFIRMED");
+            out.flush();
+            return ExitCodes.OK;
         }
     }
 

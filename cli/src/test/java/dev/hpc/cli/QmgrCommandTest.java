@@ -88,4 +88,42 @@ class QmgrCommandTest {
                 List.of(), 0, 0, 0, 0));
         assertTrue(!plain.contains("preempt"), "defaults are not printed: " + plain);
     }
+
+    /** Issue 19: queue user lists, with PBS's += and -=; group lists are refused, saying why. */
+    @Test
+    void userListsAreSetAddedToAndTakenFromAndPrintBack() {
+        QmgrCommand.Directive on = QmgrCommand.parse("set queue high acl_user_enable = true, acl_users = alice,bob");
+        assertEquals(Map.of("acl-user-enable", "true", "acl-users", "alice,bob"), QmgrCommand.settings(on.set()));
+        QmgrCommand.Directive add = QmgrCommand.parse("s q high acl_users += carol,dave");
+        assertEquals(Map.of(), add.set());
+        assertEquals(Map.of("acl-users", "carol,dave"), QmgrCommand.settings(add.add()));
+        QmgrCommand.Directive remove = QmgrCommand.parse("set queue high acl_users -= bob, Priority = 10");
+        assertEquals(Map.of("acl-users", "bob"), QmgrCommand.settings(remove.remove()));
+        assertEquals(Map.of("priority", "10"), QmgrCommand.settings(remove.set()));
+        UsageException plusOnCreate = assertThrows(UsageException.class,
+                () -> QmgrCommand.parse("create queue high acl_users += carol"));
+        assertTrue(plusOnCreate.getMessage().contains("set queue high acl_users += carol"),
+                plusOnCreate.getMessage());
+        UsageException groups = assertThrows(UsageException.class,
+                () -> QmgrCommand.settings(QmgrCommand.parse("set queue high acl_groups = proj").set()));
+        assertTrue(groups.getMessage().contains("acl_users"), groups.getMessage());
+        assertEquals(List.of("acl-users", "acl-user-enable"),
+                QmgrCommand.parse("unset queue high acl_users, acl_user_enable").unset().stream()
+                        .map(u -> QmgrCommand.settings(Map.of(u, "x")).keySet().iterator().next()).toList());
+
+        QueueInfo q = new QueueInfo("high", false, true, true, 100, Duration.ZERO, Duration.ZERO, 0, 0, List.of(), 0, 0,
+                0, 0, List.of(), "requeue", Duration.ofSeconds(30), true, List.of("alice", "bob"));
+        String printed = QmgrCommand.print(q);
+        assertTrue(printed.contains("set queue high acl_user_enable = True\n")
+                && printed.contains("set queue high acl_users = alice,bob\n"), printed);
+        for (String line : printed.split("\n")) {
+            if (line.startsWith("set queue")) {
+                QmgrCommand.settings(QmgrCommand.parse(line).set());
+            }
+        }
+        String full = QstatQueueFormat.full(List.of(q));
+        assertTrue(full.startsWith("Queue: high\n") && full.contains("    acl_users = alice,bob\n"), full);
+        QueueInfo again = QueueInfo.read(dev.hpc.api.Json.readObject(dev.hpc.api.Json.write(q.toMap())));
+        assertEquals(q, again, "the REST form keeps the lists");
+    }
 }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * of its queue waits for the window and runs in it on the reserved node; an ordinary job that would still run
  * at the window's start keeps off the reserved cores; the reservation survives a SIGKILL of the active head; at
  * the window's end its job is killed and its queue goes; a reservation made later survives a restart of both
- * heads and numbers go on.
+ * heads and numbers go on. Then (issue 19) a queue with a user list refuses another user's qsub and qmove, and
+ * pbs_ralter moves a reservation's end but not for another user; a takeover keeps both.
  */
 class ReservationIT {
     private static final Duration WAIT = Poll.TIMEOUT;
@@ -111,7 +112,7 @@ class ReservationIT {
             cluster.kill(first.head());
             cluster.restart(second.head());
             cluster.restart(first.head());
-            cluster.awaitRoles("one head ACTIVE after both restarted", WAIT);
+            StandbyCluster.Active third = cluster.awaitRoles("one head ACTIVE after both restarted", WAIT);
             List<JsonFields> kept = cluster.client().reservations();
             assertEquals(1, kept.size(), kept.toString());
             assertEquals("R2", kept.get(0).string("queue"));
@@ -134,6 +135,36 @@ class ReservationIT {
             Cli.Result daily = ok(cli.run("pbs_rstat", "-f", "daily"));
             assertTrue(daily.out().contains("reserve_rrule = FREQ=DAILY;COUNT=3") && daily.out().contains(
                     "reserve_count = 3") && daily.out().contains("reserve_index = 1"), daily.describe());
+
+            // issue 19: a queue kept to its user list, and pbs_ralter; both seen by the head that takes over
+            Path carolToken = work.resolve("carol.token");
+            dev.hpc.api.ApiToken.install(carolToken, cluster.client().createToken("carol", "user").token());
+            Cli asCarol = new Cli(String.join(",", cluster.servers()), RealCluster.repositoryRoot(), cluster.config(),
+                    carolToken);
+            ok(cli.run("qmgr", "-c", "create queue high Priority = 100, acl_user_enable = true, acl_users = alice"));
+            ok(cli.run("qmgr", "-c", "set queue high acl_users += bob"));
+            Cli.Result outsider = asCarol.qsubIn(submitDir, "-q", "high", "-h", script.toString());
+            assertNotEquals(0, outsider.exitCode(), outsider.describe());
+            assertTrue(outsider.err().contains("ask an administrator to add you to acl_users of queue high"),
+                    outsider.describe());
+            String carols = ok(asCarol.qsubIn(submitDir, "-h", script.toString())).line();
+            Instant end = Instant.parse(cluster.client().reservations().stream().filter(x -> x.string("queue")
+                    .equals("R3")).findFirst().orElseThrow().string("start")).plus(Duration.ofMinutes(20));
+            ok(cli.run("pbs_ralter", "-E", end.toString(), "R3"));
+            Cli.Result notHers = asCarol.run("pbs_ralter", "-D", "60", "R3");
+            assertNotEquals(0, notHers.exitCode(), notHers.describe());
+            assertTrue(notHers.err().contains("only its owner or an administrator may change it"), notHers.describe());
+
+            cluster.killAndAwaitTakeover(third, Duration.ofSeconds(30));
+            Cli.Result queues = ok(cli.run("qstat", "-Qf"));
+            assertTrue(queues.out().contains("Queue: high\n") && queues.out().contains("    acl_user_enable = True\n")
+                    && queues.out().contains("    acl_users = alice,bob\n"), queues.describe());
+            Cli.Result moved = asCarol.run("qmove", "high", carols);
+            assertNotEquals(0, moved.exitCode(), moved.describe());
+            assertTrue(moved.err().contains("acl_users of queue high"), moved.describe());
+            assertEquals("batch", cluster.client().job(carols).spec().queue(), "the refused move left it");
+            assertEquals(end.toString(), cluster.client().reservations().stream().filter(x -> x.string("queue")
+                    .equals("R3")).findFirst().orElseThrow().string("end"), "the new window outlived the takeover");
         } catch (Exception | AssertionError e) {
             cluster.printLogs("the test failed: " + e);
             throw e;

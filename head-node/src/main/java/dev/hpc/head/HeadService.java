@@ -233,6 +233,19 @@ public final class HeadService implements AutoCloseable {
         }).thenCompose(done -> done);
     }
 
+    /** {@code pbs_ralter}: the reservation with its new window, or refused with why and left as it was. */
+    public CompletableFuture<dev.hpc.head.sched.Reservation> alterReservation(long number,
+                                                                               java.util.Optional<Instant> start,
+                                                                               java.util.Optional<Instant> end,
+                                                                               java.util.Optional<java.time.Duration>
+                                                                                       duration, Caller caller) {
+        return onState(() -> {
+            Outcome out = state.apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
+                    end, duration, clock.instant()));
+            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
+        }).thenCompose(done -> done);
+    }
+
     /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
     public CompletableFuture<Void> unreserve(long number, Caller caller) {
         return onState(() -> {

@@ -489,10 +489,25 @@ public final class HeadClient {
      * Administrators only. Answers with every queue.
      */
     public List<QueueInfo> changeQueue(String queue, String change, Map<String, String> set, List<String> unset) {
+        return changeQueue(queue, change, set, unset, Map.of(), Map.of());
+    }
+
+    /**
+     * {@code qmgr}'s {@code +=} and {@code -=} as well: {@code add} and {@code remove} hold names, comma-separated,
+     * by setting key ({@code acl-users}), that the head adds to or takes from the list as it stands.
+     */
+    public List<QueueInfo> changeQueue(String queue, String change, Map<String, String> set, List<String> unset,
+                                       Map<String, String> add, Map<String, String> remove) {
         Map<String, Object> body = new java.util.LinkedHashMap<>();
         body.put("change", change);
         body.put("set", set);
         body.put("unset", unset);
+        if (!add.isEmpty()) {
+            body.put("add", add);
+        }
+        if (!remove.isEmpty()) {
+            body.put("remove", remove);
+        }
         return readQueues(object(call("POST", "/queues/" + encodePath(queue), Json.write(body))));
     }
 
@@ -539,6 +554,21 @@ public final class HeadClient {
         } catch (InvalidRequestException e) {
             throw unreadable(e);
         }
+    }
+
+    /**
+     * {@code pbs_ralter}: a new window for reservation {@code id} ({@code R42} or {@code R42.cluster}); what is empty
+     * stays as the head has it (a new start alone keeps the length). Answers with the reservation as {@link
+     * #reservations()} lists it, or fails with why it keeps its window.
+     */
+    public JsonFields alterReservation(String id, java.util.Optional<java.time.Instant> start,
+                                       java.util.Optional<java.time.Instant> end,
+                                       java.util.Optional<java.time.Duration> duration) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        start.ifPresent(s -> body.put("start", s.toString()));
+        end.ifPresent(e -> body.put("end", e.toString()));
+        duration.ifPresent(d -> body.put("durationSeconds", d.toSeconds()));
+        return object(call("POST", "/reservations/" + encodePath(id) + "/alter", Json.write(body)));
     }
 
     /** {@code pbs_rdel}: the reservation ends now, with its queue and its jobs. */

@@ -10,18 +10,31 @@ import java.util.Map;
  * state. A walltime of {@link Duration#ZERO} and a limit of 0 mean "none"; an empty node list means
  * every node. {@code waiting} counts queued jobs deferred by {@code -a} (PBS's W). {@code preemptTargets} are the
  * queues whose jobs this queue's jobs may preempt; {@code preemptMode} ({@code requeue} or {@code cancel}) and
- * {@code preemptGrace} say what becomes of this queue's own jobs when they are preempted.
+ * {@code preemptGrace} say what becomes of this queue's own jobs when they are preempted. With {@code aclUserEnable}
+ * only the users of {@code aclUsers} may put jobs into it.
  */
 public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean started, int priority,
                         Duration defaultWalltime, Duration maxWalltime, int maxCoresPerJob, int maxRunningPerUser,
                         List<String> nodes, int queued, int running, int held, int waiting,
-                        List<String> preemptTargets, String preemptMode, Duration preemptGrace) {
+                        List<String> preemptTargets, String preemptMode, Duration preemptGrace,
+                        boolean aclUserEnable, List<String> aclUsers) {
     public static final String DEFAULT_PREEMPT_MODE = "requeue";
     public static final Duration DEFAULT_PREEMPT_GRACE = Duration.ofSeconds(30);
 
     public QueueInfo {
         nodes = List.copyOf(nodes);
         preemptTargets = List.copyOf(preemptTargets);
+        aclUsers = List.copyOf(aclUsers);
+    }
+
+    /** A queue open to every user. */
+    public QueueInfo(String name, boolean isDefault, boolean enabled, boolean started, int priority,
+                     Duration defaultWalltime, Duration maxWalltime, int maxCoresPerJob, int maxRunningPerUser,
+                     List<String> nodes, int queued, int running, int held, int waiting,
+                     List<String> preemptTargets, String preemptMode, Duration preemptGrace) {
+        this(name, isDefault, enabled, started, priority, defaultWalltime, maxWalltime, maxCoresPerJob,
+                maxRunningPerUser, nodes, queued, running, held, waiting, preemptTargets, preemptMode, preemptGrace,
+                false, List.of());
     }
 
     /** A queue that preempts nothing, and whose jobs are requeued after the default grace when preempted. */
@@ -52,6 +65,8 @@ public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean
         m.put("preemptTargets", preemptTargets);
         m.put("preemptMode", preemptMode);
         m.put("preemptGraceSeconds", preemptGrace.toMillis() / 1000.0);
+        m.put("aclUserEnable", aclUserEnable);
+        m.put("aclUsers", aclUsers);
         Map<String, Object> jobs = new LinkedHashMap<>();
         jobs.put("queued", queued);
         jobs.put("running", running);
@@ -73,6 +88,7 @@ public record QueueInfo(String name, boolean isDefault, boolean enabled, boolean
                 jobs.intValue("waiting", 0), f.has("preemptTargets") ? f.strings("preemptTargets") : List.of(),
                 f.string("preemptMode", DEFAULT_PREEMPT_MODE), f.has("preemptGraceSeconds")
                         ? Duration.ofMillis(Math.round(f.doubleValue("preemptGraceSeconds", 30) * 1000))
-                        : DEFAULT_PREEMPT_GRACE);
+                        : DEFAULT_PREEMPT_GRACE, f.bool("aclUserEnable", false),
+                f.has("aclUsers") ? f.strings("aclUsers") : List.of());
     }
 }

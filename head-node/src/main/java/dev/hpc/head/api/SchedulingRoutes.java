@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,6 +42,7 @@ public final class SchedulingRoutes {
         router.get("/api/v1/reservations").handler(this::reservations);
         router.post("/api/v1/reservations").handler(this::reserve);
         router.delete("/api/v1/reservations/:id").handler(this::unreserve);
+        router.post("/api/v1/reservations/:id/alter").handler(this::alterReservation);
         router.post("/api/v1/jobs/:id/alter").handler(this::alter);
         router.post("/api/v1/jobs/:id/hold").handler(this::hold);
         router.post("/api/v1/jobs/:id/release").handler(this::release);
@@ -65,10 +67,11 @@ public final class SchedulingRoutes {
 
     /**
      * {@code qmgr}: {@code {"change": "create|set|delete|default", "set": {"max-walltime": "24h"}, "unset":
-     * ["priority"]}}; answers with every queue as {@code GET /api/v1/queues} does.
+     * ["priority"], "add": {"acl-users": "carol"}, "remove": {"acl-users": "bob"}}}; answers with every queue as
+     * {@code GET /api/v1/queues} does.
      */
     private void changeQueue(RoutingContext ctx) {
-        JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset"));
+        JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset", "add", "remove"));
         String word = body.string("change", "");
         dev.hpc.head.state.Command.QueueChange change = switch (word) {
             case "create" -> dev.hpc.head.state.Command.QueueChange.CREATE;
@@ -83,9 +86,17 @@ public final class SchedulingRoutes {
             body.object("set").raw().forEach((k, v) -> set.put(String.valueOf(k), String.valueOf(v)));
         }
         Set<String> unset = body.has("unset") ? Set.copyOf(body.strings("unset")) : Set.of();
+        Map<String, String> add = new LinkedHashMap<>();
+        if (body.has("add")) {
+            body.object("add").raw().forEach((k, v) -> add.put(String.valueOf(k), String.valueOf(v)));
+        }
+        Map<String, String> remove = new LinkedHashMap<>();
+        if (body.has("remove")) {
+            body.object("remove").raw().forEach((k, v) -> remove.put(String.valueOf(k), String.valueOf(v)));
+        }
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
-                unset, caller.user()), caller).thenCompose(v -> head.queues()), list -> {
+                unset, caller.user(), add, remove), caller).thenCompose(v -> head.queues()), list -> {
                     List<Object> out = new ArrayList<>();
                     for (QueueInfo q : list) {
                         out.add(q.toMap());
@@ -166,15 +177,42 @@ public final class SchedulingRoutes {
         }
     }
 
-    private void unreserve(RoutingContext ctx) {
+    private long reservationNumber(RoutingContext ctx) {
         String id = ctx.pathParam("id");
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("R([0-9]{1,18})(\\..*)?").matcher(id);
         if (!m.matches()) {
             throw new InvalidRequestException("'" + id + "' is not a reservation id; expected a form like R42 or "
                     + "R42." + head.config().cluster());
         }
-        reply(ctx, head.unreserve(Long.parseLong(m.group(1)), Authenticator.caller(ctx)), v -> Map.of("deleted",
-                "R" + m.group(1) + "." + head.config().cluster()));
+        return Long.parseLong(m.group(1));
+    }
+
+    private void unreserve(RoutingContext ctx) {
+        long number = reservationNumber(ctx);
+        reply(ctx, head.unreserve(number, Authenticator.caller(ctx)), v -> Map.of("deleted",
+                "R" + number + "." + head.config().cluster()));
+    }
+
+    /**
+     * {@code pbs_ralter}: {@code {"start": ISO-8601, "end": ISO-8601, "durationSeconds": N}}, each optional (at least
+     * one); answers with the reservation in its new window, or 409 NOT_ALLOWED saying why it keeps its old one.
+     */
+    private void alterReservation(RoutingContext ctx) {
+        long number = reservationNumber(ctx);
+        JsonFields body = OptionalBody.read(ctx, Set.of("start", "end", "durationSeconds"));
+        Optional<java.time.Instant> start = body.has("start") ? Optional.of(instant(body, "start")) : Optional.empty();
+        Optional<java.time.Instant> end = body.has("end") ? Optional.of(instant(body, "end")) : Optional.empty();
+        Optional<java.time.Duration> duration = Optional.empty();
+        if (body.has("durationSeconds")) {
+            long seconds = body.longValue("durationSeconds", 0);
+            if (seconds < 1 || seconds > 100L * 366 * 86400) {
+                throw new InvalidRequestException("\"durationSeconds\" must be a whole number of seconds from 1 to "
+                        + "100 years, got " + seconds);
+            }
+            duration = Optional.of(java.time.Duration.ofSeconds(seconds));
+        }
+        reply(ctx, head.alterReservation(number, start, end, duration, Authenticator.caller(ctx)),
+                this::reservationMap);
     }
 
     private void alter(RoutingContext ctx) {

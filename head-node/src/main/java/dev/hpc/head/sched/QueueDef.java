@@ -21,10 +21,14 @@ import java.util.TreeSet;
  * @param preemptMode       what becomes of this queue's jobs when a higher queue preempts them
  * @param preemptGrace      how long this queue's preempted jobs have between SIGTERM and SIGKILL
  *                          ({@link Duration#ZERO}: SIGKILL at once)
+ * @param aclUserEnable     whether only the users of {@code aclUsers} may put jobs into it (OpenPBS's
+ *                          acl_user_enable); off, anyone may
+ * @param aclUsers          the users whose jobs it takes when {@code aclUserEnable} is on (OpenPBS's acl_users)
  */
 public record QueueDef(String name, int priority, Set<String> nodes, Duration defaultWalltime, Duration maxWalltime,
                        int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started,
-                       Set<String> preemptTargets, PreemptMode preemptMode, Duration preemptGrace) {
+                       Set<String> preemptTargets, PreemptMode preemptMode, Duration preemptGrace,
+                       boolean aclUserEnable, Set<String> aclUsers) {
 
     /** What becomes of a preempted job: back to its queue with a new attempt to come, or cancelled. */
     public enum PreemptMode {
@@ -38,6 +42,15 @@ public record QueueDef(String name, int priority, Set<String> nodes, Duration de
     public QueueDef {
         nodes = Collections.unmodifiableSet(new TreeSet<>(nodes));
         preemptTargets = Collections.unmodifiableSet(new TreeSet<>(preemptTargets));
+        aclUsers = Collections.unmodifiableSet(new TreeSet<>(aclUsers));
+    }
+
+    /** A queue any user may submit to. */
+    public QueueDef(String name, int priority, Set<String> nodes, Duration defaultWalltime, Duration maxWalltime,
+                    int maxCoresPerJob, int maxRunningPerUser, boolean enabled, boolean started,
+                    Set<String> preemptTargets, PreemptMode preemptMode, Duration preemptGrace) {
+        this(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser, enabled, started,
+                preemptTargets, preemptMode, preemptGrace, false, Set.of());
     }
 
     /** A queue that preempts nothing; its jobs, when preempted, are requeued after the default grace. */
@@ -52,9 +65,22 @@ public record QueueDef(String name, int priority, Set<String> nodes, Duration de
         return preemptTargets.contains(victim.name()) && victim.priority() < priority;
     }
 
+    /**
+     * Whether {@code user}'s jobs may enter this queue. The list binds every user, administrators included, as
+     * OpenPBS's does: an administrator who must submit there adds themself (docs/scheduling.md).
+     */
+    public boolean admits(String user) {
+        return !aclUserEnable || aclUsers.contains(user);
+    }
+
     public QueueDef withPreemption(Set<String> targets, PreemptMode mode, Duration grace) {
         return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
-                enabled, started, targets, mode, grace);
+                enabled, started, targets, mode, grace, aclUserEnable, aclUsers);
+    }
+
+    public QueueDef withUserList(boolean enable, Set<String> users) {
+        return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
+                enabled, started, preemptTargets, preemptMode, preemptGrace, enable, users);
     }
 
     /** A queue with no limits, enabled and started: what the head has when no queue is configured. */
@@ -69,30 +95,30 @@ public record QueueDef(String name, int priority, Set<String> nodes, Duration de
     public QueueDef withStarted(boolean s) {
         return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
                 enabled, s,
-                preemptTargets, preemptMode, preemptGrace);
+                preemptTargets, preemptMode, preemptGrace, aclUserEnable, aclUsers);
     }
 
     public QueueDef withMaxRunningPerUser(int max) {
         return new QueueDef(name, priority, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, max, enabled,
                 started,
-                preemptTargets, preemptMode, preemptGrace);
+                preemptTargets, preemptMode, preemptGrace, aclUserEnable, aclUsers);
     }
 
     public QueueDef withNodes(Set<String> n) {
         return new QueueDef(name, priority, n, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser,
                 enabled, started,
-                preemptTargets, preemptMode, preemptGrace);
+                preemptTargets, preemptMode, preemptGrace, aclUserEnable, aclUsers);
     }
 
     public QueueDef withPriority(int p) {
         return new QueueDef(name, p, nodes, defaultWalltime, maxWalltime, maxCoresPerJob, maxRunningPerUser, enabled,
                 started,
-                preemptTargets, preemptMode, preemptGrace);
+                preemptTargets, preemptMode, preemptGrace, aclUserEnable, aclUsers);
     }
 
     public QueueDef withMaxWalltime(Duration w) {
         return new QueueDef(name, priority, nodes, defaultWalltime, w, maxCoresPerJob, maxRunningPerUser, enabled,
                 started,
-                preemptTargets, preemptMode, preemptGrace);
+                preemptTargets, preemptMode, preemptGrace, aclUserEnable, aclUsers);
     }
 }

@@ -21,7 +21,7 @@ import java.util.TreeSet;
 public final class QueueSettings {
     public static final Set<String> KEYS = Set.of("priority", "default-walltime", "max-walltime",
             "max-cores-per-job", "max-running-per-user", "nodes", "enabled", "started", "preempt-targets", "preempt-mode",
-            "preempt-grace");
+            "preempt-grace", "acl-user-enable", "acl-users");
 
     private QueueSettings() {
     }
@@ -86,7 +86,30 @@ public final class QueueSettings {
                 QueueDef.DEFAULT_PREEMPT_GRACE.toSeconds() + "s"));
         return new QueueDef(name, priority, nodes, def, max, maxCores, maxRunning,
                 bool(prefix + "enabled", s.getOrDefault("enabled", "true")),
-                bool(prefix + "started", s.getOrDefault("started", "true")), targets, mode, grace);
+                bool(prefix + "started", s.getOrDefault("started", "true")), targets, mode, grace,
+                bool(prefix + "acl-user-enable", s.getOrDefault("acl-user-enable", "false")),
+                users(prefix + "acl-users", s.getOrDefault("acl-users", "")));
+    }
+
+    /**
+     * A user list ({@code acl-users}): names separated by commas. PBS's {@code +user}/{@code -user} entries (allow
+     * or deny) and {@code user@host} are refused rather than read as names, so that a list means what it says.
+     */
+    public static Set<String> users(String key, String list) {
+        Set<String> users = new TreeSet<>();
+        for (String u : list.split(",")) {
+            String user = u.trim();
+            if (user.isEmpty()) {
+                continue;
+            }
+            if (!dev.hpc.api.SubmitLimits.USER_NAME.matcher(user).matches()) {
+                throw new HpcException(key + ": '" + user + "' is not a user name; list user names separated by "
+                        + "commas, e.g. alice,bob (no +/- entries or @host: the list names who may submit; use += "
+                        + "and -= to add or remove names)");
+            }
+            users.add(user);
+        }
+        return users;
     }
 
     /** The settings of {@code q} as text, every key written, so that {@link #parse} gives {@code q} back. */
@@ -103,6 +126,8 @@ public final class QueueSettings {
         s.put("preempt-targets", String.join(",", q.preemptTargets()));
         s.put("preempt-mode", q.preemptMode().name().toLowerCase(Locale.ROOT));
         s.put("preempt-grace", q.preemptGrace().toMillis() + "ms");
+        s.put("acl-user-enable", String.valueOf(q.aclUserEnable()));
+        s.put("acl-users", String.join(",", q.aclUsers()));
         return s;
     }
 

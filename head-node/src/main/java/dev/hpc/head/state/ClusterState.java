@@ -384,7 +384,7 @@ public final class ClusterState {
      * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
-        spec = admitToQueue(spec);
+        spec = admitToQueue(spec, "");
         checkFeasible(spec.resources());
         checkFeasibleInQueue(spec);
         checkHostResourceNames(spec.resources());
@@ -567,6 +567,8 @@ public final class ClusterState {
             reserve(c, out);
         } else if (command instanceof Command.Unreserve c) {
             unreserve(c, out);
+        } else if (command instanceof Command.AlterReservation c) {
+            alterReservation(c, out);
         } else if (command instanceof Command.EndReservations c) {
             endReservations(c, out);
         } else if (command instanceof Command.Explain c) {
@@ -2003,18 +2005,112 @@ public final class ClusterState {
         reservationsChanged(out);
     }
 
-    private void unreserve(Command.Unreserve c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = reservations.get(c.number());
+    private dev.hpc.head.sched.Reservation ownReservation(long number, String user, boolean admin, String what) {
+        dev.hpc.head.sched.Reservation r = reservations.get(number);
         if (r == null) {
             throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
-                    + dev.hpc.head.sched.Reservation.queueName(c.number()) + "." + cluster + " does not exist (or "
+                    + dev.hpc.head.sched.Reservation.queueName(number) + "." + cluster + " does not exist (or "
                     + "has ended); pbs_rstat lists the reservations");
         }
-        if (!c.admin() && !r.owner().equals(c.user())) {
+        if (!admin && !r.owner().equals(user)) {
             throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
-                    + "its owner or an administrator may delete it");
+                    + "its owner or an administrator may " + what + " it");
         }
+        return r;
+    }
+
+    private void unreserve(Command.Unreserve c, Outcome out) {
+        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "delete");
         endReservation(r, "deleted by " + c.user() + " with reservation " + r.queue(), c.now(), out);
+        reservationsChanged(out);
+    }
+
+    /**
+     * {@code pbs_ralter}: the reservation gets the new window only when its nodes (or, for one not begun, any nodes)
+     * hold it beside the running work and the other reservations, as at {@code pbs_rsub}; one that has begun may
+     * only have its end moved, as in OpenPBS. Refused whole otherwise.
+     */
+    private void alterReservation(Command.AlterReservation c, Outcome out) {
+        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "change");
+        if (c.start().isEmpty() && c.end().isEmpty() && c.duration().isEmpty()) {
+            throw RequestRejected.badRequest("say what to change of reservation " + r.queue() + ": a new start "
+                    + "(-R), end (-E) or duration (-D)");
+        }
+        if (r.standing()) {
+            throw RequestRejected.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
+                    + "); pbs_ralter changes reservations of one window: delete it (pbs_rdel " + r.queue()
+                    + ") and make it again with the windows you want");
+        }
+        Instant start = c.start().orElse(r.start());
+        Instant end;
+        if (c.end().isPresent()) {
+            end = c.end().get();
+            if (c.duration().isPresent() && c.start().isEmpty()) {
+                start = end.minus(c.duration().get()); // -E and -D: the window ends then and lasts that long
+            } else if (c.duration().isPresent() && !Duration.between(start, end).equals(c.duration().get())) {
+                throw RequestRejected.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
+                        + c.duration().get().toSeconds() + " seconds; give two of them");
+            }
+        } else if (c.duration().isPresent()) {
+            end = start.plus(c.duration().get());
+        } else {
+            end = start.plus(Duration.between(r.start(), r.end())); // a new start alone keeps the length
+        }
+        boolean begun = !r.start().isAfter(c.now());
+        if (begun && !start.equals(r.start())) {
+            throw RequestRejected.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
+                    + "may be moved now (-E, or -D for a new length from its start), not its start");
+        }
+        if (!begun && start.isBefore(c.now())) {
+            start = c.now(); // as at pbs_rsub: a start in the past is now
+        }
+        if (!end.isAfter(start)) {
+            throw RequestRejected.badRequest("the new window of reservation " + r.queue() + " ends (" + end
+                    + ") before it starts (" + start + "); give an end after the start (-E) or a duration (-D)");
+        }
+        if (!end.isAfter(c.now())) {
+            throw RequestRejected.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
+                    + "give an end in the future, or delete the reservation (pbs_rdel " + r.queue() + ")");
+        }
+        List<long[]> window = List.<long[]>of(new long[] {start.toEpochMilli(), end.toEpochMilli()});
+        List<dev.hpc.head.sched.Reservation> others = reservations.values().stream()
+                .filter(o -> o.number() != r.number()).toList();
+        ClusterSnapshot view = snapshot(c.now());
+        java.util.Set<String> nodesNow = r.nodes();
+        if (r.maintenance()) {
+            for (dev.hpc.head.sched.Reservation other : others) {
+                List<String> shared = r.nodes().stream().filter(other.nodes()::contains).toList();
+                if (!shared.isEmpty() && other.overlaps(window.get(0)[0], window.get(0)[1])) {
+                    throw RequestRejected.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
+                            + end + ": reservation " + other.queue() + " holds " + String.join(", ", shared)
+                            + " from " + other.start() + " to " + other.end() + "; choose another window");
+                }
+            }
+        } else {
+            // its own running jobs hold its cores, not others': they do not count against it
+            List<dev.hpc.head.sched.RunningTask> otherWork = view.running().stream()
+                    .filter(t -> !t.queue().equals(r.queue())).toList();
+            List<NodeCapacity> itsNodes = view.nodes().stream().filter(n -> r.nodes().contains(n.name())).toList();
+            dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
+                    itsNodes, otherWork, queueDefs, others, window, r.nodes().size(), r.coresPerNode());
+            if (!placed.placed() && !begun) {
+                // not begun, none of its jobs runs: it may move to other nodes, as a new reservation would
+                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queueDefs, others,
+                        window, r.nodes().size(), r.coresPerNode());
+            }
+            if (!placed.placed()) {
+                throw RequestRejected.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
+                        + " to " + r.end() + "): " + placed.refusal().replace("cannot confirm the reservation",
+                        "the new one cannot be confirmed") + (begun ? " (it has begun: it stays on its nodes "
+                        + String.join(", ", r.nodes()) + ")" : ""));
+            }
+            nodesNow = new java.util.TreeSet<>(placed.nodes());
+        }
+        dev.hpc.head.sched.Reservation moved = new dev.hpc.head.sched.Reservation(r.number(), r.name(), r.owner(),
+                start, end, nodesNow, r.coresPerNode(), r.users(), r.maintenance(), r.recurrence(), r.later(),
+                r.occurrence());
+        reservations.put(r.number(), moved);
+        out.answer(moved);
         reservationsChanged(out);
     }
 
@@ -2073,7 +2169,9 @@ public final class ClusterState {
                         throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
                                 + "queue " + name + " ...");
                     }
-                    next.put(name, QueueSettings.parse(name, c.set()));
+                    Map<String, String> settings = new TreeMap<>(c.set());
+                    changeLists(name, settings, c.add(), c.remove());
+                    next.put(name, QueueSettings.parse(name, settings));
                 }
                 case SET -> {
                     Map<String, String> settings = new TreeMap<>(QueueSettings.of(requireQueue(current, name,
@@ -2087,6 +2185,7 @@ public final class ClusterState {
                         }
                         settings.put(key, defaults.get(key));
                     }
+                    changeLists(name, settings, c.add(), c.remove());
                     next.put(name, QueueSettings.parse(name, settings));
                 }
                 case DELETE -> {
@@ -2129,6 +2228,52 @@ public final class ClusterState {
         queuesVersion = nextVersion(queuesVersion);
         out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
         out.reschedule();
+    }
+
+    /** Settings whose value is a list of names that {@code qmgr}'s {@code +=} and {@code -=} change. */
+    private static final Set<String> LIST_SETTINGS = Set.of("acl-users", "preempt-targets");
+
+    /**
+     * Applies {@code +=} and {@code -=} to the list settings of a queue, against the lists as they stand in the
+     * state (not as the client last saw them), so that two administrators adding names at once both count.
+     */
+    private static void changeLists(String queue, Map<String, String> settings, Map<String, String> add,
+                                    Map<String, String> remove) {
+        for (String key : new TreeSet<>(add.keySet())) {
+            requireListSetting(key);
+            TreeSet<String> list = names(settings.getOrDefault(key, ""));
+            list.addAll(names(add.get(key)));
+            settings.put(key, String.join(",", list));
+        }
+        for (String key : new TreeSet<>(remove.keySet())) {
+            requireListSetting(key);
+            TreeSet<String> list = names(settings.getOrDefault(key, ""));
+            for (String n : names(remove.get(key))) {
+                if (!list.remove(n)) {
+                    throw RequestRejected.badRequest(key + " of queue '" + queue + "' does not list '" + n
+                            + "' (it lists: " + (list.isEmpty() ? "nobody" : String.join(",", list))
+                            + "); name what is there to remove it");
+                }
+            }
+            settings.put(key, String.join(",", list));
+        }
+    }
+
+    private static void requireListSetting(String key) {
+        if (!LIST_SETTINGS.contains(key)) {
+            throw RequestRejected.badRequest("'" + key + "' is not a list: += and -= change "
+                    + new TreeSet<>(LIST_SETTINGS) + " only; set other settings with =");
+        }
+    }
+
+    private static TreeSet<String> names(String list) {
+        TreeSet<String> out = new TreeSet<>();
+        for (String n : list.split(",")) {
+            if (!n.isBlank() && !n.trim().equalsIgnoreCase("none")) {
+                out.add(n.trim());
+            }
+        }
+        return out;
     }
 
     private static dev.hpc.head.sched.QueueDef requireQueue(dev.hpc.head.sched.QueueDef q, String name,
@@ -2221,9 +2366,11 @@ public final class ClusterState {
 
     /**
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
-     * queue, or a request over the queue's limits, is refused with what to change.
+     * queue, a queue whose user list leaves its owner out, or a request over the queue's limits, is refused with
+     * what to change. {@code from} is the queue the job is in now ("" for a new job): a job that stays in its
+     * queue is not refused by a list changed since it entered.
      */
-    private JobSpec admitToQueue(JobSpec spec) {
+    private JobSpec admitToQueue(JobSpec spec, String from) {
         dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
         if (in != null) {
             return admitToReservation(spec, in);
@@ -2254,6 +2401,18 @@ public final class ClusterState {
         if (!q.enabled()) {
             throw new InvalidRequestException("queue '" + q.name() + "' is disabled: it accepts no new jobs; "
                     + "submit to another queue (" + String.join(", ", enabledQueues()) + ")");
+        }
+        if (!q.admits(spec.owner()) && !q.name().equals(from)) {
+            List<String> open = new ArrayList<>();
+            for (dev.hpc.head.sched.QueueDef o : queueDefs.values()) {
+                if (o.enabled() && o.admits(spec.owner())) {
+                    open.add(o.name());
+                }
+            }
+            throw new RequestRejected(403, "FORBIDDEN", "user " + spec.owner() + " may not put jobs into queue '"
+                    + q.name() + "': it takes jobs only from the users of its acl_users; ask an administrator to "
+                    + "add you to acl_users of queue " + q.name() + (open.isEmpty() ? ""
+                    : ", or submit to a queue open to you (" + String.join(", ", open) + ")"));
         }
         Resources r = spec.resources();
         if (!r.hasWalltime() && !q.defaultWalltime().isZero()) {
@@ -2527,7 +2686,8 @@ public final class ClusterState {
             out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
                     q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
                     new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
-                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace()));
+                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace(), q.aclUserEnable(),
+                    new ArrayList<>(q.aclUsers())));
         }
         for (dev.hpc.head.sched.Reservation r : reservations.values()) {
             int[] c = counts.getOrDefault(r.queue(), new int[4]);
@@ -2575,7 +2735,7 @@ public final class ClusterState {
 
     /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
     private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
-        JobSpec next = admitToQueue(wanted);
+        JobSpec next = admitToQueue(wanted, e.spec.queue());
         checkFeasible(next.resources());
         checkFeasibleInQueue(next);
         checkHostResourceNames(next.resources());

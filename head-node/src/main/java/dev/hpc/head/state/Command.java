@@ -168,13 +168,23 @@ public sealed interface Command {
     /**
      * {@code qmgr}: create, change or delete a queue, or name the default queue. {@code set} holds settings by
      * the configuration file's keys ({@code max-walltime}, ...), {@code unset} the keys that go back to their
-     * default. The queues become part of the committed state: replicated, durable, kept over restarts.
+     * default; {@code add} and {@code remove} ({@code +=}, {@code -=}) hold names, comma-separated, to add to or
+     * take from a list setting ({@code acl-users}, {@code preempt-targets}) as it stands when the change applies. The queues become part of the committed state: replicated, durable, kept over restarts.
      */
     record ChangeQueue(String queue, QueueChange change, java.util.Map<String, String> set,
-                       java.util.Set<String> unset, String user) implements Command {
+                       java.util.Set<String> unset, String user, java.util.Map<String, String> add,
+                       java.util.Map<String, String> remove) implements Command {
         public ChangeQueue {
             set = java.util.Map.copyOf(set);
             unset = java.util.Set.copyOf(unset);
+            add = java.util.Map.copyOf(add);
+            remove = java.util.Map.copyOf(remove);
+        }
+
+        /** A change that adds to no list and takes from none. */
+        public ChangeQueue(String queue, QueueChange change, java.util.Map<String, String> set,
+                           java.util.Set<String> unset, String user) {
+            this(queue, change, set, unset, user, java.util.Map.of(), java.util.Map.of());
         }
     }
 
@@ -211,6 +221,16 @@ public sealed interface Command {
 
     /** {@code pbs_rdel}: the reservation ends now and its jobs are deleted; its owner or an administrator. */
     record Unreserve(long number, String user, boolean admin, Instant now) implements Command {
+    }
+
+    /**
+     * {@code pbs_ralter}: a new window for a reservation, its owner's or any for an administrator. What is not given
+     * stays: a new {@code start} alone keeps the length, {@code duration} counts from the (new) start. Re-checked
+     * against the nodes and the other reservations; refused whole, leaving the reservation as it was.
+     */
+    record AlterReservation(long number, String user, boolean admin, java.util.Optional<Instant> start,
+                            java.util.Optional<Instant> end, java.util.Optional<java.time.Duration> duration,
+                            Instant now) implements Command {
     }
 
     /** The reservations whose window has ended by {@code now} go, with their queues and jobs (as PBS does). */
