@@ -298,11 +298,12 @@ public final class HeadMain implements Callable<Integer> {
             // the arbiter's port faces the same network as the heads': held to the same limits
             dev.hpc.head.edge.HttpEdge edge = new dev.hpc.head.edge.HttpEdge(vertx, config.edge());
             edge.mount(router);
-            new dev.hpc.head.lease.LeaseVoterRoutes(vertx, voter, config.name(), config.linkSecurity().clusterSecret())
-                    .mount(router);
+            dev.hpc.head.lease.LeaseVoterRoutes routes = new dev.hpc.head.lease.LeaseVoterRoutes(vertx, voter,
+                    config.name(), config.linkSecurity().clusterSecret());
+            routes.mount(router);
             io.vertx.core.http.HttpServer server = vertx.createHttpServer(edge.options(
                     new io.vertx.core.http.HttpServerOptions().setHost(config.bindHost()).setPort(config.port())));
-            edge.attach(server, java.util.Map.of());
+            edge.attach(server, java.util.Map.of(dev.hpc.head.lease.LeaseVoterRoutes.bondPath(), routes::acceptBond));
             server.requestHandler(router).listen().await();
             System.out.println("arbiter " + config.name() + " of cluster " + config.cluster() + " listening on "
                     + config.bindHost() + ":" + server.actualPort() + " (epoch promised so far: "

@@ -116,8 +116,11 @@ public final class HeadVerticle extends VerticleBase {
         security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
                 .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
         server = vertx.createHttpServer(options);
-        edge.attach(server, java.util.Map.of(WorkerGateway.PATH, gateway::accept,
-                dev.hpc.api.SpawnProtocol.SESSION_PATH, sessions::accept));
+        java.util.Map<String, io.vertx.core.Handler<io.vertx.core.http.ServerWebSocket>> sockets =
+                new java.util.HashMap<>(java.util.Map.of(WorkerGateway.PATH, gateway::accept,
+                        dev.hpc.api.SpawnProtocol.SESSION_PATH, sessions::accept));
+        leaseVoter.ifPresent(v -> sockets.put(dev.hpc.head.lease.LeaseVoterRoutes.bondPath(), v::acceptBond));
+        edge.attach(server, sockets);
         return server.requestHandler(router).listen();
     }
 

@@ -126,6 +126,28 @@ public final class ClusterSecret {
                 Long.toString(numbersUpTo));
     }
 
+    /**
+     * As {@link #leaseRequestProof(String, long, long, long, boolean, boolean, long)}, for a request that binds its
+     * grant to the head's bond {@code bond} with the voter (a grant the voter gives up when that bond closes).
+     */
+    public String leaseRequestProof(String head, long epoch, long durationMillis, long sentAtMillis, boolean active,
+                                    boolean soleCopy, long numbersUpTo, String bond) {
+        if (bond.isEmpty()) {
+            return leaseRequestProof(head, epoch, durationMillis, sentAtMillis, active, soleCopy, numbersUpTo);
+        }
+        return mac("lease-request", head, Long.toString(epoch), Long.toString(durationMillis),
+                Long.toString(sentAtMillis), Boolean.toString(active), Boolean.toString(soleCopy),
+                Long.toString(numbersUpTo), bond);
+    }
+
+    /**
+     * What a head answers a voter's challenge {@code nonce} on a new lease bond with: proof that {@code head} opened
+     * it, which no recording of an earlier bond gives, as every bond has a new nonce.
+     */
+    public String leaseBondProof(String nonce, String head) {
+        return mac("lease-bond", nonce, head);
+    }
+
     /** What a voter sends with its answer, bound to the request it answers, so that no one else can grant. */
     public String leaseAnswerProof(String requestProof, boolean granted, long epoch, String holder,
                                    long remainingMillis, long activeEpoch, String activeHead, boolean activeSole,

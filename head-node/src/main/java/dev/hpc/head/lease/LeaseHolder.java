@@ -7,6 +7,10 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +28,12 @@ import java.util.logging.Logger;
  * <p>The lease is reckoned from the moment the request was sent, less a tenth for the drift of clocks, so it
  * ends here before it ends at any voter that granted it (a voter's starts when the request arrives). Another
  * head can get a majority only once the voters' leases have ended, so by then this head has stopped.
+ *
+ * <p>It keeps a bond with every voter ({@link LeaseBonds}): a WebSocket on which it speaks every
+ * {@link #BOND_BEAT}, and to which each request binds its grant with that voter. A voter ends a grant bound to a
+ * bond when the bond closes from this side, which only this process's end does (or {@link #close}, after this
+ * head stopped counting on the lease). So this head counts a grant bound to a bond only while that bond is open
+ * here: one closed since the request was sent makes the grant count for nothing, whatever the voter did.
  *
  * <p>Blocking: {@link #ask} waits for the answers (at most a third of the lease). Call it from the
  * leadership thread, never from an event loop.
@@ -50,7 +60,26 @@ public final class LeaseHolder implements AutoCloseable {
         }
     }
 
+    /** How often this head speaks on each bond: a voter takes a close after a longer silence for the network's. */
+    static final Duration BOND_BEAT = Duration.ofMillis(250);
+    private static final Duration BOND_RETRY = Duration.ofMillis(200);
+    /** A grant of the lease held: none, or not bound to a bond (else the bond generation it is bound to). */
+    private static final long NO_GRANT = -1;
+    private static final long UNBOUND = -2;
+
     private final List<URI> voters;
+    private final Vertx vertx;
+    private final WebSocketClient bondClient;
+    /** Per voter, the id of the open bond ("" when none). */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<String> bondIds;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<WebSocket> bondSockets;
+    /** Per voter, how many of its bonds have closed: a grant bound at another count is void. */
+    private final java.util.concurrent.atomic.AtomicLongArray bondGenerations;
+    /** Per voter, its grant in the lease held ({@link #NO_GRANT}, {@link #UNBOUND} or a bond generation). */
+    private final java.util.concurrent.atomic.AtomicLongArray grants;
+    private final List<Runnable> releaseListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+    private final long beatTimer;
     private final String head;
     private final Duration lease;
     private final Optional<ClusterSecret> secret;
@@ -96,6 +125,108 @@ public final class LeaseHolder implements AutoCloseable {
         // certificate, so a head reaches voters that serve TLS with any certificate.
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout)
                 .setIdleTimeout(30).setTrustAll(true).setVerifyHost(false));
+        this.vertx = vertx;
+        this.bondClient = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout((int) timeout)
+                .setTrustAll(true).setVerifyHost(false));
+        int n = voters.size();
+        this.bondIds = new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
+        this.bondSockets = new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
+        this.bondGenerations = new java.util.concurrent.atomic.AtomicLongArray(n);
+        this.grants = new java.util.concurrent.atomic.AtomicLongArray(n);
+        for (int i = 0; i < n; i++) {
+            bondIds.set(i, "");
+            grants.set(i, NO_GRANT);
+            int voter = i;
+            vertx.runOnContext(v -> connectBond(voter));
+        }
+        this.beatTimer = vertx.setPeriodic(BOND_BEAT.toMillis(), id -> {
+            for (int i = 0; i < n; i++) {
+                WebSocket ws = bondSockets.get(i);
+                if (ws != null && !bondIds.get(i).isEmpty()) {
+                    ws.writeTextMessage("beat");
+                }
+            }
+        });
+    }
+
+    /** How many voters this head has an open bond with. */
+    int bondsOpen() {
+        int open = 0;
+        for (int i = 0; i < voters.size(); i++) {
+            if (!bondIds.get(i).isEmpty()) {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    /** Called, on an event loop, when a voter ends another head's grant because that head's bond closed. */
+    public void onReleased(Runnable listener) {
+        releaseListeners.add(listener);
+    }
+
+    private void connectBond(int voter) {
+        if (closed) {
+            return;
+        }
+        URI v = voters.get(voter);
+        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(v.getHost()).setPort(v.getPort())
+                .setURI(LeaseBonds.PATH).setSsl("https".equals(v.getScheme()));
+        bondClient.connect(o).onComplete(ar -> {
+            if (ar.failed()) {
+                retryBond(voter);
+                return;
+            }
+            WebSocket ws = ar.result();
+            if (closed) {
+                ws.close();
+                return;
+            }
+            bondSockets.set(voter, ws);
+            ws.textMessageHandler(text -> onBondMessage(voter, ws, text));
+            ws.closeHandler(x -> {
+                // first: from now on no grant bound to this bond counts here
+                bondGenerations.incrementAndGet(voter);
+                bondIds.set(voter, "");
+                bondSockets.compareAndSet(voter, ws, null);
+                retryBond(voter);
+            });
+            ws.exceptionHandler(e -> LOG.fine(() -> "lease bond with " + v.getAuthority() + ": " + e.getMessage()));
+        });
+    }
+
+    private void retryBond(int voter) {
+        if (!closed) {
+            vertx.setTimer(BOND_RETRY.toMillis(), id -> connectBond(voter));
+        }
+    }
+
+    private void onBondMessage(int voter, WebSocket ws, String text) {
+        try {
+            dev.hpc.api.JsonFields f = dev.hpc.api.Json.readObject(text);
+            if (f.has("nonce") && bondIds.get(voter).isEmpty()) {
+                String nonce = f.string("nonce");
+                ws.writeTextMessage(dev.hpc.api.Json.write(Map.of("head", head,
+                        "proof", secret.map(s -> s.leaseBondProof(nonce, head)).orElse(""))));
+                bondIds.set(voter, nonce);
+            } else if (f.has("released") && !f.string("released").equals(head)) {
+                releaseListeners.forEach(Runnable::run);
+            }
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "a lease bond message not understood: " + e.getMessage());
+        }
+    }
+
+    /** How many voters' grants of the lease held still count: unbound, or bound to a bond still open here. */
+    private int grantsStanding() {
+        int standing = 0;
+        for (int i = 0; i < voters.size(); i++) {
+            long g = grants.get(i);
+            if (g == UNBOUND || g >= 0 && g == bondGenerations.get(i)) {
+                standing++;
+            }
+        }
+        return standing;
     }
 
     private static URI uri(String address) {
@@ -109,7 +240,7 @@ public final class LeaseHolder implements AutoCloseable {
 
     /** Whether this head holds the lease now (at the epoch of {@link #epoch()}). */
     public boolean holds() {
-        return held && nanos.getAsLong() - validUntilNanos < 0;
+        return held && nanos.getAsLong() - validUntilNanos < 0 && grantsStanding() * 2 > voters.size();
     }
 
     /** The lease's end, in the clock of {@code nanos}; meaningful while {@link #holds()}. */
@@ -178,12 +309,18 @@ public final class LeaseHolder implements AutoCloseable {
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
         long numbers = numbersAsked;
-        LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, asked, sentAt, active, soleCopy,
-                numbers);
-        String body = LeaseWire.write(request);
         long timeoutMillis = Math.max(100, lease.toMillis() / 3);
         List<Future<Optional<LeaseVoter.Answer>>> asks = new ArrayList<>();
-        for (URI v : voters) {
+        // each grant is bound to the bond open with its voter now, and counts only while that bond stays open
+        long[] boundTo = new long[voters.size()];
+        for (int i = 0; i < voters.size(); i++) {
+            URI v = voters.get(i);
+            long generation = bondGenerations.get(i);
+            String bond = bondIds.get(i);
+            boundTo[i] = bond.isEmpty() ? UNBOUND : generation;
+            LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, asked, sentAt, active, soleCopy,
+                    numbers, bond);
+            String body = LeaseWire.write(request);
             RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(v.getHost())
                     .setPort(v.getPort()).setURI(LeaseWire.PATH).setSsl("https".equals(v.getScheme()))
                     .setTimeout(timeoutMillis).putHeader("Content-Type", "application/json");
@@ -192,6 +329,8 @@ public final class LeaseHolder implements AutoCloseable {
                             : Optional.<LeaseVoter.Answer>empty()))
                     .recover(e -> Future.succeededFuture(Optional.empty())));
         }
+        long[] grantedBy = new long[voters.size()];
+        java.util.Arrays.fill(grantedBy, NO_GRANT);
         // Answers are taken as they come, and the round ends once its outcome is known: a frozen voter (a head's
         // own voter in a frozen head) would otherwise hold every round for the whole timeout, the takeover of
         // a frozen head twice (issue 17).
@@ -255,8 +394,10 @@ public final class LeaseHolder implements AutoCloseable {
                 lastActiveSole = a.get().activeSole();
                 lastSoleAt = a.get().activeSoleAt();
             }
-            if (a.get().granted() && a.get().epoch() == askedEpoch) {
+            if (a.get().granted() && a.get().epoch() == askedEpoch
+                    && (boundTo[i] == UNBOUND || boundTo[i] == bondGenerations.get(i))) {
                 granted++;
+                grantedBy[i] = boundTo[i];
                 shortestGrant = Math.min(shortestGrant, a.get().remainingMillis());
             } else {
                 notGranted++;
@@ -279,6 +420,9 @@ public final class LeaseHolder implements AutoCloseable {
             LOG.warning(() -> "head " + head + " gave up its lease at epoch " + askedEpoch + " with "
                     + round.granted() + " of " + round.voters() + " voters");
         } else if (round.majority()) {
+            for (int i = 0; i < voters.size(); i++) {
+                grants.set(i, grantedBy[i]);
+            }
             epoch = askedEpoch;
             long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
             validUntilNanos = sentNanos + grantNanos - grantNanos / 10;
@@ -327,9 +471,20 @@ public final class LeaseHolder implements AutoCloseable {
         return soleCopy;
     }
 
+    /** Stops counting on the lease, then closes the bonds: a voter ends a grant bound to one as it closes. */
     @Override
     public void close() {
         held = false;
+        closed = true;
+        vertx.cancelTimer(beatTimer);
+        for (int i = 0; i < voters.size(); i++) {
+            bondGenerations.incrementAndGet(i);
+            WebSocket ws = bondSockets.getAndSet(i, null);
+            if (ws != null) {
+                ws.close();
+            }
+        }
+        bondClient.close();
         http.close();
     }
 }

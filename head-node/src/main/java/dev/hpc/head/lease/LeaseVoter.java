@@ -59,6 +59,8 @@ public final class LeaseVoter {
     private long activeSoleAt;
     private long numberedUpTo;
     private long expiresAtNanos;
+    /** The holder's bond the running grant is bound to ("" when none): its close ends the grant. */
+    private String grantBond = "";
     /** The newest request time each head sent, so that a recorded request cannot be played again. */
     private final Map<String, Long> lastSentAt = new HashMap<>();
 
@@ -126,8 +128,17 @@ public final class LeaseVoter {
      * granted: whether that head may now hold the only copy of changes it acknowledged. {@code numbersUpTo}, when
      * granted, raises the job numbers reserved (never lowers them), written before the answer as the rest.
      */
+    public Answer request(String head, long epoch, Duration duration, long sentAtMillis,
+                          boolean active, boolean soleCopy, long numbersUpTo) {
+        return request(head, epoch, duration, sentAtMillis, active, soleCopy, numbersUpTo, "");
+    }
+
+    /**
+     * As {@link #request(String, long, Duration, long, boolean, boolean, long)}; a grant is bound to {@code bond},
+     * the head's bond with this voter that is open now ("" for none): {@link #bondClosed} gives it up early.
+     */
     public synchronized Answer request(String head, long epoch, Duration duration, long sentAtMillis,
-                                       boolean active, boolean soleCopy, long numbersUpTo) {
+                                       boolean active, boolean soleCopy, long numbersUpTo, String bond) {
         long now = nanos.getAsLong();
         long remaining = Math.max(0, (expiresAtNanos - now) / 1_000_000);
         Answer refused = new Answer(false, promisedEpoch, holder, remaining, activeEpoch, activeHead, activeSole,
@@ -151,6 +162,7 @@ public final class LeaseVoter {
                         Math.max(numberedUpTo, numbersUpTo));
             }
             expiresAtNanos = now + grant;
+            grantBond = bond;
             return new Answer(true, promisedEpoch, holder, grant / 1_000_000, refused.activeEpoch(),
                     refused.activeHead(), refused.activeSole(), refused.activeSoleAt(), numberedUpTo);
         }
@@ -171,6 +183,22 @@ public final class LeaseVoter {
     /** As {@link #request(String, long, Duration, long, boolean)}, not saying the head is active. */
     public Answer request(String head, long epoch, Duration duration, long sentAtMillis) {
         return request(head, epoch, duration, sentAtMillis, false);
+    }
+
+    /**
+     * The bond {@code bond} of {@code head} closed from the head's side: its process ended, or it closed the
+     * bond after it stopped counting on the grants bound to it ({@link LeaseHolder}). A grant that runs and is
+     * bound to that bond ends now, so that another head is granted the lease as soon as it asks instead of a
+     * whole lease later. Nothing is written: a restarted voter waits a whole lease anyway. Whether it ended.
+     */
+    public synchronized boolean bondClosed(String head, String bond) {
+        if (bond.isEmpty() || !head.equals(holder) || !bond.equals(grantBond)
+                || nanos.getAsLong() - expiresAtNanos >= 0) {
+            return false;
+        }
+        expiresAtNanos = nanos.getAsLong();
+        grantBond = "";
+        return true;
     }
 
     /** The newest epoch promised, and to whom; what {@code hpc cluster status} shows of a voter. */

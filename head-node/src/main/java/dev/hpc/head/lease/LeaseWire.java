@@ -18,7 +18,7 @@ import java.util.Set;
 final class LeaseWire {
     static final String PATH = "/cluster/v1/lease";
     private static final Set<String> REQUEST_FIELDS = Set.of("head", "epoch", "durationMillis", "sentAt", "active",
-            "soleCopy", "numbersUpTo", "proof");
+            "soleCopy", "numbersUpTo", "bond", "proof");
     private static final Set<String> ANSWER_FIELDS = Set.of("granted", "epoch", "holder", "remainingMillis",
             "activeEpoch", "activeHead", "activeSole", "activeSoleAt", "numberedUpTo", "proof", "voter");
 
@@ -28,7 +28,7 @@ final class LeaseWire {
      * holding the lease reserves (0: none).
      */
     record Request(String head, long epoch, long durationMillis, long sentAt, boolean active, boolean soleCopy,
-                   long numbersUpTo, String proof) {
+                   long numbersUpTo, String bond, String proof) {
         Duration duration() {
             return Duration.ofMillis(durationMillis);
         }
@@ -37,11 +37,17 @@ final class LeaseWire {
     private LeaseWire() {
     }
 
+    /** {@code bond}: the id of the head's open bond with the voter asked, to which the grant is bound; "" for none. */
+    static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt,
+                           boolean active, boolean soleCopy, long numbersUpTo, String bond) {
+        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active,
+                soleCopy, numbersUpTo, bond)).orElse("");
+        return new Request(head, epoch, duration.toMillis(), sentAt, active, soleCopy, numbersUpTo, bond, proof);
+    }
+
     static Request request(Optional<ClusterSecret> secret, String head, long epoch, Duration duration, long sentAt,
                            boolean active, boolean soleCopy, long numbersUpTo) {
-        String proof = secret.map(s -> s.leaseRequestProof(head, epoch, duration.toMillis(), sentAt, active,
-                soleCopy, numbersUpTo)).orElse("");
-        return new Request(head, epoch, duration.toMillis(), sentAt, active, soleCopy, numbersUpTo, proof);
+        return request(secret, head, epoch, duration, sentAt, active, soleCopy, numbersUpTo, "");
     }
 
     static String write(Request r) {
@@ -53,6 +59,9 @@ final class LeaseWire {
         m.put("active", r.active());
         m.put("soleCopy", r.soleCopy());
         m.put("numbersUpTo", r.numbersUpTo());
+        if (!r.bond().isEmpty()) {
+            m.put("bond", r.bond()); // only then: a voter that predates bonds reads the request as before
+        }
         m.put("proof", r.proof());
         return Json.write(m);
     }
@@ -62,13 +71,13 @@ final class LeaseWire {
         JsonFields f = Json.readObject(body).allowOnly(REQUEST_FIELDS);
         Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
                 f.longValue("sentAt"), f.bool("active", false), f.bool("soleCopy", false),
-                f.longValue("numbersUpTo", 0), f.string("proof", ""));
+                f.longValue("numbersUpTo", 0), f.string("bond", ""), f.string("proof", ""));
         if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
             throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
                     + "positive duration");
         }
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
-                r.durationMillis(), r.sentAt(), r.active(), r.soleCopy(), r.numbersUpTo()), r.proof())) {
+                r.durationMillis(), r.sentAt(), r.active(), r.soleCopy(), r.numbersUpTo(), r.bond()), r.proof())) {
             throw new SecurityException("the lease request of '" + r.head() + "' does not prove the cluster secret");
         }
         return r;

@@ -145,6 +145,13 @@ public final class Leadership implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         lease.ifPresent(l -> renewals.scheduleWithFixedDelay(() -> step(() -> keepLease(l)), tick.toMillis(),
                 tick.toMillis(), TimeUnit.MILLISECONDS));
+        // a voter ended the active head's grant as its bond closed (its process ended): ask now, not at the tick
+        // (or, when the head cluster no longer names an active head, at the next tick's check)
+        lease.ifPresent(l -> l.onReleased(() -> renewals.execute(() -> step(() -> {
+            nextDeposeAskNanos = System.nanoTime();
+            lastLeaseAskNanos = Long.MIN_VALUE / 2;
+            keepLease(l);
+        }))));
     }
 
     /** Loops never die: a failed decision is logged and the next tick decides again. */

@@ -46,10 +46,22 @@ class LeaseHolderTest {
     }
 
     private String serve(String name, Optional<ClusterSecret> secret) {
+        return serve(name, secret, LEASE);
+    }
+
+    /** A voter as a head serves it: its requests, and its bonds upgraded by the server (not counted as answers). */
+    private String serve(String name, Optional<ClusterSecret> secret, Duration longestLease) {
         Router router = countingAnswers();
-        new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), LEASE, voterNanos::get), name, secret)
-                .mount(router);
-        HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
+        LeaseVoterRoutes routes = new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), longestLease,
+                voterNanos::get), name, secret);
+        routes.mount(router);
+        HttpServer s = vertx.createHttpServer().requestHandler(router).webSocketHandler(ws -> {
+            if (ws.path().equals(LeaseVoterRoutes.bondPath())) {
+                routes.acceptBond(ws);
+            } else {
+                ws.close();
+            }
+        }).listen(0, "127.0.0.1").await();
         servers.add(s);
         return "127.0.0.1:" + s.actualPort();
     }
@@ -130,7 +142,8 @@ class LeaseHolderTest {
 
         assertTrue(round.majority(), round.toString());
         assertEquals(List.of(), round.refusals(), "the frozen voter was not waited for until it counted as silent");
-        assertEquals(1, held.size(), "the frozen voter was asked");
+        assertEquals(1, held.stream().filter(r -> r.path().equals(LeaseWire.PATH)).count(),
+                "the frozen voter was asked");
     }
 
     @Test
@@ -200,12 +213,7 @@ class LeaseHolderTest {
     }
 
     private String serveWith(String name, Duration longestLease) {
-        Router router = countingAnswers();
-        new LeaseVoterRoutes(vertx, LeaseVoter.open(dir.resolve(name), longestLease, voterNanos::get), name, SECRET)
-                .mount(router);
-        HttpServer s = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1").await();
-        servers.add(s);
-        return "127.0.0.1:" + s.actualPort();
+        return serve(name, SECRET, longestLease);
     }
 
     @Test
@@ -232,5 +240,51 @@ class LeaseHolderTest {
         servers.get(2).close().await();
         assertFalse(head1.declare(false).majority());
         assertTrue(head1.declaresSoleCopy(), "saying sole is never wrong; replicated needs a majority");
+    }
+
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
+    }
+
+    /**
+     * A killed head's kernel closes its bonds: the voters end its grants at once, tell the other heads, and the
+     * standby is granted the lease long before the 30 s lease would have run out (the voters' clock stands still).
+     */
+    @Test
+    void whenTheHoldersProcessEndsTheVotersGrantTheLeaseToTheNextHeadAtOnce() {
+        Vertx headProcess = Vertx.vertx();
+        LeaseHolder head1 = new LeaseHolder(headProcess, addresses, "head1", LEASE, SECRET, System::nanoTime);
+        LeaseHolder head2 = head("head2", addresses, SECRET);
+        java.util.concurrent.CountDownLatch told = new java.util.concurrent.CountDownLatch(1);
+        head2.onReleased(told::countDown);
+        awaitTrue("head1's bonds are open", () -> head1.bondsOpen() == 3);
+        awaitTrue("head2's bonds are open", () -> head2.bondsOpen() == 3);
+        assertTrue(head1.ask(1, true).majority());
+        assertFalse(head2.ask(2).majority(), "head1's lease runs");
+
+        headProcess.close().await(); // as SIGKILL: its sockets close, it says nothing
+
+        awaitTrue("head2 is told that head1's grants ended", () -> told.getCount() == 0);
+        LeaseHolder.Round round = head2.ask(2);
+        assertTrue(round.majority(), round.toString());
+        assertTrue(head2.holds());
+    }
+
+    /** A bond that closes takes its grant with it on the head's side too, before the voter could give it again. */
+    @Test
+    void aHeadStopsCountingOnGrantsWhoseBondsClosed() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        awaitTrue("head1's bonds are open", () -> head1.bondsOpen() == 3);
+        assertTrue(head1.ask(1).majority());
+        assertTrue(head1.holds());
+        servers.get(2).close().await();
+        awaitTrue("one bond closed", () -> head1.bondsOpen() == 2);
+        assertTrue(head1.holds(), "two of three grants stand");
+        servers.get(1).close().await();
+        awaitTrue("the lease no longer holds, 30 s before it would run out", () -> !head1.holds());
     }
 }

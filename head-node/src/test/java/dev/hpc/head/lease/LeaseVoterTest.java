@@ -150,4 +150,22 @@ class LeaseVoterTest {
         assertTrue(next.granted());
         assertEquals(400, next.numberedUpTo(), "the next head hears where head1's numbers end, after a restart");
     }
+
+    /** A grant bound to a head's bond ends when that bond closes, and only that grant. */
+    @Test
+    void aGrantBoundToABondEndsWhenThatBondClosesAndNoOtherDoes() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(v.request("head1", 1, LEASE, sent++, false, false, 0, "bondA").granted());
+        assertFalse(v.bondClosed("head1", "bondB"), "another bond of the holder's");
+        assertFalse(v.bondClosed("head2", "bondA"), "a bond of another head's");
+        assertFalse(ask(v, "head2", 2).granted(), "the grant runs");
+        assertTrue(v.bondClosed("head1", "bondA"), "the bond it is bound to");
+        assertTrue(ask(v, "head2", 2).granted(), "granted at once, not a lease later");
+
+        assertTrue(v.request("head2", 2, LEASE, sent++, false, false, 0, "").granted(), "renewed unbound");
+        assertFalse(v.bondClosed("head2", "bondC"), "an unbound grant runs its time whatever closes");
+        assertFalse(ask(v, "head1", 3).granted());
+        advance(LEASE);
+        assertFalse(v.bondClosed("head2", ""), "nothing to end once it ran out");
+    }
 }
