@@ -397,8 +397,8 @@ public final class Leadership implements AutoCloseable {
             nextDeposeAskNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
             return;
         }
-        String why = "head " + active + " did not renew its lease for " + l.length().toMillis() + " ms; head "
-                + service.config().name() + " holds it at epoch " + epoch;
+        String why = "head " + active + " lost its lease (its process ended, or it did not renew the lease for "
+                + l.length().toMillis() + " ms); head " + service.config().name() + " holds it at epoch " + epoch;
         LOG.warning(why + " and drops " + active + " from the head cluster");
         cluster.evict(active, why);
         decisions.execute(() -> step(this::check));
