@@ -8,7 +8,6 @@ import dev.hpc.cli.bench.chaos.ChaosSuite;
 import dev.hpc.cli.local.LocalCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,7 +137,7 @@ public final class ChaosBench implements Callable<Integer> {
         long theSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
         err.println("bench chaos: seed " + theSeed + " (repeat with --seed " + theSeed + ")");
         err.flush();
-        Path work = workDir();
+        Path work = BenchSupport.workDir(dir, "hpc-bench-chaos-");
         ChaosSettings settings = new ChaosSettings(LocalCommand.hpcHome(), work, port != null ? port : 0, workers,
                 cores, jobs, duration, submitters, qsubEvery, headKills, workerKills, freezes, cuts, interval,
                 freezeFor, cutFor, restartAfter, theSeed, timeout, drainTimeout, List.of());
@@ -159,31 +158,12 @@ public final class ChaosBench implements Callable<Integer> {
             err.println("bench chaos: cannot write " + work.resolve("report.txt") + ": " + e.getMessage());
         }
         if (result.passed() && !keep && dir == null) {
-            deleteTree(work);
+            BenchSupport.deleteTree(work);
         } else {
             err.println("bench chaos: logs, marker files and data kept in " + work);
             err.flush();
         }
         return result.passed() ? ExitCodes.OK : ExitCodes.ERROR;
-    }
-
-    private Path workDir() {
-        try {
-            return dir != null ? Files.createDirectories(dir).toAbsolutePath()
-                    : Files.createTempDirectory("hpc-bench-chaos-").toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the run's directory: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory is not worth failing the run for
-        }
     }
 
     /** Durations as the daemons take them: 500ms, 5s, 2m, 1h, or plain seconds. */
