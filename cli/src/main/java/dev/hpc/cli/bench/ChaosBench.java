@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.Durations;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.bench.chaos.ChaosReport;
 import dev.hpc.cli.bench.chaos.ChaosResult;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -170,21 +170,8 @@ public final class ChaosBench implements Callable<Integer> {
     static final class DurationText implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
-            String t = text.trim().toLowerCase(Locale.ROOT);
-            try {
-                if (t.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-                }
-                long n = Long.parseLong(t.replaceAll("[smh]$", ""));
-                return switch (t.charAt(t.length() - 1)) {
-                    case 'm' -> Duration.ofMinutes(n);
-                    case 'h' -> Duration.ofHours(n);
-                    default -> Duration.ofSeconds(n);
-                };
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                throw new CommandLine.TypeConversionException("'" + text + "' is not a duration: write 500ms, 5s, "
-                        + "2m or 1h");
-            }
+            return Durations.parse(text).orElseThrow(() -> new CommandLine.TypeConversionException("'" + text
+                    + "' is not a duration: write 500ms, 5s, 2m or 1h"));
         }
     }
 }
