@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * What the benchmarks that start a cluster of their own (failover, recovery, chaos) all need: a
- * directory for it, the end of a daemon's log for a failure message, a pause between polls, and the
- * directory's removal afterwards.
+ * What the benchmarks that start a cluster of their own (failover, recovery, chaos and its fault
+ * suite) all need: a directory for it, the end of a daemon's log for a failure message, a pause
+ * between polls, and the directory's removal afterwards.
  */
-final class BenchSupport {
+public final class BenchSupport {
     private BenchSupport() {
     }
 
@@ -31,7 +31,7 @@ final class BenchSupport {
     }
 
     /** The last {@code lines} lines of a log, indented under its name. */
-    static String tail(Path log, int lines) {
+    public static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
             return "--- last lines of " + log + ":\n  " + String.join("\n  ",
@@ -41,7 +41,7 @@ final class BenchSupport {
         }
     }
 
-    static void pause(Duration d) {
+    public static void pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());
         } catch (InterruptedException e) {
