@@ -2,32 +2,12 @@ package dev.hpc.cli;
 
 import dev.hpc.api.HeadClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-/**
- * {@code qrls [-h u] ID...}: release the user holds of batch jobs.
- * Only user holds exist, so {@code -h} accepts {@code u} alone.
- */
+/** {@code qrls [-h TYPES] ID...}: release the holds of batch jobs. */
 @Command(name = "qrls", versionProvider = HpcCommand.VersionText.class,
         description = "Release the user holds of batch jobs.",
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
-public final class QrlsCommand extends JobActionCommand {
-    @Option(names = "--help", usageHelp = true, description = "show this help")
-    boolean help;
-
-    @Option(names = "-h", paramLabel = "TYPES",
-            description = "hold types: u (user, the default), o (operator), or both (uo)")
-    String holdTypes = "u";
-
-    @Override
-    public Integer call() {
-        if (holdTypes.isEmpty() || !holdTypes.matches("[uo]+")) {
-            throw new UsageException("-h " + holdTypes + ": hold types are u (user) and o (operator); "
-                    + "system holds (s) are the scheduler's");
-        }
-        return super.call();
-    }
-
+public final class QrlsCommand extends HoldTypesCommand {
     @Override
     void apply(HeadClient head, String id) {
         head.release(id, holdTypes);

@@ -165,8 +165,8 @@ class PbsToolsIT {
     /** Loads the clean-up's classes now: a build running meanwhile may rewrite the class files. */
     private static void preload() throws ClassNotFoundException {
         for (Class<?> c : List.of(Procs.class, Procs.Proc.class, Poll.class, Cli.class, Cli.Result.class,
-                RealCluster.class, RealCluster.Reaper.class, StandbyCluster.class, StandbyCluster.Active.class,
-                LocalCluster.Stopped.class, LocalCluster.Outcome.class)) {
+                RealCluster.class, ClusterFixture.class, ClusterFixture.Reaper.class, StandbyCluster.class,
+                StandbyCluster.Active.class, LocalCluster.Stopped.class, LocalCluster.Outcome.class)) {
             Class.forName(c.getName(), true, c.getClassLoader());
         }
         Procs.all();

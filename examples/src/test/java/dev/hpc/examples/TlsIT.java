@@ -12,6 +12,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
+import dev.hpc.api.testkit.SelfSignedCert;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -34,7 +35,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsIT {
     private static final Path HOME = Path.of(System.getProperty("hpc.home", "..")).toAbsolutePath().normalize();
-    private static final String PASSWORD = "tls-it-pass";
     private final List<Process> processes = new ArrayList<>();
 
     @TempDir
@@ -53,14 +53,10 @@ class TlsIT {
 
     @Test
     void aTlsClusterWithASecretRunsJobsAndKeepsOutWorkersAndClientsWithoutTheRightKeys() throws Exception {
-        Path keystore = dir.resolve("head.p12");
-        Path pem = dir.resolve("head.pem");
-        Path password = Files.writeString(dir.resolve("keystore-password"), PASSWORD + "\n");
-        keytool("-genkeypair", "-alias", "head", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore",
-                keystore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD);
-        keytool("-exportcert", "-rfc", "-alias", "head", "-keystore", keystore.toString(), "-storepass", PASSWORD,
-                "-file", pem.toString());
+        SelfSignedCert cert = SelfSignedCert.make(dir);
+        Path keystore = cert.keystore();
+        Path pem = cert.pem();
+        Path password = cert.passwordFile();
         Path secret = dir.resolve("cluster-secret");
         ClusterSecret.generate(secret);
         Path wrongSecret = dir.resolve("wrong-secret");
@@ -154,15 +150,6 @@ class TlsIT {
 
     private static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
-                .toString()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, "keytool " + args[0] + ": " + out);
     }
 
     private void await(String what, Duration timeout, BooleanSupplier condition) {

@@ -1,5 +1,6 @@
 package dev.hpc.head;
 
+import dev.hpc.api.Durations;
 import dev.hpc.api.HpcException;
 import dev.hpc.head.replication.HeadCluster;
 import dev.hpc.head.replication.Leadership;
@@ -474,21 +475,8 @@ public final class HeadMain implements Callable<Integer> {
 
     /** Durations as people write them: 500ms, 5s, 2m, 1h, or plain seconds. */
     static Duration duration(String setting, String text) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            long n = Long.parseLong(t.replaceAll("[smh]$", ""));
-            return switch (t.charAt(t.length() - 1)) {
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> Duration.ofSeconds(n);
-            };
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw new HpcException("--" + setting + " must be a duration like 500ms, 5s, 2m or 1h, got '" + text
-                    + "'");
-        }
+        return Durations.parse(text).orElseThrow(() -> new HpcException("--" + setting
+                + " must be a duration like 500ms, 5s, 2m or 1h, got '" + text + "'"));
     }
 
     static String shortHostName() {

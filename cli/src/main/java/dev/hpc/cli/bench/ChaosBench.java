@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.Durations;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.bench.chaos.ChaosReport;
 import dev.hpc.cli.bench.chaos.ChaosResult;
@@ -8,12 +9,10 @@ import dev.hpc.cli.bench.chaos.ChaosSuite;
 import dev.hpc.cli.local.LocalCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -138,7 +137,7 @@ public final class ChaosBench implements Callable<Integer> {
         long theSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
         err.println("bench chaos: seed " + theSeed + " (repeat with --seed " + theSeed + ")");
         err.flush();
-        Path work = workDir();
+        Path work = BenchSupport.workDir(dir, "hpc-bench-chaos-");
         ChaosSettings settings = new ChaosSettings(LocalCommand.hpcHome(), work, port != null ? port : 0, workers,
                 cores, jobs, duration, submitters, qsubEvery, headKills, workerKills, freezes, cuts, interval,
                 freezeFor, cutFor, restartAfter, theSeed, timeout, drainTimeout, List.of());
@@ -159,7 +158,7 @@ public final class ChaosBench implements Callable<Integer> {
             err.println("bench chaos: cannot write " + work.resolve("report.txt") + ": " + e.getMessage());
         }
         if (result.passed() && !keep && dir == null) {
-            deleteTree(work);
+            BenchSupport.deleteTree(work);
         } else {
             err.println("bench chaos: logs, marker files and data kept in " + work);
             err.flush();
@@ -167,44 +166,12 @@ public final class ChaosBench implements Callable<Integer> {
         return result.passed() ? ExitCodes.OK : ExitCodes.ERROR;
     }
 
-    private Path workDir() {
-        try {
-            return dir != null ? Files.createDirectories(dir).toAbsolutePath()
-                    : Files.createTempDirectory("hpc-bench-chaos-").toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the run's directory: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (java.util.stream.Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory is not worth failing the run for
-        }
-    }
-
     /** Durations as the daemons take them: 500ms, 5s, 2m, 1h, or plain seconds. */
     static final class DurationText implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String text) {
-            String t = text.trim().toLowerCase(Locale.ROOT);
-            try {
-                if (t.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-                }
-                long n = Long.parseLong(t.replaceAll("[smh]$", ""));
-                return switch (t.charAt(t.length() - 1)) {
-                    case 'm' -> Duration.ofMinutes(n);
-                    case 'h' -> Duration.ofHours(n);
-                    default -> Duration.ofSeconds(n);
-                };
-            } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                throw new CommandLine.TypeConversionException("'" + text + "' is not a duration: write 500ms, 5s, "
-                        + "2m or 1h");
-            }
+            return Durations.parse(text).orElseThrow(() -> new CommandLine.TypeConversionException("'" + text
+                    + "' is not a duration: write 500ms, 5s, 2m or 1h"));
         }
     }
 }

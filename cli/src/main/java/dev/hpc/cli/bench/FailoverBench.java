@@ -20,13 +20,11 @@ import dev.hpc.cli.local.LocalSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +98,7 @@ public final class FailoverBench implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Path home = LocalCommand.hpcHome();
-        Path work = workDir();
+        Path work = BenchSupport.workDir(dir, "hpc-bench-failover-");
         LocalCluster lc = new LocalCluster(work.resolve("cluster"));
         List<FailoverRun> results = new ArrayList<>();
         boolean ok = false;
@@ -131,7 +129,7 @@ public final class FailoverBench implements Callable<Integer> {
         } finally {
             lc.stop(STOP_GRACE);
             if (ok && !keep && dir == null) {
-                deleteTree(work);
+                BenchSupport.deleteTree(work);
             } else {
                 err.println("bench failover: logs and data kept in " + work);
                 err.flush();
@@ -156,17 +154,6 @@ public final class FailoverBench implements Callable<Integer> {
             err.flush();
         }
         return allKept ? ExitCodes.OK : ExitCodes.ERROR;
-    }
-
-    private Path workDir() {
-        try {
-            if (dir != null) {
-                return Files.createDirectories(dir).toAbsolutePath();
-            }
-            return Files.createTempDirectory("hpc-bench-failover-").toAbsolutePath();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the benchmark's directory: " + e.getMessage(), e);
-        }
     }
 
     /** Starts the cluster on {@code --port}, or on free ports (tried again if a port was taken meanwhile). */
@@ -200,28 +187,8 @@ public final class FailoverBench implements Callable<Integer> {
 
     private static String headLogTails(LocalCluster lc) {
         StringBuilder s = new StringBuilder();
-        lc.info().ifPresent(i -> i.daemons(Daemon.Role.HEAD).forEach(d -> s.append(tail(d.log(), 15))));
+        lc.info().ifPresent(i -> i.daemons(Daemon.Role.HEAD).forEach(d -> s.append(BenchSupport.tail(d.log(), 15))));
         return s.toString();
-    }
-
-    static String tail(Path log, int lines) {
-        try {
-            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return "--- last lines of " + log + ":\n  " + String.join("\n  ",
-                    all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
-        } catch (IOException | UncheckedIOException e) {
-            return "--- " + log + ": cannot read (" + e.getMessage() + ")\n";
-        }
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            // a leftover temporary directory is not worth failing the benchmark for
-        }
     }
 
     /** One cluster's takeovers. */
@@ -283,7 +250,7 @@ public final class FailoverBench implements Callable<Integer> {
                 } catch (HpcException e) {
                     // no head answered, or the request died with the killed head: try again
                 }
-                pause(SUBMIT_RETRY);
+                BenchSupport.pause(SUBMIT_RETRY);
                 return Optional.empty();
             });
             long accepted = (System.nanoTime() - t0) / 1_000_000;
@@ -358,7 +325,7 @@ public final class FailoverBench implements Callable<Integer> {
                     throw new HpcException("timed out after " + timeout.toSeconds() + " s waiting until " + what
                             + (last.isEmpty() ? "" : " (last error: " + last + ")"));
                 }
-                pause(POLL);
+                BenchSupport.pause(POLL);
             }
         }
     }
@@ -403,14 +370,5 @@ public final class FailoverBench implements Callable<Integer> {
             }
         }
         return -1;
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HpcException("interrupted");
-        }
     }
 }

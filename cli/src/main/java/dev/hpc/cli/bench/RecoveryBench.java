@@ -21,13 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -113,7 +110,7 @@ public final class RecoveryBench implements Callable<Integer> {
         } finally {
             cluster.stop();
             if (!keep) {
-                deleteTree(dir);
+                BenchSupport.deleteTree(dir);
             }
         }
         out.println(summary("node marked down", results.stream().map(Run::downMillis).toList()));
@@ -169,7 +166,7 @@ public final class RecoveryBench implements Callable<Integer> {
             if (moved >= 0 && processesRun(newAttempts)) {
                 runningAt = (System.nanoTime() - t0) / 1_000_000;
             } else {
-                pause(POLL);
+                BenchSupport.pause(POLL);
             }
         }
         head.cancel(id);
@@ -180,7 +177,7 @@ public final class RecoveryBench implements Callable<Integer> {
             if (System.nanoTime() - up > 0) {
                 throw new HpcException(victim + " did not come back within a minute; see " + dir);
             }
-            pause(Duration.ofMillis(100));
+            BenchSupport.pause(Duration.ofMillis(100));
         }
         return new Run(victim, onVictim.size(), down, moved, runningAt);
     }
@@ -207,7 +204,7 @@ public final class RecoveryBench implements Callable<Integer> {
             if (System.nanoTime() - deadline > 0) {
                 throw new HpcException("job " + id + ": waited a minute for " + what + "; it is " + j.state());
             }
-            pause(Duration.ofMillis(50));
+            BenchSupport.pause(Duration.ofMillis(50));
         }
     }
 
@@ -231,28 +228,5 @@ public final class RecoveryBench implements Callable<Integer> {
             }
         }
         throw new HpcException("found no free port pair on 127.0.0.1");
-    }
-
-    private static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HpcException("interrupted");
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // a leftover file in a temporary directory is no reason to fail the benchmark
-                }
-            });
-        } catch (IOException e) {
-            // as above
-        }
     }
 }

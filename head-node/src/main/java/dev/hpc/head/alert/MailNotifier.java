@@ -15,13 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -57,8 +52,7 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
     private final List<String> command;
     private final Duration timeout;
     private final String server;
-    private final BlockingQueue<Mail> queue;
-    private final ExecutorService sender;
+    private final Outbox<Mail> outbox;
     private final Set<String> begun = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> ended = java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, false) {
@@ -67,10 +61,6 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
                     return size() > REMEMBERED_ENDS;
                 }
             });
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
-    private volatile boolean closed;
 
     /**
      * @param command the mail command and its arguments, e.g. {@code /usr/sbin/sendmail -t}
@@ -84,13 +74,8 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
         this.command = List.copyOf(command);
         this.timeout = timeout;
         this.server = server;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
-        this.sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "job-mail");
-            t.setDaemon(true);
-            return t;
-        });
-        sender.execute(this::sendLoop);
+        this.outbox = new Outbox<>("job-mail", queueCapacity, this::send,
+                e -> LOG.log(Level.WARNING, "job mail failed", e));
     }
 
     @Override
@@ -155,30 +140,10 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
     }
 
     private void enqueue(Mail m) {
-        if (closed) {
-            return;
-        }
-        if (!queue.offer(m)) {
-            long n = dropped.incrementAndGet();
-            LOG.warning("job mail is behind (" + queue.size() + " waiting): dropped the '" + m.point() + "' mail of "
-                    + m.jobId() + " (" + n + " dropped so far)");
-        }
-    }
-
-    private void sendLoop() {
-        while (!closed) {
-            try {
-                Mail m = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (m != null) {
-                    send(m);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                failed.incrementAndGet();
-                LOG.log(Level.WARNING, "job mail failed", e);
-            }
+        long n = outbox.offer(m);
+        if (n > 0) {
+            LOG.warning("job mail is behind (" + outbox.waiting() + " waiting): dropped the '" + m.point()
+                    + "' mail of " + m.jobId() + " (" + n + " dropped so far)");
         }
     }
 
@@ -196,41 +161,40 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
             }
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
-                failed.incrementAndGet();
+                outbox.countFailed();
                 LOG.warning("job mail: " + command.get(0) + " did not finish within " + timeout.toMillis()
                         + " ms for the '" + m.point() + "' mail of " + m.jobId() + "; killed it");
                 return;
             }
             if (p.exitValue() != 0) {
-                failed.incrementAndGet();
+                outbox.countFailed();
                 LOG.warning("job mail: " + command.get(0) + " exited with " + p.exitValue() + " for the '"
                         + m.point() + "' mail of " + m.jobId());
                 return;
             }
-            sent.incrementAndGet();
+            outbox.countSent();
         } catch (IOException e) {
-            failed.incrementAndGet();
+            outbox.countFailed();
             LOG.warning("job mail: cannot run " + command.get(0) + " for the '" + m.point() + "' mail of "
                     + m.jobId() + ": " + e.getMessage());
         }
     }
 
     public long sent() {
-        return sent.get();
+        return outbox.sent();
     }
 
     public long failed() {
-        return failed.get();
+        return outbox.failed();
     }
 
     public long dropped() {
-        return dropped.get();
+        return outbox.dropped();
     }
 
     @Override
     public void close() {
-        closed = true;
-        sender.shutdownNow();
+        outbox.close();
     }
 
     /** The words of a {@code mail-command} setting; empty when mail is off. */

@@ -14,13 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,27 +42,19 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
     private final String cluster;
     private final String head;
     private final HttpClient http;
-    private final BlockingQueue<Alert> queue;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final ExecutorService sender;
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong failed = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
-    private volatile boolean closed;
+    private final Outbox<Alert> outbox;
 
     public WebhookNotifier(URI url, Duration timeout, int queueCapacity, String cluster, String head) {
         this.url = url;
         this.timeout = timeout;
         this.cluster = cluster;
         this.head = head;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
-        this.sender = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "alert-webhook");
-            t.setDaemon(true);
-            return t;
+        this.outbox = new Outbox<>("alert-webhook", queueCapacity, this::send, e -> {
+            inFlight.release();
+            LOG.log(Level.WARNING, "alert webhook " + url + ": cannot send", e);
         });
-        sender.execute(this::sendLoop);
     }
 
     public static WebhookNotifier of(AlertSettings settings, String cluster, String head) {
@@ -84,12 +70,9 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
     /** Queues the alert; never blocks. */
     @Override
     public void alert(Alert alert) {
-        if (closed) {
-            return;
-        }
-        if (!queue.offer(alert)) {
-            long n = dropped.incrementAndGet();
-            LOG.warning("alert webhook " + url + " is behind (" + queue.size() + " waiting): dropped alert "
+        long n = outbox.offer(alert);
+        if (n > 0) {
+            LOG.warning("alert webhook " + url + " is behind (" + outbox.waiting() + " waiting): dropped alert "
                     + alert.kind() + " " + alert.subject() + " (" + n + " dropped so far)");
         }
     }
@@ -103,24 +86,10 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
         return Json.write(m);
     }
 
-    private void sendLoop() {
-        while (!closed) {
-            try {
-                Alert a = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (a == null) {
-                    continue;
-                }
-                inFlight.acquire();
-                post(a);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                inFlight.release();
-                failed.incrementAndGet();
-                LOG.log(Level.WARNING, "alert webhook " + url + ": cannot send", e);
-            }
-        }
+    /** Waits for one of the {@link #MAX_IN_FLIGHT} places, then posts without waiting for the answer. */
+    private void send(Alert a) throws InterruptedException {
+        inFlight.acquire();
+        post(a);
     }
 
     private void post(Alert a) {
@@ -132,34 +101,33 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
         http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((response, error) -> {
             inFlight.release();
             if (error != null) {
-                failed.incrementAndGet();
+                outbox.countFailed();
                 LOG.warning("alert webhook " + url + ": " + a.kind() + " " + a.subject() + " not delivered: "
                         + error);
             } else if (response.statusCode() / 100 != 2) {
-                failed.incrementAndGet();
+                outbox.countFailed();
                 LOG.warning("alert webhook " + url + " answered HTTP " + response.statusCode() + " to " + a.kind()
                         + " " + a.subject());
             } else {
-                sent.incrementAndGet();
+                outbox.countSent();
             }
         });
     }
 
     public long sent() {
-        return sent.get();
+        return outbox.sent();
     }
 
     public long failed() {
-        return failed.get();
+        return outbox.failed();
     }
 
     public long dropped() {
-        return dropped.get();
+        return outbox.dropped();
     }
 
     @Override
     public void close() {
-        closed = true;
-        sender.shutdownNow();
+        outbox.close();
     }
 }

@@ -1,5 +1,11 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.error;
+import static dev.hpc.head.api.RouteSupport.intParam;
+import static dev.hpc.head.api.RouteSupport.json;
+import static dev.hpc.head.api.RouteSupport.param;
+import static dev.hpc.head.api.RouteSupport.reply;
+
 import dev.hpc.api.Codec;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
@@ -247,58 +253,6 @@ public final class ApiRoutes {
         return dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
     }
 
-    private static String param(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
-        return v == null ? "" : v.trim();
-    }
-
-    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
-        String v = param(ctx, name);
-        if (v.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new InvalidRequestException("parameter '" + name + "' must be between " + min + " and " + max
-                        + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new InvalidRequestException("parameter '" + name + "' must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private <T> void reply(RoutingContext ctx, CompletableFuture<T> result,
-                           java.util.function.Function<T, Object> render, int status) {
-        result.whenComplete((value, error) -> {
-            if (error != null) {
-                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-            } else {
-                try {
-                    json(ctx, status, render.apply(value));
-                } catch (RuntimeException e) {
-                    ctx.fail(e);
-                }
-            }
-        });
-    }
-
-    private static void json(RoutingContext ctx, int status, Object body) {
-        if (ctx.response().ended()) {
-            return;
-        }
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
-                .end(Json.write(body));
-    }
-
-    private static void error(RoutingContext ctx, int status, String code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("code", code);
-        m.put("message", message);
-        json(ctx, status, m);
-    }
-
     private void failure(RoutingContext ctx) {
         Throwable t = ctx.failure();
         while (t instanceof CompletionException && t.getCause() != null) {
@@ -319,5 +273,4 @@ public final class ApiRoutes {
                     + (t instanceof HpcException ? ": " + t.getMessage() : "")) + "; see the head's log");
         }
     }
-
 }

@@ -90,7 +90,8 @@ public final class Authenticator {
         ctx.next();
     }
 
-    private static String bearer(RoutingContext ctx) {
+    /** The token of an {@code Authorization: Bearer TOKEN} header, "" without one; /metrics reads it too. */
+    public static String bearer(RoutingContext ctx) {
         String h = ctx.request().getHeader("Authorization");
         if (h == null) {
             return "";

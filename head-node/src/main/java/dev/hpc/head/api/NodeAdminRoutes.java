@@ -1,9 +1,10 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.intParam;
+import static dev.hpc.head.api.RouteSupport.reply;
+
 import dev.hpc.api.Alert;
 import dev.hpc.api.Codec;
-import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.JobAccess;
@@ -14,9 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 
 /**
  * The node administration routes ({@code pbsnodes -o/-c}, drain, {@code hpc worker stop}) and the event
@@ -69,7 +67,7 @@ public final class NodeAdminRoutes {
     }
 
     private void eventLog(RoutingContext ctx) {
-        int limit = limit(ctx);
+        int limit = intParam(ctx, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS);
         String job = ctx.request().getParam("job");
         // any caller reads the whole log already; the filter only spares tracejob a scan of it
         reply(ctx, job == null ? head.eventLog(limit) : head.jobEventLog(dev.hpc.api.JobId.parse(job).number(), limit),
@@ -93,45 +91,8 @@ public final class NodeAdminRoutes {
         return note;
     }
 
-
-
     /** Who asks, for the node's note and the alert: the token's user. */
     private static String who(RoutingContext ctx) {
         return Authenticator.caller(ctx).user();
-    }
-
-    private static int limit(RoutingContext ctx) {
-        String v = ctx.request().getParam("limit");
-        if (v == null || v.isBlank()) {
-            return DEFAULT_EVENTS;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < 1 || n > MAX_EVENTS) {
-                throw new InvalidRequestException("parameter 'limit' must be between 1 and " + MAX_EVENTS
-                        + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new InvalidRequestException("parameter 'limit' must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {
-        result.whenComplete((value, error) -> {
-            if (error != null) {
-                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-                return;
-            }
-            try {
-                Object body = render.apply(value);
-                if (!ctx.response().ended()) {
-                    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
-                            .end(Json.write(body));
-                }
-            } catch (RuntimeException e) {
-                ctx.fail(e);
-            }
-        });
     }
 }

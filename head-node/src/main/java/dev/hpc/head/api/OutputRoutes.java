@@ -1,5 +1,8 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.longParam;
+import static dev.hpc.head.api.RouteSupport.param;
+
 import dev.hpc.api.Attempt;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
@@ -249,32 +252,8 @@ public final class OutputRoutes {
         JobOutput out = new JobOutput(t.taskName(), p.stream(), piece.text(), piece.offset(), piece.next(),
                 chunk.size(), piece.next() >= chunk.size(), t.running(), t.task().state(), t.node(), chunk.path());
         if (!ctx.response().ended() && !ctx.response().closed()) {
-            ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+            ctx.response().setStatusCode(200).putHeader("Content-Type", RouteSupport.JSON_TYPE)
                     .putHeader("Cache-Control", "no-store").end(Json.write(out.toMap()));
-        }
-    }
-
-    // ---- parameters
-
-    private static String param(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
-        return v == null ? "" : v.trim();
-    }
-
-    private static long longParam(RoutingContext ctx, String name, long fallback, long min, long max) {
-        String v = param(ctx, name);
-        if (v.isEmpty()) {
-            return fallback;
-        }
-        try {
-            long n = Long.parseLong(v);
-            if (n < min || n > max) {
-                throw new InvalidRequestException("parameter '" + name + "' must be between " + min + " and " + max
-                        + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new InvalidRequestException("parameter '" + name + "' must be a whole number, got '" + v + "'");
         }
     }
 }

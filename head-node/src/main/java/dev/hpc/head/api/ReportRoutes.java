@@ -1,5 +1,7 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.param;
+
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Json;
 import dev.hpc.head.HeadService;
@@ -92,15 +94,10 @@ public final class ReportRoutes {
     private void answer(RoutingContext ctx, java.util.concurrent.Callable<String> work) {
         vertx.executeBlocking(work, false).onSuccess(body -> {
             if (!ctx.response().ended()) {
-                ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
+                ctx.response().setStatusCode(200).putHeader("Content-Type", RouteSupport.JSON_TYPE)
                         .end(body);
             }
         }).onFailure(ctx::fail);
-    }
-
-    private static String param(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
-        return v == null ? "" : v.trim();
     }
 
     private static Instant instant(RoutingContext ctx, String name, Instant fallback) {

@@ -1,8 +1,9 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.reply;
+
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.JobId;
-import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.api.QueueInfo;
 import dev.hpc.head.HeadService;
@@ -16,9 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.function.Function;
 
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
@@ -299,27 +297,5 @@ public final class SchedulingRoutes {
         return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
                 new IllegalStateException("should never happen: " + caller.user() + " changed job " + job.id()
                         + ", which they may not see"));
-    }
-
-    // ------------------------------------------------------------------ plumbing
-
-
-
-    private static <T> void reply(RoutingContext ctx, CompletableFuture<T> result, Function<T, Object> render) {
-        result.whenComplete((value, error) -> {
-            if (error != null) {
-                ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
-                return;
-            }
-            try {
-                Object body = render.apply(value);
-                if (!ctx.response().ended()) {
-                    ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8")
-                            .end(Json.write(body));
-                }
-            } catch (RuntimeException e) {
-                ctx.fail(e);
-            }
-        });
     }
 }

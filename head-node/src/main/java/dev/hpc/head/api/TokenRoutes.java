@@ -1,5 +1,7 @@
 package dev.hpc.head.api;
 
+import static dev.hpc.head.api.RouteSupport.json;
+
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
@@ -96,12 +98,5 @@ public final class TokenRoutes {
                 json(ctx, status, render.apply(r.result()));
             }
         });
-    }
-
-    private static void json(RoutingContext ctx, int status, Object body) {
-        if (!ctx.response().ended()) {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
-                    .end(Json.write(body));
-        }
     }
 }

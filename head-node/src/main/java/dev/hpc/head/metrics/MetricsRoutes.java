@@ -3,6 +3,7 @@ package dev.hpc.head.metrics;
 import dev.hpc.head.access.Role;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
+import dev.hpc.head.api.Authenticator;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -63,7 +64,7 @@ public final class MetricsRoutes {
         if (settings.access() == MetricsSettings.Access.OPEN) {
             return Optional.empty();
         }
-        String token = bearer(ctx);
+        String token = Authenticator.bearer(ctx);
         if (token.isEmpty()) {
             return Optional.of(new Refusal(401, "/metrics needs a token: send 'Authorization: Bearer TOKEN' (in "
                     + "Prometheus: authorization: credentials_file: ...); an admin makes one with hpc admin token "
@@ -83,14 +84,5 @@ public final class MetricsRoutes {
 
     private boolean operatorsOnly() {
         return settings.access() == MetricsSettings.Access.OPERATOR;
-    }
-
-    private static String bearer(RoutingContext ctx) {
-        String h = ctx.request().getHeader("Authorization");
-        if (h == null) {
-            return "";
-        }
-        h = h.strip();
-        return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
     }
 }

@@ -16,6 +16,7 @@ import dev.hpc.api.NodeInfo;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.api.WireMessage;
 import dev.hpc.api.WorkerHandshake;
+import dev.hpc.api.testkit.SelfSignedCert;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.LinkSecurity;
 import dev.hpc.head.web.RunningHead;

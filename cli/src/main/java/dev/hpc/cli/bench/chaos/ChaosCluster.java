@@ -4,6 +4,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
+import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.local.Daemon;
 import dev.hpc.cli.local.LocalCluster;
 import dev.hpc.cli.local.LocalClusterInfo;
@@ -296,18 +297,8 @@ final class ChaosCluster {
     String logTails(int lines) {
         StringBuilder s = new StringBuilder();
         for (Daemon d : info.daemons()) {
-            s.append(tail(d.log(), d.role() == Daemon.Role.HEAD ? lines : 5));
+            s.append(BenchSupport.tail(d.log(), d.role() == Daemon.Role.HEAD ? lines : 5));
         }
         return s.toString();
-    }
-
-    static String tail(java.nio.file.Path log, int lines) {
-        try {
-            List<String> all = java.nio.file.Files.readAllLines(log, java.nio.charset.StandardCharsets.UTF_8);
-            return "--- last lines of " + log + ":\n  " + String.join("\n  ",
-                    all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return "--- " + log + ": cannot read (" + e.getMessage() + ")\n";
-        }
     }
 }

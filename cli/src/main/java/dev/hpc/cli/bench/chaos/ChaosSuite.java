@@ -5,6 +5,7 @@ import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
+import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
 import dev.hpc.cli.local.Daemon;
 import dev.hpc.cli.local.LocalCluster;
@@ -132,7 +133,7 @@ public final class ChaosSuite {
                 return Optional.of(pending + " acknowledged jobs had not ended " + timeout.toSeconds()
                         + " s after the last submission and fault");
             }
-            Poll.pause(DRAIN_POLL);
+            BenchSupport.pause(DRAIN_POLL);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
+import dev.hpc.cli.bench.BenchSupport;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ final class FaultInjector implements Runnable {
         try {
             for (Fault f : schedule) {
                 awaitWhole();
-                Poll.pause(f.gap());
+                BenchSupport.pause(f.gap());
                 // a head that ended by itself during the gap (a fail-stop) must be noted, not taken for the kill
                 awaitWhole();
                 FaultRecord r = inject(f);
@@ -94,14 +95,14 @@ final class FaultInjector implements Runnable {
             case KILL_ACTIVE, KILL_STANDBY -> {
                 cluster.kill(target);
                 accepted = probeIf(f, t0);
-                Poll.pause(settings.restartAfter());
+                BenchSupport.pause(settings.restartAfter());
                 cluster.restart(target);
             }
             case FREEZE_ACTIVE, FREEZE_STANDBY -> {
                 cluster.freeze(target, true);
                 try {
                     accepted = probeIf(f, t0);
-                    Poll.pause(settings.freezeFor());
+                    BenchSupport.pause(settings.freezeFor());
                 } finally {
                     cluster.freeze(target, false);
                 }
@@ -111,7 +112,7 @@ final class FaultInjector implements Runnable {
                 synchronized (this) {
                     nodeLosses.add(k);
                 }
-                Poll.pause(settings.restartAfter());
+                BenchSupport.pause(settings.restartAfter());
                 cluster.restart(target);
             }
             case CUT_HEADS, CUT_ACTIVE_FROM_WORKERS, ISOLATE_STANDBY, ISOLATE_ACTIVE -> {
@@ -119,7 +120,7 @@ final class FaultInjector implements Runnable {
                 long cutNs = NodeCrash.wallNanos();
                 List<Forwarder> links = cluster.cut(f.kind(), f.cut().orElseThrow(), active);
                 try {
-                    Poll.pause(f.hold());
+                    BenchSupport.pause(f.hold());
                 } finally {
                     ChaosCluster.heal(links);
                 }
@@ -174,7 +175,7 @@ final class FaultInjector implements Runnable {
                 if (!cluster.alive(d) && restarts.merge(d, 1, Integer::sum) <= RESTARTS_PER_WAIT) {
                     UnplannedExit e = new UnplannedExit(d, cluster.exitStatus(d).orElse(-1),
                             (System.nanoTime() - upNanos) / 1_000_000, lastFault,
-                            ChaosCluster.tail(cluster.local().dir().resolve(d + ".log"), 15));
+                            BenchSupport.tail(cluster.local().dir().resolve(d + ".log"), 15));
                     synchronized (this) {
                         exits.add(e);
                     }
@@ -192,7 +193,7 @@ final class FaultInjector implements Runnable {
                 throw new HpcException("the cluster was not whole again within " + settings.stepTimeout().toSeconds()
                         + " s: " + last);
             }
-            Poll.pause(Duration.ofMillis(100));
+            BenchSupport.pause(Duration.ofMillis(100));
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.cli.bench.BenchSupport;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -106,7 +108,7 @@ public final class Forwarder implements AutoCloseable {
                 return;
             } catch (IOException e) {
                 last = e;
-                pause(100);
+                BenchSupport.pause(Duration.ofMillis(100));
             }
         }
         throw new HpcException("cannot listen on port " + listenPort + " for the link " + name + " (" + last
@@ -255,15 +257,6 @@ public final class Forwarder implements AutoCloseable {
         open.clear();
         held.forEach(Forwarder::closeQuietly);
         held.clear();
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HpcException("interrupted");
-        }
     }
 
     private static void closeQuietly(Closeable c) {

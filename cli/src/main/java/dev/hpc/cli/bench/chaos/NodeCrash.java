@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.cli.bench.BenchSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ final class NodeCrash {
         signal("-KILL", all);
         long deadline = System.nanoTime() + GONE_WAIT.toNanos();
         while (all.stream().anyMatch(NodeCrash::running) && System.nanoTime() - deadline < 0) {
-            Poll.pause(Duration.ofMillis(20));
+            BenchSupport.pause(Duration.ofMillis(20));
         }
         return at;
     }

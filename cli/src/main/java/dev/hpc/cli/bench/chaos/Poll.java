@@ -1,6 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.cli.bench.BenchSupport;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -33,16 +34,7 @@ final class Poll {
                 throw new HpcException("timed out after " + timeout.toMillis() + " ms waiting until " + what
                         + (last.isEmpty() ? "" : " (last error: " + last + ")"));
             }
-            pause(STEP);
-        }
-    }
-
-    static void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HpcException("interrupted");
+            BenchSupport.pause(STEP);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.cli.ClientOptions;
+import dev.hpc.cli.bench.BenchSupport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -139,7 +140,7 @@ final class Submitter {
                 // no head accepts yet (dead, frozen, 503 during the takeover): the same key again
                 last = e.getMessage();
             }
-            Poll.pause(java.time.Duration.ofMillis(10));
+            BenchSupport.pause(java.time.Duration.ofMillis(10));
         }
         sent.add(Submission.failed(k, name, Submission.Route.PROBE, key, "no head accepted it within "
                 + timeout.toSeconds() + " s: " + last));

@@ -1,15 +1,21 @@
-package dev.hpc.head.gateway;
+package dev.hpc.api.testkit;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A self-signed certificate for 127.0.0.1 made with the JDK's keytool: a PKCS12 key store and its PEM. */
-record SelfSignedCert(Path keystore, Path passwordFile, Path pem) {
-    static final String PASSWORD = "test-pass-123";
+/**
+ * A self-signed certificate for 127.0.0.1 made with the JDK's keytool: a PKCS12 key store, the file
+ * of its password (as a head's {@code --tls-keystore-password-file} reads it) and the certificate as
+ * PEM (as a client's or worker's {@code tls-ca}). For the tests of every module that speaks TLS.
+ */
+public record SelfSignedCert(Path keystore, Path passwordFile, Path pem) {
+    public static final String PASSWORD = "test-pass-123";
 
-    static SelfSignedCert make(Path dir) throws Exception {
+    /** Makes {@code head.p12}, {@code head.pem} and {@code keystore-password} in {@code dir}. */
+    public static SelfSignedCert make(Path dir) throws Exception {
         Path keystore = dir.resolve("head.p12");
         Path pem = dir.resolve("head.pem");
         Path password = dir.resolve("keystore-password");
@@ -23,7 +29,7 @@ record SelfSignedCert(Path keystore, Path passwordFile, Path pem) {
     }
 
     private static void keytool(List<String> args) throws Exception {
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(args);
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
