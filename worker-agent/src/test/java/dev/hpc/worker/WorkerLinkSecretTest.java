@@ -9,6 +9,7 @@ import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.WireCodec;
 import dev.hpc.api.WireMessage;
 import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.api.testkit.SelfSignedCert;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
