@@ -1047,7 +1047,7 @@ class SubmitParserTest {
         void refusesResourcesThisClusterDoesNotEnforce() {
             assertEquals("option -l epilogue=/x: resource 'epilogue' is not supported; supported are walltime, nodes, "
                     + "select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, signal, software, host, "
-                    + "naccesspolicy, nice, place, feature, generic counts such as gpus=2 and host resources such as "
+                    + "naccesspolicy, nice, place, feature, container, generic counts such as gpus=2 and host resources such as "
                     + "host_type=skylake",
                     refusalOfOptions("-l", "epilogue=/x"));
         }
