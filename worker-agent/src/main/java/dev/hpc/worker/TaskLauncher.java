@@ -278,6 +278,12 @@ public final class TaskLauncher implements AutoCloseable {
             env.putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), env));
             Optional<ContainerRuntime> runtime = Optional.empty();
             if (!order.container().isEmpty()) {
+                try {
+                    // checked at qsub; checked again here, where it becomes an argument of the runtime
+                    dev.hpc.api.ContainerImage.check(order.container());
+                } catch (dev.hpc.api.InvalidRequestException e) {
+                    throw new LaunchFailedException(e.getMessage(), e);
+                }
                 runtime = Optional.of(containers.orElseThrow(() -> new LaunchFailedException("the job runs in "
                         + "container image " + order.container() + ", but node " + nodeName + " has no container "
                         + "runtime (start its worker where podman or apptainer is installed)")));

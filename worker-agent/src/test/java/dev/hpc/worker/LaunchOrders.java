@@ -100,6 +100,8 @@ final class LaunchOrders {
         return this;
     }
 
+    private String container = "";
+
     /** The job's owner (default: the user running the tests). */
     LaunchOrders ownedBy(String v) {
         owner = v;
@@ -141,10 +143,16 @@ final class LaunchOrders {
         return this;
     }
 
+    /** The image the script runs in (-l container=). */
+    LaunchOrders container(String v) {
+        container = v;
+        return this;
+    }
+
     LaunchOrder build() {
         return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
                 submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
-                0, walltime, arguments, shells, limits, warning, "", files);
+                0, walltime, arguments, shells, limits, warning, "", files, container);
     }
 }

@@ -175,6 +175,20 @@ class TaskLauncherTest {
         assertTrue(readQuietly(dir.resolve("out.e")).contains("/no/such/tcsh"));
     }
 
+    /**
+     * Issue 19: an image the head should never have let through is refused here too, before any runtime sees it;
+     * an image on a node without a runtime fails the launch, saying what the node lacks.
+     */
+    @Test
+    void aJobInAnImageNeedsAWellFormedImageAndARuntimeOnTheNode() {
+        LaunchFailedException bad = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(57, "true").in(dir).container("--privileged").build()));
+        assertTrue(bad.getMessage().contains("is not a container image"), bad.getMessage());
+        LaunchFailedException none = assertThrows(LaunchFailedException.class, () -> launcher.launch(
+                aTask(58, "true").in(dir).container("localhost/tools:1").build()));
+        assertTrue(none.getMessage().contains("has no container runtime"), none.getMessage());
+    }
+
     /** Issue 18: Torque's qsub -F "ARGS" reaches the script as $1, $2, ..., under bash and under its own #!. */
     @Test
     void theScriptGetsItsArguments() throws Exception {
