@@ -198,12 +198,6 @@ class ContainerIT {
     }
 
     private static int run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(List.of(command) + " did not end within 60 s");
-        }
-        return p.exitValue();
+        return Procs.exitStatus(command);
     }
 }

@@ -115,4 +115,15 @@ final class Procs {
             throw new IllegalStateException("interrupted while signalling " + pid, e);
         }
     }
+
+    /** Runs a command to its end (at most a minute), its output discarded; its exit status. */
+    static int exitStatus(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(List.of(command) + " did not end within 60 s");
+        }
+        return p.exitValue();
+    }
 }

@@ -1047,8 +1047,8 @@ class SubmitParserTest {
         void refusesResourcesThisClusterDoesNotEnforce() {
             assertEquals("option -l epilogue=/x: resource 'epilogue' is not supported; supported are walltime, nodes, "
                     + "select, ncpus, procs, mem, pmem, vmem, pvmem, cput, pcput, file, signal, software, host, "
-                    + "naccesspolicy, nice, place, feature, container, generic counts such as gpus=2 and host resources such as "
-                    + "host_type=skylake",
+                    + "naccesspolicy, nice, place, feature, container, generic counts such as gpus=2 and host "
+                    + "resources such as host_type=skylake",
                     refusalOfOptions("-l", "epilogue=/x"));
         }
 
