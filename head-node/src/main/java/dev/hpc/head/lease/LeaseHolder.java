@@ -78,6 +78,12 @@ public final class LeaseHolder implements AutoCloseable {
     /** Per voter, its grant in the lease held ({@link #NO_GRANT}, {@link #UNBOUND} or a bond generation). */
     private final java.util.concurrent.atomic.AtomicLongArray grants;
     private final List<Runnable> releaseListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * Guards {@link #grants} and {@link #rounds}: an answer that comes after its round ended (at its majority) is
+     * recorded only while no later round has set the grants.
+     */
+    private final Object grantsLock = new Object();
+    private long rounds;
     private volatile boolean closed;
     private final long beatTimer;
     private final String head;
@@ -218,7 +224,7 @@ public final class LeaseHolder implements AutoCloseable {
     }
 
     /** How many voters' grants of the lease held still count: unbound, or bound to a bond still open here. */
-    private int grantsStanding() {
+    int grantsStanding() {
         int standing = 0;
         for (int i = 0; i < voters.size(); i++) {
             long g = grants.get(i);
@@ -306,6 +312,10 @@ public final class LeaseHolder implements AutoCloseable {
             soleCopy = true;
         }
         long sentNanos = nanos.getAsLong();
+        long round;
+        synchronized (grantsLock) {
+            round = ++rounds;
+        }
         long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
         lastSentAt = sentAt;
         long numbers = numbersAsked;
@@ -414,14 +424,22 @@ public final class LeaseHolder implements AutoCloseable {
                 }
             }
         }
-        Round round = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
+        Round result = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
                 lastActiveHead, lastActiveSole, refusedFor, numberedUpTo);
         if (resigning) {
             LOG.warning(() -> "head " + head + " gave up its lease at epoch " + askedEpoch + " with "
-                    + round.granted() + " of " + round.voters() + " voters");
-        } else if (round.majority()) {
+                    + result.granted() + " of " + result.voters() + " voters");
+        } else if (result.majority()) {
+            synchronized (grantsLock) {
+                for (int i = 0; i < voters.size(); i++) {
+                    grants.set(i, grantedBy[i]);
+                }
+            }
+            long grantedFor = shortestGrant;
             for (int i = 0; i < voters.size(); i++) {
-                grants.set(i, grantedBy[i]);
+                if (!answered[i]) {
+                    recordLateGrant(asks.get(i), i, round, askedEpoch, boundTo[i], grantedFor);
+                }
             }
             epoch = askedEpoch;
             long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
@@ -431,7 +449,27 @@ public final class LeaseHolder implements AutoCloseable {
         } else if (askedEpoch == epoch && held) {
             LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);
         }
-        return round;
+        return result;
+    }
+
+    /**
+     * Counts a grant that came after its round ended at a majority, as long as no later round set the grants: a
+     * lease granted by all three voters then survives the loss of any one bond, whichever two answered first. A
+     * grant shorter than the lease reckoned here would outlive its voter's, so it is not counted.
+     */
+    private void recordLateGrant(Future<Optional<LeaseVoter.Answer>> ask, int voter, long round, long askedEpoch,
+                                 long boundTo, long grantedForMillis) {
+        ask.onSuccess(a -> {
+            if (a.isEmpty() || !a.get().granted() || a.get().epoch() != askedEpoch
+                    || a.get().remainingMillis() < grantedForMillis) {
+                return;
+            }
+            synchronized (grantsLock) {
+                if (rounds == round && (boundTo == UNBOUND || boundTo == bondGenerations.get(voter))) {
+                    grants.set(voter, boundTo);
+                }
+            }
+        });
     }
 
     /**
