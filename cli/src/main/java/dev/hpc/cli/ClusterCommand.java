@@ -73,6 +73,10 @@ public final class ClusterCommand implements Callable<Integer> {
                         s.append("  ").append(h.get("name")).append(" may hold the only copy of recent changes (its "
                                 + "standby is not in step); no standby leads without it\n");
                     }
+                    if ("INCOMPLETE".equals(h.get("copies"))) {
+                        s.append("  ").append(h.get("name")).append(" is still receiving its copy of the replicated "
+                                + "state; until it holds all of it, it does not take over\n");
+                    }
                     if (h.get("waitingFor") != null) {
                         s.append("  ").append(h.get("name")).append(" waits for ").append(h.get("waitingFor"))
                                 .append('\n');

@@ -33,8 +33,19 @@ class ClusterStatusFormatTest {
     @Test
     void aReplicatedHeadSaysNothingMore() {
         String text = ClusterCommand.format(Map.of("cluster", "c", "heads", List.of(
-                head("head1", "ACTIVE", Map.of("copies", "REPLICATED")), head("head2", "STANDBY", Map.of()))), NOW);
+                head("head1", "ACTIVE", Map.of("copies", "REPLICATED")),
+                head("head2", "STANDBY", Map.of("copies", "COMPLETE")))), NOW);
         assertFalse(text.contains("only copy"), text);
         assertFalse(text.contains("waits for"), text);
+        assertFalse(text.contains("receiving"), text);
+    }
+
+    @Test
+    void aStandbyStillReceivingItsCopySaysItDoesNotTakeOverYet() {
+        String text = ClusterCommand.format(Map.of("cluster", "c", "heads", List.of(
+                head("head1", "ACTIVE", Map.of("copies", "REPLICATED")),
+                head("head2", "STANDBY", Map.of("copies", "INCOMPLETE")))), NOW);
+        assertTrue(text.contains("head2 is still receiving its copy of the replicated state; until it holds all of "
+                + "it, it does not take over"), text);
     }
 }

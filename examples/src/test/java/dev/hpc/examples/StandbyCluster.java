@@ -162,7 +162,13 @@ final class StandbyCluster extends ClusterFixture {
      */
     Active awaitRoles(String what, Duration timeout) {
         return Poll.value(what, timeout, () -> active().filter(a -> !local().isAlive(a.other())
-                || !holdsOnlyCopy(a.head())), this::describe);
+                || !holdsOnlyCopy(a.head()) && holdsCompleteCopy(a.other())), this::describe);
+    }
+
+    /** Whether the standby {@code head} found it holds every partition of the replicated state in step. */
+    boolean holdsCompleteCopy(String head) {
+        return clusterSeenBy(head).get("head") instanceof Map<?, ?> self
+                && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("completeCopy"));
     }
 
     /** Whether the active {@code head} told the voters its standby may lack changes it acknowledged. */

@@ -331,16 +331,23 @@ public final class FailoverBench implements Callable<Integer> {
     }
 
     /** Each head's role as a {@code GET /api/v1/cluster} answer lists it. */
-    /** Whether the active head's registry entry says its standby holds every change it acknowledged. */
+    /**
+     * Whether the active head's registry entry says its standby holds every change it acknowledged, and every
+     * standby's says it holds a complete copy of the replicated state (it can take over from it).
+     */
     static boolean activeCopiesReplicated(Map<String, Object> cluster) {
+        boolean replicated = false;
         if (cluster.get("heads") instanceof List<?> heads) {
             for (Object o : heads) {
                 if (o instanceof Map<?, ?> h && "ACTIVE".equals(h.get("role"))) {
-                    return "REPLICATED".equals(h.get("copies"));
+                    replicated = "REPLICATED".equals(h.get("copies"));
+                } else if (o instanceof Map<?, ?> h && "STANDBY".equals(h.get("role"))
+                        && !"COMPLETE".equals(h.get("copies"))) {
+                    return false;
                 }
             }
         }
-        return false;
+        return replicated;
     }
 
     static Map<String, String> roles(Map<String, Object> cluster) {

@@ -268,6 +268,34 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     /**
+     * Whether this member holds a replica (primary or backup) of every partition, with every backup in step and
+     * none moving: only then do its maps hold everything the active head committed. A member that has just
+     * joined holds some partitions, or none, until the migrations to it end. Hazelcast's partition table is
+     * reached through the instance's internals; where that fails, the answer is no.
+     */
+    boolean holdsEveryPartition() {
+        if (!backupsInStep()) {
+            return false;
+        }
+        try {
+            if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy) {
+                var node = proxy.getOriginal().node;
+                var self = com.hazelcast.internal.partition.PartitionReplica.from(node.getLocalMember());
+                for (var partition : node.getPartitionService().getInternalPartitions()) {
+                    if (!partition.isOwnerOrBackup(self)) {
+                        return false;
+                    }
+                }
+                return backupsInStep();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            java.util.logging.Logger.getLogger(HeadCluster.class.getName()).warning("cannot read the partition "
+                    + "table (" + e + "); this head counts its copy as incomplete");
+        }
+        return false;
+    }
+
+    /**
      * Drops the member of head {@code headName} from this member's view of the head cluster now, as Hazelcast's
      * own heartbeat timeout would later: once the voters have granted this head the lease of a head that stopped
      * renewing it, that head is deposed, and waiting seconds more for Hazelcast to notice its silence only keeps

@@ -85,6 +85,13 @@ public final class Leadership implements AutoCloseable {
     private boolean mirroring;
     private long recordedEpoch;
     private volatile String role = "STARTING";
+    /**
+     * The merge count at which this head, as a standby, found it held every partition in step with the active head
+     * ({@link HeadCluster#holdsEveryPartition}), or -1: until then its maps may lack what the active head committed
+     * before this head joined, whatever the voters say of that head's copies (docs/failover.md, "A standby's copy").
+     */
+    private volatile long completeCopyAtMerges = -1;
+    private String publishedCopies = "";
     private Instant lastPublished = Instant.EPOCH;
 
     /** Told of each takeover this head makes: the head it replaces, the new epoch and how long it took. */
@@ -248,6 +255,7 @@ public final class Leadership implements AutoCloseable {
             knownActive = active;
             activeLostAt = Instant.EPOCH;
             waitingFor = Optional.empty(); // someone leads: a standby again
+            noteCompleteCopy();
             return;
         }
         if (lease.isPresent()) {
@@ -264,6 +272,26 @@ public final class Leadership implements AutoCloseable {
         if (witnesses.agreeNoActiveHead(since, clock.instant())) {
             takeOver(since);
         }
+    }
+
+    /**
+     * A standby that holds every partition in step while the active head is a member has every change that head
+     * committed with a backup; from then on each of its commits waits for this member's backup, or the voters
+     * hear that the active head may hold the only copy. A merge into another head cluster replaces the maps, so
+     * the copy counts only at the merge count at which it was found complete.
+     */
+    private void noteCompleteCopy() {
+        if (hasCompleteCopy() || cluster.members().size() < 2 || !cluster.holdsEveryPartition()) {
+            return;
+        }
+        completeCopyAtMerges = cluster.merges();
+        LOG.info("head " + service.config().name() + " holds a complete copy of the replicated state: it can take "
+                + "over from it");
+        publishSelf();
+    }
+
+    private boolean hasCompleteCopy() {
+        return completeCopyAtMerges >= 0 && completeCopyAtMerges == cluster.merges();
     }
 
     /**
@@ -480,12 +508,21 @@ public final class Leadership implements AutoCloseable {
         // another head has only its own store, which may be older: it waits for the one that led last.
         // A head that told the voters it held the only copy of some changes (its standby was away) is awaited
         // the same way: the maps lack those changes.
+        // A standby that joined the head cluster but never held every partition in step may lack changes the
+        // head that led last acknowledged with their backup on the standby before this one: the voters' word on
+        // that head's copies was about that standby. (Seen in the fault suite: a restarted standby took over from
+        // maps half moved to it, and a result acknowledged there was lost.)
+        boolean partial = !last.isEmpty() && !ledLast && !cold && !hasCompleteCopy();
         boolean sole = !last.isEmpty() && !ledLast && round.lastActiveSole();
-        boolean mayLack = !last.isEmpty() && !ledLast && cold || sole;
+        boolean mayLack = !last.isEmpty() && !ledLast && cold || sole || partial;
         if (mayLack && !forceStaleStart) {
             waitingFor = Optional.of(sole ? last + ", which led last (epoch " + round.lastActiveEpoch() + ") and "
                     + "held the only copy of changes it acknowledged while this head was away; start it, or restart "
                     + "this head with --force-stale-start to lead from what was replicated (those changes are lost)"
+                    : partial ? last + ", which led last (epoch " + round.lastActiveEpoch() + "): this head never "
+                    + "held a complete copy of the replicated state (it joined while " + last + " led, and the "
+                    + "partitions were still moving to it); start " + last + ", or restart this head with "
+                    + "--force-stale-start to lead from what it has (changes it lacks are lost)"
                     : last + ", which led last (epoch " + round.lastActiveEpoch() + ") and may hold "
                     + "jobs this head's store lacks; start it, or restart this head with --force-stale-start to "
                     + "serve this head's own copy");
@@ -789,18 +826,21 @@ public final class Leadership implements AutoCloseable {
      */
     private void publishSelf() {
         String nowRole = service.isActive() ? "ACTIVE" : waitingFor.isPresent() ? "WAITING" : "STANDBY";
+        String nowCopies = service.isActive() ? copies.map(c -> c.inDoubt() ? "SOLE" : "REPLICATED").orElse("")
+                : "STANDBY".equals(nowRole) ? (hasCompleteCopy() ? "COMPLETE" : "INCOMPLETE") : "";
         Instant now = clock.instant();
-        if (nowRole.equals(role) && now.isBefore(lastPublished.plusSeconds(1))) {
+        if (nowRole.equals(role) && nowCopies.equals(publishedCopies) && now.isBefore(lastPublished.plusSeconds(1))) {
             return;
         }
         role = nowRole;
+        publishedCopies = nowCopies;
         lastPublished = now;
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", service.config().name());
         m.put("role", nowRole);
         waitingFor.ifPresent(w -> m.put("waitingFor", w));
-        if (service.isActive() && copies.isPresent()) {
-            m.put("copies", copies.get().inDoubt() ? "SOLE" : "REPLICATED");
+        if (!nowCopies.isEmpty()) {
+            m.put("copies", nowCopies);
         }
         m.put("epoch", service.isActive() ? service.epoch() : cluster.epoch());
         m.put("pid", ProcessHandle.current().pid());
@@ -862,6 +902,8 @@ public final class Leadership implements AutoCloseable {
             m.put("epoch", l.epoch());
             if (service.isActive()) {
                 m.put("soleCopy", l.declaresSoleCopy());
+            } else {
+                m.put("completeCopy", hasCompleteCopy());
             }
             m.put("validForMillis", l.holds() ? Math.max(0, (l.validUntilNanos() - System.nanoTime()) / 1_000_000) : 0);
             waitingFor.ifPresent(w -> m.put("waitingFor", w));

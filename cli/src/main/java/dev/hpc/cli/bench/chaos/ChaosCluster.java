@@ -203,9 +203,19 @@ final class ChaosCluster {
 
     /** Whether the active {@code head} told the voters its standby may lack changes it acknowledged. */
     private boolean holdsOnlyCopy(String head) {
+        return leaseSays(head, "soleCopy");
+    }
+
+    /** Whether the standby {@code head} found it holds every partition of the replicated state in step. */
+    private boolean holdsCompleteCopy(String head) {
+        return leaseSays(head, "completeCopy");
+    }
+
+    /** Whether {@code head}'s own status has {@code flag} true in its lease part. */
+    private boolean leaseSays(String head, String flag) {
         try {
             return perHead.get(head).cluster().get("head") instanceof Map<?, ?> self
-                    && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("soleCopy"));
+                    && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get(flag));
         } catch (HpcException e) {
             return false;
         }
@@ -256,6 +266,9 @@ final class ChaosCluster {
         if (holdsOnlyCopy(active.get())) {
             return Optional.of(active.get() + " may still hold the only copy of recent changes: " + standby
                     + " is not in step yet");
+        }
+        if (!holdsCompleteCopy(standby)) {
+            return Optional.of(standby + " does not hold a complete copy of the replicated state yet");
         }
         try {
             List<NodeInfo> nodes = perHead.get(active.get()).nodes();
