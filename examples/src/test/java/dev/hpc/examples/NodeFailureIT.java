@@ -88,7 +88,7 @@ class NodeFailureIT {
                 NodeInfo down = Poll.value("node2 is marked down", WAIT, () -> Optional.of(c.client().node("node2"))
                         .filter(n -> n.state() == NodeState.DOWN));
                 // a killed worker's link closes at once: found by its closed link, or else by its silence
-                assertTrue(down.reason().startsWith("link closed, not back within 1000 ms")
+                assertTrue(down.reason().startsWith("link ended without a goodbye, not back within 500 ms")
                         || down.reason().startsWith("no heartbeat for 2000 ms"), down.reason());
                 Job job = awaitTerminal(c, id, Duration.ofMinutes(2));
 

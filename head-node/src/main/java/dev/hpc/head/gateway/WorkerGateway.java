@@ -130,10 +130,20 @@ public final class WorkerGateway implements EffectSink {
             if (!node[0].isEmpty() && sessions.remove(node[0], ws)) {
                 spawnHooks.linkClosed(node[0]);
                 String name = node[0];
-                head.linkClosed(name, () -> sessions.containsKey(name));
+                // no close frame: the connection ended under the worker (its process died, or the network
+                // reset it); a worker that closes its link itself says goodbye first
+                head.linkClosed(name, endedWithoutCloseFrame(ws), () -> sessions.containsKey(name));
             }
         });
         ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
+    }
+
+    /** 1006, which no endpoint sends: the connection ended with no close frame (RFC 6455, 7.1.5). */
+    private static final short ABNORMAL_CLOSURE = 1006;
+
+    private static boolean endedWithoutCloseFrame(ServerWebSocket ws) {
+        Short code = ws.closeStatusCode();
+        return code == null || code == ABNORMAL_CLOSURE;
     }
 
     /**

@@ -86,7 +86,26 @@ class LinkLossTest {
         assertNotEquals(first.order().attemptId(), again.order().attemptId());
         NodeInfo lost = node("n1");
         assertEquals(NodeState.DOWN, lost.state());
-        assertEquals("link closed, not back within 500 ms", lost.reason());
+        assertEquals("link ended without a goodbye, not back within 500 ms", lost.reason());
+    }
+
+    /**
+     * Issue 21: a link that ends without the worker's close frame ended under it (a killed worker's kernel closes
+     * its connections): its node is down after half a second, whatever the configured grace.
+     */
+    @Test
+    void aLinkThatEndsWithoutAGoodbyeGetsHalfASecondNotTheWholeGrace() throws Exception {
+        startHead(Duration.ofMinutes(1));
+        LinkedWorker n1 = link("n1", List.of());
+        head.submit("alice", "lost", List.of());
+        WireMessage.Launch first = n1.next(WireMessage.Launch.class, m -> true);
+        LinkedWorker n2 = link("n2", List.of());
+
+        n1.kill();
+
+        WireMessage.Launch again = n2.next(WireMessage.Launch.class, m -> true);
+        assertEquals(first.order().taskName(), again.order().taskName());
+        assertEquals("link ended without a goodbye, not back within 500 ms", node("n1").reason());
     }
 
     @Test
@@ -97,13 +116,14 @@ class LinkLossTest {
         WireMessage.Launch launch = n1.next(WireMessage.Launch.class, m -> true);
         LinkedWorker n2 = link("n2", List.of());
 
-        n1.kill();
+        n1.leave();
         // the head has seen the close (its grace runs) before the worker comes back
         await("n1's link seen closed", () -> head.verticle().linkedWorkers() == 1);
         link("n1", List.of(new WireMessage.RunningTask(launch.order().attemptId(), launch.order().taskName(), 42)));
         // n2 leaves for good after n1 came back: once n2 is down, n1's grace has ended too
-        n2.kill();
+        n2.leave();
         await("n2 down after its grace", () -> isDown("n2"));
+        assertEquals("link closed, not back within 3000 ms", node("n2").reason());
 
         NodeInfo kept = node("n1");
         assertNotEquals(NodeState.DOWN, kept.state(), kept.reason());

@@ -104,6 +104,12 @@ public final class LinkedWorker implements AutoCloseable {
         socket.abort();
     }
 
+    /** Closes the link as a live worker does, with a close frame, and goes away. */
+    public void leave() throws Exception {
+        beats.shutdownNow();
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() {
         beats.shutdownNow();
