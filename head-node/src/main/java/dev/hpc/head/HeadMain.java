@@ -43,7 +43,8 @@ public final class HeadMain implements Callable<Integer> {
     String nodeTimeout;
     @Option(names = "--link-loss-grace",
             description = "a worker whose link closed and that is not back this long after is down "
-                    + "(default two heartbeats; 0 = only --node-timeout)")
+                    + "(default two heartbeats; 0 = only --node-timeout); a link that ends without the "
+                    + "worker's close frame gets at most 500 ms")
     String linkLossGrace;
     @Option(names = "--header-timeout", description = "a connection to the HTTP port must send a whole request "
             + "head this soon after it opens or after its last answer, or it is closed (default 20s)")
