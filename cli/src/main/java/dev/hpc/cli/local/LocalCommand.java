@@ -276,12 +276,53 @@ public final class LocalCommand implements Callable<Integer> {
         public Integer call() {
             LocalCluster lc = new LocalCluster(dirOrDefault(dir));
             String target = name != null ? name : activeHead(lc);
+            if (name == null) {
+                awaitCompleteStandby(lc);
+            }
             long pid = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).daemons().stream().filter(d -> d.name().equals(target)).map(Daemon::pid).findFirst()
                     .orElseThrow(() -> new UsageException("no head named " + target + " in " + lc.dir()));
             lc.kill(target);
             spec.commandLine().getOut().println("killed " + target + " (pid " + pid + ") with SIGKILL");
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
+        }
+
+        /**
+         * A standby that has just joined takes over only once it holds a complete copy of the replicated state
+         * (docs/failover.md, "A standby's copy"), about a second after it joined: the crash waits for that, so
+         * that it shows a takeover rather than a standby waiting for the killed head.
+         */
+        private void awaitCompleteStandby(LocalCluster lc) {
+            HeadClient client = new HeadClient(lc.info().orElseThrow().heads(), lc.adminToken(),
+                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            boolean told = false;
+            while (true) {
+                List<String> incomplete = new java.util.ArrayList<>();
+                if (client.cluster().get("heads") instanceof List<?> l) {
+                    for (Object o : l) {
+                        if (o instanceof java.util.Map<?, ?> m && "INCOMPLETE".equals(m.get("copies"))) {
+                            incomplete.add(String.valueOf(m.get("name")));
+                        }
+                    }
+                }
+                if (incomplete.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    spec.commandLine().getErr().println("warning: " + String.join(", ", incomplete) + " still does "
+                            + "not hold a complete copy of the replicated state after 30 s: no head may lead until the "
+                            + "killed one is back");
+                    return;
+                }
+                if (!told) {
+                    spec.commandLine().getOut().println("waiting until " + String.join(", ", incomplete)
+                            + " holds a complete copy of the replicated state, so that it can take over");
+                    spec.commandLine().getOut().flush();
+                    told = true;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
         }
 
         private static String activeHead(LocalCluster lc) {
