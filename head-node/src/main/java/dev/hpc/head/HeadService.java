@@ -110,7 +110,7 @@ public final class HeadService implements AutoCloseable {
         this.store = store;
         this.scheduling = SchedulingSettings.defaults(config.defaultQueue());
         this.startedAt = clock.instant();
-        this.tokens = new TokenRegistry(store, clock);
+        this.tokens = new TokenRegistry(store.tokens(), clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
         this.stateThread = Executors.newSingleThreadExecutor(r -> {
             Thread t = daemon(r, "cluster-state");

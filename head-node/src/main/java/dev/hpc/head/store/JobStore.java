@@ -30,9 +30,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** Jobs, nodes and counters in an H2 database of this head's own. */
-public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenRegistry.Storage {
+public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    private static final int SCHEMA_VERSION = 7;
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
     private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
@@ -46,8 +45,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
 
     private final Connection writeConnection;
     private final Connection readConnection;
-    /** Token changes are rare and each is one statement: their own connection, in autocommit. */
-    private final Connection tokenConnection;
+    private final TokenStore tokens;
     private final BlockingQueue<Write> pending = new LinkedBlockingQueue<>();
     private final Thread writer;
     private final AtomicLong commits = new AtomicLong();
@@ -115,7 +113,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
     private JobStore(Connection write, Connection read, Connection tokens) {
         this.writeConnection = write;
         this.readConnection = read;
-        this.tokenConnection = tokens;
+        this.tokens = new TokenStore(tokens);
         this.writer = new Thread(this::writeLoop, "job-store-writer");
         this.writer.setDaemon(true);
     }
@@ -130,7 +128,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                     + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;MAX_LENGTH_INPLACE_LOB=32768";
             Connection write = DriverManager.getConnection(url, "hpc", "");
             write.setAutoCommit(false);
-            migrate(write);
+            SchemaMigrations.apply(write);
             Connection read = DriverManager.getConnection(url, "hpc", "");
             read.setAutoCommit(true);
             Connection tokens = DriverManager.getConnection(url, "hpc", "");
@@ -147,71 +145,6 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         } catch (java.io.IOException e) {
             throw new HpcException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Numbered migrations: each runs once, in order, and records itself. */
-    private static void migrate(Connection c) throws SQLException {
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS meta (k VARCHAR(64) PRIMARY KEY, v BIGINT NOT NULL)");
-            long version = 0;
-            try (ResultSet rs = s.executeQuery("SELECT v FROM meta WHERE k = 'schema'")) {
-                if (rs.next()) {
-                    version = rs.getLong(1);
-                }
-            }
-            if (version < 1) {
-                s.execute("CREATE TABLE jobs (number BIGINT PRIMARY KEY, state VARCHAR(16) NOT NULL, "
-                        + "owner VARCHAR(256) NOT NULL, queue VARCHAR(256) NOT NULL, terminal BOOLEAN NOT NULL, "
-                        + "exit_status INT NOT NULL, submitted TIMESTAMP WITH TIME ZONE NOT NULL, "
-                        + "ended TIMESTAMP WITH TIME ZONE, version BIGINT NOT NULL, body CLOB NOT NULL)");
-                s.execute("CREATE INDEX jobs_terminal ON jobs (terminal, ended)");
-                s.execute("CREATE INDEX jobs_owner ON jobs (owner)");
-                s.execute("CREATE TABLE nodes (name VARCHAR(256) PRIMARY KEY, body CLOB NOT NULL)");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 1)");
-            }
-            if (version < 2) {
-                s.execute("CREATE TABLE events (id BIGINT AUTO_INCREMENT PRIMARY KEY, "
-                        + "at TIMESTAMP WITH TIME ZONE NOT NULL, kind VARCHAR(64) NOT NULL, "
-                        + "subject VARCHAR(512) NOT NULL, message VARCHAR(8192) NOT NULL)");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 2)");
-            }
-            if (version < 3) {
-                // fair-share: what each ended attempt used, one row per attempt (docs/scheduling.md)
-                s.execute("CREATE TABLE usage (attempt BIGINT PRIMARY KEY, owner VARCHAR(256) NOT NULL, "
-                        + "core_seconds DOUBLE PRECISION NOT NULL, ended TIMESTAMP WITH TIME ZONE NOT NULL)");
-                s.execute("CREATE INDEX usage_ended ON usage (ended)");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 3)");
-            }
-            if (version < 4) {
-                // API tokens (docs/security.md): only a hash of each token, never the token
-                s.execute("CREATE TABLE tokens (id VARCHAR(32) PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, "
-                        + "owner VARCHAR(256) NOT NULL, role VARCHAR(16) NOT NULL, "
-                        + "created TIMESTAMP WITH TIME ZONE NOT NULL)");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 4)");
-            }
-            if (version < 5) {
-                // node records carry a version, as jobs do: an older one never overwrites a newer one
-                s.execute("ALTER TABLE nodes ADD COLUMN version BIGINT DEFAULT 0 NOT NULL");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 5)");
-            }
-            if (version < 6) {
-                // an array's ended tasks, sealed in segments written once (issue 15; TaskSegment)
-                s.execute("CREATE TABLE task_segments (job BIGINT NOT NULL, segment INT NOT NULL, "
-                        + "version BIGINT NOT NULL, body CLOB NOT NULL, PRIMARY KEY (job, segment))");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 6)");
-            }
-            if (version < 7) {
-                // settings that commands change (qmgr's queues), each one versioned body
-                s.execute("CREATE TABLE settings (k VARCHAR(64) PRIMARY KEY, version BIGINT NOT NULL, "
-                        + "body CLOB NOT NULL)");
-                s.execute("MERGE INTO meta KEY (k) VALUES ('schema', 7)");
-            }
-            if (version > SCHEMA_VERSION) {
-                throw new SQLException("the database has schema version " + version + " but this head knows only "
-                        + SCHEMA_VERSION + "; upgrade the head");
-            }
-        }
-        c.commit();
     }
 
     // ------------------------------------------------------------------ writing
@@ -775,54 +708,9 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
                 rs.getString(5), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
     }
 
-    // ------------------------------------------------------------------ tokens
-
-    @Override
-    public synchronized List<dev.hpc.head.access.TokenRecord> loadTokens() {
-        List<dev.hpc.head.access.TokenRecord> out = new ArrayList<>();
-        try (PreparedStatement q = tokenConnection.prepareStatement(
-                "SELECT id, owner, role, hash, created FROM tokens ORDER BY created, id");
-             ResultSet rs = q.executeQuery()) {
-            while (rs.next()) {
-                out.add(new dev.hpc.head.access.TokenRecord(rs.getString(1), rs.getString(2),
-                        dev.hpc.head.access.Role.parse(rs.getString(3)), rs.getString(4),
-                        rs.getObject(5, java.time.OffsetDateTime.class).toInstant()));
-            }
-            return out;
-        } catch (SQLException e) {
-            throw new HpcException("cannot read the tokens: " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public synchronized void saveToken(dev.hpc.head.access.TokenRecord t) {
-        try (PreparedStatement drop = tokenConnection.prepareStatement("DELETE FROM tokens WHERE hash = ? AND id <> ?");
-             PreparedStatement merge = tokenConnection.prepareStatement(
-                     "MERGE INTO tokens KEY (id) VALUES (?, ?, ?, ?, ?)")) {
-            drop.setString(1, t.hash());
-            drop.setString(2, t.id());
-            drop.executeUpdate();
-            merge.setString(1, t.id());
-            merge.setString(2, t.hash());
-            merge.setString(3, t.user());
-            merge.setString(4, t.role().word());
-            merge.setObject(5, t.created().atOffset(java.time.ZoneOffset.UTC));
-            merge.executeUpdate();
-        } catch (SQLException e) {
-            throw new HpcException("cannot store token " + t.id() + ": " + e.getMessage(), e);
-        }
-    }
-
-    @Override
-    public synchronized void deleteTokens(java.util.Collection<String> ids) {
-        try (PreparedStatement d = tokenConnection.prepareStatement("DELETE FROM tokens WHERE id = ?")) {
-            for (String id : ids) {
-                d.setString(1, id);
-                d.executeUpdate();
-            }
-        } catch (SQLException e) {
-            throw new HpcException("cannot delete tokens " + ids + ": " + e.getMessage(), e);
-        }
+    /** The API tokens' table, which the token registry keeps apart from the job commits. */
+    public TokenStore tokens() {
+        return tokens;
     }
 
     private static String cut(String s, int max) {
@@ -839,7 +727,7 @@ public final class JobStore implements AutoCloseable, dev.hpc.head.access.TokenR
         }
         try {
             readConnection.close();
-            tokenConnection.close();
+            tokens.close();
             writeConnection.close();
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "closing the store", e);

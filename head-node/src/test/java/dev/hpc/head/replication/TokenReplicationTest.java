@@ -82,7 +82,7 @@ class TokenReplicationTest {
             String token = active.create("alice", Role.OPERATOR).token();
             await("the standby accepts alice's new token", () -> standby.authenticate(token).isPresent());
             assertEquals("alice", standby.authenticate(token).orElseThrow().user());
-            assertTrue(heads[1].store().loadTokens().stream().anyMatch(t -> t.hash().equals(Tokens.hash(token))
+            assertTrue(heads[1].store().tokens().loadTokens().stream().anyMatch(t -> t.hash().equals(Tokens.hash(token))
                     && t.user().equals("alice") && t.role() == Role.OPERATOR), "kept in the standby's own store");
 
             // issue #15: what a standby holds open with the token ends when the revocation reaches it
@@ -93,7 +93,7 @@ class TokenReplicationTest {
             await("the standby refuses alice's revoked token", () -> standby.authenticate(token).isEmpty());
             String why = endedOnStandby.get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(why.endsWith("of alice was revoked"), why);
-            assertTrue(heads[1].store().loadTokens().stream().noneMatch(t -> t.user().equals("alice")));
+            assertTrue(heads[1].store().tokens().loadTokens().stream().noneMatch(t -> t.user().equals("alice")));
         } finally {
             for (AutoCloseable c : open) {
                 c.close();
