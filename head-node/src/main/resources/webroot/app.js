@@ -1151,6 +1151,21 @@ function setFigures(c) {
     + `<b>${(c.jobs && c.jobs[s]) || 0}</b></span>`).join('');
 }
 
+/** What a head's copies of the state mean for a takeover, as `hpc cluster status` says it (docs/failover.md). */
+function copiesNote(h) {
+  if (h.copies === 'SOLE') {
+    return '<span class="copies" data-testid="head-copies">may hold the only copy of recent changes</span>';
+  }
+  if (h.copies === 'INCOMPLETE') {
+    return '<span class="copies" data-testid="head-copies">still receiving its copy: does not take over yet</span>';
+  }
+  if (h.waitingFor) {
+    return `<span class="copies" data-testid="head-copies" title="${esc(h.waitingFor)}">waits for the head `
+      + 'that led last</span>';
+  }
+  return '';
+}
+
 /** GET /api/v1/cluster: the figures and the heads with their roles. */
 function setCluster(c) {
   ui.cluster = c;
@@ -1164,7 +1179,7 @@ function setCluster(c) {
   $('heads').innerHTML = heads.map((h) => `<li data-testid="head-${esc(h.name)}" data-role="${esc(h.role)}">`
     + `<b>${esc(h.name)}</b><span class="muted">${esc(h.address)}</span>`
     + `<span class="role ${esc(h.role)}">${esc(String(h.role).toLowerCase())}</span>`
-    + `<span class="muted">epoch ${esc(h.epoch)}</span>`
+    + `<span class="muted">epoch ${esc(h.epoch)}</span>${copiesNote(h)}`
     + `${h.name === c.head.name ? '<span class="here">this page</span>' : ''}</li>`).join('');
   for (const h of heads) rememberHead(reachable(h.address));
   // a standby sends API calls to the active head by a redirect this page cannot follow: go there

@@ -156,6 +156,9 @@ class WebViewIT {
                     () -> page.text("whoami").equals(USER + " (admin)"));
             assertTrue(!page.url().contains("token="), "the token does not stay in the address: " + page.url());
             assertEquals("", page.attribute("filter-user", "value"), "the user name is not taken for a filter");
+            // its standby is gone, so what it acknowledges now has one copy: the page says so, as the CLI does
+            page.await("the heads list says " + first.other() + " may hold the only copy", WAIT,
+                    () -> page.text("head-copies").equals("may hold the only copy of recent changes"));
             page.screenshot("after-takeover");
             System.out.println("WebViewIT: " + first.other() + " shown active (epoch " + page.activeEpoch() + ") "
                     + shownAfter + " ms after the SIGKILL of " + first.head() + "; whole test " + millis(t0) + " ms");
