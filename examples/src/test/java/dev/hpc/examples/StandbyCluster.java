@@ -43,9 +43,16 @@ final class StandbyCluster extends ClusterFixture {
 
     /** As {@link #start(Path, int, int)}, with {@code headArgs} added to both heads' command lines. */
     static StandbyCluster start(Path dir, int workers, int coresPerWorker, List<String> headArgs) {
+        return start(dir, workers, coresPerWorker, headArgs, List.of());
+    }
+
+    /** As {@link #start(Path, int, int, List)}, with {@code jvmArgs} added to every daemon's JVM options. */
+    static StandbyCluster start(Path dir, int workers, int coresPerWorker, List<String> headArgs,
+                                List<String> jvmArgs) {
         List<String> args = Stream.concat(STANDBY_HEAD_ARGS.stream(), headArgs.stream()).toList();
         return start(dir, "fo", workers, coresPerWorker, StandbyCluster::freeBasePort, READY,
-                spec -> spec.withHeads(2).withHeadArgs(args), parts -> {
+                spec -> spec.withHeads(2).withHeadArgs(args)
+                        .withJvmArgs(Stream.concat(spec.jvmArgs().stream(), jvmArgs.stream()).toList()), parts -> {
                     StandbyCluster c = new StandbyCluster(parts);
                     c.awaitRoles("one head ACTIVE and the other STANDBY after the start", Poll.TIMEOUT);
                     return c;
