@@ -53,6 +53,7 @@ public final class ClusterState {
 
     private final String cluster;
     private final long epoch;
+    private final Versions versions;
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
@@ -80,9 +81,7 @@ public final class ClusterState {
     private final TreeMap<Long, dev.hpc.head.sched.Reservation> reservations = new TreeMap<>();
     private long reservationsVersion;
     private long nextReservation = 1;
-    /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
-    private final TreeMap<String, double[]> usage = new TreeMap<>();
-    private Duration usageHalfLife = Duration.ofDays(7);
+    private final FairShareLedger fairShare = new FairShareLedger();
 
     /**
      * @param epoch the epoch of this head's term; attempt ids start at {@code epoch << 32} so that
@@ -92,6 +91,7 @@ public final class ClusterState {
     public ClusterState(String cluster, long epoch, long nextJobNumber, int maxRequeues) {
         this.cluster = cluster;
         this.epoch = epoch;
+        this.versions = new Versions(epoch);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
         this.attemptCounter = epoch << 32;
@@ -350,19 +350,9 @@ public final class ClusterState {
         return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
     }
 
-    /**
-     * The version a record changed by this head gets: above the last, and with this head's epoch in its high
-     * half, so that whatever a deposed head writes late is older than every write of the head that followed it,
-     * in each head's store (which keeps the higher version) and when a split of the head cluster heals
-     * ({@code NewerVersionMergePolicy}). Within an epoch it counts up by one.
-     */
-    private long nextVersion(long last) {
-        return Math.max(last + 1, epoch << 32);
-    }
-
     /** The record of a node this command changed, at the node's next version. */
     private NodeInfo changedNode(NodeEntry n) {
-        n.version = nextVersion(n.version);
+        n.version = versions.after(n.version);
         return nodeRecord(n);
     }
 
@@ -414,7 +404,7 @@ public final class ClusterState {
                 : List.of(Task.fresh(Task.NO_INDEX, spec.userHold()));
         nextJobNumber++;
         return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "",
-                nextVersion(0));
+                versions.after(0));
     }
 
     private void indexSubmitKey(JobEntry e) {
@@ -513,7 +503,7 @@ public final class ClusterState {
         }
         for (JobEntry e : changedJobs.drain()) {
             tally.update(e);
-            e.version = nextVersion(e.version);
+            e.version = versions.after(e.version);
             e.sealEnded(sealEndedAt, e.version).ifPresent(out::sealed);
             Job record = e.toRecord();
             out.changed(record);
@@ -966,7 +956,7 @@ public final class ClusterState {
         long attemptId = t.currentAttemptId();
         release(t, attemptId);
         t.closeAttempt(when, outcome, reason, exitStatus);
-        charge(t.job.spec.owner(), t.current());
+        fairShare.charge(t.job.spec.owner(), t.current());
         t.moveTo(outcome);
         t.reason = reason;
         t.exitStatus = exitStatus;
@@ -1088,7 +1078,7 @@ public final class ClusterState {
         } else {
             release(t, attemptId);
             t.closeAttempt(now, JobState.QUEUED, reason, -1);
-            charge(t.job.spec.owner(), t.current());
+            fairShare.charge(t.job.spec.owner(), t.current());
             t.moveTo(JobState.QUEUED);
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
         }
@@ -1133,7 +1123,7 @@ public final class ClusterState {
             }
             release(t, attemptId);
             t.closeAttempt(c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
-            charge(t.job.spec.owner(), t.current());
+            fairShare.charge(t.job.spec.owner(), t.current());
             t.moveTo(JobState.QUEUED);
             t.comment = "requeued by " + c.user() + " (qrerun)";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
@@ -1242,7 +1232,7 @@ public final class ClusterState {
             int attempt = t.attempts.size();
             release(t, attemptId);
             t.closeAttempt(result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
-            charge(t.job.spec.owner(), t.current());
+            fairShare.charge(t.job.spec.owner(), t.current());
             t.moveTo(JobState.QUEUED);
             t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
@@ -1914,7 +1904,7 @@ public final class ClusterState {
     }
 
     private void reservationsChanged(Outcome out) {
-        reservationsVersion = nextVersion(reservationsVersion);
+        reservationsVersion = versions.after(reservationsVersion);
         out.reservationsChanged(reservationsBody());
         out.reschedule();
     }
@@ -2225,7 +2215,7 @@ public final class ClusterState {
         queueDefs.clear();
         queueDefs.putAll(next);
         defaultQueue = nextDefault;
-        queuesVersion = nextVersion(queuesVersion);
+        queuesVersion = versions.after(queuesVersion);
         out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
         out.reschedule();
     }
@@ -2320,44 +2310,17 @@ public final class ClusterState {
 
     /** How fast recorded usage loses weight: it halves every {@code halfLife}. */
     public void useFairShare(Duration halfLife) {
-        usageHalfLife = halfLife;
+        fairShare.halfLife(halfLife);
     }
 
     /** Loads a user's usage (core-seconds, decayed to {@code asOf}) from the store at activation. */
     public void restoreUsage(String user, double coreSeconds, Instant asOf) {
-        double[] u = usage.computeIfAbsent(user, k -> new double[] {0, asOf.toEpochMilli()});
-        double before = decay(u, asOf.toEpochMilli());
-        u[0] = before + coreSeconds;
-        u[1] = Math.max(u[1], asOf.toEpochMilli());
+        fairShare.add(user, coreSeconds, asOf);
     }
 
     /** Every user's usage in core-seconds, decayed to {@code now}, in user order. */
     public Map<String, Double> usage(Instant now) {
-        Map<String, Double> out = new TreeMap<>();
-        long at = now.toEpochMilli();
-        usage.forEach((user, u) -> out.put(user, decay(u, at)));
-        return out;
-    }
-
-    private double decay(double[] u, long at) {
-        if (at <= u[1]) {
-            return u[0];
-        }
-        double halfLives = (at - u[1]) / (double) usageHalfLife.toMillis();
-        return u[0] * Math.pow(0.5, halfLives);
-    }
-
-    /** Adds what a closed attempt used (cores over its run time) to its owner's usage. */
-    private void charge(String user, Attempt a) {
-        if (a.end().isBefore(a.start())) {
-            return;
-        }
-        int cores = 0;
-        for (NodeSlot s : a.nodes()) {
-            cores += s.cores();
-        }
-        double seconds = Duration.between(a.start(), a.end()).toMillis() / 1000.0;
-        restoreUsage(user, cores * seconds, a.end());
+        return fairShare.at(now);
     }
 
     private java.util.Optional<dev.hpc.head.sched.QueueDef> queueDef(String name) {
