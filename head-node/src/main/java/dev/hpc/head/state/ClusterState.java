@@ -54,6 +54,8 @@ public final class ClusterState {
     private final String cluster;
     private final long epoch;
     private final Versions versions;
+    /** The queues, configured or committed by {@code qmgr} (docs/scheduling.md). */
+    private final Queues queues;
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
@@ -71,12 +73,7 @@ public final class ClusterState {
     private long nextJobNumber;
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
-    /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
-    private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
     private java.util.SortedSet<String> siteHostResources = java.util.Collections.emptySortedSet();
-    private String defaultQueue = "batch";
-    /** The version of the queues {@code qmgr} committed; 0 while they are the configuration file's. */
-    private long queuesVersion;
     /** The advance reservations not yet ended, by number, and the next number (docs/scheduling.md). */
     private final TreeMap<Long, dev.hpc.head.sched.Reservation> reservations = new TreeMap<>();
     private long reservationsVersion;
@@ -92,6 +89,7 @@ public final class ClusterState {
         this.cluster = cluster;
         this.epoch = epoch;
         this.versions = new Versions(epoch);
+        this.queues = new Queues(versions);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
         this.attemptCounter = epoch << 32;
@@ -288,9 +286,7 @@ public final class ClusterState {
      * and the users that have work, not with the jobs or their tasks.
      */
     public JobFigures jobFigures() {
-        java.util.Set<String> known = new java.util.TreeSet<>(queueDefs.keySet());
-        known.add(defaultQueue);
-        return tally.figures(known);
+        return tally.figures(queues.knownNames());
     }
 
     /** How many tasks wait in the queue for the scheduler (queued, not held). */
@@ -1147,8 +1143,8 @@ public final class ClusterState {
             JobEntry ve = jobs.get(p.victim().jobNumber());
             JobEntry pe = jobs.get(p.preemptor().jobNumber());
             TaskEntry v = ve == null ? null : ve.task(p.victim().index());
-            dev.hpc.head.sched.QueueDef vq = queueDefs.get(p.victimQueue());
-            dev.hpc.head.sched.QueueDef pq = queueDefs.get(p.preemptorQueue());
+            dev.hpc.head.sched.QueueDef vq = queues.defs().get(p.victimQueue());
+            dev.hpc.head.sched.QueueDef pq = queues.defs().get(p.preemptorQueue());
             if (v == null || pe == null || vq == null || pq == null || v.state != JobState.RUNNING
                     || v.cancelRequested || v.preemptor != null || !ve.spec.queue().equals(vq.name())
                     || !pe.spec.queue().equals(pq.name()) || !pq.mayPreempt(vq) || !stillWaits(pe, p.preemptor())) {
@@ -1224,7 +1220,7 @@ public final class ClusterState {
      */
     private void endPreempted(TaskEntry t, TaskResult result, Outcome out) {
         String by = t.preemptedBy;
-        dev.hpc.head.sched.QueueDef q = queueDefs.get(t.job.spec.queue());
+        dev.hpc.head.sched.QueueDef q = queues.defs().get(t.job.spec.queue());
         boolean requeue = (q == null || q.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE)
                 && t.job.spec.rerunnable();
         if (requeue) {
@@ -1842,34 +1838,38 @@ public final class ClusterState {
      * queue at all, every queue name is accepted and none has limits.
      */
     public void useQueues(List<dev.hpc.head.sched.QueueDef> defs, String defaultName) {
-        queueDefs.clear();
-        for (dev.hpc.head.sched.QueueDef q : defs) {
-            queueDefs.put(q.name(), q);
-        }
-        defaultQueue = defaultName;
+        queues.use(defs, defaultName);
     }
 
     /** The queue of a job that names none: the configuration's, or the one {@code qmgr} made the default. */
     public String defaultQueue() {
-        return defaultQueue;
+        return queues.defaultName();
     }
 
     /** Whether the queues are those {@code qmgr} committed, which win over the configuration file's. */
     public boolean queuesCommitted() {
-        return queuesVersion > 0;
+        return queues.committed();
     }
 
     /** The queues {@code qmgr} committed, as the store or a replica holds them ({@link QueueSettings#body}). */
     public void restoreQueues(String body) {
-        QueueSettings.Stored stored = QueueSettings.read(body);
-        useQueues(stored.queues(), stored.defaultQueue());
-        queuesVersion = stored.version();
+        queues.restore(body);
     }
 
     /** The committed queues' body, when {@code qmgr} made them; for a recommit of everything. */
     public java.util.Optional<String> committedQueues() {
-        return queuesCommitted() ? java.util.Optional.of(QueueSettings.body(List.copyOf(queueDefs.values()),
-                defaultQueue, queuesVersion)) : java.util.Optional.empty();
+        return queues.committedBody();
+    }
+
+    /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
+    public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
+        return queues.infos(jobs.values(), reservations.values(), now);
+    }
+
+    private void changeQueue(Command.ChangeQueue c, Outcome out) {
+        out.queuesChanged(queues.change(c, name -> jobs.values().stream()
+                .filter(j -> j.spec.queue().equals(name) && !j.state().isTerminal()).count()));
+        out.reschedule();
     }
 
     // ------------------------------------------------------------------ advance reservations
@@ -1946,7 +1946,7 @@ public final class ClusterState {
                     + "(-l select=N:ncpus=C)");
         }
         dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                view.nodes(), view.running(), queueDefs, reservations(), windows, c.nodes(), c.coresPerNode());
+                view.nodes(), view.running(), queues.defs(), reservations(), windows, c.nodes(), c.coresPerNode());
         if (!placed.placed()) {
             throw RequestRejected.notAllowed(placed.refusal());
         }
@@ -2082,10 +2082,10 @@ public final class ClusterState {
                     .filter(t -> !t.queue().equals(r.queue())).toList();
             List<NodeCapacity> itsNodes = view.nodes().stream().filter(n -> r.nodes().contains(n.name())).toList();
             dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                    itsNodes, otherWork, queueDefs, others, window, r.nodes().size(), r.coresPerNode());
+                    itsNodes, otherWork, queues.defs(), others, window, r.nodes().size(), r.coresPerNode());
             if (!placed.placed() && !begun) {
                 // not begun, none of its jobs runs: it may move to other nodes, as a new reservation would
-                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queueDefs, others,
+                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queues.defs(), others,
                         window, r.nodes().size(), r.coresPerNode());
             }
             if (!placed.placed()) {
@@ -2143,138 +2143,6 @@ public final class ClusterState {
         }
     }
 
-    private void changeQueue(Command.ChangeQueue c, Outcome out) {
-        TreeMap<String, dev.hpc.head.sched.QueueDef> next = new TreeMap<>(queueDefs);
-        if (next.isEmpty()) {
-            // no queue configured means one open queue, the default: qmgr starts from that
-            next.put(defaultQueue, dev.hpc.head.sched.QueueDef.open(defaultQueue));
-        }
-        String name = c.queue();
-        dev.hpc.head.sched.QueueDef current = next.get(name);
-        String nextDefault = defaultQueue;
-        try {
-            switch (c.change()) {
-                case CREATE -> {
-                    if (current != null) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
-                                + "queue " + name + " ...");
-                    }
-                    Map<String, String> settings = new TreeMap<>(c.set());
-                    changeLists(name, settings, c.add(), c.remove());
-                    next.put(name, QueueSettings.parse(name, settings));
-                }
-                case SET -> {
-                    Map<String, String> settings = new TreeMap<>(QueueSettings.of(requireQueue(current, name,
-                            next)));
-                    settings.putAll(c.set());
-                    Map<String, String> defaults = QueueSettings.of(dev.hpc.head.sched.QueueDef.open(name));
-                    for (String key : c.unset()) {
-                        if (!QueueSettings.KEYS.contains(key)) {
-                            throw new InvalidRequestException("unknown queue setting '" + key + "'; known: "
-                                    + new TreeSet<>(QueueSettings.KEYS));
-                        }
-                        settings.put(key, defaults.get(key));
-                    }
-                    changeLists(name, settings, c.add(), c.remove());
-                    next.put(name, QueueSettings.parse(name, settings));
-                }
-                case DELETE -> {
-                    requireQueue(current, name, next);
-                    if (name.equals(defaultQueue)) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is the default queue; make another "
-                                + "queue the default first (set server default_queue = OTHER)");
-                    }
-                    long live = jobs.values().stream().filter(j -> j.spec.queue().equals(name)
-                            && !j.state().isTerminal()).count();
-                    if (live > 0) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is not empty: " + live
-                                + " of its jobs are queued, held or running; move them (qmove) or let them end");
-                    }
-                    next.remove(name);
-                }
-                case MAKE_DEFAULT -> {
-                    requireQueue(current, name, next);
-                    nextDefault = name;
-                }
-            }
-            dev.hpc.head.sched.QueueDef changed = next.get(name);
-            if (changed != null) {
-                for (String target : changed.preemptTargets()) {
-                    if (!next.containsKey(target)) {
-                        throw RequestRejected.badRequest("preempt_targets of queue '" + name + "' names queue '"
-                                + target + "', which does not exist; queues are: " + String.join(", ", next.keySet()));
-                    }
-                }
-            }
-        } catch (dev.hpc.api.HpcException e) {
-            if (e instanceof RequestRejected) {
-                throw e;
-            }
-            throw RequestRejected.badRequest(e.getMessage());
-        }
-        queueDefs.clear();
-        queueDefs.putAll(next);
-        defaultQueue = nextDefault;
-        queuesVersion = versions.after(queuesVersion);
-        out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
-        out.reschedule();
-    }
-
-    /** Settings whose value is a list of names that {@code qmgr}'s {@code +=} and {@code -=} change. */
-    private static final Set<String> LIST_SETTINGS = Set.of("acl-users", "preempt-targets");
-
-    /**
-     * Applies {@code +=} and {@code -=} to the list settings of a queue, against the lists as they stand in the
-     * state (not as the client last saw them), so that two administrators adding names at once both count.
-     */
-    private static void changeLists(String queue, Map<String, String> settings, Map<String, String> add,
-                                    Map<String, String> remove) {
-        for (String key : new TreeSet<>(add.keySet())) {
-            requireListSetting(key);
-            TreeSet<String> list = names(settings.getOrDefault(key, ""));
-            list.addAll(names(add.get(key)));
-            settings.put(key, String.join(",", list));
-        }
-        for (String key : new TreeSet<>(remove.keySet())) {
-            requireListSetting(key);
-            TreeSet<String> list = names(settings.getOrDefault(key, ""));
-            for (String n : names(remove.get(key))) {
-                if (!list.remove(n)) {
-                    throw RequestRejected.badRequest(key + " of queue '" + queue + "' does not list '" + n
-                            + "' (it lists: " + (list.isEmpty() ? "nobody" : String.join(",", list))
-                            + "); name what is there to remove it");
-                }
-            }
-            settings.put(key, String.join(",", list));
-        }
-    }
-
-    private static void requireListSetting(String key) {
-        if (!LIST_SETTINGS.contains(key)) {
-            throw RequestRejected.badRequest("'" + key + "' is not a list: += and -= change "
-                    + new TreeSet<>(LIST_SETTINGS) + " only; set other settings with =");
-        }
-    }
-
-    private static TreeSet<String> names(String list) {
-        TreeSet<String> out = new TreeSet<>();
-        for (String n : list.split(",")) {
-            if (!n.isBlank() && !n.trim().equalsIgnoreCase("none")) {
-                out.add(n.trim());
-            }
-        }
-        return out;
-    }
-
-    private static dev.hpc.head.sched.QueueDef requireQueue(dev.hpc.head.sched.QueueDef q, String name,
-                                                            Map<String, dev.hpc.head.sched.QueueDef> all) {
-        if (q == null) {
-            throw RequestRejected.notAllowed("queue '" + name + "' does not exist; queues are: "
-                    + String.join(", ", all.keySet()));
-        }
-        return q;
-    }
-
     /**
      * Host resource names the site declares in the head's configuration ({@code host-resources=}),
      * known before any worker that has them registers.
@@ -2323,10 +2191,6 @@ public final class ClusterState {
         return fairShare.at(now);
     }
 
-    private java.util.Optional<dev.hpc.head.sched.QueueDef> queueDef(String name) {
-        return java.util.Optional.ofNullable(queueDefs.get(name));
-    }
-
     /**
      * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
      * queue, a queue whose user list leaves its owner out, or a request over the queue's limits, is refused with
@@ -2343,31 +2207,31 @@ public final class ClusterState {
             throw new InvalidRequestException("reservation '" + asked + "' (#SBATCH --reservation) does not exist "
                     + "(or has ended); pbs_rstat lists the reservations");
         }
-        if (spec.queue().matches("R[0-9]+") && !queueDefs.containsKey(spec.queue())) {
+        if (spec.queue().matches("R[0-9]+") && !queues.defs().containsKey(spec.queue())) {
             throw new InvalidRequestException("reservation " + spec.queue() + " does not exist (or has ended); "
                     + "pbs_rstat lists the reservations");
         }
-        if (queueDefs.isEmpty()) {
+        if (queues.defs().isEmpty()) {
             return spec;
         }
         // Slurm's QOS is a class of service, as a queue is here: #SBATCH --qos=NAME puts a job that names no other
         // queue into the queue NAME when there is one (with its priority and preemption); else it is only recorded
         String qos = spec.recorded().getOrDefault(SBATCH_QOS, "");
-        if (!qos.isEmpty() && spec.queue().equals(defaultQueue) && queueDefs.containsKey(qos)) {
+        if (!qos.isEmpty() && spec.queue().equals(queues.defaultName()) && queues.defs().containsKey(qos)) {
             spec = spec.withQueue(qos);
         }
-        dev.hpc.head.sched.QueueDef q = queueDefs.get(spec.queue());
+        dev.hpc.head.sched.QueueDef q = queues.defs().get(spec.queue());
         if (q == null) {
             throw new InvalidRequestException("queue '" + spec.queue() + "' does not exist; queues are: "
-                    + String.join(", ", queueDefs.keySet()) + " (the default is " + defaultQueue + ")");
+                    + String.join(", ", queues.defs().keySet()) + " (the default is " + queues.defaultName() + ")");
         }
         if (!q.enabled()) {
             throw new InvalidRequestException("queue '" + q.name() + "' is disabled: it accepts no new jobs; "
-                    + "submit to another queue (" + String.join(", ", enabledQueues()) + ")");
+                    + "submit to another queue (" + String.join(", ", queues.enabled()) + ")");
         }
         if (!q.admits(spec.owner()) && !q.name().equals(from)) {
             List<String> open = new ArrayList<>();
-            for (dev.hpc.head.sched.QueueDef o : queueDefs.values()) {
+            for (dev.hpc.head.sched.QueueDef o : queues.defs().values()) {
                 if (o.enabled() && o.admits(spec.owner())) {
                     open.add(o.name());
                 }
@@ -2422,16 +2286,6 @@ public final class ClusterState {
         return spec.queue().equals(in.queue()) ? spec : spec.withQueue(in.queue());
     }
 
-    private List<String> enabledQueues() {
-        List<String> out = new ArrayList<>();
-        queueDefs.values().forEach(q -> {
-            if (q.enabled()) {
-                out.add(q.name());
-            }
-        });
-        return out;
-    }
-
     private static String hms(Duration d) {
         long s = d.toSeconds();
         return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
@@ -2464,7 +2318,7 @@ public final class ClusterState {
                     + String.join(", ", unknown) + " (--nodelist, --exclude or host=) but the cluster has no node of "
                     + "that name; name nodes pbsnodes -a lists: " + shown);
         }
-        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
+        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queues.find(spec.queue());
         for (String name : a.required()) {
             NodeEntry n = nodes.get(name);
             if (q.isPresent() && !q.get().allowsNode(name)) {
@@ -2501,7 +2355,7 @@ public final class ClusterState {
 
     private void checkFeasibleInQueue(JobSpec spec) {
         Resources r = spec.resources();
-        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
+        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queues.find(spec.queue());
         boolean restricted = q.isPresent() && !q.get().nodes().isEmpty();
         if (nodes.isEmpty() || (r.generic().isEmpty() && !restricted)) {
             return;
@@ -2578,7 +2432,7 @@ public final class ClusterState {
             }
         }
         Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
-                new TreeMap<>(queueDefs));
+                new TreeMap<>(queues.defs()));
         Map<String, Double> decayed = usage(now);
         List<dev.hpc.head.sched.Reservation> advance = reservations();
         return new ClusterSnapshot() {
@@ -2622,44 +2476,6 @@ public final class ClusterState {
                 return preempting;
             }
         };
-    }
-
-    /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
-    public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
-        Map<String, int[]> counts = new TreeMap<>();
-        for (JobEntry e : jobs.values()) {
-            JobState st = e.state();
-            if (st.isTerminal()) {
-                continue;
-            }
-            int[] c = counts.computeIfAbsent(e.spec.queue(), k -> new int[4]);
-            switch (st) {
-                case RUNNING -> c[1]++;
-                case HELD -> c[2]++;
-                default -> c[now.isBefore(e.spec.notBefore()) ? 3 : 0]++;
-            }
-        }
-        List<dev.hpc.head.sched.QueueDef> defs = new ArrayList<>(queueDefs.values());
-        if (defs.isEmpty()) {
-            defs.add(dev.hpc.head.sched.QueueDef.open(defaultQueue));
-        }
-        List<dev.hpc.api.QueueInfo> out = new ArrayList<>();
-        for (dev.hpc.head.sched.QueueDef q : defs) {
-            int[] c = counts.getOrDefault(q.name(), new int[4]);
-            out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
-                    q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
-                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
-                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace(), q.aclUserEnable(),
-                    new ArrayList<>(q.aclUsers())));
-        }
-        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
-            int[] c = counts.getOrDefault(r.queue(), new int[4]);
-            // started only in its window: before it, its jobs wait
-            out.add(new dev.hpc.api.QueueInfo(r.queue(), false, true, r.activeAt(now), 0, Duration.ZERO,
-                    Duration.between(r.start(), r.end()), r.coresPerNode() * r.nodes().size(), 0,
-                    new ArrayList<>(r.nodes()), c[0], c[1], c[2], c[3]));
-        }
-        return out;
     }
 
     /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
