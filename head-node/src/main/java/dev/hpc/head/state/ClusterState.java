@@ -56,6 +56,8 @@ public final class ClusterState {
     private final Versions versions;
     /** The queues, configured or committed by {@code qmgr} (docs/scheduling.md). */
     private final Queues queues;
+    /** The advance reservations not yet ended (docs/scheduling.md). */
+    private final Reservations reservations;
     private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
@@ -74,10 +76,6 @@ public final class ClusterState {
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
     private java.util.SortedSet<String> siteHostResources = java.util.Collections.emptySortedSet();
-    /** The advance reservations not yet ended, by number, and the next number (docs/scheduling.md). */
-    private final TreeMap<Long, dev.hpc.head.sched.Reservation> reservations = new TreeMap<>();
-    private long reservationsVersion;
-    private long nextReservation = 1;
     private final FairShareLedger fairShare = new FairShareLedger();
 
     /**
@@ -90,6 +88,7 @@ public final class ClusterState {
         this.epoch = epoch;
         this.versions = new Versions(epoch);
         this.queues = new Queues(versions);
+        this.reservations = new Reservations(cluster, versions);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
         this.attemptCounter = epoch << 32;
@@ -1863,7 +1862,7 @@ public final class ClusterState {
 
     /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
     public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
-        return queues.infos(jobs.values(), reservations.values(), now);
+        return queues.infos(jobs.values(), reservations.all(), now);
     }
 
     private void changeQueue(Command.ChangeQueue c, Outcome out) {
@@ -1876,255 +1875,55 @@ public final class ClusterState {
 
     /** The reservations not yet ended, in number order. */
     public List<dev.hpc.head.sched.Reservation> reservations() {
-        return List.copyOf(reservations.values());
+        return reservations.all();
     }
 
     /** Whether a reservation's window has ended by {@code now}: an {@link Command.EndReservations} is due. */
     public boolean reservationEndedBy(Instant now) {
-        return reservations.values().stream().anyMatch(r -> r.endedBy(now));
+        return reservations.anyEndedBy(now);
     }
 
     /** The reservations as the store or a replica holds them ({@link dev.hpc.head.sched.ReservationSettings}). */
     public void restoreReservations(String body) {
-        dev.hpc.head.sched.ReservationSettings.Stored stored = dev.hpc.head.sched.ReservationSettings.read(body);
-        reservations.clear();
-        stored.reservations().forEach(r -> reservations.put(r.number(), r));
-        nextReservation = stored.next();
-        reservationsVersion = stored.version();
+        reservations.restore(body);
     }
 
     /** The committed reservations' body, once any was made; for a recommit of everything. */
     public java.util.Optional<String> committedReservations() {
-        return reservationsVersion > 0 ? java.util.Optional.of(reservationsBody()) : java.util.Optional.empty();
-    }
-
-    private String reservationsBody() {
-        return dev.hpc.head.sched.ReservationSettings.body(List.copyOf(reservations.values()), nextReservation,
-                reservationsVersion);
-    }
-
-    private void reservationsChanged(Outcome out) {
-        reservationsVersion = versions.after(reservationsVersion);
-        out.reservationsChanged(reservationsBody());
-        out.reschedule();
+        return reservations.committedBody();
     }
 
     private void reserve(Command.Reserve c, Outcome out) {
-        if (!c.end().isAfter(c.start())) {
-            throw RequestRejected.badRequest("the reservation ends (" + c.end() + ") before it starts (" + c.start()
-                    + "); give an end after the start (-E) or a duration (-D)");
-        }
-        if (!c.end().isAfter(c.now())) {
-            throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
-                    + ") is over already; give a window that ends in the future");
-        }
-        long length = c.end().toEpochMilli() - c.start().toEpochMilli();
-        Instant asked = c.start();
-        List<Instant> later = List.of();
-        if (!c.recurrence().isBlank()) {
-            try {
-                // the first window is the rule's first occurrence: -R on a day the rule does not name moves it
-                List<Instant> starts = dev.hpc.head.sched.Recurrence.starts(c.recurrence(), c.start(), c.zone());
-                asked = starts.get(0);
-                later = starts.subList(1, starts.size());
-            } catch (IllegalArgumentException e) {
-                throw RequestRejected.badRequest(e.getMessage());
-            }
-        }
-        Instant end = asked.plusMillis(length);
-        Instant start = asked.isBefore(c.now()) ? c.now() : asked;
-        List<long[]> windows = new ArrayList<>();
-        windows.add(new long[] {start.toEpochMilli(), end.toEpochMilli()});
-        later.forEach(s -> windows.add(new long[] {s.toEpochMilli(), s.toEpochMilli() + length}));
-        ClusterSnapshot view = snapshot(c.now());
-        if (!c.hosts().isEmpty()) {
-            reserveHosts(c, start, windows, later, view, out);
-            return;
-        }
-        if (c.nodes() < 1 || c.coresPerNode() < 1) {
-            throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
-                    + "(-l select=N:ncpus=C)");
-        }
-        dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                view.nodes(), view.running(), queues.defs(), reservations(), windows, c.nodes(), c.coresPerNode());
-        if (!placed.placed()) {
-            throw RequestRejected.notAllowed(placed.refusal());
-        }
-        long number = nextReservation++;
-        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                end, new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users(), false,
-                c.recurrence().strip(), later, 1);
-        reservations.put(number, r);
-        out.answer(r);
+        out.answer(reservations.reserve(c, () -> snapshot(c.now()), queues.defs()));
         reservationsChanged(out);
     }
 
-    /**
-     * A maintenance reservation ({@code pbs_rsub --hosts}), as OpenPBS makes one: every core of the named nodes,
-     * confirmed whatever runs there now (those jobs go on; no job starts there that would still run at its
-     * start), refused only when another reservation holds one of the nodes in the window.
-     */
-    private void reserveHosts(Command.Reserve c, Instant start, List<long[]> windows, List<Instant> later,
-                              ClusterSnapshot view, Outcome out) {
-        if (!c.admin()) {
-            throw new RequestRejected(403, "FORBIDDEN", "a maintenance reservation (--hosts) is for administrators: "
-                    + c.owner() + " may reserve cores with -l select=N:ncpus=C instead");
-        }
-        Map<String, Integer> coresOf = new TreeMap<>();
-        view.nodes().forEach(n -> coresOf.put(n.name(), n.cores()));
-        List<String> unknown = c.hosts().stream().filter(h -> !coresOf.containsKey(h)).toList();
-        if (!unknown.isEmpty()) {
-            throw RequestRejected.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
-                    + "pbsnodes -a lists them");
-        }
-        for (dev.hpc.head.sched.Reservation other : reservations.values()) {
-            List<String> shared = c.hosts().stream().filter(other.nodes()::contains).toList();
-            if (!shared.isEmpty() && windows.stream().anyMatch(w -> other.overlaps(w[0], w[1]))) {
-                throw RequestRejected.notAllowed("cannot confirm the maintenance reservation: reservation "
-                        + other.queue() + " holds " + String.join(", ", shared) + " from " + other.start() + " to "
-                        + other.end() + "; delete it first (pbs_rdel " + other.queue() + ") or choose another window");
-            }
-        }
-        int cores = c.hosts().stream().mapToInt(coresOf::get).max().orElse(1);
-        long number = nextReservation++;
-        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                Instant.ofEpochMilli(windows.get(0)[1]), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true,
-                c.recurrence().strip(), later, 1);
-        reservations.put(number, r);
-        out.answer(r);
+    private void alterReservation(Command.AlterReservation c, Outcome out) {
+        out.answer(reservations.alter(c, () -> snapshot(c.now()), queues.defs()));
         reservationsChanged(out);
-    }
-
-    private dev.hpc.head.sched.Reservation ownReservation(long number, String user, boolean admin, String what) {
-        dev.hpc.head.sched.Reservation r = reservations.get(number);
-        if (r == null) {
-            throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
-                    + dev.hpc.head.sched.Reservation.queueName(number) + "." + cluster + " does not exist (or "
-                    + "has ended); pbs_rstat lists the reservations");
-        }
-        if (!admin && !r.owner().equals(user)) {
-            throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
-                    + "its owner or an administrator may " + what + " it");
-        }
-        return r;
     }
 
     private void unreserve(Command.Unreserve c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "delete");
-        endReservation(r, "deleted by " + c.user() + " with reservation " + r.queue(), c.now(), out);
+        dev.hpc.head.sched.Reservation r = reservations.remove(c);
+        cancelJobsOf(r.queue(), st -> !st.isTerminal(), "deleted by " + c.user() + " with reservation " + r.queue(),
+                c.now(), out);
         reservationsChanged(out);
     }
 
     /**
-     * {@code pbs_ralter}: the reservation gets the new window only when its nodes (or, for one not begun, any nodes)
-     * hold it beside the running work and the other reservations, as at {@code pbs_rsub}; one that has begun may
-     * only have its end moved, as in OpenPBS. Refused whole otherwise.
+     * The jobs of a reservation that ended are deleted, as PBS does; a standing reservation goes on to its next
+     * window, and only what runs now ends with this one: what waits in its queue waits for the next.
      */
-    private void alterReservation(Command.AlterReservation c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "change");
-        if (c.start().isEmpty() && c.end().isEmpty() && c.duration().isEmpty()) {
-            throw RequestRejected.badRequest("say what to change of reservation " + r.queue() + ": a new start "
-                    + "(-R), end (-E) or duration (-D)");
-        }
-        if (r.standing()) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
-                    + "); pbs_ralter changes reservations of one window: delete it (pbs_rdel " + r.queue()
-                    + ") and make it again with the windows you want");
-        }
-        Instant start = c.start().orElse(r.start());
-        Instant end;
-        if (c.end().isPresent()) {
-            end = c.end().get();
-            if (c.duration().isPresent() && c.start().isEmpty()) {
-                start = end.minus(c.duration().get()); // -E and -D: the window ends then and lasts that long
-            } else if (c.duration().isPresent() && !Duration.between(start, end).equals(c.duration().get())) {
-                throw RequestRejected.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
-                        + c.duration().get().toSeconds() + " seconds; give two of them");
-            }
-        } else if (c.duration().isPresent()) {
-            end = start.plus(c.duration().get());
-        } else {
-            end = start.plus(Duration.between(r.start(), r.end())); // a new start alone keeps the length
-        }
-        boolean begun = !r.start().isAfter(c.now());
-        if (begun && !start.equals(r.start())) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
-                    + "may be moved now (-E, or -D for a new length from its start), not its start");
-        }
-        if (!begun && start.isBefore(c.now())) {
-            start = c.now(); // as at pbs_rsub: a start in the past is now
-        }
-        if (!end.isAfter(start)) {
-            throw RequestRejected.badRequest("the new window of reservation " + r.queue() + " ends (" + end
-                    + ") before it starts (" + start + "); give an end after the start (-E) or a duration (-D)");
-        }
-        if (!end.isAfter(c.now())) {
-            throw RequestRejected.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
-                    + "give an end in the future, or delete the reservation (pbs_rdel " + r.queue() + ")");
-        }
-        List<long[]> window = List.<long[]>of(new long[] {start.toEpochMilli(), end.toEpochMilli()});
-        List<dev.hpc.head.sched.Reservation> others = reservations.values().stream()
-                .filter(o -> o.number() != r.number()).toList();
-        ClusterSnapshot view = snapshot(c.now());
-        java.util.Set<String> nodesNow = r.nodes();
-        if (r.maintenance()) {
-            for (dev.hpc.head.sched.Reservation other : others) {
-                List<String> shared = r.nodes().stream().filter(other.nodes()::contains).toList();
-                if (!shared.isEmpty() && other.overlaps(window.get(0)[0], window.get(0)[1])) {
-                    throw RequestRejected.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
-                            + end + ": reservation " + other.queue() + " holds " + String.join(", ", shared)
-                            + " from " + other.start() + " to " + other.end() + "; choose another window");
-                }
-            }
-        } else {
-            // its own running jobs hold its cores, not others': they do not count against it
-            List<dev.hpc.head.sched.RunningTask> otherWork = view.running().stream()
-                    .filter(t -> !t.queue().equals(r.queue())).toList();
-            List<NodeCapacity> itsNodes = view.nodes().stream().filter(n -> r.nodes().contains(n.name())).toList();
-            dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                    itsNodes, otherWork, queues.defs(), others, window, r.nodes().size(), r.coresPerNode());
-            if (!placed.placed() && !begun) {
-                // not begun, none of its jobs runs: it may move to other nodes, as a new reservation would
-                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queues.defs(), others,
-                        window, r.nodes().size(), r.coresPerNode());
-            }
-            if (!placed.placed()) {
-                throw RequestRejected.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
-                        + " to " + r.end() + "): " + placed.refusal().replace("cannot confirm the reservation",
-                        "the new one cannot be confirmed") + (begun ? " (it has begun: it stays on its nodes "
-                        + String.join(", ", r.nodes()) + ")" : ""));
-            }
-            nodesNow = new java.util.TreeSet<>(placed.nodes());
-        }
-        dev.hpc.head.sched.Reservation moved = new dev.hpc.head.sched.Reservation(r.number(), r.name(), r.owner(),
-                start, end, nodesNow, r.coresPerNode(), r.users(), r.maintenance(), r.recurrence(), r.later(),
-                r.occurrence());
-        reservations.put(r.number(), moved);
-        out.answer(moved);
-        reservationsChanged(out);
-    }
-
     private void endReservations(Command.EndReservations c, Outcome out) {
-        List<dev.hpc.head.sched.Reservation> ended = reservations.values().stream().filter(r -> r.endedBy(c.now()))
-                .toList();
-        for (dev.hpc.head.sched.Reservation r : ended) {
-            java.util.Optional<dev.hpc.head.sched.Reservation> next = r.next();
-            while (next.isPresent() && next.get().endedBy(c.now())) {
-                next = next.get().next(); // windows missed while no head ran
-            }
-            if (next.isEmpty()) {
-                endReservation(r, "the end of reservation " + r.queue() + " at " + r.end(), c.now(), out);
-                continue;
-            }
-            // a standing reservation goes on to its next window: what runs now ends with this window, as PBS
-            // deletes it; what waits in its queue waits for the next one
-            reservations.put(r.number(), next.get());
-            for (JobEntry e : new ArrayList<>(jobs.values())) {
-                if (e.spec.queue().equals(r.queue()) && e.state() == JobState.RUNNING) {
-                    cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
-                            java.util.Optional.empty()), "the end of window " + r.occurrence() + " of reservation "
-                            + r.queue() + " at " + r.end(), c.now()), out);
-                }
+        List<Reservations.Ended> ended = reservations.endBy(c.now());
+        for (Reservations.Ended e : ended) {
+            dev.hpc.head.sched.Reservation r = e.reservation();
+            if (e.goesOn()) {
+                cancelJobsOf(r.queue(), st -> st == JobState.RUNNING, "the end of window " + r.occurrence()
+                        + " of reservation " + r.queue() + " at " + r.end(), c.now(), out);
+            } else {
+                cancelJobsOf(r.queue(), st -> !st.isTerminal(), "the end of reservation " + r.queue() + " at "
+                        + r.end(), c.now(), out);
             }
         }
         if (!ended.isEmpty()) {
@@ -2132,15 +1931,19 @@ public final class ClusterState {
         }
     }
 
-    /** Removes a reservation and deletes its queue's jobs, as PBS does when a reservation ends. */
-    private void endReservation(dev.hpc.head.sched.Reservation r, String by, Instant now, Outcome out) {
-        reservations.remove(r.number());
+    private void cancelJobsOf(String queue, java.util.function.Predicate<JobState> which, String by, Instant now,
+                              Outcome out) {
         for (JobEntry e : new ArrayList<>(jobs.values())) {
-            if (e.spec.queue().equals(r.queue()) && !e.state().isTerminal()) {
+            if (e.spec.queue().equals(queue) && which.test(e.state())) {
                 cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
                         java.util.Optional.empty()), by, now), out);
             }
         }
+    }
+
+    private void reservationsChanged(Outcome out) {
+        out.reservationsChanged(reservations.changed());
+        out.reschedule();
     }
 
     /**
@@ -2198,7 +2001,7 @@ public final class ClusterState {
      * queue is not refused by a list changed since it entered.
      */
     private JobSpec admitToQueue(JobSpec spec, String from) {
-        dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
+        dev.hpc.head.sched.Reservation in = reservations.forQueue(spec.queue()).orElse(null);
         if (in != null) {
             return admitToReservation(spec, in);
         }
@@ -2256,15 +2059,6 @@ public final class ClusterState {
                     + q.maxCoresPerJob() + " per job; ask for fewer or use another queue (-q)");
         }
         return r == spec.resources() ? spec : spec.withResources(r);
-    }
-
-    private java.util.Optional<dev.hpc.head.sched.Reservation> reservationOfQueue(String queue) {
-        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
-            if (r.queue().equals(queue) || (!r.name().isEmpty() && r.name().equals(queue))) {
-                return java.util.Optional.of(r);
-            }
-        }
-        return java.util.Optional.empty();
     }
 
     /**
@@ -2434,7 +2228,7 @@ public final class ClusterState {
         Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
                 new TreeMap<>(queues.defs()));
         Map<String, Double> decayed = usage(now);
-        List<dev.hpc.head.sched.Reservation> advance = reservations();
+        List<dev.hpc.head.sched.Reservation> advance = reservations.all();
         return new ClusterSnapshot() {
             @Override
             public List<dev.hpc.head.sched.Reservation> reservations() {
