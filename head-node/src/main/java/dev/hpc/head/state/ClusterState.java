@@ -66,12 +66,10 @@ public final class ClusterState {
     private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
-    private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
+    private final NodeTable nodes;
     private final QueueIndex queue = new QueueIndex();
     private final Map<Long, TaskEntry> running = new HashMap<>();
     private final Map<Long, Byte> pastOutcomes = new HashMap<>();
-    /** Nodes to shut down once their running work has ended (a stop with drain). */
-    private final TreeSet<String> stopWhenDrained = new TreeSet<>();
     private long nextJobNumber;
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
@@ -89,6 +87,7 @@ public final class ClusterState {
         this.versions = new Versions(epoch);
         this.queues = new Queues(versions);
         this.reservations = new Reservations(cluster, versions);
+        this.nodes = new NodeTable(versions, running);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
         this.attemptCounter = epoch << 32;
@@ -140,7 +139,7 @@ public final class ClusterState {
             if (t.state == JobState.RUNNING) {
                 running.put(t.currentAttemptId(), t);
                 for (NodeSlot s : t.current().nodes()) {
-                    NodeEntry n = nodes.computeIfAbsent(s.node(), NodeEntry::new);
+                    NodeEntry n = nodes.getOrAdd(s.node());
                     n.attempts.add(t.currentAttemptId());
                     n.hold(t.currentAttemptId(), t.job.spec.resources().access().sharing(), t.job.spec.owner());
                     n.coresUsed += s.cores();
@@ -150,19 +149,6 @@ public final class ClusterState {
                 }
             }
         }
-    }
-
-    /** Loads a node known from an earlier run: it is down until its worker registers again. */
-    public void restore(NodeInfo node, Instant now) {
-        NodeEntry n = nodes.computeIfAbsent(node.name(), NodeEntry::new);
-        n.host = node.host();
-        n.cores = node.cores();
-        n.memory = node.memory();
-        n.traits = node.traits();
-        n.watchedSince = now;
-        n.reason = "not registered since the head started";
-        n.version = Math.max(n.version, node.version());
-        restoreMarks(n, node);
     }
 
     /** Remembers how a job that is only in history ended, for dependencies that name it. */
@@ -256,19 +242,6 @@ public final class ClusterState {
         nextJobNumber = Math.max(nextJobNumber, first);
     }
 
-    public List<NodeInfo> nodes() {
-        List<NodeInfo> out = new ArrayList<>();
-        for (NodeEntry n : nodes.values()) {
-            out.add(nodeRecord(n));
-        }
-        return out;
-    }
-
-    public java.util.Optional<NodeInfo> node(String name) {
-        NodeEntry n = nodes.get(name);
-        return n == null ? java.util.Optional.empty() : java.util.Optional.of(nodeRecord(n));
-    }
-
     public Map<JobState, Integer> jobCounts() {
         Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
         for (JobState s : JobState.values()) {
@@ -293,43 +266,27 @@ public final class ClusterState {
         return queue.size();
     }
 
+    /** Loads a node known from an earlier run: it is down until its worker registers again. */
+    public void restore(NodeInfo node, Instant now) {
+        nodes.restore(node, now);
+    }
+
+    public List<NodeInfo> nodes() {
+        return nodes.records();
+    }
+
+    public java.util.Optional<NodeInfo> node(String name) {
+        return nodes.record(name);
+    }
+
     /** The node figures for {@code /metrics}: one pass over the nodes, no records built. */
     public NodeFigures nodeFigures() {
-        int[] byKind = new int[NodeFigures.Kind.values().length];
-        long cores = 0;
-        long alloc = 0;
-        long idle = 0;
-        for (NodeEntry n : nodes.values()) {
-            NodeFigures.Kind kind = switch (n.state()) {
-                case DOWN -> NodeFigures.Kind.DOWN;
-                case OFFLINE -> NodeFigures.Kind.DRAIN;
-                case DRAINING -> NodeFigures.Kind.DRAINING;
-                case BUSY -> NodeFigures.Kind.ALLOC;
-                case FREE -> n.coresUsed > 0 ? NodeFigures.Kind.MIXED : NodeFigures.Kind.IDLE;
-            };
-            byKind[kind.ordinal()]++;
-            cores += n.cores;
-            if (n.up) {
-                alloc += n.coresUsed;
-                if (n.schedulable()) {
-                    idle += n.freeCores();
-                }
-            }
-        }
-        return new NodeFigures(byKind, cores, alloc, idle);
+        return nodes.figures();
     }
 
     /** Nodes whose last sign of life is older than {@code cutoff} and that are still up, or never came back. */
     public List<String> silentNodes(Instant cutoff) {
-        List<String> out = new ArrayList<>();
-        for (NodeEntry n : nodes.values()) {
-            Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
-            boolean hasWork = !n.attempts.isEmpty();
-            if ((n.up || hasWork) && lastSign.isBefore(cutoff)) {
-                out.add(n.name);
-            }
-        }
-        return out;
+        return nodes.silentSince(cutoff);
     }
 
     /**
@@ -337,29 +294,12 @@ public final class ClusterState {
      * was heard from it (no heartbeat, no registration) since {@code since}.
      */
     public boolean unheardSince(String node, Instant since) {
-        NodeEntry n = nodes.get(node);
-        if (n == null) {
-            return false;
-        }
-        Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
-        return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
+        return nodes.unheardSince(node, since);
     }
 
-    /** The record of a node this command changed, at the node's next version. */
-    private NodeInfo changedNode(NodeEntry n) {
-        n.version = versions.after(n.version);
-        return nodeRecord(n);
-    }
-
-    private NodeInfo nodeRecord(NodeEntry n) {
-        List<String> names = new ArrayList<>(n.attempts.size());
-        for (long a : n.attempts) {
-            TaskEntry t = running.get(a);
-            if (t != null) {
-                names.add(t.name());
-            }
-        }
-        return n.toRecord(names);
+    /** Total and free cores of the schedulable nodes, for the cluster summary. */
+    public int[] coreTotals() {
+        return nodes.coreTotals();
     }
 
     // ------------------------------------------------------------------ submission
@@ -430,7 +370,7 @@ public final class ClusterState {
         int fitting = 0;
         int largestCores = 0;
         long largestMemory = 0;
-        for (NodeEntry n : nodes.values()) {
+        for (NodeEntry n : nodes.all()) {
             largestCores = Math.max(largestCores, n.cores);
             largestMemory = Math.max(largestMemory, n.memory);
             if (n.cores >= r.coresPerNode() && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
@@ -454,7 +394,7 @@ public final class ClusterState {
         if (!r.constraint().isEmpty() && !anticipated) {
             checkHostResourceNames(r); // a misspelt name first, with the names that exist
             // as for cores: a kind of node no node of the cluster is, down ones included, would never run
-            List<dev.hpc.api.NodeTraits> kinds = nodes.values().stream().map(n -> n.traits).toList();
+            List<dev.hpc.api.NodeTraits> kinds = nodes.all().stream().map(n -> n.traits).toList();
             String unmet = r.constraint().unmetBy(kinds);
             if (!unmet.isEmpty()) {
                 java.util.SortedSet<String> known = new java.util.TreeSet<>();
@@ -527,7 +467,7 @@ public final class ClusterState {
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
         } else if (command instanceof Command.Heartbeat c) {
-            heartbeat(c, out);
+            nodes.heartbeat(c, launchGrace, out);
         } else if (command instanceof Command.LoseNode c) {
             loseNode(c, out);
         } else if (command instanceof Command.DependencyNeverMet c) {
@@ -565,7 +505,7 @@ public final class ClusterState {
         } else if (!applyNodeCommand(command, out)) {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
-        stopDrainedNodes(out);
+        nodes.stopDrained(out);
     }
 
     private void admit(Command.Admit c, Outcome out) {
@@ -733,8 +673,7 @@ public final class ClusterState {
     private void start(Command.Start c, Outcome out) {
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
-            if (e == null || !fits(p.slots()) || !genericFits(p.slots(), e.spec.resources().generic())
-                    || !accessAllows(p.slots(), e.spec)) {
+            if (e == null || !nodes.canTake(p.slots(), e.spec)) {
                 continue; // stale placement: the next cycle decides again
             }
             TaskEntry t = queuedTask(e, p.task().index());
@@ -771,57 +710,6 @@ public final class ClusterState {
             return t.state == JobState.QUEUED ? t : null;
         }
         return e.unstarted.in(JobState.QUEUED) ? e.touch(index) : null;
-    }
-
-    private boolean fits(List<NodeSlot> slots) {
-        for (NodeSlot s : slots) {
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !n.schedulable() || n.freeCores() < s.cores()
-                    || (n.memory > 0 && n.freeMemory() < s.memory())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether the job may have these nodes as its names and the holds of what runs there go (issue 18):
-     * every node it names among them, none it excludes, none held by another job, and for an exclusive
-     * job nodes that run nothing (of other users, for exclusive=user).
-     */
-    private boolean accessAllows(List<NodeSlot> slots, JobSpec spec) {
-        dev.hpc.api.NodeAccess a = spec.resources().access();
-        java.util.Set<String> names = new java.util.TreeSet<>();
-        for (NodeSlot s : slots) {
-            names.add(s.node());
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !a.allows(s.node()) || n.heldExclusively()) {
-                return false;
-            }
-            for (String owner : n.holds.values()) {
-                if (!owner.equals(spec.owner())) {
-                    return false;
-                }
-            }
-            switch (a.sharing()) {
-                case EXCLUSIVE -> {
-                    if (!n.attempts.isEmpty()) {
-                        return false;
-                    }
-                }
-                case USER -> {
-                    for (long id : n.attempts) {
-                        TaskEntry other = running.get(id);
-                        if (other == null || !other.job.spec.owner().equals(spec.owner())) {
-                            return false;
-                        }
-                    }
-                }
-                case SHARED -> {
-                }
-            }
-        }
-        return names.containsAll(a.required());
     }
 
     /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
@@ -917,8 +805,7 @@ public final class ClusterState {
     private void killSpawnsOnOtherNodes(TaskEntry t, String reportingNode, long attemptId, EndReason reason,
                                         Outcome out) {
         for (NodeSlot s : t.current().nodes()) {
-            NodeEntry n = nodes.get(s.node());
-            if (!s.node().equals(reportingNode) && n != null && n.up) {
+            if (!s.node().equals(reportingNode) && nodes.isUp(s.node())) {
                 out.effect(new Effect.Kill(s.node(), attemptId, reason));
             }
         }
@@ -981,7 +868,7 @@ public final class ClusterState {
      */
     private void register(Command.RegisterNode c, Outcome out) {
         Register r = c.registration();
-        NodeEntry n = nodes.computeIfAbsent(r.node(), NodeEntry::new);
+        NodeEntry n = nodes.getOrAdd(r.node());
         n.host = r.host();
         n.cores = r.cores();
         n.memory = r.memory();
@@ -992,7 +879,7 @@ public final class ClusterState {
         n.lastHeartbeat = c.now();
         n.watchedSince = c.now();
         n.reason = "";
-        registered(n, r, c.now(), out);
+        nodes.registered(n, r, c.now(), out);
         for (TaskResult result : r.finished()) {
             finish(r.node(), result, out);
         }
@@ -1017,17 +904,8 @@ public final class ClusterState {
                         "its worker registered again without it");
             }
         }
-        out.changed(changedNode(n));
+        out.changed(nodes.changed(n));
         out.reschedule();
-    }
-
-    private void heartbeat(Command.Heartbeat c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n != null) {
-            n.health = c.health();
-            n.lastHeartbeat = c.now();
-            heartbeatOfNode(n, c, out);
-        }
     }
 
     private void loseNode(Command.LoseNode c, Outcome out) {
@@ -1046,8 +924,8 @@ public final class ClusterState {
                 tasks++;
             }
         }
-        nodeLost(n, wasUp, tasks, c.now(), out);
-        out.changed(changedNode(n));
+        nodes.lost(n, wasUp, tasks, c.now(), out);
+        out.changed(nodes.changed(n));
         out.reschedule();
     }
 
@@ -1058,8 +936,7 @@ public final class ClusterState {
     private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out) {
         long attemptId = t.currentAttemptId();
         for (NodeSlot s : t.current().nodes()) {
-            NodeEntry other = nodes.get(s.node());
-            if (other != null && other.up) {
+            if (nodes.isUp(s.node())) {
                 out.effect(new Effect.Kill(s.node(), attemptId, reason));
             }
         }
@@ -1110,8 +987,7 @@ public final class ClusterState {
             long attemptId = t.currentAttemptId();
             int attempt = t.attempts.size();
             for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     // CANCELLED, a reason every worker knows: its result for this attempt is stale and ignored anyway
                     out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
                 }
@@ -1160,8 +1036,7 @@ public final class ClusterState {
             v.comment = TaskEntry.PREEMPTED_BY + by + (now ? "; SIGKILL sent" : "; SIGTERM sent, SIGKILL after "
                     + vq.preemptGrace().toMillis() / 1000.0 + " s") + "; it is " + then + " when it ends";
             for (NodeSlot s : v.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     out.effect(new Effect.Signal(s.node(), v.currentAttemptId(), now ? "KILL" : "TERM"));
                 }
             }
@@ -1204,8 +1079,7 @@ public final class ClusterState {
             }
             t.preemptKilled = true;
             for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     out.effect(new Effect.Signal(s.node(), t.currentAttemptId(), "KILL"));
                 }
             }
@@ -1265,8 +1139,7 @@ public final class ClusterState {
         for (TaskEntry t : runningTasks(e, c.job(), "signalled", "")) {
             long attemptId = t.currentAttemptId();
             for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     out.effect(new Effect.Signal(s.node(), attemptId, c.signal()));
                 }
             }
@@ -1280,8 +1153,7 @@ public final class ClusterState {
         for (TaskEntry t : runningTasks(e, c.job(), "sent a message",
                 ": a job's output file is written on its node while it runs")) {
             NodeSlot first = t.current().nodes().get(0);
-            NodeEntry n = nodes.get(first.node());
-            if (n != null && n.up) {
+            if (nodes.isUp(first.node())) {
                 out.effect(new Effect.AppendOutput(first.node(), t.currentAttemptId(), c.stream(), c.text()));
             }
         }
@@ -1443,11 +1315,7 @@ public final class ClusterState {
 
     /** The nodes and queue as the old snapshot gave them, before queues, usage and backfill. */
     private ClusterSnapshot basicSnapshot() {
-        List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
-        for (NodeEntry n : nodes.values()) {
-            capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
-                    n.freeMemory(), n.generic, n.freeGeneric(), n.traits));
-        }
+        List<NodeCapacity> capacities = nodes.capacities();
         return new ClusterSnapshot() {
             @Override
             public Iterable<PendingTask> queue() {
@@ -1539,40 +1407,15 @@ public final class ClusterState {
         };
     }
 
-    /** Total and free cores of the schedulable nodes, for the cluster summary. */
-    public int[] coreTotals() {
-        int total = 0;
-        int used = 0;
-        for (NodeEntry n : nodes.values()) {
-            if (n.up) {
-                total += n.cores;
-                used += n.coresUsed;
-            }
-        }
-        return new int[] {total, used};
-    }
-
     // ------------------------------------------------------------------ node health and administration
-
-    /** Marks a drain that waits to stop the worker; such a drain is not kept across a head restart. */
-    private static final String STOPPING = "stopping: ";
-
-    /** The offline mark and drain a stored node had; a stop in progress is forgotten. */
-    private static void restoreMarks(NodeEntry n, NodeInfo node) {
-        n.offlineBy = node.offlineBy();
-        n.offlineNote = node.offlineNote();
-        String drainNote = node.state() == NodeState.DRAINING ? node.reason() : "";
-        n.draining = node.draining() && !drainNote.startsWith(STOPPING);
-        n.drainNote = n.draining ? drainNote : "";
-    }
 
     private boolean applyNodeCommand(Command command, Outcome out) {
         if (command instanceof Command.SetOffline c) {
-            setOffline(c, out);
+            nodes.setOffline(c, out);
         } else if (command instanceof Command.ClearNode c) {
-            clearNode(c, out);
+            nodes.clear(c, out);
         } else if (command instanceof Command.Drain c) {
-            drain(c, out);
+            nodes.drain(c, out);
         } else if (command instanceof Command.StopNode c) {
             stopNode(c, out);
         } else if (command instanceof Command.CheckRunning c) {
@@ -1583,70 +1426,14 @@ public final class ClusterState {
         return true;
     }
 
-    private NodeEntry nodeOrReject(String name) {
-        NodeEntry n = nodes.get(name);
-        if (n == null) {
-            throw new RequestRejected(404, "UNKNOWN_NODE", "Unknown node " + name);
-        }
-        return n;
-    }
-
-    private void answerNode(NodeEntry n, Outcome out) {
-        NodeInfo record = changedNode(n);
-        out.changed(record);
-        out.answer(record);
-    }
-
-    private void setOffline(Command.SetOffline c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        OfflineOrigin before = n.offlineBy;
-        String note = c.note().strip();
-        n.offlineBy = OfflineOrigin.ADMIN;
-        n.offlineNote = note.isEmpty() ? "taken offline by " + c.by() : note;
-        if (before != OfflineOrigin.ADMIN) {
-            out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " taken offline by " + c.by()
-                    + (note.isEmpty() ? "" : ": " + note) + (n.attempts.isEmpty() ? ""
-                    : "; its " + n.attempts.size() + " running task(s) go on"), c.now()));
-        }
-        answerNode(n, out);
-    }
-
-    private void clearNode(Command.ClearNode c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        boolean wasOut = n.offlineBy != OfflineOrigin.NONE || n.draining;
-        n.offlineBy = OfflineOrigin.NONE;
-        n.offlineNote = "";
-        n.draining = false;
-        n.drainNote = "";
-        n.stopWhenDrained = false;
-        stopWhenDrained.remove(n.name);
-        if (wasOut && n.up) {
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: cleared by "
-                    + c.by(), c.now()));
-        }
-        answerNode(n, out);
-        out.reschedule();
-    }
-
-    private void drain(Command.Drain c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        String note = c.note().strip();
-        n.draining = true;
-        n.drainNote = note.isEmpty() ? "draining: requested by " + c.by() : note;
-        answerNode(n, out);
-    }
-
     private void stopNode(Command.StopNode c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
+        NodeEntry n = nodes.orReject(c.node());
         if (!n.up) {
             throw RequestRejected.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
                     + "connected, so there is nothing to stop");
         }
         if (c.drain()) {
-            n.draining = true;
-            n.drainNote = STOPPING + "draining before its worker stops (requested by " + c.by() + ")";
-            n.stopWhenDrained = true;
-            stopWhenDrained.add(n.name);
+            nodes.stopOnceDrained(n, c.by());
         } else {
             n.up = false;
             n.lost = false;
@@ -1663,105 +1450,7 @@ public final class ClusterState {
             out.effect(new Effect.Shutdown(n.name, n.reason));
             out.reschedule();
         }
-        answerNode(n, out);
-    }
-
-    /** After every command: a node that drains to stop and has no work left is told to shut down. */
-    private void stopDrainedNodes(Outcome out) {
-        if (stopWhenDrained.isEmpty()) {
-            return;
-        }
-        for (String name : new ArrayList<>(stopWhenDrained)) {
-            NodeEntry n = nodes.get(name);
-            if (n != null && n.stopWhenDrained && !n.attempts.isEmpty()) {
-                continue;
-            }
-            stopWhenDrained.remove(name);
-            if (n == null || !n.stopWhenDrained) {
-                continue;
-            }
-            n.stopWhenDrained = false;
-            n.draining = false;
-            n.drainNote = "";
-            if (n.up) {
-                n.up = false;
-                n.lost = false;
-                n.reason = "stopped by an administrator after draining";
-                out.effect(new Effect.Shutdown(name, n.reason));
-            }
-            NodeInfo record = changedNode(n);
-            out.changed(record);
-            if (out.nodeAnswer().filter(a -> a.name().equals(name)).isPresent()) {
-                out.answer(record);
-            }
-        }
-    }
-
-    /** A worker registered: a node that was lost is back; the health it reports counts at once. */
-    private void registered(NodeEntry n, Register r, Instant now, Outcome out) {
-        n.missingSince.clear();
-        if (n.lost) {
-            n.lost = false;
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " is back: its worker registered "
-                    + "again" + (n.offlineBy == OfflineOrigin.NONE ? "" : " (still offline: " + n.offlineReason()
-                    + ")"), now));
-        }
-        if (!r.health().equals(Health.UNKNOWN)) {
-            n.health = r.health();
-            healthVerdict(n, r.health(), now, out);
-        }
-    }
-
-    private void heartbeatOfNode(NodeEntry n, Command.Heartbeat c, Outcome out) {
-        if (!n.up) {
-            boolean unregisteredTooLong = !n.registeredHere && !c.now().isBefore(n.watchedSince.plus(launchGrace));
-            if (n.lost || unregisteredTooLong) {
-                // back from a freeze or a cut on a link that never closed, or heartbeating to this head for longer
-                // than a takeover's registrations take without registering: reconcile through a registration. Its
-                // heartbeats keep it from the failure detector, so its attempts would stay RUNNING here for ever.
-                out.effect(new Effect.Reregister(n.name, "node " + n.name + " is down here (" + n.reason
-                        + "); register again"));
-            }
-            return;
-        }
-        healthVerdict(n, c.health(), c.now(), out);
-    }
-
-    /**
-     * A failing check takes the node offline with the script's message, unless an administrator already
-     * did; a passing one brings it back only when the check had taken it offline.
-     */
-    private void healthVerdict(NodeEntry n, Health h, Instant now, Outcome out) {
-        if (!h.checkPassed()) {
-            String message = h.checkMessage().strip().isEmpty() ? "the health-check script failed"
-                    : h.checkMessage().strip();
-            if (n.offlineBy == OfflineOrigin.NONE) {
-                n.offlineBy = OfflineOrigin.HEALTH_CHECK;
-                n.offlineNote = message;
-                out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " offline: health check "
-                        + "failed: " + message, now));
-                out.changed(changedNode(n));
-            } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK && !n.offlineNote.equals(message)) {
-                n.offlineNote = message;
-                out.changed(changedNode(n));
-            }
-        } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK) {
-            n.offlineBy = OfflineOrigin.NONE;
-            n.offlineNote = "";
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: its health "
-                    + "check passes again", now));
-            out.changed(changedNode(n));
-            out.reschedule();
-        }
-    }
-
-    private void nodeLost(NodeEntry n, boolean wasUp, int tasks, Instant now, Outcome out) {
-        n.missingSince.clear();
-        if (wasUp || tasks > 0) {
-            n.lost = true;
-            out.alert(Alert.of(Alert.Kind.NODE_DOWN, n.name, "node " + n.name + " is down: " + n.reason
-                    + (tasks == 0 ? "" : "; its " + tasks + " running task(s) were requeued or failed"), now));
-        }
+        nodes.answer(n, out);
     }
 
     /** {@link #requeueOrFail(TaskEntry, Instant, EndReason, Outcome)}, and the alert that tells of it. */
@@ -1810,7 +1499,7 @@ public final class ClusterState {
             }
         }
         if (moved) {
-            out.changed(changedNode(n));
+            out.changed(nodes.changed(n));
             out.reschedule();
         }
     }
@@ -1966,7 +1655,7 @@ public final class ClusterState {
             return;
         }
         java.util.SortedSet<String> known = new java.util.TreeSet<>(siteHostResources);
-        for (NodeEntry n : nodes.values()) {
+        for (NodeEntry n : nodes.all()) {
             known.addAll(n.traits.resources().keySet());
         }
         List<String> unknown = r.constraint().resources().keySet().stream().filter(k -> !known.contains(k)).toList();
@@ -2103,9 +1792,9 @@ public final class ClusterState {
         Resources r = spec.resources();
         java.util.SortedSet<String> unknown = new java.util.TreeSet<>(a.required());
         unknown.addAll(a.excluded());
-        unknown.removeAll(nodes.keySet());
+        unknown.removeAll(nodes.names());
         if (!unknown.isEmpty()) {
-            List<String> known = new ArrayList<>(nodes.keySet());
+            List<String> known = new ArrayList<>(nodes.names());
             String shown = known.size() <= 20 ? String.join(", ", known)
                     : String.join(", ", known.subList(0, 20)) + ", ... (" + known.size() + " in all)";
             throw new InvalidRequestException("the job names node" + (unknown.size() == 1 ? " " : "s ")
@@ -2133,7 +1822,7 @@ public final class ClusterState {
             }
         }
         int others = 0;
-        for (NodeEntry n : nodes.values()) {
+        for (NodeEntry n : nodes.all()) {
             if (a.allows(n.name) && (q.isEmpty() || q.get().allowsNode(n.name)) && n.cores >= r.coresPerNode()
                     && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
                 others++;
@@ -2156,7 +1845,7 @@ public final class ClusterState {
         }
         int fitting = 0;
         int withGeneric = 0;
-        for (NodeEntry n : nodes.values()) {
+        for (NodeEntry n : nodes.all()) {
             if (q.isPresent() && !q.get().allowsNode(n.name)) {
                 continue;
             }
@@ -2186,20 +1875,6 @@ public final class ClusterState {
         List<String> parts = new ArrayList<>();
         g.forEach((k, v) -> parts.add(k + "=" + v));
         return String.join(",", parts);
-    }
-
-    /** Whether the nodes of a placement still have the generic resources it asks for free. */
-    private boolean genericFits(List<NodeSlot> slots, Map<String, Long> generic) {
-        if (generic.isEmpty()) {
-            return true;
-        }
-        for (NodeSlot s : slots) {
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !dev.hpc.head.sched.NodeCapacityChecks.covers(n.freeGeneric(), generic)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /**
