@@ -46,11 +46,6 @@ import java.util.TreeSet;
  * never scans the whole job table.
  */
 public final class ClusterState {
-    /** Outcome codes of jobs no longer held in memory, for the dependencies that name them. */
-    private static final byte OUTCOME_OK = 0;
-    private static final byte OUTCOME_FAILED = 1;
-    private static final byte OUTCOME_CANCELLED = 2;
-
     private final String cluster;
     private final long epoch;
     private final Versions versions;
@@ -71,7 +66,9 @@ public final class ClusterState {
     private final Admission admission;
     private final QueueIndex queue = new QueueIndex();
     private final Map<Long, TaskEntry> running = new HashMap<>();
-    private final Map<Long, Byte> pastOutcomes = new HashMap<>();
+    /** The outcomes dependencies wait for, of live jobs and of jobs no longer in memory. */
+    private final Dependencies dependencies;
+    private final SnapshotBuilder snapshots;
     private long nextJobNumber;
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
@@ -90,6 +87,8 @@ public final class ClusterState {
         this.reservations = new Reservations(cluster, versions);
         this.nodes = new NodeTable(versions, running);
         this.admission = new Admission(nodes, queues, reservations);
+        this.dependencies = new Dependencies(cluster, jobs);
+        this.snapshots = new SnapshotBuilder(queue, nodes, running, dependencies, queues, reservations, fairShare);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
         this.attemptCounter = epoch << 32;
@@ -155,15 +154,8 @@ public final class ClusterState {
 
     /** Remembers how a job that is only in history ended, for dependencies that name it. */
     public void restoreOutcome(long number, JobState state, int exitStatus) {
-        pastOutcomes.put(number, outcomeCode(state, exitStatus));
+        dependencies.remember(number, state, exitStatus);
         nextJobNumber = Math.max(nextJobNumber, number + 1);
-    }
-
-    private static byte outcomeCode(JobState state, int exitStatus) {
-        if (state == JobState.CANCELLED) {
-            return OUTCOME_CANCELLED;
-        }
-        return state == JobState.COMPLETED && exitStatus == 0 ? OUTCOME_OK : OUTCOME_FAILED;
     }
 
     // ------------------------------------------------------------------ queries
@@ -312,14 +304,7 @@ public final class ClusterState {
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
         spec = admission.admit(spec, "");
-        for (Dependency d : spec.dependencies()) {
-            for (long number : d.jobNumbers()) {
-                if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
-                    throw RequestRejected.badRequest("dependency " + d.type().pbsName() + " names job " + number
-                            + "." + cluster + ", which does not exist");
-                }
-            }
-        }
+        dependencies.requireKnown(spec);
         long number = nextJobNumber;
         JobId id = new JobId(number, cluster, spec.isArray());
         String base = spec.submitDir().endsWith("/") ? spec.submitDir() : spec.submitDir() + "/";
@@ -1183,7 +1168,7 @@ public final class ClusterState {
             JobState s = e.state();
             if (s.isTerminal()) {
                 if (e.lastEnd().isBefore(c.cutoff())) {
-                    pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
+                    dependencies.remember(e.id.number(), s, e.toRecord().exitStatus());
                     it.remove();
                     tally.leave(e);
                     if (!e.spec.submitKey().isEmpty()) {
@@ -1253,98 +1238,12 @@ public final class ClusterState {
         return snapshot(Instant.EPOCH);
     }
 
-    /** The nodes and queue as the old snapshot gave them, before queues, usage and backfill. */
-    private ClusterSnapshot basicSnapshot() {
-        List<NodeCapacity> capacities = nodes.capacities();
-        return new ClusterSnapshot() {
-            @Override
-            public Iterable<PendingTask> queue() {
-                List<JobEntry> queued = new ArrayList<>();
-                queue.groups().values().forEach(queued::addAll);
-                return () -> pendingOf(queued);
-            }
-
-            @Override
-            public List<NodeCapacity> nodes() {
-                return capacities;
-            }
-        };
-    }
-
-    /** The queued tasks of these jobs, job by job, each job's in index order; built as they are read. */
-    private Iterator<PendingTask> pendingOf(Iterable<JobEntry> queued) {
-        Iterator<JobEntry> jobsLeft = queued.iterator();
-        return new Iterator<>() {
-            private JobEntry job;
-            private java.util.PrimitiveIterator.OfInt indices;
-
-            @Override
-            public boolean hasNext() {
-                while ((indices == null || !indices.hasNext()) && jobsLeft.hasNext()) {
-                    job = jobsLeft.next();
-                    indices = job.queuedIndices();
-                }
-                return indices != null && indices.hasNext();
-            }
-
-            @Override
-            public PendingTask next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                return pending(job, indices.nextInt());
-            }
-        };
-    }
-
-    /** A queued task as the scheduler sees it; an unstarted task has no attempts and so avoids no node. */
-    private PendingTask pending(JobEntry e, int index) {
-        TaskEntry t = e.task(index);
-        JobSpec s = e.spec;
-        PendingTask.Readiness readiness = PendingTask.Readiness.READY;
-        String waitingFor = "";
-        for (Dependency d : s.dependencies()) {
-            for (long number : d.jobNumbers()) {
-                PendingTask.Readiness r = dependencyState(d, number);
-                if (r == PendingTask.Readiness.NEVER) {
-                    readiness = r;
-                } else if (r == PendingTask.Readiness.WAITING && readiness == PendingTask.Readiness.READY) {
-                    readiness = r;
-                    waitingFor = d.type().pbsName() + ":" + number + "." + cluster;
-                }
-            }
-        }
-        int throttle = s.array().map(a -> a.throttle()).orElse(0);
-        return new PendingTask(new TaskKey(e.id.number(), index), s.owner(), s.queue(), s.resources(), s.priority(),
-                s.notBefore(), readiness, waitingFor, throttle, e.running, t == null ? Set.of() : nodesThatFailed(t),
-                e.rankSince);
-    }
-
-    private PendingTask.Readiness dependencyState(Dependency d, long number) {
-        JobEntry other = jobs.get(number);
-        byte outcome;
-        if (other != null) {
-            JobState st = other.state();
-            if (d.type() == dev.hpc.api.DependencyType.AFTER) {
-                boolean started = st == JobState.RUNNING || st.isTerminal();
-                return started ? PendingTask.Readiness.READY : PendingTask.Readiness.WAITING;
-            }
-            if (!st.isTerminal()) {
-                return PendingTask.Readiness.WAITING;
-            }
-            outcome = outcomeCode(st, other.toRecord().exitStatus());
-        } else {
-            Byte past = pastOutcomes.get(number);
-            if (past == null) {
-                return PendingTask.Readiness.NEVER;
-            }
-            outcome = past;
-        }
-        return switch (d.type()) {
-            case AFTER, AFTERANY -> PendingTask.Readiness.READY;
-            case AFTEROK -> outcome == OUTCOME_OK ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
-            case AFTERNOTOK -> outcome == OUTCOME_FAILED ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
-        };
+    /**
+     * A view for one plan at {@code now}: the queue in groups, the nodes, the running tasks with
+     * their walltimes, the queue definitions and each user's decayed usage. Valid until the next command.
+     */
+    public ClusterSnapshot snapshot(Instant now) {
+        return snapshots.at(now);
     }
 
     // ------------------------------------------------------------------ node health and administration
@@ -1444,21 +1343,6 @@ public final class ClusterState {
         }
     }
 
-    /** The nodes on which an attempt of this task ended by a node failure: a requeued task avoids them. */
-    private static Set<String> nodesThatFailed(TaskEntry t) {
-        Set<String> out = Set.of();
-        for (Attempt a : t.attempts) {
-            if (a.reason() == EndReason.NODE_FAILURE) {
-                if (out.isEmpty()) {
-                    out = new TreeSet<>();
-                }
-                for (NodeSlot s : a.nodes()) {
-                    out.add(s.node());
-                }
-            }
-        }
-        return out;
-    }
     // ------------------------------------------------------------------ queues, fair-share and qalter (docs/scheduling.md)
 
     /**
@@ -1596,76 +1480,6 @@ public final class ClusterState {
     /** Every user's usage in core-seconds, decayed to {@code now}, in user order. */
     public Map<String, Double> usage(Instant now) {
         return fairShare.at(now);
-    }
-
-    /**
-     * A view for one plan at {@code now}: the queue in groups, the nodes, the running tasks with
-     * their walltimes, the queue definitions and each user's decayed usage. Valid until the next command.
-     */
-    public ClusterSnapshot snapshot(Instant now) {
-        ClusterSnapshot basic = basicSnapshot();
-        List<dev.hpc.head.sched.QueueGroup> groups = new ArrayList<>();
-        queue.groups().forEach((g, queued) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
-                g.priority(), () -> pendingOf(queued))));
-        List<dev.hpc.head.sched.RunningTask> runningTasks = new ArrayList<>(running.size());
-        Map<TaskKey, TaskKey> preempting = new TreeMap<>();
-        for (TaskEntry t : running.values()) {
-            if (t.state != JobState.RUNNING) {
-                continue;
-            }
-            Resources r = t.job.spec.resources();
-            runningTasks.add(new dev.hpc.head.sched.RunningTask(t.key(), t.job.spec.owner(), t.job.spec.queue(),
-                    t.current().nodes(), r.generic(), t.current().start(), r.walltime(), r.access().sharing(),
-                    t.job.spec.priority()));
-            if (t.preemptor != null) {
-                preempting.put(t.key(), t.preemptor);
-            }
-        }
-        Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
-                new TreeMap<>(queues.defs()));
-        Map<String, Double> decayed = usage(now);
-        List<dev.hpc.head.sched.Reservation> advance = reservations.all();
-        return new ClusterSnapshot() {
-            @Override
-            public List<dev.hpc.head.sched.Reservation> reservations() {
-                return advance;
-            }
-
-            @Override
-            public Iterable<PendingTask> queue() {
-                return basic.queue();
-            }
-
-            @Override
-            public List<NodeCapacity> nodes() {
-                return basic.nodes();
-            }
-
-            @Override
-            public List<dev.hpc.head.sched.QueueGroup> groups() {
-                return groups;
-            }
-
-            @Override
-            public List<dev.hpc.head.sched.RunningTask> running() {
-                return runningTasks;
-            }
-
-            @Override
-            public Map<String, dev.hpc.head.sched.QueueDef> queues() {
-                return defs;
-            }
-
-            @Override
-            public Map<String, Double> usage() {
-                return decayed;
-            }
-
-            @Override
-            public Map<TaskKey, TaskKey> preempting() {
-                return preempting;
-            }
-        };
     }
 
     /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
