@@ -69,6 +69,7 @@ public final class ClusterState {
     /** The outcomes dependencies wait for, of live jobs and of jobs no longer in memory. */
     private final Dependencies dependencies;
     private final SnapshotBuilder snapshots;
+    private final LaunchOrders launches;
     private long nextJobNumber;
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
     private long attemptCounter;
@@ -79,6 +80,9 @@ public final class ClusterState {
      *              no two terms ever hand out the same attempt id
      * @param nextJobNumber the first job number this head may give out
      */
+    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
+    public static final List<String> GPU_VARIABLES = LaunchOrders.GPU_VARIABLES;
+
     public ClusterState(String cluster, long epoch, long nextJobNumber, int maxRequeues) {
         this.cluster = cluster;
         this.epoch = epoch;
@@ -88,6 +92,7 @@ public final class ClusterState {
         this.nodes = new NodeTable(versions, running);
         this.admission = new Admission(nodes, queues, reservations);
         this.dependencies = new Dependencies(cluster, jobs);
+        this.launches = new LaunchOrders(nodes);
         this.snapshots = new SnapshotBuilder(queue, nodes, running, dependencies, queues, reservations, fairShare);
         this.nextJobNumber = Math.max(1, nextJobNumber);
         this.maxRequeues = maxRequeues;
@@ -141,11 +146,7 @@ public final class ClusterState {
                 running.put(t.currentAttemptId(), t);
                 for (NodeSlot s : t.current().nodes()) {
                     NodeEntry n = nodes.getOrAdd(s.node());
-                    n.attempts.add(t.currentAttemptId());
-                    n.hold(t.currentAttemptId(), t.job.spec.resources().access().sharing(), t.job.spec.owner());
-                    n.coresUsed += s.cores();
-                    n.memoryUsed += s.memory();
-                    n.useGeneric(t.job.spec.resources().generic(), 1);
+                    n.occupy(t.currentAttemptId(), s, t.job.spec);
                     n.holdGpus(s.gpus(), true);
                 }
             }
@@ -307,14 +308,7 @@ public final class ClusterState {
         dependencies.requireKnown(spec);
         long number = nextJobNumber;
         JobId id = new JobId(number, cluster, spec.isArray());
-        String base = spec.submitDir().endsWith("/") ? spec.submitDir() : spec.submitDir() + "/";
-        String stdout = spec.stdoutPath().isEmpty() ? base + spec.name() + ".o" + number
-                : spec.stdoutPath().endsWith("/") ? spec.stdoutPath() + spec.name() + ".o" + number
-                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_OUTPUT, spec.stdoutPath(), number);
-        String stderr = spec.stderrPath().isEmpty() ? base + spec.name() + ".e" + number
-                : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number
-                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_ERROR, spec.stderrPath(), number);
-        JobSpec complete = spec.withOutputPaths(stdout, stderr);
+        JobSpec complete = LaunchOrders.withOutputPaths(spec, number);
         // an array's tasks are one record until they start or are acted on alone (issue 15)
         List<Task> tasks = spec.isArray()
                 ? dev.hpc.api.TaskList.of(List.of(), dev.hpc.api.UnstartedTasks.fresh(
@@ -614,11 +608,7 @@ public final class ClusterState {
             List<NodeSlot> slots = new ArrayList<>(p.slots().size());
             for (NodeSlot s : p.slots()) {
                 NodeEntry n = nodes.get(s.node());
-                n.coresUsed += s.cores();
-                n.memoryUsed += s.memory();
-                n.useGeneric(t.job.spec.resources().generic(), 1);
-                n.attempts.add(attemptId);
-                n.hold(attemptId, t.job.spec.resources().access().sharing(), t.job.spec.owner());
+                n.occupy(attemptId, s, t.job.spec);
                 // which of the node's GPUs, not only how many: the job sees those alone (CUDA_VISIBLE_DEVICES)
                 slots.add(gpusPerNode > 0 ? s.withGpus(n.takeGpus(gpusPerNode)) : s);
             }
@@ -627,7 +617,7 @@ public final class ClusterState {
             t.comment = "";
             e.running++;
             running.put(attemptId, t);
-            out.effect(new Effect.Launch(slots.get(0).node(), launchOrder(t, attemptId, slots)));
+            out.effect(new Effect.Launch(slots.get(0).node(), launches.of(t, attemptId, slots)));
         }
     }
 
@@ -638,59 +628,6 @@ public final class ClusterState {
             return t.state == JobState.QUEUED ? t : null;
         }
         return e.unstarted.in(JobState.QUEUED) ? e.touch(index) : null;
-    }
-
-    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
-    public static final List<String> GPU_VARIABLES = List.of("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-            "GPU_DEVICE_ORDINAL");
-
-    /**
-     * The environment a process of the job sees on the node of {@code slot}: on a node with GPUs, the GPUs
-     * given to the attempt there, none when it asked for none, which the job's own value (qsub -v, -V) does
-     * not widen; elsewhere the job's environment as it is.
-     */
-    private Map<String, String> withGpuBinding(Map<String, String> environment, NodeSlot slot) {
-        NodeEntry n = nodes.get(slot.node());
-        if (n == null || !n.hasGpus()) {
-            return environment;
-        }
-        Map<String, String> env = new java.util.TreeMap<>(environment);
-        String gpus = slot.gpus().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-        GPU_VARIABLES.forEach(name -> env.put(name, gpus));
-        return env;
-    }
-
-    private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
-        JobSpec s = t.job.spec;
-        Resources r = s.resources();
-        Map<String, String> environment = withGpuBinding(s.environment(), slots.get(0));
-        return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
-                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), environment,
-                taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
-                taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
-                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
-                s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""), dev.hpc.api.ProcessLimits.of(s.recorded()),
-                dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""),
-                dev.hpc.api.FileModes.of(s.recorded()), dev.hpc.api.ContainerImage.of(s.recorded()));
-    }
-
-    /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
-    private static String slurmPatternsAtSubmit(JobSpec spec, String key, String path, long number) {
-        return spec.recorded().containsKey(key)
-                ? dev.hpc.api.SlurmPatterns.atSubmit(path, number, spec.name(), spec.owner()) : path;
-    }
-
-    /**
-     * The path one task writes: an array task's gets {@code -INDEX}, as PBS does, unless Slurm's
-     * {@code %a} already names the index; the rest of the Slurm patterns are expanded here.
-     */
-    private static String taskOutputPath(JobSpec s, String key, String path, int index, List<NodeSlot> slots) {
-        String written = s.recorded().get(key);
-        if (written == null || !dev.hpc.api.SlurmPatterns.expands(written)) {
-            return index >= 0 ? path + "-" + index : path;
-        }
-        String expanded = dev.hpc.api.SlurmPatterns.atStart(path, index, slots.isEmpty() ? "" : slots.get(0).node());
-        return index >= 0 && !dev.hpc.api.SlurmPatterns.namesArrayIndex(written) ? expanded + "-" + index : expanded;
     }
 
     /**
@@ -749,29 +686,25 @@ public final class ClusterState {
             return java.util.Optional.empty();
         }
         // a command spawned on a node is bound as the job's script would be there (issue 18)
-        Map<String, Map<String, String>> gpus = new java.util.TreeMap<>();
-        for (NodeSlot slot : t.current().nodes()) {
-            Map<String, String> env = withGpuBinding(t.job.spec.environment(), slot);
-            Map<String, String> binding = new java.util.TreeMap<>();
-            GPU_VARIABLES.forEach(name -> java.util.Optional.ofNullable(env.get(name)).ifPresent(
-                    v -> binding.put(name, v)));
-            gpus.put(slot.node(), binding);
-        }
         return java.util.Optional.of(new SpawnTarget(attemptId, t.job.id.number(), t.name(), t.job.spec.owner(),
-                t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), gpus));
+                t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), launches.gpuBindings(t)));
     }
 
     /** Ends the running attempt and the task with it, freeing its nodes. */
     private void endRunning(TaskEntry t, Instant when, JobState outcome, EndReason reason, int exitStatus) {
-        long attemptId = t.currentAttemptId();
-        release(t, attemptId);
-        t.closeAttempt(when, outcome, reason, exitStatus);
-        fairShare.charge(t.job.spec.owner(), t.current());
-        t.moveTo(outcome);
+        closeRunningAttempt(t, when, outcome, reason, exitStatus);
         t.reason = reason;
         t.exitStatus = exitStatus;
         t.end = when;
         t.comment = outcome == JobState.COMPLETED ? "" : reason.description();
+    }
+
+    /** Ends the running attempt, gives back its nodes and charges its owner for it; the task moves to {@code to}. */
+    private void closeRunningAttempt(TaskEntry t, Instant when, JobState to, EndReason reason, int exitStatus) {
+        release(t, t.currentAttemptId());
+        t.closeAttempt(when, to, reason, exitStatus);
+        fairShare.charge(t.job.spec.owner(), t.current());
+        t.moveTo(to);
     }
 
     /** Gives back the nodes an attempt held. */
@@ -780,12 +713,8 @@ public final class ClusterState {
         t.job.running--;
         for (NodeSlot s : t.current().nodes()) {
             NodeEntry n = nodes.get(s.node());
-            if (n != null && n.attempts.remove(attemptId)) {
-                n.holds.remove(attemptId);
-                n.coresUsed -= s.cores();
-                n.memoryUsed -= s.memory();
-                n.useGeneric(t.job.spec.resources().generic(), -1);
-                n.holdGpus(s.gpus(), false);
+            if (n != null) {
+                n.vacate(attemptId, s, t.job.spec);
             }
         }
     }
@@ -876,10 +805,7 @@ public final class ClusterState {
             endRunning(t, now, JobState.FAILED, EndReason.REQUEUE_LIMIT, -1);
             t.comment = "requeued " + maxRequeues + " times after node failures; giving up";
         } else {
-            release(t, attemptId);
-            t.closeAttempt(now, JobState.QUEUED, reason, -1);
-            fairShare.charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
+            closeRunningAttempt(t, now, JobState.QUEUED, reason, -1);
             t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
         }
         t.job.changed();
@@ -892,16 +818,8 @@ public final class ClusterState {
      */
     private void rerun(Command.Rerun c, Outcome out) {
         JobEntry e = resolve(c.job());
-        List<TaskEntry> targets = new ArrayList<>();
-        for (TaskEntry t : tasksOf(e, c.job())) {
-            if (t.state == JobState.RUNNING) {
-                targets.add(t);
-            }
-        }
-        if (targets.isEmpty()) {
-            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state() + "; only running jobs can be "
-                    + "rerun (Request invalid for state of job): a queued job starts by itself, a held one after qrls");
-        }
+        List<TaskEntry> targets = runningTasks(e, c.job(), "rerun",
+                ": a queued job starts by itself, a held one after qrls");
         for (TaskEntry t : targets) {
             if (t.cancelRequested) {
                 throw RequestRejected.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
@@ -920,10 +838,7 @@ public final class ClusterState {
                     out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
                 }
             }
-            release(t, attemptId);
-            t.closeAttempt(c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
-            fairShare.charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
+            closeRunningAttempt(t, c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
             t.comment = "requeued by " + c.user() + " (qrerun)";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
                     + " (qrerun); attempt " + attempt + " was killed", c.now()));
@@ -1022,12 +937,8 @@ public final class ClusterState {
         boolean requeue = (q == null || q.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE)
                 && t.job.spec.rerunnable();
         if (requeue) {
-            long attemptId = t.currentAttemptId();
             int attempt = t.attempts.size();
-            release(t, attemptId);
-            t.closeAttempt(result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
-            fairShare.charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
+            closeRunningAttempt(t, result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
             t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
                     + by + "; attempt " + attempt + " was stopped", result.end()));
