@@ -53,7 +53,6 @@ public final class ClusterState {
     private final Queues queues;
     /** The advance reservations not yet ended (docs/scheduling.md). */
     private final Reservations reservations;
-    private final int maxRequeues;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
     private final JobTally tally = new JobTally();
@@ -62,6 +61,8 @@ public final class ClusterState {
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
     private final NodeTable nodes;
+    /** How running attempts end, and the ids of new ones. */
+    private final RunningAttempts attempts;
     /** Checks a submission, or a change to a waiting job, against the queues and the nodes. */
     private final Admission admission;
     private final QueueIndex queue = new QueueIndex();
@@ -72,7 +73,6 @@ public final class ClusterState {
     private final LaunchOrders launches;
     private long nextJobNumber;
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
-    private long attemptCounter;
     private final FairShareLedger fairShare = new FairShareLedger();
 
     /**
@@ -90,13 +90,12 @@ public final class ClusterState {
         this.queues = new Queues(versions);
         this.reservations = new Reservations(cluster, versions);
         this.nodes = new NodeTable(versions, running);
+        this.attempts = new RunningAttempts(running, nodes, fairShare, maxRequeues, epoch);
         this.admission = new Admission(nodes, queues, reservations);
         this.dependencies = new Dependencies(cluster, jobs);
         this.launches = new LaunchOrders(nodes);
         this.snapshots = new SnapshotBuilder(queue, nodes, running, dependencies, queues, reservations, fairShare);
         this.nextJobNumber = Math.max(1, nextJobNumber);
-        this.maxRequeues = maxRequeues;
-        this.attemptCounter = epoch << 32;
     }
 
     public String cluster() {
@@ -505,7 +504,7 @@ public final class ClusterState {
                 }
                 NodeEntry first = nodes.get(t.current().nodes().get(0).node());
                 if (first == null || !first.up) {
-                    endRunning(t, c.now(), JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
+                    attempts.endRunning(t, c.now(), JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
                 }
             }
         }
@@ -603,7 +602,7 @@ public final class ClusterState {
                 continue;
             }
             t.moveTo(JobState.RUNNING);
-            long attemptId = ++attemptCounter;
+            long attemptId = attempts.nextId();
             long gpusPerNode = t.job.spec.resources().generic().getOrDefault(NodeEntry.GPU, 0L);
             List<NodeSlot> slots = new ArrayList<>(p.slots().size());
             for (NodeSlot s : p.slots()) {
@@ -655,7 +654,7 @@ public final class ClusterState {
         } else {
             outcome = JobState.FAILED;
         }
-        endRunning(t, result.end(), outcome, reason, result.exitStatus());
+        attempts.endRunning(t, result.end(), outcome, reason, result.exitStatus());
         if (outcome == JobState.FAILED && !result.detail().isBlank()) {
             t.comment = reason.description() + ": " + result.detail();
         }
@@ -690,35 +689,6 @@ public final class ClusterState {
                 t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), launches.gpuBindings(t)));
     }
 
-    /** Ends the running attempt and the task with it, freeing its nodes. */
-    private void endRunning(TaskEntry t, Instant when, JobState outcome, EndReason reason, int exitStatus) {
-        closeRunningAttempt(t, when, outcome, reason, exitStatus);
-        t.reason = reason;
-        t.exitStatus = exitStatus;
-        t.end = when;
-        t.comment = outcome == JobState.COMPLETED ? "" : reason.description();
-    }
-
-    /** Ends the running attempt, gives back its nodes and charges its owner for it; the task moves to {@code to}. */
-    private void closeRunningAttempt(TaskEntry t, Instant when, JobState to, EndReason reason, int exitStatus) {
-        release(t, t.currentAttemptId());
-        t.closeAttempt(when, to, reason, exitStatus);
-        fairShare.charge(t.job.spec.owner(), t.current());
-        t.moveTo(to);
-    }
-
-    /** Gives back the nodes an attempt held. */
-    private void release(TaskEntry t, long attemptId) {
-        running.remove(attemptId);
-        t.job.running--;
-        for (NodeSlot s : t.current().nodes()) {
-            NodeEntry n = nodes.get(s.node());
-            if (n != null) {
-                n.vacate(attemptId, s, t.job.spec);
-            }
-        }
-    }
-
     /**
      * A worker (re)registers: record its capacity, take its buffered results, keep the attempts it
      * still runs that are current, kill the stale ones, and requeue what it no longer runs.
@@ -743,10 +713,7 @@ public final class ClusterState {
         Set<Long> reported = new java.util.HashSet<>();
         for (RunningTask rt : r.running()) {
             reported.add(rt.attemptId());
-            TaskEntry t = running.get(rt.attemptId());
-            boolean current = t != null && t.currentAttemptId() == rt.attemptId()
-                    && t.current().nodes().get(0).node().equals(r.node());
-            if (!current) {
+            if (!attempts.isCurrentOn(rt.attemptId(), r.node())) {
                 out.effect(new Effect.Kill(r.node(), rt.attemptId(), EndReason.NODE_FAILURE));
             }
         }
@@ -757,7 +724,7 @@ public final class ClusterState {
             boolean young = t != null && t.current().start().plus(launchGrace).isAfter(c.now());
             if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)
                     && !young) {
-                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
+                attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
                         "its worker registered again without it");
             }
         }
@@ -777,38 +744,13 @@ public final class ClusterState {
         for (long attemptId : new ArrayList<>(n.attempts)) {
             TaskEntry t = running.get(attemptId);
             if (t != null) {
-                requeueOrFail(t, c.now(), c.taskReason(), out, n.name, c.reason());
+                attempts.requeueOrFail(t, c.now(), c.taskReason(), out, n.name, c.reason());
                 tasks++;
             }
         }
         nodes.lost(n, wasUp, tasks, c.now(), out);
         out.changed(nodes.changed(n));
         out.reschedule();
-    }
-
-    /**
-     * A running task lost its node. Rerunnable tasks go back to the queue with a fresh attempt to come
-     * (they keep their place, ahead of newer work); others fail with the node-failure reason.
-     */
-    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out) {
-        long attemptId = t.currentAttemptId();
-        for (NodeSlot s : t.current().nodes()) {
-            if (nodes.isUp(s.node())) {
-                out.effect(new Effect.Kill(s.node(), attemptId, reason));
-            }
-        }
-        if (t.cancelRequested) {
-            endRunning(t, now, JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
-        } else if (!t.job.spec.rerunnable()) {
-            endRunning(t, now, JobState.FAILED, EndReason.NODE_FAILURE, -1);
-        } else if (t.attempts.stream().filter(a -> a.reason() != EndReason.PREEMPTED).count() > maxRequeues) {
-            endRunning(t, now, JobState.FAILED, EndReason.REQUEUE_LIMIT, -1);
-            t.comment = "requeued " + maxRequeues + " times after node failures; giving up";
-        } else {
-            closeRunningAttempt(t, now, JobState.QUEUED, reason, -1);
-            t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
-        }
-        t.job.changed();
     }
 
     /**
@@ -838,7 +780,7 @@ public final class ClusterState {
                     out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
                 }
             }
-            closeRunningAttempt(t, c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
+            attempts.closeRunningAttempt(t, c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
             t.comment = "requeued by " + c.user() + " (qrerun)";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
                     + " (qrerun); attempt " + attempt + " was killed", c.now()));
@@ -938,12 +880,12 @@ public final class ClusterState {
                 && t.job.spec.rerunnable();
         if (requeue) {
             int attempt = t.attempts.size();
-            closeRunningAttempt(t, result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
+            attempts.closeRunningAttempt(t, result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
             t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
                     + by + "; attempt " + attempt + " was stopped", result.end()));
         } else {
-            endRunning(t, result.end(), JobState.CANCELLED, EndReason.PREEMPTED, result.exitStatus());
+            attempts.endRunning(t, result.end(), JobState.CANCELLED, EndReason.PREEMPTED, result.exitStatus());
             t.comment = TaskEntry.PREEMPTED_BY + by + ", cancelled" + (t.job.spec.rerunnable() ? ""
                     : " (it is not rerunnable)");
         }
@@ -1130,16 +1072,7 @@ public final class ClusterState {
      * (a launch that crossed a requeue, a worker back from a cut). They are to be killed.
      */
     public List<Effect> staleAttempts(String node, List<Long> runningAttempts) {
-        List<Effect> kills = new ArrayList<>();
-        for (long attemptId : runningAttempts) {
-            TaskEntry t = running.get(attemptId);
-            boolean current = t != null && t.currentAttemptId() == attemptId
-                    && t.current().nodes().get(0).node().equals(node);
-            if (!current) {
-                kills.add(new Effect.Kill(node, attemptId, EndReason.NODE_FAILURE));
-            }
-        }
-        return kills;
+        return attempts.stale(node, runningAttempts);
     }
 
     // ------------------------------------------------------------------ scheduling view
@@ -1191,7 +1124,7 @@ public final class ClusterState {
             for (long attemptId : new ArrayList<>(n.attempts)) {
                 TaskEntry t = running.get(attemptId);
                 if (t != null) {
-                    requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "its worker was stopped by "
+                    attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "its worker was stopped by "
                             + c.by());
                 }
             }
@@ -1201,23 +1134,6 @@ public final class ClusterState {
             out.reschedule();
         }
         nodes.answer(n, out);
-    }
-
-    /** {@link #requeueOrFail(TaskEntry, Instant, EndReason, Outcome)}, and the alert that tells of it. */
-    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out, String failedNode,
-                               String why) {
-        int attempt = t.attempts.size();
-        requeueOrFail(t, now, reason, out);
-        String task = t.name();
-        String what = "node " + failedNode + " failed (" + why + ")";
-        if (t.state == JobState.QUEUED) {
-            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, task, "task " + task + " requeued: " + what + "; attempt "
-                    + attempt + " ended, at most " + (maxRequeues + 1) + " in all", now));
-        } else if (t.state == JobState.FAILED) {
-            out.alert(Alert.of(Alert.Kind.TASK_FAILED_NODE_FAILURE, task, "task " + task + " failed: " + what
-                    + (t.reason == EndReason.REQUEUE_LIMIT ? "; it was requeued " + maxRequeues + " times already"
-                    : "; it is not rerunnable (qsub -r n)"), now));
-        }
     }
 
     /** Attempts that vanished from a node that still heartbeats: their tasks move as after a node failure. */
@@ -1243,7 +1159,7 @@ public final class ClusterState {
             boolean startedLongAgo = !t.current().start().plus(c.grace()).isAfter(c.now());
             if (startedLongAgo && !since.plus(c.grace()).isAfter(c.now())) {
                 n.missingSince.remove(attemptId);
-                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "attempt " + attemptId
+                attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "attempt " + attemptId
                         + " vanished: the worker has not listed it for " + c.grace().toMillis() + " ms");
                 moved = true;
             }
