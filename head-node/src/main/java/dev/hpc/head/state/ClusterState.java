@@ -63,6 +63,7 @@ public final class ClusterState {
     private final NodeTable nodes;
     /** How running attempts end, and the ids of new ones. */
     private final RunningAttempts attempts;
+    private final Preemption preemption;
     /** Checks a submission, or a change to a waiting job, against the queues and the nodes. */
     private final Admission admission;
     private final QueueIndex queue = new QueueIndex();
@@ -91,6 +92,7 @@ public final class ClusterState {
         this.reservations = new Reservations(cluster, versions);
         this.nodes = new NodeTable(versions, running);
         this.attempts = new RunningAttempts(running, nodes, fairShare, maxRequeues, epoch);
+        this.preemption = new Preemption(jobs, running, queues, nodes, attempts);
         this.admission = new Admission(nodes, queues, reservations);
         this.dependencies = new Dependencies(cluster, jobs);
         this.launches = new LaunchOrders(nodes);
@@ -420,9 +422,9 @@ public final class ClusterState {
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (command instanceof Command.Preempt c) {
-            preempt(c, out);
+            preemption.begin(c, out);
         } else if (command instanceof Command.PreemptDeadlines c) {
-            preemptDeadlines(c, out);
+            preemption.killOverdue(c, out);
         } else if (!applyNodeCommand(command, out)) {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
@@ -639,7 +641,7 @@ public final class ClusterState {
             return;
         }
         if (t.preemptor != null && !t.cancelRequested) {
-            endPreempted(t, result, out);
+            preemption.ended(t, result, out);
             killSpawnsOnOtherNodes(t, node, result.attemptId(), EndReason.PREEMPTED, out);
             out.reschedule();
             return;
@@ -792,105 +794,11 @@ public final class ClusterState {
 
     // ------------------------------------------------------------------ preemption (docs/scheduling.md)
 
-    /**
-     * Begins the preemptions the scheduler chose. Each is checked again against the state as it is now (a lost race
-     * is dropped, not forced): the victim still runs its attempt, is not being cancelled or preempted already, and
-     * its queue is still one the preemptor's queue may preempt; the preemptor still waits in its queue. The victim
-     * gets SIGTERM (SIGKILL at once when its queue gives no grace); both jobs record who preempted whom.
-     */
-    private void preempt(Command.Preempt c, Outcome out) {
-        for (dev.hpc.head.sched.Preemptions.Preemption p : c.preemptions()) {
-            JobEntry ve = jobs.get(p.victim().jobNumber());
-            JobEntry pe = jobs.get(p.preemptor().jobNumber());
-            TaskEntry v = ve == null ? null : ve.task(p.victim().index());
-            dev.hpc.head.sched.QueueDef vq = queues.defs().get(p.victimQueue());
-            dev.hpc.head.sched.QueueDef pq = queues.defs().get(p.preemptorQueue());
-            if (v == null || pe == null || vq == null || pq == null || v.state != JobState.RUNNING
-                    || v.cancelRequested || v.preemptor != null || !ve.spec.queue().equals(vq.name())
-                    || !pe.spec.queue().equals(pq.name()) || !pq.mayPreempt(vq) || !stillWaits(pe, p.preemptor())) {
-                continue;
-            }
-            String by = pe.id.taskName(p.preemptor().index()) + " (queue " + pq.name() + ")";
-            boolean now = vq.preemptGrace().isZero();
-            v.preemptor = p.preemptor();
-            v.preemptedBy = by;
-            v.preemptKillAt = c.now().plus(vq.preemptGrace());
-            v.preemptKilled = now;
-            String then = vq.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE
-                    && ve.spec.rerunnable() ? "requeued" : "cancelled";
-            v.comment = TaskEntry.PREEMPTED_BY + by + (now ? "; SIGKILL sent" : "; SIGTERM sent, SIGKILL after "
-                    + vq.preemptGrace().toMillis() / 1000.0 + " s") + "; it is " + then + " when it ends";
-            for (NodeSlot s : v.current().nodes()) {
-                if (nodes.isUp(s.node())) {
-                    out.effect(new Effect.Signal(s.node(), v.currentAttemptId(), now ? "KILL" : "TERM"));
-                }
-            }
-            ve.spec = ve.spec.withRecorded(PREEMPTED_BY_ATTRIBUTE, pe.id.taskName(p.preemptor().index()));
-            String before = pe.spec.recorded().getOrDefault(PREEMPTED_ATTRIBUTE, "");
-            pe.spec = pe.spec.withRecorded(PREEMPTED_ATTRIBUTE, (before.isEmpty() ? "" : before + ",") + v.name());
-            ve.changed();
-            pe.changed();
-        }
-    }
-
-    /** Attributes that {@code qstat -f} shows: who preempted a job last, and whom a job preempted. */
-    public static final String PREEMPTED_BY_ATTRIBUTE = "preempted_by";
-    public static final String PREEMPTED_ATTRIBUTE = "preempted";
-
-    private static boolean stillWaits(JobEntry e, TaskKey k) {
-        TaskEntry t = e.task(k.index());
-        return t != null ? t.state == JobState.QUEUED
-                : e.unstarted.indices.contains(k.index()) && e.unstarted.in(JobState.QUEUED);
-    }
-
     /** Whether a preempted task's grace has passed by {@code now} without its SIGKILL sent. */
     public boolean preemptionDue(Instant now) {
-        for (TaskEntry t : running.values()) {
-            if (t.preemptor != null && !t.preemptKilled && !t.preemptKillAt.isAfter(now)) {
-                return true;
-            }
-        }
-        return false;
+        return preemption.due(now);
     }
 
-    /** SIGKILL, as the walltime limit would send it, to preempted tasks still running past their grace. */
-    private void preemptDeadlines(Command.PreemptDeadlines c, Outcome out) {
-        for (TaskEntry t : running.values()) {
-            if (t.preemptor == null || t.preemptKilled || t.preemptKillAt.isAfter(c.now())) {
-                continue;
-            }
-            t.preemptKilled = true;
-            for (NodeSlot s : t.current().nodes()) {
-                if (nodes.isUp(s.node())) {
-                    out.effect(new Effect.Signal(s.node(), t.currentAttemptId(), "KILL"));
-                }
-            }
-        }
-    }
-
-    /**
-     * A preempted task ended (by itself after SIGTERM, or by SIGKILL): back to its queue with a new attempt to
-     * come, its place and its history kept, when its queue requeues and it is rerunnable; else cancelled. Neither
-     * counts as a failure of the job nor of its node.
-     */
-    private void endPreempted(TaskEntry t, TaskResult result, Outcome out) {
-        String by = t.preemptedBy;
-        dev.hpc.head.sched.QueueDef q = queues.defs().get(t.job.spec.queue());
-        boolean requeue = (q == null || q.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE)
-                && t.job.spec.rerunnable();
-        if (requeue) {
-            int attempt = t.attempts.size();
-            attempts.closeRunningAttempt(t, result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
-            t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
-            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
-                    + by + "; attempt " + attempt + " was stopped", result.end()));
-        } else {
-            attempts.endRunning(t, result.end(), JobState.CANCELLED, EndReason.PREEMPTED, result.exitStatus());
-            t.comment = TaskEntry.PREEMPTED_BY + by + ", cancelled" + (t.job.spec.rerunnable() ? ""
-                    : " (it is not rerunnable)");
-        }
-        t.job.changed();
-    }
 
     /** The running tasks the reference names; refused, in PBS's words, when none runs. */
     private List<TaskEntry> runningTasks(JobEntry e, JobId.JobRef ref, String verb, String alternative) {
