@@ -64,6 +64,7 @@ public final class ClusterState {
     /** How running attempts end, and the ids of new ones. */
     private final RunningAttempts attempts;
     private final Preemption preemption;
+    private final NodeLoss nodeLoss;
     /** Checks a submission, or a change to a waiting job, against the queues and the nodes. */
     private final Admission admission;
     private final QueueIndex queue = new QueueIndex();
@@ -92,6 +93,7 @@ public final class ClusterState {
         this.reservations = new Reservations(cluster, versions);
         this.nodes = new NodeTable(versions, running);
         this.attempts = new RunningAttempts(running, nodes, fairShare, maxRequeues, epoch);
+        this.nodeLoss = new NodeLoss(nodes, running, attempts);
         this.preemption = new Preemption(jobs, running, queues, nodes, attempts);
         this.admission = new Admission(nodes, queues, reservations);
         this.dependencies = new Dependencies(cluster, jobs);
@@ -392,7 +394,7 @@ public final class ClusterState {
         } else if (command instanceof Command.Heartbeat c) {
             nodes.heartbeat(c, launchGrace, out);
         } else if (command instanceof Command.LoseNode c) {
-            loseNode(c, out);
+            nodeLoss.lose(c, out);
         } else if (command instanceof Command.DependencyNeverMet c) {
             dependencyNeverMet(c, out);
         } else if (command instanceof Command.Expire c) {
@@ -425,7 +427,17 @@ public final class ClusterState {
             preemption.begin(c, out);
         } else if (command instanceof Command.PreemptDeadlines c) {
             preemption.killOverdue(c, out);
-        } else if (!applyNodeCommand(command, out)) {
+        } else if (command instanceof Command.SetOffline c) {
+            nodes.setOffline(c, out);
+        } else if (command instanceof Command.ClearNode c) {
+            nodes.clear(c, out);
+        } else if (command instanceof Command.Drain c) {
+            nodes.drain(c, out);
+        } else if (command instanceof Command.StopNode c) {
+            nodeLoss.stop(c, out);
+        } else if (command instanceof Command.CheckRunning c) {
+            nodeLoss.checkRunning(c, out);
+        } else {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
         nodes.stopDrained(out);
@@ -734,27 +746,6 @@ public final class ClusterState {
         out.reschedule();
     }
 
-    private void loseNode(Command.LoseNode c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n == null) {
-            return;
-        }
-        boolean wasUp = n.up;
-        n.up = false;
-        n.reason = c.reason();
-        int tasks = 0;
-        for (long attemptId : new ArrayList<>(n.attempts)) {
-            TaskEntry t = running.get(attemptId);
-            if (t != null) {
-                attempts.requeueOrFail(t, c.now(), c.taskReason(), out, n.name, c.reason());
-                tasks++;
-            }
-        }
-        nodes.lost(n, wasUp, tasks, c.now(), out);
-        out.changed(nodes.changed(n));
-        out.reschedule();
-    }
-
     /**
      * {@code qrerun}: every running task the reference names goes back to the queue with a new attempt to come,
      * as after a node failure, but its attempt ends as cancelled: the node is neither blamed nor avoided. The
@@ -999,84 +990,6 @@ public final class ClusterState {
     }
 
     // ------------------------------------------------------------------ node health and administration
-
-    private boolean applyNodeCommand(Command command, Outcome out) {
-        if (command instanceof Command.SetOffline c) {
-            nodes.setOffline(c, out);
-        } else if (command instanceof Command.ClearNode c) {
-            nodes.clear(c, out);
-        } else if (command instanceof Command.Drain c) {
-            nodes.drain(c, out);
-        } else if (command instanceof Command.StopNode c) {
-            stopNode(c, out);
-        } else if (command instanceof Command.CheckRunning c) {
-            checkRunning(c, out);
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    private void stopNode(Command.StopNode c, Outcome out) {
-        NodeEntry n = nodes.orReject(c.node());
-        if (!n.up) {
-            throw RequestRejected.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
-                    + "connected, so there is nothing to stop");
-        }
-        if (c.drain()) {
-            nodes.stopOnceDrained(n, c.by());
-        } else {
-            n.up = false;
-            n.lost = false;
-            n.reason = "stopped by " + c.by();
-            for (long attemptId : new ArrayList<>(n.attempts)) {
-                TaskEntry t = running.get(attemptId);
-                if (t != null) {
-                    attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "its worker was stopped by "
-                            + c.by());
-                }
-            }
-            n.draining = false;
-            n.drainNote = "";
-            out.effect(new Effect.Shutdown(n.name, n.reason));
-            out.reschedule();
-        }
-        nodes.answer(n, out);
-    }
-
-    /** Attempts that vanished from a node that still heartbeats: their tasks move as after a node failure. */
-    private void checkRunning(Command.CheckRunning c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n == null || !n.up) {
-            return;
-        }
-        n.missingSince.keySet().retainAll(n.attempts);
-        Set<Long> listed = new java.util.HashSet<>(c.running());
-        boolean moved = false;
-        for (long attemptId : new ArrayList<>(n.attempts)) {
-            TaskEntry t = running.get(attemptId);
-            if (t == null || t.currentAttemptId() != attemptId
-                    || !t.current().nodes().get(0).node().equals(n.name)) {
-                continue;
-            }
-            if (listed.contains(attemptId)) {
-                n.missingSince.remove(attemptId);
-                continue;
-            }
-            Instant since = n.missingSince.computeIfAbsent(attemptId, k -> c.now());
-            boolean startedLongAgo = !t.current().start().plus(c.grace()).isAfter(c.now());
-            if (startedLongAgo && !since.plus(c.grace()).isAfter(c.now())) {
-                n.missingSince.remove(attemptId);
-                attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "attempt " + attemptId
-                        + " vanished: the worker has not listed it for " + c.grace().toMillis() + " ms");
-                moved = true;
-            }
-        }
-        if (moved) {
-            out.changed(nodes.changed(n));
-            out.reschedule();
-        }
-    }
 
     // ------------------------------------------------------------------ queues, fair-share and qalter (docs/scheduling.md)
 
