@@ -2,57 +2,50 @@ package dev.hpc.head.state;
 
 import dev.hpc.api.Alert;
 import dev.hpc.api.Attempt;
-import dev.hpc.api.Dependency;
 import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
 import dev.hpc.api.NodeSlot;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.Resources;
 import dev.hpc.api.Task;
-import dev.hpc.api.WireMessage.LaunchOrder;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.RunningTask;
 import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.ClusterSnapshot;
-import dev.hpc.head.sched.NodeCapacity;
-import dev.hpc.head.sched.PendingTask;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.QueueSettings;
-import dev.hpc.head.sched.TaskKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The job table, the node table and the allocations, changed only through {@link #apply}. Keeps
  * its own indexes (the queue in priority order, running attempts by id) so that a scheduling cycle
  * never scans the whole job table.
+ *
+ * <p>This class holds the job commands and dispatches every command; the parts that are one idea each are
+ * classes of this package it delegates to: {@link Admission} (may a job enter), {@link NodeTable} (the nodes,
+ * their marks and health), {@link NodeLoss} (work lost with a node), {@link RunningAttempts} (how an attempt
+ * ends), {@link Preemption}, {@link Queues}, {@link Reservations}, {@link FairShareLedger}, {@link Dependencies},
+ * {@link LaunchOrders} and {@link SnapshotBuilder} (the scheduler's view).
  */
 public final class ClusterState {
+    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
+    public static final List<String> GPU_VARIABLES = LaunchOrders.GPU_VARIABLES;
+
     private final String cluster;
     private final long epoch;
     private final Versions versions;
-    /** The queues, configured or committed by {@code qmgr} (docs/scheduling.md). */
-    private final Queues queues;
-    /** The advance reservations not yet ended (docs/scheduling.md). */
-    private final Reservations reservations;
     private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
     private final WaitingCounts waiting = new WaitingCounts();
     private final JobTally tally = new JobTally();
@@ -60,31 +53,39 @@ public final class ClusterState {
     private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
+    private final QueueIndex queue = new QueueIndex();
+    /** The running attempts by id; the node table, the snapshot and preemption read the same map. */
+    private final Map<Long, TaskEntry> running = new HashMap<>();
+    private final FairShareLedger fairShare = new FairShareLedger();
+    /** The queues, configured or committed by {@code qmgr} (docs/scheduling.md). */
+    private final Queues queues;
+    /** The advance reservations not yet ended (docs/scheduling.md). */
+    private final Reservations reservations;
     private final NodeTable nodes;
     /** How running attempts end, and the ids of new ones. */
     private final RunningAttempts attempts;
-    private final Preemption preemption;
     private final NodeLoss nodeLoss;
+    private final Preemption preemption;
     /** Checks a submission, or a change to a waiting job, against the queues and the nodes. */
     private final Admission admission;
-    private final QueueIndex queue = new QueueIndex();
-    private final Map<Long, TaskEntry> running = new HashMap<>();
     /** The outcomes dependencies wait for, of live jobs and of jobs no longer in memory. */
     private final Dependencies dependencies;
-    private final SnapshotBuilder snapshots;
     private final LaunchOrders launches;
+    private final SnapshotBuilder snapshots;
     private long nextJobNumber;
+    /**
+     * How long a started attempt may be missing from its worker's registration before it counts as
+     * lost: the launch may still be on its way. The head sets it to the node timeout.
+     */
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
-    private final FairShareLedger fairShare = new FairShareLedger();
+    /** See {@link #sealEndedTasksAt}. */
+    private int sealEndedAt = 1000;
 
     /**
      * @param epoch the epoch of this head's term; attempt ids start at {@code epoch << 32} so that
      *              no two terms ever hand out the same attempt id
      * @param nextJobNumber the first job number this head may give out
      */
-    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
-    public static final List<String> GPU_VARIABLES = LaunchOrders.GPU_VARIABLES;
-
     public ClusterState(String cluster, long epoch, long nextJobNumber, int maxRequeues) {
         this.cluster = cluster;
         this.epoch = epoch;
@@ -105,13 +106,6 @@ public final class ClusterState {
     public String cluster() {
         return cluster;
     }
-
-    /**
-     * How long a started attempt may be missing from its worker's registration before it counts as
-     * lost: the launch may still be on its way. The head sets it to the node timeout.
-     */
-    /** See {@link #sealEndedTasksAt}. */
-    private int sealEndedAt = 1000;
 
     public void launchGrace(java.time.Duration grace) {
         this.launchGrace = grace;
