@@ -21,10 +21,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -34,10 +32,11 @@ import java.util.TreeMap;
  * never scans the whole job table.
  *
  * <p>This class holds the job commands and dispatches every command; the parts that are one idea each are
- * classes of this package it delegates to: {@link Admission} (may a job enter), {@link NodeTable} (the nodes,
- * their marks and health), {@link NodeLoss} (work lost with a node), {@link RunningAttempts} (how an attempt
- * ends), {@link Preemption}, {@link Queues}, {@link Reservations}, {@link FairShareLedger}, {@link Dependencies},
- * {@link LaunchOrders} and {@link SnapshotBuilder} (the scheduler's view).
+ * classes of this package it delegates to: {@link JobTable} (the live jobs, their counts and submission keys),
+ * {@link Admission} (may a job enter), {@link NodeTable} (the nodes, their marks and health), {@link NodeLoss}
+ * (work lost with a node), {@link RunningAttempts} (how an attempt ends), {@link Preemption}, {@link Queues},
+ * {@link Reservations}, {@link FairShareLedger}, {@link Dependencies}, {@link LaunchOrders} and
+ * {@link SnapshotBuilder} (the scheduler's view).
  */
 public final class ClusterState {
     /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
@@ -46,11 +45,8 @@ public final class ClusterState {
     private final String cluster;
     private final long epoch;
     private final Versions versions;
-    private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
+    private final JobTable jobs = new JobTable();
     private final WaitingCounts waiting = new WaitingCounts();
-    private final JobTally tally = new JobTally();
-    /** Live jobs by their owner's idempotency key of the submission ({@link #submitKey}). */
-    private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
     private final QueueIndex queue = new QueueIndex();
@@ -131,12 +127,7 @@ public final class ClusterState {
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
         JobEntry entry = new JobEntry(job, waiting, changedJobs, queue);
-        JobEntry replaced = jobs.put(job.id().number(), entry);
-        if (replaced != null) {
-            tally.leave(replaced);
-        }
-        tally.enter(entry, false);
-        indexSubmitKey(entry);
+        jobs.restore(entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.keptTasks()) {
             if (t.state == JobState.RUNNING) {
@@ -190,27 +181,7 @@ public final class ClusterState {
      * matched. Only the jobs shown are built as records; the rest are counted from their entries.
      */
     public Page jobs(JobFilter filter, long after, int limit) {
-        java.util.NavigableMap<Long, JobEntry> later = jobs.tailMap(after, false);
-        List<Job> out = new ArrayList<>(Math.min(limit, 1024));
-        int total = 0;
-        long next = -1;
-        boolean all = filter.isAll();
-        for (JobEntry e : later.values()) {
-            if (!all && !filter.matches(e)) {
-                continue;
-            }
-            total++;
-            if (out.size() < limit) {
-                out.add(e.toRecord());
-            } else if (next < 0) {
-                next = out.get(out.size() - 1).id().number();
-                if (all) {
-                    total = later.size();
-                    break;
-                }
-            }
-        }
-        return new Page(out, total, next);
+        return jobs.page(filter, after, limit);
     }
 
     /** Whether any task waits in the queue: without one a scheduling cycle has nothing to decide. */
@@ -235,14 +206,7 @@ public final class ClusterState {
     }
 
     public Map<JobState, Integer> jobCounts() {
-        Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
-        for (JobState s : JobState.values()) {
-            counts.put(s, 0);
-        }
-        for (JobEntry e : jobs.values()) {
-            counts.merge(e.state(), 1, Integer::sum);
-        }
-        return counts;
+        return jobs.counts();
     }
 
     /**
@@ -250,7 +214,7 @@ public final class ClusterState {
      * and the users that have work, not with the jobs or their tasks.
      */
     public JobFigures jobFigures() {
-        return tally.figures(queues.knownNames());
+        return jobs.figures(queues.knownNames());
     }
 
     /** How many tasks wait in the queue for the scheduler (queued, not held). */
@@ -316,24 +280,12 @@ public final class ClusterState {
                 versions.after(0));
     }
 
-    private void indexSubmitKey(JobEntry e) {
-        if (!e.spec.submitKey().isEmpty()) {
-            bySubmitKey.put(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
-        }
-    }
-
-    /** Keys are the owner's own: one user's key never finds another user's job. */
-    private static String submitKey(String owner, String key) {
-        return owner + '\u0000' + key;
-    }
-
     /**
      * The live job its owner submitted with this idempotency key, if any: a retry of a submission is
      * answered with it. Keys are remembered as long as their job is in memory (at least the keep time).
      */
     public java.util.Optional<Job> jobBySubmitKey(String owner, String key) {
-        Long number = key.isEmpty() ? null : bySubmitKey.get(submitKey(owner, key));
-        return number == null ? java.util.Optional.empty() : job(number);
+        return jobs.numberBySubmitKey(owner, key).flatMap(this::job);
     }
 
     // ------------------------------------------------------------------ commands
@@ -356,7 +308,7 @@ public final class ClusterState {
             throw e;
         }
         for (JobEntry e : changedJobs.drain()) {
-            tally.update(e);
+            jobs.counted(e);
             e.version = versions.after(e.version);
             e.sealEnded(sealEndedAt, e.version).ifPresent(out::sealed);
             Job record = e.toRecord();
@@ -439,9 +391,7 @@ public final class ClusterState {
 
     private void admit(Command.Admit c, Outcome out) {
         JobEntry e = new JobEntry(c.job(), waiting, changedJobs, queue);
-        jobs.put(e.id.number(), e);
-        tally.enter(e, true);
-        indexSubmitKey(e);
+        jobs.admit(e);
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = "waiting for the scheduler";
@@ -908,21 +858,9 @@ public final class ClusterState {
     }
 
     private void expire(Command.Expire c, Outcome out) {
-        Iterator<JobEntry> it = jobs.values().iterator();
-        while (it.hasNext()) {
-            JobEntry e = it.next();
-            JobState s = e.state();
-            if (s.isTerminal()) {
-                if (e.lastEnd().isBefore(c.cutoff())) {
-                    dependencies.remember(e.id.number(), s, e.toRecord().exitStatus());
-                    it.remove();
-                    tally.leave(e);
-                    if (!e.spec.submitKey().isEmpty()) {
-                        bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
-                    }
-                    out.expired(e.id.number(), e.segments());
-                }
-            }
+        for (JobEntry e : jobs.expireEndedBefore(c.cutoff())) {
+            dependencies.remember(e.id.number(), e.state(), e.toRecord().exitStatus());
+            out.expired(e.id.number(), e.segments());
         }
     }
 
@@ -1017,11 +955,11 @@ public final class ClusterState {
 
     /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
     public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
-        return queues.infos(jobs.values(), reservations.all(), now);
+        return queues.infos(jobs.all(), reservations.all(), now);
     }
 
     private void changeQueue(Command.ChangeQueue c, Outcome out) {
-        out.queuesChanged(queues.change(c, name -> jobs.values().stream()
+        out.queuesChanged(queues.change(c, name -> jobs.all().stream()
                 .filter(j -> j.spec.queue().equals(name) && !j.state().isTerminal()).count()));
         out.reschedule();
     }
@@ -1088,7 +1026,7 @@ public final class ClusterState {
 
     private void cancelJobsOf(String queue, java.util.function.Predicate<JobState> which, String by, Instant now,
                               Outcome out) {
-        for (JobEntry e : new ArrayList<>(jobs.values())) {
+        for (JobEntry e : new ArrayList<>(jobs.all())) {
             if (e.spec.queue().equals(queue) && which.test(e.state())) {
                 cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
                         java.util.Optional.empty()), by, now), out);

@@ -20,14 +20,14 @@ final class Dependencies {
 
     private final String cluster;
     /** The live jobs by number, as the state keeps them. */
-    private final Map<Long, JobEntry> jobs;
+    private final JobTable jobs;
     private final Map<Long, Byte> pastOutcomes = new HashMap<>();
 
     /** What a job's dependencies say now; {@code waitingFor} names the first one it waits for. */
     record Verdict(PendingTask.Readiness readiness, String waitingFor) {
     }
 
-    Dependencies(String cluster, Map<Long, JobEntry> jobs) {
+    Dependencies(String cluster, JobTable jobs) {
         this.cluster = cluster;
         this.jobs = jobs;
     }
@@ -41,7 +41,7 @@ final class Dependencies {
     void requireKnown(JobSpec spec) {
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
-                if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
+                if (jobs.get(number) == null && !pastOutcomes.containsKey(number)) {
                     throw RequestRejected.badRequest("dependency " + d.type().pbsName() + " names job " + number
                             + "." + cluster + ", which does not exist");
                 }

@@ -21,13 +21,13 @@ final class Preemption {
     static final String PREEMPTED_BY_ATTRIBUTE = "preempted_by";
     static final String PREEMPTED_ATTRIBUTE = "preempted";
 
-    private final Map<Long, JobEntry> jobs;
+    private final JobTable jobs;
     private final Map<Long, TaskEntry> running;
     private final Queues queues;
     private final NodeTable nodes;
     private final RunningAttempts attempts;
 
-    Preemption(Map<Long, JobEntry> jobs, Map<Long, TaskEntry> running, Queues queues, NodeTable nodes,
+    Preemption(JobTable jobs, Map<Long, TaskEntry> running, Queues queues, NodeTable nodes,
                RunningAttempts attempts) {
         this.jobs = jobs;
         this.running = running;
