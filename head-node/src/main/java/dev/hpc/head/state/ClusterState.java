@@ -2,87 +2,80 @@ package dev.hpc.head.state;
 
 import dev.hpc.api.Alert;
 import dev.hpc.api.Attempt;
-import dev.hpc.api.Dependency;
 import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
 import dev.hpc.api.NodeSlot;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.Resources;
 import dev.hpc.api.Task;
-import dev.hpc.api.WireMessage.LaunchOrder;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.RunningTask;
 import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.ClusterSnapshot;
-import dev.hpc.head.sched.NodeCapacity;
-import dev.hpc.head.sched.PendingTask;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.QueueSettings;
-import dev.hpc.head.sched.TaskKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * The job table, the node table and the allocations, changed only through {@link #apply}. Keeps
  * its own indexes (the queue in priority order, running attempts by id) so that a scheduling cycle
  * never scans the whole job table.
+ *
+ * <p>This class holds the job commands and dispatches every command; the parts that are one idea each are
+ * classes of this package it delegates to: {@link JobTable} (the live jobs, their counts and submission keys),
+ * {@link Admission} (may a job enter), {@link NodeTable} (the nodes, their marks and health), {@link NodeLoss}
+ * (work lost with a node), {@link RunningAttempts} (how an attempt ends), {@link Preemption}, {@link Queues},
+ * {@link Reservations}, {@link FairShareLedger}, {@link Dependencies}, {@link LaunchOrders} and
+ * {@link SnapshotBuilder} (the scheduler's view).
  */
 public final class ClusterState {
-    /** Outcome codes of jobs no longer held in memory, for the dependencies that name them. */
-    private static final byte OUTCOME_OK = 0;
-    private static final byte OUTCOME_FAILED = 1;
-    private static final byte OUTCOME_CANCELLED = 2;
+    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
+    public static final List<String> GPU_VARIABLES = LaunchOrders.GPU_VARIABLES;
 
     private final String cluster;
     private final long epoch;
-    private final int maxRequeues;
-    private final TreeMap<Long, JobEntry> jobs = new TreeMap<>();
+    private final Versions versions;
+    private final JobTable jobs = new JobTable();
     private final WaitingCounts waiting = new WaitingCounts();
-    private final JobTally tally = new JobTally();
-    /** Live jobs by their owner's idempotency key of the submission ({@link #submitKey}). */
-    private final Map<String, Long> bySubmitKey = new HashMap<>();
     /** The jobs the command being applied changed; committed as one when it is done. */
     private final ChangedJobs changedJobs = new ChangedJobs();
-    private final TreeMap<String, NodeEntry> nodes = new TreeMap<>();
     private final QueueIndex queue = new QueueIndex();
+    /** The running attempts by id; the node table, the snapshot and preemption read the same map. */
     private final Map<Long, TaskEntry> running = new HashMap<>();
-    private final Map<Long, Byte> pastOutcomes = new HashMap<>();
-    /** Nodes to shut down once their running work has ended (a stop with drain). */
-    private final TreeSet<String> stopWhenDrained = new TreeSet<>();
+    private final FairShareLedger fairShare = new FairShareLedger();
+    /** The queues, configured or committed by {@code qmgr} (docs/scheduling.md). */
+    private final Queues queues;
+    /** The advance reservations not yet ended (docs/scheduling.md). */
+    private final Reservations reservations;
+    private final NodeTable nodes;
+    /** How running attempts end, and the ids of new ones. */
+    private final RunningAttempts attempts;
+    private final NodeLoss nodeLoss;
+    private final Preemption preemption;
+    /** Checks a submission, or a change to a waiting job, against the queues and the nodes. */
+    private final Admission admission;
+    /** The outcomes dependencies wait for, of live jobs and of jobs no longer in memory. */
+    private final Dependencies dependencies;
+    private final LaunchOrders launches;
+    private final SnapshotBuilder snapshots;
     private long nextJobNumber;
+    /**
+     * How long a started attempt may be missing from its worker's registration before it counts as
+     * lost: the launch may still be on its way. The head sets it to the node timeout.
+     */
     private java.time.Duration launchGrace = java.time.Duration.ofSeconds(5);
-    private long attemptCounter;
-    /** The configured queues by name (docs/scheduling.md); empty: one open queue for every name. */
-    private final TreeMap<String, dev.hpc.head.sched.QueueDef> queueDefs = new TreeMap<>();
-    private java.util.SortedSet<String> siteHostResources = java.util.Collections.emptySortedSet();
-    private String defaultQueue = "batch";
-    /** The version of the queues {@code qmgr} committed; 0 while they are the configuration file's. */
-    private long queuesVersion;
-    /** The advance reservations not yet ended, by number, and the next number (docs/scheduling.md). */
-    private final TreeMap<Long, dev.hpc.head.sched.Reservation> reservations = new TreeMap<>();
-    private long reservationsVersion;
-    private long nextReservation = 1;
-    /** Each user's decayed usage in core-seconds, as of a time: {value, epoch millis}. */
-    private final TreeMap<String, double[]> usage = new TreeMap<>();
-    private Duration usageHalfLife = Duration.ofDays(7);
+    /** See {@link #sealEndedTasksAt}. */
+    private int sealEndedAt = 1000;
 
     /**
      * @param epoch the epoch of this head's term; attempt ids start at {@code epoch << 32} so that
@@ -92,21 +85,23 @@ public final class ClusterState {
     public ClusterState(String cluster, long epoch, long nextJobNumber, int maxRequeues) {
         this.cluster = cluster;
         this.epoch = epoch;
+        this.versions = new Versions(epoch);
+        this.queues = new Queues(versions);
+        this.reservations = new Reservations(cluster, versions);
+        this.nodes = new NodeTable(versions, running);
+        this.attempts = new RunningAttempts(running, nodes, fairShare, maxRequeues, epoch);
+        this.nodeLoss = new NodeLoss(nodes, running, attempts);
+        this.preemption = new Preemption(jobs, running, queues, nodes, attempts);
+        this.admission = new Admission(nodes, queues, reservations);
+        this.dependencies = new Dependencies(cluster, jobs);
+        this.launches = new LaunchOrders(nodes);
+        this.snapshots = new SnapshotBuilder(queue, nodes, running, dependencies, queues, reservations, fairShare);
         this.nextJobNumber = Math.max(1, nextJobNumber);
-        this.maxRequeues = maxRequeues;
-        this.attemptCounter = epoch << 32;
     }
 
     public String cluster() {
         return cluster;
     }
-
-    /**
-     * How long a started attempt may be missing from its worker's registration before it counts as
-     * lost: the launch may still be on its way. The head sets it to the node timeout.
-     */
-    /** See {@link #sealEndedTasksAt}. */
-    private int sealEndedAt = 1000;
 
     public void launchGrace(java.time.Duration grace) {
         this.launchGrace = grace;
@@ -132,53 +127,24 @@ public final class ClusterState {
     /** Loads a job from the store at start-up, before any command. */
     public void restore(Job job) {
         JobEntry entry = new JobEntry(job, waiting, changedJobs, queue);
-        JobEntry replaced = jobs.put(job.id().number(), entry);
-        if (replaced != null) {
-            tally.leave(replaced);
-        }
-        tally.enter(entry, false);
-        indexSubmitKey(entry);
+        jobs.restore(entry);
         nextJobNumber = Math.max(nextJobNumber, job.id().number() + 1);
         for (TaskEntry t : entry.keptTasks()) {
             if (t.state == JobState.RUNNING) {
                 running.put(t.currentAttemptId(), t);
                 for (NodeSlot s : t.current().nodes()) {
-                    NodeEntry n = nodes.computeIfAbsent(s.node(), NodeEntry::new);
-                    n.attempts.add(t.currentAttemptId());
-                    n.hold(t.currentAttemptId(), t.job.spec.resources().access().sharing(), t.job.spec.owner());
-                    n.coresUsed += s.cores();
-                    n.memoryUsed += s.memory();
-                    n.useGeneric(t.job.spec.resources().generic(), 1);
+                    NodeEntry n = nodes.getOrAdd(s.node());
+                    n.occupy(t.currentAttemptId(), s, t.job.spec);
                     n.holdGpus(s.gpus(), true);
                 }
             }
         }
     }
 
-    /** Loads a node known from an earlier run: it is down until its worker registers again. */
-    public void restore(NodeInfo node, Instant now) {
-        NodeEntry n = nodes.computeIfAbsent(node.name(), NodeEntry::new);
-        n.host = node.host();
-        n.cores = node.cores();
-        n.memory = node.memory();
-        n.traits = node.traits();
-        n.watchedSince = now;
-        n.reason = "not registered since the head started";
-        n.version = Math.max(n.version, node.version());
-        restoreMarks(n, node);
-    }
-
     /** Remembers how a job that is only in history ended, for dependencies that name it. */
     public void restoreOutcome(long number, JobState state, int exitStatus) {
-        pastOutcomes.put(number, outcomeCode(state, exitStatus));
+        dependencies.remember(number, state, exitStatus);
         nextJobNumber = Math.max(nextJobNumber, number + 1);
-    }
-
-    private static byte outcomeCode(JobState state, int exitStatus) {
-        if (state == JobState.CANCELLED) {
-            return OUTCOME_CANCELLED;
-        }
-        return state == JobState.COMPLETED && exitStatus == 0 ? OUTCOME_OK : OUTCOME_FAILED;
     }
 
     // ------------------------------------------------------------------ queries
@@ -215,27 +181,7 @@ public final class ClusterState {
      * matched. Only the jobs shown are built as records; the rest are counted from their entries.
      */
     public Page jobs(JobFilter filter, long after, int limit) {
-        java.util.NavigableMap<Long, JobEntry> later = jobs.tailMap(after, false);
-        List<Job> out = new ArrayList<>(Math.min(limit, 1024));
-        int total = 0;
-        long next = -1;
-        boolean all = filter.isAll();
-        for (JobEntry e : later.values()) {
-            if (!all && !filter.matches(e)) {
-                continue;
-            }
-            total++;
-            if (out.size() < limit) {
-                out.add(e.toRecord());
-            } else if (next < 0) {
-                next = out.get(out.size() - 1).id().number();
-                if (all) {
-                    total = later.size();
-                    break;
-                }
-            }
-        }
-        return new Page(out, total, next);
+        return jobs.page(filter, after, limit);
     }
 
     /** Whether any task waits in the queue: without one a scheduling cycle has nothing to decide. */
@@ -259,28 +205,8 @@ public final class ClusterState {
         nextJobNumber = Math.max(nextJobNumber, first);
     }
 
-    public List<NodeInfo> nodes() {
-        List<NodeInfo> out = new ArrayList<>();
-        for (NodeEntry n : nodes.values()) {
-            out.add(nodeRecord(n));
-        }
-        return out;
-    }
-
-    public java.util.Optional<NodeInfo> node(String name) {
-        NodeEntry n = nodes.get(name);
-        return n == null ? java.util.Optional.empty() : java.util.Optional.of(nodeRecord(n));
-    }
-
     public Map<JobState, Integer> jobCounts() {
-        Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
-        for (JobState s : JobState.values()) {
-            counts.put(s, 0);
-        }
-        for (JobEntry e : jobs.values()) {
-            counts.merge(e.state(), 1, Integer::sum);
-        }
-        return counts;
+        return jobs.counts();
     }
 
     /**
@@ -288,9 +214,7 @@ public final class ClusterState {
      * and the users that have work, not with the jobs or their tasks.
      */
     public JobFigures jobFigures() {
-        java.util.Set<String> known = new java.util.TreeSet<>(queueDefs.keySet());
-        known.add(defaultQueue);
-        return tally.figures(known);
+        return jobs.figures(queues.knownNames());
     }
 
     /** How many tasks wait in the queue for the scheduler (queued, not held). */
@@ -298,43 +222,27 @@ public final class ClusterState {
         return queue.size();
     }
 
+    /** Loads a node known from an earlier run: it is down until its worker registers again. */
+    public void restore(NodeInfo node, Instant now) {
+        nodes.restore(node, now);
+    }
+
+    public List<NodeInfo> nodes() {
+        return nodes.records();
+    }
+
+    public java.util.Optional<NodeInfo> node(String name) {
+        return nodes.record(name);
+    }
+
     /** The node figures for {@code /metrics}: one pass over the nodes, no records built. */
     public NodeFigures nodeFigures() {
-        int[] byKind = new int[NodeFigures.Kind.values().length];
-        long cores = 0;
-        long alloc = 0;
-        long idle = 0;
-        for (NodeEntry n : nodes.values()) {
-            NodeFigures.Kind kind = switch (n.state()) {
-                case DOWN -> NodeFigures.Kind.DOWN;
-                case OFFLINE -> NodeFigures.Kind.DRAIN;
-                case DRAINING -> NodeFigures.Kind.DRAINING;
-                case BUSY -> NodeFigures.Kind.ALLOC;
-                case FREE -> n.coresUsed > 0 ? NodeFigures.Kind.MIXED : NodeFigures.Kind.IDLE;
-            };
-            byKind[kind.ordinal()]++;
-            cores += n.cores;
-            if (n.up) {
-                alloc += n.coresUsed;
-                if (n.schedulable()) {
-                    idle += n.freeCores();
-                }
-            }
-        }
-        return new NodeFigures(byKind, cores, alloc, idle);
+        return nodes.figures();
     }
 
     /** Nodes whose last sign of life is older than {@code cutoff} and that are still up, or never came back. */
     public List<String> silentNodes(Instant cutoff) {
-        List<String> out = new ArrayList<>();
-        for (NodeEntry n : nodes.values()) {
-            Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
-            boolean hasWork = !n.attempts.isEmpty();
-            if ((n.up || hasWork) && lastSign.isBefore(cutoff)) {
-                out.add(n.name);
-            }
-        }
-        return out;
+        return nodes.silentSince(cutoff);
     }
 
     /**
@@ -342,39 +250,12 @@ public final class ClusterState {
      * was heard from it (no heartbeat, no registration) since {@code since}.
      */
     public boolean unheardSince(String node, Instant since) {
-        NodeEntry n = nodes.get(node);
-        if (n == null) {
-            return false;
-        }
-        Instant lastSign = n.lastHeartbeat.isAfter(n.watchedSince) ? n.lastHeartbeat : n.watchedSince;
-        return (n.up || !n.attempts.isEmpty()) && lastSign.isBefore(since);
+        return nodes.unheardSince(node, since);
     }
 
-    /**
-     * The version a record changed by this head gets: above the last, and with this head's epoch in its high
-     * half, so that whatever a deposed head writes late is older than every write of the head that followed it,
-     * in each head's store (which keeps the higher version) and when a split of the head cluster heals
-     * ({@code NewerVersionMergePolicy}). Within an epoch it counts up by one.
-     */
-    private long nextVersion(long last) {
-        return Math.max(last + 1, epoch << 32);
-    }
-
-    /** The record of a node this command changed, at the node's next version. */
-    private NodeInfo changedNode(NodeEntry n) {
-        n.version = nextVersion(n.version);
-        return nodeRecord(n);
-    }
-
-    private NodeInfo nodeRecord(NodeEntry n) {
-        List<String> names = new ArrayList<>(n.attempts.size());
-        for (long a : n.attempts) {
-            TaskEntry t = running.get(a);
-            if (t != null) {
-                names.add(t.name());
-            }
-        }
-        return n.toRecord(names);
+    /** Total and free cores of the schedulable nodes, for the cluster summary. */
+    public int[] coreTotals() {
+        return nodes.coreTotals();
     }
 
     // ------------------------------------------------------------------ submission
@@ -384,29 +265,11 @@ public final class ClusterState {
      * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
-        spec = admitToQueue(spec, "");
-        checkFeasible(spec.resources());
-        checkFeasibleInQueue(spec);
-        checkHostResourceNames(spec.resources());
-        checkNodeNames(spec);
-        for (Dependency d : spec.dependencies()) {
-            for (long number : d.jobNumbers()) {
-                if (!jobs.containsKey(number) && !pastOutcomes.containsKey(number)) {
-                    throw RequestRejected.badRequest("dependency " + d.type().pbsName() + " names job " + number
-                            + "." + cluster + ", which does not exist");
-                }
-            }
-        }
+        spec = admission.admit(spec, "");
+        dependencies.requireKnown(spec);
         long number = nextJobNumber;
         JobId id = new JobId(number, cluster, spec.isArray());
-        String base = spec.submitDir().endsWith("/") ? spec.submitDir() : spec.submitDir() + "/";
-        String stdout = spec.stdoutPath().isEmpty() ? base + spec.name() + ".o" + number
-                : spec.stdoutPath().endsWith("/") ? spec.stdoutPath() + spec.name() + ".o" + number
-                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_OUTPUT, spec.stdoutPath(), number);
-        String stderr = spec.stderrPath().isEmpty() ? base + spec.name() + ".e" + number
-                : spec.stderrPath().endsWith("/") ? spec.stderrPath() + spec.name() + ".e" + number
-                : slurmPatternsAtSubmit(spec, JobSpec.SLURM_ERROR, spec.stderrPath(), number);
-        JobSpec complete = spec.withOutputPaths(stdout, stderr);
+        JobSpec complete = LaunchOrders.withOutputPaths(spec, number);
         // an array's tasks are one record until they start or are acted on alone (issue 15)
         List<Task> tasks = spec.isArray()
                 ? dev.hpc.api.TaskList.of(List.of(), dev.hpc.api.UnstartedTasks.fresh(
@@ -414,18 +277,7 @@ public final class ClusterState {
                 : List.of(Task.fresh(Task.NO_INDEX, spec.userHold()));
         nextJobNumber++;
         return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "",
-                nextVersion(0));
-    }
-
-    private void indexSubmitKey(JobEntry e) {
-        if (!e.spec.submitKey().isEmpty()) {
-            bySubmitKey.put(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
-        }
-    }
-
-    /** Keys are the owner's own: one user's key never finds another user's job. */
-    private static String submitKey(String owner, String key) {
-        return owner + '\u0000' + key;
+                versions.after(0));
     }
 
     /**
@@ -433,63 +285,7 @@ public final class ClusterState {
      * answered with it. Keys are remembered as long as their job is in memory (at least the keep time).
      */
     public java.util.Optional<Job> jobBySubmitKey(String owner, String key) {
-        Long number = key.isEmpty() ? null : bySubmitKey.get(submitKey(owner, key));
-        return number == null ? java.util.Optional.empty() : job(number);
-    }
-
-    /** A request no known node could ever hold is refused now rather than left to wait forever. */
-    private void checkFeasible(Resources r) {
-        if (nodes.isEmpty()) {
-            return;
-        }
-        int fitting = 0;
-        int largestCores = 0;
-        long largestMemory = 0;
-        for (NodeEntry n : nodes.values()) {
-            largestCores = Math.max(largestCores, n.cores);
-            largestMemory = Math.max(largestMemory, n.memory);
-            if (n.cores >= r.coresPerNode() && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
-                fitting++;
-            }
-        }
-        if (r.coresPerNode() > largestCores) {
-            throw new InvalidRequestException("the job asks for " + r.coresPerNode() + " cores per node but the "
-                    + "largest node has " + largestCores + "; ask for at most " + largestCores + " (ppn/ncpus)");
-        }
-        if (largestMemory > 0 && r.memoryPerNode() > largestMemory) {
-            throw new InvalidRequestException("the job asks for " + mib(r.memoryPerNode()) + " of memory per node "
-                    + "but the largest node has " + mib(largestMemory));
-        }
-        if (fitting < r.nodes()) {
-            throw new InvalidRequestException("the job asks for " + r.nodes() + " nodes with " + r.coresPerNode()
-                    + " cores each but the cluster has only " + fitting + " such node" + (fitting == 1 ? "" : "s"));
-        }
-        // a host resource the site declared ahead of its nodes (host-resources=) may wait for them
-        boolean anticipated = r.constraint().resources().keySet().stream().anyMatch(siteHostResources::contains);
-        if (!r.constraint().isEmpty() && !anticipated) {
-            checkHostResourceNames(r); // a misspelt name first, with the names that exist
-            // as for cores: a kind of node no node of the cluster is, down ones included, would never run
-            List<dev.hpc.api.NodeTraits> kinds = nodes.values().stream().map(n -> n.traits).toList();
-            String unmet = r.constraint().unmetBy(kinds);
-            if (!unmet.isEmpty()) {
-                java.util.SortedSet<String> known = new java.util.TreeSet<>();
-                kinds.forEach(k -> known.addAll(k.properties()));
-                boolean container = r.constraint().anyOf().stream().flatMap(java.util.Set::stream)
-                        .anyMatch(dev.hpc.api.ContainerImage.RUNTIMES::contains);
-                throw new InvalidRequestException("the job asks for " + r.constraint().describe() + " but " + unmet
-                        + " among the " + nodes.size() + " nodes of the cluster (properties there: "
-                        + (known.isEmpty() ? "none" : String.join(", ", known)) + "); " + (container
-                        ? "a job in a container image (-l container, --container) runs only on nodes with a runtime "
-                        + "for it: install podman or apptainer there (a worker declares its runtime itself), or "
-                        + "submit without the image"
-                        : "ask for what the nodes have (pbsnodes -a lists them), or have the workers declare it "
-                        + "(hpc-worker --properties, --resource)"));
-            }
-        }
-    }
-
-    private static String mib(long bytes) {
-        return (bytes / (1024 * 1024)) + " MiB";
+        return jobs.numberBySubmitKey(owner, key).flatMap(this::job);
     }
 
     // ------------------------------------------------------------------ commands
@@ -512,8 +308,8 @@ public final class ClusterState {
             throw e;
         }
         for (JobEntry e : changedJobs.drain()) {
-            tally.update(e);
-            e.version = nextVersion(e.version);
+            jobs.counted(e);
+            e.version = versions.after(e.version);
             e.sealEnded(sealEndedAt, e.version).ifPresent(out::sealed);
             Job record = e.toRecord();
             out.changed(record);
@@ -542,9 +338,9 @@ public final class ClusterState {
         } else if (command instanceof Command.RegisterNode c) {
             register(c, out);
         } else if (command instanceof Command.Heartbeat c) {
-            heartbeat(c, out);
+            nodes.heartbeat(c, launchGrace, out);
         } else if (command instanceof Command.LoseNode c) {
-            loseNode(c, out);
+            nodeLoss.lose(c, out);
         } else if (command instanceof Command.DependencyNeverMet c) {
             dependencyNeverMet(c, out);
         } else if (command instanceof Command.Expire c) {
@@ -574,20 +370,28 @@ public final class ClusterState {
         } else if (command instanceof Command.Explain c) {
             explain(c);
         } else if (command instanceof Command.Preempt c) {
-            preempt(c, out);
+            preemption.begin(c, out);
         } else if (command instanceof Command.PreemptDeadlines c) {
-            preemptDeadlines(c, out);
-        } else if (!applyNodeCommand(command, out)) {
+            preemption.killOverdue(c, out);
+        } else if (command instanceof Command.SetOffline c) {
+            nodes.setOffline(c, out);
+        } else if (command instanceof Command.ClearNode c) {
+            nodes.clear(c, out);
+        } else if (command instanceof Command.Drain c) {
+            nodes.drain(c, out);
+        } else if (command instanceof Command.StopNode c) {
+            nodeLoss.stop(c, out);
+        } else if (command instanceof Command.CheckRunning c) {
+            nodeLoss.checkRunning(c, out);
+        } else {
             throw new IllegalStateException("should never happen: unhandled command " + command);
         }
-        stopDrainedNodes(out);
+        nodes.stopDrained(out);
     }
 
     private void admit(Command.Admit c, Outcome out) {
         JobEntry e = new JobEntry(c.job(), waiting, changedJobs, queue);
-        jobs.put(e.id.number(), e);
-        tally.enter(e, true);
-        indexSubmitKey(e);
+        jobs.admit(e);
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = "waiting for the scheduler";
@@ -658,7 +462,7 @@ public final class ClusterState {
                 }
                 NodeEntry first = nodes.get(t.current().nodes().get(0).node());
                 if (first == null || !first.up) {
-                    endRunning(t, c.now(), JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
+                    attempts.endRunning(t, c.now(), JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
                 }
             }
         }
@@ -748,8 +552,7 @@ public final class ClusterState {
     private void start(Command.Start c, Outcome out) {
         for (Placement p : c.placements()) {
             JobEntry e = jobs.get(p.task().jobNumber());
-            if (e == null || !fits(p.slots()) || !genericFits(p.slots(), e.spec.resources().generic())
-                    || !accessAllows(p.slots(), e.spec)) {
+            if (e == null || !nodes.canTake(p.slots(), e.spec)) {
                 continue; // stale placement: the next cycle decides again
             }
             TaskEntry t = queuedTask(e, p.task().index());
@@ -757,16 +560,12 @@ public final class ClusterState {
                 continue;
             }
             t.moveTo(JobState.RUNNING);
-            long attemptId = ++attemptCounter;
+            long attemptId = attempts.nextId();
             long gpusPerNode = t.job.spec.resources().generic().getOrDefault(NodeEntry.GPU, 0L);
             List<NodeSlot> slots = new ArrayList<>(p.slots().size());
             for (NodeSlot s : p.slots()) {
                 NodeEntry n = nodes.get(s.node());
-                n.coresUsed += s.cores();
-                n.memoryUsed += s.memory();
-                n.useGeneric(t.job.spec.resources().generic(), 1);
-                n.attempts.add(attemptId);
-                n.hold(attemptId, t.job.spec.resources().access().sharing(), t.job.spec.owner());
+                n.occupy(attemptId, s, t.job.spec);
                 // which of the node's GPUs, not only how many: the job sees those alone (CUDA_VISIBLE_DEVICES)
                 slots.add(gpusPerNode > 0 ? s.withGpus(n.takeGpus(gpusPerNode)) : s);
             }
@@ -775,7 +574,7 @@ public final class ClusterState {
             t.comment = "";
             e.running++;
             running.put(attemptId, t);
-            out.effect(new Effect.Launch(slots.get(0).node(), launchOrder(t, attemptId, slots)));
+            out.effect(new Effect.Launch(slots.get(0).node(), launches.of(t, attemptId, slots)));
         }
     }
 
@@ -788,110 +587,6 @@ public final class ClusterState {
         return e.unstarted.in(JobState.QUEUED) ? e.touch(index) : null;
     }
 
-    private boolean fits(List<NodeSlot> slots) {
-        for (NodeSlot s : slots) {
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !n.schedulable() || n.freeCores() < s.cores()
-                    || (n.memory > 0 && n.freeMemory() < s.memory())) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * Whether the job may have these nodes as its names and the holds of what runs there go (issue 18):
-     * every node it names among them, none it excludes, none held by another job, and for an exclusive
-     * job nodes that run nothing (of other users, for exclusive=user).
-     */
-    private boolean accessAllows(List<NodeSlot> slots, JobSpec spec) {
-        dev.hpc.api.NodeAccess a = spec.resources().access();
-        java.util.Set<String> names = new java.util.TreeSet<>();
-        for (NodeSlot s : slots) {
-            names.add(s.node());
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !a.allows(s.node()) || n.heldExclusively()) {
-                return false;
-            }
-            for (String owner : n.holds.values()) {
-                if (!owner.equals(spec.owner())) {
-                    return false;
-                }
-            }
-            switch (a.sharing()) {
-                case EXCLUSIVE -> {
-                    if (!n.attempts.isEmpty()) {
-                        return false;
-                    }
-                }
-                case USER -> {
-                    for (long id : n.attempts) {
-                        TaskEntry other = running.get(id);
-                        if (other == null || !other.job.spec.owner().equals(spec.owner())) {
-                            return false;
-                        }
-                    }
-                }
-                case SHARED -> {
-                }
-            }
-        }
-        return names.containsAll(a.required());
-    }
-
-    /** The variables that bind a process to its GPUs: NVIDIA's CUDA, AMD's ROCm and OpenCL programs each read their own. */
-    public static final List<String> GPU_VARIABLES = List.of("CUDA_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
-            "GPU_DEVICE_ORDINAL");
-
-    /**
-     * The environment a process of the job sees on the node of {@code slot}: on a node with GPUs, the GPUs
-     * given to the attempt there, none when it asked for none, which the job's own value (qsub -v, -V) does
-     * not widen; elsewhere the job's environment as it is.
-     */
-    private Map<String, String> withGpuBinding(Map<String, String> environment, NodeSlot slot) {
-        NodeEntry n = nodes.get(slot.node());
-        if (n == null || !n.hasGpus()) {
-            return environment;
-        }
-        Map<String, String> env = new java.util.TreeMap<>(environment);
-        String gpus = slot.gpus().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
-        GPU_VARIABLES.forEach(name -> env.put(name, gpus));
-        return env;
-    }
-
-    private LaunchOrder launchOrder(TaskEntry t, long attemptId, List<NodeSlot> slots) {
-        JobSpec s = t.job.spec;
-        Resources r = s.resources();
-        Map<String, String> environment = withGpuBinding(s.environment(), slots.get(0));
-        return new LaunchOrder(attemptId, t.job.id.toString(), t.name(), t.index, s.name(), s.owner(), s.script(),
-                s.workDir(), s.submitDir(), s.submitHost(), s.queue(), environment,
-                taskOutputPath(s, JobSpec.SLURM_OUTPUT, s.stdoutPath(), t.index, slots),
-                taskOutputPath(s, JobSpec.SLURM_ERROR, s.stderrPath(), t.index, slots), s.join(), slots,
-                r.coresPerNode(), r.mpiprocsPerNode(), r.memoryPerNode(), r.walltime(), s.scriptArguments(),
-                s.recorded().getOrDefault(JobSpec.SHELL_PATH_LIST, ""), dev.hpc.api.ProcessLimits.of(s.recorded()),
-                dev.hpc.api.WalltimeSignal.of(s.recorded()), s.recorded().getOrDefault(JobSpec.GROUP_LIST, ""),
-                dev.hpc.api.FileModes.of(s.recorded()), dev.hpc.api.ContainerImage.of(s.recorded()));
-    }
-
-    /** An {@code #SBATCH -o}/{@code -e} path with what its {@code %} patterns say once the job has a number. */
-    private static String slurmPatternsAtSubmit(JobSpec spec, String key, String path, long number) {
-        return spec.recorded().containsKey(key)
-                ? dev.hpc.api.SlurmPatterns.atSubmit(path, number, spec.name(), spec.owner()) : path;
-    }
-
-    /**
-     * The path one task writes: an array task's gets {@code -INDEX}, as PBS does, unless Slurm's
-     * {@code %a} already names the index; the rest of the Slurm patterns are expanded here.
-     */
-    private static String taskOutputPath(JobSpec s, String key, String path, int index, List<NodeSlot> slots) {
-        String written = s.recorded().get(key);
-        if (written == null || !dev.hpc.api.SlurmPatterns.expands(written)) {
-            return index >= 0 ? path + "-" + index : path;
-        }
-        String expanded = dev.hpc.api.SlurmPatterns.atStart(path, index, slots.isEmpty() ? "" : slots.get(0).node());
-        return index >= 0 && !dev.hpc.api.SlurmPatterns.namesArrayIndex(written) ? expanded + "-" + index : expanded;
-    }
-
     /**
      * Applies a result from a worker; a result of any but the current attempt is stale and changes nothing.
      */
@@ -902,7 +597,7 @@ public final class ClusterState {
             return;
         }
         if (t.preemptor != null && !t.cancelRequested) {
-            endPreempted(t, result, out);
+            preemption.ended(t, result, out);
             killSpawnsOnOtherNodes(t, node, result.attemptId(), EndReason.PREEMPTED, out);
             out.reschedule();
             return;
@@ -917,7 +612,7 @@ public final class ClusterState {
         } else {
             outcome = JobState.FAILED;
         }
-        endRunning(t, result.end(), outcome, reason, result.exitStatus());
+        attempts.endRunning(t, result.end(), outcome, reason, result.exitStatus());
         if (outcome == JobState.FAILED && !result.detail().isBlank()) {
             t.comment = reason.description() + ": " + result.detail();
         }
@@ -932,8 +627,7 @@ public final class ClusterState {
     private void killSpawnsOnOtherNodes(TaskEntry t, String reportingNode, long attemptId, EndReason reason,
                                         Outcome out) {
         for (NodeSlot s : t.current().nodes()) {
-            NodeEntry n = nodes.get(s.node());
-            if (!s.node().equals(reportingNode) && n != null && n.up) {
+            if (!s.node().equals(reportingNode) && nodes.isUp(s.node())) {
                 out.effect(new Effect.Kill(s.node(), attemptId, reason));
             }
         }
@@ -949,45 +643,8 @@ public final class ClusterState {
             return java.util.Optional.empty();
         }
         // a command spawned on a node is bound as the job's script would be there (issue 18)
-        Map<String, Map<String, String>> gpus = new java.util.TreeMap<>();
-        for (NodeSlot slot : t.current().nodes()) {
-            Map<String, String> env = withGpuBinding(t.job.spec.environment(), slot);
-            Map<String, String> binding = new java.util.TreeMap<>();
-            GPU_VARIABLES.forEach(name -> java.util.Optional.ofNullable(env.get(name)).ifPresent(
-                    v -> binding.put(name, v)));
-            gpus.put(slot.node(), binding);
-        }
         return java.util.Optional.of(new SpawnTarget(attemptId, t.job.id.number(), t.name(), t.job.spec.owner(),
-                t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), gpus));
-    }
-
-    /** Ends the running attempt and the task with it, freeing its nodes. */
-    private void endRunning(TaskEntry t, Instant when, JobState outcome, EndReason reason, int exitStatus) {
-        long attemptId = t.currentAttemptId();
-        release(t, attemptId);
-        t.closeAttempt(when, outcome, reason, exitStatus);
-        charge(t.job.spec.owner(), t.current());
-        t.moveTo(outcome);
-        t.reason = reason;
-        t.exitStatus = exitStatus;
-        t.end = when;
-        t.comment = outcome == JobState.COMPLETED ? "" : reason.description();
-    }
-
-    /** Gives back the nodes an attempt held. */
-    private void release(TaskEntry t, long attemptId) {
-        running.remove(attemptId);
-        t.job.running--;
-        for (NodeSlot s : t.current().nodes()) {
-            NodeEntry n = nodes.get(s.node());
-            if (n != null && n.attempts.remove(attemptId)) {
-                n.holds.remove(attemptId);
-                n.coresUsed -= s.cores();
-                n.memoryUsed -= s.memory();
-                n.useGeneric(t.job.spec.resources().generic(), -1);
-                n.holdGpus(s.gpus(), false);
-            }
-        }
+                t.current().nodes(), dev.hpc.api.ProcessLimits.of(t.job.spec.recorded()), launches.gpuBindings(t)));
     }
 
     /**
@@ -996,7 +653,7 @@ public final class ClusterState {
      */
     private void register(Command.RegisterNode c, Outcome out) {
         Register r = c.registration();
-        NodeEntry n = nodes.computeIfAbsent(r.node(), NodeEntry::new);
+        NodeEntry n = nodes.getOrAdd(r.node());
         n.host = r.host();
         n.cores = r.cores();
         n.memory = r.memory();
@@ -1007,17 +664,14 @@ public final class ClusterState {
         n.lastHeartbeat = c.now();
         n.watchedSince = c.now();
         n.reason = "";
-        registered(n, r, c.now(), out);
+        nodes.registered(n, r, c.now(), out);
         for (TaskResult result : r.finished()) {
             finish(r.node(), result, out);
         }
         Set<Long> reported = new java.util.HashSet<>();
         for (RunningTask rt : r.running()) {
             reported.add(rt.attemptId());
-            TaskEntry t = running.get(rt.attemptId());
-            boolean current = t != null && t.currentAttemptId() == rt.attemptId()
-                    && t.current().nodes().get(0).node().equals(r.node());
-            if (!current) {
+            if (!attempts.isCurrentOn(rt.attemptId(), r.node())) {
                 out.effect(new Effect.Kill(r.node(), rt.attemptId(), EndReason.NODE_FAILURE));
             }
         }
@@ -1028,71 +682,12 @@ public final class ClusterState {
             boolean young = t != null && t.current().start().plus(launchGrace).isAfter(c.now());
             if (t != null && t.current().nodes().get(0).node().equals(r.node()) && !reported.contains(attemptId)
                     && !young) {
-                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
+                attempts.requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, r.node(),
                         "its worker registered again without it");
             }
         }
-        out.changed(changedNode(n));
+        out.changed(nodes.changed(n));
         out.reschedule();
-    }
-
-    private void heartbeat(Command.Heartbeat c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n != null) {
-            n.health = c.health();
-            n.lastHeartbeat = c.now();
-            heartbeatOfNode(n, c, out);
-        }
-    }
-
-    private void loseNode(Command.LoseNode c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n == null) {
-            return;
-        }
-        boolean wasUp = n.up;
-        n.up = false;
-        n.reason = c.reason();
-        int tasks = 0;
-        for (long attemptId : new ArrayList<>(n.attempts)) {
-            TaskEntry t = running.get(attemptId);
-            if (t != null) {
-                requeueOrFail(t, c.now(), c.taskReason(), out, n.name, c.reason());
-                tasks++;
-            }
-        }
-        nodeLost(n, wasUp, tasks, c.now(), out);
-        out.changed(changedNode(n));
-        out.reschedule();
-    }
-
-    /**
-     * A running task lost its node. Rerunnable tasks go back to the queue with a fresh attempt to come
-     * (they keep their place, ahead of newer work); others fail with the node-failure reason.
-     */
-    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out) {
-        long attemptId = t.currentAttemptId();
-        for (NodeSlot s : t.current().nodes()) {
-            NodeEntry other = nodes.get(s.node());
-            if (other != null && other.up) {
-                out.effect(new Effect.Kill(s.node(), attemptId, reason));
-            }
-        }
-        if (t.cancelRequested) {
-            endRunning(t, now, JobState.CANCELLED, EndReason.CANCELLED, 256 + 15);
-        } else if (!t.job.spec.rerunnable()) {
-            endRunning(t, now, JobState.FAILED, EndReason.NODE_FAILURE, -1);
-        } else if (t.attempts.stream().filter(a -> a.reason() != EndReason.PREEMPTED).count() > maxRequeues) {
-            endRunning(t, now, JobState.FAILED, EndReason.REQUEUE_LIMIT, -1);
-            t.comment = "requeued " + maxRequeues + " times after node failures; giving up";
-        } else {
-            release(t, attemptId);
-            t.closeAttempt(now, JobState.QUEUED, reason, -1);
-            charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
-            t.comment = "requeued: node " + t.current().nodes().get(0).node() + " failed";
-        }
-        t.job.changed();
     }
 
     /**
@@ -1102,16 +697,8 @@ public final class ClusterState {
      */
     private void rerun(Command.Rerun c, Outcome out) {
         JobEntry e = resolve(c.job());
-        List<TaskEntry> targets = new ArrayList<>();
-        for (TaskEntry t : tasksOf(e, c.job())) {
-            if (t.state == JobState.RUNNING) {
-                targets.add(t);
-            }
-        }
-        if (targets.isEmpty()) {
-            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state() + "; only running jobs can be "
-                    + "rerun (Request invalid for state of job): a queued job starts by itself, a held one after qrls");
-        }
+        List<TaskEntry> targets = runningTasks(e, c.job(), "rerun",
+                ": a queued job starts by itself, a held one after qrls");
         for (TaskEntry t : targets) {
             if (t.cancelRequested) {
                 throw RequestRejected.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
@@ -1125,16 +712,12 @@ public final class ClusterState {
             long attemptId = t.currentAttemptId();
             int attempt = t.attempts.size();
             for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     // CANCELLED, a reason every worker knows: its result for this attempt is stale and ignored anyway
                     out.effect(new Effect.Kill(s.node(), attemptId, EndReason.CANCELLED));
                 }
             }
-            release(t, attemptId);
-            t.closeAttempt(c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
-            charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
+            attempts.closeRunningAttempt(t, c.now(), JobState.QUEUED, EndReason.CANCELLED, -1);
             t.comment = "requeued by " + c.user() + " (qrerun)";
             out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued by " + c.user()
                     + " (qrerun); attempt " + attempt + " was killed", c.now()));
@@ -1146,114 +729,11 @@ public final class ClusterState {
 
     // ------------------------------------------------------------------ preemption (docs/scheduling.md)
 
-    /**
-     * Begins the preemptions the scheduler chose. Each is checked again against the state as it is now (a lost race
-     * is dropped, not forced): the victim still runs its attempt, is not being cancelled or preempted already, and
-     * its queue is still one the preemptor's queue may preempt; the preemptor still waits in its queue. The victim
-     * gets SIGTERM (SIGKILL at once when its queue gives no grace); both jobs record who preempted whom.
-     */
-    private void preempt(Command.Preempt c, Outcome out) {
-        for (dev.hpc.head.sched.Preemptions.Preemption p : c.preemptions()) {
-            JobEntry ve = jobs.get(p.victim().jobNumber());
-            JobEntry pe = jobs.get(p.preemptor().jobNumber());
-            TaskEntry v = ve == null ? null : ve.task(p.victim().index());
-            dev.hpc.head.sched.QueueDef vq = queueDefs.get(p.victimQueue());
-            dev.hpc.head.sched.QueueDef pq = queueDefs.get(p.preemptorQueue());
-            if (v == null || pe == null || vq == null || pq == null || v.state != JobState.RUNNING
-                    || v.cancelRequested || v.preemptor != null || !ve.spec.queue().equals(vq.name())
-                    || !pe.spec.queue().equals(pq.name()) || !pq.mayPreempt(vq) || !stillWaits(pe, p.preemptor())) {
-                continue;
-            }
-            String by = pe.id.taskName(p.preemptor().index()) + " (queue " + pq.name() + ")";
-            boolean now = vq.preemptGrace().isZero();
-            v.preemptor = p.preemptor();
-            v.preemptedBy = by;
-            v.preemptKillAt = c.now().plus(vq.preemptGrace());
-            v.preemptKilled = now;
-            String then = vq.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE
-                    && ve.spec.rerunnable() ? "requeued" : "cancelled";
-            v.comment = TaskEntry.PREEMPTED_BY + by + (now ? "; SIGKILL sent" : "; SIGTERM sent, SIGKILL after "
-                    + vq.preemptGrace().toMillis() / 1000.0 + " s") + "; it is " + then + " when it ends";
-            for (NodeSlot s : v.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
-                    out.effect(new Effect.Signal(s.node(), v.currentAttemptId(), now ? "KILL" : "TERM"));
-                }
-            }
-            ve.spec = ve.spec.withRecorded(PREEMPTED_BY_ATTRIBUTE, pe.id.taskName(p.preemptor().index()));
-            String before = pe.spec.recorded().getOrDefault(PREEMPTED_ATTRIBUTE, "");
-            pe.spec = pe.spec.withRecorded(PREEMPTED_ATTRIBUTE, (before.isEmpty() ? "" : before + ",") + v.name());
-            ve.changed();
-            pe.changed();
-        }
-    }
-
-    /** The directive {@code #SBATCH --qos=NAME} as recorded; a job may land in the queue of that name. */
-    private static final String SBATCH_QOS = "sbatch.qos";
-
-    /** Attributes that {@code qstat -f} shows: who preempted a job last, and whom a job preempted. */
-    public static final String PREEMPTED_BY_ATTRIBUTE = "preempted_by";
-    public static final String PREEMPTED_ATTRIBUTE = "preempted";
-
-    private static boolean stillWaits(JobEntry e, TaskKey k) {
-        TaskEntry t = e.task(k.index());
-        return t != null ? t.state == JobState.QUEUED
-                : e.unstarted.indices.contains(k.index()) && e.unstarted.in(JobState.QUEUED);
-    }
-
     /** Whether a preempted task's grace has passed by {@code now} without its SIGKILL sent. */
     public boolean preemptionDue(Instant now) {
-        for (TaskEntry t : running.values()) {
-            if (t.preemptor != null && !t.preemptKilled && !t.preemptKillAt.isAfter(now)) {
-                return true;
-            }
-        }
-        return false;
+        return preemption.due(now);
     }
 
-    /** SIGKILL, as the walltime limit would send it, to preempted tasks still running past their grace. */
-    private void preemptDeadlines(Command.PreemptDeadlines c, Outcome out) {
-        for (TaskEntry t : running.values()) {
-            if (t.preemptor == null || t.preemptKilled || t.preemptKillAt.isAfter(c.now())) {
-                continue;
-            }
-            t.preemptKilled = true;
-            for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
-                    out.effect(new Effect.Signal(s.node(), t.currentAttemptId(), "KILL"));
-                }
-            }
-        }
-    }
-
-    /**
-     * A preempted task ended (by itself after SIGTERM, or by SIGKILL): back to its queue with a new attempt to
-     * come, its place and its history kept, when its queue requeues and it is rerunnable; else cancelled. Neither
-     * counts as a failure of the job nor of its node.
-     */
-    private void endPreempted(TaskEntry t, TaskResult result, Outcome out) {
-        String by = t.preemptedBy;
-        dev.hpc.head.sched.QueueDef q = queueDefs.get(t.job.spec.queue());
-        boolean requeue = (q == null || q.preemptMode() == dev.hpc.head.sched.QueueDef.PreemptMode.REQUEUE)
-                && t.job.spec.rerunnable();
-        if (requeue) {
-            long attemptId = t.currentAttemptId();
-            int attempt = t.attempts.size();
-            release(t, attemptId);
-            t.closeAttempt(result.end(), JobState.QUEUED, EndReason.PREEMPTED, result.exitStatus());
-            charge(t.job.spec.owner(), t.current());
-            t.moveTo(JobState.QUEUED);
-            t.comment = TaskEntry.PREEMPTED_BY + by + ", requeued";
-            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, t.name(), "task " + t.name() + " requeued: preempted by "
-                    + by + "; attempt " + attempt + " was stopped", result.end()));
-        } else {
-            endRunning(t, result.end(), JobState.CANCELLED, EndReason.PREEMPTED, result.exitStatus());
-            t.comment = TaskEntry.PREEMPTED_BY + by + ", cancelled" + (t.job.spec.rerunnable() ? ""
-                    : " (it is not rerunnable)");
-        }
-        t.job.changed();
-    }
 
     /** The running tasks the reference names; refused, in PBS's words, when none runs. */
     private List<TaskEntry> runningTasks(JobEntry e, JobId.JobRef ref, String verb, String alternative) {
@@ -1280,8 +760,7 @@ public final class ClusterState {
         for (TaskEntry t : runningTasks(e, c.job(), "signalled", "")) {
             long attemptId = t.currentAttemptId();
             for (NodeSlot s : t.current().nodes()) {
-                NodeEntry n = nodes.get(s.node());
-                if (n != null && n.up) {
+                if (nodes.isUp(s.node())) {
                     out.effect(new Effect.Signal(s.node(), attemptId, c.signal()));
                 }
             }
@@ -1295,8 +774,7 @@ public final class ClusterState {
         for (TaskEntry t : runningTasks(e, c.job(), "sent a message",
                 ": a job's output file is written on its node while it runs")) {
             NodeSlot first = t.current().nodes().get(0);
-            NodeEntry n = nodes.get(first.node());
-            if (n != null && n.up) {
+            if (nodes.isUp(first.node())) {
                 out.effect(new Effect.AppendOutput(first.node(), t.currentAttemptId(), c.stream(), c.text()));
             }
         }
@@ -1380,21 +858,9 @@ public final class ClusterState {
     }
 
     private void expire(Command.Expire c, Outcome out) {
-        Iterator<JobEntry> it = jobs.values().iterator();
-        while (it.hasNext()) {
-            JobEntry e = it.next();
-            JobState s = e.state();
-            if (s.isTerminal()) {
-                if (e.lastEnd().isBefore(c.cutoff())) {
-                    pastOutcomes.put(e.id.number(), outcomeCode(s, e.toRecord().exitStatus()));
-                    it.remove();
-                    tally.leave(e);
-                    if (!e.spec.submitKey().isEmpty()) {
-                        bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());
-                    }
-                    out.expired(e.id.number(), e.segments());
-                }
-            }
+        for (JobEntry e : jobs.expireEndedBefore(c.cutoff())) {
+            dependencies.remember(e.id.number(), e.state(), e.toRecord().exitStatus());
+            out.expired(e.id.number(), e.segments());
         }
     }
 
@@ -1437,16 +903,7 @@ public final class ClusterState {
      * (a launch that crossed a requeue, a worker back from a cut). They are to be killed.
      */
     public List<Effect> staleAttempts(String node, List<Long> runningAttempts) {
-        List<Effect> kills = new ArrayList<>();
-        for (long attemptId : runningAttempts) {
-            TaskEntry t = running.get(attemptId);
-            boolean current = t != null && t.currentAttemptId() == attemptId
-                    && t.current().nodes().get(0).node().equals(node);
-            if (!current) {
-                kills.add(new Effect.Kill(node, attemptId, EndReason.NODE_FAILURE));
-            }
-        }
-        return kills;
+        return attempts.stale(node, runningAttempts);
     }
 
     // ------------------------------------------------------------------ scheduling view
@@ -1456,395 +913,16 @@ public final class ClusterState {
         return snapshot(Instant.EPOCH);
     }
 
-    /** The nodes and queue as the old snapshot gave them, before queues, usage and backfill. */
-    private ClusterSnapshot basicSnapshot() {
-        List<NodeCapacity> capacities = new ArrayList<>(nodes.size());
-        for (NodeEntry n : nodes.values()) {
-            capacities.add(new NodeCapacity(n.name, n.schedulable(), n.cores, n.freeCores(), n.memory,
-                    n.freeMemory(), n.generic, n.freeGeneric(), n.traits));
-        }
-        return new ClusterSnapshot() {
-            @Override
-            public Iterable<PendingTask> queue() {
-                List<JobEntry> queued = new ArrayList<>();
-                queue.groups().values().forEach(queued::addAll);
-                return () -> pendingOf(queued);
-            }
-
-            @Override
-            public List<NodeCapacity> nodes() {
-                return capacities;
-            }
-        };
-    }
-
-    /** The queued tasks of these jobs, job by job, each job's in index order; built as they are read. */
-    private Iterator<PendingTask> pendingOf(Iterable<JobEntry> queued) {
-        Iterator<JobEntry> jobsLeft = queued.iterator();
-        return new Iterator<>() {
-            private JobEntry job;
-            private java.util.PrimitiveIterator.OfInt indices;
-
-            @Override
-            public boolean hasNext() {
-                while ((indices == null || !indices.hasNext()) && jobsLeft.hasNext()) {
-                    job = jobsLeft.next();
-                    indices = job.queuedIndices();
-                }
-                return indices != null && indices.hasNext();
-            }
-
-            @Override
-            public PendingTask next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                return pending(job, indices.nextInt());
-            }
-        };
-    }
-
-    /** A queued task as the scheduler sees it; an unstarted task has no attempts and so avoids no node. */
-    private PendingTask pending(JobEntry e, int index) {
-        TaskEntry t = e.task(index);
-        JobSpec s = e.spec;
-        PendingTask.Readiness readiness = PendingTask.Readiness.READY;
-        String waitingFor = "";
-        for (Dependency d : s.dependencies()) {
-            for (long number : d.jobNumbers()) {
-                PendingTask.Readiness r = dependencyState(d, number);
-                if (r == PendingTask.Readiness.NEVER) {
-                    readiness = r;
-                } else if (r == PendingTask.Readiness.WAITING && readiness == PendingTask.Readiness.READY) {
-                    readiness = r;
-                    waitingFor = d.type().pbsName() + ":" + number + "." + cluster;
-                }
-            }
-        }
-        int throttle = s.array().map(a -> a.throttle()).orElse(0);
-        return new PendingTask(new TaskKey(e.id.number(), index), s.owner(), s.queue(), s.resources(), s.priority(),
-                s.notBefore(), readiness, waitingFor, throttle, e.running, t == null ? Set.of() : nodesThatFailed(t),
-                e.rankSince);
-    }
-
-    private PendingTask.Readiness dependencyState(Dependency d, long number) {
-        JobEntry other = jobs.get(number);
-        byte outcome;
-        if (other != null) {
-            JobState st = other.state();
-            if (d.type() == dev.hpc.api.DependencyType.AFTER) {
-                boolean started = st == JobState.RUNNING || st.isTerminal();
-                return started ? PendingTask.Readiness.READY : PendingTask.Readiness.WAITING;
-            }
-            if (!st.isTerminal()) {
-                return PendingTask.Readiness.WAITING;
-            }
-            outcome = outcomeCode(st, other.toRecord().exitStatus());
-        } else {
-            Byte past = pastOutcomes.get(number);
-            if (past == null) {
-                return PendingTask.Readiness.NEVER;
-            }
-            outcome = past;
-        }
-        return switch (d.type()) {
-            case AFTER, AFTERANY -> PendingTask.Readiness.READY;
-            case AFTEROK -> outcome == OUTCOME_OK ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
-            case AFTERNOTOK -> outcome == OUTCOME_FAILED ? PendingTask.Readiness.READY : PendingTask.Readiness.NEVER;
-        };
-    }
-
-    /** Total and free cores of the schedulable nodes, for the cluster summary. */
-    public int[] coreTotals() {
-        int total = 0;
-        int used = 0;
-        for (NodeEntry n : nodes.values()) {
-            if (n.up) {
-                total += n.cores;
-                used += n.coresUsed;
-            }
-        }
-        return new int[] {total, used};
+    /**
+     * A view for one plan at {@code now}: the queue in groups, the nodes, the running tasks with
+     * their walltimes, the queue definitions and each user's decayed usage. Valid until the next command.
+     */
+    public ClusterSnapshot snapshot(Instant now) {
+        return snapshots.at(now);
     }
 
     // ------------------------------------------------------------------ node health and administration
 
-    /** Marks a drain that waits to stop the worker; such a drain is not kept across a head restart. */
-    private static final String STOPPING = "stopping: ";
-
-    /** The offline mark and drain a stored node had; a stop in progress is forgotten. */
-    private static void restoreMarks(NodeEntry n, NodeInfo node) {
-        n.offlineBy = node.offlineBy();
-        n.offlineNote = node.offlineNote();
-        String drainNote = node.state() == NodeState.DRAINING ? node.reason() : "";
-        n.draining = node.draining() && !drainNote.startsWith(STOPPING);
-        n.drainNote = n.draining ? drainNote : "";
-    }
-
-    private boolean applyNodeCommand(Command command, Outcome out) {
-        if (command instanceof Command.SetOffline c) {
-            setOffline(c, out);
-        } else if (command instanceof Command.ClearNode c) {
-            clearNode(c, out);
-        } else if (command instanceof Command.Drain c) {
-            drain(c, out);
-        } else if (command instanceof Command.StopNode c) {
-            stopNode(c, out);
-        } else if (command instanceof Command.CheckRunning c) {
-            checkRunning(c, out);
-        } else {
-            return false;
-        }
-        return true;
-    }
-
-    private NodeEntry nodeOrReject(String name) {
-        NodeEntry n = nodes.get(name);
-        if (n == null) {
-            throw new RequestRejected(404, "UNKNOWN_NODE", "Unknown node " + name);
-        }
-        return n;
-    }
-
-    private void answerNode(NodeEntry n, Outcome out) {
-        NodeInfo record = changedNode(n);
-        out.changed(record);
-        out.answer(record);
-    }
-
-    private void setOffline(Command.SetOffline c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        OfflineOrigin before = n.offlineBy;
-        String note = c.note().strip();
-        n.offlineBy = OfflineOrigin.ADMIN;
-        n.offlineNote = note.isEmpty() ? "taken offline by " + c.by() : note;
-        if (before != OfflineOrigin.ADMIN) {
-            out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " taken offline by " + c.by()
-                    + (note.isEmpty() ? "" : ": " + note) + (n.attempts.isEmpty() ? ""
-                    : "; its " + n.attempts.size() + " running task(s) go on"), c.now()));
-        }
-        answerNode(n, out);
-    }
-
-    private void clearNode(Command.ClearNode c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        boolean wasOut = n.offlineBy != OfflineOrigin.NONE || n.draining;
-        n.offlineBy = OfflineOrigin.NONE;
-        n.offlineNote = "";
-        n.draining = false;
-        n.drainNote = "";
-        n.stopWhenDrained = false;
-        stopWhenDrained.remove(n.name);
-        if (wasOut && n.up) {
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: cleared by "
-                    + c.by(), c.now()));
-        }
-        answerNode(n, out);
-        out.reschedule();
-    }
-
-    private void drain(Command.Drain c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        String note = c.note().strip();
-        n.draining = true;
-        n.drainNote = note.isEmpty() ? "draining: requested by " + c.by() : note;
-        answerNode(n, out);
-    }
-
-    private void stopNode(Command.StopNode c, Outcome out) {
-        NodeEntry n = nodeOrReject(c.node());
-        if (!n.up) {
-            throw RequestRejected.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
-                    + "connected, so there is nothing to stop");
-        }
-        if (c.drain()) {
-            n.draining = true;
-            n.drainNote = STOPPING + "draining before its worker stops (requested by " + c.by() + ")";
-            n.stopWhenDrained = true;
-            stopWhenDrained.add(n.name);
-        } else {
-            n.up = false;
-            n.lost = false;
-            n.reason = "stopped by " + c.by();
-            for (long attemptId : new ArrayList<>(n.attempts)) {
-                TaskEntry t = running.get(attemptId);
-                if (t != null) {
-                    requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "its worker was stopped by "
-                            + c.by());
-                }
-            }
-            n.draining = false;
-            n.drainNote = "";
-            out.effect(new Effect.Shutdown(n.name, n.reason));
-            out.reschedule();
-        }
-        answerNode(n, out);
-    }
-
-    /** After every command: a node that drains to stop and has no work left is told to shut down. */
-    private void stopDrainedNodes(Outcome out) {
-        if (stopWhenDrained.isEmpty()) {
-            return;
-        }
-        for (String name : new ArrayList<>(stopWhenDrained)) {
-            NodeEntry n = nodes.get(name);
-            if (n != null && n.stopWhenDrained && !n.attempts.isEmpty()) {
-                continue;
-            }
-            stopWhenDrained.remove(name);
-            if (n == null || !n.stopWhenDrained) {
-                continue;
-            }
-            n.stopWhenDrained = false;
-            n.draining = false;
-            n.drainNote = "";
-            if (n.up) {
-                n.up = false;
-                n.lost = false;
-                n.reason = "stopped by an administrator after draining";
-                out.effect(new Effect.Shutdown(name, n.reason));
-            }
-            NodeInfo record = changedNode(n);
-            out.changed(record);
-            if (out.nodeAnswer().filter(a -> a.name().equals(name)).isPresent()) {
-                out.answer(record);
-            }
-        }
-    }
-
-    /** A worker registered: a node that was lost is back; the health it reports counts at once. */
-    private void registered(NodeEntry n, Register r, Instant now, Outcome out) {
-        n.missingSince.clear();
-        if (n.lost) {
-            n.lost = false;
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " is back: its worker registered "
-                    + "again" + (n.offlineBy == OfflineOrigin.NONE ? "" : " (still offline: " + n.offlineReason()
-                    + ")"), now));
-        }
-        if (!r.health().equals(Health.UNKNOWN)) {
-            n.health = r.health();
-            healthVerdict(n, r.health(), now, out);
-        }
-    }
-
-    private void heartbeatOfNode(NodeEntry n, Command.Heartbeat c, Outcome out) {
-        if (!n.up) {
-            boolean unregisteredTooLong = !n.registeredHere && !c.now().isBefore(n.watchedSince.plus(launchGrace));
-            if (n.lost || unregisteredTooLong) {
-                // back from a freeze or a cut on a link that never closed, or heartbeating to this head for longer
-                // than a takeover's registrations take without registering: reconcile through a registration. Its
-                // heartbeats keep it from the failure detector, so its attempts would stay RUNNING here for ever.
-                out.effect(new Effect.Reregister(n.name, "node " + n.name + " is down here (" + n.reason
-                        + "); register again"));
-            }
-            return;
-        }
-        healthVerdict(n, c.health(), c.now(), out);
-    }
-
-    /**
-     * A failing check takes the node offline with the script's message, unless an administrator already
-     * did; a passing one brings it back only when the check had taken it offline.
-     */
-    private void healthVerdict(NodeEntry n, Health h, Instant now, Outcome out) {
-        if (!h.checkPassed()) {
-            String message = h.checkMessage().strip().isEmpty() ? "the health-check script failed"
-                    : h.checkMessage().strip();
-            if (n.offlineBy == OfflineOrigin.NONE) {
-                n.offlineBy = OfflineOrigin.HEALTH_CHECK;
-                n.offlineNote = message;
-                out.alert(Alert.of(Alert.Kind.NODE_OFFLINE, n.name, "node " + n.name + " offline: health check "
-                        + "failed: " + message, now));
-                out.changed(changedNode(n));
-            } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK && !n.offlineNote.equals(message)) {
-                n.offlineNote = message;
-                out.changed(changedNode(n));
-            }
-        } else if (n.offlineBy == OfflineOrigin.HEALTH_CHECK) {
-            n.offlineBy = OfflineOrigin.NONE;
-            n.offlineNote = "";
-            out.alert(Alert.of(Alert.Kind.NODE_BACK, n.name, "node " + n.name + " back in service: its health "
-                    + "check passes again", now));
-            out.changed(changedNode(n));
-            out.reschedule();
-        }
-    }
-
-    private void nodeLost(NodeEntry n, boolean wasUp, int tasks, Instant now, Outcome out) {
-        n.missingSince.clear();
-        if (wasUp || tasks > 0) {
-            n.lost = true;
-            out.alert(Alert.of(Alert.Kind.NODE_DOWN, n.name, "node " + n.name + " is down: " + n.reason
-                    + (tasks == 0 ? "" : "; its " + tasks + " running task(s) were requeued or failed"), now));
-        }
-    }
-
-    /** {@link #requeueOrFail(TaskEntry, Instant, EndReason, Outcome)}, and the alert that tells of it. */
-    private void requeueOrFail(TaskEntry t, Instant now, EndReason reason, Outcome out, String failedNode,
-                               String why) {
-        int attempt = t.attempts.size();
-        requeueOrFail(t, now, reason, out);
-        String task = t.name();
-        String what = "node " + failedNode + " failed (" + why + ")";
-        if (t.state == JobState.QUEUED) {
-            out.alert(Alert.of(Alert.Kind.TASK_REQUEUED, task, "task " + task + " requeued: " + what + "; attempt "
-                    + attempt + " ended, at most " + (maxRequeues + 1) + " in all", now));
-        } else if (t.state == JobState.FAILED) {
-            out.alert(Alert.of(Alert.Kind.TASK_FAILED_NODE_FAILURE, task, "task " + task + " failed: " + what
-                    + (t.reason == EndReason.REQUEUE_LIMIT ? "; it was requeued " + maxRequeues + " times already"
-                    : "; it is not rerunnable (qsub -r n)"), now));
-        }
-    }
-
-    /** Attempts that vanished from a node that still heartbeats: their tasks move as after a node failure. */
-    private void checkRunning(Command.CheckRunning c, Outcome out) {
-        NodeEntry n = nodes.get(c.node());
-        if (n == null || !n.up) {
-            return;
-        }
-        n.missingSince.keySet().retainAll(n.attempts);
-        Set<Long> listed = new java.util.HashSet<>(c.running());
-        boolean moved = false;
-        for (long attemptId : new ArrayList<>(n.attempts)) {
-            TaskEntry t = running.get(attemptId);
-            if (t == null || t.currentAttemptId() != attemptId
-                    || !t.current().nodes().get(0).node().equals(n.name)) {
-                continue;
-            }
-            if (listed.contains(attemptId)) {
-                n.missingSince.remove(attemptId);
-                continue;
-            }
-            Instant since = n.missingSince.computeIfAbsent(attemptId, k -> c.now());
-            boolean startedLongAgo = !t.current().start().plus(c.grace()).isAfter(c.now());
-            if (startedLongAgo && !since.plus(c.grace()).isAfter(c.now())) {
-                n.missingSince.remove(attemptId);
-                requeueOrFail(t, c.now(), EndReason.NODE_FAILURE, out, n.name, "attempt " + attemptId
-                        + " vanished: the worker has not listed it for " + c.grace().toMillis() + " ms");
-                moved = true;
-            }
-        }
-        if (moved) {
-            out.changed(changedNode(n));
-            out.reschedule();
-        }
-    }
-
-    /** The nodes on which an attempt of this task ended by a node failure: a requeued task avoids them. */
-    private static Set<String> nodesThatFailed(TaskEntry t) {
-        Set<String> out = Set.of();
-        for (Attempt a : t.attempts) {
-            if (a.reason() == EndReason.NODE_FAILURE) {
-                if (out.isEmpty()) {
-                    out = new TreeSet<>();
-                }
-                for (NodeSlot s : a.nodes()) {
-                    out.add(s.node());
-                }
-            }
-        }
-        return out;
-    }
     // ------------------------------------------------------------------ queues, fair-share and qalter (docs/scheduling.md)
 
     /**
@@ -1852,289 +930,93 @@ public final class ClusterState {
      * queue at all, every queue name is accepted and none has limits.
      */
     public void useQueues(List<dev.hpc.head.sched.QueueDef> defs, String defaultName) {
-        queueDefs.clear();
-        for (dev.hpc.head.sched.QueueDef q : defs) {
-            queueDefs.put(q.name(), q);
-        }
-        defaultQueue = defaultName;
+        queues.use(defs, defaultName);
     }
 
     /** The queue of a job that names none: the configuration's, or the one {@code qmgr} made the default. */
     public String defaultQueue() {
-        return defaultQueue;
+        return queues.defaultName();
     }
 
     /** Whether the queues are those {@code qmgr} committed, which win over the configuration file's. */
     public boolean queuesCommitted() {
-        return queuesVersion > 0;
+        return queues.committed();
     }
 
     /** The queues {@code qmgr} committed, as the store or a replica holds them ({@link QueueSettings#body}). */
     public void restoreQueues(String body) {
-        QueueSettings.Stored stored = QueueSettings.read(body);
-        useQueues(stored.queues(), stored.defaultQueue());
-        queuesVersion = stored.version();
+        queues.restore(body);
     }
 
     /** The committed queues' body, when {@code qmgr} made them; for a recommit of everything. */
     public java.util.Optional<String> committedQueues() {
-        return queuesCommitted() ? java.util.Optional.of(QueueSettings.body(List.copyOf(queueDefs.values()),
-                defaultQueue, queuesVersion)) : java.util.Optional.empty();
+        return queues.committedBody();
+    }
+
+    /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
+    public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
+        return queues.infos(jobs.all(), reservations.all(), now);
+    }
+
+    private void changeQueue(Command.ChangeQueue c, Outcome out) {
+        out.queuesChanged(queues.change(c, name -> jobs.all().stream()
+                .filter(j -> j.spec.queue().equals(name) && !j.state().isTerminal()).count()));
+        out.reschedule();
     }
 
     // ------------------------------------------------------------------ advance reservations
 
     /** The reservations not yet ended, in number order. */
     public List<dev.hpc.head.sched.Reservation> reservations() {
-        return List.copyOf(reservations.values());
+        return reservations.all();
     }
 
     /** Whether a reservation's window has ended by {@code now}: an {@link Command.EndReservations} is due. */
     public boolean reservationEndedBy(Instant now) {
-        return reservations.values().stream().anyMatch(r -> r.endedBy(now));
+        return reservations.anyEndedBy(now);
     }
 
     /** The reservations as the store or a replica holds them ({@link dev.hpc.head.sched.ReservationSettings}). */
     public void restoreReservations(String body) {
-        dev.hpc.head.sched.ReservationSettings.Stored stored = dev.hpc.head.sched.ReservationSettings.read(body);
-        reservations.clear();
-        stored.reservations().forEach(r -> reservations.put(r.number(), r));
-        nextReservation = stored.next();
-        reservationsVersion = stored.version();
+        reservations.restore(body);
     }
 
     /** The committed reservations' body, once any was made; for a recommit of everything. */
     public java.util.Optional<String> committedReservations() {
-        return reservationsVersion > 0 ? java.util.Optional.of(reservationsBody()) : java.util.Optional.empty();
-    }
-
-    private String reservationsBody() {
-        return dev.hpc.head.sched.ReservationSettings.body(List.copyOf(reservations.values()), nextReservation,
-                reservationsVersion);
-    }
-
-    private void reservationsChanged(Outcome out) {
-        reservationsVersion = nextVersion(reservationsVersion);
-        out.reservationsChanged(reservationsBody());
-        out.reschedule();
+        return reservations.committedBody();
     }
 
     private void reserve(Command.Reserve c, Outcome out) {
-        if (!c.end().isAfter(c.start())) {
-            throw RequestRejected.badRequest("the reservation ends (" + c.end() + ") before it starts (" + c.start()
-                    + "); give an end after the start (-E) or a duration (-D)");
-        }
-        if (!c.end().isAfter(c.now())) {
-            throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
-                    + ") is over already; give a window that ends in the future");
-        }
-        long length = c.end().toEpochMilli() - c.start().toEpochMilli();
-        Instant asked = c.start();
-        List<Instant> later = List.of();
-        if (!c.recurrence().isBlank()) {
-            try {
-                // the first window is the rule's first occurrence: -R on a day the rule does not name moves it
-                List<Instant> starts = dev.hpc.head.sched.Recurrence.starts(c.recurrence(), c.start(), c.zone());
-                asked = starts.get(0);
-                later = starts.subList(1, starts.size());
-            } catch (IllegalArgumentException e) {
-                throw RequestRejected.badRequest(e.getMessage());
-            }
-        }
-        Instant end = asked.plusMillis(length);
-        Instant start = asked.isBefore(c.now()) ? c.now() : asked;
-        List<long[]> windows = new ArrayList<>();
-        windows.add(new long[] {start.toEpochMilli(), end.toEpochMilli()});
-        later.forEach(s -> windows.add(new long[] {s.toEpochMilli(), s.toEpochMilli() + length}));
-        ClusterSnapshot view = snapshot(c.now());
-        if (!c.hosts().isEmpty()) {
-            reserveHosts(c, start, windows, later, view, out);
-            return;
-        }
-        if (c.nodes() < 1 || c.coresPerNode() < 1) {
-            throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
-                    + "(-l select=N:ncpus=C)");
-        }
-        dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                view.nodes(), view.running(), queueDefs, reservations(), windows, c.nodes(), c.coresPerNode());
-        if (!placed.placed()) {
-            throw RequestRejected.notAllowed(placed.refusal());
-        }
-        long number = nextReservation++;
-        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                end, new java.util.TreeSet<>(placed.nodes()), c.coresPerNode(), c.users(), false,
-                c.recurrence().strip(), later, 1);
-        reservations.put(number, r);
-        out.answer(r);
+        out.answer(reservations.reserve(c, () -> snapshot(c.now()), queues.defs()));
         reservationsChanged(out);
     }
 
-    /**
-     * A maintenance reservation ({@code pbs_rsub --hosts}), as OpenPBS makes one: every core of the named nodes,
-     * confirmed whatever runs there now (those jobs go on; no job starts there that would still run at its
-     * start), refused only when another reservation holds one of the nodes in the window.
-     */
-    private void reserveHosts(Command.Reserve c, Instant start, List<long[]> windows, List<Instant> later,
-                              ClusterSnapshot view, Outcome out) {
-        if (!c.admin()) {
-            throw new RequestRejected(403, "FORBIDDEN", "a maintenance reservation (--hosts) is for administrators: "
-                    + c.owner() + " may reserve cores with -l select=N:ncpus=C instead");
-        }
-        Map<String, Integer> coresOf = new TreeMap<>();
-        view.nodes().forEach(n -> coresOf.put(n.name(), n.cores()));
-        List<String> unknown = c.hosts().stream().filter(h -> !coresOf.containsKey(h)).toList();
-        if (!unknown.isEmpty()) {
-            throw RequestRejected.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
-                    + "pbsnodes -a lists them");
-        }
-        for (dev.hpc.head.sched.Reservation other : reservations.values()) {
-            List<String> shared = c.hosts().stream().filter(other.nodes()::contains).toList();
-            if (!shared.isEmpty() && windows.stream().anyMatch(w -> other.overlaps(w[0], w[1]))) {
-                throw RequestRejected.notAllowed("cannot confirm the maintenance reservation: reservation "
-                        + other.queue() + " holds " + String.join(", ", shared) + " from " + other.start() + " to "
-                        + other.end() + "; delete it first (pbs_rdel " + other.queue() + ") or choose another window");
-            }
-        }
-        int cores = c.hosts().stream().mapToInt(coresOf::get).max().orElse(1);
-        long number = nextReservation++;
-        dev.hpc.head.sched.Reservation r = new dev.hpc.head.sched.Reservation(number, c.name(), c.owner(), start,
-                Instant.ofEpochMilli(windows.get(0)[1]), new java.util.TreeSet<>(c.hosts()), cores, c.users(), true,
-                c.recurrence().strip(), later, 1);
-        reservations.put(number, r);
-        out.answer(r);
+    private void alterReservation(Command.AlterReservation c, Outcome out) {
+        out.answer(reservations.alter(c, () -> snapshot(c.now()), queues.defs()));
         reservationsChanged(out);
-    }
-
-    private dev.hpc.head.sched.Reservation ownReservation(long number, String user, boolean admin, String what) {
-        dev.hpc.head.sched.Reservation r = reservations.get(number);
-        if (r == null) {
-            throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
-                    + dev.hpc.head.sched.Reservation.queueName(number) + "." + cluster + " does not exist (or "
-                    + "has ended); pbs_rstat lists the reservations");
-        }
-        if (!admin && !r.owner().equals(user)) {
-            throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
-                    + "its owner or an administrator may " + what + " it");
-        }
-        return r;
     }
 
     private void unreserve(Command.Unreserve c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "delete");
-        endReservation(r, "deleted by " + c.user() + " with reservation " + r.queue(), c.now(), out);
+        dev.hpc.head.sched.Reservation r = reservations.remove(c);
+        cancelJobsOf(r.queue(), st -> !st.isTerminal(), "deleted by " + c.user() + " with reservation " + r.queue(),
+                c.now(), out);
         reservationsChanged(out);
     }
 
     /**
-     * {@code pbs_ralter}: the reservation gets the new window only when its nodes (or, for one not begun, any nodes)
-     * hold it beside the running work and the other reservations, as at {@code pbs_rsub}; one that has begun may
-     * only have its end moved, as in OpenPBS. Refused whole otherwise.
+     * The jobs of a reservation that ended are deleted, as PBS does; a standing reservation goes on to its next
+     * window, and only what runs now ends with this one: what waits in its queue waits for the next.
      */
-    private void alterReservation(Command.AlterReservation c, Outcome out) {
-        dev.hpc.head.sched.Reservation r = ownReservation(c.number(), c.user(), c.admin(), "change");
-        if (c.start().isEmpty() && c.end().isEmpty() && c.duration().isEmpty()) {
-            throw RequestRejected.badRequest("say what to change of reservation " + r.queue() + ": a new start "
-                    + "(-R), end (-E) or duration (-D)");
-        }
-        if (r.standing()) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
-                    + "); pbs_ralter changes reservations of one window: delete it (pbs_rdel " + r.queue()
-                    + ") and make it again with the windows you want");
-        }
-        Instant start = c.start().orElse(r.start());
-        Instant end;
-        if (c.end().isPresent()) {
-            end = c.end().get();
-            if (c.duration().isPresent() && c.start().isEmpty()) {
-                start = end.minus(c.duration().get()); // -E and -D: the window ends then and lasts that long
-            } else if (c.duration().isPresent() && !Duration.between(start, end).equals(c.duration().get())) {
-                throw RequestRejected.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
-                        + c.duration().get().toSeconds() + " seconds; give two of them");
-            }
-        } else if (c.duration().isPresent()) {
-            end = start.plus(c.duration().get());
-        } else {
-            end = start.plus(Duration.between(r.start(), r.end())); // a new start alone keeps the length
-        }
-        boolean begun = !r.start().isAfter(c.now());
-        if (begun && !start.equals(r.start())) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
-                    + "may be moved now (-E, or -D for a new length from its start), not its start");
-        }
-        if (!begun && start.isBefore(c.now())) {
-            start = c.now(); // as at pbs_rsub: a start in the past is now
-        }
-        if (!end.isAfter(start)) {
-            throw RequestRejected.badRequest("the new window of reservation " + r.queue() + " ends (" + end
-                    + ") before it starts (" + start + "); give an end after the start (-E) or a duration (-D)");
-        }
-        if (!end.isAfter(c.now())) {
-            throw RequestRejected.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
-                    + "give an end in the future, or delete the reservation (pbs_rdel " + r.queue() + ")");
-        }
-        List<long[]> window = List.<long[]>of(new long[] {start.toEpochMilli(), end.toEpochMilli()});
-        List<dev.hpc.head.sched.Reservation> others = reservations.values().stream()
-                .filter(o -> o.number() != r.number()).toList();
-        ClusterSnapshot view = snapshot(c.now());
-        java.util.Set<String> nodesNow = r.nodes();
-        if (r.maintenance()) {
-            for (dev.hpc.head.sched.Reservation other : others) {
-                List<String> shared = r.nodes().stream().filter(other.nodes()::contains).toList();
-                if (!shared.isEmpty() && other.overlaps(window.get(0)[0], window.get(0)[1])) {
-                    throw RequestRejected.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
-                            + end + ": reservation " + other.queue() + " holds " + String.join(", ", shared)
-                            + " from " + other.start() + " to " + other.end() + "; choose another window");
-                }
-            }
-        } else {
-            // its own running jobs hold its cores, not others': they do not count against it
-            List<dev.hpc.head.sched.RunningTask> otherWork = view.running().stream()
-                    .filter(t -> !t.queue().equals(r.queue())).toList();
-            List<NodeCapacity> itsNodes = view.nodes().stream().filter(n -> r.nodes().contains(n.name())).toList();
-            dev.hpc.head.sched.ReservationPlanner.Result placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(
-                    itsNodes, otherWork, queueDefs, others, window, r.nodes().size(), r.coresPerNode());
-            if (!placed.placed() && !begun) {
-                // not begun, none of its jobs runs: it may move to other nodes, as a new reservation would
-                placed = dev.hpc.head.sched.ReservationPlanner.placeEvery(view.nodes(), otherWork, queueDefs, others,
-                        window, r.nodes().size(), r.coresPerNode());
-            }
-            if (!placed.placed()) {
-                throw RequestRejected.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
-                        + " to " + r.end() + "): " + placed.refusal().replace("cannot confirm the reservation",
-                        "the new one cannot be confirmed") + (begun ? " (it has begun: it stays on its nodes "
-                        + String.join(", ", r.nodes()) + ")" : ""));
-            }
-            nodesNow = new java.util.TreeSet<>(placed.nodes());
-        }
-        dev.hpc.head.sched.Reservation moved = new dev.hpc.head.sched.Reservation(r.number(), r.name(), r.owner(),
-                start, end, nodesNow, r.coresPerNode(), r.users(), r.maintenance(), r.recurrence(), r.later(),
-                r.occurrence());
-        reservations.put(r.number(), moved);
-        out.answer(moved);
-        reservationsChanged(out);
-    }
-
     private void endReservations(Command.EndReservations c, Outcome out) {
-        List<dev.hpc.head.sched.Reservation> ended = reservations.values().stream().filter(r -> r.endedBy(c.now()))
-                .toList();
-        for (dev.hpc.head.sched.Reservation r : ended) {
-            java.util.Optional<dev.hpc.head.sched.Reservation> next = r.next();
-            while (next.isPresent() && next.get().endedBy(c.now())) {
-                next = next.get().next(); // windows missed while no head ran
-            }
-            if (next.isEmpty()) {
-                endReservation(r, "the end of reservation " + r.queue() + " at " + r.end(), c.now(), out);
-                continue;
-            }
-            // a standing reservation goes on to its next window: what runs now ends with this window, as PBS
-            // deletes it; what waits in its queue waits for the next one
-            reservations.put(r.number(), next.get());
-            for (JobEntry e : new ArrayList<>(jobs.values())) {
-                if (e.spec.queue().equals(r.queue()) && e.state() == JobState.RUNNING) {
-                    cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
-                            java.util.Optional.empty()), "the end of window " + r.occurrence() + " of reservation "
-                            + r.queue() + " at " + r.end(), c.now()), out);
-                }
+        List<Reservations.Ended> ended = reservations.endBy(c.now());
+        for (Reservations.Ended e : ended) {
+            dev.hpc.head.sched.Reservation r = e.reservation();
+            if (e.goesOn()) {
+                cancelJobsOf(r.queue(), st -> st == JobState.RUNNING, "the end of window " + r.occurrence()
+                        + " of reservation " + r.queue() + " at " + r.end(), c.now(), out);
+            } else {
+                cancelJobsOf(r.queue(), st -> !st.isTerminal(), "the end of reservation " + r.queue() + " at "
+                        + r.end(), c.now(), out);
             }
         }
         if (!ended.isEmpty()) {
@@ -2142,147 +1024,19 @@ public final class ClusterState {
         }
     }
 
-    /** Removes a reservation and deletes its queue's jobs, as PBS does when a reservation ends. */
-    private void endReservation(dev.hpc.head.sched.Reservation r, String by, Instant now, Outcome out) {
-        reservations.remove(r.number());
-        for (JobEntry e : new ArrayList<>(jobs.values())) {
-            if (e.spec.queue().equals(r.queue()) && !e.state().isTerminal()) {
+    private void cancelJobsOf(String queue, java.util.function.Predicate<JobState> which, String by, Instant now,
+                              Outcome out) {
+        for (JobEntry e : new ArrayList<>(jobs.all())) {
+            if (e.spec.queue().equals(queue) && which.test(e.state())) {
                 cancel(new Command.Cancel(new JobId.JobRef(e.id.number(), java.util.Optional.empty(), false,
                         java.util.Optional.empty()), by, now), out);
             }
         }
     }
 
-    private void changeQueue(Command.ChangeQueue c, Outcome out) {
-        TreeMap<String, dev.hpc.head.sched.QueueDef> next = new TreeMap<>(queueDefs);
-        if (next.isEmpty()) {
-            // no queue configured means one open queue, the default: qmgr starts from that
-            next.put(defaultQueue, dev.hpc.head.sched.QueueDef.open(defaultQueue));
-        }
-        String name = c.queue();
-        dev.hpc.head.sched.QueueDef current = next.get(name);
-        String nextDefault = defaultQueue;
-        try {
-            switch (c.change()) {
-                case CREATE -> {
-                    if (current != null) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
-                                + "queue " + name + " ...");
-                    }
-                    Map<String, String> settings = new TreeMap<>(c.set());
-                    changeLists(name, settings, c.add(), c.remove());
-                    next.put(name, QueueSettings.parse(name, settings));
-                }
-                case SET -> {
-                    Map<String, String> settings = new TreeMap<>(QueueSettings.of(requireQueue(current, name,
-                            next)));
-                    settings.putAll(c.set());
-                    Map<String, String> defaults = QueueSettings.of(dev.hpc.head.sched.QueueDef.open(name));
-                    for (String key : c.unset()) {
-                        if (!QueueSettings.KEYS.contains(key)) {
-                            throw new InvalidRequestException("unknown queue setting '" + key + "'; known: "
-                                    + new TreeSet<>(QueueSettings.KEYS));
-                        }
-                        settings.put(key, defaults.get(key));
-                    }
-                    changeLists(name, settings, c.add(), c.remove());
-                    next.put(name, QueueSettings.parse(name, settings));
-                }
-                case DELETE -> {
-                    requireQueue(current, name, next);
-                    if (name.equals(defaultQueue)) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is the default queue; make another "
-                                + "queue the default first (set server default_queue = OTHER)");
-                    }
-                    long live = jobs.values().stream().filter(j -> j.spec.queue().equals(name)
-                            && !j.state().isTerminal()).count();
-                    if (live > 0) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is not empty: " + live
-                                + " of its jobs are queued, held or running; move them (qmove) or let them end");
-                    }
-                    next.remove(name);
-                }
-                case MAKE_DEFAULT -> {
-                    requireQueue(current, name, next);
-                    nextDefault = name;
-                }
-            }
-            dev.hpc.head.sched.QueueDef changed = next.get(name);
-            if (changed != null) {
-                for (String target : changed.preemptTargets()) {
-                    if (!next.containsKey(target)) {
-                        throw RequestRejected.badRequest("preempt_targets of queue '" + name + "' names queue '"
-                                + target + "', which does not exist; queues are: " + String.join(", ", next.keySet()));
-                    }
-                }
-            }
-        } catch (dev.hpc.api.HpcException e) {
-            if (e instanceof RequestRejected) {
-                throw e;
-            }
-            throw RequestRejected.badRequest(e.getMessage());
-        }
-        queueDefs.clear();
-        queueDefs.putAll(next);
-        defaultQueue = nextDefault;
-        queuesVersion = nextVersion(queuesVersion);
-        out.queuesChanged(QueueSettings.body(List.copyOf(queueDefs.values()), defaultQueue, queuesVersion));
+    private void reservationsChanged(Outcome out) {
+        out.reservationsChanged(reservations.changed());
         out.reschedule();
-    }
-
-    /** Settings whose value is a list of names that {@code qmgr}'s {@code +=} and {@code -=} change. */
-    private static final Set<String> LIST_SETTINGS = Set.of("acl-users", "preempt-targets");
-
-    /**
-     * Applies {@code +=} and {@code -=} to the list settings of a queue, against the lists as they stand in the
-     * state (not as the client last saw them), so that two administrators adding names at once both count.
-     */
-    private static void changeLists(String queue, Map<String, String> settings, Map<String, String> add,
-                                    Map<String, String> remove) {
-        for (String key : new TreeSet<>(add.keySet())) {
-            requireListSetting(key);
-            TreeSet<String> list = names(settings.getOrDefault(key, ""));
-            list.addAll(names(add.get(key)));
-            settings.put(key, String.join(",", list));
-        }
-        for (String key : new TreeSet<>(remove.keySet())) {
-            requireListSetting(key);
-            TreeSet<String> list = names(settings.getOrDefault(key, ""));
-            for (String n : names(remove.get(key))) {
-                if (!list.remove(n)) {
-                    throw RequestRejected.badRequest(key + " of queue '" + queue + "' does not list '" + n
-                            + "' (it lists: " + (list.isEmpty() ? "nobody" : String.join(",", list))
-                            + "); name what is there to remove it");
-                }
-            }
-            settings.put(key, String.join(",", list));
-        }
-    }
-
-    private static void requireListSetting(String key) {
-        if (!LIST_SETTINGS.contains(key)) {
-            throw RequestRejected.badRequest("'" + key + "' is not a list: += and -= change "
-                    + new TreeSet<>(LIST_SETTINGS) + " only; set other settings with =");
-        }
-    }
-
-    private static TreeSet<String> names(String list) {
-        TreeSet<String> out = new TreeSet<>();
-        for (String n : list.split(",")) {
-            if (!n.isBlank() && !n.trim().equalsIgnoreCase("none")) {
-                out.add(n.trim());
-            }
-        }
-        return out;
-    }
-
-    private static dev.hpc.head.sched.QueueDef requireQueue(dev.hpc.head.sched.QueueDef q, String name,
-                                                            Map<String, dev.hpc.head.sched.QueueDef> all) {
-        if (q == null) {
-            throw RequestRejected.notAllowed("queue '" + name + "' does not exist; queues are: "
-                    + String.join(", ", all.keySet()));
-        }
-        return q;
     }
 
     /**
@@ -2290,413 +1044,22 @@ public final class ClusterState {
      * known before any worker that has them registers.
      */
     public void useHostResources(java.util.Set<String> names) {
-        siteHostResources = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(names));
-    }
-
-    /**
-     * Refuses a string-valued host resource ({@code select=...:gpu_model=v100}) whose name neither
-     * the site's configuration nor any node of the node table (down ones included: their records
-     * survive restarts) declares: most likely a typo, or a resource of another site. A known name
-     * with a value no node has is accepted, and waits with a comment, as a missing property does.
-     * A head that knows no node and no site name yet checks nothing, as {@link #checkFeasible} does.
-     */
-    private void checkHostResourceNames(Resources r) {
-        if (r.constraint().resources().isEmpty() || (nodes.isEmpty() && siteHostResources.isEmpty())) {
-            return;
-        }
-        java.util.SortedSet<String> known = new java.util.TreeSet<>(siteHostResources);
-        for (NodeEntry n : nodes.values()) {
-            known.addAll(n.traits.resources().keySet());
-        }
-        List<String> unknown = r.constraint().resources().keySet().stream().filter(k -> !known.contains(k)).toList();
-        if (!unknown.isEmpty()) {
-            throw new InvalidRequestException("the job asks for host resource" + (unknown.size() == 1 ? " " : "s ")
-                    + String.join(", ", unknown) + ", which no node and no site configuration declares; "
-                    + (known.isEmpty() ? "this cluster declares none" : "known are " + String.join(", ", known))
-                    + " (workers declare them with --resource NAME=VALUE, the head's configuration with "
-                    + "host-resources=NAME,...)");
-        }
+        admission.hostResources(names);
     }
 
     /** How fast recorded usage loses weight: it halves every {@code halfLife}. */
     public void useFairShare(Duration halfLife) {
-        usageHalfLife = halfLife;
+        fairShare.halfLife(halfLife);
     }
 
     /** Loads a user's usage (core-seconds, decayed to {@code asOf}) from the store at activation. */
     public void restoreUsage(String user, double coreSeconds, Instant asOf) {
-        double[] u = usage.computeIfAbsent(user, k -> new double[] {0, asOf.toEpochMilli()});
-        double before = decay(u, asOf.toEpochMilli());
-        u[0] = before + coreSeconds;
-        u[1] = Math.max(u[1], asOf.toEpochMilli());
+        fairShare.add(user, coreSeconds, asOf);
     }
 
     /** Every user's usage in core-seconds, decayed to {@code now}, in user order. */
     public Map<String, Double> usage(Instant now) {
-        Map<String, Double> out = new TreeMap<>();
-        long at = now.toEpochMilli();
-        usage.forEach((user, u) -> out.put(user, decay(u, at)));
-        return out;
-    }
-
-    private double decay(double[] u, long at) {
-        if (at <= u[1]) {
-            return u[0];
-        }
-        double halfLives = (at - u[1]) / (double) usageHalfLife.toMillis();
-        return u[0] * Math.pow(0.5, halfLives);
-    }
-
-    /** Adds what a closed attempt used (cores over its run time) to its owner's usage. */
-    private void charge(String user, Attempt a) {
-        if (a.end().isBefore(a.start())) {
-            return;
-        }
-        int cores = 0;
-        for (NodeSlot s : a.nodes()) {
-            cores += s.cores();
-        }
-        double seconds = Duration.between(a.start(), a.end()).toMillis() / 1000.0;
-        restoreUsage(user, cores * seconds, a.end());
-    }
-
-    private java.util.Optional<dev.hpc.head.sched.QueueDef> queueDef(String name) {
-        return java.util.Optional.ofNullable(queueDefs.get(name));
-    }
-
-    /**
-     * Checks a job against its queue and applies the queue's default walltime: an unknown or disabled
-     * queue, a queue whose user list leaves its owner out, or a request over the queue's limits, is refused with
-     * what to change. {@code from} is the queue the job is in now ("" for a new job): a job that stays in its
-     * queue is not refused by a list changed since it entered.
-     */
-    private JobSpec admitToQueue(JobSpec spec, String from) {
-        dev.hpc.head.sched.Reservation in = reservationOfQueue(spec.queue()).orElse(null);
-        if (in != null) {
-            return admitToReservation(spec, in);
-        }
-        String asked = spec.recorded().getOrDefault("sbatch.reservation", "");
-        if (!asked.isEmpty()) {
-            throw new InvalidRequestException("reservation '" + asked + "' (#SBATCH --reservation) does not exist "
-                    + "(or has ended); pbs_rstat lists the reservations");
-        }
-        if (spec.queue().matches("R[0-9]+") && !queueDefs.containsKey(spec.queue())) {
-            throw new InvalidRequestException("reservation " + spec.queue() + " does not exist (or has ended); "
-                    + "pbs_rstat lists the reservations");
-        }
-        if (queueDefs.isEmpty()) {
-            return spec;
-        }
-        // Slurm's QOS is a class of service, as a queue is here: #SBATCH --qos=NAME puts a job that names no other
-        // queue into the queue NAME when there is one (with its priority and preemption); else it is only recorded
-        String qos = spec.recorded().getOrDefault(SBATCH_QOS, "");
-        if (!qos.isEmpty() && spec.queue().equals(defaultQueue) && queueDefs.containsKey(qos)) {
-            spec = spec.withQueue(qos);
-        }
-        dev.hpc.head.sched.QueueDef q = queueDefs.get(spec.queue());
-        if (q == null) {
-            throw new InvalidRequestException("queue '" + spec.queue() + "' does not exist; queues are: "
-                    + String.join(", ", queueDefs.keySet()) + " (the default is " + defaultQueue + ")");
-        }
-        if (!q.enabled()) {
-            throw new InvalidRequestException("queue '" + q.name() + "' is disabled: it accepts no new jobs; "
-                    + "submit to another queue (" + String.join(", ", enabledQueues()) + ")");
-        }
-        if (!q.admits(spec.owner()) && !q.name().equals(from)) {
-            List<String> open = new ArrayList<>();
-            for (dev.hpc.head.sched.QueueDef o : queueDefs.values()) {
-                if (o.enabled() && o.admits(spec.owner())) {
-                    open.add(o.name());
-                }
-            }
-            throw new RequestRejected(403, "FORBIDDEN", "user " + spec.owner() + " may not put jobs into queue '"
-                    + q.name() + "': it takes jobs only from the users of its acl_users; ask an administrator to "
-                    + "add you to acl_users of queue " + q.name() + (open.isEmpty() ? ""
-                    : ", or submit to a queue open to you (" + String.join(", ", open) + ")"));
-        }
-        Resources r = spec.resources();
-        if (!r.hasWalltime() && !q.defaultWalltime().isZero()) {
-            r = r.withWalltime(q.defaultWalltime());
-        }
-        if (!q.maxWalltime().isZero() && r.walltime().compareTo(q.maxWalltime()) > 0) {
-            throw new InvalidRequestException("the job asks for walltime " + hms(r.walltime()) + " but queue '"
-                    + q.name() + "' allows at most " + hms(q.maxWalltime()) + "; ask for less (-l walltime) or "
-                    + "use another queue (-q)");
-        }
-        if (q.maxCoresPerJob() > 0 && r.totalCores() > q.maxCoresPerJob()) {
-            throw new InvalidRequestException("the job asks for " + r.totalCores() + " cores (" + r.nodes()
-                    + " node(s) x " + r.coresPerNode() + ") but queue '" + q.name() + "' allows at most "
-                    + q.maxCoresPerJob() + " per job; ask for fewer or use another queue (-q)");
-        }
-        return r == spec.resources() ? spec : spec.withResources(r);
-    }
-
-    private java.util.Optional<dev.hpc.head.sched.Reservation> reservationOfQueue(String queue) {
-        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
-            if (r.queue().equals(queue) || (!r.name().isEmpty() && r.name().equals(queue))) {
-                return java.util.Optional.of(r);
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
-    /**
-     * A job for a reservation's queue (named by its queue, {@code R42}, or by the reservation's name, as Slurm's
-     * {@code --reservation=NAME} does): its owner must be a user of the reservation and its request must fit in it.
-     */
-    private JobSpec admitToReservation(JobSpec spec, dev.hpc.head.sched.Reservation in) {
-        if (!in.admits(spec.owner())) {
-            throw new InvalidRequestException("reservation " + in.queue() + " is for " + in.owner()
-                    + (in.users().isEmpty() ? "" : " and " + String.join(", ", in.users())) + ", not "
-                    + spec.owner() + "; its owner can add users (pbs_rsub -U)");
-        }
-        Resources r = spec.resources();
-        if (r.nodes() > in.nodes().size() || r.coresPerNode() > in.coresPerNode()) {
-            throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
-                    + " cores but reservation " + in.queue() + " holds " + in.nodes().size() + " node(s) with "
-                    + in.coresPerNode() + " cores; ask for less");
-        }
-        return spec.queue().equals(in.queue()) ? spec : spec.withQueue(in.queue());
-    }
-
-    private List<String> enabledQueues() {
-        List<String> out = new ArrayList<>();
-        queueDefs.values().forEach(q -> {
-            if (q.enabled()) {
-                out.add(q.name());
-            }
-        });
-        return out;
-    }
-
-    private static String hms(Duration d) {
-        long s = d.toSeconds();
-        return String.format(java.util.Locale.ROOT, "%02d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
-    }
-
-    /**
-     * Refuses a request that no node of its queue could ever hold, generic resources included
-     * ({@link #checkFeasible} has checked cores and memory over the whole cluster already).
-     */
-    /**
-     * The nodes a job names (issue 18: {@code --nodelist}, {@code host=}, {@code --exclude}) must be nodes of
-     * the cluster, down ones included, and a node it must have must be able to hold it; refused now rather
-     * than left to wait forever. Before any worker has registered the head knows no names, and takes any
-     * (as it takes any size of request then).
-     */
-    private void checkNodeNames(JobSpec spec) {
-        dev.hpc.api.NodeAccess a = spec.resources().access();
-        if (nodes.isEmpty() || (a.required().isEmpty() && a.excluded().isEmpty())) {
-            return;
-        }
-        Resources r = spec.resources();
-        java.util.SortedSet<String> unknown = new java.util.TreeSet<>(a.required());
-        unknown.addAll(a.excluded());
-        unknown.removeAll(nodes.keySet());
-        if (!unknown.isEmpty()) {
-            List<String> known = new ArrayList<>(nodes.keySet());
-            String shown = known.size() <= 20 ? String.join(", ", known)
-                    : String.join(", ", known.subList(0, 20)) + ", ... (" + known.size() + " in all)";
-            throw new InvalidRequestException("the job names node" + (unknown.size() == 1 ? " " : "s ")
-                    + String.join(", ", unknown) + " (--nodelist, --exclude or host=) but the cluster has no node of "
-                    + "that name; name nodes pbsnodes -a lists: " + shown);
-        }
-        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
-        for (String name : a.required()) {
-            NodeEntry n = nodes.get(name);
-            if (q.isPresent() && !q.get().allowsNode(name)) {
-                throw new InvalidRequestException("the job must run on node " + name + " but queue '" + spec.queue()
-                        + "' does not have it (its nodes: " + String.join(", ", q.get().nodes()) + "); submit to a "
-                        + "queue that has it, or name one of its nodes");
-            }
-            if (n.cores < r.coresPerNode() || (n.memory > 0 && n.memory < r.memoryPerNode())
-                    || !dev.hpc.head.sched.NodeCapacityChecks.covers(n.generic, r.generic())
-                    || !r.constraint().admits(n.traits)) {
-                throw new InvalidRequestException("the job must run on node " + name + " but that node cannot hold "
-                        + "what it asks for each node (" + r.coresPerNode() + " cores"
-                        + (r.memoryPerNode() > 0 ? ", " + mib(r.memoryPerNode()) : "")
-                        + (r.generic().isEmpty() ? "" : ", " + genericText(r.generic()))
-                        + (r.constraint().isEmpty() ? "" : ", " + r.constraint().describe()) + "; it has "
-                        + n.cores + " cores" + (n.memory > 0 ? ", " + mib(n.memory) : "") + "); ask for less or name "
-                        + "another node");
-            }
-        }
-        int others = 0;
-        for (NodeEntry n : nodes.values()) {
-            if (a.allows(n.name) && (q.isEmpty() || q.get().allowsNode(n.name)) && n.cores >= r.coresPerNode()
-                    && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
-                others++;
-            }
-        }
-        if (others < r.nodes()) {
-            throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
-                    + " cores each but only " + others + " such node" + (others == 1 ? " is" : "s are")
-                    + " not excluded (--exclude " + String.join(",", a.excluded()) + "); exclude fewer nodes or ask "
-                    + "for fewer");
-        }
-    }
-
-    private void checkFeasibleInQueue(JobSpec spec) {
-        Resources r = spec.resources();
-        java.util.Optional<dev.hpc.head.sched.QueueDef> q = queueDef(spec.queue());
-        boolean restricted = q.isPresent() && !q.get().nodes().isEmpty();
-        if (nodes.isEmpty() || (r.generic().isEmpty() && !restricted)) {
-            return;
-        }
-        int fitting = 0;
-        int withGeneric = 0;
-        for (NodeEntry n : nodes.values()) {
-            if (q.isPresent() && !q.get().allowsNode(n.name)) {
-                continue;
-            }
-            boolean generic = dev.hpc.head.sched.NodeCapacityChecks.covers(n.generic, r.generic());
-            if (generic) {
-                withGeneric++;
-            }
-            if (generic && n.cores >= r.coresPerNode() && (n.memory == 0 || n.memory >= r.memoryPerNode())) {
-                fitting++;
-            }
-        }
-        if (fitting >= r.nodes()) {
-            return;
-        }
-        String where = restricted ? "queue '" + spec.queue() + "'" : "the cluster";
-        if (!r.generic().isEmpty() && withGeneric == 0) {
-            throw new InvalidRequestException("the job asks for " + genericText(r.generic()) + " per node but no node "
-                    + "of " + where + " has " + (r.generic().size() == 1 ? "it" : "them") + "; workers declare "
-                    + "generic resources with --generic (e.g. --generic gpu=2)");
-        }
-        throw new InvalidRequestException("the job asks for " + r.nodes() + " node(s) with " + r.coresPerNode()
-                + " cores" + (r.generic().isEmpty() ? "" : " and " + genericText(r.generic())) + " each but "
-                + where + " has only " + fitting + " such node" + (fitting == 1 ? "" : "s"));
-    }
-
-    private static String genericText(Map<String, Long> g) {
-        List<String> parts = new ArrayList<>();
-        g.forEach((k, v) -> parts.add(k + "=" + v));
-        return String.join(",", parts);
-    }
-
-    /** Whether the nodes of a placement still have the generic resources it asks for free. */
-    private boolean genericFits(List<NodeSlot> slots, Map<String, Long> generic) {
-        if (generic.isEmpty()) {
-            return true;
-        }
-        for (NodeSlot s : slots) {
-            NodeEntry n = nodes.get(s.node());
-            if (n == null || !dev.hpc.head.sched.NodeCapacityChecks.covers(n.freeGeneric(), generic)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * A view for one plan at {@code now}: the queue in groups, the nodes, the running tasks with
-     * their walltimes, the queue definitions and each user's decayed usage. Valid until the next command.
-     */
-    public ClusterSnapshot snapshot(Instant now) {
-        ClusterSnapshot basic = basicSnapshot();
-        List<dev.hpc.head.sched.QueueGroup> groups = new ArrayList<>();
-        queue.groups().forEach((g, queued) -> groups.add(new dev.hpc.head.sched.QueueGroup(g.queue(), g.owner(),
-                g.priority(), () -> pendingOf(queued))));
-        List<dev.hpc.head.sched.RunningTask> runningTasks = new ArrayList<>(running.size());
-        Map<TaskKey, TaskKey> preempting = new TreeMap<>();
-        for (TaskEntry t : running.values()) {
-            if (t.state != JobState.RUNNING) {
-                continue;
-            }
-            Resources r = t.job.spec.resources();
-            runningTasks.add(new dev.hpc.head.sched.RunningTask(t.key(), t.job.spec.owner(), t.job.spec.queue(),
-                    t.current().nodes(), r.generic(), t.current().start(), r.walltime(), r.access().sharing(),
-                    t.job.spec.priority()));
-            if (t.preemptor != null) {
-                preempting.put(t.key(), t.preemptor);
-            }
-        }
-        Map<String, dev.hpc.head.sched.QueueDef> defs = java.util.Collections.unmodifiableMap(
-                new TreeMap<>(queueDefs));
-        Map<String, Double> decayed = usage(now);
-        List<dev.hpc.head.sched.Reservation> advance = reservations();
-        return new ClusterSnapshot() {
-            @Override
-            public List<dev.hpc.head.sched.Reservation> reservations() {
-                return advance;
-            }
-
-            @Override
-            public Iterable<PendingTask> queue() {
-                return basic.queue();
-            }
-
-            @Override
-            public List<NodeCapacity> nodes() {
-                return basic.nodes();
-            }
-
-            @Override
-            public List<dev.hpc.head.sched.QueueGroup> groups() {
-                return groups;
-            }
-
-            @Override
-            public List<dev.hpc.head.sched.RunningTask> running() {
-                return runningTasks;
-            }
-
-            @Override
-            public Map<String, dev.hpc.head.sched.QueueDef> queues() {
-                return defs;
-            }
-
-            @Override
-            public Map<String, Double> usage() {
-                return decayed;
-            }
-
-            @Override
-            public Map<TaskKey, TaskKey> preempting() {
-                return preempting;
-            }
-        };
-    }
-
-    /** The queues with the counts of their jobs, for {@code qstat -Q}; one open queue when none is configured. */
-    public List<dev.hpc.api.QueueInfo> queueInfos(Instant now) {
-        Map<String, int[]> counts = new TreeMap<>();
-        for (JobEntry e : jobs.values()) {
-            JobState st = e.state();
-            if (st.isTerminal()) {
-                continue;
-            }
-            int[] c = counts.computeIfAbsent(e.spec.queue(), k -> new int[4]);
-            switch (st) {
-                case RUNNING -> c[1]++;
-                case HELD -> c[2]++;
-                default -> c[now.isBefore(e.spec.notBefore()) ? 3 : 0]++;
-            }
-        }
-        List<dev.hpc.head.sched.QueueDef> defs = new ArrayList<>(queueDefs.values());
-        if (defs.isEmpty()) {
-            defs.add(dev.hpc.head.sched.QueueDef.open(defaultQueue));
-        }
-        List<dev.hpc.api.QueueInfo> out = new ArrayList<>();
-        for (dev.hpc.head.sched.QueueDef q : defs) {
-            int[] c = counts.getOrDefault(q.name(), new int[4]);
-            out.add(new dev.hpc.api.QueueInfo(q.name(), q.name().equals(defaultQueue), q.enabled(), q.started(),
-                    q.priority(), q.defaultWalltime(), q.maxWalltime(), q.maxCoresPerJob(), q.maxRunningPerUser(),
-                    new ArrayList<>(q.nodes()), c[0], c[1], c[2], c[3], new ArrayList<>(q.preemptTargets()),
-                    q.preemptMode().name().toLowerCase(java.util.Locale.ROOT), q.preemptGrace(), q.aclUserEnable(),
-                    new ArrayList<>(q.aclUsers())));
-        }
-        for (dev.hpc.head.sched.Reservation r : reservations.values()) {
-            int[] c = counts.getOrDefault(r.queue(), new int[4]);
-            // started only in its window: before it, its jobs wait
-            out.add(new dev.hpc.api.QueueInfo(r.queue(), false, true, r.activeAt(now), 0, Duration.ZERO,
-                    Duration.between(r.start(), r.end()), r.coresPerNode() * r.nodes().size(), 0,
-                    new ArrayList<>(r.nodes()), c[0], c[1], c[2], c[3]));
-        }
-        return out;
+        return fairShare.at(now);
     }
 
     /** {@code qalter}: the new spec is checked like a submission, then the job's tasks are re-queued under it. */
@@ -2735,11 +1098,7 @@ public final class ClusterState {
 
     /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
     private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
-        JobSpec next = admitToQueue(wanted, e.spec.queue());
-        checkFeasible(next.resources());
-        checkFeasibleInQueue(next);
-        checkHostResourceNames(next.resources());
-        checkNodeNames(next);
+        JobSpec next = admission.admit(wanted, e.spec.queue());
         queue.regroup(e, () -> e.spec = next);
         String comment = why + "; waiting for the scheduler";
         for (TaskEntry t : e.keptTasks()) {

@@ -93,6 +93,26 @@ final class NodeEntry {
         }
     }
 
+    /** An attempt of a job takes its share of the node: cores, memory, generic resources, and its hold. */
+    void occupy(long attemptId, dev.hpc.api.NodeSlot slot, dev.hpc.api.JobSpec spec) {
+        attempts.add(attemptId);
+        hold(attemptId, spec.resources().access().sharing(), spec.owner());
+        coresUsed += slot.cores();
+        memoryUsed += slot.memory();
+        useGeneric(spec.resources().generic(), 1);
+    }
+
+    /** Gives back what the attempt held here, its GPUs included; nothing when it held nothing here. */
+    void vacate(long attemptId, dev.hpc.api.NodeSlot slot, dev.hpc.api.JobSpec spec) {
+        if (attempts.remove(attemptId)) {
+            holds.remove(attemptId);
+            coresUsed -= slot.cores();
+            memoryUsed -= slot.memory();
+            useGeneric(spec.resources().generic(), -1);
+            holdGpus(slot.gpus(), false);
+        }
+    }
+
     boolean schedulable() {
         return up && offlineBy == OfflineOrigin.NONE && !draining;
     }

@@ -9,6 +9,11 @@
  * ({@code JobEntry.Unstarted}, index runs and one shared form) until a task starts or is acted on alone;
  * they move together through the same transition table (issue 15, docs/architecture.md).
  *
+ * <p>{@link dev.hpc.head.state.ClusterState} keeps the dispatch and the job commands; each other part of the
+ * state (the job and node tables, admission, queues, reservations, preemption, fair-share, the scheduler's
+ * snapshot) is a package-private class it delegates to, so that only the state's one writer reaches them. The
+ * package uses no machinery (Vert.x, Hazelcast, {@code java.sql}, HTTP clients): {@code StatePackageRulesTest}.
+ *
  * <p>Not thread-safe by design: only the head's state thread calls it. A lost race (a stale
  * attempt, a placement that no longer fits) is a normal result; an impossible transition throws.
  */
