@@ -22,6 +22,9 @@ import java.util.Map;
 
 /** The JSON text frames of the worker link: {@code {"type": "...", ...}}. */
 public final class WireCodec {
+    /** Where a worker opens its link on a head: the worker, the simulated nodes and the head share this one. */
+    public static final String LINK_PATH = "/api/v1/workers/link";
+
     private WireCodec() {
     }
 

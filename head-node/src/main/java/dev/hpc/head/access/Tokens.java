@@ -12,6 +12,18 @@ public final class Tokens {
     }
 
     /** A new token: 32 random bytes (256 bits), URL-safe Base64 without padding (43 characters). */
+    /**
+     * The token of an {@code Authorization} header's value ({@code Bearer TOKEN}, the scheme in any case), or ""
+     * when there is none: every route that takes a token reads it so.
+     */
+    public static String fromBearerHeader(String authorization) {
+        if (authorization == null) {
+            return "";
+        }
+        String h = authorization.strip();
+        return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
+    }
+
     public static String generate() {
         return dev.hpc.api.ApiToken.generate();
     }

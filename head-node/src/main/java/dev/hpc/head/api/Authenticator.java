@@ -1,11 +1,11 @@
 package dev.hpc.head.api;
 
 import dev.hpc.api.Json;
+import dev.hpc.api.WireCodec;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
-import dev.hpc.head.gateway.WorkerGateway;
-import dev.hpc.head.spawn.SpawnRelay;
+import dev.hpc.head.access.Tokens;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
@@ -61,7 +61,7 @@ public final class Authenticator {
 
     static boolean open(String path) {
         return path.equals("/api/v1/cluster") || path.equals(ApiDescription.PATH)
-                || path.startsWith(WorkerGateway.PATH.substring(0, WorkerGateway.PATH.lastIndexOf('/') + 1))
+                || path.startsWith(WireCodec.LINK_PATH.substring(0, WireCodec.LINK_PATH.lastIndexOf('/') + 1))
                 || SPAWN.matcher(path).matches();
     }
 
@@ -92,12 +92,7 @@ public final class Authenticator {
 
     /** The token of an {@code Authorization: Bearer TOKEN} header, "" without one; /metrics reads it too. */
     public static String bearer(RoutingContext ctx) {
-        String h = ctx.request().getHeader("Authorization");
-        if (h == null) {
-            return "";
-        }
-        h = h.strip();
-        return h.regionMatches(true, 0, "Bearer ", 0, 7) ? h.substring(7).strip() : "";
+        return Tokens.fromBearerHeader(ctx.request().getHeader("Authorization"));
     }
 
     private static void refuse(RoutingContext ctx, String message) {

@@ -5,6 +5,8 @@ import dev.hpc.api.HpcException;
 import dev.hpc.api.WireCodec;
 import dev.hpc.api.WireMessage;
 import dev.hpc.api.WireMessage.FromWorker;
+import dev.hpc.head.link.SpawnHooks;
+import dev.hpc.head.link.WorkerLinks;
 import dev.hpc.head.EffectSink;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.replication.Witnesses;
@@ -25,9 +27,9 @@ import java.util.logging.Logger;
  * its handshake (hello, then a registration with its proof) within the link handshake timeout, or it
  * is refused and closed: a link that never speaks would otherwise be held for ever (issue #15).
  */
-public final class WorkerGateway implements EffectSink {
+public final class WorkerGateway implements EffectSink, WorkerLinks {
     private static final Logger LOG = Logger.getLogger(WorkerGateway.class.getName());
-    public static final String PATH = "/api/v1/workers/link";
+    public static final String PATH = WireCodec.LINK_PATH;
     /** WebSocket close code 1008: the worker broke the link's rules (here: did not prove the secret). */
     private static final short POLICY_VIOLATION = 1008;
 
@@ -64,7 +66,7 @@ public final class WorkerGateway implements EffectSink {
         }
     }
 
-    /** Who handles spawned commands: their messages, lost links, and what a launch carries for them. */
+    @Override
     public void spawnHooks(SpawnHooks hooks) {
         this.spawnHooks = hooks;
     }
@@ -74,7 +76,7 @@ public final class WorkerGateway implements EffectSink {
         this.outputAnswers = taker;
     }
 
-    /** Sends a message to a node's worker; false when it has no link to this head. */
+    @Override
     public boolean send(String node, WireMessage.FromHead message) {
         ServerWebSocket ws = sessions.get(node);
         if (ws == null) {

@@ -3,7 +3,7 @@ package dev.hpc.head.metrics;
 import dev.hpc.head.access.Role;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
-import dev.hpc.head.api.Authenticator;
+import dev.hpc.head.access.Tokens;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -64,7 +64,7 @@ public final class MetricsRoutes {
         if (settings.access() == MetricsSettings.Access.OPEN) {
             return Optional.empty();
         }
-        String token = Authenticator.bearer(ctx);
+        String token = Tokens.fromBearerHeader(ctx.request().getHeader("Authorization"));
         if (token.isEmpty()) {
             return Optional.of(new Refusal(401, "/metrics needs a token: send 'Authorization: Bearer TOKEN' (in "
                     + "Prometheus: authorization: credentials_file: ...); an admin makes one with hpc admin token "

@@ -11,8 +11,8 @@ import dev.hpc.api.WireMessage.FromWorker;
 import dev.hpc.api.WireMessage.LaunchOrder;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
-import dev.hpc.head.gateway.SpawnHooks;
-import dev.hpc.head.gateway.WorkerGateway;
+import dev.hpc.head.link.SpawnHooks;
+import dev.hpc.head.link.WorkerLinks;
 import dev.hpc.head.state.SpawnTarget;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -68,7 +68,7 @@ public final class SpawnRelay implements SpawnHooks {
 
     private final Vertx vertx;
     private final HeadService head;
-    private final WorkerGateway gateway;
+    private final WorkerLinks gateway;
     private final SpawnKeys keys;
     private final Duration keepalive;
     private final Map<String, OpenSpawn> open = new ConcurrentHashMap<>();
@@ -138,11 +138,11 @@ public final class SpawnRelay implements SpawnHooks {
         }
     }
 
-    public SpawnRelay(Vertx vertx, HeadService head, WorkerGateway gateway, SpawnKeys keys, Duration keepalive) {
+    public SpawnRelay(Vertx vertx, HeadService head, WorkerLinks gateway, SpawnKeys keys, Duration keepalive) {
         this(vertx, head, gateway, keys, keepalive, ADOPTION_GRACE);
     }
 
-    public SpawnRelay(Vertx vertx, HeadService head, WorkerGateway gateway, SpawnKeys keys, Duration keepalive,
+    public SpawnRelay(Vertx vertx, HeadService head, WorkerLinks gateway, SpawnKeys keys, Duration keepalive,
                       Duration adoptionGrace) {
         this.adoptionGrace = adoptionGrace;
         this.vertx = vertx;

@@ -27,7 +27,7 @@ import java.util.Random;
  * until a head acknowledges them. Everything runs on one Vert.x event loop, so no locking.
  */
 final class SimulatedNode {
-    private static final String PATH = "/api/v1/workers/link";
+    private static final String PATH = dev.hpc.api.WireCodec.LINK_PATH;
 
     private final Vertx vertx;
     private final WebSocketClient client;

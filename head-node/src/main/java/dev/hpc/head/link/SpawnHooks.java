@@ -1,4 +1,4 @@
-package dev.hpc.head.gateway;
+package dev.hpc.head.link;
 
 import dev.hpc.api.WireMessage.FromWorker;
 import dev.hpc.api.WireMessage.LaunchOrder;
