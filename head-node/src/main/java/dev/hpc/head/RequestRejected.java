@@ -16,6 +16,17 @@ public final class RequestRejected extends HpcException {
         this.code = code;
     }
 
+    /** The REST API's answer to a command the state refused: its kind as the HTTP status and the error code. */
+    public static RequestRejected from(dev.hpc.head.state.Rejection r) {
+        int status = switch (r.kind()) {
+            case BAD_REQUEST -> 400;
+            case NOT_ALLOWED -> 409;
+            case FORBIDDEN -> 403;
+            case UNKNOWN_JOB, UNKNOWN_NODE, UNKNOWN_RESERVATION -> 404;
+        };
+        return new RequestRejected(status, r.kind().name(), r.getMessage());
+    }
+
     public static RequestRejected unknownJob(String id) {
         return new RequestRejected(404, "UNKNOWN_JOB", "Unknown Job Id " + id);
     }

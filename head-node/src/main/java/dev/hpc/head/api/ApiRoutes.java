@@ -258,6 +258,9 @@ public final class ApiRoutes {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
+        if (t instanceof dev.hpc.head.state.Rejection refused) {
+            t = RequestRejected.from(refused);
+        }
         if (t instanceof RequestRejected r) {
             error(ctx, r.status(), r.code(), r.getMessage());
         } else if (t instanceof InvalidRequestException) {

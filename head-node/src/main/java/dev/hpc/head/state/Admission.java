@@ -6,7 +6,6 @@ import dev.hpc.api.JobSpec;
 import dev.hpc.api.NodeAccess;
 import dev.hpc.api.NodeTraits;
 import dev.hpc.api.Resources;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.NodeCapacityChecks;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.Reservation;
@@ -102,7 +101,7 @@ final class Admission {
                     open.add(o.name());
                 }
             }
-            throw new RequestRejected(403, "FORBIDDEN", "user " + spec.owner() + " may not put jobs into queue '"
+            throw Rejection.forbidden("user " + spec.owner() + " may not put jobs into queue '"
                     + q.name() + "': it takes jobs only from the users of its acl_users; ask an administrator to "
                     + "add you to acl_users of queue " + q.name() + (open.isEmpty() ? ""
                     : ", or submit to a queue open to you (" + String.join(", ", open) + ")"));

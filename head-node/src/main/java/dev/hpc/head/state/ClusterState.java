@@ -13,7 +13,6 @@ import dev.hpc.api.Task;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.RunningTask;
 import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.ClusterSnapshot;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.QueueSettings;
@@ -412,10 +411,10 @@ public final class ClusterState {
         JobEntry e = jobs.get(ref.number());
         if (e == null || ref.cluster().map(c -> !c.equals(cluster) && !cluster.startsWith(c + ".")
                 && !c.startsWith(cluster + ".")).orElse(false)) {
-            throw RequestRejected.unknownJob(ref.toString());
+            throw Rejection.unknownJob(ref.toString());
         }
         if (ref.arrayIndex().isPresent() && !e.has(ref.arrayIndex().get())) {
-            throw RequestRejected.unknownJob(ref.toString());
+            throw Rejection.unknownJob(ref.toString());
         }
         return e;
     }
@@ -444,7 +443,7 @@ public final class ClusterState {
                 && (unstarted.in(JobState.QUEUED) || unstarted.in(JobState.HELD));
         boolean anyLive = unstartedLive || targets.stream().anyMatch(t -> !t.state.isTerminal());
         if (!anyLive) {
-            throw RequestRejected.notAllowed("job " + c.job() + " has already finished (" + e.state()
+            throw Rejection.notAllowed("job " + c.job() + " has already finished (" + e.state()
                     + "); there is nothing to cancel");
         }
         for (TaskEntry t : targets) {
@@ -506,7 +505,7 @@ public final class ClusterState {
             held += u.indices.size();
         }
         if (held == 0) {
-            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
+            throw Rejection.notAllowed("job " + c.job() + " is " + e.state()
                     + "; only queued jobs can be held (Request invalid for state of job)");
         }
         e.changed();
@@ -541,7 +540,7 @@ public final class ClusterState {
             }
         }
         if (released == 0) {
-            throw RequestRejected.notAllowed("job " + c.job() + " is " + e.state()
+            throw Rejection.notAllowed("job " + c.job() + " is " + e.state()
                     + " and has no " + Holds.describe(c.types()) + " hold to release");
         }
         e.changed();
@@ -701,10 +700,10 @@ public final class ClusterState {
                 ": a queued job starts by itself, a held one after qrls");
         for (TaskEntry t : targets) {
             if (t.cancelRequested) {
-                throw RequestRejected.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
+                throw Rejection.notAllowed("task " + t.name() + " is being cancelled; it cannot be rerun");
             }
             if (!t.job.spec.rerunnable()) {
-                throw RequestRejected.notAllowed("job " + c.job() + " was submitted as not rerunnable (qsub -r n); "
+                throw Rejection.notAllowed("job " + c.job() + " was submitted as not rerunnable (qsub -r n); "
                         + "it cannot be rerun. Cancel it (qdel) and submit it again instead");
             }
         }
@@ -744,7 +743,7 @@ public final class ClusterState {
             }
         }
         if (targets.isEmpty()) {
-            throw RequestRejected.notAllowed("job " + ref + " is " + e.state() + "; only running jobs can be "
+            throw Rejection.notAllowed("job " + ref + " is " + e.state() + "; only running jobs can be "
                     + verb + " (Request invalid for state of job)" + alternative);
         }
         return targets;
@@ -791,16 +790,16 @@ public final class ClusterState {
         JobEntry a = waitingJob(c.job(), "qorder reorders", "reordered");
         JobEntry b = waitingJob(c.other(), "qorder reorders", "reordered");
         if (a == b) {
-            throw RequestRejected.notAllowed("qorder needs two different jobs; " + c.job() + " and " + c.other()
+            throw Rejection.notAllowed("qorder needs two different jobs; " + c.job() + " and " + c.other()
                     + " are both job " + a.id);
         }
         if (!a.spec.queue().equals(b.spec.queue())) {
-            throw RequestRejected.notAllowed("jobs " + a.id + " (queue " + a.spec.queue() + ") and " + b.id
+            throw Rejection.notAllowed("jobs " + a.id + " (queue " + a.spec.queue() + ") and " + b.id
                     + " (queue " + b.spec.queue() + ") are in different queues; qorder swaps jobs of one queue "
                     + "here: qmove one of them first");
         }
         if (a.spec.priority() != b.spec.priority()) {
-            throw RequestRejected.notAllowed("jobs " + a.id + " (-p " + a.spec.priority() + ") and " + b.id + " (-p "
+            throw Rejection.notAllowed("jobs " + a.id + " (-p " + a.spec.priority() + ") and " + b.id + " (-p "
                     + b.spec.priority() + ") have different priorities, which order them before their places do: "
                     + "give them the same priority with qalter -p first");
         }
@@ -1072,7 +1071,7 @@ public final class ClusterState {
     private void move(Command.Move c, Outcome out) {
         JobEntry e = waitingJob(c.job(), "qmove moves", "moved to another queue");
         if (e.spec.queue().equals(c.queue())) {
-            throw RequestRejected.notAllowed("job " + e.id + " is in queue '" + c.queue() + "' already; name "
+            throw Rejection.notAllowed("job " + e.id + " is in queue '" + c.queue() + "' already; name "
                     + "another queue to move it to");
         }
         changeWaiting(e, e.spec.withQueue(c.queue()), "moved from queue " + e.spec.queue() + " by " + c.user(), out);
@@ -1082,7 +1081,7 @@ public final class ClusterState {
     private JobEntry waitingJob(JobId.JobRef ref, String what, String done) {
         JobEntry e = resolve(ref);
         if (ref.arrayIndex().isPresent()) {
-            throw RequestRejected.notAllowed(what + " a whole job; name the job (" + e.id
+            throw Rejection.notAllowed(what + " a whole job; name the job (" + e.id
                     + "), not one of its array tasks");
         }
         if (!e.allWaiting()) {
@@ -1090,7 +1089,7 @@ public final class ClusterState {
                     ? e.keptTasks().stream().map(t -> t.state).filter(st -> !WaitingCounts.waiting(st)).findFirst()
                     .orElseGet(e::sealedState) : e.unstarted.state;
             boolean single = e.taskCount() == 1;
-            throw RequestRejected.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
+            throw Rejection.notAllowed("job " + e.id + " has " + (single ? "state " : "a task that is ") + other
                     + "; only a job whose tasks are all queued or held can be " + done);
         }
         return e;

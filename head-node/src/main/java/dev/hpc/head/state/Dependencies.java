@@ -4,7 +4,6 @@ import dev.hpc.api.Dependency;
 import dev.hpc.api.DependencyType;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.PendingTask;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,7 +41,7 @@ final class Dependencies {
         for (Dependency d : spec.dependencies()) {
             for (long number : d.jobNumbers()) {
                 if (jobs.get(number) == null && !pastOutcomes.containsKey(number)) {
-                    throw RequestRejected.badRequest("dependency " + d.type().pbsName() + " names job " + number
+                    throw Rejection.badRequest("dependency " + d.type().pbsName() + " names job " + number
                             + "." + cluster + ", which does not exist");
                 }
             }

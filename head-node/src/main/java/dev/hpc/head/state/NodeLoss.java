@@ -1,7 +1,6 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.EndReason;
-import dev.hpc.head.RequestRejected;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,7 +41,7 @@ final class NodeLoss {
     void stop(Command.StopNode c, Outcome out) {
         NodeEntry n = nodes.orReject(c.node());
         if (!n.up) {
-            throw RequestRejected.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
+            throw Rejection.notAllowed("node " + n.name + " is down (" + n.reason + "): its worker is not "
                     + "connected, so there is nothing to stop");
         }
         if (c.drain()) {

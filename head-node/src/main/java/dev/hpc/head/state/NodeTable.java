@@ -9,7 +9,6 @@ import dev.hpc.api.NodeSlot;
 import dev.hpc.api.NodeState;
 import dev.hpc.api.OfflineOrigin;
 import dev.hpc.api.WireMessage.Register;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.NodeCapacity;
 import dev.hpc.head.sched.NodeCapacityChecks;
 import java.time.Duration;
@@ -222,7 +221,7 @@ final class NodeTable {
     NodeEntry orReject(String name) {
         NodeEntry n = nodes.get(name);
         if (n == null) {
-            throw new RequestRejected(404, "UNKNOWN_NODE", "Unknown node " + name);
+            throw Rejection.unknownNode("Unknown node " + name);
         }
         return n;
     }

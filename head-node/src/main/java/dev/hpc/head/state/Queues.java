@@ -3,7 +3,6 @@ package dev.hpc.head.state;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.JobState;
 import dev.hpc.api.QueueInfo;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.QueueSettings;
 import dev.hpc.head.sched.Reservation;
@@ -97,7 +96,7 @@ final class Queues {
             switch (c.change()) {
                 case CREATE -> {
                     if (current != null) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' exists already; change it with set "
+                        throw Rejection.notAllowed("queue '" + name + "' exists already; change it with set "
                                 + "queue " + name + " ...");
                     }
                     Map<String, String> settings = new TreeMap<>(c.set());
@@ -122,12 +121,12 @@ final class Queues {
                 case DELETE -> {
                     requireQueue(current, name, next);
                     if (name.equals(defaultQueue)) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is the default queue; make another "
+                        throw Rejection.notAllowed("queue '" + name + "' is the default queue; make another "
                                 + "queue the default first (set server default_queue = OTHER)");
                     }
                     long live = liveJobsIn.applyAsLong(name);
                     if (live > 0) {
-                        throw RequestRejected.notAllowed("queue '" + name + "' is not empty: " + live
+                        throw Rejection.notAllowed("queue '" + name + "' is not empty: " + live
                                 + " of its jobs are queued, held or running; move them (qmove) or let them end");
                     }
                     next.remove(name);
@@ -141,16 +140,16 @@ final class Queues {
             if (changed != null) {
                 for (String target : changed.preemptTargets()) {
                     if (!next.containsKey(target)) {
-                        throw RequestRejected.badRequest("preempt_targets of queue '" + name + "' names queue '"
+                        throw Rejection.badRequest("preempt_targets of queue '" + name + "' names queue '"
                                 + target + "', which does not exist; queues are: " + String.join(", ", next.keySet()));
                     }
                 }
             }
         } catch (dev.hpc.api.HpcException e) {
-            if (e instanceof RequestRejected) {
+            if (e instanceof Rejection) {
                 throw e;
             }
-            throw RequestRejected.badRequest(e.getMessage());
+            throw Rejection.badRequest(e.getMessage());
         }
         queueDefs.clear();
         queueDefs.putAll(next);
@@ -179,7 +178,7 @@ final class Queues {
             TreeSet<String> list = nameList(settings.getOrDefault(key, ""));
             for (String n : nameList(remove.get(key))) {
                 if (!list.remove(n)) {
-                    throw RequestRejected.badRequest(key + " of queue '" + queue + "' does not list '" + n
+                    throw Rejection.badRequest(key + " of queue '" + queue + "' does not list '" + n
                             + "' (it lists: " + (list.isEmpty() ? "nobody" : String.join(",", list))
                             + "); name what is there to remove it");
                 }
@@ -190,7 +189,7 @@ final class Queues {
 
     private static void requireListSetting(String key) {
         if (!LIST_SETTINGS.contains(key)) {
-            throw RequestRejected.badRequest("'" + key + "' is not a list: += and -= change "
+            throw Rejection.badRequest("'" + key + "' is not a list: += and -= change "
                     + new TreeSet<>(LIST_SETTINGS) + " only; set other settings with =");
         }
     }
@@ -208,7 +207,7 @@ final class Queues {
     private static QueueDef requireQueue(QueueDef q, String name,
                                                             Map<String, QueueDef> all) {
         if (q == null) {
-            throw RequestRejected.notAllowed("queue '" + name + "' does not exist; queues are: "
+            throw Rejection.notAllowed("queue '" + name + "' does not exist; queues are: "
                     + String.join(", ", all.keySet()));
         }
         return q;

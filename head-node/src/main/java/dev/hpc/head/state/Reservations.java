@@ -1,6 +1,5 @@
 package dev.hpc.head.state;
 
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.ClusterSnapshot;
 import dev.hpc.head.sched.NodeCapacity;
 import dev.hpc.head.sched.QueueDef;
@@ -75,11 +74,11 @@ final class Reservations {
     /** {@code pbs_rsub}: a new reservation, confirmed when its nodes hold it beside the running work and the others. */
     Reservation reserve(Command.Reserve c, Supplier<ClusterSnapshot> viewNow, Map<String, QueueDef> queues) {
         if (!c.end().isAfter(c.start())) {
-            throw RequestRejected.badRequest("the reservation ends (" + c.end() + ") before it starts (" + c.start()
+            throw Rejection.badRequest("the reservation ends (" + c.end() + ") before it starts (" + c.start()
                     + "); give an end after the start (-E) or a duration (-D)");
         }
         if (!c.end().isAfter(c.now())) {
-            throw RequestRejected.badRequest("the reservation's window (" + c.start() + " to " + c.end()
+            throw Rejection.badRequest("the reservation's window (" + c.start() + " to " + c.end()
                     + ") is over already; give a window that ends in the future");
         }
         long length = c.end().toEpochMilli() - c.start().toEpochMilli();
@@ -92,7 +91,7 @@ final class Reservations {
                 asked = starts.get(0);
                 later = starts.subList(1, starts.size());
             } catch (IllegalArgumentException e) {
-                throw RequestRejected.badRequest(e.getMessage());
+                throw Rejection.badRequest(e.getMessage());
             }
         }
         Instant end = asked.plusMillis(length);
@@ -105,13 +104,13 @@ final class Reservations {
             return reserveHosts(c, start, windows, later, view);
         }
         if (c.nodes() < 1 || c.coresPerNode() < 1) {
-            throw RequestRejected.badRequest("a reservation needs at least one node and one core per node "
+            throw Rejection.badRequest("a reservation needs at least one node and one core per node "
                     + "(-l select=N:ncpus=C)");
         }
         ReservationPlanner.Result placed = ReservationPlanner.placeEvery(
                 view.nodes(), view.running(), queues, all(), windows, c.nodes(), c.coresPerNode());
         if (!placed.placed()) {
-            throw RequestRejected.notAllowed(placed.refusal());
+            throw Rejection.notAllowed(placed.refusal());
         }
         long number = nextReservation++;
         Reservation r = new Reservation(number, c.name(), c.owner(), start,
@@ -129,20 +128,20 @@ final class Reservations {
     private Reservation reserveHosts(Command.Reserve c, Instant start, List<long[]> windows, List<Instant> later,
                                      ClusterSnapshot view) {
         if (!c.admin()) {
-            throw new RequestRejected(403, "FORBIDDEN", "a maintenance reservation (--hosts) is for administrators: "
+            throw Rejection.forbidden("a maintenance reservation (--hosts) is for administrators: "
                     + c.owner() + " may reserve cores with -l select=N:ncpus=C instead");
         }
         Map<String, Integer> coresOf = new TreeMap<>();
         view.nodes().forEach(n -> coresOf.put(n.name(), n.cores()));
         List<String> unknown = c.hosts().stream().filter(h -> !coresOf.containsKey(h)).toList();
         if (!unknown.isEmpty()) {
-            throw RequestRejected.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
+            throw Rejection.badRequest("no node is called " + String.join(", ", unknown) + "; name nodes as "
                     + "pbsnodes -a lists them");
         }
         for (Reservation other : reservations.values()) {
             List<String> shared = c.hosts().stream().filter(other.nodes()::contains).toList();
             if (!shared.isEmpty() && windows.stream().anyMatch(w -> other.overlaps(w[0], w[1]))) {
-                throw RequestRejected.notAllowed("cannot confirm the maintenance reservation: reservation "
+                throw Rejection.notAllowed("cannot confirm the maintenance reservation: reservation "
                         + other.queue() + " holds " + String.join(", ", shared) + " from " + other.start() + " to "
                         + other.end() + "; delete it first (pbs_rdel " + other.queue() + ") or choose another window");
             }
@@ -159,12 +158,12 @@ final class Reservations {
     private Reservation ownReservation(long number, String user, boolean admin, String what) {
         Reservation r = reservations.get(number);
         if (r == null) {
-            throw new RequestRejected(404, "UNKNOWN_RESERVATION", "reservation "
+            throw Rejection.unknownReservation("reservation "
                     + Reservation.queueName(number) + "." + cluster + " does not exist (or "
                     + "has ended); pbs_rstat lists the reservations");
         }
         if (!admin && !r.owner().equals(user)) {
-            throw new RequestRejected(403, "FORBIDDEN", "reservation " + r.queue() + " is " + r.owner() + "'s; only "
+            throw Rejection.forbidden("reservation " + r.queue() + " is " + r.owner() + "'s; only "
                     + "its owner or an administrator may " + what + " it");
         }
         return r;
@@ -185,11 +184,11 @@ final class Reservations {
     Reservation alter(Command.AlterReservation c, Supplier<ClusterSnapshot> viewNow, Map<String, QueueDef> queues) {
         Reservation r = ownReservation(c.number(), c.user(), c.admin(), "change");
         if (c.start().isEmpty() && c.end().isEmpty() && c.duration().isEmpty()) {
-            throw RequestRejected.badRequest("say what to change of reservation " + r.queue() + ": a new start "
+            throw Rejection.badRequest("say what to change of reservation " + r.queue() + ": a new start "
                     + "(-R), end (-E) or duration (-D)");
         }
         if (r.standing()) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
+            throw Rejection.notAllowed("reservation " + r.queue() + " is a standing one (" + r.recurrence()
                     + "); pbs_ralter changes reservations of one window: delete it (pbs_rdel " + r.queue()
                     + ") and make it again with the windows you want");
         }
@@ -200,7 +199,7 @@ final class Reservations {
             if (c.duration().isPresent() && c.start().isEmpty()) {
                 start = end.minus(c.duration().get()); // -E and -D: the window ends then and lasts that long
             } else if (c.duration().isPresent() && !Duration.between(start, end).equals(c.duration().get())) {
-                throw RequestRejected.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
+                throw Rejection.badRequest("-R, -E and -D disagree: from " + start + " to " + end + " is not "
                         + c.duration().get().toSeconds() + " seconds; give two of them");
             }
         } else if (c.duration().isPresent()) {
@@ -210,18 +209,18 @@ final class Reservations {
         }
         boolean begun = !r.start().isAfter(c.now());
         if (begun && !start.equals(r.start())) {
-            throw RequestRejected.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
+            throw Rejection.notAllowed("reservation " + r.queue() + " began at " + r.start() + "; only its end "
                     + "may be moved now (-E, or -D for a new length from its start), not its start");
         }
         if (!begun && start.isBefore(c.now())) {
             start = c.now(); // as at pbs_rsub: a start in the past is now
         }
         if (!end.isAfter(start)) {
-            throw RequestRejected.badRequest("the new window of reservation " + r.queue() + " ends (" + end
+            throw Rejection.badRequest("the new window of reservation " + r.queue() + " ends (" + end
                     + ") before it starts (" + start + "); give an end after the start (-E) or a duration (-D)");
         }
         if (!end.isAfter(c.now())) {
-            throw RequestRejected.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
+            throw Rejection.badRequest("the new end of reservation " + r.queue() + " (" + end + ") is past; "
                     + "give an end in the future, or delete the reservation (pbs_rdel " + r.queue() + ")");
         }
         List<long[]> window = List.<long[]>of(new long[] {start.toEpochMilli(), end.toEpochMilli()});
@@ -233,7 +232,7 @@ final class Reservations {
             for (Reservation other : others) {
                 List<String> shared = r.nodes().stream().filter(other.nodes()::contains).toList();
                 if (!shared.isEmpty() && other.overlaps(window.get(0)[0], window.get(0)[1])) {
-                    throw RequestRejected.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
+                    throw Rejection.notAllowed("cannot move reservation " + r.queue() + " to " + start + " - "
                             + end + ": reservation " + other.queue() + " holds " + String.join(", ", shared)
                             + " from " + other.start() + " to " + other.end() + "; choose another window");
                 }
@@ -251,7 +250,7 @@ final class Reservations {
                         window, r.nodes().size(), r.coresPerNode());
             }
             if (!placed.placed()) {
-                throw RequestRejected.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
+                throw Rejection.notAllowed("reservation " + r.queue() + " keeps its window (" + r.start()
                         + " to " + r.end() + "): " + placed.refusal().replace("cannot confirm the reservation",
                         "the new one cannot be confirmed") + (begun ? " (it has begun: it stays on its nodes "
                         + String.join(", ", r.nodes()) + ")" : ""));

@@ -151,7 +151,7 @@ class ArrayJobTest {
         assertEquals(0, state.waitingTasks("alice"));
         assertEquals(0, state.waitingJobs("alice"));
         assertTrue(plan().placements().isEmpty());
-        RequestRejected again = assertThrows(RequestRejected.class,
+        Rejection again = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Cancel(JobId.parse("1"), "alice", T0)));
         assertTrue(again.getMessage().contains("has already finished"), again.getMessage());
     }
@@ -174,9 +174,9 @@ class ArrayJobTest {
         state.snapshot().queue().forEach(queue::add);
         assertEquals(List.of(2, 6, 7), queue.subList(0, 3).stream().map(t -> t.key().index()).toList(),
                 "a released task takes its place by index among the unstarted ones");
-        RequestRejected noSuch = assertThrows(RequestRejected.class,
+        Rejection noSuch = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Hold(JobId.parse("1[20]"), "alice", "u")));
-        assertEquals(404, noSuch.status());
+        assertEquals(404, RequestRejected.from(noSuch).status());
     }
 
     private static List<Integer> runningIndices(Job job) {
@@ -258,7 +258,7 @@ class ArrayJobTest {
         state.apply(new Command.Release(JobId.parse("1"), "alice", "u"));
         assertEquals(2, plan().placements().size(), "two-core tasks on two two-core nodes");
         cycle();
-        RequestRejected ran = assertThrows(RequestRejected.class, () -> state.apply(new Command.Alter(
+        Rejection ran = assertThrows(Rejection.class, () -> state.apply(new Command.Alter(
                 JobId.parse("1"), s -> s, "alice", T0)));
         assertEquals("job 1[].c has a task that is RUNNING; only a job whose tasks are all queued or held can be "
                 + "altered", ran.getMessage());

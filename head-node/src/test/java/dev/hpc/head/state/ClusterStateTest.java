@@ -229,21 +229,21 @@ class ClusterStateTest {
         submit(aJob(Resources.DEFAULT.withCoresPerNode(2), true));
         cycle();
         assertEquals(JobState.QUEUED, job(3).state());
-        RequestRejected queued = assertThrows(RequestRejected.class,
+        Rejection queued = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Rerun(ref("3"), "olga", T0)));
-        assertEquals(409, queued.status());
+        assertEquals(409, RequestRejected.from(queued).status());
         assertTrue(queued.getMessage().contains("only running jobs can be rerun"), queued.getMessage());
-        RequestRejected notRerunnable = assertThrows(RequestRejected.class,
+        Rejection notRerunnable = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Rerun(ref("2"), "olga", T0)));
         assertTrue(notRerunnable.getMessage().contains("qsub -r n"), notRerunnable.getMessage());
         assertEquals(JobState.RUNNING, job(2).state());
         assertEquals(1, job(2).tasks().get(0).attempts().size());
 
         state.apply(new Command.Cancel(ref("1"), "alice", T0));
-        RequestRejected cancelling = assertThrows(RequestRejected.class,
+        Rejection cancelling = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Rerun(ref("1"), "olga", T0)));
         assertTrue(cancelling.getMessage().contains("being cancelled"), cancelling.getMessage());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Rerun(ref("42"), "olga", T0)));
+        assertThrows(Rejection.class, () -> state.apply(new Command.Rerun(ref("42"), "olga", T0)));
     }
 
     @Test
@@ -255,20 +255,20 @@ class ClusterStateTest {
         state.apply(new Command.Release(ref("1"), "alice"));
         cycle();
         long version = job(1).version();
-        RequestRejected e = assertThrows(RequestRejected.class, () -> state.apply(new Command.Hold(ref("1"), "a")));
-        assertEquals(409, e.status());
+        Rejection e = assertThrows(Rejection.class, () -> state.apply(new Command.Hold(ref("1"), "a")));
+        assertEquals(409, RequestRejected.from(e).status());
         assertEquals(version, job(1).version());
         assertEquals(JobState.RUNNING, job(1).state());
     }
 
     @Test
     void unknownJobsAreRejectedWithThePbsMessage() {
-        RequestRejected e = assertThrows(RequestRejected.class,
+        Rejection e = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Cancel(ref("42.c"), "alice", T0)));
         assertEquals("Unknown Job Id 42.c", e.getMessage());
-        assertEquals(404, e.status());
+        assertEquals(404, RequestRejected.from(e).status());
         submit(aJob(Resources.DEFAULT, true));
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Cancel(ref("1.other"), "alice", T0)));
+        assertThrows(Rejection.class, () -> state.apply(new Command.Cancel(ref("1.other"), "alice", T0)));
     }
 
     @Test

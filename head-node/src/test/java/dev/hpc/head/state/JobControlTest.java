@@ -99,15 +99,15 @@ class JobControlTest {
         submitAt(T0, aJob("alice", WHOLE_NODE, 0));
         cycle(T0);
         assertEquals(JobState.QUEUED, job(2).state());
-        RequestRejected sig = assertThrows(RequestRejected.class,
+        Rejection sig = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Signal(ref("2"), "alice", "TERM")));
-        assertEquals(409, sig.status());
+        assertEquals(409, RequestRejected.from(sig).status());
         assertEquals("job 2 is QUEUED; only running jobs can be signalled (Request invalid for state of job)",
                 sig.getMessage());
-        RequestRejected msg = assertThrows(RequestRejected.class,
+        Rejection msg = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Message(ref("2"), "alice", JobOutput.Stream.STDERR, "hello")));
         assertTrue(msg.getMessage().contains("(Request invalid for state of job)"), msg.getMessage());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Signal(ref("42"), "alice", "TERM")));
+        assertThrows(Rejection.class, () -> state.apply(new Command.Signal(ref("42"), "alice", "TERM")));
     }
 
     @Test
@@ -169,16 +169,16 @@ class JobControlTest {
         submitAt(T0, aJob("alice", WHOLE_NODE, 0));
         submitAt(T0, aJob("alice", WHOLE_NODE, 5));
         submitAt(T0, aJob("alice", WHOLE_NODE, 0));
-        RequestRejected runningJob = assertThrows(RequestRejected.class,
+        Rejection runningJob = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Order(ref("1"), ref("3"), "alice")));
         assertTrue(runningJob.getMessage().contains("has state RUNNING"), runningJob.getMessage());
-        RequestRejected priorities = assertThrows(RequestRejected.class,
+        Rejection priorities = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Order(ref("3"), ref("4"), "alice")));
         assertTrue(priorities.getMessage().contains("qalter -p"), priorities.getMessage());
-        RequestRejected same = assertThrows(RequestRejected.class,
+        Rejection same = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Order(ref("3"), ref("3.c"), "alice")));
         assertTrue(same.getMessage().contains("two different jobs"), same.getMessage());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Order(ref("3"), ref("99"), "alice")));
+        assertThrows(Rejection.class, () -> state.apply(new Command.Order(ref("3"), ref("99"), "alice")));
         for (long n = 3; n <= 5; n++) {
             assertEquals(n, job(n).queueRank(), "job " + n + " kept its place");
         }

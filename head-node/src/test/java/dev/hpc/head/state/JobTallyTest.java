@@ -15,7 +15,6 @@ import dev.hpc.api.Resources;
 import dev.hpc.api.Task;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.QueueDef;
@@ -147,7 +146,7 @@ class JobTallyTest {
                     return "expire";
                 }
             }
-        } catch (RequestRejected e) {
+        } catch (Rejection e) {
             return "refused: " + e.getMessage(); // a refused command changes nothing, which is checked too
         }
     }

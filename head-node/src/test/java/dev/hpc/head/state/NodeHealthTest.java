@@ -131,9 +131,9 @@ class NodeHealthTest {
     void nodeCommandsOnAnUnknownNodeAreRejectedAndChangeNothing() {
         for (Command c : List.of(new Command.SetOffline("nx", "", "root", T0), new Command.ClearNode("nx", "root", T0),
                 new Command.Drain("nx", "", "root", T0), new Command.StopNode("nx", false, "root", T0))) {
-            RequestRejected e = assertThrows(RequestRejected.class, () -> state.apply(c));
-            assertEquals(404, e.status());
-            assertEquals("UNKNOWN_NODE", e.code());
+            Rejection e = assertThrows(Rejection.class, () -> state.apply(c));
+            assertEquals(404, RequestRejected.from(e).status());
+            assertEquals("UNKNOWN_NODE", e.kind().name());
         }
         assertEquals(2, state.nodes().size());
     }
@@ -256,9 +256,9 @@ class NodeHealthTest {
         assertEquals(JobState.QUEUED, job(1).state());
         assertEquals(List.of(Alert.Kind.TASK_REQUEUED), kinds(out));
         assertEquals(NodeState.DOWN, node(busy).state());
-        RequestRejected again = assertThrows(RequestRejected.class,
+        Rejection again = assertThrows(Rejection.class,
                 () -> state.apply(new Command.StopNode(busy, false, "root", T0)));
-        assertEquals(409, again.status());
+        assertEquals(409, RequestRejected.from(again).status());
     }
 
     @Test

@@ -10,7 +10,6 @@ import dev.hpc.api.JobSpec;
 import dev.hpc.api.JoinMode;
 import dev.hpc.api.QueueInfo;
 import dev.hpc.api.Resources;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.QueueSettings;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,16 +70,16 @@ class QueueAdminTest {
     void aBadChangeIsRefusedWholeAndChangesNothing() {
         change("debug", Command.QueueChange.CREATE, Map.of("max-walltime", "1h"), Set.of());
         String before = state.committedQueues().orElseThrow();
-        RequestRejected bad = assertThrows(RequestRejected.class, () -> change("debug", Command.QueueChange.SET,
+        Rejection bad = assertThrows(Rejection.class, () -> change("debug", Command.QueueChange.SET,
                 Map.of("default-walltime", "2h", "priority", "5"), Set.of()));
         assertTrue(bad.getMessage().contains("default-walltime") && bad.getMessage().contains("longer than its "
                 + "max-walltime"), bad.getMessage());
-        assertThrows(RequestRejected.class, () -> change("debug", Command.QueueChange.SET, Map.of("maxwalltime", "1h"),
+        assertThrows(Rejection.class, () -> change("debug", Command.QueueChange.SET, Map.of("maxwalltime", "1h"),
                 Set.of()));
-        assertThrows(RequestRejected.class, () -> change("debug", Command.QueueChange.CREATE, Map.of(), Set.of()));
-        assertThrows(RequestRejected.class, () -> change("nosuch", Command.QueueChange.SET, Map.of("priority", "1"),
+        assertThrows(Rejection.class, () -> change("debug", Command.QueueChange.CREATE, Map.of(), Set.of()));
+        assertThrows(Rejection.class, () -> change("nosuch", Command.QueueChange.SET, Map.of("priority", "1"),
                 Set.of()));
-        assertThrows(RequestRejected.class, () -> change("bad name!", Command.QueueChange.CREATE, Map.of(), Set.of()));
+        assertThrows(Rejection.class, () -> change("bad name!", Command.QueueChange.CREATE, Map.of(), Set.of()));
         assertEquals(before, state.committedQueues().orElseThrow(), "nothing changed");
     }
 
@@ -88,10 +87,10 @@ class QueueAdminTest {
     void aQueueWithLiveJobsOrTheDefaultQueueIsNotDeleted() {
         change("debug", Command.QueueChange.CREATE, Map.of(), Set.of());
         state.apply(new Command.Admit(state.prepareSubmit(aJob("debug", Duration.ZERO), T0)));
-        RequestRejected busy = assertThrows(RequestRejected.class,
+        Rejection busy = assertThrows(Rejection.class,
                 () -> change("debug", Command.QueueChange.DELETE, Map.of(), Set.of()));
         assertTrue(busy.getMessage().contains("not empty"), busy.getMessage());
-        RequestRejected isDefault = assertThrows(RequestRejected.class,
+        Rejection isDefault = assertThrows(Rejection.class,
                 () -> change("batch", Command.QueueChange.DELETE, Map.of(), Set.of()));
         assertTrue(isDefault.getMessage().contains("default queue"), isDefault.getMessage());
 

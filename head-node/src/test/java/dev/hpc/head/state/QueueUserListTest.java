@@ -60,8 +60,8 @@ class QueueUserListTest {
     }
 
     private void refusedToCarol(org.junit.jupiter.api.function.Executable put) {
-        RequestRejected r = assertThrows(RequestRejected.class, put);
-        assertEquals(403, r.status());
+        Rejection r = assertThrows(Rejection.class, put);
+        assertEquals(403, RequestRejected.from(r).status());
         assertTrue(r.getMessage().contains("queue 'high'") && r.getMessage().contains("carol")
                 && r.getMessage().contains("ask an administrator to add you to acl_users of queue high"),
                 r.getMessage());
@@ -83,7 +83,7 @@ class QueueUserListTest {
         // an administrator's qsub -u carol submits carol's job: the owner is who the list is checked against,
         // as OpenPBS checks the job's owner, and root is no exception
         refusedToCarol(() -> state.prepareSubmit(aJobOf("carol", "high"), T0));
-        RequestRejected root = assertThrows(RequestRejected.class,
+        Rejection root = assertThrows(Rejection.class,
                 () -> state.prepareSubmit(aJobOf("root", "high"), T0));
         assertTrue(root.getMessage().contains("user root"), root.getMessage());
     }
@@ -115,7 +115,7 @@ class QueueUserListTest {
         JobId.JobRef ref = JobId.parse(bob.id().toString());
         state.apply(new Command.Alter(ref, s -> s.withRecorded("project", "p1"), "bob", T0));
         assertEquals("p1", state.job(bob.id().number()).orElseThrow().spec().recorded().get("project"));
-        assertThrows(RequestRejected.class, () -> state.prepareSubmit(aJobOf("bob", "high"), T0));
+        assertThrows(Rejection.class, () -> state.prepareSubmit(aJobOf("bob", "high"), T0));
     }
 
     @Test
@@ -129,11 +129,11 @@ class QueueUserListTest {
                 Map.of("acl-users", "alice,dave")));
         assertEquals(List.of("bob", "carol"), high().aclUsers());
         String before = state.committedQueues().orElseThrow();
-        RequestRejected absent = assertThrows(RequestRejected.class, () -> state.apply(new Command.ChangeQueue(
+        Rejection absent = assertThrows(Rejection.class, () -> state.apply(new Command.ChangeQueue(
                 "high", Command.QueueChange.SET, Map.of(), Set.of(), "root", Map.of(), Map.of("acl-users", "zoe"))));
         assertTrue(absent.getMessage().contains("does not list 'zoe'") && absent.getMessage().contains("bob,carol"),
                 absent.getMessage());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.ChangeQueue("high",
+        assertThrows(Rejection.class, () -> state.apply(new Command.ChangeQueue("high",
                 Command.QueueChange.SET, Map.of(), Set.of(), "root", Map.of("priority", "5"), Map.of())));
         assertEquals(before, state.committedQueues().orElseThrow(), "a refused change changes nothing");
 
@@ -151,13 +151,13 @@ class QueueUserListTest {
                 .orElseThrow();
         assertTrue(high.aclUserEnable());
         assertEquals(List.of("alice", "bob"), high.aclUsers());
-        assertThrows(RequestRejected.class, () -> standby.prepareSubmit(aJobOf("carol", "high"), T0));
+        assertThrows(Rejection.class, () -> standby.prepareSubmit(aJobOf("carol", "high"), T0));
     }
 
     @Test
     void aListOfWhatIsNoUserNameIsRefusedSayingWhatToWrite() {
         for (String bad : List.of("+alice", "-bob", "alice@login1", "a b")) {
-            RequestRejected r = assertThrows(RequestRejected.class, () -> state.apply(new Command.ChangeQueue("high",
+            Rejection r = assertThrows(Rejection.class, () -> state.apply(new Command.ChangeQueue("high",
                     Command.QueueChange.SET, Map.of("acl-users", bad), Set.of(), "root")));
             assertTrue(r.getMessage().contains("acl-users") && r.getMessage().contains("e.g. alice,bob"),
                     r.getMessage());

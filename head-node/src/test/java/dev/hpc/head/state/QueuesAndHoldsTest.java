@@ -17,7 +17,6 @@ import dev.hpc.api.QueueInfo;
 import dev.hpc.api.Resources;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.QueueDef;
@@ -150,7 +149,7 @@ class QueuesAndHoldsTest {
         state.apply(new Command.Release(ref, "alice", "u"));
         assertEquals(JobState.HELD, job(1).state(), "the operator hold remains");
         assertEquals("o", job(1).tasks().get(0).holds());
-        RequestRejected e = assertThrows(RequestRejected.class,
+        Rejection e = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Release(ref, "alice", "u")));
         assertTrue(e.getMessage().contains("no user hold to release"), e.getMessage());
         state.apply(new Command.Release(ref, "root", "o"));
@@ -174,7 +173,7 @@ class QueuesAndHoldsTest {
         assertEquals(2, job(1).spec().resources().coresPerNode(), "a refused change changes nothing");
         cycle(T0);
         assertEquals("n1", job(1).tasks().get(0).currentNodes().get(0).node(), "debug runs on n1 only");
-        RequestRejected running = assertThrows(RequestRejected.class, () -> state.apply(new Command.Alter(
+        Rejection running = assertThrows(Rejection.class, () -> state.apply(new Command.Alter(
                 JobId.parse("1"), s -> s, "alice", T0)));
         assertTrue(running.getMessage().contains("only a job whose tasks are all queued or held"));
     }
@@ -190,7 +189,7 @@ class QueuesAndHoldsTest {
         assertTrue(unknown.getMessage().contains("queues are: batch, debug, old"), unknown.getMessage());
         assertThrows(InvalidRequestException.class, () -> state.apply(new Command.Move(JobId.parse("1"), "old",
                 "alice", T0)), "a disabled queue takes no job");
-        RequestRejected same = assertThrows(RequestRejected.class, () -> state.apply(
+        Rejection same = assertThrows(Rejection.class, () -> state.apply(
                 new Command.Move(JobId.parse("1"), "batch", "alice", T0)));
         assertTrue(same.getMessage().contains("is in queue 'batch' already"), same.getMessage());
         assertEquals("batch", job(1).spec().queue(), "a refused move changes nothing");
@@ -202,7 +201,7 @@ class QueuesAndHoldsTest {
         assertEquals("moved from queue batch by bob; waiting for the scheduler", job(2).tasks().get(0).comment());
         cycle(T0);
         assertEquals("n1", job(2).tasks().get(0).currentNodes().get(0).node(), "debug runs on n1 only");
-        RequestRejected running = assertThrows(RequestRejected.class, () -> state.apply(new Command.Move(
+        Rejection running = assertThrows(Rejection.class, () -> state.apply(new Command.Move(
                 JobId.parse("2"), "batch", "alice", T0)));
         assertTrue(running.getMessage().contains("has state RUNNING; only a job whose tasks are all queued or held "
                 + "can be moved to another queue"), running.getMessage());

@@ -85,9 +85,9 @@ class ReservationAlterTest {
         Reservation mine = reserve("alice", Duration.ofHours(1), Duration.ofHours(1), 2, 3);
         reserve("bob", Duration.ofHours(3), Duration.ofHours(1), 2, 2);
         String before = state.committedReservations().orElseThrow();
-        RequestRejected clash = assertThrows(RequestRejected.class, () -> alter(mine, "alice", Optional.empty(),
+        Rejection clash = assertThrows(Rejection.class, () -> alter(mine, "alice", Optional.empty(),
                 Optional.of(T0.plus(Duration.ofMinutes(210))), Optional.empty(), T0));
-        assertEquals(409, clash.status());
+        assertEquals(409, RequestRejected.from(clash).status());
         assertTrue(clash.getMessage().contains("keeps its window") && clash.getMessage().contains(mine.queue()),
                 clash.getMessage());
         assertEquals(before, state.committedReservations().orElseThrow(), "nothing changed");
@@ -101,7 +101,7 @@ class ReservationAlterTest {
         cycleAt(T0);
         Reservation mine = reserve("alice", Duration.ofHours(6), Duration.ofHours(1), 2, 3);
         String before = state.committedReservations().orElseThrow();
-        RequestRejected busy = assertThrows(RequestRejected.class, () -> alter(mine, "alice",
+        Rejection busy = assertThrows(Rejection.class, () -> alter(mine, "alice",
                 Optional.of(T0.plusSeconds(60)), Optional.empty(), Optional.empty(), T0));
         assertTrue(busy.getMessage().contains("running jobs"), busy.getMessage());
         assertEquals(before, state.committedReservations().orElseThrow());
@@ -115,14 +115,14 @@ class ReservationAlterTest {
         cycleAt(T0.plusSeconds(1));
         assertEquals(JobState.RUNNING, state.job(job).orElseThrow().state());
         Instant now = T0.plus(Duration.ofMinutes(10));
-        RequestRejected start = assertThrows(RequestRejected.class, () -> alter(r, "alice",
+        Rejection start = assertThrows(Rejection.class, () -> alter(r, "alice",
                 Optional.of(now.plus(Duration.ofHours(1))), Optional.empty(), Optional.empty(), now));
         assertTrue(start.getMessage().contains("only its end"), start.getMessage());
         Instant end = T0.plus(Duration.ofHours(2));
         alter(r, "alice", Optional.empty(), Optional.of(end), Optional.empty(), now);
         assertEquals(end, state.reservations().get(0).end(), "its running job holds its own cores, not others'");
         assertEquals(r.nodes(), state.reservations().get(0).nodes(), "it stays on its nodes");
-        RequestRejected past = assertThrows(RequestRejected.class, () -> alter(r, "alice", Optional.empty(),
+        Rejection past = assertThrows(Rejection.class, () -> alter(r, "alice", Optional.empty(),
                 Optional.of(now.minusSeconds(1)), Optional.empty(), now));
         assertTrue(past.getMessage().contains("pbs_rdel"), past.getMessage());
     }
@@ -130,22 +130,22 @@ class ReservationAlterTest {
     @Test
     void onlyItsOwnerOrAnAdministratorMayAndBadWindowsSayWhatToGive() {
         Reservation r = reserve("alice", Duration.ofHours(1), Duration.ofHours(1), 1, 1);
-        RequestRejected other = assertThrows(RequestRejected.class, () -> alter(r, "bob", Optional.empty(),
+        Rejection other = assertThrows(Rejection.class, () -> alter(r, "bob", Optional.empty(),
                 Optional.of(T0.plus(Duration.ofHours(3))), Optional.empty(), T0));
-        assertEquals(403, other.status());
+        assertEquals(403, RequestRejected.from(other).status());
         state.apply(new Command.AlterReservation(r.number(), "root", true, Optional.empty(),
                 Optional.of(T0.plus(Duration.ofHours(3))), Optional.empty(), T0));
         assertEquals(T0.plus(Duration.ofHours(3)), state.reservations().get(0).end());
-        RequestRejected backwards = assertThrows(RequestRejected.class, () -> alter(r, "alice", Optional.empty(),
+        Rejection backwards = assertThrows(Rejection.class, () -> alter(r, "alice", Optional.empty(),
                 Optional.of(T0.plus(Duration.ofMinutes(30))), Optional.empty(), T0));
         assertTrue(backwards.getMessage().contains("before it starts"), backwards.getMessage());
-        RequestRejected disagree = assertThrows(RequestRejected.class, () -> alter(r, "alice",
+        Rejection disagree = assertThrows(Rejection.class, () -> alter(r, "alice",
                 Optional.of(T0.plus(Duration.ofHours(1))), Optional.of(T0.plus(Duration.ofHours(2))),
                 Optional.of(Duration.ofMinutes(5)), T0));
         assertTrue(disagree.getMessage().contains("disagree"), disagree.getMessage());
-        RequestRejected unknown = assertThrows(RequestRejected.class, () -> state.apply(
+        Rejection unknown = assertThrows(Rejection.class, () -> state.apply(
                 new Command.AlterReservation(99, "alice", false, Optional.empty(),
                         Optional.of(T0.plus(Duration.ofHours(3))), Optional.empty(), T0)));
-        assertEquals(404, unknown.status());
+        assertEquals(404, RequestRejected.from(unknown).status());
     }
 }

@@ -123,10 +123,10 @@ class ReservationStateTest {
                 .reservationAnswer().orElseThrow();
         assertEquals(3, r.occurrences());
         assertFalse(r.nodes().contains(taken), "free in every window, not only the first: " + r);
-        RequestRejected full = assertThrows(RequestRejected.class,
+        Rejection full = assertThrows(Rejection.class,
                 () -> standing("FREQ=DAILY;COUNT=3", Duration.ofMinutes(20), Duration.ofHours(1), 1, 4));
         assertTrue(full.getMessage().contains("in each of its 2 later windows"), full.getMessage());
-        RequestRejected badRule = assertThrows(RequestRejected.class,
+        Rejection badRule = assertThrows(Rejection.class,
                 () -> standing("FREQ=DAILY", Duration.ofMinutes(20), Duration.ofHours(1), 1, 4));
         assertTrue(badRule.getMessage().contains("COUNT=N or UNTIL"), badRule.getMessage());
 
@@ -154,16 +154,16 @@ class ReservationStateTest {
 
     @Test
     void aMaintenanceReservationIsForAdministratorsOfKnownNodesNotHeldByAnotherReservation() {
-        RequestRejected user = assertThrows(RequestRejected.class,
+        Rejection user = assertThrows(Rejection.class,
                 () -> maintain("alice", false, Duration.ZERO, Duration.ofHours(1), "n1"));
-        assertEquals(403, user.status());
+        assertEquals(403, RequestRejected.from(user).status());
         assertTrue(user.getMessage().contains("administrators"), user.getMessage());
-        RequestRejected unknown = assertThrows(RequestRejected.class,
+        Rejection unknown = assertThrows(Rejection.class,
                 () -> maintain("root", true, Duration.ZERO, Duration.ofHours(1), "n1", "n9"));
         assertTrue(unknown.getMessage().contains("no node is called n9"), unknown.getMessage());
         Reservation cores = reserve(Duration.ofMinutes(10), Duration.ofHours(1), 2, 1).reservationAnswer()
                 .orElseThrow();
-        RequestRejected held = assertThrows(RequestRejected.class,
+        Rejection held = assertThrows(Rejection.class,
                 () -> maintain("root", true, Duration.ZERO, Duration.ofHours(1), "n1"));
         assertTrue(held.getMessage().contains("pbs_rdel " + cores.queue()), held.getMessage());
         assertEquals(1, state.reservations().size(), "nothing half made");
@@ -186,11 +186,11 @@ class ReservationStateTest {
     void aWindowTheNodesCannotHoldIsRefusedAndChangesNothing() {
         reserve(Duration.ofMinutes(10), Duration.ofHours(1), 2, 3);
         String before = state.committedReservations().orElseThrow();
-        RequestRejected refused = assertThrows(RequestRejected.class,
+        Rejection refused = assertThrows(Rejection.class,
                 () -> reserve(Duration.ofMinutes(30), Duration.ofHours(1), 1, 2));
         assertTrue(refused.getMessage().contains("cannot confirm the reservation"), refused.getMessage());
         assertEquals(before, state.committedReservations().orElseThrow());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Reserve("", "alice", T0.plusSeconds(60),
+        assertThrows(Rejection.class, () -> state.apply(new Command.Reserve("", "alice", T0.plusSeconds(60),
                 T0, 1, 1, Set.of(), T0)), "an end before the start");
         reserve(Duration.ofHours(2), Duration.ofHours(1), 2, 4); // after the first window: free again
     }
@@ -237,13 +237,13 @@ class ReservationStateTest {
     void deletingTakesItsQueuedJobsAndOnlyItsOwnerOrAnAdministratorMay() {
         reserve(Duration.ofMinutes(10), Duration.ofMinutes(30), 1, 4);
         long job = submit(aJob("alice", "R1", 1, Duration.ofMinutes(5)));
-        RequestRejected bob = assertThrows(RequestRejected.class,
+        Rejection bob = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Unreserve(1, "bob", false, T0)));
-        assertEquals(403, bob.status());
+        assertEquals(403, RequestRejected.from(bob).status());
         state.apply(new Command.Unreserve(1, "alice", false, T0));
         assertEquals(JobState.CANCELLED, state.job(job).orElseThrow().state());
-        assertEquals(404, assertThrows(RequestRejected.class,
-                () -> state.apply(new Command.Unreserve(1, "alice", false, T0))).status());
+        assertEquals(Rejection.Kind.UNKNOWN_RESERVATION, assertThrows(Rejection.class,
+                () -> state.apply(new Command.Unreserve(1, "alice", false, T0))).kind());
     }
 
     @Test

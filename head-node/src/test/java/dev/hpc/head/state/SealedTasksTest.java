@@ -19,7 +19,6 @@ import dev.hpc.api.Task;
 import dev.hpc.api.TaskSegment;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.Scheduler;
@@ -191,11 +190,11 @@ class SealedTasksTest {
     @Test
     void aCommandOnASealedTaskIsRefusedAsOnAnyEndedTask() {
         runToTheEnd("0-19");
-        RequestRejected cancel = assertThrows(RequestRejected.class,
+        Rejection cancel = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Cancel(JobId.parse("1[0]"), "alice", T0)));
         assertTrue(cancel.getMessage().contains("already finished"), cancel.getMessage());
-        assertThrows(RequestRejected.class, () -> state.apply(new Command.Hold(JobId.parse("1[1]"), "alice", "u")));
-        RequestRejected unknown = assertThrows(RequestRejected.class,
+        assertThrows(Rejection.class, () -> state.apply(new Command.Hold(JobId.parse("1[1]"), "alice", "u")));
+        Rejection unknown = assertThrows(Rejection.class,
                 () -> state.apply(new Command.Cancel(JobId.parse("1[20]"), "alice", T0)));
         assertFalse(unknown.getMessage().contains("already finished"), unknown.getMessage());
     }
