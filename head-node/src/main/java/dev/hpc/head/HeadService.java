@@ -31,7 +31,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,7 +57,8 @@ public final class HeadService implements AutoCloseable {
     private final AtomicBoolean loopsStarted = new AtomicBoolean();
     private volatile Runnable onActivation = () -> { };
     private final ExecutorService stateThread;
-    private final ScheduledExecutorService ticker;
+    /** Runs the periodic loops and guards every step of a loop. */
+    private final LoopRunner loops = new LoopRunner(this::failStop);
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
     private final CycleStats cycleStats = new CycleStats();
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
@@ -69,7 +69,6 @@ public final class HeadService implements AutoCloseable {
     private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
     /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
     private static final int MAX_RESULTS_PER_STEP = 2_000;
-    private final AtomicLong loopErrors = new AtomicLong();
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
     /** Told how long each scheduling cycle's plan took, in nanoseconds (on the state thread). */
@@ -99,7 +98,8 @@ public final class HeadService implements AutoCloseable {
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Records alerts in the event log and tells listeners of them, off the state and writer threads. */
-    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(r -> daemon(r, "alerts"));
+    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(
+            r -> HeadThreads.daemon(r, "alerts"));
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -113,17 +113,10 @@ public final class HeadService implements AutoCloseable {
         this.tokens = new TokenRegistry(store, clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
         this.stateThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = daemon(r, "cluster-state");
+            Thread t = HeadThreads.daemon(r, "cluster-state");
             stateThreadHandle = t;
             return t;
         });
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -386,34 +379,19 @@ public final class HeadService implements AutoCloseable {
     }
 
     private void startLoops() {
-        long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-        ticker.scheduleWithFixedDelay(() -> {
+        Duration tick = Duration.ofMillis(Math.max(100, config.heartbeatInterval().toMillis() / 2));
+        loops.every("failure detector", tick, tick, () -> {
             // Silence is judged at the time the check is asked for, not when the state thread gets to
             // it: every heartbeat that arrived before then is applied first (the thread runs in order),
             // so a state thread held up by a long step no longer marks healthy nodes down.
             Instant asked = clock.instant();
             whileActive("failure detector", () -> detectFailures(asked));
-        }, tick, tick, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
-            if (leading()) {
-                Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
-                store.forgetLive(out.expiredJobs(), out.expiredSegments());
-            }
-        })), 10, 10, TimeUnit.SECONDS);
-    }
-
-    /** Loops never die: each step catches, logs, counts and goes on. */
-    private void loopStep(String loop, Runnable step) {
-        try {
-            step.run();
-        } catch (dev.hpc.head.state.HalfAppliedException e) {
-            LOG.log(Level.SEVERE, loop + " step left the state half-applied", e);
-            failStop(e.getMessage());
-        } catch (RuntimeException e) {
-            loopErrors.incrementAndGet();
-            LOG.log(Level.SEVERE, loop + " step failed", e);
-        }
+        });
+        loops.every("scheduling cycle", Duration.ofSeconds(1), Duration.ofSeconds(1), this::requestCycle);
+        loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> whileActive("expiry", () -> {
+            Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+            store.forgetLive(out.expiredJobs(), out.expiredSegments());
+        }));
     }
 
     public void effectSink(EffectSink sink) {
@@ -471,7 +449,7 @@ public final class HeadService implements AutoCloseable {
     private void whileActive(String loop, Runnable step) {
         stateThread.execute(() -> {
             if (leading()) {
-                loopStep(loop, step);
+                loops.step(loop, step);
             }
         });
     }
@@ -637,12 +615,7 @@ public final class HeadService implements AutoCloseable {
             return;
         }
         for (ChangeListener l : listeners) {
-            try {
-                l.changed(jobs, nodes);
-            } catch (RuntimeException e) {
-                loopErrors.incrementAndGet();
-                LOG.log(Level.WARNING, "change listener failed", e);
-            }
+            loops.tolerate("change listener", () -> l.changed(jobs, nodes));
         }
     }
 
@@ -802,7 +775,7 @@ public final class HeadService implements AutoCloseable {
                         + "down or renewing its lease); register again in a moment");
                 return;
             }
-            loopStep("registration of " + node, () -> {
+            loops.step("registration of " + node, () -> {
                 welcome.run();
                 applyNow(new Command.RegisterNode(registration, clock.instant()));
             });
@@ -841,8 +814,8 @@ public final class HeadService implements AutoCloseable {
         // heard from the node later came on a new link.
         whileActive("closed link of " + node, () -> {
             Instant closedAt = clock.instant();
-            ticker.schedule(() -> whileActive("closed link of " + node, () -> loseIfGone(node, closedAt,
-                    linkedAgain)), grace.toMillis(), TimeUnit.MILLISECONDS);
+            loops.after(grace, "closed link of " + node, () -> whileActive("closed link of " + node,
+                    () -> loseIfGone(node, closedAt, linkedAgain)));
         });
     }
 
@@ -874,9 +847,9 @@ public final class HeadService implements AutoCloseable {
                 } else if (!leading()) {
                     // active, but its lease is being renewed late: keep the results for when it holds again
                     // (or is dropped with the state): dropped, their attempts were requeued and ran again
-                    ticker.schedule(this::drainResultsSoon, 100, TimeUnit.MILLISECONDS);
+                    loops.after(Duration.ofMillis(100), "results", this::drainResultsSoon);
                 } else {
-                    loopStep("results", this::applyArrivedResults);
+                    loops.step("results", this::applyArrivedResults);
                 }
             });
         }
@@ -995,7 +968,7 @@ public final class HeadService implements AutoCloseable {
 
     /** Loop steps, listeners and alerts that failed and were logged (each loop goes on). */
     public long loopErrors() {
-        return loopErrors.get();
+        return loops.errors();
     }
 
     /** Tells {@code times} how long each scheduling cycle's plan takes, in nanoseconds. */
@@ -1016,15 +989,15 @@ public final class HeadService implements AutoCloseable {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
                 if (leading() && state.preemptionDue(clock.instant())) {
-                    loopStep("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
+                    loops.step("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
                 }
                 if (leading() && state.reservationEndedBy(clock.instant())) {
-                    loopStep("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
+                    loops.step("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
                 }
                 // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
                 // node per request kept the state thread busy with nothing to decide.
                 if (leading() && state.hasQueued()) {
-                    loopStep("scheduling cycle", this::cycle);
+                    loops.step("scheduling cycle", this::cycle);
                 }
             });
         }
@@ -1116,22 +1089,16 @@ public final class HeadService implements AutoCloseable {
         for (dev.hpc.api.Alert a : raised) {
             LOG.warning("alert " + a.kind() + " " + a.subject() + ": " + a.message());
         }
-        alertThread.execute(() -> loopStep("alerts", () -> {
+        alertThread.execute(() -> loops.step("alerts", () -> {
             List<dev.hpc.api.Alert> recorded = raised;
             try {
                 recorded = store.appendEvents(raised);
             } catch (RuntimeException e) {
-                loopErrors.incrementAndGet();
-                LOG.log(Level.WARNING, "cannot record " + raised.size() + " alerts in the event log", e);
+                loops.failed("recording " + raised.size() + " alerts in the event log", e);
             }
             for (dev.hpc.api.Alert a : recorded) {
                 for (ChangeListener l : listeners) {
-                    try {
-                        l.alert(a);
-                    } catch (RuntimeException e) {
-                        loopErrors.incrementAndGet();
-                        LOG.log(Level.WARNING, "alert listener failed", e);
-                    }
+                    loops.tolerate("alert listener", () -> l.alert(a));
                 }
             }
         }));
@@ -1139,7 +1106,7 @@ public final class HeadService implements AutoCloseable {
 
     @Override
     public void close() {
-        ticker.shutdownNow();
+        loops.close();
         stateThread.shutdown();
         try {
             stateThread.awaitTermination(5, TimeUnit.SECONDS);
