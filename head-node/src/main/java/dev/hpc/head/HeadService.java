@@ -52,11 +52,9 @@ public final class HeadService implements AutoCloseable {
     /** Queues, priority weights, fair-share and backfill settings (docs/scheduling.md). */
     private volatile SchedulingSettings scheduling;
     private final JobStore store;
-    /** Null while this head is not the active one: a standby holds no state of its own to change. */
-    private volatile ClusterState state;
     private final AtomicBoolean loopsStarted = new AtomicBoolean();
     private volatile Runnable onActivation = () -> { };
-    private final ExecutorService stateThread;
+    private final StateThread stateThread;
     /** Runs the periodic loops and guards every step of a loop. */
     private final LoopRunner loops = new LoopRunner(this::failStop);
     private final AtomicBoolean cycleRequested = new AtomicBoolean();
@@ -73,17 +71,10 @@ public final class HeadService implements AutoCloseable {
     private final AtomicLong activations = new AtomicLong();
     /** Told how long each scheduling cycle's plan took, in nanoseconds (on the state thread). */
     private volatile java.util.function.LongConsumer cycleTimes = nanos -> { };
-    /** Set for good when a commit failed or a command was half-applied (fail-stop). */
-    private final AtomicBoolean stopped = new AtomicBoolean();
-    private volatile java.util.function.Consumer<String> failStopAction = why -> { };
-    private volatile boolean standingDown;
     private final AtomicBoolean probeQueued = new AtomicBoolean();
     private volatile long probeAskedNanos = System.nanoTime();
-    private volatile Thread stateThreadHandle;
     private final CpuWatch stateCpu = new CpuWatch();
     private final CpuWatch writerCpu = new CpuWatch();
-    /** Whether this head's leadership lease holds now; always, for a head without voters. */
-    private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
     /** The highest job number this head may give out: those the voters reserved for it (no limit without them). */
     private volatile java.util.function.LongSupplier numbersReserved = () -> Long.MAX_VALUE;
     /** The next job number, for the lease's thread to reserve ahead of it. */
@@ -112,11 +103,7 @@ public final class HeadService implements AutoCloseable {
         this.startedAt = clock.instant();
         this.tokens = new TokenRegistry(store, clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
-        this.stateThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = HeadThreads.daemon(r, "cluster-state");
-            stateThreadHandle = t;
-            return t;
-        });
+        this.stateThread = new StateThread(config.name(), loops);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -127,7 +114,7 @@ public final class HeadService implements AutoCloseable {
         return service;
     }
 
-    /** Opens the store; the head is not active until {@link #activate} gives it a state. */
+    /** Opens the store; the head is not active until {@link #activate} gives it a state(). */
     public static HeadService open(HeadConfig config, Clock clock) {
         HeadService service = new HeadService(config, clock, JobStore.open(config.dataDir()));
         try {
@@ -220,7 +207,7 @@ public final class HeadService implements AutoCloseable {
                                                                       List<String> hosts, String recurrence,
                                                                       java.time.ZoneId zone, Caller caller) {
         return onState(() -> {
-            Outcome out = state.apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
+            Outcome out = state().apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
                     clock.instant(), hosts, caller.isAdmin(), recurrence, zone));
             return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
@@ -233,7 +220,7 @@ public final class HeadService implements AutoCloseable {
                                                                                java.util.Optional<java.time.Duration>
                                                                                        duration, Caller caller) {
         return onState(() -> {
-            Outcome out = state.apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
+            Outcome out = state().apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
                     end, duration, clock.instant()));
             return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
@@ -242,7 +229,7 @@ public final class HeadService implements AutoCloseable {
     /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
     public CompletableFuture<Void> unreserve(long number, Caller caller) {
         return onState(() -> {
-            Outcome out = state.apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
+            Outcome out = state().apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
                     clock.instant()));
             return publish(out);
         }).thenCompose(done -> done);
@@ -250,7 +237,7 @@ public final class HeadService implements AutoCloseable {
 
     /** {@code pbs_rstat}: the reservations not yet ended. */
     public CompletableFuture<List<dev.hpc.head.sched.Reservation>> reservations() {
-        return onState(() -> state.reservations());
+        return onState(() -> state().reservations());
     }
 
     /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
@@ -260,8 +247,8 @@ public final class HeadService implements AutoCloseable {
                     + "change queues; " + caller.user() + " has role " + caller.role().word()));
         }
         return onState(() -> {
-            Outcome out = state.apply(change);
-            String next = state.defaultQueue();
+            Outcome out = state().apply(change);
+            String next = state().defaultQueue();
             // submissions read it off the state thread: only once the change is durable and replicated
             return publish(out).thenRun(() -> defaultQueue = next);
         }).thenCompose(done -> done);
@@ -305,7 +292,7 @@ public final class HeadService implements AutoCloseable {
         configure(loaded);
         defaultQueue = loaded.defaultQueue();
         nextJobNumber = loaded.nextJobNumber();
-        CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
+        stateThread.activate(loaded);
         activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {
             startLoops();
@@ -318,20 +305,7 @@ public final class HeadService implements AutoCloseable {
 
     /** Stops acting as the active head (a newer epoch exists elsewhere); the state is dropped. */
     public void deactivate() {
-        standingDown = true;
-        try {
-            // a stuck state thread must not hold the step-down: leading() is false from here on anyway
-            CompletableFuture.runAsync(() -> state = null, stateThread).get(2, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.severe("head " + config.name() + ": the state thread did not take the step-down within 2 s; it is "
-                    + "stuck, and this head acts on nothing");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            LOG.log(Level.SEVERE, "stepping down failed on the state thread", e);
-        } finally {
-            standingDown = false;
-        }
+        stateThread.stepDown();
         LOG.warning("head " + config.name() + " is no longer active");
     }
 
@@ -350,7 +324,7 @@ public final class HeadService implements AutoCloseable {
             stateThread.execute(() -> probeQueued.set(false));
         }
         long stateWaited = probeQueued.get() ? now - probeAskedNanos : 0;
-        boolean stateIdle = stateCpu.idleFor(stateThreadHandle, within.toNanos(), now);
+        boolean stateIdle = stateCpu.idleFor(stateThread.thread(), within.toNanos(), now);
         long writerWaited = store.writerStalledNanos(now);
         // a commit that waits for the standby's backups is given the longer window too: that wait is the head
         // cluster's (a frozen standby, dropped or timed out within seconds), not this head's own work
@@ -370,7 +344,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     public boolean isActive() {
-        return state != null;
+        return stateThread.isActive();
     }
 
     /** Run when this head becomes active, after the state is in place: the gateway welcomes its workers. */
@@ -389,7 +363,7 @@ public final class HeadService implements AutoCloseable {
         });
         loops.every("scheduling cycle", Duration.ofSeconds(1), Duration.ofSeconds(1), this::requestCycle);
         loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> whileActive("expiry", () -> {
-            Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+            Outcome out = state().apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
             store.forgetLive(out.expiredJobs(), out.expiredSegments());
         }));
     }
@@ -408,7 +382,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The epoch of this head's term while active, 0 otherwise. */
     public long epoch() {
-        ClusterState s = state;
+        ClusterState s = state();
         return s == null ? 0 : s.epoch();
     }
 
@@ -428,30 +402,15 @@ public final class HeadService implements AutoCloseable {
     // ------------------------------------------------------------------ commands
 
     private <T> CompletableFuture<T> onState(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            if (!leading()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " is not the active head; ask another head or retry in a moment");
-            }
-            try {
-                return work.get();
-            } catch (dev.hpc.head.state.HalfAppliedException e) {
-                // a caller's command, like a loop step, that left the state half-applied stops the head
-                LOG.log(Level.SEVERE, "a command left the state half-applied", e);
-                failStop(e.getMessage());
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " stopped being active; ask another head or retry in a moment");
-            }
-        }, stateThread);
+        return stateThread.onState(work);
     }
 
-    /** Runs a loop step on the state thread only while active; a standby has nothing to do. */
     private void whileActive(String loop, Runnable step) {
-        stateThread.execute(() -> {
-            if (leading()) {
-                loops.step(loop, step);
-            }
-        });
+        stateThread.whileActive(loop, step);
+    }
+
+    private ClusterState state() {
+        return stateThread.state();
     }
 
     /**
@@ -459,7 +418,7 @@ public final class HeadService implements AutoCloseable {
      * daemon ends its process, so that its standby takes over from what was replicated.
      */
     public void onFailStop(java.util.function.Consumer<String> action) {
-        this.failStopAction = action;
+        stateThread.onFailStop(action);
     }
 
     /**
@@ -468,7 +427,7 @@ public final class HeadService implements AutoCloseable {
      * threads runs first.
      */
     public void leaseGuard(java.util.function.BooleanSupplier holds) {
-        this.leaseHolds = holds;
+        stateThread.leaseGuard(holds);
     }
 
     /**
@@ -485,9 +444,8 @@ public final class HeadService implements AutoCloseable {
         return nextJobNumber;
     }
 
-    /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
     private boolean leading() {
-        return state != null && !stopped.get() && !standingDown && leaseHolds.getAsBoolean();
+        return stateThread.leading();
     }
 
     /** Whether this head acts as the active one right now: active, not stopped and within its lease. */
@@ -514,7 +472,7 @@ public final class HeadService implements AutoCloseable {
 
     /** Whether a failed commit stopped this head. */
     public boolean failStopped() {
-        return stopped.get();
+        return stateThread.stopped();
     }
 
     /**
@@ -532,9 +490,8 @@ public final class HeadService implements AutoCloseable {
             if (!store.isClosing()) {
                 failStop("the commit of " + what + " failed: " + rootMessage(e));
             }
-            answered.completeExceptionally(new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                    + " could not commit this change and stopped being active (" + rootMessage(e) + "); ask another "
-                    + "head or retry in a moment"));
+            answered.completeExceptionally(stateThread.unavailable("could not commit this change and stopped "
+                    + "being active (" + rootMessage(e) + ")"));
         });
         return answered;
     }
@@ -548,26 +505,13 @@ public final class HeadService implements AutoCloseable {
         return String.valueOf(t.getMessage());
     }
 
-    /**
-     * Stops acting at once, on whatever thread learns of the failure: no command is applied, no effect is
-     * sent and no caller is answered from here on (each checks the flag first); the state is dropped.
-     */
     private void failStop(String why) {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        LOG.severe("head " + config.name() + " stops being active (fail-stop): " + why);
-        stateThread.execute(() -> state = null);
-        try {
-            failStopAction.accept(why);
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "the fail-stop action failed", e);
-        }
+        stateThread.failStop(why);
     }
 
     /** Applies on the state thread, then commits; effects go out and the future completes once durable. */
     private Outcome applyNow(Command command) {
-        Outcome out = state.apply(command);
+        Outcome out = state().apply(command);
         publish(out);
         return out;
     }
@@ -595,9 +539,8 @@ public final class HeadService implements AutoCloseable {
             return durable;
         }
         return durable.thenRun(() -> {
-            if (stopped.get() || !leaseHolds.getAsBoolean()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " stopped being active; ask another head or retry in a moment");
+            if (stateThread.stopped() || !stateThread.leaseHolds()) {
+                throw stateThread.unavailable("stopped being active");
             }
             for (Effect e : toSend) {
                 effects.deliver(e);
@@ -622,12 +565,12 @@ public final class HeadService implements AutoCloseable {
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
         return onState(() -> {
-            state.ownerOf(ref.number()).ifPresent(owner -> {
+            state().ownerOf(ref.number()).ifPresent(owner -> {
                 config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
-                JobAccess.check(caller, owner, state.idOf(ref.number()).map(Object::toString)
+                JobAccess.check(caller, owner, state().idOf(ref.number()).map(Object::toString)
                         .orElse(ref.toString()), verb);
             });
-            Outcome out = state.apply(command);
+            Outcome out = state().apply(command);
             return publish(out).thenApply(v -> out.answer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
@@ -653,7 +596,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> {
             String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
             if (!spec.submitKey().isEmpty()) {
-                Optional<Job> known = state.jobBySubmitKey(spec.owner(), spec.submitKey());
+                Optional<Job> known = state().jobBySubmitKey(spec.owner(), spec.submitKey());
                 if (known.isPresent()) {
                     return CompletableFuture.completedFuture(known.get());
                 }
@@ -662,14 +605,14 @@ public final class HeadService implements AutoCloseable {
                     return pending;
                 }
             }
-            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
+            JobAccess.checkQueuedLimits(spec, state().waitingTasks(spec.owner()), state().waitingJobs(spec.owner()),
                     maxTasks, maxJobs);
-            if (state.nextJobNumber() > numbersReserved.getAsLong()) {
+            if (state().nextJobNumber() > numbersReserved.getAsLong()) {
                 throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
                         + "with the voters of its lease; send the submission again");
             }
-            Job job = state.prepareSubmit(spec, clock.instant());
-            nextJobNumber = state.nextJobNumber();
+            Job job = state().prepareSubmit(spec, clock.instant());
+            nextJobNumber = state().nextJobNumber();
             long number = job.id().number();
             numbersInFlight.add(number);
             CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
@@ -681,10 +624,10 @@ public final class HeadService implements AutoCloseable {
                         tellListeners(List.of(entered), List.of());
                         return entered;
                     }));
-            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread);
+            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread.executor());
             if (!spec.submitKey().isEmpty()) {
                 submissionsInFlight.put(inFlightKey, admitted);
-                admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread);
+                admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread.executor());
             }
             return admitted;
         }).thenCompose(admitted -> admitted);
@@ -732,13 +675,13 @@ public final class HeadService implements AutoCloseable {
     public CompletableFuture<Job> order(JobId.JobRef ref, JobId.JobRef other, Caller caller) {
         return onState(() -> {
             for (JobId.JobRef r : List.of(ref, other)) {
-                state.ownerOf(r.number()).ifPresent(owner -> {
+                state().ownerOf(r.number()).ifPresent(owner -> {
                     config.access().jobVisibility().requireVisible(caller, owner, r.toString());
-                    JobAccess.check(caller, owner, state.idOf(r.number()).map(Object::toString)
+                    JobAccess.check(caller, owner, state().idOf(r.number()).map(Object::toString)
                             .orElse(r.toString()), "reorder");
                 });
             }
-            Outcome out = state.apply(new Command.Order(ref, other, caller.user()));
+            Outcome out = state().apply(new Command.Order(ref, other, caller.user()));
             return publish(out).thenApply(v -> out.answer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
@@ -756,7 +699,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The queues and their job counts ({@code qstat -Q}). */
     public CompletableFuture<List<dev.hpc.api.QueueInfo>> queues() {
-        return onState(() -> state.queueInfos(clock.instant()));
+        return onState(() -> state().queueInfos(clock.instant()));
     }
 
     /**
@@ -788,7 +731,7 @@ public final class HeadService implements AutoCloseable {
             Instant now = clock.instant();
             applyNow(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
                     config.nodeTimeout()), config.nodeTimeout(), now));
-            for (Effect kill : state.staleAttempts(node, runningAttempts)) {
+            for (Effect kill : state().staleAttempts(node, runningAttempts)) {
                 effects.deliver(kill);
             }
         });
@@ -820,7 +763,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     private void loseIfGone(String node, Instant closedAt, java.util.function.BooleanSupplier linkedAgain) {
-        if (linkedAgain.getAsBoolean() || !state.unheardSince(node, closedAt)) {
+        if (linkedAgain.getAsBoolean() || !state().unheardSince(node, closedAt)) {
             return;
         }
         long graceMs = config.linkLossGrace().toMillis();
@@ -842,7 +785,7 @@ public final class HeadService implements AutoCloseable {
         if (resultsDrainQueued.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 resultsDrainQueued.set(false);
-                if (state == null || stopped.get()) {
+                if (!stateThread.isActive() || stateThread.stopped()) {
                     arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
                 } else if (!leading()) {
                     // active, but its lease is being renewed late: keep the results for when it holds again
@@ -879,7 +822,7 @@ public final class HeadService implements AutoCloseable {
             List<Job> jobs = new ArrayList<>();
             long after = 0;
             while (true) {
-                ClusterState.Page page = state.jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
+                ClusterState.Page page = state().jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
                 jobs.addAll(page.jobs());
                 if (page.next() < 0) {
                     break;
@@ -893,12 +836,12 @@ public final class HeadService implements AutoCloseable {
                 segments.addAll(j.segments());
             });
             // a submission written but not yet admitted is held too: its entry is no stale one
-            long firstUnheld = numbersInFlight.isEmpty() ? state.nextJobNumber()
-                    : Math.min(numbersInFlight.first(), state.nextJobNumber());
+            long firstUnheld = numbersInFlight.isEmpty() ? state().nextJobNumber()
+                    : Math.min(numbersInFlight.first(), state().nextJobNumber());
             HeldJobs held = new HeldJobs(numbers, firstUnheld);
             // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
-                    state.committedReservations())),
+            return failStopOnError(store.write(jobs, state().nodes(), segments, settings(state().committedQueues(),
+                    state().committedReservations())),
                     "every job and node again")
                     .thenApply(v -> held);
         }).thenCompose(written -> written);
@@ -914,32 +857,32 @@ public final class HeadService implements AutoCloseable {
     // ------------------------------------------------------------------ queries
 
     public CompletableFuture<Optional<Job>> job(long number) {
-        return onState(() -> state.job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
+        return onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
-        return onState(() -> state.jobs(filter, after, limit));
+        return onState(() -> state().jobs(filter, after, limit));
     }
 
     public CompletableFuture<List<NodeInfo>> nodes() {
-        return onState(state::nodes);
+        return onState(() -> state().nodes());
     }
 
     /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
     public CompletableFuture<Optional<dev.hpc.head.state.SpawnTarget>> spawnTarget(long attemptId) {
-        return onState(() -> state.spawnTarget(attemptId));
+        return onState(() -> state().spawnTarget(attemptId));
     }
 
     public CompletableFuture<Optional<NodeInfo>> node(String name) {
-        return onState(() -> state.node(name));
+        return onState(() -> state().node(name));
     }
 
     public CompletableFuture<Summary> summary() {
         return onState(() -> {
-            List<NodeInfo> nodes = state.nodes();
+            List<NodeInfo> nodes = state().nodes();
             long up = nodes.stream().filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count();
-            int[] cores = state.coreTotals();
-            return new Summary(state.jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
+            int[] cores = state().coreTotals();
+            return new Summary(state().jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
         });
     }
 
@@ -952,8 +895,8 @@ public final class HeadService implements AutoCloseable {
      */
     public CompletableFuture<Optional<Figures>> figures() {
         return CompletableFuture.supplyAsync(() -> leading()
-                ? Optional.of(new Figures(state.jobFigures(), state.nodeFigures(), state.queuedTasks()))
-                : Optional.<Figures>empty(), stateThread);
+                ? Optional.of(new Figures(state().jobFigures(), state().nodeFigures(), state().queuedTasks()))
+                : Optional.<Figures>empty(), stateThread.executor());
     }
 
     /** The cluster as {@code /metrics} shows it; {@code queuedTasks} is the scheduler's queue length. */
@@ -988,15 +931,15 @@ public final class HeadService implements AutoCloseable {
         if (cycleRequested.compareAndSet(false, true)) {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
-                if (leading() && state.preemptionDue(clock.instant())) {
+                if (leading() && state().preemptionDue(clock.instant())) {
                     loops.step("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
                 }
-                if (leading() && state.reservationEndedBy(clock.instant())) {
+                if (leading() && state().reservationEndedBy(clock.instant())) {
                     loops.step("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
                 }
                 // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
                 // node per request kept the state thread busy with nothing to decide.
-                if (leading() && state.hasQueued()) {
+                if (leading() && state().hasQueued()) {
                     loops.step("scheduling cycle", this::cycle);
                 }
             });
@@ -1006,7 +949,7 @@ public final class HeadService implements AutoCloseable {
     private void cycle() {
         Instant now = clock.instant();
         long began = System.nanoTime();
-        dev.hpc.head.sched.ClusterSnapshot snapshot = state.snapshot(now);
+        dev.hpc.head.sched.ClusterSnapshot snapshot = state().snapshot(now);
         Plan plan = Scheduler.plan(snapshot, scheduling.policy(), now);
         List<dev.hpc.head.sched.Preemptions.Preemption> preemptions = dev.hpc.head.sched.Preemptions.plan(snapshot,
                 plan);
@@ -1023,13 +966,13 @@ public final class HeadService implements AutoCloseable {
             applyNow(new Command.Preempt(preemptions, now));
         }
         if (!plan.waiting().isEmpty()) {
-            state.apply(new Command.Explain(plan.waiting(), plan.estimates()));
+            state().apply(new Command.Explain(plan.waiting(), plan.estimates()));
         }
     }
 
     private void detectFailures(Instant asked) {
         Instant now = clock.instant();
-        for (String node : state.silentNodes(asked.minus(config.nodeTimeout()))) {
+        for (String node : state().silentNodes(asked.minus(config.nodeTimeout()))) {
             LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
                     + " ms: marking it down");
             applyNow(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",
@@ -1060,7 +1003,7 @@ public final class HeadService implements AutoCloseable {
 
     private CompletableFuture<NodeInfo> nodeCommand(Command command) {
         return onState(() -> {
-            Outcome out = state.apply(command);
+            Outcome out = state().apply(command);
             return publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
@@ -1107,12 +1050,7 @@ public final class HeadService implements AutoCloseable {
     @Override
     public void close() {
         loops.close();
-        stateThread.shutdown();
-        try {
-            stateThread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        stateThread.close();
         alertThread.shutdown();
         try {
             alertThread.awaitTermination(2, TimeUnit.SECONDS);
