@@ -88,9 +88,7 @@ public final class HeadService implements AutoCloseable {
     private final Instant startedAt;
     private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Records alerts in the event log and tells listeners of them, off the state and writer threads. */
-    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(
-            r -> HeadThreads.daemon(r, "alerts"));
+    private final AlertRelay alerts;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -104,6 +102,7 @@ public final class HeadService implements AutoCloseable {
         this.tokens = new TokenRegistry(store, clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
         this.stateThread = new StateThread(config.name(), loops);
+        this.alerts = new AlertRelay(store, listeners, loops);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -549,7 +548,7 @@ public final class HeadService implements AutoCloseable {
                 }
             }
             tellListeners(out.changedJobs(), out.changedNodes());
-            raiseAlerts(out.alerts());
+            alerts.raise(out.alerts());
         });
     }
 
@@ -1010,53 +1009,24 @@ public final class HeadService implements AutoCloseable {
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
     public CompletableFuture<List<dev.hpc.api.Alert>> eventLog(int limit) {
-        return CompletableFuture.supplyAsync(() -> store.events(limit), alertThread);
+        return alerts.eventLog(limit);
     }
 
     /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
     public CompletableFuture<List<dev.hpc.api.Alert>> jobEventLog(long jobNumber, int limit) {
-        return CompletableFuture.supplyAsync(() -> store.jobEvents(jobNumber, limit), alertThread);
+        return alerts.jobEventLog(jobNumber, limit);
     }
 
-    /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */
     /** Records alerts raised outside the state (a takeover) like those the state raises. */
     public void alert(dev.hpc.api.Alert alert) {
-        raiseAlerts(List.of(alert));
-    }
-
-    private void raiseAlerts(List<dev.hpc.api.Alert> alerts) {
-        if (alerts.isEmpty()) {
-            return;
-        }
-        List<dev.hpc.api.Alert> raised = List.copyOf(alerts);
-        for (dev.hpc.api.Alert a : raised) {
-            LOG.warning("alert " + a.kind() + " " + a.subject() + ": " + a.message());
-        }
-        alertThread.execute(() -> loops.step("alerts", () -> {
-            List<dev.hpc.api.Alert> recorded = raised;
-            try {
-                recorded = store.appendEvents(raised);
-            } catch (RuntimeException e) {
-                loops.failed("recording " + raised.size() + " alerts in the event log", e);
-            }
-            for (dev.hpc.api.Alert a : recorded) {
-                for (ChangeListener l : listeners) {
-                    loops.tolerate("alert listener", () -> l.alert(a));
-                }
-            }
-        }));
+        alerts.raise(List.of(alert));
     }
 
     @Override
     public void close() {
         loops.close();
         stateThread.close();
-        alertThread.shutdown();
-        try {
-            alertThread.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        alerts.close();
         store.close();
     }
 }
