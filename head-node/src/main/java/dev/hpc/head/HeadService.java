@@ -86,9 +86,9 @@ public final class HeadService implements AutoCloseable {
      */
     private final java.util.TreeSet<Long> numbersInFlight = new java.util.TreeSet<>();
     private final Instant startedAt;
-    private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AlertRelay alerts;
+    private final CommitPipeline commits;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -103,6 +103,8 @@ public final class HeadService implements AutoCloseable {
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
         this.stateThread = new StateThread(config.name(), loops);
         this.alerts = new AlertRelay(store, listeners, loops);
+        this.commits = new CommitPipeline(clock, store, stateThread, loops, alerts, listeners, launchesInFlight,
+                this::requestCycle);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -192,13 +194,6 @@ public final class HeadService implements AutoCloseable {
     /** The key of the advance reservations among the settings (docs/scheduling.md). */
     public static final String RESERVATIONS_SETTING = "reservations";
 
-    private static Map<String, String> settings(Optional<String> queues, Optional<String> reservations) {
-        Map<String, String> out = new java.util.TreeMap<>();
-        queues.ifPresent(body -> out.put(QUEUES_SETTING, body));
-        reservations.ifPresent(body -> out.put(RESERVATIONS_SETTING, body));
-        return out;
-    }
-
     /** {@code pbs_rsub}: a reservation, confirmed or refused with why; any user may make one for themselves. */
     public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
                                                                       int nodes, int coresPerNode,
@@ -208,7 +203,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> {
             Outcome out = state().apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
                     clock.instant(), hosts, caller.isAdmin(), recurrence, zone));
-            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
+            return commits.publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
     }
 
@@ -221,7 +216,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> {
             Outcome out = state().apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
                     end, duration, clock.instant()));
-            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
+            return commits.publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
         }).thenCompose(done -> done);
     }
 
@@ -230,7 +225,7 @@ public final class HeadService implements AutoCloseable {
         return onState(() -> {
             Outcome out = state().apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
                     clock.instant()));
-            return publish(out);
+            return commits.publish(out);
         }).thenCompose(done -> done);
     }
 
@@ -249,7 +244,7 @@ public final class HeadService implements AutoCloseable {
             Outcome out = state().apply(change);
             String next = state().defaultQueue();
             // submissions read it off the state thread: only once the change is durable and replicated
-            return publish(out).thenRun(() -> defaultQueue = next);
+            return commits.publish(out).thenRun(() -> defaultQueue = next);
         }).thenCompose(done -> done);
     }
 
@@ -368,7 +363,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     public void effectSink(EffectSink sink) {
-        this.effects = sink;
+        commits.effectSink(sink);
     }
 
     public void addListener(ChangeListener listener) {
@@ -474,91 +469,8 @@ public final class HeadService implements AutoCloseable {
         return stateThread.stopped();
     }
 
-    /**
-     * The commit's outcome for the caller. When it fails (and the store is not simply closing), this head stops,
-     * and the caller is told 503, as during a takeover: the change may or may not be on the standby, so a
-     * client resends it (a submission with its idempotency key finds its job if it is there).
-     */
-    private <T> CompletableFuture<T> failStopOnError(CompletableFuture<T> commit, String what) {
-        CompletableFuture<T> answered = new CompletableFuture<>();
-        commit.whenComplete((v, e) -> {
-            if (e == null) {
-                answered.complete(v);
-                return;
-            }
-            if (!store.isClosing()) {
-                failStop("the commit of " + what + " failed: " + rootMessage(e));
-            }
-            answered.completeExceptionally(stateThread.unavailable("could not commit this change and stopped "
-                    + "being active (" + rootMessage(e) + ")"));
-        });
-        return answered;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException || t.getCause() != null && t.getMessage() == null)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
-    }
-
     private void failStop(String why) {
         stateThread.failStop(why);
-    }
-
-    /** Applies on the state thread, then commits; effects go out and the future completes once durable. */
-    private Outcome applyNow(Command command) {
-        Outcome out = state().apply(command);
-        publish(out);
-        return out;
-    }
-
-    /**
-     * Commits what a command changed, then lets it be seen: effects to the workers, listeners, alerts. Called
-     * on the state thread only, so that changes reach the store in the order they were applied. A commit that
-     * fails stops this head (fail-stop): its memory now holds what its store and its standby may lack.
-     */
-    private CompletableFuture<Void> publish(Outcome out) {
-        if (out.needsReschedule()) {
-            requestCycle();
-        }
-        List<Effect> toSend = out.effects();
-        for (Effect e : toSend) {
-            if (e instanceof Effect.Launch l) {
-                launchesInFlight.decided(l);
-            }
-        }
-        CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes(),
-                        out.sealedSegments(), settings(out.changedQueues(), out.changedReservations())),
-                out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
-        if (toSend.isEmpty() && out.alerts().isEmpty()
-                && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
-            return durable;
-        }
-        return durable.thenRun(() -> {
-            if (stateThread.stopped() || !stateThread.leaseHolds()) {
-                throw stateThread.unavailable("stopped being active");
-            }
-            for (Effect e : toSend) {
-                effects.deliver(e);
-                if (e instanceof Effect.Launch l) {
-                    launchesInFlight.sent(l, clock.instant());
-                }
-            }
-            tellListeners(out.changedJobs(), out.changedNodes());
-            alerts.raise(out.alerts());
-        });
-    }
-
-    private void tellListeners(List<Job> jobs, List<NodeInfo> nodes) {
-        if (jobs.isEmpty() && nodes.isEmpty()) {
-            return;
-        }
-        for (ChangeListener l : listeners) {
-            loops.tolerate("change listener", () -> l.changed(jobs, nodes));
-        }
     }
 
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
@@ -570,7 +482,7 @@ public final class HeadService implements AutoCloseable {
                         .orElse(ref.toString()), verb);
             });
             Outcome out = state().apply(command);
-            return publish(out).thenApply(v -> out.answer().orElseThrow());
+            return commits.publish(out).thenApply(v -> out.answer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
 
@@ -614,13 +526,13 @@ public final class HeadService implements AutoCloseable {
             nextJobNumber = state().nextJobNumber();
             long number = job.id().number();
             numbersInFlight.add(number);
-            CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
+            CompletableFuture<Job> admitted = commits.commit(store.write(List.of(job), List.of()),
                     "submission of job " + job.id())
                     .thenCompose(v -> onState(() -> {
                         numbersInFlight.remove(number);
-                        Outcome out = applyNow(new Command.Admit(job));
+                        Outcome out = commits.apply(new Command.Admit(job));
                         Job entered = out.answer().orElseThrow();
-                        tellListeners(List.of(entered), List.of());
+                        commits.tellListeners(List.of(entered), List.of());
                         return entered;
                     }));
             admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread.executor());
@@ -681,7 +593,7 @@ public final class HeadService implements AutoCloseable {
                 });
             }
             Outcome out = state().apply(new Command.Order(ref, other, caller.user()));
-            return publish(out).thenApply(v -> out.answer().orElseThrow());
+            return commits.publish(out).thenApply(v -> out.answer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
 
@@ -719,19 +631,19 @@ public final class HeadService implements AutoCloseable {
             }
             loops.step("registration of " + node, () -> {
                 welcome.run();
-                applyNow(new Command.RegisterNode(registration, clock.instant()));
+                commits.apply(new Command.RegisterNode(registration, clock.instant()));
             });
         });
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
         whileActive("heartbeat of " + node, () -> {
-            applyNow(new Command.Heartbeat(node, health, clock.instant()));
+            commits.apply(new Command.Heartbeat(node, health, clock.instant()));
             Instant now = clock.instant();
-            applyNow(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
+            commits.apply(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
                     config.nodeTimeout()), config.nodeTimeout(), now));
             for (Effect kill : state().staleAttempts(node, runningAttempts)) {
-                effects.deliver(kill);
+                commits.send(kill);
             }
         });
     }
@@ -767,7 +679,7 @@ public final class HeadService implements AutoCloseable {
         }
         long graceMs = config.linkLossGrace().toMillis();
         LOG.warning("node " + node + " lost its link and was not back within " + graceMs + " ms: marking it down");
-        applyNow(new Command.LoseNode(node, "link closed, not back within " + graceMs + " ms",
+        commits.apply(new Command.LoseNode(node, "link closed, not back within " + graceMs + " ms",
                 EndReason.NODE_FAILURE, clock.instant()));
     }
 
@@ -804,7 +716,7 @@ public final class HeadService implements AutoCloseable {
             batch.add(f);
         }
         if (!batch.isEmpty()) {
-            applyNow(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
+            commits.apply(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
         }
         if (!arrivedResults.isEmpty()) {
             drainResultsSoon();
@@ -839,7 +751,7 @@ public final class HeadService implements AutoCloseable {
                     : Math.min(numbersInFlight.first(), state().nextJobNumber());
             HeldJobs held = new HeldJobs(numbers, firstUnheld);
             // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state().nodes(), segments, settings(state().committedQueues(),
+            return commits.commit(store.write(jobs, state().nodes(), segments, CommitPipeline.settings(state().committedQueues(),
                     state().committedReservations())),
                     "every job and node again")
                     .thenApply(v -> held);
@@ -931,10 +843,10 @@ public final class HeadService implements AutoCloseable {
             stateThread.execute(() -> {
                 cycleRequested.set(false);
                 if (leading() && state().preemptionDue(clock.instant())) {
-                    loops.step("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
+                    loops.step("preemption grace", () -> commits.apply(new Command.PreemptDeadlines(clock.instant())));
                 }
                 if (leading() && state().reservationEndedBy(clock.instant())) {
-                    loops.step("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
+                    loops.step("reservation end", () -> commits.apply(new Command.EndReservations(clock.instant())));
                 }
                 // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
                 // node per request kept the state thread busy with nothing to decide.
@@ -956,13 +868,13 @@ public final class HeadService implements AutoCloseable {
         cycleStats.record(took, plan.placements().size());
         cycleTimes.accept(took);
         if (!plan.unsatisfiable().isEmpty()) {
-            applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
+            commits.apply(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
         }
         if (!plan.placements().isEmpty()) {
-            applyNow(new Command.Start(plan.placements(), now));
+            commits.apply(new Command.Start(plan.placements(), now));
         }
         if (!preemptions.isEmpty()) {
-            applyNow(new Command.Preempt(preemptions, now));
+            commits.apply(new Command.Preempt(preemptions, now));
         }
         if (!plan.waiting().isEmpty()) {
             state().apply(new Command.Explain(plan.waiting(), plan.estimates()));
@@ -974,7 +886,7 @@ public final class HeadService implements AutoCloseable {
         for (String node : state().silentNodes(asked.minus(config.nodeTimeout()))) {
             LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
                     + " ms: marking it down");
-            applyNow(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",
+            commits.apply(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",
                     EndReason.NODE_FAILURE, now));
         }
     }
@@ -1003,7 +915,7 @@ public final class HeadService implements AutoCloseable {
     private CompletableFuture<NodeInfo> nodeCommand(Command command) {
         return onState(() -> {
             Outcome out = state().apply(command);
-            return publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
+            return commits.publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
         }).thenCompose(answered -> answered);
     }
 
