@@ -57,8 +57,6 @@ public final class HeadService implements AutoCloseable {
     private final StateThread stateThread;
     /** Runs the periodic loops and guards every step of a loop. */
     private final LoopRunner loops = new LoopRunner(this::failStop);
-    private final AtomicBoolean cycleRequested = new AtomicBoolean();
-    private final CycleStats cycleStats = new CycleStats();
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
     /** Keyed submissions numbered but not yet entered, by owner and key (state thread only). */
     private final Map<String, CompletableFuture<Job>> submissionsInFlight = new java.util.HashMap<>();
@@ -69,8 +67,6 @@ public final class HeadService implements AutoCloseable {
     private static final int MAX_RESULTS_PER_STEP = 2_000;
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
-    /** Told how long each scheduling cycle's plan took, in nanoseconds (on the state thread). */
-    private volatile java.util.function.LongConsumer cycleTimes = nanos -> { };
     private final AtomicBoolean probeQueued = new AtomicBoolean();
     private volatile long probeAskedNanos = System.nanoTime();
     private final CpuWatch stateCpu = new CpuWatch();
@@ -89,6 +85,7 @@ public final class HeadService implements AutoCloseable {
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AlertRelay alerts;
     private final CommitPipeline commits;
+    private final SchedulingLoop schedulingLoop;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -105,6 +102,7 @@ public final class HeadService implements AutoCloseable {
         this.alerts = new AlertRelay(store, listeners, loops);
         this.commits = new CommitPipeline(clock, store, stateThread, loops, alerts, listeners, launchesInFlight,
                 this::requestCycle);
+        this.schedulingLoop = new SchedulingLoop(clock, stateThread, loops, commits, () -> scheduling);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -355,7 +353,7 @@ public final class HeadService implements AutoCloseable {
             Instant asked = clock.instant();
             whileActive("failure detector", () -> detectFailures(asked));
         });
-        loops.every("scheduling cycle", Duration.ofSeconds(1), Duration.ofSeconds(1), this::requestCycle);
+        schedulingLoop.start();
         loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> whileActive("expiry", () -> {
             Outcome out = state().apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
             store.forgetLive(out.expiredJobs(), out.expiredSegments());
@@ -827,58 +825,19 @@ public final class HeadService implements AutoCloseable {
 
     /** Tells {@code times} how long each scheduling cycle's plan takes, in nanoseconds. */
     public void onCycle(java.util.function.LongConsumer times) {
-        this.cycleTimes = times;
+        schedulingLoop.onCycle(times);
     }
 
     /** The scheduling cycles' figures: snapshot and plan, as measured around them (docs/performance.md). */
     public Map<String, Object> cycleFigures() {
-        return cycleStats.toMap();
+        return schedulingLoop.figures();
     }
 
     // ------------------------------------------------------------------ loops
 
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
     public void requestCycle() {
-        if (cycleRequested.compareAndSet(false, true)) {
-            stateThread.execute(() -> {
-                cycleRequested.set(false);
-                if (leading() && state().preemptionDue(clock.instant())) {
-                    loops.step("preemption grace", () -> commits.apply(new Command.PreemptDeadlines(clock.instant())));
-                }
-                if (leading() && state().reservationEndedBy(clock.instant())) {
-                    loops.step("reservation end", () -> commits.apply(new Command.EndReservations(clock.instant())));
-                }
-                // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
-                // node per request kept the state thread busy with nothing to decide.
-                if (leading() && state().hasQueued()) {
-                    loops.step("scheduling cycle", this::cycle);
-                }
-            });
-        }
-    }
-
-    private void cycle() {
-        Instant now = clock.instant();
-        long began = System.nanoTime();
-        dev.hpc.head.sched.ClusterSnapshot snapshot = state().snapshot(now);
-        Plan plan = Scheduler.plan(snapshot, scheduling.policy(), now);
-        List<dev.hpc.head.sched.Preemptions.Preemption> preemptions = dev.hpc.head.sched.Preemptions.plan(snapshot,
-                plan);
-        long took = System.nanoTime() - began;
-        cycleStats.record(took, plan.placements().size());
-        cycleTimes.accept(took);
-        if (!plan.unsatisfiable().isEmpty()) {
-            commits.apply(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
-        }
-        if (!plan.placements().isEmpty()) {
-            commits.apply(new Command.Start(plan.placements(), now));
-        }
-        if (!preemptions.isEmpty()) {
-            commits.apply(new Command.Preempt(preemptions, now));
-        }
-        if (!plan.waiting().isEmpty()) {
-            state().apply(new Command.Explain(plan.waiting(), plan.estimates()));
-        }
+        schedulingLoop.requestCycle();
     }
 
     private void detectFailures(Instant asked) {
