@@ -86,6 +86,7 @@ public final class HeadService implements AutoCloseable {
     private final AlertRelay alerts;
     private final CommitPipeline commits;
     private final SchedulingLoop schedulingLoop;
+    private final FailureDetector failureDetector;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -103,6 +104,7 @@ public final class HeadService implements AutoCloseable {
         this.commits = new CommitPipeline(clock, store, stateThread, loops, alerts, listeners, launchesInFlight,
                 this::requestCycle);
         this.schedulingLoop = new SchedulingLoop(clock, stateThread, loops, commits, () -> scheduling);
+        this.failureDetector = new FailureDetector(config, clock, stateThread, loops, commits, launchesInFlight);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -345,14 +347,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     private void startLoops() {
-        Duration tick = Duration.ofMillis(Math.max(100, config.heartbeatInterval().toMillis() / 2));
-        loops.every("failure detector", tick, tick, () -> {
-            // Silence is judged at the time the check is asked for, not when the state thread gets to
-            // it: every heartbeat that arrived before then is applied first (the thread runs in order),
-            // so a state thread held up by a long step no longer marks healthy nodes down.
-            Instant asked = clock.instant();
-            whileActive("failure detector", () -> detectFailures(asked));
-        });
+        failureDetector.start();
         schedulingLoop.start();
         loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> whileActive("expiry", () -> {
             Outcome out = state().apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
@@ -635,15 +630,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
-        whileActive("heartbeat of " + node, () -> {
-            commits.apply(new Command.Heartbeat(node, health, clock.instant()));
-            Instant now = clock.instant();
-            commits.apply(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
-                    config.nodeTimeout()), config.nodeTimeout(), now));
-            for (Effect kill : state().staleAttempts(node, runningAttempts)) {
-                commits.send(kill);
-            }
-        });
+        failureDetector.heartbeat(node, health, runningAttempts);
     }
 
     /**
@@ -658,27 +645,7 @@ public final class HeadService implements AutoCloseable {
      * @param linkedAgain whether the node has a link to this head again (asked when the grace ends)
      */
     public void linkClosed(String node, java.util.function.BooleanSupplier linkedAgain) {
-        Duration grace = config.linkLossGrace();
-        if (grace.isZero()) {
-            return;
-        }
-        // Taken on the state thread, after every heartbeat that came on the closed link: whatever is
-        // heard from the node later came on a new link.
-        whileActive("closed link of " + node, () -> {
-            Instant closedAt = clock.instant();
-            loops.after(grace, "closed link of " + node, () -> whileActive("closed link of " + node,
-                    () -> loseIfGone(node, closedAt, linkedAgain)));
-        });
-    }
-
-    private void loseIfGone(String node, Instant closedAt, java.util.function.BooleanSupplier linkedAgain) {
-        if (linkedAgain.getAsBoolean() || !state().unheardSince(node, closedAt)) {
-            return;
-        }
-        long graceMs = config.linkLossGrace().toMillis();
-        LOG.warning("node " + node + " lost its link and was not back within " + graceMs + " ms: marking it down");
-        commits.apply(new Command.LoseNode(node, "link closed, not back within " + graceMs + " ms",
-                EndReason.NODE_FAILURE, clock.instant()));
+        failureDetector.linkClosed(node, linkedAgain);
     }
 
     /**
@@ -838,16 +805,6 @@ public final class HeadService implements AutoCloseable {
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
     public void requestCycle() {
         schedulingLoop.requestCycle();
-    }
-
-    private void detectFailures(Instant asked) {
-        Instant now = clock.instant();
-        for (String node : state().silentNodes(asked.minus(config.nodeTimeout()))) {
-            LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
-                    + " ms: marking it down");
-            commits.apply(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",
-                    EndReason.NODE_FAILURE, now));
-        }
     }
 
     // ------------------------------------------------------------------ node administration and alerts

@@ -1,0 +1,107 @@
+package dev.hpc.head;
+
+import dev.hpc.api.EndReason;
+import dev.hpc.api.Health;
+import dev.hpc.head.state.ClusterState;
+import dev.hpc.head.state.Command;
+import dev.hpc.head.state.Effect;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+
+/**
+ * Tells live workers and attempts from lost ones, from what the workers say and what they stop saying: a node
+ * silent past the node timeout is down; a node whose link closed and that is not back within the link-loss
+ * grace is down; an attempt a worker's heartbeats stop listing has vanished; an attempt a worker runs that is
+ * not the current one is killed. Every judgement runs on the state thread, after every heartbeat that came
+ * before it.
+ */
+final class FailureDetector {
+    private static final Logger LOG = Logger.getLogger(FailureDetector.class.getName());
+
+    private final HeadConfig config;
+    private final Clock clock;
+    private final StateThread stateThread;
+    private final LoopRunner loops;
+    private final CommitPipeline commits;
+    private final LaunchesInFlight launchesInFlight;
+
+    FailureDetector(HeadConfig config, Clock clock, StateThread stateThread, LoopRunner loops, CommitPipeline commits,
+                    LaunchesInFlight launchesInFlight) {
+        this.config = config;
+        this.clock = clock;
+        this.stateThread = stateThread;
+        this.loops = loops;
+        this.commits = commits;
+        this.launchesInFlight = launchesInFlight;
+    }
+
+    /** Looks for silent nodes twice per heartbeat interval (at most ten times a second). */
+    void start() {
+        Duration tick = Duration.ofMillis(Math.max(100, config.heartbeatInterval().toMillis() / 2));
+        loops.every("failure detector", tick, tick, () -> {
+            // Silence is judged at the time the check is asked for, not when the state thread gets to
+            // it: every heartbeat that arrived before then is applied first (the thread runs in order),
+            // so a state thread held up by a long step no longer marks healthy nodes down.
+            Instant asked = clock.instant();
+            stateThread.whileActive("failure detector", () -> loseSilentNodes(asked));
+        });
+    }
+
+    private ClusterState state() {
+        return stateThread.state();
+    }
+
+    private void loseSilentNodes(Instant asked) {
+        Instant now = clock.instant();
+        long timeoutMs = config.nodeTimeout().toMillis();
+        for (String node : state().silentNodes(asked.minus(config.nodeTimeout()))) {
+            // one node at a time: a node that cannot be marked down leaves the others to be
+            loops.step("failure detector, node " + node, () -> {
+                LOG.warning("node " + node + " silent for more than " + timeoutMs + " ms: marking it down");
+                commits.apply(new Command.LoseNode(node, "no heartbeat for " + timeoutMs + " ms",
+                        EndReason.NODE_FAILURE, now));
+            });
+        }
+    }
+
+    void heartbeat(String node, Health health, List<Long> runningAttempts) {
+        stateThread.whileActive("heartbeat of " + node, () -> {
+            commits.apply(new Command.Heartbeat(node, health, clock.instant()));
+            Instant now = clock.instant();
+            commits.apply(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
+                    config.nodeTimeout()), config.nodeTimeout(), now));
+            for (Effect kill : state().staleAttempts(node, runningAttempts)) {
+                commits.send(kill);
+            }
+        });
+    }
+
+    /** See {@link HeadService#linkClosed}. */
+    void linkClosed(String node, BooleanSupplier linkedAgain) {
+        Duration grace = config.linkLossGrace();
+        if (grace.isZero()) {
+            return;
+        }
+        // Taken on the state thread, after every heartbeat that came on the closed link: whatever is
+        // heard from the node later came on a new link.
+        stateThread.whileActive("closed link of " + node, () -> {
+            Instant closedAt = clock.instant();
+            loops.after(grace, "closed link of " + node, () -> stateThread.whileActive("closed link of " + node,
+                    () -> loseIfGone(node, closedAt, linkedAgain)));
+        });
+    }
+
+    private void loseIfGone(String node, Instant closedAt, BooleanSupplier linkedAgain) {
+        if (linkedAgain.getAsBoolean() || !state().unheardSince(node, closedAt)) {
+            return;
+        }
+        long graceMs = config.linkLossGrace().toMillis();
+        LOG.warning("node " + node + " lost its link and was not back within " + graceMs + " ms: marking it down");
+        commits.apply(new Command.LoseNode(node, "link closed, not back within " + graceMs + " ms",
+                EndReason.NODE_FAILURE, clock.instant()));
+    }
+}
