@@ -60,11 +60,6 @@ public final class HeadService implements AutoCloseable {
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
     /** Keyed submissions numbered but not yet entered, by owner and key (state thread only). */
     private final Map<String, CompletableFuture<Job>> submissionsInFlight = new java.util.HashMap<>();
-    /** Task results from the workers not yet applied; drained by one state step at a time. */
-    private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
-    /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
-    private static final int MAX_RESULTS_PER_STEP = 2_000;
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
     private final AtomicBoolean probeQueued = new AtomicBoolean();
@@ -87,6 +82,7 @@ public final class HeadService implements AutoCloseable {
     private final CommitPipeline commits;
     private final SchedulingLoop schedulingLoop;
     private final FailureDetector failureDetector;
+    private final ResultIntake results;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -105,6 +101,7 @@ public final class HeadService implements AutoCloseable {
                 this::requestCycle);
         this.schedulingLoop = new SchedulingLoop(clock, stateThread, loops, commits, () -> scheduling);
         this.failureDetector = new FailureDetector(config, clock, stateThread, loops, commits, launchesInFlight);
+        this.results = new ResultIntake(stateThread, loops, commits);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -653,39 +650,7 @@ public final class HeadService implements AutoCloseable {
      * arrived while the state thread was busy, instead of one each.
      */
     public void finished(String node, TaskResult result) {
-        arrivedResults.add(new Command.Finish(node, result));
-        drainResultsSoon();
-    }
-
-    private void drainResultsSoon() {
-        if (resultsDrainQueued.compareAndSet(false, true)) {
-            stateThread.execute(() -> {
-                resultsDrainQueued.set(false);
-                if (!stateThread.isActive() || stateThread.stopped()) {
-                    arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
-                } else if (!leading()) {
-                    // active, but its lease is being renewed late: keep the results for when it holds again
-                    // (or is dropped with the state): dropped, their attempts were requeued and ran again
-                    loops.after(Duration.ofMillis(100), "results", this::drainResultsSoon);
-                } else {
-                    loops.step("results", this::applyArrivedResults);
-                }
-            });
-        }
-    }
-
-    private void applyArrivedResults() {
-        List<Command.Finish> batch = new java.util.ArrayList<>();
-        for (Command.Finish f = arrivedResults.poll(); f != null && batch.size() < MAX_RESULTS_PER_STEP;
-             f = arrivedResults.poll()) {
-            batch.add(f);
-        }
-        if (!batch.isEmpty()) {
-            commits.apply(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
-        }
-        if (!arrivedResults.isEmpty()) {
-            drainResultsSoon();
-        }
+        results.finished(node, result);
     }
 
     /**
