@@ -55,8 +55,8 @@ final class ResultIntake {
 
     private void applyArrived() {
         List<Command.Finish> batch = new ArrayList<>();
-        for (Command.Finish f = arrived.poll(); f != null && batch.size() < MAX_RESULTS_PER_STEP;
-             f = arrived.poll()) {
+        // the bound is checked before a result is taken: one taken past it would be lost, not applied next step
+        for (Command.Finish f; batch.size() < MAX_RESULTS_PER_STEP && (f = arrived.poll()) != null; ) {
             batch.add(f);
         }
         if (!batch.isEmpty()) {
