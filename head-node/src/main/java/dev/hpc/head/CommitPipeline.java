@@ -2,17 +2,26 @@ package dev.hpc.head;
 
 import dev.hpc.api.Job;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.TaskSegment;
+import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Effect;
+import dev.hpc.head.state.JobFilter;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * What follows a command applied on the state thread, in this order: its changes are committed (the store and
@@ -94,6 +103,52 @@ final class CommitPipeline {
             }
             tellListeners(out.changedJobs(), out.changedNodes());
             alerts.raise(out.alerts());
+        });
+    }
+
+    /**
+     * Applies the command {@code checked} gives on the state thread (its checks run there, right before, so that a
+     * refused one changes nothing), and answers with {@code answer} of its outcome once it is committed.
+     */
+    <T> CompletableFuture<T> applyThenAnswer(Supplier<Command> checked, Function<Outcome, T> answer) {
+        return stateThread.onStateCommitted(() -> {
+            Outcome out = stateThread.state().apply(checked.get());
+            return publish(out).thenApply(v -> answer.apply(out));
+        });
+    }
+
+    /**
+     * Commits every job and node this head holds again, as they are, in order with every other commit: replicas
+     * that may have lost entries (a standby that was away, a head cluster that merged after a split) hold all
+     * of them once it completes. The store writes nothing new (it keeps the newer version, which is the same).
+     *
+     * @param firstUnheld the first number from which the state may not hold every job yet (on the state thread)
+     */
+    CompletableFuture<HeadService.HeldJobs> recommitAll(LongSupplier firstUnheld) {
+        return stateThread.onStateCommitted(() -> {
+            ClusterState state = stateThread.state();
+            List<Job> jobs = new ArrayList<>();
+            long after = 0;
+            while (true) {
+                ClusterState.Page page = state.jobs(JobFilter.ALL, after, 1000);
+                jobs.addAll(page.jobs());
+                if (page.next() < 0) {
+                    break;
+                }
+                after = page.next();
+            }
+            Set<Long> numbers = new HashSet<>();
+            List<TaskSegment> segments = new ArrayList<>();
+            jobs.forEach(j -> {
+                numbers.add(j.id().number());
+                segments.addAll(j.segments());
+            });
+            // a submission written but not yet admitted is held too: its entry is no stale one
+            HeadService.HeldJobs held = new HeadService.HeldJobs(numbers, firstUnheld.getAsLong());
+            // written from the state thread, so that it lands between the commits applied before and after it
+            return commit(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
+                    state.committedReservations())), "every job and node again")
+                    .thenApply(v -> held);
         });
     }
 

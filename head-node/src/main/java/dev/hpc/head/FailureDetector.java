@@ -80,7 +80,17 @@ final class FailureDetector {
         });
     }
 
-    /** See {@link HeadService#linkClosed}. */
+    /**
+     * The link of a registered worker to this head closed. A killed worker's link closes at once (the
+     * kernel resets its connection), long before its silence reaches the node timeout; a live worker
+     * reconnects and registers again within the link-loss grace. So a node that was not heard from
+     * again (no registration, no heartbeat) by the end of the grace, and has no link by then, is down,
+     * exactly as if it had been silent past the timeout. A standby ignores closes: the witness rule of
+     * takeover counts heartbeats, not links; a head that is no longer active when the grace ends does
+     * nothing either. Silent nodes whose link never closes (a cut cable) still wait for the timeout.
+     *
+     * @param linkedAgain whether the node has a link to this head again (asked when the grace ends)
+     */
     void linkClosed(String node, BooleanSupplier linkedAgain) {
         Duration grace = config.linkLossGrace();
         if (grace.isZero()) {

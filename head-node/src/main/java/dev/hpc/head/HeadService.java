@@ -1,6 +1,5 @@
 package dev.hpc.head;
 
-import dev.hpc.api.EndReason;
 import dev.hpc.api.Health;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
@@ -14,35 +13,27 @@ import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.SubmitLimiter;
 import dev.hpc.head.access.TokenRegistry;
-import dev.hpc.head.sched.Plan;
-import dev.hpc.head.sched.Scheduler;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
-import dev.hpc.head.state.Effect;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs the cluster state on its own thread and connects it to the store and the workers: a command
- * is applied, its changes are committed, and only then are its effects sent and its caller answered.
- * Also runs the loops of the head: the scheduling cycle, the failure detector and the expiry of old
- * finished jobs. The edges (REST, gateway) talk to the state only through this class.
+ * The head's one door: the edges (REST, gateway, leadership, the daemon) talk to the state only through this
+ * class, which wires the parts and hands each call to its own. {@link StateThread} runs the state on one thread;
+ * {@link CommitPipeline} commits what a command changed before its effects go out and its caller is answered;
+ * {@link SchedulingLoop}, {@link FailureDetector}, {@link ResultIntake} and {@link SubmissionIntake} are the
+ * head's work; {@link AlertRelay} passes alerts on; {@link LoopRunner} keeps every loop going.
  */
 public final class HeadService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HeadService.class.getName());
@@ -58,24 +49,8 @@ public final class HeadService implements AutoCloseable {
     /** Runs the periodic loops and guards every step of a loop. */
     private final LoopRunner loops = new LoopRunner(this::failStop);
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
-    /** Keyed submissions numbered but not yet entered, by owner and key (state thread only). */
-    private final Map<String, CompletableFuture<Job>> submissionsInFlight = new java.util.HashMap<>();
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
-    private final AtomicBoolean probeQueued = new AtomicBoolean();
-    private volatile long probeAskedNanos = System.nanoTime();
-    private final CpuWatch stateCpu = new CpuWatch();
-    private final CpuWatch writerCpu = new CpuWatch();
-    /** The highest job number this head may give out: those the voters reserved for it (no limit without them). */
-    private volatile java.util.function.LongSupplier numbersReserved = () -> Long.MAX_VALUE;
-    /** The next job number, for the lease's thread to reserve ahead of it. */
-    private volatile long nextJobNumber = 1;
-    /**
-     * Numbers of submissions written but not yet admitted to the state (state thread only): a recommit must not
-     * take their map entries for stale ones, which it drops (the fault suite saw three acknowledged jobs
-     * dropped so, and never run after the next takeover).
-     */
-    private final java.util.TreeSet<Long> numbersInFlight = new java.util.TreeSet<>();
     private final Instant startedAt;
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final AlertRelay alerts;
@@ -83,6 +58,9 @@ public final class HeadService implements AutoCloseable {
     private final SchedulingLoop schedulingLoop;
     private final FailureDetector failureDetector;
     private final ResultIntake results;
+    private final ProgressWatch progress;
+    private final SubmissionIntake submissions;
+    private final StateLoader loader;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -102,6 +80,9 @@ public final class HeadService implements AutoCloseable {
         this.schedulingLoop = new SchedulingLoop(clock, stateThread, loops, commits, () -> scheduling);
         this.failureDetector = new FailureDetector(config, clock, stateThread, loops, commits, launchesInFlight);
         this.results = new ResultIntake(stateThread, loops, commits);
+        this.progress = new ProgressWatch(stateThread, store);
+        this.submissions = new SubmissionIntake(config, clock, store, stateThread, commits);
+        this.loader = new StateLoader(config, clock, store);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -112,7 +93,7 @@ public final class HeadService implements AutoCloseable {
         return service;
     }
 
-    /** Opens the store; the head is not active until {@link #activate} gives it a state(). */
+    /** Opens the store; the head is not active until {@link #activate} gives it a state. */
     public static HeadService open(HeadConfig config, Clock clock) {
         HeadService service = new HeadService(config, clock, JobStore.open(config.dataDir()));
         try {
@@ -142,17 +123,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The state as this head's own store holds it: a cold start, or a restart after a crash. */
     public ClusterState stateFromStore(long epoch) {
-        Instant now = clock.instant();
-        Instant keepSince = now.minus(config.keepCompleted());
-        ClusterState fresh = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
-        store.loadOutcomes(keepSince, fresh::restoreOutcome);
-        store.loadLive(keepSince, fresh::restore);
-        store.setting(QUEUES_SETTING).ifPresent(fresh::restoreQueues);
-        store.setting(RESERVATIONS_SETTING).ifPresent(fresh::restoreReservations);
-        for (NodeInfo n : store.loadNodes()) {
-            fresh.restore(n, now);
-        }
-        return fresh;
+        return loader.fromStore(epoch);
     }
 
     /** A single head with scheduling settings: opens the store and becomes active at once. */
@@ -197,11 +168,9 @@ public final class HeadService implements AutoCloseable {
                                                                       java.util.Set<String> users,
                                                                       List<String> hosts, String recurrence,
                                                                       java.time.ZoneId zone, Caller caller) {
-        return onState(() -> {
-            Outcome out = state().apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
-                    clock.instant(), hosts, caller.isAdmin(), recurrence, zone));
-            return commits.publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.Reserve(name, caller.user(), start, end, nodes,
+                coresPerNode, users, clock.instant(), hosts, caller.isAdmin(), recurrence, zone),
+                out -> out.reservationAnswer().orElseThrow());
     }
 
     /** {@code pbs_ralter}: the reservation with its new window, or refused with why and left as it was. */
@@ -210,25 +179,19 @@ public final class HeadService implements AutoCloseable {
                                                                                java.util.Optional<Instant> end,
                                                                                java.util.Optional<java.time.Duration>
                                                                                        duration, Caller caller) {
-        return onState(() -> {
-            Outcome out = state().apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
-                    end, duration, clock.instant()));
-            return commits.publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.AlterReservation(number, caller.user(), caller.isAdmin(),
+                start, end, duration, clock.instant()), out -> out.reservationAnswer().orElseThrow());
     }
 
     /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
     public CompletableFuture<Void> unreserve(long number, Caller caller) {
-        return onState(() -> {
-            Outcome out = state().apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
-                    clock.instant()));
-            return commits.publish(out);
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.Unreserve(number, caller.user(), caller.isAdmin(),
+                clock.instant()), out -> null);
     }
 
     /** {@code pbs_rstat}: the reservations not yet ended. */
     public CompletableFuture<List<dev.hpc.head.sched.Reservation>> reservations() {
-        return onState(() -> state().reservations());
+        return stateThread.onState(() -> state().reservations());
     }
 
     /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
@@ -237,12 +200,12 @@ public final class HeadService implements AutoCloseable {
             return CompletableFuture.failedFuture(new RequestRejected(403, "FORBIDDEN", "only an administrator may "
                     + "change queues; " + caller.user() + " has role " + caller.role().word()));
         }
-        return onState(() -> {
+        return stateThread.onStateCommitted(() -> {
             Outcome out = state().apply(change);
             String next = state().defaultQueue();
             // submissions read it off the state thread: only once the change is durable and replicated
             return commits.publish(out).thenRun(() -> defaultQueue = next);
-        }).thenCompose(done -> done);
+        });
     }
 
     /**
@@ -262,27 +225,11 @@ public final class HeadService implements AutoCloseable {
         return scheduling;
     }
 
-    /** Gives a state about to become active the queues and the usage recorded in this head's store. */
-    private void configure(ClusterState loaded) {
-        loaded.sealEndedTasksAt(arraySegmentTasks);
-        SchedulingSettings s = scheduling;
-        if (!loaded.queuesCommitted()) {
-            loaded.useQueues(s.queues(), s.defaultQueue());
-        } else if (!s.queues().isEmpty()) {
-            LOG.info("head " + config.name() + " uses the queues qmgr committed; the configuration file's queue "
-                    + "lines are not read (docs/scheduling.md)");
-        }
-        loaded.useHostResources(s.hostResources());
-        loaded.useFairShare(s.halfLife());
-        store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
-    }
-
     /** Makes this head the active one with the given state; waits until it is in place. */
     public void activate(ClusterState loaded) {
-        loaded.launchGrace(config.nodeTimeout());
-        configure(loaded);
+        loader.configure(loaded, scheduling, arraySegmentTasks);
         defaultQueue = loaded.defaultQueue();
-        nextJobNumber = loaded.nextJobNumber();
+        submissions.numberFrom(loaded);
         stateThread.activate(loaded);
         activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {
@@ -308,30 +255,12 @@ public final class HeadService implements AutoCloseable {
      * pace: it samples the threads' processor time.
      */
     public boolean progressing(Duration within, Duration busyWithin) {
-        long now = System.nanoTime();
-        if (probeQueued.compareAndSet(false, true)) {
-            // a probe asked for now: no evidence of a stall until it has waited longer than the window
-            probeAskedNanos = now;
-            stateThread.execute(() -> probeQueued.set(false));
-        }
-        long stateWaited = probeQueued.get() ? now - probeAskedNanos : 0;
-        boolean stateIdle = stateCpu.idleFor(stateThread.thread(), within.toNanos(), now);
-        long writerWaited = store.writerStalledNanos(now);
-        // a commit that waits for the standby's backups is given the longer window too: that wait is the head
-        // cluster's (a frozen standby, dropped or timed out within seconds), not this head's own work
-        boolean writerIdle = writerCpu.idleFor(store.writerThread(), within.toNanos(), now)
-                && !store.writerReplicating();
-        return !stuck(stateWaited, stateIdle, within, busyWithin) && !stuck(writerWaited, writerIdle, within,
-                busyWithin);
+        return progress.progressing(within, busyWithin);
     }
 
     /** Whether a commit has waited for the head cluster's backups for at least {@code within}. */
     public boolean replicationWaiting(Duration within) {
-        return store.writerReplicating() && store.writerStalledNanos(System.nanoTime()) >= within.toNanos();
-    }
-
-    private static boolean stuck(long waitedNanos, boolean idle, Duration within, Duration busyWithin) {
-        return waitedNanos >= busyWithin.toNanos() || waitedNanos >= within.toNanos() && idle;
+        return progress.replicationWaiting(within);
     }
 
     public boolean isActive() {
@@ -346,7 +275,7 @@ public final class HeadService implements AutoCloseable {
     private void startLoops() {
         failureDetector.start();
         schedulingLoop.start();
-        loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> whileActive("expiry", () -> {
+        loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> stateThread.whileActive("expiry", () -> {
             Outcome out = state().apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
             store.forgetLive(out.expiredJobs(), out.expiredSegments());
         }));
@@ -385,14 +314,6 @@ public final class HeadService implements AutoCloseable {
 
     // ------------------------------------------------------------------ commands
 
-    private <T> CompletableFuture<T> onState(Supplier<T> work) {
-        return stateThread.onState(work);
-    }
-
-    private void whileActive(String loop, Runnable step) {
-        stateThread.whileActive(loop, step);
-    }
-
     private ClusterState state() {
         return stateThread.state();
     }
@@ -420,21 +341,18 @@ public final class HeadService implements AutoCloseable {
      * (docs/failover.md). A submission beyond it waits for the next reservation: {@code 503}, which clients resend.
      */
     public void numberGuard(java.util.function.LongSupplier reserved) {
-        this.numbersReserved = reserved;
+        submissions.numberGuard(reserved);
     }
 
     /** The number the next submission gets, as last seen on the state thread. */
     public long nextJobNumber() {
-        return nextJobNumber;
+        return submissions.nextJobNumber();
     }
 
-    private boolean leading() {
-        return stateThread.leading();
-    }
 
     /** Whether this head acts as the active one right now: active, not stopped and within its lease. */
     public boolean isLeading() {
-        return leading();
+        return stateThread.leading();
     }
 
     /**
@@ -465,15 +383,18 @@ public final class HeadService implements AutoCloseable {
 
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
-        return onState(() -> {
-            state().ownerOf(ref.number()).ifPresent(owner -> {
-                config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
-                JobAccess.check(caller, owner, state().idOf(ref.number()).map(Object::toString)
-                        .orElse(ref.toString()), verb);
-            });
-            Outcome out = state().apply(command);
-            return commits.publish(out).thenApply(v -> out.answer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> {
+            checkMayAct(ref, caller, verb);
+            return command;
+        }, out -> out.answer().orElseThrow());
+    }
+
+    private void checkMayAct(JobId.JobRef ref, Caller caller, String verb) {
+        state().ownerOf(ref.number()).ifPresent(owner -> {
+            config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
+            JobAccess.check(caller, owner, state().idOf(ref.number()).map(Object::toString).orElse(ref.toString()),
+                    verb);
+        });
     }
 
     /**
@@ -491,47 +412,7 @@ public final class HeadService implements AutoCloseable {
      * submission; operators and admins are not limited, docs/security.md).
      */
     public CompletableFuture<Job> submit(JobSpec spec, boolean limited) {
-        // The new job is durable before it enters the state; entering it writes nothing more.
-        int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
-        int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
-        return onState(() -> {
-            String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
-            if (!spec.submitKey().isEmpty()) {
-                Optional<Job> known = state().jobBySubmitKey(spec.owner(), spec.submitKey());
-                if (known.isPresent()) {
-                    return CompletableFuture.completedFuture(known.get());
-                }
-                CompletableFuture<Job> pending = submissionsInFlight.get(inFlightKey);
-                if (pending != null) {
-                    return pending;
-                }
-            }
-            JobAccess.checkQueuedLimits(spec, state().waitingTasks(spec.owner()), state().waitingJobs(spec.owner()),
-                    maxTasks, maxJobs);
-            if (state().nextJobNumber() > numbersReserved.getAsLong()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
-                        + "with the voters of its lease; send the submission again");
-            }
-            Job job = state().prepareSubmit(spec, clock.instant());
-            nextJobNumber = state().nextJobNumber();
-            long number = job.id().number();
-            numbersInFlight.add(number);
-            CompletableFuture<Job> admitted = commits.commit(store.write(List.of(job), List.of()),
-                    "submission of job " + job.id())
-                    .thenCompose(v -> onState(() -> {
-                        numbersInFlight.remove(number);
-                        Outcome out = commits.apply(new Command.Admit(job));
-                        Job entered = out.answer().orElseThrow();
-                        commits.tellListeners(List.of(entered), List.of());
-                        return entered;
-                    }));
-            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread.executor());
-            if (!spec.submitKey().isEmpty()) {
-                submissionsInFlight.put(inFlightKey, admitted);
-                admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread.executor());
-            }
-            return admitted;
-        }).thenCompose(admitted -> admitted);
+        return submissions.submit(spec, limited);
     }
 
     public CompletableFuture<Job> cancel(JobId.JobRef ref, Caller caller) {
@@ -574,17 +455,11 @@ public final class HeadService implements AutoCloseable {
      * any as an operator); both are checked on the state thread right before the swap.
      */
     public CompletableFuture<Job> order(JobId.JobRef ref, JobId.JobRef other, Caller caller) {
-        return onState(() -> {
-            for (JobId.JobRef r : List.of(ref, other)) {
-                state().ownerOf(r.number()).ifPresent(owner -> {
-                    config.access().jobVisibility().requireVisible(caller, owner, r.toString());
-                    JobAccess.check(caller, owner, state().idOf(r.number()).map(Object::toString)
-                            .orElse(r.toString()), "reorder");
-                });
-            }
-            Outcome out = state().apply(new Command.Order(ref, other, caller.user()));
-            return commits.publish(out).thenApply(v -> out.answer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> {
+            checkMayAct(ref, caller, "reorder");
+            checkMayAct(other, caller, "reorder");
+            return new Command.Order(ref, other, caller.user());
+        }, out -> out.answer().orElseThrow());
     }
 
     /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */
@@ -600,7 +475,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The queues and their job counts ({@code qstat -Q}). */
     public CompletableFuture<List<dev.hpc.api.QueueInfo>> queues() {
-        return onState(() -> state().queueInfos(clock.instant()));
+        return stateThread.onState(() -> state().queueInfos(clock.instant()));
     }
 
     /**
@@ -614,7 +489,7 @@ public final class HeadService implements AutoCloseable {
     public void registered(Register registration, Runnable welcome, java.util.function.Consumer<String> refuse) {
         String node = registration.node();
         stateThread.execute(() -> {
-            if (!leading()) {
+            if (!stateThread.leading()) {
                 refuse.accept("head " + config.name() + " is not leading right now (it is taking over, stepping "
                         + "down or renewing its lease); register again in a moment");
                 return;
@@ -630,62 +505,19 @@ public final class HeadService implements AutoCloseable {
         failureDetector.heartbeat(node, health, runningAttempts);
     }
 
-    /**
-     * The link of a registered worker to this head closed. A killed worker's link closes at once (the
-     * kernel resets its connection), long before its silence reaches the node timeout; a live worker
-     * reconnects and registers again within the link-loss grace. So a node that was not heard from
-     * again (no registration, no heartbeat) by the end of the grace, and has no link by then, is down,
-     * exactly as if it had been silent past the timeout. A standby ignores closes: the witness rule of
-     * takeover counts heartbeats, not links; a head that is no longer active when the grace ends does
-     * nothing either. Silent nodes whose link never closes (a cut cable) still wait for the timeout.
-     *
-     * @param linkedAgain whether the node has a link to this head again (asked when the grace ends)
-     */
+    /** A registered worker's link closed: see {@link FailureDetector#linkClosed}. */
     public void linkClosed(String node, java.util.function.BooleanSupplier linkedAgain) {
         failureDetector.linkClosed(node, linkedAgain);
     }
 
-    /**
-     * Results are gathered and applied in batches: one state step and one durable write for all that
-     * arrived while the state thread was busy, instead of one each.
-     */
+    /** A worker's task result, applied in a batch with those that arrived with it ({@link ResultIntake}). */
     public void finished(String node, TaskResult result) {
         results.finished(node, result);
     }
 
-    /**
-     * Commits every job and node this head holds again, as they are, in order with every other commit: replicas
-     * that may have lost entries (a standby that was away, a head cluster that merged after a split) hold all
-     * of them once it completes. The store writes nothing new (it keeps the newer version, which is the same).
-     */
+    /** Commits every job and node this head holds again: see {@link CommitPipeline#recommitAll}. */
     public CompletableFuture<HeldJobs> recommitAll() {
-        return onState(() -> {
-            List<Job> jobs = new ArrayList<>();
-            long after = 0;
-            while (true) {
-                ClusterState.Page page = state().jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
-                jobs.addAll(page.jobs());
-                if (page.next() < 0) {
-                    break;
-                }
-                after = page.next();
-            }
-            java.util.Set<Long> numbers = new java.util.HashSet<>();
-            List<dev.hpc.api.TaskSegment> segments = new ArrayList<>();
-            jobs.forEach(j -> {
-                numbers.add(j.id().number());
-                segments.addAll(j.segments());
-            });
-            // a submission written but not yet admitted is held too: its entry is no stale one
-            long firstUnheld = numbersInFlight.isEmpty() ? state().nextJobNumber()
-                    : Math.min(numbersInFlight.first(), state().nextJobNumber());
-            HeldJobs held = new HeldJobs(numbers, firstUnheld);
-            // written from the state thread, so that it lands between the commits applied before and after it
-            return commits.commit(store.write(jobs, state().nodes(), segments, CommitPipeline.settings(state().committedQueues(),
-                    state().committedReservations())),
-                    "every job and node again")
-                    .thenApply(v -> held);
-        }).thenCompose(written -> written);
+        return commits.recommitAll(submissions::firstUnheld);
     }
 
     /**
@@ -698,28 +530,28 @@ public final class HeadService implements AutoCloseable {
     // ------------------------------------------------------------------ queries
 
     public CompletableFuture<Optional<Job>> job(long number) {
-        return onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
+        return stateThread.onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
-        return onState(() -> state().jobs(filter, after, limit));
+        return stateThread.onState(() -> state().jobs(filter, after, limit));
     }
 
     public CompletableFuture<List<NodeInfo>> nodes() {
-        return onState(() -> state().nodes());
+        return stateThread.onState(() -> state().nodes());
     }
 
     /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
     public CompletableFuture<Optional<dev.hpc.head.state.SpawnTarget>> spawnTarget(long attemptId) {
-        return onState(() -> state().spawnTarget(attemptId));
+        return stateThread.onState(() -> state().spawnTarget(attemptId));
     }
 
     public CompletableFuture<Optional<NodeInfo>> node(String name) {
-        return onState(() -> state().node(name));
+        return stateThread.onState(() -> state().node(name));
     }
 
     public CompletableFuture<Summary> summary() {
-        return onState(() -> {
+        return stateThread.onState(() -> {
             List<NodeInfo> nodes = state().nodes();
             long up = nodes.stream().filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count();
             int[] cores = state().coreTotals();
@@ -735,7 +567,7 @@ public final class HeadService implements AutoCloseable {
      * (docs/monitoring.md); empty while this head does not lead. Cheap: no pass over the jobs.
      */
     public CompletableFuture<Optional<Figures>> figures() {
-        return CompletableFuture.supplyAsync(() -> leading()
+        return CompletableFuture.supplyAsync(() -> stateThread.leading()
                 ? Optional.of(new Figures(state().jobFigures(), state().nodeFigures(), state().queuedTasks()))
                 : Optional.<Figures>empty(), stateThread.executor());
     }
@@ -794,10 +626,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     private CompletableFuture<NodeInfo> nodeCommand(Command command) {
-        return onState(() -> {
-            Outcome out = state().apply(command);
-            return commits.publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> command, out -> out.nodeAnswer().orElseThrow());
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
