@@ -2,6 +2,7 @@ package dev.hpc.head;
 
 import dev.hpc.api.EndReason;
 import dev.hpc.api.Health;
+import dev.hpc.api.WireMessage.Register;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Effect;
@@ -10,11 +11,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * Tells live workers and attempts from lost ones, from what the workers say and what they stop saying: a node
- * silent past the node timeout is down; a node whose link closed and that is not back within the link-loss
+ * Tells live workers and attempts from lost ones, from what the workers say and what they stop saying: a worker
+ * that registers is up again, its attempts reconciled with the state's; a node silent past the node timeout is down; a node whose link closed and that is not back within the link-loss
  * grace is down; an attempt a worker's heartbeats stop listing has vanished; an attempt a worker runs that is
  * not the current one is killed. Every judgement runs on the state thread, after every heartbeat that came
  * before it.
@@ -66,6 +68,29 @@ final class FailureDetector {
                         EndReason.NODE_FAILURE, now));
             });
         }
+    }
+
+    /**
+     * A worker registers. While this head leads, {@code welcome} runs on the state thread right before the
+     * registration is applied, so the welcome reaches the worker ahead of every effect of it (acknowledgements,
+     * kills). Otherwise {@code refuse} is told why and the worker offers its registration again later. A
+     * registration is never dropped behind a welcome: the worker would count itself registered while the head
+     * kept its node down, with its attempts RUNNING and their results unacknowledged for ever (ChaosIT seed
+     * 10330642155178245: a registration that reached a head renewing its lease late).
+     */
+    void registered(Register registration, Runnable welcome, Consumer<String> refuse) {
+        String node = registration.node();
+        stateThread.execute(() -> {
+            if (!stateThread.leading()) {
+                refuse.accept("head " + config.name() + " is not leading right now (it is taking over, stepping "
+                        + "down or renewing its lease); register again in a moment");
+                return;
+            }
+            loops.step("registration of " + node, () -> {
+                welcome.run();
+                commits.apply(new Command.RegisterNode(registration, clock.instant()));
+            });
+        });
     }
 
     void heartbeat(String node, Health health, List<Long> runningAttempts) {

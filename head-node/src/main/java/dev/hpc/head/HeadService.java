@@ -248,11 +248,9 @@ public final class HeadService implements AutoCloseable {
     }
 
     /**
-     * Whether this head's own work goes on: its state thread ran a probe and its store's writer came round its
-     * loop within {@code within}, or, while it uses the processor, within {@code busyWithin}. The leadership lease
-     * is renewed only while it does, so a head whose state thread or disk is stuck, though its process and
-     * connections live, is replaced (issue 17); one long step of real work is given longer. Call it at a steady
-     * pace: it samples the threads' processor time.
+     * Whether this head's state thread and store writer came round within {@code within}, or {@code busyWithin}
+     * while they use the processor ({@link ProgressWatch}); the lease is renewed only while they do. Call it at a
+     * steady pace: it samples the threads' processor time.
      */
     public boolean progressing(Duration within, Duration busyWithin) {
         return progress.progressing(within, busyWithin);
@@ -311,8 +309,6 @@ public final class HeadService implements AutoCloseable {
     public JobStore store() {
         return store;
     }
-
-    // ------------------------------------------------------------------ commands
 
     private ClusterState state() {
         return stateThread.state();
@@ -398,10 +394,8 @@ public final class HeadService implements AutoCloseable {
     }
 
     /**
-     * Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. A
-     * submission with an idempotency key that its owner already used is answered with the job of the first
-     * one, whether that is in the state or still being committed: a client may resend a submission through a
-     * takeover without making a second job.
+     * Accepts a job; the future completes when it is safe to acknowledge. An idempotency key its owner already
+     * used is answered with the first submission's job ({@link SubmissionIntake}).
      */
     public CompletableFuture<Job> submit(JobSpec spec) {
         return submit(spec, true);
@@ -478,27 +472,9 @@ public final class HeadService implements AutoCloseable {
         return stateThread.onState(() -> state().queueInfos(clock.instant()));
     }
 
-    /**
-     * A worker registers. While this head leads, {@code welcome} runs on the state thread right before the
-     * registration is applied, so the welcome reaches the worker ahead of every effect of it (acknowledgements,
-     * kills). Otherwise {@code refuse} is told why and the worker offers its registration again later. A
-     * registration is never dropped behind a welcome: the worker would count itself registered while the head
-     * kept its node down, with its attempts RUNNING and their results unacknowledged for ever (ChaosIT seed
-     * 10330642155178245: a registration that reached a head renewing its lease late).
-     */
+    /** A worker registers: see {@link FailureDetector#registered}. */
     public void registered(Register registration, Runnable welcome, java.util.function.Consumer<String> refuse) {
-        String node = registration.node();
-        stateThread.execute(() -> {
-            if (!stateThread.leading()) {
-                refuse.accept("head " + config.name() + " is not leading right now (it is taking over, stepping "
-                        + "down or renewing its lease); register again in a moment");
-                return;
-            }
-            loops.step("registration of " + node, () -> {
-                welcome.run();
-                commits.apply(new Command.RegisterNode(registration, clock.instant()));
-            });
-        });
+        failureDetector.registered(registration, welcome, refuse);
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
@@ -526,8 +502,6 @@ public final class HeadService implements AutoCloseable {
      */
     public record HeldJobs(java.util.Set<Long> numbers, long nextNumber) {
     }
-
-    // ------------------------------------------------------------------ queries
 
     public CompletableFuture<Optional<Job>> job(long number) {
         return stateThread.onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
@@ -597,14 +571,10 @@ public final class HeadService implements AutoCloseable {
         return schedulingLoop.figures();
     }
 
-    // ------------------------------------------------------------------ loops
-
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
     public void requestCycle() {
         schedulingLoop.requestCycle();
     }
-
-    // ------------------------------------------------------------------ node administration and alerts
 
     /** {@code pbsnodes -o}: no new work on the node; what runs goes on. */
     public CompletableFuture<NodeInfo> setOffline(String node, String note, String by) {
