@@ -16,10 +16,10 @@ import java.util.logging.Logger;
 
 /**
  * Tells live workers and attempts from lost ones, from what the workers say and what they stop saying: a worker
- * that registers is up again, its attempts reconciled with the state's; a node silent past the node timeout is down; a node whose link closed and that is not back within the link-loss
- * grace is down; an attempt a worker's heartbeats stop listing has vanished; an attempt a worker runs that is
- * not the current one is killed. Every judgement runs on the state thread, after every heartbeat that came
- * before it.
+ * that registers is up again, its attempts reconciled with the state's; a node silent past the node timeout is
+ * down; a node whose link closed and that is not back within the link-loss grace is down; an attempt a worker's
+ * heartbeats stop listing has vanished; an attempt a worker runs that is not the current one is killed. Every
+ * judgement runs on the state thread, after every heartbeat that came before it.
  */
 final class FailureDetector {
     private static final Logger LOG = Logger.getLogger(FailureDetector.class.getName());
@@ -61,6 +61,9 @@ final class FailureDetector {
         Instant now = clock.instant();
         long timeoutMs = config.nodeTimeout().toMillis();
         for (String node : state().silentNodes(asked.minus(config.nodeTimeout()))) {
+            if (!stateThread.leading()) {
+                return; // a step that left the state half-applied stopped the head: it changes nothing more
+            }
             // one node at a time: a node that cannot be marked down leaves the others to be
             loops.step("failure detector, node " + node, () -> {
                 LOG.warning("node " + node + " silent for more than " + timeoutMs + " ms: marking it down");
