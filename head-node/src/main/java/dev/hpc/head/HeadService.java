@@ -1,6 +1,5 @@
 package dev.hpc.head;
 
-import dev.hpc.api.EndReason;
 import dev.hpc.api.Health;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
@@ -14,36 +13,27 @@ import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.SubmitLimiter;
 import dev.hpc.head.access.TokenRegistry;
-import dev.hpc.head.sched.Plan;
-import dev.hpc.head.sched.Scheduler;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
-import dev.hpc.head.state.Effect;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs the cluster state on its own thread and connects it to the store and the workers: a command
- * is applied, its changes are committed, and only then are its effects sent and its caller answered.
- * Also runs the loops of the head: the scheduling cycle, the failure detector and the expiry of old
- * finished jobs. The edges (REST, gateway) talk to the state only through this class.
+ * The head's one door: the edges (REST, gateway, leadership, the daemon) talk to the state only through this
+ * class, which wires the parts and hands each call to its own. {@link StateThread} runs the state on one thread;
+ * {@link CommitPipeline} commits what a command changed before its effects go out and its caller is answered;
+ * {@link SchedulingLoop}, {@link FailureDetector}, {@link ResultIntake} and {@link SubmissionIntake} are the
+ * head's work; {@link AlertRelay} passes alerts on; {@link LoopRunner} keeps every loop going.
  */
 public final class HeadService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HeadService.class.getName());
@@ -53,53 +43,24 @@ public final class HeadService implements AutoCloseable {
     /** Queues, priority weights, fair-share and backfill settings (docs/scheduling.md). */
     private volatile SchedulingSettings scheduling;
     private final JobStore store;
-    /** Null while this head is not the active one: a standby holds no state of its own to change. */
-    private volatile ClusterState state;
     private final AtomicBoolean loopsStarted = new AtomicBoolean();
     private volatile Runnable onActivation = () -> { };
-    private final ExecutorService stateThread;
-    private final ScheduledExecutorService ticker;
-    private final AtomicBoolean cycleRequested = new AtomicBoolean();
-    private final CycleStats cycleStats = new CycleStats();
+    private final StateThread stateThread;
+    /** Runs the periodic loops and guards every step of a loop. */
+    private final LoopRunner loops = new LoopRunner(this::failStop);
     private final LaunchesInFlight launchesInFlight = new LaunchesInFlight();
-    /** Keyed submissions numbered but not yet entered, by owner and key (state thread only). */
-    private final Map<String, CompletableFuture<Job>> submissionsInFlight = new java.util.HashMap<>();
-    /** Task results from the workers not yet applied; drained by one state step at a time. */
-    private final java.util.Queue<Command.Finish> arrivedResults = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final AtomicBoolean resultsDrainQueued = new AtomicBoolean();
-    /** Bounds one step, so that heartbeats and requests queued behind it wait little. */
-    private static final int MAX_RESULTS_PER_STEP = 2_000;
-    private final AtomicLong loopErrors = new AtomicLong();
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
-    /** Told how long each scheduling cycle's plan took, in nanoseconds (on the state thread). */
-    private volatile java.util.function.LongConsumer cycleTimes = nanos -> { };
-    /** Set for good when a commit failed or a command was half-applied (fail-stop). */
-    private final AtomicBoolean stopped = new AtomicBoolean();
-    private volatile java.util.function.Consumer<String> failStopAction = why -> { };
-    private volatile boolean standingDown;
-    private final AtomicBoolean probeQueued = new AtomicBoolean();
-    private volatile long probeAskedNanos = System.nanoTime();
-    private volatile Thread stateThreadHandle;
-    private final CpuWatch stateCpu = new CpuWatch();
-    private final CpuWatch writerCpu = new CpuWatch();
-    /** Whether this head's leadership lease holds now; always, for a head without voters. */
-    private volatile java.util.function.BooleanSupplier leaseHolds = () -> true;
-    /** The highest job number this head may give out: those the voters reserved for it (no limit without them). */
-    private volatile java.util.function.LongSupplier numbersReserved = () -> Long.MAX_VALUE;
-    /** The next job number, for the lease's thread to reserve ahead of it. */
-    private volatile long nextJobNumber = 1;
-    /**
-     * Numbers of submissions written but not yet admitted to the state (state thread only): a recommit must not
-     * take their map entries for stale ones, which it drops (the fault suite saw three acknowledged jobs
-     * dropped so, and never run after the next takeover).
-     */
-    private final java.util.TreeSet<Long> numbersInFlight = new java.util.TreeSet<>();
     private final Instant startedAt;
-    private volatile EffectSink effects = effect -> { };
     private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** Records alerts in the event log and tells listeners of them, off the state and writer threads. */
-    private final ExecutorService alertThread = Executors.newSingleThreadExecutor(r -> daemon(r, "alerts"));
+    private final AlertRelay alerts;
+    private final CommitPipeline commits;
+    private final SchedulingLoop schedulingLoop;
+    private final FailureDetector failureDetector;
+    private final ResultIntake results;
+    private final ProgressWatch progress;
+    private final SubmissionIntake submissions;
+    private final StateLoader loader;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -112,18 +73,16 @@ public final class HeadService implements AutoCloseable {
         this.startedAt = clock.instant();
         this.tokens = new TokenRegistry(store.tokens(), clock);
         this.submitLimiter = new SubmitLimiter(config.access().submitRate(), config.access().submitBurst(), clock);
-        this.stateThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = daemon(r, "cluster-state");
-            stateThreadHandle = t;
-            return t;
-        });
-        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "head-ticker"));
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        this.stateThread = new StateThread(config.name(), loops);
+        this.alerts = new AlertRelay(store, listeners, loops);
+        this.commits = new CommitPipeline(clock, store, stateThread, loops, alerts, listeners, launchesInFlight,
+                this::requestCycle);
+        this.schedulingLoop = new SchedulingLoop(clock, stateThread, loops, commits, () -> scheduling);
+        this.failureDetector = new FailureDetector(config, clock, stateThread, loops, commits, launchesInFlight);
+        this.results = new ResultIntake(stateThread, loops, commits);
+        this.progress = new ProgressWatch(stateThread, store);
+        this.submissions = new SubmissionIntake(config, clock, store, stateThread, commits);
+        this.loader = new StateLoader(config, clock, store);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -164,17 +123,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The state as this head's own store holds it: a cold start, or a restart after a crash. */
     public ClusterState stateFromStore(long epoch) {
-        Instant now = clock.instant();
-        Instant keepSince = now.minus(config.keepCompleted());
-        ClusterState fresh = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
-        store.loadOutcomes(keepSince, fresh::restoreOutcome);
-        store.loadLive(keepSince, fresh::restore);
-        store.setting(QUEUES_SETTING).ifPresent(fresh::restoreQueues);
-        store.setting(RESERVATIONS_SETTING).ifPresent(fresh::restoreReservations);
-        for (NodeInfo n : store.loadNodes()) {
-            fresh.restore(n, now);
-        }
-        return fresh;
+        return loader.fromStore(epoch);
     }
 
     /** A single head with scheduling settings: opens the store and becomes active at once. */
@@ -213,24 +162,15 @@ public final class HeadService implements AutoCloseable {
     /** The key of the advance reservations among the settings (docs/scheduling.md). */
     public static final String RESERVATIONS_SETTING = "reservations";
 
-    private static Map<String, String> settings(Optional<String> queues, Optional<String> reservations) {
-        Map<String, String> out = new java.util.TreeMap<>();
-        queues.ifPresent(body -> out.put(QUEUES_SETTING, body));
-        reservations.ifPresent(body -> out.put(RESERVATIONS_SETTING, body));
-        return out;
-    }
-
     /** {@code pbs_rsub}: a reservation, confirmed or refused with why; any user may make one for themselves. */
     public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
                                                                       int nodes, int coresPerNode,
                                                                       java.util.Set<String> users,
                                                                       List<String> hosts, String recurrence,
                                                                       java.time.ZoneId zone, Caller caller) {
-        return onState(() -> {
-            Outcome out = state.apply(new Command.Reserve(name, caller.user(), start, end, nodes, coresPerNode, users,
-                    clock.instant(), hosts, caller.isAdmin(), recurrence, zone));
-            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.Reserve(name, caller.user(), start, end, nodes,
+                coresPerNode, users, clock.instant(), hosts, caller.isAdmin(), recurrence, zone),
+                out -> out.reservationAnswer().orElseThrow());
     }
 
     /** {@code pbs_ralter}: the reservation with its new window, or refused with why and left as it was. */
@@ -239,25 +179,19 @@ public final class HeadService implements AutoCloseable {
                                                                                java.util.Optional<Instant> end,
                                                                                java.util.Optional<java.time.Duration>
                                                                                        duration, Caller caller) {
-        return onState(() -> {
-            Outcome out = state.apply(new Command.AlterReservation(number, caller.user(), caller.isAdmin(), start,
-                    end, duration, clock.instant()));
-            return publish(out).thenApply(v -> out.reservationAnswer().orElseThrow());
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.AlterReservation(number, caller.user(), caller.isAdmin(),
+                start, end, duration, clock.instant()), out -> out.reservationAnswer().orElseThrow());
     }
 
     /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
     public CompletableFuture<Void> unreserve(long number, Caller caller) {
-        return onState(() -> {
-            Outcome out = state.apply(new Command.Unreserve(number, caller.user(), caller.isAdmin(),
-                    clock.instant()));
-            return publish(out);
-        }).thenCompose(done -> done);
+        return commits.applyThenAnswer(() -> new Command.Unreserve(number, caller.user(), caller.isAdmin(),
+                clock.instant()), out -> null);
     }
 
     /** {@code pbs_rstat}: the reservations not yet ended. */
     public CompletableFuture<List<dev.hpc.head.sched.Reservation>> reservations() {
-        return onState(() -> state.reservations());
+        return stateThread.onState(() -> state().reservations());
     }
 
     /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
@@ -266,12 +200,12 @@ public final class HeadService implements AutoCloseable {
             return CompletableFuture.failedFuture(new RequestRejected(403, "FORBIDDEN", "only an administrator may "
                     + "change queues; " + caller.user() + " has role " + caller.role().word()));
         }
-        return onState(() -> {
-            Outcome out = state.apply(change);
-            String next = state.defaultQueue();
+        return stateThread.onStateCommitted(() -> {
+            Outcome out = state().apply(change);
+            String next = state().defaultQueue();
             // submissions read it off the state thread: only once the change is durable and replicated
-            return publish(out).thenRun(() -> defaultQueue = next);
-        }).thenCompose(done -> done);
+            return commits.publish(out).thenRun(() -> defaultQueue = next);
+        });
     }
 
     /**
@@ -291,28 +225,12 @@ public final class HeadService implements AutoCloseable {
         return scheduling;
     }
 
-    /** Gives a state about to become active the queues and the usage recorded in this head's store. */
-    private void configure(ClusterState loaded) {
-        loaded.sealEndedTasksAt(arraySegmentTasks);
-        SchedulingSettings s = scheduling;
-        if (!loaded.queuesCommitted()) {
-            loaded.useQueues(s.queues(), s.defaultQueue());
-        } else if (!s.queues().isEmpty()) {
-            LOG.info("head " + config.name() + " uses the queues qmgr committed; the configuration file's queue "
-                    + "lines are not read (docs/scheduling.md)");
-        }
-        loaded.useHostResources(s.hostResources());
-        loaded.useFairShare(s.halfLife());
-        store.loadUsage(clock.instant(), s.halfLife(), loaded::restoreUsage);
-    }
-
     /** Makes this head the active one with the given state; waits until it is in place. */
     public void activate(ClusterState loaded) {
-        loaded.launchGrace(config.nodeTimeout());
-        configure(loaded);
+        loader.configure(loaded, scheduling, arraySegmentTasks);
         defaultQueue = loaded.defaultQueue();
-        nextJobNumber = loaded.nextJobNumber();
-        CompletableFuture.runAsync(() -> state = loaded, stateThread).join();
+        submissions.numberFrom(loaded);
+        stateThread.activate(loaded);
         activations.incrementAndGet();
         if (loopsStarted.compareAndSet(false, true)) {
             startLoops();
@@ -325,59 +243,26 @@ public final class HeadService implements AutoCloseable {
 
     /** Stops acting as the active head (a newer epoch exists elsewhere); the state is dropped. */
     public void deactivate() {
-        standingDown = true;
-        try {
-            // a stuck state thread must not hold the step-down: leading() is false from here on anyway
-            CompletableFuture.runAsync(() -> state = null, stateThread).get(2, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.severe("head " + config.name() + ": the state thread did not take the step-down within 2 s; it is "
-                    + "stuck, and this head acts on nothing");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            LOG.log(Level.SEVERE, "stepping down failed on the state thread", e);
-        } finally {
-            standingDown = false;
-        }
+        stateThread.stepDown();
         LOG.warning("head " + config.name() + " is no longer active");
     }
 
     /**
-     * Whether this head's own work goes on: its state thread ran a probe and its store's writer came round its
-     * loop within {@code within}, or, while it uses the processor, within {@code busyWithin}. The leadership lease
-     * is renewed only while it does, so a head whose state thread or disk is stuck, though its process and
-     * connections live, is replaced (issue 17); one long step of real work is given longer. Call it at a steady
-     * pace: it samples the threads' processor time.
+     * Whether this head's state thread and store writer came round within {@code within}, or {@code busyWithin}
+     * while they use the processor ({@link ProgressWatch}); the lease is renewed only while they do. Call it at a
+     * steady pace: it samples the threads' processor time.
      */
     public boolean progressing(Duration within, Duration busyWithin) {
-        long now = System.nanoTime();
-        if (probeQueued.compareAndSet(false, true)) {
-            // a probe asked for now: no evidence of a stall until it has waited longer than the window
-            probeAskedNanos = now;
-            stateThread.execute(() -> probeQueued.set(false));
-        }
-        long stateWaited = probeQueued.get() ? now - probeAskedNanos : 0;
-        boolean stateIdle = stateCpu.idleFor(stateThreadHandle, within.toNanos(), now);
-        long writerWaited = store.writerStalledNanos(now);
-        // a commit that waits for the standby's backups is given the longer window too: that wait is the head
-        // cluster's (a frozen standby, dropped or timed out within seconds), not this head's own work
-        boolean writerIdle = writerCpu.idleFor(store.writerThread(), within.toNanos(), now)
-                && !store.writerReplicating();
-        return !stuck(stateWaited, stateIdle, within, busyWithin) && !stuck(writerWaited, writerIdle, within,
-                busyWithin);
+        return progress.progressing(within, busyWithin);
     }
 
     /** Whether a commit has waited for the head cluster's backups for at least {@code within}. */
     public boolean replicationWaiting(Duration within) {
-        return store.writerReplicating() && store.writerStalledNanos(System.nanoTime()) >= within.toNanos();
-    }
-
-    private static boolean stuck(long waitedNanos, boolean idle, Duration within, Duration busyWithin) {
-        return waitedNanos >= busyWithin.toNanos() || waitedNanos >= within.toNanos() && idle;
+        return progress.replicationWaiting(within);
     }
 
     public boolean isActive() {
-        return state != null;
+        return stateThread.isActive();
     }
 
     /** Run when this head becomes active, after the state is in place: the gateway welcomes its workers. */
@@ -386,38 +271,16 @@ public final class HeadService implements AutoCloseable {
     }
 
     private void startLoops() {
-        long tick = Math.max(100, config.heartbeatInterval().toMillis() / 2);
-        ticker.scheduleWithFixedDelay(() -> {
-            // Silence is judged at the time the check is asked for, not when the state thread gets to
-            // it: every heartbeat that arrived before then is applied first (the thread runs in order),
-            // so a state thread held up by a long step no longer marks healthy nodes down.
-            Instant asked = clock.instant();
-            whileActive("failure detector", () -> detectFailures(asked));
-        }, tick, tick, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(this::requestCycle, 1000, 1000, TimeUnit.MILLISECONDS);
-        ticker.scheduleWithFixedDelay(() -> stateThread.execute(() -> loopStep("expiry", () -> {
-            if (leading()) {
-                Outcome out = state.apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
-                store.forgetLive(out.expiredJobs(), out.expiredSegments());
-            }
-        })), 10, 10, TimeUnit.SECONDS);
-    }
-
-    /** Loops never die: each step catches, logs, counts and goes on. */
-    private void loopStep(String loop, Runnable step) {
-        try {
-            step.run();
-        } catch (dev.hpc.head.state.HalfAppliedException e) {
-            LOG.log(Level.SEVERE, loop + " step left the state half-applied", e);
-            failStop(e.getMessage());
-        } catch (RuntimeException e) {
-            loopErrors.incrementAndGet();
-            LOG.log(Level.SEVERE, loop + " step failed", e);
-        }
+        failureDetector.start();
+        schedulingLoop.start();
+        loops.every("expiry", Duration.ofSeconds(10), Duration.ofSeconds(10), () -> stateThread.whileActive("expiry", () -> {
+            Outcome out = state().apply(new Command.Expire(clock.instant().minus(config.keepCompleted())));
+            store.forgetLive(out.expiredJobs(), out.expiredSegments());
+        }));
     }
 
     public void effectSink(EffectSink sink) {
-        this.effects = sink;
+        commits.effectSink(sink);
     }
 
     public void addListener(ChangeListener listener) {
@@ -430,7 +293,7 @@ public final class HeadService implements AutoCloseable {
 
     /** The epoch of this head's term while active, 0 otherwise. */
     public long epoch() {
-        ClusterState s = state;
+        ClusterState s = state();
         return s == null ? 0 : s.epoch();
     }
 
@@ -447,33 +310,8 @@ public final class HeadService implements AutoCloseable {
         return store;
     }
 
-    // ------------------------------------------------------------------ commands
-
-    private <T> CompletableFuture<T> onState(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(() -> {
-            if (!leading()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " is not the active head; ask another head or retry in a moment");
-            }
-            try {
-                return work.get();
-            } catch (dev.hpc.head.state.HalfAppliedException e) {
-                // a caller's command, like a loop step, that left the state half-applied stops the head
-                LOG.log(Level.SEVERE, "a command left the state half-applied", e);
-                failStop(e.getMessage());
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " stopped being active; ask another head or retry in a moment");
-            }
-        }, stateThread);
-    }
-
-    /** Runs a loop step on the state thread only while active; a standby has nothing to do. */
-    private void whileActive(String loop, Runnable step) {
-        stateThread.execute(() -> {
-            if (leading()) {
-                loopStep(loop, step);
-            }
-        });
+    private ClusterState state() {
+        return stateThread.state();
     }
 
     /**
@@ -481,7 +319,7 @@ public final class HeadService implements AutoCloseable {
      * daemon ends its process, so that its standby takes over from what was replicated.
      */
     public void onFailStop(java.util.function.Consumer<String> action) {
-        this.failStopAction = action;
+        stateThread.onFailStop(action);
     }
 
     /**
@@ -490,7 +328,7 @@ public final class HeadService implements AutoCloseable {
      * threads runs first.
      */
     public void leaseGuard(java.util.function.BooleanSupplier holds) {
-        this.leaseHolds = holds;
+        stateThread.leaseGuard(holds);
     }
 
     /**
@@ -499,22 +337,18 @@ public final class HeadService implements AutoCloseable {
      * (docs/failover.md). A submission beyond it waits for the next reservation: {@code 503}, which clients resend.
      */
     public void numberGuard(java.util.function.LongSupplier reserved) {
-        this.numbersReserved = reserved;
+        submissions.numberGuard(reserved);
     }
 
     /** The number the next submission gets, as last seen on the state thread. */
     public long nextJobNumber() {
-        return nextJobNumber;
+        return submissions.nextJobNumber();
     }
 
-    /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
-    private boolean leading() {
-        return state != null && !stopped.get() && !standingDown && leaseHolds.getAsBoolean();
-    }
 
     /** Whether this head acts as the active one right now: active, not stopped and within its lease. */
     public boolean isLeading() {
-        return leading();
+        return stateThread.leading();
     }
 
     /**
@@ -536,134 +370,32 @@ public final class HeadService implements AutoCloseable {
 
     /** Whether a failed commit stopped this head. */
     public boolean failStopped() {
-        return stopped.get();
+        return stateThread.stopped();
     }
 
-    /**
-     * The commit's outcome for the caller. When it fails (and the store is not simply closing), this head stops,
-     * and the caller is told 503, as during a takeover: the change may or may not be on the standby, so a
-     * client resends it (a submission with its idempotency key finds its job if it is there).
-     */
-    private <T> CompletableFuture<T> failStopOnError(CompletableFuture<T> commit, String what) {
-        CompletableFuture<T> answered = new CompletableFuture<>();
-        commit.whenComplete((v, e) -> {
-            if (e == null) {
-                answered.complete(v);
-                return;
-            }
-            if (!store.isClosing()) {
-                failStop("the commit of " + what + " failed: " + rootMessage(e));
-            }
-            answered.completeExceptionally(new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                    + " could not commit this change and stopped being active (" + rootMessage(e) + "); ask another "
-                    + "head or retry in a moment"));
-        });
-        return answered;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException || t.getCause() != null && t.getMessage() == null)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
-    }
-
-    /**
-     * Stops acting at once, on whatever thread learns of the failure: no command is applied, no effect is
-     * sent and no caller is answered from here on (each checks the flag first); the state is dropped.
-     */
     private void failStop(String why) {
-        if (!stopped.compareAndSet(false, true)) {
-            return;
-        }
-        LOG.severe("head " + config.name() + " stops being active (fail-stop): " + why);
-        stateThread.execute(() -> state = null);
-        try {
-            failStopAction.accept(why);
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "the fail-stop action failed", e);
-        }
-    }
-
-    /** Applies on the state thread, then commits; effects go out and the future completes once durable. */
-    private Outcome applyNow(Command command) {
-        Outcome out = state.apply(command);
-        publish(out);
-        return out;
-    }
-
-    /**
-     * Commits what a command changed, then lets it be seen: effects to the workers, listeners, alerts. Called
-     * on the state thread only, so that changes reach the store in the order they were applied. A commit that
-     * fails stops this head (fail-stop): its memory now holds what its store and its standby may lack.
-     */
-    private CompletableFuture<Void> publish(Outcome out) {
-        if (out.needsReschedule()) {
-            requestCycle();
-        }
-        List<Effect> toSend = out.effects();
-        for (Effect e : toSend) {
-            if (e instanceof Effect.Launch l) {
-                launchesInFlight.decided(l);
-            }
-        }
-        CompletableFuture<Void> durable = failStopOnError(store.write(out.changedJobs(), out.changedNodes(),
-                        out.sealedSegments(), settings(out.changedQueues(), out.changedReservations())),
-                out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
-        if (toSend.isEmpty() && out.alerts().isEmpty()
-                && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
-            return durable;
-        }
-        return durable.thenRun(() -> {
-            if (stopped.get() || !leaseHolds.getAsBoolean()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name()
-                        + " stopped being active; ask another head or retry in a moment");
-            }
-            for (Effect e : toSend) {
-                effects.deliver(e);
-                if (e instanceof Effect.Launch l) {
-                    launchesInFlight.sent(l, clock.instant());
-                }
-            }
-            tellListeners(out.changedJobs(), out.changedNodes());
-            raiseAlerts(out.alerts());
-        });
-    }
-
-    private void tellListeners(List<Job> jobs, List<NodeInfo> nodes) {
-        if (jobs.isEmpty() && nodes.isEmpty()) {
-            return;
-        }
-        for (ChangeListener l : listeners) {
-            try {
-                l.changed(jobs, nodes);
-            } catch (RuntimeException e) {
-                loopErrors.incrementAndGet();
-                LOG.log(Level.WARNING, "change listener failed", e);
-            }
-        }
+        stateThread.failStop(why);
     }
 
     /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
     private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
-        return onState(() -> {
-            state.ownerOf(ref.number()).ifPresent(owner -> {
-                config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
-                JobAccess.check(caller, owner, state.idOf(ref.number()).map(Object::toString)
-                        .orElse(ref.toString()), verb);
-            });
-            Outcome out = state.apply(command);
-            return publish(out).thenApply(v -> out.answer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> {
+            checkMayAct(ref, caller, verb);
+            return command;
+        }, out -> out.answer().orElseThrow());
+    }
+
+    private void checkMayAct(JobId.JobRef ref, Caller caller, String verb) {
+        state().ownerOf(ref.number()).ifPresent(owner -> {
+            config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
+            JobAccess.check(caller, owner, state().idOf(ref.number()).map(Object::toString).orElse(ref.toString()),
+                    verb);
+        });
     }
 
     /**
-     * Accepts a job: numbered, durable, then entered; the future completes when it is safe to acknowledge. A
-     * submission with an idempotency key that its owner already used is answered with the job of the first
-     * one, whether that is in the state or still being committed: a client may resend a submission through a
-     * takeover without making a second job.
+     * Accepts a job; the future completes when it is safe to acknowledge. An idempotency key its owner already
+     * used is answered with the first submission's job ({@link SubmissionIntake}).
      */
     public CompletableFuture<Job> submit(JobSpec spec) {
         return submit(spec, true);
@@ -674,47 +406,7 @@ public final class HeadService implements AutoCloseable {
      * submission; operators and admins are not limited, docs/security.md).
      */
     public CompletableFuture<Job> submit(JobSpec spec, boolean limited) {
-        // The new job is durable before it enters the state; entering it writes nothing more.
-        int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
-        int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
-        return onState(() -> {
-            String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
-            if (!spec.submitKey().isEmpty()) {
-                Optional<Job> known = state.jobBySubmitKey(spec.owner(), spec.submitKey());
-                if (known.isPresent()) {
-                    return CompletableFuture.completedFuture(known.get());
-                }
-                CompletableFuture<Job> pending = submissionsInFlight.get(inFlightKey);
-                if (pending != null) {
-                    return pending;
-                }
-            }
-            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
-                    maxTasks, maxJobs);
-            if (state.nextJobNumber() > numbersReserved.getAsLong()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
-                        + "with the voters of its lease; send the submission again");
-            }
-            Job job = state.prepareSubmit(spec, clock.instant());
-            nextJobNumber = state.nextJobNumber();
-            long number = job.id().number();
-            numbersInFlight.add(number);
-            CompletableFuture<Job> admitted = failStopOnError(store.write(List.of(job), List.of()),
-                    "submission of job " + job.id())
-                    .thenCompose(v -> onState(() -> {
-                        numbersInFlight.remove(number);
-                        Outcome out = applyNow(new Command.Admit(job));
-                        Job entered = out.answer().orElseThrow();
-                        tellListeners(List.of(entered), List.of());
-                        return entered;
-                    }));
-            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread);
-            if (!spec.submitKey().isEmpty()) {
-                submissionsInFlight.put(inFlightKey, admitted);
-                admitted.whenCompleteAsync((j, e) -> submissionsInFlight.remove(inFlightKey, admitted), stateThread);
-            }
-            return admitted;
-        }).thenCompose(admitted -> admitted);
+        return submissions.submit(spec, limited);
     }
 
     public CompletableFuture<Job> cancel(JobId.JobRef ref, Caller caller) {
@@ -757,17 +449,11 @@ public final class HeadService implements AutoCloseable {
      * any as an operator); both are checked on the state thread right before the swap.
      */
     public CompletableFuture<Job> order(JobId.JobRef ref, JobId.JobRef other, Caller caller) {
-        return onState(() -> {
-            for (JobId.JobRef r : List.of(ref, other)) {
-                state.ownerOf(r.number()).ifPresent(owner -> {
-                    config.access().jobVisibility().requireVisible(caller, owner, r.toString());
-                    JobAccess.check(caller, owner, state.idOf(r.number()).map(Object::toString)
-                            .orElse(r.toString()), "reorder");
-                });
-            }
-            Outcome out = state.apply(new Command.Order(ref, other, caller.user()));
-            return publish(out).thenApply(v -> out.answer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> {
+            checkMayAct(ref, caller, "reorder");
+            checkMayAct(other, caller, "reorder");
+            return new Command.Order(ref, other, caller.user());
+        }, out -> out.answer().orElseThrow());
     }
 
     /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */
@@ -783,169 +469,39 @@ public final class HeadService implements AutoCloseable {
 
     /** The queues and their job counts ({@code qstat -Q}). */
     public CompletableFuture<List<dev.hpc.api.QueueInfo>> queues() {
-        return onState(() -> state.queueInfos(clock.instant()));
+        return stateThread.onState(() -> state().queueInfos(clock.instant()));
     }
 
-    /**
-     * A worker registers. While this head leads, {@code welcome} runs on the state thread right before the
-     * registration is applied, so the welcome reaches the worker ahead of every effect of it (acknowledgements,
-     * kills). Otherwise {@code refuse} is told why and the worker offers its registration again later. A
-     * registration is never dropped behind a welcome: the worker would count itself registered while the head
-     * kept its node down, with its attempts RUNNING and their results unacknowledged for ever (ChaosIT seed
-     * 10330642155178245: a registration that reached a head renewing its lease late).
-     */
+    /** A worker registers: see {@link FailureDetector#registered}. */
     public void registered(Register registration, Runnable welcome, java.util.function.Consumer<String> refuse) {
-        String node = registration.node();
-        stateThread.execute(() -> {
-            if (!leading()) {
-                refuse.accept("head " + config.name() + " is not leading right now (it is taking over, stepping "
-                        + "down or renewing its lease); register again in a moment");
-                return;
-            }
-            loopStep("registration of " + node, () -> {
-                welcome.run();
-                applyNow(new Command.RegisterNode(registration, clock.instant()));
-            });
-        });
+        failureDetector.registered(registration, welcome, refuse);
     }
 
     public void heartbeat(String node, Health health, List<Long> runningAttempts) {
-        whileActive("heartbeat of " + node, () -> {
-            applyNow(new Command.Heartbeat(node, health, clock.instant()));
-            Instant now = clock.instant();
-            applyNow(new Command.CheckRunning(node, launchesInFlight.withUnheard(node, runningAttempts, now,
-                    config.nodeTimeout()), config.nodeTimeout(), now));
-            for (Effect kill : state.staleAttempts(node, runningAttempts)) {
-                effects.deliver(kill);
-            }
-        });
+        failureDetector.heartbeat(node, health, runningAttempts);
     }
 
-    /**
-     * The link of a registered worker to this head closed. A killed worker's link closes at once (the
-     * kernel resets its connection), long before its silence reaches the node timeout; a live worker
-     * reconnects and registers again within the link-loss grace. So a node that was not heard from
-     * again (no registration, no heartbeat) by the end of the grace, and has no link by then, is down,
-     * exactly as if it had been silent past the timeout. A standby ignores closes: the witness rule of
-     * takeover counts heartbeats, not links; a head that is no longer active when the grace ends does
-     * nothing either. Silent nodes whose link never closes (a cut cable) still wait for the timeout.
-     *
-     * @param linkedAgain whether the node has a link to this head again (asked when the grace ends)
-     */
     /** How long a worker whose link ended without a close frame has to come back (at most the configured grace). */
     public static final Duration ABRUPT_LINK_GRACE = Duration.ofMillis(500);
 
+    /** A registered worker's link closed: see {@link FailureDetector#linkClosed}. */
     public void linkClosed(String node, java.util.function.BooleanSupplier linkedAgain) {
-        linkClosed(node, false, linkedAgain);
+        failureDetector.linkClosed(node, false, linkedAgain);
     }
 
-    /**
-     * As {@link #linkClosed(String, java.util.function.BooleanSupplier)}; {@code abrupt}: the link ended without
-     * the worker's close frame, as when its process died (the kernel closes a dead process's connections) or a
-     * network device reset it. A dead worker's tasks are lost either way (a restarted worker registers without
-     * them), so such a node gets {@link #ABRUPT_LINK_GRACE} to come back instead of the whole grace: time for a
-     * live worker's first reconnections (0.1 s, then 0.2 s later), not for a restart.
-     */
+    /** As {@link #linkClosed(String, java.util.function.BooleanSupplier)}, for a link that ended without a goodbye. */
     public void linkClosed(String node, boolean abrupt, java.util.function.BooleanSupplier linkedAgain) {
-        Duration configured = config.linkLossGrace();
-        if (configured.isZero()) {
-            return;
-        }
-        Duration grace = abrupt && configured.compareTo(ABRUPT_LINK_GRACE) > 0 ? ABRUPT_LINK_GRACE : configured;
-        // Taken on the state thread, after every heartbeat that came on the closed link: whatever is
-        // heard from the node later came on a new link.
-        whileActive("closed link of " + node, () -> {
-            Instant closedAt = clock.instant();
-            ticker.schedule(() -> whileActive("closed link of " + node, () -> loseIfGone(node, closedAt,
-                    linkedAgain, grace, abrupt)), grace.toMillis(), TimeUnit.MILLISECONDS);
-        });
+        failureDetector.linkClosed(node, abrupt, linkedAgain);
     }
 
-    private void loseIfGone(String node, Instant closedAt, java.util.function.BooleanSupplier linkedAgain,
-                            Duration grace, boolean abrupt) {
-        if (linkedAgain.getAsBoolean() || !state.unheardSince(node, closedAt)) {
-            return;
-        }
-        long graceMs = grace.toMillis();
-        String how = abrupt ? "link ended without a goodbye" : "link closed";
-        LOG.warning("node " + node + ": " + how + ", not back within " + graceMs + " ms: marking it down");
-        applyNow(new Command.LoseNode(node, how + ", not back within " + graceMs + " ms",
-                EndReason.NODE_FAILURE, clock.instant()));
-    }
-
-    /**
-     * Results are gathered and applied in batches: one state step and one durable write for all that
-     * arrived while the state thread was busy, instead of one each.
-     */
+    /** A worker's task result, applied in a batch with those that arrived with it ({@link ResultIntake}). */
     public void finished(String node, TaskResult result) {
-        arrivedResults.add(new Command.Finish(node, result));
-        drainResultsSoon();
+        results.finished(node, result);
     }
 
-    private void drainResultsSoon() {
-        if (resultsDrainQueued.compareAndSet(false, true)) {
-            stateThread.execute(() -> {
-                resultsDrainQueued.set(false);
-                if (state == null || stopped.get()) {
-                    arrivedResults.clear(); // a standby applies nothing; the workers report again on takeover
-                } else if (!leading()) {
-                    // active, but its lease is being renewed late: keep the results for when it holds again
-                    // (or is dropped with the state): dropped, their attempts were requeued and ran again
-                    ticker.schedule(this::drainResultsSoon, 100, TimeUnit.MILLISECONDS);
-                } else {
-                    loopStep("results", this::applyArrivedResults);
-                }
-            });
-        }
-    }
-
-    private void applyArrivedResults() {
-        List<Command.Finish> batch = new java.util.ArrayList<>();
-        for (Command.Finish f = arrivedResults.poll(); f != null && batch.size() < MAX_RESULTS_PER_STEP;
-             f = arrivedResults.poll()) {
-            batch.add(f);
-        }
-        if (!batch.isEmpty()) {
-            applyNow(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
-        }
-        if (!arrivedResults.isEmpty()) {
-            drainResultsSoon();
-        }
-    }
-
-    /**
-     * Commits every job and node this head holds again, as they are, in order with every other commit: replicas
-     * that may have lost entries (a standby that was away, a head cluster that merged after a split) hold all
-     * of them once it completes. The store writes nothing new (it keeps the newer version, which is the same).
-     */
+    /** Commits every job and node this head holds again: see {@link CommitPipeline#recommitAll}. */
     public CompletableFuture<HeldJobs> recommitAll() {
-        return onState(() -> {
-            List<Job> jobs = new ArrayList<>();
-            long after = 0;
-            while (true) {
-                ClusterState.Page page = state.jobs(dev.hpc.head.state.JobFilter.ALL, after, 1000);
-                jobs.addAll(page.jobs());
-                if (page.next() < 0) {
-                    break;
-                }
-                after = page.next();
-            }
-            java.util.Set<Long> numbers = new java.util.HashSet<>();
-            List<dev.hpc.api.TaskSegment> segments = new ArrayList<>();
-            jobs.forEach(j -> {
-                numbers.add(j.id().number());
-                segments.addAll(j.segments());
-            });
-            // a submission written but not yet admitted is held too: its entry is no stale one
-            long firstUnheld = numbersInFlight.isEmpty() ? state.nextJobNumber()
-                    : Math.min(numbersInFlight.first(), state.nextJobNumber());
-            HeldJobs held = new HeldJobs(numbers, firstUnheld);
-            // written from the state thread, so that it lands between the commits applied before and after it
-            return failStopOnError(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
-                    state.committedReservations())),
-                    "every job and node again")
-                    .thenApply(v -> held);
-        }).thenCompose(written -> written);
+        return commits.recommitAll(submissions::firstUnheld);
     }
 
     /**
@@ -955,35 +511,33 @@ public final class HeadService implements AutoCloseable {
     public record HeldJobs(java.util.Set<Long> numbers, long nextNumber) {
     }
 
-    // ------------------------------------------------------------------ queries
-
     public CompletableFuture<Optional<Job>> job(long number) {
-        return onState(() -> state.job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
+        return stateThread.onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
-        return onState(() -> state.jobs(filter, after, limit));
+        return stateThread.onState(() -> state().jobs(filter, after, limit));
     }
 
     public CompletableFuture<List<NodeInfo>> nodes() {
-        return onState(state::nodes);
+        return stateThread.onState(() -> state().nodes());
     }
 
     /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
     public CompletableFuture<Optional<dev.hpc.head.state.SpawnTarget>> spawnTarget(long attemptId) {
-        return onState(() -> state.spawnTarget(attemptId));
+        return stateThread.onState(() -> state().spawnTarget(attemptId));
     }
 
     public CompletableFuture<Optional<NodeInfo>> node(String name) {
-        return onState(() -> state.node(name));
+        return stateThread.onState(() -> state().node(name));
     }
 
     public CompletableFuture<Summary> summary() {
-        return onState(() -> {
-            List<NodeInfo> nodes = state.nodes();
+        return stateThread.onState(() -> {
+            List<NodeInfo> nodes = state().nodes();
             long up = nodes.stream().filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count();
-            int[] cores = state.coreTotals();
-            return new Summary(state.jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
+            int[] cores = state().coreTotals();
+            return new Summary(state().jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
         });
     }
 
@@ -995,9 +549,9 @@ public final class HeadService implements AutoCloseable {
      * (docs/monitoring.md); empty while this head does not lead. Cheap: no pass over the jobs.
      */
     public CompletableFuture<Optional<Figures>> figures() {
-        return CompletableFuture.supplyAsync(() -> leading()
-                ? Optional.of(new Figures(state.jobFigures(), state.nodeFigures(), state.queuedTasks()))
-                : Optional.<Figures>empty(), stateThread);
+        return CompletableFuture.supplyAsync(() -> stateThread.leading()
+                ? Optional.of(new Figures(state().jobFigures(), state().nodeFigures(), state().queuedTasks()))
+                : Optional.<Figures>empty(), stateThread.executor());
     }
 
     /** The cluster as {@code /metrics} shows it; {@code queuedTasks} is the scheduler's queue length. */
@@ -1012,76 +566,23 @@ public final class HeadService implements AutoCloseable {
 
     /** Loop steps, listeners and alerts that failed and were logged (each loop goes on). */
     public long loopErrors() {
-        return loopErrors.get();
+        return loops.errors();
     }
 
     /** Tells {@code times} how long each scheduling cycle's plan takes, in nanoseconds. */
     public void onCycle(java.util.function.LongConsumer times) {
-        this.cycleTimes = times;
+        schedulingLoop.onCycle(times);
     }
 
     /** The scheduling cycles' figures: snapshot and plan, as measured around them (docs/performance.md). */
     public Map<String, Object> cycleFigures() {
-        return cycleStats.toMap();
+        return schedulingLoop.figures();
     }
-
-    // ------------------------------------------------------------------ loops
 
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
     public void requestCycle() {
-        if (cycleRequested.compareAndSet(false, true)) {
-            stateThread.execute(() -> {
-                cycleRequested.set(false);
-                if (leading() && state.preemptionDue(clock.instant())) {
-                    loopStep("preemption grace", () -> applyNow(new Command.PreemptDeadlines(clock.instant())));
-                }
-                if (leading() && state.reservationEndedBy(clock.instant())) {
-                    loopStep("reservation end", () -> applyNow(new Command.EndReservations(clock.instant())));
-                }
-                // An empty queue needs no cycle: with thousands of nodes registering, a snapshot of every
-                // node per request kept the state thread busy with nothing to decide.
-                if (leading() && state.hasQueued()) {
-                    loopStep("scheduling cycle", this::cycle);
-                }
-            });
-        }
+        schedulingLoop.requestCycle();
     }
-
-    private void cycle() {
-        Instant now = clock.instant();
-        long began = System.nanoTime();
-        dev.hpc.head.sched.ClusterSnapshot snapshot = state.snapshot(now);
-        Plan plan = Scheduler.plan(snapshot, scheduling.policy(), now);
-        List<dev.hpc.head.sched.Preemptions.Preemption> preemptions = dev.hpc.head.sched.Preemptions.plan(snapshot,
-                plan);
-        long took = System.nanoTime() - began;
-        cycleStats.record(took, plan.placements().size());
-        cycleTimes.accept(took);
-        if (!plan.unsatisfiable().isEmpty()) {
-            applyNow(new Command.DependencyNeverMet(plan.unsatisfiable(), now));
-        }
-        if (!plan.placements().isEmpty()) {
-            applyNow(new Command.Start(plan.placements(), now));
-        }
-        if (!preemptions.isEmpty()) {
-            applyNow(new Command.Preempt(preemptions, now));
-        }
-        if (!plan.waiting().isEmpty()) {
-            state.apply(new Command.Explain(plan.waiting(), plan.estimates()));
-        }
-    }
-
-    private void detectFailures(Instant asked) {
-        Instant now = clock.instant();
-        for (String node : state.silentNodes(asked.minus(config.nodeTimeout()))) {
-            LOG.warning("node " + node + " silent for more than " + config.nodeTimeout().toMillis()
-                    + " ms: marking it down");
-            applyNow(new Command.LoseNode(node, "no heartbeat for " + config.nodeTimeout().toMillis() + " ms",
-                    EndReason.NODE_FAILURE, now));
-        }
-    }
-
-    // ------------------------------------------------------------------ node administration and alerts
 
     /** {@code pbsnodes -o}: no new work on the node; what runs goes on. */
     public CompletableFuture<NodeInfo> setOffline(String node, String note, String by) {
@@ -1103,72 +604,29 @@ public final class HeadService implements AutoCloseable {
     }
 
     private CompletableFuture<NodeInfo> nodeCommand(Command command) {
-        return onState(() -> {
-            Outcome out = state.apply(command);
-            return publish(out).thenApply(v -> out.nodeAnswer().orElseThrow());
-        }).thenCompose(answered -> answered);
+        return commits.applyThenAnswer(() -> command, out -> out.nodeAnswer().orElseThrow());
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
     public CompletableFuture<List<dev.hpc.api.Alert>> eventLog(int limit) {
-        return CompletableFuture.supplyAsync(() -> store.events(limit), alertThread);
+        return alerts.eventLog(limit);
     }
 
     /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
     public CompletableFuture<List<dev.hpc.api.Alert>> jobEventLog(long jobNumber, int limit) {
-        return CompletableFuture.supplyAsync(() -> store.jobEvents(jobNumber, limit), alertThread);
+        return alerts.jobEventLog(jobNumber, limit);
     }
 
-    /** Once durable: logged, recorded in the event log, then told to listeners (event stream, webhook). */
     /** Records alerts raised outside the state (a takeover) like those the state raises. */
     public void alert(dev.hpc.api.Alert alert) {
-        raiseAlerts(List.of(alert));
-    }
-
-    private void raiseAlerts(List<dev.hpc.api.Alert> alerts) {
-        if (alerts.isEmpty()) {
-            return;
-        }
-        List<dev.hpc.api.Alert> raised = List.copyOf(alerts);
-        for (dev.hpc.api.Alert a : raised) {
-            LOG.warning("alert " + a.kind() + " " + a.subject() + ": " + a.message());
-        }
-        alertThread.execute(() -> loopStep("alerts", () -> {
-            List<dev.hpc.api.Alert> recorded = raised;
-            try {
-                recorded = store.appendEvents(raised);
-            } catch (RuntimeException e) {
-                loopErrors.incrementAndGet();
-                LOG.log(Level.WARNING, "cannot record " + raised.size() + " alerts in the event log", e);
-            }
-            for (dev.hpc.api.Alert a : recorded) {
-                for (ChangeListener l : listeners) {
-                    try {
-                        l.alert(a);
-                    } catch (RuntimeException e) {
-                        loopErrors.incrementAndGet();
-                        LOG.log(Level.WARNING, "alert listener failed", e);
-                    }
-                }
-            }
-        }));
+        alerts.raise(List.of(alert));
     }
 
     @Override
     public void close() {
-        ticker.shutdownNow();
-        stateThread.shutdown();
-        try {
-            stateThread.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        alertThread.shutdown();
-        try {
-            alertThread.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loops.close();
+        stateThread.close();
+        alerts.close();
         store.close();
     }
 }
