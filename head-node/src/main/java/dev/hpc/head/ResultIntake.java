@@ -31,6 +31,18 @@ final class ResultIntake {
         this.commits = commits;
     }
 
+    /**
+     * Takes up to {@code max} of the oldest items off {@code queue}. The bound is checked before an item is taken:
+     * one taken past it was once dropped, never applied, when more than a step's worth of results had arrived.
+     */
+    static <T> List<T> takeBatch(Queue<T> queue, int max) {
+        List<T> batch = new ArrayList<>();
+        for (T item; batch.size() < max && (item = queue.poll()) != null; ) {
+            batch.add(item);
+        }
+        return batch;
+    }
+
     void finished(String node, TaskResult result) {
         arrived.add(new Command.Finish(node, result));
         drainSoon();
@@ -54,11 +66,7 @@ final class ResultIntake {
     }
 
     private void applyArrived() {
-        List<Command.Finish> batch = new ArrayList<>();
-        // the bound is checked before a result is taken: one taken past it would be lost, not applied next step
-        for (Command.Finish f; batch.size() < MAX_RESULTS_PER_STEP && (f = arrived.poll()) != null; ) {
-            batch.add(f);
-        }
+        List<Command.Finish> batch = takeBatch(arrived, MAX_RESULTS_PER_STEP);
         if (!batch.isEmpty()) {
             commits.apply(batch.size() == 1 ? batch.get(0) : new Command.FinishAll(batch));
         }
