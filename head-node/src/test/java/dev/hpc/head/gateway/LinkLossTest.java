@@ -71,9 +71,12 @@ class LinkLossTest {
         }
     }
 
-    @Test
-    void aWorkerWhoseLinkClosedAndThatDoesNotComeBackIsDownAndItsTaskMoves() throws Exception {
-        startHead(Duration.ofMillis(500));
+    /**
+     * With {@code grace}: n1 runs a task and its worker is killed; the task's next launch goes to n2. Returns what
+     * the head then says of n1.
+     */
+    private NodeInfo killTheWorkerOfATaskAndAwaitItOnAnother(Duration grace) throws Exception {
+        startHead(grace);
         LinkedWorker n1 = link("n1", List.of());
         head.submit("alice", "lost", List.of());
         WireMessage.Launch first = n1.next(WireMessage.Launch.class, m -> true);
@@ -84,7 +87,12 @@ class LinkLossTest {
         WireMessage.Launch again = n2.next(WireMessage.Launch.class, m -> true);
         assertEquals(first.order().taskName(), again.order().taskName());
         assertNotEquals(first.order().attemptId(), again.order().attemptId());
-        NodeInfo lost = node("n1");
+        return node("n1");
+    }
+
+    @Test
+    void aWorkerWhoseLinkClosedAndThatDoesNotComeBackIsDownAndItsTaskMoves() throws Exception {
+        NodeInfo lost = killTheWorkerOfATaskAndAwaitItOnAnother(Duration.ofMillis(500));
         assertEquals(NodeState.DOWN, lost.state());
         assertEquals("link ended without a goodbye, not back within 500 ms", lost.reason());
     }
@@ -95,17 +103,8 @@ class LinkLossTest {
      */
     @Test
     void aLinkThatEndsWithoutAGoodbyeGetsHalfASecondNotTheWholeGrace() throws Exception {
-        startHead(Duration.ofMinutes(1));
-        LinkedWorker n1 = link("n1", List.of());
-        head.submit("alice", "lost", List.of());
-        WireMessage.Launch first = n1.next(WireMessage.Launch.class, m -> true);
-        LinkedWorker n2 = link("n2", List.of());
-
-        n1.kill();
-
-        WireMessage.Launch again = n2.next(WireMessage.Launch.class, m -> true);
-        assertEquals(first.order().taskName(), again.order().taskName());
-        assertEquals("link ended without a goodbye, not back within 500 ms", node("n1").reason());
+        NodeInfo lost = killTheWorkerOfATaskAndAwaitItOnAnother(Duration.ofMinutes(1));
+        assertEquals("link ended without a goodbye, not back within 500 ms", lost.reason());
     }
 
     @Test
