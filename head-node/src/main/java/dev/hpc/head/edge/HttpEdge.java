@@ -4,6 +4,7 @@ import dev.hpc.api.HpcException;
 import dev.hpc.api.Json;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -107,6 +108,9 @@ public final class HttpEdge {
     private final class Connection {
         final HttpConnection connection;
         final String key;
+        /** The connection's event loop: every field below is read and written there only. */
+        final Context loop;
+        final Thread loopThread;
         long timer = -1;
         /** What the timer times: the head of the next request, or the body of the current one. */
         boolean timingBody;
@@ -119,6 +123,21 @@ public final class HttpEdge {
         Connection(HttpConnection connection, String key) {
             this.connection = connection;
             this.key = key;
+            this.loop = Vertx.currentContext();
+            this.loopThread = Thread.currentThread();
+        }
+
+        /**
+         * Runs on the connection's own loop. A route may end its answer from another thread (the state
+         * thread completes a read): Vert.x then calls the end handlers on that thread, and a timer set
+         * there raced the loop's own cancel and left a kept-alive connection with no timer at all.
+         */
+        void onLoop(Runnable step) {
+            if (Thread.currentThread() == loopThread) {
+                step.run();
+            } else {
+                loop.runOnContext(v -> step.run());
+            }
         }
 
         void cancel() {
@@ -154,17 +173,17 @@ public final class HttpEdge {
                 });
                 // the answer may have ended first (a GET answered before its end was read): then the timer
                 // already times the next head and stays
-                request.end().onComplete(done -> {
+                request.end().onComplete(done -> onLoop(() -> {
                     if (requests == n && timingBody && done.succeeded()) {
                         cancel();
                     }
-                });
+                }));
             }
-            ctx.addEndHandler(answered -> {
+            ctx.addEndHandler(answered -> onLoop(() -> {
                 if (requests == n) {
                     awaitHead();
                 }
-            });
+            }));
         }
     }
 

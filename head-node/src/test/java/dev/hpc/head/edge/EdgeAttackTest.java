@@ -386,7 +386,8 @@ class EdgeAttackTest {
                 out.write(buffer, 0, n);
             }
         } catch (SocketTimeoutException e) {
-            throw new AssertionError("the head held a slow connection open for " + HANG);
+            throw new AssertionError("the head held a slow connection open for " + HANG + " after sending: '"
+                    + out.toString(StandardCharsets.ISO_8859_1) + "'");
         } catch (IOException e) {
             // reset by the head: closed all the same
         }
