@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.HeadClient;
@@ -40,7 +41,7 @@ public final class ClientOptions {
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
         ApiToken token = token(env, home);
-        HeadClient.Settings settings = settings(env);
+        HeadTransport.Settings settings = settings(env);
         if (!invocation.served()) {
             return new HeadClient(servers.heads(), token, settings, tls(env, config));
         }
@@ -79,8 +80,8 @@ public final class ClientOptions {
         }
     }
 
-    static HeadClient.Settings settings(Map<String, String> env) {
-        HeadClient.Settings s = HeadClient.Settings.defaults();
+    static HeadTransport.Settings settings(Map<String, String> env) {
+        HeadTransport.Settings s = HeadTransport.Settings.defaults();
         String wait = env.getOrDefault(WAIT_ENV, "").strip();
         if (wait.isEmpty()) {
             return s;

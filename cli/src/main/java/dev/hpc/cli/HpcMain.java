@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
@@ -104,7 +105,7 @@ public final class HpcMain {
             err.println(prefix + ": " + ex.getMessage());
             return ExitCodes.USAGE;
         }
-        if (ex instanceof HeadClient.UnavailableException) {
+        if (ex instanceof HeadTransport.UnavailableException) {
             err.println(prefix + ": " + ex.getMessage());
             err.println(prefix + ": is the cluster up? 'hpc local status' shows a local one; HPC_WAIT=SECONDS "
                     + "waits longer");

@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.SpawnProtocol;
 import java.io.ByteArrayOutputStream;
@@ -144,7 +145,7 @@ final class InteractiveSession {
                 }
             }
             if (System.nanoTime() - giveUp > 0) {
-                throw new HeadClient.UnavailableException("no active head answered at " + String.join(",",
+                throw new HeadTransport.UnavailableException("no active head answered at " + String.join(",",
                         head.heads()) + " within " + FIND_ACTIVE.toSeconds() + " s");
             }
             Thread.sleep(500);

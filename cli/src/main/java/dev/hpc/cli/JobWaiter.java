@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
@@ -100,7 +101,7 @@ final class JobWaiter {
                 if (job.state().isTerminal()) {
                     return new Ended(job, exitCode(job));
                 }
-            } catch (HeadClient.UnavailableException e) {
+            } catch (HeadTransport.UnavailableException e) {
                 if (!unanswered) {
                     err.println(prefix + ": " + e.getMessage() + "; still waiting for job " + id
                             + " (Ctrl-C stops waiting and leaves the job alone)");

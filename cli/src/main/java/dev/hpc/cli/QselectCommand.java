@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import java.io.PrintWriter;
@@ -113,7 +114,7 @@ public final class QselectCommand implements Callable<Integer> {
         Criteria c = criteria();
         HeadClient head = client.client();
         // the head filters what it can (one user, the queue), the rest is matched here
-        HeadClient.JobQuery query = HeadClient.JobQuery.all().withHistory(history).withQueue(c.queue())
+        JobQuery query = JobQuery.all().withHistory(history).withQueue(c.queue())
                 .withUser(c.users().size() == 1 ? c.users().iterator().next() : "");
         List<String> ids = select(head.allJobs(query), c, Instant.now());
         PrintWriter out = spec.commandLine().getOut();

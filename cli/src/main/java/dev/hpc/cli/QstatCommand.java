@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.InvalidRequestException;
@@ -97,7 +98,7 @@ public final class QstatCommand implements Callable<Integer> {
         int code = ExitCodes.OK;
         List<JobView> views = new ArrayList<>();
         if (ids.isEmpty()) {
-            HeadClient.JobQuery query = HeadClient.JobQuery.all().withHistory(history)
+            JobQuery query = JobQuery.all().withHistory(history)
                     .withUser(user == null ? "" : user);
             if (!full && format == null) {
                 // Print page by page: a big queue does not have to fit in memory twice. A line per array needs

@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.InvalidRequestException;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public final class ServerDiscovery {
                 continue;
             }
             try {
-                String a = HeadClient.normalizeAddress(part);
+                String a = HeadTransport.normalizeAddress(part);
                 if (dev.hpc.api.ClientTls.isHttps(part)) {
                     a = "https://" + a;
                 }

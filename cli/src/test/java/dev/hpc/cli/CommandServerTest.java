@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.hpc.api.Codec;
 import dev.hpc.api.Json;
 import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

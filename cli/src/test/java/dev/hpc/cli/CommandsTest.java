@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Codec;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
@@ -15,6 +16,7 @@ import dev.hpc.api.Job;
 import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -463,7 +465,7 @@ class CommandsTest {
         StringWriter err = new StringWriter();
         PrintWriter w = new PrintWriter(err);
 
-        assertEquals(3, HpcMain.report(new HeadClient.UnavailableException("no head answered"), "qstat", w));
+        assertEquals(3, HpcMain.report(new HeadTransport.UnavailableException("no head answered"), "qstat", w));
         assertEquals(153, HpcMain.report(new HpcApiException(404, "UNKNOWN_JOB", "no job 9"), "qsub", w));
         assertEquals(1, HpcMain.report(new HpcApiException(400, "BAD_REQUEST", "line 3: bad"), "qsub", w));
         assertEquals(2, HpcMain.report(new UsageException("no head address"), "qdel", w));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ArraySpec;
 import dev.hpc.api.EndReason;
 import dev.hpc.api.HeadClient;
@@ -79,7 +80,7 @@ class JobWaiterTest {
         answer(1, TestJobs.aRunningJob(7, "x", TestJobs.T0));
         for (int i = 0; i < 3; i++) {
             answers.add(() -> {
-                throw new HeadClient.UnavailableException("no head answered within 30 s (127.0.0.1:1: connection "
+                throw new HeadTransport.UnavailableException("no head answered within 30 s (127.0.0.1:1: connection "
                         + "refused)");
             });
         }

@@ -19,6 +19,7 @@ import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
 import dev.hpc.api.OfflineOrigin;
 import dev.hpc.api.Task;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.ZoneOffset;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hpc.api.JobOutput;
 import dev.hpc.api.JobState;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

@@ -11,6 +11,7 @@ import dev.hpc.api.Json;
 import dev.hpc.api.SubmitDefaults;
 import dev.hpc.api.SubmitParser;
 import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;

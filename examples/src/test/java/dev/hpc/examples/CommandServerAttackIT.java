@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -367,7 +368,7 @@ class CommandServerAttackIT {
     }
 
     private List<String> stolenJobs() {
-        return cluster.client().allJobs(HeadClient.JobQuery.all().withHistory(true)).stream()
+        return cluster.client().allJobs(JobQuery.all().withHistory(true)).stream()
                 .filter(j -> j.spec().name().equals("stolen")).map(j -> j.id().toString()).toList();
     }
 

@@ -3,6 +3,8 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;
@@ -92,7 +94,7 @@ class FailoverIT {
 
         withCluster(cluster -> {
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
-            HeadClient submitter = cluster.client(HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(60)));
+            HeadClient submitter = cluster.client(HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(60)));
             ConcurrentMap<Integer, String> acknowledged = new ConcurrentHashMap<>();
             ConcurrentMap<Integer, String> failed = new ConcurrentHashMap<>();
             long[] started = new long[total];
@@ -170,7 +172,7 @@ class FailoverIT {
                                 .map(e -> e.getValue() + " " + jobState(cluster, e.getValue())).toList() + "; "
                                 + cluster.describe());
                 Map<String, Job> jobs = Poll.value("every acknowledged job is COMPLETED", WAIT, () -> {
-                    Map<String, Job> byId = byId(cluster.client().allJobs(HeadClient.JobQuery.all()));
+                    Map<String, Job> byId = byId(cluster.client().allJobs(JobQuery.all()));
                     return acknowledged.values().stream().allMatch(id -> byId.containsKey(id)
                             && byId.get(id).state().isTerminal()) ? Optional.of(byId) : Optional.empty();
                 });
@@ -205,7 +207,7 @@ class FailoverIT {
                 }
                 assertTrue(problems.isEmpty(), problems.size() + " problems: " + problems);
                 Set<String> inHistory = new HashSet<>(RealCluster.ids(cluster.client().allJobs(
-                        HeadClient.JobQuery.all().withHistory(true))));
+                        JobQuery.all().withHistory(true))));
                 List<String> missing = acknowledged.values().stream().filter(id -> !inHistory.contains(id)).sorted()
                         .toList();
                 assertTrue(missing.isEmpty(), "acknowledged jobs missing from the history: " + missing);
@@ -316,7 +318,7 @@ class FailoverIT {
                 assertEquals(1, j.tasks().get(0).attempts().size(), id + " ran more than once: " + j.tasks());
             }
             assertSleepersRanOnce(sleepers);
-            Set<String> history = new HashSet<>(RealCluster.ids(client.allJobs(HeadClient.JobQuery.all()
+            Set<String> history = new HashSet<>(RealCluster.ids(client.allJobs(JobQuery.all()
                     .withHistory(true))));
             assertTrue(history.containsAll(all), "missing from the history: " + all.stream()
                     .filter(id -> !history.contains(id)).toList());
@@ -447,7 +449,7 @@ class FailoverIT {
                         + done.get(id).tasks());
             }
             assertSleepersRanOnce(sleepers);
-            Map<String, Job> history = byId(client.allJobs(HeadClient.JobQuery.all().withHistory(true)));
+            Map<String, Job> history = byId(client.allJobs(JobQuery.all().withHistory(true)));
             for (Map.Entry<String, Integer> e : exits.entrySet()) {
                 Job j = history.get(e.getKey());
                 assertTrue(j != null, e.getKey() + " is missing from the history: " + history.keySet());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
@@ -316,8 +317,8 @@ class FoundationIT {
         // nothing was created
         assertEquals(jobsBefore, cluster.jobCount(), "the refused submissions changed the job count");
         assertEquals(listedBefore, listedJobs(), "the refused submissions changed the job listing");
-        List<Job> everything = new ArrayList<>(cluster.client().allJobs(HeadClient.JobQuery.all()));
-        everything.addAll(cluster.client().allJobs(HeadClient.JobQuery.all().withHistory(true)));
+        List<Job> everything = new ArrayList<>(cluster.client().allJobs(JobQuery.all()));
+        everything.addAll(cluster.client().allJobs(JobQuery.all().withHistory(true)));
         List<String> refused = everything.stream().map(j -> j.spec().name()).filter(n -> n.startsWith("refused"))
                 .toList();
         assertEquals(List.of(), refused, "refused submissions left jobs behind");
@@ -325,7 +326,7 @@ class FoundationIT {
 
     /** The jobs {@code GET /api/v1/jobs} lists (the history is written behind, so it is not counted). */
     private static long listedJobs() {
-        return cluster.client().allJobs(HeadClient.JobQuery.all()).size();
+        return cluster.client().allJobs(JobQuery.all()).size();
     }
 
     private static Map<String, Object> submitBody(String script, List<String> options) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.SubmitRequest;
@@ -80,7 +81,7 @@ class LeaseIT {
                 Poll.until(other + " becomes ACTIVE while " + frozen + " is frozen", WAIT,
                         () -> role(cluster, other).equals("ACTIVE"), cluster::describe);
                 HeadClient onlyOther = new HeadClient(List.of(cluster.server(other)), cluster.local().adminToken(),
-                        HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                        HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
                 Job accepted = onlyOther.submit(new SubmitRequest("true\n", List.of("-N", "after-freeze"), "", "h",
                         "/tmp", Map.of()));
                 assertTrue(accepted.id().number() > 0);
@@ -136,7 +137,7 @@ class LeaseIT {
                 System.out.println("LeaseIT: the disk of " + hung + " hung; " + other + " ACTIVE "
                         + (System.nanoTime() - frozenAt) / 1_000_000 + " ms later");
                 HeadClient onlyOther = new HeadClient(List.of(cluster.server(other)), cluster.local().adminToken(),
-                        HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                        HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
                 acknowledged.add(onlyOther.submit(new SubmitRequest("true\n", List.of("-N", "after-hang"), "", "h",
                         "/tmp", Map.of())));
                 assertEquals("ACTIVE", role(cluster, other));
@@ -169,7 +170,7 @@ class LeaseIT {
                 List.of("--head-timeout", "120s"))) {
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
             HeadClient onlyActive = new HeadClient(List.of(cluster.server(first.head())),
-                    cluster.local().adminToken(), HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    cluster.local().adminToken(), HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
             List<Job> acknowledged = new java.util.ArrayList<>();
             cluster.freeze(first.other(), true);
             try {
@@ -231,7 +232,7 @@ class LeaseIT {
             String older = first.other();
             cluster.kill(older); // from here on, only the leader's store has what it acknowledges
             HeadClient onlyLeader = new HeadClient(List.of(cluster.server(leader)), cluster.local().adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
             List<Job> acknowledged = new java.util.ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 acknowledged.add(onlyLeader.submit(new SubmitRequest("true\n", List.of("-N", "alone" + i), "", "h",
@@ -271,7 +272,7 @@ class LeaseIT {
             String older = first.other();
             cluster.kill(older);
             HeadClient onlyLost = new HeadClient(List.of(cluster.server(lost)), cluster.local().adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
             long highest = 0;
             for (int i = 0; i < 5; i++) {
                 highest = onlyLost.submit(new SubmitRequest("true\n", List.of("-N", "lost" + i), "", "h", "/tmp",
@@ -283,7 +284,7 @@ class LeaseIT {
             StandbyCluster.Active forced = cluster.awaitRoles("the older head leads, forced", WAIT);
             assertEquals(older, forced.head());
             HeadClient onlyOlder = new HeadClient(List.of(cluster.server(older)), cluster.local().adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
             long next = onlyOlder.submit(new SubmitRequest("true\n", List.of("-N", "after"), "", "h", "/tmp",
                     Map.of())).id().number();
             assertTrue(next > highest, "job " + next + " after the forced start reuses a number up to " + highest
@@ -304,7 +305,7 @@ class LeaseIT {
             String leader = first.head();
             String away = first.other();
             HeadClient onlyLeader = new HeadClient(List.of(cluster.server(leader)), cluster.local().adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
             List<Job> acknowledged = new java.util.ArrayList<>();
             cluster.freeze(away, true);
             try {

@@ -3,6 +3,7 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
@@ -192,7 +193,7 @@ class PartitionIT {
                     "--allow-root-jobs"));
         }
         HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
                 .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
         // the standby must have heard the workers say they obey head1 before the cut: a standby that has
@@ -242,7 +243,7 @@ class PartitionIT {
             assertEquals(List.of("run"), Files.readAllLines(marks.resolve("job" + i)), "job " + i + " ran once");
         }
         HeadClient viaStandby = new HeadClient(List.of("127.0.0.1:" + http[1]), adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         assertTrue(viaStandby.job(submitted.get(19).id().toString()).state() == JobState.COMPLETED,
                 "the standby sends its callers to the active head, which knows every job");
     }

@@ -1,5 +1,6 @@
 package dev.hpc.examples;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.cli.local.LocalSpec;
@@ -28,7 +29,7 @@ final class RealCluster extends ClusterFixture {
     private RealCluster(Parts parts) {
         super(parts);
         this.client = new HeadClient(List.of(server()), local().adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
         this.cli = new Cli(server(), hpcHome(), config(), local().adminTokenFile());
     }
 

@@ -3,6 +3,7 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
@@ -72,7 +73,7 @@ class SealedArrayIT {
             assertEquals(3, again.exitStatus());
 
             // a listing of one line per job counts the sealed tasks instead of listing them, with the same figures
-            Job listed = client.jobs(HeadClient.JobQuery.all().withSealedCounted(true)).jobs().stream()
+            Job listed = client.jobs(JobQuery.all().withSealedCounted(true)).jobs().stream()
                     .filter(j -> j.id().toString().equals(id)).findFirst().orElseThrow();
             assertTrue(listed.tasks().size() < 40 + 8, "the listing holds " + listed.tasks().size() + " tasks");
             assertEquals(again.state(), listed.state());

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.hpc.api.HeadTransport;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
@@ -181,7 +183,7 @@ class SecurityIT {
                             throw e;
                         }
                         refused.incrementAndGet();
-                    } catch (HeadClient.UnavailableException e) {
+                    } catch (HeadTransport.UnavailableException e) {
                         // the flooder's own connection closed under its flood (a refused one is closed after
                         // its answer, and a request already on its way meets the close): its loss, not the
                         // reader's, whose every call below must be answered
@@ -199,7 +201,7 @@ class SecurityIT {
                 long t0 = System.nanoTime();
                 assertEquals(watched.id(), reader.job(watched.id().toString()).id());
                 long t1 = System.nanoTime();
-                reader.jobs(HeadClient.JobQuery.all().withLimit(100));
+                reader.jobs(JobQuery.all().withLimit(100));
                 long t2 = System.nanoTime();
                 oneJob.add(t1 - t0);
                 listing.add(t2 - t1);

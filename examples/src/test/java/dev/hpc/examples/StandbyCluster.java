@@ -1,5 +1,6 @@
 package dev.hpc.examples;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.cli.local.LocalCluster;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ final class StandbyCluster extends ClusterFixture {
     private StandbyCluster(Parts parts) {
         super(parts);
         this.client = new HeadClient(servers(), local().adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(10)));
     }
 
     /**
@@ -98,7 +99,7 @@ final class StandbyCluster extends ClusterFixture {
     }
 
     /** A client of both heads with {@code settings}, as a user's program would have. */
-    HeadClient client(HeadClient.Settings settings) {
+    HeadClient client(HeadTransport.Settings settings) {
         return new HeadClient(servers(), local().adminToken(), settings);
     }
 
@@ -110,7 +111,7 @@ final class StandbyCluster extends ClusterFixture {
     /** {@code GET /api/v1/cluster} answered by {@code head} itself, never redirected. */
     Map<String, Object> clusterSeenBy(String head) {
         return new HeadClient(List.of(server(head)), local().adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)))
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)))
                 .cluster();
     }
 

@@ -3,6 +3,8 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
@@ -96,7 +98,7 @@ class StoreFailureIT {
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE and its standby in step", WAIT);
             HeadClient client = cluster.client();
             HeadClient patient = new HeadClient(List.of(cluster.server(first.head()), cluster.server(first.other())),
-                    cluster.local().adminToken(), HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(60)));
+                    cluster.local().adminToken(), HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(60)));
             List<Job> acknowledged = new ArrayList<>();
             Path marks = Files.createDirectories(work.resolve("marks"));
             for (int i = 0; i < 5; i++) {
@@ -124,7 +126,7 @@ class StoreFailureIT {
                 assertEquals(List.of("ran"), Files.readAllLines(marks.resolve(j.spec().name())),
                         "job " + j.id() + " ran once: " + now);
             }
-            HeadClient.JobQuery all = new HeadClient.JobQuery(List.of(), "", "", true, 0, "");
+            JobQuery all = new JobQuery(List.of(), "", "", true, 0, "");
             long named = client.jobs(all).jobs().stream().filter(j -> j.spec().name().startsWith("full")).count();
             assertEquals(10, named, "each submission made one job, resends included");
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.ClusterSecret;
@@ -83,7 +84,7 @@ class TlsIT {
         start("node3", noSecret);
 
         HeadClient client = new HeadClient(List.of("https://" + head), ApiToken.read(adminToken, "the admin token"),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(30)),
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)),
                 Optional.of(ClientTls.trusting(pem)));
         await("node1 to register over wss", Duration.ofSeconds(60), () -> client.nodes().stream()
                 .anyMatch(n -> n.name().equals("node1") && n.state() != NodeState.DOWN));

@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
@@ -210,10 +211,10 @@ public final class FailoverBench implements Callable<Integer> {
             this.jobDir = jobDir;
             this.timeout = timeout;
             this.err = err;
-            this.quick = new HeadClient(info.heads(), lc.adminToken(), new HeadClient.Settings(Duration.ZERO,
+            this.quick = new HeadClient(info.heads(), lc.adminToken(), new HeadTransport.Settings(Duration.ZERO,
                     Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(10)));
             this.patient = new HeadClient(info.heads(), lc.adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(timeout));
+                    HeadTransport.Settings.defaults().withMaxWait(timeout));
             try {
                 Files.createDirectories(jobDir);
             } catch (IOException e) {
@@ -282,7 +283,7 @@ public final class FailoverBench implements Callable<Integer> {
             long r0 = System.nanoTime();
             lc.startDaemon(killed);
             HeadClient rejoined = new HeadClient(List.of(address(killed)), lc.adminToken(),
-                    new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(5),
+                    new HeadTransport.Settings(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(5),
                             Duration.ofMillis(10), Duration.ofMillis(10)));
             await(killed + " is back as STANDBY with epoch " + epoch, () -> {
                 Map<String, Object> c = rejoined.cluster();

@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
@@ -97,7 +98,7 @@ final class LoadBench {
         long last = java.util.Collections.max(ours);
         Instant end = Instant.now().plus(timeout);
         java.util.function.Function<Long, Optional<Job>> firstQueuedOrRunningAfter = after -> head.jobs(
-                HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED, JobState.HELD, JobState.RUNNING))
+                JobQuery.all().withStates(List.of(JobState.QUEUED, JobState.HELD, JobState.RUNNING))
                         .withAfter(Long.toString(after)).withLimit(1)).jobs().stream().findFirst();
         while (true) {
             Optional<Job> unfinished = firstUnfinished(firstQueuedOrRunningAfter, ours, first, last);

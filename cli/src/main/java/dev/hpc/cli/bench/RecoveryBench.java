@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Attempt;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
@@ -96,7 +97,7 @@ public final class RecoveryBench implements Callable<Integer> {
             out.flush();
             LocalClusterInfo info = cluster.start(ls);
             HeadClient head = new HeadClient(info.heads(), cluster.adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(10)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(10)));
             out.println(String.format(Locale.ROOT, "%-4s %-7s %-6s %12s %12s %12s", "run", "killed", "tasks",
                     "down (ms)", "moved (ms)", "running (ms)"));
             out.flush();

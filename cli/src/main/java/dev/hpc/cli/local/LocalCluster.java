@@ -1,5 +1,6 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.ClusterSecret;
@@ -233,7 +234,7 @@ public final class LocalCluster {
             return TokenInstall.LEFT_ALONE;
         }
         try {
-            new HeadClient(heads, current, HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)))
+            new HeadClient(heads, current, HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(5)))
                     .whoami();
             return TokenInstall.KEPT;
         } catch (dev.hpc.api.HpcApiException e) {
@@ -402,7 +403,7 @@ public final class LocalCluster {
     /** Polls the API until it answers and {@code workers} of our workers are not DOWN. */
     private void awaitReady(LocalClusterInfo info, int workers, Duration timeout) {
         HeadClient client = new HeadClient(info.heads(), adminToken(),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)));
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO).withRequestTimeout(Duration.ofSeconds(5)));
         Set<String> ours = new HashSet<>();
         info.daemons(Daemon.Role.WORKER).forEach(d -> ours.add(d.name()));
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,5 +1,6 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Json;
 import dev.hpc.cli.ConfigFile;
@@ -294,7 +295,7 @@ public final class LocalCommand implements Callable<Integer> {
          */
         private void awaitCompleteStandby(LocalCluster lc) {
             HeadClient client = new HeadClient(lc.info().orElseThrow().heads(), lc.adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             boolean told = false;
             while (true) {
@@ -328,7 +329,7 @@ public final class LocalCommand implements Callable<Integer> {
         private static String activeHead(LocalCluster lc) {
             List<String> heads = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).heads();
             HeadClient client = new HeadClient(heads, lc.adminToken(),
-                    HeadClient.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
+                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
             Object list = client.cluster().get("heads");
             if (list instanceof List<?> l) {
                 for (Object o : l) {

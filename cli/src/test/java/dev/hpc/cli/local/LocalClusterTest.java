@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.cli.ConfigFile;
@@ -100,7 +101,7 @@ class LocalClusterTest {
         }
         assertEquals("127.0.0.1:" + port, ConfigFile.read(tmp.resolve("config")).get("server"));
         assertEquals(info, new LocalCluster(dir).info().orElseThrow());
-        assertEquals(2, new HeadClient(info.heads(), cluster.adminToken(), HeadClient.Settings.defaults()).nodes()
+        assertEquals(2, new HeadClient(info.heads(), cluster.adminToken(), HeadTransport.Settings.defaults()).nodes()
                 .size());
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(cluster.adminTokenFile())), "the admin token is private");

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hpc.api.HeadTransport;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.ClusterSecret;
@@ -156,14 +158,14 @@ class LinkSecurityTest {
         try (RawLink link = RawLink.open("wss://127.0.0.1:" + head.port(), Optional.of(trusting))) {
             assertWelcomed(link, "n1");
         }
-        HeadClient client = new HeadClient(List.of(address), ApiToken.of(head.adminToken()), HeadClient.Settings.defaults(),
+        HeadClient client = new HeadClient(List.of(address), ApiToken.of(head.adminToken()), HeadTransport.Settings.defaults(),
                 Optional.of(trusting));
         Job job = client.submit(new SubmitRequest("#!/bin/sh\nsleep 1\n", List.of("-N", "overtls"), "alice",
                 "login1", "/home/alice", Map.of()));
-        assertTrue(client.allJobs(HeadClient.JobQuery.all()).stream().anyMatch(j -> j.id().equals(job.id())));
+        assertTrue(client.allJobs(JobQuery.all()).stream().anyMatch(j -> j.id().equals(job.id())));
 
         HeadClient untrusting = new HeadClient(List.of(address), ApiToken.of(head.adminToken()),
-                HeadClient.Settings.defaults().withMaxWait(Duration.ZERO), Optional.empty());
+                HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO), Optional.empty());
         HpcException e = assertThrows(HpcException.class, () -> untrusting.nodes());
         assertTrue(e.getMessage().contains("TLS") && e.getMessage().contains("tls-ca"), e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
@@ -32,7 +33,7 @@ final class ChaosCluster {
     private static final List<String> ROUTED_HEAD_ARGS = List.of("--peers", "{peers}", "--peer-port", "{peerPort}",
             "--peer-public-address", "{peerAddress}");
     /** A status question to one head: a frozen head must not hold the injector long. */
-    private static final HeadClient.Settings ONE_TRY = new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1),
+    private static final HeadTransport.Settings ONE_TRY = new HeadTransport.Settings(Duration.ZERO, Duration.ofSeconds(1),
             Duration.ofSeconds(2), Duration.ofMillis(10), Duration.ofMillis(10));
 
     private final LocalCluster local;
@@ -159,7 +160,7 @@ final class ChaosCluster {
         return info.daemon(head).map(Daemon::address).orElseThrow(() -> new HpcException("no head " + head));
     }
 
-    HeadClient client(HeadClient.Settings settings) {
+    HeadClient client(HeadTransport.Settings settings) {
         return new HeadClient(info.heads(), local.adminToken(), settings);
     }
 

@@ -1,5 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.api.HeadTransport;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
@@ -56,7 +58,7 @@ public final class ChaosSuite {
             qsub = new QsubRunner(s.hpcHome(), s.dir().resolve("qsub-home"), cluster.heads(), local.adminTokenFile(),
                     s.stepTimeout());
             started.set(qsub);
-            HeadClient patient = cluster.client(HeadClient.Settings.defaults().withMaxWait(s.stepTimeout()));
+            HeadClient patient = cluster.client(HeadTransport.Settings.defaults().withMaxWait(s.stepTimeout()));
             Submitter.JobFiles files = new Submitter.JobFiles(s.dir().resolve("jobs"), s.jobDuration());
             Gate gate = new Gate(s.jobs(), schedule.size());
             Submitter submitter = new Submitter(s, files, patient, qsub, gate, log, up);
@@ -115,7 +117,7 @@ public final class ChaosSuite {
         int pending = -1;
         while (true) {
             try {
-                List<Job> open = head.allJobs(HeadClient.JobQuery.all().withHistory(true).withLimit(PAGE)
+                List<Job> open = head.allJobs(JobQuery.all().withHistory(true).withLimit(PAGE)
                         .withStates(List.of(JobState.QUEUED, JobState.HELD, JobState.RUNNING)));
                 pending = (int) open.stream().filter(j -> acked.contains(j.id().number())).count();
                 if (pending == 0) {
@@ -140,7 +142,7 @@ public final class ChaosSuite {
     /** The head's final answer on every job it lists, and on every acknowledged one it does not list. */
     private static Map<Long, HeadView> headViews(HeadClient head, List<Submission> sent) {
         Map<Long, HeadView> out = new TreeMap<>();
-        for (Job j : head.allJobs(HeadClient.JobQuery.all().withHistory(true).withLimit(PAGE))) {
+        for (Job j : head.allJobs(JobQuery.all().withHistory(true).withLimit(PAGE))) {
             out.put(j.id().number(), view(j, true));
         }
         for (Submission s : sent) {

@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
 import dev.hpc.cli.bench.BenchSupport;
@@ -21,7 +22,7 @@ import java.util.concurrent.ExecutionException;
  */
 final class FaultInjector implements Runnable {
     /** Each try of the probe asks each head once and waits at most this for an answer: a frozen head is passed over. */
-    private static final HeadClient.Settings PROBE = new HeadClient.Settings(Duration.ZERO, Duration.ofSeconds(1),
+    private static final HeadTransport.Settings PROBE = new HeadTransport.Settings(Duration.ZERO, Duration.ofSeconds(1),
             Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(10));
     private static final int RESTARTS_PER_WAIT = 3;
 

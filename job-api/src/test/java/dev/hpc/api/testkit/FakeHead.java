@@ -1,4 +1,4 @@
-package dev.hpc.cli;
+package dev.hpc.api.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -17,42 +17,42 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** A stand-in for a head's REST API on a free port of 127.0.0.1: answers by a routing function, records requests. */
-final class FakeHead implements AutoCloseable {
-    record Request(String method, String rawPath, String query, String authorization, String body,
+/** For tests of clients: a stand-in for a head's REST API on a free port of 127.0.0.1: answers by a routing function, records requests. */
+public final class FakeHead implements AutoCloseable {
+    public record Request(String method, String rawPath, String query, String authorization, String body,
                    String idempotencyKey) {
     }
 
     /** An answer; {@link #CLOSE} drops the connection without one. */
-    record Reply(int status, String body, String location) {
-        static final Reply CLOSE = new Reply(-1, "");
+    public record Reply(int status, String body, String location) {
+        public static final Reply CLOSE = new Reply(-1, "");
 
-        Reply(int status, String body) {
+        public Reply(int status, String body) {
             this(status, body, "");
         }
 
         /** A standby's answer: 307 to the active head at {@code address}, for the same path. */
-        static Reply redirect(String address, Request r) {
+        public static Reply redirect(String address, Request r) {
             return new Reply(307, "{\"code\":\"REDIRECT\",\"message\":\"standby\"}",
                     "http://" + address + r.rawPath() + (r.query().isEmpty() ? "" : "?" + r.query()));
         }
 
-        static Reply json(int status, Object value) {
+        public static Reply json(int status, Object value) {
             return new Reply(status, Json.write(value));
         }
 
-        static Reply error(int status, String code, String message) {
+        public static Reply error(int status, String code, String message) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("code", code);
             m.put("message", message);
             return json(status, m);
         }
 
-        static Reply job(Job j) {
+        public static Reply job(Job j) {
             return json(200, Codec.toMap(j, true));
         }
 
-        static Reply page(List<Job> jobs, long total, String next) {
+        public static Reply page(List<Job> jobs, long total, String next) {
             Map<String, Object> m = new LinkedHashMap<>();
             List<Object> list = new ArrayList<>();
             jobs.forEach(j -> list.add(Codec.toMap(j, false)));
@@ -62,29 +62,29 @@ final class FakeHead implements AutoCloseable {
             return json(200, m);
         }
 
-        static Reply nodes(List<NodeInfo> nodes) {
+        public static Reply nodes(List<NodeInfo> nodes) {
             List<Object> list = new ArrayList<>();
             nodes.forEach(n -> list.add(Codec.toMap(n)));
             return json(200, Map.of("nodes", list));
         }
     }
 
-    final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
+    public final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     private final HttpServer server;
     private volatile Function<Request, Reply> routes;
 
-    FakeHead(Function<Request, Reply> routes) throws IOException {
+    public FakeHead(Function<Request, Reply> routes) throws IOException {
         this.routes = routes;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
         server.start();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + server.getAddress().getPort();
     }
 
-    void routes(Function<Request, Reply> r) {
+    public void routes(Function<Request, Reply> r) {
         routes = r;
     }
 

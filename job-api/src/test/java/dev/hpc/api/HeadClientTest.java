@@ -1,22 +1,14 @@
-package dev.hpc.cli;
+package dev.hpc.api;
 
-import static dev.hpc.cli.TestJobs.aQueuedJob;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.Codec;
-import dev.hpc.api.ApiToken;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.testkit.FakeHead;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class HeadClientTest {
-    private static final HeadClient.Settings ONE_ROUND = HeadClient.Settings.defaults().withMaxWait(Duration.ZERO);
+    private static final HeadTransport.Settings ONE_ROUND = HeadTransport.Settings.defaults().withMaxWait(Duration.ZERO);
     private static final ApiToken ALICE = ApiToken.of("tok-alice");
 
     /** A port nothing listens on: connecting to it is refused. */
@@ -32,6 +24,14 @@ class HeadClientTest {
         try (ServerSocket s = new ServerSocket(0)) {
             return "127.0.0.1:" + s.getLocalPort();
         }
+    }
+
+    private static Job aQueuedJob(long n, String name) {
+        JobSpec spec = new JobSpec(name, "alice", "login1", "#!/bin/sh\necho hi\n", "/home/alice/run",
+                "/home/alice/run", Map.of(), "batch", Resources.DEFAULT, Optional.empty(), List.of(), false, 0, true,
+                "", "", JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
+        return new Job(new JobId(n, "cluster", false), spec, JobState.QUEUED, Instant.parse("2026-11-24T00:14:32Z"),
+                List.of(Task.fresh(Task.NO_INDEX, false)), "", 1);
     }
 
     private static FakeHead serving(Job job) throws IOException {
@@ -111,7 +111,7 @@ class HeadClientTest {
             acceptor.setDaemon(true);
             acceptor.start();
             HeadClient client = new HeadClient(List.of("127.0.0.1:" + frozen.getLocalPort(), takingOver.address()),
-                    ALICE, HeadClient.Settings.defaults().withMaxWait(Duration.ofMinutes(1))
+                    ALICE, HeadTransport.Settings.defaults().withMaxWait(Duration.ofMinutes(1))
                             .withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
 
             assertEquals(job.id(), client.job("7").id());
@@ -143,7 +143,7 @@ class HeadClientTest {
         AtomicInteger calls = new AtomicInteger();
         try (FakeHead head = new FakeHead(r -> calls.incrementAndGet() <= 2
                 ? FakeHead.Reply.error(503, "UNAVAILABLE", "taking over") : FakeHead.Reply.job(job))) {
-            HeadClient client = new HeadClient(List.of(head.address()), ALICE, HeadClient.Settings.defaults()
+            HeadClient client = new HeadClient(List.of(head.address()), ALICE, HeadTransport.Settings.defaults()
                     .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
 
             assertEquals(job.id(), client.job("7").id());
@@ -156,7 +156,7 @@ class HeadClientTest {
         try (FakeHead first = new FakeHead(r -> FakeHead.Reply.error(404, "UNKNOWN_JOB", "no job 99.cluster"));
              FakeHead second = serving(aQueuedJob(99, "x"))) {
             HeadClient client = new HeadClient(List.of(first.address(), second.address()), ALICE,
-                    HeadClient.Settings.defaults());
+                    HeadTransport.Settings.defaults());
 
             HpcApiException e = assertThrows(HpcApiException.class, () -> client.job("99"));
 
@@ -187,7 +187,7 @@ class HeadClientTest {
         try (FakeHead b = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "no active head yet"))) {
             HeadClient client = new HeadClient(List.of(a, b.address()), ALICE, ONE_ROUND);
 
-            HeadClient.UnavailableException e = assertThrows(HeadClient.UnavailableException.class,
+            HeadTransport.UnavailableException e = assertThrows(HeadTransport.UnavailableException.class,
                     () -> client.cluster());
 
             assertTrue(e.getMessage().contains(a + ": connection refused"), e.getMessage());
@@ -210,7 +210,7 @@ class HeadClientTest {
              FakeHead stopping = new FakeHead(r -> FakeHead.Reply.error(503, "UNAVAILABLE", "stopped being active"));
              FakeHead other = new FakeHead(r -> FakeHead.Reply.json(201, created))) {
             HeadClient client = new HeadClient(List.of(dropping.address(), stopping.address(), other.address()),
-                    ALICE, HeadClient.Settings.defaults());
+                    ALICE, HeadTransport.Settings.defaults());
 
             Job answer = client.submit(new SubmitRequest("echo hi\n", List.of(), "alice", "h", "/tmp", Map.of()));
 
@@ -230,7 +230,7 @@ class HeadClientTest {
         try (FakeHead dropping = new FakeHead(r -> FakeHead.Reply.CLOSE);
              FakeHead other = serving(aQueuedJob(1, "x"))) {
             HeadClient client = new HeadClient(List.of(dropping.address(), other.address()), ALICE,
-                    HeadClient.Settings.defaults());
+                    HeadTransport.Settings.defaults());
 
             HpcException e = assertThrows(HpcException.class, () -> client.createToken("bob", "user"));
 
@@ -249,7 +249,7 @@ class HeadClientTest {
         // the standby still names the killed head at first, then takes over and accepts
         try (FakeHead standby = new FakeHead(r -> asked.incrementAndGet() <= 2
                 ? FakeHead.Reply.redirect(killed, r) : FakeHead.Reply.json(201, created))) {
-            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadClient.Settings.defaults()
+            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadTransport.Settings.defaults()
                     .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
 
             Job answer = client.submit(new SubmitRequest("echo hi\n", List.of(), "", "h", "/tmp", Map.of()));
@@ -268,7 +268,7 @@ class HeadClientTest {
         try (FakeHead killed = new FakeHead(r -> FakeHead.Reply.CLOSE);
              FakeHead standby = new FakeHead(r -> asked.incrementAndGet() <= 2
                      ? FakeHead.Reply.redirect(killed.address(), r) : FakeHead.Reply.json(201, created))) {
-            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadClient.Settings.defaults()
+            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, HeadTransport.Settings.defaults()
                     .withMaxWait(Duration.ofSeconds(30)).withBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
             SubmitRequest request = new SubmitRequest("echo hi\n", List.of(), "", "h", "/tmp", Map.of());
 
@@ -333,7 +333,7 @@ class HeadClientTest {
         try (FakeHead head = new FakeHead(r -> r.query().contains("after=1")
                 ? FakeHead.Reply.page(List.of(b), 2, null) : FakeHead.Reply.page(List.of(a), 2, "1"))) {
             HeadClient client = new HeadClient(List.of(head.address()), ALICE, ONE_ROUND);
-            HeadClient.JobQuery query = HeadClient.JobQuery.all().withStates(List.of(JobState.QUEUED,
+            JobQuery query = JobQuery.all().withStates(List.of(JobState.QUEUED,
                     JobState.HELD)).withUser("bob smith").withHistory(true).withLimit(1);
 
             HeadClient.JobPage first = client.jobs(query);
@@ -367,11 +367,11 @@ class HeadClientTest {
 
     @Test
     void addressesAreCheckedAndNormalized() {
-        assertEquals("h:8640", HeadClient.normalizeAddress(" http://h:8640/ "));
-        assertEquals("[::1]:8640", HeadClient.normalizeAddress("[::1]:8640"));
-        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h"));
-        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:0"));
-        assertThrows(HpcException.class, () -> HeadClient.normalizeAddress("h:http"));
+        assertEquals("h:8640", HeadTransport.normalizeAddress(" http://h:8640/ "));
+        assertEquals("[::1]:8640", HeadTransport.normalizeAddress("[::1]:8640"));
+        assertThrows(HpcException.class, () -> HeadTransport.normalizeAddress("h"));
+        assertThrows(HpcException.class, () -> HeadTransport.normalizeAddress("h:0"));
+        assertThrows(HpcException.class, () -> HeadTransport.normalizeAddress("h:http"));
         assertThrows(HpcException.class, () -> new HeadClient(List.of(), ALICE, ONE_ROUND));
     }
 }
