@@ -1,9 +1,9 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

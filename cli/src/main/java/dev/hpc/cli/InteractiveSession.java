@@ -1,7 +1,7 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.SpawnProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

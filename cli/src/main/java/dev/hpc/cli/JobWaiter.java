@@ -1,7 +1,7 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;

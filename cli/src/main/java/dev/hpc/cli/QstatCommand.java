@@ -1,11 +1,11 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobId;
+import dev.hpc.api.JobQuery;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -8,9 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Codec;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
 import dev.hpc.api.Json;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;

@@ -1,7 +1,7 @@
 package dev.hpc.examples;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Job;
 import dev.hpc.cli.local.LocalSpec;
 import java.io.IOException;

@@ -3,9 +3,9 @@ package dev.hpc.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.JobState;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.api.Task;

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.JobState;
 import dev.hpc.api.SubmitRequest;
 import java.io.IOException;

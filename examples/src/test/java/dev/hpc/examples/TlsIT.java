@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;

@@ -1,31 +1,42 @@
 package dev.hpc.head;
 
+import dev.hpc.api.Alert;
 import dev.hpc.api.Health;
+import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeState;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.head.access.AdminTokenFile;
-import dev.hpc.head.access.Caller;
-import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.SubmitLimiter;
 import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
+import dev.hpc.head.state.JobFigures;
+import dev.hpc.head.state.JobFilter;
+import dev.hpc.head.state.NodeFigures;
 import dev.hpc.head.state.Outcome;
+import dev.hpc.head.state.SpawnTarget;
 import dev.hpc.head.store.JobStore;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -33,7 +44,9 @@ import java.util.logging.Logger;
  * class, which wires the parts and hands each call to its own. {@link StateThread} runs the state on one thread;
  * {@link CommitPipeline} commits what a command changed before its effects go out and its caller is answered;
  * {@link SchedulingLoop}, {@link FailureDetector}, {@link ResultIntake} and {@link SubmissionIntake} are the
- * head's work; {@link AlertRelay} passes alerts on; {@link LoopRunner} keeps every loop going.
+ * head's work; {@link AlertRelay} passes alerts on; {@link LoopRunner} keeps every loop going. The commands of
+ * users on their jobs are {@link JobCommands}, those of administrators on queues, reservations and nodes {@link
+ * ClusterAdmin}.
  */
 public final class HeadService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HeadService.class.getName());
@@ -52,7 +65,7 @@ public final class HeadService implements AutoCloseable {
     /** How many times this head became active (its first start included). */
     private final AtomicLong activations = new AtomicLong();
     private final Instant startedAt;
-    private final List<ChangeListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
     private final AlertRelay alerts;
     private final CommitPipeline commits;
     private final SchedulingLoop schedulingLoop;
@@ -61,6 +74,8 @@ public final class HeadService implements AutoCloseable {
     private final ProgressWatch progress;
     private final SubmissionIntake submissions;
     private final StateLoader loader;
+    private final JobCommands jobCommands;
+    private final ClusterAdmin clusterAdmin;
     /** The tokens callers present (docs/security.md). */
     private final TokenRegistry tokens;
     private final SubmitLimiter submitLimiter;
@@ -83,6 +98,8 @@ public final class HeadService implements AutoCloseable {
         this.progress = new ProgressWatch(stateThread, store);
         this.submissions = new SubmissionIntake(config, clock, store, stateThread, commits);
         this.loader = new StateLoader(config, clock, store);
+        this.jobCommands = new JobCommands(config, clock, commits, this::state);
+        this.clusterAdmin = new ClusterAdmin(config, clock, stateThread, commits, this::state);
     }
 
     /** A single head: opens the store and becomes active at once with the state it holds. */
@@ -107,10 +124,20 @@ public final class HeadService implements AutoCloseable {
 
     /** The bootstrap admin token, for the account that runs the head; the same file gives the same token. */
     private void registerAdminToken() {
-        java.nio.file.Path file = config.access().adminTokenFile();
+        Path file = config.access().adminTokenFile();
         String admin = System.getProperty("user.name", "root");
         tokens.registerAdminFile(AdminTokenFile.ensure(file), admin);
         LOG.info("admin token of " + admin + " in " + file);
+    }
+
+    /** qdel, qhold, qrls, qrerun, qsig, qmsg, qorder, qmove and qalter. */
+    public JobCommands jobCommands() {
+        return jobCommands;
+    }
+
+    /** Queues, reservations and node administration. */
+    public ClusterAdmin clusterAdmin() {
+        return clusterAdmin;
     }
 
     public TokenRegistry tokens() {
@@ -150,7 +177,7 @@ public final class HeadService implements AutoCloseable {
      */
     public void useArraySegmentTasks(int tasks) {
         if (tasks < 1) {
-            throw new dev.hpc.api.HpcException("--array-segment-tasks must be at least 1, not " + tasks);
+            throw new HpcException("--array-segment-tasks must be at least 1, not " + tasks);
         }
         this.arraySegmentTasks = tasks;
     }
@@ -162,62 +189,6 @@ public final class HeadService implements AutoCloseable {
     /** The key of the advance reservations among the settings (docs/scheduling.md). */
     public static final String RESERVATIONS_SETTING = "reservations";
 
-    /** {@code pbs_rsub}: a reservation, confirmed or refused with why; any user may make one for themselves. */
-    public CompletableFuture<dev.hpc.head.sched.Reservation> reserve(String name, Instant start, Instant end,
-                                                                      int nodes, int coresPerNode,
-                                                                      java.util.Set<String> users,
-                                                                      List<String> hosts, String recurrence,
-                                                                      java.time.ZoneId zone, Caller caller) {
-        return commits.applyThenAnswer(() -> new Command.Reserve(name, caller.user(), start, end, nodes,
-                coresPerNode, users, clock.instant(), hosts, caller.isAdmin(), recurrence, zone),
-                out -> out.reservationAnswer().orElseThrow());
-    }
-
-    /** {@code pbs_ralter}: the reservation with its new window, or refused with why and left as it was. */
-    public CompletableFuture<dev.hpc.head.sched.Reservation> alterReservation(long number,
-                                                                               java.util.Optional<Instant> start,
-                                                                               java.util.Optional<Instant> end,
-                                                                               java.util.Optional<java.time.Duration>
-                                                                                       duration, Caller caller) {
-        return commits.applyThenAnswer(() -> new Command.AlterReservation(number, caller.user(), caller.isAdmin(),
-                start, end, duration, clock.instant()), out -> out.reservationAnswer().orElseThrow());
-    }
-
-    /** {@code pbs_rdel}: the reservation goes with its queue and its jobs. */
-    public CompletableFuture<Void> unreserve(long number, Caller caller) {
-        return commits.applyThenAnswer(() -> new Command.Unreserve(number, caller.user(), caller.isAdmin(),
-                clock.instant()), out -> null);
-    }
-
-    /** {@code pbs_rstat}: the reservations not yet ended. */
-    public CompletableFuture<List<dev.hpc.head.sched.Reservation>> reservations() {
-        return stateThread.onState(() -> state().reservations());
-    }
-
-    /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
-    public CompletableFuture<Void> changeQueue(Command.ChangeQueue change, Caller caller) {
-        if (!caller.isAdmin()) {
-            return CompletableFuture.failedFuture(new RequestRejected(403, "FORBIDDEN", "only an administrator may "
-                    + "change queues; " + caller.user() + " has role " + caller.role().word()));
-        }
-        return stateThread.onStateCommitted(() -> {
-            Outcome out = state().apply(change);
-            String next = state().defaultQueue();
-            // submissions read it off the state thread: only once the change is durable and replicated
-            return commits.publish(out).thenRun(() -> defaultQueue = next);
-        });
-    }
-
-    /**
-     * The queue of a submission that names none, as the active state has it: the configuration's, or the one
-     * {@code qmgr} made the default (read by the routes, off the state thread).
-     */
-    public String defaultQueue() {
-        String current = defaultQueue;
-        return current != null ? current : config.defaultQueue();
-    }
-
-    private volatile String defaultQueue;
     /** About 380 KB of ended tasks at most in a body; a million-task array is a thousand segments. */
     public static final int DEFAULT_ARRAY_SEGMENT_TASKS = 1000;
 
@@ -228,7 +199,7 @@ public final class HeadService implements AutoCloseable {
     /** Makes this head the active one with the given state; waits until it is in place. */
     public void activate(ClusterState loaded) {
         loader.configure(loaded, scheduling, arraySegmentTasks);
-        defaultQueue = loaded.defaultQueue();
+        clusterAdmin.activated(loaded);
         submissions.numberFrom(loaded);
         stateThread.activate(loaded);
         activations.incrementAndGet();
@@ -318,7 +289,7 @@ public final class HeadService implements AutoCloseable {
      * What to do when this head can no longer keep its state: by default it only stops being active; the
      * daemon ends its process, so that its standby takes over from what was replicated.
      */
-    public void onFailStop(java.util.function.Consumer<String> action) {
+    public void onFailStop(Consumer<String> action) {
         stateThread.onFailStop(action);
     }
 
@@ -327,7 +298,7 @@ public final class HeadService implements AutoCloseable {
      * that moment, so that a head that wakes from a freeze past its lease acts on nothing, whichever of its
      * threads runs first.
      */
-    public void leaseGuard(java.util.function.BooleanSupplier holds) {
+    public void leaseGuard(BooleanSupplier holds) {
         stateThread.leaseGuard(holds);
     }
 
@@ -336,7 +307,7 @@ public final class HeadService implements AutoCloseable {
      * head that takes over, whatever store it leads from, starts above every number given out before it
      * (docs/failover.md). A submission beyond it waits for the next reservation: {@code 503}, which clients resend.
      */
-    public void numberGuard(java.util.function.LongSupplier reserved) {
+    public void numberGuard(LongSupplier reserved) {
         submissions.numberGuard(reserved);
     }
 
@@ -377,22 +348,6 @@ public final class HeadService implements AutoCloseable {
         stateThread.failStop(why);
     }
 
-    /** Checks on the state thread, right before applying, that the caller may act on the job: nothing half-applied. */
-    private CompletableFuture<Job> command(Command command, JobId.JobRef ref, Caller caller, String verb) {
-        return commits.applyThenAnswer(() -> {
-            checkMayAct(ref, caller, verb);
-            return command;
-        }, out -> out.answer().orElseThrow());
-    }
-
-    private void checkMayAct(JobId.JobRef ref, Caller caller, String verb) {
-        state().ownerOf(ref.number()).ifPresent(owner -> {
-            config.access().jobVisibility().requireVisible(caller, owner, ref.toString());
-            JobAccess.check(caller, owner, state().idOf(ref.number()).map(Object::toString).orElse(ref.toString()),
-                    verb);
-        });
-    }
-
     /**
      * Accepts a job; the future completes when it is safe to acknowledge. An idempotency key its owner already
      * used is answered with the first submission's job ({@link SubmissionIntake}).
@@ -409,71 +364,8 @@ public final class HeadService implements AutoCloseable {
         return submissions.submit(spec, limited);
     }
 
-    public CompletableFuture<Job> cancel(JobId.JobRef ref, Caller caller) {
-        return command(new Command.Cancel(ref, caller.user(), clock.instant()), ref, caller, "cancel");
-    }
-
-    /** {@code qhold -h TYPES}: {@code u} user, {@code o} operator hold (operators only). */
-    public CompletableFuture<Job> hold(JobId.JobRef ref, Caller caller, String types) {
-        JobAccess.checkHoldTypes(caller, types, "set");
-        return command(new Command.Hold(ref, caller.user(), types), ref, caller, "hold");
-    }
-
-    public CompletableFuture<Job> release(JobId.JobRef ref, Caller caller, String types) {
-        JobAccess.checkHoldTypes(caller, types, "release");
-        return command(new Command.Release(ref, caller.user(), types), ref, caller, "release");
-    }
-
-    /**
-     * {@code qrerun}: running tasks go back to the queue, their attempts killed. Operators and admins only, as in
-     * PBS: a rerun throws away work the owner's allocation already did.
-     */
-    public CompletableFuture<Job> rerun(JobId.JobRef ref, Caller caller) {
-        JobAccess.requireOperator(caller, "rerun a job (qrerun)");
-        return command(new Command.Rerun(ref, caller.user(), clock.instant()), ref, caller, "rerun");
-    }
-
-    /** {@code qsig}: the owner, operators and admins may signal a running job's processes. */
-    public CompletableFuture<Job> signal(JobId.JobRef ref, String signal, Caller caller) {
-        return command(new Command.Signal(ref, caller.user(), signal), ref, caller, "signal");
-    }
-
-    /** {@code qmsg}: the owner, operators and admins may write a line into a running job's output. */
-    public CompletableFuture<Job> message(JobId.JobRef ref, dev.hpc.api.JobOutput.Stream stream, String text,
-                                          Caller caller) {
-        return command(new Command.Message(ref, caller.user(), stream, text), ref, caller, "message");
-    }
-
-    /**
-     * {@code qorder}: swaps two waiting jobs' places. The caller must be allowed to act on both (its own jobs, or
-     * any as an operator); both are checked on the state thread right before the swap.
-     */
-    public CompletableFuture<Job> order(JobId.JobRef ref, JobId.JobRef other, Caller caller) {
-        return commits.applyThenAnswer(() -> {
-            checkMayAct(ref, caller, "reorder");
-            checkMayAct(other, caller, "reorder");
-            return new Command.Order(ref, other, caller.user());
-        }, out -> out.answer().orElseThrow());
-    }
-
-    /** {@code qmove}: the job goes to {@code queue}, checked against it as a submission; whole, or not at all. */
-    public CompletableFuture<Job> move(JobId.JobRef ref, String queue, Caller caller) {
-        return command(new Command.Move(ref, queue, caller.user(), clock.instant()), ref, caller, "move");
-    }
-
-    /** {@code qalter}: the change is checked like a submission and applied whole, or not at all. */
-    public CompletableFuture<Job> alter(JobId.JobRef ref, java.util.function.UnaryOperator<JobSpec> change,
-                                        Caller caller) {
-        return command(new Command.Alter(ref, change, caller.user(), clock.instant()), ref, caller, "alter");
-    }
-
-    /** The queues and their job counts ({@code qstat -Q}). */
-    public CompletableFuture<List<dev.hpc.api.QueueInfo>> queues() {
-        return stateThread.onState(() -> state().queueInfos(clock.instant()));
-    }
-
     /** A worker registers: see {@link FailureDetector#registered}. */
-    public void registered(Register registration, Runnable welcome, java.util.function.Consumer<String> refuse) {
+    public void registered(Register registration, Runnable welcome, Consumer<String> refuse) {
         failureDetector.registered(registration, welcome, refuse);
     }
 
@@ -485,12 +377,12 @@ public final class HeadService implements AutoCloseable {
     public static final Duration ABRUPT_LINK_GRACE = Duration.ofMillis(500);
 
     /** A registered worker's link closed: see {@link FailureDetector#linkClosed}. */
-    public void linkClosed(String node, java.util.function.BooleanSupplier linkedAgain) {
+    public void linkClosed(String node, BooleanSupplier linkedAgain) {
         failureDetector.linkClosed(node, false, linkedAgain);
     }
 
-    /** As {@link #linkClosed(String, java.util.function.BooleanSupplier)}, for a link that ended without a goodbye. */
-    public void linkClosed(String node, boolean abrupt, java.util.function.BooleanSupplier linkedAgain) {
+    /** As {@link #linkClosed(String, BooleanSupplier)}, for a link that ended without a goodbye. */
+    public void linkClosed(String node, boolean abrupt, BooleanSupplier linkedAgain) {
         failureDetector.linkClosed(node, abrupt, linkedAgain);
     }
 
@@ -508,14 +400,14 @@ public final class HeadService implements AutoCloseable {
      * The numbers of the jobs a head holds, and the first number from which it may not hold every job yet: its next
      * number, or that of a submission still being written. Map entries numbered from it on are never stale.
      */
-    public record HeldJobs(java.util.Set<Long> numbers, long nextNumber) {
+    public record HeldJobs(Set<Long> numbers, long nextNumber) {
     }
 
     public CompletableFuture<Optional<Job>> job(long number) {
         return stateThread.onState(() -> state().job(number)).thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
-    public CompletableFuture<ClusterState.Page> jobs(dev.hpc.head.state.JobFilter filter, long after, int limit) {
+    public CompletableFuture<ClusterState.Page> jobs(JobFilter filter, long after, int limit) {
         return stateThread.onState(() -> state().jobs(filter, after, limit));
     }
 
@@ -524,7 +416,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
-    public CompletableFuture<Optional<dev.hpc.head.state.SpawnTarget>> spawnTarget(long attemptId) {
+    public CompletableFuture<Optional<SpawnTarget>> spawnTarget(long attemptId) {
         return stateThread.onState(() -> state().spawnTarget(attemptId));
     }
 
@@ -535,7 +427,7 @@ public final class HeadService implements AutoCloseable {
     public CompletableFuture<Summary> summary() {
         return stateThread.onState(() -> {
             List<NodeInfo> nodes = state().nodes();
-            long up = nodes.stream().filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count();
+            long up = nodes.stream().filter(n -> n.state() != NodeState.DOWN).count();
             int[] cores = state().coreTotals();
             return new Summary(state().jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
         });
@@ -555,7 +447,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     /** The cluster as {@code /metrics} shows it; {@code queuedTasks} is the scheduler's queue length. */
-    public record Figures(dev.hpc.head.state.JobFigures jobs, dev.hpc.head.state.NodeFigures nodes,
+    public record Figures(JobFigures jobs, NodeFigures nodes,
                           long queuedTasks) {
     }
 
@@ -570,7 +462,7 @@ public final class HeadService implements AutoCloseable {
     }
 
     /** Tells {@code times} how long each scheduling cycle's plan takes, in nanoseconds. */
-    public void onCycle(java.util.function.LongConsumer times) {
+    public void onCycle(LongConsumer times) {
         schedulingLoop.onCycle(times);
     }
 
@@ -584,41 +476,18 @@ public final class HeadService implements AutoCloseable {
         schedulingLoop.requestCycle();
     }
 
-    /** {@code pbsnodes -o}: no new work on the node; what runs goes on. */
-    public CompletableFuture<NodeInfo> setOffline(String node, String note, String by) {
-        return nodeCommand(new Command.SetOffline(node, note, by, clock.instant()));
-    }
-
-    /** {@code pbsnodes -c}: the node takes work again (clears offline and drain). */
-    public CompletableFuture<NodeInfo> clearNode(String node, String by) {
-        return nodeCommand(new Command.ClearNode(node, by, clock.instant()));
-    }
-
-    public CompletableFuture<NodeInfo> drainNode(String node, String note, String by) {
-        return nodeCommand(new Command.Drain(node, note, by, clock.instant()));
-    }
-
-    /** {@code hpc worker stop}: the worker is told to exit, at once or once its tasks have ended. */
-    public CompletableFuture<NodeInfo> stopNode(String node, boolean drain, String by) {
-        return nodeCommand(new Command.StopNode(node, drain, by, clock.instant()));
-    }
-
-    private CompletableFuture<NodeInfo> nodeCommand(Command command) {
-        return commits.applyThenAnswer(() -> command, out -> out.nodeAnswer().orElseThrow());
-    }
-
     /** The newest {@code limit} alerts of the event log, oldest first. */
-    public CompletableFuture<List<dev.hpc.api.Alert>> eventLog(int limit) {
+    public CompletableFuture<List<Alert>> eventLog(int limit) {
         return alerts.eventLog(limit);
     }
 
     /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
-    public CompletableFuture<List<dev.hpc.api.Alert>> jobEventLog(long jobNumber, int limit) {
+    public CompletableFuture<List<Alert>> jobEventLog(long jobNumber, int limit) {
         return alerts.jobEventLog(jobNumber, limit);
     }
 
     /** Records alerts raised outside the state (a takeover) like those the state raises. */
-    public void alert(dev.hpc.api.Alert alert) {
+    public void alert(Alert alert) {
         alerts.raise(List.of(alert));
     }
 

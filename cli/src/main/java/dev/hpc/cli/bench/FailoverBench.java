@@ -1,7 +1,7 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;

@@ -1,8 +1,8 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.JobState;
 import dev.hpc.api.Json;
 import dev.hpc.api.SubmitRequest;

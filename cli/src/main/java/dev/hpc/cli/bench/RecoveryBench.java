@@ -1,8 +1,8 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Attempt;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;

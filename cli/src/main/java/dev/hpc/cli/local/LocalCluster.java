@@ -1,9 +1,9 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.ClusterSecret;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;

@@ -1,7 +1,7 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Json;
 import dev.hpc.cli.ConfigFile;
 import dev.hpc.cli.ExitCodes;

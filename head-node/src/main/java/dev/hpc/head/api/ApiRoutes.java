@@ -110,7 +110,7 @@ public final class ApiRoutes {
         SubmitRequest request = new SubmitRequest(body.string("script"), options, user,
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
-        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.defaultQueue(), true));
+        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true));
         JobAccess.checkRunAs(caller, parsed.owner(), user);
         JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
@@ -223,7 +223,7 @@ public final class ApiRoutes {
 
     private void cancel(RoutingContext ctx) {
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.cancel(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j), 200);
+        reply(ctx, head.jobCommands().cancel(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j), 200);
     }
 
     // ------------------------------------------------------------------ nodes and cluster

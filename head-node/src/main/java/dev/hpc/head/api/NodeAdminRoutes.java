@@ -45,25 +45,25 @@ public final class NodeAdminRoutes {
     private void offline(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "take nodes offline");
         JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
-        reply(ctx, head.setOffline(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
+        reply(ctx, head.clusterAdmin().setOffline(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void clear(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "clear nodes");
         JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
-        reply(ctx, head.clearNode(ctx.pathParam("name"), who(ctx)), Codec::toMap);
+        reply(ctx, head.clusterAdmin().clearNode(ctx.pathParam("name"), who(ctx)), Codec::toMap);
     }
 
     private void drain(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "drain nodes");
         JsonFields body = OptionalBody.read(ctx, NOTE_FIELDS);
-        reply(ctx, head.drainNode(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
+        reply(ctx, head.clusterAdmin().drainNode(ctx.pathParam("name"), note(body), who(ctx)), Codec::toMap);
     }
 
     private void stop(RoutingContext ctx) {
         JobAccess.requireOperator(Authenticator.caller(ctx), "stop workers");
         JsonFields body = OptionalBody.read(ctx, STOP_FIELDS);
-        reply(ctx, head.stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx)), Codec::toMap);
+        reply(ctx, head.clusterAdmin().stopNode(ctx.pathParam("name"), body.bool("drain", false), who(ctx)), Codec::toMap);
     }
 
     private void eventLog(RoutingContext ctx) {

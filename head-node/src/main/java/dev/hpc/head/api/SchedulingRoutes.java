@@ -52,7 +52,7 @@ public final class SchedulingRoutes {
     }
 
     private void queues(RoutingContext ctx) {
-        reply(ctx, head.queues(), list -> {
+        reply(ctx, head.clusterAdmin().queues(), list -> {
             List<Object> out = new ArrayList<>();
             for (QueueInfo q : list) {
                 out.add(q.toMap());
@@ -93,8 +93,8 @@ public final class SchedulingRoutes {
             body.object("remove").raw().forEach((k, v) -> remove.put(String.valueOf(k), String.valueOf(v)));
         }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
-                unset, caller.user(), add, remove), caller).thenCompose(v -> head.queues()), list -> {
+        reply(ctx, head.clusterAdmin().changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
+                unset, caller.user(), add, remove), caller).thenCompose(v -> head.clusterAdmin().queues()), list -> {
                     List<Object> out = new ArrayList<>();
                     for (QueueInfo q : list) {
                         out.add(q.toMap());
@@ -116,7 +116,7 @@ public final class SchedulingRoutes {
     }
 
     private void reservations(RoutingContext ctx) {
-        reply(ctx, head.reservations(), list -> {
+        reply(ctx, head.clusterAdmin().reservations(), list -> {
             List<Object> out = new ArrayList<>();
             list.forEach(r -> out.add(reservationMap(r)));
             return Map.of("reservations", out);
@@ -161,7 +161,7 @@ public final class SchedulingRoutes {
                     + body.string("timeZone", "") + "'");
         }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.reserve(name, start, end, (int) nodes, (int) cores, users, hosts, recurrence, zone, caller),
+        reply(ctx, head.clusterAdmin().reserve(name, start, end, (int) nodes, (int) cores, users, hosts, recurrence, zone, caller),
                 this::reservationMap);
     }
 
@@ -187,7 +187,7 @@ public final class SchedulingRoutes {
 
     private void unreserve(RoutingContext ctx) {
         long number = reservationNumber(ctx);
-        reply(ctx, head.unreserve(number, Authenticator.caller(ctx)), v -> Map.of("deleted",
+        reply(ctx, head.clusterAdmin().unreserve(number, Authenticator.caller(ctx)), v -> Map.of("deleted",
                 "R" + number + "." + head.config().cluster()));
     }
 
@@ -209,7 +209,7 @@ public final class SchedulingRoutes {
             }
             duration = Optional.of(java.time.Duration.ofSeconds(seconds));
         }
-        reply(ctx, head.alterReservation(number, start, end, duration, Authenticator.caller(ctx)),
+        reply(ctx, head.clusterAdmin().alterReservation(number, start, end, duration, Authenticator.caller(ctx)),
                 this::reservationMap);
     }
 
@@ -220,21 +220,21 @@ public final class SchedulingRoutes {
                     + "\"-l\", \"walltime=01:00:00\"]} with qalter options -N, -p, -l, -q");
         }
         Caller caller = Authenticator.caller(ctx);
-        Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.defaultQueue());
-        reply(ctx, head.alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> shown(caller, j));
+        Alteration change = Alteration.parse(body.strings("options"), caller.user(), head.clusterAdmin().defaultQueue());
+        reply(ctx, head.jobCommands().alter(JobId.parse(ctx.pathParam("id")), change::apply, caller), j -> shown(caller, j));
     }
 
     private void hold(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.hold(JobId.parse(ctx.pathParam("id")), caller, Holds.parse(body.string("holdTypes", "u"))),
+        reply(ctx, head.jobCommands().hold(JobId.parse(ctx.pathParam("id")), caller, Holds.parse(body.string("holdTypes", "u"))),
                 j -> shown(caller, j));
     }
 
     private void release(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, HOLD_FIELDS);
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.release(JobId.parse(ctx.pathParam("id")), caller,
+        reply(ctx, head.jobCommands().release(JobId.parse(ctx.pathParam("id")), caller,
                 Holds.parse(body.string("holdTypes", "u"))), j -> shown(caller, j));
     }
 
@@ -246,20 +246,20 @@ public final class SchedulingRoutes {
                     + "of the queues (qstat -Q lists them)");
         }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.move(JobId.parse(ctx.pathParam("id")), queue, caller), j -> shown(caller, j));
+        reply(ctx, head.jobCommands().move(JobId.parse(ctx.pathParam("id")), queue, caller), j -> shown(caller, j));
     }
 
     private void rerun(RoutingContext ctx) {
         OptionalBody.read(ctx, Set.of("user"));
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.rerun(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j));
+        reply(ctx, head.jobCommands().rerun(JobId.parse(ctx.pathParam("id")), caller), j -> shown(caller, j));
     }
 
     private void signal(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, Set.of("signal", "user"));
         String signal = dev.hpc.api.Signals.parse(body.string("signal", dev.hpc.api.Signals.DEFAULT));
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.signal(JobId.parse(ctx.pathParam("id")), signal, caller), j -> shown(caller, j));
+        reply(ctx, head.jobCommands().signal(JobId.parse(ctx.pathParam("id")), signal, caller), j -> shown(caller, j));
     }
 
     /** The longest {@code qmsg} message, in characters: a line for a person to read, not a file to copy. */
@@ -278,7 +278,7 @@ public final class SchedulingRoutes {
         }
         dev.hpc.api.JobOutput.Stream stream = dev.hpc.api.JobOutput.Stream.parse(body.string("stream", "stderr"));
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.message(JobId.parse(ctx.pathParam("id")), stream, text, caller), j -> shown(caller, j));
+        reply(ctx, head.jobCommands().message(JobId.parse(ctx.pathParam("id")), stream, text, caller), j -> shown(caller, j));
     }
 
     private void order(RoutingContext ctx) {
@@ -289,7 +289,7 @@ public final class SchedulingRoutes {
                     + "another queued or held job");
         }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.order(JobId.parse(ctx.pathParam("id")), JobId.parse(other), caller), j -> shown(caller, j));
+        reply(ctx, head.jobCommands().order(JobId.parse(ctx.pathParam("id")), JobId.parse(other), caller), j -> shown(caller, j));
     }
 
     /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */

@@ -2,9 +2,11 @@ package dev.hpc.head.state;
 
 import dev.hpc.api.Dependency;
 import dev.hpc.api.DependencyType;
+import dev.hpc.api.EndReason;
 import dev.hpc.api.JobSpec;
 import dev.hpc.api.JobState;
 import dev.hpc.head.sched.PendingTask;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -98,5 +100,34 @@ final class Dependencies {
             return OUTCOME_CANCELLED;
         }
         return state == JobState.COMPLETED && exitStatus == 0 ? OUTCOME_OK : OUTCOME_FAILED;
+    }
+
+    /** Cancels the waiting tasks of jobs whose dependencies can no longer be met. */
+    void neverMet(Command.DependencyNeverMet c, Outcome out) {
+        for (long number : c.jobNumbers()) {
+            JobEntry e = jobs.get(number);
+            if (e == null) {
+                continue;
+            }
+            for (TaskEntry t : new ArrayList<>(e.keptTasks())) {
+                if (t.state == JobState.QUEUED || t.state == JobState.HELD) {
+                    t.moveTo(JobState.CANCELLED);
+                    t.reason = EndReason.DEPENDENCY_NEVER_MET;
+                    t.exitStatus = -1;
+                    t.end = c.now();
+                    t.comment = EndReason.DEPENDENCY_NEVER_MET.description();
+                }
+            }
+            JobEntry.Unstarted u = e.unstarted;
+            if (u.in(JobState.QUEUED) || u.in(JobState.HELD)) {
+                u.moveTo(JobState.CANCELLED);
+                u.reason = EndReason.DEPENDENCY_NEVER_MET;
+                u.exitStatus = -1;
+                u.end = c.now();
+                u.comment = EndReason.DEPENDENCY_NEVER_MET.description();
+            }
+            e.changed();
+        }
+        out.reschedule();
     }
 }

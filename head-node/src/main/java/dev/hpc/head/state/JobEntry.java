@@ -241,6 +241,15 @@ final class JobEntry {
         }
     }
 
+    /** The queued task with this index, taken apart from the unstarted ones when it is one; null when none. */
+    TaskEntry queuedTask(int index) {
+        TaskEntry t = task(index);
+        if (t != null) {
+            return t.state == JobState.QUEUED ? t : null;
+        }
+        return unstarted.in(JobState.QUEUED) ? touch(index) : null;
+    }
+
     int queuedTasks() {
         return counts[JobState.QUEUED.ordinal()];
     }

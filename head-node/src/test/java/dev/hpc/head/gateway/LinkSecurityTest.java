@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.ApiToken;
 import dev.hpc.api.ClientTls;
 import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Health;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.SubmitRequest;
 import dev.hpc.api.WireMessage;

@@ -1,7 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HeadClient;
+import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;

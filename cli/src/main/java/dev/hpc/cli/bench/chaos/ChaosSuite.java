@@ -1,11 +1,11 @@
 package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.HeadTransport;
-import dev.hpc.api.JobQuery;
 import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.Job;
+import dev.hpc.api.JobQuery;
 import dev.hpc.api.JobState;
 import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;

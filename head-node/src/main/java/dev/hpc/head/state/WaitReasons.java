@@ -1,0 +1,47 @@
+package dev.hpc.head.state;
+
+import dev.hpc.api.JobState;
+import dev.hpc.head.sched.Scheduler;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Why each waiting task waits, and when it may start, as the last scheduling cycle saw it. */
+final class WaitReasons {
+    private WaitReasons() {
+    }
+
+    /**
+     * Gives the tasks the scheduler looked at its reasons. An array's unstarted tasks share the reason of the
+     * first of them it looked at (the next to start); one with an estimated start is taken apart to hold it.
+     */
+    static void explain(JobTable jobs, Command.Explain c) {
+        Set<JobEntry> unstartedExplained = new HashSet<>();
+        c.reasons().forEach((key, reason) -> {
+            JobEntry e = jobs.get(key.jobNumber());
+            if (e == null) {
+                return;
+            }
+            Instant estimate = c.estimates().getOrDefault(key, Instant.EPOCH);
+            boolean dependency = reason.startsWith(Scheduler.DEPENDENCY_REASON);
+            TaskEntry t = e.task(key.index());
+            if (t == null && e.unstarted.in(JobState.QUEUED) && e.unstarted.indices.contains(key.index())) {
+                if (estimate.equals(Instant.EPOCH)) {
+                    if (unstartedExplained.add(e)) {
+                        e.unstarted.comment = reason;
+                        e.unstarted.dependencyWait = dependency;
+                    }
+                    return;
+                }
+                t = e.touch(key.index());
+            }
+            if (t != null && t.state == JobState.QUEUED) {
+                // a requeued victim of preemption keeps saying so while it waits again
+                t.comment = t.comment.startsWith(TaskEntry.PREEMPTED_BY)
+                        ? t.comment.split("; ", 2)[0] + "; " + reason : reason;
+                t.dependencyWait = dependency;
+                t.estimatedStart = estimate;
+            }
+        });
+    }
+}
