@@ -24,20 +24,11 @@ class ProgressTest {
                 Clock.systemUTC())) {
             Duration within = Duration.ofMillis(300);
             Poll.until(() -> head.progressing(within, Duration.ofHours(1)));
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch held = new CountDownLatch(1);
-            head.onStateThread(() -> {
-                held.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            held.await();
-            Poll.until(() -> !head.progressing(within, Duration.ofHours(1)));
-            assertFalse(head.progressing(within, Duration.ofHours(1)), "a state thread held for longer than the window is no progress");
-            release.countDown();
+            try (HeldStateThread held = new HeldStateThread(head)) {
+                Poll.until(() -> !head.progressing(within, Duration.ofHours(1)));
+                assertFalse(head.progressing(within, Duration.ofHours(1)),
+                        "a state thread held for longer than the window is no progress");
+            }
             Poll.until(() -> head.progressing(within, Duration.ofHours(1)));
             assertTrue(head.progressing(within, Duration.ofHours(1)));
         }

@@ -123,15 +123,7 @@ final class WaitingJobCommands {
         }));
         for (JobEntry e : List.of(a, b)) {
             JobEntry other = e == a ? b : a;
-            String comment = "place swapped with job " + other.id + " by " + c.user() + " (qorder)";
-            for (TaskEntry t : e.keptTasks()) {
-                if (t.state == JobState.QUEUED) {
-                    t.comment = comment;
-                }
-            }
-            if (e.unstarted.in(JobState.QUEUED)) {
-                e.unstarted.comment = comment;
-            }
+            commentQueued(e, "place swapped with job " + other.id + " by " + c.user() + " (qorder)");
             e.changed();
         }
         out.answer(a.toRecord());
@@ -155,10 +147,17 @@ final class WaitingJobCommands {
     }
 
     /** Checks the new spec as a submission (queue, limits, feasibility), then applies it whole. */
-    void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
+    private void changeWaiting(JobEntry e, JobSpec wanted, String why, Outcome out) {
         JobSpec next = admission.admit(wanted, e.spec.queue());
         queue.regroup(e, () -> e.spec = next);
-        String comment = why + "; waiting for the scheduler";
+        commentQueued(e, why + "; waiting for the scheduler");
+        e.changed();
+        out.answer(e.toRecord());
+        out.reschedule();
+    }
+
+    /** What {@code qstat -f} says of the job's queued tasks, unstarted ones included. */
+    private static void commentQueued(JobEntry e, String comment) {
         for (TaskEntry t : e.keptTasks()) {
             if (t.state == JobState.QUEUED) {
                 t.comment = comment;
@@ -167,8 +166,5 @@ final class WaitingJobCommands {
         if (e.unstarted.in(JobState.QUEUED)) {
             e.unstarted.comment = comment;
         }
-        e.changed();
-        out.answer(e.toRecord());
-        out.reschedule();
     }
 }
