@@ -112,6 +112,7 @@ public final class ClusterAdmin {
         return nodeCommand(new Command.ClearNode(node, by, clock.instant()));
     }
 
+    /** Drains the node: no new work starts there, what runs finishes. */
     public CompletableFuture<NodeInfo> drainNode(String node, String note, String by) {
         return nodeCommand(new Command.Drain(node, note, by, clock.instant()));
     }

@@ -110,7 +110,10 @@ final class FailureDetector {
      * latest of each node only: at 10,000 nodes a second, one step per heartbeat kept the state thread behind its
      * own failure detector (docs/performance.md). Every step queued after a heartbeat arrived (a silence check, a
      * closed link, a registration) still runs after it is applied: a drain is queued ahead of it, or runs already
-     * and reads it.
+     * and reads it. The reverse may happen: a heartbeat can be applied ahead of a step queued just before it
+     * arrived (a worker's result, its registration). What a heartbeat feeds allows for that: an attempt it does
+     * not list is requeued only after a whole node timeout unlisted, and a heartbeat of a node that is down here
+     * only asks the worker to register again.
      */
     void heartbeat(String node, Health health, List<Long> runningAttempts) {
         beats.put(node, new Beat(health, runningAttempts));
