@@ -265,10 +265,7 @@ class FailoverIT {
         withCluster(cluster -> {
             HeadClient client = cluster.client();
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
-            List<String> finished = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                finished.add(submit(client, submitDir, "true", "before" + i));
-            }
+            List<String> finished = submitTrue(client, submitDir, "before", 3);
             awaitAll(cluster, finished, JobState.COMPLETED);
 
             StandbyCluster.Active second = cluster.killAndAwaitTakeover(first, TAKEOVER);
@@ -289,9 +286,7 @@ class FailoverIT {
                     "the restarted head must not take the role back by itself");
 
             // jobs submitted while the restarted head is standby: finished, running and queued ones
-            for (int i = 0; i < 3; i++) {
-                finished.add(submit(client, submitDir, "true", "during" + i));
-            }
+            finished.addAll(submitTrue(client, submitDir, "during", 3));
             awaitAll(cluster, finished, JobState.COMPLETED);
             Map<String, Path> sleepers = startSleepers(cluster, submitDir, 8);
             List<String> queued = new ArrayList<>();
@@ -343,10 +338,7 @@ class FailoverIT {
         try {
             HeadClient client = cluster.client();
             StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE and a complete standby", WAIT);
-            List<String> finished = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                finished.add(submit(client, submitDir, "true", "ended" + i));
-            }
+            List<String> finished = submitTrue(client, submitDir, "ended", 4);
             awaitAll(cluster, finished, JobState.COMPLETED);
             List<String> held = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -499,6 +491,15 @@ class FailoverIT {
     private static String submit(HeadClient client, Path submitDir, String command, String name) {
         return client.submit(new SubmitRequest("#!/bin/sh\n" + command + "\n", List.of("-N", name, "-j", "oe"), USER,
                 "localhost", submitDir.toString(), Map.of())).id().toString();
+    }
+
+    /** Submits {@code count} jobs that run {@code true}, named {@code prefix0}, {@code prefix1}, ...; their ids. */
+    private static List<String> submitTrue(HeadClient client, Path submitDir, String prefix, int count) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(submit(client, submitDir, "true", prefix + i));
+        }
+        return ids;
     }
 
     /** Waits until every job of {@code ids} is in {@code state} (or, for RUNNING, beyond it); returns them. */

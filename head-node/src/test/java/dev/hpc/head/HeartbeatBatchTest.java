@@ -1,6 +1,7 @@
 package dev.hpc.head;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hpc.api.Health;
 import dev.hpc.api.NodeInfo;
@@ -32,7 +33,7 @@ class HeartbeatBatchTest {
                 CountDownLatch welcomed = new CountDownLatch(1);
                 head.registered(new Register(node, "127.0.0.1", 2, 4L << 30, Map.of(), "", List.of(), List.of()),
                         welcomed::countDown, why -> { });
-                welcomed.await(10, TimeUnit.SECONDS);
+                assertTrue(welcomed.await(10, TimeUnit.SECONDS), node + " was not welcomed");
             }
             CompletableFuture<Optional<NodeInfo>> n1;
             CompletableFuture<Optional<NodeInfo>> n2;
