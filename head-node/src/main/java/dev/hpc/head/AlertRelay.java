@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * writer waits for a slow listener. An event log that cannot be written loses the record, not the alert: the
  * listeners are told all the same.
  */
-final class AlertRelay implements AutoCloseable {
+public final class AlertRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AlertRelay.class.getName());
 
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> HeadThreads.daemon(r, "alerts"));
@@ -29,7 +29,7 @@ final class AlertRelay implements AutoCloseable {
         this.loops = loops;
     }
 
-    void raise(List<Alert> alerts) {
+    public void raise(List<Alert> alerts) {
         if (alerts.isEmpty()) {
             return;
         }
@@ -53,12 +53,12 @@ final class AlertRelay implements AutoCloseable {
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first; read on this relay's thread, off the state's. */
-    CompletableFuture<List<Alert>> eventLog(int limit) {
+    public CompletableFuture<List<Alert>> eventLog(int limit) {
         return CompletableFuture.supplyAsync(() -> store.events(limit), thread);
     }
 
     /** The event log's alerts about the tasks of one job ({@code tracejob}), oldest first. */
-    CompletableFuture<List<Alert>> jobEventLog(long jobNumber, int limit) {
+    public CompletableFuture<List<Alert>> jobEventLog(long jobNumber, int limit) {
         return CompletableFuture.supplyAsync(() -> store.jobEvents(jobNumber, limit), thread);
     }
 

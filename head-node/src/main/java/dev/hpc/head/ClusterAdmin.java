@@ -7,6 +7,7 @@ import dev.hpc.head.sched.Reservation;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Outcome;
+import dev.hpc.head.state.Rejection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,7 +78,7 @@ public final class ClusterAdmin {
     /** {@code qmgr}: a queue created, changed or deleted, or made the default; only administrators. */
     public CompletableFuture<Void> changeQueue(Command.ChangeQueue change, Caller caller) {
         if (!caller.isAdmin()) {
-            return CompletableFuture.failedFuture(new RequestRejected(403, "FORBIDDEN", "only an administrator may "
+            return CompletableFuture.failedFuture(Rejection.forbidden("only an administrator may "
                     + "change queues; " + caller.user() + " has role " + caller.role().word()));
         }
         return stateThread.onStateCommitted(() -> {

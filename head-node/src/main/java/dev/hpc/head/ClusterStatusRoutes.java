@@ -77,14 +77,14 @@ final class ClusterStatusRoutes {
             json(ctx, m);
             return;
         }
-        head.summary().whenComplete((s, error) -> {
+        head.reads().summary().whenComplete((s, error) -> {
             if (error == null) {
                 Map<String, Object> jobs = new LinkedHashMap<>();
                 s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
                 m.put("workers", Map.of("up", s.nodesUp(), "total", s.nodesTotal()));
                 m.put("cores", Map.of("total", s.cores(), "used", s.coresUsed()));
                 m.put("jobs", jobs);
-                m.put("scheduler", head.cycleFigures());
+                m.put("scheduler", head.figures().cycleFigures());
             }
             json(ctx, m);
         });

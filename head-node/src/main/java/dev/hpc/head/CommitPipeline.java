@@ -124,7 +124,7 @@ final class CommitPipeline {
      *
      * @param firstUnheld the first number from which the state may not hold every job yet (on the state thread)
      */
-    CompletableFuture<HeadService.HeldJobs> recommitAll(LongSupplier firstUnheld) {
+    CompletableFuture<Term.HeldJobs> recommitAll(LongSupplier firstUnheld) {
         return stateThread.onStateCommitted(() -> {
             ClusterState state = stateThread.state();
             List<Job> jobs = new ArrayList<>();
@@ -144,7 +144,7 @@ final class CommitPipeline {
                 segments.addAll(j.segments());
             });
             // a submission written but not yet admitted is held too: its entry is no stale one
-            HeadService.HeldJobs held = new HeadService.HeldJobs(numbers, firstUnheld.getAsLong());
+            Term.HeldJobs held = new Term.HeldJobs(numbers, firstUnheld.getAsLong());
             // written from the state thread, so that it lands between the commits applied before and after it
             return commit(store.write(jobs, state.nodes(), segments, settings(state.committedQueues(),
                     state.committedReservations())), "every job and node again")
@@ -185,8 +185,8 @@ final class CommitPipeline {
     /** The settings a commit writes beside its jobs and nodes: the queues and reservations, when they changed. */
     static Map<String, String> settings(Optional<String> queues, Optional<String> reservations) {
         Map<String, String> out = new TreeMap<>();
-        queues.ifPresent(body -> out.put(HeadService.QUEUES_SETTING, body));
-        reservations.ifPresent(body -> out.put(HeadService.RESERVATIONS_SETTING, body));
+        queues.ifPresent(body -> out.put(SettingKeys.QUEUES, body));
+        reservations.ifPresent(body -> out.put(SettingKeys.RESERVATIONS, body));
         return out;
     }
 

@@ -164,8 +164,8 @@ final class FailureDetector {
         }
         // A dead worker's tasks are lost either way (a restarted worker registers without them): a link that
         // ended without the worker's close frame gets time for a live worker's first reconnections only
-        Duration grace = abrupt && configured.compareTo(HeadService.ABRUPT_LINK_GRACE) > 0
-                ? HeadService.ABRUPT_LINK_GRACE : configured;
+        Duration grace = abrupt && configured.compareTo(WorkerEvents.ABRUPT_LINK_GRACE) > 0
+                ? WorkerEvents.ABRUPT_LINK_GRACE : configured;
         // Taken on the state thread, after every heartbeat that came on the closed link: whatever is
         // heard from the node later came on a new link.
         stateThread.whileActive("closed link of " + node, () -> {

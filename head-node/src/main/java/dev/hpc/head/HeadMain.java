@@ -1,5 +1,6 @@
 package dev.hpc.head;
 
+import dev.hpc.api.Alert;
 import dev.hpc.api.Durations;
 import dev.hpc.api.HpcException;
 import dev.hpc.head.replication.HeadCluster;
@@ -7,14 +8,14 @@ import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.ReplicationConfig;
 import dev.hpc.head.replication.Witnesses;
 import io.vertx.core.Vertx;
-import java.util.List;
-import java.util.Optional;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -177,7 +178,7 @@ public final class HeadMain implements Callable<Integer> {
             System.err.println("hpc-head: " + e.getMessage());
             return 2;
         }
-        int segmentTasks = arraySegmentTasks != null ? arraySegmentTasks : HeadService.DEFAULT_ARRAY_SEGMENT_TASKS;
+        int segmentTasks = arraySegmentTasks != null ? arraySegmentTasks : Term.DEFAULT_ARRAY_SEGMENT_TASKS;
         Duration lease;
         try {
             lease = duration("lease", leaseLength == null ? "2500ms" : leaseLength);
@@ -201,8 +202,8 @@ public final class HeadMain implements Callable<Integer> {
         try {
             if (peers == null || peers.isEmpty()) {
                 service = HeadService.open(config, clock);
-                service.useScheduling(scheduling);
-                service.useArraySegmentTasks(segmentTasks);
+                service.term().useScheduling(scheduling);
+                service.term().useArraySegmentTasks(segmentTasks);
                 service.activateFromStore();
             } else {
                 if (config.port() == 0) {
@@ -220,8 +221,8 @@ public final class HeadMain implements Callable<Integer> {
                             + "--voters h1:8640,h2:8640,arbiter:8639; see docs/failover.md");
                 }
                 service = HeadService.open(config, clock);
-                service.useScheduling(scheduling);
-                service.useArraySegmentTasks(segmentTasks);
+                service.term().useScheduling(scheduling);
+                service.term().useArraySegmentTasks(segmentTasks);
                 ownVoter = Optional.of(new dev.hpc.head.lease.LeaseVoterRoutes(vertx,
                         dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease, System::nanoTime), config.name(),
                         config.linkSecurity().clusterSecret()));
@@ -236,8 +237,8 @@ public final class HeadMain implements Callable<Integer> {
                     String message = "head " + config.name() + " took over from " + previous + " with epoch " + epoch
                             + ", " + took.toMillis() + " ms after the loss was seen";
                     System.out.println(message);
-                    active.alert(dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.HEAD_TAKEOVER, config.name(), message,
-                            clock.instant()));
+                    Alert takeover = Alert.of(Alert.Kind.HEAD_TAKEOVER, config.name(), message, clock.instant());
+                    active.alerts().raise(List.of(takeover));
                 });
             }
         } catch (HpcException e) {
@@ -248,7 +249,7 @@ public final class HeadMain implements Callable<Integer> {
         // A head that cannot commit holds state nobody else has: it ends its process rather than serve from it.
         // Its standby sees the member gone at once and takes over from what was replicated; a supervisor (or
         // hpc local start-head) brings it back, as a standby.
-        service.onFailStop(why -> {
+        service.term().onFailStop(why -> {
             System.err.println("hpc-head: " + config.name() + " stops (fail-stop): " + why);
             System.err.flush();
             Runtime.getRuntime().halt(FAIL_STOP_EXIT);

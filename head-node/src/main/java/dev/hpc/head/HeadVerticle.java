@@ -130,11 +130,11 @@ public final class HeadVerticle extends VerticleBase {
             history.clear();
             return;
         }
-        head.summary().thenCombine(head.figures(), (s, f) -> java.util.Map.entry(s, f.map(figures ->
+        head.reads().summary().thenCombine(head.reads().figures(), (s, f) -> java.util.Map.entry(s, f.map(figures ->
                 figures.jobs().ended(dev.hpc.api.JobState.COMPLETED) + figures.jobs().ended(dev.hpc.api.JobState.FAILED))
                 .orElse(0L))).whenComplete((sample, error) -> {
             if (error == null) {
-                HeadService.Summary s = sample.getKey();
+                StateReads.Summary s = sample.getKey();
                 history.record(clock.instant(), s.jobs(), s.cores(), s.coresUsed(), sample.getValue());
             } else {
                 LOG.log(java.util.logging.Level.WARNING, "could not sample the cluster for its history", error);

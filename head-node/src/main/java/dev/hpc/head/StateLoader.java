@@ -31,8 +31,8 @@ final class StateLoader {
         ClusterState fresh = new ClusterState(config.cluster(), epoch, 1, config.maxRequeues());
         store.loadOutcomes(keepSince, fresh::restoreOutcome);
         store.loadLive(keepSince, fresh::restore);
-        store.setting(HeadService.QUEUES_SETTING).ifPresent(fresh::restoreQueues);
-        store.setting(HeadService.RESERVATIONS_SETTING).ifPresent(fresh::restoreReservations);
+        store.setting(SettingKeys.QUEUES).ifPresent(fresh::restoreQueues);
+        store.setting(SettingKeys.RESERVATIONS).ifPresent(fresh::restoreReservations);
         for (NodeInfo n : store.loadNodes()) {
             fresh.restore(n, now);
         }

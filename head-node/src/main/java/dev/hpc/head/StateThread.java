@@ -80,6 +80,12 @@ final class StateThread implements AutoCloseable {
         return state != null;
     }
 
+    /** The epoch of the term in place, 0 while there is none. */
+    long epoch() {
+        ClusterState s = state;
+        return s == null ? 0 : s.epoch();
+    }
+
     /** Active, not stopped, and within its lease: the only state in which this head changes anything. */
     boolean leading() {
         return state != null && !stopped.get() && !standingDown && leaseHolds.getAsBoolean();

@@ -40,7 +40,7 @@ class FailStopTest {
         try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
                 Clock.systemUTC())) {
             CompletableFuture<String> stoppedBecause = new CompletableFuture<>();
-            head.onFailStop(stoppedBecause::complete);
+            head.term().onFailStop(stoppedBecause::complete);
             assertEquals(1, head.submit(aJobOf("alice")).get(10, TimeUnit.SECONDS).id().number());
 
             // the database's owner column holds 256 characters: this commit fails in H2
@@ -48,19 +48,19 @@ class FailStopTest {
                     () -> head.submit(aJobOf("b".repeat(300))).get(10, TimeUnit.SECONDS));
             String why = stoppedBecause.get(10, TimeUnit.SECONDS);
             assertTrue(why.contains("commit of submission of job 2"), why);
-            assertTrue(head.failStopped());
+            assertTrue(head.term().failStopped());
 
             ExecutionException refused = assertThrows(ExecutionException.class,
                     () -> head.submit(aJobOf("alice")).get(10, TimeUnit.SECONDS));
             assertTrue(refused.getCause() instanceof RequestRejected r && r.status() == 503,
                     "refused as unavailable, not acknowledged: " + refused.getCause() + " after " + failed.getCause());
-            assertFalse(head.job(1).handle((j, e) -> e == null).get(10, TimeUnit.SECONDS),
+            assertFalse(head.reads().job(1).handle((j, e) -> e == null).get(10, TimeUnit.SECONDS),
                     "a stopped head answers no query from memory");
         }
         try (HeadService again = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
                 Clock.systemUTC())) {
-            assertTrue(again.job(1).get(10, TimeUnit.SECONDS).isPresent(), "what was acknowledged is durable");
-            assertTrue(again.job(2).get(10, TimeUnit.SECONDS).isEmpty(), "the failed submission is not");
+            assertTrue(again.reads().job(1).get(10, TimeUnit.SECONDS).isPresent(), "what was acknowledged is durable");
+            assertTrue(again.reads().job(2).get(10, TimeUnit.SECONDS).isEmpty(), "the failed submission is not");
         }
     }
 
@@ -70,12 +70,12 @@ class FailStopTest {
         try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
                 Clock.systemUTC())) {
             CompletableFuture<String> stoppedBecause = new CompletableFuture<>();
-            head.onFailStop(stoppedBecause::complete);
-            head.newerEpochSeen("node1", head.epoch());
-            assertFalse(head.failStopped(), "the same epoch is no news");
-            head.newerEpochSeen("node1", head.epoch() + 1);
+            head.term().onFailStop(stoppedBecause::complete);
+            head.workerEvents().newerEpochSeen("node1", head.epoch());
+            assertFalse(head.term().failStopped(), "the same epoch is no news");
+            head.workerEvents().newerEpochSeen("node1", head.epoch() + 1);
             assertTrue(stoppedBecause.get(10, TimeUnit.SECONDS).contains("worker node1 obeys epoch"));
-            assertTrue(head.failStopped());
+            assertTrue(head.term().failStopped());
         }
     }
 }

@@ -31,18 +31,18 @@ class HeartbeatBatchTest {
                 Clock.systemUTC())) {
             for (String node : List.of("n1", "n2")) {
                 CountDownLatch welcomed = new CountDownLatch(1);
-                head.registered(new Register(node, "127.0.0.1", 2, 4L << 30, Map.of(), "", List.of(), List.of()),
+                head.workerEvents().registered(new Register(node, "127.0.0.1", 2, 4L << 30, Map.of(), "", List.of(), List.of()),
                         welcomed::countDown, why -> { });
                 assertTrue(welcomed.await(10, TimeUnit.SECONDS), node + " was not welcomed");
             }
             CompletableFuture<Optional<NodeInfo>> n1;
             CompletableFuture<Optional<NodeInfo>> n2;
             try (HeldStateThread held = new HeldStateThread(head)) {
-                head.heartbeat("n1", new Health(0, 0, 0, true, ""), List.of());
-                head.heartbeat("n2", new Health(0, 0, 0, false, "scratch is full"), List.of());
-                head.heartbeat("n1", new Health(0, 0, 0, false, "no GPU driver"), List.of());
-                n1 = head.node("n1");
-                n2 = head.node("n2");
+                head.workerEvents().heartbeat("n1", new Health(0, 0, 0, true, ""), List.of());
+                head.workerEvents().heartbeat("n2", new Health(0, 0, 0, false, "scratch is full"), List.of());
+                head.workerEvents().heartbeat("n1", new Health(0, 0, 0, false, "no GPU driver"), List.of());
+                n1 = head.reads().node("n1");
+                n2 = head.reads().node("n2");
             }
 
             NodeInfo one = n1.get(10, TimeUnit.SECONDS).orElseThrow();

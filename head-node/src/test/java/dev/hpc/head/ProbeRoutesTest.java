@@ -24,7 +24,7 @@ class ProbeRoutesTest {
             }
             assertEquals("ok: active\n", head.getWithToken("/readyz", "").body());
 
-            head.service().deactivate();
+            head.service().term().deactivate();
 
             assertEquals(200, head.getWithToken("/livez", "").statusCode());
             HttpResponse<String> ready = head.getWithToken("/readyz", "");

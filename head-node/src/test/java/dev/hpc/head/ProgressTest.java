@@ -23,14 +23,14 @@ class ProgressTest {
         try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
                 Clock.systemUTC())) {
             Duration within = Duration.ofMillis(300);
-            Poll.until(() -> head.progressing(within, Duration.ofHours(1)));
+            Poll.until(() -> head.term().progressing(within, Duration.ofHours(1)));
             try (HeldStateThread held = new HeldStateThread(head)) {
-                Poll.until(() -> !head.progressing(within, Duration.ofHours(1)));
-                assertFalse(head.progressing(within, Duration.ofHours(1)),
+                Poll.until(() -> !head.term().progressing(within, Duration.ofHours(1)));
+                assertFalse(head.term().progressing(within, Duration.ofHours(1)),
                         "a state thread held for longer than the window is no progress");
             }
-            Poll.until(() -> head.progressing(within, Duration.ofHours(1)));
-            assertTrue(head.progressing(within, Duration.ofHours(1)));
+            Poll.until(() -> head.term().progressing(within, Duration.ofHours(1)));
+            assertTrue(head.term().progressing(within, Duration.ofHours(1)));
         }
     }
 
@@ -44,7 +44,7 @@ class ProgressTest {
                 Clock.systemUTC())) {
             Duration within = Duration.ofSeconds(1);
             Duration busyWithin = Duration.ofSeconds(5);
-            Poll.until(() -> head.progressing(within, busyWithin));
+            Poll.until(() -> head.term().progressing(within, busyWithin));
             java.util.concurrent.atomic.AtomicBoolean release = new java.util.concurrent.atomic.AtomicBoolean();
             CountDownLatch held = new CountDownLatch(1);
             head.onStateThread(() -> {
@@ -62,14 +62,14 @@ class ProgressTest {
             try {
                 // sampled every 20 ms, as the lease renewal does every 100 ms, for three times the short window
                 while (System.nanoTime() - start < within.multipliedBy(3).toNanos()) {
-                    assertTrue(head.progressing(within, busyWithin), "a busy state thread counted as stuck");
+                    assertTrue(head.term().progressing(within, busyWithin), "a busy state thread counted as stuck");
                     Thread.sleep(20);
                 }
-                Poll.until(() -> !head.progressing(within, busyWithin));
+                Poll.until(() -> !head.term().progressing(within, busyWithin));
             } finally {
                 release.set(true);
             }
-            Poll.until(() -> head.progressing(within, busyWithin));
+            Poll.until(() -> head.term().progressing(within, busyWithin));
         }
     }
 

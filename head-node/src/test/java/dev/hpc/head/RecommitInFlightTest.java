@@ -54,10 +54,10 @@ class RecommitInFlightTest {
             });
             CompletableFuture<Job> submitted = head.submit(aJob());
             assertTrue(writing.await(10, TimeUnit.SECONDS), "the submission reached the replica");
-            CompletableFuture<HeadService.HeldJobs> recommit = head.recommitAll();
+            CompletableFuture<Term.HeldJobs> recommit = head.term().recommitAll();
             release.countDown();
             long number = submitted.get(10, TimeUnit.SECONDS).id().number();
-            HeadService.HeldJobs held = recommit.get(10, TimeUnit.SECONDS);
+            Term.HeldJobs held = recommit.get(10, TimeUnit.SECONDS);
             boolean dropped = number < held.nextNumber() && !held.numbers().contains(number);
             assertFalse(dropped, "job " + number + " would be dropped from the maps as stale: " + held);
             head.store().replicateTo(JobStore.Replica.NONE);

@@ -178,7 +178,7 @@ public final class ApiRoutes {
             }).onFailure(ctx::fail);
             return;
         }
-        reply(ctx, head.jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after,
+        reply(ctx, head.reads().jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after,
                 limit), p -> jobPage(caller, p.jobs(), p.total(), p.next(), sealedCounted), 200);
     }
 
@@ -197,7 +197,7 @@ public final class ApiRoutes {
 
     private void showJob(RoutingContext ctx) {
         JobId.JobRef ref = JobId.parse(ctx.pathParam("id"));
-        CompletableFuture<Job> found = head.job(ref.number()).thenApply(j -> j.filter(job -> matches(job, ref))
+        CompletableFuture<Job> found = head.reads().job(ref.number()).thenApply(j -> j.filter(job -> matches(job, ref))
                 .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, found, job -> head.config().access().jobVisibility().detail(caller, job, ref.toString()), 200);
@@ -229,7 +229,7 @@ public final class ApiRoutes {
     // ------------------------------------------------------------------ nodes and cluster
 
     private void listNodes(RoutingContext ctx) {
-        reply(ctx, head.nodes(), nodes -> {
+        reply(ctx, head.reads().nodes(), nodes -> {
             List<Object> list = new ArrayList<>();
             for (NodeInfo n : nodes) {
                 list.add(Codec.toMap(n));
@@ -240,7 +240,7 @@ public final class ApiRoutes {
 
     private void showNode(RoutingContext ctx) {
         String name = ctx.pathParam("name");
-        reply(ctx, head.node(name).thenApply(n -> n.orElseThrow(() -> new RequestRejected(404, "UNKNOWN_NODE",
+        reply(ctx, head.reads().node(name).thenApply(n -> n.orElseThrow(() -> new RequestRejected(404, "UNKNOWN_NODE",
                 "Unknown node " + name))), Codec::toMap, 200);
     }
 

@@ -6,6 +6,7 @@ import dev.hpc.api.Json;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.head.ChangeListener;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.StateReads;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobVisibility;
 import dev.hpc.head.access.TokenRegistry;
@@ -327,7 +328,7 @@ public final class EventStream implements ChangeListener {
 
     /** The cluster summary, to one new client or (with {@code null}) to every client. */
     private void sendCluster(Client only) {
-        head.summary().whenComplete((s, error) -> context.runOnContext(v -> {
+        head.reads().summary().whenComplete((s, error) -> context.runOnContext(v -> {
             if (error != null) {
                 LOG.log(Level.WARNING, "cluster summary for the event stream failed", error);
                 return;
@@ -345,7 +346,7 @@ public final class EventStream implements ChangeListener {
      * The figures of {@code GET /api/v1/cluster} that change with jobs and nodes. Which heads there are
      * and their roles is that route's to say; a client reads it on connect and now and then.
      */
-    private Map<String, Object> summary(HeadService.Summary s) {
+    private Map<String, Object> summary(StateReads.Summary s) {
         Map<String, Object> jobs = new LinkedHashMap<>();
         s.jobs().forEach((state, count) -> jobs.put(state.name(), count));
         Map<String, Object> m = new LinkedHashMap<>();

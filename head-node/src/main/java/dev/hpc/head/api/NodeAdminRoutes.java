@@ -70,7 +70,7 @@ public final class NodeAdminRoutes {
         int limit = intParam(ctx, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS);
         String job = ctx.request().getParam("job");
         // any caller reads the whole log already; the filter only spares tracejob a scan of it
-        reply(ctx, job == null ? head.eventLog(limit) : head.jobEventLog(dev.hpc.api.JobId.parse(job).number(), limit),
+        reply(ctx, job == null ? head.alerts().eventLog(limit) : head.alerts().jobEventLog(dev.hpc.api.JobId.parse(job).number(), limit),
                 events -> {
             List<Object> list = new ArrayList<>(events.size());
             for (Alert a : events) {

@@ -105,7 +105,7 @@ public final class OutputRoutes {
         int limit = (int) longParam(ctx, "limit", JobOutput.DEFAULT_BYTES, 1, JobOutput.MAX_BYTES);
         Context context = vertx.getOrCreateContext();
         dev.hpc.head.access.Caller caller = Authenticator.caller(ctx);
-        head.job(ref.number())
+        head.reads().job(ref.number())
                 .thenApply(found -> found.filter(j -> sameCluster(j, ref))
                         .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())))
                 .thenApply(job -> {
@@ -115,7 +115,7 @@ public final class OutputRoutes {
                             "read the output of");
                     return target(job, index);
                 })
-                .thenCompose(t -> head.node(t.node()).thenApply(node -> checkNode(t, node)))
+                .thenCompose(t -> head.reads().node(t.node()).thenApply(node -> checkNode(t, node)))
                 .whenComplete((target, error) -> context.runOnContext(v -> {
                     if (error != null) {
                         ctx.fail(error instanceof CompletionException && error.getCause() != null ? error.getCause()

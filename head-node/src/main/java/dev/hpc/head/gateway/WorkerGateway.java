@@ -134,7 +134,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
                 String name = node[0];
                 // no close frame: the connection ended under the worker (its process died, or the network
                 // reset it); a worker that closes its link itself says goodbye first
-                head.linkClosed(name, endedWithoutCloseFrame(ws), () -> sessions.containsKey(name));
+                head.workerEvents().linkClosed(name, endedWithoutCloseFrame(ws), () -> sessions.containsKey(name));
             }
         });
         ws.exceptionHandler(e -> LOG.log(Level.FINE, "worker link " + node[0], e));
@@ -208,7 +208,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
                 previous.close();
             }
             long epoch = head.epoch();
-            head.registered(r, () -> send(ws, new WireMessage.Welcome(epoch, head.config().name(),
+            head.workerEvents().registered(r, () -> send(ws, new WireMessage.Welcome(epoch, head.config().name(),
                     head.config().heartbeatInterval())), why -> send(ws, new WireMessage.Refused(epoch, why)));
             spawnHooks.registered(r.node(), r.host());
             LOG.info("worker " + r.node() + " registered from " + ws.remoteAddress() + " with " + r.cores()
@@ -220,9 +220,9 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
             return node;
         }
         if (message instanceof WireMessage.Heartbeat h) {
-            head.heartbeat(node, h.health(), h.runningAttempts());
+            head.workerEvents().heartbeat(node, h.health(), h.runningAttempts());
         } else if (message instanceof WireMessage.TaskFinished f) {
-            head.finished(node, f.result());
+            head.workerEvents().finished(node, f.result());
         } else if (message instanceof WireMessage.TaskStarted s) {
             LOG.fine("attempt " + s.attemptId() + " started on " + node + " as pid " + s.pid());
         } else if (message instanceof WireMessage.SpawnOutput || message instanceof WireMessage.SpawnExited
@@ -231,7 +231,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
         } else if (message instanceof WireMessage.OutputChunk c) {
             outputAnswers.accept(node, c);
         } else if (message instanceof WireMessage.NewerEpoch e) {
-            head.newerEpochSeen(node, e.epoch());
+            head.workerEvents().newerEpochSeen(node, e.epoch());
         }
         return node;
     }

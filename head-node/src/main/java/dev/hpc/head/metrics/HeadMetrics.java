@@ -1,7 +1,9 @@
 package dev.hpc.head.metrics;
 
 import dev.hpc.api.JobState;
+import dev.hpc.head.HeadFigures;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.StateReads;
 import dev.hpc.head.replication.Witnesses;
 import dev.hpc.head.state.JobFigures;
 import dev.hpc.head.state.NodeFigures;
@@ -62,12 +64,12 @@ public final class HeadMetrics implements AutoCloseable {
     private final Timer cycles;
     private volatile double lastCycleSeconds = Double.NaN;
     /** The cluster's gauge families, each with the rows it shows for the figures. */
-    private final Map<MultiGauge, Function<HeadService.Figures, List<Row>>> families = new LinkedHashMap<>();
+    private final Map<MultiGauge, Function<StateReads.Figures, List<Row>>> families = new LinkedHashMap<>();
     /** The counters of the leading term, registered while this head leads; they count from its start. */
     private final List<Meter> termCounters = new ArrayList<>();
     /** The figures the gauges show; read by the row suppliers, written by the scrape thread. */
-    private volatile Optional<HeadService.Figures> shown = Optional.empty();
-    private Optional<HeadService.Figures> lastRead = Optional.empty();
+    private volatile Optional<StateReads.Figures> shown = Optional.empty();
+    private Optional<StateReads.Figures> lastRead = Optional.empty();
     /**
      * The value holder of each series each family shows, by its labels; held here, since a gauge's registry keeps
      * only a weak reference to what it reads.
@@ -94,9 +96,9 @@ public final class HeadMetrics implements AutoCloseable {
         Gauge.builder("hpc.head.epoch", head, HeadService::epoch).strongReference(true)
                 .description("The epoch of this head's term while it is active, 0 otherwise; it rises at each takeover")
                 .register(registry);
-        FunctionCounter.builder("hpc.head.takeovers", head, HeadService::activations)
+        FunctionCounter.builder("hpc.head.takeovers", head.figures(), HeadFigures::activations)
                 .description("Times this head became the active one (its first start included)").register(registry);
-        FunctionCounter.builder("hpc.head.loop.errors", head, HeadService::loopErrors)
+        FunctionCounter.builder("hpc.head.loop.errors", head.figures(), HeadFigures::loopErrors)
                 .description("Steps of the head's loops that failed, were logged and skipped").register(registry);
         Gauge.builder("hpc.head.workers.heard", witnesses, w -> w.count(clock.instant())).strongReference(true)
                 .description("Workers that heartbeat to this head recently (the witnesses of a takeover)")
@@ -114,7 +116,7 @@ public final class HeadMetrics implements AutoCloseable {
 
         cycles = Timer.builder("hpc.sched.cycle").serviceLevelObjectives(LATENCY_BUCKETS)
                 .description("Time the scheduler took to plan one cycle (snapshot and plan)").register(registry);
-        head.onCycle(nanos -> {
+        head.figures().onCycle(nanos -> {
             cycles.record(nanos, TimeUnit.NANOSECONDS);
             lastCycleSeconds = nanos / 1e9;
         });
@@ -174,7 +176,7 @@ public final class HeadMetrics implements AutoCloseable {
         };
     }
 
-    private void family(String name, String help, Function<HeadService.Figures, List<Row>> rows) {
+    private void family(String name, String help, Function<StateReads.Figures, List<Row>> rows) {
         families.put(MultiGauge.builder(name).description(help).register(registry), rows);
     }
 
@@ -190,7 +192,7 @@ public final class HeadMetrics implements AutoCloseable {
         return n;
     }
 
-    private static List<Row> byQueue(HeadService.Figures f, boolean jobs) {
+    private static List<Row> byQueue(StateReads.Figures f, boolean jobs) {
         List<Row> out = new ArrayList<>();
         f.jobs().byQueue().forEach((q, r) -> {
             for (JobState s : JobState.values()) {
@@ -201,13 +203,13 @@ public final class HeadMetrics implements AutoCloseable {
         return out;
     }
 
-    private static List<Row> perQueue(HeadService.Figures f, java.util.function.ToIntFunction<JobFigures.Row> value) {
+    private static List<Row> perQueue(StateReads.Figures f, java.util.function.ToIntFunction<JobFigures.Row> value) {
         List<Row> out = new ArrayList<>();
         f.jobs().byQueue().forEach((q, r) -> out.add(new Row(Tags.of("partition", q), value.applyAsInt(r))));
         return out;
     }
 
-    private static List<Row> perUser(HeadService.Figures f, java.util.function.ToIntFunction<int[]> value) {
+    private static List<Row> perUser(StateReads.Figures f, java.util.function.ToIntFunction<int[]> value) {
         List<Row> out = new ArrayList<>();
         f.jobs().byUser().forEach((u, r) -> out.add(new Row(Tags.of("username", u), value.applyAsInt(r))));
         return out;
@@ -219,16 +221,16 @@ public final class HeadMetrics implements AutoCloseable {
      * gave last, so that a scrape never hangs on a busy head.
      */
     public CompletableFuture<String> scrape() {
-        CompletableFuture<Optional<HeadService.Figures>> asked;
+        CompletableFuture<Optional<StateReads.Figures>> asked;
         try {
-            asked = head.figures();
+            asked = head.reads().figures();
         } catch (java.util.concurrent.RejectedExecutionException e) {
             asked = CompletableFuture.completedFuture(Optional.empty()); // the head is closing: no state to read
         }
         return asked.completeOnTimeout(null, FIGURES_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(e -> null)
                 .thenApplyAsync(read -> {
-                    Optional<HeadService.Figures> figures = read != null ? read
+                    Optional<StateReads.Figures> figures = read != null ? read
                             : head.isLeading() ? lastRead : Optional.empty();
                     lastRead = figures;
                     show(figures);
@@ -241,9 +243,9 @@ public final class HeadMetrics implements AutoCloseable {
         return "text/plain; version=0.0.4; charset=utf-8";
     }
 
-    private void show(Optional<HeadService.Figures> figures) {
+    private void show(Optional<StateReads.Figures> figures) {
         shown = figures;
-        for (Map.Entry<MultiGauge, Function<HeadService.Figures, List<Row>>> e : families.entrySet()) {
+        for (Map.Entry<MultiGauge, Function<StateReads.Figures, List<Row>>> e : families.entrySet()) {
             // A series that stays keeps its meter and gets its new value through its holder: re-registering
             // every series at each scrape cost a Prometheus registry ~80 ms with 500 users (MetricsScrapeCheck).
             Map<Tags, double[]> before = heldRows.getOrDefault(e.getKey(), Map.of());
@@ -278,7 +280,7 @@ public final class HeadMetrics implements AutoCloseable {
     }
 
     private Optional<JobFigures> shownJobs() {
-        return shown.map(HeadService.Figures::jobs);
+        return shown.map(StateReads.Figures::jobs);
     }
 
     @Override

@@ -6,6 +6,8 @@ import dev.hpc.api.Json;
 import dev.hpc.api.JsonFields;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.SettingKeys;
+import dev.hpc.head.Term;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.lease.LeaseHolder;
@@ -120,8 +122,8 @@ public final class Leadership implements AutoCloseable {
                       Optional<LeaseHolder> lease, boolean forceStaleStart) {
         this.forceStaleStart = forceStaleStart;
         this.lease = lease;
-        lease.ifPresent(l -> service.leaseGuard(l::holds));
-        lease.ifPresent(l -> service.numberGuard(l::numbersReserved));
+        lease.ifPresent(l -> service.term().leaseGuard(l::holds));
+        lease.ifPresent(l -> service.term().numberGuard(l::numbersReserved));
         this.cluster = cluster;
         this.service = service;
         this.store = service.store();
@@ -178,7 +180,7 @@ public final class Leadership implements AutoCloseable {
         if (cluster.members().size() == 1) {
             long epoch = cluster.raiseEpoch(store.epoch());
             store.recordEpoch(epoch);
-            ClusterState state = service.stateFromStore(epoch);
+            ClusterState state = service.term().stateFromStore(epoch);
             seedReplica(state);
             becomeActive(state, "cold start");
         } else {
@@ -209,8 +211,8 @@ public final class Leadership implements AutoCloseable {
             nodes.put(n.name(), Json.write(Codec.toMap(n)));
         }
         cluster.segments().putAll(segments);
-        state.committedQueues().ifPresent(q -> cluster.settings().put(HeadService.QUEUES_SETTING, q));
-        state.committedReservations().ifPresent(r -> cluster.settings().put(HeadService.RESERVATIONS_SETTING, r));
+        state.committedQueues().ifPresent(q -> cluster.settings().put(SettingKeys.QUEUES, q));
+        state.committedReservations().ifPresent(r -> cluster.settings().put(SettingKeys.RESERVATIONS, r));
         cluster.jobs().putAll(jobs);
         cluster.nodes().putAll(nodes);
         Map<String, String> tokens = new LinkedHashMap<>();
@@ -242,7 +244,7 @@ public final class Leadership implements AutoCloseable {
             long replicated = cluster.epoch();
             if (replicated > service.epoch()) {
                 LOG.warning("found epoch " + replicated + " above this head's " + service.epoch() + ": stepping down");
-                service.deactivate();
+                service.term().deactivate();
                 store.replicateTo(JobStore.Replica.NONE);
                 service.tokens().replicateTo(TokenRegistry.Replica.NONE);
                 becomeStandby();
@@ -346,10 +348,10 @@ public final class Leadership implements AutoCloseable {
         // head's, and a silent standby is dropped within about a second.
         Duration stall = l.length().multipliedBy(3).dividedBy(5);
         Duration busy = l.length().multipliedBy(4);
-        if (l.holds() && service.isActive() && service.replicationWaiting(l.length().dividedBy(5))) {
+        if (l.holds() && service.isActive() && service.term().replicationWaiting(l.length().dividedBy(5))) {
             dropSilentStandbys(l);
         }
-        if (l.holds() && service.isActive() && !service.progressing(stall, busy)) {
+        if (l.holds() && service.isActive() && !service.term().progressing(stall, busy)) {
             lastLeaseAskNanos = System.nanoTime();
             LOG.severe("head " + service.config().name() + ": its state thread or its store's writer has made no "
                     + "progress for " + stall.toMillis() + " ms while idle (or " + busy.toMillis() + " ms while busy); "
@@ -445,7 +447,7 @@ public final class Leadership implements AutoCloseable {
      * takeover leaves.
      */
     private boolean numbersRunLow(LeaseHolder l) {
-        long next = service.nextJobNumber();
+        long next = service.term().nextJobNumber();
         long now = System.nanoTime();
         if (now - numbersMarkNanos >= TimeUnit.SECONDS.toNanos(1)) {
             numbersPerSecond = Math.max(0, next - numbersMark) * 1_000_000_000L / Math.max(1, now - numbersMarkNanos);
@@ -473,7 +475,7 @@ public final class Leadership implements AutoCloseable {
     private void stepDown(String why) {
         LOG.warning("head " + service.config().name() + " steps down: " + why);
         lease.ifPresent(LeaseHolder::release);
-        service.deactivate();
+        service.term().deactivate();
         store.replicateTo(JobStore.Replica.NONE);
         service.tokens().replicateTo(TokenRegistry.Replica.NONE);
         becomeStandby();
@@ -591,7 +593,7 @@ public final class Leadership implements AutoCloseable {
         mirroring = false;
         ClusterState state;
         if (coldStart) {
-            state = service.stateFromStore(epoch);
+            state = service.term().stateFromStore(epoch);
             seedReplica(state);
         } else {
             state = stateFromReplica(epoch);
@@ -632,11 +634,11 @@ public final class Leadership implements AutoCloseable {
         for (String body : cluster.nodes().values()) {
             state.restore(Codec.readNode(Json.readObject(body)), now);
         }
-        String queues = cluster.settings().get(HeadService.QUEUES_SETTING);
+        String queues = cluster.settings().get(SettingKeys.QUEUES);
         if (queues != null) {
             state.restoreQueues(queues);
         }
-        String reservations = cluster.settings().get(HeadService.RESERVATIONS_SETTING);
+        String reservations = cluster.settings().get(SettingKeys.RESERVATIONS);
         if (reservations != null) {
             state.restoreReservations(reservations);
         }
@@ -698,7 +700,7 @@ public final class Leadership implements AutoCloseable {
                 cluster.tokens().delete(id);
             }
         });
-        service.activate(state);
+        service.term().activate(state);
         recordedEpoch = Math.max(recordedEpoch, state.epoch());
         knownActive = service.config().name();
         publishSelf();
@@ -738,7 +740,7 @@ public final class Leadership implements AutoCloseable {
     }
 
     /** A recommit of everything this head holds, begun when the copies could be made whole again. */
-    private record Recommit(SoleCopy.Attempt attempt, java.util.concurrent.CompletableFuture<HeadService.HeldJobs> done) {
+    private record Recommit(SoleCopy.Attempt attempt, java.util.concurrent.CompletableFuture<Term.HeldJobs> done) {
     }
 
     /**
@@ -752,7 +754,7 @@ public final class Leadership implements AutoCloseable {
             if (System.nanoTime() - lastRecommitEndNanos < Duration.ofSeconds(2).toNanos()) {
                 return;
             }
-            sole.clearable().ifPresent(a -> recommit = new Recommit(a, service.recommitAll()));
+            sole.clearable().ifPresent(a -> recommit = new Recommit(a, service.term().recommitAll()));
             return;
         }
         if (!recommit.done().isDone()) {
@@ -764,7 +766,7 @@ public final class Leadership implements AutoCloseable {
         if (r.done().isCompletedExceptionally()) {
             return;
         }
-        HeadService.HeldJobs held = r.done().join();
+        Term.HeldJobs held = r.done().join();
         try {
             dropStaleEntries(held);
         } catch (RuntimeException e) {
@@ -775,7 +777,7 @@ public final class Leadership implements AutoCloseable {
     }
 
     /** Removes map entries this head does not hold: jobs long finished, revoked tokens, brought back by merges. */
-    private void dropStaleEntries(HeadService.HeldJobs held) {
+    private void dropStaleEntries(Term.HeldJobs held) {
         for (Long number : new ArrayList<>(cluster.jobs().keySet())) {
             // a job numbered from nextNumber on was submitted after the recommit began
             if (number < held.nextNumber() && !held.numbers().contains(number)) {

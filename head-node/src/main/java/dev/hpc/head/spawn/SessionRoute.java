@@ -74,7 +74,7 @@ public final class SessionRoute {
                 return;
             }
             Request r = Request.parse(ws);
-            head.job(r.job().number()).whenComplete((found, error) -> context.runOnContext(v -> {
+            head.reads().job(r.job().number()).whenComplete((found, error) -> context.runOnContext(v -> {
                 try {
                     if (error != null) {
                         throw error instanceof CompletionException && error.getCause() != null ? error.getCause()

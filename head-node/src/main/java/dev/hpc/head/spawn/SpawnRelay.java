@@ -202,7 +202,7 @@ public final class SpawnRelay implements SpawnHooks {
                     + "job started does not know it)");
         }
         Context context = vertx.getOrCreateContext();
-        head.spawnTarget(attemptId).whenComplete((found, error) -> context.runOnContext(v -> {
+        head.reads().spawnTarget(attemptId).whenComplete((found, error) -> context.runOnContext(v -> {
             try {
                 if (error != null) {
                     throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;

@@ -131,7 +131,7 @@ class EventStreamTest {
 
     private static Job aRealJob(RunningHead head) throws Exception {
         String id = head.submit("alice", "model", List.of());
-        return head.service().job(JobId.parse(id).number()).get(10, TimeUnit.SECONDS).orElseThrow();
+        return head.service().reads().job(JobId.parse(id).number()).get(10, TimeUnit.SECONDS).orElseThrow();
     }
 
     private static List<Job> copies(Job real, int from, int count) {

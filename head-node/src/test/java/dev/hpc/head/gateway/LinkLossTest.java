@@ -50,7 +50,7 @@ class LinkLossTest {
     }
 
     private NodeInfo node(String name) throws Exception {
-        return head.service().node(name).get().orElseThrow();
+        return head.service().reads().node(name).get().orElseThrow();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -71,7 +71,7 @@ class LinkSecurityTest {
     }
 
     private List<String> nodeNames() throws Exception {
-        return head.service().nodes().get().stream().map(NodeInfo::name).toList();
+        return head.service().reads().nodes().get().stream().map(NodeInfo::name).toList();
     }
 
     private void assertRefusedAndClosed(RawLink link, String node) throws Exception {

@@ -43,14 +43,14 @@ class RegistrationAnswerTest {
     }
 
     private Optional<NodeInfo> node(String name) throws Exception {
-        return head.service().node(name).get();
+        return head.service().reads().node(name).get();
     }
 
     @Test
     void aRegistrationThatArrivesWhileTheLeaseIsLateIsRefusedNotWelcomedAndTheNextOneIsApplied() throws Exception {
         head = RunningHead.start(HeadConfig.defaults("head1", "test", dir).withPort(0));
         AtomicBoolean leaseHolds = new AtomicBoolean(false);
-        head.service().leaseGuard(leaseHolds::get);
+        head.service().term().leaseGuard(leaseHolds::get);
 
         try (RawLink link = RawLink.open("ws://127.0.0.1:" + head.port(), Optional.empty())) {
             link.send(registration("n1"));

@@ -98,7 +98,7 @@ class MetricsRoutesTest {
             assertTrue(v(m, "hpc_store_commit_seconds_count") >= 5, "every submission was committed");
 
             // a node of two cores: the scheduler starts two tasks on it
-            head.service().registered(new Register("n1", "127.0.0.1", 2, 4L << 30, Map.of(), "", List.of(),
+            head.service().workerEvents().registered(new Register("n1", "127.0.0.1", 2, 4L << 30, Map.of(), "", List.of(),
                     List.of()), () -> { }, why -> { throw new AssertionError(why); });
             m = scrapeUntil(head, scraper, s -> v(s, "hpc_queue_tasks", "queue", "batch", "state", "running") == 2,
                     "two tasks running");
@@ -154,7 +154,7 @@ class MetricsRoutesTest {
             head.submit("alice", "a", List.of());
             assertEquals(1, v(scrape(head, scraper), "hpc_jobs_submitted_total"));
 
-            head.service().deactivate();
+            head.service().term().deactivate();
 
             PrometheusText m = scrape(head, scraper);
             assertEquals(0, v(m, "hpc_head_active"));

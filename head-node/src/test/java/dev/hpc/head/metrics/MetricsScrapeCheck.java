@@ -64,7 +64,7 @@ class MetricsScrapeCheck {
             int bytes = 0;
             for (int i = 0; i < 30; i++) {
                 long t = System.nanoTime();
-                head.service().figures().join();
+                head.service().reads().figures().join();
                 figures[i] = System.nanoTime() - t;
                 t = System.nanoTime();
                 HttpResponse<String> r = head.getWithToken("/metrics", token);
@@ -74,7 +74,7 @@ class MetricsScrapeCheck {
                 PrometheusText m = PrometheusText.parse(r.body());
                 assertEquals(n + 1, m.value("hpc_jobs_pending").orElseThrow());
                 t = System.nanoTime();
-                head.service().summary().join();
+                head.service().reads().summary().join();
                 summaries[i] = System.nanoTime() - t;
             }
             System.out.printf("figures on the state thread: median %.2f ms; a whole scrape over HTTP (%d bytes): "

@@ -1,0 +1,80 @@
+package dev.hpc.head;
+
+import dev.hpc.api.Job;
+import dev.hpc.api.JobState;
+import dev.hpc.api.NodeInfo;
+import dev.hpc.api.NodeState;
+import dev.hpc.head.state.ClusterState;
+import dev.hpc.head.state.JobFigures;
+import dev.hpc.head.state.JobFilter;
+import dev.hpc.head.state.NodeFigures;
+import dev.hpc.head.state.SpawnTarget;
+import dev.hpc.head.store.JobStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The queries the edges ask of the state: each runs on the state thread, the one place the state may be read,
+ * and only while this head leads (a standby answers 503, which clients take to the active head).
+ */
+public final class StateReads {
+    private final StateThread stateThread;
+    private final JobStore store;
+
+    StateReads(StateThread stateThread, JobStore store) {
+        this.stateThread = stateThread;
+        this.store = store;
+    }
+
+    /** The job as the state holds it, or as the store kept it once the state forgot it. */
+    public CompletableFuture<Optional<Job>> job(long number) {
+        return stateThread.onState(() -> stateThread.state().job(number))
+                .thenApply(found -> found.isPresent() ? found : store.job(number));
+    }
+
+    public CompletableFuture<ClusterState.Page> jobs(JobFilter filter, long after, int limit) {
+        return stateThread.onState(() -> stateThread.state().jobs(filter, after, limit));
+    }
+
+    public CompletableFuture<List<NodeInfo>> nodes() {
+        return stateThread.onState(() -> stateThread.state().nodes());
+    }
+
+    /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
+    public CompletableFuture<Optional<SpawnTarget>> spawnTarget(long attemptId) {
+        return stateThread.onState(() -> stateThread.state().spawnTarget(attemptId));
+    }
+
+    public CompletableFuture<Optional<NodeInfo>> node(String name) {
+        return stateThread.onState(() -> stateThread.state().node(name));
+    }
+
+    public CompletableFuture<Summary> summary() {
+        return stateThread.onState(() -> {
+            List<NodeInfo> nodes = stateThread.state().nodes();
+            long up = nodes.stream().filter(n -> n.state() != NodeState.DOWN).count();
+            int[] cores = stateThread.state().coreTotals();
+            return new Summary(stateThread.state().jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
+        });
+    }
+
+    public record Summary(Map<JobState, Integer> jobs, int nodesUp, int nodesTotal, int cores, int coresUsed) {
+    }
+
+    /**
+     * The figures {@code /metrics} shows of the cluster, read on the state thread from counts the state keeps
+     * (docs/monitoring.md); empty while this head does not lead. Cheap: no pass over the jobs.
+     */
+    public CompletableFuture<Optional<Figures>> figures() {
+        return CompletableFuture.supplyAsync(() -> stateThread.leading()
+                ? Optional.of(new Figures(stateThread.state().jobFigures(), stateThread.state().nodeFigures(), stateThread.state().queuedTasks()))
+                : Optional.<Figures>empty(), stateThread.executor());
+    }
+
+    /** The cluster as {@code /metrics} shows it; {@code queuedTasks} is the scheduler's queue length. */
+    public record Figures(JobFigures jobs, NodeFigures nodes,
+                          long queuedTasks) {
+    }
+}
