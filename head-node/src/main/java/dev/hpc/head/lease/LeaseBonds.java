@@ -25,7 +25,7 @@ import java.util.logging.Logger;
  * to the bond before it closed it ({@link LeaseHolder}). This voter never closes a bond itself but on a broken
  * handshake, and a close it hears after the bond was silent for longer than {@link #RECENT} ends nothing: that
  * may be the server's idle timeout (30 s at least) or the network's, not the head's doing, while a live head
- * speaks on its bonds every {@link LeaseHolder#BOND_BEAT}. A frozen or cut-off head closes nothing, so only its
+ * speaks on its bonds every {@link HeadBonds#BOND_BEAT}. A frozen or cut-off head closes nothing, so only its
  * lease's end passes the lead on, as before.
  *
  * <p>The handshake: the voter sends a nonce; the head answers with its name and the proof of the cluster secret

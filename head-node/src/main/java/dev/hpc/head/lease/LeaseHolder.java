@@ -7,17 +7,16 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
@@ -29,11 +28,12 @@ import java.util.logging.Logger;
  * ends here before it ends at any voter that granted it (a voter's starts when the request arrives). Another
  * head can get a majority only once the voters' leases have ended, so by then this head has stopped.
  *
- * <p>It keeps a bond with every voter ({@link LeaseBonds}): a WebSocket on which it speaks every
- * {@link #BOND_BEAT}, and to which each request binds its grant with that voter. A voter ends a grant bound to a
- * bond when the bond closes from this side, which only this process's end does (or {@link #close}, after this
- * head stopped counting on the lease). So this head counts a grant bound to a bond only while that bond is open
- * here: one closed since the request was sent makes the grant count for nothing, whatever the voter did.
+ * <p>It keeps a bond with every voter ({@link LeaseBonds}; this head's side is {@link HeadBonds}): a WebSocket on
+ * which it speaks every {@link HeadBonds#BOND_BEAT}, and to which each request binds its grant with that voter. A
+ * voter ends a grant bound to a bond when the bond closes from this side, which only this process's end does (or
+ * {@link #close}, after this head stopped counting on the lease). So this head counts a grant bound to a bond
+ * only while that bond is open here: one closed since the request was sent makes the grant count for nothing,
+ * whatever the voter did.
  *
  * <p>Blocking: {@link #ask} waits for the answers (at most a third of the lease). Call it from the
  * leadership thread, never from an event loop.
@@ -60,32 +60,20 @@ public final class LeaseHolder implements AutoCloseable {
         }
     }
 
-    /** How often this head speaks on each bond: a voter takes a close after a longer silence for the network's. */
-    static final Duration BOND_BEAT = Duration.ofMillis(250);
-    private static final Duration BOND_RETRY = Duration.ofMillis(200);
     /** A grant of the lease held: none, or not bound to a bond (else the bond generation it is bound to). */
-    private static final long NO_GRANT = -1;
-    private static final long UNBOUND = -2;
+    static final long NO_GRANT = -1;
+    static final long UNBOUND = -2;
 
     private final List<URI> voters;
-    private final Vertx vertx;
-    private final WebSocketClient bondClient;
-    /** Per voter, the id of the open bond ("" when none). */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<String> bondIds;
-    private final java.util.concurrent.atomic.AtomicReferenceArray<WebSocket> bondSockets;
-    /** Per voter, how many of its bonds have closed: a grant bound at another count is void. */
-    private final java.util.concurrent.atomic.AtomicLongArray bondGenerations;
+    private final HeadBonds bonds;
     /** Per voter, its grant in the lease held ({@link #NO_GRANT}, {@link #UNBOUND} or a bond generation). */
-    private final java.util.concurrent.atomic.AtomicLongArray grants;
-    private final List<Runnable> releaseListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLongArray grants;
     /**
      * Guards {@link #grants} and {@link #rounds}: an answer that comes after its round ended (at its majority) is
      * recorded only while no later round has set the grants.
      */
     private final Object grantsLock = new Object();
     private long rounds;
-    private volatile boolean closed;
-    private final long beatTimer;
     private final String head;
     private final Duration lease;
     private final Optional<ClusterSecret> secret;
@@ -108,7 +96,7 @@ public final class LeaseHolder implements AutoCloseable {
      * Per voter, when the oldest request it has not answered yet was sent ({@link #NONE} when it answered the
      * last one): a voter that is a frozen head shows here first, while rounds still end at a majority without it.
      */
-    private final java.util.concurrent.atomic.AtomicLongArray unansweredSince;
+    private final AtomicLongArray unansweredSince;
     private static final long NONE = Long.MIN_VALUE;
 
     public LeaseHolder(Vertx vertx, List<String> voterAddresses, String head, Duration lease,
@@ -122,7 +110,7 @@ public final class LeaseHolder implements AutoCloseable {
         this.lease = lease;
         this.secret = secret;
         this.nanos = nanos;
-        this.unansweredSince = new java.util.concurrent.atomic.AtomicLongArray(voters.size());
+        this.unansweredSince = new AtomicLongArray(voters.size());
         for (int i = 0; i < voters.size(); i++) {
             unansweredSince.set(i, NONE);
         }
@@ -131,96 +119,22 @@ public final class LeaseHolder implements AutoCloseable {
         // certificate, so a head reaches voters that serve TLS with any certificate.
         this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeout)
                 .setIdleTimeout(30).setTrustAll(true).setVerifyHost(false));
-        this.vertx = vertx;
-        this.bondClient = vertx.createWebSocketClient(new WebSocketClientOptions().setConnectTimeout((int) timeout)
-                .setTrustAll(true).setVerifyHost(false));
         int n = voters.size();
-        this.bondIds = new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
-        this.bondSockets = new java.util.concurrent.atomic.AtomicReferenceArray<>(n);
-        this.bondGenerations = new java.util.concurrent.atomic.AtomicLongArray(n);
-        this.grants = new java.util.concurrent.atomic.AtomicLongArray(n);
+        this.grants = new AtomicLongArray(n);
         for (int i = 0; i < n; i++) {
-            bondIds.set(i, "");
             grants.set(i, NO_GRANT);
-            int voter = i;
-            vertx.runOnContext(v -> connectBond(voter));
         }
-        this.beatTimer = vertx.setPeriodic(BOND_BEAT.toMillis(), id -> {
-            for (int i = 0; i < n; i++) {
-                WebSocket ws = bondSockets.get(i);
-                if (ws != null && !bondIds.get(i).isEmpty()) {
-                    ws.writeTextMessage("beat");
-                }
-            }
-        });
+        this.bonds = new HeadBonds(vertx, voters, head, secret, timeout);
     }
 
     /** How many voters this head has an open bond with. */
     int bondsOpen() {
-        int open = 0;
-        for (int i = 0; i < voters.size(); i++) {
-            if (!bondIds.get(i).isEmpty()) {
-                open++;
-            }
-        }
-        return open;
+        return bonds.open();
     }
 
     /** Called, on an event loop, when a voter ends another head's grant because that head's bond closed. */
     public void onReleased(Runnable listener) {
-        releaseListeners.add(listener);
-    }
-
-    private void connectBond(int voter) {
-        if (closed) {
-            return;
-        }
-        URI v = voters.get(voter);
-        WebSocketConnectOptions o = new WebSocketConnectOptions().setHost(v.getHost()).setPort(v.getPort())
-                .setURI(LeaseBonds.PATH).setSsl("https".equals(v.getScheme()));
-        bondClient.connect(o).onComplete(ar -> {
-            if (ar.failed()) {
-                retryBond(voter);
-                return;
-            }
-            WebSocket ws = ar.result();
-            if (closed) {
-                ws.close();
-                return;
-            }
-            bondSockets.set(voter, ws);
-            ws.textMessageHandler(text -> onBondMessage(voter, ws, text));
-            ws.closeHandler(x -> {
-                // first: from now on no grant bound to this bond counts here
-                bondGenerations.incrementAndGet(voter);
-                bondIds.set(voter, "");
-                bondSockets.compareAndSet(voter, ws, null);
-                retryBond(voter);
-            });
-            ws.exceptionHandler(e -> LOG.fine(() -> "lease bond with " + v.getAuthority() + ": " + e.getMessage()));
-        });
-    }
-
-    private void retryBond(int voter) {
-        if (!closed) {
-            vertx.setTimer(BOND_RETRY.toMillis(), id -> connectBond(voter));
-        }
-    }
-
-    private void onBondMessage(int voter, WebSocket ws, String text) {
-        try {
-            dev.hpc.api.JsonFields f = dev.hpc.api.Json.readObject(text);
-            if (f.has("nonce") && bondIds.get(voter).isEmpty()) {
-                String nonce = f.string("nonce");
-                ws.writeTextMessage(dev.hpc.api.Json.write(Map.of("head", head,
-                        "proof", secret.map(s -> s.leaseBondProof(nonce, head)).orElse(""))));
-                bondIds.set(voter, nonce);
-            } else if (f.has("released") && !f.string("released").equals(head)) {
-                releaseListeners.forEach(Runnable::run);
-            }
-        } catch (RuntimeException e) {
-            LOG.fine(() -> "a lease bond message not understood: " + e.getMessage());
-        }
+        bonds.onReleased(listener);
     }
 
     /** How many voters' grants of the lease held still count: unbound, or bound to a bond still open here. */
@@ -228,7 +142,7 @@ public final class LeaseHolder implements AutoCloseable {
         int standing = 0;
         for (int i = 0; i < voters.size(); i++) {
             long g = grants.get(i);
-            if (g == UNBOUND || g >= 0 && g == bondGenerations.get(i)) {
+            if (g == UNBOUND || g >= 0 && g == bonds.generation(i)) {
                 standing++;
             }
         }
@@ -325,8 +239,8 @@ public final class LeaseHolder implements AutoCloseable {
         long[] boundTo = new long[voters.size()];
         for (int i = 0; i < voters.size(); i++) {
             URI v = voters.get(i);
-            long generation = bondGenerations.get(i);
-            String bond = bondIds.get(i);
+            long generation = bonds.generation(i);
+            String bond = bonds.id(i);
             boundTo[i] = bond.isEmpty() ? UNBOUND : generation;
             LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, asked, sentAt, active, soleCopy,
                     numbers, bond);
@@ -339,13 +253,11 @@ public final class LeaseHolder implements AutoCloseable {
                             : Optional.<LeaseVoter.Answer>empty()))
                     .recover(e -> Future.succeededFuture(Optional.empty())));
         }
-        long[] grantedBy = new long[voters.size()];
-        java.util.Arrays.fill(grantedBy, NO_GRANT);
+        RoundTally tally = new RoundTally(voters, head, askedEpoch, boundTo, bonds, lease);
         // Answers are taken as they come, and the round ends once its outcome is known: a frozen voter (a head's
         // own voter in a frozen head) would otherwise hold every round for the whole timeout, the takeover of
         // a frozen head twice (issue 17).
-        java.util.concurrent.BlockingQueue<Map.Entry<Integer, Optional<LeaseVoter.Answer>>> answers =
-                new java.util.concurrent.LinkedBlockingQueue<>();
+        BlockingQueue<Map.Entry<Integer, Optional<LeaseVoter.Answer>>> answers = new LinkedBlockingQueue<>();
         for (int i = 0; i < asks.size(); i++) {
             int voter = i;
             unansweredSince.compareAndSet(voter, NONE, sentNanos);
@@ -357,24 +269,8 @@ public final class LeaseHolder implements AutoCloseable {
                 answers.add(Map.entry(voter, a));
             });
         }
-        int majority = voters.size() / 2 + 1;
-        int granted = 0;
-        int notGranted = 0;
-        boolean[] answered = new boolean[voters.size()];
-        // only what other heads were promised: counting this head's own grants would make every retry ask a
-        // newer epoch, and its own voter write a new promise each second while another head leads
-        long highest = 0;
-        long lastActiveEpoch = 0;
-        String lastActiveHead = "";
-        boolean lastActiveSole = false;
-        long lastSoleAt = -1;
-        long refusedFor = 0;
-        long numberedUpTo = 0;
-        // a voter started with a shorter --lease grants only that long: the lease holds for the shortest grant
-        long shortestGrant = lease.toMillis();
-        List<String> refusals = new ArrayList<>();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis + 100);
-        while (granted < majority && voters.size() - notGranted >= majority) {
+        while (tally.open()) {
             Map.Entry<Integer, Optional<LeaseVoter.Answer>> next;
             try {
                 next = answers.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -385,69 +281,32 @@ public final class LeaseHolder implements AutoCloseable {
             if (next == null) {
                 break;
             }
-            int i = next.getKey();
-            answered[i] = true;
-            Optional<LeaseVoter.Answer> a = next.getValue();
-            if (a.isEmpty()) {
-                notGranted++;
-                refusals.add(voters.get(i).getAuthority() + ": no answer");
-                continue;
-            }
-            if (!a.get().holder().equals(head)) {
-                highest = Math.max(highest, a.get().epoch());
-            }
-            numberedUpTo = Math.max(numberedUpTo, a.get().numberedUpTo());
-            if (a.get().activeEpoch() > lastActiveEpoch
-                    || a.get().activeEpoch() == lastActiveEpoch && a.get().activeSoleAt() > lastSoleAt) {
-                lastActiveEpoch = a.get().activeEpoch();
-                lastActiveHead = a.get().activeHead();
-                lastActiveSole = a.get().activeSole();
-                lastSoleAt = a.get().activeSoleAt();
-            }
-            if (a.get().granted() && a.get().epoch() == askedEpoch
-                    && (boundTo[i] == UNBOUND || boundTo[i] == bondGenerations.get(i))) {
-                granted++;
-                grantedBy[i] = boundTo[i];
-                shortestGrant = Math.min(shortestGrant, a.get().remainingMillis());
-            } else {
-                notGranted++;
-                refusedFor = Math.max(refusedFor, a.get().remainingMillis());
-                refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
-                        + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
-                        + a.get().remainingMillis() + " ms more");
-            }
+            tally.take(next.getKey(), next.getValue());
         }
-        if (granted < majority) {
-            for (int i = 0; i < voters.size(); i++) {
-                if (!answered[i]) {
-                    refusals.add(voters.get(i).getAuthority() + ": no answer");
-                }
-            }
-        }
-        Round result = new Round(askedEpoch, granted, voters.size(), highest, List.copyOf(refusals), lastActiveEpoch,
-                lastActiveHead, lastActiveSole, refusedFor, numberedUpTo);
+        Round result = tally.round();
         if (resigning) {
             LOG.warning(() -> "head " + head + " gave up its lease at epoch " + askedEpoch + " with "
                     + result.granted() + " of " + result.voters() + " voters");
         } else if (result.majority()) {
             synchronized (grantsLock) {
                 for (int i = 0; i < voters.size(); i++) {
-                    grants.set(i, grantedBy[i]);
+                    grants.set(i, tally.grantedBy(i));
                 }
             }
-            long grantedFor = shortestGrant;
+            long grantedFor = tally.shortestGrantMillis();
             for (int i = 0; i < voters.size(); i++) {
-                if (!answered[i]) {
+                if (!tally.answered(i)) {
                     recordLateGrant(asks.get(i), i, round, askedEpoch, boundTo[i], grantedFor);
                 }
             }
             epoch = askedEpoch;
-            long grantNanos = TimeUnit.MILLISECONDS.toNanos(shortestGrant);
+            long grantNanos = TimeUnit.MILLISECONDS.toNanos(tally.shortestGrantMillis());
             validUntilNanos = sentNanos + grantNanos - grantNanos / 10;
             held = true;
             numbersReserved = Math.max(numbersReserved, numbers);
         } else if (askedEpoch == epoch && held) {
-            LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": " + refusals);
+            LOG.warning(() -> "head " + head + " could not renew its lease at epoch " + askedEpoch + ": "
+                    + result.refusals());
         }
         return result;
     }
@@ -465,7 +324,7 @@ public final class LeaseHolder implements AutoCloseable {
                 return;
             }
             synchronized (grantsLock) {
-                if (rounds == round && (boundTo == UNBOUND || boundTo == bondGenerations.get(voter))) {
+                if (rounds == round && (boundTo == UNBOUND || boundTo == bonds.generation(voter))) {
                     grants.set(voter, boundTo);
                 }
             }
@@ -513,16 +372,7 @@ public final class LeaseHolder implements AutoCloseable {
     @Override
     public void close() {
         held = false;
-        closed = true;
-        vertx.cancelTimer(beatTimer);
-        for (int i = 0; i < voters.size(); i++) {
-            bondGenerations.incrementAndGet(i);
-            WebSocket ws = bondSockets.getAndSet(i, null);
-            if (ws != null) {
-                ws.close();
-            }
-        }
-        bondClient.close();
+        bonds.close();
         http.close();
     }
 }
