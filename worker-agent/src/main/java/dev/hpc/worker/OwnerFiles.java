@@ -112,7 +112,7 @@ final class OwnerFiles {
             }
             return;
         }
-        TaskLauncher.deleteTree(dir);
+        AttemptSpool.deleteTree(dir);
     }
 
     private static Optional<String> asOwner(RunAs.Identity who, String shell, String... args) {

@@ -107,6 +107,16 @@ final class OwnerShell {
                 + " >&2; exit 126; }";
     }
 
+    /**
+     * The last step: {@code exec}, then each of {@code words} as one shell word ({@link #quote}), then {@code tail}
+     * as it stands (the command, from the shell's parameters: {@code "$@"}, {@code /bin/sh -c "$1"}).
+     */
+    static String exec(List<String> words, String tail) {
+        StringBuilder last = new StringBuilder("exec");
+        words.forEach(word -> last.append(' ').append(quote(word)));
+        return last.append(' ').append(tail).toString();
+    }
+
     /** {@code text} as one shell word that expands to nothing else: single quotes, each ' as '\''. */
     static String quote(String text) {
         return "'" + text.replace("'", "'\\''") + "'";

@@ -26,7 +26,7 @@ import java.util.logging.Logger;
 public final class ProcessTree {
     private static final Logger LOG = Logger.getLogger(ProcessTree.class.getName());
     private static final Path PROC = Path.of("/proc");
-    private static final Optional<String> KILL = findKill();
+    private static final Optional<String> KILL = Executables.first("/bin/kill", "/usr/bin/kill").map(Path::toString);
 
     private ProcessTree() {
     }
@@ -240,22 +240,9 @@ public final class ProcessTree {
      * {@code kill(1)}, which no fork can race; without a kill command, to each member found.
      */
     public static void signalGroup(long group, String signal) {
-        if (KILL.isPresent()) {
-            try {
-                // kill runs as root: the fixed environment, not whatever the agent was started with
-                Process p = OwnerShell.asRoot(new ProcessBuilder(KILL.get(), "-s", signal, "--", "-" + group)
-                        .redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD))
-                        .start();
-                if (p.waitFor(5, TimeUnit.SECONDS)) {
-                    return; // a non-zero status means the group is gone already
-                }
-                p.destroyForcibly();
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to signal process group " + group, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (KILL.isPresent()
+                && runKill(List.of(KILL.get(), "-s", signal, "--", "-" + group), "signal process group " + group)) {
+            return; // a non-zero status means the group is gone already
         }
         for (ProcessHandle h : members(group).values()) {
             if (inGroup(h.pid(), group)) {
@@ -285,19 +272,7 @@ public final class ProcessTree {
         }
         List<String> command = new ArrayList<>(List.of(KILL.get(), "-s", signal, "--", "-" + group));
         others.forEach(pid -> command.add(Long.toString(pid)));
-        try {
-            Process p = OwnerShell.asRoot(new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD))
-                    .start();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to send SIG" + signal + " to group " + group, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runKill(command, "send SIG" + signal + " to group " + group);
     }
 
     /**
@@ -319,19 +294,8 @@ public final class ProcessTree {
             }
             return;
         }
-        try {
-            Process p = OwnerShell.asRoot(new ProcessBuilder(KILL.get(), "-s", signal, "--", Long.toString(h.pid()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD))
-                    .start();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to send SIG" + signal + " to " + h.pid(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runKill(List.of(KILL.get(), "-s", signal, "--", Long.toString(h.pid())),
+                "send SIG" + signal + " to " + h.pid());
     }
 
     /** Sends {@code TERM} or {@code KILL} to one process (checked against its start time by the JDK). */
@@ -359,12 +323,25 @@ public final class ProcessTree {
         return true;
     }
 
-    private static Optional<String> findKill() {
-        for (String candidate : new String[] {"/bin/kill", "/usr/bin/kill"}) {
-            if (Files.isExecutable(Path.of(candidate))) {
-                return Optional.of(candidate);
+    /**
+     * Runs {@code command}, a {@code kill(1)}, as root (the fixed environment, not whatever the agent was started
+     * with) and gives it 5 s; whether it ended in time. {@code what} completes the warning when it cannot run.
+     */
+    private static boolean runKill(List<String> command, String what) {
+        try {
+            Process p = OwnerShell.asRoot(new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD))
+                    .start();
+            if (p.waitFor(5, TimeUnit.SECONDS)) {
+                return true;
             }
+            p.destroyForcibly();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot run " + KILL.get() + " to " + what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        return Optional.empty();
+        return false;
     }
 }

@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * A refusal is a {@link LaunchFailedException} whose message becomes the task's comment.
  */
 final class RunAs {
-    static final Optional<Path> SETPRIV = firstExecutable("/usr/bin/setpriv", "/bin/setpriv");
+    static final Optional<Path> SETPRIV = Executables.first("/usr/bin/setpriv", "/bin/setpriv");
 
     /** How one task runs: as {@code owner}, switching to it ({@code setpriv}) when the agent is someone else. */
     record Identity(TaskOwner owner, boolean switchUser) {
@@ -169,14 +169,4 @@ final class RunAs {
         }
         return -1;
     }
-
-    private static Optional<Path> firstExecutable(String... candidates) {
-        for (String c : candidates) {
-            if (Files.isExecutable(Path.of(c))) {
-                return Optional.of(Path.of(c));
-            }
-        }
-        return Optional.empty();
-    }
-
 }

@@ -37,9 +37,9 @@ import java.util.regex.Pattern;
  * opens it as its standard input before it enters the work directory. The FIFO goes when the session ends.
  */
 final class SessionShell {
-    private static final Optional<Path> SCRIPT = firstExecutable("/usr/bin/script", "/bin/script");
-    private static final Optional<Path> STTY = firstExecutable("/usr/bin/stty", "/bin/stty");
-    private static final Optional<Path> MKFIFO = firstExecutable("/usr/bin/mkfifo", "/bin/mkfifo");
+    private static final Optional<Path> SCRIPT = Executables.first("/usr/bin/script", "/bin/script");
+    private static final Optional<Path> STTY = Executables.first("/usr/bin/stty", "/bin/stty");
+    private static final Optional<Path> MKFIFO = Executables.first("/usr/bin/mkfifo", "/bin/mkfifo");
     private static final Pattern PTS = Pattern.compile("/dev/pts/[0-9]+");
     static final String FIFO_PREFIX = ".session-";
 
@@ -258,15 +258,6 @@ final class SessionShell {
                 }
             } catch (IOException | UnsupportedOperationException e) {
                 // gone, or not ours to read: the next one
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<Path> firstExecutable(String... candidates) {
-        for (String c : candidates) {
-            if (Files.isExecutable(Path.of(c))) {
-                return Optional.of(Path.of(c));
             }
         }
         return Optional.empty();

@@ -5,7 +5,6 @@ import dev.hpc.api.WireMessage.Spawn;
 import dev.hpc.api.WireMessage.SpawnExited;
 import dev.hpc.api.WireMessage.SpawnRef;
 import dev.hpc.api.SpawnProtocol;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -33,16 +30,8 @@ import java.util.logging.Logger;
  * another node of its allocation. They belong to the attempt: a kill of the attempt kills them, and so
  * does the end of its script here, a stop of the agent, and the head when their caller went away.
  *
- * <p>Each runs as {@code setsid sh -c COMMAND}, as the attempt's owner ({@link RunAs}), in the caller's
- * directory (else HOME), with a small base environment, the environment the caller sent, and
- * {@code HPC_WORKER_NODE} and {@code TMPDIR} of this node ({@code <spool>/spawn-<attempt>/}, removed when
- * the attempt's last command here ends), under the job's per-process limits ({@code prlimit}, as
- * {@link TaskLauncher} runs the script) and with the GPU binding the head put into the environment for
- * this node. An agent running as root starts
- * {@code setsid setpriv ... -- /bin/sh -s -- COMMAND} instead, with a fixed {@code PATH} alone, and the
- * owner's shell enters the directory, exports the variables (with the owner's HOME, USER, LOGNAME and
- * SHELL last) and runs {@code sh -c COMMAND} ({@link OwnerShell}): the caller's variables never reach a
- * program that runs as root (issue #15).
+ * <p>Each runs as the attempt's owner ({@link RunAs}), as {@link SpawnLauncher} starts it, with
+ * {@code TMPDIR} {@code <spool>/spawn-<attempt>/}, removed when the attempt's last command here ends.
  *
  * <p>{@link #start}, {@link #kill}, {@link #killAttempt} and {@link #killAll} are called on the
  * verticle's event loop and never block; starts and kills run on threads of this class. Messages for
@@ -50,18 +39,16 @@ import java.util.logging.Logger;
  */
 final class SpawnSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SpawnSupervisor.class.getName());
-    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
     /** How many ended attempts to remember, to refuse a spawn that arrives after its attempt's kill. */
     private static final int ENDED_MEMORY = 10_000;
 
     private final String nodeName;
     private final Path spoolDir;
-    private final Duration grace;
-    private final Map<String, String> agentEnvironment;
-    private volatile GpuDevices gpus = GpuDevices.NONE;
     private final Consumer<FromWorker> send;
     private final ExecutorService io;
     private final ScheduledExecutorService timers;
+    /** Starts the commands' processes. */
+    private final SpawnLauncher launcher;
     /** Every spawn starting or running; a starting one has no command yet. */
     private final Map<String, Entry> spawns = new ConcurrentHashMap<>();
     /**
@@ -92,7 +79,8 @@ final class SpawnSupervisor implements AutoCloseable {
 
         Entry(long attemptId, boolean session) {
             this.attemptId = attemptId;
-            this.writer = session ? Optional.of(Executors.newSingleThreadExecutor(r -> daemon(r, "hpc-session-input")))
+            this.writer = session
+                    ? Optional.of(Executors.newSingleThreadExecutor(r -> Daemons.thread(r, "hpc-session-input")))
                     : Optional.empty();
         }
 
@@ -106,20 +94,11 @@ final class SpawnSupervisor implements AutoCloseable {
         this.runAs = runAs;
         this.nodeName = nodeName;
         this.spoolDir = spoolDir.toAbsolutePath().normalize();
-        this.grace = grace;
-        this.agentEnvironment = Map.copyOf(agentEnvironment);
         this.send = send;
         AtomicInteger n = new AtomicInteger();
-        this.io = Executors.newCachedThreadPool(r -> daemon(r, "hpc-spawn-io-" + n.incrementAndGet()));
-        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "hpc-spawn-kill"));
-        pool.setRemoveOnCancelPolicy(true);
-        this.timers = Executors.unconfigurableScheduledExecutorService(pool);
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        this.io = Executors.newCachedThreadPool(r -> Daemons.thread(r, "hpc-spawn-io-" + n.incrementAndGet()));
+        this.timers = Daemons.timers(1, r -> Daemons.thread(r, "hpc-spawn-kill"));
+        this.launcher = new SpawnLauncher(nodeName, this.spoolDir, grace, agentEnvironment, send, timers, runAs);
     }
 
     /**
@@ -201,7 +180,8 @@ final class SpawnSupervisor implements AutoCloseable {
                 return;
             }
             try {
-                Started started = launchSession(o, found.get(), entry);
+                entry.who = Optional.of(found.get().who());
+                SpawnLauncher.Started started = launcher.session(o, found.get());
                 SpawnedCommand command = started.command();
                 entry.command = Optional.of(command);
                 entry.input.complete(started.input()); // after the command: the input's end looks at it
@@ -230,49 +210,6 @@ final class SpawnSupervisor implements AutoCloseable {
     private SpawnExited notRunning(dev.hpc.api.WireMessage.OpenSession o) {
         return new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId() + " does not run its "
                 + "script on node " + nodeName + " (it ended, or has not started here): no session can open in it");
-    }
-
-    private Started launchSession(dev.hpc.api.WireMessage.OpenSession o, TaskProcess.SessionSetup setup,
-                                         Entry entry) throws IOException {
-        RunAs.Identity who = setup.who();
-        entry.who = Optional.of(who);
-        String shell = SessionShell.command(o.tty(), o.rows(), o.cols());
-        Map<String, String> env = SessionShell.environment(setup.environment(), o.tty(), o.term());
-        List<String> command = new ArrayList<>();
-        setsid().ifPresent(command::add);
-        Process p;
-        SessionShell.Input input;
-        if (who.switchUser()) {
-            SessionShell.Fifo fifo = SessionShell.Fifo.create(spoolDir, who);
-            try {
-                // nothing root starts may see the job's variables (issue #15): they reach the owner's shell only
-                command.addAll(who.prefix());
-                command.addAll(OwnerShell.loader());
-                command.add(shell);
-                String fromFifo = "exec <" + OwnerShell.quote(fifo.path().toString()) + " || exit 126";
-                String enter = OwnerShell.enter(setup.workDir(), "hpc: cannot enter " + setup.workDir() + " as "
-                        + who.owner().name());
-                p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
-                        OwnerShell.script(List.of(fromFifo, enter), env, "exec /bin/sh -c \"$1\""));
-            } catch (IOException | RuntimeException e) {
-                fifo.close();
-                throw e;
-            }
-            input = fifo;
-        } else {
-            command.addAll(List.of("/bin/sh", "-c", shell));
-            ProcessBuilder pb = new ProcessBuilder(command).directory(setup.workDir().toFile());
-            pb.environment().clear();
-            pb.environment().putAll(env);
-            p = pb.start();
-            input = SessionShell.pipe(p.getOutputStream());
-        }
-        LOG.info(() -> "session " + o.spawnId() + " of attempt " + o.attemptId() + " started as pid " + p.pid()
-                + (o.tty() ? " in a terminal of " + o.rows() + "x" + o.cols() : " reading its standard input"));
-        return new Started(new SpawnedCommand(o.spawnId(), o.attemptId(), p, send, timers, grace), input);
-    }
-
-    private record Started(SpawnedCommand command, SessionShell.Input input) {
     }
 
     /** Bytes for a session's standard input, written in order by the session's own thread; {@code end} closes it. */
@@ -333,10 +270,14 @@ final class SpawnSupervisor implements AutoCloseable {
 
     /** This node's GPUs, whose ids replace the positions the head gives spawned commands. */
     SpawnSupervisor withGpuDevices(GpuDevices devices) {
-        this.gpus = devices;
+        launcher.gpuDevices(devices);
         return this;
     }
 
+    /**
+     * Starts {@code s} as its owner, with the attempt's TMPDIR here, made under the lock under which {@link #ended}
+     * removes it with the attempt's last command.
+     */
     private SpawnedCommand launch(Spawn s, Entry entry) throws IOException {
         RunAs.Identity who = runAs.identify(s.owner());
         entry.who = Optional.of(who);
@@ -345,59 +286,7 @@ final class SpawnSupervisor implements AutoCloseable {
             Files.createDirectories(tmp);
             who.give(tmp, "rwx------");
         }
-        String shell = String.join(" ", s.argv());
-        Path dir = workDir(s.workDir(), who);
-        Map<String, String> env = new TreeMap<>();
-        for (String name : List.of("HOME", "USER", "LOGNAME", "LANG")) {
-            Optional.ofNullable(agentEnvironment.get(name)).ifPresent(v -> env.put(name, v));
-        }
-        env.put("PATH", Optional.ofNullable(agentEnvironment.get("PATH")).orElse(DEFAULT_PATH));
-        env.putAll(s.environment());
-        env.putAll(gpus.bind(s.environment())); // the head's GPU positions, as this node's ids
-        env.put(SpawnProtocol.ENV_WORKER_NODE, nodeName);
-        env.put("TMPDIR", tmp.toString());
-        // the job's per-process limits, as on its script (issue 18); set by the owner's own process when the
-        // agent is root, so that they are limits the owner cannot raise past their hard values
-        List<String> limits = TaskLauncher.limitCommand(s.limits());
-        List<String> command = new ArrayList<>();
-        setsid().ifPresent(command::add);
-        Process p;
-        if (who.switchUser()) {
-            env.putAll(who.login());
-            // nothing root starts may see the caller's variables (issue #15): they reach the owner's shell only
-            command.addAll(who.prefix());
-            command.addAll(OwnerShell.loader());
-            command.add(shell);
-            String enter = OwnerShell.enter(dir, "hpc: cannot enter " + dir.toAbsolutePath() + " as "
-                    + who.owner().name() + ": give a directory the job's owner may enter");
-            StringBuilder last = new StringBuilder("exec");
-            limits.forEach(word -> last.append(' ').append(OwnerShell.quote(word)));
-            p = OwnerShell.start(new ProcessBuilder(command), spoolDir,
-                    OwnerShell.script(List.of(enter), env, last.append(" /bin/sh -c \"$1\"").toString()));
-        } else {
-            command.addAll(limits);
-            command.addAll(List.of("/bin/sh", "-c", shell));
-            ProcessBuilder pb = new ProcessBuilder(command)
-                    .directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().clear();
-            pb.environment().putAll(env);
-            p = pb.start();
-        }
-        LOG.info(() -> "spawn " + s.spawnId() + " of attempt " + s.attemptId() + " started as pid " + p.pid() + ": "
-                + shell);
-        return new SpawnedCommand(s.spawnId(), s.attemptId(), p, send, timers, grace);
-    }
-
-    private Path workDir(String asked, RunAs.Identity who) {
-        if (!asked.isBlank() && Files.isDirectory(Path.of(asked))) {
-            return Path.of(asked);
-        }
-        String home = runAs.privileged() ? who.login().get("HOME") : agentEnvironment.getOrDefault("HOME", "");
-        if (!home.isBlank() && Files.isDirectory(Path.of(home))) {
-            return Path.of(home);
-        }
-        return spoolDir;
+        return launcher.spawn(s, who, tmp);
     }
 
     Path tmpDir(long attemptId) {
@@ -418,7 +307,7 @@ final class SpawnSupervisor implements AutoCloseable {
                 if (who.isPresent()) {
                     OwnerFiles.deleteTree(who.get(), tmpDir(entry.attemptId));
                 } else {
-                    TaskLauncher.deleteTree(tmpDir(entry.attemptId));
+                    AttemptSpool.deleteTree(tmpDir(entry.attemptId));
                 }
             }
         }
@@ -491,14 +380,5 @@ final class SpawnSupervisor implements AutoCloseable {
     public void close() {
         io.shutdownNow();
         timers.shutdownNow();
-    }
-
-    private static Optional<String> setsid() {
-        for (String p : List.of("/usr/bin/setsid", "/bin/setsid")) {
-            if (Files.isExecutable(Path.of(p))) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -1,32 +1,22 @@
 package dev.hpc.worker;
 
 import dev.hpc.api.EndReason;
-import dev.hpc.api.NodeSlot;
 import dev.hpc.api.WireMessage.LaunchOrder;
 import dev.hpc.api.WireMessage.TaskResult;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Starts task attempts: writes the script and the node file into the attempt's spool directory,
@@ -44,30 +34,19 @@ import java.util.stream.Stream;
  * (0711: reachable, not listable, not writable), its script, TMPDIR and fallback output files are the
  * owner's.
  *
- * <p>Spool layout: {@code <spool>/<attemptId>/script}, {@code nodefile}, {@code tmp/} (the task's
- * TMPDIR, removed when the attempt ends), {@code sandbox/} (the work directory of a job with
- * {@code -W sandbox=PRIVATE}, removed likewise) and, only when the asked output file could not be
- * written, {@code stdout} or {@code stderr}. {@link #cleanUp} removes the script, the node file
- * and the directory once the head has the result, but keeps fallback output files.
+ * <p>The parts: {@link AttemptSpool} (the attempt's directory, its layout and clean-up),
+ * {@link AttemptOutputs} (the output files, or their fallbacks), {@link TaskEnvironment} (the variables and the
+ * node file) and {@link TaskCommand} (the command line, and what the owner's shell reads).
  */
 public final class TaskLauncher implements AutoCloseable {
     /** The exit status of an attempt that could not be started (PBS's JOB_EXEC_FAIL1). */
     public static final int LAUNCH_FAILED_STATUS = -1;
 
     private static final Logger LOG = Logger.getLogger(TaskLauncher.class.getName());
-    private static final Optional<Path> SETSID = firstExecutable("/usr/bin/setsid", "/bin/setsid");
-    private static final Optional<Path> BASH = firstExecutable("/bin/bash", "/usr/bin/bash");
-    /** util-linux's, the package of setsid and setpriv: sets the job's per-process limits, then runs the script. */
-    private static final Optional<Path> PRLIMIT = firstExecutable("/usr/bin/prlimit", "/bin/prlimit");
-    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-    /** In an image, which has its own programs: its shell starts the job's under bash when the image has one. */
-    private static final String CONTAINER_SHELL = "/bin/sh";
-    private static final String BASH_ELSE_SH =
-            "if command -v bash >/dev/null 2>&1; then exec bash \"$0\" \"$@\"; fi; exec /bin/sh \"$0\" \"$@\"";
-    /** The directory of an attempt with {@code -W sandbox=PRIVATE}, in its spool directory. */
-    static final String SANDBOX = "sandbox";
 
     private final Path spoolDir;
+    /** The attempts' directories in the spool. */
+    private final AttemptSpool spool;
     private final String nodeName;
     private final Duration killGrace;
     private final Map<String, String> agentEnvironment;
@@ -103,14 +82,9 @@ public final class TaskLauncher implements AutoCloseable {
         this.agentEnvironment = Map.copyOf(agentEnvironment);
         this.clock = clock;
         AtomicInteger n = new AtomicInteger();
-        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
-            Thread t = new Thread(r, "hpc-task-supervisor-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        pool.setRemoveOnCancelPolicy(true);
-        this.timers = Executors.unconfigurableScheduledExecutorService(pool);
+        this.timers = Daemons.timers(2, r -> Daemons.thread(r, "hpc-task-supervisor-" + n.incrementAndGet()));
         this.outputFiles = new OutputFiles(this.spoolDir, nodeName);
+        this.spool = new AttemptSpool(this.spoolDir, nodeName, runAs);
     }
 
     public static TaskLauncher create(WorkerConfig config, Clock clock) {
@@ -167,38 +141,10 @@ public final class TaskLauncher implements AutoCloseable {
     }
 
     public Path attemptDir(long attemptId) {
-        return spoolDir.resolve(Long.toString(attemptId));
+        return spool.attemptDir(attemptId);
     }
 
     /** The result of an attempt that could not be started. */
-    /**
-     * {@code setsid INTERPRETER [ARG] SCRIPT}, as the kernel reads a {@code #!} line (everything after the
-     * interpreter is one argument). The script is not executed itself: executing a file that another
-     * thread's fork may still hold open for writing fails with ETXTBSY (exit 126) when tasks start
-     * side by side.
-     */
-    static List<String> interpreterCommand(Path setsid, String scriptText, Path script) {
-        int end = scriptText.indexOf('\n');
-        String line = (end < 0 ? scriptText.substring(2) : scriptText.substring(2, end)).strip();
-        List<String> command = new java.util.ArrayList<>();
-        command.add(setsid.toString());
-        int space = line.indexOf(' ');
-        if (line.isEmpty()) {
-            return List.of(setsid.toString(), script.toString());
-        }
-        if (space < 0) {
-            command.add(line);
-        } else {
-            command.add(line.substring(0, space));
-            String arg = line.substring(space + 1).strip();
-            if (!arg.isEmpty()) {
-                command.add(arg);
-            }
-        }
-        command.add(script.toString());
-        return command;
-    }
-
     public TaskResult launchFailed(LaunchOrder order, String why) {
         return new TaskResult(order.attemptId(), order.taskName(), LAUNCH_FAILED_STATUS, EndReason.LAUNCH_FAILED,
                 clock.instant(), why);
@@ -215,67 +161,31 @@ public final class TaskLauncher implements AutoCloseable {
      */
     public TaskProcess launch(LaunchOrder order) {
         RunAs.Identity who = runAs.identify(order.owner(), dev.hpc.api.JobSpec.shellFor(order.group(), nodeName));
-        Path dir = attemptDir(order.attemptId());
-        if (who.switchUser()) {
-            SpoolDir.closedToOthers(dir.getParent()).ifPresent(closed -> {
-                throw new LaunchFailedException("the worker's spool " + dir.getParent() + " is under " + closed
-                        + ", which other users may not enter, so " + order.owner() + "'s job could not reach its "
-                        + "script: start the worker with --spool-dir in a directory others may enter, such as "
-                        + "/var/spool/hpc/" + nodeName);
-            });
-        }
-        try {
-            Files.createDirectories(dir);
-            if (runAs.privileged()) {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-            }
-        } catch (IOException e) {
-            throw new LaunchFailedException("cannot create the spool directory " + dir + " of attempt "
-                    + order.attemptId() + ": " + e.getMessage(), e);
-        }
-        Outputs outputs = openOutputs(order, dir, who);
+        Path dir = spool.create(order, who);
+        AttemptOutputs outputs = AttemptOutputs.open(order, dir, who, nodeName);
         outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr(),
                 who.switchUser() ? who.owner().uid() : -1);
         try {
-            Path workDir = order.files().privateSandbox() ? sandbox(dir, who) : workDir(order, outputs, who);
+            Path workDir = order.files().privateSandbox() ? AttemptSpool.sandbox(dir, who)
+                    : workDir(order, outputs, who);
             Path script = dir.resolve("script");
             Path nodeFile = dir.resolve("nodefile");
             Path tmpDir = dir.resolve("tmp");
-            writeFile(script, order.script(), "rwx------");
+            AttemptSpool.writeFile(script, order.script(), "rwx------");
             who.give(script, "rwx------");
-            writeFile(nodeFile, String.join("\n", nodeFileLines(order, nodeName)) + "\n", "rw-r--r--");
+            AttemptSpool.writeFile(nodeFile, String.join("\n", TaskEnvironment.nodeFileLines(order, nodeName)) + "\n",
+                    "rw-r--r--");
             Files.createDirectories(tmpDir);
             who.give(tmpDir, "rwx------");
-            Path setsid = SETSID.orElseThrow(() -> new LaunchFailedException("no setsid command in /usr/bin or /bin"));
-            Path bash = BASH.orElseThrow(() -> new LaunchFailedException("no bash in /bin or /usr/bin"));
-
-            // qsub -S names the shell, as in PBS; else a script that names its interpreter
-            // (#!/usr/bin/env python3) runs under it, as when run by hand; any other runs under bash,
-            // the shell PBS users expect.
-            String shell = dev.hpc.api.JobSpec.shellFor(order.shells(), nodeName);
-            List<String> command;
-            if (!shell.isEmpty()) {
-                // a container's shell is the image's, which the node cannot look into
-                if (order.container().isEmpty()
-                        && (!Files.isRegularFile(Path.of(shell)) || !Files.isExecutable(Path.of(shell)))) {
-                    throw new LaunchFailedException("the shell " + shell + " that -S names is not an executable "
-                            + "file on node " + nodeName + "; name one that exists there, or leave -S out");
-                }
-                command = new ArrayList<>(List.of(setsid.toString(), shell, script.toString()));
-            } else {
-                command = new ArrayList<>(order.script().startsWith("#!")
-                        ? interpreterCommand(setsid, order.script(), script)
-                        : List.of(setsid.toString(), bash.toString(), script.toString()));
-            }
-            command.addAll(order.arguments()); // qsub -F: $1, $2, ... of the script
-            Map<String, String> env = new java.util.LinkedHashMap<>(gpus.bind(environment(order, nodeName,
-                    agentEnvironment, workDir, nodeFile, tmpDir)));
+            List<String> command = TaskCommand.forScript(order, script, nodeName);
+            Map<String, String> env = new java.util.LinkedHashMap<>(gpus.bind(TaskEnvironment.environment(order,
+                    nodeName, agentEnvironment, workDir, nodeFile, tmpDir)));
             if (who.switchUser()) {
                 // after the submission's variables: a job cannot claim to be someone else (a task that runs as
                 // the agent itself has the agent's, which are its owner's)
                 env.putAll(who.login());
             }
-            env.putAll(spawnSupport.prepare(order, dir, nodeFileLines(order, nodeName), env));
+            env.putAll(spawnSupport.prepare(order, dir, TaskEnvironment.nodeFileLines(order, nodeName), env));
             Optional<ContainerRuntime> runtime = Optional.empty();
             if (!order.container().isEmpty()) {
                 try {
@@ -287,22 +197,22 @@ public final class TaskLauncher implements AutoCloseable {
                 runtime = Optional.of(containers.orElseThrow(() -> new LaunchFailedException("the job runs in "
                         + "container image " + order.container() + ", but node " + nodeName + " has no container "
                         + "runtime (start its worker where podman or apptainer is installed)")));
-                command = inContainer(runtime.get(), order, who, env, workDir, dir, tmpDir, command);
+                command = TaskCommand.inContainer(runtime.get(), order, who, env, workDir, dir, tmpDir, command);
             }
             List<String> limits = runtime.filter(ContainerRuntime::appliesLimits).isPresent() ? List.of()
-                    : limitCommand(order.limits(), PRLIMIT);
+                    : TaskCommand.limitCommand(order.limits());
             ProcessBuilder pb;
             String handOver = "";
             if (who.switchUser()) {
                 // nothing root starts may see the job's variables (issue #15): they reach the owner's shell only
-                pb = new ProcessBuilder(asOwner(who, command))
+                pb = new ProcessBuilder(TaskCommand.asOwner(who, command))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD);
-                handOver = ownerScript(who, outputs, workDir, env, limits, order.files());
+                handOver = TaskCommand.ownerScript(who, outputs, workDir, env, limits, order.files());
             } else {
                 List<String> limited = new ArrayList<>(command);
                 limited.addAll(1, limits);
-                limited.addAll(1, umaskCommand(order.files()));
+                limited.addAll(1, TaskCommand.umaskCommand(order.files()));
                 pb = new ProcessBuilder(limited)
                         .directory(workDir.toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
@@ -336,37 +246,14 @@ public final class TaskLauncher implements AutoCloseable {
                     + " in " + workDir);
             return task;
         } catch (LaunchFailedException e) {
-            explain(who, outputs, e.getMessage());
+            outputs.explain(who, e.getMessage());
             throw e;
         } catch (IOException | RuntimeException e) {
             String why = "cannot start attempt " + order.attemptId() + " (" + order.taskName() + ") on node " + nodeName
                     + ": " + e.getMessage();
-            explain(who, outputs, why);
+            outputs.explain(who, why);
             throw new LaunchFailedException(why, e);
         }
-    }
-
-    /**
-     * {@code setsid RUNTIME ... IMAGE INTERPRETER SCRIPT ARGS}: the script of {@code command} (setsid, interpreter,
-     * script, arguments) run in the order's image. A script without {@code #!} and {@code -S} runs under bash
-     * where the image has it, else under its {@code /bin/sh}: many small images have no bash.
-     */
-    private static List<String> inContainer(ContainerRuntime runtime, LaunchOrder order, RunAs.Identity who,
-                                            Map<String, String> env, Path workDir, Path attemptDir, Path tmpDir,
-                                            List<String> command) {
-        List<String> inner = new ArrayList<>(command.subList(1, command.size()));
-        if (inner.get(0).equals(BASH.map(Path::toString).orElse(""))) {
-            inner.set(0, CONTAINER_SHELL);
-            inner.addAll(1, List.of("-c", BASH_ELSE_SH));
-        }
-        List<String> gpuIds = GpuDevices.VARIABLES.stream().map(env::get).filter(v -> v != null && !v.isBlank())
-                .findFirst().map(v -> List.of(v.split(","))).orElse(List.of());
-        List<String> wrapped = new ArrayList<>();
-        wrapped.add(command.get(0)); // setsid
-        wrapped.addAll(runtime.command(new ContainerRuntime.Run(order.attemptId(), order.container(),
-                who.owner().uid(), workDir, attemptDir, tmpDir, env.getOrDefault("HOME", ""), env, gpuIds,
-                order.files().umaskText(), order.limits(), order.memoryPerNode(), inner)));
-        return wrapped;
     }
 
     /**
@@ -398,34 +285,7 @@ public final class TaskLauncher implements AutoCloseable {
 
     /** Removes what the attempt left in the spool, except output that had nowhere else to go. */
     public void cleanUp(long attemptId) {
-        Path dir = attemptDir(attemptId);
-        try {
-            Files.deleteIfExists(dir.resolve("script"));
-            Files.deleteIfExists(dir.resolve("nodefile"));
-            Files.deleteIfExists(dir.resolve(SpawnSupport.OPEN_MPI_HOSTFILE));
-            Files.deleteIfExists(dir.resolve(SpawnSupport.MPICH_HOSTFILE));
-            if (runAs.privileged()) {
-                // the owner's TMPDIR was emptied as the owner when the task ended; root walks no tree a job wrote
-                for (String owners : List.of("tmp", SANDBOX)) {
-                    try {
-                        Files.deleteIfExists(dir.resolve(owners));
-                    } catch (java.nio.file.DirectoryNotEmptyException e) {
-                        LOG.fine(() -> "the " + owners + " directory of attempt " + attemptId + " is not empty yet; "
-                                + "left for its owner's clean-up");
-                    }
-                }
-            } else {
-                deleteTree(dir.resolve("tmp"));
-                deleteTree(dir.resolve(SANDBOX));
-            }
-            try (Stream<Path> left = Files.list(dir)) {
-                if (left.findAny().isEmpty()) {
-                    Files.deleteIfExists(dir);
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "cannot clean up " + dir, e);
-        }
+        spool.cleanUp(attemptId);
     }
 
     @Override
@@ -435,120 +295,7 @@ public final class TaskLauncher implements AutoCloseable {
 
     // ---- the parts of a launch
 
-    /**
-     * Where the output goes; {@code stdout == stderr} when the streams are joined. {@code notes} are the
-     * {@code hpc:} lines the task's error file starts with (written by the owner's shell when switching).
-     */
-    private record Outputs(Path stdout, Path stderr, List<String> notes) {
-        boolean joined() {
-            return stdout.equals(stderr);
-        }
-    }
-
-    /** {@code setsid setpriv ... -- /bin/sh -s -- COMMAND...}: everything else reaches the owner's shell on its stdin. */
-    private static List<String> asOwner(RunAs.Identity who, List<String> command) {
-        List<String> wrapped = new ArrayList<>();
-        wrapped.add(command.get(0)); // setsid
-        wrapped.addAll(who.prefix());
-        wrapped.addAll(OwnerShell.loader());
-        wrapped.addAll(command.subList(1, command.size()));
-        return wrapped;
-    }
-
-    /**
-     * What the owner's shell reads ({@link OwnerShell}): it opens the output files and enters the work
-     * directory already as the owner, so a job writes and reads only where its owner may; then the job's
-     * variables, then the command.
-     */
-    private static String ownerScript(RunAs.Identity who, Outputs outputs, Path workDir, Map<String, String> env,
-                                      List<String> limits, dev.hpc.api.FileModes files) {
-        List<String> steps = new ArrayList<>();
-        if (files.umask().isPresent()) {
-            // first: every file the job's shell and its children create has it (-W umask)
-            steps.add("umask " + files.umaskText() + " || exit 126");
-        }
-        steps.add("exec >>" + OwnerShell.quote(outputs.stdout().toString()) + " 2>>"
-                + OwnerShell.quote(outputs.stderr().toString()) + " || exit 126");
-        if (!outputs.notes().isEmpty()) {
-            steps.add("printf '%s' " + OwnerShell.quote(notesText(outputs.notes())) + " >&2");
-        }
-        steps.add(OwnerShell.enter(workDir, "hpc: cannot enter the work directory " + workDir.toAbsolutePath() + " as "
-                + who.owner().name() + ": give one the job's owner may enter"));
-        StringBuilder last = new StringBuilder("exec");
-        limits.forEach(word -> last.append(' ').append(OwnerShell.quote(word)));
-        return OwnerShell.script(steps, env, last.append(" \"$@\"").toString());
-    }
-
-    private static String notesText(List<String> notes) {
-        StringBuilder b = new StringBuilder();
-        notes.forEach(n -> b.append("hpc: ").append(n).append('\n'));
-        return b.toString();
-    }
-
-    private Outputs openOutputs(LaunchOrder order, Path dir, RunAs.Identity who) {
-        List<String> notes = new ArrayList<>();
-        Outputs outputs = switch (order.join()) {
-            case STDOUT_STDERR -> {
-                Path p = open(order, order.stdoutPath(), dir.resolve("stdout"), notes, who);
-                yield new Outputs(p, p, notes);
-            }
-            case STDERR_STDOUT -> {
-                Path p = open(order, order.stderrPath(), dir.resolve("stderr"), notes, who);
-                yield new Outputs(p, p, notes);
-            }
-            case NONE -> new Outputs(open(order, order.stdoutPath(), dir.resolve("stdout"), notes, who),
-                    open(order, order.stderrPath(), dir.resolve("stderr"), notes, who), notes);
-        };
-        if (!who.switchUser()) {
-            notes.forEach(note -> explain(who, outputs, note));
-        }
-        return outputs;
-    }
-
-    /**
-     * Creates the asked file as the owner with the job's umask, and truncates it unless the job appends
-     * ({@code --open-mode=append}); when that fails, the spool fallback, and says so.
-     * The fallback is created by the agent in the attempt's directory, which only the agent can write,
-     * and then given to the owner.
-     */
-    private Path open(LaunchOrder order, String requested, Path fallback, List<String> notes, RunAs.Identity who) {
-        if (!requested.isBlank()) {
-            Path p = resolve(order, requested);
-            Optional<String> refused = OwnerFiles.open(who, p, order.files());
-            if (refused.isEmpty()) {
-                return p;
-            }
-            String note = "cannot write " + p + " (" + refused.get() + "); this output goes to " + nodeName + ":"
-                    + fallback + " instead";
-            LOG.warning(() -> "attempt " + order.attemptId() + ": " + note);
-            notes.add(note);
-        } else {
-            notes.add("no output file was given; this output goes to " + nodeName + ":" + fallback);
-        }
-        try {
-            truncate(fallback);
-            who.give(fallback, "rw-------");
-            return fallback;
-        } catch (IOException e) {
-            throw new LaunchFailedException("cannot write the output of attempt " + order.attemptId() + " to "
-                    + requested + " nor to " + fallback + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * {@code -W sandbox=PRIVATE}: the attempt's own directory {@code sandbox} in its spool directory, the owner's
-     * with mode 0700, where the job starts (its {@code PBS_JOBDIR}) whatever {@code -d} said, as OpenPBS runs such
-     * a job in a directory it makes for it. Removed with what the job left in it when the attempt ends; the output
-     * files still go where {@code -o} and {@code -e} say.
-     */
-    private static Path sandbox(Path attemptDir, RunAs.Identity who) throws IOException {
-        Path sandbox = attemptDir.resolve(SANDBOX);
-        Files.createDirectories(sandbox);
-        who.give(sandbox, "rwx------");
-        return sandbox;
-    }
-
-    private Path workDir(LaunchOrder order, Outputs outputs, RunAs.Identity who) {
+    private Path workDir(LaunchOrder order, AttemptOutputs outputs, RunAs.Identity who) {
         if (!order.workDir().isBlank() && Files.isDirectory(Path.of(order.workDir()))) {
             return Path.of(order.workDir());
         }
@@ -559,183 +306,11 @@ public final class TaskLauncher implements AutoCloseable {
             if (who.switchUser()) {
                 outputs.notes().add(note);
             } else {
-                explain(who, outputs, note);
+                outputs.explain(who, note);
             }
             return Path.of(order.submitDir());
         }
         throw new LaunchFailedException("neither the work directory '" + order.workDir()
                 + "' nor the submit directory '" + order.submitDir() + "' exists on node " + nodeName);
-    }
-
-    private static Path resolve(LaunchOrder order, String path) {
-        Path p = Path.of(path);
-        if (p.isAbsolute() || order.submitDir().isBlank()) {
-            return p;
-        }
-        return Path.of(order.submitDir()).resolve(p);
-    }
-
-    /** One {@code hpc:} line in the task's error file; best effort. */
-    private void explain(RunAs.Identity who, Outputs outputs, String message) {
-        OwnerFiles.append(who, outputs.stderr(), "hpc: " + message + "\n")
-                .ifPresent(why -> LOG.fine(() -> "cannot write to " + outputs.stderr() + ": " + why));
-    }
-
-    // ---- pure parts, visible to tests
-
-    /**
-     * The lines of PBS_NODEFILE: one per processor, each node of the allocation repeated for the
-     * MPI ranks per node when more than one is asked, else for the cores per node.
-     */
-    static List<String> nodeFileLines(LaunchOrder order, String localNode) {
-        List<NodeSlot> slots = slots(order, localNode);
-        List<String> lines = new ArrayList<>();
-        for (NodeSlot slot : slots) {
-            int repeat = order.mpiprocsPerNode() > 1 ? order.mpiprocsPerNode() : coresOf(order, slot);
-            for (int i = 0; i < repeat; i++) {
-                lines.add(slot.node());
-            }
-        }
-        return lines;
-    }
-
-    /**
-     * {@code prlimit --as=BYTES --cpu=SECONDS:SECONDS+1 --fsize=BYTES --}, the words that run the script under
-     * the job's per-process limits (none when it has none). The owner's own process runs them, after the privilege
-     * drop: a root program gets none of the job's values, and a limit the owner sets is one the owner cannot raise
-     * again past its hard value. The CPU limit's hard value is a second past the soft one, so that the kernel
-     * sends SIGXCPU first (the shell says "CPU time limit exceeded", a program may catch it and save its work), then
-     * SIGKILL to a process that goes on. Bytes and seconds, whatever the shell: {@code ulimit} counts
-     * {@code -f} in 512-byte blocks in dash and in POSIX mode, in kibibytes in bash.
-     */
-    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits) {
-        return limitCommand(limits, PRLIMIT);
-    }
-
-    /** {@link #limitCommand(dev.hpc.api.ProcessLimits)} with the prlimit this node has, or none. */
-    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits, Optional<Path> prlimit) {
-        if (!limits.any()) {
-            return List.of();
-        }
-        List<String> words = new ArrayList<>();
-        words.add(prlimit.orElseThrow(() -> new LaunchFailedException("the job asks for per-process limits (-l vmem, "
-                + "pvmem, cput, pcput or file), which this node applies with util-linux's prlimit, and it has none in "
-                + "/usr/bin or /bin: install util-linux on the node, or submit without those limits")).toString());
-        if (limits.addressSpace() > 0) {
-            words.add("--as=" + limits.addressSpace());
-        }
-        if (limits.cpuSeconds() > 0) {
-            words.add("--cpu=" + limits.cpuSeconds() + ":" + (limits.cpuSeconds() + 1));
-        }
-        if (limits.fileSize() > 0) {
-            words.add("--fsize=" + limits.fileSize());
-        }
-        words.add("--");
-        return words;
-    }
-
-    /**
-     * {@code /bin/sh -c 'umask "$1" || exit 126; shift; exec "$@"' hpc-umask NNNN}, the words that run the rest of
-     * the command with the job's umask ({@code -W umask}), for an agent that runs as the owner itself: a JVM cannot
-     * set the umask of the processes it starts. None when the job has no umask of its own.
-     */
-    static List<String> umaskCommand(dev.hpc.api.FileModes files) {
-        if (files.umask().isEmpty()) {
-            return List.of();
-        }
-        return List.of(OwnerShell.SHELL, "-c", "umask \"$1\" || exit 126; shift; exec \"$@\"", "hpc-umask",
-                files.umaskText());
-    }
-
-    /** The task's environment: a small base, then the submission's variables, then the PBS set. */
-    static Map<String, String> environment(LaunchOrder order, String nodeName, Map<String, String> agentEnvironment,
-                                           Path workDir, Path nodeFile, Path tmpDir) {
-        Map<String, String> env = new TreeMap<>();
-        for (String name : List.of("HOME", "USER", "LOGNAME", "LANG")) {
-            Optional.ofNullable(agentEnvironment.get(name)).ifPresent(v -> env.put(name, v));
-        }
-        env.put("PATH", Optional.ofNullable(agentEnvironment.get("PATH")).orElse(DEFAULT_PATH));
-        env.put("SHELL", "/bin/bash");
-        env.putAll(order.environment());
-
-        List<NodeSlot> slots = slots(order, nodeName);
-        int totalCores = slots.stream().mapToInt(s -> coresOf(order, s)).sum();
-        env.put("PBS_JOBID", order.taskName());
-        env.put("PBS_JOBNAME", order.jobName());
-        env.put("PBS_O_WORKDIR", order.submitDir());
-        env.put("PBS_O_HOST", order.submitHost());
-        env.put("PBS_O_QUEUE", order.queue());
-        env.put("PBS_QUEUE", order.queue());
-        env.put("PBS_NODEFILE", nodeFile.toString());
-        env.put("PBS_NUM_NODES", Integer.toString(slots.size()));
-        env.put("PBS_NUM_PPN", Integer.toString(coresOf(order, slots.get(0))));
-        env.put("PBS_NP", Integer.toString(totalCores));
-        env.put("PBS_TASKNUM", "1");
-        env.put("PBS_NODENUM", "0");
-        env.put("PBS_ENVIRONMENT", "PBS_BATCH");
-        env.put("PBS_JOBDIR", workDir.toString());
-        if (!order.walltime().isZero() && !order.walltime().isNegative()) {
-            env.put("PBS_WALLTIME", Long.toString(order.walltime().toSeconds()));
-        }
-        if (order.arrayIndex() >= 0) {
-            env.put("PBS_ARRAYID", Integer.toString(order.arrayIndex()));
-            env.put("PBS_ARRAY_INDEX", Integer.toString(order.arrayIndex()));
-        }
-        env.put("TMPDIR", tmpDir.toString());
-        env.put("HPC_WORKER_NODE", nodeName);
-        return env;
-    }
-
-    private static List<NodeSlot> slots(LaunchOrder order, String localNode) {
-        return order.nodes().isEmpty() ? List.of(new NodeSlot(localNode, order.coresPerNode(), 0)) : order.nodes();
-    }
-
-    private static int coresOf(LaunchOrder order, NodeSlot slot) {
-        if (order.coresPerNode() > 0) {
-            return order.coresPerNode();
-        }
-        return Math.max(1, slot.cores());
-    }
-
-    // ---- files
-
-    private static void truncate(Path p) throws IOException {
-        Files.newOutputStream(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING).close();
-    }
-
-    private static void writeFile(Path p, String content, String permissions) throws IOException {
-        Files.writeString(p, content, StandardCharsets.UTF_8);
-        try {
-            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // not a POSIX file system: the default permissions stay
-        }
-    }
-
-    static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.log(Level.FINE, "cannot delete " + p, e);
-                }
-            });
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.FINE, "cannot delete " + root, e);
-        }
-    }
-
-    private static Optional<Path> firstExecutable(String... candidates) {
-        for (String c : candidates) {
-            if (Files.isExecutable(Path.of(c))) {
-                return Optional.of(Path.of(c));
-            }
-        }
-        return Optional.empty();
     }
 }

@@ -301,15 +301,9 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             Path spool = spoolDir.orElseGet(() -> RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", node)
                     : dev.hpc.api.UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
 
-            Duration grace = DEFAULT_KILL_GRACE;
-            try {
-                grace = killGrace.map(g -> ConfigValues.parseDuration("--kill-grace", g)).orElse(DEFAULT_KILL_GRACE);
-                if (grace.compareTo(Duration.ofMinutes(10)) > 0) {
-                    errors.add("--kill-grace " + killGrace.orElse("") + " is longer than 10 minutes; a stuck task would hold the node that long");
-                }
-            } catch (WorkerConfigException e) {
-                errors.add(e.getMessage());
-            }
+            Duration grace = duration(errors, "--kill-grace", killGrace, DEFAULT_KILL_GRACE,
+                    d -> d.compareTo(Duration.ofMinutes(10)) > 0,
+                    "is longer than 10 minutes; a stuck task would hold the node that long");
 
             requirePositive(errors, "the heartbeat interval", heartbeatInterval);
             requirePositive(errors, "the first reconnect delay", reconnectMin);
@@ -330,8 +324,10 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                     errors.add("--health-check " + p + " is not executable: chmod +x it");
                 }
             });
-            Duration checkEvery = healthDuration(errors, "--health-interval", healthInterval, DEFAULT_HEALTH_INTERVAL);
-            Duration checkLimit = healthDuration(errors, "--health-timeout", healthTimeout, DEFAULT_HEALTH_TIMEOUT);
+            Duration checkEvery = duration(errors, "--health-interval", healthInterval, DEFAULT_HEALTH_INTERVAL,
+                    WorkerConfig.Builder::belowHealthMinimum, "must be at least 100ms");
+            Duration checkLimit = duration(errors, "--health-timeout", healthTimeout, DEFAULT_HEALTH_TIMEOUT,
+                    WorkerConfig.Builder::belowHealthMinimum, "must be at least 100ms");
             if (healthInterval.isPresent() || healthTimeout.isPresent()) {
                 if (check.isEmpty()) {
                     errors.add("--health-interval and --health-timeout need --health-check SCRIPT");
@@ -404,18 +400,26 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                     devices, runtime);
         }
 
-        private static Duration healthDuration(List<String> errors, String flag, Optional<String> text,
-                                               Duration fallback) {
+        /**
+         * The duration {@code flag} gives as {@code text}, else {@code fallback}; one that cannot be parsed, or
+         * that {@code refused} says no to ({@code flag text why}), adds its problem to {@code errors}.
+         */
+        private static Duration duration(List<String> errors, String flag, Optional<String> text, Duration fallback,
+                                         java.util.function.Predicate<Duration> refused, String why) {
             try {
                 Duration d = text.map(t -> ConfigValues.parseDuration(flag, t)).orElse(fallback);
-                if (d.compareTo(Duration.ofMillis(100)) < 0) {
-                    errors.add(flag + " " + text.orElse("") + " must be at least 100ms");
+                if (refused.test(d)) {
+                    errors.add(flag + " " + text.orElse("") + " " + why);
                 }
                 return d;
             } catch (WorkerConfigException e) {
                 errors.add(e.getMessage());
                 return fallback;
             }
+        }
+
+        private static boolean belowHealthMinimum(Duration d) {
+            return d.compareTo(Duration.ofMillis(100)) < 0;
         }
 
         /** {@code --generic gpu=2,scratch=100gb}: counts, or sizes in bytes when written with a unit. */

@@ -3,7 +3,6 @@ package dev.hpc.worker;
 import dev.hpc.api.EndReason;
 import dev.hpc.api.Health;
 import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.FromWorker;
 import dev.hpc.api.WireMessage.Heartbeat;
 import dev.hpc.api.WireMessage.Kill;
 import dev.hpc.api.WireMessage.Launch;
@@ -11,7 +10,6 @@ import dev.hpc.api.WireMessage.LaunchOrder;
 import dev.hpc.api.WireMessage.Refused;
 import dev.hpc.api.WireMessage.Register;
 import dev.hpc.api.WireMessage.ResultAck;
-import dev.hpc.api.WireMessage.RunningTask;
 import dev.hpc.api.WireMessage.TaskFinished;
 import dev.hpc.api.WireMessage.TaskResult;
 import dev.hpc.api.WireMessage.TaskStarted;
@@ -21,21 +19,18 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The worker agent: one link per head, the epoch fence, the task table, the heartbeat timer.
+ * The worker agent: one link per head, the active head ({@link ActiveHead}, by the epoch fence), the task
+ * table, the heartbeat timer and the health checks ({@link HealthChecks}).
  * Everything here runs on the verticle's event loop; launches, kills, health sampling and spool
  * clean-up run on other threads and come back through futures bound to this context.
  *
@@ -55,26 +50,22 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     private final WorkerConfig config;
     private final Clock clock;
     private final TaskTable tasks = new TaskTable();
-    /** Kept in the spool, so that a restarted worker still refuses a deposed head; read at start. */
-    private EpochFence fence = new EpochFence();
     private final List<HeadLink> links = new ArrayList<>();
+    /** The head obeyed, by the epoch fence kept in the spool. */
+    private final ActiveHead heads = new ActiveHead(links, tasks, this::heartbeatAsked);
 
     private TaskLauncher launcher;
     /** Commands spawned here into running attempts (MPI, hpc dsh; docs/mpi.md). */
     private SpawnSupervisor spawns;
-    /** Sessions asked for while their attempt was still launching, by attempt (event loop only). */
-    private final Map<Long, List<java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>>>>
-            sessionsWaiting = new HashMap<>();
-    private HealthProbe probe;
+    /** Where the sessions asked for find their attempt's script, once it has started. */
+    private final WaitingSessions sessions = new WaitingSessions(tasks);
+    /** Made once the spool is ready. */
+    private HealthChecks health;
     private WebSocketClient client;
-    private Optional<HeadLink> active = Optional.empty();
     private Duration heartbeatInterval;
     private Optional<Long> heartbeatTimer = Optional.empty();
     private boolean sampling;
     private boolean stopping;
-    private Optional<HealthCheck> healthCheck = Optional.empty();
-    private Optional<Long> healthTimer = Optional.empty();
-    private boolean checking;
     private Runnable shutdownAction = () -> vertx.undeploy(deploymentID());
 
     public WorkerVerticle(WorkerConfig config) {
@@ -92,7 +83,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         return vertx.executeBlocking(this::prepareSpool, false).compose(v -> checkHealthFirst()).map(v -> {
             launcher = TaskLauncher.create(config, clock);
             spawns = new SpawnSupervisor(config.nodeName(), config.spoolDir(), config.killGrace(), System.getenv(),
-                    message -> context.runOnContext(ignored -> sendToActive(message)), launcher.runAs())
+                    message -> context.runOnContext(ignored -> heads.send(message)), launcher.runAs())
                     .withGpuDevices(config.gpus());
             WebSocketClientOptions options = new WebSocketClientOptions()
                     .setMaxMessageSize(config.maxMessageBytes())
@@ -110,7 +101,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
                 link.start();
             }
             scheduleHeartbeats();
-            scheduleHealthChecks();
+            health.schedule();
             return null;
         });
     }
@@ -119,7 +110,9 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     public Future<?> stop() {
         stopping = true;
         heartbeatTimer.ifPresent(vertx::cancelTimer);
-        healthTimer.ifPresent(vertx::cancelTimer);
+        if (health != null) {
+            health.cancel();
+        }
         if (launcher == null) {
             return Future.succeededFuture(); // the start failed before anything ran
         }
@@ -150,7 +143,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private Void prepareSpool() {
         SpoolDir.prepare(config.spoolDir(), RunAs.processUid());
-        fence = EpochFence.keptIn(config.spoolDir().resolve(EPOCH_FILE));
+        EpochFence fence = EpochFence.keptIn(config.spoolDir().resolve(EPOCH_FILE));
+        heads.keep(fence);
         fence.highest().ifPresent(e -> LOG.info(() -> "obeys no head below epoch " + e + " (" + EPOCH_FILE + ")"));
         if (RunAs.processUid() == 0) {
             SpoolDir.closedToOthers(config.spoolDir()).ifPresent(closed -> LOG.warning("the spool "
@@ -166,69 +160,60 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     public Register registration() {
         return new Register(config.nodeName(), config.hostName(), config.cores(), config.memoryBytes(),
                 config.generic(), "",
-                tasks.running(), tasks.unacknowledged(), probe.latest(), config.traits());
+                tasks.running(), tasks.unacknowledged(), health.probe().latest(), config.traits());
     }
 
     @Override
     public void onMessage(HeadLink link, FromHead message) {
         if (message instanceof Welcome w) {
-            onWelcome(link, w);
+            heads.welcomed(link, w);
         } else if (message instanceof Refused) {
-            if (active.filter(a -> a == link).isPresent()) {
-                active = Optional.empty();
-                LOG.warning(() -> "the active head " + link.headName() + " refused this worker: no head to obey now");
-            }
+            heads.refused(link);
         } else if (message instanceof Launch l) {
-            if (admitted(link, l.epoch(), "launch of attempt " + l.order().attemptId())) {
+            if (heads.admitted(link, l.epoch(), "launch of attempt " + l.order().attemptId())) {
                 onLaunch(l.order());
             }
         } else if (message instanceof dev.hpc.api.WireMessage.Spawn sp) {
-            if (admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId()) && !stopping) {
+            if (heads.admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId())
+                    && !stopping) {
                 spawns.start(sp);
             }
         } else if (message instanceof dev.hpc.api.WireMessage.OpenSession os) {
-            if (admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId()) && !stopping) {
-                java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>> setup =
-                        new java.util.concurrent.CompletableFuture<>();
-                if (tasks.launching(os.attemptId())) {
-                    // the head counts the attempt as running once it sent the launch: the shell waits for the script
-                    sessionsWaiting.computeIfAbsent(os.attemptId(), id -> new ArrayList<>()).add(setup);
-                } else {
-                    setup.complete(tasks.process(os.attemptId()).flatMap(TaskProcess::sessionSetup));
-                }
-                spawns.startSession(os, setup, status -> context.runOnContext(v -> sessionEnded(os.attemptId(),
-                        status)));
+            if (heads.admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId())
+                    && !stopping) {
+                spawns.startSession(os, sessions.setup(os.attemptId()), status -> context.runOnContext(v ->
+                        sessionEnded(os.attemptId(), status)));
             }
         } else if (message instanceof dev.hpc.api.WireMessage.SessionInput si) {
-            if (admitted(link, si.epoch(), "input of session " + si.spawnId())) {
+            if (heads.admitted(link, si.epoch(), "input of session " + si.spawnId())) {
                 spawns.input(si.spawnId(), si.data(), si.end());
             }
         } else if (message instanceof dev.hpc.api.WireMessage.SessionResize sr) {
-            if (admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
+            if (heads.admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
                 spawns.resize(sr.spawnId(), sr.rows(), sr.cols());
             }
         } else if (message instanceof dev.hpc.api.WireMessage.KillSpawn ks) {
-            if (admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
+            if (heads.admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
                 spawns.kill(ks.spawnId());
             }
         } else if (message instanceof Kill k) {
-            if (admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
+            if (heads.admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
                 onKill(k);
             }
         } else if (message instanceof dev.hpc.api.WireMessage.Signal sg) {
-            if (admitted(link, sg.epoch(), "signal to attempt " + sg.attemptId())) {
+            if (heads.admitted(link, sg.epoch(), "signal to attempt " + sg.attemptId())) {
                 onSignal(sg);
             }
         } else if (message instanceof dev.hpc.api.WireMessage.AppendOutput ao) {
-            if (admitted(link, ao.epoch(), "message to attempt " + ao.attemptId())) {
+            if (heads.admitted(link, ao.epoch(), "message to attempt " + ao.attemptId())) {
                 onAppendOutput(ao);
             }
         } else if (message instanceof ResultAck a) {
-            if (admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
+            if (heads.admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
                 onAck(a.attemptId());
             }
         } else if (message instanceof dev.hpc.api.WireMessage.Shutdown sd) {
-            if (admitted(link, sd.epoch(), "shutdown")) {
+            if (heads.admitted(link, sd.epoch(), "shutdown")) {
                 onShutdown(link, sd);
             }
         } else if (message instanceof dev.hpc.api.WireMessage.ReadOutput ro) {
@@ -253,82 +238,15 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     @Override
     public void onClosed(HeadLink link) {
-        if (active.filter(a -> a == link).isEmpty()) {
-            return;
-        }
-        active = Optional.empty();
-        // another link to a head of the same epoch (the same head under another address) takes over
-        long epoch = link.welcomeEpoch();
-        links.stream().filter(l -> l != link && l.welcomed() && l.welcomeEpoch() == epoch).findFirst()
-                .ifPresent(l -> {
-                    active = Optional.of(l);
-                    LOG.info(() -> "active head is now " + l.headName() + ", epoch " + epoch);
-                    tasks.unacknowledged().forEach(r -> l.send(new TaskFinished(r)));
-                });
-        if (active.isEmpty()) {
-            LOG.warning(() -> "lost the link to the active head " + link.headName()
-                    + "; tasks keep running and results wait for a head");
-        }
+        heads.closed(link);
     }
 
-    private void onWelcome(HeadLink link, Welcome w) {
-        switch (fence.observe(w.epoch())) {
-            case NEWER -> makeActive(link, w);
-            case SAME -> {
-                if (active.filter(HeadLink::welcomed).isEmpty() || active.get() == link) {
-                    makeActive(link, w);
-                }
-            }
-            case STALE -> {
-                LOG.warning(() -> "head " + link.headName() + " welcomed this worker with epoch " + w.epoch()
-                        + ", older than epoch " + fence.highest().getAsLong()
-                        + " already seen: it is not obeyed, only told heartbeats, and told it was deposed");
-                link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
-            }
-        }
-    }
-
-    private void makeActive(HeadLink link, Welcome w) {
-        boolean changed = active.filter(a -> a == link).isEmpty();
-        active = Optional.of(link);
-        if (changed) {
-            LOG.info(() -> "active head is " + link.headName() + ", epoch " + w.epoch());
-        }
-        if (!w.heartbeatInterval().isZero() && !w.heartbeatInterval().isNegative()
-                && !w.heartbeatInterval().equals(heartbeatInterval)) {
-            heartbeatInterval = w.heartbeatInterval();
+    /** A welcome that made its link the active one asks for heartbeats at its interval (none: the default). */
+    private void heartbeatAsked(Duration asked) {
+        if (!asked.isZero() && !asked.isNegative() && !asked.equals(heartbeatInterval)) {
+            heartbeatInterval = asked;
             scheduleHeartbeats();
         }
-        // what happened between the registration and this welcome reaches the head now
-        for (RunningTask t : tasks.running()) {
-            if (t.pid() > 0 && !link.registeredWithPid(t.attemptId())) {
-                link.send(new TaskStarted(t.attemptId(), t.pid()));
-            }
-        }
-        for (TaskResult r : tasks.unacknowledged()) {
-            if (!link.registeredResult(r.attemptId())) {
-                link.send(new TaskFinished(r));
-            }
-        }
-    }
-
-    /** A command counts only on a welcomed link and at the highest epoch seen. */
-    private boolean admitted(HeadLink link, long epoch, String what) {
-        if (!link.welcomed()) {
-            LOG.warning(() -> "ignored the " + what + " from head " + link.headName() + ": it has not welcomed this worker");
-            return false;
-        }
-        if (!fence.admits(epoch)) {
-            LOG.warning(() -> "ignored the " + what + " from head " + link.headName() + ": its epoch " + epoch
-                    + " is older than epoch " + fence.highest().getAsLong());
-            link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
-            return false;
-        }
-        if (fence.observe(epoch) == EpochFence.Verdict.NEWER) {
-            active = Optional.of(link);
-            LOG.info(() -> "head " + link.headName() + " raised the epoch to " + epoch + ": it is the active head");
-        }
-        return true;
     }
 
     // ---- tasks
@@ -355,8 +273,8 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void started(TaskProcess task) {
         Optional<EndReason> pendingKill = tasks.started(task.attemptId(), task);
-        startWaitingSessions(task.attemptId());
-        sendToActive(new TaskStarted(task.attemptId(), task.pid()));
+        sessions.settled(task.attemptId());
+        heads.send(new TaskStarted(task.attemptId(), task.pid()));
         pendingKill.ifPresent(task::kill);
         if (stopping) {
             task.kill(EndReason.NODE_FAILURE);
@@ -366,20 +284,10 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     private void finished(TaskResult result) {
         tasks.finished(result);
-        startWaitingSessions(result.attemptId()); // refused: the attempt does not run here any more
+        sessions.settled(result.attemptId()); // refused: the attempt does not run here any more
         spawns.killAttempt(result.attemptId());
         if (!stopping) {
-            sendToActive(new TaskFinished(result));
-        }
-    }
-
-    /** The attempt started or failed to: the sessions asked for while it was launching start (or are refused). */
-    private void startWaitingSessions(long attemptId) {
-        List<java.util.concurrent.CompletableFuture<Optional<TaskProcess.SessionSetup>>> waiting =
-                sessionsWaiting.remove(attemptId);
-        if (waiting != null) {
-            Optional<TaskProcess.SessionSetup> setup = tasks.process(attemptId).flatMap(TaskProcess::sessionSetup);
-            waiting.forEach(f -> f.complete(setup));
+            heads.send(new TaskFinished(result));
         }
     }
 
@@ -437,10 +345,6 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         }
     }
 
-    private void sendToActive(FromWorker message) {
-        active.filter(HeadLink::welcomed).ifPresent(link -> link.send(message));
-    }
-
     // ---- heartbeats
 
     private void scheduleHeartbeats() {
@@ -457,17 +361,16 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             return;
         }
         sampling = true;
-        vertx.executeBlocking(probe::sample, false).onComplete(ar -> {
+        vertx.executeBlocking(health.probe()::sample, false).onComplete(ar -> {
             sampling = false;
-            Health health = ar.succeeded() ? ar.result() : Health.UNKNOWN;
+            Health sampled = ar.succeeded() ? ar.result() : Health.UNKNOWN;
             if (ar.failed()) {
                 LOG.log(Level.FINE, "cannot sample health", ar.cause());
             }
-            String activeHead = active.filter(HeadLink::welcomed).map(HeadLink::welcomedBy).orElse("");
-            Heartbeat hb = new Heartbeat(health, tasks.runningIds(), activeHead);
+            Heartbeat hb = new Heartbeat(sampled, tasks.runningIds(), heads.welcomedBy());
             links.stream().filter(HeadLink::answered).forEach(l -> l.send(hb));
             if (!spawns.idle()) {
-                sendToActive(new dev.hpc.api.WireMessage.SpawnsRunning(spawns.running()));
+                heads.send(new dev.hpc.api.WireMessage.SpawnsRunning(spawns.running()));
             }
         });
     }
@@ -494,49 +397,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
 
     /** The first run of the health check happens before the worker registers, so its verdict comes along. */
     private Future<Void> checkHealthFirst() {
-        probe = new HealthProbe(config.spoolDir());
-        healthCheck = config.healthCheck().map(script -> new HealthCheck(script, config.healthTimeout(),
-                config.spoolDir()));
-        return vertx.executeBlocking(() -> {
-            healthCheck.ifPresent(c -> recordVerdict(c.run()));
-            probe.sample();
-            return null;
-        }, false);
-    }
-
-    private void scheduleHealthChecks() {
-        healthCheck.ifPresent(c -> {
-            long ms = Math.max(100, config.healthInterval().toMillis());
-            healthTimer = Optional.of(vertx.setPeriodic(ms, ms, id -> runHealthCheck(c)));
-        });
-    }
-
-    /** One run on a worker thread; a run still going when the next is due makes the next one wait. */
-    private void runHealthCheck(HealthCheck check) {
-        if (checking || stopping) {
-            return;
-        }
-        checking = true;
-        vertx.executeBlocking(() -> recordVerdict(check.run()), false).onComplete(ar -> {
-            checking = false;
-            if (ar.failed()) {
-                LOG.log(Level.WARNING, "the health check could not run", ar.cause());
-            } else if (Boolean.TRUE.equals(ar.result())) {
-                beat(); // tell the heads at once, not at the next heartbeat
-            }
-        });
-    }
-
-    /** Records a verdict; true when it changed. Called on a worker thread. */
-    private boolean recordVerdict(HealthCheck.Verdict v) {
-        boolean changed = probe.verdict(v);
-        if (changed) {
-            if (v.passed()) {
-                LOG.info(() -> "health check passes again");
-            } else {
-                LOG.warning(() -> "health check failed: " + v.message());
-            }
-        }
-        return changed;
+        health = new HealthChecks(vertx, config, () -> stopping, this::beat);
+        return health.first();
     }
 }

@@ -22,15 +22,19 @@
  *
  * <p>Files: {@link dev.hpc.worker.WorkerMain} (command line), {@link dev.hpc.worker.WorkerConfig}
  * (configuration), {@link dev.hpc.worker.WorkerVerticle} (wiring), {@link dev.hpc.worker.HeadLink}
- * (one head connection), {@link dev.hpc.worker.EpochFence} (which head to obey),
+ * (one head connection), {@link dev.hpc.worker.ActiveHead} and {@link dev.hpc.worker.EpochFence} (which head
+ * to obey), {@link dev.hpc.worker.HealthChecks} (when the health check runs),
  * {@link dev.hpc.worker.TaskTable} (attempts and unacknowledged results),
- * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes),
+ * {@link dev.hpc.worker.TaskLauncher} and {@link dev.hpc.worker.TaskProcess} (processes; the launcher's parts
+ * {@link dev.hpc.worker.AttemptSpool}, {@link dev.hpc.worker.AttemptOutputs},
+ * {@link dev.hpc.worker.TaskEnvironment} and {@link dev.hpc.worker.TaskCommand}),
  * {@link dev.hpc.worker.RunAs} and {@link dev.hpc.worker.OwnerShell} (who a process runs as, and how its
  * environment reaches it),
  * {@link dev.hpc.worker.ProcessTree} (process groups on Linux), {@link dev.hpc.worker.HealthProbe} (heartbeat
  * figures) and {@link dev.hpc.worker.HealthCheck} (the node-health-check script, run off the event loop),
- * {@link dev.hpc.worker.SpawnSupervisor} and {@link dev.hpc.worker.SpawnedCommand} (commands spawned into an
- * attempt by MPI or hpc dsh, on any node of its allocation) and {@link dev.hpc.worker.SpawnSupport} (what
+ * {@link dev.hpc.worker.SpawnSupervisor}, {@link dev.hpc.worker.SpawnLauncher} and
+ * {@link dev.hpc.worker.SpawnedCommand} (commands spawned into an attempt by MPI or hpc dsh, on any node of its
+ * allocation) and {@link dev.hpc.worker.SpawnSupport} (what
  * tasks get to spawn: variables, host files; docs/mpi.md), {@link dev.hpc.worker.OutputFiles} (the output
  * files of the attempts it ran, read for a head by attempt and stream, never by path: qpeek, the web view).
  */

@@ -36,7 +36,7 @@ class SpawnSupportTest {
         env.put("PATH", "/usr/bin:/bin");
         Path dir = Files.createDirectories(tmp.resolve("attempt"));
         Map<String, String> add = new SpawnSupport("h1:1,h2:2", Optional.of(home))
-                .prepare(order, dir, TaskLauncher.nodeFileLines(order, "node1"), env);
+                .prepare(order, dir, TaskEnvironment.nodeFileLines(order, "node1"), env);
 
         assertEquals("h1:1,h2:2", add.get("HPC_SERVER"));
         assertEquals("9", add.get("HPC_ATTEMPT_ID"));
@@ -62,7 +62,7 @@ class SpawnSupportTest {
         LaunchOrder order = aTask(9, "true").nodes(1, 1, "a", "b")
                 .environment(Map.of("HPC_NODE_HOSTS", "a=host1,b=host2")).build();
         Map<String, String> add = new SpawnSupport("h:1", Optional.of(installation()))
-                .prepare(order, Files.createDirectories(tmp.resolve("x")), TaskLauncher.nodeFileLines(order, "a"),
+                .prepare(order, Files.createDirectories(tmp.resolve("x")), TaskEnvironment.nodeFileLines(order, "a"),
                         new HashMap<>(order.environment()));
         assertFalse(add.containsKey("OMPI_MCA_btl"));
         assertFalse(add.containsKey("HYDRA_IFACE"));
@@ -73,8 +73,8 @@ class SpawnSupportTest {
     void theJobsOwnSettingsWinAndASingleNodeTaskHasNoHostFile() throws Exception {
         LaunchOrder order = aTask(9, "true").environment(Map.of("OMPI_MCA_plm_rsh_agent", "/my/agent")).build();
         Map<String, String> add = new SpawnSupport("h:1", Optional.of(installation()))
-                .prepare(order, Files.createDirectories(tmp.resolve("y")), TaskLauncher.nodeFileLines(order, "node1"),
-                        new HashMap<>(order.environment()));
+                .prepare(order, Files.createDirectories(tmp.resolve("y")),
+                        TaskEnvironment.nodeFileLines(order, "node1"), new HashMap<>(order.environment()));
         assertFalse(add.containsKey("OMPI_MCA_plm_rsh_agent"));
         assertFalse(add.containsKey("HPC_HOSTFILE"));
         assertEquals("rsh", add.get("HYDRA_LAUNCHER"));

@@ -143,9 +143,9 @@ class TaskLauncherTest {
     @Test
     void theNodeFileRepeatsEachNodeForItsMpiRanksOrCores() {
         assertEquals(List.of("a", "a", "a", "b", "b", "b"),
-                TaskLauncher.nodeFileLines(aTask(1, "").nodes(3, 1, "a", "b").build(), "a"));
+                TaskEnvironment.nodeFileLines(aTask(1, "").nodes(3, 1, "a", "b").build(), "a"));
         assertEquals(List.of("a", "a", "b", "b"),
-                TaskLauncher.nodeFileLines(aTask(1, "").nodes(8, 2, "a", "b").build(), "a"));
+                TaskEnvironment.nodeFileLines(aTask(1, "").nodes(8, 2, "a", "b").build(), "a"));
     }
 
     @Test
@@ -300,9 +300,9 @@ class TaskLauncherTest {
 
     @Test
     void theUmaskWordsRunTheRestOfTheCommandWithIt() {
-        assertEquals(List.of(), TaskLauncher.umaskCommand(FileModes.NONE));
+        assertEquals(List.of(), TaskCommand.umaskCommand(FileModes.NONE));
         assertEquals(List.of("/bin/sh", "-c", "umask \"$1\" || exit 126; shift; exec \"$@\"", "hpc-umask", "0022"),
-                TaskLauncher.umaskCommand(umask(022)));
+                TaskCommand.umaskCommand(umask(022)));
     }
 
     @Test
@@ -571,13 +571,13 @@ class TaskLauncherTest {
     @Test
     void theLimitsAreGivenInBytesAndSecondsAndAMissingPrlimitFailsTheLaunchSayingWhatToDo() {
         Optional<Path> prlimit = Optional.of(Path.of("/usr/bin/prlimit"));
-        assertEquals(List.of(), TaskLauncher.limitCommand(ProcessLimits.NONE, prlimit));
+        assertEquals(List.of(), TaskCommand.limitCommand(ProcessLimits.NONE, prlimit));
         assertEquals(List.of("/usr/bin/prlimit", "--as=1048576", "--cpu=60:61", "--fsize=2048", "--"),
-                TaskLauncher.limitCommand(new ProcessLimits(MIB, 60, 2048), prlimit));
+                TaskCommand.limitCommand(new ProcessLimits(MIB, 60, 2048), prlimit));
         assertEquals(List.of("/usr/bin/prlimit", "--cpu=5:6", "--"),
-                TaskLauncher.limitCommand(new ProcessLimits(0, 5, 0), prlimit));
+                TaskCommand.limitCommand(new ProcessLimits(0, 5, 0), prlimit));
         LaunchFailedException e = assertThrows(LaunchFailedException.class,
-                () -> TaskLauncher.limitCommand(new ProcessLimits(MIB, 0, 0), Optional.empty()));
+                () -> TaskCommand.limitCommand(new ProcessLimits(MIB, 0, 0), Optional.empty()));
         assertTrue(e.getMessage().contains("install util-linux"), e.getMessage());
     }
 
