@@ -18,28 +18,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "admin", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
         description = "Cluster administration that needs an admin token.",
         subcommands = {AdminCommand.TokenCommand.class})
-public final class AdminCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+public final class AdminCommand extends GroupCommand {
     @Command(name = "token", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
             description = "Create, list and revoke API tokens.",
             subcommands = {Create.class, ListTokens.class, Revoke.class})
-    public static final class TokenCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Override
-        public Integer call() {
-            spec.commandLine().usage(spec.commandLine().getErr());
-            return ExitCodes.USAGE;
-        }
+    public static final class TokenCommand extends GroupCommand {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,

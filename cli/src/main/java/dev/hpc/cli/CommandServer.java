@@ -1,38 +1,22 @@
 package dev.hpc.cli;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -42,8 +26,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * Runs the per-job commands ({@link #SERVED}) for the {@code bin/hpc} launcher of one user, so that a
@@ -82,30 +64,18 @@ import jdk.net.UnixDomainPrincipal;
  */
 public final class CommandServer implements AutoCloseable {
     static final String MAGIC = "HPC-CMD-3";
-    /** What the command running on this thread leaves the launcher to run in a JVM of its own. */
-    private static final ThreadLocal<List<String>> THEN = new ThreadLocal<>();
     /** The commands tools call once per job; the others start their own JVM. */
     static final Set<String> SERVED = Set.of("qsub", "qstat", "qselect", "qdel", "qhold", "qrls", "qalter", "pbsnodes");
     static final Duration IDLE = Duration.ofMinutes(10);
     /** A caller that stops sending its call does not hold a thread, nor keep the server from going idle. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
-    private static final int MAX_FIELD = 1 << 20;
-    private static final int MAX_FIELDS = 100_000;
-    /** Variables that name files: relative to the caller's directory, not the server's. */
-    private static final List<String> PATH_VARIABLES = List.of(ConfigFile.ENV, dev.hpc.api.ApiToken.FILE_ENV,
-            dev.hpc.api.ClientTls.CA_ENV);
 
     private final Path stateFile;
     private final Path jar;
     private final long jarStamp;
-    private final Path socketPath;
-    private final ServerSocketChannel socket;
-    /** The socket file this server made: another one at its path is not its to remove. */
-    private final Object socketKey;
-    /** The user the kernel reports for this process's socket: the only one it answers. */
-    private final UserPrincipal self;
+    private final CommandSocket socket;
     private final String stateLine;
-    private final ServerLog log;
+    private final CommandServerLog log;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> daemon(r, "hpc-command"));
@@ -116,7 +86,7 @@ public final class CommandServer implements AutoCloseable {
     private volatile boolean closed;
     private volatile String leaving = "closed";
 
-    private CommandServer(Path stateFile, Path jar, CommandSocketPath.Places places, ServerLog log,
+    private CommandServer(Path stateFile, Path jar, CommandSocketPath.Places places, CommandServerLog log,
                           FileChannel lockChannel, FileLock lock) throws IOException {
         this.stateFile = stateFile;
         this.jar = jar;
@@ -126,24 +96,16 @@ public final class CommandServer implements AutoCloseable {
         this.lock = lock;
         CommandSocketPath.Choice choice = CommandSocketPath.choose(stateFile, places, uid());
         choice.notes().forEach(log::line);
-        this.socketPath = choice.socket();
-        removeStale(socketPath);
-        this.socket = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        this.socket = CommandSocket.bind(choice.socket(), log);
         try {
-            socket.bind(UnixDomainSocketAddress.of(socketPath), 64);
-            // the directory keeps others out already; the socket file itself is the user's alone as well
-            Files.setPosixFilePermissions(socketPath, PosixFilePermissions.fromString("rw-------"));
-            this.socketKey = Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                    .fileKey();
-            this.self = asTheKernelSeesIt(socketPath);
-            this.stateLine = ProcessHandle.current().pid() + " " + socketPath + "\n";
+            this.stateLine = ProcessHandle.current().pid() + " " + socket.path() + "\n";
             writePrivately(stateFile, stateLine);
         } catch (IOException | RuntimeException e) {
             socket.close();
-            Files.deleteIfExists(socketPath);
             throw e;
         }
-        log.line("pid " + ProcessHandle.current().pid() + " answers " + self.getName() + " only, on " + socketPath);
+        log.line("pid " + ProcessHandle.current().pid() + " answers " + socket.user().getName() + " only, on "
+                + socket.path());
     }
 
     /**
@@ -166,9 +128,9 @@ public final class CommandServer implements AutoCloseable {
             channel.close();
             return Optional.empty();
         }
-        ServerLog log = null;
+        CommandServerLog log = null;
         try {
-            log = new ServerLog(dir.resolve(stateFile.getFileName() + ".log"));
+            log = new CommandServerLog(dir.resolve(stateFile.getFileName() + ".log"));
             return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock));
         } catch (IOException | RuntimeException e) {
             if (log != null) {
@@ -212,7 +174,7 @@ public final class CommandServer implements AutoCloseable {
     }
 
     Path socketPath() {
-        return socketPath;
+        return socket.path();
     }
 
     /**
@@ -220,7 +182,7 @@ public final class CommandServer implements AutoCloseable {
      * printed this call's answer; outside the server it does nothing.
      */
     static void continueWith(List<String> args) {
-        THEN.set(List.copyOf(args));
+        CommandCall.continueWith(args);
     }
 
     /** Answers calls until idle, stale or closed. */
@@ -238,7 +200,7 @@ public final class CommandServer implements AutoCloseable {
                 closeQuietly(s); // the caller was shown nothing, so it runs the command itself
                 break;
             }
-            if (!fromThisUser(s)) {
+            if (!socket.fromThisUser(s)) {
                 closeQuietly(s);
                 continue;
             }
@@ -255,21 +217,6 @@ public final class CommandServer implements AutoCloseable {
                 }
             });
         }
-    }
-
-    /** The kernel's word on who connected; anyone but this server's user is refused unheard. */
-    private boolean fromThisUser(SocketChannel s) {
-        try {
-            UnixDomainPrincipal peer = s.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (peer.user().equals(self)) {
-                return true;
-            }
-            log.line("refused a caller run by " + peer.user().getName() + ": only " + self.getName()
-                    + " may call this server; nothing was read from it or sent to it");
-        } catch (IOException | UnsupportedOperationException e) {
-            log.line("refused a caller whose user the kernel did not tell: " + e);
-        }
-        return false;
     }
 
     private void watch() {
@@ -304,20 +251,11 @@ public final class CommandServer implements AutoCloseable {
         } catch (IOException e) {
             return Optional.of("its state file is gone");
         }
-        if (!ownSocketFile()) {
+        if (!socket.ownsItsFile()) {
             // a logout empties XDG_RUNTIME_DIR: no caller can reach this one any more
             return Optional.of("its socket file is gone");
         }
         return Optional.empty();
-    }
-
-    private boolean ownSocketFile() {
-        try {
-            return Objects.equals(socketKey, Files.readAttributes(socketPath, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).fileKey());
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private void answer(SocketChannel s) throws IOException {
@@ -325,136 +263,15 @@ public final class CommandServer implements AutoCloseable {
         InputStream in = new BufferedInputStream(Channels.newInputStream(s));
         OutputStream out = Channels.newOutputStream(s);
         out.write((MAGIC + "\n").getBytes(StandardCharsets.US_ASCII));
-        Path cwd = Path.of(field(in));
-        int argc = Integer.parseInt(field(in));
-        if (argc < 1 || argc > MAX_FIELDS) {
-            return;
-        }
-        List<String> args = new ArrayList<>(argc);
-        for (int i = 0; i < argc; i++) {
-            args.add(field(in));
-        }
-        Map<String, String> env = new HashMap<>();
-        for (String v = field(in); !v.isEmpty(); v = field(in)) {
-            int eq = v.indexOf('=');
-            if (eq > 0) {
-                env.put(v.substring(0, eq), v.substring(eq + 1));
-            }
-            if (env.size() > MAX_FIELDS) {
-                return;
-            }
+        Optional<CommandCall> call = CommandCall.read(in);
+        if (call.isEmpty()) {
+            return; // more than a call may hold: nothing is run
         }
         if (!cut.cancel(false)) {
             return; // cut off meanwhile: the caller was told the call may not have been made, and it was not
         }
         // standard input, if the command reads it, may be typed at a terminal, at the user's pace
-        for (String name : PATH_VARIABLES) {
-            String value = env.getOrDefault(name, "");
-            if (!value.isBlank()) {
-                env.put(name, cwd.resolve(value).toString());
-            }
-        }
-        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        int code;
-        List<String> then = null;
-        try (PrintWriter o = new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
-             PrintWriter e = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8))) {
-            if (!SERVED.contains(args.get(0))) {
-                e.println("hpc: the command server runs only " + String.join(", ", new java.util.TreeSet<>(SERVED))
-                        + ", not '" + args.get(0) + "'");
-                code = ExitCodes.USAGE;
-            } else {
-                Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out), true);
-                try {
-                    THEN.remove();
-                    code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
-                    then = THEN.get();
-                } catch (OutOfMemoryError tooLarge) {
-                    o.flush();
-                    stdout.reset();
-                    e.println(args.get(0) + ": the command server ran out of memory in this call (its heap is "
-                            + "limited to " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB); check with "
-                            + "qstat whether it was carried out before repeating it, with HPC_NO_SERVER=1");
-                    code = ExitCodes.ERROR;
-                } finally {
-                    THEN.remove();
-                }
-            }
-        }
-        byte[] o = stdout.toByteArray();
-        byte[] e = stderr.toByteArray();
-        // one write: each piece would wake the launcher's relay and the launcher once more
-        ByteArrayOutputStream reply = new ByteArrayOutputStream(o.length + e.length + 64);
-        // the output last: the caller may copy a long one with cat rather than read it byte by byte
-        reply.writeBytes(("ERR " + e.length + "\n").getBytes(StandardCharsets.US_ASCII));
-        reply.writeBytes(e);
-        reply.writeBytes(("EXIT " + code + "\n").getBytes(StandardCharsets.US_ASCII));
-        reply.writeBytes(("OUT " + o.length + "\n").getBytes(StandardCharsets.US_ASCII));
-        reply.writeBytes(o);
-        if (then != null) {
-            reply.writeBytes(("THEN " + then.size() + "\n").getBytes(StandardCharsets.US_ASCII));
-            for (String arg : then) {
-                reply.writeBytes(arg.getBytes(StandardCharsets.UTF_8));
-                reply.write(0);
-            }
-        }
-        reply.writeTo(out);
-        out.flush();
-    }
-
-    /** One NUL-terminated UTF-8 field. */
-    static String field(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != 0; c = in.read()) {
-            if (c < 0) {
-                throw new EOFException("the caller's call ended early");
-            }
-            if (b.size() >= MAX_FIELD) {
-                throw new IOException("a field of the call is longer than " + MAX_FIELD + " bytes");
-            }
-            b.write(c);
-        }
-        return b.toString(StandardCharsets.UTF_8);
-    }
-
-    /** The caller's standard input, asked for only when a command reads it. */
-    private static final class CallerStdin extends InputStream {
-        private final InputStream in;
-        private final OutputStream out;
-        private InputStream data;
-
-        CallerStdin(InputStream in, OutputStream out) {
-            this.in = in;
-            this.out = out;
-        }
-
-        private InputStream data() throws IOException {
-            if (data == null) {
-                out.write("STDIN\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                StringBuilder length = new StringBuilder();
-                for (int c = in.read(); c != '\n'; c = in.read()) {
-                    if (c < '0' || c > '9' || length.length() > 12) {
-                        throw new IOException("the caller sent no length of its standard input");
-                    }
-                    length.append((char) c);
-                }
-                long n = Long.parseLong(length.toString());
-                data = new java.io.ByteArrayInputStream(in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 8)));
-            }
-            return data;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return data().read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return data().read(b, off, len);
-        }
+        call.get().answer(in, out);
     }
 
     private static long stamp(Path jar) {
@@ -462,21 +279,6 @@ public final class CommandServer implements AutoCloseable {
             return Files.getLastModifiedTime(jar).toMillis();
         } catch (IOException e) {
             return -1;
-        }
-    }
-
-    /**
-     * This process's user as the kernel reports it to a peer: what a caller's credentials are compared
-     * with, from the same source, so that neither a file system that maps owners (NFS squashing) nor a
-     * uid without a name in the password file can make the server refuse its own user. The kernel
-     * tells a client the credentials the listener had at {@code listen()}: those of this process.
-     */
-    private static UserPrincipal asTheKernelSeesIt(Path socket) throws IOException {
-        try (SocketChannel me = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            return me.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
-        } catch (UnsupportedOperationException e) {
-            throw new IOException("this system does not tell who is at the other end of a Unix socket (SO_PEERCRED), "
-                    + "which the command server needs to answer its own user only", e);
         }
     }
 
@@ -489,22 +291,6 @@ public final class CommandServer implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
-    }
-
-    /**
-     * Under the lock, whatever socket is at the path was left by a server of this state file that died
-     * (SIGKILL leaves it): binding needs the name free. Anything else there is not ours to remove.
-     */
-    private static void removeStale(Path socket) throws IOException {
-        if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        int mode = ((Number) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
-        if ((mode & 0170000) != 0140000) {
-            throw new IOException(socket + " is there and is not a socket; the command server binds its socket at "
-                    + "that path: remove it");
-        }
-        Files.delete(socket);
     }
 
     private static void writePrivately(Path file, String text) throws IOException {
@@ -549,9 +335,6 @@ public final class CommandServer implements AutoCloseable {
             // already gone or taken by another server
         }
         // before the lock goes: the next server of this state file binds the same path
-        if (ownSocketFile()) {
-            Files.deleteIfExists(socketPath);
-        }
         socket.close();
         calls.shutdown();
         timeouts.shutdownNow();
@@ -559,35 +342,5 @@ public final class CommandServer implements AutoCloseable {
         log.close();
         lock.release();
         lockChannel.close();
-    }
-
-    /**
-     * The server's own log, {@code STATE.log} beside the state file (mode 0600): where its socket is and
-     * why, and whom it refused. Bounded, since whoever is refused can call again.
-     */
-    private static final class ServerLog {
-        private static final int MAX_LINES = 1_000;
-        private final PrintWriter out;
-        private int lines;
-
-        ServerLog(Path file) throws IOException {
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            out = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8), true);
-        }
-
-        synchronized void line(String text) {
-            if (lines < MAX_LINES) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + text);
-            } else if (lines == MAX_LINES) {
-                out.println(Instant.now().truncatedTo(ChronoUnit.MILLIS) + " (" + MAX_LINES
-                        + " lines written; the later ones are left out)");
-            }
-            lines++;
-        }
-
-        synchronized void close() {
-            out.close();
-        }
     }
 }

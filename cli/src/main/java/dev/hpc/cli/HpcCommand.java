@@ -3,18 +3,15 @@ package dev.hpc.cli;
 import dev.hpc.cli.local.LocalCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code hpc}: the top command; every tool is one of its subcommands. */
 @Command(name = "hpc", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
         description = "Batch jobs on a cluster that looks like one machine.",
         footer = {"", "Exit codes: 0 ok, 1 refused, 2 usage, 3 no head answered, 153 unknown job id."})
-public final class HpcCommand implements Callable<Integer> {
+public final class HpcCommand extends GroupCommand {
     /**
      * Every subcommand by the name (or alias) typed, in the order {@code hpc --help} lists them. They are
      * added by {@link HpcMain} rather than named in {@code @Command(subcommands)} because picocli builds the
@@ -29,8 +26,8 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("qstat", QstatCommand::new);
         m.put("qselect", QselectCommand::new);
         m.put("qdel", QdelCommand::new);
-        m.put("qhold", QholdCommand::new);
-        m.put("qrls", QrlsCommand::new);
+        m.put("qhold", () -> HoldCommand.command(HoldCommand.Kind.HOLD));
+        m.put("qrls", () -> HoldCommand.command(HoldCommand.Kind.RELEASE));
         m.put("qalter", QalterCommand::new);
         m.put("qmove", QmoveCommand::new);
         m.put("qrerun", QrerunCommand::new);
@@ -56,15 +53,6 @@ public final class HpcCommand implements Callable<Integer> {
         m.put("attach", AttachCommand::new);
         m.put("help", CommandLine.HelpCommand::new);
         return m;
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
     }
 
     /** {@code hpc --version}. */

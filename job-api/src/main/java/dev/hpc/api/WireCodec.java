@@ -251,7 +251,7 @@ public final class WireCodec {
         m.put("stdoutPath", o.stdoutPath());
         m.put("stderrPath", o.stderrPath());
         m.put("join", o.join().name());
-        m.put("nodes", Codec.slots(o.nodes()));
+        m.put("nodes", JobCodec.slots(o.nodes()));
         m.put("coresPerNode", o.coresPerNode());
         m.put("mpiprocsPerNode", o.mpiprocsPerNode());
         m.put("memoryPerNode", o.memoryPerNode());
@@ -302,7 +302,7 @@ public final class WireCodec {
                 f.intValue("arrayIndex"), f.string("jobName"), f.string("owner"), f.string("script"),
                 f.string("workDir"), f.string("submitDir"), f.string("submitHost"), f.string("queue"),
                 f.stringMap("environment"), f.string("stdoutPath"), f.string("stderrPath"),
-                f.enumValue("join", JoinMode.class), Codec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
+                f.enumValue("join", JoinMode.class), JobCodec.readSlots(f, "nodes"), f.intValue("coresPerNode"),
                 f.intValue("mpiprocsPerNode"), f.longValue("memoryPerNode"),
                 Duration.ofSeconds(f.longValue("walltimeSeconds")), f.strings("arguments"), f.string("shells", ""),
                 limits(f),

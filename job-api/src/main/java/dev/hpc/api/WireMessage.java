@@ -158,32 +158,20 @@ public sealed interface WireMessage {
      * the file, {@code size} the file's size when read, {@code path} the file on the worker's node.
      * {@code error} is empty, or says why nothing could be read (then {@code data} is empty).
      */
-    record OutputChunk(String requestId, long offset, byte[] data, long size, String path, String error)
+    record OutputChunk(String requestId, long offset, Bytes bytes, long size, String path, String error)
             implements FromWorker {
-        public OutputChunk {
-            data = data.clone();
+        public OutputChunk(String requestId, long offset, byte[] data, long size, String path, String error) {
+            this(requestId, offset, Bytes.copyOf(data), size, path, error);
         }
 
-        @Override
+        /** A copy of the bytes read. */
         public byte[] data() {
-            return data.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof OutputChunk other && requestId.equals(other.requestId) && offset == other.offset
-                    && java.util.Arrays.equals(data, other.data) && size == other.size && path.equals(other.path)
-                    && error.equals(other.error);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(requestId, offset, java.util.Arrays.hashCode(data), size, path, error);
+            return bytes.toArray();
         }
 
         @Override
         public String toString() {
-            return "OutputChunk[" + requestId + ", " + data.length + " bytes at " + offset + " of " + size + ", "
+            return "OutputChunk[" + requestId + ", " + bytes + " at " + offset + " of " + size + ", "
                     + path + (error.isEmpty() ? "" : ", error " + error) + "]";
         }
     }
@@ -242,30 +230,19 @@ public sealed interface WireMessage {
     }
 
     /** Head to worker: bytes for a session's standard input; {@code end} closes it after them. */
-    record SessionInput(long epoch, String spawnId, byte[] data, boolean end) implements FromHead {
-        public SessionInput {
-            data = data.clone();
+    record SessionInput(long epoch, String spawnId, Bytes bytes, boolean end) implements FromHead {
+        public SessionInput(long epoch, String spawnId, byte[] data, boolean end) {
+            this(epoch, spawnId, Bytes.copyOf(data), end);
         }
 
-        @Override
+        /** A copy of the input. */
         public byte[] data() {
-            return data.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SessionInput other && epoch == other.epoch && spawnId.equals(other.spawnId)
-                    && java.util.Arrays.equals(data, other.data) && end == other.end;
-        }
-
-        @Override
-        public int hashCode() {
-            return spawnId.hashCode() * 31 + java.util.Arrays.hashCode(data) + (end ? 1 : 0);
+            return bytes.toArray();
         }
 
         @Override
         public String toString() {
-            return "SessionInput[" + spawnId + ", " + data.length + " bytes" + (end ? ", end" : "") + "]";
+            return "SessionInput[" + spawnId + ", " + bytes + (end ? ", end" : "") + "]";
         }
     }
 
@@ -278,30 +255,19 @@ public sealed interface WireMessage {
     }
 
     /** Worker to head: bytes a spawned command wrote; {@code stream} 1 is stdout, 2 is stderr. */
-    record SpawnOutput(String spawnId, int stream, byte[] data) implements FromWorker {
-        public SpawnOutput {
-            data = data.clone();
+    record SpawnOutput(String spawnId, int stream, Bytes bytes) implements FromWorker {
+        public SpawnOutput(String spawnId, int stream, byte[] data) {
+            this(spawnId, stream, Bytes.copyOf(data));
         }
 
-        @Override
+        /** A copy of what the command wrote. */
         public byte[] data() {
-            return data.clone();
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SpawnOutput other && spawnId.equals(other.spawnId) && stream == other.stream
-                    && java.util.Arrays.equals(data, other.data);
-        }
-
-        @Override
-        public int hashCode() {
-            return spawnId.hashCode() * 31 + stream * 7 + java.util.Arrays.hashCode(data);
+            return bytes.toArray();
         }
 
         @Override
         public String toString() {
-            return "SpawnOutput[" + spawnId + ", stream " + stream + ", " + data.length + " bytes]";
+            return "SpawnOutput[" + spawnId + ", stream " + stream + ", " + bytes + "]";
         }
     }
 

@@ -1,11 +1,8 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.cli.ExitCodes;
-import java.util.concurrent.Callable;
+import dev.hpc.cli.GroupCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code hpc bench}: measurements on a cluster started for the purpose on this machine. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -14,13 +11,5 @@ import picocli.CommandLine.Spec;
                 + "started for the purpose."},
         subcommands = {LoadBench.Submit.class, LoadBench.Throughput.class, LoadBench.Latency.class,
                 FailoverBench.class, RecoveryBench.class, ChaosBench.class, CommandLine.HelpCommand.class})
-public final class BenchCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
+public final class BenchCommand extends GroupCommand {
 }

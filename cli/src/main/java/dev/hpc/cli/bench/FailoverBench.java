@@ -31,9 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -160,30 +158,16 @@ public final class FailoverBench implements Callable<Integer> {
     /** Starts the cluster on {@code --port}, or on free ports (tried again if a port was taken meanwhile). */
     private LocalClusterInfo start(LocalCluster lc, Path home) {
         String name = "fbench" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
-        for (int attempt = 1; ; attempt++) {
-            int p = port != null ? port : freeBasePort();
-            LocalSpec ls = LocalSpec.defaults(home).withHeads(2).withHeadArgs(STANDBY_HEAD_ARGS).withWorkers(workers)
-                    .withPort(p).withCluster(name).withReadyTimeout(Duration.ofSeconds(Math.max(timeout, 60)));
-            try {
-                return lc.start(ls);
-            } catch (HpcException e) {
-                if (port != null || attempt >= 3 || !String.valueOf(e.getMessage()).contains("is taken")) {
-                    throw e;
-                }
-            }
-        }
+        return BenchSupport.startOnFreePorts(port != null ? port : 0, FailoverBench::freeBasePort, p -> lc.start(
+                LocalSpec.defaults(home).withHeads(2).withHeadArgs(STANDBY_HEAD_ARGS).withWorkers(workers).withPort(p)
+                        .withCluster(name).withReadyTimeout(Duration.ofSeconds(Math.max(timeout, 60)))));
     }
 
     /** A port P with P and P+1 (the heads' HTTP ports) and P+100 and P+101 (their head cluster ports) free. */
     static int freeBasePort() {
-        for (int i = 0; i < 200; i++) {
-            int p = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
-            if (Stream.of(p, p + 1, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
-                    .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))) {
-                return p;
-            }
-        }
-        throw new HpcException("found no free ports P, P+1, P+100, P+101 between 20000 and 30100: give --port");
+        return BenchSupport.freeBasePort(200, 0, 1, LocalCluster.PEER_PORT_OFFSET, 1 + LocalCluster.PEER_PORT_OFFSET)
+                .orElseThrow(() -> new HpcException("found no free ports P, P+1, P+100, P+101 between 20000 and "
+                        + "30100: give --port"));
     }
 
     private static String headLogTails(LocalCluster lc) {
@@ -304,34 +288,17 @@ public final class FailoverBench implements Callable<Integer> {
                     "localhost", jobDir.toString(), Map.of());
         }
 
-        /** Asks {@code probe} every few milliseconds until it gives a value; a failed call counts as "not yet". */
+        /**
+         * Asks {@code probe} every few milliseconds until it gives a value; a failed call counts as "not yet",
+         * but for an answer of a head other than "unavailable" (503) or "ask the active head" (307).
+         */
         private <T> T await(String what, Supplier<Optional<T>> probe) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            String last = "";
-            while (true) {
-                try {
-                    Optional<T> v = probe.get();
-                    if (v.isPresent()) {
-                        return v.get();
-                    }
-                } catch (HpcApiException e) {
-                    if (e.status() != 503 && e.status() != 307) {
-                        throw e;
-                    }
-                    last = e.getMessage();
-                } catch (HpcException e) {
-                    last = e.getMessage();
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    throw new HpcException("timed out after " + timeout.toSeconds() + " s waiting until " + what
-                            + (last.isEmpty() ? "" : " (last error: " + last + ")"));
-                }
-                BenchSupport.pause(POLL);
-            }
+            return Poll.within(timeout).every(POLL).inSeconds()
+                    .failingOn(e -> e instanceof HpcApiException a && a.status() != 503 && a.status() != 307)
+                    .value(what, probe);
         }
     }
 
-    /** Each head's role as a {@code GET /api/v1/cluster} answer lists it. */
     /**
      * Whether the active head's registry entry says its standby holds every change it acknowledged, and every
      * standby's says it holds a complete copy of the replicated state (it can take over from it).
@@ -351,6 +318,7 @@ public final class FailoverBench implements Callable<Integer> {
         return replicated;
     }
 
+    /** Each head's role as a {@code GET /api/v1/cluster} answer lists it. */
     static Map<String, String> roles(Map<String, Object> cluster) {
         Map<String, String> out = new LinkedHashMap<>();
         if (cluster.get("heads") instanceof List<?> heads) {

@@ -17,7 +17,6 @@ import dev.hpc.cli.local.LocalCommand;
 import dev.hpc.cli.local.LocalSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -89,13 +88,14 @@ public final class RecoveryBench implements Callable<Integer> {
             headArgs.addAll(List.of("--heartbeat", heartbeat));
         }
         LocalSpec ls = LocalSpec.defaults(LocalCommand.hpcHome()).withCluster("bench" + ProcessHandle.current().pid())
-                .withPort(freePort()).withWorkers(workers).withCoresPerWorker(cores).withHeadArgs(headArgs);
+                .withWorkers(workers).withCoresPerWorker(cores).withHeadArgs(headArgs);
         List<Run> results = new ArrayList<>();
         try {
             out.println("starting a head and " + workers + " workers of " + cores + " cores in " + dir
                     + (headArgs.isEmpty() ? "" : " (head " + String.join(" ", headArgs) + ")"));
             out.flush();
-            LocalClusterInfo info = cluster.start(ls);
+            LocalClusterInfo info = BenchSupport.startOnFreePorts(0, RecoveryBench::freePort,
+                    p -> cluster.start(ls.withPort(p)));
             HeadClient head = new HeadClient(info.heads(), cluster.adminToken(),
                     HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(10)));
             out.println(String.format(Locale.ROOT, "%-4s %-7s %-6s %12s %12s %12s", "run", "killed", "tasks",
@@ -217,17 +217,9 @@ public final class RecoveryBench implements Callable<Integer> {
                 median, sorted.get(0), sorted.get(sorted.size() - 1), sorted.size());
     }
 
-    private static int freePort() throws IOException {
-        for (int i = 0; i < 20; i++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            if (port + LocalCluster.PEER_PORT_OFFSET <= 65535
-                    && LocalCluster.portFree("127.0.0.1", port + LocalCluster.PEER_PORT_OFFSET)) {
-                return port;
-            }
-        }
-        throw new HpcException("found no free port pair on 127.0.0.1");
+    /** A port P with P (the head's HTTP port) and P+100 (its head cluster port) free. */
+    private static int freePort() {
+        return BenchSupport.freeBasePort(200, 0, LocalCluster.PEER_PORT_OFFSET)
+                .orElseThrow(() -> new HpcException("found no free port pair on 127.0.0.1"));
     }
 }

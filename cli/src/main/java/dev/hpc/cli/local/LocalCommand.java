@@ -5,6 +5,7 @@ import dev.hpc.api.HeadTransport;
 import dev.hpc.api.Json;
 import dev.hpc.cli.ConfigFile;
 import dev.hpc.cli.ExitCodes;
+import dev.hpc.cli.GroupCommand;
 import dev.hpc.cli.HpcMain;
 import dev.hpc.cli.UsageException;
 import java.io.PrintWriter;
@@ -29,16 +30,7 @@ import picocli.CommandLine.Spec;
         description = "Run a whole cluster (a head and workers) on this machine.",
         subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class,
                 LocalCommand.KillHead.class, LocalCommand.StartHead.class})
-public final class LocalCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
-        return ExitCodes.USAGE;
-    }
-
+public final class LocalCommand extends GroupCommand {
     /** {@code ~/.hpc/local}. */
     static Path defaultDir() {
         return dev.hpc.api.UserHome.of(dev.hpc.cli.Invocation.current().env()).resolve(".hpc").resolve("local");

@@ -223,8 +223,8 @@ class LocalClusterTest {
     @Test
     void extraArgumentsNameTheirDaemon() {
         assertEquals(List.of("--member", "head2", "--hz-port", "5702", "--peers", "a:1,b:2", "9000"),
-                LocalCluster.substitute(List.of("--member", "{name}", "--hz-port", "570{index}", "--peers", "{heads}",
-                        "{port}"), "head2", 2, 9000, List.of("a:1", "b:2")));
+                DaemonCommands.substitute(List.of("--member", "{name}", "--hz-port", "570{index}", "--peers",
+                        "{heads}", "{port}"), "head2", 2, 9000, List.of("a:1", "b:2")));
         assertEquals(Map.of(), ConfigFile.read(Path.of("/nonexistent/config")));
     }
 
@@ -235,11 +235,11 @@ class LocalClusterTest {
 
         assertEquals(List.of("--peers", "fwd:head1,fwd:head2", "--peer-public-address", "fwd:head2",
                         "--peer-port", "9101"),
-                LocalCluster.substitute(List.of("--peers", "{peers}", "--peer-public-address", "{peerAddress}",
+                DaemonCommands.substitute(List.of("--peers", "{peers}", "--peer-public-address", "{peerAddress}",
                         "--peer-port", "{peerPort}"), "head2", 2, 9001, List.of("127.0.0.1:9000",
                         "127.0.0.1:9001"), routes));
         assertEquals(List.of("127.0.0.1:9100,127.0.0.1:9101", "127.0.0.1:9101"),
-                LocalCluster.substitute(List.of("{peers}", "{peerAddress}"), "head2", 2, 9001,
+                DaemonCommands.substitute(List.of("{peers}", "{peerAddress}"), "head2", 2, 9001,
                         List.of("127.0.0.1:9000", "127.0.0.1:9001")));
     }
 }

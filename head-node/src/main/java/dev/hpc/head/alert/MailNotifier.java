@@ -4,7 +4,6 @@ import dev.hpc.api.EndReason;
 import dev.hpc.api.Job;
 import dev.hpc.api.JobState;
 import dev.hpc.api.NodeInfo;
-import dev.hpc.head.ChangeListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,7 @@ import java.util.logging.Logger;
  * {@code -M} users, else the owner. A begin mail is remembered per job so that each is sent once by this head; after a
  * takeover the new head may repeat the begin mail of a job that was running then.
  */
-public final class MailNotifier implements ChangeListener, AutoCloseable {
+public final class MailNotifier extends QueuedNotifier<MailNotifier.Mail> {
     private static final Logger LOG = Logger.getLogger(MailNotifier.class.getName());
     /** The whole environment of the mail command: it runs as the head, never with a job's variables. */
     static final Map<String, String> ENVIRONMENT = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
@@ -52,7 +51,6 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
     private final List<String> command;
     private final Duration timeout;
     private final String server;
-    private final Outbox<Mail> outbox;
     private final Set<String> begun = ConcurrentHashMap.newKeySet();
     private final Map<String, Boolean> ended = java.util.Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, false) {
@@ -67,6 +65,7 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
      * @param server  the name mail says the jobs ran on (the cluster's)
      */
     public MailNotifier(List<String> command, Duration timeout, int queueCapacity, String server) {
+        super("job-mail", queueCapacity);
         if (command.isEmpty() || !command.get(0).startsWith("/")) {
             throw new IllegalArgumentException("mail-command must start with an absolute path, such as "
                     + "/usr/sbin/sendmail -t; got '" + String.join(" ", command) + "'");
@@ -74,8 +73,6 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
         this.command = List.copyOf(command);
         this.timeout = timeout;
         this.server = server;
-        this.outbox = new Outbox<>("job-mail", queueCapacity, this::send,
-                e -> LOG.log(Level.WARNING, "job mail failed", e));
     }
 
     @Override
@@ -147,7 +144,8 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
         }
     }
 
-    private void send(Mail m) throws InterruptedException {
+    @Override
+    void send(Mail m) throws InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().clear();
@@ -180,21 +178,9 @@ public final class MailNotifier implements ChangeListener, AutoCloseable {
         }
     }
 
-    public long sent() {
-        return outbox.sent();
-    }
-
-    public long failed() {
-        return outbox.failed();
-    }
-
-    public long dropped() {
-        return outbox.dropped();
-    }
-
     @Override
-    public void close() {
-        outbox.close();
+    void sendFailed(RuntimeException e) {
+        LOG.log(Level.WARNING, "job mail failed", e);
     }
 
     /** The words of a {@code mail-command} setting; empty when mail is off. */

@@ -4,7 +4,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -21,14 +23,16 @@ final class Outbox<T> implements AutoCloseable {
 
     private final BlockingQueue<T> queue;
     private final ExecutorService thread;
+    private final Runnable sendLoop;
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closed;
 
     /**
-     * Starts the sender thread at once: make the outbox last, once the sender can send. A sender that
-     * throws counts as a failure, and {@code onError} says why.
+     * The sender thread starts with the first item, so that {@code sender} is called only once whoever made the
+     * outbox has been made whole. A sender that throws counts as a failure, and {@code onError} says why.
      */
     Outbox(String threadName, int capacity, Sender<T> sender, Consumer<RuntimeException> onError) {
         this.queue = new ArrayBlockingQueue<>(capacity);
@@ -37,12 +41,22 @@ final class Outbox<T> implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        thread.execute(() -> sendLoop(sender, onError));
+        this.sendLoop = () -> sendLoop(sender, onError);
     }
 
     /** Queues {@code item}; when the queue is full, drops it and returns how many were dropped so far, else 0. */
     long offer(T item) {
-        if (closed || queue.offer(item)) {
+        if (closed) {
+            return 0;
+        }
+        if (!started.get() && started.compareAndSet(false, true)) {
+            try {
+                thread.execute(sendLoop);
+            } catch (RejectedExecutionException closedMeanwhile) {
+                return 0;
+            }
+        }
+        if (queue.offer(item)) {
             return 0;
         }
         return dropped.incrementAndGet();

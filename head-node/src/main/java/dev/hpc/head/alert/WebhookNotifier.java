@@ -5,7 +5,6 @@ import dev.hpc.api.Codec;
 import dev.hpc.api.Job;
 import dev.hpc.api.Json;
 import dev.hpc.api.NodeInfo;
-import dev.hpc.head.ChangeListener;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +32,7 @@ import java.util.logging.Logger;
  * with the configured timeout; a failure (no answer, or a status other than 2xx) is logged and
  * counted, and the alert is not sent again.
  */
-public final class WebhookNotifier implements ChangeListener, AutoCloseable {
+public final class WebhookNotifier extends QueuedNotifier<Alert> {
     private static final Logger LOG = Logger.getLogger(WebhookNotifier.class.getName());
     static final int MAX_IN_FLIGHT = 4;
 
@@ -43,18 +42,14 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
     private final String head;
     private final HttpClient http;
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-    private final Outbox<Alert> outbox;
 
     public WebhookNotifier(URI url, Duration timeout, int queueCapacity, String cluster, String head) {
+        super("alert-webhook", queueCapacity);
         this.url = url;
         this.timeout = timeout;
         this.cluster = cluster;
         this.head = head;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
-        this.outbox = new Outbox<>("alert-webhook", queueCapacity, this::send, e -> {
-            inFlight.release();
-            LOG.log(Level.WARNING, "alert webhook " + url + ": cannot send", e);
-        });
     }
 
     public static WebhookNotifier of(AlertSettings settings, String cluster, String head) {
@@ -87,7 +82,8 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
     }
 
     /** Waits for one of the {@link #MAX_IN_FLIGHT} places, then posts without waiting for the answer. */
-    private void send(Alert a) throws InterruptedException {
+    @Override
+    void send(Alert a) throws InterruptedException {
         inFlight.acquire();
         post(a);
     }
@@ -114,20 +110,9 @@ public final class WebhookNotifier implements ChangeListener, AutoCloseable {
         });
     }
 
-    public long sent() {
-        return outbox.sent();
-    }
-
-    public long failed() {
-        return outbox.failed();
-    }
-
-    public long dropped() {
-        return outbox.dropped();
-    }
-
     @Override
-    public void close() {
-        outbox.close();
+    void sendFailed(RuntimeException e) {
+        inFlight.release();
+        LOG.log(Level.WARNING, "alert webhook " + url + ": cannot send", e);
     }
 }

@@ -6,6 +6,7 @@ import dev.hpc.api.HpcException;
 import dev.hpc.api.NodeInfo;
 import dev.hpc.api.NodeState;
 import dev.hpc.cli.bench.BenchSupport;
+import dev.hpc.cli.bench.Poll;
 import dev.hpc.cli.local.Daemon;
 import dev.hpc.cli.local.LocalCluster;
 import dev.hpc.cli.local.LocalClusterInfo;
@@ -16,8 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
+import java.util.stream.IntStream;
 
 /**
  * The suite's cluster: two heads, the arbiter and N workers of {@link LocalCluster}, and what the fault
@@ -57,8 +57,7 @@ final class ChaosCluster {
     static ChaosCluster start(ChaosSettings s, LocalCluster local) {
         String name = "chaos" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
         int links = s.cuts() > 0 ? ChaosNetwork.links(s.workers()) : 0;
-        for (int attempt = 1; ; attempt++) {
-            int port = s.port() != 0 ? s.port() : freeBasePort(links);
+        return BenchSupport.startOnFreePorts(s.port(), () -> freeBasePort(links), port -> {
             if (s.port() != 0) {
                 checkLinkPorts(port, links);
             }
@@ -77,12 +76,9 @@ final class ChaosCluster {
                 return new ChaosCluster(local, local.start(spec), network);
             } catch (HpcException e) {
                 network.ifPresent(ChaosNetwork::close);
-                // another process may have taken a free port between the probe and the start
-                if (s.port() != 0 || attempt >= 3 || !String.valueOf(e.getMessage()).contains("is taken")) {
-                    throw e;
-                }
+                throw e;
             }
-        }
+        });
     }
 
     /**
@@ -90,18 +86,13 @@ final class ChaosCluster {
      * {@code links} ports from P+{@value ChaosSettings#LINK_PORT_OFFSET} on for the cuts' forwarders.
      */
     static int freeBasePort(int links) {
-        for (int i = 0; i < 500; i++) {
-            int p = 20_000 + ThreadLocalRandom.current().nextInt(10_000);
-            if (Stream.of(p, p + 1, p + 2, p + LocalCluster.PEER_PORT_OFFSET, p + 1 + LocalCluster.PEER_PORT_OFFSET)
-                    .allMatch(q -> LocalCluster.portFree("127.0.0.1", q))
-                    && java.util.stream.IntStream.range(0, links).allMatch(k -> LocalCluster.portFree("127.0.0.1",
-                    p + ChaosSettings.LINK_PORT_OFFSET + k))) {
-                return p;
-            }
-        }
-        throw new HpcException("found no free ports P to P+2, P+100 and P+101" + (links > 0 ? " and P+"
+        int[] offsets = IntStream.concat(IntStream.of(0, 1, 2, LocalCluster.PEER_PORT_OFFSET,
+                1 + LocalCluster.PEER_PORT_OFFSET), IntStream.range(ChaosSettings.LINK_PORT_OFFSET,
+                ChaosSettings.LINK_PORT_OFFSET + links)).toArray();
+        return BenchSupport.freeBasePort(500, offsets).orElseThrow(() -> new HpcException(
+                "found no free ports P to P+2, P+100 and P+101" + (links > 0 ? " and P+"
                 + ChaosSettings.LINK_PORT_OFFSET + " to P+" + (ChaosSettings.LINK_PORT_OFFSET + links - 1) : "")
-                + " between 20000 and 30000: give --port");
+                + " between 20000 and 30000: give --port"));
     }
 
     private static void checkLinkPorts(int port, int links) {
@@ -303,7 +294,7 @@ final class ChaosCluster {
         }
         local.freeze(worker, true);
         long at = NodeCrash.killTree(pid);
-        Poll.until(worker + " exits after SIGKILL", Duration.ofSeconds(10), () -> !alive(worker));
+        Poll.within(Duration.ofSeconds(10)).until(worker + " exits after SIGKILL", () -> !alive(worker));
         return new NodeLoss(worker, at);
     }
 

@@ -4,6 +4,7 @@ import dev.hpc.api.HeadClient;
 import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
 import dev.hpc.cli.bench.BenchSupport;
+import dev.hpc.cli.bench.Poll;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -160,7 +161,7 @@ final class FaultInjector implements Runnable {
     }
 
     private String active() {
-        return Poll.value("one head is ACTIVE", settings.stepTimeout(), cluster::active);
+        return Poll.within(settings.stepTimeout()).value("one head is ACTIVE", cluster::active);
     }
 
     /**
