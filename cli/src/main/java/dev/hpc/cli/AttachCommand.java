@@ -1,10 +1,10 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.Task;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
@@ -156,7 +156,7 @@ public final class AttachCommand implements Callable<Integer> {
                     + task.reason().description());
             return ExitCodes.ERROR;
         }
-        if (task.reason() != dev.hpc.api.EndReason.EXITED) {
+        if (task.reason() != dev.hpc.api.job.EndReason.EXITED) {
             err.println("attach: " + job.id().taskName(task.index()) + " ended: " + task.reason().description());
         }
         return task.exitStatus() & 0xff;

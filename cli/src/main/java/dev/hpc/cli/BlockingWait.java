@@ -1,8 +1,8 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.Job;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
 import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicBoolean;
 

@@ -1,9 +1,9 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.ApiToken;
-import dev.hpc.api.ClientTls;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
+import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.ClientTls;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -37,7 +37,7 @@ public final class ClientOptions {
     public HeadClient client() {
         Invocation invocation = Invocation.current();
         Map<String, String> env = invocation.env();
-        Path home = dev.hpc.api.UserHome.of(env);
+        Path home = dev.hpc.api.client.UserHome.of(env);
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
         ApiToken token = token(env, home);
@@ -47,7 +47,7 @@ public final class ClientOptions {
         }
         // in the command server, calls with the same heads, token and settings share one client: its
         // connections, its HTTP client's thread and what it learnt of which head is active
-        String ca = env.getOrDefault(dev.hpc.api.ClientTls.CA_ENV, "").strip();
+        String ca = env.getOrDefault(dev.hpc.api.client.ClientTls.CA_ENV, "").strip();
         String key = String.join(",", servers.heads()) + "|" + (token.isPresent() ? token.value() : "") + "|"
                 + settings + "|" + (ca.isEmpty() ? ConfigFile.read(config).getOrDefault(ConfigFile.TLS_CA, "") : ca);
         if (SHARED.size() > 32) {

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,12 +8,12 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code hpc cluster status}: the heads and their roles, the way a replica-set status shows them. */
 @Command(name = "cluster", mixinStandardHelpOptions = true, description = "The head cluster.",

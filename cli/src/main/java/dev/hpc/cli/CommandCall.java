@@ -31,8 +31,8 @@ record CommandCall(Path cwd, List<String> args, Map<String, String> env) {
     private static final int MAX_FIELD = 1 << 20;
     private static final int MAX_FIELDS = 100_000;
     /** Variables that name files: relative to the caller's directory, not the server's. */
-    private static final List<String> PATH_VARIABLES = List.of(ConfigFile.ENV, dev.hpc.api.ApiToken.FILE_ENV,
-            dev.hpc.api.ClientTls.CA_ENV);
+    private static final List<String> PATH_VARIABLES = List.of(ConfigFile.ENV, dev.hpc.api.client.ApiToken.FILE_ENV,
+            dev.hpc.api.client.ClientTls.CA_ENV);
 
     CommandCall {
         args = List.copyOf(args);

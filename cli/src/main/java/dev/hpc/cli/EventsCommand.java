@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Alert;
+import dev.hpc.api.job.Alert;
 import java.io.PrintWriter;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;

@@ -1,12 +1,12 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;

@@ -1,8 +1,8 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,12 +1,12 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Task;
-import dev.hpc.api.TaskList;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.job.TaskList;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

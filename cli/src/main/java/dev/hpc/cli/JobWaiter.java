@@ -1,12 +1,12 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Task;
-import dev.hpc.api.TaskList;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.job.TaskList;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;

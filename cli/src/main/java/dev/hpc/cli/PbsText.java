@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

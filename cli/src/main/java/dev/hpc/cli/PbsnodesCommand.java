@@ -1,8 +1,8 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.NodeInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

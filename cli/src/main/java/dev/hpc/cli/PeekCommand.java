@@ -1,10 +1,10 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.Task;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
+import dev.hpc.api.client.HeadClient;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

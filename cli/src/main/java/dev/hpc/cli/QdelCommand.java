@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
+import dev.hpc.api.client.HeadClient;
 import picocli.CommandLine.Command;
 
 /** {@code qdel ID...}: cancels jobs, running or not. */

@@ -1,7 +1,7 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.QueueInfo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,7 +1,7 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.JobOutput;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.JobOutput;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

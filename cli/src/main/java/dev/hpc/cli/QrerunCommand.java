@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
+import dev.hpc.api.client.HeadClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,8 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Signals;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.Signals;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,11 +1,11 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobQuery;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.client.JobQuery;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -167,7 +167,7 @@ public final class QstatCommand implements Callable<Integer> {
     /** {@code qstat -Q} and {@code qstat -q} (docs/scheduling.md). */
     private int showQueues(HeadClient head) {
         PrintWriter out = spec.commandLine().getOut();
-        List<dev.hpc.api.QueueInfo> queues = head.queues();
+        List<dev.hpc.api.job.QueueInfo> queues = head.queues();
         if (queueStatus) {
             out.print(full ? QstatQueueFormat.full(queues) : QstatQueueFormat.queues(queues));
         }

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Job;
+import dev.hpc.api.job.Job;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

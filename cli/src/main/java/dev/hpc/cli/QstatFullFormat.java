@@ -1,13 +1,13 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.Dependency;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.Dependency;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -88,7 +88,7 @@ public final class QstatFullFormat {
         // held nodes asked for otherwise (#SBATCH --exclusive, the REST API): in PBS's words all the same
         if (r.access().exclusive() && !spec.recorded().containsKey("Resource_List.place")
                 && !spec.recorded().containsKey("Resource_List.naccesspolicy")) {
-            a.add(r.access().sharing() == dev.hpc.api.NodeAccess.Sharing.USER
+            a.add(r.access().sharing() == dev.hpc.api.job.NodeAccess.Sharing.USER
                     ? new Attribute("Resource_List.naccesspolicy", "singleuser")
                     : new Attribute("Resource_List.place", "excl"));
         }
@@ -218,7 +218,7 @@ public final class QstatFullFormat {
         if (v.state() != JobState.HELD) {
             return "n";
         }
-        String holds = dev.hpc.api.TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.Task::holds)
+        String holds = dev.hpc.api.job.TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.job.Task::holds)
                 .filter(h -> !h.isEmpty()).findFirst().orElse("u");
         return holds;
     }

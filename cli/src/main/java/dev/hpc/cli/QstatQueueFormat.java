@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.job.QueueInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

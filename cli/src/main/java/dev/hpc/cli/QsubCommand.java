@@ -1,10 +1,10 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.SubmitEnvironment;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.pbs.SubmitEnvironment;
+import dev.hpc.api.pbs.SubmitRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -174,7 +174,7 @@ public final class QsubCommand implements Callable<Integer> {
     /** Whether qsub waits for the job; a bad {@code -W block=} is left to the head, which refuses it. */
     static boolean blocks(String script, List<String> options) {
         try {
-            return dev.hpc.api.SubmitBlocking.requested(script, options);
+            return dev.hpc.api.pbs.SubmitBlocking.requested(script, options);
         } catch (InvalidRequestException e) {
             return false;
         }
@@ -235,9 +235,9 @@ public final class QsubCommand implements Callable<Integer> {
             if (Files.isDirectory(at)) {
                 throw new UsageException("script file '" + file + "' is a directory");
             }
-            if (Files.size(at) > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
+            if (Files.size(at) > dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES) {
                 throw new dev.hpc.api.InvalidRequestException("script file '" + file + "' is " + Files.size(at) + " bytes; a script may "
-                        + "hold at most 1 MiB (" + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
+                        + "hold at most 1 MiB (" + dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
                         + "files the script reads");
             }
             return text("script file '" + file + "'", Files.readAllBytes(at));
@@ -251,7 +251,7 @@ public final class QsubCommand implements Callable<Integer> {
     /** The script's bytes as text; what is not UTF-8 is refused rather than silently changed. */
     private static String text(String what, byte[] bytes) {
         try {
-            return dev.hpc.api.Json.utf8(bytes);
+            return dev.hpc.api.json.Json.utf8(bytes);
         } catch (dev.hpc.api.InvalidRequestException e) {
             throw new dev.hpc.api.InvalidRequestException(what + " is not UTF-8 text (" + e.getMessage().replace("the text is not valid "
                     + "UTF-8 (", "").replace("); send UTF-8", "") + "): convert it, e.g. iconv -f latin1 -t utf-8");
@@ -260,10 +260,10 @@ public final class QsubCommand implements Callable<Integer> {
 
     private String readStdin() {
         try {
-            byte[] bytes = (stdin != null ? stdin : Invocation.current().stdin()).readNBytes(dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + 1);
-            if (bytes.length > dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES) {
+            byte[] bytes = (stdin != null ? stdin : Invocation.current().stdin()).readNBytes(dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + 1);
+            if (bytes.length > dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES) {
                 throw new dev.hpc.api.InvalidRequestException("the script on standard input is larger than 1 MiB ("
-                        + dev.hpc.api.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");
+                        + dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");
             }
             return text("the script on standard input", bytes);
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.JsonFields;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;

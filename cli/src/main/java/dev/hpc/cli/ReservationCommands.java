@@ -1,10 +1,10 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.DeferredStart;
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.Walltimes;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.DeferredStart;
+import dev.hpc.api.pbs.Walltimes;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

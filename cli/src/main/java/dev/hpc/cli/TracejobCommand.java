@@ -1,9 +1,9 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

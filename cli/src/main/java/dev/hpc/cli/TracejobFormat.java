@@ -1,11 +1,11 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -70,7 +70,7 @@ public final class TracejobFormat {
                         + t.reason().description())));
             }
         }
-        dev.hpc.api.UnstartedTasks u = job.unstartedTasks();
+        dev.hpc.api.job.UnstartedTasks u = job.unstartedTasks();
         if (u.count() > 0 && u.state() == JobState.CANCELLED) {
             out.add(new Event(u.end(), 'S', u.count() + " tasks (" + u.indices() + ") deleted before they started"
                     + by(job)));
@@ -113,7 +113,7 @@ public final class TracejobFormat {
         if (job.state().isTerminal()) {
             return "";
         }
-        String comment = dev.hpc.api.TaskList.forms(job.tasks()).stream().map(Task::comment).filter(c -> !c.isEmpty())
+        String comment = dev.hpc.api.job.TaskList.forms(job.tasks()).stream().map(Task::comment).filter(c -> !c.isEmpty())
                 .findFirst().orElse("");
         return "Now " + job.state() + (comment.isEmpty() ? "" : ": " + comment);
     }

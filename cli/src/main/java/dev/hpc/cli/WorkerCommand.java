@@ -1,9 +1,9 @@
 package dev.hpc.cli;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

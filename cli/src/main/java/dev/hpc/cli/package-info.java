@@ -1,6 +1,6 @@
 /**
  * {@code hpc}, the command line: the PBS-style commands ({@code qsub}, {@code qstat}, {@code qdel},
- * {@code qhold}, {@code qrls}, {@code pbsnodes}) over {@link dev.hpc.api.HeadClient}, and
+ * {@code qhold}, {@code qrls}, {@code pbsnodes}) over {@link dev.hpc.api.client.HeadClient}, and
  * {@code hpc local}.
  *
  * <p>Commands are thin: they find the heads ({@link dev.hpc.cli.ServerDiscovery}), make one or a few
@@ -13,3 +13,4 @@
  * quick start.
  */
 package dev.hpc.cli;
+

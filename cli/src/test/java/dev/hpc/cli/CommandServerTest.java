@@ -1,14 +1,8 @@
 package dev.hpc.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.hpc.api.Codec;
-import dev.hpc.api.Json;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,6 +31,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The command server against a fake head, through its protocol as bin/hpc speaks it: the call's
@@ -68,7 +68,7 @@ class CommandServerTest {
         jar = Files.writeString(tmp.resolve("cli.jar"), "stands for the jar");
         server = serve(stateFile, places(Optional.empty()));
         token = tmp.resolve("token");
-        dev.hpc.api.ApiToken.install(token, "token-of-the-command-server-test");
+        dev.hpc.api.client.ApiToken.install(token, "token-of-the-command-server-test");
     }
 
     @AfterEach

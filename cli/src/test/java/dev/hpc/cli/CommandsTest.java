@@ -1,21 +1,13 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.aBusyNode;
-import static dev.hpc.cli.TestJobs.aCompletedJob;
-import static dev.hpc.cli.TestJobs.aFreeNode;
-import static dev.hpc.cli.TestJobs.aQueuedJob;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Codec;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.Job;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -32,6 +24,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+
+import static dev.hpc.cli.TestJobs.aBusyNode;
+import static dev.hpc.cli.TestJobs.aCompletedJob;
+import static dev.hpc.cli.TestJobs.aFreeNode;
+import static dev.hpc.cli.TestJobs.aQueuedJob;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The commands end to end against a fake head: what they print, to which stream, and their exit codes. */
 class CommandsTest {
@@ -124,7 +124,7 @@ class CommandsTest {
         if (server >= 0 && server + 1 < out.size()) {
             Path file = tmp.resolve("token");
             if (!Files.exists(file)) {
-                dev.hpc.api.ApiToken.install(file, TOKEN);
+                dev.hpc.api.client.ApiToken.install(file, TOKEN);
             }
             out.add(server + 2, file.toString());
             out.add(server + 2, "--token-file");

@@ -1,19 +1,14 @@
 package dev.hpc.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.HpcApiException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Task;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -24,6 +19,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19 item 2: how {@code qsub -W block=true} waits for its job, with a head played by a queue of

@@ -1,24 +1,17 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.T0;
-import static dev.hpc.cli.TestJobs.aDownNode;
-import static dev.hpc.cli.TestJobs.aFreeNode;
-import static dev.hpc.cli.TestJobs.slot;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Alert;
-import dev.hpc.api.Attempt;
-import dev.hpc.api.Codec;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.OfflineOrigin;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,6 +23,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
+import static dev.hpc.cli.TestJobs.T0;
+import static dev.hpc.cli.TestJobs.aDownNode;
+import static dev.hpc.cli.TestJobs.aFreeNode;
+import static dev.hpc.cli.TestJobs.slot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 4: pbsnodes -o/-c/-l, hpc worker stop/drain, hpc events, and the attempt history of qstat -f. */
 class NodeCommandsTest {

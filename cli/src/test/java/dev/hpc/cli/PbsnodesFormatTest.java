@@ -1,15 +1,15 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.cli.TestJobs.aBusyNode;
 import static dev.hpc.cli.TestJobs.aDownNode;
 import static dev.hpc.cli.TestJobs.aFreeNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.Health;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 
 class PbsnodesFormatTest {
     @Test
@@ -55,7 +55,7 @@ class PbsnodesFormatTest {
     /** Issue 18: Torque's properties line, PBS Pro's custom host resources; in -F json too. */
     @Test
     void declaredPropertiesAndHostResourcesAreShown() {
-        NodeInfo n = aDownNode("node9", "").withTraits(dev.hpc.api.NodeTraits.parse("ib,bigmem",
+        NodeInfo n = aDownNode("node9", "").withTraits(dev.hpc.api.job.NodeTraits.parse("ib,bigmem",
                 List.of("gpu_model=v100"), "--properties", "--resource"));
         String text = PbsnodesFormat.node(n);
         assertEquals(true, text.contains("""

@@ -1,17 +1,17 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.cli.TestJobs.T0;
 import static dev.hpc.cli.TestJobs.aBusyNode;
 import static dev.hpc.cli.TestJobs.aDownNode;
 import static dev.hpc.cli.TestJobs.aFreeNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 /** {@code pbsnodes -a[S[j]] -F json}, field by field against OpenPBS's src/cmds/pbsnodes.c. */
 class PbsnodesJsonTest {

@@ -1,10 +1,7 @@
 package dev.hpc.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobState;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -18,6 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 7: qpeek (hpc peek) against a fake head that serves a growing output file. */
 class PeekCommandTest {
@@ -131,7 +131,7 @@ class PeekCommandTest {
         writer.setDaemon(true);
         writer.start();
         FakeHead.Reply job = FakeHead.Reply.job(TestJobs.aRunningJob(7, "peek", java.time.Instant.now(),
-                new dev.hpc.api.NodeSlot("node1", 1, 0)));
+                new dev.hpc.api.job.NodeSlot("node1", 1, 0)));
         head.routes(r -> r.rawPath().equals("/api/v1/jobs/7") ? job : route(r));
         Run r = run("qpeek", "--server", head.address(), "-f", "7");
         assertEquals(new Run(0, numbered(1, 5), ""), r);

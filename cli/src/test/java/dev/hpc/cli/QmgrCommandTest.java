@@ -1,14 +1,14 @@
 package dev.hpc.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.job.QueueInfo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 20: qmgr's directives as PBS writes them, abbreviations included, and what they become for the head. */
 class QmgrCommandTest {
@@ -123,7 +123,7 @@ class QmgrCommandTest {
         }
         String full = QstatQueueFormat.full(List.of(q));
         assertTrue(full.startsWith("Queue: high\n") && full.contains("    acl_users = alice,bob\n"), full);
-        QueueInfo again = QueueInfo.read(dev.hpc.api.Json.readObject(dev.hpc.api.Json.write(q.toMap())));
+        QueueInfo again = QueueInfo.read(dev.hpc.api.json.Json.readObject(dev.hpc.api.json.Json.write(q.toMap())));
         assertEquals(q, again, "the REST form keeps the lists");
     }
 }

@@ -1,16 +1,16 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.T0;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Job;
+import dev.hpc.api.job.Job;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
+import static dev.hpc.cli.TestJobs.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QselectTest {
     private static final List<Job> JOBS = jobs();
@@ -23,8 +23,8 @@ class QselectTest {
         return List.of(TestJobs.aQueuedJob(1, "hello"), TestJobs.aHeldJob(2, "hello"),
                 TestJobs.aRunningJob(3, "work", T0, TestJobs.slot("node1", 1)),
                 TestJobs.aCompletedJob(4, "hello", Duration.ofSeconds(5), 0),
-                TestJobs.job(5, bobs.build(), dev.hpc.api.JobState.QUEUED,
-                        List.of(dev.hpc.api.Task.fresh(dev.hpc.api.Task.NO_INDEX, false))));
+                TestJobs.job(5, bobs.build(), dev.hpc.api.job.JobState.QUEUED,
+                        List.of(dev.hpc.api.job.Task.fresh(dev.hpc.api.job.Task.NO_INDEX, false))));
     }
 
     private static List<String> select(String... args) {

@@ -1,5 +1,13 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.cli.TestJobs.T0;
 import static dev.hpc.cli.TestJobs.aCompletedJob;
 import static dev.hpc.cli.TestJobs.aHeldJob;
@@ -8,14 +16,6 @@ import static dev.hpc.cli.TestJobs.aRunningJob;
 import static dev.hpc.cli.TestJobs.anArrayJob;
 import static dev.hpc.cli.TestJobs.slot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Task;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import org.junit.jupiter.api.Test;
 
 class QstatFormatTest {
     private static final Instant NOW = T0.plus(Duration.ofHours(1));
@@ -75,7 +75,7 @@ class QstatFormatTest {
         s.name = "a-very-long-job-name-indeed";
         s.owner = "someone-with-a-long-login";
         s.queue = "a-long-queue";
-        Job j = new Job(new dev.hpc.api.JobId(123456789, "cluster.example.org", false), s.build(), JobState.QUEUED,
+        Job j = new Job(new dev.hpc.api.job.JobId(123456789, "cluster.example.org", false), s.build(), JobState.QUEUED,
                 T0, List.of(Task.fresh(-1, false)), "", 1);
 
         assertEquals(List.of("123456789.cluster.example a-very-long-job- someone-with-a- "
@@ -112,12 +112,12 @@ class QstatFormatTest {
     void aCompactArrayIsOneLineAndUnfoldsIntoEveryTask() {
         TestJobs.Spec s = TestJobs.spec();
         s.name = "sweep";
-        s.array = java.util.Optional.of(new dev.hpc.api.ArraySpec("0-999999", dev.hpc.api.IndexSet.parse("0-999999"),
+        s.array = java.util.Optional.of(new dev.hpc.api.job.ArraySpec("0-999999", dev.hpc.api.job.IndexSet.parse("0-999999"),
                 0));
-        dev.hpc.api.UnstartedTasks rest = new dev.hpc.api.UnstartedTasks(dev.hpc.api.IndexSet.parse("1-999999"),
-                JobState.QUEUED, "", "waiting for resources", 0, dev.hpc.api.EndReason.NONE, Instant.EPOCH,
+        dev.hpc.api.job.UnstartedTasks rest = new dev.hpc.api.job.UnstartedTasks(dev.hpc.api.job.IndexSet.parse("1-999999"),
+                JobState.QUEUED, "", "waiting for resources", 0, dev.hpc.api.job.EndReason.NONE, Instant.EPOCH,
                 Instant.EPOCH);
-        Job array = TestJobs.job(43, s.build(), JobState.RUNNING, dev.hpc.api.TaskList.of(
+        Job array = TestJobs.job(43, s.build(), JobState.RUNNING, dev.hpc.api.job.TaskList.of(
                 List.of(TestJobs.running(0, NOW.minusSeconds(10), slot("node1", 1))), rest));
 
         assertEquals(List.of("43[].cluster              sweep            alice           00:00:10 R batch"),
@@ -131,7 +131,7 @@ class QstatFormatTest {
     @Test
     void hostsSharedByArrayTasksAreListedOnce() {
         TestJobs.Spec s = TestJobs.spec();
-        s.array = java.util.Optional.of(new dev.hpc.api.ArraySpec("1-3", List.of(1, 2, 3), 0));
+        s.array = java.util.Optional.of(new dev.hpc.api.job.ArraySpec("1-3", List.of(1, 2, 3), 0));
         Job array = TestJobs.job(7, s.build(), JobState.RUNNING, List.of(
                 TestJobs.running(1, NOW.minusSeconds(1), slot("node1", 1)),
                 TestJobs.running(2, NOW.minusSeconds(1), slot("node2", 1)),

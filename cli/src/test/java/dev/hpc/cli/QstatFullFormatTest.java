@@ -1,23 +1,15 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.T0;
-import static dev.hpc.cli.TestJobs.aRunningJob;
-import static dev.hpc.cli.TestJobs.anArrayJob;
-import static dev.hpc.cli.TestJobs.slot;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Dependency;
-import dev.hpc.api.DependencyType;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Dependency;
+import dev.hpc.api.job.DependencyType;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -25,6 +17,14 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.cli.TestJobs.T0;
+import static dev.hpc.cli.TestJobs.aRunningJob;
+import static dev.hpc.cli.TestJobs.anArrayJob;
+import static dev.hpc.cli.TestJobs.slot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class QstatFullFormatTest {
     private static final Instant NOW = T0.plus(Duration.ofHours(1));
@@ -51,12 +51,12 @@ class QstatFullFormatTest {
      */
     @Test
     void anotherUsersJobShowsItsPublicAttributesAndInventsNoPaths() {
-        Map<String, Object> asShown = dev.hpc.api.Codec.toMap(aFinishedJobWithEverything(), false);
+        Map<String, Object> asShown = dev.hpc.api.json.Codec.toMap(aFinishedJobWithEverything(), false);
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) asShown.get("spec");
         spec.keySet().removeAll(List.of("submitHost", "submitDir", "workDir", "stdoutPath", "stderrPath",
                 "mailUsers"));
-        Job read = dev.hpc.api.Codec.readJob(Json.readObject(Json.write(asShown)));
+        Job read = dev.hpc.api.json.Codec.readJob(Json.readObject(Json.write(asShown)));
 
         String text = QstatFullFormat.text(List.of(JobView.whole(read)), true, false, NOW, UTC);
 
@@ -72,8 +72,8 @@ class QstatFullFormatTest {
     @Test
     void nodeKindIsShownUnderTorqueAndPbsProNames() {
         TestJobs.Spec s = TestJobs.spec();
-        s.resources = new Resources(2, 8, 0, Duration.ZERO, 8, Map.of(), dev.hpc.api.NodeConstraint
-                .parseFeatures("ib&bigmem").and(dev.hpc.api.NodeConstraint.resource("gpu_model", "v100")));
+        s.resources = new Resources(2, 8, 0, Duration.ZERO, 8, Map.of(), dev.hpc.api.job.NodeConstraint
+                .parseFeatures("ib&bigmem").and(dev.hpc.api.job.NodeConstraint.resource("gpu_model", "v100")));
         String text = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(2, s.build(), JobState.QUEUED,
                 List.of()))), true, false, NOW, UTC);
         assertTrue(text.contains("    Resource_List.nodes = 2:ppn=8:bigmem:ib\n"), text);
@@ -81,7 +81,7 @@ class QstatFullFormatTest {
         assertFalse(text.contains("Resource_List.feature"), text);
 
         s.resources = new Resources(1, 1, 0, Duration.ZERO, 1, Map.of(),
-                dev.hpc.api.NodeConstraint.parseFeatures("ib|opa"));
+                dev.hpc.api.job.NodeConstraint.parseFeatures("ib|opa"));
         String choice = QstatFullFormat.text(List.of(JobView.whole(TestJobs.job(3, s.build(), JobState.QUEUED,
                 List.of()))), true, false, NOW, UTC);
         assertTrue(choice.contains("    Resource_List.nodes = 1:ppn=1\n"), choice);
@@ -370,8 +370,8 @@ class QstatFullFormatTest {
                 #SBATCH --signal=B:USR1@120
                 hostname
                 """;
-        dev.hpc.api.JobSpec spec = dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest(script, List.of(),
-                "alice", "login1", "/home/alice/run", Map.of()), dev.hpc.api.SubmitDefaults.STANDARD);
+        dev.hpc.api.job.JobSpec spec = dev.hpc.api.pbs.SubmitParser.parse(new dev.hpc.api.pbs.SubmitRequest(script, List.of(),
+                "alice", "login1", "/home/alice/run", Map.of()), dev.hpc.api.pbs.SubmitDefaults.STANDARD);
         Job job = TestJobs.job(3, spec, JobState.QUEUED, List.of(Task.fresh(Task.NO_INDEX, false)));
 
         String text = QstatFullFormat.text(List.of(JobView.whole(job)), true, false, NOW, UTC);
@@ -401,7 +401,7 @@ class QstatFullFormatTest {
     @Test
     void execVnodeNamesTheCoresMemoryAndGpuIndicesOfEachNode() {
         assertEquals("(g1:ncpus=2:mem=1048576kb:ngpus=2:gpus=1,3)+(g2:ncpus=2)", PbsText.execVnode(java.util.List.of(
-                new dev.hpc.api.NodeSlot("g1", 2, 1L << 30, java.util.List.of(1, 3)),
-                new dev.hpc.api.NodeSlot("g2", 2, 0))));
+                new dev.hpc.api.job.NodeSlot("g1", 2, 1L << 30, java.util.List.of(1, 3)),
+                new dev.hpc.api.job.NodeSlot("g2", 2, 0))));
     }
 }

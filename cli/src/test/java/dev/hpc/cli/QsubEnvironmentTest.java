@@ -1,16 +1,11 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.aQueuedJob;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Codec;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.Json;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -29,6 +24,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+
+import static dev.hpc.cli.TestJobs.aQueuedJob;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #15 ("Security II"): qsub sends what OpenPBS's qsub sends, the sources of the {@code PBS_O_*}
@@ -74,7 +74,7 @@ class QsubEnvironmentTest {
         head = new FakeHead(r -> FakeHead.Reply.json(201, Map.of("id", "3.cluster", "job",
                 Codec.toMap(aQueuedJob(3, "x"), false))));
         Path token = tmp.resolve("token");
-        dev.hpc.api.ApiToken.install(token, "test-token-of-the-qsub-environment-test");
+        dev.hpc.api.client.ApiToken.install(token, "test-token-of-the-qsub-environment-test");
     }
 
     @AfterEach

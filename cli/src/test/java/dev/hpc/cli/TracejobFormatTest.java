@@ -1,19 +1,19 @@
 package dev.hpc.cli;
 
-import static dev.hpc.cli.TestJobs.T0;
-import static dev.hpc.cli.TestJobs.slot;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.Alert;
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.cli.TestJobs.T0;
+import static dev.hpc.cli.TestJobs.slot;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class TracejobFormatTest {
     private static Attempt attempt(long id, String node, Instant start, Instant end, JobState outcome,

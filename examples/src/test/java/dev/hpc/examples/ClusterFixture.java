@@ -1,9 +1,9 @@
 package dev.hpc.examples;
 
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import dev.hpc.cli.local.Daemon;
 import dev.hpc.cli.local.LocalCluster;
 import dev.hpc.cli.local.LocalClusterInfo;

@@ -1,9 +1,5 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +15,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bin/qsub and bin/qstat through the user's command server, as a tool that calls them once per job
@@ -141,7 +141,7 @@ class CommandServerIT {
             // an output longer than 64 KiB is copied by cat, not read by bash byte by byte
             List<String> held = new ArrayList<>();
             for (int i = 0; i < 160; i++) {
-                held.add(cluster.client().submit(new dev.hpc.api.SubmitRequest("#!/bin/sh\ntrue\n",
+                held.add(cluster.client().submit(new dev.hpc.api.pbs.SubmitRequest("#!/bin/sh\ntrue\n",
                         List.of("-h", "-N", "held-" + i), "", "it", work.toString(), Map.of())).id().toString());
             }
             Ran full = run(noJava, Optional.empty(), "qstat", "-f");

@@ -1,13 +1,9 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.Job;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.pbs.SubmitRequest;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One active head, always (issue 17), with real heads, an arbiter and a worker, frozen with SIGSTOP:
@@ -45,7 +45,7 @@ class LeaseIT {
 
     /** POST of a submission to one head, redirects not followed: the status that head itself answered. */
     private static int submitDirectly(StandbyCluster cluster, String head, String key) throws Exception {
-        String body = dev.hpc.api.Json.write(dev.hpc.api.Codec.toMap(new SubmitRequest("true\n", List.of(), "",
+        String body = dev.hpc.api.json.Json.write(dev.hpc.api.json.Codec.toMap(new SubmitRequest("true\n", List.of(), "",
                 "h", "/tmp", Map.of())));
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://" + cluster.server(head) + "/api/v1/jobs"))
                 .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + cluster.token())

@@ -1,10 +1,7 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.metrics.PrometheusText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +18,9 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 20, {@code /metrics} on real processes: two heads (the second a standby) and a worker of two cores started

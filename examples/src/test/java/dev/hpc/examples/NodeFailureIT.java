@@ -1,21 +1,17 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.sun.net.httpserver.HttpServer;
-import dev.hpc.api.Alert;
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.OfflineOrigin;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,6 +31,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The acceptance of issue 4 (node health and requeue) on real processes: heads and workers started

@@ -1,13 +1,10 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.cli.bench.chaos.Forwarder;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -29,6 +26,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DESIGN.md invariant 2, issues 3 and 17: a cut between the two heads only (the workers and the arbiter still
@@ -81,7 +81,7 @@ class PartitionIT {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            Map<?, ?> head = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("head");
+            Map<?, ?> head = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.json.Json.readAny(r.body())).get("head");
             return String.valueOf(head.get("role"));
         } catch (IOException | RuntimeException e) {
             return "";
@@ -96,7 +96,7 @@ class PartitionIT {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            Map<?, ?> workers = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("workers");
+            Map<?, ?> workers = (Map<?, ?>) ((Map<?, ?>) dev.hpc.api.json.Json.readAny(r.body())).get("workers");
             return ((Number) workers.get("up")).intValue();
         } catch (IOException | RuntimeException e) {
             return 0;
@@ -112,7 +112,7 @@ class PartitionIT {
         try {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
                     + "/api/v1/cluster")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-            for (Object o : (List<?>) ((Map<?, ?>) dev.hpc.api.Json.readAny(r.body())).get("heads")) {
+            for (Object o : (List<?>) ((Map<?, ?>) dev.hpc.api.json.Json.readAny(r.body())).get("heads")) {
                 Map<?, ?> h = (Map<?, ?>) o;
                 out.put(String.valueOf(h.get("name")), String.valueOf(h.get("role")));
             }
@@ -158,7 +158,7 @@ class PartitionIT {
         String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
         String cluster = "part" + ProcessHandle.current().pid();
         java.nio.file.Path secret = dir.resolve("cluster-secret");
-        dev.hpc.api.ClusterSecret.generate(secret);
+        dev.hpc.api.wire.ClusterSecret.generate(secret);
         start("arbiter", List.of(java(), "-jar", HOME.resolve("head-node/target/hpc-head.jar").toString(), "--arbiter",
                 "--name", "arbiter", "--cluster", cluster, "--bind", "127.0.0.1", "--port", String.valueOf(arbiter),
                 "--data-dir", dir.resolve("arbiter").toString(), "--cluster-secret-file", secret.toString()));
@@ -195,7 +195,7 @@ class PartitionIT {
         HeadClient active = new HeadClient(List.of("127.0.0.1:" + http[0]), adminToken(),
                 HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(30)));
         await("both workers up on head1", Duration.ofSeconds(60), () -> active.nodes().stream()
-                .filter(n -> n.state() != dev.hpc.api.NodeState.DOWN).count() == 2);
+                .filter(n -> n.state() != dev.hpc.api.job.NodeState.DOWN).count() == 2);
         // the standby must have heard the workers say they obey head1 before the cut: a standby that has
         // heard no worker at all may take over (a cluster without workers must still fail over)
         await("head2 to hear both workers", Duration.ofSeconds(60), () -> workersHeard(http[1]) == 2);
@@ -249,7 +249,7 @@ class PartitionIT {
     }
 
     /** The admin token both heads share (the first head made the file). */
-    private dev.hpc.api.ApiToken adminToken() {
-        return dev.hpc.api.ApiToken.read(dir.resolve("admin.token"), "the heads' admin token");
+    private dev.hpc.api.client.ApiToken adminToken() {
+        return dev.hpc.api.client.ApiToken.read(dir.resolve("admin.token"), "the heads' admin token");
     }
 }

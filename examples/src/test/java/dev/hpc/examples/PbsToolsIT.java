@@ -1,10 +1,7 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.cli.local.LocalCluster;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,6 +13,9 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 20: the commands that tools built for PBS call (Open OnDemand, JSON pollers), run through bin/ as

@@ -1,8 +1,8 @@
 package dev.hpc.examples;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.Job;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.Job;
 import dev.hpc.cli.local.LocalSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,7 +86,7 @@ final class RealCluster extends ClusterFixture {
 
     /** A REST client, as {@link #client()}, for the user of the token. */
     HeadClient clientFor(String token) {
-        return new HeadClient(List.of(server()), dev.hpc.api.ApiToken.of(token), client.settings());
+        return new HeadClient(List.of(server()), dev.hpc.api.client.ApiToken.of(token), client.settings());
     }
 
     /** The job as the head has it now. */

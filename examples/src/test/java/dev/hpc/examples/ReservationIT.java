@@ -1,15 +1,10 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.JsonFields;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +13,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19 item 3: an advance reservation on a real cluster of two heads and two workers of two cores. A job
@@ -138,7 +138,7 @@ class ReservationIT {
 
             // issue 19: a queue kept to its user list, and pbs_ralter; both seen by the head that takes over
             Path carolToken = work.resolve("carol.token");
-            dev.hpc.api.ApiToken.install(carolToken, cluster.client().createToken("carol", "user").token());
+            dev.hpc.api.client.ApiToken.install(carolToken, cluster.client().createToken("carol", "user").token());
             Cli asCarol = new Cli(String.join(",", cluster.servers()), RealCluster.repositoryRoot(), cluster.config(),
                     carolToken);
             ok(cli.run("qmgr", "-c", "create queue high Priority = 100, acl_user_enable = true, acl_users = alice"));

@@ -1,14 +1,11 @@
 package dev.hpc.examples;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobQuery;
-import dev.hpc.api.JobState;
-import dev.hpc.api.SubmitRequest;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.JobQuery;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.store.JobStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +15,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 15 on real processes: an array job's ended tasks are sealed in segments stored apart from its body
@@ -105,10 +105,10 @@ class SealedArrayIT {
         for (Task t : done.tasks()) {
             // a launch the killed head sent (or was about to send) that never reached a worker vanishes, and the
             // task runs once more: an attempt that ended other than by its exit never ran its script
-            long exited = t.attempts().stream().filter(a -> a.reason() == dev.hpc.api.EndReason.EXITED).count();
+            long exited = t.attempts().stream().filter(a -> a.reason() == dev.hpc.api.job.EndReason.EXITED).count();
             assertEquals(1, exited, "task " + t.index() + " ended by its exit " + exited + " times: " + t.attempts());
-            assertTrue(t.attempts().stream().allMatch(a -> a.reason() == dev.hpc.api.EndReason.EXITED
-                    || a.reason() == dev.hpc.api.EndReason.NODE_FAILURE), "task " + t.index() + ": " + t.attempts());
+            assertTrue(t.attempts().stream().allMatch(a -> a.reason() == dev.hpc.api.job.EndReason.EXITED
+                    || a.reason() == dev.hpc.api.job.EndReason.NODE_FAILURE), "task " + t.index() + ": " + t.attempts());
             assertEquals(t.index() == FAILING ? JobState.FAILED : JobState.COMPLETED, t.state(), "task " + t.index());
         }
         Map<String, Integer> runs = new TreeMap<>();

@@ -1,7 +1,7 @@
 package dev.hpc.examples;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
 import dev.hpc.cli.local.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;

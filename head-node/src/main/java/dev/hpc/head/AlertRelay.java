@@ -1,6 +1,6 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Alert;
+import dev.hpc.api.job.Alert;
 import dev.hpc.head.store.JobStore;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Job;
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
 import java.util.List;
 
 /**
@@ -16,6 +16,6 @@ public interface ChangeListener {
      * the change behind it is durable and recorded in the event log; on the head's alert thread, so keep it
      * quick.
      */
-    default void alert(dev.hpc.api.Alert alert) {
+    default void alert(dev.hpc.api.job.Alert alert) {
     }
 }

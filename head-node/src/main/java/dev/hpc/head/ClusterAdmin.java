@@ -1,7 +1,7 @@
 package dev.hpc.head;
 
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.QueueInfo;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.sched.Reservation;
 import dev.hpc.head.state.ClusterState;

@@ -1,6 +1,6 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
 import io.vertx.ext.web.Router;

@@ -1,8 +1,8 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Job;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.TaskSegment;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.TaskSegment;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Effect;

@@ -1,8 +1,8 @@
 package dev.hpc.head;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Effect;

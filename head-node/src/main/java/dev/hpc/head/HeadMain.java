@@ -1,8 +1,8 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Alert;
 import dev.hpc.api.Durations;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.job.Alert;
 import dev.hpc.head.replication.HeadCluster;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.ReplicationConfig;
@@ -18,9 +18,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** Starts a head: {@code java -jar hpc-head.jar --name head1 --cluster c --port 8640 --data-dir DIR}. */
 @Command(name = "hpc-head", mixinStandardHelpOptions = true,
@@ -336,7 +336,7 @@ public final class HeadMain implements Callable<Integer> {
         String headName = pick(name, file, "name", "head1");
         String clusterName = pick(cluster, file, "cluster", shortHostName());
         Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
-                : dev.hpc.api.UserHome.ofThisProcess().resolve(".hpc").resolve("head").resolve(headName);
+                : dev.hpc.api.client.UserHome.ofThisProcess().resolve(".hpc").resolve("head").resolve(headName);
         HeadConfig d = HeadConfig.defaults(headName, clusterName, dir);
         Duration beat = duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s"));
         String grace = pick(linkLossGrace, file, "link-loss-grace", "");

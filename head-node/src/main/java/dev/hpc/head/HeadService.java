@@ -1,7 +1,7 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
 import dev.hpc.head.access.AdminTokenFile;
 import dev.hpc.head.access.SubmitLimiter;
 import dev.hpc.head.access.TokenRegistry;

@@ -9,9 +9,6 @@ import dev.hpc.head.metrics.MetricsRoutes;
 import dev.hpc.head.metrics.MetricsSettings;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.Optional;
 import dev.hpc.head.web.WebView;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -19,6 +16,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
@@ -118,7 +118,7 @@ public final class HeadVerticle extends VerticleBase {
         server = vertx.createHttpServer(options);
         java.util.Map<String, io.vertx.core.Handler<io.vertx.core.http.ServerWebSocket>> sockets =
                 new java.util.HashMap<>(java.util.Map.of(WorkerGateway.PATH, gateway::accept,
-                        dev.hpc.api.SpawnProtocol.SESSION_PATH, sessions::accept));
+                        dev.hpc.api.wire.SpawnProtocol.SESSION_PATH, sessions::accept));
         leaseVoter.ifPresent(v -> sockets.put(dev.hpc.head.lease.LeaseVoterRoutes.bondPath(), v::acceptBond));
         edge.attach(server, sockets);
         return server.requestHandler(router).listen();
@@ -131,7 +131,7 @@ public final class HeadVerticle extends VerticleBase {
             return;
         }
         head.reads().summary().thenCombine(head.reads().figures(), (s, f) -> java.util.Map.entry(s, f.map(figures ->
-                figures.jobs().ended(dev.hpc.api.JobState.COMPLETED) + figures.jobs().ended(dev.hpc.api.JobState.FAILED))
+                figures.jobs().ended(dev.hpc.api.job.JobState.COMPLETED) + figures.jobs().ended(dev.hpc.api.job.JobState.FAILED))
                 .orElse(0L))).whenComplete((sample, error) -> {
             if (error == null) {
                 StateReads.Summary s = sample.getKey();

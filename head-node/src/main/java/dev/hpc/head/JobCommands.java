@@ -1,9 +1,9 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.JobSpec;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobSpec;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.state.ClusterState;

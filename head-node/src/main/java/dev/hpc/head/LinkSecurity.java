@@ -1,7 +1,7 @@
 package dev.hpc.head;
 
-import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.wire.ClusterSecret;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.hpc.head;
 
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.state.Command;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -114,7 +114,7 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
                 continue;
             }
             try {
-                hostResources.add(dev.hpc.api.NodeTraits.resourceName(name.trim()));
+                hostResources.add(dev.hpc.api.job.NodeTraits.resourceName(name.trim()));
             } catch (dev.hpc.api.InvalidRequestException e) {
                 errors.add("host-resources: " + e.getMessage());
             }

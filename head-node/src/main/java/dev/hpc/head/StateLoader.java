@@ -1,6 +1,6 @@
 package dev.hpc.head;
 
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.job.NodeInfo;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;

@@ -1,9 +1,9 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.JobFigures;
 import dev.hpc.head.state.JobFilter;

@@ -1,8 +1,8 @@
 package dev.hpc.head;
 
-import dev.hpc.api.Health;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;

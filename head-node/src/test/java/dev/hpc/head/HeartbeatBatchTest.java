@@ -1,11 +1,8 @@
 package dev.hpc.head;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Health;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.wire.WireMessage.Register;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -16,6 +13,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Heartbeats that arrive while the state thread is busy are applied together, the latest of each node: what a

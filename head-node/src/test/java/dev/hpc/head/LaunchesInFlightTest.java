@@ -1,15 +1,15 @@
 package dev.hpc.head;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.head.state.Effect;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LaunchesInFlightTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");

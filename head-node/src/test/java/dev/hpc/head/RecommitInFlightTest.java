@@ -1,12 +1,9 @@
 package dev.hpc.head;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
 import dev.hpc.head.store.JobStore;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,6 +16,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Regression (ChaosIT, seed -4423514813019442095): a recommit that began while a submission was written to the

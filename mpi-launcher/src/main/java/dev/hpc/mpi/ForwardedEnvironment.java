@@ -1,6 +1,6 @@
 package dev.hpc.mpi;
 
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;

@@ -1,6 +1,6 @@
 package dev.hpc.mpi;
 
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.hpc.mpi;
 
-import dev.hpc.api.SpawnProtocol;
-import java.io.FileOutputStream;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.util.ArrayList;

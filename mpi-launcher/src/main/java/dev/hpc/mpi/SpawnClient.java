@@ -1,7 +1,7 @@
 package dev.hpc.mpi;
 
-import dev.hpc.api.ClientTls;
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.client.ClientTls;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

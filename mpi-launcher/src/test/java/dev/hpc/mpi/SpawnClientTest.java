@@ -1,12 +1,9 @@
 package dev.hpc.mpi;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.sun.net.httpserver.HttpServer;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.wire.SpawnProtocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +15,9 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The spawn client against small HTTP servers that play heads. */
 class SpawnClientTest {

@@ -1,11 +1,11 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskFinished;
-import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskFinished;
+import dev.hpc.api.wire.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +48,7 @@ final class ActiveHead {
         if (!fence.admits(epoch)) {
             LOG.warning(() -> "ignored the " + what + " from head " + link.headName() + ": its epoch " + epoch
                     + " is older than epoch " + fence.highest().getAsLong());
-            link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
+            link.send(new dev.hpc.api.wire.WireMessage.NewerEpoch(fence.highest().getAsLong()));
             return false;
         }
         if (fence.observe(epoch) == EpochFence.Verdict.NEWER) {
@@ -70,7 +70,7 @@ final class ActiveHead {
                 LOG.warning(() -> "head " + link.headName() + " welcomed this worker with epoch " + w.epoch()
                         + ", older than epoch " + fence.highest().getAsLong()
                         + " already seen: it is not obeyed, only told heartbeats, and told it was deposed");
-                link.send(new dev.hpc.api.WireMessage.NewerEpoch(fence.highest().getAsLong()));
+                link.send(new dev.hpc.api.wire.WireMessage.NewerEpoch(fence.highest().getAsLong()));
             }
         }
     }

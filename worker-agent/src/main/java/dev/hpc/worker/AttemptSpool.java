@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

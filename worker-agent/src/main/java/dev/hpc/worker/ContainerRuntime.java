@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.ContainerImage;
+import dev.hpc.api.job.ContainerImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +89,7 @@ record ContainerRuntime(Kind kind, Path executable) {
 
     /** What one attempt's script needs from the runtime. */
     record Run(long attemptId, String image, long uid, Path workDir, Path attemptDir, Path tmpDir, String home,
-               Map<String, String> environment, List<String> gpuIds, String umask, dev.hpc.api.ProcessLimits limits,
+               Map<String, String> environment, List<String> gpuIds, String umask, dev.hpc.api.job.ProcessLimits limits,
                long memoryBytes, List<String> inner) {
     }
 
@@ -122,7 +122,7 @@ record ContainerRuntime(Kind kind, Path executable) {
             c.add("--ipc=host"); // the node's shared memory, which MPI within a node uses; Podman needs the mqueue
         }
         // the job's limits apply in the container, not to Podman itself (its Go runtime reserves much address space)
-        dev.hpc.api.ProcessLimits limits = run.limits();
+        dev.hpc.api.job.ProcessLimits limits = run.limits();
         if (limits.addressSpace() > 0) {
             c.addAll(List.of("--ulimit", "as=" + limits.addressSpace() + ":" + limits.addressSpace()));
         }

@@ -1,16 +1,16 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WorkerHandshake;
-import dev.hpc.api.WireMessage.Challenge;
-import dev.hpc.api.WireMessage.Hello;
-import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Refused;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage.Challenge;
+import dev.hpc.api.wire.WireMessage.FromHead;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Hello;
+import dev.hpc.api.wire.WireMessage.Refused;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage.Welcome;
+import dev.hpc.api.wire.WorkerHandshake;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * it sent is obeyed. Confined to the verticle's context.
  */
 final class HeadLink {
-    static final String PATH = dev.hpc.api.WireCodec.LINK_PATH;
+    static final String PATH = dev.hpc.api.wire.WireCodec.LINK_PATH;
     /** How long a registration may go unanswered before it is offered again on the same link. */
     static final Duration REGISTRATION_ANSWER_TIMEOUT = Duration.ofSeconds(5);
 

@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.Health;
+import dev.hpc.api.job.Health;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.ClusterSecret;
+import dev.hpc.api.wire.ClusterSecret;
 import java.nio.file.Path;
 import java.util.Optional;
 

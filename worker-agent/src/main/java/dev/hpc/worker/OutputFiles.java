@@ -1,8 +1,8 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.WireMessage.OutputChunk;
-import dev.hpc.api.WireMessage.ReadOutput;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.wire.WireMessage.OutputChunk;
+import dev.hpc.api.wire.WireMessage.ReadOutput;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -29,7 +29,7 @@ final class OwnerFiles {
      * {@code --open-mode=append}. An existing file keeps its permissions, as a shell's {@code >} leaves them.
      * The reason when that is not possible.
      */
-    static Optional<String> open(RunAs.Identity who, Path file, dev.hpc.api.FileModes modes) {
+    static Optional<String> open(RunAs.Identity who, Path file, dev.hpc.api.job.FileModes modes) {
         if (!who.switchUser()) {
             try {
                 if (modes.umask().isPresent()) {

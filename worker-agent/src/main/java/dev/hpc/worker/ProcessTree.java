@@ -252,7 +252,7 @@ public final class ProcessTree {
     }
 
     /**
-     * Sends any {@code signal} ({@link dev.hpc.api.Signals}' canonical form: a name without SIG, or a number) to
+     * Sends any {@code signal} ({@link dev.hpc.api.job.Signals}' canonical form: a name without SIG, or a number) to
      * process group {@code group} and to each of {@code others}, in one {@code kill(1)} run as root. A target
      * that is gone already is skipped by kill, which still signals the rest. Without a kill command only TERM
      * and KILL can be sent (by the JDK), to each member found.

@@ -1,10 +1,10 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Spawn;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnRef;
-import dev.hpc.api.SpawnProtocol;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Spawn;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnRef;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -153,7 +153,7 @@ final class SpawnSupervisor implements AutoCloseable {
      * {@code setup} tells (empty: it does not run here). {@code shellEnded} gets the shell's exit status once
      * its output is sent, to end the attempt with it. Output and end go to the head as for a spawned command.
      */
-    void startSession(dev.hpc.api.WireMessage.OpenSession o,
+    void startSession(dev.hpc.api.wire.WireMessage.OpenSession o,
                       java.util.concurrent.CompletionStage<Optional<TaskProcess.SessionSetup>> setup,
                       java.util.function.IntConsumer shellEnded) {
         if (spawns.containsKey(o.spawnId())) {
@@ -207,7 +207,7 @@ final class SpawnSupervisor implements AutoCloseable {
         }, io);
     }
 
-    private SpawnExited notRunning(dev.hpc.api.WireMessage.OpenSession o) {
+    private SpawnExited notRunning(dev.hpc.api.wire.WireMessage.OpenSession o) {
         return new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId() + " does not run its "
                 + "script on node " + nodeName + " (it ended, or has not started here): no session can open in it");
     }

@@ -1,7 +1,7 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.mpi.HostFiles;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -101,7 +101,7 @@ final class SpawnSupport {
         if (!servers.isEmpty()) {
             add.put(SpawnProtocol.ENV_SERVER, servers);
         }
-        tlsCa.ifPresent(ca -> add.put(dev.hpc.api.ClientTls.CA_ENV, ca.toString()));
+        tlsCa.ifPresent(ca -> add.put(dev.hpc.api.client.ClientTls.CA_ENV, ca.toString()));
         add.put(SpawnProtocol.ENV_JOB_ID, order.taskName());
         add.put(SpawnProtocol.ENV_ATTEMPT_ID, Long.toString(order.attemptId()));
         if (home.isPresent()) {

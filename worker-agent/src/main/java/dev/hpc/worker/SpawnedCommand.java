@@ -1,8 +1,8 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnOutput;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +35,7 @@ final class TaskCommand {
         // qsub -S names the shell, as in PBS; else a script that names its interpreter
         // (#!/usr/bin/env python3) runs under it, as when run by hand; any other runs under bash,
         // the shell PBS users expect.
-        String shell = dev.hpc.api.JobSpec.shellFor(order.shells(), nodeName);
+        String shell = dev.hpc.api.job.JobSpec.shellFor(order.shells(), nodeName);
         List<String> command;
         if (!shell.isEmpty()) {
             // a container's shell is the image's, which the node cannot look into
@@ -114,12 +114,12 @@ final class TaskCommand {
      * SIGKILL to a process that goes on. Bytes and seconds, whatever the shell: {@code ulimit} counts
      * {@code -f} in 512-byte blocks in dash and in POSIX mode, in kibibytes in bash.
      */
-    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits) {
+    static List<String> limitCommand(dev.hpc.api.job.ProcessLimits limits) {
         return limitCommand(limits, PRLIMIT);
     }
 
-    /** {@link #limitCommand(dev.hpc.api.ProcessLimits)} with the prlimit this node has, or none. */
-    static List<String> limitCommand(dev.hpc.api.ProcessLimits limits, Optional<Path> prlimit) {
+    /** {@link #limitCommand(dev.hpc.api.job.ProcessLimits)} with the prlimit this node has, or none. */
+    static List<String> limitCommand(dev.hpc.api.job.ProcessLimits limits, Optional<Path> prlimit) {
         if (!limits.any()) {
             return List.of();
         }
@@ -145,7 +145,7 @@ final class TaskCommand {
      * the command with the job's umask ({@code -W umask}), for an agent that runs as the owner itself: a JVM cannot
      * set the umask of the processes it starts. None when the job has no umask of its own.
      */
-    static List<String> umaskCommand(dev.hpc.api.FileModes files) {
+    static List<String> umaskCommand(dev.hpc.api.job.FileModes files) {
         if (files.umask().isEmpty()) {
             return List.of();
         }
@@ -169,7 +169,7 @@ final class TaskCommand {
      * variables, then the command.
      */
     static String ownerScript(RunAs.Identity who, AttemptOutputs outputs, Path workDir, Map<String, String> env,
-                              List<String> limits, dev.hpc.api.FileModes files) {
+                              List<String> limits, dev.hpc.api.job.FileModes files) {
         List<String> steps = new ArrayList<>();
         if (files.umask().isPresent()) {
             // first: every file the job's shell and its children create has it (-W umask)

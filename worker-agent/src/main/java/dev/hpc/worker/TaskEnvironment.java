@@ -1,7 +1,7 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +126,7 @@ public final class TaskLauncher implements AutoCloseable {
      * job's owner (so a link the job put in its place leads only where the owner may write). Blocking; the reason
      * when it could not be written.
      */
-    public Optional<String> appendMessage(long attemptId, String owner, dev.hpc.api.JobOutput.Stream stream,
+    public Optional<String> appendMessage(long attemptId, String owner, dev.hpc.api.job.JobOutput.Stream stream,
                                           String text) {
         Optional<Path> file = outputFiles.file(attemptId, stream);
         if (file.isEmpty()) {
@@ -160,7 +160,7 @@ public final class TaskLauncher implements AutoCloseable {
      * the task's error file where possible) when it cannot be started.
      */
     public TaskProcess launch(LaunchOrder order) {
-        RunAs.Identity who = runAs.identify(order.owner(), dev.hpc.api.JobSpec.shellFor(order.group(), nodeName));
+        RunAs.Identity who = runAs.identify(order.owner(), dev.hpc.api.job.JobSpec.shellFor(order.group(), nodeName));
         Path dir = spool.create(order, who);
         AttemptOutputs outputs = AttemptOutputs.open(order, dir, who, nodeName);
         outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr(),
@@ -190,7 +190,7 @@ public final class TaskLauncher implements AutoCloseable {
             if (!order.container().isEmpty()) {
                 try {
                     // checked at qsub; checked again here, where it becomes an argument of the runtime
-                    dev.hpc.api.ContainerImage.check(order.container());
+                    dev.hpc.api.job.ContainerImage.check(order.container());
                 } catch (dev.hpc.api.InvalidRequestException e) {
                     throw new LaunchFailedException(e.getMessage(), e);
                 }

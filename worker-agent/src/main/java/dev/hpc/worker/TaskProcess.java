@@ -1,16 +1,16 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -115,7 +115,7 @@ public final class TaskProcess implements RunningAttempt {
      * process of the tree, as qsig sends it. Not after the attempt ended or once a kill is under way.
      */
     private void warnBeforeWalltime() {
-        dev.hpc.api.WalltimeSignal warning = order.warning();
+        dev.hpc.api.job.WalltimeSignal warning = order.warning();
         warning.dueAfter(order.walltime()).ifPresent(due -> {
             ScheduledFuture<?> timer = timers.schedule(() -> {
                 try {
@@ -403,15 +403,15 @@ public final class TaskProcess implements RunningAttempt {
      * "" for any other status, or when the job had no such limit. A failed allocation under the address-space
      * limit has no status of its own (each program ends its own way), so it is never claimed here.
      */
-    static String limitNote(int exitStatus, dev.hpc.api.ProcessLimits limits) {
+    static String limitNote(int exitStatus, dev.hpc.api.job.ProcessLimits limits) {
         if (exitStatus == SHELL_SIGNAL_BASE + SIGXCPU && limits.cpuSeconds() > 0) {
             return "exit status " + exitStatus + " is 128 + SIGXCPU, which the kernel sends a process of the job "
-                    + "at its CPU-time limit of " + dev.hpc.api.Walltimes.format(
+                    + "at its CPU-time limit of " + dev.hpc.api.pbs.Walltimes.format(
                             java.time.Duration.ofSeconds(limits.cpuSeconds())) + " (-l cput/pcput)";
         }
         if (exitStatus == SHELL_SIGNAL_BASE + SIGXFSZ && limits.fileSize() > 0) {
             return "exit status " + exitStatus + " is 128 + SIGXFSZ, which the kernel sends a process of the job "
-                    + "writing past its file-size limit of " + dev.hpc.api.Sizes.format(limits.fileSize())
+                    + "writing past its file-size limit of " + dev.hpc.api.pbs.Sizes.format(limits.fileSize())
                     + " (-l file)";
         }
         return "";

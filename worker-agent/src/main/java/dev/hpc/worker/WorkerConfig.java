@@ -1,6 +1,6 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.ClusterSecret;
+import dev.hpc.api.wire.ClusterSecret;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
                            java.util.Map<String, Long> generic, LinkTrust linkTrust,
-                           boolean allowRootJobs, dev.hpc.api.NodeTraits traits, GpuDevices gpus,
+                           boolean allowRootJobs, dev.hpc.api.job.NodeTraits traits, GpuDevices gpus,
                            Optional<ContainerRuntime> containerRuntime) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
@@ -299,7 +299,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
 
             // root's home is closed to the users its jobs run as, who must reach their scripts in the spool
             Path spool = spoolDir.orElseGet(() -> RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", node)
-                    : dev.hpc.api.UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
+                    : dev.hpc.api.client.UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
 
             Duration grace = duration(errors, "--kill-grace", killGrace, DEFAULT_KILL_GRACE,
                     d -> d.compareTo(Duration.ofMinutes(10)) > 0,
@@ -349,9 +349,9 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                     gres.put("gpu", (long) devices.ids().size());
                 }
             }
-            dev.hpc.api.NodeTraits traits = dev.hpc.api.NodeTraits.NONE;
+            dev.hpc.api.job.NodeTraits traits = dev.hpc.api.job.NodeTraits.NONE;
             try {
-                traits = dev.hpc.api.NodeTraits.parse(properties, resources, "--properties", "--resource");
+                traits = dev.hpc.api.job.NodeTraits.parse(properties, resources, "--properties", "--resource");
                 for (String name : traits.resources().keySet()) {
                     if (gres.containsKey(name)) {
                         errors.add("--resource " + name + " is also a --generic resource; a name is a count or a "
@@ -367,7 +367,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             } catch (WorkerConfigException e) {
                 errors.add(e.getMessage());
             }
-            for (String p : dev.hpc.api.ContainerImage.RUNTIMES) {
+            for (String p : dev.hpc.api.job.ContainerImage.RUNTIMES) {
                 if (traits.properties().contains(p)) {
                     errors.add("--properties " + p + ": that is the property of a container runtime, which the "
                             + "worker declares itself when it has one (--container-runtime); leave it out");
@@ -376,7 +376,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             if (runtime.isPresent()) {
                 java.util.Set<String> props = new java.util.TreeSet<>(traits.properties());
                 props.add(runtime.get().kind().property());
-                traits = new dev.hpc.api.NodeTraits(props, traits.resources());
+                traits = new dev.hpc.api.job.NodeTraits(props, traits.resources());
             }
             Optional<ClusterSecret> secret = clusterSecret;
             try {

@@ -1,19 +1,19 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.Heartbeat;
-import dev.hpc.api.WireMessage.Kill;
-import dev.hpc.api.WireMessage.Launch;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.Refused;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.ResultAck;
-import dev.hpc.api.WireMessage.TaskFinished;
-import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.WireMessage.FromHead;
+import dev.hpc.api.wire.WireMessage.Heartbeat;
+import dev.hpc.api.wire.WireMessage.Kill;
+import dev.hpc.api.wire.WireMessage.Launch;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.Refused;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.ResultAck;
+import dev.hpc.api.wire.WireMessage.TaskFinished;
+import dev.hpc.api.wire.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -173,26 +173,26 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, l.epoch(), "launch of attempt " + l.order().attemptId())) {
                 onLaunch(l.order());
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.Spawn sp) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.Spawn sp) {
             if (heads.admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId())
                     && !stopping) {
                 spawns.start(sp);
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.OpenSession os) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.OpenSession os) {
             if (heads.admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId())
                     && !stopping) {
                 spawns.startSession(os, sessions.setup(os.attemptId()), status -> context.runOnContext(v ->
                         sessionEnded(os.attemptId(), status)));
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.SessionInput si) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.SessionInput si) {
             if (heads.admitted(link, si.epoch(), "input of session " + si.spawnId())) {
                 spawns.input(si.spawnId(), si.data(), si.end());
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.SessionResize sr) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.SessionResize sr) {
             if (heads.admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
                 spawns.resize(sr.spawnId(), sr.rows(), sr.cols());
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.KillSpawn ks) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.KillSpawn ks) {
             if (heads.admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
                 spawns.kill(ks.spawnId());
             }
@@ -200,11 +200,11 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
                 onKill(k);
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.Signal sg) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.Signal sg) {
             if (heads.admitted(link, sg.epoch(), "signal to attempt " + sg.attemptId())) {
                 onSignal(sg);
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.AppendOutput ao) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.AppendOutput ao) {
             if (heads.admitted(link, ao.epoch(), "message to attempt " + ao.attemptId())) {
                 onAppendOutput(ao);
             }
@@ -212,11 +212,11 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
                 onAck(a.attemptId());
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.Shutdown sd) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.Shutdown sd) {
             if (heads.admitted(link, sd.epoch(), "shutdown")) {
                 onShutdown(link, sd);
             }
-        } else if (message instanceof dev.hpc.api.WireMessage.ReadOutput ro) {
+        } else if (message instanceof dev.hpc.api.wire.WireMessage.ReadOutput ro) {
             onReadOutput(link, ro);
         }
     }
@@ -225,14 +225,14 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
      * A head reads an attempt's output (hpc peek): off the event loop, answered on the link that asked.
      * Reading changes nothing, so it needs a welcome but not the highest epoch.
      */
-    private void onReadOutput(HeadLink link, dev.hpc.api.WireMessage.ReadOutput ro) {
+    private void onReadOutput(HeadLink link, dev.hpc.api.wire.WireMessage.ReadOutput ro) {
         if (!link.welcomed()) {
             LOG.warning(() -> "ignored a read of attempt " + ro.attemptId() + "'s output from head " + link.headName()
                     + ": it has not welcomed this worker");
             return;
         }
         vertx.executeBlocking(() -> launcher.outputFiles().read(ro), false).onComplete(ar -> link.send(
-                ar.succeeded() ? ar.result() : new dev.hpc.api.WireMessage.OutputChunk(ro.requestId(), 0, new byte[0],
+                ar.succeeded() ? ar.result() : new dev.hpc.api.wire.WireMessage.OutputChunk(ro.requestId(), 0, new byte[0],
                         0, "", "the worker could not read it: " + ar.cause())));
     }
 
@@ -311,7 +311,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     }
 
     /** {@code qsig}: to the script's processes if it runs here, and to what was spawned into the attempt here. */
-    private void onSignal(dev.hpc.api.WireMessage.Signal sg) {
+    private void onSignal(dev.hpc.api.wire.WireMessage.Signal sg) {
         Optional<RunningAttempt> attempt = tasks.runningAttempt(sg.attemptId());
         attempt.ifPresent(a -> a.signal(sg.signal()));
         int spawned = spawns.signalAttempt(sg.attemptId(), sg.signal());
@@ -321,7 +321,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     }
 
     /** {@code qmsg}: written as the owner, off the event loop; a failure is logged, the head has answered. */
-    private void onAppendOutput(dev.hpc.api.WireMessage.AppendOutput ao) {
+    private void onAppendOutput(dev.hpc.api.wire.WireMessage.AppendOutput ao) {
         Optional<RunningAttempt> attempt = tasks.runningAttempt(ao.attemptId());
         if (attempt.isEmpty()) {
             LOG.info(() -> "message for attempt " + ao.attemptId() + " dropped: its script does not run here");
@@ -329,7 +329,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         }
         String owner = attempt.get().owner();
         vertx.executeBlocking(() -> launcher.appendMessage(ao.attemptId(), owner,
-                dev.hpc.api.JobOutput.Stream.parse(ao.stream()), ao.text()), false).onComplete(ar -> {
+                dev.hpc.api.job.JobOutput.Stream.parse(ao.stream()), ao.text()), false).onComplete(ar -> {
                     Optional<String> failed = ar.succeeded() ? ar.result() : Optional.of(String.valueOf(ar.cause()));
                     failed.ifPresent(why -> LOG.warning("cannot write the message for attempt " + ao.attemptId()
                             + " into its " + ao.stream() + ": " + why));
@@ -370,7 +370,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             Heartbeat hb = new Heartbeat(sampled, tasks.runningIds(), heads.welcomedBy());
             links.stream().filter(HeadLink::answered).forEach(l -> l.send(hb));
             if (!spawns.idle()) {
-                heads.send(new dev.hpc.api.WireMessage.SpawnsRunning(spawns.running()));
+                heads.send(new dev.hpc.api.wire.WireMessage.SpawnsRunning(spawns.running()));
             }
         });
     }
@@ -386,7 +386,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         return this;
     }
 
-    private void onShutdown(HeadLink link, dev.hpc.api.WireMessage.Shutdown sd) {
+    private void onShutdown(HeadLink link, dev.hpc.api.wire.WireMessage.Shutdown sd) {
         if (stopping) {
             return;
         }

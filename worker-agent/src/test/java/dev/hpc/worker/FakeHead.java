@@ -1,9 +1,9 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage.FromHead;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Register;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
@@ -28,7 +28,7 @@ final class FakeHead implements AutoCloseable {
     private final List<FromWorker> history = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Function<Register, Optional<FromHead>> onRegister;
-    private volatile Function<dev.hpc.api.WireMessage.Heartbeat, Optional<FromHead>> onHeartbeat = h -> Optional.empty();
+    private volatile Function<dev.hpc.api.wire.WireMessage.Heartbeat, Optional<FromHead>> onHeartbeat = h -> Optional.empty();
     private volatile ServerWebSocket current;
     private final HttpServer server;
 
@@ -58,7 +58,7 @@ final class FakeHead implements AutoCloseable {
     }
 
     /** Answers each heartbeat as told, as it arrives, as a head that marked the worker down does. */
-    void answerHeartbeatsWith(Function<dev.hpc.api.WireMessage.Heartbeat, Optional<FromHead>> answer) {
+    void answerHeartbeatsWith(Function<dev.hpc.api.wire.WireMessage.Heartbeat, Optional<FromHead>> answer) {
         onHeartbeat = answer;
     }
 
@@ -74,7 +74,7 @@ final class FakeHead implements AutoCloseable {
             if (m instanceof Register r) {
                 // answered before the test sees the registration, so that what the test sends comes after
                 onRegister.apply(r).ifPresent(answer -> ws.writeTextMessage(WireCodec.encode(answer)));
-            } else if (m instanceof dev.hpc.api.WireMessage.Heartbeat h) {
+            } else if (m instanceof dev.hpc.api.wire.WireMessage.Heartbeat h) {
                 onHeartbeat.apply(h).ifPresent(answer -> ws.writeTextMessage(WireCodec.encode(answer)));
             }
             history.add(m);

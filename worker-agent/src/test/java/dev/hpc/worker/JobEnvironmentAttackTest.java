@@ -1,16 +1,11 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Spawn;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnOutput;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Spawn;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnOutput;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,6 +30,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Regression for issue #15, "any user runs code as root on a worker that runs as root": a job's variables

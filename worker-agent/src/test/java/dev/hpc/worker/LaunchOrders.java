@@ -1,8 +1,8 @@
 package dev.hpc.worker;
 
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +28,9 @@ final class LaunchOrders {
     private Duration walltime = Duration.ZERO;
     private List<String> arguments = List.of();
     private String shells = "";
-    private dev.hpc.api.ProcessLimits limits = dev.hpc.api.ProcessLimits.NONE;
-    private dev.hpc.api.WalltimeSignal warning = dev.hpc.api.WalltimeSignal.NONE;
-    private dev.hpc.api.FileModes files = dev.hpc.api.FileModes.NONE;
+    private dev.hpc.api.job.ProcessLimits limits = dev.hpc.api.job.ProcessLimits.NONE;
+    private dev.hpc.api.job.WalltimeSignal warning = dev.hpc.api.job.WalltimeSignal.NONE;
+    private dev.hpc.api.job.FileModes files = dev.hpc.api.job.FileModes.NONE;
 
     private String owner = System.getProperty("user.name");
 
@@ -120,14 +120,14 @@ final class LaunchOrders {
     }
 
     /** The per-process limits of -l vmem, cput, file. */
-    LaunchOrders limits(dev.hpc.api.ProcessLimits v) {
+    LaunchOrders limits(dev.hpc.api.job.ProcessLimits v) {
         limits = v;
         return this;
     }
 
     /** The signal before the walltime ends, as --signal or -l signal writes it ({@code B:USR1@60}). */
     LaunchOrders signalBeforeWalltime(String v) {
-        warning = dev.hpc.api.WalltimeSignal.parseSlurm(v);
+        warning = dev.hpc.api.job.WalltimeSignal.parseSlurm(v);
         return this;
     }
 
@@ -138,7 +138,7 @@ final class LaunchOrders {
     }
 
     /** The umask of -W umask, --open-mode=append and -W sandbox=PRIVATE. */
-    LaunchOrders files(dev.hpc.api.FileModes v) {
+    LaunchOrders files(dev.hpc.api.job.FileModes v) {
         files = v;
         return this;
     }

@@ -1,16 +1,12 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.OutputChunk;
-import dev.hpc.api.WireMessage.ReadOutput;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskFinished;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.OutputChunk;
+import dev.hpc.api.wire.WireMessage.ReadOutput;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskFinished;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +17,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 7: a head reads the output of an attempt this worker ran, and nothing else. */
 class OutputFilesTest {
@@ -137,7 +137,7 @@ class OutputFilesTest {
                     .reconnect(Duration.ofMillis(50), Duration.ofMillis(200)).build();
             workerVertx.deployVerticle(new WorkerVerticle(config)).await();
             head.next(Register.class);
-            head.send(new dev.hpc.api.WireMessage.Launch(4, aTask(41, "echo out; echo err >&2").in(dir).build()));
+            head.send(new dev.hpc.api.wire.WireMessage.Launch(4, aTask(41, "echo out; echo err >&2").in(dir).build()));
             head.next(TaskFinished.class);
 
             head.send(new ReadOutput(4, "q1", 41, "stdout", 0, 1000));

@@ -1,18 +1,11 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Spawn;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnOutput;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Spawn;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnOutput;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +27,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue #8, "Running as the owner": an agent running as root starts each task as its owner, through the
@@ -183,7 +183,7 @@ class RunAsOwnerTest {
                         + "ulimit -H -t unlimited 2>/dev/null && echo raised || echo cannot-raise\n")
                 .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
                 .output(out.toString(), err.toString())
-                .limits(new dev.hpc.api.ProcessLimits(512L * 1024 * 1024, 30, 1024 * 1024)));
+                .limits(new dev.hpc.api.job.ProcessLimits(512L * 1024 * 1024, 30, 1024 * 1024)));
         assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
         // bash counts -f in KiB and -v in KiB; the hard CPU limit is a second past the soft one
         assertEquals(List.of(idOutput("-u", A), "31", "1024", "524288", "cannot-raise"), Files.readAllLines(out));
@@ -198,7 +198,7 @@ class RunAsOwnerTest {
         Path out = made(homeA, unique("umask") + ".o");
         Path err = made(homeA, unique("umask") + ".e");
         Path made = made(homeA, unique("made"));
-        dev.hpc.api.FileModes modes = new dev.hpc.api.FileModes(java.util.OptionalInt.of(027), true, false);
+        dev.hpc.api.job.FileModes modes = new dev.hpc.api.job.FileModes(java.util.OptionalInt.of(027), true, false);
         for (String word : List.of("one", "two")) {
             TaskResult r = run(launcher, aTask(ATTEMPTS.incrementAndGet(), "umask; echo " + word + "; touch " + made
                     + "\n").ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
@@ -220,7 +220,7 @@ class RunAsOwnerTest {
         TaskResult r = run(launcher, aTask(attempt, "pwd; stat -c '%U %a' .; mkdir -p deep/er; echo x > deep/er/f\n")
                 .ownedBy(A).workDir(homeA.toString()).submitDir(homeA.toString())
                 .output(out.toString(), err.toString())
-                .files(new dev.hpc.api.FileModes(java.util.OptionalInt.empty(), false, true)));
+                .files(new dev.hpc.api.job.FileModes(java.util.OptionalInt.empty(), false, true)));
         assertEquals(0, r.exitStatus(), () -> "stderr: " + read(err));
         Path box = launcher.attemptDir(attempt).resolve("sandbox");
         assertEquals(List.of(box.toString(), A + " 700"), Files.readAllLines(out));
@@ -331,7 +331,7 @@ class RunAsOwnerTest {
         try {
             // issue 18: the job's per-process limits, set by the owner's own shell as for the script
             spawns.start(new Spawn(1, 4242, "s-a", List.of("id", "-u;", "echo", "$HOME;", "grep", "'^Max file size'",
-                    "/proc/self/limits"), Map.of(), "", A, false, new dev.hpc.api.ProcessLimits(0, 0, 7L << 20)));
+                    "/proc/self/limits"), Map.of(), "", A, false, new dev.hpc.api.job.ProcessLimits(0, 0, 7L << 20)));
             spawns.start(new Spawn(1, 4243, "s-nobody", List.of("id", "-u"), Map.of(), "", "hpcnosuchuser"));
             StringBuilder out = new StringBuilder();
             Map<String, SpawnExited> exits = new java.util.TreeMap<>();

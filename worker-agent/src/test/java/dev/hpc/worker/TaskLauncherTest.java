@@ -1,16 +1,10 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.FileModes;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.ProcessLimits;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.FileModes;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.ProcessLimits;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +22,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Real {@code bash} processes started by the launcher. */
 class TaskLauncherTest {
@@ -394,7 +394,7 @@ class TaskLauncherTest {
         Await.until("the escaped shell is in the task's tree", () -> ProcessTree.members(p.pid()).values().stream()
                 .anyMatch(h -> ProcessTree.stat(h.pid()).map(st -> st.session() != p.pid()).orElse(false)));
 
-        p.signal(dev.hpc.api.Signals.parse("SIGUSR1"));
+        p.signal(dev.hpc.api.job.Signals.parse("SIGUSR1"));
 
         Await.until("the script's trap ran", () -> textOf(dir.resolve("out.o")).contains("script-got-USR1"));
         Await.until("the escaped shell's trap ran", () -> textOf(escaped).contains("escaped-got-USR1"));
@@ -408,13 +408,13 @@ class TaskLauncherTest {
                 && textOf(dir.resolve("out.o")).equals("out\n"));
 
         assertEquals(java.util.Optional.empty(), launcher.appendMessage(76, p.owner(),
-                dev.hpc.api.JobOutput.Stream.STDERR, "checkpoint requested"));
+                dev.hpc.api.job.JobOutput.Stream.STDERR, "checkpoint requested"));
         assertEquals(java.util.Optional.empty(), launcher.appendMessage(76, p.owner(),
-                dev.hpc.api.JobOutput.Stream.STDOUT, "to stdout"));
+                dev.hpc.api.job.JobOutput.Stream.STDOUT, "to stdout"));
 
         assertEquals("first\ncheckpoint requested\n", Files.readString(dir.resolve("out.e")));
         assertEquals("out\nto stdout\n", Files.readString(dir.resolve("out.o")));
-        assertTrue(launcher.appendMessage(999, p.owner(), dev.hpc.api.JobOutput.Stream.STDERR, "x").orElseThrow()
+        assertTrue(launcher.appendMessage(999, p.owner(), dev.hpc.api.job.JobOutput.Stream.STDERR, "x").orElseThrow()
                 .contains("does not know where attempt 999 writes"));
     }
 

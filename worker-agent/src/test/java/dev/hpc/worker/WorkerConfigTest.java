@@ -1,13 +1,13 @@
 package dev.hpc.worker;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WorkerConfigTest {
 
@@ -59,7 +59,7 @@ class WorkerConfigTest {
                 .properties("gpu").resource("gpu_model=v100").resource("fabric=edr").build();
         assertEquals(java.util.Set.of("bigmem", "gpu", "ib"), c.traits().properties());
         assertEquals(java.util.Map.of("gpu_model", "v100", "fabric", "edr"), c.traits().resources());
-        assertEquals(dev.hpc.api.NodeTraits.NONE, WorkerConfig.builder().heads(List.of("h:1")).build().traits());
+        assertEquals(dev.hpc.api.job.NodeTraits.NONE, WorkerConfig.builder().heads(List.of("h:1")).build().traits());
 
         WorkerConfigException e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder()
                 .heads(List.of("h:1")).properties("i b").build());

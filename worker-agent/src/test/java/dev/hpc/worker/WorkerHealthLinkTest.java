@@ -1,16 +1,11 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.WireMessage.Heartbeat;
-import dev.hpc.api.WireMessage.Launch;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.Shutdown;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.wire.WireMessage.Heartbeat;
+import dev.hpc.api.wire.WireMessage.Launch;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.Shutdown;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +20,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 4: the worker's health verdicts on the link, and the head's shutdown message. */
 class WorkerHealthLinkTest {

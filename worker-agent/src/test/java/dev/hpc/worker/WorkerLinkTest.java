@@ -1,24 +1,19 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Heartbeat;
-import dev.hpc.api.WireMessage.Kill;
-import dev.hpc.api.WireMessage.Launch;
-import dev.hpc.api.WireMessage.Refused;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.ResultAck;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskFinished;
-import dev.hpc.api.WireMessage.TaskResult;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.FromHead;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Heartbeat;
+import dev.hpc.api.wire.WireMessage.Kill;
+import dev.hpc.api.wire.WireMessage.Launch;
+import dev.hpc.api.wire.WireMessage.Refused;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.ResultAck;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskFinished;
+import dev.hpc.api.wire.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +26,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The worker verticle against test doubles of heads on loopback. */
 class WorkerLinkTest {
@@ -113,10 +113,10 @@ class WorkerLinkTest {
         newer.next(Heartbeat.class, h -> h.activeHead().equals("head-b")); // epoch 7 is obeyed
         deposed.next(Register.class);
         deposed.send(new Welcome(6, "head-a", FakeHead.heartbeat()));
-        assertEquals(7, deposed.next(dev.hpc.api.WireMessage.NewerEpoch.class).epoch(),
+        assertEquals(7, deposed.next(dev.hpc.api.wire.WireMessage.NewerEpoch.class).epoch(),
                 "the deposed head hears of epoch 7");
         deposed.send(launch(6, 901, "true"));
-        assertEquals(7, deposed.next(dev.hpc.api.WireMessage.NewerEpoch.class).epoch(),
+        assertEquals(7, deposed.next(dev.hpc.api.wire.WireMessage.NewerEpoch.class).epoch(),
                 "and again at the command it sends");
     }
 

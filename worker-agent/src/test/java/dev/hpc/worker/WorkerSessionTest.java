@@ -1,23 +1,18 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.Kill;
-import dev.hpc.api.WireMessage.Launch;
-import dev.hpc.api.WireMessage.OpenSession;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.SessionInput;
-import dev.hpc.api.WireMessage.SessionResize;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnOutput;
-import dev.hpc.api.WireMessage.TaskFinished;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.Kill;
+import dev.hpc.api.wire.WireMessage.Launch;
+import dev.hpc.api.wire.WireMessage.OpenSession;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.SessionInput;
+import dev.hpc.api.wire.WireMessage.SessionResize;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnOutput;
+import dev.hpc.api.wire.WireMessage.TaskFinished;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 19 item 1: the shell of an interactive session runs beside the attempt's script, with the script's

@@ -1,20 +1,16 @@
 package dev.hpc.worker;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.Kill;
-import dev.hpc.api.WireMessage.KillSpawn;
-import dev.hpc.api.WireMessage.Launch;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.Spawn;
-import dev.hpc.api.WireMessage.SpawnExited;
-import dev.hpc.api.WireMessage.SpawnOutput;
-import dev.hpc.api.WireMessage.SpawnsRunning;
-import dev.hpc.api.WireMessage.TaskStarted;
-import dev.hpc.api.WireMessage.Welcome;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.Kill;
+import dev.hpc.api.wire.WireMessage.KillSpawn;
+import dev.hpc.api.wire.WireMessage.Launch;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.Spawn;
+import dev.hpc.api.wire.WireMessage.SpawnExited;
+import dev.hpc.api.wire.WireMessage.SpawnOutput;
+import dev.hpc.api.wire.WireMessage.SpawnsRunning;
+import dev.hpc.api.wire.WireMessage.TaskStarted;
+import dev.hpc.api.wire.WireMessage.Welcome;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +24,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.worker.LaunchOrders.aTask;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 6: commands spawned into an attempt (MPI's daemons, hpc dsh) belong to it on every node of its
@@ -83,7 +83,7 @@ class WorkerSpawnTest {
         StringBuilder err = new StringBuilder();
         SpawnExited exited;
         while (true) {
-            var m = head.next(dev.hpc.api.WireMessage.FromWorker.class,
+            var m = head.next(dev.hpc.api.wire.WireMessage.FromWorker.class,
                     x -> x instanceof SpawnOutput || x instanceof SpawnExited);
             if (m instanceof SpawnOutput o) {
                 (o.stream() == 1 ? out : err).append(new String(o.data(), StandardCharsets.UTF_8));
@@ -108,11 +108,11 @@ class WorkerSpawnTest {
         head.send(new Spawn(EPOCH, 78, "s-limits", List.of("grep", "-E", "'^Max (cpu time|file size|address space)'",
                 "/proc/self/limits;", "echo", "\"gpus=$CUDA_VISIBLE_DEVICES\""), Map.of("CUDA_VISIBLE_DEVICES", "1"),
                 tmp.toString(), System.getProperty("user.name"), false,
-                new dev.hpc.api.ProcessLimits(3L << 30, 600, 5L << 20)));
+                new dev.hpc.api.job.ProcessLimits(3L << 30, 600, 5L << 20)));
         StringBuilder out = new StringBuilder();
         SpawnExited exited;
         while (true) {
-            var m = head.next(dev.hpc.api.WireMessage.FromWorker.class,
+            var m = head.next(dev.hpc.api.wire.WireMessage.FromWorker.class,
                     x -> x instanceof SpawnOutput || x instanceof SpawnExited);
             if (m instanceof SpawnOutput o) {
                 out.append(new String(o.data(), StandardCharsets.UTF_8));

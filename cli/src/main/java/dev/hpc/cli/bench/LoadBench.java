@@ -1,11 +1,11 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobQuery;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.JobQuery;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.cli.ClientOptions;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.UsageException;

@@ -1,14 +1,14 @@
 package dev.hpc.cli.bench;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.SubmitRequest;
-import dev.hpc.api.Task;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.UsageException;
 import dev.hpc.cli.local.LocalCluster;

@@ -1,7 +1,7 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.ApiToken;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.client.ApiToken;
 import dev.hpc.cli.ConfigFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;

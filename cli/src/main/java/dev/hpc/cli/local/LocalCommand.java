@@ -1,8 +1,8 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.Json;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.json.Json;
 import dev.hpc.cli.ConfigFile;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.GroupCommand;
@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
 public final class LocalCommand extends GroupCommand {
     /** {@code ~/.hpc/local}. */
     static Path defaultDir() {
-        return dev.hpc.api.UserHome.of(dev.hpc.cli.Invocation.current().env()).resolve(".hpc").resolve("local");
+        return dev.hpc.api.client.UserHome.of(dev.hpc.cli.Invocation.current().env()).resolve(".hpc").resolve("local");
     }
 
     static Path dirOrDefault(Path dir) {
@@ -109,7 +109,7 @@ public final class LocalCommand extends GroupCommand {
                 throw new UsageException("--cluster " + cluster + ": use letters, digits, '.' and '-'");
             }
             java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
-            Path config = ConfigFile.path(env, dev.hpc.api.UserHome.of(env));
+            Path config = ConfigFile.path(env, dev.hpc.api.client.UserHome.of(env));
             LocalSpec ls = LocalSpec.defaults(hpcHome()).withWorkers(workers).withPort(port).withCluster(cluster)
                     .withReadyTimeout(Duration.ofSeconds(timeout)).withConfigFile(config);
             if (cores != null) {
@@ -139,12 +139,12 @@ public final class LocalCommand extends GroupCommand {
      */
     static String tokenNote(LocalCluster lc, LocalClusterInfo info) {
         java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
-        if (!env.getOrDefault(dev.hpc.api.ApiToken.ENV, "").isBlank()) {
+        if (!env.getOrDefault(dev.hpc.api.client.ApiToken.ENV, "").isBlank()) {
             return "HPC_TOKEN is set, so the commands send it; the cluster's admin token is in " + lc.adminTokenFile();
         }
-        String named = env.getOrDefault(dev.hpc.api.ApiToken.FILE_ENV, "").strip();
+        String named = env.getOrDefault(dev.hpc.api.client.ApiToken.FILE_ENV, "").strip();
         Path target = !named.isEmpty() ? Path.of(named)
-                : dev.hpc.api.ApiToken.defaultFile(dev.hpc.api.UserHome.of(env));
+                : dev.hpc.api.client.ApiToken.defaultFile(dev.hpc.api.client.UserHome.of(env));
         return switch (lc.installToken(target, info.heads())) {
             case INSTALLED -> "the cluster's admin token is installed in " + target + " (mode 0600)";
             case REPLACED -> "the token in " + target + " was not valid for this cluster: replaced by the cluster's "

@@ -1,11 +1,11 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.ApiToken;
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.wire.ClusterSecret;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.hpc.cli.local;
 
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package dev.hpc.cli.local;
 
-import dev.hpc.api.ApiToken;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

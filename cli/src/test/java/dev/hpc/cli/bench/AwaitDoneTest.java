@@ -1,15 +1,13 @@
 package dev.hpc.cli.bench;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +16,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** How the benchmarks find the first of their jobs still unfinished, one job per request. */
 @org.junit.jupiter.api.Timeout(30) // a walk that stops advancing would loop for ever

@@ -1,12 +1,12 @@
 package dev.hpc.cli.bench;
 
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import org.junit.jupiter.api.Test;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import org.junit.jupiter.api.Test;
 
 /** The benchmark's job, as a head parses it. */
 class TrivialJobTest {

@@ -1,14 +1,8 @@
 package dev.hpc.cli.local;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
 import dev.hpc.cli.ConfigFile;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -27,6 +21,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link LocalCluster} with real processes: fake daemons ({@link FakeDaemon}) packed as the daemons' jars. */
 class LocalClusterTest {
@@ -111,7 +111,7 @@ class LocalClusterTest {
         assertEquals(LocalCluster.TokenInstall.INSTALLED, cluster.installToken(mine, info.heads()));
         assertEquals(cluster.adminToken().value(), Files.readString(mine).strip());
         assertEquals(LocalCluster.TokenInstall.KEPT, cluster.installToken(mine, info.heads()));
-        dev.hpc.api.ApiToken.install(mine, "a-token-of-another-cluster");
+        dev.hpc.api.client.ApiToken.install(mine, "a-token-of-another-cluster");
         assertEquals(LocalCluster.TokenInstall.REPLACED, cluster.installToken(mine, info.heads()));
         assertEquals(cluster.adminToken().value(), Files.readString(mine).strip());
         assertTrue(info.daemon("head1").orElseThrow().command().containsAll(List.of("--name", "head1", "--cluster",

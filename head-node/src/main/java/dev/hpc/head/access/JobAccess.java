@@ -1,6 +1,6 @@
 package dev.hpc.head.access;
 
-import dev.hpc.api.JobSpec;
+import dev.hpc.api.job.JobSpec;
 import dev.hpc.head.RequestRejected;
 
 /**

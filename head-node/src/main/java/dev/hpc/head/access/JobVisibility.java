@@ -1,8 +1,8 @@
 package dev.hpc.head.access;
 
-import dev.hpc.api.Codec;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.json.Codec;
 import dev.hpc.head.RequestRejected;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.hpc.head.access;
 
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.JsonFields;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;

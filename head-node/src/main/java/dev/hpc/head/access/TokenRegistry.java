@@ -312,6 +312,6 @@ public final class TokenRegistry {
     }
 
     private static void checkUser(String user) {
-        dev.hpc.api.SubmitLimits.userName("user name", user);
+        dev.hpc.api.pbs.SubmitLimits.userName("user name", user);
     }
 }

@@ -25,7 +25,7 @@ public final class Tokens {
     }
 
     public static String generate() {
-        return dev.hpc.api.ApiToken.generate();
+        return dev.hpc.api.client.ApiToken.generate();
     }
 
     /** What the store keeps: the SHA-256 of the token, in hex. */

@@ -1,11 +1,11 @@
 package dev.hpc.head.accounting;
 
-import dev.hpc.api.Attempt;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Task;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,10 +1,10 @@
 package dev.hpc.head.alert;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.Codec;
-import dev.hpc.api.Job;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

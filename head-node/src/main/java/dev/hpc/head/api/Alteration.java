@@ -1,11 +1,11 @@
 package dev.hpc.head.api;
 
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.Resources;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -95,12 +95,12 @@ final class Alteration {
         return out;
     }
 
-    private dev.hpc.api.NodeConstraint kind(dev.hpc.api.NodeConstraint cur, dev.hpc.api.NodeConstraint want,
+    private dev.hpc.api.job.NodeConstraint kind(dev.hpc.api.job.NodeConstraint cur, dev.hpc.api.job.NodeConstraint want,
                                             boolean shape) {
         boolean properties = shape || resourceKeys.contains("feature");
         Map<String, String> values = new TreeMap<>(shape ? Map.of() : cur.resources());
         want.resources().forEach(values::put);
-        return new dev.hpc.api.NodeConstraint(properties ? want.anyOf() : cur.anyOf(), values);
+        return new dev.hpc.api.job.NodeConstraint(properties ? want.anyOf() : cur.anyOf(), values);
     }
 
     /** The job's spec with the asked changes. */
@@ -110,7 +110,7 @@ final class Alteration {
         // the nodes it names are set last, once the node count they must fit in is known
         Resources r = cur.withAccess(cur.access().withRequired(Set.of()));
         boolean shape = resourceKeys.stream().anyMatch(SHAPE::contains);
-        dev.hpc.api.NodeAccess access = cur.access();
+        dev.hpc.api.job.NodeAccess access = cur.access();
         if (resourceKeys.contains("place") || resourceKeys.contains("naccesspolicy")) {
             access = access.withSharing(want.access().sharing());
         }

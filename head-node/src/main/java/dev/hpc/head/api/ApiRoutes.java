@@ -1,24 +1,18 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.error;
-import static dev.hpc.head.api.RouteSupport.intParam;
-import static dev.hpc.head.api.RouteSupport.json;
-import static dev.hpc.head.api.RouteSupport.param;
-import static dev.hpc.head.api.RouteSupport.reply;
-
-import dev.hpc.api.Codec;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.access.Caller;
@@ -38,6 +32,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
+import static dev.hpc.head.api.RouteSupport.error;
+import static dev.hpc.head.api.RouteSupport.intParam;
+import static dev.hpc.head.api.RouteSupport.json;
+import static dev.hpc.head.api.RouteSupport.param;
+import static dev.hpc.head.api.RouteSupport.reply;
 
 /** The routes of the REST API and their handlers. */
 public final class ApiRoutes {
@@ -112,7 +112,7 @@ public final class ApiRoutes {
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true));
         JobAccess.checkRunAs(caller, parsed.owner(), user);
-        JobSpec spec = dev.hpc.api.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
+        JobSpec spec = dev.hpc.api.pbs.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -250,7 +250,7 @@ public final class ApiRoutes {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body");
         }
-        return dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes());
+        return dev.hpc.api.json.Json.utf8(ctx.body().buffer().getBytes());
     }
 
     private void failure(RoutingContext ctx) {

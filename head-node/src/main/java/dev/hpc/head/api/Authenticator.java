@@ -1,7 +1,7 @@
 package dev.hpc.head.api;
 
-import dev.hpc.api.Json;
-import dev.hpc.api.WireCodec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.wire.WireCodec;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;

@@ -1,9 +1,9 @@
 package dev.hpc.head.api;
 
-import dev.hpc.api.Codec;
-import dev.hpc.api.Job;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.ChangeListener;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.StateReads;
@@ -244,7 +244,7 @@ public final class EventStream implements ChangeListener {
 
     /** An alert (node down, task requeued, ...) as {@code event: alert}, written on the context. */
     @Override
-    public void alert(dev.hpc.api.Alert alert) {
+    public void alert(dev.hpc.api.job.Alert alert) {
         if (clientCount.get() == 0) {
             return;
         }

@@ -1,7 +1,7 @@
 package dev.hpc.head.api;
 
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.json.JsonFields;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,7 @@ final class JobOptions {
             // read here, so that a bad value is refused naming the field, and no comma reaches -l
             String signal = job.string("signal");
             try {
-                add(o, "-l", "signal=" + dev.hpc.api.WalltimeSignal.parsePbs(signal).text());
+                add(o, "-l", "signal=" + dev.hpc.api.job.WalltimeSignal.parsePbs(signal).text());
             } catch (dev.hpc.api.InvalidRequestException e) {
                 throw new dev.hpc.api.InvalidRequestException("field 'job.signal': " + e.getMessage());
             }
@@ -112,7 +112,7 @@ final class JobOptions {
                 throw new dev.hpc.api.InvalidRequestException("environment variable name '" + name
                         + "' must be letters, digits and '_', not starting with a digit");
             }
-            dev.hpc.api.SubmitEnvironment.requireNotCredential(name);
+            dev.hpc.api.pbs.SubmitEnvironment.requireNotCredential(name);
         }
         Map<String, String> env = new TreeMap<>(spec.environment());
         env.putAll(extra);

@@ -1,11 +1,8 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.intParam;
-import static dev.hpc.head.api.RouteSupport.reply;
-
-import dev.hpc.api.Alert;
-import dev.hpc.api.Codec;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.JobAccess;
 import io.vertx.ext.web.Router;
@@ -15,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import static dev.hpc.head.api.RouteSupport.intParam;
+import static dev.hpc.head.api.RouteSupport.reply;
 
 /**
  * The node administration routes ({@code pbsnodes -o/-c}, drain, {@code hpc worker stop}) and the event
@@ -70,7 +70,7 @@ public final class NodeAdminRoutes {
         int limit = intParam(ctx, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS);
         String job = ctx.request().getParam("job");
         // any caller reads the whole log already; the filter only spares tracejob a scan of it
-        reply(ctx, job == null ? head.alerts().eventLog(limit) : head.alerts().jobEventLog(dev.hpc.api.JobId.parse(job).number(), limit),
+        reply(ctx, job == null ? head.alerts().eventLog(limit) : head.alerts().jobEventLog(dev.hpc.api.job.JobId.parse(job).number(), limit),
                 events -> {
             List<Object> list = new ArrayList<>(events.size());
             for (Alert a : events) {
@@ -87,7 +87,7 @@ public final class NodeAdminRoutes {
     /** The operator's note: one line (it goes into pbsnodes, the event log and alerts), at most 1024 characters. */
     private static String note(JsonFields body) {
         String note = body.string("note", "");
-        dev.hpc.api.SubmitLimits.text("the note", note, dev.hpc.api.SubmitLimits.MAX_FIELD_CHARS);
+        dev.hpc.api.pbs.SubmitLimits.text("the note", note, dev.hpc.api.pbs.SubmitLimits.MAX_FIELD_CHARS);
         return note;
     }
 

@@ -1,7 +1,7 @@
 package dev.hpc.head.api;
 
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.access.JobAccess;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Map;

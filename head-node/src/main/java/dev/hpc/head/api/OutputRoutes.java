@@ -1,20 +1,17 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.longParam;
-import static dev.hpc.head.api.RouteSupport.param;
-
-import dev.hpc.api.Attempt;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.Task;
-import dev.hpc.api.WireMessage.OutputChunk;
-import dev.hpc.api.WireMessage.ReadOutput;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.wire.WireMessage.OutputChunk;
+import dev.hpc.api.wire.WireMessage.ReadOutput;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.access.TokenRegistry;
@@ -29,6 +26,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+
+import static dev.hpc.head.api.RouteSupport.longParam;
+import static dev.hpc.head.api.RouteSupport.param;
 
 /**
  * {@code GET /api/v1/jobs/{id}/output}: a part of a task's standard output or error, read by the worker

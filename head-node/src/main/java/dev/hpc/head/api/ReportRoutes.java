@@ -1,9 +1,7 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.param;
-
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.accounting.UsageReport;
@@ -12,6 +10,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+
+import static dev.hpc.head.api.RouteSupport.param;
 
 /**
  * {@code GET /api/v1/report} ({@code hpc report}, docs/accounting.md): usage over a period from the job records of

@@ -1,7 +1,7 @@
 package dev.hpc.head.api;
 
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,11 +1,9 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.reply;
-
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.QueueInfo;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.state.Holds;
@@ -17,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+
+import static dev.hpc.head.api.RouteSupport.reply;
 
 /**
  * The scheduling routes (docs/scheduling.md): the queues ({@code qstat -Q}), {@code qalter}, and hold
@@ -257,7 +257,7 @@ public final class SchedulingRoutes {
 
     private void signal(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, Set.of("signal", "user"));
-        String signal = dev.hpc.api.Signals.parse(body.string("signal", dev.hpc.api.Signals.DEFAULT));
+        String signal = dev.hpc.api.job.Signals.parse(body.string("signal", dev.hpc.api.job.Signals.DEFAULT));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.jobCommands().signal(JobId.parse(ctx.pathParam("id")), signal, caller), j -> shown(caller, j));
     }
@@ -276,7 +276,7 @@ public final class SchedulingRoutes {
             throw new InvalidRequestException("the message has " + text.length() + " characters" + (text.indexOf('\0')
                     >= 0 ? " and a NUL" : "") + "; give at most " + MAX_MESSAGE + " characters of text, without NUL");
         }
-        dev.hpc.api.JobOutput.Stream stream = dev.hpc.api.JobOutput.Stream.parse(body.string("stream", "stderr"));
+        dev.hpc.api.job.JobOutput.Stream stream = dev.hpc.api.job.JobOutput.Stream.parse(body.string("stream", "stderr"));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.jobCommands().message(JobId.parse(ctx.pathParam("id")), stream, text, caller), j -> shown(caller, j));
     }
@@ -293,7 +293,7 @@ public final class SchedulingRoutes {
     }
 
     /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */
-    private Map<String, Object> shown(Caller caller, dev.hpc.api.Job job) {
+    private Map<String, Object> shown(Caller caller, dev.hpc.api.job.Job job) {
         return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
                 new IllegalStateException("should never happen: " + caller.user() + " changed job " + job.id()
                         + ", which they may not see"));

@@ -1,10 +1,8 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.RouteSupport.json;
-
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.Role;
@@ -19,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+
+import static dev.hpc.head.api.RouteSupport.json;
 
 /**
  * {@code hpc admin token}: create, list and revoke tokens (admins only), and {@code GET /api/v1/whoami}

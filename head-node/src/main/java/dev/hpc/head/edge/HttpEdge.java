@@ -1,7 +1,7 @@
 package dev.hpc.head.edge;
 
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Context;

@@ -1,7 +1,7 @@
 package dev.hpc.head.gateway;
 
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.wire.ClusterSecret;
+import dev.hpc.api.wire.WireMessage;
 import java.util.Optional;
 
 /**

@@ -1,14 +1,14 @@
 package dev.hpc.head.gateway;
 
-import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.head.link.SpawnHooks;
-import dev.hpc.head.link.WorkerLinks;
+import dev.hpc.api.wire.ClusterSecret;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.EffectSink;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.link.SpawnHooks;
+import dev.hpc.head.link.WorkerLinks;
 import dev.hpc.head.replication.Witnesses;
 import dev.hpc.head.state.Effect;
 import io.vertx.core.Vertx;

@@ -1,8 +1,8 @@
 package dev.hpc.head.lease;
 
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.wire.ClusterSecret;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;

@@ -1,6 +1,6 @@
 package dev.hpc.head.lease;
 
-import dev.hpc.api.ClusterSecret;
+import dev.hpc.api.wire.ClusterSecret;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

@@ -1,7 +1,7 @@
 package dev.hpc.head.lease;
 
-import dev.hpc.api.ClusterSecret;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.wire.ClusterSecret;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;

@@ -1,7 +1,7 @@
 package dev.hpc.head.link;
 
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 
 /**
  * What the worker gateway tells the spawn relay (docs/mpi.md) and asks of it. Called on the

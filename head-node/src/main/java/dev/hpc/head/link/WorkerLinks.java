@@ -1,6 +1,6 @@
 package dev.hpc.head.link;
 
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.wire.WireMessage;
 
 /**
  * The workers' links as the parts of the head beside the gateway use them: to send a node's worker a message, and

@@ -1,6 +1,6 @@
 package dev.hpc.head.metrics;
 
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -1,6 +1,6 @@
 package dev.hpc.head.metrics;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;

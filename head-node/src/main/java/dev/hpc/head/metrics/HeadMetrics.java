@@ -1,6 +1,6 @@
 package dev.hpc.head.metrics;
 
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import dev.hpc.head.HeadFigures;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.StateReads;

@@ -1,7 +1,7 @@
 package dev.hpc.head.replication;
 
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;

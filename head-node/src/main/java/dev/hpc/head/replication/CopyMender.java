@@ -1,6 +1,6 @@
 package dev.hpc.head.replication;
 
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.Term;
 import dev.hpc.head.access.TokenRecord;

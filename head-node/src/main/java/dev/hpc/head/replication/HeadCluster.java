@@ -173,31 +173,31 @@ public final class HeadCluster implements AutoCloseable {
         return hazelcast.getMap(JOBS);
     }
 
-    /** Segments of arrays' sealed ended tasks, by {@link dev.hpc.api.TaskSegment#key}; written once each. */
+    /** Segments of arrays' sealed ended tasks, by {@link dev.hpc.api.job.TaskSegment#key}; written once each. */
     public IMap<String, String> segments() {
         return hazelcast.getMap(SEGMENTS);
     }
 
     /** Segments 0 to {@code count - 1} of a job, from the replicated map; a missing one fails the read. */
-    public List<dev.hpc.api.TaskSegment> segments(long job, int count) {
+    public List<dev.hpc.api.job.TaskSegment> segments(long job, int count) {
         return segments(job, 0, count);
     }
 
     /** Segments {@code from} to {@code count - 1} of a job, from the replicated map; a missing one fails. */
-    public List<dev.hpc.api.TaskSegment> segments(long job, int from, int count) {
+    public List<dev.hpc.api.job.TaskSegment> segments(long job, int from, int count) {
         java.util.Set<String> keys = new java.util.LinkedHashSet<>();
         for (int i = from; i < count; i++) {
-            keys.add(dev.hpc.api.TaskSegment.key(job, i));
+            keys.add(dev.hpc.api.job.TaskSegment.key(job, i));
         }
         Map<String, String> found = segments().getAll(keys);
-        List<dev.hpc.api.TaskSegment> out = new ArrayList<>(count - from);
+        List<dev.hpc.api.job.TaskSegment> out = new ArrayList<>(count - from);
         for (String key : keys) {
             String body = found.get(key);
             if (body == null) {
                 throw new HpcException("job " + job + " names " + count + " segments of ended tasks but segment "
                         + key + " is not in the replicated map");
             }
-            out.add(dev.hpc.api.Codec.readSegment(dev.hpc.api.Json.readObject(body)));
+            out.add(dev.hpc.api.json.Codec.readSegment(dev.hpc.api.json.Json.readObject(body)));
         }
         return out;
     }

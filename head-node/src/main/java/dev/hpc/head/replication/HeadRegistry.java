@@ -1,7 +1,7 @@
 package dev.hpc.head.replication;
 
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;

@@ -41,7 +41,7 @@ public final class NewerVersionMergePolicy<T extends MergingValue<Object> & Merg
         }
         try {
             // merges are rare (a split that heals): parsing the whole body is affordable
-            dev.hpc.api.JsonFields fields = dev.hpc.api.Json.readObject(body);
+            dev.hpc.api.json.JsonFields fields = dev.hpc.api.json.Json.readObject(body);
             return fields.has("version") ? OptionalLong.of(fields.longValue("version")) : OptionalLong.empty();
         } catch (RuntimeException notAVersionedBody) {
             return OptionalLong.empty();

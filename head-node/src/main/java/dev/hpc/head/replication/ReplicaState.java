@@ -1,10 +1,10 @@
 package dev.hpc.head.replication;
 
-import dev.hpc.api.Codec;
-import dev.hpc.api.Job;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.TaskSegment;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.TaskSegment;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.SettingKeys;
 import dev.hpc.head.access.TokenRecord;

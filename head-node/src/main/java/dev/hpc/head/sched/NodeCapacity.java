@@ -1,6 +1,6 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeTraits;
+import dev.hpc.api.job.NodeTraits;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -9,7 +9,7 @@ import java.util.TreeMap;
  * holds the generic resources its worker declared ({@code gpu=2}), {@code freeGeneric} what of them
  * no task holds. A node with memory 0 declared no memory figure and is not limited by memory.
  * {@code traits} are its properties and string-valued host resources, which a job's
- * {@link dev.hpc.api.NodeConstraint} must admit.
+ * {@link dev.hpc.api.job.NodeConstraint} must admit.
  */
 public record NodeCapacity(String name, boolean schedulable, int cores, int freeCores, long memory,
                            long freeMemory, Map<String, Long> generic, Map<String, Long> freeGeneric,

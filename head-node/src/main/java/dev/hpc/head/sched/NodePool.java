@@ -1,7 +1,7 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeConstraint;
-import dev.hpc.api.NodeTraits;
+import dev.hpc.api.job.NodeConstraint;
+import dev.hpc.api.job.NodeTraits;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.Resources;
 import java.time.Instant;
 import java.util.Set;
 import java.util.TreeSet;

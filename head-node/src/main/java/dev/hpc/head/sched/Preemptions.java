@@ -1,8 +1,8 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.JobSpec;
+import dev.hpc.api.job.JobSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

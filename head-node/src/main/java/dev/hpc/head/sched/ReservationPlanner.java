@@ -1,6 +1,6 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

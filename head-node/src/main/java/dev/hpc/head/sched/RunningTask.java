@@ -1,7 +1,7 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeConstraint;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeConstraint;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -32,7 +32,7 @@ import java.util.TreeSet;
  * <p><b>Where.</b> Each task starts on the nodes with the most free cores that can hold it (spreading
  * work), ties broken by node name, found through an index of nodes by free cores. A request is per
  * node: cores, memory and generic resources ({@code gpu=2}), on nodes of the kind its
- * {@link dev.hpc.api.NodeConstraint} admits (properties, host resources); a multi-node task gets
+ * {@link dev.hpc.api.job.NodeConstraint} admits (properties, host resources); a multi-node task gets
  * distinct nodes.
  * Nodes must belong to the task's queue; a requeued task keeps off the nodes that failed it while
  * other nodes could ever hold it.

@@ -1,13 +1,13 @@
 package dev.hpc.head.spawn;
 
-import dev.hpc.api.Attempt;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobState;
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.Task;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.TokenRecord;

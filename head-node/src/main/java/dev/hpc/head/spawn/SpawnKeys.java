@@ -36,7 +36,7 @@ public final class SpawnKeys {
     }
 
     /** The cluster's key when it has a secret, else this head's own ({@link #open}). */
-    public static SpawnKeys of(java.util.Optional<dev.hpc.api.ClusterSecret> secret, Path dataDir) {
+    public static SpawnKeys of(java.util.Optional<dev.hpc.api.wire.ClusterSecret> secret, Path dataDir) {
         return secret.map(s -> new SpawnKeys(s.derivedKey("spawn-tokens"))).orElseGet(() -> open(dataDir));
     }
 

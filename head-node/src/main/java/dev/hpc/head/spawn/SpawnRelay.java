@@ -1,14 +1,14 @@
 package dev.hpc.head.spawn;
 
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobId;
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WireMessage.FromWorker;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage.FromWorker;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.link.SpawnHooks;
@@ -179,7 +179,7 @@ public final class SpawnRelay implements SpawnHooks {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body: attemptId, token, host, argv");
         }
-        JsonFields body = Json.readObject(dev.hpc.api.Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
+        JsonFields body = Json.readObject(dev.hpc.api.json.Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
         JobId.JobRef job = JobId.parse(ctx.pathParam("id"));
         long attemptId = body.longValue("attemptId");
         String token = body.string("token");

@@ -1,11 +1,11 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.ContainerImage;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeTraits;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.ContainerImage;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeTraits;
+import dev.hpc.api.job.Resources;
 import dev.hpc.head.sched.NodeCapacityChecks;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.Reservation;

@@ -1,13 +1,13 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.TaskKey;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
 import java.time.Instant;
 import java.util.List;
 
@@ -50,7 +50,7 @@ public sealed interface Command {
     }
 
     /**
-     * {@code qsig}: send {@code signal} (a {@link dev.hpc.api.Signals} canonical name) to the processes of every
+     * {@code qsig}: send {@code signal} (a {@link dev.hpc.api.job.Signals} canonical name) to the processes of every
      * running task the reference names, on each node of its attempt. The job itself does not change.
      */
     record Signal(JobId.JobRef job, String user, String signal) implements Command {
@@ -60,7 +60,7 @@ public sealed interface Command {
      * {@code qmsg}: append {@code text} to the {@code stream} file of every running task the reference names, on
      * the node where its script runs. The job itself does not change.
      */
-    record Message(JobId.JobRef job, String user, dev.hpc.api.JobOutput.Stream stream, String text)
+    record Message(JobId.JobRef job, String user, dev.hpc.api.job.JobOutput.Stream stream, String text)
             implements Command {
     }
 
@@ -73,7 +73,7 @@ public sealed interface Command {
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.
      */
-    record Alter(JobId.JobRef job, java.util.function.UnaryOperator<dev.hpc.api.JobSpec> change, String user,
+    record Alter(JobId.JobRef job, java.util.function.UnaryOperator<dev.hpc.api.job.JobSpec> change, String user,
                  Instant now) implements Command {
     }
 

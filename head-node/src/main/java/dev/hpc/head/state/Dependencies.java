@@ -1,10 +1,10 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Dependency;
-import dev.hpc.api.DependencyType;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.Dependency;
+import dev.hpc.api.job.DependencyType;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
 import dev.hpc.head.sched.PendingTask;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 
 /** What the machinery must do after a change is durable: messages to workers. */
 public sealed interface Effect {
@@ -18,7 +18,7 @@ public sealed interface Effect {
     }
 
     /** Append a line to an attempt's output file on the node ({@code qmsg}). */
-    record AppendOutput(String node, long attemptId, dev.hpc.api.JobOutput.Stream stream, String text)
+    record AppendOutput(String node, long attemptId, dev.hpc.api.job.JobOutput.Stream stream, String text)
             implements Effect {
     }
 

@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.IndexSet;
+import dev.hpc.api.job.IndexSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;

@@ -1,14 +1,14 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Task;
-import dev.hpc.api.TaskList;
-import dev.hpc.api.TaskSegment;
-import dev.hpc.api.UnstartedTasks;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.job.TaskList;
+import dev.hpc.api.job.TaskSegment;
+import dev.hpc.api.job.UnstartedTasks;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobState;
 import java.util.ArrayList;
 import java.util.List;
 

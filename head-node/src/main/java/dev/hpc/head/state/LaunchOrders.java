@@ -1,14 +1,14 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.ContainerImage;
-import dev.hpc.api.FileModes;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.ProcessLimits;
-import dev.hpc.api.Resources;
-import dev.hpc.api.SlurmPatterns;
-import dev.hpc.api.WalltimeSignal;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.ContainerImage;
+import dev.hpc.api.job.FileModes;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.ProcessLimits;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.WalltimeSignal;
+import dev.hpc.api.pbs.SlurmPatterns;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

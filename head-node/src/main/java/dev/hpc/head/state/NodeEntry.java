@@ -1,10 +1,10 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Health;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.NodeTraits;
-import dev.hpc.api.OfflineOrigin;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.NodeTraits;
+import dev.hpc.api.job.OfflineOrigin;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -84,7 +84,7 @@ final class NodeEntry {
     }
 
     /** Notes an attempt of a job that holds the node as {@code sharing} says; nothing for a shared one. */
-    void hold(long attemptId, dev.hpc.api.NodeAccess.Sharing sharing, String owner) {
+    void hold(long attemptId, dev.hpc.api.job.NodeAccess.Sharing sharing, String owner) {
         switch (sharing) {
             case EXCLUSIVE -> holds.put(attemptId, "");
             case USER -> holds.put(attemptId, owner);
@@ -94,7 +94,7 @@ final class NodeEntry {
     }
 
     /** An attempt of a job takes its share of the node: cores, memory, generic resources, and its hold. */
-    void occupy(long attemptId, dev.hpc.api.NodeSlot slot, dev.hpc.api.JobSpec spec) {
+    void occupy(long attemptId, dev.hpc.api.job.NodeSlot slot, dev.hpc.api.job.JobSpec spec) {
         attempts.add(attemptId);
         hold(attemptId, spec.resources().access().sharing(), spec.owner());
         coresUsed += slot.cores();
@@ -103,7 +103,7 @@ final class NodeEntry {
     }
 
     /** Gives back what the attempt held here, its GPUs included; nothing when it held nothing here. */
-    void vacate(long attemptId, dev.hpc.api.NodeSlot slot, dev.hpc.api.JobSpec spec) {
+    void vacate(long attemptId, dev.hpc.api.job.NodeSlot slot, dev.hpc.api.job.JobSpec spec) {
         if (attempts.remove(attemptId)) {
             holds.remove(attemptId);
             coresUsed -= slot.cores();

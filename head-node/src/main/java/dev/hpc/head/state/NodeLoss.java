@@ -1,6 +1,6 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
+import dev.hpc.api.job.EndReason;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,14 +1,14 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.Health;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.OfflineOrigin;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.sched.NodeCapacity;
 import dev.hpc.head.sched.NodeCapacityChecks;
 import java.time.Duration;

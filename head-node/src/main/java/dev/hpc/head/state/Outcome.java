@@ -1,9 +1,9 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.Job;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.TaskSegment;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.TaskSegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,10 +1,10 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Preemptions;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.TaskKey;

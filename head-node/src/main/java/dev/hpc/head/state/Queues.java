@@ -1,8 +1,8 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobState;
-import dev.hpc.api.QueueInfo;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.QueueInfo;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.QueueSettings;
 import dev.hpc.head.sched.Reservation;

@@ -1,9 +1,9 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

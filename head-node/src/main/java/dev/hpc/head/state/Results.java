@@ -1,9 +1,9 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.util.Map;
 
 /** How a worker's result ends its attempt: acknowledged always, applied only to the current, running attempt. */

@@ -1,9 +1,9 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Alert;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

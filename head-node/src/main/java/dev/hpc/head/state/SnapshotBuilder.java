@@ -1,11 +1,11 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import dev.hpc.head.sched.ClusterSnapshot;
 import dev.hpc.head.sched.NodeCapacity;
 import dev.hpc.head.sched.PendingTask;

@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.ProcessLimits;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.ProcessLimits;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

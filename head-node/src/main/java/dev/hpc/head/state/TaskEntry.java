@@ -1,10 +1,10 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.Attempt;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Attempt;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Task;
 import dev.hpc.head.sched.TaskKey;
 import java.time.Instant;
 import java.util.ArrayList;

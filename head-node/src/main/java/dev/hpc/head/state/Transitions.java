@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.HpcException;
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import java.util.HashMap;
 import java.util.Map;
 

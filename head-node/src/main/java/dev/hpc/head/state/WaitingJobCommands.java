@@ -1,7 +1,7 @@
 package dev.hpc.head.state;
 
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,12 +1,12 @@
 package dev.hpc.head.store;
 
-import dev.hpc.api.Codec;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.TaskSegment;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.TaskSegment;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -370,7 +370,7 @@ public final class JobStore implements AutoCloseable {
     private void recordUsage(java.util.Collection<Job> jobs, java.util.Collection<TaskSegment> segments)
             throws SQLException {
         Map<Long, String> owners = new java.util.HashMap<>();
-        List<Map.Entry<String, List<dev.hpc.api.Task>>> tasks = new ArrayList<>();
+        List<Map.Entry<String, List<dev.hpc.api.job.Task>>> tasks = new ArrayList<>();
         for (Job j : jobs) {
             owners.put(j.id().number(), j.spec().owner());
             tasks.add(Map.entry(j.spec().owner(), j.listedTasks())); // unstarted tasks have no attempts
@@ -384,9 +384,9 @@ public final class JobStore implements AutoCloseable {
         }
         PreparedStatement ps = null;
         try {
-            for (Map.Entry<String, List<dev.hpc.api.Task>> owned : tasks) {
-                for (dev.hpc.api.Task t : owned.getValue()) {
-                    for (dev.hpc.api.Attempt a : t.attempts()) {
+            for (Map.Entry<String, List<dev.hpc.api.job.Task>> owned : tasks) {
+                for (dev.hpc.api.job.Task t : owned.getValue()) {
+                    for (dev.hpc.api.job.Attempt a : t.attempts()) {
                         if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
                             continue;
                         }
@@ -395,7 +395,7 @@ public final class JobStore implements AutoCloseable {
                                     + "ended) KEY (attempt) VALUES (?, ?, ?, ?)");
                         }
                         int cores = 0;
-                        for (dev.hpc.api.NodeSlot s : a.nodes()) {
+                        for (dev.hpc.api.job.NodeSlot s : a.nodes()) {
                             cores += s.cores();
                         }
                         ps.setLong(1, a.id());
@@ -650,12 +650,12 @@ public final class JobStore implements AutoCloseable {
      * Appends alerts to the event log, synchronously, and returns them with their log ids. Called off
      * the state thread: the log is a record for administrators, not part of the job state.
      */
-    public synchronized List<dev.hpc.api.Alert> appendEvents(List<dev.hpc.api.Alert> alerts) {
-        List<dev.hpc.api.Alert> out = new ArrayList<>(alerts.size());
+    public synchronized List<dev.hpc.api.job.Alert> appendEvents(List<dev.hpc.api.job.Alert> alerts) {
+        List<dev.hpc.api.job.Alert> out = new ArrayList<>(alerts.size());
         try (PreparedStatement ps = readConnection.prepareStatement("INSERT INTO events (at, kind, subject, message) "
                 + "VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
             long last = 0;
-            for (dev.hpc.api.Alert a : alerts) {
+            for (dev.hpc.api.job.Alert a : alerts) {
                 ps.setObject(1, a.time().atOffset(java.time.ZoneOffset.UTC));
                 ps.setString(2, a.kind().name());
                 ps.setString(3, cut(a.subject(), 512));
@@ -678,8 +678,8 @@ public final class JobStore implements AutoCloseable {
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
-    public List<dev.hpc.api.Alert> events(int limit) {
-        List<dev.hpc.api.Alert> out = new ArrayList<>();
+    public List<dev.hpc.api.job.Alert> events(int limit) {
+        List<dev.hpc.api.job.Alert> out = new ArrayList<>();
         query("SELECT id, at, kind, subject, message FROM events ORDER BY id DESC LIMIT ?", ps -> ps.setInt(1, limit),
                 rs -> out.add(alert(rs)));
         java.util.Collections.reverse(out);
@@ -691,8 +691,8 @@ public final class JobStore implements AutoCloseable {
      * oldest first: their subjects are {@code 42.cluster} or {@code 42[3].cluster}; a node's alerts are left out
      * even when its name starts like a job id.
      */
-    public List<dev.hpc.api.Alert> jobEvents(long number, int limit) {
-        List<dev.hpc.api.Alert> out = new ArrayList<>();
+    public List<dev.hpc.api.job.Alert> jobEvents(long number, int limit) {
+        List<dev.hpc.api.job.Alert> out = new ArrayList<>();
         query("SELECT id, at, kind, subject, message FROM events WHERE kind LIKE 'TASK\\_%' "
                 + "AND (subject LIKE ? OR subject LIKE ?) ORDER BY id DESC LIMIT ?", ps -> {
                     ps.setString(1, number + ".%");
@@ -703,8 +703,8 @@ public final class JobStore implements AutoCloseable {
         return out;
     }
 
-    private static dev.hpc.api.Alert alert(ResultSet rs) throws SQLException {
-        return new dev.hpc.api.Alert(rs.getLong(1), dev.hpc.api.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
+    private static dev.hpc.api.job.Alert alert(ResultSet rs) throws SQLException {
+        return new dev.hpc.api.job.Alert(rs.getLong(1), dev.hpc.api.job.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
                 rs.getString(5), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
     }
 

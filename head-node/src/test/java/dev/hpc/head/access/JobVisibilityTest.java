@@ -1,20 +1,15 @@
 package dev.hpc.head.access;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.Json;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.access.JobVisibility.View;
 import java.nio.file.Path;
@@ -27,6 +22,11 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #15 ("Security II"): the one rule of who sees what of a job, for every role, on their own

@@ -1,10 +1,7 @@
 package dev.hpc.head.access;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.web.RunningHead;
 import java.net.http.HttpResponse;
@@ -18,6 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 8: the per-user submission rate and queued-job limits. */
 class LimitsTest {

@@ -1,14 +1,14 @@
 package dev.hpc.head.api;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Issue 18: qalter -l of a recorded resource changes what is recorded; procs is a node request. */
 class AlterationTest {
@@ -68,11 +68,11 @@ class AlterationTest {
     void qalterChangesSharingAndTheNamedNodeAsItChangesWhatIsRecorded() {
         JobSpec job = submitted("#SBATCH -N 2", "#SBATCH -w n[1-2]", "#SBATCH -x n9");
         JobSpec excl = altered(job, "-l", "place=scatter:excl");
-        assertEquals(dev.hpc.api.NodeAccess.Sharing.EXCLUSIVE, excl.resources().access().sharing());
+        assertEquals(dev.hpc.api.job.NodeAccess.Sharing.EXCLUSIVE, excl.resources().access().sharing());
         assertEquals("scatter:excl", excl.recorded().get("Resource_List.place"));
         assertEquals(java.util.Set.of("n1", "n2"), excl.resources().access().required(), "the node list is kept");
         JobSpec shared = altered(excl, "-l", "naccesspolicy=shared");
-        assertEquals(dev.hpc.api.NodeAccess.Sharing.SHARED, shared.resources().access().sharing());
+        assertEquals(dev.hpc.api.job.NodeAccess.Sharing.SHARED, shared.resources().access().sharing());
         JobSpec host = altered(shared, "-l", "select=1:ncpus=1:host=n5");
         assertEquals(1, host.resources().nodes());
         assertEquals(java.util.Set.of("n5"), host.resources().access().required());

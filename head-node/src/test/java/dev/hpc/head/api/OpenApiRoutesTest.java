@@ -1,9 +1,6 @@
 package dev.hpc.head.api;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Json;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.web.RunningHead;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
@@ -21,6 +18,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The routes a real head serves under /api/v1 and the ones openapi.json describes are the same. */
 class OpenApiRoutesTest {

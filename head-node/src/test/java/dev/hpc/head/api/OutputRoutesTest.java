@@ -1,13 +1,9 @@
 package dev.hpc.head.api;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JsonFields;
-import dev.hpc.api.Json;
-import dev.hpc.api.WireMessage.OutputChunk;
-import dev.hpc.api.WireMessage.ReadOutput;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.wire.WireMessage.OutputChunk;
+import dev.hpc.api.wire.WireMessage.ReadOutput;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.web.RunningHead;
 import dev.hpc.head.web.WireWorker;
@@ -29,6 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 7: {@code GET /api/v1/jobs/{id}/output} on a real head, with a worker that speaks the real link

@@ -1,13 +1,7 @@
 package dev.hpc.head.api;
 
-import static dev.hpc.head.api.VisibilityRoutesTest.alicesJob;
-import static dev.hpc.head.api.VisibilityRoutesTest.assertNoSecretOfAlice;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Json;
-import dev.hpc.api.JsonFields;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.access.JobVisibility;
 import dev.hpc.head.access.Role;
@@ -21,6 +15,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static dev.hpc.head.api.VisibilityRoutesTest.alicesJob;
+import static dev.hpc.head.api.VisibilityRoutesTest.assertNoSecretOfAlice;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #15 ("Security II"), against a real head over HTTP with {@code query-other-jobs=false}

@@ -1,10 +1,7 @@
 package dev.hpc.head.api;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Json;
-import dev.hpc.api.WalltimeSignal;
+import dev.hpc.api.job.WalltimeSignal;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.web.RunningHead;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -14,6 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19, item 5, against a real head over HTTP: the signal before the walltime ends is taken from a

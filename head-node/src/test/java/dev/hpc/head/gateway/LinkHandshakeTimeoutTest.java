@@ -1,10 +1,7 @@
 package dev.hpc.head.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.WorkerHandshake;
+import dev.hpc.api.wire.ClusterSecret;
+import dev.hpc.api.wire.WorkerHandshake;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.LinkSecurity;
 import dev.hpc.head.web.RunningHead;
@@ -18,6 +15,9 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #15: 100 worker links that never said hello were held with no handshake timeout. Now a link
@@ -80,8 +80,8 @@ class LinkHandshakeTimeoutTest {
                 .withLinkSecurity(new LinkSecurity(Optional.of(secret), Optional.empty(), "")));
              RawLink link = RawLink.open("ws://127.0.0.1:" + head.port(), Optional.empty())) {
             link.send(new WorkerHandshake(Optional.of(secret)).hello().orElseThrow());
-            link.next(dev.hpc.api.WireMessage.Challenge.class);
-            link.next(dev.hpc.api.WireMessage.Refused.class);
+            link.next(dev.hpc.api.wire.WireMessage.Challenge.class);
+            link.next(dev.hpc.api.wire.WireMessage.Refused.class);
             assertClosedForTheHandshake(link);
         }
     }

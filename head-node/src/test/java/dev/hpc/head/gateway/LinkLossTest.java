@@ -1,11 +1,8 @@
 package dev.hpc.head.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.spawn.LinkedWorker;
 import dev.hpc.head.web.RunningHead;
@@ -16,6 +13,9 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * Issue 9: a worker whose link to the active head closes and that does not come back within the

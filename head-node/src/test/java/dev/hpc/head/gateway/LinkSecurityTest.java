@@ -1,24 +1,19 @@
 package dev.hpc.head.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.ApiToken;
-import dev.hpc.api.ClientTls;
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Health;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobQuery;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.SubmitRequest;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WorkerHandshake;
+import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.ClientTls;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.JobQuery;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.testkit.SelfSignedCert;
+import dev.hpc.api.wire.ClusterSecret;
+import dev.hpc.api.wire.WireMessage;
+import dev.hpc.api.wire.WorkerHandshake;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.LinkSecurity;
 import dev.hpc.head.web.RunningHead;
@@ -33,6 +28,11 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue #8, "workers and heads authenticate each other": a worker link is accepted only from a

@@ -1,7 +1,7 @@
 package dev.hpc.head.gateway;
 
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -1,12 +1,9 @@
 package dev.hpc.head.gateway;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Health;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.web.RunningHead;
 import java.nio.file.Path;
@@ -17,6 +14,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * ChaosIT seed 10330642155178245: the gateway welcomed a registration before the state thread applied it, and

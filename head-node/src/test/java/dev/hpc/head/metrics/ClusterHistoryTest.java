@@ -1,14 +1,14 @@
 package dev.hpc.head.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 23: the samples the web view's charts draw, so that they survive a reload of the page. */
 class ClusterHistoryTest {

@@ -1,10 +1,6 @@
 package dev.hpc.head.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.access.Role;
 import dev.hpc.head.web.RunningHead;
@@ -17,6 +13,10 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code /metrics} of a real head, read as Prometheus reads it: the text is parsed (families, types, labels,

@@ -1,12 +1,10 @@
 package dev.hpc.head.metrics;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.IndexSet;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.IndexSet;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.web.RunningHead;
 import java.net.http.HttpResponse;
@@ -20,6 +18,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A measurement, not part of the suite (the name does not end in Test): what one scrape of {@code /metrics} costs

@@ -1,18 +1,15 @@
 package dev.hpc.head.replication;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Codec;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Json;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadConfig;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.store.JobStore;
@@ -28,6 +25,9 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The standby's own store gathers job changes for a moment and writes each job once, in its newest
@@ -91,21 +91,21 @@ class StandbyMirrorTest {
     }
 
     private static Task ended(int index) {
-        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(100 + index, List.of(new dev.hpc.api.NodeSlot("n1", 1, 0)),
+        dev.hpc.api.job.Attempt ran = new dev.hpc.api.job.Attempt(100 + index, List.of(new dev.hpc.api.job.NodeSlot("n1", 1, 0)),
                 T0, T0.plusSeconds(1), JobState.COMPLETED, EndReason.EXITED, 0);
         return new Task(index, JobState.COMPLETED, List.of(ran), 0, EndReason.EXITED, "", T0.plusSeconds(1));
     }
 
-    private static Job array(long version, List<dev.hpc.api.TaskSegment> segments) {
+    private static Job array(long version, List<dev.hpc.api.job.TaskSegment> segments) {
         Job plain = version(3, JobState.QUEUED, version);
         JobSpec s = plain.spec();
         JobSpec spec = new JobSpec(s.name(), s.owner(), s.submitHost(), s.script(), s.submitDir(), s.workDir(),
-                s.environment(), s.queue(), s.resources(), Optional.of(new dev.hpc.api.ArraySpec("0-5",
-                dev.hpc.api.IndexSet.parse("0-5"), 0)), s.dependencies(), s.userHold(), s.priority(), s.rerunnable(),
+                s.environment(), s.queue(), s.resources(), Optional.of(new dev.hpc.api.job.ArraySpec("0-5",
+                dev.hpc.api.job.IndexSet.parse("0-5"), 0)), s.dependencies(), s.userHold(), s.priority(), s.rerunnable(),
                 s.stdoutPath(), s.stderrPath(), s.join(), s.mailPoints(), s.mailUsers(), s.account(), s.notBefore());
-        int sealed = segments.stream().mapToInt(dev.hpc.api.TaskSegment::size).sum();
-        return new Job(new JobId(3, "c", true), spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(),
-                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse(sealed + "-5"), false), segments), "",
+        int sealed = segments.stream().mapToInt(dev.hpc.api.job.TaskSegment::size).sum();
+        return new Job(new JobId(3, "c", true), spec, JobState.QUEUED, T0, dev.hpc.api.job.TaskList.of(List.of(),
+                dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse(sealed + "-5"), false), segments), "",
                 version);
     }
 
@@ -116,8 +116,8 @@ class StandbyMirrorTest {
     @Test
     void sealedSegmentsAreMirroredWithTheirJobAndReadOnce() throws Exception {
         withMirror(Duration.ofMillis(50), (cluster, store, mirror) -> {
-            dev.hpc.api.TaskSegment first = new dev.hpc.api.TaskSegment(3, 0, 2, List.of(ended(0), ended(1)));
-            dev.hpc.api.TaskSegment second = new dev.hpc.api.TaskSegment(3, 1, 4, List.of(ended(2), ended(3)));
+            dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(3, 0, 2, List.of(ended(0), ended(1)));
+            dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(3, 1, 4, List.of(ended(2), ended(3)));
             cluster.segments().set(first.key(), Json.write(Codec.toMap(first)));
             cluster.jobs().set(3L, Json.write(Codec.toStoredMap(array(2, List.of(first)))));
             await("job 3 is stored with one segment", () -> storedVersion(store, 3) == 2);

@@ -1,5 +1,11 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.job.NodeSlot;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.head.sched.Snapshots.aCluster;
 import static dev.hpc.head.sched.Snapshots.aJob;
 import static dev.hpc.head.sched.Snapshots.aReservation;
@@ -11,12 +17,6 @@ import static dev.hpc.head.sched.Snapshots.started;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeSlot;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 /** Advance reservations in the scheduler core and their confirmation (issue 19, item 3). */
 class AdvanceReservationTest {

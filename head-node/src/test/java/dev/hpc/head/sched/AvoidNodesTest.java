@@ -1,14 +1,14 @@
 package dev.hpc.head.sched;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 4: a requeued task keeps off the nodes that failed it, unless that would strand it. */
 class AvoidNodesTest {

@@ -1,5 +1,16 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.head.sched.Snapshots.NOW;
 import static dev.hpc.head.sched.Snapshots.aCluster;
 import static dev.hpc.head.sched.Snapshots.aJob;
@@ -8,17 +19,6 @@ import static dev.hpc.head.sched.Snapshots.reason;
 import static dev.hpc.head.sched.Snapshots.started;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Test;
 
 /**
  * Issue 18: exclusive nodes ({@code place=excl}, {@code --exclusive}, {@code --exclusive=user}) and

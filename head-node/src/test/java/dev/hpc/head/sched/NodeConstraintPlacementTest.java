@@ -1,18 +1,18 @@
 package dev.hpc.head.sched;
 
-import static dev.hpc.head.sched.Snapshots.aCluster;
-import static dev.hpc.head.sched.Snapshots.aJob;
-import static dev.hpc.head.sched.Snapshots.cores;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeConstraint;
-import dev.hpc.api.NodeTraits;
+import dev.hpc.api.job.NodeConstraint;
+import dev.hpc.api.job.NodeTraits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.head.sched.Snapshots.aCluster;
+import static dev.hpc.head.sched.Snapshots.aJob;
+import static dev.hpc.head.sched.Snapshots.cores;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 18: placement and backfill reservations keep to the nodes a task's constraint admits. */
 class NodeConstraintPlacementTest {

@@ -1,17 +1,17 @@
 package dev.hpc.head.sched;
 
-import static dev.hpc.head.sched.Snapshots.NOW;
-import static dev.hpc.head.sched.Snapshots.aCluster;
-import static dev.hpc.head.sched.Snapshots.aJob;
-import static dev.hpc.head.sched.Snapshots.inQueue;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.NodeSlot;
+import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.head.sched.Snapshots.NOW;
+import static dev.hpc.head.sched.Snapshots.aCluster;
+import static dev.hpc.head.sched.Snapshots.aJob;
+import static dev.hpc.head.sched.Snapshots.inQueue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Issue 19, item 6: which running tasks a waiting task of a preempting queue stops, and when it stops none. */
 class PreemptionTest {
@@ -23,7 +23,7 @@ class PreemptionTest {
     /** A task of {@code queue} holding {@code cores} of {@code node}, started {@code agoSeconds} before now. */
     private static RunningTask running(long job, String queue, String node, int cores, long agoSeconds, int priority) {
         return new RunningTask(new TaskKey(job, -1), "bob", queue, List.of(new NodeSlot(node, cores, 0)), Map.of(),
-                NOW.minusSeconds(agoSeconds), Duration.ZERO, dev.hpc.api.NodeAccess.Sharing.SHARED, priority);
+                NOW.minusSeconds(agoSeconds), Duration.ZERO, dev.hpc.api.job.NodeAccess.Sharing.SHARED, priority);
     }
 
     private static Snapshots queues(Snapshots s) {

@@ -1,10 +1,7 @@
 package dev.hpc.head.sched;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SchedulerTest {
     private static final Instant NOW = Instant.parse("2026-11-24T10:00:00Z");

@@ -1,5 +1,16 @@
 package dev.hpc.head.sched;
 
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
 import static dev.hpc.head.sched.Snapshots.NOW;
 import static dev.hpc.head.sched.Snapshots.aCluster;
 import static dev.hpc.head.sched.Snapshots.aJob;
@@ -13,17 +24,6 @@ import static dev.hpc.head.sched.Snapshots.withPriority;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import org.junit.jupiter.api.Test;
 
 /** Issue 5: the scheduler core's policy, one small snapshot per scenario. */
 class SchedulingPolicyTest {

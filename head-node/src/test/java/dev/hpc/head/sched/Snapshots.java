@@ -1,7 +1,7 @@
 package dev.hpc.head.sched;
 
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,14 +31,14 @@ final class Snapshots {
     }
 
     /** A free node of a kind: its properties and host resources. */
-    Snapshots withFreeNode(String name, int cores, dev.hpc.api.NodeTraits traits) {
+    Snapshots withFreeNode(String name, int cores, dev.hpc.api.job.NodeTraits traits) {
         nodes.add(new NodeCapacity(name, true, cores, cores, 0, 0, Map.of(), Map.of(), traits));
         return this;
     }
 
     /** A node of a kind whose {@code runningCores} are taken by a task ending in {@code endsIn}. */
     Snapshots withBusyNode(String name, int cores, int runningCores, long job, Duration endsIn,
-                           dev.hpc.api.NodeTraits traits) {
+                           dev.hpc.api.job.NodeTraits traits) {
         nodes.add(new NodeCapacity(name, true, cores, cores - runningCores, 0, 0, Map.of(), Map.of(), traits));
         running.add(new RunningTask(new TaskKey(job, -1), "other", "batch",
                 List.of(new NodeSlot(name, runningCores, 0)), Map.of(), NOW.minusSeconds(60), endsIn.plusSeconds(60)));

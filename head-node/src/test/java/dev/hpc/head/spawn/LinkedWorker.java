@@ -1,8 +1,8 @@
 package dev.hpc.head.spawn;
 
-import dev.hpc.api.Health;
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

@@ -1,12 +1,7 @@
 package dev.hpc.head.spawn;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.WireMessage;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.web.RunningHead;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,6 +22,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19 item 1: the session WebSocket of a real head, with a worker on the real link that runs nothing.

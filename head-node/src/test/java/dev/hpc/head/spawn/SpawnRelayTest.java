@@ -1,13 +1,10 @@
 package dev.hpc.head.spawn;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Json;
-import dev.hpc.api.SpawnProtocol;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.wire.SpawnProtocol;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.web.RunningHead;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -25,6 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 6: the spawn route of a real head, with workers on the real link that run nothing. Only the

@@ -1,25 +1,21 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.Codec;
-import dev.hpc.api.Dependency;
-import dev.hpc.api.DependencyType;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.IndexSet;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Json;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.Dependency;
+import dev.hpc.api.job.DependencyType;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.IndexSet;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.PendingTask;
 import dev.hpc.head.sched.Plan;
@@ -32,6 +28,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 15: an array job holds what differs between its tasks. Its unstarted tasks are one record that moves

@@ -1,23 +1,19 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Alert;
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.EndReason;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -28,6 +24,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClusterStateTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
@@ -204,7 +204,7 @@ class ClusterStateTest {
         assertEquals(1, rerun.changedJobs().size(), "the change is committed with the command");
         assertEquals(JobState.QUEUED, job(1).state());
         assertEquals("requeued by olga (qrerun)", job(1).tasks().get(0).comment());
-        dev.hpc.api.Attempt closed = job(1).tasks().get(0).attempts().get(0);
+        dev.hpc.api.job.Attempt closed = job(1).tasks().get(0).attempts().get(0);
         assertEquals(JobState.QUEUED, closed.outcome());
         assertEquals(EndReason.CANCELLED, closed.reason());
         assertEquals(Alert.Kind.TASK_REQUEUED, rerun.alerts().get(0).kind());

@@ -1,18 +1,15 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-
-import dev.hpc.api.Codec;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Json;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.Scheduler;
@@ -23,6 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * Issue 19: a job that asks for one GPU of a node with four sees one. The state gives each attempt the indices
@@ -113,9 +113,9 @@ class GpuBindingTest {
         submit(aJob(1));
         List<LaunchOrder> first = cycle();
         String busy = first.get(0).nodes().get(0).node();
-        Job two = submit(dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n"
+        Job two = submit(dev.hpc.api.pbs.SubmitParser.parse(new dev.hpc.api.pbs.SubmitRequest("#!/bin/sh\n"
                 + "#PBS -l nodes=2:ppn=1:gpus=1\n#PBS -l file=1mb,pcput=60\ntrue\n", List.of(), "alice", "login",
-                "/home/alice", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")), dev.hpc.api.SubmitDefaults.STANDARD));
+                "/home/alice", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")), dev.hpc.api.pbs.SubmitDefaults.STANDARD));
         LaunchOrder order = cycle().get(0);
         SpawnTarget target = state.spawnTarget(order.attemptId()).orElseThrow();
         String other = busy.equals("g1") ? "g2" : "g1";
@@ -130,11 +130,11 @@ class GpuBindingTest {
         assertEquals(order.environment().get("CUDA_VISIBLE_DEVICES"),
                 target.environmentOn(order.nodes().get(0).node(), caller).get("CUDA_VISIBLE_DEVICES"),
                 "the script's own node: what the script sees");
-        assertEquals(new dev.hpc.api.ProcessLimits(0, 60, 1L << 20), target.limits());
+        assertEquals(new dev.hpc.api.job.ProcessLimits(0, 60, 1L << 20), target.limits());
         assertEquals(two.id().number(), target.jobNumber());
 
-        SpawnTarget cpuNode = new SpawnTarget(1, 1, "1.c", "alice", List.of(new dev.hpc.api.NodeSlot("c1", 1, 0)),
-                dev.hpc.api.ProcessLimits.NONE, Map.of("c1", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")));
+        SpawnTarget cpuNode = new SpawnTarget(1, 1, "1.c", "alice", List.of(new dev.hpc.api.job.NodeSlot("c1", 1, 0)),
+                dev.hpc.api.job.ProcessLimits.NONE, Map.of("c1", Map.of("CUDA_VISIBLE_DEVICES", "0,1,2,3")));
         assertEquals("0,1,2,3", cpuNode.environmentOn("c1", caller).get("CUDA_VISIBLE_DEVICES"),
                 "a node without GPUs: the job's own value, not the caller's");
         assertFalse(cpuNode.environmentOn("c1", caller).containsKey("GPU_DEVICE_ORDINAL"));

@@ -1,19 +1,15 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobOutput;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -27,6 +23,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 20: qsig, qmsg and qorder as commands of the state, and the scheduler honouring qorder's swap. */
 class JobControlTest {
@@ -56,7 +56,7 @@ class JobControlTest {
     }
 
     private void finish(long n, Instant at) {
-        dev.hpc.api.Task t = job(n).tasks().get(0);
+        dev.hpc.api.job.Task t = job(n).tasks().get(0);
         state.apply(new Command.Finish(t.currentNodes().get(0).node(),
                 new TaskResult(t.currentAttemptId(), n + ".c", 0, EndReason.EXITED, at)));
     }
@@ -114,7 +114,7 @@ class JobControlTest {
     void aMessageGoesOnlyToTheNodeWhereTheScriptRuns() {
         submitAt(T0, aJob("alice", WHOLE_NODE.withNodes(2), 0));
         cycle(T0);
-        dev.hpc.api.Task t = job(1).tasks().get(0);
+        dev.hpc.api.job.Task t = job(1).tasks().get(0);
         Outcome out = state.apply(new Command.Message(ref("1"), "olga", JobOutput.Stream.STDOUT, "checkpoint"));
         assertEquals(List.of(new Effect.AppendOutput(t.currentNodes().get(0).node(), t.currentAttemptId(),
                 JobOutput.Stream.STDOUT, "checkpoint")), out.effects());
@@ -151,12 +151,12 @@ class JobControlTest {
         submitAt(T0, aJob("alice", WHOLE_NODE, 0));
         submitAt(T0.plusSeconds(5), aJob("alice", WHOLE_NODE, 0));
         state.apply(new Command.Order(ref("1"), ref("2"), "alice"));
-        Job read = dev.hpc.api.Codec.readJob(dev.hpc.api.Json.readObject(dev.hpc.api.Json.write(
-                dev.hpc.api.Codec.toMap(job(1), true))));
+        Job read = dev.hpc.api.json.Codec.readJob(dev.hpc.api.json.Json.readObject(dev.hpc.api.json.Json.write(
+                dev.hpc.api.json.Codec.toMap(job(1), true))));
         assertEquals(2, read.queueRank());
         assertEquals(T0.plusSeconds(5), read.queueSince());
-        Job unswapped = dev.hpc.api.Codec.readJob(dev.hpc.api.Json.readObject(dev.hpc.api.Json.write(
-                dev.hpc.api.Codec.toMap(new Job(job(1).id(), job(1).spec(), JobState.QUEUED, T0, List.of(), "", 1),
+        Job unswapped = dev.hpc.api.json.Codec.readJob(dev.hpc.api.json.Json.readObject(dev.hpc.api.json.Json.write(
+                dev.hpc.api.json.Codec.toMap(new Job(job(1).id(), job(1).spec(), JobState.QUEUED, T0, List.of(), "", 1),
                         true))));
         assertEquals(1, unswapped.queueRank(), "a record without a place ranks by its number");
     }

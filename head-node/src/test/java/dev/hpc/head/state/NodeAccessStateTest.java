@@ -1,21 +1,17 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Health;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.NodeAccess;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -30,6 +26,10 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Issue 18 in the state: node names a job gives are checked at submission, a start re-checks the
  * holds of exclusive jobs, pbsnodes shows a node an exclusive job holds as job-exclusive, and
@@ -41,7 +41,7 @@ class NodeAccessStateTest {
 
     private void register(String node) {
         state.apply(new Command.RegisterNode(new Register(node, node, 4, 8L << 30, Map.of(), "", List.of(), List.of(),
-                Health.UNKNOWN, dev.hpc.api.NodeTraits.NONE), T0));
+                Health.UNKNOWN, dev.hpc.api.job.NodeTraits.NONE), T0));
     }
 
     @BeforeEach

@@ -1,23 +1,17 @@
 package dev.hpc.head.state;
 
-import static dev.hpc.head.state.ClusterStateTest.aJob;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Alert;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobState;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
-import dev.hpc.api.OfflineOrigin;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.RunningTask;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
+import dev.hpc.api.job.OfflineOrigin;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.RunningTask;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -28,6 +22,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.head.state.ClusterStateTest.aJob;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 4: node states, health verdicts, failure detection, requeue, admin commands and alerts. */
 class NodeHealthTest {
@@ -66,7 +66,7 @@ class NodeHealthTest {
     }
 
     private String nodeOf(long n) {
-        List<dev.hpc.api.Attempt> a = job(n).tasks().get(0).attempts();
+        List<dev.hpc.api.job.Attempt> a = job(n).tasks().get(0).attempts();
         return a.get(a.size() - 1).nodes().get(0).node();
     }
 

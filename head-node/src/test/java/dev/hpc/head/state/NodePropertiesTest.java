@@ -1,20 +1,16 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.Health;
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.NodeConstraint;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.NodeTraits;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.NodeConstraint;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.NodeTraits;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -28,6 +24,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 18: workers declare node properties and string-valued host resources; the head places a job
@@ -102,14 +102,14 @@ class NodePropertiesTest {
     @Test
     void aJobInAnImageIsRefusedWhereNoNodeHasAContainerRuntime() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> submit(aJob(1,
-                dev.hpc.api.ContainerImage.constraint("localhost/tools:1"))));
+                dev.hpc.api.job.ContainerImage.constraint("localhost/tools:1"))));
         assertTrue(e.getMessage().contains("no node has property apptainer, property podman"), e.getMessage());
         assertTrue(e.getMessage().contains("install podman or apptainer there"), e.getMessage());
     }
 
     private static JobSpec slurmJob(String directives) {
-        return dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n" + directives + "\ntrue\n",
-                List.of(), "alice", "login", "/home/alice", Map.of()), dev.hpc.api.SubmitDefaults.STANDARD);
+        return dev.hpc.api.pbs.SubmitParser.parse(new dev.hpc.api.pbs.SubmitRequest("#!/bin/sh\n" + directives + "\ntrue\n",
+                List.of(), "alice", "login", "/home/alice", Map.of()), dev.hpc.api.pbs.SubmitDefaults.STANDARD);
     }
 
     /**

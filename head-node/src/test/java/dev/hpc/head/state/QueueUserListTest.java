@@ -1,18 +1,13 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.IndexSet;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.QueueInfo;
-import dev.hpc.api.Resources;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.IndexSet;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.QueueInfo;
+import dev.hpc.api.job.Resources;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.QueueSettings;
 import java.time.Instant;
@@ -22,6 +17,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19: a queue with {@code acl_user_enable} takes jobs only from the users of its {@code acl_users}, on every

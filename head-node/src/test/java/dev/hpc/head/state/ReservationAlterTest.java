@@ -1,14 +1,10 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -22,6 +18,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19: {@code pbs_ralter} gives a reservation a new window through the one commit, only when the nodes and

@@ -1,17 +1,12 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.hpc.api.InvalidRequestException;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.QueueInfo;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.QueueInfo;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.RequestRejected;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
@@ -25,6 +20,11 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 19 item 3: advance reservations go through the one commit (a versioned setting, like qmgr's queues),
@@ -207,9 +207,9 @@ class ReservationStateTest {
         InvalidRequestException none = assertThrows(InvalidRequestException.class,
                 () -> state.prepareSubmit(aJob("alice", "R9", 1, Duration.ofMinutes(5)), T0));
         assertTrue(none.getMessage().contains("reservation R9 does not exist"), none.getMessage());
-        JobSpec slurm = dev.hpc.api.SubmitParser.parse(new dev.hpc.api.SubmitRequest("#!/bin/sh\n"
+        JobSpec slurm = dev.hpc.api.pbs.SubmitParser.parse(new dev.hpc.api.pbs.SubmitRequest("#!/bin/sh\n"
                 + "#SBATCH --reservation=maint\ntrue\n", List.of(), "alice", "login", "/home/alice", Map.of()),
-                dev.hpc.api.SubmitDefaults.STANDARD);
+                dev.hpc.api.pbs.SubmitDefaults.STANDARD);
         InvalidRequestException noSuch = assertThrows(InvalidRequestException.class,
                 () -> state.prepareSubmit(slurm, T0));
         assertTrue(noSuch.getMessage().contains("reservation 'maint'"), "not run as an ordinary queue with no "

@@ -1,14 +1,12 @@
 package dev.hpc.head.state;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import dev.hpc.api.ArraySpec;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.LaunchOrder;
-import dev.hpc.api.WireMessage.Register;
+import dev.hpc.api.job.ArraySpec;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.Scheduler;
@@ -19,6 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Issue 18, what the head applies of a script's directives when it accepts and starts the job:
@@ -75,8 +75,8 @@ class SiteDirectivesLaunchTest {
                 Map.of("umask", "0027", "sbatch.open-mode", "append", "sandbox", "PRIVATE"), Optional.empty()));
         submit(aJob("/home/alice/o2", "/home/alice/e2", Map.of(), Optional.empty()));
         List<LaunchOrder> orders = started();
-        assertEquals(new dev.hpc.api.FileModes(java.util.OptionalInt.of(027), true, true), orders.get(0).files());
-        assertEquals(dev.hpc.api.FileModes.NONE, orders.get(1).files());
+        assertEquals(new dev.hpc.api.job.FileModes(java.util.OptionalInt.of(027), true, true), orders.get(0).files());
+        assertEquals(dev.hpc.api.job.FileModes.NONE, orders.get(1).files());
     }
 
     @Test
@@ -99,14 +99,14 @@ class SiteDirectivesLaunchTest {
 
     @Test
     void theSignalBeforeTheWalltimeGoesWithTheLaunch() {
-        submit(aJob("", "", Map.of(dev.hpc.api.WalltimeSignal.RECORDED, "B:USR1@120"), Optional.empty()));
-        assertEquals(new dev.hpc.api.WalltimeSignal("USR1", 120, true), started().get(0).warning());
+        submit(aJob("", "", Map.of(dev.hpc.api.job.WalltimeSignal.RECORDED, "B:USR1@120"), Optional.empty()));
+        assertEquals(new dev.hpc.api.job.WalltimeSignal("USR1", 120, true), started().get(0).warning());
     }
 
     @Test
     void aJobThatAskedNoSignalGetsNone() {
         submit(aJob("", "", Map.of(), Optional.empty()));
-        assertEquals(dev.hpc.api.WalltimeSignal.NONE, started().get(0).warning());
+        assertEquals(dev.hpc.api.job.WalltimeSignal.NONE, started().get(0).warning());
     }
 
     @Test

@@ -1,19 +1,19 @@
 package dev.hpc.head.state;
 
-import static dev.hpc.api.JobState.CANCELLED;
-import static dev.hpc.api.JobState.COMPLETED;
-import static dev.hpc.api.JobState.FAILED;
-import static dev.hpc.api.JobState.HELD;
-import static dev.hpc.api.JobState.QUEUED;
-import static dev.hpc.api.JobState.RUNNING;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+
+import static dev.hpc.api.job.JobState.CANCELLED;
+import static dev.hpc.api.job.JobState.COMPLETED;
+import static dev.hpc.api.job.JobState.FAILED;
+import static dev.hpc.api.job.JobState.HELD;
+import static dev.hpc.api.job.JobState.QUEUED;
+import static dev.hpc.api.job.JobState.RUNNING;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TransitionsTest {
     private static final Map<JobState, Set<JobState>> EXPECTED = Map.of(

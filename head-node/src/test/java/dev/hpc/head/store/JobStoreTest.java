@@ -1,17 +1,13 @@
 package dev.hpc.head.store;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobId;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JobState;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.Resources;
-import dev.hpc.api.Task;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.job.Task;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +19,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 class JobStoreTest {
     private static final Instant T0 = Instant.parse("2026-11-24T10:00:00Z");
 
@@ -33,7 +33,7 @@ class JobStoreTest {
         JobSpec spec = new JobSpec("job", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of("A", "1"), "batch",
                 Resources.DEFAULT, Optional.empty(), List.of(), false, 0, true, "/tmp/o", "/tmp/e", JoinMode.NONE, "",
                 List.of(), "", Instant.EPOCH);
-        Task t = new Task(-1, state, List.of(), 0, dev.hpc.api.EndReason.NONE, "", state.isTerminal() ? T0
+        Task t = new Task(-1, state, List.of(), 0, dev.hpc.api.job.EndReason.NONE, "", state.isTerminal() ? T0
                 : Instant.EPOCH);
         return new Job(new JobId(number, "c", false), spec, state, T0, List.of(t), "", 1);
     }
@@ -62,19 +62,19 @@ class JobStoreTest {
         }
     }
 
-    private static dev.hpc.api.NodeInfo aNode(String reason, long version) {
-        return new dev.hpc.api.NodeInfo("node1", "h1", dev.hpc.api.NodeState.FREE, 4, 0, 1L << 30, 0,
-                dev.hpc.api.Health.UNKNOWN, T0, reason, List.of(), dev.hpc.api.OfflineOrigin.NONE, "", false, version);
+    private static dev.hpc.api.job.NodeInfo aNode(String reason, long version) {
+        return new dev.hpc.api.job.NodeInfo("node1", "h1", dev.hpc.api.job.NodeState.FREE, 4, 0, 1L << 30, 0,
+                dev.hpc.api.job.Health.UNKNOWN, T0, reason, List.of(), dev.hpc.api.job.OfflineOrigin.NONE, "", false, version);
     }
 
     /** Issue 18: a node's properties and host resources, and a job's node constraint, survive a reopen. */
     @Test
     void nodeTraitsAndJobConstraintsSurviveAReopen() throws Exception {
-        dev.hpc.api.NodeTraits traits = dev.hpc.api.NodeTraits.parse("ib,bigmem", List.of("gpu_model=v100"),
+        dev.hpc.api.job.NodeTraits traits = dev.hpc.api.job.NodeTraits.parse("ib,bigmem", List.of("gpu_model=v100"),
                 "--properties", "--resource");
         Job plain = aJob(1, JobState.QUEUED);
-        dev.hpc.api.NodeConstraint kind = dev.hpc.api.NodeConstraint.parseFeatures("ib|opa")
-                .and(dev.hpc.api.NodeConstraint.resource("gpu_model", "v100"));
+        dev.hpc.api.job.NodeConstraint kind = dev.hpc.api.job.NodeConstraint.parseFeatures("ib|opa")
+                .and(dev.hpc.api.job.NodeConstraint.resource("gpu_model", "v100"));
         Job job = new Job(plain.id(), plain.spec().withResources(plain.spec().resources().withConstraint(kind)),
                 plain.state(), plain.submitted(), plain.tasks(), "", 1);
         try (JobStore store = JobStore.open(dir)) {
@@ -108,17 +108,17 @@ class JobStoreTest {
     void aMillionTaskArrayIsWrittenAsItsStartedTaskAndOneEntryAndReadsBackWhole() throws Exception {
         JobSpec plain = aJob(1, JobState.QUEUED).spec();
         JobSpec spec = new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch",
-                Resources.DEFAULT, Optional.of(new dev.hpc.api.ArraySpec("0-999999",
-                dev.hpc.api.IndexSet.parse("0-999999"), 0)), List.of(), false, 0, true, plain.stdoutPath(),
+                Resources.DEFAULT, Optional.of(new dev.hpc.api.job.ArraySpec("0-999999",
+                dev.hpc.api.job.IndexSet.parse("0-999999"), 0)), List.of(), false, 0, true, plain.stdoutPath(),
                 plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
-        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(4_294_967_297L, List.of(new dev.hpc.api.NodeSlot("n1", 1, 0)),
-                T0, T0.plusSeconds(3), JobState.COMPLETED, dev.hpc.api.EndReason.EXITED, 0);
-        Task first = new Task(0, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.EndReason.EXITED, "",
+        dev.hpc.api.job.Attempt ran = new dev.hpc.api.job.Attempt(4_294_967_297L, List.of(new dev.hpc.api.job.NodeSlot("n1", 1, 0)),
+                T0, T0.plusSeconds(3), JobState.COMPLETED, dev.hpc.api.job.EndReason.EXITED, 0);
+        Task first = new Task(0, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.job.EndReason.EXITED, "",
                 T0.plusSeconds(3));
-        dev.hpc.api.UnstartedTasks rest = dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("1-999999"),
+        dev.hpc.api.job.UnstartedTasks rest = dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("1-999999"),
                 false);
         Job array = new Job(new JobId(9, "c", true), spec, JobState.QUEUED, T0,
-                dev.hpc.api.TaskList.of(List.of(first), rest), "", 4);
+                dev.hpc.api.job.TaskList.of(List.of(first), rest), "", 4);
         try (JobStore store = JobStore.open(dir)) {
             store.write(List.of(array), List.of()).get(30, TimeUnit.SECONDS);
         }
@@ -154,14 +154,14 @@ class JobStoreTest {
     private static JobSpec anArray(String indices) {
         JobSpec plain = aJob(1, JobState.QUEUED).spec();
         return new JobSpec("sweep", "alice", "login", "echo hi\n", "/tmp", "/tmp", Map.of(), "batch", Resources.DEFAULT,
-                Optional.of(new dev.hpc.api.ArraySpec(indices, dev.hpc.api.IndexSet.parse(indices), 0)), List.of(),
+                Optional.of(new dev.hpc.api.job.ArraySpec(indices, dev.hpc.api.job.IndexSet.parse(indices), 0)), List.of(),
                 false, 0, true, plain.stdoutPath(), plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
     }
 
     private static Task endedAt(int index, long attempt) {
-        dev.hpc.api.Attempt ran = new dev.hpc.api.Attempt(attempt, List.of(new dev.hpc.api.NodeSlot("n1", 2, 0)), T0,
-                T0.plusSeconds(1), JobState.COMPLETED, dev.hpc.api.EndReason.EXITED, 0);
-        return new Task(index, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.EndReason.EXITED, "", T0.plusSeconds(1));
+        dev.hpc.api.job.Attempt ran = new dev.hpc.api.job.Attempt(attempt, List.of(new dev.hpc.api.job.NodeSlot("n1", 2, 0)), T0,
+                T0.plusSeconds(1), JobState.COMPLETED, dev.hpc.api.job.EndReason.EXITED, 0);
+        return new Task(index, JobState.COMPLETED, List.of(ran), 0, dev.hpc.api.job.EndReason.EXITED, "", T0.plusSeconds(1));
     }
 
     /**
@@ -172,12 +172,12 @@ class JobStoreTest {
     void sealedSegmentsAreRowsOfTheirOwnAndTheJobReadsBackWhole() throws Exception {
         JobSpec spec = anArray("0-9");
         JobId id = new JobId(9, "c", true);
-        dev.hpc.api.TaskSegment first = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
-        dev.hpc.api.TaskSegment second = new dev.hpc.api.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
-        Job sealedOnce = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(endedAt(3, 5)),
-                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("5-9"), false), List.of(first)), "", 3);
-        Job sealedTwice = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.TaskList.of(List.of(endedAt(3, 5)),
-                dev.hpc.api.UnstartedTasks.fresh(dev.hpc.api.IndexSet.parse("5-9"), false), List.of(first, second)),
+        dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
+        dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
+        Job sealedOnce = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.job.TaskList.of(List.of(endedAt(3, 5)),
+                dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("5-9"), false), List.of(first)), "", 3);
+        Job sealedTwice = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.job.TaskList.of(List.of(endedAt(3, 5)),
+                dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("5-9"), false), List.of(first, second)),
                 "", 5);
         try (JobStore store = JobStore.open(dir)) {
             store.write(List.of(sealedOnce), List.of(), List.of(first)).get(30, TimeUnit.SECONDS);
@@ -202,9 +202,9 @@ class JobStoreTest {
     @Test
     void aMissingSegmentIsReportedNotSkipped() throws Exception {
         JobSpec spec = anArray("0-1");
-        dev.hpc.api.TaskSegment only = new dev.hpc.api.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
-        Job job = new Job(new JobId(9, "c", true), spec, JobState.COMPLETED, T0, dev.hpc.api.TaskList.of(List.of(),
-                dev.hpc.api.UnstartedTasks.NONE, List.of(only)), "", 3);
+        dev.hpc.api.job.TaskSegment only = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
+        Job job = new Job(new JobId(9, "c", true), spec, JobState.COMPLETED, T0, dev.hpc.api.job.TaskList.of(List.of(),
+                dev.hpc.api.job.UnstartedTasks.NONE, List.of(only)), "", 3);
         try (JobStore store = JobStore.open(dir)) {
             store.write(List.of(job), List.of()).get(30, TimeUnit.SECONDS); // the segment left out
             HpcException e = assertThrows(HpcException.class, () -> store.job(9));
@@ -302,17 +302,17 @@ class JobStoreTest {
         java.time.Instant t = java.time.Instant.parse("2026-11-24T10:00:00Z");
         try (JobStore store = JobStore.open(dir)) {
             store.appendEvents(List.of(
-                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "42.c", "task 42.c requeued", t),
-                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "420.c", "task 420.c requeued", t),
-                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.NODE_DOWN, "42.rack1", "node 42.rack1 down", t),
-                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_FAILED_NODE_FAILURE, "42[3].c", "task 42[3].c "
+                    dev.hpc.api.job.Alert.of(dev.hpc.api.job.Alert.Kind.TASK_REQUEUED, "42.c", "task 42.c requeued", t),
+                    dev.hpc.api.job.Alert.of(dev.hpc.api.job.Alert.Kind.TASK_REQUEUED, "420.c", "task 420.c requeued", t),
+                    dev.hpc.api.job.Alert.of(dev.hpc.api.job.Alert.Kind.NODE_DOWN, "42.rack1", "node 42.rack1 down", t),
+                    dev.hpc.api.job.Alert.of(dev.hpc.api.job.Alert.Kind.TASK_FAILED_NODE_FAILURE, "42[3].c", "task 42[3].c "
                             + "failed", t.plusSeconds(1)),
-                    dev.hpc.api.Alert.of(dev.hpc.api.Alert.Kind.TASK_REQUEUED, "4.c", "task 4.c requeued", t)));
+                    dev.hpc.api.job.Alert.of(dev.hpc.api.job.Alert.Kind.TASK_REQUEUED, "4.c", "task 4.c requeued", t)));
 
             assertEquals(List.of("task 42.c requeued", "task 42[3].c failed"),
-                    store.jobEvents(42, 100).stream().map(dev.hpc.api.Alert::message).toList());
+                    store.jobEvents(42, 100).stream().map(dev.hpc.api.job.Alert::message).toList());
             assertEquals(List.of("task 42[3].c failed"),
-                    store.jobEvents(42, 1).stream().map(dev.hpc.api.Alert::message).toList(), "the newest ones");
+                    store.jobEvents(42, 1).stream().map(dev.hpc.api.job.Alert::message).toList(), "the newest ones");
             assertEquals(List.of(), store.jobEvents(7, 100));
         }
     }

@@ -1,16 +1,12 @@
 package dev.hpc.head.web;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
+import dev.hpc.head.access.Role;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import dev.hpc.head.access.Role;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.Select;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The web view in a real headless Chromium against a real head in this JVM. No worker is connected,
@@ -407,6 +407,6 @@ class WebViewBrowserTest {
     }
 
     private static int countOf(String state) throws Exception {
-        return (int) dev.hpc.api.Json.readObject(head.get("/api/v1/cluster").body()).object("jobs").longValue(state, 0);
+        return (int) dev.hpc.api.json.Json.readObject(head.get("/api/v1/cluster").body()).object("jobs").longValue(state, 0);
     }
 }

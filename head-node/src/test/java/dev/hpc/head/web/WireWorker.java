@@ -1,10 +1,10 @@
 package dev.hpc.head.web;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Health;
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WireMessage.LaunchOrder;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage.LaunchOrder;
+import dev.hpc.api.wire.WireMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;

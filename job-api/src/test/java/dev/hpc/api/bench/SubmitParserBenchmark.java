@@ -1,9 +1,9 @@
 package dev.hpc.api.bench;
 
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.SubmitDefaults;
-import dev.hpc.api.SubmitParser;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitParser;
+import dev.hpc.api.pbs.SubmitRequest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

@@ -2,10 +2,10 @@ package dev.hpc.api.testkit;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.hpc.api.Codec;
-import dev.hpc.api.Job;
-import dev.hpc.api.Json;
-import dev.hpc.api.NodeInfo;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.job.NodeInfo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

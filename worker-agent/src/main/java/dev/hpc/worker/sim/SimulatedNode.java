@@ -1,13 +1,13 @@
 package dev.hpc.worker.sim;
 
-import dev.hpc.api.ClusterSecret;
-import dev.hpc.api.EndReason;
-import dev.hpc.api.WorkerHandshake;
-import dev.hpc.api.Health;
-import dev.hpc.api.WireCodec;
-import dev.hpc.api.WireMessage;
-import dev.hpc.api.WireMessage.FromHead;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Health;
+import dev.hpc.api.wire.ClusterSecret;
+import dev.hpc.api.wire.WireCodec;
+import dev.hpc.api.wire.WireMessage.FromHead;
+import dev.hpc.api.wire.WireMessage.TaskResult;
+import dev.hpc.api.wire.WireMessage;
+import dev.hpc.api.wire.WorkerHandshake;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -27,7 +27,7 @@ import java.util.Random;
  * until a head acknowledges them. Everything runs on one Vert.x event loop, so no locking.
  */
 final class SimulatedNode {
-    private static final String PATH = dev.hpc.api.WireCodec.LINK_PATH;
+    private static final String PATH = dev.hpc.api.wire.WireCodec.LINK_PATH;
 
     private final Vertx vertx;
     private final WebSocketClient client;
@@ -120,7 +120,7 @@ final class SimulatedNode {
         running.forEach((attempt, timer) -> now.add(new WireMessage.RunningTask(attempt,
                 taskNames.getOrDefault(attempt, ""), 0)));
         WireMessage.Register r = new WireMessage.Register(name, "sim", cores, memory, Map.of(), "", now,
-                new ArrayList<>(unacknowledged.values()), dev.hpc.api.Health.UNKNOWN, settings.traits());
+                new ArrayList<>(unacknowledged.values()), dev.hpc.api.job.Health.UNKNOWN, settings.traits());
         WorkerHandshake handshake = handshakes.get(ws);
         send(ws, handshake == null ? r : handshake.prove(r));
     }

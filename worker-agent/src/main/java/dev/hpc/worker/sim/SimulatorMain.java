@@ -7,9 +7,9 @@ import io.vertx.core.http.WebSocketClientOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code hpc worker --simulate N}: plays N nodes in one process against real heads, for scale
@@ -61,16 +61,16 @@ public final class SimulatorMain implements Callable<Integer> {
                     + "positive, --task-seconds > 0, --heartbeat-ms >= 100");
             return 2;
         }
-        java.util.Optional<dev.hpc.api.ClusterSecret> secret;
+        java.util.Optional<dev.hpc.api.wire.ClusterSecret> secret;
         try {
-            secret = java.util.Optional.ofNullable(clusterSecretFile).map(dev.hpc.api.ClusterSecret::read);
+            secret = java.util.Optional.ofNullable(clusterSecretFile).map(dev.hpc.api.wire.ClusterSecret::read);
         } catch (dev.hpc.api.HpcException e) {
             System.err.println("hpc-worker-simulator: " + e.getMessage());
             return 2;
         }
-        dev.hpc.api.NodeTraits traits;
+        dev.hpc.api.job.NodeTraits traits;
         try {
-            traits = dev.hpc.api.NodeTraits.parse(String.join(",", properties), resources, "--properties",
+            traits = dev.hpc.api.job.NodeTraits.parse(String.join(",", properties), resources, "--properties",
                     "--resource");
         } catch (dev.hpc.api.InvalidRequestException e) {
             System.err.println("hpc-worker-simulator: " + e.getMessage());

@@ -1,6 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import dev.hpc.cli.bench.chaos.MarkerJob.Execution;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
 import java.util.ArrayList;

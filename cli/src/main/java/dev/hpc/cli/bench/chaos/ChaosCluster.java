@@ -1,10 +1,10 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.NodeInfo;
-import dev.hpc.api.NodeState;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeState;
 import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.Poll;
 import dev.hpc.cli.local.Daemon;

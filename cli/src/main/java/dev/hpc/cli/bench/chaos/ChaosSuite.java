@@ -1,12 +1,12 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.HeadTransport;
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HpcApiException;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobQuery;
-import dev.hpc.api.JobState;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.HpcApiException;
+import dev.hpc.api.client.JobQuery;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
 import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
 import dev.hpc.cli.local.Daemon;

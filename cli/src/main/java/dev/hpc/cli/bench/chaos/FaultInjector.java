@@ -1,8 +1,8 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.HeadClient;
-import dev.hpc.api.HeadTransport;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.client.HeadTransport;
 import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.Poll;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 
 /**
  * What the active head says of one job at the end of a run.

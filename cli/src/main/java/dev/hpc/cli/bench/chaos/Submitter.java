@@ -1,8 +1,8 @@
 package dev.hpc.cli.bench.chaos;
 
-import dev.hpc.api.HeadClient;
 import dev.hpc.api.HpcException;
-import dev.hpc.api.SubmitRequest;
+import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.cli.ClientOptions;
 import dev.hpc.cli.bench.BenchSupport;
 import java.io.IOException;

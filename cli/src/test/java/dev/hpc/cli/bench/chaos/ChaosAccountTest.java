@@ -1,15 +1,15 @@
 package dev.hpc.cli.bench.chaos;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import dev.hpc.api.JobState;
+import dev.hpc.api.job.JobState;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
 import dev.hpc.cli.bench.chaos.Submission.Route;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ChaosAccountTest {
     private final Map<String, Marks> marks = new HashMap<>();

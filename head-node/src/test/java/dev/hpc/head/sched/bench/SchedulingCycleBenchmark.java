@@ -1,13 +1,13 @@
 package dev.hpc.head.sched.bench;
 
-import dev.hpc.api.EndReason;
-import dev.hpc.api.Job;
-import dev.hpc.api.JobSpec;
-import dev.hpc.api.JoinMode;
-import dev.hpc.api.NodeSlot;
-import dev.hpc.api.Resources;
-import dev.hpc.api.WireMessage.Register;
-import dev.hpc.api.WireMessage.TaskResult;
+import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Resources;
+import dev.hpc.api.wire.WireMessage.Register;
+import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.QueueDef;

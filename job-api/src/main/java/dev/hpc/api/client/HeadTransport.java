@@ -1,0 +1,433 @@
+package dev.hpc.api.client;
+
+import dev.hpc.api.HpcException;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * How {@link HeadClient} reaches the active head: it knows every head's address and goes to the one that
+ * answers, the last head that answered first, then the others in list order. A refused or timed-out
+ * connection, or a {@code 503 UNAVAILABLE} (no active head yet), moves on to the next address; when every
+ * address failed it waits (100 ms, doubling up to 1 s) and tries them all again, for at most
+ * {@link Settings#maxWait()} in total, so that a command issued during a head takeover waits for the new
+ * active head instead of failing. Any other error answer is final and becomes an {@link HpcApiException}
+ * with the status, code and message of the error body.
+ *
+ * <p>A head that hangs (frozen, or stuck) still accepts connections and never answers. So while there is another
+ * head to try, a request that may be sent again gets {@link #FIRST_TRY} to answer, doubling on each round up to
+ * {@link Settings#requestTimeout()}: a client whose head froze moves on within seconds, not after the whole
+ * request timeout, and a head that is merely slow gets longer each round.
+ *
+ * <p>Every request carries the client's {@link ApiToken} as {@code Authorization: Bearer}; the head
+ * takes the caller's user and role from it (docs/security.md). Without a token, a {@code 401} becomes
+ * an error with the token's advice on how to get one.
+ *
+ * <p>Uses only {@code java.net.http}, so that the CLI stays small and quick to start. Thread-safe.
+ */
+public final class HeadTransport {
+    private static final String API = "/api/v1";
+    /** How long a head has to answer in the first round of a call that may go to another head. */
+    static final Duration FIRST_TRY = Duration.ofSeconds(2);
+
+    /**
+     * How long to keep trying. {@code maxWait} bounds the whole call including backoff; with
+     * {@link Duration#ZERO} every address is tried exactly once.
+     */
+    public record Settings(Duration maxWait, Duration connectTimeout, Duration requestTimeout, Duration firstBackoff,
+                           Duration maxBackoff) {
+        public Settings {
+            if (maxWait.isNegative() || connectTimeout.isNegative() || connectTimeout.isZero()
+                    || requestTimeout.isNegative() || requestTimeout.isZero() || firstBackoff.isNegative()
+                    || maxBackoff.compareTo(firstBackoff) < 0) {
+                throw new IllegalArgumentException("invalid client settings " + maxWait + ", " + connectTimeout
+                        + ", " + requestTimeout + ", " + firstBackoff + ", " + maxBackoff);
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(30), Duration.ofSeconds(2), Duration.ofSeconds(10),
+                    Duration.ofMillis(100), Duration.ofSeconds(1));
+        }
+
+        public Settings withMaxWait(Duration d) {
+            return new Settings(d, connectTimeout, requestTimeout, firstBackoff, maxBackoff);
+        }
+
+        public Settings withRequestTimeout(Duration d) {
+            return new Settings(maxWait, connectTimeout, d, firstBackoff, maxBackoff);
+        }
+
+        public Settings withBackoff(Duration first, Duration max) {
+            return new Settings(maxWait, connectTimeout, requestTimeout, first, max);
+        }
+    }
+
+    /** No head answered within the wait: every address refused, timed out or had no active head. */
+    public static final class UnavailableException extends HpcException {
+        public UnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    private final List<String> heads;
+    private final List<URI> bases;
+    private final ApiToken token;
+    private final Settings settings;
+    private final HttpClient http;
+    private volatile int preferred;
+
+    /**
+     * @param heads addresses as {@code host:port} (an {@code http://} prefix and a trailing slash are
+     *              accepted; {@code https://} makes the client use TLS); at least one
+     * @param token sent as {@code Authorization: Bearer} on every request; the head takes the caller's
+     *              user and role from it
+     * @param tls   what to trust when the addresses say {@code https://} (see {@link ClientTls}); empty:
+     *              the JVM's default certificates
+     */
+    public HeadTransport(List<String> heads, ApiToken token, Settings settings, Optional<SSLContext> tls) {
+        if (heads.isEmpty()) {
+            throw new InvalidRequestException("no head address given: expected at least one host:port");
+        }
+        List<String> normalized = new ArrayList<>();
+        List<URI> uris = new ArrayList<>();
+        boolean https = ClientTls.isHttps(heads.get(0));
+        for (String h : heads) {
+            if (ClientTls.isHttps(h) != https) {
+                throw new InvalidRequestException("the head addresses mix http and https (" + String.join(",", heads)
+                        + "): all heads of a cluster serve the same way; write https:// before every one or none");
+            }
+            String a = normalizeAddress(h);
+            normalized.add(a);
+            uris.add(URI.create((https ? "https://" : "http://") + a));
+        }
+        this.heads = List.copyOf(normalized);
+        this.bases = List.copyOf(uris);
+        this.token = token;
+        this.settings = settings;
+        HttpClient.Builder builder = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(settings.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (tls.isPresent()) {
+            builder.sslContext(tls.get());
+        } else if (!https) {
+            // SSLParameters given here keep the client from asking the context for its defaults, which
+            // would set it up at once; empty parameters leave every TLS engine at its own defaults
+            builder.sslContext(new DeferredTlsContext()).sslParameters(new SSLParameters());
+        }
+        this.http = builder.build();
+    }
+
+    /**
+     * {@code host:port} from what a user typed: trims, drops an {@code http://} prefix and a trailing
+     * slash, and checks that a port in 1..65535 is there.
+     */
+    public static String normalizeAddress(String text) {
+        String a = text.trim();
+        if (a.startsWith("http://")) {
+            a = a.substring("http://".length());
+        } else if (ClientTls.isHttps(a)) {
+            a = a.substring("https://".length());
+        }
+        while (a.endsWith("/")) {
+            a = a.substring(0, a.length() - 1);
+        }
+        int colon = a.lastIndexOf(':');
+        if (colon <= 0 || colon == a.length() - 1 || a.indexOf('/') >= 0) {
+            throw new InvalidRequestException("'" + text + "' is not a head address: expected host:port, "
+                    + "for example 127.0.0.1:8640");
+        }
+        String port = a.substring(colon + 1);
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            p = -1;
+        }
+        if (p < 1 || p > 65535) {
+            throw new InvalidRequestException("'" + text + "' is not a head address: the port must be a number "
+                    + "from 1 to 65535");
+        }
+        return a;
+    }
+
+    public List<String> heads() {
+        return heads;
+    }
+
+    public ApiToken token() {
+        return token;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The address tried first by the next call: the head that answered last. */
+    public String preferredHead() {
+        return heads.get(preferred);
+    }
+
+    /**
+     * Opens a WebSocket at {@code pathAndQuery} on the head at {@code head} (one of {@link #heads()}), with
+     * the token and TLS settings of every other call; the head that accepts becomes the preferred one.
+     */
+    public CompletableFuture<WebSocket> webSocket(String head, String pathAndQuery, WebSocket.Listener listener) {
+        int i = heads.indexOf(head);
+        if (i < 0) {
+            throw new IllegalArgumentException("should never happen: " + head + " is not one of " + heads);
+        }
+        URI base = bases.get(i);
+        String scheme = base.getScheme().equals("https") ? "wss" : "ws";
+        URI uri = URI.create(scheme + "://" + base.getRawAuthority() + pathAndQuery);
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+        if (token.isPresent()) {
+            b.header("Authorization", "Bearer " + token.value());
+        }
+        return b.buildAsync(uri, listener).whenComplete((ws, e) -> {
+            if (e == null) {
+                preferred = i;
+            }
+        });
+    }
+
+    /**
+     * Sends one request (its path under {@code /api/v1}) to the head that answers and returns the body of a
+     * 2xx answer.
+     *
+     * @param resendable whether the request may be sent again once it may have reached a head: false only for
+     *                   a change that has no idempotency key and must not happen twice (a new token)
+     */
+    public String call(String method, String path, String body, Map<String, String> headers, boolean resendable) {
+        long deadline = System.nanoTime() + settings.maxWait().toNanos();
+        Duration backoff = settings.firstBackoff();
+        Map<String, String> failures = new LinkedHashMap<>();
+        // a standby's redirect may name a head the caller did not list; it is asked in this call only
+        List<URI> targets = new ArrayList<>(bases);
+        List<String> names = new ArrayList<>(heads);
+        int jumpTo = -1;
+        int redirects = 0;
+        Duration tryTimeout = resendable && targets.size() > 1 && FIRST_TRY.compareTo(settings.requestTimeout()) < 0
+                ? FIRST_TRY : settings.requestTimeout();
+        // heads that took a request and did not answer in time (a frozen head accepts connections) are tried
+        // last in the next rounds: the others answered, and one of them may lead by now (issue 17)
+        Set<Integer> silent = new HashSet<>();
+        while (true) {
+            int first = jumpTo >= 0 ? jumpTo : preferred;
+            jumpTo = -1;
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                order.add((first + i) % targets.size());
+            }
+            order.sort(Comparator.comparing(silent::contains));
+            for (int k = 0; k < order.size() && jumpTo < 0; k++) {
+                int idx = order.get(k);
+                HttpResponse<String> response;
+                try {
+                    response = http.send(request(targets.get(idx), method, path, body, headers, tryTimeout),
+                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                } catch (ConnectException | HttpConnectTimeoutException e) {
+                    failures.put(names.get(idx), describe(e));
+                    continue;
+                } catch (SSLException e) {
+                    throw ClientTls.failure(names.get(idx), e);
+                } catch (HttpTimeoutException e) {
+                    if (!resendable) {
+                        throw maybeApplied(names.get(idx), "did not answer within " + seconds(settings.requestTimeout()));
+                    }
+                    failures.put(names.get(idx), "no answer within " + seconds(tryTimeout));
+                    silent.add(idx);
+                    continue;
+                } catch (IOException e) {
+                    if (!resendable) {
+                        throw maybeApplied(names.get(idx), "closed the connection (" + describe(e) + ")");
+                    }
+                    failures.put(names.get(idx), describe(e));
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new HpcException("interrupted while waiting for the head at " + names.get(idx));
+                }
+                silent.remove(idx);
+                int status = response.statusCode();
+                if (status == 503) {
+                    HpcApiException unavailable = apiError(status, response.body());
+                    failures.put(names.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage() + ")");
+                    continue;
+                }
+                if (status == 307 || status == 308) {
+                    // a standby refused the request unapplied, so sending it to the head it names is safe for
+                    // any request
+                    // never to another scheme: an https client would send its token in clear to an http address
+                    Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l))
+                            .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
+                    failures.put(names.get(idx), "a standby; it named " + to.map(URI::getRawAuthority).orElse("no head"));
+                    if (to.isPresent() && redirects++ < targets.size() + 1) {
+                        jumpTo = targetIndex(targets, names, to.get());
+                    }
+                    continue;
+                }
+                if (idx < bases.size()) {
+                    preferred = idx;
+                }
+                if (status >= 200 && status < 300) {
+                    return response.body();
+                }
+                if (status == 401 && !token.isPresent()) {
+                    throw new HpcApiException(status, "UNAUTHENTICATED", token.advice());
+                }
+                throw apiError(status, response.body());
+            }
+            if (jumpTo >= 0) {
+                continue;
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw unavailable(failures);
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(backoff.toMillis(), remaining / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HpcException("interrupted while waiting for a head to answer");
+            }
+            redirects = 0;
+            tryTimeout = tryTimeout.multipliedBy(2).compareTo(settings.requestTimeout()) > 0 ? settings.requestTimeout()
+                    : tryTimeout.multipliedBy(2);
+            Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
+            backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+        }
+    }
+
+    private HttpRequest request(URI base, String method, String path, String body, Map<String, String> headers,
+                                Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(API + path))
+                .timeout(timeout)
+                .header("Accept", "application/json");
+        headers.forEach(b::header);
+        if (token.isPresent()) {
+            b.header("Authorization", "Bearer " + token.value());
+        }
+        if (method.equals("GET")) {
+            b.GET();
+        } else {
+            b.header("Content-Type", "application/json; charset=utf-8");
+            b.method(method, body.isEmpty() ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+        }
+        return b.build();
+    }
+
+    /** The index of the head a redirect names among the targets, added to them when it is a new one. */
+    private static int targetIndex(List<URI> targets, List<String> names, URI location) {
+        String authority = location.getRawAuthority();
+        for (int i = 0; i < targets.size(); i++) {
+            if (targets.get(i).getRawAuthority().equalsIgnoreCase(authority)) {
+                return i;
+            }
+        }
+        targets.add(URI.create(location.getScheme() + "://" + authority));
+        names.add(authority);
+        return targets.size() - 1;
+    }
+
+    static HpcApiException apiError(int status, String body) {
+        String fallbackCode = "HTTP_" + status;
+        try {
+            JsonFields f = Json.readObject(body);
+            String code = f.string("code", fallbackCode);
+            String message = f.string("message", "");
+            if (!message.isEmpty()) {
+                return new HpcApiException(status, code, message);
+            }
+            return new HpcApiException(status, code, "the head answered HTTP " + status + " " + code);
+        } catch (HpcException notOurs) {
+            String firstLine = body.lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("");
+            if (firstLine.length() > 200) {
+                firstLine = firstLine.substring(0, 200) + "...";
+            }
+            return new HpcApiException(status, fallbackCode,
+                    "the head answered HTTP " + status + (firstLine.isEmpty() ? "" : ": " + firstLine));
+        }
+    }
+
+    private static HpcException maybeApplied(String head, String what) {
+        return new HpcException("the head at " + head + " " + what + " after the request was sent: it may or may "
+                + "not have been carried out; check before sending it again");
+    }
+
+    private UnavailableException unavailable(Map<String, String> failures) {
+        StringJoiner j = new StringJoiner("; ");
+        failures.forEach((head, why) -> j.add(head + ": " + why));
+        String waited = settings.maxWait().isZero() ? "" : " within " + seconds(settings.maxWait());
+        return new UnavailableException("no head answered" + waited + " (" + j + ")");
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof ConnectException) {
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof java.nio.channels.UnresolvedAddressException) {
+                    return "unknown host";
+                }
+                if (c.getMessage() != null && !c.getMessage().isEmpty()) {
+                    return c.getMessage().toLowerCase(Locale.ROOT).contains("refused")
+                            ? "connection refused" : c.getMessage();
+                }
+            }
+            return "connection refused";
+        }
+        if (e instanceof HttpConnectTimeoutException) {
+            return "connection timed out";
+        }
+        String m = e.getMessage();
+        if (m == null || m.isEmpty()) {
+            Throwable c = e.getCause();
+            m = c != null && c.getMessage() != null ? c.getMessage() : e.getClass().getSimpleName();
+        }
+        return m.toLowerCase(Locale.ROOT).contains("refused") ? "connection refused" : m;
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
+    }
+
+    static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A path segment: percent-encodes brackets and everything else outside the unreserved set. */
+    static String encodePath(String segment) {
+        if (segment.isEmpty()) {
+            throw new InvalidRequestException("an empty id names nothing");
+        }
+        return encode(segment).replace("+", "%20");
+    }
+}

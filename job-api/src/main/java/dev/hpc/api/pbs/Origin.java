@@ -1,0 +1,38 @@
+package dev.hpc.api.pbs;
+
+import dev.hpc.api.InvalidRequestException;
+
+/**
+ * Where a submission option came from: a directive on a script line, or the qsub command line
+ * ({@code line == 0}). Error messages start with it, so the user knows what to fix:
+ * {@code line 3: -l walltime=1:xx:00: ...} or {@code option -p: ...}.
+ */
+record Origin(int line) {
+
+    static final Origin COMMAND_LINE = new Origin(0);
+
+    static Origin scriptLine(int line) {
+        if (line < 1) {
+            throw new IllegalArgumentException("script lines count from 1, got " + line);
+        }
+        return new Origin(line);
+    }
+
+    /** {@code line 3: -l walltime=1:xx:00} or {@code option -l walltime=1:xx:00}. */
+    String describe(String what) {
+        return line == 0 ? "option " + what : "line " + line + ": " + what;
+    }
+
+    InvalidRequestException error(String what, String problem) {
+        return new InvalidRequestException(describe(what) + ": " + problem);
+    }
+
+    /** Runs {@code step}; a problem it reports is prefixed with this origin and {@code what}. */
+    void within(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (InvalidRequestException e) {
+            throw error(what, e.getMessage());
+        }
+    }
+}
