@@ -1,6 +1,7 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.UserHome;
 import dev.hpc.api.job.TokenInfo;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -55,7 +56,7 @@ public final class AdminCommand extends GroupCommand {
             TokenInfo made = client.client().createToken(user, r);
             PrintWriter out = spec.commandLine().getOut();
             if (install) {
-                Path file = ApiToken.defaultFile(dev.hpc.api.client.UserHome.of(Invocation.current().env()));
+                Path file = ApiToken.defaultFile(UserHome.of(Invocation.current().env()));
                 ApiToken.install(file, made.token());
                 out.println("token " + made.id() + " for " + user + " (" + made.role() + ") installed in " + file);
             } else {

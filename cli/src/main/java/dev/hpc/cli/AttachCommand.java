@@ -1,12 +1,14 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.client.HeadClient;
+import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobId;
 import dev.hpc.api.job.JobOutput;
 import dev.hpc.api.job.Task;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -140,7 +142,7 @@ public final class AttachCommand implements Callable<Integer> {
             }
             if (!told) {
                 err.println("attach: " + job.id().taskName(task.get().index()) + " has not started yet ("
-                        + task.get().state().name().toLowerCase(java.util.Locale.ROOT) + "); waiting for it");
+                        + task.get().state().name().toLowerCase(Locale.ROOT) + "); waiting for it");
                 err.flush();
                 told = true;
             }
@@ -156,7 +158,7 @@ public final class AttachCommand implements Callable<Integer> {
                     + task.reason().description());
             return ExitCodes.ERROR;
         }
-        if (task.reason() != dev.hpc.api.job.EndReason.EXITED) {
+        if (task.reason() != EndReason.EXITED) {
             err.println("attach: " + job.id().taskName(task.index()) + " ended: " + task.reason().description());
         }
         return task.exitStatus() & 0xff;

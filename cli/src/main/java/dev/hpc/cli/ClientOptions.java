@@ -1,13 +1,18 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HpcException;
 import dev.hpc.api.client.ApiToken;
 import dev.hpc.api.client.ClientTls;
 import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.UserHome;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,7 +42,7 @@ public final class ClientOptions {
     public HeadClient client() {
         Invocation invocation = Invocation.current();
         Map<String, String> env = invocation.env();
-        Path home = dev.hpc.api.client.UserHome.of(env);
+        Path home = UserHome.of(env);
         Path config = ConfigFile.path(env, home);
         ServerDiscovery.Servers servers = ServerDiscovery.discover(Optional.ofNullable(server), env, config);
         ApiToken token = token(env, home);
@@ -47,7 +52,7 @@ public final class ClientOptions {
         }
         // in the command server, calls with the same heads, token and settings share one client: its
         // connections, its HTTP client's thread and what it learnt of which head is active
-        String ca = env.getOrDefault(dev.hpc.api.client.ClientTls.CA_ENV, "").strip();
+        String ca = env.getOrDefault(ClientTls.CA_ENV, "").strip();
         String key = String.join(",", servers.heads()) + "|" + (token.isPresent() ? token.value() : "") + "|"
                 + settings + "|" + (ca.isEmpty() ? ConfigFile.read(config).getOrDefault(ConfigFile.TLS_CA, "") : ca);
         if (SHARED.size() > 32) {
@@ -56,8 +61,8 @@ public final class ClientOptions {
         return SHARED.computeIfAbsent(key, k -> new HeadClient(servers.heads(), token, settings, tls(env, config)));
     }
 
-    private static final java.util.concurrent.ConcurrentMap<String, HeadClient> SHARED =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, HeadClient> SHARED =
+            new ConcurrentHashMap<>();
 
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
     ApiToken token(Map<String, String> env, Path home) {
@@ -65,7 +70,7 @@ public final class ClientOptions {
     }
 
     /** What to trust over https: the PEM file of {@code HPC_TLS_CA}, else {@code tls-ca=} of the config file. */
-    static Optional<javax.net.ssl.SSLContext> tls(Map<String, String> env, Path config) {
+    static Optional<SSLContext> tls(Map<String, String> env, Path config) {
         String ca = env.getOrDefault(ClientTls.CA_ENV, "").strip();
         if (ca.isEmpty()) {
             ca = ConfigFile.read(config).getOrDefault(ConfigFile.TLS_CA, "").strip();
@@ -75,7 +80,7 @@ public final class ClientOptions {
         }
         try {
             return Optional.of(ClientTls.trusting(Invocation.current().resolve(ca)));
-        } catch (dev.hpc.api.HpcException e) {
+        } catch (HpcException e) {
             throw new UsageException(e.getMessage());
         }
     }

@@ -1,5 +1,8 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.client.ApiToken;
+import dev.hpc.api.client.ClientTls;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -31,8 +34,8 @@ record CommandCall(Path cwd, List<String> args, Map<String, String> env) {
     private static final int MAX_FIELD = 1 << 20;
     private static final int MAX_FIELDS = 100_000;
     /** Variables that name files: relative to the caller's directory, not the server's. */
-    private static final List<String> PATH_VARIABLES = List.of(ConfigFile.ENV, dev.hpc.api.client.ApiToken.FILE_ENV,
-            dev.hpc.api.client.ClientTls.CA_ENV);
+    private static final List<String> PATH_VARIABLES = List.of(ConfigFile.ENV, ApiToken.FILE_ENV,
+            ClientTls.CA_ENV);
 
     CommandCall {
         args = List.copyOf(args);
@@ -173,7 +176,7 @@ record CommandCall(Path cwd, List<String> args, Map<String, String> env) {
                     length.append((char) c);
                 }
                 long n = Long.parseLong(length.toString());
-                data = new java.io.ByteArrayInputStream(in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 8)));
+                data = new ByteArrayInputStream(in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 8)));
             }
             return data;
         }

@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import com.sun.security.auth.module.UnixSystem;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -121,7 +123,7 @@ public final class CommandServer implements AutoCloseable {
         FileLock lock;
         try {
             lock = channel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
+        } catch (OverlappingFileLockException heldInThisJvm) {
             lock = null;
         }
         if (lock == null) {
@@ -284,7 +286,7 @@ public final class CommandServer implements AutoCloseable {
 
     /** This process's user id, for the directories it makes or checks. */
     private static long uid() {
-        return new com.sun.security.auth.module.UnixSystem().getUid();
+        return new UnixSystem().getUid();
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -1,11 +1,12 @@
 package dev.hpc.cli;
 
+import dev.hpc.cli.bench.BenchCommand;
 import dev.hpc.cli.local.LocalCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code hpc}: the top command; every tool is one of its subcommands. */
 @Command(name = "hpc", mixinStandardHelpOptions = true, versionProvider = HpcCommand.VersionText.class,
@@ -47,7 +48,7 @@ public final class HpcCommand extends GroupCommand {
         m.put("events", EventsCommand::new);
         m.put("report", ReportCommand::new);
         m.put("admin", AdminCommand::new);
-        m.put("bench", dev.hpc.cli.bench.BenchCommand::new);
+        m.put("bench", BenchCommand::new);
         m.put("dsh", DshCommand::new);
         m.put("qpeek", PeekCommand::new);
         m.put("attach", AttachCommand::new);

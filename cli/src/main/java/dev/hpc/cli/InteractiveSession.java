@@ -12,6 +12,7 @@ import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +20,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * The client half of an interactive session ({@code qsub -I}): a WebSocket to the active head
@@ -202,7 +204,7 @@ final class InteractiveSession {
             int n;
             while (!link.ended.isDone() && (n = in.read(buffer)) >= 0) {
                 if (n > 0) {
-                    send(ws, SpawnProtocol.frame(SpawnProtocol.INPUT, java.util.Arrays.copyOf(buffer, n)));
+                    send(ws, SpawnProtocol.frame(SpawnProtocol.INPUT, Arrays.copyOf(buffer, n)));
                 }
             }
             if (!link.ended.isDone()) {
@@ -234,6 +236,6 @@ final class InteractiveSession {
         int[] size();
 
         /** Calls {@code listener} with the new size after each change until closed. */
-        AutoCloseable onResize(java.util.function.Consumer<int[]> listener);
+        AutoCloseable onResize(Consumer<int[]> listener);
     }
 }

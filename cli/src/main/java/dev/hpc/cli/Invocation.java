@@ -2,6 +2,8 @@ package dev.hpc.cli;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -47,19 +49,19 @@ public record Invocation(Map<String, String> env, Path cwd, InputStream stdin, b
      * The caller's time zone: its {@code TZ} when that names a zone ({@code Europe/Paris}, {@code :UTC}),
      * else the JVM's, which reads the same variable and the system's setting when it starts.
      */
-    public java.time.ZoneId zone() {
+    public ZoneId zone() {
         String tz = env.getOrDefault("TZ", "").strip();
         if (tz.startsWith(":")) {
             tz = tz.substring(1);
         }
         if (served && !tz.isEmpty()) {
             try {
-                return java.time.ZoneId.of(tz);
-            } catch (java.time.DateTimeException notAZoneName) {
+                return ZoneId.of(tz);
+            } catch (DateTimeException notAZoneName) {
                 // a POSIX rule such as EST5EDT: the server's own zone
             }
         }
-        return java.time.ZoneId.systemDefault();
+        return ZoneId.systemDefault();
     }
 
     /** A path as the caller typed it, relative to the caller's working directory. */

@@ -77,7 +77,7 @@ public record JobView(String id, Job job, List<Task> tasks, OptionalInt arrayInd
     }
 
     /** The earliest estimated start of its queued tasks, if the scheduler gave one. */
-    public java.util.Optional<Instant> estimatedStart() {
+    public Optional<Instant> estimatedStart() {
         return forms().stream().filter(t -> t.state() == JobState.QUEUED).map(Task::estimatedStart)
                 .filter(i -> !i.equals(Instant.EPOCH)).min(Instant::compareTo);
     }

@@ -3,10 +3,13 @@ package dev.hpc.cli;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The terminal {@code qsub -I} runs in, through {@code stty} on {@code /dev/tty} (Java has no terminal API):
@@ -35,7 +38,7 @@ final class LocalTerminal implements InteractiveSession.Terminal {
     }
 
     private static Optional<String> stty(String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("stty"));
+        List<String> command = new ArrayList<>(List.of("stty"));
         command.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(TTY))
@@ -88,9 +91,9 @@ final class LocalTerminal implements InteractiveSession.Terminal {
     @SuppressWarnings("restriction")
     public AutoCloseable onResize(Consumer<int[]> listener) {
         try {
-            sun.misc.Signal winch = new sun.misc.Signal("WINCH");
-            sun.misc.SignalHandler before = sun.misc.Signal.handle(winch, sig -> listener.accept(size()));
-            return () -> sun.misc.Signal.handle(winch, before);
+            Signal winch = new Signal("WINCH");
+            SignalHandler before = Signal.handle(winch, sig -> listener.accept(size()));
+            return () -> Signal.handle(winch, before);
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             return () -> {
                 // no SIGWINCH here: the size stays the one the session started with

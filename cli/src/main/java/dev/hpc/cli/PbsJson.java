@@ -2,6 +2,7 @@ package dev.hpc.cli;
 
 import dev.hpc.api.json.Json;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -116,9 +117,9 @@ public final class PbsJson {
             if (Double.isNaN(d) || Double.isInfinite(d)) {
                 b.append("null");
             } else {
-                String s = String.format(java.util.Locale.ROOT, "%1.15g", d);
+                String s = String.format(Locale.ROOT, "%1.15g", d);
                 if (Double.parseDouble(s) != d) {
-                    s = String.format(java.util.Locale.ROOT, "%1.17g", d);
+                    s = String.format(Locale.ROOT, "%1.17g", d);
                 }
                 b.append(trimG(s));
             }
@@ -152,7 +153,7 @@ public final class PbsJson {
                 case '\t' -> b.append("\\t");
                 default -> {
                     if (c < ' ') {
-                        b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
                     } else {
                         b.append(c);
                     }

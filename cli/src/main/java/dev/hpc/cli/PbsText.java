@@ -7,6 +7,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** Values written the way PBS writes them: times, durations, sizes, host lists. */
 public final class PbsText {
@@ -74,7 +75,7 @@ public final class PbsText {
             }
             if (!s.gpus().isEmpty()) {
                 b.append(":ngpus=").append(s.gpus().size()).append(":gpus=").append(s.gpus().stream()
-                        .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+                        .map(String::valueOf).collect(Collectors.joining(",")));
             }
             b.append(')');
         }

@@ -4,6 +4,7 @@ import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.client.HpcApiException;
 import dev.hpc.api.job.NodeInfo;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -110,7 +111,7 @@ public final class PbsnodesCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (format != null) {
             out.print(PbsJson.print(PbsnodesFormat.json(nodes, serverName(head), summary, jobSummary,
-                    java.time.Instant.now())));
+                    Instant.now())));
             out.flush();
             return report(errors);
         }

@@ -7,6 +7,7 @@ import dev.hpc.api.job.JobOutput;
 import dev.hpc.api.job.Task;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -180,7 +181,7 @@ public final class PeekCommand implements Callable<Integer> {
             if (!told) {
                 PrintWriter err = spec.commandLine().getErr();
                 err.println(spec.name() + ": " + job.id().taskName(task.get().index()) + " has not started yet ("
-                        + task.get().state().name().toLowerCase(java.util.Locale.ROOT) + "); waiting for it");
+                        + task.get().state().name().toLowerCase(Locale.ROOT) + "); waiting for it");
                 err.flush();
                 told = true;
             }

@@ -1,5 +1,6 @@
 package dev.hpc.cli;
 
+import dev.hpc.api.HpcException;
 import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.job.QueueInfo;
 import java.io.BufferedReader;
@@ -230,7 +231,7 @@ public final class QmgrCommand implements Callable<Integer> {
                     }
                 }
                 if (!found) {
-                    throw new dev.hpc.api.HpcException("qmgr obj=" + d.name() + ": Unknown queue");
+                    throw new HpcException("qmgr obj=" + d.name() + ": Unknown queue");
                 }
             }
             case "list server", "print server" -> {

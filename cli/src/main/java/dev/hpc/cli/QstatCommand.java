@@ -6,6 +6,7 @@ import dev.hpc.api.client.HpcApiException;
 import dev.hpc.api.client.JobQuery;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.QueueInfo;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -167,7 +168,7 @@ public final class QstatCommand implements Callable<Integer> {
     /** {@code qstat -Q} and {@code qstat -q} (docs/scheduling.md). */
     private int showQueues(HeadClient head) {
         PrintWriter out = spec.commandLine().getOut();
-        List<dev.hpc.api.job.QueueInfo> queues = head.queues();
+        List<QueueInfo> queues = head.queues();
         if (queueStatus) {
             out.print(full ? QstatQueueFormat.full(queues) : QstatQueueFormat.queues(queues));
         }

@@ -6,14 +6,18 @@ import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.Resources;
 import dev.hpc.api.job.Task;
+import dev.hpc.api.job.TaskList;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -88,7 +92,7 @@ public final class QstatFullFormat {
         // held nodes asked for otherwise (#SBATCH --exclusive, the REST API): in PBS's words all the same
         if (r.access().exclusive() && !spec.recorded().containsKey("Resource_List.place")
                 && !spec.recorded().containsKey("Resource_List.naccesspolicy")) {
-            a.add(r.access().sharing() == dev.hpc.api.job.NodeAccess.Sharing.USER
+            a.add(r.access().sharing() == NodeAccess.Sharing.USER
                     ? new Attribute("Resource_List.naccesspolicy", "singleuser")
                     : new Attribute("Resource_List.place", "excl"));
         }
@@ -197,7 +201,7 @@ public final class QstatFullFormat {
             case MEMORY -> "memory exceeded";
             case LAUNCH_FAILED -> "launch failed";
             case PREEMPTED -> x.outcome() == JobState.QUEUED ? "preempted, requeued" : "preempted";
-            default -> x.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            default -> x.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ');
         };
     }
 
@@ -218,7 +222,7 @@ public final class QstatFullFormat {
         if (v.state() != JobState.HELD) {
             return "n";
         }
-        String holds = dev.hpc.api.job.TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(dev.hpc.api.job.Task::holds)
+        String holds = TaskList.forms(v.tasks()).stream().filter(t -> t.state() == JobState.HELD).map(Task::holds)
                 .filter(h -> !h.isEmpty()).findFirst().orElse("u");
         return holds;
     }
@@ -406,7 +410,7 @@ public final class QstatFullFormat {
     }
 
     /** OpenPBS's attributes that are strings in its JSON even when their text reads as a number. */
-    private static final java.util.Set<String> ALWAYS_STRINGS = java.util.Set.of("Job_Name", "project",
+    private static final Set<String> ALWAYS_STRINGS = Set.of("Job_Name", "project",
             "Account_Name", "group_list", "umask", "job_arguments");
 
     @SuppressWarnings("unchecked")

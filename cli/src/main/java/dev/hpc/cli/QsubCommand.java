@@ -3,10 +3,17 @@ package dev.hpc.cli;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.job.Job;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.pbs.SubmitBlocking;
 import dev.hpc.api.pbs.SubmitEnvironment;
+import dev.hpc.api.pbs.SubmitParser;
 import dev.hpc.api.pbs.SubmitRequest;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -69,8 +76,8 @@ public final class QsubCommand implements Callable<Integer> {
     InputStream stdin;
 
     /** Where an interactive session's output goes; tests replace them. Empty: this process's own. */
-    java.io.OutputStream sessionOut;
-    java.io.OutputStream sessionErr;
+    OutputStream sessionOut;
+    OutputStream sessionErr;
 
     @Override
     public Integer call() {
@@ -161,12 +168,12 @@ public final class QsubCommand implements Callable<Integer> {
                 invocation.cwd().toString(), environmentToSend(INTERACTIVE_SCRIPT, options, invocation.env()));
         Job job = head.submit(request);
         String id = job.id().toString();
-        java.io.PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = spec.commandLine().getErr();
         boolean terminal = stdin == null && LocalTerminal.stdinIsTerminal();
-        java.io.OutputStream out = sessionOut != null ? sessionOut
-                : new java.io.FileOutputStream(java.io.FileDescriptor.out);
-        java.io.OutputStream errBytes = sessionErr != null ? sessionErr
-                : new java.io.FileOutputStream(java.io.FileDescriptor.err);
+        OutputStream out = sessionOut != null ? sessionOut
+                : new FileOutputStream(FileDescriptor.out);
+        OutputStream errBytes = sessionErr != null ? sessionErr
+                : new FileOutputStream(FileDescriptor.err);
         return new InteractiveJob(head, id, err, out, errBytes, terminal)
                 .run(stdin != null ? stdin : invocation.stdin());
     }
@@ -174,7 +181,7 @@ public final class QsubCommand implements Callable<Integer> {
     /** Whether qsub waits for the job; a bad {@code -W block=} is left to the head, which refuses it. */
     static boolean blocks(String script, List<String> options) {
         try {
-            return dev.hpc.api.pbs.SubmitBlocking.requested(script, options);
+            return SubmitBlocking.requested(script, options);
         } catch (InvalidRequestException e) {
             return false;
         }
@@ -235,9 +242,9 @@ public final class QsubCommand implements Callable<Integer> {
             if (Files.isDirectory(at)) {
                 throw new UsageException("script file '" + file + "' is a directory");
             }
-            if (Files.size(at) > dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES) {
-                throw new dev.hpc.api.InvalidRequestException("script file '" + file + "' is " + Files.size(at) + " bytes; a script may "
-                        + "hold at most 1 MiB (" + dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
+            if (Files.size(at) > SubmitParser.MAX_SCRIPT_BYTES) {
+                throw new InvalidRequestException("script file '" + file + "' is " + Files.size(at) + " bytes; a script may "
+                        + "hold at most 1 MiB (" + SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in "
                         + "files the script reads");
             }
             return text("script file '" + file + "'", Files.readAllBytes(at));
@@ -251,19 +258,19 @@ public final class QsubCommand implements Callable<Integer> {
     /** The script's bytes as text; what is not UTF-8 is refused rather than silently changed. */
     private static String text(String what, byte[] bytes) {
         try {
-            return dev.hpc.api.json.Json.utf8(bytes);
-        } catch (dev.hpc.api.InvalidRequestException e) {
-            throw new dev.hpc.api.InvalidRequestException(what + " is not UTF-8 text (" + e.getMessage().replace("the text is not valid "
+            return Json.utf8(bytes);
+        } catch (InvalidRequestException e) {
+            throw new InvalidRequestException(what + " is not UTF-8 text (" + e.getMessage().replace("the text is not valid "
                     + "UTF-8 (", "").replace("); send UTF-8", "") + "): convert it, e.g. iconv -f latin1 -t utf-8");
         }
     }
 
     private String readStdin() {
         try {
-            byte[] bytes = (stdin != null ? stdin : Invocation.current().stdin()).readNBytes(dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + 1);
-            if (bytes.length > dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES) {
-                throw new dev.hpc.api.InvalidRequestException("the script on standard input is larger than 1 MiB ("
-                        + dev.hpc.api.pbs.SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");
+            byte[] bytes = (stdin != null ? stdin : Invocation.current().stdin()).readNBytes(SubmitParser.MAX_SCRIPT_BYTES + 1);
+            if (bytes.length > SubmitParser.MAX_SCRIPT_BYTES) {
+                throw new InvalidRequestException("the script on standard input is larger than 1 MiB ("
+                        + SubmitParser.MAX_SCRIPT_BYTES + " bytes): keep data in files the script reads");
             }
             return text("the script on standard input", bytes);
         } catch (IOException e) {

@@ -15,6 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -167,7 +168,7 @@ public final class ReservationCommands {
             List<String> who = new ArrayList<>();
             users.forEach(u -> who.add(u.contains("@") ? u.substring(0, u.indexOf('@')) : u.strip()));
             HeadClient head = client.client();
-            String zone = java.util.Optional.ofNullable(System.getenv("PBS_TZID")).filter(z -> !z.isBlank())
+            String zone = Optional.ofNullable(System.getenv("PBS_TZID")).filter(z -> !z.isBlank())
                     .orElse(now.getZone().getId());
             JsonFields r = head.reserve(from, until, sel[0], sel[1], name, who,
                     hosts.stream().map(String::strip).toList(), recurrence, zone);
@@ -310,10 +311,10 @@ public final class ReservationCommands {
                 throw new UsageException("say what to change: -R START, -E END and/or -D DURATION");
             }
             ZonedDateTime now = ZonedDateTime.now();
-            java.util.Optional<Instant> from = java.util.Optional.ofNullable(start).map(t -> time("-R", t, now));
-            java.util.Optional<Instant> until = java.util.Optional.ofNullable(end)
+            Optional<Instant> from = Optional.ofNullable(start).map(t -> time("-R", t, now));
+            Optional<Instant> until = Optional.ofNullable(end)
                     .map(t -> time("-E", t, from.map(f -> f.atZone(now.getZone())).orElse(now)));
-            java.util.Optional<Duration> length = java.util.Optional.ofNullable(duration)
+            Optional<Duration> length = Optional.ofNullable(duration)
                     .map(ReservationCommands::duration);
             if (length.isPresent() && (length.get().isZero() || length.get().isNegative())) {
                 throw new UsageException("-D " + duration + ": a reservation lasts at least a second");

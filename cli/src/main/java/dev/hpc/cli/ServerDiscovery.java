@@ -1,6 +1,7 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.client.ClientTls;
 import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.client.HeadTransport;
 import java.nio.file.Path;
@@ -65,7 +66,7 @@ public final class ServerDiscovery {
         List<String> out = new ArrayList<>();
         for (String part : list.split(",")) {
             String p = part.strip();
-            boolean url = p.startsWith("http://") || dev.hpc.api.client.ClientTls.isHttps(p);
+            boolean url = p.startsWith("http://") || ClientTls.isHttps(p);
             boolean bracketedIpv6 = p.startsWith("[") && p.endsWith("]");
             out.add(!url && !p.isEmpty() && (bracketedIpv6 || p.indexOf(':') < 0) ? p + ":" + DEFAULT_PORT : p);
         }
@@ -81,7 +82,7 @@ public final class ServerDiscovery {
             }
             try {
                 String a = HeadTransport.normalizeAddress(part);
-                if (dev.hpc.api.client.ClientTls.isHttps(part)) {
+                if (ClientTls.isHttps(part)) {
                     a = "https://" + a;
                 }
                 if (!out.contains(a)) {

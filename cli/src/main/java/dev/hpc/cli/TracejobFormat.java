@@ -6,6 +6,8 @@ import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.Task;
+import dev.hpc.api.job.TaskList;
+import dev.hpc.api.job.UnstartedTasks;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -70,7 +72,7 @@ public final class TracejobFormat {
                         + t.reason().description())));
             }
         }
-        dev.hpc.api.job.UnstartedTasks u = job.unstartedTasks();
+        UnstartedTasks u = job.unstartedTasks();
         if (u.count() > 0 && u.state() == JobState.CANCELLED) {
             out.add(new Event(u.end(), 'S', u.count() + " tasks (" + u.indices() + ") deleted before they started"
                     + by(job)));
@@ -113,7 +115,7 @@ public final class TracejobFormat {
         if (job.state().isTerminal()) {
             return "";
         }
-        String comment = dev.hpc.api.job.TaskList.forms(job.tasks()).stream().map(Task::comment).filter(c -> !c.isEmpty())
+        String comment = TaskList.forms(job.tasks()).stream().map(Task::comment).filter(c -> !c.isEmpty())
                 .findFirst().orElse("");
         return "Now " + job.state() + (comment.isEmpty() ? "" : ": " + comment);
     }

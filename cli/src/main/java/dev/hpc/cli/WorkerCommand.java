@@ -4,7 +4,9 @@ import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.client.HpcApiException;
 import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.job.NodeState;
+import dev.hpc.cli.local.LocalCommand;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +79,7 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--cluster-secret-file", paramLabel = "FILE",
             description = "with --simulate: the cluster's secret, which every simulated node proves to the heads "
                     + "(needed unless the heads run with --insecure-no-secret)")
-    java.nio.file.Path clusterSecretFile;
+    Path clusterSecretFile;
 
     @Override
     public Integer call() {
@@ -105,7 +107,7 @@ public final class WorkerCommand implements Callable<Integer> {
             args.add("--cluster-secret-file");
             args.add(clusterSecretFile.toAbsolutePath().toString());
         }
-        return SimulatorLauncher.run(SimulatorLauncher.command(dev.hpc.cli.local.LocalCommand.hpcHome(),
+        return SimulatorLauncher.run(SimulatorLauncher.command(LocalCommand.hpcHome(),
                 jvmOptions, args));
     }
 

@@ -1,5 +1,6 @@
 package dev.hpc.head;
 
+import dev.hpc.api.job.Alert;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.NodeInfo;
 import java.util.List;
@@ -16,6 +17,6 @@ public interface ChangeListener {
      * the change behind it is durable and recorded in the event log; on the head's alert thread, so keep it
      * quick.
      */
-    default void alert(dev.hpc.api.job.Alert alert) {
+    default void alert(Alert alert) {
     }
 }

@@ -2,19 +2,37 @@ package dev.hpc.head;
 
 import dev.hpc.api.Durations;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.client.UserHome;
 import dev.hpc.api.job.Alert;
+import dev.hpc.head.access.AccessSettings;
+import dev.hpc.head.alert.AlertSettings;
+import dev.hpc.head.alert.MailNotifier;
+import dev.hpc.head.alert.WebhookNotifier;
+import dev.hpc.head.edge.EdgeSettings;
+import dev.hpc.head.edge.HttpEdge;
+import dev.hpc.head.lease.LeaseHolder;
+import dev.hpc.head.lease.LeaseVoter;
+import dev.hpc.head.lease.LeaseVoterRoutes;
+import dev.hpc.head.metrics.MetricsSettings;
 import dev.hpc.head.replication.HeadCluster;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.ReplicationConfig;
 import dev.hpc.head.replication.Witnesses;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -74,7 +92,7 @@ public final class HeadMain implements Callable<Integer> {
     @Option(names = "--peers", split = ",",
             description = "the head cluster's members (host:port of their --peer-port), this head's own included; "
                     + "without it the head runs alone, with no standby")
-    java.util.List<String> peers;
+    List<String> peers;
     @Option(names = "--peer-port", description = "this head's port in the head cluster (default 5701)")
     Integer peerPort;
     @Option(names = "--peer-bind", paramLabel = "IP",
@@ -161,10 +179,10 @@ public final class HeadMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HeadConfig config;
-        dev.hpc.head.alert.AlertSettings alerts;
+        AlertSettings alerts;
         SchedulingSettings scheduling;
-        dev.hpc.head.metrics.MetricsSettings metrics;
-        java.util.Optional<dev.hpc.head.alert.MailNotifier> mail;
+        MetricsSettings metrics;
+        Optional<MailNotifier> mail;
         try {
             config = config();
             alerts = alertSettings();
@@ -195,7 +213,7 @@ public final class HeadMain implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         Witnesses witnesses = new Witnesses(config.heartbeatInterval().multipliedBy(3));
         Vertx vertx = Vertx.vertx();
-        Optional<dev.hpc.head.lease.LeaseVoterRoutes> ownVoter = Optional.empty();
+        Optional<LeaseVoterRoutes> ownVoter = Optional.empty();
         HeadService service;
         Optional<HeadCluster> headCluster = Optional.empty();
         Optional<Leadership> leadership = Optional.empty();
@@ -214,7 +232,7 @@ public final class HeadMain implements Callable<Integer> {
                         peers, peerPublicAddress == null ? "" : peerPublicAddress,
                         duration("head-timeout", headTimeout == null ? "3s" : headTimeout));
                 List<String> voterList = voters == null ? List.of()
-                        : java.util.Arrays.stream(voters.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
+                        : Arrays.stream(voters.split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
                 if (voterList.size() < 3) {
                     throw new HpcException("--peers needs --voters naming at least three voters of the leadership "
                             + "lease: every head's API address and an arbiter's (hpc-head --arbiter), for example "
@@ -223,13 +241,13 @@ public final class HeadMain implements Callable<Integer> {
                 service = HeadService.open(config, clock);
                 service.term().useScheduling(scheduling);
                 service.term().useArraySegmentTasks(segmentTasks);
-                ownVoter = Optional.of(new dev.hpc.head.lease.LeaseVoterRoutes(vertx,
-                        dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease, System::nanoTime), config.name(),
+                ownVoter = Optional.of(new LeaseVoterRoutes(vertx,
+                        LeaseVoter.open(config.dataDir(), lease, System::nanoTime), config.name(),
                         config.linkSecurity().clusterSecret()));
                 headCluster = Optional.of(HeadCluster.join(config.cluster(), config.name(),
                         config.bindHost() + ":" + config.port(), rc));
                 leadership = Optional.of(new Leadership(headCluster.get(), service, witnesses, clock,
-                        Duration.ofMillis(100), Optional.of(new dev.hpc.head.lease.LeaseHolder(vertx, voterList,
+                        Duration.ofMillis(100), Optional.of(new LeaseHolder(vertx, voterList,
                         config.name(), lease, config.linkSecurity().clusterSecret(), System::nanoTime)),
                         forceStaleStart));
                 HeadService active = service;
@@ -295,18 +313,18 @@ public final class HeadMain implements Callable<Integer> {
     private int runArbiter(HeadConfig config, Duration lease) throws InterruptedException {
         Vertx vertx = Vertx.vertx();
         try {
-            dev.hpc.head.lease.LeaseVoter voter = dev.hpc.head.lease.LeaseVoter.open(config.dataDir(), lease,
+            LeaseVoter voter = LeaseVoter.open(config.dataDir(), lease,
                     System::nanoTime);
-            io.vertx.ext.web.Router router = io.vertx.ext.web.Router.router(vertx);
+            Router router = Router.router(vertx);
             // the arbiter's port faces the same network as the heads': held to the same limits
-            dev.hpc.head.edge.HttpEdge edge = new dev.hpc.head.edge.HttpEdge(vertx, config.edge());
+            HttpEdge edge = new HttpEdge(vertx, config.edge());
             edge.mount(router);
-            dev.hpc.head.lease.LeaseVoterRoutes routes = new dev.hpc.head.lease.LeaseVoterRoutes(vertx, voter,
+            LeaseVoterRoutes routes = new LeaseVoterRoutes(vertx, voter,
                     config.name(), config.linkSecurity().clusterSecret());
             routes.mount(router);
-            io.vertx.core.http.HttpServer server = vertx.createHttpServer(edge.options(
-                    new io.vertx.core.http.HttpServerOptions().setHost(config.bindHost()).setPort(config.port())));
-            edge.attach(server, java.util.Map.of(dev.hpc.head.lease.LeaseVoterRoutes.bondPath(), routes::acceptBond));
+            HttpServer server = vertx.createHttpServer(edge.options(
+                    new HttpServerOptions().setHost(config.bindHost()).setPort(config.port())));
+            edge.attach(server, Map.of(LeaseVoterRoutes.bondPath(), routes::acceptBond));
             server.requestHandler(router).listen().await();
             System.out.println("arbiter " + config.name() + " of cluster " + config.cluster() + " listening on "
                     + config.bindHost() + ":" + server.actualPort() + " (epoch promised so far: "
@@ -336,7 +354,7 @@ public final class HeadMain implements Callable<Integer> {
         String headName = pick(name, file, "name", "head1");
         String clusterName = pick(cluster, file, "cluster", shortHostName());
         Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
-                : dev.hpc.api.client.UserHome.ofThisProcess().resolve(".hpc").resolve("head").resolve(headName);
+                : UserHome.ofThisProcess().resolve(".hpc").resolve("head").resolve(headName);
         HeadConfig d = HeadConfig.defaults(headName, clusterName, dir);
         Duration beat = duration("heartbeat", pick(heartbeat, file, "heartbeat", "1s"));
         String grace = pick(linkLossGrace, file, "link-loss-grace", "");
@@ -348,7 +366,7 @@ public final class HeadMain implements Callable<Integer> {
                 maxRequeues != null ? maxRequeues
                         : Integer.parseInt(pick(null, file, "max-requeues", String.valueOf(d.maxRequeues()))),
                 d.maxBodyBytes(), pick(defaultQueue, file, "default-queue", d.defaultQueue()),
-                dev.hpc.head.access.AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
+                AccessSettings.from(file, dir, adminTokenFile, submitRate, submitBurst,
                         maxQueuedPerUser, maxQueuedJobsPerUser, queryOtherJobs),
                 LinkSecurity.from(linkSettings(file)),
                 grace.isBlank() ? HeadConfig.defaultLinkLossGrace(beat) : duration("link-loss-grace", grace),
@@ -356,9 +374,9 @@ public final class HeadMain implements Callable<Integer> {
     }
 
     /** The limits of the HTTP port (docs/security.md, "The network edge"). */
-    private dev.hpc.head.edge.EdgeSettings edgeSettings(Properties file, Duration heartbeat) {
-        dev.hpc.head.edge.EdgeSettings d = dev.hpc.head.edge.EdgeSettings.defaults(heartbeat);
-        return new dev.hpc.head.edge.EdgeSettings(
+    private EdgeSettings edgeSettings(Properties file, Duration heartbeat) {
+        EdgeSettings d = EdgeSettings.defaults(heartbeat);
+        return new EdgeSettings(
                 duration("header-timeout", pick(headerTimeout, file, "header-timeout", d.headerTimeout().toMillis() + "ms")),
                 duration("body-timeout", pick(bodyTimeout, file, "body-timeout", d.bodyTimeout().toMillis() + "ms")),
                 duration("idle-timeout", pick(idleTimeout, file, "idle-timeout", d.idleTimeout().toMillis() + "ms")),
@@ -382,7 +400,7 @@ public final class HeadMain implements Callable<Integer> {
     /** The security settings of the file with the flags over them (read by {@link LinkSecurity#from}). */
     private Properties linkSettings(Properties file) {
         Properties p = new Properties();
-        for (String key : java.util.List.of("cluster-secret-file", "insecure-no-secret", "tls-keystore",
+        for (String key : List.of("cluster-secret-file", "insecure-no-secret", "tls-keystore",
                 "tls-keystore-password-file")) {
             if (file.containsKey(key)) {
                 p.setProperty(key, file.getProperty(key));
@@ -404,25 +422,25 @@ public final class HeadMain implements Callable<Integer> {
     }
 
     /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */
-    dev.hpc.head.alert.AlertSettings alertSettings() throws IOException {
+    AlertSettings alertSettings() throws IOException {
         Properties file = new Properties();
         if (configFile != null) {
             try (InputStream in = Files.newInputStream(configFile)) {
                 file.load(in);
             }
         }
-        return dev.hpc.head.alert.AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
+        return AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
     }
 
     /** Who may read /metrics and whether it names users (docs/monitoring.md). */
-    dev.hpc.head.metrics.MetricsSettings metricsSettings(HeadConfig config) throws IOException {
+    MetricsSettings metricsSettings(HeadConfig config) throws IOException {
         Properties file = new Properties();
         if (configFile != null) {
             try (InputStream in = Files.newInputStream(configFile)) {
                 file.load(in);
             }
         }
-        return dev.hpc.head.metrics.MetricsSettings.from(file, config.access(), metricsAccess, metricsPerUser);
+        return MetricsSettings.from(file, config.access(), metricsAccess, metricsPerUser);
     }
 
     /** Queues, priority weights and backfill limits from the config file (docs/scheduling.md). */
@@ -440,19 +458,19 @@ public final class HeadMain implements Callable<Integer> {
      * Job mail through {@code mail-command} of the config file ({@code /usr/sbin/sendmail -t}), waiting at most
      * {@code mail-timeout} (default 30s) for each; none when it is not set (docs/commands.md).
      */
-    java.util.Optional<dev.hpc.head.alert.MailNotifier> mailNotifier(HeadConfig config) throws IOException {
+    Optional<MailNotifier> mailNotifier(HeadConfig config) throws IOException {
         Properties file = new Properties();
         if (configFile != null) {
             try (InputStream in = Files.newInputStream(configFile)) {
                 file.load(in);
             }
         }
-        java.util.List<String> words = dev.hpc.head.alert.MailNotifier.commandWords(
+        List<String> words = MailNotifier.commandWords(
                 file.getProperty("mail-command", ""));
         if (words.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        java.nio.file.Path program = java.nio.file.Path.of(words.get(0));
+        Path program = Path.of(words.get(0));
         if (!program.isAbsolute() || !Files.isRegularFile(program) || !Files.isExecutable(program)) {
             throw new HpcException("mail-command=" + String.join(" ", words) + ": " + words.get(0) + " is not an "
                     + "executable file given by its absolute path; install a mail transfer agent (its sendmail) "
@@ -460,13 +478,13 @@ public final class HeadMain implements Callable<Integer> {
         }
         Duration timeout = duration("mail-timeout", file.getProperty("mail-timeout", "30s"));
         System.out.println("job mail goes through " + String.join(" ", words));
-        return java.util.Optional.of(new dev.hpc.head.alert.MailNotifier(words, timeout, 10_000, config.cluster()));
+        return Optional.of(new MailNotifier(words, timeout, 10_000, config.cluster()));
     }
 
     private static void attachAlertWebhook(HeadService service, HeadConfig config,
-                                           dev.hpc.head.alert.AlertSettings alerts) {
+                                           AlertSettings alerts) {
         alerts.webhook().ifPresent(url -> {
-            service.addListener(dev.hpc.head.alert.WebhookNotifier.of(alerts, config.cluster(), config.name()));
+            service.addListener(WebhookNotifier.of(alerts, config.cluster(), config.name()));
             System.out.println("alerts are posted to " + url);
         });
     }
@@ -483,10 +501,10 @@ public final class HeadMain implements Callable<Integer> {
 
     static String shortHostName() {
         try {
-            String host = java.net.InetAddress.getLocalHost().getHostName();
+            String host = InetAddress.getLocalHost().getHostName();
             int dot = host.indexOf('.');
             return dot > 0 ? host.substring(0, dot) : host;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return "localhost";
         }
     }

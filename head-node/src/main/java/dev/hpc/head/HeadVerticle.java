@@ -1,29 +1,44 @@
 package dev.hpc.head;
 
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.wire.SpawnProtocol;
 import dev.hpc.head.api.ApiRoutes;
+import dev.hpc.head.api.OutputRoutes;
 import dev.hpc.head.edge.EdgeSettings;
 import dev.hpc.head.edge.HttpEdge;
 import dev.hpc.head.gateway.WorkerGateway;
+import dev.hpc.head.lease.LeaseVoterRoutes;
+import dev.hpc.head.metrics.ClusterHistory;
+import dev.hpc.head.metrics.ClusterHistoryRoutes;
 import dev.hpc.head.metrics.HeadMetrics;
 import dev.hpc.head.metrics.MetricsRoutes;
 import dev.hpc.head.metrics.MetricsSettings;
 import dev.hpc.head.replication.Leadership;
 import dev.hpc.head.replication.Witnesses;
+import dev.hpc.head.spawn.SessionRoute;
+import dev.hpc.head.spawn.SpawnKeys;
+import dev.hpc.head.spawn.SpawnRelay;
 import dev.hpc.head.web.WebView;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
 public final class HeadVerticle extends VerticleBase {
-    private static final java.util.logging.Logger LOG =
-            java.util.logging.Logger.getLogger(HeadVerticle.class.getName());
+    private static final Logger LOG =
+            Logger.getLogger(HeadVerticle.class.getName());
     /** How long a worker may take to answer a read of a task's output (hpc peek) before the caller gets 504. */
     private static final Duration OUTPUT_READ_TIMEOUT = Duration.ofSeconds(5);
     /** The web view's charts: a sample of the cluster's figures this often, the last 30 minutes of them. */
@@ -37,12 +52,12 @@ public final class HeadVerticle extends VerticleBase {
     private HttpEdge edge;
     private Router router;
     private volatile WorkerGateway gateway;
-    private java.util.Optional<dev.hpc.head.lease.LeaseVoterRoutes> leaseVoter = java.util.Optional.empty();
-    private Duration spawnAdoptionGrace = dev.hpc.head.spawn.SpawnRelay.ADOPTION_GRACE;
+    private Optional<LeaseVoterRoutes> leaseVoter = Optional.empty();
+    private Duration spawnAdoptionGrace = SpawnRelay.ADOPTION_GRACE;
     private Optional<MetricsSettings> metricsSettings = Optional.empty();
     private HeadMetrics metrics;
-    private final dev.hpc.head.metrics.ClusterHistory history =
-            new dev.hpc.head.metrics.ClusterHistory(HISTORY_EVERY, HISTORY_KEPT);
+    private final ClusterHistory history =
+            new ClusterHistory(HISTORY_EVERY, HISTORY_KEPT);
     private long historyTimer = -1;
 
     /** A single head, with no standby. */
@@ -76,8 +91,8 @@ public final class HeadVerticle extends VerticleBase {
     }
 
     /** Serves this head's vote in the leadership lease (a head with a standby); call before deploying. */
-    public void serveLeaseVoter(dev.hpc.head.lease.LeaseVoterRoutes voter) {
-        this.leaseVoter = java.util.Optional.of(voter);
+    public void serveLeaseVoter(LeaseVoterRoutes voter) {
+        this.leaseVoter = Optional.of(voter);
     }
 
     @Override
@@ -96,15 +111,15 @@ public final class HeadVerticle extends VerticleBase {
         new ClusterStatusRoutes(head, leadership, witnesses, clock).mount(router);
         new ApiRoutes(vertx, head).mount(router);
         // after ApiRoutes, so behind its authenticator
-        new dev.hpc.head.metrics.ClusterHistoryRoutes(history).mount(router);
+        new ClusterHistoryRoutes(history).mount(router);
         recordHistory();
         historyTimer = vertx.setPeriodic(HISTORY_EVERY.toMillis(), id -> recordHistory());
-        dev.hpc.head.spawn.SpawnRelay relay = new dev.hpc.head.spawn.SpawnRelay(vertx, head, gateway,
-                dev.hpc.head.spawn.SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
+        SpawnRelay relay = new SpawnRelay(vertx, head, gateway,
+                SpawnKeys.of(head.config().linkSecurity().clusterSecret(),
                         head.config().dataDir()), EdgeSettings.KEEPALIVE, spawnAdoptionGrace);
         relay.mount(router);
-        dev.hpc.head.spawn.SessionRoute sessions = new dev.hpc.head.spawn.SessionRoute(vertx, head, relay);
-        dev.hpc.head.api.OutputRoutes output = new dev.hpc.head.api.OutputRoutes(vertx, head, gateway::send,
+        SessionRoute sessions = new SessionRoute(vertx, head, relay);
+        OutputRoutes output = new OutputRoutes(vertx, head, gateway::send,
                 OUTPUT_READ_TIMEOUT);
         gateway.outputAnswers(output::answer);
         output.mount(router);
@@ -116,10 +131,10 @@ public final class HeadVerticle extends VerticleBase {
         security.tlsKeystore().ifPresent(keystore -> options.setSsl(true).setKeyCertOptions(new PfxOptions()
                 .setPath(keystore.toString()).setPassword(security.tlsKeystorePassword())));
         server = vertx.createHttpServer(options);
-        java.util.Map<String, io.vertx.core.Handler<io.vertx.core.http.ServerWebSocket>> sockets =
-                new java.util.HashMap<>(java.util.Map.of(WorkerGateway.PATH, gateway::accept,
-                        dev.hpc.api.wire.SpawnProtocol.SESSION_PATH, sessions::accept));
-        leaseVoter.ifPresent(v -> sockets.put(dev.hpc.head.lease.LeaseVoterRoutes.bondPath(), v::acceptBond));
+        Map<String, Handler<ServerWebSocket>> sockets =
+                new HashMap<>(Map.of(WorkerGateway.PATH, gateway::accept,
+                        SpawnProtocol.SESSION_PATH, sessions::accept));
+        leaseVoter.ifPresent(v -> sockets.put(LeaseVoterRoutes.bondPath(), v::acceptBond));
         edge.attach(server, sockets);
         return server.requestHandler(router).listen();
     }
@@ -130,14 +145,14 @@ public final class HeadVerticle extends VerticleBase {
             history.clear();
             return;
         }
-        head.reads().summary().thenCombine(head.reads().figures(), (s, f) -> java.util.Map.entry(s, f.map(figures ->
-                figures.jobs().ended(dev.hpc.api.job.JobState.COMPLETED) + figures.jobs().ended(dev.hpc.api.job.JobState.FAILED))
+        head.reads().summary().thenCombine(head.reads().figures(), (s, f) -> Map.entry(s, f.map(figures ->
+                figures.jobs().ended(JobState.COMPLETED) + figures.jobs().ended(JobState.FAILED))
                 .orElse(0L))).whenComplete((sample, error) -> {
             if (error == null) {
                 StateReads.Summary s = sample.getKey();
                 history.record(clock.instant(), s.jobs(), s.cores(), s.coresUsed(), sample.getValue());
             } else {
-                LOG.log(java.util.logging.Level.WARNING, "could not sample the cluster for its history", error);
+                LOG.log(Level.WARNING, "could not sample the cluster for its history", error);
             }
         });
     }

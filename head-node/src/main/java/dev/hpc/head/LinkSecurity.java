@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.Collections;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -78,7 +79,7 @@ public record LinkSecurity(Optional<ClusterSecret> clusterSecret, Optional<Path>
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(in, password.toCharArray());
             boolean hasKey = false;
-            for (String alias : java.util.Collections.list(ks.aliases())) {
+            for (String alias : Collections.list(ks.aliases())) {
                 hasKey |= ks.isKeyEntry(alias);
             }
             if (!hasKey) {

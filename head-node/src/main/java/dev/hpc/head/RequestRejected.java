@@ -1,6 +1,7 @@
 package dev.hpc.head;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.head.state.Rejection;
 
 /**
  * A request the head refuses for a reason the caller can act on; carries the HTTP status and the
@@ -17,7 +18,7 @@ public final class RequestRejected extends HpcException {
     }
 
     /** The REST API's answer to a command the state refused: its kind as the HTTP status and the error code. */
-    public static RequestRejected from(dev.hpc.head.state.Rejection r) {
+    public static RequestRejected from(Rejection r) {
         int status = switch (r.kind()) {
             case BAD_REQUEST -> 400;
             case NOT_ALLOWED -> 409;

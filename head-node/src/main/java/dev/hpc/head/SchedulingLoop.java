@@ -7,6 +7,7 @@ import dev.hpc.head.sched.Scheduler;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.Command;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class SchedulingLoop {
 
     /** Asks for a cycle once a second, for what time alone makes due (a dependency's hold, a reservation's start). */
     void start() {
-        loops.every("scheduling cycle", java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
+        loops.every("scheduling cycle", Duration.ofSeconds(1), Duration.ofSeconds(1),
                 this::requestCycle);
     }
 

@@ -1,11 +1,14 @@
 package dev.hpc.head;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.job.NodeTraits;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.QueueSettings;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +38,7 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
 
     public SchedulingSettings {
         queues = List.copyOf(queues);
-        hostResources = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(hostResources));
+        hostResources = Collections.unmodifiableSortedSet(new TreeSet<>(hostResources));
     }
 
     /** No queue configured: one open queue, {@code defaultQueue}, with no limits. */
@@ -114,8 +117,8 @@ public record SchedulingSettings(List<QueueDef> queues, String defaultQueue, Pol
                 continue;
             }
             try {
-                hostResources.add(dev.hpc.api.job.NodeTraits.resourceName(name.trim()));
-            } catch (dev.hpc.api.InvalidRequestException e) {
+                hostResources.add(NodeTraits.resourceName(name.trim()));
+            } catch (InvalidRequestException e) {
                 errors.add("host-resources: " + e.getMessage());
             }
         }

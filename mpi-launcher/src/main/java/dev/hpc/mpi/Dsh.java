@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * {@code hpc dsh} (and {@code pbsdsh}): starts a program on every slot of the job's allocation, or on
@@ -77,7 +78,7 @@ public final class Dsh {
             int index = k;
             int slot = slotNumbers(o, slots.size()).get(k);
             String node = slots.get(k);
-            Map<String, String> taskEnv = new java.util.TreeMap<>(forwarded);
+            Map<String, String> taskEnv = new TreeMap<>(forwarded);
             taskEnv.put("PBS_VNODENUM", Integer.toString(slot));
             taskEnv.put("PBS_TASKNUM", Integer.toString(slot + 1));
             SpawnRequest request = new SpawnRequest(job, node, argv, taskEnv, cwd);

@@ -3,6 +3,7 @@ package dev.hpc.mpi;
 import dev.hpc.api.wire.SpawnProtocol;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ public final class RshMain {
         try {
             InetAddress self = InetAddress.getLocalHost();
             return host.equals(self.getHostName()) || host.equals(self.getHostAddress());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }

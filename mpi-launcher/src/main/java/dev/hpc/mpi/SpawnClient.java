@@ -15,8 +15,12 @@ import java.net.SocketTimeoutException;
 import java.net.URL;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * Runs one spawned command through the head's spawn API and relays its output: the command's
@@ -64,7 +68,7 @@ public final class SpawnClient {
         try {
             HttpURLConnection c = open(request);
             for (int reattached = 0; ; reattached++) {
-                java.util.OptionalInt status = relay(c, out, err, notes);
+                OptionalInt status = relay(c, out, err, notes);
                 if (status.isPresent()) {
                     return status.getAsInt();
                 }
@@ -84,10 +88,10 @@ public final class SpawnClient {
     }
 
     /** The certificates of {@code HPC_TLS_CA}, which the worker sets when it links to the heads over TLS. */
-    private static java.util.Optional<javax.net.ssl.SSLSocketFactory> trust() {
+    private static Optional<SSLSocketFactory> trust() {
         String ca = System.getenv(ClientTls.CA_ENV);
-        return ca == null || ca.isBlank() ? java.util.Optional.empty()
-                : java.util.Optional.of(ClientTls.trusting(java.nio.file.Path.of(ca)).getSocketFactory());
+        return ca == null || ca.isBlank() ? Optional.empty()
+                : Optional.of(ClientTls.trusting(Path.of(ca)).getSocketFactory());
     }
 
     /** Sends the request to the heads in turn; returns the connection that answered 200. */
@@ -106,7 +110,7 @@ public final class SpawnClient {
                     int status;
                     try {
                         c = (HttpURLConnection) new URL(url).openConnection();
-                        if (c instanceof javax.net.ssl.HttpsURLConnection https) {
+                        if (c instanceof HttpsURLConnection https) {
                             trust().ifPresent(https::setSSLSocketFactory);
                         }
                         c.setRequestMethod("POST");
@@ -170,13 +174,13 @@ public final class SpawnClient {
     }
 
     /** Copies the frames to the streams until the exit frame; empty when the stream breaks first. */
-    java.util.OptionalInt relay(HttpURLConnection c, OutputStream out, OutputStream err, PrintStream notes) {
+    OptionalInt relay(HttpURLConnection c, OutputStream out, OutputStream err, PrintStream notes) {
         try (InputStream raw = c.getInputStream();
              DataInputStream in = new DataInputStream(new BufferedInputStream(raw, 65536))) {
             while (true) {
                 Optional<SpawnProtocol.Frame> next = SpawnProtocol.read(in);
                 if (next.isEmpty()) {
-                    return java.util.OptionalInt.empty(); // the head ended the stream before the exit status
+                    return OptionalInt.empty(); // the head ended the stream before the exit status
                 }
                 SpawnProtocol.Frame f = next.get();
                 switch (f.kind()) {
@@ -190,7 +194,7 @@ public final class SpawnClient {
                     }
                     case SpawnProtocol.NOTE -> notes.println(tool + ": " + f.text());
                     case SpawnProtocol.EXIT -> {
-                        return java.util.OptionalInt.of(f.exitStatus());
+                        return OptionalInt.of(f.exitStatus());
                     }
                     default -> {
                         // keepalive, or a kind from a newer head: nothing to show
@@ -198,7 +202,7 @@ public final class SpawnClient {
                 }
             }
         } catch (IOException e) {
-            return java.util.OptionalInt.empty();
+            return OptionalInt.empty();
         } finally {
             c.disconnect();
         }

@@ -3,6 +3,7 @@ package dev.hpc.mpi;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * One command to start on a node of the allocation: the body of {@code POST /api/v1/jobs/{id}/spawn}.
@@ -21,7 +22,7 @@ public record SpawnRequest(JobContext job, String host, List<String> argv, Map<S
     /** A request for a new command, with a fresh spawn id. */
     public SpawnRequest(JobContext job, String host, List<String> argv, Map<String, String> environment,
                         String workDir) {
-        this(job, host, argv, environment, workDir, java.util.UUID.randomUUID().toString(), false);
+        this(job, host, argv, environment, workDir, UUID.randomUUID().toString(), false);
     }
 
     /** The same request, to follow the command it started through another head. */

@@ -6,6 +6,7 @@ import dev.hpc.api.wire.WireMessage.TaskFinished;
 import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.api.wire.WireMessage.TaskStarted;
 import dev.hpc.api.wire.WireMessage.Welcome;
+import dev.hpc.api.wire.WireMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ final class ActiveHead {
         if (!fence.admits(epoch)) {
             LOG.warning(() -> "ignored the " + what + " from head " + link.headName() + ": its epoch " + epoch
                     + " is older than epoch " + fence.highest().getAsLong());
-            link.send(new dev.hpc.api.wire.WireMessage.NewerEpoch(fence.highest().getAsLong()));
+            link.send(new WireMessage.NewerEpoch(fence.highest().getAsLong()));
             return false;
         }
         if (fence.observe(epoch) == EpochFence.Verdict.NEWER) {
@@ -70,7 +71,7 @@ final class ActiveHead {
                 LOG.warning(() -> "head " + link.headName() + " welcomed this worker with epoch " + w.epoch()
                         + ", older than epoch " + fence.highest().getAsLong()
                         + " already seen: it is not obeyed, only told heartbeats, and told it was deposed");
-                link.send(new dev.hpc.api.wire.WireMessage.NewerEpoch(fence.highest().getAsLong()));
+                link.send(new WireMessage.NewerEpoch(fence.highest().getAsLong()));
             }
         }
     }

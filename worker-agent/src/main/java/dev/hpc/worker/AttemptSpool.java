@@ -3,6 +3,7 @@ package dev.hpc.worker;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -93,7 +94,7 @@ final class AttemptSpool {
                 for (String owners : List.of("tmp", SANDBOX)) {
                     try {
                         Files.deleteIfExists(dir.resolve(owners));
-                    } catch (java.nio.file.DirectoryNotEmptyException e) {
+                    } catch (DirectoryNotEmptyException e) {
                         LOG.fine(() -> "the " + owners + " directory of attempt " + attemptId + " is not empty yet; "
                                 + "left for its owner's clean-up");
                     }

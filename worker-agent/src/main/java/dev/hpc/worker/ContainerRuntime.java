@@ -1,6 +1,8 @@
 package dev.hpc.worker;
 
 import dev.hpc.api.job.ContainerImage;
+import dev.hpc.api.job.ProcessLimits;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * The node's container runtime, which runs the script of a job that names an image ({@code -l container=IMAGE};
@@ -89,7 +92,7 @@ record ContainerRuntime(Kind kind, Path executable) {
 
     /** What one attempt's script needs from the runtime. */
     record Run(long attemptId, String image, long uid, Path workDir, Path attemptDir, Path tmpDir, String home,
-               Map<String, String> environment, List<String> gpuIds, String umask, dev.hpc.api.job.ProcessLimits limits,
+               Map<String, String> environment, List<String> gpuIds, String umask, ProcessLimits limits,
                long memoryBytes, List<String> inner) {
     }
 
@@ -122,7 +125,7 @@ record ContainerRuntime(Kind kind, Path executable) {
             c.add("--ipc=host"); // the node's shared memory, which MPI within a node uses; Podman needs the mqueue
         }
         // the job's limits apply in the container, not to Podman itself (its Go runtime reserves much address space)
-        dev.hpc.api.job.ProcessLimits limits = run.limits();
+        ProcessLimits limits = run.limits();
         if (limits.addressSpace() > 0) {
             c.addAll(List.of("--ulimit", "as=" + limits.addressSpace() + ":" + limits.addressSpace()));
         }
@@ -170,7 +173,7 @@ record ContainerRuntime(Kind kind, Path executable) {
         c.add("TMPDIR=" + run.tmpDir());
         if (!gpus.isEmpty()) {
             // the container sees only the job's GPUs, numbered from 0
-            String inside = String.join(",", java.util.stream.IntStream.range(0, gpus.size())
+            String inside = String.join(",", IntStream.range(0, gpus.size())
                     .mapToObj(Integer::toString).toList());
             GpuDevices.VARIABLES.forEach(v -> c.addAll(List.of("--env", v + "=" + inside)));
         }
@@ -224,7 +227,7 @@ record ContainerRuntime(Kind kind, Path executable) {
                         return true;
                     }
                 }
-            } catch (java.io.IOException | RuntimeException e) {
+            } catch (IOException | RuntimeException e) {
                 // no such directory, or unreadable: look in the next
             }
         }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -140,7 +141,7 @@ public record GpuDevices(List<String> ids, List<String> names) {
                 continue;
             }
             List<String> out = new ArrayList<>();
-            java.util.Set<String> seen = new HashSet<>();
+            Set<String> seen = new HashSet<>();
             for (String position : value.split(",")) {
                 String p = position.strip();
                 if (p.matches("\\d{1,6}") && Integer.parseInt(p) < ids.size() && seen.add(p)) {

@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * it sent is obeyed. Confined to the verticle's context.
  */
 final class HeadLink {
-    static final String PATH = dev.hpc.api.wire.WireCodec.LINK_PATH;
+    static final String PATH = WireCodec.LINK_PATH;
     /** How long a registration may go unanswered before it is offered again on the same link. */
     static final Duration REGISTRATION_ANSWER_TIMEOUT = Duration.ofSeconds(5);
 

@@ -1,11 +1,14 @@
 package dev.hpc.worker;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,7 +28,7 @@ public final class HealthCheck {
     static final int MAX_MESSAGE = 500;
 
     /** The whole environment of the script: the system's programs, the administrator's in sbin included. */
-    static final java.util.Map<String, String> ENVIRONMENT = java.util.Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    static final Map<String, String> ENVIRONMENT = Map.of("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
 
     /** The outcome of one run; {@link #PASS} when no script is configured. */
     public record Verdict(boolean passed, String message) {
@@ -50,7 +53,7 @@ public final class HealthCheck {
                     .directory(outputFile.getParent().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(outputFile.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().clear();
             pb.environment().putAll(ENVIRONMENT);
             p = pb.start();
@@ -94,7 +97,7 @@ public final class HealthCheck {
         try (var lines = Files.lines(outputFile, StandardCharsets.UTF_8)) {
             String line = lines.map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("");
             return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) : line;
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             return "";
         }
     }

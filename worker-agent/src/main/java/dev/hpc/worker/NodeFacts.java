@@ -1,5 +1,6 @@
 package dev.hpc.worker;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /** What the machine says about itself: host name, memory and load, from /proc where possible. Blocking. */
@@ -54,7 +56,7 @@ public final class NodeFacts {
         if (kb.isPresent()) {
             return kb.getAsLong() * 1024;
         }
-        return osBean().map(com.sun.management.OperatingSystemMXBean::getTotalMemorySize).orElse(0L);
+        return osBean().map(OperatingSystemMXBean::getTotalMemorySize).orElse(0L);
     }
 
     /** MemAvailable of /proc/meminfo in bytes, else the JVM's free memory figure. */
@@ -63,7 +65,7 @@ public final class NodeFacts {
         if (kb.isPresent()) {
             return kb.getAsLong() * 1024;
         }
-        return osBean().map(com.sun.management.OperatingSystemMXBean::getFreeMemorySize).orElse(0L);
+        return osBean().map(OperatingSystemMXBean::getFreeMemorySize).orElse(0L);
     }
 
     /** The one-minute load average; 0 when the system does not tell. */
@@ -92,10 +94,10 @@ public final class NodeFacts {
         return OptionalLong.empty();
     }
 
-    private static java.util.Optional<com.sun.management.OperatingSystemMXBean> osBean() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean bean) {
-            return java.util.Optional.of(bean);
+    private static Optional<OperatingSystemMXBean> osBean() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean bean) {
+            return Optional.of(bean);
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

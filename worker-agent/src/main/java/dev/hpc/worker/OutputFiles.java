@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -128,7 +129,7 @@ public final class OutputFiles {
         }
         int max = Math.max(0, Math.min(JobOutput.MAX_BYTES, request.maxBytes()));
         try (FileChannel ch = ownerUid >= 0
-                ? FileChannel.open(path, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                ? FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
                 : FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             long start = request.offset() < 0 ? Math.max(0, size + request.offset()) : Math.min(request.offset(), size);
@@ -149,8 +150,8 @@ public final class OutputFiles {
 
     private static boolean ownedBy(Path path, long uid) {
         try {
-            Object owner = Files.getAttribute(path, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            return Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            return Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
                     && ((Number) owner).longValue() == uid;
         } catch (IOException | RuntimeException e) {
             return false;

@@ -1,6 +1,8 @@
 package dev.hpc.worker;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -30,8 +36,8 @@ final class OwnerDirectory {
     private static final String GETENT = firstExecutable("getent");
     private static final String ID = firstExecutable("id");
     private final Clock clock;
-    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.CompletableFuture<Optional<TaskOwner>>>
-            underWay = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentMap<String, CompletableFuture<Optional<TaskOwner>>>
+            underWay = new ConcurrentHashMap<>();
     private final Map<String, Known> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
@@ -39,21 +45,21 @@ final class OwnerDirectory {
         }
     };
 
-    private final java.util.function.Function<String, Optional<TaskOwner>> lookUp;
-    private final java.util.function.Function<String, Optional<Long>> groupLookUp;
+    private final Function<String, Optional<TaskOwner>> lookUp;
+    private final Function<String, Optional<Long>> groupLookUp;
 
     OwnerDirectory(Clock clock) {
         this(clock, OwnerDirectory::lookUp, OwnerDirectory::lookUpGroup);
     }
 
     /** @param lookUp asks the node's user database for one account (tests give their own) */
-    OwnerDirectory(Clock clock, java.util.function.Function<String, Optional<TaskOwner>> lookUp) {
+    OwnerDirectory(Clock clock, Function<String, Optional<TaskOwner>> lookUp) {
         this(clock, lookUp, OwnerDirectory::lookUpGroup);
     }
 
     /** @param groupLookUp asks the node's group database for a group's number */
-    OwnerDirectory(Clock clock, java.util.function.Function<String, Optional<TaskOwner>> lookUp,
-                   java.util.function.Function<String, Optional<Long>> groupLookUp) {
+    OwnerDirectory(Clock clock, Function<String, Optional<TaskOwner>> lookUp,
+                   Function<String, Optional<Long>> groupLookUp) {
         this.clock = clock;
         this.lookUp = lookUp;
         this.groupLookUp = groupLookUp;
@@ -97,8 +103,8 @@ final class OwnerDirectory {
                 return k.owner();
             }
         }
-        java.util.concurrent.CompletableFuture<Optional<TaskOwner>> mine = new java.util.concurrent.CompletableFuture<>();
-        java.util.concurrent.CompletableFuture<Optional<TaskOwner>> running = underWay.putIfAbsent(name, mine);
+        CompletableFuture<Optional<TaskOwner>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<TaskOwner>> running = underWay.putIfAbsent(name, mine);
         if (running != null) {
             return running.join();
         }
@@ -120,8 +126,8 @@ final class OwnerDirectory {
     /** The command's full path in the system's directories, so that starting it searches no PATH. */
     private static String firstExecutable(String command) {
         for (String dir : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
-            java.nio.file.Path p = java.nio.file.Path.of(dir, command);
-            if (java.nio.file.Files.isExecutable(p)) {
+            Path p = Path.of(dir, command);
+            if (Files.isExecutable(p)) {
                 return p.toString();
             }
         }

@@ -1,14 +1,21 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.job.FileModes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Opens a task's output files as the task's owner. When the agent runs as root, it never opens a path
@@ -29,7 +36,7 @@ final class OwnerFiles {
      * {@code --open-mode=append}. An existing file keeps its permissions, as a shell's {@code >} leaves them.
      * The reason when that is not possible.
      */
-    static Optional<String> open(RunAs.Identity who, Path file, dev.hpc.api.job.FileModes modes) {
+    static Optional<String> open(RunAs.Identity who, Path file, FileModes modes) {
         if (!who.switchUser()) {
             try {
                 if (modes.umask().isPresent()) {
@@ -55,26 +62,26 @@ final class OwnerFiles {
     static void createWithUmask(Path file, int umask) throws IOException {
         try {
             Files.createFile(file);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             return;
         }
         Files.setPosixFilePermissions(file, permissions(0666 & ~umask));
     }
 
     /** The permission bits of {@code mode} as NIO names them. */
-    static java.util.Set<java.nio.file.attribute.PosixFilePermission> permissions(int mode) {
-        java.nio.file.attribute.PosixFilePermission[] all = {
-            java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE,
-            java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE,
-            java.nio.file.attribute.PosixFilePermission.OTHERS_READ,
-            java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE,
-            java.nio.file.attribute.PosixFilePermission.GROUP_WRITE,
-            java.nio.file.attribute.PosixFilePermission.GROUP_READ,
-            java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE,
-            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE,
-            java.nio.file.attribute.PosixFilePermission.OWNER_READ};
-        java.util.Set<java.nio.file.attribute.PosixFilePermission> set =
-                java.util.EnumSet.noneOf(java.nio.file.attribute.PosixFilePermission.class);
+    static Set<PosixFilePermission> permissions(int mode) {
+        PosixFilePermission[] all = {
+            PosixFilePermission.OTHERS_EXECUTE,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_READ};
+        Set<PosixFilePermission> set =
+                EnumSet.noneOf(PosixFilePermission.class);
         for (int bit = 0; bit < all.length; bit++) {
             if ((mode & (1 << bit)) != 0) {
                 set.add(all[bit]);
@@ -103,7 +110,7 @@ final class OwnerFiles {
      * the then empty directory, whose parent only the agent can write, goes as the agent.
      */
     static void deleteTree(RunAs.Identity who, Path dir) {
-        if (who.switchUser() && Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (who.switchUser() && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             asOwner(who, "rm -rf -- \"$1\"/* \"$1\"/.[!.]* \"$1\"/..?* 2>/dev/null; exit 0", dir.toString());
             try {
                 Files.deleteIfExists(dir);
@@ -123,7 +130,7 @@ final class OwnerFiles {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .directory(Path.of("/").toFile());
             OwnerShell.asRoot(pb); // setpriv runs as root until it switches: nothing of the job's or the agent's
-            BoundedRun.Ran ran = BoundedRun.run(pb, java.time.Duration.ofSeconds(TIMEOUT_SECONDS), 4096);
+            BoundedRun.Ran ran = BoundedRun.run(pb, Duration.ofSeconds(TIMEOUT_SECONDS), 4096);
             if (ran.timedOut()) {
                 return Optional.of("opening it as " + who.owner().name() + " took longer than " + TIMEOUT_SECONDS + " s");
             }

@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -257,7 +258,7 @@ public final class ProcessTree {
      * that is gone already is skipped by kill, which still signals the rest. Without a kill command only TERM
      * and KILL can be sent (by the JDK), to each member found.
      */
-    public static void signalGroupAndOthers(long group, java.util.Collection<Long> others, String signal) {
+    public static void signalGroupAndOthers(long group, Collection<Long> others, String signal) {
         if (!signal.matches("[A-Z0-9]+")) {
             throw new IllegalArgumentException("should never happen: signal '" + signal + "' is not canonical");
         }

@@ -3,6 +3,7 @@ package dev.hpc.worker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -61,8 +62,8 @@ final class RunAs {
         void give(Path path, String permissions) throws IOException {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
             if (switchUser) {
-                Files.setAttribute(path, "unix:uid", (int) owner.uid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(path, "unix:gid", (int) owner.gid(), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(path, "unix:uid", (int) owner.uid(), LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(path, "unix:gid", (int) owner.gid(), LinkOption.NOFOLLOW_LINKS);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.hpc.worker;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -15,7 +16,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The shell of an interactive session ({@code qsub -I}; docs/commands.md), started on the node that runs the
@@ -83,7 +86,7 @@ final class SessionShell {
          * Ends the input (the shell reads an end of file after what was written); {@code sessionPid} is the
          * session's leader, {@code ended} whether it has ended. May wait for the shell to open its input.
          */
-        void end(long sessionPid, java.util.function.BooleanSupplier ended);
+        void end(long sessionPid, BooleanSupplier ended);
 
         /** Frees what the input holds, once the session ended. */
         @Override
@@ -100,7 +103,7 @@ final class SessionShell {
             }
 
             @Override
-            public void end(long sessionPid, java.util.function.BooleanSupplier ended) {
+            public void end(long sessionPid, BooleanSupplier ended) {
                 close();
             }
 
@@ -171,7 +174,7 @@ final class SessionShell {
          * the session ended, polling the session's open files.
          */
         @Override
-        public void end(long sessionPid, java.util.function.BooleanSupplier ended) {
+        public void end(long sessionPid, BooleanSupplier ended) {
             while (!ended.getAsBoolean() && !held(sessionPid)) {
                 try {
                     Thread.sleep(20);
@@ -185,7 +188,7 @@ final class SessionShell {
 
         private boolean held(long sessionPid) {
             for (long pid : ProcessTree.members(sessionPid).keySet()) {
-                try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+                try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
                     if (fds.anyMatch(fd -> {
                         try {
                             return Files.readSymbolicLink(fd).equals(path);
@@ -195,7 +198,7 @@ final class SessionShell {
                     })) {
                         return true;
                     }
-                } catch (IOException | java.io.UncheckedIOException e) {
+                } catch (IOException | UncheckedIOException e) {
                     // gone: the next one
                 }
             }

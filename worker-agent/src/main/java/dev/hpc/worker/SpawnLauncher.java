@@ -3,6 +3,7 @@ package dev.hpc.worker;
 import dev.hpc.api.wire.SpawnProtocol;
 import dev.hpc.api.wire.WireMessage.FromWorker;
 import dev.hpc.api.wire.WireMessage.Spawn;
+import dev.hpc.api.wire.WireMessage;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,7 +68,7 @@ final class SpawnLauncher {
      * Starts the shell of an interactive session as its attempt's script runs here ({@code setup}), as the script's
      * owner, in its directory, with its environment.
      */
-    Started session(dev.hpc.api.wire.WireMessage.OpenSession o, TaskProcess.SessionSetup setup) throws IOException {
+    Started session(WireMessage.OpenSession o, TaskProcess.SessionSetup setup) throws IOException {
         RunAs.Identity who = setup.who();
         String shell = SessionShell.command(o.tty(), o.rows(), o.cols());
         Map<String, String> env = SessionShell.environment(setup.environment(), o.tty(), o.term());

@@ -5,23 +5,30 @@ import dev.hpc.api.wire.WireMessage.FromWorker;
 import dev.hpc.api.wire.WireMessage.Spawn;
 import dev.hpc.api.wire.WireMessage.SpawnExited;
 import dev.hpc.api.wire.WireMessage.SpawnRef;
+import dev.hpc.api.wire.WireMessage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -55,8 +62,8 @@ final class SpawnSupervisor implements AutoCloseable {
      * How the newest spawns here ended, by spawn id: a head that took over asks for a command whose end the
      * previous head may never have passed on (event loop and spawn threads).
      */
-    private final Map<String, SpawnExited> endedSpawns = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(256, 0.75f, false) {
+    private final Map<String, SpawnExited> endedSpawns = Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, SpawnExited> eldest) {
                     return size() > ENDED_MEMORY;
@@ -73,8 +80,8 @@ final class SpawnSupervisor implements AutoCloseable {
         /** Who the command runs as, once known. */
         volatile Optional<RunAs.Identity> who = Optional.empty();
         /** An interactive session's standard input, once started; one thread writes it, in order. */
-        final java.util.concurrent.CompletableFuture<SessionShell.Input> input =
-                new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<SessionShell.Input> input =
+                new CompletableFuture<>();
         final Optional<ExecutorService> writer;
 
         Entry(long attemptId, boolean session) {
@@ -153,9 +160,9 @@ final class SpawnSupervisor implements AutoCloseable {
      * {@code setup} tells (empty: it does not run here). {@code shellEnded} gets the shell's exit status once
      * its output is sent, to end the attempt with it. Output and end go to the head as for a spawned command.
      */
-    void startSession(dev.hpc.api.wire.WireMessage.OpenSession o,
-                      java.util.concurrent.CompletionStage<Optional<TaskProcess.SessionSetup>> setup,
-                      java.util.function.IntConsumer shellEnded) {
+    void startSession(WireMessage.OpenSession o,
+                      CompletionStage<Optional<TaskProcess.SessionSetup>> setup,
+                      IntConsumer shellEnded) {
         if (spawns.containsKey(o.spawnId())) {
             LOG.info(() -> "session " + o.spawnId() + " runs already; the head that asked follows it");
             return;
@@ -207,7 +214,7 @@ final class SpawnSupervisor implements AutoCloseable {
         }, io);
     }
 
-    private SpawnExited notRunning(dev.hpc.api.wire.WireMessage.OpenSession o) {
+    private SpawnExited notRunning(WireMessage.OpenSession o) {
         return new SpawnExited(o.spawnId(), SpawnProtocol.LOST, "attempt " + o.attemptId() + " does not run its "
                 + "script on node " + nodeName + " (it ended, or has not started here): no session can open in it");
     }
@@ -225,7 +232,7 @@ final class SpawnSupervisor implements AutoCloseable {
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (java.util.concurrent.ExecutionException ex) {
+            } catch (ExecutionException ex) {
                 return; // the start failed, and its end is on the way to the head
             }
             try {

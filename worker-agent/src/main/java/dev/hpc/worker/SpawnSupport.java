@@ -1,5 +1,6 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.client.ClientTls;
 import dev.hpc.api.wire.SpawnProtocol;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.mpi.HostFiles;
@@ -8,6 +9,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -84,7 +86,7 @@ final class SpawnSupport {
 
     private static Optional<Path> jarLocation() {
         try {
-            java.security.CodeSource source = SpawnSupport.class.getProtectionDomain().getCodeSource();
+            CodeSource source = SpawnSupport.class.getProtectionDomain().getCodeSource();
             return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()));
         } catch (URISyntaxException | RuntimeException e) {
             return Optional.empty();
@@ -101,7 +103,7 @@ final class SpawnSupport {
         if (!servers.isEmpty()) {
             add.put(SpawnProtocol.ENV_SERVER, servers);
         }
-        tlsCa.ifPresent(ca -> add.put(dev.hpc.api.client.ClientTls.CA_ENV, ca.toString()));
+        tlsCa.ifPresent(ca -> add.put(ClientTls.CA_ENV, ca.toString()));
         add.put(SpawnProtocol.ENV_JOB_ID, order.taskName());
         add.put(SpawnProtocol.ENV_ATTEMPT_ID, Long.toString(order.attemptId()));
         if (home.isPresent()) {

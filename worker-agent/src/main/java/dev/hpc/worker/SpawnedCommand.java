@@ -6,7 +6,9 @@ import dev.hpc.api.wire.WireMessage.SpawnOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -103,7 +105,7 @@ final class SpawnedCommand {
         }
         timers.execute(() -> {
             collect();
-            java.util.List<Long> outsiders = new java.util.ArrayList<>();
+            List<Long> outsiders = new ArrayList<>();
             for (ProcessHandle h : known.values()) {
                 if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
                     outsiders.add(h.pid());

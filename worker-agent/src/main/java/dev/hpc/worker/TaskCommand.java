@@ -1,5 +1,8 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.job.FileModes;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.ProcessLimits;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +38,7 @@ final class TaskCommand {
         // qsub -S names the shell, as in PBS; else a script that names its interpreter
         // (#!/usr/bin/env python3) runs under it, as when run by hand; any other runs under bash,
         // the shell PBS users expect.
-        String shell = dev.hpc.api.job.JobSpec.shellFor(order.shells(), nodeName);
+        String shell = JobSpec.shellFor(order.shells(), nodeName);
         List<String> command;
         if (!shell.isEmpty()) {
             // a container's shell is the image's, which the node cannot look into
@@ -63,7 +66,7 @@ final class TaskCommand {
     static List<String> interpreterCommand(Path setsid, String scriptText, Path script) {
         int end = scriptText.indexOf('\n');
         String line = (end < 0 ? scriptText.substring(2) : scriptText.substring(2, end)).strip();
-        List<String> command = new java.util.ArrayList<>();
+        List<String> command = new ArrayList<>();
         command.add(setsid.toString());
         int space = line.indexOf(' ');
         if (line.isEmpty()) {
@@ -114,12 +117,12 @@ final class TaskCommand {
      * SIGKILL to a process that goes on. Bytes and seconds, whatever the shell: {@code ulimit} counts
      * {@code -f} in 512-byte blocks in dash and in POSIX mode, in kibibytes in bash.
      */
-    static List<String> limitCommand(dev.hpc.api.job.ProcessLimits limits) {
+    static List<String> limitCommand(ProcessLimits limits) {
         return limitCommand(limits, PRLIMIT);
     }
 
     /** {@link #limitCommand(dev.hpc.api.job.ProcessLimits)} with the prlimit this node has, or none. */
-    static List<String> limitCommand(dev.hpc.api.job.ProcessLimits limits, Optional<Path> prlimit) {
+    static List<String> limitCommand(ProcessLimits limits, Optional<Path> prlimit) {
         if (!limits.any()) {
             return List.of();
         }
@@ -145,7 +148,7 @@ final class TaskCommand {
      * the command with the job's umask ({@code -W umask}), for an agent that runs as the owner itself: a JVM cannot
      * set the umask of the processes it starts. None when the job has no umask of its own.
      */
-    static List<String> umaskCommand(dev.hpc.api.job.FileModes files) {
+    static List<String> umaskCommand(FileModes files) {
         if (files.umask().isEmpty()) {
             return List.of();
         }
@@ -169,7 +172,7 @@ final class TaskCommand {
      * variables, then the command.
      */
     static String ownerScript(RunAs.Identity who, AttemptOutputs outputs, Path workDir, Map<String, String> env,
-                              List<String> limits, dev.hpc.api.job.FileModes files) {
+                              List<String> limits, FileModes files) {
         List<String> steps = new ArrayList<>();
         if (files.umask().isPresent()) {
             // first: every file the job's shell and its children create has it (-W umask)

@@ -1,19 +1,26 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.job.ContainerImage;
 import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.api.wire.WireMessage.TaskResult;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -126,7 +133,7 @@ public final class TaskLauncher implements AutoCloseable {
      * job's owner (so a link the job put in its place leads only where the owner may write). Blocking; the reason
      * when it could not be written.
      */
-    public Optional<String> appendMessage(long attemptId, String owner, dev.hpc.api.job.JobOutput.Stream stream,
+    public Optional<String> appendMessage(long attemptId, String owner, JobOutput.Stream stream,
                                           String text) {
         Optional<Path> file = outputFiles.file(attemptId, stream);
         if (file.isEmpty()) {
@@ -160,7 +167,7 @@ public final class TaskLauncher implements AutoCloseable {
      * the task's error file where possible) when it cannot be started.
      */
     public TaskProcess launch(LaunchOrder order) {
-        RunAs.Identity who = runAs.identify(order.owner(), dev.hpc.api.job.JobSpec.shellFor(order.group(), nodeName));
+        RunAs.Identity who = runAs.identify(order.owner(), JobSpec.shellFor(order.group(), nodeName));
         Path dir = spool.create(order, who);
         AttemptOutputs outputs = AttemptOutputs.open(order, dir, who, nodeName);
         outputFiles.record(order.attemptId(), outputs.stdout(), outputs.stderr(),
@@ -178,7 +185,7 @@ public final class TaskLauncher implements AutoCloseable {
             Files.createDirectories(tmpDir);
             who.give(tmpDir, "rwx------");
             List<String> command = TaskCommand.forScript(order, script, nodeName);
-            Map<String, String> env = new java.util.LinkedHashMap<>(gpus.bind(TaskEnvironment.environment(order,
+            Map<String, String> env = new LinkedHashMap<>(gpus.bind(TaskEnvironment.environment(order,
                     nodeName, agentEnvironment, workDir, nodeFile, tmpDir)));
             if (who.switchUser()) {
                 // after the submission's variables: a job cannot claim to be someone else (a task that runs as
@@ -190,8 +197,8 @@ public final class TaskLauncher implements AutoCloseable {
             if (!order.container().isEmpty()) {
                 try {
                     // checked at qsub; checked again here, where it becomes an argument of the runtime
-                    dev.hpc.api.job.ContainerImage.check(order.container());
-                } catch (dev.hpc.api.InvalidRequestException e) {
+                    ContainerImage.check(order.container());
+                } catch (InvalidRequestException e) {
                     throw new LaunchFailedException(e.getMessage(), e);
                 }
                 runtime = Optional.of(containers.orElseThrow(() -> new LaunchFailedException("the job runs in "
@@ -264,12 +271,12 @@ public final class TaskLauncher implements AutoCloseable {
         List<String> command = new ArrayList<>(who.prefix());
         command.addAll(remove);
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).directory(new java.io.File("/"))
+            ProcessBuilder pb = new ProcessBuilder(command).directory(new File("/"))
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.environment().clear();
             pb.environment().putAll(OwnerShell.ROOT_ENVIRONMENT);
             Process p = pb.start();
-            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 LOG.warning(() -> "attempt " + attemptId + ": removing its container took over 30 s; left to Podman");
             } else {

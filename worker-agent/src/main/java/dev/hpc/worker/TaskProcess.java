@@ -1,14 +1,23 @@
 package dev.hpc.worker;
 
 import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.ProcessLimits;
+import dev.hpc.api.job.WalltimeSignal;
+import dev.hpc.api.pbs.Sizes;
+import dev.hpc.api.pbs.Walltimes;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,7 +70,7 @@ public final class TaskProcess implements RunningAttempt {
     private int lastSignal = SIGTERM;
     private Optional<ScheduledFuture<?>> walltimeTimer = Optional.empty();
     /** The status the attempt ends with once killed because its interactive session's shell ended. */
-    private java.util.OptionalInt sessionStatus = java.util.OptionalInt.empty();
+    private OptionalInt sessionStatus = OptionalInt.empty();
     /** How the script was started, for the shell of an interactive session; empty for a simulated one. */
     private volatile Optional<SessionSetup> sessionSetup = Optional.empty();
     private volatile Runnable afterForcedKill = () -> { };
@@ -73,7 +82,7 @@ public final class TaskProcess implements RunningAttempt {
      */
     record SessionSetup(RunAs.Identity who, Path workDir, Map<String, String> environment) {
         SessionSetup {
-            environment = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(environment));
+            environment = Collections.unmodifiableMap(new TreeMap<>(environment));
         }
     }
 
@@ -115,7 +124,7 @@ public final class TaskProcess implements RunningAttempt {
      * process of the tree, as qsig sends it. Not after the attempt ended or once a kill is under way.
      */
     private void warnBeforeWalltime() {
-        dev.hpc.api.job.WalltimeSignal warning = order.warning();
+        WalltimeSignal warning = order.warning();
         warning.dueAfter(order.walltime()).ifPresent(due -> {
             ScheduledFuture<?> timer = timers.schedule(() -> {
                 try {
@@ -227,7 +236,7 @@ public final class TaskProcess implements RunningAttempt {
             if (killReason.isPresent() || result.isDone()) {
                 return;
             }
-            sessionStatus = java.util.OptionalInt.of(status);
+            sessionStatus = OptionalInt.of(status);
         }
         kill(EndReason.EXITED);
     }
@@ -258,7 +267,7 @@ public final class TaskProcess implements RunningAttempt {
     /** The signal to the process group and to the members outside it, in one kill(1). Scheduler thread only. */
     private void signalTree(String signal, String why) {
         collect();
-        java.util.List<Long> outsiders = new java.util.ArrayList<>();
+        List<Long> outsiders = new ArrayList<>();
         for (ProcessHandle h : known.values()) {
             if (h.pid() != pid && !ProcessTree.inGroup(h.pid(), pid)) {
                 outsiders.add(h.pid());
@@ -355,7 +364,7 @@ public final class TaskProcess implements RunningAttempt {
     private void finishKilled() {
         int signal;
         EndReason reason;
-        java.util.OptionalInt session;
+        OptionalInt session;
         synchronized (lock) {
             signal = lastSignal;
             reason = killReason.orElse(EndReason.CANCELLED);
@@ -403,15 +412,15 @@ public final class TaskProcess implements RunningAttempt {
      * "" for any other status, or when the job had no such limit. A failed allocation under the address-space
      * limit has no status of its own (each program ends its own way), so it is never claimed here.
      */
-    static String limitNote(int exitStatus, dev.hpc.api.job.ProcessLimits limits) {
+    static String limitNote(int exitStatus, ProcessLimits limits) {
         if (exitStatus == SHELL_SIGNAL_BASE + SIGXCPU && limits.cpuSeconds() > 0) {
             return "exit status " + exitStatus + " is 128 + SIGXCPU, which the kernel sends a process of the job "
-                    + "at its CPU-time limit of " + dev.hpc.api.pbs.Walltimes.format(
-                            java.time.Duration.ofSeconds(limits.cpuSeconds())) + " (-l cput/pcput)";
+                    + "at its CPU-time limit of " + Walltimes.format(
+                            Duration.ofSeconds(limits.cpuSeconds())) + " (-l cput/pcput)";
         }
         if (exitStatus == SHELL_SIGNAL_BASE + SIGXFSZ && limits.fileSize() > 0) {
             return "exit status " + exitStatus + " is 128 + SIGXFSZ, which the kernel sends a process of the job "
-                    + "writing past its file-size limit of " + dev.hpc.api.pbs.Sizes.format(limits.fileSize())
+                    + "writing past its file-size limit of " + Sizes.format(limits.fileSize())
                     + " (-l file)";
         }
         return "";

@@ -1,11 +1,24 @@
 package dev.hpc.worker;
 
+import dev.hpc.api.HpcException;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.client.UserHome;
+import dev.hpc.api.job.ContainerImage;
+import dev.hpc.api.job.NodeTraits;
 import dev.hpc.api.wire.ClusterSecret;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -44,8 +57,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                            Path spoolDir, Duration heartbeatInterval, Duration reconnectMin, Duration reconnectMax,
                            Duration killGrace, Duration connectTimeout, int maxMessageBytes,
                            Optional<Path> healthCheck, Duration healthInterval, Duration healthTimeout,
-                           java.util.Map<String, Long> generic, LinkTrust linkTrust,
-                           boolean allowRootJobs, dev.hpc.api.job.NodeTraits traits, GpuDevices gpus,
+                           Map<String, Long> generic, LinkTrust linkTrust,
+                           boolean allowRootJobs, NodeTraits traits, GpuDevices gpus,
                            Optional<ContainerRuntime> containerRuntime) {
 
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(1);
@@ -62,7 +75,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
     public WorkerConfig {
         heads = List.copyOf(heads);
         spoolDir = spoolDir.toAbsolutePath().normalize();
-        generic = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(generic));
+        generic = Collections.unmodifiableMap(new TreeMap<>(generic));
     }
 
     public static Builder builder() {
@@ -299,7 +312,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
 
             // root's home is closed to the users its jobs run as, who must reach their scripts in the spool
             Path spool = spoolDir.orElseGet(() -> RunAs.processUid() == 0 ? Path.of("/var/spool/hpc", node)
-                    : dev.hpc.api.client.UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
+                    : UserHome.ofThisProcess().resolve(".hpc").resolve("spool").resolve(node));
 
             Duration grace = duration(errors, "--kill-grace", killGrace, DEFAULT_KILL_GRACE,
                     d -> d.compareTo(Duration.ofMinutes(10)) > 0,
@@ -318,9 +331,9 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
 
             Optional<Path> check = healthCheck.map(p -> p.toAbsolutePath().normalize());
             check.ifPresent(p -> {
-                if (!java.nio.file.Files.isRegularFile(p)) {
+                if (!Files.isRegularFile(p)) {
                     errors.add("--health-check " + p + " does not exist or is not a file");
-                } else if (!java.nio.file.Files.isExecutable(p)) {
+                } else if (!Files.isExecutable(p)) {
                     errors.add("--health-check " + p + " is not executable: chmod +x it");
                 }
             });
@@ -334,7 +347,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                 }
             }
 
-            java.util.Map<String, Long> gres = new java.util.TreeMap<>(genericResources(errors, generic));
+            Map<String, Long> gres = new TreeMap<>(genericResources(errors, generic));
             GpuDevices devices = GpuDevices.NONE;
             if (gpus.isPresent()) {
                 try {
@@ -349,16 +362,16 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                     gres.put("gpu", (long) devices.ids().size());
                 }
             }
-            dev.hpc.api.job.NodeTraits traits = dev.hpc.api.job.NodeTraits.NONE;
+            NodeTraits traits = NodeTraits.NONE;
             try {
-                traits = dev.hpc.api.job.NodeTraits.parse(properties, resources, "--properties", "--resource");
+                traits = NodeTraits.parse(properties, resources, "--properties", "--resource");
                 for (String name : traits.resources().keySet()) {
                     if (gres.containsKey(name)) {
                         errors.add("--resource " + name + " is also a --generic resource; a name is a count or a "
                                 + "string value, not both");
                     }
                 }
-            } catch (dev.hpc.api.InvalidRequestException e) {
+            } catch (InvalidRequestException e) {
                 errors.add(e.getMessage());
             }
             Optional<ContainerRuntime> runtime = Optional.empty();
@@ -367,27 +380,27 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             } catch (WorkerConfigException e) {
                 errors.add(e.getMessage());
             }
-            for (String p : dev.hpc.api.job.ContainerImage.RUNTIMES) {
+            for (String p : ContainerImage.RUNTIMES) {
                 if (traits.properties().contains(p)) {
                     errors.add("--properties " + p + ": that is the property of a container runtime, which the "
                             + "worker declares itself when it has one (--container-runtime); leave it out");
                 }
             }
             if (runtime.isPresent()) {
-                java.util.Set<String> props = new java.util.TreeSet<>(traits.properties());
+                Set<String> props = new TreeSet<>(traits.properties());
                 props.add(runtime.get().kind().property());
-                traits = new dev.hpc.api.job.NodeTraits(props, traits.resources());
+                traits = new NodeTraits(props, traits.resources());
             }
             Optional<ClusterSecret> secret = clusterSecret;
             try {
                 if (clusterSecretFile.isPresent()) {
                     secret = Optional.of(ClusterSecret.read(clusterSecretFile.get()));
                 }
-            } catch (dev.hpc.api.HpcException e) {
+            } catch (HpcException e) {
                 errors.add(e.getMessage());
             }
             tlsCa.ifPresent(ca -> {
-                if (!java.nio.file.Files.isReadable(ca)) {
+                if (!Files.isReadable(ca)) {
                     errors.add("--tls-ca " + ca + " does not exist or cannot be read");
                 }
             });
@@ -405,7 +418,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
          * that {@code refused} says no to ({@code flag text why}), adds its problem to {@code errors}.
          */
         private static Duration duration(List<String> errors, String flag, Optional<String> text, Duration fallback,
-                                         java.util.function.Predicate<Duration> refused, String why) {
+                                         Predicate<Duration> refused, String why) {
             try {
                 Duration d = text.map(t -> ConfigValues.parseDuration(flag, t)).orElse(fallback);
                 if (refused.test(d)) {
@@ -423,8 +436,8 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
         }
 
         /** {@code --generic gpu=2,scratch=100gb}: counts, or sizes in bytes when written with a unit. */
-        private static java.util.Map<String, Long> genericResources(List<String> errors, Optional<String> text) {
-            java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        private static Map<String, Long> genericResources(List<String> errors, Optional<String> text) {
+            Map<String, Long> out = new TreeMap<>();
             if (text.isEmpty()) {
                 return out;
             }
@@ -433,7 +446,7 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
                     continue;
                 }
                 String[] kv = part.trim().split("=", 2);
-                String name = kv[0].trim().toLowerCase(java.util.Locale.ROOT);
+                String name = kv[0].trim().toLowerCase(Locale.ROOT);
                 if (!name.matches("[a-z][a-z0-9_]*") || kv.length < 2) {
                     errors.add("--generic '" + part.trim() + "' must be NAME=COUNT or NAME=SIZE, e.g. gpu=2 or "
                             + "scratch=100gb");

@@ -5,13 +5,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code hpc-worker}: starts the worker agent. It prints {@code worker NAME ready, heads ...} on
@@ -59,12 +64,12 @@ public final class WorkerMain implements Callable<Integer> {
     @Option(names = "--properties", paramLabel = "NAME[,NAME...]",
             description = "Node properties (Slurm: features) that jobs may ask for, e.g. ib,bigmem: "
                     + "-l nodes=1:ppn=4:bigmem, -l feature=ib, #SBATCH --constraint=ib&bigmem.")
-    private List<String> properties = new java.util.ArrayList<>();
+    private List<String> properties = new ArrayList<>();
 
     @Option(names = "--resource", paramLabel = "NAME=VALUE",
             description = "A string-valued host resource that jobs may ask for, e.g. gpu_model=v100: "
                     + "-l select=1:ncpus=8:gpu_model=v100 (repeatable).")
-    private List<String> resources = new java.util.ArrayList<>();
+    private List<String> resources = new ArrayList<>();
 
     @Option(names = "--spool-dir", paramLabel = "DIR", description = "Where attempts keep their script and TMPDIR (default: ~/.hpc/spool/NODE).")
     private Path spoolDir;
@@ -143,8 +148,8 @@ public final class WorkerMain implements Callable<Integer> {
     }
 
     /** A --generic list that already declares GPUs by count, so nvidia-smi is not asked. */
-    private static final java.util.regex.Pattern DECLARES_GPU = java.util.regex.Pattern.compile(
-            "(^|,)\\s*n?gpus?\\s*=", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final Pattern DECLARES_GPU = Pattern.compile(
+            "(^|,)\\s*n?gpus?\\s*=", Pattern.CASE_INSENSITIVE);
 
     WorkerConfig config() {
         WorkerConfig.Builder b = WorkerConfig.builder().heads(heads).allowRootJobs(allowRootJobs);
@@ -239,7 +244,7 @@ public final class WorkerMain implements Callable<Integer> {
      * worker's thread, as under posix_spawn on those JDKs). From JDK 20 on, posix_spawn clears that mask
      * and vfork does not (JDK-8234262), and JDK 25 deprecates vfork: there the default stays.
      */
-    static void chooseLaunchMechanism(java.util.Properties properties, int jdkFeature) {
+    static void chooseLaunchMechanism(Properties properties, int jdkFeature) {
         if (properties.getProperty(LAUNCH_MECHANISM) == null && jdkFeature < 20
                 && "Linux".equals(properties.getProperty("os.name"))) {
             properties.setProperty(LAUNCH_MECHANISM, "VFORK");
@@ -250,7 +255,7 @@ public final class WorkerMain implements Callable<Integer> {
     private static void configureLogging() {
         if (System.getProperty("java.util.logging.config.file") == null
                 && System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+            for (Handler h : Logger.getLogger("").getHandlers()) {
                 h.setFormatter(new LogLine());
             }
         }

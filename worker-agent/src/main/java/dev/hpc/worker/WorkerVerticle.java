@@ -2,6 +2,7 @@ package dev.hpc.worker;
 
 import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.Health;
+import dev.hpc.api.job.JobOutput;
 import dev.hpc.api.wire.WireMessage.FromHead;
 import dev.hpc.api.wire.WireMessage.Heartbeat;
 import dev.hpc.api.wire.WireMessage.Kill;
@@ -14,11 +15,13 @@ import dev.hpc.api.wire.WireMessage.TaskFinished;
 import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.api.wire.WireMessage.TaskStarted;
 import dev.hpc.api.wire.WireMessage.Welcome;
+import dev.hpc.api.wire.WireMessage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -91,7 +94,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
                     .setConnectTimeout((int) config.connectTimeout().toMillis());
             if (config.linkTrust().tls()) {
                 options.setSsl(true).setVerifyHost(true);
-                config.linkTrust().tlsCa().ifPresent(ca -> options.setTrustOptions(new io.vertx.core.net.PemTrustOptions()
+                config.linkTrust().tlsCa().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions()
                         .addCertPath(ca.toString())));
             }
             client = vertx.createWebSocketClient(options);
@@ -173,26 +176,26 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, l.epoch(), "launch of attempt " + l.order().attemptId())) {
                 onLaunch(l.order());
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.Spawn sp) {
+        } else if (message instanceof WireMessage.Spawn sp) {
             if (heads.admitted(link, sp.epoch(), "spawn " + sp.spawnId() + " in attempt " + sp.attemptId())
                     && !stopping) {
                 spawns.start(sp);
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.OpenSession os) {
+        } else if (message instanceof WireMessage.OpenSession os) {
             if (heads.admitted(link, os.epoch(), "session " + os.spawnId() + " in attempt " + os.attemptId())
                     && !stopping) {
                 spawns.startSession(os, sessions.setup(os.attemptId()), status -> context.runOnContext(v ->
                         sessionEnded(os.attemptId(), status)));
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.SessionInput si) {
+        } else if (message instanceof WireMessage.SessionInput si) {
             if (heads.admitted(link, si.epoch(), "input of session " + si.spawnId())) {
                 spawns.input(si.spawnId(), si.data(), si.end());
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.SessionResize sr) {
+        } else if (message instanceof WireMessage.SessionResize sr) {
             if (heads.admitted(link, sr.epoch(), "resize of session " + sr.spawnId())) {
                 spawns.resize(sr.spawnId(), sr.rows(), sr.cols());
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.KillSpawn ks) {
+        } else if (message instanceof WireMessage.KillSpawn ks) {
             if (heads.admitted(link, ks.epoch(), "kill of spawn " + ks.spawnId())) {
                 spawns.kill(ks.spawnId());
             }
@@ -200,11 +203,11 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, k.epoch(), "kill of attempt " + k.attemptId())) {
                 onKill(k);
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.Signal sg) {
+        } else if (message instanceof WireMessage.Signal sg) {
             if (heads.admitted(link, sg.epoch(), "signal to attempt " + sg.attemptId())) {
                 onSignal(sg);
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.AppendOutput ao) {
+        } else if (message instanceof WireMessage.AppendOutput ao) {
             if (heads.admitted(link, ao.epoch(), "message to attempt " + ao.attemptId())) {
                 onAppendOutput(ao);
             }
@@ -212,11 +215,11 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             if (heads.admitted(link, a.epoch(), "acknowledgement of attempt " + a.attemptId())) {
                 onAck(a.attemptId());
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.Shutdown sd) {
+        } else if (message instanceof WireMessage.Shutdown sd) {
             if (heads.admitted(link, sd.epoch(), "shutdown")) {
                 onShutdown(link, sd);
             }
-        } else if (message instanceof dev.hpc.api.wire.WireMessage.ReadOutput ro) {
+        } else if (message instanceof WireMessage.ReadOutput ro) {
             onReadOutput(link, ro);
         }
     }
@@ -225,14 +228,14 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
      * A head reads an attempt's output (hpc peek): off the event loop, answered on the link that asked.
      * Reading changes nothing, so it needs a welcome but not the highest epoch.
      */
-    private void onReadOutput(HeadLink link, dev.hpc.api.wire.WireMessage.ReadOutput ro) {
+    private void onReadOutput(HeadLink link, WireMessage.ReadOutput ro) {
         if (!link.welcomed()) {
             LOG.warning(() -> "ignored a read of attempt " + ro.attemptId() + "'s output from head " + link.headName()
                     + ": it has not welcomed this worker");
             return;
         }
         vertx.executeBlocking(() -> launcher.outputFiles().read(ro), false).onComplete(ar -> link.send(
-                ar.succeeded() ? ar.result() : new dev.hpc.api.wire.WireMessage.OutputChunk(ro.requestId(), 0, new byte[0],
+                ar.succeeded() ? ar.result() : new WireMessage.OutputChunk(ro.requestId(), 0, new byte[0],
                         0, "", "the worker could not read it: " + ar.cause())));
     }
 
@@ -311,7 +314,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     }
 
     /** {@code qsig}: to the script's processes if it runs here, and to what was spawned into the attempt here. */
-    private void onSignal(dev.hpc.api.wire.WireMessage.Signal sg) {
+    private void onSignal(WireMessage.Signal sg) {
         Optional<RunningAttempt> attempt = tasks.runningAttempt(sg.attemptId());
         attempt.ifPresent(a -> a.signal(sg.signal()));
         int spawned = spawns.signalAttempt(sg.attemptId(), sg.signal());
@@ -321,7 +324,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
     }
 
     /** {@code qmsg}: written as the owner, off the event loop; a failure is logged, the head has answered. */
-    private void onAppendOutput(dev.hpc.api.wire.WireMessage.AppendOutput ao) {
+    private void onAppendOutput(WireMessage.AppendOutput ao) {
         Optional<RunningAttempt> attempt = tasks.runningAttempt(ao.attemptId());
         if (attempt.isEmpty()) {
             LOG.info(() -> "message for attempt " + ao.attemptId() + " dropped: its script does not run here");
@@ -329,7 +332,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         }
         String owner = attempt.get().owner();
         vertx.executeBlocking(() -> launcher.appendMessage(ao.attemptId(), owner,
-                dev.hpc.api.job.JobOutput.Stream.parse(ao.stream()), ao.text()), false).onComplete(ar -> {
+                JobOutput.Stream.parse(ao.stream()), ao.text()), false).onComplete(ar -> {
                     Optional<String> failed = ar.succeeded() ? ar.result() : Optional.of(String.valueOf(ar.cause()));
                     failed.ifPresent(why -> LOG.warning("cannot write the message for attempt " + ao.attemptId()
                             + " into its " + ao.stream() + ": " + why));
@@ -370,7 +373,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
             Heartbeat hb = new Heartbeat(sampled, tasks.runningIds(), heads.welcomedBy());
             links.stream().filter(HeadLink::answered).forEach(l -> l.send(hb));
             if (!spawns.idle()) {
-                heads.send(new dev.hpc.api.wire.WireMessage.SpawnsRunning(spawns.running()));
+                heads.send(new WireMessage.SpawnsRunning(spawns.running()));
             }
         });
     }
@@ -386,7 +389,7 @@ public final class WorkerVerticle extends VerticleBase implements HeadLink.Liste
         return this;
     }
 
-    private void onShutdown(HeadLink link, dev.hpc.api.wire.WireMessage.Shutdown sd) {
+    private void onShutdown(HeadLink link, WireMessage.Shutdown sd) {
         if (stopping) {
             return;
         }

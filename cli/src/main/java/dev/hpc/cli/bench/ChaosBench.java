@@ -11,14 +11,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code hpc bench chaos}: the fault suite ({@link ChaosSuite}) from the command line. It prints the seed first,
@@ -134,7 +135,7 @@ public final class ChaosBench implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        long theSeed = seed != null ? seed : new java.security.SecureRandom().nextLong();
+        long theSeed = seed != null ? seed : new SecureRandom().nextLong();
         err.println("bench chaos: seed " + theSeed + " (repeat with --seed " + theSeed + ")");
         err.flush();
         Path work = BenchSupport.workDir(dir, "hpc-bench-chaos-");

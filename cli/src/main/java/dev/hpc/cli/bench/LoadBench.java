@@ -10,18 +10,23 @@ import dev.hpc.cli.ClientOptions;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.UsageException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,7 +48,7 @@ final class LoadBench {
      * jobs leave no files behind (a few runs had left 100,000 in the temporary directory).
      */
     static SubmitRequest trivialJob(String user, String options) {
-        List<String> opts = new java.util.ArrayList<>(List.of("-o", "/dev/null", "-e", "/dev/null"));
+        List<String> opts = new ArrayList<>(List.of("-o", "/dev/null", "-e", "/dev/null"));
         if (!options.isBlank()) {
             opts.addAll(List.of(options.trim().split("\\s+")));
         }
@@ -90,14 +95,14 @@ final class LoadBench {
      * work is being measured. Other users' jobs in that range are stepped over.
      */
     static void awaitDone(HeadClient head, List<String> ids, Duration timeout) {
-        java.util.Set<Long> ours = new java.util.HashSet<>();
+        Set<Long> ours = new HashSet<>();
         for (String id : ids) {
             ours.add(number(id));
         }
-        long first = java.util.Collections.min(ours);
-        long last = java.util.Collections.max(ours);
+        long first = Collections.min(ours);
+        long last = Collections.max(ours);
         Instant end = Instant.now().plus(timeout);
-        java.util.function.Function<Long, Optional<Job>> firstQueuedOrRunningAfter = after -> head.jobs(
+        Function<Long, Optional<Job>> firstQueuedOrRunningAfter = after -> head.jobs(
                 JobQuery.all().withStates(List.of(JobState.QUEUED, JobState.HELD, JobState.RUNNING))
                         .withAfter(Long.toString(after)).withLimit(1)).jobs().stream().findFirst();
         while (true) {
@@ -123,8 +128,8 @@ final class LoadBench {
     }
 
     /** The first of {@code ours} not finished yet, stepping over other jobs numbered among them. */
-    static Optional<Job> firstUnfinished(java.util.function.Function<Long, Optional<Job>> firstQueuedOrRunningAfter,
-                                         java.util.Set<Long> ours, long first, long last) {
+    static Optional<Job> firstUnfinished(Function<Long, Optional<Job>> firstQueuedOrRunningAfter,
+                                         Set<Long> ours, long first, long last) {
         long after = first - 1;
         while (true) {
             Optional<Job> j = firstQueuedOrRunningAfter.apply(after);
@@ -205,19 +210,19 @@ final class LoadBench {
             String home = System.getProperty("hpc.home", ".");
             String script = "for i in $(seq " + runs + "); do echo true | '" + home + "/bin/qsub' -h "
                     + serverOption() + " >> \"$IDS\" || exit 1; done";
-            Path ids = java.nio.file.Files.createTempFile("bench-qsub", ".ids");
+            Path ids = Files.createTempFile("bench-qsub", ".ids");
             ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).inheritIO();
             pb.environment().put("IDS", ids.toString());
             long start = System.nanoTime();
             int code = pb.start().waitFor();
             double seconds = (System.nanoTime() - start) / 1e9;
             HeadClient head = client.client();
-            for (String id : java.nio.file.Files.readAllLines(ids)) {
+            for (String id : Files.readAllLines(ids)) {
                 if (!id.isBlank()) {
                     head.cancel(id.trim());
                 }
             }
-            java.nio.file.Files.deleteIfExists(ids);
+            Files.deleteIfExists(ids);
             if (code != 0) {
                 throw new UsageException("the qsub loop failed with exit code " + code);
             }

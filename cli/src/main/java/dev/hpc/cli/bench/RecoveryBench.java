@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -195,7 +196,7 @@ public final class RecoveryBench implements Callable<Integer> {
         return a.isEmpty() ? "" : a.get(a.size() - 1).nodes().get(0).node();
     }
 
-    private static Job await(HeadClient head, String id, java.util.function.Predicate<Job> done, String what) {
+    private static Job await(HeadClient head, String id, Predicate<Job> done, String what) {
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (true) {
             Job j = head.job(id);

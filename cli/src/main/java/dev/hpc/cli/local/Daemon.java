@@ -1,8 +1,10 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.HpcException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One daemon of a local cluster as recorded in {@code local.json}: its name ({@code head1},
@@ -20,7 +22,7 @@ public record Daemon(String name, Role role, String address, long pid, Path log,
         ARBITER;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         /** The role of a label written by {@link #label()}. */
@@ -30,7 +32,7 @@ public record Daemon(String name, Role role, String address, long pid, Path log,
                     return r;
                 }
             }
-            throw new dev.hpc.api.HpcException("daemon role must be head, worker or arbiter, got '" + label + "'");
+            throw new HpcException("daemon role must be head, worker or arbiter, got '" + label + "'");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.hpc.cli.local;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -157,7 +158,7 @@ final class DaemonCommands {
                     return line.substring(4).trim().split("\\s+")[0].equals("0");
                 }
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
         return false;

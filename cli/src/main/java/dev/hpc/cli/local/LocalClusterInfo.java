@@ -1,6 +1,7 @@
 package dev.hpc.cli.local;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,7 +31,7 @@ public record LocalClusterInfo(String cluster, Path dir, List<String> heads, Lis
     }
 
     LocalClusterInfo plus(Daemon added) {
-        List<Daemon> all = new java.util.ArrayList<>(daemons);
+        List<Daemon> all = new ArrayList<>(daemons);
         all.add(added);
         return new LocalClusterInfo(cluster, dir, heads, all);
     }

@@ -1,12 +1,15 @@
 package dev.hpc.cli.local;
 
+import dev.hpc.api.client.ApiToken;
 import dev.hpc.api.client.HeadClient;
 import dev.hpc.api.client.HeadTransport;
+import dev.hpc.api.client.UserHome;
 import dev.hpc.api.json.Json;
 import dev.hpc.cli.ConfigFile;
 import dev.hpc.cli.ExitCodes;
 import dev.hpc.cli.GroupCommand;
 import dev.hpc.cli.HpcMain;
+import dev.hpc.cli.Invocation;
 import dev.hpc.cli.UsageException;
 import java.io.PrintWriter;
 import java.net.URISyntaxException;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,7 +37,7 @@ import picocli.CommandLine.Spec;
 public final class LocalCommand extends GroupCommand {
     /** {@code ~/.hpc/local}. */
     static Path defaultDir() {
-        return dev.hpc.api.client.UserHome.of(dev.hpc.cli.Invocation.current().env()).resolve(".hpc").resolve("local");
+        return UserHome.of(Invocation.current().env()).resolve(".hpc").resolve("local");
     }
 
     static Path dirOrDefault(Path dir) {
@@ -108,8 +112,8 @@ public final class LocalCommand extends GroupCommand {
             if (!cluster.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
                 throw new UsageException("--cluster " + cluster + ": use letters, digits, '.' and '-'");
             }
-            java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
-            Path config = ConfigFile.path(env, dev.hpc.api.client.UserHome.of(env));
+            Map<String, String> env = Invocation.current().env();
+            Path config = ConfigFile.path(env, UserHome.of(env));
             LocalSpec ls = LocalSpec.defaults(hpcHome()).withWorkers(workers).withPort(port).withCluster(cluster)
                     .withReadyTimeout(Duration.ofSeconds(timeout)).withConfigFile(config);
             if (cores != null) {
@@ -138,13 +142,13 @@ public final class LocalCommand extends GroupCommand {
      * unless HPC_TOKEN names one, or the file there already holds a token the cluster accepts.
      */
     static String tokenNote(LocalCluster lc, LocalClusterInfo info) {
-        java.util.Map<String, String> env = dev.hpc.cli.Invocation.current().env();
-        if (!env.getOrDefault(dev.hpc.api.client.ApiToken.ENV, "").isBlank()) {
+        Map<String, String> env = Invocation.current().env();
+        if (!env.getOrDefault(ApiToken.ENV, "").isBlank()) {
             return "HPC_TOKEN is set, so the commands send it; the cluster's admin token is in " + lc.adminTokenFile();
         }
-        String named = env.getOrDefault(dev.hpc.api.client.ApiToken.FILE_ENV, "").strip();
+        String named = env.getOrDefault(ApiToken.FILE_ENV, "").strip();
         Path target = !named.isEmpty() ? Path.of(named)
-                : dev.hpc.api.client.ApiToken.defaultFile(dev.hpc.api.client.UserHome.of(env));
+                : ApiToken.defaultFile(UserHome.of(env));
         return switch (lc.installToken(target, info.heads())) {
             case INSTALLED -> "the cluster's admin token is installed in " + target + " (mode 0600)";
             case REPLACED -> "the token in " + target + " was not valid for this cluster: replaced by the cluster's "
@@ -291,10 +295,10 @@ public final class LocalCommand extends GroupCommand {
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             boolean told = false;
             while (true) {
-                List<String> incomplete = new java.util.ArrayList<>();
+                List<String> incomplete = new ArrayList<>();
                 if (client.cluster().get("heads") instanceof List<?> l) {
                     for (Object o : l) {
-                        if (o instanceof java.util.Map<?, ?> m && "INCOMPLETE".equals(m.get("copies"))) {
+                        if (o instanceof Map<?, ?> m && "INCOMPLETE".equals(m.get("copies"))) {
                             incomplete.add(String.valueOf(m.get("name")));
                         }
                     }
@@ -314,7 +318,7 @@ public final class LocalCommand extends GroupCommand {
                     spec.commandLine().getOut().flush();
                     told = true;
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
             }
         }
 
@@ -325,7 +329,7 @@ public final class LocalCommand extends GroupCommand {
             Object list = client.cluster().get("heads");
             if (list instanceof List<?> l) {
                 for (Object o : l) {
-                    if (o instanceof java.util.Map<?, ?> m && "ACTIVE".equals(m.get("role"))) {
+                    if (o instanceof Map<?, ?> m && "ACTIVE".equals(m.get("role"))) {
                         return String.valueOf(m.get("name"));
                     }
                 }

@@ -3,6 +3,7 @@ package dev.hpc.cli.local;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -64,7 +65,7 @@ public record LocalSpec(Path hpcHome, Optional<Path> configFile, String cluster,
         jvmArgs = List.copyOf(jvmArgs);
         headArgs = List.copyOf(headArgs);
         workerArgs = List.copyOf(workerArgs);
-        java.util.Objects.requireNonNull(routes, "routes");
+        Objects.requireNonNull(routes, "routes");
         if (port < 1 || port + heads - 1 > 65535) {
             throw new IllegalArgumentException("port must be from 1 to 65535, got " + port);
         }

@@ -1,6 +1,7 @@
 package dev.hpc.head.access;
 
 import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.pbs.SubmitLimits;
 import dev.hpc.head.RequestRejected;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -58,7 +59,7 @@ public final class TokenRegistry {
     private final Clock clock;
     private final Map<String, TokenRecord> byHash = new ConcurrentHashMap<>();
     /** The ids of admin tokens from admin token files: registered at every start, so never revoked or mirrored away. */
-    private final java.util.Set<String> pinned = ConcurrentHashMap.newKeySet();
+    private final Set<String> pinned = ConcurrentHashMap.newKeySet();
     private volatile Replica replica = Replica.NONE;
     /** The open answers held with each token, by hash; see {@link #whileValid}. */
     private final Map<String, Set<Held>> holds = new ConcurrentHashMap<>();
@@ -312,6 +313,6 @@ public final class TokenRegistry {
     }
 
     private static void checkUser(String user) {
-        dev.hpc.api.pbs.SubmitLimits.userName("user name", user);
+        SubmitLimits.userName("user name", user);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hpc.head.access;
 
+import dev.hpc.api.client.ApiToken;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,7 +26,7 @@ public final class Tokens {
     }
 
     public static String generate() {
-        return dev.hpc.api.client.ApiToken.generate();
+        return ApiToken.generate();
     }
 
     /** What the store keeps: the SHA-256 of the token, in hex. */

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +54,7 @@ public final class MailNotifier extends QueuedNotifier<MailNotifier.Mail> {
     private final Duration timeout;
     private final String server;
     private final Set<String> begun = ConcurrentHashMap.newKeySet();
-    private final Map<String, Boolean> ended = java.util.Collections.synchronizedMap(
+    private final Map<String, Boolean> ended = Collections.synchronizedMap(
             new LinkedHashMap<>(16, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -81,7 +83,7 @@ public final class MailNotifier extends QueuedNotifier<MailNotifier.Mail> {
             String id = job.id().toString();
             if (job.state().isTerminal()) {
                 if (ended.put(id, Boolean.TRUE) == null) {
-                    boolean ranOrAborted = begun.remove(id) || !job.started().equals(java.time.Instant.EPOCH)
+                    boolean ranOrAborted = begun.remove(id) || !job.started().equals(Instant.EPOCH)
                             || job.reason() != EndReason.CANCELLED;
                     mailAtEnd(job, server).filter(m -> ranOrAborted).ifPresent(this::enqueue);
                 }

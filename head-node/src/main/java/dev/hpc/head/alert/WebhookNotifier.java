@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -74,7 +75,7 @@ public final class WebhookNotifier extends QueuedNotifier<Alert> {
 
     /** The JSON body posted for one alert. */
     public static String payload(Alert a, String cluster, String head) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>(Codec.toMap(a));
+        Map<String, Object> m = new LinkedHashMap<>(Codec.toMap(a));
         m.put("cluster", cluster);
         m.put("head", head);
         m.put("text", "[" + cluster + "] " + a.kind() + " " + a.subject() + ": " + a.message());

@@ -2,6 +2,8 @@ package dev.hpc.head.api;
 
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.NodeAccess;
+import dev.hpc.api.job.NodeConstraint;
 import dev.hpc.api.job.Resources;
 import dev.hpc.api.pbs.SubmitDefaults;
 import dev.hpc.api.pbs.SubmitParser;
@@ -95,12 +97,12 @@ final class Alteration {
         return out;
     }
 
-    private dev.hpc.api.job.NodeConstraint kind(dev.hpc.api.job.NodeConstraint cur, dev.hpc.api.job.NodeConstraint want,
+    private NodeConstraint kind(NodeConstraint cur, NodeConstraint want,
                                             boolean shape) {
         boolean properties = shape || resourceKeys.contains("feature");
         Map<String, String> values = new TreeMap<>(shape ? Map.of() : cur.resources());
         want.resources().forEach(values::put);
-        return new dev.hpc.api.job.NodeConstraint(properties ? want.anyOf() : cur.anyOf(), values);
+        return new NodeConstraint(properties ? want.anyOf() : cur.anyOf(), values);
     }
 
     /** The job's spec with the asked changes. */
@@ -110,7 +112,7 @@ final class Alteration {
         // the nodes it names are set last, once the node count they must fit in is known
         Resources r = cur.withAccess(cur.access().withRequired(Set.of()));
         boolean shape = resourceKeys.stream().anyMatch(SHAPE::contains);
-        dev.hpc.api.job.NodeAccess access = cur.access();
+        NodeAccess access = cur.access();
         if (resourceKeys.contains("place") || resourceKeys.contains("naccesspolicy")) {
             access = access.withSharing(want.access().sharing());
         }

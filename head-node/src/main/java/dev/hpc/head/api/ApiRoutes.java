@@ -11,6 +11,7 @@ import dev.hpc.api.json.Codec;
 import dev.hpc.api.json.Json;
 import dev.hpc.api.json.JsonFields;
 import dev.hpc.api.pbs.SubmitDefaults;
+import dev.hpc.api.pbs.SubmitLimits;
 import dev.hpc.api.pbs.SubmitParser;
 import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.HeadService;
@@ -18,15 +19,21 @@ import dev.hpc.head.RequestRejected;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.Role;
+import dev.hpc.head.state.JobFilter;
+import dev.hpc.head.state.Rejection;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -90,7 +97,7 @@ public final class ApiRoutes {
         JobAccess.checkActAs(caller, body.string("user", ""));
         String user = body.string("user", "").isEmpty() ? caller.user() : body.string("user");
         if (caller.role() == Role.USER) {
-            java.util.Optional<java.time.Duration> wait = head.submitLimiter().take(caller.user());
+            Optional<Duration> wait = head.submitLimiter().take(caller.user());
             if (wait.isPresent()) {
                 long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
                 ctx.response().putHeader("Retry-After", String.valueOf(seconds));
@@ -112,7 +119,7 @@ public final class ApiRoutes {
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
         JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true));
         JobAccess.checkRunAs(caller, parsed.owner(), user);
-        JobSpec spec = dev.hpc.api.pbs.SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
+        JobSpec spec = SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
                 .withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -142,10 +149,10 @@ public final class ApiRoutes {
         for (String s : param(ctx, "state").split(",")) {
             if (!s.isBlank()) {
                 try {
-                    states.add(JobState.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)));
+                    states.add(JobState.valueOf(s.trim().toUpperCase(Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
                     throw new InvalidRequestException("state '" + s + "' is not one of "
-                            + java.util.Arrays.toString(JobState.values()));
+                            + Arrays.toString(JobState.values()));
                 }
             }
         }
@@ -159,7 +166,7 @@ public final class ApiRoutes {
         };
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         long after = intParam(ctx, "after", 0, 0, Integer.MAX_VALUE);
-        java.util.Optional<String> listed = head.config().access().jobVisibility().listedOwner(caller,
+        Optional<String> listed = head.config().access().jobVisibility().listedOwner(caller,
                 param(ctx, "user"));
         if (listed.isEmpty()) {
             // another user's jobs, which this caller may not see: as if that user had none
@@ -178,7 +185,7 @@ public final class ApiRoutes {
             }).onFailure(ctx::fail);
             return;
         }
-        reply(ctx, head.reads().jobs(new dev.hpc.head.state.JobFilter(user, queue, java.util.Set.copyOf(states)), after,
+        reply(ctx, head.reads().jobs(new JobFilter(user, queue, Set.copyOf(states)), after,
                 limit), p -> jobPage(caller, p.jobs(), p.total(), p.next(), sealedCounted), 200);
     }
 
@@ -250,7 +257,7 @@ public final class ApiRoutes {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body");
         }
-        return dev.hpc.api.json.Json.utf8(ctx.body().buffer().getBytes());
+        return Json.utf8(ctx.body().buffer().getBytes());
     }
 
     private void failure(RoutingContext ctx) {
@@ -258,7 +265,7 @@ public final class ApiRoutes {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
-        if (t instanceof dev.hpc.head.state.Rejection refused) {
+        if (t instanceof Rejection refused) {
             t = RequestRejected.from(refused);
         }
         if (t instanceof RequestRejected r) {

@@ -1,5 +1,6 @@
 package dev.hpc.head.api;
 
+import dev.hpc.api.job.Alert;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.json.Codec;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -244,7 +246,7 @@ public final class EventStream implements ChangeListener {
 
     /** An alert (node down, task requeued, ...) as {@code event: alert}, written on the context. */
     @Override
-    public void alert(dev.hpc.api.job.Alert alert) {
+    public void alert(Alert alert) {
         if (clientCount.get() == 0) {
             return;
         }
@@ -299,7 +301,7 @@ public final class EventStream implements ChangeListener {
         }
         clusterDirty = true;
         // every operator sees the same, and each user's clients (browser tabs) see the same: one buffer each
-        Map<String, Buffer> byViewer = new java.util.HashMap<>();
+        Map<String, Buffer> byViewer = new HashMap<>();
         for (Client client : List.copyOf(clients)) {
             String viewer = client.caller.isOperator() ? "" : "user:" + client.caller.user();
             Buffer bytes = byViewer.computeIfAbsent(viewer, v -> {

@@ -1,10 +1,15 @@
 package dev.hpc.head.api;
 
+import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.WalltimeSignal;
 import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.SubmitEnvironment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,7 +30,7 @@ final class JobOptions {
         }
         if (job.has("resources")) {
             JsonFields r = job.object("resources");
-            r.allowOnly(java.util.Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds",
+            r.allowOnly(Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds",
                     "mpiprocsPerNode"));
             int nodes = r.intValue("nodes", 1);
             int cores = r.intValue("coresPerNode", 1);
@@ -42,9 +47,9 @@ final class JobOptions {
             // read here, so that a bad value is refused naming the field, and no comma reaches -l
             String signal = job.string("signal");
             try {
-                add(o, "-l", "signal=" + dev.hpc.api.job.WalltimeSignal.parsePbs(signal).text());
-            } catch (dev.hpc.api.InvalidRequestException e) {
-                throw new dev.hpc.api.InvalidRequestException("field 'job.signal': " + e.getMessage());
+                add(o, "-l", "signal=" + WalltimeSignal.parsePbs(signal).text());
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("field 'job.signal': " + e.getMessage());
             }
         }
         if (job.has("priority")) {
@@ -68,7 +73,7 @@ final class JobOptions {
                 case "STDOUT_STDERR", "oe" -> "oe";
                 case "STDERR_STDOUT", "eo" -> "eo";
                 case "NONE", "n" -> "n";
-                default -> throw new dev.hpc.api.InvalidRequestException("field 'job.join' must be oe, eo or n, got '"
+                default -> throw new InvalidRequestException("field 'job.join' must be oe, eo or n, got '"
                         + join + "'");
             });
         }
@@ -81,7 +86,7 @@ final class JobOptions {
         if (job.has("dependencies")) {
             List<String> clauses = new ArrayList<>();
             for (JsonFields d : job.objects("dependencies")) {
-                StringBuilder s = new StringBuilder(d.string("type").toLowerCase(java.util.Locale.ROOT));
+                StringBuilder s = new StringBuilder(d.string("type").toLowerCase(Locale.ROOT));
                 for (long n : d.longs("jobs")) {
                     s.append(':').append(n);
                 }
@@ -109,10 +114,10 @@ final class JobOptions {
         }
         for (String name : extra.keySet()) {
             if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                throw new dev.hpc.api.InvalidRequestException("environment variable name '" + name
+                throw new InvalidRequestException("environment variable name '" + name
                         + "' must be letters, digits and '_', not starting with a digit");
             }
-            dev.hpc.api.pbs.SubmitEnvironment.requireNotCredential(name);
+            SubmitEnvironment.requireNotCredential(name);
         }
         Map<String, String> env = new TreeMap<>(spec.environment());
         env.putAll(extra);

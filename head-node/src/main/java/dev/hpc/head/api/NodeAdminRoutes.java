@@ -1,8 +1,10 @@
 package dev.hpc.head.api;
 
 import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.JobId;
 import dev.hpc.api.json.Codec;
 import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.SubmitLimits;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.JobAccess;
 import io.vertx.ext.web.Router;
@@ -70,7 +72,7 @@ public final class NodeAdminRoutes {
         int limit = intParam(ctx, "limit", DEFAULT_EVENTS, 1, MAX_EVENTS);
         String job = ctx.request().getParam("job");
         // any caller reads the whole log already; the filter only spares tracejob a scan of it
-        reply(ctx, job == null ? head.alerts().eventLog(limit) : head.alerts().jobEventLog(dev.hpc.api.job.JobId.parse(job).number(), limit),
+        reply(ctx, job == null ? head.alerts().eventLog(limit) : head.alerts().jobEventLog(JobId.parse(job).number(), limit),
                 events -> {
             List<Object> list = new ArrayList<>(events.size());
             for (Alert a : events) {
@@ -87,7 +89,7 @@ public final class NodeAdminRoutes {
     /** The operator's note: one line (it goes into pbsnodes, the event log and alerts), at most 1024 characters. */
     private static String note(JsonFields body) {
         String note = body.string("note", "");
-        dev.hpc.api.pbs.SubmitLimits.text("the note", note, dev.hpc.api.pbs.SubmitLimits.MAX_FIELD_CHARS);
+        SubmitLimits.text("the note", note, SubmitLimits.MAX_FIELD_CHARS);
         return note;
     }
 

@@ -14,12 +14,15 @@ import dev.hpc.api.wire.WireMessage.OutputChunk;
 import dev.hpc.api.wire.WireMessage.ReadOutput;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.RequestRejected;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.JobAccess;
 import dev.hpc.head.access.TokenRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -104,14 +107,14 @@ public final class OutputRoutes {
         long offset = longParam(ctx, "offset", 0, Long.MIN_VALUE + 1, Long.MAX_VALUE);
         int limit = (int) longParam(ctx, "limit", JobOutput.DEFAULT_BYTES, 1, JobOutput.MAX_BYTES);
         Context context = vertx.getOrCreateContext();
-        dev.hpc.head.access.Caller caller = Authenticator.caller(ctx);
+        Caller caller = Authenticator.caller(ctx);
         head.reads().job(ref.number())
                 .thenApply(found -> found.filter(j -> sameCluster(j, ref))
                         .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())))
                 .thenApply(job -> {
                     head.config().access().jobVisibility().requireVisible(caller, job.spec().owner(),
                             ref.toString());
-                    dev.hpc.head.access.JobAccess.check(caller, job.spec().owner(), job.id().toString(),
+                    JobAccess.check(caller, job.spec().owner(), job.id().toString(),
                             "read the output of");
                     return target(job, index);
                 })
@@ -160,7 +163,7 @@ public final class OutputRoutes {
         String name = job.id().taskName(task.index());
         if (task.attempts().isEmpty()) {
             throw RequestRejected.notAllowed(name + " has not started yet (" + task.state().name().toLowerCase(
-                    java.util.Locale.ROOT) + "): it has no output");
+                    Locale.ROOT) + "): it has no output");
         }
         Attempt attempt = task.attempts().get(task.attempts().size() - 1);
         if (attempt.nodes().isEmpty()) {

@@ -3,13 +3,22 @@ package dev.hpc.head.api;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.json.Json;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.RequestRejected;
 import dev.hpc.head.access.Caller;
+import dev.hpc.head.accounting.PbsRecords;
 import dev.hpc.head.accounting.UsageReport;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 import static dev.hpc.head.api.RouteSupport.param;
 
@@ -21,9 +30,9 @@ import static dev.hpc.head.api.RouteSupport.param;
 public final class ReportRoutes {
     private final Vertx vertx;
     private final HeadService head;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    public ReportRoutes(Vertx vertx, HeadService head, java.time.Clock clock) {
+    public ReportRoutes(Vertx vertx, HeadService head, Clock clock) {
         this.vertx = vertx;
         this.head = head;
         this.clock = clock;
@@ -41,7 +50,7 @@ public final class ReportRoutes {
             return user;
         }
         if (!user.isEmpty() && !user.equals(caller.user())) {
-            throw new dev.hpc.head.RequestRejected(403, "FORBIDDEN", "only an operator or an admin may see "
+            throw new RequestRejected(403, "FORBIDDEN", "only an operator or an admin may see "
                     + "another user's usage; " + caller.user() + " has role " + caller.role().word()
                     + ": leave out user= (or -u) to see your own");
         }
@@ -52,7 +61,7 @@ public final class ReportRoutes {
         Caller caller = Authenticator.caller(ctx);
         Instant now = clock.instant();
         Instant end = instant(ctx, "end", now);
-        Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofDays(30)));
+        Instant start = instant(ctx, "start", end.minus(Duration.ofDays(30)));
         String owner = user(ctx, caller);
         UsageReport report = new UsageReport(start, end, now, new UsageReport.Filter(owner, param(ctx, "account"),
                 param(ctx, "queue")));
@@ -67,22 +76,22 @@ public final class ReportRoutes {
         Caller caller = Authenticator.caller(ctx);
         Instant now = clock.instant();
         Instant end = instant(ctx, "end", now);
-        Instant start = instant(ctx, "start", end.minus(java.time.Duration.ofDays(1)));
+        Instant start = instant(ctx, "start", end.minus(Duration.ofDays(1)));
         String owner = user(ctx, caller);
         // the same checks of the period as the report's
         UsageReport.Filter filter = new UsageReport.Filter(owner, param(ctx, "account"), param(ctx, "queue"));
         new UsageReport(start, end, now, filter);
         answer(ctx, () -> {
-            java.util.List<dev.hpc.head.accounting.PbsRecords.Line> lines = new java.util.ArrayList<>();
+            List<PbsRecords.Line> lines = new ArrayList<>();
             head.store().forEachJobIn(start, end, owner, job -> {
                 if (filter.keeps(job)) {
-                    lines.addAll(dev.hpc.head.accounting.PbsRecords.of(job, start, end));
+                    lines.addAll(PbsRecords.of(job, start, end));
                 }
             });
-            lines.sort(dev.hpc.head.accounting.PbsRecords.ORDER);
-            java.util.List<Object> out = new java.util.ArrayList<>(lines.size());
+            lines.sort(PbsRecords.ORDER);
+            List<Object> out = new ArrayList<>(lines.size());
             lines.forEach(l -> out.add(l.toMap()));
-            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("cluster", head.config().cluster());
             m.put("start", start.toString());
             m.put("end", end.toString());
@@ -91,7 +100,7 @@ public final class ReportRoutes {
         });
     }
 
-    private void answer(RoutingContext ctx, java.util.concurrent.Callable<String> work) {
+    private void answer(RoutingContext ctx, Callable<String> work) {
         vertx.executeBlocking(work, false).onSuccess(body -> {
             if (!ctx.response().ended()) {
                 ctx.response().setStatusCode(200).putHeader("Content-Type", RouteSupport.JSON_TYPE)

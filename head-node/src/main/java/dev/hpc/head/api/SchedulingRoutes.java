@@ -1,20 +1,34 @@
 package dev.hpc.head.api;
 
 import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
 import dev.hpc.api.job.QueueInfo;
+import dev.hpc.api.job.Signals;
 import dev.hpc.api.json.JsonFields;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
+import dev.hpc.head.sched.Reservation;
+import dev.hpc.head.sched.ReservationSettings;
+import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Holds;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static dev.hpc.head.api.RouteSupport.reply;
 
@@ -71,11 +85,11 @@ public final class SchedulingRoutes {
     private void changeQueue(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, Set.of("change", "set", "unset", "add", "remove"));
         String word = body.string("change", "");
-        dev.hpc.head.state.Command.QueueChange change = switch (word) {
-            case "create" -> dev.hpc.head.state.Command.QueueChange.CREATE;
-            case "set" -> dev.hpc.head.state.Command.QueueChange.SET;
-            case "delete" -> dev.hpc.head.state.Command.QueueChange.DELETE;
-            case "default" -> dev.hpc.head.state.Command.QueueChange.MAKE_DEFAULT;
+        Command.QueueChange change = switch (word) {
+            case "create" -> Command.QueueChange.CREATE;
+            case "set" -> Command.QueueChange.SET;
+            case "delete" -> Command.QueueChange.DELETE;
+            case "default" -> Command.QueueChange.MAKE_DEFAULT;
             default -> throw new InvalidRequestException("say what to do with queue " + ctx.pathParam("name")
                     + ": \"change\" is one of create, set, delete, default, not '" + word + "'");
         };
@@ -93,7 +107,7 @@ public final class SchedulingRoutes {
             body.object("remove").raw().forEach((k, v) -> remove.put(String.valueOf(k), String.valueOf(v)));
         }
         Caller caller = Authenticator.caller(ctx);
-        reply(ctx, head.clusterAdmin().changeQueue(new dev.hpc.head.state.Command.ChangeQueue(ctx.pathParam("name"), change, set,
+        reply(ctx, head.clusterAdmin().changeQueue(new Command.ChangeQueue(ctx.pathParam("name"), change, set,
                 unset, caller.user(), add, remove), caller).thenCompose(v -> head.clusterAdmin().queues()), list -> {
                     List<Object> out = new ArrayList<>();
                     for (QueueInfo q : list) {
@@ -107,11 +121,11 @@ public final class SchedulingRoutes {
             "users", "hosts", "recurrence", "timeZone");
 
     /** A reservation as {@code pbs_rstat} shows it: with its id ({@code R42.cluster}) and its queue. */
-    private Map<String, Object> reservationMap(dev.hpc.head.sched.Reservation r) {
+    private Map<String, Object> reservationMap(Reservation r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.queue() + "." + head.config().cluster());
         m.put("queue", r.queue());
-        m.putAll(dev.hpc.head.sched.ReservationSettings.toMap(r));
+        m.putAll(ReservationSettings.toMap(r));
         return m;
     }
 
@@ -129,8 +143,8 @@ public final class SchedulingRoutes {
      */
     private void reserve(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, RESERVE_FIELDS);
-        java.time.Instant start = instant(body, "start");
-        java.time.Instant end = instant(body, "end");
+        Instant start = instant(body, "start");
+        Instant end = instant(body, "end");
         long nodes = body.longValue("nodes", 1);
         long cores = body.longValue("coresPerNode", 1);
         if (nodes < 1 || nodes > 100_000 || cores < 1 || cores > 100_000) {
@@ -143,7 +157,7 @@ public final class SchedulingRoutes {
                     + "'_', '.' or '-' (at most 63), not '" + name + "'");
         }
         Set<String> users = body.has("users") ? Set.copyOf(body.strings("users")) : Set.of();
-        List<String> hosts = body.has("hosts") ? List.copyOf(new java.util.LinkedHashSet<>(body.strings("hosts")))
+        List<String> hosts = body.has("hosts") ? List.copyOf(new LinkedHashSet<>(body.strings("hosts")))
                 : List.of();
         if (!hosts.isEmpty() && (body.has("nodes") || body.has("coresPerNode"))) {
             throw new InvalidRequestException("a maintenance reservation takes whole nodes: give \"hosts\" or "
@@ -153,10 +167,10 @@ public final class SchedulingRoutes {
             throw new InvalidRequestException("\"hosts\" names the nodes of a maintenance reservation; it is empty");
         }
         String recurrence = body.string("recurrence", "");
-        java.time.ZoneId zone;
+        ZoneId zone;
         try {
-            zone = java.time.ZoneId.of(body.string("timeZone", "UTC"));
-        } catch (java.time.DateTimeException e) {
+            zone = ZoneId.of(body.string("timeZone", "UTC"));
+        } catch (DateTimeException e) {
             throw new InvalidRequestException("\"timeZone\" must be a time zone such as Europe/Berlin or UTC, not '"
                     + body.string("timeZone", "") + "'");
         }
@@ -165,11 +179,11 @@ public final class SchedulingRoutes {
                 this::reservationMap);
     }
 
-    private static java.time.Instant instant(JsonFields body, String field) {
+    private static Instant instant(JsonFields body, String field) {
         String text = body.string(field, "");
         try {
-            return java.time.Instant.parse(text);
-        } catch (java.time.format.DateTimeParseException e) {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
             throw new InvalidRequestException("\"" + field + "\" must be an ISO-8601 instant such as "
                     + "2026-12-05T14:00:00Z, got '" + text + "'");
         }
@@ -177,7 +191,7 @@ public final class SchedulingRoutes {
 
     private long reservationNumber(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("R([0-9]{1,18})(\\..*)?").matcher(id);
+        Matcher m = Pattern.compile("R([0-9]{1,18})(\\..*)?").matcher(id);
         if (!m.matches()) {
             throw new InvalidRequestException("'" + id + "' is not a reservation id; expected a form like R42 or "
                     + "R42." + head.config().cluster());
@@ -198,16 +212,16 @@ public final class SchedulingRoutes {
     private void alterReservation(RoutingContext ctx) {
         long number = reservationNumber(ctx);
         JsonFields body = OptionalBody.read(ctx, Set.of("start", "end", "durationSeconds"));
-        Optional<java.time.Instant> start = body.has("start") ? Optional.of(instant(body, "start")) : Optional.empty();
-        Optional<java.time.Instant> end = body.has("end") ? Optional.of(instant(body, "end")) : Optional.empty();
-        Optional<java.time.Duration> duration = Optional.empty();
+        Optional<Instant> start = body.has("start") ? Optional.of(instant(body, "start")) : Optional.empty();
+        Optional<Instant> end = body.has("end") ? Optional.of(instant(body, "end")) : Optional.empty();
+        Optional<Duration> duration = Optional.empty();
         if (body.has("durationSeconds")) {
             long seconds = body.longValue("durationSeconds", 0);
             if (seconds < 1 || seconds > 100L * 366 * 86400) {
                 throw new InvalidRequestException("\"durationSeconds\" must be a whole number of seconds from 1 to "
                         + "100 years, got " + seconds);
             }
-            duration = Optional.of(java.time.Duration.ofSeconds(seconds));
+            duration = Optional.of(Duration.ofSeconds(seconds));
         }
         reply(ctx, head.clusterAdmin().alterReservation(number, start, end, duration, Authenticator.caller(ctx)),
                 this::reservationMap);
@@ -257,7 +271,7 @@ public final class SchedulingRoutes {
 
     private void signal(RoutingContext ctx) {
         JsonFields body = OptionalBody.read(ctx, Set.of("signal", "user"));
-        String signal = dev.hpc.api.job.Signals.parse(body.string("signal", dev.hpc.api.job.Signals.DEFAULT));
+        String signal = Signals.parse(body.string("signal", Signals.DEFAULT));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.jobCommands().signal(JobId.parse(ctx.pathParam("id")), signal, caller), j -> shown(caller, j));
     }
@@ -276,7 +290,7 @@ public final class SchedulingRoutes {
             throw new InvalidRequestException("the message has " + text.length() + " characters" + (text.indexOf('\0')
                     >= 0 ? " and a NUL" : "") + "; give at most " + MAX_MESSAGE + " characters of text, without NUL");
         }
-        dev.hpc.api.job.JobOutput.Stream stream = dev.hpc.api.job.JobOutput.Stream.parse(body.string("stream", "stderr"));
+        JobOutput.Stream stream = JobOutput.Stream.parse(body.string("stream", "stderr"));
         Caller caller = Authenticator.caller(ctx);
         reply(ctx, head.jobCommands().message(JobId.parse(ctx.pathParam("id")), stream, text, caller), j -> shown(caller, j));
     }
@@ -293,7 +307,7 @@ public final class SchedulingRoutes {
     }
 
     /** The job the command changed, as {@link dev.hpc.head.access.JobVisibility} shows it to the caller. */
-    private Map<String, Object> shown(Caller caller, dev.hpc.api.job.Job job) {
+    private Map<String, Object> shown(Caller caller, Job job) {
         return head.config().access().jobVisibility().summary(caller, job).orElseThrow(() ->
                 new IllegalStateException("should never happen: " + caller.user() + " changed job " + job.id()
                         + ", which they may not see"));

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 import static dev.hpc.head.api.RouteSupport.json;
 
@@ -89,7 +90,7 @@ public final class TokenRoutes {
         }, 200);
     }
 
-    private <T> void blocking(RoutingContext ctx, Callable<T> work, java.util.function.Function<T, Object> render,
+    private <T> void blocking(RoutingContext ctx, Callable<T> work, Function<T, Object> render,
                               int status) {
         vertx.executeBlocking(work).onComplete(r -> {
             if (r.failed()) {

@@ -7,6 +7,7 @@ import dev.hpc.api.wire.WireMessage.FromWorker;
 import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.EffectSink;
 import dev.hpc.head.HeadService;
+import dev.hpc.head.RequestRejected;
 import dev.hpc.head.link.SpawnHooks;
 import dev.hpc.head.link.WorkerLinks;
 import dev.hpc.head.replication.Witnesses;
@@ -14,11 +15,14 @@ import dev.hpc.head.state.Effect;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,7 +50,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
     /** Commands spawned into running attempts (docs/mpi.md); none until the head wires them. */
     private volatile SpawnHooks spawnHooks = SpawnHooks.NONE;
     /** Who takes the answers to output reads (hpc peek; OutputRoutes): node and answer. */
-    private volatile java.util.function.BiConsumer<String, WireMessage.OutputChunk> outputAnswers = (n, c) -> { };
+    private volatile BiConsumer<String, WireMessage.OutputChunk> outputAnswers = (n, c) -> { };
 
     public WorkerGateway(Vertx vertx, HeadService head, Witnesses witnesses, Clock clock) {
         this.vertx = vertx;
@@ -72,7 +76,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
     }
 
     /** Who takes the workers' answers to {@link WireMessage.ReadOutput}, called on the gateway's event loops. */
-    public void outputAnswers(java.util.function.BiConsumer<String, WireMessage.OutputChunk> taker) {
+    public void outputAnswers(BiConsumer<String, WireMessage.OutputChunk> taker) {
         this.outputAnswers = taker;
     }
 
@@ -91,7 +95,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
      * what reaches it without the upgrade.
      */
     public void mount(Router router) {
-        router.get(PATH).handler(ctx -> ctx.fail(dev.hpc.head.RequestRejected.badRequest("the worker link is a "
+        router.get(PATH).handler(ctx -> ctx.fail(RequestRejected.badRequest("the worker link is a "
                 + "WebSocket: connect with 'Connection: Upgrade' and 'Upgrade: websocket' (hpc worker does)")));
     }
 
@@ -103,7 +107,7 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
             links.add(ws);
         }
         String[] node = {""};
-        java.time.Duration limit = head.config().edge().linkHandshakeTimeout();
+        Duration limit = head.config().edge().linkHandshakeTimeout();
         long handshakeTimer = vertx.setTimer(limit.toMillis(), id -> {
             if (node[0].isEmpty() && !handshake.failed()) {
                 handshake.fail();
@@ -188,8 +192,8 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
 
     /** A close frame's reason holds at most 123 bytes. */
     private static String closeReason(String reason) {
-        byte[] b = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return b.length <= 123 ? reason : new String(b, 0, 120, java.nio.charset.StandardCharsets.UTF_8);
+        byte[] b = reason.getBytes(StandardCharsets.UTF_8);
+        return b.length <= 123 ? reason : new String(b, 0, 120, StandardCharsets.UTF_8);
     }
 
     /** Handles one frame; returns the node name the session belongs to. */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
@@ -96,7 +97,7 @@ final class LeaseBonds {
                 return; // a beat
             }
             try {
-                JsonFields f = Json.readObject(text).allowOnly(java.util.Set.of("head", "proof"));
+                JsonFields f = Json.readObject(text).allowOnly(Set.of("head", "proof"));
                 String head = f.string("head");
                 if (head.isBlank() || secret.isPresent() && !ClusterSecret.matches(
                         secret.get().leaseBondProof(bond.id, head), f.string("proof", ""))) {

@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +32,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * One head's meters, in a registry of its own (several heads may share a JVM in tests), and the scrape that
@@ -74,7 +77,7 @@ public final class HeadMetrics implements AutoCloseable {
      * The value holder of each series each family shows, by its labels; held here, since a gauge's registry keeps
      * only a weak reference to what it reads.
      */
-    private final Map<MultiGauge, Map<Tags, double[]>> heldRows = new java.util.HashMap<>();
+    private final Map<MultiGauge, Map<Tags, double[]>> heldRows = new HashMap<>();
 
     /** One series: its labels and value. */
     private record Row(Tags tags, double value) {
@@ -203,13 +206,13 @@ public final class HeadMetrics implements AutoCloseable {
         return out;
     }
 
-    private static List<Row> perQueue(StateReads.Figures f, java.util.function.ToIntFunction<JobFigures.Row> value) {
+    private static List<Row> perQueue(StateReads.Figures f, ToIntFunction<JobFigures.Row> value) {
         List<Row> out = new ArrayList<>();
         f.jobs().byQueue().forEach((q, r) -> out.add(new Row(Tags.of("partition", q), value.applyAsInt(r))));
         return out;
     }
 
-    private static List<Row> perUser(StateReads.Figures f, java.util.function.ToIntFunction<int[]> value) {
+    private static List<Row> perUser(StateReads.Figures f, ToIntFunction<int[]> value) {
         List<Row> out = new ArrayList<>();
         f.jobs().byUser().forEach((u, r) -> out.add(new Row(Tags.of("username", u), value.applyAsInt(r))));
         return out;
@@ -224,7 +227,7 @@ public final class HeadMetrics implements AutoCloseable {
         CompletableFuture<Optional<StateReads.Figures>> asked;
         try {
             asked = head.reads().figures();
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             asked = CompletableFuture.completedFuture(Optional.empty()); // the head is closing: no state to read
         }
         return asked.completeOnTimeout(null, FIGURES_WAIT.toMillis(), TimeUnit.MILLISECONDS)
@@ -249,7 +252,7 @@ public final class HeadMetrics implements AutoCloseable {
             // A series that stays keeps its meter and gets its new value through its holder: re-registering
             // every series at each scrape cost a Prometheus registry ~80 ms with 500 users (MetricsScrapeCheck).
             Map<Tags, double[]> before = heldRows.getOrDefault(e.getKey(), Map.of());
-            Map<Tags, double[]> now = new java.util.HashMap<>();
+            Map<Tags, double[]> now = new HashMap<>();
             List<MultiGauge.Row<?>> rows = new ArrayList<>();
             figures.ifPresent(f -> {
                 for (Row r : e.getValue().apply(f)) {

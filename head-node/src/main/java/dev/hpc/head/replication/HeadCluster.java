@@ -10,15 +10,29 @@ import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
+import com.hazelcast.internal.partition.PartitionReplica;
 import com.hazelcast.map.IMap;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import dev.hpc.api.HpcException;
+import dev.hpc.api.job.TaskSegment;
+import dev.hpc.api.json.Codec;
+import dev.hpc.api.json.Json;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 /**
  * This head's membership of the head cluster: the Hazelcast member, the replicated maps and the
@@ -43,13 +57,13 @@ public final class HeadCluster implements AutoCloseable {
      * may be in neither (the fault suite saw acknowledged jobs lost so), so a write counts only if no merge
      * began while it ran.
      */
-    private final java.util.concurrent.atomic.AtomicLong merges = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong merges = new AtomicLong();
 
     private HeadCluster(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
         // a lifecycle listener runs as the event is fired, before the merge collects this member's data
         hazelcast.getLifecycleService().addLifecycleListener(e -> {
-            if (e.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGING) {
+            if (e.getState() == LifecycleEvent.LifecycleState.MERGING) {
                 merges.incrementAndGet();
             }
         });
@@ -107,7 +121,7 @@ public final class HeadCluster implements AutoCloseable {
      * instead ({@code hazelcast.operation.fail.on.indeterminate.state}).
      */
     static <K> void putAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
-        List<java.util.concurrent.CompletableFuture<Void>> writes = new ArrayList<>(Math.min(entries.size(),
+        List<CompletableFuture<Void>> writes = new ArrayList<>(Math.min(entries.size(),
                 WRITES_IN_FLIGHT));
         for (Map.Entry<K, String> e : entries.entrySet()) {
             writes.add(map.setAsync(e.getKey(), e.getValue()).toCompletableFuture());
@@ -124,7 +138,7 @@ public final class HeadCluster implements AutoCloseable {
      * a newer epoch wrote it: the write fails with {@link StaleWriteException}.
      */
     static <K> void putNewerAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
-        List<Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>>> writes = new ArrayList<>(
+        List<Map.Entry<K, CompletableFuture<Boolean>>> writes = new ArrayList<>(
                 Math.min(entries.size(), WRITES_IN_FLIGHT));
         for (Map.Entry<K, String> e : entries.entrySet()) {
             writes.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new SetIfNewer<K>(e.getValue()))
@@ -137,14 +151,14 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     private static <K> void awaitNewer(IMap<K, String> map,
-                                       List<Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>>> writes) {
+                                       List<Map.Entry<K, CompletableFuture<Boolean>>> writes) {
         K refused = null;
-        for (Map.Entry<K, java.util.concurrent.CompletableFuture<Boolean>> w : writes) {
+        for (Map.Entry<K, CompletableFuture<Boolean>> w : writes) {
             try {
                 if (!w.getValue().join() && refused == null) {
                     refused = w.getKey();
                 }
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
@@ -158,11 +172,11 @@ public final class HeadCluster implements AutoCloseable {
     /** A recommit of a whole cluster's jobs is one batch: it goes out in windows, not all at once. */
     private static final int WRITES_IN_FLIGHT = 1024;
 
-    private static void awaitAll(List<java.util.concurrent.CompletableFuture<Void>> writes) {
-        for (java.util.concurrent.CompletableFuture<Void> w : writes) {
+    private static void awaitAll(List<CompletableFuture<Void>> writes) {
+        for (CompletableFuture<Void> w : writes) {
             try {
                 w.join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
@@ -179,25 +193,25 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     /** Segments 0 to {@code count - 1} of a job, from the replicated map; a missing one fails the read. */
-    public List<dev.hpc.api.job.TaskSegment> segments(long job, int count) {
+    public List<TaskSegment> segments(long job, int count) {
         return segments(job, 0, count);
     }
 
     /** Segments {@code from} to {@code count - 1} of a job, from the replicated map; a missing one fails. */
-    public List<dev.hpc.api.job.TaskSegment> segments(long job, int from, int count) {
-        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+    public List<TaskSegment> segments(long job, int from, int count) {
+        Set<String> keys = new LinkedHashSet<>();
         for (int i = from; i < count; i++) {
-            keys.add(dev.hpc.api.job.TaskSegment.key(job, i));
+            keys.add(TaskSegment.key(job, i));
         }
         Map<String, String> found = segments().getAll(keys);
-        List<dev.hpc.api.job.TaskSegment> out = new ArrayList<>(count - from);
+        List<TaskSegment> out = new ArrayList<>(count - from);
         for (String key : keys) {
             String body = found.get(key);
             if (body == null) {
                 throw new HpcException("job " + job + " names " + count + " segments of ended tasks but segment "
                         + key + " is not in the replicated map");
             }
-            out.add(dev.hpc.api.json.Codec.readSegment(dev.hpc.api.json.Json.readObject(body)));
+            out.add(Codec.readSegment(Json.readObject(body)));
         }
         return out;
     }
@@ -247,8 +261,8 @@ public final class HeadCluster implements AutoCloseable {
      * The members this one sees, by their Hazelcast identity: a member that left and came back, or merged after
      * a split, has a new one.
      */
-    Set<java.util.UUID> memberIds() {
-        Set<java.util.UUID> ids = new java.util.HashSet<>();
+    Set<UUID> memberIds() {
+        Set<UUID> ids = new HashSet<>();
         for (Member m : hazelcast.getCluster().getMembers()) {
             ids.add(m.getUuid());
         }
@@ -278,9 +292,9 @@ public final class HeadCluster implements AutoCloseable {
             return false;
         }
         try {
-            if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy) {
+            if (hazelcast instanceof HazelcastInstanceProxy proxy) {
                 var node = proxy.getOriginal().node;
-                var self = com.hazelcast.internal.partition.PartitionReplica.from(node.getLocalMember());
+                var self = PartitionReplica.from(node.getLocalMember());
                 for (var partition : node.getPartitionService().getInternalPartitions()) {
                     if (!partition.isOwnerOrBackup(self)) {
                         return false;
@@ -289,7 +303,7 @@ public final class HeadCluster implements AutoCloseable {
                 return backupsInStep();
             }
         } catch (RuntimeException | LinkageError e) {
-            java.util.logging.Logger.getLogger(HeadCluster.class.getName()).warning("cannot read the partition "
+            Logger.getLogger(HeadCluster.class.getName()).warning("cannot read the partition "
                     + "table (" + e + "); this head counts its copy as incomplete");
         }
         return false;
@@ -308,12 +322,12 @@ public final class HeadCluster implements AutoCloseable {
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (!m.localMember() && headName.equals(String.valueOf(m.getAttribute(NAME)))) {
                 try {
-                    if (hazelcast instanceof com.hazelcast.instance.impl.HazelcastInstanceProxy proxy) {
+                    if (hazelcast instanceof HazelcastInstanceProxy proxy) {
                         proxy.getOriginal().node.getClusterService().suspectMember(m, reason, true);
                         return true;
                     }
                 } catch (RuntimeException | LinkageError e) {
-                    java.util.logging.Logger.getLogger(HeadCluster.class.getName()).warning("cannot drop head "
+                    Logger.getLogger(HeadCluster.class.getName()).warning("cannot drop head "
                             + headName + " from the head cluster at once (" + e + "); Hazelcast drops it after "
                             + "--head-timeout");
                 }
@@ -337,7 +351,7 @@ public final class HeadCluster implements AutoCloseable {
     }
 
     /** Calls {@code onChange} with the removed member's head name (or "" for an addition). */
-    public void onMembershipChange(java.util.function.Consumer<String> onChange) {
+    public void onMembershipChange(Consumer<String> onChange) {
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {

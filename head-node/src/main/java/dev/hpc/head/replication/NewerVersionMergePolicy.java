@@ -5,6 +5,8 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.spi.merge.MergingLastUpdateTime;
 import com.hazelcast.spi.merge.MergingValue;
 import com.hazelcast.spi.merge.SplitBrainMergePolicy;
+import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonFields;
 import java.util.OptionalLong;
 
 /**
@@ -41,7 +43,7 @@ public final class NewerVersionMergePolicy<T extends MergingValue<Object> & Merg
         }
         try {
             // merges are rare (a split that heals): parsing the whole body is affordable
-            dev.hpc.api.json.JsonFields fields = dev.hpc.api.json.Json.readObject(body);
+            JsonFields fields = Json.readObject(body);
             return fields.has("version") ? OptionalLong.of(fields.longValue("version")) : OptionalLong.empty();
         } catch (RuntimeException notAVersionedBody) {
             return OptionalLong.empty();

@@ -2,6 +2,7 @@ package dev.hpc.head.replication;
 
 import dev.hpc.api.HpcException;
 import dev.hpc.head.lease.LeaseHolder;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -94,17 +95,17 @@ final class SoleCopy {
      * Whether the standby may lack changes while it is now present with every backup in step: then this head
      * should commit everything again and {@link #clear} with what this gives.
      */
-    java.util.Optional<Attempt> clearable() {
+    Optional<Attempt> clearable() {
         synchronized (this) {
             if (!votersTold && !verified.isEmpty()) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
         Attempt a = new Attempt(cluster.memberIds(), doubts.get());
         if (a.members().size() < 2 || !cluster.backupsInStep()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(a);
+        return Optional.of(a);
     }
 
     /**

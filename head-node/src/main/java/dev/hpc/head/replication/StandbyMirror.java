@@ -12,11 +12,18 @@ import dev.hpc.api.json.Json;
 import dev.hpc.head.access.TokenRecord;
 import dev.hpc.head.access.TokenRegistry;
 import dev.hpc.head.store.JobStore;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,25 +48,25 @@ final class StandbyMirror implements AutoCloseable {
     private UUID tokensListener;
     private UUID settingsListener;
     private final TokenRegistry tokens;
-    static final java.time.Duration JOB_DELAY = java.time.Duration.ofMillis(100);
+    static final Duration JOB_DELAY = Duration.ofMillis(100);
     /** The newest body of each job changed since the last write, by number; guarded by itself. */
-    private final Map<Long, String> gathered = new java.util.LinkedHashMap<>();
+    private final Map<Long, String> gathered = new LinkedHashMap<>();
     private boolean writeScheduled;
     /** Set by {@link #start}, shut by {@link #close}: a head may be standby more than once. */
-    private volatile java.util.concurrent.ScheduledExecutorService writer;
+    private volatile ScheduledExecutorService writer;
 
-    private final java.time.Duration jobDelay;
+    private final Duration jobDelay;
     /**
      * The segments of sealed tasks of each live job read so far: a segment never changes, so each is read from
      * the map once and written to the store once, not at every change of its job (issue 15).
      */
-    private final Map<Long, List<TaskSegment>> segmentsRead = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, List<TaskSegment>> segmentsRead = new ConcurrentHashMap<>();
 
     StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens) {
         this(cluster, store, tokens, JOB_DELAY);
     }
 
-    StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens, java.time.Duration jobDelay) {
+    StandbyMirror(HeadCluster cluster, JobStore store, TokenRegistry tokens, Duration jobDelay) {
         this.jobDelay = jobDelay;
         this.cluster = cluster;
         this.store = store;
@@ -67,7 +74,7 @@ final class StandbyMirror implements AutoCloseable {
     }
 
     void start() {
-        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+        ScheduledThreadPoolExecutor w = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "standby-mirror");
             t.setDaemon(true);
             return t;
@@ -110,7 +117,7 @@ final class StandbyMirror implements AutoCloseable {
         }
         store.write(batch, nodes, fresh, Map.copyOf(cluster.settings())).join();
         // only now may gathered changes be written: they are newer than the copy above, so they go after it
-        java.util.concurrent.ScheduledExecutorService started = w;
+        ScheduledExecutorService started = w;
         synchronized (gathered) {
             writer = w;
             if (gathered.isEmpty()) {
@@ -118,7 +125,7 @@ final class StandbyMirror implements AutoCloseable {
             }
             writeScheduled = true;
         }
-        started.schedule(this::writeGathered, jobDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        started.schedule(this::writeGathered, jobDelay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -141,7 +148,7 @@ final class StandbyMirror implements AutoCloseable {
     }
 
     private void job(EntryEvent<Long, String> e) {
-        java.util.concurrent.ScheduledExecutorService w;
+        ScheduledExecutorService w;
         synchronized (gathered) {
             w = writer;
             // events of one key arrive in order, so the last body put is the newest
@@ -152,8 +159,8 @@ final class StandbyMirror implements AutoCloseable {
             writeScheduled = true;
         }
         try {
-            w.schedule(this::writeGathered, jobDelay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            w.schedule(this::writeGathered, jobDelay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
             synchronized (gathered) {
                 writeScheduled = false; // close() writes what is gathered
             }
@@ -167,7 +174,7 @@ final class StandbyMirror implements AutoCloseable {
     private void writeGathered() {
         Map<Long, String> bodies;
         synchronized (gathered) {
-            bodies = new java.util.LinkedHashMap<>(gathered);
+            bodies = new LinkedHashMap<>(gathered);
             gathered.clear();
             writeScheduled = false;
         }
@@ -296,12 +303,12 @@ final class StandbyMirror implements AutoCloseable {
             cluster.settings().removeEntryListener(settingsListener);
             jobsListener = null;
         }
-        java.util.concurrent.ScheduledExecutorService w = writer;
+        ScheduledExecutorService w = writer;
         if (w != null) {
             w.shutdown();
             try {
                 // a gathering under way is only parsing: it hands its write over within milliseconds
-                if (!w.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!w.awaitTermination(30, TimeUnit.SECONDS)) {
                     LOG.warning("the standby's last mirror gathering did not end within 30 s");
                 }
             } catch (InterruptedException e) {

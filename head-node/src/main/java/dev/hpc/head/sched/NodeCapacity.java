@@ -1,6 +1,7 @@
 package dev.hpc.head.sched;
 
 import dev.hpc.api.job.NodeTraits;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,9 +23,9 @@ public record NodeCapacity(String name, boolean schedulable, int cores, int free
     }
 
     public NodeCapacity {
-        generic = generic.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+        generic = generic.isEmpty() ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(generic));
         freeGeneric = freeGeneric.isEmpty() ? Map.of()
-                : java.util.Collections.unmodifiableMap(new TreeMap<>(freeGeneric));
+                : Collections.unmodifiableMap(new TreeMap<>(freeGeneric));
     }
 
     /** A node without generic resources. */

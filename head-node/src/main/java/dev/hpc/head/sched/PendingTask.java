@@ -2,6 +2,7 @@ package dev.hpc.head.sched;
 
 import dev.hpc.api.job.Resources;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -17,7 +18,7 @@ public record PendingTask(TaskKey key, String owner, String queue, Resources res
                           int runningInJob, Set<String> avoidNodes, Instant submitted) {
 
     public PendingTask {
-        avoidNodes = avoidNodes.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(new TreeSet<>(avoidNodes));
+        avoidNodes = avoidNodes.isEmpty() ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(avoidNodes));
     }
 
     /** A task submitted at the epoch (no age). */

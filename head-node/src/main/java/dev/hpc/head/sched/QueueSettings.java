@@ -3,6 +3,7 @@ package dev.hpc.head.sched;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.json.Json;
 import dev.hpc.api.json.JsonFields;
+import dev.hpc.api.pbs.SubmitLimits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,7 +103,7 @@ public final class QueueSettings {
             if (user.isEmpty()) {
                 continue;
             }
-            if (!dev.hpc.api.pbs.SubmitLimits.USER_NAME.matcher(user).matches()) {
+            if (!SubmitLimits.USER_NAME.matcher(user).matches()) {
                 throw new HpcException(key + ": '" + user + "' is not a user name; list user names separated by "
                         + "commas, e.g. alice,bob (no +/- entries or @host: the list names who may submit; use += "
                         + "and -= to add or remove names)");

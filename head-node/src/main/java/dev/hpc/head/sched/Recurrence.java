@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -12,6 +13,7 @@ import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -132,13 +134,13 @@ public final class Recurrence {
                 continue;
             }
             int eq = part.indexOf('=');
-            String key = eq < 0 ? part.strip().toUpperCase(java.util.Locale.ROOT)
-                    : part.substring(0, eq).strip().toUpperCase(java.util.Locale.ROOT);
+            String key = eq < 0 ? part.strip().toUpperCase(Locale.ROOT)
+                    : part.substring(0, eq).strip().toUpperCase(Locale.ROOT);
             if (eq < 0 || !KEYS.contains(key)) {
                 throw new IllegalArgumentException("the recurrence rule '" + rule + "' has '" + part.strip() + "'; it "
                         + "takes FREQ, INTERVAL, BYDAY, COUNT and UNTIL as NAME=VALUE separated by ';'");
             }
-            if (parts.put(key, part.substring(eq + 1).strip().toUpperCase(java.util.Locale.ROOT)) != null) {
+            if (parts.put(key, part.substring(eq + 1).strip().toUpperCase(Locale.ROOT)) != null) {
                 throw new IllegalArgumentException("the recurrence rule '" + rule + "' gives " + key + " twice");
             }
         }
@@ -170,7 +172,7 @@ public final class Recurrence {
             }
             if (v.matches("\\d{8}T\\d{6}Z")) {
                 return LocalDateTime.parse(v.substring(0, 15), DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss"))
-                        .atZone(java.time.ZoneOffset.UTC).withZoneSameInstant(zone);
+                        .atZone(ZoneOffset.UTC).withZoneSameInstant(zone);
             }
             if (v.matches("\\d{8}T\\d{6}")) {
                 return LocalDateTime.parse(v, DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss")).atZone(zone);

@@ -1,8 +1,11 @@
 package dev.hpc.head.sched;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,7 +49,7 @@ public record Reservation(long number, String name, String owner, Instant start,
     /** Every window from this one on, as {start, end} in epoch milliseconds. */
     public List<long[]> windows() {
         long length = end.toEpochMilli() - start.toEpochMilli();
-        List<long[]> out = new java.util.ArrayList<>(1 + later.size());
+        List<long[]> out = new ArrayList<>(1 + later.size());
         out.add(new long[] {start.toEpochMilli(), end.toEpochMilli()});
         for (Instant s : later) {
             out.add(new long[] {s.toEpochMilli(), s.toEpochMilli() + length});
@@ -55,13 +58,13 @@ public record Reservation(long number, String name, String owner, Instant start,
     }
 
     /** The reservation moved on to its next window, or empty when this was its last. */
-    public java.util.Optional<Reservation> next() {
+    public Optional<Reservation> next() {
         if (later.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        java.time.Duration length = java.time.Duration.between(start, end);
+        Duration length = Duration.between(start, end);
         Instant s = later.get(0);
-        return java.util.Optional.of(new Reservation(number, name, owner, s, s.plus(length), nodes, coresPerNode,
+        return Optional.of(new Reservation(number, name, owner, s, s.plus(length), nodes, coresPerNode,
                 users, maintenance, recurrence, later.subList(1, later.size()), occurrence + 1));
     }
 

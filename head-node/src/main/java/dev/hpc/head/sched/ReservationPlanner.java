@@ -6,8 +6,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Confirms a reservation: chooses the nodes that have the asked cores free for the whole window, given
@@ -43,7 +46,7 @@ public final class ReservationPlanner {
         for (Reservation r : existing) {
             byQueue.put(r.queue(), r);
         }
-        java.util.Set<String> freeInAll = null;
+        Set<String> freeInAll = null;
         Map<String, Integer> mostBusy = new HashMap<>();
         for (long[] w : windows) {
             Map<String, Integer> busy = new HashMap<>();
@@ -69,7 +72,7 @@ public final class ReservationPlanner {
                     }
                 }
             }
-            java.util.Set<String> free = new java.util.HashSet<>();
+            Set<String> free = new HashSet<>();
             for (NodeCapacity n : nodes) {
                 if (n.schedulable() && n.cores() - busy.getOrDefault(n.name(), 0) >= cores) {
                     free.add(n.name());
@@ -111,7 +114,7 @@ public final class ReservationPlanner {
 
     /** The reservations of these names' queues, by queue; for callers that resolve a queue name. */
     public static Map<String, Reservation> byQueue(List<Reservation> all) {
-        Map<String, Reservation> out = new java.util.TreeMap<>();
+        Map<String, Reservation> out = new TreeMap<>();
         for (Reservation r : all) {
             out.put(r.queue(), r);
         }

@@ -4,6 +4,7 @@ import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.NodeSlot;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +22,7 @@ public record RunningTask(TaskKey key, String owner, String queue, List<NodeSlot
     public RunningTask {
         slots = List.copyOf(slots);
         genericPerNode = genericPerNode.isEmpty() ? Map.of()
-                : java.util.Collections.unmodifiableMap(new TreeMap<>(genericPerNode));
+                : Collections.unmodifiableMap(new TreeMap<>(genericPerNode));
     }
 
     /** A task of priority 0. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -666,7 +667,7 @@ public final class Scheduler {
                 }
                 keys[named] = keys[best];
             } else {
-                java.util.Arrays.sort(keys, named, count);
+                Arrays.sort(keys, named, count);
             }
             long at = nowMillis + Math.max(namedAt, keys[r.nodes() - 1] >>> INDEX_BITS);
             long until = duration == NodePool.NEVER ? NodePool.NEVER : at + duration;
@@ -791,7 +792,7 @@ public final class Scheduler {
             } else if (!r.generic().isEmpty() && noNodeHas(r.generic())) {
                 s.append("; no node has these generic resources");
             } else if (!r.constraint().isEmpty()) {
-                String unmet = r.constraint().unmetBy(java.util.Arrays.asList(pool.traits));
+                String unmet = r.constraint().unmetBy(Arrays.asList(pool.traits));
                 if (!unmet.isEmpty()) {
                     s.append("; ").append(unmet);
                 }

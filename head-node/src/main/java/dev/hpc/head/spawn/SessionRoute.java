@@ -11,11 +11,15 @@ import dev.hpc.api.wire.WireMessage;
 import dev.hpc.head.HeadService;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.TokenRecord;
+import dev.hpc.head.access.TokenRegistry;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.logging.Logger;
@@ -110,9 +114,9 @@ public final class SessionRoute {
     /** What the client asked, from the query. */
     record Request(JobId.JobRef job, boolean tty, int rows, int cols, String term) {
         static Request parse(ServerWebSocket ws) {
-            io.vertx.core.MultiMap q = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
+            MultiMap q = MultiMap.caseInsensitiveMultiMap();
             String query = ws.query() == null ? "" : ws.query();
-            new io.netty.handler.codec.http.QueryStringDecoder(query, false).parameters()
+            new QueryStringDecoder(query, false).parameters()
                     .forEach((k, values) -> q.add(k, values));
             String job = q.get("job");
             if (job == null || job.isBlank()) {
@@ -151,7 +155,7 @@ public final class SessionRoute {
                 ? Optional.of(task.attempts().get(task.attempts().size() - 1)) : Optional.empty();
         if (running.isEmpty() || running.get().nodes().isEmpty()) {
             throw new Refusal(NOT_ALLOWED, "job " + job.id() + " is " + task.state().name().toLowerCase(
-                    java.util.Locale.ROOT) + (task.state().isTerminal() ? ": its session has ended"
+                    Locale.ROOT) + (task.state().isTerminal() ? ": its session has ended"
                     : ", not running: wait for its start"));
         }
         Attempt attempt = running.get();
@@ -175,7 +179,7 @@ public final class SessionRoute {
         // the client sends its input only after this first frame: a refusal is a note and a close instead
         sink.write(SpawnProtocol.frame(SpawnProtocol.KEEPALIVE, new byte[0]));
         // a revoked token ends the session as it ends every answer it holds open (docs/security.md)
-        dev.hpc.head.access.TokenRegistry.Hold hold = head.tokens().whileValid(token, why -> sink.end(
+        TokenRegistry.Hold hold = head.tokens().whileValid(token, why -> sink.end(
                 SpawnProtocol.noteFrame("the session ended: " + why)));
         ws.closeHandler(v -> {
             hold.release();

@@ -1,16 +1,19 @@
 package dev.hpc.head.spawn;
 
+import dev.hpc.api.wire.ClusterSecret;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -36,7 +39,7 @@ public final class SpawnKeys {
     }
 
     /** The cluster's key when it has a secret, else this head's own ({@link #open}). */
-    public static SpawnKeys of(java.util.Optional<dev.hpc.api.wire.ClusterSecret> secret, Path dataDir) {
+    public static SpawnKeys of(Optional<ClusterSecret> secret, Path dataDir) {
         return secret.map(s -> new SpawnKeys(s.derivedKey("spawn-tokens"))).orElseGet(() -> open(dataDir));
     }
 
@@ -63,8 +66,8 @@ public final class SpawnKeys {
             }
             Files.writeString(tmp, Base64.getEncoder().encodeToString(fresh) + "\n", StandardCharsets.US_ASCII,
                     StandardOpenOption.TRUNCATE_EXISTING);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
             return new SpawnKeys(fresh);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the spawn key " + file + ": " + e.getMessage(), e);

@@ -31,6 +31,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * {@code POST /api/v1/jobs/{id}/spawn}: starts a command on a node of a running attempt's allocation
@@ -55,7 +56,7 @@ public final class SpawnRelay implements SpawnHooks {
     private static final Set<String> FIELDS = Set.of("attemptId", "token", "host", "argv", "environment", "workDir",
             "spawnId", "resume");
     /** A caller's own spawn id: a UUID, or any short name of these characters. */
-    private static final java.util.regex.Pattern SPAWN_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+    private static final Pattern SPAWN_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
     /**
      * For this long after a head became active it keeps the commands its workers run that no caller follows
      * yet, and their output and ends: the callers of the previous head come back to follow them (issue 16).
@@ -179,7 +180,7 @@ public final class SpawnRelay implements SpawnHooks {
         if (ctx.body() == null || ctx.body().buffer() == null || ctx.body().length() == 0) {
             throw new InvalidRequestException("the request needs a JSON body: attemptId, token, host, argv");
         }
-        JsonFields body = Json.readObject(dev.hpc.api.json.Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
+        JsonFields body = Json.readObject(Json.utf8(ctx.body().buffer().getBytes())).allowOnly(FIELDS);
         JobId.JobRef job = JobId.parse(ctx.pathParam("id"));
         long attemptId = body.longValue("attemptId");
         String token = body.string("token");

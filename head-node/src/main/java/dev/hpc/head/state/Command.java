@@ -4,12 +4,22 @@ import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.Health;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobOutput;
+import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.wire.WireMessage.Register;
 import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Placement;
+import dev.hpc.head.sched.Preemptions;
 import dev.hpc.head.sched.TaskKey;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /** The changes the cluster state accepts. Each carries the time it happens at; the state reads no clock. */
 public sealed interface Command {
@@ -60,7 +70,7 @@ public sealed interface Command {
      * {@code qmsg}: append {@code text} to the {@code stream} file of every running task the reference names, on
      * the node where its script runs. The job itself does not change.
      */
-    record Message(JobId.JobRef job, String user, dev.hpc.api.job.JobOutput.Stream stream, String text)
+    record Message(JobId.JobRef job, String user, JobOutput.Stream stream, String text)
             implements Command {
     }
 
@@ -73,7 +83,7 @@ public sealed interface Command {
      * spec from the current one; the state checks it as a submission (queue, limits, feasibility)
      * before anything changes.
      */
-    record Alter(JobId.JobRef job, java.util.function.UnaryOperator<dev.hpc.api.job.JobSpec> change, String user,
+    record Alter(JobId.JobRef job, UnaryOperator<JobSpec> change, String user,
                  Instant now) implements Command {
     }
 
@@ -109,7 +119,7 @@ public sealed interface Command {
      * dev.hpc.head.sched.Preemptions} decided: each is re-checked, signalled (SIGTERM, SIGKILL after its queue's
      * grace) and, once it ends, requeued or cancelled as its queue says.
      */
-    record Preempt(List<dev.hpc.head.sched.Preemptions.Preemption> preemptions, Instant now) implements Command {
+    record Preempt(List<Preemptions.Preemption> preemptions, Instant now) implements Command {
         public Preempt {
             preemptions = List.copyOf(preemptions);
         }
@@ -128,10 +138,10 @@ public sealed interface Command {
     }
 
     /** Record why queued tasks wait, as the scheduler explained; not persisted. */
-    record Explain(java.util.Map<TaskKey, String> reasons, java.util.Map<TaskKey, Instant> estimates)
+    record Explain(Map<TaskKey, String> reasons, Map<TaskKey, Instant> estimates)
             implements Command {
-        public Explain(java.util.Map<TaskKey, String> reasons) {
-            this(reasons, java.util.Map.of());
+        public Explain(Map<TaskKey, String> reasons) {
+            this(reasons, Map.of());
         }
     }
 
@@ -161,7 +171,7 @@ public sealed interface Command {
      * has not listed for {@code grace} (and that started longer than {@code grace} ago) has vanished:
      * its task moves or fails as after a node failure.
      */
-    record CheckRunning(String node, java.util.List<Long> running, java.time.Duration grace, Instant now)
+    record CheckRunning(String node, List<Long> running, Duration grace, Instant now)
             implements Command {
     }
 
@@ -171,20 +181,20 @@ public sealed interface Command {
      * default; {@code add} and {@code remove} ({@code +=}, {@code -=}) hold names, comma-separated, to add to or
      * take from a list setting ({@code acl-users}, {@code preempt-targets}) as it stands when the change applies. The queues become part of the committed state: replicated, durable, kept over restarts.
      */
-    record ChangeQueue(String queue, QueueChange change, java.util.Map<String, String> set,
-                       java.util.Set<String> unset, String user, java.util.Map<String, String> add,
-                       java.util.Map<String, String> remove) implements Command {
+    record ChangeQueue(String queue, QueueChange change, Map<String, String> set,
+                       Set<String> unset, String user, Map<String, String> add,
+                       Map<String, String> remove) implements Command {
         public ChangeQueue {
-            set = java.util.Map.copyOf(set);
-            unset = java.util.Set.copyOf(unset);
-            add = java.util.Map.copyOf(add);
-            remove = java.util.Map.copyOf(remove);
+            set = Map.copyOf(set);
+            unset = Set.copyOf(unset);
+            add = Map.copyOf(add);
+            remove = Map.copyOf(remove);
         }
 
         /** A change that adds to no list and takes from none. */
-        public ChangeQueue(String queue, QueueChange change, java.util.Map<String, String> set,
-                           java.util.Set<String> unset, String user) {
-            this(queue, change, set, unset, user, java.util.Map.of(), java.util.Map.of());
+        public ChangeQueue(String queue, QueueChange change, Map<String, String> set,
+                           Set<String> unset, String user) {
+            this(queue, change, set, unset, user, Map.of(), Map.of());
         }
     }
 
@@ -199,23 +209,23 @@ public sealed interface Command {
      * {@code zone}.
      */
     record Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
-                   java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin,
-                   String recurrence, java.time.ZoneId zone) implements Command {
+                   Set<String> users, Instant now, List<String> hosts, boolean admin,
+                   String recurrence, ZoneId zone) implements Command {
         public Reserve {
-            users = java.util.Set.copyOf(users);
-            hosts = java.util.List.copyOf(hosts);
+            users = Set.copyOf(users);
+            hosts = List.copyOf(hosts);
         }
 
         /** A reservation of one window. */
         public Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
-                       java.util.Set<String> users, Instant now, java.util.List<String> hosts, boolean admin) {
-            this(name, owner, start, end, nodes, coresPerNode, users, now, hosts, admin, "", java.time.ZoneOffset.UTC);
+                       Set<String> users, Instant now, List<String> hosts, boolean admin) {
+            this(name, owner, start, end, nodes, coresPerNode, users, now, hosts, admin, "", ZoneOffset.UTC);
         }
 
         /** An ordinary reservation of cores on nodes the planner chooses. */
         public Reserve(String name, String owner, Instant start, Instant end, int nodes, int coresPerNode,
-                       java.util.Set<String> users, Instant now) {
-            this(name, owner, start, end, nodes, coresPerNode, users, now, java.util.List.of(), false);
+                       Set<String> users, Instant now) {
+            this(name, owner, start, end, nodes, coresPerNode, users, now, List.of(), false);
         }
     }
 
@@ -228,8 +238,8 @@ public sealed interface Command {
      * stays: a new {@code start} alone keeps the length, {@code duration} counts from the (new) start. Re-checked
      * against the nodes and the other reservations; refused whole, leaving the reservation as it was.
      */
-    record AlterReservation(long number, String user, boolean admin, java.util.Optional<Instant> start,
-                            java.util.Optional<Instant> end, java.util.Optional<java.time.Duration> duration,
+    record AlterReservation(long number, String user, boolean admin, Optional<Instant> start,
+                            Optional<Instant> end, Optional<Duration> duration,
                             Instant now) implements Command {
     }
 

@@ -1,6 +1,7 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.job.EndReason;
+import dev.hpc.api.job.JobOutput;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 
 /** What the machinery must do after a change is durable: messages to workers. */
@@ -18,7 +19,7 @@ public sealed interface Effect {
     }
 
     /** Append a line to an attempt's output file on the node ({@code qmsg}). */
-    record AppendOutput(String node, long attemptId, dev.hpc.api.job.JobOutput.Stream stream, String text)
+    record AppendOutput(String node, long attemptId, JobOutput.Stream stream, String text)
             implements Effect {
     }
 

@@ -15,8 +15,10 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.PrimitiveIterator;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * The mutable form of a job inside the state; its state is the summary of its tasks.
@@ -188,9 +190,9 @@ final class JobEntry {
      * and gives it; a plain job is never sealed. The job at {@code version} names the segment: both are written
      * in the same commit. Readers see the same tasks before and after.
      */
-    java.util.Optional<TaskSegment> sealEnded(int atLeast, long version) {
+    Optional<TaskSegment> sealEnded(int atLeast, long version) {
         if (!id.array() || endedKept < atLeast || endedKept == 0) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<Task> ended = new ArrayList<>(endedKept);
         Iterator<TaskEntry> it = kept.values().iterator();
@@ -206,7 +208,7 @@ final class JobEntry {
         endedKept = 0;
         TaskSegment segment = new TaskSegment(id.number(), sealed.size(), version, ended);
         sealed.add(segment);
-        return java.util.Optional.of(segment);
+        return Optional.of(segment);
     }
 
     /** A kept task moved: the counts, the waiting figures and the queue follow. Called by {@link TaskEntry}. */
@@ -277,7 +279,7 @@ final class JobEntry {
     PrimitiveIterator.OfInt queuedIndices() {
         Iterator<Integer> keptIt = queuedKept.keySet().iterator();
         PrimitiveIterator.OfInt rest = unstarted.state == JobState.QUEUED ? unstarted.indices.iterator()
-                : java.util.stream.IntStream.empty().iterator();
+                : IntStream.empty().iterator();
         return new PrimitiveIterator.OfInt() {
             private boolean keptHas = keptIt.hasNext();
             private int keptNext = keptHas ? keptIt.next() : 0;

@@ -1,11 +1,16 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.job.Health;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeSlot;
 import dev.hpc.api.job.NodeState;
 import dev.hpc.api.job.NodeTraits;
 import dev.hpc.api.job.OfflineOrigin;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +89,7 @@ final class NodeEntry {
     }
 
     /** Notes an attempt of a job that holds the node as {@code sharing} says; nothing for a shared one. */
-    void hold(long attemptId, dev.hpc.api.job.NodeAccess.Sharing sharing, String owner) {
+    void hold(long attemptId, NodeAccess.Sharing sharing, String owner) {
         switch (sharing) {
             case EXCLUSIVE -> holds.put(attemptId, "");
             case USER -> holds.put(attemptId, owner);
@@ -94,7 +99,7 @@ final class NodeEntry {
     }
 
     /** An attempt of a job takes its share of the node: cores, memory, generic resources, and its hold. */
-    void occupy(long attemptId, dev.hpc.api.job.NodeSlot slot, dev.hpc.api.job.JobSpec spec) {
+    void occupy(long attemptId, NodeSlot slot, JobSpec spec) {
         attempts.add(attemptId);
         hold(attemptId, spec.resources().access().sharing(), spec.owner());
         coresUsed += slot.cores();
@@ -103,7 +108,7 @@ final class NodeEntry {
     }
 
     /** Gives back what the attempt held here, its GPUs included; nothing when it held nothing here. */
-    void vacate(long attemptId, dev.hpc.api.job.NodeSlot slot, dev.hpc.api.job.JobSpec spec) {
+    void vacate(long attemptId, NodeSlot slot, JobSpec spec) {
         if (attempts.remove(attemptId)) {
             holds.remove(attemptId);
             coresUsed -= slot.cores();
@@ -126,15 +131,15 @@ final class NodeEntry {
     }
 
     /** The indices of this node's GPUs that running attempts hold, each by one attempt (issue 19). */
-    final java.util.BitSet gpusHeld = new java.util.BitSet();
+    final BitSet gpusHeld = new BitSet();
 
     /**
      * The {@code count} lowest GPU indices no attempt holds, now held; fewer when the node has fewer free (the
      * generic count the scheduler checked says it has them, so that is a node re-registered with fewer GPUs).
      */
-    java.util.List<Integer> takeGpus(long count) {
+    List<Integer> takeGpus(long count) {
         long gpus = generic.getOrDefault(GPU, 0L);
-        java.util.List<Integer> out = new java.util.ArrayList<>();
+        List<Integer> out = new ArrayList<>();
         for (int i = gpusHeld.nextClearBit(0); i < gpus && out.size() < count; i = gpusHeld.nextClearBit(i + 1)) {
             out.add(i);
             gpusHeld.set(i);
@@ -143,7 +148,7 @@ final class NodeEntry {
     }
 
     /** Holds ({@code held} true) or gives back the GPU indices of an attempt. */
-    void holdGpus(java.util.List<Integer> indices, boolean held) {
+    void holdGpus(List<Integer> indices, boolean held) {
         for (int i : indices) {
             gpusHeld.set(i, held);
         }

@@ -4,6 +4,7 @@ import dev.hpc.api.job.Alert;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.job.TaskSegment;
+import dev.hpc.head.sched.Reservation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +22,7 @@ public final class Outcome {
     private final List<TaskSegment> sealed = new ArrayList<>();
     private Optional<String> queues = Optional.empty();
     private Optional<String> reservations = Optional.empty();
-    private Optional<dev.hpc.head.sched.Reservation> reservationAnswer = Optional.empty();
+    private Optional<Reservation> reservationAnswer = Optional.empty();
     private Optional<Job> answer = Optional.empty();
     private boolean reschedule;
     private final List<Alert> alerts = new ArrayList<>();
@@ -62,12 +63,12 @@ public final class Outcome {
         return reservations;
     }
 
-    void answer(dev.hpc.head.sched.Reservation r) {
+    void answer(Reservation r) {
         reservationAnswer = Optional.of(r);
     }
 
     /** The reservation {@code pbs_rsub} made. */
-    public Optional<dev.hpc.head.sched.Reservation> reservationAnswer() {
+    public Optional<Reservation> reservationAnswer() {
         return reservationAnswer;
     }
 

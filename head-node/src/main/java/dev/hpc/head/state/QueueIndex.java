@@ -1,5 +1,6 @@
 package dev.hpc.head.state;
 
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -79,6 +80,6 @@ final class QueueIndex {
     }
 
     NavigableMap<Group, TreeSet<JobEntry>> groups() {
-        return java.util.Collections.unmodifiableNavigableMap(groups);
+        return Collections.unmodifiableNavigableMap(groups);
     }
 }

@@ -1,5 +1,6 @@
 package dev.hpc.head.state;
 
+import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.QueueInfo;
@@ -145,7 +146,7 @@ final class Queues {
                     }
                 }
             }
-        } catch (dev.hpc.api.HpcException e) {
+        } catch (HpcException e) {
             if (e instanceof Rejection) {
                 throw e;
             }

@@ -2,6 +2,7 @@ package dev.hpc.head.state;
 
 import dev.hpc.api.job.NodeSlot;
 import dev.hpc.api.job.ProcessLimits;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +22,7 @@ public record SpawnTarget(long attemptId, long jobNumber, String taskName, Strin
         nodes = List.copyOf(nodes);
         Map<String, Map<String, String>> copy = new TreeMap<>();
         gpuEnvironment.forEach((node, env) -> copy.put(node, Map.copyOf(env)));
-        gpuEnvironment = java.util.Collections.unmodifiableMap(copy);
+        gpuEnvironment = Collections.unmodifiableMap(copy);
     }
 
     /** A target whose job has no per-process limits and whose nodes have no GPUs. */

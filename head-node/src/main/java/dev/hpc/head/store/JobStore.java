@@ -1,12 +1,17 @@
 package dev.hpc.head.store;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.api.job.Alert;
+import dev.hpc.api.job.Attempt;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.NodeInfo;
+import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.Task;
 import dev.hpc.api.job.TaskSegment;
 import dev.hpc.api.json.Codec;
 import dev.hpc.api.json.Json;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,17 +20,26 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,7 +47,7 @@ import java.util.logging.Logger;
 public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
     /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
-    private final java.util.Set<Long> charged = java.util.Collections.newSetFromMap(
+    private final Set<Long> charged = Collections.newSetFromMap(
             new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
@@ -60,7 +74,7 @@ public final class JobStore implements AutoCloseable {
     private volatile Replica replica = Replica.NONE;
     private volatile Instant lastCommit = Instant.EPOCH;
     /** Told how long each batch took to replicate and commit, in nanoseconds (on the writer thread). */
-    private volatile java.util.function.LongConsumer commitTimes = nanos -> { };
+    private volatile LongConsumer commitTimes = nanos -> { };
 
     /**
      * Where committed changes are replicated before they count as written: the standby heads. A
@@ -81,12 +95,12 @@ public final class JobStore implements AutoCloseable {
          * Jobs no longer live and their segments: the replicas may drop them (each head's store keeps them as
          * history).
          */
-        default void remove(java.util.Collection<Long> jobs, java.util.Collection<String> segments) {
+        default void remove(Collection<Long> jobs, Collection<String> segments) {
         }
     }
 
     /** Finished jobs past the keep time leave the replicas, which hold only what a takeover needs. */
-    public void forgetLive(java.util.Collection<Long> jobs, java.util.Collection<String> segments) {
+    public void forgetLive(Collection<Long> jobs, Collection<String> segments) {
         if (!jobs.isEmpty()) {
             replica.remove(jobs, segments);
         }
@@ -142,7 +156,7 @@ public final class JobStore implements AutoCloseable {
                         + "running with the same --data-dir?", e);
             }
             throw new HpcException("cannot open the database in " + dir + ": " + e.getMessage(), e);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new HpcException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
         }
     }
@@ -204,7 +218,7 @@ public final class JobStore implements AutoCloseable {
         while (!closing || !pending.isEmpty()) {
             writerTurnNanos = System.nanoTime();
             try {
-                Write first = pending.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                Write first = pending.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
@@ -244,7 +258,7 @@ public final class JobStore implements AutoCloseable {
     private void commit(List<Write> batch) throws SQLException {
         Map<Long, Job> jobs = new LinkedHashMap<>();
         Map<String, NodeInfo> nodes = new LinkedHashMap<>();
-        Map<Long, String> rendered = new java.util.HashMap<>();
+        Map<Long, String> rendered = new HashMap<>();
         Map<String, TaskSegment> segments = new LinkedHashMap<>();
         Map<String, String> segmentBodies = new LinkedHashMap<>();
         Map<String, String> settings = new LinkedHashMap<>();
@@ -333,8 +347,8 @@ public final class JobStore implements AutoCloseable {
                     ps.setString(4, j.spec().queue());
                     ps.setBoolean(5, j.state().isTerminal());
                     ps.setInt(6, j.exitStatus());
-                    ps.setObject(7, j.submitted().atOffset(java.time.ZoneOffset.UTC));
-                    ps.setObject(8, j.state().isTerminal() ? j.ended().atOffset(java.time.ZoneOffset.UTC) : null);
+                    ps.setObject(7, j.submitted().atOffset(ZoneOffset.UTC));
+                    ps.setObject(8, j.state().isTerminal() ? j.ended().atOffset(ZoneOffset.UTC) : null);
                     ps.setLong(9, j.version());
                     ps.setString(10, jobBodies.get(j.id().number()));
                     ps.addBatch();
@@ -367,10 +381,10 @@ public final class JobStore implements AutoCloseable {
      * attempt: the rows are keyed by attempt id, so a job written again, or mirrored by a standby,
      * writes the same rows. Part of the same commit as the jobs.
      */
-    private void recordUsage(java.util.Collection<Job> jobs, java.util.Collection<TaskSegment> segments)
+    private void recordUsage(Collection<Job> jobs, Collection<TaskSegment> segments)
             throws SQLException {
-        Map<Long, String> owners = new java.util.HashMap<>();
-        List<Map.Entry<String, List<dev.hpc.api.job.Task>>> tasks = new ArrayList<>();
+        Map<Long, String> owners = new HashMap<>();
+        List<Map.Entry<String, List<Task>>> tasks = new ArrayList<>();
         for (Job j : jobs) {
             owners.put(j.id().number(), j.spec().owner());
             tasks.add(Map.entry(j.spec().owner(), j.listedTasks())); // unstarted tasks have no attempts
@@ -384,9 +398,9 @@ public final class JobStore implements AutoCloseable {
         }
         PreparedStatement ps = null;
         try {
-            for (Map.Entry<String, List<dev.hpc.api.job.Task>> owned : tasks) {
-                for (dev.hpc.api.job.Task t : owned.getValue()) {
-                    for (dev.hpc.api.job.Attempt a : t.attempts()) {
+            for (Map.Entry<String, List<Task>> owned : tasks) {
+                for (Task t : owned.getValue()) {
+                    for (Attempt a : t.attempts()) {
                         if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
                             continue;
                         }
@@ -395,13 +409,13 @@ public final class JobStore implements AutoCloseable {
                                     + "ended) KEY (attempt) VALUES (?, ?, ?, ?)");
                         }
                         int cores = 0;
-                        for (dev.hpc.api.job.NodeSlot s : a.nodes()) {
+                        for (NodeSlot s : a.nodes()) {
                             cores += s.cores();
                         }
                         ps.setLong(1, a.id());
                         ps.setString(2, owned.getKey());
-                        ps.setDouble(3, cores * (java.time.Duration.between(a.start(), a.end()).toMillis() / 1000.0));
-                        ps.setObject(4, a.end().atOffset(java.time.ZoneOffset.UTC));
+                        ps.setDouble(3, cores * (Duration.between(a.start(), a.end()).toMillis() / 1000.0));
+                        ps.setObject(4, a.end().atOffset(ZoneOffset.UTC));
                         ps.addBatch();
                         charged.add(a.id());
                     }
@@ -421,11 +435,11 @@ public final class JobStore implements AutoCloseable {
      * Each user's usage decayed to {@code now} with the given half-life, from the attempts recorded
      * in this store; rows older than 30 half-lives (worth less than a billionth) are deleted.
      */
-    public void loadUsage(Instant now, java.time.Duration halfLife, UsageSink sink) {
+    public void loadUsage(Instant now, Duration halfLife, UsageSink sink) {
         Instant cutoff = now.minus(halfLife.multipliedBy(30));
         synchronized (this) {
             try (PreparedStatement del = readConnection.prepareStatement("DELETE FROM usage WHERE ended < ?")) {
-                del.setObject(1, cutoff.atOffset(java.time.ZoneOffset.UTC));
+                del.setObject(1, cutoff.atOffset(ZoneOffset.UTC));
                 del.executeUpdate();
             } catch (SQLException e) {
                 LOG.log(Level.WARNING, "cannot prune old usage records", e);
@@ -433,7 +447,7 @@ public final class JobStore implements AutoCloseable {
         }
         query("SELECT owner, SUM(core_seconds * POWER(0.5, DATEDIFF('MILLISECOND', ended, ?) / ?)) FROM usage "
                 + "GROUP BY owner ORDER BY owner", ps -> {
-                    ps.setObject(1, now.atOffset(java.time.ZoneOffset.UTC));
+                    ps.setObject(1, now.atOffset(ZoneOffset.UTC));
                     ps.setDouble(2, (double) halfLife.toMillis());
                 }, rs -> sink.accept(rs.getString(1), rs.getDouble(2), now));
     }
@@ -477,7 +491,7 @@ public final class JobStore implements AutoCloseable {
     /** Every job not yet finished, and those finished after {@code keepSince}, in number order. */
     public void loadLive(Instant keepSince, Consumer<Job> sink) {
         query("SELECT body FROM jobs WHERE terminal = FALSE OR ended >= ? ORDER BY number", ps -> {
-            ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC));
+            ps.setObject(1, keepSince.atOffset(ZoneOffset.UTC));
         }, rs -> sink.accept(readJob(rs.getString(1))));
     }
 
@@ -514,7 +528,7 @@ public final class JobStore implements AutoCloseable {
     /** How every finished job before {@code keepSince} ended, for dependencies that name them. */
     public void loadOutcomes(Instant keepSince, OutcomeSink sink) {
         query("SELECT number, state, exit_status FROM jobs WHERE terminal = TRUE AND ended < ?",
-                ps -> ps.setObject(1, keepSince.atOffset(java.time.ZoneOffset.UTC)),
+                ps -> ps.setObject(1, keepSince.atOffset(ZoneOffset.UTC)),
                 rs -> sink.accept(rs.getLong(1), JobState.valueOf(rs.getString(2)), rs.getInt(3)));
     }
 
@@ -543,8 +557,8 @@ public final class JobStore implements AutoCloseable {
     public void forEachJobIn(Instant start, Instant end, String owner, Consumer<Job> sink) {
         query("SELECT body FROM jobs WHERE submitted < ? AND (terminal = FALSE OR ended >= ?)"
                 + (owner.isEmpty() ? "" : " AND owner = ?") + " ORDER BY number", ps -> {
-                    ps.setObject(1, end.atOffset(java.time.ZoneOffset.UTC));
-                    ps.setObject(2, start.atOffset(java.time.ZoneOffset.UTC));
+                    ps.setObject(1, end.atOffset(ZoneOffset.UTC));
+                    ps.setObject(2, start.atOffset(ZoneOffset.UTC));
                     if (!owner.isEmpty()) {
                         ps.setString(3, owner);
                     }
@@ -631,7 +645,7 @@ public final class JobStore implements AutoCloseable {
     }
 
     /** Tells {@code times} how long each batch takes to replicate and commit, in nanoseconds. */
-    public void onCommit(java.util.function.LongConsumer times) {
+    public void onCommit(LongConsumer times) {
         this.commitTimes = times;
     }
 
@@ -650,13 +664,13 @@ public final class JobStore implements AutoCloseable {
      * Appends alerts to the event log, synchronously, and returns them with their log ids. Called off
      * the state thread: the log is a record for administrators, not part of the job state.
      */
-    public synchronized List<dev.hpc.api.job.Alert> appendEvents(List<dev.hpc.api.job.Alert> alerts) {
-        List<dev.hpc.api.job.Alert> out = new ArrayList<>(alerts.size());
+    public synchronized List<Alert> appendEvents(List<Alert> alerts) {
+        List<Alert> out = new ArrayList<>(alerts.size());
         try (PreparedStatement ps = readConnection.prepareStatement("INSERT INTO events (at, kind, subject, message) "
                 + "VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
             long last = 0;
-            for (dev.hpc.api.job.Alert a : alerts) {
-                ps.setObject(1, a.time().atOffset(java.time.ZoneOffset.UTC));
+            for (Alert a : alerts) {
+                ps.setObject(1, a.time().atOffset(ZoneOffset.UTC));
                 ps.setString(2, a.kind().name());
                 ps.setString(3, cut(a.subject(), 512));
                 ps.setString(4, cut(a.message(), 8192));
@@ -678,11 +692,11 @@ public final class JobStore implements AutoCloseable {
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
-    public List<dev.hpc.api.job.Alert> events(int limit) {
-        List<dev.hpc.api.job.Alert> out = new ArrayList<>();
+    public List<Alert> events(int limit) {
+        List<Alert> out = new ArrayList<>();
         query("SELECT id, at, kind, subject, message FROM events ORDER BY id DESC LIMIT ?", ps -> ps.setInt(1, limit),
                 rs -> out.add(alert(rs)));
-        java.util.Collections.reverse(out);
+        Collections.reverse(out);
         return out;
     }
 
@@ -691,21 +705,21 @@ public final class JobStore implements AutoCloseable {
      * oldest first: their subjects are {@code 42.cluster} or {@code 42[3].cluster}; a node's alerts are left out
      * even when its name starts like a job id.
      */
-    public List<dev.hpc.api.job.Alert> jobEvents(long number, int limit) {
-        List<dev.hpc.api.job.Alert> out = new ArrayList<>();
+    public List<Alert> jobEvents(long number, int limit) {
+        List<Alert> out = new ArrayList<>();
         query("SELECT id, at, kind, subject, message FROM events WHERE kind LIKE 'TASK\\_%' "
                 + "AND (subject LIKE ? OR subject LIKE ?) ORDER BY id DESC LIMIT ?", ps -> {
                     ps.setString(1, number + ".%");
                     ps.setString(2, number + "[%");
                     ps.setInt(3, limit);
                 }, rs -> out.add(alert(rs)));
-        java.util.Collections.reverse(out);
+        Collections.reverse(out);
         return out;
     }
 
-    private static dev.hpc.api.job.Alert alert(ResultSet rs) throws SQLException {
-        return new dev.hpc.api.job.Alert(rs.getLong(1), dev.hpc.api.job.Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
-                rs.getString(5), rs.getObject(2, java.time.OffsetDateTime.class).toInstant());
+    private static Alert alert(ResultSet rs) throws SQLException {
+        return new Alert(rs.getLong(1), Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
+                rs.getString(5), rs.getObject(2, OffsetDateTime.class).toInstant());
     }
 
     /** The API tokens' table, which the token registry keeps apart from the job commits. */

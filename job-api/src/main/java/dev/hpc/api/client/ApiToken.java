@@ -6,7 +6,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -27,7 +31,7 @@ public final class ApiToken {
 
     /** In a holder so that a command that only reads its token does not set up the security providers. */
     private static final class Random {
-        static final java.security.SecureRandom SOURCE = new java.security.SecureRandom();
+        static final SecureRandom SOURCE = new SecureRandom();
     }
 
     private final String value;
@@ -69,7 +73,7 @@ public final class ApiToken {
     public static String generate() {
         byte[] bytes = new byte[32];
         Random.SOURCE.nextBytes(bytes);
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** {@code ~/.hpc/token}. */
@@ -139,14 +143,14 @@ public final class ApiToken {
             Path tmp = Files.createTempFile(dir, ".token", ".tmp");
             try {
                 try {
-                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString(
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(
                             "rw-------"));
                 } catch (UnsupportedOperationException notPosix) {
                     // nothing to restrict on this file system
                 }
                 Files.writeString(tmp, token.strip() + "\n", StandardCharsets.UTF_8);
-                Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -393,7 +394,7 @@ public final class HeadTransport {
     private static String describe(IOException e) {
         if (e instanceof ConnectException) {
             for (Throwable c = e; c != null; c = c.getCause()) {
-                if (c instanceof java.nio.channels.UnresolvedAddressException) {
+                if (c instanceof UnresolvedAddressException) {
                     return "unknown host";
                 }
                 if (c.getMessage() != null && !c.getMessage().isEmpty()) {

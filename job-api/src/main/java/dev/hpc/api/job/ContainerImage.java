@@ -4,6 +4,7 @@ import dev.hpc.api.InvalidRequestException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -59,8 +60,8 @@ public final class ContainerImage {
         if (needsApptainer(image)) {
             return NodeConstraint.allOf(Set.of(APPTAINER));
         }
-        return new NodeConstraint(List.of(new java.util.TreeSet<>(Set.of(PODMAN)),
-                new java.util.TreeSet<>(Set.of(APPTAINER))), Map.of());
+        return new NodeConstraint(List.of(new TreeSet<>(Set.of(PODMAN)),
+                new TreeSet<>(Set.of(APPTAINER))), Map.of());
     }
 
     /** The image a submission recorded, empty when the job runs on the node itself. */

@@ -2,7 +2,9 @@ package dev.hpc.api.job;
 
 import dev.hpc.api.InvalidRequestException;
 import java.util.AbstractList;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.PrimitiveIterator;
@@ -267,9 +269,9 @@ public final class IndexSet extends AbstractList<Integer> implements RandomAcces
     }
 
     @Override
-    public java.util.Iterator<Integer> iterator() {
+    public Iterator<Integer> iterator() {
         PrimitiveIterator.OfInt it = indices();
-        return new java.util.Iterator<>() {
+        return new Iterator<>() {
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -284,7 +286,7 @@ public final class IndexSet extends AbstractList<Integer> implements RandomAcces
 
     /** The runs, each {@code {first, last, step}}, in ascending order. */
     public List<int[]> runList() {
-        List<int[]> out = new java.util.ArrayList<>(first.length);
+        List<int[]> out = new ArrayList<>(first.length);
         for (int r = 0; r < first.length; r++) {
             out.add(new int[] {first[r], last[r], step[r]});
         }

@@ -3,6 +3,7 @@ package dev.hpc.api.job;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.pbs.ShellWords;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,10 +110,10 @@ public record JobSpec(
     }
 
     public JobSpec {
-        environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+        environment = Collections.unmodifiableMap(new TreeMap<>(environment));
         dependencies = List.copyOf(dependencies);
         mailUsers = List.copyOf(mailUsers);
-        recorded = java.util.Collections.unmodifiableMap(new TreeMap<>(recorded));
+        recorded = Collections.unmodifiableMap(new TreeMap<>(recorded));
         if (submitKey.length() > MAX_SUBMIT_KEY || !submitKey.chars().allMatch(c -> c > ' ' && c < 127)) {
             throw new InvalidRequestException("the idempotency key must be at most " + MAX_SUBMIT_KEY
                     + " printable ASCII characters without spaces (a UUID is fine)");

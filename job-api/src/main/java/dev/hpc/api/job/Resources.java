@@ -2,6 +2,7 @@ package dev.hpc.api.job;
 
 import dev.hpc.api.InvalidRequestException;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -34,7 +35,7 @@ public record Resources(int nodes, int coresPerNode, long memoryPerNode, Duratio
     }
 
     public Resources {
-        generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+        generic = Collections.unmodifiableMap(new TreeMap<>(generic));
         if (nodes < 1) {
             throw new InvalidRequestException("a job needs at least one node, got nodes=" + nodes);
         }

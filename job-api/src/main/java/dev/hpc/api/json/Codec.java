@@ -17,10 +17,12 @@ import dev.hpc.api.job.TaskSegment;
 import dev.hpc.api.job.UnstartedTasks;
 import dev.hpc.api.pbs.SubmitRequest;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The JSON form of every record in this package: {@code toMap} gives maps and lists ready for
@@ -44,7 +46,7 @@ public final class Codec {
         String s = f.string(field);
         try {
             return Instant.parse(s);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw new InvalidRequestException("field '" + field + "' must be an ISO-8601 instant, got '" + s + "'");
         }
     }
@@ -201,7 +203,7 @@ public final class Codec {
         if (!f.has("properties") && !f.has("hostResources")) {
             return n;
         }
-        return n.withTraits(new NodeTraits(new java.util.TreeSet<>(f.strings("properties")),
+        return n.withTraits(new NodeTraits(new TreeSet<>(f.strings("properties")),
                 f.stringMap("hostResources")));
     }
 

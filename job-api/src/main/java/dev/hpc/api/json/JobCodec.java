@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static dev.hpc.api.json.Codec.instant;
 
@@ -132,7 +133,7 @@ public final class JobCodec {
             tasks.add(toMap(t));
         }
         m.put("tasks", tasks);
-        Map<String, Integer> byState = new java.util.TreeMap<>();
+        Map<String, Integer> byState = new TreeMap<>();
         int count = 0;
         for (TaskSegment s : segments) {
             for (Task t : s.tasks()) {

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -41,13 +46,13 @@ public final class Json {
      * decoder would), so that what a client sent and what the head stores are the same text.
      */
     public static String utf8(byte[] bytes) {
-        java.nio.charset.CharsetDecoder decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
         try {
             return decoder.decode(in).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        } catch (CharacterCodingException e) {
             throw new InvalidRequestException("the text is not valid UTF-8 (near byte " + in.position()
                     + "); send UTF-8");
         }

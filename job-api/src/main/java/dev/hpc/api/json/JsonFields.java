@@ -1,7 +1,9 @@
 package dev.hpc.api.json;
 
 import dev.hpc.api.InvalidRequestException;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +81,7 @@ public final class JsonFields {
         if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
             return ((Number) v).longValue();
         }
-        if (v instanceof java.math.BigInteger) {
+        if (v instanceof BigInteger) {
             throw new InvalidRequestException("field '" + name(field) + "' is out of range: " + v);
         }
         throw wrongType(field, "an integer", v);
@@ -219,7 +221,7 @@ public final class JsonFields {
             return Enum.valueOf(type, s);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("field '" + name(field) + "' must be one of "
-                    + java.util.Arrays.toString(type.getEnumConstants()) + ", got '" + s + "'");
+                    + Arrays.toString(type.getEnumConstants()) + ", got '" + s + "'");
         }
     }
 

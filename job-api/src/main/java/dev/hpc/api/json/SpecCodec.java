@@ -18,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static dev.hpc.api.json.Codec.instant;
 
@@ -58,7 +60,7 @@ final class SpecCodec {
     }
 
     static Resources readResources(JsonFields f) {
-        f.allowOnly(java.util.Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds", "mpiprocsPerNode",
+        f.allowOnly(Set.of("nodes", "coresPerNode", "memoryPerNode", "walltimeSeconds", "mpiprocsPerNode",
                 "generic", "properties", "hostResources", "exclusive", "nodeList", "excludeNodes"));
         long walltime = f.longValue("walltimeSeconds", 0);
         if (walltime < 0) {
@@ -78,8 +80,8 @@ final class SpecCodec {
             default -> throw new InvalidRequestException("field 'exclusive' must be \"node\" (nodes of the job's own) "
                     + "or \"user\" (shared only with the owner's jobs), got '" + f.string("exclusive") + "'");
         };
-        return new NodeAccess(sharing, new java.util.TreeSet<>(f.strings("nodeList")),
-                new java.util.TreeSet<>(f.strings("excludeNodes")));
+        return new NodeAccess(sharing, new TreeSet<>(f.strings("nodeList")),
+                new TreeSet<>(f.strings("excludeNodes")));
     }
 
     /** {@code "properties": "ib&bigmem|opa"} and {@code "hostResources": {"gpu_model": "v100"}}, both optional. */
@@ -200,7 +202,7 @@ final class SpecCodec {
     }
 
     static SubmitRequest readSubmitRequest(JsonFields f) {
-        f.allowOnly(java.util.Set.of("script", "options", "user", "submitHost", "submitDir", "environment"));
+        f.allowOnly(Set.of("script", "options", "user", "submitHost", "submitDir", "environment"));
         return new SubmitRequest(f.string("script"), f.strings("options"), f.string("user", ""),
                 f.string("submitHost", ""), f.string("submitDir", ""), f.stringMap("environment"));
     }

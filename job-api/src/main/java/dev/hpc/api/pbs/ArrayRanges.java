@@ -3,6 +3,7 @@ package dev.hpc.api.pbs;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.ArraySpec;
 import dev.hpc.api.job.IndexSet;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,7 +40,7 @@ public final class ArrayRanges {
             throw new InvalidRequestException("array '" + text + "' has " + count + " indices; the limit is "
                     + MAX_INDICES);
         }
-        IndexSet indices = IndexSet.ofRuns(java.util.Arrays.asList(bounds));
+        IndexSet indices = IndexSet.ofRuns(Arrays.asList(bounds));
         return new ArraySpec(text, indices, throttle(text));
     }
 

@@ -5,11 +5,15 @@ import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.NodeConstraint;
 import dev.hpc.api.job.NodeTraits;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The nodes a PBS {@code -l nodes=...} or {@code -l select=...} asks for: how many, and what each
@@ -20,16 +24,16 @@ import java.util.TreeMap;
  * the job must have.
  */
 record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
-                 Map<String, Long> generic, NodeConstraint constraint, java.util.SortedSet<String> hosts) {
+                 Map<String, Long> generic, NodeConstraint constraint, SortedSet<String> hosts) {
 
     NodeShape {
-        generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
-        hosts = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(hosts));
+        generic = Collections.unmodifiableMap(new TreeMap<>(generic));
+        hosts = Collections.unmodifiableSortedSet(new TreeSet<>(hosts));
     }
 
     NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
               Map<String, Long> generic, NodeConstraint constraint) {
-        this(nodes, coresPerNode, mpiprocsPerNode, memoryPerNode, generic, constraint, new java.util.TreeSet<>());
+        this(nodes, coresPerNode, mpiprocsPerNode, memoryPerNode, generic, constraint, new TreeSet<>());
     }
 
     NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNode, long memoryPerNode,
@@ -54,7 +58,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             int nodes = Counts.parse(fields[0], "nodes", 1, SubmitParser.MAX_NODES);
             OptionalInt ppn = OptionalInt.empty();
             Map<String, Long> generic = new TreeMap<>();
-            java.util.Set<String> properties = new java.util.TreeSet<>();
+            Set<String> properties = new TreeSet<>();
             for (int i = 1; i < fields.length; i++) {
                 if (fields[i].indexOf('=') < 0) {
                     if (fields[i].isEmpty()) {
@@ -99,7 +103,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             long memory = 0;
             Map<String, Long> generic = new TreeMap<>();
             NodeConstraint constraint = NodeConstraint.NONE;
-            java.util.SortedSet<String> host = new java.util.TreeSet<>();
+            SortedSet<String> host = new TreeSet<>();
             for (int i = first; i < fields.length; i++) {
                 String[] kv = keyValue(fields[i], "select");
                 switch (kv[0]) {
@@ -139,7 +143,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
      */
     static NodeConstraint hostResource(String name, String value) {
         if (value.equalsIgnoreCase("true")) {
-            return NodeConstraint.allOf(java.util.Set.of(NodeTraits.property(name)));
+            return NodeConstraint.allOf(Set.of(NodeTraits.property(name)));
         }
         if (value.equalsIgnoreCase("false")) {
             throw new InvalidRequestException(name + "=" + value + ": asking for nodes without a property is not "
@@ -190,7 +194,7 @@ record NodeShape(int nodes, OptionalInt coresPerNode, OptionalInt mpiprocsPerNod
             throw new InvalidRequestException("'" + request + "' asks for " + nodes + " nodes; the limit is "
                     + SubmitParser.MAX_NODES);
         }
-        java.util.SortedSet<String> hosts = new java.util.TreeSet<>(sum.hosts);
+        SortedSet<String> hosts = new TreeSet<>(sum.hosts);
         for (String h : part.hosts) {
             if (!hosts.add(h)) {
                 throw new InvalidRequestException("'" + request + "' names host " + h + " in two chunks; each chunk "

@@ -6,11 +6,15 @@ import dev.hpc.api.job.NodeConstraint;
 import dev.hpc.api.job.Resources;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -64,11 +68,11 @@ final class ResourceDraft {
     private Optional<Setting<NodeConstraint>> container = Optional.empty();
     private final Map<String, NodeConstraint> hostValues = new TreeMap<>();
     // in the order written, so that a conflict names the lines in that order
-    private final Map<String, Setting<NodeConstraint>> gpuTypes = new java.util.LinkedHashMap<>();
+    private final Map<String, Setting<NodeConstraint>> gpuTypes = new LinkedHashMap<>();
     private Optional<Setting<NodeAccess.Sharing>> sharing = Optional.empty();
-    private Optional<Setting<java.util.Set<String>>> nodeList = Optional.empty();
-    private Optional<Setting<java.util.Set<String>>> host = Optional.empty();
-    private Optional<Setting<java.util.Set<String>>> excluded = Optional.empty();
+    private Optional<Setting<Set<String>>> nodeList = Optional.empty();
+    private Optional<Setting<Set<String>>> host = Optional.empty();
+    private Optional<Setting<Set<String>>> excluded = Optional.empty();
 
     void shape(Setting<NodeShape> s) {
         dropSlurmNodes();
@@ -184,17 +188,17 @@ final class ResourceDraft {
     }
 
     /** Slurm's {@code --nodelist}. */
-    void nodeList(Setting<java.util.Set<String>> s) {
+    void nodeList(Setting<Set<String>> s) {
         nodeList = Optional.of(s);
     }
 
     /** PBS {@code -l host=}. */
-    void host(Setting<java.util.Set<String>> s) {
+    void host(Setting<Set<String>> s) {
         host = Optional.of(s);
     }
 
     /** Slurm's {@code --exclude}. */
-    void excluded(Setting<java.util.Set<String>> s) {
+    void excluded(Setting<Set<String>> s) {
         excluded = Optional.of(s);
     }
 
@@ -229,7 +233,7 @@ final class ResourceDraft {
     Resources resolve() {
         boolean slurm = Stream.of(slurmNodes, slurmTasks, slurmTasksPerNode, slurmCpusPerTask)
                 .anyMatch(Optional::isPresent);
-        java.util.SortedSet<String> required = new java.util.TreeSet<>();
+        SortedSet<String> required = new TreeSet<>();
         nodeList.ifPresent(s -> required.addAll(s.value()));
         host.ifPresent(s -> required.addAll(s.value()));
         if (!slurm) {
@@ -254,7 +258,7 @@ final class ResourceDraft {
                 constraint(slurm), access(required, layout.nodes()));
     }
 
-    private NodeAccess access(java.util.SortedSet<String> required, int nodes) {
+    private NodeAccess access(SortedSet<String> required, int nodes) {
         if (required.size() > nodes) {
             String count = Stream.of(slurmNodes, slurmTasks, shape).flatMap(Optional::stream).map(Setting::where)
                     .reduce((x, y) -> x + ", " + y).map(w -> w + ": ").orElse("");
@@ -267,7 +271,7 @@ final class ResourceDraft {
         }
         try {
             return new NodeAccess(sharing.map(Setting::value).orElse(NodeAccess.Sharing.SHARED), required,
-                    excluded.map(Setting::value).orElse(java.util.Set.of()));
+                    excluded.map(Setting::value).orElse(Set.of()));
         } catch (InvalidRequestException e) {
             String where = Stream.of(nodeList, host, excluded).flatMap(Optional::stream).map(Setting::where)
                     .reduce((a, b) -> a + ", " + b).orElse("");

@@ -94,7 +94,7 @@ final class ResourceLists {
                     case "naccesspolicy" -> resources.sharing(new ResourceDraft.Setting<>(accessPolicy(value), origin,
                             what));
                     case "host" -> resources.host(new ResourceDraft.Setting<>(
-                            java.util.Set.of(NodeAccess.checkName(value, "host=")), origin, what));
+                            Set.of(NodeAccess.checkName(value, "host=")), origin, what));
                     default -> {
                     }
                 }

@@ -8,6 +8,7 @@ import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.NodeConstraint;
 import dev.hpc.api.job.NodeTraits;
 import dev.hpc.api.job.WalltimeSignal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -262,7 +263,7 @@ final class SbatchOptions {
     static Export export(String text) {
         boolean all = false;
         boolean none = false;
-        List<String> rest = new java.util.ArrayList<>();
+        List<String> rest = new ArrayList<>();
         for (String entry : OptionValues.splitOutsideQuotes(text)) {
             if (entry.equalsIgnoreCase("ALL")) {
                 all = true;

@@ -1,5 +1,7 @@
 package dev.hpc.api.pbs;
 
+import java.util.function.IntFunction;
+
 /**
  * The {@code %} patterns of {@code #SBATCH -o} and {@code -e} paths, expanded as sbatch expands them
  * (issue 18). Some are known when the head accepts the job, the others only when a task starts, so
@@ -61,7 +63,7 @@ public final class SlurmPatterns {
      * Replaces each {@code %[digits]letter} whose letter is in {@code letters}; a {@code %%} that is
      * not to be replaced here is kept whole, so that the other step still sees it.
      */
-    private static String expand(String path, String letters, java.util.function.IntFunction<String> value) {
+    private static String expand(String path, String letters, IntFunction<String> value) {
         StringBuilder out = new StringBuilder(path.length());
         int i = 0;
         while (i < path.length()) {

@@ -1,5 +1,6 @@
 package dev.hpc.api.pbs;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -16,6 +17,6 @@ public record SubmitRequest(String script, List<String> options, String user, St
                             Map<String, String> clientEnvironment) {
     public SubmitRequest {
         options = List.copyOf(options);
-        clientEnvironment = java.util.Collections.unmodifiableMap(new TreeMap<>(clientEnvironment));
+        clientEnvironment = Collections.unmodifiableMap(new TreeMap<>(clientEnvironment));
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Set;
 import javax.crypto.Mac;
@@ -78,7 +79,7 @@ public final class ClusterSecret {
                     + "at least " + MIN_BYTES + " (make one with: head -c 32 /dev/urandom | base64 > " + file
                     + "; chmod 600 " + file + ")");
         }
-        return new ClusterSecret(java.util.Arrays.copyOf(content, end));
+        return new ClusterSecret(Arrays.copyOf(content, end));
     }
 
     /** Writes a new random secret (256 bits, hex) to {@code file}, readable by its owner only. */

@@ -3,6 +3,7 @@ package dev.hpc.api.wire;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -80,7 +81,7 @@ public final class SpawnProtocol {
 
     /** The path of the spawn route for a job id (URL-encoded). */
     public static String path(String jobId) {
-        return "/api/v1/jobs/" + java.net.URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "/spawn";
+        return "/api/v1/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + "/spawn";
     }
 
     /** One frame, ready to write. */

@@ -28,9 +28,11 @@ import dev.hpc.api.wire.WireMessage.TaskStarted;
 import dev.hpc.api.wire.WireMessage.Welcome;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /** The JSON text frames of the worker link: {@code {"type": "...", ...}}. */
 public final class WireCodec {
@@ -139,7 +141,7 @@ public final class WireCodec {
             m.put("type", "outputChunk");
             m.put("requestId", c.requestId());
             m.put("offset", c.offset());
-            m.put("data", java.util.Base64.getEncoder().encodeToString(c.data()));
+            m.put("data", Base64.getEncoder().encodeToString(c.data()));
             m.put("size", c.size());
             m.put("path", c.path());
             m.put("error", c.error());
@@ -182,7 +184,7 @@ public final class WireCodec {
             m.put("type", "sessionInput");
             m.put("epoch", i.epoch());
             m.put("spawnId", i.spawnId());
-            m.put("data", java.util.Base64.getEncoder().encodeToString(i.data()));
+            m.put("data", Base64.getEncoder().encodeToString(i.data()));
             m.put("end", i.end());
         } else if (message instanceof WireMessage.SessionResize r) {
             m.put("type", "sessionResize");
@@ -198,7 +200,7 @@ public final class WireCodec {
             m.put("type", "spawnOutput");
             m.put("spawnId", o.spawnId());
             m.put("stream", o.stream());
-            m.put("data", java.util.Base64.getEncoder().encodeToString(o.data()));
+            m.put("data", Base64.getEncoder().encodeToString(o.data()));
         } else if (message instanceof WireMessage.SpawnExited x) {
             m.put("type", "spawnExited");
             m.put("spawnId", x.spawnId());
@@ -224,7 +226,7 @@ public final class WireCodec {
 
     private static byte[] base64(JsonFields f, String field) {
         try {
-            return java.util.Base64.getDecoder().decode(f.string(field));
+            return Base64.getDecoder().decode(f.string(field));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException("field '" + field + "' must be base64: " + e.getMessage());
         }
@@ -341,7 +343,7 @@ public final class WireCodec {
                 yield new Register(f.string("node"), f.string("host"), f.intValue("cores"), f.longValue("memory"),
                         f.longMap("generic"), f.string("secretProof", ""), running, finished,
                         f.has("health") ? Codec.readHealth(f.object("health")) : Health.UNKNOWN,
-                        new NodeTraits(new java.util.TreeSet<>(f.strings("properties")),
+                        new NodeTraits(new TreeSet<>(f.strings("properties")),
                                 f.stringMap("hostResources")));
             }
             case "hello" -> new WireMessage.Hello(f.string("nonce"));

@@ -10,6 +10,7 @@ import dev.hpc.api.job.ProcessLimits;
 import dev.hpc.api.job.WalltimeSignal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -74,7 +75,7 @@ public sealed interface WireMessage {
                     NodeTraits traits)
             implements FromWorker {
         public Register {
-            generic = java.util.Collections.unmodifiableMap(new TreeMap<>(generic));
+            generic = Collections.unmodifiableMap(new TreeMap<>(generic));
             running = List.copyOf(running);
             finished = List.copyOf(finished);
         }
@@ -201,7 +202,7 @@ public sealed interface WireMessage {
                  String workDir, String owner, boolean resume, ProcessLimits limits) implements FromHead {
         public Spawn {
             argv = List.copyOf(argv);
-            environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+            environment = Collections.unmodifiableMap(new TreeMap<>(environment));
         }
 
         /** A spawn of a job without per-process limits. */
@@ -327,7 +328,7 @@ public sealed interface WireMessage {
                        Duration walltime, List<String> arguments, String shells, ProcessLimits limits,
                        WalltimeSignal warning, String group, FileModes files, String container) {
         public LaunchOrder {
-            environment = java.util.Collections.unmodifiableMap(new TreeMap<>(environment));
+            environment = Collections.unmodifiableMap(new TreeMap<>(environment));
             nodes = List.copyOf(nodes);
             arguments = List.copyOf(arguments);
         }

@@ -27,7 +27,7 @@ import java.util.Random;
  * until a head acknowledges them. Everything runs on one Vert.x event loop, so no locking.
  */
 final class SimulatedNode {
-    private static final String PATH = dev.hpc.api.wire.WireCodec.LINK_PATH;
+    private static final String PATH = WireCodec.LINK_PATH;
 
     private final Vertx vertx;
     private final WebSocketClient client;
@@ -120,7 +120,7 @@ final class SimulatedNode {
         running.forEach((attempt, timer) -> now.add(new WireMessage.RunningTask(attempt,
                 taskNames.getOrDefault(attempt, ""), 0)));
         WireMessage.Register r = new WireMessage.Register(name, "sim", cores, memory, Map.of(), "", now,
-                new ArrayList<>(unacknowledged.values()), dev.hpc.api.job.Health.UNKNOWN, settings.traits());
+                new ArrayList<>(unacknowledged.values()), Health.UNKNOWN, settings.traits());
         WorkerHandshake handshake = handshakes.get(ws);
         send(ws, handshake == null ? r : handshake.prove(r));
     }

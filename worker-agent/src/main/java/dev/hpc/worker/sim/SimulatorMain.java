@@ -1,11 +1,18 @@
 package dev.hpc.worker.sim;
 
+import dev.hpc.api.HpcException;
+import dev.hpc.api.InvalidRequestException;
+import dev.hpc.api.job.NodeTraits;
+import dev.hpc.api.wire.ClusterSecret;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,14 +45,14 @@ public final class SimulatorMain implements Callable<Integer> {
     int rampPerSecond;
 
     @Option(names = "--properties", description = "node properties of every simulated node, e.g. ib,bigmem")
-    List<String> properties = new java.util.ArrayList<>();
+    List<String> properties = new ArrayList<>();
     @Option(names = "--resource", description = "a host resource of every simulated node, e.g. gpu_model=v100 "
             + "(repeatable)")
-    List<String> resources = new java.util.ArrayList<>();
+    List<String> resources = new ArrayList<>();
 
     @Option(names = "--cluster-secret-file", description = "the cluster's secret, proved on every link "
             + "(default: none, for heads started with --insecure-no-secret)")
-    java.nio.file.Path clusterSecretFile;
+    Path clusterSecretFile;
 
     public static void main(String[] args) {
         int code = new CommandLine(new SimulatorMain()).execute(args);
@@ -61,18 +68,18 @@ public final class SimulatorMain implements Callable<Integer> {
                     + "positive, --task-seconds > 0, --heartbeat-ms >= 100");
             return 2;
         }
-        java.util.Optional<dev.hpc.api.wire.ClusterSecret> secret;
+        Optional<ClusterSecret> secret;
         try {
-            secret = java.util.Optional.ofNullable(clusterSecretFile).map(dev.hpc.api.wire.ClusterSecret::read);
-        } catch (dev.hpc.api.HpcException e) {
+            secret = Optional.ofNullable(clusterSecretFile).map(ClusterSecret::read);
+        } catch (HpcException e) {
             System.err.println("hpc-worker-simulator: " + e.getMessage());
             return 2;
         }
-        dev.hpc.api.job.NodeTraits traits;
+        NodeTraits traits;
         try {
-            traits = dev.hpc.api.job.NodeTraits.parse(String.join(",", properties), resources, "--properties",
+            traits = NodeTraits.parse(String.join(",", properties), resources, "--properties",
                     "--resource");
-        } catch (dev.hpc.api.InvalidRequestException e) {
+        } catch (InvalidRequestException e) {
             System.err.println("hpc-worker-simulator: " + e.getMessage());
             return 2;
         }

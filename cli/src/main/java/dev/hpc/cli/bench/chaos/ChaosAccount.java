@@ -3,6 +3,7 @@ package dev.hpc.cli.bench.chaos;
 import dev.hpc.api.job.JobState;
 import dev.hpc.cli.bench.chaos.MarkerJob.Execution;
 import dev.hpc.cli.bench.chaos.MarkerJob.Marks;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -234,7 +235,7 @@ public final class ChaosAccount {
      * holds the result, and the head, which then counts the node as lost, rightly runs the job again (ChaosIT saw
      * three runs that ended 80–600 ms before such a cut run twice so).
      */
-    private static final long RESULT_IN_FLIGHT_NS = java.time.Duration.ofSeconds(2).toNanos();
+    private static final long RESULT_IN_FLIGHT_NS = Duration.ofSeconds(2).toNanos();
 
     private static String describe(HeadView h) {
         return h.state() + (h.state().isTerminal() ? " (exit " + h.exitStatus() + (h.reason().isEmpty() ? ""

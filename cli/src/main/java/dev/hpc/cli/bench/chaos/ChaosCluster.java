@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
@@ -177,8 +179,8 @@ final class ChaosCluster {
      * The heads that {@code head}'s head cluster has as members now (its cluster status lists them with a role
      * other than DOWN); empty when it does not answer.
      */
-    java.util.Set<String> members(String head) {
-        java.util.Set<String> out = new java.util.TreeSet<>();
+    Set<String> members(String head) {
+        Set<String> out = new TreeSet<>();
         try {
             if (perHead.get(head).cluster().get("heads") instanceof List<?> heads) {
                 for (Object o : heads) {
@@ -250,7 +252,7 @@ final class ChaosCluster {
             return Optional.of(standby + " is not STANDBY yet ('" + role + "')");
         }
         for (String h : HEADS) {
-            java.util.Set<String> members = members(h);
+            Set<String> members = members(h);
             if (!members.containsAll(HEADS)) {
                 return Optional.of("the heads are not in one head cluster yet (" + h + " has " + members + ")");
             }

@@ -1,6 +1,8 @@
 package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.cli.bench.FailoverReport;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,8 +14,8 @@ import java.util.function.Function;
 public final class ChaosReport {
     /** Findings printed at most; the rest are counted. */
     static final int MAX_FINDINGS = 60;
-    private static final java.time.format.DateTimeFormatter CLOCK = java.time.format.DateTimeFormatter
-            .ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter
+            .ofPattern("HH:mm:ss.SSS", Locale.ROOT).withZone(ZoneOffset.UTC);
 
     private ChaosReport() {
     }

@@ -20,10 +20,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -44,7 +46,7 @@ public final class ChaosSuite {
         List<Fault> schedule = FaultSchedule.plan(s.seed(), s.headKills(), s.workerKills(), s.freezes(), s.cuts(),
                 s.interval(), s.cutFor(), s.workers());
         LocalCluster local = new LocalCluster(s.dir().resolve("cluster"));
-        java.util.concurrent.atomic.AtomicReference<QsubRunner> started = new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<QsubRunner> started = new AtomicReference<>();
         Thread hook = new Thread(() -> emergencyStop(local, started.get()), "chaos-emergency-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         QsubRunner qsub = null;
@@ -201,7 +203,7 @@ public final class ChaosSuite {
         StringBuilder nodes = new StringBuilder("node\twall_ns\tuntil_ns\tcause\n");
         kills.forEach(k -> nodes.append(k.node()).append('\t').append(k.wallNs()).append('\t').append(k.untilNs())
                 .append('\t')
-                .append(k.cause().name().toLowerCase(java.util.Locale.ROOT)).append('\n'));
+                .append(k.cause().name().toLowerCase(Locale.ROOT)).append('\n'));
         try {
             Files.writeString(dir.resolve("submissions.tsv"), subs, StandardCharsets.UTF_8);
             Files.writeString(dir.resolve("node-losses.tsv"), nodes, StandardCharsets.UTF_8);

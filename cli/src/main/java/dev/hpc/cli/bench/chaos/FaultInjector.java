@@ -7,8 +7,11 @@ import dev.hpc.cli.bench.BenchSupport;
 import dev.hpc.cli.bench.Poll;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -91,7 +94,7 @@ final class FaultInjector implements Runnable {
         gate.begun(f.number());
         long t0 = System.nanoTime();
         long at = (t0 - upNanos) / 1_000_000;
-        java.time.Instant wall = java.time.Instant.now();
+        Instant wall = Instant.now();
         CompletableFuture<Long> accepted = CompletableFuture.completedFuture(-1L);
         switch (f.kind()) {
             case KILL_ACTIVE, KILL_STANDBY -> {
@@ -170,7 +173,7 @@ final class FaultInjector implements Runnable {
      */
     private void awaitWhole() {
         long deadline = System.nanoTime() + settings.stepTimeout().toNanos();
-        java.util.Map<String, Integer> restarts = new java.util.HashMap<>();
+        Map<String, Integer> restarts = new HashMap<>();
         String last = "";
         while (true) {
             for (String d : cluster.daemons()) {

@@ -1,5 +1,8 @@
 package dev.hpc.cli.bench.chaos;
 
+import java.util.Arrays;
+import java.util.List;
+
 /** What a fault does to which daemon. */
 public enum FaultKind {
     /** SIGKILL of the active head: the standby must take over; it is started again as the new standby. */
@@ -56,8 +59,8 @@ public enum FaultKind {
     }
 
     /** The cuts, in the order a schedule spreads {@code --cuts} over them. */
-    public static java.util.List<FaultKind> cuts() {
-        return java.util.Arrays.stream(values()).filter(FaultKind::cut).toList();
+    public static List<FaultKind> cuts() {
+        return Arrays.stream(values()).filter(FaultKind::cut).toList();
     }
 
     /** Whether the fault cuts network links for the fault's hold, then heals them. */

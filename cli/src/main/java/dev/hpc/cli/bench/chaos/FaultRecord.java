@@ -1,5 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
+import java.time.Instant;
+
 /**
  * What one injected fault did.
  *
@@ -13,6 +15,6 @@ package dev.hpc.cli.bench.chaos;
  * @param recoveredMs from the fault to the cluster being whole again (every daemon running, one head ACTIVE and
  *                    the other STANDBY, every worker up); it includes the deliberate dead or frozen time
  */
-public record FaultRecord(Fault fault, String target, long atMs, java.time.Instant at, long acceptedMs,
+public record FaultRecord(Fault fault, String target, long atMs, Instant at, long acceptedMs,
                           long recoveredMs) {
 }

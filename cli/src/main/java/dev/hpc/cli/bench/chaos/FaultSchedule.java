@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -57,7 +58,7 @@ public final class FaultSchedule {
             if (k.cut()) {
                 Forwarder.CutMode mode = random.nextBoolean() ? Forwarder.CutMode.DROP : Forwarder.CutMode.RESET;
                 long hold = Math.round(cutFor.toMillis() * (0.5 + random.nextDouble()));
-                out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap), java.util.Optional.of(mode),
+                out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap), Optional.of(mode),
                         Duration.ofMillis(hold)));
             } else {
                 out.add(new Fault(out.size() + 1, k, worker, Duration.ofMillis(gap)));

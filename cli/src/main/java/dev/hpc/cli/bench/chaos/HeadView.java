@@ -1,6 +1,7 @@
 package dev.hpc.cli.bench.chaos;
 
 import dev.hpc.api.job.JobState;
+import java.util.Map;
 
 /**
  * What the active head says of one job at the end of a run.
@@ -18,14 +19,14 @@ import dev.hpc.api.job.JobState;
  *                   start its task, after it
  */
 public record HeadView(long number, String name, String key, JobState state, int exitStatus, String reason,
-                       boolean listed, java.util.Map<String, Long> dispatched) {
+                       boolean listed, Map<String, Long> dispatched) {
     public HeadView {
-        dispatched = java.util.Map.copyOf(dispatched);
+        dispatched = Map.copyOf(dispatched);
     }
 
     /** Without attempt times. */
     public HeadView(long number, String name, String key, JobState state, int exitStatus, String reason,
                     boolean listed) {
-        this(number, name, key, state, exitStatus, reason, listed, java.util.Map.of());
+        this(number, name, key, state, exitStatus, reason, listed, Map.of());
     }
 }

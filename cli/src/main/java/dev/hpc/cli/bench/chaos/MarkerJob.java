@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -57,7 +58,7 @@ public final class MarkerJob {
     }
 
     private static String seconds(Duration d) {
-        return String.format(java.util.Locale.ROOT, "%.3f", d.toMillis() / 1000.0);
+        return String.format(Locale.ROOT, "%.3f", d.toMillis() / 1000.0);
     }
 
     /** The runs the lines of one marker file describe; an end line completes the start line of the same run. */

@@ -1,11 +1,13 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.api.HpcException;
 import dev.hpc.cli.bench.BenchSupport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,7 +54,7 @@ final class NodeCrash {
     }
 
     static long wallNanos() {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
@@ -64,10 +66,10 @@ final class NodeCrash {
             new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor();
         } catch (IOException e) {
-            throw new dev.hpc.api.HpcException("cannot run kill " + signal + ": " + e.getMessage(), e);
+            throw new HpcException("cannot run kill " + signal + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.hpc.api.HpcException("interrupted while sending " + signal);
+            throw new HpcException("interrupted while sending " + signal);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.hpc.cli.bench.chaos;
 
+import dev.hpc.api.HpcException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ final class QsubRunner implements AutoCloseable {
         this.tokenFile = tokenFile;
         this.wait = wait;
         if (!Files.isExecutable(qsub)) {
-            throw new dev.hpc.api.HpcException(qsub + " is missing or not executable: give the repository root");
+            throw new HpcException(qsub + " is missing or not executable: give the repository root");
         }
         try {
             Files.createDirectories(home);

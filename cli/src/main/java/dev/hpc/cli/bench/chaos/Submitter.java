@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -121,7 +122,7 @@ final class Submitter {
      * milliseconds until a head accepts it or {@code timeout} passes. Returns the milliseconds from
      * {@code sinceNanos} (a {@code System.nanoTime()}) to the acceptance, or -1.
      */
-    long probe(HeadClient quick, long sinceNanos, java.time.Duration timeout) {
+    long probe(HeadClient quick, long sinceNanos, Duration timeout) {
         int k = probes.incrementAndGet();
         String name = "probe" + k;
         String key = UUID.randomUUID().toString();
@@ -140,7 +141,7 @@ final class Submitter {
                 // no head accepts yet (dead, frozen, 503 during the takeover): the same key again
                 last = e.getMessage();
             }
-            BenchSupport.pause(java.time.Duration.ofMillis(10));
+            BenchSupport.pause(Duration.ofMillis(10));
         }
         sent.add(Submission.failed(k, name, Submission.Route.PROBE, key, "no head accepted it within "
                 + timeout.toSeconds() + " s: " + last));
@@ -165,7 +166,7 @@ final class Submitter {
     }
 
     /** Where the jobs' scripts, outputs and marker files go. */
-    record JobFiles(Path dir, java.time.Duration sleep) {
+    record JobFiles(Path dir, Duration sleep) {
         JobFiles {
             for (String d : List.of("marks", "out", "scripts", "submit")) {
                 try {
