@@ -11,7 +11,6 @@ import dev.hpc.api.json.Codec;
 import dev.hpc.api.json.Json;
 import dev.hpc.api.json.JsonFields;
 import dev.hpc.api.pbs.SubmitDefaults;
-import dev.hpc.api.pbs.SubmitLimits;
 import dev.hpc.api.pbs.SubmitParser;
 import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.head.HeadService;
@@ -55,9 +54,6 @@ public final class ApiRoutes {
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final Set<String> SUBMIT_FIELDS = Set.of("script", "options", "user", "submitHost", "submitDir",
             "environment", "job");
-    private static final Set<String> JOB_FIELDS = Set.of("name", "queue", "resources", "priority", "rerunnable",
-            "userHold", "stdoutPath", "stderrPath", "join", "environment", "workDir", "array", "dependencies",
-            "signal");
 
     private final Vertx vertx;
     private final HeadService head;
@@ -107,20 +103,14 @@ public final class ApiRoutes {
                 return;
             }
         }
-        List<String> options = new ArrayList<>(body.strings("options"));
-        Map<String, String> extraEnvironment = Map.of();
-        if (body.has("job")) {
-            JsonFields job = body.object("job").allowOnly(JOB_FIELDS);
-            options.addAll(JobOptions.fromJson(job));
-            extraEnvironment = job.stringMap("environment");
-        }
-        SubmitRequest request = new SubmitRequest(body.string("script"), options, user,
+        SubmitRequest request = new SubmitRequest(body.string("script"), body.strings("options"), user,
                 body.string("submitHost", ctx.request().remoteAddress().host()),
                 body.string("submitDir", "/tmp"), body.stringMap("environment"));
-        JobSpec parsed = SubmitParser.parse(request, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true));
+        Optional<JsonFields> jsonJob = body.has("job") ? Optional.of(body.object("job")) : Optional.empty();
+        JobSpec parsed = SubmitParser.parse(request, jsonJob, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true),
+                head.clock());
         JobAccess.checkRunAs(caller, parsed.owner(), user);
-        JobSpec spec = SubmitLimits.check(JobOptions.withEnvironment(parsed, extraEnvironment))
-                .withSubmitKey(submitKey(ctx));
+        JobSpec spec = parsed.withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());

@@ -49,7 +49,7 @@ final class DependencyLists {
         return new Dependency(type, numbers);
     }
 
-    private static DependencyType type(String name) {
+    static DependencyType type(String name) {
         for (DependencyType t : DependencyType.values()) {
             if (t.pbsName().equals(name.toLowerCase(Locale.ROOT))) {
                 return t;

@@ -2,8 +2,10 @@ package dev.hpc.api.pbs;
 
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.json.JsonFields;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Turns what qsub sends (a script and command-line options) into a {@link JobSpec}.
@@ -42,6 +44,15 @@ public final class SubmitParser {
 
     /** Parses, taking {@code now} (for {@code -a}) from {@code clock}. */
     public static JobSpec parse(SubmitRequest request, SubmitDefaults defaults, Clock clock) {
+        return parse(request, Optional.empty(), defaults, clock);
+    }
+
+    /**
+     * Parses a JSON submission: the script's directives and the options, then the fields of its {@code job}
+     * object ({@link JsonSubmission}), which have the last word.
+     */
+    public static JobSpec parse(SubmitRequest request, Optional<JsonFields> job, SubmitDefaults defaults,
+                                Clock clock) {
         checkRequest(request);
         JobScripts.check(request.script());
         SubmitLimits.script(request.script());
@@ -57,6 +68,7 @@ public final class SubmitParser {
             }
         }
         QsubOptions.apply(request.options(), Origin.COMMAND_LINE, context, draft);
+        job.ifPresent(fields -> JsonSubmission.apply(fields, context, draft));
         return SubmitLimits.check(draft.build(request, defaults));
     }
 

@@ -91,7 +91,11 @@ public final class Walltimes {
         return values;
     }
 
-    private static Duration bounded(long seconds, String text) {
+    /** A limit given in seconds ({@code text} as the user wrote it), held to the same bounds as the written forms. */
+    static Duration bounded(long seconds, String text) {
+        if (seconds < 0) {
+            throw new InvalidRequestException("a time limit must be longer than zero, got '" + text + "'");
+        }
         if (seconds == 0) {
             throw new InvalidRequestException("a time limit must be longer than zero, got '" + text + "'");
         }
