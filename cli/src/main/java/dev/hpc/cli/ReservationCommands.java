@@ -170,7 +170,7 @@ public final class ReservationCommands {
             HeadClient head = client.client();
             String zone = Optional.ofNullable(System.getenv("PBS_TZID")).filter(z -> !z.isBlank())
                     .orElse(now.getZone().getId());
-            JsonFields r = head.reserve(from, until, sel[0], sel[1], name, who,
+            JsonFields r = head.reservations().reserve(from, until, sel[0], sel[1], name, who,
                     hosts.stream().map(String::strip).toList(), recurrence, zone);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.string("id") + " CONFIRMED");
@@ -201,7 +201,7 @@ public final class ReservationCommands {
 
         @Override
         public Integer call() {
-            List<JsonFields> all = client.client().reservations();
+            List<JsonFields> all = client.client().reservations().list();
             List<JsonFields> shown = new ArrayList<>();
             for (String id : ids) {
                 JsonFields r = all.stream().filter(x -> matches(x, id)).findFirst().orElse(null);
@@ -319,7 +319,7 @@ public final class ReservationCommands {
             if (length.isPresent() && (length.get().isZero() || length.get().isNegative())) {
                 throw new UsageException("-D " + duration + ": a reservation lasts at least a second");
             }
-            JsonFields r = client.client().alterReservation(id.strip(), from, until, length);
+            JsonFields r = client.client().reservations().alter(id.strip(), from, until, length);
             PrintWriter out = spec.commandLine().getOut();
             out.println(r.string("id") + " CONFIRMED");
             out.flush();
@@ -346,7 +346,7 @@ public final class ReservationCommands {
         public Integer call() {
             HeadClient head = client.client();
             for (String id : ids) {
-                head.deleteReservation(id);
+                head.reservations().delete(id);
             }
             return ExitCodes.OK;
         }

@@ -54,7 +54,7 @@ class ReservationIT {
                     "-l", "select=1:ncpus=2", "-N", "demo"));
             assertTrue(made.line().matches("R1\\.\\S+ CONFIRMED"), made.describe());
             String id = made.line().split(" ")[0];
-            JsonFields r = cluster.client().reservations().get(0);
+            JsonFields r = cluster.client().reservations().list().get(0);
             String reserved = r.strings("nodes").get(0);
             Cli.Result refused = cli.run("pbs_rsub", "-R", start.toString(), "-D", "60", "-l", "select=2:ncpus=2");
             assertNotEquals(0, refused.exitCode(), refused.describe());
@@ -98,7 +98,7 @@ class ReservationIT {
                             && cluster.client().job(slurmJob).state().isTerminal(), cluster::describe);
             assertEquals(JobState.CANCELLED, cluster.client().job(inside).state());
             assertEquals(EndReason.CANCELLED, cluster.client().job(inside).reason());
-            assertTrue(cluster.client().reservations().isEmpty(), "the reservation went");
+            assertTrue(cluster.client().reservations().list().isEmpty(), "the reservation went");
             assertFalse(ok(cli.run("qstat", "-Q")).out().contains("R1"), "its queue went");
             Poll.until("job " + waits + " takes the freed cores", WAIT,
                     () -> cluster.client().job(waits).state() == JobState.RUNNING, cluster::describe);
@@ -113,13 +113,13 @@ class ReservationIT {
             cluster.restart(second.head());
             cluster.restart(first.head());
             StandbyCluster.Active third = cluster.awaitRoles("one head ACTIVE after both restarted", WAIT);
-            List<JsonFields> kept = cluster.client().reservations();
+            List<JsonFields> kept = cluster.client().reservations().list();
             assertEquals(1, kept.size(), kept.toString());
             assertEquals("R2", kept.get(0).string("queue"));
             Cli.Result next = ok(cli.run("pbs_rsub", "-R", later.plus(Duration.ofHours(2)).toString(), "-D", "60"));
             assertTrue(next.line().startsWith("R3."), "numbers are not given twice: " + next.describe());
             ok(cli.run("pbs_rdel", "R2"));
-            assertEquals(List.of("R3"), cluster.client().reservations().stream().map(x -> x.string("queue")).toList());
+            assertEquals(List.of("R3"), cluster.client().reservations().list().stream().map(x -> x.string("queue")).toList());
 
             // an administrator's maintenance reservation of a whole node, made whatever runs there
             Cli.Result maintenance = ok(cli.run("pbs_rsub", "--hosts", "node1", "-R",
@@ -148,7 +148,7 @@ class ReservationIT {
             assertTrue(outsider.err().contains("ask an administrator to add you to acl_users of queue high"),
                     outsider.describe());
             String carols = ok(asCarol.qsubIn(submitDir, "-h", script.toString())).line();
-            Instant end = Instant.parse(cluster.client().reservations().stream().filter(x -> x.string("queue")
+            Instant end = Instant.parse(cluster.client().reservations().list().stream().filter(x -> x.string("queue")
                     .equals("R3")).findFirst().orElseThrow().string("start")).plus(Duration.ofMinutes(20));
             ok(cli.run("pbs_ralter", "-E", end.toString(), "R3"));
             Cli.Result notHers = asCarol.run("pbs_ralter", "-D", "60", "R3");
@@ -163,7 +163,7 @@ class ReservationIT {
             assertNotEquals(0, moved.exitCode(), moved.describe());
             assertTrue(moved.err().contains("acl_users of queue high"), moved.describe());
             assertEquals("batch", cluster.client().job(carols).spec().queue(), "the refused move left it");
-            assertEquals(end.toString(), cluster.client().reservations().stream().filter(x -> x.string("queue")
+            assertEquals(end.toString(), cluster.client().reservations().list().stream().filter(x -> x.string("queue")
                     .equals("R3")).findFirst().orElseThrow().string("end"), "the new window outlived the takeover");
         } catch (Exception | AssertionError e) {
             cluster.printLogs("the test failed: " + e);

@@ -270,6 +270,11 @@ public final class HeadService implements AutoCloseable {
         return submissions.submit(spec, limited);
     }
 
+    /** A batch of jobs, accepted all or none in one commit ({@link SubmissionIntake#submitAll}). */
+    public CompletableFuture<List<Job>> submitAll(List<JobSpec> specs, boolean limited) {
+        return submissions.submitAll(specs, limited);
+    }
+
     /** Asks for a scheduling cycle; many requests before it runs make one cycle. */
     public void requestCycle() {
         schedulingLoop.requestCycle();

@@ -8,6 +8,7 @@ import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,8 @@ final class SubmissionIntake {
     private volatile LongSupplier numbersReserved = () -> Long.MAX_VALUE;
     /** The next job number, for the lease's thread to reserve ahead of it. */
     private volatile long nextJobNumber = 1;
+    /** The last number a batch that did not fit the reservation needs, for the lease's thread to ask for. */
+    private volatile long numbersWanted;
 
     SubmissionIntake(HeadConfig config, Clock clock, JobStore store, StateThread stateThread,
                      CommitPipeline commits) {
@@ -59,6 +62,11 @@ final class SubmissionIntake {
         return nextJobNumber;
     }
 
+    /** The last number a waiting batch needs reserved (0 when none waits); it only grows. */
+    long numbersWanted() {
+        return numbersWanted;
+    }
+
     /** Takes the next number from a state about to become active. */
     void numberFrom(ClusterState loaded) {
         nextJobNumber = loaded.nextJobNumber();
@@ -75,48 +83,117 @@ final class SubmissionIntake {
 
     /** {@code limited}: whether the owner's queued limits apply (docs/security.md). */
     CompletableFuture<Job> submit(JobSpec spec, boolean limited) {
-        // The new job is durable before it enters the state; entering it writes nothing more.
+        return submitAll(List.of(spec), limited).thenApply(jobs -> jobs.get(0));
+    }
+
+    /**
+     * A batch of submissions, all or none: numbered together, written in one commit, then entered; the future
+     * completes with their jobs in the batch's order when it is safe to acknowledge them. A submission whose key its
+     * owner already used is answered with that key's job, as a single one is.
+     */
+    CompletableFuture<List<Job>> submitAll(List<JobSpec> specs, boolean limited) {
+        // The new jobs are durable before they enter the state; entering them writes nothing more.
         int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
         int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
         return stateThread.onStateCommitted(() -> {
             ClusterState state = stateThread.state();
-            String inFlightKey = spec.owner() + '\u0000' + spec.submitKey();
-            if (!spec.submitKey().isEmpty()) {
-                Optional<Job> known = state.jobBySubmitKey(spec.owner(), spec.submitKey());
-                if (known.isPresent()) {
-                    return CompletableFuture.completedFuture(known.get());
+            List<CompletableFuture<Job>> answers = new ArrayList<>(specs.size());
+            List<JobSpec> fresh = new ArrayList<>();
+            List<Integer> freshAt = new ArrayList<>();
+            QueuedCounts queued = new QueuedCounts(state);
+            for (JobSpec spec : specs) {
+                Optional<CompletableFuture<Job>> earlier = earlierAnswer(state, spec);
+                if (earlier.isPresent()) {
+                    answers.add(earlier.get());
+                    continue;
                 }
-                CompletableFuture<Job> pending = inFlightByKey.get(inFlightKey);
-                if (pending != null) {
-                    return pending;
+                queued.check(spec, maxTasks, maxJobs);
+                answers.add(null);
+                freshAt.add(answers.size() - 1);
+                fresh.add(spec);
+            }
+            if (!fresh.isEmpty()) {
+                CompletableFuture<List<Job>> admitted = admit(state, fresh);
+                for (int k = 0; k < fresh.size(); k++) {
+                    int index = k;
+                    CompletableFuture<Job> one = admitted.thenApply(jobs -> jobs.get(index));
+                    answers.set(freshAt.get(k), one);
+                    rememberKey(fresh.get(k), one);
                 }
             }
-            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()), state.waitingJobs(spec.owner()),
-                    maxTasks, maxJobs);
-            if (state.nextJobNumber() > numbersReserved.getAsLong()) {
-                throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
-                        + "with the voters of its lease; send the submission again");
-            }
-            Job job = state.prepareSubmit(spec, clock.instant());
-            nextJobNumber = state.nextJobNumber();
-            long number = job.id().number();
-            numbersInFlight.add(number);
-            CompletableFuture<Job> admitted = commits.commit(store.write(List.of(job), List.of()),
-                    "submission of job " + job.id())
-                    .thenCompose(v -> stateThread.onState(() -> {
-                        numbersInFlight.remove(number);
-                        Outcome out = commits.apply(new Command.Admit(job));
-                        Job entered = out.answer().orElseThrow();
-                        commits.tellListeners(List.of(entered), List.of());
-                        return entered;
-                    }));
-            admitted.whenCompleteAsync((j, e) -> numbersInFlight.remove(number), stateThread.executor());
-            if (!spec.submitKey().isEmpty()) {
-                inFlightByKey.put(inFlightKey, admitted);
-                admitted.whenCompleteAsync((j, e) -> inFlightByKey.remove(inFlightKey, admitted),
-                        stateThread.executor());
-            }
-            return admitted;
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+                    .thenApply(v -> answers.stream().map(CompletableFuture::join).toList());
         });
+    }
+
+    /** The job, or the submission still being committed, that its owner's idempotency key already made. */
+    private Optional<CompletableFuture<Job>> earlierAnswer(ClusterState state, JobSpec spec) {
+        if (spec.submitKey().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Job> known = state.jobBySubmitKey(spec.owner(), spec.submitKey());
+        if (known.isPresent()) {
+            return Optional.of(CompletableFuture.completedFuture(known.get()));
+        }
+        return Optional.ofNullable(inFlightByKey.get(keyOf(spec)));
+    }
+
+    private void rememberKey(JobSpec spec, CompletableFuture<Job> admitted) {
+        if (!spec.submitKey().isEmpty()) {
+            String key = keyOf(spec);
+            inFlightByKey.put(key, admitted);
+            admitted.whenCompleteAsync((j, e) -> inFlightByKey.remove(key, admitted), stateThread.executor());
+        }
+    }
+
+    private static String keyOf(JobSpec spec) {
+        return spec.owner() + '\u0000' + spec.submitKey();
+    }
+
+    /** Numbers the submissions, writes them in one commit, then enters them into the state. */
+    private CompletableFuture<List<Job>> admit(ClusterState state, List<JobSpec> specs) {
+        long last = state.nextJobNumber() + specs.size() - 1;
+        if (last > numbersReserved.getAsLong()) {
+            numbersWanted = last;
+            throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
+                    + "with the voters of its lease; send the submission again");
+        }
+        List<Job> jobs = state.prepareSubmitAll(specs, clock.instant());
+        nextJobNumber = state.nextJobNumber();
+        List<Long> numbers = jobs.stream().map(j -> j.id().number()).toList();
+        numbersInFlight.addAll(numbers);
+        String what = jobs.size() == 1 ? "submission of job " + jobs.get(0).id()
+                : "submission of " + jobs.size() + " jobs from " + jobs.get(0).id();
+        CompletableFuture<List<Job>> admitted = commits.commit(store.write(jobs, List.of()), what)
+                .thenCompose(v -> stateThread.onState(() -> {
+                    numbers.forEach(numbersInFlight::remove);
+                    List<Job> entered = new ArrayList<>(jobs.size());
+                    for (Job job : jobs) {
+                        Outcome out = commits.apply(new Command.Admit(job));
+                        entered.add(out.answer().orElseThrow());
+                    }
+                    commits.tellListeners(entered, List.of());
+                    return entered;
+                }));
+        admitted.whenCompleteAsync((j, e) -> numbers.forEach(numbersInFlight::remove), stateThread.executor());
+        return admitted;
+    }
+
+    /** The queued tasks and jobs of each owner, with those of the batch so far, against the owner's limits. */
+    private static final class QueuedCounts {
+        private final ClusterState state;
+        private final Map<String, int[]> added = new HashMap<>();
+
+        QueuedCounts(ClusterState state) {
+            this.state = state;
+        }
+
+        void check(JobSpec spec, int maxTasks, int maxJobs) {
+            int[] batch = added.computeIfAbsent(spec.owner(), o -> new int[2]);
+            JobAccess.checkQueuedLimits(spec, state.waitingTasks(spec.owner()) + batch[0],
+                    state.waitingJobs(spec.owner()) + batch[1], maxTasks, maxJobs);
+            batch[0] += spec.isArray() ? spec.array().orElseThrow().indices().size() : 1;
+            batch[1] += 1;
+        }
     }
 }

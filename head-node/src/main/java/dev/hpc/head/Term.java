@@ -132,6 +132,11 @@ public final class Term {
         return submissions.nextJobNumber();
     }
 
+    /** The last job number a batch of submissions waits to have reserved; 0 when none has waited. */
+    public long numbersWanted() {
+        return submissions.numbersWanted();
+    }
+
     /** Commits every job and node this head holds again: see {@link CommitPipeline#recommitAll}. */
     public CompletableFuture<HeldJobs> recommitAll() {
         return commits.recommitAll(submissions::firstUnheld);

@@ -52,6 +52,8 @@ public final class ApiRoutes {
     private static final int MAX_LIMIT = 10_000;
     /** The header of a submission's idempotency key (the IETF httpapi draft's name). */
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    /** The most submissions one batch may hold: one commit, and job numbers the voters reserve at once. */
+    static final int MAX_BATCH = 1000;
     private static final Set<String> SUBMIT_FIELDS = Set.of("script", "options", "user", "submitHost", "submitDir",
             "environment", "job");
 
@@ -68,6 +70,7 @@ public final class ApiRoutes {
         new Authenticator(head.tokens(), head.config().cluster()).mount(router);
         new TokenRoutes(vertx, head.tokens()).mount(router);
         router.post("/api/v1/jobs").handler(this::submit);
+        router.post("/api/v1/jobs/batch").handler(this::submitBatch);
         router.get("/api/v1/jobs").handler(this::listJobs);
         router.get("/api/v1/jobs/:id").handler(this::showJob);
         router.post("/api/v1/jobs/:id/cancel").handler(this::cancel);
@@ -91,26 +94,10 @@ public final class ApiRoutes {
         JsonFields body = Json.readObject(bodyText(ctx)).allowOnly(SUBMIT_FIELDS);
         Caller caller = Authenticator.caller(ctx);
         JobAccess.checkActAs(caller, body.string("user", ""));
-        String user = body.string("user", "").isEmpty() ? caller.user() : body.string("user");
-        if (caller.role() == Role.USER) {
-            Optional<Duration> wait = head.submitLimiter().take(caller.user());
-            if (wait.isPresent()) {
-                long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
-                ctx.response().putHeader("Retry-After", String.valueOf(seconds));
-                error(ctx, 429, "TOO_MANY_SUBMISSIONS", caller.user() + " submits faster than the limit of "
-                        + head.config().access().submitRate() + " jobs per second (bursts of "
-                        + head.config().access().submitBurst() + "); retry in " + seconds + " s");
-                return;
-            }
+        if (!withinSubmitRate(ctx, caller, 1)) {
+            return;
         }
-        SubmitRequest request = new SubmitRequest(body.string("script"), body.strings("options"), user,
-                body.string("submitHost", ctx.request().remoteAddress().host()),
-                body.string("submitDir", "/tmp"), body.stringMap("environment"));
-        Optional<JsonFields> jsonJob = body.has("job") ? Optional.of(body.object("job")) : Optional.empty();
-        JobSpec parsed = SubmitParser.parse(request, jsonJob, new SubmitDefaults(head.clusterAdmin().defaultQueue(), true),
-                head.clock());
-        JobAccess.checkRunAs(caller, parsed.owner(), user);
-        JobSpec spec = parsed.withSubmitKey(submitKey(ctx));
+        JobSpec spec = parsed(ctx, body, caller).withSubmitKey(submitKey(ctx));
         reply(ctx, head.submit(spec, caller.role() == Role.USER), job -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id().toString());
@@ -120,6 +107,77 @@ public final class ApiRoutes {
             m.put("epoch", head.epoch());
             return m;
         }, 201);
+    }
+
+    /**
+     * {@code POST /api/v1/jobs/batch}: up to {@link #MAX_BATCH} submissions of the single form, accepted all or none
+     * in one commit; a bad one is refused naming its place in the list, and nothing is created.
+     */
+    private void submitBatch(RoutingContext ctx) {
+        JsonFields body = Json.readObject(bodyText(ctx)).allowOnly(Set.of("submissions"));
+        Caller caller = Authenticator.caller(ctx);
+        List<JsonFields> submissions = body.objects("submissions");
+        if (submissions.isEmpty() || submissions.size() > MAX_BATCH) {
+            throw new InvalidRequestException("field 'submissions' must list 1 to " + MAX_BATCH + " submissions, got "
+                    + submissions.size() + "; send more in further batches");
+        }
+        if (caller.role() == Role.USER && submissions.size() > head.submitLimiter().burst()) {
+            throw new InvalidRequestException("a batch of " + submissions.size() + " is more than the "
+                    + head.submitLimiter().burst() + " submissions you may make at once (the head's submit-burst); "
+                    + "send smaller batches");
+        }
+        if (!withinSubmitRate(ctx, caller, submissions.size())) {
+            return;
+        }
+        String key = submitKey(ctx);
+        List<JobSpec> specs = new ArrayList<>(submissions.size());
+        for (int i = 0; i < submissions.size(); i++) {
+            try {
+                JobSpec spec = parsed(ctx, submissions.get(i), caller);
+                specs.add(key.isEmpty() ? spec : spec.withSubmitKey(key + "/" + i));
+            } catch (InvalidRequestException e) {
+                throw new InvalidRequestException("submissions[" + i + "]: " + e.getMessage());
+            }
+        }
+        reply(ctx, head.submitAll(specs, caller.role() == Role.USER), jobs -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ids", jobs.stream().map(j -> j.id().toString()).toList());
+            m.put("head", head.config().name());
+            m.put("epoch", head.epoch());
+            return m;
+        }, 201);
+    }
+
+    /** One submission of the single form, parsed and checked for who may submit it. */
+    private JobSpec parsed(RoutingContext ctx, JsonFields body, Caller caller) {
+        body.allowOnly(SUBMIT_FIELDS);
+        JobAccess.checkActAs(caller, body.string("user", ""));
+        String user = body.string("user", "").isEmpty() ? caller.user() : body.string("user");
+        SubmitRequest request = new SubmitRequest(body.string("script"), body.strings("options"), user,
+                body.string("submitHost", ctx.request().remoteAddress().host()),
+                body.string("submitDir", "/tmp"), body.stringMap("environment"));
+        Optional<JsonFields> jsonJob = body.has("job") ? Optional.of(body.object("job")) : Optional.empty();
+        JobSpec parsed = SubmitParser.parse(request, jsonJob, new SubmitDefaults(head.clusterAdmin().defaultQueue(),
+                true), head.clock());
+        JobAccess.checkRunAs(caller, parsed.owner(), user);
+        return parsed;
+    }
+
+    /** Takes {@code count} submissions from a user's rate; false, with the 429 sent, when they exceed it. */
+    private boolean withinSubmitRate(RoutingContext ctx, Caller caller, int count) {
+        if (caller.role() != Role.USER) {
+            return true;
+        }
+        Optional<Duration> wait = head.submitLimiter().take(caller.user(), count);
+        if (wait.isEmpty()) {
+            return true;
+        }
+        long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        ctx.response().putHeader("Retry-After", String.valueOf(seconds));
+        error(ctx, 429, "TOO_MANY_SUBMISSIONS", caller.user() + " submits faster than the limit of "
+                + head.config().access().submitRate() + " jobs per second (bursts of "
+                + head.config().access().submitBurst() + "); retry in " + seconds + " s");
+        return false;
     }
 
     /**

@@ -169,9 +169,9 @@ final class LeaseRenewal implements AutoCloseable {
 
     /**
      * Whether the job numbers reserved for this head run low: fewer than half of what two seconds of recent
-     * submissions (at least {@link Leadership#NUMBERS_AHEAD}) would take are left. Then it asks for more at once,
-     * in a renewal, so that submissions seldom wait for a reservation; the unused rest is the gap in job numbers a
-     * takeover leaves.
+     * submissions (at least {@link Leadership#NUMBERS_AHEAD}) would take are left, or a batch of submissions waits
+     * for more than were asked. Then it asks for more at once, in a renewal, so that submissions seldom wait for a
+     * reservation; the unused rest is the gap in job numbers a takeover leaves.
      */
     private boolean numbersRunLow(LeaseHolder l) {
         long next = service.term().nextJobNumber();
@@ -182,10 +182,13 @@ final class LeaseRenewal implements AutoCloseable {
             numbersMarkNanos = now;
         }
         long ahead = Math.max(Leadership.NUMBERS_AHEAD, 2 * numbersPerSecond);
-        if (l.numbersAsked() - next >= ahead / 2) {
+        // a batch larger than what is left waits for its numbers: ask for all of them, and the usual lead beyond
+        long wanted = service.term().numbersWanted();
+        boolean batchWaits = wanted > l.numbersAsked();
+        if (!batchWaits && l.numbersAsked() - next >= ahead / 2) {
             return false;
         }
-        l.reserveNumbers(next + ahead);
+        l.reserveNumbers(batchWaits ? wanted + ahead : next + ahead);
         return true;
     }
 

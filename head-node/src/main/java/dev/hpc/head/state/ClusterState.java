@@ -10,9 +10,6 @@ import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.job.NodeSlot;
 import dev.hpc.api.job.ProcessLimits;
 import dev.hpc.api.job.QueueInfo;
-import dev.hpc.api.job.Task;
-import dev.hpc.api.job.TaskList;
-import dev.hpc.api.job.UnstartedTasks;
 import dev.hpc.head.sched.ClusterSnapshot;
 import dev.hpc.head.sched.Placement;
 import dev.hpc.head.sched.QueueDef;
@@ -71,6 +68,7 @@ public final class ClusterState {
     private final Admission admission;
     /** The outcomes dependencies wait for, of live jobs and of jobs no longer in memory. */
     private final Dependencies dependencies;
+    private final Submissions submissions;
     private final LaunchOrders launches;
     private final SnapshotBuilder snapshots;
     private final WaitingJobCommands waitingJobs;
@@ -104,6 +102,7 @@ public final class ClusterState {
         this.preemption = new Preemption(jobs, running, queues, nodes, attempts);
         this.admission = new Admission(nodes, queues, reservations);
         this.dependencies = new Dependencies(cluster, jobs);
+        this.submissions = new Submissions(cluster, admission, dependencies, versions);
         this.launches = new LaunchOrders(nodes);
         this.snapshots = new SnapshotBuilder(queue, nodes, running, dependencies, queues, reservations, fairShare);
         JobRefs refs = new JobRefs(cluster, jobs);
@@ -281,19 +280,19 @@ public final class ClusterState {
      * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
      */
     public Job prepareSubmit(JobSpec spec, Instant now) {
-        spec = admission.admit(spec, "");
-        dependencies.requireKnown(spec);
-        long number = nextJobNumber;
-        JobId id = new JobId(number, cluster, spec.isArray());
-        JobSpec complete = LaunchOrders.withOutputPaths(spec, number);
-        // an array's tasks are one record until they start or are acted on alone (issue 15)
-        List<Task> tasks = spec.isArray()
-                ? TaskList.of(List.of(), UnstartedTasks.fresh(
-                        spec.array().orElseThrow().indexSet(), spec.userHold()))
-                : List.of(Task.fresh(Task.NO_INDEX, spec.userHold()));
-        nextJobNumber++;
-        return new Job(id, complete, spec.userHold() ? JobState.HELD : JobState.QUEUED, now, tasks, "",
-                versions.after(0));
+        return prepareSubmitAll(List.of(spec), now).get(0);
+    }
+
+    /**
+     * Numbers a batch of submissions once each has passed admission: one refused leaves every number untaken.
+     * Jobs of one batch cannot depend on each other, as none is known until the batch is admitted.
+     */
+    public List<Job> prepareSubmitAll(List<JobSpec> specs, Instant now) {
+        List<Job> numbered = new ArrayList<>(specs.size());
+        for (JobSpec spec : submissions.admitted(specs)) {
+            numbered.add(submissions.fresh(spec, nextJobNumber++, now));
+        }
+        return numbered;
     }
 
     /**

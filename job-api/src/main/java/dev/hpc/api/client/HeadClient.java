@@ -14,7 +14,6 @@ import dev.hpc.api.json.JsonFields;
 import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.wire.SpawnProtocol;
 import java.net.http.WebSocket;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -130,6 +129,20 @@ public final class HeadClient {
                 Map.of(IDEMPOTENCY_KEY, idempotencyKey)));
         return read(() -> new Accepted(readJob(answer.object("job")), answer.string("head", ""),
                 answer.longValue("epoch", 0)));
+    }
+
+    /**
+     * Submits up to 1,000 jobs in one request, accepted all or none in one commit; their ids in order. One
+     * idempotency key covers the batch, so a batch resent through a takeover makes no second jobs.
+     */
+    public List<String> submitAll(List<SubmitRequest> requests) {
+        List<Object> submissions = new ArrayList<>(requests.size());
+        for (SubmitRequest r : requests) {
+            submissions.add(Codec.toMap(r));
+        }
+        JsonFields answer = object(call("POST", "/jobs/batch", Json.write(Map.of("submissions", submissions)),
+                Map.of(IDEMPOTENCY_KEY, UUID.randomUUID().toString())));
+        return read(() -> answer.strings("ids"));
     }
 
     /** The header that makes a submission safe to send again. */
@@ -290,65 +303,9 @@ public final class HeadClient {
         return readQueues(object(call("POST", "/queues/" + encodePath(queue), Json.write(body))));
     }
 
-    /**
-     * {@code pbs_rsub}: an advance reservation of {@code coresPerNode} cores on each of {@code nodes} nodes from
-     * {@code start} to {@code end}; answers with it as {@link #reservations()} lists it (its {@code id}, {@code
-     * queue}, {@code nodes}, ...), or fails with why it cannot be confirmed.
-     */
-    public JsonFields reserve(Instant start, Instant end, int nodes, int coresPerNode,
-                              String name, List<String> users) {
-        return reserve(start, end, nodes, coresPerNode, name, users, List.of(), "", "UTC");
-    }
-
-    /**
-     * {@code pbs_rsub}: with {@code hosts}, a maintenance reservation of those whole nodes (administrators; then
-     * {@code nodes} and {@code coresPerNode} are not sent); with a {@code recurrence} rule, a standing reservation
-     * whose windows repeat in {@code timeZone}.
-     */
-    public JsonFields reserve(Instant start, Instant end, int nodes, int coresPerNode,
-                              String name, List<String> users, List<String> hosts, String recurrence,
-                              String timeZone) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("start", start.toString());
-        body.put("end", end.toString());
-        if (hosts.isEmpty()) {
-            body.put("nodes", nodes);
-            body.put("coresPerNode", coresPerNode);
-        } else {
-            body.put("hosts", hosts);
-        }
-        body.put("name", name);
-        body.put("users", users);
-        if (!recurrence.isBlank()) {
-            body.put("recurrence", recurrence);
-            body.put("timeZone", timeZone);
-        }
-        return object(call("POST", "/reservations", Json.write(body)));
-    }
-
-    /** {@code pbs_rstat}: the reservations not yet ended. */
-    public List<JsonFields> reservations() {
-        return read(() -> object(call("GET", "/reservations", "")).objects("reservations"));
-    }
-
-    /**
-     * {@code pbs_ralter}: a new window for reservation {@code id} ({@code R42} or {@code R42.cluster}); what is empty
-     * stays as the head has it (a new start alone keeps the length). Answers with the reservation as {@link
-     * #reservations()} lists it, or fails with why it keeps its window.
-     */
-    public JsonFields alterReservation(String id, Optional<Instant> start,
-                                       Optional<Instant> end,
-                                       Optional<Duration> duration) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        start.ifPresent(s -> body.put("start", s.toString()));
-        end.ifPresent(e -> body.put("end", e.toString()));
-        duration.ifPresent(d -> body.put("durationSeconds", d.toSeconds()));
-        return object(call("POST", "/reservations/" + encodePath(id) + "/alter", Json.write(body)));
-    }
-
-    /** {@code pbs_rdel}: the reservation ends now, with its queue and its jobs. */
-    public void deleteReservation(String id) {
-        call("DELETE", "/reservations/" + encodePath(id), "");
+    /** Advance reservations: {@code pbs_rsub}, {@code pbs_rstat}, {@code pbs_ralter}, {@code pbs_rdel}. */
+    public Reservations reservations() {
+        return new Reservations(this);
     }
 
     /** The queues of the cluster with their job counts ({@code qstat -Q}). */
@@ -466,7 +423,7 @@ public final class HeadClient {
         return read(() -> Codec.readJob(f));
     }
 
-    private JsonFields object(String body) {
+    JsonFields object(String body) {
         return read(() -> Json.readObject(body));
     }
 
@@ -477,7 +434,7 @@ public final class HeadClient {
     }
 
     /** What the head sent, read by {@code reading}; an answer this client cannot read says so. */
-    private <T> T read(Supplier<T> reading) {
+    <T> T read(Supplier<T> reading) {
         try {
             return reading.get();
         } catch (InvalidRequestException e) {
@@ -490,7 +447,7 @@ public final class HeadClient {
                 + e.getMessage() + "); are the client and the head the same version?", e);
     }
 
-    private String call(String method, String path, String body) {
+    String call(String method, String path, String body) {
         return transport.call(method, path, body, Map.of(), true);
     }
 
