@@ -58,6 +58,12 @@ final class LoadBench {
 
     /** Submits {@code n} copies of {@code job} from {@code threads} clients at once; returns their ids. */
     static List<String> submitConcurrently(HeadClient head, SubmitRequest job, int n, int threads) throws Exception {
+        return submitConcurrently(head, job, n, threads, 1);
+    }
+
+    /** {@code n} submissions from {@code threads} clients, {@code batch} to a request ({@code POST /jobs/batch}). */
+    static List<String> submitConcurrently(HeadClient head, SubmitRequest job, int n, int threads, int batch)
+            throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<List<String>>> parts = new ArrayList<>();
@@ -65,8 +71,13 @@ final class LoadBench {
                 int share = n / threads + (t < n % threads ? 1 : 0);
                 parts.add(pool.submit(() -> {
                     List<String> ids = new ArrayList<>();
-                    for (int i = 0; i < share; i++) {
-                        ids.add(head.submit(job).id().toString());
+                    while (ids.size() < share) {
+                        int size = Math.min(batch, share - ids.size());
+                        if (size == 1) {
+                            ids.add(head.submit(job).id().toString());
+                        } else {
+                            ids.addAll(head.submitAll(Collections.nCopies(size, job)));
+                        }
                     }
                     return ids;
                 }));
@@ -167,6 +178,10 @@ final class LoadBench {
         @Option(names = "--qsub", defaultValue = "100",
                 description = "qsub commands in a shell loop (default 100; 0 to skip)")
         int qsubRuns;
+        @Option(names = "--batch", defaultValue = "0",
+                description = "also submit in batches of this many jobs a request from --clients clients "
+                        + "(POST /jobs/batch; 2 to 1000; default 0: skip)")
+        int batch;
         @Option(names = "--json", description = "print JSON")
         boolean json;
 
@@ -175,29 +190,41 @@ final class LoadBench {
             if (jobs < 1 || clients < 1 || qsubRuns < 0) {
                 throw new UsageException("--jobs and --clients must be at least 1, --qsub at least 0");
             }
+            if (batch != 0 && (batch < 2 || batch > 1000)) {
+                throw new UsageException("--batch must be from 2 to 1000 jobs a request, or 0 to skip it");
+            }
             HeadClient head = client.client();
             SubmitRequest job = trivialJob("", "-h");
             double one = rate(head, job, jobs, 1);
             double many = rate(head, job, jobs, clients);
+            double batched = batch == 0 ? Double.NaN : rate(head, job, jobs, clients, batch);
             double qsub = qsubRuns == 0 ? Double.NaN : qsubLoop(qsubRuns);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("jobs", jobs);
             m.put("oneClientPerSecond", Figures.round(one));
             m.put("clients", clients);
             m.put("concurrentPerSecond", Figures.round(many));
+            m.put("batch", batch);
+            m.put("batchedPerSecond", Figures.round(batched));
             m.put("qsubLoopPerSecond", Figures.round(qsub));
             String table = String.format("submissions accepted per second (held jobs, durable%s)%n"
                             + "  REST, 1 client:      %10.1f%n  REST, %d clients:     %10.1f%n"
+                            + "  REST, %d clients, batches of %d: %10.1f%n"
                             + "  qsub in a shell loop: %9.1f  (%d runs)%n",
-                    head.heads().size() > 1 ? " and replicated" : "", one, clients, many, qsub, qsubRuns);
+                    head.heads().size() > 1 ? " and replicated" : "", one, clients, many, clients, batch, batched,
+                    qsub, qsubRuns);
             print(spec, json, m, table);
             return ExitCodes.OK;
         }
 
         /** Submits held jobs (so the measurement is of acceptance alone) and cancels them after. */
         private static double rate(HeadClient head, SubmitRequest job, int n, int threads) throws Exception {
+            return rate(head, job, n, threads, 1);
+        }
+
+        private static double rate(HeadClient head, SubmitRequest job, int n, int threads, int batch) throws Exception {
             long start = System.nanoTime();
-            List<String> ids = submitConcurrently(head, job, n, threads);
+            List<String> ids = submitConcurrently(head, job, n, threads, batch);
             double seconds = (System.nanoTime() - start) / 1e9;
             for (String id : ids) {
                 head.cancel(id);

@@ -2,79 +2,47 @@ package dev.hpc.head.store;
 
 import dev.hpc.api.HpcException;
 import dev.hpc.api.job.Alert;
-import dev.hpc.api.job.Attempt;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.NodeInfo;
-import dev.hpc.api.job.NodeSlot;
-import dev.hpc.api.job.Task;
 import dev.hpc.api.job.TaskSegment;
-import dev.hpc.api.json.Codec;
-import dev.hpc.api.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** Jobs, nodes and counters in an H2 database of this head's own. */
+/**
+ * Jobs, nodes and counters in an H2 database of this head's own. Three connections: the writer's
+ * ({@link StoreWriter}, committing each batch as rows with {@link RowWrites} and {@link UsageRecords}), the
+ * reads' ({@link StoreReads}, the {@link EventLog}, the usage sums and the epoch, all holding this store's
+ * monitor), and the tokens' ({@link TokenStore}); the schema is {@link SchemaMigrations}'.
+ */
 public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
-    /** Attempts whose usage this store wrote lately: a job written again does not write it again. */
-    private final Set<Long> charged = Collections.newSetFromMap(
-            new LinkedHashMap<Long, Boolean>(1024, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
-                    return size() > 100_000;
-                }
-            });
-    /** The event log keeps about this many of the newest alerts. */
-    private static final long EVENTS_KEPT = 100_000;
 
     private final Connection writeConnection;
     private final Connection readConnection;
     private final TokenStore tokens;
-    private final BlockingQueue<Write> pending = new LinkedBlockingQueue<>();
-    private final Thread writer;
-    private final AtomicLong commits = new AtomicLong();
-    private final AtomicLong writeFailures = new AtomicLong();
-    private volatile boolean closing;
-    /** When the writer last came round its loop: it does every 200 ms when idle, after each commit when busy. */
-    private volatile long writerTurnNanos = System.nanoTime();
-    /** Whether the writer waits for the head cluster (the standby's backups) rather than for this head's disk. */
-    private volatile boolean replicating;
-    /** The failure of a commit; from then on every write is refused. */
-    private volatile Exception failure;
-    private volatile Replica replica = Replica.NONE;
-    private volatile Instant lastCommit = Instant.EPOCH;
-    /** Told how long each batch took to replicate and commit, in nanoseconds (on the writer thread). */
-    private volatile LongConsumer commitTimes = nanos -> { };
+    private final StoreReads reads;
+    private final EventLog events;
+    private final UsageRecords usage;
+    private final RowWrites rows;
+    private final StoreWriter writer;
 
     /**
      * Where committed changes are replicated before they count as written: the standby heads. A
@@ -102,34 +70,28 @@ public final class JobStore implements AutoCloseable {
     /** Finished jobs past the keep time leave the replicas, which hold only what a takeover needs. */
     public void forgetLive(Collection<Long> jobs, Collection<String> segments) {
         if (!jobs.isEmpty()) {
-            replica.remove(jobs, segments);
+            rows.replica.remove(jobs, segments);
         }
     }
 
     public void replicateTo(Replica target) {
-        this.replica = target;
+        rows.replica = target;
     }
 
     /** When the last batch was committed (and replicated, when a replica is set). */
     public Instant lastCommit() {
-        return lastCommit;
-    }
-
-    /**
-     * {@code bodies}: jobs' JSON as already rendered by {@link Codec#toStoredMap} (a standby's mirror has it), by
-     * number; {@code segmentBodies} likewise for {@code segments}, by key.
-     */
-    private record Write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies, List<TaskSegment> segments,
-                         Map<String, String> segmentBodies, Map<String, String> settings,
-                         CompletableFuture<Void> done) {
+        return rows.lastCommit;
     }
 
     private JobStore(Connection write, Connection read, Connection tokens) {
         this.writeConnection = write;
         this.readConnection = read;
         this.tokens = new TokenStore(tokens);
-        this.writer = new Thread(this::writeLoop, "job-store-writer");
-        this.writer.setDaemon(true);
+        this.reads = new StoreReads(read, this);
+        this.events = new EventLog(read, this, reads);
+        this.usage = new UsageRecords(write, read, this, reads);
+        this.rows = new RowWrites(write, usage);
+        this.writer = new StoreWriter(write, rows);
     }
 
     /** Opens (creating when new) the database in {@code dir}; a second process on the same files fails. */
@@ -193,242 +155,7 @@ public final class JobStore implements AutoCloseable {
     public CompletableFuture<Void> write(List<Job> jobs, List<NodeInfo> nodes, Map<Long, String> bodies,
                                          List<TaskSegment> segments, Map<String, String> segmentBodies,
                                          Map<String, String> settings) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        if (jobs.isEmpty() && nodes.isEmpty() && segments.isEmpty() && settings.isEmpty()) {
-            done.complete(null);
-            return done;
-        }
-        if (closing) {
-            done.completeExceptionally(new HpcException("the store is closing"));
-            return done;
-        }
-        Exception failed = failure;
-        if (failed != null) {
-            done.completeExceptionally(new HpcException("the store refuses writes after a failed commit: "
-                    + failed.getMessage(), failed));
-            return done;
-        }
-        pending.add(new Write(List.copyOf(jobs), List.copyOf(nodes), Map.copyOf(bodies), List.copyOf(segments),
-                Map.copyOf(segmentBodies), Map.copyOf(settings), done));
-        return done;
-    }
-
-    private void writeLoop() {
-        List<Write> batch = new ArrayList<>();
-        while (!closing || !pending.isEmpty()) {
-            writerTurnNanos = System.nanoTime();
-            try {
-                Write first = pending.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                pending.drainTo(batch, 10_000);
-                long began = System.nanoTime();
-                commit(batch);
-                commitTimes.accept(System.nanoTime() - began);
-                commits.incrementAndGet();
-                for (Write w : batch) {
-                    w.done.complete(null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                writeFailures.incrementAndGet();
-                LOG.log(Level.SEVERE, "store write of " + batch.size() + " changes failed", e);
-                try {
-                    writeConnection.rollback();
-                } catch (SQLException ignored) {
-                    // the failure is already reported to every waiting caller
-                }
-                // Nothing after a failed commit may land: a later batch would be durable while an earlier
-                // one is not, and the head that wrote them stops being active anyway (fail-stop).
-                failure = e;
-                pending.drainTo(batch);
-                for (Write w : batch) {
-                    w.done.completeExceptionally(e);
-                }
-            } finally {
-                batch.clear();
-            }
-        }
-    }
-
-    private void commit(List<Write> batch) throws SQLException {
-        Map<Long, Job> jobs = new LinkedHashMap<>();
-        Map<String, NodeInfo> nodes = new LinkedHashMap<>();
-        Map<Long, String> rendered = new HashMap<>();
-        Map<String, TaskSegment> segments = new LinkedHashMap<>();
-        Map<String, String> segmentBodies = new LinkedHashMap<>();
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (Write w : batch) {
-            w.settings.forEach((k, body) -> settings.merge(k, body, (a, b) -> version(a) > version(b) ? a : b));
-            for (TaskSegment s : w.segments) {
-                segments.putIfAbsent(s.key(), s);
-                String body = w.segmentBodies.get(s.key());
-                segmentBodies.putIfAbsent(s.key(), body != null ? body : Json.write(Codec.toMap(s)));
-            }
-            for (Job j : w.jobs) {
-                Job kept = jobs.merge(j.id().number(), j, (a, b) -> a.version() > b.version() ? a : b);
-                String body = w.bodies.get(j.id().number());
-                if (kept == j && body != null) {
-                    rendered.put(j.id().number(), body);
-                } else if (kept == j) {
-                    rendered.remove(j.id().number());
-                }
-            }
-            for (NodeInfo n : w.nodes) {
-                nodes.merge(n.name(), n, (a, b) -> a.version() > b.version() ? a : b);
-            }
-        }
-        Map<Long, String> jobBodies = new LinkedHashMap<>();
-        for (Job j : jobs.values()) {
-            String body = rendered.get(j.id().number());
-            jobBodies.put(j.id().number(), body != null ? body : Json.write(Codec.toStoredMap(j)));
-        }
-        Map<String, String> nodeBodies = new LinkedHashMap<>();
-        for (NodeInfo n : nodes.values()) {
-            nodeBodies.put(n.name(), Json.write(Codec.toMap(n)));
-        }
-        replicating = true;
-        try {
-            replica.put(jobBodies, nodeBodies, segmentBodies, settings);
-        } finally {
-            replicating = false;
-        }
-        if (!settings.isEmpty()) {
-            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO settings t USING (VALUES (CAST(? "
-                    + "AS VARCHAR), CAST(? AS BIGINT), CAST(? AS CLOB))) s(k, version, body) ON t.k = s.k "
-                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET version = s.version, body = s.body "
-                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.version, s.body)")) {
-                for (Map.Entry<String, String> e : settings.entrySet()) {
-                    ps.setString(1, e.getKey());
-                    ps.setLong(2, version(e.getValue()));
-                    ps.setString(3, e.getValue());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        if (!segments.isEmpty()) {
-            // written once; a segment written again (a recommit, a mirror) is the same and changes nothing
-            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO task_segments t USING (VALUES "
-                    + "(CAST(? AS BIGINT), CAST(? AS INT), CAST(? AS BIGINT), CAST(? AS CLOB))) s(job, segment, "
-                    + "version, body) ON t.job = s.job AND t.segment = s.segment "
-                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET version = s.version, body = s.body "
-                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.job, s.segment, s.version, s.body)")) {
-                for (TaskSegment seg : segments.values()) {
-                    ps.setLong(1, seg.job());
-                    ps.setInt(2, seg.number());
-                    ps.setLong(3, seg.version());
-                    ps.setString(4, segmentBodies.get(seg.key()));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        if (!jobs.isEmpty()) {
-            // An older version never overwrites a newer one, whoever writes it and in whatever order.
-            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO jobs t USING (VALUES (CAST(? AS "
-                    + "BIGINT), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN), "
-                    + "CAST(? AS INT), CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS TIMESTAMP WITH TIME ZONE), "
-                    + "CAST(? AS BIGINT), CAST(? AS CLOB))) s(number, state, owner, queue, terminal, exit_status, "
-                    + "submitted, ended, version, body) ON t.number = s.number "
-                    + "WHEN MATCHED AND t.version < s.version THEN UPDATE SET state = s.state, owner = s.owner, "
-                    + "queue = s.queue, terminal = s.terminal, exit_status = s.exit_status, submitted = s.submitted, "
-                    + "ended = s.ended, version = s.version, body = s.body "
-                    + "WHEN NOT MATCHED THEN INSERT VALUES (s.number, s.state, s.owner, s.queue, s.terminal, "
-                    + "s.exit_status, s.submitted, s.ended, s.version, s.body)")) {
-                for (Job j : jobs.values()) {
-                    ps.setLong(1, j.id().number());
-                    ps.setString(2, j.state().name());
-                    ps.setString(3, j.spec().owner());
-                    ps.setString(4, j.spec().queue());
-                    ps.setBoolean(5, j.state().isTerminal());
-                    ps.setInt(6, j.exitStatus());
-                    ps.setObject(7, j.submitted().atOffset(ZoneOffset.UTC));
-                    ps.setObject(8, j.state().isTerminal() ? j.ended().atOffset(ZoneOffset.UTC) : null);
-                    ps.setLong(9, j.version());
-                    ps.setString(10, jobBodies.get(j.id().number()));
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        if (!nodes.isEmpty()) {
-            // An older version never overwrites a newer one; the same version may (a node never committed is 0).
-            try (PreparedStatement ps = writeConnection.prepareStatement("MERGE INTO nodes t USING (VALUES (CAST(? "
-                    + "AS VARCHAR), CAST(? AS CLOB), CAST(? AS BIGINT))) s(name, body, version) ON t.name = s.name "
-                    + "WHEN MATCHED AND t.version <= s.version THEN UPDATE SET body = s.body, version = s.version "
-                    + "WHEN NOT MATCHED THEN INSERT (name, body, version) VALUES (s.name, s.body, s.version)")) {
-                for (NodeInfo n : nodes.values()) {
-                    ps.setString(1, n.name());
-                    ps.setString(2, nodeBodies.get(n.name()));
-                    ps.setLong(3, n.version());
-                    ps.addBatch();
-                }
-                ps.executeBatch();
-            }
-        }
-        recordUsage(jobs.values(), segments.values());
-        writeConnection.commit();
-        lastCommit = Instant.now();
-    }
-
-    /**
-     * Records the usage of every ended attempt of the jobs written (cores times run time), once per
-     * attempt: the rows are keyed by attempt id, so a job written again, or mirrored by a standby,
-     * writes the same rows. Part of the same commit as the jobs.
-     */
-    private void recordUsage(Collection<Job> jobs, Collection<TaskSegment> segments)
-            throws SQLException {
-        Map<Long, String> owners = new HashMap<>();
-        List<Map.Entry<String, List<Task>>> tasks = new ArrayList<>();
-        for (Job j : jobs) {
-            owners.put(j.id().number(), j.spec().owner());
-            tasks.add(Map.entry(j.spec().owner(), j.listedTasks())); // unstarted tasks have no attempts
-        }
-        for (TaskSegment s : segments) {
-            // a task may end and be sealed in one commit: its usage is charged with its segment, once
-            String owner = owners.get(s.job());
-            if (owner != null) {
-                tasks.add(Map.entry(owner, s.tasks()));
-            }
-        }
-        PreparedStatement ps = null;
-        try {
-            for (Map.Entry<String, List<Task>> owned : tasks) {
-                for (Task t : owned.getValue()) {
-                    for (Attempt a : t.attempts()) {
-                        if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
-                            continue;
-                        }
-                        if (ps == null) {
-                            ps = writeConnection.prepareStatement("MERGE INTO usage (attempt, owner, core_seconds, "
-                                    + "ended) KEY (attempt) VALUES (?, ?, ?, ?)");
-                        }
-                        int cores = 0;
-                        for (NodeSlot s : a.nodes()) {
-                            cores += s.cores();
-                        }
-                        ps.setLong(1, a.id());
-                        ps.setString(2, owned.getKey());
-                        ps.setDouble(3, cores * (Duration.between(a.start(), a.end()).toMillis() / 1000.0));
-                        ps.setObject(4, a.end().atOffset(ZoneOffset.UTC));
-                        ps.addBatch();
-                        charged.add(a.id());
-                    }
-                }
-            }
-            if (ps != null) {
-                ps.executeBatch();
-            }
-        } finally {
-            if (ps != null) {
-                ps.close();
-            }
-        }
+        return writer.write(jobs, nodes, bodies, segments, segmentBodies, settings);
     }
 
     /**
@@ -436,20 +163,7 @@ public final class JobStore implements AutoCloseable {
      * in this store; rows older than 30 half-lives (worth less than a billionth) are deleted.
      */
     public void loadUsage(Instant now, Duration halfLife, UsageSink sink) {
-        Instant cutoff = now.minus(halfLife.multipliedBy(30));
-        synchronized (this) {
-            try (PreparedStatement del = readConnection.prepareStatement("DELETE FROM usage WHERE ended < ?")) {
-                del.setObject(1, cutoff.atOffset(ZoneOffset.UTC));
-                del.executeUpdate();
-            } catch (SQLException e) {
-                LOG.log(Level.WARNING, "cannot prune old usage records", e);
-            }
-        }
-        query("SELECT owner, SUM(core_seconds * POWER(0.5, DATEDIFF('MILLISECOND', ended, ?) / ?)) FROM usage "
-                + "GROUP BY owner ORDER BY owner", ps -> {
-                    ps.setObject(1, now.atOffset(ZoneOffset.UTC));
-                    ps.setDouble(2, (double) halfLife.toMillis());
-                }, rs -> sink.accept(rs.getString(1), rs.getDouble(2), now));
+        usage.load(now, halfLife, sink);
     }
 
     public interface UsageSink {
@@ -490,46 +204,17 @@ public final class JobStore implements AutoCloseable {
 
     /** Every job not yet finished, and those finished after {@code keepSince}, in number order. */
     public void loadLive(Instant keepSince, Consumer<Job> sink) {
-        query("SELECT body FROM jobs WHERE terminal = FALSE OR ended >= ? ORDER BY number", ps -> {
-            ps.setObject(1, keepSince.atOffset(ZoneOffset.UTC));
-        }, rs -> sink.accept(readJob(rs.getString(1))));
-    }
-
-    private static long version(String body) {
-        return Json.readObject(body).longValue("version", 0);
+        reads.loadLive(keepSince, sink);
     }
 
     /** A setting that commands change (qmgr's queues), as last committed; empty when none was. */
     public Optional<String> setting(String key) {
-        List<String> out = new ArrayList<>();
-        query("SELECT body FROM settings WHERE k = ?", ps -> ps.setString(1, key), rs -> out.add(rs.getString(1)));
-        return out.stream().findFirst();
-    }
-
-    /** A job as stored, with its segments of sealed tasks from this store. */
-    private Job readJob(String body) {
-        return Codec.readJob(Json.readObject(body), this::segments);
-    }
-
-    /** Segments 0 to {@code count - 1} of a job, from this store; a missing one is a broken store. */
-    private List<TaskSegment> segments(long job, int count) {
-        List<TaskSegment> out = new ArrayList<>(count);
-        query("SELECT body FROM task_segments WHERE job = ? AND segment < ? ORDER BY segment", ps -> {
-            ps.setLong(1, job);
-            ps.setInt(2, count);
-        }, rs -> out.add(Codec.readSegment(Json.readObject(rs.getString(1)))));
-        if (out.size() != count) {
-            throw new HpcException("job " + job + " names " + count + " segments of ended tasks but the store holds "
-                    + out.size() + " of them");
-        }
-        return out;
+        return reads.setting(key);
     }
 
     /** How every finished job before {@code keepSince} ended, for dependencies that name them. */
     public void loadOutcomes(Instant keepSince, OutcomeSink sink) {
-        query("SELECT number, state, exit_status FROM jobs WHERE terminal = TRUE AND ended < ?",
-                ps -> ps.setObject(1, keepSince.atOffset(ZoneOffset.UTC)),
-                rs -> sink.accept(rs.getLong(1), JobState.valueOf(rs.getString(2)), rs.getInt(3)));
+        reads.loadOutcomes(keepSince, sink);
     }
 
     public interface OutcomeSink {
@@ -537,17 +222,11 @@ public final class JobStore implements AutoCloseable {
     }
 
     public List<NodeInfo> loadNodes() {
-        List<NodeInfo> out = new ArrayList<>();
-        query("SELECT body FROM nodes ORDER BY name", ps -> {
-        }, rs -> out.add(Codec.readNode(Json.readObject(rs.getString(1)))));
-        return out;
+        return reads.loadNodes();
     }
 
     public Optional<Job> job(long number) {
-        List<Job> out = new ArrayList<>();
-        query("SELECT body FROM jobs WHERE number = ?", ps -> ps.setLong(1, number),
-                rs -> out.add(readJob(rs.getString(1))));
-        return out.stream().findFirst();
+        return reads.job(number);
     }
 
     /**
@@ -555,75 +234,22 @@ public final class JobStore implements AutoCloseable {
      * not ended before the start, in number order; only {@code owner}'s when it is not empty.
      */
     public void forEachJobIn(Instant start, Instant end, String owner, Consumer<Job> sink) {
-        query("SELECT body FROM jobs WHERE submitted < ? AND (terminal = FALSE OR ended >= ?)"
-                + (owner.isEmpty() ? "" : " AND owner = ?") + " ORDER BY number", ps -> {
-                    ps.setObject(1, end.atOffset(ZoneOffset.UTC));
-                    ps.setObject(2, start.atOffset(ZoneOffset.UTC));
-                    if (!owner.isEmpty()) {
-                        ps.setString(3, owner);
-                    }
-                }, rs -> sink.accept(Codec.readJob(Json.readObject(rs.getString(1)))));
+        reads.forEachJobIn(start, end, owner, sink);
     }
 
     /** A page of all jobs ever accepted, live or finished, in number order after {@code after}. */
     public List<Job> history(String owner, String queue, List<JobState> states, long after, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT body FROM jobs WHERE number > ?");
-        List<Object> args = new ArrayList<>();
-        args.add(after);
-        if (!owner.isEmpty()) {
-            sql.append(" AND owner = ?");
-            args.add(owner);
-        }
-        if (!queue.isEmpty()) {
-            sql.append(" AND queue = ?");
-            args.add(queue);
-        }
-        if (!states.isEmpty()) {
-            sql.append(" AND state IN (");
-            for (int i = 0; i < states.size(); i++) {
-                sql.append(i == 0 ? "?" : ", ?");
-                args.add(states.get(i).name());
-            }
-            sql.append(")");
-        }
-        sql.append(" ORDER BY number LIMIT ?");
-        args.add(limit);
-        List<Job> out = new ArrayList<>();
-        query(sql.toString(), ps -> {
-            for (int i = 0; i < args.size(); i++) {
-                ps.setObject(i + 1, args.get(i));
-            }
-        }, rs -> out.add(readJob(rs.getString(1))));
-        return out;
+        return reads.history(owner, queue, states, after, limit);
     }
 
-    private interface Binder {
-        void bind(PreparedStatement ps) throws SQLException;
-    }
-
-    private interface RowReader {
-        void read(ResultSet rs) throws SQLException;
-    }
-
-    private synchronized void query(String sql, Binder binder, RowReader reader) {
-        try (PreparedStatement ps = readConnection.prepareStatement(sql)) {
-            binder.bind(ps);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    reader.read(rs);
-                }
-            }
-        } catch (SQLException e) {
-            throw new HpcException("store query failed: " + e.getMessage(), e);
-        }
-    }
+    // ------------------------------------------------------------------ the writer
 
     /**
      * How long the writer has not come round its loop, at {@code now} ({@link System#nanoTime()}): a commit stuck
      * on a dead disk holds it, and a head whose commits do not progress must not keep its lease (issue 17).
      */
     public long writerStalledNanos(long now) {
-        return Math.max(0, now - writerTurnNanos);
+        return writer.stalledNanos(now);
     }
 
     /**
@@ -631,31 +257,31 @@ public final class JobStore implements AutoCloseable {
      * backups (a frozen standby), not for this head's own disk.
      */
     public boolean writerReplicating() {
-        return replicating;
+        return rows.replicating;
     }
 
     /** The thread that commits; its processor time tells a long commit from a hung one. */
     public Thread writerThread() {
-        return writer;
+        return writer.thread();
     }
 
     /** Whether the store is being closed: writes fail then because the head stops, not because it broke. */
     public boolean isClosing() {
-        return closing;
+        return writer.isClosing();
     }
 
     /** Tells {@code times} how long each batch takes to replicate and commit, in nanoseconds. */
     public void onCommit(LongConsumer times) {
-        this.commitTimes = times;
+        writer.onCommit(times);
     }
 
     /** Batches whose commit failed (after the first, the store refuses every write). */
     public long writeFailures() {
-        return writeFailures.get();
+        return writer.writeFailures();
     }
 
     public long commits() {
-        return commits.get();
+        return writer.commits();
     }
 
     // ------------------------------------------------------------------ event log
@@ -664,40 +290,13 @@ public final class JobStore implements AutoCloseable {
      * Appends alerts to the event log, synchronously, and returns them with their log ids. Called off
      * the state thread: the log is a record for administrators, not part of the job state.
      */
-    public synchronized List<Alert> appendEvents(List<Alert> alerts) {
-        List<Alert> out = new ArrayList<>(alerts.size());
-        try (PreparedStatement ps = readConnection.prepareStatement("INSERT INTO events (at, kind, subject, message) "
-                + "VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
-            long last = 0;
-            for (Alert a : alerts) {
-                ps.setObject(1, a.time().atOffset(ZoneOffset.UTC));
-                ps.setString(2, a.kind().name());
-                ps.setString(3, cut(a.subject(), 512));
-                ps.setString(4, cut(a.message(), 8192));
-                ps.executeUpdate();
-                try (ResultSet keys = ps.getGeneratedKeys()) {
-                    last = keys.next() ? keys.getLong(1) : 0;
-                }
-                out.add(a.withId(last));
-            }
-            if (last > 0 && last % 1000 == 0) {
-                try (Statement s = readConnection.createStatement()) {
-                    s.execute("DELETE FROM events WHERE id <= " + (last - EVENTS_KEPT));
-                }
-            }
-        } catch (SQLException e) {
-            throw new HpcException("cannot append to the event log: " + e.getMessage(), e);
-        }
-        return out;
+    public List<Alert> appendEvents(List<Alert> alerts) {
+        return events.appendEvents(alerts);
     }
 
     /** The newest {@code limit} alerts of the event log, oldest first. */
     public List<Alert> events(int limit) {
-        List<Alert> out = new ArrayList<>();
-        query("SELECT id, at, kind, subject, message FROM events ORDER BY id DESC LIMIT ?", ps -> ps.setInt(1, limit),
-                rs -> out.add(alert(rs)));
-        Collections.reverse(out);
-        return out;
+        return events.events(limit);
     }
 
     /**
@@ -706,20 +305,7 @@ public final class JobStore implements AutoCloseable {
      * even when its name starts like a job id.
      */
     public List<Alert> jobEvents(long number, int limit) {
-        List<Alert> out = new ArrayList<>();
-        query("SELECT id, at, kind, subject, message FROM events WHERE kind LIKE 'TASK\\_%' "
-                + "AND (subject LIKE ? OR subject LIKE ?) ORDER BY id DESC LIMIT ?", ps -> {
-                    ps.setString(1, number + ".%");
-                    ps.setString(2, number + "[%");
-                    ps.setInt(3, limit);
-                }, rs -> out.add(alert(rs)));
-        Collections.reverse(out);
-        return out;
-    }
-
-    private static Alert alert(ResultSet rs) throws SQLException {
-        return new Alert(rs.getLong(1), Alert.Kind.valueOf(rs.getString(3)), rs.getString(4),
-                rs.getString(5), rs.getObject(2, OffsetDateTime.class).toInstant());
+        return events.jobEvents(number, limit);
     }
 
     /** The API tokens' table, which the token registry keeps apart from the job commits. */
@@ -727,18 +313,9 @@ public final class JobStore implements AutoCloseable {
         return tokens;
     }
 
-    private static String cut(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max);
-    }
-
     @Override
     public void close() {
-        closing = true;
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.close();
         try {
             readConnection.close();
             tokens.close();
@@ -747,5 +324,4 @@ public final class JobStore implements AutoCloseable {
             LOG.log(Level.WARNING, "closing the store", e);
         }
     }
-
 }

@@ -4,3 +4,5 @@
  * to however it came. Every error names the line or option to fix.
  */
 package dev.hpc.api.pbs;
+
+import dev.hpc.api.job.JobSpec;
