@@ -343,14 +343,7 @@ public final class HeadMain implements Callable<Integer> {
 
     /** Defaults, then the file, then flags. */
     HeadConfig config() throws IOException {
-        Properties file = new Properties();
-        if (configFile != null) {
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            } catch (IOException e) {
-                throw new HpcException("cannot read --config " + configFile + ": " + e.getMessage());
-            }
-        }
+        Properties file = configFileSettings();
         String headName = pick(name, file, "name", "head1");
         String clusterName = pick(cluster, file, "cluster", shortHostName());
         Path dir = dataDir != null ? dataDir : file.containsKey("data-dir") ? Path.of(file.getProperty("data-dir"))
@@ -421,36 +414,34 @@ public final class HeadMain implements Callable<Integer> {
         return p;
     }
 
-    /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */
-    AlertSettings alertSettings() throws IOException {
+    /** The settings of {@code --config}, none without one. */
+    private Properties configFileSettings() {
         Properties file = new Properties();
         if (configFile != null) {
             try (InputStream in = Files.newInputStream(configFile)) {
                 file.load(in);
+            } catch (IOException e) {
+                throw new HpcException("cannot read --config " + configFile + ": " + e.getMessage());
             }
         }
+        return file;
+    }
+
+    /** The webhook of {@code --alert-webhook}, else {@code alert-webhook} of the config file, else none. */
+    AlertSettings alertSettings() throws IOException {
+        Properties file = configFileSettings();
         return AlertSettings.webhook(pick(alertWebhook, file, "alert-webhook", ""));
     }
 
     /** Who may read /metrics and whether it names users (docs/monitoring.md). */
     MetricsSettings metricsSettings(HeadConfig config) throws IOException {
-        Properties file = new Properties();
-        if (configFile != null) {
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            }
-        }
+        Properties file = configFileSettings();
         return MetricsSettings.from(file, config.access(), metricsAccess, metricsPerUser);
     }
 
     /** Queues, priority weights and backfill limits from the config file (docs/scheduling.md). */
     SchedulingSettings schedulingSettings(HeadConfig config) throws IOException {
-        Properties file = new Properties();
-        if (configFile != null) {
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            }
-        }
+        Properties file = configFileSettings();
         return SchedulingSettings.from(file, config.defaultQueue());
     }
 
@@ -459,12 +450,7 @@ public final class HeadMain implements Callable<Integer> {
      * {@code mail-timeout} (default 30s) for each; none when it is not set (docs/commands.md).
      */
     Optional<MailNotifier> mailNotifier(HeadConfig config) throws IOException {
-        Properties file = new Properties();
-        if (configFile != null) {
-            try (InputStream in = Files.newInputStream(configFile)) {
-                file.load(in);
-            }
-        }
+        Properties file = configFileSettings();
         List<String> words = MailNotifier.commandWords(
                 file.getProperty("mail-command", ""));
         if (words.isEmpty()) {
