@@ -5,7 +5,9 @@
 #
 #   usage (as root, from the repository root, after mvn -q -DskipTests package):
 #     examples/bench/compare-slurm.sh [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]
-#   defaults: --jobs 1000 --latency-runs 20 --qsub-runs 100 --warmup 500 --submissions 2000
+#                                     [--batch B] [--batch-jobs J]
+#   defaults: --jobs 1000 --latency-runs 20 --qsub-runs 100 --warmup 500 --submissions 2000 --batch 100
+#             --batch-jobs 20000 (J held jobs submitted B to a request by 16 clients; --batch 0 skips it)
 #   M is both the length of the held-submission loop and the number of single calls timed.
 #
 # Both get W unmeasured trivial jobs first (hpc also 2W held submissions: W from one client, W from
@@ -22,6 +24,8 @@ LAT=20
 QSUB=100
 WARMUP=500
 SUBMISSIONS=2000
+BATCH=100
+BATCH_JOBS=20000
 while [ $# -gt 0 ]; do
   case "$1" in
     --jobs) JOBS=$2; shift 2 ;;
@@ -29,7 +33,9 @@ while [ $# -gt 0 ]; do
     --qsub-runs) QSUB=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --submissions) SUBMISSIONS=$2; shift 2 ;;
-    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S]" >&2; exit 2 ;;
+    --batch) BATCH=$2; shift 2 ;;
+    --batch-jobs) BATCH_JOBS=$2; shift 2 ;;
+    *) echo "usage: $0 [--jobs N] [--latency-runs K] [--qsub-runs M] [--warmup W] [--submissions S] [--batch B] [--batch-jobs J]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "$0: run as root (it installs and starts Slurm's daemons)" >&2; exit 2; }
@@ -180,6 +186,10 @@ H_QSUB_MS=$(median "$WORK/h-qsub"); H_QSTAT_MS=$(median "$WORK/h-qstat")
 "$ROOT/bin/qdel" $("$ROOT/bin/qstat" -u root | awk '$5 == "H" { print $1 }') >/dev/null 2>&1 || true
 # S submissions per measurement (default 2000): 400 at ~600/s would be mostly the clients' ramp-up
 "$ROOT/bin/hpc" bench submit --jobs "$SUBMISSIONS" --clients 16 --qsub 0 --json > "$WORK/hpc-submit.json"
+if [ "$BATCH" -gt 0 ]; then
+  "$ROOT/bin/hpc" bench submit --jobs "$BATCH_JOBS" --clients 16 --qsub 0 --batch "$BATCH" --no-single --json \
+    > "$WORK/hpc-batch.json"
+fi
 "$ROOT/bin/hpc" bench throughput --jobs "$JOBS" --clients 4 --no-array --json > "$WORK/hpc-throughput.json"
 : > "$WORK/hpc-lat"
 for ((i = 0; i < LAT; i++)); do
@@ -192,6 +202,7 @@ H_LAT=$(sort -n "$WORK/hpc-lat" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
 "$ROOT/bin/hpc" bench latency --runs "$LAT" --json > "$WORK/hpc-latency.json"
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval('d' + sys.argv[2]))" "$@"; }
 H_API=$(field "$WORK/hpc-submit.json" '["concurrentPerSecond"]')
+H_BATCH=-; [ "$BATCH" -gt 0 ] && H_BATCH=$(field "$WORK/hpc-batch.json" '["batchedPerSecond"]')
 H_THROUGHPUT=$(field "$WORK/hpc-throughput.json" '["jobsPerSecond"]')
 H_APILAT=$(field "$WORK/hpc-latency.json" '["submitToStart"]["medianMs"]')
 
@@ -202,6 +213,7 @@ printf '%-48s %12s %12s %8s\n' "submissions/s, command in a shell loop (held)" "
 printf '%-48s %12s %12s %8s\n' "sbatch / qsub, ms per call, median" "$S_SBATCH_MS" "$H_QSUB_MS" "$(calc "$S_SBATCH_MS / $H_QSUB_MS")"
 printf '%-48s %12s %12s %8s\n' "squeue / qstat of one job, ms per call, median" "$S_SQUEUE_MS" "$H_QSTAT_MS" "$(calc "$S_SQUEUE_MS / $H_QSTAT_MS")"
 printf '%-48s %12s %12s %8s\n' "submissions/s, hpc REST API with 16 clients" "-" "$H_API" "$(calc "$H_API / $S_SUBMIT")"
+[ "$BATCH" -gt 0 ] && printf '%-48s %12s %12s %8s\n' "submissions/s, REST batches of $BATCH, 16 clients" "-" "$H_BATCH" "$(calc "$H_BATCH / $S_SUBMIT")"
 printf '%-48s %12s %12s %8s\n' "trivial jobs completed/s, 4 submitters" "$S_THROUGHPUT" "$H_THROUGHPUT" "$(calc "$H_THROUGHPUT / $S_THROUGHPUT")"
 printf '%-48s %12s %12s %8s\n' "submit to start, median ms, command line" "$S_LAT" "$H_LAT" "$(calc "$S_LAT / $H_LAT")"
 printf '%-48s %12s %12s %8s\n' "submit to start, median ms, hpc API (head clock)" "-" "$H_APILAT" "-"

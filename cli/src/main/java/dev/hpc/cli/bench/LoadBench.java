@@ -182,6 +182,10 @@ final class LoadBench {
                 description = "also submit in batches of this many jobs a request from --clients clients "
                         + "(POST /jobs/batch; 2 to 1000; default 0: skip)")
         int batch;
+        @Option(names = "--single", negatable = true, defaultValue = "true", fallbackValue = "true",
+                description = "measure one job a request, from 1 and from --clients clients (default; --no-single "
+                        + "measures only the batches)")
+        boolean single;
         @Option(names = "--json", description = "print JSON")
         boolean json;
 
@@ -195,8 +199,8 @@ final class LoadBench {
             }
             HeadClient head = client.client();
             SubmitRequest job = trivialJob("", "-h");
-            double one = rate(head, job, jobs, 1);
-            double many = rate(head, job, jobs, clients);
+            double one = single ? rate(head, job, jobs, 1) : Double.NaN;
+            double many = single ? rate(head, job, jobs, clients) : Double.NaN;
             double batched = batch == 0 ? Double.NaN : rate(head, job, jobs, clients, batch);
             double qsub = qsubRuns == 0 ? Double.NaN : qsubLoop(qsubRuns);
             Map<String, Object> m = new LinkedHashMap<>();
