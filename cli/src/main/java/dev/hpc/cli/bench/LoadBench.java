@@ -205,12 +205,18 @@ final class LoadBench {
             double qsub = qsubRuns == 0 ? Double.NaN : qsubLoop(qsubRuns);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("jobs", jobs);
-            m.put("oneClientPerSecond", Figures.round(one));
             m.put("clients", clients);
-            m.put("concurrentPerSecond", Figures.round(many));
-            m.put("batch", batch);
-            m.put("batchedPerSecond", Figures.round(batched));
-            m.put("qsubLoopPerSecond", Figures.round(qsub));
+            if (single) {
+                m.put("oneClientPerSecond", Figures.round(one));
+                m.put("concurrentPerSecond", Figures.round(many));
+            }
+            if (batch > 0) {
+                m.put("batch", batch);
+                m.put("batchedPerSecond", Figures.round(batched));
+            }
+            if (qsubRuns > 0) {
+                m.put("qsubLoopPerSecond", Figures.round(qsub));
+            }
             String table = String.format("submissions accepted per second (held jobs, durable%s)%n"
                             + "  REST, 1 client:      %10.1f%n  REST, %d clients:     %10.1f%n"
                             + "  REST, %d clients, batches of %d: %10.1f%n"

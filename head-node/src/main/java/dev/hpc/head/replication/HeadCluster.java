@@ -89,6 +89,7 @@ public final class HeadCluster implements AutoCloseable {
         c.setProperty("hazelcast.merge.first.run.delay.seconds", "5");
         c.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         c.setProperty("hazelcast.shutdownhook.enabled", "false");
+        c.getSerializationConfig().addDataSerializableFactory(SetIfNewer.FACTORY_ID, SetIfNewer.factory());
         NetworkConfig n = c.getNetworkConfig();
         n.setPort(rc.port()).setPortAutoIncrement(false);
         n.getInterfaces().setEnabled(true).addInterface(rc.bindHost());

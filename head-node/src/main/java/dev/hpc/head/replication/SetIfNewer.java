@@ -1,6 +1,11 @@
 package dev.hpc.head.replication;
 
 import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializableFactory;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
 import java.util.Map;
 
 /**
@@ -9,13 +14,49 @@ import java.util.Map;
  * it in its high half, so a write a deposed head lands late (frozen between its lease check and the write) finds
  * the newer epoch's body and is refused; the head then stops instead of going on from a commit it could not
  * replicate ({@link StaleWriteException}). Equal versions are the same change written again (a recommit).
+ *
+ * <p>It goes to the owner and to the backup with every job written, so it is sent as Hazelcast's identified data
+ * (the body alone, after two numbers) rather than through Java serialization, whose class descriptors and
+ * object streams took more of the store writer's time than the write itself.
  */
-final class SetIfNewer<K> implements EntryProcessor<K, String, Boolean> {
+final class SetIfNewer<K> implements EntryProcessor<K, String, Boolean>, IdentifiedDataSerializable {
+    /** Registered with the head cluster's serialization ({@link HeadCluster}); the same on every head. */
+    static final int FACTORY_ID = 7_001;
+    private static final int CLASS_ID = 1;
     private static final long serialVersionUID = 1L;
-    private final String body;
+    private String body;
 
     SetIfNewer(String body) {
         this.body = body;
+    }
+
+    /** For Hazelcast, which reads the body in with {@link #readData}. */
+    private SetIfNewer() {
+        this("");
+    }
+
+    static DataSerializableFactory factory() {
+        return classId -> classId == CLASS_ID ? new SetIfNewer<>() : null;
+    }
+
+    @Override
+    public int getFactoryId() {
+        return FACTORY_ID;
+    }
+
+    @Override
+    public int getClassId() {
+        return CLASS_ID;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+        out.writeString(body);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+        body = in.readString();
     }
 
     @Override

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.hazelcast.internal.serialization.Data;
+import com.hazelcast.internal.serialization.SerializationService;
+import com.hazelcast.internal.serialization.impl.DefaultSerializationServiceBuilder;
+import com.hazelcast.internal.serialization.impl.SerializationConstants;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.AbstractMap;
@@ -30,6 +34,19 @@ class SetIfNewerTest {
         assertEquals(-1, SetIfNewer.version("{\"name\":\"version\",\"spec\":{\"version\":5}}"));
         assertEquals(-1, SetIfNewer.version("{\"note\":\"a \\\"version\\\": 9\"}"));
         assertEquals(-1, SetIfNewer.version("{}"));
+    }
+
+    @Test
+    void travelsAsIdentifiedDataWithItsBody() {
+        SerializationService hazelcast = new DefaultSerializationServiceBuilder()
+                .addDataSerializableFactory(SetIfNewer.FACTORY_ID, SetIfNewer.factory()).build();
+        Data sent = hazelcast.toData(new SetIfNewer<Long>(job(EPOCH_3 + 1, "sent")));
+        assertEquals(SerializationConstants.CONSTANT_TYPE_DATA_SERIALIZABLE, sent.getType(),
+                "identified data, not Java serialization");
+        SetIfNewer<Long> received = hazelcast.toObject(sent);
+        Map.Entry<Long, String> entry = new AbstractMap.SimpleEntry<>(7L, job(EPOCH_3, "old"));
+        assertTrue(received.process(entry));
+        assertEquals(job(EPOCH_3 + 1, "sent"), entry.getValue());
     }
 
     @Test
