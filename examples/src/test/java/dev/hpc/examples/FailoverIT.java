@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -254,6 +255,27 @@ class FailoverIT {
                     .orElseThrow(() -> new AssertionError("no job in " + full.describe()));
             assertEquals("F", attributes.get("job_state"), full.describe());
             assertEquals("0", attributes.get("exit_status"), full.describe());
+        });
+    }
+
+    @Test
+    void aBatchResentThroughATakeoverGetsTheSameJobs() throws Exception {
+        Path submitDir = Files.createDirectories(work.resolve("batch"));
+        withCluster(cluster -> {
+            StandbyCluster.Active first = cluster.awaitRoles("one head ACTIVE", WAIT);
+            HeadClient client = cluster.client();
+            SubmitRequest held = new SubmitRequest("#!/bin/sh\ntrue\n", List.of("-h"), USER, "localhost",
+                    submitDir.toString(), Map.of());
+            List<SubmitRequest> batch = Collections.nCopies(50, held);
+            List<String> ids = client.submitAll(batch, "batch-through-a-takeover");
+            assertEquals(50, ids.size());
+
+            StandbyCluster.Active second = cluster.killAndAwaitTakeover(first, TAKEOVER);
+            List<String> again = client.submitAll(batch, "batch-through-a-takeover");
+            assertEquals(ids, again, "the batch resent to " + second.head() + " made new jobs");
+            long held50 = client.allJobs(JobQuery.all()).stream()
+                    .filter(j -> j.state() == JobState.HELD).count();
+            assertEquals(50, held50, "held jobs after the resend");
         });
     }
 

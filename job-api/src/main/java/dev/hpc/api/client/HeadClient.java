@@ -136,12 +136,17 @@ public final class HeadClient {
      * idempotency key covers the batch, so a batch resent through a takeover makes no second jobs.
      */
     public List<String> submitAll(List<SubmitRequest> requests) {
+        return submitAll(requests, UUID.randomUUID().toString());
+    }
+
+    /** As {@link #submitAll(List)} with the caller's own idempotency key for the batch. */
+    public List<String> submitAll(List<SubmitRequest> requests, String idempotencyKey) {
         List<Object> submissions = new ArrayList<>(requests.size());
         for (SubmitRequest r : requests) {
             submissions.add(Codec.toMap(r));
         }
         JsonFields answer = object(call("POST", "/jobs/batch", Json.write(Map.of("submissions", submissions)),
-                Map.of(IDEMPOTENCY_KEY, UUID.randomUUID().toString())));
+                Map.of(IDEMPOTENCY_KEY, idempotencyKey)));
         return read(() -> answer.strings("ids"));
     }
 
