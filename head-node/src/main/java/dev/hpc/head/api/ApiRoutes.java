@@ -137,6 +137,8 @@ public final class ApiRoutes {
                 specs.add(key.isEmpty() ? spec : spec.withSubmitKey(key + "/" + i));
             } catch (InvalidRequestException e) {
                 throw new InvalidRequestException("submissions[" + i + "]: " + e.getMessage());
+            } catch (RequestRejected e) {
+                throw new RequestRejected(e.status(), e.code(), "submissions[" + i + "]: " + e.getMessage());
             }
         }
         reply(ctx, head.submitAll(specs, caller.role() == Role.USER), jobs -> {

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +97,16 @@ class BatchSubmitRoutesTest {
         assertEquals(count, jobCount(), "a refused batch creates no job");
         String after = head.submit("alice", "after", List.of("-h"));
         assertEquals(JobId.parse(before).number() + 1, JobId.parse(after).number(), "and takes no number");
+    }
+
+    @Test
+    void aSubmissionForAnotherUserRefusesTheBatchNamingIt() throws Exception {
+        Map<String, Object> forBob = new HashMap<>(scriptSubmission("theirs", List.of("-h")));
+        forBob.put("user", "bob");
+        HttpResponse<String> r = batch("alice", List.of(scriptSubmission("mine", List.of("-h")), forBob), "");
+        assertEquals(403, r.statusCode(), r.body());
+        assertTrue(r.body().contains("submissions[1]: your token is for alice"), r.body());
+        assertEquals(0, jobCount());
     }
 
     @Test
