@@ -149,11 +149,7 @@ final class JsonSubmission {
     /** Variables given as a map, which may hold the commas {@code -v} cannot carry; checked as {@code -v} checks. */
     private static Map<String, String> environment(Map<String, String> variables) {
         for (String name : variables.keySet()) {
-            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
-                throw new InvalidRequestException("environment variable name '" + name
-                        + "' must be letters, digits and '_', not starting with a digit");
-            }
-            SubmitEnvironment.requireNotCredential(name);
+            field("environment", () -> OptionValues.variableName(name));
         }
         return variables;
     }

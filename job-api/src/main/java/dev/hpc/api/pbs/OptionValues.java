@@ -163,16 +163,21 @@ final class OptionValues {
      * {@code -v VAR=value,VAR2}: a value may be quoted to hold commas; a name without a value takes
      * the value it has in the submitter's environment.
      */
+    /** A variable a submission names for its job: a shell variable's name, and none of the cluster's credentials. */
+    static void variableName(String name) {
+        if (!VARIABLE.matcher(name).matches()) {
+            throw new InvalidRequestException("'" + name + "' is not a variable name: names are letters, digits "
+                    + "and _, not starting with a digit");
+        }
+        SubmitEnvironment.requireNotCredential(name);
+    }
+
     static Map<String, String> variables(String text, Function<String, Optional<String>> environment) {
         Map<String, String> vars = new LinkedHashMap<>();
         for (String entry : splitOutsideQuotes(text)) {
             int eq = entry.indexOf('=');
             String name = eq < 0 ? entry : entry.substring(0, eq);
-            if (!VARIABLE.matcher(name).matches()) {
-                throw new InvalidRequestException("'" + name + "' is not a variable name: names are letters, digits "
-                        + "and _, not starting with a digit");
-            }
-            SubmitEnvironment.requireNotCredential(name);
+            variableName(name);
             if (eq >= 0) {
                 vars.put(name, unquote(entry.substring(eq + 1)));
             } else {
