@@ -8,6 +8,7 @@ import dev.hpc.head.state.Command;
 import dev.hpc.head.state.Outcome;
 import dev.hpc.head.store.JobStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +28,9 @@ import java.util.function.LongSupplier;
  * without making a second job.
  */
 final class SubmissionIntake {
+    /** How long a submission waits for the job numbers it needs before the head answers 503. */
+    private static final Duration NUMBERS_WAIT = Duration.ofSeconds(3);
+    private static final Duration NUMBERS_POLL = Duration.ofMillis(10);
     private final HeadConfig config;
     private final Clock clock;
     private final JobStore store;
@@ -92,6 +99,34 @@ final class SubmissionIntake {
      * owner already used is answered with that key's job, as a single one is.
      */
     CompletableFuture<List<Job>> submitAll(List<JobSpec> specs, boolean limited) {
+        return submitAll(specs, limited, System.nanoTime() + NUMBERS_WAIT.toNanos());
+    }
+
+    /**
+     * Tries the batch again while the job numbers it needs are being reserved: the next lease renewal asks the
+     * voters for them, and a client (curl, a script) should not have to resend a batch only for that.
+     */
+    private CompletableFuture<List<Job>> submitAll(List<JobSpec> specs, boolean limited, long deadline) {
+        return tryAdmitAll(specs, limited).exceptionallyCompose(e -> {
+            if (!(unwrap(e) instanceof NumbersShort)) {
+                return CompletableFuture.failedFuture(e);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                return CompletableFuture.failedFuture(new RequestRejected(503, "UNAVAILABLE", "head "
+                        + config.name() + " is reserving job numbers with the voters of its lease; send the"
+                        + " submission again"));
+            }
+            Executor later = CompletableFuture.delayedExecutor(NUMBERS_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> submitAll(specs, limited, deadline), later)
+                    .thenCompose(again -> again);
+        });
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private CompletableFuture<List<Job>> tryAdmitAll(List<JobSpec> specs, boolean limited) {
         // The new jobs are durable before they enter the state; entering them writes nothing more.
         int maxTasks = limited ? config.access().maxQueuedPerUser() : 0;
         int maxJobs = limited ? config.access().maxQueuedJobsPerUser() : 0;
@@ -155,8 +190,7 @@ final class SubmissionIntake {
         long last = state.nextJobNumber() + specs.size() - 1;
         if (last > numbersReserved.getAsLong()) {
             numbersWanted = last;
-            throw new RequestRejected(503, "UNAVAILABLE", "head " + config.name() + " is reserving job numbers "
-                    + "with the voters of its lease; send the submission again");
+            throw new NumbersShort();
         }
         List<Job> jobs = state.prepareSubmitAll(specs, clock.instant());
         nextJobNumber = state.nextJobNumber();
@@ -177,6 +211,13 @@ final class SubmissionIntake {
                 }));
         admitted.whenCompleteAsync((j, e) -> numbers.forEach(numbersInFlight::remove), stateThread.executor());
         return admitted;
+    }
+
+    /** The batch needs more job numbers than the voters reserved for this head so far. */
+    private static final class NumbersShort extends RuntimeException {
+        NumbersShort() {
+            super(null, null, false, false);
+        }
     }
 
     /** The queued tasks and jobs of each owner, with those of the batch so far, against the owner's limits. */

@@ -13,12 +13,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -69,5 +74,42 @@ class SubmitKeyTest {
         restored.restore(job);
         assertEquals(job.id(), restored.jobBySubmitKey("alice", "key-1").orElseThrow().id());
         assertTrue(restored.jobBySubmitKey("bob", "key-1").isEmpty());
+    }
+
+    @Test
+    void aBatchLargerThanTheReservedNumbersWaitsOnTheHeadForTheReservationItAsksFor() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            AtomicLong reserved = new AtomicLong(5);
+            head.term().numberGuard(reserved::get);
+            List<JobSpec> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                batch.add(aJob("alice", "batch/" + i));
+            }
+            CompletableFuture<List<Job>> sent = head.submitAll(batch, true);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (head.term().numbersWanted() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(10, head.term().numbersWanted(), "the numbers the batch asks the lease for");
+            assertFalse(sent.isDone(), "the batch was answered before its numbers were reserved: " + sent);
+            reserved.set(110);
+            List<Job> jobs = sent.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L),
+                    jobs.stream().map(j -> j.id().number()).toList());
+        }
+    }
+
+    @Test
+    void aSubmissionWhoseNumbersAreNeverReservedIsAnswered503() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            head.term().numberGuard(() -> 0);
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> head.submit(aJob("alice", "")).get(30, TimeUnit.SECONDS));
+            RequestRejected why = assertInstanceOf(RequestRejected.class, refused.getCause());
+            assertEquals(503, why.status(), why.getMessage());
+            assertTrue(why.getMessage().contains("reserving job numbers"), why.getMessage());
+        }
     }
 }
