@@ -217,13 +217,21 @@ final class LoadBench {
             if (qsubRuns > 0) {
                 m.put("qsubLoopPerSecond", Figures.round(qsub));
             }
-            String table = String.format("submissions accepted per second (held jobs, durable%s)%n"
-                            + "  REST, 1 client:      %10.1f%n  REST, %d clients:     %10.1f%n"
-                            + "  REST, %d clients, batches of %d: %10.1f%n"
-                            + "  qsub in a shell loop: %9.1f  (%d runs)%n",
-                    head.heads().size() > 1 ? " and replicated" : "", one, clients, many, clients, batch, batched,
-                    qsub, qsubRuns);
-            print(spec, json, m, table);
+            // only the rows of what was measured: a skipped form would print as NaN
+            StringBuilder table = new StringBuilder(String.format(
+                    "submissions accepted per second (held jobs, durable%s)%n",
+                    head.heads().size() > 1 ? " and replicated" : ""));
+            if (single) {
+                table.append(String.format("  REST, 1 client:      %10.1f%n  REST, %d clients:     %10.1f%n", one,
+                        clients, many));
+            }
+            if (batch > 0) {
+                table.append(String.format("  REST, %d clients, batches of %d: %10.1f%n", clients, batch, batched));
+            }
+            if (qsubRuns > 0) {
+                table.append(String.format("  qsub in a shell loop: %9.1f  (%d runs)%n", qsub, qsubRuns));
+            }
+            print(spec, json, m, table.toString());
             return ExitCodes.OK;
         }
 
