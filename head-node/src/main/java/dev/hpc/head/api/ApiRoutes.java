@@ -272,10 +272,8 @@ public final class ApiRoutes {
     }
 
     private boolean matches(Job job, JobId.JobRef ref) {
-        boolean clusterOk = ref.cluster().map(c -> c.equals(job.id().cluster())
-                || job.id().cluster().startsWith(c + ".") || c.startsWith(job.id().cluster() + ".")).orElse(true);
         boolean indexOk = ref.arrayIndex().map(i -> job.task(i).isPresent()).orElse(true);
-        return clusterOk && indexOk;
+        return ref.inCluster(job.id().cluster()) && indexOk;
     }
 
     private void cancel(RoutingContext ctx) {

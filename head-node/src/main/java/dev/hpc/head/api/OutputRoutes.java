@@ -109,7 +109,7 @@ public final class OutputRoutes {
         Context context = vertx.getOrCreateContext();
         Caller caller = Authenticator.caller(ctx);
         head.reads().job(ref.number())
-                .thenApply(found -> found.filter(j -> sameCluster(j, ref))
+                .thenApply(found -> found.filter(j -> ref.inCluster(j.id().cluster()))
                         .orElseThrow(() -> RequestRejected.unknownJob(ref.toString())))
                 .thenApply(job -> {
                     head.config().access().jobVisibility().requireVisible(caller, job.spec().owner(),
@@ -140,11 +140,6 @@ public final class OutputRoutes {
                     + "task names " + task + ": give one of them");
         }
         return Optional.of(task);
-    }
-
-    private static boolean sameCluster(Job job, JobId.JobRef ref) {
-        return ref.cluster().map(c -> c.equals(job.id().cluster()) || job.id().cluster().startsWith(c + ".")
-                || c.startsWith(job.id().cluster() + ".")).orElse(true);
     }
 
     private static Target target(Job job, Optional<Integer> index) {

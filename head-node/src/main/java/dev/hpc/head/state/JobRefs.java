@@ -18,8 +18,7 @@ final class JobRefs {
     /** The live job the reference names, of this cluster; refused as unknown otherwise. */
     JobEntry resolve(JobId.JobRef ref) {
         JobEntry e = jobs.get(ref.number());
-        if (e == null || ref.cluster().map(c -> !c.equals(cluster) && !cluster.startsWith(c + ".")
-                && !c.startsWith(cluster + ".")).orElse(false)) {
+        if (e == null || !ref.inCluster(cluster)) {
             throw Rejection.unknownJob(ref.toString());
         }
         if (ref.arrayIndex().isPresent() && !e.has(ref.arrayIndex().get())) {

@@ -72,6 +72,16 @@ public record JobId(long number, String cluster, boolean array) implements Compa
 
     /** A job id as a user wrote it, possibly without cluster name, possibly naming one array index. */
     public record JobRef(long number, Optional<String> cluster, boolean bracketed, Optional<Integer> arrayIndex) {
+        /**
+         * Whether the cluster this reference names, if any, is {@code name}: the same name, or one of them the
+         * other's short form, as {@code 42.tk} and {@code 42.tk.example.org} (PBS ids carry the server's host
+         * name, which a user may give in full or short).
+         */
+        public boolean inCluster(String name) {
+            return cluster.map(c -> c.equals(name) || name.startsWith(c + ".") || c.startsWith(name + "."))
+                    .orElse(true);
+        }
+
         @Override
         public String toString() {
             return number + (bracketed ? "[" + arrayIndex.map(String::valueOf).orElse("") + "]" : "")

@@ -6,6 +6,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -57,5 +58,15 @@ class JobIdTest {
                 fail("seed " + seed + ": '" + text + "' threw " + e, e);
             }
         }
+    }
+
+    @Test
+    void aReferenceIsInItsClusterByTheFullOrTheShortName() {
+        assertTrue(JobId.parse("42").inCluster("tk"), "no cluster named: any");
+        assertTrue(JobId.parse("42.tk").inCluster("tk"));
+        assertTrue(JobId.parse("42.tk").inCluster("tk.example.org"), "the short form of the cluster's name");
+        assertTrue(JobId.parse("42.tk.example.org").inCluster("tk"), "the full form of a short cluster name");
+        assertFalse(JobId.parse("42.other").inCluster("tk"));
+        assertFalse(JobId.parse("42.tkx").inCluster("tk"), "a name that only starts the same is another cluster");
     }
 }
