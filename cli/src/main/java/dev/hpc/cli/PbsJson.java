@@ -2,6 +2,8 @@ package dev.hpc.cli;
 
 import dev.hpc.api.json.Json;
 import dev.hpc.api.json.JsonText;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +24,15 @@ public final class PbsJson {
     private static final Pattern NUMBER = Pattern.compile("-?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private PbsJson() {
+    }
+
+    /** How every OpenPBS {@code -F json} document begins: when it was made, by which version, for which server. */
+    public static Map<String, Object> document(String server, Instant now) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("timestamp", now.getEpochSecond());
+        doc.put("pbs_version", Version.NUMBER);
+        doc.put("pbs_server", server);
+        return doc;
     }
 
     /** The value as OpenPBS puts its text into JSON: a number, boolean, null, or the text itself. */
