@@ -1,6 +1,9 @@
 package dev.hpc.cli;
 
 import dev.hpc.api.json.Json;
+import dev.hpc.api.json.JsonText;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,6 +24,15 @@ public final class PbsJson {
     private static final Pattern NUMBER = Pattern.compile("-?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
 
     private PbsJson() {
+    }
+
+    /** How every OpenPBS {@code -F json} document begins: when it was made, by which version, for which server. */
+    public static Map<String, Object> document(String server, Instant now) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("timestamp", now.getEpochSecond());
+        doc.put("pbs_version", Version.NUMBER);
+        doc.put("pbs_server", server);
+        return doc;
     }
 
     /** The value as OpenPBS puts its text into JSON: a number, boolean, null, or the text itself. */
@@ -92,7 +104,7 @@ public final class PbsJson {
             int i = 0;
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 b.append("\t".repeat(depth));
-                string(b, String.valueOf(e.getKey()));
+                JsonText.quote(b, String.valueOf(e.getKey()));
                 b.append(":\t");
                 value(b, e.getValue(), depth + 1);
                 if (++i < m.size()) {
@@ -124,7 +136,7 @@ public final class PbsJson {
                 b.append(trimG(s));
             }
         } else {
-            string(b, String.valueOf(v));
+            JsonText.quote(b, String.valueOf(v));
         }
     }
 
@@ -137,29 +149,5 @@ public final class PbsJson {
             mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
         }
         return mantissa + rest;
-    }
-
-    private static void string(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < ' ') {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 }

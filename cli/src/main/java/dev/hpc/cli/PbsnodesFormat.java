@@ -141,10 +141,7 @@ public final class PbsnodesFormat {
      */
     public static Map<String, Object> json(List<NodeInfo> nodes, String server, boolean summary, boolean jobSummary,
                                            Instant now) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("timestamp", now.getEpochSecond());
-        doc.put("pbs_version", Version.NUMBER);
-        doc.put("pbs_server", server);
+        Map<String, Object> doc = PbsJson.document(server, now);
         Map<String, Object> byName = new LinkedHashMap<>();
         for (NodeInfo n : nodes) {
             byName.put(n.name(), !summary ? jsonNode(n) : jobSummary ? jobSummary(n) : summary(n));

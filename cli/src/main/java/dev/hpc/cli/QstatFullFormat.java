@@ -395,10 +395,7 @@ public final class QstatFullFormat {
      */
     public static Map<String, Object> json(List<JobView> views, String server, boolean history, Instant now,
                                            ZoneId zone) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("timestamp", now.getEpochSecond());
-        doc.put("pbs_version", Version.NUMBER);
-        doc.put("pbs_server", server);
+        Map<String, Object> doc = PbsJson.document(server, now);
         if (!views.isEmpty()) {
             Map<String, Object> jobs = new LinkedHashMap<>();
             for (JobView v : views) {

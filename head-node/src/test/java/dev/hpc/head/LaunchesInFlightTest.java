@@ -1,14 +1,12 @@
 package dev.hpc.head;
 
-import dev.hpc.api.job.JoinMode;
-import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import dev.hpc.head.state.Effect;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LaunchesInFlightTest {
@@ -16,8 +14,7 @@ class LaunchesInFlightTest {
     private static final Duration GRACE = Duration.ofSeconds(5);
 
     private static Effect.Launch launch(String node, long attempt) {
-        return new Effect.Launch(node, new LaunchOrder(attempt, "1.c", "1.c", -1, "job", "alice", "true", "/", "/",
-                "h", "batch", Map.of(), "o", "e", JoinMode.NONE, List.of(), 1, 1, 0, Duration.ZERO));
+        return new Effect.Launch(node, aTask(attempt, "true").build());
     }
 
     @Test

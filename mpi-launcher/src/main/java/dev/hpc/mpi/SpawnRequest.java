@@ -1,5 +1,6 @@
 package dev.hpc.mpi;
 
+import dev.hpc.api.json.JsonText;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,15 +36,15 @@ public record SpawnRequest(JobContext job, String host, List<String> argv, Map<S
         StringBuilder b = new StringBuilder(256);
         b.append("{\"attemptId\":").append(job.attemptId());
         b.append(",\"token\":");
-        string(b, job.token());
+        JsonText.quote(b, job.token());
         b.append(",\"host\":");
-        string(b, host);
+        JsonText.quote(b, host);
         b.append(",\"argv\":[");
         for (int i = 0; i < argv.size(); i++) {
             if (i > 0) {
                 b.append(',');
             }
-            string(b, argv.get(i));
+            JsonText.quote(b, argv.get(i));
         }
         b.append("],\"environment\":{");
         boolean first = true;
@@ -52,39 +53,17 @@ public record SpawnRequest(JobContext job, String host, List<String> argv, Map<S
                 b.append(',');
             }
             first = false;
-            string(b, e.getKey());
+            JsonText.quote(b, e.getKey());
             b.append(':');
-            string(b, e.getValue());
+            JsonText.quote(b, e.getValue());
         }
         b.append("},\"workDir\":");
-        string(b, workDir);
+        JsonText.quote(b, workDir);
         b.append(",\"spawnId\":");
-        string(b, spawnId);
+        JsonText.quote(b, spawnId);
         if (resume) {
             b.append(",\"resume\":true");
         }
         return b.append('}').toString();
-    }
-
-    static void string(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 }

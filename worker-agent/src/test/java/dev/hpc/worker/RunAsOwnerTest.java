@@ -1,6 +1,7 @@
 package dev.hpc.worker;
 
 import dev.hpc.api.job.EndReason;
+import dev.hpc.api.testkit.LaunchOrders;
 import dev.hpc.api.wire.WireMessage.FromWorker;
 import dev.hpc.api.wire.WireMessage.Spawn;
 import dev.hpc.api.wire.WireMessage.SpawnExited;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

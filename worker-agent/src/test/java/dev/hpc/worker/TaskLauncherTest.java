@@ -4,6 +4,7 @@ import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.FileModes;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.ProcessLimits;
+import dev.hpc.api.testkit.LaunchOrders;
 import dev.hpc.api.wire.WireMessage.TaskResult;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

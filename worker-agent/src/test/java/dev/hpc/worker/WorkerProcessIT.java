@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static dev.hpc.worker.LaunchOrders.aTask;
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged agent as a real JVM, stopped with SIGTERM and killed with SIGKILL. */

@@ -276,7 +276,7 @@ public final class LocalCommand extends GroupCommand {
             if (name == null) {
                 awaitCompleteStandby(lc);
             }
-            long pid = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).daemons().stream().filter(d -> d.name().equals(target)).map(Daemon::pid).findFirst()
+            long pid = info(lc).daemons().stream().filter(d -> d.name().equals(target)).map(Daemon::pid).findFirst()
                     .orElseThrow(() -> new UsageException("no head named " + target + " in " + lc.dir()));
             lc.kill(target);
             spec.commandLine().getOut().println("killed " + target + " (pid " + pid + ") with SIGKILL");
@@ -290,19 +290,11 @@ public final class LocalCommand extends GroupCommand {
          * that it shows a takeover rather than a standby waiting for the killed head.
          */
         private void awaitCompleteStandby(LocalCluster lc) {
-            HeadClient client = new HeadClient(lc.info().orElseThrow().heads(), lc.adminToken(),
-                    HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
+            HeadClient client = client(lc);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             boolean told = false;
             while (true) {
-                List<String> incomplete = new ArrayList<>();
-                if (client.cluster().get("heads") instanceof List<?> l) {
-                    for (Object o : l) {
-                        if (o instanceof Map<?, ?> m && "INCOMPLETE".equals(m.get("copies"))) {
-                            incomplete.add(String.valueOf(m.get("name")));
-                        }
-                    }
-                }
+                List<String> incomplete = headsWhere(client, "copies", "INCOMPLETE");
                 if (incomplete.isEmpty()) {
                     return;
                 }
@@ -323,18 +315,30 @@ public final class LocalCommand extends GroupCommand {
         }
 
         private static String activeHead(LocalCluster lc) {
-            List<String> heads = lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir())).heads();
-            HeadClient client = new HeadClient(heads, lc.adminToken(),
+            return headsWhere(client(lc), "role", "ACTIVE").stream().findFirst()
+                    .orElseThrow(() -> new UsageException("no head reports itself active; name the head to kill"));
+        }
+
+        private static LocalClusterInfo info(LocalCluster lc) {
+            return lc.info().orElseThrow(() -> new UsageException("no local cluster in " + lc.dir()));
+        }
+
+        private static HeadClient client(LocalCluster lc) {
+            return new HeadClient(info(lc).heads(), lc.adminToken(),
                     HeadTransport.Settings.defaults().withMaxWait(Duration.ofSeconds(5)));
-            Object list = client.cluster().get("heads");
-            if (list instanceof List<?> l) {
+        }
+
+        /** The names of the heads whose entry in the cluster's list of heads has {@code field} {@code value}. */
+        private static List<String> headsWhere(HeadClient client, String field, String value) {
+            List<String> names = new ArrayList<>();
+            if (client.cluster().get("heads") instanceof List<?> l) {
                 for (Object o : l) {
-                    if (o instanceof Map<?, ?> m && "ACTIVE".equals(m.get("role"))) {
-                        return String.valueOf(m.get("name"));
+                    if (o instanceof Map<?, ?> m && value.equals(m.get(field))) {
+                        names.add(String.valueOf(m.get("name")));
                     }
                 }
             }
-            throw new UsageException("no head reports itself active; name the head to kill");
+            return names;
         }
     }
 

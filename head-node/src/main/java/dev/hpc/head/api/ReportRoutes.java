@@ -57,34 +57,43 @@ public final class ReportRoutes {
         return caller.user();
     }
 
-    private void report(RoutingContext ctx) {
+    /** The period and the filter a request asks for, and when it was asked. */
+    private record Query(Instant start, Instant end, Instant now, UsageReport.Filter filter) {
+        /** The report of this query; its constructor refuses a period it cannot cover. */
+        UsageReport report() {
+            return new UsageReport(start, end, now, filter);
+        }
+    }
+
+    /** Reads {@code start}, {@code end} and the filter; {@code length} is the period when no start is given. */
+    private Query query(RoutingContext ctx, Duration length) {
         Caller caller = Authenticator.caller(ctx);
         Instant now = clock.instant();
         Instant end = instant(ctx, "end", now);
-        Instant start = instant(ctx, "start", end.minus(Duration.ofDays(30)));
+        Instant start = instant(ctx, "start", end.minus(length));
         String owner = user(ctx, caller);
-        UsageReport report = new UsageReport(start, end, now, new UsageReport.Filter(owner, param(ctx, "account"),
-                param(ctx, "queue")));
+        return new Query(start, end, now, new UsageReport.Filter(owner, param(ctx, "account"), param(ctx, "queue")));
+    }
+
+    private void report(RoutingContext ctx) {
+        Query q = query(ctx, Duration.ofDays(30));
+        UsageReport report = q.report();
         answer(ctx, () -> {
-            head.store().forEachJobIn(start, end, owner, report::add);
+            head.store().forEachJobIn(q.start(), q.end(), q.filter().user(), report::add);
             return Json.write(report.toMap(head.config().cluster()));
         });
     }
 
     /** PBS accounting records of the period ({@code hpc report --pbs-records}), in time order. */
     private void records(RoutingContext ctx) {
-        Caller caller = Authenticator.caller(ctx);
-        Instant now = clock.instant();
-        Instant end = instant(ctx, "end", now);
-        Instant start = instant(ctx, "start", end.minus(Duration.ofDays(1)));
-        String owner = user(ctx, caller);
-        // the same checks of the period as the report's
-        UsageReport.Filter filter = new UsageReport.Filter(owner, param(ctx, "account"), param(ctx, "queue"));
-        new UsageReport(start, end, now, filter);
+        Query q = query(ctx, Duration.ofDays(1));
+        q.report(); // the same checks of the period as the report's
+        Instant start = q.start();
+        Instant end = q.end();
         answer(ctx, () -> {
             List<PbsRecords.Line> lines = new ArrayList<>();
-            head.store().forEachJobIn(start, end, owner, job -> {
-                if (filter.keeps(job)) {
+            head.store().forEachJobIn(start, end, q.filter().user(), job -> {
+                if (q.filter().keeps(job)) {
                     lines.addAll(PbsRecords.of(job, start, end));
                 }
             });

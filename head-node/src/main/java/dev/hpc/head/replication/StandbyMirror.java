@@ -1,9 +1,6 @@
 package dev.hpc.head.replication;
 
 import com.hazelcast.core.EntryEvent;
-import com.hazelcast.map.listener.EntryAddedListener;
-import com.hazelcast.map.listener.EntryRemovedListener;
-import com.hazelcast.map.listener.EntryUpdatedListener;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.job.TaskSegment;
@@ -85,10 +82,15 @@ final class StandbyMirror implements AutoCloseable {
             gathered.clear(); // heard after a close: older than what this head wrote while active
             writeScheduled = false;
         }
-        jobsListener = cluster.jobs().addEntryListener(new JobsListener(), true);
-        nodesListener = cluster.nodes().addEntryListener(new NodesListener(), true);
-        tokensListener = cluster.tokens().addEntryListener(new TokensListener(), true);
-        settingsListener = cluster.settings().addEntryListener(new SettingsListener(), true);
+        // a job that left the maps (expired) needs its segments no more
+        jobsListener = cluster.jobs().addEntryListener(new EntryWrites.AndRemovals<Long>(this::job,
+                e -> segmentsRead.remove(e.getKey())), true);
+        nodesListener = cluster.nodes().addEntryListener(new EntryWrites<String>(this::node), true);
+        // a token revoked on the active head leaves the map: the removal revokes it here
+        tokensListener = cluster.tokens().addEntryListener(new EntryWrites.AndRemovals<String>(this::token,
+                this::token), true);
+        // qmgr's queues: written as they come; the store keeps the newer version
+        settingsListener = cluster.settings().addEntryListener(new EntryWrites<String>(this::setting), true);
         List<TokenRecord> records = new ArrayList<>();
         for (String body : cluster.tokens().values()) {
             records.add(TokenRecord.fromReplica(Json.readObject(body)));
@@ -221,77 +223,12 @@ final class StandbyMirror implements AutoCloseable {
         }
     }
 
-    /** qmgr's queues: written as they come; the store keeps the newer version. */
-    private final class SettingsListener implements EntryAddedListener<String, String>,
-            EntryUpdatedListener<String, String> {
-        @Override
-        public void entryAdded(EntryEvent<String, String> e) {
-            setting(e);
-        }
-
-        @Override
-        public void entryUpdated(EntryEvent<String, String> e) {
-            setting(e);
-        }
-    }
-
     private void setting(EntryEvent<String, String> e) {
         store.write(List.of(), List.of(), List.of(), Map.of(e.getKey(), e.getValue())).whenComplete((v, ex) -> {
             if (ex != null) {
                 LOG.log(Level.WARNING, "cannot mirror setting " + e.getKey(), ex);
             }
         });
-    }
-
-    /** Token records: added, changed or revoked on the active head. */
-    private final class TokensListener implements EntryAddedListener<String, String>,
-            EntryUpdatedListener<String, String>, EntryRemovedListener<String, String> {
-        @Override
-        public void entryAdded(EntryEvent<String, String> e) {
-            token(e);
-        }
-
-        @Override
-        public void entryUpdated(EntryEvent<String, String> e) {
-            token(e);
-        }
-
-        @Override
-        public void entryRemoved(EntryEvent<String, String> e) {
-            token(e);
-        }
-    }
-
-    private final class JobsListener implements EntryAddedListener<Long, String>, EntryUpdatedListener<Long, String>,
-            EntryRemovedListener<Long, String> {
-        @Override
-        public void entryAdded(EntryEvent<Long, String> e) {
-            job(e);
-        }
-
-        /** A job that left the maps (expired) needs its segments no more. */
-        @Override
-        public void entryRemoved(EntryEvent<Long, String> e) {
-            segmentsRead.remove(e.getKey());
-        }
-
-        @Override
-        public void entryUpdated(EntryEvent<Long, String> e) {
-            job(e);
-        }
-    }
-
-    private final class NodesListener implements EntryAddedListener<String, String>,
-            EntryUpdatedListener<String, String> {
-        @Override
-        public void entryAdded(EntryEvent<String, String> e) {
-            node(e);
-        }
-
-        @Override
-        public void entryUpdated(EntryEvent<String, String> e) {
-            node(e);
-        }
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.wire.WireCodec;
 import dev.hpc.api.wire.WireMessage;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,17 +78,12 @@ class ContainerImageTest {
 
     @Test
     void theLaunchOrderCarriesTheImageOverTheWireAndThroughTheSpawnRelay() {
-        WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true", "/",
-                "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1, 0,
-                Duration.ofMinutes(10), List.of(), "", ProcessLimits.NONE, WalltimeSignal.NONE, "", FileModes.NONE,
-                "localhost/tools:1");
+        WireMessage.LaunchOrder order = aTask(1, "true").container("localhost/tools:1").build();
         WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                 new WireMessage.Launch(3, order)));
         assertEquals(order, back.order());
         assertEquals("localhost/tools:1", order.withEnvironment(Map.of("T", "t")).container());
-        WireMessage.LaunchOrder plain = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true", "/",
-                "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1, 0,
-                Duration.ofMinutes(10), List.of(), "", ProcessLimits.NONE, WalltimeSignal.NONE, "", FileModes.NONE);
+        WireMessage.LaunchOrder plain = aTask(1, "true").build();
         assertFalse(WireCodec.encode(new WireMessage.Launch(3, plain)).contains("\"container\""));
     }
 }

@@ -6,12 +6,12 @@ import dev.hpc.api.pbs.SubmitParser;
 import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.wire.WireCodec;
 import dev.hpc.api.wire.WireMessage;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,9 +62,7 @@ class FileModesTest {
     }
 
     private static WireMessage.LaunchOrder order(FileModes files) {
-        return new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true", "/", "/", "h", "batch", Map.of(),
-                "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1, 0, Duration.ofMinutes(10),
-                List.of(), "", ProcessLimits.NONE, WalltimeSignal.NONE, "", files);
+        return aTask(1, "true").files(files).build();
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -102,16 +103,12 @@ class WalltimeSignalTest {
 
     @Test
     void theLaunchOrderCarriesItOverTheWireAndOnlyWhenAsked() {
-        WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true", "/",
-                "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1, 0,
-                Duration.ofMinutes(10), List.of(), "", ProcessLimits.NONE, new WalltimeSignal("USR1", 120, true), "");
+        WireMessage.LaunchOrder order = aTask(1, "true").signalBeforeWalltime("B:USR1@120").build();
         WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                 new WireMessage.Launch(3, order)));
         assertEquals(order, back.order());
         assertEquals(order.warning(), order.withEnvironment(Map.of("T", "t")).warning(), "the spawn relay keeps it");
-        String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
-                "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
-                0, Duration.ZERO)));
+        String plain = WireCodec.encode(new WireMessage.Launch(3, aTask(1, "true").build()));
         assertFalse(plain.contains("warningSignal"), "a worker that predates it reads such an order the same");
         assertEquals(WalltimeSignal.NONE, ((WireMessage.Launch) WireCodec.decodeFromHead(plain)).order().warning());
     }

@@ -3,7 +3,6 @@ package dev.hpc.api.pbs;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.job.JoinMode;
-import dev.hpc.api.job.NodeSlot;
 import dev.hpc.api.job.ProcessLimits;
 import dev.hpc.api.job.Resources;
 import dev.hpc.api.json.Codec;
@@ -19,6 +18,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import static dev.hpc.api.testkit.LaunchOrders.aTask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -159,15 +159,11 @@ class SiteDirectivesTest {
 
         @Test
         void scriptArgumentsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
-            WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
-                    "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
-                    0, Duration.ZERO, List.of("a", "b c"), "/bin/tcsh");
+            WireMessage.LaunchOrder order = aTask(1, "true").arguments("a", "b c").shells("/bin/tcsh").build();
             WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                     new WireMessage.Launch(3, order)));
             assertEquals(order, back.order());
-            String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
-                    "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
-                    0, Duration.ZERO)));
+            String plain = WireCodec.encode(new WireMessage.Launch(3, aTask(1, "true").build()));
             assertFalse(plain.contains("arguments") || plain.contains("shells"), plain);
             WireMessage.LaunchOrder withToken = order.withEnvironment(Map.of("TOKEN", "t"));
             assertEquals(List.of("a", "b c"), withToken.arguments(), "the spawn relay's copy keeps the arguments");
@@ -190,16 +186,12 @@ class SiteDirectivesTest {
 
         @Test
         void processLimitsTravelToTheWorkerAndAnOrderWithoutThemIsAsBefore() {
-            WireMessage.LaunchOrder order = new WireMessage.LaunchOrder(1, "1.c", "1.c", -1, "j", "alice", "true",
-                    "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(new NodeSlot("n1", 1, 0)), 1, 1,
-                    0, Duration.ZERO, List.of(), "", new ProcessLimits(1L << 30, 90, 4096));
+            WireMessage.LaunchOrder order = aTask(1, "true").limits(new ProcessLimits(1L << 30, 90, 4096)).build();
             WireMessage.Launch back = (WireMessage.Launch) WireCodec.decodeFromHead(WireCodec.encode(
                     new WireMessage.Launch(3, order)));
             assertEquals(order, back.order());
             assertEquals(order.limits(), order.withEnvironment(Map.of("T", "t")).limits());
-            String plain = WireCodec.encode(new WireMessage.Launch(3, new WireMessage.LaunchOrder(1, "1.c", "1.c", -1,
-                    "j", "alice", "true", "/", "/", "h", "batch", Map.of(), "/o", "/e", JoinMode.NONE, List.of(), 1, 1,
-                    0, Duration.ZERO)));
+            String plain = WireCodec.encode(new WireMessage.Launch(3, aTask(1, "true").build()));
             assertFalse(plain.contains("Limit"), plain);
         }
 

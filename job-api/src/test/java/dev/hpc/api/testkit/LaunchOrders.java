@@ -1,21 +1,29 @@
-package dev.hpc.worker;
+package dev.hpc.api.testkit;
 
+import dev.hpc.api.job.FileModes;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.NodeSlot;
+import dev.hpc.api.job.ProcessLimits;
+import dev.hpc.api.job.WalltimeSignal;
 import dev.hpc.api.wire.WireMessage.LaunchOrder;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Launch orders for tests, named by intent: {@code aTask(7, "exit 3").in(dir).build()}. */
-final class LaunchOrders {
-    private long attemptId;
-    private String script;
+/**
+ * Launch orders for tests, named by intent: {@code aTask(7, "exit 3").in(dir).build()}. The one way tests
+ * build a {@link LaunchOrder}, so that a new field of the order changes this file and no test.
+ */
+public final class LaunchOrders {
+    private final long attemptId;
+    private final String script;
     private String jobId;
     private String taskName;
     private int arrayIndex = -1;
     private String jobName = "test-job";
+    private String owner = System.getProperty("user.name");
     private String workDir = "";
     private String submitDir = "";
     private String stdoutPath = "";
@@ -28,11 +36,10 @@ final class LaunchOrders {
     private Duration walltime = Duration.ZERO;
     private List<String> arguments = List.of();
     private String shells = "";
-    private dev.hpc.api.job.ProcessLimits limits = dev.hpc.api.job.ProcessLimits.NONE;
-    private dev.hpc.api.job.WalltimeSignal warning = dev.hpc.api.job.WalltimeSignal.NONE;
-    private dev.hpc.api.job.FileModes files = dev.hpc.api.job.FileModes.NONE;
-
-    private String owner = System.getProperty("user.name");
+    private ProcessLimits limits = ProcessLimits.NONE;
+    private WalltimeSignal warning = WalltimeSignal.NONE;
+    private FileModes files = FileModes.NONE;
+    private String container = "";
 
     private LaunchOrders(long attemptId, String script) {
         this.attemptId = attemptId;
@@ -41,13 +48,13 @@ final class LaunchOrders {
         this.taskName = jobId;
     }
 
-    /** A task of one core on node1 running {@code script}. */
-    static LaunchOrders aTask(long attemptId, String script) {
+    /** A task of one core on node1 running {@code script}, owned by the user running the tests. */
+    public static LaunchOrders aTask(long attemptId, String script) {
         return new LaunchOrders(attemptId, script);
     }
 
     /** Work dir and submit dir {@code dir}; output to {@code dir/out.o} and {@code dir/out.e}. */
-    LaunchOrders in(Path dir) {
+    public LaunchOrders in(Path dir) {
         workDir = dir.toString();
         submitDir = dir.toString();
         stdoutPath = dir.resolve("out.o").toString();
@@ -55,103 +62,101 @@ final class LaunchOrders {
         return this;
     }
 
-    LaunchOrders workDir(String v) {
+    public LaunchOrders workDir(String v) {
         workDir = v;
         return this;
     }
 
-    LaunchOrders submitDir(String v) {
+    public LaunchOrders submitDir(String v) {
         submitDir = v;
         return this;
     }
 
-    LaunchOrders output(String stdout, String stderr) {
+    public LaunchOrders output(String stdout, String stderr) {
         stdoutPath = stdout;
         stderrPath = stderr;
         return this;
     }
 
-    LaunchOrders join(JoinMode v) {
+    public LaunchOrders join(JoinMode v) {
         join = v;
         return this;
     }
 
-    LaunchOrders arrayTask(String jobId, int index) {
+    public LaunchOrders arrayTask(String jobId, int index) {
         this.jobId = jobId;
         this.taskName = jobId.replaceFirst("\\[\\]", "[" + index + "]");
         this.arrayIndex = index;
         return this;
     }
 
-    LaunchOrders named(String v) {
+    public LaunchOrders named(String v) {
         jobName = v;
         return this;
     }
 
-    LaunchOrders environment(Map<String, String> v) {
+    public LaunchOrders environment(Map<String, String> v) {
         environment = v;
         return this;
     }
 
-    LaunchOrders nodes(int coresPerNode, int mpiprocsPerNode, String... names) {
+    /** An allocation of the named nodes, {@code coresPerNode} cores each; none names an empty one. */
+    public LaunchOrders nodes(int coresPerNode, int mpiprocsPerNode, String... names) {
         this.coresPerNode = coresPerNode;
         this.mpiprocsPerNode = mpiprocsPerNode;
-        this.nodes = java.util.Arrays.stream(names).map(n -> new NodeSlot(n, coresPerNode, 0)).toList();
+        this.nodes = Arrays.stream(names).map(n -> new NodeSlot(n, coresPerNode, 0)).toList();
         return this;
     }
 
-    private String container = "";
-
     /** The job's owner (default: the user running the tests). */
-    LaunchOrders ownedBy(String v) {
+    public LaunchOrders ownedBy(String v) {
         owner = v;
         return this;
     }
 
-    LaunchOrders walltime(Duration v) {
+    public LaunchOrders walltime(Duration v) {
         walltime = v;
         return this;
     }
 
     /** The shells of qsub -S, {@code path[@host],...}. */
-    LaunchOrders shells(String v) {
+    public LaunchOrders shells(String v) {
         shells = v;
         return this;
     }
 
     /** The per-process limits of -l vmem, cput, file. */
-    LaunchOrders limits(dev.hpc.api.job.ProcessLimits v) {
+    public LaunchOrders limits(ProcessLimits v) {
         limits = v;
         return this;
     }
 
     /** The signal before the walltime ends, as --signal or -l signal writes it ({@code B:USR1@60}). */
-    LaunchOrders signalBeforeWalltime(String v) {
-        warning = dev.hpc.api.job.WalltimeSignal.parseSlurm(v);
+    public LaunchOrders signalBeforeWalltime(String v) {
+        warning = WalltimeSignal.parseSlurm(v);
         return this;
     }
 
     /** The script's arguments, as qsub -F gives them. */
-    LaunchOrders arguments(String... v) {
+    public LaunchOrders arguments(String... v) {
         arguments = List.of(v);
         return this;
     }
 
     /** The umask of -W umask, --open-mode=append and -W sandbox=PRIVATE. */
-    LaunchOrders files(dev.hpc.api.job.FileModes v) {
+    public LaunchOrders files(FileModes v) {
         files = v;
         return this;
     }
 
     /** The image the script runs in (-l container=). */
-    LaunchOrders container(String v) {
+    public LaunchOrders container(String v) {
         container = v;
         return this;
     }
 
-    LaunchOrder build() {
-        return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir,
-                submitDir,
+    public LaunchOrder build() {
+        return new LaunchOrder(attemptId, jobId, taskName, arrayIndex, jobName, owner, script, workDir, submitDir,
                 "login1", "batch", environment, stdoutPath, stderrPath, join, nodes, coresPerNode, mpiprocsPerNode,
                 0, walltime, arguments, shells, limits, warning, "", files, container);
     }
