@@ -1063,6 +1063,8 @@ async function bulkAct(action) {
     if (unfit.length) parts.push(`${unfit.length} left as ${unfit.length === 1 ? 'it was' : 'they were'} (${what.unfit})`);
     showBulk(`${what.verb}: ${parts.join(', ')}${refused.length ? '. The refused jobs stay selected.' : '.'}`,
       refused.length > 0);
+    // the count with the result line, not a moment later with the next view
+    renderBulk();
     scheduleView(true);
   }
 }

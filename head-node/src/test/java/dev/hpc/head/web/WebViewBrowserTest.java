@@ -305,7 +305,8 @@ class WebViewBrowserTest {
         assertTrue(question.startsWith("Cancel 3 jobs: ") && question.contains(a) && question.contains(b)
                 && question.contains(c) && question.contains("cannot be undone"), question);
         page.awaitBulkResult("Cancel: 3 cancelled.");
-        assertEquals("no job selected", page.text("bulk-count"));
+        page.awaitUntil("the selection is cleared", d -> page.text("bulk-count").equals("no job selected")
+                ? Boolean.TRUE : null);
         Set<String> cancelled = Set.of(a, b, c);
         List<String> all = new ArrayList<>(ids);
         all.add(late);
