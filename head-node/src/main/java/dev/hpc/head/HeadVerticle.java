@@ -19,6 +19,7 @@ import dev.hpc.head.spawn.SessionRoute;
 import dev.hpc.head.spawn.SpawnKeys;
 import dev.hpc.head.spawn.SpawnRelay;
 import dev.hpc.head.web.WebView;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -35,7 +36,11 @@ import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The head's network edge: one HTTP server for the REST API, the worker link and the web view. */
+/**
+ * The head's network edge: the REST API, the worker link and the web view on one port, served by one router and
+ * one set of WebSocket handlers, which several HTTP servers share, each on its own event loop ({@link
+ * HttpListener}).
+ */
 public final class HeadVerticle extends VerticleBase {
     private static final Logger LOG =
             Logger.getLogger(HeadVerticle.class.getName());
@@ -59,6 +64,8 @@ public final class HeadVerticle extends VerticleBase {
     private final ClusterHistory history =
             new ClusterHistory(HISTORY_EVERY, HISTORY_KEPT);
     private long historyTimer = -1;
+    /** The HTTP servers on the head's port, each on an event loop of its own ({@link HttpListener}). */
+    private int listeners = HttpListener.count();
 
     /** A single head, with no standby. */
     public HeadVerticle(HeadService head) {
@@ -87,6 +94,18 @@ public final class HeadVerticle extends VerticleBase {
      */
     public HeadVerticle metrics(MetricsSettings settings) {
         this.metricsSettings = Optional.of(settings);
+        return this;
+    }
+
+    /**
+     * How many servers listen on the head's port, each on its own event loop ({@link HttpListener}); a head on port
+     * 0 (any free port) has one.
+     */
+    public HeadVerticle listeners(int servers) {
+        if (servers < 1) {
+            throw new IllegalArgumentException("at least one server listens, not " + servers);
+        }
+        this.listeners = servers;
         return this;
     }
 
@@ -135,8 +154,16 @@ public final class HeadVerticle extends VerticleBase {
                 new HashMap<>(Map.of(WorkerGateway.PATH, gateway::accept,
                         SpawnProtocol.SESSION_PATH, sessions::accept));
         leaseVoter.ifPresent(v -> sockets.put(LeaseVoterRoutes.bondPath(), v::acceptBond));
-        edge.attach(server, sockets);
-        return server.requestHandler(router).listen();
+        Map<String, Handler<ServerWebSocket>> webSockets = Map.copyOf(sockets);
+        edge.attach(server, webSockets);
+        // Vert.x shares a port among the servers of one instance that name it, but gives each server that asks for
+        // port 0 a port of its own (and refuses the negative ports it shares for TCP servers): a head on any free
+        // port, as in tests, has one server
+        int servers = head.config().port() == 0 ? 1 : listeners;
+        return server.requestHandler(router).listen().compose(bound -> servers > 1
+                ? vertx.deployVerticle(() -> new HttpListener(options, edge, router, webSockets),
+                        new DeploymentOptions().setInstances(servers - 1))
+                : Future.succeededFuture());
     }
 
     /** A sample of the figures while this head leads; a standby's would be its own empty state. */

@@ -28,8 +28,22 @@ public final class StateReads {
         this.store = store;
     }
 
-    /** The job as the state holds it, or as the store kept it once the state forgot it. */
+    /**
+     * The job as the state holds it, or as the store kept it once the state forgot it. A job read before and
+     * unchanged since is answered here, on the caller's thread, from the record that read kept (issue 21): no wait
+     * behind a scheduling cycle. It is the record a read on the state thread would give at this moment, since the
+     * state forgets it in the very step that changes the job, before that change is committed or told to anyone
+     * ({@code JobRecordCache}); so it shows nothing such a read would not. Only a head that leads answers, as on
+     * the state thread; a state dropped or replaced (step down, fail-stop, a new term) takes its records with it.
+     */
     public CompletableFuture<Optional<Job>> job(long number) {
+        ClusterState state = stateThread.state();
+        if (state != null && stateThread.leading()) {
+            Optional<Job> kept = state.keptJob(number);
+            if (kept.isPresent()) {
+                return CompletableFuture.completedFuture(kept);
+            }
+        }
         return stateThread.onState(() -> stateThread.state().job(number))
                 .thenApply(found -> found.isPresent() ? found : store.job(number));
     }

@@ -29,8 +29,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -79,9 +81,11 @@ public final class EventStream implements ChangeListener {
     private final HeadService head;
     private final Settings settings;
     private final Context context;
-    /** Touched only on {@link #context}. */
-    private final List<Client> clients = new ArrayList<>();
-    private final AtomicInteger clientCount = new AtomicInteger();
+    /**
+     * Opened and closed on their connections' event loops, which are several (the head's port is served by one
+     * server per loop), written to from {@link #context}.
+     */
+    private final List<Client> clients = new CopyOnWriteArrayList<>();
     private final Queue<Object> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -124,7 +128,7 @@ public final class EventStream implements ChangeListener {
 
     /** Number of connected clients; for tests and metrics. */
     public int clients() {
-        return clientCount.get();
+        return clients.size();
     }
 
     // ------------------------------------------------------------------ clients
@@ -133,8 +137,9 @@ public final class EventStream implements ChangeListener {
     private static final class Client {
         final HttpServerResponse response;
         final Caller caller;
-        long unsent;
-        TokenRegistry.Hold hold;
+        /** Counted up where a write is made and down on the connection's loop once it is on the socket. */
+        final AtomicLong unsent = new AtomicLong();
+        volatile TokenRegistry.Hold hold;
 
         Client(HttpServerResponse response, Caller caller) {
             this.response = response;
@@ -156,7 +161,6 @@ public final class EventStream implements ChangeListener {
             remove(client);
         });
         clients.add(client);
-        clientCount.set(clients.size());
         client.hold = head.tokens().whileValid(Authenticator.token(ctx),
                 why -> context.runOnContext(v -> revoked(client, why)));
         write(client, Buffer.buffer("retry: " + settings.retry().toMillis() + "\n: connected to head "
@@ -165,11 +169,10 @@ public final class EventStream implements ChangeListener {
     }
 
     private void remove(Client client) {
-        if (clients.remove(client)) {
-            clientCount.set(clients.size());
-        }
-        if (client.hold != null) {
-            client.hold.release();
+        clients.remove(client);
+        TokenRegistry.Hold hold = client.hold;
+        if (hold != null) {
+            hold.release();
         }
     }
 
@@ -199,18 +202,18 @@ public final class EventStream implements ChangeListener {
             return;
         }
         // a client that has taken everything so far gets the next batch whatever its size
-        if (client.unsent > 0 && (client.unsent + bytes.length() > settings.maxWriteQueue()
-                || response.writeQueueFull())) {
-            LOG.warning("an event stream client reads too slowly (" + client.unsent + " bytes unsent): closing it;"
+        long unsent = client.unsent.get();
+        if (unsent > 0 && (unsent + bytes.length() > settings.maxWriteQueue() || response.writeQueueFull())) {
+            LOG.warning("an event stream client reads too slowly (" + unsent + " bytes unsent): closing it;"
                     + " it will reconnect and reload");
             remove(client);
             response.reset();
             return;
         }
         int length = bytes.length();
-        client.unsent += length;
+        client.unsent.addAndGet(length);
         response.write(bytes).onComplete(r -> {
-            client.unsent -= length;
+            client.unsent.addAndGet(-length);
             if (r.failed()) {
                 remove(client);
             }
@@ -228,7 +231,7 @@ public final class EventStream implements ChangeListener {
     /** On the store's writer thread: queue and hand over, nothing more. */
     @Override
     public void changed(List<Job> jobs, List<NodeInfo> nodes) {
-        if (clientCount.get() == 0) {
+        if (clients.isEmpty()) {
             return;
         }
         int size = jobs.size() + nodes.size();
@@ -247,7 +250,7 @@ public final class EventStream implements ChangeListener {
     /** An alert (node down, task requeued, ...) as {@code event: alert}, written on the context. */
     @Override
     public void alert(Alert alert) {
-        if (clientCount.get() == 0) {
+        if (clients.isEmpty()) {
             return;
         }
         context.runOnContext(v -> broadcast(Buffer.buffer(event(nextId++, "alert", Codec.toMap(alert))

@@ -12,9 +12,20 @@ import java.util.Set;
  */
 final class ChangedJobs {
     private final Set<JobEntry> jobs = new LinkedHashSet<>();
+    /** The jobs readers would now be shown otherwise: those changed, and those only explained anew. */
+    private final Set<JobEntry> shown = new LinkedHashSet<>();
 
     void add(JobEntry job) {
         jobs.add(job);
+        shown.add(job);
+    }
+
+    /**
+     * A job whose shown form changed with nothing to commit: the scheduler's explanation of why its tasks wait,
+     * which each cycle gives anew and no head keeps.
+     */
+    void reexplained(JobEntry job) {
+        shown.add(job);
     }
 
     boolean isEmpty() {
@@ -25,6 +36,13 @@ final class ChangedJobs {
     List<JobEntry> drain() {
         List<JobEntry> out = List.copyOf(jobs);
         jobs.clear();
+        return out;
+    }
+
+    /** The jobs whose shown form changed since the last call, committed or not; forgets them. */
+    List<JobEntry> drainShown() {
+        List<JobEntry> out = List.copyOf(shown);
+        shown.clear();
         return out;
     }
 }

@@ -186,9 +186,17 @@ public final class ClusterState {
         return waiting.jobsOf(owner);
     }
 
+    /** The job as it is now; its record is kept for readers ({@link #keptJob}) until the job changes. */
     public Optional<Job> job(long number) {
-        JobEntry e = jobs.get(number);
-        return e == null ? Optional.empty() : Optional.of(e.toRecord());
+        return jobs.record(number);
+    }
+
+    /**
+     * The one query safe from any thread: the record of the job a read on the state thread would give now, when
+     * such a read built it and the job has not changed since; empty otherwise ({@link JobRecordCache}).
+     */
+    public Optional<Job> keptJob(long number) {
+        return jobs.keptRecord(number);
     }
 
     /**
@@ -321,6 +329,9 @@ public final class ClusterState {
                         + " failed after changing jobs " + numbers + "; this state can no longer be trusted", e);
             }
             throw e;
+        } finally {
+            // before this step ends, so before its commit, its answer and its effects: see JobRecordCache
+            jobs.forgetRecords(changedJobs.drainShown());
         }
         for (JobEntry e : changedJobs.drain()) {
             jobs.counted(e);

@@ -109,6 +109,11 @@ final class JobEntry {
         changes.add(this);
     }
 
+    /** Notes that the scheduler's explanation changed what readers see of this job, with nothing to commit. */
+    void reexplained() {
+        changes.reexplained(this);
+    }
+
     /** The kept task with this index (-1 for a plain job's), or null: an unstarted task is not kept. */
     TaskEntry task(int index) {
         if (!id.array()) {

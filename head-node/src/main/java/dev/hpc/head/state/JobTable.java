@@ -24,6 +24,7 @@ final class JobTable {
     private final JobTally tally = new JobTally();
     /** Live jobs by their owner's idempotency key of the submission ({@link #submitKey}). */
     private final Map<String, Long> bySubmitKey = new HashMap<>();
+    private final JobRecordCache records = new JobRecordCache();
 
     /** The live job of this number; null when there is none. */
     JobEntry get(long number) {
@@ -35,8 +36,32 @@ final class JobTable {
         return byNumber.values();
     }
 
+    /** The record of the live job of this number, built now and kept for readers ({@link JobRecordCache}). */
+    Optional<Job> record(long number) {
+        JobEntry e = byNumber.get(number);
+        if (e == null) {
+            return Optional.empty();
+        }
+        Job record = e.toRecord();
+        records.keep(record);
+        return Optional.of(record);
+    }
+
+    /** The record a read on the state thread would build now, when one is kept; safe from any thread. */
+    Optional<Job> keptRecord(long number) {
+        return records.get(number);
+    }
+
+    /** The jobs are shown otherwise from now on: their kept records go. */
+    void forgetRecords(List<JobEntry> changed) {
+        for (JobEntry e : changed) {
+            records.forget(e.id.number());
+        }
+    }
+
     /** A job loaded from the store or a replica; it replaces what was held under its number. */
     void restore(JobEntry e) {
+        records.forget(e.id.number());
         JobEntry replaced = byNumber.put(e.id.number(), e);
         if (replaced != null) {
             tally.leave(replaced);
@@ -47,6 +72,7 @@ final class JobTable {
 
     /** A job just submitted. */
     void admit(JobEntry e) {
+        records.forget(e.id.number());
         byNumber.put(e.id.number(), e);
         tally.enter(e, true);
         indexSubmitKey(e);
@@ -66,6 +92,7 @@ final class JobTable {
             if (e.state().isTerminal() && e.lastEnd().isBefore(cutoff)) {
                 expired.add(e);
                 it.remove();
+                records.forget(e.id.number());
                 tally.leave(e);
                 if (!e.spec.submitKey().isEmpty()) {
                     bySubmitKey.remove(submitKey(e.spec.owner(), e.spec.submitKey()), e.id.number());

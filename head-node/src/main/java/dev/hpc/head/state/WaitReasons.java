@@ -13,7 +13,9 @@ final class WaitReasons {
 
     /**
      * Gives the tasks the scheduler looked at its reasons. An array's unstarted tasks share the reason of the
-     * first of them it looked at (the next to start); one with an estimated start is taken apart to hold it.
+     * first of them it looked at (the next to start); one with an estimated start is taken apart to hold it. A
+     * job is noted only when its tasks are told something new: a cycle mostly repeats the last one's reasons, and
+     * each note costs the job its kept record ({@link JobRecordCache}).
      */
     static void explain(JobTable jobs, Command.Explain c) {
         Set<JobEntry> unstartedExplained = new HashSet<>();
@@ -27,9 +29,11 @@ final class WaitReasons {
             TaskEntry t = e.task(key.index());
             if (t == null && e.unstarted.in(JobState.QUEUED) && e.unstarted.indices.contains(key.index())) {
                 if (estimate.equals(Instant.EPOCH)) {
-                    if (unstartedExplained.add(e)) {
+                    if (unstartedExplained.add(e) && (!e.unstarted.comment.equals(reason)
+                            || e.unstarted.dependencyWait != dependency)) {
                         e.unstarted.comment = reason;
                         e.unstarted.dependencyWait = dependency;
+                        e.reexplained();
                     }
                     return;
                 }
@@ -37,10 +41,15 @@ final class WaitReasons {
             }
             if (t != null && t.state == JobState.QUEUED) {
                 // a requeued victim of preemption keeps saying so while it waits again
-                t.comment = t.comment.startsWith(TaskEntry.PREEMPTED_BY)
+                String comment = t.comment.startsWith(TaskEntry.PREEMPTED_BY)
                         ? t.comment.split("; ", 2)[0] + "; " + reason : reason;
-                t.dependencyWait = dependency;
-                t.estimatedStart = estimate;
+                if (!comment.equals(t.comment) || t.dependencyWait != dependency
+                        || !estimate.equals(t.estimatedStart)) {
+                    t.comment = comment;
+                    t.dependencyWait = dependency;
+                    t.estimatedStart = estimate;
+                    e.reexplained();
+                }
             }
         });
     }

@@ -14,7 +14,9 @@
  * snapshot) is a package-private class it delegates to, so that only the state's one writer reaches them. The
  * package uses no machinery (Vert.x, Hazelcast, {@code java.sql}, HTTP clients): {@code StatePackageRulesTest}.
  *
- * <p>Not thread-safe by design: only the head's state thread calls it. A lost race (a stale
- * attempt, a placement that no longer fits) is a normal result; an impossible transition throws.
+ * <p>Not thread-safe by design: only the head's state thread calls it, but for one lookup: the records that reads
+ * of single jobs kept ({@link dev.hpc.head.state.ClusterState#keptJob}, {@code JobRecordCache}), which the state
+ * forgets in the same step that changes their job. A lost race (a stale attempt, a placement that no longer fits)
+ * is a normal result; an impossible transition throws.
  */
 package dev.hpc.head.state;

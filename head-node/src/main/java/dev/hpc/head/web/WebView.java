@@ -12,8 +12,15 @@ public final class WebView {
     /** Every path outside the API. */
     private static final String PAGES = "^/(?!api/).*";
 
+    /**
+     * One handler per thread: the head's port is served on several event loops, and a static handler's cache of
+     * file properties is a map for one thread at a time.
+     */
+    private final ThreadLocal<StaticHandler> files = ThreadLocal.withInitial(() ->
+            StaticHandler.create("webroot").setMaxAgeSeconds(60).setDirectoryListing(false));
+
     public void mount(Router router) {
         router.routeWithRegex(PAGES).method(HttpMethod.GET).method(HttpMethod.HEAD)
-                .handler(StaticHandler.create("webroot").setMaxAgeSeconds(60).setDirectoryListing(false));
+                .handler(ctx -> files.get().handle(ctx));
     }
 }

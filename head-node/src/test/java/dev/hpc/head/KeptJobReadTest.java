@@ -1,0 +1,94 @@
+package dev.hpc.head;
+
+import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobId;
+import dev.hpc.api.job.JobSpec;
+import dev.hpc.api.job.JobState;
+import dev.hpc.api.job.JoinMode;
+import dev.hpc.api.job.Resources;
+import dev.hpc.head.access.Caller;
+import dev.hpc.head.access.Role;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 21: a read of one job that was read before and has not changed since is answered without the state
+ * thread, yet shows every change a command made as soon as that command is answered, and nothing of a state this
+ * head no longer holds.
+ */
+class KeptJobReadTest {
+    private static final Caller ALICE = new Caller("alice", Role.USER);
+
+    @TempDir
+    Path dir;
+
+    private static JobSpec aJob() {
+        return new JobSpec("job", "alice", "login", "#!/bin/bash\ntrue\n", "/tmp", "/tmp", Map.of(), "batch",
+                Resources.DEFAULT, Optional.empty(), List.of(), false, 0, true, "", "", JoinMode.NONE, "", List.of(),
+                "", Instant.EPOCH);
+    }
+
+    private static Job read(HeadService head, long number) throws Exception {
+        return head.reads().job(number).get(10, TimeUnit.SECONDS).orElseThrow();
+    }
+
+    @Test
+    void aJobReadAgainIsAnsweredWhileTheStateThreadIsBusyAndShowsEachChangeOnceItIsAnswered() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            head.submit(aJob()).get(10, TimeUnit.SECONDS);
+            Job queued = read(head, 1);
+            assertEquals(JobState.QUEUED, queued.state());
+            try (HeldStateThread busy = new HeldStateThread(head)) {
+                CompletableFuture<Optional<Job>> again = head.reads().job(1);
+                assertTrue(again.isDone(), "answered on the caller's thread, not queued behind the state thread");
+                assertEquals(Optional.of(queued), again.get());
+            }
+
+            Job held = head.jobCommands().hold(JobId.parse("1"), ALICE, "u").get(10, TimeUnit.SECONDS);
+            assertEquals(JobState.HELD, read(head, 1).state(), "the hold is shown once it is answered");
+            assertEquals(held.version(), read(head, 1).version());
+            head.jobCommands().release(JobId.parse("1"), ALICE, "u").get(10, TimeUnit.SECONDS);
+            assertEquals(JobState.QUEUED, read(head, 1).state());
+        }
+    }
+
+    @Test
+    void aHeadThatStepsDownAnswersNoReadAndANewTermKeepsNoRecordOfTheOldOne() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            head.submit(aJob()).get(10, TimeUnit.SECONDS);
+            read(head, 1);
+            read(head, 1);
+
+            head.term().deactivate();
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> head.reads().job(1).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(RequestRejected.class, refused.getCause());
+            assertEquals(503, ((RequestRejected) refused.getCause()).status(), "a standby answers no read itself");
+
+            head.activateFromStore();
+            CompletableFuture<Optional<Job>> first;
+            try (HeldStateThread busy = new HeldStateThread(head)) {
+                first = head.reads().job(1);
+                assertFalse(first.isDone(), "the new term reads its own state: nothing kept from the term before");
+            }
+            assertEquals(JobState.QUEUED, first.get(10, TimeUnit.SECONDS).orElseThrow().state());
+        }
+    }
+}
