@@ -41,6 +41,11 @@ final class CommitPipeline {
     /** Asked for when a command freed or queued work. */
     private final Runnable requestCycle;
     private volatile EffectSink effects = effect -> { };
+    /**
+     * Every commit issued so far, as one future that completes once each of them has, failed or not: issued on
+     * the state thread only, read from any thread ({@link #issuedSoFar}).
+     */
+    private volatile CompletableFuture<Void> issued = CompletableFuture.completedFuture(null);
 
     CommitPipeline(Clock clock, JobStore store, StateThread stateThread, LoopRunner loops, AlertRelay alerts,
                    List<ChangeListener> listeners, LaunchesInFlight launchesInFlight, Runnable requestCycle) {
@@ -152,6 +157,16 @@ final class CommitPipeline {
         });
     }
 
+    /**
+     * Completes once every commit issued before this call has ended. Whatever the state showed a reader before
+     * this call was applied by a command whose commit was issued in the same step, so a read that waits for it
+     * shows no change before that change is durable and replicated (a commit that failed stopped the head, which
+     * the reader checks after).
+     */
+    CompletableFuture<Void> issuedSoFar() {
+        return issued;
+    }
+
     void tellListeners(List<Job> jobs, List<NodeInfo> nodes) {
         if (jobs.isEmpty() && nodes.isEmpty()) {
             return;
@@ -168,6 +183,7 @@ final class CommitPipeline {
      */
     <T> CompletableFuture<T> commit(CompletableFuture<T> write, String what) {
         CompletableFuture<T> answered = new CompletableFuture<>();
+        issued = CompletableFuture.allOf(issued, answered.handle((v, e) -> null));
         write.whenComplete((v, e) -> {
             if (e == null) {
                 answered.complete(v);

@@ -97,7 +97,7 @@ public final class HeadService implements AutoCloseable {
             }
         });
         this.workerEvents = new WorkerEvents(failureDetector, results, stateThread);
-        this.reads = new StateReads(stateThread, store);
+        this.reads = new StateReads(stateThread, commits, store);
         this.figures = new HeadFigures(loops, schedulingLoop);
     }
 

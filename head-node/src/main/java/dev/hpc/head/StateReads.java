@@ -17,15 +17,30 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The queries the edges ask of the state: each runs on the state thread, the one place the state may be read,
- * and only while this head leads (a standby answers 503, which clients take to the active head).
+ * and only while this head leads (a standby answers 503, which clients take to the active head). The state
+ * holds a command's changes from the moment it is applied, a few milliseconds before they are durable and
+ * replicated; so what a query found is answered once the commits issued before it have ended ({@link
+ * #committed}): nobody is shown a change the next head could lack.
  */
 public final class StateReads {
     private final StateThread stateThread;
+    private final CommitPipeline commits;
     private final JobStore store;
 
-    StateReads(StateThread stateThread, JobStore store) {
+    StateReads(StateThread stateThread, CommitPipeline commits, JobStore store) {
         this.stateThread = stateThread;
+        this.commits = commits;
         this.store = store;
+    }
+
+    /** {@code read}, answered once what it may show is committed (on the state thread, or with a kept record). */
+    private <T> CompletableFuture<T> committed(CompletableFuture<T> read) {
+        return read.thenCompose(found -> commits.issuedSoFar().thenApply(v -> {
+            if (!stateThread.leading()) {
+                throw stateThread.unavailable("stopped being active");
+            }
+            return found;
+        }));
     }
 
     /**
@@ -41,19 +56,19 @@ public final class StateReads {
         if (state != null && stateThread.leading()) {
             Optional<Job> kept = state.keptJob(number);
             if (kept.isPresent()) {
-                return CompletableFuture.completedFuture(kept);
+                return committed(CompletableFuture.completedFuture(kept));
             }
         }
-        return stateThread.onState(() -> stateThread.state().job(number))
+        return committed(stateThread.onState(() -> stateThread.state().job(number)))
                 .thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(JobFilter filter, long after, int limit) {
-        return stateThread.onState(() -> stateThread.state().jobs(filter, after, limit));
+        return committed(stateThread.onState(() -> stateThread.state().jobs(filter, after, limit)));
     }
 
     public CompletableFuture<List<NodeInfo>> nodes() {
-        return stateThread.onState(() -> stateThread.state().nodes());
+        return committed(stateThread.onState(() -> stateThread.state().nodes()));
     }
 
     /** The attempt into which its job may spawn commands now, if any (docs/mpi.md). */
@@ -62,16 +77,16 @@ public final class StateReads {
     }
 
     public CompletableFuture<Optional<NodeInfo>> node(String name) {
-        return stateThread.onState(() -> stateThread.state().node(name));
+        return committed(stateThread.onState(() -> stateThread.state().node(name)));
     }
 
     public CompletableFuture<Summary> summary() {
-        return stateThread.onState(() -> {
+        return committed(stateThread.onState(() -> {
             List<NodeInfo> nodes = stateThread.state().nodes();
             long up = nodes.stream().filter(n -> n.state() != NodeState.DOWN).count();
             int[] cores = stateThread.state().coreTotals();
             return new Summary(stateThread.state().jobCounts(), (int) up, nodes.size(), cores[0], cores[1]);
-        });
+        }));
     }
 
     public record Summary(Map<JobState, Integer> jobs, int nodesUp, int nodesTotal, int cores, int coresUsed) {

@@ -8,6 +8,9 @@ import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.Resources;
 import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.Role;
+import dev.hpc.head.state.ClusterState;
+import dev.hpc.head.state.JobFilter;
+import dev.hpc.head.store.JobStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,8 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +94,41 @@ class KeptJobReadTest {
                 assertFalse(first.isDone(), "the new term reads its own state: nothing kept from the term before");
             }
             assertEquals(JobState.QUEUED, first.get(10, TimeUnit.SECONDS).orElseThrow().state());
+        }
+    }
+
+    @Test
+    void aChangeIsShownToNoReaderBeforeItIsDurableAndReplicated() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            head.submit(aJob()).get(10, TimeUnit.SECONDS);
+            read(head, 1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch replicating = new CountDownLatch(1);
+            head.store().replicateTo((jobs, nodes, segments, settings) -> {
+                if (!jobs.isEmpty() && replicating.getCount() > 0) {
+                    replicating.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // a standby slow to take the hold
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("1"), ALICE, "u");
+            assertTrue(replicating.await(10, TimeUnit.SECONDS), "the hold reached the replica");
+            CompletableFuture<Optional<Job>> kept = head.reads().job(1);
+            CompletableFuture<Optional<Job>> fromState = head.reads().job(1);
+            CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
+            // the reads are queued behind the commit, not answered with the hold the state already holds
+            assertThrows(TimeoutException.class, () -> listed.get(300, TimeUnit.MILLISECONDS));
+            assertFalse(kept.isDone() || fromState.isDone(), "a read answered before the hold was committed");
+            release.countDown();
+            assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
+            assertEquals(JobState.HELD, kept.get(10, TimeUnit.SECONDS).orElseThrow().state());
+            assertEquals(JobState.HELD, fromState.get(10, TimeUnit.SECONDS).orElseThrow().state());
+            assertEquals(JobState.HELD, listed.get(10, TimeUnit.SECONDS).jobs().get(0).state());
+            head.store().replicateTo(JobStore.Replica.NONE);
         }
     }
 }
