@@ -191,10 +191,7 @@ public final class ClusterState {
         return jobs.record(number);
     }
 
-    /**
-     * The one query safe from any thread: the record of the job a read on the state thread would give now, when
-     * such a read built it and the job has not changed since; empty otherwise ({@link JobRecordCache}).
-     */
+    /** The one query safe from any thread: the record a read here built, while the job is unchanged since. */
     public Optional<Job> keptJob(long number) {
         return jobs.keptRecord(number);
     }
@@ -283,10 +280,7 @@ public final class ClusterState {
 
     // ------------------------------------------------------------------ submission
 
-    /**
-     * Checks a new job against the cluster and gives it its number, without entering it: the caller
-     * makes it durable first and then applies {@link Command.Admit}. Throws when it can never run.
-     */
+    /** Numbers a job that can run here, not entering it: made durable first, it enters by {@link Command.Admit}. */
     public Job prepareSubmit(JobSpec spec, Instant now) {
         return prepareSubmitAll(List.of(spec), now).get(0);
     }
