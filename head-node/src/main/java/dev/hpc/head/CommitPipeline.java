@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -46,6 +47,11 @@ final class CommitPipeline {
      * the state thread only, read from any thread ({@link #issuedSoFar}).
      */
     private volatile CompletableFuture<Void> issued = CompletableFuture.completedFuture(null);
+    /**
+     * The commits in flight that write each job, by number, as one future a job ({@link #issuedFor}); an entry
+     * leaves once they have all ended. Written on the state thread, read from any thread.
+     */
+    private final ConcurrentHashMap<Long, CompletableFuture<Void>> inFlightByJob = new ConcurrentHashMap<>();
 
     CommitPipeline(Clock clock, JobStore store, StateThread stateThread, LoopRunner loops, AlertRelay alerts,
                    List<ChangeListener> listeners, LaunchesInFlight launchesInFlight, Runnable requestCycle) {
@@ -92,6 +98,12 @@ final class CommitPipeline {
         CompletableFuture<Void> durable = commit(store.write(out.changedJobs(), out.changedNodes(),
                         out.sealedSegments(), settings(out.changedQueues(), out.changedReservations())),
                 out.changedJobs().size() + " job and " + out.changedNodes().size() + " node changes");
+        CompletableFuture<Void> ended = durable.handle((v, e) -> null);
+        for (Job job : out.changedJobs()) {
+            long number = job.id().number();
+            CompletableFuture<Void> all = inFlightByJob.merge(number, ended, CompletableFuture::allOf);
+            all.whenComplete((v, e) -> inFlightByJob.remove(number, all));
+        }
         if (toSend.isEmpty() && out.alerts().isEmpty()
                 && (listeners.isEmpty() || out.changedJobs().isEmpty() && out.changedNodes().isEmpty())) {
             return durable;
@@ -165,6 +177,14 @@ final class CommitPipeline {
      */
     CompletableFuture<Void> issuedSoFar() {
         return issued;
+    }
+
+    /**
+     * As {@link #issuedSoFar}, for what a reader sees of one job: its record holds only its own changes, and each
+     * is written by the commit of the command that made it, so the commits of other jobs need not be waited for.
+     */
+    CompletableFuture<Void> issuedFor(long jobNumber) {
+        return inFlightByJob.getOrDefault(jobNumber, CompletableFuture.completedFuture(null));
     }
 
     void tellListeners(List<Job> jobs, List<NodeInfo> nodes) {

@@ -35,12 +35,21 @@ public final class StateReads {
 
     /** {@code read}, answered once what it may show is committed (on the state thread, or with a kept record). */
     private <T> CompletableFuture<T> committed(CompletableFuture<T> read) {
-        return read.thenCompose(found -> commits.issuedSoFar().thenApply(v -> {
+        return read.thenCompose(found -> whileLeading(commits.issuedSoFar(), found));
+    }
+
+    /** As {@link #committed}, for a read of one job, which shows that job's changes alone. */
+    private CompletableFuture<Optional<Job>> committed(CompletableFuture<Optional<Job>> read, long number) {
+        return read.thenCompose(found -> whileLeading(commits.issuedFor(number), found));
+    }
+
+    private <T> CompletableFuture<T> whileLeading(CompletableFuture<Void> ended, T found) {
+        return ended.thenApply(v -> {
             if (!stateThread.leading()) {
                 throw stateThread.unavailable("stopped being active");
             }
             return found;
-        }));
+        });
     }
 
     /**
@@ -56,10 +65,10 @@ public final class StateReads {
         if (state != null && stateThread.leading()) {
             Optional<Job> kept = state.keptJob(number);
             if (kept.isPresent()) {
-                return committed(CompletableFuture.completedFuture(kept));
+                return committed(CompletableFuture.completedFuture(kept), number);
             }
         }
-        return committed(stateThread.onState(() -> stateThread.state().job(number)))
+        return committed(stateThread.onState(() -> stateThread.state().job(number)), number)
                 .thenApply(found -> found.isPresent() ? found : store.job(number));
     }
 

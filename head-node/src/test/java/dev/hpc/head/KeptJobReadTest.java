@@ -131,4 +131,36 @@ class KeptJobReadTest {
             head.store().replicateTo(JobStore.Replica.NONE);
         }
     }
+
+    @Test
+    void aReadOfOneJobWaitsForTheCommitsOfThatJobAloneAndAListForAll() throws Exception {
+        try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
+                Clock.systemUTC())) {
+            head.submit(aJob()).get(10, TimeUnit.SECONDS);
+            head.submit(aJob()).get(10, TimeUnit.SECONDS);
+            read(head, 1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch replicating = new CountDownLatch(1);
+            head.store().replicateTo((jobs, nodes, segments, settings) -> {
+                if (jobs.containsKey(2L) && replicating.getCount() > 0) {
+                    replicating.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // a standby slow to take job 2's hold
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("2"), ALICE, "u");
+            assertTrue(replicating.await(10, TimeUnit.SECONDS), "the hold reached the replica");
+            CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
+            assertEquals(JobState.QUEUED, read(head, 1).state(), "job 1 read while job 2's commit is in flight");
+            assertFalse(listed.isDone(), "a list, which shows job 2, was answered before its hold was committed");
+            release.countDown();
+            assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
+            assertEquals(List.of(JobState.QUEUED, JobState.HELD),
+                    listed.get(10, TimeUnit.SECONDS).jobs().stream().map(Job::state).toList());
+            head.store().replicateTo(JobStore.Replica.NONE);
+        }
+    }
 }
