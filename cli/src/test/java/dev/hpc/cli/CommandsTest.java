@@ -198,6 +198,16 @@ class CommandsTest {
     }
 
     @Test
+    void benchSubmitRefusesToMeasureNothing() {
+        Run nothing = run("bench", "submit", "--server", head.address(), "--no-single", "--qsub", "0");
+
+        assertEquals(2, nothing.code(), nothing.err());
+        assertTrue(nothing.err().contains("nothing to measure: --no-single with neither --batch N nor --qsub N"),
+                nothing.err());
+        assertEquals(0, head.requests.size(), "no job was submitted");
+    }
+
+    @Test
     void qsubErrors() {
         Run missing = run("qsub", "--server", head.address(), tmp.resolve("gone.sh").toString());
         Run usage = run("qsub", "--server", head.address(), "-Y", "x.sh");

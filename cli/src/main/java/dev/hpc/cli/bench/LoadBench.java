@@ -197,6 +197,10 @@ final class LoadBench {
             if (batch != 0 && (batch < 2 || batch > 1000)) {
                 throw new UsageException("--batch must be from 2 to 1000 jobs a request, or 0 to skip it");
             }
+            if (!single && batch == 0 && qsubRuns == 0) {
+                throw new UsageException("nothing to measure: --no-single with neither --batch N nor --qsub N; "
+                        + "give --batch N to measure batches of N jobs a request");
+            }
             HeadClient head = client.client();
             SubmitRequest job = trivialJob("", "-h");
             double one = single ? rate(head, job, jobs, 1) : Double.NaN;
