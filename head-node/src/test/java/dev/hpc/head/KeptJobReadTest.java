@@ -10,7 +10,6 @@ import dev.hpc.head.access.Caller;
 import dev.hpc.head.access.Role;
 import dev.hpc.head.state.ClusterState;
 import dev.hpc.head.state.JobFilter;
-import dev.hpc.head.store.JobStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -18,10 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,32 +100,22 @@ class KeptJobReadTest {
                 Clock.systemUTC())) {
             head.submit(aJob()).get(10, TimeUnit.SECONDS);
             read(head, 1);
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch replicating = new CountDownLatch(1);
-            head.store().replicateTo((jobs, nodes, segments, settings) -> {
-                if (!jobs.isEmpty() && replicating.getCount() > 0) {
-                    replicating.countDown();
-                    try {
-                        release.await(20, TimeUnit.SECONDS); // a standby slow to take the hold
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
-            CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("1"), ALICE, "u");
-            assertTrue(replicating.await(10, TimeUnit.SECONDS), "the hold reached the replica");
-            CompletableFuture<Optional<Job>> kept = head.reads().job(1);
-            CompletableFuture<Optional<Job>> fromState = head.reads().job(1);
-            CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
-            // the reads are queued behind the commit, not answered with the hold the state already holds
-            assertThrows(TimeoutException.class, () -> listed.get(300, TimeUnit.MILLISECONDS));
-            assertFalse(kept.isDone() || fromState.isDone(), "a read answered before the hold was committed");
-            release.countDown();
-            assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
-            assertEquals(JobState.HELD, kept.get(10, TimeUnit.SECONDS).orElseThrow().state());
-            assertEquals(JobState.HELD, fromState.get(10, TimeUnit.SECONDS).orElseThrow().state());
-            assertEquals(JobState.HELD, listed.get(10, TimeUnit.SECONDS).jobs().get(0).state());
-            head.store().replicateTo(JobStore.Replica.NONE);
+            try (HeldReplica standby = new HeldReplica(head.store(), jobs -> !jobs.isEmpty())) {
+                CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("1"), ALICE, "u");
+                assertTrue(standby.reached(), "the hold reached the replica");
+                CompletableFuture<Optional<Job>> kept = head.reads().job(1);
+                CompletableFuture<Optional<Job>> fromState = head.reads().job(1);
+                CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
+                passedTheStateThread(head);
+                // the reads wait for the commit, not answered with the hold the state already holds
+                assertFalse(kept.isDone() || fromState.isDone() || listed.isDone(),
+                        "a read answered before the hold was committed");
+                standby.release();
+                assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
+                assertEquals(JobState.HELD, kept.get(10, TimeUnit.SECONDS).orElseThrow().state());
+                assertEquals(JobState.HELD, fromState.get(10, TimeUnit.SECONDS).orElseThrow().state());
+                assertEquals(JobState.HELD, listed.get(10, TimeUnit.SECONDS).jobs().get(0).state());
+            }
         }
     }
 
@@ -139,28 +126,23 @@ class KeptJobReadTest {
             head.submit(aJob()).get(10, TimeUnit.SECONDS);
             head.submit(aJob()).get(10, TimeUnit.SECONDS);
             read(head, 1);
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch replicating = new CountDownLatch(1);
-            head.store().replicateTo((jobs, nodes, segments, settings) -> {
-                if (jobs.containsKey(2L) && replicating.getCount() > 0) {
-                    replicating.countDown();
-                    try {
-                        release.await(20, TimeUnit.SECONDS); // a standby slow to take job 2's hold
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
-            CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("2"), ALICE, "u");
-            assertTrue(replicating.await(10, TimeUnit.SECONDS), "the hold reached the replica");
-            CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
-            assertEquals(JobState.QUEUED, read(head, 1).state(), "job 1 read while job 2's commit is in flight");
-            assertFalse(listed.isDone(), "a list, which shows job 2, was answered before its hold was committed");
-            release.countDown();
-            assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
-            assertEquals(List.of(JobState.QUEUED, JobState.HELD),
-                    listed.get(10, TimeUnit.SECONDS).jobs().stream().map(Job::state).toList());
-            head.store().replicateTo(JobStore.Replica.NONE);
+            try (HeldReplica standby = new HeldReplica(head.store(), jobs -> jobs.containsKey(2L))) {
+                CompletableFuture<Job> hold = head.jobCommands().hold(JobId.parse("2"), ALICE, "u");
+                assertTrue(standby.reached(), "job 2's hold reached the replica");
+                CompletableFuture<ClusterState.Page> listed = head.reads().jobs(JobFilter.ALL, 0, 10);
+                assertEquals(JobState.QUEUED, read(head, 1).state(), "job 1 read while job 2's commit is in flight");
+                passedTheStateThread(head);
+                assertFalse(listed.isDone(), "a list, which shows job 2, was answered before its hold was committed");
+                standby.release();
+                assertEquals(JobState.HELD, hold.get(10, TimeUnit.SECONDS).state());
+                assertEquals(List.of(JobState.QUEUED, JobState.HELD),
+                        listed.get(10, TimeUnit.SECONDS).jobs().stream().map(Job::state).toList());
+            }
         }
+    }
+
+    /** Returns once everything queued on the state thread before it has run there (reads then wait on commits). */
+    private static void passedTheStateThread(HeadService head) throws Exception {
+        head.reads().figures().get(10, TimeUnit.SECONDS);
     }
 }

@@ -4,7 +4,6 @@ import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.Resources;
-import dev.hpc.head.store.JobStore;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,27 +38,17 @@ class RecommitInFlightTest {
     void aSubmissionStillBeingWrittenIsNotStaleForARecommit() throws Exception {
         try (HeadService head = HeadService.start(HeadConfig.defaults("head1", "c", dir).withPort(0),
                 Clock.systemUTC())) {
-            CountDownLatch release = new CountDownLatch(1);
-            CountDownLatch writing = new CountDownLatch(1);
-            head.store().replicateTo((jobs, nodes, segments, settings) -> {
-                if (!jobs.isEmpty() && writing.getCount() > 0) {
-                    writing.countDown();
-                    try {
-                        release.await(20, TimeUnit.SECONDS); // a replica slow to take the submission
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            });
-            CompletableFuture<Job> submitted = head.submit(aJob());
-            assertTrue(writing.await(10, TimeUnit.SECONDS), "the submission reached the replica");
-            CompletableFuture<Term.HeldJobs> recommit = head.term().recommitAll();
-            release.countDown();
-            long number = submitted.get(10, TimeUnit.SECONDS).id().number();
-            Term.HeldJobs held = recommit.get(10, TimeUnit.SECONDS);
-            boolean dropped = number < held.nextNumber() && !held.numbers().contains(number);
-            assertFalse(dropped, "job " + number + " would be dropped from the maps as stale: " + held);
-            head.store().replicateTo(JobStore.Replica.NONE);
+            // a replica slow to take the submission
+            try (HeldReplica standby = new HeldReplica(head.store(), jobs -> !jobs.isEmpty())) {
+                CompletableFuture<Job> submitted = head.submit(aJob());
+                assertTrue(standby.reached(), "the submission reached the replica");
+                CompletableFuture<Term.HeldJobs> recommit = head.term().recommitAll();
+                standby.release();
+                long number = submitted.get(10, TimeUnit.SECONDS).id().number();
+                Term.HeldJobs held = recommit.get(10, TimeUnit.SECONDS);
+                boolean dropped = number < held.nextNumber() && !held.numbers().contains(number);
+                assertFalse(dropped, "job " + number + " would be dropped from the maps as stale: " + held);
+            }
         }
     }
 }
