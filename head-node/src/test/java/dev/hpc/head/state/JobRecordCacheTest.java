@@ -1,7 +1,6 @@
 package dev.hpc.head.state;
 
 import dev.hpc.api.job.ArraySpec;
-import dev.hpc.api.job.EndReason;
 import dev.hpc.api.job.IndexSet;
 import dev.hpc.api.job.Job;
 import dev.hpc.api.job.JobId;
@@ -9,9 +8,7 @@ import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.Resources;
-import dev.hpc.api.job.Task;
 import dev.hpc.api.wire.WireMessage.Register;
-import dev.hpc.api.wire.WireMessage.TaskResult;
 import dev.hpc.head.sched.Plan;
 import dev.hpc.head.sched.Policy;
 import dev.hpc.head.sched.Scheduler;
@@ -125,112 +122,28 @@ class JobRecordCacheTest {
     }
 
     /**
-     * A random walk of every kind of command that changes jobs (submissions plain, held and arrays, cycles with
-     * their explanations, results, cancels of jobs and of tasks, holds, releases, qalter, qorder, qrerun, a lost
-     * node, expiry): after each, every record kept equals the job built afresh. Every job is read after each
-     * step, so every job's record is checked after every command.
+     * A random walk of every kind of command that changes jobs ({@link RandomCommands}): after each, every record
+     * kept equals the job built afresh. Every job is read after each step, so every job's record is checked after
+     * every command.
      */
     @Test
     void aKeptRecordIsTheJobAsItIsAfterEveryCommand() {
         for (long seed = 1; seed <= 20; seed++) {
             Random random = new Random(seed);
-            fresh();
-            register("n1", 3);
-            register("n2", 2);
+            RandomCommands commands = new RandomCommands(T0);
+            ClusterState walked = commands.state();
             for (int step = 0; step < 300; step++) {
-                now = now.plusSeconds(1);
-                String what = act(random);
-                for (Job j : state.jobs(JobFilter.ALL, 0, Integer.MAX_VALUE).jobs()) {
+                String what = commands.step(random);
+                for (Job j : walked.jobs(JobFilter.ALL, 0, Integer.MAX_VALUE).jobs()) {
                     long n = j.id().number();
-                    Optional<Job> kept = state.keptJob(n);
-                    Job built = state.job(n).orElseThrow();
+                    Optional<Job> kept = walked.keptJob(n);
+                    Job built = walked.job(n).orElseThrow();
                     if (kept.isPresent()) {
                         assertEquals(built, kept.get(), "seed " + seed + ", after " + what + ": job " + n);
                     }
-                    assertEquals(Optional.of(built), state.keptJob(n));
+                    assertEquals(Optional.of(built), walked.keptJob(n));
                 }
             }
-        }
-    }
-
-    private String act(Random random) {
-        List<Job> jobs = state.jobs(JobFilter.ALL, 0, Integer.MAX_VALUE).jobs();
-        Job some = jobs.isEmpty() ? null : jobs.get(random.nextInt(jobs.size()));
-        JobId.JobRef whole = some == null ? null : JobId.parse(String.valueOf(some.id().number()));
-        try {
-            switch (random.nextInt(12)) {
-                case 0, 1 -> {
-                    submit(spec(random.nextBoolean() ? "alice" : "bob", random.nextBoolean()
-                            ? Optional.of("0-" + random.nextInt(12)) : Optional.empty(), random.nextInt(4) == 0));
-                    return "submit";
-                }
-                case 2, 3 -> {
-                    cycle();
-                    return "cycle";
-                }
-                case 4, 5 -> {
-                    List<Task> running = jobs.stream().flatMap(j -> j.listedTasks().stream())
-                            .filter(t -> t.state() == JobState.RUNNING).toList();
-                    if (running.isEmpty()) {
-                        return "no result";
-                    }
-                    Task t = running.get(random.nextInt(running.size()));
-                    state.apply(new Command.Finish(t.currentNodes().get(0).node(), new TaskResult(
-                            t.currentAttemptId(), "x", random.nextInt(3) == 0 ? 1 : 0, EndReason.EXITED, now)));
-                    return "result";
-                }
-                case 6 -> {
-                    if (some == null) {
-                        return "no cancel";
-                    }
-                    String ref = some.id().array() && random.nextBoolean() ? some.id().number() + "[0]"
-                            : String.valueOf(some.id().number());
-                    state.apply(new Command.Cancel(JobId.parse(ref), "root", now));
-                    return "cancel " + ref;
-                }
-                case 7 -> {
-                    if (some == null) {
-                        return "no hold";
-                    }
-                    state.apply(random.nextBoolean() ? new Command.Hold(whole, "root", random.nextBoolean() ? "u"
-                            : "o") : new Command.Release(whole, "root", "u"));
-                    return "hold or release of " + whole;
-                }
-                case 8 -> {
-                    if (some == null) {
-                        return "no alter";
-                    }
-                    String value = String.valueOf(random.nextInt(3));
-                    state.apply(new Command.Alter(whole, s -> s.withRecorded("Account_Name", value), "root", now));
-                    return "alter of " + whole;
-                }
-                case 9 -> {
-                    if (jobs.size() < 2) {
-                        return "no order";
-                    }
-                    Job other = jobs.get(random.nextInt(jobs.size()));
-                    state.apply(new Command.Order(whole, JobId.parse(String.valueOf(other.id().number())), "root"));
-                    return "order of " + whole + " and " + other.id();
-                }
-                case 10 -> {
-                    if (some == null) {
-                        return "no rerun";
-                    }
-                    state.apply(new Command.Rerun(whole, "root", now));
-                    return "rerun of " + whole;
-                }
-                default -> {
-                    if (random.nextBoolean()) {
-                        state.apply(new Command.LoseNode("n2", "gone", EndReason.NODE_FAILURE, now));
-                        register("n2", 2);
-                        return "lose n2";
-                    }
-                    state.apply(new Command.Expire(now.minusSeconds(random.nextInt(30))));
-                    return "expire";
-                }
-            }
-        } catch (Rejection e) {
-            return "refused: " + e.getMessage();
         }
     }
 }
