@@ -21,6 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
@@ -34,6 +37,10 @@ import java.util.logging.Logger;
  */
 public final class JobStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(JobStore.class.getName());
+    /** The append-only log of the batches committed since the last fold into the tables ({@link ChangeLog}). */
+    static final String CHANGE_LOG = "changes.log";
+    /** How long a read of the tables waits for the writer to fold what it committed. */
+    private static final Duration FOLD_WAIT = Duration.ofSeconds(30);
 
     private final Connection writeConnection;
     private final Connection readConnection;
@@ -43,6 +50,7 @@ public final class JobStore implements AutoCloseable {
     private final UsageRecords usage;
     private final RowWrites rows;
     private final StoreWriter writer;
+    private final ChangeLog log;
 
     /**
      * Where committed changes are replicated before they count as written: the standby heads. A
@@ -83,7 +91,7 @@ public final class JobStore implements AutoCloseable {
         return rows.lastCommit;
     }
 
-    private JobStore(Connection write, Connection read, Connection tokens) {
+    private JobStore(Connection write, Connection read, Connection tokens, ChangeLog log, Duration foldEvery) {
         this.writeConnection = write;
         this.readConnection = read;
         this.tokens = new TokenStore(tokens);
@@ -91,11 +99,17 @@ public final class JobStore implements AutoCloseable {
         this.events = new EventLog(read, this, reads);
         this.usage = new UsageRecords(write, read, this, reads);
         this.rows = new RowWrites(write, usage);
-        this.writer = new StoreWriter(write, rows);
+        this.log = log;
+        this.writer = new StoreWriter(write, rows, log, foldEvery);
     }
 
     /** Opens (creating when new) the database in {@code dir}; a second process on the same files fails. */
     public static JobStore open(Path dir) {
+        return open(dir, StoreWriter.FOLD_EVERY);
+    }
+
+    /** As {@link #open(Path)}, folding the change log every {@code foldEvery} unless a read asks sooner. */
+    static JobStore open(Path dir, Duration foldEvery) {
         try {
             Files.createDirectories(dir);
             // in-place LOBs up to 32 KiB: a job's body (~1-2 KiB) in H2's separate LOB storage made every
@@ -109,7 +123,10 @@ public final class JobStore implements AutoCloseable {
             read.setAutoCommit(true);
             Connection tokens = DriverManager.getConnection(url, "hpc", "");
             tokens.setAutoCommit(true);
-            JobStore store = new JobStore(write, read, tokens);
+            // opened only once the database is: its file lock keeps a second process off the log too
+            JobStore store = new JobStore(write, read, tokens, ChangeLog.open(dir.resolve(CHANGE_LOG)),
+                    foldEvery);
+            store.writer.recover(store.reads::storedSegments);
             store.writer.start();
             return store;
         } catch (SQLException e) {
@@ -119,7 +136,7 @@ public final class JobStore implements AutoCloseable {
             }
             throw new HpcException("cannot open the database in " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new HpcException("cannot create the data directory " + dir + ": " + e.getMessage(), e);
+            throw new HpcException("cannot open the store in " + dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -163,6 +180,7 @@ public final class JobStore implements AutoCloseable {
      * in this store; rows older than 30 half-lives (worth less than a billionth) are deleted.
      */
     public void loadUsage(Instant now, Duration halfLife, UsageSink sink) {
+        awaitFolded();
         usage.load(now, halfLife, sink);
     }
 
@@ -204,16 +222,19 @@ public final class JobStore implements AutoCloseable {
 
     /** Every job not yet finished, and those finished after {@code keepSince}, in number order. */
     public void loadLive(Instant keepSince, Consumer<Job> sink) {
+        awaitFolded();
         reads.loadLive(keepSince, sink);
     }
 
     /** A setting that commands change (qmgr's queues), as last committed; empty when none was. */
     public Optional<String> setting(String key) {
+        awaitFolded();
         return reads.setting(key);
     }
 
     /** How every finished job before {@code keepSince} ended, for dependencies that name them. */
     public void loadOutcomes(Instant keepSince, OutcomeSink sink) {
+        awaitFolded();
         reads.loadOutcomes(keepSince, sink);
     }
 
@@ -222,10 +243,12 @@ public final class JobStore implements AutoCloseable {
     }
 
     public List<NodeInfo> loadNodes() {
+        awaitFolded();
         return reads.loadNodes();
     }
 
     public Optional<Job> job(long number) {
+        awaitFolded();
         return reads.job(number);
     }
 
@@ -234,12 +257,33 @@ public final class JobStore implements AutoCloseable {
      * not ended before the start, in number order; only {@code owner}'s when it is not empty.
      */
     public void forEachJobIn(Instant start, Instant end, String owner, Consumer<Job> sink) {
+        awaitFolded();
         reads.forEachJobIn(start, end, owner, sink);
     }
 
     /** A page of all jobs ever accepted, live or finished, in number order after {@code after}. */
     public List<Job> history(String owner, String queue, List<JobState> states, long after, int limit) {
+        awaitFolded();
         return reads.history(owner, queue, states, after, limit);
+    }
+
+    /**
+     * Waits until every write acknowledged so far is in the tables: the writer folds its log into them only every
+     * {@link StoreWriter#FOLD_EVERY}, and a read of the tables must see what was acknowledged before it.
+     */
+    private void awaitFolded() {
+        try {
+            writer.folded().get(FOLD_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted while waiting for the store's writer", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof HpcException h ? h
+                    : new HpcException("the store cannot be read: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new HpcException("the store's writer did not fold its log into the tables within "
+                    + FOLD_WAIT.toSeconds() + " s", e);
+        }
     }
 
     // ------------------------------------------------------------------ the writer
@@ -284,6 +328,11 @@ public final class JobStore implements AutoCloseable {
         return writer.commits();
     }
 
+    /** Folds of the change log into the tables, each one transaction of many commits. */
+    public long folds() {
+        return writer.folds();
+    }
+
     // ------------------------------------------------------------------ event log
 
     /**
@@ -317,10 +366,11 @@ public final class JobStore implements AutoCloseable {
     public void close() {
         writer.close();
         try {
+            log.close();
             readConnection.close();
             tokens.close();
             writeConnection.close();
-        } catch (SQLException e) {
+        } catch (SQLException | IOException e) {
             LOG.log(Level.WARNING, "closing the store", e);
         }
     }

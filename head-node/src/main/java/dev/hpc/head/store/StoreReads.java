@@ -75,15 +75,21 @@ final class StoreReads {
 
     /** Segments 0 to {@code count - 1} of a job, from this store; a missing one is a broken store. */
     private List<TaskSegment> segments(long job, int count) {
+        List<TaskSegment> out = storedSegments(job, count);
+        if (out.size() != count) {
+            throw new HpcException("job " + job + " names " + count + " segments of ended tasks but the store holds "
+                    + out.size() + " of them");
+        }
+        return out;
+    }
+
+    /** Those of segments 0 to {@code count - 1} of a job that this store's table holds, in order. */
+    List<TaskSegment> storedSegments(long job, int count) {
         List<TaskSegment> out = new ArrayList<>(count);
         query("SELECT body FROM task_segments WHERE job = ? AND segment < ? ORDER BY segment", ps -> {
             ps.setLong(1, job);
             ps.setInt(2, count);
         }, rs -> out.add(Codec.readSegment(Json.readObject(rs.getString(1)))));
-        if (out.size() != count) {
-            throw new HpcException("job " + job + " names " + count + " segments of ended tasks but the store holds "
-                    + out.size() + " of them");
-        }
         return out;
     }
 

@@ -8,6 +8,7 @@ import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.Resources;
 import dev.hpc.api.job.Task;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -158,6 +159,14 @@ class JobStoreTest {
                 false, 0, true, plain.stdoutPath(), plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
     }
 
+    /** Array job 9 of tasks 0-9: task 3 ended and listed, 5-9 not started, the others sealed in {@code segments}. */
+    private static Job arraySealed(long version, dev.hpc.api.job.TaskSegment... segments) {
+        return new Job(new JobId(9, "c", true), anArray("0-9"), JobState.QUEUED, T0,
+                dev.hpc.api.job.TaskList.of(List.of(endedAt(3, 5)),
+                        dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("5-9"), false),
+                        List.of(segments)), "", version);
+    }
+
     private static Task endedAt(int index, long attempt) {
         dev.hpc.api.job.Attempt ran = new dev.hpc.api.job.Attempt(attempt, List.of(new dev.hpc.api.job.NodeSlot("n1", 2, 0)), T0,
                 T0.plusSeconds(1), JobState.COMPLETED, dev.hpc.api.job.EndReason.EXITED, 0);
@@ -170,15 +179,10 @@ class JobStoreTest {
      */
     @Test
     void sealedSegmentsAreRowsOfTheirOwnAndTheJobReadsBackWhole() throws Exception {
-        JobSpec spec = anArray("0-9");
-        JobId id = new JobId(9, "c", true);
         dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
         dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
-        Job sealedOnce = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.job.TaskList.of(List.of(endedAt(3, 5)),
-                dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("5-9"), false), List.of(first)), "", 3);
-        Job sealedTwice = new Job(id, spec, JobState.QUEUED, T0, dev.hpc.api.job.TaskList.of(List.of(endedAt(3, 5)),
-                dev.hpc.api.job.UnstartedTasks.fresh(dev.hpc.api.job.IndexSet.parse("5-9"), false), List.of(first, second)),
-                "", 5);
+        Job sealedOnce = arraySealed(3, first);
+        Job sealedTwice = arraySealed(5, first, second);
         try (JobStore store = JobStore.open(dir)) {
             store.write(List.of(sealedOnce), List.of(), List.of(first)).get(30, TimeUnit.SECONDS);
             // task 4 ended and was sealed in one commit: its usage comes with its segment
@@ -210,6 +214,87 @@ class JobStoreTest {
             HpcException e = assertThrows(HpcException.class, () -> store.job(9));
             assertTrue(e.getMessage().contains("names 1 segments of ended tasks but the store holds 0"),
                     e.getMessage());
+        }
+    }
+
+    /**
+     * Issue 21: a batch is acknowledged once it is in the change log, and folded into the tables later. A head
+     * killed in between (here: its files copied as they are on disk at that moment, the copy opened as a new
+     * head would) replays the log: every acknowledged job is there, the array's segments from the log and the
+     * table both, its usage charged once.
+     */
+    @Test
+    void whatWasAcknowledgedButNotYetFoldedIsReplayedAtTheNextStart() throws Exception {
+        dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
+        dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
+        Job sealedOnce = arraySealed(3, first);
+        Job sealedTwice = arraySealed(5, first, second);
+        Path killed = dir.resolve("killed");
+        try (JobStore store = JobStore.open(dir.resolve("live"), java.time.Duration.ofHours(1))) {
+            store.write(List.of(sealedOnce), List.of(), List.of(first)).get(30, TimeUnit.SECONDS);
+            store.history("", "", List.of(), 0, 10); // a read folds: segment 0 is in the table from here on
+            for (long n = 1; n <= 8; n++) {
+                store.write(List.of(aJob(n, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            }
+            store.write(List.of(sealedTwice, aJob(8, JobState.COMPLETED)), List.of(), List.of(second))
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(1, store.folds(), "nothing folded since the read");
+            copyAsOnDisk(dir.resolve("live"), killed);
+        }
+        assertTrue(Files.size(killed.resolve(JobStore.CHANGE_LOG)) > 0, "the copy holds an unfolded log");
+        try (JobStore store = JobStore.open(killed)) {
+            assertEquals(0, Files.size(killed.resolve(JobStore.CHANGE_LOG)), "the log is folded at the start");
+            List<Job> live = new ArrayList<>();
+            store.loadLive(T0, live::add);
+            assertEquals(9, live.size(), "jobs 1 to 8 and the array");
+            assertEquals(JobState.COMPLETED, store.job(8).orElseThrow().state());
+            assertEquals(sealedTwice, store.job(9).orElseThrow());
+            List<String> users = new ArrayList<>();
+            store.loadUsage(T0.plusSeconds(1), java.time.Duration.ofDays(7), (u, s, at) -> users.add(u + " " + s));
+            assertEquals(List.of("alice 10.0"), users, "five attempts of two cores for a second, each once");
+        }
+    }
+
+    /** A read of the tables sees every write acknowledged before it, though the writer has not folded yet. */
+    @Test
+    void aReadSeesEveryAcknowledgedWriteBeforeTheFoldIsDue() throws Exception {
+        try (JobStore store = JobStore.open(dir, java.time.Duration.ofHours(1))) {
+            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            assertEquals(JobState.QUEUED, store.job(1).orElseThrow().state());
+            store.write(List.of(withVersion(aJob(1, JobState.COMPLETED), 2)), List.of()).get(30, TimeUnit.SECONDS);
+            assertEquals(JobState.COMPLETED, store.job(1).orElseThrow().state());
+            assertEquals(1, store.history("alice", "", List.of(JobState.COMPLETED), 0, 10).size());
+        }
+    }
+
+    /** The batch being appended when the head died is torn; the whole ones before it replay. */
+    @Test
+    void aTornLastBatchIsDroppedAndTheOnesBeforeItReplay() throws Exception {
+        Path killed = dir.resolve("killed");
+        try (JobStore store = JobStore.open(dir.resolve("live"), java.time.Duration.ofHours(1))) {
+            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            store.write(List.of(aJob(2, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            copyAsOnDisk(dir.resolve("live"), killed);
+        }
+        Path log = killed.resolve(JobStore.CHANGE_LOG);
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(log,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            c.truncate(Files.size(log) - 3);
+        }
+        try (JobStore store = JobStore.open(killed)) {
+            assertEquals(JobState.QUEUED, store.job(1).orElseThrow().state());
+            assertTrue(store.job(2).isEmpty(), "the torn batch was never whole, so never acknowledged");
+        }
+    }
+
+    /** The data directory as a SIGKILL would leave it: the files' bytes as the kernel has them now. */
+    private static void copyAsOnDisk(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".mv.db")
+                    || p.getFileName().toString().equals(JobStore.CHANGE_LOG)).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
         }
     }
 
