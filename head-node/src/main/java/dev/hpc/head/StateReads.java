@@ -68,8 +68,11 @@ public final class StateReads {
                 return committed(CompletableFuture.completedFuture(kept), number);
             }
         }
+        // the store's read waits for its writer's fold, which may wait for the standby's backups: never on the
+        // state thread, where this would otherwise run
         return committed(stateThread.onState(() -> stateThread.state().job(number)), number)
-                .thenApply(found -> found.isPresent() ? found : store.job(number));
+                .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found)
+                        : CompletableFuture.supplyAsync(() -> store.job(number)));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(JobFilter filter, long after, int limit) {
