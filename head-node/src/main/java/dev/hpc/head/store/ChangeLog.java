@@ -6,8 +6,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -46,9 +48,11 @@ final class ChangeLog implements AutoCloseable {
         this.channel = channel;
     }
 
+    /** Opens the log, creating it readable by this user alone: it holds jobs' scripts and environments. */
     static ChangeLog open(Path file) throws IOException {
-        return new ChangeLog(file, FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE));
+        return new ChangeLog(file, FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                        "rw-------"))));
     }
 
     Path file() {

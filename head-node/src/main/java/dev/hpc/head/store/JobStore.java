@@ -9,6 +9,7 @@ import dev.hpc.api.job.TaskSegment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -112,6 +113,7 @@ public final class JobStore implements AutoCloseable {
     static JobStore open(Path dir, Duration foldEvery) {
         try {
             Files.createDirectories(dir);
+            makePrivate(dir);
             // in-place LOBs up to 32 KiB: a job's body (~1-2 KiB) in H2's separate LOB storage made every
             // commit create and delete a LOB, 2.5 times the cost of the row itself (docs/performance.md)
             String url = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("hpc")
@@ -137,6 +139,20 @@ public final class JobStore implements AutoCloseable {
             throw new HpcException("cannot open the database in " + dir + ": " + e.getMessage(), e);
         } catch (IOException e) {
             throw new HpcException("cannot open the store in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes the data directory this user's alone (mode 0700): the database and the change log hold every job's
+     * script and environment, and the files H2 creates follow the process's umask.
+     */
+    private static void makePrivate(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException notOurs) {
+            // another user's directory, or no POSIX permissions: the head still runs, and says what to check
+            LOG.warning("cannot make the data directory " + dir + " mode 0700 (" + notOurs + "): make sure only "
+                    + "the head's user can read it");
         }
     }
 

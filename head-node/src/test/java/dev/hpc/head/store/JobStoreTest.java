@@ -255,6 +255,20 @@ class JobStoreTest {
         }
     }
 
+    /** Any local user could read every job's script and environment in a data directory of mode 0755. */
+    @Test
+    void theDataDirectoryAndTheChangeLogAreTheHeadsUserAlone() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.setPosixFilePermissions(data, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (JobStore store = JobStore.open(data)) {
+            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(data)));
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(data.resolve(JobStore.CHANGE_LOG))));
+        }
+    }
+
     /** A read of the tables sees every write acknowledged before it, though the writer has not folded yet. */
     @Test
     void aReadSeesEveryAcknowledgedWriteBeforeTheFoldIsDue() throws Exception {
