@@ -1,6 +1,7 @@
 package dev.hpc.head.replication;
 
 import dev.hpc.api.job.Job;
+import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.NodeInfo;
 import dev.hpc.api.job.TaskSegment;
 import dev.hpc.api.json.Codec;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A whole state and the replicated maps, for {@link Leadership}'s decision thread: a head that leads from its
@@ -69,15 +72,35 @@ final class ReplicaState {
         cluster.tokens().putAll(tokens);
     }
 
+    private record Outcome(long number, JobState state, int exitStatus) {
+    }
+
+    private static <T> T joined(CompletableFuture<T> read) {
+        try {
+            return read.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
     /** Builds the state from the replicated maps; history older than the keep time comes from the store. */
     ClusterState fromReplica(long epoch) {
         Instant now = clock.instant();
         Instant keepSince = now.minus(service.config().keepCompleted());
         ClusterState state = new ClusterState(service.config().cluster(), epoch, 1, service.config().maxRequeues());
-        store.loadOutcomes(keepSince, state::restoreOutcome);
+        // the store's outcomes are read beside the maps, which wait for Hazelcast to promote the dead head's
+        // backups, rather than before them: the store's read waits for its writer to fold what it mirrored
+        CompletableFuture<List<Outcome>> outcomes = CompletableFuture.supplyAsync(() -> {
+            List<Outcome> found = new ArrayList<>();
+            store.loadOutcomes(keepSince, (number, ended, exit) -> found.add(new Outcome(number, ended, exit)));
+            return found;
+        });
         List<Job> jobs = new ArrayList<>();
         for (String body : cluster.jobs().values()) {
             jobs.add(Codec.readJob(Json.readObject(body), cluster::segments));
+        }
+        for (Outcome o : joined(outcomes)) {
+            state.restoreOutcome(o.number(), o.state(), o.exitStatus());
         }
         jobs.sort((a, b) -> Long.compare(a.id().number(), b.id().number()));
         for (Job j : jobs) {
