@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The queries the edges ask of the state: each runs on the state thread, the one place the state may be read,
@@ -23,6 +26,21 @@ import java.util.concurrent.CompletableFuture;
  * #committed}): nobody is shown a change the next head could lack.
  */
 public final class StateReads {
+    /**
+     * Where reads of the store wait for its writer's fold: two threads at most, so that a burst of reads of
+     * forgotten jobs neither blocks the shared pool nor starts a thread each; idle ones end.
+     */
+    private final ThreadPoolExecutor storeReads = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "store-read");
+                t.setDaemon(true);
+                return t;
+            });
+
+    {
+        storeReads.allowCoreThreadTimeOut(true);
+    }
+
     private final StateThread stateThread;
     private final CommitPipeline commits;
     private final JobStore store;
@@ -72,7 +90,7 @@ public final class StateReads {
         // state thread, where this would otherwise run
         return committed(stateThread.onState(() -> stateThread.state().job(number)), number)
                 .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found)
-                        : CompletableFuture.supplyAsync(() -> store.job(number)));
+                        : CompletableFuture.supplyAsync(() -> store.job(number), storeReads));
     }
 
     public CompletableFuture<ClusterState.Page> jobs(JobFilter filter, long after, int limit) {

@@ -94,6 +94,11 @@ final class ReplicaState {
             List<Outcome> found = new ArrayList<>();
             store.loadOutcomes(keepSince, (number, ended, exit) -> found.add(new Outcome(number, ended, exit)));
             return found;
+        }, read -> {
+            // a thread of its own: the shared pool may be busy, and a takeover waits for this
+            Thread t = new Thread(read, "takeover-outcomes");
+            t.setDaemon(true);
+            t.start();
         });
         List<Job> jobs = new ArrayList<>();
         for (String body : cluster.jobs().values()) {

@@ -22,8 +22,9 @@ import java.util.zip.CRC32C;
  * <p>A frame is its payload's length, its CRC-32C and the payload: the number of changes, then each change as its
  * kind, its key and its JSON body. Like the database's own commits at {@code WRITE_DELAY=0} the log is written to
  * the kernel, not synced to the disk, so it survives the head's process being killed, not the machine's crash.
- * Replay stops at the first frame that is short or fails its checksum: only the batch being appended when the
- * head died can be torn, and nobody was told that it was written.
+ * Replay stops at the first frame that is short or fails its checksum. Only the batch being appended when the
+ * head died can be torn, at the end of the file, and nobody was told that it was written; a bad frame with more
+ * of the log after it is damage, which {@link StoreWriter#recover} refuses to pass over.
  */
 final class ChangeLog implements AutoCloseable {
     /** What a change is of; each kind's key is a job number, a node name, a segment key or a setting name. */
@@ -34,8 +35,13 @@ final class ChangeLog implements AutoCloseable {
     record Change(Kind kind, String key, String body) {
     }
 
-    /** What a replay found: the changes of every whole frame, and whether a torn frame followed them. */
-    record Replay(List<Change> changes, int frames, boolean tornTail) {
+    /**
+     * What a replay found: the changes of every whole frame before the first bad one; whether that bad frame is
+     * the torn tail (it runs to the end of the file: the batch being appended when the head died); and where a
+     * bad frame lies that has more of the log after it ({@code -1} when none): damage, not a torn write, and the
+     * frames after it were acknowledged.
+     */
+    record Replay(List<Change> changes, int frames, boolean tornTail, long damagedAt) {
     }
 
     private static final int HEADER = 8;
@@ -62,7 +68,7 @@ final class ChangeLog implements AutoCloseable {
     /** Appends one batch as one frame, after whatever the log holds. */
     void append(List<Change> changes) throws IOException {
         List<byte[]> parts = new ArrayList<>(changes.size() * 2);
-        int size = 4;
+        long size = 4;
         for (Change c : changes) {
             byte[] key = c.key().getBytes(StandardCharsets.UTF_8);
             byte[] body = c.body().getBytes(StandardCharsets.UTF_8);
@@ -70,7 +76,11 @@ final class ChangeLog implements AutoCloseable {
             parts.add(body);
             size += 1 + 4 + key.length + 4 + body.length;
         }
-        ByteBuffer frame = ByteBuffer.allocate(HEADER + size);
+        if (size > Integer.MAX_VALUE - HEADER) {
+            throw new IOException("a batch of " + changes.size() + " changes is " + size + " bytes, more than one frame "
+                    + "of the change log holds");
+        }
+        ByteBuffer frame = ByteBuffer.allocate(HEADER + (int) size);
         frame.position(HEADER);
         frame.putInt(changes.size());
         for (int i = 0; i < changes.size(); i++) {
@@ -79,8 +89,8 @@ final class ChangeLog implements AutoCloseable {
             frame.putInt(parts.get(2 * i + 1).length).put(parts.get(2 * i + 1));
         }
         CRC32C crc = new CRC32C();
-        crc.update(frame.array(), HEADER, size);
-        frame.putInt(0, size).putInt(4, (int) crc.getValue());
+        crc.update(frame.array(), HEADER, (int) size);
+        frame.putInt(0, (int) size).putInt(4, (int) crc.getValue());
         frame.flip();
         long at = channel.size();
         while (frame.hasRemaining()) {
@@ -88,7 +98,7 @@ final class ChangeLog implements AutoCloseable {
         }
     }
 
-    /** Every change of the whole frames, oldest first. */
+    /** Every change of the whole frames, oldest first, up to the first bad frame. */
     Replay replay() throws IOException {
         List<Change> changes = new ArrayList<>();
         long size = channel.size();
@@ -97,17 +107,25 @@ final class ChangeLog implements AutoCloseable {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
         while (at < size) {
             header.clear();
-            if (!readFully(header, at) || header.getInt(0) < 4 || header.getInt(0) > size - at - HEADER) {
-                return new Replay(changes, frames, true);
+            if (size - at < HEADER || !readFully(header, at)) {
+                return new Replay(changes, frames, true, -1);
             }
-            ByteBuffer payload = ByteBuffer.allocate(header.getInt(0));
-            if (!readFully(payload, at + HEADER)) {
-                return new Replay(changes, frames, true);
+            int length = header.getInt(0);
+            if (length > size - at - HEADER) {
+                return new Replay(changes, frames, true, -1);
             }
+            if (length < 4) {
+                // a crash can leave the file longer than what was written, filled with zeros
+                return zerosToTheEnd(at, size) ? new Replay(changes, frames, true, -1)
+                        : new Replay(changes, frames, false, at);
+            }
+            ByteBuffer payload = ByteBuffer.allocate(length);
+            readFully(payload, at + HEADER);
             CRC32C crc = new CRC32C();
             crc.update(payload.array());
             if ((int) crc.getValue() != header.getInt(4)) {
-                return new Replay(changes, frames, true);
+                boolean last = at + HEADER + length == size;
+                return new Replay(changes, frames, last, last ? -1 : at);
             }
             payload.flip();
             int count = payload.getInt();
@@ -116,9 +134,27 @@ final class ChangeLog implements AutoCloseable {
                 changes.add(new Change(kind, string(payload), string(payload)));
             }
             frames++;
-            at += HEADER + payload.capacity();
+            at += HEADER + length;
         }
-        return new Replay(changes, frames, false);
+        return new Replay(changes, frames, false, -1);
+    }
+
+    private boolean zerosToTheEnd(long from, long size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+        for (long at = from; at < size; ) {
+            chunk.clear();
+            int n = channel.read(chunk, at);
+            if (n <= 0) {
+                return true;
+            }
+            for (int i = 0; i < n; i++) {
+                if (chunk.get(i) != 0) {
+                    return false;
+                }
+            }
+            at += n;
+        }
+        return true;
     }
 
     /** Empties the log once its changes are in the database's tables. */

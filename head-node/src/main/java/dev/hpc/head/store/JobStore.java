@@ -128,7 +128,13 @@ public final class JobStore implements AutoCloseable {
             // opened only once the database is: its file lock keeps a second process off the log too
             JobStore store = new JobStore(write, read, tokens, ChangeLog.open(dir.resolve(CHANGE_LOG)),
                     foldEvery);
-            store.writer.recover(store.reads::storedSegments);
+            try {
+                store.writer.recover(store.reads::storedSegments);
+            } catch (IOException | SQLException | RuntimeException e) {
+                store.closeConnections();
+                throw new HpcException("cannot fold the change log " + dir.resolve(CHANGE_LOG) + " into the store: "
+                        + e.getMessage(), e);
+            }
             store.writer.start();
             return store;
         } catch (SQLException e) {
@@ -381,6 +387,10 @@ public final class JobStore implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
+        closeConnections();
+    }
+
+    private void closeConnections() {
         try {
             log.close();
             readConnection.close();

@@ -8,12 +8,14 @@ import dev.hpc.api.json.Json;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -248,8 +250,14 @@ final class RowWrites {
                 ps.executeBatch();
             }
         }
-        usage.record(rows.jobs.values(), rows.segments.values());
+        Set<Long> charged = usage.record(rows.jobs.values(), rows.segments.values());
         writeConnection.commit();
+        usage.committed(charged);
+        // before the log that holds these rows is emptied: the kernel writes the two files back in no set order,
+        // and a machine that crashed must not find the log emptied while the tables miss what it held
+        try (Statement sync = writeConnection.createStatement()) {
+            sync.execute("CHECKPOINT SYNC");
+        }
     }
 
     private static long version(String body) {

@@ -118,11 +118,7 @@ final class StoreWriter {
                 fold();
                 done.complete(null);
             } catch (IOException | SQLException | RuntimeException e) {
-                try {
-                    writeConnection.rollback();
-                } catch (SQLException ignored) {
-                    // the read fails either way, and the next fold tries the same rows again
-                }
+                rollback(); // the read fails, and the next fold tries the same rows again
                 done.completeExceptionally(new HpcException("the store cannot fold its log: " + e.getMessage(), e));
             }
             return done;
@@ -148,6 +144,12 @@ final class StoreWriter {
      */
     int recover(Codec.SegmentSource storedSegments) throws IOException, SQLException {
         ChangeLog.Replay replay = log.replay();
+        if (replay.damagedAt() >= 0) {
+            throw new HpcException("the change log " + log.file() + " is damaged at byte " + replay.damagedAt()
+                    + ", before its end: the batches after that point were acknowledged and cannot be read, so the head "
+                    + "does not start from it. If another head is active it holds them: move the log aside and start "
+                    + "this head again, as its standby. If no head holds them, moving the log aside loses them");
+        }
         if (replay.tornTail()) {
             LOG.warning("the change log " + log.file() + " ends in a torn frame after " + replay.frames()
                     + " whole ones: the batch being written when the head stopped, never acknowledged; dropped");
@@ -192,43 +194,70 @@ final class StoreWriter {
 
     private void writeLoop() {
         List<RowWrites.Write> batch = new ArrayList<>();
-        while (!closing || !pending.isEmpty()) {
-            writerTurnNanos = System.nanoTime();
-            try {
-                RowWrites.Write first = pending.poll(pollMillis(), TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    pending.drainTo(batch, 10_000);
+        try {
+            while (!closing || !pending.isEmpty()) {
+                writerTurnNanos = System.nanoTime();
+                try {
+                    RowWrites.Write first = pending.poll(pollMillis(), TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        batch.add(first);
+                        pending.drainTo(batch, 10_000);
+                    }
+                    boolean foldAsked = batch.removeIf(w -> w == FOLD_NOW);
+                    if (failure != null) {
+                        // queued by a caller that checked just before the failure: never acknowledged after it
+                        refuse(batch, failure);
+                    } else {
+                        if (!batch.isEmpty()) {
+                            commit(batch);
+                        }
+                        if (foldAsked || unfolded.size() >= FOLD_ROWS
+                                || System.nanoTime() - lastFoldNanos >= foldEveryNanos) {
+                            fold();
+                        }
+                    }
+                    if (foldAsked) {
+                        answerFoldWaiters(readsRefused);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    fail(batch, new HpcException("the store's writer was interrupted", e));
+                    return;
+                } catch (Exception e) {
+                    fail(batch, e);
+                } finally {
+                    batch.clear();
                 }
-                boolean foldAsked = batch.removeIf(w -> w == FOLD_NOW);
-                if (!batch.isEmpty()) {
-                    commit(batch);
-                }
-                if (foldAsked || unfolded.size() >= FOLD_ROWS
-                        || System.nanoTime() - lastFoldNanos >= foldEveryNanos) {
+            }
+            if (failure == null) {
+                try {
                     fold();
+                } catch (Exception e) {
+                    fail(batch, e);
                 }
-                if (foldAsked) {
-                    answerFoldWaiters(null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                fail(batch, e);
-            } finally {
-                batch.clear();
             }
-        }
-        if (failure == null) {
-            try {
-                fold();
-            } catch (Exception e) {
-                fail(batch, e);
+        } catch (Error e) {
+            if (failure == null) {
+                failure = new HpcException("the store's writer failed: " + e, e);
+                readsRefused = failure;
             }
+            throw e;
+        } finally {
+            // whatever ended the writer, nobody waits for it any more
+            finished = true;
+            if (failure != null) {
+                pending.drainTo(batch);
+                refuse(batch, failure);
+            }
+            answerFoldWaiters(readsRefused);
         }
-        finished = true;
-        answerFoldWaiters(readsRefused);
+    }
+
+    private static void refuse(List<RowWrites.Write> batch, Exception failure) {
+        for (RowWrites.Write w : batch) {
+            w.done().completeExceptionally(new HpcException("the store refuses writes after a failed commit: "
+                    + failure.getMessage(), failure));
+        }
     }
 
     /** Until the next fold is due, at most 200 ms: an idle writer still comes round to show it is alive. */
@@ -269,33 +298,41 @@ final class StoreWriter {
     private void fail(List<RowWrites.Write> batch, Exception e) {
         writeFailures.incrementAndGet();
         LOG.log(Level.SEVERE, "store write of " + batch.size() + " changes failed", e);
-        try {
-            writeConnection.rollback();
-        } catch (SQLException ignored) {
-            // the failure is already reported to every waiting caller
-        }
-        // Nothing after a failed commit may land: a later batch would be durable while an earlier
-        // one is not, and the head that wrote them stops being active anyway (fail-stop).
-        failure = e;
-        pending.drainTo(batch);
+        rollback();
         for (RowWrites.Write w : batch) {
             w.done().completeExceptionally(e);
         }
         // what was acknowledged before goes into the tables still, so that reads of them stay true; if it
         // cannot, they are refused, and the log keeps it for the next start
         Exception tablesBehind = null;
-        try {
-            fold();
-        } catch (IOException | SQLException | RuntimeException again) {
-            tablesBehind = again;
+        if (failure == null) {
             try {
-                writeConnection.rollback();
-            } catch (SQLException ignored) {
-                // refused either way
+                fold();
+            } catch (IOException | SQLException | RuntimeException again) {
+                tablesBehind = again;
+                rollback();
             }
+        } else {
+            tablesBehind = readsRefused;
         }
         readsRefused = tablesBehind;
+        // Nothing after a failed commit may land: a later batch would be durable while an earlier one is not,
+        // and the head that wrote them stops being active anyway (fail-stop). Published after the fold above,
+        // so that a read that sees it also sees the tables as they will stay.
+        if (failure == null) {
+            failure = e;
+        }
+        pending.drainTo(batch);
+        refuse(batch, e);
         answerFoldWaiters(tablesBehind);
+    }
+
+    private void rollback() {
+        try {
+            writeConnection.rollback();
+        } catch (SQLException ignored) {
+            // the failure is already reported to every waiting caller
+        }
     }
 
     private void answerFoldWaiters(Exception tablesBehind) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +53,12 @@ final class UsageRecords {
     /**
      * Records the usage of every ended attempt of the jobs written (cores times run time), once per
      * attempt: the rows are keyed by attempt id, so a job written again, or mirrored by a standby,
-     * writes the same rows. Part of the same commit as the jobs.
+     * writes the same rows. Part of the same commit as the jobs; returns the attempts it charged, which count as
+     * charged only once that commit is made ({@link #committed}): a fold rolled back is made again.
      */
-    void record(Collection<Job> jobs, Collection<TaskSegment> segments)
+    Set<Long> record(Collection<Job> jobs, Collection<TaskSegment> segments)
             throws SQLException {
+        Set<Long> chargedNow = new HashSet<>();
         Map<Long, String> owners = new HashMap<>();
         List<Map.Entry<String, List<Task>>> tasks = new ArrayList<>();
         for (Job j : jobs) {
@@ -74,7 +77,8 @@ final class UsageRecords {
             for (Map.Entry<String, List<Task>> owned : tasks) {
                 for (Task t : owned.getValue()) {
                     for (Attempt a : t.attempts()) {
-                        if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())) {
+                        if (a.isOpen() || a.end().isBefore(a.start()) || charged.contains(a.id())
+                                || chargedNow.contains(a.id())) {
                             continue;
                         }
                         if (ps == null) {
@@ -90,7 +94,7 @@ final class UsageRecords {
                         ps.setDouble(3, cores * (Duration.between(a.start(), a.end()).toMillis() / 1000.0));
                         ps.setObject(4, a.end().atOffset(ZoneOffset.UTC));
                         ps.addBatch();
-                        charged.add(a.id());
+                        chargedNow.add(a.id());
                     }
                 }
             }
@@ -102,6 +106,12 @@ final class UsageRecords {
                 ps.close();
             }
         }
+        return chargedNow;
+    }
+
+    /** The attempts a committed {@link #record} charged: never charged again. */
+    void committed(Set<Long> chargedNow) {
+        charged.addAll(chargedNow);
     }
 
     /** As {@link JobStore#loadUsage}. */

@@ -64,18 +64,59 @@ class ChangeLogTest {
         }
     }
 
+    /** The last frame, whole in length but not in content (a crash), is the torn tail too. */
     @Test
-    void aFrameThatFailsItsChecksumEndsTheReplay() throws IOException {
+    void aLastFrameThatFailsItsChecksumIsTheTornTail() throws IOException {
+        Path file = dir.resolve("changes.log");
+        twoFrames(file);
+        flipLastByteOfTheBodyBefore(file, java.nio.file.Files.size(file));
+        try (ChangeLog log = ChangeLog.open(file)) {
+            ChangeLog.Replay replay = log.replay();
+            assertTrue(replay.tornTail());
+            assertEquals(-1, replay.damagedAt());
+            assertEquals(FIRST, replay.changes());
+        }
+    }
+
+    /** A bad frame with more of the log after it is damage: the frames after it were acknowledged. */
+    @Test
+    void aBadFrameBeforeTheEndIsDamageNotATornTail() throws IOException {
         Path file = dir.resolve("changes.log");
         long firstEnds = twoFrames(file);
+        flipLastByteOfTheBodyBefore(file, firstEnds);
+        try (ChangeLog log = ChangeLog.open(file)) {
+            ChangeLog.Replay replay = log.replay();
+            assertFalse(replay.tornTail());
+            assertEquals(0, replay.damagedAt());
+            assertEquals(List.of(), replay.changes());
+        }
+    }
+
+    /** A crash can leave the file longer than what was written, the rest zeros: that is a torn tail. */
+    @Test
+    void zerosAfterTheLastFrameAreATornTail() throws IOException {
+        Path file = dir.resolve("changes.log");
+        twoFrames(file);
+        long end = java.nio.file.Files.size(file);
         try (FileChannel c = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            c.write(java.nio.ByteBuffer.wrap(new byte[] {'X'}), firstEnds + 12);
+            c.write(java.nio.ByteBuffer.allocate(4096), end);
         }
         try (ChangeLog log = ChangeLog.open(file)) {
             ChangeLog.Replay replay = log.replay();
             assertTrue(replay.tornTail());
-            assertEquals(1, replay.frames());
-            assertEquals(FIRST, replay.changes());
+            assertEquals(-1, replay.damagedAt());
+            assertEquals(2, replay.frames());
+        }
+    }
+
+    /** Changes one byte of a JSON body (the last byte of the frame that ends at {@code frameEnd}). */
+    private static void flipLastByteOfTheBodyBefore(Path file, long frameEnd) throws IOException {
+        try (FileChannel c = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            c.read(b, frameEnd - 1);
+            b.put(0, (byte) (b.get(0) ^ 0x20));
+            b.rewind();
+            c.write(b, frameEnd - 1);
         }
     }
 

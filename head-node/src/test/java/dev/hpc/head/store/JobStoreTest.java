@@ -284,12 +284,7 @@ class JobStoreTest {
     /** The batch being appended when the head died is torn; the whole ones before it replay. */
     @Test
     void aTornLastBatchIsDroppedAndTheOnesBeforeItReplay() throws Exception {
-        Path killed = dir.resolve("killed");
-        try (JobStore store = JobStore.open(dir.resolve("live"), java.time.Duration.ofHours(1))) {
-            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
-            store.write(List.of(aJob(2, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
-            copyAsOnDisk(dir.resolve("live"), killed);
-        }
+        Path killed = killedAfterTwoBatches();
         Path log = killed.resolve(JobStore.CHANGE_LOG);
         try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(log,
                 java.nio.file.StandardOpenOption.WRITE)) {
@@ -298,7 +293,41 @@ class JobStoreTest {
         try (JobStore store = JobStore.open(killed)) {
             assertEquals(JobState.QUEUED, store.job(1).orElseThrow().state());
             assertTrue(store.job(2).isEmpty(), "the torn batch was never whole, so never acknowledged");
+            store.write(List.of(aJob(3, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
         }
+        try (JobStore store = JobStore.open(killed)) {
+            assertEquals(JobState.QUEUED, store.job(3).orElseThrow().state(), "the log was emptied of the torn "
+                    + "batch, so what came after it replays");
+        }
+    }
+
+    /**
+     * A bad frame with acknowledged frames after it is not a torn write: the head refuses to start from it and
+     * keeps the log, rather than start without what it acknowledged.
+     */
+    @Test
+    void aLogDamagedBeforeItsEndStopsTheStartAndIsKept() throws Exception {
+        Path killed = killedAfterTwoBatches();
+        Path log = killed.resolve(JobStore.CHANGE_LOG);
+        long size = Files.size(log);
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(log,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            c.write(java.nio.ByteBuffer.wrap(new byte[] {'#'}), 20); // inside the first of the two batches
+        }
+        HpcException refused = assertThrows(HpcException.class, () -> JobStore.open(killed));
+        assertTrue(refused.getMessage().contains("is damaged at byte 0, before its end"), refused.getMessage());
+        assertEquals(size, Files.size(log), "the log is kept as it was");
+    }
+
+    /** A store that acknowledged jobs 1 and 2 in two batches, folded neither, and was killed: its copy. */
+    private Path killedAfterTwoBatches() throws Exception {
+        Path killed = dir.resolve("killed");
+        try (JobStore store = JobStore.open(dir.resolve("live"), java.time.Duration.ofHours(1))) {
+            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            store.write(List.of(aJob(2, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            copyAsOnDisk(dir.resolve("live"), killed);
+        }
+        return killed;
     }
 
     /** The data directory as a SIGKILL would leave it: the files' bytes as the kernel has them now. */

@@ -1,0 +1,3 @@
+-- the store keeps its newest commits in changes.log beside the database and folds them into these tables
+-- once a second (issue 21): a head that does not know the log would start without them, so it must refuse
+-- this store, which this version number makes it do
