@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /** Checks and reads the simple option values qsub and sbatch share: names, queues, mail, variables. */
 final class OptionValues {
 
-    private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final int QUEUE_NAME_MAX = 64;
+    private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern HOST_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*:(.*)");
 
@@ -43,6 +44,10 @@ final class OptionValues {
     static String queue(String text) {
         int at = text.indexOf('@');
         String queue = at < 0 ? text : text.substring(0, at);
+        if (queue.length() > QUEUE_NAME_MAX) {
+            throw new InvalidRequestException("a queue name must be at most " + QUEUE_NAME_MAX + " characters long, "
+                    + "got " + queue.length());
+        }
         if (!queue.isEmpty() && !QUEUE.matcher(queue).matches()) {
             throw new InvalidRequestException("a queue name starts with a letter or digit and holds only letters, "
                     + "digits, '_', '-' and '.', got '" + queue + "'");

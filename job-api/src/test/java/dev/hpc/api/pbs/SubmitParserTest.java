@@ -932,6 +932,9 @@ class SubmitParserTest {
             assertEquals("option -q: a queue name starts with a letter or digit and holds only letters, digits, '_', "
                     + "'-' and '.', got 'lo ng'", refusalOfOptions("-q", "lo ng"));
             assertEquals("option -q: queue name is empty", refusalOfOptions("-q", ""));
+            assertEquals("q".repeat(64), withOptions("-q", "q".repeat(64)).queue());
+            assertEquals("option -q: a queue name must be at most 64 characters long, got 65",
+                    refusalOfOptions("-q", "q".repeat(65)));
         }
 
         @Test
