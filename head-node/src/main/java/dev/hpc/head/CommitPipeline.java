@@ -63,6 +63,12 @@ final class CommitPipeline {
         this.listeners = listeners;
         this.launchesInFlight = launchesInFlight;
         this.requestCycle = requestCycle;
+        // the store folds what it acknowledged into its tables later: a fold that fails has no commit to fail
+        store.onFailure(e -> {
+            if (!store.isClosing() && stateThread.leading()) {
+                stateThread.failStop("the store failed: " + rootMessage(e));
+            }
+        });
     }
 
     void effectSink(EffectSink sink) {

@@ -77,8 +77,8 @@ final class ChangeLog implements AutoCloseable {
             size += 1 + 4 + key.length + 4 + body.length;
         }
         if (size > Integer.MAX_VALUE - HEADER) {
-            throw new IOException("a batch of " + changes.size() + " changes is " + size + " bytes, more than one frame "
-                    + "of the change log holds");
+            throw new IOException("a batch of " + changes.size() + " changes is " + size + " bytes, more than one "
+                    + "frame of the change log holds");
         }
         ByteBuffer frame = ByteBuffer.allocate(HEADER + (int) size);
         frame.position(HEADER);

@@ -341,6 +341,14 @@ public final class JobStore implements AutoCloseable {
         writer.onCommit(times);
     }
 
+    /**
+     * Tells {@code action}, once, of the failure after which the store refuses every write: a commit's, or a fold's,
+     * whose changes were acknowledged already, so that no write of a caller is there to fail.
+     */
+    public void onFailure(Consumer<Exception> action) {
+        writer.onFailure(action);
+    }
+
     /** Batches whose commit failed (after the first, the store refuses every write). */
     public long writeFailures() {
         return writer.writeFailures();

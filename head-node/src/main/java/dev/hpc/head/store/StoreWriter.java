@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -66,6 +67,8 @@ final class StoreWriter {
     private volatile long writerTurnNanos = System.nanoTime();
     /** The failure of a commit; from then on every write is refused. */
     private volatile Exception failure;
+    /** Told once, on the writer thread, of the failure that stops the store. */
+    private volatile Consumer<Exception> onFailure = e -> { };
     /** Told how long each batch took to replicate and commit, in nanoseconds (on the writer thread). */
     private volatile LongConsumer commitTimes = nanos -> { };
 
@@ -139,16 +142,17 @@ final class StoreWriter {
 
     /**
      * Folds the changes a head that died left in the log into the tables, before the writer starts; returns how
-     * many changes it found. {@code storedSegments} gives those of a job's segments the table holds already. A torn last frame is the batch being appended when the head died: nobody was told it
-     * was written, and it is dropped.
+     * many changes it found. {@code storedSegments} gives those of a job's segments the table holds already. A
+     * torn last frame is the batch being appended when the head died: nobody was told it was written, and it is
+     * dropped; a damaged one with more of the log after it stops the start.
      */
     int recover(Codec.SegmentSource storedSegments) throws IOException, SQLException {
         ChangeLog.Replay replay = log.replay();
         if (replay.damagedAt() >= 0) {
             throw new HpcException("the change log " + log.file() + " is damaged at byte " + replay.damagedAt()
-                    + ", before its end: the batches after that point were acknowledged and cannot be read, so the head "
-                    + "does not start from it. If another head is active it holds them: move the log aside and start "
-                    + "this head again, as its standby. If no head holds them, moving the log aside loses them");
+                    + ", before its end: the batches after that point were acknowledged and cannot be read, so the "
+                    + "head does not start from it. If another head is active it holds them: move the log aside and "
+                    + "start this head again, as its standby. If no head holds them, moving the log aside loses them");
         }
         if (replay.tornTail()) {
             LOG.warning("the change log " + log.file() + " ends in a torn frame after " + replay.frames()
@@ -240,6 +244,7 @@ final class StoreWriter {
             if (failure == null) {
                 failure = new HpcException("the store's writer failed: " + e, e);
                 readsRefused = failure;
+                onFailure.accept(failure);
             }
             throw e;
         } finally {
@@ -321,6 +326,9 @@ final class StoreWriter {
         // so that a read that sees it also sees the tables as they will stay.
         if (failure == null) {
             failure = e;
+            // a fold fails after its changes were acknowledged, so no caller's write is there to stop the head;
+            // told before anyone waiting is answered
+            onFailure.accept(e);
         }
         pending.drainTo(batch);
         refuse(batch, e);
@@ -374,6 +382,10 @@ final class StoreWriter {
 
     void onCommit(LongConsumer times) {
         this.commitTimes = times;
+    }
+
+    void onFailure(Consumer<Exception> action) {
+        this.onFailure = action;
     }
 
     long writeFailures() {

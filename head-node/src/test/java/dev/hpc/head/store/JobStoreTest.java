@@ -159,6 +159,13 @@ class JobStoreTest {
                 false, 0, true, plain.stdoutPath(), plain.stderrPath(), JoinMode.NONE, "", List.of(), "", Instant.EPOCH);
     }
 
+    /** Array job 9's first sealed segment: tasks 0 and 1, attempts 1 and 2. */
+    private static final dev.hpc.api.job.TaskSegment FIRST_SEGMENT = new dev.hpc.api.job.TaskSegment(9, 0, 3,
+            List.of(endedAt(0, 1), endedAt(1, 2)));
+    /** Its second: tasks 2 and 4, attempts 3 and 4. */
+    private static final dev.hpc.api.job.TaskSegment SECOND_SEGMENT = new dev.hpc.api.job.TaskSegment(9, 1, 5,
+            List.of(endedAt(2, 3), endedAt(4, 4)));
+
     /** Array job 9 of tasks 0-9: task 3 ended and listed, 5-9 not started, the others sealed in {@code segments}. */
     private static Job arraySealed(long version, dev.hpc.api.job.TaskSegment... segments) {
         return new Job(new JobId(9, "c", true), anArray("0-9"), JobState.QUEUED, T0,
@@ -179,8 +186,8 @@ class JobStoreTest {
      */
     @Test
     void sealedSegmentsAreRowsOfTheirOwnAndTheJobReadsBackWhole() throws Exception {
-        dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
-        dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
+        dev.hpc.api.job.TaskSegment first = FIRST_SEGMENT;
+        dev.hpc.api.job.TaskSegment second = SECOND_SEGMENT;
         Job sealedOnce = arraySealed(3, first);
         Job sealedTwice = arraySealed(5, first, second);
         try (JobStore store = JobStore.open(dir)) {
@@ -225,8 +232,8 @@ class JobStoreTest {
      */
     @Test
     void whatWasAcknowledgedButNotYetFoldedIsReplayedAtTheNextStart() throws Exception {
-        dev.hpc.api.job.TaskSegment first = new dev.hpc.api.job.TaskSegment(9, 0, 3, List.of(endedAt(0, 1), endedAt(1, 2)));
-        dev.hpc.api.job.TaskSegment second = new dev.hpc.api.job.TaskSegment(9, 1, 5, List.of(endedAt(2, 3), endedAt(4, 4)));
+        dev.hpc.api.job.TaskSegment first = FIRST_SEGMENT;
+        dev.hpc.api.job.TaskSegment second = SECOND_SEGMENT;
         Job sealedOnce = arraySealed(3, first);
         Job sealedTwice = arraySealed(5, first, second);
         Path killed = dir.resolve("killed");
@@ -267,6 +274,36 @@ class JobStoreTest {
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(data.resolve(JobStore.CHANGE_LOG))));
         }
+    }
+
+    /**
+     * A fold that fails comes after its changes were acknowledged, so no write of a caller fails with it: the store
+     * says so to whoever stops the head, refuses every later write, refuses reads of tables that miss what it
+     * acknowledged, and keeps its log, which the next start must fold before it goes on.
+     */
+    @Test
+    void aFoldThatFailsStopsTheStoreTellsTheHeadAndKeepsTheLog() throws Exception {
+        Job queued = aJob(2, JobState.QUEUED);
+        // no table can hold this date, though the log can: the fold fails where the commit did not
+        Job unfoldable = new Job(queued.id(), queued.spec(), queued.state(), Instant.MAX, queued.tasks(), "", 1);
+        List<Exception> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (JobStore store = JobStore.open(dir, java.time.Duration.ofHours(1))) {
+            store.onFailure(told::add);
+            store.write(List.of(aJob(1, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS);
+            store.write(List.of(unfoldable), List.of()).get(30, TimeUnit.SECONDS);
+            assertEquals(List.of(), told, "both were acknowledged");
+            HpcException refused = assertThrows(HpcException.class, () -> store.job(1));
+            assertTrue(refused.getMessage().contains("the store's tables miss changes it acknowledged"),
+                    refused.getMessage());
+            assertEquals(1, told.size(), "told once: " + told);
+            java.util.concurrent.ExecutionException later = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> store.write(List.of(aJob(3, JobState.QUEUED)), List.of()).get(30, TimeUnit.SECONDS));
+            assertTrue(later.getCause().getMessage().contains("refuses writes after a failed commit"),
+                    later.getCause().getMessage());
+        }
+        assertTrue(Files.size(dir.resolve(JobStore.CHANGE_LOG)) > 0, "the acknowledged changes stay in the log");
+        HpcException reopened = assertThrows(HpcException.class, () -> JobStore.open(dir));
+        assertTrue(reopened.getMessage().contains("cannot fold the change log"), reopened.getMessage());
     }
 
     /** A read of the tables sees every write acknowledged before it, though the writer has not folded yet. */
