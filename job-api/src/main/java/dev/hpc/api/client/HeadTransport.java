@@ -18,7 +18,8 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -42,9 +47,12 @@ import javax.net.ssl.SSLParameters;
  * with the status, code and message of the error body.
  *
  * <p>A head that hangs (frozen, or stuck) still accepts connections and never answers. So while there is another
- * head to try, a request that may be sent again gets {@link #FIRST_TRY} to answer, doubling on each round up to
- * {@link Settings#requestTimeout()}: a client whose head froze moves on within seconds, not after the whole
- * request timeout, and a head that is merely slow gets longer each round.
+ * head to try, a request that may be sent again has a head to itself for {@link #HEDGE} only; then the other heads
+ * are asked beside it, every {@link #TAKEOVER_POLL} at least, and the first head to accept it answers the call.
+ * The request the silent head took is not sent to it again while it is unanswered; it times out after
+ * {@link #FIRST_TRY}, doubling for each resend up to {@link Settings#requestTimeout()}. So a client whose active
+ * head froze is answered by the standby as soon as the standby has taken over, and a head that is merely slow
+ * still answers the request it has.
  *
  * <p>Every request carries the client's {@link ApiToken} as {@code Authorization: Bearer}; the head
  * takes the caller's user and role from it (docs/security.md). Without a token, a {@code 401} becomes
@@ -56,6 +64,10 @@ public final class HeadTransport {
     private static final String API = "/api/v1";
     /** How long a head has to answer in the first round of a call that may go to another head. */
     static final Duration FIRST_TRY = Duration.ofSeconds(2);
+    /** How long a request that may be sent again has a head to itself before the other heads are asked too. */
+    static final Duration HEDGE = Duration.ofMillis(500);
+    /** How often the other heads are asked while one has a request unanswered, however long the backoff. */
+    static final Duration TAKEOVER_POLL = Duration.ofMillis(200);
 
     /**
      * How long to keep trying. {@code maxWait} bounds the whole call including backoff; with
@@ -233,97 +245,190 @@ public final class HeadTransport {
         // a standby's redirect may name a head the caller did not list; it is asked in this call only
         List<URI> targets = new ArrayList<>(bases);
         List<String> names = new ArrayList<>(heads);
+        Duration firstTry = resendable && targets.size() > 1 && FIRST_TRY.compareTo(settings.requestTimeout()) < 0
+                ? FIRST_TRY : settings.requestTimeout();
+        // how long a head's next request may take: doubled after each one it let time out
+        Map<Integer, Duration> tryTimeouts = new HashMap<>();
+        // requests a head has taken and not answered yet. A frozen head accepts connections and never answers,
+        // so a request that may be sent again has a head to itself for HEDGE only; then the other heads are asked
+        // beside it, and whichever answers first is the answer (issue 21)
+        Map<Integer, CompletableFuture<HttpResponse<String>>> unanswered = new HashMap<>();
+        // heads that let a request of this call time out: the others answered, and one of them may lead by now
+        Set<Integer> silent = new HashSet<>();
+        boolean sending = true;
         int jumpTo = -1;
         int redirects = 0;
-        Duration tryTimeout = resendable && targets.size() > 1 && FIRST_TRY.compareTo(settings.requestTimeout()) < 0
-                ? FIRST_TRY : settings.requestTimeout();
-        // heads that took a request and did not answer in time (a frozen head accepts connections) are tried
-        // last in the next rounds: the others answered, and one of them may lead by now (issue 17)
-        Set<Integer> silent = new HashSet<>();
-        while (true) {
-            int first = jumpTo >= 0 ? jumpTo : preferred;
-            jumpTo = -1;
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < targets.size(); i++) {
-                order.add((first + i) % targets.size());
-            }
-            order.sort(Comparator.comparing(silent::contains));
-            for (int k = 0; k < order.size() && jumpTo < 0; k++) {
-                int idx = order.get(k);
-                HttpResponse<String> response;
-                try {
-                    response = http.send(request(targets.get(idx), method, path, body, headers, tryTimeout),
-                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                } catch (ConnectException | HttpConnectTimeoutException e) {
-                    failures.put(names.get(idx), describe(e));
-                    continue;
-                } catch (SSLException e) {
-                    throw ClientTls.failure(names.get(idx), e);
-                } catch (HttpTimeoutException e) {
-                    if (!resendable) {
-                        throw maybeApplied(names.get(idx), "did not answer within " + seconds(settings.requestTimeout()));
+        try {
+            while (true) {
+                int first = jumpTo >= 0 ? jumpTo : preferred;
+                int jumped = jumpTo;
+                jumpTo = -1;
+                for (int k = 0; k < targets.size() && jumpTo < 0; k++) {
+                    int idx = (first + k) % targets.size();
+                    CompletableFuture<HttpResponse<String>> pending = unanswered.get(idx);
+                    Duration patience = Duration.ZERO;
+                    if (pending == null) {
+                        if (!sending && idx != jumped) {
+                            continue;
+                        }
+                        pending = http.sendAsync(request(targets.get(idx), method, path, body, headers,
+                                        tryTimeouts.getOrDefault(idx, firstTry)),
+                                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                        unanswered.put(idx, pending);
+                        patience = !resendable ? null : silent.contains(idx) ? Duration.ZERO : HEDGE;
                     }
-                    failures.put(names.get(idx), "no answer within " + seconds(tryTimeout));
-                    silent.add(idx);
-                    continue;
-                } catch (IOException e) {
-                    if (!resendable) {
-                        throw maybeApplied(names.get(idx), "closed the connection (" + describe(e) + ")");
+                    HttpResponse<String> response;
+                    try {
+                        response = answer(pending, patience);
+                    } catch (ConnectException | HttpConnectTimeoutException e) {
+                        unanswered.remove(idx);
+                        failures.put(names.get(idx), describe(e));
+                        continue;
+                    } catch (SSLException e) {
+                        throw ClientTls.failure(names.get(idx), e);
+                    } catch (HttpTimeoutException e) {
+                        unanswered.remove(idx);
+                        if (!resendable) {
+                            throw maybeApplied(names.get(idx), "did not answer within "
+                                    + seconds(settings.requestTimeout()));
+                        }
+                        Duration timedOut = tryTimeouts.getOrDefault(idx, firstTry);
+                        failures.put(names.get(idx), "no answer within " + seconds(timedOut));
+                        silent.add(idx);
+                        tryTimeouts.put(idx, timedOut.multipliedBy(2).compareTo(settings.requestTimeout()) > 0
+                                ? settings.requestTimeout() : timedOut.multipliedBy(2));
+                        continue;
+                    } catch (IOException e) {
+                        unanswered.remove(idx);
+                        if (!resendable) {
+                            throw maybeApplied(names.get(idx), "closed the connection (" + describe(e) + ")");
+                        }
+                        failures.put(names.get(idx), describe(e));
+                        continue;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new HpcException("interrupted while waiting for the head at " + names.get(idx));
                     }
-                    failures.put(names.get(idx), describe(e));
-                    continue;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new HpcException("interrupted while waiting for the head at " + names.get(idx));
-                }
-                silent.remove(idx);
-                int status = response.statusCode();
-                if (status == 503) {
-                    HpcApiException unavailable = apiError(status, response.body());
-                    failures.put(names.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage() + ")");
-                    continue;
-                }
-                if (status == 307 || status == 308) {
-                    // a standby refused the request unapplied, so sending it to the head it names is safe for
-                    // any request
-                    // never to another scheme: an https client would send its token in clear to an http address
-                    Optional<URI> to = response.headers().firstValue("Location").map(l -> targets.get(idx).resolve(l))
-                            .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
-                    failures.put(names.get(idx), "a standby; it named " + to.map(URI::getRawAuthority).orElse("no head"));
-                    if (to.isPresent() && redirects++ < targets.size() + 1) {
-                        jumpTo = targetIndex(targets, names, to.get());
+                    if (response == null) {
+                        continue;
                     }
+                    unanswered.remove(idx);
+                    silent.remove(idx);
+                    int status = response.statusCode();
+                    if (status == 503) {
+                        HpcApiException unavailable = apiError(status, response.body());
+                        failures.put(names.get(idx), "503 " + unavailable.code() + " (" + unavailable.getMessage()
+                                + ")");
+                        continue;
+                    }
+                    if (status == 307 || status == 308) {
+                        // a standby refused the request unapplied, so sending it to the head it names is safe for
+                        // any request; never to another scheme: an https client would send its token in clear to
+                        // an http address. A head that has the request already is waited for, not asked again.
+                        Optional<URI> to = response.headers().firstValue("Location")
+                                .map(l -> targets.get(idx).resolve(l))
+                                .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
+                        failures.put(names.get(idx), "a standby; it named "
+                                + to.map(URI::getRawAuthority).orElse("no head"));
+                        if (to.isPresent() && redirects < targets.size() + 1) {
+                            int target = targetIndex(targets, names, to.get());
+                            if (!unanswered.containsKey(target)) {
+                                redirects++;
+                                jumpTo = target;
+                            }
+                        }
+                        continue;
+                    }
+                    if (idx < bases.size()) {
+                        preferred = idx;
+                    }
+                    if (status >= 200 && status < 300) {
+                        return response.body();
+                    }
+                    if (status == 401 && !token.isPresent()) {
+                        throw new HpcApiException(status, "UNAUTHENTICATED", token.advice());
+                    }
+                    throw apiError(status, response.body());
+                }
+                if (jumpTo >= 0) {
                     continue;
                 }
-                if (idx < bases.size()) {
-                    preferred = idx;
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    sending = false;
                 }
-                if (status >= 200 && status < 300) {
-                    return response.body();
+                if (!sending) {
+                    if (unanswered.isEmpty()) {
+                        throw unavailable(failures);
+                    }
+                    // a head that took the request still gets to answer it, within that request's own timeout
+                    awaitAny(unanswered.values(), null);
+                    continue;
                 }
-                if (status == 401 && !token.isPresent()) {
-                    throw new HpcApiException(status, "UNAUTHENTICATED", token.advice());
+                Duration pause = Duration.ofNanos(Math.min(backoff.toNanos(), remaining));
+                if ((!unanswered.isEmpty() || !silent.isEmpty()) && pause.compareTo(TAKEOVER_POLL) > 0) {
+                    // a head that says nothing may be frozen: the others are asked often enough to see a
+                    // takeover as it happens
+                    pause = TAKEOVER_POLL;
                 }
-                throw apiError(status, response.body());
+                awaitAny(unanswered.values(), pause.isZero() ? Duration.ofMillis(1) : pause);
+                redirects = 0;
+                Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
+                backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
             }
-            if (jumpTo >= 0) {
-                continue;
+        } finally {
+            unanswered.values().forEach(f -> f.cancel(true));
+        }
+    }
+
+    /**
+     * The head's answer if it comes within {@code patience} ({@code null}: however long the request's own timeout
+     * lets it take), else {@code null}; a failed request throws what failed it.
+     */
+    private static HttpResponse<String> answer(CompletableFuture<HttpResponse<String>> pending, Duration patience)
+            throws IOException, InterruptedException {
+        try {
+            return patience == null ? pending.get() : pending.get(patience.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException notYet) {
+            return null;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
             }
-            long remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
-                throw unavailable(failures);
+            if (cause instanceof RuntimeException r) {
+                throw r;
             }
-            try {
-                Thread.sleep(Math.max(1, Math.min(backoff.toMillis(), remaining / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new HpcException("interrupted while waiting for a head to answer");
+            if (cause instanceof Error err) {
+                throw err;
             }
-            redirects = 0;
-            tryTimeout = tryTimeout.multipliedBy(2).compareTo(settings.requestTimeout()) > 0 ? settings.requestTimeout()
-                    : tryTimeout.multipliedBy(2);
-            Duration doubled = backoff.isZero() ? Duration.ofMillis(1) : backoff.multipliedBy(2);
-            backoff = doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+            throw new IOException(cause);
+        }
+    }
+
+    /**
+     * Returns when one of the requests is answered (or fails), or after {@code atMost} ({@code null}: no limit
+     * but the requests' own timeouts); at once when there are none and no pause is asked.
+     */
+    private static void awaitAny(Collection<CompletableFuture<HttpResponse<String>>> requests, Duration atMost) {
+        try {
+            if (requests.isEmpty()) {
+                if (atMost != null) {
+                    Thread.sleep(Math.max(1, atMost.toMillis()));
+                }
+                return;
+            }
+            CompletableFuture<Object> any = CompletableFuture.anyOf(requests.toArray(CompletableFuture[]::new));
+            if (atMost == null) {
+                any.get();
+            } else {
+                any.get(atMost.toNanos(), TimeUnit.NANOSECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HpcException("interrupted while waiting for a head to answer");
+        } catch (ExecutionException | TimeoutException | CancellationException wokenOrDue) {
+            // a request that failed is read as such in the next round
         }
     }
 

@@ -25,9 +25,13 @@ import java.util.concurrent.ExecutionException;
  * whole within the step timeout, the schedule stops there and says why; the run still accounts for every job.
  */
 final class FaultInjector implements Runnable {
-    /** Each try of the probe asks each head once and waits at most this for an answer: a frozen head is passed over. */
-    private static final HeadTransport.Settings PROBE = new HeadTransport.Settings(Duration.ZERO, Duration.ofSeconds(1),
-            Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(10));
+    /**
+     * The probe asks the heads as a client does, but every 10 ms: a frozen head keeps the request it took while the
+     * other head is asked beside it, so a takeover is seen when it happens, not when a try of the frozen head times
+     * out (with one try of each head per call, a freeze was timed in whole seconds of the frozen head's timeout).
+     */
+    private static final HeadTransport.Settings PROBE = new HeadTransport.Settings(Duration.ofSeconds(5),
+            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(10));
     private static final int RESTARTS_PER_WAIT = 3;
 
     private final ChaosSettings settings;

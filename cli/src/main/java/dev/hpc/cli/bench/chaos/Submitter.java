@@ -118,8 +118,8 @@ final class Submitter {
     }
 
     /**
-     * A probe: one submission, its key resent through {@code quick} (one try of each head per call) every few
-     * milliseconds until a head accepts it or {@code timeout} passes. Returns the milliseconds from
+     * A probe: one submission, its key resent through {@code quick} (which asks the heads every few milliseconds)
+     * until a head accepts it or {@code timeout} passes. Returns the milliseconds from
      * {@code sinceNanos} (a {@code System.nanoTime()}) to the acceptance, or -1.
      */
     long probe(HeadClient quick, long sinceNanos, Duration timeout) {
