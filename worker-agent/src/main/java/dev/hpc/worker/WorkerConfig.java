@@ -4,6 +4,7 @@ import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.client.UserHome;
 import dev.hpc.api.job.ContainerImage;
+import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.job.NodeTraits;
 import dev.hpc.api.wire.ClusterSecret;
 import java.nio.file.Files;
@@ -272,8 +273,10 @@ public record WorkerConfig(String nodeName, String hostName, List<HeadAddress> h
             List<String> errors = new ArrayList<>();
 
             String node = nodeName.orElseGet(NodeFacts::shortHostName);
-            if (!NODE_NAME.matcher(node).matches()) {
-                errors.add("--name '" + node + "' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+            if (!NODE_NAME.matcher(node).matches() || !NodeAccess.isNodeName(node)) {
+                errors.add("--name '" + (node.length() > 80 ? node.substring(0, 80) + "..." : node) + "' must start "
+                        + "with a letter or digit, hold only letters, digits, '.', '_' and '-', and be at most 253 "
+                        + "characters long");
             }
             String host = hostName.orElseGet(NodeFacts::hostName);
 

@@ -85,6 +85,16 @@ class WorkerConfigTest {
         assertEquals(Duration.ofMillis(250), c.killGrace());
     }
 
+    /** The head refuses a registration under a longer name, so the worker says so before it starts. */
+    @Test
+    void aNodeNameLongerThanAHostNameMayBeIsRefused() {
+        String longest = "n".repeat(253);
+        assertEquals(longest, WorkerConfig.builder().nodeName(longest).heads(List.of("h:1")).build().nodeName());
+        WorkerConfigException e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder()
+                .nodeName(longest + "n").heads(List.of("h:1")).build());
+        assertTrue(e.getMessage().contains("at most 253 characters"), e.getMessage());
+    }
+
     @Test
     void everyProblemIsReportedAtOnce() {
         WorkerConfigException e = assertThrows(WorkerConfigException.class, () -> WorkerConfig.builder()

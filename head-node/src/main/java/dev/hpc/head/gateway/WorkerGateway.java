@@ -1,6 +1,7 @@
 package dev.hpc.head.gateway;
 
 import dev.hpc.api.HpcException;
+import dev.hpc.api.job.NodeAccess;
 import dev.hpc.api.wire.ClusterSecret;
 import dev.hpc.api.wire.WireCodec;
 import dev.hpc.api.wire.WireMessage.FromWorker;
@@ -196,8 +197,20 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
         return b.length <= 123 ? reason : new String(b, 0, 120, StandardCharsets.UTF_8);
     }
 
+    private static String shortened(String name) {
+        String printable = name.replaceAll("\\p{Cntrl}", "?");
+        return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
+    }
+
     /** Handles one frame; returns the node name the session belongs to. */
     private String onMessage(ServerWebSocket ws, String node, FromWorker message) {
+        if (message instanceof WireMessage.Register r && !NodeAccess.isNodeName(r.node())) {
+            // a name the store cannot keep would fail the commit of the registration and stop the active head
+            send(ws, new WireMessage.Refused(head.epoch(), "'" + shortened(r.node()) + "' is not a node name: "
+                    + "1 to 253 letters, digits, '.', '_' and '-', not starting with '.' or '-'; start the worker "
+                    + "with another --name"));
+            return node;
+        }
         if (message instanceof WireMessage.Register r && !head.isActive()) {
             send(ws, new WireMessage.Refused(head.epoch(), "head " + head.config().name()
                     + " is a standby; register with the active head"));

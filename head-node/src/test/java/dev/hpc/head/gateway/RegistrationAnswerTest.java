@@ -64,4 +64,29 @@ class RegistrationAnswerTest {
             assertEquals(NodeState.FREE, node("n1").orElseThrow().state());
         }
     }
+
+    /**
+     * A registration under a name the store cannot keep (longer than its 256 characters) was applied, and the
+     * commit it made failed, which stops the active head; the worker then registered with the new active head and
+     * stopped that one too. Such a name is refused at the door, saying what to change, and the head goes on.
+     */
+    @Test
+    void aRegistrationUnderANameNoNodeCanHaveIsRefusedAndTheHeadGoesOn() throws Exception {
+        head = RunningHead.start(HeadConfig.defaults("head1", "test", dir).withPort(0));
+        String tooLong = "n".repeat(300);
+
+        try (RawLink link = RawLink.open("ws://127.0.0.1:" + head.port(), Optional.empty())) {
+            for (String bad : List.of(tooLong, "", "-n1", "n1/../x", "n1 n2")) {
+                link.send(registration(bad));
+                WireMessage.Refused refused = link.next(WireMessage.Refused.class);
+                assertTrue(refused.message().contains("is not a node name") && refused.message().contains("--name"),
+                        refused.message());
+                assertTrue(node(bad.isEmpty() ? "x" : bad).isEmpty(), "the refused registration was not applied");
+            }
+            link.send(registration("n" + "1".repeat(252)));
+            link.next(WireMessage.Welcome.class);
+            assertEquals(NodeState.FREE, node("n" + "1".repeat(252)).orElseThrow().state());
+            assertTrue(head.service().isActive(), "the head is still active");
+        }
+    }
 }

@@ -80,6 +80,12 @@ class QueueAdminTest {
         assertThrows(Rejection.class, () -> change("nosuch", Command.QueueChange.SET, Map.of("priority", "1"),
                 Set.of()));
         assertThrows(Rejection.class, () -> change("bad name!", Command.QueueChange.CREATE, Map.of(), Set.of()));
+        // a longer name could be made the default queue, and a job in it would be refused by the store
+        Rejection tooLong = assertThrows(Rejection.class, () -> change("q".repeat(65), Command.QueueChange.CREATE,
+                Map.of(), Set.of()));
+        assertTrue(tooLong.getMessage().contains("at most 64 characters long, got 65"), tooLong.getMessage());
+        change("q".repeat(64), Command.QueueChange.CREATE, Map.of(), Set.of());
+        before = state.committedQueues().orElseThrow();
         assertEquals(before, state.committedQueues().orElseThrow(), "nothing changed");
     }
 

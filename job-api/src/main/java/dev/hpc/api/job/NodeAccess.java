@@ -56,6 +56,14 @@ public record NodeAccess(Sharing sharing, Set<String> required, Set<String> excl
         return new TreeSet<>(names);
     }
 
+    /**
+     * Whether {@code n} can name a node: 1 to 253 letters, digits, '.', '_' and '-' (a host name's length),
+     * not starting with '.' or '-'.
+     */
+    public static boolean isNodeName(String n) {
+        return NAME.matcher(n).matches();
+    }
+
     public static String checkName(String n, String what) {
         if (!NAME.matcher(n).matches()) {
             throw new InvalidRequestException("'" + n + "' in the " + what + " is not a node name; write names of "

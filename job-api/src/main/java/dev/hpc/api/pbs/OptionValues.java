@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /** Checks and reads the simple option values qsub and sbatch share: names, queues, mail, variables. */
 final class OptionValues {
 
-    private static final int QUEUE_NAME_MAX = 64;
+    private static final int QUEUE_NAME_MAX = SubmitLimits.MAX_QUEUE_NAME_CHARS;
     private static final Pattern QUEUE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern HOST_PREFIX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*:(.*)");

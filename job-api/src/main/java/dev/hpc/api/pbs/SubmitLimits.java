@@ -24,6 +24,8 @@ public final class SubmitLimits {
     public static final int MAX_PATH_CHARS = 4096;
     /** The longest other text field (host, user, account, mail addresses). */
     public static final int MAX_FIELD_CHARS = 1024;
+    /** The longest queue name, whoever names it (qsub -q, qmgr): the store keeps up to 256. */
+    public static final int MAX_QUEUE_NAME_CHARS = 64;
 
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     /**
