@@ -7,7 +7,6 @@ import dev.hpc.api.job.JobState;
 import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.cli.bench.chaos.Forwarder;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,12 +55,6 @@ class PartitionIT {
             p.waitFor(20, TimeUnit.SECONDS);
         }
         cuts.forEach(Forwarder::close);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private Process start(String name, List<String> command) throws IOException {
@@ -150,11 +143,11 @@ class PartitionIT {
 
     @Test
     void aCutBetweenTheHeadsOnlyNeverGivesTwoActiveHeads() throws Exception {
-        int[] http = {freePort(), freePort()};
-        int[] peer = {freePort(), freePort()};
-        int[] proxy = {freePort(), freePort()};
-        int[] apiProxy = {freePort(), freePort()};
-        int arbiter = freePort();
+        int[] http = {FreePorts.one(), FreePorts.one()};
+        int[] peer = {FreePorts.one(), FreePorts.one()};
+        int[] proxy = {FreePorts.one(), FreePorts.one()};
+        int[] apiProxy = {FreePorts.one(), FreePorts.one()};
+        int arbiter = FreePorts.one();
         String peers = "127.0.0.1:" + proxy[0] + ",127.0.0.1:" + proxy[1];
         String cluster = "part" + ProcessHandle.current().pid();
         java.nio.file.Path secret = dir.resolve("cluster-secret");
