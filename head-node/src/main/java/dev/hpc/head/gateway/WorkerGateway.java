@@ -206,9 +206,10 @@ public final class WorkerGateway implements EffectSink, WorkerLinks {
     private String onMessage(ServerWebSocket ws, String node, FromWorker message) {
         if (message instanceof WireMessage.Register r && !NodeAccess.isNodeName(r.node())) {
             // a name the store cannot keep would fail the commit of the registration and stop the active head
-            send(ws, new WireMessage.Refused(head.epoch(), "'" + shortened(r.node()) + "' is not a node name: "
-                    + "1 to 253 letters, digits, '.', '_' and '-', not starting with '.' or '-'; start the worker "
-                    + "with another --name"));
+            String why = "'" + shortened(r.node()) + "' is not a node name: 1 to 253 letters, digits, '.', '_' and "
+                    + "'-', not starting with '.' or '-'; start the worker with another --name";
+            LOG.warning("refused the registration of a worker from " + ws.remoteAddress() + ": " + why);
+            send(ws, new WireMessage.Refused(head.epoch(), why));
             return node;
         }
         if (message instanceof WireMessage.Register r && !head.isActive()) {

@@ -29,10 +29,6 @@ public final class QueueSettings {
 
     /** The queue {@code name} with these settings; a missing one takes its default. Errors name the key. */
     public static QueueDef parse(String name, Map<String, String> s) {
-        if (name.length() > SubmitLimits.MAX_QUEUE_NAME_CHARS) {
-            throw new HpcException("a queue name must be at most " + SubmitLimits.MAX_QUEUE_NAME_CHARS
-                    + " characters long, got " + name.length());
-        }
         if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_-]*")) {
             throw new HpcException("queue name '" + name + "' must be letters, digits, '_' and '-'");
         }

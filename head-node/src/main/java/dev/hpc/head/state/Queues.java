@@ -4,6 +4,7 @@ import dev.hpc.api.HpcException;
 import dev.hpc.api.InvalidRequestException;
 import dev.hpc.api.job.JobState;
 import dev.hpc.api.job.QueueInfo;
+import dev.hpc.api.pbs.SubmitLimits;
 import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.QueueSettings;
 import dev.hpc.head.sched.Reservation;
@@ -99,6 +100,12 @@ final class Queues {
                     if (current != null) {
                         throw Rejection.notAllowed("queue '" + name + "' exists already; change it with set "
                                 + "queue " + name + " ...");
+                    }
+                    // qsub -q's limit; a longer default queue would put jobs that the store refuses. Checked here
+                    // only: queues a head loads (stored, or from its configuration) are kept as they are
+                    if (name.length() > SubmitLimits.MAX_QUEUE_NAME_CHARS) {
+                        throw new InvalidRequestException("a queue name must be at most "
+                                + SubmitLimits.MAX_QUEUE_NAME_CHARS + " characters long, got " + name.length());
                     }
                     Map<String, String> settings = new TreeMap<>(c.set());
                     changeLists(name, settings, c.add(), c.remove());

@@ -5,6 +5,7 @@ import dev.hpc.api.job.JobSpec;
 import dev.hpc.api.job.JoinMode;
 import dev.hpc.api.job.QueueInfo;
 import dev.hpc.api.job.Resources;
+import dev.hpc.head.sched.QueueDef;
 import dev.hpc.head.sched.QueueSettings;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,6 +87,10 @@ class QueueAdminTest {
         assertTrue(tooLong.getMessage().contains("at most 64 characters long, got 65"), tooLong.getMessage());
         change("q".repeat(64), Command.QueueChange.CREATE, Map.of(), Set.of());
         before = state.committedQueues().orElseThrow();
+        // a longer name that an older head let qmgr make still loads: the head must start with what it stored
+        ClusterState older = new ClusterState("c", 2, 1, 3);
+        older.restoreQueues(QueueSettings.body(List.of(QueueDef.open("q".repeat(100))), "q".repeat(100), 1));
+        assertTrue(older.queuesCommitted());
         assertEquals(before, state.committedQueues().orElseThrow(), "nothing changed");
     }
 

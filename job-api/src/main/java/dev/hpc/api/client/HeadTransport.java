@@ -271,9 +271,12 @@ public final class HeadTransport {
                         if (!sending && idx != jumped) {
                             continue;
                         }
-                        pending = http.sendAsync(request(targets.get(idx), method, path, body, headers,
-                                        tryTimeouts.getOrDefault(idx, firstTry)),
-                                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                        Duration timeout = tryTimeouts.getOrDefault(idx, firstTry);
+                        // the request's timeout ends once the headers have come (JDK 17 to 25): a head that
+                        // froze in the middle of a body gets as long again, and no wait below is endless
+                        pending = http.sendAsync(request(targets.get(idx), method, path, body, headers, timeout),
+                                        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                                .orTimeout(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
                         unanswered.put(idx, pending);
                         patience = !resendable ? null : silent.contains(idx) ? Duration.ZERO : HEDGE;
                     }
@@ -393,6 +396,9 @@ public final class HeadTransport {
             return null;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException) {
+                throw new HttpTimeoutException("the answer did not come in time");
+            }
             if (cause instanceof IOException io) {
                 throw io;
             }

@@ -154,6 +154,53 @@ class HeadClientTest {
         }
     }
 
+    /**
+     * A request's timeout ends once the answer's headers have come (JDK 17 to 25), so a head that froze in the
+     * middle of an answer's body held the call for good. Now a request gets as long again for its body.
+     */
+    @Test
+    void aHeadThatFreezesInTheMiddleOfAnAnswerDoesNotHoldTheCallForGood() throws Exception {
+        try (ServerSocket half = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread server = new Thread(() -> {
+                try {
+                    while (true) {
+                        java.net.Socket s = half.accept();
+                        held.add(s);
+                        java.io.InputStream in = s.getInputStream();
+                        String endOfHeaders = "\r\n\r\n";
+                        int matched = 0;
+                        for (int c = in.read(); c >= 0 && matched < 4; c = in.read()) {
+                            matched = c == endOfHeaders.charAt(matched) ? matched + 1 : c == '\r' ? 1 : 0;
+                            if (matched == 4) {
+                                break;
+                            }
+                        }
+                        s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                + "Content-Length: 1000\r\n\r\n{").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        s.getOutputStream().flush();
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            }, "half-answering-head");
+            server.setDaemon(true);
+            server.start();
+            HeadClient client = new HeadClient(List.of("127.0.0.1:" + half.getLocalPort()), ALICE,
+                    ONE_ROUND.withRequestTimeout(Duration.ofSeconds(1)));
+            try {
+                HeadTransport.UnavailableException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        Duration.ofMinutes(2), () -> assertThrows(HeadTransport.UnavailableException.class,
+                                () -> client.job("7")));
+                assertTrue(e.getMessage().contains("no answer within"), e.getMessage());
+            } finally {
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
+
     /** A head that is frozen: the kernel accepts its connections, and nothing reads or answers them. */
     private static final class FrozenHead implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());

@@ -30,7 +30,7 @@ final class FaultInjector implements Runnable {
      * other head is asked beside it, so a takeover is seen when it happens, not when a try of the frozen head times
      * out (with one try of each head per call, a freeze was timed in whole seconds of the frozen head's timeout).
      */
-    private static final HeadTransport.Settings PROBE = new HeadTransport.Settings(Duration.ofSeconds(5),
+    private static final HeadTransport.Settings PROBE = new HeadTransport.Settings(Duration.ofSeconds(2),
             Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMillis(10));
     private static final int RESTARTS_PER_WAIT = 3;
 
