@@ -16,11 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * One simulated node: a link to each head, the attempts it "runs" (timers) and the results it keeps
@@ -48,6 +50,11 @@ final class SimulatedNode {
     private final Optional<ClusterSecret> secret;
     /** The handshake of each open link (docs/security.md): a head is obeyed only once it proved the secret. */
     private final Map<WebSocket, WorkerHandshake> handshakes = new HashMap<>();
+    /**
+     * Links that have registered: a head refuses a heartbeat on a link before its registration ("register first"),
+     * as it does a real worker's, so the scale runs counted tens of thousands of refusals of their own making.
+     */
+    private final Set<WebSocket> registered = new HashSet<>();
 
     SimulatedNode(Vertx vertx, WebSocketClient client, String name, int cores, long memory, List<String> heads,
                   SimulatorSettings settings, long seed, SimulatorStats stats, Optional<ClusterSecret> secret) {
@@ -104,6 +111,7 @@ final class SimulatedNode {
             });
             ws.closeHandler(v -> {
                 handshakes.remove(ws);
+                registered.remove(ws);
                 links.remove(head, ws);
                 if (activeHead.filter(head::equals).isPresent()) {
                     activeHead = Optional.empty();
@@ -123,6 +131,7 @@ final class SimulatedNode {
                 new ArrayList<>(unacknowledged.values()), Health.UNKNOWN, settings.traits());
         WorkerHandshake handshake = handshakes.get(ws);
         send(ws, handshake == null ? r : handshake.prove(r));
+        registered.add(ws);
     }
 
     private void onMessage(String head, WebSocket ws, FromHead message) {
@@ -209,7 +218,7 @@ final class SimulatedNode {
                 new ArrayList<>(running.keySet()), activeHeadName);
         String text = WireCodec.encode(hb);
         for (WebSocket ws : links.values()) {
-            if (!ws.isClosed()) {
+            if (!ws.isClosed() && registered.contains(ws)) {
                 ws.writeTextMessage(text);
             }
         }
