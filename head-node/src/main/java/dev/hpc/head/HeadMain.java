@@ -228,6 +228,7 @@ public final class HeadMain implements Callable<Integer> {
                     throw new HpcException("--port must be a fixed port when --peers is given: the other heads "
                             + "send clients to it");
                 }
+                ReplicationConfig.requireReachableApiBind(config.bindHost());
                 ReplicationConfig rc = new ReplicationConfig(peerBind != null ? peerBind : config.bindHost(), peerPort != null ? peerPort : 5701,
                         peers, peerPublicAddress == null ? "" : peerPublicAddress,
                         duration("head-timeout", headTimeout == null ? "3s" : headTimeout));

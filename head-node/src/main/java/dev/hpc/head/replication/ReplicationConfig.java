@@ -15,6 +15,21 @@ import java.util.List;
  */
 public record ReplicationConfig(String bindHost, int port, List<String> members, String publicAddress,
                                 Duration memberTimeout) {
+    /**
+     * Refuses a wildcard API address for a head of a head cluster. The heads publish their API address to each
+     * other: a standby sends clients to the active head's, and the voters are named by it. {@code 0.0.0.0} sent
+     * to a client names the client's own machine, where it would send its token to whatever listens there.
+     */
+    public static void requireReachableApiBind(String bindHost) {
+        String host = bindHost.startsWith("[") && bindHost.endsWith("]")
+                ? bindHost.substring(1, bindHost.length() - 1) : bindHost;
+        if (host.equals("0.0.0.0") || host.matches("[:0]+")) {
+            throw new InvalidRequestException("--bind is '" + bindHost + "', a wildcard: with --peers, --bind must be "
+                    + "the one address that clients and the other heads reach this head at (the standby sends "
+                    + "clients to it, and --voters names it); give this machine's IP address");
+        }
+    }
+
     public ReplicationConfig {
         members = List.copyOf(members);
         if (!bindHost.matches("[0-9.]+|[0-9A-Fa-f:]+") || bindHost.equals("0.0.0.0") || bindHost.matches("[:0]+")) {

@@ -330,7 +330,8 @@ public final class HeadTransport {
                         // an http address. A head that has the request already is waited for, not asked again.
                         Optional<URI> to = response.headers().firstValue("Location")
                                 .map(l -> targets.get(idx).resolve(l))
-                                .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()));
+                                .filter(u -> targets.get(idx).getScheme().equalsIgnoreCase(u.getScheme()))
+                                .filter(u -> !isWildcard(u.getHost()));
                         failures.put(names.get(idx), "a standby; it named "
                                 + to.map(URI::getRawAuthority).orElse("no head"));
                         if (to.isPresent() && redirects < targets.size() + 1) {
@@ -455,6 +456,18 @@ public final class HeadTransport {
                     : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         }
         return b.build();
+    }
+
+    /**
+     * Whether a redirect names no machine at all: a head of an older version may name its wildcard bind address,
+     * which on the client's machine is the client's own, where the token must not go.
+     */
+    private static boolean isWildcard(String host) {
+        if (host == null) {
+            return true;
+        }
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("0.0.0.0") || h.matches("[:0]+");
     }
 
     /** The index of the head a redirect names among the targets, added to them when it is a new one. */

@@ -262,6 +262,26 @@ class HeadClientTest {
         }
     }
 
+    /**
+     * A head bound to a wildcard published it as its address, and its standby sent clients there: on a client's
+     * machine {@code 0.0.0.0} is that machine itself, where any local user may listen on the port and take the
+     * token the client sends along. Such a redirect is not followed.
+     */
+    @Test
+    void aRedirectToAWildcardAddressIsNotFollowedWithTheToken() throws Exception {
+        try (FakeHead thief = serving(aQueuedJob(7, "x"));
+             FakeHead standby = new FakeHead(r -> FakeHead.Reply.redirect(
+                     thief.address().replace("127.0.0.1", "0.0.0.0"), r))) {
+            HeadClient client = new HeadClient(List.of(standby.address()), ALICE, ONE_ROUND);
+
+            HeadTransport.UnavailableException e = assertThrows(HeadTransport.UnavailableException.class,
+                    () -> client.job("7"));
+
+            assertEquals(0, thief.requests.size(), "nothing, and no token, went to the wildcard address");
+            assertTrue(e.getMessage().contains("a standby; it named no head"), e.getMessage());
+        }
+    }
+
     @Test
     void unavailableHeadIsSkippedForTheNextOne() throws Exception {
         Job job = aQueuedJob(7, "x");
