@@ -84,6 +84,13 @@ public final class ClusterCommand implements Callable<Integer> {
                 }
             }
         }
+        if (status.get("head") instanceof Map<?, ?> self && self.get("lease") instanceof Map<?, ?> lease
+                && Boolean.TRUE.equals(lease.get("held")) && lease.get("votersBacking") instanceof Number backing
+                && lease.get("voters") instanceof Number voters && backing.intValue() < voters.intValue()) {
+            s.append("  ").append(self.get("name")).append(" holds the lease with ").append(backing).append(" of ")
+                    .append(voters).append(" voters behind it: one more lost voter ends it (a voter that does not "
+                            + "answer, or that promised a newer epoch to a head whose bid failed)\n");
+        }
         if (status.get("workers") instanceof Map<?, ?> w) {
             s.append("workers: ").append(w.get("up")).append(" up of ").append(w.get("total")).append('\n');
         }

@@ -48,4 +48,17 @@ class ClusterStatusFormatTest {
         assertTrue(text.contains("head2 is still receiving its copy of the replicated state; until it holds all of "
                 + "it, it does not take over"), text);
     }
+
+    @Test
+    void anActiveHeadBackedByFewerThanAllItsVotersSaysThatOneMoreLossEndsItsLease() {
+        Map<String, Object> self = head("head1", "ACTIVE", Map.of("lease", Map.of("held", true, "votersBacking", 2,
+                "voters", 3)));
+        String weak = ClusterCommand.format(Map.of("cluster", "c", "head", self, "heads", List.of(self)), NOW);
+        assertTrue(weak.contains("head1 holds the lease with 2 of 3 voters behind it: one more lost voter ends it"),
+                weak);
+        Map<String, Object> whole = head("head1", "ACTIVE", Map.of("lease", Map.of("held", true, "votersBacking", 3,
+                "voters", 3)));
+        String fine = ClusterCommand.format(Map.of("cluster", "c", "head", whole, "heads", List.of(whole)), NOW);
+        assertFalse(fine.contains("voters behind it"), fine);
+    }
 }

@@ -173,6 +173,26 @@ final class StandbyCluster extends ClusterFixture {
                 || !holdsOnlyCopy(a.head()) && holdsCompleteCopy(a.other())), this::describe);
     }
 
+    /**
+     * As {@link #awaitRoles}, and every voter backs the active head's lease, so that no bid of the standby is
+     * under way: a test that freezes the standby next then sees what the freeze does. On a loaded machine the
+     * active head's renewals can lapse for a moment, and the standby's bid then wins, or leaves a voter promised to
+     * it; a standby frozen at that moment took the active head's lease down with it.
+     */
+    Active awaitSettledRoles(String what, Duration timeout) {
+        return Poll.value(what + ", with every voter behind the active head's lease", timeout,
+                () -> active().filter(a -> local().isAlive(a.other()) && !holdsOnlyCopy(a.head())
+                        && holdsCompleteCopy(a.other()) && backedByEveryVoter(a)), this::describe);
+    }
+
+    private boolean backedByEveryVoter(Active active) {
+        return clusterSeenBy(active.head()).get("head") instanceof Map<?, ?> self
+                && self.get("lease") instanceof Map<?, ?> lease && Boolean.TRUE.equals(lease.get("held"))
+                && lease.get("epoch") instanceof Number epoch && epoch.longValue() == active.epoch()
+                && lease.get("votersBacking") instanceof Number backing && lease.get("voters") instanceof Number voters
+                && backing.intValue() == voters.intValue();
+    }
+
     /** Whether the standby {@code head} found it holds every partition of the replicated state in step. */
     boolean holdsCompleteCopy(String head) {
         return clusterSeenBy(head).get("head") instanceof Map<?, ?> self

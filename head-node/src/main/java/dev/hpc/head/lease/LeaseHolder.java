@@ -137,8 +137,12 @@ public final class LeaseHolder implements AutoCloseable {
         bonds.onReleased(listener);
     }
 
-    /** How many voters' grants of the lease held still count: unbound, or bound to a bond still open here. */
-    int grantsStanding() {
+    /**
+     * How many voters' grants of the lease held still count: unbound, or bound to a bond still open here. Below
+     * all of them, one more lost voter ends the lease: a voter that promised a newer epoch to another head (whose
+     * bid for it failed) refuses this head's renewals for good.
+     */
+    public int grantsStanding() {
         int standing = 0;
         for (int i = 0; i < voters.size(); i++) {
             long g = grants.get(i);
@@ -152,6 +156,11 @@ public final class LeaseHolder implements AutoCloseable {
     private static URI uri(String address) {
         String a = address.strip();
         return URI.create(a.contains("://") ? a : "http://" + a);
+    }
+
+    /** How many voters there are. */
+    public int voterCount() {
+        return voters.size();
     }
 
     public Duration length() {
@@ -245,10 +254,7 @@ public final class LeaseHolder implements AutoCloseable {
             LeaseWire.Request request = LeaseWire.request(secret, head, askedEpoch, asked, sentAt, active, soleCopy,
                     numbers, bond);
             String body = LeaseWire.write(request);
-            RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost(v.getHost())
-                    .setPort(v.getPort()).setURI(LeaseWire.PATH).setSsl("https".equals(v.getScheme()))
-                    .setTimeout(timeoutMillis).putHeader("Content-Type", "application/json");
-            asks.add(http.request(o).compose(req -> req.send(body)).compose(resp -> resp.body().map(b ->
+            asks.add(http.request(post(v, timeoutMillis)).compose(req -> req.send(body)).compose(resp -> resp.body().map(b ->
                     resp.statusCode() == 200 ? LeaseWire.readAnswer(b.toString(), request, secret)
                             : Optional.<LeaseVoter.Answer>empty()))
                     .recover(e -> Future.succeededFuture(Optional.empty())));
@@ -284,6 +290,9 @@ public final class LeaseHolder implements AutoCloseable {
             tally.take(next.getKey(), next.getValue());
         }
         Round result = tally.round();
+        if (!resigning && !result.majority() && !(held && askedEpoch == epoch)) {
+            withdraw(askedEpoch, tally);
+        }
         if (resigning) {
             LOG.warning(() -> "head " + head + " gave up its lease at epoch " + askedEpoch + " with "
                     + result.granted() + " of " + result.voters() + " voters");
@@ -309,6 +318,36 @@ public final class LeaseHolder implements AutoCloseable {
                     + result.refusals());
         }
         return result;
+    }
+
+    /**
+     * Gives back what a bid for {@code bidEpoch} that won no majority got ({@link LeaseVoter#withdraw}), at every
+     * voter that did not refuse it: a grant counted, or one still on its way. Sent before any later request of
+     * this head (under the lock of {@link #ask}), so that a voter hears it after that request only to refuse it
+     * as out of order: it never gives back a promise of a later round. Not waited for: a voter that does not hear
+     * it keeps the promise, as before.
+     */
+    private void withdraw(long bidEpoch, RoundTally tally) {
+        long sentAt = Math.max(System.currentTimeMillis(), lastSentAt + 1);
+        lastSentAt = sentAt;
+        long timeoutMillis = Math.max(100, lease.toMillis() / 3);
+        String body = LeaseWire.write(LeaseWire.request(secret, head, bidEpoch, Duration.ZERO, sentAt, false, false,
+                0, ""));
+        for (int i = 0; i < voters.size(); i++) {
+            if (tally.refused(i)) {
+                continue;
+            }
+            URI v = voters.get(i);
+            http.request(post(v, timeoutMillis)).compose(req -> req.send(body)).compose(resp -> resp.body())
+                    .onFailure(e -> LOG.fine(() -> "the withdrawal of the bid for epoch " + bidEpoch + " was not "
+                            + "heard by " + v + ": " + e.getMessage()));
+        }
+    }
+
+    private static RequestOptions post(URI voter, long timeoutMillis) {
+        return new RequestOptions().setMethod(HttpMethod.POST).setHost(voter.getHost()).setPort(voter.getPort())
+                .setURI(LeaseWire.PATH).setSsl("https".equals(voter.getScheme())).setTimeout(timeoutMillis)
+                .putHeader("Content-Type", "application/json");
     }
 
     /**

@@ -63,6 +63,12 @@ public final class LeaseVoter {
     private String grantBond = "";
     /** The newest request time each head sent, so that a recorded request cannot be played again. */
     private final Map<String, Long> lastSentAt = new HashMap<>();
+    /**
+     * The promise that the running one replaced, so that a head whose bid failed can give its promise back
+     * ({@link #withdraw}); unknown ({@code -1}) after a restart, when no promise is given back.
+     */
+    private long replacedEpoch = -1;
+    private String replacedHolder = "";
 
     private LeaseVoter(Path file, LongSupplier nanos, Duration longestLease, long promisedEpoch, String holder,
                        long activeEpoch, String activeHead, boolean activeSole, long activeSoleAt, long numberedUpTo) {
@@ -186,6 +192,38 @@ public final class LeaseVoter {
     }
 
     /**
+     * {@code head} gives back the promise of {@code epoch} it got in a bid that did not win a majority: the voter
+     * keeps its promise before the bid again, and its lease is free. Without this, the voter refused the active
+     * head's renewals at its older epoch for good, and a standby that kept bidding renewed the promise it held
+     * there: the active head went on with one voter fewer than it had, and lost its lease with the next voter it
+     * lost, though a majority was still up.
+     *
+     * <p>Only a promise that is the running one, and in whose epoch {@code head} never said here that it leads,
+     * is given back: a head that became active at {@code epoch} told a majority so, and at those voters its
+     * promise stays. A head counts the grants of a round only when the round won a majority, and it withdraws
+     * only after a round that did not, with a newer {@code sentAtMillis} than the bid's: a withdrawal that arrives
+     * after the head's next request is refused as out of order. Whether it was given back.
+     */
+    public synchronized boolean withdraw(String head, long epoch, long sentAtMillis) {
+        Long last = lastSentAt.get(head);
+        if (last != null && sentAtMillis <= last) {
+            return false;
+        }
+        lastSentAt.put(head, sentAtMillis);
+        if (!head.equals(holder) || epoch != promisedEpoch || activeEpoch >= epoch || replacedEpoch < 0) {
+            return false;
+        }
+        long epochBefore = replacedEpoch;
+        String holderBefore = replacedHolder;
+        record(epochBefore, holderBefore, activeEpoch, activeHead, activeSole, activeSoleAt, numberedUpTo);
+        replacedEpoch = -1;
+        replacedHolder = "";
+        expiresAtNanos = nanos.getAsLong();
+        grantBond = "";
+        return true;
+    }
+
+    /**
      * The bond {@code bond} of {@code head} closed from the head's side: its process ended, or it closed the
      * bond after it stopped counting on the grants bound to it ({@link LeaseHolder}). A grant that runs and is
      * bound to that bond ends now, so that another head is granted the lease as soon as it asks instead of a
@@ -230,6 +268,10 @@ public final class LeaseVoter {
             }
         } catch (IOException e) {
             throw new HpcException("cannot record the lease promise in " + file + ": " + e.getMessage(), e);
+        }
+        if (epoch != promisedEpoch || !head.equals(holder)) {
+            replacedEpoch = promisedEpoch;
+            replacedHolder = holder;
         }
         promisedEpoch = epoch;
         holder = head;

@@ -61,8 +61,14 @@ public final class LeaseVoterRoutes {
         LeaseWire.Request asked = request;
         // bound only to a bond open here now: a bond that closed first cannot end the grant, so it is unbound
         String bond = bonds.isOpen(asked.head(), asked.bond()) ? asked.bond() : "";
-        vertx.executeBlocking(() -> voter.request(asked.head(), asked.epoch(), asked.duration(), asked.sentAt(),
-                asked.active(), asked.soleCopy(), asked.numbersUpTo(), bond), false)
+        vertx.executeBlocking(() -> {
+            if (asked.withdrawal()) {
+                voter.withdraw(asked.head(), asked.epoch(), asked.sentAt());
+                return voter.state();
+            }
+            return voter.request(asked.head(), asked.epoch(), asked.duration(), asked.sentAt(), asked.active(),
+                    asked.soleCopy(), asked.numbersUpTo(), bond);
+        }, false)
                 .onSuccess(answer -> ctx.response().putHeader("Content-Type", "application/json")
                         .end(LeaseWire.write(answer, asked, voterName, secret)))
                 .onFailure(e -> {

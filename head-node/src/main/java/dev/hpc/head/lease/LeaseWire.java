@@ -32,6 +32,11 @@ final class LeaseWire {
         Duration duration() {
             return Duration.ofMillis(durationMillis);
         }
+
+        /** A request for no time at all: the head gives back what its failed bid for {@code epoch} got. */
+        boolean withdrawal() {
+            return durationMillis == 0;
+        }
     }
 
     private LeaseWire() {
@@ -72,9 +77,9 @@ final class LeaseWire {
         Request r = new Request(f.string("head"), f.longValue("epoch"), f.longValue("durationMillis"),
                 f.longValue("sentAt"), f.bool("active", false), f.bool("soleCopy", false),
                 f.longValue("numbersUpTo", 0), f.string("bond", ""), f.string("proof", ""));
-        if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 1) {
+        if (r.head().isBlank() || r.epoch() < 1 || r.durationMillis() < 0) {
             throw new IllegalArgumentException("a lease request needs a head name, an epoch of at least 1 and a "
-                    + "positive duration");
+                    + "duration of at least 0 ms (0: the head withdraws its bid for that epoch)");
         }
         if (secret.isPresent() && !ClusterSecret.matches(secret.get().leaseRequestProof(r.head(), r.epoch(),
                 r.durationMillis(), r.sentAt(), r.active(), r.soleCopy(), r.numbersUpTo(), r.bond()), r.proof())) {

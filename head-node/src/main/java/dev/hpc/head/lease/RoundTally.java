@@ -22,6 +22,8 @@ final class RoundTally {
     /** Per voter, what its grant counts against ({@link LeaseHolder#NO_GRANT} when it did not grant). */
     private final long[] grantedBy;
     private final boolean[] answered;
+    /** Per voter, whether it answered and did not grant. */
+    private final boolean[] refused;
     private int granted;
     private int notGranted;
     // only what other heads were promised: counting this head's own grants would make every retry ask a
@@ -47,6 +49,7 @@ final class RoundTally {
         this.grantedBy = new long[voters.size()];
         Arrays.fill(grantedBy, LeaseHolder.NO_GRANT);
         this.answered = new boolean[voters.size()];
+        this.refused = new boolean[voters.size()];
         this.shortestGrant = lease.toMillis();
     }
 
@@ -81,6 +84,7 @@ final class RoundTally {
             shortestGrant = Math.min(shortestGrant, a.get().remainingMillis());
         } else {
             notGranted++;
+            refused[i] = true;
             refusedFor = Math.max(refusedFor, a.get().remainingMillis());
             refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
                     + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
@@ -103,6 +107,11 @@ final class RoundTally {
 
     boolean answered(int voter) {
         return answered[voter];
+    }
+
+    /** Whether voter {@code voter} answered and did not grant: it cannot grant this round any more. */
+    boolean refused(int voter) {
+        return refused[voter];
     }
 
     /** What voter's grant counts against, once the round has its majority. */

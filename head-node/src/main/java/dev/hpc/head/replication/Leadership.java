@@ -399,6 +399,8 @@ public final class Leadership implements AutoCloseable {
                 m.put("completeCopy", standbyCopy.isComplete());
             }
             m.put("validForMillis", l.holds() ? Math.max(0, (l.validUntilNanos() - System.nanoTime()) / 1_000_000) : 0);
+            m.put("votersBacking", l.holds() ? l.grantsStanding() : 0);
+            m.put("voters", l.voterCount());
             waitingFor.ifPresent(w -> m.put("waitingFor", w));
             rounds.lastRound().ifPresent(r -> m.put("lastRound", r));
             return m;

@@ -114,6 +114,41 @@ class LeaseHolderTest {
         assertEquals(2, head1.ask(1).highestEpochSeen(), "and head1 learns the newer epoch");
     }
 
+    /**
+     * A standby's bid that a free voter granted but no majority did left that voter promised to the standby for
+     * good: the active head went on with two voters of three, and a standby that kept bidding renewed the promise.
+     * A fresh cluster always started so, the standby's own voter being free at its start. Now the bidder gives
+     * the promise back, and the active head's next renewal has every voter again.
+     */
+    @Test
+    void aFailedBidIsWithdrawnAndTheActiveHeadIsBackedByEveryVoterAgain() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        assertTrue(head1.ask(1).majority());
+        awaitAnswers(3);
+        advanceVoterClock(LEASE.plusMillis(1), 3); // head1's grants ran out at every voter for a moment
+        String gone = serve("voter4", SECRET);
+        servers.get(3).close().await();
+        LeaseHolder head2 = head("head2", List.of(addresses.get(2), gone), SECRET);
+        assertFalse(head2.ask(2).majority(), "one voter of two is no majority");
+        awaitAnswers(5); // the bid, granted, and its withdrawal
+        assertTrue(head1.ask(1).majority());
+        awaitAnswers(8);
+        // the third grant may come after the round ended at its majority, and is counted as it arrives
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (head1.grantsStanding() < 3 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        assertEquals(3, head1.grantsStanding(), "every voter backs head1 again: the bid's promise was given back");
+    }
+
+    private void awaitAnswers(int count) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (answered.get() < count) {
+            assertTrue(System.nanoTime() < deadline, answered.get() + " of " + count + " requests answered");
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+    }
+
     @Test
     void aHeadThatReachesOnlyOneVoterOfThreeNeverLeads() {
         servers.get(1).close().await();

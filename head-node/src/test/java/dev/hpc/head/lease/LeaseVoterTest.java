@@ -68,6 +68,51 @@ class LeaseVoterTest {
     }
 
     @Test
+    void aBidderThatWonNoMajorityGivesItsPromiseBackAndTheActiveHeadRenewsAgain() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(v.request("head1", 1, LEASE, sent++, true).granted());
+        advance(LEASE.plusMillis(1)); // head1's renewals did not reach this voter for a whole lease
+        assertTrue(ask(v, "head2", 2).granted(), "free: the bid of the standby gets it");
+        assertFalse(ask(v, "head1", 1).granted(), "promised to head2 at epoch 2");
+        assertTrue(v.withdraw("head2", 2, sent++), "head2's bid won no majority: it gives the promise back");
+        LeaseVoter.Answer renewed = ask(v, "head1", 1);
+        assertTrue(renewed.granted(), "the active head renews again: " + renewed);
+        assertEquals("head1", renewed.holder());
+        assertEquals(1, renewed.epoch());
+        assertFalse(ask(v, "head2", 2).granted(), "and holds it against the next bid while it runs");
+    }
+
+    @Test
+    void aWithdrawalGivesBackNothingButTheRunningPromiseOfAHeadThatNeverLedInIt() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head1", 1).granted());
+        advance(LEASE.plusMillis(1));
+        assertTrue(v.request("head2", 2, LEASE, sent++, true).granted(), "head2 won and said it leads at 2");
+        assertFalse(v.withdraw("head2", 2, sent++), "a head that said it leads at 2 keeps that promise");
+        assertFalse(v.withdraw("head1", 1, sent++), "nobody gives back a promise that is not the running one");
+        assertFalse(ask(v, "head1", 1).granted());
+        advance(LEASE.plusMillis(1));
+        assertTrue(ask(v, "head1", 3).granted());
+        long stale = sent - 1;
+        assertFalse(v.withdraw("head1", 3, stale), "a withdrawal older than the head's last request is refused");
+        LeaseVoter restarted = LeaseVoter.open(dir, LEASE, now::get);
+        assertFalse(restarted.withdraw("head1", 3, sent++), "after a restart the voter no longer knows what the "
+                + "promise replaced, and keeps it");
+        assertEquals(3, restarted.state().epoch());
+    }
+
+    @Test
+    void aGivenBackPromiseIsOnDiskBeforeTheAnswer() throws Exception {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head1", 1).granted());
+        advance(LEASE.plusMillis(1));
+        assertTrue(ask(v, "head2", 2).granted());
+        assertTrue(LeaseVoter.onDisk(dir).orElseThrow().startsWith("2 head2"));
+        assertTrue(v.withdraw("head2", 2, sent++));
+        assertTrue(LeaseVoter.onDisk(dir).orElseThrow().startsWith("1 head1"), LeaseVoter.onDisk(dir).toString());
+    }
+
+    @Test
     void aRequestPlayedAgainIsRefused() {
         LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
         assertTrue(v.request("head1", 1, LEASE, 100).granted());
