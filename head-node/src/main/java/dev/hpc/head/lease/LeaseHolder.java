@@ -84,6 +84,11 @@ public final class LeaseHolder implements AutoCloseable {
     private volatile long validUntilNanos;
     private volatile boolean held;
     /**
+     * The epoch this head resigned ({@link #resign}), or -1: a renewal at it that another thread asks for (a head's
+     * word on its copies) is not made, or the head would hold again the lease it gave up because it hung.
+     */
+    private volatile long resignedEpoch = -1;
+    /**
      * What this head says of its copies in every request while it leads: a head that has just taken over has
      * the only copy until its standby is in step with it, so this starts true.
      */
@@ -193,6 +198,7 @@ public final class LeaseHolder implements AutoCloseable {
      */
     public synchronized Round resign() {
         held = false;
+        resignedEpoch = epoch;
         return ask(epoch, false, Duration.ofMillis(1));
     }
 
@@ -231,6 +237,11 @@ public final class LeaseHolder implements AutoCloseable {
 
     private synchronized Round ask(long askedEpoch, boolean active, Duration asked) {
         boolean resigning = asked.compareTo(lease) < 0;
+        if (!resigning && askedEpoch == resignedEpoch) {
+            // not even sent: granted, it would run at the voters again and hold the standby off for a lease
+            return new Round(askedEpoch, 0, voters.size(), 0, List.of("this head resigned epoch " + askedEpoch),
+                    0, "", false, 0, 0);
+        }
         if (active) {
             soleCopy = true;
         }
@@ -290,7 +301,9 @@ public final class LeaseHolder implements AutoCloseable {
             tally.take(next.getKey(), next.getValue());
         }
         Round result = tally.round();
-        if (!resigning && !result.majority() && !(held && askedEpoch == epoch)) {
+        // never while this head counts on a lease: a voter that goes back to it must not be freed under it
+        boolean counting = held && nanos.getAsLong() - validUntilNanos < 0;
+        if (!resigning && !result.majority() && !counting) {
             withdraw(askedEpoch, tally);
         }
         if (resigning) {

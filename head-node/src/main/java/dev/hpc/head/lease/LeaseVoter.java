@@ -218,8 +218,13 @@ public final class LeaseVoter {
         record(epochBefore, holderBefore, activeEpoch, activeHead, activeSole, activeSoleAt, numberedUpTo);
         replacedEpoch = -1;
         replacedHolder = "";
-        expiresAtNanos = nanos.getAsLong();
         grantBond = "";
+        // Another head's promise was replaced only once its grant had run out here, so the voter is free again.
+        // Its own older promise, though, the withdrawing head may still count on (it bid while it held one):
+        // that stays granted until the bid's grant would have run out.
+        if (!holderBefore.equals(head)) {
+            expiresAtNanos = nanos.getAsLong();
+        }
         return true;
     }
 

@@ -22,7 +22,7 @@ final class RoundTally {
     /** Per voter, what its grant counts against ({@link LeaseHolder#NO_GRANT} when it did not grant). */
     private final long[] grantedBy;
     private final boolean[] answered;
-    /** Per voter, whether it answered and did not grant. */
+    /** Per voter, whether it answered and did not grant (a grant not counted is still a grant). */
     private final boolean[] refused;
     private int granted;
     private int notGranted;
@@ -77,14 +77,14 @@ final class RoundTally {
             lastActiveSole = a.get().activeSole();
             lastSoleAt = a.get().activeSoleAt();
         }
-        if (a.get().granted() && a.get().epoch() == askedEpoch
-                && (boundTo[i] == LeaseHolder.UNBOUND || boundTo[i] == bonds.generation(i))) {
+        boolean grant = a.get().granted() && a.get().epoch() == askedEpoch;
+        if (grant && (boundTo[i] == LeaseHolder.UNBOUND || boundTo[i] == bonds.generation(i))) {
             granted++;
             grantedBy[i] = boundTo[i];
             shortestGrant = Math.min(shortestGrant, a.get().remainingMillis());
         } else {
             notGranted++;
-            refused[i] = true;
+            refused[i] = !grant; // a grant bound to a bond closed since is not counted, but it was given
             refusedFor = Math.max(refusedFor, a.get().remainingMillis());
             refusals.add(voters.get(i).getAuthority() + ": promised epoch " + a.get().epoch() + " to "
                     + (a.get().holder().isEmpty() ? "nobody" : a.get().holder()) + " for "
@@ -109,7 +109,7 @@ final class RoundTally {
         return answered[voter];
     }
 
-    /** Whether voter {@code voter} answered and did not grant: it cannot grant this round any more. */
+    /** Whether voter {@code voter} answered and did not grant: it holds nothing of this round to give back. */
     boolean refused(int voter) {
         return refused[voter];
     }

@@ -141,6 +141,17 @@ class LeaseHolderTest {
         assertEquals(3, head1.grantsStanding(), "every voter backs head1 again: the bid's promise was given back");
     }
 
+    /** A renewal sent after the head resigned (its word on its copies, from another thread) holds nothing again. */
+    @Test
+    void aHeadThatResignedDoesNotHoldTheLeaseAgainThroughALaterRenewal() {
+        LeaseHolder head1 = head("head1", addresses, SECRET);
+        assertTrue(head1.ask(1).majority());
+        head1.resign();
+        assertFalse(head1.holds());
+        head1.declare(false);
+        assertFalse(head1.holds(), "the lease given up stays given up");
+    }
+
     private void awaitAnswers(int count) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (answered.get() < count) {

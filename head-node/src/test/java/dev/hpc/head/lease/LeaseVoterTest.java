@@ -101,6 +101,23 @@ class LeaseVoterTest {
         assertEquals(3, restarted.state().epoch());
     }
 
+    /**
+     * A head that bids for a newer epoch while it holds the lease at its own, and loses, goes back to its own
+     * promise here, and the voter stays granted to it: that head may still count the grant. Freed, another
+     * head's bid would have got it, and two heads held the lease at once (found in review).
+     */
+    @Test
+    void aHeadThatWithdrawsABidOverItsOwnPromiseKeepsThatGrantRunning() {
+        LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
+        assertTrue(ask(v, "head2", 5).granted());
+        assertTrue(ask(v, "head2", 6).granted(), "the holder gets a newer epoch at once");
+        assertTrue(v.withdraw("head2", 6, sent++));
+        assertEquals(5, v.state().epoch());
+        advance(Duration.ofMillis(100));
+        assertFalse(ask(v, "head1", 7).granted(), "head2's grant still runs here");
+        assertTrue(ask(v, "head2", 5).granted(), "and head2 renews at 5");
+    }
+
     @Test
     void aGivenBackPromiseIsOnDiskBeforeTheAnswer() throws Exception {
         LeaseVoter v = LeaseVoter.open(dir, LEASE, now::get);
