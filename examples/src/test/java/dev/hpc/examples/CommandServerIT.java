@@ -58,6 +58,12 @@ class CommandServerIT {
 
     /** {@code cd work && [stdin |] bin/COMMAND ARGS} with this test's HOME, so its server state is the test's. */
     private Ran run(Optional<String> javaHome, Optional<String> stdin, String command, String... args) throws Exception {
+        return run(Map.of(), javaHome, stdin, command, args);
+    }
+
+    /** As {@link #run(Optional, Optional, String, String...)}, with {@code extraEnv} added to the environment. */
+    private Ran run(Map<String, String> extraEnv, Optional<String> javaHome, Optional<String> stdin, String command,
+                    String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(cluster.hpcHome().resolve("bin").resolve(command).toString()));
         cmd.addAll(List.of(args));
         Path in = Files.writeString(Files.createTempFile(work, "stdin", ""), stdin.orElse(""));
@@ -71,6 +77,7 @@ class CommandServerIT {
         env.put("HPC_CONFIG", cluster.config().toString());
         env.put("HPC_TOKEN_FILE", cluster.tokenFile().toString());
         javaHome.ifPresentOrElse(j -> env.put("JAVA_HOME", j), () -> env.remove("JAVA_HOME"));
+        env.putAll(extraEnv);
         Process p = pb.start();
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -185,6 +192,58 @@ class CommandServerIT {
                 ProcessHandle.of(pid).filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
                         .ifPresent(CommandServerIT::stop);
             }
+        }
+    }
+
+    /**
+     * Issue 21: where the build found a C compiler, bin/hpc reaches the server through the C client in place of the
+     * Perl one. Both must give the same answers: an id from a script on standard input, a job's line, PBS's exit
+     * code and message for an unknown job, and an output longer than the client's buffer whole.
+     */
+    @Test
+    void theCClientAndThePerlClientGiveTheSameAnswers() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(cluster.hpcHome().resolve("cli")
+                .resolve("target").resolve("hpc-cmd")), "skipped: the build found no C compiler, so there is no C client");
+        Path stateDir = home.resolve(".hpc").resolve("command-server");
+        try {
+            assertEquals(0, run(Optional.empty(), Optional.empty(), "qstat").exit());
+            Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
+            Poll.until("the command server answers", Duration.ofSeconds(60),
+                    () -> runQuietly(noJava, "qstat").exit() == 0);
+            List<String> held = new ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                held.add(cluster.client().submit(new dev.hpc.api.pbs.SubmitRequest("#!/bin/sh\ntrue\n",
+                        List.of("-h", "-N", "both-" + i), "", "it", work.toString(), Map.of())).id().toString());
+            }
+            Map<String, Map<String, String>> clients = Map.of("C", Map.of(), "Perl", Map.of("HPC_PERL_CLIENT", "1"));
+            Map<String, List<String>> answers = new java.util.TreeMap<>();
+            for (Map.Entry<String, Map<String, String>> client : clients.entrySet()) {
+                Map<String, String> env = client.getValue();
+                Ran submitted = run(env, noJava, Optional.of("#PBS -h\n#PBS -N by-" + client.getKey() + "\ntrue\n"),
+                        "qsub");
+                assertEquals(0, submitted.exit(), client.getKey() + ": " + submitted.describe());
+                String id = submitted.out().strip();
+                held.add(id);
+                Ran shown = run(env, noJava, Optional.empty(), "qstat", id);
+                assertTrue(shown.exit() == 0 && shown.out().contains("by-" + client.getKey()),
+                        client.getKey() + ": " + shown.describe());
+                Ran unknown = run(env, noJava, Optional.empty(), "qstat", "999999");
+                Ran line = run(env, noJava, Optional.empty(), "qstat", held.get(0));
+                Ran all = run(env, noJava, Optional.empty(), "qselect", "-N", "both-7");
+                answers.put(client.getKey(), List.of(unknown.exit() + " " + unknown.err(), line.exit() + " " + line.out(),
+                        all.exit() + " " + all.out()));
+                Ran listing = run(env, noJava, Optional.empty(), "qstat", "-f");
+                assertTrue(listing.exit() == 0 && listing.out().length() > 65_536 && listing.out().endsWith("\n")
+                        && listing.out().contains("Job Id: " + held.get(119) + "\n"),
+                        client.getKey() + ": qstat -f of " + held.size() + " jobs, " + listing.out().length() + " chars");
+            }
+            assertEquals(answers.get("Perl"), answers.get("C"));
+            assertTrue(answers.get("C").get(0).startsWith("153 qstat: Unknown Job Id 999999"), answers.toString());
+            assertEquals(0, run(noJava, Optional.empty(), "qdel", held.toArray(String[]::new)).exit());
+        } finally {
+            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
+                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
+                    .ifPresent(CommandServerIT::stop);
         }
     }
 
