@@ -177,14 +177,19 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 log "warming up hpc (not measured): $WARMUP trivial jobs and $WARMUP submissions"
 "$ROOT/bin/hpc" bench throughput --jobs "$WARMUP" --clients 4 --no-array >/dev/null
 "$ROOT/bin/hpc" bench submit --jobs "$WARMUP" --clients 16 --qsub 0 >/dev/null
+# the per-job commands as a user has them on the PATH: the C client in cli/target/bin where the build made it
+# (docs/commands.md), else the launchers in bin/
+CMDS="$ROOT/bin"
+[ -x "$ROOT/cli/target/bin/qsub" ] && CMDS="$ROOT/cli/target/bin"
+log "qsub and qstat from $CMDS"
 # the first call starts the user's command server (docs/commands.md), as a user's first after 10 idle minutes: not measured
-echo true | "$ROOT/bin/qsub" -h >/dev/null
-t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$ROOT/bin/qsub" -h >/dev/null; done; t1=$(now)
+echo true | "$CMDS/qsub" -h >/dev/null
+t0=$(now); for ((i = 0; i < QSUB; i++)); do echo true | "$CMDS/qsub" -h >/dev/null; done; t1=$(now)
 H_QSUB=$(calc "$QSUB / ($t1 - $t0)")
 echo true > "$WORK/true.sh"
 : > "$WORK/h-qsub"; : > "$WORK/h-qstat"
-HELD=$("$ROOT/bin/qsub" -h "$WORK/true.sh")
-for ((i = 0; i < QSUB; i++)); do timed "$WORK/h-qsub" "$ROOT/bin/qsub" -h "$WORK/true.sh"; timed "$WORK/h-qstat" "$ROOT/bin/qstat" "$HELD"; done
+HELD=$("$CMDS/qsub" -h "$WORK/true.sh")
+for ((i = 0; i < QSUB; i++)); do timed "$WORK/h-qsub" "$CMDS/qsub" -h "$WORK/true.sh"; timed "$WORK/h-qstat" "$CMDS/qstat" "$HELD"; done
 H_QSUB_MS=$(median "$WORK/h-qsub"); H_QSTAT_MS=$(median "$WORK/h-qstat")
 "$ROOT/bin/qdel" $("$ROOT/bin/qstat" -u root | awk '$5 == "H" { print $1 }') >/dev/null 2>&1 || true
 # S submissions per measurement (default 2000): 400 at ~600/s would be mostly the clients' ramp-up

@@ -1,11 +1,14 @@
 /*
- * hpc-cmd: the client of the user's command server (cli CommandServer, docs/commands.md), which bin/hpc
- * runs in place of its Perl client when the build had a C compiler. It does what the Perl client does,
- * line for line, and only saves the start of an interpreter: about 1.5 ms of a qstat's 5 to 8.
+ * hpc-cmd: the client of the user's command server (cli CommandServer, docs/commands.md), built when the
+ * build finds a C compiler. Two ways to run it:
  *
- * bin/hpc has already checked that the state file is this user's and names a live server. Arguments:
- *   SOCKET PID CWD ARGC ARGS... JVM...
- * the call through the server or, when nothing could be asked, the JVM as bin/hpc would have run it.
+ *   hpc-cmd SOCKET PID CWD ARGC ARGS... JVM...
+ *     bin/hpc, in place of its Perl client, once it has checked that the state file is this user's and names
+ *     a live server: the call through the server or, when nothing could be asked, the JVM as bin/hpc would
+ *     have run it. It does what the Perl client does, line for line, and saves the start of an interpreter.
+ *   qstat ARGS... (cli/target/bin/qstat and the other per-job commands, links to this file)
+ *     bin/hpc's checks too, so that a call starts this program alone instead of bash and then a client;
+ *     whatever does not hold goes to bin/hpc.
  *
  * Trust: the kernel must say that the server runs as this same user (SO_PEERCRED), and the server must
  * greet first; until both hold nothing is sent, and the command runs in a JVM of its own instead. Once the
@@ -18,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -194,27 +199,182 @@ static int by_name(const void *a, const void *b) {
     }
 }
 
+/*
+ * Run as one of the per-job commands (cli/target/bin/qstat, a link to this file): bin/hpc's own checks, made
+ * here, so that a call starts one program instead of bash and then this. Whatever does not hold goes to
+ * ROOT/bin/hpc, which starts the server when none runs, or runs the command in a JVM.
+ */
+static const char *const SERVED[] = {"qsub", "qstat", "qselect", "qdel", "qhold", "qrls", "qalter", "pbsnodes"};
+static char root[PATH_MAX];
+static char launcher[PATH_MAX + 16];
+static char *launcher_argv[2];
+
+static int served(const char *command) {
+    for (size_t i = 0; i < sizeof SERVED / sizeof SERVED[0]; i++) {
+        if (strcmp(command, SERVED[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether file a was modified after file b, as bash's [ a -nt b ]. */
+static int newer(const struct stat *a, const struct stat *b) {
+    return a->st_mtim.tv_sec > b->st_mtim.tv_sec
+            || (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
+/* Whether process `pid` runs dev.hpc.cli.CommandServer with `state` as its next argument. */
+static int runs_server_of(const char *pid, const char *state) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%s/cmdline", pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL) {
+        return 0;
+    }
+    static char cmdline[65536];
+    size_t len = fread(cmdline, 1, sizeof cmdline - 1, f);
+    fclose(f);
+    cmdline[len] = '\0';
+    const char *previous = NULL;
+    for (size_t at = 0; at < len; at += strlen(cmdline + at) + 1) {
+        if (previous != NULL && strcmp(previous, "dev.hpc.cli.CommandServer") == 0 && strcmp(cmdline + at, state) == 0) {
+            return 1;
+        }
+        previous = cmdline + at;
+    }
+    return 0;
+}
+
+/* The directory bash would give as $PWD: the caller's PWD when it names this directory, else the real path. */
+static const char *working_directory(void) {
+    static char cwd[PATH_MAX];
+    const char *pwd = getenv("PWD");
+    struct stat a, b;
+    if (pwd != NULL && pwd[0] == '/' && stat(pwd, &a) == 0 && stat(".", &b) == 0 && a.st_dev == b.st_dev
+            && a.st_ino == b.st_ino) {
+        return pwd;
+    }
+    return getcwd(cwd, sizeof cwd);
+}
+
+/*
+ * The server's socket and pid for this user and installation, as bin/hpc finds them; 0 when there is none to
+ * ask (then bin/hpc takes the call).
+ */
+static int find_server(char *sock_path, size_t sock_size, char *pid, size_t pid_size) {
+    const char *no_server = getenv("HPC_NO_SERVER");
+    const char *home = getenv("HOME");
+    if ((no_server != NULL && *no_server) || home == NULL || *home == '\0') {
+        return 0;
+    }
+    char dir[PATH_MAX], state[PATH_MAX * 2], jar[PATH_MAX + 32], mangled[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/.hpc/command-server", home);
+    struct stat dir_st, state_st, jar_st;
+    /* only a directory of this user's: with another's HOME (sudo, su), that user would hold the state file */
+    if (stat(dir, &dir_st) != 0 || dir_st.st_uid != geteuid()) {
+        return 0;
+    }
+    size_t i = 0;
+    for (; root[i] != '\0' && i + 1 < sizeof mangled; i++) {
+        mangled[i] = root[i] == '/' ? '_' : root[i];
+    }
+    mangled[i] = '\0';
+    snprintf(state, sizeof state, "%s/%s", dir, mangled);
+    snprintf(jar, sizeof jar, "%s/cli/target/hpc-cli.jar", root);
+    if (stat(state, &state_st) != 0 || access(state, R_OK) != 0 || stat(jar, &jar_st) != 0
+            || !newer(&state_st, &jar_st)) {
+        return 0;
+    }
+    FILE *f = fopen(state, "re");
+    if (f == NULL) {
+        return 0;
+    }
+    char line[PATH_MAX + 64];
+    int got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    char *space = got ? strchr(line, ' ') : NULL;
+    if (space == NULL) {
+        return 0;
+    }
+    *space = '\0';
+    char *sock_start = space + 1;
+    sock_start[strcspn(sock_start, "\n")] = '\0';
+    if (line[0] == '\0' || strspn(line, "0123456789") != strlen(line) || strlen(line) >= pid_size
+            || strlen(sock_start) >= sock_size || *sock_start == '\0') {
+        return 0;
+    }
+    /* the server must still run: a pid that another program took since would stand for one forever */
+    if (!runs_server_of(line, state)) {
+        return 0;
+    }
+    strcpy(pid, line);
+    strcpy(sock_path, sock_start);
+    return 1;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 5) {
-        fputs("hpc-cmd: run by bin/hpc only: SOCKET PID CWD ARGC ARGS... JVM...\n", stderr);
-        return 2;
-    }
-    const char *path = argv[1];
-    server_pid = argv[2];
-    const char *cwd = argv[3];
-    char *end;
-    long n = strtol(argv[4], &end, 10);
-    if (*end != '\0' || n < 1 || n > argc - 5) {
-        fputs("hpc-cmd: the argument count does not match the arguments\n", stderr);
-        return 2;
-    }
-    call_argc = (int) n;
-    call_args = argv + 5;
-    jvm = argv + 5 + n;
-    jvm_argc = argc - 5 - (int) n;
-    if (jvm_argc < 1) {
-        fputs("hpc-cmd: no JVM command line after the arguments\n", stderr);
-        return 2;
+    const char *name = strrchr(argv[0], '/');
+    name = name == NULL ? argv[0] : name + 1;
+    const char *path;
+    const char *cwd;
+    static char direct_sock[PATH_MAX];
+    static char direct_pid[32];
+    if (strcmp(name, "hpc-cmd") != 0) {
+        /* the installation is two levels above this file (ROOT/cli/target/hpc-cmd) */
+        ssize_t len = readlink("/proc/self/exe", root, sizeof root - 1);
+        if (len <= 0) {
+            fprintf(stderr, "%s: cannot find the installation (/proc/self/exe): %s\n", name, strerror(errno));
+            return 127;
+        }
+        root[len] = '\0';
+        for (int up = 0; up < 3; up++) {
+            char *slash = strrchr(root, '/');
+            if (slash == NULL) {
+                fprintf(stderr, "%s: %s is not in an installation's cli/target\n", name, root);
+                return 127;
+            }
+            *slash = '\0';
+        }
+        snprintf(launcher, sizeof launcher, "%s/bin/hpc", root);
+        launcher_argv[0] = launcher;
+        jvm = launcher_argv;
+        jvm_argc = 1;
+        /* bin/hpc COMMAND ARGS..., in place of the JVM: it decides what runs the call */
+        argv[0] = (char *) name;
+        call_args = argv;
+        call_argc = argc;
+        server_pid = direct_pid;
+        if (!served(name) || !find_server(direct_sock, sizeof direct_sock, direct_pid, sizeof direct_pid)) {
+            by_itself();
+        }
+        path = direct_sock;
+        cwd = working_directory();
+        if (cwd == NULL) {
+            by_itself();
+        }
+    } else {
+        if (argc < 5) {
+            fputs("hpc-cmd: run by bin/hpc only: SOCKET PID CWD ARGC ARGS... JVM...\n", stderr);
+            return 2;
+        }
+        path = argv[1];
+        server_pid = argv[2];
+        cwd = argv[3];
+        char *end;
+        long n = strtol(argv[4], &end, 10);
+        if (*end != '\0' || n < 1 || n > argc - 5) {
+            fputs("hpc-cmd: the argument count does not match the arguments\n", stderr);
+            return 2;
+        }
+        call_argc = (int) n;
+        call_args = argv + 5;
+        jvm = argv + 5 + n;
+        jvm_argc = argc - 5 - (int) n;
+        if (jvm_argc < 1) {
+            fputs("hpc-cmd: no JVM command line after the arguments\n", stderr);
+            return 2;
+        }
     }
 
     struct sockaddr_un addr;
@@ -359,6 +519,9 @@ int main(int argc, char **argv) {
             next[i] = a;
         }
         close(sock);
+        if (launcher_argv[0] != NULL) {
+            setenv("HPC_NO_SERVER", "1", 1); /* bin/hpc runs what follows in a JVM, as the server asked */
+        }
         run_in_jvm(next, (int) then);
     }
     return (int) (code & 0xff);

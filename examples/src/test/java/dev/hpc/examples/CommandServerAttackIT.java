@@ -163,6 +163,17 @@ class CommandServerAttackIT {
             assertEquals("accepted=1 received=0\n", read(heard),
                     "root's launcher connected, asked the kernel who listens, and sent nothing");
             System.out.println("root's call on another user's socket: " + read(heard).strip());
+            Path onPath = cluster.hpcHome().resolve("cli").resolve("target").resolve("bin");
+            if (Files.isExecutable(onPath.resolve("qstat"))) {
+                // the C client run as qstat from the PATH makes the launcher's checks itself, then hands the call
+                // to bin/hpc, whose client connects once more: two connections, and not a byte
+                Ran direct = asRoot(onPath, rootHome, Map.of("SECRET_OF_ROOT", "must-not-leave"), Optional.empty(),
+                        "qstat");
+                assertEquals(0, direct.exit(), "the call runs in its own JVM instead: " + direct);
+                Poll.until("the attacker's listener to count what it got", Duration.ofSeconds(30),
+                        () -> read(heard).contains("accepted=3"), () -> read(heard));
+                assertEquals("accepted=3 received=0\n", read(heard), "root's qstat on the PATH sent nothing");
+            }
         } finally {
             listener.destroyForcibly();
             listener.waitFor(30, TimeUnit.SECONDS);
@@ -330,7 +341,13 @@ class CommandServerAttackIT {
     /** {@code bin/COMMAND} as root, with {@code home} as HOME and the cluster's admin token. */
     private Ran asRoot(Path home, Map<String, String> extra, Optional<String> javaHome, String command)
             throws Exception {
-        List<String> cmd = List.of(cluster.hpcHome().resolve("bin").resolve(command).toString());
+        return asRoot(cluster.hpcHome().resolve("bin"), home, extra, javaHome, command);
+    }
+
+    /** As {@link #asRoot(Path, Map, Optional, String)}, with the command from {@code bin}. */
+    private Ran asRoot(Path bin, Path home, Map<String, String> extra, Optional<String> javaHome, String command)
+            throws Exception {
+        List<String> cmd = List.of(bin.resolve(command).toString());
         Path out = Files.createTempFile(base, "out", "");
         Path err = Files.createTempFile(base, "err", "");
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(base.toFile()).redirectInput(ProcessBuilder.Redirect.from(

@@ -64,7 +64,13 @@ class CommandServerIT {
     /** As {@link #run(Optional, Optional, String, String...)}, with {@code extraEnv} added to the environment. */
     private Ran run(Map<String, String> extraEnv, Optional<String> javaHome, Optional<String> stdin, String command,
                     String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(cluster.hpcHome().resolve("bin").resolve(command).toString()));
+        return run(cluster.hpcHome().resolve("bin"), extraEnv, javaHome, stdin, command, args);
+    }
+
+    /** As {@link #run(Map, Optional, Optional, String, String...)}, with the command from {@code bin}. */
+    private Ran run(Path bin, Map<String, String> extraEnv, Optional<String> javaHome, Optional<String> stdin,
+                    String command, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(bin.resolve(command).toString()));
         cmd.addAll(List.of(args));
         Path in = Files.writeString(Files.createTempFile(work, "stdin", ""), stdin.orElse(""));
         Path out = Files.createTempFile(work, "out", "");
@@ -114,12 +120,8 @@ class CommandServerIT {
 
             // issue 19 item 2: a blocking qsub is submitted by the server, which prints the id; the wait runs in a
             // JVM of the launcher's own (a java that logs its arguments shows which), and exits with the job's status
-            Path loggingJavaHome = work.resolve("logging-java");
             Path javaStarts = work.resolve("java-starts");
-            Path loggingJava = Files.createDirectories(loggingJavaHome.resolve("bin")).resolve("java");
-            Files.writeString(loggingJava, "#!/bin/sh\necho \"$*\" >> '" + javaStarts + "'\nexec '"
-                    + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
-            Files.setPosixFilePermissions(loggingJava, PosixFilePermissions.fromString("rwx------"));
+            Path loggingJavaHome = javaHomeLoggingTo(javaStarts);
             Path four = Files.writeString(work.resolve("four.sh"), "#!/bin/sh\nexit 4\n");
             Ran blocked = run(Optional.of(loggingJavaHome.toString()), Optional.empty(), "qsub", "-W", "block=true",
                     four.toString());
@@ -248,6 +250,56 @@ class CommandServerIT {
     }
 
     /**
+     * Issue 21: {@code cli/target/bin/qstat} and the other per-job commands there are the C client itself, making
+     * bin/hpc's checks, so that a call from the {@code PATH} starts one program. It reaches the server (a
+     * {@code JAVA_HOME} without java shows that no JVM ran), in the caller's directory, with PBS's exit codes and a
+     * blocking qsub's wait in a JVM of its own; and whatever it does not take goes to bin/hpc: the first call, and
+     * every call with {@code HPC_NO_SERVER=1}.
+     */
+    @Test
+    void theCommandsOnThePathAreTheCClientAndGoToBinHpcForWhatTheyDoNotTake() throws Exception {
+        Path direct = cluster.hpcHome().resolve("cli").resolve("target").resolve("bin");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(direct.resolve("qstat")),
+                "skipped: the build found no C compiler, so there is no C client");
+        Path stateDir = home.resolve(".hpc").resolve("command-server");
+        Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
+        try {
+            Ran first = run(direct, Map.of(), Optional.empty(), Optional.empty(), "qstat");
+            assertEquals(0, first.exit(), "the first call goes to bin/hpc, which runs a JVM: " + first.describe());
+            Poll.until("the command server answers the C client", Duration.ofSeconds(60),
+                    () -> runQuietly(direct, noJava, "qstat").exit() == 0);
+            Ran submitted = run(direct, Map.of(), noJava, Optional.of("#PBS -N on-path\necho \"from $PBS_O_WORKDIR\"\n"),
+                    "qsub");
+            assertEquals(0, submitted.exit(), submitted.describe());
+            String id = submitted.out().strip();
+            Poll.until("job " + id + " finished", Duration.ofSeconds(60), () -> cluster.job(id).state().isTerminal());
+            assertEquals("from " + work + "\n", Files.readString(work.resolve("on-path.o" + cluster.job(id).id().number())),
+                    "the script came from the caller's stdin and ran in the caller's directory");
+            Ran unknown = run(direct, Map.of(), noJava, Optional.empty(), "qstat", "999999");
+            assertEquals(153, unknown.exit(), unknown.describe());
+            assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
+            Ran notServed = run(direct, Map.of("HPC_NO_SERVER", "1"), noJava, Optional.empty(), "qstat", id);
+            assertTrue(notServed.exit() != 0 && notServed.err().contains("no-java-here"),
+                    "with HPC_NO_SERVER=1 bin/hpc runs the call in a JVM, here one that is not there: "
+                            + notServed.describe());
+
+            Path javaStarts = work.resolve("java-starts");
+            Path loggingJavaHome = javaHomeLoggingTo(javaStarts);
+            Path four = Files.writeString(work.resolve("four.sh"), "#!/bin/sh\nexit 4\n");
+            Ran blocked = run(direct, Map.of(), Optional.of(loggingJavaHome.toString()), Optional.empty(), "qsub",
+                    "-W", "block=true", four.toString());
+            assertEquals(4, blocked.exit(), "qsub -W block=true from the PATH: " + blocked.describe());
+            List<String> starts = Files.readAllLines(javaStarts);
+            assertEquals(1, starts.size(), "one JVM, the wait's: " + starts);
+            assertTrue(starts.get(0).contains(" qsub --block-on " + blocked.out().strip()), starts.toString());
+        } finally {
+            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
+                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
+                    .ifPresent(CommandServerIT::stop);
+        }
+    }
+
+    /**
      * Issue #15: the server that a caller's first call starts keeps none of the caller's descriptors. Here
      * the caller's standard output and its descriptor 7 are one pipe, as in {@code tool 7>&1 | cat}
      * (a lock held on a descriptor, make's job server and a CI runner's output pipe are other cases):
@@ -325,6 +377,24 @@ class CommandServerIT {
             server.onExit().get(30, TimeUnit.SECONDS);
         } catch (Exception notYet) {
             server.destroyForcibly();
+        }
+    }
+
+    /** A {@code JAVA_HOME} whose java writes each command line it starts to {@code starts}, then runs the real one. */
+    private Path javaHomeLoggingTo(Path starts) throws IOException {
+        Path javaHome = work.resolve("logging-java");
+        Path java = Files.createDirectories(javaHome.resolve("bin")).resolve("java");
+        Files.writeString(java, "#!/bin/sh\necho \"$*\" >> '" + starts + "'\nexec '"
+                + Path.of(System.getProperty("java.home"), "bin", "java") + "' \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        return javaHome;
+    }
+
+    private Ran runQuietly(Path bin, Optional<String> javaHome, String command) {
+        try {
+            return run(bin, Map.of(), javaHome, Optional.empty(), command);
+        } catch (Exception e) {
+            return new Ran(-1, "", e.toString());
         }
     }
 
