@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +41,7 @@ static int jvm_argc;
 static const char *server_pid;
 
 /* Runs the command in a JVM of its own, with `argv` (count `argc`) after the JVM's own arguments. */
-static void run_in_jvm(char **argv, int argc) {
+_Noreturn static void run_in_jvm(char **argv, int argc) {
     char **v = calloc((size_t) jvm_argc + (size_t) argc + 1, sizeof *v);
     if (v == NULL) {
         fputs("hpc: out of memory\n", stderr);
@@ -53,11 +54,11 @@ static void run_in_jvm(char **argv, int argc) {
     _exit(127);
 }
 
-static void by_itself(void) {
+_Noreturn static void by_itself(void) {
     run_in_jvm(call_args, call_argc);
 }
 
-static void lost(const char *what) {
+_Noreturn static void lost(const char *what) {
     fprintf(stderr, "%s: the command server (pid %s) %s; it may or may not have been carried out: check with "
             "qstat before repeating it, or set HPC_NO_SERVER=1\n", call_args[0], server_pid, what);
     exit(1);
@@ -163,6 +164,9 @@ static size_t call_len, call_cap;
 static int sent;
 
 static void append(const char *s, size_t len) {
+    if (len == 0) {
+        return;
+    }
     if (call_len + len > call_cap) {
         size_t cap = call_cap == 0 ? 16384 : call_cap;
         while (cap < call_len + len) {
@@ -264,12 +268,16 @@ static const char *working_directory(void) {
  */
 static int find_server(char *sock_path, size_t sock_size, char *pid, size_t pid_size) {
     const char *no_server = getenv("HPC_NO_SERVER");
+    const char *perl = getenv("HPC_PERL_CLIENT"); /* bin/hpc then calls through Perl */
     const char *home = getenv("HOME");
-    if ((no_server != NULL && *no_server) || home == NULL || *home == '\0') {
+    if ((no_server != NULL && *no_server) || (perl != NULL && *perl) || home == NULL || *home == '\0') {
         return 0;
     }
     char dir[PATH_MAX], state[PATH_MAX * 2], jar[PATH_MAX + 32], mangled[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s/.hpc/command-server", home);
+    int made = snprintf(dir, sizeof dir, "%s/.hpc/command-server", home);
+    if (made < 0 || (size_t) made >= sizeof dir) {
+        return 0;
+    }
     struct stat dir_st, state_st, jar_st;
     /* only a directory of this user's: with another's HOME (sudo, su), that user would hold the state file */
     if (stat(dir, &dir_st) != 0 || dir_st.st_uid != geteuid()) {
@@ -278,6 +286,9 @@ static int find_server(char *sock_path, size_t sock_size, char *pid, size_t pid_
     size_t i = 0;
     for (; root[i] != '\0' && i + 1 < sizeof mangled; i++) {
         mangled[i] = root[i] == '/' ? '_' : root[i];
+    }
+    if (root[i] != '\0') {
+        return 0;
     }
     mangled[i] = '\0';
     snprintf(state, sizeof state, "%s/%s", dir, mangled);
@@ -323,19 +334,23 @@ int main(int argc, char **argv) {
     if (strcmp(name, "hpc-cmd") != 0) {
         /* the installation is two levels above this file (ROOT/cli/target/hpc-cmd) */
         ssize_t len = readlink("/proc/self/exe", root, sizeof root - 1);
-        if (len <= 0) {
-            fprintf(stderr, "%s: cannot find the installation (/proc/self/exe): %s\n", name, strerror(errno));
+        if (len <= 0 || (size_t) len >= sizeof root - 1) {
+            fprintf(stderr, "%s: cannot find the installation (/proc/self/exe): %s\n", name,
+                    len <= 0 ? strerror(errno) : "its path is too long");
             return 127;
         }
         root[len] = '\0';
-        for (int up = 0; up < 3; up++) {
-            char *slash = strrchr(root, '/');
-            if (slash == NULL) {
-                fprintf(stderr, "%s: %s is not in an installation's cli/target\n", name, root);
-                return 127;
-            }
-            *slash = '\0';
+        /* only where the build put it: a copy elsewhere would take some other directory for the installation, and
+           run a bin/hpc of anybody's there */
+        static const char WHERE[] = "/cli/target/hpc-cmd";
+        size_t where = sizeof WHERE - 1;
+        if ((size_t) len <= where || strcmp(root + len - where, WHERE) != 0) {
+            fprintf(stderr, "%s: this is the C client of %s, which runs only as the build left it, in an "
+                    "installation's cli/target; put that cli/target/bin on your PATH instead of copying it\n", name,
+                    root);
+            return 127;
         }
+        root[len - where] = '\0';
         snprintf(launcher, sizeof launcher, "%s/bin/hpc", root);
         launcher_argv[0] = launcher;
         jvm = launcher_argv;
@@ -384,7 +399,12 @@ int main(int argc, char **argv) {
         by_itself();
     }
     strcpy(addr.sun_path, path);
-    sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int opened = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* never on 0, 1 or 2: a caller that closed one (qsub <&-) would have the call read or written there */
+    sock = opened < 0 ? -1 : fcntl(opened, F_DUPFD_CLOEXEC, 3);
+    if (opened >= 0) {
+        close(opened);
+    }
     if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof addr) != 0) {
         by_itself();
     }
@@ -470,9 +490,12 @@ int main(int argc, char **argv) {
     numbered(read_line(), "OUT", &out);
     /* errors first, as a command JVM prints them at once and its output at the end */
     put(STDERR_FILENO, err, (size_t) errs);
+    /* a reader that stopped (qstat | head) gets no more, but the rest is read: what to run next comes after it */
     int writing = 1;
+    int whole = 1;
     while (out > 0) {
         if (rpos == rlen && !fill()) {
+            whole = 0;
             break;
         }
         size_t take = rlen - rpos < out ? rlen - rpos : (size_t) out;
@@ -481,13 +504,10 @@ int main(int argc, char **argv) {
         }
         rpos += take;
         out -= take;
-        if (!writing) {
-            break;
-        }
     }
     /* THEN: the command goes on in a JVM of its own, in this process (qsub -W block=true waits there) */
     unsigned long long then;
-    if (writing && numbered(read_line(), "THEN", &then)) {
+    if (whole && numbered(read_line(), "THEN", &then)) {
         if (then > 4096) {
             lost("ended the call in the middle of what to run next");
         }

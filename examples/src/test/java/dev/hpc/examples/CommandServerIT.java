@@ -292,6 +292,13 @@ class CommandServerIT {
             List<String> starts = Files.readAllLines(javaStarts);
             assertEquals(1, starts.size(), "one JVM, the wait's: " + starts);
             assertTrue(starts.get(0).contains(" qsub --block-on " + blocked.out().strip()), starts.toString());
+
+            // a copy elsewhere would take another directory for the installation, and run its bin/hpc
+            Path copies = Files.createDirectories(work.resolve("copied"));
+            Files.copy(direct.resolve("qstat"), copies.resolve("qstat"));
+            Ran copied = run(copies, Map.of(), noJava, Optional.empty(), "qstat");
+            assertEquals(127, copied.exit(), copied.describe());
+            assertTrue(copied.err().contains("put that cli/target/bin on your PATH"), copied.describe());
         } finally {
             stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
                     .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
