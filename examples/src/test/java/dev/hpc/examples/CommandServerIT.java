@@ -243,9 +243,7 @@ class CommandServerIT {
             assertTrue(answers.get("C").get(0).startsWith("153 qstat: Unknown Job Id 999999"), answers.toString());
             assertEquals(0, run(noJava, Optional.empty(), "qdel", held.toArray(String[]::new)).exit());
         } finally {
-            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
-                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
-                    .ifPresent(CommandServerIT::stop);
+            stopServerOf(stateDir);
         }
     }
 
@@ -300,9 +298,7 @@ class CommandServerIT {
             assertEquals(127, copied.exit(), copied.describe());
             assertTrue(copied.err().contains("put that cli/target/bin on your PATH"), copied.describe());
         } finally {
-            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
-                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
-                    .ifPresent(CommandServerIT::stop);
+            stopServerOf(stateDir);
         }
     }
 
@@ -355,9 +351,7 @@ class CommandServerIT {
             assertTrue(fds.containsAll(List.of("0 -> /dev/null", "1 -> /dev/null", "2 -> /dev/null")), fds.toString());
             assertEquals(server, Procs.read(server).orElseThrow().session(), "the server leads its own session");
         } finally {
-            stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
-                    .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
-                    .ifPresent(CommandServerIT::stop);
+            stopServerOf(stateDir);
         }
     }
 
@@ -376,6 +370,13 @@ class CommandServerIT {
             out.add("(cannot list: " + e + ")");
         }
         return out;
+    }
+
+    /** Stops the command server that the state file in {@code stateDir} names, if it still runs. */
+    private static void stopServerOf(Path stateDir) {
+        stateFile(stateDir).flatMap(CommandServerIT::serverPidIn).flatMap(ProcessHandle::of)
+                .filter(h -> h.info().commandLine().orElse("").contains("CommandServer"))
+                .ifPresent(CommandServerIT::stop);
     }
 
     private static void stop(ProcessHandle server) {
