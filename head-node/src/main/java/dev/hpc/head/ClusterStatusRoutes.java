@@ -14,19 +14,24 @@ import java.util.Optional;
 /**
  * The routes every head answers itself, whatever its role: the cluster status, and in front of the
  * rest of the API a filter that sends a standby's callers to the active head (307, so a POST stays
- * a POST), or answers 503 while no head is active, which clients retry.
+ * a POST), or, while no head is active, holds them until this head takes over ({@link TakeoverHold})
+ * and answers 503 if it does not, which clients retry.
  */
 final class ClusterStatusRoutes {
     private final HeadService head;
     private final Optional<Leadership> leadership;
     private final Witnesses witnesses;
     private final Clock clock;
+    private final TakeoverHold takeover;
+    /** Marks a request held once already: after the hold it is answered, never held again. */
+    private static final String HELD = "hpc.takeover-held";
 
     ClusterStatusRoutes(HeadService head, Optional<Leadership> leadership, Witnesses witnesses, Clock clock) {
         this.head = head;
         this.leadership = leadership;
         this.witnesses = witnesses;
         this.clock = clock;
+        this.takeover = new TakeoverHold(TakeoverHold.HOLD, TakeoverHold.POLL);
     }
 
     void mount(Router router) {
@@ -39,6 +44,11 @@ final class ClusterStatusRoutes {
             ctx.next();
             return;
         }
+        boolean held = ctx.get(HELD) != null;
+        if (held) {
+            // answered here after a hold: the rest of its body is read and dropped, and the connection goes on
+            ctx.request().resume();
+        }
         Optional<String> active = leadership.flatMap(Leadership::activeApiAddress);
         if (active.isPresent()) {
             ctx.response().setStatusCode(307).putHeader("Location", (head.config().linkSecurity().tls() ? "https://" : "http://")
@@ -46,12 +56,25 @@ final class ClusterStatusRoutes {
                     .putHeader("Content-Type", "application/json; charset=utf-8")
                     .end(Json.write(Map.of("code", "REDIRECT", "message", "head " + head.config().name()
                             + " is a standby; the active head is at " + active.get())));
-        } else {
-            ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json; charset=utf-8")
-                    .putHeader("Retry-After", "1")
-                    .end(Json.write(Map.of("code", "UNAVAILABLE", "message", "no head is active right now (a "
-                            + "takeover may be under way); retry in a moment")));
+            return;
         }
+        // a standby that waits for a head to come back (WAITING) cannot take over: no use holding for it
+        boolean mayTakeOver = leadership.map(Leadership::role).filter("STANDBY"::equals).isPresent();
+        if (!held && mayTakeOver) {
+            ctx.put(HELD, true);
+            if (takeover.hold(ctx, () -> head.isActive() || leadership.flatMap(Leadership::activeApiAddress)
+                    .isPresent(), () -> toActiveHead(ctx))) {
+                return;
+            }
+        }
+        noActiveHead(ctx);
+    }
+
+    private static void noActiveHead(RoutingContext ctx) {
+        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json; charset=utf-8")
+                .putHeader("Retry-After", "1")
+                .end(Json.write(Map.of("code", "UNAVAILABLE", "message", "no head is active right now (a "
+                        + "takeover may be under way); retry in a moment")));
     }
 
     private void status(RoutingContext ctx) {
