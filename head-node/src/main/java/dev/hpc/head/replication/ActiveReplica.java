@@ -60,7 +60,8 @@ final class ActiveReplica implements JobStore.Replica {
             return;
         }
         long mergesBefore = cluster.merges();
-        putAwaitingBackups(jobs, nodes, segments, settings);
+        // without the voters to tell of a missing backup, a commit waits for it as long as Hazelcast does
+        putAwaitingBackups(jobs, nodes, segments, settings, BackupWait.WHOLE);
         if (cluster.merges() != mergesBefore) {
             throw new HpcException("head " + service.config().name() + " began to merge into "
                     + "another head cluster while this commit was replicated: it may be in neither");
@@ -87,7 +88,8 @@ final class ActiveReplica implements JobStore.Replica {
         SoleCopy.Before before = sole.before();
         RuntimeException failure = null;
         try {
-            putAwaitingBackups(jobs, nodes, segments, settings);
+            // a standby that leaves meanwhile never sends its backups: the doubt is known at once
+            putAwaitingBackups(jobs, nodes, segments, settings, cluster.backupWaitFromNow());
         } catch (StaleWriteException e) {
             throw e; // not in doubt: a newer head leads, and this commit must fail
         } catch (RuntimeException e) {
@@ -103,18 +105,18 @@ final class ActiveReplica implements JobStore.Replica {
      * name, and job and node bodies only over older ones ({@link SetIfNewer}).
      */
     private void putAwaitingBackups(Map<Long, String> jobs, Map<String, String> nodes, Map<String, String> segments,
-                                    Map<String, String> settings) {
+                                    Map<String, String> settings, BackupWait wait) {
         if (!segments.isEmpty()) {
-            HeadCluster.putAwaitingBackups(cluster.segments(), segments);
+            HeadCluster.putAwaitingBackups(cluster.segments(), segments, wait);
         }
         if (!settings.isEmpty()) {
-            HeadCluster.putAwaitingBackups(cluster.settings(), settings);
+            HeadCluster.putAwaitingBackups(cluster.settings(), settings, wait);
         }
         if (!jobs.isEmpty()) {
-            HeadCluster.putNewerAwaitingBackups(cluster.jobs(), jobs);
+            HeadCluster.putNewerAwaitingBackups(cluster.jobs(), jobs, wait);
         }
         if (!nodes.isEmpty()) {
-            HeadCluster.putNewerAwaitingBackups(cluster.nodes(), nodes);
+            HeadCluster.putNewerAwaitingBackups(cluster.nodes(), nodes, wait);
         }
     }
 }

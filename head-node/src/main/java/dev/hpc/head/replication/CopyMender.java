@@ -49,6 +49,9 @@ final class CopyMender {
             if (System.nanoTime() - lastRecommitEndNanos < Duration.ofSeconds(2).toNanos()) {
                 return;
             }
+            if (cluster.writesInDoubt()) {
+                return; // a write a commit gave up on could land over what the recommit writes
+            }
             sole.clearable().ifPresent(a -> recommit = new Recommit(a, service.term().recommitAll()));
             return;
         }

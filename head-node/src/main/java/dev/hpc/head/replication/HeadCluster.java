@@ -30,7 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -60,9 +60,23 @@ public final class HeadCluster implements AutoCloseable {
      * began while it ran.
      */
     private final AtomicLong merges = new AtomicLong();
+    /** Members that left the head cluster since this one joined; a commit's wait for its backups watches it. */
+    private final AtomicLong departures = new AtomicLong();
+    private final Set<CompletableFuture<?>> writesGivenUp = ConcurrentHashMap.newKeySet();
 
     private HeadCluster(HazelcastInstance hazelcast) {
         this.hazelcast = hazelcast;
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+                // only a departure ends a wait
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                departures.incrementAndGet();
+            }
+        });
         // a lifecycle listener runs as the event is fired, before the merge collects this member's data
         hazelcast.getLifecycleService().addLifecycleListener(e -> {
             if (e.getState() == LifecycleEvent.LifecycleState.MERGING) {
@@ -74,6 +88,25 @@ public final class HeadCluster implements AutoCloseable {
     /** How many merges into another cluster this member began; see {@link #merges}. */
     public long merges() {
         return merges.get();
+    }
+
+    /** A commit's wait for its backups that gives up once a member has left the head cluster after this call. */
+    BackupWait backupWaitFromNow() {
+        long seen = departures.get();
+        return new BackupWait(() -> departures.get() != seen, this::keepUntilDone);
+    }
+
+    private void keepUntilDone(CompletableFuture<?> write) {
+        writesGivenUp.add(write);
+        write.whenComplete((r, e) -> writesGivenUp.remove(write));
+    }
+
+    /**
+     * Whether a write that a commit gave up on ({@link BackupWait}) is still under way: it may yet land over a
+     * newer value, so the copies are not whole before it is done.
+     */
+    boolean writesInDoubt() {
+        return !writesGivenUp.isEmpty();
     }
 
     /** Starts the member and joins (or forms) the head cluster named after the scheduler's cluster. */
@@ -127,18 +160,18 @@ public final class HeadCluster implements AutoCloseable {
      * does not wait for backups at all (Hazelcast: "operations affecting multiple keys usually do not wait for
      * backup responses"), so an acknowledgement after it could precede the standby's copy: the fault suite lost
      * jobs acknowledged in the milliseconds before a cut so. A single-key write with a missing backup fails
-     * instead ({@code hazelcast.operation.fail.on.indeterminate.state}).
+     * instead ({@code hazelcast.operation.fail.on.indeterminate.state}), or sooner as {@code wait} says.
      */
-    static <K> void putAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
+    static <K> void putAwaitingBackups(IMap<K, String> map, Map<K, String> entries, BackupWait wait) {
         List<CompletableFuture<Void>> writes = new ArrayList<>(Math.min(entries.size(),
                 WRITES_IN_FLIGHT));
         for (Map.Entry<K, String> e : entries.entrySet()) {
             writes.add(map.setAsync(e.getKey(), e.getValue()).toCompletableFuture());
             if (writes.size() == WRITES_IN_FLIGHT) {
-                awaitAll(writes);
+                awaitAll(writes, wait);
             }
         }
-        awaitAll(writes);
+        awaitAll(writes, wait);
     }
 
     /**
@@ -146,34 +179,43 @@ public final class HeadCluster implements AutoCloseable {
      * least as new as the entry there ({@link SetIfNewer}). An entry newer than this head's write means a head of
      * a newer epoch wrote it: the write fails with {@link StaleWriteException}.
      */
-    static <K> void putNewerAwaitingBackups(IMap<K, String> map, Map<K, String> entries) {
+    static <K> void putNewerAwaitingBackups(IMap<K, String> map, Map<K, String> entries, BackupWait wait) {
         List<Map.Entry<K, CompletableFuture<Boolean>>> writes = new ArrayList<>(
                 Math.min(entries.size(), WRITES_IN_FLIGHT));
         for (Map.Entry<K, String> e : entries.entrySet()) {
             writes.add(Map.entry(e.getKey(), map.submitToKey(e.getKey(), new SetIfNewer<K>(e.getValue()))
                     .toCompletableFuture()));
             if (writes.size() == WRITES_IN_FLIGHT) {
-                awaitNewer(map, writes);
+                awaitNewer(map.getName(), writes, wait);
             }
         }
-        awaitNewer(map, writes);
+        awaitNewer(map.getName(), writes, wait);
     }
 
-    private static <K> void awaitNewer(IMap<K, String> map,
-                                       List<Map.Entry<K, CompletableFuture<Boolean>>> writes) {
+    static <K> void awaitNewer(String map, List<Map.Entry<K, CompletableFuture<Boolean>>> writes, BackupWait wait) {
         K refused = null;
-        for (Map.Entry<K, CompletableFuture<Boolean>> w : writes) {
-            try {
-                if (!w.getValue().join() && refused == null) {
+        try {
+            for (Map.Entry<K, CompletableFuture<Boolean>> w : writes) {
+                if (!wait.await(w.getValue()) && refused == null) {
                     refused = w.getKey();
                 }
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
+            }
+        } catch (BackupWait.MemberLeft left) {
+            // a write refused as older than the entry says more than the departure: a newer epoch leads
+            for (Map.Entry<K, CompletableFuture<Boolean>> w : writes) {
+                CompletableFuture<Boolean> f = w.getValue();
+                if (f.isDone() && !f.isCompletedExceptionally() && !f.join() && refused == null) {
+                    refused = w.getKey();
+                }
+                wait.giveUp(f);
+            }
+            if (refused == null) {
+                throw left;
             }
         }
         writes.clear();
         if (refused != null) {
-            throw new StaleWriteException("the replicated map " + map.getName() + " holds a newer version of "
+            throw new StaleWriteException("the replicated map " + map + " holds a newer version of "
                     + refused + " than this head wrote: a head of a newer epoch leads");
         }
     }
@@ -181,13 +223,14 @@ public final class HeadCluster implements AutoCloseable {
     /** A recommit of a whole cluster's jobs is one batch: it goes out in windows, not all at once. */
     private static final int WRITES_IN_FLIGHT = 1024;
 
-    private static void awaitAll(List<CompletableFuture<Void>> writes) {
-        for (CompletableFuture<Void> w : writes) {
-            try {
-                w.join();
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : e;
+    private static void awaitAll(List<CompletableFuture<Void>> writes, BackupWait wait) {
+        try {
+            for (CompletableFuture<Void> w : writes) {
+                wait.await(w);
             }
+        } catch (BackupWait.MemberLeft left) {
+            writes.forEach(wait::giveUp);
+            throw left;
         }
         writes.clear();
     }

@@ -71,12 +71,12 @@ class SetIfNewerTest {
         try (HeadCluster cluster = HeadCluster.join("fence", "head1", "127.0.0.1:9001", new ReplicationConfig(
                 "127.0.0.1", port, List.of("127.0.0.1:" + port), "", Duration.ofSeconds(3)))) {
             HeadCluster.putNewerAwaitingBackups(cluster.jobs(), Map.of(7L, job(EPOCH_3 + 1, "new"), 8L,
-                    job(EPOCH_2, "other")));
+                    job(EPOCH_2, "other")), BackupWait.WHOLE);
             StaleWriteException e = assertThrows(StaleWriteException.class, () -> HeadCluster
-                    .putNewerAwaitingBackups(cluster.jobs(), Map.of(7L, job(EPOCH_2 + 9, "late"))));
+                    .putNewerAwaitingBackups(cluster.jobs(), Map.of(7L, job(EPOCH_2 + 9, "late")), BackupWait.WHOLE));
             assertTrue(e.getMessage().contains("newer epoch"), e.getMessage());
             assertEquals(job(EPOCH_3 + 1, "new"), cluster.jobs().get(7L));
-            HeadCluster.putNewerAwaitingBackups(cluster.jobs(), Map.of(8L, job(EPOCH_3, "taken over")));
+            HeadCluster.putNewerAwaitingBackups(cluster.jobs(), Map.of(8L, job(EPOCH_3, "taken over")), BackupWait.WHOLE);
             assertEquals(job(EPOCH_3, "taken over"), cluster.jobs().get(8L));
         }
     }
