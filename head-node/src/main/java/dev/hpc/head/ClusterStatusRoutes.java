@@ -14,8 +14,8 @@ import java.util.Optional;
 /**
  * The routes every head answers itself, whatever its role: the cluster status, and in front of the
  * rest of the API a filter that sends a standby's callers to the active head (307, so a POST stays
- * a POST), or, while no head is active, holds them until this head takes over ({@link TakeoverHold})
- * and answers 503 if it does not, which clients retry.
+ * a POST), or, while no head is active, holds them while this head takes over ({@link TakeoverHold})
+ * and answers 503 otherwise, which clients retry.
  */
 final class ClusterStatusRoutes {
     private final HeadService head;
@@ -31,7 +31,8 @@ final class ClusterStatusRoutes {
         this.leadership = leadership;
         this.witnesses = witnesses;
         this.clock = clock;
-        this.takeover = new TakeoverHold(TakeoverHold.HOLD, TakeoverHold.POLL);
+        this.takeover = new TakeoverHold(() -> head.isActive() || !takingOver()
+                || leadership.flatMap(Leadership::activeApiAddress).isPresent(), TakeoverHold.HOLD, TakeoverHold.POLL);
     }
 
     void mount(Router router) {
@@ -58,16 +59,19 @@ final class ClusterStatusRoutes {
                             + " is a standby; the active head is at " + active.get())));
             return;
         }
-        // a standby that waits for a head to come back (WAITING) cannot take over: no use holding for it
-        boolean mayTakeOver = leadership.map(Leadership::role).filter("STANDBY"::equals).isPresent();
-        if (!held && mayTakeOver) {
+        // only a head that holds the lease is about to lead: a standby cut off from a head that still leads, or one
+        // that waits for another (WAITING), would hold its callers for nothing
+        if (!held && takingOver()) {
             ctx.put(HELD, true);
-            if (takeover.hold(ctx, () -> head.isActive() || leadership.flatMap(Leadership::activeApiAddress)
-                    .isPresent(), () -> toActiveHead(ctx))) {
+            if (takeover.hold(ctx, () -> toActiveHead(ctx))) {
                 return;
             }
         }
         noActiveHead(ctx);
+    }
+
+    private boolean takingOver() {
+        return leadership.map(Leadership::takingOver).orElse(false);
     }
 
     private static void noActiveHead(RoutingContext ctx) {

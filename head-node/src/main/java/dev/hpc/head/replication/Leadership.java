@@ -407,6 +407,11 @@ public final class Leadership implements AutoCloseable {
         });
     }
 
+    /** Whether this head holds the lease but is not active yet: it is taking over. */
+    public boolean takingOver() {
+        return !service.isActive() && lease.map(LeaseHolder::holds).orElse(false);
+    }
+
     /** STARTING until this head has decided, then ACTIVE or STANDBY. */
     public String role() {
         return registry.role();
