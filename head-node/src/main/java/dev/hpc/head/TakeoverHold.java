@@ -70,7 +70,12 @@ final class TakeoverHold {
 
     /** One look for every held request: the question is the same for all of them. */
     private void look(Vertx vertx, long timer) {
-        boolean done = over.getAsBoolean();
+        boolean done;
+        try {
+            done = over.getAsBoolean();
+        } catch (RuntimeException e) {
+            done = true; // the held requests go back through the filter, which answers them as it can
+        }
         long now = System.nanoTime();
         for (Iterator<Held> i = waiting.iterator(); i.hasNext(); ) {
             Held h = i.next();

@@ -200,17 +200,19 @@ public final class HeadCluster implements AutoCloseable {
                     refused = w.getKey();
                 }
             }
-        } catch (BackupWait.MemberLeft left) {
-            // a write refused as older than the entry says more than the departure: a newer epoch leads
+        } catch (RuntimeException failed) {
+            // the writes not awaited are still under way; and after a departure, a write refused as older than
+            // the entry says more than the departure: a newer epoch leads
             for (Map.Entry<K, CompletableFuture<Boolean>> w : writes) {
                 CompletableFuture<Boolean> f = w.getValue();
-                if (f.isDone() && !f.isCompletedExceptionally() && !f.join() && refused == null) {
+                if (failed instanceof BackupWait.MemberLeft && refused == null && f.isDone()
+                        && !f.isCompletedExceptionally() && !f.join()) {
                     refused = w.getKey();
                 }
                 wait.giveUp(f);
             }
             if (refused == null) {
-                throw left;
+                throw failed;
             }
         }
         writes.clear();
@@ -228,9 +230,9 @@ public final class HeadCluster implements AutoCloseable {
             for (CompletableFuture<Void> w : writes) {
                 wait.await(w);
             }
-        } catch (BackupWait.MemberLeft left) {
-            writes.forEach(wait::giveUp);
-            throw left;
+        } catch (RuntimeException failed) {
+            writes.forEach(wait::giveUp); // the writes not awaited are still under way
+            throw failed;
         }
         writes.clear();
     }

@@ -407,9 +407,9 @@ public final class Leadership implements AutoCloseable {
         });
     }
 
-    /** Whether this head holds the lease but is not active yet: it is taking over. */
+    /** Whether this head holds the lease but is not active yet, and waits for no other head: it is taking over. */
     public boolean takingOver() {
-        return !service.isActive() && lease.map(LeaseHolder::holds).orElse(false);
+        return !service.isActive() && waitingFor.isEmpty() && lease.map(LeaseHolder::holds).orElse(false);
     }
 
     /** STARTING until this head has decided, then ACTIVE or STANDBY. */

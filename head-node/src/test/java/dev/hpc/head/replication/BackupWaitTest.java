@@ -51,6 +51,21 @@ class BackupWaitTest {
     }
 
     @Test
+    void theWritesLeftUnawaitedByAFailedWriteAreKeptUntilDone() {
+        CompletableFuture<Boolean> stillUnderWay = new CompletableFuture<>();
+        IllegalStateException indeterminate = new IllegalStateException("indeterminate operation state");
+        List<Map.Entry<Long, CompletableFuture<Boolean>>> writes = new ArrayList<>(List.of(
+                Map.entry(1L, CompletableFuture.failedFuture(indeterminate)), Map.entry(2L, stillUnderWay)));
+        BackupWait wait = new BackupWait(() -> false, givenUp::add);
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> HeadCluster.awaitNewer("hpc.jobs", writes, wait));
+
+        assertEquals(indeterminate, e);
+        assertEquals(List.of(stillUnderWay), givenUp);
+    }
+
+    @Test
     void aWriteThatCompletesGivesItsResultAndItsFailure() throws Exception {
         BackupWait never = BackupWait.WHOLE;
         ScheduledExecutorService later = Executors.newSingleThreadScheduledExecutor();
