@@ -114,8 +114,8 @@ public final class QsubCommand implements Callable<Integer> {
         SubmitRequest request = new SubmitRequest(script, options, "", Hosts.shortName(),
                 invocation.cwd().toString(), environmentToSend(script, options, invocation.env()));
         boolean block = blocks(script, options);
-        Job job = head.submit(request);
-        spec.commandLine().getOut().println(job.id());
+        String id = head.submitForId(request);
+        spec.commandLine().getOut().println(id);
         spec.commandLine().getOut().flush();
         if (!block) {
             return ExitCodes.OK;
@@ -124,10 +124,10 @@ public final class QsubCommand implements Callable<Integer> {
             // a wait of hours must not hold the command server, which answers the user's other calls, nor
             // leave Ctrl-C to a launcher that cannot pass it on: the launcher prints the id, then waits in
             // a JVM of its own, in the caller's terminal
-            CommandServer.continueWith(continuation(job.id().toString()));
+            CommandServer.continueWith(continuation(id));
             return ExitCodes.OK;
         }
-        return BlockingWait.inThisProcess(head, job.id().toString(), spec.commandLine().getErr());
+        return BlockingWait.inThisProcess(head, id, spec.commandLine().getErr());
     }
 
     /** What an interactive job runs as its script: nothing but a wait for the session's shell, beside it. */

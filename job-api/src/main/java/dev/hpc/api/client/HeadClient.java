@@ -132,6 +132,17 @@ public final class HeadClient {
     }
 
     /**
+     * As {@link #submit(SubmitRequest)} for a caller that needs the new job's id alone ({@code qsub}): the head is
+     * asked for a minimal answer ({@code Prefer: return=minimal}, RFC 7240) and only the id is read, which spares
+     * both sides the whole job's JSON on every submission.
+     */
+    public String submitForId(SubmitRequest request) {
+        JsonFields answer = object(call("POST", "/jobs", Json.write(Codec.toMap(request)),
+                Map.of(IDEMPOTENCY_KEY, UUID.randomUUID().toString(), "Prefer", "return=minimal")));
+        return read(() -> answer.string("id"));
+    }
+
+    /**
      * Submits up to 1,000 jobs in one request, accepted all or none in one commit; their ids in order. One
      * idempotency key covers the batch, so a batch resent through a takeover makes no second jobs.
      */

@@ -31,6 +31,7 @@ import java.util.StringJoiner;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
@@ -113,7 +114,9 @@ public final class HeadTransport {
     private final List<URI> bases;
     private final ApiToken token;
     private final Settings settings;
+    private final Optional<SSLContext> tls;
     private final HttpClient http;
+    private HttpClient webSocketHttp;
     private volatile int preferred;
 
     /**
@@ -144,18 +147,38 @@ public final class HeadTransport {
         this.bases = List.copyOf(uris);
         this.token = token;
         this.settings = settings;
+        this.tls = tls;
+        // a call waits for its answer in the caller's thread, so the answer is completed on the client's own
+        // selector thread: a hand-off to a pool thread at each step of each exchange cost more than the work, a
+        // tenth of the command server's CPU per qsub (docs/performance.md)
+        this.http = httpClient(Optional.of(Runnable::run));
+    }
+
+    private HttpClient httpClient(Optional<Executor> executor) {
         HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(settings.connectTimeout())
                 .followRedirects(HttpClient.Redirect.NEVER);
+        executor.ifPresent(builder::executor);
         if (tls.isPresent()) {
             builder.sslContext(tls.get());
-        } else if (!https) {
+        } else if (!bases.get(0).getScheme().equals("https")) {
             // SSLParameters given here keep the client from asking the context for its defaults, which
             // would set it up at once; empty parameters leave every TLS engine at its own defaults
             builder.sslContext(new DeferredTlsContext()).sslParameters(new SSLParameters());
         }
-        this.http = builder.build();
+        return builder.build();
+    }
+
+    /**
+     * The client for WebSockets, made on first use. Their listeners run on the client's executor and may block
+     * (writing to a terminal that is not being read), which must not stall the selector that the calls need.
+     */
+    private synchronized HttpClient webSocketClient() {
+        if (webSocketHttp == null) {
+            webSocketHttp = httpClient(Optional.empty());
+        }
+        return webSocketHttp;
     }
 
     /**
@@ -220,7 +243,7 @@ public final class HeadTransport {
         URI base = bases.get(i);
         String scheme = base.getScheme().equals("https") ? "wss" : "ws";
         URI uri = URI.create(scheme + "://" + base.getRawAuthority() + pathAndQuery);
-        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(settings.connectTimeout());
+        WebSocket.Builder b = webSocketClient().newWebSocketBuilder().connectTimeout(settings.connectTimeout());
         if (token.isPresent()) {
             b.header("Authorization", "Bearer " + token.value());
         }
