@@ -29,7 +29,7 @@ public final class CdsTraining {
         }
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/api/v1/jobs", exchange -> answer(exchange,
-                exchange.getRequestMethod().equals("POST") ? "{\"job\":" + job + "}" : job));
+                exchange.getRequestMethod().equals("POST") ? "{\"id\":\"1.local\",\"job\":" + job + "}" : job));
         server.start();
         try {
             String head = "127.0.0.1:" + server.getAddress().getPort();

@@ -64,6 +64,11 @@ public final class ClientOptions {
     private static final ConcurrentMap<String, HeadClient> SHARED =
             new ConcurrentHashMap<>();
 
+    /** Drops the shared clients (the command server's warm-up made one for a head that is not there). */
+    static void forgetSharedClients() {
+        SHARED.clear();
+    }
+
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */
     ApiToken token(Map<String, String> env, Path home) {
         return ApiToken.find(Optional.ofNullable(tokenFile).map(f -> Invocation.current().resolve(f)), env, home);

@@ -168,11 +168,21 @@ public final class CommandServer implements AutoCloseable {
                 s.leaving = "stopped by a signal";
                 s.closeQuietly();
             }, "hpc-command-exit"));
+            // beside the first calls, not before them: a call that comes meanwhile is answered at once
+            Thread warmUp = daemon(s::warmUp, "hpc-command-warm-up");
+            warmUp.setPriority(Thread.MIN_PRIORITY);
+            warmUp.start();
             s.serve();
             // calls already sent finish before the JVM ends: a submission must not die half-way
             s.calls.shutdown();
             s.calls.awaitTermination(5, TimeUnit.MINUTES);
         }
+    }
+
+    private void warmUp() {
+        long start = System.nanoTime();
+        int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS);
+        log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     Path socketPath() {

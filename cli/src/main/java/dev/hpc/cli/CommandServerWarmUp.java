@@ -1,0 +1,54 @@
+package dev.hpc.cli;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the served path of {@code qsub} and {@code qstat} a few times as a new {@link CommandServer} starts, so
+ * that the user's first calls find its classes loaded and its code compiled: the first served call took about
+ * 180 ms, and the next thirty 10 to 20 ms each, against 5 to 6 ms once warm (docs/performance.md).
+ *
+ * <p>Each call goes through {@link CommandCall} as a launcher's would, standard input included, to a head address
+ * nothing listens on ({@code 127.0.0.1:1}, a port only root may bind), with no token of the user's and no wait:
+ * the connection is refused and the call ends with its error. So the warm-up opens no port of its own, which the
+ * server must never have (any user could connect to one), and sends nothing anywhere.
+ */
+final class CommandServerWarmUp {
+    static final int ROUNDS = 40;
+    private static final String NOWHERE = "127.0.0.1:1";
+    private static final Map<String, String> ENV = Map.of(ClientOptions.WAIT_ENV, "0", "HPC_TOKEN", "warm-up",
+            "HPC_CONFIG", "/nonexistent/hpc-warm-up-config", "HOME", "/nonexistent");
+
+    private CommandServerWarmUp() {
+    }
+
+    /** The calls, one after the other; returns how many answered as a refused head does. */
+    static int run(int rounds) {
+        int refused = 0;
+        for (int i = 0; i < rounds; i++) {
+            refused += call(List.of("qsub", "-h", "--server", NOWHERE), "true\n");
+            refused += call(List.of("qstat", "--server", NOWHERE, String.valueOf(i + 1)), "");
+        }
+        ClientOptions.forgetSharedClients();
+        return refused;
+    }
+
+    private static int call(List<String> args, String stdin) {
+        byte[] data = stdin.getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream asked = new ByteArrayOutputStream();
+        asked.writeBytes((data.length + "\n").getBytes(StandardCharsets.US_ASCII));
+        asked.writeBytes(data);
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        try {
+            new CommandCall(Path.of("/"), args, ENV).answer(new ByteArrayInputStream(asked.toByteArray()), answer);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return answer.toString(StandardCharsets.UTF_8).contains("EXIT " + ExitCodes.UNAVAILABLE + "\n") ? 1 : 0;
+    }
+}
