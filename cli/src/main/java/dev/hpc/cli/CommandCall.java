@@ -86,7 +86,7 @@ record CommandCall(Path cwd, List<String> args, Map<String, String> env) {
      * input (the caller then sends it on {@code in}), then its standard error, exit code, output and what the
      * launcher is left to run.
      */
-    void answer(InputStream in, OutputStream out) throws IOException {
+    void answer(InputStream in, OutputStream out, PreparedCommandLines trees) throws IOException {
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         int code;
@@ -101,7 +101,8 @@ record CommandCall(Path cwd, List<String> args, Map<String, String> env) {
                 Invocation invocation = new Invocation(env, cwd, new CallerStdin(in, out), true);
                 try {
                     THEN.remove();
-                    code = Invocation.runAs(invocation, () -> HpcMain.run(o, e, args.toArray(String[]::new)));
+                    String[] argv = args.toArray(String[]::new);
+                    code = Invocation.runAs(invocation, () -> HpcMain.run(trees.take(argv), o, e, argv));
                     then = THEN.get();
                 } catch (OutOfMemoryError tooLarge) {
                     o.flush();

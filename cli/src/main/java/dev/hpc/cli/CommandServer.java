@@ -83,6 +83,7 @@ public final class CommandServer implements AutoCloseable {
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> daemon(r, "hpc-command"));
     private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "hpc-command-timeout"));
+    private final PreparedCommandLines trees = new PreparedCommandLines();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong lastCall = new AtomicLong(System.nanoTime());
     private volatile boolean closed;
@@ -181,7 +182,7 @@ public final class CommandServer implements AutoCloseable {
 
     private void warmUp() {
         long start = System.nanoTime();
-        int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS);
+        int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, trees);
         log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
@@ -283,7 +284,7 @@ public final class CommandServer implements AutoCloseable {
             return; // cut off meanwhile: the caller was told the call may not have been made, and it was not
         }
         // standard input, if the command reads it, may be typed at a terminal, at the user's pace
-        call.get().answer(in, out);
+        call.get().answer(in, out, trees);
     }
 
     private static long stamp(Path jar) {
@@ -350,6 +351,7 @@ public final class CommandServer implements AutoCloseable {
         socket.close();
         calls.shutdown();
         timeouts.shutdownNow();
+        trees.close();
         log.line("left: " + leaving);
         log.close();
         lock.release();

@@ -28,24 +28,25 @@ final class CommandServerWarmUp {
     }
 
     /** The calls, one after the other; returns how many answered as a refused head does. */
-    static int run(int rounds) {
+    static int run(int rounds, PreparedCommandLines trees) {
         int refused = 0;
         for (int i = 0; i < rounds; i++) {
-            refused += call(List.of("qsub", "-h", "--server", NOWHERE), "true\n");
-            refused += call(List.of("qstat", "--server", NOWHERE, String.valueOf(i + 1)), "");
+            refused += call(List.of("qsub", "-h", "--server", NOWHERE), "true\n", trees);
+            refused += call(List.of("qstat", "--server", NOWHERE, String.valueOf(i + 1)), "", trees);
         }
         ClientOptions.forgetSharedClients();
         return refused;
     }
 
-    private static int call(List<String> args, String stdin) {
+    private static int call(List<String> args, String stdin, PreparedCommandLines trees) {
         byte[] data = stdin.getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream asked = new ByteArrayOutputStream();
         asked.writeBytes((data.length + "\n").getBytes(StandardCharsets.US_ASCII));
         asked.writeBytes(data);
         ByteArrayOutputStream answer = new ByteArrayOutputStream();
         try {
-            new CommandCall(Path.of("/"), args, ENV).answer(new ByteArrayInputStream(asked.toByteArray()), answer);
+            new CommandCall(Path.of("/"), args, ENV).answer(new ByteArrayInputStream(asked.toByteArray()), answer,
+                    trees);
         } catch (IOException | RuntimeException e) {
             return 0;
         }

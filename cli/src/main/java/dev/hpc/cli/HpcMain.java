@@ -32,7 +32,14 @@ public final class HpcMain {
 
     /** Runs one command line; never exits the JVM. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        int code = commandLine(out, err, args).execute(args);
+        return run(commandLine(args), out, err, args);
+    }
+
+    /** Runs one command line on {@code tree}, made by {@link #commandLine(String...)} for these arguments. */
+    static int run(CommandLine tree, PrintWriter out, PrintWriter err, String... args) {
+        tree.setOut(out);
+        tree.setErr(err);
+        int code = tree.execute(args);
         out.flush();
         err.flush();
         return code;
@@ -50,6 +57,14 @@ public final class HpcMain {
      * tree.
      */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(args);
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl;
+    }
+
+    /** As {@link #commandLine(PrintWriter, PrintWriter, String...)}, writing nowhere yet: set its out and err. */
+    static CommandLine commandLine(String... args) {
         CommandLine cl = new CommandLine(new HpcCommand());
         String asked = args.length > 0 ? (args[0].equals("peek") ? "qpeek" : args[0]) : "";
         boolean one = HpcCommand.SUBCOMMANDS.containsKey(asked) && !asked.equals("help");
@@ -58,8 +73,6 @@ public final class HpcMain {
                 cl.addSubcommand(command.get());
             }
         });
-        cl.setOut(out);
-        cl.setErr(err);
         cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler(HpcMain::executionError);
         cl.setParameterExceptionHandler(HpcMain::usageError);

@@ -10,6 +10,8 @@ class CommandServerWarmUpTest {
     void everyCallIsMadeAndEndsAsOneThatNoHeadAnswered() {
         // a call that failed earlier (a usage error, a missing token, its standard input not read) would warm
         // up less than the path users take, and would not end with the exit code of an unreachable head
-        assertEquals(6, CommandServerWarmUp.run(3));
+        try (PreparedCommandLines trees = new PreparedCommandLines()) {
+            assertEquals(6, CommandServerWarmUp.run(3, trees));
+        }
     }
 }
