@@ -85,6 +85,11 @@ public final class HeadCluster implements AutoCloseable {
         });
     }
 
+    /** How long this member's migration thread sleeps when it finds migrations paused ({@link MigrationPause}). */
+    Optional<Duration> migrationPause() {
+        return MigrationPause.current(hazelcast);
+    }
+
     /** How many merges into another cluster this member began; see {@link #merges}. */
     public long merges() {
         return merges.get();
@@ -148,7 +153,9 @@ public final class HeadCluster implements AutoCloseable {
                 .setMergePolicyConfig(new MergePolicyConfig(NewerVersionMergePolicy.class.getName(), 1000));
         c.addMapConfig(replicated);
         try {
-            return new HeadCluster(Hazelcast.newHazelcastInstance(c));
+            HazelcastInstance member = Hazelcast.newHazelcastInstance(c);
+            MigrationPause.shorten(member, MigrationPause.CHECK_EVERY);
+            return new HeadCluster(member);
         } catch (RuntimeException e) {
             throw new HpcException("cannot join the head cluster on " + rc.bindHost() + ":" + rc.port() + ": "
                     + e.getMessage(), e);
