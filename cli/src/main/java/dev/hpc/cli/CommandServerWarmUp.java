@@ -19,7 +19,7 @@ import java.util.Map;
  * server must never have (any user could connect to one), and sends nothing anywhere.
  */
 final class CommandServerWarmUp {
-    static final int ROUNDS = 40;
+    static final int ROUNDS = 15;
     private static final String NOWHERE = "127.0.0.1:1";
     private static final Map<String, String> ENV = Map.of(ClientOptions.WAIT_ENV, "0", "HPC_TOKEN", "warm-up",
             "HPC_CONFIG", "/nonexistent/hpc-warm-up-config", "HOME", "/nonexistent");
