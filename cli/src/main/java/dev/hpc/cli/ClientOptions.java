@@ -64,9 +64,9 @@ public final class ClientOptions {
     private static final ConcurrentMap<String, HeadClient> SHARED =
             new ConcurrentHashMap<>();
 
-    /** Drops the shared clients (the command server's warm-up made one for a head that is not there). */
-    static void forgetSharedClients() {
-        SHARED.clear();
+    /** Drops the shared clients of exactly these heads (the command server's warm-up made one for a head that is not there). */
+    static void forgetSharedClients(String heads) {
+        SHARED.keySet().removeIf(key -> key.startsWith(heads + "|"));
     }
 
     /** The token: {@code --token-file}, else {@code HPC_TOKEN}, else {@code HPC_TOKEN_FILE}, else ~/.hpc/token. */

@@ -32,7 +32,12 @@ final class PreparedCommandLines implements AutoCloseable {
             return HpcMain.commandLine(args);
         }
         CommandLine tree = ready.remove(command);
-        builder.execute(() -> ready.computeIfAbsent(command, HpcMain::commandLine));
+        builder.execute(() -> {
+            // built outside the map's lock, which a call taking a tree of another command may need meanwhile
+            if (!ready.containsKey(command)) {
+                ready.putIfAbsent(command, HpcMain.commandLine(command));
+            }
+        });
         return tree != null ? tree : HpcMain.commandLine(args);
     }
 

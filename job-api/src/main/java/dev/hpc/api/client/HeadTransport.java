@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
@@ -148,11 +149,22 @@ public final class HeadTransport {
         this.token = token;
         this.settings = settings;
         this.tls = tls;
-        // a call waits for its answer in the caller's thread, so the answer is completed on the client's own
+        // a call waits for its answer in the caller's thread, so the answer may be completed on the client's own
         // selector thread: a hand-off to a pool thread at each step of each exchange cost more than the work, a
-        // tenth of the command server's CPU per qsub (docs/performance.md)
-        this.http = httpClient(Optional.of(Runnable::run));
+        // tenth of the command server's CPU per qsub (docs/performance.md). But the exchange then starts in the
+        // caller's thread, a head's name lookup included, which must not hold a call that would ask the other
+        // heads after HEDGE; and TLS would run its handshake's tasks on the one selector. So only plain HTTP to
+        // addresses written as numbers goes without the pool.
+        this.http = httpClient(!https && uris.stream().allMatch(u -> isAddressLiteral(u.getHost()))
+                ? Optional.of(Runnable::run) : Optional.empty());
     }
+
+    /** Whether {@code host} (as {@link URI#getHost()} gives it) is an IPv4 or IPv6 address, which needs no lookup. */
+    static boolean isAddressLiteral(String host) {
+        return host != null && (host.startsWith("[") || IPV4.matcher(host).matches());
+    }
+
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
 
     private HttpClient httpClient(Optional<Executor> executor) {
         HttpClient.Builder builder = HttpClient.newBuilder()

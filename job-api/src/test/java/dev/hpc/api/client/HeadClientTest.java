@@ -14,6 +14,7 @@ import dev.hpc.api.pbs.SubmitRequest;
 import dev.hpc.api.testkit.FakeHead;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -445,6 +447,16 @@ class HeadClientTest {
 
             assertEquals(job.id(), client.job("1").id());
         }
+    }
+
+    @Test
+    void onlyAddressesWrittenAsNumbersCountAsNeedingNoLookup() {
+        // the others keep the HTTP client's pool, so that a slow name lookup cannot hold a call in the caller's thread
+        assertTrue(HeadTransport.isAddressLiteral(URI.create("http://127.0.0.1:8640").getHost()));
+        assertTrue(HeadTransport.isAddressLiteral(URI.create("http://[::1]:8640").getHost()));
+        assertFalse(HeadTransport.isAddressLiteral(URI.create("http://head1.cluster:8640").getHost()));
+        assertFalse(HeadTransport.isAddressLiteral(URI.create("http://localhost:8640").getHost()));
+        assertFalse(HeadTransport.isAddressLiteral(URI.create("http://1.2.3.4.example:8640").getHost()));
     }
 
     @Test
