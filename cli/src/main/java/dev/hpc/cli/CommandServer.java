@@ -83,15 +83,16 @@ public final class CommandServer implements AutoCloseable {
     private final ExecutorService calls = Executors.newCachedThreadPool(r -> daemon(r, "hpc-command"));
     private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "hpc-command-timeout"));
-    private final PreparedCommandLines trees = new PreparedCommandLines();
+    private final PreparedCommandLines trees;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicLong lastCall = new AtomicLong(System.nanoTime());
     private volatile boolean closed;
     private volatile String leaving = "closed";
 
     private CommandServer(Path stateFile, Path jar, CommandSocketPath.Places places, CommandServerLog log,
-                          FileChannel lockChannel, FileLock lock) throws IOException {
+                          FileChannel lockChannel, FileLock lock, PreparedCommandLines trees) throws IOException {
         this.stateFile = stateFile;
+        this.trees = trees;
         this.jar = jar;
         this.jarStamp = stamp(jar);
         this.log = log;
@@ -116,6 +117,16 @@ public final class CommandServer implements AutoCloseable {
      * is running or starting (its lock file is held).
      */
     static Optional<CommandServer> start(Path stateFile, Path jar, CommandSocketPath.Places places) throws IOException {
+        return start(stateFile, jar, places, false);
+    }
+
+    /**
+     * As {@link #start(Path, Path, CommandSocketPath.Places)}; with {@code warmUp}, the server first runs its own
+     * calls ({@link CommandServerWarmUp}) and only then binds its socket and names it in the state file, so that
+     * the launcher whose call started it, which waits for that, and every call after it find it warm.
+     */
+    static Optional<CommandServer> start(Path stateFile, Path jar, CommandSocketPath.Places places, boolean warmUp)
+            throws IOException {
         Path dir = stateFile.toAbsolutePath().getParent();
         Files.createDirectories(dir.getParent());
         CommandSocketPath.makePrivate(dir, uid());
@@ -134,7 +145,14 @@ public final class CommandServer implements AutoCloseable {
         CommandServerLog log = null;
         try {
             log = new CommandServerLog(dir.resolve(stateFile.getFileName() + ".log"));
-            return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock));
+            PreparedCommandLines trees = new PreparedCommandLines();
+            if (warmUp) {
+                long began = System.nanoTime();
+                int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
+                log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
+                        + " ms");
+            }
+            return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock, trees));
         } catch (IOException | RuntimeException e) {
             if (log != null) {
                 log.line("cannot start: " + e.getMessage() + "; the commands start their own JVM meanwhile");
@@ -154,7 +172,7 @@ public final class CommandServer implements AutoCloseable {
         }
         Optional<CommandServer> server;
         try {
-            server = start(Path.of(args[0]), Path.of(args[1]), CommandSocketPath.Places.of(System.getenv()));
+            server = start(Path.of(args[0]), Path.of(args[1]), CommandSocketPath.Places.of(System.getenv()), true);
         } catch (IOException e) {
             System.err.println("hpc command server: " + e.getMessage());
             System.exit(1);
@@ -169,21 +187,11 @@ public final class CommandServer implements AutoCloseable {
                 s.leaving = "stopped by a signal";
                 s.closeQuietly();
             }, "hpc-command-exit"));
-            // beside the first calls, not before them: a call that comes meanwhile is answered at once
-            Thread warmUp = daemon(s::warmUp, "hpc-command-warm-up");
-            warmUp.setPriority(Thread.MIN_PRIORITY);
-            warmUp.start();
             s.serve();
             // calls already sent finish before the JVM ends: a submission must not die half-way
             s.calls.shutdown();
             s.calls.awaitTermination(5, TimeUnit.MINUTES);
         }
-    }
-
-    private void warmUp() {
-        long start = System.nanoTime();
-        int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, trees);
-        log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - start) / 1_000_000 + " ms");
     }
 
     Path socketPath() {

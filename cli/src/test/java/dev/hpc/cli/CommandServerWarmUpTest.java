@@ -11,7 +11,7 @@ class CommandServerWarmUpTest {
         // a call that failed earlier (a usage error, a missing token, its standard input not read) would warm
         // up less than the path users take, and would not end with the exit code of an unreachable head
         try (PreparedCommandLines trees = new PreparedCommandLines()) {
-            assertEquals(6, CommandServerWarmUp.run(3, trees));
+            assertEquals(6, CommandServerWarmUp.run(3, java.time.Duration.ofMinutes(1), trees));
         }
     }
 }

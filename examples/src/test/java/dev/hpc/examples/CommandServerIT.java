@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * bin/qsub and bin/qstat through the user's command server, as a tool that calls them once per job
- * does: the first call starts the server in the background, the next ones are answered by it. That
+ * does: the first call starts the server and waits for it (in a JVM of its own when it does not come up within
+ * 3 s), the next ones are answered by it. That
  * they are is shown by a {@code JAVA_HOME} with no java in it: a call that started its own JVM would
  * fail. The server is stopped at the end; every other test runs the launchers with HPC_NO_SERVER=1.
  */
@@ -99,7 +100,7 @@ class CommandServerIT {
         Optional<Long> serverPid = Optional.empty();
         try {
             Ran first = run(Optional.empty(), Optional.empty(), "qstat");
-            assertEquals(0, first.exit(), "the first call runs in its own JVM: " + first.describe());
+            assertEquals(0, first.exit(), "the first call starts the server and is answered: " + first.describe());
             Poll.until("the command server wrote its state", Duration.ofSeconds(60), () -> stateFile(stateDir).isPresent());
             Path state = stateFile(stateDir).orElseThrow();
             serverPid = serverPidIn(state);
@@ -168,7 +169,7 @@ class CommandServerIT {
             assertEquals("qstat: Unknown Job Id 999999\n", unknown.err());
 
             // a server killed outright leaves its state file and socket: the next call finds nobody behind the
-            // socket and runs in its own JVM, and the server it starts binds the same path afresh
+            // socket and starts a server, which binds the same path afresh
             long killed = serverPid.get();
             Path socket = Path.of(Files.readString(state).strip().split(" ", 2)[1]);
             ProcessHandle.of(killed).ifPresent(h -> {
@@ -177,7 +178,7 @@ class CommandServerIT {
             });
             assertTrue(Files.exists(state) && Files.exists(socket), "SIGKILL leaves the state file and socket behind");
             Ran afterKill = run(Optional.empty(), Optional.empty(), "qstat", id);
-            assertEquals(0, afterKill.exit(), "a dead server's call runs in its own JVM: " + afterKill.describe());
+            assertEquals(0, afterKill.exit(), "a dead server's next call is answered: " + afterKill.describe());
             assertTrue(afterKill.out().contains("served"), afterKill.out());
             Poll.until("a new command server wrote its state", Duration.ofSeconds(60),
                     () -> serverPidIn(state).filter(p -> p != killed).isPresent());
@@ -263,7 +264,7 @@ class CommandServerIT {
         Optional<String> noJava = Optional.of(work.resolve("no-java-here").toString());
         try {
             Ran first = run(direct, Map.of(), Optional.empty(), Optional.empty(), "qstat");
-            assertEquals(0, first.exit(), "the first call goes to bin/hpc, which runs a JVM: " + first.describe());
+            assertEquals(0, first.exit(), "the first call goes to bin/hpc, which starts the server: " + first.describe());
             Poll.until("the command server answers the C client", Duration.ofSeconds(60),
                     () -> runQuietly(direct, noJava, "qstat").exit() == 0);
             Ran submitted = run(direct, Map.of(), noJava, Optional.of("#PBS -N on-path\necho \"from $PBS_O_WORKDIR\"\n"),
