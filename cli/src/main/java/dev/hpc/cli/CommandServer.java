@@ -90,9 +90,9 @@ public final class CommandServer implements AutoCloseable {
     private volatile String leaving = "closed";
 
     private CommandServer(Path stateFile, Path jar, CommandSocketPath.Places places, CommandServerLog log,
-                          FileChannel lockChannel, FileLock lock, PreparedCommandLines trees) throws IOException {
+                          FileChannel lockChannel, FileLock lock, boolean warmUp) throws IOException {
         this.stateFile = stateFile;
-        this.trees = trees;
+        this.trees = new PreparedCommandLines();
         this.jar = jar;
         this.jarStamp = stamp(jar);
         this.log = log;
@@ -100,6 +100,13 @@ public final class CommandServer implements AutoCloseable {
         this.lock = lock;
         CommandSocketPath.Choice choice = CommandSocketPath.choose(stateFile, places, uid());
         choice.notes().forEach(log::line);
+        if (warmUp) {
+            // once the socket's place is known to be usable: a server that cannot start must not first warm up
+            long began = System.nanoTime();
+            int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
+            log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
+                    + " ms");
+        }
         this.socket = CommandSocket.bind(choice.socket(), log);
         try {
             this.stateLine = ProcessHandle.current().pid() + " " + socket.path() + "\n";
@@ -145,14 +152,7 @@ public final class CommandServer implements AutoCloseable {
         CommandServerLog log = null;
         try {
             log = new CommandServerLog(dir.resolve(stateFile.getFileName() + ".log"));
-            PreparedCommandLines trees = new PreparedCommandLines();
-            if (warmUp) {
-                long began = System.nanoTime();
-                int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
-                log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
-                        + " ms");
-            }
-            return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock, trees));
+            return Optional.of(new CommandServer(stateFile, jar, places, log, channel, lock, warmUp));
         } catch (IOException | RuntimeException e) {
             if (log != null) {
                 log.line("cannot start: " + e.getMessage() + "; the commands start their own JVM meanwhile");
