@@ -152,6 +152,9 @@ public final class HeadCluster implements AutoCloseable {
                 .setPerEntryStatsEnabled(true)
                 .setMergePolicyConfig(new MergePolicyConfig(NewerVersionMergePolicy.class.getName(), 1000));
         c.addMapConfig(replicated);
+        // a merge must not bring back a job that a deposed head wrote and nobody holds (HeldJobsMergePolicy)
+        c.addMapConfig(new MapConfig(replicated).setName(JOBS)
+                .setMergePolicyConfig(new MergePolicyConfig(HeldJobsMergePolicy.class.getName(), 1000)));
         try {
             HazelcastInstance member = Hazelcast.newHazelcastInstance(c);
             MigrationPause.shorten(member, MigrationPause.CHECK_EVERY);

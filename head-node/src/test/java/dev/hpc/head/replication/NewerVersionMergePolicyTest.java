@@ -1,6 +1,7 @@
 package dev.hpc.head.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.hazelcast.spi.merge.MergingLastUpdateTime;
 import com.hazelcast.spi.merge.MergingValue;
@@ -56,5 +57,16 @@ class NewerVersionMergePolicyTest {
         String same = body(4L << 32);
         assertEquals(same + " ", policy.merge(new Entry(same + " ", 3_000), new Entry(same, 1_000)));
         assertEquals("new", policy.merge(new Entry("new", 0), null));
+    }
+
+    @Test
+    void aMergeNeverBringsInAJobTheOtherSideDoesNotHave() {
+        // a deposed head's job, written as it froze: nobody acknowledged it, and the head that took over does not hold it
+        HeldJobsMergePolicy<Entry> jobs = new HeldJobsMergePolicy<>();
+        assertNull(jobs.merge(new Entry(body(3L << 32), 2_000), null));
+        String deposed = body((3L << 32) + 900);
+        String next = body(4L << 32);
+        assertEquals(next, jobs.merge(new Entry(deposed, 2_000), new Entry(next, 1_000)));
+        assertEquals(next, jobs.merge(new Entry(next, 1_000), new Entry(deposed, 2_000)));
     }
 }
