@@ -100,17 +100,19 @@ public final class CommandServer implements AutoCloseable {
         this.lock = lock;
         CommandSocketPath.Choice choice = CommandSocketPath.choose(stateFile, places, uid());
         choice.notes().forEach(log::line);
-        if (warmUp) {
-            // once the socket's place is known to be usable: a server that cannot start must not first warm up
-            long began = System.nanoTime();
-            int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
-            log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
-                    + " ms");
-        }
         this.socket = CommandSocket.bind(choice.socket(), log);
         try {
             this.stateLine = ProcessHandle.current().pid() + " " + socket.path() + "\n";
-            writePrivately(stateFile, stateLine);
+            Path prepared = prepareStateFile(stateFile, stateLine);
+            if (warmUp) {
+                // once the socket is bound and the state file written, so that a server that cannot start fails
+                // before it warms up; but before the state file names it, so that no call finds it cold
+                long began = System.nanoTime();
+                int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
+                log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
+                        + " ms");
+            }
+            publishStateFile(prepared, stateFile);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -314,11 +316,16 @@ public final class CommandServer implements AutoCloseable {
         return t;
     }
 
-    private static void writePrivately(Path file, String text) throws IOException {
+    /** The state file's text written beside it, private to the user; {@link #publishStateFile} puts it in place. */
+    private static Path prepareStateFile(Path file, String text) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, text);
+        return tmp;
+    }
+
+    private static void publishStateFile(Path tmp, Path file) throws IOException {
         try {
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
