@@ -105,8 +105,8 @@ public final class CommandServer implements AutoCloseable {
             this.stateLine = ProcessHandle.current().pid() + " " + socket.path() + "\n";
             Path prepared = prepareStateFile(stateFile, stateLine);
             if (warmUp) {
-                // once the socket is bound and the state file written, so that a server that cannot start fails
-                // before it warms up; but before the state file names it, so that no call finds it cold
+                // once the socket is bound and the state file's text written beside it, so that a server that cannot
+                // start fails before it warms up; but before the state file names it, so that no call finds it cold
                 long began = System.nanoTime();
                 int calls = CommandServerWarmUp.run(CommandServerWarmUp.ROUNDS, CommandServerWarmUp.AT_MOST, trees);
                 log.line("warmed up by " + calls + " calls to no head in " + (System.nanoTime() - began) / 1_000_000
@@ -115,6 +115,8 @@ public final class CommandServer implements AutoCloseable {
             publishStateFile(prepared, stateFile);
         } catch (IOException | RuntimeException e) {
             socket.close();
+            trees.close();
+            Files.deleteIfExists(preparedStateFile(stateFile));
             throw e;
         }
         log.line("pid " + ProcessHandle.current().pid() + " answers " + socket.user().getName() + " only, on "
@@ -318,11 +320,15 @@ public final class CommandServer implements AutoCloseable {
 
     /** The state file's text written beside it, private to the user; {@link #publishStateFile} puts it in place. */
     private static Path prepareStateFile(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Path tmp = preparedStateFile(file);
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, text);
         return tmp;
+    }
+
+    private static Path preparedStateFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".tmp" + ProcessHandle.current().pid());
     }
 
     private static void publishStateFile(Path tmp, Path file) throws IOException {
